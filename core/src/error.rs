@@ -1,0 +1,278 @@
+//! The one error type of the runtime, and trap codes.
+
+use std::fmt;
+
+/// Why execution trapped.
+///
+/// The `Display` text is the message the WebAssembly specification's reference interpreter
+/// uses, which is also what wazero prints after `wasm error: `.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// `unreachable` was executed.
+    Unreachable,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero,
+    /// Signed division overflow, or a float-to-int conversion out of range.
+    IntegerOverflow,
+    /// A NaN converted to an integer by a trapping conversion.
+    InvalidConversionToInteger,
+    /// A load, store or bulk memory operation outside the memory.
+    OutOfBoundsMemoryAccess,
+    /// A table access or bulk table operation outside the table.
+    OutOfBoundsTableAccess,
+    /// `call_indirect` with an index outside the table.
+    UndefinedElement,
+    /// `call_indirect` through a null table entry.
+    UninitializedElement,
+    /// `call_indirect` to a function of another signature.
+    IndirectCallTypeMismatch,
+    /// The call stack (depth or value stack) limit was reached.
+    CallStackExhausted,
+    /// A null reference was dereferenced.
+    NullReference,
+    /// The fuel budget of a call ran out.
+    OutOfFuel,
+    /// A host function returned an error.
+    HostError,
+}
+
+impl TrapCode {
+    /// The message text (`integer divide by zero`, ...).
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::IntegerDivideByZero => "integer divide by zero",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
+            TrapCode::OutOfBoundsMemoryAccess => "out of bounds memory access",
+            TrapCode::OutOfBoundsTableAccess => "out of bounds table access",
+            TrapCode::UndefinedElement => "undefined element",
+            TrapCode::UninitializedElement => "uninitialized element",
+            TrapCode::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapCode::CallStackExhausted => "call stack exhausted",
+            TrapCode::NullReference => "null reference",
+            TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::HostError => "host function error",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// One frame of a wasm stack trace, innermost first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceFrame {
+    /// `module.function(params) results`, wazero's frame format.
+    pub signature: String,
+    /// Byte offset of the current instruction in the code section, when known.
+    pub code_offset: Option<u64>,
+}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bytes are not a valid module (malformed or invalid), at a byte offset.
+    Compile {
+        /// Offset in the module bytes where the problem was found.
+        offset: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// An import could not be resolved, or resolved to something of another type.
+    Link(String),
+    /// Instantiation failed for another reason (segment out of bounds, name in use, ...).
+    Instantiate(String),
+    /// Execution trapped.
+    Trap {
+        /// Why.
+        code: TrapCode,
+        /// Extra detail, e.g. a host function's error message.
+        detail: Option<String>,
+        /// The wasm stack trace, innermost frame first.
+        trace: Vec<TraceFrame>,
+    },
+    /// The module (or runtime) was closed with an exit code while the call ran, or the
+    /// guest exited (wazero's `sys.ExitError`).
+    Exit(u32),
+    /// The runtime is closed (`runtime closed with exit_code(N)`).
+    RuntimeClosed(u32),
+    /// The module is closed.
+    ModuleClosed(String),
+    /// An API misuse such as a wrong number of parameters.
+    Usage(String),
+    /// An error with a message, e.g. from a host function ([`Error::new`]).
+    Message(String),
+    /// A start function failed: `module[NAME] function[FN] failed: ...`.
+    StartFailed {
+        /// The module's name.
+        module: String,
+        /// The start function's name.
+        function: String,
+        /// The underlying failure.
+        source: Box<Error>,
+    },
+}
+
+/// The error type of every fallible call in `wasmscope`.
+///
+/// `Display` follows wazero's formats: traps print `wasm error: ...` followed by a
+/// `wasm stack trace:`; exits print `module closed with exit_code(N)`.
+pub struct Error(Box<ErrorKind>);
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error carrying a message, for host functions to return (it traps the caller).
+    pub fn new(message: impl Into<String>) -> Self {
+        Error(Box::new(ErrorKind::Message(message.into())))
+    }
+
+    pub(crate) fn from_kind(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+
+    pub(crate) fn compile(offset: u64, message: impl Into<String>) -> Self {
+        Self::from_kind(ErrorKind::Compile {
+            offset,
+            message: message.into(),
+        })
+    }
+
+    pub(crate) fn link(message: impl Into<String>) -> Self {
+        Self::from_kind(ErrorKind::Link(message.into()))
+    }
+
+    pub(crate) fn instantiate(message: impl Into<String>) -> Self {
+        Self::from_kind(ErrorKind::Instantiate(message.into()))
+    }
+
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::from_kind(ErrorKind::Usage(message.into()))
+    }
+
+    pub(crate) fn trap(code: TrapCode) -> Self {
+        Self::from_kind(ErrorKind::Trap {
+            code,
+            detail: None,
+            trace: Vec::new(),
+        })
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// The exit code, if this is an exit (`ExitError`), also through a start-function wrap.
+    pub fn exit_code(&self) -> Option<u32> {
+        match &*self.0 {
+            ErrorKind::Exit(code) => Some(*code),
+            ErrorKind::StartFailed { source, .. } => source.exit_code(),
+            _ => None,
+        }
+    }
+
+    /// The trap code, if this is a trap, also through a start-function wrap.
+    pub fn trap_code(&self) -> Option<TrapCode> {
+        match &*self.0 {
+            ErrorKind::Trap { code, .. } => Some(*code),
+            ErrorKind::StartFailed { source, .. } => source.trap_code(),
+            _ => None,
+        }
+    }
+
+    /// The wasm stack trace of a trap (innermost first); empty for other errors.
+    pub fn trace(&self) -> &[TraceFrame] {
+        match &*self.0 {
+            ErrorKind::Trap { trace, .. } => trace,
+            ErrorKind::StartFailed { source, .. } => source.trace(),
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn set_trace(&mut self, frames: Vec<TraceFrame>) {
+        if let ErrorKind::Trap { trace, .. } = &mut *self.0 {
+            if trace.is_empty() {
+                *trace = frames;
+            }
+        }
+    }
+
+    /// Turns a host function's error into a trap of the calling guest, keeping exits as
+    /// they are.
+    pub(crate) fn into_host_trap(self) -> Self {
+        match *self.0 {
+            ErrorKind::Message(m) => Self::from_kind(ErrorKind::Trap {
+                code: TrapCode::HostError,
+                detail: Some(m),
+                trace: Vec::new(),
+            }),
+            other => Error(Box::new(other)),
+        }
+    }
+}
+
+const MAX_TRACE_FRAMES: usize = 30;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.0 {
+            ErrorKind::Compile { offset, message } => {
+                write!(f, "invalid module: {message} (at offset 0x{offset:x})")
+            }
+            ErrorKind::Link(m) | ErrorKind::Instantiate(m) | ErrorKind::Usage(m) => {
+                f.write_str(m)
+            }
+            ErrorKind::Message(m) => f.write_str(m),
+            ErrorKind::Trap {
+                code,
+                detail,
+                trace,
+            } => {
+                write!(f, "wasm error: {code}")?;
+                if let Some(d) = detail {
+                    write!(f, ": {d}")?;
+                }
+                if !trace.is_empty() {
+                    write!(f, "\nwasm stack trace:")?;
+                    for frame in trace.iter().take(MAX_TRACE_FRAMES) {
+                        write!(f, "\n\t{}", frame.signature)?;
+                    }
+                    if trace.len() > MAX_TRACE_FRAMES {
+                        write!(f, "\n\t... maybe followed by omitted frames")?;
+                    }
+                }
+                Ok(())
+            }
+            ErrorKind::Exit(code) => write!(f, "module closed with exit_code({code})"),
+            ErrorKind::RuntimeClosed(code) => write!(f, "runtime closed with exit_code({code})"),
+            ErrorKind::ModuleClosed(name) => write!(f, "module[{name}] closed"),
+            ErrorKind::StartFailed {
+                module,
+                function,
+                source,
+            } => write!(f, "module[{module}] function[{function}] failed: {source}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({self})")
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<wasmparser::BinaryReaderError> for Error {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        Error::compile(e.offset(), e.message().to_string())
+    }
+}

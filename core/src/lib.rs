@@ -1,0 +1,52 @@
+//! # wasmscope
+//!
+//! A WebAssembly runtime modelled on Go's [wazero]: a [`Runtime`] compiles modules into
+//! [`CompiledModule`]s, instantiates them as [`Module`]s that link to each other by name,
+//! and closes them with exit codes. Code runs on a portable interpreter that keeps its
+//! whole state on the heap, so that it can also be the engine of a debugger.
+//!
+//! What this crate is not: a WASI implementation (yet), a compiler (yet), a component
+//! model runtime.
+//!
+//! Values travel through the API as `u64` slots: `i32` zero-extended, floats as their
+//! IEEE-754 bits, references as opaque handles where 0 is null.
+//!
+//! ```
+//! use wasmscope::Runtime;
+//! # fn main() -> Result<(), wasmscope::Error> {
+//! let wasm = wat::parse_str(r#"(module
+//!     (func $fac (export "fac") (param i64) (result i64)
+//!         local.get 0 i64.eqz
+//!         if (result i64) i64.const 1
+//!         else local.get 0 local.get 0 i64.const 1 i64.sub call $fac i64.mul end))"#).unwrap();
+//! let rt = Runtime::new();
+//! let module = rt.instantiate(&wasm)?;
+//! let fac = module.typed_function::<i64, i64>("fac")?;
+//! assert_eq!(fac.call(20)?, 2432902008176640000);
+//! # Ok(()) }
+//! ```
+//!
+//! [wazero]: https://wazero.io
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod host;
+mod interp;
+mod module;
+mod runtime;
+mod store;
+mod types;
+
+pub use config::{EngineKind, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
+pub use error::{Error, ErrorKind, Result, TraceFrame, TrapCode};
+pub use host::Caller;
+pub use runtime::{
+    CompiledModule, Function, Global, Memory, Module, Runtime, TypedFunction, WasmParams,
+    WasmResults, WasmValue,
+};
+pub use types::{
+    FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
+};

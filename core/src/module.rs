@@ -1,0 +1,469 @@
+//! Decoding and validating a module with `wasmparser`, and what the runtime keeps of it.
+//!
+//! [`ModuleInfo::parse`] walks the payloads once: the validator checks each of them, the
+//! sections are recorded, and each function body is handed to the interpreter's
+//! translator while it is validated.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmparser::{
+    CompositeInnerType, ElementItems, ElementKind, ExternalKind, Name, Operator, Parser, Payload,
+    TypeRef, ValidPayload, Validator, WasmFeatures,
+};
+
+use crate::error::{Error, Result};
+use crate::interp::translate::{CompiledCode, Translator};
+use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValueType};
+
+/// A constant expression (WebAssembly 2.0 allows exactly one instruction).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ConstExpr {
+    /// A number (or v128 half) given by its bits.
+    Value(u64),
+    /// `global.get` of an (imported) global.
+    GlobalGet(u32),
+    /// `ref.null`.
+    RefNull,
+    /// `ref.func`.
+    RefFunc(u32),
+}
+
+/// What an import asks for.
+#[derive(Clone, Debug)]
+pub(crate) enum ImportKind {
+    Func(u32),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Import {
+    pub module: Arc<str>,
+    pub name: Arc<str>,
+    pub kind: ImportKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExportKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Export {
+    pub name: Arc<str>,
+    pub kind: ExportKind,
+    pub index: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum SegmentMode {
+    Passive,
+    Declared,
+    Active { index: u32, offset: ConstExpr },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ElemSegment {
+    pub mode: SegmentMode,
+    pub items: Vec<ConstExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Arc<[u8]>,
+}
+
+/// A custom section: name and byte range of its payload in the module bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct CustomSection {
+    pub name: Arc<str>,
+    pub range: std::ops::Range<usize>,
+}
+
+/// Everything the runtime keeps of a decoded, validated and compiled module.
+#[derive(Debug)]
+pub(crate) struct ModuleInfo {
+    /// The module bytes (custom sections and DWARF are read from them lazily).
+    pub bytes: Arc<[u8]>,
+    /// Module name from the name section.
+    pub name: Option<Arc<str>>,
+    pub types: Vec<FuncType>,
+    pub imports: Vec<Import>,
+    /// Type index of every function, imports first.
+    pub func_types: Vec<u32>,
+    pub num_imported_funcs: u32,
+    /// Every table, imports first.
+    pub tables: Vec<TableType>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    /// Every global's type, imports first.
+    pub globals: Vec<GlobalType>,
+    pub num_imported_globals: u32,
+    /// Initialisers of the defined globals.
+    pub global_inits: Vec<ConstExpr>,
+    pub exports: Vec<Export>,
+    pub start: Option<u32>,
+    pub elements: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    pub code: CompiledCode,
+    pub func_names: HashMap<u32, Arc<str>>,
+    pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
+    pub custom_sections: Vec<CustomSection>,
+    /// Offset of the code section's payload in the module bytes.
+    pub code_section_offset: usize,
+}
+
+/// The features of WebAssembly 2.0 that are implemented (SIMD is validated but not yet
+/// executed, see [`crate::interp::translate`]).
+pub(crate) fn features() -> WasmFeatures {
+    WasmFeatures::WASM2
+}
+
+fn limits(initial: u64, maximum: Option<u64>) -> Limits {
+    Limits {
+        min: initial,
+        max: maximum,
+    }
+}
+
+fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
+    Ok(TableType {
+        element: ValueType::from_wasmparser(wasmparser::ValType::Ref(t.element_type))
+            .map_err(|m| Error::compile(0, m))?,
+        limits: limits(t.initial, t.maximum),
+    })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType {
+        limits: limits(m.initial, m.maximum),
+    }
+}
+
+fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType {
+        value_type: ValueType::from_wasmparser(g.content_type)
+            .map_err(|m| Error::compile(0, m))?,
+        mutable: g.mutable,
+    })
+}
+
+fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    let mut reader = expr.get_operators_reader();
+    let op = reader.read()?;
+    let value = match op {
+        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
+        Operator::I64Const { value } => ConstExpr::Value(value as u64),
+        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
+        Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        Operator::RefNull { .. } => ConstExpr::RefNull,
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        other => {
+            return Err(Error::compile(
+                reader.original_position(),
+                format!("unsupported constant expression {other:?}"),
+            ))
+        }
+    };
+    Ok(value)
+}
+
+/// Rejects 32-bit memory limits encoded in more than 5 LEB128 bytes, which wasmparser
+/// accepts (it reads limits as 64-bit for memory64) and WebAssembly 2.0 calls malformed.
+fn check_memory_limits_encoding(range: std::ops::Range<u64>, bytes: &[u8]) -> Result<()> {
+    let Some(section) = bytes.get(range.start as usize..range.end as usize) else {
+        return Ok(());
+    };
+    let mut reader = wasmparser::BinaryReader::new(section, range.start);
+    let count = reader.read_var_u32()?;
+    for _ in 0..count {
+        let flags = reader.read_u8()?;
+        if flags & 0x04 != 0 {
+            // memory64: the validator rejects it with a clear message.
+            return Ok(());
+        }
+        reader.read_var_u32()?;
+        if flags & 0x01 != 0 {
+            reader.read_var_u32()?;
+        }
+    }
+    Ok(())
+}
+
+impl ModuleInfo {
+    /// Decodes, validates and compiles `bytes`.
+    ///
+    /// # Errors
+    /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
+    /// offset of the problem.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
+        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let mut validator = Validator::new_with_features(features());
+        let mut info = ModuleInfo {
+            bytes: bytes.clone(),
+            name: None,
+            types: Vec::new(),
+            imports: Vec::new(),
+            func_types: Vec::new(),
+            num_imported_funcs: 0,
+            tables: Vec::new(),
+            num_imported_tables: 0,
+            memories: Vec::new(),
+            num_imported_memories: 0,
+            globals: Vec::new(),
+            num_imported_globals: 0,
+            global_inits: Vec::new(),
+            exports: Vec::new(),
+            start: None,
+            elements: Vec::new(),
+            datas: Vec::new(),
+            code: CompiledCode::default(),
+            func_names: HashMap::new(),
+            local_names: HashMap::new(),
+            custom_sections: Vec::new(),
+            code_section_offset: 0,
+        };
+        let mut translator = Translator::default();
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        let mut seen_end = false;
+        for payload in Parser::new(0).parse_all(&bytes) {
+            let payload = payload?;
+            match validator.payload(&payload)? {
+                ValidPayload::Ok => {}
+                ValidPayload::Func(to_validate, body) => {
+                    let func_index = to_validate.index;
+                    let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+                    translator.translate(&info, func_index, &mut fv, &body)?;
+                    allocs = fv.into_allocations();
+                }
+                ValidPayload::End(_) => seen_end = true,
+                ValidPayload::Parser(_) => {
+                    return Err(Error::compile(0, "nested modules are not supported"))
+                }
+            }
+            info.record(&payload)?;
+        }
+        if !seen_end {
+            return Err(Error::compile(bytes.len() as u64, "unexpected end of module"));
+        }
+        info.code = translator.finish();
+        Ok(info)
+    }
+
+    fn record(&mut self, payload: &Payload<'_>) -> Result<()> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader.clone() {
+                    for sub in group?.into_types() {
+                        match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => {
+                                let conv = |tys: &[wasmparser::ValType]| -> Result<Vec<ValueType>> {
+                                    tys.iter()
+                                        .map(|t| {
+                                            ValueType::from_wasmparser(*t)
+                                                .map_err(|m| Error::compile(0, m))
+                                        })
+                                        .collect()
+                                };
+                                self.types
+                                    .push(FuncType::new(conv(f.params())?, conv(f.results())?));
+                            }
+                            _ => return Err(Error::compile(0, "only function types are supported")),
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.clone().into_imports() {
+                    let import = import?;
+                    let kind = match import.ty {
+                        TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                            self.func_types.push(t);
+                            self.num_imported_funcs += 1;
+                            ImportKind::Func(t)
+                        }
+                        TypeRef::Table(t) => {
+                            let t = table_type(&t)?;
+                            self.tables.push(t);
+                            self.num_imported_tables += 1;
+                            ImportKind::Table(t)
+                        }
+                        TypeRef::Memory(m) => {
+                            let m = memory_type(&m);
+                            self.memories.push(m);
+                            self.num_imported_memories += 1;
+                            ImportKind::Memory(m)
+                        }
+                        TypeRef::Global(g) => {
+                            let g = global_type(&g)?;
+                            self.globals.push(g);
+                            self.num_imported_globals += 1;
+                            ImportKind::Global(g)
+                        }
+                        TypeRef::Tag(_) => return Err(Error::compile(0, "tags are not supported")),
+                    };
+                    self.imports.push(Import {
+                        module: import.module.into(),
+                        name: import.name.into(),
+                        kind,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader.clone() {
+                    self.func_types.push(t?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for t in reader.clone() {
+                    let t = t?;
+                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
+                        return Err(Error::compile(0, "table initialisers are not supported"));
+                    }
+                    self.tables.push(table_type(&t.ty)?);
+                }
+            }
+            Payload::MemorySection(reader) => {
+                check_memory_limits_encoding(reader.range(), &self.bytes)?;
+                for m in reader.clone() {
+                    self.memories.push(memory_type(&m?));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader.clone() {
+                    let g = g?;
+                    self.globals.push(global_type(&g.ty)?);
+                    self.global_inits.push(const_expr(&g.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader.clone() {
+                    let e = e?;
+                    let kind = match e.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+                        ExternalKind::Table => ExportKind::Table,
+                        ExternalKind::Memory => ExportKind::Memory,
+                        ExternalKind::Global => ExportKind::Global,
+                        ExternalKind::Tag => {
+                            return Err(Error::compile(0, "tags are not supported"))
+                        }
+                    };
+                    self.exports.push(Export {
+                        name: e.name.into(),
+                        kind,
+                        index: e.index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => self.start = Some(*func),
+            Payload::ElementSection(reader) => {
+                for e in reader.clone() {
+                    let e = e?;
+                    let mode = match &e.kind {
+                        ElementKind::Passive => SegmentMode::Passive,
+                        ElementKind::Declared => SegmentMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: const_expr(offset_expr)?,
+                        },
+                    };
+                    let mut items = Vec::new();
+                    match e.items {
+                        ElementItems::Functions(funcs) => {
+                            for f in funcs {
+                                items.push(ConstExpr::RefFunc(f?));
+                            }
+                        }
+                        ElementItems::Expressions(_, exprs) => {
+                            for expr in exprs {
+                                items.push(const_expr(&expr?)?);
+                            }
+                        }
+                    }
+                    self.elements.push(ElemSegment { mode, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader.clone() {
+                    let d = d?;
+                    let mode = match &d.kind {
+                        wasmparser::DataKind::Passive => SegmentMode::Passive,
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: *memory_index,
+                            offset: const_expr(offset_expr)?,
+                        },
+                    };
+                    self.datas.push(DataSegment {
+                        mode,
+                        bytes: Arc::from(d.data),
+                    });
+                }
+            }
+            Payload::CodeSectionStart { unchecked_range, .. } => {
+                self.code_section_offset = unchecked_range.start as usize
+            }
+            Payload::CustomSection(reader) => {
+                self.custom_sections.push(CustomSection {
+                    name: reader.name().into(),
+                    range: reader.data_offset() as usize..reader.data_offset() as usize + reader.data().len(),
+                });
+                if reader.name() == "name" {
+                    // A malformed name section is ignored, as the spec requires.
+                    let _ = self.read_names(reader);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn read_names(&mut self, reader: &wasmparser::CustomSectionReader<'_>) -> Result<()> {
+        let names = wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(
+            reader.data(),
+            reader.data_offset(),
+        ));
+        for name in names {
+            match name? {
+                Name::Module { name, .. } => self.name = Some(name.into()),
+                Name::Function(map) => {
+                    for n in map {
+                        let n = n?;
+                        self.func_names.insert(n.index, n.name.into());
+                    }
+                }
+                Name::Local(map) => {
+                    for f in map {
+                        let f = f?;
+                        let mut locals = HashMap::new();
+                        for n in f.names {
+                            let n = n?;
+                            locals.insert(n.index, n.name.into());
+                        }
+                        self.local_names.insert(f.index, locals);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The type of function `index` (imports first).
+    pub(crate) fn func_type(&self, index: u32) -> &FuncType {
+        &self.types[self.func_types[index as usize] as usize]
+    }
+}

@@ -1,0 +1,180 @@
+//! The store: every function, table, memory, global and module instance of a runtime.
+//!
+//! Instances refer to their items by store address, so that imports share the exporter's
+//! item. A runtime owns one store behind a lock; a call holds the lock while it runs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::host::HostFunc;
+use crate::module::ModuleInfo;
+use crate::types::{FuncType, GlobalType, TableType};
+
+/// WebAssembly page size.
+pub(crate) const PAGE_SIZE: usize = 65536;
+
+/// Interned function signatures, so that `call_indirect` compares two integers.
+#[derive(Default, Debug)]
+pub(crate) struct TypeRegistry {
+    types: Vec<FuncType>,
+    ids: HashMap<FuncType, u32>,
+}
+
+impl TypeRegistry {
+    pub(crate) fn intern(&mut self, ty: &FuncType) -> u32 {
+        if let Some(id) = self.ids.get(ty) {
+            return *id;
+        }
+        let id = self.types.len() as u32;
+        self.types.push(ty.clone());
+        self.ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub(crate) fn get(&self, id: u32) -> &FuncType {
+        &self.types[id as usize]
+    }
+}
+
+/// A function: defined by a module instance, or a host closure.
+pub(crate) enum FuncInst {
+    Wasm {
+        /// Interned signature.
+        ty: u32,
+        /// Store index of the defining instance.
+        instance: u32,
+        /// Defined-function index within its module (imports excluded).
+        index: u32,
+    },
+    Host {
+        ty: u32,
+        func: Arc<HostFunc>,
+        /// The host module's instance.
+        instance: u32,
+    },
+}
+
+impl FuncInst {
+    pub(crate) fn ty(&self) -> u32 {
+        match self {
+            FuncInst::Wasm { ty, .. } | FuncInst::Host { ty, .. } => *ty,
+        }
+    }
+}
+
+/// A table of references (`0` is null, a function reference is its store address + 1).
+pub(crate) struct TableInst {
+    pub elems: Vec<u64>,
+    pub ty: TableType,
+}
+
+impl TableInst {
+    /// Grows by `delta` elements set to `init`; returns the old size, or `None` if the
+    /// limit forbids it.
+    pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+        let old = self.elems.len() as u64;
+        let new = old + delta as u64;
+        let max = self.ty.limits.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64);
+        if new > max {
+            return None;
+        }
+        self.elems.resize(new as usize, init);
+        self.ty.limits.min = new;
+        Some(old as u32)
+    }
+}
+
+/// A linear memory.
+pub(crate) struct MemInst {
+    pub data: Vec<u8>,
+    /// The most pages it may grow to (declared max, capped by the runtime's limit).
+    pub max_pages: u32,
+}
+
+impl MemInst {
+    pub(crate) fn pages(&self) -> u32 {
+        (self.data.len() / PAGE_SIZE) as u32
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or `None` past the limit.
+    pub(crate) fn grow(&mut self, delta: u32) -> Option<u32> {
+        let old = self.pages();
+        let new = old as u64 + delta as u64;
+        if new > self.max_pages as u64 {
+            return None;
+        }
+        let new_len = new as usize * PAGE_SIZE;
+        if self.data.try_reserve_exact(new_len - self.data.len()).is_err() {
+            return None;
+        }
+        self.data.resize(new_len, 0);
+        Some(old)
+    }
+}
+
+/// A global variable.
+pub(crate) struct GlobalInst {
+    pub value: u64,
+    pub ty: GlobalType,
+}
+
+/// Store addresses of an instance's items, in the module's index spaces.
+#[derive(Default, Debug)]
+pub(crate) struct Layout {
+    pub funcs: Vec<u32>,
+    pub tables: Vec<u32>,
+    pub memories: Vec<u32>,
+    pub globals: Vec<u32>,
+    /// Interned signature of each module type index.
+    pub types: Vec<u32>,
+}
+
+/// A module instance (also host modules).
+pub(crate) struct InstanceData {
+    pub name: Arc<str>,
+    /// `None` for host modules.
+    pub module: Option<Arc<ModuleInfo>>,
+    pub layout: Arc<Layout>,
+    /// Exports by name: kind and index in the module's index space.
+    pub exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
+    /// Element segments (emptied by `elem.drop`).
+    pub elems: Vec<Arc<[u64]>>,
+    /// Data segments (emptied by `data.drop`).
+    pub datas: Vec<Arc<[u8]>>,
+    /// Exit code, once closed.
+    pub closed: Option<u32>,
+}
+
+/// Everything a runtime has instantiated.
+#[derive(Default)]
+pub(crate) struct Store {
+    pub funcs: Vec<FuncInst>,
+    pub tables: Vec<TableInst>,
+    pub memories: Vec<MemInst>,
+    pub globals: Vec<GlobalInst>,
+    pub instances: Vec<InstanceData>,
+    pub types: TypeRegistry,
+    /// Instantiated modules by name (the names imports resolve against).
+    pub names: HashMap<Arc<str>, u32>,
+}
+
+impl Store {
+    /// Looks up an export of the module registered under `module`.
+    pub(crate) fn resolve(
+        &self,
+        module: &str,
+        name: &str,
+    ) -> Result<(u32, crate::module::ExportKind, u32), String> {
+        let inst = *self
+            .names
+            .get(module)
+            .ok_or_else(|| format!("module[{module}] not instantiated"))?;
+        let data = &self.instances[inst as usize];
+        let (kind, index) = data
+            .exports
+            .get(name)
+            .ok_or_else(|| format!("\"{name}\" is not exported in module[{module}]"))?;
+        Ok((inst, *kind, *index))
+    }
+}

