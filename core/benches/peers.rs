@@ -1,1 +1,153 @@
-fn main() {}
+//! Peer comparison: the workloads of `samples/bench/` on wasmscope's interpreter and on
+//! wasmi, side by side in one process, same module bytes, same inputs, compile time
+//! excluded (one warm-up call each, then the median of several timed calls).
+//!
+//! ```text
+//! cargo bench -p wasmscope --bench peers              # every workload, recommended n
+//! cargo bench -p wasmscope --bench peers -- fib sort  # some workloads
+//! cargo bench -p wasmscope --bench peers -- --quick   # small n (a smoke run)
+//! ```
+//! It prints one row per workload (time per call on each engine and the ratio
+//! ours/wasmi) and the geometric mean of the ratios.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+
+struct Workload {
+    name: String,
+    small_n: i32,
+    small_sum: i64,
+    n: i32,
+    sum: i64,
+}
+
+fn samples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench")
+}
+
+/// Reads `samples/bench/expected.txt`: `name n checksum`, small n first.
+fn workloads() -> Vec<Workload> {
+    let text = std::fs::read_to_string(samples_dir().join("expected.txt")).expect("expected.txt");
+    let mut out: Vec<Workload> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let (name, n, sum) = (
+            parts[0],
+            parts[1].parse().unwrap(),
+            parts[2].parse().unwrap(),
+        );
+        match out.iter_mut().find(|w| w.name == name) {
+            Some(w) => {
+                w.n = n;
+                w.sum = sum;
+            }
+            None => out.push(Workload {
+                name: name.to_string(),
+                small_n: n,
+                small_sum: sum,
+                n,
+                sum,
+            }),
+        }
+    }
+    out
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let reps = if quick { 3 } else { 5 };
+
+    println!(
+        "{:<12} {:>8} {:>14} {:>14} {:>12}",
+        "workload", "n", "wasmscope", "wasmi", "ours/wasmi"
+    );
+    let mut log_sum = 0.0;
+    let mut count = 0;
+    for w in workloads() {
+        if !filters.is_empty() && !filters.iter().any(|f| w.name.contains(f.as_str())) {
+            continue;
+        }
+        let (n, sum) = if quick {
+            (w.small_n, w.small_sum)
+        } else {
+            (w.n, w.sum)
+        };
+        let bytes = std::fs::read(samples_dir().join(format!("{}.wasm", w.name))).expect("wasm");
+
+        // wasmscope
+        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let compiled = rt.compile_module(&bytes).expect("compile");
+        let module = rt
+            .instantiate_module(&compiled, ModuleConfig::new())
+            .expect("instantiate");
+        let run = module
+            .typed_function::<i32, i64>("run")
+            .expect("run export");
+
+        // wasmi
+        let engine = wasmi::Engine::default();
+        let wmodule = wasmi::Module::new(&engine, &bytes[..]).expect("wasmi compile");
+        let mut store = wasmi::Store::new(&engine, ());
+        let linker = wasmi::Linker::<()>::new(&engine);
+        let instance = linker
+            .instantiate_and_start(&mut store, &wmodule)
+            .expect("wasmi instantiate");
+        let wrun = instance
+            .get_typed_func::<i32, i64>(&store, "run")
+            .expect("wasmi run");
+
+        // Warm-up (wasmi translates lazily), checking both answers.
+        assert_eq!(
+            run.call(n).expect("wasmscope run"),
+            sum,
+            "{} checksum (wasmscope)",
+            w.name
+        );
+        assert_eq!(
+            wrun.call(&mut store, n).expect("wasmi run"),
+            sum,
+            "{} checksum (wasmi)",
+            w.name
+        );
+
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            let t = Instant::now();
+            std::hint::black_box(run.call(n).unwrap());
+            ours.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(wrun.call(&mut store, n).unwrap());
+            theirs.push(t.elapsed());
+        }
+        let (o, t) = (median(ours), median(theirs));
+        let ratio = o.as_secs_f64() / t.as_secs_f64();
+        log_sum += ratio.ln();
+        count += 1;
+        println!(
+            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2}",
+            w.name,
+            n,
+            o.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e3,
+            ratio
+        );
+    }
+    if count > 0 {
+        println!(
+            "geometric mean of ours/wasmi: {:.2}",
+            (log_sum / count as f64).exp()
+        );
+    }
+}

@@ -25,6 +25,7 @@ pub struct RuntimeConfig {
     pub(crate) memory_capacity_from_max: bool,
     pub(crate) custom_sections: bool,
     pub(crate) debug_info: bool,
+    pub(crate) fuel: Option<u64>,
 }
 
 /// The most pages a 32-bit memory can have (4 GiB).
@@ -46,6 +47,7 @@ impl RuntimeConfig {
             memory_capacity_from_max: false,
             custom_sections: false,
             debug_info: true,
+            fuel: None,
         }
     }
 
@@ -84,6 +86,23 @@ impl RuntimeConfig {
     pub fn with_custom_sections(mut self, enabled: bool) -> Self {
         self.custom_sections = enabled;
         self
+    }
+
+    /// Gives every call (each [`crate::Function::call`] and each start function) a
+    /// budget of `fuel` units; running out traps with [`crate::TrapCode::OutOfFuel`].
+    /// wazero has no such limit; wasmi and wasmtime do.
+    ///
+    /// A unit is one Wasm instruction. Fuel is charged per straight-line block, on entry
+    /// to it, so a block that is left early by a branch is still charged whole. Code
+    /// compiled with fuel carries the checks; without fuel it has none.
+    pub fn with_fuel(mut self, fuel: u64) -> Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
+    /// The fuel budget per call, if any.
+    pub fn fuel(&self) -> Option<u64> {
+        self.fuel
     }
 
     /// Whether DWARF source lines are used in traces (default true).

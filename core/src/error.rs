@@ -227,9 +227,7 @@ impl fmt::Display for Error {
             ErrorKind::Compile { offset, message } => {
                 write!(f, "invalid module: {message} (at offset 0x{offset:x})")
             }
-            ErrorKind::Link(m) | ErrorKind::Instantiate(m) | ErrorKind::Usage(m) => {
-                f.write_str(m)
-            }
+            ErrorKind::Link(m) | ErrorKind::Instantiate(m) | ErrorKind::Usage(m) => f.write_str(m),
             ErrorKind::Message(m) => f.write_str(m),
             ErrorKind::Trap {
                 code,

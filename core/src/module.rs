@@ -149,8 +149,7 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
 
 fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
     Ok(GlobalType {
-        value_type: ValueType::from_wasmparser(g.content_type)
-            .map_err(|m| Error::compile(0, m))?,
+        value_type: ValueType::from_wasmparser(g.content_type).map_err(|m| Error::compile(0, m))?,
         mutable: g.mutable,
     })
 }
@@ -204,7 +203,7 @@ impl ModuleInfo {
     /// # Errors
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
     /// offset of the problem.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
+    pub(crate) fn parse(bytes: &[u8], fuel: bool) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
         let mut validator = Validator::new_with_features(features());
         let mut info = ModuleInfo {
@@ -231,7 +230,7 @@ impl ModuleInfo {
             custom_sections: Vec::new(),
             code_section_offset: 0,
         };
-        let mut translator = Translator::default();
+        let mut translator = Translator::new(fuel);
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut seen_end = false;
         for payload in Parser::new(0).parse_all(&bytes) {
@@ -252,7 +251,10 @@ impl ModuleInfo {
             info.record(&payload)?;
         }
         if !seen_end {
-            return Err(Error::compile(bytes.len() as u64, "unexpected end of module"));
+            return Err(Error::compile(
+                bytes.len() as u64,
+                "unexpected end of module",
+            ));
         }
         info.code = translator.finish();
         Ok(info)
@@ -276,7 +278,9 @@ impl ModuleInfo {
                                 self.types
                                     .push(FuncType::new(conv(f.params())?, conv(f.results())?));
                             }
-                            _ => return Err(Error::compile(0, "only function types are supported")),
+                            _ => {
+                                return Err(Error::compile(0, "only function types are supported"))
+                            }
                         }
                     }
                 }
@@ -413,13 +417,14 @@ impl ModuleInfo {
                     });
                 }
             }
-            Payload::CodeSectionStart { unchecked_range, .. } => {
-                self.code_section_offset = unchecked_range.start as usize
-            }
+            Payload::CodeSectionStart {
+                unchecked_range, ..
+            } => self.code_section_offset = unchecked_range.start as usize,
             Payload::CustomSection(reader) => {
                 self.custom_sections.push(CustomSection {
                     name: reader.name().into(),
-                    range: reader.data_offset() as usize..reader.data_offset() as usize + reader.data().len(),
+                    range: reader.data_offset() as usize
+                        ..reader.data_offset() as usize + reader.data().len(),
                 });
                 if reader.name() == "name" {
                     // A malformed name section is ignored, as the spec requires.

@@ -8,7 +8,9 @@ use crate::config::{ModuleConfig, RuntimeConfig};
 use crate::error::{Error, ErrorKind, Result, TrapCode};
 use crate::interp::exec;
 use crate::module::{ConstExpr, ExportKind, ImportKind, ModuleInfo, SegmentMode};
-use crate::store::{FuncInst, GlobalInst, InstanceData, Layout, MemInst, Store, TableInst, PAGE_SIZE};
+use crate::store::{
+    FuncInst, GlobalInst, InstanceData, Layout, MemInst, Store, TableInst, PAGE_SIZE,
+};
 use crate::types::{FunctionDefinition, GlobalType, ValueType};
 
 pub(crate) struct RuntimeInner {
@@ -165,10 +167,14 @@ impl Runtime {
 
     /// A runtime with `config`.
     pub fn with_config(config: RuntimeConfig) -> Self {
+        let fuel = config.fuel;
         Runtime {
             inner: Arc::new(RuntimeInner {
                 config,
-                store: Mutex::new(Store::default()),
+                store: Mutex::new(Store {
+                    fuel,
+                    ..Store::default()
+                }),
                 closed: Mutex::new(None),
             }),
         }
@@ -187,7 +193,7 @@ impl Runtime {
     /// - the module uses a feature the engine does not run yet.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
         self.inner.check_open()?;
-        let mut info = ModuleInfo::parse(wasm)?;
+        let mut info = ModuleInfo::parse(wasm, self.inner.config.fuel.is_some())?;
         if !self.inner.config.custom_sections {
             info.custom_sections.retain(|c| c.name.as_ref() == "name");
         }
@@ -292,7 +298,11 @@ impl Runtime {
     /// # Notes
     /// As WebAssembly 2.0 specifies, table and memory writes made before a failing
     /// segment stay (they may be visible through imported tables and memories).
-    pub fn instantiate_module(&self, compiled: &CompiledModule, config: ModuleConfig) -> Result<Module> {
+    pub fn instantiate_module(
+        &self,
+        compiled: &CompiledModule,
+        config: ModuleConfig,
+    ) -> Result<Module> {
         self.inner.check_open()?;
         let info = &compiled.info;
         let name: Arc<str> = config
@@ -329,7 +339,11 @@ impl Runtime {
             starts.push((fname, s));
         }
         for f in &config.start_functions {
-            if let Some(e) = info.exports.iter().find(|e| e.kind == ExportKind::Func && e.name == *f) {
+            if let Some(e) = info
+                .exports
+                .iter()
+                .find(|e| e.kind == ExportKind::Func && e.name == *f)
+            {
                 starts.push((f.to_string(), e.index));
             }
         }
@@ -386,7 +400,12 @@ fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u64 {
 }
 
 /// Creates the instance of `info` in `store` and initialises it (not the start functions).
-fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, config: &RuntimeConfig) -> Result<u32> {
+fn instantiate(
+    store: &mut Store,
+    info: &Arc<ModuleInfo>,
+    name: &Arc<str>,
+    config: &RuntimeConfig,
+) -> Result<u32> {
     let inst = store.instances.len() as u32;
     let mut layout = Layout {
         types: info.types.iter().map(|t| store.types.intern(t)).collect(),
@@ -394,7 +413,9 @@ fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, confi
     };
     // Imports.
     for import in &info.imports {
-        let (exporter, kind, index) = store.resolve(&import.module, &import.name).map_err(|m| link_error(import, m))?;
+        let (exporter, kind, index) = store
+            .resolve(&import.module, &import.name)
+            .map_err(|m| link_error(import, m))?;
         let ex = &store.instances[exporter as usize].layout;
         match (&import.kind, kind) {
             (ImportKind::Func(t), ExportKind::Func) => {
@@ -417,18 +438,33 @@ fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, confi
                 let addr = ex.tables[index as usize];
                 let have = &store.tables[addr as usize];
                 if have.ty.element != t.element
-                    || !limits_match(have.elems.len() as u64, have.ty.limits.max, t.limits.min, t.limits.max)
+                    || !limits_match(
+                        have.elems.len() as u64,
+                        have.ty.limits.max,
+                        t.limits.min,
+                        t.limits.max,
+                    )
                 {
-                    return Err(link_error(import, "incompatible import type: table type mismatch"));
+                    return Err(link_error(
+                        import,
+                        "incompatible import type: table type mismatch",
+                    ));
                 }
                 layout.tables.push(addr);
             }
             (ImportKind::Memory(m), ExportKind::Memory) => {
                 let addr = ex.memories[index as usize];
                 let have = &store.memories[addr as usize];
-                let declared_max = Some(have.max_pages as u64).filter(|_| have.max_pages < u32::MAX);
-                if !limits_match(have.pages() as u64, declared_max, m.limits.min, m.limits.max) {
-                    return Err(link_error(import, "incompatible import type: memory size mismatch"));
+                if !limits_match(
+                    have.pages() as u64,
+                    have.declared_max,
+                    m.limits.min,
+                    m.limits.max,
+                ) {
+                    return Err(link_error(
+                        import,
+                        "incompatible import type: memory size mismatch",
+                    ));
                 }
                 layout.memories.push(addr);
             }
@@ -438,18 +474,28 @@ fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, confi
                 if have != *g {
                     return Err(link_error(
                         import,
-                        format!("incompatible import type: global type mismatch: {have:?} != {g:?}"),
+                        format!(
+                            "incompatible import type: global type mismatch: {have:?} != {g:?}"
+                        ),
                     ));
                 }
                 layout.globals.push(addr);
             }
             (_, kind) => {
-                return Err(link_error(import, format!("incompatible import type: export is a {kind:?}")));
+                return Err(link_error(
+                    import,
+                    format!("incompatible import type: export is a {kind:?}"),
+                ));
             }
         }
     }
     // Defined items.
-    for (i, t) in info.func_types.iter().enumerate().skip(info.num_imported_funcs as usize) {
+    for (i, t) in info
+        .func_types
+        .iter()
+        .enumerate()
+        .skip(info.num_imported_funcs as usize)
+    {
         layout.funcs.push(store.funcs.len() as u32);
         store.funcs.push(FuncInst::Wasm {
             ty: layout.types[*t as usize],
@@ -476,15 +522,27 @@ fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, confi
             )));
         }
         let max_pages = m.limits.max.unwrap_or(limit).min(limit) as u32;
-        let mut data = Vec::new();
-        if config.memory_capacity_from_max {
+        let min_bytes = m.limits.min as usize * PAGE_SIZE;
+        let data = if config.memory_capacity_from_max {
+            let mut data = Vec::new();
             let _ = data.try_reserve_exact(max_pages as usize * PAGE_SIZE);
-        }
-        data.resize(m.limits.min as usize * PAGE_SIZE, 0);
+            data.resize(min_bytes, 0);
+            data
+        } else {
+            // Zeroed allocation: the pages are mapped lazily by the OS.
+            vec![0u8; min_bytes]
+        };
         layout.memories.push(store.memories.len() as u32);
-        store.memories.push(MemInst { data, max_pages });
+        store.memories.push(MemInst {
+            data,
+            max_pages,
+            declared_max: m.limits.max,
+        });
     }
-    for (ty, init) in info.globals[info.num_imported_globals as usize..].iter().zip(&info.global_inits) {
+    for (ty, init) in info.globals[info.num_imported_globals as usize..]
+        .iter()
+        .zip(&info.global_inits)
+    {
         let value = eval_const(store, &layout, *init);
         layout.globals.push(store.globals.len() as u32);
         store.globals.push(GlobalInst { value, ty: *ty });
@@ -494,7 +552,11 @@ fn instantiate(store: &mut Store, info: &Arc<ModuleInfo>, name: &Arc<str>, confi
         .iter()
         .map(|seg| match seg.mode {
             SegmentMode::Declared => Arc::from(&[][..]),
-            _ => seg.items.iter().map(|e| eval_const(store, &layout, *e)).collect(),
+            _ => seg
+                .items
+                .iter()
+                .map(|e| eval_const(store, &layout, *e))
+                .collect(),
         })
         .collect();
     let datas: Vec<Arc<[u8]>> = info.datas.iter().map(|d| d.bytes.clone()).collect();
@@ -611,7 +673,10 @@ impl Module {
     ///
     /// # Errors
     /// There is no such export, or its signature is not `P -> R`.
-    pub fn typed_function<P: WasmParams, R: WasmResults>(&self, name: &str) -> Result<TypedFunction<P, R>> {
+    pub fn typed_function<P: WasmParams, R: WasmResults>(
+        &self,
+        name: &str,
+    ) -> Result<TypedFunction<P, R>> {
         let f = self
             .exported_function(name)
             .ok_or_else(|| Error::usage(format!("function \"{name}\" is not exported")))?;
@@ -639,7 +704,10 @@ impl Module {
     /// The module's memory 0 (exported or not, imported or defined).
     pub fn memory(&self) -> Option<Memory> {
         let store = self.rt.store();
-        let addr = *store.instances[self.inst as usize].layout.memories.first()?;
+        let addr = *store.instances[self.inst as usize]
+            .layout
+            .memories
+            .first()?;
         Some(Memory {
             rt: self.rt.clone(),
             addr,
@@ -681,7 +749,9 @@ impl Module {
 
     /// Whether the module (or its runtime) was closed.
     pub fn is_closed(&self) -> bool {
-        self.rt.store().instances[self.inst as usize].closed.is_some()
+        self.rt.store().instances[self.inst as usize]
+            .closed
+            .is_some()
     }
 }
 
@@ -773,7 +843,9 @@ wasm_value!(i32, I32, |v| v as u32 as u64, |s| s as u32 as i32);
 wasm_value!(u32, I32, |v| v as u64, |s| s as u32);
 wasm_value!(i64, I64, |v| v as u64, |s| s as i64);
 wasm_value!(u64, I64, |v| v, |s| s);
-wasm_value!(f32, F32, |v| v.to_bits() as u64, |s| f32::from_bits(s as u32));
+wasm_value!(f32, F32, |v| v.to_bits() as u64, |s| f32::from_bits(
+    s as u32
+));
 wasm_value!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
 
 /// Parameters of a typed function: `()`, a value, or a tuple of values.
@@ -825,7 +897,7 @@ macro_rules! wasm_tuple {
             fn types() -> Vec<ValueType> {
                 vec![$($t::TYPE),*]
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::unused_unit)]
             fn from_slots(slots: &[u64]) -> Self {
                 ($($t::from_slot(slots[$i]),)*)
             }

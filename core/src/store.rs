@@ -47,6 +47,7 @@ pub(crate) enum FuncInst {
         /// Defined-function index within its module (imports excluded).
         index: u32,
     },
+    #[allow(dead_code)]
     Host {
         ty: u32,
         func: Arc<HostFunc>,
@@ -75,7 +76,12 @@ impl TableInst {
     pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
         let old = self.elems.len() as u64;
         let new = old + delta as u64;
-        let max = self.ty.limits.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64);
+        let max = self
+            .ty
+            .limits
+            .max
+            .unwrap_or(u32::MAX as u64)
+            .min(u32::MAX as u64);
         if new > max {
             return None;
         }
@@ -90,6 +96,8 @@ pub(crate) struct MemInst {
     pub data: Vec<u8>,
     /// The most pages it may grow to (declared max, capped by the runtime's limit).
     pub max_pages: u32,
+    /// The maximum the module declared, which import matching compares.
+    pub declared_max: Option<u64>,
 }
 
 impl MemInst {
@@ -105,7 +113,11 @@ impl MemInst {
             return None;
         }
         let new_len = new as usize * PAGE_SIZE;
-        if self.data.try_reserve_exact(new_len - self.data.len()).is_err() {
+        if self
+            .data
+            .try_reserve_exact(new_len - self.data.len())
+            .is_err()
+        {
             return None;
         }
         self.data.resize(new_len, 0);
@@ -157,6 +169,8 @@ pub(crate) struct Store {
     pub types: TypeRegistry,
     /// Instantiated modules by name (the names imports resolve against).
     pub names: HashMap<Arc<str>, u32>,
+    /// Fuel budget of each call, if the runtime meters fuel.
+    pub fuel: Option<u64>,
 }
 
 impl Store {

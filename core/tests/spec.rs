@@ -71,7 +71,10 @@ impl Script {
                 .named
                 .get(id.name())
                 .ok_or_else(|| format!("unknown module ${}", id.name())),
-            None => self.last.as_ref().ok_or_else(|| "no module yet".to_string()),
+            None => self
+                .last
+                .as_ref()
+                .ok_or_else(|| "no module yet".to_string()),
         }
     }
 
@@ -101,7 +104,10 @@ impl Script {
         Ok(func.call(&args))
     }
 
-    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Result<Result<Vec<u64>, wasmscope::Error>, String> {
+    fn execute(
+        &mut self,
+        exec: &mut WastExecute<'_>,
+    ) -> Result<Result<Vec<u64>, wasmscope::Error>, String> {
         match exec {
             WastExecute::Invoke(call) => self.invoke(call),
             WastExecute::Get { module, global, .. } => {
@@ -113,7 +119,10 @@ impl Script {
             }
             WastExecute::Wat(wat) => {
                 let bytes = encode_wat(wat)?;
-                Ok(self.rt.instantiate_with_config(&bytes, anonymous()).map(|_| Vec::new()))
+                Ok(self
+                    .rt
+                    .instantiate_with_config(&bytes, anonymous())
+                    .map(|_| Vec::new()))
             }
         }
     }
@@ -130,11 +139,16 @@ impl Script {
                 }
                 Ok(())
             }
-            WastDirective::ModuleInstance { instance, module, .. } => {
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
                 let def = module
                     .and_then(|m| self.definitions.get(m.name()))
                     .ok_or("unknown module definition")?;
-                let m = self.rt.instantiate_module(def, anonymous()).map_err(|e| e.to_string())?;
+                let m = self
+                    .rt
+                    .instantiate_module(def, anonymous())
+                    .map_err(|e| e.to_string())?;
                 if let Some(i) = instance {
                     self.named.insert(i.name().to_string(), m.clone());
                 }
@@ -145,12 +159,20 @@ impl Script {
                 let m = self.module(module)?.clone();
                 self.rt.register_alias(&m, name).map_err(|e| e.to_string())
             }
-            WastDirective::Invoke(call) => self.invoke(&call)?.map(|_| ()).map_err(|e| e.to_string()),
-            WastDirective::AssertReturn { mut exec, results, .. } => {
-                let got = self.execute(&mut exec)?.map_err(|e| format!("unexpected error: {e}"))?;
+            WastDirective::Invoke(call) => {
+                self.invoke(&call)?.map(|_| ()).map_err(|e| e.to_string())
+            }
+            WastDirective::AssertReturn {
+                mut exec, results, ..
+            } => {
+                let got = self
+                    .execute(&mut exec)?
+                    .map_err(|e| format!("unexpected error: {e}"))?;
                 check_results(&got, &results)
             }
-            WastDirective::AssertTrap { mut exec, message, .. } => match self.execute(&mut exec)? {
+            WastDirective::AssertTrap {
+                mut exec, message, ..
+            } => match self.execute(&mut exec)? {
                 Ok(v) => Err(format!("expected trap {message:?}, got {v:?}")),
                 Err(e) => match e.trap_code() {
                     Some(code) if trap_matches(code, message) => Ok(()),
@@ -176,13 +198,19 @@ impl Script {
             }
             WastDirective::AssertUnlinkable { mut module, .. } => {
                 let bytes = encode_wat(&mut module)?;
-                let compiled = self.rt.compile_module(&bytes).map_err(|e| format!("compile: {e}"))?;
+                let compiled = self
+                    .rt
+                    .compile_module(&bytes)
+                    .map_err(|e| format!("compile: {e}"))?;
                 match self.rt.instantiate_module(&compiled, anonymous()) {
                     Ok(_) => Err("module linked, expected an error".into()),
                     Err(_) => Ok(()),
                 }
             }
-            other => Err(format!("unsupported directive {:?}", std::mem::discriminant(&other))),
+            other => Err(format!(
+                "unsupported directive {:?}",
+                std::mem::discriminant(&other)
+            )),
         }
     }
 }
@@ -216,12 +244,11 @@ fn arg_slots(arg: &WastArg<'_>) -> Result<Vec<u64>, String> {
 
 fn f32_matches(bits: u64, p: &NanPattern<wast::token::F32>) -> bool {
     let bits = bits as u32;
-    bits as u64 == bits as u64
-        && match p {
-            NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
-            NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
-            NanPattern::Value(v) => bits == v.bits,
-        }
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(v) => bits == v.bits,
+    }
 }
 
 fn f64_matches(bits: u64, p: &NanPattern<wast::token::F64>) -> bool {
@@ -292,15 +319,14 @@ fn run_file(raw: &str) -> (usize, Vec<(usize, String)>) {
     let mut script = Script::new();
     for directive in wast.directives {
         let line = directive.span().linecol_in(raw).0 + 1;
-        let result = catch_unwind(AssertUnwindSafe(|| script.run(directive)))
-            .unwrap_or_else(|p| {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Err(format!("PANIC: {msg}"))
-            });
+        let result = catch_unwind(AssertUnwindSafe(|| script.run(directive))).unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("PANIC: {msg}"))
+        });
         match result {
             Ok(()) => passed += 1,
             Err(reason) => failures.push((line, reason)),
@@ -312,7 +338,10 @@ fn run_file(raw: &str) -> (usize, Vec<(usize, String)>) {
 fn main() {
     let filter = std::env::var("SPEC_FILTER").ok();
     let verbose = std::env::var("SPEC_VERBOSE").is_ok();
-    let expected_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec-expected-failures.txt");
+    let expected_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/spec-expected-failures.txt"
+    );
     let expected: BTreeSet<String> = std::fs::read_to_string(expected_path)
         .unwrap_or_default()
         .lines()

@@ -49,6 +49,8 @@ pub(crate) struct Executor {
     fp: u32,
     sp: u32,
     inst: u32,
+    /// Fuel left (code without fuel checks never reads it).
+    fuel: u64,
 }
 
 fn f32v(x: u64) -> f32 {
@@ -106,6 +108,7 @@ pub(crate) fn invoke(store: &mut Store, func: u32, args: &[u64]) -> Result<Vec<u
                 fp: 0,
                 sp: fc.params + fc.locals,
                 inst: instance,
+                fuel: store.fuel.unwrap_or(u64::MAX),
             };
             ex.stack[..p].copy_from_slice(args);
             ex.run(store)?;
@@ -456,7 +459,9 @@ impl Executor {
                     push!((stack[fp + local as usize] as u32).wrapping_add(c) as u64)
                 }
                 Instr::I32AddConst(c) => un!(|x: u64| (x as u32).wrapping_add(c) as u64),
-                Instr::GlobalGet(i) => push!(store.globals[layout.globals[i as usize] as usize].value),
+                Instr::GlobalGet(i) => {
+                    push!(store.globals[layout.globals[i as usize] as usize].value)
+                }
                 Instr::GlobalSet(i) => {
                     let v = pop!();
                     store.globals[layout.globals[i as usize] as usize].value = v;
@@ -587,6 +592,10 @@ impl Executor {
                 Instr::RefNull => push!(0),
                 Instr::RefIsNull => un!(|x| b(x == 0)),
                 Instr::RefFunc(i) => push!(layout.funcs[i as usize] as u64 + 1),
+                Instr::ConsumeFuel(k) => match self.fuel.checked_sub(k as u64) {
+                    Some(left) => self.fuel = left,
+                    None => trap!(TrapCode::OutOfFuel),
+                },
                 Instr::Const32(c) => push!(c as u64),
                 Instr::Const64(c) => push!(c),
 

@@ -69,6 +69,8 @@ macro_rules! define_instr {
             RefNull,
             RefIsNull,
             RefFunc(u32),
+            /// Charge this many units of fuel (only in code compiled with fuel).
+            ConsumeFuel(u32),
             // ---- constants ----
             Const32(u32),
             Const64(u64),

@@ -124,8 +124,14 @@ mod tests {
         assert_eq!(trunc_i32_s(-2147483648.9), Ok(i32::MIN as u32 as u64));
         assert_eq!(trunc_i32_s(2147483648.0), Err(TrapCode::IntegerOverflow));
         assert_eq!(trunc_i32_u(-0.9), Ok(0));
-        assert_eq!(trunc_i32_u(f64::NAN), Err(TrapCode::InvalidConversionToInteger));
+        assert_eq!(
+            trunc_i32_u(f64::NAN),
+            Err(TrapCode::InvalidConversionToInteger)
+        );
         assert_eq!(trunc_i64_s(-9223372036854775808.0), Ok(i64::MIN as u64));
-        assert_eq!(trunc_i64_u(18446744073709551616.0), Err(TrapCode::IntegerOverflow));
+        assert_eq!(
+            trunc_i64_u(18446744073709551616.0),
+            Err(TrapCode::IntegerOverflow)
+        );
     }
 }

@@ -24,14 +24,8 @@ pub(crate) struct FuncCode {
     pub params: u32,
     /// Declared (non-parameter) local slots, zeroed on entry.
     pub locals: u32,
-    /// Result slots.
-    pub results: u32,
     /// Slots the frame may use at most: locals plus the deepest operand stack.
     pub max_height: u32,
-    /// Byte range of the body in the module bytes.
-    pub body_start: u32,
-    /// Byte offset just past the body.
-    pub body_end: u32,
 }
 
 /// The translated code of every defined function of a module, in one buffer.
@@ -91,9 +85,22 @@ pub(crate) struct Translator {
     barrier: usize,
     n_locals: u32,
     offset: u32,
+    /// Emit fuel checks.
+    fuel: bool,
+    /// The current block's `ConsumeFuel`, and the operators counted into it so far.
+    fuel_at: Option<usize>,
+    block_ops: u32,
 }
 
 impl Translator {
+    /// A translator; `fuel` makes the code charge fuel per block.
+    pub(crate) fn new(fuel: bool) -> Self {
+        Translator {
+            fuel,
+            ..Translator::default()
+        }
+    }
+
     pub(crate) fn finish(self) -> CompiledCode {
         self.code
     }
@@ -117,11 +124,31 @@ impl Translator {
     }
 
     fn replace_last(&mut self, instr: Instr) {
-        *self.code.instrs.last_mut().expect("an instruction to replace") = instr;
+        *self
+            .code
+            .instrs
+            .last_mut()
+            .expect("an instruction to replace") = instr;
     }
 
-    fn label_here(&mut self) {
+    /// Marks the current position as a branch target (nothing before it fuses with what
+    /// follows) and returns it. With fuel, a new block starts here.
+    fn label_here(&mut self) -> u32 {
+        let here = self.pc();
+        if self.fuel {
+            self.close_fuel_block();
+            self.fuel_at = Some(self.code.instrs.len());
+            self.emit(Instr::ConsumeFuel(0));
+        }
         self.barrier = self.code.instrs.len();
+        here
+    }
+
+    fn close_fuel_block(&mut self) {
+        if let Some(at) = self.fuel_at.take() {
+            self.code.instrs[at] = Instr::ConsumeFuel(self.block_ops);
+        }
+        self.block_ops = 0;
     }
 
     fn block_arity(info: &ModuleInfo, ty: BlockType) -> (u32, u32) {
@@ -200,7 +227,7 @@ impl Translator {
             let offset = reader.original_position();
             let count: u32 = reader.read_var_u32()?;
             let vt: wasmparser::ValType = reader.read()?;
-            fv.define_locals(offset as u64, count, vt)?;
+            fv.define_locals(offset, count, vt)?;
             declared = declared
                 .checked_add(count)
                 .ok_or_else(|| Error::compile(offset, "too many locals"))?;
@@ -223,39 +250,44 @@ impl Translator {
         let mut ops = wasmparser::OperatorsReader::new(reader);
         while !ops.eof() {
             let (op, offset) = ops.read_with_offset()?;
-            if matches!(op, Operator::MemorySize { .. } | Operator::MemoryGrow { .. })
-                && ops.original_position() - offset != 2
+            if matches!(
+                op,
+                Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
+            ) && ops.original_position() - offset != 2
             {
                 // wasmparser reads the memory index as a LEB128; WebAssembly 2.0 wants
                 // exactly one zero byte.
                 return Err(Error::compile(offset, "zero byte expected"));
             }
             let h = fv.operand_stack_height();
-            fv.op(offset as u64, &op)?;
+            fv.op(offset, &op)?;
             max_height = max_height.max(fv.operand_stack_height()).max(h);
             self.offset = offset as u32;
             self.operator(info, &op, self.n_locals + h, offset)?;
         }
         ops.finish()?;
-        let end = body.range().end;
         self.code.funcs.push(FuncCode {
             entry,
             params,
             locals: declared,
-            results,
             max_height: self.n_locals + max_height + 1,
-            body_start: body.range().start as u32,
-            body_end: end as u32,
         });
         Ok(())
     }
 
     /// Translates one operator; `h` is the slot height before it.
-    fn operator(&mut self, info: &ModuleInfo, op: &Operator<'_>, h: u32, offset: u64) -> Result<()> {
+    fn operator(
+        &mut self,
+        info: &ModuleInfo,
+        op: &Operator<'_>,
+        h: u32,
+        offset: u64,
+    ) -> Result<()> {
         let top = self.ctrl.last().expect("a control frame");
         if top.dead || top.unreachable {
             return self.unreachable_operator(info, op);
         }
+        self.block_ops += 1;
         use Operator as O;
         match *op {
             O::Nop => {}
@@ -269,8 +301,9 @@ impl Translator {
             }
             O::Loop { blockty } => {
                 let (p, _) = Self::block_arity(info, blockty);
-                self.label_here();
+                let header = self.label_here();
                 self.push_ctrl(CtrlKind::Loop, h - p, p, false);
+                self.ctrl.last_mut().expect("loop").loop_pc = header;
             }
             O::If { blockty } => {
                 let (p, r) = Self::block_arity(info, blockty);
@@ -290,9 +323,7 @@ impl Translator {
             }
             O::BrIf { relative_depth } => self.branch(relative_depth, h - 1, true),
             O::BrTable { ref targets } => {
-                self.emit(Instr::BrTable {
-                    len: targets.len(),
-                });
+                self.emit(Instr::BrTable { len: targets.len() });
                 for t in targets.targets() {
                     self.branch(t?, h - 1, false);
                 }
@@ -491,7 +522,8 @@ impl Translator {
             self.emit(Instr::Return {
                 arity: ctrl.br_arity,
             });
-            self.label_here();
+            self.close_fuel_block();
+            self.barrier = self.code.instrs.len();
         }
     }
 }

@@ -1,0 +1,166 @@
+//! Bad input gives an `Error`, never a panic: truncated modules, random bytes, bit flips,
+//! files that are not Wasm.
+
+use std::path::PathBuf;
+
+use wasmscope::{ErrorKind, ModuleConfig, Runtime, RuntimeConfig};
+
+fn samples() -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty());
+    out
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Compiles, and when that works, instantiates and calls `run(1)`; any outcome but a
+/// panic is fine. Fuel bounds the run: a flipped bit can make an endless loop.
+fn exercise(bytes: &[u8]) -> Result<(), wasmscope::Error> {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(20_000_000));
+    let compiled = rt.compile_module(bytes)?;
+    let module = rt.instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]))?;
+    if let Some(f) = module.exported_function("run") {
+        if f.definition().param_types().len() == 1 {
+            let _ = f.call(&[1]);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_truncation_of_a_module_is_an_error_unless_wasmparser_accepts_it() {
+    for (name, bytes) in samples() {
+        for len in 0..bytes.len() {
+            let ours = Runtime::new().compile_module(&bytes[..len]);
+            // A cut at a section boundary can leave a valid module (the bare header is
+            // one): then wasmparser's validator must agree.
+            let valid = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+                .validate_all(&bytes[..len])
+                .is_ok();
+            match ours {
+                Ok(_) => assert!(valid, "{name} truncated to {len} bytes compiled"),
+                Err(err) => {
+                    assert!(!valid, "{name}[..{len}] is valid but failed: {err}");
+                    assert!(
+                        matches!(err.kind(), ErrorKind::Compile { .. }),
+                        "{name}[..{len}]: {err}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn random_bytes_are_an_error() {
+    let mut rng = Lcg(1);
+    for len in [0usize, 1, 4, 8, 9, 100, 4096] {
+        for _ in 0..50 {
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            assert!(Runtime::new().compile_module(&bytes).is_err());
+            // With a valid header, the sections are garbage.
+            let mut with_header = b"\0asm\x01\0\0\0".to_vec();
+            with_header.extend(&bytes);
+            let _ = exercise(&with_header);
+        }
+    }
+}
+
+#[test]
+fn bit_flips_never_panic() {
+    let mut rng = Lcg(7);
+    for (_, bytes) in samples() {
+        for _ in 0..300 {
+            let mut mutated = bytes.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let at = (rng.next() as usize) % mutated.len();
+                mutated[at] ^= 1 << (rng.next() % 8);
+            }
+            let _ = exercise(&mutated);
+        }
+    }
+}
+
+#[test]
+fn text_and_other_files_are_errors_with_offsets() {
+    for bytes in [
+        &b"(module)"[..],
+        b"",
+        b"\x7fELF\x02\x01\x01",
+        b"\0asm\x02\0\0\0",
+    ] {
+        let err = Runtime::new().compile_module(bytes).unwrap_err();
+        let ErrorKind::Compile { offset, message } = err.kind() else {
+            panic!("not a compile error: {err}");
+        };
+        assert!(*offset <= bytes.len() as u64, "{message}");
+        assert!(err.to_string().starts_with("invalid module: "), "{err}");
+    }
+}
+
+#[test]
+fn invalid_code_is_an_error() {
+    // Well-formed, but `i32.add` with one operand does not validate.
+    let bytes = wat::parse_str("(module (func (result i32) i32.const 1 i32.add))");
+    // wat checks syntax only; the validator must reject it.
+    let err = Runtime::new().compile_module(&bytes.unwrap()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Compile { .. }), "{err}");
+}
+
+#[test]
+fn fuel_ends_an_endless_loop() {
+    let wasm = wat::parse_str(r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(1000));
+    let module = rt.instantiate(&wasm).unwrap();
+    let err = module
+        .exported_function("spin")
+        .unwrap()
+        .call(&[])
+        .unwrap_err();
+    assert_eq!(
+        err.trap_code(),
+        Some(wasmscope::TrapCode::OutOfFuel),
+        "{err}"
+    );
+}
+
+#[test]
+fn fuel_counts_instructions() {
+    // 10 iterations of a 9-instruction loop body, plus the entry block.
+    let wasm = wat::parse_str(
+        r#"(module (func (export "count") (result i32) (local i32)
+            (loop
+              local.get 0 i32.const 1 i32.add local.tee 0
+              i32.const 10 i32.lt_u br_if 0)
+            local.get 0))"#,
+    )
+    .unwrap();
+    let run = |fuel| {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(fuel));
+        let module = rt.instantiate(&wasm).unwrap();
+        module.exported_function("count").unwrap().call(&[])
+    };
+    assert_eq!(run(200).unwrap(), vec![10]);
+    assert_eq!(
+        run(20).unwrap_err().trap_code(),
+        Some(wasmscope::TrapCode::OutOfFuel)
+    );
+}
