@@ -280,6 +280,50 @@ impl Executor {
                 stack[sp - 1] = $f(x, y);
             }};
         }
+        macro_rules! cmp_br {
+            ($t:expr, $f:expr) => {{
+                sp -= 2;
+                if $f(stack[sp], stack[sp + 1]) {
+                    pc = $t as usize;
+                }
+            }};
+        }
+        macro_rules! bin_local {
+            ($l:expr, $f:expr) => {{
+                let y = stack[fp + $l as usize];
+                let x = stack[sp - 1];
+                stack[sp - 1] = $f(x, y);
+            }};
+        }
+        macro_rules! bin_const {
+            ($c:expr, $f:expr) => {{
+                let x = stack[sp - 1];
+                stack[sp - 1] = $f(x, $c as u64);
+            }};
+        }
+        // The match over every instruction, with the three forms of each fusable binary
+        // operator generated from one semantic closure.
+        macro_rules! dispatch {
+            (
+                $instr:expr,
+                [$($p:ident $pl:ident $pc:ident => $f:expr;)*],
+                [$($q:ident $ql:ident => $g:expr;)*],
+                { $($rest:tt)* }
+            ) => {
+                match $instr {
+                    $(
+                        Instr::$p => bin!($f),
+                        Instr::$pl(l) => bin_local!(l, $f),
+                        Instr::$pc(c) => bin_const!(c, $f),
+                    )*
+                    $(
+                        Instr::$q => bin!($g),
+                        Instr::$ql(l) => bin_local!(l, $g),
+                    )*
+                    $($rest)*
+                }
+            };
+        }
         macro_rules! bin_trap {
             ($f:expr) => {{
                 sp -= 1;
@@ -339,7 +383,59 @@ impl Executor {
         let exit = loop {
             let instr = instrs[pc];
             pc += 1;
-            match instr {
+            dispatch! {
+                instr,
+                [
+                    I32Add I32AddL I32AddC => |x: u64, y: u64| (x as u32).wrapping_add(y as u32) as u64;
+                    I32Sub I32SubL I32SubC => |x: u64, y: u64| (x as u32).wrapping_sub(y as u32) as u64;
+                    I32Mul I32MulL I32MulC => |x: u64, y: u64| (x as u32).wrapping_mul(y as u32) as u64;
+                    I32And I32AndL I32AndC => |x: u64, y: u64| x & y;
+                    I32Or I32OrL I32OrC => |x: u64, y: u64| x | y;
+                    I32Xor I32XorL I32XorC => |x: u64, y: u64| x ^ y;
+                    I32Shl I32ShlL I32ShlC => |x: u64, y: u64| (x as u32).wrapping_shl(y as u32) as u64;
+                    I32ShrS I32ShrSL I32ShrSC => |x: u64, y: u64| (x as i32).wrapping_shr(y as u32) as u32 as u64;
+                    I32ShrU I32ShrUL I32ShrUC => |x: u64, y: u64| (x as u32).wrapping_shr(y as u32) as u64;
+                    I32Eq I32EqL I32EqC => |x, y| b(x as u32 == y as u32);
+                    I32Ne I32NeL I32NeC => |x, y| b(x as u32 != y as u32);
+                    I32LtS I32LtSL I32LtSC => |x, y| b((x as i32) < (y as i32));
+                    I32LtU I32LtUL I32LtUC => |x, y| b((x as u32) < (y as u32));
+                    I32GtS I32GtSL I32GtSC => |x, y| b((x as i32) > (y as i32));
+                    I32GtU I32GtUL I32GtUC => |x, y| b((x as u32) > (y as u32));
+                    I32LeS I32LeSL I32LeSC => |x, y| b((x as i32) <= (y as i32));
+                    I32LeU I32LeUL I32LeUC => |x, y| b((x as u32) <= (y as u32));
+                    I32GeS I32GeSL I32GeSC => |x, y| b((x as i32) >= (y as i32));
+                    I32GeU I32GeUL I32GeUC => |x, y| b((x as u32) >= (y as u32));
+                ],
+                [
+                    I64Add I64AddL => |x: u64, y: u64| x.wrapping_add(y);
+                    I64Sub I64SubL => |x: u64, y: u64| x.wrapping_sub(y);
+                    I64Mul I64MulL => |x: u64, y: u64| x.wrapping_mul(y);
+                    I64And I64AndL => |x: u64, y: u64| x & y;
+                    I64Or I64OrL => |x: u64, y: u64| x | y;
+                    I64Xor I64XorL => |x: u64, y: u64| x ^ y;
+                    I64Shl I64ShlL => |x: u64, y: u64| x.wrapping_shl(y as u32);
+                    I64ShrS I64ShrSL => |x: u64, y: u64| (x as i64).wrapping_shr(y as u32) as u64;
+                    I64ShrU I64ShrUL => |x: u64, y: u64| x.wrapping_shr(y as u32);
+                    I64Eq I64EqL => |x, y| b(x == y);
+                    I64Ne I64NeL => |x, y| b(x != y);
+                    I64LtS I64LtSL => |x, y| b((x as i64) < (y as i64));
+                    I64LtU I64LtUL => |x, y| b(x < y);
+                    I64GtS I64GtSL => |x, y| b((x as i64) > (y as i64));
+                    I64GtU I64GtUL => |x, y| b(x > y);
+                    I64LeS I64LeSL => |x, y| b((x as i64) <= (y as i64));
+                    I64LeU I64LeUL => |x, y| b(x <= y);
+                    I64GeS I64GeSL => |x, y| b((x as i64) >= (y as i64));
+                    I64GeU I64GeUL => |x, y| b(x >= y);
+                    F64Add F64AddL => |x, y| r64(f64v(x) + f64v(y));
+                    F64Sub F64SubL => |x, y| r64(f64v(x) - f64v(y));
+                    F64Mul F64MulL => |x, y| r64(f64v(x) * f64v(y));
+                    F64Div F64DivL => |x, y| r64(f64v(x) / f64v(y));
+                    F32Add F32AddL => |x, y| r32(f32v(x) + f32v(y));
+                    F32Sub F32SubL => |x, y| r32(f32v(x) - f32v(y));
+                    F32Mul F32MulL => |x, y| r32(f32v(x) * f32v(y));
+                    F32Div F32DivL => |x, y| r32(f32v(x) / f32v(y));
+                ],
+                {
                 Instr::Unreachable => trap!(TrapCode::Unreachable),
                 Instr::Jump(t) => pc = t as usize,
                 Instr::JumpIfZero(t) => {
@@ -352,6 +448,16 @@ impl Executor {
                         pc = t as usize;
                     }
                 }
+                Instr::BrIfI32Eq(t) => cmp_br!(t, |x: u64, y: u64| x as u32 == y as u32),
+                Instr::BrIfI32Ne(t) => cmp_br!(t, |x: u64, y: u64| x as u32 != y as u32),
+                Instr::BrIfI32LtS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) < (y as i32)),
+                Instr::BrIfI32LtU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) < (y as u32)),
+                Instr::BrIfI32GtS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) > (y as i32)),
+                Instr::BrIfI32GtU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) > (y as u32)),
+                Instr::BrIfI32LeS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) <= (y as i32)),
+                Instr::BrIfI32LeU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) <= (y as u32)),
+                Instr::BrIfI32GeS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) >= (y as i32)),
+                Instr::BrIfI32GeU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) >= (y as u32)),
                 Instr::Br { pc: t, dst, arity } => {
                     let d = fp + dst as usize;
                     stack.copy_within(sp - arity as usize..sp, d);
@@ -458,7 +564,6 @@ impl Executor {
                 Instr::I32AddLocalConst { local, c } => {
                     push!((stack[fp + local as usize] as u32).wrapping_add(c) as u64)
                 }
-                Instr::I32AddConst(c) => un!(|x: u64| (x as u32).wrapping_add(c) as u64),
                 Instr::GlobalGet(i) => {
                     push!(store.globals[layout.globals[i as usize] as usize].value)
                 }
@@ -601,22 +706,9 @@ impl Executor {
 
                 // ---- i32 ----
                 Instr::I32Eqz => un!(|x| b(x as u32 == 0)),
-                Instr::I32Eq => bin!(|x, y| b(x as u32 == y as u32)),
-                Instr::I32Ne => bin!(|x, y| b(x as u32 != y as u32)),
-                Instr::I32LtS => bin!(|x, y| b((x as i32) < (y as i32))),
-                Instr::I32LtU => bin!(|x, y| b((x as u32) < (y as u32))),
-                Instr::I32GtS => bin!(|x, y| b((x as i32) > (y as i32))),
-                Instr::I32GtU => bin!(|x, y| b((x as u32) > (y as u32))),
-                Instr::I32LeS => bin!(|x, y| b((x as i32) <= (y as i32))),
-                Instr::I32LeU => bin!(|x, y| b((x as u32) <= (y as u32))),
-                Instr::I32GeS => bin!(|x, y| b((x as i32) >= (y as i32))),
-                Instr::I32GeU => bin!(|x, y| b((x as u32) >= (y as u32))),
                 Instr::I32Clz => un!(|x: u64| (x as u32).leading_zeros() as u64),
                 Instr::I32Ctz => un!(|x: u64| (x as u32).trailing_zeros() as u64),
                 Instr::I32Popcnt => un!(|x: u64| (x as u32).count_ones() as u64),
-                Instr::I32Add => bin!(|x: u64, y: u64| (x as u32).wrapping_add(y as u32) as u64),
-                Instr::I32Sub => bin!(|x: u64, y: u64| (x as u32).wrapping_sub(y as u32) as u64),
-                Instr::I32Mul => bin!(|x: u64, y: u64| (x as u32).wrapping_mul(y as u32) as u64),
                 Instr::I32DivS => bin_trap!(|x: u64, y: u64| {
                     let (x, y) = (x as i32, y as i32);
                     if y == 0 {
@@ -646,35 +738,14 @@ impl Executor {
                         None => Err(TrapCode::IntegerDivideByZero),
                     }
                 }),
-                Instr::I32And => bin!(|x: u64, y: u64| x & y),
-                Instr::I32Or => bin!(|x: u64, y: u64| x | y),
-                Instr::I32Xor => bin!(|x: u64, y: u64| x ^ y),
-                Instr::I32Shl => bin!(|x: u64, y: u64| (x as u32).wrapping_shl(y as u32) as u64),
-                Instr::I32ShrS => {
-                    bin!(|x: u64, y: u64| (x as i32).wrapping_shr(y as u32) as u32 as u64)
-                }
-                Instr::I32ShrU => bin!(|x: u64, y: u64| (x as u32).wrapping_shr(y as u32) as u64),
                 Instr::I32Rotl => bin!(|x: u64, y: u64| (x as u32).rotate_left(y as u32) as u64),
                 Instr::I32Rotr => bin!(|x: u64, y: u64| (x as u32).rotate_right(y as u32) as u64),
 
                 // ---- i64 ----
                 Instr::I64Eqz => un!(|x| b(x == 0)),
-                Instr::I64Eq => bin!(|x, y| b(x == y)),
-                Instr::I64Ne => bin!(|x, y| b(x != y)),
-                Instr::I64LtS => bin!(|x, y| b((x as i64) < (y as i64))),
-                Instr::I64LtU => bin!(|x, y| b(x < y)),
-                Instr::I64GtS => bin!(|x, y| b((x as i64) > (y as i64))),
-                Instr::I64GtU => bin!(|x, y| b(x > y)),
-                Instr::I64LeS => bin!(|x, y| b((x as i64) <= (y as i64))),
-                Instr::I64LeU => bin!(|x, y| b(x <= y)),
-                Instr::I64GeS => bin!(|x, y| b((x as i64) >= (y as i64))),
-                Instr::I64GeU => bin!(|x, y| b(x >= y)),
                 Instr::I64Clz => un!(|x: u64| x.leading_zeros() as u64),
                 Instr::I64Ctz => un!(|x: u64| x.trailing_zeros() as u64),
                 Instr::I64Popcnt => un!(|x: u64| x.count_ones() as u64),
-                Instr::I64Add => bin!(|x: u64, y: u64| x.wrapping_add(y)),
-                Instr::I64Sub => bin!(|x: u64, y: u64| x.wrapping_sub(y)),
-                Instr::I64Mul => bin!(|x: u64, y: u64| x.wrapping_mul(y)),
                 Instr::I64DivS => bin_trap!(|x: u64, y: u64| {
                     let (x, y) = (x as i64, y as i64);
                     if y == 0 {
@@ -698,12 +769,6 @@ impl Executor {
                 Instr::I64RemU => bin_trap!(|x: u64, y: u64| {
                     x.checked_rem(y).ok_or(TrapCode::IntegerDivideByZero)
                 }),
-                Instr::I64And => bin!(|x: u64, y: u64| x & y),
-                Instr::I64Or => bin!(|x: u64, y: u64| x | y),
-                Instr::I64Xor => bin!(|x: u64, y: u64| x ^ y),
-                Instr::I64Shl => bin!(|x: u64, y: u64| x.wrapping_shl(y as u32)),
-                Instr::I64ShrS => bin!(|x: u64, y: u64| (x as i64).wrapping_shr(y as u32) as u64),
-                Instr::I64ShrU => bin!(|x: u64, y: u64| x.wrapping_shr(y as u32)),
                 Instr::I64Rotl => bin!(|x: u64, y: u64| x.rotate_left((y & 63) as u32)),
                 Instr::I64Rotr => bin!(|x: u64, y: u64| x.rotate_right((y & 63) as u32)),
 
@@ -721,10 +786,6 @@ impl Executor {
                 Instr::F32Trunc => un!(|x| r32(num::round_f32(f32v(x), f32::trunc))),
                 Instr::F32Nearest => un!(|x| r32(num::round_f32(f32v(x), f32::round_ties_even))),
                 Instr::F32Sqrt => un!(|x| r32(f32v(x).sqrt())),
-                Instr::F32Add => bin!(|x, y| r32(f32v(x) + f32v(y))),
-                Instr::F32Sub => bin!(|x, y| r32(f32v(x) - f32v(y))),
-                Instr::F32Mul => bin!(|x, y| r32(f32v(x) * f32v(y))),
-                Instr::F32Div => bin!(|x, y| r32(f32v(x) / f32v(y))),
                 Instr::F32Min => bin!(|x, y| r32(num::f32_min(f32v(x), f32v(y)))),
                 Instr::F32Max => bin!(|x, y| r32(num::f32_max(f32v(x), f32v(y)))),
                 Instr::F32Copysign => {
@@ -745,10 +806,6 @@ impl Executor {
                 Instr::F64Trunc => un!(|x| r64(num::round_f64(f64v(x), f64::trunc))),
                 Instr::F64Nearest => un!(|x| r64(num::round_f64(f64v(x), f64::round_ties_even))),
                 Instr::F64Sqrt => un!(|x| r64(f64v(x).sqrt())),
-                Instr::F64Add => bin!(|x, y| r64(f64v(x) + f64v(y))),
-                Instr::F64Sub => bin!(|x, y| r64(f64v(x) - f64v(y))),
-                Instr::F64Mul => bin!(|x, y| r64(f64v(x) * f64v(y))),
-                Instr::F64Div => bin!(|x, y| r64(f64v(x) / f64v(y))),
                 Instr::F64Min => bin!(|x, y| r64(num::f64_min(f64v(x), f64v(y)))),
                 Instr::F64Max => bin!(|x, y| r64(num::f64_max(f64v(x), f64v(y)))),
                 Instr::F64Copysign => {
@@ -794,6 +851,7 @@ impl Executor {
                 Instr::I64TruncSatF32U => un!(|x| f32v(x) as u64),
                 Instr::I64TruncSatF64S => un!(|x| f64v(x) as i64 as u64),
                 Instr::I64TruncSatF64U => un!(|x| f64v(x) as u64),
+            }
             }
         };
         self.stack = stack;

@@ -79,10 +79,58 @@ macro_rules! define_instr {
             LocalGet2(u32, u32),
             /// `local.get x; i32.const c; i32.add`.
             I32AddLocalConst { local: u32, c: u32 },
-            /// `i32.const c; i32.add`.
-            I32AddConst(u32),
             /// `local.get x; local.set y`.
             LocalCopy { from: u32, to: u32 },
+            // ---- binary operators with the second operand a local (`L`) or a constant (`C`) ----
+            I32AddL(u32), I32AddC(u32),
+            I32SubL(u32), I32SubC(u32),
+            I32MulL(u32), I32MulC(u32),
+            I32AndL(u32), I32AndC(u32),
+            I32OrL(u32), I32OrC(u32),
+            I32XorL(u32), I32XorC(u32),
+            I32ShlL(u32), I32ShlC(u32),
+            I32ShrSL(u32), I32ShrSC(u32),
+            I32ShrUL(u32), I32ShrUC(u32),
+            I32EqL(u32), I32EqC(u32),
+            I32NeL(u32), I32NeC(u32),
+            I32LtSL(u32), I32LtSC(u32),
+            I32LtUL(u32), I32LtUC(u32),
+            I32GtSL(u32), I32GtSC(u32),
+            I32GtUL(u32), I32GtUC(u32),
+            I32LeSL(u32), I32LeSC(u32),
+            I32LeUL(u32), I32LeUC(u32),
+            I32GeSL(u32), I32GeSC(u32),
+            I32GeUL(u32), I32GeUC(u32),
+            I64AddL(u32),
+            I64SubL(u32),
+            I64MulL(u32),
+            I64AndL(u32),
+            I64OrL(u32),
+            I64XorL(u32),
+            I64ShlL(u32),
+            I64ShrSL(u32),
+            I64ShrUL(u32),
+            I64EqL(u32),
+            I64NeL(u32),
+            I64LtSL(u32),
+            I64LtUL(u32),
+            I64GtSL(u32),
+            I64GtUL(u32),
+            I64LeSL(u32),
+            I64LeUL(u32),
+            I64GeSL(u32),
+            I64GeUL(u32),
+            F64AddL(u32),
+            F64SubL(u32),
+            F64MulL(u32),
+            F64DivL(u32),
+            F32AddL(u32),
+            F32SubL(u32),
+            F32MulL(u32),
+            F32DivL(u32),
+            // ---- fused compare-and-branch: jump to `pc` if the comparison holds ----
+            BrIfI32Eq(u32), BrIfI32Ne(u32), BrIfI32LtS(u32), BrIfI32LtU(u32), BrIfI32GtS(u32),
+            BrIfI32GtU(u32), BrIfI32LeS(u32), BrIfI32LeU(u32), BrIfI32GeS(u32), BrIfI32GeU(u32),
             // ---- numeric operators without immediates ----
             $($simple,)*
         }
@@ -120,6 +168,110 @@ define_instr! {
     I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
     I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
     I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U
+}
+
+/// Builds a branch instruction from its target.
+type BranchCtor = fn(u32) -> Instr;
+
+impl Instr {
+    /// The form of a binary operator that takes its second operand from a local.
+    pub(crate) fn with_local_operand(self) -> Option<fn(u32) -> Instr> {
+        Some(match self {
+            Instr::I32Add => Instr::I32AddL,
+            Instr::I32Sub => Instr::I32SubL,
+            Instr::I32Mul => Instr::I32MulL,
+            Instr::I32And => Instr::I32AndL,
+            Instr::I32Or => Instr::I32OrL,
+            Instr::I32Xor => Instr::I32XorL,
+            Instr::I32Shl => Instr::I32ShlL,
+            Instr::I32ShrS => Instr::I32ShrSL,
+            Instr::I32ShrU => Instr::I32ShrUL,
+            Instr::I32Eq => Instr::I32EqL,
+            Instr::I32Ne => Instr::I32NeL,
+            Instr::I32LtS => Instr::I32LtSL,
+            Instr::I32LtU => Instr::I32LtUL,
+            Instr::I32GtS => Instr::I32GtSL,
+            Instr::I32GtU => Instr::I32GtUL,
+            Instr::I32LeS => Instr::I32LeSL,
+            Instr::I32LeU => Instr::I32LeUL,
+            Instr::I32GeS => Instr::I32GeSL,
+            Instr::I32GeU => Instr::I32GeUL,
+            Instr::I64Add => Instr::I64AddL,
+            Instr::I64Sub => Instr::I64SubL,
+            Instr::I64Mul => Instr::I64MulL,
+            Instr::I64And => Instr::I64AndL,
+            Instr::I64Or => Instr::I64OrL,
+            Instr::I64Xor => Instr::I64XorL,
+            Instr::I64Shl => Instr::I64ShlL,
+            Instr::I64ShrS => Instr::I64ShrSL,
+            Instr::I64ShrU => Instr::I64ShrUL,
+            Instr::I64Eq => Instr::I64EqL,
+            Instr::I64Ne => Instr::I64NeL,
+            Instr::I64LtS => Instr::I64LtSL,
+            Instr::I64LtU => Instr::I64LtUL,
+            Instr::I64GtS => Instr::I64GtSL,
+            Instr::I64GtU => Instr::I64GtUL,
+            Instr::I64LeS => Instr::I64LeSL,
+            Instr::I64LeU => Instr::I64LeUL,
+            Instr::I64GeS => Instr::I64GeSL,
+            Instr::I64GeU => Instr::I64GeUL,
+            Instr::F64Add => Instr::F64AddL,
+            Instr::F64Sub => Instr::F64SubL,
+            Instr::F64Mul => Instr::F64MulL,
+            Instr::F64Div => Instr::F64DivL,
+            Instr::F32Add => Instr::F32AddL,
+            Instr::F32Sub => Instr::F32SubL,
+            Instr::F32Mul => Instr::F32MulL,
+            Instr::F32Div => Instr::F32DivL,
+            _ => return None,
+        })
+    }
+
+    /// The form of a binary `i32` operator that takes its second operand as a constant.
+    pub(crate) fn with_const_operand(self) -> Option<fn(u32) -> Instr> {
+        Some(match self {
+            Instr::I32Add => Instr::I32AddC,
+            Instr::I32Sub => Instr::I32SubC,
+            Instr::I32Mul => Instr::I32MulC,
+            Instr::I32And => Instr::I32AndC,
+            Instr::I32Or => Instr::I32OrC,
+            Instr::I32Xor => Instr::I32XorC,
+            Instr::I32Shl => Instr::I32ShlC,
+            Instr::I32ShrS => Instr::I32ShrSC,
+            Instr::I32ShrU => Instr::I32ShrUC,
+            Instr::I32Eq => Instr::I32EqC,
+            Instr::I32Ne => Instr::I32NeC,
+            Instr::I32LtS => Instr::I32LtSC,
+            Instr::I32LtU => Instr::I32LtUC,
+            Instr::I32GtS => Instr::I32GtSC,
+            Instr::I32GtU => Instr::I32GtUC,
+            Instr::I32LeS => Instr::I32LeSC,
+            Instr::I32LeU => Instr::I32LeUC,
+            Instr::I32GeS => Instr::I32GeSC,
+            Instr::I32GeU => Instr::I32GeUC,
+            _ => return None,
+        })
+    }
+
+    /// For an `i32` comparison, the compare-and-branch that jumps when it holds
+    /// (`negate`: when it does not hold).
+    pub(crate) fn compare_and_branch(self, negate: bool) -> Option<fn(u32) -> Instr> {
+        use Instr as I;
+        let (yes, no): (BranchCtor, BranchCtor) = match self {
+            I::I32Eq => (I::BrIfI32Eq, I::BrIfI32Ne),
+            I::I32Ne => (I::BrIfI32Ne, I::BrIfI32Eq),
+            I::I32LtS => (I::BrIfI32LtS, I::BrIfI32GeS),
+            I::I32LtU => (I::BrIfI32LtU, I::BrIfI32GeU),
+            I::I32GtS => (I::BrIfI32GtS, I::BrIfI32LeS),
+            I::I32GtU => (I::BrIfI32GtU, I::BrIfI32LeU),
+            I::I32LeS => (I::BrIfI32LeS, I::BrIfI32GtS),
+            I::I32LeU => (I::BrIfI32LeU, I::BrIfI32GtU),
+            I::I32GeS => (I::BrIfI32GeS, I::BrIfI32LtS),
+            I::I32GeU => (I::BrIfI32GeU, I::BrIfI32LtU),
+            _ => return None,
+        };
+        Some(if negate { no } else { yes })
+    }
 }
 
 #[cfg(test)]

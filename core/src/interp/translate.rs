@@ -169,7 +169,17 @@ impl Translator {
             | Instr::JumpIfZero(pc)
             | Instr::JumpIfNonZero(pc)
             | Instr::Br { pc, .. }
-            | Instr::BrIf { pc, .. } => *pc = target,
+            | Instr::BrIf { pc, .. }
+            | Instr::BrIfI32Eq(pc)
+            | Instr::BrIfI32Ne(pc)
+            | Instr::BrIfI32LtS(pc)
+            | Instr::BrIfI32LtU(pc)
+            | Instr::BrIfI32GtS(pc)
+            | Instr::BrIfI32GtU(pc)
+            | Instr::BrIfI32LeS(pc)
+            | Instr::BrIfI32LeU(pc)
+            | Instr::BrIfI32GeS(pc)
+            | Instr::BrIfI32GeU(pc) => *pc = target,
             other => unreachable!("patching a non-branch {other:?}"),
         }
     }
@@ -190,6 +200,12 @@ impl Translator {
         let instr = match (conditional, in_place) {
             (false, true) => Instr::Jump(pc),
             (true, true) => match self.last_fusable() {
+                Some(cmp) if cmp.compare_and_branch(false).is_some() => {
+                    // `i32.<cmp>; br_if`: one compare-and-branch, at the compare's offset.
+                    self.code.instrs.pop();
+                    self.offset = self.code.offsets.pop().expect("offset");
+                    cmp.compare_and_branch(false).expect("a comparison")(pc)
+                }
                 Some(Instr::I32Eqz) => {
                     // `i32.eqz; br_if`: branch when zero; the fused instruction keeps
                     // the `i32.eqz`'s offset.
@@ -309,6 +325,11 @@ impl Translator {
                 let (p, r) = Self::block_arity(info, blockty);
                 match self.last_fusable() {
                     Some(Instr::I32Eqz) => self.replace_last(Instr::JumpIfNonZero(u32::MAX)),
+                    Some(cmp) if cmp.compare_and_branch(true).is_some() => {
+                        // `i32.<cmp>; if`: jump to the else branch when it does not hold.
+                        let negated = cmp.compare_and_branch(true).expect("a comparison");
+                        self.replace_last(negated(u32::MAX));
+                    }
                     _ => self.emit(Instr::JumpIfZero(u32::MAX)),
                 }
                 let at = self.pc() - 1;
@@ -419,30 +440,17 @@ impl Translator {
             | O::I64ReinterpretF64
             | O::F64ReinterpretI64
             | O::I64ExtendI32U => {}
-            O::I32Add => match self.last_fusable() {
-                Some(Instr::Const32(c)) => {
-                    let n = self.code.instrs.len();
-                    let fused_local = if n >= 2 && n - 2 >= self.barrier {
-                        match self.code.instrs[n - 2] {
-                            Instr::LocalGet(local) => Some(local),
-                            _ => None,
-                        }
-                    } else {
-                        None
-                    };
-                    match fused_local {
-                        Some(local) => {
-                            self.code.instrs.pop();
-                            self.code.offsets.pop();
-                            self.replace_last(Instr::I32AddLocalConst { local, c });
-                        }
-                        None => self.replace_last(Instr::I32AddConst(c)),
-                    }
+            O::I32Add => match self.fusable_pair() {
+                (Some(Instr::LocalGet(local)), Some(Instr::Const32(c))) => {
+                    // `local.get; i32.const; i32.add`: the commonest address computation.
+                    self.code.instrs.pop();
+                    self.code.offsets.pop();
+                    self.replace_last(Instr::I32AddLocalConst { local, c });
                 }
-                _ => self.emit(Instr::I32Add),
+                _ => self.binary(Instr::I32Add),
             },
             ref other => match Instr::simple(other) {
-                Some(instr) => self.emit(instr),
+                Some(instr) => self.binary(instr),
                 None => {
                     return Err(Error::compile(
                         offset,
@@ -452,6 +460,41 @@ impl Translator {
             },
         }
         Ok(())
+    }
+
+    /// The last two instructions, where fusable (the older one first).
+    fn fusable_pair(&self) -> (Option<Instr>, Option<Instr>) {
+        let n = self.code.instrs.len();
+        if n >= 2 && n - 2 >= self.barrier {
+            (Some(self.code.instrs[n - 2]), Some(self.code.instrs[n - 1]))
+        } else {
+            (None, self.last_fusable())
+        }
+    }
+
+    /// Emits a numeric operator, taking a second operand that was just pushed by
+    /// `local.get` or `i32.const` directly from there when the operator has such a form.
+    fn binary(&mut self, instr: Instr) {
+        match self.last_fusable() {
+            Some(Instr::LocalGet(l)) => {
+                if let Some(fused) = instr.with_local_operand() {
+                    return self.replace_last(fused(l));
+                }
+            }
+            Some(Instr::LocalGet2(a, l)) => {
+                if let Some(fused) = instr.with_local_operand() {
+                    self.replace_last(Instr::LocalGet(a));
+                    return self.emit(fused(l));
+                }
+            }
+            Some(Instr::Const32(c)) => {
+                if let Some(fused) = instr.with_const_operand() {
+                    return self.replace_last(fused(c));
+                }
+            }
+            _ => {}
+        }
+        self.emit(instr)
     }
 
     fn unreachable_operator(&mut self, info: &ModuleInfo, op: &Operator<'_>) -> Result<()> {
