@@ -33,20 +33,22 @@
 
 mod config;
 mod error;
+mod handles;
 mod host;
+mod instantiate;
 mod interp;
 mod module;
 mod runtime;
 mod store;
 mod types;
+mod values;
 
 pub use config::{EngineKind, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
 pub use error::{Error, ErrorKind, Result, TraceFrame, TrapCode};
+pub use handles::{Function, Global, Memory, Module, TypedFunction};
 pub use host::Caller;
-pub use runtime::{
-    CompiledModule, Function, Global, Memory, Module, Runtime, TypedFunction, WasmParams,
-    WasmResults, WasmValue,
-};
+pub use runtime::{CompiledModule, Runtime};
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
+pub use values::{WasmParams, WasmResults, WasmValue};

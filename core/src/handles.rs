@@ -1,0 +1,376 @@
+//! Handles to what a module instance holds: [`Module`], [`Function`],
+//! [`TypedFunction`], [`Memory`], [`Global`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::interp::exec;
+use crate::module::ExportKind;
+use crate::runtime::{definition, RuntimeInner};
+use crate::store::{FuncInst, Layout};
+use crate::types::{FunctionDefinition, GlobalType, ValueType};
+use crate::values::{WasmParams, WasmResults};
+
+/// An instantiated module.
+///
+/// A cheap-to-clone handle; it stays valid after close (calls then fail).
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) rt: Arc<RuntimeInner>,
+    pub(crate) inst: u32,
+    pub(crate) name: Arc<str>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Module({:?})", self.name)
+    }
+}
+
+impl Module {
+    /// The name the module was instantiated with (may be empty).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn export(&self, name: &str, kind: ExportKind) -> Option<(u32, Arc<Layout>)> {
+        let store = self.rt.store();
+        let data = &store.instances[self.inst as usize];
+        match data.exports.get(name) {
+            Some((k, index)) if *k == kind => Some((*index, data.layout.clone())),
+            _ => None,
+        }
+    }
+
+    /// The exported function `name`, if there is one.
+    pub fn exported_function(&self, name: &str) -> Option<Function> {
+        let (index, layout) = self.export(name, ExportKind::Func)?;
+        Some(Function {
+            rt: self.rt.clone(),
+            addr: layout.funcs[index as usize],
+            def: Arc::new(self.definition(index)),
+        })
+    }
+
+    fn definition(&self, index: u32) -> FunctionDefinition {
+        let store = self.rt.store();
+        let data = &store.instances[self.inst as usize];
+        match &data.module {
+            Some(info) => definition(info, &self.name, index),
+            None => crate::host::definition(&store, self.inst, index),
+        }
+    }
+
+    /// Definitions of all exported functions, by export name.
+    pub fn exported_function_definitions(&self) -> HashMap<String, FunctionDefinition> {
+        let exports: Vec<(Arc<str>, u32)> = {
+            let store = self.rt.store();
+            store.instances[self.inst as usize]
+                .exports
+                .iter()
+                .filter(|(_, (k, _))| *k == ExportKind::Func)
+                .map(|(n, (_, i))| (n.clone(), *i))
+                .collect()
+        };
+        exports
+            .into_iter()
+            .map(|(n, i)| (n.to_string(), self.definition(i)))
+            .collect()
+    }
+
+    /// A typed view of the exported function `name`.
+    ///
+    /// # Errors
+    /// There is no such export, or its signature is not `P -> R`.
+    pub fn typed_function<P: WasmParams, R: WasmResults>(
+        &self,
+        name: &str,
+    ) -> Result<TypedFunction<P, R>> {
+        let f = self
+            .exported_function(name)
+            .ok_or_else(|| Error::usage(format!("function \"{name}\" is not exported")))?;
+        let ty = f.def.func_type();
+        if ty.params() != P::types() || ty.results() != R::types() {
+            return Err(Error::usage(format!(
+                "function \"{name}\" has signature {ty}, not the requested one"
+            )));
+        }
+        Ok(TypedFunction {
+            func: f,
+            _marker: std::marker::PhantomData,
+        })
+    }
+
+    /// The exported memory `name`.
+    pub fn exported_memory(&self, name: &str) -> Option<Memory> {
+        let (index, layout) = self.export(name, ExportKind::Memory)?;
+        Some(Memory {
+            rt: self.rt.clone(),
+            addr: layout.memories[index as usize],
+        })
+    }
+
+    /// The module's memory 0 (exported or not, imported or defined).
+    pub fn memory(&self) -> Option<Memory> {
+        let store = self.rt.store();
+        let addr = *store.instances[self.inst as usize]
+            .layout
+            .memories
+            .first()?;
+        Some(Memory {
+            rt: self.rt.clone(),
+            addr,
+        })
+    }
+
+    /// The exported global `name`.
+    pub fn exported_global(&self, name: &str) -> Option<Global> {
+        let (index, layout) = self.export(name, ExportKind::Global)?;
+        Some(Global {
+            rt: self.rt.clone(),
+            addr: layout.globals[index as usize],
+        })
+    }
+
+    /// Closes the module with exit code 0. See [`Module::close_with_exit_code`].
+    ///
+    /// # Errors
+    /// None today.
+    pub fn close(&self) -> Result<()> {
+        self.close_with_exit_code(0)
+    }
+
+    /// Closes the module: its name is free again, its functions fail with
+    /// `ExitError(exit_code)`. Idempotent: only the first close sets the code.
+    ///
+    /// # Errors
+    /// None today.
+    pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
+        let mut store = self.rt.store();
+        let data = &mut store.instances[self.inst as usize];
+        if data.closed.is_none() {
+            data.closed = Some(exit_code);
+        }
+        let inst = self.inst;
+        store.names.retain(|_, i| *i != inst);
+        Ok(())
+    }
+
+    /// Whether the module (or its runtime) was closed.
+    pub fn is_closed(&self) -> bool {
+        self.rt.store().instances[self.inst as usize]
+            .closed
+            .is_some()
+    }
+}
+
+/// A function of an instantiated module (exported, or a host function).
+#[derive(Clone)]
+pub struct Function {
+    rt: Arc<RuntimeInner>,
+    addr: u32,
+    def: Arc<FunctionDefinition>,
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Function({})", self.def.debug_name())
+    }
+}
+
+impl Function {
+    /// Where the function comes from, its name and signature.
+    pub fn definition(&self) -> &FunctionDefinition {
+        &self.def
+    }
+
+    /// Calls the function with `params` (one `u64` per value, two per `v128`) and
+    /// returns its results.
+    ///
+    /// # Errors
+    /// - wrong number of parameters;
+    /// - the module is closed (`ExitError` with its exit code);
+    /// - the call traps ([`ErrorKind::Trap`], with a wasm stack trace) or a host function
+    ///   fails.
+    pub fn call(&self, params: &[u64]) -> Result<Vec<u64>> {
+        let mut store = self.rt.store();
+        if let FuncInst::Wasm { instance, .. } = store.funcs[self.addr as usize] {
+            if let Some(code) = store.instances[instance as usize].closed {
+                return Err(Error::from_kind(ErrorKind::Exit(code)));
+            }
+        }
+        exec::invoke(&mut store, self.addr, params)
+    }
+
+    /// Calls the function with parameters taken from the front of `stack`, writing the
+    /// results back to its front (wazero's `CallWithStack`). `stack` must be at least as
+    /// long as the larger of the parameter and result counts.
+    ///
+    /// # Errors
+    /// Those of [`Function::call`], and a too-short `stack`.
+    pub fn call_with_stack(&self, stack: &mut [u64]) -> Result<()> {
+        let ty = self.def.func_type();
+        let (p, r) = (ty.param_slots(), ty.result_slots());
+        if stack.len() < p.max(r) {
+            return Err(Error::usage(format!(
+                "stack of {} slots is too short for {p} params and {r} results",
+                stack.len()
+            )));
+        }
+        let results = self.call(&stack[..p])?;
+        stack[..r].copy_from_slice(&results);
+        Ok(())
+    }
+}
+
+/// A function with a Rust signature, from [`Module::typed_function`].
+pub struct TypedFunction<P, R> {
+    func: Function,
+    _marker: std::marker::PhantomData<fn(P) -> R>,
+}
+
+impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
+    /// Calls the function.
+    ///
+    /// # Errors
+    /// Those of [`Function::call`].
+    pub fn call(&self, params: P) -> Result<R> {
+        let results = self.func.call(&params.to_slots())?;
+        Ok(R::from_slots(&results))
+    }
+
+    /// The untyped function.
+    pub fn function(&self) -> &Function {
+        &self.func
+    }
+}
+
+/// A linear memory. Reads and writes out of range return `None` / `false`, never panic.
+#[derive(Clone)]
+pub struct Memory {
+    rt: Arc<RuntimeInner>,
+    addr: u32,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memory({} bytes)", self.size())
+    }
+}
+
+macro_rules! mem_rw {
+    ($read:ident, $write:ident, $t:ty, $n:literal) => {
+        /// Reads a little-endian value; `None` out of range.
+        pub fn $read(&self, offset: u32) -> Option<$t> {
+            let bytes = self.read(offset, $n)?;
+            Some(<$t>::from_le_bytes(bytes.try_into().ok()?))
+        }
+        /// Writes a little-endian value; `false` out of range.
+        pub fn $write(&self, offset: u32, value: $t) -> bool {
+            self.write(offset, &value.to_le_bytes())
+        }
+    };
+}
+
+impl Memory {
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.rt.store().memories[self.addr as usize].data.len() as u64
+    }
+
+    /// Size in 64 KiB pages.
+    pub fn pages(&self) -> u32 {
+        self.rt.store().memories[self.addr as usize].pages()
+    }
+
+    /// Grows by `delta_pages`; returns the previous size in pages, or `None` if that
+    /// would pass the memory's maximum.
+    pub fn grow(&self, delta_pages: u32) -> Option<u32> {
+        self.rt.store().memories[self.addr as usize].grow(delta_pages)
+    }
+
+    /// Copies `len` bytes at `offset`; `None` if out of range.
+    pub fn read(&self, offset: u32, len: u32) -> Option<Vec<u8>> {
+        let store = self.rt.store();
+        let data = &store.memories[self.addr as usize].data;
+        let end = (offset as usize).checked_add(len as usize)?;
+        data.get(offset as usize..end).map(|s| s.to_vec())
+    }
+
+    /// Writes `bytes` at `offset`; `false` (and nothing written) if out of range.
+    pub fn write(&self, offset: u32, bytes: &[u8]) -> bool {
+        let mut store = self.rt.store();
+        let data = &mut store.memories[self.addr as usize].data;
+        let Some(end) = (offset as usize).checked_add(bytes.len()) else {
+            return false;
+        };
+        match data.get_mut(offset as usize..end) {
+            Some(d) => {
+                d.copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads one byte.
+    pub fn read_byte(&self, offset: u32) -> Option<u8> {
+        self.read(offset, 1).map(|b| b[0])
+    }
+
+    /// Writes one byte.
+    pub fn write_byte(&self, offset: u32, value: u8) -> bool {
+        self.write(offset, &[value])
+    }
+
+    mem_rw!(read_u16_le, write_u16_le, u16, 2);
+    mem_rw!(read_u32_le, write_u32_le, u32, 4);
+    mem_rw!(read_u64_le, write_u64_le, u64, 8);
+    mem_rw!(read_f32_le, write_f32_le, f32, 4);
+    mem_rw!(read_f64_le, write_f64_le, f64, 8);
+}
+
+/// A global variable.
+#[derive(Clone)]
+pub struct Global {
+    rt: Arc<RuntimeInner>,
+    addr: u32,
+}
+
+impl std::fmt::Debug for Global {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Global({:?} = {})", self.global_type(), self.get())
+    }
+}
+
+impl Global {
+    /// The value type.
+    pub fn value_type(&self) -> ValueType {
+        self.global_type().value_type
+    }
+
+    /// Type and mutability.
+    pub fn global_type(&self) -> GlobalType {
+        self.rt.store().globals[self.addr as usize].ty
+    }
+
+    /// The current value as a slot.
+    pub fn get(&self) -> u64 {
+        self.rt.store().globals[self.addr as usize].value
+    }
+
+    /// Sets the value of a mutable global.
+    ///
+    /// # Errors
+    /// The global is immutable.
+    pub fn set(&self, value: u64) -> Result<()> {
+        let mut store = self.rt.store();
+        let g = &mut store.globals[self.addr as usize];
+        if !g.ty.mutable {
+            return Err(Error::usage("global is immutable"));
+        }
+        g.value = value;
+        Ok(())
+    }
+}
