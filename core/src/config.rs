@@ -26,6 +26,17 @@ pub struct RuntimeConfig {
     pub(crate) custom_sections: bool,
     pub(crate) debug_info: bool,
     pub(crate) fuel: Option<u64>,
+    pub(crate) close_on_deadline: bool,
+    pub(crate) cache: Option<crate::cache::CompilationCache>,
+}
+
+/// Options that change the compiled code (and so key the compilation cache).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CodeOptions {
+    /// Charge fuel per block.
+    pub fuel: bool,
+    /// Poll for interrupts and deadlines at function entries and loop headers.
+    pub interrupts: bool,
 }
 
 /// The most pages a 32-bit memory can have (4 GiB).
@@ -48,6 +59,8 @@ impl RuntimeConfig {
             custom_sections: false,
             debug_info: true,
             fuel: None,
+            close_on_deadline: false,
+            cache: None,
         }
     }
 
@@ -61,14 +74,27 @@ impl RuntimeConfig {
         self.engine
     }
 
-    /// Caps every memory at `pages` 64 KiB pages (a memory with no declared maximum may
-    /// grow up to it; one whose minimum exceeds it fails to instantiate).
+    /// Caps every memory at `pages` 64 KiB pages (default 65536): a memory with no
+    /// declared maximum may grow up to it, one whose minimum exceeds it fails to
+    /// instantiate.
     ///
-    /// # Notes
-    /// Values above 65536 are clamped to 65536, the most a 32-bit memory can address.
+    /// # Errors
+    /// More than 65536 pages (4 GiB, all a 32-bit memory can address) is rejected: the
+    /// runtime's `compile_module` and `instantiate_module` then fail with a usage error.
     pub fn with_memory_limit_pages(mut self, pages: u32) -> Self {
-        self.memory_limit_pages = pages.min(MAX_MEMORY_PAGES);
+        self.memory_limit_pages = pages;
         self
+    }
+
+    /// Checks the settings that cannot be checked by the builder.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        if self.memory_limit_pages > MAX_MEMORY_PAGES {
+            return Err(crate::Error::usage(format!(
+                "memory_limit_pages {} is more than the {MAX_MEMORY_PAGES} pages a 32-bit memory can have",
+                self.memory_limit_pages
+            )));
+        }
+        Ok(())
     }
 
     /// The memory limit in pages.
@@ -105,6 +131,34 @@ impl RuntimeConfig {
         self.fuel
     }
 
+    /// wazero's `WithCloseOnContextDone`: running code polls, at every function entry
+    /// and loop header, whether its module was closed, interrupted
+    /// ([`crate::InterruptHandle`]) or passed its deadline
+    /// ([`crate::Function::call_with_deadline`]), and then ends the call with an
+    /// `ExitError`; an interrupt or deadline also closes the module, with
+    /// [`crate::EXIT_CODE_CANCELED`] or [`crate::EXIT_CODE_DEADLINE_EXCEEDED`].
+    ///
+    /// # Notes
+    /// Off by default: the polls cost a little on every loop iteration. Without it, a
+    /// running call only notices a close when it returns from a host function.
+    pub fn with_close_on_deadline(mut self, enabled: bool) -> Self {
+        self.close_on_deadline = enabled;
+        self
+    }
+
+    /// Shares compiled code through `cache` (see [`crate::CompilationCache`]).
+    pub fn with_compilation_cache(mut self, cache: crate::cache::CompilationCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    pub(crate) fn code_options(&self) -> CodeOptions {
+        CodeOptions {
+            fuel: self.fuel.is_some(),
+            interrupts: self.close_on_deadline,
+        }
+    }
+
     /// Whether DWARF source lines are used in traces (default true).
     pub fn with_debug_info_enabled(mut self, enabled: bool) -> Self {
         self.debug_info = enabled;
@@ -115,10 +169,21 @@ impl RuntimeConfig {
 /// How one module is instantiated. An immutable builder.
 ///
 /// `new()` sets the start functions to `["_start"]`, like wazero.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ModuleConfig {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) start_functions: Vec<Arc<str>>,
+    pub(crate) close_notifier: Option<Arc<dyn Fn(u32) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for ModuleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleConfig")
+            .field("name", &self.name)
+            .field("start_functions", &self.start_functions)
+            .field("close_notifier", &self.close_notifier.is_some())
+            .finish()
+    }
 }
 
 impl Default for ModuleConfig {
@@ -133,6 +198,7 @@ impl ModuleConfig {
         ModuleConfig {
             name: None,
             start_functions: vec!["_start".into()],
+            close_notifier: None,
         }
     }
 
@@ -140,6 +206,14 @@ impl ModuleConfig {
     /// against it). An empty name makes the instance anonymous.
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Calls `notifier` with the exit code when the module closes, once, however it
+    /// closes (its own close, its runtime's, a guest exit, an interrupt). It runs after
+    /// the runtime's lock is released, so it may use the runtime.
+    pub fn with_close_notifier(mut self, notifier: impl Fn(u32) + Send + Sync + 'static) -> Self {
+        self.close_notifier = Some(Arc::new(notifier));
         self
     }
 

@@ -64,6 +64,13 @@ impl fmt::Display for TrapCode {
     }
 }
 
+/// Exit code of a call ended by an [`crate::InterruptHandle`] (wazero's
+/// `sys.ExitCodeContextCanceled`).
+pub const EXIT_CODE_CANCELED: u32 = 0xffff_ffff;
+
+/// Exit code of a call ended by its deadline (wazero's `sys.ExitCodeDeadlineExceeded`).
+pub const EXIT_CODE_DEADLINE_EXCEEDED: u32 = 0xefff_ffff;
+
 /// One frame of a wasm stack trace, innermost first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceFrame {
@@ -248,6 +255,10 @@ impl fmt::Display for Error {
                     }
                 }
                 Ok(())
+            }
+            ErrorKind::Exit(EXIT_CODE_CANCELED) => write!(f, "module closed with context canceled"),
+            ErrorKind::Exit(EXIT_CODE_DEADLINE_EXCEEDED) => {
+                write!(f, "module closed with context deadline exceeded")
             }
             ErrorKind::Exit(code) => write!(f, "module closed with exit_code({code})"),
             ErrorKind::RuntimeClosed(code) => write!(f, "runtime closed with exit_code({code})"),

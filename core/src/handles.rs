@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::interp::exec;
 use crate::module::ExportKind;
 use crate::runtime::{definition, RuntimeInner};
-use crate::store::{FuncInst, Layout};
+use crate::store::{FuncInst, InstanceControl, Layout};
 use crate::types::{FunctionDefinition, GlobalType, ValueType};
 use crate::values::{WasmParams, WasmResults};
 
@@ -20,6 +20,8 @@ pub struct Module {
     pub(crate) rt: Arc<RuntimeInner>,
     pub(crate) inst: u32,
     pub(crate) name: Arc<str>,
+    /// The instance's stop flag, reachable while a call holds the store.
+    pub(crate) control: Arc<InstanceControl>,
 }
 
 impl std::fmt::Debug for Module {
@@ -146,15 +148,25 @@ impl Module {
     ///
     /// # Errors
     /// None today.
+    ///
+    /// # Notes
+    /// With [`crate::RuntimeConfig::with_close_on_deadline`], a call in flight on another
+    /// thread stops with `ExitError(exit_code)`; otherwise closing waits for it. The close
+    /// notifier runs once, after the runtime's lock is released.
     pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
-        let mut store = self.rt.store();
-        let data = &mut store.instances[self.inst as usize];
-        if data.closed.is_none() {
-            data.closed = Some(exit_code);
-        }
         let inst = self.inst;
-        store.names.retain(|_, i| *i != inst);
+        self.control.request_stop(exit_code);
+        self.rt
+            .with_store(|store| store.close_instance(inst, exit_code));
         Ok(())
+    }
+
+    /// A handle that other threads can use to stop this module's running calls; see
+    /// [`InterruptHandle`].
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            control: self.control.clone(),
+        }
     }
 
     /// Whether the module (or its runtime) was closed.
@@ -162,6 +174,25 @@ impl Module {
         self.rt.store().instances[self.inst as usize]
             .closed
             .is_some()
+    }
+}
+
+/// Stops a module's running calls from another thread (`Send + Sync`, cheap to clone).
+///
+/// With [`crate::RuntimeConfig::with_close_on_deadline`], [`InterruptHandle::interrupt`]
+/// makes the module's call in flight end within a loop iteration with an `ExitError`
+/// whose code is [`crate::EXIT_CODE_CANCELED`], and closes the module (wazero's context
+/// cancellation). Without that option running code does not poll, and the interrupt
+/// only takes effect as a close once the call returns.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    control: Arc<InstanceControl>,
+}
+
+impl InterruptHandle {
+    /// Asks the module's running calls to stop.
+    pub fn interrupt(&self) {
+        self.control.request_stop(crate::error::EXIT_CODE_CANCELED);
     }
 }
 
@@ -194,13 +225,36 @@ impl Function {
     /// - the call traps ([`ErrorKind::Trap`], with a wasm stack trace) or a host function
     ///   fails.
     pub fn call(&self, params: &[u64]) -> Result<Vec<u64>> {
-        let mut store = self.rt.store();
-        if let FuncInst::Wasm { instance, .. } = store.funcs[self.addr as usize] {
+        self.call_until(params, None)
+    }
+
+    /// Calls the function like [`Function::call`], ending it at `deadline`.
+    ///
+    /// # Errors
+    /// Those of [`Function::call`]; past the deadline, an `ExitError` with
+    /// [`crate::EXIT_CODE_DEADLINE_EXCEEDED`] (and the module is closed, as wazero does).
+    ///
+    /// # Notes
+    /// Only code compiled with [`crate::RuntimeConfig::with_close_on_deadline`] checks the
+    /// deadline (the clock is read every 1024 loop iterations or calls).
+    pub fn call_with_deadline(
+        &self,
+        params: &[u64],
+        deadline: std::time::Instant,
+    ) -> Result<Vec<u64>> {
+        self.call_until(params, Some(deadline))
+    }
+
+    fn call_until(&self, params: &[u64], deadline: Option<std::time::Instant>) -> Result<Vec<u64>> {
+        self.rt.with_store(|store| {
+            let instance = match store.funcs[self.addr as usize] {
+                FuncInst::Wasm { instance, .. } | FuncInst::Host { instance, .. } => instance,
+            };
             if let Some(code) = store.instances[instance as usize].closed {
                 return Err(Error::from_kind(ErrorKind::Exit(code)));
             }
-        }
-        exec::invoke(&mut store, self.addr, params)
+            exec::invoke(store, self.addr, params, deadline)
+        })
     }
 
     /// Calls the function with parameters taken from the front of `stack`, writing the

@@ -1,29 +1,36 @@
-//! Host functions: Rust closures that guest modules import.
+//! Host modules: Rust closures that guest modules import, built with
+//! [`crate::Runtime::new_host_module_builder`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::Result;
-use crate::store::Store;
-use crate::types::FuncType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::handles::Module;
+use crate::module::ExportKind;
+use crate::runtime::{CompiledModule, Runtime};
+use crate::store::{FuncInst, InstanceData, Layout, Store};
+use crate::types::{FuncType, FunctionDefinition, ValueType};
+use crate::values::{WasmResults, WasmValue};
+use crate::ModuleConfig;
 
 /// The closure behind a host function: it reads its parameters from `stack` and writes
 /// its results back to the front of it (wazero's stack-based calling convention).
 pub(crate) type RawHostFn = dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<()> + Send + Sync;
 
 /// A host function as the store keeps it.
-// The host module builder (issue 3) creates these; until then only the executor's host
-// call path refers to them.
-#[allow(dead_code)]
 pub(crate) struct HostFunc {
     pub ty: FuncType,
     pub func: Box<RawHostFn>,
+    pub name: Arc<str>,
+    pub param_names: Vec<Option<Arc<str>>>,
+    pub result_names: Vec<Option<Arc<str>>>,
 }
 
-#[allow(dead_code)]
-impl HostFunc {
-    pub(crate) fn new(ty: FuncType, func: Box<RawHostFn>) -> Arc<Self> {
-        Arc::new(HostFunc { ty, func })
-    }
+/// A host module ready to instantiate: its name and functions, in builder order.
+pub(crate) struct HostModuleDef {
+    pub name: Arc<str>,
+    /// `(export name, function)`.
+    pub funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
 }
 
 /// What a host function sees of the module that called it.
@@ -62,7 +69,8 @@ impl Caller<'_> {
         mem.get(offset as usize..(offset as usize).checked_add(len as usize)?)
     }
 
-    /// Writes `bytes` at `offset` of the caller's memory; `false` when out of range.
+    /// Writes `bytes` at `offset` of the caller's memory; `false` (nothing written) when
+    /// out of range.
     pub fn write(&mut self, offset: u32, bytes: &[u8]) -> bool {
         let Some(mem) = self.memory_mut() else {
             return false;
@@ -79,34 +87,423 @@ impl Caller<'_> {
         }
     }
 
-    /// The name of the calling module (empty when called from the API).
+    /// Reads a little-endian `u32`; `None` out of range.
+    pub fn read_u32_le(&self, offset: u32) -> Option<u32> {
+        Some(u32::from_le_bytes(self.read(offset, 4)?.try_into().ok()?))
+    }
+
+    /// Writes a little-endian `u32`; `false` out of range.
+    pub fn write_u32_le(&mut self, offset: u32, value: u32) -> bool {
+        self.write(offset, &value.to_le_bytes())
+    }
+
+    /// The name of the calling module (empty when called from the API or anonymous).
     pub fn module_name(&self) -> &str {
         match self.instance {
             Some(i) => &self.store.instances[i as usize].name,
             None => "",
         }
     }
+
+    fn global_addr(&self, name: &str) -> Option<usize> {
+        let data = &self.store.instances[self.instance? as usize];
+        match data.exports.get(name) {
+            Some((ExportKind::Global, index)) => {
+                Some(data.layout.globals[*index as usize] as usize)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of the calling module's exported global `name`.
+    pub fn global(&self, name: &str) -> Option<u64> {
+        Some(self.store.globals[self.global_addr(name)?].value)
+    }
+
+    /// Sets the calling module's exported mutable global `name`; `false` if there is no
+    /// such mutable global.
+    pub fn set_global(&mut self, name: &str, value: u64) -> bool {
+        match self.global_addr(name) {
+            Some(addr) if self.store.globals[addr].ty.mutable => {
+                self.store.globals[addr].value = value;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Closes the calling module with `exit_code` (what WASI's `proc_exit` does): the call
+    /// in flight ends with an `ExitError` as soon as this host function returns, and the
+    /// module's close notifier runs once the call is over.
+    pub fn close_with_exit_code(&mut self, exit_code: u32) {
+        if let Some(inst) = self.instance {
+            self.store.close_instance(inst, exit_code);
+        }
+    }
+}
+
+/// Marker for host functions whose first parameter is a [`Caller`].
+pub struct WithCaller;
+
+/// Results a host closure may return: nothing, a value, a tuple of values, or a
+/// `Result` of those whose error traps the caller (an [`Error::exit`] exits it).
+pub trait HostResults {
+    /// The Wasm result types.
+    fn types() -> Vec<ValueType>;
+    /// Writes the results to the front of `stack`.
+    ///
+    /// # Errors
+    /// The host function's own error.
+    fn store(self, stack: &mut [u64]) -> Result<()>;
+}
+
+impl<T: WasmResults + IntoSlots> HostResults for T {
+    fn types() -> Vec<ValueType> {
+        <T as WasmResults>::types()
+    }
+    fn store(self, stack: &mut [u64]) -> Result<()> {
+        self.write_slots(stack);
+        Ok(())
+    }
+}
+
+impl<T: HostResults> HostResults for Result<T> {
+    fn types() -> Vec<ValueType> {
+        T::types()
+    }
+    fn store(self, stack: &mut [u64]) -> Result<()> {
+        self?.store(stack)
+    }
+}
+
+/// Writes values into slots (the inverse of [`WasmResults::from_slots`]).
+pub trait IntoSlots {
+    /// Writes to the front of `stack`.
+    fn write_slots(self, stack: &mut [u64]);
+}
+
+impl<T: WasmValue> IntoSlots for T {
+    fn write_slots(self, stack: &mut [u64]) {
+        stack[0] = self.to_slot();
+    }
+}
+
+macro_rules! into_slots_tuple {
+    ($($t:ident $i:tt),*) => {
+        impl<$($t: WasmValue),*> IntoSlots for ($($t,)*) {
+            #[allow(unused_variables)]
+            fn write_slots(self, stack: &mut [u64]) {
+                $(stack[$i] = self.$i.to_slot();)*
+            }
+        }
+    };
+}
+into_slots_tuple!();
+into_slots_tuple!(A 0, B 1);
+into_slots_tuple!(A 0, B 1, C 2);
+into_slots_tuple!(A 0, B 1, C 2, D 3);
+into_slots_tuple!(A 0, B 1, C 2, D 3, E 4);
+into_slots_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// A Rust closure usable as a host function: `Fn(A, B, ...) -> R` or
+/// `Fn(Caller, A, B, ...) -> R` with Wasm-typed parameters (up to 8) and
+/// [`HostResults`]. `Marker` only tells the two shapes apart.
+pub trait IntoHostFunc<Marker>: Send + Sync + 'static {
+    /// The signature and the raw closure.
+    fn into_raw(self) -> (FuncType, Box<RawHostFn>);
+}
+
+macro_rules! into_host_func {
+    ($($a:ident $i:tt),*) => {
+        impl<Func, Res, $($a,)*> IntoHostFunc<(Res, $($a,)*)> for Func
+        where
+            Func: Fn($($a),*) -> Res + Send + Sync + 'static,
+            Res: HostResults,
+            $($a: WasmValue,)*
+        {
+            fn into_raw(self) -> (FuncType, Box<RawHostFn>) {
+                let ty = FuncType::new(vec![$($a::TYPE),*], Res::types());
+                let raw = move |_caller: &mut Caller<'_>, stack: &mut [u64]| -> Result<()> {
+                    let results = self($($a::from_slot(stack[$i])),*);
+                    results.store(stack)
+                };
+                (ty, Box::new(raw))
+            }
+        }
+
+        impl<Func, Res, $($a,)*> IntoHostFunc<(WithCaller, Res, $($a,)*)> for Func
+        where
+            Func: for<'c> Fn(Caller<'c>, $($a),*) -> Res + Send + Sync + 'static,
+            Res: HostResults,
+            $($a: WasmValue,)*
+        {
+            fn into_raw(self) -> (FuncType, Box<RawHostFn>) {
+                let ty = FuncType::new(vec![$($a::TYPE),*], Res::types());
+                let raw = move |caller: &mut Caller<'_>, stack: &mut [u64]| -> Result<()> {
+                    let inner = Caller { store: &mut *caller.store, instance: caller.instance };
+                    let results = self(inner, $($a::from_slot(stack[$i])),*);
+                    results.store(stack)
+                };
+                (ty, Box::new(raw))
+            }
+        }
+    };
+}
+into_host_func!();
+into_host_func!(A 0);
+into_host_func!(A 0, B 1);
+into_host_func!(A 0, B 1, C 2);
+into_host_func!(A 0, B 1, C 2, D 3);
+into_host_func!(A 0, B 1, C 2, D 3, E 4);
+into_host_func!(A 0, B 1, C 2, D 3, E 4, F 5);
+into_host_func!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+into_host_func!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// Builds a module of host functions (wazero's `HostModuleBuilder`).
+///
+/// ```
+/// use wasmscope::{Caller, Runtime};
+/// # fn main() -> Result<(), wasmscope::Error> {
+/// let rt = Runtime::new();
+/// rt.new_host_module_builder("env")
+///     .new_function_builder()
+///     .with_func(|a: i32, b: i32| a * b)
+///     .export("mul")
+///     .new_function_builder()
+///     .with_func(|caller: Caller<'_>, ptr: u32, len: u32| -> u32 {
+///         caller.read(ptr, len).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'a').count() as u32)
+///     })
+///     .with_parameter_names(&["ptr", "len"])
+///     .export("count_a")
+///     .instantiate()?;
+/// let wasm = wat::parse_str(r#"(module
+///     (import "env" "mul" (func $mul (param i32 i32) (result i32)))
+///     (import "env" "count_a" (func $count (param i32 i32) (result i32)))
+///     (memory 1) (data (i32.const 0) "banana")
+///     (func (export "run") (result i32) (call $mul (call $count (i32.const 0) (i32.const 6)) (i32.const 10))))"#).unwrap();
+/// let module = rt.instantiate(&wasm)?;
+/// assert_eq!(module.typed_function::<(), i32>("run")?.call(())?, 30);
+/// # Ok(()) }
+/// ```
+pub struct HostModuleBuilder {
+    rt: Runtime,
+    name: Arc<str>,
+    funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
+    error: Option<Error>,
+}
+
+/// Builds one host function; [`HostFunctionBuilder::export`] adds it to the module.
+pub struct HostFunctionBuilder {
+    module: HostModuleBuilder,
+    func: Option<(FuncType, Box<RawHostFn>)>,
+    name: Option<Arc<str>>,
+    param_names: Vec<Arc<str>>,
+    result_names: Vec<Arc<str>>,
+}
+
+impl HostModuleBuilder {
+    pub(crate) fn new(rt: Runtime, name: &str) -> Self {
+        HostModuleBuilder {
+            rt,
+            name: name.into(),
+            funcs: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Starts a function; functions are indexed in the order they are exported.
+    pub fn new_function_builder(self) -> HostFunctionBuilder {
+        HostFunctionBuilder {
+            module: self,
+            func: None,
+            name: None,
+            param_names: Vec::new(),
+            result_names: Vec::new(),
+        }
+    }
+
+    /// Checks the module and makes it instantiable with
+    /// [`Runtime::instantiate_module`].
+    ///
+    /// # Errors
+    /// The module name is empty; a function was exported without `with_func` or
+    /// `with_raw_func`, twice under one name, or with more names than parameters or
+    /// results; the runtime is closed.
+    pub fn compile(self) -> Result<CompiledModule> {
+        self.rt.check_open()?;
+        if self.name.is_empty() {
+            return Err(Error::usage("a host module needs a non-empty name"));
+        }
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        Ok(CompiledModule::host(HostModuleDef {
+            name: self.name,
+            funcs: self.funcs,
+        }))
+    }
+
+    /// Compiles and instantiates the module under its name.
+    ///
+    /// # Errors
+    /// Those of [`HostModuleBuilder::compile`] and [`Runtime::instantiate_module`] (the
+    /// name is already in use).
+    pub fn instantiate(self) -> Result<Module> {
+        let rt = self.rt.clone();
+        let compiled = self.compile()?;
+        rt.instantiate_module(&compiled, ModuleConfig::new())
+    }
+}
+
+impl HostFunctionBuilder {
+    /// The function is `f`, a closure over Wasm-typed parameters, optionally preceded by
+    /// a [`Caller`]; see [`IntoHostFunc`] and [`HostResults`].
+    pub fn with_func<M>(mut self, f: impl IntoHostFunc<M>) -> Self {
+        self.func = Some(f.into_raw());
+        self
+    }
+
+    /// The function is `f` with signature `params -> results`, reading its parameters
+    /// from the front of `stack` and writing its results there (wazero's
+    /// `api.GoModuleFunc`). `stack` is as long as the larger of the two counts.
+    pub fn with_raw_func(
+        mut self,
+        params: &[ValueType],
+        results: &[ValueType],
+        f: impl Fn(&mut Caller<'_>, &mut [u64]) -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.func = Some((
+            FuncType::new(params.to_vec(), results.to_vec()),
+            Box::new(f),
+        ));
+        self
+    }
+
+    /// The function's name in definitions and traces (default: the export name).
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Names of the parameters, for definitions and logs.
+    pub fn with_parameter_names(mut self, names: &[&str]) -> Self {
+        self.param_names = names.iter().map(|n| Arc::from(*n)).collect();
+        self
+    }
+
+    /// Names of the results, for definitions and logs.
+    pub fn with_result_names(mut self, names: &[&str]) -> Self {
+        self.result_names = names.iter().map(|n| Arc::from(*n)).collect();
+        self
+    }
+
+    /// Exports the function under `name` and returns to the module builder. Mistakes
+    /// (no function given, a name exported twice, too many names) are reported by
+    /// [`HostModuleBuilder::compile`].
+    pub fn export(self, name: &str) -> HostModuleBuilder {
+        let mut module = self.module;
+        if module.error.is_some() {
+            return module;
+        }
+        let fail = |msg: String| Some(Error::usage(format!("host module[{}]: {msg}", module.name)));
+        let Some((ty, func)) = self.func else {
+            module.error = fail(format!(
+                "function \"{name}\" was exported without with_func or with_raw_func"
+            ));
+            return module;
+        };
+        if module.funcs.iter().any(|(n, _)| &**n == name) {
+            module.error = fail(format!("\"{name}\" is exported twice"));
+            return module;
+        }
+        if self.param_names.len() > ty.params().len()
+            || self.result_names.len() > ty.results().len()
+        {
+            module.error = fail(format!(
+                "function \"{name}\" has more names than parameters or results"
+            ));
+            return module;
+        }
+        let pad = |names: Vec<Arc<str>>, n: usize| -> Vec<Option<Arc<str>>> {
+            let mut v: Vec<Option<Arc<str>>> = names.into_iter().map(Some).collect();
+            v.resize(n, None);
+            v
+        };
+        let host = HostFunc {
+            param_names: pad(self.param_names, ty.params().len()),
+            result_names: pad(self.result_names, ty.results().len()),
+            name: self.name.unwrap_or_else(|| name.into()),
+            ty,
+            func,
+        };
+        module.funcs.push((name.into(), Arc::new(host)));
+        module
+    }
+}
+
+/// Adds a host module's instance to the store.
+pub(crate) fn instantiate_host(store: &mut Store, def: &HostModuleDef, name: &Arc<str>) -> u32 {
+    let inst = store.instances.len() as u32;
+    let mut layout = Layout::default();
+    let mut exports = HashMap::new();
+    for (index, (export, func)) in def.funcs.iter().enumerate() {
+        let ty = store.types.intern(&func.ty);
+        layout.funcs.push(store.funcs.len() as u32);
+        store.funcs.push(FuncInst::Host {
+            ty,
+            func: func.clone(),
+            instance: inst,
+        });
+        exports.insert(export.clone(), (ExportKind::Func, index as u32));
+    }
+    store.instances.push(InstanceData::new(
+        name.clone(),
+        None,
+        Arc::new(layout),
+        exports,
+    ));
+    inst
+}
+
+/// The definition of function `index` of a host module.
+pub(crate) fn host_definition(
+    module_name: &str,
+    index: u32,
+    export: &Arc<str>,
+    func: &HostFunc,
+) -> FunctionDefinition {
+    FunctionDefinition {
+        module_name: module_name.into(),
+        index,
+        import: None,
+        export_names: vec![export.clone()],
+        name: Some(func.name.clone()),
+        ty: func.ty.clone(),
+        param_names: func.param_names.clone(),
+        result_names: func.result_names.clone(),
+    }
 }
 
 /// The definition of function `index` of the host module instance `inst`.
-pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> crate::types::FunctionDefinition {
+pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefinition {
     let data = &store.instances[inst as usize];
     let addr = data.layout.funcs[index as usize];
-    let ty = store.types.get(store.funcs[addr as usize].ty()).clone();
-    let export_names: Vec<Arc<str>> = data
+    let export = data
         .exports
         .iter()
-        .filter(|(_, (k, i))| *k == crate::module::ExportKind::Func && *i == index)
+        .find(|(_, (k, i))| *k == ExportKind::Func && *i == index)
         .map(|(n, _)| n.clone())
-        .collect();
-    crate::types::FunctionDefinition {
-        module_name: data.name.clone(),
-        index,
-        import: None,
-        name: export_names.first().cloned(),
-        export_names,
-        param_names: vec![None; ty.params().len()],
-        result_names: vec![None; ty.results().len()],
-        ty,
+        .unwrap_or_else(|| "".into());
+    match &store.funcs[addr as usize] {
+        FuncInst::Host { func, .. } => host_definition(&data.name, index, &export, func),
+        FuncInst::Wasm { .. } => unreachable!("host modules hold host functions"),
+    }
+}
+
+impl Error {
+    /// An exit with `code`, for host functions to return (wazero's `sys.NewExitError`):
+    /// the guest call ends with this error, not a trap.
+    pub fn exit(code: u32) -> Self {
+        Error::from_kind(ErrorKind::Exit(code))
     }
 }

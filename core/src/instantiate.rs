@@ -33,12 +33,43 @@ fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u64 {
 }
 
 /// Creates the instance of `info` in `store` and initialises it (not the start functions).
+///
+/// A failed instantiation leaves nothing behind in the store, unless an element segment
+/// already wrote references to the new functions into an imported table: then, as
+/// WebAssembly 2.0 requires, those functions stay callable through it.
 pub(crate) fn instantiate(
     store: &mut Store,
     info: &Arc<ModuleInfo>,
     name: &Arc<str>,
     config: &RuntimeConfig,
 ) -> Result<u32> {
+    let marks = (
+        store.funcs.len(),
+        store.tables.len(),
+        store.memories.len(),
+        store.globals.len(),
+        store.instances.len(),
+    );
+    let mut escaped = false;
+    let result = instantiate_in(store, info, name, config, &mut escaped);
+    if result.is_err() && !escaped {
+        store.funcs.truncate(marks.0);
+        store.tables.truncate(marks.1);
+        store.memories.truncate(marks.2);
+        store.globals.truncate(marks.3);
+        store.instances.truncate(marks.4);
+    }
+    result
+}
+
+fn instantiate_in(
+    store: &mut Store,
+    info: &Arc<ModuleInfo>,
+    name: &Arc<str>,
+    config: &RuntimeConfig,
+    escaped: &mut bool,
+) -> Result<u32> {
+    let first_new_table = store.tables.len() as u32;
     let inst = store.instances.len() as u32;
     let mut layout = Layout {
         types: info.types.iter().map(|t| store.types.intern(t)).collect(),
@@ -199,23 +230,22 @@ pub(crate) fn instantiate(
         .map(|e| (e.name.clone(), (e.kind, e.index)))
         .collect::<HashMap<_, _>>();
     let layout = Arc::new(layout);
-    store.instances.push(InstanceData {
-        name: name.clone(),
-        module: Some(info.clone()),
-        layout: layout.clone(),
-        exports,
-        elems,
-        datas,
-        closed: None,
-    });
+    let mut data = InstanceData::new(name.clone(), Some(info.clone()), layout.clone(), exports);
+    data.elems = elems;
+    data.datas = datas;
+    store.instances.push(data);
     // Active segments, in order; each is dropped after use.
     for (i, seg) in info.elements.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = seg.mode {
             let offset = eval_const(store, &layout, offset) as u32 as usize;
             let items = store.instances[inst as usize].elems[i].clone();
-            let table = &mut store.tables[layout.tables[index as usize] as usize];
+            let table_addr = layout.tables[index as usize];
+            let table = &mut store.tables[table_addr as usize];
             match table.elems.get_mut(offset..offset + items.len()) {
-                Some(dst) => dst.copy_from_slice(&items),
+                Some(dst) => {
+                    dst.copy_from_slice(&items);
+                    *escaped |= table_addr < first_new_table && !items.is_empty();
+                }
                 None => return Err(Error::trap(TrapCode::OutOfBoundsTableAccess)),
             }
             store.instances[inst as usize].elems[i] = Arc::from(&[][..]);

@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod cache;
 mod config;
 mod error;
 mod handles;
@@ -43,11 +44,17 @@ mod store;
 mod types;
 mod values;
 
+pub use cache::CompilationCache;
 pub use config::{EngineKind, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
-pub use error::{Error, ErrorKind, Result, TraceFrame, TrapCode};
-pub use handles::{Function, Global, Memory, Module, TypedFunction};
-pub use host::Caller;
-pub use runtime::{CompiledModule, Runtime};
+pub use error::{
+    Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
+};
+pub use handles::{Function, Global, InterruptHandle, Memory, Module, TypedFunction};
+pub use host::{
+    Caller, HostFunctionBuilder, HostModuleBuilder, HostResults, IntoHostFunc, IntoSlots,
+    WithCaller,
+};
+pub use runtime::{CompiledModule, MemoryDefinition, Runtime};
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };

@@ -203,7 +203,7 @@ impl ModuleInfo {
     /// # Errors
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
     /// offset of the problem.
-    pub(crate) fn parse(bytes: &[u8], fuel: bool) -> Result<ModuleInfo> {
+    pub(crate) fn parse(bytes: &[u8], options: crate::config::CodeOptions) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
         let mut validator = Validator::new_with_features(features());
         let mut info = ModuleInfo {
@@ -230,7 +230,7 @@ impl ModuleInfo {
             custom_sections: Vec::new(),
             code_section_offset: 0,
         };
-        let mut translator = Translator::new(fuel);
+        let mut translator = Translator::new(options);
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut seen_end = false;
         for payload in Parser::new(0).parse_all(&bytes) {

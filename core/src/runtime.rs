@@ -5,17 +5,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::config::{ModuleConfig, RuntimeConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::handles::Module;
+use crate::host::{host_definition, instantiate_host, HostModuleBuilder, HostModuleDef};
 use crate::instantiate::instantiate;
 use crate::interp::exec;
 use crate::module::{ExportKind, ImportKind, ModuleInfo};
 use crate::store::Store;
-use crate::types::FunctionDefinition;
+use crate::types::{FunctionDefinition, MemoryType};
 
 pub(crate) struct RuntimeInner {
     pub(crate) config: RuntimeConfig,
     store: Mutex<Store>,
     /// Exit code once closed.
     closed: Mutex<Option<u32>>,
+    /// Every instance's stop flag, reachable without the store lock (so that closing
+    /// can stop calls in flight).
+    controls: Mutex<Vec<Arc<crate::store::InstanceControl>>>,
 }
 
 impl RuntimeInner {
@@ -25,7 +29,35 @@ impl RuntimeInner {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn check_open(&self) -> Result<()> {
+    /// Runs `f` on the locked store, then, with the lock released, the close notifiers
+    /// that `f` queued.
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let (result, pending) = {
+            let mut store = self.store();
+            let result = f(&mut store);
+            (result, std::mem::take(&mut store.pending_notifications))
+        };
+        for (notifier, code) in pending {
+            notifier(code);
+        }
+        result
+    }
+
+    fn controls(&self) -> Vec<Arc<crate::store::InstanceControl>> {
+        self.controls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn register_control(&self, control: Arc<crate::store::InstanceControl>) {
+        self.controls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(control);
+    }
+
+    pub(crate) fn check_open(&self) -> Result<()> {
         match *self.closed.lock().unwrap_or_else(|e| e.into_inner()) {
             Some(code) => Err(Error::from_kind(ErrorKind::RuntimeClosed(code))),
             None => Ok(()),
@@ -74,53 +106,143 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-/// A decoded, validated and compiled module, ready to instantiate (many times).
+/// A decoded, validated and compiled module, ready to instantiate (many times, under
+/// different names or anonymously); or a compiled host module.
+///
+/// Cheap to clone. It stays usable after its runtime closes only for introspection.
 #[derive(Clone)]
 pub struct CompiledModule {
-    pub(crate) info: Arc<ModuleInfo>,
+    pub(crate) kind: CompiledKind,
+    /// Whether `custom_sections()` shows every custom section (else only `name`).
+    keep_custom_sections: bool,
+}
+
+#[derive(Clone)]
+pub(crate) enum CompiledKind {
+    Wasm(Arc<ModuleInfo>),
+    Host(Arc<HostModuleDef>),
 }
 
 impl std::fmt::Debug for CompiledModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledModule")
-            .field("name", &self.info.name)
+            .field("name", &self.name())
             .finish_non_exhaustive()
     }
 }
 
+/// Describes a memory of a module: where it comes from and its limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryDefinition {
+    /// Index in the module's memory index space (imports first).
+    pub index: u32,
+    /// `(module, name)` if imported.
+    pub import: Option<(String, String)>,
+    /// Names it is exported under.
+    pub export_names: Vec<String>,
+    /// Limits in 64 KiB pages.
+    pub ty: MemoryType,
+}
+
 impl CompiledModule {
-    /// The module name from the name section, if any.
-    pub fn name(&self) -> Option<&str> {
-        self.info.name.as_deref()
+    pub(crate) fn host(def: HostModuleDef) -> Self {
+        CompiledModule {
+            kind: CompiledKind::Host(Arc::new(def)),
+            keep_custom_sections: false,
+        }
     }
 
-    fn definition(&self, index: u32) -> FunctionDefinition {
-        definition(&self.info, self.name().unwrap_or(""), index)
+    /// The module name: from the name section for Wasm modules (if any), the builder's
+    /// name for host modules.
+    pub fn name(&self) -> Option<&str> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.name.as_deref(),
+            CompiledKind::Host(def) => Some(&def.name),
+        }
     }
 
     /// Definitions of the imported functions, in import order.
     pub fn imported_functions(&self) -> Vec<FunctionDefinition> {
-        (0..self.info.num_imported_funcs)
-            .map(|i| self.definition(i))
-            .collect()
+        match &self.kind {
+            CompiledKind::Wasm(info) => (0..info.num_imported_funcs)
+                .map(|i| definition(info, self.name().unwrap_or(""), i))
+                .collect(),
+            CompiledKind::Host(_) => Vec::new(),
+        }
     }
 
-    /// Definitions of the exported functions, in export-section order.
+    /// Definitions of the exported functions, in export order.
     pub fn exported_functions(&self) -> Vec<FunctionDefinition> {
-        self.info
-            .exports
+        match &self.kind {
+            CompiledKind::Wasm(info) => info
+                .exports
+                .iter()
+                .filter(|e| e.kind == ExportKind::Func)
+                .map(|e| definition(info, self.name().unwrap_or(""), e.index))
+                .collect(),
+            CompiledKind::Host(def) => def
+                .funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, f))| host_definition(&def.name, i as u32, export, f))
+                .collect(),
+        }
+    }
+
+    fn memories(&self) -> Vec<MemoryDefinition> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        let imports = info.imports.iter().filter_map(|i| match i.kind {
+            ImportKind::Memory(_) => Some((i.module.to_string(), i.name.to_string())),
+            _ => None,
+        });
+        let mut imports = imports.map(Some).collect::<Vec<_>>();
+        imports.resize(info.memories.len(), None);
+        info.memories
             .iter()
-            .filter(|e| e.kind == ExportKind::Func)
-            .map(|e| self.definition(e.index))
+            .zip(imports)
+            .enumerate()
+            .map(|(index, (ty, import))| MemoryDefinition {
+                index: index as u32,
+                import,
+                export_names: info
+                    .exports
+                    .iter()
+                    .filter(|e| e.kind == ExportKind::Memory && e.index == index as u32)
+                    .map(|e| e.name.to_string())
+                    .collect(),
+                ty: *ty,
+            })
             .collect()
     }
 
-    /// Custom sections as `(name, payload)`, in module order.
+    /// Definitions of the imported memories.
+    pub fn imported_memories(&self) -> Vec<MemoryDefinition> {
+        self.memories()
+            .into_iter()
+            .filter(|m| m.import.is_some())
+            .collect()
+    }
+
+    /// Definitions of the exported memories.
+    pub fn exported_memories(&self) -> Vec<MemoryDefinition> {
+        self.memories()
+            .into_iter()
+            .filter(|m| !m.export_names.is_empty())
+            .collect()
+    }
+
+    /// Custom sections as `(name, payload)`, in module order. Without
+    /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
     pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {
-        self.info
-            .custom_sections
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        info.custom_sections
             .iter()
-            .map(|c| (&*c.name, &self.info.bytes[c.range.clone()]))
+            .filter(|c| self.keep_custom_sections || &*c.name == "name")
+            .map(|c| (&*c.name, &info.bytes[c.range.clone()]))
             .collect()
     }
 }
@@ -174,6 +296,7 @@ impl Runtime {
                     ..Store::default()
                 }),
                 closed: Mutex::new(None),
+                controls: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -183,20 +306,41 @@ impl Runtime {
         &self.inner.config
     }
 
+    pub(crate) fn check_open(&self) -> Result<()> {
+        self.inner.check_open()
+    }
+
+    /// Starts a module of host functions named `name` (wazero's
+    /// `NewHostModuleBuilder`); see [`HostModuleBuilder`].
+    ///
+    /// # Notes
+    /// An empty name is reported by [`HostModuleBuilder::compile`].
+    pub fn new_host_module_builder(&self, name: &str) -> HostModuleBuilder {
+        HostModuleBuilder::new(self.clone(), name)
+    }
+
     /// Decodes, validates and compiles a module.
     ///
     /// # Errors
     /// - the runtime is closed;
     /// - the bytes are malformed or invalid ([`ErrorKind::Compile`], with the offset);
     /// - the module uses a feature the engine does not run yet.
+    ///
+    /// # Notes
+    /// With [`RuntimeConfig::with_compilation_cache`], a module compiled before with the
+    /// same options (by any runtime sharing the cache) is not compiled again.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
         self.inner.check_open()?;
-        let mut info = ModuleInfo::parse(wasm, self.inner.config.fuel.is_some())?;
-        if !self.inner.config.custom_sections {
-            info.custom_sections.retain(|c| c.name.as_ref() == "name");
-        }
+        self.inner.config.check()?;
+        let options = self.inner.config.code_options();
+        let compile = || ModuleInfo::parse(wasm, options).map(Arc::new);
+        let info = match &self.inner.config.cache {
+            Some(cache) => cache.get_or_compile(wasm, options, compile)?,
+            None => compile()?,
+        };
         Ok(CompiledModule {
-            info: Arc::new(info),
+            kind: CompiledKind::Wasm(info),
+            keep_custom_sections: self.inner.config.custom_sections,
         })
     }
 
@@ -224,10 +368,12 @@ impl Runtime {
         }
         let store = self.inner.store();
         let inst = *store.names.get(name)?;
+        let data = &store.instances[inst as usize];
         Some(Module {
             rt: self.inner.clone(),
             inst,
-            name: store.instances[inst as usize].name.clone(),
+            name: data.name.clone(),
+            control: data.control.clone(),
         })
     }
 
@@ -262,6 +408,11 @@ impl Runtime {
     ///
     /// # Errors
     /// None today.
+    ///
+    /// # Notes
+    /// With [`RuntimeConfig::with_close_on_deadline`], calls in flight stop with an
+    /// `ExitError`; otherwise closing waits for them to finish. Each module's close
+    /// notifier runs once.
     pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
         {
             let mut closed = self.inner.closed.lock().unwrap_or_else(|e| e.into_inner());
@@ -270,13 +421,16 @@ impl Runtime {
             }
             *closed = Some(exit_code);
         }
-        let mut store = self.inner.store();
-        for inst in store.instances.iter_mut() {
-            if inst.closed.is_none() {
-                inst.closed = Some(exit_code);
-            }
+        // Ask running calls to stop before waiting for the store.
+        for control in self.inner.controls() {
+            control.request_stop(exit_code);
         }
-        store.names.clear();
+        self.inner.with_store(|store| {
+            for inst in 0..store.instances.len() as u32 {
+                store.close_instance(inst, exit_code);
+            }
+            store.names.clear();
+        });
         Ok(())
     }
 
@@ -302,29 +456,39 @@ impl Runtime {
         config: ModuleConfig,
     ) -> Result<Module> {
         self.inner.check_open()?;
-        let info = &compiled.info;
+        self.inner.config.check()?;
         let name: Arc<str> = config
             .name
             .clone()
-            .or_else(|| info.name.clone())
+            .or_else(|| compiled.name().map(Arc::from))
             .unwrap_or_else(|| "".into());
-        let inst = {
-            let mut store = self.inner.store();
+        let (inst, control) = self.inner.with_store(|store| {
             if !name.is_empty() && store.names.contains_key(&name) {
                 return Err(Error::instantiate(format!(
                     "module[{name}] has already been instantiated"
                 )));
             }
-            let inst = instantiate(&mut store, info, &name, &self.inner.config)?;
+            let inst = match &compiled.kind {
+                CompiledKind::Wasm(info) => instantiate(store, info, &name, &self.inner.config)?,
+                CompiledKind::Host(def) => instantiate_host(store, def, &name),
+            };
+            let data = &mut store.instances[inst as usize];
+            data.notifier = config.close_notifier.clone();
+            let control = data.control.clone();
+            self.inner.register_control(control.clone());
             if !name.is_empty() {
                 store.names.insert(name.clone(), inst);
             }
-            inst
-        };
+            Ok::<_, Error>((inst, control))
+        })?;
         let module = Module {
             rt: self.inner.clone(),
             inst,
             name: name.clone(),
+            control,
+        };
+        let CompiledKind::Wasm(info) = &compiled.kind else {
+            return Ok(module);
         };
         // The start section, then the configured start functions.
         let mut starts: Vec<(String, u32)> = Vec::new();
@@ -346,32 +510,26 @@ impl Runtime {
             }
         }
         for (fname, index) in starts {
-            let addr = {
-                let store = self.inner.store();
-                store.instances[inst as usize].layout.funcs[index as usize]
-            };
-            let result = {
-                let mut store = self.inner.store();
-                exec::invoke(&mut store, addr, &[])
-            };
+            let result = self.inner.with_store(|store| {
+                let addr = store.instances[inst as usize].layout.funcs[index as usize];
+                exec::invoke(store, addr, &[], None)
+            });
             if let Err(e) = result {
-                self.unregister(&module);
                 return match e.exit_code() {
+                    // A guest that exits with 0 during start-up succeeded (wazero).
                     Some(0) => Ok(module),
                     Some(_) => Err(e),
-                    None => Err(Error::from_kind(ErrorKind::StartFailed {
-                        module: name.to_string(),
-                        function: fname,
-                        source: Box::new(e),
-                    })),
+                    None => {
+                        module.close_with_exit_code(0)?;
+                        Err(Error::from_kind(ErrorKind::StartFailed {
+                            module: name.to_string(),
+                            function: fname,
+                            source: Box::new(e),
+                        }))
+                    }
                 };
             }
         }
         Ok(module)
-    }
-
-    fn unregister(&self, module: &Module) {
-        let mut store = self.inner.store();
-        store.names.retain(|_, i| *i != module.inst);
     }
 }

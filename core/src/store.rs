@@ -156,6 +156,60 @@ pub(crate) struct InstanceData {
     pub datas: Vec<Arc<[u8]>>,
     /// Exit code, once closed.
     pub closed: Option<u32>,
+    /// Shared with handles, so that other threads can stop the instance's calls.
+    pub control: Arc<InstanceControl>,
+    /// Called once with the exit code when the instance closes.
+    pub notifier: Option<CloseNotifier>,
+}
+
+/// A close notifier (`ModuleConfig::with_close_notifier`).
+pub(crate) type CloseNotifier = Arc<dyn Fn(u32) + Send + Sync>;
+
+/// What other threads may touch of an instance without the store lock.
+#[derive(Default, Debug)]
+pub(crate) struct InstanceControl {
+    /// 0 while running; `exit code + 1` once a close, an interrupt or a deadline asked
+    /// the instance's calls to stop. Code compiled with interrupt checks polls it.
+    pub stop: std::sync::atomic::AtomicU64,
+}
+
+impl InstanceControl {
+    /// Asks running calls to stop with `exit_code` (the first request wins).
+    pub(crate) fn request_stop(&self, exit_code: u32) {
+        use std::sync::atomic::Ordering;
+        let _ =
+            self.stop
+                .compare_exchange(0, exit_code as u64 + 1, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// The exit code a stop was requested with.
+    pub(crate) fn stop_requested(&self) -> Option<u32> {
+        match self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            v => Some((v - 1) as u32),
+        }
+    }
+}
+
+impl InstanceData {
+    pub(crate) fn new(
+        name: Arc<str>,
+        module: Option<Arc<ModuleInfo>>,
+        layout: Arc<Layout>,
+        exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
+    ) -> Self {
+        InstanceData {
+            name,
+            module,
+            layout,
+            exports,
+            elems: Vec::new(),
+            datas: Vec::new(),
+            closed: None,
+            control: Arc::default(),
+            notifier: None,
+        }
+    }
 }
 
 /// Everything a runtime has instantiated.
@@ -171,9 +225,26 @@ pub(crate) struct Store {
     pub names: HashMap<Arc<str>, u32>,
     /// Fuel budget of each call, if the runtime meters fuel.
     pub fuel: Option<u64>,
+    /// Close notifiers to call once the store lock is released.
+    pub pending_notifications: Vec<(CloseNotifier, u32)>,
 }
 
 impl Store {
+    /// Closes instance `inst` with `exit_code` unless it is closed already: its name is
+    /// freed, running calls are asked to stop, and its notifier is queued.
+    pub(crate) fn close_instance(&mut self, inst: u32, exit_code: u32) {
+        let data = &mut self.instances[inst as usize];
+        if data.closed.is_some() {
+            return;
+        }
+        data.closed = Some(exit_code);
+        data.control.request_stop(exit_code);
+        if let Some(n) = data.notifier.take() {
+            self.pending_notifications.push((n, exit_code));
+        }
+        self.names.retain(|_, i| *i != inst);
+    }
+
     /// Looks up an export of the module registered under `module`.
     pub(crate) fn resolve(
         &self,

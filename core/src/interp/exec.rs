@@ -9,13 +9,15 @@
 //! leaves it so that [`Executor::run`] can switch the code it runs.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::instr::Instr;
 use super::num;
+use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::host::Caller;
 use crate::module::ModuleInfo;
-use crate::store::{FuncInst, Layout, Store};
+use crate::store::{FuncInst, InstanceControl, Layout, Store};
 
 /// Most nested calls one execution may have.
 pub(crate) const MAX_CALL_DEPTH: usize = 50_000;
@@ -39,6 +41,8 @@ enum Exit {
     Switch,
     Trap(TrapCode),
     Error(Error),
+    /// A close, interrupt or deadline asked the call to stop with this exit code.
+    Stopped(u32),
 }
 
 /// One execution: stacks and registers.
@@ -51,7 +55,16 @@ pub(crate) struct Executor {
     inst: u32,
     /// Fuel left (code without fuel checks never reads it).
     fuel: u64,
+    /// The instance the call entered; interrupts and deadlines close it.
+    entry: u32,
+    control: Arc<InstanceControl>,
+    deadline: Option<Instant>,
+    /// Interrupt polls so far (the clock is read every 1024th).
+    polls: u32,
 }
+
+/// How often (in interrupt polls) a deadline reads the clock.
+const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
 fn f32v(x: u64) -> f32 {
     f32::from_bits(x as u32)
@@ -69,8 +82,14 @@ fn b(c: bool) -> u64 {
     c as u64
 }
 
-/// Calls store function `func` with `args`, returning its results.
-pub(crate) fn invoke(store: &mut Store, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+/// Calls store function `func` with `args`, returning its results. With a `deadline`,
+/// code compiled with interrupt checks stops once it has passed.
+pub(crate) fn invoke(
+    store: &mut Store,
+    func: u32,
+    args: &[u64],
+    deadline: Option<Instant>,
+) -> Result<Vec<u64>> {
     let ty = store.types.get(store.funcs[func as usize].ty()).clone();
     let (p, r) = (ty.param_slots(), ty.result_slots());
     if args.len() != p {
@@ -109,6 +128,10 @@ pub(crate) fn invoke(store: &mut Store, func: u32, args: &[u64]) -> Result<Vec<u
                 sp: fc.params + fc.locals,
                 inst: instance,
                 fuel: store.fuel.unwrap_or(u64::MAX),
+                entry: instance,
+                control: store.instances[instance as usize].control.clone(),
+                deadline,
+                polls: 0,
             };
             ex.stack[..p].copy_from_slice(args);
             ex.run(store)?;
@@ -136,6 +159,10 @@ impl Executor {
                 Exit::Error(mut e) => {
                     e.set_trace(self.trace(store));
                     return Err(e);
+                }
+                Exit::Stopped(code) => {
+                    store.close_instance(self.entry, code);
+                    return Err(Error::exit(code));
                 }
             }
         }
@@ -235,7 +262,10 @@ impl Executor {
                     return Some(Exit::Error(e.into_host_trap()));
                 }
                 *sp = base + r;
-                None
+                // A host function that closed its caller (`proc_exit`) ends the call.
+                store.instances[self.inst as usize]
+                    .closed
+                    .map(|code| Exit::Error(Error::exit(code)))
             }
         }
     }
@@ -697,6 +727,17 @@ impl Executor {
                 Instr::RefNull => push!(0),
                 Instr::RefIsNull => un!(|x| b(x == 0)),
                 Instr::RefFunc(i) => push!(layout.funcs[i as usize] as u64 + 1),
+                Instr::CheckInterrupt => {
+                    if let Some(code) = self.control.stop_requested() {
+                        break Exit::Stopped(code);
+                    }
+                    if let Some(deadline) = self.deadline {
+                        self.polls = self.polls.wrapping_add(1);
+                        if self.polls % DEADLINE_POLL_INTERVAL == 0 && Instant::now() >= deadline {
+                            break Exit::Stopped(EXIT_CODE_DEADLINE_EXCEEDED);
+                        }
+                    }
+                }
                 Instr::ConsumeFuel(k) => match self.fuel.checked_sub(k as u64) {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),

@@ -71,6 +71,9 @@ macro_rules! define_instr {
             RefFunc(u32),
             /// Charge this many units of fuel (only in code compiled with fuel).
             ConsumeFuel(u32),
+            /// Stop if the call was interrupted, its module closed or its deadline passed
+            /// (only in code compiled with interrupt checks).
+            CheckInterrupt,
             // ---- constants ----
             Const32(u32),
             Const64(u64),

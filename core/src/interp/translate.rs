@@ -87,16 +87,19 @@ pub(crate) struct Translator {
     offset: u32,
     /// Emit fuel checks.
     fuel: bool,
+    /// Emit interrupt checks at function entries and loop headers.
+    interrupts: bool,
     /// The current block's `ConsumeFuel`, and the operators counted into it so far.
     fuel_at: Option<usize>,
     block_ops: u32,
 }
 
 impl Translator {
-    /// A translator; `fuel` makes the code charge fuel per block.
-    pub(crate) fn new(fuel: bool) -> Self {
+    /// A translator for code with the given checks.
+    pub(crate) fn new(options: crate::config::CodeOptions) -> Self {
         Translator {
-            fuel,
+            fuel: options.fuel,
+            interrupts: options.interrupts,
             ..Translator::default()
         }
     }
@@ -251,6 +254,10 @@ impl Translator {
         self.n_locals = params + declared;
         let entry = self.pc();
         self.label_here();
+        if self.interrupts {
+            self.emit(Instr::CheckInterrupt);
+            self.barrier = self.code.instrs.len();
+        }
         self.ctrl.clear();
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Block,
@@ -318,6 +325,10 @@ impl Translator {
             O::Loop { blockty } => {
                 let (p, _) = Self::block_arity(info, blockty);
                 let header = self.label_here();
+                if self.interrupts {
+                    self.emit(Instr::CheckInterrupt);
+                    self.barrier = self.code.instrs.len();
+                }
                 self.push_ctrl(CtrlKind::Loop, h - p, p, false);
                 self.ctrl.last_mut().expect("loop").loop_pc = header;
             }
