@@ -28,8 +28,11 @@ use crate::module::ModuleInfo;
 /// ```
 #[derive(Clone, Default)]
 pub struct CompilationCache {
-    entries: Arc<Mutex<HashMap<u64, Vec<(CodeOptions, Arc<ModuleInfo>)>>>>,
+    entries: Arc<Mutex<Entries>>,
 }
+
+/// Compiled modules by hash of their bytes (collisions are told apart by the bytes).
+type Entries = HashMap<u64, Vec<(CodeOptions, Arc<ModuleInfo>)>>;
 
 impl std::fmt::Debug for CompilationCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +67,7 @@ impl CompilationCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Vec<(CodeOptions, Arc<ModuleInfo>)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -733,7 +733,7 @@ impl Executor {
                     }
                     if let Some(deadline) = self.deadline {
                         self.polls = self.polls.wrapping_add(1);
-                        if self.polls % DEADLINE_POLL_INTERVAL == 0 && Instant::now() >= deadline {
+                        if self.polls.is_multiple_of(DEADLINE_POLL_INTERVAL) && Instant::now() >= deadline {
                             break Exit::Stopped(EXIT_CODE_DEADLINE_EXCEEDED);
                         }
                     }
