@@ -414,6 +414,13 @@ impl Global {
         self.rt.store().globals[self.addr as usize].value
     }
 
+    /// The current value of a `v128` global (for other types: the slot, zero-extended).
+    pub fn get_v128(&self) -> u128 {
+        let store = self.rt.store();
+        let g = &store.globals[self.addr as usize];
+        g.value as u128 | (g.hi as u128) << 64
+    }
+
     /// Sets the value of a mutable global.
     ///
     /// # Errors

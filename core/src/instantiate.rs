@@ -23,12 +23,17 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
         }
 }
 
-fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u64 {
+/// Evaluates a constant expression; non-`v128` values are in the low 64 bits.
+fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u128 {
     match expr {
-        ConstExpr::Value(v) => v,
-        ConstExpr::GlobalGet(g) => store.globals[layout.globals[g as usize] as usize].value,
+        ConstExpr::Value(v) => v as u128,
+        ConstExpr::V128(v) => v,
+        ConstExpr::GlobalGet(g) => {
+            let g = &store.globals[layout.globals[g as usize] as usize];
+            g.value as u128 | (g.hi as u128) << 64
+        }
         ConstExpr::RefNull => 0,
-        ConstExpr::RefFunc(f) => layout.funcs[f as usize] as u64 + 1,
+        ConstExpr::RefFunc(f) => layout.funcs[f as usize] as u128 + 1,
     }
 }
 
@@ -208,8 +213,9 @@ fn instantiate_in(
         .zip(&info.global_inits)
     {
         let value = eval_const(store, &layout, *init);
+        let (value, hi) = (value as u64, (value >> 64) as u64);
         layout.globals.push(store.globals.len() as u32);
-        store.globals.push(GlobalInst { value, ty: *ty });
+        store.globals.push(GlobalInst { value, hi, ty: *ty });
     }
     let elems: Vec<Arc<[u64]>> = info
         .elements
@@ -219,7 +225,7 @@ fn instantiate_in(
             _ => seg
                 .items
                 .iter()
-                .map(|e| eval_const(store, &layout, *e))
+                .map(|e| eval_const(store, &layout, *e) as u64)
                 .collect(),
         })
         .collect();

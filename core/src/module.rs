@@ -27,6 +27,8 @@ pub(crate) enum ConstExpr {
     RefNull,
     /// `ref.func`.
     RefFunc(u32),
+    /// `v128.const`.
+    V128(u128),
 }
 
 /// What an import asks for.
@@ -118,6 +120,9 @@ pub(crate) struct ModuleInfo {
     pub custom_sections: Vec<CustomSection>,
     /// Offset of the code section's payload in the module bytes.
     pub code_section_offset: usize,
+    /// Whether a signature or global has a `v128` (the translator then counts slots
+    /// from the first instruction of every function).
+    pub uses_v128: bool,
 }
 
 /// The features of WebAssembly 2.0 that are implemented (SIMD is validated but not yet
@@ -162,6 +167,7 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::I64Const { value } => ConstExpr::Value(value as u64),
         Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
         Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+        Operator::V128Const { value } => ConstExpr::V128(value.i128() as u128),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
@@ -229,6 +235,7 @@ impl ModuleInfo {
             local_names: HashMap::new(),
             custom_sections: Vec::new(),
             code_section_offset: 0,
+            uses_v128: false,
         };
         let mut translator = Translator::new(options);
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
@@ -238,6 +245,12 @@ impl ModuleInfo {
             match validator.payload(&payload)? {
                 ValidPayload::Ok => {}
                 ValidPayload::Func(to_validate, body) => {
+                    info.uses_v128 = info.uses_v128
+                        || info.types.iter().any(|t| {
+                            t.params().contains(&ValueType::V128)
+                                || t.results().contains(&ValueType::V128)
+                        })
+                        || info.globals.iter().any(|g| g.value_type == ValueType::V128);
                     let func_index = to_validate.index;
                     let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
                     translator.translate(&info, func_index, &mut fv, &body)?;

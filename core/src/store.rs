@@ -127,7 +127,10 @@ impl MemInst {
 
 /// A global variable.
 pub(crate) struct GlobalInst {
+    /// The value's slot (the low half of a `v128`).
     pub value: u64,
+    /// The high half of a `v128`; 0 otherwise.
+    pub hi: u64,
     pub ty: GlobalType,
 }
 

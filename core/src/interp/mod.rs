@@ -4,4 +4,5 @@
 pub(crate) mod exec;
 pub(crate) mod instr;
 mod num;
+pub(crate) mod simd;
 pub(crate) mod translate;

@@ -12,8 +12,10 @@
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
 use super::instr::Instr;
+use super::simd;
 use crate::error::{Error, Result};
 use crate::module::ModuleInfo;
+use crate::types::ValueType;
 
 /// Per-function facts the executor needs at a call.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +38,8 @@ pub(crate) struct CompiledCode {
     pub offsets: Vec<u32>,
     /// Indexed by defined-function index (function index minus imported functions).
     pub funcs: Vec<FuncCode>,
+    /// `v128.const` values and `i8x16.shuffle` lanes.
+    pub v128_consts: Vec<u128>,
 }
 
 impl CompiledCode {
@@ -47,6 +51,15 @@ impl CompiledCode {
             Err(i) => Some(i - 1),
         }
     }
+}
+
+/// The operand stack before an operator.
+#[derive(Clone, Copy, Debug)]
+struct StackTop {
+    /// Slot height from the frame pointer (locals included).
+    height: u32,
+    /// Whether the top (`[0]`) and second (`[1]`) values are `v128`s.
+    v128: [bool; 2],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +96,14 @@ pub(crate) struct Translator {
     ctrl: Vec<Ctrl>,
     /// No instruction before this position may be fused with the next one (a label).
     barrier: usize,
+    /// Slots the locals take (a `v128` takes two).
     n_locals: u32,
+    /// Slot offset of each local, and whether it is a `v128`; empty when no local is a
+    /// `v128` (then local `i` is at slot `i`).
+    local_slots: Vec<(u32, bool)>,
+    /// Whether `v128` values may be on the operand stack: heights are then summed from
+    /// the operand types. Until a function's first `v128` appears, one value is one slot.
+    slot_mode: bool,
     offset: u32,
     /// Emit fuel checks.
     fuel: bool,
@@ -154,13 +174,14 @@ impl Translator {
         self.block_ops = 0;
     }
 
+    /// Parameter and result slots of a block type.
     fn block_arity(info: &ModuleInfo, ty: BlockType) -> (u32, u32) {
         match ty {
             BlockType::Empty => (0, 0),
-            BlockType::Type(_) => (0, 1),
+            BlockType::Type(t) => (0, if t == wasmparser::ValType::V128 { 2 } else { 1 }),
             BlockType::FuncType(idx) => {
                 let t = &info.types[idx as usize];
-                (t.params().len() as u32, t.results().len() as u32)
+                (t.param_slots() as u32, t.result_slots() as u32)
             }
         }
     }
@@ -238,20 +259,36 @@ impl Translator {
         body: &FunctionBody<'_>,
     ) -> Result<()> {
         let ty = info.func_type(func_index).clone();
-        let params = ty.params().len() as u32;
-        let results = ty.results().len() as u32;
+        let params = ty.param_slots() as u32;
+        let results = ty.result_slots() as u32;
         let mut reader = body.get_binary_reader();
         let mut declared: u32 = 0;
+        let mut runs: Vec<(u32, bool)> = Vec::new();
         for _ in 0..reader.read_var_u32()? {
             let offset = reader.original_position();
             let count: u32 = reader.read_var_u32()?;
             let vt: wasmparser::ValType = reader.read()?;
             fv.define_locals(offset, count, vt)?;
+            let v128 = vt == wasmparser::ValType::V128;
             declared = declared
-                .checked_add(count)
+                .checked_add(if v128 { count.saturating_mul(2) } else { count })
                 .ok_or_else(|| Error::compile(offset, "too many locals"))?;
+            runs.push((count, v128));
         }
         self.n_locals = params + declared;
+        self.local_slots.clear();
+        let any_v128_local = ty.params().contains(&ValueType::V128) || runs.iter().any(|(_, v)| *v);
+        if any_v128_local {
+            let mut at = 0;
+            let params = ty.params().iter().map(|t| (1, *t == ValueType::V128));
+            for (count, v128) in params.chain(runs.iter().copied()) {
+                for _ in 0..count {
+                    self.local_slots.push((at, v128));
+                    at += if v128 { 2 } else { 1 };
+                }
+            }
+        }
+        self.slot_mode = any_v128_local || info.uses_v128;
         let entry = self.pc();
         self.label_here();
         if self.interrupts {
@@ -282,32 +319,74 @@ impl Translator {
                 // exactly one zero byte.
                 return Err(Error::compile(offset, "zero byte expected"));
             }
-            let h = fv.operand_stack_height();
+            if !self.slot_mode && super::simd::is_simd(&op) {
+                // No v128 value can be on the stack before the first SIMD operator.
+                self.slot_mode = true;
+            }
+            let hv = fv.operand_stack_height();
+            let top = StackTop {
+                height: self.n_locals + self.slot_height(fv, hv),
+                v128: [0, 1].map(|d| {
+                    self.slot_mode
+                        && matches!(
+                            fv.get_operand_type(d),
+                            Some(Some(wasmparser::ValType::V128))
+                        )
+                }),
+            };
             fv.op(offset, &op)?;
-            max_height = max_height.max(fv.operand_stack_height()).max(h);
+            max_height = max_height.max(fv.operand_stack_height()).max(hv);
             self.offset = offset as u32;
-            self.operator(info, &op, self.n_locals + h, offset)?;
+            self.operator(info, &op, top, offset)?;
         }
         ops.finish()?;
+        // Every value may be a v128 (two slots) in slot mode.
+        let max_slots = if self.slot_mode {
+            2 * max_height
+        } else {
+            max_height
+        };
         self.code.funcs.push(FuncCode {
             entry,
             params,
             locals: declared,
-            max_height: self.n_locals + max_height + 1,
+            max_height: self.n_locals + max_slots + 2,
         });
         Ok(())
     }
 
-    /// Translates one operator; `h` is the slot height before it.
+    /// Slots taken by the `values` operands on the stack (locals excluded).
+    fn slot_height(&self, fv: &FuncValidator<ValidatorResources>, values: u32) -> u32 {
+        if !self.slot_mode {
+            return values;
+        }
+        (0..values as usize)
+            .map(|d| match fv.get_operand_type(d) {
+                Some(Some(wasmparser::ValType::V128)) => 2,
+                _ => 1,
+            })
+            .sum()
+    }
+
+    /// Slot offset of local `i` and whether it is a `v128`.
+    fn local(&self, i: u32) -> (u32, bool) {
+        match self.local_slots.get(i as usize) {
+            Some(l) => *l,
+            None => (i, false),
+        }
+    }
+
+    /// Translates one operator; `top` describes the stack before it.
     fn operator(
         &mut self,
         info: &ModuleInfo,
         op: &Operator<'_>,
-        h: u32,
+        top: StackTop,
         offset: u64,
     ) -> Result<()> {
-        let top = self.ctrl.last().expect("a control frame");
-        if top.dead || top.unreachable {
+        let h = top.height;
+        let frame = self.ctrl.last().expect("a control frame");
+        if frame.dead || frame.unreachable {
             return self.unreachable_operator(info, op);
         }
         self.block_ops += 1;
@@ -376,20 +455,51 @@ impl Translator {
                 ty: type_index,
                 table: table_index,
             }),
-            O::Drop => self.emit(Instr::Drop),
-            O::Select | O::TypedSelect { .. } => self.emit(Instr::Select),
-            O::LocalGet { local_index } => match self.last_fusable() {
-                Some(Instr::LocalGet(a)) => self.replace_last(Instr::LocalGet2(a, local_index)),
-                _ => self.emit(Instr::LocalGet(local_index)),
+            O::Drop => {
+                self.emit(Instr::Drop);
+                if top.v128[0] {
+                    self.emit(Instr::Drop);
+                }
+            }
+            O::Select | O::TypedSelect { .. } => {
+                // The condition is on top; the operands' type is the second value's.
+                self.emit(if top.v128[1] {
+                    Instr::Select128
+                } else {
+                    Instr::Select
+                })
+            }
+            O::LocalGet { local_index } if self.local(local_index).1 => {
+                self.emit(Instr::LocalGet128(self.local(local_index).0))
+            }
+            O::LocalSet { local_index } if self.local(local_index).1 => {
+                self.emit(Instr::LocalSet128(self.local(local_index).0))
+            }
+            O::LocalTee { local_index } if self.local(local_index).1 => {
+                self.emit(Instr::LocalTee128(self.local(local_index).0))
+            }
+            O::GlobalGet { global_index }
+                if info.globals[global_index as usize].value_type == ValueType::V128 =>
+            {
+                self.emit(Instr::GlobalGet128(global_index))
+            }
+            O::GlobalSet { global_index }
+                if info.globals[global_index as usize].value_type == ValueType::V128 =>
+            {
+                self.emit(Instr::GlobalSet128(global_index))
+            }
+            // Below, `local` is the slot offset of the local.
+            O::LocalGet { local_index } => match (self.last_fusable(), self.local(local_index).0) {
+                (Some(Instr::LocalGet(a)), local) => self.replace_last(Instr::LocalGet2(a, local)),
+                (_, local) => self.emit(Instr::LocalGet(local)),
             },
-            O::LocalSet { local_index } => match self.last_fusable() {
-                Some(Instr::LocalGet(from)) => self.replace_last(Instr::LocalCopy {
-                    from,
-                    to: local_index,
-                }),
-                _ => self.emit(Instr::LocalSet(local_index)),
+            O::LocalSet { local_index } => match (self.last_fusable(), self.local(local_index).0) {
+                (Some(Instr::LocalGet(from)), to) => {
+                    self.replace_last(Instr::LocalCopy { from, to })
+                }
+                (_, local) => self.emit(Instr::LocalSet(local)),
             },
-            O::LocalTee { local_index } => self.emit(Instr::LocalTee(local_index)),
+            O::LocalTee { local_index } => self.emit(Instr::LocalTee(self.local(local_index).0)),
             O::GlobalGet { global_index } => self.emit(Instr::GlobalGet(global_index)),
             O::GlobalSet { global_index } => self.emit(Instr::GlobalSet(global_index)),
             O::I32Load { memarg } => self.emit(Instr::I32Load(memarg.offset as u32)),
@@ -460,6 +570,25 @@ impl Translator {
                 }
                 _ => self.binary(Instr::I32Add),
             },
+            O::V128Const { value } => {
+                self.code.v128_consts.push(value.i128() as u128);
+                self.emit(Instr::V128Const(self.code.v128_consts.len() as u32 - 1));
+            }
+            O::I8x16Shuffle { lanes } => {
+                self.code.v128_consts.push(u128::from_le_bytes(lanes));
+                self.emit(Instr::Shuffle(self.code.v128_consts.len() as u32 - 1));
+            }
+            ref other if simd::SimdOp::from_operator(other).is_some() => self.emit(Instr::Simd(
+                simd::SimdOp::from_operator(other).expect("checked"),
+            )),
+            ref other if simd::LaneOp::from_operator(other).is_some() => {
+                let (op, lane) = simd::LaneOp::from_operator(other).expect("checked");
+                self.emit(Instr::SimdLane { op, lane })
+            }
+            ref other if simd::MemOp::from_operator(other).is_some() => {
+                let (op, offset, lane) = simd::MemOp::from_operator(other).expect("checked");
+                self.emit(Instr::SimdMem { op, lane, offset })
+            }
             ref other => match Instr::simple(other) {
                 Some(instr) => self.binary(instr),
                 None => {
