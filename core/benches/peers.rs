@@ -97,7 +97,9 @@ fn main() {
             .expect("run export");
 
         // wasmi
-        let engine = wasmi::Engine::default();
+        let mut wconfig = wasmi::Config::default();
+        wconfig.wasm_simd(true);
+        let engine = wasmi::Engine::new(&wconfig);
         let wmodule = wasmi::Module::new(&engine, &bytes[..]).expect("wasmi compile");
         let mut store = wasmi::Store::new(&engine, ());
         let linker = wasmi::Linker::<()>::new(&engine);

@@ -253,7 +253,13 @@ impl Function {
             if let Some(code) = store.instances[instance as usize].closed {
                 return Err(Error::from_kind(ErrorKind::Exit(code)));
             }
-            exec::invoke(store, self.addr, params, deadline)
+            let result = exec::invoke(store, self.addr, params, deadline);
+            // A stop requested while code without interrupt checks ran (an interrupt
+            // or a close from another thread) takes effect now.
+            if let Some(code) = store.instances[instance as usize].control.stop_requested() {
+                store.close_instance(instance, code);
+            }
+            result
         })
     }
 

@@ -463,6 +463,9 @@ impl Runtime {
             .or_else(|| compiled.name().map(Arc::from))
             .unwrap_or_else(|| "".into());
         let (inst, control) = self.inner.with_store(|store| {
+            // Checked again under the store lock: a close that started meanwhile either
+            // is seen here or closes this instance after us.
+            self.inner.check_open()?;
             if !name.is_empty() && store.names.contains_key(&name) {
                 return Err(Error::instantiate(format!(
                     "module[{name}] has already been instantiated"
@@ -515,18 +518,19 @@ impl Runtime {
                 exec::invoke(store, addr, &[], None)
             });
             if let Err(e) = result {
+                // Don't leak the module: close it whatever the failure (a no-op if the
+                // guest closed it already).
+                module.close_with_exit_code(e.exit_code().unwrap_or(0))?;
                 return match e.exit_code() {
-                    // A guest that exits with 0 during start-up succeeded (wazero).
+                    // A guest that exits with 0 during start-up succeeded (wazero); the
+                    // module it returns is closed.
                     Some(0) => Ok(module),
                     Some(_) => Err(e),
-                    None => {
-                        module.close_with_exit_code(0)?;
-                        Err(Error::from_kind(ErrorKind::StartFailed {
-                            module: name.to_string(),
-                            function: fname,
-                            source: Box::new(e),
-                        }))
-                    }
+                    None => Err(Error::from_kind(ErrorKind::StartFailed {
+                        module: name.to_string(),
+                        function: fname,
+                        source: Box::new(e),
+                    })),
                 };
             }
         }
