@@ -4,9 +4,10 @@
 //! [`Executor`], never on the native stack: a Wasm call does not recurse in Rust, deep
 //! recursion ends in a `call stack exhausted` trap, and a run can stop and continue later.
 //!
-//! The hot loop ([`Executor::exec`]) works within one module instance, with the registers
-//! (`pc`, `fp`, `sp`) in locals; a call or return that crosses into another instance
-//! leaves it so that [`Executor::run`] can switch the code it runs.
+//! Instructions address frame slots (see [`super::instr`]); there is no operand-stack
+//! pointer. The hot loop ([`Executor::exec`]) works within one module instance, with
+//! the registers (`pc`, `fp`) in locals; a call or return that crosses into another
+//! instance leaves it so that [`Executor::run`] can switch the code it runs.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,7 +53,6 @@ pub(crate) struct Executor {
     frames: Vec<Frame>,
     pc: u32,
     fp: u32,
-    sp: u32,
     inst: u32,
     /// Fuel left (code without fuel checks never reads it).
     fuel: u64,
@@ -79,7 +79,7 @@ fn r32(f: f32) -> u64 {
 fn r64(f: f64) -> u64 {
     f.to_bits()
 }
-fn b(c: bool) -> u64 {
+fn bit(c: bool) -> u64 {
     c as u64
 }
 
@@ -126,7 +126,6 @@ pub(crate) fn invoke(
                 frames: Vec::new(),
                 pc: fc.entry,
                 fp: 0,
-                sp: fc.params + fc.locals,
                 inst: instance,
                 fuel: store.fuel.unwrap_or(u64::MAX),
                 entry: instance,
@@ -199,9 +198,8 @@ impl Executor {
         out
     }
 
-    /// Enters store function `addr` from the generic call path (imports, indirect calls):
-    /// arguments are on the stack below `sp`.
-    #[allow(clippy::too_many_arguments)]
+    /// Enters store function `addr` from the generic call path (imports, indirect calls),
+    /// with its arguments in the slots from `base`.
     fn enter(
         &mut self,
         store: &mut Store,
@@ -209,7 +207,7 @@ impl Executor {
         stack: &mut Vec<u64>,
         pc: &mut usize,
         fp: &mut usize,
-        sp: &mut usize,
+        base: usize,
     ) -> Option<Exit> {
         match &store.funcs[addr as usize] {
             FuncInst::Wasm {
@@ -224,7 +222,7 @@ impl Executor {
                 if self.frames.len() >= MAX_CALL_DEPTH {
                     return Some(Exit::Trap(TrapCode::CallStackExhausted));
                 }
-                let new_fp = *sp - f.params as usize;
+                let new_fp = *fp + base;
                 let need = new_fp + f.max_height as usize;
                 if need > stack.len() {
                     if need > MAX_STACK_SLOTS {
@@ -232,14 +230,14 @@ impl Executor {
                     }
                     stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
                 }
-                stack[*sp..*sp + f.locals as usize].fill(0);
+                let locals = new_fp + f.params as usize;
+                stack[locals..locals + f.locals as usize].fill(0);
                 self.frames.push(Frame {
                     pc: *pc as u32,
                     fp: *fp as u32,
                     inst: self.inst,
                 });
                 *fp = new_fp;
-                *sp = new_fp + (f.params + f.locals) as usize;
                 *pc = f.entry as usize;
                 if instance != self.inst {
                     self.inst = instance;
@@ -251,18 +249,17 @@ impl Executor {
                 let hf = func.clone();
                 let ty = store.types.get(*ty);
                 let (p, r) = (ty.param_slots(), ty.result_slots());
-                let base = *sp - p;
-                if base + p.max(r) > stack.len() {
-                    stack.resize(base + p.max(r), 0);
+                let start = *fp + base;
+                if start + p.max(r) > stack.len() {
+                    stack.resize(start + p.max(r), 0);
                 }
                 let mut caller = Caller {
                     store,
                     instance: Some(self.inst),
                 };
-                if let Err(e) = (hf.func)(&mut caller, &mut stack[base..base + p.max(r)]) {
+                if let Err(e) = (hf.func)(&mut caller, &mut stack[start..start + p.max(r)]) {
                     return Some(Exit::Error(e.into_host_trap()));
                 }
-                *sp = base + r;
                 // A host function that closed its caller (`proc_exit`) ends the call.
                 store.instances[self.inst as usize]
                     .closed
@@ -281,109 +278,79 @@ impl Executor {
         let mut stack = std::mem::take(&mut self.stack);
         let mut pc = self.pc as usize;
         let mut fp = self.fp as usize;
-        let mut sp = self.sp as usize;
 
         macro_rules! trap {
             ($code:expr) => {
                 break Exit::Trap($code)
             };
         }
+        macro_rules! slot {
+            ($s:expr) => {
+                stack[fp + $s as usize]
+            };
+        }
         macro_rules! un {
-            ($f:expr) => {{
-                let x = stack[sp - 1];
-                stack[sp - 1] = $f(x);
+            ($dst:expr, $a:expr, $f:expr) => {{
+                let x = slot!($a);
+                slot!($dst) = $f(x);
             }};
         }
         macro_rules! un_trap {
-            ($f:expr) => {{
-                let x = stack[sp - 1];
+            ($dst:expr, $a:expr, $f:expr) => {{
+                let x = slot!($a);
                 match $f(x) {
-                    Ok(v) => stack[sp - 1] = v,
+                    Ok(v) => slot!($dst) = v,
                     Err(c) => trap!(c),
                 }
             }};
         }
         macro_rules! bin {
-            ($f:expr) => {{
-                sp -= 1;
-                let y = stack[sp];
-                let x = stack[sp - 1];
-                stack[sp - 1] = $f(x, y);
+            ($dst:expr, $a:expr, $b:expr, $f:expr) => {{
+                let x = slot!($a);
+                let y = slot!($b);
+                slot!($dst) = $f(x, y);
             }};
         }
-        macro_rules! cmp_br {
-            ($t:expr, $f:expr) => {{
-                sp -= 2;
-                if $f(stack[sp], stack[sp + 1]) {
-                    pc = $t as usize;
-                }
+        macro_rules! bin_c {
+            ($dst:expr, $a:expr, $c:expr, $f:expr) => {{
+                let x = slot!($a);
+                slot!($dst) = $f(x, $c as u64);
             }};
-        }
-        macro_rules! bin_local {
-            ($l:expr, $f:expr) => {{
-                let y = stack[fp + $l as usize];
-                let x = stack[sp - 1];
-                stack[sp - 1] = $f(x, y);
-            }};
-        }
-        macro_rules! bin_const {
-            ($c:expr, $f:expr) => {{
-                let x = stack[sp - 1];
-                stack[sp - 1] = $f(x, $c as u64);
-            }};
-        }
-        // The match over every instruction, with the three forms of each fusable binary
-        // operator generated from one semantic closure.
-        macro_rules! dispatch {
-            (
-                $instr:expr,
-                [$($p:ident $pl:ident $pc:ident => $f:expr;)*],
-                [$($q:ident $ql:ident => $g:expr;)*],
-                { $($rest:tt)* }
-            ) => {
-                match $instr {
-                    $(
-                        Instr::$p => bin!($f),
-                        Instr::$pl(l) => bin_local!(l, $f),
-                        Instr::$pc(c) => bin_const!(c, $f),
-                    )*
-                    $(
-                        Instr::$q => bin!($g),
-                        Instr::$ql(l) => bin_local!(l, $g),
-                    )*
-                    $($rest)*
-                }
-            };
         }
         macro_rules! bin_trap {
-            ($f:expr) => {{
-                sp -= 1;
-                let y = stack[sp];
-                let x = stack[sp - 1];
+            ($dst:expr, $a:expr, $b:expr, $f:expr) => {{
+                let x = slot!($a);
+                let y = slot!($b);
                 match $f(x, y) {
-                    Ok(v) => stack[sp - 1] = v,
+                    Ok(v) => slot!($dst) = v,
                     Err(c) => trap!(c),
                 }
             }};
         }
+        macro_rules! cmp_br {
+            ($t:expr, $a:expr, $b:expr, $f:expr) => {{
+                if $f(slot!($a), slot!($b)) {
+                    pc = $t as usize;
+                }
+            }};
+        }
         macro_rules! load {
-            ($off:expr, $n:literal, $conv:expr) => {{
-                let addr = (stack[sp - 1] as u32 as usize) + $off as usize;
-                match store.memories[mem].data.get(addr..addr + $n) {
+            ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
+                let at = (slot!($addr) as u32 as usize) + $off as usize;
+                match store.memories[mem].data.get(at..at + $n) {
                     Some(s) => {
                         let bytes: [u8; $n] = s.try_into().unwrap();
-                        stack[sp - 1] = $conv(bytes);
+                        slot!($dst) = $conv(bytes);
                     }
                     None => trap!(TrapCode::OutOfBoundsMemoryAccess),
                 }
             }};
         }
         macro_rules! store_ {
-            ($off:expr, $n:literal, $conv:expr) => {{
-                sp -= 2;
-                let v = stack[sp + 1];
-                let addr = (stack[sp] as u32 as usize) + $off as usize;
-                match store.memories[mem].data.get_mut(addr..addr + $n) {
+            ($addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
+                let v = slot!($src);
+                let at = (slot!($addr) as u32 as usize) + $off as usize;
+                match store.memories[mem].data.get_mut(at..at + $n) {
                     Some(d) => {
                         let bytes: [u8; $n] = $conv(v);
                         d.copy_from_slice(&bytes);
@@ -392,125 +359,85 @@ impl Executor {
                 }
             }};
         }
-        macro_rules! pop {
-            () => {{
-                sp -= 1;
-                stack[sp]
-            }};
-        }
-        macro_rules! push {
-            ($v:expr) => {{
-                let v = $v;
-                stack[sp] = v;
-                sp += 1;
-            }};
-        }
         macro_rules! table {
             ($t:expr) => {
                 store.tables[layout.tables[$t as usize] as usize]
+            };
+        }
+        // The three operands of a bulk memory or table operator, at `h - 3 .. h`.
+        macro_rules! three {
+            ($h:expr) => {
+                (
+                    slot!($h - 3) as u32 as usize,
+                    slot!($h - 2),
+                    slot!($h - 1) as u32 as usize,
+                )
             };
         }
 
         let exit = loop {
             let instr = instrs[pc];
             pc += 1;
-            dispatch! {
-                instr,
-                [
-                    I32Add I32AddL I32AddC => |x: u64, y: u64| (x as u32).wrapping_add(y as u32) as u64;
-                    I32Sub I32SubL I32SubC => |x: u64, y: u64| (x as u32).wrapping_sub(y as u32) as u64;
-                    I32Mul I32MulL I32MulC => |x: u64, y: u64| (x as u32).wrapping_mul(y as u32) as u64;
-                    I32And I32AndL I32AndC => |x: u64, y: u64| x & y;
-                    I32Or I32OrL I32OrC => |x: u64, y: u64| x | y;
-                    I32Xor I32XorL I32XorC => |x: u64, y: u64| x ^ y;
-                    I32Shl I32ShlL I32ShlC => |x: u64, y: u64| (x as u32).wrapping_shl(y as u32) as u64;
-                    I32ShrS I32ShrSL I32ShrSC => |x: u64, y: u64| (x as i32).wrapping_shr(y as u32) as u32 as u64;
-                    I32ShrU I32ShrUL I32ShrUC => |x: u64, y: u64| (x as u32).wrapping_shr(y as u32) as u64;
-                    I32Eq I32EqL I32EqC => |x, y| b(x as u32 == y as u32);
-                    I32Ne I32NeL I32NeC => |x, y| b(x as u32 != y as u32);
-                    I32LtS I32LtSL I32LtSC => |x, y| b((x as i32) < (y as i32));
-                    I32LtU I32LtUL I32LtUC => |x, y| b((x as u32) < (y as u32));
-                    I32GtS I32GtSL I32GtSC => |x, y| b((x as i32) > (y as i32));
-                    I32GtU I32GtUL I32GtUC => |x, y| b((x as u32) > (y as u32));
-                    I32LeS I32LeSL I32LeSC => |x, y| b((x as i32) <= (y as i32));
-                    I32LeU I32LeUL I32LeUC => |x, y| b((x as u32) <= (y as u32));
-                    I32GeS I32GeSL I32GeSC => |x, y| b((x as i32) >= (y as i32));
-                    I32GeU I32GeUL I32GeUC => |x, y| b((x as u32) >= (y as u32));
-                ],
-                [
-                    I64Add I64AddL => |x: u64, y: u64| x.wrapping_add(y);
-                    I64Sub I64SubL => |x: u64, y: u64| x.wrapping_sub(y);
-                    I64Mul I64MulL => |x: u64, y: u64| x.wrapping_mul(y);
-                    I64And I64AndL => |x: u64, y: u64| x & y;
-                    I64Or I64OrL => |x: u64, y: u64| x | y;
-                    I64Xor I64XorL => |x: u64, y: u64| x ^ y;
-                    I64Shl I64ShlL => |x: u64, y: u64| x.wrapping_shl(y as u32);
-                    I64ShrS I64ShrSL => |x: u64, y: u64| (x as i64).wrapping_shr(y as u32) as u64;
-                    I64ShrU I64ShrUL => |x: u64, y: u64| x.wrapping_shr(y as u32);
-                    I64Eq I64EqL => |x, y| b(x == y);
-                    I64Ne I64NeL => |x, y| b(x != y);
-                    I64LtS I64LtSL => |x, y| b((x as i64) < (y as i64));
-                    I64LtU I64LtUL => |x, y| b(x < y);
-                    I64GtS I64GtSL => |x, y| b((x as i64) > (y as i64));
-                    I64GtU I64GtUL => |x, y| b(x > y);
-                    I64LeS I64LeSL => |x, y| b((x as i64) <= (y as i64));
-                    I64LeU I64LeUL => |x, y| b(x <= y);
-                    I64GeS I64GeSL => |x, y| b((x as i64) >= (y as i64));
-                    I64GeU I64GeUL => |x, y| b(x >= y);
-                    F64Add F64AddL => |x, y| r64(f64v(x) + f64v(y));
-                    F64Sub F64SubL => |x, y| r64(f64v(x) - f64v(y));
-                    F64Mul F64MulL => |x, y| r64(f64v(x) * f64v(y));
-                    F64Div F64DivL => |x, y| r64(f64v(x) / f64v(y));
-                    F32Add F32AddL => |x, y| r32(f32v(x) + f32v(y));
-                    F32Sub F32SubL => |x, y| r32(f32v(x) - f32v(y));
-                    F32Mul F32MulL => |x, y| r32(f32v(x) * f32v(y));
-                    F32Div F32DivL => |x, y| r32(f32v(x) / f32v(y));
-                ],
-                {
+            match instr {
                 Instr::Unreachable => trap!(TrapCode::Unreachable),
                 Instr::Jump(t) => pc = t as usize,
-                Instr::JumpIfZero(t) => {
-                    if pop!() == 0 {
+                Instr::JumpIfZero { pc: t, c } => {
+                    if slot!(c) == 0 {
                         pc = t as usize;
                     }
                 }
-                Instr::JumpIfNonZero(t) => {
-                    if pop!() != 0 {
+                Instr::JumpIfNonZero { pc: t, c } => {
+                    if slot!(c) != 0 {
                         pc = t as usize;
                     }
                 }
-                Instr::BrIfI32Eq(t) => cmp_br!(t, |x: u64, y: u64| x as u32 == y as u32),
-                Instr::BrIfI32Ne(t) => cmp_br!(t, |x: u64, y: u64| x as u32 != y as u32),
-                Instr::BrIfI32LtS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) < (y as i32)),
-                Instr::BrIfI32LtU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) < (y as u32)),
-                Instr::BrIfI32GtS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) > (y as i32)),
-                Instr::BrIfI32GtU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) > (y as u32)),
-                Instr::BrIfI32LeS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) <= (y as i32)),
-                Instr::BrIfI32LeU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) <= (y as u32)),
-                Instr::BrIfI32GeS(t) => cmp_br!(t, |x: u64, y: u64| (x as i32) >= (y as i32)),
-                Instr::BrIfI32GeU(t) => cmp_br!(t, |x: u64, y: u64| (x as u32) >= (y as u32)),
-                Instr::Br { pc: t, dst, arity } => {
-                    let d = fp + dst as usize;
-                    stack.copy_within(sp - arity as usize..sp, d);
-                    sp = d + arity as usize;
+                Instr::BrIfI32Eq { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| x as u32 == y as u32)
+                }
+                Instr::BrIfI32Ne { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| x as u32 != y as u32)
+                }
+                Instr::BrIfI32LtS { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) < (y as i32))
+                }
+                Instr::BrIfI32LtU { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) < (y as u32))
+                }
+                Instr::BrIfI32GtS { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) > (y as i32))
+                }
+                Instr::BrIfI32GtU { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) > (y as u32))
+                }
+                Instr::BrIfI32LeS { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) <= (y as i32))
+                }
+                Instr::BrIfI32LeU { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) <= (y as u32))
+                }
+                Instr::BrIfI32GeS { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) >= (y as i32))
+                }
+                Instr::BrIfI32GeU { pc: t, a, b } => {
+                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
+                }
+                Instr::Br {
+                    pc: t,
+                    dst,
+                    src,
+                    arity,
+                } => {
+                    let s = fp + src as usize;
+                    stack.copy_within(s..s + arity as usize, fp + dst as usize);
                     pc = t as usize;
                 }
-                Instr::BrIf { pc: t, dst, arity } => {
-                    if pop!() != 0 {
-                        let d = fp + dst as usize;
-                        stack.copy_within(sp - arity as usize..sp, d);
-                        sp = d + arity as usize;
-                        pc = t as usize;
-                    }
-                }
-                Instr::BrTable { len } => {
-                    let i = (pop!() as u32).min(len);
+                Instr::BrTable { len, index } => {
+                    let i = (slot!(index) as u32).min(len);
                     pc += i as usize;
                 }
-                Instr::Return { arity } => {
-                    let a = arity as usize;
-                    stack.copy_within(sp - a..sp, fp);
-                    sp = fp + a;
+                Instr::Return { src, arity } => {
+                    let s = fp + src as usize;
+                    stack.copy_within(s..s + arity as usize, fp);
                     let Some(frame) = self.frames.pop() else {
                         break Exit::Returned;
                     };
@@ -521,13 +448,13 @@ impl Executor {
                         break Exit::Switch;
                     }
                 }
-                Instr::Call(idx) => {
-                    if idx >= n_imported {
-                        let f = &code.funcs[(idx - n_imported) as usize];
+                Instr::Call { func, base } => {
+                    if func >= n_imported {
+                        let f = &code.funcs[(func - n_imported) as usize];
                         if self.frames.len() >= MAX_CALL_DEPTH {
                             trap!(TrapCode::CallStackExhausted);
                         }
-                        let new_fp = sp - f.params as usize;
+                        let new_fp = fp + base as usize;
                         let need = new_fp + f.max_height as usize;
                         if need > stack.len() {
                             if need > MAX_STACK_SLOTS {
@@ -535,26 +462,27 @@ impl Executor {
                             }
                             stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
                         }
-                        stack[sp..sp + f.locals as usize].fill(0);
+                        let locals = new_fp + f.params as usize;
+                        stack[locals..locals + f.locals as usize].fill(0);
                         self.frames.push(Frame {
                             pc: pc as u32,
                             fp: fp as u32,
                             inst: self.inst,
                         });
                         fp = new_fp;
-                        sp = new_fp + (f.params + f.locals) as usize;
                         pc = f.entry as usize;
                     } else {
-                        let addr = layout.funcs[idx as usize];
+                        let addr = layout.funcs[func as usize];
+                        let base = base as usize;
                         if let Some(exit) =
-                            self.enter(store, addr, &mut stack, &mut pc, &mut fp, &mut sp)
+                            self.enter(store, addr, &mut stack, &mut pc, &mut fp, base)
                         {
                             break exit;
                         }
                     }
                 }
-                Instr::CallIndirect { ty, table } => {
-                    let i = pop!() as u32 as usize;
+                Instr::CallIndirect { ty, table, h } => {
+                    let i = slot!(h - 1) as u32 as usize;
                     let Some(&entry) = table!(table).elems.get(i) else {
                         trap!(TrapCode::UndefinedElement);
                     };
@@ -562,99 +490,111 @@ impl Executor {
                         trap!(TrapCode::UninitializedElement);
                     }
                     let addr = (entry - 1) as u32;
-                    if store.funcs[addr as usize].ty() != layout.types[ty as usize] {
+                    let want = layout.types[ty as usize];
+                    if store.funcs[addr as usize].ty() != want {
                         trap!(TrapCode::IndirectCallTypeMismatch);
                     }
-                    if let Some(exit) =
-                        self.enter(store, addr, &mut stack, &mut pc, &mut fp, &mut sp)
+                    let base = h as usize - 1 - store.types.get(want).param_slots();
+                    if let Some(exit) = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base)
                     {
                         break exit;
                     }
                 }
-                Instr::Drop => sp -= 1,
-                Instr::Select => {
-                    sp -= 2;
-                    if stack[sp + 1] == 0 {
-                        stack[sp - 1] = stack[sp];
+                Instr::Select { h } => {
+                    if slot!(h - 1) == 0 {
+                        slot!(h - 3) = slot!(h - 2);
                     }
                 }
-                Instr::LocalGet(i) => push!(stack[fp + i as usize]),
-                Instr::LocalSet(i) => {
-                    sp -= 1;
-                    stack[fp + i as usize] = stack[sp];
+                Instr::Copy { dst, src } => slot!(dst) = slot!(src),
+                Instr::Const32 { dst, c } => slot!(dst) = c as u64,
+                Instr::Const64 { dst, c } => slot!(dst) = c,
+                Instr::GlobalGet { dst, global } => {
+                    slot!(dst) = store.globals[layout.globals[global as usize] as usize].value
                 }
-                Instr::LocalTee(i) => stack[fp + i as usize] = stack[sp - 1],
-                Instr::LocalGet2(a, c) => {
-                    stack[sp] = stack[fp + a as usize];
-                    stack[sp + 1] = stack[fp + c as usize];
-                    sp += 2;
+                Instr::GlobalSet { src, global } => {
+                    store.globals[layout.globals[global as usize] as usize].value = slot!(src)
                 }
-                Instr::LocalCopy { from, to } => {
-                    stack[fp + to as usize] = stack[fp + from as usize];
+                Instr::I32Load { dst, addr, offset } => {
+                    load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
                 }
-                Instr::I32AddLocalConst { local, c } => {
-                    push!((stack[fp + local as usize] as u32).wrapping_add(c) as u64)
+                Instr::I64Load { dst, addr, offset } => {
+                    load!(dst, addr, offset, 8, u64::from_le_bytes)
                 }
-                Instr::GlobalGet(i) => {
-                    push!(store.globals[layout.globals[i as usize] as usize].value)
+                Instr::I32Load8S { dst, addr, offset } => {
+                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32
+                        as u64)
                 }
-                Instr::GlobalSet(i) => {
-                    let v = pop!();
-                    store.globals[layout.globals[i as usize] as usize].value = v;
+                Instr::I32Load8U { dst, addr, offset } => {
+                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
                 }
-                Instr::I32Load(o) => load!(o, 4, |b| u32::from_le_bytes(b) as u64),
-                Instr::I64Load(o) => load!(o, 8, u64::from_le_bytes),
-                Instr::F32Load(o) => load!(o, 4, |b| u32::from_le_bytes(b) as u64),
-                Instr::F64Load(o) => load!(o, 8, u64::from_le_bytes),
-                Instr::I32Load8S(o) => load!(o, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64),
-                Instr::I32Load8U(o) => load!(o, 1, |b: [u8; 1]| b[0] as u64),
-                Instr::I32Load16S(o) => {
-                    load!(o, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+                Instr::I32Load16S { dst, addr, offset } => {
+                    load!(
+                        dst,
+                        addr,
+                        offset,
+                        2,
+                        |b| i16::from_le_bytes(b) as i32 as u32 as u64
+                    )
                 }
-                Instr::I32Load16U(o) => load!(o, 2, |b| u16::from_le_bytes(b) as u64),
-                Instr::I64Load8S(o) => load!(o, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64),
-                Instr::I64Load8U(o) => load!(o, 1, |b: [u8; 1]| b[0] as u64),
-                Instr::I64Load16S(o) => load!(o, 2, |b| i16::from_le_bytes(b) as i64 as u64),
-                Instr::I64Load16U(o) => load!(o, 2, |b| u16::from_le_bytes(b) as u64),
-                Instr::I64Load32S(o) => load!(o, 4, |b| i32::from_le_bytes(b) as i64 as u64),
-                Instr::I64Load32U(o) => load!(o, 4, |b| u32::from_le_bytes(b) as u64),
-                Instr::I32Store(o) | Instr::F32Store(o) => {
-                    store_!(o, 4, |v: u64| (v as u32).to_le_bytes())
+                Instr::I32Load16U { dst, addr, offset } => {
+                    load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
                 }
-                Instr::I64Store(o) | Instr::F64Store(o) => store_!(o, 8, |v: u64| v.to_le_bytes()),
-                Instr::I32Store8(o) | Instr::I64Store8(o) => store_!(o, 1, |v: u64| [v as u8]),
-                Instr::I32Store16(o) | Instr::I64Store16(o) => {
-                    store_!(o, 2, |v: u64| (v as u16).to_le_bytes())
+                Instr::I64Load8S { dst, addr, offset } => {
+                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
                 }
-                Instr::I64Store32(o) => store_!(o, 4, |v: u64| (v as u32).to_le_bytes()),
-                Instr::MemorySize => push!(store.memories[mem].pages() as u64),
-                Instr::MemoryGrow => {
-                    let delta = stack[sp - 1] as u32;
-                    stack[sp - 1] = store.memories[mem].grow(delta).unwrap_or(u32::MAX) as u64;
+                Instr::I64Load8U { dst, addr, offset } => {
+                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
                 }
-                Instr::MemoryFill => {
-                    let n = pop!() as u32 as usize;
-                    let val = pop!() as u8;
-                    let d = pop!() as u32 as usize;
+                Instr::I64Load16S { dst, addr, offset } => {
+                    load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64
+                        as u64)
+                }
+                Instr::I64Load16U { dst, addr, offset } => {
+                    load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+                }
+                Instr::I64Load32S { dst, addr, offset } => {
+                    load!(dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64
+                        as u64)
+                }
+                Instr::I64Load32U { dst, addr, offset } => {
+                    load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+                }
+                Instr::Store32 { addr, src, offset } => {
+                    store_!(addr, src, offset, 4, |v: u64| (v as u32).to_le_bytes())
+                }
+                Instr::Store64 { addr, src, offset } => {
+                    store_!(addr, src, offset, 8, |v: u64| v.to_le_bytes())
+                }
+                Instr::Store8 { addr, src, offset } => {
+                    store_!(addr, src, offset, 1, |v: u64| [v as u8])
+                }
+                Instr::Store16 { addr, src, offset } => {
+                    store_!(addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
+                }
+                Instr::MemorySize { dst } => slot!(dst) = store.memories[mem].pages() as u64,
+                Instr::MemoryGrow { dst, a } => {
+                    let delta = slot!(a) as u32;
+                    slot!(dst) = store.memories[mem].grow(delta).unwrap_or(u32::MAX) as u64;
+                }
+                Instr::MemoryFill { h } => {
+                    let (d, val, n) = three!(h);
                     match store.memories[mem].data.get_mut(d..d + n) {
-                        Some(s) => s.fill(val),
+                        Some(s) => s.fill(val as u8),
                         None => trap!(TrapCode::OutOfBoundsMemoryAccess),
                     }
                 }
-                Instr::MemoryCopy => {
-                    let n = pop!() as u32 as usize;
-                    let s = pop!() as u32 as usize;
-                    let d = pop!() as u32 as usize;
+                Instr::MemoryCopy { h } => {
+                    let (d, s, n) = three!(h);
+                    let s = s as u32 as usize;
                     let data = &mut store.memories[mem].data;
                     if s + n > data.len() || d + n > data.len() {
                         trap!(TrapCode::OutOfBoundsMemoryAccess);
                     }
                     data.copy_within(s..s + n, d);
                 }
-                Instr::MemoryInit(seg) => {
-                    let n = pop!() as u32 as usize;
-                    let s = pop!() as u32 as usize;
-                    let d = pop!() as u32 as usize;
+                Instr::MemoryInit { seg, h } => {
+                    let (d, s, n) = three!(h);
+                    let s = s as u32 as usize;
                     let seg = store.instances[inst].datas[seg as usize].clone();
                     let data = &mut store.memories[mem].data;
                     match (seg.get(s..s + n), data.get_mut(d..d + n)) {
@@ -665,40 +605,35 @@ impl Executor {
                 Instr::DataDrop(seg) => {
                     store.instances[inst].datas[seg as usize] = Arc::from(&[][..]);
                 }
-                Instr::TableGet(t) => {
-                    let i = stack[sp - 1] as u32 as usize;
-                    match table!(t).elems.get(i) {
-                        Some(v) => stack[sp - 1] = *v,
+                Instr::TableGet { table, h } => {
+                    let i = slot!(h - 1) as u32 as usize;
+                    match table!(table).elems.get(i) {
+                        Some(v) => slot!(h - 1) = *v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
-                Instr::TableSet(t) => {
-                    let v = pop!();
-                    let i = pop!() as u32 as usize;
-                    match table!(t).elems.get_mut(i) {
-                        Some(slot) => *slot = v,
+                Instr::TableSet { table, h } => {
+                    let (i, v) = (slot!(h - 2) as u32 as usize, slot!(h - 1));
+                    match table!(table).elems.get_mut(i) {
+                        Some(e) => *e = v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
-                Instr::TableSize(t) => push!(table!(t).elems.len() as u64),
-                Instr::TableGrow(t) => {
-                    let n = pop!() as u32;
-                    let init = stack[sp - 1];
-                    stack[sp - 1] = table!(t).grow(n, init).unwrap_or(u32::MAX) as u64;
+                Instr::TableSize { table, dst } => slot!(dst) = table!(table).elems.len() as u64,
+                Instr::TableGrow { table, h } => {
+                    let (init, n) = (slot!(h - 2), slot!(h - 1) as u32);
+                    slot!(h - 2) = table!(table).grow(n, init).unwrap_or(u32::MAX) as u64;
                 }
-                Instr::TableFill(t) => {
-                    let n = pop!() as u32 as usize;
-                    let v = pop!();
-                    let i = pop!() as u32 as usize;
-                    match table!(t).elems.get_mut(i..i + n) {
+                Instr::TableFill { table, h } => {
+                    let (i, v, n) = three!(h);
+                    match table!(table).elems.get_mut(i..i + n) {
                         Some(s) => s.fill(v),
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
-                Instr::TableCopy { dst, src } => {
-                    let n = pop!() as u32 as usize;
-                    let s = pop!() as u32 as usize;
-                    let d = pop!() as u32 as usize;
+                Instr::TableCopy { dst, src, h } => {
+                    let (d, s, n) = three!(h);
+                    let s = s as u32 as usize;
                     let (dt, st) = (layout.tables[dst as usize], layout.tables[src as usize]);
                     let src_len = store.tables[st as usize].elems.len();
                     let dst_len = store.tables[dt as usize].elems.len();
@@ -712,10 +647,9 @@ impl Executor {
                         store.tables[dt as usize].elems[d..d + n].copy_from_slice(&tmp);
                     }
                 }
-                Instr::TableInit { table, elem } => {
-                    let n = pop!() as u32 as usize;
-                    let s = pop!() as u32 as usize;
-                    let d = pop!() as u32 as usize;
+                Instr::TableInit { table, elem, h } => {
+                    let (d, s, n) = three!(h);
+                    let s = s as u32 as usize;
                     let seg = store.instances[inst].elems[elem as usize].clone();
                     match (seg.get(s..s + n), table!(table).elems.get_mut(d..d + n)) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
@@ -725,64 +659,59 @@ impl Executor {
                 Instr::ElemDrop(seg) => {
                     store.instances[inst].elems[seg as usize] = Arc::from(&[][..]);
                 }
-                Instr::RefNull => push!(0),
-                Instr::RefIsNull => un!(|x| b(x == 0)),
-                Instr::RefFunc(i) => push!(layout.funcs[i as usize] as u64 + 1),
-                Instr::V128Const(i) => {
-                    simd::put(&mut stack, sp, code.v128_consts[i as usize]);
-                    sp += 2;
+                Instr::RefNull { dst } => slot!(dst) = 0,
+                Instr::RefIsNull { dst, a } => slot!(dst) = bit(slot!(a) == 0),
+                Instr::RefFunc { dst, func } => slot!(dst) = layout.funcs[func as usize] as u64 + 1,
+                Instr::V128Const { idx, dst } => simd::put(
+                    &mut stack,
+                    fp + dst as usize,
+                    code.v128_consts[idx as usize],
+                ),
+                Instr::Shuffle { idx, h } => {
+                    let at = fp + h as usize;
+                    let (x, y) = (simd::get(&stack, at - 4), simd::get(&stack, at - 2));
+                    let r = simd::shuffle(x, y, code.v128_consts[idx as usize]);
+                    simd::put(&mut stack, at - 4, r);
                 }
-                Instr::Shuffle(i) => {
-                    let (a, b) = (simd::get(&stack, sp - 4), simd::get(&stack, sp - 2));
-                    let r = simd::shuffle(a, b, code.v128_consts[i as usize]);
-                    simd::put(&mut stack, sp - 4, r);
-                    sp -= 2;
+                Instr::Simd { op, h } => {
+                    simd::exec_plain(op, &mut stack, fp + h as usize);
                 }
-                Instr::Simd(op) => sp = simd::exec_plain(op, &mut stack, sp),
-                Instr::SimdLane { op, lane } => sp = simd::exec_lane(op, lane, &mut stack, sp),
-                Instr::SimdMem { op, lane, offset } => {
+                Instr::SimdLane { op, lane, h } => {
+                    simd::exec_lane(op, lane, &mut stack, fp + h as usize);
+                }
+                Instr::SimdMem {
+                    op,
+                    lane,
+                    offset,
+                    h,
+                } => {
                     let data = &mut store.memories[mem].data;
-                    match simd::exec_mem(op, offset, lane, data, &mut stack, sp) {
-                        Some(new_sp) => sp = new_sp,
-                        None => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                    let at = fp + h as usize;
+                    if simd::exec_mem(op, offset, lane, data, &mut stack, at).is_none() {
+                        trap!(TrapCode::OutOfBoundsMemoryAccess);
                     }
                 }
-                Instr::LocalGet128(o) => {
-                    let at = fp + o as usize;
-                    stack[sp] = stack[at];
-                    stack[sp + 1] = stack[at + 1];
-                    sp += 2;
+                Instr::Copy128 { dst, src } => {
+                    slot!(dst) = slot!(src);
+                    slot!(dst + 1) = slot!(src + 1);
                 }
-                Instr::LocalSet128(o) => {
-                    sp -= 2;
-                    let at = fp + o as usize;
-                    stack[at] = stack[sp];
-                    stack[at + 1] = stack[sp + 1];
+                Instr::GlobalGet128 { dst, global } => {
+                    let g = &store.globals[layout.globals[global as usize] as usize];
+                    let (lo, hi) = (g.value, g.hi);
+                    slot!(dst) = lo;
+                    slot!(dst + 1) = hi;
                 }
-                Instr::LocalTee128(o) => {
-                    let at = fp + o as usize;
-                    stack[at] = stack[sp - 2];
-                    stack[at + 1] = stack[sp - 1];
+                Instr::GlobalSet128 { src, global } => {
+                    let (lo, hi) = (slot!(src), slot!(src + 1));
+                    let g = &mut store.globals[layout.globals[global as usize] as usize];
+                    g.value = lo;
+                    g.hi = hi;
                 }
-                Instr::GlobalGet128(i) => {
-                    let g = &store.globals[layout.globals[i as usize] as usize];
-                    stack[sp] = g.value;
-                    stack[sp + 1] = g.hi;
-                    sp += 2;
-                }
-                Instr::GlobalSet128(i) => {
-                    sp -= 2;
-                    let g = &mut store.globals[layout.globals[i as usize] as usize];
-                    g.value = stack[sp];
-                    g.hi = stack[sp + 1];
-                }
-                Instr::Select128 => {
-                    // val1 at sp-5..sp-3, val2 at sp-3..sp-1, condition at sp-1.
-                    let c = stack[sp - 1];
-                    sp -= 3;
-                    if c == 0 {
-                        stack[sp - 2] = stack[sp];
-                        stack[sp - 1] = stack[sp + 1];
+                Instr::Select128 { h } => {
+                    // val1 at h-5, val2 at h-3, condition at h-1.
+                    if slot!(h - 1) == 0 {
+                        slot!(h - 5) = slot!(h - 3);
+                        slot!(h - 4) = slot!(h - 2);
                     }
                 }
                 Instr::CheckInterrupt => {
@@ -791,7 +720,9 @@ impl Executor {
                     }
                     if let Some(deadline) = self.deadline {
                         self.polls = self.polls.wrapping_add(1);
-                        if self.polls.is_multiple_of(DEADLINE_POLL_INTERVAL) && Instant::now() >= deadline {
+                        if self.polls.is_multiple_of(DEADLINE_POLL_INTERVAL)
+                            && Instant::now() >= deadline
+                        {
                             break Exit::Stopped(EXIT_CODE_DEADLINE_EXCEEDED);
                         }
                     }
@@ -800,15 +731,145 @@ impl Executor {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),
                 },
-                Instr::Const32(c) => push!(c as u64),
-                Instr::Const64(c) => push!(c),
-
-                // ---- i32 ----
-                Instr::I32Eqz => un!(|x| b(x as u32 == 0)),
-                Instr::I32Clz => un!(|x: u64| (x as u32).leading_zeros() as u64),
-                Instr::I32Ctz => un!(|x: u64| (x as u32).trailing_zeros() as u64),
-                Instr::I32Popcnt => un!(|x: u64| (x as u32).count_ones() as u64),
-                Instr::I32DivS => bin_trap!(|x: u64, y: u64| {
+                Instr::I32Eqz { dst, a } => un!(dst, a, |x| bit(x as u32 == 0)),
+                Instr::I64Eqz { dst, a } => un!(dst, a, |x| bit(x == 0)),
+                Instr::I32Clz { dst, a } => un!(dst, a, |x: u64| (x as u32).leading_zeros() as u64),
+                Instr::I32Ctz { dst, a } => {
+                    un!(dst, a, |x: u64| (x as u32).trailing_zeros() as u64)
+                }
+                Instr::I32Popcnt { dst, a } => un!(dst, a, |x: u64| (x as u32).count_ones() as u64),
+                Instr::I64Clz { dst, a } => un!(dst, a, |x: u64| x.leading_zeros() as u64),
+                Instr::I64Ctz { dst, a } => un!(dst, a, |x: u64| x.trailing_zeros() as u64),
+                Instr::I64Popcnt { dst, a } => un!(dst, a, |x: u64| x.count_ones() as u64),
+                Instr::F32Abs { dst, a } => un!(dst, a, |x: u64| x & 0x7fff_ffff),
+                Instr::F32Neg { dst, a } => un!(dst, a, |x: u64| x ^ 0x8000_0000),
+                Instr::F32Ceil { dst, a } => {
+                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::ceil)))
+                }
+                Instr::F32Floor { dst, a } => {
+                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::floor)))
+                }
+                Instr::F32Trunc { dst, a } => {
+                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::trunc)))
+                }
+                Instr::F32Nearest { dst, a } => un!(dst, a, |x| r32(num::round_f32(
+                    f32v(x),
+                    f32::round_ties_even
+                ))),
+                Instr::F32Sqrt { dst, a } => un!(dst, a, |x| r32(f32v(x).sqrt())),
+                Instr::F64Abs { dst, a } => un!(dst, a, |x: u64| x & !(1u64 << 63)),
+                Instr::F64Neg { dst, a } => un!(dst, a, |x: u64| x ^ (1u64 << 63)),
+                Instr::F64Ceil { dst, a } => {
+                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::ceil)))
+                }
+                Instr::F64Floor { dst, a } => {
+                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::floor)))
+                }
+                Instr::F64Trunc { dst, a } => {
+                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::trunc)))
+                }
+                Instr::F64Nearest { dst, a } => un!(dst, a, |x| r64(num::round_f64(
+                    f64v(x),
+                    f64::round_ties_even
+                ))),
+                Instr::F64Sqrt { dst, a } => un!(dst, a, |x| r64(f64v(x).sqrt())),
+                Instr::I32WrapI64 { dst, a } => un!(dst, a, |x: u64| x as u32 as u64),
+                Instr::I32TruncF32S { dst, a } => {
+                    un_trap!(dst, a, |x| num::trunc_i32_s(f32v(x) as f64))
+                }
+                Instr::I32TruncF32U { dst, a } => {
+                    un_trap!(dst, a, |x| num::trunc_i32_u(f32v(x) as f64))
+                }
+                Instr::I32TruncF64S { dst, a } => un_trap!(dst, a, |x| num::trunc_i32_s(f64v(x))),
+                Instr::I32TruncF64U { dst, a } => un_trap!(dst, a, |x| num::trunc_i32_u(f64v(x))),
+                Instr::I64ExtendI32S { dst, a } => un!(dst, a, |x: u64| x as i32 as i64 as u64),
+                Instr::I64TruncF32S { dst, a } => {
+                    un_trap!(dst, a, |x| num::trunc_i64_s(f32v(x) as f64))
+                }
+                Instr::I64TruncF32U { dst, a } => {
+                    un_trap!(dst, a, |x| num::trunc_i64_u(f32v(x) as f64))
+                }
+                Instr::I64TruncF64S { dst, a } => un_trap!(dst, a, |x| num::trunc_i64_s(f64v(x))),
+                Instr::I64TruncF64U { dst, a } => un_trap!(dst, a, |x| num::trunc_i64_u(f64v(x))),
+                Instr::F32ConvertI32S { dst, a } => un!(dst, a, |x: u64| r32(x as i32 as f32)),
+                Instr::F32ConvertI32U { dst, a } => un!(dst, a, |x: u64| r32(x as u32 as f32)),
+                Instr::F32ConvertI64S { dst, a } => un!(dst, a, |x: u64| r32(x as i64 as f32)),
+                Instr::F32ConvertI64U { dst, a } => un!(dst, a, |x: u64| r32(x as f32)),
+                Instr::F32DemoteF64 { dst, a } => un!(dst, a, |x| r32(f64v(x) as f32)),
+                Instr::F64ConvertI32S { dst, a } => un!(dst, a, |x: u64| r64(x as i32 as f64)),
+                Instr::F64ConvertI32U { dst, a } => un!(dst, a, |x: u64| r64(x as u32 as f64)),
+                Instr::F64ConvertI64S { dst, a } => un!(dst, a, |x: u64| r64(x as i64 as f64)),
+                Instr::F64ConvertI64U { dst, a } => un!(dst, a, |x: u64| r64(x as f64)),
+                Instr::F64PromoteF32 { dst, a } => un!(dst, a, |x| r64(f32v(x) as f64)),
+                Instr::I32Extend8S { dst, a } => un!(dst, a, |x: u64| x as i8 as i32 as u32 as u64),
+                Instr::I32Extend16S { dst, a } => {
+                    un!(dst, a, |x: u64| x as i16 as i32 as u32 as u64)
+                }
+                Instr::I64Extend8S { dst, a } => un!(dst, a, |x: u64| x as i8 as i64 as u64),
+                Instr::I64Extend16S { dst, a } => un!(dst, a, |x: u64| x as i16 as i64 as u64),
+                Instr::I64Extend32S { dst, a } => un!(dst, a, |x: u64| x as i32 as i64 as u64),
+                Instr::I32TruncSatF32S { dst, a } => un!(dst, a, |x| f32v(x) as i32 as u32 as u64),
+                Instr::I32TruncSatF32U { dst, a } => un!(dst, a, |x| f32v(x) as u32 as u64),
+                Instr::I32TruncSatF64S { dst, a } => un!(dst, a, |x| f64v(x) as i32 as u32 as u64),
+                Instr::I32TruncSatF64U { dst, a } => un!(dst, a, |x| f64v(x) as u32 as u64),
+                Instr::I64TruncSatF32S { dst, a } => un!(dst, a, |x| f32v(x) as i64 as u64),
+                Instr::I64TruncSatF32U { dst, a } => un!(dst, a, |x| f32v(x) as u64),
+                Instr::I64TruncSatF64S { dst, a } => un!(dst, a, |x| f64v(x) as i64 as u64),
+                Instr::I64TruncSatF64U { dst, a } => un!(dst, a, |x| f64v(x) as u64),
+                Instr::I32Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(x as u32 == y as u32)),
+                Instr::I32Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(x as u32 != y as u32)),
+                Instr::I32LtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i32) < (y as i32))),
+                Instr::I32LtU { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as u32) < (y as u32))),
+                Instr::I32GtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i32) > (y as i32))),
+                Instr::I32GtU { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as u32) > (y as u32))),
+                Instr::I32LeS { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as i32) <= (y as i32)))
+                }
+                Instr::I32LeU { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as u32) <= (y as u32)))
+                }
+                Instr::I32GeS { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as i32) >= (y as i32)))
+                }
+                Instr::I32GeU { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as u32) >= (y as u32)))
+                }
+                Instr::I64Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(x == y)),
+                Instr::I64Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(x != y)),
+                Instr::I64LtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i64) < (y as i64))),
+                Instr::I64LtU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x < y)),
+                Instr::I64GtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i64) > (y as i64))),
+                Instr::I64GtU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x > y)),
+                Instr::I64LeS { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as i64) <= (y as i64)))
+                }
+                Instr::I64LeU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x <= y)),
+                Instr::I64GeS { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| bit((x as i64) >= (y as i64)))
+                }
+                Instr::I64GeU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x >= y)),
+                Instr::F32Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) == f32v(y))),
+                Instr::F32Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) != f32v(y))),
+                Instr::F32Lt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) < f32v(y))),
+                Instr::F32Gt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) > f32v(y))),
+                Instr::F32Le { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) <= f32v(y))),
+                Instr::F32Ge { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) >= f32v(y))),
+                Instr::F64Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) == f64v(y))),
+                Instr::F64Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) != f64v(y))),
+                Instr::F64Lt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) < f64v(y))),
+                Instr::F64Gt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) > f64v(y))),
+                Instr::F64Le { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) <= f64v(y))),
+                Instr::F64Ge { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) >= f64v(y))),
+                Instr::I32Add { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .wrapping_add(y as u32)
+                    as u64),
+                Instr::I32Sub { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .wrapping_sub(y as u32)
+                    as u64),
+                Instr::I32Mul { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .wrapping_mul(y as u32)
+                    as u64),
+                Instr::I32DivS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     let (x, y) = (x as i32, y as i32);
                     if y == 0 {
                         Err(TrapCode::IntegerDivideByZero)
@@ -818,34 +879,48 @@ impl Executor {
                         Ok((x / y) as u32 as u64)
                     }
                 }),
-                Instr::I32DivU => bin_trap!(|x: u64, y: u64| {
+                Instr::I32DivU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     match (x as u32).checked_div(y as u32) {
                         Some(v) => Ok(v as u64),
                         None => Err(TrapCode::IntegerDivideByZero),
                     }
                 }),
-                Instr::I32RemS => bin_trap!(|x: u64, y: u64| {
+                Instr::I32RemS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     if y as i32 == 0 {
                         Err(TrapCode::IntegerDivideByZero)
                     } else {
                         Ok((x as i32).wrapping_rem(y as i32) as u32 as u64)
                     }
                 }),
-                Instr::I32RemU => bin_trap!(|x: u64, y: u64| {
+                Instr::I32RemU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     match (x as u32).checked_rem(y as u32) {
                         Some(v) => Ok(v as u64),
                         None => Err(TrapCode::IntegerDivideByZero),
                     }
                 }),
-                Instr::I32Rotl => bin!(|x: u64, y: u64| (x as u32).rotate_left(y as u32) as u64),
-                Instr::I32Rotr => bin!(|x: u64, y: u64| (x as u32).rotate_right(y as u32) as u64),
-
-                // ---- i64 ----
-                Instr::I64Eqz => un!(|x| b(x == 0)),
-                Instr::I64Clz => un!(|x: u64| x.leading_zeros() as u64),
-                Instr::I64Ctz => un!(|x: u64| x.trailing_zeros() as u64),
-                Instr::I64Popcnt => un!(|x: u64| x.count_ones() as u64),
-                Instr::I64DivS => bin_trap!(|x: u64, y: u64| {
+                Instr::I32And { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x & y),
+                Instr::I32Or { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x | y),
+                Instr::I32Xor { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x ^ y),
+                Instr::I32Shl { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .wrapping_shl(y as u32)
+                    as u64),
+                Instr::I32ShrS { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as i32)
+                    .wrapping_shr(y as u32)
+                    as u32
+                    as u64),
+                Instr::I32ShrU { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .wrapping_shr(y as u32)
+                    as u64),
+                Instr::I32Rotl { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .rotate_left(y as u32)
+                    as u64),
+                Instr::I32Rotr { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
+                    .rotate_right(y as u32)
+                    as u64),
+                Instr::I64Add { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_add(y)),
+                Instr::I64Sub { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_sub(y)),
+                Instr::I64Mul { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_mul(y)),
+                Instr::I64DivS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     let (x, y) = (x as i64, y as i64);
                     if y == 0 {
                         Err(TrapCode::IntegerDivideByZero)
@@ -855,108 +930,116 @@ impl Executor {
                         Ok((x / y) as u64)
                     }
                 }),
-                Instr::I64DivU => bin_trap!(|x: u64, y: u64| {
+                Instr::I64DivU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     x.checked_div(y).ok_or(TrapCode::IntegerDivideByZero)
                 }),
-                Instr::I64RemS => bin_trap!(|x: u64, y: u64| {
+                Instr::I64RemS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     if y == 0 {
                         Err(TrapCode::IntegerDivideByZero)
                     } else {
                         Ok((x as i64).wrapping_rem(y as i64) as u64)
                     }
                 }),
-                Instr::I64RemU => bin_trap!(|x: u64, y: u64| {
+                Instr::I64RemU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
                     x.checked_rem(y).ok_or(TrapCode::IntegerDivideByZero)
                 }),
-                Instr::I64Rotl => bin!(|x: u64, y: u64| x.rotate_left((y & 63) as u32)),
-                Instr::I64Rotr => bin!(|x: u64, y: u64| x.rotate_right((y & 63) as u32)),
-
-                // ---- f32 ----
-                Instr::F32Eq => bin!(|x, y| b(f32v(x) == f32v(y))),
-                Instr::F32Ne => bin!(|x, y| b(f32v(x) != f32v(y))),
-                Instr::F32Lt => bin!(|x, y| b(f32v(x) < f32v(y))),
-                Instr::F32Gt => bin!(|x, y| b(f32v(x) > f32v(y))),
-                Instr::F32Le => bin!(|x, y| b(f32v(x) <= f32v(y))),
-                Instr::F32Ge => bin!(|x, y| b(f32v(x) >= f32v(y))),
-                Instr::F32Abs => un!(|x: u64| x & 0x7fff_ffff),
-                Instr::F32Neg => un!(|x: u64| x ^ 0x8000_0000),
-                Instr::F32Ceil => un!(|x| r32(num::round_f32(f32v(x), f32::ceil))),
-                Instr::F32Floor => un!(|x| r32(num::round_f32(f32v(x), f32::floor))),
-                Instr::F32Trunc => un!(|x| r32(num::round_f32(f32v(x), f32::trunc))),
-                Instr::F32Nearest => un!(|x| r32(num::round_f32(f32v(x), f32::round_ties_even))),
-                Instr::F32Sqrt => un!(|x| r32(f32v(x).sqrt())),
-                Instr::F32Min => bin!(|x, y| r32(num::f32_min(f32v(x), f32v(y)))),
-                Instr::F32Max => bin!(|x, y| r32(num::f32_max(f32v(x), f32v(y)))),
-                Instr::F32Copysign => {
-                    bin!(|x: u64, y: u64| (x & 0x7fff_ffff) | (y & 0x8000_0000))
+                Instr::I64And { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x & y),
+                Instr::I64Or { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x | y),
+                Instr::I64Xor { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x ^ y),
+                Instr::I64Shl { dst, a, b } => {
+                    bin!(dst, a, b, |x: u64, y: u64| x.wrapping_shl(y as u32))
                 }
-
-                // ---- f64 ----
-                Instr::F64Eq => bin!(|x, y| b(f64v(x) == f64v(y))),
-                Instr::F64Ne => bin!(|x, y| b(f64v(x) != f64v(y))),
-                Instr::F64Lt => bin!(|x, y| b(f64v(x) < f64v(y))),
-                Instr::F64Gt => bin!(|x, y| b(f64v(x) > f64v(y))),
-                Instr::F64Le => bin!(|x, y| b(f64v(x) <= f64v(y))),
-                Instr::F64Ge => bin!(|x, y| b(f64v(x) >= f64v(y))),
-                Instr::F64Abs => un!(|x: u64| x & !(1u64 << 63)),
-                Instr::F64Neg => un!(|x: u64| x ^ (1u64 << 63)),
-                Instr::F64Ceil => un!(|x| r64(num::round_f64(f64v(x), f64::ceil))),
-                Instr::F64Floor => un!(|x| r64(num::round_f64(f64v(x), f64::floor))),
-                Instr::F64Trunc => un!(|x| r64(num::round_f64(f64v(x), f64::trunc))),
-                Instr::F64Nearest => un!(|x| r64(num::round_f64(f64v(x), f64::round_ties_even))),
-                Instr::F64Sqrt => un!(|x| r64(f64v(x).sqrt())),
-                Instr::F64Min => bin!(|x, y| r64(num::f64_min(f64v(x), f64v(y)))),
-                Instr::F64Max => bin!(|x, y| r64(num::f64_max(f64v(x), f64v(y)))),
-                Instr::F64Copysign => {
-                    bin!(|x: u64, y: u64| (x & !(1u64 << 63)) | (y & (1u64 << 63)))
+                Instr::I64ShrS { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as i64)
+                    .wrapping_shr(y as u32)
+                    as u64),
+                Instr::I64ShrU { dst, a, b } => {
+                    bin!(dst, a, b, |x: u64, y: u64| x.wrapping_shr(y as u32))
                 }
-
-                // ---- conversions ----
-                Instr::I32WrapI64 => un!(|x: u64| x as u32 as u64),
-                Instr::I32TruncF32S => un_trap!(|x| num::trunc_i32_s(f32v(x) as f64)),
-                Instr::I32TruncF32U => un_trap!(|x| num::trunc_i32_u(f32v(x) as f64)),
-                Instr::I32TruncF64S => un_trap!(|x| num::trunc_i32_s(f64v(x))),
-                Instr::I32TruncF64U => un_trap!(|x| num::trunc_i32_u(f64v(x))),
-                Instr::I64ExtendI32S => un!(|x: u64| x as i32 as i64 as u64),
-                Instr::I64ExtendI32U => un!(|x: u64| x as u32 as u64),
-                Instr::I64TruncF32S => un_trap!(|x| num::trunc_i64_s(f32v(x) as f64)),
-                Instr::I64TruncF32U => un_trap!(|x| num::trunc_i64_u(f32v(x) as f64)),
-                Instr::I64TruncF64S => un_trap!(|x| num::trunc_i64_s(f64v(x))),
-                Instr::I64TruncF64U => un_trap!(|x| num::trunc_i64_u(f64v(x))),
-                Instr::F32ConvertI32S => un!(|x: u64| r32(x as i32 as f32)),
-                Instr::F32ConvertI32U => un!(|x: u64| r32(x as u32 as f32)),
-                Instr::F32ConvertI64S => un!(|x: u64| r32(x as i64 as f32)),
-                Instr::F32ConvertI64U => un!(|x: u64| r32(x as f32)),
-                Instr::F32DemoteF64 => un!(|x| r32(f64v(x) as f32)),
-                Instr::F64ConvertI32S => un!(|x: u64| r64(x as i32 as f64)),
-                Instr::F64ConvertI32U => un!(|x: u64| r64(x as u32 as f64)),
-                Instr::F64ConvertI64S => un!(|x: u64| r64(x as i64 as f64)),
-                Instr::F64ConvertI64U => un!(|x: u64| r64(x as f64)),
-                Instr::F64PromoteF32 => un!(|x| r64(f32v(x) as f64)),
-                Instr::I32ReinterpretF32
-                | Instr::I64ReinterpretF64
-                | Instr::F32ReinterpretI32
-                | Instr::F64ReinterpretI64 => {}
-                Instr::I32Extend8S => un!(|x: u64| x as i8 as i32 as u32 as u64),
-                Instr::I32Extend16S => un!(|x: u64| x as i16 as i32 as u32 as u64),
-                Instr::I64Extend8S => un!(|x: u64| x as i8 as i64 as u64),
-                Instr::I64Extend16S => un!(|x: u64| x as i16 as i64 as u64),
-                Instr::I64Extend32S => un!(|x: u64| x as i32 as i64 as u64),
-                Instr::I32TruncSatF32S => un!(|x| f32v(x) as i32 as u32 as u64),
-                Instr::I32TruncSatF32U => un!(|x| f32v(x) as u32 as u64),
-                Instr::I32TruncSatF64S => un!(|x| f64v(x) as i32 as u32 as u64),
-                Instr::I32TruncSatF64U => un!(|x| f64v(x) as u32 as u64),
-                Instr::I64TruncSatF32S => un!(|x| f32v(x) as i64 as u64),
-                Instr::I64TruncSatF32U => un!(|x| f32v(x) as u64),
-                Instr::I64TruncSatF64S => un!(|x| f64v(x) as i64 as u64),
-                Instr::I64TruncSatF64U => un!(|x| f64v(x) as u64),
-            }
+                Instr::I64Rotl { dst, a, b } => {
+                    bin!(dst, a, b, |x: u64, y: u64| x.rotate_left((y & 63) as u32))
+                }
+                Instr::I64Rotr { dst, a, b } => {
+                    bin!(dst, a, b, |x: u64, y: u64| x.rotate_right((y & 63) as u32))
+                }
+                Instr::F32Add { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) + f32v(y))),
+                Instr::F32Sub { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) - f32v(y))),
+                Instr::F32Mul { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) * f32v(y))),
+                Instr::F32Div { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) / f32v(y))),
+                Instr::F32Min { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| r32(num::f32_min(f32v(x), f32v(y))))
+                }
+                Instr::F32Max { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| r32(num::f32_max(f32v(x), f32v(y))))
+                }
+                Instr::F32Copysign { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x
+                    & 0x7fff_ffff)
+                    | (y & 0x8000_0000)),
+                Instr::F64Add { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) + f64v(y))),
+                Instr::F64Sub { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) - f64v(y))),
+                Instr::F64Mul { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) * f64v(y))),
+                Instr::F64Div { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) / f64v(y))),
+                Instr::F64Min { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| r64(num::f64_min(f64v(x), f64v(y))))
+                }
+                Instr::F64Max { dst, a, b } => {
+                    bin!(dst, a, b, |x, y| r64(num::f64_max(f64v(x), f64v(y))))
+                }
+                Instr::F64Copysign { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x & !(1u64
+                    << 63))
+                    | (y & (1u64 << 63))),
+                Instr::I32AddC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
+                    .wrapping_add(y as u32)
+                    as u64),
+                Instr::I32SubC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
+                    .wrapping_sub(y as u32)
+                    as u64),
+                Instr::I32MulC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
+                    .wrapping_mul(y as u32)
+                    as u64),
+                Instr::I32AndC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x & y),
+                Instr::I32OrC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x | y),
+                Instr::I32XorC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x ^ y),
+                Instr::I32ShlC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
+                    .wrapping_shl(y as u32)
+                    as u64),
+                Instr::I32ShrSC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as i32)
+                    .wrapping_shr(y as u32)
+                    as u32
+                    as u64),
+                Instr::I32ShrUC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
+                    .wrapping_shr(y as u32)
+                    as u64),
+                Instr::I32EqC { dst, a, c } => bin_c!(dst, a, c, |x, y| bit(x as u32 == y as u32)),
+                Instr::I32NeC { dst, a, c } => bin_c!(dst, a, c, |x, y| bit(x as u32 != y as u32)),
+                Instr::I32LtSC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as i32) < (y as i32)))
+                }
+                Instr::I32LtUC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as u32) < (y as u32)))
+                }
+                Instr::I32GtSC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as i32) > (y as i32)))
+                }
+                Instr::I32GtUC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as u32) > (y as u32)))
+                }
+                Instr::I32LeSC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as i32) <= (y as i32)))
+                }
+                Instr::I32LeUC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as u32) <= (y as u32)))
+                }
+                Instr::I32GeSC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as i32) >= (y as i32)))
+                }
+                Instr::I32GeUC { dst, a, c } => {
+                    bin_c!(dst, a, c, |x, y| bit((x as u32) >= (y as u32)))
+                }
             }
         };
         self.stack = stack;
         self.pc = pc as u32;
         self.fp = fp as u32;
-        self.sp = sp as u32;
         exit
     }
 }

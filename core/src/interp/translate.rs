@@ -11,7 +11,7 @@
 
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
-use super::instr::Instr;
+use super::instr::{Instr, Numeric};
 use super::simd;
 use crate::error::{Error, Result};
 use crate::module::ModuleInfo;
@@ -51,6 +51,55 @@ impl CompiledCode {
             Err(i) => Some(i - 1),
         }
     }
+}
+
+/// When a conditional branch is taken.
+#[derive(Clone, Copy)]
+enum BranchCond {
+    /// Slot is non-zero.
+    NonZero(u32),
+    /// Slot is zero (a fused `i32.eqz`).
+    Zero(u32),
+    /// A fused `i32` comparison of two slots: the branches for "holds" and "fails".
+    Compare(u32, u32, BranchCtor, BranchCtor),
+}
+
+type BranchCtor = fn(u32, u32, u32) -> Instr;
+
+impl BranchCond {
+    fn taken(self, pc: u32) -> Instr {
+        match self {
+            BranchCond::NonZero(c) => Instr::JumpIfNonZero { pc, c },
+            BranchCond::Zero(c) => Instr::JumpIfZero { pc, c },
+            BranchCond::Compare(a, b, yes, _) => yes(pc, a, b),
+        }
+    }
+
+    fn negated(self, pc: u32) -> Instr {
+        match self {
+            BranchCond::NonZero(c) => Instr::JumpIfZero { pc, c },
+            BranchCond::Zero(c) => Instr::JumpIfNonZero { pc, c },
+            BranchCond::Compare(a, b, _, no) => no(pc, a, b),
+        }
+    }
+}
+
+/// Where an operand is, while it is not (yet) in its natural slot.
+#[derive(Clone, Copy, Debug)]
+enum Lazy {
+    /// In this local's slot (the local has not been written since).
+    Local(u32),
+    /// A 32-bit constant.
+    Const32(u32),
+    /// A 64-bit constant.
+    Const64(u64),
+}
+
+/// An operand resolved for an instruction.
+#[derive(Clone, Copy, Debug)]
+enum Operand {
+    Slot(u32),
+    Const32(u32),
 }
 
 /// The operand stack before an operator.
@@ -112,6 +161,9 @@ pub(crate) struct Translator {
     /// The current block's `ConsumeFuel`, and the operators counted into it so far.
     fuel_at: Option<usize>,
     block_ops: u32,
+    /// Operands not in their natural slot yet: `(natural slot, where it is)`, in stack
+    /// order. Emptied at every label and before control flow.
+    lazy: Vec<(u32, Lazy)>,
 }
 
 impl Translator {
@@ -144,14 +196,6 @@ impl Translator {
         } else {
             None
         }
-    }
-
-    fn replace_last(&mut self, instr: Instr) {
-        *self
-            .code
-            .instrs
-            .last_mut()
-            .expect("an instruction to replace") = instr;
     }
 
     /// Marks the current position as a branch target (nothing before it fuses with what
@@ -190,58 +234,55 @@ impl Translator {
         let instr = &mut self.code.instrs[at as usize];
         match instr {
             Instr::Jump(pc)
-            | Instr::JumpIfZero(pc)
-            | Instr::JumpIfNonZero(pc)
+            | Instr::JumpIfZero { pc, .. }
+            | Instr::JumpIfNonZero { pc, .. }
             | Instr::Br { pc, .. }
-            | Instr::BrIf { pc, .. }
-            | Instr::BrIfI32Eq(pc)
-            | Instr::BrIfI32Ne(pc)
-            | Instr::BrIfI32LtS(pc)
-            | Instr::BrIfI32LtU(pc)
-            | Instr::BrIfI32GtS(pc)
-            | Instr::BrIfI32GtU(pc)
-            | Instr::BrIfI32LeS(pc)
-            | Instr::BrIfI32LeU(pc)
-            | Instr::BrIfI32GeS(pc)
-            | Instr::BrIfI32GeU(pc) => *pc = target,
+            | Instr::BrIfI32Eq { pc, .. }
+            | Instr::BrIfI32Ne { pc, .. }
+            | Instr::BrIfI32LtS { pc, .. }
+            | Instr::BrIfI32LtU { pc, .. }
+            | Instr::BrIfI32GtS { pc, .. }
+            | Instr::BrIfI32GtU { pc, .. }
+            | Instr::BrIfI32LeS { pc, .. }
+            | Instr::BrIfI32LeU { pc, .. }
+            | Instr::BrIfI32GeS { pc, .. }
+            | Instr::BrIfI32GeU { pc, .. } => *pc = target,
             other => unreachable!("patching a non-branch {other:?}"),
         }
     }
 
     /// Emits a branch to the label `depth` levels out, with `height` slots on the stack
-    /// (the condition, if any, already popped).
-    fn branch(&mut self, depth: u32, height: u32, conditional: bool) {
+    /// (a condition already consumed), taken when `cond` holds (always for `None`).
+    /// Every operand is in its natural slot when this is called.
+    fn branch(&mut self, depth: u32, height: u32, cond: Option<BranchCond>) {
         let idx = self.ctrl.len() - 1 - depth as usize;
         let ctrl = &self.ctrl[idx];
         let arity = ctrl.br_arity;
         let dst = ctrl.height;
+        let src = height - arity;
         let pc = if ctrl.kind == CtrlKind::Loop {
             ctrl.loop_pc
         } else {
             u32::MAX
         };
-        let in_place = height - arity == dst;
-        let instr = match (conditional, in_place) {
-            (false, true) => Instr::Jump(pc),
-            (true, true) => match self.last_fusable() {
-                Some(cmp) if cmp.compare_and_branch(false).is_some() => {
-                    // `i32.<cmp>; br_if`: one compare-and-branch, at the compare's offset.
-                    self.code.instrs.pop();
-                    self.offset = self.code.offsets.pop().expect("offset");
-                    cmp.compare_and_branch(false).expect("a comparison")(pc)
-                }
-                Some(Instr::I32Eqz) => {
-                    // `i32.eqz; br_if`: branch when zero; the fused instruction keeps
-                    // the `i32.eqz`'s offset.
-                    self.code.instrs.pop();
-                    let offset = self.code.offsets.pop().expect("offset");
-                    self.offset = offset;
-                    Instr::JumpIfZero(pc)
-                }
-                _ => Instr::JumpIfNonZero(pc),
-            },
-            (false, false) => Instr::Br { pc, dst, arity },
-            (true, false) => Instr::BrIf { pc, dst, arity },
+        let moving = Instr::Br {
+            pc,
+            dst,
+            src,
+            arity: arity as u16,
+        };
+        let instr = if src != dst && arity > 0 {
+            // Values move: a conditional branch first skips the move when it fails.
+            if let Some(cond) = cond {
+                let over = self.pc() + 2;
+                self.emit(cond.negated(over));
+            }
+            moving
+        } else {
+            match cond {
+                None => Instr::Jump(pc),
+                Some(cond) => cond.taken(pc),
+            }
         };
         let at = self.pc();
         self.emit(instr);
@@ -249,7 +290,6 @@ impl Translator {
             self.ctrl[idx].patches.push(at);
         }
     }
-
     /// Translates one function body, validating it on the way.
     pub(crate) fn translate(
         &mut self,
@@ -296,6 +336,7 @@ impl Translator {
             self.barrier = self.code.instrs.len();
         }
         self.ctrl.clear();
+        self.lazy.clear();
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Block,
             height: self.n_locals,
@@ -376,6 +417,156 @@ impl Translator {
         }
     }
 
+    // ---- operands ----
+
+    /// Emits the code that puts a lazy operand into its natural slot.
+    fn emit_materialize(&mut self, slot: u32, lazy: Lazy) {
+        let instr = match lazy {
+            Lazy::Local(src) => Instr::Copy { dst: slot, src },
+            Lazy::Const32(c) => Instr::Const32 { dst: slot, c },
+            Lazy::Const64(c) => Instr::Const64 { dst: slot, c },
+        };
+        self.emit(instr);
+    }
+
+    /// Puts every lazy operand into its natural slot (before control flow, calls and
+    /// stack-style instructions).
+    fn materialize_all(&mut self) {
+        for (slot, lazy) in std::mem::take(&mut self.lazy) {
+            self.emit_materialize(slot, lazy);
+        }
+    }
+
+    /// Takes the operand in natural slot `slot` off the lazy list.
+    fn take_lazy(&mut self, slot: u32) -> Option<Lazy> {
+        let i = self.lazy.iter().rposition(|(s, _)| *s == slot)?;
+        Some(self.lazy.remove(i).1)
+    }
+
+    /// The slot an instruction reads the operand at natural slot `slot` from
+    /// (materialising a constant there first).
+    fn slot_operand(&mut self, slot: u32) -> u32 {
+        match self.take_lazy(slot) {
+            Some(Lazy::Local(src)) => src,
+            Some(lazy) => {
+                self.emit_materialize(slot, lazy);
+                slot
+            }
+            None => slot,
+        }
+    }
+
+    /// Like [`Self::slot_operand`], but a 32-bit constant stays a constant.
+    fn operand(&mut self, slot: u32) -> Operand {
+        match self.take_lazy(slot) {
+            Some(Lazy::Const32(c)) => Operand::Const32(c),
+            Some(Lazy::Local(src)) => Operand::Slot(src),
+            Some(lazy) => {
+                self.emit_materialize(slot, lazy);
+                Operand::Slot(slot)
+            }
+            None => Operand::Slot(slot),
+        }
+    }
+
+    /// Before local `local` (a slot) is written: operands still read from it get their
+    /// own copy.
+    fn preserve_local(&mut self, local: u32) {
+        let mut i = 0;
+        while i < self.lazy.len() {
+            if let (slot, Lazy::Local(l)) = self.lazy[i] {
+                if l == local {
+                    self.lazy.remove(i);
+                    self.emit(Instr::Copy {
+                        dst: slot,
+                        src: local,
+                    });
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// If the last instruction computed the value in natural slot `slot` (and nothing
+    /// jumps between), makes it write to `local` instead; returns whether it did.
+    fn retarget(&mut self, slot: u32, local: u32) -> bool {
+        if self.code.instrs.len() <= self.barrier {
+            return false;
+        }
+        let last = self.code.instrs.last_mut().expect("an instruction");
+        match last.dst_mut() {
+            Some(dst) if *dst == slot => {
+                *dst = local;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `local.set` (`tee`: `local.tee`) of the value in natural slot `slot`.
+    fn set_local(&mut self, local: u32, slot: u32, tee: bool) {
+        match self.take_lazy(slot) {
+            Some(Lazy::Local(src)) if src == local => {
+                if tee {
+                    self.lazy.push((slot, Lazy::Local(local)));
+                }
+            }
+            Some(lazy) => {
+                self.preserve_local(local);
+                self.emit_materialize(local, lazy);
+                if tee {
+                    self.lazy.push((slot, lazy));
+                }
+            }
+            None => {
+                self.preserve_local(local);
+                if self.retarget(slot, local) {
+                    if tee {
+                        // The value now lives only in the local.
+                        self.lazy.push((slot, Lazy::Local(local)));
+                    }
+                } else {
+                    self.emit(Instr::Copy {
+                        dst: local,
+                        src: slot,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A fused condition for the `i32` value in natural slot `slot`, if the last
+    /// instruction computed it with a comparison or `i32.eqz` (which is then removed).
+    fn fused_condition(&mut self, slot: u32) -> Option<BranchCond> {
+        let last = self.last_fusable()?;
+        let cond = if let Instr::I32Eqz { dst, a } = last {
+            (dst == slot).then_some(BranchCond::Zero(a))?
+        } else {
+            let (dst, a, b, yes) = last.compare_and_branch(false)?;
+            let (_, _, _, no) = last.compare_and_branch(true)?;
+            (dst == slot).then_some(BranchCond::Compare(a, b, yes, no))?
+        };
+        self.code.instrs.pop();
+        // The fused branch keeps the comparison's offset.
+        self.offset = self.code.offsets.pop().expect("offset");
+        Some(cond)
+    }
+
+    /// The condition in natural slot `slot` (consumed) for a branch, fused with the
+    /// comparison that computed it where possible; lazy operands are materialised.
+    fn condition(&mut self, slot: u32) -> BranchCond {
+        if !self.lazy.iter().any(|(s, _)| *s == slot) {
+            if let Some(cond) = self.fused_condition(slot) {
+                self.materialize_all();
+                return cond;
+            }
+        }
+        let c = self.slot_operand(slot);
+        self.materialize_all();
+        BranchCond::NonZero(c)
+    }
+
     /// Translates one operator; `top` describes the stack before it.
     fn operator(
         &mut self,
@@ -384,12 +575,12 @@ impl Translator {
         top: StackTop,
         offset: u64,
     ) -> Result<()> {
-        let h = top.height;
         let frame = self.ctrl.last().expect("a control frame");
         if frame.dead || frame.unreachable {
             return self.unreachable_operator(info, op);
         }
         self.block_ops += 1;
+        let h = top.height;
         use Operator as O;
         match *op {
             O::Nop => {}
@@ -398,10 +589,12 @@ impl Translator {
                 self.set_unreachable();
             }
             O::Block { blockty } => {
+                self.materialize_all();
                 let (p, r) = Self::block_arity(info, blockty);
                 self.push_ctrl(CtrlKind::Block, h - p, r, false);
             }
             O::Loop { blockty } => {
+                self.materialize_all();
                 let (p, _) = Self::block_arity(info, blockty);
                 let header = self.label_here();
                 if self.interrupts {
@@ -413,228 +606,317 @@ impl Translator {
             }
             O::If { blockty } => {
                 let (p, r) = Self::block_arity(info, blockty);
-                match self.last_fusable() {
-                    Some(Instr::I32Eqz) => self.replace_last(Instr::JumpIfNonZero(u32::MAX)),
-                    Some(cmp) if cmp.compare_and_branch(true).is_some() => {
-                        // `i32.<cmp>; if`: jump to the else branch when it does not hold.
-                        let negated = cmp.compare_and_branch(true).expect("a comparison");
-                        self.replace_last(negated(u32::MAX));
-                    }
-                    _ => self.emit(Instr::JumpIfZero(u32::MAX)),
-                }
-                let at = self.pc() - 1;
+                let cond = self.condition(h - 1);
+                let at = self.pc();
+                self.emit(cond.negated(u32::MAX));
                 self.push_ctrl(CtrlKind::If, h - 1 - p, r, false);
                 self.ctrl.last_mut().expect("if").else_jump = Some(at);
             }
             O::Else => self.else_(),
             O::End => self.end(),
             O::Br { relative_depth } => {
-                self.branch(relative_depth, h, false);
+                self.materialize_all();
+                self.branch(relative_depth, h, None);
                 self.set_unreachable();
             }
-            O::BrIf { relative_depth } => self.branch(relative_depth, h - 1, true),
+            O::BrIf { relative_depth } => {
+                let cond = self.condition(h - 1);
+                self.branch(relative_depth, h - 1, Some(cond));
+            }
             O::BrTable { ref targets } => {
-                self.emit(Instr::BrTable { len: targets.len() });
+                let index = self.slot_operand(h - 1);
+                self.materialize_all();
+                self.emit(Instr::BrTable {
+                    len: targets.len(),
+                    index,
+                });
                 for t in targets.targets() {
-                    self.branch(t?, h - 1, false);
+                    self.branch(t?, h - 1, None);
                 }
-                self.branch(targets.default(), h - 1, false);
+                self.branch(targets.default(), h - 1, None);
                 self.set_unreachable();
             }
             O::Return => {
+                self.materialize_all();
+                let arity = self.ctrl[0].br_arity;
                 self.emit(Instr::Return {
-                    arity: self.ctrl[0].br_arity,
+                    src: h - arity,
+                    arity,
                 });
                 self.set_unreachable();
             }
-            O::Call { function_index } => self.emit(Instr::Call(function_index)),
+            O::Call { function_index } => {
+                self.materialize_all();
+                let params = info.func_type(function_index).param_slots() as u32;
+                self.emit(Instr::Call {
+                    func: function_index,
+                    base: h - params,
+                });
+            }
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.emit(Instr::CallIndirect {
-                ty: type_index,
-                table: table_index,
-            }),
+            } => {
+                self.materialize_all();
+                self.emit(Instr::CallIndirect {
+                    ty: type_index,
+                    table: table_index,
+                    h,
+                });
+            }
             O::Drop => {
-                self.emit(Instr::Drop);
-                if top.v128[0] {
-                    self.emit(Instr::Drop);
+                if !top.v128[0] {
+                    self.take_lazy(h - 1);
                 }
             }
             O::Select | O::TypedSelect { .. } => {
+                self.materialize_all();
                 // The condition is on top; the operands' type is the second value's.
                 self.emit(if top.v128[1] {
-                    Instr::Select128
+                    Instr::Select128 { h }
                 } else {
-                    Instr::Select
+                    Instr::Select { h }
                 })
             }
-            O::LocalGet { local_index } if self.local(local_index).1 => {
-                self.emit(Instr::LocalGet128(self.local(local_index).0))
-            }
-            O::LocalSet { local_index } if self.local(local_index).1 => {
-                self.emit(Instr::LocalSet128(self.local(local_index).0))
-            }
-            O::LocalTee { local_index } if self.local(local_index).1 => {
-                self.emit(Instr::LocalTee128(self.local(local_index).0))
-            }
-            O::GlobalGet { global_index }
-                if info.globals[global_index as usize].value_type == ValueType::V128 =>
-            {
-                self.emit(Instr::GlobalGet128(global_index))
-            }
-            O::GlobalSet { global_index }
-                if info.globals[global_index as usize].value_type == ValueType::V128 =>
-            {
-                self.emit(Instr::GlobalSet128(global_index))
-            }
-            // Below, `local` is the slot offset of the local.
-            O::LocalGet { local_index } => match (self.last_fusable(), self.local(local_index).0) {
-                (Some(Instr::LocalGet(a)), local) => self.replace_last(Instr::LocalGet2(a, local)),
-                (_, local) => self.emit(Instr::LocalGet(local)),
+            O::LocalGet { local_index } => match self.local(local_index) {
+                (src, true) => self.emit(Instr::Copy128 { dst: h, src }),
+                (src, false) => self.lazy.push((h, Lazy::Local(src))),
             },
-            O::LocalSet { local_index } => match (self.last_fusable(), self.local(local_index).0) {
-                (Some(Instr::LocalGet(from)), to) => {
-                    self.replace_last(Instr::LocalCopy { from, to })
+            O::LocalSet { local_index } => match self.local(local_index) {
+                (dst, true) => self.emit(Instr::Copy128 { dst, src: h - 2 }),
+                (dst, false) => self.set_local(dst, h - 1, false),
+            },
+            O::LocalTee { local_index } => match self.local(local_index) {
+                (dst, true) => self.emit(Instr::Copy128 { dst, src: h - 2 }),
+                (dst, false) => self.set_local(dst, h - 1, true),
+            },
+            O::GlobalGet { global_index } => {
+                if info.globals[global_index as usize].value_type == ValueType::V128 {
+                    self.emit(Instr::GlobalGet128 {
+                        dst: h,
+                        global: global_index,
+                    })
+                } else {
+                    self.emit(Instr::GlobalGet {
+                        dst: h,
+                        global: global_index,
+                    })
                 }
-                (_, local) => self.emit(Instr::LocalSet(local)),
-            },
-            O::LocalTee { local_index } => self.emit(Instr::LocalTee(self.local(local_index).0)),
-            O::GlobalGet { global_index } => self.emit(Instr::GlobalGet(global_index)),
-            O::GlobalSet { global_index } => self.emit(Instr::GlobalSet(global_index)),
-            O::I32Load { memarg } => self.emit(Instr::I32Load(memarg.offset as u32)),
-            O::I64Load { memarg } => self.emit(Instr::I64Load(memarg.offset as u32)),
-            O::F32Load { memarg } => self.emit(Instr::F32Load(memarg.offset as u32)),
-            O::F64Load { memarg } => self.emit(Instr::F64Load(memarg.offset as u32)),
-            O::I32Load8S { memarg } => self.emit(Instr::I32Load8S(memarg.offset as u32)),
-            O::I32Load8U { memarg } => self.emit(Instr::I32Load8U(memarg.offset as u32)),
-            O::I32Load16S { memarg } => self.emit(Instr::I32Load16S(memarg.offset as u32)),
-            O::I32Load16U { memarg } => self.emit(Instr::I32Load16U(memarg.offset as u32)),
-            O::I64Load8S { memarg } => self.emit(Instr::I64Load8S(memarg.offset as u32)),
-            O::I64Load8U { memarg } => self.emit(Instr::I64Load8U(memarg.offset as u32)),
-            O::I64Load16S { memarg } => self.emit(Instr::I64Load16S(memarg.offset as u32)),
-            O::I64Load16U { memarg } => self.emit(Instr::I64Load16U(memarg.offset as u32)),
-            O::I64Load32S { memarg } => self.emit(Instr::I64Load32S(memarg.offset as u32)),
-            O::I64Load32U { memarg } => self.emit(Instr::I64Load32U(memarg.offset as u32)),
-            O::I32Store { memarg } => self.emit(Instr::I32Store(memarg.offset as u32)),
-            O::I64Store { memarg } => self.emit(Instr::I64Store(memarg.offset as u32)),
-            O::F32Store { memarg } => self.emit(Instr::F32Store(memarg.offset as u32)),
-            O::F64Store { memarg } => self.emit(Instr::F64Store(memarg.offset as u32)),
-            O::I32Store8 { memarg } => self.emit(Instr::I32Store8(memarg.offset as u32)),
-            O::I32Store16 { memarg } => self.emit(Instr::I32Store16(memarg.offset as u32)),
-            O::I64Store8 { memarg } => self.emit(Instr::I64Store8(memarg.offset as u32)),
-            O::I64Store16 { memarg } => self.emit(Instr::I64Store16(memarg.offset as u32)),
-            O::I64Store32 { memarg } => self.emit(Instr::I64Store32(memarg.offset as u32)),
-            O::MemorySize { .. } => self.emit(Instr::MemorySize),
-            O::MemoryGrow { .. } => self.emit(Instr::MemoryGrow),
-            O::MemoryFill { .. } => self.emit(Instr::MemoryFill),
-            O::MemoryCopy { .. } => self.emit(Instr::MemoryCopy),
-            O::MemoryInit { data_index, .. } => self.emit(Instr::MemoryInit(data_index)),
+            }
+            O::GlobalSet { global_index } => {
+                if info.globals[global_index as usize].value_type == ValueType::V128 {
+                    self.emit(Instr::GlobalSet128 {
+                        src: h - 2,
+                        global: global_index,
+                    })
+                } else {
+                    let src = self.slot_operand(h - 1);
+                    self.emit(Instr::GlobalSet {
+                        src,
+                        global: global_index,
+                    })
+                }
+            }
+            O::I32Load { memarg } | O::F32Load { memarg } => {
+                self.load(h, memarg, |dst, addr, offset| Instr::I32Load {
+                    dst,
+                    addr,
+                    offset,
+                })
+            }
+            O::I64Load { memarg } | O::F64Load { memarg } => {
+                self.load(h, memarg, |dst, addr, offset| Instr::I64Load {
+                    dst,
+                    addr,
+                    offset,
+                })
+            }
+            O::I32Load8S { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I32Load8S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load8U { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I32Load8U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I32Load16S { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I32Load16S { dst, addr, offset }
+            }),
+            O::I32Load16U { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I32Load16U { dst, addr, offset }
+            }),
+            O::I64Load8S { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I64Load8S {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load8U { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I64Load8U {
+                dst,
+                addr,
+                offset,
+            }),
+            O::I64Load16S { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I64Load16S { dst, addr, offset }
+            }),
+            O::I64Load16U { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I64Load16U { dst, addr, offset }
+            }),
+            O::I64Load32S { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I64Load32S { dst, addr, offset }
+            }),
+            O::I64Load32U { memarg } => self.load(h, memarg, |dst, addr, offset| {
+                Instr::I64Load32U { dst, addr, offset }
+            }),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
+                .store(h, memarg, |addr, src, offset| Instr::Store32 {
+                    addr,
+                    src,
+                    offset,
+                }),
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                self.store(h, memarg, |addr, src, offset| Instr::Store64 {
+                    addr,
+                    src,
+                    offset,
+                })
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.store(h, memarg, |addr, src, offset| Instr::Store8 {
+                    addr,
+                    src,
+                    offset,
+                })
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store(h, memarg, |addr, src, offset| Instr::Store16 {
+                    addr,
+                    src,
+                    offset,
+                })
+            }
+            O::MemorySize { .. } => self.emit(Instr::MemorySize { dst: h }),
+            O::MemoryGrow { .. } => {
+                let a = self.slot_operand(h - 1);
+                self.emit(Instr::MemoryGrow { dst: h - 1, a });
+            }
+            O::MemoryFill { .. } => self.stack_style(Instr::MemoryFill { h }),
+            O::MemoryCopy { .. } => self.stack_style(Instr::MemoryCopy { h }),
+            O::MemoryInit { data_index, .. } => {
+                self.stack_style(Instr::MemoryInit { seg: data_index, h })
+            }
             O::DataDrop { data_index } => self.emit(Instr::DataDrop(data_index)),
-            O::TableGet { table } => self.emit(Instr::TableGet(table)),
-            O::TableSet { table } => self.emit(Instr::TableSet(table)),
-            O::TableSize { table } => self.emit(Instr::TableSize(table)),
-            O::TableGrow { table } => self.emit(Instr::TableGrow(table)),
-            O::TableFill { table } => self.emit(Instr::TableFill(table)),
+            O::TableGet { table } => self.stack_style(Instr::TableGet { table, h }),
+            O::TableSet { table } => self.stack_style(Instr::TableSet { table, h }),
+            O::TableSize { table } => self.emit(Instr::TableSize { table, dst: h }),
+            O::TableGrow { table } => self.stack_style(Instr::TableGrow { table, h }),
+            O::TableFill { table } => self.stack_style(Instr::TableFill { table, h }),
             O::TableCopy {
                 dst_table,
                 src_table,
-            } => self.emit(Instr::TableCopy {
+            } => self.stack_style(Instr::TableCopy {
                 dst: dst_table,
                 src: src_table,
+                h,
             }),
-            O::TableInit { elem_index, table } => self.emit(Instr::TableInit {
+            O::TableInit { elem_index, table } => self.stack_style(Instr::TableInit {
                 table,
                 elem: elem_index,
+                h,
             }),
             O::ElemDrop { elem_index } => self.emit(Instr::ElemDrop(elem_index)),
-            O::RefNull { .. } => self.emit(Instr::RefNull),
-            O::RefIsNull => self.emit(Instr::RefIsNull),
-            O::RefFunc { function_index } => self.emit(Instr::RefFunc(function_index)),
-            O::I32Const { value } => self.emit(Instr::Const32(value as u32)),
-            O::F32Const { value } => self.emit(Instr::Const32(value.bits())),
-            O::I64Const { value } => self.emit(Instr::Const64(value as u64)),
-            O::F64Const { value } => self.emit(Instr::Const64(value.bits())),
+            O::RefNull { .. } => self.emit(Instr::RefNull { dst: h }),
+            O::RefIsNull => {
+                let a = self.slot_operand(h - 1);
+                self.emit(Instr::RefIsNull { dst: h - 1, a });
+            }
+            O::RefFunc { function_index } => self.emit(Instr::RefFunc {
+                dst: h,
+                func: function_index,
+            }),
+            O::I32Const { value } => self.lazy.push((h, Lazy::Const32(value as u32))),
+            O::F32Const { value } => self.lazy.push((h, Lazy::Const32(value.bits()))),
+            O::I64Const { value } => self.lazy.push((h, Lazy::Const64(value as u64))),
+            O::F64Const { value } => self.lazy.push((h, Lazy::Const64(value.bits()))),
             // Values live zero-extended in 64-bit slots: these change nothing.
             O::I32ReinterpretF32
             | O::F32ReinterpretI32
             | O::I64ReinterpretF64
             | O::F64ReinterpretI64
             | O::I64ExtendI32U => {}
-            O::I32Add => match self.fusable_pair() {
-                (Some(Instr::LocalGet(local)), Some(Instr::Const32(c))) => {
-                    // `local.get; i32.const; i32.add`: the commonest address computation.
-                    self.code.instrs.pop();
-                    self.code.offsets.pop();
-                    self.replace_last(Instr::I32AddLocalConst { local, c });
-                }
-                _ => self.binary(Instr::I32Add),
-            },
             O::V128Const { value } => {
                 self.code.v128_consts.push(value.i128() as u128);
-                self.emit(Instr::V128Const(self.code.v128_consts.len() as u32 - 1));
+                let idx = self.code.v128_consts.len() as u32 - 1;
+                self.emit(Instr::V128Const { idx, dst: h });
             }
             O::I8x16Shuffle { lanes } => {
                 self.code.v128_consts.push(u128::from_le_bytes(lanes));
-                self.emit(Instr::Shuffle(self.code.v128_consts.len() as u32 - 1));
+                let idx = self.code.v128_consts.len() as u32 - 1;
+                self.stack_style(Instr::Shuffle { idx, h });
             }
-            ref other if simd::SimdOp::from_operator(other).is_some() => self.emit(Instr::Simd(
-                simd::SimdOp::from_operator(other).expect("checked"),
-            )),
-            ref other if simd::LaneOp::from_operator(other).is_some() => {
-                let (op, lane) = simd::LaneOp::from_operator(other).expect("checked");
-                self.emit(Instr::SimdLane { op, lane })
-            }
-            ref other if simd::MemOp::from_operator(other).is_some() => {
-                let (op, offset, lane) = simd::MemOp::from_operator(other).expect("checked");
-                self.emit(Instr::SimdMem { op, lane, offset })
-            }
-            ref other => match Instr::simple(other) {
-                Some(instr) => self.binary(instr),
-                None => {
+            ref other => {
+                if let Some(numeric) = Numeric::of(other) {
+                    self.numeric(numeric, h);
+                } else if let Some(op) = simd::SimdOp::from_operator(other) {
+                    self.stack_style(Instr::Simd { op, h });
+                } else if let Some((op, lane)) = simd::LaneOp::from_operator(other) {
+                    self.stack_style(Instr::SimdLane { op, lane, h });
+                } else if let Some((op, offset, lane)) = simd::MemOp::from_operator(other) {
+                    self.stack_style(Instr::SimdMem {
+                        op,
+                        lane,
+                        offset,
+                        h,
+                    });
+                } else {
                     return Err(Error::compile(
                         offset,
-                        format!("the interpreter does not support {other:?} yet"),
-                    ))
+                        format!("the interpreter does not support {other:?}"),
+                    ));
                 }
-            },
+            }
         }
         Ok(())
     }
 
-    /// The last two instructions, where fusable (the older one first).
-    fn fusable_pair(&self) -> (Option<Instr>, Option<Instr>) {
-        let n = self.code.instrs.len();
-        if n >= 2 && n - 2 >= self.barrier {
-            (Some(self.code.instrs[n - 2]), Some(self.code.instrs[n - 1]))
-        } else {
-            (None, self.last_fusable())
-        }
+    /// An instruction that works on its operands in their natural slots.
+    fn stack_style(&mut self, instr: Instr) {
+        self.materialize_all();
+        self.emit(instr);
     }
 
-    /// Emits a numeric operator, taking a second operand that was just pushed by
-    /// `local.get` or `i32.const` directly from there when the operator has such a form.
-    fn binary(&mut self, instr: Instr) {
-        match self.last_fusable() {
-            Some(Instr::LocalGet(l)) => {
-                if let Some(fused) = instr.with_local_operand() {
-                    return self.replace_last(fused(l));
-                }
+    fn load(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
+        let addr = self.slot_operand(h - 1);
+        self.emit(make(h - 1, addr, memarg.offset as u32));
+    }
+
+    fn store(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
+        let src = self.slot_operand(h - 1);
+        let addr = self.slot_operand(h - 2);
+        self.emit(make(addr, src, memarg.offset as u32));
+    }
+
+    fn numeric(&mut self, numeric: Numeric, h: u32) {
+        match numeric {
+            Numeric::Unary(make) => {
+                let a = self.slot_operand(h - 1);
+                self.emit(make(h - 1, a));
             }
-            Some(Instr::LocalGet2(a, l)) => {
-                if let Some(fused) = instr.with_local_operand() {
-                    self.replace_last(Instr::LocalGet(a));
-                    return self.emit(fused(l));
-                }
+            Numeric::Binary(make, const_form) => {
+                let b = self.operand(h - 1);
+                let a = self.slot_operand(h - 2);
+                let instr = match (b, const_form) {
+                    (Operand::Const32(c), Some(make_c)) => make_c(h - 2, a, c),
+                    (Operand::Const32(c), None) => {
+                        self.emit(Instr::Const32 { dst: h - 1, c });
+                        make(h - 2, a, h - 1)
+                    }
+                    (Operand::Slot(b), _) => make(h - 2, a, b),
+                };
+                self.emit(instr);
             }
-            Some(Instr::Const32(c)) => {
-                if let Some(fused) = instr.with_const_operand() {
-                    return self.replace_last(fused(c));
-                }
-            }
-            _ => {}
         }
-        self.emit(instr)
     }
 
     fn unreachable_operator(&mut self, info: &ModuleInfo, op: &Operator<'_>) -> Result<()> {
@@ -665,6 +947,7 @@ impl Translator {
     }
 
     fn set_unreachable(&mut self) {
+        self.lazy.clear();
         self.ctrl.last_mut().expect("a control frame").unreachable = true;
     }
 
@@ -674,10 +957,12 @@ impl Translator {
             return;
         }
         if !top.unreachable {
+            self.materialize_all();
             let at = self.pc();
             self.emit(Instr::Jump(u32::MAX));
             self.ctrl.last_mut().expect("if").patches.push(at);
         }
+        self.lazy.clear();
         let here = self.pc();
         let top = self.ctrl.last_mut().expect("if");
         top.kind = CtrlKind::Else;
@@ -689,6 +974,10 @@ impl Translator {
     }
 
     fn end(&mut self) {
+        if self.ctrl.last().is_some_and(|c| !c.dead && !c.unreachable) {
+            self.materialize_all();
+        }
+        self.lazy.clear();
         let ctrl = self.ctrl.pop().expect("a control frame");
         if ctrl.dead {
             return;
@@ -703,6 +992,7 @@ impl Translator {
         self.label_here();
         if self.ctrl.is_empty() {
             self.emit(Instr::Return {
+                src: ctrl.height,
                 arity: ctrl.br_arity,
             });
             self.close_fuel_block();
