@@ -33,6 +33,7 @@
 
 mod cache;
 mod config;
+pub mod dwarf;
 mod error;
 mod handles;
 mod host;

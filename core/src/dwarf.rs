@@ -1,0 +1,176 @@
+//! DWARF debug information in a Wasm module's custom sections (`.debug_info`,
+//! `.debug_line`, ...), read with `gimli`.
+//!
+//! Addresses in Wasm DWARF are byte offsets into the Code section's payload. This module
+//! summarises what a module carries; the source-line index for traces and breakpoints
+//! builds on the same loading code.
+
+use std::collections::{BTreeSet, HashMap};
+
+use gimli::{EndianSlice, LittleEndian, SectionId};
+
+use crate::error::{Error, Result};
+
+type Reader<'a> = EndianSlice<'a, LittleEndian>;
+
+/// One compile unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileUnitSummary {
+    /// `DW_AT_name`: usually the main source file.
+    pub name: Option<String>,
+    /// `DW_AT_comp_dir`, if given.
+    pub comp_dir: Option<String>,
+    /// `DW_AT_producer`: the compiler.
+    pub producer: Option<String>,
+    /// `DW_AT_language`, e.g. `DW_LANG_Rust`.
+    pub language: Option<String>,
+    /// DWARF version of the unit (4 or 5 in practice).
+    pub version: u16,
+}
+
+/// What a module's DWARF describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DwarfSummary {
+    /// The `.debug_*` custom sections and their sizes in bytes.
+    pub sections: Vec<(String, usize)>,
+    /// Compile units, in order.
+    pub compile_units: Vec<CompileUnitSummary>,
+    /// Distinct source files named by the line programs.
+    pub files: usize,
+    /// Bytes of the Code section covered by line-table rows (tombstoned ranges excluded).
+    pub covered_code_bytes: u64,
+    /// Size of the Code section's payload.
+    pub code_bytes: u64,
+}
+
+impl DwarfSummary {
+    /// The share of code bytes that have line information, from 0 to 1.
+    pub fn line_coverage(&self) -> f64 {
+        if self.code_bytes == 0 {
+            0.0
+        } else {
+            self.covered_code_bytes as f64 / self.code_bytes as f64
+        }
+    }
+}
+
+/// The custom sections of `wasm` by name, and the Code section's payload size.
+fn sections(wasm: &[u8]) -> Result<(HashMap<String, &[u8]>, u64)> {
+    let mut out = HashMap::new();
+    let mut code_bytes = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload? {
+            wasmparser::Payload::CustomSection(c) => {
+                out.insert(c.name().to_string(), c.data());
+            }
+            wasmparser::Payload::CodeSectionStart { size, .. } => code_bytes = size as u64,
+            _ => {}
+        }
+    }
+    Ok((out, code_bytes))
+}
+
+fn gimli_error(e: gimli::Error) -> Error {
+    Error::new(format!("malformed DWARF: {e}"))
+}
+
+/// Summarises the DWARF of module `wasm`; `None` when it has no `.debug_info`.
+///
+/// # Errors
+/// The module bytes cannot be parsed, or its DWARF is malformed.
+pub fn summarize(wasm: &[u8]) -> Result<Option<DwarfSummary>> {
+    let (custom, code_bytes) = sections(wasm)?;
+    if !custom.contains_key(".debug_info") {
+        return Ok(None);
+    }
+    let mut debug_sections: Vec<(String, usize)> = custom
+        .iter()
+        .filter(|(n, _)| n.starts_with(".debug_"))
+        .map(|(n, d)| (n.clone(), d.len()))
+        .collect();
+    debug_sections.sort();
+    let load = |id: SectionId| -> std::result::Result<Reader<'_>, gimli::Error> {
+        let data = custom.get(id.name()).copied().unwrap_or(&[]);
+        Ok(EndianSlice::new(data, LittleEndian))
+    };
+    let dwarf = gimli::Dwarf::load(load).map_err(gimli_error)?;
+    let string = |unit: &gimli::Unit<Reader<'_>>, v: gimli::AttributeValue<Reader<'_>>| {
+        dwarf
+            .attr_string(unit, v)
+            .ok()
+            .map(|s| String::from_utf8_lossy(s.slice()).into_owned())
+    };
+    let mut units = Vec::new();
+    let mut files = BTreeSet::new();
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    let mut headers = dwarf.units();
+    while let Some(header) = headers.next().map_err(gimli_error)? {
+        let unit = dwarf.unit(header).map_err(gimli_error)?;
+        let mut summary = CompileUnitSummary {
+            name: None,
+            comp_dir: None,
+            producer: None,
+            language: None,
+            version: unit.header.version(),
+        };
+        let mut entries = unit.entries();
+        if let Some(root) = entries.next_dfs().map_err(gimli_error)? {
+            let attr = |at| root.attr_value(at);
+            summary.name = attr(gimli::DW_AT_name).and_then(|v| string(&unit, v));
+            summary.comp_dir = attr(gimli::DW_AT_comp_dir).and_then(|v| string(&unit, v));
+            summary.producer = attr(gimli::DW_AT_producer).and_then(|v| string(&unit, v));
+            if let Some(gimli::AttributeValue::Language(lang)) = attr(gimli::DW_AT_language) {
+                summary.language = lang.static_string().map(str::to_string);
+            }
+        }
+        if let Some(program) = unit.line_program.clone() {
+            let mut rows = program.rows();
+            let mut prev: Option<u64> = None;
+            while let Some((header, row)) = rows.next_row().map_err(gimli_error)? {
+                if let Some(file) = row.file(header) {
+                    let dir = file
+                        .directory(header)
+                        .and_then(|d| string(&unit, d))
+                        .unwrap_or_default();
+                    let name = string(&unit, file.path_name()).unwrap_or_default();
+                    files.insert(format!("{dir}/{name}"));
+                }
+                let addr = row.address();
+                if let Some(start) = prev {
+                    // Tombstoned (dead-code) sequences start at 0 or at the top of the space.
+                    if addr > start && start != 0 && start < code_bytes {
+                        ranges.push((start, addr.min(code_bytes)));
+                    }
+                }
+                prev = if row.end_sequence() { None } else { Some(addr) };
+            }
+        }
+        units.push(summary);
+    }
+    ranges.sort();
+    let mut covered = 0;
+    let mut end = 0;
+    for (s, e) in ranges {
+        let s = s.max(end);
+        if e > s {
+            covered += e - s;
+            end = e;
+        }
+    }
+    Ok(Some(DwarfSummary {
+        sections: debug_sections,
+        compile_units: units,
+        files: files.len(),
+        covered_code_bytes: covered,
+        code_bytes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_module_without_dwarf_has_no_summary() {
+        let wasm = wat::parse_str("(module (func))").unwrap();
+        assert_eq!(super::summarize(&wasm).unwrap(), None);
+    }
+}
