@@ -1,6 +1,11 @@
-//! Configuration of a runtime and of a module instance.
+//! Configuration of a runtime and of a module instance (with its WASI system state and
+//! file system mounts).
 
-use std::sync::Arc;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::wasi::{MemFs, Nanosleep, Nanotime, RandSource, SysConfig, Walltime};
 
 /// Which engine runs the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,11 +174,21 @@ impl RuntimeConfig {
 /// How one module is instantiated. An immutable builder.
 ///
 /// `new()` sets the start functions to `["_start"]`, like wazero.
+///
+/// The WASI options (`with_args` to `with_rand_source`) describe the system the module
+/// sees when it calls WASI functions (see [`crate::wasi`]). As in wazero the defaults
+/// are sandboxed and deterministic: no arguments or environment, an empty stdin,
+/// stdout and stderr discarded, no file system, a wall clock that starts at
+/// 2022-01-01T00:00:00Z and a monotonic clock that starts at 0, both advancing 1 ms per
+/// reading, a `nanosleep` that returns at once, and a random source seeded with 42. The
+/// stream, clock and random closures are shared by every module instantiated with
+/// clones of one configuration.
 #[derive(Clone)]
 pub struct ModuleConfig {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) start_functions: Vec<Arc<str>>,
     pub(crate) close_notifier: Option<Arc<dyn Fn(u32) + Send + Sync>>,
+    pub(crate) sys: SysConfig,
 }
 
 impl std::fmt::Debug for ModuleConfig {
@@ -182,7 +197,10 @@ impl std::fmt::Debug for ModuleConfig {
             .field("name", &self.name)
             .field("start_functions", &self.start_functions)
             .field("close_notifier", &self.close_notifier.is_some())
-            .finish()
+            .field("args", &self.sys.args)
+            .field("env", &self.sys.env)
+            .field("fs", &self.sys.fs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -193,12 +211,14 @@ impl Default for ModuleConfig {
 }
 
 impl ModuleConfig {
-    /// Defaults: name from the module's name section, start function `_start`.
+    /// Defaults: name from the module's name section, start function `_start`, and the
+    /// sandboxed WASI defaults described above.
     pub fn new() -> Self {
         ModuleConfig {
             name: None,
             start_functions: vec!["_start".into()],
             close_notifier: None,
+            sys: SysConfig::default(),
         }
     }
 
@@ -222,5 +242,223 @@ impl ModuleConfig {
     pub fn with_start_functions(mut self, names: &[&str]) -> Self {
         self.start_functions = names.iter().map(|n| Arc::from(*n)).collect();
         self
+    }
+
+    /// The WASI command-line arguments (`args_get`), replacing earlier ones. By
+    /// convention the first is the program name.
+    ///
+    /// # Errors
+    /// An argument holding a NUL byte makes instantiation fail.
+    pub fn with_args(mut self, args: &[&str]) -> Self {
+        self.sys.args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// Adds the environment variable `key=value` (`environ_get`); variables keep the
+    /// order they were added in.
+    ///
+    /// # Errors
+    /// An empty key, a key holding `=`, or a NUL byte in either makes instantiation fail.
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.sys.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Standard input (fd 0). Default: empty.
+    pub fn with_stdin(mut self, stdin: impl Read + Send + 'static) -> Self {
+        self.sys.stdin = Some(Arc::new(Mutex::new(stdin)));
+        self
+    }
+
+    /// Standard output (fd 1). Default: discarded. `fd_sync` on it flushes `stdout`.
+    pub fn with_stdout(mut self, stdout: impl Write + Send + 'static) -> Self {
+        self.sys.stdout = Some(Arc::new(Mutex::new(stdout)));
+        self
+    }
+
+    /// Standard error (fd 2). Default: discarded.
+    pub fn with_stderr(mut self, stderr: impl Write + Send + 'static) -> Self {
+        self.sys.stderr = Some(Arc::new(Mutex::new(stderr)));
+        self
+    }
+
+    /// The file systems the module may use, pre-opened as fds 3, 4, ... in order.
+    /// Default: none.
+    ///
+    /// # Errors
+    /// A host directory that is missing or not a directory makes instantiation fail.
+    pub fn with_fs_config(mut self, fs: FsConfig) -> Self {
+        self.sys.fs = fs;
+        self
+    }
+
+    /// The wall clock (`CLOCKID_REALTIME`): `walltime` returns seconds and nanoseconds
+    /// since the Unix epoch; `resolution` is in nanoseconds.
+    ///
+    /// # Errors
+    /// A resolution of 0 makes instantiation fail.
+    pub fn with_walltime(
+        mut self,
+        walltime: impl FnMut() -> (i64, i32) + Send + 'static,
+        resolution: u64,
+    ) -> Self {
+        self.sys.walltime = Walltime::Custom(Arc::new(Mutex::new(walltime)), resolution);
+        self
+    }
+
+    /// The host's wall clock (`SystemTime`, 1 µs resolution).
+    ///
+    /// # Notes
+    /// On `wasm32` targets, where `SystemTime` is not available, the fake clock stays.
+    pub fn with_sys_walltime(mut self) -> Self {
+        self.sys.walltime = Walltime::Sys;
+        self
+    }
+
+    /// The monotonic clock (`CLOCKID_MONOTONIC`): `nanotime` returns nanoseconds from
+    /// an arbitrary start; `resolution` is in nanoseconds.
+    ///
+    /// # Errors
+    /// A resolution of 0 makes instantiation fail.
+    pub fn with_nanotime(
+        mut self,
+        nanotime: impl FnMut() -> i64 + Send + 'static,
+        resolution: u64,
+    ) -> Self {
+        self.sys.nanotime = Nanotime::Custom(Arc::new(Mutex::new(nanotime)), resolution);
+        self
+    }
+
+    /// The host's monotonic clock (`Instant`, from instantiation, 1 ns resolution).
+    ///
+    /// # Notes
+    /// On `wasm32` targets the fake clock stays.
+    pub fn with_sys_nanotime(mut self) -> Self {
+        self.sys.nanotime = Nanotime::Sys;
+        self
+    }
+
+    /// How `poll_oneoff` sleeps: `nanosleep` is given the nanoseconds to wait.
+    pub fn with_nanosleep(mut self, nanosleep: impl FnMut(i64) + Send + 'static) -> Self {
+        self.sys.nanosleep = Nanosleep::Custom(Arc::new(Mutex::new(nanosleep)));
+        self
+    }
+
+    /// Sleeps for real (`std::thread::sleep`), holding the runtime for that long.
+    ///
+    /// # Notes
+    /// On `wasm32` targets this does not sleep.
+    pub fn with_sys_nanosleep(mut self) -> Self {
+        self.sys.nanosleep = Nanosleep::Sys;
+        self
+    }
+
+    /// The source of `random_get`'s bytes: `rand` fills the buffer it is given.
+    pub fn with_rand_source(mut self, rand: impl FnMut(&mut [u8]) + Send + 'static) -> Self {
+        self.sys.rand = RandSource::Custom(Arc::new(Mutex::new(rand)));
+        self
+    }
+}
+
+/// The file systems a module may use (wazero's `FSConfig`). An immutable builder; each
+/// mount is pre-opened for the guest as a directory named by its guest path, in the
+/// order added (fd 3, 4, ...). Adding a mount at a guest path already used replaces
+/// that mount.
+///
+/// Unlike wazero's, a mount is a real sandbox: `..`, absolute paths and symbolic links
+/// can never reach outside it (see [`crate::wasi`]).
+///
+/// ```
+/// use wasmscope::{FsConfig, MemFs, ModuleConfig};
+/// let scratch = MemFs::new();
+/// let fs = FsConfig::new()
+///     .with_read_only_dir_mount("/usr/share/data", "/data")
+///     .with_mem_mount(scratch.clone(), "/tmp");
+/// let config = ModuleConfig::new().with_fs_config(fs);
+/// # let _ = config;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct FsConfig {
+    pub(crate) mounts: Vec<MountConfig>,
+}
+
+/// One mount of an [`FsConfig`].
+#[derive(Clone, Debug)]
+pub(crate) struct MountConfig {
+    pub guest_path: String,
+    pub source: MountSource,
+    pub read_only: bool,
+}
+
+/// What a mount exposes.
+#[derive(Clone, Debug)]
+pub(crate) enum MountSource {
+    Dir(PathBuf),
+    Mem(MemFs),
+}
+
+impl FsConfig {
+    /// No mounts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with_mount(mut self, guest_path: &str, source: MountSource, read_only: bool) -> Self {
+        let mut guest = guest_path.trim_end_matches('/').to_string();
+        if guest.is_empty() {
+            guest = "/".into();
+        }
+        let mount = MountConfig {
+            guest_path: guest,
+            source,
+            read_only,
+        };
+        match self
+            .mounts
+            .iter_mut()
+            .find(|m| m.guest_path == mount.guest_path)
+        {
+            Some(m) => *m = mount,
+            None => self.mounts.push(mount),
+        }
+        self
+    }
+
+    /// Mounts host directory `host_dir` at `guest_path` (`/` for the guest's root),
+    /// readable and writable.
+    ///
+    /// # Errors
+    /// A missing `host_dir` makes instantiation fail; so does any host directory on
+    /// platforms without one (`wasm32`): use [`FsConfig::with_mem_mount`] there.
+    pub fn with_dir_mount(self, host_dir: impl AsRef<Path>, guest_path: &str) -> Self {
+        self.with_mount(
+            guest_path,
+            MountSource::Dir(host_dir.as_ref().into()),
+            false,
+        )
+    }
+
+    /// Like [`FsConfig::with_dir_mount`], but every change fails with `EROFS`.
+    ///
+    /// # Errors
+    /// As for [`FsConfig::with_dir_mount`].
+    pub fn with_read_only_dir_mount(self, host_dir: impl AsRef<Path>, guest_path: &str) -> Self {
+        self.with_mount(guest_path, MountSource::Dir(host_dir.as_ref().into()), true)
+    }
+
+    /// Mounts the in-memory file system `fs` at `guest_path`, readable and writable.
+    /// `fs` is shared: the embedder sees what the guest writes.
+    pub fn with_mem_mount(self, fs: MemFs, guest_path: &str) -> Self {
+        self.with_mount(guest_path, MountSource::Mem(fs), false)
+    }
+
+    /// Like [`FsConfig::with_mem_mount`], but every change fails with `EROFS`.
+    pub fn with_read_only_mem_mount(self, fs: MemFs, guest_path: &str) -> Self {
+        self.with_mount(guest_path, MountSource::Mem(fs), true)
+    }
+
+    /// The guest paths of the mounts, in pre-open order.
+    pub fn guest_paths(&self) -> Vec<&str> {
+        self.mounts.iter().map(|m| m.guest_path.as_str()).collect()
     }
 }

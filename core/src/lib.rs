@@ -5,8 +5,11 @@
 //! and closes them with exit codes. Code runs on a portable interpreter that keeps its
 //! whole state on the heap, so that it can also be the engine of a debugger.
 //!
-//! What this crate is not: a WASI implementation (yet), a compiler (yet), a component
-//! model runtime.
+//! [`wasi::instantiate`] adds WASI preview1 (`wasi_snapshot_preview1` and
+//! `wasi_unstable`); each module's arguments, environment, standard streams, clocks and
+//! mounted file systems come from its [`ModuleConfig`] and [`FsConfig`].
+//!
+//! What this crate is not: a compiler (yet), a component model runtime.
 //!
 //! Values travel through the API as `u64` slots: `i32` zero-extended, floats as their
 //! IEEE-754 bits, references as opaque handles where 0 is null.
@@ -44,9 +47,10 @@ mod runtime;
 mod store;
 mod types;
 mod values;
+pub mod wasi;
 
 pub use cache::CompilationCache;
-pub use config::{EngineKind, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
+pub use config::{EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
 pub use error::{
     Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
 };
@@ -60,3 +64,4 @@ pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
 pub use values::{WasmParams, WasmResults, WasmValue};
+pub use wasi::MemFs;

@@ -11,6 +11,7 @@ use crate::interp::exec;
 use crate::module::{ExportKind, ImportKind, ModuleInfo};
 use crate::store::Store;
 use crate::types::{FunctionDefinition, MemoryType};
+use crate::wasi::SysContext;
 
 pub(crate) struct RuntimeInner {
     pub(crate) config: RuntimeConfig,
@@ -443,6 +444,8 @@ impl Runtime {
     /// - the module name is already in use;
     /// - an import is missing or has another type ([`ErrorKind::Link`]);
     /// - an element or data segment does not fit ([`ErrorKind::Trap`]);
+    /// - a WASI option is invalid or a host directory to mount is missing (see
+    ///   [`ModuleConfig`]);
     /// - a start function traps or fails: wrapped as
     ///   `module[NAME] function[FN] failed: ...`, except an exit with a non-zero code,
     ///   which is returned as is ([`Error::exit_code`]); exit code 0 is success.
@@ -462,6 +465,12 @@ impl Runtime {
             .clone()
             .or_else(|| compiled.name().map(Arc::from))
             .unwrap_or_else(|| "".into());
+        // WASI state, built before taking the store so that opening mounts does not
+        // hold it (and a bad mount leaves nothing to roll back).
+        let sys = match &compiled.kind {
+            CompiledKind::Wasm(_) => Some(Box::new(SysContext::new(&config.sys)?)),
+            CompiledKind::Host(_) => None,
+        };
         let (inst, control) = self.inner.with_store(|store| {
             // Checked again under the store lock: a close that started meanwhile either
             // is seen here or closes this instance after us.
@@ -477,6 +486,7 @@ impl Runtime {
             };
             let data = &mut store.instances[inst as usize];
             data.notifier = config.close_notifier.clone();
+            data.sys = sys;
             let control = data.control.clone();
             self.inner.register_control(control.clone());
             if !name.is_empty() {

@@ -163,6 +163,9 @@ pub(crate) struct InstanceData {
     pub control: Arc<InstanceControl>,
     /// Called once with the exit code when the instance closes.
     pub notifier: Option<CloseNotifier>,
+    /// WASI state of a Wasm module instance (none for host modules); dropped, closing
+    /// its files, when the instance closes.
+    pub sys: Option<Box<crate::wasi::SysContext>>,
 }
 
 /// A close notifier (`ModuleConfig::with_close_notifier`).
@@ -211,6 +214,7 @@ impl InstanceData {
             closed: None,
             control: Arc::default(),
             notifier: None,
+            sys: None,
         }
     }
 }
@@ -242,6 +246,7 @@ impl Store {
         }
         data.closed = Some(exit_code);
         data.control.request_stop(exit_code);
+        data.sys = None;
         if let Some(n) = data.notifier.take() {
             self.pending_notifications.push((n, exit_code));
         }
