@@ -1849,3 +1849,287 @@ fn host_function_definitions_carry_wazero_names() {
         assert_eq!(d.func_type().results().len(), *result as usize, "{name}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Real programs: samples/programs/*.wasm (Rust std on wasm32-wasip1) against
+// samples/programs/expected.toml
+// ---------------------------------------------------------------------------------------
+
+/// A value of the small TOML subset `expected.toml` uses.
+#[derive(Debug, Clone)]
+enum Toml {
+    Str(String),
+    Int(i64),
+    Array(Vec<Toml>),
+    Table(Vec<(String, Toml)>),
+}
+
+impl Toml {
+    fn str(&self) -> &str {
+        match self {
+            Toml::Str(s) => s,
+            other => panic!("expected a string, got {other:?}"),
+        }
+    }
+}
+
+struct TomlParser<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl TomlParser<'_> {
+    fn skip_ws(&mut self, newlines: bool) {
+        while let Some(&c) = self.s.get(self.at) {
+            match c {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                b'\n' if newlines => self.at += 1,
+                b'#' => {
+                    while self.s.get(self.at).is_some_and(|c| *c != b'\n') {
+                        self.at += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn eat(&mut self, c: u8) {
+        self.skip_ws(true);
+        assert_eq!(self.s.get(self.at), Some(&c), "at byte {}", self.at);
+        self.at += 1;
+    }
+
+    fn key(&mut self) -> String {
+        self.skip_ws(true);
+        if self.s[self.at] == b'"' {
+            return self.value().str().to_string();
+        }
+        let start = self.at;
+        while self.s[self.at].is_ascii_alphanumeric() || b"_-".contains(&self.s[self.at]) {
+            self.at += 1;
+        }
+        String::from_utf8(self.s[start..self.at].to_vec()).unwrap()
+    }
+
+    fn string(&mut self) -> String {
+        let multi = self.s[self.at..].starts_with(b"\"\"\"");
+        self.at += if multi { 3 } else { 1 };
+        if multi && self.s[self.at] == b'\n' {
+            self.at += 1;
+        }
+        let mut out = Vec::new();
+        loop {
+            if multi && self.s[self.at..].starts_with(b"\"\"\"") {
+                self.at += 3;
+                break;
+            }
+            match self.s[self.at] {
+                b'"' if !multi => {
+                    self.at += 1;
+                    break;
+                }
+                b'\\' => {
+                    self.at += 1;
+                    out.push(match self.s[self.at] {
+                        b'n' => b'\n',
+                        b't' => b'\t',
+                        c => c,
+                    });
+                }
+                c => out.push(c),
+            }
+            self.at += 1;
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn value(&mut self) -> Toml {
+        self.skip_ws(true);
+        match self.s[self.at] {
+            b'"' => Toml::Str(self.string()),
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                loop {
+                    self.skip_ws(true);
+                    if self.s[self.at] == b']' {
+                        self.at += 1;
+                        break;
+                    }
+                    items.push(self.value());
+                    self.skip_ws(true);
+                    if self.s[self.at] == b',' {
+                        self.at += 1;
+                    }
+                }
+                Toml::Array(items)
+            }
+            b'{' => {
+                self.at += 1;
+                let mut entries = Vec::new();
+                loop {
+                    self.skip_ws(true);
+                    if self.s[self.at] == b'}' {
+                        self.at += 1;
+                        break;
+                    }
+                    let k = self.key();
+                    self.eat(b'=');
+                    entries.push((k, self.value()));
+                    self.skip_ws(true);
+                    if self.s[self.at] == b',' {
+                        self.at += 1;
+                    }
+                }
+                Toml::Table(entries)
+            }
+            _ => {
+                let start = self.at;
+                while self.s[self.at] == b'-' || self.s[self.at].is_ascii_digit() {
+                    self.at += 1;
+                }
+                let text = std::str::from_utf8(&self.s[start..self.at]).unwrap();
+                Toml::Int(
+                    text.parse()
+                        .unwrap_or_else(|_| panic!("value at byte {start}")),
+                )
+            }
+        }
+    }
+
+    /// The `[[case]]` tables (other array tables are skipped).
+    fn cases(mut self) -> Vec<Vec<(String, Toml)>> {
+        let mut cases = Vec::new();
+        let mut current: Option<Vec<(String, Toml)>> = None;
+        loop {
+            self.skip_ws(true);
+            if self.at >= self.s.len() {
+                break;
+            }
+            if self.s[self.at..].starts_with(b"[[") {
+                let end = self.at + self.s[self.at..].iter().position(|c| *c == b'\n').unwrap();
+                let header = std::str::from_utf8(&self.s[self.at..end]).unwrap().trim();
+                self.at = end;
+                if let Some(c) = current.take() {
+                    cases.push(c);
+                }
+                if header == "[[case]]" {
+                    current = Some(Vec::new());
+                }
+                continue;
+            }
+            let k = self.key();
+            self.eat(b'=');
+            let v = self.value();
+            if let Some(c) = current.as_mut() {
+                c.push((k, v));
+            }
+        }
+        cases.extend(current);
+        cases
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sample_programs_behave_as_expected() {
+    let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/programs");
+    let Ok(text) = std::fs::read_to_string(programs.join("expected.toml")) else {
+        panic!("samples/programs/expected.toml is missing");
+    };
+    let cases = TomlParser {
+        s: text.as_bytes(),
+        at: 0,
+    }
+    .cases();
+    assert!(cases.len() >= 10, "{} cases", cases.len());
+    let rt = runtime();
+    for (n, case) in cases.iter().enumerate() {
+        let get = |k: &str| case.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+        let sample = get("sample").unwrap().str();
+        let wasm = std::fs::read(programs.join(format!("{sample}.wasm"))).unwrap();
+        let what = format!("case {n} ({sample} {:?})", get("args"));
+        let (out, err) = (Shared::default(), Shared::default());
+        let mut args = vec![sample.to_string()];
+        if let Some(Toml::Array(a)) = get("args") {
+            args.extend(a.iter().map(|v| v.str().to_string()));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut config = ModuleConfig::new()
+            .with_name("")
+            .with_args(&args)
+            .with_stdout(out.clone())
+            .with_stderr(err.clone());
+        if let Some(Toml::Table(env)) = get("env") {
+            for (k, v) in env {
+                config = config.with_env(k, v.str());
+            }
+        }
+        let mut mounts = Vec::new();
+        if let Some(Toml::Table(dirs)) = get("dirs") {
+            let mut fs = FsConfig::new();
+            for (guest, host) in dirs {
+                let tmp = TempDir::new("sample");
+                copy_dir(&programs.join(host.str()), tmp.path());
+                fs = fs.with_dir_mount(tmp.path(), guest);
+                mounts.push((guest.clone(), tmp));
+            }
+            config = config.with_fs_config(fs);
+        }
+        let result = rt.instantiate_with_config(&wasm, config);
+        match (get("exit_code"), get("trap")) {
+            (Some(Toml::Int(0)), _) => {
+                if let Err(e) = &result {
+                    panic!("{what}: {e}\nstderr: {}", err.text());
+                }
+            }
+            (Some(Toml::Int(code)), _) => {
+                let e = result.as_ref().expect_err(&what);
+                assert_eq!(e.exit_code(), Some(*code as u32), "{what}: {e}");
+            }
+            (_, Some(trap)) => {
+                let e = result.as_ref().expect_err(&what).to_string();
+                assert!(
+                    e.contains(&format!("wasm error: {}", trap.str())),
+                    "{what}: {e}"
+                );
+            }
+            _ => panic!("{what}: neither exit_code nor trap"),
+        }
+        assert_eq!(out.text(), get("stdout").unwrap().str(), "{what}: stdout");
+        if let Some(s) = get("stderr") {
+            assert_eq!(err.text(), s.str(), "{what}: stderr");
+        }
+        if let Some(s) = get("stderr_contains") {
+            assert!(
+                err.text().contains(s.str()),
+                "{what}: stderr {:?}",
+                err.text()
+            );
+        }
+        if let Some(Toml::Table(files)) = get("files") {
+            for (guest, content) in files {
+                let (mount, dir) = mounts
+                    .iter()
+                    .find(|(m, _)| guest.starts_with(&format!("{m}/")))
+                    .unwrap_or_else(|| panic!("{what}: {guest} is in no mount"));
+                let host = dir.path().join(&guest[mount.len() + 1..]);
+                let got = std::fs::read_to_string(&host).unwrap_or_default();
+                assert_eq!(got, content.str(), "{what}: {guest}");
+            }
+        }
+    }
+}
