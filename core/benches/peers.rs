@@ -13,7 +13,19 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+use std::sync::Arc;
+
+use wasmscope::listener::{FunctionListener, FunctionListenerFactory};
+use wasmscope::{FunctionDefinition, ModuleConfig, Runtime, RuntimeConfig};
+
+/// A listener that does nothing, on every function: the cost of the hooks themselves.
+struct Noop;
+impl FunctionListener for Noop {}
+impl FunctionListenerFactory for Noop {
+    fn new_listener(&self, _: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        Some(Arc::new(Noop))
+    }
+}
 
 struct Workload {
     name: String,
@@ -70,9 +82,10 @@ fn main() {
     let reps = if quick { 3 } else { 5 };
 
     println!(
-        "{:<12} {:>8} {:>14} {:>14} {:>12}",
-        "workload", "n", "wasmscope", "wasmi", "ours/wasmi"
+        "{:<12} {:>8} {:>14} {:>14} {:>12} {:>16} {:>14}",
+        "workload", "n", "wasmscope", "wasmi", "ours/wasmi", "no-op listeners", "listened/plain"
     );
+    let mut listener_log_sum = 0.0;
     let mut log_sum = 0.0;
     let mut count = 0;
     for w in workloads() {
@@ -110,6 +123,23 @@ fn main() {
             .get_typed_func::<i32, i64>(&store, "run")
             .expect("wasmi run");
 
+        // wasmscope with a no-op listener on every function.
+        let lrt = Runtime::with_config(
+            RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(Noop)),
+        );
+        let lmodule = lrt
+            .instantiate_with_config(&bytes, ModuleConfig::new())
+            .expect("instantiate");
+        let lrun = lmodule
+            .typed_function::<i32, i64>("run")
+            .expect("run export");
+        assert_eq!(
+            lrun.call(n).expect("listened run"),
+            sum,
+            "{} checksum (listeners)",
+            w.name
+        );
+
         // Warm-up (wasmi translates lazily), checking both answers.
         assert_eq!(
             run.call(n).expect("wasmscope run"),
@@ -124,7 +154,7 @@ fn main() {
             w.name
         );
 
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let (mut ours, mut theirs, mut listened) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..reps {
             let t = Instant::now();
             std::hint::black_box(run.call(n).unwrap());
@@ -132,24 +162,35 @@ fn main() {
             let t = Instant::now();
             std::hint::black_box(wrun.call(&mut store, n).unwrap());
             theirs.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(lrun.call(n).unwrap());
+            listened.push(t.elapsed());
         }
-        let (o, t) = (median(ours), median(theirs));
+        let (o, t, l) = (median(ours), median(theirs), median(listened));
         let ratio = o.as_secs_f64() / t.as_secs_f64();
+        let lratio = l.as_secs_f64() / o.as_secs_f64();
         log_sum += ratio.ln();
+        listener_log_sum += lratio.ln();
         count += 1;
         println!(
-            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2}",
+            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2} {:>13.2} ms {:>14.2}",
             w.name,
             n,
             o.as_secs_f64() * 1e3,
             t.as_secs_f64() * 1e3,
-            ratio
+            ratio,
+            l.as_secs_f64() * 1e3,
+            lratio
         );
     }
     if count > 0 {
         println!(
             "geometric mean of ours/wasmi: {:.2}",
             (log_sum / count as f64).exp()
+        );
+        println!(
+            "geometric mean of listened/plain: {:.2}",
+            (listener_log_sum / count as f64).exp()
         );
     }
 }

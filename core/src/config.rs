@@ -33,6 +33,17 @@ pub struct RuntimeConfig {
     pub(crate) fuel: Option<u64>,
     pub(crate) close_on_deadline: bool,
     pub(crate) cache: Option<crate::cache::CompilationCache>,
+    pub(crate) listener_factory: Option<FactoryRef>,
+}
+
+/// A listener factory in a configuration (shown by name in `Debug`).
+#[derive(Clone)]
+pub(crate) struct FactoryRef(pub std::sync::Arc<dyn crate::listener::FunctionListenerFactory>);
+
+impl std::fmt::Debug for FactoryRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FunctionListenerFactory")
+    }
 }
 
 /// Options that change the compiled code (and so key the compilation cache).
@@ -66,6 +77,7 @@ impl RuntimeConfig {
             fuel: None,
             close_on_deadline: false,
             cache: None,
+            listener_factory: None,
         }
     }
 
@@ -148,6 +160,20 @@ impl RuntimeConfig {
     /// running call only notices a close when it returns from a host function.
     pub fn with_close_on_deadline(mut self, enabled: bool) -> Self {
         self.close_on_deadline = enabled;
+        self
+    }
+
+    /// Asks `factory` for a listener for each function of every module this runtime
+    /// compiles (host modules included); see [`crate::listener`].
+    ///
+    /// # Notes
+    /// Modules are compiled with hooks only in the functions that get a listener; such
+    /// compilations bypass the compilation cache.
+    pub fn with_function_listener_factory(
+        mut self,
+        factory: std::sync::Arc<dyn crate::listener::FunctionListenerFactory>,
+    ) -> Self {
+        self.listener_factory = Some(FactoryRef(factory));
         self
     }
 

@@ -245,6 +245,36 @@ impl Function {
         self.call_until(params, Some(deadline))
     }
 
+    /// Starts a resumable call (see [`crate::Execution`]): nothing runs until the first
+    /// [`crate::Execution::resume`]; a function listener may pause it.
+    ///
+    /// # Errors
+    /// The module is closed (`ExitError`), or `params` has the wrong length.
+    pub fn start_call(&self, params: &[u64]) -> Result<crate::Execution> {
+        let expected = self.def.func_type().param_slots();
+        if params.len() != expected {
+            return Err(Error::usage(format!(
+                "expected {expected} params, but passed {}",
+                params.len()
+            )));
+        }
+        let instance = self.rt.with_store(|store| {
+            let instance = match store.funcs[self.addr as usize] {
+                FuncInst::Wasm { instance, .. } | FuncInst::Host { instance, .. } => instance,
+            };
+            match store.instances[instance as usize].closed {
+                Some(code) => Err(Error::from_kind(ErrorKind::Exit(code))),
+                None => Ok(instance),
+            }
+        })?;
+        Ok(crate::Execution::new(
+            self.rt.clone(),
+            self.addr,
+            instance,
+            params.to_vec(),
+        ))
+    }
+
     fn call_until(&self, params: &[u64], deadline: Option<std::time::Instant>) -> Result<Vec<u64>> {
         self.rt.with_store(|store| {
             let instance = match store.funcs[self.addr as usize] {

@@ -337,10 +337,13 @@ impl HostModuleBuilder {
         if let Some(e) = self.error {
             return Err(e);
         }
-        Ok(CompiledModule::host(HostModuleDef {
-            name: self.name,
-            funcs: self.funcs,
-        }))
+        Ok(CompiledModule::host(
+            HostModuleDef {
+                name: self.name,
+                funcs: self.funcs,
+            },
+            self.rt.config(),
+        ))
     }
 
     /// Compiles and instantiates the module under its name.
@@ -451,6 +454,7 @@ pub(crate) fn instantiate_host(store: &mut Store, def: &HostModuleDef, name: &Ar
         layout.funcs.push(store.funcs.len() as u32);
         store.funcs.push(FuncInst::Host {
             ty,
+            listener: None,
             func: func.clone(),
             instance: inst,
         });
@@ -481,6 +485,7 @@ pub(crate) fn host_definition(
         ty: func.ty.clone(),
         param_names: func.param_names.clone(),
         result_names: func.result_names.clone(),
+        host: true,
     }
 }
 

@@ -38,10 +38,12 @@ mod cache;
 mod config;
 pub mod dwarf;
 mod error;
+mod execution;
 mod handles;
 mod host;
 mod instantiate;
 mod interp;
+pub mod listener;
 mod module;
 mod runtime;
 mod store;
@@ -54,6 +56,7 @@ pub use config::{EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_P
 pub use error::{
     Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
 };
+pub use execution::{Execution, ExecutionState};
 pub use handles::{Function, Global, InterruptHandle, Memory, Module, TypedFunction};
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResults, IntoHostFunc, IntoSlots,

@@ -210,6 +210,16 @@ impl ModuleInfo {
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
     /// offset of the problem.
     pub(crate) fn parse(bytes: &[u8], options: crate::config::CodeOptions) -> Result<ModuleInfo> {
+        Self::parse_listened(bytes, options, &[])
+    }
+
+    /// Like [`ModuleInfo::parse`]; the functions whose index is `true` in `listened` get
+    /// listener hooks (at entry and at every return).
+    pub(crate) fn parse_listened(
+        bytes: &[u8],
+        options: crate::config::CodeOptions,
+        listened: &[bool],
+    ) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
         let mut validator = Validator::new_with_features(features());
         let mut info = ModuleInfo {
@@ -253,7 +263,8 @@ impl ModuleInfo {
                         || info.globals.iter().any(|g| g.value_type == ValueType::V128);
                     let func_index = to_validate.index;
                     let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                    translator.translate(&info, func_index, &mut fv, &body)?;
+                    let listen = listened.get(func_index as usize).copied().unwrap_or(false);
+                    translator.translate(&info, func_index, &mut fv, &body, listen)?;
                     allocs = fv.into_allocations();
                 }
                 ValidPayload::End(_) => seen_end = true,

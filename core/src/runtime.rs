@@ -116,7 +116,13 @@ pub struct CompiledModule {
     pub(crate) kind: CompiledKind,
     /// Whether `custom_sections()` shows every custom section (else only `name`).
     keep_custom_sections: bool,
+    /// The listener of each function (module index space), when the runtime has a
+    /// listener factory.
+    pub(crate) listeners: Option<Listeners>,
 }
+
+/// Listeners by function index.
+pub(crate) type Listeners = Arc<[Option<Arc<dyn crate::listener::FunctionListener>>]>;
 
 #[derive(Clone)]
 pub(crate) enum CompiledKind {
@@ -146,10 +152,35 @@ pub struct MemoryDefinition {
 }
 
 impl CompiledModule {
-    pub(crate) fn host(def: HostModuleDef) -> Self {
+    pub(crate) fn host(def: HostModuleDef, config: &RuntimeConfig) -> Self {
+        let listeners = config.listener_factory.as_ref().map(|f| {
+            def.funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, func))| {
+                    f.0.new_listener(&host_definition(&def.name, i as u32, export, func))
+                })
+                .collect()
+        });
         CompiledModule {
             kind: CompiledKind::Host(Arc::new(def)),
             keep_custom_sections: false,
+            listeners,
+        }
+    }
+
+    /// Definitions of every function (module index space) as instance `name` has them.
+    fn definitions(&self, name: &str) -> Vec<Arc<FunctionDefinition>> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => (0..info.func_types.len() as u32)
+                .map(|i| Arc::new(definition(info, name, i)))
+                .collect(),
+            CompiledKind::Host(def) => def
+                .funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, f))| Arc::new(host_definition(name, i as u32, export, f)))
+                .collect(),
         }
     }
 
@@ -277,6 +308,7 @@ pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> Fu
         result_names: vec![None; ty.results().len()],
         ty,
         param_names,
+        host: false,
     }
 }
 
@@ -335,6 +367,30 @@ impl Runtime {
         self.inner.config.check()?;
         let options = self.inner.config.code_options();
         let compile = || ModuleInfo::parse(wasm, options).map(Arc::new);
+        if let Some(factory) = &self.inner.config.listener_factory {
+            // The factory needs the definitions (names come last in the binary): compile,
+            // ask, and compile again with hooks in the functions that got a listener.
+            let info = compile()?;
+            let name = info.name.clone().unwrap_or_else(|| "".into());
+            let listeners: Vec<_> = (0..info.func_types.len() as u32)
+                .map(|i| {
+                    (i >= info.num_imported_funcs)
+                        .then(|| factory.0.new_listener(&definition(&info, &name, i)))
+                        .flatten()
+                })
+                .collect();
+            let listened: Vec<bool> = listeners.iter().map(Option::is_some).collect();
+            let info = if listened.contains(&true) {
+                Arc::new(ModuleInfo::parse_listened(wasm, options, &listened)?)
+            } else {
+                info
+            };
+            return Ok(CompiledModule {
+                kind: CompiledKind::Wasm(info),
+                keep_custom_sections: self.inner.config.custom_sections,
+                listeners: Some(listeners.into()),
+            });
+        }
         let info = match &self.inner.config.cache {
             Some(cache) => cache.get_or_compile(wasm, options, compile)?,
             None => compile()?,
@@ -342,6 +398,7 @@ impl Runtime {
         Ok(CompiledModule {
             kind: CompiledKind::Wasm(info),
             keep_custom_sections: self.inner.config.custom_sections,
+            listeners: None,
         })
     }
 
@@ -484,6 +541,23 @@ impl Runtime {
                 CompiledKind::Wasm(info) => instantiate(store, info, &name, &self.inner.config)?,
                 CompiledKind::Host(def) => instantiate_host(store, def, &name),
             };
+            if let Some(funcs) = &compiled.listeners {
+                let listeners = Arc::new(crate::store::InstanceListeners {
+                    funcs: funcs.to_vec(),
+                    definitions: compiled.definitions(&name),
+                });
+                if let CompiledKind::Host(_) = compiled.kind {
+                    let addrs = store.instances[inst as usize].layout.funcs.clone();
+                    for (addr, l) in addrs.iter().zip(funcs.iter()) {
+                        if let crate::store::FuncInst::Host { listener, .. } =
+                            &mut store.funcs[*addr as usize]
+                        {
+                            *listener = l.clone();
+                        }
+                    }
+                }
+                store.instances[inst as usize].listeners = Some(listeners);
+            }
             let data = &mut store.instances[inst as usize];
             data.notifier = config.close_notifier.clone();
             data.sys = sys;

@@ -51,6 +51,8 @@ pub(crate) enum FuncInst {
     Host {
         ty: u32,
         func: Arc<HostFunc>,
+        /// The function's listener, if the runtime's factory gave it one.
+        listener: Option<Arc<dyn crate::listener::FunctionListener>>,
         /// The host module's instance.
         instance: u32,
     },
@@ -163,9 +165,17 @@ pub(crate) struct InstanceData {
     pub control: Arc<InstanceControl>,
     /// Called once with the exit code when the instance closes.
     pub notifier: Option<CloseNotifier>,
+    /// Function listeners and definitions, when the runtime has a listener factory.
+    pub listeners: Option<Arc<InstanceListeners>>,
     /// WASI state of a Wasm module instance (none for host modules); dropped, closing
     /// its files, when the instance closes.
     pub sys: Option<Box<crate::wasi::SysContext>>,
+}
+
+/// The listeners of an instance's functions (module index space) and their definitions.
+pub(crate) struct InstanceListeners {
+    pub funcs: Vec<Option<Arc<dyn crate::listener::FunctionListener>>>,
+    pub definitions: Vec<Arc<crate::types::FunctionDefinition>>,
 }
 
 /// A close notifier (`ModuleConfig::with_close_notifier`).
@@ -214,6 +224,7 @@ impl InstanceData {
             closed: None,
             control: Arc::default(),
             notifier: None,
+            listeners: None,
             sys: None,
         }
     }

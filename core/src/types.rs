@@ -183,12 +183,19 @@ pub struct FunctionDefinition {
     pub(crate) ty: FuncType,
     pub(crate) param_names: Vec<Option<Arc<str>>>,
     pub(crate) result_names: Vec<Option<Arc<str>>>,
+    /// Defined by a host module (Rust code), not by Wasm.
+    pub(crate) host: bool,
 }
 
 impl FunctionDefinition {
     /// The name of the module that defines the function (may be empty).
     pub fn module_name(&self) -> &str {
         &self.module_name
+    }
+
+    /// Whether the function is a host function (Rust code from a host module).
+    pub fn is_host(&self) -> bool {
+        self.host
     }
 
     /// Index in the module's function index space (imports first).

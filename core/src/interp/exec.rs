@@ -18,6 +18,7 @@ use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::host::Caller;
+use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator};
 use crate::module::ModuleInfo;
 use crate::store::{FuncInst, InstanceControl, Layout, Store};
 
@@ -28,11 +29,11 @@ pub(crate) const MAX_STACK_SLOTS: usize = 8 << 20;
 
 /// A caller's saved registers.
 #[derive(Clone, Copy, Debug)]
-struct Frame {
+pub(crate) struct Frame {
     /// Where to continue in the caller.
-    pc: u32,
-    fp: u32,
-    inst: u32,
+    pub(crate) pc: u32,
+    pub(crate) fp: u32,
+    pub(crate) inst: u32,
 }
 
 /// Why the hot loop stopped.
@@ -45,6 +46,8 @@ enum Exit {
     Error(Error),
     /// A close, interrupt or deadline asked the call to stop with this exit code.
     Stopped(u32),
+    /// A listener paused the call.
+    Paused,
 }
 
 /// One execution: stacks and registers.
@@ -62,6 +65,10 @@ pub(crate) struct Executor {
     deadline: Option<Instant>,
     /// Interrupt polls so far (the clock is read every 1024th).
     polls: u32,
+    /// Whether listeners may pause this execution.
+    resumable: bool,
+    /// Result slots of the outermost function.
+    results: u32,
 }
 
 /// How often (in interrupt polls) a deadline reads the clock.
@@ -83,6 +90,22 @@ fn bit(c: bool) -> u64 {
     c as u64
 }
 
+/// How a run ended, when it did not fail.
+pub(crate) enum RunEnd {
+    /// The outermost function returned these results.
+    Finished(Vec<u64>),
+    /// A listener asked to pause; `resume` continues.
+    Paused,
+}
+
+/// Where a call starts: run to the end ([`invoke`]), or step by step ([`Executor::start`]).
+pub(crate) enum Started {
+    /// A host function ran at once.
+    Done(Vec<u64>),
+    /// A Wasm function, ready to run.
+    Ready(Box<Executor>),
+}
+
 /// Calls store function `func` with `args`, returning its results. With a `deadline`,
 /// code compiled with interrupt checks stops once it has passed.
 pub(crate) fn invoke(
@@ -91,81 +114,299 @@ pub(crate) fn invoke(
     args: &[u64],
     deadline: Option<Instant>,
 ) -> Result<Vec<u64>> {
-    let ty = store.types.get(store.funcs[func as usize].ty()).clone();
-    let (p, r) = (ty.param_slots(), ty.result_slots());
-    if args.len() != p {
-        return Err(Error::usage(format!(
-            "expected {p} params, but passed {}",
-            args.len()
-        )));
+    match Executor::start(store, func, args, deadline, false)? {
+        Started::Done(results) => Ok(results),
+        Started::Ready(mut ex) => match ex.run(store)? {
+            RunEnd::Finished(results) => Ok(results),
+            // Not resumable: listeners' pause requests are ignored.
+            RunEnd::Paused => unreachable!("a plain call does not pause"),
+        },
     }
-    match &store.funcs[func as usize] {
-        FuncInst::Host { func: hf, .. } => {
-            let hf = hf.clone();
-            let mut buf = vec![0u64; p.max(r)];
-            buf[..p].copy_from_slice(args);
-            let mut caller = Caller {
-                store,
-                instance: None,
-            };
-            (hf.func)(&mut caller, &mut buf).map_err(Error::into_host_trap)?;
-            buf.truncate(r);
-            Ok(buf)
+}
+
+/// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
+/// take the runtime down).
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Error::new(format!("function listener panicked in {what}: {msg}"))
+    })
+}
+
+/// The Wasm frames below a host call, for its listener's stack: the calling frame
+/// (`instance, pc, fp, end of its operands`), the frames below it, the value stack.
+type HostCallers<'a> = (Option<(u32, u32, usize, usize)>, &'a [Frame], &'a [u64]);
+
+/// Calls host function `hf` with its arguments in `buf`, around its listener's hooks.
+fn call_host(
+    store: &mut Store,
+    addr: u32,
+    caller_inst: Option<u32>,
+    buf: &mut [u64],
+    params: usize,
+    results: usize,
+    callers: HostCallers<'_>,
+) -> Result<()> {
+    let FuncInst::Host {
+        func: hf,
+        listener,
+        instance,
+        ..
+    } = &store.funcs[addr as usize]
+    else {
+        unreachable!("call_host on a wasm function")
+    };
+    let (hf, listener, instance) = (hf.clone(), listener.clone(), *instance);
+    let definition = listener
+        .as_ref()
+        .map(|_| host_definition_of(store, instance, addr));
+    let definition: Option<Arc<crate::types::FunctionDefinition>> = definition.map(Arc::new);
+    if let (Some(l), Some(def)) = (&listener, &definition) {
+        let ctx = CallContext {
+            store,
+            instance,
+            caller: caller_inst,
+            definition: def,
+        };
+        let iter = StackIterator {
+            host: Some(StackFrame {
+                definition: def.clone(),
+                pc: 0,
+                source_offset: None,
+                locals: &buf[..params],
+                operands: &[],
+            }),
+            top: callers.0,
+            callers: callers.1,
+            store,
+            stack: callers.2,
+        };
+        guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
+    }
+    let mut caller = Caller {
+        store,
+        instance: caller_inst,
+    };
+    let result = (hf.func)(&mut caller, buf).map_err(Error::into_host_trap);
+    if let (Some(l), Some(def)) = (&listener, &definition) {
+        let ctx = CallContext {
+            store,
+            instance,
+            caller: caller_inst,
+            definition: def,
+        };
+        match &result {
+            Ok(()) => guarded("after", || l.after(&ctx, &buf[..results]))?,
+            Err(e) => guarded("abort", || l.abort(&ctx, e))?,
         }
-        FuncInst::Wasm {
-            instance, index, ..
-        } => {
-            let (instance, index) = (*instance, *index);
-            let module = store.instances[instance as usize]
-                .module
-                .clone()
-                .expect("wasm functions belong to modules");
-            let fc = module.code.funcs[index as usize];
-            let mut ex = Executor {
-                stack: vec![0u64; (fc.max_height as usize).max(r).max(1024)],
-                frames: Vec::new(),
-                pc: fc.entry,
-                fp: 0,
-                inst: instance,
-                fuel: store.fuel.unwrap_or(u64::MAX),
-                entry: instance,
-                control: store.instances[instance as usize].control.clone(),
-                deadline,
-                polls: 0,
-            };
-            ex.stack[..p].copy_from_slice(args);
-            ex.run(store)?;
-            ex.stack.truncate(r);
-            Ok(ex.stack)
+    }
+    result
+}
+
+/// The definition of host function `addr` of host module instance `instance`.
+fn host_definition_of(store: &Store, instance: u32, addr: u32) -> crate::types::FunctionDefinition {
+    let data = &store.instances[instance as usize];
+    let index = data
+        .layout
+        .funcs
+        .iter()
+        .position(|a| *a == addr)
+        .unwrap_or(0) as u32;
+    match &data.listeners {
+        Some(l) if (index as usize) < l.definitions.len() => {
+            (*l.definitions[index as usize]).clone()
         }
+        _ => crate::host::definition(store, instance, index),
     }
 }
 
 impl Executor {
-    /// Runs until the outermost function returns, traps or fails.
-    fn run(&mut self, store: &mut Store) -> Result<()> {
+    /// Prepares a call of store function `func` with `args` (a host function runs at
+    /// once). `resumable`: listeners may pause it.
+    pub(crate) fn start(
+        store: &mut Store,
+        func: u32,
+        args: &[u64],
+        deadline: Option<Instant>,
+        resumable: bool,
+    ) -> Result<Started> {
+        let ty = store.types.get(store.funcs[func as usize].ty()).clone();
+        let (p, r) = (ty.param_slots(), ty.result_slots());
+        if args.len() != p {
+            return Err(Error::usage(format!(
+                "expected {p} params, but passed {}",
+                args.len()
+            )));
+        }
+        match &store.funcs[func as usize] {
+            FuncInst::Host { .. } => {
+                let mut buf = vec![0u64; p.max(r)];
+                buf[..p].copy_from_slice(args);
+                call_host(store, func, None, &mut buf, p, r, (None, &[], &[]))?;
+                buf.truncate(r);
+                Ok(Started::Done(buf))
+            }
+            FuncInst::Wasm {
+                instance, index, ..
+            } => {
+                let (instance, index) = (*instance, *index);
+                let module = store.instances[instance as usize]
+                    .module
+                    .clone()
+                    .expect("wasm functions belong to modules");
+                let fc = module.code.funcs[index as usize];
+                let mut ex = Executor {
+                    stack: vec![0u64; (fc.max_height as usize).max(r).max(1024)],
+                    frames: Vec::new(),
+                    pc: fc.entry,
+                    fp: 0,
+                    inst: instance,
+                    fuel: store.fuel.unwrap_or(u64::MAX),
+                    entry: instance,
+                    control: store.instances[instance as usize].control.clone(),
+                    deadline,
+                    polls: 0,
+                    resumable,
+                    results: r as u32,
+                };
+                ex.stack[..p].copy_from_slice(args);
+                Ok(Started::Ready(Box::new(ex)))
+            }
+        }
+    }
+
+    /// Runs until the outermost function returns, traps, fails or pauses.
+    pub(crate) fn run(&mut self, store: &mut Store) -> Result<RunEnd> {
         loop {
             let data = &store.instances[self.inst as usize];
             let module = data.module.clone().expect("wasm code belongs to a module");
             let layout = data.layout.clone();
-            match self.exec(store, &module, &layout) {
-                Exit::Returned => return Ok(()),
+            let error = match self.exec(store, &module, &layout) {
+                Exit::Returned => {
+                    let results = self.stack[..self.results as usize].to_vec();
+                    return Ok(RunEnd::Finished(results));
+                }
+                Exit::Paused => return Ok(RunEnd::Paused),
                 Exit::Switch => continue,
                 Exit::Trap(code) => {
                     let mut e = Error::trap(code);
                     e.set_trace(self.trace(store));
-                    return Err(e);
+                    e
                 }
                 Exit::Error(mut e) => {
                     e.set_trace(self.trace(store));
-                    return Err(e);
+                    e
                 }
                 Exit::Stopped(code) => {
                     store.close_instance(self.entry, code);
-                    return Err(Error::exit(code));
+                    Error::exit(code)
                 }
+            };
+            self.abort_all(store, &error);
+            return Err(error);
+        }
+    }
+
+    /// Ends a paused call with `exit_code`: `abort` for every listened frame, and the
+    /// module the call entered is closed.
+    pub(crate) fn close(&mut self, store: &mut Store, exit_code: u32) -> Error {
+        let error = Error::exit(exit_code);
+        self.abort_all(store, &error);
+        store.close_instance(self.entry, exit_code);
+        error
+    }
+
+    /// The frames of this execution, innermost first: `(instance, pc of the current
+    /// instruction, fp, end of the frame's operand slots)`.
+    fn frame_list(&self, top_end: usize) -> Vec<(u32, u32, usize, usize)> {
+        let mut out = Vec::with_capacity(self.frames.len() + 1);
+        out.push((
+            self.inst,
+            self.pc.saturating_sub(1),
+            self.fp as usize,
+            top_end,
+        ));
+        let mut inner_fp = self.fp as usize;
+        for f in self.frames.iter().rev() {
+            out.push((f.inst, f.pc.saturating_sub(1), f.fp as usize, inner_fp));
+            inner_fp = f.fp as usize;
+        }
+        out
+    }
+
+    /// Runs `abort` for every listened frame, innermost first.
+    fn abort_all(&self, store: &Store, error: &Error) {
+        for (inst, pc, _, _) in self.frame_list(self.fp as usize) {
+            let data = &store.instances[inst as usize];
+            let (Some(module), Some(listeners)) = (&data.module, &data.listeners) else {
+                continue;
+            };
+            let Some(def) = module.code.func_at(pc) else {
+                continue;
+            };
+            let index = module.num_imported_funcs as usize + def;
+            if let Some(l) = &listeners.funcs[index] {
+                let ctx = CallContext {
+                    store,
+                    instance: inst,
+                    caller: None,
+                    definition: &listeners.definitions[index],
+                };
+                // A panicking `abort` changes nothing: the call fails already.
+                let _ = guarded("abort", || l.abort(&ctx, error));
             }
         }
+    }
+
+    /// Calls the `before` hook of function `func` of the current instance, at its entry.
+    fn listener_before(&self, store: &Store, stack: &[u64], func: u32) -> Result<ListenerAction> {
+        let data = &store.instances[self.inst as usize];
+        let (Some(listeners), Some(module)) = (&data.listeners, &data.module) else {
+            return Ok(ListenerAction::Continue);
+        };
+        let Some(l) = &listeners.funcs[func as usize] else {
+            return Ok(ListenerAction::Continue);
+        };
+        let def = &module.code.funcs[(func - module.num_imported_funcs) as usize];
+        let fp = self.fp as usize;
+        let params = &stack[fp..fp + def.params as usize];
+        let top_end = fp + (def.params + def.locals) as usize;
+        let iter = StackIterator {
+            host: None,
+            top: Some((self.inst, self.pc.saturating_sub(1), fp, top_end)),
+            callers: &self.frames,
+            store,
+            stack,
+        };
+        let ctx = CallContext {
+            store,
+            instance: self.inst,
+            caller: None,
+            definition: &listeners.definitions[func as usize],
+        };
+        guarded("before", || l.before(&ctx, params, &iter))
+    }
+
+    /// Calls the `after` hook of function `func` of the current instance.
+    fn listener_after(&self, store: &Store, func: u32, results: &[u64]) -> Result<()> {
+        let data = &store.instances[self.inst as usize];
+        let Some(listeners) = &data.listeners else {
+            return Ok(());
+        };
+        let Some(l) = &listeners.funcs[func as usize] else {
+            return Ok(());
+        };
+        let ctx = CallContext {
+            store,
+            instance: self.inst,
+            caller: None,
+            definition: &listeners.definitions[func as usize],
+        };
+        guarded("after", || l.after(&ctx, results))
     }
 
     /// The wasm stack trace at the current position, innermost first.
@@ -245,20 +486,22 @@ impl Executor {
                 }
                 None
             }
-            FuncInst::Host { func, ty, .. } => {
-                let hf = func.clone();
+            FuncInst::Host { ty, .. } => {
                 let ty = store.types.get(*ty);
                 let (p, r) = (ty.param_slots(), ty.result_slots());
                 let start = *fp + base;
                 if start + p.max(r) > stack.len() {
                     stack.resize(start + p.max(r), 0);
                 }
-                let mut caller = Caller {
-                    store,
-                    instance: Some(self.inst),
-                };
-                if let Err(e) = (hf.func)(&mut caller, &mut stack[start..start + p.max(r)]) {
-                    return Some(Exit::Error(e.into_host_trap()));
+                let (stack_below, buf) = stack.split_at_mut(start);
+                // The caller's frame, as if the current instruction were the call.
+                let top = (self.inst, pc.saturating_sub(1) as u32, *fp, start);
+                let inst = self.inst;
+                let callers = (Some(top), &self.frames[..], &stack_below[..]);
+                let result =
+                    call_host(store, addr, Some(inst), &mut buf[..p.max(r)], p, r, callers);
+                if let Err(e) = result {
+                    return Some(Exit::Error(e));
                 }
                 // A host function that closed its caller (`proc_exit`) ends the call.
                 store.instances[self.inst as usize]
@@ -434,6 +677,34 @@ impl Executor {
                 Instr::BrTable { len, index } => {
                     let i = (slot!(index) as u32).min(len);
                     pc += i as usize;
+                }
+                Instr::ListenerBefore(func) => {
+                    // `stack` is out of `self` while the loop runs: put the registers
+                    // where the stack walk reads them.
+                    self.pc = pc as u32;
+                    self.fp = fp as u32;
+                    match self.listener_before(store, &stack, func) {
+                        Ok(ListenerAction::Pause) if self.resumable => break Exit::Paused,
+                        Ok(_) => {}
+                        Err(e) => break Exit::Error(e),
+                    }
+                }
+                Instr::ReturnListened { src, arity, func } => {
+                    let s = fp + src as usize;
+                    if let Err(e) = self.listener_after(store, func, &stack[s..s + arity as usize])
+                    {
+                        break Exit::Error(e);
+                    }
+                    stack.copy_within(s..s + arity as usize, fp);
+                    let Some(frame) = self.frames.pop() else {
+                        break Exit::Returned;
+                    };
+                    pc = frame.pc as usize;
+                    fp = frame.fp as usize;
+                    if frame.inst != self.inst {
+                        self.inst = frame.inst;
+                        break Exit::Switch;
+                    }
                 }
                 Instr::Return { src, arity } => {
                     let s = fp + src as usize;

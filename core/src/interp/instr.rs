@@ -39,6 +39,10 @@ macro_rules! define_instr {
             BrTable { len: u32, index: u32 },
             /// Return the `arity` slots at `src`.
             Return { src: u32, arity: u32 },
+            /// `Return`, after calling function `func`'s listener with the results.
+            ReturnListened { src: u32, arity: u32, func: u32 },
+            /// Call function `func`'s listener (`before`), first thing in the function.
+            ListenerBefore(u32),
             /// Call function `func` (module index space) with arguments from slot `base`.
             Call { func: u32, base: u32 },
             /// Call through `table` with signature `ty`; the table index is in slot `h - 1`,

@@ -161,6 +161,8 @@ pub(crate) struct Translator {
     /// The current block's `ConsumeFuel`, and the operators counted into it so far.
     fuel_at: Option<usize>,
     block_ops: u32,
+    /// The function being translated, if it has a listener.
+    listen: Option<u32>,
     /// Operands not in their natural slot yet: `(natural slot, where it is)`, in stack
     /// order. Emptied at every label and before control flow.
     lazy: Vec<(u32, Lazy)>,
@@ -297,7 +299,9 @@ impl Translator {
         func_index: u32,
         fv: &mut FuncValidator<ValidatorResources>,
         body: &FunctionBody<'_>,
+        listen: bool,
     ) -> Result<()> {
+        self.listen = listen.then_some(func_index);
         let ty = info.func_type(func_index).clone();
         let params = ty.param_slots() as u32;
         let results = ty.result_slots() as u32;
@@ -330,6 +334,10 @@ impl Translator {
         }
         self.slot_mode = any_v128_local || info.uses_v128;
         let entry = self.pc();
+        if let Some(func) = self.listen {
+            // First, before any check that can trap: `abort` pairs with `before`.
+            self.emit(Instr::ListenerBefore(func));
+        }
         self.label_here();
         if self.interrupts {
             self.emit(Instr::CheckInterrupt);
@@ -639,10 +647,7 @@ impl Translator {
             O::Return => {
                 self.materialize_all();
                 let arity = self.ctrl[0].br_arity;
-                self.emit(Instr::Return {
-                    src: h - arity,
-                    arity,
-                });
+                self.emit_return(h - arity, arity);
                 self.set_unreachable();
             }
             O::Call { function_index } => {
@@ -919,6 +924,13 @@ impl Translator {
         }
     }
 
+    fn emit_return(&mut self, src: u32, arity: u32) {
+        self.emit(match self.listen {
+            Some(func) => Instr::ReturnListened { src, arity, func },
+            None => Instr::Return { src, arity },
+        });
+    }
+
     fn unreachable_operator(&mut self, info: &ModuleInfo, op: &Operator<'_>) -> Result<()> {
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
@@ -991,10 +1003,7 @@ impl Translator {
         }
         self.label_here();
         if self.ctrl.is_empty() {
-            self.emit(Instr::Return {
-                src: ctrl.height,
-                arity: ctrl.br_arity,
-            });
+            self.emit_return(ctrl.height, ctrl.br_arity);
             self.close_fuel_block();
             self.barrier = self.code.instrs.len();
         }

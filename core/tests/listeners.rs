@@ -1,0 +1,408 @@
+//! The function listener contract (wazero's, kept exactly) and resumable execution.
+
+use std::sync::{Arc, Mutex};
+
+type Shared<T> = Arc<Mutex<Vec<T>>>;
+/// A frame as a test sees it: name, locals, code offset.
+type SeenFrame = (String, Vec<u64>, Option<u64>);
+
+use wasmscope::listener::{
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+};
+use wasmscope::{
+    Error, ExecutionState, FunctionDefinition, ModuleConfig, Runtime, RuntimeConfig, TrapCode,
+};
+
+/// Records every hook as a line; pauses before the functions named in `pause_on`.
+struct Recorder {
+    log: Arc<Mutex<Vec<String>>>,
+    name: String,
+    pause: bool,
+    depth_seen: Arc<Mutex<Vec<usize>>>,
+}
+
+impl FunctionListener for Recorder {
+    fn before(
+        &self,
+        call: &CallContext<'_>,
+        params: &[u64],
+        stack: &StackIterator<'_>,
+    ) -> ListenerAction {
+        assert_eq!(call.definition().debug_name(), self.name);
+        assert_eq!(
+            stack.frames().next().unwrap().definition().debug_name(),
+            self.name,
+            "callee first"
+        );
+        self.depth_seen.lock().unwrap().push(stack.len());
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("before {}{params:?}", self.name));
+        if self.pause {
+            ListenerAction::Pause
+        } else {
+            ListenerAction::Continue
+        }
+    }
+    fn after(&self, _: &CallContext<'_>, results: &[u64]) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("after {}{results:?}", self.name));
+    }
+    fn abort(&self, _: &CallContext<'_>, error: &Error) {
+        let what = match (error.trap_code(), error.exit_code()) {
+            (Some(t), _) => t.to_string(),
+            (_, Some(c)) => format!("exit {c}"),
+            _ => "error".into(),
+        };
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("abort {} ({what})", self.name));
+    }
+}
+
+#[derive(Default)]
+struct Factory {
+    log: Arc<Mutex<Vec<String>>>,
+    depth_seen: Arc<Mutex<Vec<usize>>>,
+    /// Only these functions (by `debug_name`) get listeners; empty: all.
+    only: Vec<String>,
+    pause_on: Vec<String>,
+}
+
+impl FunctionListenerFactory for Factory {
+    fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        let name = def.debug_name();
+        if !self.only.is_empty() && !self.only.contains(&name) {
+            return None;
+        }
+        Some(Arc::new(Recorder {
+            log: self.log.clone(),
+            pause: self.pause_on.contains(&name),
+            name,
+            depth_seen: self.depth_seen.clone(),
+        }))
+    }
+}
+
+fn runtime(factory: Factory) -> (Runtime, Shared<String>, Shared<usize>) {
+    let (log, depths) = (factory.log.clone(), factory.depth_seen.clone());
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+    );
+    (rt, log, depths)
+}
+
+const CHAIN: &str = r#"(module $app
+  (func $leaf (param i32) (result i32) local.get 0 i32.const 10 i32.div_u)
+  (func $mid (param i32) (result i32) local.get 0 i32.const 1 i32.add call $leaf)
+  (func $top (export "top") (param i32) (result i32) local.get 0 call $mid i32.const 2 i32.mul)
+  (func $boom (param i32) (result i32) i32.const 1 local.get 0 i32.div_u)
+  (func $mid2 (param i32) (result i32) local.get 0 call $boom)
+  (func (export "trap") (param i32) (result i32) local.get 0 call $mid2))"#;
+
+#[test]
+fn before_and_after_pair_in_call_order() {
+    let (rt, log, depths) = runtime(Factory::default());
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    assert_eq!(
+        m.exported_function("top").unwrap().call(&[99]).unwrap(),
+        vec![20]
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            "before app.top[99]",
+            "before app.mid[99]",
+            "before app.leaf[100]",
+            "after app.leaf[10]",
+            "after app.mid[10]",
+            "after app.top[20]",
+        ]
+    );
+    assert_eq!(
+        *depths.lock().unwrap(),
+        vec![1, 2, 3],
+        "the stack grows with each call"
+    );
+}
+
+#[test]
+fn a_trap_aborts_every_listened_frame_innermost_first() {
+    let (rt, log, _) = runtime(Factory::default());
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    let err = m.exported_function("trap").unwrap().call(&[0]).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::IntegerDivideByZero));
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            "before app.$5[0]",
+            "before app.mid2[0]",
+            "before app.boom[0]",
+            "abort app.boom (integer divide by zero)",
+            "abort app.mid2 (integer divide by zero)",
+            "abort app.$5 (integer divide by zero)",
+        ]
+    );
+}
+
+#[test]
+fn functions_without_a_listener_are_not_reported() {
+    let factory = Factory {
+        only: vec!["app.mid".into()],
+        ..Factory::default()
+    };
+    let (rt, log, _) = runtime(factory);
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    m.exported_function("top").unwrap().call(&[5]).unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec!["before app.mid[5]", "after app.mid[0]"]
+    );
+}
+
+#[test]
+fn deep_stacks_abort_every_frame() {
+    let wat = r#"(module $deep
+      (func $down (export "down") (param i32) (result i32)
+        local.get 0 i32.eqz
+        if (result i32) unreachable
+        else local.get 0 i32.const 1 i32.sub call $down end))"#;
+    let (rt, log, depths) = runtime(Factory::default());
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let err = m
+        .exported_function("down")
+        .unwrap()
+        .call(&[40])
+        .unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::Unreachable));
+    let log = log.lock().unwrap();
+    assert_eq!(log.iter().filter(|l| l.starts_with("before")).count(), 41);
+    let aborts: Vec<&String> = log.iter().filter(|l| l.starts_with("abort")).collect();
+    assert_eq!(aborts.len(), 41, "one abort per before, beyond 30 frames");
+    assert_eq!(*depths.lock().unwrap().last().unwrap(), 41);
+}
+
+#[test]
+fn stack_frames_give_locals_and_code_offsets() {
+    struct Inspect(Shared<SeenFrame>);
+    impl FunctionListener for Inspect {
+        fn before(
+            &self,
+            _: &CallContext<'_>,
+            _: &[u64],
+            stack: &StackIterator<'_>,
+        ) -> ListenerAction {
+            let mut seen = self.0.lock().unwrap();
+            for f in stack.frames() {
+                seen.push((
+                    f.definition().debug_name(),
+                    f.locals().to_vec(),
+                    f.source_offset(),
+                ));
+            }
+            ListenerAction::Continue
+        }
+    }
+    struct F(Shared<SeenFrame>);
+    impl FunctionListenerFactory for F {
+        fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+            (def.debug_name() == "app.leaf")
+                .then(|| Arc::new(Inspect(self.0.clone())) as Arc<dyn FunctionListener>)
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F(seen.clone()))),
+    );
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    m.exported_function("top").unwrap().call(&[7]).unwrap();
+    let seen = seen.lock().unwrap();
+    let names: Vec<&str> = seen.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["app.leaf", "app.mid", "app.top"]);
+    assert_eq!(seen[0].1, vec![8], "leaf's parameter");
+    assert_eq!(seen[2].1, vec![7], "top's parameter");
+    // Every frame knows where it is in the code section, callers at their call.
+    assert!(seen.iter().all(|(_, _, off)| off.is_some()));
+    assert!(seen[1].2 < seen[2].2, "mid is defined before top");
+}
+
+#[test]
+fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
+    let (rt, log, _) = runtime(Factory::default());
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|x: i32| x * 3)
+        .export("triple")
+        .new_function_builder()
+        .with_func(|code: u32| -> Result<(), Error> { Err(Error::exit(code)) })
+        .export("exit")
+        .instantiate()
+        .unwrap();
+    let wat = r#"(module $g
+      (import "env" "triple" (func $triple (param i32) (result i32)))
+      (import "env" "exit" (func $exit (param i32)))
+      (func (export "run") (param i32) (result i32) local.get 0 call $triple)
+      (func $inner (param i32) local.get 0 call $exit)
+      (func (export "quit") (param i32) local.get 0 call $inner))"#;
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    assert_eq!(
+        m.exported_function("run").unwrap().call(&[5]).unwrap(),
+        vec![15]
+    );
+    let err = m.exported_function("quit").unwrap().call(&[3]).unwrap_err();
+    assert_eq!(err.exit_code(), Some(3));
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            "before g.$2[5]",
+            "before env.triple[5]",
+            "after env.triple[15]",
+            "after g.$2[15]",
+            "before g.$4[3]",
+            "before g.inner[3]",
+            "before env.exit[3]",
+            "abort env.exit (exit 3)",
+            "abort g.inner (exit 3)",
+            "abort g.$4 (exit 3)",
+        ]
+    );
+}
+
+#[test]
+fn a_listener_pauses_a_resumable_call_and_it_resumes() {
+    let factory = Factory {
+        pause_on: vec!["app.leaf".into()],
+        ..Factory::default()
+    };
+    let (rt, log, _) = runtime(factory);
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    let top = m.exported_function("top").unwrap();
+    // A plain call ignores the pause.
+    assert_eq!(top.call(&[9]).unwrap(), vec![2]);
+    log.lock().unwrap().clear();
+    let mut exec = top.start_call(&[29]).unwrap();
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    assert_eq!(log.lock().unwrap().last().unwrap(), "before app.leaf[30]");
+    // Other calls may run while it is paused.
+    assert_eq!(top.call(&[19]).unwrap(), vec![4]);
+    match exec.resume() {
+        ExecutionState::Finished(r) => assert_eq!(r, vec![6]),
+        other => panic!("{other:?}"),
+    }
+    assert!(exec.is_done());
+    assert!(
+        matches!(exec.resume(), ExecutionState::Trapped(_)),
+        "an ended execution stays ended"
+    );
+}
+
+#[test]
+fn closing_a_paused_call_aborts_frames_exits_and_notifies() {
+    let factory = Factory {
+        pause_on: vec!["app.leaf".into()],
+        ..Factory::default()
+    };
+    let (rt, log, _) = runtime(factory);
+    let notified = Arc::new(Mutex::new(Vec::new()));
+    let n = notified.clone();
+    let m = rt
+        .instantiate_with_config(
+            &wat::parse_str(CHAIN).unwrap(),
+            ModuleConfig::new().with_close_notifier(move |code| n.lock().unwrap().push(code)),
+        )
+        .unwrap();
+    let mut exec = m
+        .exported_function("top")
+        .unwrap()
+        .start_call(&[1])
+        .unwrap();
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    let err = exec.close_with_exit_code(7);
+    assert_eq!(err.exit_code(), Some(7));
+    assert_eq!(
+        log.lock().unwrap()[3..],
+        [
+            "abort app.leaf (exit 7)",
+            "abort app.mid (exit 7)",
+            "abort app.top (exit 7)"
+        ]
+    );
+    assert_eq!(*notified.lock().unwrap(), vec![7]);
+    assert!(m.is_closed());
+}
+
+#[test]
+fn a_panicking_listener_ends_the_call_with_an_error_and_the_runtime_survives() {
+    struct Panics;
+    impl FunctionListener for Panics {
+        fn before(&self, _: &CallContext<'_>, _: &[u64], _: &StackIterator<'_>) -> ListenerAction {
+            panic!("listener bug");
+        }
+    }
+    struct F;
+    impl FunctionListenerFactory for F {
+        fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+            (def.debug_name() == "app.leaf").then(|| Arc::new(Panics) as Arc<dyn FunctionListener>)
+        }
+    }
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F)),
+    );
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    let err = m.exported_function("top").unwrap().call(&[1]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("function listener panicked in before: listener bug"),
+        "{err}"
+    );
+    // The runtime still works: a function that does not reach the listener runs.
+    assert_eq!(
+        m.exported_function("trap").unwrap().call(&[1]).unwrap(),
+        vec![1]
+    );
+}
+
+#[test]
+fn the_call_context_reads_globals_and_memory() {
+    struct Peek(Arc<Mutex<Option<(u64, u8)>>>);
+    impl FunctionListener for Peek {
+        fn before(
+            &self,
+            call: &CallContext<'_>,
+            _: &[u64],
+            _: &StackIterator<'_>,
+        ) -> ListenerAction {
+            let g = call.globals()[0].1;
+            let m = call.memory().unwrap()[3];
+            *self.0.lock().unwrap() = Some((g, m));
+            ListenerAction::Continue
+        }
+    }
+    struct F(Arc<Mutex<Option<(u64, u8)>>>);
+    impl FunctionListenerFactory for F {
+        fn new_listener(&self, _: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+            Some(Arc::new(Peek(self.0.clone())))
+        }
+    }
+    let seen = Arc::new(Mutex::new(None));
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F(seen.clone()))),
+    );
+    let wat = r#"(module (global $g (mut i32) (i32.const 41)) (memory 1) (data (i32.const 3) "\2a")
+      (func (export "f")))"#;
+    rt.instantiate(&wat::parse_str(wat).unwrap())
+        .unwrap()
+        .exported_function("f")
+        .unwrap()
+        .call(&[])
+        .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        Some((41, 42)),
+        "an unexported global is visible"
+    );
+}
