@@ -1,0 +1,118 @@
+//! Formatting Wasm values the way wazero's logs print them.
+
+use wasmscope::ValueType;
+
+/// Go's `%v` for a float: the shortest representation, in exponent form (`e+38`) when
+/// the decimal exponent is below -4 or at least 21.
+fn go_float(value: f64, shortest: String) -> String {
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if value == 0.0 {
+        return if value.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // `shortest` is Rust's `{:e}`: `d.ddde-5`.
+    let (mantissa, exp) = shortest.split_once('e').unwrap_or((&shortest, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..21).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        // Plain decimal from the same shortest digits.
+        let negative = mantissa.starts_with('-');
+        let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+        let point = 1 + exp;
+        let body = if point <= 0 {
+            format!("0.{}{}", "0".repeat((-point) as usize), digits)
+        } else if point as usize >= digits.len() {
+            format!("{}{}", digits, "0".repeat(point as usize - digits.len()))
+        } else {
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
+        };
+        if negative {
+            format!("-{body}")
+        } else {
+            body
+        }
+    }
+}
+
+/// One value of type `ty` from `slots` (two for `v128`), as wazero prints it: integers
+/// signed, floats like Go's `%v`, references as 16 hex digits, `v128` as 32.
+pub fn format_value(ty: ValueType, slots: &[u64]) -> String {
+    let v = slots.first().copied().unwrap_or(0);
+    match ty {
+        ValueType::I32 => (v as u32 as i32).to_string(),
+        ValueType::I64 => (v as i64).to_string(),
+        ValueType::F32 => {
+            let f = f32::from_bits(v as u32);
+            go_float(f as f64, format!("{f:e}"))
+        }
+        ValueType::F64 => {
+            let f = f64::from_bits(v);
+            go_float(f, format!("{f:e}"))
+        }
+        ValueType::V128 => format!("{:016x}{:016x}", v, slots.get(1).copied().unwrap_or(0)),
+        ValueType::FuncRef | ValueType::ExternRef => format!("{v:016x}"),
+    }
+}
+
+/// Values of `types` from consecutive `slots`, each as [`format_value`] prints it.
+pub fn format_values(types: &[ValueType], slots: &[u64]) -> Vec<String> {
+    let mut at = 0;
+    types
+        .iter()
+        .map(|t| {
+            let n = t.slots();
+            let s = format_value(*t, slots.get(at..at + n).unwrap_or(&[]));
+            at += n;
+            s
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wazero() {
+        assert_eq!(format_value(ValueType::I32, &[u32::MAX as u64]), "-1");
+        assert_eq!(format_value(ValueType::I64, &[u64::MAX]), "-1");
+        assert_eq!(
+            format_value(ValueType::F32, &[f32::MAX.to_bits() as u64]),
+            "3.4028235e+38"
+        );
+        assert_eq!(
+            format_value(ValueType::F64, &[f64::MAX.to_bits()]),
+            "1.7976931348623157e+308"
+        );
+        assert_eq!(format_value(ValueType::F64, &[1.5f64.to_bits()]), "1.5");
+        assert_eq!(format_value(ValueType::F64, &[100.0f64.to_bits()]), "100");
+        assert_eq!(format_value(ValueType::F64, &[0.001f64.to_bits()]), "0.001");
+        assert_eq!(
+            format_value(ValueType::F64, &[0.00001f64.to_bits()]),
+            "1e-05"
+        );
+        assert_eq!(format_value(ValueType::ExternRef, &[0]), "0000000000000000");
+        assert_eq!(
+            format_value(ValueType::V128, &[0, 1]),
+            "00000000000000000000000000000001"
+        );
+    }
+}
