@@ -1,0 +1,255 @@
+//! `wasmscope run`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+
+/// Arguments of `wasmscope run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Use the interpreter (today the only engine; accepted for wazero compatibility).
+    #[arg(long)]
+    pub interpreter: bool,
+    /// An environment variable for the guest, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Pass the host's environment variables to the guest (before --env ones).
+    #[arg(long)]
+    pub env_inherit: bool,
+    /// A host directory for the guest: HOST[:GUEST][:ro] (repeatable). GUEST defaults
+    /// to HOST; `:ro` mounts it read-only. Paths can never escape a mount.
+    #[arg(long = "mount", value_name = "HOST[:GUEST][:ro]")]
+    pub mounts: Vec<String>,
+    /// End the run after this long (e.g. 500ms, 10s, 2m); the process exits 124.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Run this export instead of `_start` (a reactor): `_initialize` is called first if
+    /// exported; the export takes no parameters and a single i32 result is the exit code.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+    /// The program, a .wasm or .wat file.
+    pub file: PathBuf,
+    /// Arguments for the guest (after `--`); argv[0] is the file's base name.
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h`, or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {s:?} (use ms, s, m or h)"
+            ))
+        }
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Reads a module, converting `.wat` text to binary.
+pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if path.extension().is_some_and(|x| x == "wat") || bytes.starts_with(b"(") {
+        return wat::parse_bytes(&bytes)
+            .map(|b| b.into_owned())
+            .map_err(|e| format!("{}: {e}", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// A mount argument: host dir, guest path, read-only.
+fn parse_mount(m: &str) -> Result<(String, String, bool), String> {
+    let mut parts: Vec<&str> = m.split(':').collect();
+    let read_only = parts.last() == Some(&"ro");
+    if read_only {
+        parts.pop();
+    }
+    match parts.as_slice() {
+        [host] if !host.is_empty() => Ok((host.to_string(), host.to_string(), read_only)),
+        [host, guest] if !host.is_empty() && !guest.is_empty() => {
+            Ok((host.to_string(), guest.to_string(), read_only))
+        }
+        _ => Err(format!("invalid --mount {m:?}: expected HOST[:GUEST][:ro]")),
+    }
+}
+
+/// Runs the program; returns the process exit code.
+pub fn run(args: RunArgs) -> ExitCode {
+    match run_inner(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_inner(args: &RunArgs) -> Result<u8, String> {
+    let bytes = read_module(&args.file)?;
+    let mut rt_config = RuntimeConfig::interpreter();
+    if args.timeout.is_some() {
+        rt_config = rt_config.with_close_on_deadline(true);
+    }
+    let rt = Runtime::with_config(rt_config);
+    wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
+    let compiled = rt
+        .compile_module(&bytes)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+
+    let argv0 = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut argv: Vec<&str> = vec![&argv0];
+    argv.extend(args.args.iter().map(String::as_str));
+    let mut config = ModuleConfig::new()
+        .with_args(&argv)
+        .with_stdin(std::io::stdin())
+        .with_stdout(std::io::stdout())
+        .with_stderr(std::io::stderr())
+        .with_sys_walltime()
+        .with_sys_nanotime()
+        .with_sys_nanosleep()
+        .with_rand_source(os_random);
+    if args.env_inherit {
+        for (k, v) in std::env::vars() {
+            config = config.with_env(&k, &v);
+        }
+    }
+    for kv in &args.env {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("invalid --env {kv:?}: expected KEY=VALUE"))?;
+        config = config.with_env(k, v);
+    }
+    let mut fs = wasmscope::FsConfig::new();
+    for m in &args.mounts {
+        let (host, guest, read_only) = parse_mount(m)?;
+        fs = if read_only {
+            fs.with_read_only_dir_mount(&host, &guest)
+        } else {
+            fs.with_dir_mount(&host, &guest)
+        };
+    }
+    config = config.with_fs_config(fs);
+
+    let deadline = args.timeout.map(|t| Instant::now() + t);
+    let outcome = match &args.invoke {
+        None => {
+            // `_start` runs during instantiation; a deadline needs the call API, so a
+            // timed run instantiates without start functions and calls `_start` itself.
+            if let Some(deadline) = deadline {
+                let module = rt
+                    .instantiate_module(&compiled, config.with_start_functions(&[]))
+                    .map_err(|e| e.to_string())?;
+                match module.exported_function("_start") {
+                    Some(start) => start.call_with_deadline(&[], deadline).map(|_| 0),
+                    None => Ok(0),
+                }
+            } else {
+                rt.instantiate_module(&compiled, config).map(|_| 0)
+            }
+        }
+        Some(name) => {
+            let module = rt
+                .instantiate_module(&compiled, config.with_start_functions(&["_initialize"]))
+                .map_err(|e| e.to_string())?;
+            let f = module
+                .exported_function(name)
+                .ok_or_else(|| format!("{}: no exported function {name:?}", args.file.display()))?;
+            if !f.definition().param_types().is_empty() {
+                return Err(format!(
+                    "--invoke {name}: the function must take no parameters"
+                ));
+            }
+            let results = match deadline {
+                Some(d) => f.call_with_deadline(&[], d),
+                None => f.call(&[]),
+            };
+            results.map(|r| match (f.definition().result_types(), r.as_slice()) {
+                ([wasmscope::ValueType::I32], [v]) => *v as u32,
+                _ => 0,
+            })
+        }
+    };
+    match outcome {
+        Ok(code) => Ok(code as u8),
+        Err(e) => match e.exit_code() {
+            Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => {
+                eprintln!(
+                    "wasmscope: timed out after {:?}",
+                    args.timeout.unwrap_or_default()
+                );
+                Ok(124)
+            }
+            Some(code) => Ok(code as u8),
+            None => Err(e.to_string()),
+        },
+    }
+}
+
+/// Fills `buf` from the operating system's random source.
+fn os_random(buf: &mut [u8]) {
+    use std::io::Read;
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        if f.read_exact(buf).is_ok() {
+            return;
+        }
+    }
+    // No OS source: a time-seeded generator (not for cryptography).
+    let mut x = Instant::now().elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    for b in buf {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn mounts() {
+        assert_eq!(
+            parse_mount("/tmp/x"),
+            Ok(("/tmp/x".into(), "/tmp/x".into(), false))
+        );
+        assert_eq!(
+            parse_mount("/tmp/x:/data"),
+            Ok(("/tmp/x".into(), "/data".into(), false))
+        );
+        assert_eq!(
+            parse_mount("/tmp/x:/data:ro"),
+            Ok(("/tmp/x".into(), "/data".into(), true))
+        );
+        assert!(parse_mount(":ro").is_err());
+        assert!(parse_mount("a:b:c").is_err());
+    }
+}
