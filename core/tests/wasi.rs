@@ -1723,6 +1723,52 @@ fn escape_attempts_fail_with_enotcapable() {
 }
 
 #[test]
+fn a_directory_swapped_for_a_link_does_not_lead_out() {
+    // The guest opens a directory, renames it away and puts a relative link climbing
+    // out of the mount in its place: the descriptor's path now names the link, which
+    // is followed inside the mount (ENOTCAPABLE), never by the host.
+    let e = escape_layout();
+    let g = Guest::new(
+        ModuleConfig::new().with_fs_config(FsConfig::new().with_dir_mount(&e.mount, "/")),
+    );
+    assert_eq!(g.path_op("path_create_directory", 3, "d"), Errno::SUCCESS);
+    let d = g.open(3, "d", O_DIRECTORY, RO, 0).unwrap() as u64;
+    let [o, ol] = g.string(PATH, "d");
+    let [n, nl] = g.string(PATH2, "moved");
+    assert_eq!(g.call("path_rename", &[3, o, ol, 3, n, nl]), Errno::SUCCESS);
+    let [t, tl] = g.string(PATH2, "../outside");
+    assert_eq!(g.call("path_symlink", &[t, tl, 3, o, ol]), Errno::SUCCESS);
+    assert_eq!(
+        g.open(d as u32, "secret", 0, RO, 0),
+        Err(Errno::ENOTCAPABLE)
+    );
+    assert_eq!(
+        g.open(d as u32, "planted", O_CREAT, RW, 0),
+        Err(Errno::ENOTCAPABLE)
+    );
+    assert_eq!(g.stat(d as u32, 0, "secret"), Err(Errno::ENOTCAPABLE));
+    assert_eq!(
+        g.call("fd_readdir", &[d, BUF as u64, 4096, 0, RES as u64]),
+        Errno::ENOTCAPABLE
+    );
+    assert_eq!(
+        g.call("fd_filestat_get", &[d, OUT as u64]),
+        Errno::ENOTCAPABLE
+    );
+    assert_eq!(
+        g.call("fd_filestat_set_times", &[d, 0, 0, 1]),
+        Errno::ENOTCAPABLE
+    );
+    assert_eq!(std::fs::read_dir(&e.outside).unwrap().count(), 1);
+    // A link that stays inside is simply followed.
+    assert_eq!(g.path_op("path_unlink_file", 3, "d"), Errno::SUCCESS);
+    let [t, tl] = g.string(PATH2, "a");
+    assert_eq!(g.call("path_symlink", &[t, tl, 3, o, ol]), Errno::SUCCESS);
+    assert_eq!(g.open(d as u32, "new", O_CREAT, RW, 0).map(|_| ()), Ok(()));
+    assert!(e.mount.join("a/new").exists());
+}
+
+#[test]
 fn escape_attempts_fail_in_a_sub_mount_and_in_memory() {
     // A mount at /data: the guest's absolute paths are its libc's business; the host
     // only ever sees paths relative to a pre-open.

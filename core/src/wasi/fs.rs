@@ -210,6 +210,23 @@ pub(crate) fn resolve(
     Ok(resolved)
 }
 
+/// Re-resolves the path of a directory descriptor from the mount's root. A directory
+/// descriptor remembers its path, not its inode: if a component of that path has since
+/// been replaced by a symbolic link (say the guest renamed the directory and put a link
+/// climbing out in its place), the link is followed here, inside the mount, never by the
+/// host.
+///
+/// # Errors
+/// Those of [`resolve`]; `ENOENT` if the directory is gone, `ENOTDIR` if it is no longer
+/// a directory.
+pub(crate) fn revalidate(fs: &dyn Fs, path: &[String]) -> Result<Components, Errno> {
+    let resolved = walk(fs, Vec::new(), path.iter().cloned().collect(), true)?;
+    match fs.lstat(&resolved)? {
+        st if st.filetype == FILETYPE_DIRECTORY => Ok(resolved),
+        _ => Err(Errno::ENOTDIR),
+    }
+}
+
 /// Resolves the directory that holds the last component of `path`, for operations on
 /// a name (create, remove, rename, link): returns the resolved path of the entry
 /// itself, whose last component is never followed.

@@ -1,7 +1,8 @@
 //! A host directory as a mount, through `std::fs`.
 //!
-//! Paths arrive resolved by [`super::fs::resolve`]: plain names, none of them a symbolic
-//! link except possibly the last, which the callers check before anything follows it.
+//! Paths arrive resolved by [`super::fs::resolve`] (and directory descriptors' paths
+//! re-resolved by [`super::fs::revalidate`]): plain names, none of them a symbolic link
+//! except possibly the last, which the callers check before anything follows it.
 //! The one gap left is a race with *another host process* that swaps a directory for a
 //! link between the check and the use (no `openat`/`O_NOFOLLOW` without `libc`); guests
 //! cannot race themselves, since a runtime runs one call at a time.

@@ -43,6 +43,10 @@
 //!   (`whence`, `filestat`, clock subscriptions).
 //! - There are no sockets to configure: the `sock_*` functions fail with `ENOTSOCK` on
 //!   every descriptor (`EBADF` on a closed one).
+//! - A directory descriptor remembers its path, not its inode (there is no `openat`
+//!   without `libc`): every use resolves that path again inside the mount, so a directory
+//!   renamed after it was opened is no longer reached through the descriptor, and one
+//!   replaced by a symbolic link is reached through the link, sandboxed like any other.
 //! - `poll_oneoff` treats every file and standard stream as ready (stdin is a `Read`
 //!   that cannot be polled); clock subscriptions sleep with the configured `nanosleep`.
 

@@ -397,7 +397,10 @@ fn fd_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     c.mem.check(at, c.abi.filestat_size())?;
     let st = match &c.sys.fds.get(u32p(p, 0))?.obj {
         FdObject::File { file, .. } => file.stat()?,
-        FdObject::Dir { mount, path } => c.sys.mounts[*mount].fs.lstat(path)?,
+        FdObject::Dir { mount, path } => {
+            let fs = &*c.sys.mounts[*mount].fs;
+            fs.lstat(&fs::revalidate(fs, path)?)?
+        }
         _ => Filestat {
             filetype: FILETYPE_CHARACTER_DEVICE,
             ..Filestat::default()
@@ -462,10 +465,11 @@ fn fd_filestat_set_times(c: &mut Ctx<'_>, p: &[u64]) -> Res {
         }
         FdObject::Dir { mount, path } => {
             let mount = &sys.mounts[*mount];
+            let path = fs::revalidate(&*mount.fs, path)?;
             if mount.read_only {
                 return Err(Errno::EROFS);
             }
-            mount.fs.set_times(path, a, m, now)
+            mount.fs.set_times(&path, a, m, now)
         }
         _ => Err(Errno::EBADF),
     }
@@ -650,7 +654,8 @@ fn fd_readdir(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let FdObject::Dir { mount, path } = &c.sys.fds.get(u32p(p, 0))?.obj else {
         return Err(Errno::ENOTDIR);
     };
-    let fs = &c.sys.mounts[*mount].fs;
+    let fs = &*c.sys.mounts[*mount].fs;
+    let path = &fs::revalidate(fs, path)?;
     let this = fs.lstat(path)?.ino;
     let parent = match path.split_last() {
         Some((_, up)) => fs.lstat(up)?.ino,
@@ -692,13 +697,14 @@ fn fd_readdir(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 // Paths
 // ---------------------------------------------------------------------------------------
 
-/// The directory descriptor `fd`: its mount's file system, whether that is read-only,
-/// and the directory's resolved path.
+/// The directory descriptor `fd`: its mount's index and file system, whether that is
+/// read-only, and the directory's path, resolved again (see [`fs::revalidate`]).
 fn dir_fd(sys: &SysContext, fd: u32) -> Result<(usize, Arc<dyn Fs>, bool, Components), Errno> {
     match &sys.fds.get(fd)?.obj {
         FdObject::Dir { mount, path } => {
             let m = &sys.mounts[*mount];
-            Ok((*mount, m.fs.clone(), m.read_only, path.clone()))
+            let path = fs::revalidate(&*m.fs, path)?;
+            Ok((*mount, m.fs.clone(), m.read_only, path))
         }
         _ => Err(Errno::ENOTDIR),
     }
