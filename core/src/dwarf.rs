@@ -174,3 +174,95 @@ mod tests {
         assert_eq!(super::summarize(&wasm).unwrap(), None);
     }
 }
+
+/// A place in the source: file, line and column, and the function it is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLocation {
+    /// The source file, as the compiler recorded it (after any path remapping).
+    pub file: String,
+    /// 1-based line; 0 when unknown.
+    pub line: u32,
+    /// 1-based column; 0 when unknown or the whole line.
+    pub column: u32,
+    /// The (demangled) function the location is in, when known.
+    pub function: Option<String>,
+}
+
+impl std::fmt::Display for SourceLocation {
+    /// `file:line:col`, as traces print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+type ArcReader = gimli::EndianArcSlice<LittleEndian>;
+
+/// Maps code-section offsets to source locations, with inlined frames; built once per
+/// compiled module, when first needed.
+pub(crate) struct DwarfIndex {
+    // addr2line's context caches lazily inside: a mutex makes it shareable.
+    context: std::sync::Mutex<addr2line::Context<ArcReader>>,
+}
+
+impl std::fmt::Debug for DwarfIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DwarfIndex")
+    }
+}
+
+impl DwarfIndex {
+    /// The index of module `wasm`'s DWARF; `None` without `.debug_info` or when the DWARF
+    /// cannot be read (traces then simply lack source lines).
+    pub(crate) fn load(wasm: &[u8]) -> Option<DwarfIndex> {
+        let (custom, _) = sections(wasm).ok()?;
+        if !custom.contains_key(".debug_info") {
+            return None;
+        }
+        let load = |id: SectionId| -> std::result::Result<ArcReader, gimli::Error> {
+            let data = custom.get(id.name()).copied().unwrap_or(&[]);
+            Ok(gimli::EndianArcSlice::new(
+                std::sync::Arc::from(data),
+                LittleEndian,
+            ))
+        };
+        let dwarf = gimli::Dwarf::load(load).ok()?;
+        let context = addr2line::Context::from_dwarf(dwarf).ok()?;
+        Some(DwarfIndex {
+            context: std::sync::Mutex::new(context),
+        })
+    }
+
+    /// The source locations of code offset `offset`, innermost (inlined) first; empty when
+    /// the offset has no line information.
+    pub(crate) fn locations(&self, offset: u64) -> Vec<SourceLocation> {
+        let context = self.context.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        let Ok(mut frames) = context.find_frames(offset).skip_all_loads() else {
+            return out;
+        };
+        while let Ok(Some(frame)) = frames.next() {
+            let function = frame
+                .function
+                .as_ref()
+                .and_then(|f| f.demangle().ok().map(|s| s.into_owned()));
+            if let Some(loc) = frame.location {
+                out.push(SourceLocation {
+                    file: loc.file.unwrap_or("?").to_string(),
+                    line: loc.line.unwrap_or(0),
+                    column: loc.column.unwrap_or(0),
+                    function,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The source locations (innermost inlined frame first) of code-section offset `offset`
+/// in module `wasm`, read from its DWARF; empty without line information.
+///
+/// This builds the index every time; the runtime keeps one per compiled module (see
+/// [`crate::CompiledModule::source_locations`]).
+pub fn locate(wasm: &[u8], offset: u64) -> Vec<SourceLocation> {
+    DwarfIndex::load(wasm).map_or_else(Vec::new, |i| i.locations(offset))
+}

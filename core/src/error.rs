@@ -78,6 +78,9 @@ pub struct TraceFrame {
     pub signature: String,
     /// Byte offset of the current instruction in the code section, when known.
     pub code_offset: Option<u64>,
+    /// Its source locations from DWARF, innermost inlined frame first (empty without
+    /// debug info, or with [`crate::RuntimeConfig::with_debug_info_enabled`] `(false)`).
+    pub sources: Vec<crate::dwarf::SourceLocation>,
 }
 
 /// What kind of failure an [`Error`] is.
@@ -249,6 +252,21 @@ impl fmt::Display for Error {
                     write!(f, "\nwasm stack trace:")?;
                     for frame in trace.iter().take(MAX_TRACE_FRAMES) {
                         write!(f, "\n\t{}", frame.signature)?;
+                        let offset = frame.code_offset.unwrap_or(0);
+                        let prefix = format!("0x{offset:x}: ");
+                        for (i, loc) in frame.sources.iter().enumerate() {
+                            let lead = if i == 0 {
+                                prefix.clone()
+                            } else {
+                                " ".repeat(prefix.len())
+                            };
+                            let inlined = if i + 1 < frame.sources.len() {
+                                " (inlined)"
+                            } else {
+                                ""
+                            };
+                            write!(f, "\n\t\t{lead}{loc}{inlined}")?;
+                        }
                     }
                     if trace.len() > MAX_TRACE_FRAMES {
                         write!(f, "\n\t... maybe followed by omitted frames")?;

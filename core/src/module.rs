@@ -120,6 +120,8 @@ pub(crate) struct ModuleInfo {
     pub custom_sections: Vec<CustomSection>,
     /// Offset of the code section's payload in the module bytes.
     pub code_section_offset: usize,
+    /// The DWARF index, built on first use.
+    pub dwarf: std::sync::OnceLock<Option<crate::dwarf::DwarfIndex>>,
     /// Whether a signature or global has a `v128` (the translator then counts slots
     /// from the first instruction of every function).
     pub uses_v128: bool,
@@ -246,6 +248,7 @@ impl ModuleInfo {
             custom_sections: Vec::new(),
             code_section_offset: 0,
             uses_v128: false,
+            dwarf: std::sync::OnceLock::new(),
         };
         let mut translator = Translator::new(options);
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
@@ -489,6 +492,15 @@ impl ModuleInfo {
             }
         }
         Ok(())
+    }
+
+    /// The source locations of code offset `offset` (innermost first), from the DWARF
+    /// index, built on first use.
+    pub(crate) fn source_locations(&self, offset: u64) -> Vec<crate::dwarf::SourceLocation> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.locations(offset))
     }
 
     /// The type of function `index` (imports first).

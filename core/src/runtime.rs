@@ -265,6 +265,16 @@ impl CompiledModule {
             .collect()
     }
 
+    /// The source locations of code-section offset `code_offset` from the module's DWARF,
+    /// innermost inlined frame first; empty without line information. The index is built
+    /// on first use and kept with the compiled module.
+    pub fn source_locations(&self, code_offset: u64) -> Vec<crate::dwarf::SourceLocation> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.source_locations(code_offset),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
     /// Custom sections as `(name, payload)`, in module order. Without
     /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
     pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {
@@ -320,12 +330,13 @@ impl Runtime {
 
     /// A runtime with `config`.
     pub fn with_config(config: RuntimeConfig) -> Self {
-        let fuel = config.fuel;
+        let (fuel, debug_info) = (config.fuel, config.debug_info);
         Runtime {
             inner: Arc::new(RuntimeInner {
                 config,
                 store: Mutex::new(Store {
                     fuel,
+                    debug_info,
                     ..Store::default()
                 }),
                 closed: Mutex::new(None),

@@ -243,6 +243,8 @@ pub(crate) struct Store {
     pub names: HashMap<Arc<str>, u32>,
     /// Fuel budget of each call, if the runtime meters fuel.
     pub fuel: Option<u64>,
+    /// Whether traces carry DWARF source lines.
+    pub debug_info: bool,
     /// Close notifiers to call once the store lock is released.
     pub pending_notifications: Vec<(CloseNotifier, u32)>,
 }

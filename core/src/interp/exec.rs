@@ -429,11 +429,19 @@ impl Executor {
                 Some(n) => format!("{}.{}", data.name, n),
                 None => format!("{}.${}", data.name, index),
             };
-            let offset = module.code.offsets.get(pc as usize).copied();
+            let offset = module
+                .code
+                .offsets
+                .get(pc as usize)
+                .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64));
+            let sources = match offset {
+                Some(o) if store.debug_info => module.source_locations(o),
+                _ => Vec::new(),
+            };
             out.push(TraceFrame {
                 signature: format!("{name}{}", module.func_type(index)),
-                code_offset: offset
-                    .map(|o| (o as u64).saturating_sub(module.code_section_offset as u64)),
+                code_offset: offset,
+                sources,
             });
         }
         out
