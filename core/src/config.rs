@@ -32,6 +32,7 @@ pub struct RuntimeConfig {
     pub(crate) debug_info: bool,
     pub(crate) fuel: Option<u64>,
     pub(crate) close_on_deadline: bool,
+    pub(crate) debug_stepping: bool,
     pub(crate) cache: Option<crate::cache::CompilationCache>,
     pub(crate) listener_factory: Option<FactoryRef>,
 }
@@ -53,6 +54,8 @@ pub(crate) struct CodeOptions {
     pub fuel: bool,
     /// Poll for interrupts and deadlines at function entries and loop headers.
     pub interrupts: bool,
+    /// A stop point before every instruction (stepping and breakpoints).
+    pub debug: bool,
 }
 
 /// The most pages a 32-bit memory can have (4 GiB).
@@ -76,6 +79,7 @@ impl RuntimeConfig {
             debug_info: true,
             fuel: None,
             close_on_deadline: false,
+            debug_stepping: false,
             cache: None,
             listener_factory: None,
         }
@@ -187,7 +191,20 @@ impl RuntimeConfig {
         CodeOptions {
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
+            debug: self.debug_stepping,
         }
+    }
+
+    /// Compiles modules for the debugger: a stop point before every Wasm instruction, so
+    /// that a resumable call ([`crate::Execution`]) can step instruction by instruction
+    /// and stop at breakpoints (code offsets). Operands are kept in their stack slots, so
+    /// a paused frame shows its whole operand stack.
+    ///
+    /// # Notes
+    /// Such code is several times slower; code compiled without it has no stop points.
+    pub fn with_debug_stepping(mut self, enabled: bool) -> Self {
+        self.debug_stepping = enabled;
+        self
     }
 
     /// Whether DWARF source lines are used in traces (default true).

@@ -202,6 +202,9 @@ type ArcReader = gimli::EndianArcSlice<LittleEndian>;
 pub(crate) struct DwarfIndex {
     // addr2line's context caches lazily inside: a mutex makes it shareable.
     context: std::sync::Mutex<addr2line::Context<ArcReader>>,
+    /// The same sections, for walking line tables (line -> offsets).
+    dwarf: gimli::Dwarf<ArcReader>,
+    code_bytes: u64,
 }
 
 impl std::fmt::Debug for DwarfIndex {
@@ -214,22 +217,82 @@ impl DwarfIndex {
     /// The index of module `wasm`'s DWARF; `None` without `.debug_info` or when the DWARF
     /// cannot be read (traces then simply lack source lines).
     pub(crate) fn load(wasm: &[u8]) -> Option<DwarfIndex> {
-        let (custom, _) = sections(wasm).ok()?;
+        let (custom, code_bytes) = sections(wasm).ok()?;
         if !custom.contains_key(".debug_info") {
             return None;
         }
+        let shared: HashMap<&str, std::sync::Arc<[u8]>> = custom
+            .iter()
+            .filter(|(n, _)| n.starts_with(".debug_"))
+            .map(|(n, d)| (n.as_str(), std::sync::Arc::from(*d)))
+            .collect();
         let load = |id: SectionId| -> std::result::Result<ArcReader, gimli::Error> {
-            let data = custom.get(id.name()).copied().unwrap_or(&[]);
-            Ok(gimli::EndianArcSlice::new(
-                std::sync::Arc::from(data),
-                LittleEndian,
-            ))
+            let data = shared
+                .get(id.name())
+                .cloned()
+                .unwrap_or_else(|| std::sync::Arc::from(&[][..]));
+            Ok(gimli::EndianArcSlice::new(data, LittleEndian))
         };
-        let dwarf = gimli::Dwarf::load(load).ok()?;
-        let context = addr2line::Context::from_dwarf(dwarf).ok()?;
+        let context = addr2line::Context::from_dwarf(gimli::Dwarf::load(load).ok()?).ok()?;
         Some(DwarfIndex {
             context: std::sync::Mutex::new(context),
+            dwarf: gimli::Dwarf::load(load).ok()?,
+            code_bytes,
         })
+    }
+
+    /// Code offsets where line `line` of a file whose path ends with `file` begins a
+    /// statement (where a breakpoint on that line stops), in increasing order.
+    pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        let mut out = std::collections::BTreeSet::new();
+        let dwarf = &self.dwarf;
+        let text = |unit: &gimli::Unit<ArcReader>, v| {
+            dwarf
+                .attr_string(unit, v)
+                .map(|s| {
+                    String::from_utf8_lossy(
+                        gimli::Reader::to_slice(&s).unwrap_or_default().as_ref(),
+                    )
+                    .into_owned()
+                })
+                .unwrap_or_default()
+        };
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            let Some(program) = unit.line_program.clone() else {
+                continue;
+            };
+            let mut rows = program.rows();
+            while let Ok(Some((header, row))) = rows.next_row() {
+                if row.end_sequence()
+                    || !row.is_stmt()
+                    || row.line().map(|l| l.get()) != Some(line as u64)
+                {
+                    continue;
+                }
+                let Some(entry) = row.file(header) else {
+                    continue;
+                };
+                let name = text(&unit, entry.path_name());
+                let dir = entry
+                    .directory(header)
+                    .map(|d| text(&unit, d))
+                    .unwrap_or_default();
+                let path = if name.starts_with('/') || dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                };
+                let addr = row.address();
+                if path.ends_with(file) && addr != 0 && addr < self.code_bytes {
+                    out.insert(addr);
+                }
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// The source locations of code offset `offset`, innermost (inlined) first; empty when

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind};
+use crate::handles::Module;
+pub use crate::interp::exec::StepMode;
 use crate::interp::exec::{Executor, RunEnd, Started};
+use crate::listener::StackIterator;
 use crate::runtime::RuntimeInner;
 
 /// Where a resumable call stands after [`Execution::resume`].
@@ -37,6 +40,21 @@ pub struct Execution {
     params: Vec<u64>,
     instance: u32,
     state: State,
+    /// Breakpoints set before the call started: `(instance, code offset)`.
+    breakpoints: std::collections::HashSet<(u32, u32)>,
+}
+
+/// Where a paused execution stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// The name of the module of the current function.
+    pub module: String,
+    /// The current function's index in its module.
+    pub function_index: u32,
+    /// The code-section offset of the next instruction to run.
+    pub code_offset: Option<u64>,
+    /// How many calls are below the current one (0 in the function the call started).
+    pub depth: usize,
 }
 
 impl std::fmt::Debug for Execution {
@@ -69,12 +87,82 @@ impl Execution {
             params,
             instance,
             state: State::NotStarted,
+            breakpoints: Default::default(),
         }
     }
 
-    /// Runs the call until it finishes, traps, exits or pauses. After it has ended,
-    /// `resume` keeps answering `Trapped` with a usage error.
+    /// Stops the call before the instruction at `code_offset` of `module`'s code
+    /// (a code-section offset, as DWARF and traces use), whenever it gets there. Needs
+    /// code compiled with [`crate::RuntimeConfig::with_debug_stepping`].
+    pub fn add_breakpoint(&mut self, module: &Module, code_offset: u64) {
+        let bp = (module.inst, code_offset as u32);
+        self.breakpoints.insert(bp);
+        if let State::Running(ex) = &mut self.state {
+            ex.debug.breakpoints.insert(bp);
+        }
+    }
+
+    /// Removes a breakpoint set with [`Execution::add_breakpoint`].
+    pub fn remove_breakpoint(&mut self, module: &Module, code_offset: u64) {
+        let bp = (module.inst, code_offset as u32);
+        self.breakpoints.remove(&bp);
+        if let State::Running(ex) = &mut self.state {
+            ex.debug.breakpoints.remove(&bp);
+        }
+    }
+
+    /// Runs on like [`Execution::resume`], but pauses again after a step: the next
+    /// instruction (`Instruction`), the next one not in a deeper call (`Over`), or the
+    /// next one after the current function returns (`Out`). Stepping needs code compiled
+    /// with [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it runs to the end
+    /// (or the next listener pause).
+    pub fn step(&mut self, mode: StepMode) -> ExecutionState {
+        self.run_with(mode)
+    }
+
+    /// Where the paused call stands; `None` before it started and after it ended.
+    pub fn position(&self) -> Option<Position> {
+        let State::Running(ex) = &self.state else {
+            return None;
+        };
+        let (inst, pc) = ex.position();
+        let store = self.rt.store();
+        let data = &store.instances[inst as usize];
+        let module = data.module.as_ref()?;
+        let def = module.code.func_at(pc)?;
+        Some(Position {
+            module: data.name.to_string(),
+            function_index: module.num_imported_funcs + def as u32,
+            code_offset: module
+                .code
+                .offsets
+                .get(pc as usize)
+                .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
+            depth: ex.depth(),
+        })
+    }
+
+    /// Lets `f` look at the paused call's stack (frames with their locals and operand
+    /// values). Frames carry definitions only with a listener factory configured; without
+    /// one the iterator is empty. `None` when not paused.
+    pub fn with_stack<R>(&self, f: impl FnOnce(&StackIterator<'_>) -> R) -> Option<R> {
+        let State::Running(ex) = &self.state else {
+            return None;
+        };
+        let store = self.rt.store();
+        let iter = ex.stack_iter(&store);
+        Some(f(&iter))
+    }
+
+    /// Runs the call until it finishes, traps, exits or pauses (a listener's request or a
+    /// breakpoint). After it has ended, `resume` keeps answering `Trapped` with a usage
+    /// error.
     pub fn resume(&mut self) -> ExecutionState {
+        self.run_with(StepMode::Run)
+    }
+
+    fn run_with(&mut self, mode: StepMode) -> ExecutionState {
+        let breakpoints = self.breakpoints.clone();
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
@@ -102,6 +190,10 @@ impl Execution {
                 },
                 State::Running(ex) => ex,
             };
+            ex.debug.mode = mode;
+            ex.debug.depth = ex.depth();
+            ex.debug.breakpoints = breakpoints;
+            ex.debug.paused_height = None;
             let (state, done) = outcome(ex.run(store));
             (
                 state,

@@ -56,7 +56,7 @@ pub use config::{EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_P
 pub use error::{
     Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
 };
-pub use execution::{Execution, ExecutionState};
+pub use execution::{Execution, ExecutionState, Position, StepMode};
 pub use handles::{Function, Global, InterruptHandle, Memory, Module, TypedFunction};
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResults, IntoHostFunc, IntoSlots,

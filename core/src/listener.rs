@@ -201,14 +201,18 @@ impl<'a> StackIterator<'a> {
 
     fn wasm_frame(&self, inst: u32, pc: u32, fp: usize, end: usize) -> Option<StackFrame<'a>> {
         let data = &self.store.instances[inst as usize];
-        let (module, listeners) = (data.module.as_ref()?, data.listeners.as_ref()?);
+        let module = data.module.as_ref()?;
         let def = module.code.func_at(pc)?;
         let index = module.num_imported_funcs as usize + def;
+        let definition = match &data.listeners {
+            Some(l) => l.definitions[index].clone(),
+            None => Arc::new(crate::runtime::definition(module, &data.name, index as u32)),
+        };
         let fc = &module.code.funcs[def];
         let stack = self.stack;
         let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
         Some(StackFrame {
-            definition: listeners.definitions[index].clone(),
+            definition,
             pc,
             source_offset: module
                 .code

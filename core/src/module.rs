@@ -503,6 +503,14 @@ impl ModuleInfo {
             .map_or_else(Vec::new, |d| d.locations(offset))
     }
 
+    /// Code offsets that begin statements of `file:line` (for breakpoints by line).
+    pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.offsets_for_line(file, line))
+    }
+
     /// The type of function `index` (imports first).
     pub(crate) fn func_type(&self, index: u32) -> &FuncType {
         &self.types[self.func_types[index as usize] as usize]

@@ -275,6 +275,16 @@ impl CompiledModule {
         }
     }
 
+    /// The code-section offsets where statements of line `line` of a source file whose
+    /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
+    /// empty without DWARF or when the line has no code.
+    pub fn code_offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.offsets_for_line(file, line),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
     /// Custom sections as `(name, payload)`, in module order. Without
     /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
     pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {

@@ -69,6 +69,51 @@ pub(crate) struct Executor {
     resumable: bool,
     /// Result slots of the outermost function.
     results: u32,
+    /// Stepping and breakpoints, for resumable executions.
+    pub(crate) debug: DebugControl,
+}
+
+/// How far a resumed execution runs before pausing at a stop point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StepMode {
+    /// Until a breakpoint, a listener's pause, or the end.
+    #[default]
+    Run,
+    /// To the next instruction, entering calls (step into).
+    Instruction,
+    /// To the next instruction of this function or its callers (step over calls).
+    Over,
+    /// To the next instruction after the current function returns (step out).
+    Out,
+}
+
+/// The stepping state of an execution.
+#[derive(Default, Debug)]
+pub(crate) struct DebugControl {
+    pub mode: StepMode,
+    /// Call depth when the step started.
+    pub depth: usize,
+    /// Breakpoints: `(instance, code offset)`.
+    pub breakpoints: std::collections::HashSet<(u32, u32)>,
+    /// The stop point the execution is paused at, which resuming must not stop at again.
+    pub resumed_at: Option<(u32, usize)>,
+    /// The operand stack height (slots from the frame pointer) at that stop point.
+    pub paused_height: Option<u32>,
+}
+
+impl DebugControl {
+    fn should_pause(&mut self, inst: u32, pc: usize, offset: u32, depth: usize) -> bool {
+        if self.resumed_at.take() == Some((inst, pc)) {
+            return false;
+        }
+        self.breakpoints.contains(&(inst, offset))
+            || match self.mode {
+                StepMode::Run => false,
+                StepMode::Instruction => true,
+                StepMode::Over => depth <= self.depth,
+                StepMode::Out => depth < self.depth,
+            }
+    }
 }
 
 /// How often (in interrupt polls) a deadline reads the clock.
@@ -272,6 +317,7 @@ impl Executor {
                     polls: 0,
                     resumable,
                     results: r as u32,
+                    debug: DebugControl::default(),
                 };
                 ex.stack[..p].copy_from_slice(args);
                 Ok(Started::Ready(Box::new(ex)))
@@ -318,6 +364,43 @@ impl Executor {
         self.abort_all(store, &error);
         store.close_instance(self.entry, exit_code);
         error
+    }
+
+    /// The call depth (frames below the current one).
+    pub(crate) fn depth(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Where the execution is: its instance and the position of the current instruction.
+    pub(crate) fn position(&self) -> (u32, u32) {
+        (self.inst, self.pc)
+    }
+
+    /// The call stack for inspection while paused.
+    pub(crate) fn stack_iter<'s>(&'s self, store: &'s Store) -> StackIterator<'s> {
+        let data = &store.instances[self.inst as usize];
+        // At a stop point the height is known; at a listener's pause (function entry)
+        // the operand stack is empty.
+        let end = match self.debug.paused_height {
+            Some(h) => Some(self.fp as usize + h as usize),
+            None => data.module.as_ref().and_then(|m| {
+                let def = m.code.func_at(self.pc)?;
+                let f = &m.code.funcs[def];
+                Some(self.fp as usize + (f.params + f.locals) as usize)
+            }),
+        };
+        StackIterator {
+            host: None,
+            top: Some((
+                self.inst,
+                self.pc,
+                self.fp as usize,
+                end.unwrap_or(self.fp as usize).min(self.stack.len()),
+            )),
+            callers: &self.frames,
+            store,
+            stack: &self.stack,
+        }
     }
 
     /// The frames of this execution, innermost first: `(instance, pc of the current
@@ -1004,6 +1087,19 @@ impl Executor {
                         {
                             break Exit::Stopped(EXIT_CODE_DEADLINE_EXCEEDED);
                         }
+                    }
+                }
+                Instr::DebugStep { offset, height } => {
+                    if self.resumable
+                        && self
+                            .debug
+                            .should_pause(self.inst, pc - 1, offset, self.frames.len())
+                    {
+                        self.debug.paused_height = Some(height);
+                        // Paused before the instruction: resuming starts at this stop point.
+                        pc -= 1;
+                        self.debug.resumed_at = Some((self.inst, pc));
+                        break Exit::Paused;
                     }
                 }
                 Instr::ConsumeFuel(k) => match self.fuel.checked_sub(k as u64) {

@@ -95,6 +95,9 @@ macro_rules! define_instr {
             RefIsNull { dst: u32, a: u32 },
             RefFunc { dst: u32, func: u32 },
             // ---- checks compiled in on request ----
+            /// A stop point before the instruction at this code-section offset (only in
+            /// code compiled for debugging).
+            DebugStep { offset: u32, height: u32 },
             /// Charge this many units of fuel (only in code compiled with fuel).
             ConsumeFuel(u32),
             /// Stop if the call was interrupted, its module closed or its deadline passed

@@ -158,6 +158,10 @@ pub(crate) struct Translator {
     fuel: bool,
     /// Emit interrupt checks at function entries and loop headers.
     interrupts: bool,
+    /// Emit a stop point before every operator, and keep operands in their slots.
+    debug: bool,
+    /// Offset of the code section's payload (stop points carry code-section offsets).
+    code_base: u32,
     /// The current block's `ConsumeFuel`, and the operators counted into it so far.
     fuel_at: Option<usize>,
     block_ops: u32,
@@ -174,6 +178,7 @@ impl Translator {
         Translator {
             fuel: options.fuel,
             interrupts: options.interrupts,
+            debug: options.debug,
             ..Translator::default()
         }
     }
@@ -302,6 +307,7 @@ impl Translator {
         listen: bool,
     ) -> Result<()> {
         self.listen = listen.then_some(func_index);
+        self.code_base = info.code_section_offset as u32;
         let ty = info.func_type(func_index).clone();
         let params = ty.param_slots() as u32;
         let results = ty.result_slots() as u32;
@@ -588,6 +594,27 @@ impl Translator {
             return self.unreachable_operator(info, op);
         }
         self.block_ops += 1;
+        if self.debug {
+            self.emit(Instr::DebugStep {
+                offset: (offset as u32).saturating_sub(self.code_base),
+                height: top.height,
+            });
+        }
+        let result = self.operator_body(info, op, top, offset);
+        if self.debug {
+            // A paused frame shows every operand in its slot.
+            self.materialize_all();
+        }
+        result
+    }
+
+    fn operator_body(
+        &mut self,
+        info: &ModuleInfo,
+        op: &Operator<'_>,
+        top: StackTop,
+        offset: u64,
+    ) -> Result<()> {
         let h = top.height;
         use Operator as O;
         match *op {

@@ -1,0 +1,197 @@
+//! Instruction stepping and breakpoints on code compiled with `with_debug_stepping`.
+
+use std::path::PathBuf;
+
+use wasmscope::{ExecutionState, ModuleConfig, Runtime, RuntimeConfig, StepMode};
+
+const APP: &str = r#"(module $app
+  (func $inc (param $x i32) (result i32)
+    local.get $x
+    i32.const 1
+    i32.add)
+  (func (export "main") (param $n i32) (result i32)
+    local.get $n
+    call $inc
+    i32.const 10
+    i32.mul))"#;
+
+fn debug_runtime() -> Runtime {
+    Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true))
+}
+
+#[test]
+fn step_into_over_and_out() {
+    let rt = debug_runtime();
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[4])
+        .unwrap();
+    // The first stop point is main's first instruction.
+    assert!(matches!(
+        exec.step(StepMode::Instruction),
+        ExecutionState::Paused
+    ));
+    let p = exec.position().unwrap();
+    assert_eq!((p.function_index, p.depth), (1, 0));
+    let first = p.code_offset.unwrap();
+    // local.get, then the call: stepping into it enters $inc at depth 1.
+    assert!(matches!(
+        exec.step(StepMode::Instruction),
+        ExecutionState::Paused
+    ));
+    let call_at = exec.position().unwrap().code_offset.unwrap();
+    assert!(call_at > first);
+    assert!(matches!(
+        exec.step(StepMode::Instruction),
+        ExecutionState::Paused
+    ));
+    let p = exec.position().unwrap();
+    assert_eq!((p.function_index, p.depth), (0, 1), "inside $inc");
+    // The callee's frame shows its parameter.
+    let locals = exec
+        .with_stack(|s| s.frames().next().unwrap().locals().to_vec())
+        .unwrap();
+    assert_eq!(locals, vec![4]);
+    // Step out: back in main, after the call.
+    assert!(matches!(exec.step(StepMode::Out), ExecutionState::Paused));
+    let p = exec.position().unwrap();
+    assert_eq!((p.function_index, p.depth), (1, 0));
+    assert!(p.code_offset.unwrap() > call_at);
+    // The operand stack holds inc's result.
+    let operands = exec
+        .with_stack(|s| s.frames().next().unwrap().operands().to_vec())
+        .unwrap();
+    assert_eq!(operands, vec![5]);
+    match exec.resume() {
+        ExecutionState::Finished(r) => assert_eq!(r, vec![50]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn step_over_does_not_stop_inside_calls() {
+    let rt = debug_runtime();
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[1])
+        .unwrap();
+    let mut depths = Vec::new();
+    loop {
+        match exec.step(StepMode::Over) {
+            ExecutionState::Paused => depths.push(exec.position().unwrap().depth),
+            ExecutionState::Finished(r) => {
+                assert_eq!(r, vec![20]);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(depths.len() >= 4, "{depths:?}");
+    assert!(
+        depths.iter().all(|d| *d == 0),
+        "never inside $inc: {depths:?}"
+    );
+}
+
+#[test]
+fn a_breakpoint_at_a_code_offset_stops_every_time_it_is_reached() {
+    let rt = debug_runtime();
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    // Find $inc's first instruction by stepping once into it.
+    let mut probe = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[0])
+        .unwrap();
+    for _ in 0..3 {
+        probe.step(StepMode::Instruction);
+    }
+    let inc_entry = probe.position().unwrap().code_offset.unwrap();
+    let _ = probe.close_with_exit_code(0);
+
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[2])
+        .unwrap();
+    exec.add_breakpoint(&m, inc_entry);
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    assert_eq!(exec.position().unwrap().code_offset, Some(inc_entry));
+    exec.remove_breakpoint(&m, inc_entry);
+    assert!(matches!(exec.resume(), ExecutionState::Finished(_)));
+}
+
+#[test]
+fn without_debug_stepping_a_step_runs_to_the_end() {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[1])
+        .unwrap();
+    assert!(matches!(
+        exec.step(StepMode::Instruction),
+        ExecutionState::Finished(_)
+    ));
+}
+
+fn divzero() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/programs/divzero.wasm"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_breakpoint_on_a_source_line_of_a_sample_is_hit_and_the_call_can_be_closed() {
+    let rt = debug_runtime();
+    wasmscope::wasi::instantiate(&rt).unwrap();
+    let compiled = rt.compile_module(&divzero()).unwrap();
+    // Line 54: `let shares = distribute(1000, buckets);` in run().
+    let offsets = compiled.code_offsets_for_line("divzero/src/main.rs", 54);
+    assert!(!offsets.is_empty());
+    for o in &offsets {
+        assert!(
+            compiled.source_locations(*o).iter().any(|l| l.line == 54),
+            "offset {o:#x}"
+        );
+    }
+    let notified = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let n = notified.clone();
+    let m = rt
+        .instantiate_module(
+            &compiled,
+            ModuleConfig::new()
+                .with_start_functions(&[])
+                .with_args(&["divzero"])
+                .with_close_notifier(move |c| n.lock().unwrap().push(c)),
+        )
+        .unwrap();
+    let mut exec = m
+        .exported_function("_start")
+        .unwrap()
+        .start_call(&[])
+        .unwrap();
+    for o in &offsets {
+        exec.add_breakpoint(&m, *o);
+    }
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    let p = exec.position().unwrap();
+    assert!(offsets.contains(&p.code_offset.unwrap()), "{p:?}");
+    assert!(p.depth >= 3, "run() is called from main via std: {p:?}");
+    // Close while paused with exit code 7.
+    let err = exec.close_with_exit_code(7);
+    assert_eq!(err.exit_code(), Some(7));
+    assert!(m.is_closed());
+    assert_eq!(*notified.lock().unwrap(), vec![7]);
+    assert!(
+        matches!(exec.resume(), ExecutionState::Exited(7)),
+        "the execution stays closed"
+    );
+}
