@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The main job: run a sample program on the interpreter.
-# (The workbench and the `wasmscope` command line will take over this script.)
+# The main job: the `wasmscope` command line running sample programs.
+# (The workbench will join this script when it exists.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo run --release -q -p wasmscope --example run_sample -- samples/bench/fib.wasm run 27
-cargo run --release -q -p wasmscope --example run_sample -- samples/bench/sha256.wasm run 100000
+cargo build --release -q -p wasmscope-cli
+bin=target/release/wasmscope
+$bin run samples/programs/hello.wasm
+$bin run --env GREETING=hi samples/programs/echo.wasm -- one two
+# A trap, with its source lines (exit code 1 is expected here).
+$bin run samples/programs/divzero.wasm || echo "(exit code $?)"
+$bin inspect samples/programs/hello.wasm | head -20

@@ -3,9 +3,11 @@
 //! Exit codes of `wasmscope run`: the guest's own exit code when it exits (`proc_exit`, or
 //! returning from `_start`: 0); 1 when it traps or the module cannot be compiled,
 //! linked or run (the reason on stderr, traps in wazero's stack-trace format); 2 for
-//! usage errors; 124 when `--timeout` ends the run. `wasmscope inspect` exits 0, or 1
+//! usage errors; 124 when `--timeout` ends the run (also 1 when `--profile`'s file
+//! cannot be written). `wasmscope inspect` exits 0, or 1
 //! when the file cannot be read or parsed.
 
+mod hostlog;
 mod inspect;
 mod run;
 

@@ -2,9 +2,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use wasmscope::listener::FunctionListenerFactory;
 use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
+use wasmscope_listeners::multi::MultiListenerFactory;
+use wasmscope_listeners::profiler::Profiler;
+
+use crate::hostlog::{self, LogScope};
 
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
@@ -29,6 +36,24 @@ pub struct RunArgs {
     /// exported; the export takes no parameters and a single i32 result is the exit code.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
+    /// Log WASI host calls of these scopes to stderr in wazero's format
+    /// (`==> wasi_snapshot_preview1.fd_write(fd=1,...)` / `<== errno=ESUCCESS`);
+    /// comma-separated or repeated.
+    #[arg(
+        long = "hostlogging",
+        value_name = "SCOPE",
+        value_enum,
+        value_delimiter = ','
+    )]
+    pub hostlogging: Vec<LogScope>,
+    /// Log every call, guest and host, to stderr in wazero's format (`-->`/`<--` for
+    /// guest functions, `==>`/`<==` for host functions).
+    #[arg(long)]
+    pub trace: bool,
+    /// Profile the run and write its folded stacks to FILE when it ends (also on a trap
+    /// or an exit): `a;b;c <self time in µs>` per stack, for flame-graph tools.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
     /// The program, a .wasm or .wat file.
     pub file: PathBuf,
     /// Arguments for the guest (after `--`); argv[0] is the file's base name.
@@ -87,22 +112,72 @@ fn parse_mount(m: &str) -> Result<(String, String, bool), String> {
     }
 }
 
+/// The listener factory for `--hostlogging`, `--trace` and `--profile`, if any is set.
+fn listener_factory(
+    args: &RunArgs,
+    profiler: Option<&Profiler>,
+) -> Option<Arc<dyn FunctionListenerFactory>> {
+    let mut factories: Vec<Arc<dyn FunctionListenerFactory>> = Vec::new();
+    if args.trace {
+        // Every call, WASI included: --hostlogging would add nothing.
+        factories.push(Arc::new(LoggingListenerFactory::new(
+            std::io::stderr(),
+            Scope::All,
+        )));
+    } else if !args.hostlogging.is_empty() {
+        let logging = LoggingListenerFactory::new(std::io::stderr(), Scope::Host)
+            .with_modules(&hostlog::WASI_MODULES);
+        match hostlog::functions_for(&args.hostlogging) {
+            None => factories.push(Arc::new(logging)),
+            Some(names) if names.is_empty() => {}
+            Some(names) => factories.push(Arc::new(logging.with_functions(&names))),
+        }
+    }
+    if let Some(p) = profiler {
+        factories.push(Arc::new(p.clone()));
+    }
+    match factories.len() {
+        0 => None,
+        1 => factories.pop(),
+        _ => Some(Arc::new(MultiListenerFactory::new(factories))),
+    }
+}
+
 /// Runs the program; returns the process exit code.
 pub fn run(args: RunArgs) -> ExitCode {
-    match run_inner(&args) {
-        Ok(code) => ExitCode::from(code),
+    let profiler = args.profile.as_ref().map(|_| Profiler::new());
+    let result = run_inner(&args, profiler.as_ref());
+    let profile_written = match (&args.profile, &profiler) {
+        (Some(path), Some(p)) => std::fs::write(path, p.folded())
+            .map_err(|e| format!("--profile {}: {e}", path.display())),
+        _ => Ok(()),
+    };
+    match result {
+        Ok(code) => match profile_written {
+            Ok(()) => ExitCode::from(code),
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::from(1)
+            }
+        },
         Err(message) => {
             eprintln!("{message}");
+            if let Err(m) = profile_written {
+                eprintln!("{m}");
+            }
             ExitCode::from(1)
         }
     }
 }
 
-fn run_inner(args: &RunArgs) -> Result<u8, String> {
+fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> {
     let bytes = read_module(&args.file)?;
     let mut rt_config = RuntimeConfig::interpreter();
     if args.timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
+    }
+    if let Some(factory) = listener_factory(args, profiler) {
+        rt_config = rt_config.with_function_listener_factory(factory);
     }
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;

@@ -169,6 +169,15 @@ pub fn summarize(wasm: &[u8]) -> Result<Option<DwarfSummary>> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn url_like_files_are_not_joined_under_their_directory() {
+        assert_eq!(
+            super::clean_path("wasisdk://v30/build/x/wasisdk://v30/src/crt1.c"),
+            "wasisdk://v30/src/crt1.c"
+        );
+        assert_eq!(super::clean_path("/samples/a/src/main.rs"), "/samples/a/src/main.rs");
+    }
+
+    #[test]
     fn a_module_without_dwarf_has_no_summary() {
         let wasm = wat::parse_str("(module (func))").unwrap();
         assert_eq!(super::summarize(&wasm).unwrap(), None);
@@ -196,6 +205,18 @@ impl std::fmt::Display for SourceLocation {
 }
 
 type ArcReader = gimli::EndianArcSlice<LittleEndian>;
+
+/// A file path as addr2line joins it; a URL-like file name (`wasisdk://...`, as wasi-sdk
+/// records its sources) joined under its compile directory is cut back to the URL.
+fn clean_path(path: &str) -> String {
+    match path.rfind("://") {
+        Some(i) if i > 0 => {
+            let start = path[..i].rfind('/').map_or(0, |s| s + 1);
+            path[start..].to_string()
+        }
+        _ => path.to_string(),
+    }
+}
 
 /// Maps code-section offsets to source locations, with inlined frames; built once per
 /// compiled module, when first needed.
@@ -310,7 +331,7 @@ impl DwarfIndex {
                 .and_then(|f| f.demangle().ok().map(|s| s.into_owned()));
             if let Some(loc) = frame.location {
                 out.push(SourceLocation {
-                    file: loc.file.unwrap_or("?").to_string(),
+                    file: clean_path(loc.file.unwrap_or("?")),
                     line: loc.line.unwrap_or(0),
                     column: loc.column.unwrap_or(0),
                     function,

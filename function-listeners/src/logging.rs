@@ -23,7 +23,7 @@ use wasmscope::listener::{
 };
 use wasmscope::{Error, FunctionDefinition};
 
-use crate::values::format_values;
+use crate::values::{param_strings, result_strings};
 
 /// Which calls to log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,8 +43,10 @@ struct Shared {
 pub struct LoggingListenerFactory {
     shared: Arc<Mutex<Shared>>,
     scope: Scope,
-    /// Only host functions of these modules (e.g. `wasi_snapshot_preview1`), if set.
+    /// Only functions of these modules (e.g. `wasi_snapshot_preview1`), if set.
     modules: Option<Vec<String>>,
+    /// Only functions with these names (e.g. `fd_write`), if set.
+    functions: Option<Vec<String>>,
 }
 
 impl LoggingListenerFactory {
@@ -57,12 +59,21 @@ impl LoggingListenerFactory {
             })),
             scope,
             modules: None,
+            functions: None,
         }
     }
 
     /// Logs only functions of these modules (e.g. `wasi_snapshot_preview1`).
     pub fn with_modules(mut self, modules: &[&str]) -> Self {
         self.modules = Some(modules.iter().map(|m| m.to_string()).collect());
+        self
+    }
+
+    /// Logs only functions with these names ([`FunctionDefinition::name`]: for a host
+    /// function the name it is exported under, e.g. `fd_write`). Combined with
+    /// [`with_modules`](Self::with_modules), a function must match both.
+    pub fn with_functions(mut self, names: &[&str]) -> Self {
+        self.functions = Some(names.iter().map(|n| n.to_string()).collect());
         self
     }
 }
@@ -75,6 +86,14 @@ impl FunctionListenerFactory for LoggingListenerFactory {
         }
         if let Some(modules) = &self.modules {
             if !modules.iter().any(|m| m == definition.module_name()) {
+                return None;
+            }
+        }
+        if let Some(functions) = &self.functions {
+            if !functions
+                .iter()
+                .any(|f| Some(f.as_str()) == definition.name())
+            {
                 return None;
             }
         }
@@ -193,49 +212,8 @@ impl LoggingListener {
     }
 }
 
-/// `name=value` pairs (or bare values), decoding `path`/`path_len` pairs as strings.
-fn params_text(call: &CallContext<'_>, def: &FunctionDefinition, params: &[u64]) -> String {
-    let values = format_values(def.param_types(), params);
-    let names = def.param_names();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < values.len() {
-        let name = names.get(i).and_then(|n| n.as_deref());
-        match name {
-            Some(n)
-                if names.get(i + 1).and_then(|m| m.as_deref()) == Some(&format!("{n}_len"))
-                    && n.ends_with("path") =>
-            {
-                let (ptr, len) = (params[i] as u32 as usize, params[i + 1] as u32 as usize);
-                let text = call
-                    .memory()
-                    .and_then(|m| m.get(ptr..ptr.checked_add(len)?))
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_else(|| "?".into());
-                parts.push(format!("{n}={text}"));
-                i += 2;
-                continue;
-            }
-            Some(n) => parts.push(format!("{n}={}", values[i])),
-            None => parts.push(values[i].clone()),
-        }
-        i += 1;
-    }
-    parts.join(",")
-}
-
 fn results_text(def: &FunctionDefinition, results: &[u64]) -> String {
-    let values = format_values(def.result_types(), results);
-    let names = def.result_names();
-    let items: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| match names.get(i).and_then(|n| n.as_deref()) {
-            Some("errno") => format!("errno={}", errno_name(results[i] as u32)),
-            Some(n) => format!("{n}={v}"),
-            None => v.clone(),
-        })
-        .collect();
+    let items = result_strings(def, results);
     match items.len() {
         0 => String::new(),
         1 => format!(" {}", items[0]),
@@ -255,7 +233,7 @@ impl FunctionListener for LoggingListener {
             "{} {}({})",
             self.arrows().0,
             def.debug_name(),
-            params_text(call, def, params)
+            param_strings(call, params).join(",")
         );
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let depth = shared.depth;

@@ -1,6 +1,9 @@
 //! Formatting Wasm values the way wazero's logs print them.
 
-use wasmscope::ValueType;
+use wasmscope::listener::CallContext;
+use wasmscope::{FunctionDefinition, ValueType};
+
+use crate::logging::errno_name;
 
 /// Go's `%v` for a float: the shortest representation, in exponent form (`e+38`) when
 /// the decimal exponent is below -4 or at least 21.
@@ -82,6 +85,64 @@ pub fn format_values(types: &[ValueType], slots: &[u64]) -> Vec<String> {
             let s = format_value(*t, slots.get(at..at + n).unwrap_or(&[]));
             at += n;
             s
+        })
+        .collect()
+}
+
+/// The parameters of a call as the logging listener shows them: `name=value` where the
+/// definition names the parameter, the bare value otherwise; a `path`/`path_len` pair
+/// (WASI's `path`, `old_path`, ...) becomes one `path=text` read from the caller's memory
+/// (`?` when out of range).
+pub fn param_strings(call: &CallContext<'_>, params: &[u64]) -> Vec<String> {
+    let def = call.definition();
+    let values = format_values(def.param_types(), params);
+    let names = def.param_names();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let name = names.get(i).and_then(|n| n.as_deref());
+        match name {
+            Some(n)
+                if names.get(i + 1).and_then(|m| m.as_deref()) == Some(&format!("{n}_len"))
+                    && n.ends_with("path") =>
+            {
+                let (ptr, len) = (
+                    params.get(i).copied().unwrap_or(0) as u32 as usize,
+                    params.get(i + 1).copied().unwrap_or(0) as u32 as usize,
+                );
+                let text = call
+                    .memory()
+                    .and_then(|m| m.get(ptr..ptr.checked_add(len)?))
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_else(|| "?".into());
+                parts.push(format!("{n}={text}"));
+                i += 2;
+                continue;
+            }
+            Some(n) => parts.push(format!("{n}={}", values[i])),
+            None => parts.push(values[i].clone()),
+        }
+        i += 1;
+    }
+    parts
+}
+
+/// The results of a call as the logging listener shows them: `name=value` where the
+/// definition names the result (a result named `errno` symbolically, `errno=ESUCCESS`),
+/// the bare value otherwise.
+pub fn result_strings(def: &FunctionDefinition, results: &[u64]) -> Vec<String> {
+    let values = format_values(def.result_types(), results);
+    let names = def.result_names();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match names.get(i).and_then(|n| n.as_deref()) {
+            Some("errno") => format!(
+                "errno={}",
+                errno_name(results.get(i).copied().unwrap_or(0) as u32)
+            ),
+            Some(n) => format!("{n}={v}"),
+            None => v.clone(),
         })
         .collect()
 }

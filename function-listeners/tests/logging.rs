@@ -91,3 +91,67 @@ fn host_scope_logs_only_host_calls() {
     m.exported_function("main").unwrap().call(&[]).unwrap();
     assert_eq!(buf.text(), "==> env.log(x=2)\n<==\n");
 }
+
+#[test]
+fn a_function_filter_logs_only_the_named_functions() {
+    let buf = Buf::default();
+    let factory = LoggingListenerFactory::new(buf.clone(), Scope::Host)
+        .with_modules(&["env"])
+        .with_functions(&["b"]);
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+    );
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|x: i32| x)
+        .export("a")
+        .new_function_builder()
+        .with_func(|x: i32| x + 1)
+        .with_parameter_names(&["x"])
+        .with_result_names(&["y"])
+        .export("b")
+        .instantiate()
+        .unwrap();
+    let m = rt
+        .instantiate(
+            &wat::parse_str(
+                r#"(module $app
+                  (import "env" "a" (func $a (param i32) (result i32)))
+                  (import "env" "b" (func $b (param i32) (result i32)))
+                  (func (export "b") (result i32) i32.const 1 call $a call $b call $a))"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    // The guest's own export named "b" is not a host function: not logged.
+    m.exported_function("b").unwrap().call(&[]).unwrap();
+    assert_eq!(buf.text(), "==> env.b(x=1)\n<== y=2\n");
+}
+
+#[test]
+fn logging_and_tracing_together_through_a_multi_factory() {
+    use wasmscope_listeners::multi::MultiListenerFactory;
+    use wasmscope_listeners::tracer::{render, CallTracer};
+    let buf = Buf::default();
+    let tracer = CallTracer::new();
+    let factory = MultiListenerFactory::new(vec![
+        Arc::new(LoggingListenerFactory::new(buf.clone(), Scope::Host)),
+        Arc::new(tracer.clone()),
+    ]);
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+    );
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|_: i32| {})
+        .with_parameter_names(&["x"])
+        .export("log")
+        .instantiate()
+        .unwrap();
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    m.exported_function("main").unwrap().call(&[]).unwrap();
+    assert_eq!(buf.text(), "==> env.log(x=2)\n<==\n");
+    let roots = tracer.take_roots();
+    assert_eq!(roots.len(), 1);
+    assert_eq!(roots[0].count(), 6, "{}", render(&roots, false));
+}

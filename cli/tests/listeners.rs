@@ -1,0 +1,242 @@
+//! `wasmscope run --hostlogging`, `--trace` and `--profile` on the sample programs.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../samples/programs/{name}.wasm"))
+}
+
+fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .arg("run")
+        .args(flags)
+        .arg(sample(name))
+        .arg("--")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scratch file path unique to this test process and `tag`.
+fn scratch(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("wasmscope-cli-{}-{tag}", std::process::id()))
+}
+
+// The guest addresses below come from the built sample (samples/programs/hello.wasm);
+// rebuilding it may move them.
+const HELLO_FD_WRITE: &str =
+    "==> wasi_snapshot_preview1.fd_write(fd=1,iovs=1048424,iovs_len=1,result.nwritten=1048420)\n\
+                              <== errno=ESUCCESS\n";
+
+#[test]
+fn hostlogging_filesystem_logs_fd_write_in_wazero_format() {
+    let out = run(&["--hostlogging=filesystem"], "hello", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
+    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+}
+
+#[test]
+fn hostlogging_all_logs_every_wasi_call() {
+    let out = run(&["--hostlogging", "all"], "hello", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+    let out = run(&["--hostlogging=all"], "exit", &["5"]);
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("==> wasi_snapshot_preview1.args_sizes_get("),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "==> wasi_snapshot_preview1.proc_exit(rval=5)\n\
+             <== error: module closed with exit_code(5)\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hostlogging_scopes_select_their_functions() {
+    // proc: args_* and proc_exit, not the file system.
+    let out = run(&["--hostlogging=proc"], "exit", &[]);
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(
+        text(&out.stderr),
+        "==> wasi_snapshot_preview1.args_sizes_get(result.argc=1048456,result.argv_len=1048460)\n\
+         <== errno=ESUCCESS\n\
+         ==> wasi_snapshot_preview1.args_get(argv=1055840,argv_buf=1055856)\n\
+         <== errno=ESUCCESS\n\
+         ==> wasi_snapshot_preview1.proc_exit(rval=7)\n\
+         <== error: module closed with exit_code(7)\n"
+    );
+    // Scopes the program does not use log nothing; comma-separated and repeated flags
+    // add up; `memory` is accepted and logs nothing.
+    let out = run(
+        &[
+            "--hostlogging=clock,random",
+            "--hostlogging=memory",
+            "--hostlogging=sock,poll",
+        ],
+        "hello",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
+    assert_eq!(text(&out.stderr), "");
+    let out = run(&["--hostlogging=clock,filesystem"], "hello", &[]);
+    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+}
+
+#[test]
+fn hostlogging_rejects_an_unknown_scope() {
+    let out = run(&["--hostlogging=disk"], "hello", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("filesystem"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn trace_logs_guest_and_host_calls_nested() {
+    let out = run(&["--trace"], "hello", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "--> hello-5f0220b2064c1dd7.wasm._start()");
+    assert_eq!(*lines.last().unwrap(), "<--");
+    let (mut depth, mut calls) = (0usize, 0);
+    for line in &lines {
+        let body = line.trim_start_matches('\t');
+        let tabs = line.len() - body.len();
+        if body.starts_with("--> ") || body.starts_with("==> ") {
+            assert_eq!(tabs, depth, "{line}");
+            depth += 1;
+            calls += 1;
+        } else if ["<--", "<=="]
+            .iter()
+            .any(|a| body == *a || body.starts_with(&format!("{a} ")))
+        {
+            depth -= 1;
+            assert_eq!(tabs, depth, "{line}");
+        } else {
+            panic!("not a log line: {line:?}");
+        }
+    }
+    assert_eq!(depth, 0);
+    assert!(calls > 10, "{calls} calls");
+    let fd_write = lines
+        .iter()
+        .position(|l| {
+            l.trim_start()
+                .starts_with("==> wasi_snapshot_preview1.fd_write(")
+        })
+        .expect("fd_write is traced");
+    assert_eq!(lines[fd_write + 1].trim_start(), "<== errno=ESUCCESS");
+}
+
+/// Checks that every line is `stack micros` with non-empty frames, and returns them.
+fn folded_lines(text: &str) -> Vec<(Vec<String>, u64)> {
+    assert!(!text.is_empty());
+    text.lines()
+        .map(|line| {
+            let (stack, micros) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+            let micros: u64 = micros.parse().unwrap_or_else(|_| panic!("{line}"));
+            let frames: Vec<String> = stack.split(';').map(str::to_string).collect();
+            assert!(frames.iter().all(|f| !f.is_empty()), "{line}");
+            (frames, micros)
+        })
+        .collect()
+}
+
+#[test]
+fn profile_writes_folded_stacks() {
+    let path = scratch("hello-profile.txt");
+    let out = run(&["--profile", path.to_str().unwrap()], "hello", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
+    assert_eq!(text(&out.stderr), "");
+    let folded = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let lines = folded_lines(&folded);
+    assert!(lines.len() > 5, "{folded}");
+    for (frames, _) in &lines {
+        assert_eq!(
+            frames[0], "hello-5f0220b2064c1dd7.wasm._start",
+            "{frames:?}"
+        );
+    }
+    // One line per stack: no duplicates, and every prefix of a stack has its own line.
+    let stacks: Vec<&Vec<String>> = lines.iter().map(|(f, _)| f).collect();
+    let unique: std::collections::HashSet<_> = stacks.iter().collect();
+    assert_eq!(unique.len(), stacks.len());
+    for s in &stacks {
+        assert!(
+            s.len() == 1 || stacks.contains(&&s[..s.len() - 1].to_vec()),
+            "{s:?}"
+        );
+    }
+    assert!(
+        stacks
+            .iter()
+            .any(|s| s.last().unwrap() == "wasi_snapshot_preview1.fd_write"),
+        "{folded}"
+    );
+}
+
+#[test]
+fn profile_is_written_on_a_trap_and_on_an_exit() {
+    let path = scratch("divzero-profile.txt");
+    let out = run(&["--profile", path.to_str().unwrap()], "divzero", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("integer divide by zero"));
+    let folded = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let lines = folded_lines(&folded);
+    assert!(
+        lines
+            .iter()
+            .any(|(f, _)| f.iter().any(|n| n.contains("divzero4main"))),
+        "{folded}"
+    );
+
+    let path = scratch("exit-profile.txt");
+    let out = run(
+        &["--profile", path.to_str().unwrap(), "--hostlogging=proc"],
+        "exit",
+        &["3"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("==> wasi_snapshot_preview1.proc_exit(rval=3)"));
+    let folded = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let lines = folded_lines(&folded);
+    assert!(
+        lines
+            .iter()
+            .any(|(f, _)| f.last().unwrap() == "wasi_snapshot_preview1.proc_exit"),
+        "{folded}"
+    );
+}
+
+#[test]
+fn an_unwritable_profile_fails_the_run() {
+    let path = scratch("no-such-dir").join("profile.txt");
+    let out = run(&["--profile", path.to_str().unwrap()], "hello", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
+    assert!(
+        text(&out.stderr).starts_with("--profile "),
+        "{}",
+        text(&out.stderr)
+    );
+}
