@@ -17,5 +17,6 @@
 pub mod logging;
 pub mod multi;
 pub mod profiler;
+pub mod stepper;
 pub mod tracer;
 pub mod values;

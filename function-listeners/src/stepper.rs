@@ -1,0 +1,252 @@
+//! A stepping debugger session on one module: breakpoints by function, code offset and
+//! `file:line`, stepping into, over and out of calls and instructions, run to cursor.
+//! Built on the runtime's resumable execution ([`wasmscope::Execution`]) and a listener
+//! that pauses at function entries; the workbench drives this.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use wasmscope::dwarf::SourceLocation;
+use wasmscope::listener::{
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+};
+use wasmscope::{
+    CompiledModule, Error, Execution, ExecutionState, FunctionDefinition, Module, ModuleConfig,
+    Position, Runtime, RuntimeConfig, StepMode,
+};
+
+/// What pauses calls at function entries.
+#[derive(Default)]
+struct EntryBreaks {
+    /// Functions to stop in, by name (`FunctionDefinition::name`) or debug name.
+    functions: HashSet<String>,
+    /// Stop at the next function entry, whichever it is (call-level step in).
+    next_call: bool,
+}
+
+struct EntryListener(Arc<Mutex<EntryBreaks>>);
+
+impl FunctionListener for EntryListener {
+    fn before(&self, call: &CallContext<'_>, _: &[u64], _: &StackIterator<'_>) -> ListenerAction {
+        let mut breaks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let def = call.definition();
+        let named = def.name().is_some_and(|n| breaks.functions.contains(n))
+            || breaks.functions.contains(&def.debug_name());
+        if named || std::mem::take(&mut breaks.next_call) {
+            ListenerAction::Pause
+        } else {
+            ListenerAction::Continue
+        }
+    }
+}
+
+struct EntryFactory(Arc<Mutex<EntryBreaks>>);
+
+impl FunctionListenerFactory for EntryFactory {
+    fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        // Guest functions only: the stepper stops in code it can show.
+        (!def.is_host())
+            .then(|| Arc::new(EntryListener(self.0.clone())) as Arc<dyn FunctionListener>)
+    }
+}
+
+/// A debugging session; see the [module docs](self).
+pub struct Stepper {
+    runtime: Runtime,
+    compiled: CompiledModule,
+    module: Option<Module>,
+    execution: Option<Execution>,
+    entry: Arc<Mutex<EntryBreaks>>,
+    offsets: HashSet<u64>,
+}
+
+impl Stepper {
+    /// A session for module `wasm`, compiled for stepping, on a runtime where
+    /// `setup` may add host modules (e.g. `wasmscope::wasi::instantiate`).
+    ///
+    /// # Errors
+    /// The module does not compile, or `setup` fails.
+    pub fn new(
+        wasm: &[u8],
+        setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
+    ) -> wasmscope::Result<Stepper> {
+        let entry = Arc::new(Mutex::new(EntryBreaks::default()));
+        let runtime = Runtime::with_config(
+            RuntimeConfig::interpreter()
+                .with_debug_stepping(true)
+                .with_function_listener_factory(Arc::new(EntryFactory(entry.clone()))),
+        );
+        setup(&runtime)?;
+        let compiled = runtime.compile_module(wasm)?;
+        Ok(Stepper {
+            runtime,
+            compiled,
+            module: None,
+            execution: None,
+            entry,
+            offsets: HashSet::new(),
+        })
+    }
+
+    /// The runtime of the session.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// The compiled module (definitions, DWARF lookups).
+    pub fn compiled(&self) -> &CompiledModule {
+        &self.compiled
+    }
+
+    /// Instantiates the module with `config` (its start functions are not run) and starts
+    /// a paused call of `function`; nothing runs until the first step or `resume`.
+    ///
+    /// # Errors
+    /// Instantiation fails, or there is no such export.
+    pub fn start(
+        &mut self,
+        config: ModuleConfig,
+        function: &str,
+        params: &[u64],
+    ) -> wasmscope::Result<()> {
+        let module = self
+            .runtime
+            .instantiate_module(&self.compiled, config.with_start_functions(&[]))?;
+        let f = module
+            .exported_function(function)
+            .ok_or_else(|| Error::new(format!("no exported function {function:?}")))?;
+        let mut execution = f.start_call(params)?;
+        for o in &self.offsets {
+            execution.add_breakpoint(&module, *o);
+        }
+        self.execution = Some(execution);
+        self.module = Some(module);
+        Ok(())
+    }
+
+    /// Stops whenever function `name` is entered (its name-section name or debug name).
+    pub fn break_at_function(&mut self, name: &str) {
+        self.lock().functions.insert(name.to_string());
+    }
+
+    /// Stops before the instruction at code-section offset `offset`.
+    pub fn break_at_offset(&mut self, offset: u64) {
+        self.offsets.insert(offset);
+        if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
+            e.add_breakpoint(m, offset);
+        }
+    }
+
+    /// Stops at line `line` of the source file whose path ends with `file`; returns the
+    /// code offsets the breakpoint covers (none: the line has no code).
+    pub fn break_at_line(&mut self, file: &str, line: u32) -> Vec<u64> {
+        let offsets = self.compiled.code_offsets_for_line(file, line);
+        for o in &offsets {
+            self.break_at_offset(*o);
+        }
+        offsets
+    }
+
+    /// Removes every breakpoint.
+    pub fn clear_breakpoints(&mut self) {
+        self.lock().functions.clear();
+        if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
+            for o in &self.offsets {
+                e.remove_breakpoint(m, *o);
+            }
+        }
+        self.offsets.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, EntryBreaks> {
+        self.entry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn execution(&mut self) -> &mut Execution {
+        self.execution.as_mut().expect("Stepper::start was called")
+    }
+
+    /// Runs to the next breakpoint, or the end.
+    pub fn resume(&mut self) -> ExecutionState {
+        self.execution().resume()
+    }
+
+    /// One instruction, entering calls.
+    pub fn step_into(&mut self) -> ExecutionState {
+        self.execution().step(StepMode::Instruction)
+    }
+
+    /// One instruction of this function, running calls to their end.
+    pub fn step_over(&mut self) -> ExecutionState {
+        self.execution().step(StepMode::Over)
+    }
+
+    /// To the instruction after the current function returns.
+    pub fn step_out(&mut self) -> ExecutionState {
+        self.execution().step(StepMode::Out)
+    }
+
+    /// To the entry of the next function called (call-level step in).
+    pub fn step_to_next_call(&mut self) -> ExecutionState {
+        self.lock().next_call = true;
+        let state = self.execution().resume();
+        self.lock().next_call = false;
+        state
+    }
+
+    /// Runs to code offset `offset` (a temporary breakpoint), or the next breakpoint.
+    pub fn run_to(&mut self, offset: u64) -> ExecutionState {
+        let permanent = self.offsets.contains(&offset);
+        let module = self.module.clone().expect("Stepper::start was called");
+        self.execution().add_breakpoint(&module, offset);
+        let state = self.execution().resume();
+        if !permanent {
+            self.execution().remove_breakpoint(&module, offset);
+        }
+        state
+    }
+
+    /// Where the paused call is.
+    pub fn position(&self) -> Option<Position> {
+        self.execution.as_ref()?.position()
+    }
+
+    /// The source locations of the current position (innermost inlined frame first).
+    pub fn source(&self) -> Vec<SourceLocation> {
+        self.position()
+            .and_then(|p| p.code_offset)
+            .map(|o| self.compiled.source_locations(o))
+            .unwrap_or_default()
+    }
+
+    /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost
+    /// first.
+    pub fn stack(&self) -> Vec<(String, Vec<u64>, Vec<u64>)> {
+        self.execution
+            .as_ref()
+            .and_then(|e| {
+                e.with_stack(|s| {
+                    s.frames()
+                        .map(|f| {
+                            (
+                                f.definition().debug_name(),
+                                f.locals().to_vec(),
+                                f.operands().to_vec(),
+                            )
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// Ends the paused call with `exit_code` (the module closes, its notifier fires).
+    pub fn close(&mut self, exit_code: u32) -> Error {
+        self.execution().close_with_exit_code(exit_code)
+    }
+
+    /// The instantiated module, once started.
+    pub fn module(&self) -> Option<&Module> {
+        self.module.as_ref()
+    }
+}

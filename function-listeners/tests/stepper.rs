@@ -1,0 +1,104 @@
+//! Stepper sessions on the samples: breakpoint by line, step over a call, step out,
+//! function breakpoints, run to cursor, close while paused with an exit code.
+
+use std::path::PathBuf;
+
+use wasmscope::{ExecutionState, ModuleConfig};
+use wasmscope_listeners::stepper::Stepper;
+
+fn divzero() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/programs/divzero.wasm"),
+    )
+    .unwrap()
+}
+
+fn session(args: &[&str]) -> Stepper {
+    let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+    let mut all = vec!["divzero"];
+    all.extend_from_slice(args);
+    s.start(ModuleConfig::new().with_args(&all), "_start", &[])
+        .unwrap();
+    s
+}
+
+fn line(s: &Stepper) -> Option<u32> {
+    s.source().last().map(|l| l.line)
+}
+
+#[test]
+fn breakpoint_by_line_then_step_over_the_call_then_out() {
+    let mut s = session(&["a", "b"]);
+    // run(): `let shares = distribute(1000, buckets);`
+    assert!(!s.break_at_line("divzero/src/main.rs", 54).is_empty());
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    assert_eq!(line(&s), Some(54));
+    let depth = s.position().unwrap().depth;
+    // Step over until the line changes: we never go deeper than run().
+    s.clear_breakpoints();
+    let mut lines = Vec::new();
+    for _ in 0..200 {
+        assert!(matches!(s.step_over(), ExecutionState::Paused));
+        assert!(s.position().unwrap().depth <= depth);
+        if let Some(l) = line(&s) {
+            lines.push(l);
+            if l != 54 {
+                break;
+            }
+        }
+    }
+    assert!(
+        lines.iter().any(|l| *l > 54),
+        "left line 54 by stepping over distribute(): {lines:?}"
+    );
+    // Step out of run(): back in main, one level up.
+    assert!(matches!(s.step_out(), ExecutionState::Paused));
+    assert!(s.position().unwrap().depth < depth);
+    assert_eq!(
+        s.source()
+            .last()
+            .map(|l| l.file.ends_with("divzero/src/main.rs")),
+        Some(true)
+    );
+    match s.resume() {
+        ExecutionState::Finished(_) | ExecutionState::Exited(0) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn function_breakpoint_and_close_with_exit_code_7() {
+    let mut s = session(&[]);
+    s.break_at_function("_ZN7divzero3run17h0a6d92dba8a256ceE");
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    let stack = s.stack();
+    assert!(
+        stack[0].0.ends_with("_ZN7divzero3run17h0a6d92dba8a256ceE"),
+        "{:?}",
+        stack[0].0
+    );
+    assert_eq!(stack[0].1[0], 0, "run(0): no buckets");
+    let err = s.close(7);
+    assert_eq!(err.exit_code(), Some(7));
+    assert!(s.module().unwrap().is_closed());
+}
+
+#[test]
+fn run_to_cursor_and_the_trap_at_the_end() {
+    let mut s = session(&[]);
+    // raw_div's division, line 28 (inlined into share()).
+    let offsets = s
+        .compiled()
+        .code_offsets_for_line("divzero/src/main.rs", 28);
+    assert!(!offsets.is_empty());
+    assert!(matches!(s.run_to(offsets[0]), ExecutionState::Paused));
+    assert_eq!(s.source().first().map(|l| l.line), Some(28));
+    // Running on, the division by zero traps.
+    match s.resume() {
+        ExecutionState::Trapped(e) => assert_eq!(
+            e.trap_code(),
+            Some(wasmscope::TrapCode::IntegerDivideByZero)
+        ),
+        other => panic!("{other:?}"),
+    }
+}
