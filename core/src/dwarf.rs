@@ -174,7 +174,10 @@ mod tests {
             super::clean_path("wasisdk://v30/build/x/wasisdk://v30/src/crt1.c"),
             "wasisdk://v30/src/crt1.c"
         );
-        assert_eq!(super::clean_path("/samples/a/src/main.rs"), "/samples/a/src/main.rs");
+        assert_eq!(
+            super::clean_path("/samples/a/src/main.rs"),
+            "/samples/a/src/main.rs"
+        );
     }
 
     #[test]
