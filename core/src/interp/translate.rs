@@ -617,6 +617,24 @@ impl Translator {
     ) -> Result<()> {
         let h = top.height;
         use Operator as O;
+        macro_rules! load {
+            ($instr:ident, $memarg:expr) => {
+                self.load(h, $memarg, |dst, addr, offset| Instr::$instr {
+                    dst,
+                    addr,
+                    offset,
+                })
+            };
+        }
+        macro_rules! store {
+            ($instr:ident, $memarg:expr) => {
+                self.store(h, $memarg, |addr, src, offset| Instr::$instr {
+                    addr,
+                    src,
+                    offset,
+                })
+            };
+        }
         match *op {
             O::Nop => {}
             O::Unreachable => {
@@ -749,85 +767,24 @@ impl Translator {
                     })
                 }
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => {
-                self.load(h, memarg, |dst, addr, offset| Instr::I32Load {
-                    dst,
-                    addr,
-                    offset,
-                })
+            O::I32Load { memarg } | O::F32Load { memarg } => load!(I32Load, memarg),
+            O::I64Load { memarg } | O::F64Load { memarg } => load!(I64Load, memarg),
+            O::I32Load8S { memarg } => load!(I32Load8S, memarg),
+            O::I32Load8U { memarg } => load!(I32Load8U, memarg),
+            O::I32Load16S { memarg } => load!(I32Load16S, memarg),
+            O::I32Load16U { memarg } => load!(I32Load16U, memarg),
+            O::I64Load8S { memarg } => load!(I64Load8S, memarg),
+            O::I64Load8U { memarg } => load!(I64Load8U, memarg),
+            O::I64Load16S { memarg } => load!(I64Load16S, memarg),
+            O::I64Load16U { memarg } => load!(I64Load16U, memarg),
+            O::I64Load32S { memarg } => load!(I64Load32S, memarg),
+            O::I64Load32U { memarg } => load!(I64Load32U, memarg),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                store!(Store32, memarg)
             }
-            O::I64Load { memarg } | O::F64Load { memarg } => {
-                self.load(h, memarg, |dst, addr, offset| Instr::I64Load {
-                    dst,
-                    addr,
-                    offset,
-                })
-            }
-            O::I32Load8S { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I32Load8S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load8U { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I32Load8U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I32Load16S { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I32Load16S { dst, addr, offset }
-            }),
-            O::I32Load16U { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I32Load16U { dst, addr, offset }
-            }),
-            O::I64Load8S { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I64Load8S {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load8U { memarg } => self.load(h, memarg, |dst, addr, offset| Instr::I64Load8U {
-                dst,
-                addr,
-                offset,
-            }),
-            O::I64Load16S { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I64Load16S { dst, addr, offset }
-            }),
-            O::I64Load16U { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I64Load16U { dst, addr, offset }
-            }),
-            O::I64Load32S { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I64Load32S { dst, addr, offset }
-            }),
-            O::I64Load32U { memarg } => self.load(h, memarg, |dst, addr, offset| {
-                Instr::I64Load32U { dst, addr, offset }
-            }),
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => self
-                .store(h, memarg, |addr, src, offset| Instr::Store32 {
-                    addr,
-                    src,
-                    offset,
-                }),
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(h, memarg, |addr, src, offset| Instr::Store64 {
-                    addr,
-                    src,
-                    offset,
-                })
-            }
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(h, memarg, |addr, src, offset| Instr::Store8 {
-                    addr,
-                    src,
-                    offset,
-                })
-            }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(h, memarg, |addr, src, offset| Instr::Store16 {
-                    addr,
-                    src,
-                    offset,
-                })
-            }
+            O::I64Store { memarg } | O::F64Store { memarg } => store!(Store64, memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => store!(Store8, memarg),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => store!(Store16, memarg),
             O::MemorySize { .. } => self.emit(Instr::MemorySize { dst: h }),
             O::MemoryGrow { .. } => {
                 let a = self.slot_operand(h - 1);
