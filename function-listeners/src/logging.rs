@@ -37,6 +37,8 @@ pub enum Scope {
 struct Shared {
     out: Box<dyn Write + Send>,
     depth: usize,
+    /// The output parameters of each logged call in progress, innermost last.
+    outputs: Vec<Vec<(String, u32, usize)>>,
 }
 
 /// Creates [`LoggingListener`]s that write to one output, sharing the indentation.
@@ -56,6 +58,7 @@ impl LoggingListenerFactory {
             shared: Arc::new(Mutex::new(Shared {
                 out: Box::new(out),
                 depth: 0,
+                outputs: Vec::new(),
             })),
             scope,
             modules: None,
@@ -212,8 +215,14 @@ impl LoggingListener {
     }
 }
 
-fn results_text(def: &FunctionDefinition, results: &[u64]) -> String {
-    let items = result_strings(def, results);
+fn results_text(
+    call: &CallContext<'_>,
+    outputs: &[(String, u32, usize)],
+    results: &[u64],
+) -> String {
+    // Like wazero: values written through output pointers first, then the results.
+    let mut items = crate::values::output_strings(call.memory(), outputs);
+    items.extend(result_strings(call.definition(), results));
     match items.len() {
         0 => String::new(),
         1 => format!(" {}", items[0]),
@@ -239,16 +248,20 @@ impl FunctionListener for LoggingListener {
         let depth = shared.depth;
         self.write_line(&line, depth, &mut shared);
         shared.depth += 1;
+        shared
+            .outputs
+            .push(crate::values::output_params(def, params));
         ListenerAction::Continue
     }
 
     fn after(&self, call: &CallContext<'_>, results: &[u64]) {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let outputs = shared.outputs.pop().unwrap_or_default();
         let line = format!(
             "{}{}",
             self.arrows().1,
-            results_text(call.definition(), results)
+            results_text(call, &outputs, results)
         );
-        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.depth = shared.depth.saturating_sub(1);
         let depth = shared.depth;
         self.write_line(&line, depth, &mut shared);
@@ -259,6 +272,7 @@ impl FunctionListener for LoggingListener {
         let first = first.lines().next().unwrap_or_default();
         let line = format!("{} error: {first}", self.arrows().1);
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.outputs.pop();
         shared.depth = shared.depth.saturating_sub(1);
         let depth = shared.depth;
         self.write_line(&line, depth, &mut shared);
