@@ -173,8 +173,12 @@ fn instantiate_in(
         });
     }
     for t in &info.tables[info.num_imported_tables as usize..] {
-        if t.limits.min > u32::MAX as u64 {
-            return Err(Error::instantiate("table too large"));
+        if t.limits.min > crate::store::MAX_TABLE_ELEMENTS {
+            return Err(Error::instantiate(format!(
+                "table of {} elements is larger than the limit of {}",
+                t.limits.min,
+                crate::store::MAX_TABLE_ELEMENTS
+            )));
         }
         layout.tables.push(store.tables.len() as u32);
         store.tables.push(TableInst {
@@ -243,11 +247,12 @@ fn instantiate_in(
     // Active segments, in order; each is dropped after use.
     for (i, seg) in info.elements.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = seg.mode {
-            let offset = eval_const(store, &layout, offset) as u32 as usize;
+            let offset = eval_const(store, &layout, offset) as u32 as u64;
             let items = store.instances[inst as usize].elems[i].clone();
             let table_addr = layout.tables[index as usize];
             let table = &mut store.tables[table_addr as usize];
-            match table.elems.get_mut(offset..offset + items.len()) {
+            let range = crate::interp::exec::span(offset, items.len() as u64);
+            match range.and_then(|r| table.elems.get_mut(r)) {
                 Some(dst) => {
                     dst.copy_from_slice(&items);
                     *escaped |= table_addr < first_new_table && !items.is_empty();
@@ -259,9 +264,10 @@ fn instantiate_in(
     }
     for (i, seg) in info.datas.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = seg.mode {
-            let offset = eval_const(store, &layout, offset) as u32 as usize;
+            let offset = eval_const(store, &layout, offset) as u32 as u64;
             let mem = &mut store.memories[layout.memories[index as usize] as usize];
-            match mem.data.get_mut(offset..offset + seg.bytes.len()) {
+            let range = crate::interp::exec::span(offset, seg.bytes.len() as u64);
+            match range.and_then(|r| mem.data.get_mut(r)) {
                 Some(dst) => dst.copy_from_slice(&seg.bytes),
                 None => return Err(Error::trap(TrapCode::OutOfBoundsMemoryAccess)),
             }

@@ -14,6 +14,10 @@ use crate::types::{FuncType, GlobalType, TableType};
 /// WebAssembly page size.
 pub(crate) const PAGE_SIZE: usize = 65536;
 
+/// The most elements a table may have (as wasmtime's default): larger tables fail to
+/// instantiate and `table.grow` past it fails, instead of exhausting host memory.
+pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
 /// Interned function signatures, so that `call_indirect` compares two integers.
 #[derive(Default, Debug)]
 pub(crate) struct TypeRegistry {
@@ -83,8 +87,11 @@ impl TableInst {
             .limits
             .max
             .unwrap_or(u32::MAX as u64)
-            .min(u32::MAX as u64);
+            .min(MAX_TABLE_ELEMENTS);
         if new > max {
+            return None;
+        }
+        if self.elems.try_reserve_exact((new - old) as usize).is_err() {
             return None;
         }
         self.elems.resize(new as usize, init);

@@ -164,3 +164,45 @@ fn fuel_counts_instructions() {
         Some(wasmscope::TrapCode::OutOfFuel)
     );
 }
+
+#[test]
+fn huge_tables_fail_cleanly() {
+    // A table of 4 billion elements would need 32 GiB: instantiation refuses it.
+    let wasm = wat::parse_str("(module (table 4000000000 funcref))").unwrap();
+    let err = Runtime::new().instantiate(&wasm).unwrap_err();
+    assert!(err.to_string().contains("larger than the limit"), "{err}");
+    // Growing past the limit returns -1 like any failed grow.
+    let wasm = wat::parse_str(
+        r#"(module (table 1 funcref)
+            (func (export "grow") (result i32) ref.null func i32.const 3000000000 table.grow 0))"#,
+    )
+    .unwrap();
+    let m = Runtime::new().instantiate(&wasm).unwrap();
+    assert_eq!(
+        m.exported_function("grow").unwrap().call(&[]).unwrap(),
+        vec![u32::MAX as u64]
+    );
+}
+
+#[test]
+fn addresses_near_4_gib_trap_instead_of_wrapping() {
+    // addr + offset exceeds 32 bits: out of bounds, on every platform.
+    let wasm = wat::parse_str(
+        r#"(module (memory 1)
+            (func (export "load") (param i32) (result i32) local.get 0 i32.load offset=8)
+            (func (export "fill") (param i32 i32) local.get 0 i32.const 0 local.get 1 memory.fill))"#,
+    )
+    .unwrap();
+    let m = Runtime::new().instantiate(&wasm).unwrap();
+    let load = m.exported_function("load").unwrap();
+    assert_eq!(
+        load.call(&[0xffff_fffc]).unwrap_err().trap_code(),
+        Some(wasmscope::TrapCode::OutOfBoundsMemoryAccess)
+    );
+    assert_eq!(load.call(&[0]).unwrap(), vec![0]);
+    let fill = m.exported_function("fill").unwrap();
+    assert_eq!(
+        fill.call(&[0xffff_fff0, 0x20]).unwrap_err().trap_code(),
+        Some(wasmscope::TrapCode::OutOfBoundsMemoryAccess)
+    );
+}

@@ -119,6 +119,15 @@ impl DebugControl {
 /// How often (in interrupt polls) a deadline reads the clock.
 const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
+/// `start..start + len` as an index range, or `None` when it does not fit in `usize`
+/// (possible only where `usize` has 32 bits, as in the browser): an address past 4 GiB is
+/// out of bounds, never wrapped around.
+#[inline(always)]
+pub(crate) fn span(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+}
+
 fn f32v(x: u64) -> f32 {
     f32::from_bits(x as u32)
 }
@@ -670,8 +679,8 @@ impl Executor {
         }
         macro_rules! load {
             ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
-                let at = (slot!($addr) as u32 as usize) + $off as usize;
-                match store.memories[mem].data.get(at..at + $n) {
+                let at = (slot!($addr) as u32 as u64) + $off as u64;
+                match span(at, $n).and_then(|r| store.memories[mem].data.get(r)) {
                     Some(s) => {
                         let bytes: [u8; $n] = s.try_into().unwrap();
                         slot!($dst) = $conv(bytes);
@@ -683,8 +692,8 @@ impl Executor {
         macro_rules! store_ {
             ($addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
                 let v = slot!($src);
-                let at = (slot!($addr) as u32 as usize) + $off as usize;
-                match store.memories[mem].data.get_mut(at..at + $n) {
+                let at = (slot!($addr) as u32 as u64) + $off as u64;
+                match span(at, $n).and_then(|r| store.memories[mem].data.get_mut(r)) {
                     Some(d) => {
                         let bytes: [u8; $n] = $conv(v);
                         d.copy_from_slice(&bytes);
@@ -702,9 +711,9 @@ impl Executor {
         macro_rules! three {
             ($h:expr) => {
                 (
-                    slot!($h - 3) as u32 as usize,
+                    slot!($h - 3) as u32 as u64,
                     slot!($h - 2),
-                    slot!($h - 1) as u32 as usize,
+                    slot!($h - 1) as u32 as u64,
                 )
             };
         }
@@ -940,26 +949,31 @@ impl Executor {
                 }
                 Instr::MemoryFill { h } => {
                     let (d, val, n) = three!(h);
-                    match store.memories[mem].data.get_mut(d..d + n) {
+                    match span(d, n).and_then(|r| store.memories[mem].data.get_mut(r)) {
                         Some(s) => s.fill(val as u8),
                         None => trap!(TrapCode::OutOfBoundsMemoryAccess),
                     }
                 }
                 Instr::MemoryCopy { h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as usize;
+                    let s = s as u32 as u64;
                     let data = &mut store.memories[mem].data;
-                    if s + n > data.len() || d + n > data.len() {
-                        trap!(TrapCode::OutOfBoundsMemoryAccess);
+                    match (span(s, n), span(d, n)) {
+                        (Some(src), Some(dst))
+                            if src.end <= data.len() && dst.end <= data.len() =>
+                        {
+                            data.copy_within(src, dst.start)
+                        }
+                        _ => trap!(TrapCode::OutOfBoundsMemoryAccess),
                     }
-                    data.copy_within(s..s + n, d);
                 }
                 Instr::MemoryInit { seg, h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as usize;
+                    let s = s as u32 as u64;
                     let seg = store.instances[inst].datas[seg as usize].clone();
                     let data = &mut store.memories[mem].data;
-                    match (seg.get(s..s + n), data.get_mut(d..d + n)) {
+                    let src = span(s, n).and_then(|r| seg.get(r));
+                    match (src, span(d, n).and_then(|r| data.get_mut(r))) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
                         _ => trap!(TrapCode::OutOfBoundsMemoryAccess),
                     }
@@ -988,32 +1002,36 @@ impl Executor {
                 }
                 Instr::TableFill { table, h } => {
                     let (i, v, n) = three!(h);
-                    match table!(table).elems.get_mut(i..i + n) {
+                    match span(i, n).and_then(|r| table!(table).elems.get_mut(r)) {
                         Some(s) => s.fill(v),
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
                 Instr::TableCopy { dst, src, h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as usize;
+                    let s = s as u32 as u64;
                     let (dt, st) = (layout.tables[dst as usize], layout.tables[src as usize]);
                     let src_len = store.tables[st as usize].elems.len();
                     let dst_len = store.tables[dt as usize].elems.len();
-                    if s + n > src_len || d + n > dst_len {
+                    let (Some(sr), Some(dr)) = (span(s, n), span(d, n)) else {
+                        trap!(TrapCode::OutOfBoundsTableAccess);
+                    };
+                    if sr.end > src_len || dr.end > dst_len {
                         trap!(TrapCode::OutOfBoundsTableAccess);
                     }
                     if dt == st {
-                        store.tables[dt as usize].elems.copy_within(s..s + n, d);
+                        store.tables[dt as usize].elems.copy_within(sr, dr.start);
                     } else {
-                        let tmp: Vec<u64> = store.tables[st as usize].elems[s..s + n].to_vec();
-                        store.tables[dt as usize].elems[d..d + n].copy_from_slice(&tmp);
+                        let tmp: Vec<u64> = store.tables[st as usize].elems[sr].to_vec();
+                        store.tables[dt as usize].elems[dr].copy_from_slice(&tmp);
                     }
                 }
                 Instr::TableInit { table, elem, h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as usize;
+                    let s = s as u32 as u64;
                     let seg = store.instances[inst].elems[elem as usize].clone();
-                    match (seg.get(s..s + n), table!(table).elems.get_mut(d..d + n)) {
+                    let src = span(s, n).and_then(|r| seg.get(r));
+                    match (src, span(d, n).and_then(|r| table!(table).elems.get_mut(r))) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
                         _ => trap!(TrapCode::OutOfBoundsTableAccess),
                     }

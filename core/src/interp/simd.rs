@@ -8,6 +8,7 @@
 
 use wasmparser::Operator;
 
+use super::exec::span;
 use super::num;
 
 macro_rules! simd_ops {
@@ -753,13 +754,13 @@ impl MemOp {
 }
 
 /// Reads `N` bytes at `addr`, or `None` out of bounds.
-fn read<const N: usize>(mem: &[u8], addr: usize) -> Option<[u8; N]> {
-    mem.get(addr..addr.checked_add(N)?)?.try_into().ok()
+fn read<const N: usize>(mem: &[u8], addr: u64) -> Option<[u8; N]> {
+    mem.get(span(addr, N as u64)?)?.try_into().ok()
 }
 
 /// Writes bytes at `addr`; `false` out of bounds.
-fn write(mem: &mut [u8], addr: usize, bytes: &[u8]) -> bool {
-    match mem.get_mut(addr..addr + bytes.len()) {
+fn write(mem: &mut [u8], addr: u64, bytes: &[u8]) -> bool {
+    match span(addr, bytes.len() as u64).and_then(|r| mem.get_mut(r)) {
         Some(d) => {
             d.copy_from_slice(bytes);
             true
@@ -782,12 +783,12 @@ pub(crate) fn exec_mem(
     let l = lane as usize;
     match op {
         M::Store => {
-            let addr = stack[sp - 3] as u32 as usize + offset as usize;
+            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
             let v = get(stack, sp - 2);
             write(mem, addr, &v.to_le_bytes()).then_some(sp - 3)
         }
         M::Store8Lane | M::Store16Lane | M::Store32Lane | M::Store64Lane => {
-            let addr = stack[sp - 3] as u32 as usize + offset as usize;
+            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
             let b = get(stack, sp - 2).to_le_bytes();
             let w = match op {
                 M::Store8Lane => 1,
@@ -798,7 +799,7 @@ pub(crate) fn exec_mem(
             write(mem, addr, &b[l * w..(l + 1) * w]).then_some(sp - 3)
         }
         M::Load8Lane | M::Load16Lane | M::Load32Lane | M::Load64Lane => {
-            let addr = stack[sp - 3] as u32 as usize + offset as usize;
+            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
             let mut b = get(stack, sp - 2).to_le_bytes();
             let w = match op {
                 M::Load8Lane => 1,
@@ -806,13 +807,13 @@ pub(crate) fn exec_mem(
                 M::Load32Lane => 4,
                 _ => 8,
             };
-            let src = mem.get(addr..addr.checked_add(w)?)?;
+            let src = mem.get(span(addr, w as u64)?)?;
             b[l * w..(l + 1) * w].copy_from_slice(src);
             put(stack, sp - 3, u128::from_le_bytes(b));
             Some(sp - 1)
         }
         _ => {
-            let addr = stack[sp - 1] as u32 as usize + offset as usize;
+            let addr = stack[sp - 1] as u32 as u64 + offset as u64;
             let v = match op {
                 M::Load => u128::from_le_bytes(read::<16>(mem, addr)?),
                 M::Load8x8S => from_i16s(read::<8>(mem, addr)?.map(|x| x as i8 as i16)),
