@@ -20,25 +20,26 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
 }
 
 fn config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    c.max_imports = 0;
-    c.export_everything = true;
-    c.canonicalize_nans = true;
-    c.max_memories = 1;
-    c.max_memory32_bytes = 1 << 20;
-    c.memory64_enabled = false;
-    c.gc_enabled = false;
-    c.exceptions_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.tail_call_enabled = false;
-    c.threads_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.extended_const_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.allow_start_export = false;
-    c.max_funcs = 20;
-    c
+    wasm_smith::Config {
+        max_imports: 0,
+        export_everything: true,
+        canonicalize_nans: true,
+        max_memories: 1,
+        max_memory32_bytes: 1 << 20,
+        memory64_enabled: false,
+        gc_enabled: false,
+        exceptions_enabled: false,
+        relaxed_simd_enabled: false,
+        tail_call_enabled: false,
+        threads_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: false,
+        custom_page_sizes_enabled: false,
+        shared_everything_threads_enabled: false,
+        allow_start_export: false,
+        max_funcs: 20,
+        ..Default::default()
+    }
 }
 
 /// What a call gave: results (floats by bits, references by nullness) or a trap.
