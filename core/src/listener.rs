@@ -211,6 +211,7 @@ impl<'a> StackIterator<'a> {
         let fc = &module.code.funcs[def];
         let stack = self.stack;
         let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
+        let operands_start = (locals_end + fc.consts as usize).min(stack.len());
         Some(StackFrame {
             definition,
             pc,
@@ -220,7 +221,7 @@ impl<'a> StackIterator<'a> {
                 .get(pc as usize)
                 .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
             locals: &stack[fp.min(locals_end)..locals_end],
-            operands: &stack[locals_end..end.clamp(locals_end, stack.len())],
+            operands: &stack[operands_start..end.clamp(operands_start, stack.len())],
         })
     }
 }

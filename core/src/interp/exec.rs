@@ -128,6 +128,16 @@ pub(crate) fn span(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
     Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
 }
 
+/// Fills a new frame's constant slots, which start at `at`.
+#[inline(always)]
+fn fill_consts(stack: &mut [u64], at: usize, f: &super::translate::FuncCode, consts: &[u64]) {
+    let n = f.consts as usize;
+    if n > 0 {
+        let from = f.consts_at as usize;
+        stack[at..at + n].copy_from_slice(&consts[from..from + n]);
+    }
+}
+
 fn f32v(x: u64) -> f32 {
     f32::from_bits(x as u32)
 }
@@ -329,6 +339,8 @@ impl Executor {
                     debug: DebugControl::default(),
                 };
                 ex.stack[..p].copy_from_slice(args);
+                let consts_start = (fc.params + fc.locals) as usize;
+                fill_consts(&mut ex.stack, consts_start, &fc, &module.code.consts);
                 Ok(Started::Ready(Box::new(ex)))
             }
         }
@@ -395,7 +407,7 @@ impl Executor {
             None => data.module.as_ref().and_then(|m| {
                 let def = m.code.func_at(self.pc)?;
                 let f = &m.code.funcs[def];
-                Some(self.fp as usize + (f.params + f.locals) as usize)
+                Some(self.fp as usize + (f.params + f.locals + f.consts) as usize)
             }),
         };
         StackIterator {
@@ -466,7 +478,7 @@ impl Executor {
         let def = &module.code.funcs[(func - module.num_imported_funcs) as usize];
         let fp = self.fp as usize;
         let params = &stack[fp..fp + def.params as usize];
-        let top_end = fp + (def.params + def.locals) as usize;
+        let top_end = fp + (def.params + def.locals + def.consts) as usize;
         let iter = StackIterator {
             host: None,
             top: Some((self.inst, self.pc.saturating_sub(1), fp, top_end)),
@@ -573,6 +585,7 @@ impl Executor {
                 }
                 let locals = new_fp + f.params as usize;
                 stack[locals..locals + f.locals as usize].fill(0);
+                fill_consts(stack, locals + f.locals as usize, &f, &module.code.consts);
                 self.frames.push(Frame {
                     pc: *pc as u32,
                     fp: *fp as u32,
@@ -835,6 +848,7 @@ impl Executor {
                         }
                         let locals = new_fp + f.params as usize;
                         stack[locals..locals + f.locals as usize].fill(0);
+                        fill_consts(&mut stack, locals + f.locals as usize, f, &code.consts);
                         self.frames.push(Frame {
                             pc: pc as u32,
                             fp: fp as u32,

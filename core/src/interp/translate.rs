@@ -26,6 +26,10 @@ pub(crate) struct FuncCode {
     pub params: u32,
     /// Declared (non-parameter) local slots, zeroed on entry.
     pub locals: u32,
+    /// Constant slots after the locals, filled on entry from `CompiledCode::consts`
+    /// starting at `consts_at`.
+    pub consts: u32,
+    pub consts_at: u32,
     /// Slots the frame may use at most: locals plus the deepest operand stack.
     pub max_height: u32,
 }
@@ -40,7 +44,12 @@ pub(crate) struct CompiledCode {
     pub funcs: Vec<FuncCode>,
     /// `v128.const` values and `i8x16.shuffle` lanes.
     pub v128_consts: Vec<u128>,
+    /// The values of every function's constant slots (see [`FuncCode::consts`]).
+    pub consts: Vec<u64>,
 }
+
+/// Most constant slots a function gets (each costs a copy per call).
+const MAX_CONST_SLOTS: usize = 32;
 
 impl CompiledCode {
     /// The function whose code contains `pc`.
@@ -167,6 +176,8 @@ pub(crate) struct Translator {
     block_ops: u32,
     /// The function being translated, if it has a listener.
     listen: Option<u32>,
+    /// Constants (by value bits) that have a slot of their own in this function's frame.
+    const_slots: std::collections::HashMap<u64, u32>,
     /// Operands not in their natural slot yet: `(natural slot, where it is)`, in stack
     /// order. Emptied at every label and before control flow.
     lazy: Vec<(u32, Lazy)>,
@@ -325,7 +336,44 @@ impl Translator {
                 .ok_or_else(|| Error::compile(offset, "too many locals"))?;
             runs.push((count, v128));
         }
-        self.n_locals = params + declared;
+        // Floating-point and 64-bit constants used in loops get slots of their own,
+        // filled on entry, so that operators read them like locals (no instruction to
+        // load a constant on every iteration). Outside loops loading them once is cheaper.
+        self.const_slots.clear();
+        let consts_at = self.code.consts.len() as u32;
+        let mut scan = wasmparser::OperatorsReader::new(reader.clone());
+        let mut blocks: Vec<bool> = Vec::new();
+        let mut loops = 0usize;
+        while !scan.eof() && self.const_slots.len() < MAX_CONST_SLOTS {
+            let value = match scan.read() {
+                Ok(Operator::Loop { .. }) => {
+                    blocks.push(true);
+                    loops += 1;
+                    continue;
+                }
+                Ok(Operator::Block { .. } | Operator::If { .. }) => {
+                    blocks.push(false);
+                    continue;
+                }
+                Ok(Operator::End) => {
+                    loops -= blocks.pop().unwrap_or(false) as usize;
+                    continue;
+                }
+                Ok(Operator::I64Const { value }) if loops > 0 => value as u64,
+                Ok(Operator::F64Const { value }) if loops > 0 => value.bits(),
+                Ok(Operator::F32Const { value }) if loops > 0 => value.bits() as u64,
+                Ok(_) => continue,
+                // The translation below reports the error.
+                Err(_) => break,
+            };
+            if !self.const_slots.contains_key(&value) {
+                let slot = params + declared + self.const_slots.len() as u32;
+                self.const_slots.insert(value, slot);
+                self.code.consts.push(value);
+            }
+        }
+        let n_consts = self.const_slots.len() as u32;
+        self.n_locals = params + declared + n_consts;
         self.local_slots.clear();
         let any_v128_local = ty.params().contains(&ValueType::V128) || runs.iter().any(|(_, v)| *v);
         if any_v128_local {
@@ -405,6 +453,8 @@ impl Translator {
             entry,
             params,
             locals: declared,
+            consts: n_consts,
+            consts_at,
             max_height: self.n_locals + max_slots + 2,
         });
         Ok(())
@@ -462,6 +512,10 @@ impl Translator {
     fn slot_operand(&mut self, slot: u32) -> u32 {
         match self.take_lazy(slot) {
             Some(Lazy::Local(src)) => src,
+            Some(Lazy::Const64(c)) if self.const_slots.contains_key(&c) => self.const_slots[&c],
+            Some(Lazy::Const32(c)) if self.const_slots.contains_key(&(c as u64)) => {
+                self.const_slots[&(c as u64)]
+            }
             Some(lazy) => {
                 self.emit_materialize(slot, lazy);
                 slot
@@ -475,6 +529,9 @@ impl Translator {
         match self.take_lazy(slot) {
             Some(Lazy::Const32(c)) => Operand::Const32(c),
             Some(Lazy::Local(src)) => Operand::Slot(src),
+            Some(Lazy::Const64(c)) if self.const_slots.contains_key(&c) => {
+                Operand::Slot(self.const_slots[&c])
+            }
             Some(lazy) => {
                 self.emit_materialize(slot, lazy);
                 Operand::Slot(slot)
@@ -897,10 +954,13 @@ impl Translator {
                 let a = self.slot_operand(h - 2);
                 let instr = match (b, const_form) {
                     (Operand::Const32(c), Some(make_c)) => make_c(h - 2, a, c),
-                    (Operand::Const32(c), None) => {
-                        self.emit(Instr::Const32 { dst: h - 1, c });
-                        make(h - 2, a, h - 1)
-                    }
+                    (Operand::Const32(c), None) => match self.const_slots.get(&(c as u64)) {
+                        Some(&k) => make(h - 2, a, k),
+                        None => {
+                            self.emit(Instr::Const32 { dst: h - 1, c });
+                            make(h - 2, a, h - 1)
+                        }
+                    },
                     (Operand::Slot(b), _) => make(h - 2, a, b),
                 };
                 self.emit(instr);
