@@ -22,17 +22,29 @@ struct EntryBreaks {
     functions: HashSet<String>,
     /// Stop at the next function entry, whichever it is (call-level step in).
     next_call: bool,
+    /// Stop at the next function entry with this many frames on the stack (call-level
+    /// step over: the next call at the current function's level).
+    next_call_at_depth: Option<usize>,
 }
 
 struct EntryListener(Arc<Mutex<EntryBreaks>>);
 
 impl FunctionListener for EntryListener {
-    fn before(&self, call: &CallContext<'_>, _: &[u64], _: &StackIterator<'_>) -> ListenerAction {
+    fn before(
+        &self,
+        call: &CallContext<'_>,
+        _: &[u64],
+        stack: &StackIterator<'_>,
+    ) -> ListenerAction {
         let mut breaks = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let def = call.definition();
         let named = def.name().is_some_and(|n| breaks.functions.contains(n))
             || breaks.functions.contains(&def.debug_name());
-        if named || std::mem::take(&mut breaks.next_call) {
+        let sibling = breaks.next_call_at_depth == Some(stack.len());
+        if sibling {
+            breaks.next_call_at_depth = None;
+        }
+        if named || sibling || std::mem::take(&mut breaks.next_call) {
             ListenerAction::Pause
         } else {
             ListenerAction::Continue
@@ -191,6 +203,18 @@ impl Stepper {
         self.lock().next_call = true;
         let state = self.execution().resume();
         self.lock().next_call = false;
+        state
+    }
+
+    /// Runs the current function to its end and on to the entry of the next call at its
+    /// level (the caller's next call): call-level step over. Ends at a breakpoint, or at
+    /// the end when no such call comes.
+    pub fn step_over_call(&mut self) -> ExecutionState {
+        // A sibling's stack: its own frame and those below the current function.
+        let depth = self.position().map_or(0, |p| p.depth) + 1;
+        self.lock().next_call_at_depth = Some(depth);
+        let state = self.execution().resume();
+        self.lock().next_call_at_depth = None;
         state
     }
 

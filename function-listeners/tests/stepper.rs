@@ -102,3 +102,34 @@ fn run_to_cursor_and_the_trap_at_the_end() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn call_level_steps_into_the_next_call_and_over_to_the_next_sibling_call() {
+    // Two buckets: distribute() returns, and run() goes on to print them.
+    let mut s = session(&["a", "b"]);
+    s.break_at_function("_ZN7divzero3run17h0a6d92dba8a256ceE");
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    s.clear_breakpoints();
+    let run_depth = s.position().unwrap().depth;
+    // Into: the first call run() makes is distribute().
+    assert!(matches!(s.step_to_next_call(), ExecutionState::Paused));
+    let p = s.position().unwrap();
+    assert_eq!(p.depth, run_depth + 1);
+    assert!(
+        s.stack()[0].0.contains("distribute"),
+        "{:?}",
+        s.stack()[0].0
+    );
+    // Over at call level: distribute runs to its end, and the next call run() makes
+    // (printing the buckets) pauses at the same level.
+    assert!(matches!(s.step_over_call(), ExecutionState::Paused));
+    assert_eq!(s.position().unwrap().depth, run_depth + 1);
+    assert!(
+        !s.stack()[0].0.contains("distribute"),
+        "{:?}",
+        s.stack()[0].0
+    );
+    assert!(s.stack()[1]
+        .0
+        .ends_with("_ZN7divzero3run17h0a6d92dba8a256ceE"));
+}
