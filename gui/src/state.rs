@@ -1,0 +1,213 @@
+//! The model of the workbench: the loaded module (bytes, name, sections, text with code
+//! offsets) and the breakpoints the user set. Loading never panics: bad input becomes
+//! an error message.
+
+use std::collections::{BTreeSet, HashMap};
+
+use wasmparser::{Parser, Payload};
+
+/// One section of the module, as listed in the Module view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SectionInfo {
+    /// The section id (0 for custom sections).
+    pub id: u8,
+    /// "type", "code", … or the custom section's own name.
+    pub name: String,
+    /// The module offset of the section's payload.
+    pub offset: usize,
+    /// The payload size in bytes.
+    pub size: usize,
+}
+
+/// One line of the module's text format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextLine {
+    /// The line as `wasmprinter` printed it.
+    pub text: String,
+    /// The code-section offset of the instruction on this line, if it is one.
+    pub code_offset: Option<u64>,
+}
+
+/// A module that parsed: everything the views show about it.
+#[derive(Debug)]
+pub struct LoadedModule {
+    /// A display name (file or sample name).
+    pub name: String,
+    /// The binary module (`.wat` input is already converted).
+    pub bytes: Vec<u8>,
+    /// The sections in file order.
+    pub sections: Vec<SectionInfo>,
+    /// The text format, line by line.
+    pub lines: Vec<TextLine>,
+    /// The line of each instruction's code offset.
+    pub line_of_offset: HashMap<u64, usize>,
+    /// The exported function names.
+    pub exports: Vec<String>,
+}
+
+/// The application model; see the [module docs](self).
+#[derive(Debug, Default)]
+pub struct AppState {
+    /// The module on display, if any.
+    pub module: Option<LoadedModule>,
+    /// The last load error, shown in the Open view.
+    pub load_error: Option<String>,
+    /// Breakpoints, as code-section offsets.
+    pub breakpoints: BTreeSet<u64>,
+}
+
+impl AppState {
+    /// Loads `bytes` (binary `.wasm`, or `.wat` text) named `name`. On failure the
+    /// previous module stays and `load_error` says why.
+    pub fn load(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        match LoadedModule::parse(name, bytes) {
+            Ok(m) => {
+                self.module = Some(m);
+                self.load_error = None;
+                self.breakpoints.clear();
+                Ok(())
+            }
+            Err(e) => {
+                let msg = format!("cannot open {name}: {e}");
+                self.load_error = Some(msg.clone());
+                Err(msg)
+            }
+        }
+    }
+
+    /// Loads the file at `path` (native only: the web build has no file system).
+    pub fn load_path(&mut self, path: &str) -> Result<(), String> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let name = std::path::Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.to_string());
+                self.load(&name, &bytes)
+            }
+            Err(e) => {
+                let msg = format!("cannot read {path}: {e}");
+                self.load_error = Some(msg.clone());
+                Err(msg)
+            }
+        }
+    }
+
+    /// Adds the breakpoint at `offset` if absent, removes it if present; returns whether
+    /// it is now set.
+    pub fn toggle_breakpoint(&mut self, offset: u64) -> bool {
+        if self.breakpoints.remove(&offset) {
+            false
+        } else {
+            self.breakpoints.insert(offset);
+            true
+        }
+    }
+}
+
+fn section_name(id: u8) -> &'static str {
+    match id {
+        1 => "type",
+        2 => "import",
+        3 => "function",
+        4 => "table",
+        5 => "memory",
+        6 => "global",
+        7 => "export",
+        8 => "start",
+        9 => "element",
+        10 => "code",
+        11 => "data",
+        12 => "data count",
+        13 => "tag",
+        _ => "unknown",
+    }
+}
+
+impl LoadedModule {
+    /// Parses `bytes` (binary or `.wat` text).
+    ///
+    /// # Errors
+    /// The text does not parse, the binary is malformed or invalid, or it is a component.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<LoadedModule, String> {
+        let bytes = if bytes.starts_with(b"\0asm") {
+            bytes.to_vec()
+        } else {
+            wat::parse_bytes(bytes)
+                .map_err(|e| e.to_string())?
+                .into_owned()
+        };
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&bytes)
+            .map_err(|e| e.to_string())?;
+        let mut sections = Vec::new();
+        let mut exports = Vec::new();
+        let mut code_start = None;
+        for payload in Parser::new(0).parse_all(&bytes) {
+            let payload = payload.map_err(|e| e.to_string())?;
+            if let Payload::Version { encoding, .. } = &payload {
+                if *encoding != wasmparser::Encoding::Module {
+                    return Err("a component, not a core module".into());
+                }
+            }
+            if let Payload::ExportSection(reader) = &payload {
+                for e in reader.clone() {
+                    let e = e.map_err(|e| e.to_string())?;
+                    if e.kind == wasmparser::ExternalKind::Func {
+                        exports.push(e.name.to_string());
+                    }
+                }
+            }
+            if let Some((id, range)) = payload.as_section() {
+                if id == 10 {
+                    code_start = Some(range.start);
+                }
+                let name = match &payload {
+                    Payload::CustomSection(c) => format!("custom \"{}\"", c.name()),
+                    _ => section_name(id).to_string(),
+                };
+                sections.push(SectionInfo {
+                    id,
+                    name,
+                    offset: range.start as usize,
+                    size: (range.end - range.start) as usize,
+                });
+            }
+        }
+        let mut storage = String::new();
+        // `offsets_and_lines` gives each line's module offset, so the text itself does not
+        // need wasmprinter's `(;@offset;)` comments.
+        let mut config = wasmprinter::Config::new();
+        config.print_offsets(false);
+        let code_range = sections
+            .iter()
+            .find(|s| s.id == 10)
+            .map(|s| s.offset as u64..(s.offset + s.size) as u64);
+        let mut lines = Vec::new();
+        let mut line_of_offset = HashMap::new();
+        for (offset, text) in config
+            .offsets_and_lines(&bytes, &mut storage)
+            .map_err(|e| e.to_string())?
+        {
+            let code_offset = match (offset, code_start, &code_range) {
+                (Some(o), Some(start), Some(range)) if range.contains(&o) => Some(o - start),
+                _ => None,
+            };
+            if let Some(o) = code_offset {
+                line_of_offset.entry(o).or_insert(lines.len());
+            }
+            lines.push(TextLine {
+                text: text.trim_end_matches('\n').to_string(),
+                code_offset,
+            });
+        }
+        Ok(LoadedModule {
+            name: name.to_string(),
+            bytes,
+            sections,
+            lines,
+            line_of_offset,
+            exports,
+        })
+    }
+}
