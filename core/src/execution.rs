@@ -117,7 +117,21 @@ impl Execution {
     /// with [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it runs to the end
     /// (or the next listener pause).
     pub fn step(&mut self, mode: StepMode) -> ExecutionState {
-        self.run_with(mode)
+        self.run_with(mode, None)
+    }
+
+    /// Runs like [`Execution::resume`] for at most `instructions` instructions, then
+    /// pauses ([`Execution::paused_by_budget`] tells this pause from a breakpoint), so
+    /// that a user interface can run a long guest in slices and stay responsive. Needs
+    /// code compiled with [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it
+    /// runs like `resume`.
+    pub fn resume_for(&mut self, instructions: u64) -> ExecutionState {
+        self.run_with(StepMode::Run, Some(instructions))
+    }
+
+    /// Whether the last pause was the end of a [`Execution::resume_for`] slice.
+    pub fn paused_by_budget(&self) -> bool {
+        matches!(&self.state, State::Running(ex) if ex.debug.out_of_budget)
     }
 
     /// Where the paused call stands; `None` before it started and after it ended.
@@ -158,10 +172,10 @@ impl Execution {
     /// breakpoint). After it has ended, `resume` keeps answering `Trapped` with a usage
     /// error.
     pub fn resume(&mut self) -> ExecutionState {
-        self.run_with(StepMode::Run)
+        self.run_with(StepMode::Run, None)
     }
 
-    fn run_with(&mut self, mode: StepMode) -> ExecutionState {
+    fn run_with(&mut self, mode: StepMode, budget: Option<u64>) -> ExecutionState {
         let breakpoints = self.breakpoints.clone();
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
@@ -194,6 +208,8 @@ impl Execution {
             ex.debug.depth = ex.depth();
             ex.debug.breakpoints = breakpoints;
             ex.debug.paused_height = None;
+            ex.debug.budget = budget;
+            ex.debug.out_of_budget = false;
             let (state, done) = outcome(ex.run(store));
             (
                 state,

@@ -195,3 +195,51 @@ fn a_breakpoint_on_a_source_line_of_a_sample_is_hit_and_the_call_can_be_closed()
         "the execution stays closed"
     );
 }
+
+#[test]
+fn a_long_run_can_go_in_slices() {
+    let wat = r#"(module (func (export "count") (param i32) (result i32) (local i32)
+        (loop
+          local.get 1 i32.const 1 i32.add local.set 1
+          local.get 1 local.get 0 i32.lt_u br_if 0)
+        local.get 1))"#;
+    let rt = debug_runtime();
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("count")
+        .unwrap()
+        .start_call(&[10_000])
+        .unwrap();
+    let mut slices = 0;
+    let result = loop {
+        match exec.resume_for(1000) {
+            ExecutionState::Paused => {
+                assert!(exec.paused_by_budget());
+                slices += 1;
+            }
+            ExecutionState::Finished(r) => break r,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(result, vec![10_000]);
+    assert!(slices >= 50, "ran in {slices} slices");
+    // A breakpoint inside a slice is a real pause, not the budget's.
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[1])
+        .unwrap();
+    exec.step(StepMode::Instruction);
+    let first = exec.position().unwrap().code_offset.unwrap();
+    let _ = exec.close_with_exit_code(0);
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[1])
+        .unwrap();
+    exec.add_breakpoint(&m, first);
+    assert!(matches!(exec.resume_for(1_000_000), ExecutionState::Paused));
+    assert!(!exec.paused_by_budget());
+}

@@ -183,6 +183,19 @@ impl Stepper {
         self.execution().resume()
     }
 
+    /// Runs at most `instructions` instructions (a slice of a long run), then pauses;
+    /// [`Stepper::paused_by_budget`] tells such a pause from a breakpoint.
+    pub fn resume_for(&mut self, instructions: u64) -> ExecutionState {
+        self.execution().resume_for(instructions)
+    }
+
+    /// Whether the last pause ended a [`Stepper::resume_for`] slice.
+    pub fn paused_by_budget(&self) -> bool {
+        self.execution
+            .as_ref()
+            .is_some_and(Execution::paused_by_budget)
+    }
+
     /// One instruction, entering calls.
     pub fn step_into(&mut self) -> ExecutionState {
         self.execution().step(StepMode::Instruction)

@@ -163,6 +163,10 @@ impl WorkbenchApp {
         egui::CentralPanel::default().show(ui, |ui| {
             self.code.ui(ui, &mut self.state, &mut self.session);
         });
+        // A running Continue goes on one slice per frame, so the window stays live.
+        if self.session.tick() {
+            ui.ctx().request_repaint();
+        }
     }
 }
 

@@ -72,7 +72,12 @@ pub struct Session {
     /// The guest's stderr.
     pub stderr: SharedBuffer,
     message: Option<String>,
+    /// Continue is running in slices, one per frame, until a stop or a Pause.
+    running: bool,
 }
+
+/// Instructions per frame while Continue runs, so that the window stays responsive.
+pub const SLICE: u64 = 200_000;
 
 impl Default for Session {
     fn default() -> Self {
@@ -82,6 +87,7 @@ impl Default for Session {
             stdout: SharedBuffer::default(),
             stderr: SharedBuffer::default(),
             message: None,
+            running: false,
         }
     }
 }
@@ -168,9 +174,40 @@ impl Session {
         }
     }
 
-    /// Runs to the next breakpoint or the end.
+    /// Runs to the next breakpoint or the end, at once (tests; the UI runs in slices).
     pub fn resume(&mut self) {
         self.run(Stepper::resume);
+    }
+
+    /// Starts Continue in slices: [`Session::tick`] runs one per frame until the call
+    /// stops (breakpoint, end) or [`Session::pause`].
+    pub fn continue_running(&mut self) {
+        if self.is_paused() {
+            self.running = true;
+        }
+    }
+
+    /// Stops a running Continue at the end of the current slice (the call stays paused
+    /// where the slice ended).
+    pub fn pause(&mut self) {
+        self.running = false;
+    }
+
+    /// Whether Continue is running.
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// Runs one slice of a running Continue; returns whether it is still running.
+    pub fn tick(&mut self) -> bool {
+        if !self.running {
+            return false;
+        }
+        self.run(|s| s.resume_for(SLICE));
+        let budget_pause =
+            self.is_paused() && self.stepper.as_ref().is_some_and(Stepper::paused_by_budget);
+        self.running = budget_pause;
+        self.running
     }
 
     /// One instruction, entering calls.

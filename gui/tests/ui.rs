@@ -210,3 +210,39 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
     h.run();
     assert!(h.state().state.breakpoints.is_empty());
 }
+
+#[test]
+fn a_long_running_guest_runs_in_slices_and_can_be_paused_and_closed() {
+    use wasmscope_gui::session::Session;
+    // longloop without arguments loops 10^10 times: it must never block a frame.
+    let wasm = wasmscope_gui::views::open::sample("longloop").unwrap();
+    let mut session = Session::default();
+    session.start(wasm, "_start", &[], []);
+    assert!(session.is_paused());
+    session.continue_running();
+    for _ in 0..5 {
+        assert!(session.tick(), "still running after a slice");
+        assert!(session.is_paused(), "between slices the call is paused");
+    }
+    session.pause();
+    assert!(!session.is_running());
+    assert!(!session.tick(), "a paused Continue runs no more slices");
+    session.close(3);
+    assert!(matches!(session.state(), RunState::Exited(3)));
+}
+
+#[test]
+fn the_pause_button_stops_a_running_continue() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("longloop").click();
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    h.get_by_label("Continue").click();
+    h.step();
+    assert!(h.state().session.is_running());
+    h.get_by_label("Pause").click();
+    h.step();
+    assert!(!h.state().session.is_running());
+    assert!(h.state().session.is_paused());
+}

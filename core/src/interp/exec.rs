@@ -99,12 +99,23 @@ pub(crate) struct DebugControl {
     pub resumed_at: Option<(u32, usize)>,
     /// The operand stack height (slots from the frame pointer) at that stop point.
     pub paused_height: Option<u32>,
+    /// Stop points left before pausing anyway (a slice of a long run), if limited.
+    pub budget: Option<u64>,
+    /// Whether the last pause came from the budget running out.
+    pub out_of_budget: bool,
 }
 
 impl DebugControl {
     fn should_pause(&mut self, inst: u32, pc: usize, offset: u32, depth: usize) -> bool {
         if self.resumed_at.take() == Some((inst, pc)) {
             return false;
+        }
+        if let Some(left) = self.budget.as_mut() {
+            if *left == 0 {
+                self.out_of_budget = true;
+                return true;
+            }
+            *left -= 1;
         }
         self.breakpoints.contains(&(inst, offset))
             || match self.mode {

@@ -82,12 +82,21 @@ impl ControlsView {
             ui.add(egui::TextEdit::singleline(&mut self.params).desired_width(80.0))
                 .labelled_by(label.id);
             start = ui.button("Start").clicked();
-            let paused = session.is_paused();
+            let running = session.is_running();
+            // While Continue runs in slices the call is between slices: no stepping.
+            let paused = session.is_paused() && !running;
             if ui
                 .add_enabled(paused, egui::Button::new("Continue"))
                 .clicked()
             {
-                session.resume();
+                session.continue_running();
+                session.tick();
+            }
+            if ui
+                .add_enabled(running, egui::Button::new("Pause"))
+                .clicked()
+            {
+                session.pause();
             }
             if ui
                 .add_enabled(paused, egui::Button::new("Step into"))
