@@ -2,36 +2,20 @@
 """Checks the bench modules: no imports, exports `run` (i32 -> i64) and
 `memory`, no DWARF (.debug_*) custom sections, `name` section present.
 Pure Python, no dependencies. Usage: check_modules.py FILE.wasm..."""
+import os
 import sys
 
-
-def leb(buf, pos):
-    result = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
-
-
-def name(buf, pos):
-    length, pos = leb(buf, pos)
-    return buf[pos:pos + length].decode(), pos + length
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from wasmfile import MAGIC, exports as read_exports, leb, name, sections  # noqa: E402
 
 
 def check(path):
     buf = open(path, "rb").read()
     errors = []
-    if buf[:8] != b"\0asm\x01\0\0\0":
+    if buf[:8] != MAGIC:
         return ["not a wasm 1.0 module"]
-    pos = 8
     types, funcs, imports, exports, customs = [], [], 0, {}, []
-    while pos < len(buf):
-        sid = buf[pos]
-        size, pos = leb(buf, pos + 1)
-        end = pos + size
+    for sid, pos, _ in sections(buf):
         if sid == 0:
             customs.append(name(buf, pos)[0])
         elif sid == 1:  # types
@@ -53,13 +37,7 @@ def check(path):
                 t, p = leb(buf, p)
                 funcs.append(t)
         elif sid == 7:  # exports
-            count, p = leb(buf, pos)
-            for _ in range(count):
-                n, p = name(buf, p)
-                kind = buf[p]
-                idx, p = leb(buf, p + 1)
-                exports[n] = (kind, idx)
-        pos = end
+            exports = read_exports(buf, pos)
     if imports:
         errors.append(f"{imports} imports (want none)")
     if exports.get("memory", (None,))[0] != 2:

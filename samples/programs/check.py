@@ -6,27 +6,15 @@ and no build-machine path anywhere in the file (/root, /home, /work, /Users, and
 --forbid PREFIX). Pure Python, no dependencies.
 
 Usage: check.py [--forbid PREFIX]... FILE.wasm..."""
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from wasmfile import MAGIC, exports as read_exports, leb, name, sections  # noqa: E402
 
 WASI = "wasi_snapshot_preview1"
 DWARF = (".debug_info", ".debug_line", ".debug_abbrev", ".debug_str")
 MACHINE_PATHS = ["/root", "/home", "/work", "/Users/"]
-
-
-def leb(buf, pos):
-    result = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
-
-
-def name(buf, pos):
-    length, pos = leb(buf, pos)
-    return buf[pos:pos + length].decode(), pos + length
 
 
 def skip_limits(buf, pos):
@@ -40,14 +28,10 @@ def skip_limits(buf, pos):
 def check(path, forbidden):
     buf = open(path, "rb").read()
     errors = []
-    if buf[:8] != b"\0asm\x01\0\0\0":
+    if buf[:8] != MAGIC:
         return ["not a wasm 1.0 module"]
-    pos = 8
     imports, exports, customs = [], {}, []
-    while pos < len(buf):
-        sid = buf[pos]
-        size, pos = leb(buf, pos + 1)
-        end = pos + size
+    for sid, pos, _ in sections(buf):
         if sid == 0:
             customs.append(name(buf, pos)[0])
         elif sid == 2:  # imports
@@ -70,13 +54,7 @@ def check(path, forbidden):
                     break
                 imports.append((module, field))
         elif sid == 7:  # exports
-            count, p = leb(buf, pos)
-            for _ in range(count):
-                n, p = name(buf, p)
-                kind = buf[p]
-                idx, p = leb(buf, p + 1)
-                exports[n] = (kind, idx)
-        pos = end
+            exports = read_exports(buf, pos)
     foreign = sorted({m for m, _ in imports if m != WASI})
     if foreign:
         errors.append(f"imports from {', '.join(foreign)} (want only {WASI})")
