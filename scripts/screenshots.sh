@@ -13,9 +13,10 @@ if ! command -v Xvfb >/dev/null || ! command -v import >/dev/null || ! command -
         libxrandr2 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
 fi
 
-BIN=${BIN:-target/release/wasmscope-gui}
-if [ ! -x "$BIN" ]; then
+# Always (re)build the default binary, so a stale one never makes a stale picture.
+if [ -z "${BIN:-}" ]; then
     cargo build --release -j2 -p wasmscope-gui
+    BIN=target/release/wasmscope-gui
 fi
 
 DISPLAY_NUM=${DISPLAY_NUM:-:97}
