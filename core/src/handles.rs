@@ -9,7 +9,7 @@ use crate::interp::exec;
 use crate::module::ExportKind;
 use crate::runtime::{definition, RuntimeInner};
 use crate::store::{FuncInst, InstanceControl, Layout};
-use crate::types::{FunctionDefinition, GlobalType, ValueType};
+use crate::types::{FunctionDefinition, GlobalType, TableType, ValueType};
 use crate::values::{WasmParams, WasmResults};
 
 /// An instantiated module.
@@ -133,6 +133,51 @@ impl Module {
             rt: self.rt.clone(),
             addr: layout.globals[index as usize],
         })
+    }
+
+    /// Every global of the module in its index space (imported ones first), exported
+    /// or not: what a debugger's globals view lists.
+    pub fn globals(&self) -> Vec<Global> {
+        let store = self.rt.store();
+        store.instances[self.inst as usize]
+            .layout
+            .globals
+            .iter()
+            .map(|&addr| Global {
+                rt: self.rt.clone(),
+                addr,
+            })
+            .collect()
+    }
+
+    /// Every table of the module in its index space (imported ones first), exported or
+    /// not.
+    pub fn tables(&self) -> Vec<Table> {
+        let store = self.rt.store();
+        store.instances[self.inst as usize]
+            .layout
+            .tables
+            .iter()
+            .map(|&addr| Table {
+                rt: self.rt.clone(),
+                addr,
+            })
+            .collect()
+    }
+
+    /// The exported table `name`.
+    pub fn exported_table(&self, name: &str) -> Option<Table> {
+        let (index, layout) = self.export(name, ExportKind::Table)?;
+        Some(Table {
+            rt: self.rt.clone(),
+            addr: layout.tables[index as usize],
+        })
+    }
+
+    /// The exit code the module was closed with, once it is closed (by its own close,
+    /// its runtime's, a guest exit or an interrupt).
+    pub fn exit_code(&self) -> Option<u32> {
+        self.rt.store().instances[self.inst as usize].closed
     }
 
     /// Closes the module with exit code 0. See [`Module::close_with_exit_code`].
@@ -469,5 +514,81 @@ impl Global {
         }
         g.value = value;
         Ok(())
+    }
+}
+
+/// An element of a table: what [`Table::get`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableElement {
+    /// A null reference.
+    Null,
+    /// A function reference (`funcref` tables), with the function's definition.
+    Function(FunctionDefinition),
+    /// A non-null `externref`: the host's opaque value.
+    Extern(u64),
+}
+
+/// A table of references.
+#[derive(Clone)]
+pub struct Table {
+    rt: Arc<RuntimeInner>,
+    addr: u32,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Table({:?}, size {})", self.table_type(), self.size())
+    }
+}
+
+impl Table {
+    /// Element type and limits (as declared; see [`Table::size`] for the current size).
+    pub fn table_type(&self) -> TableType {
+        self.rt.store().tables[self.addr as usize].ty
+    }
+
+    /// The current number of elements.
+    pub fn size(&self) -> u32 {
+        self.rt.store().tables[self.addr as usize].elems.len() as u32
+    }
+
+    /// Element `index`; `None` past the end.
+    pub fn get(&self, index: u32) -> Option<TableElement> {
+        let store = self.rt.store();
+        let table = &store.tables[self.addr as usize];
+        let raw = *table.elems.get(index as usize)?;
+        Some(match (raw, table.ty.element) {
+            (0, _) => TableElement::Null,
+            (r, ValueType::FuncRef) => {
+                TableElement::Function(function_definition(&store, (r - 1) as u32))
+            }
+            (r, _) => TableElement::Extern(r),
+        })
+    }
+}
+
+/// The definition of the function at store address `addr`.
+fn function_definition(store: &crate::store::Store, addr: u32) -> FunctionDefinition {
+    match &store.funcs[addr as usize] {
+        FuncInst::Wasm {
+            instance, index, ..
+        } => {
+            let data = &store.instances[*instance as usize];
+            let info = data
+                .module
+                .as_ref()
+                .expect("wasm functions belong to module instances");
+            definition(info, &data.name, info.num_imported_funcs + index)
+        }
+        FuncInst::Host { instance, .. } => {
+            let data = &store.instances[*instance as usize];
+            let index = data
+                .layout
+                .funcs
+                .iter()
+                .position(|&a| a == addr)
+                .unwrap_or(0) as u32;
+            crate::host::definition(store, *instance, index)
+        }
     }
 }

@@ -57,7 +57,9 @@ pub use error::{
     Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
 };
 pub use execution::{Execution, ExecutionState, Position, StepMode};
-pub use handles::{Function, Global, InterruptHandle, Memory, Module, TypedFunction};
+pub use handles::{
+    Function, Global, InterruptHandle, Memory, Module, Table, TableElement, TypedFunction,
+};
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResults, IntoHostFunc, IntoSlots,
     WithCaller,

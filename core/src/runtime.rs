@@ -456,6 +456,27 @@ impl Runtime {
         })
     }
 
+    /// Every module registered under a name (host modules included), in the order they
+    /// were instantiated; closed modules are gone from this list.
+    pub fn modules(&self) -> Vec<Module> {
+        let store = self.inner.store();
+        let mut insts: Vec<u32> = store.names.values().copied().collect();
+        insts.sort_unstable();
+        insts.dedup();
+        insts
+            .into_iter()
+            .map(|inst| {
+                let data = &store.instances[inst as usize];
+                Module {
+                    rt: self.inner.clone(),
+                    inst,
+                    name: data.name.clone(),
+                    control: data.control.clone(),
+                }
+            })
+            .collect()
+    }
+
     /// Makes `module` importable under `name` as well (what the spec harness's
     /// `register` does; wazero calls it aliasing).
     ///

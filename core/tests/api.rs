@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmscope::{
     CompiledModule, Error, ErrorKind, Function, Global, Memory, Module, ModuleConfig, Runtime,
-    RuntimeConfig, TrapCode, TypedFunction, ValueType,
+    RuntimeConfig, TableElement, TrapCode, TypedFunction, ValueType,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1516,4 +1516,70 @@ fn one_function_called_from_four_threads() {
             });
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------
+// Inspection: every global and table (exported or not), the modules of a runtime
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn globals_and_tables_are_listed_exported_or_not() {
+    let rt = runtime();
+    let host = rt
+        .new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|x: i32| x)
+        .export("id")
+        .instantiate()
+        .unwrap();
+    let m = instantiate(
+        &rt,
+        r#"(module
+            (import "env" "id" (func $id (param i32) (result i32)))
+            (global $hidden (mut i32) (i32.const 7))
+            (global $pi (export "pi") f64 (f64.const 3.5))
+            (table $t 4 funcref)
+            (table (export "ext") 2 externref)
+            (elem (table $t) (i32.const 1) func $f $id)
+            (func $f (export "f") (global.set $hidden (i32.const 9))))"#,
+        "insp",
+    );
+    let globals = m.globals();
+    assert_eq!(globals.len(), 2);
+    assert_eq!(globals[0].value_type(), ValueType::I32);
+    assert_eq!(globals[0].get(), 7);
+    assert_eq!(f64::from_bits(globals[1].get()), 3.5);
+    func(&m, "f").call(&[]).unwrap();
+    assert_eq!(globals[0].get(), 9, "a live view of the hidden global");
+
+    let tables = m.tables();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[0].size(), 4);
+    assert_eq!(tables[0].table_type().element, ValueType::FuncRef);
+    assert_eq!(tables[0].get(0), Some(TableElement::Null));
+    match tables[0].get(1) {
+        Some(TableElement::Function(d)) => assert_eq!(d.name(), Some("f")),
+        other => panic!("expected $f, got {other:?}"),
+    }
+    match tables[0].get(2) {
+        Some(TableElement::Function(d)) => {
+            assert!(d.is_host(), "{d:?}");
+            assert_eq!(d.module_name(), "env");
+        }
+        other => panic!("expected the host function, got {other:?}"),
+    }
+    assert_eq!(tables[0].get(4), None, "past the end");
+    assert_eq!(tables[1].table_type().element, ValueType::ExternRef);
+    assert_eq!(m.exported_table("ext").unwrap().size(), 2);
+    assert!(m.exported_table("nope").is_none());
+
+    // The runtime lists its named modules, host ones included, until they close.
+    let names: Vec<String> = rt.modules().iter().map(|m| m.name().to_string()).collect();
+    assert_eq!(names, ["env", "insp"]);
+    assert_eq!(m.exit_code(), None);
+    m.close_with_exit_code(3).unwrap();
+    assert_eq!(m.exit_code(), Some(3));
+    let names: Vec<String> = rt.modules().iter().map(|m| m.name().to_string()).collect();
+    assert_eq!(names, ["env"]);
+    drop(host);
 }
