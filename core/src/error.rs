@@ -83,6 +83,17 @@ pub struct TraceFrame {
     pub sources: Vec<crate::dwarf::SourceLocation>,
 }
 
+/// Where an out-of-bounds memory access went: [`Error::memory_access`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryAccess {
+    /// The effective address (base + offset) of the access.
+    pub address: u64,
+    /// Its width in bytes (for `memory.fill`, the length filled).
+    pub len: u64,
+    /// The memory's size in bytes at the time.
+    pub memory_size: u64,
+}
+
 /// What kind of failure an [`Error`] is.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -106,6 +117,8 @@ pub enum ErrorKind {
         detail: Option<String>,
         /// The wasm stack trace, innermost frame first.
         trace: Vec<TraceFrame>,
+        /// For an out-of-bounds load or store (and `memory.fill`): where it went.
+        access: Option<MemoryAccess>,
     },
     /// The module (or runtime) was closed with an exit code while the call ran, or the
     /// guest exited (wazero's `sys.ExitError`).
@@ -172,7 +185,28 @@ impl Error {
             code,
             detail: None,
             trace: Vec::new(),
+            access: None,
         })
+    }
+
+    /// An out-of-bounds memory access trap.
+    pub(crate) fn memory_trap(access: MemoryAccess) -> Self {
+        Self::from_kind(ErrorKind::Trap {
+            code: TrapCode::OutOfBoundsMemoryAccess,
+            detail: None,
+            trace: Vec::new(),
+            access: Some(access),
+        })
+    }
+
+    /// Where an out-of-bounds memory access went (address, width, memory size), for a
+    /// trap of a load, a store or `memory.fill`; `None` for other errors.
+    pub fn memory_access(&self) -> Option<MemoryAccess> {
+        match &*self.0 {
+            ErrorKind::Trap { access, .. } => *access,
+            ErrorKind::StartFailed { source, .. } => source.memory_access(),
+            _ => None,
+        }
     }
 
     /// What kind of failure this is.
@@ -223,6 +257,7 @@ impl Error {
                 code: TrapCode::HostError,
                 detail: Some(m),
                 trace: Vec::new(),
+                access: None,
             }),
             other => Error(Box::new(other)),
         }
@@ -243,6 +278,7 @@ impl fmt::Display for Error {
                 code,
                 detail,
                 trace,
+                ..
             } => {
                 write!(f, "wasm error: {code}")?;
                 if let Some(d) = detail {

@@ -54,7 +54,8 @@ pub mod wasi;
 pub use cache::CompilationCache;
 pub use config::{EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
 pub use error::{
-    Error, ErrorKind, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
+    Error, ErrorKind, MemoryAccess, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED,
+    EXIT_CODE_DEADLINE_EXCEEDED,
 };
 pub use execution::{Execution, ExecutionState, Position, StepMode};
 pub use handles::{

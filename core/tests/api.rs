@@ -1583,3 +1583,37 @@ fn globals_and_tables_are_listed_exported_or_not() {
     assert_eq!(names, ["env"]);
     drop(host);
 }
+
+#[test]
+fn out_of_bounds_traps_say_where_they_went() {
+    let rt = runtime();
+    let m = instantiate(
+        &rt,
+        r#"(module (memory 1)
+            (func (export "load") (param i32) (result i64) (i64.load offset=4 (local.get 0)))
+            (func (export "store") (param i32) (i32.store8 (local.get 0) (i32.const 1)))
+            (func (export "fill") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 16)))
+            (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"#,
+        "oob",
+    );
+    let e = func(&m, "load").call(&[65530]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::OutOfBoundsMemoryAccess));
+    let a = e.memory_access().expect("the access is recorded");
+    assert_eq!((a.address, a.len, a.memory_size), (65534, 8, 65536));
+    // Addresses are unsigned 32-bit, plus the offset.
+    let e = func(&m, "store")
+        .call(&[(-1i32) as u32 as u64])
+        .unwrap_err();
+    let a = e.memory_access().unwrap();
+    assert_eq!((a.address, a.len), (0xffff_ffff, 1));
+    let e = func(&m, "fill").call(&[65530]).unwrap_err();
+    assert_eq!(e.memory_access().unwrap().len, 16);
+    // Other traps carry none; the message is unchanged.
+    let e = func(&m, "div").call(&[0]).unwrap_err();
+    assert_eq!(e.memory_access(), None);
+    assert!(func(&m, "load")
+        .call(&[65530])
+        .unwrap_err()
+        .to_string()
+        .starts_with("wasm error: out of bounds memory access\n"));
+}

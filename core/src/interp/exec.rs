@@ -43,6 +43,8 @@ enum Exit {
     /// The current instance changed (cross-module call or return).
     Switch,
     Trap(TrapCode),
+    /// An out-of-bounds memory access, with where it went.
+    MemoryTrap(crate::error::MemoryAccess),
     Error(Error),
     /// A close, interrupt or deadline asked the call to stop with this exit code.
     Stopped(u32),
@@ -375,6 +377,11 @@ impl Executor {
                     e.set_trace(self.trace(store));
                     e
                 }
+                Exit::MemoryTrap(access) => {
+                    let mut e = Error::memory_trap(access);
+                    e.set_trace(self.trace(store));
+                    e
+                }
                 Exit::Error(mut e) => {
                     e.set_trace(self.trace(store));
                     e
@@ -656,6 +663,16 @@ impl Executor {
                 stack[fp + $s as usize]
             };
         }
+        // An out-of-bounds access of `len` bytes at `address` (cold: only on the trap path).
+        macro_rules! memory_trap {
+            ($address:expr, $len:expr) => {
+                break Exit::MemoryTrap(crate::error::MemoryAccess {
+                    address: $address,
+                    len: $len,
+                    memory_size: store.memories[mem].data.len() as u64,
+                })
+            };
+        }
         macro_rules! un {
             ($dst:expr, $a:expr, $f:expr) => {{
                 let x = slot!($a);
@@ -709,7 +726,7 @@ impl Executor {
                         let bytes: [u8; $n] = s.try_into().unwrap();
                         slot!($dst) = $conv(bytes);
                     }
-                    None => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                    None => memory_trap!(at, $n),
                 }
             }};
         }
@@ -722,7 +739,7 @@ impl Executor {
                         let bytes: [u8; $n] = $conv(v);
                         d.copy_from_slice(&bytes);
                     }
-                    None => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                    None => memory_trap!(at, $n),
                 }
             }};
         }
@@ -976,7 +993,7 @@ impl Executor {
                     let (d, val, n) = three!(h);
                     match span(d, n).and_then(|r| store.memories[mem].data.get_mut(r)) {
                         Some(s) => s.fill(val as u8),
-                        None => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                        None => memory_trap!(d, n),
                     }
                 }
                 Instr::MemoryCopy { h } => {
