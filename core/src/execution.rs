@@ -129,7 +129,31 @@ impl Execution {
         self.run_with(StepMode::Run, Some(instructions))
     }
 
-    /// Whether the last pause was the end of a [`Execution::resume_for`] slice.
+    /// Steps like [`Execution::step`], but pauses after at most `instructions`
+    /// instructions if the step has not ended by then ([`Execution::paused_by_budget`]),
+    /// so that a step over a long call keeps a user interface responsive;
+    /// [`Execution::continue_for`] then goes on with the same step.
+    pub fn step_for(&mut self, mode: StepMode, instructions: u64) -> ExecutionState {
+        self.run_with(mode, Some(instructions))
+    }
+
+    /// Goes on, for at most `instructions` more instructions, with the step or run that
+    /// the last budget pause interrupted: same mode, same target depth (a step over
+    /// still ends back in the function it started in). After any other pause this is
+    /// [`Execution::resume_for`].
+    pub fn continue_for(&mut self, instructions: u64) -> ExecutionState {
+        let interrupted = match &self.state {
+            State::Running(ex) if ex.debug.out_of_budget => Some((ex.debug.mode, ex.debug.depth)),
+            _ => None,
+        };
+        match interrupted {
+            Some((mode, depth)) => self.run_at_depth(mode, Some(instructions), Some(depth)),
+            None => self.resume_for(instructions),
+        }
+    }
+
+    /// Whether the last pause was the end of a budget: a [`Execution::resume_for`]
+    /// slice, or a [`Execution::step_for`] step that has not ended yet.
     pub fn paused_by_budget(&self) -> bool {
         matches!(&self.state, State::Running(ex) if ex.debug.out_of_budget)
     }
@@ -176,6 +200,17 @@ impl Execution {
     }
 
     fn run_with(&mut self, mode: StepMode, budget: Option<u64>) -> ExecutionState {
+        self.run_at_depth(mode, budget, None)
+    }
+
+    /// Runs in `mode` with `budget`; a step's depth is the current one unless `depth`
+    /// gives the depth of the step being continued.
+    fn run_at_depth(
+        &mut self,
+        mode: StepMode,
+        budget: Option<u64>,
+        depth: Option<usize>,
+    ) -> ExecutionState {
         let breakpoints = self.breakpoints.clone();
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
@@ -205,7 +240,7 @@ impl Execution {
                 State::Running(ex) => ex,
             };
             ex.debug.mode = mode;
-            ex.debug.depth = ex.depth();
+            ex.debug.depth = depth.unwrap_or_else(|| ex.depth());
             ex.debug.breakpoints = breakpoints;
             ex.debug.paused_height = None;
             ex.debug.budget = budget;

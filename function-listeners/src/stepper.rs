@@ -70,6 +70,42 @@ pub struct Stepper {
     execution: Option<Execution>,
     entry: Arc<Mutex<EntryBreaks>>,
     offsets: HashSet<u64>,
+    /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
+    pending: Option<Op>,
+}
+
+/// One frame of a paused call: [`Stepper::frames`].
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// The frame's function (name, type, parameter names).
+    pub definition: FunctionDefinition,
+    /// The code-section offset of the frame's current instruction (the call, for callers).
+    pub code_offset: Option<u64>,
+    /// Its source locations from DWARF, innermost inlined frame first.
+    pub sources: Vec<SourceLocation>,
+    /// Locals, parameters first, one slot per value (two per `v128`).
+    pub locals: Vec<u64>,
+    /// The operand stack, bottom first.
+    pub operands: Vec<u64>,
+}
+
+/// An operation that [`Stepper::begin`] runs in slices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// To the next breakpoint or the end ([`Stepper::resume`]).
+    Continue,
+    /// One instruction, entering calls ([`Stepper::step_into`]).
+    StepInto,
+    /// One instruction of this function ([`Stepper::step_over`]).
+    StepOver,
+    /// Out of the current function ([`Stepper::step_out`]).
+    StepOut,
+    /// To the next function entered ([`Stepper::step_to_next_call`]).
+    StepToNextCall,
+    /// To the next call at the current function's level ([`Stepper::step_over_call`]).
+    StepOverCall,
+    /// To a code offset ([`Stepper::run_to`]).
+    RunTo(u64),
 }
 
 impl Stepper {
@@ -82,11 +118,30 @@ impl Stepper {
         wasm: &[u8],
         setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
     ) -> wasmscope::Result<Stepper> {
+        Self::with_listener_factory(wasm, None, setup)
+    }
+
+    /// Like [`Stepper::new`], with `listeners` (e.g. a
+    /// [`LoggingListenerFactory`](crate::logging::LoggingListenerFactory) for a call log)
+    /// on every function besides the stepper's own.
+    ///
+    /// # Errors
+    /// The module does not compile, or `setup` fails.
+    pub fn with_listener_factory(
+        wasm: &[u8],
+        listeners: Option<Arc<dyn FunctionListenerFactory>>,
+        setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
+    ) -> wasmscope::Result<Stepper> {
         let entry = Arc::new(Mutex::new(EntryBreaks::default()));
+        let own: Arc<dyn FunctionListenerFactory> = Arc::new(EntryFactory(entry.clone()));
+        let factory = match listeners {
+            Some(other) => Arc::new(crate::multi::MultiListenerFactory::new(vec![own, other])),
+            None => own,
+        };
         let runtime = Runtime::with_config(
             RuntimeConfig::interpreter()
                 .with_debug_stepping(true)
-                .with_function_listener_factory(Arc::new(EntryFactory(entry.clone()))),
+                .with_function_listener_factory(factory),
         );
         setup(&runtime)?;
         let compiled = runtime.compile_module(wasm)?;
@@ -97,6 +152,7 @@ impl Stepper {
             execution: None,
             entry,
             offsets: HashSet::new(),
+            pending: None,
         })
     }
 
@@ -243,6 +299,79 @@ impl Stepper {
         state
     }
 
+    /// Starts `op` and runs it for at most `instructions` instructions. When the budget
+    /// runs out first the call pauses with [`Stepper::pending`] set, and
+    /// [`Stepper::go_on`] runs the next slice of the same operation (a step over a long
+    /// call still ends back in its function), so that a user interface never blocks on
+    /// a guest that runs long or forever. A pending operation is cancelled first.
+    pub fn begin(&mut self, op: Op, instructions: u64) -> ExecutionState {
+        self.cancel();
+        let module = self.module.clone().expect("Stepper::start was called");
+        let state = match op {
+            Op::Continue => self.execution().resume_for(instructions),
+            Op::StepInto => self
+                .execution()
+                .step_for(StepMode::Instruction, instructions),
+            Op::StepOver => self.execution().step_for(StepMode::Over, instructions),
+            Op::StepOut => self.execution().step_for(StepMode::Out, instructions),
+            Op::StepToNextCall => {
+                self.lock().next_call = true;
+                self.execution().resume_for(instructions)
+            }
+            Op::StepOverCall => {
+                let depth = self.position().map_or(0, |p| p.depth) + 1;
+                self.lock().next_call_at_depth = Some(depth);
+                self.execution().resume_for(instructions)
+            }
+            Op::RunTo(offset) => {
+                self.execution().add_breakpoint(&module, offset);
+                self.execution().resume_for(instructions)
+            }
+        };
+        self.pending = Some(op);
+        self.settle(state)
+    }
+
+    /// Runs the next slice of the operation a budget pause interrupted; without one,
+    /// this is [`Stepper::resume_for`].
+    pub fn go_on(&mut self, instructions: u64) -> ExecutionState {
+        let state = self.execution().continue_for(instructions);
+        self.settle(state)
+    }
+
+    /// The operation that a budget pause interrupted, if any.
+    pub fn pending(&self) -> Option<Op> {
+        self.pending
+    }
+
+    /// Forgets the interrupted operation (the user pressed Pause): the call stays paused
+    /// where the last slice ended, and the next resume or step starts afresh.
+    pub fn cancel(&mut self) {
+        let Some(op) = self.pending.take() else {
+            return;
+        };
+        {
+            let mut breaks = self.lock();
+            breaks.next_call = false;
+            breaks.next_call_at_depth = None;
+        }
+        if let Op::RunTo(offset) = op {
+            if !self.offsets.contains(&offset) {
+                if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
+                    e.remove_breakpoint(m, offset);
+                }
+            }
+        }
+    }
+
+    /// Keeps the operation pending after a budget pause, and ends it otherwise.
+    fn settle(&mut self, state: ExecutionState) -> ExecutionState {
+        if !(matches!(state, ExecutionState::Paused) && self.paused_by_budget()) {
+            self.cancel();
+        }
+        state
+    }
+
     /// Where the paused call is.
     pub fn position(&self) -> Option<Position> {
         self.execution.as_ref()?.position()
@@ -254,6 +383,41 @@ impl Stepper {
             .and_then(|p| p.code_offset)
             .map(|o| self.compiled.source_locations(o))
             .unwrap_or_default()
+    }
+
+    /// The frames of the paused call, innermost first, with their code offsets and
+    /// source locations; empty when not paused.
+    pub fn frames(&self) -> Vec<Frame> {
+        let frames: Vec<(FunctionDefinition, Option<u64>, Vec<u64>, Vec<u64>)> = self
+            .execution
+            .as_ref()
+            .and_then(|e| {
+                e.with_stack(|s| {
+                    s.frames()
+                        .map(|f| {
+                            (
+                                f.definition().clone(),
+                                f.source_offset(),
+                                f.locals().to_vec(),
+                                f.operands().to_vec(),
+                            )
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        frames
+            .into_iter()
+            .map(|(definition, code_offset, locals, operands)| Frame {
+                sources: code_offset
+                    .map(|o| self.compiled.source_locations(o))
+                    .unwrap_or_default(),
+                definition,
+                code_offset,
+                locals,
+                operands,
+            })
+            .collect()
     }
 
     /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use wasmscope::{ExecutionState, ModuleConfig};
-use wasmscope_listeners::stepper::Stepper;
+use wasmscope_listeners::stepper::{Op, Stepper};
 
 fn divzero() -> Vec<u8> {
     std::fs::read(
@@ -132,4 +132,101 @@ fn call_level_steps_into_the_next_call_and_over_to_the_next_sibling_call() {
     assert!(s.stack()[1]
         .0
         .ends_with("_ZN7divzero3run17h0a6d92dba8a256ceE"));
+}
+
+/// `main` calls `spin` (a loop of `n` iterations) and then `one`.
+fn spinner() -> Stepper {
+    let wasm = wat::parse_str(
+        r#"(module
+            (func $spin (param $n i32) (loop $l
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br_if $l (local.get $n))))
+            (func $one (result i32) (i32.const 1))
+            (func (export "main") (result i32)
+                (call $spin (i32.const 100000))
+                (call $one)))"#,
+    )
+    .unwrap();
+    let mut s = Stepper::new(&wasm, |_| Ok(())).unwrap();
+    s.start(ModuleConfig::new(), "main", &[]).unwrap();
+    s
+}
+
+#[test]
+fn a_step_over_a_long_call_runs_in_slices_and_ends_back_in_its_function() {
+    let mut s = spinner();
+    assert!(matches!(s.step_into(), ExecutionState::Paused));
+    let start = s.position().unwrap();
+    assert_eq!(start.depth, 0, "depth counts the frames below");
+    // The first instruction is `i32.const 100000`; the second is the call.
+    assert!(matches!(s.step_over(), ExecutionState::Paused));
+    let mut state = s.begin(Op::StepOver, 1000);
+    assert!(matches!(state, ExecutionState::Paused));
+    assert!(s.paused_by_budget(), "the loop takes more than 1000 steps");
+    assert_eq!(s.pending(), Some(Op::StepOver));
+    assert_eq!(s.position().unwrap().depth, 1, "paused inside spin");
+    let frames = s.frames();
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[0].definition.name(), Some("spin"));
+    assert!(frames[0].code_offset.is_some());
+    assert!(frames[0].locals[0] < 100000, "the counter went down");
+    let mut slices = 1;
+    while s.pending().is_some() {
+        state = s.go_on(1000);
+        slices += 1;
+        assert!(slices < 10_000);
+    }
+    assert!(matches!(state, ExecutionState::Paused));
+    assert!(slices > 10, "{slices} slices");
+    // Back in main, after the call: the step ended where an unsliced one would.
+    let p = s.position().unwrap();
+    assert_eq!(p.depth, 0);
+    assert!(p.code_offset > start.code_offset);
+    assert!(!s.paused_by_budget());
+    assert!(matches!(s.resume(), ExecutionState::Finished(r) if r == [1]));
+}
+
+#[test]
+fn a_cancelled_operation_leaves_the_call_paused_and_the_next_one_starts_afresh() {
+    let mut s = spinner();
+    // The first function entered is main itself; the next one is spin.
+    assert!(matches!(
+        s.begin(Op::StepToNextCall, 1000),
+        ExecutionState::Paused
+    ));
+    assert_eq!(s.position().unwrap().depth, 0);
+    assert!(matches!(
+        s.begin(Op::StepToNextCall, 1000),
+        ExecutionState::Paused
+    ));
+    assert_eq!(
+        s.pending(),
+        None,
+        "spin is entered before the budget runs out"
+    );
+    assert_eq!(s.position().unwrap().depth, 1);
+    let names: Vec<String> = s
+        .frames()
+        .iter()
+        .map(|f| f.definition.debug_name())
+        .collect();
+    assert!(names[0].contains("spin"), "{names:?}");
+    assert!(matches!(s.begin(Op::StepOut, 500), ExecutionState::Paused));
+    assert_eq!(s.pending(), Some(Op::StepOut));
+    s.cancel();
+    assert_eq!(s.pending(), None);
+    assert_eq!(s.position().unwrap().depth, 1, "still in spin");
+    // A fresh step into is one instruction, not the rest of the step out.
+    assert!(matches!(
+        s.begin(Op::StepInto, 1000),
+        ExecutionState::Paused
+    ));
+    assert_eq!(s.pending(), None);
+    assert_eq!(s.position().unwrap().depth, 1);
+    // Continue in slices to the end.
+    let mut state = s.begin(Op::Continue, 10_000);
+    while s.pending().is_some() {
+        state = s.go_on(10_000);
+    }
+    assert!(matches!(state, ExecutionState::Finished(r) if r == [1]));
 }
