@@ -37,6 +37,8 @@ pub struct DwarfSummary {
     pub compile_units: Vec<CompileUnitSummary>,
     /// Distinct source files named by the line programs.
     pub files: usize,
+    /// Their paths (directory joined to the name, as traces show them), sorted.
+    pub source_files: Vec<String>,
     /// Bytes of the Code section covered by line-table rows (tombstoned ranges excluded).
     pub covered_code_bytes: u64,
     /// Size of the Code section's payload.
@@ -133,7 +135,11 @@ pub fn summarize(wasm: &[u8]) -> Result<Option<DwarfSummary>> {
                         .and_then(|d| string(&unit, d))
                         .unwrap_or_default();
                     let name = string(&unit, file.path_name()).unwrap_or_default();
-                    files.insert(format!("{dir}/{name}"));
+                    files.insert(clean_path(&if name.starts_with('/') || dir.is_empty() {
+                        name
+                    } else {
+                        format!("{dir}/{name}")
+                    }));
                 }
                 let addr = row.address();
                 if let Some(start) = prev {
@@ -161,6 +167,7 @@ pub fn summarize(wasm: &[u8]) -> Result<Option<DwarfSummary>> {
         sections: debug_sections,
         compile_units: units,
         files: files.len(),
+        source_files: files.into_iter().collect(),
         covered_code_bytes: covered,
         code_bytes,
     }))

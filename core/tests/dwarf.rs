@@ -44,6 +44,14 @@ fn rust_sample_has_rust_compile_units_files_and_line_coverage() {
         .as_deref()
         .is_none_or(|d| !d.contains("/work/") && !d.contains("/root/")));
     assert!(s.files > 1);
+    assert_eq!(s.files, s.source_files.len());
+    // The program's own file, as traces name it, and std's, under the rustc prefix.
+    assert!(
+        s.source_files.iter().any(|f| f == "divzero/src/main.rs"),
+        "{:?}",
+        s.source_files
+    );
+    assert!(s.source_files.iter().any(|f| f.starts_with("/rustc/")));
     assert!(s.code_bytes > 0 && s.covered_code_bytes <= s.code_bytes);
     assert!(s.line_coverage() > 0.3, "coverage {}", s.line_coverage());
 }
