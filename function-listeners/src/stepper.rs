@@ -388,36 +388,30 @@ impl Stepper {
     /// The frames of the paused call, innermost first, with their code offsets and
     /// source locations; empty when not paused.
     pub fn frames(&self) -> Vec<Frame> {
-        let frames: Vec<(FunctionDefinition, Option<u64>, Vec<u64>, Vec<u64>)> = self
+        let mut frames: Vec<Frame> = self
             .execution
             .as_ref()
             .and_then(|e| {
                 e.with_stack(|s| {
                     s.frames()
-                        .map(|f| {
-                            (
-                                f.definition().clone(),
-                                f.source_offset(),
-                                f.locals().to_vec(),
-                                f.operands().to_vec(),
-                            )
+                        .map(|f| Frame {
+                            definition: f.definition().clone(),
+                            code_offset: f.source_offset(),
+                            sources: Vec::new(),
+                            locals: f.locals().to_vec(),
+                            operands: f.operands().to_vec(),
                         })
                         .collect()
                 })
             })
             .unwrap_or_default();
+        // DWARF lookups after the stack walk, which holds the runtime's store.
+        for f in &mut frames {
+            if let Some(o) = f.code_offset {
+                f.sources = self.compiled.source_locations(o);
+            }
+        }
         frames
-            .into_iter()
-            .map(|(definition, code_offset, locals, operands)| Frame {
-                sources: code_offset
-                    .map(|o| self.compiled.source_locations(o))
-                    .unwrap_or_default(),
-                definition,
-                code_offset,
-                locals,
-                operands,
-            })
-            .collect()
     }
 
     /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost

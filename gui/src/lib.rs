@@ -1,28 +1,62 @@
-//! The wasmscope workbench: an egui app that opens a module, shows its sections and
-//! text, and steps through it with the stack, memory and console in view.
+//! The wasmscope workbench: an egui app that opens a module, shows its structure, text
+//! and source, and steps through it with the stack, memory, tables, globals, console,
+//! call log, traps and modules in view.
 //!
 //! [`WorkbenchApp`] only arranges the views ([`views`]); the model is
 //! [`state::AppState`] and the debugger is [`session::Session`], both usable without a
-//! window.
+//! window. The same app runs natively and in the browser (`src/web.rs`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod modinfo;
 pub mod session;
 pub mod state;
 pub mod views;
 
+use std::sync::{Arc, Mutex};
+
 use session::{RunState, Session};
 use state::AppState;
 use views::{
-    code::CodeView, console::ConsoleView, controls::ControlsView, memory::MemoryView,
-    module::ModuleView, open::OpenView, stack::StackView,
+    calllog::CallLogView, code::CodeView, console::ConsoleView, controls::ControlsView,
+    memory::MemoryView, module::ModuleView, modules::ModulesView, open::OpenView,
+    source::SourceView, stack::StackView, tables::TablesView, traps::TrapsView,
 };
+
+/// The tab shown in the middle of the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CenterTab {
+    /// The text format with code offsets.
+    #[default]
+    Code,
+    /// The DWARF-mapped source.
+    Source,
+}
+
+/// The tab shown at the bottom of the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BottomTab {
+    /// stdout, stderr and the last message.
+    #[default]
+    Console,
+    /// The call log (wazero's logging format).
+    CallLog,
+    /// The last trap.
+    Traps,
+    /// The runtime's modules, close with exit code.
+    Modules,
+    /// Tables and globals.
+    TablesGlobals,
+}
+
+/// Files read in the background (dropped in the browser), waiting to be opened.
+type Inbox = Arc<Mutex<Vec<(String, Result<Vec<u8>, String>)>>>;
 
 /// The workbench window; see the [crate docs](crate).
 #[derive(Debug, Default)]
 pub struct WorkbenchApp {
-    /// The loaded module and breakpoints.
+    /// The loaded module, breakpoints and selection.
     pub state: AppState,
     /// The debugger session.
     pub session: Session,
@@ -32,6 +66,8 @@ pub struct WorkbenchApp {
     pub module: ModuleView,
     /// The Code view.
     pub code: CodeView,
+    /// The Source view.
+    pub source: SourceView,
     /// The Controls view.
     pub controls: ControlsView,
     /// The Stack view.
@@ -40,6 +76,19 @@ pub struct WorkbenchApp {
     pub memory: MemoryView,
     /// The Console view.
     pub console: ConsoleView,
+    /// The Call log view.
+    pub call_log: CallLogView,
+    /// The Traps view.
+    pub traps: TrapsView,
+    /// The Modules view.
+    pub modules: ModulesView,
+    /// The Tables and globals view.
+    pub tables: TablesView,
+    /// The middle tab.
+    pub center: CenterTab,
+    /// The bottom tab.
+    pub bottom: BottomTab,
+    inbox: Inbox,
 }
 
 impl WorkbenchApp {
@@ -54,6 +103,11 @@ impl WorkbenchApp {
             self.state.load_error = Some(format!("no sample named {name:?}"));
             return false;
         };
+        self.open_bytes(name, bytes)
+    }
+
+    /// Loads `bytes` (`.wasm` or `.wat`) named `name`, as a dropped or picked file.
+    pub fn open_bytes(&mut self, name: &str, bytes: &[u8]) -> bool {
         let ok = self.state.load(name, bytes).is_ok();
         if ok {
             self.loaded();
@@ -66,6 +120,9 @@ impl WorkbenchApp {
         self.open.path = path.to_string();
         let ok = self.state.load_path(path).is_ok();
         if ok {
+            self.source.base_dir = std::path::Path::new(path)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned());
             self.loaded();
         }
         ok
@@ -81,11 +138,16 @@ impl WorkbenchApp {
             } else {
                 self.controls.export = "_start".into();
             }
+            if m.debug.is_some() {
+                self.center = CenterTab::Source;
+            } else {
+                self.center = CenterTab::Code;
+            }
         }
     }
 
-    /// Starts the export named in the Controls view with its parameters, with the
-    /// breakpoints set.
+    /// Starts the export named in the Controls view with its parameters and WASI
+    /// options, with the breakpoints set (paused before the first instruction).
     pub fn start(&mut self) {
         if let Some(m) = &self.state.module {
             let bytes = m.bytes.clone();
@@ -93,10 +155,12 @@ impl WorkbenchApp {
             match views::controls::parse_params(&self.controls.params) {
                 Ok(params) => {
                     self.session.start(
+                        &m.name.clone(),
                         &bytes,
                         &export,
                         &params,
-                        self.state.breakpoints.iter().copied(),
+                        self.state.all_breakpoints(),
+                        &self.controls.options,
                     );
                 }
                 Err(e) => {
@@ -131,39 +195,178 @@ impl WorkbenchApp {
         app
     }
 
+    /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
+    /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`; `None` for an
+    /// unknown name.
+    pub fn demo_view(view: &str) -> Option<Self> {
+        let mut app = match view {
+            "source" | "memory" | "console" => Self::demo(),
+            "code" => {
+                let mut app = Self::demo();
+                app.center = CenterTab::Code;
+                app
+            }
+            "module" => {
+                let mut app = Self::new();
+                app.open_sample("table");
+                app
+            }
+            "traps" => {
+                let mut app = Self::new();
+                app.open_sample("oob");
+                app.start();
+                app.session.resume();
+                app.bottom = BottomTab::Traps;
+                app
+            }
+            "tables" => {
+                let mut app = Self::new();
+                app.open_sample("table");
+                app.start();
+                app.session.step_into();
+                app.bottom = BottomTab::TablesGlobals;
+                app
+            }
+            "modules" => {
+                let mut app = Self::demo();
+                app.session.close_module("divzero", 3);
+                app.bottom = BottomTab::Modules;
+                app
+            }
+            "calllog" => {
+                let mut app = Self::new();
+                app.open_sample("hello");
+                app.start();
+                app.session.resume();
+                app.bottom = BottomTab::CallLog;
+                app
+            }
+            _ => return None,
+        };
+        if view == "memory" {
+            app.memory.address = 0x10_0000;
+        }
+        Some(app)
+    }
+
+    /// Opens files dropped on the window (natively at once; in the browser when their
+    /// bytes have been read).
+    fn take_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        for f in dropped {
+            let name = f
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dropped file".into());
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let bytes = f.bytes();
+                self.inbox
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((name, bytes));
+            }
+            #[cfg(target_arch = "wasm32")]
+            {
+                let inbox = self.inbox.clone();
+                let ctx = ctx.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let bytes = f.bytes_async().await;
+                    inbox
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((name, bytes));
+                    ctx.request_repaint();
+                });
+            }
+        }
+        let ready: Vec<_> =
+            std::mem::take(&mut *self.inbox.lock().unwrap_or_else(|e| e.into_inner()));
+        for (name, bytes) in ready {
+            match bytes {
+                Ok(bytes) => {
+                    self.open.path = name.clone();
+                    self.open_bytes(&name, &bytes);
+                }
+                Err(e) => self.state.load_error = Some(format!("cannot read {name}: {e}")),
+            }
+        }
+    }
+
     /// Draws the whole workbench into `ui` (the eframe entry point and the tests call
     /// this).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.take_dropped_files(ui.ctx());
         egui::Panel::top("open").show(ui, |ui| {
             if self.open.ui(ui, &mut self.state) {
                 self.loaded();
             }
         });
         egui::Panel::top("controls").show(ui, |ui| {
-            if self.controls.ui(ui, &self.state, &mut self.session) {
+            if self.controls.ui(ui, &mut self.state, &mut self.session) {
                 self.start();
+                if std::mem::take(&mut self.controls.pending_run) {
+                    self.session
+                        .begin(wasmscope_listeners::stepper::Op::Continue);
+                }
             }
         });
-        egui::Panel::bottom("console")
+        egui::Panel::bottom("bottom")
             .resizable(true)
-            .default_size(120.0)
-            .show(ui, |ui| self.console.ui(ui, &self.session));
+            .default_size(170.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    for (tab, label) in [
+                        (BottomTab::Console, "Console"),
+                        (BottomTab::CallLog, "Call log"),
+                        (BottomTab::Traps, "Traps"),
+                        (BottomTab::Modules, "Modules"),
+                        (BottomTab::TablesGlobals, "Tables and globals"),
+                    ] {
+                        ui.selectable_value(&mut self.bottom, tab, label);
+                    }
+                });
+                ui.separator();
+                match self.bottom {
+                    BottomTab::Console => self.console.ui(ui, &self.session),
+                    BottomTab::CallLog => self.call_log.ui(ui, &self.session),
+                    BottomTab::Traps => self.traps.ui(ui, &mut self.state, &self.session),
+                    BottomTab::Modules => self.modules.ui(ui, &mut self.session),
+                    BottomTab::TablesGlobals => self.tables.ui(ui, &self.state, &self.session),
+                }
+            });
         egui::Panel::left("module")
             .resizable(true)
-            .default_size(230.0)
-            .show(ui, |ui| self.module.ui(ui, &self.state));
+            .default_size(260.0)
+            .show(ui, |ui| self.module.ui(ui, &mut self.state));
         egui::Panel::right("inspect")
             .resizable(true)
             .default_size(430.0)
             .show(ui, |ui| {
-                self.stack.ui(ui, &self.session);
+                self.stack.ui(ui, &mut self.state, &self.session);
                 ui.separator();
-                self.memory.ui(ui, &self.session);
+                self.memory.ui(ui, &mut self.state, &self.session);
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            self.code.ui(ui, &mut self.state, &mut self.session);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.center, CenterTab::Code, "Code");
+                ui.selectable_value(&mut self.center, CenterTab::Source, "Source");
+            });
+            ui.separator();
+            match self.center {
+                CenterTab::Code => self.code.ui(ui, &mut self.state, &mut self.session),
+                CenterTab::Source => self.source.ui(ui, &mut self.state, &mut self.session),
+            }
         });
-        // A running Continue goes on one slice per frame, so the window stays live.
+        // A trap brings its view forward once.
+        if self.session.trap().is_some() && !self.traps.shown {
+            self.traps.shown = true;
+            self.bottom = BottomTab::Traps;
+        } else if self.session.trap().is_none() {
+            self.traps.shown = false;
+        }
+        // A running operation goes on one slice per frame, so the window stays live.
         if self.session.tick() {
             ui.ctx().request_repaint();
         }

@@ -1,34 +1,61 @@
 //! The debugger session: a [`Stepper`] on the loaded module with WASI, its captured
-//! stdout and stderr, and where the call stands. No window needed: the app and the
-//! tests drive it the same way.
+//! stdout, stderr and call log, the close events of its modules, and where the call
+//! stands. No window needed: the app and the tests drive it the same way.
 //!
-//! Every operation runs synchronously until the call stops (a breakpoint, a step, the
-//! end). A guest that loops forever therefore blocks the caller; running in slices is
-//! the next step (see the README).
+//! Every operation (continue, the steps, run to cursor) runs in slices of [`SLICE`]
+//! instructions: [`Session::begin`] runs the first, [`Session::tick`] one more per frame,
+//! and [`Session::pause`] stops between two. A guest that loops forever never blocks the
+//! window. The `resume`/`step_*` helpers run an operation to its end at once (tests).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use wasmscope::{ExecutionState, ModuleConfig};
-use wasmscope_listeners::stepper::Stepper;
+use wasmscope::{
+    ExecutionState, MemoryAccess, Module, ModuleConfig, TableElement, TableType, ValueType,
+};
+use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
+use wasmscope_listeners::stepper::{Frame, Op, Stepper};
 
-/// A byte buffer that a guest writes to (stdout or stderr) and the Console reads.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A byte buffer that a guest writes to (stdout, stderr, the call log) and the Console
+/// reads. It keeps at most [`SharedBuffer::LIMIT`] bytes and then notes the truncation,
+/// so a chatty guest cannot eat the machine's memory.
 #[derive(Clone, Debug, Default)]
-pub struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+pub struct SharedBuffer(Arc<Mutex<(Vec<u8>, bool)>>);
 
 impl SharedBuffer {
+    /// The most bytes kept.
+    pub const LIMIT: usize = 4 << 20;
+
     /// The bytes written so far, as (lossy) UTF-8.
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+        let g = lock(&self.0);
+        let mut s = String::from_utf8_lossy(&g.0).into_owned();
+        if g.1 {
+            s.push_str("\n… (truncated: more than 4 MiB)");
+        }
+        s
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        lock(&self.0).0.is_empty()
     }
 }
 
 impl Write for SharedBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
+        let mut g = lock(&self.0);
+        let room = Self::LIMIT.saturating_sub(g.0.len());
+        if buf.len() > room {
+            g.1 = true;
+        }
+        let n = buf.len().min(room);
+        g.0.extend_from_slice(&buf[..n]);
         Ok(buf.len())
     }
 
@@ -46,13 +73,13 @@ pub enum RunState {
     Paused {
         /// The code-section offset of the next instruction.
         code_offset: Option<u64>,
-        /// The source location (`file:line`), when the module has DWARF.
+        /// The source location (`file:line:column`), when the module has DWARF.
         source: Option<String>,
     },
     /// The function returned these results.
     Finished(Vec<u64>),
     /// The call trapped: the message with its stack trace, and the innermost frame's
-    /// code offset.
+    /// code offset ([`Session::trap`] has the details).
     Trapped {
         /// The error's text (message and trace).
         message: String,
@@ -63,6 +90,94 @@ pub enum RunState {
     Exited(u32),
 }
 
+/// One frame of a trap's stack trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrapFrame {
+    /// `module.function(params) results`, as wazero prints frames.
+    pub signature: String,
+    /// The code offset of the frame's instruction.
+    pub code_offset: Option<u64>,
+    /// Its source locations (`file:line:column`), innermost inlined first.
+    pub sources: Vec<String>,
+}
+
+/// The details of a trap, for the Traps view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrapInfo {
+    /// The first line of the message (`wasm error: …`).
+    pub message: String,
+    /// The stack trace, innermost first.
+    pub frames: Vec<TrapFrame>,
+    /// For out-of-bounds memory accesses: where it went.
+    pub access: Option<MemoryAccess>,
+}
+
+/// What the user set for a run: WASI arguments, environment and stdin.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Arguments after the program name, whitespace-separated.
+    pub args: String,
+    /// `KEY=VALUE` pairs, whitespace-separated.
+    pub env: String,
+    /// The guest's stdin.
+    pub stdin: String,
+    /// Whether to record the call log (wazero's logging format).
+    pub call_log: bool,
+}
+
+impl RunOptions {
+    /// The `KEY=VALUE` pairs of [`RunOptions::env`].
+    ///
+    /// # Errors
+    /// A word without `=`.
+    pub fn env_pairs(&self) -> Result<Vec<(String, String)>, String> {
+        self.env
+            .split_whitespace()
+            .map(|kv| match kv.split_once('=') {
+                Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+                _ => Err(format!("environment entry {kv:?} is not KEY=VALUE")),
+            })
+            .collect()
+    }
+}
+
+/// A module of the session's runtime, for the Modules view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleRow {
+    /// Its name.
+    pub name: String,
+    /// The exit code it was closed with, once closed.
+    pub closed: Option<u32>,
+    /// Whether it is the module being debugged.
+    pub debugged: bool,
+}
+
+/// A global's row in the Tables and globals view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GlobalRow {
+    /// The global's index.
+    pub index: u32,
+    /// Its type.
+    pub ty: ValueType,
+    /// Whether it is mutable.
+    pub mutable: bool,
+    /// The value, formatted for its type.
+    pub value: String,
+}
+
+/// A table's rows in the Tables and globals view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRows {
+    /// The table's index.
+    pub index: u32,
+    /// Its type.
+    pub ty: TableType,
+    /// Its elements (the first [`Session::TABLE_ROWS`]), formatted.
+    pub elements: Vec<String>,
+    /// Its current size.
+    pub size: u32,
+}
+
 /// A debugging session; see the [module docs](self).
 pub struct Session {
     stepper: Option<Stepper>,
@@ -71,12 +186,23 @@ pub struct Session {
     pub stdout: SharedBuffer,
     /// The guest's stderr.
     pub stderr: SharedBuffer,
+    /// The call log, in wazero's logging format (when enabled).
+    pub call_log: SharedBuffer,
+    /// The close notifier's events: `(module, exit code)`, in order.
+    events: Arc<Mutex<Vec<(String, u32)>>>,
+    /// Every module the runtime had after instantiation (closed ones stay listed).
+    modules: Vec<Module>,
     message: Option<String>,
-    /// Continue is running in slices, one per frame, until a stop or a Pause.
-    running: bool,
+    trap: Option<TrapInfo>,
+    /// The operation running in slices, if any.
+    running: Option<Op>,
+    /// Memory 0 when the last operation began, for the changed-bytes highlight.
+    memory_before: Option<Vec<u8>>,
+    /// What the caller of the debugged call saw when it ended (for the Modules view).
+    outcome: Option<String>,
 }
 
-/// Instructions per frame while Continue runs, so that the window stays responsive.
+/// Instructions per slice (one slice per frame), so that the window stays responsive.
 pub const SLICE: u64 = 200_000;
 
 impl Default for Session {
@@ -86,8 +212,14 @@ impl Default for Session {
             state: RunState::NotStarted,
             stdout: SharedBuffer::default(),
             stderr: SharedBuffer::default(),
+            call_log: SharedBuffer::default(),
+            events: Arc::default(),
+            modules: Vec::new(),
             message: None,
-            running: false,
+            trap: None,
+            running: None,
+            memory_before: None,
+            outcome: None,
         }
     }
 }
@@ -98,7 +230,28 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// A value slot formatted for its type.
+pub fn format_value(ty: ValueType, lo: u64, hi: u64) -> String {
+    match ty {
+        ValueType::I32 => format!("{} (0x{:x})", lo as u32 as i32, lo as u32),
+        ValueType::I64 => format!("{} (0x{lo:x})", lo as i64),
+        ValueType::F32 => format!("{}", f32::from_bits(lo as u32)),
+        ValueType::F64 => format!("{}", f64::from_bits(lo)),
+        ValueType::V128 => format!("0x{hi:016x}{lo:016x}"),
+        ValueType::FuncRef | ValueType::ExternRef => {
+            if lo == 0 {
+                "null".into()
+            } else {
+                format!("ref 0x{lo:x}")
+            }
+        }
+    }
+}
+
 impl Session {
+    /// Elements listed per table.
+    pub const TABLE_ROWS: u32 = 256;
+
     /// Where the call stands.
     pub fn state(&self) -> &RunState {
         &self.state
@@ -114,7 +267,13 @@ impl Session {
         self.message = Some(message.into());
     }
 
-    /// Whether the call is paused (so stepping makes sense).
+    /// The last trap's details.
+    pub fn trap(&self) -> Option<&TrapInfo> {
+        self.trap.as_ref()
+    }
+
+    /// Whether the call is paused (so stepping makes sense). While an operation runs in
+    /// slices the call is between slices: paused, but not for the user.
     pub fn is_paused(&self) -> bool {
         matches!(self.state, RunState::Paused { .. })
     }
@@ -124,29 +283,58 @@ impl Session {
         self.stepper.as_ref()
     }
 
-    /// Starts a fresh, paused call of `export` with `params` (raw value slots) in a new runtime with WASI, with the
+    /// Starts a fresh, paused call of `export` of module `wasm`, instantiated as `name`
+    /// (a `.wasm` suffix dropped), with `params` (raw value slots) in a new runtime with WASI (arguments, environment and stdin from `options`), with the
     /// `breakpoints` (code offsets) set. Output buffers are cleared.
     pub fn start(
         &mut self,
+        name: &str,
         wasm: &[u8],
         export: &str,
         params: &[u64],
         breakpoints: impl IntoIterator<Item = u64>,
+        options: &RunOptions,
     ) {
         *self = Session::default();
-        let result = Stepper::new(wasm, wasmscope::wasi::instantiate).and_then(|mut s| {
-            for o in breakpoints {
-                s.break_at_offset(o);
+        let env = match options.env_pairs() {
+            Ok(env) => env,
+            Err(e) => {
+                self.message = Some(e);
+                return;
             }
-            let config = ModuleConfig::new()
-                .with_stdout(self.stdout.clone())
-                .with_stderr(self.stderr.clone())
-                .with_args(&["module"]);
-            s.start(config, export, params)?;
-            Ok(s)
+        };
+        let log = options.call_log.then(|| {
+            Arc::new(LoggingListenerFactory::new(
+                self.call_log.clone(),
+                Scope::All,
+            )) as Arc<dyn wasmscope::listener::FunctionListenerFactory>
         });
+        let events = self.events.clone();
+        let result = Stepper::with_listener_factory(wasm, log, wasmscope::wasi::instantiate)
+            .and_then(|mut s| {
+                for o in breakpoints {
+                    s.break_at_offset(o);
+                }
+                let mut args = vec!["module"];
+                args.extend(options.args.split_whitespace());
+                let mut config = ModuleConfig::new()
+                    .with_stdout(self.stdout.clone())
+                    .with_stderr(self.stderr.clone())
+                    .with_stdin(std::io::Cursor::new(options.stdin.clone().into_bytes()))
+                    .with_args(&args);
+                for (k, v) in &env {
+                    config = config.with_env(k, v);
+                }
+                let name = name.strip_suffix(".wasm").unwrap_or(name).to_string();
+                let config = config.with_name(&name).with_close_notifier(move |code| {
+                    lock(&events).push((name.clone(), code));
+                });
+                s.start(config, export, params)?;
+                Ok(s)
+            });
         match result {
             Ok(s) => {
+                self.modules = s.runtime().modules();
                 self.stepper = Some(s);
                 self.state = RunState::Paused {
                     code_offset: None,
@@ -154,13 +342,6 @@ impl Session {
                 };
             }
             Err(e) => self.message = Some(format!("cannot start {export}: {e}")),
-        }
-    }
-
-    /// Adds a breakpoint to the running call (the app also keeps it for restarts).
-    pub fn add_breakpoint(&mut self, offset: u64) {
-        if let Some(s) = &mut self.stepper {
-            s.break_at_offset(offset);
         }
     }
 
@@ -174,75 +355,132 @@ impl Session {
         }
     }
 
-    /// Runs to the next breakpoint or the end, at once (tests; the UI runs in slices).
-    pub fn resume(&mut self) {
-        self.run(Stepper::resume);
-    }
-
-    /// Starts Continue in slices: [`Session::tick`] runs one per frame until the call
-    /// stops (breakpoint, end) or [`Session::pause`].
-    pub fn continue_running(&mut self) {
-        if self.is_paused() {
-            self.running = true;
+    /// Begins `op` on the paused call and runs its first slice; [`Session::tick`] runs
+    /// the others. Ignored unless paused and idle.
+    pub fn begin(&mut self, op: Op) {
+        if !self.is_paused() || self.running.is_some() {
+            return;
         }
+        self.memory_before = self.memory_snapshot();
+        let Some(s) = &mut self.stepper else { return };
+        let state = s.begin(op, SLICE);
+        self.running = s.pending();
+        self.settle(state);
     }
 
-    /// Stops a running Continue at the end of the current slice (the call stays paused
-    /// where the slice ended).
-    pub fn pause(&mut self) {
-        self.running = false;
-    }
-
-    /// Whether Continue is running.
-    pub fn is_running(&self) -> bool {
-        self.running
-    }
-
-    /// Runs one slice of a running Continue; returns whether it is still running.
+    /// Runs one more slice of the running operation; returns whether it still runs.
     pub fn tick(&mut self) -> bool {
-        if !self.running {
+        if self.running.is_none() {
             return false;
         }
-        self.run(|s| s.resume_for(SLICE));
-        let budget_pause =
-            self.is_paused() && self.stepper.as_ref().is_some_and(Stepper::paused_by_budget);
-        self.running = budget_pause;
+        let Some(s) = &mut self.stepper else {
+            self.running = None;
+            return false;
+        };
+        let state = s.go_on(SLICE);
+        self.running = s.pending();
+        self.settle(state);
+        self.running.is_some()
+    }
+
+    /// Stops the running operation between two slices (the call stays paused where the
+    /// last slice ended).
+    pub fn pause(&mut self) {
+        if let Some(s) = &mut self.stepper {
+            s.cancel();
+        }
+        self.running = None;
+    }
+
+    /// The operation running in slices, if any.
+    pub fn running(&self) -> Option<Op> {
         self.running
     }
 
-    /// One instruction, entering calls.
+    /// Whether an operation is running in slices.
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Runs `op` to its end at once (tests and scripted use; the UI ticks instead).
+    pub fn run_op(&mut self, op: Op) {
+        self.begin(op);
+        while self.tick() {}
+    }
+
+    /// Runs to the next breakpoint or the end, at once.
+    pub fn resume(&mut self) {
+        self.run_op(Op::Continue);
+    }
+
+    /// One instruction, entering calls, at once.
     pub fn step_into(&mut self) {
-        self.run(Stepper::step_into);
+        self.run_op(Op::StepInto);
     }
 
-    /// One instruction, running calls to their end.
+    /// One instruction, running calls to their end, at once.
     pub fn step_over(&mut self) {
-        self.run(Stepper::step_over);
+        self.run_op(Op::StepOver);
     }
 
-    /// To the instruction after the current function returns.
+    /// To the instruction after the current function returns, at once.
     pub fn step_out(&mut self) {
-        self.run(Stepper::step_out);
+        self.run_op(Op::StepOut);
     }
 
-    /// Ends the paused call with `exit_code`.
+    /// Ends the paused call with `exit_code` (the module closes; its notifier fires).
     pub fn close(&mut self, exit_code: u32) {
         if !self.is_paused() {
             return;
         }
+        self.pause();
         if let Some(s) = &mut self.stepper {
             let e = s.close(exit_code);
             self.message = Some(e.to_string());
+            self.outcome = Some(format!("the call returned: {e}"));
             self.state = RunState::Exited(exit_code);
         }
     }
 
-    fn run(&mut self, op: fn(&mut Stepper) -> ExecutionState) {
-        if !self.is_paused() {
+    /// Closes the module named `name` with `exit_code`: the debugged one ends its paused
+    /// call (see [`Session::close`]); another is closed through its handle.
+    pub fn close_module(&mut self, name: &str, exit_code: u32) {
+        let Some(m) = self.modules.iter().find(|m| m.name() == name).cloned() else {
+            return;
+        };
+        let debugged = self.stepper().and_then(Stepper::module).map(Module::name) == Some(name);
+        if debugged && self.is_paused() {
+            self.close(exit_code);
             return;
         }
+        let _ = m.close_with_exit_code(exit_code);
+    }
+
+    /// The modules of the runtime, in instantiation order (host modules first).
+    pub fn modules(&self) -> Vec<ModuleRow> {
+        let debugged = self.stepper().and_then(Stepper::module).map(Module::name);
+        self.modules
+            .iter()
+            .map(|m| ModuleRow {
+                name: m.name().to_string(),
+                closed: m.exit_code(),
+                debugged: Some(m.name()) == debugged,
+            })
+            .collect()
+    }
+
+    /// The close notifier's events so far: `(module, exit code)`.
+    pub fn close_events(&self) -> Vec<(String, u32)> {
+        lock(&self.events).clone()
+    }
+
+    /// What the debugged call's caller saw when it ended, if it has.
+    pub fn outcome(&self) -> Option<&str> {
+        self.outcome.as_deref()
+    }
+
+    fn settle(&mut self, state: ExecutionState) {
         let Some(s) = &mut self.stepper else { return };
-        let state = op(s);
         self.state = match state {
             ExecutionState::Paused => RunState::Paused {
                 code_offset: s.position().and_then(|p| p.code_offset),
@@ -250,11 +488,29 @@ impl Session {
             },
             ExecutionState::Finished(results) => {
                 self.message = Some(format!("finished: {results:?}"));
+                self.outcome = Some(format!("the call returned {results:?}"));
                 RunState::Finished(results)
             }
             ExecutionState::Trapped(e) => {
                 let message = e.to_string();
                 self.message = Some(message.clone());
+                self.outcome = Some(format!(
+                    "the call failed: {}",
+                    message.lines().next().unwrap_or("")
+                ));
+                self.trap = Some(TrapInfo {
+                    message: message.lines().next().unwrap_or("").to_string(),
+                    frames: e
+                        .trace()
+                        .iter()
+                        .map(|f| TrapFrame {
+                            signature: f.signature.clone(),
+                            code_offset: f.code_offset,
+                            sources: f.sources.iter().map(|l| l.to_string()).collect(),
+                        })
+                        .collect(),
+                    access: e.memory_access(),
+                });
                 RunState::Trapped {
                     message,
                     code_offset: e.trace().first().and_then(|f| f.code_offset),
@@ -262,6 +518,7 @@ impl Session {
             }
             ExecutionState::Exited(code) => {
                 self.message = Some(format!("exited with code {code}"));
+                self.outcome = Some(format!("the call ended: exit_code({code})"));
                 RunState::Exited(code)
             }
             other => {
@@ -269,6 +526,17 @@ impl Session {
                 RunState::NotStarted
             }
         };
+        if !matches!(self.state, RunState::Paused { .. }) {
+            self.running = None;
+        }
+    }
+
+    /// The frames of the paused call, innermost first (empty while an operation runs).
+    pub fn frames(&self) -> Vec<Frame> {
+        match (&self.stepper, self.is_paused()) {
+            (Some(s), true) => s.frames(),
+            _ => Vec::new(),
+        }
     }
 
     /// The call stack while paused: `(function, locals, operands)`, innermost first.
@@ -279,19 +547,95 @@ impl Session {
         }
     }
 
+    fn module(&self) -> Option<&Module> {
+        self.stepper.as_ref()?.module()
+    }
+
+    /// Every global of the debugged module (exported or not), with its current value.
+    pub fn globals(&self) -> Vec<GlobalRow> {
+        let Some(m) = self.module() else {
+            return Vec::new();
+        };
+        m.globals()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let t = g.global_type();
+                let v = g.get_v128();
+                GlobalRow {
+                    index: i as u32,
+                    ty: t.value_type,
+                    mutable: t.mutable,
+                    value: format_value(t.value_type, v as u64, (v >> 64) as u64),
+                }
+            })
+            .collect()
+    }
+
+    /// Every table of the debugged module with its first [`Session::TABLE_ROWS`]
+    /// elements.
+    pub fn tables(&self) -> Vec<TableRows> {
+        let Some(m) = self.module() else {
+            return Vec::new();
+        };
+        m.tables()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TableRows {
+                index: i as u32,
+                ty: t.table_type(),
+                size: t.size(),
+                elements: (0..t.size().min(Self::TABLE_ROWS))
+                    .map(|e| match t.get(e) {
+                        Some(TableElement::Function(d)) => {
+                            format!("{} {}", d.debug_name(), d.func_type())
+                        }
+                        Some(TableElement::Extern(v)) => format!("extern 0x{v:x}"),
+                        Some(TableElement::Null) | None => "null".into(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// Size of memory 0 in bytes, once instantiated.
     pub fn memory_size(&self) -> Option<u64> {
-        Some(self.stepper.as_ref()?.module()?.memory()?.size())
+        Some(self.module()?.memory()?.size())
     }
 
     /// `len` bytes of memory 0 at `offset` (clipped to the memory's end).
     pub fn read_memory(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
-        let memory = self.stepper.as_ref()?.module()?.memory()?;
+        let memory = self.module()?.memory()?;
         let size = memory.size();
         if offset >= size {
             return Some(Vec::new());
         }
         let len = len.min(size - offset);
         memory.read(u32::try_from(offset).ok()?, u32::try_from(len).ok()?)
+    }
+
+    fn memory_snapshot(&self) -> Option<Vec<u8>> {
+        let size = self.memory_size()?;
+        self.read_memory(0, size)
+    }
+
+    /// The addresses in `offset..offset + len` whose bytes changed since the last
+    /// operation began (e.g. what the last step wrote).
+    pub fn changed_bytes(&self, offset: u64, len: u64) -> BTreeMap<u64, u8> {
+        let (Some(before), Some(now)) = (&self.memory_before, self.read_memory(offset, len)) else {
+            return BTreeMap::new();
+        };
+        now.iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let a = offset + i as u64;
+                match before.get(a as usize) {
+                    Some(old) if old == b => None,
+                    Some(old) => Some((a, *old)),
+                    // Grown since: new bytes count as changed.
+                    None => Some((a, 0)),
+                }
+            })
+            .collect()
     }
 }

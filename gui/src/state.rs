@@ -2,7 +2,7 @@
 //! offsets) and the breakpoints the user set. Loading never panics: bad input becomes
 //! an error message.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use wasmparser::{Parser, Payload};
 
@@ -43,17 +43,60 @@ pub struct LoadedModule {
     pub line_of_offset: HashMap<u64, usize>,
     /// The exported function names.
     pub exports: Vec<String>,
+    /// The module's DWARF, when it has some (and it reads).
+    pub debug: Option<DebugInfo>,
+    /// Why the DWARF could not be read, when it is broken.
+    pub debug_error: Option<String>,
+}
+
+/// A module's debug information: what the Source view needs.
+#[derive(Debug)]
+pub struct DebugInfo {
+    /// Sections, compile units, files, line coverage.
+    pub summary: wasmscope::dwarf::DwarfSummary,
+    /// The module compiled once for DWARF lookups (offset → line, line → offsets).
+    pub compiled: wasmscope::CompiledModule,
+}
+
+impl DebugInfo {
+    /// The source locations of a code offset, innermost inlined first.
+    pub fn locations(&self, code_offset: u64) -> Vec<wasmscope::dwarf::SourceLocation> {
+        self.compiled.source_locations(code_offset)
+    }
+
+    /// The code offsets of the statements on `line` of `file` (matched as a path suffix).
+    pub fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        self.compiled.code_offsets_for_line(file, line)
+    }
+}
+
+/// What the user selected last: every view shows it (the views are linked). Clicking a
+/// function in the Module view, a line in the Code view, a frame in the Stack or Traps
+/// view sets it; the Code and Source views scroll to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// A function, by index in the module's function index space (imports first).
+    pub function: Option<u32>,
+    /// An instruction, by code-section offset.
+    pub code_offset: Option<u64>,
+    /// A linear-memory address (memory 0).
+    pub address: Option<u64>,
 }
 
 /// The application model; see the [module docs](self).
 #[derive(Debug, Default)]
 pub struct AppState {
+    /// The current selection, shared by all views.
+    pub selection: Selection,
     /// The module on display, if any.
     pub module: Option<LoadedModule>,
     /// The last load error, shown in the Open view.
     pub load_error: Option<String>,
     /// Breakpoints, as code-section offsets.
     pub breakpoints: BTreeSet<u64>,
+    /// Breakpoints set on source lines: `(file, line)` and the code offsets they stand
+    /// for.
+    pub line_breakpoints: BTreeMap<(String, u32), Vec<u64>>,
 }
 
 impl AppState {
@@ -65,6 +108,8 @@ impl AppState {
                 self.module = Some(m);
                 self.load_error = None;
                 self.breakpoints.clear();
+                self.line_breakpoints.clear();
+                self.selection = Selection::default();
                 Ok(())
             }
             Err(e) => {
@@ -93,8 +138,37 @@ impl AppState {
         }
     }
 
+    /// Every breakpoint offset: the instruction ones and those of the line breakpoints.
+    pub fn all_breakpoints(&self) -> BTreeSet<u64> {
+        let mut all = self.breakpoints.clone();
+        all.extend(self.line_breakpoints.values().flatten().copied());
+        all
+    }
+
+    /// Toggles a breakpoint on `line` of `file`; returns whether it is now set.
+    ///
+    /// # Errors
+    /// The line has no code (or the module has no DWARF): nothing is set.
+    pub fn toggle_line_breakpoint(&mut self, file: &str, line: u32) -> Result<bool, String> {
+        let key = (file.to_string(), line);
+        if self.line_breakpoints.remove(&key).is_some() {
+            return Ok(false);
+        }
+        let debug = self
+            .module
+            .as_ref()
+            .and_then(|m| m.debug.as_ref())
+            .ok_or("the module has no debug information")?;
+        let offsets = debug.offsets_for_line(file, line);
+        if offsets.is_empty() {
+            return Err(format!("no code on {file}:{line}"));
+        }
+        self.line_breakpoints.insert(key, offsets);
+        Ok(true)
+    }
+
     /// Adds the breakpoint at `offset` if absent, removes it if present; returns whether
-    /// it is now set.
+    /// it is now set (as an instruction breakpoint).
     pub fn toggle_breakpoint(&mut self, offset: u64) -> bool {
         if self.breakpoints.remove(&offset) {
             false
@@ -201,6 +275,14 @@ impl LoadedModule {
                 code_offset,
             });
         }
+        let (debug, debug_error) = match wasmscope::dwarf::summarize(&bytes) {
+            Ok(None) => (None, None),
+            Ok(Some(summary)) => match wasmscope::Runtime::new().compile_module(&bytes) {
+                Ok(compiled) => (Some(DebugInfo { summary, compiled }), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
+        };
         Ok(LoadedModule {
             name: name.to_string(),
             bytes,
@@ -208,6 +290,8 @@ impl LoadedModule {
             lines,
             line_of_offset,
             exports,
+            debug,
+            debug_error,
         })
     }
 }

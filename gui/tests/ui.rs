@@ -3,12 +3,14 @@
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
 use wasmscope_gui::session::RunState;
-use wasmscope_gui::views::code;
+use wasmscope_gui::views::{code, source};
 use wasmscope_gui::WorkbenchApp;
 
 fn harness(app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
+        // Scrolling to a line animates for a few frames.
+        .with_max_steps(100)
         .build_ui_state(|ui, app: &mut WorkbenchApp| app.show(ui), app)
 }
 
@@ -32,7 +34,14 @@ fn hello_prints_to_the_console() {
         "{:?}",
         h.state().session.state()
     );
-    h.get_by_label_contains("hello, wasmscope!");
+    assert!(h
+        .state()
+        .session
+        .stdout
+        .text()
+        .contains("hello, wasmscope!"));
+    // Shown in the Console (the Module view's data preview may show it too).
+    assert!(h.get_all_by_label_contains("hello, wasmscope!").count() >= 1);
 }
 
 #[test]
@@ -192,11 +201,11 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
     app.controls.params = "3".into();
     let mut h = harness(app);
     h.run();
-    h.get_by_label(&code::line_label(&line, false)).click();
+    h.get_by_label(&code::gutter(&line, false)).click();
     h.run();
     assert!(h.state().state.breakpoints.contains(&offset));
     // The marked line; the run stops there.
-    h.get_by_label(&code::line_label(&line, true));
+    h.get_by_label(&code::gutter(&line, true));
     h.get_by_label("Start").click();
     h.run();
     h.get_by_label("Continue").click();
@@ -206,7 +215,7 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
         "{:?}",
         h.state().session.state()
     );
-    h.get_by_label(&code::line_label(&line, true)).click();
+    h.get_by_label(&code::gutter(&line, true)).click();
     h.run();
     assert!(h.state().state.breakpoints.is_empty());
 }
@@ -217,9 +226,16 @@ fn a_long_running_guest_runs_in_slices_and_can_be_paused_and_closed() {
     // longloop without arguments loops 10^10 times: it must never block a frame.
     let wasm = wasmscope_gui::views::open::sample("longloop").unwrap();
     let mut session = Session::default();
-    session.start(wasm, "_start", &[], []);
+    session.start(
+        "longloop",
+        wasm,
+        "_start",
+        &[],
+        [],
+        &wasmscope_gui::session::RunOptions::default(),
+    );
     assert!(session.is_paused());
-    session.continue_running();
+    session.begin(wasmscope_listeners::stepper::Op::Continue);
     for _ in 0..5 {
         assert!(session.tick(), "still running after a slice");
         assert!(session.is_paused(), "between slices the call is paused");
@@ -245,4 +261,270 @@ fn the_pause_button_stops_a_running_continue() {
     h.step();
     assert!(!h.state().session.is_running());
     assert!(h.state().session.is_paused());
+}
+
+/// Runs frames until no operation runs in slices any more.
+fn settle(h: &mut Harness<'static, WorkbenchApp>) {
+    for _ in 0..1000 {
+        h.run();
+        if !h.state().session.is_running() {
+            return;
+        }
+    }
+    panic!("still running after 1000 frames");
+}
+
+const DIVZERO_MAIN: &str = "divzero/src/main.rs";
+
+#[test]
+fn a_source_line_breakpoint_is_hit_then_a_step_over_the_call_stays_in_the_function() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("divzero").click();
+    h.run();
+    // A module with DWARF opens on its source; the program's own file comes first.
+    assert_eq!(h.state().center, wasmscope_gui::CenterTab::Source);
+    assert_eq!(h.state().source.file.as_deref(), Some(DIVZERO_MAIN));
+    h.get_by_label_contains("debug info: line info for");
+    // Line 54 of run(): `let shares = distribute(1000, buckets);`. Click its number.
+    h.state_mut().source.show_line(DIVZERO_MAIN, 54);
+    h.run();
+    h.get_by_label(&source::gutter(54, false)).click();
+    h.run();
+    assert!(h
+        .state()
+        .state
+        .line_breakpoints
+        .contains_key(&(DIVZERO_MAIN.to_string(), 54)));
+    h.get_by_label(&source::gutter(54, true));
+    // With two arguments there is no division by zero (the WASI fields are set).
+    h.state_mut().controls.options.args = "a b".into();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let RunState::Paused {
+        source: Some(at), ..
+    } = h.state().session.state().clone()
+    else {
+        panic!("expected a pause, got {:?}", h.state().session.state());
+    };
+    assert!(at.contains("main.rs:54"), "{at}");
+    h.get_by_label_contains(&format!("at {DIVZERO_MAIN}:54"));
+    // The Stack view names the frames with their source lines.
+    let frames = h.state().session.frames();
+    assert_eq!(frames[0].sources.first().map(|l| l.line), Some(54));
+    let title = wasmscope_gui::views::stack::frame_title(0, &frames[0]);
+    assert!(title.contains("main.rs:54"), "{title}");
+    h.get_by_label(&title);
+    let depth = h.state().session.frames().len();
+    // Step over (instruction level) until the line of run() changes (the outermost
+    // location: the innermost may be code inlined from std): never deeper than run().
+    let mut lines = Vec::new();
+    for _ in 0..300 {
+        h.get_by_label("Step over").click();
+        settle(&mut h);
+        let frames = h.state().session.frames();
+        assert!(frames.len() <= depth && !frames.is_empty());
+        if let Some(l) = frames[0].sources.last() {
+            lines.push(l.line);
+            if l.line != 54 {
+                break;
+            }
+        }
+    }
+    assert!(
+        lines.last().is_some_and(|l| *l > 54 && *l < 60),
+        "stepped over distribute() to a later line of run(): {lines:?}"
+    );
+}
+
+#[test]
+fn a_trap_shows_its_source_line_and_clicking_a_frame_selects_it() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("divzero").click();
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert!(matches!(
+        h.state().session.state(),
+        RunState::Trapped { .. }
+    ));
+    // The Traps view comes forward, with the frames and their source lines (the
+    // division is inlined from raw_div at line 28).
+    assert_eq!(h.state().bottom, wasmscope_gui::BottomTab::Traps);
+    assert!(
+        h.get_all_by_label_contains(&format!("{DIVZERO_MAIN}:28"))
+            .count()
+            >= 1
+    );
+    h.get_by_label_contains("#1 ").click();
+    h.run();
+    let trap = h.state().session.trap().unwrap().clone();
+    assert_eq!(
+        h.state().state.selection.code_offset,
+        trap.frames[1].code_offset
+    );
+    // The Source view shows the trapping line highlighted (at …:28).
+    h.get_by_label_contains(&format!("at {DIVZERO_MAIN}:28"));
+}
+
+#[test]
+fn an_out_of_bounds_trap_says_the_address_and_the_memory_size() {
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_sample("memory.wat"));
+    app.controls.export = "load32".into();
+    app.controls.params = "65534".into();
+    let mut h = harness(app);
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    h.get_by_label_contains("memory access of 4 bytes at 0xfffe; the memory is 0x10000 bytes");
+}
+
+#[test]
+fn reading_a_memory_cell() {
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_sample("memory.wat"));
+    app.controls.export = "fill".into();
+    app.controls.params = "256 4 7".into();
+    let mut h = harness(app);
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![260]));
+    // Go to 0x40: the second data segment, 01 02 03 04, as an i32.
+    h.get_by_label("Address:").click();
+    h.get_by_label("Address:").type_text("40");
+    h.get_by_label("Go").click();
+    h.run();
+    h.get_by_label_contains("i32 67305985 (0x4030201");
+    // The bytes the run wrote (256..260 = 0x100..0x104) are highlighted as changed.
+    let changed = h.state().session.changed_bytes(0x100, 8);
+    assert_eq!(
+        changed.keys().copied().collect::<Vec<_>>(),
+        [0x100, 0x101, 0x102, 0x103]
+    );
+    h.state_mut().memory.address_text = "0x100".into();
+    h.get_by_label("Go").click();
+    h.run();
+    h.get_by_label_contains("4 bytes shown changed");
+    h.get_by_label_contains("i32 117901063 (0x7070707");
+}
+
+#[test]
+fn closing_a_module_with_exit_code_3_is_reported() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("divzero").click();
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    h.get_by_label("Step into").click();
+    settle(&mut h);
+    h.get_by_label("Modules").click();
+    h.run();
+    // The runtime's modules: WASI and the program.
+    h.get_by_label("wasi_snapshot_preview1");
+    h.get_by_label("Close divzero with exit code 3").click();
+    h.run();
+    assert_eq!(h.state().session.state(), &RunState::Exited(3));
+    h.get_by_label_contains("close event: module[divzero] closed with exit code 3");
+    h.get_by_label_contains("closed, exit code 3");
+    h.get_by_label_contains("caller: the call returned: module closed with exit_code(3)");
+}
+
+#[test]
+fn tables_and_globals_are_listed() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("table").click();
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    h.get_by_label("Step into").click();
+    settle(&mut h);
+    h.get_by_label("Tables and globals").click();
+    h.run();
+    // Rust's stack pointer is global 0, mutable i32.
+    h.get_by_label("global 0");
+    h.get_by_label("mut i32");
+    let tables = h.state().session.tables();
+    assert!(!tables.is_empty());
+    let funcs = tables[0]
+        .elements
+        .iter()
+        .filter(|e| e.contains("("))
+        .count();
+    assert!(funcs >= 2, "{:?}", tables[0].elements);
+    h.get_by_label_contains("Table 0:");
+}
+
+#[test]
+fn the_call_log_uses_wazeros_format() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("hello").click();
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let log = h.state().session.call_log.text();
+    assert!(
+        log.contains("==> wasi_snapshot_preview1.fd_write("),
+        "{log}"
+    );
+    assert!(log.contains("<== (nwritten=18,errno=ESUCCESS)"), "{log}");
+    assert!(log.contains("--> hello._start()"), "{log}");
+    h.get_by_label("Call log").click();
+    h.run();
+    // The view sticks to the bottom: the last line is on screen.
+    let last = log.lines().last().unwrap().trim().to_string();
+    assert!(h.get_all_by_label_contains(&last).count() > 0, "{last}");
+}
+
+#[test]
+fn a_step_over_a_call_that_never_returns_keeps_the_window_live() {
+    // longloop: main → a loop of 10^10 iterations. Step over the call in slices, then
+    // Pause: the window never blocks.
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("longloop").click();
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    h.get_by_label("Step out").click();
+    h.step();
+    h.step();
+    assert!(
+        h.state().session.is_running(),
+        "still stepping after two frames"
+    );
+    h.get_by_label("Pause").click();
+    h.step();
+    assert!(!h.state().session.is_running());
+    assert!(h.state().session.is_paused());
+}
+
+#[test]
+fn a_dropped_file_is_opened() {
+    #[derive(Debug)]
+    struct Dropped(std::path::PathBuf, Vec<u8>);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            Ok(self.1.clone())
+        }
+    }
+    let mut h = harness(WorkbenchApp::new());
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(
+            "/tmp/add.wat".into(),
+            b"(module (func (export \"two\") (result i32) i32.const 2))".to_vec(),
+        )));
+    h.run();
+    assert_eq!(h.state().state.module.as_ref().unwrap().name, "add.wat");
+    assert_eq!(h.state().controls.export, "two");
+    // A dropped text file that is not Wasm: a message, no panic.
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(
+            "/tmp/notes.txt".into(),
+            b"just notes".to_vec(),
+        )));
+    h.run();
+    h.get_by_label_contains("cannot open notes.txt");
 }

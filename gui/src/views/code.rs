@@ -1,29 +1,49 @@
 //! Code: the module's text format with code offsets; the current instruction is
-//! highlighted while paused, and clicking an instruction line toggles a breakpoint.
+//! highlighted while paused, the selected one (from any view) is marked, clicking the
+//! gutter (offset) of an instruction toggles a breakpoint and clicking its text selects
+//! it (for Run to cursor, the Source view and the others).
 
 use crate::session::{RunState, Session};
-use crate::state::{AppState, TextLine};
+use crate::state::{AppState, LoadedModule, TextLine};
 
-/// The text of a line as shown: a breakpoint marker, the code offset in hex, the text.
+/// The gutter of a line: a breakpoint marker and the code offset in hex.
+pub fn gutter(line: &TextLine, breakpoint: bool) -> String {
+    match line.code_offset {
+        Some(o) => format!("{} {o:>6x}", if breakpoint { '●' } else { ' ' }),
+        None => " ".repeat(8),
+    }
+}
+
+/// The text of a line as shown: gutter, then the text.
 pub fn line_label(line: &TextLine, breakpoint: bool) -> String {
-    let gutter = match line.code_offset {
-        Some(o) => format!("{} {o:>6x} ", if breakpoint { '●' } else { ' ' }),
-        None => " ".repeat(9),
-    };
-    format!("{gutter}{}", line.text)
+    format!("{} {}", gutter(line, breakpoint), line.text)
+}
+
+/// The line of the first instruction at or after code offset `offset`.
+pub fn line_at_or_after(m: &LoadedModule, offset: u64) -> Option<usize> {
+    if let Some(l) = m.line_of_offset.get(&offset) {
+        return Some(*l);
+    }
+    m.lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((l.code_offset?, i)))
+        .filter(|(o, _)| *o >= offset)
+        .min()
+        .map(|(_, i)| i)
 }
 
 /// The Code view.
 #[derive(Debug, Default)]
 pub struct CodeView {
-    /// The offset last scrolled to, so the view follows the call only when it moves.
-    followed: Option<u64>,
+    /// What the view last scrolled to (the paused offset, the selection), so it follows
+    /// them only when they move.
+    followed: (Option<u64>, Option<u64>),
 }
 
 impl CodeView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) {
-        ui.heading("Code");
         let Some(m) = &state.module else {
             ui.label("open a module to see its code");
             return;
@@ -34,47 +54,79 @@ impl CodeView {
             _ => None,
         };
         let current_line = current.and_then(|o| m.line_of_offset.get(&o).copied());
+        let selected = state.selection.code_offset;
+        let selected_line = selected.and_then(|o| line_at_or_after(m, o));
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
         let mut area = egui::ScrollArea::both()
             .id_salt("code")
             .auto_shrink([false, false]);
-        if current != self.followed {
-            self.followed = current;
-            if let Some(line) = current_line {
+        let target = (current, selected);
+        if target != self.followed {
+            // Follow whichever moved: the selection, or the paused instruction.
+            let line = if selected != self.followed.1 {
+                selected_line
+            } else {
+                current_line
+            };
+            self.followed = target;
+            if let Some(line) = line {
                 let spacing = ui.spacing().item_spacing.y;
                 let y = (line as f32 - 8.0).max(0.0) * (row_height + spacing);
                 area = area.vertical_scroll_offset(y);
             }
         }
+        let breakpoints = state.all_breakpoints();
         let mut toggled = None;
+        let mut clicked = None;
         area.show_rows(ui, row_height, m.lines.len(), |ui, rows| {
             for i in rows {
                 let line = &m.lines[i];
-                let bp = line
-                    .code_offset
-                    .is_some_and(|o| state.breakpoints.contains(&o));
-                let mut text = egui::RichText::new(line_label(line, bp)).monospace();
-                if Some(i) == current_line {
-                    text = text
-                        .background_color(ui.visuals().selection.bg_fill)
-                        .color(ui.visuals().strong_text_color());
-                } else if bp {
-                    text = text.color(ui.visuals().error_fg_color);
-                }
-                let r = ui.add(
-                    egui::Label::new(text)
-                        .sense(egui::Sense::click())
-                        .selectable(false)
-                        .extend(),
-                );
-                if r.clicked() {
-                    toggled = line.code_offset;
-                }
+                let bp = line.code_offset.is_some_and(|o| breakpoints.contains(&o));
+                let visuals = ui.visuals().clone();
+                ui.horizontal(|ui| {
+                    ui.spacing_mut().item_spacing.x = 0.0;
+                    let mut g = egui::RichText::new(gutter(line, bp)).monospace();
+                    if bp {
+                        g = g.color(visuals.error_fg_color);
+                    } else {
+                        g = g.weak();
+                    }
+                    let r = ui.add(
+                        egui::Label::new(g)
+                            .sense(egui::Sense::click())
+                            .selectable(false),
+                    );
+                    if r.clicked() {
+                        toggled = line.code_offset;
+                    }
+                    let mut text = egui::RichText::new(format!(" {}", line.text)).monospace();
+                    if Some(i) == current_line {
+                        text = text
+                            .background_color(visuals.selection.bg_fill)
+                            .color(visuals.strong_text_color());
+                    } else if Some(i) == selected_line {
+                        text = text.background_color(visuals.faint_bg_color.gamma_multiply(4.0));
+                    } else if bp {
+                        text = text.color(visuals.error_fg_color);
+                    }
+                    let r = ui.add(
+                        egui::Label::new(text)
+                            .sense(egui::Sense::click())
+                            .selectable(false)
+                            .extend(),
+                    );
+                    if r.clicked() {
+                        clicked = line.code_offset;
+                    }
+                });
             }
         });
         if let Some(o) = toggled {
             state.toggle_breakpoint(o);
-            session.set_breakpoints(state.breakpoints.iter().copied());
+            session.set_breakpoints(state.all_breakpoints());
+        }
+        if let Some(o) = clicked {
+            state.selection.code_offset = Some(o);
         }
     }
 }

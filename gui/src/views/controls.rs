@@ -1,6 +1,11 @@
-//! Controls: start an export, continue, step, close with an exit code.
+//! Run controls: pick an export (or `_start`), its arguments, the WASI arguments,
+//! environment and stdin; Run, Start (paused at entry), Continue, Pause, Step into /
+//! over / out at instruction and call level, Run to cursor, Restart, Close with an exit
+//! code.
 
-use crate::session::{RunState, Session};
+use wasmscope_listeners::stepper::Op;
+
+use crate::session::{RunOptions, RunState, Session};
 use crate::state::AppState;
 
 /// The Controls view.
@@ -10,8 +15,14 @@ pub struct ControlsView {
     pub export: String,
     /// The call's parameters, whitespace-separated integers.
     pub params: String,
+    /// WASI arguments, environment, stdin, call log.
+    pub options: RunOptions,
     /// The exit code for "Close".
     pub exit_code: u32,
+    /// Whether the WASI fields are shown.
+    pub show_wasi: bool,
+    /// "Run" was clicked: after the start, continue at once.
+    pub pending_run: bool,
 }
 
 /// Parses whitespace-separated integers (decimal, or hex with `0x`; negative ones as two's
@@ -38,7 +49,13 @@ impl Default for ControlsView {
         ControlsView {
             export: "_start".into(),
             params: String::new(),
+            options: RunOptions {
+                call_log: true,
+                ..RunOptions::default()
+            },
             exit_code: 1,
+            show_wasi: false,
+            pending_run: false,
         }
     }
 }
@@ -66,55 +83,103 @@ pub fn describe(state: &RunState) -> String {
 }
 
 impl ControlsView {
-    /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, session: &mut Session) -> bool {
+    /// Draws the view; returns true when the user asked for a (re)start.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) -> bool {
         let mut start = false;
+        let mut run = false;
         ui.horizontal_wrapped(|ui| {
-            ui.strong("Run");
-            let Some(_) = &state.module else {
+            ui.strong("Controls");
+            let Some(m) = &state.module else {
                 ui.label("open a module first");
                 return;
             };
             let label = ui.label("Export:");
-            ui.add(egui::TextEdit::singleline(&mut self.export).desired_width(110.0))
+            egui::ComboBox::from_id_salt("export")
+                .selected_text(self.export.clone())
+                .show_ui(ui, |ui| {
+                    for e in &m.exports {
+                        ui.selectable_value(&mut self.export, e.clone(), e);
+                    }
+                })
+                .response
                 .labelled_by(label.id);
             let label = ui.label("Params:");
-            ui.add(egui::TextEdit::singleline(&mut self.params).desired_width(80.0))
+            ui.add(egui::TextEdit::singleline(&mut self.params).desired_width(70.0))
                 .labelled_by(label.id);
-            start = ui.button("Start").clicked();
-            let running = session.is_running();
-            // While Continue runs in slices the call is between slices: no stepping.
-            let paused = session.is_paused() && !running;
+            ui.toggle_value(&mut self.show_wasi, "WASI…");
+            run = ui
+                .button("Run")
+                .on_hover_text("start and run to a breakpoint or the end")
+                .clicked();
+            start = ui
+                .button("Start")
+                .on_hover_text("start paused at the entry")
+                .clicked();
+            let started =
+                !matches!(session.state(), RunState::NotStarted) || session.stepper().is_some();
             if ui
-                .add_enabled(paused, egui::Button::new("Continue"))
+                .add_enabled(started, egui::Button::new("Restart"))
+                .on_hover_text("start again with the same settings")
                 .clicked()
             {
-                session.continue_running();
-                session.tick();
+                start = true;
+            }
+            let running = session.is_running();
+            // While an operation runs in slices the call is between slices: no stepping.
+            let paused = session.is_paused() && !running;
+            let mut op = |ui: &mut egui::Ui, label: &str, hover: &str, op: Op| {
+                if ui
+                    .add_enabled(paused, egui::Button::new(label))
+                    .on_hover_text(hover)
+                    .clicked()
+                {
+                    session.begin(op);
+                }
+            };
+            op(
+                ui,
+                "Continue",
+                "to the next breakpoint or the end",
+                Op::Continue,
+            );
+            op(
+                ui,
+                "Step into",
+                "one instruction, entering calls",
+                Op::StepInto,
+            );
+            op(ui, "Step over", "one instruction, over calls", Op::StepOver);
+            op(ui, "Step out", "to the caller", Op::StepOut);
+            op(
+                ui,
+                "Next call",
+                "to the next function entered",
+                Op::StepToNextCall,
+            );
+            op(
+                ui,
+                "Over call",
+                "to the next call at this function's level",
+                Op::StepOverCall,
+            );
+            let cursor = state.selection.code_offset;
+            if ui
+                .add_enabled(
+                    paused && cursor.is_some(),
+                    egui::Button::new("Run to cursor"),
+                )
+                .on_hover_text("to the selected instruction (click a line in Code or Source)")
+                .clicked()
+            {
+                if let Some(o) = cursor {
+                    session.begin(Op::RunTo(o));
+                }
             }
             if ui
                 .add_enabled(running, egui::Button::new("Pause"))
                 .clicked()
             {
                 session.pause();
-            }
-            if ui
-                .add_enabled(paused, egui::Button::new("Step into"))
-                .clicked()
-            {
-                session.step_into();
-            }
-            if ui
-                .add_enabled(paused, egui::Button::new("Step over"))
-                .clicked()
-            {
-                session.step_over();
-            }
-            if ui
-                .add_enabled(paused, egui::Button::new("Step out"))
-                .clicked()
-            {
-                session.step_out();
             }
             if ui
                 .add_enabled(paused, egui::Button::new("Close with exit code"))
@@ -128,6 +193,29 @@ impl ControlsView {
             ui.separator();
             ui.label(describe(session.state()));
         });
+        if self.show_wasi && state.module.is_some() {
+            ui.horizontal(|ui| {
+                let label = ui.label("Args:");
+                ui.add(egui::TextEdit::singleline(&mut self.options.args).desired_width(160.0))
+                    .labelled_by(label.id);
+                let label = ui.label("Env (K=V …):");
+                ui.add(egui::TextEdit::singleline(&mut self.options.env).desired_width(160.0))
+                    .labelled_by(label.id);
+                let label = ui.label("Stdin:");
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.options.stdin)
+                        .desired_rows(1)
+                        .desired_width(200.0),
+                )
+                .labelled_by(label.id);
+                ui.checkbox(&mut self.options.call_log, "Call log");
+                ui.label("engine: interpreter");
+            });
+        }
+        if run {
+            self.pending_run = true;
+            return true;
+        }
         start
     }
 }

@@ -1,6 +1,9 @@
-//! Memory: hex and ASCII of memory 0, from an address the user picks.
+//! Memory: hex and ASCII of memory 0 from an address the user picks; bytes changed by
+//! the last step or run are highlighted; the bytes at the selected address are shown as
+//! i32/i64/f32/f64/string, and "Follow" jumps to the address stored there.
 
 use crate::session::Session;
+use crate::state::AppState;
 
 const ROW: u64 = 8;
 const ROWS: u64 = 32;
@@ -24,22 +27,61 @@ pub fn hex_row(address: u64, bytes: &[u8]) -> String {
             None => hex.push_str("   "),
         }
     }
-    let ascii: String = bytes
-        .iter()
-        .map(|b| {
-            if b.is_ascii_graphic() || *b == b' ' {
-                *b as char
-            } else {
-                '.'
-            }
-        })
-        .collect();
+    let ascii: String = bytes.iter().map(|b| ascii(*b)).collect();
     format!("{address:08x}  {hex} |{ascii}|")
 }
 
+fn ascii(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        b as char
+    } else {
+        '.'
+    }
+}
+
+/// The bytes at an address read as the usual types (little-endian), as `(type, value)`
+/// lines; the string is the bytes up to the first NUL (at most 64), escaped.
+pub fn interpret(bytes: &[u8]) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let take = |n: usize| bytes.get(..n);
+    if let Some(b) = take(4) {
+        let v = u32::from_le_bytes(b.try_into().unwrap_or_default());
+        out.push(("i32", format!("{} (0x{v:x}, u32 {v})", v as i32)));
+        out.push(("f32", format!("{}", f32::from_bits(v))));
+    }
+    if let Some(b) = take(8) {
+        let v = u64::from_le_bytes(b.try_into().unwrap_or_default());
+        out.push(("i64", format!("{} (0x{v:x})", v as i64)));
+        out.push(("f64", format!("{}", f64::from_bits(v))));
+    }
+    let end = bytes
+        .iter()
+        .take(64)
+        .position(|b| *b == 0)
+        .unwrap_or(bytes.len().min(64));
+    let s: String = String::from_utf8_lossy(&bytes[..end])
+        .escape_debug()
+        .collect();
+    out.push(("string", format!("\"{s}\"")));
+    out
+}
+
+fn parse_hex(t: &str) -> Option<u64> {
+    let t = t.trim();
+    u64::from_str_radix(t.strip_prefix("0x").unwrap_or(t), 16).ok()
+}
+
 impl MemoryView {
+    /// Shows memory from `address` (rounded down to a row) and selects it.
+    pub fn go_to(&mut self, address: u64, state: &mut AppState) {
+        self.address = address & !(ROW - 1);
+        self.address_text = format!("0x{address:x}");
+        state.selection.address = Some(address);
+        self.error = None;
+    }
+
     /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, session: &Session) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &Session) {
         ui.heading("Memory");
         let Some(size) = session.memory_size() else {
             ui.label("no memory (start the module first)");
@@ -52,28 +94,92 @@ impl MemoryView {
                 .labelled_by(label.id);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Go").clicked() || enter {
-                let t = self.address_text.trim();
-                let t = t.strip_prefix("0x").unwrap_or(t);
-                match u64::from_str_radix(t, 16) {
-                    Ok(a) if a < size => {
-                        self.address = a & !(ROW - 1);
-                        self.error = None;
+                match parse_hex(&self.address_text) {
+                    Some(a) if a < size => self.go_to(a, state),
+                    Some(a) => self.error = Some(format!("0x{a:x} is past the end (0x{size:x})")),
+                    None => {
+                        self.error = Some(format!("not a hex address: {:?}", self.address_text))
                     }
-                    Ok(a) => self.error = Some(format!("0x{a:x} is past the end (0x{size:x})")),
-                    Err(_) => self.error = Some(format!("not a hex address: {t:?}")),
                 }
             }
-            ui.label(format!("size 0x{size:x}"));
+            ui.label(format!("size 0x{size:x} ({} pages)", size / 65536));
         });
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
-        let bytes = session
-            .read_memory(self.address, ROW * ROWS)
-            .unwrap_or_default();
+        let selected = state.selection.address.unwrap_or(self.address);
+        let at = session.read_memory(selected, 64).unwrap_or_default();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("at 0x{selected:x}:"));
+            for (t, v) in interpret(&at) {
+                ui.monospace(format!("{t} {v}"));
+                ui.separator();
+            }
+            if at.len() >= 4 {
+                let p = u32::from_le_bytes([at[0], at[1], at[2], at[3]]) as u64;
+                if ui
+                    .add_enabled(p < size, egui::Button::new("Follow"))
+                    .on_hover_text(format!("go to the i32 pointer's target 0x{p:x}"))
+                    .clicked()
+                {
+                    self.go_to(p, state);
+                }
+            }
+        });
+        let len = ROW * ROWS;
+        let bytes = session.read_memory(self.address, len).unwrap_or_default();
+        let changed = session.changed_bytes(self.address, len);
+        if !changed.is_empty() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "{} bytes shown changed in the last step or run",
+                    changed.len()
+                ),
+            );
+        }
+        let visuals = ui.visuals().clone();
         egui::ScrollArea::both().id_salt("memory").show(ui, |ui| {
-            for (i, chunk) in bytes.chunks(ROW as usize).enumerate() {
-                ui.monospace(hex_row(self.address + i as u64 * ROW, chunk));
+            for (r, chunk) in bytes.chunks(ROW as usize).enumerate() {
+                let row = self.address + r as u64 * ROW;
+                let mut job = egui::text::LayoutJob::default();
+                let font = egui::TextFormat {
+                    font_id: egui::FontId::monospace(12.0),
+                    color: visuals.text_color(),
+                    ..Default::default()
+                };
+                let mut hot = font.clone();
+                hot.color = visuals.warn_fg_color;
+                let mut sel = font.clone();
+                sel.background = visuals.selection.bg_fill;
+                job.append(&format!("{row:08x}  "), 0.0, font.clone());
+                for i in 0..ROW as usize {
+                    let a = row + i as u64;
+                    match chunk.get(i) {
+                        Some(b) => {
+                            let f = if Some(a) == state.selection.address {
+                                &sel
+                            } else if changed.contains_key(&a) {
+                                &hot
+                            } else {
+                                &font
+                            };
+                            job.append(&format!("{b:02x}"), 0.0, f.clone());
+                            job.append(" ", 0.0, font.clone());
+                        }
+                        None => job.append("   ", 0.0, font.clone()),
+                    }
+                }
+                let text: String = chunk.iter().map(|b| ascii(*b)).collect();
+                job.append(&format!(" |{text}|"), 0.0, font.clone());
+                let r = ui.add(
+                    egui::Label::new(job)
+                        .sense(egui::Sense::click())
+                        .selectable(false),
+                );
+                if r.clicked() {
+                    state.selection.address = Some(row);
+                }
             }
         });
     }

@@ -2,15 +2,15 @@
 //! [`Session`](crate::session::Session) it is given and keeps only its own UI state
 //! (text fields, scroll targets).
 
+pub mod calllog;
 pub mod code;
 pub mod console;
 pub mod controls;
 pub mod memory;
 pub mod module;
+pub mod modules;
 pub mod open;
+pub mod source;
 pub mod stack;
-
-/// Formats a raw value slot the way the Stack view shows it.
-pub(crate) fn slot(v: u64) -> String {
-    format!("0x{v:x}")
-}
+pub mod tables;
+pub mod traps;

@@ -51,6 +51,44 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
     wat!("trap"),
 ];
 
+macro_rules! source {
+    ($name:literal) => {
+        (
+            concat!($name, "/src/main.rs"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../samples/programs/",
+                $name,
+                "/src/main.rs"
+            )),
+        )
+    };
+}
+
+/// The sources of the built-in programs, by the path their DWARF gives
+/// (`NAME/src/main.rs`), so the Source view works without files (in the browser too).
+pub const SAMPLE_SOURCES: &[(&str, &str)] = &[
+    source!("hello"),
+    source!("divzero"),
+    source!("oob"),
+    source!("recursion"),
+    source!("panic"),
+    source!("exit"),
+    source!("echo"),
+    source!("pattern"),
+    source!("table"),
+    source!("files"),
+    source!("longloop"),
+];
+
+/// The embedded source whose path `path` ends with, if any.
+pub fn sample_source(path: &str) -> Option<&'static str> {
+    SAMPLE_SOURCES
+        .iter()
+        .find(|(p, _)| path == *p || path.ends_with(&format!("/{p}")))
+        .map(|(_, s)| *s)
+}
+
 /// The bytes of built-in sample `name`.
 pub fn sample(name: &str) -> Option<&'static [u8]> {
     SAMPLES.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
@@ -74,6 +112,9 @@ impl OpenView {
                 if ui.button(*name).clicked() {
                     loaded |= state.load(name, bytes).is_ok();
                 }
+            }
+            if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
+                ui.strong("drop to open");
             }
         });
         ui.horizontal(|ui| {

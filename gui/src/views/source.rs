@@ -1,0 +1,344 @@
+//! Source: the DWARF-mapped source file and line. The current line is highlighted while
+//! paused (or at a trap), the selected instruction's line is marked, clicking a line
+//! number toggles a line breakpoint and clicking the text selects the line's first
+//! instruction. Files are found through their DWARF paths: the built-in samples'
+//! sources are embedded; others are read from disk (natively), relative to the module's
+//! directory too, after the directory remappings the user added. A health summary says
+//! how much code has line information and which files are missing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::session::{RunState, Session};
+use crate::state::AppState;
+
+/// The gutter of source line `n` (1-based): a breakpoint marker and the line number;
+/// clicking it toggles a line breakpoint.
+pub fn gutter(n: u32, breakpoint: bool) -> String {
+    format!("{} {n:>5} ", if breakpoint { '●' } else { ' ' })
+}
+
+/// The Source view.
+#[derive(Debug, Default)]
+pub struct SourceView {
+    /// The file on display (a DWARF path).
+    pub file: Option<String>,
+    /// Directory remappings: a DWARF path prefix and the directory to use instead.
+    pub remaps: Vec<(String, String)>,
+    /// The remap fields' text.
+    pub remap_from: String,
+    /// The remap fields' text.
+    pub remap_to: String,
+    /// The directory of the module file opened from disk, to find relative paths.
+    pub base_dir: Option<String>,
+    /// Loaded files by DWARF path (`None`: not found).
+    cache: HashMap<String, Option<Arc<str>>>,
+    /// What the view last followed (paused offset, selection).
+    followed: (Option<u64>, Option<u64>),
+    /// The last message (a line without code, …).
+    pub message: Option<String>,
+    /// A line to scroll to on the next frame ([`SourceView::show_line`]).
+    pending_scroll: Option<u32>,
+}
+
+impl SourceView {
+    /// The text of the file at DWARF path `path`, if it can be found.
+    pub fn text(&mut self, path: &str) -> Option<Arc<str>> {
+        if let Some(t) = self.cache.get(path) {
+            return t.clone();
+        }
+        let found = self.find(path);
+        self.cache.insert(path.to_string(), found.clone());
+        found
+    }
+
+    fn find(&self, path: &str) -> Option<Arc<str>> {
+        if let Some(s) = super::open::sample_source(path) {
+            return Some(Arc::from(s));
+        }
+        let mut candidates = Vec::new();
+        for (from, to) in &self.remaps {
+            if let Some(rest) = path.strip_prefix(from.as_str()) {
+                candidates.push(format!(
+                    "{}/{}",
+                    to.trim_end_matches('/'),
+                    rest.trim_start_matches('/')
+                ));
+            }
+        }
+        candidates.push(path.to_string());
+        if let Some(base) = &self.base_dir {
+            if !path.starts_with('/') {
+                candidates.push(format!("{base}/{path}"));
+            }
+        }
+        candidates
+            .iter()
+            .find_map(|c| std::fs::read_to_string(c).ok())
+            .map(Arc::from)
+    }
+
+    /// Shows `line` of `file` (scrolls there on the next frame).
+    pub fn show_line(&mut self, file: &str, line: u32) {
+        self.file = Some(file.to_string());
+        self.pending_scroll = Some(line);
+    }
+
+    /// Adds a directory remapping; files are looked up again.
+    pub fn add_remap(&mut self, from: &str, to: &str) {
+        self.remaps.push((from.to_string(), to.to_string()));
+        self.cache.clear();
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) {
+        let Some(m) = &state.module else {
+            ui.label("open a module to see its source");
+            return;
+        };
+        let Some(debug) = &m.debug else {
+            ui.label(match &m.debug_error {
+                Some(e) => format!("no usable debug information: {e}"),
+                None => "this module has no DWARF debug information: see the Code view".into(),
+            });
+            return;
+        };
+        // Where the call is, and where the selection is, in the source.
+        let current = match session.state() {
+            RunState::Paused { code_offset, .. } | RunState::Trapped { code_offset, .. } => {
+                *code_offset
+            }
+            _ => None,
+        };
+        // Locations name files as addr2line joins them (under the compile directory);
+        // show them under the line program's name when that is the same file.
+        let canonical = |mut loc: wasmscope::dwarf::SourceLocation| {
+            if let Some(f) = debug
+                .summary
+                .source_files
+                .iter()
+                .find(|f| same_file(f, &loc.file))
+            {
+                loc.file = f.clone();
+            }
+            loc
+        };
+        let current_loc = current
+            .and_then(|o| debug.locations(o).into_iter().next())
+            .map(canonical);
+        let selected = state.selection.code_offset;
+        let selected_loc = selected
+            .and_then(|o| debug.locations(o).into_iter().next())
+            .map(canonical);
+        let target = (current, selected);
+        let mut scroll_to = self.pending_scroll.take();
+        if target != self.followed {
+            let loc = if selected != self.followed.1 {
+                selected_loc.clone()
+            } else {
+                current_loc.clone()
+            };
+            self.followed = target;
+            if let Some(loc) = loc {
+                self.file = Some(loc.file.clone());
+                scroll_to = Some(loc.line);
+            }
+        }
+        if self.file.is_none() {
+            // A sensible first file: the one holding the entry point's code, else the
+            // first file that can be found.
+            let summary_files = &debug.summary.source_files;
+            let mut first = None;
+            for f in summary_files.iter().filter(|f| !f.starts_with('/')) {
+                if self.text(f).is_some() {
+                    first = Some(f.clone());
+                    break;
+                }
+            }
+            self.file = first.or_else(|| summary_files.first().cloned());
+        }
+
+        // Health summary.
+        let s = &debug.summary;
+        let files: Vec<String> = s.source_files.clone();
+        let missing: Vec<String> = files
+            .iter()
+            .filter(|f| self.text(f).is_none())
+            .cloned()
+            .collect();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "debug info: line info for {:.1}% of {} code bytes, {} compile units, {} files ({} found, {} missing)",
+                s.line_coverage() * 100.0,
+                s.code_bytes,
+                s.compile_units.len(),
+                files.len(),
+                files.len() - missing.len(),
+                missing.len()
+            ));
+        });
+        egui::CollapsingHeader::new(format!("Missing files ({})", missing.len()))
+            .id_salt("missing_files")
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("missing_scroll")
+                    .max_height(100.0)
+                    .show(ui, |ui| {
+                        for f in &missing {
+                            ui.monospace(f);
+                        }
+                    });
+                ui.horizontal(|ui| {
+                    let label = ui.label("Remap");
+                    ui.add(egui::TextEdit::singleline(&mut self.remap_from).desired_width(180.0))
+                        .labelled_by(label.id);
+                    let label = ui.label("to");
+                    ui.add(egui::TextEdit::singleline(&mut self.remap_to).desired_width(180.0))
+                        .labelled_by(label.id);
+                    if ui.button("Add remap").clicked() && !self.remap_from.is_empty() {
+                        let (from, to) = (self.remap_from.clone(), self.remap_to.clone());
+                        self.add_remap(&from, &to);
+                    }
+                });
+                for (from, to) in &self.remaps {
+                    ui.monospace(format!("{from} → {to}"));
+                }
+            });
+        ui.horizontal(|ui| {
+            let label = ui.label("File:");
+            let shown = self.file.clone().unwrap_or_default();
+            egui::ComboBox::from_id_salt("source_file")
+                .selected_text(shown)
+                .width(420.0)
+                .show_ui(ui, |ui| {
+                    for f in &files {
+                        if ui
+                            .selectable_label(self.file.as_deref() == Some(f), f)
+                            .clicked()
+                        {
+                            self.file = Some(f.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if let Some(loc) = &current_loc {
+                ui.label(format!("at {}:{}", loc.file, loc.line));
+            }
+        });
+        if let Some(msg) = &self.message {
+            ui.colored_label(ui.visuals().warn_fg_color, msg);
+        }
+        ui.separator();
+        let Some(file) = self.file.clone() else {
+            ui.label("no source files");
+            return;
+        };
+        let Some(text) = self.text(&file) else {
+            ui.label(format!(
+                "{file} is not found: add a remapping of its directory above"
+            ));
+            return;
+        };
+        let current_line = current_loc
+            .as_ref()
+            .filter(|l| same_file(&l.file, &file))
+            .map(|l| l.line);
+        let selected_line = selected_loc
+            .as_ref()
+            .filter(|l| same_file(&l.file, &file))
+            .map(|l| l.line);
+        let lines: Vec<&str> = text.lines().collect();
+        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        let mut area = egui::ScrollArea::both()
+            .id_salt(("source", file.clone()))
+            .auto_shrink([false, false]);
+        if let Some(line) = scroll_to {
+            let spacing = ui.spacing().item_spacing.y;
+            let y = (line as f32 - 9.0).max(0.0) * (row_height + spacing);
+            area = area.vertical_scroll_offset(y);
+        }
+        let mut toggled = None;
+        let mut clicked = None;
+        area.show_rows(ui, row_height, lines.len(), |ui, rows| {
+            for i in rows {
+                let n = i as u32 + 1;
+                let bp = state.line_breakpoints.contains_key(&(file.clone(), n));
+                let visuals = ui.visuals().clone();
+                ui.horizontal(|ui| {
+                    ui.spacing_mut().item_spacing.x = 0.0;
+                    let mut g = egui::RichText::new(gutter(n, bp)).monospace();
+                    g = if bp {
+                        g.color(visuals.error_fg_color)
+                    } else {
+                        g.weak()
+                    };
+                    if ui
+                        .add(
+                            egui::Label::new(g)
+                                .sense(egui::Sense::click())
+                                .selectable(false),
+                        )
+                        .clicked()
+                    {
+                        toggled = Some(n);
+                    }
+                    let mut t = egui::RichText::new(lines[i]).monospace();
+                    if Some(n) == current_line {
+                        t = t
+                            .background_color(visuals.selection.bg_fill)
+                            .color(visuals.strong_text_color());
+                    } else if Some(n) == selected_line {
+                        t = t.background_color(visuals.faint_bg_color.gamma_multiply(4.0));
+                    }
+                    if ui
+                        .add(
+                            egui::Label::new(t)
+                                .sense(egui::Sense::click())
+                                .selectable(false)
+                                .extend(),
+                        )
+                        .clicked()
+                    {
+                        clicked = Some(n);
+                    }
+                });
+            }
+        });
+        if let Some(n) = toggled {
+            match state.toggle_line_breakpoint(&file, n) {
+                Ok(_) => {
+                    self.message = None;
+                    session.set_breakpoints(state.all_breakpoints());
+                }
+                Err(e) => self.message = Some(e),
+            }
+        }
+        if let Some(n) = clicked {
+            let offsets = m_offsets(state, &file, n);
+            match offsets.first() {
+                Some(o) => {
+                    state.selection.code_offset = Some(*o);
+                    // The selection came from here: do not scroll away.
+                    self.followed.1 = Some(*o);
+                    self.message = None;
+                }
+                None => self.message = Some(format!("no code on {file}:{n}")),
+            }
+        }
+    }
+}
+
+fn m_offsets(state: &AppState, file: &str, line: u32) -> Vec<u64> {
+    state
+        .module
+        .as_ref()
+        .and_then(|m| m.debug.as_ref())
+        .map(|d| d.offsets_for_line(file, line))
+        .unwrap_or_default()
+}
+
+/// Whether two DWARF paths name the same file (one may be a suffix of the other).
+fn same_file(a: &str, b: &str) -> bool {
+    a == b || a.ends_with(&format!("/{b}")) || b.ends_with(&format!("/{a}"))
+}

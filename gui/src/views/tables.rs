@@ -1,0 +1,68 @@
+//! Tables and globals: every global of the module (exported or not) with its type and
+//! current value, and every table's entries (function name and type).
+
+use crate::session::Session;
+use crate::state::AppState;
+
+/// The Tables and globals view.
+#[derive(Debug, Default)]
+pub struct TablesView;
+
+impl TablesView {
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, _state: &AppState, session: &Session) {
+        let globals = session.globals();
+        let tables = session.tables();
+        if globals.is_empty() && tables.is_empty() {
+            ui.label(if session.stepper().is_some() {
+                "this module has no globals or tables"
+            } else {
+                "start the module to see its globals and tables"
+            });
+            return;
+        }
+        egui::ScrollArea::vertical()
+            .id_salt("tables_globals")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.strong(format!("Globals ({})", globals.len()));
+                egui::Grid::new("globals_grid")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for g in &globals {
+                            ui.monospace(format!("global {}", g.index));
+                            ui.monospace(format!(
+                                "{}{}",
+                                if g.mutable { "mut " } else { "" },
+                                g.ty
+                            ));
+                            ui.monospace(&g.value);
+                            ui.end_row();
+                        }
+                    });
+                for t in &tables {
+                    ui.separator();
+                    ui.strong(format!(
+                        "Table {}: {} × {} (min {}, max {})",
+                        t.index,
+                        t.size,
+                        t.ty.element,
+                        t.ty.limits.min,
+                        t.ty.limits.max.map_or("none".into(), |m| m.to_string())
+                    ));
+                    egui::Grid::new(("table_grid", t.index))
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for (i, e) in t.elements.iter().enumerate() {
+                                ui.monospace(format!("[{i}]"));
+                                ui.monospace(e);
+                                ui.end_row();
+                            }
+                        });
+                    if t.size > Session::TABLE_ROWS {
+                        ui.weak(format!("… {} more", t.size - Session::TABLE_ROWS));
+                    }
+                }
+            });
+    }
+}
