@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/workbench.png: the release workbench under Xvfb, opened with
-# --demo (divzero paused at a breakpoint on the instruction that traps).
+# Regenerates screenshots/*.png: the release workbench under Xvfb, once per main view
+# (`wasmscope-gui --demo VIEW`, the states `WorkbenchApp::demo_view` builds), plus
+# screenshots/workbench.png (`--demo`: divzero paused before its trap, Source view).
 # Needs root for apt-get (skipped when the tools are already there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,15 +23,29 @@ fi
 DISPLAY_NUM=${DISPLAY_NUM:-:97}
 Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp &
 XVFB=$!
-trap 'kill "$APP" 2>/dev/null || true; kill "$XVFB" 2>/dev/null || true' EXIT
+APP=
+trap 'kill $APP 2>/dev/null || true; kill "$XVFB" 2>/dev/null || true' EXIT
 sleep 2
 export DISPLAY=$DISPLAY_NUM
 unset WAYLAND_DISPLAY
 XDG_RUNTIME_DIR=$(mktemp -d)
 export XDG_RUNTIME_DIR
-"$BIN" --demo &
-APP=$!
-sleep "${WAIT:-8}"
 mkdir -p screenshots
-import -window root screenshots/workbench.png
-echo "wrote screenshots/workbench.png"
+
+shot() { # shot OUTPUT ARGS...
+    local out=$1
+    shift
+    "$BIN" "$@" &
+    APP=$!
+    sleep "${WAIT:-6}"
+    import -window root "screenshots/$out.png"
+    kill "$APP" 2>/dev/null || true
+    wait "$APP" 2>/dev/null || true
+    APP=
+    echo "wrote screenshots/$out.png"
+}
+
+shot workbench --demo
+for view in ${VIEWS:-code module memory traps modules tables calllog}; do
+    shot "$view" --demo "$view"
+done

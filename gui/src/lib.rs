@@ -199,8 +199,20 @@ impl WorkbenchApp {
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`; `None` for an
     /// unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
-        let mut app = match view {
-            "source" | "memory" | "console" => Self::demo(),
+        let app = match view {
+            "source" | "console" => Self::demo(),
+            "memory" => {
+                let mut app = Self::new();
+                app.open_sample("memory.wat");
+                app.controls.export = "fill".into();
+                app.controls.params = "260 9 7".into();
+                app.start();
+                app.session.resume();
+                app.memory.address = 0x100;
+                app.memory.address_text = "0x104".into();
+                app.state.selection.address = Some(0x104);
+                app
+            }
             "code" => {
                 let mut app = Self::demo();
                 app.center = CenterTab::Code;
@@ -243,9 +255,6 @@ impl WorkbenchApp {
             }
             _ => return None,
         };
-        if view == "memory" {
-            app.memory.address = 0x10_0000;
-        }
         Some(app)
     }
 

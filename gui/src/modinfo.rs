@@ -201,7 +201,7 @@ impl Info {
     fn fname(&self, index: u32) -> String {
         self.func_names
             .get(&index)
-            .map(|n| format!(" ${n}"))
+            .map(|n| format!(" ${}", crate::views::demangle(n)))
             .unwrap_or_default()
     }
 

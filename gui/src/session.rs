@@ -235,8 +235,8 @@ pub fn format_value(ty: ValueType, lo: u64, hi: u64) -> String {
     match ty {
         ValueType::I32 => format!("{} (0x{:x})", lo as u32 as i32, lo as u32),
         ValueType::I64 => format!("{} (0x{lo:x})", lo as i64),
-        ValueType::F32 => format!("{}", f32::from_bits(lo as u32)),
-        ValueType::F64 => format!("{}", f64::from_bits(lo)),
+        ValueType::F32 => format!("{:?}", f32::from_bits(lo as u32)),
+        ValueType::F64 => format!("{:?}", f64::from_bits(lo)),
         ValueType::V128 => format!("0x{hi:016x}{lo:016x}"),
         ValueType::FuncRef | ValueType::ExternRef => {
             if lo == 0 {

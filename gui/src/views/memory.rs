@@ -47,12 +47,12 @@ pub fn interpret(bytes: &[u8]) -> Vec<(&'static str, String)> {
     if let Some(b) = take(4) {
         let v = u32::from_le_bytes(b.try_into().unwrap_or_default());
         out.push(("i32", format!("{} (0x{v:x}, u32 {v})", v as i32)));
-        out.push(("f32", format!("{}", f32::from_bits(v))));
+        out.push(("f32", format!("{:?}", f32::from_bits(v))));
     }
     if let Some(b) = take(8) {
         let v = u64::from_le_bytes(b.try_into().unwrap_or_default());
         out.push(("i64", format!("{} (0x{v:x})", v as i64)));
-        out.push(("f64", format!("{}", f64::from_bits(v))));
+        out.push(("f64", format!("{:?}", f64::from_bits(v))));
     }
     let end = bytes
         .iter()

@@ -14,3 +14,9 @@ pub mod source;
 pub mod stack;
 pub mod tables;
 pub mod traps;
+
+/// A function name as people wrote it: Rust symbols demangled (without their hash),
+/// anything else unchanged.
+pub fn demangle(name: &str) -> String {
+    format!("{:#}", rustc_demangle::demangle(name))
+}

@@ -44,7 +44,8 @@ pub fn frame_title(i: usize, f: &Frame) -> String {
             format!("{name}: {t} = {}", format_value(*t, lo, hi))
         })
         .collect();
-    let mut s = format!("#{i} {}({})", d.debug_name(), params.join(", "));
+    let name = d.name().map_or_else(|| d.debug_name(), super::demangle);
+    let mut s = format!("#{i} {name}({})", params.join(", "));
     if let Some(o) = f.code_offset {
         s.push_str(&format!(" @ 0x{o:x}"));
     }
@@ -66,13 +67,27 @@ impl StackView {
         if self.selected >= frames.len() {
             self.selected = 0;
         }
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("stack")
             .max_height(ui.available_height() * 0.45)
             .show(ui, |ui| {
                 for (i, f) in frames.iter().enumerate() {
                     let title = frame_title(i, f);
-                    if ui.selectable_label(self.selected == i, title).clicked() {
+                    let text = if self.selected == i {
+                        egui::RichText::new(&title)
+                            .background_color(ui.visuals().selection.bg_fill)
+                            .color(ui.visuals().strong_text_color())
+                    } else {
+                        egui::RichText::new(&title)
+                    };
+                    let r = ui
+                        .add(
+                            egui::Label::new(text)
+                                .truncate()
+                                .sense(egui::Sense::click()),
+                        )
+                        .on_hover_text(&title);
+                    if r.clicked() {
                         self.selected = i;
                         state.selection.code_offset = f.code_offset;
                         state.selection.function = Some(f.definition.index());
@@ -81,9 +96,19 @@ impl StackView {
                         let params = f.definition.func_type().param_slots();
                         let (p, l) = f.locals.split_at(params.min(f.locals.len()));
                         ui.indent(("frame", i), |ui| {
-                            ui.monospace(format!("params:   {}", slots(p)));
-                            ui.monospace(format!("locals:   {}", slots(l)));
-                            ui.monospace(format!("operands: {}", slots(&f.operands)));
+                            for (k, v) in [
+                                ("params:  ", p),
+                                ("locals:  ", l),
+                                ("operands:", &f.operands[..]),
+                            ] {
+                                ui.add(
+                                    egui::Label::new(
+                                        egui::RichText::new(format!("{k} {}", slots(v)))
+                                            .monospace(),
+                                    )
+                                    .wrap(),
+                                );
+                            }
                             for inl in f.sources.iter().skip(1) {
                                 ui.weak(format!(
                                     "inlined into {} at {}:{}",

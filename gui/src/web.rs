@@ -1,0 +1,197 @@
+//! The browser build (wasm32-unknown-unknown): starts eframe's `WebRunner` on the canvas
+//! `the_canvas_id` of `web/index.html`, and exports test hooks for
+//! `scripts/web-check.mjs`.
+//!
+//! URL query: `?sample=NAME` opens built-in sample NAME, `?demo` the demo state
+//! (`WorkbenchApp::demo`). The `#status` element gets "started" once the runner runs,
+//! or the error text.
+//!
+//! The hooks reach the running app through a clone of the runner
+//! (`WebRunner::app_mut`), which needs `eframe::App::as_any_mut`. [`WebApp`] wraps
+//! [`WorkbenchApp`] to provide it and forwards everything else to the workbench's own
+//! `eframe::App` impl, so the web build draws and behaves exactly like the native one.
+//! eframe-web publishes no accessibility tree, so a browser test cannot find widgets
+//! by label: it uses these hooks, screenshots and synthetic events instead.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasmscope_gui::WorkbenchApp;
+
+/// [`WorkbenchApp`] plus `as_any_mut`, for `WebRunner::app_mut`.
+struct WebApp(WorkbenchApp);
+
+impl eframe::App for WebApp {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        self.0.logic(ctx, frame);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.0.ui(ui, frame);
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(&mut *self)
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.0.save(storage);
+    }
+
+    fn on_exit(&mut self, gl: Option<&eframe::glow::Context>) {
+        self.0.on_exit(gl);
+    }
+
+    fn auto_save_interval(&self) -> std::time::Duration {
+        self.0.auto_save_interval()
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        self.0.clear_color(visuals)
+    }
+
+    fn persist_egui_memory(&self) -> bool {
+        self.0.persist_egui_memory()
+    }
+
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        self.0.raw_input_hook(ctx, raw_input);
+    }
+}
+
+thread_local! {
+    /// The running app's runner (a cheap clone) and context, for the hooks.
+    static RUNNER: RefCell<Option<(eframe::WebRunner, egui::Context)>> = const { RefCell::new(None) };
+}
+
+/// The app from the URL query: `?sample=NAME`, `?demo`, or an empty workbench.
+fn app_from_query() -> WorkbenchApp {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
+    if get("demo").is_some() {
+        return WorkbenchApp::demo();
+    }
+    let mut app = WorkbenchApp::new();
+    if let Some(name) = get("sample") {
+        if !app.open_sample(&name) {
+            log::warn!("cannot open sample {name:?}");
+        }
+    }
+    app
+}
+
+fn set_status(text: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("status"))
+    {
+        el.set_text_content(Some(text));
+    }
+}
+
+/// The web `main`: starts the workbench on `the_canvas_id`.
+pub fn start() {
+    eframe::WebLogger::init(log::LevelFilter::Info).ok();
+
+    let runner = eframe::WebRunner::new();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(canvas) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("the_canvas_id"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            set_status("error: no <canvas id=\"the_canvas_id\">");
+            return;
+        };
+        let web_options = eframe::WebOptions {
+            renderer: eframe::Renderer::Glow,
+            ..Default::default()
+        };
+        let app = app_from_query();
+        let hooks = runner.clone();
+        let result = runner
+            .start(
+                canvas,
+                web_options,
+                Box::new(move |cc| {
+                    RUNNER.with(|r| *r.borrow_mut() = Some((hooks, cc.egui_ctx.clone())));
+                    Ok(Box::new(WebApp(app)))
+                }),
+            )
+            .await;
+        match result {
+            Ok(()) => set_status("started"),
+            Err(e) => {
+                let text = e.as_string().unwrap_or_else(|| format!("{e:?}"));
+                log::error!("the workbench failed to start: {text}");
+                set_status(&format!("error: {text}"));
+            }
+        }
+    });
+}
+
+/// Runs `f` on the running app and asks for a repaint; `None` before the start or after
+/// a panic.
+fn with_app<R>(f: impl FnOnce(&mut WorkbenchApp) -> R) -> Option<R> {
+    RUNNER.with(|r| {
+        let r = r.borrow();
+        let (runner, ctx) = r.as_ref()?;
+        let result = {
+            let mut app = runner.app_mut::<WebApp>()?;
+            f(&mut app.0)
+        };
+        ctx.request_repaint();
+        Some(result)
+    })
+}
+
+/// Test hook: the loaded module's name, or "" when none is loaded.
+#[wasm_bindgen]
+pub fn wasmscope_module_name() -> String {
+    with_app(|app| app.state.module.as_ref().map(|m| m.name.clone()))
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Test hook: the last load error, or "".
+#[wasm_bindgen]
+pub fn wasmscope_load_error() -> String {
+    with_app(|app| app.state.load_error.clone())
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Test hook: where the session stands, as the Controls view says it ("not started",
+/// "paused at …", "finished: …", "trapped: …", "exited with code N").
+#[wasm_bindgen]
+pub fn wasmscope_state() -> String {
+    with_app(|app| wasmscope_gui::views::controls::describe(app.session.state()))
+        .unwrap_or_default()
+}
+
+/// Test hook: the guest's stdout so far.
+#[wasm_bindgen]
+pub fn wasmscope_console() -> String {
+    with_app(|app| app.session.stdout.text()).unwrap_or_default()
+}
+
+/// Test hook: opens built-in sample `name`; whether it loaded.
+#[wasm_bindgen]
+pub fn wasmscope_open_sample(name: &str) -> bool {
+    with_app(|app| app.open_sample(name)).unwrap_or(false)
+}
+
+/// Test hook: Start, then Continue to the end (or a breakpoint), as the Start and
+/// Continue buttons would; returns the new state ([`wasmscope_state`]).
+#[wasm_bindgen]
+pub fn wasmscope_run() -> String {
+    with_app(|app| {
+        app.start();
+        app.session.resume();
+        wasmscope_gui::views::controls::describe(app.session.state())
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}

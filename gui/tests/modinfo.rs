@@ -1,0 +1,523 @@
+//! The Module view's model ([`modinfo::inspect`]) on the built-in samples and hand-written
+//! modules, and the view itself in an egui_kittest harness.
+
+use egui_kittest::kittest::Queryable as _;
+use egui_kittest::Harness;
+use wasmscope_gui::modinfo::{self, inspect, Node};
+use wasmscope_gui::views::open::sample;
+use wasmscope_gui::WorkbenchApp;
+
+/// The binary of sample `name` (`.wat` ones converted).
+fn binary(name: &str) -> Vec<u8> {
+    let bytes = sample(name).unwrap_or_else(|| panic!("no sample {name}"));
+    wat::parse_bytes(bytes).unwrap().into_owned()
+}
+
+fn tree(name: &str) -> Vec<Node> {
+    inspect(&binary(name)).unwrap()
+}
+
+/// The top node whose label starts with `prefix`.
+fn section<'a>(nodes: &'a [Node], prefix: &str) -> &'a Node {
+    nodes
+        .iter()
+        .find(|n| n.label.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no section {prefix:?} in {:?}", labels(nodes)))
+}
+
+fn labels(nodes: &[Node]) -> Vec<&str> {
+    nodes.iter().map(|n| n.label.as_str()).collect()
+}
+
+/// Every node of the tree, depth first.
+fn all(nodes: &[Node]) -> impl Iterator<Item = &Node> {
+    nodes.iter().flat_map(Node::iter)
+}
+
+const DEMO: &str = r#"
+(module $demo
+  (type $bin (func (param i32 i32) (result i32)))
+  (import "env" "log" (func $log (param i32)))
+  (import "env" "base" (global $base i32))
+  (memory (export "mem") 1 2)
+  (table 4 funcref)
+  (global $counter (mut i32) (i32.const 42))
+  (global $half f64 (f64.const 0.5))
+  (elem (i32.const 1) $add $init)
+  (data (i32.const 16) "hi\00\01there")
+  (data (global.get $base) "x")
+  (func $add (type $bin) local.get 0 local.get 1 i32.add)
+  (func $init (local i32 i64 i64) i32.const 7 call $log)
+  (start $init)
+  (export "add" (func $add))
+  (export "counter" (global $counter))
+  (@custom "my-notes" "abc\00\ff then enough text to fill more than one line")
+)
+"#;
+
+#[test]
+fn sections_in_file_order_with_payload_offsets_and_sizes() {
+    let wasm = binary("memory.wat");
+    let nodes = inspect(&wasm).unwrap();
+    // The same sections, offsets and sizes as the loader's section table.
+    let mut state = wasmscope_gui::state::AppState::default();
+    state
+        .load("memory.wat", sample("memory.wat").unwrap())
+        .unwrap();
+    let sections = &state.module.as_ref().unwrap().sections;
+    assert_eq!(nodes.len(), sections.len(), "{:?}", labels(&nodes));
+    for (node, s) in nodes.iter().zip(sections) {
+        assert!(
+            node.label.starts_with(&s.name),
+            "{} vs {}",
+            node.label,
+            s.name
+        );
+        assert_eq!(node.offset, Some(s.offset), "{}", node.label);
+        assert_eq!(node.size, Some(s.size), "{}", node.label);
+    }
+    assert_eq!(
+        labels(&nodes)[..6],
+        [
+            "type (3)",
+            "function (3)",
+            "memory (1)",
+            "export (4)",
+            "code (3)",
+            "data (2)"
+        ]
+    );
+}
+
+#[test]
+fn add_wat_types_functions_exports() {
+    let nodes = tree("add.wat");
+    let types = section(&nodes, "type (");
+    assert_eq!(
+        types.children[0].label,
+        "type 0: (func (param i32 i32) (result i32))"
+    );
+    let functions = section(&nodes, "function (");
+    assert_eq!(
+        functions.children[0].label,
+        "func 0 $add: type 0 (func (param i32 i32) (result i32))"
+    );
+    assert_eq!(functions.children[0].function, Some(0));
+    // The body starts after the count of bodies and its own size (one byte each).
+    assert_eq!(functions.children[0].code_offset, Some(2));
+    let exports = section(&nodes, "export (");
+    assert_eq!(exports.children[0].label, "\"add\" → func 0 $add");
+    assert_eq!(exports.children[0].function, Some(0));
+    // wat writes a name section for the $names.
+    let names = section(&nodes, "custom \"name\"");
+    assert!(
+        names
+            .children
+            .iter()
+            .any(|n| n.label == "function names (1)" && n.children[0].label == "func 0: add"),
+        "{names:#?}"
+    );
+}
+
+#[test]
+fn hand_written_module_every_kind_of_entry() {
+    let wasm = wat::parse_str(DEMO).unwrap();
+    let nodes = inspect(&wasm).unwrap();
+    let imports = section(&nodes, "import (2)");
+    assert_eq!(
+        imports.children[0].label,
+        "env.log: func 0 $log: type 1 (func (param i32))"
+    );
+    assert_eq!(imports.children[0].function, Some(0));
+    // An import has no body.
+    assert_eq!(imports.children[0].code_offset, None);
+    assert_eq!(imports.children[1].label, "env.base: global 0 $base: i32");
+    assert_eq!(
+        section(&nodes, "table (1)").children[0].label,
+        "table 0: funcref 4.."
+    );
+    assert_eq!(
+        section(&nodes, "memory (1)").children[0].label,
+        "memory 0: 1..2 pages"
+    );
+    let globals = section(&nodes, "global (2)");
+    assert_eq!(
+        labels(&globals.children),
+        [
+            "global 1 $counter: mut i32 = i32.const 42",
+            "global 2 $half: f64 = f64.const 0.5"
+        ]
+    );
+    let exports = section(&nodes, "export (3)");
+    assert_eq!(
+        labels(&exports.children),
+        [
+            "\"mem\" → memory 0",
+            "\"add\" → func 1 $add",
+            "\"counter\" → global 1"
+        ]
+    );
+    let start = section(&nodes, "start");
+    assert_eq!(start.children[0].label, "func 2 $init: type 2 (func)");
+    assert_eq!(start.children[0].function, Some(2));
+
+    // Element segment: mode, table, offset, count, and the functions by table slot.
+    let elem = &section(&nodes, "element (1)").children[0];
+    assert_eq!(
+        elem.label,
+        "elem 0: active table 0 offset i32.const 1, 2 functions"
+    );
+    assert_eq!(
+        labels(&elem.children),
+        ["[1] func 1 $add", "[2] func 2 $init"]
+    );
+    assert_eq!(elem.children[0].function, Some(1));
+
+    // Data segments: mode, memory, offset expression, size, escaped preview.
+    let data = section(&nodes, "data (2)");
+    assert_eq!(
+        labels(&data.children),
+        [
+            "data 0: active memory 0 offset i32.const 16, 9 bytes \"hi\\x00\\x01there\"",
+            "data 1: active memory 0 offset global.get 0 $base, 1 bytes \"x\""
+        ]
+    );
+    // The segment's offset and size are in the module.
+    let d0 = &data.children[0];
+    let (o, s) = (d0.offset.unwrap(), d0.size.unwrap());
+    assert!(wasm[o..o + s].ends_with(b"hi\x00\x01there"));
+
+    // Code: one body per defined function, with its locals, at the code offset the
+    // loader uses for instructions.
+    let code = section(&nodes, "code (2)");
+    assert_eq!(
+        labels(&code.children),
+        ["func 1 $add: 0 locals", "func 2 $init: 3 locals"]
+    );
+    let code_start = code.offset.unwrap();
+    for body in &code.children {
+        assert_eq!(
+            body.offset.unwrap() - code_start,
+            body.code_offset.unwrap() as usize
+        );
+    }
+    let functions = section(&nodes, "function (2)");
+    for (f, body) in functions.children.iter().zip(&code.children) {
+        assert_eq!(f.function, body.function);
+        assert_eq!((f.offset, f.size), (body.offset, body.size));
+        assert_eq!(f.code_offset, body.code_offset);
+    }
+    let mut state = wasmscope_gui::state::AppState::default();
+    state.load("demo.wasm", &wasm).unwrap();
+    let m = state.module.as_ref().unwrap();
+    // The body starts at its locals; the first instruction of $add follows the (zero)
+    // locals count.
+    let first = code.children[0].code_offset.unwrap() + 1;
+    // The body's code offset is the `(func` line's, so the Code view can scroll there.
+    let header = m.line_of_offset[&code.children[0].code_offset.unwrap()];
+    assert!(
+        m.lines[header].text.contains("(func $add"),
+        "{:?}",
+        m.lines[header]
+    );
+    let line = m.line_of_offset[&first];
+    assert!(
+        m.lines[line].text.contains("local.get 0"),
+        "{:?}",
+        m.lines[line]
+    );
+
+    // The unknown custom section: a hex dump with ASCII.
+    let notes = section(&nodes, "custom \"my-notes\"");
+    assert_eq!(
+        notes.children[0].label,
+        "61 62 63 00 ff 20 74 68 65 6e 20 65 6e 6f 75 67  |abc.. then enoug|"
+    );
+    assert_eq!(notes.children.len(), 4, "{notes:#?}");
+    let o = notes.children[0].offset.unwrap();
+    assert_eq!(&wasm[o..o + 3], b"abc");
+    // The name section has the module name, function, local and global names.
+    let names = section(&nodes, "custom \"name\"");
+    let names = labels(&names.children);
+    assert!(names.contains(&"module name: demo"), "{names:?}");
+    assert!(names.contains(&"function names (3)"), "{names:?}");
+    assert!(names.contains(&"global names (3)"), "{names:?}");
+}
+
+#[test]
+fn long_custom_sections_and_element_lists_are_capped() {
+    let big = "x".repeat(1000);
+    let elems = " $f".repeat(100);
+    let wasm = wat::parse_str(format!(
+        r#"(module (table 100 funcref) (func $f) (elem (i32.const 0) {elems})
+             (@custom "blob" "{big}"))"#
+    ))
+    .unwrap();
+    let nodes = inspect(&wasm).unwrap();
+    let blob = section(&nodes, "custom \"blob\"");
+    assert_eq!(blob.children.len(), modinfo::HEX_CAP / 16 + 1);
+    assert_eq!(
+        blob.children.last().unwrap().label,
+        format!("… {} more bytes", 1000 - modinfo::HEX_CAP)
+    );
+    let elem = &section(&nodes, "element (1)").children[0];
+    assert!(elem.label.ends_with("100 functions"), "{}", elem.label);
+    assert_eq!(elem.children.len(), modinfo::LIST_CAP + 1);
+    assert_eq!(
+        elem.children.last().unwrap().label,
+        format!("… {} more", 100 - modinfo::LIST_CAP)
+    );
+    assert_eq!(elem.children[63].label, "[63] func 0 $f");
+}
+
+#[test]
+fn hello_names_producers_features_and_dwarf() {
+    let wasm = binary("hello");
+    let t = std::time::Instant::now();
+    let nodes = inspect(&wasm).unwrap();
+    // Decoded once on load: it must not take long even in a debug build.
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+
+    // Every defined function has one body, and the function section lists them all.
+    let functions = section(&nodes, "function (");
+    let code = section(&nodes, "code (");
+    assert!(functions.children.len() > 50);
+    assert_eq!(functions.children.len(), code.children.len());
+    assert_eq!(
+        functions.label,
+        format!("function ({})", functions.children.len())
+    );
+    for (f, body) in functions.children.iter().zip(&code.children) {
+        assert_eq!(f.function, body.function);
+        assert!(f.code_offset.is_some());
+    }
+    // Names from the name section (demangled), on functions and exports.
+    let main = functions
+        .children
+        .iter()
+        .find(|f| f.label.contains("$hello::main:"))
+        .unwrap_or_else(|| panic!("no hello::main in {:?}", &labels(&functions.children)[..20]));
+    assert!(main.label.contains(": type "), "{}", main.label);
+    let exports = section(&nodes, "export (");
+    assert!(
+        exports
+            .children
+            .iter()
+            .any(|e| e.label.starts_with("\"_start\" → func ") && e.label.contains("$_start")),
+        "{:?}",
+        labels(&exports.children)
+    );
+    // WASI imports are functions with a type.
+    let imports = section(&nodes, "import (");
+    let fd_write = imports
+        .children
+        .iter()
+        .find(|i| {
+            i.label
+                .starts_with("wasi_snapshot_preview1.fd_write: func ")
+        })
+        .unwrap();
+    assert!(
+        fd_write
+            .label
+            .ends_with(": type 7 (func (param i32 i32 i32 i32) (result i32))"),
+        "{}",
+        fd_write.label
+    );
+    assert!(fd_write.function.is_some() && fd_write.code_offset.is_none());
+    // The stack pointer global, named.
+    let globals = section(&nodes, "global (");
+    assert!(
+        globals.children[0]
+            .label
+            .starts_with("global 0 $__stack_pointer: mut i32 = i32.const "),
+        "{}",
+        globals.children[0].label
+    );
+
+    let names = section(&nodes, "custom \"name\"");
+    let fnames = names
+        .children
+        .iter()
+        .find(|n| n.label.starts_with("function names ("))
+        .unwrap();
+    assert_eq!(fnames.children.len(), modinfo::NAME_CAP + 1);
+    assert!(fnames.children.last().unwrap().label.starts_with("… "));
+
+    let producers = section(&nodes, "custom \"producers\"");
+    let processed = producers
+        .children
+        .iter()
+        .find(|f| f.label.starts_with("processed-by ("))
+        .unwrap();
+    assert!(
+        processed
+            .children
+            .iter()
+            .any(|v| v.label.starts_with("rustc ")),
+        "{processed:#?}"
+    );
+    let language = producers
+        .children
+        .iter()
+        .find(|f| f.label.starts_with("language ("))
+        .unwrap();
+    assert!(language
+        .children
+        .iter()
+        .any(|v| v.label.starts_with("Rust")));
+
+    let features = section(&nodes, "custom \"target_features\"");
+    assert!(!features.children.is_empty());
+    assert!(
+        features
+            .children
+            .iter()
+            .all(|f| f.label.starts_with('+') || f.label.starts_with('-')),
+        "{features:#?}"
+    );
+    assert!(features
+        .children
+        .iter()
+        .any(|f| f.label == "+mutable-globals"));
+
+    let info = section(&nodes, "custom \".debug_info\"");
+    let units = info
+        .children
+        .iter()
+        .find(|n| n.label.starts_with("compile units ("))
+        .unwrap_or_else(|| panic!("{info:#?}"));
+    assert!(!units.children.is_empty());
+    assert!(
+        units
+            .children
+            .iter()
+            .any(|u| u.label.contains("DW_LANG_Rust")),
+        "{:?}",
+        labels(&units.children)
+    );
+    assert!(info
+        .children
+        .iter()
+        .any(|n| n.label.starts_with("source files: ")));
+    let line = section(&nodes, "custom \".debug_line\"");
+    assert_eq!(
+        line.children[0].label,
+        format!(
+            "{} bytes of DWARF",
+            line.size.unwrap() - ".debug_line".len() - 1
+        )
+    );
+}
+
+#[test]
+fn table_sample_element_segment_lists_its_functions() {
+    let nodes = tree("table");
+    let table = section(&nodes, "table (1)");
+    assert!(table.children[0].label.starts_with("table 0: funcref "));
+    let elem = &section(&nodes, "element (1)").children[0];
+    assert!(
+        elem.label
+            .starts_with("elem 0: active table 0 offset i32.const 1, "),
+        "{}",
+        elem.label
+    );
+    assert!(elem.children.len() >= 4, "{elem:#?}");
+    let funcs = labels(&elem.children).join("\n");
+    for f in ["double", "square", "negate", "collatz_step"] {
+        assert!(funcs.contains(f), "{f} not in\n{funcs}");
+    }
+    assert!(elem.children[0].label.starts_with("[1] func "));
+    // Each is a selectable function with its body; the rest are counted.
+    let count: usize = elem
+        .label
+        .rsplit(", ")
+        .next()
+        .unwrap()
+        .trim_end_matches(" functions")
+        .parse()
+        .unwrap();
+    if count > modinfo::LIST_CAP {
+        assert_eq!(elem.children.len(), modinfo::LIST_CAP + 1);
+        assert_eq!(
+            elem.children.last().unwrap().label,
+            format!("… {} more", count - modinfo::LIST_CAP)
+        );
+    }
+    for item in elem.children.iter().take(modinfo::LIST_CAP) {
+        assert!(
+            item.function.is_some() && item.code_offset.is_some(),
+            "{item:?}"
+        );
+    }
+}
+
+#[test]
+fn divzero_decodes() {
+    let nodes = tree("divzero");
+    assert!(all(&nodes).any(|n| n.label.contains("7divzero")));
+    // Every sample decodes.
+    for (name, _) in wasmscope_gui::views::open::SAMPLES {
+        inspect(&binary(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let hello = binary("hello");
+    let err = inspect(&hello[..hello.len() / 2]).unwrap_err();
+    assert!(err.contains("cannot decode the module"), "{err}");
+    assert!(inspect(&hello[..100]).is_err());
+    assert!(inspect(b"hello there")
+        .unwrap_err()
+        .contains("not a binary"));
+    assert!(inspect(b"").is_err());
+    // Every prefix of a small module, and every single-byte corruption of it: a result,
+    // never a panic.
+    let wasm = wat::parse_str(DEMO).unwrap();
+    for n in 0..wasm.len() {
+        let _ = inspect(&wasm[..n]);
+    }
+    assert!(inspect(&wasm[..wasm.len() - 1]).is_err());
+    for i in 8..wasm.len() {
+        for b in [0x00, 0x7f, 0x80, 0xff] {
+            let mut bad = wasm.clone();
+            bad[i] = b;
+            let _ = inspect(&bad);
+        }
+    }
+    // A component is not a module.
+    let component = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+    assert!(inspect(&component).unwrap_err().contains("component"));
+}
+
+#[test]
+fn clicking_a_function_in_the_module_view_selects_it() {
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_sample("table"));
+    let nodes = tree("table");
+    let item = section(&nodes, "element (1)").children[0].children[0].clone();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.show(ui), app);
+    h.run();
+    h.get_by_label_contains("table: ");
+    assert_eq!(h.state().state.selection.function, None);
+    // Collapsed: the segment is not laid out.
+    assert!(h.query_by_label_contains("elem 0: ").is_none());
+    h.get_by_label_contains("element (1)").click();
+    h.run();
+    h.get_by_label_contains("elem 0: active table 0").click();
+    h.run();
+    h.get_by_label_contains(&item.label).click();
+    h.run();
+    let selection = &h.state().state.selection;
+    assert_eq!(selection.function, item.function);
+    assert!(selection.function.is_some());
+    assert_eq!(selection.code_offset, item.code_offset);
+    // The big function list draws only the rows in view, and is decoded once.
+    h.get_by_label_contains("function (").click();
+    h.run();
+    let shown = h.query_all_by_label_contains("func ").count();
+    assert!(shown < 200, "{shown} function rows laid out");
+}
