@@ -123,13 +123,16 @@ impl SourceView {
             }
             loc
         };
-        let current_loc = current
-            .and_then(|o| debug.locations(o).into_iter().next())
-            .map(canonical);
+        // The innermost location whose file can be shown (code inlined from std comes
+        // first, but its files are rarely at hand), else the innermost.
+        let mut best = |o: u64| {
+            let locs: Vec<_> = debug.locations(o).into_iter().map(canonical).collect();
+            let found = locs.iter().position(|l| self.text(&l.file).is_some());
+            locs.into_iter().nth(found.unwrap_or(0))
+        };
+        let current_loc = current.and_then(&mut best);
         let selected = state.selection.code_offset;
-        let selected_loc = selected
-            .and_then(|o| debug.locations(o).into_iter().next())
-            .map(canonical);
+        let selected_loc = selected.and_then(&mut best);
         let target = (current, selected);
         let mut scroll_to = self.pending_scroll.take();
         if target != self.followed {
