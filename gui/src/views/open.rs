@@ -118,14 +118,20 @@ impl OpenView {
             }
         });
         ui.horizontal(|ui| {
-            let label = ui.label("Path:");
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
-                .labelled_by(label.id);
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Open file").clicked() || enter) && !self.path.is_empty() {
-                loaded |= state.load_path(self.path.trim()).is_ok();
+            // The browser has no file system: files come by drag and drop there.
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let label = ui.label("Path:");
+                let field = ui
+                    .add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
+                    .labelled_by(label.id);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Open file").clicked() || enter) && !self.path.is_empty() {
+                    loaded |= state.load_path(self.path.trim()).is_ok();
+                }
             }
+            #[cfg(target_arch = "wasm32")]
+            ui.label("drop a .wasm or .wat file on the page to open it ·");
             match (&state.load_error, &state.module) {
                 (Some(e), _) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);

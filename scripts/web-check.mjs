@@ -1,0 +1,158 @@
+// Drives the browser build of the workbench in headless Chromium (Debian's /usr/bin/chromium)
+// with playwright-core. Run through `bash scripts/web.sh check`, which builds and serves
+// target/web/dist and installs playwright-core into target/web/playwright.
+//
+//   node scripts/web-check.mjs [BASE_URL] [SCREENSHOT]
+//     BASE_URL   default http://127.0.0.1:8765/
+//     SCREENSHOT default screenshots/web.png
+//   env PLAYWRIGHT_DIR: where node_modules/playwright-core is (default target/web/playwright)
+//
+// eframe-web publishes no accessibility tree (one <canvas>, no DOM per widget), so the
+// checks go through the test hooks that gui/src/web.rs exports (window.wasmscope.*),
+// a screenshot, and a synthetic file drop on the canvas.
+//
+// Checks, in order:
+//   1. ?sample=hello: #status becomes "started" and the hooks are there;
+//   2. the loaded module is "hello"; screenshot (1280x800);
+//   3. a run (Start + Continue) in the browser prints "hello, wasmscope!" and ends normally;
+//   4. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat").
+// Exits 1 with a message on the first failure. Page errors and console errors are printed.
+
+import { createRequire } from 'node:module';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pwDir = resolve(process.env.PLAYWRIGHT_DIR || resolve(root, 'target/web/playwright'));
+const require = createRequire(resolve(pwDir, 'package.json'));
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error(`web-check: cannot load playwright-core from ${pwDir} (npm install playwright-core there): ${e.message}`);
+  process.exit(1);
+}
+
+const base = process.argv[2] || 'http://127.0.0.1:8765/';
+const shot = resolve(process.argv[3] || resolve(root, 'screenshots/web.png'));
+const TIMEOUT = 60_000;
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(1) + ' s';
+
+const problems = []; // page errors and console errors, printed at the end
+let browser;
+
+function fail(msg) {
+  const e = new Error(msg);
+  e.checkFailure = true;
+  throw e;
+}
+
+function ok(msg) {
+  console.log(`ok   ${msg} (${secs()})`);
+}
+
+async function main() {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+
+  // 1. The page loads and the runner starts.
+  const url = new URL('?sample=hello', base).href;
+  await page.goto(url);
+  try {
+    await page.waitForFunction(() => {
+      const s = document.getElementById('status')?.textContent ?? '';
+      return s.startsWith('error') || (s === 'started' && window.wasmscope !== undefined);
+    }, null, { timeout: TIMEOUT });
+  } catch {
+    const s = await page.evaluate(() => document.getElementById('status')?.textContent);
+    fail(`the workbench did not start within ${TIMEOUT / 1000} s (#status: ${JSON.stringify(s)})`);
+  }
+  const status = await page.evaluate(() => document.getElementById('status').textContent);
+  if (status !== 'started') fail(`the workbench failed to start: ${status}`);
+  ok(`${url}: #status is "started", window.wasmscope has the hooks`);
+
+  // 2. The sample from the query is loaded; screenshot.
+  const name = await page.evaluate(() => window.wasmscope.wasmscope_module_name());
+  if (name !== 'hello') {
+    const err = await page.evaluate(() => window.wasmscope.wasmscope_load_error());
+    fail(`module name is ${JSON.stringify(name)}, expected "hello" (load error: ${JSON.stringify(err)})`);
+  }
+  ok('module name is "hello"');
+  // Let a few frames render (layout settles after the first frames), then capture.
+  await page.evaluate(() => new Promise((done) => {
+    let n = 0;
+    const tick = () => (++n >= 10 ? done() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }));
+  mkdirSync(dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot });
+  const webgl = await page.evaluate(() => {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const ext = gl && gl.getExtension('WEBGL_debug_renderer_info');
+    return gl ? (ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : 'WebGL2') : 'no WebGL2';
+  });
+  ok(`screenshot ${shot} (WebGL2 renderer: ${webgl})`);
+
+  // 3. A run in the browser: Start, then Continue to the end.
+  const before = await page.evaluate(() => window.wasmscope.wasmscope_state());
+  const after = await page.evaluate(() => window.wasmscope.wasmscope_run());
+  const stdout = await page.evaluate(() => window.wasmscope.wasmscope_console());
+  if (!stdout.includes('hello, wasmscope!')) {
+    fail(`after a run (state ${JSON.stringify(before)} -> ${JSON.stringify(after)}) the console is ` +
+      `${JSON.stringify(stdout)}, expected it to contain "hello, wasmscope!"`);
+  }
+  if (after !== 'finished: []' && after !== 'exited with code 0') {
+    fail(`after a run the state is ${JSON.stringify(after)}, expected "finished: []" or "exited with code 0"`);
+  }
+  ok(`run: state ${JSON.stringify(before)} -> ${JSON.stringify(after)}, console ${JSON.stringify(stdout)}`);
+
+  // 4. Drop samples/wat/add.wat onto the canvas (DataTransfer + DragEvent, as a real drop).
+  const bytes = Array.from(readFileSync(resolve(root, 'samples/wat/add.wat')));
+  await page.evaluate((bytes) => {
+    const canvas = document.getElementById('the_canvas_id');
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'add.wat', { type: 'text/plain' }));
+    const init = { dataTransfer: dt, bubbles: true, cancelable: true, clientX: 640, clientY: 400 };
+    canvas.dispatchEvent(new DragEvent('dragenter', init));
+    canvas.dispatchEvent(new DragEvent('dragover', init));
+    canvas.dispatchEvent(new DragEvent('drop', init));
+  }, bytes);
+  try {
+    await page.waitForFunction(() => window.wasmscope.wasmscope_module_name() === 'add.wat',
+      null, { timeout: 10_000 });
+  } catch {
+    const [n, err] = await page.evaluate(() => [window.wasmscope.wasmscope_module_name(),
+      window.wasmscope.wasmscope_load_error()]);
+    fail(`drop: after dropping add.wat (${bytes.length} bytes) on the canvas the module name is ` +
+      `${JSON.stringify(n)} (load error: ${JSON.stringify(err)}), expected "add.wat" within 10 s. ` +
+      'Does WorkbenchApp handle ctx.input(|i| i.raw.dropped_files) (bytes_async on the web)?');
+  }
+  ok(`drop: add.wat (${bytes.length} bytes) dropped on the canvas is now the loaded module`);
+}
+
+let code = 0;
+try {
+  await main();
+  console.log(`web-check: all checks passed in ${secs()}`);
+} catch (e) {
+  console.error(`FAIL ${e.checkFailure ? e.message : e.stack || e} (${secs()})`);
+  code = 1;
+} finally {
+  if (browser) await browser.close();
+}
+if (problems.length) {
+  console.log(`page errors / console errors (${problems.length}):`);
+  for (const p of problems) console.log(`  ${p}`);
+}
+process.exit(code);
