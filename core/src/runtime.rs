@@ -447,13 +447,18 @@ impl Runtime {
         }
         let store = self.inner.store();
         let inst = *store.names.get(name)?;
+        Some(self.handle(&store, inst))
+    }
+
+    /// A handle to instance `inst`.
+    fn handle(&self, store: &crate::store::Store, inst: u32) -> Module {
         let data = &store.instances[inst as usize];
-        Some(Module {
+        Module {
             rt: self.inner.clone(),
             inst,
             name: data.name.clone(),
             control: data.control.clone(),
-        })
+        }
     }
 
     /// Every module registered under a name (host modules included), in the order they
@@ -465,15 +470,7 @@ impl Runtime {
         insts.dedup();
         insts
             .into_iter()
-            .map(|inst| {
-                let data = &store.instances[inst as usize];
-                Module {
-                    rt: self.inner.clone(),
-                    inst,
-                    name: data.name.clone(),
-                    control: data.control.clone(),
-                }
-            })
+            .map(|inst| self.handle(&store, inst))
             .collect()
     }
 

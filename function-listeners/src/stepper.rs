@@ -269,34 +269,19 @@ impl Stepper {
 
     /// To the entry of the next function called (call-level step in).
     pub fn step_to_next_call(&mut self) -> ExecutionState {
-        self.lock().next_call = true;
-        let state = self.execution().resume();
-        self.lock().next_call = false;
-        state
+        self.run(Op::StepToNextCall, None)
     }
 
     /// Runs the current function to its end and on to the entry of the next call at its
     /// level (the caller's next call): call-level step over. Ends at a breakpoint, or at
     /// the end when no such call comes.
     pub fn step_over_call(&mut self) -> ExecutionState {
-        // A sibling's stack: its own frame and those below the current function.
-        let depth = self.position().map_or(0, |p| p.depth) + 1;
-        self.lock().next_call_at_depth = Some(depth);
-        let state = self.execution().resume();
-        self.lock().next_call_at_depth = None;
-        state
+        self.run(Op::StepOverCall, None)
     }
 
     /// Runs to code offset `offset` (a temporary breakpoint), or the next breakpoint.
     pub fn run_to(&mut self, offset: u64) -> ExecutionState {
-        let permanent = self.offsets.contains(&offset);
-        let module = self.module.clone().expect("Stepper::start was called");
-        self.execution().add_breakpoint(&module, offset);
-        let state = self.execution().resume();
-        if !permanent {
-            self.execution().remove_breakpoint(&module, offset);
-        }
-        state
+        self.run(Op::RunTo(offset), None)
     }
 
     /// Starts `op` and runs it for at most `instructions` instructions. When the budget
@@ -305,30 +290,39 @@ impl Stepper {
     /// call still ends back in its function), so that a user interface never blocks on
     /// a guest that runs long or forever. A pending operation is cancelled first.
     pub fn begin(&mut self, op: Op, instructions: u64) -> ExecutionState {
+        self.run(op, Some(instructions))
+    }
+
+    /// Sets up `op` (entry flags, a temporary breakpoint) and runs it, within `budget`
+    /// instructions if given; what it set up is undone once it ends.
+    fn run(&mut self, op: Op, budget: Option<u64>) -> ExecutionState {
         self.cancel();
-        let module = self.module.clone().expect("Stepper::start was called");
-        let state = match op {
-            Op::Continue => self.execution().resume_for(instructions),
-            Op::StepInto => self
-                .execution()
-                .step_for(StepMode::Instruction, instructions),
-            Op::StepOver => self.execution().step_for(StepMode::Over, instructions),
-            Op::StepOut => self.execution().step_for(StepMode::Out, instructions),
+        let mode = match op {
+            Op::StepInto => StepMode::Instruction,
+            Op::StepOver => StepMode::Over,
+            Op::StepOut => StepMode::Out,
+            Op::Continue => StepMode::Run,
             Op::StepToNextCall => {
                 self.lock().next_call = true;
-                self.execution().resume_for(instructions)
+                StepMode::Run
             }
             Op::StepOverCall => {
+                // A sibling's stack: its own frame and those below the current function.
                 let depth = self.position().map_or(0, |p| p.depth) + 1;
                 self.lock().next_call_at_depth = Some(depth);
-                self.execution().resume_for(instructions)
+                StepMode::Run
             }
             Op::RunTo(offset) => {
+                let module = self.module.clone().expect("Stepper::start was called");
                 self.execution().add_breakpoint(&module, offset);
-                self.execution().resume_for(instructions)
+                StepMode::Run
             }
         };
         self.pending = Some(op);
+        let state = match budget {
+            Some(n) => self.execution().step_for(mode, n),
+            None => self.execution().step(mode),
+        };
         self.settle(state)
     }
 

@@ -138,11 +138,11 @@ impl WorkbenchApp {
             } else {
                 self.controls.export = "_start".into();
             }
-            if m.debug.is_some() {
-                self.center = CenterTab::Source;
+            self.center = if m.debug.is_some() {
+                CenterTab::Source
             } else {
-                self.center = CenterTab::Code;
-            }
+                CenterTab::Code
+            };
         }
     }
 

@@ -539,14 +539,6 @@ impl Session {
         }
     }
 
-    /// The call stack while paused: `(function, locals, operands)`, innermost first.
-    pub fn stack(&self) -> Vec<(String, Vec<u64>, Vec<u64>)> {
-        match (&self.stepper, self.is_paused()) {
-            (Some(s), true) => s.stack(),
-            _ => Vec::new(),
-        }
-    }
-
     fn module(&self) -> Option<&Module> {
         self.stepper.as_ref()?.module()
     }

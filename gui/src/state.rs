@@ -145,6 +145,15 @@ impl AppState {
         all
     }
 
+    /// The code offsets of the statements on `line` of `file` (none without DWARF).
+    pub fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        self.module
+            .as_ref()
+            .and_then(|m| m.debug.as_ref())
+            .map(|d| d.offsets_for_line(file, line))
+            .unwrap_or_default()
+    }
+
     /// Toggles a breakpoint on `line` of `file`; returns whether it is now set.
     ///
     /// # Errors
@@ -154,12 +163,15 @@ impl AppState {
         if self.line_breakpoints.remove(&key).is_some() {
             return Ok(false);
         }
-        let debug = self
+        if self
             .module
             .as_ref()
             .and_then(|m| m.debug.as_ref())
-            .ok_or("the module has no debug information")?;
-        let offsets = debug.offsets_for_line(file, line);
+            .is_none()
+        {
+            return Err("the module has no debug information".into());
+        }
+        let offsets = self.offsets_for_line(file, line);
         if offsets.is_empty() {
             return Err(format!("no code on {file}:{line}"));
         }

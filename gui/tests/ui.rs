@@ -84,7 +84,7 @@ fn divzero_breakpoint_step_and_stack() {
         "{:?}",
         h.state().session.state()
     );
-    let frames = h.state().session.stack();
+    let frames = h.state().session.frames();
     assert!(frames.len() >= 3, "{frames:?}");
     // The Stack view lists the frames; the innermost one shows its operands.
     h.get_by_label_contains("#0 ");

@@ -70,9 +70,7 @@ impl CodeView {
             };
             self.followed = target;
             if let Some(line) = line {
-                let spacing = ui.spacing().item_spacing.y;
-                let y = (line as f32 - 8.0).max(0.0) * (row_height + spacing);
-                area = area.vertical_scroll_offset(y);
+                area = super::scroll_to_row(ui, area, line, row_height);
             }
         }
         let breakpoints = state.all_breakpoints();

@@ -115,10 +115,9 @@ impl ControlsView {
                 .button("Start")
                 .on_hover_text("start paused at the entry")
                 .clicked();
-            let started =
-                !matches!(session.state(), RunState::NotStarted) || session.stepper().is_some();
+            // Restart needs a run that started (a failed start has nothing to repeat).
             if ui
-                .add_enabled(started, egui::Button::new("Restart"))
+                .add_enabled(session.stepper().is_some(), egui::Button::new("Restart"))
                 .on_hover_text("start again with the same settings")
                 .clicked()
             {

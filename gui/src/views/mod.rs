@@ -20,3 +20,15 @@ pub mod traps;
 pub fn demangle(name: &str) -> String {
     format!("{:#}", rustc_demangle::demangle(name))
 }
+
+/// `area` scrolled so that row `row` (0-based, rows of `row_height`) shows with some
+/// context above it: how Code and Source follow the paused instruction and the selection.
+pub(crate) fn scroll_to_row(
+    ui: &egui::Ui,
+    area: egui::ScrollArea,
+    row: usize,
+    row_height: f32,
+) -> egui::ScrollArea {
+    let spacing = ui.spacing().item_spacing.y;
+    area.vertical_scroll_offset((row as f32 - 8.0).max(0.0) * (row_height + spacing))
+}

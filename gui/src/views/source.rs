@@ -257,9 +257,7 @@ impl SourceView {
             .id_salt(("source", file.clone()))
             .auto_shrink([false, false]);
         if let Some(line) = scroll_to {
-            let spacing = ui.spacing().item_spacing.y;
-            let y = (line as f32 - 9.0).max(0.0) * (row_height + spacing);
-            area = area.vertical_scroll_offset(y);
+            area = super::scroll_to_row(ui, area, line as usize - 1, row_height);
         }
         let mut toggled = None;
         let mut clicked = None;
@@ -318,7 +316,7 @@ impl SourceView {
             }
         }
         if let Some(n) = clicked {
-            let offsets = m_offsets(state, &file, n);
+            let offsets = state.offsets_for_line(&file, n);
             match offsets.first() {
                 Some(o) => {
                     state.selection.code_offset = Some(*o);
@@ -330,15 +328,6 @@ impl SourceView {
             }
         }
     }
-}
-
-fn m_offsets(state: &AppState, file: &str, line: u32) -> Vec<u64> {
-    state
-        .module
-        .as_ref()
-        .and_then(|m| m.debug.as_ref())
-        .map(|d| d.offsets_for_line(file, line))
-        .unwrap_or_default()
 }
 
 /// Whether two DWARF paths name the same file (one may be a suffix of the other).
