@@ -50,8 +50,44 @@ pub enum BottomTab {
     TablesGlobals,
 }
 
-/// Files read in the background (dropped in the browser), waiting to be opened.
-type Inbox = Arc<Mutex<Vec<(String, Result<Vec<u8>, String>)>>>;
+/// Files read in the background (picked in the file dialog, dropped in the browser),
+/// waiting to be opened: `(name, bytes or the error reading them)`.
+pub type Inbox = Arc<Mutex<Vec<(String, Result<Vec<u8>, String>)>>>;
+
+/// Opens the file dialog without blocking the window (natively on a thread, in the
+/// browser as a future); the picked file's bytes arrive in `inbox` and `ctx` repaints.
+pub fn pick_file(inbox: Inbox, ctx: egui::Context) {
+    let deliver = move |name: String, bytes: Result<Vec<u8>, String>| {
+        inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name, bytes));
+        ctx.request_repaint();
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .add_filter("WebAssembly", &["wasm", "wat"])
+            .pick_file();
+        if let Some(path) = picked {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            deliver(name, std::fs::read(&path).map_err(|e| e.to_string()));
+        }
+    });
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_futures::spawn_local(async move {
+        let picked = rfd::AsyncFileDialog::new()
+            .add_filter("WebAssembly", &["wasm", "wat"])
+            .pick_file()
+            .await;
+        if let Some(file) = picked {
+            deliver(file.file_name(), Ok(file.read().await));
+        }
+    });
+}
 
 /// The workbench window; see the [crate docs](crate).
 #[derive(Debug, Default)]
@@ -308,7 +344,7 @@ impl WorkbenchApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.take_dropped_files(ui.ctx());
         egui::Panel::top("open").show(ui, |ui| {
-            if self.open.ui(ui, &mut self.state) {
+            if self.open.ui(ui, &mut self.state, &self.inbox) {
                 self.loaded();
             }
         });
@@ -348,6 +384,7 @@ impl WorkbenchApp {
         egui::Panel::left("module")
             .resizable(true)
             .default_size(260.0)
+            .min_size(220.0)
             .show(ui, |ui| self.module.ui(ui, &mut self.state));
         egui::Panel::right("inspect")
             .resizable(true)

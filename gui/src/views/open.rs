@@ -102,8 +102,9 @@ pub struct OpenView {
 }
 
 impl OpenView {
-    /// Draws the view; returns true when a module was (re)loaded.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState) -> bool {
+    /// Draws the view; returns true when a module was (re)loaded. A file picked in the
+    /// dialog arrives later through `inbox`.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, inbox: &crate::Inbox) -> bool {
         let mut loaded = false;
         ui.horizontal_wrapped(|ui| {
             ui.strong("Open");
@@ -112,6 +113,13 @@ impl OpenView {
                 if ui.button(*name).clicked() {
                     loaded |= state.load(name, bytes).is_ok();
                 }
+            }
+            if ui
+                .button("Browse…")
+                .on_hover_text("pick a .wasm or .wat file")
+                .clicked()
+            {
+                crate::pick_file(inbox.clone(), ui.ctx().clone());
             }
             if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
                 ui.strong("drop to open");
@@ -131,7 +139,7 @@ impl OpenView {
                 }
             }
             #[cfg(target_arch = "wasm32")]
-            ui.label("drop a .wasm or .wat file on the page to open it ·");
+            ui.label("Browse… or drop a .wasm or .wat file on the page to open it ·");
             match (&state.load_error, &state.module) {
                 (Some(e), _) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);
