@@ -88,7 +88,7 @@ pub struct TraceFrame {
 pub struct MemoryAccess {
     /// The effective address (base + offset) of the access.
     pub address: u64,
-    /// Its width in bytes (for `memory.fill`, the length filled).
+    /// Its width in bytes (for the bulk operations, their length).
     pub len: u64,
     /// The memory's size in bytes at the time.
     pub memory_size: u64,
@@ -117,7 +117,7 @@ pub enum ErrorKind {
         detail: Option<String>,
         /// The wasm stack trace, innermost frame first.
         trace: Vec<TraceFrame>,
-        /// For an out-of-bounds load or store (and `memory.fill`): where it went.
+        /// For an out-of-bounds memory access: where it went.
         access: Option<MemoryAccess>,
     },
     /// The module (or runtime) was closed with an exit code while the call ran, or the
@@ -200,7 +200,9 @@ impl Error {
     }
 
     /// Where an out-of-bounds memory access went (address, width, memory size), for a
-    /// trap of a load, a store or `memory.fill`; `None` for other errors.
+    /// trap of a load or store (SIMD ones too), `memory.fill`, `memory.copy` (the range
+    /// that is outside) or `memory.init` (the destination); `None` for other errors,
+    /// and for a `memory.init` whose source is outside its data segment.
     pub fn memory_access(&self) -> Option<MemoryAccess> {
         match &*self.0 {
             ErrorKind::Trap { access, .. } => *access,

@@ -1593,6 +1593,11 @@ fn out_of_bounds_traps_say_where_they_went() {
             (func (export "load") (param i32) (result i64) (i64.load offset=4 (local.get 0)))
             (func (export "store") (param i32) (i32.store8 (local.get 0) (i32.const 1)))
             (func (export "fill") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 16)))
+            (func (export "copy") (param i32 i32) (memory.copy (local.get 0) (local.get 1) (i32.const 8)))
+            (data $d "0123456789")
+            (func (export "init") (param i32 i32) (memory.init $d (local.get 0) (local.get 1) (i32.const 4)))
+            (func (export "v128") (param i32) (result v128) (v128.load offset=2 (local.get 0)))
+            (func (export "lane") (param i32) (v128.store32_lane 3 (local.get 0) (v128.const i64x2 0 0)))
             (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"#,
         "oob",
     );
@@ -1608,6 +1613,42 @@ fn out_of_bounds_traps_say_where_they_went() {
     assert_eq!((a.address, a.len), (0xffff_ffff, 1));
     let e = func(&m, "fill").call(&[65530]).unwrap_err();
     assert_eq!(e.memory_access().unwrap().len, 16);
+    // SIMD loads and stores, lanes included.
+    let a = func(&m, "v128")
+        .call(&[65520])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65522, 16));
+    let a = func(&m, "lane")
+        .call(&[65534])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65534, 4));
+    // memory.copy names the range that is outside: the source, else the destination.
+    let a = func(&m, "copy")
+        .call(&[0, 65532])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65532, 8));
+    let a = func(&m, "copy")
+        .call(&[65530, 0])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65530, 8));
+    // memory.init: the destination; outside the data segment there is no memory address.
+    let a = func(&m, "init")
+        .call(&[65534, 0])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65534, 4));
+    let e = func(&m, "init").call(&[0, 8]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::OutOfBoundsMemoryAccess));
+    assert_eq!(e.memory_access(), None);
     // Other traps carry none; the message is unchanged.
     let e = func(&m, "div").call(&[0]).unwrap_err();
     assert_eq!(e.memory_access(), None);

@@ -1006,7 +1006,11 @@ impl Executor {
                         {
                             data.copy_within(src, dst.start)
                         }
-                        _ => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                        // The source range when it is the one outside, else the destination.
+                        (src, _) if src.as_ref().is_none_or(|r| r.end > data.len()) => {
+                            memory_trap!(s, n)
+                        }
+                        _ => memory_trap!(d, n),
                     }
                 }
                 Instr::MemoryInit { seg, h } => {
@@ -1017,7 +1021,9 @@ impl Executor {
                     let src = span(s, n).and_then(|r| seg.get(r));
                     match (src, span(d, n).and_then(|r| data.get_mut(r))) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
-                        _ => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                        // Outside the data segment: no memory address to report.
+                        (None, _) => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                        (Some(_), None) => memory_trap!(d, n),
                     }
                 }
                 Instr::DataDrop(seg) => {
@@ -1109,8 +1115,10 @@ impl Executor {
                 } => {
                     let data = &mut store.memories[mem].data;
                     let at = fp + h as usize;
-                    if simd::exec_mem(op, offset, lane, data, &mut stack, at).is_none() {
-                        trap!(TrapCode::OutOfBoundsMemoryAccess);
+                    if let Err((address, len)) =
+                        simd::exec_mem(op, offset, lane, data, &mut stack, at)
+                    {
+                        memory_trap!(address, len);
                     }
                 }
                 Instr::Copy128 { dst, src } => {

@@ -753,24 +753,27 @@ impl MemOp {
     }
 }
 
-/// Reads `N` bytes at `addr`, or `None` out of bounds.
-fn read<const N: usize>(mem: &[u8], addr: u64) -> Option<[u8; N]> {
-    mem.get(span(addr, N as u64)?)?.try_into().ok()
+/// Reads `N` bytes at `addr`; out of bounds, the address and width.
+fn read<const N: usize>(mem: &[u8], addr: u64) -> Result<[u8; N], (u64, u64)> {
+    span(addr, N as u64)
+        .and_then(|r| mem.get(r))
+        .and_then(|b| b.try_into().ok())
+        .ok_or((addr, N as u64))
 }
 
-/// Writes bytes at `addr`; `false` out of bounds.
-fn write(mem: &mut [u8], addr: u64, bytes: &[u8]) -> bool {
+/// Writes bytes at `addr`; out of bounds, the address and width.
+fn write(mem: &mut [u8], addr: u64, bytes: &[u8]) -> Result<(), (u64, u64)> {
     match span(addr, bytes.len() as u64).and_then(|r| mem.get_mut(r)) {
         Some(d) => {
             d.copy_from_slice(bytes);
-            true
+            Ok(())
         }
-        None => false,
+        None => Err((addr, bytes.len() as u64)),
     }
 }
 
-/// Runs a SIMD memory operator; returns the new `sp`, or `None` for an out-of-bounds
-/// access.
+/// Runs a SIMD memory instruction on the operands at `sp`; returns the new stack height,
+/// or the address and width of an out-of-bounds access.
 pub(crate) fn exec_mem(
     op: MemOp,
     offset: u32,
@@ -778,14 +781,14 @@ pub(crate) fn exec_mem(
     mem: &mut [u8],
     stack: &mut [u64],
     sp: usize,
-) -> Option<usize> {
+) -> Result<usize, (u64, u64)> {
     use MemOp as M;
     let l = lane as usize;
     match op {
         M::Store => {
             let addr = stack[sp - 3] as u32 as u64 + offset as u64;
             let v = get(stack, sp - 2);
-            write(mem, addr, &v.to_le_bytes()).then_some(sp - 3)
+            write(mem, addr, &v.to_le_bytes()).map(|()| sp - 3)
         }
         M::Store8Lane | M::Store16Lane | M::Store32Lane | M::Store64Lane => {
             let addr = stack[sp - 3] as u32 as u64 + offset as u64;
@@ -796,7 +799,7 @@ pub(crate) fn exec_mem(
                 M::Store32Lane => 4,
                 _ => 8,
             };
-            write(mem, addr, &b[l * w..(l + 1) * w]).then_some(sp - 3)
+            write(mem, addr, &b[l * w..(l + 1) * w]).map(|()| sp - 3)
         }
         M::Load8Lane | M::Load16Lane | M::Load32Lane | M::Load64Lane => {
             let addr = stack[sp - 3] as u32 as u64 + offset as u64;
@@ -807,10 +810,12 @@ pub(crate) fn exec_mem(
                 M::Load32Lane => 4,
                 _ => 8,
             };
-            let src = mem.get(span(addr, w as u64)?)?;
+            let src = span(addr, w as u64)
+                .and_then(|r| mem.get(r))
+                .ok_or((addr, w as u64))?;
             b[l * w..(l + 1) * w].copy_from_slice(src);
             put(stack, sp - 3, u128::from_le_bytes(b));
-            Some(sp - 1)
+            Ok(sp - 1)
         }
         _ => {
             let addr = stack[sp - 1] as u32 as u64 + offset as u64;
@@ -851,7 +856,7 @@ pub(crate) fn exec_mem(
                 _ => unreachable!("stores and lane loads are handled above"),
             };
             put(stack, sp - 1, v);
-            Some(sp + 1)
+            Ok(sp + 1)
         }
     }
 }
