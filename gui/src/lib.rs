@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod modinfo;
+pub mod names;
 pub mod session;
 pub mod state;
 pub mod views;
@@ -257,6 +258,15 @@ impl WorkbenchApp {
             "module" => {
                 let mut app = Self::new();
                 app.open_sample("table");
+                app.module.expand = [
+                    "global",
+                    "export",
+                    "element",
+                    "elem 0",
+                    "custom \"producers\"",
+                ]
+                .map(String::from)
+                .to_vec();
                 app
             }
             "traps" => {

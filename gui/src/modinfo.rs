@@ -131,6 +131,14 @@ struct Info {
     component: bool,
 }
 
+/// The global names of the module's name section (empty when it has none or it does
+/// not parse).
+pub fn global_names(bytes: &[u8]) -> HashMap<u32, String> {
+    Info::gather(bytes)
+        .map(|i| i.global_names)
+        .unwrap_or_default()
+}
+
 impl Info {
     fn gather(bytes: &[u8]) -> Res<Info> {
         let mut info = Info::default();
@@ -201,7 +209,7 @@ impl Info {
     fn fname(&self, index: u32) -> String {
         self.func_names
             .get(&index)
-            .map(|n| format!(" ${}", crate::views::demangle(n)))
+            .map(|n| format!(" ${}", crate::names::demangle(n)))
             .unwrap_or_default()
     }
 
@@ -364,11 +372,11 @@ fn build(bytes: &[u8], info: &Info) -> Res<Vec<Node>> {
                     let node = match e.kind {
                         ExternalKind::Func | ExternalKind::FuncExact => {
                             let mut n = info.func_node(e.index, "");
-                            n.label = format!("\"{}\" → {}", e.name, n.label);
+                            n.label = format!("\"{}\" -> {}", e.name, n.label);
                             n
                         }
                         kind => {
-                            Node::new(format!("\"{}\" → {} {}", e.name, kind_name(kind), e.index))
+                            Node::new(format!("\"{}\" -> {} {}", e.name, kind_name(kind), e.index))
                         }
                     };
                     children.push(Node {

@@ -580,7 +580,10 @@ impl Session {
                 elements: (0..t.size().min(Self::TABLE_ROWS))
                     .map(|e| match t.get(e) {
                         Some(TableElement::Function(d)) => {
-                            format!("{} {}", d.debug_name(), d.func_type())
+                            let name = d
+                                .name()
+                                .map_or_else(|| d.debug_name(), crate::names::demangle);
+                            format!("{name} {}", d.func_type())
                         }
                         Some(TableElement::Extern(v)) => format!("extern 0x{v:x}"),
                         Some(TableElement::Null) | None => "null".into(),

@@ -43,6 +43,8 @@ pub struct LoadedModule {
     pub line_of_offset: HashMap<u64, usize>,
     /// The exported function names.
     pub exports: Vec<String>,
+    /// Global names from the name section, by global index.
+    pub global_names: HashMap<u32, String>,
     /// The module's DWARF, when it has some (and it reads).
     pub debug: Option<DebugInfo>,
     /// Why the DWARF could not be read, when it is broken.
@@ -295,6 +297,7 @@ impl LoadedModule {
             },
             Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
         };
+        let global_names = crate::modinfo::global_names(&bytes);
         Ok(LoadedModule {
             name: name.to_string(),
             bytes,
@@ -302,6 +305,7 @@ impl LoadedModule {
             lines,
             line_of_offset,
             exports,
+            global_names,
             debug,
             debug_error,
         })

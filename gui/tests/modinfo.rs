@@ -106,7 +106,7 @@ fn add_wat_types_functions_exports() {
     // The body starts after the count of bodies and its own size (one byte each).
     assert_eq!(functions.children[0].code_offset, Some(2));
     let exports = section(&nodes, "export (");
-    assert_eq!(exports.children[0].label, "\"add\" → func 0 $add");
+    assert_eq!(exports.children[0].label, "\"add\" -> func 0 $add");
     assert_eq!(exports.children[0].function, Some(0));
     // wat writes a name section for the $names.
     let names = section(&nodes, "custom \"name\"");
@@ -152,9 +152,9 @@ fn hand_written_module_every_kind_of_entry() {
     assert_eq!(
         labels(&exports.children),
         [
-            "\"mem\" → memory 0",
-            "\"add\" → func 1 $add",
-            "\"counter\" → global 1"
+            "\"mem\" -> memory 0",
+            "\"add\" -> func 1 $add",
+            "\"counter\" -> global 1"
         ]
     );
     let start = section(&nodes, "start");
@@ -303,7 +303,7 @@ fn hello_names_producers_features_and_dwarf() {
         exports
             .children
             .iter()
-            .any(|e| e.label.starts_with("\"_start\" → func ") && e.label.contains("$_start")),
+            .any(|e| e.label.starts_with("\"_start\" -> func ") && e.label.contains("$_start")),
         "{:?}",
         labels(&exports.children)
     );

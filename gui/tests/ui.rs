@@ -441,8 +441,8 @@ fn tables_and_globals_are_listed() {
     settle(&mut h);
     h.get_by_label("Tables and globals").click();
     h.run();
-    // Rust's stack pointer is global 0, mutable i32.
-    h.get_by_label("global 0");
+    // Rust's stack pointer is global 0, mutable i32, named in the name section.
+    h.get_by_label("global 0 $__stack_pointer");
     h.get_by_label("mut i32");
     let tables = h.state().session.tables();
     assert!(!tables.is_empty());
@@ -452,6 +452,15 @@ fn tables_and_globals_are_listed() {
         .filter(|e| e.contains("("))
         .count();
     assert!(funcs >= 2, "{:?}", tables[0].elements);
+    // Entries name their functions demangled, with their types.
+    assert!(
+        tables[0]
+            .elements
+            .iter()
+            .any(|e| e == "table::double (i32) i32"),
+        "{:?}",
+        tables[0].elements
+    );
     h.get_by_label_contains("Table 0:");
 }
 

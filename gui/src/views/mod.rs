@@ -15,23 +15,6 @@ pub mod stack;
 pub mod tables;
 pub mod traps;
 
-/// A trace frame's signature (`module.name(params) results`, as wazero prints it) with
-/// the function name demangled.
-pub fn demangle_signature(signature: &str) -> String {
-    let end = signature.find('(').unwrap_or(signature.len());
-    let (head, rest) = signature.split_at(end);
-    match head.split_once('.') {
-        Some((module, name)) => format!("{module}.{}{rest}", demangle(name)),
-        None => format!("{}{rest}", demangle(head)),
-    }
-}
-
-/// A function name as people wrote it: Rust symbols demangled (without their hash),
-/// anything else unchanged.
-pub fn demangle(name: &str) -> String {
-    format!("{:#}", rustc_demangle::demangle(name))
-}
-
 /// `area` scrolled so that row `row` (0-based, rows of `row_height`) shows with some
 /// context above it: how Code and Source follow the paused instruction and the selection.
 pub(crate) fn scroll_to_row(

@@ -42,6 +42,8 @@ impl ModuleKey {
 pub struct ModuleView {
     /// The decoded tree of the module last seen, decoded once per module.
     cache: Option<(ModuleKey, Result<Vec<Node>, String>)>,
+    /// Nodes whose label starts with one of these are open at first (e.g. `"global"`).
+    pub expand: Vec<String>,
 }
 
 impl ModuleView {
@@ -76,6 +78,7 @@ impl ModuleView {
         let salt = salt_of(&("module-tree", &key.name, key.len, key.hash));
         let selected = state.selection.function;
         let mut clicked: Option<(u32, Option<u64>)> = None;
+        let expand = self.expand.clone();
         let tree = self.tree_for(key, m);
         egui::ScrollArea::vertical()
             .id_salt("module-tree-scroll")
@@ -85,6 +88,7 @@ impl ModuleView {
                     let mut tree_ui = TreeUi {
                         selected,
                         clicked: &mut clicked,
+                        expand: &expand,
                     };
                     for (i, node) in nodes.iter().enumerate() {
                         tree_ui.node(ui, node, salt_of(&(salt, i)));
@@ -149,6 +153,7 @@ fn row_text(ui: &egui::Ui, node: &Node, selected: bool) -> egui::text::LayoutJob
 struct TreeUi<'a> {
     selected: Option<u32>,
     clicked: &'a mut Option<(u32, Option<u64>)>,
+    expand: &'a [String],
 }
 
 impl TreeUi<'_> {
@@ -163,7 +168,9 @@ impl TreeUi<'_> {
         let mut open = egui::collapsing_header::CollapsingState::load_with_default_open(
             ui.ctx(),
             ui.make_persistent_id(id),
-            false,
+            self.expand
+                .iter()
+                .any(|p| node.label.starts_with(p.as_str())),
         );
         let header = ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 0.0;

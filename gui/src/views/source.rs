@@ -204,7 +204,7 @@ impl SourceView {
                     }
                 });
                 for (from, to) in &self.remaps {
-                    ui.monospace(format!("{from} → {to}"));
+                    ui.monospace(format!("{from} -> {to}"));
                 }
             });
         ui.horizontal(|ui| {

@@ -44,7 +44,9 @@ pub fn frame_title(i: usize, f: &Frame) -> String {
             format!("{name}: {t} = {}", format_value(*t, lo, hi))
         })
         .collect();
-    let name = d.name().map_or_else(|| d.debug_name(), super::demangle);
+    let name = d
+        .name()
+        .map_or_else(|| d.debug_name(), crate::names::demangle);
     let mut s = format!("#{i} {name}({})", params.join(", "));
     if let Some(o) = f.code_offset {
         s.push_str(&format!(" @ 0x{o:x}"));

@@ -10,7 +10,14 @@ pub struct TablesView;
 
 impl TablesView {
     /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, _state: &AppState, session: &Session) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, session: &Session) {
+        let name = |i: u32| {
+            state
+                .module
+                .as_ref()
+                .and_then(|m| m.global_names.get(&i))
+                .map_or_else(String::new, |n| format!(" ${n}"))
+        };
         let globals = session.globals();
         let tables = session.tables();
         if globals.is_empty() && tables.is_empty() {
@@ -30,7 +37,7 @@ impl TablesView {
                     .striped(true)
                     .show(ui, |ui| {
                         for g in &globals {
-                            ui.monospace(format!("global {}", g.index));
+                            ui.monospace(format!("global {}{}", g.index, name(g.index)));
                             ui.monospace(format!(
                                 "{}{}",
                                 if g.mutable { "mut " } else { "" },

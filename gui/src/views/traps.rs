@@ -39,7 +39,8 @@ impl TrapsView {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for (i, f) in trap.frames.iter().enumerate() {
-                    let mut title = format!("#{i} {}", super::demangle_signature(&f.signature));
+                    let mut title =
+                        format!("#{i} {}", crate::names::demangle_signature(&f.signature));
                     if let Some(o) = f.code_offset {
                         title.push_str(&format!(" @ 0x{o:x}"));
                     }
