@@ -15,7 +15,8 @@
 //   1. ?sample=hello: #status becomes "started" and the hooks are there;
 //   2. the loaded module is "hello"; screenshot (1280x800);
 //   3. a run (Start + Continue) in the browser prints "hello, wasmscope!" and ends normally;
-//   4. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat").
+//   4. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat");
+//   5. Browse… opens the browser's file chooser, and fac.wat picked there opens.
 // Exits 1 with a message on the first failure. Page errors and console errors are printed.
 
 import { createRequire } from 'node:module';
@@ -139,6 +140,21 @@ async function main() {
       'Does WorkbenchApp handle ctx.input(|i| i.raw.dropped_files) (bytes_async on the web)?');
   }
   ok(`drop: add.wat (${bytes.length} bytes) dropped on the canvas is now the loaded module`);
+
+  // 5. Browse…: the file dialog (rfd's <input type=file>) picks samples/wat/fac.wat.
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser', { timeout: 10_000 }),
+    page.evaluate(() => window.wasmscope.wasmscope_browse()),
+  ]).catch((e) => fail(`browse: no file chooser opened within 10 s (${e.message})`));
+  await chooser.setFiles(resolve(root, 'samples/wat/fac.wat'));
+  try {
+    await page.waitForFunction(() => window.wasmscope.wasmscope_module_name() === 'fac.wat',
+      null, { timeout: 10_000 });
+  } catch {
+    const n = await page.evaluate(() => window.wasmscope.wasmscope_module_name());
+    fail(`browse: after picking fac.wat the module name is ${JSON.stringify(n)}, expected "fac.wat"`);
+  }
+  ok('browse: fac.wat picked in the file chooser is now the loaded module');
 }
 
 let code = 0;

@@ -304,6 +304,12 @@ impl WorkbenchApp {
         Some(app)
     }
 
+    /// Opens the file dialog (what the Browse… button does); the picked file opens when
+    /// its bytes have arrived.
+    pub fn browse(&self, ctx: &egui::Context) {
+        pick_file(self.inbox.clone(), ctx.clone());
+    }
+
     /// Opens files dropped on the window (natively at once; in the browser when their
     /// bytes have been read).
     fn take_dropped_files(&mut self, ctx: &egui::Context) {

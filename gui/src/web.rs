@@ -184,6 +184,19 @@ pub fn wasmscope_open_sample(name: &str) -> bool {
     with_app(|app| app.open_sample(name)).unwrap_or(false)
 }
 
+/// Test hook: opens the file dialog as the Browse… button does (the browser's
+/// `<input type=file>`, through rfd); the picked file opens when read.
+#[wasm_bindgen]
+pub fn wasmscope_browse() {
+    RUNNER.with(|r| {
+        if let Some((runner, ctx)) = r.borrow().as_ref() {
+            if let Some(app) = runner.app_mut::<WebApp>() {
+                app.0.browse(ctx);
+            }
+        }
+    });
+}
+
 /// Test hook: Start, then Continue to the end (or a breakpoint), as the Start and
 /// Continue buttons would; returns the new state ([`wasmscope_state`]).
 #[wasm_bindgen]
