@@ -539,3 +539,33 @@ fn a_dropped_file_is_opened() {
     h.run();
     h.get_by_label_contains("cannot open notes.txt");
 }
+
+#[test]
+fn a_module_with_broken_dwarf_opens_runs_and_says_why_it_has_no_source() {
+    let wat = br#"(module
+        (@custom ".debug_info" "\ff\ff\ff\ff garbage, not DWARF")
+        (@custom ".debug_line" "\01\02\03")
+        (func (export "two") (result i32) i32.const 2)
+        (func (export "boom") unreachable))"#;
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_bytes("broken.wat", wat));
+    let m = app.state.module.as_ref().unwrap();
+    assert!(m.debug.is_none());
+    let why = m.debug_error.clone().expect("the DWARF problem is kept");
+    assert!(why.contains("broken DWARF"), "{why}");
+    app.center = wasmscope_gui::CenterTab::Source;
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label_contains("no usable debug information: broken DWARF");
+    // The code still runs (traces simply have no source lines).
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![2]));
+    // A trap's trace looks its frames up in the broken DWARF: no lines, no panic.
+    h.state_mut().controls.export = "boom".into();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let trap = h.state().session.trap().expect("a trap").clone();
+    assert!(trap.message.contains("unreachable"), "{trap:?}");
+    assert!(trap.frames.iter().all(|f| f.sources.is_empty()), "{trap:?}");
+}
