@@ -747,12 +747,6 @@ fn fd_fdstat_set_flags_append() {
 }
 
 #[test]
-fn fd_fdstat_set_rights_is_not_implemented() {
-    let g = Guest::new(ModuleConfig::new());
-    assert_eq!(g.call("fd_fdstat_set_rights", &[1, 0, 0]), Errno::ENOSYS);
-}
-
-#[test]
 fn fd_close_and_fd_renumber() {
     let fs = MemFs::new();
     let g = mem_guest(&fs);
@@ -762,17 +756,10 @@ fn fd_close_and_fd_renumber() {
     assert_eq!(g.write_fd(1, b"into a"), Ok(6));
     assert_eq!(fs.read_file("a").unwrap(), b"into a");
     assert_eq!(g.write_fd(fd, b"x"), Err(Errno::EBADF), "moved away");
-    assert_eq!(g.call("fd_renumber", &[3, 1]), Errno::ENOTSUP, "a pre-open");
-    assert_eq!(
-        g.call("fd_renumber", &[1, 3]),
-        Errno::ENOTSUP,
-        "onto a pre-open"
-    );
     assert_eq!(g.call("fd_renumber", &[42, 1]), Errno::EBADF);
     assert_eq!(g.call("fd_renumber", &[1, 42]), Errno::EBADF);
     assert_eq!(g.call("fd_close", &[1]), Errno::SUCCESS);
     assert_eq!(g.call("fd_close", &[1]), Errno::EBADF);
-    assert_eq!(g.call("fd_close", &[3]), Errno::ENOTSUP, "pre-opens stay");
     // The freed number is reused.
     assert_eq!(g.open(3, "a", 0, RO, 0), Ok(1));
 }
@@ -1500,9 +1487,25 @@ fn a_guest_reads_and_manages_host_files() {
     );
     let [p, l] = g.string(PATH, "soft");
     assert_eq!(
-        g.call("path_filestat_set_times", &[3, 0, p, l, 0, 0, 1]),
-        Errno::ENOTSUP,
+        g.call(
+            "path_filestat_set_times",
+            &[3, 0, p, l, 0, 3_000_000_000, 4]
+        ),
+        Errno::SUCCESS,
         "a host link's own times"
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("soft")).unwrap();
+    assert_eq!(
+        link.modified().unwrap(),
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(3)
+    );
+    assert_eq!(
+        std::fs::metadata(dir.path().join("hard"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(2),
+        "not its target's"
     );
     assert_eq!(g.path_op("path_unlink_file", 3, "soft"), Errno::SUCCESS);
     assert_eq!(g.path_op("path_unlink_file", 3, "hard"), Errno::SUCCESS);
@@ -1642,9 +1645,9 @@ fn escape_attempts_fail_with_enotcapable() {
         Err(Errno::ENOTCAPABLE)
     );
     assert_eq!(
-        g.open(a, "..", O_DIRECTORY, RO, 0).map(|_| ()),
-        Ok(()),
-        "the root is fine"
+        g.open(a, "..", O_DIRECTORY, RO, 0),
+        Err(Errno::ENOTCAPABLE),
+        "a descriptor is its own boundary, even below the mount's root"
     );
     // Links that stay inside work.
     assert_eq!(open("inner_link/../a").map(|_| ()), Ok(()));
@@ -1894,6 +1897,436 @@ fn host_function_definitions_carry_wazero_names() {
         assert_eq!(d.func_type().params().len(), params.len(), "{name}");
         assert_eq!(d.func_type().results().len(), *result as usize, "{name}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rules real programs rely on, as wasmtime keeps them, on both kinds of mount
+// ---------------------------------------------------------------------------------------
+
+/// Runs `test` on a guest with an empty host directory at `/` and on one with an empty
+/// `MemFs` at `/` (fd 3), so that every rule is checked on both kinds of mount; the
+/// second argument names the mount for messages.
+fn on_both_mounts(test: impl Fn(&Guest, &str)) {
+    let dir = TempDir::new("rules");
+    test(&dir_guest(&dir), "host directory");
+    test(&mem_guest(&MemFs::new()), "MemFs");
+}
+
+impl Guest {
+    /// Creates (or truncates) file `path` under fd 3 with `data`.
+    fn create(&self, path: &str, data: &[u8]) {
+        let fd = self.open(3, path, O_CREAT | O_TRUNC, RW, 0).unwrap();
+        assert_eq!(self.write_fd(fd, data), Ok(data.len() as u32));
+        assert_eq!(self.call("fd_close", &[fd as u64]), Errno::SUCCESS);
+    }
+
+    fn mkdir(&self, path: &str) {
+        assert_eq!(
+            self.path_op("path_create_directory", 3, path),
+            Errno::SUCCESS
+        );
+    }
+
+    /// `path_symlink(target, dirfd, path)`.
+    fn symlink(&self, target: &str, dirfd: u32, path: &str) -> Errno {
+        let [t, tl] = self.string(PATH2, target);
+        let [p, l] = self.string(PATH, path);
+        self.call("path_symlink", &[t, tl, dirfd as u64, p, l])
+    }
+
+    /// A two-path function (`path_link` with flags 0, or `path_rename`) from and to
+    /// `dirfd`.
+    fn two_paths(&self, name: &str, dirfd: u32, from: &str, to: &str) -> Errno {
+        let [o, ol] = self.string(PATH, from);
+        let [n, nl] = self.string(PATH2, to);
+        let d = dirfd as u64;
+        match name {
+            "path_link" => self.call(name, &[d, 0, o, ol, d, n, nl]),
+            _ => self.call(name, &[d, o, ol, d, n, nl]),
+        }
+    }
+
+    /// `fd_fdstat_get`: `(rights_base, rights_inheriting)`.
+    fn rights(&self, fd: u32) -> (u64, u64) {
+        assert_eq!(
+            self.call("fd_fdstat_get", &[fd as u64, OUT as u64]),
+            Errno::SUCCESS
+        );
+        (self.u64(OUT + 8), self.u64(OUT + 16))
+    }
+
+    fn set_rights(&self, fd: u32, base: u64, inheriting: u64) -> Errno {
+        self.call("fd_fdstat_set_rights", &[fd as u64, base, inheriting])
+    }
+}
+
+#[test]
+fn path_open_creates_and_truncates_whatever_the_rights() {
+    on_both_mounts(|g, mount| {
+        // O_CREAT with only the right to read: the file is created, readable, and
+        // this descriptor cannot write to it.
+        let fd = g.open(3, "new", O_CREAT, RO, 0).expect(mount);
+        assert_eq!(g.stat(3, 0, "new"), Ok((4, 0)), "{mount}");
+        assert_eq!(g.read_fd(fd, 10), Ok(vec![]), "{mount}");
+        assert_eq!(g.write_fd(fd, b"x"), Err(Errno::EBADF), "{mount}");
+        assert_eq!(g.rights(fd).0 & (1 << 6), 0, "{mount}: no fd_write right");
+        // No rights at all: still created, opened for reading.
+        g.open(3, "bare", O_CREAT | O_EXCL, 0, 0).expect(mount);
+        assert_eq!(g.stat(3, 0, "bare"), Ok((4, 0)), "{mount}");
+        // O_TRUNC with only the right to read truncates.
+        g.create("t", b"twelve bytes");
+        let fd = g.open(3, "t", O_TRUNC, RO, 0).expect(mount);
+        assert_eq!(g.stat(3, 0, "t"), Ok((4, 0)), "{mount}");
+        assert_eq!(g.read_fd(fd, 10), Ok(vec![]), "{mount}");
+        // O_CREAT on an existing file only opens it.
+        g.create("kept", b"kept");
+        let fd = g.open(3, "kept", O_CREAT, RO, 0).expect(mount);
+        assert_eq!(g.read_fd(fd, 10), Ok(b"kept".to_vec()), "{mount}");
+        // Write-only: created, written, not readable.
+        let fd = g.open(3, "wo", O_CREAT, 1 << 6, 0).expect(mount);
+        assert_eq!(g.write_fd(fd, b"abc"), Ok(3), "{mount}");
+        assert_eq!(g.read_fd(fd, 10), Err(Errno::EBADF), "{mount}");
+    });
+}
+
+#[test]
+fn a_host_file_without_write_permission_opens_with_o_creat() {
+    let dir = TempDir::new("ro-file");
+    let path = dir.path().join("locked");
+    std::fs::write(&path, "locked").unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&path, perms).unwrap();
+    let g = dir_guest(&dir);
+    let fd = g.open(3, "locked", O_CREAT, RO, 0).unwrap();
+    assert_eq!(g.read_fd(fd, 10), Ok(b"locked".to_vec()));
+}
+
+#[test]
+fn trailing_slashes_name_directories_only() {
+    on_both_mounts(|g, mount| {
+        g.create("file", b"x");
+        g.mkdir("dir");
+        // A link's new name cannot end in '/'.
+        assert_eq!(g.symlink("file", 3, "target/"), Errno::ENOENT, "{mount}");
+        assert_eq!(g.stat(3, 0, "target"), Err(Errno::ENOENT), "{mount}");
+        assert_eq!(g.symlink("file", 3, "dir/"), Errno::EEXIST, "{mount}");
+        assert_eq!(g.symlink("file", 3, "file/"), Errno::EEXIST, "{mount}");
+        assert_eq!(g.symlink("file", 3, "target"), Errno::SUCCESS, "{mount}");
+        let link = |from: &str, to: &str| g.two_paths("path_link", 3, from, to);
+        assert_eq!(link("file", "hard/"), Errno::ENOENT, "{mount}");
+        assert_eq!(g.stat(3, 0, "hard"), Err(Errno::ENOENT), "{mount}");
+        assert_eq!(link("file", "dir/"), Errno::EEXIST, "{mount}");
+        assert_eq!(link("file/", "hard"), Errno::ENOTDIR, "{mount}");
+        assert_eq!(link("file", "hard"), Errno::SUCCESS, "{mount}");
+        // path_open never creates a name ending in '/'.
+        assert_eq!(g.open(3, "new/", O_CREAT, RW, 0), Err(Errno::EISDIR));
+        assert_eq!(g.stat(3, 0, "new"), Err(Errno::ENOENT), "{mount}");
+        assert_eq!(g.open(3, "file/", 0, RO, 0), Err(Errno::ENOTDIR));
+        assert_eq!(g.open(3, "file/", O_CREAT, RW, 0), Err(Errno::ENOTDIR));
+        assert!(g.open(3, "dir/", 0, RO, 0).is_ok(), "{mount}");
+        // Status and times.
+        assert_eq!(g.stat(3, 0, "file/"), Err(Errno::ENOTDIR), "{mount}");
+        assert_eq!(g.stat(3, 0, "dir/").map(|s| s.0), Ok(3), "{mount}");
+        let [p, l] = g.string(PATH, "file/");
+        assert_eq!(
+            g.call("path_filestat_set_times", &[3, 0, p, l, 0, 0, 2]),
+            Errno::ENOTDIR,
+            "{mount}"
+        );
+        // Removing.
+        let op = |name: &str, path: &str| g.path_op(name, 3, path);
+        assert_eq!(op("path_unlink_file", "file/"), Errno::ENOTDIR, "{mount}");
+        assert_eq!(op("path_unlink_file", "dir/"), Errno::EISDIR, "{mount}");
+        assert_eq!(op("path_remove_directory", "file/"), Errno::ENOTDIR);
+        g.symlink("dir", 3, "dirlink");
+        assert_eq!(op("path_unlink_file", "dirlink/"), Errno::EISDIR, "{mount}");
+        assert_eq!(op("path_remove_directory", "dirlink/"), Errno::ENOTDIR);
+        assert_eq!(op("path_unlink_file", "dirlink"), Errno::SUCCESS, "{mount}");
+        // Renaming.
+        let rename = |from: &str, to: &str| g.two_paths("path_rename", 3, from, to);
+        assert_eq!(rename("file/", "moved"), Errno::ENOTDIR, "{mount}");
+        assert_eq!(rename("file", "moved/"), Errno::ENOTDIR, "{mount}");
+        assert_eq!(rename("file/", "moved/"), Errno::ENOTDIR, "{mount}");
+        assert_eq!(g.stat(3, 0, "file").map(|s| s.0), Ok(4), "{mount}: stays");
+        assert_eq!(rename("dir/", "dir2/"), Errno::SUCCESS, "{mount}");
+        assert_eq!(op("path_create_directory", "made/"), Errno::SUCCESS);
+        assert_eq!(op("path_remove_directory", "made/"), Errno::SUCCESS);
+        assert_eq!(op("path_remove_directory", "dir2/"), Errno::SUCCESS);
+    });
+}
+
+#[test]
+fn pre_opened_directories_can_be_closed_and_renumbered() {
+    let a = MemFs::new();
+    a.write_file("in_a", b"a").unwrap();
+    let b = MemFs::new();
+    let g = Guest::new(
+        ModuleConfig::new().with_fs_config(
+            FsConfig::new()
+                .with_mem_mount(a.clone(), "/a")
+                .with_mem_mount(b.clone(), "/b"),
+        ),
+    );
+    // Renumbering a pre-open onto another: fd 4 is now /a, with its name.
+    assert_eq!(g.call("fd_renumber", &[3, 4]), Errno::SUCCESS);
+    assert_eq!(
+        g.call("fd_prestat_get", &[3, OUT as u64]),
+        Errno::EBADF,
+        "moved away"
+    );
+    assert_eq!(g.call("fd_prestat_get", &[4, OUT as u64]), Errno::SUCCESS);
+    assert_eq!(
+        g.call("fd_prestat_dir_name", &[4, BUF as u64, 2]),
+        Errno::SUCCESS
+    );
+    assert_eq!(g.read(BUF, 2), b"/a");
+    let fd = g.open(4, "in_a", 0, RO, 0).unwrap();
+    assert_eq!(fd, 3, "the freed number is reused");
+    // A file renumbered onto a pre-open; then the pre-open closed.
+    assert_eq!(g.call("fd_renumber", &[3, 4]), Errno::SUCCESS);
+    assert_eq!(g.read_fd(4, 10), Ok(b"a".to_vec()));
+    assert_eq!(g.call("fd_prestat_get", &[4, OUT as u64]), Errno::EBADF);
+    assert_eq!(g.call("fd_close", &[4]), Errno::SUCCESS);
+    let g = mem_guest(&MemFs::new());
+    assert_eq!(g.call("fd_close", &[3]), Errno::SUCCESS);
+    assert_eq!(g.call("fd_prestat_get", &[3, OUT as u64]), Errno::EBADF);
+    assert_eq!(g.open(3, "x", O_CREAT, RW, 0), Err(Errno::EBADF));
+    assert_eq!(g.call("fd_close", &[3]), Errno::EBADF, "closed once");
+}
+
+// Rights (witx bit numbers).
+const R_FD_SEEK: u64 = 1 << 2;
+const R_FD_TELL: u64 = 1 << 5;
+const R_FD_WRITE: u64 = 1 << 6;
+const R_PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+const R_PATH_CREATE_FILE: u64 = 1 << 10;
+const R_PATH_OPEN: u64 = 1 << 13;
+const R_FD_READDIR: u64 = 1 << 14;
+const R_PATH_FILESTAT_GET: u64 = 1 << 18;
+const R_PATH_UNLINK_FILE: u64 = 1 << 26;
+
+#[test]
+fn fd_fdstat_set_rights_only_takes_rights_away_and_they_are_enforced() {
+    on_both_mounts(|g, mount| {
+        g.create("f", b"0123456789");
+        let fd = g.open(3, "f", 0, RW, 0).unwrap();
+        let (base, inheriting) = g.rights(fd);
+        assert_ne!(base & R_FD_WRITE, 0, "{mount}");
+        assert_ne!(base & R_FD_SEEK, 0, "{mount}");
+        // Taking fd_write away.
+        assert_eq!(
+            g.set_rights(fd, base & !R_FD_WRITE, inheriting),
+            Errno::SUCCESS
+        );
+        assert_eq!(g.rights(fd).0, base & !R_FD_WRITE, "{mount}");
+        assert_eq!(g.write_fd(fd, b"x"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(g.read_fd(fd, 2), Ok(b"01".to_vec()), "{mount}");
+        // It cannot come back.
+        assert_eq!(g.set_rights(fd, base, inheriting), Errno::ENOTCAPABLE);
+        assert_eq!(g.rights(fd).0, base & !R_FD_WRITE, "{mount}");
+        // Without fd_seek, only fd_tell's kind of seek (cur + 0) works.
+        let tell_only = base & !R_FD_WRITE & !R_FD_SEEK;
+        assert_eq!(g.set_rights(fd, tell_only, 0), Errno::SUCCESS, "{mount}");
+        let seek = |off: u64, whence: u64| g.call("fd_seek", &[fd as u64, off, whence, OUT as u64]);
+        assert_eq!(seek(0, 0), Errno::ENOTCAPABLE, "{mount}");
+        assert_eq!(seek(0, 1), Errno::SUCCESS, "{mount}");
+        assert_eq!(g.u64(OUT), 2, "{mount}");
+        assert_eq!(g.call("fd_tell", &[fd as u64, OUT as u64]), Errno::SUCCESS);
+        assert_eq!(g.set_rights(fd, tell_only & !R_FD_TELL, 0), Errno::SUCCESS);
+        assert_eq!(
+            g.call("fd_tell", &[fd as u64, OUT as u64]),
+            Errno::ENOTCAPABLE
+        );
+        assert_eq!(seek(0, 1), Errno::ENOTCAPABLE, "{mount}");
+        // Directories: path rights guard the path functions.
+        g.mkdir("d");
+        let d = g.open(3, "d", O_DIRECTORY, RO, 0).unwrap();
+        let (dbase, dinh) = g.rights(d);
+        for right in [R_PATH_OPEN, R_PATH_CREATE_FILE, R_PATH_CREATE_DIRECTORY] {
+            assert_ne!(dbase & right, 0, "{mount}: {right:#x}");
+        }
+        assert_eq!(
+            g.set_rights(d, dbase & !R_PATH_CREATE_DIRECTORY, dinh),
+            Errno::SUCCESS
+        );
+        assert_eq!(
+            g.path_op("path_create_directory", d, "x"),
+            Errno::ENOTCAPABLE
+        );
+        let made = g.open(d, "made", O_CREAT, RW, 0).unwrap();
+        assert_eq!(g.write_fd(made, b"ok"), Ok(2), "{mount}");
+        // What a directory passes on bounds what is opened through it.
+        assert_eq!(
+            g.set_rights(d, dbase & !R_PATH_CREATE_DIRECTORY, dinh & !R_FD_WRITE),
+            Errno::SUCCESS
+        );
+        let child = g.open(d, "made", 0, RW, 0).unwrap();
+        assert_eq!(g.rights(child).0 & R_FD_WRITE, 0, "{mount}");
+        assert_eq!(g.write_fd(child, b"no"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(g.set_rights(d, R_PATH_OPEN, 0), Errno::SUCCESS, "{mount}");
+        assert_eq!(g.open(d, "new", O_CREAT, RW, 0), Err(Errno::ENOTCAPABLE));
+        assert!(
+            g.open(d, "made", 0, RO, 0).is_ok(),
+            "{mount}: path_open kept"
+        );
+        assert_eq!(g.stat(d, 0, "made"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(g.path_op("path_unlink_file", d, "made"), Errno::ENOTCAPABLE);
+        let [b, bl] = [BUF as u64, 256];
+        assert_eq!(
+            g.call("fd_readdir", &[d as u64, b, bl, 0, RES as u64]),
+            Errno::ENOTCAPABLE,
+            "{mount}"
+        );
+        assert_eq!(g.set_rights(d, 0, 0), Errno::SUCCESS, "{mount}");
+        assert_eq!(g.open(d, "made", 0, RO, 0), Err(Errno::ENOTCAPABLE));
+        // The pre-open keeps its own rights.
+        let (root, _) = g.rights(3);
+        for right in [R_PATH_FILESTAT_GET, R_PATH_UNLINK_FILE, R_FD_READDIR] {
+            assert_ne!(root & right, 0, "{mount}: {right:#x}");
+        }
+        assert_eq!(g.set_rights(99, 0, 0), Errno::EBADF, "{mount}");
+    });
+}
+
+#[test]
+fn the_standard_streams_have_rights_for_what_they_do() {
+    let g = Guest::new(ModuleConfig::new());
+    assert_eq!(g.rights(0).0 & (1 << 1), 1 << 1, "stdin reads");
+    assert_eq!(g.rights(1).0 & R_FD_WRITE, R_FD_WRITE, "stdout writes");
+    assert_eq!(g.call("fd_fdstat_set_flags", &[1, 0]), Errno::SUCCESS);
+    assert_eq!(g.call("fd_filestat_get", &[2, OUT as u64]), Errno::SUCCESS);
+    let (base, _) = g.rights(1);
+    assert_eq!(g.set_rights(1, base & !R_FD_WRITE, 0), Errno::SUCCESS);
+    assert_eq!(g.write_fd(1, b"x"), Err(Errno::ENOTCAPABLE));
+    assert_eq!(g.write_fd(2, b"x"), Ok(1), "stderr untouched");
+}
+
+#[test]
+fn a_link_s_own_times_are_set_without_symlink_follow() {
+    on_both_mounts(|g, mount| {
+        g.create("target", b"t");
+        assert_eq!(g.symlink("target", 3, "link"), Errno::SUCCESS);
+        let times = |flags: u64, path: &str| {
+            let [p, l] = g.string(PATH, path);
+            assert_eq!(
+                g.call("path_filestat_get", &[3, flags, p, l, OUT as u64]),
+                Errno::SUCCESS
+            );
+            (g.u64(OUT + 40), g.u64(OUT + 48))
+        };
+        let before = times(0, "target");
+        let [p, l] = g.string(PATH, "link");
+        // atime 5 s, mtime 7 s, on the link itself.
+        let call = [3, 0, p, l, 5_000_000_000, 7_000_000_000, 1 | 4];
+        assert_eq!(g.call("path_filestat_set_times", &call), Errno::SUCCESS);
+        assert_eq!(times(0, "link"), (5_000_000_000, 7_000_000_000), "{mount}");
+        assert_eq!(
+            times(0, "target"),
+            before,
+            "{mount}: the target is untouched"
+        );
+        // Only the mtime, through the link: the target's, atime left alone.
+        let [p, l] = g.string(PATH, "link");
+        let call = [3, 1, p, l, 0, 9_000_000_000, 4];
+        assert_eq!(g.call("path_filestat_set_times", &call), Errno::SUCCESS);
+        assert_eq!(times(0, "target"), (before.0, 9_000_000_000), "{mount}");
+        assert_eq!(times(0, "link").1, 7_000_000_000, "{mount}");
+    });
+}
+
+#[test]
+fn each_directory_descriptor_is_its_own_boundary() {
+    on_both_mounts(|g, mount| {
+        g.create("top", b"top");
+        g.mkdir("sub");
+        g.mkdir("sub/inner");
+        g.create("sub/here", b"here");
+        // A link inside sub that climbs out of it (but not out of the mount).
+        assert_eq!(g.symlink("../top", 3, "sub/up"), Errno::SUCCESS);
+        let sub = g.open(3, "sub", O_DIRECTORY, RO, 0).unwrap();
+        let open = |path: &str| g.open_with(sub, FOLLOW, path, 0, RO, 0);
+        assert_eq!(open("../top"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(open("inner/../../top"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(
+            open("../sub/here"),
+            Err(Errno::ENOTCAPABLE),
+            "{mount}: out and back"
+        );
+        assert_eq!(
+            open("up"),
+            Err(Errno::ENOTCAPABLE),
+            "{mount}: through a link"
+        );
+        assert_eq!(open(".."), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert!(open("inner/../here").is_ok(), "{mount}: stays inside");
+        // From the mount's root, the same link and paths are fine.
+        assert_eq!(
+            g.open_with(3, FOLLOW, "sub/up", 0, RO, 0)
+                .map(|fd| g.read_fd(fd, 3)),
+            Ok(Ok(b"top".to_vec())),
+            "{mount}"
+        );
+        // Every path function holds the boundary.
+        assert_eq!(g.stat(sub, 0, "../top"), Err(Errno::ENOTCAPABLE), "{mount}");
+        assert_eq!(
+            g.stat(sub, FOLLOW, "up"),
+            Err(Errno::ENOTCAPABLE),
+            "{mount}"
+        );
+        assert_eq!(
+            g.stat(sub, 0, "up").map(|s| s.0),
+            Ok(7),
+            "{mount}: the link itself"
+        );
+        for name in [
+            "path_create_directory",
+            "path_unlink_file",
+            "path_remove_directory",
+        ] {
+            assert_eq!(
+                g.path_op(name, sub, "../x"),
+                Errno::ENOTCAPABLE,
+                "{mount}: {name}"
+            );
+        }
+        for name in ["path_rename", "path_link"] {
+            assert_eq!(
+                g.two_paths(name, sub, "here", "../x"),
+                Errno::ENOTCAPABLE,
+                "{name}"
+            );
+            assert_eq!(
+                g.two_paths(name, sub, "../top", "x"),
+                Errno::ENOTCAPABLE,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            g.symlink("here", sub, "../x"),
+            Errno::ENOTCAPABLE,
+            "{mount}"
+        );
+        let [p, l] = g.string(PATH, "../top");
+        assert_eq!(
+            g.call(
+                "path_readlink",
+                &[sub as u64, p, l, BUF as u64, 64, RES as u64]
+            ),
+            Errno::ENOTCAPABLE,
+            "{mount}"
+        );
+        assert_eq!(
+            g.call("path_filestat_set_times", &[sub as u64, 0, p, l, 0, 0, 2]),
+            Errno::ENOTCAPABLE,
+            "{mount}"
+        );
+        assert_eq!(
+            g.stat(3, 0, "x"),
+            Err(Errno::ENOENT),
+            "{mount}: nothing made"
+        );
+    });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -43,13 +43,35 @@ pub(crate) const FSTFLAGS_ATIM_NOW: u16 = 2;
 pub(crate) const FSTFLAGS_MTIM: u16 = 4;
 pub(crate) const FSTFLAGS_MTIM_NOW: u16 = 8;
 
-// Rights (only informative: like wazero we do not enforce them beyond read/write).
+// Rights: what a descriptor may be used for. Every call that a right guards checks it
+// (`ENOTCAPABLE` without it); `fd_fdstat_set_rights` can only take rights away.
 pub(crate) const RIGHT_FD_DATASYNC: u64 = 1 << 0;
 pub(crate) const RIGHT_FD_READ: u64 = 1 << 1;
+pub(crate) const RIGHT_FD_SEEK: u64 = 1 << 2;
+pub(crate) const RIGHT_FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
+pub(crate) const RIGHT_FD_SYNC: u64 = 1 << 4;
+pub(crate) const RIGHT_FD_TELL: u64 = 1 << 5;
 pub(crate) const RIGHT_FD_WRITE: u64 = 1 << 6;
+pub(crate) const RIGHT_FD_ADVISE: u64 = 1 << 7;
 pub(crate) const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
+pub(crate) const RIGHT_PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+pub(crate) const RIGHT_PATH_CREATE_FILE: u64 = 1 << 10;
+pub(crate) const RIGHT_PATH_LINK_SOURCE: u64 = 1 << 11;
+pub(crate) const RIGHT_PATH_LINK_TARGET: u64 = 1 << 12;
+pub(crate) const RIGHT_PATH_OPEN: u64 = 1 << 13;
 pub(crate) const RIGHT_FD_READDIR: u64 = 1 << 14;
+pub(crate) const RIGHT_PATH_READLINK: u64 = 1 << 15;
+pub(crate) const RIGHT_PATH_RENAME_SOURCE: u64 = 1 << 16;
+pub(crate) const RIGHT_PATH_RENAME_TARGET: u64 = 1 << 17;
+pub(crate) const RIGHT_PATH_FILESTAT_GET: u64 = 1 << 18;
+pub(crate) const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+pub(crate) const RIGHT_PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
+pub(crate) const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
 pub(crate) const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+pub(crate) const RIGHT_FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+pub(crate) const RIGHT_PATH_SYMLINK: u64 = 1 << 24;
+pub(crate) const RIGHT_PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+pub(crate) const RIGHT_PATH_UNLINK_FILE: u64 = 1 << 26;
 pub(crate) const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
 /// The rights of a regular file: `fd_*` up to `fd_allocate`, `fd_filestat_*`,
 /// `poll_fd_readwrite`.
@@ -57,9 +79,12 @@ pub(crate) const RIGHTS_FILE: u64 = 0x1ff | 0b111 << 21 | RIGHT_POLL_FD_READWRIT
 /// The rights of a directory: `fd_fdstat_set_flags`, `fd_sync`, `fd_advise`, every
 /// `path_*`, `fd_readdir`, `fd_filestat_get`/`set_times`, `poll_fd_readwrite`.
 pub(crate) const RIGHTS_DIR: u64 = 1 << 3 | 1 << 4 | 1 << 7 | 0xfff << 9 | 1 << 21 | 0b11111 << 23;
-/// The rights that make an open writable.
-pub(crate) const RIGHTS_WRITE: u64 =
-    RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
+/// The rights of the standard streams besides reading or writing.
+pub(crate) const RIGHTS_STDIO: u64 = RIGHT_FD_FDSTAT_SET_FLAGS
+    | RIGHT_FD_SYNC
+    | RIGHT_FD_DATASYNC
+    | RIGHT_FD_FILESTAT_GET
+    | RIGHT_POLL_FD_READWRITE;
 
 // Whence.
 pub(crate) const WHENCE_SET: u8 = 0;

@@ -44,8 +44,8 @@ pub(crate) struct FdEntry {
 impl FdEntry {
     pub(crate) fn stdio(obj: FdObject) -> Self {
         let (readable, rights) = match obj {
-            FdObject::Stdin(_) => (true, RIGHT_FD_READ | RIGHT_POLL_FD_READWRITE),
-            _ => (false, RIGHT_FD_WRITE | RIGHT_POLL_FD_READWRITE),
+            FdObject::Stdin(_) => (true, RIGHT_FD_READ | RIGHTS_STDIO),
+            _ => (false, RIGHT_FD_WRITE | RIGHTS_STDIO),
         };
         FdEntry {
             obj,
@@ -73,6 +73,15 @@ impl FdEntry {
     /// Whether the descriptor is a directory.
     pub(crate) fn is_dir(&self) -> bool {
         matches!(self.obj, FdObject::Dir { .. })
+    }
+
+    /// `ENOTCAPABLE` unless the descriptor has every right of `rights`.
+    pub(crate) fn need(&self, rights: u64) -> Result<(), Errno> {
+        if self.rights_base & rights == rights {
+            Ok(())
+        } else {
+            Err(Errno::ENOTCAPABLE)
+        }
     }
 }
 
@@ -104,22 +113,17 @@ impl FdTable {
         Ok(fd)
     }
 
-    /// Closes `fd`; pre-opened directories cannot be closed (`ENOTSUP`, like wazero and
-    /// wasmtime).
+    /// Closes `fd`. A pre-opened directory can be closed too (as in wasmtime): its number
+    /// is then free and `fd_prestat_get` no longer finds it.
     pub(crate) fn close(&mut self, fd: u32) -> Result<(), Errno> {
-        if self.get(fd)?.preopen.is_some() {
-            return Err(Errno::ENOTSUP);
-        }
-        self.map.remove(&fd);
-        Ok(())
+        self.map.remove(&fd).map(drop).ok_or(Errno::EBADF)
     }
 
-    /// Moves `from` to `to`, closing what `to` was; neither may be a pre-open.
+    /// Moves `from` to `to`, closing what `to` was (both must be open; either may be a
+    /// pre-open, which keeps its pre-open name under the new number, as in wasmtime).
     pub(crate) fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
-        let entry = self.get(from)?;
-        if entry.preopen.is_some() || self.get(to)?.preopen.is_some() {
-            return Err(Errno::ENOTSUP);
-        }
+        self.get(from)?;
+        self.get(to)?;
         if from != to {
             let entry = self.map.remove(&from).ok_or(Errno::EBADF)?;
             self.map.insert(to, entry);

@@ -5,10 +5,11 @@
 //! addressed by *resolved* paths: lists of plain names from the mount's root, in which no
 //! component but possibly the last is a symbolic link. [`resolve`] produces them from a
 //! guest path, one component at a time: `.` is skipped, `..` pops a component (and is
-//! `ENOTCAPABLE` at the root), and a symbolic link is read and its target spliced into
-//! the rest of the path, so that a relative link is resolved inside the mount like any
-//! other path and an absolute one is `ENOTCAPABLE`. Nothing is ever handed to the host
-//! that could name a file outside the mount.
+//! `ENOTCAPABLE` above the directory descriptor the path is relative to: each descriptor
+//! is its own boundary, not only the mount's root), and a symbolic link is read and its
+//! target spliced into the rest of the path, so that a relative link is resolved inside
+//! the descriptor's directory like any other path and an absolute one is `ENOTCAPABLE`.
+//! Nothing is ever handed to the host that could name a file outside the mount.
 
 use std::collections::VecDeque;
 
@@ -88,7 +89,7 @@ pub(crate) trait Fs: Send + Sync {
     fn link(&self, from: &[String], to: &[String]) -> Result<(), Errno>;
     /// Creates the symbolic link `path` with the (relative) `target`.
     fn symlink(&self, target: &str, path: &[String]) -> Result<(), Errno>;
-    /// Sets the times of `path` (not a symbolic link).
+    /// Sets the times of `path` itself (a symbolic link's own times, not its target's).
     fn set_times(
         &self,
         path: &[String],
@@ -141,18 +142,27 @@ fn split(path: &str) -> Result<(VecDeque<String>, bool), Errno> {
 
 /// Walks `pending` from `stack`; the last component is followed if it is a link only
 /// when `follow_last` (a path with a trailing `/` always follows).
+///
+/// `stack` is the directory the walk starts from, and also its floor: each directory
+/// descriptor is a capability of its own, so no `..` (in the path or in a link's target)
+/// may climb above it, even where the mount would still be around it (as in wasmtime,
+/// whose `cap-std` refuses any step out of the descriptor's directory).
 fn walk(
     fs: &dyn Fs,
     mut stack: Components,
     mut pending: VecDeque<String>,
     follow_last: bool,
 ) -> Result<Components, Errno> {
+    let floor = stack.len();
     let mut links = 0;
     while let Some(c) = pending.pop_front() {
         match c.as_str() {
             "." => continue,
             ".." => {
-                stack.pop().ok_or(Errno::ENOTCAPABLE)?;
+                if stack.len() <= floor {
+                    return Err(Errno::ENOTCAPABLE);
+                }
+                stack.pop();
                 continue;
             }
             _ => {}
@@ -190,8 +200,8 @@ fn walk(
 /// result may not exist yet; if `follow` is false it may be a symbolic link.
 ///
 /// # Errors
-/// `ENOTCAPABLE` for an absolute path, a `..` above the mount's root or a link to an
-/// absolute path; `ELOOP` after [`MAX_SYMLINKS`] links; `ENOENT`/`ENOTDIR` for a missing
+/// `ENOTCAPABLE` for an absolute path, a `..` above `base` (the descriptor's directory,
+/// not only the mount's root) or a link to an absolute path; `ELOOP` after [`MAX_SYMLINKS`] links; `ENOENT`/`ENOTDIR` for a missing
 /// or non-directory intermediate component; `EILSEQ` for a NUL byte.
 pub(crate) fn resolve(
     fs: &dyn Fs,

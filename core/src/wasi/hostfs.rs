@@ -127,10 +127,16 @@ impl Fs for HostFs {
             }
             _ => {}
         }
+        // The guest's flags decide, not std's rules: creating or truncating needs a
+        // host handle that may write (std refuses `create`/`truncate` without it), even
+        // when the guest's descriptor will only read. An existing file opened with
+        // `CREAT` alone is just opened, so a read-only host file stays openable.
+        let exists = fs::symlink_metadata(&host).is_ok();
+        let host_write = opts.write || opts.truncate || (opts.create && !exists);
         let file = io(fs::OpenOptions::new()
             .read(opts.read || !opts.write)
-            .write(opts.write)
-            .create(opts.create && !opts.exclusive)
+            .write(host_write)
+            .create(opts.create && !opts.exclusive && host_write)
             .create_new(opts.create && opts.exclusive)
             .truncate(opts.truncate)
             .open(&host))?;
@@ -194,8 +200,33 @@ impl Fs for HostFs {
     fn set_times(&self, path: &[String], atim: SetTime, mtim: SetTime, _now: u64) -> Res<()> {
         let host = self.host(path);
         if io(fs::symlink_metadata(&host))?.file_type().is_symlink() {
-            // Setting a link's own times needs `lutimes`, which std does not offer.
-            return Err(Errno::ENOTSUP);
+            // The link's own times (std has no `lutimes`): `utimensat` with
+            // `AT_SYMLINK_NOFOLLOW`, `UTIME_OMIT`/`UTIME_NOW` as asked.
+            let spec = |s: SetTime| match s {
+                SetTime::Omit => rustix::fs::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_OMIT,
+                },
+                SetTime::Now => rustix::fs::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_NOW,
+                },
+                SetTime::At(ns) => rustix::fs::Timespec {
+                    tv_sec: (ns / 1_000_000_000) as i64,
+                    tv_nsec: (ns % 1_000_000_000) as _,
+                },
+            };
+            let times = rustix::fs::Timestamps {
+                last_access: spec(atim),
+                last_modification: spec(mtim),
+            };
+            return rustix::fs::utimensat(
+                rustix::fs::CWD,
+                &host,
+                &times,
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| from_io(&std::io::Error::from(e)));
         }
         let file = File::open(&host).or_else(|_| fs::OpenOptions::new().write(true).open(&host));
         io(io(file)?.set_times(file_times(atim, mtim)))

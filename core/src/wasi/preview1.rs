@@ -282,7 +282,7 @@ fn fd_renumber(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 }
 
 fn fd_advise(c: &mut Ctx<'_>, p: &[u64]) -> Res {
-    c.sys.fds.get(u32p(p, 0))?;
+    c.sys.fds.get(u32p(p, 0))?.need(RIGHT_FD_ADVISE)?;
     if p[3] > ADVICE_NOREUSE as u64 {
         return Err(Errno::EINVAL);
     }
@@ -303,13 +303,13 @@ fn file_of(entry: &mut FdEntry, spipe: bool) -> Result<&mut Box<dyn fs::FsFile>,
 
 fn fd_allocate(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let entry = c.sys.fds.get_mut(u32p(p, 0))?;
-    let writable = entry.writable;
+    if !matches!(entry.obj, FdObject::File { .. }) || !entry.writable {
+        return Err(Errno::EBADF);
+    }
+    entry.need(RIGHT_FD_ALLOCATE)?;
     let FdObject::File { file, .. } = &mut entry.obj else {
         return Err(Errno::EBADF);
     };
-    if !writable {
-        return Err(Errno::EBADF);
-    }
     let end = p[1].checked_add(p[2]).filter(|e| *e <= i64::MAX as u64);
     let end = end.ok_or(Errno::EFBIG)?;
     if file.stat()?.size < end {
@@ -319,7 +319,15 @@ fn fd_allocate(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 }
 
 fn sync(c: &mut Ctx<'_>, p: &[u64], data_only: bool) -> Res {
-    match &mut c.sys.fds.get_mut(u32p(p, 0))?.obj {
+    let entry = c.sys.fds.get_mut(u32p(p, 0))?;
+    if !entry.is_dir() {
+        entry.need(if data_only {
+            RIGHT_FD_DATASYNC
+        } else {
+            RIGHT_FD_SYNC
+        })?;
+    }
+    match &mut entry.obj {
         FdObject::File { file, .. } => file.sync(data_only),
         FdObject::Stdout(Some(w)) => lock(w).flush().map_err(|e| from_io(&e)),
         _ => Ok(()),
@@ -352,6 +360,7 @@ fn fd_fdstat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 
 fn fd_fdstat_set_flags(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let entry = c.sys.fds.get_mut(u32p(p, 0))?;
+    entry.need(RIGHT_FD_FDSTAT_SET_FLAGS)?;
     let flags = p[1];
     let supported = (FDFLAGS_APPEND | FDFLAGS_NONBLOCK) as u64;
     if flags & !supported != 0 {
@@ -362,9 +371,17 @@ fn fd_fdstat_set_flags(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     Ok(())
 }
 
-fn fd_fdstat_set_rights(_: &mut Ctx<'_>, _: &[u64]) -> Res {
-    // Rights were removed from WASI; wazero does not implement this either.
-    Err(Errno::ENOSYS)
+/// Takes rights away from `fd` (never adds any: asking for a right the descriptor does
+/// not have is `ENOTCAPABLE`). Every call a right guards checks it from then on.
+fn fd_fdstat_set_rights(c: &mut Ctx<'_>, p: &[u64]) -> Res {
+    let entry = c.sys.fds.get_mut(u32p(p, 0))?;
+    let (base, inheriting) = (p[1], p[2]);
+    if base & !entry.rights_base != 0 || inheriting & !entry.rights_inheriting != 0 {
+        return Err(Errno::ENOTCAPABLE);
+    }
+    entry.rights_base = base;
+    entry.rights_inheriting = inheriting;
+    Ok(())
 }
 
 /// Writes `st` in the ABI's `filestat` layout.
@@ -395,7 +412,9 @@ fn write_filestat(mem: &mut GuestMem<'_>, abi: Abi, at: u32, st: &Filestat) -> R
 fn fd_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let at = u32p(p, 1);
     c.mem.check(at, c.abi.filestat_size())?;
-    let st = match &c.sys.fds.get(u32p(p, 0))?.obj {
+    let entry = c.sys.fds.get(u32p(p, 0))?;
+    entry.need(RIGHT_FD_FILESTAT_GET)?;
+    let st = match &entry.obj {
         FdObject::File { file, .. } => file.stat()?,
         FdObject::Dir { mount, path } => {
             let fs = &*c.sys.mounts[*mount].fs;
@@ -412,10 +431,12 @@ fn fd_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 fn fd_filestat_set_size(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let entry = c.sys.fds.get_mut(u32p(p, 0))?;
     let writable = entry.writable;
+    let need = entry.need(RIGHT_FD_FILESTAT_SET_SIZE);
     let file = file_of(entry, false)?;
     if !writable {
         return Err(Errno::EBADF);
     }
+    need?;
     if p[1] > i64::MAX as u64 {
         return Err(Errno::EFBIG);
     }
@@ -453,7 +474,10 @@ fn now_for(sys: &mut SysContext, a: SetTime, m: SetTime) -> u64 {
 fn fd_filestat_set_times(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let (a, m) = set_times(p[1], p[2], p[3])?;
     let fd = u32p(p, 0);
-    c.sys.fds.get(fd)?;
+    let entry = c.sys.fds.get(fd)?;
+    if matches!(entry.obj, FdObject::File { .. } | FdObject::Dir { .. }) {
+        entry.need(RIGHT_FD_FILESTAT_SET_TIMES)?;
+    }
     let now = now_for(c.sys, a, m);
     let sys = &mut *c.sys;
     match &mut sys.fds.get_mut(fd)?.obj {
@@ -532,6 +556,10 @@ fn read(c: &mut Ctx<'_>, p: &[u64], offset: Option<u64>) -> Res {
     if !entry.readable {
         return Err(Errno::EBADF);
     }
+    // `fd_pread` needs the right to seek too (witx: "if fd_seek is set, includes the
+    // right to invoke fd_pread").
+    let positioned = offset.is_some() && matches!(entry.obj, FdObject::File { .. });
+    entry.need(RIGHT_FD_READ | if positioned { RIGHT_FD_SEEK } else { 0 })?;
     let mut total = 0u64;
     for (buf, len) in iovs {
         let dst = c.mem.slice_mut(buf, len)?;
@@ -582,6 +610,8 @@ fn write(c: &mut Ctx<'_>, p: &[u64], offset: Option<u64>) -> Res {
     if !entry.writable {
         return Err(Errno::EBADF);
     }
+    let positioned = offset.is_some() && matches!(entry.obj, FdObject::File { .. });
+    entry.need(RIGHT_FD_WRITE | if positioned { RIGHT_FD_SEEK } else { 0 })?;
     if let (FdObject::File { file, .. }, None) = (&mut entry.obj, offset) {
         if entry.flags & FDFLAGS_APPEND != 0 {
             file.seek(SeekFrom::End(0))?;
@@ -621,10 +651,16 @@ fn fd_seek(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let whence = u8::try_from(p[2]).ok().and_then(|w| c.abi.whence(w));
     let offset = p[1] as i64;
     let entry = c.sys.fds.get_mut(u32p(p, 0))?;
+    // A seek that leaves the position where it is only tells it.
+    let tell_only = whence == Some(WHENCE_CUR) && offset == 0;
+    let rights = entry.rights_base;
     let file = match file_of(entry, true) {
         Err(Errno::EISDIR) => return Err(Errno::EBADF),
         other => other?,
     };
+    if rights & RIGHT_FD_SEEK == 0 && !(tell_only && rights & RIGHT_FD_TELL != 0) {
+        return Err(Errno::ENOTCAPABLE);
+    }
     let pos = match whence.ok_or(Errno::EINVAL)? {
         WHENCE_SET if offset < 0 => return Err(Errno::EINVAL),
         WHENCE_SET => SeekFrom::Start(offset as u64),
@@ -639,10 +675,15 @@ fn fd_tell(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let result = u32p(p, 1);
     c.mem.check(result, 8)?;
     let entry = c.sys.fds.get_mut(u32p(p, 0))?;
+    let rights = entry.rights_base;
     let file = match file_of(entry, true) {
         Err(Errno::EISDIR) => return Err(Errno::EBADF),
         other => other?,
     };
+    // witx: the right to seek implies the right to tell.
+    if rights & (RIGHT_FD_TELL | RIGHT_FD_SEEK) == 0 {
+        return Err(Errno::ENOTCAPABLE);
+    }
     let pos = file.seek(SeekFrom::Current(0))?;
     c.mem.write_u64(result, pos)
 }
@@ -651,9 +692,11 @@ fn fd_readdir(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let (buf, buf_len, cookie, result) = (u32p(p, 1), u32p(p, 2), p[3], u32p(p, 4));
     c.mem.check(buf, buf_len)?;
     c.mem.check(result, 4)?;
-    let FdObject::Dir { mount, path } = &c.sys.fds.get(u32p(p, 0))?.obj else {
+    let entry = c.sys.fds.get(u32p(p, 0))?;
+    let FdObject::Dir { mount, path } = &entry.obj else {
         return Err(Errno::ENOTDIR);
     };
+    entry.need(RIGHT_FD_READDIR)?;
     let fs = &*c.sys.mounts[*mount].fs;
     let path = &fs::revalidate(fs, path)?;
     let this = fs.lstat(path)?.ino;
@@ -697,11 +740,18 @@ fn fd_readdir(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 // Paths
 // ---------------------------------------------------------------------------------------
 
-/// The directory descriptor `fd`: its mount's index and file system, whether that is
-/// read-only, and the directory's path, resolved again (see [`fs::revalidate`]).
-fn dir_fd(sys: &SysContext, fd: u32) -> Result<(usize, Arc<dyn Fs>, bool, Components), Errno> {
-    match &sys.fds.get(fd)?.obj {
+/// The directory descriptor `fd`, which must have `rights`: its mount's index and file
+/// system, whether that is read-only, and the directory's path, resolved again (see
+/// [`fs::revalidate`]).
+fn dir_fd(
+    sys: &SysContext,
+    fd: u32,
+    rights: u64,
+) -> Result<(usize, Arc<dyn Fs>, bool, Components), Errno> {
+    let entry = sys.fds.get(fd)?;
+    match &entry.obj {
         FdObject::Dir { mount, path } => {
+            entry.need(rights)?;
             let m = &sys.mounts[*mount];
             let path = fs::revalidate(&*m.fs, path)?;
             Ok((*mount, m.fs.clone(), m.read_only, path))
@@ -712,7 +762,7 @@ fn dir_fd(sys: &SysContext, fd: u32) -> Result<(usize, Arc<dyn Fs>, bool, Compon
 
 fn path_create_directory(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let path = c.mem.read_str(u32p(p, 1), u32p(p, 2))?;
-    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_CREATE_DIRECTORY)?;
     let (target, _) = fs::resolve_entry(&*fs, &base, &path, Errno::EEXIST)?;
     if ro {
         return Err(Errno::EROFS);
@@ -724,7 +774,7 @@ fn path_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let at = u32p(p, 4);
     c.mem.check(at, c.abi.filestat_size())?;
     let path = c.mem.read_str(u32p(p, 2), u32p(p, 3))?;
-    let (_, fs, _, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, _, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_FILESTAT_GET)?;
     let follow = u32p(p, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
     let target = fs::resolve(&*fs, &base, &path, follow)?;
     let st = fs.lstat(&target)?;
@@ -734,7 +784,7 @@ fn path_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 fn path_filestat_set_times(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let (a, m) = set_times(p[4], p[5], p[6])?;
     let path = c.mem.read_str(u32p(p, 2), u32p(p, 3))?;
-    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_FILESTAT_SET_TIMES)?;
     let follow = u32p(p, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
     let target = fs::resolve(&*fs, &base, &path, follow)?;
     fs.lstat(&target)?;
@@ -748,27 +798,32 @@ fn path_filestat_set_times(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 fn path_link(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let old = c.mem.read_str(u32p(p, 2), u32p(p, 3))?;
     let new = c.mem.read_str(u32p(p, 5), u32p(p, 6))?;
-    let (old_mount, fs, ro, old_base) = dir_fd(c.sys, u32p(p, 0))?;
-    let (new_mount, _, _, new_base) = dir_fd(c.sys, u32p(p, 4))?;
+    let (old_mount, fs, ro, old_base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_LINK_SOURCE)?;
+    let (new_mount, _, _, new_base) = dir_fd(c.sys, u32p(p, 4), RIGHT_PATH_LINK_TARGET)?;
     let follow = u32p(p, 1) & LOOKUP_SYMLINK_FOLLOW != 0;
     let from = fs::resolve(&*fs, &old_base, &old, follow)?;
-    let (to, _) = fs::resolve_entry(&*fs, &new_base, &new, Errno::EEXIST)?;
+    let (to, slash) = fs::resolve_entry(&*fs, &new_base, &new, Errno::EEXIST)?;
     if old_mount != new_mount {
         return Err(Errno::EXDEV);
     }
+    new_name_without_slash(&*fs, &to, slash)?;
     if ro {
         return Err(Errno::EROFS);
     }
     fs.link(&from, &to)
 }
 
+/// `path_open`. The descriptor follows the guest's flags and rights, as in wasmtime:
+/// it reads if `fd_read` is asked for (or nothing else is), writes if `fd_write` is
+/// asked for (or `APPEND`); `CREAT` and `TRUNC` create and truncate whatever the
+/// descriptor may do afterwards (a file created with only the right to read is created,
+/// and cannot be written through this descriptor). The new descriptor gets every right
+/// of its kind (reading and writing as opened) that the directory lets it inherit.
 fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
-    let (dirflags, oflags, rights, inheriting, fdflags) =
-        (u32p(p, 1), p[4], p[5], p[6], p[7] as u16);
+    let (dirflags, oflags, rights, fdflags) = (u32p(p, 1), p[4], p[5], p[7] as u16);
     let result = u32p(p, 8);
     c.mem.check(result, 4)?;
     let path = c.mem.read_str(u32p(p, 2), u32p(p, 3))?;
-    let (mount, fs, ro, base) = dir_fd(c.sys, u32p(p, 0))?;
     if oflags & !((OFLAGS_CREAT | OFLAGS_DIRECTORY | OFLAGS_EXCL | OFLAGS_TRUNC) as u64) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -779,7 +834,16 @@ fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
         oflags & OFLAGS_EXCL != 0,
         oflags & OFLAGS_TRUNC != 0,
     );
-    let write = rights & RIGHTS_WRITE != 0 || fdflags & FDFLAGS_APPEND != 0;
+    let mut needed = RIGHT_PATH_OPEN;
+    if create {
+        needed |= RIGHT_PATH_CREATE_FILE;
+    }
+    if truncate {
+        needed |= RIGHT_PATH_FILESTAT_SET_SIZE;
+    }
+    let (mount, fs, ro, base) = dir_fd(c.sys, u32p(p, 0), needed)?;
+    let inherit = c.sys.fds.get(u32p(p, 0))?.rights_inheriting;
+    let write = rights & RIGHT_FD_WRITE != 0 || fdflags & FDFLAGS_APPEND != 0;
     let read = rights & (RIGHT_FD_READ | RIGHT_FD_READDIR) != 0 || !write;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     let target = fs::resolve(&*fs, &base, &path, follow)?;
@@ -791,22 +855,35 @@ fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let entry = match existing {
         Some(_) if create && exclusive => return Err(Errno::EEXIST),
         // Not followed (no LOOKUP_SYMLINK_FOLLOW): O_NOFOLLOW semantics.
-        Some(st) if st.filetype == FILETYPE_SYMBOLIC_LINK => return Err(Errno::ELOOP),
+        Some(st) if st.filetype == FILETYPE_SYMBOLIC_LINK => {
+            return Err(if directory {
+                Errno::ENOTDIR
+            } else {
+                Errno::ELOOP
+            })
+        }
         Some(st) if st.filetype == FILETYPE_DIRECTORY => {
             if write || truncate {
                 return Err(Errno::EISDIR);
             }
             let mut e = FdEntry::dir(mount, target, None);
-            e.rights_base = rights & RIGHTS_DIR;
-            e.rights_inheriting = inheriting & (RIGHTS_DIR | RIGHTS_FILE);
+            e.rights_base &= inherit;
+            e.rights_inheriting &= inherit;
             e.flags = fdflags;
             e
         }
-        Some(_) if directory => return Err(Errno::ENOTDIR),
+        Some(_) if directory || path.ends_with('/') => return Err(Errno::ENOTDIR),
         None if !create => return Err(Errno::ENOENT),
-        None if directory => return Err(Errno::EINVAL),
+        // A name ending in `/` can only be a directory, which `path_open` never creates.
+        None if directory || path.ends_with('/') => {
+            return Err(if directory {
+                Errno::EINVAL
+            } else {
+                Errno::EISDIR
+            })
+        }
         _ => {
-            if ro && (write || create || truncate) {
+            if ro && (write || truncate || existing.is_none()) {
                 return Err(Errno::EROFS);
             }
             let file = fs.open(
@@ -819,13 +896,20 @@ fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
                     truncate,
                 },
             )?;
+            let mut rights_base = RIGHTS_FILE & !(RIGHT_FD_READ | RIGHT_FD_WRITE);
+            if read {
+                rights_base |= RIGHT_FD_READ;
+            }
+            if write {
+                rights_base |= RIGHT_FD_WRITE;
+            }
             FdEntry {
                 obj: FdObject::File { file, mount },
                 preopen: None,
                 readable: read,
                 writable: write,
                 flags: fdflags,
-                rights_base: rights & RIGHTS_FILE,
+                rights_base: rights_base & inherit,
                 rights_inheriting: 0,
             }
         }
@@ -839,7 +923,7 @@ fn path_readlink(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     c.mem.check(buf, buf_len)?;
     c.mem.check(result, 4)?;
     let path = c.mem.read_str(u32p(p, 1), u32p(p, 2))?;
-    let (_, fs, _, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, _, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_READLINK)?;
     let target = fs::resolve(&*fs, &base, &path, false)?;
     let link = fs.readlink(&target)?;
     // Like POSIX readlink: truncated to the buffer, no NUL.
@@ -850,7 +934,7 @@ fn path_readlink(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 
 fn path_remove_directory(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let path = c.mem.read_str(u32p(p, 1), u32p(p, 2))?;
-    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_REMOVE_DIRECTORY)?;
     let (target, _) = fs::resolve_entry(&*fs, &base, &path, Errno::EINVAL)?;
     if ro {
         return Err(Errno::EROFS);
@@ -861,8 +945,8 @@ fn path_remove_directory(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 fn path_rename(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let old = c.mem.read_str(u32p(p, 1), u32p(p, 2))?;
     let new = c.mem.read_str(u32p(p, 4), u32p(p, 5))?;
-    let (old_mount, fs, ro, old_base) = dir_fd(c.sys, u32p(p, 0))?;
-    let (new_mount, _, _, new_base) = dir_fd(c.sys, u32p(p, 3))?;
+    let (old_mount, fs, ro, old_base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_RENAME_SOURCE)?;
+    let (new_mount, _, _, new_base) = dir_fd(c.sys, u32p(p, 3), RIGHT_PATH_RENAME_TARGET)?;
     let (from, from_slash) = fs::resolve_entry(&*fs, &old_base, &old, Errno::EBUSY)?;
     let (to, to_slash) = fs::resolve_entry(&*fs, &new_base, &new, Errno::EBUSY)?;
     if old_mount != new_mount {
@@ -880,7 +964,7 @@ fn path_rename(c: &mut Ctx<'_>, p: &[u64]) -> Res {
 fn path_symlink(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let link_target = c.mem.read_str(u32p(p, 0), u32p(p, 1))?;
     let path = c.mem.read_str(u32p(p, 3), u32p(p, 4))?;
-    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 2))?;
+    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 2), RIGHT_PATH_SYMLINK)?;
     if link_target.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -891,19 +975,34 @@ fn path_symlink(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     if link_target.contains('\0') {
         return Err(Errno::EILSEQ);
     }
-    let (target, _) = fs::resolve_entry(&*fs, &base, &path, Errno::EEXIST)?;
+    let (target, slash) = fs::resolve_entry(&*fs, &base, &path, Errno::EEXIST)?;
+    new_name_without_slash(&*fs, &target, slash)?;
     if ro {
         return Err(Errno::EROFS);
     }
     fs.symlink(&link_target, &target)
 }
 
+/// The new name of a link (`path_link`, `path_symlink`) names a file, so it cannot end
+/// in `/`: `EEXIST` if something has that name already, `ENOENT` otherwise (Linux's
+/// `linkat`/`symlinkat`, which wasmtime passes through).
+fn new_name_without_slash(fs: &dyn Fs, name: &[String], slash: bool) -> Res {
+    match (slash, fs.lstat(name)) {
+        (false, _) => Ok(()),
+        (true, Ok(_)) => Err(Errno::EEXIST),
+        (true, Err(_)) => Err(Errno::ENOENT),
+    }
+}
+
 fn path_unlink_file(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     let path = c.mem.read_str(u32p(p, 1), u32p(p, 2))?;
-    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0))?;
+    let (_, fs, ro, base) = dir_fd(c.sys, u32p(p, 0), RIGHT_PATH_UNLINK_FILE)?;
     let (target, slash) = fs::resolve_entry(&*fs, &base, &path, Errno::EISDIR)?;
     if slash {
-        return match fs.lstat(&target)?.filetype {
+        // `name/` names what `name` leads to (a link is followed): a directory is
+        // `EISDIR`, anything else `ENOTDIR` (Linux's `unlinkat`).
+        let followed = fs::resolve(&*fs, &base, &path, true)?;
+        return match fs.lstat(&followed)?.filetype {
             FILETYPE_DIRECTORY => Err(Errno::EISDIR),
             _ => Err(Errno::ENOTDIR),
         };
@@ -965,6 +1064,7 @@ fn poll_oneoff(c: &mut Ctx<'_>, p: &[u64]) -> Res {
                 let errno = match c.sys.fds.get(fd) {
                     Err(e) => e,
                     Ok(e) if e.is_dir() => Errno::EBADF,
+                    Ok(e) if e.need(RIGHT_POLL_FD_READWRITE).is_err() => Errno::ENOTCAPABLE,
                     Ok(e) if ty == EVENTTYPE_FD_READ && !e.readable => Errno::EBADF,
                     Ok(e) if ty == EVENTTYPE_FD_WRITE && !e.writable => Errno::EBADF,
                     // Files and the standard streams are always ready.
