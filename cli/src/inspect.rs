@@ -217,6 +217,18 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
     for i in &imports {
         let _ = writeln!(out, "  {i}");
     }
+    let stubbed = unknown_imports(wasm);
+    if !stubbed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nimports no module provides ({}; `run` needs --unknown-imports=trap or =default, \
+             which stubs them):",
+            stubbed.len()
+        );
+        for s in &stubbed {
+            let _ = writeln!(out, "  {s}");
+        }
+    }
     let _ = writeln!(out, "\nexports ({}):", exports.len());
     for e in &exports {
         let _ = writeln!(out, "  {e}");
@@ -273,4 +285,23 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// The function imports that `wasmscope run` would have to stub: those of no module in a
+/// runtime with WASI (empty when the module does not compile; the report says why).
+fn unknown_imports(wasm: &[u8]) -> Vec<String> {
+    let rt = wasmscope::Runtime::new();
+    if wasmscope::wasi::instantiate(&rt).is_err() {
+        return Vec::new();
+    }
+    let Ok(compiled) = rt.compile_module(wasm) else {
+        return Vec::new();
+    };
+    rt.unknown_imports(&compiled)
+        .iter()
+        .filter_map(|f| {
+            let (module, name) = f.import()?;
+            Some(format!("func   {module}.{name} {}", f.func_type()))
+        })
+        .collect()
 }

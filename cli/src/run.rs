@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmscope::listener::FunctionListenerFactory;
-use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, UnknownImports, ValueType};
 use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
 use wasmscope_listeners::multi::MultiListenerFactory;
 use wasmscope_listeners::profiler::Profiler;
@@ -29,11 +29,24 @@ pub struct RunArgs {
     /// to HOST; `:ro` mounts it read-only. Paths can never escape a mount.
     #[arg(long = "mount", value_name = "HOST[:GUEST][:ro]")]
     pub mounts: Vec<String>,
+    /// A host directory for the guest, as wasmtime spells it: HOST[::GUEST] (repeatable;
+    /// GUEST defaults to HOST). The same as --mount HOST:GUEST.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Link imports that no module provides (other than WASI's) to stubs, so that a
+    /// module whose unknown imports are never called can run: `trap` stubs trap with a
+    /// message naming the import when called, `default` stubs return zeros (wasmtime's
+    /// `-W unknown-imports-trap=y` / `unknown-imports-default=y`). Without it an unknown
+    /// import is a link error.
+    #[arg(long = "unknown-imports", value_name = "MODE", value_enum)]
+    pub unknown_imports: Option<UnknownImportsArg>,
     /// End the run after this long (e.g. 500ms, 10s, 2m); the process exits 124.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Run this export instead of `_start` (a reactor): `_initialize` is called first if
-    /// exported; the export takes no parameters and a single i32 result is the exit code.
+    /// exported; the arguments after FILE are the export's parameters (decimal integers,
+    /// floats such as 1.5, inf or nan), and its results are printed one per line, as
+    /// wasmtime prints them.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
     /// Log WASI host calls of these scopes to stderr in wazero's format
@@ -56,9 +69,77 @@ pub struct RunArgs {
     pub profile: Option<PathBuf>,
     /// The program, a .wasm or .wat file.
     pub file: PathBuf,
-    /// Arguments for the guest (after `--`); argv[0] is the file's base name.
-    #[arg(last = true)]
+    /// Arguments for the guest (argv[0] is the file's base name), or with --invoke the
+    /// export's parameters. Everything after FILE is the guest's (`--` may separate).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `--unknown-imports` modes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownImportsArg {
+    /// Stubs that trap, naming the import, when called.
+    Trap,
+    /// Stubs that return zeros.
+    Default,
+}
+
+/// Parses one `--invoke` argument as a value of type `ty` (in slot form).
+fn parse_value(text: &str, ty: ValueType) -> Result<Vec<u64>, String> {
+    let bad = || format!("cannot read {text:?} as {ty}");
+    let float = |t: &str| -> Result<f64, String> {
+        match t {
+            "nan" | "+nan" => Ok(f64::NAN),
+            "-nan" => Ok(-f64::NAN),
+            _ => t.parse::<f64>().map_err(|_| bad()),
+        }
+    };
+    Ok(match ty {
+        ValueType::I32 => vec![match text.parse::<i32>() {
+            Ok(v) => v as u32 as u64,
+            Err(_) => text.parse::<u32>().map_err(|_| bad())? as u64,
+        }],
+        ValueType::I64 => vec![match text.parse::<i64>() {
+            Ok(v) => v as u64,
+            Err(_) => text.parse::<u64>().map_err(|_| bad())?,
+        }],
+        ValueType::F32 => vec![(float(text)? as f32).to_bits() as u64],
+        ValueType::F64 => vec![float(text)?.to_bits()],
+        ValueType::V128 => {
+            let v = text.parse::<u128>().map_err(|_| bad())?;
+            vec![v as u64, (v >> 64) as u64]
+        }
+        _ => {
+            return Err(format!(
+                "{ty} parameters cannot be given on the command line"
+            ))
+        }
+    })
+}
+
+/// Formats results as wasmtime's `--invoke` prints them: one value per line.
+fn format_results(types: &[ValueType], slots: &[u64]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for ty in types {
+        let v = slots.get(at).copied().unwrap_or(0);
+        out.push(match ty {
+            ValueType::I32 => (v as u32 as i32).to_string(),
+            ValueType::I64 => (v as i64).to_string(),
+            ValueType::F32 => f32::from_bits(v as u32).to_string(),
+            ValueType::F64 => f64::from_bits(v).to_string(),
+            ValueType::V128 => {
+                let hi = slots.get(at + 1).copied().unwrap_or(0);
+                (v as u128 | (hi as u128) << 64).to_string()
+            }
+            ValueType::FuncRef if v == 0 => "<null funcref>".to_string(),
+            ValueType::FuncRef => "<funcref>".to_string(),
+            ValueType::ExternRef if v == 0 => "<null externref>".to_string(),
+            _ => "<externref>".to_string(),
+        });
+        at += ty.slots();
+    }
+    out
 }
 
 /// Parses `500ms`, `10s`, `2m`, `1h`, or a number of seconds.
@@ -110,6 +191,15 @@ fn parse_mount(m: &str) -> Result<(String, String, bool), String> {
         }
         _ => Err(format!("invalid --mount {m:?}: expected HOST[:GUEST][:ro]")),
     }
+}
+
+/// A `--dir` argument (wasmtime's spelling): `HOST` or `HOST::GUEST`.
+fn parse_dir(d: &str) -> Result<(String, String, bool), String> {
+    let (host, guest) = d.split_once("::").unwrap_or((d, d));
+    if host.is_empty() || guest.is_empty() {
+        return Err(format!("invalid --dir {d:?}: expected HOST[::GUEST]"));
+    }
+    Ok((host.to_string(), guest.to_string(), false))
 }
 
 /// The listener factory for `--hostlogging`, `--trace` and `--profile`, if any is set.
@@ -184,6 +274,38 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     let compiled = rt
         .compile_module(&bytes)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    match args.unknown_imports {
+        Some(mode) => {
+            let mode = match mode {
+                UnknownImportsArg::Trap => UnknownImports::Trap,
+                UnknownImportsArg::Default => UnknownImports::Default,
+            };
+            rt.define_unknown_imports(&compiled, mode)
+                .map_err(|e| format!("{}: {e}", args.file.display()))?;
+        }
+        None => {
+            let unknown = rt.unknown_imports(&compiled);
+            if !unknown.is_empty() {
+                let names: Vec<String> = unknown
+                    .iter()
+                    .filter_map(|f| f.import().map(|(m, n)| format!("{m}.{n}")))
+                    .collect();
+                return Err(format!(
+                    "{}: no module provides the import{} {}; if {} never called, run with \
+                     --unknown-imports=trap (stubs that trap when called) or \
+                     --unknown-imports=default (stubs that return zeros)",
+                    args.file.display(),
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", "),
+                    if names.len() == 1 {
+                        "it is"
+                    } else {
+                        "they are"
+                    },
+                ));
+            }
+        }
+    }
 
     let argv0 = args
         .file
@@ -191,7 +313,9 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut argv: Vec<&str> = vec![&argv0];
-    argv.extend(args.args.iter().map(String::as_str));
+    if args.invoke.is_none() {
+        argv.extend(args.args.iter().map(String::as_str));
+    }
     let mut config = ModuleConfig::new()
         .with_args(&argv)
         .with_stdin(std::io::stdin())
@@ -213,8 +337,17 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         config = config.with_env(k, v);
     }
     let mut fs = wasmscope::FsConfig::new();
-    for m in &args.mounts {
-        let (host, guest, read_only) = parse_mount(m)?;
+    let dirs = args
+        .dirs
+        .iter()
+        .map(|d| parse_dir(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mounts = args
+        .mounts
+        .iter()
+        .map(|m| parse_mount(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (host, guest, read_only) in mounts.into_iter().chain(dirs) {
         fs = if read_only {
             fs.with_read_only_dir_mount(&host, &guest)
         } else {
@@ -247,18 +380,32 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             let f = module
                 .exported_function(name)
                 .ok_or_else(|| format!("{}: no exported function {name:?}", args.file.display()))?;
-            if !f.definition().param_types().is_empty() {
+            let def = f.definition();
+            let params = def.param_types();
+            if params.len() != args.args.len() {
+                let types: Vec<String> = params.iter().map(|t| t.to_string()).collect();
                 return Err(format!(
-                    "--invoke {name}: the function must take no parameters"
+                    "--invoke {name}: the function takes {} argument{} ({}), {} given",
+                    params.len(),
+                    if params.len() == 1 { "" } else { "s" },
+                    types.join(", "),
+                    args.args.len()
                 ));
             }
+            let mut call_args = Vec::new();
+            for (text, ty) in args.args.iter().zip(params) {
+                call_args
+                    .extend(parse_value(text, *ty).map_err(|e| format!("--invoke {name}: {e}"))?);
+            }
             let results = match deadline {
-                Some(d) => f.call_with_deadline(&[], d),
-                None => f.call(&[]),
+                Some(d) => f.call_with_deadline(&call_args, d),
+                None => f.call(&call_args),
             };
-            results.map(|r| match (f.definition().result_types(), r.as_slice()) {
-                ([wasmscope::ValueType::I32], [v]) => *v as u32,
-                _ => 0,
+            results.map(|r| {
+                for line in format_results(def.result_types(), &r) {
+                    println!("{line}");
+                }
+                0
             })
         }
     };

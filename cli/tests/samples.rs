@@ -144,25 +144,6 @@ fn a_timeout_ends_a_long_loop_with_exit_code_124() {
 }
 
 #[test]
-fn invoke_runs_an_export_of_a_wat_module_and_its_i32_result_is_the_exit_code() {
-    let dir = std::env::temp_dir().join(format!("wasmscope-cli-invoke-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("seven.wat");
-    std::fs::write(
-        &file,
-        r#"(module (func (export "seven") (result i32) i32.const 7))"#,
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
-        .args(["run", "--invoke", "seven"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(out.status.code(), Some(7));
-}
-
-#[test]
 fn a_file_that_is_not_wasm_is_an_error_naming_the_offset() {
     let dir = std::env::temp_dir().join(format!("wasmscope-cli-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

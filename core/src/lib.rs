@@ -47,6 +47,7 @@ pub mod listener;
 mod module;
 mod runtime;
 mod store;
+mod stubs;
 mod types;
 mod values;
 pub mod wasi;
@@ -66,6 +67,7 @@ pub use host::{
     WithCaller,
 };
 pub use runtime::{CompiledModule, MemoryDefinition, Runtime};
+pub use stubs::UnknownImports;
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
