@@ -17,9 +17,11 @@ use crate::runtime::{CompiledModule, Runtime};
 use crate::types::FunctionDefinition;
 
 /// What a stub for an unknown import does when it is called.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum UnknownImports {
-    /// Trap with a message naming the import (wasmtime's `unknown-imports-trap`).
+    /// Trap with a message naming the import (wasmtime's `unknown-imports-trap`); the
+    /// default.
+    #[default]
     Trap,
     /// Return zero for every result (wasmtime's `unknown-imports-default`).
     Default,

@@ -12,7 +12,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use wasmscope::{
-    ExecutionState, MemoryAccess, Module, ModuleConfig, TableElement, TableType, ValueType,
+    ExecutionState, MemoryAccess, Module, ModuleConfig, TableElement, TableType, UnknownImports,
+    ValueType,
 };
 use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
 use wasmscope_listeners::stepper::{Frame, Op, Stepper};
@@ -123,6 +124,9 @@ pub struct RunOptions {
     pub stdin: String,
     /// Whether to record the call log (wazero's logging format).
     pub call_log: bool,
+    /// What the stubs of imports no module provides do (like `wasmscope run
+    /// --unknown-imports`): trap when called (the default), or return zeros.
+    pub stubs: UnknownImports,
 }
 
 impl RunOptions {
@@ -312,6 +316,10 @@ impl Session {
         let events = self.events.clone();
         let result = Stepper::with_listener_factory(wasm, log, wasmscope::wasi::instantiate)
             .and_then(|mut s| {
+                // Imports no module provides are linked to stubs, as the user chose: a
+                // called trap stub ends the run as a trap naming the import.
+                s.runtime()
+                    .define_unknown_imports(s.compiled(), options.stubs)?;
                 for o in breakpoints {
                     s.break_at_offset(o);
                 }

@@ -49,6 +49,9 @@ pub struct LoadedModule {
     pub debug: Option<DebugInfo>,
     /// Why the DWARF could not be read, when it is broken.
     pub debug_error: Option<String>,
+    /// The function imports no module provides besides WASI (`module.name (type)`): a
+    /// run links them to stubs ([`crate::session::RunOptions::stubs`]).
+    pub unknown_imports: Vec<String>,
 }
 
 /// A module's debug information: what the Source view needs.
@@ -298,6 +301,7 @@ impl LoadedModule {
             Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
         };
         let global_names = crate::modinfo::global_names(&bytes);
+        let unknown_imports = unknown_imports(&bytes);
         Ok(LoadedModule {
             name: name.to_string(),
             bytes,
@@ -308,6 +312,27 @@ impl LoadedModule {
             global_names,
             debug,
             debug_error,
+            unknown_imports,
         })
     }
+}
+
+/// The function imports of `wasm` that a session's runtime (which has WASI) does not
+/// provide, as `module.name (type)`; empty when the module does not compile (starting it
+/// says why).
+fn unknown_imports(wasm: &[u8]) -> Vec<String> {
+    let rt = wasmscope::Runtime::new();
+    if wasmscope::wasi::instantiate(&rt).is_err() {
+        return Vec::new();
+    }
+    let Ok(compiled) = rt.compile_module(wasm) else {
+        return Vec::new();
+    };
+    rt.unknown_imports(&compiled)
+        .iter()
+        .filter_map(|f| {
+            let (module, name) = f.import()?;
+            Some(format!("{module}.{name} {}", f.func_type()))
+        })
+        .collect()
 }

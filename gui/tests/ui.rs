@@ -569,3 +569,50 @@ fn a_module_with_broken_dwarf_opens_runs_and_says_why_it_has_no_source() {
     assert!(trap.message.contains("unreachable"), "{trap:?}");
     assert!(trap.frames.iter().all(|f| f.sources.is_empty()), "{trap:?}");
 }
+
+/// A module importing two functions no module provides; `quiet` calls neither.
+const FOREIGN: &str = r#"(module
+  (import "env" "never" (func $never (param i32) (result i32)))
+  (import "rb-js-abi-host" "draw" (func $draw (param f64)))
+  (func (export "quiet") (result i32) (i32.const 7))
+  (func (export "calls_never") (result i32) (i32.add (call $never (i32.const 1)) (i32.const 5))))"#;
+
+#[test]
+fn unknown_imports_are_listed_and_stubbed_as_chosen() {
+    let mut app = WorkbenchApp::new();
+    app.state.load("foreign.wat", FOREIGN.as_bytes()).unwrap();
+    assert_eq!(
+        app.state.module.as_ref().unwrap().unknown_imports,
+        ["env.never (i32) i32", "rb-js-abi-host.draw (f64)"]
+    );
+    app.controls.export = "quiet".into();
+    let mut h = harness(app);
+    h.run();
+    // The Controls say so, with the choice and the names.
+    h.get_by_label_contains("2 imports no module provides");
+    h.get_by_label_contains("env.never, rb-js-abi-host.draw");
+    // Trap stubs (the default): a module whose stubs are not called runs.
+    h.get_by_label("Run").click();
+    h.run();
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![7]));
+    // A called trap stub ends the run as a trap naming the import.
+    h.state_mut().controls.export = "calls_never".into();
+    h.get_by_label("Run").click();
+    h.run();
+    let RunState::Trapped { message, .. } = h.state().session.state().clone() else {
+        panic!("expected a trap, got {:?}", h.state().session.state());
+    };
+    assert!(
+        message.contains("unknown import env.never was called"),
+        "{message}"
+    );
+    // Zero stubs: the call returns 0 + 5.
+    h.get_by_label("return zeros").click();
+    h.get_by_label("Run").click();
+    h.run();
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![5]));
+    // A module without unknown imports shows no such row.
+    h.get_by_label("hello").click();
+    h.run();
+    assert!(h.query_by_label_contains("no module provides").is_none());
+}

@@ -3,6 +3,7 @@
 //! over / out at instruction and call level, Run to cursor, Restart, Close with an exit
 //! code.
 
+use wasmscope::UnknownImports;
 use wasmscope_listeners::stepper::Op;
 
 use crate::session::{RunOptions, RunState, Session};
@@ -192,6 +193,41 @@ impl ControlsView {
             ui.separator();
             ui.label(describe(session.state()));
         });
+        if let Some(m) = state
+            .module
+            .as_ref()
+            .filter(|m| !m.unknown_imports.is_empty())
+        {
+            ui.horizontal_wrapped(|ui| {
+                let n = m.unknown_imports.len();
+                ui.label(format!(
+                    "{n} import{} no module provides, linked to stubs that",
+                    if n == 1 { "" } else { "s" }
+                ))
+                .on_hover_text(m.unknown_imports.join("\n"));
+                ui.radio_value(&mut self.options.stubs, UnknownImports::Trap, "trap")
+                    .on_hover_text("a call to one ends the run as a trap naming the import");
+                ui.radio_value(
+                    &mut self.options.stubs,
+                    UnknownImports::Default,
+                    "return zeros",
+                )
+                .on_hover_text("a call to one returns zero for every result");
+                ui.label("when called:");
+                let shown = 3;
+                let mut names = m
+                    .unknown_imports
+                    .iter()
+                    .take(shown)
+                    .map(|s| s.split(' ').next().unwrap_or(s))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if n > shown {
+                    names += &format!(" and {} more", n - shown);
+                }
+                ui.weak(names).on_hover_text(m.unknown_imports.join("\n"));
+            });
+        }
         if self.show_wasi && state.module.is_some() {
             ui.horizontal(|ui| {
                 let label = ui.label("Args:");
