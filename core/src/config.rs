@@ -325,6 +325,16 @@ impl ModuleConfig {
         self
     }
 
+    /// Whether stdin, stdout and stderr are terminals. A terminal is a character device
+    /// to the guest (what wasi-libc's `isatty` and Rust's `IsTerminal` look for), any
+    /// other stream is of unknown type, as in wasmtime: a program reading a pipe must
+    /// not think it talks to a person. Default: none is a terminal. A command line
+    /// passes what its own streams are (e.g. `std::io::IsTerminal`).
+    pub fn with_terminals(mut self, stdin: bool, stdout: bool, stderr: bool) -> Self {
+        self.sys.terminals = [stdin, stdout, stderr];
+        self
+    }
+
     /// The file systems the module may use, pre-opened as fds 3, 4, ... in order.
     /// Default: none.
     ///

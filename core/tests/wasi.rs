@@ -699,7 +699,7 @@ fn fd_fdstat_get() {
     fs.write_file("f", b"").unwrap();
     let g = mem_guest(&fs);
     assert_eq!(g.call("fd_fdstat_get", &[1, OUT as u64]), Errno::SUCCESS);
-    assert_eq!(g.read(OUT, 1)[0], 2, "character device");
+    assert_eq!(g.read(OUT, 1)[0], 0, "not a terminal: of unknown type");
     assert_eq!(g.u64(OUT + 8) & (1 << 6), 1 << 6, "fd_write right");
     assert_eq!(g.call("fd_fdstat_get", &[3, OUT as u64]), Errno::SUCCESS);
     assert_eq!(g.read(OUT, 1)[0], 3, "directory");
@@ -924,7 +924,7 @@ fn fd_filestat_get_and_set_size() {
     assert_eq!(g.call("fd_filestat_get", &[3, OUT as u64]), Errno::SUCCESS);
     assert_eq!(g.read(OUT + 16, 1)[0], 3, "directory");
     assert_eq!(g.call("fd_filestat_get", &[1, OUT as u64]), Errno::SUCCESS);
-    assert_eq!(g.read(OUT + 16, 1)[0], 2, "character device");
+    assert_eq!(g.read(OUT + 16, 1)[0], 0, "not a terminal: unknown");
     let ro = g.open(3, "f", 0, RO, 0).unwrap() as u64;
     assert_eq!(g.call("fd_filestat_set_size", &[ro, 0]), Errno::EBADF);
     assert_eq!(g.call("fd_filestat_set_size", &[3, 0]), Errno::EISDIR);
@@ -2200,6 +2200,32 @@ fn the_standard_streams_have_rights_for_what_they_do() {
     assert_eq!(g.set_rights(1, base & !R_FD_WRITE, 0), Errno::SUCCESS);
     assert_eq!(g.write_fd(1, b"x"), Err(Errno::ENOTCAPABLE));
     assert_eq!(g.write_fd(2, b"x"), Ok(1), "stderr untouched");
+}
+
+#[test]
+fn only_standard_streams_that_are_terminals_look_like_terminals() {
+    // wasi-libc's isatty: a character device without the right to seek or tell.
+    let isatty = |g: &Guest, fd: u64| {
+        assert_eq!(g.call("fd_fdstat_get", &[fd, OUT as u64]), Errno::SUCCESS);
+        let filetype = g.read(OUT, 1)[0];
+        let (base, _) = g.rights(fd as u32);
+        filetype == 2 && base & (R_FD_SEEK | R_FD_TELL) == 0
+    };
+    let filestat_type = |g: &Guest, fd: u64| {
+        assert_eq!(g.call("fd_filestat_get", &[fd, OUT as u64]), Errno::SUCCESS);
+        g.read(OUT + 16, 1)[0]
+    };
+    let g = Guest::new(ModuleConfig::new().with_stdout(Shared::default()));
+    for fd in 0..3 {
+        assert!(!isatty(&g, fd), "fd {fd} by default");
+        assert_eq!(filestat_type(&g, fd), 0, "fd {fd}: unknown");
+    }
+    let g = Guest::new(ModuleConfig::new().with_terminals(true, false, true));
+    assert!(isatty(&g, 0));
+    assert!(!isatty(&g, 1), "stdout piped");
+    assert!(isatty(&g, 2));
+    assert_eq!(filestat_type(&g, 0), 2, "a character device");
+    assert_eq!(filestat_type(&g, 1), 0);
 }
 
 #[test]

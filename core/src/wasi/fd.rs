@@ -39,10 +39,13 @@ pub(crate) struct FdEntry {
     pub flags: u16,
     pub rights_base: u64,
     pub rights_inheriting: u64,
+    /// A standard stream that is a terminal: a character device to the guest (which is
+    /// what `isatty` looks for); other streams are of unknown type, as in wasmtime.
+    pub terminal: bool,
 }
 
 impl FdEntry {
-    pub(crate) fn stdio(obj: FdObject) -> Self {
+    pub(crate) fn stdio(obj: FdObject, terminal: bool) -> Self {
         let (readable, rights) = match obj {
             FdObject::Stdin(_) => (true, RIGHT_FD_READ | RIGHTS_STDIO),
             _ => (false, RIGHT_FD_WRITE | RIGHTS_STDIO),
@@ -55,6 +58,7 @@ impl FdEntry {
             flags: 0,
             rights_base: rights,
             rights_inheriting: 0,
+            terminal,
         }
     }
 
@@ -67,6 +71,7 @@ impl FdEntry {
             flags: 0,
             rights_base: RIGHTS_DIR,
             rights_inheriting: RIGHTS_DIR | RIGHTS_FILE,
+            terminal: false,
         }
     }
 

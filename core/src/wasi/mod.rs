@@ -104,6 +104,8 @@ pub(crate) struct SysConfig {
     pub stdin: Option<Reader>,
     pub stdout: Option<Writer>,
     pub stderr: Option<Writer>,
+    /// Whether stdin, stdout and stderr are terminals (`ModuleConfig::with_terminals`).
+    pub terminals: [bool; 3],
     pub fs: FsConfig,
     pub walltime: Walltime,
     pub nanotime: Nanotime,
@@ -157,12 +159,22 @@ impl SysContext {
             return Err(Error::usage("clock resolution must be at least 1 ns"));
         }
         let mut fds = FdTable::default();
-        fds.insert(FdEntry::stdio(FdObject::Stdin(config.stdin.clone())))
-            .map_err(|_| Error::usage("fd table full"))?;
-        fds.insert(FdEntry::stdio(FdObject::Stdout(config.stdout.clone())))
-            .map_err(|_| Error::usage("fd table full"))?;
-        fds.insert(FdEntry::stdio(FdObject::Stdout(config.stderr.clone())))
-            .map_err(|_| Error::usage("fd table full"))?;
+        let [tty_in, tty_out, tty_err] = config.terminals;
+        fds.insert(FdEntry::stdio(
+            FdObject::Stdin(config.stdin.clone()),
+            tty_in,
+        ))
+        .map_err(|_| Error::usage("fd table full"))?;
+        fds.insert(FdEntry::stdio(
+            FdObject::Stdout(config.stdout.clone()),
+            tty_out,
+        ))
+        .map_err(|_| Error::usage("fd table full"))?;
+        fds.insert(FdEntry::stdio(
+            FdObject::Stdout(config.stderr.clone()),
+            tty_err,
+        ))
+        .map_err(|_| Error::usage("fd table full"))?;
         let mut mounts = Vec::new();
         for m in &config.fs.mounts {
             let fs: Arc<dyn fs::Fs> = match &m.source {

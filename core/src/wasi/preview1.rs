@@ -347,7 +347,7 @@ fn fd_fdstat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     c.mem.check(at, FDSTAT_SIZE)?;
     let entry = c.sys.fds.get(u32p(p, 0))?;
     let filetype = match &entry.obj {
-        FdObject::Stdin(_) | FdObject::Stdout(_) => FILETYPE_CHARACTER_DEVICE,
+        FdObject::Stdin(_) | FdObject::Stdout(_) => stdio_filetype(entry),
         FdObject::Dir { .. } => FILETYPE_DIRECTORY,
         FdObject::File { file, .. } => file.stat()?.filetype,
     };
@@ -356,6 +356,17 @@ fn fd_fdstat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
     c.mem.write_u16(at + 2, entry.flags)?;
     c.mem.write_u64(at + 8, entry.rights_base)?;
     c.mem.write_u64(at + 16, entry.rights_inheriting)
+}
+
+/// A standard stream's file type: a character device when it is a terminal, unknown
+/// otherwise (a pipe, a file, a buffer): wasmtime's answer, which keeps wasi-libc's
+/// `isatty` from taking a pipe for a terminal.
+fn stdio_filetype(entry: &FdEntry) -> u8 {
+    if entry.terminal {
+        FILETYPE_CHARACTER_DEVICE
+    } else {
+        FILETYPE_UNKNOWN
+    }
 }
 
 fn fd_fdstat_set_flags(c: &mut Ctx<'_>, p: &[u64]) -> Res {
@@ -421,7 +432,7 @@ fn fd_filestat_get(c: &mut Ctx<'_>, p: &[u64]) -> Res {
             fs.lstat(&fs::revalidate(fs, path)?)?
         }
         _ => Filestat {
-            filetype: FILETYPE_CHARACTER_DEVICE,
+            filetype: stdio_filetype(entry),
             ..Filestat::default()
         },
     };
@@ -911,6 +922,7 @@ fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
                 flags: fdflags,
                 rights_base: rights_base & inherit,
                 rights_inheriting: 0,
+                terminal: false,
             }
         }
     };
