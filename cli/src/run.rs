@@ -1,5 +1,6 @@
 //! `wasmscope run`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -321,6 +322,12 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         .with_stdin(std::io::stdin())
         .with_stdout(std::io::stdout())
         .with_stderr(std::io::stderr())
+        // The guest's isatty() answers what the streams really are.
+        .with_terminals(
+            std::io::stdin().is_terminal(),
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
         .with_sys_walltime()
         .with_sys_nanotime()
         .with_sys_nanosleep()
