@@ -33,13 +33,8 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
     let mut func_names = 0usize;
     let mut imported_funcs = 0usize;
     let mut defined_funcs = 0usize;
-    let err = |e: wasmparser::BinaryReaderError| {
-        format!(
-            "{path}: invalid module: {} (at offset 0x{:x})",
-            e.message(),
-            e.offset()
-        )
-    };
+    // `invalid module: ... (at offset 0x...)`, on one line, as `run` says it.
+    let err = |e: wasmparser::BinaryReaderError| format!("{path}: {}", wasmscope::Error::from(e));
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(err)?;
         let mut row = |id: u8, name: &str, range: std::ops::Range<u64>| {

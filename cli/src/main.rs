@@ -1,14 +1,27 @@
 //! `wasmscope`: run WebAssembly programs and inspect modules.
 //!
-//! Exit codes of `wasmscope run`: the guest's own exit code when it exits (`proc_exit`, or
-//! returning from `_start`: 0); 1 when it traps or the module cannot be compiled,
-//! linked or run (the reason on stderr, traps in wazero's stack-trace format); 2 for
-//! usage errors; 124 when `--timeout` ends the run (also 1 when `--profile`'s file
-//! cannot be written). `wasmscope inspect` exits 0, or 1
-//! when the file cannot be read or parsed.
+//! Exit codes of `wasmscope run`:
+//!
+//! - the guest's own exit code when it exits (`proc_exit`, or returning from `_start`: 0);
+//! - 1 when the run fails once the module is read: it is not a module, does not compile
+//!   or link, has no `_start` (without `--invoke`), has no export `--invoke` names or
+//!   not the parameters given, or traps (the reason on stderr, one line; traps in
+//!   wazero's stack-trace format, function names demangled unless `--raw-names`); also
+//!   when the file cannot be read or `--profile`'s file cannot be written;
+//! - 2 for usage errors: the command line itself is wrong, whatever the module (an
+//!   unknown flag, no FILE, a malformed `--env`, `--mount`, `--dir` or `--timeout`
+//!   value); checked before the file is read, reported by the argument parser with the
+//!   usage;
+//! - 124 when `--timeout` ends the run;
+//! - 141 when stdout or stderr is a pipe whose reader has gone (`| head`): the run ends
+//!   at once and quietly, as a process that SIGPIPE ends (see `pipe.rs`).
+//!
+//! `wasmscope inspect` exits 0, 1 when the file cannot be read or parsed, 2 for usage
+//! errors (and 141 on a closed pipe).
 
 mod hostlog;
 mod inspect;
+mod pipe;
 mod run;
 
 use std::path::PathBuf;
@@ -29,7 +42,7 @@ enum Command {
     /// Run a WASI program (.wasm or .wat): its `_start`, or an export with --invoke.
     ///
     /// The guest's exit code becomes the process's; a trap prints a wasm stack trace on
-    /// stderr and exits 1; --timeout exits 124.
+    /// stderr and exits 1; --timeout exits 124; usage errors exit 2.
     Run(run::RunArgs),
     /// Describe a module: sections with offsets and sizes, imports, exports, custom
     /// sections, names, producers and DWARF.
@@ -48,11 +61,11 @@ fn main() -> ExitCode {
                 .and_then(|bytes| inspect::report(&file.display().to_string(), &bytes));
             match result {
                 Ok(text) => {
-                    print!("{text}");
+                    pipe::print(&text);
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("{e}");
+                    pipe::eprintln(e);
                     ExitCode::from(1)
                 }
             }

@@ -13,6 +13,7 @@ use wasmscope_listeners::multi::MultiListenerFactory;
 use wasmscope_listeners::profiler::Profiler;
 
 use crate::hostlog::{self, LogScope};
+use crate::pipe;
 
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
@@ -21,19 +22,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub interpreter: bool,
     /// An environment variable for the guest, KEY=VALUE (repeatable).
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    pub env: Vec<String>,
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
     /// Pass the host's environment variables to the guest (before --env ones).
     #[arg(long)]
     pub env_inherit: bool,
     /// A host directory for the guest: HOST[:GUEST][:ro] (repeatable). GUEST defaults
     /// to HOST; `:ro` mounts it read-only. Paths can never escape a mount.
-    #[arg(long = "mount", value_name = "HOST[:GUEST][:ro]")]
-    pub mounts: Vec<String>,
+    #[arg(long = "mount", value_name = "HOST[:GUEST][:ro]", value_parser = parse_mount)]
+    pub mounts: Vec<Mount>,
     /// A host directory for the guest, as wasmtime spells it: HOST[::GUEST] (repeatable;
     /// GUEST defaults to HOST). The same as --mount HOST:GUEST.
-    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-    pub dirs: Vec<String>,
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<Mount>,
     /// Link imports that no module provides (other than WASI's) to stubs, so that a
     /// module whose unknown imports are never called can run: `trap` stubs trap with a
     /// message naming the import when called, `default` stubs return zeros (wasmtime's
@@ -68,6 +69,11 @@ pub struct RunArgs {
     /// or an exit): `a;b;c <self time in µs>` per stack, for flame-graph tools.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// Print function names in traps, --trace and --profile exactly as the module has
+    /// them (wazero's output: `_ZN7divzero5share17h…E`), not demangled
+    /// (`divzero::share`).
+    #[arg(long)]
+    pub raw_names: bool,
     /// The program, a .wasm or .wat file.
     pub file: PathBuf,
     /// Arguments for the guest (argv[0] is the file's base name), or with --invoke the
@@ -167,40 +173,61 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Reads a module, converting `.wat` text to binary.
+/// Reads a module file: a binary module, or WAT text converted to binary (anything
+/// else is a one-line error naming the file; see [`wasmscope::module_bytes`]).
 pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if path.extension().is_some_and(|x| x == "wat") || bytes.starts_with(b"(") {
-        return wat::parse_bytes(&bytes)
-            .map(|b| b.into_owned())
-            .map_err(|e| format!("{}: {e}", path.display()));
-    }
-    Ok(bytes)
+    wasmscope::module_bytes(&bytes)
+        .map(|wasm| wasm.into_owned())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// A mount argument: host dir, guest path, read-only.
-fn parse_mount(m: &str) -> Result<(String, String, bool), String> {
+/// A `--env` argument: `KEY=VALUE` (the value may be empty and may hold `=`).
+fn parse_env(kv: &str) -> Result<(String, String), String> {
+    match kv.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err("expected KEY=VALUE".to_string()),
+    }
+}
+
+/// A host directory mounted for the guest (`--mount`, `--dir`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    host: String,
+    guest: String,
+    read_only: bool,
+}
+
+/// A `--mount` argument: `HOST[:GUEST][:ro]`.
+fn parse_mount(m: &str) -> Result<Mount, String> {
     let mut parts: Vec<&str> = m.split(':').collect();
     let read_only = parts.last() == Some(&"ro");
     if read_only {
         parts.pop();
     }
-    match parts.as_slice() {
-        [host] if !host.is_empty() => Ok((host.to_string(), host.to_string(), read_only)),
-        [host, guest] if !host.is_empty() && !guest.is_empty() => {
-            Ok((host.to_string(), guest.to_string(), read_only))
-        }
-        _ => Err(format!("invalid --mount {m:?}: expected HOST[:GUEST][:ro]")),
-    }
+    let (host, guest) = match parts.as_slice() {
+        [host] if !host.is_empty() => (host, host),
+        [host, guest] if !host.is_empty() && !guest.is_empty() => (host, guest),
+        _ => return Err("expected HOST[:GUEST][:ro]".to_string()),
+    };
+    Ok(Mount {
+        host: host.to_string(),
+        guest: guest.to_string(),
+        read_only,
+    })
 }
 
 /// A `--dir` argument (wasmtime's spelling): `HOST` or `HOST::GUEST`.
-fn parse_dir(d: &str) -> Result<(String, String, bool), String> {
+fn parse_dir(d: &str) -> Result<Mount, String> {
     let (host, guest) = d.split_once("::").unwrap_or((d, d));
     if host.is_empty() || guest.is_empty() {
-        return Err(format!("invalid --dir {d:?}: expected HOST[::GUEST]"));
+        return Err("expected HOST[::GUEST]".to_string());
     }
-    Ok((host.to_string(), guest.to_string(), false))
+    Ok(Mount {
+        host: host.to_string(),
+        guest: guest.to_string(),
+        read_only: false,
+    })
 }
 
 /// The listener factory for `--hostlogging`, `--trace` and `--profile`, if any is set.
@@ -211,12 +238,13 @@ fn listener_factory(
     let mut factories: Vec<Arc<dyn FunctionListenerFactory>> = Vec::new();
     if args.trace {
         // Every call, WASI included: --hostlogging would add nothing.
-        factories.push(Arc::new(LoggingListenerFactory::new(
-            std::io::stderr(),
-            Scope::All,
-        )));
+        factories.push(Arc::new(
+            LoggingListenerFactory::new(pipe::stderr(), Scope::All)
+                .with_demangled_names(!args.raw_names),
+        ));
     } else if !args.hostlogging.is_empty() {
-        let logging = LoggingListenerFactory::new(std::io::stderr(), Scope::Host)
+        let logging = LoggingListenerFactory::new(pipe::stderr(), Scope::Host)
+            .with_demangled_names(!args.raw_names)
             .with_modules(&hostlog::WASI_MODULES);
         match hostlog::functions_for(&args.hostlogging) {
             None => factories.push(Arc::new(logging)),
@@ -236,29 +264,82 @@ fn listener_factory(
 
 /// Runs the program; returns the process exit code.
 pub fn run(args: RunArgs) -> ExitCode {
-    let profiler = args.profile.as_ref().map(|_| Profiler::new());
-    let result = run_inner(&args, profiler.as_ref());
-    let profile_written = match (&args.profile, &profiler) {
-        (Some(path), Some(p)) => std::fs::write(path, p.folded())
-            .map_err(|e| format!("--profile {}: {e}", path.display())),
-        _ => Ok(()),
+    let profiler = args
+        .profile
+        .as_ref()
+        .map(|_| Profiler::new().with_demangled_names(!args.raw_names));
+    let write_profile = {
+        let target = args.profile.clone().zip(profiler.clone());
+        move || match target {
+            Some((path, p)) => std::fs::write(&path, p.folded())
+                .map_err(|e| format!("--profile {}: {e}", path.display())),
+            None => Ok(()),
+        }
     };
+    // A run that a closed stdout or stderr ends still leaves its profile.
+    pipe::before_exit({
+        let write_profile = write_profile.clone();
+        move || {
+            let _ = write_profile();
+        }
+    });
+    let result = run_inner(&args, profiler.as_ref());
+    let profile_written = write_profile();
     match result {
         Ok(code) => match profile_written {
             Ok(()) => ExitCode::from(code),
             Err(message) => {
-                eprintln!("{message}");
+                pipe::eprintln(message);
                 ExitCode::from(1)
             }
         },
         Err(message) => {
-            eprintln!("{message}");
+            pipe::eprintln(message);
             if let Err(m) = profile_written {
-                eprintln!("{m}");
+                pipe::eprintln(m);
             }
             ExitCode::from(1)
         }
     }
+}
+
+/// `--raw-names`: an error as wazero prints it, else with demangled function names.
+fn error_text(args: &RunArgs, e: &wasmscope::Error) -> String {
+    if args.raw_names {
+        e.to_string()
+    } else {
+        e.display_demangled().to_string()
+    }
+}
+
+/// Without `--invoke` a module must export `_start`: the message says what it exports.
+fn check_start(args: &RunArgs, compiled: &wasmscope::CompiledModule) -> Result<(), String> {
+    const SHOWN: usize = 10;
+    let exports = compiled.exported_functions();
+    let mut names: Vec<&str> = exports.iter().flat_map(|f| f.export_names()).collect();
+    if names.contains(&"_start") {
+        return Ok(());
+    }
+    let file = args.file.display();
+    if names.is_empty() {
+        return Err(format!(
+            "{file}: no _start function to run, and the module exports no functions"
+        ));
+    }
+    names.sort_unstable();
+    names.dedup();
+    let more = names.len().saturating_sub(SHOWN);
+    names.truncate(SHOWN);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "{file}: no _start function to run; exported functions: {}{more} (run one with \
+         --invoke NAME, its arguments after the file)",
+        names.join(", ")
+    ))
 }
 
 fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> {
@@ -307,6 +388,9 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             }
         }
     }
+    if args.invoke.is_none() {
+        check_start(args, &compiled)?;
+    }
 
     let argv0 = args
         .file
@@ -320,8 +404,8 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     let mut config = ModuleConfig::new()
         .with_args(&argv)
         .with_stdin(std::io::stdin())
-        .with_stdout(std::io::stdout())
-        .with_stderr(std::io::stderr())
+        .with_stdout(pipe::stdout())
+        .with_stderr(pipe::stderr())
         // The guest's isatty() answers what the streams really are.
         .with_terminals(
             std::io::stdin().is_terminal(),
@@ -337,28 +421,15 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             config = config.with_env(&k, &v);
         }
     }
-    for kv in &args.env {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| format!("invalid --env {kv:?}: expected KEY=VALUE"))?;
+    for (k, v) in &args.env {
         config = config.with_env(k, v);
     }
     let mut fs = wasmscope::FsConfig::new();
-    let dirs = args
-        .dirs
-        .iter()
-        .map(|d| parse_dir(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mounts = args
-        .mounts
-        .iter()
-        .map(|m| parse_mount(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (host, guest, read_only) in mounts.into_iter().chain(dirs) {
-        fs = if read_only {
-            fs.with_read_only_dir_mount(&host, &guest)
+    for m in args.mounts.iter().chain(&args.dirs) {
+        fs = if m.read_only {
+            fs.with_read_only_dir_mount(&m.host, &m.guest)
         } else {
-            fs.with_dir_mount(&host, &guest)
+            fs.with_dir_mount(&m.host, &m.guest)
         };
     }
     config = config.with_fs_config(fs);
@@ -369,13 +440,11 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             // `_start` runs during instantiation; a deadline needs the call API, so a
             // timed run instantiates without start functions and calls `_start` itself.
             if let Some(deadline) = deadline {
-                let module = rt
-                    .instantiate_module(&compiled, config.with_start_functions(&[]))
-                    .map_err(|e| e.to_string())?;
-                match module.exported_function("_start") {
-                    Some(start) => start.call_with_deadline(&[], deadline).map(|_| 0),
-                    None => Ok(0),
-                }
+                rt.instantiate_module(&compiled, config.with_start_functions(&[]))
+                    .and_then(|module| match module.exported_function("_start") {
+                        Some(start) => start.call_with_deadline(&[], deadline).map(|_| 0),
+                        None => Ok(0),
+                    })
             } else {
                 rt.instantiate_module(&compiled, config).map(|_| 0)
             }
@@ -383,7 +452,7 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         Some(name) => {
             let module = rt
                 .instantiate_module(&compiled, config.with_start_functions(&["_initialize"]))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| error_text(args, &e))?;
             let f = module
                 .exported_function(name)
                 .ok_or_else(|| format!("{}: no exported function {name:?}", args.file.display()))?;
@@ -409,9 +478,12 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
                 None => f.call(&call_args),
             };
             results.map(|r| {
+                let mut text = String::new();
                 for line in format_results(def.result_types(), &r) {
-                    println!("{line}");
+                    text.push_str(&line);
+                    text.push('\n');
                 }
+                pipe::print(&text);
                 0
             })
         }
@@ -420,14 +492,14 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         Ok(code) => Ok(code as u8),
         Err(e) => match e.exit_code() {
             Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => {
-                eprintln!(
+                pipe::eprintln(format_args!(
                     "wasmscope: timed out after {:?}",
                     args.timeout.unwrap_or_default()
-                );
+                ));
                 Ok(124)
             }
             Some(code) => Ok(code as u8),
-            None => Err(e.to_string()),
+            None => Err(error_text(args, &e)),
         },
     }
 }
@@ -466,19 +538,34 @@ mod tests {
 
     #[test]
     fn mounts() {
-        assert_eq!(
-            parse_mount("/tmp/x"),
-            Ok(("/tmp/x".into(), "/tmp/x".into(), false))
-        );
+        let mount = |host: &str, guest: &str, read_only| Mount {
+            host: host.into(),
+            guest: guest.into(),
+            read_only,
+        };
+        assert_eq!(parse_mount("/tmp/x"), Ok(mount("/tmp/x", "/tmp/x", false)));
         assert_eq!(
             parse_mount("/tmp/x:/data"),
-            Ok(("/tmp/x".into(), "/data".into(), false))
+            Ok(mount("/tmp/x", "/data", false))
         );
         assert_eq!(
             parse_mount("/tmp/x:/data:ro"),
-            Ok(("/tmp/x".into(), "/data".into(), true))
+            Ok(mount("/tmp/x", "/data", true))
         );
         assert!(parse_mount(":ro").is_err());
         assert!(parse_mount("a:b:c").is_err());
+        assert_eq!(
+            parse_dir("/tmp/x::/data"),
+            Ok(mount("/tmp/x", "/data", false))
+        );
+        assert!(parse_dir("::/data").is_err());
+    }
+
+    #[test]
+    fn envs() {
+        assert_eq!(parse_env("K=V=W"), Ok(("K".into(), "V=W".into())));
+        assert_eq!(parse_env("K="), Ok(("K".into(), String::new())));
+        assert!(parse_env("NOEQ").is_err());
+        assert!(parse_env("=V").is_err());
     }
 }

@@ -207,7 +207,7 @@ fn profile_is_written_on_a_trap_and_on_an_exit() {
     assert!(
         lines
             .iter()
-            .any(|(f, _)| f.iter().any(|n| n.contains("divzero4main"))),
+            .any(|(f, _)| f.iter().any(|n| n.ends_with(".divzero::main"))),
         "{folded}"
     );
 
@@ -240,5 +240,84 @@ fn an_unwritable_profile_fails_the_run() {
         text(&out.stderr).starts_with("--profile "),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn names_are_demangled_unless_raw_names() {
+    // --trace
+    let out = run(&["--trace"], "hello", &[]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("\t--> hello-5f0220b2064c1dd7.wasm.hello::main()\n"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("_ZN") && !stderr.contains("_RN"),
+        "{stderr}"
+    );
+    let raw = text(&run(&["--trace", "--raw-names"], "hello", &[]).stderr);
+    assert!(
+        raw.contains("\t--> hello-5f0220b2064c1dd7.wasm._ZN5hello4main17h"),
+        "{raw}"
+    );
+    assert_eq!(raw.lines().count(), stderr.lines().count());
+
+    // --profile
+    let path = scratch("raw-profile.txt");
+    run(
+        &["--profile", path.to_str().unwrap(), "--raw-names"],
+        "hello",
+        &[],
+    );
+    let folded = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(folded.contains(".wasm._ZN5hello4main17h"), "{folded}");
+    let path = scratch("profile.txt");
+    run(&["--profile", path.to_str().unwrap()], "hello", &[]);
+    let folded = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(folded.contains(".wasm.hello::main;"), "{folded}");
+    assert!(!folded.contains("_ZN"), "{folded}");
+}
+
+#[test]
+fn a_trap_prints_wazeros_trace_with_demangled_names() {
+    let demangled = run(&[], "divzero", &[]);
+    let raw = run(&["--raw-names"], "divzero", &[]);
+    assert_eq!(
+        (demangled.status.code(), raw.status.code()),
+        (Some(1), Some(1))
+    );
+    let (demangled, raw) = (text(&demangled.stderr), text(&raw.stderr));
+    // --raw-names: the runtime's own text (wazero's), mangled names and all.
+    assert!(
+        raw.starts_with(
+            "module[divzero-79976b493d05f920.wasm] function[_start] failed: \
+             wasm error: integer divide by zero\n\
+             wasm stack trace:\n\
+             \tdivzero-79976b493d05f920.wasm._ZN7divzero5share17hc855073edf7893f1E(i32) i32\n\
+             \t\t0x47d: /samples/programs/divzero/src/main.rs:28:5 (inlined)\n"
+        ),
+        "{raw}"
+    );
+    // By default the same text, line for line, with each frame's name demangled.
+    let want: Vec<String> = raw
+        .lines()
+        .map(|line| match line.strip_prefix('\t') {
+            Some(frame) if !frame.starts_with('\t') => {
+                format!("\t{}", wasmscope::demangle_signature(frame))
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    assert_eq!(demangled.lines().collect::<Vec<_>>(), want);
+    assert!(
+        demangled.contains("\n\tdivzero-79976b493d05f920.wasm.divzero::share(i32) i32\n"),
+        "{demangled}"
+    );
+    assert!(
+        !demangled.contains("_ZN") && !demangled.contains("_RN"),
+        "{demangled}"
     );
 }

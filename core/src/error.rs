@@ -131,6 +131,20 @@ pub enum ErrorKind {
     Usage(String),
     /// An error with a message, e.g. from a host function ([`Error::new`]).
     Message(String),
+    /// The bytes are neither a WebAssembly binary nor WAT text ([`crate::module_bytes`]).
+    NotAModule {
+        /// Their first bytes (at most 8; none for an empty file).
+        first_bytes: Vec<u8>,
+    },
+    /// WAT text that does not parse ([`crate::module_bytes`]).
+    Wat {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What is wrong (one line).
+        message: String,
+    },
     /// A start function failed: `module[NAME] function[FN] failed: ...`.
     StartFailed {
         /// The module's name.
@@ -243,6 +257,32 @@ impl Error {
         }
     }
 
+    /// This error as [`Display`](fmt::Display) prints it, with every function name in
+    /// the stack trace [demangled](crate::demangle) (`app.divzero::share(i32) i32`
+    /// instead of `app._ZN7divzero5share17hc855073edf7893f1E(i32) i32`); all the rest,
+    /// the first line included, is the same text.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let wasm = wat::parse_str(r#"(module
+    ///     (func $_ZN3app4boom17h0123456789abcdefE (export "boom") unreachable))"#)?;
+    /// let rt = wasmscope::Runtime::new();
+    /// let module = rt.instantiate(&wasm)?;
+    /// let e = module.exported_function("boom").unwrap().call(&[]).unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "wasm error: unreachable\nwasm stack trace:\n\t._ZN3app4boom17h0123456789abcdefE()"
+    /// );
+    /// assert_eq!(
+    ///     e.display_demangled().to_string(),
+    ///     "wasm error: unreachable\nwasm stack trace:\n\t.app::boom()"
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn display_demangled(&self) -> impl fmt::Display + '_ {
+        Demangled(self)
+    }
+
     pub(crate) fn set_trace(&mut self, frames: Vec<TraceFrame>) {
         if let ErrorKind::Trap { trace, .. } = &mut *self.0 {
             if trace.is_empty() {
@@ -268,8 +308,24 @@ impl Error {
 
 const MAX_TRACE_FRAMES: usize = 30;
 
+/// [`Error::display_demangled`].
+struct Demangled<'a>(&'a Error);
+
+impl fmt::Display for Demangled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, true)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
+    }
+}
+
+impl Error {
+    /// wazero's text, with function names demangled when `demangled`.
+    fn write(&self, f: &mut fmt::Formatter<'_>, demangled: bool) -> fmt::Result {
         match &*self.0 {
             ErrorKind::Compile { offset, message } => {
                 write!(f, "invalid module: {message} (at offset 0x{offset:x})")
@@ -289,7 +345,12 @@ impl fmt::Display for Error {
                 if !trace.is_empty() {
                     write!(f, "\nwasm stack trace:")?;
                     for frame in trace.iter().take(MAX_TRACE_FRAMES) {
-                        write!(f, "\n\t{}", frame.signature)?;
+                        if demangled {
+                            let signature = crate::names::demangle_signature(&frame.signature);
+                            write!(f, "\n\t{signature}")?;
+                        } else {
+                            write!(f, "\n\t{}", frame.signature)?;
+                        }
                         let offset = frame.code_offset.unwrap_or(0);
                         let prefix = format!("0x{offset:x}: ");
                         for (i, loc) in frame.sources.iter().enumerate() {
@@ -319,11 +380,38 @@ impl fmt::Display for Error {
             ErrorKind::Exit(code) => write!(f, "module closed with exit_code({code})"),
             ErrorKind::RuntimeClosed(code) => write!(f, "runtime closed with exit_code({code})"),
             ErrorKind::ModuleClosed(name) => write!(f, "module[{name}] closed"),
+            ErrorKind::NotAModule { first_bytes } if first_bytes.is_empty() => {
+                write!(f, "not a WebAssembly module or WAT text: the file is empty")
+            }
+            ErrorKind::NotAModule { first_bytes } => {
+                let hex: Vec<String> = first_bytes.iter().map(|b| format!("{b:02x}")).collect();
+                write!(
+                    f,
+                    "not a WebAssembly module or WAT text: it starts with {}",
+                    hex.join(" ")
+                )?;
+                // Text (a file given by mistake) is easier to recognise as text.
+                if first_bytes
+                    .iter()
+                    .all(|b| b.is_ascii_graphic() || *b == b' ')
+                {
+                    write!(f, " (\"{}\")", String::from_utf8_lossy(first_bytes))?;
+                }
+                Ok(())
+            }
+            ErrorKind::Wat {
+                line,
+                column,
+                message,
+            } => write!(f, "invalid WAT text at {line}:{column}: {message}"),
             ErrorKind::StartFailed {
                 module,
                 function,
                 source,
-            } => write!(f, "module[{module}] function[{function}] failed: {source}"),
+            } => {
+                write!(f, "module[{module}] function[{function}] failed: ")?;
+                source.write(f, demangled)
+            }
         }
     }
 }
@@ -338,6 +426,43 @@ impl std::error::Error for Error {}
 
 impl From<wasmparser::BinaryReaderError> for Error {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Error::compile(e.offset(), e.message().to_string())
+        Error::compile(e.offset(), one_line(e.message()))
+    }
+}
+
+/// A message on one line: wasmparser prints some values with `{:#?}`, one item per line
+/// (the bad magic number's bytes), or padded (`unknown binary version:        0x2`).
+fn one_line(message: &str) -> String {
+    if !message.contains('\n') && !message.contains(":  ") {
+        return message.to_string();
+    }
+    message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("[ ", "[")
+        .replace(", ]", "]")
+        .replace(",]", "]")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn compile_errors_are_one_line() {
+        let e = crate::Runtime::new()
+            .compile_module(b"\x7fELF\x02\x01\x01\x00")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid module: magic header not detected: bad magic number - \
+             expected=[0x0, 0x61, 0x73, 0x6d] actual=[0x7f, 0x45, 0x4c, 0x46] (at offset 0x0)"
+        );
+        let e = crate::Runtime::new()
+            .compile_module(b"\0asm\x02\0\0\0")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid module: unknown binary version: 0x2 (at offset 0x4)"
+        );
     }
 }

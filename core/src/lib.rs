@@ -41,10 +41,12 @@ mod error;
 mod execution;
 mod handles;
 mod host;
+mod input;
 mod instantiate;
 mod interp;
 pub mod listener;
 mod module;
+mod names;
 mod runtime;
 mod store;
 mod stubs;
@@ -66,6 +68,8 @@ pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResults, IntoHostFunc, IntoSlots,
     WithCaller,
 };
+pub use input::module_bytes;
+pub use names::{demangle, demangle_signature};
 pub use runtime::{CompiledModule, MemoryDefinition, Runtime};
 pub use stubs::UnknownImports;
 pub use types::{

@@ -8,8 +8,12 @@
 //! - [`profiler`]: calls, self and total time per function; folded stacks for flame graphs.
 //! - [`multi`]: several factories as one (a runtime takes a single factory).
 //! - [`values`]: values, parameters and results formatted as wazero's logs show them.
+//! - [`stepper`]: a stepping debugger session on one module (breakpoints, steps into,
+//!   over and out), on the runtime's resumable calls; the workbench drives it.
 //!
-//! Planned (see the project's issues): the stepper.
+//! The logging listener and the profiler print function names as the module has them
+//! (wazero's output) unless asked for demangled names (`with_demangled_names`), as the
+//! `wasmscope` command line does.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -20,3 +24,15 @@ pub mod profiler;
 pub mod stepper;
 pub mod tracer;
 pub mod values;
+
+/// The name listeners print for a function: `module.function` or `module.$index`
+/// ([`wasmscope::FunctionDefinition::debug_name`]), the function's name
+/// [demangled](wasmscope::demangle) if `demangle`.
+fn function_name(definition: &wasmscope::FunctionDefinition, demangle: bool) -> String {
+    match definition.name() {
+        Some(name) if demangle => {
+            format!("{}.{}", definition.module_name(), wasmscope::demangle(name))
+        }
+        _ => definition.debug_name(),
+    }
+}

@@ -14,6 +14,13 @@
 //! logged call, `name=value` where the name is known, several results as `(a,b)`, a
 //! failure as `<-- error: ...`. WASI calls show their errno symbolically
 //! (`errno=ESUCCESS`) and their path arguments as strings (`path=dir/file.txt`).
+//!
+//! Function names are printed as the module has them, wazero's exact output, unless
+//! [`LoggingListenerFactory::with_demangled_names`] asks for them demangled
+//! (`app.divzero::share` for `app._ZN7divzero5share17hc855073edf7893f1E`).
+//!
+//! Output errors (a closed pipe, a full disk) are ignored: the calls go on, and the
+//! listener stops writing after the first failed line.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -36,6 +43,8 @@ pub enum Scope {
 
 struct Shared {
     out: Box<dyn Write + Send>,
+    /// A write failed: nothing more is written.
+    failed: bool,
     depth: usize,
     /// The output parameters of each logged call in progress, innermost last.
     outputs: Vec<Vec<(String, u32, usize)>>,
@@ -49,6 +58,7 @@ pub struct LoggingListenerFactory {
     modules: Option<Vec<String>>,
     /// Only functions with these names (e.g. `fd_write`), if set.
     functions: Option<Vec<String>>,
+    demangle: bool,
 }
 
 impl LoggingListenerFactory {
@@ -57,13 +67,25 @@ impl LoggingListenerFactory {
         LoggingListenerFactory {
             shared: Arc::new(Mutex::new(Shared {
                 out: Box::new(out),
+                failed: false,
                 depth: 0,
                 outputs: Vec::new(),
             })),
             scope,
             modules: None,
             functions: None,
+            demangle: false,
         }
+    }
+
+    /// Whether to print function names [demangled](wasmscope::demangle) (`app.divzero::share`)
+    /// rather than as the module has them (`app._ZN7divzero5share17hc855073edf7893f1E`,
+    /// wazero's exact output: the default). Filters
+    /// ([`with_functions`](Self::with_functions)) still match the names as the module has
+    /// them.
+    pub fn with_demangled_names(mut self, demangle: bool) -> Self {
+        self.demangle = demangle;
+        self
     }
 
     /// Logs only functions of these modules (e.g. `wasi_snapshot_preview1`).
@@ -103,6 +125,7 @@ impl FunctionListenerFactory for LoggingListenerFactory {
         Some(Arc::new(LoggingListener {
             shared: self.shared.clone(),
             host,
+            name: crate::function_name(definition, self.demangle),
         }))
     }
 }
@@ -111,6 +134,8 @@ impl FunctionListenerFactory for LoggingListenerFactory {
 pub struct LoggingListener {
     shared: Arc<Mutex<Shared>>,
     host: bool,
+    /// The name printed for the function.
+    name: String,
 }
 
 const ERRNO_NAMES: [&str; 77] = [
@@ -203,7 +228,10 @@ pub fn errno_name(errno: u32) -> String {
 
 impl LoggingListener {
     fn write_line(&self, line: &str, depth: usize, shared: &mut Shared) {
-        let _ = writeln!(shared.out, "{}{line}", "\t".repeat(depth));
+        if !shared.failed {
+            let written = writeln!(shared.out, "{}{line}", "\t".repeat(depth));
+            shared.failed = written.is_err();
+        }
     }
 
     fn arrows(&self) -> (&'static str, &'static str) {
@@ -241,7 +269,7 @@ impl FunctionListener for LoggingListener {
         let line = format!(
             "{} {}({})",
             self.arrows().0,
-            def.debug_name(),
+            self.name,
             param_strings(call, params).join(",")
         );
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());

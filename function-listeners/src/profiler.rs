@@ -1,4 +1,5 @@
-//! A wall-clock profiler: per function (by [`FunctionDefinition::debug_name`]) the number
+//! A wall-clock profiler: per function (by [`FunctionDefinition::debug_name`], or that
+//! name demangled: [`Profiler::with_demangled_names`]) the number
 //! of calls, the *self* time (spent in the function itself, or in functions nobody
 //! listens to) and the *total* time (with its callees); per distinct call stack the self
 //! time, written in the "folded" format that flame-graph tools read (Brendan Gregg's
@@ -32,7 +33,8 @@ use wasmscope::{Error, FunctionDefinition};
 /// What the profiler measured for one function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionProfile {
-    /// [`FunctionDefinition::debug_name`].
+    /// [`FunctionDefinition::debug_name`] (demangled with
+    /// [`Profiler::with_demangled_names`]).
     pub function: String,
     /// How many times it was entered.
     pub calls: u64,
@@ -175,12 +177,22 @@ fn frame_name(name: &str) -> String {
 #[derive(Clone, Default)]
 pub struct Profiler {
     state: Arc<Mutex<State>>,
+    demangle: bool,
 }
 
 impl Profiler {
     /// A profiler with nothing measured.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whether to name functions [demangled](wasmscope::demangle) (`app.divzero::share`)
+    /// rather than as the module has them (`app._ZN7divzero5share17hc855073edf7893f1E`:
+    /// the default). Functions whose names demangle alike (Rust's hash dropped) are
+    /// then counted as one. Give it before the profiler is handed to a runtime.
+    pub fn with_demangled_names(mut self, demangle: bool) -> Self {
+        self.demangle = demangle;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -270,7 +282,7 @@ impl Profiler {
 
 impl FunctionListenerFactory for Profiler {
     fn new_listener(&self, definition: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
-        let name = definition.debug_name();
+        let name = crate::function_name(definition, self.demangle);
         let mut state = self.lock();
         let func = match state.ids.get(&name) {
             Some(id) => *id,

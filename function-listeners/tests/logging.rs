@@ -155,3 +155,97 @@ fn logging_and_tracing_together_through_a_multi_factory() {
     assert_eq!(roots.len(), 1);
     assert_eq!(roots[0].count(), 6, "{}", render(&roots, false));
 }
+
+/// Functions named as Rust and C++ compilers name them.
+const MANGLED: &str = r#"(module $app
+  (import "env" "_ZN3env3log17h0123456789abcdefE" (func $log (param i32)))
+  (func $_ZN7divzero5share17hc855073edf7893f1E (param i32) (result i32) local.get 0)
+  (func $_Z5emptyPKci (param i32 i32))
+  (func $_RNvNtCset5xJoy1xWQ_3std2rt19lang_start_internal (export "main")
+    i32.const 1 call $_ZN7divzero5share17hc855073edf7893f1E call $log
+    i32.const 0 i32.const 0 call $_Z5emptyPKci))"#;
+
+fn mangled(demangle: Option<bool>) -> String {
+    let buf = Buf::default();
+    let mut factory = LoggingListenerFactory::new(buf.clone(), Scope::All);
+    if let Some(d) = demangle {
+        factory = factory.with_demangled_names(d);
+    }
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+    );
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|_: i32| {})
+        .export("_ZN3env3log17h0123456789abcdefE")
+        .instantiate()
+        .unwrap();
+    let m = rt.instantiate(&wat::parse_str(MANGLED).unwrap()).unwrap();
+    m.exported_function("main").unwrap().call(&[]).unwrap();
+    buf.text()
+}
+
+#[test]
+fn names_are_as_the_module_has_them_unless_demangled() {
+    let raw = "--> app._RNvNtCset5xJoy1xWQ_3std2rt19lang_start_internal()\n\
+               \t--> app._ZN7divzero5share17hc855073edf7893f1E(1)\n\
+               \t<-- 1\n\
+               \t==> env._ZN3env3log17h0123456789abcdefE(1)\n\
+               \t<==\n\
+               \t--> app._Z5emptyPKci(0,0)\n\
+               \t<--\n\
+               <--\n";
+    assert_eq!(mangled(None), raw);
+    assert_eq!(mangled(Some(false)), raw);
+    assert_eq!(
+        mangled(Some(true)),
+        "--> app.std::rt::lang_start_internal()\n\
+         \t--> app.divzero::share(1)\n\
+         \t<-- 1\n\
+         \t==> env.env::log(1)\n\
+         \t<==\n\
+         \t--> app.empty(char const*, int)(0,0)\n\
+         \t<--\n\
+         <--\n"
+    );
+}
+
+/// A closed pipe: every write fails.
+struct Closed(Arc<Mutex<usize>>);
+impl Write for Closed {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += 1;
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+}
+
+#[test]
+fn an_output_that_fails_neither_panics_nor_stops_the_calls() {
+    let attempts = Arc::new(Mutex::new(0));
+    let factory = LoggingListenerFactory::new(Closed(attempts.clone()), Scope::All);
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+    );
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|_: i32| {})
+        .with_parameter_names(&["x"])
+        .export("log")
+        .instantiate()
+        .unwrap();
+    let m = rt.instantiate(&wat::parse_str(APP).unwrap()).unwrap();
+    m.exported_function("main").unwrap().call(&[]).unwrap();
+    assert_eq!(
+        m.exported_function("boom")
+            .unwrap()
+            .call(&[1])
+            .unwrap_err()
+            .trap_code(),
+        Some(wasmscope::TrapCode::IntegerDivideByZero)
+    );
+    // The first failed line stops the writing.
+    assert_eq!(*attempts.lock().unwrap(), 1);
+}

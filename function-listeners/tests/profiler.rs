@@ -199,3 +199,37 @@ fn the_table_lists_every_called_function() {
         assert!(s <= t, "{r:?}");
     }
 }
+
+#[test]
+fn names_demangle_on_request() {
+    let wasm = wat::parse_str(
+        r#"(module $app
+          (func $_ZN3app4leaf17h0123456789abcdefE)
+          (func $_ZN3app4leaf17hfedcba9876543210E)
+          (func $_ZN3app4main17h0123456789abcdefE (export "main")
+            call $_ZN3app4leaf17h0123456789abcdefE
+            call $_ZN3app4leaf17hfedcba9876543210E))"#,
+    )
+    .unwrap();
+    let run = |profiler: Profiler| {
+        let rt = Runtime::with_config(
+            RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(profiler.clone())),
+        );
+        let m = rt.instantiate(&wasm).unwrap();
+        m.exported_function("main").unwrap().call(&[]).unwrap();
+        folded_shape(&profiler)
+    };
+    assert_eq!(
+        run(Profiler::new()),
+        "app._ZN3app4main17h0123456789abcdefE N\n\
+         app._ZN3app4main17h0123456789abcdefE;app._ZN3app4leaf17h0123456789abcdefE N\n\
+         app._ZN3app4main17h0123456789abcdefE;app._ZN3app4leaf17hfedcba9876543210E N\n"
+    );
+    // Two functions that demangle alike count as one.
+    let profiler = Profiler::new().with_demangled_names(true);
+    assert_eq!(
+        run(profiler.clone()),
+        "app.app::main N\napp.app::main;app.app::leaf N\n"
+    );
+    assert_eq!(by_name(&profiler, "app.app::leaf").calls, 2);
+}

@@ -216,18 +216,17 @@ fn section_name(id: u8) -> &'static str {
 }
 
 impl LoadedModule {
-    /// Parses `bytes` (binary or `.wat` text).
+    /// Parses `bytes` (binary or `.wat` text, told apart by [`wasmscope::module_bytes`],
+    /// as the command line does).
     ///
     /// # Errors
-    /// The text does not parse, the binary is malformed or invalid, or it is a component.
+    /// Neither a binary module nor WAT text (one line with the first bytes in hex), the
+    /// text does not parse (one line with its line and column), the binary is malformed
+    /// or invalid, or it is a component.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<LoadedModule, String> {
-        let bytes = if bytes.starts_with(b"\0asm") {
-            bytes.to_vec()
-        } else {
-            wat::parse_bytes(bytes)
-                .map_err(|e| e.to_string())?
-                .into_owned()
-        };
+        let bytes = wasmscope::module_bytes(bytes)
+            .map_err(|e| e.to_string())?
+            .into_owned();
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(&bytes)
             .map_err(|e| e.to_string())?;
