@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing wasmscope needs on a fresh Debian machine with
-# rustup: the Rust components the checks use, and the wasm32 target that rebuilds the
-# samples. Idempotent; safe to run every time.
+# rustup: the Rust components the checks use (rustfmt, clippy) and the
+# wasm32-unknown-unknown target (the workbench's browser build; samples/build.sh adds the
+# targets it needs itself). Idempotent; safe to run every time.
 set -euo pipefail
 if ! command -v cargo >/dev/null; then
     echo "setup: cargo is missing; install Rust with rustup first" >&2

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The whole test run: set-up, formatting, lints, every test (the spec testsuite included),
-# and a smoke run of the peer benchmark on small inputs. CI runs exactly this.
+# The whole test run: set-up, formatting, lints (benchmarks and examples included), and
+# every test of the workspace (the spec testsuite included). CI runs exactly this.
+# Not here: the peer benchmark (`cargo bench -p wasmscope --bench peers -- --quick` for a
+# smoke run; it needs the bench profile: under the test profile wasmi's tail-call
+# dispatch overflows the stack) and the browser build (`bash scripts/web.sh check`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
