@@ -6,7 +6,9 @@
 /// unchanged.
 ///
 /// The same demangling that [`crate::dwarf::SourceLocation::function`] gets from DWARF
-/// (addr2line's), here without a language to go by: Rust is tried first, then C++.
+/// (addr2line's), here without a language to go by: Rust is tried first, then C++ for
+/// names with Itanium's `_Z` prefix (a plain name such as `x` is a C++ type's mangling,
+/// and stays a name).
 ///
 /// ```
 /// use wasmscope::demangle;
@@ -18,7 +20,15 @@
 /// assert_eq!(demangle("_Znot mangled"), "_Znot mangled");
 /// ```
 pub fn demangle(name: &str) -> String {
-    addr2line::demangle_auto(name.into(), None).into_owned()
+    // addr2line's guess without a language would read any short name as C++ (`x` is
+    // `long long`): C++ only for Itanium's `_Z` prefix.
+    addr2line::demangle(name, gimli::DW_LANG_Rust)
+        .or_else(|| {
+            name.starts_with("_Z")
+                .then(|| addr2line::demangle(name, gimli::DW_LANG_C_plus_plus))
+                .flatten()
+        })
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// A trace frame's signature ([`crate::TraceFrame::signature`],
@@ -72,6 +82,16 @@ mod tests {
     #[test]
     fn names_that_only_look_mangled_stay() {
         for name in [
+            "x",
+            "i",
+            "v",
+            "f",
+            "Sa",
+            "St3foo",
+            "N3foo3barE",
+            "main",
+            "R",
+            "$0",
             "_Z",
             "_R",
             "_ZN",
