@@ -21,46 +21,33 @@ mod web;
 )]
 struct Args {
     /// Open with a demo: the divzero sample paused before its trap, or the state that
-    /// scripts/screenshots.sh captures for VIEW.
-    #[arg(long, value_name = "VIEW", num_args = 0..=1, value_enum, conflicts_with = "file")]
-    demo: Option<Option<DemoView>>,
+    /// scripts/screenshots.sh captures for VIEW (module, code, source, memory, tables,
+    /// traps, modules, calllog, console).
+    #[arg(long, value_name = "VIEW", num_args = 0..=1, conflicts_with = "file")]
+    demo: Option<Option<String>>,
     /// A module to open (.wasm binary or .wat text).
     file: Option<String>,
 }
 
-/// The views `--demo VIEW` can show (`WorkbenchApp::demo_view`).
-#[cfg(not(target_arch = "wasm32"))]
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum DemoView {
-    Module,
-    Code,
-    Source,
-    Memory,
-    Tables,
-    Traps,
-    Modules,
-    Calllog,
-    Console,
-}
-
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    use clap::{Parser, ValueEnum};
+    use clap::{CommandFactory, Parser};
     let args = Args::parse();
     let app = match (args.demo, args.file) {
         (Some(None), _) => wasmscope_gui::WorkbenchApp::demo(),
+        // The views are those `demo_view` knows: any other is a usage error (exit 2).
         (Some(Some(view)), _) => {
-            let name = view.to_possible_value().map(|v| v.get_name().to_string());
-            match name
-                .as_deref()
-                .and_then(wasmscope_gui::WorkbenchApp::demo_view)
-            {
-                Some(app) => app,
-                None => {
-                    eprintln!("error: no demo for view {view:?}");
-                    return std::process::ExitCode::from(2);
-                }
-            }
+            wasmscope_gui::WorkbenchApp::demo_view(&view).unwrap_or_else(|| {
+                Args::command()
+                    .error(
+                        clap::error::ErrorKind::InvalidValue,
+                        format!(
+                            "no demo for view '{view}' (module, code, source, memory, tables, \
+                             traps, modules, calllog, console)"
+                        ),
+                    )
+                    .exit()
+            })
         }
         (None, Some(path)) => {
             let mut app = wasmscope_gui::WorkbenchApp::new();
