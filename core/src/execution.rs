@@ -30,6 +30,9 @@ pub enum ExecutionState {
 enum State {
     NotStarted,
     Running(Box<Executor>),
+    /// Ended in a trap; the executor is kept so that its frames can still be read
+    /// ([`Execution::with_stack`]).
+    Trapped(Box<Executor>),
     Done,
 }
 
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Execution {
         let state = match self.state {
             State::NotStarted => "not started",
             State::Running(_) => "paused",
+            State::Trapped(_) => "trapped",
             State::Done => "done",
         };
         write!(f, "Execution({state})")
@@ -182,9 +186,17 @@ impl Execution {
 
     /// Lets `f` look at the paused call's stack (frames with their locals and operand
     /// values). Frames carry definitions only with a listener factory configured; without
-    /// one the iterator is empty. `None` when not paused.
+    /// one the iterator is empty.
+    ///
+    /// After a trap the stack stays readable as it was when the call trapped (a debugger's
+    /// "pause on trap"): the innermost frame at the trapping instruction, with the operands
+    /// that instruction had in code compiled with
+    /// [`crate::RuntimeConfig::with_debug_stepping`] (none otherwise), its callers at their
+    /// calls. The execution keeps that stack (and the memory it takes) until it is dropped.
+    ///
+    /// `None` when neither paused nor trapped (not started, finished, exited).
     pub fn with_stack<R>(&self, f: impl FnOnce(&StackIterator<'_>) -> R) -> Option<R> {
-        let State::Running(ex) = &self.state else {
+        let (State::Running(ex) | State::Trapped(ex)) = &self.state else {
             return None;
         };
         let store = self.rt.store();
@@ -224,10 +236,10 @@ impl Execution {
                 return (ExecutionState::Exited(code), State::Done);
             }
             let mut ex = match state {
-                State::Done => {
+                ended @ (State::Done | State::Trapped(_)) => {
                     return (
                         ExecutionState::Trapped(Error::usage("the execution has already ended")),
-                        State::Done,
+                        ended,
                     )
                 }
                 State::NotStarted => match Executor::start(store, addr, &params, None, true) {
@@ -246,14 +258,13 @@ impl Execution {
             ex.debug.budget = budget;
             ex.debug.out_of_budget = false;
             let (state, done) = outcome(ex.run(store));
-            (
-                state,
-                if done {
-                    State::Done
-                } else {
-                    State::Running(ex)
-                },
-            )
+            let next = match (&state, done) {
+                // Kept for `with_stack`.
+                (ExecutionState::Trapped(_), true) => State::Trapped(ex),
+                (_, true) => State::Done,
+                (_, false) => State::Running(ex),
+            };
+            (state, next)
         });
         self.state = next;
         result
@@ -261,7 +272,7 @@ impl Execution {
 
     /// Whether the call has ended (finished, trapped or exited).
     pub fn is_done(&self) -> bool {
-        matches!(self.state, State::Done)
+        matches!(self.state, State::Done | State::Trapped(_))
     }
 
     /// Ends a paused (or not yet started) call with `exit_code`: `abort` runs for every

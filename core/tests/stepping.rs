@@ -141,6 +141,61 @@ fn without_debug_stepping_a_step_runs_to_the_end() {
     ));
 }
 
+const DIVIDE: &str = r#"(module
+  (func $div (param $a i32) (param $b i32) (result i32)
+    local.get $a
+    local.get $b
+    i32.div_u)
+  (func (export "main") (param $n i32) (result i32)
+    i32.const 1000
+    local.get $n
+    call $div))"#;
+
+#[test]
+fn after_a_trap_the_trapping_frames_stay_readable() {
+    let rt = debug_runtime();
+    let m = rt.instantiate(&wat::parse_str(DIVIDE).unwrap()).unwrap();
+    let main = m.exported_function("main").unwrap();
+    let mut exec = main.start_call(&[0]).unwrap();
+    let ExecutionState::Trapped(e) = exec.resume() else {
+        panic!("1000 / 0 traps");
+    };
+    assert!(exec.is_done());
+    let trace: Vec<_> = e.trace().iter().map(|f| f.code_offset).collect();
+    let frames = exec
+        .with_stack(|s| {
+            s.frames()
+                .map(|f| {
+                    (
+                        f.definition().index(),
+                        f.source_offset(),
+                        f.locals().to_vec(),
+                        f.operands().to_vec(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .expect("the stack stays readable after a trap");
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    // $div at the division (the trace's instruction), dividing 1000 by 0.
+    assert_eq!(frames[0].0, 0);
+    assert_eq!(frames[0].1, trace[0]);
+    assert_eq!(frames[0].2, [1000, 0]);
+    assert_eq!(frames[0].3, [1000, 0], "the division's operands");
+    // main at its call.
+    assert_eq!(frames[1].0, 1);
+    assert_eq!(frames[1].1, trace[1]);
+    assert_eq!(frames[1].2, [0]);
+    // Ended all the same: no position, and it cannot go on.
+    assert!(exec.position().is_none());
+    assert!(matches!(exec.resume(), ExecutionState::Trapped(_)));
+    assert!(exec.with_stack(|s| s.len()).is_some());
+    // A call that finishes leaves no stack to read.
+    let mut ok = main.start_call(&[4]).unwrap();
+    assert!(matches!(ok.resume(), ExecutionState::Finished(r) if r == [250]));
+    assert!(ok.with_stack(|s| s.len()).is_none());
+}
+
 fn divzero() -> Vec<u8> {
     std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/programs/divzero.wasm"),

@@ -380,7 +380,9 @@ impl Stepper {
     }
 
     /// The frames of the paused call, innermost first, with their code offsets and
-    /// source locations; empty when not paused.
+    /// source locations. After a trap, the trapping call's frames as they were (the
+    /// innermost at the trapping instruction, see [`Execution::with_stack`]) until the
+    /// next [`Stepper::start`]; empty otherwise when not paused.
     pub fn frames(&self) -> Vec<Frame> {
         let mut frames: Vec<Frame> = self
             .execution

@@ -94,13 +94,22 @@ fn run_to_cursor_and_the_trap_at_the_end() {
     assert!(matches!(s.run_to(offsets[0]), ExecutionState::Paused));
     assert_eq!(s.source().first().map(|l| l.line), Some(28));
     // Running on, the division by zero traps.
-    match s.resume() {
-        ExecutionState::Trapped(e) => assert_eq!(
-            e.trap_code(),
-            Some(wasmscope::TrapCode::IntegerDivideByZero)
-        ),
+    let trace = match s.resume() {
+        ExecutionState::Trapped(e) => {
+            assert_eq!(
+                e.trap_code(),
+                Some(wasmscope::TrapCode::IntegerDivideByZero)
+            );
+            e.trace().to_vec()
+        }
         other => panic!("{other:?}"),
-    }
+    };
+    // The trapping call's frames stay readable: share() at the division, 1000 / 0.
+    let frames = s.frames();
+    assert_eq!(frames.len(), trace.len());
+    assert_eq!(frames[0].code_offset, trace[0].code_offset);
+    assert_eq!(frames[0].sources.first().map(|l| l.line), Some(28));
+    assert!(frames[0].operands.ends_with(&[1000, 0]), "{frames:?}");
 }
 
 #[test]

@@ -105,6 +105,12 @@ pub(crate) struct DebugControl {
     pub budget: Option<u64>,
     /// Whether the last pause came from the budget running out.
     pub out_of_budget: bool,
+    /// The operand stack height at the last stop point passed (set at every one), so
+    /// that after a trap the trapping frame shows the operands its instruction had.
+    pub last_height: Option<u32>,
+    /// Whether the execution ended in a trap: its stack stays readable
+    /// ([`Executor::stack_iter`]), the innermost frame at the trapping instruction.
+    pub trapped: bool,
 }
 
 impl DebugControl {
@@ -391,6 +397,7 @@ impl Executor {
                     Error::exit(code)
                 }
             };
+            self.debug.trapped = error.exit_code().is_none();
             self.abort_all(store, &error);
             return Err(error);
         }
@@ -415,15 +422,21 @@ impl Executor {
         (self.inst, self.pc)
     }
 
-    /// The call stack for inspection while paused.
+    /// The call stack for inspection while paused, or after a trap (the innermost frame
+    /// at the trapping instruction, with the operands of its stop point).
     pub(crate) fn stack_iter<'s>(&'s self, store: &'s Store) -> StackIterator<'s> {
         let data = &store.instances[self.inst as usize];
+        let (pc, height) = if self.debug.trapped {
+            (self.pc.saturating_sub(1), self.debug.last_height)
+        } else {
+            (self.pc, self.debug.paused_height)
+        };
         // At a stop point the height is known; at a listener's pause (function entry)
         // the operand stack is empty.
-        let end = match self.debug.paused_height {
+        let end = match height {
             Some(h) => Some(self.fp as usize + h as usize),
             None => data.module.as_ref().and_then(|m| {
-                let def = m.code.func_at(self.pc)?;
+                let def = m.code.func_at(pc)?;
                 let f = &m.code.funcs[def];
                 Some(self.fp as usize + (f.params + f.locals + f.consts) as usize)
             }),
@@ -432,7 +445,7 @@ impl Executor {
             host: None,
             top: Some((
                 self.inst,
-                self.pc,
+                pc,
                 self.fp as usize,
                 end.unwrap_or(self.fp as usize).min(self.stack.len()),
             )),
@@ -1158,6 +1171,7 @@ impl Executor {
                     }
                 }
                 Instr::DebugStep { offset, height } => {
+                    self.debug.last_height = Some(height);
                     if self.resumable
                         && self
                             .debug
