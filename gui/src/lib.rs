@@ -17,12 +17,12 @@ pub mod views;
 
 use std::sync::{Arc, Mutex};
 
-use session::{RunState, Session};
-use state::AppState;
+use session::{RunOptions, RunState, Session};
+use state::{AppState, Breakpoint};
 use views::{
-    calllog::CallLogView, code::CodeView, console::ConsoleView, controls::ControlsView,
-    memory::MemoryView, module::ModuleView, modules::ModulesView, open::OpenView,
-    source::SourceView, stack::StackView, tables::TablesView, traps::TrapsView,
+    breakpoints::BreakpointsView, calllog::CallLogView, code::CodeView, console::ConsoleView,
+    controls::ControlsView, memory::MemoryView, module::ModuleView, modules::ModulesView,
+    open::OpenView, source::SourceView, stack::StackView, tables::TablesView, traps::TrapsView,
 };
 
 /// The tab shown in the middle of the window.
@@ -49,6 +49,8 @@ pub enum BottomTab {
     Modules,
     /// Tables and globals.
     TablesGlobals,
+    /// The breakpoints: enable, disable, remove, go to.
+    Breakpoints,
 }
 
 /// Files read in the background (picked in the file dialog, dropped in the browser),
@@ -121,11 +123,16 @@ pub struct WorkbenchApp {
     pub modules: ModulesView,
     /// The Tables and globals view.
     pub tables: TablesView,
+    /// The Breakpoints view.
+    pub breakpoints: BreakpointsView,
     /// The middle tab.
     pub center: CenterTab,
     /// The bottom tab.
     pub bottom: BottomTab,
     inbox: Inbox,
+    /// The module the views' state belongs to ([`state::LoadedModule::id`]): when the
+    /// loaded module is another, that state is dropped ([`WorkbenchApp::show`]).
+    module_id: Option<u64>,
 }
 
 impl WorkbenchApp {
@@ -157,16 +164,48 @@ impl WorkbenchApp {
         self.open.path = path.to_string();
         let ok = self.state.load_path(path).is_ok();
         if ok {
+            self.loaded();
             self.source.base_dir = std::path::Path::new(path)
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned());
-            self.loaded();
         }
         ok
     }
 
+    /// A new module is loaded: everything the views held about the last one is dropped
+    /// (the session, the views' module state, the run settings); the layout (panel
+    /// sizes, the bottom tab) and the preferences (the WASI fields shown, the call log,
+    /// the stubs' kind, pause on trap, the exit code, directory remappings) stay.
     fn loaded(&mut self) {
+        self.module_id = self.state.module.as_ref().map(|m| m.id);
         self.session = Session::default();
+        self.code = CodeView::default();
+        self.source = SourceView::with_remaps(std::mem::take(&mut self.source.remaps));
+        self.stack = StackView::default();
+        self.memory = MemoryView::default();
+        self.traps = TrapsView::default();
+        self.module = ModuleView::default();
+        self.call_log = CallLogView::default();
+        let c = std::mem::take(&mut self.controls);
+        self.controls = ControlsView {
+            show_wasi: c.show_wasi,
+            pause_on_trap: c.pause_on_trap,
+            exit_code: c.exit_code,
+            options: RunOptions {
+                call_log: c.options.call_log,
+                stubs: c.options.stubs,
+                ..RunOptions::default()
+            },
+            ..ControlsView::default()
+        };
+        // The path field keeps the path of the module it opened, nothing else.
+        let name = self.state.module.as_ref().map(|m| m.name.as_str());
+        let path_file = std::path::Path::new(self.open.path.trim())
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned());
+        if path_file.as_deref() != name {
+            self.open.path.clear();
+        }
         if let Some(m) = &self.state.module {
             if !m.exports.iter().any(|e| e == "_start") {
                 if let Some(first) = m.exports.first() {
@@ -304,6 +343,25 @@ impl WorkbenchApp {
         Some(app)
     }
 
+    /// Shows breakpoint `bp`: a line one in the Source view, an instruction one in the
+    /// Code view; either way its instruction becomes the selection.
+    pub fn go_to_breakpoint(&mut self, bp: &Breakpoint) {
+        match bp {
+            Breakpoint::Line(file, line) => {
+                self.center = CenterTab::Source;
+                self.source.show_line(file, *line);
+                if let Some(o) = self.state.offsets_for_line(file, *line).first() {
+                    self.state.selection.code_offset = Some(*o);
+                    self.source.follow_selection(*o);
+                }
+            }
+            Breakpoint::Code(o) => {
+                self.center = CenterTab::Code;
+                self.state.selection.code_offset = Some(*o);
+            }
+        }
+    }
+
     /// Opens the file dialog (what the Browse… button does); the picked file opens when
     /// its bytes have arrived.
     pub fn browse(&self, ctx: &egui::Context) {
@@ -359,6 +417,11 @@ impl WorkbenchApp {
     /// this).
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.take_dropped_files(ui.ctx());
+        // However a module was loaded, the views never keep the last one's state.
+        if self.state.module.as_ref().map(|m| m.id) != self.module_id {
+            self.loaded();
+        }
+        let search = ui.input_mut(|i| i.consume_shortcut(&views::controls::SEARCH));
         egui::Panel::top("open").show(ui, |ui| {
             if self.open.ui(ui, &mut self.state, &self.inbox) {
                 self.loaded();
@@ -373,7 +436,9 @@ impl WorkbenchApp {
                 }
             }
         });
-        egui::Panel::bottom("bottom")
+        let pointer = ui.input(|i| i.pointer.latest_pos());
+        let mut go_to = None;
+        let bottom = egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(170.0)
             .show(ui, |ui| {
@@ -384,6 +449,7 @@ impl WorkbenchApp {
                         (BottomTab::Traps, "Traps"),
                         (BottomTab::Modules, "Modules"),
                         (BottomTab::TablesGlobals, "Tables and globals"),
+                        (BottomTab::Breakpoints, "Breakpoints"),
                     ] {
                         ui.selectable_value(&mut self.bottom, tab, label);
                     }
@@ -393,18 +459,41 @@ impl WorkbenchApp {
                     BottomTab::Console => self.console.ui(ui, &self.session),
                     BottomTab::CallLog => self.call_log.ui(ui, &self.session),
                     BottomTab::Traps => self.traps.ui(ui, &mut self.state, &self.session),
-                    BottomTab::Modules => self.modules.ui(ui, &mut self.session),
+                    BottomTab::Modules => {
+                        self.modules
+                            .ui(ui, &mut self.session, self.controls.exit_code)
+                    }
                     BottomTab::TablesGlobals => self.tables.ui(ui, &self.state, &self.session),
+                    BottomTab::Breakpoints => {
+                        go_to = self.breakpoints.ui(ui, &mut self.state, &mut self.session);
+                    }
                 }
             });
+        if let Some(bp) = go_to {
+            self.go_to_breakpoint(&bp);
+        }
+        // Ctrl+F: the call log's search when the pointer is over it, else the middle
+        // view's.
+        if search {
+            let over_bottom = pointer.is_some_and(|p| bottom.response.rect.contains(p));
+            match (self.bottom, over_bottom, self.center) {
+                (BottomTab::CallLog, true, _) => self.call_log.search.focus(),
+                (_, _, CenterTab::Code) => self.code.search.focus(),
+                (_, _, CenterTab::Source) => self.source.search.focus(),
+            }
+        }
         egui::Panel::left("module")
             .resizable(true)
             .default_size(260.0)
             .min_size(220.0)
             .show(ui, |ui| self.module.ui(ui, &mut self.state));
+        // Its content wraps or scrolls, and it never takes more than half of what is
+        // left, so it cannot squeeze Code and Source.
+        let half = ui.available_width() / 2.0;
         egui::Panel::right("inspect")
             .resizable(true)
             .default_size(430.0)
+            .max_size(half.max(300.0))
             .show(ui, |ui| {
                 self.stack.ui(ui, &mut self.state, &self.session);
                 ui.separator();

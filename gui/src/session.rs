@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use wasmscope::dwarf::SourceLocation;
 use wasmscope::{
     ExecutionState, MemoryAccess, Module, ModuleConfig, TableElement, TableType, UnknownImports,
     ValueType,
@@ -204,6 +205,64 @@ pub struct Session {
     memory_before: Option<Vec<u8>>,
     /// What the caller of the debugged call saw when it ended (for the Modules view).
     outcome: Option<String>,
+    /// How the Console shows [`Session::message`].
+    message_tone: Tone,
+    /// The export the call started.
+    export: String,
+    /// Full slices the running operation has run so far (each [`SLICE`] instructions).
+    slices: u64,
+    /// Where the call paused or trapped, in words: the function (demangled) and its
+    /// source line.
+    place: Option<String>,
+    /// Pause on trap: after a trap its frames stay inspectable (the Stack view, their
+    /// locals and operands) until the next start. On by default.
+    pub pause_on_trap: bool,
+    /// Whether the trapped call's frames can still be read.
+    trap_frames: bool,
+}
+
+/// What a status or message means, for its colour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tone {
+    /// Nothing happening (not started, ready to enter the call).
+    #[default]
+    Idle,
+    /// An operation is running.
+    Running,
+    /// Paused (at a breakpoint, after a step, by Pause).
+    Paused,
+    /// Ended well: finished, or exited with code 0.
+    Success,
+    /// Ended with a non-zero exit code.
+    Warning,
+    /// Trapped, or could not start.
+    Failure,
+}
+
+/// The status line: what is true of the call now, and its [`Tone`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// One line, e.g. `paused in divzero::share at divzero/src/main.rs:28 (0x1a2)`.
+    pub text: String,
+    /// What it means.
+    pub tone: Tone,
+}
+
+/// Where a location is, for people: `file:line`, or the file and "no source line" when
+/// DWARF has line 0 there (compiler-generated code).
+pub fn source_place(l: &SourceLocation) -> String {
+    if l.line == 0 {
+        format!("{} (no source line)", l.file)
+    } else {
+        format!("{}:{}", l.file, l.line)
+    }
+}
+
+/// The innermost location of `locations` (innermost inlined frame first) that has a
+/// line: line 0 means "no line", so an inlined frame without one gives way to its
+/// caller's line.
+pub fn nearest_line(locations: &[SourceLocation]) -> Option<&SourceLocation> {
+    locations.iter().find(|l| l.line > 0)
 }
 
 /// Instructions per slice (one slice per frame), so that the window stays responsive.
@@ -224,6 +283,12 @@ impl Default for Session {
             running: None,
             memory_before: None,
             outcome: None,
+            message_tone: Tone::Idle,
+            export: String::new(),
+            slices: 0,
+            place: None,
+            pause_on_trap: true,
+            trap_frames: false,
         }
     }
 }
@@ -232,6 +297,54 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Session({:?})", self.state)
     }
+}
+
+/// The name of an operation, for the status line.
+fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Continue => "continue",
+        Op::StepInto => "step into",
+        Op::StepOver => "step over",
+        Op::StepOut => "step out",
+        Op::StepToNextCall => "next call",
+        Op::StepOverCall => "over call",
+        Op::RunTo(_) => "run to cursor",
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a finished call returned, in words: `finished: returned 120 (0x78)`, each result
+/// formatted for its type (raw slots when the types are unknown), or `finished, no
+/// results`.
+pub fn describe_results(types: &[ValueType], slots: &[u64]) -> String {
+    if slots.is_empty() {
+        return "finished, no results".into();
+    }
+    let mut values = Vec::new();
+    let mut i = 0;
+    if types.iter().map(|t| t.slots()).sum::<usize>() == slots.len() {
+        for t in types {
+            let lo = slots[i];
+            let hi = slots.get(i + 1).copied().unwrap_or(0);
+            values.push(format_value(*t, lo, hi));
+            i += t.slots();
+        }
+    } else {
+        values = slots.iter().map(|v| format!("0x{v:x}")).collect();
+    }
+    format!("finished: returned {}", values.join(", "))
 }
 
 /// A value slot formatted for its type.
@@ -266,9 +379,73 @@ impl Session {
         self.message.as_deref()
     }
 
-    /// Sets the Console's message (e.g. why a start did not happen).
+    /// Sets the Console's message (e.g. why a start did not happen), shown as a failure.
     pub fn set_message(&mut self, message: impl Into<String>) {
         self.message = Some(message.into());
+        self.message_tone = Tone::Failure;
+    }
+
+    /// What [`Session::message`] means (a finished run is no error).
+    pub fn message_tone(&self) -> Tone {
+        self.message_tone
+    }
+
+    /// The status line: running (with the instructions run so far), ready to enter the
+    /// call, paused (function and source line), trapped, exited, finished (with the
+    /// results).
+    pub fn status(&self) -> Status {
+        let (text, tone) = match (&self.state, self.running) {
+            (RunState::Paused { .. }, Some(op)) => (
+                format!(
+                    "running ({}): {} instructions so far",
+                    op_name(op),
+                    group_digits(self.slices * SLICE)
+                ),
+                Tone::Running,
+            ),
+            (RunState::NotStarted, _) => match &self.message {
+                Some(m) => (m.clone(), Tone::Failure),
+                None => ("not started".into(), Tone::Idle),
+            },
+            (
+                RunState::Paused {
+                    code_offset: None, ..
+                },
+                None,
+            ) => (
+                format!(
+                    "ready: {} not entered yet (Step into or Continue)",
+                    self.export
+                ),
+                Tone::Idle,
+            ),
+            (
+                RunState::Paused {
+                    code_offset: Some(o),
+                    ..
+                },
+                None,
+            ) => (
+                match &self.place {
+                    Some(p) => format!("paused in {p} (0x{o:x})"),
+                    None => format!("paused at 0x{o:x}"),
+                },
+                Tone::Paused,
+            ),
+            (RunState::Finished(_), _) | (RunState::Exited(_), _) => {
+                (self.message.clone().unwrap_or_default(), self.message_tone)
+            }
+            (RunState::Trapped { message, .. }, _) => {
+                let first = message.lines().next().unwrap_or("");
+                let first = first.strip_prefix("wasm error: ").unwrap_or(first);
+                let text = match &self.place {
+                    Some(p) => format!("trapped in {p}: {first}"),
+                    None => format!("trapped: {first}"),
+                };
+                (text, Tone::Failure)
+            }
+        };
+        Status { text, tone }
     }
 
     /// The last trap's details.
@@ -299,11 +476,16 @@ impl Session {
         breakpoints: impl IntoIterator<Item = u64>,
         options: &RunOptions,
     ) {
-        *self = Session::default();
+        let pause_on_trap = self.pause_on_trap;
+        *self = Session {
+            pause_on_trap,
+            export: export.to_string(),
+            ..Session::default()
+        };
         let env = match options.env_pairs() {
             Ok(env) => env,
             Err(e) => {
-                self.message = Some(e);
+                self.set_message(e);
                 return;
             }
         };
@@ -349,7 +531,7 @@ impl Session {
                     source: None,
                 };
             }
-            Err(e) => self.message = Some(format!("cannot start {export}: {e}")),
+            Err(e) => self.set_message(format!("cannot start {export}: {e}")),
         }
     }
 
@@ -370,6 +552,7 @@ impl Session {
             return;
         }
         self.memory_before = self.memory_snapshot();
+        self.slices = 0;
         let Some(s) = &mut self.stepper else { return };
         let state = s.begin(op, SLICE);
         self.running = s.pending();
@@ -397,7 +580,9 @@ impl Session {
         if let Some(s) = &mut self.stepper {
             s.cancel();
         }
-        self.running = None;
+        if self.running.take().is_some() && self.is_paused() {
+            self.place = self.pause_place();
+        }
     }
 
     /// The operation running in slices, if any.
@@ -445,6 +630,11 @@ impl Session {
         if let Some(s) = &mut self.stepper {
             let e = s.close(exit_code);
             self.message = Some(e.to_string());
+            self.message_tone = if exit_code == 0 {
+                Tone::Success
+            } else {
+                Tone::Warning
+            };
             self.outcome = Some(format!("the call returned: {e}"));
             self.state = RunState::Exited(exit_code);
         }
@@ -489,19 +679,45 @@ impl Session {
 
     fn settle(&mut self, state: ExecutionState) {
         let Some(s) = &mut self.stepper else { return };
+        if self.running.is_some() {
+            // The slice ended by its budget: it ran SLICE instructions.
+            self.slices += 1;
+        }
+        self.place = None;
+        self.message_tone = Tone::Failure;
         self.state = match state {
-            ExecutionState::Paused => RunState::Paused {
-                code_offset: s.position().and_then(|p| p.code_offset),
-                source: s.source().first().map(|l| l.to_string()),
-            },
+            ExecutionState::Paused => {
+                let source = s.source();
+                RunState::Paused {
+                    code_offset: s.position().and_then(|p| p.code_offset),
+                    source: nearest_line(&source).map(|l| l.to_string()),
+                }
+            }
             ExecutionState::Finished(results) => {
-                self.message = Some(format!("finished: {results:?}"));
+                let types = s
+                    .module()
+                    .and_then(|m| m.exported_function(&self.export))
+                    .map(|f| f.definition().result_types().to_vec())
+                    .unwrap_or_default();
+                self.message = Some(describe_results(&types, &results));
+                self.message_tone = Tone::Success;
                 self.outcome = Some(format!("the call returned {results:?}"));
                 RunState::Finished(results)
             }
             ExecutionState::Trapped(e) => {
                 let message = e.to_string();
                 self.message = Some(message.clone());
+                self.trap_frames = !s.frames().is_empty();
+                if let Some(f) = e.trace().first() {
+                    // `module.name(params) results`; the module name comes first.
+                    let head = f.signature.split('(').next().unwrap_or(&f.signature);
+                    let name = head.split_once('.').map_or(head, |(_, n)| n);
+                    let name = crate::names::demangle(name);
+                    self.place = Some(match nearest_line(&f.sources) {
+                        Some(l) => format!("{name} at {}:{}", l.file, l.line),
+                        None => name.to_string(),
+                    });
+                }
                 self.outcome = Some(format!(
                     "the call failed: {}",
                     message.lines().next().unwrap_or("")
@@ -526,6 +742,11 @@ impl Session {
             }
             ExecutionState::Exited(code) => {
                 self.message = Some(format!("exited with code {code}"));
+                self.message_tone = if code == 0 {
+                    Tone::Success
+                } else {
+                    Tone::Warning
+                };
                 self.outcome = Some(format!("the call ended: exit_code({code})"));
                 RunState::Exited(code)
             }
@@ -536,15 +757,46 @@ impl Session {
         };
         if !matches!(self.state, RunState::Paused { .. }) {
             self.running = None;
+        } else if self.running.is_none() {
+            self.place = self.pause_place();
         }
     }
 
+    /// Where the paused call is, in words: the function and the nearest source line.
+    fn pause_place(&self) -> Option<String> {
+        let s = self.stepper.as_ref()?;
+        let source = s.source();
+        let at = nearest_line(&source).map_or_else(
+            || "no source line".to_string(),
+            |l| format!("{}:{}", l.file, l.line),
+        );
+        let function = s.frames().first().map(|f| {
+            let d = &f.definition;
+            d.name()
+                .map_or_else(|| d.debug_name(), crate::names::demangle)
+        });
+        Some(match function {
+            Some(f) if source.is_empty() => f,
+            Some(f) => format!("{f} at {at}"),
+            None => at,
+        })
+    }
+
     /// The frames of the paused call, innermost first (empty while an operation runs).
+    /// After a trap, with [`Session::pause_on_trap`], the frames as they were at the
+    /// trapping instruction.
     pub fn frames(&self) -> Vec<Frame> {
-        match (&self.stepper, self.is_paused()) {
-            (Some(s), true) => s.frames(),
+        let trapped = matches!(self.state, RunState::Trapped { .. });
+        match &self.stepper {
+            Some(s) if self.is_paused() && self.running.is_none() => s.frames(),
+            Some(s) if trapped && self.pause_on_trap => s.frames(),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the trapped call's frames are kept for inspection (pause on trap).
+    pub fn is_paused_at_trap(&self) -> bool {
+        matches!(self.state, RunState::Trapped { .. }) && self.pause_on_trap && self.trap_frames
     }
 
     fn module(&self) -> Option<&Module> {

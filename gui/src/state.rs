@@ -31,6 +31,9 @@ pub struct TextLine {
 /// A module that parsed: everything the views show about it.
 #[derive(Debug)]
 pub struct LoadedModule {
+    /// Unique per parse (a reload of the same file gets a new one): what tells the views
+    /// that the module changed, so that their state of the last one is dropped.
+    pub id: u64,
     /// A display name (file or sample name).
     pub name: String,
     /// The binary module (`.wat` input is already converted).
@@ -88,6 +91,16 @@ pub struct Selection {
     pub address: Option<u64>,
 }
 
+/// A breakpoint as the user set it: on an instruction (Code view) or on a source line
+/// (Source view).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Breakpoint {
+    /// A source line: `(file, line)` as the Source view shows them.
+    Line(String, u32),
+    /// An instruction, by code-section offset.
+    Code(u64),
+}
+
 /// The application model; see the [module docs](self).
 #[derive(Debug, Default)]
 pub struct AppState {
@@ -102,6 +115,9 @@ pub struct AppState {
     /// Breakpoints set on source lines: `(file, line)` and the code offsets they stand
     /// for.
     pub line_breakpoints: BTreeMap<(String, u32), Vec<u64>>,
+    /// Breakpoints that are kept but do not stop the call (unchecked in the Breakpoints
+    /// view).
+    pub disabled: BTreeSet<Breakpoint>,
 }
 
 impl AppState {
@@ -114,6 +130,7 @@ impl AppState {
                 self.load_error = None;
                 self.breakpoints.clear();
                 self.line_breakpoints.clear();
+                self.disabled.clear();
                 self.selection = Selection::default();
                 Ok(())
             }
@@ -143,11 +160,66 @@ impl AppState {
         }
     }
 
-    /// Every breakpoint offset: the instruction ones and those of the line breakpoints.
+    /// Every enabled breakpoint's offset: the instruction ones and those of the line
+    /// breakpoints.
     pub fn all_breakpoints(&self) -> BTreeSet<u64> {
-        let mut all = self.breakpoints.clone();
-        all.extend(self.line_breakpoints.values().flatten().copied());
+        let mut all: BTreeSet<u64> = self
+            .breakpoints
+            .iter()
+            .filter(|o| !self.disabled.contains(&Breakpoint::Code(**o)))
+            .copied()
+            .collect();
+        for ((file, line), offsets) in &self.line_breakpoints {
+            if !self
+                .disabled
+                .contains(&Breakpoint::Line(file.clone(), *line))
+            {
+                all.extend(offsets);
+            }
+        }
         all
+    }
+
+    /// Every breakpoint, enabled or not: the line ones (by file and line), then the
+    /// instruction ones (by offset).
+    pub fn breakpoint_list(&self) -> Vec<Breakpoint> {
+        let lines = self
+            .line_breakpoints
+            .keys()
+            .map(|(f, l)| Breakpoint::Line(f.clone(), *l));
+        let code = self.breakpoints.iter().map(|o| Breakpoint::Code(*o));
+        lines.chain(code).collect()
+    }
+
+    /// Whether breakpoint `bp` stops the call (it exists and is not disabled).
+    pub fn is_enabled(&self, bp: &Breakpoint) -> bool {
+        let exists = match bp {
+            Breakpoint::Line(f, l) => self.line_breakpoints.contains_key(&(f.clone(), *l)),
+            Breakpoint::Code(o) => self.breakpoints.contains(o),
+        };
+        exists && !self.disabled.contains(bp)
+    }
+
+    /// Enables or disables breakpoint `bp` (kept either way).
+    pub fn set_enabled(&mut self, bp: &Breakpoint, enabled: bool) {
+        if enabled {
+            self.disabled.remove(bp);
+        } else {
+            self.disabled.insert(bp.clone());
+        }
+    }
+
+    /// Removes breakpoint `bp`.
+    pub fn remove_breakpoint(&mut self, bp: &Breakpoint) {
+        match bp {
+            Breakpoint::Line(f, l) => {
+                self.line_breakpoints.remove(&(f.clone(), *l));
+            }
+            Breakpoint::Code(o) => {
+                self.breakpoints.remove(o);
+            }
+        }
+        self.disabled.remove(bp);
     }
 
     /// The code offsets of the statements on `line` of `file` (none without DWARF).
@@ -166,6 +238,7 @@ impl AppState {
     pub fn toggle_line_breakpoint(&mut self, file: &str, line: u32) -> Result<bool, String> {
         let key = (file.to_string(), line);
         if self.line_breakpoints.remove(&key).is_some() {
+            self.disabled.remove(&Breakpoint::Line(key.0, line));
             return Ok(false);
         }
         if self
@@ -188,6 +261,7 @@ impl AppState {
     /// it is now set (as an instruction breakpoint).
     pub fn toggle_breakpoint(&mut self, offset: u64) -> bool {
         if self.breakpoints.remove(&offset) {
+            self.disabled.remove(&Breakpoint::Code(offset));
             false
         } else {
             self.breakpoints.insert(offset);
@@ -301,7 +375,9 @@ impl LoadedModule {
         };
         let global_names = crate::modinfo::global_names(&bytes);
         let unknown_imports = unknown_imports(&bytes);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(LoadedModule {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name: name.to_string(),
             bytes,
             sections,

@@ -8,8 +8,13 @@ use crate::state::{AppState, LoadedModule, TextLine};
 
 /// The gutter of a line: a breakpoint marker and the code offset in hex.
 pub fn gutter(line: &TextLine, breakpoint: bool) -> String {
+    gutter_marked(line, if breakpoint { '●' } else { ' ' })
+}
+
+/// The gutter of a line with `marker` (`●` a breakpoint, `○` a disabled one).
+pub fn gutter_marked(line: &TextLine, marker: char) -> String {
     match line.code_offset {
-        Some(o) => format!("{} {o:>6x}", if breakpoint { '●' } else { ' ' }),
+        Some(o) => format!("{marker} {o:>6x}"),
         None => " ".repeat(8),
     }
 }
@@ -39,6 +44,8 @@ pub struct CodeView {
     /// What the view last scrolled to (the paused offset, the selection), so it follows
     /// them only when they move.
     followed: (Option<u64>, Option<u64>),
+    /// The search bar (Ctrl+F).
+    pub search: super::search::Search,
 }
 
 impl CodeView {
@@ -57,9 +64,17 @@ impl CodeView {
         let selected = state.selection.code_offset;
         let selected_line = selected.and_then(|o| line_at_or_after(m, o));
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        let go = self
+            .search
+            .ui(ui, "code", m.lines.len(), |i| m.lines[i].text.as_str());
         let mut area = egui::ScrollArea::both()
             .id_salt("code")
             .auto_shrink([false, false]);
+        if let Some(row) = go {
+            area = super::scroll_to_row(ui, area, row, row_height);
+        }
+        let hit = self.search.current;
+        let highlight = super::search::Search::highlight(ui);
         let target = (current, selected);
         if target != self.followed {
             // Follow whichever moved: the selection, or the paused instruction.
@@ -80,10 +95,18 @@ impl CodeView {
             for i in rows {
                 let line = &m.lines[i];
                 let bp = line.code_offset.is_some_and(|o| breakpoints.contains(&o));
+                let disabled = line
+                    .code_offset
+                    .is_some_and(|o| !bp && state.breakpoints.contains(&o));
                 let visuals = ui.visuals().clone();
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = 0.0;
-                    let mut g = egui::RichText::new(gutter(line, bp)).monospace();
+                    let marker = match (bp, disabled) {
+                        (true, _) => '●',
+                        (_, true) => '○',
+                        _ => ' ',
+                    };
+                    let mut g = egui::RichText::new(gutter_marked(line, marker)).monospace();
                     if bp {
                         g = g.color(visuals.error_fg_color);
                     } else {
@@ -104,6 +127,8 @@ impl CodeView {
                             .color(visuals.strong_text_color());
                     } else if Some(i) == selected_line {
                         text = text.background_color(visuals.faint_bg_color.gamma_multiply(4.0));
+                    } else if Some(i) == hit {
+                        text = text.background_color(highlight);
                     } else if bp {
                         text = text.color(visuals.error_fg_color);
                     }

@@ -27,10 +27,9 @@ impl ConsoleView {
                     );
                 }
                 if let Some(m) = session.message() {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        egui::RichText::new(m).monospace(),
-                    );
+                    // Green for a finished run or exit code 0, red for a trap.
+                    let color = super::controls::tone_color(ui, session.message_tone());
+                    ui.colored_label(color, egui::RichText::new(m).monospace());
                 }
             });
     }

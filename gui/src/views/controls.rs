@@ -1,13 +1,68 @@
 //! Run controls: pick an export (or `_start`), its arguments, the WASI arguments,
 //! environment and stdin; Run, Start (paused at entry), Continue, Pause, Step into /
 //! over / out at instruction and call level, Run to cursor, Restart, Close with an exit
-//! code.
+//! code, Pause on trap; the status line. Chrome DevTools' keys work too: F8 continue or
+//! pause, F10 step over, F11 step into, Shift+F11 step out ([`SHORTCUTS`]).
 
+use egui::{Key, KeyboardShortcut, Modifiers};
 use wasmscope::UnknownImports;
 use wasmscope_listeners::stepper::Op;
 
-use crate::session::{RunOptions, RunState, Session};
+use crate::session::{RunOptions, RunState, Session, Tone};
 use crate::state::AppState;
+
+/// F8: Continue, or Pause while an operation runs.
+pub const CONTINUE_OR_PAUSE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F8);
+/// F10: Step over.
+pub const STEP_OVER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F10);
+/// F11: Step into.
+pub const STEP_INTO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F11);
+/// Shift+F11: Step out.
+pub const STEP_OUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::SHIFT, Key::F11);
+/// Ctrl+F (Cmd+F on a Mac): search in the Code, Source or Call log view.
+pub const SEARCH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+
+/// Every shortcut with what it does, as the tooltips list them.
+pub const SHORTCUTS: &[(KeyboardShortcut, &str)] = &[
+    (CONTINUE_OR_PAUSE, "Continue / Pause"),
+    (STEP_OVER, "Step over"),
+    (STEP_INTO, "Step into"),
+    (STEP_OUT, "Step out"),
+    (SEARCH, "Search"),
+];
+
+/// The colour of a [`Tone`]: red for failures, orange for warnings, green for success,
+/// blue while running, amber while paused.
+pub fn tone_color(ui: &egui::Ui, tone: Tone) -> egui::Color32 {
+    let v = ui.visuals();
+    let dark = v.dark_mode;
+    match tone {
+        Tone::Idle => v.text_color(),
+        Tone::Running => {
+            if dark {
+                egui::Color32::from_rgb(0x6c, 0xb4, 0xff)
+            } else {
+                egui::Color32::from_rgb(0x0b, 0x5c, 0xc4)
+            }
+        }
+        Tone::Paused => {
+            if dark {
+                egui::Color32::from_rgb(0xf0, 0xc6, 0x4a)
+            } else {
+                egui::Color32::from_rgb(0x8a, 0x62, 0x00)
+            }
+        }
+        Tone::Success => {
+            if dark {
+                egui::Color32::from_rgb(0x6d, 0xd0, 0x7a)
+            } else {
+                egui::Color32::from_rgb(0x1b, 0x7a, 0x2e)
+            }
+        }
+        Tone::Warning => v.warn_fg_color,
+        Tone::Failure => v.error_fg_color,
+    }
+}
 
 /// The Controls view.
 #[derive(Debug)]
@@ -24,6 +79,8 @@ pub struct ControlsView {
     pub show_wasi: bool,
     /// "Run" was clicked: after the start, continue at once.
     pub pending_run: bool,
+    /// Pause on trap (see [`Session::pause_on_trap`]); on by default.
+    pub pause_on_trap: bool,
 }
 
 /// Parses whitespace-separated integers (decimal, or hex with `0x`; negative ones as two's
@@ -57,17 +114,19 @@ impl Default for ControlsView {
             exit_code: 1,
             show_wasi: false,
             pending_run: false,
+            pause_on_trap: true,
         }
     }
 }
 
-/// A one-line description of where the call stands.
+/// A one-line description of where the call stands, from its state alone (the
+/// browser's test hooks use it; the status line says more: [`Session::status`]).
 pub fn describe(state: &RunState) -> String {
     match state {
         RunState::NotStarted => "not started".into(),
         RunState::Paused {
             code_offset: None, ..
-        } => "paused at entry".into(),
+        } => "ready: not entered yet".into(),
         RunState::Paused {
             code_offset: Some(o),
             source,
@@ -75,7 +134,7 @@ pub fn describe(state: &RunState) -> String {
             Some(s) => format!("paused at 0x{o:x} ({s})"),
             None => format!("paused at 0x{o:x}"),
         },
-        RunState::Finished(r) => format!("finished: {r:?}"),
+        RunState::Finished(r) => crate::session::describe_results(&[], r),
         RunState::Trapped { message, .. } => {
             format!("trapped: {}", message.lines().next().unwrap_or(""))
         }
@@ -83,11 +142,38 @@ pub fn describe(state: &RunState) -> String {
     }
 }
 
+/// `hover (KEY)`: a tooltip naming its keyboard shortcut.
+fn with_key(ui: &egui::Ui, hover: &str, key: &KeyboardShortcut) -> String {
+    format!("{hover} ({})", ui.ctx().format_shortcut(key))
+}
+
 impl ControlsView {
     /// Draws the view; returns true when the user asked for a (re)start.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) -> bool {
         let mut start = false;
         let mut run = false;
+        session.pause_on_trap = self.pause_on_trap;
+        // Chrome DevTools' keys (Shift+F11 before F11: a shortcut ignores extra Shift).
+        let keys = ui.input_mut(|i| {
+            let out = i.consume_shortcut(&STEP_OUT);
+            [
+                i.consume_shortcut(&CONTINUE_OR_PAUSE),
+                i.consume_shortcut(&STEP_OVER),
+                i.consume_shortcut(&STEP_INTO),
+                out,
+            ]
+        });
+        if state.module.is_some() {
+            let paused = session.is_paused() && !session.is_running();
+            match keys {
+                [true, ..] if session.is_running() => session.pause(),
+                [true, ..] if paused => session.begin(Op::Continue),
+                [_, true, ..] if paused => session.begin(Op::StepOver),
+                [_, _, true, _] if paused => session.begin(Op::StepInto),
+                [.., true] if paused => session.begin(Op::StepOut),
+                _ => {}
+            }
+        }
         ui.horizontal_wrapped(|ui| {
             ui.strong("Controls");
             let Some(m) = &state.module else {
@@ -127,10 +213,11 @@ impl ControlsView {
             let running = session.is_running();
             // While an operation runs in slices the call is between slices: no stepping.
             let paused = session.is_paused() && !running;
-            let mut op = |ui: &mut egui::Ui, label: &str, hover: &str, op: Op| {
+            let mut op = |ui: &mut egui::Ui, label: &str, hover: String, op: Op| {
                 if ui
                     .add_enabled(paused, egui::Button::new(label))
                     .on_hover_text(hover)
+                    .on_disabled_hover_text("start the module first, or Pause")
                     .clicked()
                 {
                     session.begin(op);
@@ -139,27 +226,37 @@ impl ControlsView {
             op(
                 ui,
                 "Continue",
-                "to the next breakpoint or the end",
+                with_key(ui, "to the next breakpoint or the end", &CONTINUE_OR_PAUSE),
                 Op::Continue,
             );
             op(
                 ui,
                 "Step into",
-                "one instruction, entering calls",
+                with_key(ui, "one instruction, entering calls", &STEP_INTO),
                 Op::StepInto,
             );
-            op(ui, "Step over", "one instruction, over calls", Op::StepOver);
-            op(ui, "Step out", "to the caller", Op::StepOut);
+            op(
+                ui,
+                "Step over",
+                with_key(ui, "one instruction, over calls", &STEP_OVER),
+                Op::StepOver,
+            );
+            op(
+                ui,
+                "Step out",
+                with_key(ui, "to the caller", &STEP_OUT),
+                Op::StepOut,
+            );
             op(
                 ui,
                 "Next call",
-                "to the next function entered",
+                "to the next function entered".into(),
                 Op::StepToNextCall,
             );
             op(
                 ui,
                 "Over call",
-                "to the next call at this function's level",
+                "to the next call at this function's level".into(),
                 Op::StepOverCall,
             );
             let cursor = state.selection.code_offset;
@@ -177,21 +274,43 @@ impl ControlsView {
             }
             if ui
                 .add_enabled(running, egui::Button::new("Pause"))
+                .on_hover_text(with_key(
+                    ui,
+                    "stop the running operation",
+                    &CONTINUE_OR_PAUSE,
+                ))
                 .clicked()
             {
                 session.pause();
             }
-            if ui
+            ui.separator();
+            // The one exit-code field: this button and the Modules view's close buttons
+            // use it.
+            let close = ui
                 .add_enabled(paused, egui::Button::new("Close with exit code"))
-                .clicked()
-            {
+                .on_hover_text("end the paused call: its module closes with this exit code");
+            if close.clicked() {
                 session.close(self.exit_code);
             }
-            let label = ui.label("code:");
             ui.add(egui::DragValue::new(&mut self.exit_code).range(0..=255))
-                .labelled_by(label.id);
+                .labelled_by(close.id)
+                .on_hover_text("the exit code for Close here and in the Modules view");
             ui.separator();
-            ui.label(describe(session.state()));
+            ui.checkbox(&mut self.pause_on_trap, "Pause on trap")
+                .on_hover_text(
+                    "after a trap, keep the trapping call's stack, locals and memory \
+                     inspectable until Restart",
+                );
+        });
+        let status = session.status();
+        ui.horizontal(|ui| {
+            let color = tone_color(ui, status.tone);
+            ui.label(egui::RichText::new("●").monospace().color(color));
+            ui.add(
+                egui::Label::new(egui::RichText::new(&status.text).color(color).strong())
+                    .truncate(),
+            )
+            .on_hover_text(&status.text);
         });
         if let Some(m) = state
             .module

@@ -1,27 +1,49 @@
-//! Memory: hex and ASCII of memory 0 from an address the user picks; bytes changed by
-//! the last step or run are highlighted; the bytes at the selected address are shown as
+//! Memory: hex and ASCII of memory 0 from an address the user picks, as many bytes a
+//! row as the panel's width holds (a multiple of 4); bytes changed by the last step or
+//! run are highlighted; the bytes at the selected address are shown as
 //! i32/i64/f32/f64/string, and "Follow" jumps to the address stored there.
 
 use crate::session::Session;
 use crate::state::AppState;
 
-const ROW: u64 = 8;
 const ROWS: u64 = 32;
+/// The hex rows' font size.
+const FONT: f32 = 12.0;
 
 /// The Memory view.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryView {
     /// The address field's text (hex, `0x` optional).
     pub address_text: String,
     /// The first address shown.
     pub address: u64,
+    /// Bytes per row, as the panel's width allowed last time.
+    pub row_bytes: u64,
     error: Option<String>,
 }
 
-/// One hex + ASCII row of 8 bytes: `00000010  41 42 …  |AB…|`.
+impl Default for MemoryView {
+    fn default() -> Self {
+        MemoryView {
+            address_text: String::new(),
+            address: 0,
+            row_bytes: 8,
+            error: None,
+        }
+    }
+}
+
+/// How many bytes a hex row of `chars` characters holds: a multiple of 4, from 4 to
+/// 64 (`00000010  41 42 …  |AB…|` takes 13 + 4 characters a byte).
+pub fn bytes_per_row(chars: usize) -> u64 {
+    let n = chars.saturating_sub(13) / 4;
+    ((n / 4 * 4).clamp(4, 64)) as u64
+}
+
+/// One hex + ASCII row of `bytes.len()` bytes: `00000010  41 42 …  |AB…|`.
 pub fn hex_row(address: u64, bytes: &[u8]) -> String {
     let mut hex = String::new();
-    for i in 0..ROW as usize {
+    for i in 0..bytes.len() {
         match bytes.get(i) {
             Some(b) => hex.push_str(&format!("{b:02x} ")),
             None => hex.push_str("   "),
@@ -74,7 +96,8 @@ fn parse_hex(t: &str) -> Option<u64> {
 impl MemoryView {
     /// Shows memory from `address` (rounded down to a row) and selects it.
     pub fn go_to(&mut self, address: u64, state: &mut AppState) {
-        self.address = address & !(ROW - 1);
+        let row = self.row_bytes.max(1);
+        self.address = address - address % row;
         self.address_text = format!("0x{address:x}");
         state.selection.address = Some(address);
         self.error = None;
@@ -126,7 +149,15 @@ impl MemoryView {
                 }
             }
         });
-        let len = ROW * ROWS;
+        // As many bytes a row as the width holds, so the panel never widens for them.
+        let char_width = ui.fonts_mut(|f| f.glyph_width(&egui::FontId::monospace(FONT), '0'));
+        let chars = (ui.available_width() - 16.0) / char_width.max(1.0);
+        let row_bytes = bytes_per_row(chars.max(0.0) as usize);
+        if row_bytes != self.row_bytes {
+            self.row_bytes = row_bytes;
+            self.address -= self.address % row_bytes;
+        }
+        let len = row_bytes * ROWS;
         let bytes = session.read_memory(self.address, len).unwrap_or_default();
         let changed = session.changed_bytes(self.address, len);
         if !changed.is_empty() {
@@ -140,11 +171,11 @@ impl MemoryView {
         }
         let visuals = ui.visuals().clone();
         egui::ScrollArea::both().id_salt("memory").show(ui, |ui| {
-            for (r, chunk) in bytes.chunks(ROW as usize).enumerate() {
-                let row = self.address + r as u64 * ROW;
+            for (r, chunk) in bytes.chunks(row_bytes as usize).enumerate() {
+                let row = self.address + r as u64 * row_bytes;
                 let mut job = egui::text::LayoutJob::default();
                 let font = egui::TextFormat {
-                    font_id: egui::FontId::monospace(12.0),
+                    font_id: egui::FontId::monospace(FONT),
                     color: visuals.text_color(),
                     ..Default::default()
                 };
@@ -153,7 +184,7 @@ impl MemoryView {
                 let mut sel = font.clone();
                 sel.background = visuals.selection.bg_fill;
                 job.append(&format!("{row:08x}  "), 0.0, font.clone());
-                for i in 0..ROW as usize {
+                for i in 0..row_bytes as usize {
                     let a = row + i as u64;
                     match chunk.get(i) {
                         Some(b) => {

@@ -2,6 +2,7 @@
 //! [`Session`](crate::session::Session) it is given and keeps only its own UI state
 //! (text fields, scroll targets).
 
+pub mod breakpoints;
 pub mod calllog;
 pub mod code;
 pub mod console;
@@ -10,6 +11,7 @@ pub mod memory;
 pub mod module;
 pub mod modules;
 pub mod open;
+pub mod search;
 pub mod source;
 pub mod stack;
 pub mod tables;

@@ -1,35 +1,22 @@
 //! Modules: every module in the session's runtime (host modules too), each with
-//! "Close with exit code [N]"; the close notifier's events, and what the caller of the
-//! debugged call saw.
+//! "Close NAME with exit code N" (N: the exit-code field of the Controls bar, the only
+//! one); the close notifier's events, and what the caller of the debugged call saw.
 
 use crate::session::Session;
 
 /// The Modules view.
-#[derive(Debug)]
-pub struct ModulesView {
-    /// The exit code for the close buttons.
-    pub exit_code: u32,
-}
-
-impl Default for ModulesView {
-    fn default() -> Self {
-        ModulesView { exit_code: 3 }
-    }
-}
+#[derive(Debug, Default)]
+pub struct ModulesView;
 
 impl ModulesView {
-    /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, session: &mut Session) {
+    /// Draws the view; the close buttons use `exit_code` (the Controls' field).
+    pub fn ui(&mut self, ui: &mut egui::Ui, session: &mut Session, exit_code: u32) {
         let rows = session.modules();
         if rows.is_empty() {
             ui.label("no runtime yet (start the module)");
             return;
         }
-        ui.horizontal(|ui| {
-            let label = ui.label("Exit code:");
-            ui.add(egui::DragValue::new(&mut self.exit_code).range(0..=255))
-                .labelled_by(label.id);
-        });
+        ui.weak("the exit code is set next to \"Close with exit code\" in the Controls bar");
         let mut close = None;
         egui::Grid::new("modules_grid")
             .striped(true)
@@ -48,7 +35,7 @@ impl ModulesView {
                         Some(c) => ui.label(format!("closed, exit code {c}")),
                         None => ui.label("open"),
                     };
-                    let label = format!("Close {} with exit code {}", r.name, self.exit_code);
+                    let label = format!("Close {} with exit code {exit_code}", r.name);
                     if ui
                         .add_enabled(r.closed.is_none(), egui::Button::new(label))
                         .clicked()
@@ -59,7 +46,7 @@ impl ModulesView {
                 }
             });
         if let Some(name) = close {
-            session.close_module(&name, self.exit_code);
+            session.close_module(&name, exit_code);
         }
         ui.separator();
         let events = session.close_events();

@@ -4,18 +4,52 @@
 //! instruction. Files are found through their DWARF paths: the built-in samples'
 //! sources are embedded; others are read from disk (natively), relative to the module's
 //! directory too, after the directory remappings the user added. A health summary says
-//! how much code has line information and which files are missing.
+//! how much code has line information and which files are missing. The file picker
+//! has a filter and lists the program's own files before the toolchain's; a search bar
+//! finds text in the file. Line 0 in DWARF means "no line": such locations give way to
+//! their inlined caller's line.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::session::{RunState, Session};
-use crate::state::AppState;
+use crate::state::{AppState, Breakpoint};
 
 /// The gutter of source line `n` (1-based): a breakpoint marker and the line number;
 /// clicking it toggles a line breakpoint.
 pub fn gutter(n: u32, breakpoint: bool) -> String {
-    format!("{} {n:>5} ", if breakpoint { '●' } else { ' ' })
+    gutter_marked(n, if breakpoint { '●' } else { ' ' })
+}
+
+/// The gutter of line `n` with `marker` (`●` a breakpoint, `○` a disabled one).
+pub fn gutter_marked(n: u32, marker: char) -> String {
+    format!("{marker} {n:>5} ")
+}
+
+/// Whether a DWARF path is the toolchain's rather than the program's: Rust's standard
+/// library (`/rustc/HASH/library/…`, or `library/…` under that compile directory),
+/// wasi-sdk and wasi-libc (`wasisdk://…`), crates from the registry or git.
+pub fn is_toolchain(path: &str) -> bool {
+    path.starts_with("/rustc/")
+        || path.starts_with("library/")
+        || path.contains("://")
+        || path.contains("/.cargo/registry/")
+        || path.contains("/.cargo/git/")
+        || path.contains("/.rustup/")
+        || path.contains("/rust/deps/")
+        || path.contains("/wasi-libc/")
+}
+
+/// `files` in the file picker's order: the program's own files first, those that can be
+/// shown before those that cannot, then the toolchain's; alphabetical within each. Each
+/// with whether it is the toolchain's.
+pub fn picker_order(files: &[String], found: impl Fn(&str) -> bool) -> Vec<(String, bool)> {
+    let mut out: Vec<(bool, bool, String)> = files
+        .iter()
+        .map(|f| (is_toolchain(f), !found(f), f.clone()))
+        .collect();
+    out.sort();
+    out.into_iter().map(|(t, _, f)| (f, t)).collect()
 }
 
 /// The Source view.
@@ -39,6 +73,10 @@ pub struct SourceView {
     pub message: Option<String>,
     /// A line to scroll to on the next frame ([`SourceView::show_line`]).
     pending_scroll: Option<u32>,
+    /// The search bar (Ctrl+F).
+    pub search: super::search::Search,
+    /// The file picker's filter.
+    pub filter: String,
 }
 
 impl SourceView {
@@ -84,6 +122,21 @@ impl SourceView {
         self.pending_scroll = Some(line);
     }
 
+    /// A view for a newly loaded module: nothing of the last one, but the user's
+    /// directory remappings (they are about the host's files, not the module).
+    pub fn with_remaps(remaps: Vec<(String, String)>) -> Self {
+        SourceView {
+            remaps,
+            ..SourceView::default()
+        }
+    }
+
+    /// Takes code offset `o`, just selected elsewhere, as followed already: the view stays
+    /// on the line it shows instead of going to `o`'s innermost location.
+    pub fn follow_selection(&mut self, o: u64) {
+        self.followed.1 = Some(o);
+    }
+
     /// Adds a directory remapping; files are looked up again.
     pub fn add_remap(&mut self, from: &str, to: &str) {
         self.remaps.push((from.to_string(), to.to_string()));
@@ -123,10 +176,16 @@ impl SourceView {
             }
             loc
         };
-        // The innermost location whose file can be shown (code inlined from std comes
-        // first, but its files are rarely at hand), else the innermost.
+        // The innermost location with a line (0 is "no line") whose file can be shown
+        // (code inlined from std comes first, but its files are rarely at hand), else
+        // the innermost with a line.
         let mut best = |o: u64| {
-            let locs: Vec<_> = debug.locations(o).into_iter().map(canonical).collect();
+            let locs: Vec<_> = debug
+                .locations(o)
+                .into_iter()
+                .filter(|l| l.line > 0)
+                .map(canonical)
+                .collect();
             let found = locs.iter().position(|l| self.text(&l.file).is_some());
             locs.into_iter().nth(found.unwrap_or(0))
         };
@@ -147,18 +206,18 @@ impl SourceView {
                 scroll_to = Some(loc.line);
             }
         }
+        // The file picker's order: the program's files first.
+        let mut ordered = Vec::new();
+        for f in &debug.summary.source_files {
+            let found = self.text(f).is_some();
+            ordered.push((f.clone(), found));
+        }
+        let ordered = picker_order(&debug.summary.source_files, |f| {
+            ordered.iter().any(|(g, found)| g == f && *found)
+        });
         if self.file.is_none() {
-            // A sensible first file: the one holding the entry point's code, else the
-            // first file that can be found.
-            let summary_files = &debug.summary.source_files;
-            let mut first = None;
-            for f in summary_files.iter().filter(|f| !f.starts_with('/')) {
-                if self.text(f).is_some() {
-                    first = Some(f.clone());
-                    break;
-                }
-            }
-            self.file = first.or_else(|| summary_files.first().cloned());
+            // A sensible first file: the program's first that can be shown.
+            self.file = ordered.first().map(|(f, _)| f.clone());
         }
 
         // Health summary.
@@ -210,23 +269,16 @@ impl SourceView {
         ui.horizontal(|ui| {
             let label = ui.label("File:");
             let shown = self.file.clone().unwrap_or_default();
-            egui::ComboBox::from_id_salt("source_file")
+            let picker = egui::ComboBox::from_id_salt("source_file")
                 .selected_text(shown)
                 .width(420.0)
-                .show_ui(ui, |ui| {
-                    for f in &files {
-                        if ui
-                            .selectable_label(self.file.as_deref() == Some(f), f)
-                            .clicked()
-                        {
-                            self.file = Some(f.clone());
-                        }
-                    }
-                })
-                .response
-                .labelled_by(label.id);
+                .height(420.0)
+                .show_ui(ui, |ui| self.file_picker(ui, &ordered, &missing));
+            picker.response.labelled_by(label.id);
             if let Some(loc) = &current_loc {
                 ui.label(format!("at {}:{}", loc.file, loc.line));
+            } else if current.is_some() {
+                ui.weak("no source line here (compiler-generated code)");
             }
         });
         if let Some(msg) = &self.message {
@@ -253,22 +305,33 @@ impl SourceView {
             .map(|l| l.line);
         let lines: Vec<&str> = text.lines().collect();
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        if let Some(row) = self.search.ui(ui, "source", lines.len(), |i| lines[i]) {
+            scroll_to = Some(row as u32 + 1);
+        }
+        let hit = self.search.current;
+        let highlight = super::search::Search::highlight(ui);
         let mut area = egui::ScrollArea::both()
             .id_salt(("source", file.clone()))
             .auto_shrink([false, false]);
         if let Some(line) = scroll_to {
-            area = super::scroll_to_row(ui, area, line as usize - 1, row_height);
+            area = super::scroll_to_row(ui, area, line.saturating_sub(1) as usize, row_height);
         }
         let mut toggled = None;
         let mut clicked = None;
         area.show_rows(ui, row_height, lines.len(), |ui, rows| {
             for i in rows {
                 let n = i as u32 + 1;
-                let bp = state.line_breakpoints.contains_key(&(file.clone(), n));
+                let set = state.line_breakpoints.contains_key(&(file.clone(), n));
+                let bp = set && state.is_enabled(&Breakpoint::Line(file.clone(), n));
                 let visuals = ui.visuals().clone();
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = 0.0;
-                    let mut g = egui::RichText::new(gutter(n, bp)).monospace();
+                    let marker = match (set, bp) {
+                        (_, true) => '●',
+                        (true, false) => '○',
+                        _ => ' ',
+                    };
+                    let mut g = egui::RichText::new(gutter_marked(n, marker)).monospace();
                     g = if bp {
                         g.color(visuals.error_fg_color)
                     } else {
@@ -291,6 +354,8 @@ impl SourceView {
                             .color(visuals.strong_text_color());
                     } else if Some(n) == selected_line {
                         t = t.background_color(visuals.faint_bg_color.gamma_multiply(4.0));
+                    } else if Some(i) == hit {
+                        t = t.background_color(highlight);
                     }
                     if ui
                         .add(
@@ -325,6 +390,55 @@ impl SourceView {
                     self.message = None;
                 }
                 None => self.message = Some(format!("no code on {file}:{n}")),
+            }
+        }
+    }
+}
+
+impl SourceView {
+    /// The file picker's list: a filter field, then the program's files and the
+    /// toolchain's under their own headings (files that cannot be shown are dimmed).
+    fn file_picker(&mut self, ui: &mut egui::Ui, ordered: &[(String, bool)], missing: &[String]) {
+        let label = ui.label("Filter:");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .desired_width(f32::INFINITY)
+                    .hint_text("part of a path"),
+            )
+            .labelled_by(label.id);
+        if !field.has_focus() && self.filter.is_empty() {
+            field.request_focus();
+        }
+        let needle = self.filter.to_lowercase();
+        let shown: Vec<&(String, bool)> = ordered
+            .iter()
+            .filter(|(f, _)| f.to_lowercase().contains(&needle))
+            .collect();
+        if shown.is_empty() {
+            ui.weak("no file matches");
+        }
+        let mut heading = None;
+        for (f, toolchain) in shown {
+            if heading != Some(*toolchain) {
+                heading = Some(*toolchain);
+                ui.separator();
+                ui.weak(if *toolchain {
+                    "toolchain and libraries"
+                } else {
+                    "this program"
+                });
+            }
+            let mut text = egui::RichText::new(f.as_str());
+            if missing.contains(f) {
+                text = text.weak();
+            }
+            if ui
+                .selectable_label(self.file.as_deref() == Some(f.as_str()), text)
+                .clicked()
+            {
+                self.file = Some(f.clone());
+                self.filter.clear();
             }
         }
     }

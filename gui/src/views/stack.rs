@@ -1,8 +1,10 @@
 //! Stack: the paused call's frames, innermost first, with function names, typed
-//! parameters, code offsets and source lines; clicking a frame selects its instruction
-//! (the Code and Source views go there) and opens its locals and operand stack.
+//! parameters, code offsets and source lines (wrapped, never cut off); clicking a frame
+//! selects its instruction (the Code and Source views go there) and opens its locals and
+//! operand stack. After a trap, with Pause on trap, the trapping call's frames. Without
+//! frames it says why (not started, not entered yet, running, ended).
 
-use crate::session::{format_value, Session};
+use crate::session::{format_value, nearest_line, source_place, RunState, Session};
 use crate::state::AppState;
 use wasmscope_listeners::stepper::Frame;
 
@@ -51,10 +53,33 @@ pub fn frame_title(i: usize, f: &Frame) -> String {
     if let Some(o) = f.code_offset {
         s.push_str(&format!(" @ 0x{o:x}"));
     }
-    if let Some(l) = f.sources.first() {
-        s.push_str(&format!("  {}:{}", l.file, l.line));
+    match (nearest_line(&f.sources), f.sources.first()) {
+        (Some(l), _) => s.push_str(&format!("  {}:{}", l.file, l.line)),
+        (None, Some(l)) => s.push_str(&format!("  {}", source_place(l))),
+        (None, None) => {}
     }
     s
+}
+
+/// Why there are no frames to show, in words.
+pub fn no_frames(session: &Session) -> String {
+    if session.is_running() {
+        return "running… (Pause to see the stack)".into();
+    }
+    match session.state() {
+        RunState::NotStarted => "no call: Start or Run the module".into(),
+        RunState::Paused {
+            code_offset: None, ..
+        } => "ready: the call has not entered the function yet (Step into enters it)".into(),
+        RunState::Paused { .. } => "no frames".into(),
+        RunState::Trapped { .. } if !session.pause_on_trap => {
+            "the call trapped (turn on Pause on trap to keep its frames)".into()
+        }
+        RunState::Trapped { .. } => "the call trapped; its frames cannot be read".into(),
+        RunState::Finished(_) | RunState::Exited(_) => {
+            "the call has ended (Restart to run it again)".into()
+        }
+    }
 }
 
 impl StackView {
@@ -63,8 +88,14 @@ impl StackView {
         ui.heading("Stack");
         let frames = session.frames();
         if frames.is_empty() {
-            ui.label("no paused call");
+            ui.label(no_frames(session));
             return;
+        }
+        if session.is_paused_at_trap() {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                "paused at the trap: the frames as they were (Restart runs again)",
+            );
         }
         if self.selected >= frames.len() {
             self.selected = 0;
@@ -82,13 +113,11 @@ impl StackView {
                     } else {
                         egui::RichText::new(&title)
                     };
+                    // Wrapped: a long name or many parameters take more lines, never
+                    // get cut off.
                     let r = ui
-                        .add(
-                            egui::Label::new(text)
-                                .truncate()
-                                .sense(egui::Sense::click()),
-                        )
-                        .on_hover_text(&title);
+                        .add(egui::Label::new(text).wrap().sense(egui::Sense::click()))
+                        .on_hover_text("select this frame: its locals and operands");
                     if r.clicked() {
                         self.selected = i;
                         state.selection.code_offset = f.code_offset;
@@ -113,10 +142,9 @@ impl StackView {
                             }
                             for inl in f.sources.iter().skip(1) {
                                 ui.weak(format!(
-                                    "inlined into {} at {}:{}",
+                                    "inlined into {} at {}",
                                     inl.function.as_deref().unwrap_or("?"),
-                                    inl.file,
-                                    inl.line
+                                    source_place(inl)
                                 ));
                             }
                         });
