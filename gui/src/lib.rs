@@ -272,8 +272,8 @@ impl WorkbenchApp {
     }
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
-    /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`; `None` for an
-    /// unknown name.
+    /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`;
+    /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
             "source" | "console" => Self::demo(),
@@ -336,6 +336,33 @@ impl WorkbenchApp {
                 app.start();
                 app.session.resume();
                 app.bottom = BottomTab::CallLog;
+                app
+            }
+            "breakpoints" => {
+                // divzero with two arguments (no trap): line breakpoints on run()'s call
+                // of distribute() and on the division (disabled), one on an instruction;
+                // paused at the first, a search in the source.
+                let mut app = Self::new();
+                app.open_sample("divzero");
+                let file = "divzero/src/main.rs";
+                let _ = app.state.toggle_line_breakpoint(file, 54);
+                let _ = app.state.toggle_line_breakpoint(file, 28);
+                app.state
+                    .set_enabled(&Breakpoint::Line(file.into(), 28), false);
+                let div = app.state.module.as_ref().and_then(|m| {
+                    m.lines
+                        .iter()
+                        .find(|l| l.text.contains("i32.div_u"))
+                        .and_then(|l| l.code_offset)
+                });
+                if let Some(o) = div {
+                    app.state.breakpoints.insert(o);
+                }
+                app.controls.options.args = "a b".into();
+                app.start();
+                app.session.resume();
+                app.source.search.query = "distribute".into();
+                app.bottom = BottomTab::Breakpoints;
                 app
             }
             _ => return None,
@@ -442,6 +469,10 @@ impl WorkbenchApp {
             .resizable(true)
             .default_size(170.0)
             .show(ui, |ui| {
+                // A panel takes its contents' height: without this a tab with little to
+                // show ("no trap", "no runtime yet") would shrink it, and the user's size
+                // would be lost at the next module switch.
+                ui.set_min_height(ui.max_rect().height());
                 ui.horizontal(|ui| {
                     for (tab, label) in [
                         (BottomTab::Console, "Console"),
@@ -487,13 +518,13 @@ impl WorkbenchApp {
             .default_size(260.0)
             .min_size(220.0)
             .show(ui, |ui| self.module.ui(ui, &mut self.state));
-        // Its content wraps or scrolls, and it never takes more than half of what is
-        // left, so it cannot squeeze Code and Source.
-        let half = ui.available_width() / 2.0;
+        // Its content wraps or scrolls, and it never takes much more than half of what
+        // is left, so it cannot squeeze Code and Source.
+        let most = ui.available_width() * 0.55;
         egui::Panel::right("inspect")
             .resizable(true)
             .default_size(430.0)
-            .max_size(half.max(300.0))
+            .max_size(most.max(300.0))
             .show(ui, |ui| {
                 self.stack.ui(ui, &mut self.state, &self.session);
                 ui.separator();

@@ -101,6 +101,11 @@ fn opening_another_module_drops_everything_of_the_last_one_but_the_layout() {
         "the drag moved the edge: {top} -> {taller}"
     );
 
+    // The Modules tab is in front, with longloop's modules.
+    h.get_by_label("Modules").click();
+    h.run();
+    h.get_by_label("Close longloop with exit code 1");
+
     h.get_by_label("divzero").click();
     h.run();
     let app = h.state();
@@ -122,8 +127,29 @@ fn opening_another_module_drops_everything_of_the_last_one_but_the_layout() {
     assert!(h.query_by_label_contains("longloop/src").is_none());
     // The preferences stay: the WASI fields are still open.
     assert!(app.controls.show_wasi);
-    // The bottom panel kept its height.
+    // The bottom panel kept its height, though the Modules tab has little to show
+    // now; every tab keeps it.
+    h.get_by_label("no runtime yet (start the module)");
     assert_eq!(bottom_top(&h), taller);
+    for tab in [
+        "Console",
+        "Call log",
+        "Traps",
+        "Tables and globals",
+        "Breakpoints",
+    ] {
+        h.get_by_role_and_label(Role::Button, tab).click();
+        h.run();
+        assert_eq!(bottom_top(&h), taller, "{tab}");
+    }
+    // It still shrinks when the user drags it so.
+    h.drag_at(egui::pos2(600.0, taller - 8.0));
+    h.run();
+    h.hover_at(egui::pos2(600.0, taller + 60.0));
+    h.run();
+    h.drop_at(egui::pos2(600.0, taller + 60.0));
+    h.run();
+    assert!(bottom_top(&h) > taller + 50.0, "{}", bottom_top(&h));
 
     // A module loaded by any other way (here straight into the model) is no different.
     let hello = wasmscope_gui::views::open::sample("hello").unwrap();
@@ -608,7 +634,10 @@ fn the_right_panel_keeps_its_width_memory_rows_fit_it_and_frames_wrap() {
     assert!(before > 1280.0 - 450.0, "{before}");
     // The memory rows fill the width: as many bytes as fit, a multiple of 4.
     let row_bytes = h.state().memory.row_bytes;
-    assert!(row_bytes >= 8 && row_bytes.is_multiple_of(4), "{row_bytes}");
+    assert!(
+        row_bytes >= 12 && row_bytes.is_multiple_of(4),
+        "{row_bytes}"
+    );
     // Every frame is wrapped inside the panel, none cut off.
     let frames = h.state().session.frames();
     let row = h.get_by_label_contains("#0 ").rect().height();
@@ -639,25 +668,54 @@ fn the_right_panel_keeps_its_width_memory_rows_fit_it_and_frames_wrap() {
     h.run();
     h.drag_at(egui::pos2(edge, 400.0));
     h.run();
-    h.hover_at(egui::pos2(edge - 70.0, 400.0));
+    h.hover_at(egui::pos2(edge - 130.0, 400.0));
     h.run();
-    h.drop_at(egui::pos2(edge - 70.0, 400.0));
+    h.drop_at(egui::pos2(edge - 130.0, 400.0));
     h.run();
     h.run();
-    assert!(left_edge(&h) < before - 60.0, "{}", left_edge(&h));
+    assert!(left_edge(&h) < before - 120.0, "{}", left_edge(&h));
     assert!(
         h.state().memory.row_bytes > row_bytes,
         "{} -> {}",
         row_bytes,
         h.state().memory.row_bytes
     );
-    // It never takes more than half of the width left beside the Module panel.
+    // It never takes much more than half of the width left beside the Module panel.
     h.drag_at(egui::pos2(left_edge(&h) - 6.0, 400.0));
     h.run();
     h.hover_at(egui::pos2(100.0, 400.0));
     h.run();
     h.drop_at(egui::pos2(100.0, 400.0));
     h.run();
-    assert!(left_edge(&h) > 640.0, "{}", left_edge(&h));
+    assert!(left_edge(&h) > 1280.0 - 0.56 * 1020.0, "{}", left_edge(&h));
     assert_eq!(h.state().bottom, BottomTab::Console);
+}
+
+#[test]
+fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
+    for view in [
+        "module",
+        "code",
+        "source",
+        "memory",
+        "tables",
+        "traps",
+        "modules",
+        "calllog",
+        "console",
+        "breakpoints",
+    ] {
+        let app = WorkbenchApp::demo_view(view).unwrap_or_else(|| panic!("{view}"));
+        let mut h = harness(app);
+        h.run();
+        if view == "breakpoints" {
+            let s = status(&h);
+            assert!(s.contains("divzero/src/main.rs:54"), "{s}");
+            h.get_by_label("3 breakpoints, 2 enabled");
+        }
+        if view == "traps" {
+            // oob: paused at the trap, its frames kept.
+            assert!(h.state().session.is_paused_at_trap());
+        }
+    }
 }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 
 const ROWS: u64 = 32;
 /// The hex rows' font size.
-const FONT: f32 = 12.0;
+const FONT: f32 = 11.0;
 
 /// The Memory view.
 #[derive(Debug)]
@@ -33,11 +33,18 @@ impl Default for MemoryView {
     }
 }
 
-/// How many bytes a hex row of `chars` characters holds: a multiple of 4, from 4 to
-/// 64 (`00000010  41 42 …  |AB…|` takes 13 + 4 characters a byte).
-pub fn bytes_per_row(chars: usize) -> u64 {
-    let n = chars.saturating_sub(13) / 4;
+/// How many bytes a hex row of `chars` characters holds with addresses of `digits` hex
+/// digits: a multiple of 4, from 4 to 64 (`000010  41 42 …  |AB…|` takes `digits` + 5,
+/// and 4 characters a byte).
+pub fn bytes_per_row(chars: usize, digits: usize) -> u64 {
+    let n = chars.saturating_sub(digits + 5) / 4;
     ((n / 4 * 4).clamp(4, 64)) as u64
+}
+
+/// The hex digits an address in a memory of `size` bytes needs: 4 to 8.
+pub fn address_digits(size: u64) -> usize {
+    let bits = 64 - size.saturating_sub(1).leading_zeros() as usize;
+    bits.div_ceil(4).clamp(4, 8)
 }
 
 /// One hex + ASCII row of `bytes.len()` bytes: `00000010  41 42 …  |AB…|`.
@@ -151,8 +158,9 @@ impl MemoryView {
         });
         // As many bytes a row as the width holds, so the panel never widens for them.
         let char_width = ui.fonts_mut(|f| f.glyph_width(&egui::FontId::monospace(FONT), '0'));
-        let chars = (ui.available_width() - 16.0) / char_width.max(1.0);
-        let row_bytes = bytes_per_row(chars.max(0.0) as usize);
+        let chars = (ui.available_width() - 12.0) / char_width.max(1.0);
+        let digits = address_digits(size);
+        let row_bytes = bytes_per_row(chars.max(0.0) as usize, digits);
         if row_bytes != self.row_bytes {
             self.row_bytes = row_bytes;
             self.address -= self.address % row_bytes;
@@ -183,7 +191,7 @@ impl MemoryView {
                 hot.color = visuals.warn_fg_color;
                 let mut sel = font.clone();
                 sel.background = visuals.selection.bg_fill;
-                job.append(&format!("{row:08x}  "), 0.0, font.clone());
+                job.append(&format!("{row:0digits$x}  "), 0.0, font.clone());
                 for i in 0..row_bytes as usize {
                     let a = row + i as u64;
                     match chunk.get(i) {
@@ -213,5 +221,23 @@ impl MemoryView {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_hold_what_the_width_allows() {
+        assert_eq!(address_digits(0x10000), 4);
+        assert_eq!(address_digits(0x110000), 6);
+        assert_eq!(address_digits(1 << 32), 8);
+        // 6-digit addresses: 11 characters, then 4 a byte.
+        assert_eq!(bytes_per_row(11 + 4 * 12, 6), 12);
+        assert_eq!(bytes_per_row(11 + 4 * 12 - 1, 6), 8);
+        assert_eq!(bytes_per_row(11 + 4 * 16 + 3, 6), 16);
+        assert_eq!(bytes_per_row(3, 8), 4);
+        assert_eq!(bytes_per_row(10_000, 8), 64);
     }
 }

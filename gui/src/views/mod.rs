@@ -18,7 +18,8 @@ pub mod tables;
 pub mod traps;
 
 /// `area` scrolled so that row `row` (0-based, rows of `row_height`) shows with some
-/// context above it: how Code and Source follow the paused instruction and the selection.
+/// context above it (a third of the rows that fit, at most 8): how Code and Source
+/// follow the paused instruction, the selection and search matches.
 pub(crate) fn scroll_to_row(
     ui: &egui::Ui,
     area: egui::ScrollArea,
@@ -26,5 +27,7 @@ pub(crate) fn scroll_to_row(
     row_height: f32,
 ) -> egui::ScrollArea {
     let spacing = ui.spacing().item_spacing.y;
-    area.vertical_scroll_offset((row as f32 - 8.0).max(0.0) * (row_height + spacing))
+    let fit = ui.available_height() / (row_height + spacing);
+    let context = (fit / 3.0).clamp(0.0, 8.0).floor();
+    area.vertical_scroll_offset((row as f32 - context).max(0.0) * (row_height + spacing))
 }

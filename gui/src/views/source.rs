@@ -269,9 +269,11 @@ impl SourceView {
         ui.horizontal(|ui| {
             let label = ui.label("File:");
             let shown = self.file.clone().unwrap_or_default();
+            // Room left for the "at file:line" beside it.
+            let width = (ui.available_width() - 260.0).clamp(160.0, 420.0);
             let picker = egui::ComboBox::from_id_salt("source_file")
                 .selected_text(shown)
-                .width(420.0)
+                .width(width)
                 .height(420.0)
                 .show_ui(ui, |ui| self.file_picker(ui, &ordered, &missing));
             picker.response.labelled_by(label.id);
