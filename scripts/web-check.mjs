@@ -11,12 +11,18 @@
 // checks go through the test hooks that gui/src/web.rs exports (window.wasmscope.*),
 // a screenshot, and a synthetic file drop on the canvas.
 //
+// The samples are not in the wasm: the page fetches them from samples/ when opened, so a
+// sample arrives some frames after it is asked for, and the checks wait for it.
+//
 // Checks, in order:
 //   1. ?sample=hello: #status becomes "started" and the hooks are there;
-//   2. the loaded module is "hello"; screenshot (1280x800);
+//   2. the fetched module "hello" is loaded; screenshot (1280x800);
 //   3. a run (Start + Continue) in the browser prints "hello, wasmscope!" and ends normally;
-//   4. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat");
-//   5. Browse… opens the browser's file chooser, and fac.wat picked there opens.
+//   4. a sample whose fetch fails (HTTP 404, then a network error, both made by
+//      intercepting the request) becomes a load error naming the file, the page goes on;
+//   5. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat");
+//   6. Browse… opens the browser's file chooser, and fac.wat picked there opens;
+//   7. ?demo (a new page load): divzero, fetched before the start, paused before its trap.
 // Exits 1 with a message on the first failure. Page errors and console errors are printed.
 
 import { createRequire } from 'node:module';
@@ -83,13 +89,18 @@ async function main() {
   if (status !== 'started') fail(`the workbench failed to start: ${status}`);
   ok(`${url}: #status is "started", window.wasmscope has the hooks`);
 
-  // 2. The sample from the query is loaded; screenshot.
+  // 2. The sample from the query is fetched and loaded; screenshot.
+  try {
+    await page.waitForFunction(() => window.wasmscope.wasmscope_module_name() === 'hello' ||
+      window.wasmscope.wasmscope_load_error() !== '', null, { timeout: 20_000 });
+  } catch { /* reported below */ }
   const name = await page.evaluate(() => window.wasmscope.wasmscope_module_name());
   if (name !== 'hello') {
     const err = await page.evaluate(() => window.wasmscope.wasmscope_load_error());
-    fail(`module name is ${JSON.stringify(name)}, expected "hello" (load error: ${JSON.stringify(err)})`);
+    fail(`module name is ${JSON.stringify(name)}, expected "hello" fetched from samples/hello.wasm ` +
+      `(load error: ${JSON.stringify(err)})`);
   }
-  ok('module name is "hello"');
+  ok('module name is "hello" (fetched from samples/hello.wasm)');
   // Let a few frames render (layout settles after the first frames), then capture.
   await page.evaluate(() => new Promise((done) => {
     let n = 0;
@@ -113,12 +124,37 @@ async function main() {
     fail(`after a run (state ${JSON.stringify(before)} -> ${JSON.stringify(after)}) the console is ` +
       `${JSON.stringify(stdout)}, expected it to contain "hello, wasmscope!"`);
   }
-  if (after !== 'finished: []' && after !== 'exited with code 0') {
-    fail(`after a run the state is ${JSON.stringify(after)}, expected "finished: []" or "exited with code 0"`);
+  if (!after.startsWith('finished') && after !== 'exited with code 0') {
+    fail(`after a run the state is ${JSON.stringify(after)}, expected "finished…" or "exited with code 0"`);
   }
   ok(`run: state ${JSON.stringify(before)} -> ${JSON.stringify(after)}, console ${JSON.stringify(stdout)}`);
 
-  // 4. Drop samples/wat/add.wat onto the canvas (DataTransfer + DragEvent, as a real drop).
+  // 4. Failed fetches: the server's 404, and a network error; each a load error, no panic.
+  for (const [sample, file, how, expect] of [
+    ['oob', 'oob.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }), 'HTTP 404'],
+    ['exit', 'exit.wasm', (route) => route.abort('failed'), 'samples/exit.wasm'],
+  ]) {
+    await page.route(`**/samples/${file}`, how);
+    const running = await page.evaluate((s) => window.wasmscope.wasmscope_open_sample(s), sample);
+    if (!running) fail(`fetch error: wasmscope_open_sample(${JSON.stringify(sample)}) says the workbench is not running`);
+    try {
+      await page.waitForFunction((f) => window.wasmscope.wasmscope_load_error().includes(f),
+        `samples/${file}`, { timeout: 10_000 });
+    } catch {
+      fail(`fetch error: after a failed fetch of samples/${file} there is no load error naming it within 10 s`);
+    }
+    const err = await page.evaluate(() => window.wasmscope.wasmscope_load_error());
+    if (!err.includes(expect)) {
+      fail(`fetch error: the load error for samples/${file} is ${JSON.stringify(err)}, ` +
+        `expected it to contain ${JSON.stringify(expect)}`);
+    }
+    await page.unroute(`**/samples/${file}`);
+    ok(`fetch error: ${JSON.stringify(err)}`);
+  }
+  const alive = await page.evaluate(() => window.wasmscope.wasmscope_module_name());
+  if (alive !== 'hello') fail(`after the failed fetches the module is ${JSON.stringify(alive)}, expected "hello" still`);
+
+  // 5. Drop samples/wat/add.wat onto the canvas (DataTransfer + DragEvent, as a real drop).
   const bytes = Array.from(readFileSync(resolve(root, 'samples/wat/add.wat')));
   await page.evaluate((bytes) => {
     const canvas = document.getElementById('the_canvas_id');
@@ -141,7 +177,7 @@ async function main() {
   }
   ok(`drop: add.wat (${bytes.length} bytes) dropped on the canvas is now the loaded module`);
 
-  // 5. Browse…: the file dialog (rfd's <input type=file>) picks samples/wat/fac.wat.
+  // 6. Browse…: the file dialog (rfd's <input type=file>) picks samples/wat/fac.wat.
   const [chooser] = await Promise.all([
     page.waitForEvent('filechooser', { timeout: 10_000 }),
     page.evaluate(() => window.wasmscope.wasmscope_browse()),
@@ -155,6 +191,21 @@ async function main() {
     fail(`browse: after picking fac.wat the module name is ${JSON.stringify(n)}, expected "fac.wat"`);
   }
   ok('browse: fac.wat picked in the file chooser is now the loaded module');
+
+  // 7. ?demo: fetches divzero before the start, runs it to the trap and pauses before it.
+  const demoUrl = new URL('?demo', base).href;
+  await page.goto(demoUrl);
+  try {
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'started' &&
+      window.wasmscope?.wasmscope_module_name() === 'divzero', null, { timeout: TIMEOUT });
+  } catch {
+    const s = await page.evaluate(() => [document.getElementById('status')?.textContent,
+      window.wasmscope?.wasmscope_load_error()]);
+    fail(`demo: ${demoUrl} did not open divzero within ${TIMEOUT / 1000} s (#status, load error: ${JSON.stringify(s)})`);
+  }
+  const demoState = await page.evaluate(() => window.wasmscope.wasmscope_state());
+  if (!demoState.startsWith('paused at')) fail(`demo: the state is ${JSON.stringify(demoState)}, expected "paused at …"`);
+  ok(`demo: ${demoUrl} opens divzero, ${JSON.stringify(demoState)}`);
 }
 
 let code = 0;

@@ -8,13 +8,25 @@
 #                                      # Playwright (scripts/web-check.mjs); writes screenshots/web.png
 #
 # Open http://127.0.0.1:8765/?sample=hello for a built-in sample, ?demo for the demo state.
-# No wasm-opt: Debian's binaryen is too old for wasm-bindgen 0.2.130's output (it breaks it).
+#
+# Size: the release profile is tuned for this build only, through CARGO_PROFILE_RELEASE_*
+# (opt-level "s", fat LTO, one codegen unit, no debug info; the workspace's profile and
+# the native builds are untouched), then `wasm-opt` from npm's binaryen (installed into
+# target/web/binaryen; Debian's binaryen 108 is too old: it breaks wasm-bindgen 0.2.130's
+# output). The samples are not embedded in the wasm: they are copied into dist/samples/
+# and fetched when opened. WASM_OPT=off skips wasm-opt (e.g. to compare).
 # `check` may need root: it installs Debian's chromium with apt-get when /usr/bin/chromium is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIST=target/web/dist
 PW_DIR=target/web/playwright
+BINARYEN_DIR=target/web/binaryen
+BINARYEN_VERSION=132.0.0
+# -O2: of -O1/-O2/-Os/-Oz (gui/README.md, Web build) it gives nearly the smallest code
+# for a minute of CPU (-Os/-Oz take 7 to 8 minutes for 1 to 3 % less). The features
+# (bulk memory, reference types, ...) come from the module's target_features section.
+WASM_OPT_FLAGS=(-O2)
 DEFAULT_PORT=8765
 
 # The wasm-bindgen version in Cargo.lock: wasm-bindgen-cli must match it exactly.
@@ -36,13 +48,42 @@ build() {
         # Not --locked: the CLI's own lockfile pins a webpki-roots the index lacks here.
         nice cargo install wasm-bindgen-cli --version "$want"
     fi
-    nice cargo build --release --target wasm32-unknown-unknown -p wasmscope-gui
+    # The release profile for this build only (environment, not Cargo.toml): smallest code.
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=fat \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        nice cargo build --release --target wasm32-unknown-unknown -p wasmscope-gui
     rm -rf "$DIST"
-    mkdir -p "$DIST"
-    wasm-bindgen --target web --no-typescript --out-dir "$DIST" \
-        target/wasm32-unknown-unknown/release/wasmscope-gui.wasm
+    mkdir -p "$DIST/samples"
+    # Without the name section (1.2 MB of function names, only for stack traces).
+    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+        --out-dir "$DIST" target/wasm32-unknown-unknown/release/wasmscope-gui.wasm
+    local wasm=$DIST/wasmscope-gui_bg.wasm
+    if [ "${WASM_OPT:-on}" != off ]; then
+        install_binaryen
+        local before
+        before=$(stat -c %s "$wasm")
+        nice "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
+        mv "$wasm.opt" "$wasm"
+        echo "web.sh: wasm-opt ${WASM_OPT_FLAGS[0]}: $before -> $(stat -c %s "$wasm") bytes"
+    fi
     cp gui/web/index.html "$DIST/"
-    echo "web.sh: built $DIST ($(du -h "$DIST/wasmscope-gui_bg.wasm" | cut -f1) wasm)"
+    # The samples the Open view offers (views::open::SAMPLE_NAMES), fetched on demand.
+    cp samples/programs/*.wasm samples/wat/*.wat "$DIST/samples/"
+    echo "web.sh: built $DIST: wasm $(stat -c %s "$wasm") bytes" \
+        "(gzip -9: $(gzip -9c "$wasm" | wc -c)), js $(stat -c %s "$DIST/wasmscope-gui.js") bytes," \
+        "samples/ $(du -sh "$DIST/samples" | cut -f1)"
+}
+
+# binaryen's wasm-opt, from npm at a fixed version, into target/web/binaryen.
+install_binaryen() {
+    local have
+    have=$(node -p "require('./$BINARYEN_DIR/node_modules/binaryen/package.json').version" 2>/dev/null || true)
+    if [ "$have" != "$BINARYEN_VERSION" ]; then
+        echo "web.sh: installing binaryen $BINARYEN_VERSION (npm) into $BINARYEN_DIR"
+        mkdir -p "$BINARYEN_DIR"
+        (cd "$BINARYEN_DIR" && { [ -f package.json ] || echo '{"private": true}' >package.json; } &&
+            npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION")
+    fi
 }
 
 serve() {

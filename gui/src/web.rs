@@ -4,7 +4,12 @@
 //!
 //! URL query: `?sample=NAME` opens built-in sample NAME, `?demo` the demo state
 //! (`WorkbenchApp::demo`). The `#status` element gets "started" once the runner runs,
-//! or the error text.
+//! or the error text. The samples are not embedded in the browser build: they are files
+//! in `samples/` next to the page (`scripts/web.sh build` copies them there), fetched
+//! when asked for (`views::open::fetch_sample`). `?sample=NAME` is opened after the
+//! start as if its button were clicked (`OpenView::requested`), so the window shows at
+//! once and the module follows through the inbox (a failed fetch is a load error);
+//! `?demo` fetches `divzero` before the start, since the demo runs it.
 //!
 //! The hooks reach the running app through a clone of the runner
 //! (`WebRunner::app_mut`), which needs `eframe::App::as_any_mut`. [`WebApp`] wraps
@@ -16,6 +21,7 @@
 use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
+use wasmscope_gui::views::open;
 use wasmscope_gui::WorkbenchApp;
 
 /// [`WorkbenchApp`] plus `as_any_mut`, for `WebRunner::app_mut`.
@@ -64,23 +70,30 @@ thread_local! {
     static RUNNER: RefCell<Option<(eframe::WebRunner, egui::Context)>> = const { RefCell::new(None) };
 }
 
-/// The app from the URL query: `?sample=NAME`, `?demo`, or an empty workbench.
-fn app_from_query() -> WorkbenchApp {
+/// The URL query's value for `key`, if present.
+fn query(key: &str) -> Option<String> {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
-    if get("demo").is_some() {
-        return WorkbenchApp::demo();
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get(key))
+}
+
+/// The app to start with: `?demo` (after fetching the sample the demo runs), or an empty
+/// workbench (a `?sample=` follows once it is fetched).
+async fn initial_app() -> WorkbenchApp {
+    if query("demo").is_some() {
+        return match open::fetch_sample("divzero").await {
+            Ok(_) => WorkbenchApp::demo(),
+            Err(e) => {
+                let mut app = WorkbenchApp::new();
+                app.state.load_error = Some(format!("cannot read divzero: {e}"));
+                app
+            }
+        };
     }
-    let mut app = WorkbenchApp::new();
-    if let Some(name) = get("sample") {
-        if !app.open_sample(&name) {
-            log::warn!("cannot open sample {name:?}");
-        }
-    }
-    app
+    WorkbenchApp::new()
 }
 
 fn set_status(text: &str) {
@@ -110,7 +123,7 @@ pub fn start() {
             renderer: eframe::Renderer::Glow,
             ..Default::default()
         };
-        let app = app_from_query();
+        let app = initial_app().await;
         let hooks = runner.clone();
         let result = runner
             .start(
@@ -123,7 +136,12 @@ pub fn start() {
             )
             .await;
         match result {
-            Ok(()) => set_status("started"),
+            Ok(()) => {
+                set_status("started");
+                if let Some(name) = query("sample") {
+                    wasmscope_open_sample(&name);
+                }
+            }
             Err(e) => {
                 let text = e.as_string().unwrap_or_else(|| format!("{e:?}"));
                 log::error!("the workbench failed to start: {text}");
@@ -178,10 +196,12 @@ pub fn wasmscope_console() -> String {
     with_app(|app| app.session.stdout.text()).unwrap_or_default()
 }
 
-/// Test hook: opens built-in sample `name`; whether it loaded.
+/// Test hook: opens built-in sample `name` as its button does: fetched, then opened
+/// when its bytes arrive (a failed fetch becomes the load error,
+/// [`wasmscope_load_error`]). Whether the workbench runs.
 #[wasm_bindgen]
 pub fn wasmscope_open_sample(name: &str) -> bool {
-    with_app(|app| app.open_sample(name)).unwrap_or(false)
+    with_app(|app| app.open.requested = Some(name.to_string())).is_some()
 }
 
 /// Test hook: opens the file dialog as the Browse… button does (the browser's
