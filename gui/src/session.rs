@@ -265,6 +265,16 @@ pub fn nearest_line(locations: &[SourceLocation]) -> Option<&SourceLocation> {
     locations.iter().find(|l| l.line > 0)
 }
 
+/// The location to tell people about: the innermost with a line in the program's own
+/// code (code inlined from the standard library comes first, but says little), else
+/// [`nearest_line`].
+pub fn program_line(locations: &[SourceLocation]) -> Option<&SourceLocation> {
+    locations
+        .iter()
+        .find(|l| l.line > 0 && !crate::views::source::is_toolchain(&l.file))
+        .or_else(|| nearest_line(locations))
+}
+
 /// Instructions per slice (one slice per frame), so that the window stays responsive.
 pub const SLICE: u64 = 200_000;
 
@@ -713,7 +723,7 @@ impl Session {
                     let head = f.signature.split('(').next().unwrap_or(&f.signature);
                     let name = head.split_once('.').map_or(head, |(_, n)| n);
                     let name = crate::names::demangle(name);
-                    self.place = Some(match nearest_line(&f.sources) {
+                    self.place = Some(match program_line(&f.sources) {
                         Some(l) => format!("{name} at {}:{}", l.file, l.line),
                         None => name.to_string(),
                     });
@@ -766,7 +776,7 @@ impl Session {
     fn pause_place(&self) -> Option<String> {
         let s = self.stepper.as_ref()?;
         let source = s.source();
-        let at = nearest_line(&source).map_or_else(
+        let at = program_line(&source).map_or_else(
             || "no source line".to_string(),
             |l| format!("{}:{}", l.file, l.line),
         );

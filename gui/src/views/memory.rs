@@ -1,7 +1,8 @@
-//! Memory: hex and ASCII of memory 0 from an address the user picks, as many bytes a
-//! row as the panel's width holds (a multiple of 4); bytes changed by the last step or
-//! run are highlighted; the bytes at the selected address are shown as
-//! i32/i64/f32/f64/string, and "Follow" jumps to the address stored there.
+//! Memory: hex and ASCII of memory 0 from an address the user picks (the first row
+//! starts there), as many bytes a row as the panel's width holds (a multiple of 4);
+//! bytes changed by the last step or run are highlighted; the bytes at the selected
+//! address are shown as i32/i64/f32/f64/string, and "Follow" jumps to the address stored
+//! there.
 
 use crate::session::Session;
 use crate::state::AppState;
@@ -101,10 +102,10 @@ fn parse_hex(t: &str) -> Option<u64> {
 }
 
 impl MemoryView {
-    /// Shows memory from `address` (rounded down to a row) and selects it.
+    /// Shows memory from `address` (rounded down to 4 bytes: rows start there, whatever
+    /// their length) and selects it.
     pub fn go_to(&mut self, address: u64, state: &mut AppState) {
-        let row = self.row_bytes.max(1);
-        self.address = address - address % row;
+        self.address = address & !3;
         self.address_text = format!("0x{address:x}");
         state.selection.address = Some(address);
         self.error = None;
@@ -161,10 +162,7 @@ impl MemoryView {
         let chars = (ui.available_width() - 12.0) / char_width.max(1.0);
         let digits = address_digits(size);
         let row_bytes = bytes_per_row(chars.max(0.0) as usize, digits);
-        if row_bytes != self.row_bytes {
-            self.row_bytes = row_bytes;
-            self.address -= self.address % row_bytes;
-        }
+        self.row_bytes = row_bytes;
         let len = row_bytes * ROWS;
         let bytes = session.read_memory(self.address, len).unwrap_or_default();
         let changed = session.changed_bytes(self.address, len);
@@ -172,8 +170,9 @@ impl MemoryView {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "{} bytes shown changed in the last step or run",
-                    changed.len()
+                    "{} byte{} shown changed in the last step or run",
+                    changed.len(),
+                    if changed.len() == 1 { "" } else { "s" }
                 ),
             );
         }

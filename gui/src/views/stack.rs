@@ -4,7 +4,7 @@
 //! operand stack. After a trap, with Pause on trap, the trapping call's frames. Without
 //! frames it says why (not started, not entered yet, running, ended).
 
-use crate::session::{format_value, nearest_line, source_place, RunState, Session};
+use crate::session::{format_value, program_line, source_place, RunState, Session};
 use crate::state::AppState;
 use wasmscope_listeners::stepper::Frame;
 
@@ -53,7 +53,7 @@ pub fn frame_title(i: usize, f: &Frame) -> String {
     if let Some(o) = f.code_offset {
         s.push_str(&format!(" @ 0x{o:x}"));
     }
-    match (nearest_line(&f.sources), f.sources.first()) {
+    match (program_line(&f.sources), f.sources.first()) {
         (Some(l), _) => s.push_str(&format!("  {}:{}", l.file, l.line)),
         (None, Some(l)) => s.push_str(&format!("  {}", source_place(l))),
         (None, None) => {}
