@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmscope::listener::FunctionListenerFactory;
-use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, UnknownImports, ValueType};
+use wasmscope::{CompilationMode, ModuleConfig, Runtime, RuntimeConfig, UnknownImports, ValueType};
 use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
 use wasmscope_listeners::multi::MultiListenerFactory;
 use wasmscope_listeners::profiler::Profiler;
@@ -21,6 +21,14 @@ pub struct RunArgs {
     /// Use the interpreter (today the only engine; accepted for wazero compatibility).
     #[arg(long)]
     pub interpreter: bool,
+    /// When function bodies are validated and translated (wasmi's option of the same
+    /// name): `lazy-translation` (the default) validates the whole module before it runs
+    /// and translates each function on its first call; `lazy` also validates each
+    /// function on its first call (the fastest start for a large module; an invalid
+    /// function is reported when it is first called); `eager` validates and translates
+    /// everything before the module runs.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = CompilationModeArg::LazyTranslation)]
+    pub compilation_mode: CompilationModeArg,
     /// An environment variable for the guest, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
@@ -80,6 +88,17 @@ pub struct RunArgs {
     /// export's parameters. Everything after FILE is the guest's (`--` may separate).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `--compilation-mode` modes (see [`wasmscope::CompilationMode`]).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompilationModeArg {
+    /// Validate and translate every function before running.
+    Eager,
+    /// Validate every function before running, translate each on its first call.
+    LazyTranslation,
+    /// Validate and translate each function on its first call.
+    Lazy,
 }
 
 /// `--unknown-imports` modes.
@@ -344,7 +363,12 @@ fn check_start(args: &RunArgs, compiled: &wasmscope::CompiledModule) -> Result<(
 
 fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> {
     let bytes = read_module(&args.file)?;
-    let mut rt_config = RuntimeConfig::interpreter();
+    let mode = match args.compilation_mode {
+        CompilationModeArg::Eager => CompilationMode::Eager,
+        CompilationModeArg::LazyTranslation => CompilationMode::LazyTranslation,
+        CompilationModeArg::Lazy => CompilationMode::Lazy,
+    };
+    let mut rt_config = RuntimeConfig::interpreter().with_compilation_mode(mode);
     if args.timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
     }

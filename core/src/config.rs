@@ -15,6 +15,42 @@ pub enum EngineKind {
     Interpreter,
 }
 
+/// When function bodies are validated and translated into the engine's code (as wasmi's
+/// `CompilationMode`). Set with [`RuntimeConfig::with_compilation_mode`].
+///
+/// Whatever the mode, a body is translated once per compiled module: the code is kept
+/// with the [`crate::CompiledModule`] (and shared through a
+/// [`crate::CompilationCache`]), and traps, traces, listeners, fuel, interrupts and
+/// stepping behave the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CompilationMode {
+    /// Validate and translate every function body when the module is compiled. Start-up
+    /// pays for the whole module; for benchmarks of the translator, and tests.
+    ///
+    /// # Notes
+    /// Bodies are validated while they are translated, once the rest of the module has
+    /// been checked: a module with both an invalid body and a malformed later section
+    /// (data, names) reports the section's error, where the other modes report the body's.
+    Eager,
+    /// Validate every function body when the module is compiled, and translate each on
+    /// its first call (the default). An invalid module is rejected by
+    /// [`crate::Runtime::compile_module`], with the offset and message of the first
+    /// problem in the module; start-up costs decoding and validation only.
+    #[default]
+    LazyTranslation,
+    /// Validate and translate each function body on its first call: start-up costs
+    /// decoding only (the module's sections are still validated when it is compiled).
+    ///
+    /// # Errors
+    /// A module whose function bodies are invalid compiles; the first call that reaches an
+    /// invalid body fails with [`crate::ErrorKind::Compile`] (offset and message as
+    /// `compile_module` would give them in the other modes, the message starting with
+    /// `function[INDEX]`), and so does every later call of it. Functions never called
+    /// are never checked.
+    Lazy,
+}
+
 /// How a [`crate::Runtime`] compiles and runs modules. An immutable builder: each
 /// `with_*` returns a changed copy.
 ///
@@ -35,6 +71,7 @@ pub struct RuntimeConfig {
     pub(crate) debug_stepping: bool,
     pub(crate) cache: Option<crate::cache::CompilationCache>,
     pub(crate) listener_factory: Option<FactoryRef>,
+    pub(crate) compilation_mode: CompilationMode,
 }
 
 /// A listener factory in a configuration (shown by name in `Debug`).
@@ -47,9 +84,12 @@ impl std::fmt::Debug for FactoryRef {
     }
 }
 
-/// Options that change the compiled code (and so key the compilation cache).
+/// Options that change the compiled code, or when it is checked (and so key the
+/// compilation cache: a module compiled lazily has unchecked bodies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct CodeOptions {
+    /// When bodies are validated and translated.
+    pub mode: CompilationMode,
     /// Charge fuel per block.
     pub fuel: bool,
     /// Poll for interrupts and deadlines at function entries and loop headers.
@@ -82,6 +122,7 @@ impl RuntimeConfig {
             debug_stepping: false,
             cache: None,
             listener_factory: None,
+            compilation_mode: CompilationMode::LazyTranslation,
         }
     }
 
@@ -187,8 +228,22 @@ impl RuntimeConfig {
         self
     }
 
+    /// When function bodies are validated and translated (default
+    /// [`CompilationMode::LazyTranslation`]: validated when the module is compiled,
+    /// translated on first call). See [`CompilationMode`].
+    pub fn with_compilation_mode(mut self, mode: CompilationMode) -> Self {
+        self.compilation_mode = mode;
+        self
+    }
+
+    /// The compilation mode (see [`RuntimeConfig::with_compilation_mode`]).
+    pub fn compilation_mode(&self) -> CompilationMode {
+        self.compilation_mode
+    }
+
     pub(crate) fn code_options(&self) -> CodeOptions {
         CodeOptions {
+            mode: self.compilation_mode,
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
             debug: self.debug_stepping,

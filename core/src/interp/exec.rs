@@ -34,6 +34,21 @@ pub(crate) struct Frame {
     pub(crate) pc: u32,
     pub(crate) fp: u32,
     pub(crate) inst: u32,
+    /// The caller: a defined-function index of the instance's module.
+    pub(crate) func: u32,
+}
+
+/// A Wasm frame as a stack walk sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FrameAt {
+    pub(crate) inst: u32,
+    /// Defined-function index in the instance's module.
+    pub(crate) func: u32,
+    /// Position of the current instruction in the function's code.
+    pub(crate) pc: u32,
+    pub(crate) fp: usize,
+    /// End of the frame's operand slots.
+    pub(crate) end: usize,
 }
 
 /// Why the hot loop stopped.
@@ -59,6 +74,9 @@ pub(crate) struct Executor {
     pc: u32,
     fp: u32,
     inst: u32,
+    /// The current function (defined-function index in `inst`'s module): `pc` is a
+    /// position in its code.
+    func: u32,
     /// Fuel left (code without fuel checks never reads it).
     fuel: u64,
     /// The instance the call entered; interrupts and deadlines close it.
@@ -97,8 +115,9 @@ pub(crate) struct DebugControl {
     pub depth: usize,
     /// Breakpoints: `(instance, code offset)`.
     pub breakpoints: std::collections::HashSet<(u32, u32)>,
-    /// The stop point the execution is paused at, which resuming must not stop at again.
-    pub resumed_at: Option<(u32, usize)>,
+    /// The stop point the execution is paused at (instance, function, position), which
+    /// resuming must not stop at again.
+    pub resumed_at: Option<(u32, u32, usize)>,
     /// The operand stack height (slots from the frame pointer) at that stop point.
     pub paused_height: Option<u32>,
     /// Stop points left before pausing anyway (a slice of a long run), if limited.
@@ -114,8 +133,9 @@ pub(crate) struct DebugControl {
 }
 
 impl DebugControl {
-    fn should_pause(&mut self, inst: u32, pc: usize, offset: u32, depth: usize) -> bool {
-        if self.resumed_at.take() == Some((inst, pc)) {
+    fn should_pause(&mut self, at: (u32, u32, usize), offset: u32, depth: usize) -> bool {
+        let inst = at.0;
+        if self.resumed_at.take() == Some(at) {
             return false;
         }
         if let Some(left) = self.budget.as_mut() {
@@ -149,12 +169,19 @@ pub(crate) fn span(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
 
 /// Fills a new frame's constant slots, which start at `at`.
 #[inline(always)]
-fn fill_consts(stack: &mut [u64], at: usize, f: &super::translate::FuncCode, consts: &[u64]) {
-    let n = f.consts as usize;
-    if n > 0 {
-        let from = f.consts_at as usize;
-        stack[at..at + n].copy_from_slice(&consts[from..from + n]);
+fn fill_consts(stack: &mut [u64], at: usize, consts: &[u64]) {
+    if !consts.is_empty() {
+        stack[at..at + consts.len()].copy_from_slice(consts);
     }
+}
+
+/// The error for a frame whose function has no code: never expected (a function runs
+/// only once translated), reported rather than panicking.
+#[cold]
+fn no_code(func: u32) -> Error {
+    Error::new(format!(
+        "internal error: no code for defined function {func}"
+    ))
 }
 
 fn f32v(x: u64) -> f32 {
@@ -220,9 +247,9 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
-/// The Wasm frames below a host call, for its listener's stack: the calling frame
-/// (`instance, pc, fp, end of its operands`), the frames below it, the value stack.
-type HostCallers<'a> = (Option<(u32, u32, usize, usize)>, &'a [Frame], &'a [u64]);
+/// The Wasm frames below a host call, for its listener's stack: the calling frame, the
+/// frames below it, the value stack.
+type HostCallers<'a> = (Option<FrameAt>, &'a [Frame], &'a [u64]);
 
 /// Calls host function `hf` with its arguments in `buf`, around its listener's hooks.
 fn call_host(
@@ -341,13 +368,14 @@ impl Executor {
                     .module
                     .clone()
                     .expect("wasm functions belong to modules");
-                let fc = module.code.funcs[index as usize];
+                let fc = module.func_code(index)?;
                 let mut ex = Executor {
                     stack: vec![0u64; (fc.max_height as usize).max(r).max(1024)],
                     frames: Vec::new(),
-                    pc: fc.entry,
+                    pc: 0,
                     fp: 0,
                     inst: instance,
+                    func: index,
                     fuel: store.fuel.unwrap_or(u64::MAX),
                     entry: instance,
                     control: store.instances[instance as usize].control.clone(),
@@ -359,7 +387,7 @@ impl Executor {
                 };
                 ex.stack[..p].copy_from_slice(args);
                 let consts_start = (fc.params + fc.locals) as usize;
-                fill_consts(&mut ex.stack, consts_start, &fc, &module.code.consts);
+                fill_consts(&mut ex.stack, consts_start, &fc.consts);
                 Ok(Started::Ready(Box::new(ex)))
             }
         }
@@ -417,9 +445,10 @@ impl Executor {
         self.frames.len()
     }
 
-    /// Where the execution is: its instance and the position of the current instruction.
-    pub(crate) fn position(&self) -> (u32, u32) {
-        (self.inst, self.pc)
+    /// Where the execution is: its instance, function (defined-function index) and the
+    /// position of the current instruction in that function's code.
+    pub(crate) fn position(&self) -> (u32, u32, u32) {
+        (self.inst, self.func, self.pc)
     }
 
     /// The call stack for inspection while paused, or after a trap (the innermost frame
@@ -436,38 +465,44 @@ impl Executor {
         let end = match height {
             Some(h) => Some(self.fp as usize + h as usize),
             None => data.module.as_ref().and_then(|m| {
-                let def = m.code.func_at(pc)?;
-                let f = &m.code.funcs[def];
-                Some(self.fp as usize + (f.params + f.locals + f.consts) as usize)
+                let f = m.code.ready(self.func)?;
+                Some(self.fp as usize + f.frame_slots() as usize)
             }),
         };
         StackIterator {
             host: None,
-            top: Some((
-                self.inst,
+            top: Some(FrameAt {
+                inst: self.inst,
+                func: self.func,
                 pc,
-                self.fp as usize,
-                end.unwrap_or(self.fp as usize).min(self.stack.len()),
-            )),
+                fp: self.fp as usize,
+                end: end.unwrap_or(self.fp as usize).min(self.stack.len()),
+            }),
             callers: &self.frames,
             store,
             stack: &self.stack,
         }
     }
 
-    /// The frames of this execution, innermost first: `(instance, pc of the current
-    /// instruction, fp, end of the frame's operand slots)`.
-    fn frame_list(&self, top_end: usize) -> Vec<(u32, u32, usize, usize)> {
+    /// The frames of this execution, innermost first, each at its current instruction.
+    fn frame_list(&self, top_end: usize) -> Vec<FrameAt> {
         let mut out = Vec::with_capacity(self.frames.len() + 1);
-        out.push((
-            self.inst,
-            self.pc.saturating_sub(1),
-            self.fp as usize,
-            top_end,
-        ));
+        out.push(FrameAt {
+            inst: self.inst,
+            func: self.func,
+            pc: self.pc.saturating_sub(1),
+            fp: self.fp as usize,
+            end: top_end,
+        });
         let mut inner_fp = self.fp as usize;
         for f in self.frames.iter().rev() {
-            out.push((f.inst, f.pc.saturating_sub(1), f.fp as usize, inner_fp));
+            out.push(FrameAt {
+                inst: f.inst,
+                func: f.func,
+                pc: f.pc.saturating_sub(1),
+                fp: f.fp as usize,
+                end: inner_fp,
+            });
             inner_fp = f.fp as usize;
         }
         out
@@ -475,19 +510,16 @@ impl Executor {
 
     /// Runs `abort` for every listened frame, innermost first.
     fn abort_all(&self, store: &Store, error: &Error) {
-        for (inst, pc, _, _) in self.frame_list(self.fp as usize) {
-            let data = &store.instances[inst as usize];
+        for frame in self.frame_list(self.fp as usize) {
+            let data = &store.instances[frame.inst as usize];
             let (Some(module), Some(listeners)) = (&data.module, &data.listeners) else {
                 continue;
             };
-            let Some(def) = module.code.func_at(pc) else {
-                continue;
-            };
-            let index = module.num_imported_funcs as usize + def;
+            let index = (module.num_imported_funcs + frame.func) as usize;
             if let Some(l) = &listeners.funcs[index] {
                 let ctx = CallContext {
                     store,
-                    instance: inst,
+                    instance: frame.inst,
                     caller: None,
                     definition: &listeners.definitions[index],
                 };
@@ -506,13 +538,20 @@ impl Executor {
         let Some(l) = &listeners.funcs[func as usize] else {
             return Ok(ListenerAction::Continue);
         };
-        let def = &module.code.funcs[(func - module.num_imported_funcs) as usize];
+        let Some(code) = module.code.ready(self.func) else {
+            return Err(no_code(self.func));
+        };
         let fp = self.fp as usize;
-        let params = &stack[fp..fp + def.params as usize];
-        let top_end = fp + (def.params + def.locals + def.consts) as usize;
+        let params = &stack[fp..fp + code.params as usize];
         let iter = StackIterator {
             host: None,
-            top: Some((self.inst, self.pc.saturating_sub(1), fp, top_end)),
+            top: Some(FrameAt {
+                inst: self.inst,
+                func: self.func,
+                pc: self.pc.saturating_sub(1),
+                fp,
+                end: fp + code.frame_slots() as usize,
+            }),
             callers: &self.frames,
             store,
             stack,
@@ -551,23 +590,21 @@ impl Executor {
             pc: self.pc,
             fp: self.fp,
             inst: self.inst,
+            func: self.func,
         };
         for f in std::iter::once(&current).chain(self.frames.iter().rev()) {
             let data = &store.instances[f.inst as usize];
             let Some(module) = &data.module else { continue };
             let pc = f.pc.saturating_sub(1);
-            let Some(def) = module.code.func_at(pc) else {
-                continue;
-            };
-            let index = module.num_imported_funcs + def as u32;
+            let index = module.num_imported_funcs + f.func;
             let name = match module.func_names.get(&index) {
                 Some(n) => format!("{}.{}", data.name, n),
                 None => format!("{}.${}", data.name, index),
             };
             let offset = module
                 .code
-                .offsets
-                .get(pc as usize)
+                .ready(f.func)
+                .and_then(|code| code.offsets.get(pc as usize))
                 .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64));
             let sources = match offset {
                 Some(o) if store.debug_info => module.source_locations(o),
@@ -602,7 +639,10 @@ impl Executor {
                     .module
                     .as_ref()
                     .expect("wasm code belongs to a module");
-                let f = module.code.funcs[index as usize];
+                let f = match module.func_code(index) {
+                    Ok(f) => f,
+                    Err(e) => return Some(Exit::Error(e)),
+                };
                 if self.frames.len() >= MAX_CALL_DEPTH {
                     return Some(Exit::Trap(TrapCode::CallStackExhausted));
                 }
@@ -616,14 +656,16 @@ impl Executor {
                 }
                 let locals = new_fp + f.params as usize;
                 stack[locals..locals + f.locals as usize].fill(0);
-                fill_consts(stack, locals + f.locals as usize, &f, &module.code.consts);
+                fill_consts(stack, locals + f.locals as usize, &f.consts);
                 self.frames.push(Frame {
                     pc: *pc as u32,
                     fp: *fp as u32,
                     inst: self.inst,
+                    func: self.func,
                 });
                 *fp = new_fp;
-                *pc = f.entry as usize;
+                *pc = 0;
+                self.func = index;
                 if instance != self.inst {
                     self.inst = instance;
                     return Some(Exit::Switch);
@@ -639,7 +681,13 @@ impl Executor {
                 }
                 let (stack_below, buf) = stack.split_at_mut(start);
                 // The caller's frame, as if the current instruction were the call.
-                let top = (self.inst, pc.saturating_sub(1) as u32, *fp, start);
+                let top = FrameAt {
+                    inst: self.inst,
+                    func: self.func,
+                    pc: pc.saturating_sub(1) as u32,
+                    fp: *fp,
+                    end: start,
+                };
                 let inst = self.inst;
                 let callers = (Some(top), &self.frames[..], &stack_below[..]);
                 let result =
@@ -658,13 +706,19 @@ impl Executor {
     /// The hot loop, within the code of one module instance.
     fn exec(&mut self, store: &mut Store, module: &ModuleInfo, layout: &Layout) -> Exit {
         let code = &module.code;
-        let instrs = &code.instrs[..];
+        // The current function's code.
+        let Some(cur) = code.ready(self.func) else {
+            return Exit::Error(no_code(self.func));
+        };
+        let mut instrs = &cur.instrs[..];
         let n_imported = module.num_imported_funcs;
         let mem = layout.memories.first().map_or(usize::MAX, |m| *m as usize);
         let inst = self.inst as usize;
         let mut stack = std::mem::take(&mut self.stack);
         let mut pc = self.pc as usize;
         let mut fp = self.fp as usize;
+        // The current function (`self.func` while the loop runs).
+        let mut func = self.func;
 
         macro_rules! trap {
             ($code:expr) => {
@@ -772,6 +826,25 @@ impl Executor {
             };
         }
 
+        // After a call or return within the instance: the code of `func`, which ran or
+        // was entered already, so it is translated.
+        macro_rules! reload {
+            () => {
+                match code.ready(func) {
+                    Some(f) => instrs = &f.instrs,
+                    None => break Exit::Error(no_code(func)),
+                }
+            };
+        }
+
+        // A `v128` constant of the current function (rare enough to be looked up).
+        macro_rules! v128_const {
+            ($idx:expr) => {
+                code.ready(func)
+                    .and_then(|f| f.v128_consts.get($idx as usize))
+            };
+        }
+
         let exit = loop {
             let instr = instrs[pc];
             pc += 1;
@@ -832,20 +905,26 @@ impl Executor {
                     let i = (slot!(index) as u32).min(len);
                     pc += i as usize;
                 }
-                Instr::ListenerBefore(func) => {
+                Instr::ListenerBefore(listened) => {
                     // `stack` is out of `self` while the loop runs: put the registers
                     // where the stack walk reads them.
                     self.pc = pc as u32;
                     self.fp = fp as u32;
-                    match self.listener_before(store, &stack, func) {
+                    self.func = func;
+                    match self.listener_before(store, &stack, listened) {
                         Ok(ListenerAction::Pause) if self.resumable => break Exit::Paused,
                         Ok(_) => {}
                         Err(e) => break Exit::Error(e),
                     }
                 }
-                Instr::ReturnListened { src, arity, func } => {
+                Instr::ReturnListened {
+                    src,
+                    arity,
+                    func: listened,
+                } => {
                     let s = fp + src as usize;
-                    if let Err(e) = self.listener_after(store, func, &stack[s..s + arity as usize])
+                    if let Err(e) =
+                        self.listener_after(store, listened, &stack[s..s + arity as usize])
                     {
                         break Exit::Error(e);
                     }
@@ -856,8 +935,13 @@ impl Executor {
                     pc = frame.pc as usize;
                     fp = frame.fp as usize;
                     if frame.inst != self.inst {
+                        func = frame.func;
                         self.inst = frame.inst;
                         break Exit::Switch;
+                    }
+                    if frame.func != func {
+                        func = frame.func;
+                        reload!();
                     }
                 }
                 Instr::Return { src, arity } => {
@@ -869,13 +953,25 @@ impl Executor {
                     pc = frame.pc as usize;
                     fp = frame.fp as usize;
                     if frame.inst != self.inst {
+                        func = frame.func;
                         self.inst = frame.inst;
                         break Exit::Switch;
                     }
+                    if frame.func != func {
+                        func = frame.func;
+                        reload!();
+                    }
                 }
-                Instr::Call { func, base } => {
-                    if func >= n_imported {
-                        let f = &code.funcs[(func - n_imported) as usize];
+                Instr::Call { func: callee, base } => {
+                    if callee >= n_imported {
+                        let def = callee - n_imported;
+                        let f = match code.ready(def) {
+                            Some(f) => f,
+                            None => match module.func_code(def) {
+                                Ok(f) => f,
+                                Err(e) => break Exit::Error(e),
+                            },
+                        };
                         if self.frames.len() >= MAX_CALL_DEPTH {
                             trap!(TrapCode::CallStackExhausted);
                         }
@@ -889,22 +985,27 @@ impl Executor {
                         }
                         let locals = new_fp + f.params as usize;
                         stack[locals..locals + f.locals as usize].fill(0);
-                        fill_consts(&mut stack, locals + f.locals as usize, f, &code.consts);
+                        fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
                         self.frames.push(Frame {
                             pc: pc as u32,
                             fp: fp as u32,
                             inst: self.inst,
+                            func,
                         });
                         fp = new_fp;
-                        pc = f.entry as usize;
+                        pc = 0;
+                        func = def;
+                        instrs = &f.instrs;
                     } else {
-                        let addr = layout.funcs[func as usize];
+                        let addr = layout.funcs[callee as usize];
                         let base = base as usize;
-                        if let Some(exit) =
-                            self.enter(store, addr, &mut stack, &mut pc, &mut fp, base)
-                        {
+                        self.func = func;
+                        let exit = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base);
+                        func = self.func;
+                        if let Some(exit) = exit {
                             break exit;
                         }
+                        reload!();
                     }
                 }
                 Instr::CallIndirect { ty, table, h } => {
@@ -921,10 +1022,13 @@ impl Executor {
                         trap!(TrapCode::IndirectCallTypeMismatch);
                     }
                     let base = h as usize - 1 - store.types.get(want).param_slots();
-                    if let Some(exit) = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base)
-                    {
+                    self.func = func;
+                    let exit = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base);
+                    func = self.func;
+                    if let Some(exit) = exit {
                         break exit;
                     }
+                    reload!();
                 }
                 Instr::Select { h } => {
                     if slot!(h - 1) == 0 {
@@ -1102,16 +1206,20 @@ impl Executor {
                 }
                 Instr::RefNull { dst } => slot!(dst) = 0,
                 Instr::RefIsNull { dst, a } => slot!(dst) = bit(slot!(a) == 0),
-                Instr::RefFunc { dst, func } => slot!(dst) = layout.funcs[func as usize] as u64 + 1,
-                Instr::V128Const { idx, dst } => simd::put(
-                    &mut stack,
-                    fp + dst as usize,
-                    code.v128_consts[idx as usize],
-                ),
+                Instr::RefFunc { dst, func: f } => slot!(dst) = layout.funcs[f as usize] as u64 + 1,
+                Instr::V128Const { idx, dst } => {
+                    let Some(&c) = v128_const!(idx) else {
+                        break Exit::Error(no_code(func));
+                    };
+                    simd::put(&mut stack, fp + dst as usize, c)
+                }
                 Instr::Shuffle { idx, h } => {
                     let at = fp + h as usize;
                     let (x, y) = (simd::get(&stack, at - 4), simd::get(&stack, at - 2));
-                    let r = simd::shuffle(x, y, code.v128_consts[idx as usize]);
+                    let Some(&lanes) = v128_const!(idx) else {
+                        break Exit::Error(no_code(func));
+                    };
+                    let r = simd::shuffle(x, y, lanes);
                     simd::put(&mut stack, at - 4, r);
                 }
                 Instr::Simd { op, h } => {
@@ -1173,14 +1281,16 @@ impl Executor {
                 Instr::DebugStep { offset, height } => {
                     self.debug.last_height = Some(height);
                     if self.resumable
-                        && self
-                            .debug
-                            .should_pause(self.inst, pc - 1, offset, self.frames.len())
+                        && self.debug.should_pause(
+                            (self.inst, func, pc - 1),
+                            offset,
+                            self.frames.len(),
+                        )
                     {
                         self.debug.paused_height = Some(height);
                         // Paused before the instruction: resuming starts at this stop point.
                         pc -= 1;
-                        self.debug.resumed_at = Some((self.inst, pc));
+                        self.debug.resumed_at = Some((self.inst, func, pc));
                         break Exit::Paused;
                     }
                 }
@@ -1495,6 +1605,7 @@ impl Executor {
             }
         };
         self.stack = stack;
+        self.func = func;
         self.pc = pc as u32;
         self.fp = fp as u32;
         exit

@@ -1,6 +1,8 @@
-//! The portable interpreter: a translator from Wasm operators to a compact internal code,
-//! and an executor that keeps all its state on the heap.
+//! The portable interpreter: a translator from Wasm operators to a compact internal code
+//! (one function at a time, on its first call: `code`), and an executor that keeps all
+//! its state on the heap.
 
+pub(crate) mod code;
 pub(crate) mod exec;
 pub(crate) mod instr;
 mod num;

@@ -114,17 +114,6 @@ simd_ops! {
     splat { I8x16Splat I16x8Splat I32x4Splat I64x2Splat F32x4Splat F64x2Splat }
 }
 
-/// Whether `op` is a SIMD operator (one that makes the translator count slots).
-pub(crate) fn is_simd(op: &Operator<'_>) -> bool {
-    SimdOp::from_operator(op).is_some()
-        || LaneOp::from_operator(op).is_some()
-        || MemOp::from_operator(op).is_some()
-        || matches!(
-            op,
-            Operator::V128Const { .. } | Operator::I8x16Shuffle { .. }
-        )
-}
-
 /// The `v128` whose low half is at `stack[at]`.
 #[inline]
 pub(crate) fn get(stack: &[u64], at: usize) -> u128 {

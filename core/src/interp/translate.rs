@@ -1,9 +1,11 @@
-//! The translator: Wasm operators (validated by `wasmparser` as they are read) into the
-//! interpreter's [`Instr`] code.
+//! The translator: one function body's Wasm operators (validated by `wasmparser` as they
+//! are read) into the interpreter's [`Instr`] code, a [`CompiledFunc`]. It is run by
+//! [`super::code::ModuleCode`] when the function is first needed.
 //!
-//! Structured control flow becomes jumps to absolute positions; the operand stack height
-//! at every instruction is known statically (the validator reports it), so branches carry
-//! the exact height to unwind to, and unreachable code is not emitted at all.
+//! Structured control flow becomes jumps to absolute positions in the function's code;
+//! the operand stack height at every instruction is known statically (the validator
+//! reports it), so branches carry the exact height to unwind to, and unreachable code is
+//! not emitted at all.
 //!
 //! Each emitted instruction records the byte offset of the operator it came from (the
 //! side table that stack traces, DWARF lines and breakpoints use). Fused instructions
@@ -17,50 +19,47 @@ use crate::error::{Error, Result};
 use crate::module::ModuleInfo;
 use crate::types::ValueType;
 
-/// Per-function facts the executor needs at a call.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FuncCode {
-    /// Position of the function's first instruction.
-    pub entry: u32,
+/// The translated code of one function, with what the executor needs at a call.
+/// Immutable once built. Positions (`pc`) are indices into `instrs`; the function starts
+/// at 0.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
     /// Parameter slots.
     pub params: u32,
     /// Declared (non-parameter) local slots, zeroed on entry.
     pub locals: u32,
-    /// Constant slots after the locals, filled on entry from `CompiledCode::consts`
-    /// starting at `consts_at`.
-    pub consts: u32,
-    pub consts_at: u32,
     /// Slots the frame may use at most: locals plus the deepest operand stack.
     pub max_height: u32,
+    pub instrs: Box<[Instr]>,
+    /// Module byte offset of the operator each instruction came from.
+    pub offsets: Box<[u32]>,
+    /// The values of the constant slots after the locals, copied in on entry.
+    pub consts: Box<[u64]>,
+    /// `v128.const` values and `i8x16.shuffle` lanes.
+    pub v128_consts: Box<[u128]>,
 }
 
-/// The translated code of every defined function of a module, in one buffer.
-#[derive(Default, Debug)]
-pub(crate) struct CompiledCode {
-    pub instrs: Vec<Instr>,
-    /// Module byte offset of the operator each instruction came from.
-    pub offsets: Vec<u32>,
-    /// Indexed by defined-function index (function index minus imported functions).
-    pub funcs: Vec<FuncCode>,
-    /// `v128.const` values and `i8x16.shuffle` lanes.
-    pub v128_consts: Vec<u128>,
-    /// The values of every function's constant slots (see [`FuncCode::consts`]).
-    pub consts: Vec<u64>,
+impl CompiledFunc {
+    /// Slots of locals and constants: where the operand stack starts.
+    pub(crate) fn frame_slots(&self) -> u32 {
+        self.params + self.locals + self.consts.len() as u32
+    }
 }
+
+/// The code being built for one function (buffers reused from one function to the next).
+#[derive(Default, Debug)]
+struct Code {
+    instrs: Vec<Instr>,
+    offsets: Vec<u32>,
+    v128_consts: Vec<u128>,
+    consts: Vec<u64>,
+}
+
+/// The first byte of every SIMD operator's encoding.
+const SIMD_PREFIX: u8 = 0xfd;
 
 /// Most constant slots a function gets (each costs a copy per call).
 const MAX_CONST_SLOTS: usize = 32;
-
-impl CompiledCode {
-    /// The function whose code contains `pc`.
-    pub(crate) fn func_at(&self, pc: u32) -> Option<usize> {
-        match self.funcs.binary_search_by_key(&pc, |f| f.entry) {
-            Ok(i) => Some(i),
-            Err(0) => None,
-            Err(i) => Some(i - 1),
-        }
-    }
-}
 
 /// When a conditional branch is taken.
 #[derive(Clone, Copy)]
@@ -150,7 +149,7 @@ struct Ctrl {
 /// Translates function bodies, reusing its buffers.
 #[derive(Default)]
 pub(crate) struct Translator {
-    code: CompiledCode,
+    code: Code,
     ctrl: Vec<Ctrl>,
     /// No instruction before this position may be fused with the next one (a label).
     barrier: usize,
@@ -192,10 +191,6 @@ impl Translator {
             debug: options.debug,
             ..Translator::default()
         }
-    }
-
-    pub(crate) fn finish(self) -> CompiledCode {
-        self.code
     }
 
     fn pc(&self) -> u32 {
@@ -316,7 +311,14 @@ impl Translator {
         fv: &mut FuncValidator<ValidatorResources>,
         body: &FunctionBody<'_>,
         listen: bool,
-    ) -> Result<()> {
+    ) -> Result<CompiledFunc> {
+        self.code.instrs.clear();
+        self.code.offsets.clear();
+        self.code.v128_consts.clear();
+        self.code.consts.clear();
+        self.barrier = 0;
+        self.fuel_at = None;
+        self.block_ops = 0;
         self.listen = listen.then_some(func_index);
         self.code_base = info.code_section_offset as u32;
         let ty = info.func_type(func_index).clone();
@@ -336,11 +338,13 @@ impl Translator {
                 .ok_or_else(|| Error::compile(offset, "too many locals"))?;
             runs.push((count, v128));
         }
+        // Instructions emitted at the entry (listener hook, fuel, interrupt check) carry
+        // the offset of the first operator.
+        self.offset = reader.original_position() as u32;
         // Floating-point and 64-bit constants used in loops get slots of their own,
         // filled on entry, so that operators read them like locals (no instruction to
         // load a constant on every iteration). Outside loops loading them once is cheaper.
         self.const_slots.clear();
-        let consts_at = self.code.consts.len() as u32;
         let mut scan = wasmparser::OperatorsReader::new(reader.clone());
         let mut blocks: Vec<bool> = Vec::new();
         let mut loops = 0usize;
@@ -387,7 +391,6 @@ impl Translator {
             }
         }
         self.slot_mode = any_v128_local || info.uses_v128;
-        let entry = self.pc();
         if let Some(func) = self.listen {
             // First, before any check that can trap: `abort` pairs with `before`.
             self.emit(Instr::ListenerBefore(func));
@@ -422,7 +425,7 @@ impl Translator {
                 // exactly one zero byte.
                 return Err(Error::compile(offset, "zero byte expected"));
             }
-            if !self.slot_mode && super::simd::is_simd(&op) {
+            if !self.slot_mode && info.bytes.get(offset as usize) == Some(&SIMD_PREFIX) {
                 // No v128 value can be on the stack before the first SIMD operator.
                 self.slot_mode = true;
             }
@@ -449,15 +452,15 @@ impl Translator {
         } else {
             max_height
         };
-        self.code.funcs.push(FuncCode {
-            entry,
+        Ok(CompiledFunc {
             params,
             locals: declared,
-            consts: n_consts,
-            consts_at,
             max_height: self.n_locals + max_slots + 2,
-        });
-        Ok(())
+            instrs: self.code.instrs[..].into(),
+            offsets: self.code.offsets[..].into(),
+            consts: self.code.consts[..].into(),
+            v128_consts: self.code.v128_consts[..].into(),
+        })
     }
 
     /// Slots taken by the `values` operands on the stack (locals excluded).
