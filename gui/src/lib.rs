@@ -326,7 +326,8 @@ impl WorkbenchApp {
             }
             "modules" => {
                 let mut app = Self::demo();
-                app.session.close_module("divzero", 3);
+                app.controls.exit_code = 3;
+                app.session.close_module("divzero", app.controls.exit_code);
                 app.bottom = BottomTab::Modules;
                 app
             }
