@@ -125,7 +125,7 @@ impl FunctionListenerFactory for LoggingListenerFactory {
         Some(Arc::new(LoggingListener {
             shared: self.shared.clone(),
             host,
-            name: crate::function_name(definition, self.demangle),
+            demangle: self.demangle,
         }))
     }
 }
@@ -134,8 +134,10 @@ impl FunctionListenerFactory for LoggingListenerFactory {
 pub struct LoggingListener {
     shared: Arc<Mutex<Shared>>,
     host: bool,
-    /// The name printed for the function.
-    name: String,
+    /// Whether the printed name is demangled. The name is taken from the call's
+    /// definition, which names the module as it was instantiated (the definition given
+    /// to the factory at compile time has the name section's module name).
+    demangle: bool,
 }
 
 const ERRNO_NAMES: [&str; 77] = [
@@ -269,7 +271,7 @@ impl FunctionListener for LoggingListener {
         let line = format!(
             "{} {}({})",
             self.arrows().0,
-            self.name,
+            crate::function_name(def, self.demangle),
             param_strings(call, params).join(",")
         );
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());

@@ -249,3 +249,19 @@ fn an_output_that_fails_neither_panics_nor_stops_the_calls() {
     // The first failed line stops the writing.
     assert_eq!(*attempts.lock().unwrap(), 1);
 }
+
+#[test]
+fn the_module_is_named_as_instantiated_not_as_its_name_section_says() {
+    let (rt, buf) = setup(Scope::All);
+    let compiled = rt.compile_module(&wat::parse_str(APP).unwrap()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, wasmscope::ModuleConfig::new().with_name("inst"))
+        .unwrap();
+    m.exported_function("main").unwrap().call(&[]).unwrap();
+    let log = buf.text();
+    assert!(
+        log.starts_with("--> inst.$3()\n\t--> inst.fac(n=2)"),
+        "{log}"
+    );
+    assert!(!log.contains("app."), "{log}");
+}
