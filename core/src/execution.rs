@@ -44,7 +44,7 @@ pub struct Execution {
     instance: u32,
     state: State,
     /// Breakpoints set before the call started: `(instance, code offset)`.
-    breakpoints: std::collections::HashSet<(u32, u32)>,
+    breakpoints: crate::interp::exec::Breakpoints,
 }
 
 /// Where a paused execution stands.

@@ -37,10 +37,19 @@ impl FunctionListener for EntryListener {
         stack: &StackIterator<'_>,
     ) -> ListenerAction {
         let mut breaks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // This runs at every guest call: with nothing to stop for (a Continue without
+        // function breakpoints) it must cost next to nothing, so names are formatted
+        // and the stack walked only when something asks for them.
+        if breaks.functions.is_empty() && breaks.next_call_at_depth.is_none() && !breaks.next_call {
+            return ListenerAction::Continue;
+        }
         let def = call.definition();
-        let named = def.name().is_some_and(|n| breaks.functions.contains(n))
-            || breaks.functions.contains(&def.debug_name());
-        let sibling = breaks.next_call_at_depth == Some(stack.len());
+        let named = !breaks.functions.is_empty()
+            && (def.name().is_some_and(|n| breaks.functions.contains(n))
+                || breaks.functions.contains(&def.debug_name()));
+        let sibling = breaks
+            .next_call_at_depth
+            .is_some_and(|depth| depth == stack.len());
         if sibling {
             breaks.next_call_at_depth = None;
         }

@@ -114,7 +114,7 @@ pub(crate) struct DebugControl {
     /// Call depth when the step started.
     pub depth: usize,
     /// Breakpoints: `(instance, code offset)`.
-    pub breakpoints: std::collections::HashSet<(u32, u32)>,
+    pub breakpoints: Breakpoints,
     /// The stop point the execution is paused at (instance, function, position), which
     /// resuming must not stop at again.
     pub resumed_at: Option<(u32, u32, usize)>,
@@ -132,6 +132,48 @@ pub(crate) struct DebugControl {
     pub trapped: bool,
 }
 
+/// Breakpoints as `(instance, code offset)`, checked at every stop point of code
+/// compiled with debug stepping: a 4096-bit filter on the offset answers "no" for almost
+/// every instruction without hashing, so a run with breakpoints set costs about what a
+/// run without any costs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Breakpoints {
+    set: std::collections::HashSet<(u32, u32)>,
+    /// Bit `offset % 4096` is set when some breakpoint has that offset residue.
+    filter: Vec<u64>,
+}
+
+impl Breakpoints {
+    const BITS: u32 = 4096;
+
+    pub(crate) fn insert(&mut self, bp: (u32, u32)) {
+        self.set.insert(bp);
+        self.rebuild();
+    }
+
+    pub(crate) fn remove(&mut self, bp: &(u32, u32)) {
+        self.set.remove(bp);
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        self.filter = vec![0; (Self::BITS / 64) as usize];
+        for (_, offset) in &self.set {
+            let bit = offset % Self::BITS;
+            self.filter[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn contains(&self, inst: u32, offset: u32) -> bool {
+        let bit = offset % Self::BITS;
+        match self.filter.get((bit / 64) as usize) {
+            Some(word) if word & (1 << (bit % 64)) != 0 => self.set.contains(&(inst, offset)),
+            _ => false,
+        }
+    }
+}
+
 impl DebugControl {
     fn should_pause(&mut self, at: (u32, u32, usize), offset: u32, depth: usize) -> bool {
         let inst = at.0;
@@ -145,7 +187,7 @@ impl DebugControl {
             }
             *left -= 1;
         }
-        self.breakpoints.contains(&(inst, offset))
+        self.breakpoints.contains(inst, offset)
             || match self.mode {
                 StepMode::Run => false,
                 StepMode::Instruction => true,
@@ -1609,5 +1651,26 @@ impl Executor {
         self.pc = pc as u32;
         self.fp = fp as u32;
         exit
+    }
+}
+
+#[cfg(test)]
+mod breakpoint_tests {
+    use super::Breakpoints;
+
+    #[test]
+    fn the_filter_never_hides_a_breakpoint_and_rejects_other_offsets() {
+        let mut b = Breakpoints::default();
+        assert!(!b.contains(0, 5));
+        b.insert((0, 5));
+        b.insert((1, 70_000));
+        assert!(b.contains(0, 5));
+        assert!(b.contains(1, 70_000));
+        assert!(!b.contains(1, 5), "another instance");
+        assert!(!b.contains(0, 5 + 4096), "the same filter bit, another offset");
+        assert!(!b.contains(0, 6));
+        b.remove(&(0, 5));
+        assert!(!b.contains(0, 5));
+        assert!(b.contains(1, 70_000), "the other one stays");
     }
 }
