@@ -1667,7 +1667,10 @@ mod breakpoint_tests {
         assert!(b.contains(0, 5));
         assert!(b.contains(1, 70_000));
         assert!(!b.contains(1, 5), "another instance");
-        assert!(!b.contains(0, 5 + 4096), "the same filter bit, another offset");
+        assert!(
+            !b.contains(0, 5 + 4096),
+            "the same filter bit, another offset"
+        );
         assert!(!b.contains(0, 6));
         b.remove(&(0, 5));
         assert!(!b.contains(0, 5));
