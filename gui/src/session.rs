@@ -505,10 +505,11 @@ impl Session {
             }
         };
         let log = options.call_log.then(|| {
-            Arc::new(LoggingListenerFactory::new(
-                self.call_log.clone(),
-                Scope::All,
-            )) as Arc<dyn wasmscope::listener::FunctionListenerFactory>
+            // Names as people wrote them (Rust and C++ demangled), like the CLI's --trace.
+            Arc::new(
+                LoggingListenerFactory::new(self.call_log.clone(), Scope::All)
+                    .with_demangled_names(true),
+            ) as Arc<dyn wasmscope::listener::FunctionListenerFactory>
         });
         let events = self.events.clone();
         let result = Stepper::with_listener_factory(wasm, log, wasmscope::wasi::instantiate)

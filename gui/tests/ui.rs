@@ -632,3 +632,21 @@ fn unknown_imports_are_listed_and_stubbed_as_chosen() {
     h.run();
     assert!(h.query_by_label_contains("no module provides").is_none());
 }
+
+#[test]
+fn code_lines_and_the_call_log_show_demangled_names() {
+    let line = wasmscope_gui::state::TextLine {
+        text: "    call $_ZN7divzero5share17h0123456789abcdefE".into(),
+        code_offset: Some(0x2a),
+    };
+    let label = code::line_label(&line, false);
+    assert!(label.ends_with("call $divzero::share"), "{label}");
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("hello").click();
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let log = h.state().session.call_log.text();
+    assert!(log.contains("--> hello.hello::main()"), "{log}");
+    assert!(!log.contains("_ZN5hello4main"), "{log}");
+}

@@ -21,7 +21,11 @@ pub fn gutter_marked(line: &TextLine, marker: char) -> String {
 
 /// The text of a line as shown: gutter, then the text.
 pub fn line_label(line: &TextLine, breakpoint: bool) -> String {
-    format!("{} {}", gutter(line, breakpoint), line.text)
+    format!(
+        "{} {}",
+        gutter(line, breakpoint),
+        crate::names::demangle_identifiers(&line.text)
+    )
 }
 
 /// The line of the first instruction at or after code offset `offset`.
@@ -120,7 +124,11 @@ impl CodeView {
                     if r.clicked() {
                         toggled = line.code_offset;
                     }
-                    let mut text = egui::RichText::new(format!(" {}", line.text)).monospace();
+                    let mut text = egui::RichText::new(format!(
+                        " {}",
+                        crate::names::demangle_identifiers(&line.text)
+                    ))
+                    .monospace();
                     if Some(i) == current_line {
                         text = text
                             .background_color(visuals.selection.bg_fill)
