@@ -212,7 +212,10 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
     for i in &imports {
         let _ = writeln!(out, "  {i}");
     }
-    let stubbed = unknown_imports(wasm);
+    let stubbed: Vec<String> = wasmscope::wasi::unknown_imports(wasm)
+        .into_iter()
+        .map(|s| format!("func   {s}"))
+        .collect();
     if !stubbed.is_empty() {
         let _ = writeln!(
             out,
@@ -280,23 +283,4 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
         }
     }
     Ok(out)
-}
-
-/// The function imports that `wasmscope run` would have to stub: those of no module in a
-/// runtime with WASI (empty when the module does not compile; the report says why).
-fn unknown_imports(wasm: &[u8]) -> Vec<String> {
-    let rt = wasmscope::Runtime::new();
-    if wasmscope::wasi::instantiate(&rt).is_err() {
-        return Vec::new();
-    }
-    let Ok(compiled) = rt.compile_module(wasm) else {
-        return Vec::new();
-    };
-    rt.unknown_imports(&compiled)
-        .iter()
-        .filter_map(|f| {
-            let (module, name) = f.import()?;
-            Some(format!("func   {module}.{name} {}", f.func_type()))
-        })
-        .collect()
 }

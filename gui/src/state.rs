@@ -374,7 +374,7 @@ impl LoadedModule {
             Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
         };
         let global_names = crate::modinfo::global_names(&bytes);
-        let unknown_imports = unknown_imports(&bytes);
+        let unknown_imports = wasmscope::wasi::unknown_imports(&bytes);
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(LoadedModule {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -390,24 +390,4 @@ impl LoadedModule {
             unknown_imports,
         })
     }
-}
-
-/// The function imports of `wasm` that a session's runtime (which has WASI) does not
-/// provide, as `module.name (type)`; empty when the module does not compile (starting it
-/// says why).
-fn unknown_imports(wasm: &[u8]) -> Vec<String> {
-    let rt = wasmscope::Runtime::new();
-    if wasmscope::wasi::instantiate(&rt).is_err() {
-        return Vec::new();
-    }
-    let Ok(compiled) = rt.compile_module(wasm) else {
-        return Vec::new();
-    };
-    rt.unknown_imports(&compiled)
-        .iter()
-        .filter_map(|f| {
-            let (module, name) = f.import()?;
-            Some(format!("{module}.{name} {}", f.func_type()))
-        })
-        .collect()
 }
