@@ -650,3 +650,16 @@ fn code_lines_and_the_call_log_show_demangled_names() {
     assert!(log.contains("--> hello.hello::main()"), "{log}");
     assert!(!log.contains("_ZN5hello4main"), "{log}");
 }
+
+#[test]
+fn bad_params_are_said_at_the_field() {
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_sample("fac.wat"));
+    app.controls.params = "5x".into();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("parameter \"5x\" is not a number");
+    h.state_mut().controls.params = "5".into();
+    h.run();
+    assert!(h.query_by_label_contains("is not a number").is_none());
+}

@@ -193,6 +193,11 @@ impl ControlsView {
             let label = ui.label("Params:");
             ui.add(egui::TextEdit::singleline(&mut self.params).desired_width(70.0))
                 .labelled_by(label.id);
+            // Bad parameters are said at the field, as they are typed, not only when a
+            // start fails.
+            if let Err(e) = parse_params(&self.params) {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
             ui.toggle_value(&mut self.show_wasi, "WASI…");
             run = ui
                 .button("Run")
