@@ -1,18 +1,12 @@
 //! UI logic tests: the whole workbench in an egui_kittest harness, widgets found by label.
 
 use egui_kittest::kittest::Queryable as _;
-use egui_kittest::Harness;
+
+mod common;
+use common::{harness, settle};
 use wasmscope_gui::session::RunState;
 use wasmscope_gui::views::{code, source};
 use wasmscope_gui::WorkbenchApp;
-
-fn harness(app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        // Scrolling to a line animates for a few frames.
-        .with_max_steps(100)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.show(ui), app)
-}
 
 #[test]
 fn hello_prints_to_the_console() {
@@ -271,17 +265,6 @@ fn the_pause_button_stops_a_running_continue() {
     h.step();
     assert!(!h.state().session.is_running());
     assert!(h.state().session.is_paused());
-}
-
-/// Runs frames until no operation runs in slices any more.
-fn settle(h: &mut Harness<'static, WorkbenchApp>) {
-    for _ in 0..1000 {
-        h.run();
-        if !h.state().session.is_running() {
-            return;
-        }
-    }
-    panic!("still running after 1000 frames");
 }
 
 const DIVZERO_MAIN: &str = "divzero/src/main.rs";

@@ -7,28 +7,13 @@
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::Harness;
+
+mod common;
+use common::{harness, settle};
 use wasmscope_gui::session::{RunState, Tone};
 use wasmscope_gui::state::Breakpoint;
 use wasmscope_gui::views::source;
 use wasmscope_gui::{BottomTab, CenterTab, WorkbenchApp};
-
-fn harness(app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(100)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.show(ui), app)
-}
-
-/// Runs frames until no operation runs in slices any more.
-fn settle(h: &mut Harness<'static, WorkbenchApp>) {
-    for _ in 0..2000 {
-        h.run();
-        if !h.state().session.is_running() {
-            return;
-        }
-    }
-    panic!("still running after 2000 frames");
-}
 
 fn status(h: &Harness<'static, WorkbenchApp>) -> String {
     h.state().session.status().text
