@@ -212,10 +212,14 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
     for i in &imports {
         let _ = writeln!(out, "  {i}");
     }
-    let stubbed: Vec<String> = wasmscope::wasi::unknown_imports(wasm)
-        .into_iter()
-        .map(|s| format!("func   {s}"))
-        .collect();
+    // Empty when the module does not compile (`run` says why).
+    let stubbed: Vec<String> = match wasmscope::Runtime::new().compile_module(wasm) {
+        Ok(compiled) => wasmscope::wasi::unknown_imports(&compiled)
+            .into_iter()
+            .map(|s| format!("func   {s}"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     if !stubbed.is_empty() {
         let _ = writeln!(
             out,

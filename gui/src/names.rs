@@ -2,17 +2,7 @@
 //! mangled. The demangling is core's ([`wasmscope::demangle`]), the same as the command
 //! line's.
 
-/// A trace frame's signature (`module.name(params) results`, as wazero prints it) with
-/// the function name demangled.
-pub fn demangle_signature(signature: &str) -> String {
-    wasmscope::demangle_signature(signature)
-}
-
-/// A function name as people wrote it: Rust symbols (legacy and v0) demangled without
-/// their hash, C++ symbols demangled, anything else unchanged.
-pub fn demangle(name: &str) -> String {
-    wasmscope::demangle(name)
-}
+pub use wasmscope::{demangle, demangle_signature};
 
 /// A line of WebAssembly text as `wasmprinter` prints it, with every `$name` identifier
 /// demangled (`call $_ZN7divzero5share17hc855073edf7893f1E` reads `call $divzero::share`),

@@ -365,16 +365,22 @@ impl LoadedModule {
                 code_offset,
             });
         }
+        // Compiled once: for the imports a run stubs and for DWARF lookups. A module the
+        // runtime cannot compile still opens (starting it says why).
+        let compiled = wasmscope::Runtime::new().compile_module(&bytes);
+        let unknown_imports = compiled
+            .as_ref()
+            .map(wasmscope::wasi::unknown_imports)
+            .unwrap_or_default();
         let (debug, debug_error) = match wasmscope::dwarf::summarize(&bytes) {
             Ok(None) => (None, None),
-            Ok(Some(summary)) => match wasmscope::Runtime::new().compile_module(&bytes) {
+            Ok(Some(summary)) => match compiled {
                 Ok(compiled) => (Some(DebugInfo { summary, compiled }), None),
                 Err(e) => (None, Some(e.to_string())),
             },
             Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
         };
         let global_names = crate::modinfo::global_names(&bytes);
-        let unknown_imports = wasmscope::wasi::unknown_imports(&bytes);
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(LoadedModule {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

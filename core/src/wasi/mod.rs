@@ -96,26 +96,24 @@ pub fn instantiate(rt: &Runtime) -> Result<()> {
     Ok(())
 }
 
-/// The function imports of module `wasm` that a runtime with WASI and nothing else does
-/// not provide, as `module.name (params) results` in import order: what a WASI command
-/// line or the workbench would have to stub ([`Runtime::define_unknown_imports`]). Empty
-/// when the module does not compile (running it says why).
+/// The function imports of `compiled` (by any runtime) that a runtime with WASI and
+/// nothing else does not provide, as `module.name (params) results` in import order:
+/// what a WASI command line or the workbench would have to stub
+/// ([`Runtime::define_unknown_imports`]).
 ///
 /// ```
 /// let wasm = wat::parse_str(r#"(module
 ///     (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
 ///     (import "env" "draw" (func (param f64) (result i32))))"#).unwrap();
-/// assert_eq!(wasmscope::wasi::unknown_imports(&wasm), ["env.draw (f64) i32"]);
+/// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+/// assert_eq!(wasmscope::wasi::unknown_imports(&compiled), ["env.draw (f64) i32"]);
 /// ```
-pub fn unknown_imports(wasm: &[u8]) -> Vec<String> {
+pub fn unknown_imports(compiled: &crate::CompiledModule) -> Vec<String> {
     let rt = Runtime::new();
     if instantiate(&rt).is_err() {
         return Vec::new();
     }
-    let Ok(compiled) = rt.compile_module(wasm) else {
-        return Vec::new();
-    };
-    rt.unknown_imports(&compiled)
+    rt.unknown_imports(compiled)
         .iter()
         .filter_map(|f| {
             let (module, name) = f.import()?;

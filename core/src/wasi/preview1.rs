@@ -883,7 +883,8 @@ fn path_open(c: &mut Ctx<'_>, p: &[u64]) -> Res {
             e.flags = fdflags;
             e
         }
-        Some(_) if directory || path.ends_with('/') => return Err(Errno::ENOTDIR),
+        // (`file/` never gets here: `resolve` is `ENOTDIR` for it.)
+        Some(_) if directory => return Err(Errno::ENOTDIR),
         None if !create => return Err(Errno::ENOENT),
         // A name ending in `/` can only be a directory, which `path_open` never creates.
         None if directory || path.ends_with('/') => {
