@@ -256,7 +256,10 @@ impl RuntimeConfig {
     /// a paused frame shows its whole operand stack.
     ///
     /// # Notes
-    /// Such code is several times slower; code compiled without it has no stop points.
+    /// Each function then has a second translation with the stop points, made when a
+    /// step or a breakpoint first needs it; elsewhere (and in calls that are not
+    /// resumable) the plain code runs, at nearly the speed of code compiled without
+    /// debug stepping (it checks for slices' ends at function entries and loop headers).
     pub fn with_debug_stepping(mut self, enabled: bool) -> Self {
         self.debug_stepping = enabled;
         self

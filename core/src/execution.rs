@@ -124,11 +124,17 @@ impl Execution {
         self.run_with(mode, None)
     }
 
-    /// Runs like [`Execution::resume`] for at most `instructions` instructions, then
-    /// pauses ([`Execution::paused_by_budget`] tells this pause from a breakpoint), so
-    /// that a user interface can run a long guest in slices and stay responsive. Needs
-    /// code compiled with [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it
-    /// runs like `resume`.
+    /// Runs like [`Execution::resume`] for at most `instructions` units of work, then
+    /// pauses at the next instruction ([`Execution::paused_by_budget`] tells this pause
+    /// from a breakpoint), so that a user interface can run a long guest in slices and
+    /// stay responsive. Needs code compiled with
+    /// [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it runs like `resume`.
+    ///
+    /// # Notes
+    /// Where nothing can stop (no step in progress there, no breakpoint in the function)
+    /// such code runs at the plain interpreter's speed, and a unit of work is a function
+    /// entry or a loop iteration; where a step or a breakpoint may stop, a unit is one
+    /// instruction. Size slices by the time they take, not by this count.
     pub fn resume_for(&mut self, instructions: u64) -> ExecutionState {
         self.run_with(StepMode::Run, Some(instructions))
     }
@@ -173,7 +179,7 @@ impl Execution {
         let module = data.module.as_ref()?;
         Some(Position {
             module: data.name.to_string(),
-            function_index: module.num_imported_funcs + func,
+            function_index: module.num_imported_funcs + module.code.def_of(func),
             code_offset: module
                 .code
                 .ready(func)
@@ -189,9 +195,10 @@ impl Execution {
     ///
     /// After a trap the stack stays readable as it was when the call trapped (a debugger's
     /// "pause on trap"): the innermost frame at the trapping instruction, with the operands
-    /// that instruction had in code compiled with
-    /// [`crate::RuntimeConfig::with_debug_stepping`] (none otherwise), its callers at their
-    /// calls. The execution keeps that stack (and the memory it takes) until it is dropped.
+    /// that instruction had when its function ran with stop points (code compiled with
+    /// [`crate::RuntimeConfig::with_debug_stepping`], while a step was in progress in it
+    /// or it held a breakpoint; none otherwise: plain code keeps operands outside their
+    /// slots), its callers at their calls. The execution keeps that stack (and the memory it takes) until it is dropped.
     ///
     /// `None` when neither paused nor trapped (not started, finished, exited).
     pub fn with_stack<R>(&self, f: impl FnOnce(&StackIterator<'_>) -> R) -> Option<R> {
@@ -256,6 +263,7 @@ impl Execution {
             ex.debug.paused_height = None;
             ex.debug.budget = budget;
             ex.debug.out_of_budget = false;
+            ex.prepare(store);
             let (state, done) = outcome(ex.run(store));
             let next = match (&state, done) {
                 // Kept for `with_stack`.

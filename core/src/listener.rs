@@ -209,7 +209,7 @@ impl<'a> StackIterator<'a> {
         let (fp, end) = (frame.fp, frame.end);
         let data = &self.store.instances[frame.inst as usize];
         let module = data.module.as_ref()?;
-        let index = (module.num_imported_funcs + frame.func) as usize;
+        let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
         let definition = match &data.listeners {
             Some(l) => l.definitions[index].clone(),
             None => Arc::new(crate::runtime::definition(module, &data.name, index as u32)),

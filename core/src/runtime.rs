@@ -285,6 +285,77 @@ impl CompiledModule {
         }
     }
 
+    /// The index of the function called `name`: its name-section name, or its debug
+    /// name as [`FunctionDefinition::debug_name`] writes it (`module.name`,
+    /// `module.$INDEX`). The lowest index when several share a name; `None` when none
+    /// has it (and for host modules).
+    ///
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str(r#"(module $m (func $f) (func $g) (func))"#).unwrap();
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// assert_eq!(compiled.function_index("g"), Some(1));
+    /// assert_eq!(compiled.function_index("m.g"), Some(1));
+    /// assert_eq!(compiled.function_index("m.$2"), Some(2));
+    /// // A named function's debug name is its name.
+    /// assert_eq!(compiled.function_index("m.$0"), None);
+    /// assert_eq!(compiled.function_index("h"), None);
+    /// ```
+    pub fn function_index(&self, name: &str) -> Option<u32> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let named = |n: &str| {
+            info.func_names
+                .iter()
+                .filter(|(_, v)| &***v == n)
+                .map(|(k, _)| *k)
+                .min()
+        };
+        if let Some(i) = named(name) {
+            return Some(i);
+        }
+        let rest = name
+            .strip_prefix(self.name().unwrap_or(""))?
+            .strip_prefix('.')?;
+        let count = info.num_imported_funcs + info.code.defined();
+        match rest.strip_prefix('$').map(str::parse::<u32>) {
+            Some(Ok(i)) if i < count && !info.func_names.contains_key(&i) => Some(i),
+            Some(_) => None,
+            None => named(rest),
+        }
+    }
+
+    /// The code-section offset of the first instruction of function `index` (module
+    /// index space): where a breakpoint on the function's entry goes. `None` for
+    /// imported functions, indices out of range and host modules.
+    ///
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str("(module (func (local i32) nop))").unwrap();
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// // The code section's payload: function count (1), body size (1), one local
+    /// // declaration (3 bytes), then `nop`.
+    /// assert_eq!(compiled.function_entry_offset(0), Some(5));
+    /// assert_eq!(compiled.function_entry_offset(1), None);
+    /// ```
+    pub fn function_entry_offset(&self, index: u32) -> Option<u64> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let def = index.checked_sub(info.num_imported_funcs)?;
+        let body = info.code.body(def)?;
+        let mut reader =
+            wasmparser::BinaryReader::new(&info.bytes[body.clone()], body.start as u64);
+        for _ in 0..reader.read_var_u32().ok()? {
+            reader.read_var_u32().ok()?;
+            reader.read::<wasmparser::ValType>().ok()?;
+        }
+        reader
+            .original_position()
+            .checked_sub(info.code_section_offset as u64)
+    }
+
     /// How many of the module's defined functions have been translated into the
     /// interpreter's code so far (see [`crate::CompilationMode`]); 0 for host modules.
     /// For tests and benchmarks of lazy translation.

@@ -1,75 +1,18 @@
 //! A stepping debugger session on one module: breakpoints by function, code offset and
 //! `file:line`, stepping into, over and out of calls and instructions, run to cursor.
-//! Built on the runtime's resumable execution ([`wasmscope::Execution`]) and a listener
-//! that pauses at function entries; the workbench drives this.
+//! Built on the runtime's resumable execution ([`wasmscope::Execution`]), whose code
+//! runs at the plain interpreter's speed wherever nothing can stop; the workbench drives
+//! this.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use wasmscope::dwarf::SourceLocation;
-use wasmscope::listener::{
-    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
-};
+use wasmscope::listener::FunctionListenerFactory;
 use wasmscope::{
     CompiledModule, Error, Execution, ExecutionState, FunctionDefinition, Module, ModuleConfig,
     Position, Runtime, RuntimeConfig, StepMode,
 };
-
-/// What pauses calls at function entries.
-#[derive(Default)]
-struct EntryBreaks {
-    /// Functions to stop in, by name (`FunctionDefinition::name`) or debug name.
-    functions: HashSet<String>,
-    /// Stop at the next function entry, whichever it is (call-level step in).
-    next_call: bool,
-    /// Stop at the next function entry with this many frames on the stack (call-level
-    /// step over: the next call at the current function's level).
-    next_call_at_depth: Option<usize>,
-}
-
-struct EntryListener(Arc<Mutex<EntryBreaks>>);
-
-impl FunctionListener for EntryListener {
-    fn before(
-        &self,
-        call: &CallContext<'_>,
-        _: &[u64],
-        stack: &StackIterator<'_>,
-    ) -> ListenerAction {
-        let mut breaks = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // This runs at every guest call: with nothing to stop for (a Continue without
-        // function breakpoints) it must cost next to nothing, so names are formatted
-        // and the stack walked only when something asks for them.
-        if breaks.functions.is_empty() && breaks.next_call_at_depth.is_none() && !breaks.next_call {
-            return ListenerAction::Continue;
-        }
-        let def = call.definition();
-        let named = !breaks.functions.is_empty()
-            && (def.name().is_some_and(|n| breaks.functions.contains(n))
-                || breaks.functions.contains(&def.debug_name()));
-        let sibling = breaks
-            .next_call_at_depth
-            .is_some_and(|depth| depth == stack.len());
-        if sibling {
-            breaks.next_call_at_depth = None;
-        }
-        if named || sibling || std::mem::take(&mut breaks.next_call) {
-            ListenerAction::Pause
-        } else {
-            ListenerAction::Continue
-        }
-    }
-}
-
-struct EntryFactory(Arc<Mutex<EntryBreaks>>);
-
-impl FunctionListenerFactory for EntryFactory {
-    fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
-        // Guest functions only: the stepper stops in code it can show.
-        (!def.is_host())
-            .then(|| Arc::new(EntryListener(self.0.clone())) as Arc<dyn FunctionListener>)
-    }
-}
 
 /// A debugging session; see the [module docs](self).
 pub struct Stepper {
@@ -77,7 +20,6 @@ pub struct Stepper {
     compiled: CompiledModule,
     module: Option<Module>,
     execution: Option<Execution>,
-    entry: Arc<Mutex<EntryBreaks>>,
     offsets: HashSet<u64>,
     /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
     pending: Option<Op>,
@@ -141,17 +83,11 @@ impl Stepper {
         listeners: Option<Arc<dyn FunctionListenerFactory>>,
         setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
     ) -> wasmscope::Result<Stepper> {
-        let entry = Arc::new(Mutex::new(EntryBreaks::default()));
-        let own: Arc<dyn FunctionListenerFactory> = Arc::new(EntryFactory(entry.clone()));
-        let factory = match listeners {
-            Some(other) => Arc::new(crate::multi::MultiListenerFactory::new(vec![own, other])),
-            None => own,
-        };
-        let runtime = Runtime::with_config(
-            RuntimeConfig::interpreter()
-                .with_debug_stepping(true)
-                .with_function_listener_factory(factory),
-        );
+        let mut config = RuntimeConfig::interpreter().with_debug_stepping(true);
+        if let Some(factory) = listeners {
+            config = config.with_function_listener_factory(factory);
+        }
+        let runtime = Runtime::with_config(config);
         setup(&runtime)?;
         let compiled = runtime.compile_module(wasm)?;
         Ok(Stepper {
@@ -159,7 +95,6 @@ impl Stepper {
             compiled,
             module: None,
             execution: None,
-            entry,
             offsets: HashSet::new(),
             pending: None,
         })
@@ -201,9 +136,14 @@ impl Stepper {
         Ok(())
     }
 
-    /// Stops whenever function `name` is entered (its name-section name or debug name).
-    pub fn break_at_function(&mut self, name: &str) {
-        self.lock().functions.insert(name.to_string());
+    /// Stops whenever function `name` is entered (its name-section name or debug name,
+    /// see [`CompiledModule::function_index`]): a breakpoint at its first instruction,
+    /// whose code offset this returns; `None` when no defined function has that name.
+    pub fn break_at_function(&mut self, name: &str) -> Option<u64> {
+        let index = self.compiled.function_index(name)?;
+        let offset = self.compiled.function_entry_offset(index)?;
+        self.break_at_offset(offset);
+        Some(offset)
     }
 
     /// Stops before the instruction at code-section offset `offset`.
@@ -226,17 +166,12 @@ impl Stepper {
 
     /// Removes every breakpoint.
     pub fn clear_breakpoints(&mut self) {
-        self.lock().functions.clear();
         if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
             for o in &self.offsets {
                 e.remove_breakpoint(m, *o);
             }
         }
         self.offsets.clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, EntryBreaks> {
-        self.entry.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn execution(&mut self) -> &mut Execution {
@@ -302,7 +237,7 @@ impl Stepper {
         self.run(op, Some(instructions))
     }
 
-    /// Sets up `op` (entry flags, a temporary breakpoint) and runs it, within `budget`
+    /// Sets up `op` (a temporary breakpoint for run to cursor) and runs it, within `budget`
     /// instructions if given; what it set up is undone once it ends.
     fn run(&mut self, op: Op, budget: Option<u64>) -> ExecutionState {
         self.cancel();
@@ -311,16 +246,8 @@ impl Stepper {
             Op::StepOver => StepMode::Over,
             Op::StepOut => StepMode::Out,
             Op::Continue => StepMode::Run,
-            Op::StepToNextCall => {
-                self.lock().next_call = true;
-                StepMode::Run
-            }
-            Op::StepOverCall => {
-                // A sibling's stack: its own frame and those below the current function.
-                let depth = self.position().map_or(0, |p| p.depth) + 1;
-                self.lock().next_call_at_depth = Some(depth);
-                StepMode::Run
-            }
+            Op::StepToNextCall => StepMode::Entry,
+            Op::StepOverCall => StepMode::SiblingEntry,
             Op::RunTo(offset) => {
                 let module = self.module.clone().expect("Stepper::start was called");
                 self.execution().add_breakpoint(&module, offset);
@@ -353,11 +280,6 @@ impl Stepper {
         let Some(op) = self.pending.take() else {
             return;
         };
-        {
-            let mut breaks = self.lock();
-            breaks.next_call = false;
-            breaks.next_call_at_depth = None;
-        }
         if let Op::RunTo(offset) = op {
             if !self.offsets.contains(&offset) {
                 if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {

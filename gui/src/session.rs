@@ -2,9 +2,11 @@
 //! stdout, stderr and call log, the close events of its modules, and where the call
 //! stands. No window needed: the app and the tests drive it the same way.
 //!
-//! Every operation (continue, the steps, run to cursor) runs in slices of [`SLICE`]
-//! instructions: [`Session::begin`] runs the first, [`Session::tick`] as many more as fit
-//! in [`FRAME_BUDGET`] of each frame, and [`Session::pause`] stops between two. A guest
+//! Every operation (continue, the steps, run to cursor) runs in slices of about
+//! [`SLICE_TIME`] each (sized from the last one's time: the runtime counts a slice in
+//! units of work, see `wasmscope::Execution::resume_for`): [`Session::begin`] runs the
+//! first, [`Session::tick`] as many more as fit in [`FRAME_BUDGET`] of each frame, and
+//! [`Session::pause`] stops between two. A guest
 //! that loops forever never blocks the window, and one that runs long gets most of the
 //! machine, not one slice per frame. The `resume`/`step_*` helpers run an operation to its end at once (tests).
 
@@ -210,8 +212,10 @@ pub struct Session {
     message_tone: Tone,
     /// The export the call started.
     export: String,
-    /// Full slices the running operation has run so far (each [`SLICE`] instructions).
-    slices: u64,
+    /// When the running operation began.
+    running_since: Option<web_time::Instant>,
+    /// The budget of the next slice (units of work), sized by the last one's time.
+    slice: u64,
     /// Where the call paused or trapped, in words: the function (demangled) and its
     /// source line.
     place: Option<String>,
@@ -276,8 +280,21 @@ pub fn program_line(locations: &[SourceLocation]) -> Option<&SourceLocation> {
         .or_else(|| nearest_line(locations))
 }
 
-/// Instructions per slice (a slice takes well under a millisecond).
-pub const SLICE: u64 = 200_000;
+/// The first slice's budget (units of work, see `wasmscope::Execution::resume_for`);
+/// later slices are sized to take about [`SLICE_TIME`].
+pub const SLICE: u64 = 20_000;
+
+/// How long one slice should take: short enough that a frame holds several and Pause
+/// acts at once, long enough that the cost of a pause and resume is lost in it.
+pub const SLICE_TIME: web_time::Duration = web_time::Duration::from_millis(2);
+
+/// The budget after a slice of `budget` units that took `took`: scaled towards
+/// [`SLICE_TIME`], by at most 4x either way per slice.
+fn next_slice(budget: u64, took: web_time::Duration) -> u64 {
+    let took = took.as_secs_f64().max(1e-6);
+    let scale = (SLICE_TIME.as_secs_f64() / took).clamp(0.25, 4.0);
+    ((budget as f64 * scale) as u64).clamp(100, 1 << 40)
+}
 
 /// How long [`Session::tick`] runs slices in one frame: most of a 60 Hz frame, the rest
 /// left to drawing, so the window stays responsive and Pause acts at the next frame.
@@ -300,7 +317,8 @@ impl Default for Session {
             outcome: None,
             message_tone: Tone::Idle,
             export: String::new(),
-            slices: 0,
+            running_since: None,
+            slice: SLICE,
             place: None,
             pause_on_trap: true,
             trap_frames: false,
@@ -327,18 +345,17 @@ fn op_name(op: Op) -> &'static str {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+/// A running time for the status line: `850 ms`, `2.4 s`, `37 s`.
+pub fn duration_text(d: web_time::Duration) -> String {
+    if d.as_secs() >= 10 {
+        format!("{} s", d.as_secs())
+    } else if d.as_millis() >= 1000 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} ms", d.as_millis())
     }
-    out
 }
+
 
 /// What a finished call returned, in words: `finished: returned 120 (0x78)`, each result
 /// formatted for its type (raw slots when the types are unknown), or `finished, no
@@ -412,9 +429,13 @@ impl Session {
         let (text, tone) = match (&self.state, self.running) {
             (RunState::Paused { .. }, Some(op)) => (
                 format!(
-                    "running ({}): {} instructions so far",
+                    "running ({}) for {}",
                     op_name(op),
-                    group_digits(self.slices * SLICE)
+                    duration_text(
+                        self.running_since
+                            .map(|t| t.elapsed())
+                            .unwrap_or_default()
+                    )
                 ),
                 Tone::Running,
             ),
@@ -568,9 +589,13 @@ impl Session {
             return;
         }
         self.memory_before = self.memory_snapshot();
-        self.slices = 0;
+        self.running_since = Some(web_time::Instant::now());
         let Some(s) = &mut self.stepper else { return };
-        let state = s.begin(op, SLICE);
+        let start = web_time::Instant::now();
+        let state = s.begin(op, self.slice);
+        if s.pending().is_some() {
+            self.slice = next_slice(self.slice, start.elapsed());
+        }
         self.running = s.pending();
         self.settle(state);
     }
@@ -584,12 +609,20 @@ impl Session {
             self.running = None;
             return false;
         };
-        let start = web_time::Instant::now();
-        let mut state = s.go_on(SLICE);
-        while s.pending().is_some() && start.elapsed() < FRAME_BUDGET {
-            // A slice that ended by its budget: count it and run the next one.
-            self.slices += 1;
-            state = s.go_on(SLICE);
+        let frame = web_time::Instant::now();
+        let mut state;
+        loop {
+            let start = web_time::Instant::now();
+            state = s.go_on(self.slice);
+            if s.pending().is_none() {
+                break;
+            }
+            // A slice that ended by its budget: size the next, and run it if the frame
+            // has time left.
+            self.slice = next_slice(self.slice, start.elapsed());
+            if frame.elapsed() >= FRAME_BUDGET {
+                break;
+            }
         }
         self.running = s.pending();
         self.settle(state);
@@ -701,10 +734,6 @@ impl Session {
 
     fn settle(&mut self, state: ExecutionState) {
         let Some(s) = &mut self.stepper else { return };
-        if self.running.is_some() {
-            // The slice ended by its budget: it ran SLICE instructions.
-            self.slices += 1;
-        }
         self.place = None;
         self.message_tone = Tone::Failure;
         self.state = match state {
@@ -914,5 +943,29 @@ impl Session {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::{duration_text, next_slice, SLICE_TIME};
+    use web_time::Duration;
+
+    #[test]
+    fn slices_are_sized_towards_the_slice_time_within_bounds() {
+        // Twice as long as wanted: half the budget; far too long: a quarter at most.
+        assert_eq!(next_slice(1000, SLICE_TIME * 2), 500);
+        assert_eq!(next_slice(1000, Duration::from_secs(5)), 250);
+        // Much faster: four times the budget at most, never zero, never unbounded.
+        assert_eq!(next_slice(1000, Duration::ZERO), 4000);
+        assert_eq!(next_slice(1, Duration::from_secs(1)), 100);
+        assert_eq!(next_slice(1 << 40, Duration::ZERO), 1 << 40);
+    }
+
+    #[test]
+    fn running_times_read_well() {
+        assert_eq!(duration_text(Duration::from_millis(850)), "850 ms");
+        assert_eq!(duration_text(Duration::from_millis(2440)), "2.4 s");
+        assert_eq!(duration_text(Duration::from_secs(37)), "37 s");
     }
 }

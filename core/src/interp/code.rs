@@ -7,6 +7,22 @@
 //! [`ModuleCode::get`] (a function's code, translated if need be: what the executor asks
 //! at a call) and [`ModuleCode::translate_all`] (the eager mode). An engine of its own
 //! (see the design of the two engines) would keep its code the same way, beside this.
+//!
+//! # Two variants for the debugger
+//!
+//! Code compiled with debug stepping has two translations of every function, each made
+//! on first use: the *plain* one (the fast code, with interrupt checks at entries and
+//! loop headers) and the *debug* one (a stop point before every operator, operands kept
+//! in their slots). A function is known to the executor by a *code id*: its defined
+//! index `def` for the plain variant, `def + n` (n defined functions) for the debug one,
+//! so that the executor's hot path (`ModuleCode::ready`) is one indexing either way.
+//!
+//! Both variants of a function have the same frame layout (locals, constant slots and
+//! operand slots come from the body alone), and the same *switch points* in the same
+//! order: function entry, listener hooks, calls and interrupt checks, where no operand
+//! is held outside its natural slot. A frame can move from one variant to the other at
+//! a switch point ([`ModuleCode::remap`]): the executor runs plain code where nothing
+//! can stop and debug code where a step or a breakpoint may.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -16,6 +32,7 @@ use wasmparser::{
     BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody, ValidatorResources,
 };
 
+use super::instr::Instr;
 use super::translate::{CompiledFunc, Translator};
 use crate::config::CodeOptions;
 use crate::error::{Error, ErrorKind, Result};
@@ -40,9 +57,12 @@ pub(crate) struct ModuleCode {
     bodies: Vec<Range<usize>>,
     /// Whether each function (module index space) gets listener hooks.
     listened: Vec<bool>,
-    /// By defined-function index: set once translated. The executor reads these on
-    /// every call and return, so a slot holds the code itself (no `Result`, no box).
+    /// By code id (defined-function index, plus the number of defined functions for
+    /// the debug variant): set once translated. The executor reads these on every call
+    /// and return, so a slot holds the code itself (no `Result`, no box).
     funcs: Box<[OnceLock<CompiledFunc>]>,
+    /// The number of defined functions (`funcs` has twice as many with two variants).
+    defined: u32,
     /// Functions that failed to translate (invalid bodies, when they were not validated
     /// up front). Held while translating, so that each function is translated once.
     failures: Mutex<HashMap<u32, Failure>>,
@@ -55,15 +75,99 @@ impl ModuleCode {
         resources: Option<ValidatorResources>,
         bodies: Vec<Range<usize>>,
     ) -> Self {
-        let funcs = bodies.iter().map(|_| OnceLock::new()).collect();
+        let defined = bodies.len() as u32;
+        let variants = if options.debug { 2 } else { 1 };
+        let funcs = (0..bodies.len() * variants)
+            .map(|_| OnceLock::new())
+            .collect();
         ModuleCode {
             options,
             resources,
             bodies,
             listened: Vec::new(),
             funcs,
+            defined,
             failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The number of defined functions.
+    pub(crate) fn defined(&self) -> u32 {
+        self.defined
+    }
+
+    /// The module byte range of defined function `def`'s body (locals and operators).
+    pub(crate) fn body(&self, def: u32) -> Option<std::ops::Range<usize>> {
+        self.bodies.get(def as usize).cloned()
+    }
+
+    /// Whether functions have a plain and a debug variant (code compiled with debug
+    /// stepping).
+    #[inline(always)]
+    pub(crate) fn has_variants(&self) -> bool {
+        self.options.debug
+    }
+
+    /// The defined-function index of code id `id`.
+    #[inline(always)]
+    pub(crate) fn def_of(&self, id: u32) -> u32 {
+        if id >= self.defined {
+            id - self.defined
+        } else {
+            id
+        }
+    }
+
+    /// Whether code id `id` is a debug variant.
+    #[inline(always)]
+    pub(crate) fn is_debug(&self, id: u32) -> bool {
+        self.options.debug && id >= self.defined
+    }
+
+    /// The code id of defined function `def`, in the debug variant if `debug` (and the
+    /// module has one).
+    #[inline(always)]
+    pub(crate) fn id_of(&self, def: u32, debug: bool) -> u32 {
+        if debug && self.options.debug {
+            def + self.defined
+        } else {
+            def
+        }
+    }
+
+    /// The options a code id is translated with.
+    fn options_of(&self, id: u32) -> crate::config::CodeOptions {
+        if !self.options.debug {
+            return self.options;
+        }
+        let mut options = self.options;
+        // Both variants check interrupts at the same places (switch points).
+        options.interrupts = true;
+        options.debug = id >= self.defined;
+        options
+    }
+
+    /// The defined function whose body contains module offset `offset`.
+    pub(crate) fn func_at(&self, offset: u64) -> Option<u32> {
+        let offset = usize::try_from(offset).ok()?;
+        let i = self.bodies.partition_point(|r| r.end <= offset);
+        self.bodies
+            .get(i)
+            .filter(|r| r.contains(&offset))
+            .map(|_| i as u32)
+    }
+
+    /// Where a frame at position `pos` of code `from` continues in code `to` (the other
+    /// variant of the same function): the same switch point. `None` when `pos` is not a
+    /// switch point, or when the two codes' switch points do not correspond (never
+    /// expected; the frame then stays where it is).
+    pub(crate) fn remap(from: &CompiledFunc, to: &CompiledFunc, pos: u32) -> Option<u32> {
+        let k = from.points.binary_search(&pos).ok()?;
+        let at = *to.points.get(k)?;
+        let same = std::mem::discriminant(&from.instrs[pos as usize])
+            == std::mem::discriminant(to.instrs.get(at as usize)?)
+            && from.points.len() == to.points.len();
+        same.then_some(at)
     }
 
     /// Gives listener hooks to the functions whose index is `true` in `listened`. Only
@@ -73,19 +177,27 @@ impl ModuleCode {
         self.listened = listened;
     }
 
-    /// How many defined functions have been translated.
+    /// How many defined functions have been translated (in either variant).
     pub(crate) fn translated(&self) -> usize {
-        self.funcs.iter().filter(|f| f.get().is_some()).count()
+        (0..self.defined)
+            .filter(|&def| {
+                self.funcs[def as usize].get().is_some()
+                    || self
+                        .funcs
+                        .get((def + self.defined) as usize)
+                        .is_some_and(|f| f.get().is_some())
+            })
+            .count()
     }
 
-    /// The code of defined function `def`, if it has been translated: the executor's
-    /// fast path.
+    /// The code of code id `id` (see the module docs; the defined-function index for
+    /// plain code), if it has been translated: the executor's fast path.
     #[inline(always)]
-    pub(crate) fn ready(&self, def: u32) -> Option<&CompiledFunc> {
-        self.funcs.get(def as usize)?.get()
+    pub(crate) fn ready(&self, id: u32) -> Option<&CompiledFunc> {
+        self.funcs.get(id as usize)?.get()
     }
 
-    /// The code of defined function `def` of `info` (whose code this is), translated now
+    /// The code of code id `id` of `info` (whose code this is), translated now
     /// if it was not yet. Translations of one module are made one at a time, each once;
     /// threads asking for a function being translated wait for it.
     ///
@@ -95,12 +207,11 @@ impl ModuleCode {
     /// every later call fails alike.
     #[cold]
     #[inline(never)]
-    pub(crate) fn get<'a>(&'a self, info: &ModuleInfo, def: u32) -> Result<&'a CompiledFunc> {
-        let Some(slot) = self.funcs.get(def as usize) else {
-            return Err(Error::usage(format!(
-                "no function with defined index {def}"
-            )));
+    pub(crate) fn get<'a>(&'a self, info: &ModuleInfo, id: u32) -> Result<&'a CompiledFunc> {
+        let Some(slot) = self.funcs.get(id as usize) else {
+            return Err(Error::usage(format!("no function with defined index {id}")));
         };
+        let def = self.def_of(id);
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         // Translated by another thread while this one waited for the lock?
         if let Some(code) = slot.get() {
@@ -109,9 +220,9 @@ impl ModuleCode {
         let failure = match failures.get(&def) {
             Some(failure) => failure.clone(),
             None => {
-                let mut translator = Translator::new(self.options);
+                let mut translator = Translator::new(self.options_of(id));
                 let mut allocs = FuncValidatorAllocations::default();
-                match self.translate(info, def, &mut translator, &mut allocs) {
+                match self.translate(info, id, &mut translator, &mut allocs) {
                     Ok(code) => return Ok(slot.get_or_init(|| code)),
                     Err(e) => {
                         let failure = match e.kind() {
@@ -142,15 +253,38 @@ impl ModuleCode {
         ))
     }
 
+    /// The operand stack of a frame of plain code `id` at position `pos` (where it
+    /// trapped), as the translation knew it before the operator that emitted `pos`: the
+    /// height (slots from the frame pointer) and where the operands not in their natural
+    /// slots are. Found by translating the function again (a trap is rare; plain code
+    /// keeps no table for it). `None` for debug code (its operands are in their slots)
+    /// and when the translation fails.
+    pub(crate) fn operands_at(
+        &self,
+        info: &ModuleInfo,
+        id: u32,
+        pos: u32,
+    ) -> Option<(u32, Vec<(u32, super::translate::Lazy)>)> {
+        if self.is_debug(id) {
+            return None;
+        }
+        let mut translator = Translator::probing(self.options_of(id), pos);
+        let mut allocs = FuncValidatorAllocations::default();
+        self.translate(info, id, &mut translator, &mut allocs)
+            .ok()?;
+        translator.take_probe()
+    }
+
     /// Translates every function not translated yet ([`crate::CompilationMode::Eager`]).
     ///
     /// # Errors
     /// The first function that cannot be translated, as [`ErrorKind::Compile`].
     pub(crate) fn translate_all(&self, info: &ModuleInfo) -> Result<()> {
         let _translating = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut translator = Translator::new(self.options);
+        // The plain variant: the debug one is made when a debugger first needs it.
+        let mut translator = Translator::new(self.options_of(0));
         let mut allocs = FuncValidatorAllocations::default();
-        for (def, slot) in self.funcs.iter().enumerate() {
+        for (def, slot) in self.funcs.iter().enumerate().take(self.defined as usize) {
             if slot.get().is_none() {
                 let code = self.translate(info, def as u32, &mut translator, &mut allocs)?;
                 let _ = slot.set(code);
@@ -159,14 +293,15 @@ impl ModuleCode {
         Ok(())
     }
 
-    /// Validates and translates defined function `def`.
+    /// Validates and translates code id `id`.
     fn translate(
         &self,
         info: &ModuleInfo,
-        def: u32,
+        id: u32,
         translator: &mut Translator,
         allocs: &mut FuncValidatorAllocations,
     ) -> Result<CompiledFunc> {
+        let def = self.def_of(id);
         let (Some(resources), Some(range)) = (&self.resources, self.bodies.get(def as usize))
         else {
             return Err(Error::usage(format!(
@@ -188,6 +323,24 @@ impl ModuleCode {
         let listen = self.listened.get(index as usize).copied().unwrap_or(false);
         let code = translator.translate(info, index, &mut fv, &body, listen);
         *allocs = fv.into_allocations();
-        code
+        let mut code = code?;
+        if self.has_variants() {
+            code.points = code
+                .instrs
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| {
+                    matches!(
+                        i,
+                        Instr::ListenerBefore(_)
+                            | Instr::CheckInterrupt
+                            | Instr::Call { .. }
+                            | Instr::CallIndirect { .. }
+                    )
+                })
+                .map(|(at, _)| at as u32)
+                .collect();
+        }
+        Ok(code)
     }
 }

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::code::ModuleCode;
 use super::instr::Instr;
 use super::num;
 use super::simd;
@@ -105,6 +106,12 @@ pub enum StepMode {
     Over,
     /// To the next instruction after the current function returns (step out).
     Out,
+    /// To the first instruction of the next function entered, at any depth (a
+    /// call-level step in; a call not started yet stops at its own first instruction).
+    Entry,
+    /// To the first instruction of the next function entered at the current depth: the
+    /// next function that the current one's caller calls (a call-level step over).
+    SiblingEntry,
 }
 
 /// The stepping state of an execution.
@@ -130,6 +137,13 @@ pub(crate) struct DebugControl {
     /// Whether the execution ended in a trap: its stack stays readable
     /// ([`Executor::stack_iter`]), the innermost frame at the trapping instruction.
     pub trapped: bool,
+    /// The functions holding a breakpoint, `(instance, defined index)`: they run in
+    /// their debug variant ([`Executor::prepare`]).
+    pub bp_funcs: Vec<(u32, u32)>,
+    /// Whether a call may have to enter a debug variant: an instruction step or a
+    /// call-level step is in progress, or some function holds a breakpoint. (A step
+    /// over or out never stops in the calls it makes.)
+    pub debug_calls: bool,
 }
 
 /// Breakpoints as `(instance, code offset)`, checked at every stop point of code
@@ -164,6 +178,11 @@ impl Breakpoints {
         }
     }
 
+    /// The breakpoints, `(instance, code offset)`.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(u32, u32)> {
+        self.set.iter()
+    }
+
     #[inline(always)]
     pub(crate) fn contains(&self, inst: u32, offset: u32) -> bool {
         let bit = offset % Self::BITS;
@@ -175,25 +194,78 @@ impl Breakpoints {
 }
 
 impl DebugControl {
-    fn should_pause(&mut self, at: (u32, u32, usize), offset: u32, depth: usize) -> bool {
+    /// Whether a frame at call depth `depth` running defined function `def` of instance
+    /// `inst` must run its debug variant: where the current step or a breakpoint may
+    /// stop, or when a budget pause is due at the next stop point. Elsewhere plain code
+    /// runs, at full speed.
+    #[inline]
+    fn needs_debug(&self, depth: usize, inst: u32, def: u32) -> bool {
+        self.budget == Some(0)
+            || match self.mode {
+                StepMode::Run | StepMode::Entry | StepMode::SiblingEntry => false,
+                StepMode::Instruction => true,
+                StepMode::Over => depth <= self.depth,
+                StepMode::Out => depth < self.depth,
+            }
+            || self.bp_funcs.contains(&(inst, def))
+    }
+
+    /// Whether the step stops at the first instruction of a function entered at `depth`.
+    #[inline]
+    fn stops_at_entry(&self, depth: usize) -> bool {
+        match self.mode {
+            StepMode::Entry => true,
+            StepMode::SiblingEntry => depth == self.depth,
+            _ => false,
+        }
+    }
+
+    /// The code id a call of defined function `def` of `inst` enters, at `depth`.
+    #[inline(always)]
+    fn callee(&self, code: &ModuleCode, depth: usize, inst: u32, def: u32) -> u32 {
+        if code.has_variants() && self.debug_calls {
+            code.id_of(
+                def,
+                self.needs_debug(depth, inst, def) || self.stops_at_entry(depth),
+            )
+        } else {
+            def
+        }
+    }
+
+    /// Whether to pause at the stop point `at` (instance, code id, position) for code
+    /// offset `offset` at `depth`; `entry`: the stop point is its function's first.
+    fn should_pause(
+        &mut self,
+        at: (u32, u32, usize),
+        offset: u32,
+        depth: usize,
+        entry: bool,
+    ) -> bool {
         let inst = at.0;
         if self.resumed_at.take() == Some(at) {
             return false;
         }
-        if let Some(left) = self.budget.as_mut() {
-            if *left == 0 {
-                self.out_of_budget = true;
-                return true;
-            }
-            *left -= 1;
-        }
-        self.breakpoints.contains(inst, offset)
+        let stop = self.breakpoints.contains(inst, offset)
             || match self.mode {
                 StepMode::Run => false,
                 StepMode::Instruction => true,
                 StepMode::Over => depth <= self.depth,
                 StepMode::Out => depth < self.depth,
+                StepMode::Entry | StepMode::SiblingEntry => entry && self.stops_at_entry(depth),
+            };
+        // A breakpoint or the step's end is that pause even when the budget ends here
+        // too (else resuming would pass the breakpoint by).
+        if !stop {
+            if let Some(left) = self.budget.as_mut() {
+                if *left == 0 {
+                    self.out_of_budget = true;
+                    return true;
+                }
+                *left -= 1;
             }
+        }
+        stop
     }
 }
 
@@ -468,9 +540,45 @@ impl Executor {
                 }
             };
             self.debug.trapped = error.exit_code().is_none();
+            if self.debug.trapped {
+                self.operands_after_trap(store);
+            }
             self.abort_all(store, &error);
             return Err(error);
         }
+    }
+
+    /// After a trap in plain code (which keeps some operands outside their natural
+    /// slots and has no stop point that recorded the height): puts the trapping
+    /// instruction's operand stack in its slots, as debug code would have had it, so
+    /// that the trapping frame shows it. The execution is over; its slots are only read.
+    fn operands_after_trap(&mut self, store: &Store) {
+        let Some(module) = store.instances[self.inst as usize].module.as_ref() else {
+            return;
+        };
+        if module.code.is_debug(self.func) {
+            return;
+        }
+        self.debug.last_height = None;
+        let at = self.pc.saturating_sub(1);
+        let Some((height, lazy)) = module.code.operands_at(module, self.func, at) else {
+            return;
+        };
+        let fp = self.fp as usize;
+        let Some(frame) = self.stack.get(fp..) else {
+            return;
+        };
+        let values: Vec<(usize, u64)> = lazy
+            .iter()
+            .filter(|(slot, _)| *slot < height)
+            .filter_map(|(slot, l)| Some((fp + *slot as usize, l.value(frame)?)))
+            .collect();
+        for (slot, value) in values {
+            if let Some(s) = self.stack.get_mut(slot) {
+                *s = value;
+            }
+        }
+        self.debug.last_height = Some(height);
     }
 
     /// Ends a paused call with `exit_code`: `abort` for every listened frame, and the
@@ -480,6 +588,84 @@ impl Executor {
         self.abort_all(store, &error);
         store.close_instance(self.entry, exit_code);
         error
+    }
+
+    /// Before a resumable run in the mode and with the breakpoints of `self.debug`:
+    /// finds the functions that hold breakpoints, and moves every frame that stands at a
+    /// switch point to the variant the run needs there (see `ModuleCode`'s docs): debug
+    /// code where the step or a breakpoint may stop, plain code elsewhere. A frame that
+    /// cannot move now (paused inside a function's debug code) moves at its next
+    /// interrupt check.
+    pub(crate) fn prepare(&mut self, store: &Store) {
+        let mut bp_funcs = std::mem::take(&mut self.debug.bp_funcs);
+        bp_funcs.clear();
+        for &(inst, offset) in self.debug.breakpoints.iter() {
+            let Some(module) = store
+                .instances
+                .get(inst as usize)
+                .and_then(|d| d.module.as_ref())
+            else {
+                continue;
+            };
+            let at = offset as u64 + module.code_section_offset as u64;
+            if let Some(def) = module.code.func_at(at) {
+                if !bp_funcs.contains(&(inst, def)) {
+                    bp_funcs.push((inst, def));
+                }
+            }
+        }
+        self.debug.debug_calls = !bp_funcs.is_empty()
+            || matches!(
+                self.debug.mode,
+                StepMode::Instruction | StepMode::Entry | StepMode::SiblingEntry
+            );
+        self.debug.bp_funcs = bp_funcs;
+        let depth = self.frames.len();
+        if let Some((id, pc)) = self.switched(store, self.inst, self.func, self.pc, depth) {
+            self.func = id;
+            self.pc = pc;
+            self.debug.resumed_at = None;
+        }
+        for i in 0..self.frames.len() {
+            let f = self.frames[i];
+            if let Some((id, pc)) = self.switched(store, f.inst, f.func, f.pc, i) {
+                self.frames[i].func = id;
+                self.frames[i].pc = pc;
+            }
+        }
+    }
+
+    /// Where a frame (code id `id` of instance `inst`, continuing at `pc`, at `depth`)
+    /// continues in the variant the run needs, if it must and can move: it can when it
+    /// has not started (`pc` 0) or continues right after a switch point (a call, an
+    /// entry hook, an interrupt check).
+    fn switched(
+        &self,
+        store: &Store,
+        inst: u32,
+        id: u32,
+        pc: u32,
+        depth: usize,
+    ) -> Option<(u32, u32)> {
+        let module = store.instances.get(inst as usize)?.module.as_ref()?;
+        let code = &module.code;
+        if !code.has_variants() {
+            return None;
+        }
+        let def = code.def_of(id);
+        // A call not started yet stops at its first instruction in a call-level step.
+        let want = self.debug.needs_debug(depth, inst, def)
+            || (pc == 0 && self.debug.stops_at_entry(depth));
+        if want == code.is_debug(id) {
+            return None;
+        }
+        let to = code.id_of(def, want);
+        let from = code.ready(id)?;
+        let target = module.func_code(to).ok()?;
+        if pc == 0 {
+            return Some((to, 0));
+        }
+        ModuleCode::remap(from, target, pc - 1).map(|at| (to, at + 1))
     }
 
     /// The call depth (frames below the current one).
@@ -557,7 +743,7 @@ impl Executor {
             let (Some(module), Some(listeners)) = (&data.module, &data.listeners) else {
                 continue;
             };
-            let index = (module.num_imported_funcs + frame.func) as usize;
+            let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
             if let Some(l) = &listeners.funcs[index] {
                 let ctx = CallContext {
                     store,
@@ -638,7 +824,7 @@ impl Executor {
             let data = &store.instances[f.inst as usize];
             let Some(module) = &data.module else { continue };
             let pc = f.pc.saturating_sub(1);
-            let index = module.num_imported_funcs + f.func;
+            let index = module.num_imported_funcs + module.code.def_of(f.func);
             let name = match module.func_names.get(&index) {
                 Some(n) => format!("{}.{}", data.name, n),
                 None => format!("{}.${}", data.name, index),
@@ -681,6 +867,9 @@ impl Executor {
                     .module
                     .as_ref()
                     .expect("wasm code belongs to a module");
+                let index = self
+                    .debug
+                    .callee(&module.code, self.frames.len() + 1, instance, index);
                 let f = match module.func_code(index) {
                     Ok(f) => f,
                     Err(e) => return Some(Exit::Error(e)),
@@ -1007,6 +1196,9 @@ impl Executor {
                 Instr::Call { func: callee, base } => {
                     if callee >= n_imported {
                         let def = callee - n_imported;
+                        let def = self
+                            .debug
+                            .callee(code, self.frames.len() + 1, self.inst, def);
                         let f = match code.ready(def) {
                             Some(f) => f,
                             None => match module.func_code(def) {
@@ -1311,6 +1503,49 @@ impl Executor {
                     if let Some(code) = self.control.stop_requested() {
                         break Exit::Stopped(code);
                     }
+                    if self.resumable && code.has_variants() {
+                        // A switch point: move to the variant this frame needs now.
+                        // Plain code runs where nothing could stop when the frame was
+                        // entered or prepared; it only counts a run's budget (in checks),
+                        // and moves to debug code to pause when the budget is spent.
+                        let debug = code.is_debug(func);
+                        let want = if debug {
+                            let def = code.def_of(func);
+                            let depth = self.frames.len();
+                            // The entry check (the first) of a function whose first
+                            // instruction a call-level step stops at keeps debug code.
+                            self.debug.needs_debug(depth, self.inst, def)
+                                || (self.debug.stops_at_entry(depth)
+                                    && !instrs[..pc - 1]
+                                        .iter()
+                                        .any(|i| matches!(i, Instr::CheckInterrupt)))
+                        } else {
+                            match self.debug.budget.as_mut() {
+                                Some(0) => true,
+                                Some(left) => {
+                                    *left -= 1;
+                                    false
+                                }
+                                None => false,
+                            }
+                        };
+                        if want != debug {
+                            let def = code.def_of(func);
+                            let to = code.id_of(def, !debug);
+                            let here = pc as u32 - 1;
+                            let moved = match (code.ready(func), module.func_code(to)) {
+                                (Some(from), Ok(target)) => {
+                                    ModuleCode::remap(from, target, here).map(|at| (target, at))
+                                }
+                                _ => None,
+                            };
+                            if let Some((target, at)) = moved {
+                                func = to;
+                                instrs = &target.instrs;
+                                pc = at as usize + 1;
+                            }
+                        }
+                    }
                     if let Some(deadline) = self.deadline {
                         self.polls = self.polls.wrapping_add(1);
                         if self.polls.is_multiple_of(DEADLINE_POLL_INTERVAL)
@@ -1322,11 +1557,17 @@ impl Executor {
                 }
                 Instr::DebugStep { offset, height } => {
                     self.debug.last_height = Some(height);
+                    // Only call-level steps ask whether this is the function's first stop.
+                    let entry = matches!(self.debug.mode, StepMode::Entry | StepMode::SiblingEntry)
+                        && !instrs[..pc - 1]
+                            .iter()
+                            .any(|i| matches!(i, Instr::DebugStep { .. }));
                     if self.resumable
                         && self.debug.should_pause(
                             (self.inst, func, pc - 1),
                             offset,
                             self.frames.len(),
+                            entry,
                         )
                     {
                         self.debug.paused_height = Some(height);

@@ -37,6 +37,10 @@ pub(crate) struct CompiledFunc {
     pub consts: Box<[u64]>,
     /// `v128.const` values and `i8x16.shuffle` lanes.
     pub v128_consts: Box<[u128]>,
+    /// The switch points (positions of entry and loop interrupt checks, listener entry
+    /// hooks and calls), in order, when the module has two variants (see
+    /// `ModuleCode::remap`); empty otherwise.
+    pub points: Box<[u32]>,
 }
 
 impl CompiledFunc {
@@ -94,13 +98,33 @@ impl BranchCond {
 
 /// Where an operand is, while it is not (yet) in its natural slot.
 #[derive(Clone, Copy, Debug)]
-enum Lazy {
+pub(crate) enum Lazy {
     /// In this local's slot (the local has not been written since).
     Local(u32),
     /// A 32-bit constant.
     Const32(u32),
     /// A 64-bit constant.
     Const64(u64),
+}
+
+impl Lazy {
+    /// The operand's value, in a frame whose slots are `frame`.
+    pub(crate) fn value(self, frame: &[u64]) -> Option<u64> {
+        match self {
+            Lazy::Local(slot) => frame.get(slot as usize).copied(),
+            Lazy::Const32(c) => Some(c as u64),
+            Lazy::Const64(c) => Some(c),
+        }
+    }
+}
+
+/// What a translation made again for a trap in plain code found out about the operator
+/// that emitted the instruction at position `at`: the operand stack height before it
+/// (slots from the frame pointer) and the operands not in their natural slots then.
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    at: u32,
+    pub(crate) found: Option<(u32, Vec<(u32, Lazy)>)>,
 }
 
 /// An operand resolved for an instruction.
@@ -180,6 +204,8 @@ pub(crate) struct Translator {
     /// Operands not in their natural slot yet: `(natural slot, where it is)`, in stack
     /// order. Emptied at every label and before control flow.
     lazy: Vec<(u32, Lazy)>,
+    /// Set when translating again to learn the operand stack at one instruction.
+    probe: Option<Probe>,
 }
 
 impl Translator {
@@ -191,6 +217,21 @@ impl Translator {
             debug: options.debug,
             ..Translator::default()
         }
+    }
+
+    /// A translator for code with the given checks that records, for the instruction
+    /// that will be at position `at`, the operand stack before its operator
+    /// ([`Translator::take_probe`]).
+    pub(crate) fn probing(options: crate::config::CodeOptions, at: u32) -> Self {
+        Translator {
+            probe: Some(Probe { at, found: None }),
+            ..Translator::new(options)
+        }
+    }
+
+    /// What the probe found (see [`Translator::probing`]).
+    pub(crate) fn take_probe(&mut self) -> Option<(u32, Vec<(u32, Lazy)>)> {
+        self.probe.take()?.found
     }
 
     fn pc(&self) -> u32 {
@@ -460,6 +501,7 @@ impl Translator {
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
             v128_consts: self.code.v128_consts[..].into(),
+            points: Box::new([]),
         })
     }
 
@@ -654,6 +696,13 @@ impl Translator {
             return self.unreachable_operator(info, op);
         }
         self.block_ops += 1;
+        if let Some(probe) = &mut self.probe {
+            // The last operator that starts at or before `at` emitted it (fused
+            // operators drop only comparisons, which never trap).
+            if self.code.instrs.len() as u32 <= probe.at {
+                probe.found = Some((top.height, self.lazy.clone()));
+            }
+        }
         if self.debug {
             self.emit(Instr::DebugStep {
                 offset: (offset as u32).saturating_sub(self.code_base),

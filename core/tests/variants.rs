@@ -1,0 +1,390 @@
+//! Code compiled with debug stepping runs plain code where nothing can stop and moves
+//! frames to code with stop points where a step or a breakpoint may stop. These tests
+//! check that every pause, however the run got there (slices, steps over and out,
+//! breakpoints set while paused), is exactly the state that stepping one instruction at
+//! a time reaches: same function, depth, offset, and the same locals and operands in
+//! every frame.
+
+use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode};
+
+/// Loops with a call inside (an operand held across it), recursion, and calls at
+/// several depths.
+const PROGRAM: &str = r#"(module
+  (func $sq (param $x i32) (result i32)
+    local.get $x
+    local.get $x
+    i32.mul)
+  (func $sum (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (block
+      (loop
+        local.get $i
+        local.get $n
+        i32.ge_u
+        br_if 1
+        local.get $acc
+        local.get $i
+        call $sq
+        i32.add
+        local.set $acc
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0))
+    local.get $acc)
+  (func $fib (param $n i32) (result i32)
+    local.get $n
+    i32.const 2
+    i32.lt_u
+    if (result i32)
+      local.get $n
+    else
+      local.get $n
+      i32.const 1
+      i32.sub
+      call $fib
+      local.get $n
+      i32.const 2
+      i32.sub
+      call $fib
+      i32.add
+    end)
+  (func (export "main") (param $n i32) (result i32)
+    local.get $n
+    call $sum
+    local.get $n
+    call $fib
+    i32.add))"#;
+
+const N: u64 = 6;
+/// sum of squares below 6 (55) plus fib(6) (8).
+const RESULT: u64 = 63;
+
+/// Everything a paused call shows.
+#[derive(Clone, Debug, PartialEq)]
+struct Snapshot {
+    function: u32,
+    depth: usize,
+    offset: Option<u64>,
+    frames: Vec<(Option<u64>, Vec<u64>, Vec<u64>)>,
+}
+
+fn snapshot(exec: &Execution) -> Snapshot {
+    let p = exec.position().expect("paused");
+    Snapshot {
+        function: p.function_index,
+        depth: p.depth,
+        offset: p.code_offset,
+        frames: exec
+            .with_stack(|s| {
+                s.frames()
+                    .map(|f| {
+                        (
+                            f.source_offset(),
+                            f.locals().to_vec(),
+                            f.operands().to_vec(),
+                        )
+                    })
+                    .collect()
+            })
+            .expect("a stack"),
+    }
+}
+
+fn setup() -> (Runtime, Module) {
+    // A listener factory gives frames their definitions (the stack is then readable).
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter()
+            .with_debug_stepping(true)
+            .with_function_listener_factory(std::sync::Arc::new(NoListeners)),
+    );
+    let m = rt.instantiate(&wat::parse_str(PROGRAM).unwrap()).unwrap();
+    (rt, m)
+}
+
+struct NoListeners;
+impl wasmscope::listener::FunctionListenerFactory for NoListeners {
+    fn new_listener(
+        &self,
+        _: &wasmscope::FunctionDefinition,
+    ) -> Option<std::sync::Arc<dyn wasmscope::listener::FunctionListener>> {
+        None
+    }
+}
+
+fn start(m: &Module) -> Execution {
+    m.exported_function("main")
+        .unwrap()
+        .start_call(&[N])
+        .unwrap()
+}
+
+/// Every stop, one instruction at a time.
+fn full_trace(m: &Module) -> Vec<Snapshot> {
+    let mut exec = start(m);
+    let mut trace = Vec::new();
+    loop {
+        match exec.step(StepMode::Instruction) {
+            ExecutionState::Paused => trace.push(snapshot(&exec)),
+            ExecutionState::Finished(r) => {
+                assert_eq!(r, vec![RESULT]);
+                return trace;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_stack_is_readable_at_every_step() {
+    let (_rt, m) = setup();
+    let trace = full_trace(&m);
+    assert!(trace.len() > 300, "{} stops", trace.len());
+    assert!(trace.iter().any(|s| s.depth >= 4), "fib recurses");
+    assert!(trace.iter().all(|s| !s.frames.is_empty()));
+}
+
+#[test]
+fn a_slice_ends_at_a_state_that_stepping_reaches() {
+    let (_rt, m) = setup();
+    let trace = full_trace(&m);
+    for budget in [1, 2, 3, 5, 8, 13] {
+        let mut exec = start(&m);
+        let mut cursor = 0usize;
+        let mut pauses = 0;
+        loop {
+            match exec.resume_for(budget) {
+                ExecutionState::Paused => {
+                    assert!(exec.paused_by_budget());
+                    pauses += 1;
+                    let s = snapshot(&exec);
+                    let Some(i) = trace[cursor..].iter().position(|t| *t == s) else {
+                        panic!("budget {budget}: a pause stepping never reaches: {s:?}");
+                    };
+                    cursor += i;
+                    // One instruction on from there is the next stop of the trace.
+                    if pauses % 2 == 0 && cursor + 1 < trace.len() {
+                        assert!(matches!(
+                            exec.step(StepMode::Instruction),
+                            ExecutionState::Paused
+                        ));
+                        cursor += 1;
+                        assert_eq!(snapshot(&exec), trace[cursor], "budget {budget}");
+                    }
+                }
+                ExecutionState::Finished(r) => {
+                    assert_eq!(r, vec![RESULT]);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(pauses >= 3, "budget {budget}: {pauses} pauses");
+    }
+}
+
+#[test]
+fn steps_over_out_and_to_calls_end_where_stepping_says() {
+    let (_rt, m) = setup();
+    let trace = full_trace(&m);
+    // A fixed pseudo-random walk of steps.
+    for seed in 1..=12u64 {
+        let mut x = seed;
+        let mut exec = start(&m);
+        assert!(matches!(
+            exec.step(StepMode::Instruction),
+            ExecutionState::Paused
+        ));
+        let mut cursor = 0usize;
+        assert_eq!(snapshot(&exec), trace[0]);
+        loop {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mode = match (x >> 33) % 6 {
+                0 => StepMode::Instruction,
+                1 | 2 => StepMode::Over,
+                3 => StepMode::Out,
+                4 => StepMode::Entry,
+                _ => StepMode::SiblingEntry,
+            };
+            let depth = trace[cursor].depth;
+            // A function's first stop: one deeper than the stop before it.
+            let entry = |j: usize| trace[j].depth > trace[j - 1].depth;
+            let next = (cursor + 1..trace.len()).find(|&j| match mode {
+                StepMode::Instruction => true,
+                StepMode::Over => trace[j].depth <= depth,
+                StepMode::Out => trace[j].depth < depth,
+                StepMode::Entry => entry(j),
+                _ => entry(j) && trace[j].depth == depth,
+            });
+            match (exec.step(mode), next) {
+                (ExecutionState::Paused, Some(j)) => {
+                    assert_eq!(
+                        snapshot(&exec),
+                        trace[j],
+                        "seed {seed}, {mode:?} from {cursor}"
+                    );
+                    cursor = j;
+                }
+                (ExecutionState::Finished(r), None) => {
+                    assert_eq!(r, vec![RESULT]);
+                    break;
+                }
+                (state, next) => {
+                    panic!("seed {seed}, {mode:?} from {cursor}: {state:?}, expected {next:?}")
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_breakpoint_stops_at_every_pass_in_order() {
+    let (_rt, m) = setup();
+    let trace = full_trace(&m);
+    let mut offsets: Vec<u64> = trace.iter().filter_map(|s| s.offset).collect();
+    offsets.sort();
+    offsets.dedup();
+    assert!(offsets.len() > 30);
+    for o in offsets {
+        let expected: Vec<&Snapshot> = trace.iter().filter(|s| s.offset == Some(o)).collect();
+        let mut exec = start(&m);
+        exec.add_breakpoint(&m, o);
+        let mut hits = 0;
+        loop {
+            match exec.resume_for(4) {
+                ExecutionState::Paused if exec.paused_by_budget() => {}
+                ExecutionState::Paused => {
+                    assert_eq!(
+                        &snapshot(&exec),
+                        expected[hits],
+                        "offset {o:#x}, hit {hits}"
+                    );
+                    hits += 1;
+                }
+                ExecutionState::Finished(r) => {
+                    assert_eq!(r, vec![RESULT]);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(hits, expected.len(), "offset {o:#x}");
+    }
+}
+
+#[test]
+fn a_breakpoint_set_while_paused_in_a_callee_stops_its_caller() {
+    let (_rt, m) = setup();
+    let trace = full_trace(&m);
+    // $sq (function 0) at its first instruction, called from $sum's loop (function 1).
+    let sq_entry = trace
+        .iter()
+        .find(|s| s.function == 0)
+        .unwrap()
+        .offset
+        .unwrap();
+    let in_sum: Vec<&Snapshot> = trace.iter().filter(|s| s.function == 1).collect();
+    let mut exec = start(&m);
+    exec.add_breakpoint(&m, sq_entry);
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    let at = snapshot(&exec);
+    let cursor = trace.iter().position(|t| *t == at).expect("in the trace");
+    // Every offset of $sum after the call: the caller, entered before the breakpoint
+    // was set, must stop there on its way back.
+    exec.remove_breakpoint(&m, sq_entry);
+    let after = trace[cursor..]
+        .iter()
+        .find(|s| s.function == 1)
+        .expect("back in $sum");
+    for s in &in_sum {
+        exec.add_breakpoint(&m, s.offset.unwrap());
+    }
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    assert_eq!(&snapshot(&exec), after);
+}
+
+/// Traps with operands below the trapping instruction's own, from locals, constants
+/// and computed values.
+const TRAPS: &str = r#"(module
+  (memory 1)
+  (table 2 funcref)
+  (func (export "div") (param $a i32) (param $b i32) (result i32)
+    i32.const 7
+    local.get $a
+    local.get $a
+    local.get $b
+    i32.add
+    drop
+    i32.const 1000
+    local.get $b
+    i32.div_u
+    i32.add
+    i32.add)
+  (func (export "load") (param $a i32) (param $b i32) (result i64)
+    i64.const 5
+    local.get $b
+    local.get $a
+    i32.const 65536
+    i32.mul
+    i32.load offset=4
+    i64.extend_i32_u
+    drop
+    drop)
+  (func (export "indirect") (param $a i32) (param $b i32) (result i32)
+    local.get $a
+    f64.const 2.5
+    drop
+    local.get $b
+    i32.const 3
+    i32.add
+    local.get $b
+    call_indirect (param i32) (result i32)
+    i32.add)
+  (func (export "unreachable") (param $a i32) (param $b i32) (result i32)
+    local.get $b
+    local.get $a
+    i32.const 9
+    unreachable))"#;
+
+#[test]
+fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
+    let (rt, _) = setup();
+    let m = rt.instantiate(&wat::parse_str(TRAPS).unwrap()).unwrap();
+    for (name, args) in [
+        ("div", [3u64, 0]),
+        ("load", [1, 2]),
+        ("indirect", [4, 1]),
+        ("unreachable", [5, 6]),
+    ] {
+        let f = m.exported_function(name).unwrap();
+        let trapped = |exec: &Execution| {
+            exec.with_stack(|s| {
+                s.frames()
+                    .map(|f| {
+                        (
+                            f.source_offset(),
+                            f.locals().to_vec(),
+                            f.operands().to_vec(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+        };
+        // Plain code: runs to the trap at once.
+        let mut plain = f.start_call(&args).unwrap();
+        assert!(
+            matches!(plain.resume(), ExecutionState::Trapped(_)),
+            "{name}"
+        );
+        // Debug code: one instruction at a time.
+        let mut stepped = f.start_call(&args).unwrap();
+        while let ExecutionState::Paused = stepped.step(StepMode::Instruction) {}
+        assert!(stepped.is_done());
+        let (a, b) = (trapped(&plain), trapped(&stepped));
+        assert!(!b[0].2.is_empty(), "{name}: {b:?}");
+        assert_eq!(a, b, "{name}");
+    }
+}
