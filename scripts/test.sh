@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test run: set-up, formatting, lints (benchmarks and examples included), and
+# The whole test run: set-up, the core's layering (no import cycle: scripts/check-layers.py),
+# formatting, lints (benchmarks and examples included), and
 # every test of the workspace (the spec testsuite included). CI runs exactly this.
 # Not here: the peer benchmark (`cargo bench -p wasmscope --bench peers -- --quick` for a
 # smoke run; it needs the bench profile: under the test profile wasmi's tail-call
@@ -7,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+python3 scripts/check-layers.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use crate::config::CodeOptions;
 use crate::error::Result;
 use crate::module::ModuleInfo;
+use crate::options::CodeOptions;
 
 /// Compiled modules keyed by their bytes and the options that change compiled code
 /// (fuel metering, interrupt checks). Cheap to clone; clones share the entries, so

@@ -2,10 +2,13 @@
 //! file system mounts).
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::wasi::{MemFs, Nanosleep, Nanotime, RandSource, SysConfig, Walltime};
+pub(crate) use crate::options::CodeOptions;
+pub use crate::options::CompilationMode;
+use crate::wasi::clock::{Nanosleep, Nanotime, RandSource, Walltime};
+pub use crate::wasi::context::FsConfig;
+use crate::wasi::context::SysConfig;
 
 /// Which engine runs the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,42 +16,6 @@ use crate::wasi::{MemFs, Nanosleep, Nanotime, RandSource, SysConfig, Walltime};
 pub enum EngineKind {
     /// The portable interpreter (also the debugger's engine).
     Interpreter,
-}
-
-/// When function bodies are validated and translated into the engine's code (as wasmi's
-/// `CompilationMode`). Set with [`RuntimeConfig::with_compilation_mode`].
-///
-/// Whatever the mode, a body is translated once per compiled module: the code is kept
-/// with the [`crate::CompiledModule`] (and shared through a
-/// [`crate::CompilationCache`]), and traps, traces, listeners, fuel, interrupts and
-/// stepping behave the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum CompilationMode {
-    /// Validate and translate every function body when the module is compiled. Start-up
-    /// pays for the whole module; for benchmarks of the translator, and tests.
-    ///
-    /// # Notes
-    /// Bodies are validated while they are translated, once the rest of the module has
-    /// been checked: a module with both an invalid body and a malformed later section
-    /// (data, names) reports the section's error, where the other modes report the body's.
-    Eager,
-    /// Validate every function body when the module is compiled, and translate each on
-    /// its first call (the default). An invalid module is rejected by
-    /// [`crate::Runtime::compile_module`], with the offset and message of the first
-    /// problem in the module; start-up costs decoding and validation only.
-    #[default]
-    LazyTranslation,
-    /// Validate and translate each function body on its first call: start-up costs
-    /// decoding only (the module's sections are still validated when it is compiled).
-    ///
-    /// # Errors
-    /// A module whose function bodies are invalid compiles; the first call that reaches an
-    /// invalid body fails with [`crate::ErrorKind::Compile`] (offset and message as
-    /// `compile_module` would give them in the other modes, the message starting with
-    /// `function[INDEX]`), and so does every later call of it. Functions never called
-    /// are never checked.
-    Lazy,
 }
 
 /// How a [`crate::Runtime`] compiles and runs modules. An immutable builder: each
@@ -82,20 +49,6 @@ impl std::fmt::Debug for FactoryRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("FunctionListenerFactory")
     }
-}
-
-/// Options that change the compiled code, or when it is checked (and so key the
-/// compilation cache: a module compiled lazily has unchecked bodies).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct CodeOptions {
-    /// When bodies are validated and translated.
-    pub mode: CompilationMode,
-    /// Charge fuel per block.
-    pub fuel: bool,
-    /// Poll for interrupts and deadlines at function entries and loop headers.
-    pub interrupts: bool,
-    /// A stop point before every instruction (stepping and breakpoints).
-    pub debug: bool,
 }
 
 /// The most pages a 32-bit memory can have (4 GiB).
@@ -468,108 +421,5 @@ impl ModuleConfig {
     pub fn with_rand_source(mut self, rand: impl FnMut(&mut [u8]) + Send + 'static) -> Self {
         self.sys.rand = RandSource::Custom(Arc::new(Mutex::new(rand)));
         self
-    }
-}
-
-/// The file systems a module may use (wazero's `FSConfig`). An immutable builder; each
-/// mount is pre-opened for the guest as a directory named by its guest path, in the
-/// order added (fd 3, 4, ...). Adding a mount at a guest path already used replaces
-/// that mount.
-///
-/// Unlike wazero's, a mount is a real sandbox: `..`, absolute paths and symbolic links
-/// can never reach outside it (see [`crate::wasi`]).
-///
-/// ```
-/// use wasmscope::{FsConfig, MemFs, ModuleConfig};
-/// let scratch = MemFs::new();
-/// let fs = FsConfig::new()
-///     .with_read_only_dir_mount("/usr/share/data", "/data")
-///     .with_mem_mount(scratch.clone(), "/tmp");
-/// let config = ModuleConfig::new().with_fs_config(fs);
-/// # let _ = config;
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct FsConfig {
-    pub(crate) mounts: Vec<MountConfig>,
-}
-
-/// One mount of an [`FsConfig`].
-#[derive(Clone, Debug)]
-pub(crate) struct MountConfig {
-    pub guest_path: String,
-    pub source: MountSource,
-    pub read_only: bool,
-}
-
-/// What a mount exposes.
-#[derive(Clone, Debug)]
-pub(crate) enum MountSource {
-    Dir(PathBuf),
-    Mem(MemFs),
-}
-
-impl FsConfig {
-    /// No mounts.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn with_mount(mut self, guest_path: &str, source: MountSource, read_only: bool) -> Self {
-        let mut guest = guest_path.trim_end_matches('/').to_string();
-        if guest.is_empty() {
-            guest = "/".into();
-        }
-        let mount = MountConfig {
-            guest_path: guest,
-            source,
-            read_only,
-        };
-        match self
-            .mounts
-            .iter_mut()
-            .find(|m| m.guest_path == mount.guest_path)
-        {
-            Some(m) => *m = mount,
-            None => self.mounts.push(mount),
-        }
-        self
-    }
-
-    /// Mounts host directory `host_dir` at `guest_path` (`/` for the guest's root),
-    /// readable and writable.
-    ///
-    /// # Errors
-    /// A missing `host_dir` makes instantiation fail; so does any host directory on
-    /// platforms without one (`wasm32`): use [`FsConfig::with_mem_mount`] there.
-    pub fn with_dir_mount(self, host_dir: impl AsRef<Path>, guest_path: &str) -> Self {
-        self.with_mount(
-            guest_path,
-            MountSource::Dir(host_dir.as_ref().into()),
-            false,
-        )
-    }
-
-    /// Like [`FsConfig::with_dir_mount`], but every change fails with `EROFS`.
-    ///
-    /// # Errors
-    /// As for [`FsConfig::with_dir_mount`].
-    pub fn with_read_only_dir_mount(self, host_dir: impl AsRef<Path>, guest_path: &str) -> Self {
-        self.with_mount(guest_path, MountSource::Dir(host_dir.as_ref().into()), true)
-    }
-
-    /// Mounts the in-memory file system `fs` at `guest_path`, readable and writable.
-    /// `fs` is shared: the embedder sees what the guest writes.
-    pub fn with_mem_mount(self, fs: MemFs, guest_path: &str) -> Self {
-        self.with_mount(guest_path, MountSource::Mem(fs), false)
-    }
-
-    /// Like [`FsConfig::with_mem_mount`], but every change fails with `EROFS`.
-    pub fn with_read_only_mem_mount(self, fs: MemFs, guest_path: &str) -> Self {
-        self.with_mount(guest_path, MountSource::Mem(fs), true)
-    }
-
-    /// The guest paths of the mounts, in pre-open order.
-    pub fn guest_paths(&self) -> Vec<&str> {
-        self.mounts.iter().map(|m| m.guest_path.as_str()).collect()
     }
 }

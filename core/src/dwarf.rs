@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use gimli::{EndianSlice, LittleEndian, SectionId};
 
 use crate::error::{Error, Result};
+pub use crate::source::SourceLocation;
 
 type Reader<'a> = EndianSlice<'a, LittleEndian>;
 
@@ -173,47 +174,6 @@ pub fn summarize(wasm: &[u8]) -> Result<Option<DwarfSummary>> {
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn url_like_files_are_not_joined_under_their_directory() {
-        assert_eq!(
-            super::clean_path("wasisdk://v30/build/x/wasisdk://v30/src/crt1.c"),
-            "wasisdk://v30/src/crt1.c"
-        );
-        assert_eq!(
-            super::clean_path("/samples/a/src/main.rs"),
-            "/samples/a/src/main.rs"
-        );
-    }
-
-    #[test]
-    fn a_module_without_dwarf_has_no_summary() {
-        let wasm = wat::parse_str("(module (func))").unwrap();
-        assert_eq!(super::summarize(&wasm).unwrap(), None);
-    }
-}
-
-/// A place in the source: file, line and column, and the function it is in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceLocation {
-    /// The source file, as the compiler recorded it (after any path remapping).
-    pub file: String,
-    /// 1-based line; 0 when unknown.
-    pub line: u32,
-    /// 1-based column; 0 when unknown or the whole line.
-    pub column: u32,
-    /// The (demangled) function the location is in, when known.
-    pub function: Option<String>,
-}
-
-impl std::fmt::Display for SourceLocation {
-    /// `file:line:col`, as traces print it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
 type ArcReader = gimli::EndianArcSlice<LittleEndian>;
 
 /// A file path as addr2line joins it; a URL-like file name (`wasisdk://...`, as wasi-sdk
@@ -359,4 +319,25 @@ impl DwarfIndex {
 /// [`crate::CompiledModule::source_locations`]).
 pub fn locate(wasm: &[u8], offset: u64) -> Vec<SourceLocation> {
     DwarfIndex::load(wasm).map_or_else(Vec::new, |i| i.locations(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn url_like_files_are_not_joined_under_their_directory() {
+        assert_eq!(
+            super::clean_path("wasisdk://v30/build/x/wasisdk://v30/src/crt1.c"),
+            "wasisdk://v30/src/crt1.c"
+        );
+        assert_eq!(
+            super::clean_path("/samples/a/src/main.rs"),
+            "/samples/a/src/main.rs"
+        );
+    }
+
+    #[test]
+    fn a_module_without_dwarf_has_no_summary() {
+        let wasm = wat::parse_str("(module (func))").unwrap();
+        assert_eq!(super::summarize(&wasm).unwrap(), None);
+    }
 }

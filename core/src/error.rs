@@ -80,7 +80,7 @@ pub struct TraceFrame {
     pub code_offset: Option<u64>,
     /// Its source locations from DWARF, innermost inlined frame first (empty without
     /// debug info, or with [`crate::RuntimeConfig::with_debug_info_enabled`] `(false)`).
-    pub sources: Vec<crate::dwarf::SourceLocation>,
+    pub sources: Vec<crate::source::SourceLocation>,
 }
 
 /// Where an out-of-bounds memory access went: [`Error::memory_access`].

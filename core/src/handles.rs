@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::interp::exec;
+use crate::module::definition;
 use crate::module::ExportKind;
-use crate::runtime::{definition, RuntimeInner};
+use crate::runtime::RuntimeInner;
 use crate::store::{FuncInst, InstanceControl, Layout};
 use crate::types::{FunctionDefinition, GlobalType, TableType, ValueType};
 use crate::values::{WasmParams, WasmResults};
@@ -60,7 +61,7 @@ impl Module {
         let data = &store.instances[self.inst as usize];
         match &data.module {
             Some(info) => definition(info, &self.name, index),
-            None => crate::host::definition(&store, self.inst, index),
+            None => crate::store::definition(&store, self.inst, index),
         }
     }
 
@@ -588,7 +589,7 @@ fn function_definition(store: &crate::store::Store, addr: u32) -> FunctionDefini
                 .iter()
                 .position(|&a| a == addr)
                 .unwrap_or(0) as u32;
-            crate::host::definition(store, *instance, index)
+            crate::store::definition(store, *instance, index)
         }
     }
 }

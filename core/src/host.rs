@@ -8,23 +8,15 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::handles::Module;
 use crate::module::ExportKind;
 use crate::runtime::{CompiledModule, Runtime};
-use crate::store::{FuncInst, InstanceData, Layout, Store};
-use crate::types::{FuncType, FunctionDefinition, ValueType};
+pub(crate) use crate::store::host_definition;
+use crate::store::{FuncInst, HostFunc, InstanceData, Layout, Store, StoreHostFn};
+use crate::types::{FuncType, ValueType};
 use crate::values::{WasmResults, WasmValue};
 use crate::ModuleConfig;
 
 /// The closure behind a host function: it reads its parameters from `stack` and writes
 /// its results back to the front of it (wazero's stack-based calling convention).
 pub(crate) type RawHostFn = dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<()> + Send + Sync;
-
-/// A host function as the store keeps it.
-pub(crate) struct HostFunc {
-    pub ty: FuncType,
-    pub func: Box<RawHostFn>,
-    pub name: Arc<str>,
-    pub param_names: Vec<Option<Arc<str>>>,
-    pub result_names: Vec<Option<Arc<str>>>,
-}
 
 /// A host module ready to instantiate: its name and functions, in builder order.
 pub(crate) struct HostModuleDef {
@@ -432,6 +424,9 @@ impl HostFunctionBuilder {
             v.resize(n, None);
             v
         };
+        // The store calls host functions with itself; the closure sees a `Caller`.
+        let func: Box<StoreHostFn> =
+            Box::new(move |store, instance, stack| func(&mut Caller { store, instance }, stack));
         let host = HostFunc {
             param_names: pad(self.param_names, ty.params().len()),
             result_names: pad(self.result_names, ty.results().len()),
@@ -467,42 +462,6 @@ pub(crate) fn instantiate_host(store: &mut Store, def: &HostModuleDef, name: &Ar
         exports,
     ));
     inst
-}
-
-/// The definition of function `index` of a host module.
-pub(crate) fn host_definition(
-    module_name: &str,
-    index: u32,
-    export: &Arc<str>,
-    func: &HostFunc,
-) -> FunctionDefinition {
-    FunctionDefinition {
-        module_name: module_name.into(),
-        index,
-        import: None,
-        export_names: vec![export.clone()],
-        name: Some(func.name.clone()),
-        ty: func.ty.clone(),
-        param_names: func.param_names.clone(),
-        result_names: func.result_names.clone(),
-        host: true,
-    }
-}
-
-/// The definition of function `index` of the host module instance `inst`.
-pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefinition {
-    let data = &store.instances[inst as usize];
-    let addr = data.layout.funcs[index as usize];
-    let export = data
-        .exports
-        .iter()
-        .find(|(_, (k, i))| *k == ExportKind::Func && *i == index)
-        .map(|(n, _)| n.clone())
-        .unwrap_or_else(|| "".into());
-    match &store.funcs[addr as usize] {
-        FuncInst::Host { func, .. } => host_definition(&data.name, index, &export, func),
-        FuncInst::Wasm { .. } => unreachable!("host modules hold host functions"),
-    }
 }
 
 impl Error {

@@ -251,7 +251,7 @@ fn instantiate_in(
             let items = store.instances[inst as usize].elems[i].clone();
             let table_addr = layout.tables[index as usize];
             let table = &mut store.tables[table_addr as usize];
-            let range = crate::interp::exec::span(offset, items.len() as u64);
+            let range = crate::interp::num::span(offset, items.len() as u64);
             match range.and_then(|r| table.elems.get_mut(r)) {
                 Some(dst) => {
                     dst.copy_from_slice(&items);
@@ -266,7 +266,7 @@ fn instantiate_in(
         if let SegmentMode::Active { index, offset } = seg.mode {
             let offset = eval_const(store, &layout, offset) as u32 as u64;
             let mem = &mut store.memories[layout.memories[index as usize] as usize];
-            let range = crate::interp::exec::span(offset, seg.bytes.len() as u64);
+            let range = crate::interp::num::span(offset, seg.bytes.len() as u64);
             match range.and_then(|r| mem.data.get_mut(r)) {
                 Some(dst) => dst.copy_from_slice(&seg.bytes),
                 None => return Err(Error::trap(TrapCode::OutOfBoundsMemoryAccess)),

@@ -212,7 +212,7 @@ impl<'a> StackIterator<'a> {
         let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
         let definition = match &data.listeners {
             Some(l) => l.definitions[index].clone(),
-            None => Arc::new(crate::runtime::definition(module, &data.name, index as u32)),
+            None => Arc::new(crate::module::definition(module, &data.name, index as u32)),
         };
         // A frame's function has run, so its code is there.
         let fc = module.code.ready(frame.func)?;

@@ -15,11 +15,13 @@ use wasmparser::{
     ValidatorResources, VisitOperator, VisitSimdOperator, WasmFeatures,
 };
 
-use crate::config::{CodeOptions, CompilationMode};
 use crate::error::{Error, Result};
 use crate::interp::code::ModuleCode;
 use crate::interp::translate::CompiledFunc;
-use crate::types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValueType};
+use crate::options::{CodeOptions, CompilationMode};
+use crate::types::{
+    FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
+};
 
 /// A constant expression (WebAssembly 2.0 allows exactly one instruction).
 #[derive(Clone, Copy, Debug)]
@@ -626,5 +628,38 @@ impl ModuleInfo {
     /// The type of function `index` (imports first).
     pub(crate) fn func_type(&self, index: u32) -> &FuncType {
         &self.types[self.func_types[index as usize] as usize]
+    }
+}
+
+/// Builds the definition of function `index` of `info`, in module `module_name`.
+pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> FunctionDefinition {
+    let import = info
+        .imports
+        .iter()
+        .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+        .nth(index as usize)
+        .filter(|_| index < info.num_imported_funcs)
+        .map(|i| (i.module.clone(), i.name.clone()));
+    let export_names = info
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExportKind::Func && e.index == index)
+        .map(|e| e.name.clone())
+        .collect();
+    let ty = info.func_type(index).clone();
+    let locals = info.local_names.get(&index);
+    let param_names = (0..ty.params().len() as u32)
+        .map(|i| locals.and_then(|l| l.get(&i).cloned()))
+        .collect();
+    FunctionDefinition {
+        module_name: module_name.into(),
+        index,
+        import,
+        export_names,
+        name: info.func_names.get(&index).cloned(),
+        result_names: vec![None; ty.results().len()],
+        ty,
+        param_names,
+        host: false,
     }
 }

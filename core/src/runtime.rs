@@ -8,10 +8,11 @@ use crate::handles::Module;
 use crate::host::{host_definition, instantiate_host, HostModuleBuilder, HostModuleDef};
 use crate::instantiate::instantiate;
 use crate::interp::exec;
+pub(crate) use crate::module::definition;
 use crate::module::{ExportKind, ImportKind, ModuleInfo};
 use crate::store::Store;
 use crate::types::{FunctionDefinition, MemoryType};
-use crate::wasi::SysContext;
+use crate::wasi::context::SysContext;
 
 pub(crate) struct RuntimeInner {
     pub(crate) config: RuntimeConfig,
@@ -378,39 +379,6 @@ impl CompiledModule {
             .filter(|c| self.keep_custom_sections || &*c.name == "name")
             .map(|c| (&*c.name, &info.bytes[c.range.clone()]))
             .collect()
-    }
-}
-
-/// Builds the definition of function `index` of `info`, in module `module_name`.
-pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> FunctionDefinition {
-    let import = info
-        .imports
-        .iter()
-        .filter(|i| matches!(i.kind, ImportKind::Func(_)))
-        .nth(index as usize)
-        .filter(|_| index < info.num_imported_funcs)
-        .map(|i| (i.module.clone(), i.name.clone()));
-    let export_names = info
-        .exports
-        .iter()
-        .filter(|e| e.kind == ExportKind::Func && e.index == index)
-        .map(|e| e.name.clone())
-        .collect();
-    let ty = info.func_type(index).clone();
-    let locals = info.local_names.get(&index);
-    let param_names = (0..ty.params().len() as u32)
-        .map(|i| locals.and_then(|l| l.get(&i).cloned()))
-        .collect();
-    FunctionDefinition {
-        module_name: module_name.into(),
-        index,
-        import,
-        export_names,
-        name: info.func_names.get(&index).cloned(),
-        result_names: vec![None; ty.results().len()],
-        ty,
-        param_names,
-        host: false,
     }
 }
 

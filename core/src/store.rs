@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::host::HostFunc;
+use crate::module::ExportKind;
 use crate::module::ModuleInfo;
-use crate::types::{FuncType, GlobalType, TableType};
+use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
 
 /// WebAssembly page size.
 pub(crate) const PAGE_SIZE: usize = 65536;
@@ -176,7 +176,7 @@ pub(crate) struct InstanceData {
     pub listeners: Option<Arc<InstanceListeners>>,
     /// WASI state of a Wasm module instance (none for host modules); dropped, closing
     /// its files, when the instance closes.
-    pub sys: Option<Box<crate::wasi::SysContext>>,
+    pub sys: Option<Box<crate::wasi::context::SysContext>>,
 }
 
 /// The listeners of an instance's functions (module index space) and their definitions.
@@ -289,5 +289,57 @@ impl Store {
             .get(name)
             .ok_or_else(|| format!("\"{name}\" is not exported in module[{module}]"))?;
         Ok((inst, *kind, *index))
+    }
+}
+
+/// A host function as the store calls it: with the store, the calling instance (if a
+/// module called), and the value stack (parameters in, results out at its front). The
+/// public API ([`crate::host`]) wraps a user's closure into one, giving it a
+/// [`crate::Caller`].
+pub(crate) type StoreHostFn =
+    dyn Fn(&mut Store, Option<u32>, &mut [u64]) -> Result<()> + Send + Sync;
+
+/// A host function as the store keeps it.
+pub(crate) struct HostFunc {
+    pub ty: FuncType,
+    pub func: Box<StoreHostFn>,
+    pub name: Arc<str>,
+    pub param_names: Vec<Option<Arc<str>>>,
+    pub result_names: Vec<Option<Arc<str>>>,
+}
+
+/// The definition of function `index` of a host module.
+pub(crate) fn host_definition(
+    module_name: &str,
+    index: u32,
+    export: &Arc<str>,
+    func: &HostFunc,
+) -> FunctionDefinition {
+    FunctionDefinition {
+        module_name: module_name.into(),
+        index,
+        import: None,
+        export_names: vec![export.clone()],
+        name: Some(func.name.clone()),
+        ty: func.ty.clone(),
+        param_names: func.param_names.clone(),
+        result_names: func.result_names.clone(),
+        host: true,
+    }
+}
+
+/// The definition of function `index` of the host module instance `inst`.
+pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefinition {
+    let data = &store.instances[inst as usize];
+    let addr = data.layout.funcs[index as usize];
+    let export = data
+        .exports
+        .iter()
+        .find(|(_, (k, i))| *k == ExportKind::Func && *i == index)
+        .map(|(n, _)| n.clone())
+        .unwrap_or_else(|| "".into());
+    match &store.funcs[addr as usize] {
+        FuncInst::Host { func, .. } => host_definition(&data.name, index, &export, func),
+        FuncInst::Wasm { .. } => unreachable!("host modules hold host functions"),
     }
 }

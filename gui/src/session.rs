@@ -356,7 +356,6 @@ pub fn duration_text(d: web_time::Duration) -> String {
     }
 }
 
-
 /// What a finished call returned, in words: `finished: returned 120 (0x78)`, each result
 /// formatted for its type (raw slots when the types are unknown), or `finished, no
 /// results`.
@@ -431,11 +430,7 @@ impl Session {
                 format!(
                     "running ({}) for {}",
                     op_name(op),
-                    duration_text(
-                        self.running_since
-                            .map(|t| t.elapsed())
-                            .unwrap_or_default()
-                    )
+                    duration_text(self.running_since.map(|t| t.elapsed()).unwrap_or_default())
                 ),
                 Tone::Running,
             ),

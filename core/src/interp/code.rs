@@ -34,9 +34,9 @@ use wasmparser::{
 
 use super::instr::Instr;
 use super::translate::{CompiledFunc, Translator};
-use crate::config::CodeOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::ModuleInfo;
+use crate::options::CodeOptions;
 
 /// Why a function could not be translated, kept so that every call of it fails alike.
 #[derive(Clone, Debug)]
@@ -136,7 +136,7 @@ impl ModuleCode {
     }
 
     /// The options a code id is translated with.
-    fn options_of(&self, id: u32) -> crate::config::CodeOptions {
+    fn options_of(&self, id: u32) -> crate::options::CodeOptions {
         if !self.options.debug {
             return self.options;
         }

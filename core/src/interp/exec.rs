@@ -15,10 +15,10 @@ use std::time::Instant;
 use super::code::ModuleCode;
 use super::instr::Instr;
 use super::num;
+use super::num::span;
 use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
-use crate::host::Caller;
 use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator};
 use crate::module::ModuleInfo;
 use crate::store::{FuncInst, InstanceControl, Layout, Store};
@@ -272,15 +272,6 @@ impl DebugControl {
 /// How often (in interrupt polls) a deadline reads the clock.
 const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
-/// `start..start + len` as an index range, or `None` when it does not fit in `usize`
-/// (possible only where `usize` has 32 bits, as in the browser): an address past 4 GiB is
-/// out of bounds, never wrapped around.
-#[inline(always)]
-pub(crate) fn span(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
-    let end = start.checked_add(len)?;
-    Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
-}
-
 /// Fills a new frame's constant slots, which start at `at`.
 #[inline(always)]
 fn fill_consts(stack: &mut [u64], at: usize, consts: &[u64]) {
@@ -411,11 +402,7 @@ fn call_host(
         };
         guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
     }
-    let mut caller = Caller {
-        store,
-        instance: caller_inst,
-    };
-    let result = (hf.func)(&mut caller, buf).map_err(Error::into_host_trap);
+    let result = (hf.func)(store, caller_inst, buf).map_err(Error::into_host_trap);
     if let (Some(l), Some(def)) = (&listener, &definition) {
         let ctx = CallContext {
             store,
@@ -444,7 +431,7 @@ fn host_definition_of(store: &Store, instance: u32, addr: u32) -> crate::types::
         Some(l) if (index as usize) < l.definitions.len() => {
             (*l.definitions[index as usize]).clone()
         }
-        _ => crate::host::definition(store, instance, index),
+        _ => crate::store::definition(store, instance, index),
     }
 }
 

@@ -5,6 +5,6 @@
 pub(crate) mod code;
 pub(crate) mod exec;
 pub(crate) mod instr;
-mod num;
+pub(crate) mod num;
 pub(crate) mod simd;
 pub(crate) mod translate;

@@ -98,6 +98,15 @@ pub(crate) fn round_f64(x: f64, f: fn(f64) -> f64) -> f64 {
     }
 }
 
+/// `start..start + len` as an index range, or `None` when it does not fit in `usize`
+/// (possible only where `usize` has 32 bits, as in the browser): an address past 4 GiB is
+/// out of bounds, never wrapped around.
+#[inline(always)]
+pub(crate) fn span(start: u64, len: u64) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

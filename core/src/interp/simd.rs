@@ -8,8 +8,8 @@
 
 use wasmparser::Operator;
 
-use super::exec::span;
 use super::num;
+use super::num::span;
 
 macro_rules! simd_ops {
     (

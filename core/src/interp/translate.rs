@@ -210,7 +210,7 @@ pub(crate) struct Translator {
 
 impl Translator {
     /// A translator for code with the given checks.
-    pub(crate) fn new(options: crate::config::CodeOptions) -> Self {
+    pub(crate) fn new(options: crate::options::CodeOptions) -> Self {
         Translator {
             fuel: options.fuel,
             interrupts: options.interrupts,
@@ -222,7 +222,7 @@ impl Translator {
     /// A translator for code with the given checks that records, for the instruction
     /// that will be at position `at`, the operand stack before its operator
     /// ([`Translator::take_probe`]).
-    pub(crate) fn probing(options: crate::config::CodeOptions, at: u32) -> Self {
+    pub(crate) fn probing(options: crate::options::CodeOptions, at: u32) -> Self {
         Translator {
             probe: Some(Probe { at, found: None }),
             ..Translator::new(options)

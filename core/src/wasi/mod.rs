@@ -53,7 +53,8 @@
 // Some constants and options are used only by host directories.
 #[cfg_attr(not(all(unix, not(target_arch = "wasm32"))), allow(dead_code))]
 mod abi;
-mod clock;
+pub(crate) mod clock;
+pub(crate) mod context;
 mod errno;
 mod fd;
 #[cfg_attr(not(all(unix, not(target_arch = "wasm32"))), allow(dead_code))]
@@ -64,18 +65,12 @@ mod mem;
 mod memfs;
 mod preview1;
 
-use std::sync::Arc;
-
+pub use context::FsConfig;
 pub use errno::Errno;
 pub use memfs::{MemFs, MEM_FILE_MAX};
 
-pub(crate) use clock::{Nanosleep, Nanotime, RandSource, Walltime};
-pub(crate) use fd::{Reader, Writer};
-
-use crate::config::{FsConfig, MountSource};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::runtime::Runtime;
-use fd::{FdEntry, FdObject, FdTable};
 
 /// The name of the WASI preview1 host module.
 pub const MODULE_NAME: &str = "wasi_snapshot_preview1";
@@ -120,131 +115,4 @@ pub fn unknown_imports(compiled: &crate::CompiledModule) -> Vec<String> {
             Some(format!("{module}.{name} {}", f.func_type()))
         })
         .collect()
-}
-
-/// The WASI options of a [`crate::ModuleConfig`].
-#[derive(Clone, Default)]
-pub(crate) struct SysConfig {
-    pub args: Vec<String>,
-    pub env: Vec<(String, String)>,
-    pub stdin: Option<Reader>,
-    pub stdout: Option<Writer>,
-    pub stderr: Option<Writer>,
-    /// Whether stdin, stdout and stderr are terminals (`ModuleConfig::with_terminals`).
-    pub terminals: [bool; 3],
-    pub fs: FsConfig,
-    pub walltime: Walltime,
-    pub nanotime: Nanotime,
-    pub nanosleep: Nanosleep,
-    pub rand: RandSource,
-}
-
-/// A mounted file system.
-pub(crate) struct Mount {
-    pub fs: Arc<dyn fs::Fs>,
-    pub read_only: bool,
-}
-
-/// The WASI state of one module instance, built from its configuration when it is
-/// instantiated and dropped (closing its files) when it closes.
-pub(crate) struct SysContext {
-    /// NUL-free argument strings.
-    pub args: Vec<String>,
-    /// `KEY=value` strings.
-    pub env: Vec<String>,
-    pub clocks: clock::Clocks,
-    pub mounts: Vec<Mount>,
-    pub fds: FdTable,
-}
-
-impl SysContext {
-    /// Builds the state that `config` describes, opening its mounts.
-    ///
-    /// # Errors
-    /// An argument or environment string holds a NUL byte, an environment key is empty
-    /// or holds `=`, a clock resolution is 0, or a host directory to mount is missing or
-    /// not a directory (or host directories are not supported on this platform).
-    pub(crate) fn new(config: &SysConfig) -> Result<Self> {
-        if let Some(a) = config.args.iter().find(|a| a.contains('\0')) {
-            return Err(Error::usage(format!(
-                "args invalid: {a:?} contains a NUL byte"
-            )));
-        }
-        let mut env = Vec::with_capacity(config.env.len());
-        for (k, v) in &config.env {
-            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
-                return Err(Error::usage(format!(
-                    "environ invalid: {k:?}={v:?} (the key must be non-empty without '=', neither may hold NUL)"
-                )));
-            }
-            env.push(format!("{k}={v}"));
-        }
-        let zero_res = matches!(config.walltime, Walltime::Custom(_, 0))
-            || matches!(config.nanotime, Nanotime::Custom(_, 0));
-        if zero_res {
-            return Err(Error::usage("clock resolution must be at least 1 ns"));
-        }
-        let mut fds = FdTable::default();
-        let [tty_in, tty_out, tty_err] = config.terminals;
-        fds.insert(FdEntry::stdio(
-            FdObject::Stdin(config.stdin.clone()),
-            tty_in,
-        ))
-        .map_err(|_| Error::usage("fd table full"))?;
-        fds.insert(FdEntry::stdio(
-            FdObject::Stdout(config.stdout.clone()),
-            tty_out,
-        ))
-        .map_err(|_| Error::usage("fd table full"))?;
-        fds.insert(FdEntry::stdio(
-            FdObject::Stdout(config.stderr.clone()),
-            tty_err,
-        ))
-        .map_err(|_| Error::usage("fd table full"))?;
-        let mut mounts = Vec::new();
-        for m in &config.fs.mounts {
-            let fs: Arc<dyn fs::Fs> = match &m.source {
-                MountSource::Mem(mem) => Arc::new(mem.clone()),
-                MountSource::Dir(dir) => mount_dir(dir, &m.guest_path)?,
-            };
-            let index = mounts.len();
-            mounts.push(Mount {
-                fs,
-                read_only: m.read_only,
-            });
-            fds.insert(FdEntry::dir(index, Vec::new(), Some(m.guest_path.clone())))
-                .map_err(|_| Error::usage("fd table full"))?;
-        }
-        Ok(SysContext {
-            args: config.args.clone(),
-            env,
-            clocks: clock::Clocks::new(
-                config.walltime.clone(),
-                config.nanotime.clone(),
-                config.nanosleep.clone(),
-                config.rand.clone(),
-            ),
-            mounts,
-            fds,
-        })
-    }
-}
-
-#[cfg(all(unix, not(target_arch = "wasm32")))]
-fn mount_dir(dir: &std::path::Path, guest: &str) -> Result<Arc<dyn fs::Fs>> {
-    match hostfs::HostFs::new(dir.to_path_buf()) {
-        Ok(fs) => Ok(Arc::new(fs)),
-        Err(e) => Err(Error::usage(format!(
-            "fs mount {guest:?}: cannot mount host directory {}: {e}",
-            dir.display()
-        ))),
-    }
-}
-
-#[cfg(not(all(unix, not(target_arch = "wasm32"))))]
-fn mount_dir(dir: &std::path::Path, guest: &str) -> Result<Arc<dyn fs::Fs>> {
-    Err(Error::usage(format!(
-        "fs mount {guest:?}: host directories ({}) cannot be mounted on this platform; use a MemFs",
-        dir.display()
-    )))
 }

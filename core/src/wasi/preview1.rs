@@ -9,11 +9,11 @@ use std::io::SeekFrom;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::abi::*;
+use super::context::SysContext;
 use super::errno::{from_io, Errno};
 use super::fd::{FdEntry, FdObject};
 use super::fs::{self, Components, Filestat, Fs, OpenOptions, SetTime};
 use super::mem::GuestMem;
-use super::SysContext;
 use crate::error::{Error, Result};
 use crate::host::{Caller, HostModuleBuilder};
 use crate::runtime::Runtime;
