@@ -13,6 +13,7 @@ pub mod modinfo;
 pub mod names;
 pub mod session;
 pub mod state;
+pub mod text;
 pub mod views;
 
 use std::sync::{Arc, Mutex};
@@ -152,7 +153,12 @@ impl WorkbenchApp {
 
     /// Loads `bytes` (`.wasm` or `.wat`) named `name`, as a dropped or picked file.
     pub fn open_bytes(&mut self, name: &str, bytes: &[u8]) -> bool {
-        let ok = self.state.load(name, bytes).is_ok();
+        self.open_owned(name, bytes.to_vec())
+    }
+
+    /// [`Self::open_bytes`] with bytes the module keeps (a binary is not copied).
+    pub fn open_owned(&mut self, name: &str, bytes: Vec<u8>) -> bool {
+        let ok = self.state.load_owned(name, bytes).is_ok();
         if ok {
             self.loaded();
         }
@@ -351,9 +357,7 @@ impl WorkbenchApp {
                 app.state
                     .set_enabled(&Breakpoint::Line(file.into(), 28), false);
                 let div = app.state.module.as_ref().and_then(|m| {
-                    m.lines
-                        .iter()
-                        .find(|l| l.text.contains("i32.div_u"))
+                    m.line(m.find_line("i32.div_u")?)
                         .and_then(|l| l.code_offset)
                 });
                 if let Some(o) = div {
@@ -434,7 +438,7 @@ impl WorkbenchApp {
             match bytes {
                 Ok(bytes) => {
                     self.open.path = name.clone();
-                    self.open_bytes(&name, &bytes);
+                    self.open_owned(&name, bytes);
                 }
                 Err(e) => self.state.load_error = Some(format!("cannot read {name}: {e}")),
             }

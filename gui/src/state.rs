@@ -1,6 +1,6 @@
 //! The model of the workbench: the loaded module (bytes, name, sections, text with code
-//! offsets) and the breakpoints the user set. Loading never panics: bad input becomes
-//! an error message.
+//! offsets, printed per function when shown: [`crate::text`]) and the breakpoints the
+//! user set. Loading never panics: bad input becomes an error message.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -19,14 +19,7 @@ pub struct SectionInfo {
     pub size: usize,
 }
 
-/// One line of the module's text format.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TextLine {
-    /// The line as `wasmprinter` printed it.
-    pub text: String,
-    /// The code-section offset of the instruction on this line, if it is one.
-    pub code_offset: Option<u64>,
-}
+pub use crate::text::TextLine;
 
 /// A module that parsed: everything the views show about it.
 #[derive(Debug)]
@@ -40,10 +33,9 @@ pub struct LoadedModule {
     pub bytes: Vec<u8>,
     /// The sections in file order.
     pub sections: Vec<SectionInfo>,
-    /// The text format, line by line.
-    pub lines: Vec<TextLine>,
-    /// The line of each instruction's code offset.
-    pub line_of_offset: HashMap<u64, usize>,
+    /// The text format, printed per function when needed (the methods below give its
+    /// lines).
+    pub text: crate::text::ModuleText,
     /// The exported function names.
     pub exports: Vec<String>,
     /// Global names from the name section, by global index.
@@ -124,7 +116,12 @@ impl AppState {
     /// Loads `bytes` (binary `.wasm`, or `.wat` text) named `name`. On failure the
     /// previous module stays and `load_error` says why.
     pub fn load(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        match LoadedModule::parse(name, bytes) {
+        self.load_owned(name, bytes.to_vec())
+    }
+
+    /// [`Self::load`] with bytes the module keeps (no copy of a binary module).
+    pub fn load_owned(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), String> {
+        match LoadedModule::parse_owned(name, bytes) {
             Ok(m) => {
                 self.module = Some(m);
                 self.load_error = None;
@@ -150,7 +147,7 @@ impl AppState {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| path.to_string());
-                self.load(&name, &bytes)
+                self.load_owned(&name, bytes)
             }
             Err(e) => {
                 let msg = format!("cannot read {path}: {e}");
@@ -298,15 +295,23 @@ impl LoadedModule {
     /// text does not parse (one line with its line and column), the binary is malformed
     /// or invalid, or it is a component.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<LoadedModule, String> {
-        let bytes = wasmscope::module_bytes(bytes)
-            .map_err(|e| e.to_string())?
-            .into_owned();
+        Self::parse_owned(name, bytes.to_vec())
+    }
+
+    /// [`Self::parse`] of bytes the module keeps (a binary module is not copied).
+    ///
+    /// # Errors
+    /// Those of [`Self::parse`].
+    pub fn parse_owned(name: &str, bytes: Vec<u8>) -> Result<LoadedModule, String> {
+        let bytes = match wasmscope::module_bytes(&bytes).map_err(|e| e.to_string())? {
+            std::borrow::Cow::Borrowed(_) => bytes,
+            std::borrow::Cow::Owned(converted) => converted,
+        };
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(&bytes)
             .map_err(|e| e.to_string())?;
         let mut sections = Vec::new();
         let mut exports = Vec::new();
-        let mut code_start = None;
         for payload in Parser::new(0).parse_all(&bytes) {
             let payload = payload.map_err(|e| e.to_string())?;
             if let Payload::Version { encoding, .. } = &payload {
@@ -323,9 +328,6 @@ impl LoadedModule {
                 }
             }
             if let Some((id, range)) = payload.as_section() {
-                if id == 10 {
-                    code_start = Some(range.start);
-                }
                 let name = match &payload {
                     Payload::CustomSection(c) => format!("custom \"{}\"", c.name()),
                     _ => section_name(id).to_string(),
@@ -338,33 +340,7 @@ impl LoadedModule {
                 });
             }
         }
-        let mut storage = String::new();
-        // `offsets_and_lines` gives each line's module offset, so the text itself does not
-        // need wasmprinter's `(;@offset;)` comments.
-        let mut config = wasmprinter::Config::new();
-        config.print_offsets(false);
-        let code_range = sections
-            .iter()
-            .find(|s| s.id == 10)
-            .map(|s| s.offset as u64..(s.offset + s.size) as u64);
-        let mut lines = Vec::new();
-        let mut line_of_offset = HashMap::new();
-        for (offset, text) in config
-            .offsets_and_lines(&bytes, &mut storage)
-            .map_err(|e| e.to_string())?
-        {
-            let code_offset = match (offset, code_start, &code_range) {
-                (Some(o), Some(start), Some(range)) if range.contains(&o) => Some(o - start),
-                _ => None,
-            };
-            if let Some(o) = code_offset {
-                line_of_offset.entry(o).or_insert(lines.len());
-            }
-            lines.push(TextLine {
-                text: text.trim_end_matches('\n').to_string(),
-                code_offset,
-            });
-        }
+        let text = crate::text::ModuleText::new(&bytes)?;
         // Compiled once: for the imports a run stubs and for DWARF lookups. A module the
         // runtime cannot compile still opens (starting it says why).
         let compiled = wasmscope::Runtime::new().compile_module(&bytes);
@@ -387,13 +363,67 @@ impl LoadedModule {
             name: name.to_string(),
             bytes,
             sections,
-            lines,
-            line_of_offset,
+            text,
             exports,
             global_names,
             debug,
             debug_error,
             unknown_imports,
         })
+    }
+}
+
+impl LoadedModule {
+    /// How many lines the module's text has.
+    pub fn line_count(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Line `i` of the text as shown (`None` past the end); see
+    /// [`crate::text::ModuleText::line`].
+    pub fn line(&self, i: usize) -> Option<TextLine> {
+        self.text.line(&self.bytes, i)
+    }
+
+    /// Line `i` exactly as a full `wasmprinter` print has it.
+    pub fn full_line(&self, i: usize) -> Option<String> {
+        self.text.full_line(&self.bytes, i)
+    }
+
+    /// Prints the functions of lines `rows` that are not at hand, in one go.
+    pub fn prepare_lines(&self, rows: std::ops::Range<usize>) {
+        self.text.prepare(&self.bytes, rows)
+    }
+
+    /// The line that starts at code-section offset `code_offset`, if one does.
+    pub fn line_of_offset(&self, code_offset: u64) -> Option<usize> {
+        self.text.line_of_offset(&self.bytes, code_offset)
+    }
+
+    /// The line of the first instruction at or after code-section offset `code_offset`.
+    pub fn line_at_or_after(&self, code_offset: u64) -> Option<usize> {
+        self.text.line_at_or_after(&self.bytes, code_offset)
+    }
+
+    /// The code offsets of every line that has one, in order.
+    pub fn code_offsets(&self) -> Vec<u64> {
+        self.text.code_offsets(&self.bytes)
+    }
+
+    /// The first line whose text contains `needle` (case ignored), searching all of it.
+    pub fn find_line(&self, needle: &str) -> Option<usize> {
+        let needle = needle.to_lowercase();
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < self.line_count() && found.is_empty() {
+            at = self.text.search(
+                &self.bytes,
+                &needle,
+                at,
+                web_time::Instant::now(),
+                &mut found,
+            );
+        }
+        found.first().copied()
     }
 }

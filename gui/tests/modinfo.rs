@@ -214,18 +214,14 @@ fn hand_written_module_every_kind_of_entry() {
     // locals count.
     let first = code.children[0].code_offset.unwrap() + 1;
     // The body's code offset is the `(func` line's, so the Code view can scroll there.
-    let header = m.line_of_offset[&code.children[0].code_offset.unwrap()];
-    assert!(
-        m.lines[header].text.contains("(func $add"),
-        "{:?}",
-        m.lines[header]
-    );
-    let line = m.line_of_offset[&first];
-    assert!(
-        m.lines[line].text.contains("local.get 0"),
-        "{:?}",
-        m.lines[line]
-    );
+    let header = m
+        .line_of_offset(code.children[0].code_offset.unwrap())
+        .unwrap();
+    let text = m.line(header).unwrap().text;
+    assert!(text.contains("(func $add"), "{text:?}");
+    let line = m.line_of_offset(first).unwrap();
+    let text = m.line(line).unwrap().text;
+    assert!(text.contains("local.get 0"), "{text:?}");
 
     // The unknown custom section: a hex dump with ASCII.
     let notes = section(&nodes, "custom \"my-notes\"");

@@ -63,10 +63,9 @@ fn divzero_breakpoint_step_and_stack() {
             >= 2
     );
     // The code view knows that instruction's line.
-    let line = h.state().state.module.as_ref().unwrap().line_of_offset[&trap];
-    assert!(h.state().state.module.as_ref().unwrap().lines[line]
-        .text
-        .contains("div_u"));
+    let m = h.state().state.module.as_ref().unwrap();
+    let line = m.line_of_offset(trap).unwrap();
+    assert!(m.line(line).unwrap().text.contains("div_u"));
     // Breakpoint there, restart, continue: paused before the division.
     assert!(h.state_mut().state.toggle_breakpoint(trap));
     h.get_by_label("Start").click();
@@ -161,7 +160,7 @@ fn wat_samples_and_code_offsets() {
     assert!(app.open_sample("fac.wat"));
     let m = app.state.module.as_ref().unwrap();
     assert!(m.sections.iter().any(|s| s.name == "code"));
-    assert!(m.lines.iter().any(|l| l.code_offset.is_some()));
+    assert!((0..m.line_count()).any(|i| m.line(i).unwrap().code_offset.is_some()));
     // Every sample opens.
     for (name, _) in wasmscope_gui::views::open::SAMPLES {
         assert!(app.open_sample(name), "{name}: {:?}", app.state.load_error);
@@ -195,12 +194,10 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
     let mut app = WorkbenchApp::new();
     assert!(app.open_sample("fac.wat"));
     let m = app.state.module.as_ref().unwrap();
-    let line = m
-        .lines
-        .iter()
+    let line = (0..m.line_count())
+        .filter_map(|i| m.line(i))
         .find(|l| l.code_offset.is_some() && l.text.contains("local.get"))
-        .unwrap()
-        .clone();
+        .unwrap();
     let offset = line.code_offset.unwrap();
     app.controls.params = "3".into();
     let mut h = harness(app);

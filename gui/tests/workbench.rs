@@ -293,7 +293,7 @@ fn line_0_means_no_line() {
     let m = app.state.module.as_ref().unwrap();
     let debug = m.debug.as_ref().unwrap();
     let (mut inner_zero, mut all_zero) = (Vec::new(), Vec::new());
-    for o in m.lines.iter().filter_map(|l| l.code_offset) {
+    for o in m.code_offsets() {
         let locs = debug.locations(o);
         match locs.first() {
             Some(l) if l.line == 0 && locs.iter().any(|l| l.line > 0) => inner_zero.push(o),
@@ -413,9 +413,7 @@ fn the_breakpoints_list_enables_disables_removes_and_goes_to() {
     h.run();
     let code_bp = {
         let m = h.state().state.module.as_ref().unwrap();
-        m.lines
-            .iter()
-            .find(|l| l.text.contains("i32.div_u"))
+        m.line(m.find_line("i32.div_u").unwrap())
             .and_then(|l| l.code_offset)
             .unwrap()
     };
@@ -490,9 +488,8 @@ fn search_finds_text_in_code_source_and_the_call_log() {
     h.key_press(egui::Key::Enter);
     h.run();
     let hit = h.state().code.search.current.expect("a match");
-    assert!(h.state().state.module.as_ref().unwrap().lines[hit]
-        .text
-        .contains("i32.div_u"));
+    let m = h.state().state.module.as_ref().unwrap();
+    assert!(m.line(hit).unwrap().text.contains("i32.div_u"));
     h.get_by_label_contains("1 of ");
     // Call log.
     h.get_by_label("Run").click();

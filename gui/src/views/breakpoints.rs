@@ -17,7 +17,7 @@ pub fn breakpoint_label(state: &AppState, bp: &Breakpoint) -> String {
             let text = state
                 .module
                 .as_ref()
-                .and_then(|m| m.lines.get(*m.line_of_offset.get(o)?))
+                .and_then(|m| m.line(m.line_of_offset(*o)?))
                 .map(|l| l.text.trim().to_string())
                 .unwrap_or_default();
             format!("0x{o:x}  {text}")

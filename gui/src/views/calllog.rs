@@ -20,7 +20,9 @@ impl CallLogView {
         let text = session.call_log.text();
         let lines: Vec<&str> = text.lines().collect();
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        let go = self.search.ui(ui, "call log", lines.len(), |i| lines[i]);
+        let go = self
+            .search
+            .ui(ui, "call log", &super::search::Lines(&lines));
         let mut area = egui::ScrollArea::both()
             .id_salt("call_log")
             .auto_shrink([false, false])

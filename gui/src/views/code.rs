@@ -1,7 +1,9 @@
 //! Code: the module's text format with code offsets; the current instruction is
 //! highlighted while paused, the selected one (from any view) is marked, clicking the
 //! gutter (offset) of an instruction toggles a breakpoint and clicking its text selects
-//! it (for Run to cursor, the Source view and the others).
+//! it (for Run to cursor, the Source view and the others). The view scrolls over all the
+//! lines of the text and prints only the functions it shows ([`crate::text`]); a search
+//! prints them one batch at a time, over as many frames as it takes.
 
 use crate::session::{RunState, Session};
 use crate::state::{AppState, LoadedModule, TextLine};
@@ -28,18 +30,37 @@ pub fn line_label(line: &TextLine, breakpoint: bool) -> String {
     )
 }
 
-/// The line of the first instruction at or after code offset `offset`.
-pub fn line_at_or_after(m: &LoadedModule, offset: u64) -> Option<usize> {
-    if let Some(l) = m.line_of_offset.get(&offset) {
-        return Some(*l);
+/// How many characters of a line the view shows (a longer line, as a `br_table` with
+/// thousands of targets, ends with `…`).
+pub const SHOWN_CHARS: usize = 4096;
+
+/// `text` cut to [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
     }
-    m.lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| Some((l.code_offset?, i)))
-        .filter(|(o, _)| *o >= offset)
-        .min()
-        .map(|(_, i)| i)
+}
+
+/// The module's lines, for the search bar: printed in batches while searching.
+struct CodeRows<'a>(&'a LoadedModule);
+
+impl super::search::Rows for CodeRows<'_> {
+    fn len(&self) -> usize {
+        self.0.line_count()
+    }
+
+    fn scan(
+        &self,
+        needle: &str,
+        from: usize,
+        deadline: web_time::Instant,
+        out: &mut Vec<usize>,
+    ) -> usize {
+        self.0
+            .text
+            .search(&self.0.bytes, needle, from, deadline, out)
+    }
 }
 
 /// The Code view.
@@ -64,13 +85,11 @@ impl CodeView {
             RunState::Trapped { code_offset, .. } => *code_offset,
             _ => None,
         };
-        let current_line = current.and_then(|o| m.line_of_offset.get(&o).copied());
+        let current_line = current.and_then(|o| m.line_of_offset(o));
         let selected = state.selection.code_offset;
-        let selected_line = selected.and_then(|o| line_at_or_after(m, o));
+        let selected_line = selected.and_then(|o| m.line_at_or_after(o));
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        let go = self
-            .search
-            .ui(ui, "code", m.lines.len(), |i| m.lines[i].text.as_str());
+        let go = self.search.ui(ui, "code", &CodeRows(m));
         let mut area = egui::ScrollArea::both()
             .id_salt("code")
             .auto_shrink([false, false]);
@@ -95,9 +114,13 @@ impl CodeView {
         let breakpoints = state.all_breakpoints();
         let mut toggled = None;
         let mut clicked = None;
-        area.show_rows(ui, row_height, m.lines.len(), |ui, rows| {
+        area.show_rows(ui, row_height, m.line_count(), |ui, rows| {
+            m.prepare_lines(rows.clone());
             for i in rows {
-                let line = &m.lines[i];
+                let Some(line) = m.line(i) else {
+                    continue;
+                };
+                let line = &line;
                 let bp = line.code_offset.is_some_and(|o| breakpoints.contains(&o));
                 let disabled = line
                     .code_offset
@@ -126,7 +149,7 @@ impl CodeView {
                     }
                     let mut text = egui::RichText::new(format!(
                         " {}",
-                        crate::names::demangle_identifiers(&line.text)
+                        shown(&crate::names::demangle_identifiers(&line.text))
                     ))
                     .monospace();
                     if Some(i) == current_line {

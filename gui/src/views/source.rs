@@ -307,7 +307,7 @@ impl SourceView {
             .map(|l| l.line);
         let lines: Vec<&str> = text.lines().collect();
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        if let Some(row) = self.search.ui(ui, "source", lines.len(), |i| lines[i]) {
+        if let Some(row) = self.search.ui(ui, "source", &super::search::Lines(&lines)) {
             scroll_to = Some(row as u32 + 1);
         }
         let hit = self.search.current;
