@@ -470,8 +470,8 @@ impl ModuleText {
         self.total == 0
     }
 
-    /// How many functions' lines are printed and kept (at most what
-    /// [`CACHE_BYTES`] holds).
+    /// How many functions' lines are printed and kept (about 8 MiB of text at most, and
+    /// always the last printed).
     pub fn printed_functions(&self) -> usize {
         self.cache
             .lock()
