@@ -29,7 +29,7 @@ wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wa
 wasi::context
 module listener store
 interp::num interp::simd interp::instr interp::translate interp::code interp::exec interp
-cache config handles host instantiate runtime execution stubs
+cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi
 """.split()
 

@@ -11,7 +11,7 @@ use crate::handles::Module;
 pub use crate::interp::exec::StepMode;
 use crate::interp::exec::{Executor, RunEnd, Started};
 use crate::listener::StackIterator;
-use crate::runtime::RuntimeInner;
+use crate::rt::RuntimeInner;
 
 /// Where a resumable call stands after [`Execution::resume`].
 #[derive(Debug)]
@@ -36,7 +36,7 @@ enum State {
     Done,
 }
 
-/// A call that can pause and resume; see the [module docs](self).
+/// A call that can pause and resume.
 pub struct Execution {
     rt: Arc<RuntimeInner>,
     addr: u32,

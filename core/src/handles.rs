@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::interp::exec;
 use crate::module::definition;
 use crate::module::ExportKind;
-use crate::runtime::RuntimeInner;
+use crate::rt::RuntimeInner;
 use crate::store::{FuncInst, InstanceControl, Layout};
 use crate::types::{FunctionDefinition, GlobalType, TableType, ValueType};
 use crate::values::{WasmParams, WasmResults};

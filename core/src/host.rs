@@ -4,26 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::compiled::CompiledModule;
 use crate::error::{Error, ErrorKind, Result};
-use crate::handles::Module;
 use crate::module::ExportKind;
-use crate::runtime::{CompiledModule, Runtime};
-pub(crate) use crate::store::host_definition;
-use crate::store::{FuncInst, HostFunc, InstanceData, Layout, Store, StoreHostFn};
+use crate::rt::RuntimeInner;
+use crate::store::{FuncInst, HostFunc, HostModuleDef, InstanceData, Layout, Store, StoreHostFn};
 use crate::types::{FuncType, ValueType};
 use crate::values::{WasmResults, WasmValue};
-use crate::ModuleConfig;
 
 /// The closure behind a host function: it reads its parameters from `stack` and writes
 /// its results back to the front of it (wazero's stack-based calling convention).
 pub(crate) type RawHostFn = dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<()> + Send + Sync;
-
-/// A host module ready to instantiate: its name and functions, in builder order.
-pub(crate) struct HostModuleDef {
-    pub name: Arc<str>,
-    /// `(export name, function)`.
-    pub funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
-}
 
 /// What a host function sees of the module that called it.
 ///
@@ -278,7 +269,7 @@ into_host_func!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 /// # Ok(()) }
 /// ```
 pub struct HostModuleBuilder {
-    rt: Runtime,
+    pub(crate) rt: Arc<RuntimeInner>,
     name: Arc<str>,
     funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
     error: Option<Error>,
@@ -294,7 +285,7 @@ pub struct HostFunctionBuilder {
 }
 
 impl HostModuleBuilder {
-    pub(crate) fn new(rt: Runtime, name: &str) -> Self {
+    pub(crate) fn new(rt: Arc<RuntimeInner>, name: &str) -> Self {
         HostModuleBuilder {
             rt,
             name: name.into(),
@@ -315,7 +306,7 @@ impl HostModuleBuilder {
     }
 
     /// Checks the module and makes it instantiable with
-    /// [`Runtime::instantiate_module`].
+    /// [`crate::Runtime::instantiate_module`].
     ///
     /// # Errors
     /// The module name is empty; a function was exported without `with_func` or
@@ -334,19 +325,8 @@ impl HostModuleBuilder {
                 name: self.name,
                 funcs: self.funcs,
             },
-            self.rt.config(),
+            &self.rt.config,
         ))
-    }
-
-    /// Compiles and instantiates the module under its name.
-    ///
-    /// # Errors
-    /// Those of [`HostModuleBuilder::compile`] and [`Runtime::instantiate_module`] (the
-    /// name is already in use).
-    pub fn instantiate(self) -> Result<Module> {
-        let rt = self.rt.clone();
-        let compiled = self.compile()?;
-        rt.instantiate_module(&compiled, ModuleConfig::new())
     }
 }
 

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 mod cache;
+mod compiled;
 mod config;
 pub mod dwarf;
 mod error;
@@ -48,6 +49,7 @@ pub mod listener;
 mod module;
 mod names;
 mod options;
+mod rt;
 mod runtime;
 mod source;
 mod store;
@@ -57,6 +59,7 @@ mod values;
 pub mod wasi;
 
 pub use cache::CompilationCache;
+pub use compiled::{CompiledModule, MemoryDefinition};
 pub use config::{
     CompilationMode, EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES,
 };
@@ -74,7 +77,7 @@ pub use host::{
 };
 pub use input::module_bytes;
 pub use names::{demangle, demangle_signature};
-pub use runtime::{CompiledModule, MemoryDefinition, Runtime};
+pub use runtime::Runtime;
 pub use stubs::UnknownImports;
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,

@@ -343,3 +343,10 @@ pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefini
         FuncInst::Wasm { .. } => unreachable!("host modules hold host functions"),
     }
 }
+
+/// A host module ready to instantiate: its name and functions, in builder order.
+pub(crate) struct HostModuleDef {
+    pub name: Arc<str>,
+    /// `(export name, function)`.
+    pub funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
+}

@@ -12,8 +12,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::compiled::CompiledModule;
 use crate::error::{Error, Result};
-use crate::runtime::{CompiledModule, Runtime};
+use crate::runtime::Runtime;
 use crate::types::FunctionDefinition;
 
 /// What a stub for an unknown import does when it is called.

@@ -1,0 +1,284 @@
+//! [`CompiledModule`]: a decoded, validated module (or a host module) and what can be read
+//! of it without instantiating it: its imports, exports, memories, DWARF lookups, custom
+//! sections. Below the runtime that makes and instantiates it.
+
+use std::sync::Arc;
+
+use crate::config::RuntimeConfig;
+use crate::module::{definition, ExportKind, ImportKind, ModuleInfo};
+use crate::store::{host_definition, HostModuleDef};
+use crate::types::{FunctionDefinition, MemoryType};
+
+/// A decoded, validated and compiled module, ready to instantiate (many times, under
+/// different names or anonymously); or a compiled host module.
+///
+/// Cheap to clone. It stays usable after its runtime closes only for introspection.
+#[derive(Clone)]
+pub struct CompiledModule {
+    pub(crate) kind: CompiledKind,
+    /// Whether `custom_sections()` shows every custom section (else only `name`).
+    pub(crate) keep_custom_sections: bool,
+    /// The listener of each function (module index space), when the runtime has a
+    /// listener factory.
+    pub(crate) listeners: Option<Listeners>,
+}
+
+/// Listeners by function index.
+pub(crate) type Listeners = Arc<[Option<Arc<dyn crate::listener::FunctionListener>>]>;
+
+#[derive(Clone)]
+pub(crate) enum CompiledKind {
+    Wasm(Arc<ModuleInfo>),
+    Host(Arc<HostModuleDef>),
+}
+
+impl std::fmt::Debug for CompiledModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledModule")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Describes a memory of a module: where it comes from and its limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryDefinition {
+    /// Index in the module's memory index space (imports first).
+    pub index: u32,
+    /// `(module, name)` if imported.
+    pub import: Option<(String, String)>,
+    /// Names it is exported under.
+    pub export_names: Vec<String>,
+    /// Limits in 64 KiB pages.
+    pub ty: MemoryType,
+}
+
+impl CompiledModule {
+    pub(crate) fn host(def: HostModuleDef, config: &RuntimeConfig) -> Self {
+        let listeners = config.listener_factory.as_ref().map(|f| {
+            def.funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, func))| {
+                    f.0.new_listener(&host_definition(&def.name, i as u32, export, func))
+                })
+                .collect()
+        });
+        CompiledModule {
+            kind: CompiledKind::Host(Arc::new(def)),
+            keep_custom_sections: false,
+            listeners,
+        }
+    }
+
+    /// Definitions of every function (module index space) as instance `name` has them.
+    pub(crate) fn definitions(&self, name: &str) -> Vec<Arc<FunctionDefinition>> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => (0..info.func_types.len() as u32)
+                .map(|i| Arc::new(definition(info, name, i)))
+                .collect(),
+            CompiledKind::Host(def) => def
+                .funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, f))| Arc::new(host_definition(name, i as u32, export, f)))
+                .collect(),
+        }
+    }
+
+    /// The module name: from the name section for Wasm modules (if any), the builder's
+    /// name for host modules.
+    pub fn name(&self) -> Option<&str> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.name.as_deref(),
+            CompiledKind::Host(def) => Some(&def.name),
+        }
+    }
+
+    /// Definitions of the imported functions, in import order.
+    pub fn imported_functions(&self) -> Vec<FunctionDefinition> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => (0..info.num_imported_funcs)
+                .map(|i| definition(info, self.name().unwrap_or(""), i))
+                .collect(),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
+    /// Definitions of the exported functions, in export order.
+    pub fn exported_functions(&self) -> Vec<FunctionDefinition> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info
+                .exports
+                .iter()
+                .filter(|e| e.kind == ExportKind::Func)
+                .map(|e| definition(info, self.name().unwrap_or(""), e.index))
+                .collect(),
+            CompiledKind::Host(def) => def
+                .funcs
+                .iter()
+                .enumerate()
+                .map(|(i, (export, f))| host_definition(&def.name, i as u32, export, f))
+                .collect(),
+        }
+    }
+
+    fn memories(&self) -> Vec<MemoryDefinition> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        let imports = info.imports.iter().filter_map(|i| match i.kind {
+            ImportKind::Memory(_) => Some((i.module.to_string(), i.name.to_string())),
+            _ => None,
+        });
+        let mut imports = imports.map(Some).collect::<Vec<_>>();
+        imports.resize(info.memories.len(), None);
+        info.memories
+            .iter()
+            .zip(imports)
+            .enumerate()
+            .map(|(index, (ty, import))| MemoryDefinition {
+                index: index as u32,
+                import,
+                export_names: info
+                    .exports
+                    .iter()
+                    .filter(|e| e.kind == ExportKind::Memory && e.index == index as u32)
+                    .map(|e| e.name.to_string())
+                    .collect(),
+                ty: *ty,
+            })
+            .collect()
+    }
+
+    /// Definitions of the imported memories.
+    pub fn imported_memories(&self) -> Vec<MemoryDefinition> {
+        self.memories()
+            .into_iter()
+            .filter(|m| m.import.is_some())
+            .collect()
+    }
+
+    /// Definitions of the exported memories.
+    pub fn exported_memories(&self) -> Vec<MemoryDefinition> {
+        self.memories()
+            .into_iter()
+            .filter(|m| !m.export_names.is_empty())
+            .collect()
+    }
+
+    /// The source locations of code-section offset `code_offset` from the module's DWARF,
+    /// innermost inlined frame first; empty without line information. The index is built
+    /// on first use and kept with the compiled module.
+    pub fn source_locations(&self, code_offset: u64) -> Vec<crate::dwarf::SourceLocation> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.source_locations(code_offset),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
+    /// The code-section offsets where statements of line `line` of a source file whose
+    /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
+    /// empty without DWARF or when the line has no code.
+    pub fn code_offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.offsets_for_line(file, line),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
+    /// The index of the function called `name`: its name-section name, or its debug
+    /// name as [`FunctionDefinition::debug_name`] writes it (`module.name`,
+    /// `module.$INDEX`). The lowest index when several share a name; `None` when none
+    /// has it (and for host modules).
+    ///
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str(r#"(module $m (func $f) (func $g) (func))"#).unwrap();
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// assert_eq!(compiled.function_index("g"), Some(1));
+    /// assert_eq!(compiled.function_index("m.g"), Some(1));
+    /// assert_eq!(compiled.function_index("m.$2"), Some(2));
+    /// // A named function's debug name is its name.
+    /// assert_eq!(compiled.function_index("m.$0"), None);
+    /// assert_eq!(compiled.function_index("h"), None);
+    /// ```
+    pub fn function_index(&self, name: &str) -> Option<u32> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let named = |n: &str| {
+            info.func_names
+                .iter()
+                .filter(|(_, v)| &***v == n)
+                .map(|(k, _)| *k)
+                .min()
+        };
+        if let Some(i) = named(name) {
+            return Some(i);
+        }
+        let rest = name
+            .strip_prefix(self.name().unwrap_or(""))?
+            .strip_prefix('.')?;
+        let count = info.num_imported_funcs + info.code.defined();
+        match rest.strip_prefix('$').map(str::parse::<u32>) {
+            Some(Ok(i)) if i < count && !info.func_names.contains_key(&i) => Some(i),
+            Some(_) => None,
+            None => named(rest),
+        }
+    }
+
+    /// The code-section offset of the first instruction of function `index` (module
+    /// index space): where a breakpoint on the function's entry goes. `None` for
+    /// imported functions, indices out of range and host modules.
+    ///
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str("(module (func (local i32) nop))").unwrap();
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// // The code section's payload: function count (1), body size (1), one local
+    /// // declaration (3 bytes), then `nop`.
+    /// assert_eq!(compiled.function_entry_offset(0), Some(5));
+    /// assert_eq!(compiled.function_entry_offset(1), None);
+    /// ```
+    pub fn function_entry_offset(&self, index: u32) -> Option<u64> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let def = index.checked_sub(info.num_imported_funcs)?;
+        let body = info.code.body(def)?;
+        let mut reader =
+            wasmparser::BinaryReader::new(&info.bytes[body.clone()], body.start as u64);
+        for _ in 0..reader.read_var_u32().ok()? {
+            reader.read_var_u32().ok()?;
+            reader.read::<wasmparser::ValType>().ok()?;
+        }
+        reader
+            .original_position()
+            .checked_sub(info.code_section_offset as u64)
+    }
+
+    /// How many of the module's defined functions have been translated into the
+    /// interpreter's code so far (see [`crate::CompilationMode`]); 0 for host modules.
+    /// For tests and benchmarks of lazy translation.
+    #[doc(hidden)]
+    pub fn translated_function_count(&self) -> usize {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.code.translated(),
+            CompiledKind::Host(_) => 0,
+        }
+    }
+
+    /// Custom sections as `(name, payload)`, in module order. Without
+    /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
+    pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        info.custom_sections
+            .iter()
+            .filter(|c| self.keep_custom_sections || &*c.name == "name")
+            .map(|c| (&*c.name, &info.bytes[c.range.clone()]))
+            .collect()
+    }
+}
