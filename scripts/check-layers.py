@@ -27,8 +27,8 @@ LAYERS = """
 names types values source error input dwarf options
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
-module listener store
-interp::num interp::simd interp::instr interp::translate interp::code interp::exec interp
+module interp::num interp::simd interp::instr interp::translate interp::code
+listener store interp::exec interp
 cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi
 """.split()

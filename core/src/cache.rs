@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
-use crate::module::ModuleInfo;
+use crate::interp::code::WasmCode;
 use crate::options::CodeOptions;
 
 /// Compiled modules keyed by their bytes and the options that change compiled code
@@ -32,7 +32,7 @@ pub struct CompilationCache {
 }
 
 /// Compiled modules by hash of their bytes (collisions are told apart by the bytes).
-type Entries = HashMap<u64, Vec<(CodeOptions, Arc<ModuleInfo>)>>;
+type Entries = HashMap<u64, Vec<(CodeOptions, Arc<WasmCode>)>>;
 
 impl std::fmt::Debug for CompilationCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,8 +77,8 @@ impl CompilationCache {
         &self,
         bytes: &[u8],
         options: CodeOptions,
-        compile: impl FnOnce() -> Result<Arc<ModuleInfo>>,
-    ) -> Result<Arc<ModuleInfo>> {
+        compile: impl FnOnce() -> Result<Arc<WasmCode>>,
+    ) -> Result<Arc<WasmCode>> {
         let key = hash(bytes);
         let found = self.lock().get(&key).and_then(|entries| {
             entries

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use crate::config::RuntimeConfig;
-use crate::module::{definition, ExportKind, ImportKind, ModuleInfo};
+use crate::interp::code::WasmCode;
+use crate::module::{definition, ExportKind, ImportKind};
 use crate::store::{host_definition, HostModuleDef};
 use crate::types::{FunctionDefinition, MemoryType};
 
@@ -28,7 +29,7 @@ pub(crate) type Listeners = Arc<[Option<Arc<dyn crate::listener::FunctionListene
 
 #[derive(Clone)]
 pub(crate) enum CompiledKind {
-    Wasm(Arc<ModuleInfo>),
+    Wasm(Arc<WasmCode>),
     Host(Arc<HostModuleDef>),
 }
 
@@ -220,7 +221,7 @@ impl CompiledModule {
         let rest = name
             .strip_prefix(self.name().unwrap_or(""))?
             .strip_prefix('.')?;
-        let count = info.num_imported_funcs + info.code.defined();
+        let count = info.num_imported_funcs + info.bodies.len() as u32;
         match rest.strip_prefix('$').map(str::parse::<u32>) {
             Some(Ok(i)) if i < count && !info.func_names.contains_key(&i) => Some(i),
             Some(_) => None,
@@ -246,7 +247,7 @@ impl CompiledModule {
             return None;
         };
         let def = index.checked_sub(info.num_imported_funcs)?;
-        let body = info.code.body(def)?;
+        let body = info.bodies.get(def as usize)?.clone();
         let mut reader =
             wasmparser::BinaryReader::new(&info.bytes[body.clone()], body.start as u64);
         for _ in 0..reader.read_var_u32().ok()? {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::config::RuntimeConfig;
 use crate::error::{Error, Result, TrapCode};
-use crate::module::{ConstExpr, ExportKind, ImportKind, ModuleInfo, SegmentMode};
+use crate::interp::code::WasmCode;
+use crate::module::{ConstExpr, ExportKind, ImportKind, SegmentMode};
 use crate::store::{
     FuncInst, GlobalInst, InstanceData, Layout, MemInst, Store, TableInst, PAGE_SIZE,
 };
@@ -44,7 +45,7 @@ fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u128 {
 /// WebAssembly 2.0 requires, those functions stay callable through it.
 pub(crate) fn instantiate(
     store: &mut Store,
-    info: &Arc<ModuleInfo>,
+    info: &Arc<WasmCode>,
     name: &Arc<str>,
     config: &RuntimeConfig,
 ) -> Result<u32> {
@@ -69,7 +70,7 @@ pub(crate) fn instantiate(
 
 fn instantiate_in(
     store: &mut Store,
-    info: &Arc<ModuleInfo>,
+    info: &Arc<WasmCode>,
     name: &Arc<str>,
     config: &RuntimeConfig,
     escaped: &mut bool,

@@ -16,8 +16,6 @@ use wasmparser::{
 };
 
 use crate::error::{Error, Result};
-use crate::interp::code::ModuleCode;
-use crate::interp::translate::CompiledFunc;
 use crate::options::{CodeOptions, CompilationMode};
 use crate::types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
@@ -95,8 +93,8 @@ pub(crate) struct CustomSection {
     pub range: std::ops::Range<usize>,
 }
 
-/// Everything the runtime keeps of a decoded and validated module, with the engine's
-/// code for it.
+/// Everything the runtime keeps of a decoded and validated module: the engine-neutral
+/// description (an engine's code for it is kept beside it, e.g. `interp::code::WasmCode`).
 #[derive(Debug)]
 pub(crate) struct ModuleInfo {
     /// The module bytes (custom sections and DWARF are read from them lazily).
@@ -122,8 +120,12 @@ pub(crate) struct ModuleInfo {
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
-    /// The interpreter's code of the defined functions, translated on first use.
-    pub code: ModuleCode,
+    /// The byte range of every defined function's body (locals and operators) in the
+    /// module bytes.
+    pub bodies: Vec<std::ops::Range<usize>>,
+    /// The validator's view of the module (types, functions, tables...), from which a
+    /// body's validator is made; `None` when the module defines no function.
+    pub resources: Option<wasmparser::ValidatorResources>,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
     pub custom_sections: Vec<CustomSection>,
@@ -295,8 +297,8 @@ impl<V: FrameStack> FrameStack for CheckMemoryIndex<V> {
 
 impl ModuleInfo {
     /// Decodes and validates `bytes` (function bodies too in the default
-    /// [`CompilationMode::LazyTranslation`]; [`ModuleInfo::translate_all`] validates them
-    /// in the eager mode). No body is translated yet: see [`ModuleInfo::func_code`].
+    /// [`CompilationMode::LazyTranslation`]; the eager mode validates them while it
+    /// translates them, `interp::code::WasmCode::translate_all`). Nothing is translated.
     ///
     /// # Errors
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
@@ -322,7 +324,8 @@ impl ModuleInfo {
             start: None,
             elements: Vec::new(),
             datas: Vec::new(),
-            code: ModuleCode::new(options, None, Vec::new()),
+            bodies: Vec::new(),
+            resources: None,
             func_names: HashMap::new(),
             local_names: HashMap::new(),
             custom_sections: Vec::new(),
@@ -370,35 +373,19 @@ impl ModuleInfo {
         info.uses_v128 = info.types.iter().any(|t| {
             t.params().contains(&ValueType::V128) || t.results().contains(&ValueType::V128)
         }) || info.globals.iter().any(|g| g.value_type == ValueType::V128);
-        info.code = ModuleCode::new(options, resources, bodies);
+        info.bodies = bodies;
+        info.resources = resources;
         Ok(info)
     }
 
-    /// Gives listener hooks (at entry and at every return) to the functions whose index
-    /// is `true` in `listened`; before any translation.
-    pub(crate) fn set_listened(&mut self, listened: Vec<bool>) {
-        self.code.set_listened(listened);
-    }
-
-    /// Translates every function body now ([`CompilationMode::Eager`]).
-    ///
-    /// # Errors
-    /// The first body the interpreter cannot translate ([`crate::ErrorKind::Compile`]).
-    pub(crate) fn translate_all(&self) -> Result<()> {
-        self.code.translate_all(self)
-    }
-
-    /// The code of defined function `def` (function index minus imported functions),
-    /// translated on first use.
-    ///
-    /// # Errors
-    /// See [`ModuleCode::get`].
-    #[inline(always)]
-    pub(crate) fn func_code(&self, def: u32) -> Result<&CompiledFunc> {
-        match self.code.ready(def) {
-            Some(f) => Ok(f),
-            None => self.code.get(self, def),
-        }
+    /// The defined function whose body contains module offset `offset`.
+    pub(crate) fn func_at(&self, offset: u64) -> Option<u32> {
+        let offset = usize::try_from(offset).ok()?;
+        let i = self.bodies.partition_point(|r| r.end <= offset);
+        self.bodies
+            .get(i)
+            .filter(|r| r.contains(&offset))
+            .map(|_| i as u32)
     }
 
     fn record(&mut self, payload: &Payload<'_>) -> Result<()> {

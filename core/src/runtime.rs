@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::handles::Module;
 use crate::host::{instantiate_host, HostModuleBuilder};
 use crate::instantiate::instantiate;
+use crate::interp::code::WasmCode;
 use crate::interp::exec;
 pub(crate) use crate::module::definition;
 use crate::module::{ExportKind, ModuleInfo};
@@ -120,7 +121,7 @@ impl Runtime {
             // The factory needs the definitions (names come last in the binary): decode,
             // ask, and give hooks to the functions that got a listener before any body is
             // translated.
-            let mut info = ModuleInfo::parse(wasm, options)?;
+            let mut info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
             let name = info.name.clone().unwrap_or_else(|| "".into());
             let listeners: Vec<_> = (0..info.func_types.len() as u32)
                 .map(|i| {
@@ -140,7 +141,7 @@ impl Runtime {
             });
         }
         let compile = || {
-            let info = ModuleInfo::parse(wasm, options)?;
+            let info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
             if eager {
                 info.translate_all()?;
             }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::interp::code::WasmCode;
 use crate::module::ExportKind;
-use crate::module::ModuleInfo;
 use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
 
 /// WebAssembly page size.
@@ -158,7 +158,7 @@ pub(crate) struct Layout {
 pub(crate) struct InstanceData {
     pub name: Arc<str>,
     /// `None` for host modules.
-    pub module: Option<Arc<ModuleInfo>>,
+    pub module: Option<Arc<WasmCode>>,
     pub layout: Arc<Layout>,
     /// Exports by name: kind and index in the module's index space.
     pub exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
@@ -217,7 +217,7 @@ impl InstanceControl {
 impl InstanceData {
     pub(crate) fn new(
         name: Arc<str>,
-        module: Option<Arc<ModuleInfo>>,
+        module: Option<Arc<WasmCode>>,
         layout: Arc<Layout>,
         exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
     ) -> Self {

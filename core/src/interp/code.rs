@@ -25,12 +25,9 @@
 //! can stop and debug code where a step or a breakpoint may.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
-use wasmparser::{
-    BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody, ValidatorResources,
-};
+use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
 
 use super::instr::Instr;
 use super::translate::{CompiledFunc, Translator};
@@ -49,12 +46,6 @@ struct Failure {
 #[derive(Debug)]
 pub(crate) struct ModuleCode {
     options: CodeOptions,
-    /// The validator's view of the module (types, functions, tables...), from which a
-    /// body's validator is made; `None` when the module defines no function.
-    resources: Option<ValidatorResources>,
-    /// The byte range of every defined function's body (locals and operators) in the
-    /// module bytes.
-    bodies: Vec<Range<usize>>,
     /// Whether each function (module index space) gets listener hooks.
     listened: Vec<bool>,
     /// By code id (defined-function index, plus the number of defined functions for
@@ -69,36 +60,19 @@ pub(crate) struct ModuleCode {
 }
 
 impl ModuleCode {
-    /// Code for the bodies at `bodies`, none translated yet.
-    pub(crate) fn new(
-        options: CodeOptions,
-        resources: Option<ValidatorResources>,
-        bodies: Vec<Range<usize>>,
-    ) -> Self {
-        let defined = bodies.len() as u32;
+    /// Code for the `defined` function bodies of a module, none translated yet.
+    pub(crate) fn new(options: CodeOptions, defined: u32) -> Self {
         let variants = if options.debug { 2 } else { 1 };
-        let funcs = (0..bodies.len() * variants)
+        let funcs = (0..defined as usize * variants)
             .map(|_| OnceLock::new())
             .collect();
         ModuleCode {
             options,
-            resources,
-            bodies,
             listened: Vec::new(),
             funcs,
             defined,
             failures: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The number of defined functions.
-    pub(crate) fn defined(&self) -> u32 {
-        self.defined
-    }
-
-    /// The module byte range of defined function `def`'s body (locals and operators).
-    pub(crate) fn body(&self, def: u32) -> Option<std::ops::Range<usize>> {
-        self.bodies.get(def as usize).cloned()
     }
 
     /// Whether functions have a plain and a debug variant (code compiled with debug
@@ -145,16 +119,6 @@ impl ModuleCode {
         options.interrupts = true;
         options.debug = id >= self.defined;
         options
-    }
-
-    /// The defined function whose body contains module offset `offset`.
-    pub(crate) fn func_at(&self, offset: u64) -> Option<u32> {
-        let offset = usize::try_from(offset).ok()?;
-        let i = self.bodies.partition_point(|r| r.end <= offset);
-        self.bodies
-            .get(i)
-            .filter(|r| r.contains(&offset))
-            .map(|_| i as u32)
     }
 
     /// Where a frame at position `pos` of code `from` continues in code `to` (the other
@@ -302,7 +266,7 @@ impl ModuleCode {
         allocs: &mut FuncValidatorAllocations,
     ) -> Result<CompiledFunc> {
         let def = self.def_of(id);
-        let (Some(resources), Some(range)) = (&self.resources, self.bodies.get(def as usize))
+        let (Some(resources), Some(range)) = (&info.resources, info.bodies.get(def as usize))
         else {
             return Err(Error::usage(format!(
                 "no function with defined index {def}"
@@ -342,5 +306,66 @@ impl ModuleCode {
                 .collect();
         }
         Ok(code)
+    }
+}
+
+/// A decoded module (its engine-neutral description) with the interpreter's code for it:
+/// what a compiled module and its instances keep. Reads as its description
+/// (`Deref<Target = ModuleInfo>`).
+#[derive(Debug)]
+pub(crate) struct WasmCode {
+    pub info: ModuleInfo,
+    /// The interpreter's code of the defined functions, translated on first use.
+    pub code: ModuleCode,
+}
+
+impl std::ops::Deref for WasmCode {
+    type Target = ModuleInfo;
+    fn deref(&self) -> &ModuleInfo {
+        &self.info
+    }
+}
+
+impl WasmCode {
+    /// `info` with no function translated yet, translated with `options` when needed.
+    pub(crate) fn new(info: ModuleInfo, options: CodeOptions) -> Self {
+        let code = ModuleCode::new(options, info.bodies.len() as u32);
+        WasmCode { info, code }
+    }
+
+    /// Gives listener hooks (at entry and at every return) to the functions whose index
+    /// is `true` in `listened`; before any translation.
+    pub(crate) fn set_listened(&mut self, listened: Vec<bool>) {
+        self.code.set_listened(listened);
+    }
+
+    /// Translates every function body now ([`crate::CompilationMode::Eager`]).
+    ///
+    /// # Errors
+    /// The first body the interpreter cannot translate ([`ErrorKind::Compile`]).
+    pub(crate) fn translate_all(&self) -> Result<()> {
+        self.code.translate_all(&self.info)
+    }
+
+    /// The code of code id `id` (see [`ModuleCode`]; the defined-function index for
+    /// plain code), translated on first use.
+    ///
+    /// # Errors
+    /// See [`ModuleCode::get`].
+    #[inline(always)]
+    pub(crate) fn func_code(&self, id: u32) -> Result<&CompiledFunc> {
+        match self.code.ready(id) {
+            Some(f) => Ok(f),
+            None => self.code.get(&self.info, id),
+        }
+    }
+
+    /// See [`ModuleCode::operands_at`].
+    pub(crate) fn operands_at(
+        &self,
+        id: u32,
+        pos: u32,
+    ) -> Option<(u32, Vec<(u32, super::translate::Lazy)>)> {
+        self.code.operands_at(&self.info, id, pos)
     }
 }

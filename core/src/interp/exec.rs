@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::code::ModuleCode;
+use super::code::{ModuleCode, WasmCode};
 use super::instr::Instr;
 use super::num;
 use super::num::span;
@@ -20,7 +20,6 @@ use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator};
-use crate::module::ModuleInfo;
 use crate::store::{FuncInst, InstanceControl, Layout, Store};
 
 /// Most nested calls one execution may have.
@@ -548,7 +547,7 @@ impl Executor {
         }
         self.debug.last_height = None;
         let at = self.pc.saturating_sub(1);
-        let Some((height, lazy)) = module.code.operands_at(module, self.func, at) else {
+        let Some((height, lazy)) = module.operands_at(self.func, at) else {
             return;
         };
         let fp = self.fp as usize;
@@ -595,7 +594,7 @@ impl Executor {
                 continue;
             };
             let at = offset as u64 + module.code_section_offset as u64;
-            if let Some(def) = module.code.func_at(at) {
+            if let Some(def) = module.func_at(at) {
                 if !bp_funcs.contains(&(inst, def)) {
                     bp_funcs.push((inst, def));
                 }
@@ -922,7 +921,7 @@ impl Executor {
     }
 
     /// The hot loop, within the code of one module instance.
-    fn exec(&mut self, store: &mut Store, module: &ModuleInfo, layout: &Layout) -> Exit {
+    fn exec(&mut self, store: &mut Store, module: &WasmCode, layout: &Layout) -> Exit {
         let code = &module.code;
         // The current function's code.
         let Some(cur) = code.ready(self.func) else {
