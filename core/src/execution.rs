@@ -206,8 +206,7 @@ impl Execution {
             return None;
         };
         let store = self.rt.store();
-        let iter = ex.stack_iter(&store);
-        Some(f(&iter))
+        Some(ex.with_stack_iter(&store, f))
     }
 
     /// Runs the call until it finishes, traps, exits or pauses (a listener's request or a

@@ -13,7 +13,6 @@
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::store::Store;
 use crate::types::{FunctionDefinition, GlobalType};
 
 /// Creates listeners, once per function definition, when a module is compiled (host
@@ -62,7 +61,7 @@ pub trait FunctionListener: Send + Sync {
 
 /// The called function and its module's state, read-only.
 pub struct CallContext<'a> {
-    pub(crate) store: &'a Store,
+    pub(crate) store: &'a dyn InstanceView,
     pub(crate) instance: u32,
     /// For a host function: the calling module, whose memory and globals it sees.
     pub(crate) caller: Option<u32>,
@@ -77,7 +76,7 @@ impl CallContext<'_> {
 
     /// The name of the module the function belongs to.
     pub fn module_name(&self) -> &str {
-        &self.store.instances[self.instance as usize].name
+        self.store.instance_name(self.instance)
     }
 
     /// The instance whose state this call sees: the function's own, or for a host
@@ -90,30 +89,18 @@ impl CallContext<'_> {
     /// order: type and value (the low slot; `v128` globals also give their high slot).
     /// For a host function, the calling module's.
     pub fn globals(&self) -> Vec<(GlobalType, u64, u64)> {
-        let layout = &self.store.instances[self.state_instance() as usize].layout;
-        layout
-            .globals
-            .iter()
-            .map(|g| {
-                let g = &self.store.globals[*g as usize];
-                (g.ty, g.value, g.hi)
-            })
-            .collect()
+        self.store.instance_globals(self.state_instance())
     }
 
     /// The module's memory 0, if it has one (for a host function, the caller's).
     pub fn memory(&self) -> Option<&[u8]> {
-        let layout = &self.store.instances[self.state_instance() as usize].layout;
-        let m = *layout.memories.first()?;
-        Some(&self.store.memories[m as usize].data)
+        self.store.instance_memory(self.state_instance())
     }
 
     /// The elements of the module's table `index` (`0` is null; a function reference is
     /// an opaque non-zero handle). For a host function, the caller's.
     pub fn table(&self, index: u32) -> Option<&[u64]> {
-        let layout = &self.store.instances[self.state_instance() as usize].layout;
-        let t = *layout.tables.get(index as usize)?;
-        Some(&self.store.tables[t as usize].elems)
+        self.store.instance_table(self.state_instance(), index)
     }
 }
 
@@ -159,20 +146,38 @@ impl<'a> StackFrame<'a> {
 /// The call stack, from the called function down to the outermost caller. Frames are
 /// computed when iterated, so a listener that does not look pays nothing for depth.
 pub struct StackIterator<'a> {
-    /// A host function's own frame, first (for listeners of host functions).
+    /// A host function's frame, on top of the Wasm frames (host-function listeners).
     pub(crate) host: Option<StackFrame<'a>>,
-    /// The innermost Wasm frame.
-    pub(crate) top: Option<crate::interp::exec::FrameAt>,
-    /// The callers' saved registers, outermost first.
-    pub(crate) callers: &'a [crate::interp::exec::Frame],
-    pub(crate) store: &'a Store,
-    pub(crate) stack: &'a [u64],
+    /// The engine's Wasm frames.
+    pub(crate) wasm: &'a dyn WalkFrames,
+}
+
+/// What an engine gives the listener API of a call's Wasm frames (engine-neutral: a
+/// frame is its function's definition, a Wasm offset and values).
+pub(crate) trait WalkFrames {
+    /// How many Wasm frames there are.
+    fn count(&self) -> usize;
+    /// Frame `i`, innermost first; `None` when it cannot be read.
+    fn frame(&self, i: usize) -> Option<StackFrame<'_>>;
+}
+
+/// What the listener API reads of the module instances: the store, seen through the
+/// methods [`CallContext`] needs.
+pub(crate) trait InstanceView {
+    /// The name instance `inst` was instantiated under.
+    fn instance_name(&self, inst: u32) -> &str;
+    /// Instance `inst`'s globals (imports first): type, value, high half of a `v128`.
+    fn instance_globals(&self, inst: u32) -> Vec<(GlobalType, u64, u64)>;
+    /// Instance `inst`'s memory 0.
+    fn instance_memory(&self, inst: u32) -> Option<&[u8]>;
+    /// Instance `inst`'s table `index`.
+    fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]>;
 }
 
 impl<'a> StackIterator<'a> {
     /// How deep the stack is.
     pub fn len(&self) -> usize {
-        self.host.is_some() as usize + self.top.is_some() as usize + self.callers.len()
+        self.host.is_some() as usize + self.wasm.count()
     }
 
     /// Whether there is no frame (never, inside a listener).
@@ -182,52 +187,10 @@ impl<'a> StackIterator<'a> {
 
     /// The frames, innermost first.
     pub fn frames(&self) -> impl Iterator<Item = StackFrame<'a>> + '_ {
-        let wasm = self.top.into_iter().chain(
-            // Each caller's operands end where the callee's frame starts.
-            self.callers
-                .iter()
-                .rev()
-                .scan(self.top.map_or(0, |t| t.fp), |inner_fp, f| {
-                    let frame = crate::interp::exec::FrameAt {
-                        inst: f.inst,
-                        func: f.func,
-                        pc: f.pc.saturating_sub(1),
-                        fp: f.fp as usize,
-                        end: *inner_fp,
-                    };
-                    *inner_fp = f.fp as usize;
-                    Some(frame)
-                }),
-        );
+        let wasm: &'a dyn WalkFrames = self.wasm;
         self.host
             .clone()
             .into_iter()
-            .chain(wasm.filter_map(|frame| self.wasm_frame(frame)))
-    }
-
-    fn wasm_frame(&self, frame: crate::interp::exec::FrameAt) -> Option<StackFrame<'a>> {
-        let (fp, end) = (frame.fp, frame.end);
-        let data = &self.store.instances[frame.inst as usize];
-        let module = data.module.as_ref()?;
-        let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
-        let definition = match &data.listeners {
-            Some(l) => l.definitions[index].clone(),
-            None => Arc::new(crate::module::definition(module, &data.name, index as u32)),
-        };
-        // A frame's function has run, so its code is there.
-        let fc = module.code.ready(frame.func)?;
-        let stack = self.stack;
-        let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
-        let operands_start = (fp + fc.frame_slots() as usize).min(stack.len());
-        Some(StackFrame {
-            definition,
-            pc: frame.pc,
-            source_offset: fc
-                .offsets
-                .get(frame.pc as usize)
-                .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
-            locals: &stack[fp.min(locals_end)..locals_end],
-            operands: &stack[operands_start..end.clamp(operands_start, stack.len())],
-        })
+            .chain((0..wasm.count()).filter_map(move |i| wasm.frame(i)))
     }
 }

@@ -350,3 +350,34 @@ pub(crate) struct HostModuleDef {
     /// `(export name, function)`.
     pub funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
 }
+
+impl crate::listener::InstanceView for Store {
+    fn instance_name(&self, inst: u32) -> &str {
+        &self.instances[inst as usize].name
+    }
+
+    fn instance_globals(&self, inst: u32) -> Vec<(GlobalType, u64, u64)> {
+        self.instances[inst as usize]
+            .layout
+            .globals
+            .iter()
+            .map(|g| {
+                let g = &self.globals[*g as usize];
+                (g.ty, g.value, g.hi)
+            })
+            .collect()
+    }
+
+    fn instance_memory(&self, inst: u32) -> Option<&[u8]> {
+        let m = *self.instances[inst as usize].layout.memories.first()?;
+        Some(&self.memories[m as usize].data)
+    }
+
+    fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
+        let t = *self.instances[inst as usize]
+            .layout
+            .tables
+            .get(index as usize)?;
+        Some(&self.tables[t as usize].elems)
+    }
+}

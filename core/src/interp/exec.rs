@@ -19,7 +19,7 @@ use super::num::span;
 use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
-use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator};
+use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator, WalkFrames};
 use crate::store::{FuncInst, InstanceControl, Layout, Store};
 
 /// Most nested calls one execution may have.
@@ -49,6 +49,75 @@ pub(crate) struct FrameAt {
     pub(crate) fp: usize,
     /// End of the frame's operand slots.
     pub(crate) end: usize,
+}
+
+/// A call's Wasm frames as the listener API reads them ([`WalkFrames`]): the innermost
+/// frame, its callers (outermost first, as the executor keeps them), the store and the
+/// value stack.
+pub(crate) struct WasmFrames<'a> {
+    pub(crate) top: Option<FrameAt>,
+    pub(crate) callers: &'a [Frame],
+    pub(crate) store: &'a Store,
+    pub(crate) stack: &'a [u64],
+}
+
+impl WalkFrames for WasmFrames<'_> {
+    fn count(&self) -> usize {
+        self.top.is_some() as usize + self.callers.len()
+    }
+
+    fn frame(&self, i: usize) -> Option<StackFrame<'_>> {
+        let at = match (i, self.top) {
+            (0, Some(top)) => top,
+            _ => {
+                // Caller `k` (innermost first); its operands end where the frame it
+                // called starts.
+                let k = i - self.top.is_some() as usize;
+                let n = self.callers.len();
+                let f = self.callers.get(n.checked_sub(k + 1)?)?;
+                let inner_fp = match k {
+                    0 => self.top.map_or(0, |t| t.fp),
+                    _ => self.callers[n - k].fp as usize,
+                };
+                FrameAt {
+                    inst: f.inst,
+                    func: f.func,
+                    pc: f.pc.saturating_sub(1),
+                    fp: f.fp as usize,
+                    end: inner_fp,
+                }
+            }
+        };
+        self.wasm_frame(at)
+    }
+}
+
+impl WasmFrames<'_> {
+    fn wasm_frame(&self, frame: FrameAt) -> Option<StackFrame<'_>> {
+        let (fp, end) = (frame.fp, frame.end);
+        let data = &self.store.instances[frame.inst as usize];
+        let module = data.module.as_ref()?;
+        let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
+        let definition = match &data.listeners {
+            Some(l) => l.definitions[index].clone(),
+            None => Arc::new(crate::module::definition(module, &data.name, index as u32)),
+        };
+        // A frame's function has run, so its code is there.
+        let fc = module.code.ready(frame.func)?;
+        let stack = self.stack;
+        let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
+        let operands_start = (fp + fc.frame_slots() as usize).min(stack.len());
+        Some(StackFrame {
+            definition,
+            pc: frame.pc,
+            source_offset: fc
+                .offsets
+                .get(frame.pc as usize)
+                .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
+            locals: &stack[fp.min(locals_end)..locals_end],
+            operands: &stack[operands_start..end.clamp(operands_start, stack.len())],
+        })
+    }
 }
 
 /// Why the hot loop stopped.
@@ -394,10 +463,12 @@ fn call_host(
                 locals: &buf[..params],
                 operands: &[],
             }),
-            top: callers.0,
-            callers: callers.1,
-            store,
-            stack: callers.2,
+            wasm: &WasmFrames {
+                top: callers.0,
+                callers: callers.1,
+                store,
+                stack: callers.2,
+            },
         };
         guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
     }
@@ -665,9 +736,13 @@ impl Executor {
         (self.inst, self.func, self.pc)
     }
 
-    /// The call stack for inspection while paused, or after a trap (the innermost frame
-    /// at the trapping instruction, with the operands of its stop point).
-    pub(crate) fn stack_iter<'s>(&'s self, store: &'s Store) -> StackIterator<'s> {
+    /// Lets `f` read the call stack, for inspection while paused, or after a trap (the
+    /// innermost frame at the trapping instruction, with the operands of its stop point).
+    pub(crate) fn with_stack_iter<R>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&StackIterator<'_>) -> R,
+    ) -> R {
         let data = &store.instances[self.inst as usize];
         let (pc, height) = if self.debug.trapped {
             (self.pc.saturating_sub(1), self.debug.last_height)
@@ -683,8 +758,7 @@ impl Executor {
                 Some(self.fp as usize + f.frame_slots() as usize)
             }),
         };
-        StackIterator {
-            host: None,
+        let frames = WasmFrames {
             top: Some(FrameAt {
                 inst: self.inst,
                 func: self.func,
@@ -695,7 +769,11 @@ impl Executor {
             callers: &self.frames,
             store,
             stack: &self.stack,
-        }
+        };
+        f(&StackIterator {
+            host: None,
+            wasm: &frames,
+        })
     }
 
     /// The frames of this execution, innermost first, each at its current instruction.
@@ -757,8 +835,7 @@ impl Executor {
         };
         let fp = self.fp as usize;
         let params = &stack[fp..fp + code.params as usize];
-        let iter = StackIterator {
-            host: None,
+        let frames = WasmFrames {
             top: Some(FrameAt {
                 inst: self.inst,
                 func: self.func,
@@ -769,6 +846,10 @@ impl Executor {
             callers: &self.frames,
             store,
             stack,
+        };
+        let iter = StackIterator {
+            host: None,
+            wasm: &frames,
         };
         let ctx = CallContext {
             store,
