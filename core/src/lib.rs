@@ -82,5 +82,5 @@ pub use stubs::UnknownImports;
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
-pub use values::{WasmParams, WasmResults, WasmValue};
+pub use values::{Value, WasmParams, WasmResults, WasmValue};
 pub use wasi::MemFs;

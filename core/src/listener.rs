@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::types::{FunctionDefinition, GlobalType};
+use crate::values::Value;
 
 /// Creates listeners, once per function definition, when a module is compiled (host
 /// modules included).
@@ -104,14 +105,31 @@ impl CallContext<'_> {
     }
 }
 
-/// One frame of the call stack.
+/// One frame of the call stack: a function, a Wasm byte offset and typed values (the
+/// same for every engine; how an engine keeps them is its own business).
 #[derive(Clone, Debug)]
 pub struct StackFrame<'a> {
     pub(crate) definition: Arc<FunctionDefinition>,
-    pub(crate) pc: u32,
     pub(crate) source_offset: Option<u64>,
+    /// The locals in the engine's slots.
     pub(crate) locals: &'a [u64],
+    /// The operand stack in the engine's slots, bottom first.
     pub(crate) operands: &'a [u64],
+    /// Where the types of the slots come from.
+    pub(crate) types: FrameTypes<'a>,
+}
+
+/// How a [`StackFrame`] learns its values' types.
+#[derive(Clone, Debug)]
+pub(crate) enum FrameTypes<'a> {
+    /// A host function: its parameters' types; no operands.
+    Host,
+    /// Defined function `def` of `module`, before the operator at module offset `at`.
+    Wasm {
+        module: &'a crate::module::ModuleInfo,
+        def: u32,
+        at: Option<u64>,
+    },
 }
 
 impl<'a> StackFrame<'a> {
@@ -120,26 +138,37 @@ impl<'a> StackFrame<'a> {
         &self.definition
     }
 
-    /// The interpreter's position in the function's translated code.
-    pub fn program_counter(&self) -> u32 {
-        self.pc
-    }
-
     /// Byte offset of the current instruction in the Code section (the address space of
     /// Wasm DWARF); `None` for host functions.
     pub fn source_offset(&self) -> Option<u64> {
         self.source_offset
     }
 
-    /// The frame's locals (parameters first), one slot per value (two per `v128`).
-    pub fn locals(&self) -> &'a [u64] {
-        self.locals
+    /// The frame's locals, parameters first.
+    pub fn locals(&self) -> Vec<Value> {
+        let types = match &self.types {
+            FrameTypes::Host => Some(self.definition.param_types().to_vec()),
+            FrameTypes::Wasm { module, def, .. } => module.local_types(*def),
+        };
+        Value::decode(&types.unwrap_or_default(), self.locals)
     }
 
-    /// The frame's operand stack slots, bottom first. Values not yet written in the
-    /// current instruction's frame may be stale; at a function's entry it is empty.
-    pub fn operands(&self) -> &'a [u64] {
-        self.operands
+    /// The frame's operand stack, bottom first: for the paused (or trapping) frame the
+    /// operands of its current instruction and those below; for a caller, those below
+    /// the call's arguments (which are the callee's parameters); empty at a function's
+    /// entry. Their types come from validating the function up to the instruction (each
+    /// call of this does that: keep what it returns).
+    pub fn operands(&self) -> Vec<Value> {
+        if self.operands.is_empty() {
+            return Vec::new();
+        }
+        let types = match &self.types {
+            FrameTypes::Host => None,
+            FrameTypes::Wasm { module, def, at } => {
+                at.and_then(|at| module.operand_types_at(*def, at))
+            }
+        };
+        Value::decode(&types.unwrap_or_default(), self.operands)
     }
 }
 

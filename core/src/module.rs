@@ -378,6 +378,67 @@ impl ModuleInfo {
         Ok(info)
     }
 
+    /// The types of defined function `def`'s locals, parameters first (from its type and
+    /// its body's local declarations). `None` for a function that does not exist or a
+    /// body whose declarations do not read.
+    pub(crate) fn local_types(&self, def: u32) -> Option<Vec<ValueType>> {
+        let index = self.num_imported_funcs + def;
+        let mut types = self.func_type(index).params().to_vec();
+        let range = self.bodies.get(def as usize)?;
+        let mut reader =
+            wasmparser::BinaryReader::new(&self.bytes[range.clone()], range.start as u64);
+        for _ in 0..reader.read_var_u32().ok()? {
+            let count = reader.read_var_u32().ok()?;
+            let ty = ValueType::from_wasmparser(reader.read().ok()?).ok()?;
+            // A body's locals were validated (or fail at translation before they run).
+            types.extend(std::iter::repeat_n(ty, count.min(1 << 20) as usize));
+        }
+        Some(types)
+    }
+
+    /// The types on the operand stack (bottom first) just before the operator at module
+    /// offset `offset` of defined function `def`, by validating the body up to there
+    /// (nothing keeps them while code runs). `None` when `offset` is not an operator of
+    /// that body or the body does not validate up to it; a type the validator does not
+    /// know (unreachable code) ends the list.
+    pub(crate) fn operand_types_at(&self, def: u32, offset: u64) -> Option<Vec<ValueType>> {
+        let index = self.num_imported_funcs + def;
+        let range = self.bodies.get(def as usize)?;
+        let resources = self.resources.clone()?;
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
+        let mut fv = wasmparser::FuncToValidate {
+            resources,
+            index,
+            ty: self.func_types[index as usize],
+            features: features(),
+        }
+        .into_validator(Default::default());
+        let mut reader = body.get_binary_reader();
+        fv.read_locals(&mut reader).ok()?;
+        reader.set_features(features());
+        while !reader.eof() {
+            let at = reader.original_position();
+            if at == offset {
+                let height = fv.operand_stack_height();
+                return Some(
+                    (0..height)
+                        .rev()
+                        .map_while(|d| fv.get_operand_type(d as usize).flatten())
+                        .map_while(|t| ValueType::from_wasmparser(t).ok())
+                        .collect(),
+                );
+            }
+            if at > offset {
+                return None;
+            }
+            reader.visit_operator(&mut fv.visitor(at)).ok()?.ok()?;
+        }
+        None
+    }
+
     /// The defined function whose body contains module offset `offset`.
     pub(crate) fn func_at(&self, offset: u64) -> Option<u32> {
         let offset = usize::try_from(offset).ok()?;

@@ -98,3 +98,121 @@ wasm_tuple!(A 0, B 1, C 2);
 wasm_tuple!(A 0, B 1, C 2, D 3);
 wasm_tuple!(A 0, B 1, C 2, D 3, E 4);
 wasm_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// One Wasm value with its type, as debugging APIs show a frame's locals and operands
+/// (engine-neutral: a `v128` is one value).
+///
+/// Equality compares bits (a NaN equals the same NaN).
+///
+/// ```
+/// use wasmscope::{Value, ValueType};
+/// let v = Value::from_slots(ValueType::F32, &[0x4020_0000]).unwrap();
+/// assert_eq!(v, Value::F32(2.5));
+/// assert_eq!(v.ty(), ValueType::F32);
+/// assert_eq!(v.to_string(), "2.5");
+/// assert_eq!(Value::I32(-1).to_string(), "-1");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Value {
+    /// A 32-bit integer.
+    I32(i32),
+    /// A 64-bit integer.
+    I64(i64),
+    /// A 32-bit float.
+    F32(f32),
+    /// A 64-bit float.
+    F64(f64),
+    /// A 128-bit vector.
+    V128(u128),
+    /// A function reference: `None` when null, else an opaque non-zero id.
+    FuncRef(Option<u64>),
+    /// An external reference: `None` when null, else an opaque non-zero id.
+    ExternRef(Option<u64>),
+}
+
+impl Value {
+    /// The value's type.
+    pub fn ty(&self) -> ValueType {
+        match self {
+            Value::I32(_) => ValueType::I32,
+            Value::I64(_) => ValueType::I64,
+            Value::F32(_) => ValueType::F32,
+            Value::F64(_) => ValueType::F64,
+            Value::V128(_) => ValueType::V128,
+            Value::FuncRef(_) => ValueType::FuncRef,
+            Value::ExternRef(_) => ValueType::ExternRef,
+        }
+    }
+
+    /// The value of type `ty` in the runtime's slot encoding (`ty.slots()` slots: a
+    /// `v128` low half first); `None` when `slots` is too short.
+    pub fn from_slots(ty: ValueType, slots: &[u64]) -> Option<Value> {
+        let lo = *slots.first()?;
+        Some(match ty {
+            ValueType::I32 => Value::I32(lo as u32 as i32),
+            ValueType::I64 => Value::I64(lo as i64),
+            ValueType::F32 => Value::F32(f32::from_bits(lo as u32)),
+            ValueType::F64 => Value::F64(f64::from_bits(lo)),
+            ValueType::V128 => Value::V128(lo as u128 | (*slots.get(1)? as u128) << 64),
+            ValueType::FuncRef => Value::FuncRef((lo != 0).then_some(lo)),
+            ValueType::ExternRef => Value::ExternRef((lo != 0).then_some(lo)),
+        })
+    }
+
+    /// Values of `types` from `slots`, in order, as far as the slots go.
+    pub(crate) fn decode(types: &[ValueType], slots: &[u64]) -> Vec<Value> {
+        let mut at = 0;
+        let mut out = Vec::with_capacity(types.len());
+        for ty in types {
+            match slots.get(at..).and_then(|s| Value::from_slots(*ty, s)) {
+                Some(v) => out.push(v),
+                None => break,
+            }
+            at += ty.slots();
+        }
+        out
+    }
+
+    /// The value's bits (a float's bit pattern, a vector's 128 bits, a reference's id or
+    /// 0 for null).
+    pub fn bits(&self) -> u128 {
+        match *self {
+            Value::I32(v) => v as u32 as u128,
+            Value::I64(v) => v as u64 as u128,
+            Value::F32(v) => v.to_bits() as u128,
+            Value::F64(v) => v.to_bits() as u128,
+            Value::V128(v) => v,
+            Value::FuncRef(r) | Value::ExternRef(r) => r.unwrap_or(0) as u128,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.ty() == other.ty() && self.bits() == other.bits()
+    }
+}
+
+impl Eq for Value {}
+
+impl std::fmt::Display for Value {
+    /// The value as Wasm text writes a constant of its type (`-1`, `2.5`, `nan`); a
+    /// vector as `0x` and 32 hex digits; a reference as `null` or `ref N`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Value::I32(v) => write!(f, "{v}"),
+            Value::I64(v) => write!(f, "{v}"),
+            Value::F32(v) if v.is_nan() => {
+                f.write_str(if v.is_sign_negative() { "-nan" } else { "nan" })
+            }
+            Value::F64(v) if v.is_nan() => {
+                f.write_str(if v.is_sign_negative() { "-nan" } else { "nan" })
+            }
+            Value::F32(v) => write!(f, "{v}"),
+            Value::F64(v) => write!(f, "{v}"),
+            Value::V128(v) => write!(f, "0x{v:032x}"),
+            Value::FuncRef(None) | Value::ExternRef(None) => f.write_str("null"),
+            Value::FuncRef(Some(r)) | Value::ExternRef(Some(r)) => write!(f, "ref {r}"),
+        }
+    }
+}

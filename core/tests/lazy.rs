@@ -367,9 +367,12 @@ fn a_breakpoint_in_a_function_not_yet_translated_is_hit() {
         (1, Some(div_at), 1)
     );
     let operands = exec
-        .with_stack(|s| s.frames().next().unwrap().operands().to_vec())
+        .with_stack(|s| s.frames().next().unwrap().operands())
         .unwrap();
-    assert_eq!(operands, vec![100, 10]);
+    assert_eq!(
+        operands,
+        vec![wasmscope::Value::I32(100), wasmscope::Value::I32(10)]
+    );
     assert!(matches!(exec.step(StepMode::Out), ExecutionState::Paused));
     match exec.resume() {
         ExecutionState::Finished(r) => assert_eq!(r, vec![10]),

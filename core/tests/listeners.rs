@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 type Shared<T> = Arc<Mutex<Vec<T>>>;
 /// A frame as a test sees it: name, locals, code offset.
-type SeenFrame = (String, Vec<u64>, Option<u64>);
+type SeenFrame = (String, Vec<wasmscope::Value>, Option<u64>);
 
 use wasmscope::listener::{
     CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
@@ -198,11 +198,7 @@ fn stack_frames_give_locals_and_code_offsets() {
         ) -> ListenerAction {
             let mut seen = self.0.lock().unwrap();
             for f in stack.frames() {
-                seen.push((
-                    f.definition().debug_name(),
-                    f.locals().to_vec(),
-                    f.source_offset(),
-                ));
+                seen.push((f.definition().debug_name(), f.locals(), f.source_offset()));
             }
             ListenerAction::Continue
         }
@@ -223,8 +219,12 @@ fn stack_frames_give_locals_and_code_offsets() {
     let seen = seen.lock().unwrap();
     let names: Vec<&str> = seen.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(names, ["app.leaf", "app.mid", "app.top"]);
-    assert_eq!(seen[0].1, vec![8], "leaf's parameter");
-    assert_eq!(seen[2].1, vec![7], "top's parameter");
+    assert_eq!(
+        seen[0].1,
+        vec![wasmscope::Value::I32(8)],
+        "leaf's parameter"
+    );
+    assert_eq!(seen[2].1, vec![wasmscope::Value::I32(7)], "top's parameter");
     // Every frame knows where it is in the code section, callers at their call.
     assert!(seen.iter().all(|(_, _, off)| off.is_some()));
     assert!(seen[1].2 < seen[2].2, "mid is defined before top");

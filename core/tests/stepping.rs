@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use wasmscope::{ExecutionState, ModuleConfig, Runtime, RuntimeConfig, StepMode};
+use wasmscope::{ExecutionState, ModuleConfig, Runtime, RuntimeConfig, StepMode, Value};
 
 const APP: &str = r#"(module $app
   (func $inc (param $x i32) (result i32)
@@ -51,9 +51,9 @@ fn step_into_over_and_out() {
     assert_eq!((p.function_index, p.depth), (0, 1), "inside $inc");
     // The callee's frame shows its parameter.
     let locals = exec
-        .with_stack(|s| s.frames().next().unwrap().locals().to_vec())
+        .with_stack(|s| s.frames().next().unwrap().locals())
         .unwrap();
-    assert_eq!(locals, vec![4]);
+    assert_eq!(locals, vec![Value::I32(4)]);
     // Step out: back in main, after the call.
     assert!(matches!(exec.step(StepMode::Out), ExecutionState::Paused));
     let p = exec.position().unwrap();
@@ -61,9 +61,9 @@ fn step_into_over_and_out() {
     assert!(p.code_offset.unwrap() > call_at);
     // The operand stack holds inc's result.
     let operands = exec
-        .with_stack(|s| s.frames().next().unwrap().operands().to_vec())
+        .with_stack(|s| s.frames().next().unwrap().operands())
         .unwrap();
-    assert_eq!(operands, vec![5]);
+    assert_eq!(operands, vec![Value::I32(5)]);
     match exec.resume() {
         ExecutionState::Finished(r) => assert_eq!(r, vec![50]),
         other => panic!("{other:?}"),
@@ -169,8 +169,8 @@ fn after_a_trap_the_trapping_frames_stay_readable() {
                     (
                         f.definition().index(),
                         f.source_offset(),
-                        f.locals().to_vec(),
-                        f.operands().to_vec(),
+                        f.locals(),
+                        f.operands(),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -180,14 +180,18 @@ fn after_a_trap_the_trapping_frames_stay_readable() {
     // $div at the division (the trace's instruction), dividing 1000 by 0.
     assert_eq!(frames[0].0, 0);
     assert_eq!(frames[0].1, trace[0]);
-    assert_eq!(frames[0].2, [1000, 0]);
+    assert_eq!(frames[0].2, [Value::I32(1000), Value::I32(0)]);
     // $div ran at full speed (no step, no breakpoint in it): plain code reads its
     // operands from the locals' slots, and they are recovered after the trap.
-    assert_eq!(frames[0].3, [1000, 0], "the division's operands");
+    assert_eq!(
+        frames[0].3,
+        [Value::I32(1000), Value::I32(0)],
+        "the division's operands"
+    );
     // main at its call.
     assert_eq!(frames[1].0, 1);
     assert_eq!(frames[1].1, trace[1]);
-    assert_eq!(frames[1].2, [0]);
+    assert_eq!(frames[1].2, [Value::I32(0)]);
     // Ended all the same: no position, and it cannot go on.
     assert!(exec.position().is_none());
     assert!(matches!(exec.resume(), ExecutionState::Trapped(_)));
@@ -201,9 +205,13 @@ fn after_a_trap_the_trapping_frames_stay_readable() {
     assert_eq!(exec.position().unwrap().code_offset, Some(div_entry));
     assert!(matches!(exec.resume(), ExecutionState::Trapped(_)));
     let operands = exec
-        .with_stack(|s| s.frames().next().map(|f| f.operands().to_vec()))
+        .with_stack(|s| s.frames().next().map(|f| f.operands()))
         .flatten();
-    assert_eq!(operands, Some(vec![1000, 0]), "the division's operands");
+    assert_eq!(
+        operands,
+        Some(vec![Value::I32(1000), Value::I32(0)]),
+        "the division's operands"
+    );
     // A call that finishes leaves no stack to read.
     let mut ok = main.start_call(&[4]).unwrap();
     assert!(matches!(ok.resume(), ExecutionState::Finished(r) if r == [250]));

@@ -5,7 +5,7 @@
 //! a time reaches: same function, depth, offset, and the same locals and operands in
 //! every frame.
 
-use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode};
+use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode, Value};
 
 /// Loops with a call inside (an operand held across it), recursion, and calls at
 /// several depths.
@@ -66,7 +66,7 @@ struct Snapshot {
     function: u32,
     depth: usize,
     offset: Option<u64>,
-    frames: Vec<(Option<u64>, Vec<u64>, Vec<u64>)>,
+    frames: Vec<(Option<u64>, Vec<Value>, Vec<Value>)>,
 }
 
 fn snapshot(exec: &Execution) -> Snapshot {
@@ -78,13 +78,7 @@ fn snapshot(exec: &Execution) -> Snapshot {
         frames: exec
             .with_stack(|s| {
                 s.frames()
-                    .map(|f| {
-                        (
-                            f.source_offset(),
-                            f.locals().to_vec(),
-                            f.operands().to_vec(),
-                        )
-                    })
+                    .map(|f| (f.source_offset(), f.locals(), f.operands()))
                     .collect()
             })
             .expect("a stack"),
@@ -342,6 +336,15 @@ const TRAPS: &str = r#"(module
     local.get $b
     call_indirect (param i32) (result i32)
     i32.add)
+  (func (export "simd") (param $a i32) (param $b i32) (result i32)
+    v128.const i32x4 1 2 3 4
+    f64.const -0.5
+    local.get $a
+    local.get $b
+    i32.div_s
+    drop
+    drop
+    i32x4.extract_lane 3)
   (func (export "unreachable") (param $a i32) (param $b i32) (result i32)
     local.get $b
     local.get $a
@@ -357,18 +360,13 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("load", [1, 2]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
+        ("simd", [7, 0]),
     ] {
         let f = m.exported_function(name).unwrap();
         let trapped = |exec: &Execution| {
             exec.with_stack(|s| {
                 s.frames()
-                    .map(|f| {
-                        (
-                            f.source_offset(),
-                            f.locals().to_vec(),
-                            f.operands().to_vec(),
-                        )
-                    })
+                    .map(|f| (f.source_offset(), f.locals(), f.operands()))
                     .collect::<Vec<_>>()
             })
             .unwrap()
@@ -386,5 +384,17 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         let (a, b) = (trapped(&plain), trapped(&stepped));
         assert!(!b[0].2.is_empty(), "{name}: {b:?}");
         assert_eq!(a, b, "{name}");
+        // Typed values, a vector as one.
+        let expected = match name {
+            "load" => vec![Value::I64(5), Value::I32(2), Value::I32(65536)],
+            "simd" => vec![
+                Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001),
+                Value::F64(-0.5),
+                Value::I32(7),
+                Value::I32(0),
+            ],
+            _ => continue,
+        };
+        assert_eq!(b[0].2, expected, "{name}");
     }
 }

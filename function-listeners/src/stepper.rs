@@ -11,7 +11,7 @@ use wasmscope::dwarf::SourceLocation;
 use wasmscope::listener::FunctionListenerFactory;
 use wasmscope::{
     CompiledModule, Error, Execution, ExecutionState, FunctionDefinition, Module, ModuleConfig,
-    Position, Runtime, RuntimeConfig, StepMode,
+    Position, Runtime, RuntimeConfig, StepMode, Value,
 };
 
 /// A debugging session; see the [module docs](self).
@@ -34,10 +34,10 @@ pub struct Frame {
     pub code_offset: Option<u64>,
     /// Its source locations from DWARF, innermost inlined frame first.
     pub sources: Vec<SourceLocation>,
-    /// Locals, parameters first, one slot per value (two per `v128`).
-    pub locals: Vec<u64>,
+    /// Locals, parameters first.
+    pub locals: Vec<Value>,
     /// The operand stack, bottom first.
-    pub operands: Vec<u64>,
+    pub operands: Vec<Value>,
 }
 
 /// An operation that [`Stepper::begin`] runs in slices.
@@ -325,8 +325,8 @@ impl Stepper {
                             definition: f.definition().clone(),
                             code_offset: f.source_offset(),
                             sources: Vec::new(),
-                            locals: f.locals().to_vec(),
-                            operands: f.operands().to_vec(),
+                            locals: f.locals(),
+                            operands: f.operands(),
                         })
                         .collect()
                 })
@@ -343,19 +343,13 @@ impl Stepper {
 
     /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost
     /// first.
-    pub fn stack(&self) -> Vec<(String, Vec<u64>, Vec<u64>)> {
+    pub fn stack(&self) -> Vec<(String, Vec<Value>, Vec<Value>)> {
         self.execution
             .as_ref()
             .and_then(|e| {
                 e.with_stack(|s| {
                     s.frames()
-                        .map(|f| {
-                            (
-                                f.definition().debug_name(),
-                                f.locals().to_vec(),
-                                f.operands().to_vec(),
-                            )
-                        })
+                        .map(|f| (f.definition().debug_name(), f.locals(), f.operands()))
                         .collect()
                 })
             })

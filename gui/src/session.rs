@@ -189,6 +189,9 @@ pub struct TableRows {
 /// A debugging session; see the [module docs](self).
 pub struct Session {
     stepper: Option<Stepper>,
+    /// The paused call's frames, read once per pause (the views ask every frame; typing
+    /// the operands validates each function up to its instruction).
+    frames_cache: std::cell::RefCell<Option<Vec<Frame>>>,
     state: RunState,
     /// The guest's stdout.
     pub stdout: SharedBuffer,
@@ -318,6 +321,7 @@ impl Default for Session {
             message_tone: Tone::Idle,
             export: String::new(),
             running_since: None,
+            frames_cache: Default::default(),
             slice: SLICE,
             place: None,
             pause_on_trap: true,
@@ -378,7 +382,14 @@ pub fn describe_results(types: &[ValueType], slots: &[u64]) -> String {
     format!("finished: returned {}", values.join(", "))
 }
 
-/// A value slot formatted for its type.
+/// A typed value formatted as the views show values: `5 (0x5)`, `2.5`, `null`.
+pub fn format_typed(v: &wasmscope::Value) -> String {
+    let bits = v.bits();
+    format_value(v.ty(), bits as u64, (bits >> 64) as u64)
+}
+
+/// A value of type `ty` from its slots (`hi`: a `v128`'s high half): `5 (0x5)`, `2.5`,
+/// `null`.
 pub fn format_value(ty: ValueType, lo: u64, hi: u64) -> String {
     match ty {
         ValueType::I32 => format!("{} (0x{:x})", lo as u32 as i32, lo as u32),
@@ -676,6 +687,7 @@ impl Session {
         if !self.is_paused() {
             return;
         }
+        self.frames_cache.get_mut().take();
         self.pause();
         if let Some(s) = &mut self.stepper {
             let e = s.close(exit_code);
@@ -728,6 +740,7 @@ impl Session {
     }
 
     fn settle(&mut self, state: ExecutionState) {
+        self.frames_cache.get_mut().take();
         let Some(s) = &mut self.stepper else { return };
         self.place = None;
         self.message_tone = Tone::Failure;
@@ -833,9 +846,14 @@ impl Session {
     /// trapping instruction.
     pub fn frames(&self) -> Vec<Frame> {
         let trapped = matches!(self.state, RunState::Trapped { .. });
+        let readable =
+            (self.is_paused() && self.running.is_none()) || (trapped && self.pause_on_trap);
         match &self.stepper {
-            Some(s) if self.is_paused() && self.running.is_none() => s.frames(),
-            Some(s) if trapped && self.pause_on_trap => s.frames(),
+            Some(s) if readable => self
+                .frames_cache
+                .borrow_mut()
+                .get_or_insert_with(|| s.frames())
+                .clone(),
             _ => Vec::new(),
         }
     }

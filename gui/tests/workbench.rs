@@ -258,7 +258,9 @@ fn pause_on_trap_keeps_the_trapping_frame_until_restart() {
     assert_eq!(frames[1].code_offset, trap.frames[1].code_offset);
     h.get_by_label_contains("#0 divzero::share(");
     assert!(
-        frames[0].operands.ends_with(&[1000, 0]),
+        frames[0]
+            .operands
+            .ends_with(&[wasmscope::Value::I32(1000), wasmscope::Value::I32(0)]),
         "the division's operands: {:?}",
         frames[0].operands
     );

@@ -19,7 +19,9 @@ use super::num::span;
 use super::simd;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
-use crate::listener::{CallContext, ListenerAction, StackFrame, StackIterator, WalkFrames};
+use crate::listener::{
+    CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
+};
 use crate::store::{FuncInst, InstanceControl, Layout, Store};
 
 /// Most nested calls one execution may have.
@@ -107,15 +109,17 @@ impl WasmFrames<'_> {
         let stack = self.stack;
         let locals_end = (fp + (fc.params + fc.locals) as usize).min(stack.len());
         let operands_start = (fp + fc.frame_slots() as usize).min(stack.len());
+        let at = fc.offsets.get(frame.pc as usize).map(|o| *o as u64);
         Some(StackFrame {
             definition,
-            pc: frame.pc,
-            source_offset: fc
-                .offsets
-                .get(frame.pc as usize)
-                .map(|o| (*o as u64).saturating_sub(module.code_section_offset as u64)),
+            source_offset: at.map(|o| o.saturating_sub(module.code_section_offset as u64)),
             locals: &stack[fp.min(locals_end)..locals_end],
             operands: &stack[operands_start..end.clamp(operands_start, stack.len())],
+            types: FrameTypes::Wasm {
+                module,
+                def: module.code.def_of(frame.func),
+                at,
+            },
         })
     }
 }
@@ -458,10 +462,10 @@ fn call_host(
         let iter = StackIterator {
             host: Some(StackFrame {
                 definition: def.clone(),
-                pc: 0,
                 source_offset: None,
                 locals: &buf[..params],
                 operands: &[],
+                types: FrameTypes::Host,
             }),
             wasm: &WasmFrames {
                 top: callers.0,

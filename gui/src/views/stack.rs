@@ -4,8 +4,9 @@
 //! operand stack. After a trap, with Pause on trap, the trapping call's frames. Without
 //! frames it says why (not started, not entered yet, running, ended).
 
-use crate::session::{format_value, program_line, source_place, RunState, Session};
+use crate::session::{format_typed, program_line, source_place, RunState, Session};
 use crate::state::AppState;
+use wasmscope::Value;
 use wasmscope_listeners::stepper::Frame;
 
 /// The Stack view.
@@ -15,12 +16,13 @@ pub struct StackView {
     pub selected: usize,
 }
 
-fn slots(v: &[u64]) -> String {
+/// Typed values, `i32 1000 (0x3e8), f64 2.5`, or `(none)`.
+fn values(v: &[Value]) -> String {
     if v.is_empty() {
         "(none)".into()
     } else {
         v.iter()
-            .map(|x| format!("0x{x:x}"))
+            .map(|x| format!("{} {}", x.ty(), format_typed(x)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -29,21 +31,18 @@ fn slots(v: &[u64]) -> String {
 /// The one-line title of a frame: `#i name(p0: i32 = 5, …) @ 0x1a2 file:line`.
 pub fn frame_title(i: usize, f: &Frame) -> String {
     let d = &f.definition;
-    let mut slot = 0;
     let params: Vec<String> = d
         .param_types()
         .iter()
         .enumerate()
         .map(|(k, t)| {
-            let lo = f.locals.get(slot).copied().unwrap_or(0);
-            let hi = f.locals.get(slot + 1).copied().unwrap_or(0);
-            slot += t.slots();
+            let value = f.locals.get(k).map_or_else(|| "?".into(), format_typed);
             let name = d
                 .param_names()
                 .get(k)
                 .and_then(|n| n.as_deref())
                 .map_or_else(|| format!("p{k}"), str::to_string);
-            format!("{name}: {t} = {}", format_value(*t, lo, hi))
+            format!("{name}: {t} = {value}")
         })
         .collect();
     let name = d
@@ -124,7 +123,7 @@ impl StackView {
                         state.selection.function = Some(f.definition.index());
                     }
                     if self.selected == i {
-                        let params = f.definition.func_type().param_slots();
+                        let params = f.definition.param_types().len();
                         let (p, l) = f.locals.split_at(params.min(f.locals.len()));
                         ui.indent(("frame", i), |ui| {
                             for (k, v) in [
@@ -134,7 +133,7 @@ impl StackView {
                             ] {
                                 ui.add(
                                     egui::Label::new(
-                                        egui::RichText::new(format!("{k} {}", slots(v)))
+                                        egui::RichText::new(format!("{k} {}", values(v)))
                                             .monospace(),
                                     )
                                     .wrap(),
