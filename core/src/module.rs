@@ -427,7 +427,7 @@ impl ModuleInfo {
                     (0..height)
                         .rev()
                         .map_while(|d| fv.get_operand_type(d as usize).flatten())
-                        .map_while(|t| ValueType::from_wasmparser(t).ok())
+                        .map_while(operand_type)
                         .collect(),
                 );
             }
@@ -709,5 +709,26 @@ pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> Fu
         ty,
         param_names,
         host: false,
+    }
+}
+
+/// The type of an operand as the validator reports it: a reference to a function of any
+/// kind (`ref.func` gives a non-nullable one) is a `funcref`, to an external value an
+/// `externref`.
+fn operand_type(t: wasmparser::ValType) -> Option<ValueType> {
+    match t {
+        wasmparser::ValType::Ref(r) => match r.heap_type() {
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Extern,
+                ..
+            } => Some(ValueType::ExternRef),
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Func,
+                ..
+            }
+            | wasmparser::HeapType::Concrete(_) => Some(ValueType::FuncRef),
+            _ => None,
+        },
+        t => ValueType::from_wasmparser(t).ok(),
     }
 }

@@ -5,7 +5,9 @@
 //! a time reaches: same function, depth, offset, and the same locals and operands in
 //! every frame.
 
-use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode, Value};
+use wasmscope::{
+    Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode, Value, ValueType,
+};
 
 /// Loops with a call inside (an operand held across it), recursion, and calls at
 /// several depths.
@@ -345,6 +347,16 @@ const TRAPS: &str = r#"(module
     drop
     drop
     i32x4.extract_lane 3)
+  (elem declare func $nothing)
+  (func $nothing)
+  (func (export "reftrap") (param $a i32) (param $b i32) (result i32)
+    ref.func $nothing
+    local.get $a
+    local.get $b
+    i32.div_u
+    drop
+    drop
+    i32.const 0)
   (func (export "unreachable") (param $a i32) (param $b i32) (result i32)
     local.get $b
     local.get $a
@@ -361,6 +373,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),
+        ("reftrap", [3, 0]),
     ] {
         let f = m.exported_function(name).unwrap();
         let trapped = |exec: &Execution| {
@@ -393,6 +406,17 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
                 Value::I32(7),
                 Value::I32(0),
             ],
+            "reftrap" => {
+                // `ref.func` gives a non-nullable reference: still a funcref.
+                let types: Vec<_> = b[0].2.iter().map(|v| v.ty()).collect();
+                assert_eq!(
+                    types,
+                    [ValueType::FuncRef, ValueType::I32, ValueType::I32],
+                    "{name}"
+                );
+                assert_ne!(b[0].2[0], Value::FuncRef(None), "not null");
+                continue;
+            }
             _ => continue,
         };
         assert_eq!(b[0].2, expected, "{name}");
