@@ -1,9 +1,32 @@
-//! The Module view's model: the module's structure decoded with `wasmparser` into a tree
-//! of sections and their entries, with module byte offsets and sizes.
+//! A module's structure, read without compiling any code: its sections with offsets and
+//! sizes ([`sections`]), its imports, exports, names and producers ([`structure`]), every
+//! decoded item as a tree of labelled nodes with module offsets and sizes ([`tree`]: what
+//! the workbench's Module view shows), and its DWARF's line table ([`DwarfLines`]).
 //!
-//! [`inspect`] decodes a binary module once (on load); the view only draws the result.
-//! Nothing here panics on bad input: a module that does not decode gives an error
-//! message, and a malformed custom section becomes an error entry in its own node.
+//! Nothing here validates or translates function bodies, and nothing panics on bad input:
+//! bytes that do not decode are an [`Error`] of kind [`ErrorKind::Compile`](crate::ErrorKind)
+//! with a one-line message and a byte offset, and a malformed custom section becomes an
+//! error entry in its own node.
+//!
+//! ```
+//! let wasm = wat::parse_str(r#"(module $demo
+//!     (import "env" "log" (func $log (param i32)))
+//!     (func $add (export "add") (param i32 i32) (result i32)
+//!         local.get 0 local.get 1 i32.add))"#).unwrap();
+//! let s = wasmscope::inspect::structure(&wasm)?;
+//! assert_eq!(s.module_name.as_deref(), Some("demo"));
+//! assert_eq!(s.sections[0].name, "type");
+//! assert_eq!(s.imports[0].ty, "(i32)");
+//! assert_eq!(s.exports[0].ty, "(i32,i32) i32");
+//! assert_eq!((s.imported_functions, s.defined_functions), (1, 1));
+//!
+//! let tree = wasmscope::inspect::tree(&wasm)?;
+//! let functions = tree.iter().find(|n| n.label == "function (1)").unwrap();
+//! assert_eq!(functions.children[0].label,
+//!     "func 1 $add: type 1 (func (param i32 i32) (result i32))");
+//! assert_eq!(functions.children[0].function, Some(1));
+//! # Ok::<(), wasmscope::Error>(())
+//! ```
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,6 +36,9 @@ use wasmparser::{
     GlobalType, KnownCustom, MemoryType, Name, NameMap, Operator, Parser, Payload, TableType,
     TypeRef,
 };
+
+use crate::dwarf::{DwarfIndex, SourceLocation};
+use crate::error::{Error, Result};
 
 /// The most entries listed under a node whose entries are not all listed (element
 /// segment items, the name section's maps, DWARF compile units); the rest are counted in
@@ -43,7 +69,7 @@ pub struct Node {
     /// (imports first). Clicking such a node selects the function.
     pub function: Option<u32>,
     /// For a defined function: its body's start as a code offset (relative to the code
-    /// section's payload start, as [`TextLine::code_offset`](crate::state::TextLine)).
+    /// section's payload start: the address space of Wasm DWARF and of stack traces).
     pub code_offset: Option<u64>,
 }
 
@@ -83,27 +109,191 @@ impl Node {
     }
 }
 
-/// Decodes binary module `bytes` into one node per section, in file order.
+/// One section of a module, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The section id (0 for custom sections).
+    pub id: u8,
+    /// `type`, `code`, `data count`, … or `custom "name"` for a custom section.
+    pub name: String,
+    /// The module offset of the section's payload (for a custom section, where its name
+    /// starts).
+    pub offset: usize,
+    /// The payload size in bytes (for a custom section, its name included).
+    pub size: usize,
+    /// For a custom section: its name and where its data (after the name) lies.
+    pub custom: Option<CustomData>,
+}
+
+/// A custom section's name and data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomData {
+    /// The section's own name, e.g. `name` or `.debug_info`.
+    pub name: String,
+    /// The module offset of its data.
+    pub offset: usize,
+    /// The data's size in bytes.
+    pub size: usize,
+}
+
+/// What an import or export is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    /// A function.
+    Func,
+    /// A table.
+    Table,
+    /// A memory.
+    Memory,
+    /// A global.
+    Global,
+    /// An exception tag.
+    Tag,
+}
+
+impl ItemKind {
+    /// `func`, `table`, `memory`, `global` or `tag`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemKind::Func => "func",
+            ItemKind::Table => "table",
+            ItemKind::Memory => "memory",
+            ItemKind::Global => "global",
+            ItemKind::Tag => "tag",
+        }
+    }
+
+    fn of_export(kind: ExternalKind) -> Self {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => ItemKind::Func,
+            ExternalKind::Table => ItemKind::Table,
+            ExternalKind::Memory => ItemKind::Memory,
+            ExternalKind::Global => ItemKind::Global,
+            ExternalKind::Tag => ItemKind::Tag,
+        }
+    }
+}
+
+/// An import, in module order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    /// The module it is imported from.
+    pub module: String,
+    /// Its name in that module.
+    pub name: String,
+    /// What it is.
+    pub kind: ItemKind,
+    /// Its type as text: a function's signature in wazero's format (`(i32,i32) i32`), a
+    /// memory's `pages 1..2` (`pages 1..` without a maximum), a table's `funcref 4..`, a
+    /// global's `mut i32`; empty for a tag (and for a function whose type index is out of
+    /// range).
+    pub ty: String,
+}
+
+/// An export, in module order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    /// The export's name.
+    pub name: String,
+    /// What it is.
+    pub kind: ItemKind,
+    /// Its index in the index space of its kind (imports first).
+    pub index: u32,
+    /// A function's signature in wazero's format (`(i32,i32) i32`); empty otherwise.
+    pub ty: String,
+}
+
+/// One field of the `producers` section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Producer {
+    /// The field: `language`, `processed-by` or `sdk`.
+    pub field: String,
+    /// Its values, each `name version` (or just `name` without a version).
+    pub values: Vec<String>,
+}
+
+/// What a module declares, read in one pass over its sections (no function body is
+/// decoded); see [`structure`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Structure {
+    /// The sections in file order.
+    pub sections: Vec<Section>,
+    /// The imports, in order.
+    pub imports: Vec<Import>,
+    /// The exports, in order.
+    pub exports: Vec<Export>,
+    /// How many functions are imported.
+    pub imported_functions: u32,
+    /// How many functions the module defines (entries of its function section).
+    pub defined_functions: u32,
+    /// The module name of the `name` section.
+    pub module_name: Option<String>,
+    /// Function names of the `name` section, by function index (as written, not
+    /// demangled).
+    pub function_names: HashMap<u32, String>,
+    /// Global names of the `name` section, by global index.
+    pub global_names: HashMap<u32, String>,
+    /// The `producers` section's fields (empty without one, or when it does not read).
+    pub producers: Vec<Producer>,
+}
+
+/// The sections of binary module `bytes`, in file order.
 ///
 /// # Errors
-/// The bytes are not a binary core module (a component, text, or a truncated or
-/// malformed binary); the message says what and where.
-pub fn inspect(bytes: &[u8]) -> Result<Vec<Node>, String> {
-    if !bytes.starts_with(b"\0asm") {
-        return Err("not a binary WebAssembly module (no \\0asm header)".into());
-    }
-    let info = Info::gather(bytes).map_err(malformed)?;
-    if info.component {
-        return Err("a component, not a core module".into());
-    }
-    build(bytes, &info).map_err(malformed)
+/// Those of [`structure`].
+pub fn sections(bytes: &[u8]) -> Result<Vec<Section>> {
+    structure(bytes).map(|s| s.sections)
 }
 
-fn malformed(e: BinaryReaderError) -> String {
-    format!("cannot decode the module: {e}")
+/// What binary module `bytes` declares: sections, imports, exports, names, producers.
+/// A malformed `name` or `producers` section only costs what it would have given.
+///
+/// # Errors
+/// The bytes are not a binary core module (no `\0asm` header, a component, or a
+/// truncated or malformed binary): an error of kind `Compile` whose one-line message
+/// says what, at which offset.
+pub fn structure(bytes: &[u8]) -> Result<Structure> {
+    Ok(Info::read(bytes)?.structure)
 }
 
-type Res<T> = Result<T, BinaryReaderError>;
+/// Decodes binary module `bytes` into one node per section, in file order, each with its
+/// entries (see the [module docs](self)); function bodies are not decoded beyond their
+/// local declarations.
+///
+/// # Errors
+/// Those of [`structure`], and anything in a section's entries that does not decode.
+pub fn tree(bytes: &[u8]) -> Result<Vec<Node>> {
+    let info = Info::read(bytes)?;
+    Ok(build(bytes, &info)?)
+}
+
+/// A module's DWARF line table, read from its custom sections alone (no code is
+/// compiled): code offset → source locations, and source line → code offsets. Offsets
+/// are relative to the code section's payload, as Wasm DWARF has them.
+#[derive(Debug)]
+pub struct DwarfLines(DwarfIndex);
+
+impl DwarfLines {
+    /// The line table of module `bytes`; `None` without `.debug_info`, or when its DWARF
+    /// cannot be read (see [`crate::dwarf::summarize`] for why).
+    pub fn load(bytes: &[u8]) -> Option<DwarfLines> {
+        DwarfIndex::load(bytes).map(DwarfLines)
+    }
+
+    /// The source locations of code offset `offset`, innermost inlined frame first; empty
+    /// where there is no line information.
+    pub fn locations(&self, offset: u64) -> Vec<SourceLocation> {
+        self.0.locations(offset)
+    }
+
+    /// The code offsets where line `line` of a file whose path ends with `file` begins a
+    /// statement, in increasing order.
+    pub fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        self.0.offsets_for_line(file, line)
+    }
+}
+
+type Res<T> = std::result::Result<T, BinaryReaderError>;
 
 /// A defined function's body.
 #[derive(Clone, Copy, Debug)]
@@ -114,65 +304,173 @@ struct Body {
 }
 
 /// What the entries refer to across sections (names, types, bodies), gathered in a first
-/// pass so that every node can say e.g. a function's name and type.
+/// pass so that every node can say e.g. a function's name and type; and the
+/// [`Structure`].
 #[derive(Debug, Default)]
 struct Info {
     /// Each type's text, by type index.
     types: Vec<String>,
+    /// Each type's signature in wazero's format, by type index.
+    signatures: Vec<String>,
     /// Each function's type index, imports first.
     func_types: Vec<u32>,
-    imported_funcs: u32,
     imported_globals: u32,
     /// Defined functions' bodies, in order.
     bodies: Vec<Body>,
-    func_names: HashMap<u32, String>,
-    global_names: HashMap<u32, String>,
-    /// The bytes are a component: nothing else was gathered.
-    component: bool,
+    structure: Structure,
 }
 
-/// The global names of the module's name section (empty when it has none or it does
-/// not parse).
-pub fn global_names(bytes: &[u8]) -> HashMap<u32, String> {
-    Info::gather(bytes)
-        .map(|i| i.global_names)
-        .unwrap_or_default()
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `initial..max`, or `initial..` without a maximum.
+fn limits(initial: u64, maximum: Option<u64>) -> String {
+    match maximum {
+        Some(max) => format!("{initial}..{max}"),
+        None => format!("{initial}.."),
+    }
+}
+
+/// A function type in wazero's format, `(i32,i32) i32`; other types as wasmparser has
+/// them.
+fn signature(ty: &wasmparser::SubType) -> String {
+    let list = |tys: &[wasmparser::ValType]| {
+        tys.iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match &ty.composite_type.inner {
+        wasmparser::CompositeInnerType::Func(f) => {
+            let results = match f.results() {
+                [] => String::new(),
+                [one] => format!(" {one}"),
+                many => format!(" ({})", list(many)),
+            };
+            format!("({}){results}", list(f.params()))
+        }
+        other => format!("{other:?}"),
+    }
 }
 
 impl Info {
-    fn gather(bytes: &[u8]) -> Res<Info> {
+    /// [`Self::gather`] with its errors as the crate's.
+    fn read(bytes: &[u8]) -> Result<Info> {
+        // (A start of the header is a truncated module: wasmparser says so.)
+        if !bytes.starts_with(b"\0asm") && !b"\0asm".starts_with(bytes) {
+            return Err(Error::compile(
+                0,
+                "not a binary WebAssembly module (no \\0asm header)",
+            ));
+        }
+        Info::gather(bytes)
+    }
+
+    fn gather(bytes: &[u8]) -> Result<Info> {
         let mut info = Info::default();
         let mut code_start = 0;
         for payload in Parser::new(0).parse_all(bytes) {
-            match payload? {
-                Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
-                    info.component = true;
-                    return Ok(info);
+            let payload = payload?;
+            if let Payload::Version {
+                encoding, range, ..
+            } = &payload
+            {
+                if *encoding != wasmparser::Encoding::Module {
+                    return Err(Error::compile(
+                        range.start,
+                        "a component, not a core module",
+                    ));
                 }
+            }
+            if let Some((id, range)) = payload.as_section() {
+                let custom = match &payload {
+                    Payload::CustomSection(c) => Some(CustomData {
+                        name: c.name().to_string(),
+                        offset: usize_of(c.data_offset()),
+                        size: c.data().len(),
+                    }),
+                    _ => None,
+                };
+                info.structure.sections.push(Section {
+                    id,
+                    name: match &custom {
+                        Some(c) => format!("custom \"{}\"", c.name),
+                        None => section_name(id).to_string(),
+                    },
+                    offset: usize_of(range.start),
+                    size: usize_of(range.end.saturating_sub(range.start)),
+                    custom,
+                });
+            }
+            match payload {
                 Payload::TypeSection(r) => {
                     for group in r {
                         for ty in group?.into_types() {
                             info.types.push(ty.to_string());
+                            info.signatures.push(signature(&ty));
                         }
                     }
                 }
                 Payload::ImportSection(r) => {
                     for import in r.into_imports() {
-                        match import?.ty {
+                        let import = import?;
+                        let (kind, ty) = match import.ty {
                             TypeRef::Func(t) | TypeRef::FuncExact(t) => {
                                 info.func_types.push(t);
-                                info.imported_funcs = info.imported_funcs.saturating_add(1);
+                                info.structure.imported_functions =
+                                    info.structure.imported_functions.saturating_add(1);
+                                let sig = info.signatures.get(t as usize).cloned();
+                                (ItemKind::Func, sig.unwrap_or_default())
                             }
-                            TypeRef::Global(_) => {
-                                info.imported_globals = info.imported_globals.saturating_add(1)
+                            TypeRef::Global(g) => {
+                                info.imported_globals = info.imported_globals.saturating_add(1);
+                                let m = if g.mutable { "mut " } else { "" };
+                                (ItemKind::Global, format!("{m}{}", g.content_type))
                             }
-                            _ => {}
-                        }
+                            TypeRef::Memory(m) => (
+                                ItemKind::Memory,
+                                format!("pages {}", limits(m.initial, m.maximum)),
+                            ),
+                            TypeRef::Table(t) => (
+                                ItemKind::Table,
+                                format!("{} {}..", t.element_type, t.initial),
+                            ),
+                            TypeRef::Tag(_) => (ItemKind::Tag, String::new()),
+                        };
+                        info.structure.imports.push(Import {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            kind,
+                            ty,
+                        });
                     }
                 }
                 Payload::FunctionSection(r) => {
                     for t in r {
                         info.func_types.push(t?);
+                        info.structure.defined_functions =
+                            info.structure.defined_functions.saturating_add(1);
+                    }
+                }
+                Payload::ExportSection(r) => {
+                    for e in r {
+                        let e = e?;
+                        let kind = ItemKind::of_export(e.kind);
+                        let ty = match kind {
+                            ItemKind::Func => info
+                                .func_type_of(e.index)
+                                .and_then(|t| info.signatures.get(t as usize))
+                                .cloned()
+                                .unwrap_or_default(),
+                            _ => String::new(),
+                        };
+                        info.structure.exports.push(Export {
+                            name: e.name.to_string(),
+                            kind,
+                            index: e.index,
+                            ty,
+                        });
                     }
                 }
                 Payload::CodeSectionStart {
@@ -186,19 +484,36 @@ impl Info {
                         code_offset: r.start.saturating_sub(code_start),
                     });
                 }
-                Payload::CustomSection(c) => {
-                    if let KnownCustom::Name(names) = c.as_known() {
+                Payload::CustomSection(c) => match c.as_known() {
+                    KnownCustom::Name(names) => {
                         // A malformed name section only costs names here; its own node
                         // shows the error.
-                        for name in names.map_while(Result::ok) {
+                        let s = &mut info.structure;
+                        for name in names.map_while(|n| n.ok()) {
                             match name {
-                                Name::Function(map) => collect(map, &mut info.func_names),
-                                Name::Global(map) => collect(map, &mut info.global_names),
+                                Name::Module { name, .. } => s.module_name = Some(name.into()),
+                                Name::Function(map) => collect(map, &mut s.function_names),
+                                Name::Global(map) => collect(map, &mut s.global_names),
                                 _ => {}
                             }
                         }
                     }
-                }
+                    KnownCustom::Producers(reader) => {
+                        for field in reader.into_iter().map_while(|f| f.ok()) {
+                            let values = field
+                                .values
+                                .into_iter()
+                                .map_while(|v| v.ok())
+                                .map(|v| format!("{} {}", v.name, v.version).trim().to_string())
+                                .collect();
+                            info.structure.producers.push(Producer {
+                                field: field.name.to_string(),
+                                values,
+                            });
+                        }
+                    }
+                    _ => {}
+                },
                 _ => {}
             }
         }
@@ -207,7 +522,8 @@ impl Info {
 
     /// ` $name` for function `index`, or nothing.
     fn fname(&self, index: u32) -> String {
-        self.func_names
+        self.structure
+            .function_names
             .get(&index)
             .map(|n| format!(" ${}", crate::names::demangle(n)))
             .unwrap_or_default()
@@ -218,7 +534,7 @@ impl Info {
         let mut node = Node::new(format!("func {index}{}{extra}", self.fname(index)));
         node.function = Some(index);
         if let Some(body) = index
-            .checked_sub(self.imported_funcs)
+            .checked_sub(self.structure.imported_functions)
             .and_then(|i| self.bodies.get(i as usize))
         {
             node = node.at(body.offset, body.size);
@@ -240,7 +556,8 @@ impl Info {
     }
 
     fn gname(&self, index: u32) -> String {
-        self.global_names
+        self.structure
+            .global_names
             .get(&index)
             .map(|n| format!(" ${n}"))
             .unwrap_or_default()
@@ -248,7 +565,7 @@ impl Info {
 }
 
 fn collect(map: NameMap<'_>, out: &mut HashMap<u32, String>) {
-    for naming in map.map_while(Result::ok) {
+    for naming in map.map_while(|n| n.ok()) {
         out.insert(naming.index, naming.name.to_string());
     }
 }
@@ -310,7 +627,7 @@ fn build(bytes: &[u8], info: &Info) -> Res<Vec<Node>> {
                 let mut children = Vec::new();
                 for (i, t) in r.into_iter().enumerate() {
                     let t = t?;
-                    let index = info.imported_funcs.saturating_add(i as u32);
+                    let index = info.structure.imported_functions.saturating_add(i as u32);
                     children.push(info.func_node(index, &format!(": {}", info.type_text(t))));
                 }
                 Node::new(format!("function ({})", children.len())).with(children)
@@ -404,7 +721,7 @@ fn build(bytes: &[u8], info: &Info) -> Res<Vec<Node>> {
             Payload::DataCountSection { count, .. } => Node::new(format!("data count ({count})")),
             Payload::CodeSectionStart { count, .. } => Node::new(format!("code ({count})")),
             Payload::CodeSectionEntry(body) => {
-                let index = info.imported_funcs.saturating_add(defined);
+                let index = info.structure.imported_functions.saturating_add(defined);
                 defined = defined.saturating_add(1);
                 let mut locals = 0u64;
                 for l in body.get_locals_reader()? {
@@ -473,6 +790,25 @@ fn build(bytes: &[u8], info: &Info) -> Res<Vec<Node>> {
     Ok(nodes)
 }
 
+fn section_name(id: u8) -> &'static str {
+    match id {
+        1 => "type",
+        2 => "import",
+        3 => "function",
+        4 => "table",
+        5 => "memory",
+        6 => "global",
+        7 => "export",
+        8 => "start",
+        9 => "element",
+        10 => "code",
+        11 => "data",
+        12 => "data count",
+        13 => "tag",
+        _ => "unknown",
+    }
+}
+
 /// Returns `*next` and counts it up.
 fn bump(next: &mut u32) -> u32 {
     let this = *next;
@@ -487,13 +823,6 @@ fn kind_name(kind: ExternalKind) -> &'static str {
         ExternalKind::Memory => "memory",
         ExternalKind::Global => "global",
         ExternalKind::Tag => "tag",
-    }
-}
-
-fn limits(initial: u64, maximum: Option<u64>) -> String {
-    match maximum {
-        Some(max) => format!("{initial}..{max}"),
-        None => format!("{initial}.."),
     }
 }
 
@@ -758,7 +1087,7 @@ fn indirect_name_map(what: &str, kind: &str, map: wasmparser::IndirectNameMap<'_
             Ok(n) => {
                 let names: Vec<String> = n
                     .names
-                    .map_while(Result::ok)
+                    .map_while(|n| n.ok())
                     .map(|x| x.name.to_string())
                     .collect();
                 total += names.len();
@@ -838,7 +1167,7 @@ fn debug_section(bytes: &[u8], name: &str, size: usize, dwarf_done: &mut bool) -
         return out;
     }
     *dwarf_done = true;
-    match wasmscope::dwarf::summarize(bytes) {
+    match crate::dwarf::summarize(bytes) {
         Ok(Some(s)) => {
             let mut units = Vec::new();
             for cu in s.compile_units.iter().take(LIST_CAP) {

@@ -43,6 +43,7 @@ mod execution;
 mod handles;
 mod host;
 mod input;
+pub mod inspect;
 mod instantiate;
 mod interp;
 pub mod listener;

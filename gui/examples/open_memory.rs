@@ -124,7 +124,7 @@ fn main() {
     // The first frames: the Module view's tree, a DWARF lookup (the Source view), the
     // Code view's first screen and one in the middle.
     let start = std::time::Instant::now();
-    let tree = wasmscope_gui::modinfo::inspect(&module.bytes);
+    let tree = wasmscope::inspect::tree(&module.bytes);
     if let Some(d) = &module.debug {
         let _ = d.locations(0x1000);
     }

@@ -9,7 +9,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod modinfo;
 pub mod names;
 pub mod session;
 pub mod state;

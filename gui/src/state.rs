@@ -4,20 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use wasmparser::{Parser, Payload};
-
-/// One section of the module, as listed in the Module view.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SectionInfo {
-    /// The section id (0 for custom sections).
-    pub id: u8,
-    /// "type", "code", … or the custom section's own name.
-    pub name: String,
-    /// The module offset of the section's payload.
-    pub offset: usize,
-    /// The payload size in bytes.
-    pub size: usize,
-}
+/// One section of the module (id, name, payload offset and size), as core's
+/// [`wasmscope::inspect`] reads it.
+pub use wasmscope::inspect::Section as SectionInfo;
 
 pub use crate::text::TextLine;
 
@@ -267,25 +256,6 @@ impl AppState {
     }
 }
 
-fn section_name(id: u8) -> &'static str {
-    match id {
-        1 => "type",
-        2 => "import",
-        3 => "function",
-        4 => "table",
-        5 => "memory",
-        6 => "global",
-        7 => "export",
-        8 => "start",
-        9 => "element",
-        10 => "code",
-        11 => "data",
-        12 => "data count",
-        13 => "tag",
-        _ => "unknown",
-    }
-}
-
 impl LoadedModule {
     /// Parses `bytes` (binary or `.wat` text, told apart by [`wasmscope::module_bytes`],
     /// as the command line does).
@@ -310,36 +280,19 @@ impl LoadedModule {
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(&bytes)
             .map_err(|e| e.to_string())?;
-        let mut sections = Vec::new();
-        let mut exports = Vec::new();
-        for payload in Parser::new(0).parse_all(&bytes) {
-            let payload = payload.map_err(|e| e.to_string())?;
-            if let Payload::Version { encoding, .. } = &payload {
-                if *encoding != wasmparser::Encoding::Module {
-                    return Err("a component, not a core module".into());
-                }
-            }
-            if let Payload::ExportSection(reader) = &payload {
-                for e in reader.clone() {
-                    let e = e.map_err(|e| e.to_string())?;
-                    if e.kind == wasmparser::ExternalKind::Func {
-                        exports.push(e.name.to_string());
-                    }
-                }
-            }
-            if let Some((id, range)) = payload.as_section() {
-                let name = match &payload {
-                    Payload::CustomSection(c) => format!("custom \"{}\"", c.name()),
-                    _ => section_name(id).to_string(),
-                };
-                sections.push(SectionInfo {
-                    id,
-                    name,
-                    offset: range.start as usize,
-                    size: (range.end - range.start) as usize,
-                });
-            }
-        }
+        // Sections, exports and names: core's reading of the structure (no code compiled).
+        let structure = wasmscope::inspect::structure(&bytes).map_err(|e| e.to_string())?;
+        let exports = structure
+            .exports
+            .iter()
+            .filter(|e| e.kind == wasmscope::inspect::ItemKind::Func)
+            .map(|e| e.name.clone())
+            .collect();
+        let wasmscope::inspect::Structure {
+            sections,
+            global_names,
+            ..
+        } = structure;
         let text = crate::text::ModuleText::new(&bytes)?;
         // Compiled once: for the imports a run stubs and for DWARF lookups. A module the
         // runtime cannot compile still opens (starting it says why).
@@ -356,7 +309,6 @@ impl LoadedModule {
             },
             Err(e) => (None, Some(format!("broken DWARF, ignored: {e}"))),
         };
-        let global_names = crate::modinfo::global_names(&bytes);
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(LoadedModule {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

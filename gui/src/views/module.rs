@@ -1,9 +1,10 @@
-//! Module: the section tree ([`modinfo`](crate::modinfo)) with offsets and sizes.
+//! Module: the section tree (core's [`wasmscope::inspect::tree`]) with offsets and sizes.
 //! Clicking a function selects it (the Code view scrolls to its body).
 
 use std::hash::{Hash, Hasher};
 
-use crate::modinfo::{self, Node};
+use wasmscope::inspect::Node;
+
 use crate::state::{AppState, LoadedModule};
 
 /// Above this many entries, an open node's leaf entries are drawn in a scroll area that
@@ -56,9 +57,7 @@ impl ModuleView {
         if self.cache.as_ref().is_some_and(|(k, _)| *k != key) {
             self.cache = None;
         }
-        let (_, tree) = self
-            .cache
-            .get_or_insert_with(|| (key, modinfo::inspect(&m.bytes)));
+        let (_, tree) = self.cache.get_or_insert_with(|| (key, decode(&m.bytes)));
         tree
     }
 
@@ -103,6 +102,11 @@ impl ModuleView {
             state.selection.code_offset = code_offset;
         }
     }
+}
+
+/// The tree of module `bytes`, or why it does not decode (one line).
+fn decode(bytes: &[u8]) -> Result<Vec<Node>, String> {
+    wasmscope::inspect::tree(bytes).map_err(|e| format!("cannot decode the module: {e}"))
 }
 
 /// A collapsing header's id salt: a hash of the module and the node's path, so every

@@ -1,20 +1,30 @@
-//! The Module view's model ([`modinfo::inspect`]) on the built-in samples and hand-written
-//! modules, and the view itself in an egui_kittest harness.
+//! `wasmscope::inspect`: a module's structure read without compiling code, on the samples
+//! (text modules, the programs with DWARF, the benchmarks) and hand-written modules, and
+//! bad input (an error of kind `Compile`, never a panic).
 
-use egui_kittest::kittest::Queryable as _;
-use egui_kittest::Harness;
-use wasmscope_gui::modinfo::{self, inspect, Node};
-use wasmscope_gui::views::open::sample;
-use wasmscope_gui::WorkbenchApp;
+use std::path::PathBuf;
 
-/// The binary of sample `name` (`.wat` ones converted).
-fn binary(name: &str) -> Vec<u8> {
-    let bytes = sample(name).unwrap_or_else(|| panic!("no sample {name}"));
-    wat::parse_bytes(bytes).unwrap().into_owned()
+use wasmscope::inspect::{self, sections, structure, tree, DwarfLines, ItemKind, Node};
+use wasmscope::{ErrorKind, Runtime};
+
+fn samples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples")
 }
 
-fn tree(name: &str) -> Vec<Node> {
-    inspect(&binary(name)).unwrap()
+/// The binary of a sample: `NAME.wat` from `samples/wat/` (converted), else
+/// `samples/programs/NAME.wasm`.
+fn binary(name: &str) -> Vec<u8> {
+    let path = if name.ends_with(".wat") {
+        samples_dir().join("wat").join(name)
+    } else {
+        samples_dir().join("programs").join(format!("{name}.wasm"))
+    };
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    wat::parse_bytes(&bytes).unwrap().into_owned()
+}
+
+fn tree_of(name: &str) -> Vec<Node> {
+    tree(&binary(name)).unwrap()
 }
 
 /// The top node whose label starts with `prefix`.
@@ -58,13 +68,9 @@ const DEMO: &str = r#"
 #[test]
 fn sections_in_file_order_with_payload_offsets_and_sizes() {
     let wasm = binary("memory.wat");
-    let nodes = inspect(&wasm).unwrap();
-    // The same sections, offsets and sizes as the loader's section table.
-    let mut state = wasmscope_gui::state::AppState::default();
-    state
-        .load("memory.wat", sample("memory.wat").unwrap())
-        .unwrap();
-    let sections = &state.module.as_ref().unwrap().sections;
+    let nodes = tree(&wasm).unwrap();
+    // The same sections, offsets and sizes as the section list.
+    let sections = &sections(&wasm).unwrap();
     assert_eq!(nodes.len(), sections.len(), "{:?}", labels(&nodes));
     for (node, s) in nodes.iter().zip(sections) {
         assert!(
@@ -91,7 +97,7 @@ fn sections_in_file_order_with_payload_offsets_and_sizes() {
 
 #[test]
 fn add_wat_types_functions_exports() {
-    let nodes = tree("add.wat");
+    let nodes = tree_of("add.wat");
     let types = section(&nodes, "type (");
     assert_eq!(
         types.children[0].label,
@@ -122,7 +128,7 @@ fn add_wat_types_functions_exports() {
 #[test]
 fn hand_written_module_every_kind_of_entry() {
     let wasm = wat::parse_str(DEMO).unwrap();
-    let nodes = inspect(&wasm).unwrap();
+    let nodes = tree(&wasm).unwrap();
     let imports = section(&nodes, "import (2)");
     assert_eq!(
         imports.children[0].label,
@@ -207,22 +213,6 @@ fn hand_written_module_every_kind_of_entry() {
         assert_eq!((f.offset, f.size), (body.offset, body.size));
         assert_eq!(f.code_offset, body.code_offset);
     }
-    let mut state = wasmscope_gui::state::AppState::default();
-    state.load("demo.wasm", &wasm).unwrap();
-    let m = state.module.as_ref().unwrap();
-    // The body starts at its locals; the first instruction of $add follows the (zero)
-    // locals count.
-    let first = code.children[0].code_offset.unwrap() + 1;
-    // The body's code offset is the `(func` line's, so the Code view can scroll there.
-    let header = m
-        .line_of_offset(code.children[0].code_offset.unwrap())
-        .unwrap();
-    let text = m.line(header).unwrap().text;
-    assert!(text.contains("(func $add"), "{text:?}");
-    let line = m.line_of_offset(first).unwrap();
-    let text = m.line(line).unwrap().text;
-    assert!(text.contains("local.get 0"), "{text:?}");
-
     // The unknown custom section: a hex dump with ASCII.
     let notes = section(&nodes, "custom \"my-notes\"");
     assert_eq!(
@@ -249,19 +239,19 @@ fn long_custom_sections_and_element_lists_are_capped() {
              (@custom "blob" "{big}"))"#
     ))
     .unwrap();
-    let nodes = inspect(&wasm).unwrap();
+    let nodes = tree(&wasm).unwrap();
     let blob = section(&nodes, "custom \"blob\"");
-    assert_eq!(blob.children.len(), modinfo::HEX_CAP / 16 + 1);
+    assert_eq!(blob.children.len(), inspect::HEX_CAP / 16 + 1);
     assert_eq!(
         blob.children.last().unwrap().label,
-        format!("… {} more bytes", 1000 - modinfo::HEX_CAP)
+        format!("… {} more bytes", 1000 - inspect::HEX_CAP)
     );
     let elem = &section(&nodes, "element (1)").children[0];
     assert!(elem.label.ends_with("100 functions"), "{}", elem.label);
-    assert_eq!(elem.children.len(), modinfo::LIST_CAP + 1);
+    assert_eq!(elem.children.len(), inspect::LIST_CAP + 1);
     assert_eq!(
         elem.children.last().unwrap().label,
-        format!("… {} more", 100 - modinfo::LIST_CAP)
+        format!("… {} more", 100 - inspect::LIST_CAP)
     );
     assert_eq!(elem.children[63].label, "[63] func 0 $f");
 }
@@ -270,7 +260,7 @@ fn long_custom_sections_and_element_lists_are_capped() {
 fn hello_names_producers_features_and_dwarf() {
     let wasm = binary("hello");
     let t = std::time::Instant::now();
-    let nodes = inspect(&wasm).unwrap();
+    let nodes = tree(&wasm).unwrap();
     // Decoded once on load: it must not take long even in a debug build.
     assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
 
@@ -337,7 +327,7 @@ fn hello_names_producers_features_and_dwarf() {
         .iter()
         .find(|n| n.label.starts_with("function names ("))
         .unwrap();
-    assert_eq!(fnames.children.len(), modinfo::NAME_CAP + 1);
+    assert_eq!(fnames.children.len(), inspect::NAME_CAP + 1);
     assert!(fnames.children.last().unwrap().label.starts_with("… "));
 
     let producers = section(&nodes, "custom \"producers\"");
@@ -408,7 +398,7 @@ fn hello_names_producers_features_and_dwarf() {
 
 #[test]
 fn table_sample_element_segment_lists_its_functions() {
-    let nodes = tree("table");
+    let nodes = tree_of("table");
     let table = section(&nodes, "table (1)");
     assert!(table.children[0].label.starts_with("table 0: funcref "));
     let elem = &section(&nodes, "element (1)").children[0];
@@ -433,14 +423,14 @@ fn table_sample_element_segment_lists_its_functions() {
         .trim_end_matches(" functions")
         .parse()
         .unwrap();
-    if count > modinfo::LIST_CAP {
-        assert_eq!(elem.children.len(), modinfo::LIST_CAP + 1);
+    if count > inspect::LIST_CAP {
+        assert_eq!(elem.children.len(), inspect::LIST_CAP + 1);
         assert_eq!(
             elem.children.last().unwrap().label,
-            format!("… {} more", count - modinfo::LIST_CAP)
+            format!("… {} more", count - inspect::LIST_CAP)
         );
     }
-    for item in elem.children.iter().take(modinfo::LIST_CAP) {
+    for item in elem.children.iter().take(inspect::LIST_CAP) {
         assert!(
             item.function.is_some() && item.code_offset.is_some(),
             "{item:?}"
@@ -450,70 +440,225 @@ fn table_sample_element_segment_lists_its_functions() {
 
 #[test]
 fn divzero_decodes() {
-    let nodes = tree("divzero");
+    let nodes = tree_of("divzero");
     assert!(all(&nodes).any(|n| n.label.contains("7divzero")));
-    // Every sample decodes.
-    for (name, _) in wasmscope_gui::views::open::SAMPLES {
-        inspect(&binary(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    // Every sample decodes: text modules, programs, benchmarks.
+    for dir in ["wat", "programs", "bench"] {
+        for entry in std::fs::read_dir(samples_dir().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.extension().is_some_and(|x| x == "wasm" || x == "wat") {
+                continue;
+            }
+            let wasm = wat::parse_file(&path).unwrap();
+            tree(&wasm).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            structure(&wasm).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
     }
 }
 
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
+    /// The error's one line, checked to be a `Compile` error with an offset.
+    fn err(r: wasmscope::Result<impl std::fmt::Debug>) -> String {
+        let e = r.unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Compile { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.starts_with("invalid module: "), "{text}");
+        assert!(text.contains("(at offset 0x"), "{text}");
+        text
+    }
     let hello = binary("hello");
-    let err = inspect(&hello[..hello.len() / 2]).unwrap_err();
-    assert!(err.contains("cannot decode the module"), "{err}");
-    assert!(inspect(&hello[..100]).is_err());
-    assert!(inspect(b"hello there")
-        .unwrap_err()
-        .contains("not a binary"));
-    assert!(inspect(b"").is_err());
+    let half = &hello[..hello.len() / 2];
+    assert!(err(tree(half)).contains("unexpected end-of-file"));
+    assert_eq!(err(tree(half)), err(structure(half)));
+    assert_eq!(err(sections(half)), err(structure(half)));
+    // The message `run` gives for the same bytes.
+    assert_eq!(
+        err(structure(&hello[..100])),
+        "invalid module: unexpected end-of-file (at offset 0xa)"
+    );
+    assert!(err(tree(b"hello there")).contains("not a binary"));
+    assert!(err(structure(b"\x7fELF")).contains("not a binary"));
+    assert!(err(structure(b"")).contains("unexpected end-of-file"));
+    assert!(err(structure(b"\0as")).contains("unexpected end-of-file"));
+    assert!(err(structure(b"\0asm\x02\0\0\0")).contains("unknown binary version"));
     // Every prefix of a small module, and every single-byte corruption of it: a result,
     // never a panic.
     let wasm = wat::parse_str(DEMO).unwrap();
     for n in 0..wasm.len() {
-        let _ = inspect(&wasm[..n]);
+        let _ = tree(&wasm[..n]);
+        let _ = structure(&wasm[..n]);
     }
-    assert!(inspect(&wasm[..wasm.len() - 1]).is_err());
+    err(tree(&wasm[..wasm.len() - 1]));
     for i in 8..wasm.len() {
         for b in [0x00, 0x7f, 0x80, 0xff] {
             let mut bad = wasm.clone();
             bad[i] = b;
-            let _ = inspect(&bad);
+            let _ = tree(&bad);
+            let _ = structure(&bad);
+            let _ = DwarfLines::load(&bad);
         }
     }
     // A component is not a module.
     let component = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
-    assert!(inspect(&component).unwrap_err().contains("component"));
+    assert!(err(tree(&component)).contains("component"));
+    assert!(err(structure(&component)).contains("component"));
 }
 
 #[test]
-fn clicking_a_function_in_the_module_view_selects_it() {
-    let mut app = WorkbenchApp::new();
-    assert!(app.open_sample("table"));
-    let nodes = tree("table");
-    let item = section(&nodes, "element (1)").children[0].children[0].clone();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.show(ui), app);
-    h.run();
-    h.get_by_label_contains("table: ");
-    assert_eq!(h.state().state.selection.function, None);
-    // Collapsed: the segment is not laid out.
-    assert!(h.query_by_label_contains("elem 0: ").is_none());
-    h.get_by_label_contains("element (1)").click();
-    h.run();
-    h.get_by_label_contains("elem 0: active table 0").click();
-    h.run();
-    h.get_by_label_contains(&item.label).click();
-    h.run();
-    let selection = &h.state().state.selection;
-    assert_eq!(selection.function, item.function);
-    assert!(selection.function.is_some());
-    assert_eq!(selection.code_offset, item.code_offset);
-    // The big function list draws only the rows in view, and is decoded once.
-    h.get_by_label_contains("function (").click();
-    h.run();
-    let shown = h.query_all_by_label_contains("func ").count();
-    assert!(shown < 200, "{shown} function rows laid out");
+fn structure_of_a_hand_written_module() {
+    let wasm = wat::parse_str(DEMO).unwrap();
+    let s = structure(&wasm).unwrap();
+    assert_eq!(s.module_name.as_deref(), Some("demo"));
+    assert_eq!((s.imported_functions, s.defined_functions), (1, 2));
+    let imports: Vec<_> = s
+        .imports
+        .iter()
+        .map(|i| (i.module.as_str(), i.name.as_str(), i.kind, i.ty.as_str()))
+        .collect();
+    assert_eq!(
+        imports,
+        [
+            ("env", "log", ItemKind::Func, "(i32)"),
+            ("env", "base", ItemKind::Global, "i32"),
+        ]
+    );
+    let exports: Vec<_> = s
+        .exports
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind.name(), e.index, e.ty.as_str()))
+        .collect();
+    assert_eq!(
+        exports,
+        [
+            ("mem", "memory", 0, ""),
+            ("add", "func", 1, "(i32,i32) i32"),
+            ("counter", "global", 1, ""),
+        ]
+    );
+    assert_eq!(s.function_names.get(&2).map(String::as_str), Some("init"));
+    assert_eq!(s.global_names.get(&1).map(String::as_str), Some("counter"));
+    assert_eq!(s.global_names.get(&0).map(String::as_str), Some("base"));
+    // The sections are the tree's top nodes, with the same offsets and sizes.
+    let nodes = tree(&wasm).unwrap();
+    assert_eq!(s.sections.len(), nodes.len());
+    for (section, node) in s.sections.iter().zip(&nodes) {
+        assert!(
+            node.label.starts_with(&section.name),
+            "{node:?} {section:?}"
+        );
+        assert_eq!(
+            (node.offset, node.size),
+            (Some(section.offset), Some(section.size))
+        );
+    }
+    // A custom section's data follows its name, inside its payload.
+    let notes = s
+        .sections
+        .iter()
+        .find(|x| x.name == "custom \"my-notes\"")
+        .unwrap();
+    let data = notes.custom.as_ref().unwrap();
+    assert_eq!(notes.id, 0);
+    assert_eq!(data.name, "my-notes");
+    assert_eq!(data.offset, notes.offset + 1 + "my-notes".len());
+    assert_eq!(data.offset + data.size, notes.offset + notes.size);
+    assert!(wasm[data.offset..].starts_with(b"abc\0\xff then"));
+    assert!(s
+        .sections
+        .iter()
+        .filter(|x| x.id != 0)
+        .all(|x| x.custom.is_none()));
+    // Imported memories and tables.
+    let s = structure(
+        &wat::parse_str(
+            r#"(module (import "m" "mem" (memory 1 2)) (import "m" "grow" (memory 3))
+                 (import "m" "tab" (table 4 funcref)) (import "m" "g" (global (mut i64))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let tys: Vec<_> = s.imports.iter().map(|i| i.ty.as_str()).collect();
+    assert_eq!(tys, ["pages 1..2", "pages 3..", "funcref 4..", "mut i64"]);
+}
+
+#[test]
+fn structure_of_a_program_with_dwarf() {
+    let wasm = binary("hello");
+    let s = structure(&wasm).unwrap();
+    let fd_write = s
+        .imports
+        .iter()
+        .find(|i| i.module == "wasi_snapshot_preview1" && i.name == "fd_write")
+        .unwrap();
+    assert_eq!(
+        (fd_write.kind, fd_write.ty.as_str()),
+        (ItemKind::Func, "(i32,i32,i32,i32) i32")
+    );
+    let start = s.exports.iter().find(|e| e.name == "_start").unwrap();
+    assert_eq!((start.kind, start.ty.as_str()), (ItemKind::Func, "()"));
+    assert_eq!(
+        s.imported_functions as usize,
+        s.imports
+            .iter()
+            .filter(|i| i.kind == ItemKind::Func)
+            .count()
+    );
+    assert!(s.defined_functions > 50);
+    assert!(s.function_names.len() > 50);
+    assert!(s.function_names.values().any(|n| n.contains("5hello4main")));
+    assert_eq!(
+        s.global_names.get(&0).map(String::as_str),
+        Some("__stack_pointer")
+    );
+    let processed = s
+        .producers
+        .iter()
+        .find(|p| p.field == "processed-by")
+        .unwrap();
+    assert!(
+        processed.values.iter().any(|v| v.starts_with("rustc ")),
+        "{processed:?}"
+    );
+    // Sections in file order, without overlap; DWARF among the custom sections.
+    for pair in s.sections.windows(2) {
+        assert!(pair[0].offset + pair[0].size <= pair[1].offset, "{pair:?}");
+    }
+    assert!(s.sections.iter().any(|x| x.name == "code" && x.id == 10));
+    assert!(s
+        .sections
+        .iter()
+        .any(|x| x.custom.as_ref().is_some_and(|c| c.name == ".debug_info")));
+    assert_eq!(sections(&wasm).unwrap(), s.sections);
+}
+
+#[test]
+fn dwarf_line_lookups_without_compiling_agree_with_the_compiled_module() {
+    let wasm = binary("divzero");
+    let lines = DwarfLines::load(&wasm).expect("divzero has DWARF");
+    let compiled = Runtime::new().compile_module(&wasm).unwrap();
+    let file = "divzero/src/main.rs";
+    let mut found = 0;
+    for line in 1..80 {
+        let offsets = lines.offsets_for_line(file, line);
+        assert_eq!(
+            offsets,
+            compiled.code_offsets_for_line(file, line),
+            "line {line}"
+        );
+        for &o in &offsets {
+            let locations = lines.locations(o);
+            assert_eq!(locations, compiled.source_locations(o));
+            assert!(
+                locations.iter().any(|l| l.file.ends_with(file)),
+                "{locations:?}"
+            );
+            found += 1;
+        }
+    }
+    assert!(found > 0, "no statement in {file}");
+    // Without DWARF, or with garbage: no line table.
+    assert!(DwarfLines::load(&binary("add.wat")).is_none());
+    assert!(DwarfLines::load(b"garbage").is_none());
 }
