@@ -44,7 +44,7 @@ pub struct Execution {
     instance: u32,
     state: State,
     /// Breakpoints set before the call started: `(instance, code offset)`.
-    breakpoints: crate::interp::exec::Breakpoints,
+    breakpoints: std::collections::BTreeSet<(u32, u32)>,
 }
 
 /// Where a paused execution stands.
@@ -99,20 +99,12 @@ impl Execution {
     /// (a code-section offset, as DWARF and traces use), whenever it gets there. Needs
     /// code compiled with [`crate::RuntimeConfig::with_debug_stepping`].
     pub fn add_breakpoint(&mut self, module: &Module, code_offset: u64) {
-        let bp = (module.inst, code_offset as u32);
-        self.breakpoints.insert(bp);
-        if let State::Running(ex) = &mut self.state {
-            ex.debug.breakpoints.insert(bp);
-        }
+        self.breakpoints.insert((module.inst, code_offset as u32));
     }
 
     /// Removes a breakpoint set with [`Execution::add_breakpoint`].
     pub fn remove_breakpoint(&mut self, module: &Module, code_offset: u64) {
-        let bp = (module.inst, code_offset as u32);
-        self.breakpoints.remove(&bp);
-        if let State::Running(ex) = &mut self.state {
-            ex.debug.breakpoints.remove(&bp);
-        }
+        self.breakpoints.remove(&(module.inst, code_offset as u32));
     }
 
     /// Runs on like [`Execution::resume`], but pauses again after a step: the next
@@ -153,7 +145,7 @@ impl Execution {
     /// [`Execution::resume_for`].
     pub fn continue_for(&mut self, instructions: u64) -> ExecutionState {
         let interrupted = match &self.state {
-            State::Running(ex) if ex.debug.out_of_budget => Some((ex.debug.mode, ex.debug.depth)),
+            State::Running(ex) => ex.interrupted_step(),
             _ => None,
         };
         match interrupted {
@@ -165,7 +157,7 @@ impl Execution {
     /// Whether the last pause was the end of a budget: a [`Execution::resume_for`]
     /// slice, or a [`Execution::step_for`] step that has not ended yet.
     pub fn paused_by_budget(&self) -> bool {
-        matches!(&self.state, State::Running(ex) if ex.debug.out_of_budget)
+        matches!(&self.state, State::Running(ex) if ex.paused_by_budget())
     }
 
     /// Where the paused call stands; `None` before it started and after it ended.
@@ -256,13 +248,7 @@ impl Execution {
                 },
                 State::Running(ex) => ex,
             };
-            ex.debug.mode = mode;
-            ex.debug.depth = depth.unwrap_or_else(|| ex.depth());
-            ex.debug.breakpoints = breakpoints;
-            ex.debug.paused_height = None;
-            ex.debug.budget = budget;
-            ex.debug.out_of_budget = false;
-            ex.prepare(store);
+            ex.prepare(store, mode, depth, budget, &breakpoints);
             let (state, done) = outcome(ex.run(store));
             let next = match (&state, done) {
                 // Kept for `with_stack`.

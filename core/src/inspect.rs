@@ -267,6 +267,27 @@ pub fn tree(bytes: &[u8]) -> Result<Vec<Node>> {
     Ok(build(bytes, &info)?)
 }
 
+/// Validates binary module `bytes` with every feature `wasmparser` knows (WebAssembly
+/// 3.0 and later proposals), so that a module this runtime cannot run (yet) can still be
+/// opened and inspected; running it reports what is not supported.
+///
+/// ```
+/// let ok = wat::parse_str("(module (func (result i32) i32.const 1))").unwrap();
+/// assert!(wasmscope::inspect::validate(&ok).is_ok());
+/// let bad = wat::parse_str("(module (func (result i32) i64.const 1))").unwrap();
+/// let e = wasmscope::inspect::validate(&bad).unwrap_err();
+/// assert!(e.to_string().contains("type mismatch"), "{e}");
+/// ```
+///
+/// # Errors
+/// The first problem, as a `Compile` error with its offset.
+pub fn validate(bytes: &[u8]) -> Result<()> {
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(bytes)
+        .map(|_| ())
+        .map_err(Error::from)
+}
+
 /// A module's DWARF line table, read from its custom sections alone (no code is
 /// compiled): code offset → source locations, and source line → code offsets. Offsets
 /// are relative to the code section's payload, as Wasm DWARF has them.

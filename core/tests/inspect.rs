@@ -662,3 +662,18 @@ fn dwarf_line_lookups_without_compiling_agree_with_the_compiled_module() {
     assert!(DwarfLines::load(&binary("add.wat")).is_none());
     assert!(DwarfLines::load(b"garbage").is_none());
 }
+
+#[test]
+fn validate_accepts_what_the_runtime_cannot_run_yet() {
+    // Tail calls (WebAssembly 3.0): valid, so the workbench opens it; not run yet.
+    let wasm = wat::parse_str(
+        r#"(module (func $f (result i32) i32.const 1) (func (result i32) return_call $f))"#,
+    )
+    .unwrap();
+    wasmscope::inspect::validate(&wasm).expect("valid WebAssembly 3.0");
+    assert!(wasmscope::Runtime::new().compile_module(&wasm).is_err());
+    // An invalid module: one line with what and where.
+    let bad = wat::parse_str("(module (func (result i32) i64.const 1))").unwrap();
+    let e = wasmscope::inspect::validate(&bad).unwrap_err().to_string();
+    assert!(e.contains("type mismatch") && !e.contains('\n'), "{e}");
+}

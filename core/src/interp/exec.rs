@@ -163,7 +163,7 @@ pub(crate) struct Executor {
     /// Result slots of the outermost function.
     results: u32,
     /// Stepping and breakpoints, for resumable executions.
-    pub(crate) debug: DebugControl,
+    debug: DebugControl,
 }
 
 /// How far a resumed execution runs before pausing at a stop point.
@@ -232,11 +232,23 @@ pub(crate) struct Breakpoints {
 impl Breakpoints {
     const BITS: u32 = 4096;
 
+    /// The breakpoints of `set`.
+    pub(crate) fn from_set(set: &std::collections::BTreeSet<(u32, u32)>) -> Self {
+        let mut b = Breakpoints {
+            set: set.iter().copied().collect(),
+            filter: Vec::new(),
+        };
+        b.rebuild();
+        b
+    }
+
+    #[cfg(test)]
     pub(crate) fn insert(&mut self, bp: (u32, u32)) {
         self.set.insert(bp);
         self.rebuild();
     }
 
+    #[cfg(test)]
     pub(crate) fn remove(&mut self, bp: &(u32, u32)) {
         self.set.remove(bp);
         self.rebuild();
@@ -651,13 +663,40 @@ impl Executor {
         error
     }
 
-    /// Before a resumable run in the mode and with the breakpoints of `self.debug`:
+    /// Whether the last pause was the end of a budget.
+    pub(crate) fn paused_by_budget(&self) -> bool {
+        self.debug.out_of_budget
+    }
+
+    /// The step (mode and target depth) that the last pause, a budget's end,
+    /// interrupted.
+    pub(crate) fn interrupted_step(&self) -> Option<(StepMode, usize)> {
+        self.debug
+            .out_of_budget
+            .then_some((self.debug.mode, self.debug.depth))
+    }
+
+    /// Before a resumable run in `mode` (a step's target `depth`, the current depth if
+    /// `None`), with `budget` and `breakpoints` (`(instance, code offset)`):
     /// finds the functions that hold breakpoints, and moves every frame that stands at a
     /// switch point to the variant the run needs there (see `ModuleCode`'s docs): debug
     /// code where the step or a breakpoint may stop, plain code elsewhere. A frame that
     /// cannot move now (paused inside a function's debug code) moves at its next
     /// interrupt check.
-    pub(crate) fn prepare(&mut self, store: &Store) {
+    pub(crate) fn prepare(
+        &mut self,
+        store: &Store,
+        mode: StepMode,
+        depth: Option<usize>,
+        budget: Option<u64>,
+        breakpoints: &std::collections::BTreeSet<(u32, u32)>,
+    ) {
+        self.debug.mode = mode;
+        self.debug.depth = depth.unwrap_or_else(|| self.depth());
+        self.debug.breakpoints = Breakpoints::from_set(breakpoints);
+        self.debug.paused_height = None;
+        self.debug.budget = budget;
+        self.debug.out_of_budget = false;
         let mut bp_funcs = std::mem::take(&mut self.debug.bp_funcs);
         bp_funcs.clear();
         for &(inst, offset) in self.debug.breakpoints.iter() {
