@@ -422,3 +422,111 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         assert_eq!(b[0].2, expected, "{name}");
     }
 }
+
+/// Pauses at the entry of the function named `sq`.
+struct PauseAtSq;
+impl wasmscope::listener::FunctionListenerFactory for PauseAtSq {
+    fn new_listener(
+        &self,
+        def: &wasmscope::FunctionDefinition,
+    ) -> Option<std::sync::Arc<dyn wasmscope::listener::FunctionListener>> {
+        (def.name() == Some("sq")).then(|| {
+            std::sync::Arc::new(PauseAtSq)
+                as std::sync::Arc<dyn wasmscope::listener::FunctionListener>
+        })
+    }
+}
+impl wasmscope::listener::FunctionListener for PauseAtSq {
+    fn before(
+        &self,
+        _: &wasmscope::listener::CallContext<'_>,
+        _: &[u64],
+        _: &wasmscope::listener::StackIterator<'_>,
+    ) -> wasmscope::listener::ListenerAction {
+        wasmscope::listener::ListenerAction::Pause
+    }
+}
+
+#[test]
+fn a_step_to_the_next_call_from_a_listener_pause_at_entry_stops_at_that_functions_start() {
+    let rt = Runtime::with_config(
+        RuntimeConfig::interpreter()
+            .with_debug_stepping(true)
+            .with_function_listener_factory(std::sync::Arc::new(PauseAtSq)),
+    );
+    let m = rt.instantiate(&wat::parse_str(PROGRAM).unwrap()).unwrap();
+    let (_, plain) = setup();
+    let sq_first = full_trace(&plain)
+        .iter()
+        .find(|s| s.function == 0)
+        .unwrap()
+        .offset;
+    // Whether or not the function holds a breakpoint (debug or plain code when the
+    // listener paused), the step ends at its first instruction.
+    for breakpoint in [false, true] {
+        let mut exec = start(&m);
+        if breakpoint {
+            // An offset of $sq that is never reached first: its last instruction.
+            let last = full_trace(&plain)
+                .iter()
+                .filter(|s| s.function == 0)
+                .map(|s| s.offset.unwrap())
+                .max()
+                .unwrap();
+            exec.add_breakpoint(&m, last);
+        }
+        assert!(matches!(exec.resume(), ExecutionState::Paused));
+        let p = exec.position().unwrap();
+        assert_eq!(p.function_index, 0, "paused by the listener in $sq");
+        assert!(matches!(exec.step(StepMode::Entry), ExecutionState::Paused));
+        let p = exec.position().unwrap();
+        assert_eq!(
+            (p.function_index, p.code_offset),
+            (0, sq_first),
+            "breakpoint in $sq: {breakpoint}"
+        );
+        // The same call ($sq(0), the first), not the next one the listener pauses in.
+        let locals = exec
+            .with_stack(|s| s.frames().next().unwrap().locals())
+            .unwrap();
+        assert_eq!(
+            locals,
+            vec![Value::I32(0)],
+            "breakpoint in $sq: {breakpoint}"
+        );
+    }
+}
+
+#[test]
+fn running_out_of_fuel_at_a_block_start_shows_no_stale_operands() {
+    // The `then` result stays in local 1's slot until the end label; jumps reach the
+    // labels with other operands than the operator before them left.
+    let wat = r#"(module (func (export "f") (param i32) (result i32) (local i32)
+        (if (result i32) (local.get 0)
+          (then (local.get 1))
+          (else (i32.const 7)))
+        (loop (result i32) (i32.const 1))
+        i32.add))"#;
+    let mut fuel_traps = 0;
+    for fuel in 1..40 {
+        let rt = Runtime::with_config(
+            RuntimeConfig::interpreter()
+                .with_debug_stepping(true)
+                .with_fuel(fuel)
+                .with_function_listener_factory(std::sync::Arc::new(NoListeners)),
+        );
+        let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        let mut exec = m.exported_function("f").unwrap().start_call(&[0]).unwrap();
+        let ExecutionState::Trapped(e) = exec.resume() else {
+            continue;
+        };
+        assert_eq!(e.trap_code(), Some(wasmscope::TrapCode::OutOfFuel));
+        fuel_traps += 1;
+        // Every fuel charge here is at the entry or at a label: no operand to show.
+        let operands = exec
+            .with_stack(|s| s.frames().next().unwrap().operands())
+            .unwrap();
+        assert_eq!(operands, [], "fuel {fuel}");
+    }
+    assert!(fuel_traps >= 2, "{fuel_traps} fuel traps");
+}

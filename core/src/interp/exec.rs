@@ -179,7 +179,8 @@ pub enum StepMode {
     /// To the next instruction after the current function returns (step out).
     Out,
     /// To the first instruction of the next function entered, at any depth (a
-    /// call-level step in; a call not started yet stops at its own first instruction).
+    /// call-level step in). A call that has run no instruction yet (not started, or
+    /// paused by a listener at its entry) stops at its own first instruction.
     Entry,
     /// To the first instruction of the next function entered at the current depth: the
     /// next function that the current one's caller calls (a call-level step over).
@@ -613,7 +614,8 @@ impl Executor {
                 }
             };
             self.debug.trapped = error.exit_code().is_none();
-            if self.debug.trapped {
+            if self.debug.trapped && self.resumable {
+                // Only a resumable call's stack is read after a trap.
                 self.operands_after_trap(store);
             }
             self.abort_all(store, &error);
@@ -629,11 +631,22 @@ impl Executor {
         let Some(module) = store.instances[self.inst as usize].module.as_ref() else {
             return;
         };
+        let at = self.pc.saturating_sub(1);
+        let fuel = module
+            .code
+            .ready(self.func)
+            .and_then(|f| f.instrs.get(at as usize))
+            .is_some_and(|i| matches!(i, Instr::ConsumeFuel(_)));
+        if fuel {
+            // Out of fuel at a block's start, which jumps also reach (with other
+            // operands than the operator before it left): no operands are shown.
+            self.debug.last_height = None;
+            return;
+        }
         if module.code.is_debug(self.func) {
             return;
         }
         self.debug.last_height = None;
-        let at = self.pc.saturating_sub(1);
         let Some((height, lazy)) = module.operands_at(self.func, at) else {
             return;
         };
@@ -739,6 +752,10 @@ impl Executor {
     /// continues in the variant the run needs, if it must and can move: it can when it
     /// has not started (`pc` 0) or continues right after a switch point (a call, an
     /// entry hook, an interrupt check).
+    ///
+    /// A frame that stays in debug code at its entry hook then stops at its first
+    /// instruction in a call-level step whatever the variant it was in, as one moved
+    /// there does.
     fn switched(
         &self,
         store: &Store,
@@ -753,14 +770,17 @@ impl Executor {
             return None;
         }
         let def = code.def_of(id);
-        // A call not started yet stops at its first instruction in a call-level step.
+        // A call that has run no instruction yet (at its start, or paused by a listener
+        // at its entry hook) stops at its first instruction in a call-level step.
+        let from = code.ready(id)?;
+        let not_started =
+            pc == 0 || (pc == 1 && matches!(from.instrs.first(), Some(Instr::ListenerBefore(_))));
         let want = self.debug.needs_debug(depth, inst, def)
-            || (pc == 0 && self.debug.stops_at_entry(depth));
+            || (not_started && self.debug.stops_at_entry(depth));
         if want == code.is_debug(id) {
             return None;
         }
         let to = code.id_of(def, want);
-        let from = code.ready(id)?;
         let target = module.func_code(to).ok()?;
         if pc == 0 {
             return Some((to, 0));
