@@ -181,16 +181,15 @@ impl Execution {
         })
     }
 
-    /// Lets `f` look at the paused call's stack (frames with their locals and operand
-    /// values). Frames carry definitions only with a listener factory configured; without
-    /// one the iterator is empty.
+    /// Lets `f` look at the paused call's stack: frames with their function's definition,
+    /// code offset, and typed locals and operands.
     ///
     /// After a trap the stack stays readable as it was when the call trapped (a debugger's
     /// "pause on trap"): the innermost frame at the trapping instruction, with the operands
-    /// that instruction had when its function ran with stop points (code compiled with
-    /// [`crate::RuntimeConfig::with_debug_stepping`], while a step was in progress in it
-    /// or it held a breakpoint; none otherwise: plain code keeps operands outside their
-    /// slots), its callers at their calls. The execution keeps that stack (and the memory it takes) until it is dropped.
+    /// that instruction had (in code compiled with
+    /// [`crate::RuntimeConfig::with_debug_stepping`]; none otherwise), its callers at their
+    /// calls. The execution keeps that stack (and the memory it takes) until it is
+    /// dropped.
     ///
     /// `None` when neither paused nor trapped (not started, finished, exited).
     pub fn with_stack<R>(&self, f: impl FnOnce(&StackIterator<'_>) -> R) -> Option<R> {

@@ -3,8 +3,9 @@
 //! [`ModuleInfo::parse`] walks the payloads once: the validator checks each of them, the
 //! sections are recorded, and each function body's byte range is kept (and the body
 //! validated, in the default compilation mode). Bodies are translated into the
-//! interpreter's code later, when first called ([`ModuleCode`]), or all at once by
-//! [`ModuleInfo::translate_all`] in the eager mode (validating them then).
+//! interpreter's code later, when first called (`interp::code::ModuleCode`, kept beside
+//! the description in `interp::code::WasmCode`), or all at once by
+//! `WasmCode::translate_all` in the eager mode (validating them then).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,44 +3,11 @@
 //! every exported function's results or trap, and the exported memories and globals
 //! afterwards, must agree.
 
+mod common;
+
 use arbitrary::Unstructured;
+use common::{bytes, config};
 use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, ValueType};
-
-/// Deterministic bytes for `Unstructured`, so a failing seed reproduces.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-fn config() -> wasm_smith::Config {
-    wasm_smith::Config {
-        max_imports: 0,
-        export_everything: true,
-        canonicalize_nans: true,
-        max_memories: 1,
-        max_memory32_bytes: 1 << 20,
-        memory64_enabled: false,
-        gc_enabled: false,
-        exceptions_enabled: false,
-        relaxed_simd_enabled: false,
-        tail_call_enabled: false,
-        threads_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
-        custom_page_sizes_enabled: false,
-        shared_everything_threads_enabled: false,
-        allow_start_export: false,
-        max_funcs: 20,
-        ..Default::default()
-    }
-}
 
 /// What a call gave: results (floats by bits, references by nullness) or a trap.
 #[derive(Debug, PartialEq)]

@@ -9,53 +9,24 @@
 //!
 //! `core/tests/variants.rs` checks the same properties on one hand-written program.
 
-use std::sync::Arc;
+mod common;
 
 use arbitrary::Unstructured;
+use common::{bytes, next_stop};
 use wasmscope::{
     Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode, TrapCode, ValueType,
 };
-
-/// Deterministic bytes for `Unstructured`, so a failing seed reproduces (as in
-/// `differential.rs`).
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
 
 /// `differential.rs`'s configuration, with fewer and shorter functions and smaller
 /// memories and tables (every run instantiates the module afresh).
 fn config() -> wasm_smith::Config {
     wasm_smith::Config {
-        max_imports: 0,
-        export_everything: true,
-        canonicalize_nans: true,
-        max_memories: 1,
         max_memory32_bytes: 2 << 16,
         max_table_elements: 64,
-        memory64_enabled: false,
-        gc_enabled: false,
-        exceptions_enabled: false,
-        relaxed_simd_enabled: false,
-        tail_call_enabled: false,
-        threads_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
-        custom_page_sizes_enabled: false,
-        shared_everything_threads_enabled: false,
-        allow_start_export: false,
-        max_funcs: 20,
         max_instructions: 100,
         min_types: 1,
         min_funcs: 3,
-        ..Default::default()
+        ..common::config()
     }
 }
 
@@ -129,25 +100,10 @@ fn snapshot(exec: &Execution, m: &Module) -> Snapshot {
     }
 }
 
-struct NoListeners;
-impl wasmscope::listener::FunctionListenerFactory for NoListeners {
-    fn new_listener(
-        &self,
-        _: &wasmscope::FunctionDefinition,
-    ) -> Option<Arc<dyn wasmscope::listener::FunctionListener>> {
-        None
-    }
-}
-
 /// A fresh runtime and instance for every run, so that each run starts from the same
 /// memory, tables and globals, and references (store addresses) compare equal.
 fn fresh(wasm: &[u8]) -> Option<(Runtime, Module)> {
-    // A listener factory gives frames their definitions (the stack is then readable).
-    let rt = Runtime::with_config(
-        RuntimeConfig::interpreter()
-            .with_debug_stepping(true)
-            .with_function_listener_factory(Arc::new(NoListeners)),
-    );
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
     let m = rt
         .instantiate_with_config(
             wasm,
@@ -313,6 +269,7 @@ fn check_slices(call: &Call, trace: &Trace, budget: u64, counts: &mut Counts) {
 fn check_walk(call: &Call, trace: &Trace, seed: u64, counts: &mut Counts) {
     let what = &call.what;
     let stops = &trace.stops;
+    let depths: Vec<usize> = stops.iter().map(|s| s.depth).collect();
     let (_rt, m, mut exec) = call.start();
     let state = exec.step(StepMode::Instruction);
     if let Some(end) = ended(state) {
@@ -352,16 +309,7 @@ fn check_walk(call: &Call, trace: &Trace, seed: u64, counts: &mut Counts) {
                 4 => StepMode::Entry,
                 _ => StepMode::SiblingEntry,
             };
-            let depth = stops[cursor].depth;
-            // A function's first stop: one deeper than the stop before it.
-            let entry = |j: usize| stops[j].depth > stops[j - 1].depth;
-            let next = (cursor + 1..stops.len()).find(|&j| match mode {
-                StepMode::Instruction => true,
-                StepMode::Over => stops[j].depth <= depth,
-                StepMode::Out => stops[j].depth < depth,
-                StepMode::Entry => entry(j),
-                _ => entry(j) && stops[j].depth == depth,
-            });
+            let next = next_stop(&depths, cursor, mode);
             if (r >> 8).is_multiple_of(4) {
                 // In slices.
                 let budget = 1 + (r >> 10) % 6;

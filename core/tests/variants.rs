@@ -5,6 +5,9 @@
 //! a time reaches: same function, depth, offset, and the same locals and operands in
 //! every frame.
 
+mod common;
+
+use common::next_stop;
 use wasmscope::{
     Execution, ExecutionState, Module, Runtime, RuntimeConfig, StepMode, Value, ValueType,
 };
@@ -88,24 +91,9 @@ fn snapshot(exec: &Execution) -> Snapshot {
 }
 
 fn setup() -> (Runtime, Module) {
-    // A listener factory gives frames their definitions (the stack is then readable).
-    let rt = Runtime::with_config(
-        RuntimeConfig::interpreter()
-            .with_debug_stepping(true)
-            .with_function_listener_factory(std::sync::Arc::new(NoListeners)),
-    );
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
     let m = rt.instantiate(&wat::parse_str(PROGRAM).unwrap()).unwrap();
     (rt, m)
-}
-
-struct NoListeners;
-impl wasmscope::listener::FunctionListenerFactory for NoListeners {
-    fn new_listener(
-        &self,
-        _: &wasmscope::FunctionDefinition,
-    ) -> Option<std::sync::Arc<dyn wasmscope::listener::FunctionListener>> {
-        None
-    }
 }
 
 fn start(m: &Module) -> Execution {
@@ -183,6 +171,7 @@ fn a_slice_ends_at_a_state_that_stepping_reaches() {
 fn steps_over_out_and_to_calls_end_where_stepping_says() {
     let (_rt, m) = setup();
     let trace = full_trace(&m);
+    let depths: Vec<usize> = trace.iter().map(|s| s.depth).collect();
     // A fixed pseudo-random walk of steps.
     for seed in 1..=12u64 {
         let mut x = seed;
@@ -204,16 +193,7 @@ fn steps_over_out_and_to_calls_end_where_stepping_says() {
                 4 => StepMode::Entry,
                 _ => StepMode::SiblingEntry,
             };
-            let depth = trace[cursor].depth;
-            // A function's first stop: one deeper than the stop before it.
-            let entry = |j: usize| trace[j].depth > trace[j - 1].depth;
-            let next = (cursor + 1..trace.len()).find(|&j| match mode {
-                StepMode::Instruction => true,
-                StepMode::Over => trace[j].depth <= depth,
-                StepMode::Out => trace[j].depth < depth,
-                StepMode::Entry => entry(j),
-                _ => entry(j) && trace[j].depth == depth,
-            });
+            let next = next_stop(&depths, cursor, mode);
             match (exec.step(mode), next) {
                 (ExecutionState::Paused, Some(j)) => {
                     assert_eq!(
@@ -512,8 +492,7 @@ fn running_out_of_fuel_at_a_block_start_shows_no_stale_operands() {
         let rt = Runtime::with_config(
             RuntimeConfig::interpreter()
                 .with_debug_stepping(true)
-                .with_fuel(fuel)
-                .with_function_listener_factory(std::sync::Arc::new(NoListeners)),
+                .with_fuel(fuel),
         );
         let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
         let mut exec = m.exported_function("f").unwrap().start_call(&[0]).unwrap();

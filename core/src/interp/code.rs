@@ -360,6 +360,22 @@ impl WasmCode {
         }
     }
 
+    /// Where a frame of code `id` that continues at `pc` continues in the other variant
+    /// of its function (see [`ModuleCode::remap`]): `(code id, code, pc)`. It can move
+    /// when it has not started (`pc` 0) or when `pc` follows a switch point; `None`
+    /// otherwise, or when the other variant cannot be translated.
+    pub(crate) fn switch_variant(&self, id: u32, pc: u32) -> Option<(u32, &CompiledFunc, u32)> {
+        let from = self.code.ready(id)?;
+        let def = self.code.def_of(id);
+        let to = self.code.id_of(def, !self.code.is_debug(id));
+        let target = self.func_code(to).ok()?;
+        let at = match pc {
+            0 => 0,
+            _ => ModuleCode::remap(from, target, pc - 1)? + 1,
+        };
+        Some((to, target, at))
+    }
+
     /// See [`ModuleCode::operands_at`].
     pub(crate) fn operands_at(
         &self,

@@ -208,7 +208,7 @@ pub(crate) struct DebugControl {
     /// that after a trap the trapping frame shows the operands its instruction had.
     pub last_height: Option<u32>,
     /// Whether the execution ended in a trap: its stack stays readable
-    /// ([`Executor::stack_iter`]), the innermost frame at the trapping instruction.
+    /// ([`Executor::with_stack_iter`]), the innermost frame at the trapping instruction.
     pub trapped: bool,
     /// The functions holding a breakpoint, `(instance, defined index)`: they run in
     /// their debug variant ([`Executor::prepare`]).
@@ -235,31 +235,14 @@ impl Breakpoints {
 
     /// The breakpoints of `set`.
     pub(crate) fn from_set(set: &std::collections::BTreeSet<(u32, u32)>) -> Self {
-        let mut b = Breakpoints {
-            set: set.iter().copied().collect(),
-            filter: Vec::new(),
-        };
-        b.rebuild();
-        b
-    }
-
-    #[cfg(test)]
-    pub(crate) fn insert(&mut self, bp: (u32, u32)) {
-        self.set.insert(bp);
-        self.rebuild();
-    }
-
-    #[cfg(test)]
-    pub(crate) fn remove(&mut self, bp: &(u32, u32)) {
-        self.set.remove(bp);
-        self.rebuild();
-    }
-
-    fn rebuild(&mut self) {
-        self.filter = vec![0; (Self::BITS / 64) as usize];
-        for (_, offset) in &self.set {
+        let mut filter = vec![0u64; (Self::BITS / 64) as usize];
+        for (_, offset) in set {
             let bit = offset % Self::BITS;
-            self.filter[(bit / 64) as usize] |= 1 << (bit % 64);
+            filter[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+        Breakpoints {
+            set: set.iter().copied().collect(),
+            filter,
         }
     }
 
@@ -305,14 +288,19 @@ impl DebugControl {
         }
     }
 
+    /// Whether a frame must run debug code: [`DebugControl::needs_debug`], or, for a
+    /// frame that has run no instruction yet (`at_entry`), a call-level step that stops
+    /// at its first one.
+    #[inline]
+    fn wants_debug(&self, depth: usize, inst: u32, def: u32, at_entry: bool) -> bool {
+        self.needs_debug(depth, inst, def) || (at_entry && self.stops_at_entry(depth))
+    }
+
     /// The code id a call of defined function `def` of `inst` enters, at `depth`.
     #[inline(always)]
     fn callee(&self, code: &ModuleCode, depth: usize, inst: u32, def: u32) -> u32 {
         if code.has_variants() && self.debug_calls {
-            code.id_of(
-                def,
-                self.needs_debug(depth, inst, def) || self.stops_at_entry(depth),
-            )
+            code.id_of(def, self.wants_debug(depth, inst, def, true))
         } else {
             def
         }
@@ -769,23 +757,21 @@ impl Executor {
         if !code.has_variants() {
             return None;
         }
-        let def = code.def_of(id);
         // A call that has run no instruction yet (at its start, or paused by a listener
         // at its entry hook) stops at its first instruction in a call-level step.
-        let from = code.ready(id)?;
-        let not_started =
-            pc == 0 || (pc == 1 && matches!(from.instrs.first(), Some(Instr::ListenerBefore(_))));
-        let want = self.debug.needs_debug(depth, inst, def)
-            || (not_started && self.debug.stops_at_entry(depth));
+        let not_started = pc == 0
+            || (pc == 1
+                && matches!(
+                    code.ready(id)?.instrs.first(),
+                    Some(Instr::ListenerBefore(_))
+                ));
+        let want = self
+            .debug
+            .wants_debug(depth, inst, code.def_of(id), not_started);
         if want == code.is_debug(id) {
             return None;
         }
-        let to = code.id_of(def, want);
-        let target = module.func_code(to).ok()?;
-        if pc == 0 {
-            return Some((to, 0));
-        }
-        ModuleCode::remap(from, target, pc - 1).map(|at| (to, at + 1))
+        module.switch_variant(id, pc).map(|(to, _, at)| (to, at))
     }
 
     /// The call depth (frames below the current one).
@@ -1640,15 +1626,17 @@ impl Executor {
                         // and moves to debug code to pause when the budget is spent.
                         let debug = code.is_debug(func);
                         let want = if debug {
-                            let def = code.def_of(func);
-                            let depth = self.frames.len();
                             // The entry check (the first) of a function whose first
                             // instruction a call-level step stops at keeps debug code.
-                            self.debug.needs_debug(depth, self.inst, def)
-                                || (self.debug.stops_at_entry(depth)
-                                    && !instrs[..pc - 1]
-                                        .iter()
-                                        .any(|i| matches!(i, Instr::CheckInterrupt)))
+                            let at_entry = !instrs[..pc - 1]
+                                .iter()
+                                .any(|i| matches!(i, Instr::CheckInterrupt));
+                            self.debug.wants_debug(
+                                self.frames.len(),
+                                self.inst,
+                                code.def_of(func),
+                                at_entry,
+                            )
                         } else {
                             match self.debug.budget.as_mut() {
                                 Some(0) => true,
@@ -1660,19 +1648,10 @@ impl Executor {
                             }
                         };
                         if want != debug {
-                            let def = code.def_of(func);
-                            let to = code.id_of(def, !debug);
-                            let here = pc as u32 - 1;
-                            let moved = match (code.ready(func), module.func_code(to)) {
-                                (Some(from), Ok(target)) => {
-                                    ModuleCode::remap(from, target, here).map(|at| (target, at))
-                                }
-                                _ => None,
-                            };
-                            if let Some((target, at)) = moved {
+                            if let Some((to, target, at)) = module.switch_variant(func, pc as u32) {
                                 func = to;
                                 instrs = &target.instrs;
-                                pc = at as usize + 1;
+                                pc = at as usize;
                             }
                         }
                     }
@@ -2031,10 +2010,10 @@ mod breakpoint_tests {
 
     #[test]
     fn the_filter_never_hides_a_breakpoint_and_rejects_other_offsets() {
-        let mut b = Breakpoints::default();
+        let b = Breakpoints::default();
         assert!(!b.contains(0, 5));
-        b.insert((0, 5));
-        b.insert((1, 70_000));
+        let mut set = std::collections::BTreeSet::from([(0, 5), (1, 70_000)]);
+        let b = Breakpoints::from_set(&set);
         assert!(b.contains(0, 5));
         assert!(b.contains(1, 70_000));
         assert!(!b.contains(1, 5), "another instance");
@@ -2043,7 +2022,8 @@ mod breakpoint_tests {
             "the same filter bit, another offset"
         );
         assert!(!b.contains(0, 6));
-        b.remove(&(0, 5));
+        set.remove(&(0, 5));
+        let b = Breakpoints::from_set(&set);
         assert!(!b.contains(0, 5));
         assert!(b.contains(1, 70_000), "the other one stays");
     }
