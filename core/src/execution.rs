@@ -166,8 +166,7 @@ impl Execution {
             return None;
         };
         let (inst, func, pc) = ex.position();
-        let store = self.rt.store();
-        let data = &store.instances[inst as usize];
+        let data = self.rt.store.instance(inst)?;
         let module = data.module.as_ref()?;
         Some(Position {
             module: data.name.to_string(),
@@ -196,8 +195,7 @@ impl Execution {
         let (State::Running(ex) | State::Trapped(ex)) = &self.state else {
             return None;
         };
-        let store = self.rt.store();
-        Some(ex.with_stack_iter(&store, f))
+        Some(ex.with_stack_iter(&self.rt.store.snapshot(), f))
     }
 
     /// Runs the call until it finishes, traps, exits or pauses (a listener's request or a
@@ -223,8 +221,10 @@ impl Execution {
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
-        let (result, next) = self.rt.with_store(|store| {
-            if let Some(code) = store.instances[instance as usize].closed {
+        let store = &self.rt.store;
+        let closed = store.instance(instance).and_then(|d| d.control.closed());
+        let (result, next) = (|| {
+            if let Some(code) = closed {
                 // Closed meanwhile (by another thread, or the runtime): the call ends.
                 if let State::Running(mut ex) = state {
                     ex.close(store, code);
@@ -247,7 +247,7 @@ impl Execution {
                 },
                 State::Running(ex) => ex,
             };
-            ex.prepare(store, mode, depth, budget, &breakpoints);
+            ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);
             let (state, done) = outcome(ex.run(store));
             let next = match (&state, done) {
                 // Kept for `with_stack`.
@@ -256,7 +256,8 @@ impl Execution {
                 (_, false) => State::Running(ex),
             };
             (state, next)
-        });
+        })();
+        store.notify();
         self.state = next;
         result
     }
@@ -272,12 +273,13 @@ impl Execution {
     pub fn close_with_exit_code(&mut self, exit_code: u32) -> Error {
         let state = std::mem::replace(&mut self.state, State::Done);
         let instance = self.instance;
-        self.rt.with_store(|store| match state {
+        let store = &self.rt.store;
+        match state {
             State::Running(mut ex) => ex.close(store, exit_code),
             _ => {
-                store.close_instance(instance, exit_code);
+                store.close(instance, exit_code);
                 Error::from_kind(ErrorKind::Exit(exit_code))
             }
-        })
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::interp::exec;
 use crate::module::definition;
 use crate::module::ExportKind;
 use crate::rt::RuntimeInner;
-use crate::store::{FuncInst, InstanceControl, Layout};
+use crate::store::{FuncInst, GlobalInst, Instance, InstanceControl, MemInst, Shared, TableInst};
 use crate::types::{FunctionDefinition, GlobalType, TableType, ValueType};
 use crate::values::{WasmParams, WasmResults};
 
@@ -37,39 +37,44 @@ impl Module {
         &self.name
     }
 
-    fn export(&self, name: &str, kind: ExportKind) -> Option<(u32, Arc<Layout>)> {
-        let store = self.rt.store();
-        let data = &store.instances[self.inst as usize];
+    /// The instance, as the store's registry lists it.
+    fn data(&self) -> Arc<Instance> {
+        self.rt
+            .store
+            .instance(self.inst)
+            .expect("a module handle's instance is published")
+    }
+
+    fn export(&self, name: &str, kind: ExportKind) -> Option<(u32, Arc<Instance>)> {
+        let data = self.data();
         match data.exports.get(name) {
-            Some((k, index)) if *k == kind => Some((*index, data.layout.clone())),
+            Some((k, index)) if *k == kind => Some((*index, data.clone())),
             _ => None,
         }
     }
 
     /// The exported function `name`, if there is one.
     pub fn exported_function(&self, name: &str) -> Option<Function> {
-        let (index, layout) = self.export(name, ExportKind::Func)?;
+        let (index, data) = self.export(name, ExportKind::Func)?;
         Some(Function {
             rt: self.rt.clone(),
-            addr: layout.funcs[index as usize],
+            addr: data.layout.funcs[index as usize],
             def: Arc::new(self.definition(index)),
         })
     }
 
     fn definition(&self, index: u32) -> FunctionDefinition {
-        let store = self.rt.store();
-        let data = &store.instances[self.inst as usize];
+        let data = self.data();
         match &data.module {
             Some(info) => definition(info, &self.name, index),
-            None => crate::store::definition(&store, self.inst, index),
+            None => crate::store::definition(&self.rt.store.snapshot(), self.inst, index),
         }
     }
 
     /// Definitions of all exported functions, by export name.
     pub fn exported_function_definitions(&self) -> HashMap<String, FunctionDefinition> {
         let exports: Vec<(Arc<str>, u32)> = {
-            let store = self.rt.store();
-            store.instances[self.inst as usize]
+            self.data()
                 .exports
                 .iter()
                 .filter(|(_, (k, _))| *k == ExportKind::Func)
@@ -107,46 +112,39 @@ impl Module {
 
     /// The exported memory `name`.
     pub fn exported_memory(&self, name: &str) -> Option<Memory> {
-        let (index, layout) = self.export(name, ExportKind::Memory)?;
+        let (index, data) = self.export(name, ExportKind::Memory)?;
         Some(Memory {
             rt: self.rt.clone(),
-            addr: layout.memories[index as usize],
+            item: data.memory(index)?.clone(),
         })
     }
 
     /// The module's memory 0 (exported or not, imported or defined).
     pub fn memory(&self) -> Option<Memory> {
-        let store = self.rt.store();
-        let addr = *store.instances[self.inst as usize]
-            .layout
-            .memories
-            .first()?;
         Some(Memory {
             rt: self.rt.clone(),
-            addr,
+            item: self.data().memory(0)?.clone(),
         })
     }
 
     /// The exported global `name`.
     pub fn exported_global(&self, name: &str) -> Option<Global> {
-        let (index, layout) = self.export(name, ExportKind::Global)?;
+        let (index, data) = self.export(name, ExportKind::Global)?;
         Some(Global {
             rt: self.rt.clone(),
-            addr: layout.globals[index as usize],
+            item: data.global(index)?.clone(),
         })
     }
 
     /// Every global of the module in its index space (imported ones first), exported
     /// or not: what a debugger's globals view lists.
     pub fn globals(&self) -> Vec<Global> {
-        let store = self.rt.store();
-        store.instances[self.inst as usize]
-            .layout
-            .globals
-            .iter()
-            .map(|&addr| Global {
+        let data = self.data();
+        (0..data.counts().1 as u32)
+            .filter_map(|i| data.global(i))
+            .map(|item| Global {
                 rt: self.rt.clone(),
-                addr,
+                item: item.clone(),
             })
             .collect()
     }
@@ -154,31 +152,29 @@ impl Module {
     /// Every table of the module in its index space (imported ones first), exported or
     /// not.
     pub fn tables(&self) -> Vec<Table> {
-        let store = self.rt.store();
-        store.instances[self.inst as usize]
-            .layout
-            .tables
-            .iter()
-            .map(|&addr| Table {
+        let data = self.data();
+        (0..data.counts().0 as u32)
+            .filter_map(|i| data.table(i))
+            .map(|item| Table {
                 rt: self.rt.clone(),
-                addr,
+                item: item.clone(),
             })
             .collect()
     }
 
     /// The exported table `name`.
     pub fn exported_table(&self, name: &str) -> Option<Table> {
-        let (index, layout) = self.export(name, ExportKind::Table)?;
+        let (index, data) = self.export(name, ExportKind::Table)?;
         Some(Table {
             rt: self.rt.clone(),
-            addr: layout.tables[index as usize],
+            item: data.table(index)?.clone(),
         })
     }
 
     /// The exit code the module was closed with, once it is closed (by its own close,
     /// its runtime's, a guest exit or an interrupt).
     pub fn exit_code(&self) -> Option<u32> {
-        self.rt.store().instances[self.inst as usize].closed
+        self.control.closed()
     }
 
     /// Closes the module with exit code 0. See [`Module::close_with_exit_code`].
@@ -200,10 +196,7 @@ impl Module {
     /// thread stops with `ExitError(exit_code)`; otherwise closing waits for it. The close
     /// notifier runs once, after the runtime's lock is released.
     pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
-        let inst = self.inst;
-        self.control.request_stop(exit_code);
-        self.rt
-            .with_store(|store| store.close_instance(inst, exit_code));
+        self.rt.store.close(self.inst, exit_code);
         Ok(())
     }
 
@@ -217,9 +210,7 @@ impl Module {
 
     /// Whether the module (or its runtime) was closed.
     pub fn is_closed(&self) -> bool {
-        self.rt.store().instances[self.inst as usize]
-            .closed
-            .is_some()
+        self.control.closed().is_some()
     }
 }
 
@@ -304,15 +295,10 @@ impl Function {
                 params.len()
             )));
         }
-        let instance = self.rt.with_store(|store| {
-            let instance = match store.funcs[self.addr as usize] {
-                FuncInst::Wasm { instance, .. } | FuncInst::Host { instance, .. } => instance,
-            };
-            match store.instances[instance as usize].closed {
-                Some(code) => Err(Error::from_kind(ErrorKind::Exit(code))),
-                None => Ok(instance),
-            }
-        })?;
+        let (instance, data) = self.instance()?;
+        if let Some(code) = data.control.closed() {
+            return Err(Error::from_kind(ErrorKind::Exit(code)));
+        }
         Ok(crate::Execution::new(
             self.rt.clone(),
             self.addr,
@@ -321,22 +307,31 @@ impl Function {
         ))
     }
 
+    /// The function's instance: its store index and its registry entry.
+    fn instance(&self) -> Result<(u32, Arc<Instance>)> {
+        let reg = self.rt.store.snapshot();
+        let instance = reg
+            .funcs
+            .get(self.addr as usize)
+            .map(FuncInst::instance)
+            .ok_or_else(|| Error::new("internal error: function not published"))?;
+        Ok((instance, reg.instances[instance as usize].clone()))
+    }
+
     fn call_until(&self, params: &[u64], deadline: Option<std::time::Instant>) -> Result<Vec<u64>> {
-        self.rt.with_store(|store| {
-            let instance = match store.funcs[self.addr as usize] {
-                FuncInst::Wasm { instance, .. } | FuncInst::Host { instance, .. } => instance,
-            };
-            if let Some(code) = store.instances[instance as usize].closed {
-                return Err(Error::from_kind(ErrorKind::Exit(code)));
-            }
-            let result = exec::invoke(store, self.addr, params, deadline);
-            // A stop requested while code without interrupt checks ran (an interrupt
-            // or a close from another thread) takes effect now.
-            if let Some(code) = store.instances[instance as usize].control.stop_requested() {
-                store.close_instance(instance, code);
-            }
-            result
-        })
+        let store = &self.rt.store;
+        let (instance, data) = self.instance()?;
+        if let Some(code) = data.control.closed() {
+            return Err(Error::from_kind(ErrorKind::Exit(code)));
+        }
+        let result = exec::invoke(store, self.addr, params, deadline);
+        // A stop requested while code without interrupt checks ran (an interrupt or a
+        // close from another thread) takes effect now.
+        if let Some(code) = data.control.stop_requested() {
+            store.close(instance, code);
+        }
+        store.notify();
+        result
     }
 
     /// Calls the function with parameters taken from the front of `stack`, writing the
@@ -385,8 +380,9 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
 /// A linear memory. Reads and writes out of range return `None` / `false`, never panic.
 #[derive(Clone)]
 pub struct Memory {
+    #[allow(dead_code)]
     rt: Arc<RuntimeInner>,
-    addr: u32,
+    item: Shared<MemInst>,
 }
 
 impl std::fmt::Debug for Memory {
@@ -412,32 +408,32 @@ macro_rules! mem_rw {
 impl Memory {
     /// Size in bytes.
     pub fn size(&self) -> u64 {
-        self.rt.store().memories[self.addr as usize].data.len() as u64
+        self.item.lock().data.len() as u64
     }
 
     /// Size in 64 KiB pages.
     pub fn pages(&self) -> u32 {
-        self.rt.store().memories[self.addr as usize].pages()
+        self.item.lock().pages()
     }
 
     /// Grows by `delta_pages`; returns the previous size in pages, or `None` if that
     /// would pass the memory's maximum.
     pub fn grow(&self, delta_pages: u32) -> Option<u32> {
-        self.rt.store().memories[self.addr as usize].grow(delta_pages)
+        self.item.lock().grow(delta_pages)
     }
 
     /// Copies `len` bytes at `offset`; `None` if out of range.
     pub fn read(&self, offset: u32, len: u32) -> Option<Vec<u8>> {
-        let store = self.rt.store();
-        let data = &store.memories[self.addr as usize].data;
+        let mem = self.item.lock();
+        let data = &mem.data;
         let end = (offset as usize).checked_add(len as usize)?;
         data.get(offset as usize..end).map(|s| s.to_vec())
     }
 
     /// Writes `bytes` at `offset`; `false` (and nothing written) if out of range.
     pub fn write(&self, offset: u32, bytes: &[u8]) -> bool {
-        let mut store = self.rt.store();
-        let data = &mut store.memories[self.addr as usize].data;
+        let mut mem = self.item.lock();
+        let data = &mut mem.data;
         let Some(end) = (offset as usize).checked_add(bytes.len()) else {
             return false;
         };
@@ -470,8 +466,9 @@ impl Memory {
 /// A global variable.
 #[derive(Clone)]
 pub struct Global {
+    #[allow(dead_code)]
     rt: Arc<RuntimeInner>,
-    addr: u32,
+    item: Shared<GlobalInst>,
 }
 
 impl std::fmt::Debug for Global {
@@ -488,18 +485,17 @@ impl Global {
 
     /// Type and mutability.
     pub fn global_type(&self) -> GlobalType {
-        self.rt.store().globals[self.addr as usize].ty
+        self.item.lock().ty
     }
 
     /// The current value as a slot.
     pub fn get(&self) -> u64 {
-        self.rt.store().globals[self.addr as usize].value
+        self.item.lock().value
     }
 
     /// The current value of a `v128` global (for other types: the slot, zero-extended).
     pub fn get_v128(&self) -> u128 {
-        let store = self.rt.store();
-        let g = &store.globals[self.addr as usize];
+        let g = self.item.lock();
         g.value as u128 | (g.hi as u128) << 64
     }
 
@@ -508,8 +504,7 @@ impl Global {
     /// # Errors
     /// The global is immutable.
     pub fn set(&self, value: u64) -> Result<()> {
-        let mut store = self.rt.store();
-        let g = &mut store.globals[self.addr as usize];
+        let mut g = self.item.lock();
         if !g.ty.mutable {
             return Err(Error::usage("global is immutable"));
         }
@@ -533,7 +528,7 @@ pub enum TableElement {
 #[derive(Clone)]
 pub struct Table {
     rt: Arc<RuntimeInner>,
-    addr: u32,
+    item: Shared<TableInst>,
 }
 
 impl std::fmt::Debug for Table {
@@ -545,36 +540,38 @@ impl std::fmt::Debug for Table {
 impl Table {
     /// Element type and limits (as declared; see [`Table::size`] for the current size).
     pub fn table_type(&self) -> TableType {
-        self.rt.store().tables[self.addr as usize].ty
+        self.item.lock().ty
     }
 
     /// The current number of elements.
     pub fn size(&self) -> u32 {
-        self.rt.store().tables[self.addr as usize].elems.len() as u32
+        self.item.lock().elems.len() as u32
     }
 
     /// Element `index`; `None` past the end.
     pub fn get(&self, index: u32) -> Option<TableElement> {
-        let store = self.rt.store();
-        let table = &store.tables[self.addr as usize];
-        let raw = *table.elems.get(index as usize)?;
-        Some(match (raw, table.ty.element) {
+        let (raw, element) = {
+            let table = self.item.lock();
+            (*table.elems.get(index as usize)?, table.ty.element)
+        };
+        Some(match (raw, element) {
             (0, _) => TableElement::Null,
-            (r, ValueType::FuncRef) => {
-                TableElement::Function(function_definition(&store, (r - 1) as u32))
-            }
+            (r, ValueType::FuncRef) => TableElement::Function(function_definition(
+                &self.rt.store.snapshot(),
+                (r - 1) as u32,
+            )?),
             (r, _) => TableElement::Extern(r),
         })
     }
 }
 
 /// The definition of the function at store address `addr`.
-fn function_definition(store: &crate::store::Store, addr: u32) -> FunctionDefinition {
-    match &store.funcs[addr as usize] {
+fn function_definition(reg: &crate::store::Registry, addr: u32) -> Option<FunctionDefinition> {
+    Some(match reg.funcs.get(addr as usize)? {
         FuncInst::Wasm {
             instance, index, ..
         } => {
-            let data = &store.instances[*instance as usize];
+            let data = &reg.instances[*instance as usize];
             let info = data
                 .module
                 .as_ref()
@@ -582,14 +579,14 @@ fn function_definition(store: &crate::store::Store, addr: u32) -> FunctionDefini
             definition(info, &data.name, info.num_imported_funcs + index)
         }
         FuncInst::Host { instance, .. } => {
-            let data = &store.instances[*instance as usize];
+            let data = &reg.instances[*instance as usize];
             let index = data
                 .layout
                 .funcs
                 .iter()
                 .position(|&a| a == addr)
                 .unwrap_or(0) as u32;
-            crate::store::definition(store, *instance, index)
+            crate::store::definition(reg, *instance, index)
         }
-    }
+    })
 }

@@ -1,14 +1,13 @@
 //! Host modules: Rust closures that guest modules import, built with
 //! [`crate::Runtime::new_host_module_builder`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::compiled::CompiledModule;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::ExportKind;
 use crate::rt::RuntimeInner;
-use crate::store::{FuncInst, HostFunc, HostModuleDef, InstanceData, Layout, Store, StoreHostFn};
+use crate::store::{HeldItems, HostCtx, HostFunc, HostModuleDef, StoreHostFn};
 use crate::types::{FuncType, ValueType};
 use crate::values::{WasmResults, WasmValue};
 
@@ -18,32 +17,39 @@ pub(crate) type RawHostFn = dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<()> + 
 
 /// What a host function sees of the module that called it.
 ///
-/// The runtime is busy with the call while a host function runs, so the calling
-/// module's memory and globals are reached through the `Caller`, not through
+/// The calling module's memories, tables and globals are locked by the call while a host
+/// function runs, so they are reached through the `Caller`, not through
 /// [`crate::Memory`] handles (which would wait for the call to end).
 pub struct Caller<'a> {
-    pub(crate) store: &'a mut Store,
-    /// Store index of the calling instance, if a module called (not the API).
-    pub(crate) instance: Option<u32>,
+    pub(crate) ctx: HostCtx<'a>,
 }
 
 impl Caller<'_> {
-    fn memory_index(&self) -> Option<usize> {
-        let inst = self.instance?;
-        let layout = &self.store.instances[inst as usize].layout;
-        layout.memories.first().map(|m| *m as usize)
+    /// The same caller, lent for a shorter time.
+    fn reborrow(&mut self) -> Caller<'_> {
+        let held: Option<&mut dyn HeldItems> = match &mut self.ctx.held {
+            Some(h) => Some(&mut **h),
+            None => None,
+        };
+        Caller {
+            ctx: HostCtx {
+                store: self.ctx.store,
+                reg: self.ctx.reg,
+                instance: self.ctx.instance,
+                held,
+            },
+        }
     }
 
     /// The calling module's memory 0, if it has one.
     pub fn memory(&self) -> Option<&[u8]> {
-        let idx = self.memory_index()?;
-        Some(&self.store.memories[idx].data)
+        Some(&self.ctx.held.as_deref()?.memory(0)?.data)
     }
 
     /// The calling module's memory 0, writable.
     pub fn memory_mut(&mut self) -> Option<&mut [u8]> {
-        let idx = self.memory_index()?;
-        Some(&mut self.store.memories[idx].data)
+        let (mem, _) = self.ctx.held.as_deref_mut()?.memory_and_state(0);
+        Some(&mut mem?.data)
     }
 
     /// Reads `len` bytes at `offset` of the caller's memory; `None` when out of range.
@@ -82,33 +88,41 @@ impl Caller<'_> {
 
     /// The name of the calling module (empty when called from the API or anonymous).
     pub fn module_name(&self) -> &str {
-        match self.instance {
-            Some(i) => &self.store.instances[i as usize].name,
-            None => "",
-        }
+        self.ctx
+            .instance
+            .and_then(|i| self.ctx.reg.instances.get(i as usize))
+            .map_or("", |d| &d.name)
     }
 
-    fn global_addr(&self, name: &str) -> Option<usize> {
-        let data = &self.store.instances[self.instance? as usize];
+    /// The module index of the calling module's exported global `name`.
+    fn global_index(&self, name: &str) -> Option<u32> {
+        let data = self.ctx.reg.instances.get(self.ctx.instance? as usize)?;
         match data.exports.get(name) {
-            Some((ExportKind::Global, index)) => {
-                Some(data.layout.globals[*index as usize] as usize)
-            }
+            Some((ExportKind::Global, index)) => Some(*index),
             _ => None,
         }
     }
 
     /// The value of the calling module's exported global `name`.
     pub fn global(&self, name: &str) -> Option<u64> {
-        Some(self.store.globals[self.global_addr(name)?].value)
+        let index = self.global_index(name)?;
+        Some(self.ctx.held.as_deref()?.global(index)?.value)
     }
 
     /// Sets the calling module's exported mutable global `name`; `false` if there is no
     /// such mutable global.
     pub fn set_global(&mut self, name: &str, value: u64) -> bool {
-        match self.global_addr(name) {
-            Some(addr) if self.store.globals[addr].ty.mutable => {
-                self.store.globals[addr].value = value;
+        let Some(index) = self.global_index(name) else {
+            return false;
+        };
+        match self
+            .ctx
+            .held
+            .as_deref_mut()
+            .and_then(|h| h.global_mut(index))
+        {
+            Some(g) if g.ty.mutable => {
+                g.value = value;
                 true
             }
             _ => false,
@@ -119,9 +133,39 @@ impl Caller<'_> {
     /// in flight ends with an `ExitError` as soon as this host function returns, and the
     /// module's close notifier runs once the call is over.
     pub fn close_with_exit_code(&mut self, exit_code: u32) {
-        if let Some(inst) = self.instance {
-            self.store.close_instance(inst, exit_code);
-        }
+        let (Some(inst), Some(held)) = (self.ctx.instance, self.ctx.held.as_deref_mut()) else {
+            return;
+        };
+        let Some(data) = self.ctx.reg.instances.get(inst as usize) else {
+            return;
+        };
+        let (_, state) = held.memory_and_state(0);
+        self.ctx.store.close_instance(inst, data, state, exit_code);
+    }
+
+    /// The calling module's WASI state and memory 0 (empty without one): `None` when
+    /// no module called or the module has no WASI state.
+    pub(crate) fn sys_and_memory(
+        &mut self,
+    ) -> Option<(&mut crate::wasi::context::SysContext, &mut [u8])> {
+        let (mem, state) = self.ctx.held.as_deref_mut()?.memory_and_state(0);
+        let sys = state.sys.as_deref_mut()?;
+        let mem: &mut [u8] = match mem {
+            Some(m) => &mut m.data,
+            None => &mut [],
+        };
+        Some((sys, mem))
+    }
+
+    /// Whether a module called (not the API).
+    pub(crate) fn instance(&self) -> Option<u32> {
+        self.ctx.instance
+    }
+
+    /// The exit code the calling module was closed with, if it is closed.
+    pub(crate) fn closed(&self) -> Option<u32> {
+        let data = self.ctx.reg.instances.get(self.ctx.instance? as usize)?;
+        data.control.closed()
     }
 }
 
@@ -223,7 +267,7 @@ macro_rules! into_host_func {
             fn into_raw(self) -> (FuncType, Box<RawHostFn>) {
                 let ty = FuncType::new(vec![$($a::TYPE),*], Res::types());
                 let raw = move |caller: &mut Caller<'_>, stack: &mut [u64]| -> Result<()> {
-                    let inner = Caller { store: &mut *caller.store, instance: caller.instance };
+                    let inner = caller.reborrow();
                     let results = self(inner, $($a::from_slot(stack[$i])),*);
                     results.store(stack)
                 };
@@ -405,8 +449,7 @@ impl HostFunctionBuilder {
             v
         };
         // The store calls host functions with itself; the closure sees a `Caller`.
-        let func: Box<StoreHostFn> =
-            Box::new(move |store, instance, stack| func(&mut Caller { store, instance }, stack));
+        let func: Box<StoreHostFn> = Box::new(move |ctx, stack| func(&mut Caller { ctx }, stack));
         let host = HostFunc {
             param_names: pad(self.param_names, ty.params().len()),
             result_names: pad(self.result_names, ty.results().len()),
@@ -417,31 +460,6 @@ impl HostFunctionBuilder {
         module.funcs.push((name.into(), Arc::new(host)));
         module
     }
-}
-
-/// Adds a host module's instance to the store.
-pub(crate) fn instantiate_host(store: &mut Store, def: &HostModuleDef, name: &Arc<str>) -> u32 {
-    let inst = store.instances.len() as u32;
-    let mut layout = Layout::default();
-    let mut exports = HashMap::new();
-    for (index, (export, func)) in def.funcs.iter().enumerate() {
-        let ty = store.types.intern(&func.ty);
-        layout.funcs.push(store.funcs.len() as u32);
-        store.funcs.push(FuncInst::Host {
-            ty,
-            listener: None,
-            func: func.clone(),
-            instance: inst,
-        });
-        exports.insert(export.clone(), (ExportKind::Func, index as u32));
-    }
-    store.instances.push(InstanceData::new(
-        name.clone(),
-        None,
-        Arc::new(layout),
-        exports,
-    ));
-    inst
 }
 
 impl Error {

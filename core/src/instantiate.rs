@@ -1,5 +1,9 @@
 //! Linking and instantiation: resolving imports by module name, creating an instance's
-//! items in the store, and applying its active segments.
+//! items, applying its active segments, and publishing it in the store's registry.
+//!
+//! Instantiations run one at a time (the caller holds [`Store::linking`]): each takes
+//! the next store addresses. An imported item is shared, not copied: the new instance
+//! locks the exporter's memory, table or global whenever it runs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +13,8 @@ use crate::error::{Error, Result, TrapCode};
 use crate::interp::code::WasmCode;
 use crate::module::{ConstExpr, ExportKind, ImportKind, SegmentMode};
 use crate::store::{
-    FuncInst, GlobalInst, InstanceData, Layout, MemInst, Store, TableInst, PAGE_SIZE,
+    CloseNotifier, FuncInst, GlobalInst, HeldItems, Instance, InstanceListeners, InstanceState,
+    Items, Layout, MemInst, Registry, Shared, Store, TableInst, PAGE_SIZE,
 };
 
 fn link_error(import: &crate::module::Import, msg: impl std::fmt::Display) -> Error {
@@ -24,13 +29,14 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
         }
 }
 
-/// Evaluates a constant expression; non-`v128` values are in the low 64 bits.
-fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u128 {
+/// Evaluates a constant expression over the instance's globals so far and its
+/// functions; non-`v128` values are in the low 64 bits.
+fn eval_const(globals: &[Shared<GlobalInst>], layout: &Layout, expr: ConstExpr) -> u128 {
     match expr {
         ConstExpr::Value(v) => v as u128,
         ConstExpr::V128(v) => v,
         ConstExpr::GlobalGet(g) => {
-            let g = &store.globals[layout.globals[g as usize] as usize];
+            let g = globals[g as usize].lock();
             g.value as u128 | (g.hi as u128) << 64
         }
         ConstExpr::RefNull => 0,
@@ -38,109 +44,106 @@ fn eval_const(store: &Store, layout: &Layout, expr: ConstExpr) -> u128 {
     }
 }
 
-/// Creates the instance of `info` in `store` and initialises it (not the start functions).
-///
-/// A failed instantiation leaves nothing behind in the store, unless an element segment
-/// already wrote references to the new functions into an imported table: then, as
-/// WebAssembly 2.0 requires, those functions stay callable through it.
-pub(crate) fn instantiate(
-    store: &mut Store,
-    info: &Arc<WasmCode>,
-    name: &Arc<str>,
-    config: &RuntimeConfig,
-) -> Result<u32> {
-    let marks = (
-        store.funcs.len(),
-        store.tables.len(),
-        store.memories.len(),
-        store.globals.len(),
-        store.instances.len(),
-    );
-    let mut escaped = false;
-    let result = instantiate_in(store, info, name, config, &mut escaped);
-    if result.is_err() && !escaped {
-        store.funcs.truncate(marks.0);
-        store.tables.truncate(marks.1);
-        store.memories.truncate(marks.2);
-        store.globals.truncate(marks.3);
-        store.instances.truncate(marks.4);
-    }
-    result
+/// What an instance starts with besides its module: set before it is published.
+#[derive(Default)]
+pub(crate) struct Setup {
+    pub listeners: Option<Arc<InstanceListeners>>,
+    pub notifier: Option<CloseNotifier>,
+    pub sys: Option<Box<crate::wasi::context::SysContext>>,
 }
 
-fn instantiate_in(
-    store: &mut Store,
+/// Creates the instance of `info`, initialises it (not the start functions) and
+/// publishes it; returns its store index. The caller holds [`Store::linking`].
+///
+/// A failed instantiation publishes nothing, unless an element segment already wrote
+/// references to the new functions into an imported table: then, as WebAssembly 2.0
+/// requires, those functions stay callable through it (the instance is published, under
+/// no name).
+pub(crate) fn instantiate(
+    store: &Store,
     info: &Arc<WasmCode>,
     name: &Arc<str>,
     config: &RuntimeConfig,
-    escaped: &mut bool,
+    setup: Setup,
 ) -> Result<u32> {
-    let first_new_table = store.tables.len() as u32;
-    let inst = store.instances.len() as u32;
+    let reg = store.snapshot();
+    let inst = reg.instances.len() as u32;
+    let mut types = reg.types.clone();
     let mut layout = Layout {
-        types: info.types.iter().map(|t| store.types.intern(t)).collect(),
+        types: info.types.iter().map(|t| types.intern(t)).collect(),
         ..Layout::default()
+    };
+    let mut items = Items {
+        memories: Vec::new(),
+        tables: Vec::new(),
+        globals: Vec::new(),
     };
     // Imports.
     for import in &info.imports {
         let (exporter, kind, index) = store
             .resolve(&import.module, &import.name)
             .map_err(|m| link_error(import, m))?;
-        let ex = &store.instances[exporter as usize].layout;
+        let ex = &reg.instances[exporter as usize];
+        let missing = || link_error(import, "export refers to no item");
         match (&import.kind, kind) {
             (ImportKind::Func(t), ExportKind::Func) => {
-                let addr = ex.funcs[index as usize];
+                let addr = *ex.layout.funcs.get(index as usize).ok_or_else(missing)?;
                 let want = layout.types[*t as usize];
-                let have = store.funcs[addr as usize].ty();
+                let have = reg.funcs[addr as usize].ty();
                 if want != have {
                     return Err(link_error(
                         import,
                         format!(
                             "signature mismatch: {} != {}",
-                            store.types.get(want),
-                            store.types.get(have)
+                            types.get(want),
+                            types.get(have)
                         ),
                     ));
                 }
                 layout.funcs.push(addr);
             }
             (ImportKind::Table(t), ExportKind::Table) => {
-                let addr = ex.tables[index as usize];
-                let have = &store.tables[addr as usize];
-                if have.ty.element != t.element
-                    || !limits_match(
-                        have.elems.len() as u64,
-                        have.ty.limits.max,
-                        t.limits.min,
-                        t.limits.max,
-                    )
-                {
+                let item = ex.table(index).ok_or_else(missing)?.clone();
+                let ok = {
+                    let have = item.lock();
+                    have.ty.element == t.element
+                        && limits_match(
+                            have.elems.len() as u64,
+                            have.ty.limits.max,
+                            t.limits.min,
+                            t.limits.max,
+                        )
+                };
+                if !ok {
                     return Err(link_error(
                         import,
                         "incompatible import type: table type mismatch",
                     ));
                 }
-                layout.tables.push(addr);
+                items.tables.push(item);
             }
             (ImportKind::Memory(m), ExportKind::Memory) => {
-                let addr = ex.memories[index as usize];
-                let have = &store.memories[addr as usize];
-                if !limits_match(
-                    have.pages() as u64,
-                    have.declared_max,
-                    m.limits.min,
-                    m.limits.max,
-                ) {
+                let item = ex.memory(index).ok_or_else(missing)?.clone();
+                let ok = {
+                    let have = item.lock();
+                    limits_match(
+                        have.pages() as u64,
+                        have.declared_max,
+                        m.limits.min,
+                        m.limits.max,
+                    )
+                };
+                if !ok {
                     return Err(link_error(
                         import,
                         "incompatible import type: memory size mismatch",
                     ));
                 }
-                layout.memories.push(addr);
+                items.memories.push(item);
             }
             (ImportKind::Global(g), ExportKind::Global) => {
-                let addr = ex.globals[index as usize];
-                let have = store.globals[addr as usize].ty;
+                let item = ex.global(index).ok_or_else(missing)?.clone();
+                let have = item.lock().ty;
                 if have != *g {
                     return Err(link_error(
                         import,
@@ -149,7 +152,7 @@ fn instantiate_in(
                         ),
                     ));
                 }
-                layout.globals.push(addr);
+                items.globals.push(item);
             }
             (_, kind) => {
                 return Err(link_error(
@@ -160,14 +163,15 @@ fn instantiate_in(
         }
     }
     // Defined items.
+    let mut funcs = Vec::new();
     for (i, t) in info
         .func_types
         .iter()
         .enumerate()
         .skip(info.num_imported_funcs as usize)
     {
-        layout.funcs.push(store.funcs.len() as u32);
-        store.funcs.push(FuncInst::Wasm {
+        layout.funcs.push((reg.funcs.len() + funcs.len()) as u32);
+        funcs.push(FuncInst::Wasm {
             ty: layout.types[*t as usize],
             instance: inst,
             index: (i - info.num_imported_funcs as usize) as u32,
@@ -181,11 +185,10 @@ fn instantiate_in(
                 crate::store::MAX_TABLE_ELEMENTS
             )));
         }
-        layout.tables.push(store.tables.len() as u32);
-        store.tables.push(TableInst {
+        items.tables.push(store.item(TableInst {
             elems: vec![0; t.limits.min as usize],
             ty: *t,
-        });
+        }));
     }
     for m in &info.memories[info.num_imported_memories as usize..] {
         let limit = config.memory_limit_pages as u64;
@@ -206,21 +209,21 @@ fn instantiate_in(
             // Zeroed allocation: the pages are mapped lazily by the OS.
             vec![0u8; min_bytes]
         };
-        layout.memories.push(store.memories.len() as u32);
-        store.memories.push(MemInst {
+        items.memories.push(store.item(MemInst {
             data,
             max_pages,
             declared_max: m.limits.max,
-        });
+        }));
     }
     for (ty, init) in info.globals[info.num_imported_globals as usize..]
         .iter()
         .zip(&info.global_inits)
     {
-        let value = eval_const(store, &layout, *init);
+        let value = eval_const(&items.globals, &layout, *init);
         let (value, hi) = (value as u64, (value >> 64) as u64);
-        layout.globals.push(store.globals.len() as u32);
-        store.globals.push(GlobalInst { value, hi, ty: *ty });
+        items
+            .globals
+            .push(store.item(GlobalInst { value, hi, ty: *ty }));
     }
     let elems: Vec<Arc<[u64]>> = info
         .elements
@@ -230,7 +233,7 @@ fn instantiate_in(
             _ => seg
                 .items
                 .iter()
-                .map(|e| eval_const(store, &layout, *e) as u64)
+                .map(|e| eval_const(&items.globals, &layout, *e) as u64)
                 .collect(),
         })
         .collect();
@@ -240,40 +243,131 @@ fn instantiate_in(
         .iter()
         .map(|e| (e.name.clone(), (e.kind, e.index)))
         .collect::<HashMap<_, _>>();
-    let layout = Arc::new(layout);
-    let mut data = InstanceData::new(name.clone(), Some(info.clone()), layout.clone(), exports);
-    data.elems = elems;
-    data.datas = datas;
-    store.instances.push(data);
+    // Offsets of active segments, evaluated before anything is locked for writing.
+    let offsets = |mode: &SegmentMode| match mode {
+        SegmentMode::Active { offset, .. } => {
+            Some(eval_const(&items.globals, &layout, *offset) as u32 as u64)
+        }
+        _ => None,
+    };
+    let elem_offsets: Vec<Option<u64>> = info.elements.iter().map(|s| offsets(&s.mode)).collect();
+    let data_offsets: Vec<Option<u64>> = info.datas.iter().map(|s| offsets(&s.mode)).collect();
+    let state = store.item(InstanceState {
+        elems,
+        datas,
+        notifier: setup.notifier,
+        sys: setup.sys,
+    });
+    let mut instance = Instance::new(
+        name.clone(),
+        Some(info.clone()),
+        layout,
+        exports,
+        items,
+        state,
+    );
+    instance.listeners = setup.listeners;
+    let instance = Arc::new(instance);
     // Active segments, in order; each is dropped after use.
-    for (i, seg) in info.elements.iter().enumerate() {
-        if let SegmentMode::Active { index, offset } = seg.mode {
-            let offset = eval_const(store, &layout, offset) as u32 as u64;
-            let items = store.instances[inst as usize].elems[i].clone();
-            let table_addr = layout.tables[index as usize];
-            let table = &mut store.tables[table_addr as usize];
+    let mut escaped = false;
+    let mut held = instance.lock();
+    let applied = {
+        let mut result = Ok(());
+        for (i, seg) in info.elements.iter().enumerate() {
+            let (SegmentMode::Active { index, .. }, Some(offset)) = (&seg.mode, elem_offsets[i])
+            else {
+                continue;
+            };
+            let items = held.state.elems[i].clone();
+            let t = held.table_ix[*index as usize] as usize;
             let range = crate::interp::num::span(offset, items.len() as u64);
-            match range.and_then(|r| table.elems.get_mut(r)) {
+            match range.and_then(|r| held.tables[t].elems.get_mut(r)) {
                 Some(dst) => {
                     dst.copy_from_slice(&items);
-                    *escaped |= table_addr < first_new_table && !items.is_empty();
+                    escaped |= *index < info.num_imported_tables && !items.is_empty();
                 }
-                None => return Err(Error::trap(TrapCode::OutOfBoundsTableAccess)),
+                None => {
+                    result = Err(Error::trap(TrapCode::OutOfBoundsTableAccess));
+                    break;
+                }
             }
-            store.instances[inst as usize].elems[i] = Arc::from(&[][..]);
+            held.state.elems[i] = Arc::from(&[][..]);
         }
-    }
-    for (i, seg) in info.datas.iter().enumerate() {
-        if let SegmentMode::Active { index, offset } = seg.mode {
-            let offset = eval_const(store, &layout, offset) as u32 as u64;
-            let mem = &mut store.memories[layout.memories[index as usize] as usize];
-            let range = crate::interp::num::span(offset, seg.bytes.len() as u64);
-            match range.and_then(|r| mem.data.get_mut(r)) {
-                Some(dst) => dst.copy_from_slice(&seg.bytes),
-                None => return Err(Error::trap(TrapCode::OutOfBoundsMemoryAccess)),
+        if result.is_ok() {
+            for (i, seg) in info.datas.iter().enumerate() {
+                let (SegmentMode::Active { index, .. }, Some(offset)) =
+                    (&seg.mode, data_offsets[i])
+                else {
+                    continue;
+                };
+                let (mem, state) = held.memory_and_state(*index);
+                let range = crate::interp::num::span(offset, seg.bytes.len() as u64);
+                match mem.zip(range).and_then(|(mem, r)| mem.data.get_mut(r)) {
+                    Some(dst) => dst.copy_from_slice(&seg.bytes),
+                    None => {
+                        result = Err(Error::trap(TrapCode::OutOfBoundsMemoryAccess));
+                        break;
+                    }
+                }
+                state.datas[i] = Arc::from(&[][..]);
             }
-            store.instances[inst as usize].datas[i] = Arc::from(&[][..]);
         }
+        result
+    };
+    if applied.is_ok() || escaped {
+        // Published while the items are still held: a call that finds a reference to
+        // the new functions in an item finds them in the registry it takes after
+        // locking the item.
+        store.publish(|next: &mut Registry| {
+            next.funcs.extend(funcs);
+            next.instances.push(instance.clone());
+            next.types = types;
+        });
     }
-    Ok(inst)
+    drop(held);
+    applied.map(|()| inst)
+}
+
+/// Adds a host module's instance to the store (the caller holds [`Store::linking`]);
+/// `listeners`: the module's listeners by function index, if the runtime has a factory.
+pub(crate) fn instantiate_host(
+    store: &Store,
+    def: &crate::store::HostModuleDef,
+    name: &Arc<str>,
+    listeners: Option<Arc<InstanceListeners>>,
+) -> u32 {
+    let reg = store.snapshot();
+    let inst = reg.instances.len() as u32;
+    let mut types = reg.types.clone();
+    let mut layout = Layout::default();
+    let mut exports = HashMap::new();
+    let mut funcs = Vec::new();
+    for (index, (export, func)) in def.funcs.iter().enumerate() {
+        let ty = types.intern(&func.ty);
+        layout.funcs.push((reg.funcs.len() + funcs.len()) as u32);
+        let listener = listeners
+            .as_ref()
+            .and_then(|l| l.funcs.get(index).cloned().flatten());
+        funcs.push(FuncInst::Host {
+            ty,
+            listener,
+            func: func.clone(),
+            instance: inst,
+        });
+        exports.insert(export.clone(), (ExportKind::Func, index as u32));
+    }
+    let state = store.item(InstanceState::default());
+    let items = Items {
+        memories: Vec::new(),
+        tables: Vec::new(),
+        globals: Vec::new(),
+    };
+    let mut instance = Instance::new(name.clone(), None, layout, exports, items, state);
+    instance.listeners = listeners;
+    store.publish(|next| {
+        next.funcs.extend(funcs);
+        next.instances.push(Arc::new(instance));
+        next.types = types;
+    });
+    inst
 }

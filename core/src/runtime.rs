@@ -6,8 +6,8 @@ use crate::compiled::{CompiledKind, CompiledModule};
 use crate::config::{ModuleConfig, RuntimeConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::handles::Module;
-use crate::host::{instantiate_host, HostModuleBuilder};
-use crate::instantiate::instantiate;
+use crate::host::HostModuleBuilder;
+use crate::instantiate::{instantiate, instantiate_host, Setup};
 use crate::interp::code::WasmCode;
 use crate::interp::exec;
 pub(crate) use crate::module::definition;
@@ -69,11 +69,7 @@ impl Runtime {
         Runtime {
             inner: Arc::new(RuntimeInner {
                 config,
-                store: Mutex::new(Store {
-                    fuel,
-                    debug_info,
-                    ..Store::default()
-                }),
+                store: Store::new(fuel, debug_info),
                 closed: Mutex::new(None),
                 controls: Mutex::new(Vec::new()),
             }),
@@ -180,32 +176,30 @@ impl Runtime {
         if name.is_empty() {
             return None;
         }
-        let store = self.inner.store();
-        let inst = *store.names.get(name)?;
-        Some(self.handle(&store, inst))
+        let inst = *self.inner.store.names().get(name)?;
+        self.handle(inst)
     }
 
     /// A handle to instance `inst`.
-    fn handle(&self, store: &crate::store::Store, inst: u32) -> Module {
-        let data = &store.instances[inst as usize];
-        Module {
+    fn handle(&self, inst: u32) -> Option<Module> {
+        let data = self.inner.store.instance(inst)?;
+        Some(Module {
             rt: self.inner.clone(),
             inst,
             name: data.name.clone(),
             control: data.control.clone(),
-        }
+        })
     }
 
     /// Every module registered under a name (host modules included), in the order they
     /// were instantiated; closed modules are gone from this list.
     pub fn modules(&self) -> Vec<Module> {
-        let store = self.inner.store();
-        let mut insts: Vec<u32> = store.names.values().copied().collect();
+        let mut insts: Vec<u32> = self.inner.store.names().values().copied().collect();
         insts.sort_unstable();
         insts.dedup();
         insts
             .into_iter()
-            .map(|inst| self.handle(&store, inst))
+            .filter_map(|inst| self.handle(inst))
             .collect()
     }
 
@@ -216,13 +210,15 @@ impl Runtime {
     /// The runtime is closed, or another module already uses `name`.
     pub fn register_alias(&self, module: &Module, name: &str) -> Result<()> {
         self.inner.check_open()?;
-        let mut store = self.inner.store();
-        if store.names.get(name).is_some_and(|i| *i != module.inst) {
+        let store = &self.inner.store;
+        let _linking = store.linking();
+        let mut names = store.names();
+        if names.get(name).is_some_and(|i| *i != module.inst) {
             return Err(Error::instantiate(format!(
                 "module[{name}] has already been instantiated"
             )));
         }
-        store.names.insert(name.into(), module.inst);
+        names.insert(name.into(), module.inst);
         Ok(())
     }
 
@@ -257,12 +253,19 @@ impl Runtime {
         for control in self.inner.controls() {
             control.request_stop(exit_code);
         }
-        self.inner.with_store(|store| {
-            for inst in 0..store.instances.len() as u32 {
-                store.close_instance(inst, exit_code);
+        let store = &self.inner.store;
+        {
+            // No instantiation runs meanwhile; each instance's state is taken in turn
+            // (a call running in it ends first).
+            let _linking = store.linking();
+            let reg = store.snapshot();
+            for (inst, data) in reg.instances.iter().enumerate() {
+                let mut state = data.state.lock();
+                store.close_instance(inst as u32, data, &mut state, exit_code);
             }
-            store.names.clear();
-        });
+            store.names().clear();
+        }
+        store.notify();
         Ok(())
     }
 
@@ -302,46 +305,44 @@ impl Runtime {
             CompiledKind::Wasm(_) => Some(Box::new(SysContext::new(&config.sys)?)),
             CompiledKind::Host(_) => None,
         };
-        let (inst, control) = self.inner.with_store(|store| {
-            // Checked again under the store lock: a close that started meanwhile either
-            // is seen here or closes this instance after us.
+        let listeners = compiled.listeners.as_ref().map(|funcs| {
+            Arc::new(crate::store::InstanceListeners {
+                funcs: funcs.to_vec(),
+                definitions: compiled.definitions(&name),
+            })
+        });
+        let store = &self.inner.store;
+        let (inst, control) = {
+            let _linking = store.linking();
+            // Checked again under the instantiation lock: a close that started
+            // meanwhile either is seen here or closes this instance after us.
             self.inner.check_open()?;
-            if !name.is_empty() && store.names.contains_key(&name) {
+            if !name.is_empty() && store.names().contains_key(&name) {
                 return Err(Error::instantiate(format!(
                     "module[{name}] has already been instantiated"
                 )));
             }
             let inst = match &compiled.kind {
-                CompiledKind::Wasm(info) => instantiate(store, info, &name, &self.inner.config)?,
-                CompiledKind::Host(def) => instantiate_host(store, def, &name),
-            };
-            if let Some(funcs) = &compiled.listeners {
-                let listeners = Arc::new(crate::store::InstanceListeners {
-                    funcs: funcs.to_vec(),
-                    definitions: compiled.definitions(&name),
-                });
-                if let CompiledKind::Host(_) = compiled.kind {
-                    let addrs = store.instances[inst as usize].layout.funcs.clone();
-                    for (addr, l) in addrs.iter().zip(funcs.iter()) {
-                        if let crate::store::FuncInst::Host { listener, .. } =
-                            &mut store.funcs[*addr as usize]
-                        {
-                            *listener = l.clone();
-                        }
-                    }
+                CompiledKind::Wasm(info) => {
+                    let setup = Setup {
+                        listeners,
+                        notifier: config.close_notifier.clone(),
+                        sys,
+                    };
+                    instantiate(store, info, &name, &self.inner.config, setup)?
                 }
-                store.instances[inst as usize].listeners = Some(listeners);
-            }
-            let data = &mut store.instances[inst as usize];
-            data.notifier = config.close_notifier.clone();
-            data.sys = sys;
-            let control = data.control.clone();
+                CompiledKind::Host(def) => instantiate_host(store, def, &name, listeners),
+            };
+            let control = store
+                .instance(inst)
+                .map(|d| d.control.clone())
+                .ok_or_else(|| Error::new("internal error: instance not published"))?;
             self.inner.register_control(control.clone());
             if !name.is_empty() {
-                store.names.insert(name.clone(), inst);
+                store.names().insert(name.clone(), inst);
             }
-            Ok::<_, Error>((inst, control))
-        })?;
+            (inst, control)
+        };
         let module = Module {
             rt: self.inner.clone(),
             inst,
@@ -371,10 +372,11 @@ impl Runtime {
             }
         }
         for (fname, index) in starts {
-            let result = self.inner.with_store(|store| {
-                let addr = store.instances[inst as usize].layout.funcs[index as usize];
-                exec::invoke(store, addr, &[], None)
-            });
+            let result = match store.instance(inst) {
+                Some(data) => exec::invoke(store, data.layout.funcs[index as usize], &[], None),
+                None => Err(Error::new("internal error: instance not published")),
+            };
+            store.notify();
             if let Err(e) = result {
                 // Don't leak the module: close it whatever the failure (a no-op if the
                 // guest closed it already).

@@ -1,15 +1,38 @@
-//! The store: every function, table, memory, global and module instance of a runtime.
+//! The store: every function, table, memory, global and module instance of a runtime,
+//! laid out so that calls on different modules run in parallel.
 //!
-//! Instances refer to their items by store address, so that imports share the exporter's
-//! item. A runtime owns one store behind a lock; a call holds the lock while it runs.
+//! - The **registry** ([`Registry`]) lists functions (by store address: a function
+//!   reference is its address + 1), interned signatures and instances. It only grows,
+//!   one instantiation at a time, and is published as an immutable snapshot
+//!   ([`Store::snapshot`]): a call reads the snapshot it started with, never a lock.
+//! - An instance's **items** (its memories, tables and globals, its own or imported)
+//!   and its **state** (segments, WASI context, close notifier) are each behind their own
+//!   lock ([`Item`]). A call holds every item and the state of the instance it runs in
+//!   ([`Instance::lock`], a [`Held`]) for as long as it runs there: calls on modules that
+//!   share nothing run in parallel; calls on modules that share an imported item are
+//!   serialised, each atomic with respect to the others. Items are locked in one global
+//!   order (their sequence numbers), so two calls never wait for each other in a cycle.
+//!   A call that crosses into another instance releases the first instance's items
+//!   before it takes the other's (the executor runs one instance's code at a time).
+//! - Names, pending close notifications and the lock that serialises instantiations are
+//!   small locks of their own, taken last (never while waiting for another).
+//!
+//! Nothing here runs guest code; the engines run it against a [`Held`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
 use crate::interp::code::WasmCode;
 use crate::module::ExportKind;
 use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
+
+/// Locks `m`, whether or not a thread panicked while holding it: every mutation under a
+/// store lock is completed before code that can panic runs.
+pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// WebAssembly page size.
 pub(crate) const PAGE_SIZE: usize = 65536;
@@ -19,7 +42,7 @@ pub(crate) const PAGE_SIZE: usize = 65536;
 pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
 /// Interned function signatures, so that `call_indirect` compares two integers.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub(crate) struct TypeRegistry {
     types: Vec<FuncType>,
     ids: HashMap<FuncType, u32>,
@@ -42,6 +65,7 @@ impl TypeRegistry {
 }
 
 /// A function: defined by a module instance, or a host closure.
+#[derive(Clone)]
 pub(crate) enum FuncInst {
     Wasm {
         /// Interned signature.
@@ -51,7 +75,6 @@ pub(crate) enum FuncInst {
         /// Defined-function index within its module (imports excluded).
         index: u32,
     },
-    #[allow(dead_code)]
     Host {
         ty: u32,
         func: Arc<HostFunc>,
@@ -66,6 +89,13 @@ impl FuncInst {
     pub(crate) fn ty(&self) -> u32 {
         match self {
             FuncInst::Wasm { ty, .. } | FuncInst::Host { ty, .. } => *ty,
+        }
+    }
+
+    /// The instance the function belongs to.
+    pub(crate) fn instance(&self) -> u32 {
+        match self {
+            FuncInst::Wasm { instance, .. } | FuncInst::Host { instance, .. } => *instance,
         }
     }
 }
@@ -143,40 +173,264 @@ pub(crate) struct GlobalInst {
     pub ty: GlobalType,
 }
 
-/// Store addresses of an instance's items, in the module's index spaces.
+/// Something a call locks: a memory, a table, a global or an instance's state. The
+/// sequence number orders locking.
+pub(crate) struct Item<T> {
+    seq: u64,
+    cell: Mutex<T>,
+}
+
+/// An item, shared by the instances that define and import it and by handles.
+pub(crate) type Shared<T> = Arc<Item<T>>;
+
+impl<T> Item<T> {
+    /// Waits for the item and locks it.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        lock(&self.cell)
+    }
+}
+
+/// Store addresses of an instance's functions and interned signatures, in the module's
+/// index spaces (its memories, tables and globals are [`Instance`]'s items).
 #[derive(Default, Debug)]
 pub(crate) struct Layout {
     pub funcs: Vec<u32>,
-    pub tables: Vec<u32>,
-    pub memories: Vec<u32>,
-    pub globals: Vec<u32>,
     /// Interned signature of each module type index.
     pub types: Vec<u32>,
 }
 
-/// A module instance (also host modules).
-pub(crate) struct InstanceData {
-    pub name: Arc<str>,
-    /// `None` for host modules.
-    pub module: Option<Arc<WasmCode>>,
-    pub layout: Arc<Layout>,
-    /// Exports by name: kind and index in the module's index space.
-    pub exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
+/// What of an instance changes while it runs, locked with its items.
+#[derive(Default)]
+pub(crate) struct InstanceState {
     /// Element segments (emptied by `elem.drop`).
     pub elems: Vec<Arc<[u64]>>,
     /// Data segments (emptied by `data.drop`).
     pub datas: Vec<Arc<[u8]>>,
-    /// Exit code, once closed.
-    pub closed: Option<u32>,
-    /// Shared with handles, so that other threads can stop the instance's calls.
-    pub control: Arc<InstanceControl>,
     /// Called once with the exit code when the instance closes.
     pub notifier: Option<CloseNotifier>,
-    /// Function listeners and definitions, when the runtime has a listener factory.
-    pub listeners: Option<Arc<InstanceListeners>>,
     /// WASI state of a Wasm module instance (none for host modules); dropped, closing
     /// its files, when the instance closes.
     pub sys: Option<Box<crate::wasi::context::SysContext>>,
+}
+
+/// Which of an instance's items a lock step takes.
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    State,
+    Memory(usize),
+    Table(usize),
+    Global(usize),
+}
+
+/// A module instance (also host modules), as the registry lists it: immutable once
+/// published; what changes is behind its items' locks.
+pub(crate) struct Instance {
+    pub name: Arc<str>,
+    /// `None` for host modules.
+    pub module: Option<Arc<WasmCode>>,
+    pub layout: Layout,
+    /// Exports by name: kind and index in the module's index space.
+    pub exports: HashMap<Arc<str>, (ExportKind, u32)>,
+    /// Shared with handles, so that other threads can stop the instance's calls.
+    pub control: Arc<InstanceControl>,
+    /// Function listeners and definitions, when the runtime has a listener factory.
+    pub listeners: Option<Arc<InstanceListeners>>,
+    pub state: Shared<InstanceState>,
+    /// The instance's memories, tables and globals, each once (a module may import one
+    /// item twice), and where each index of the module's index spaces finds its own.
+    memories: Vec<Shared<MemInst>>,
+    tables: Vec<Shared<TableInst>>,
+    globals: Vec<Shared<GlobalInst>>,
+    memory_ix: Vec<u32>,
+    table_ix: Vec<u32>,
+    global_ix: Vec<u32>,
+    /// The order to lock them in: by sequence number.
+    order: Vec<Part>,
+}
+
+/// Items of an instance in the module's index spaces.
+pub(crate) struct Items {
+    pub memories: Vec<Shared<MemInst>>,
+    pub tables: Vec<Shared<TableInst>>,
+    pub globals: Vec<Shared<GlobalInst>>,
+}
+
+/// Each item once, and the position of each index's item.
+fn dedup<T>(items: Vec<Shared<T>>) -> (Vec<Shared<T>>, Vec<u32>) {
+    let mut unique: Vec<Shared<T>> = Vec::new();
+    let mut ix = Vec::with_capacity(items.len());
+    for item in items {
+        match unique.iter().position(|u| Arc::ptr_eq(u, &item)) {
+            Some(i) => ix.push(i as u32),
+            None => {
+                ix.push(unique.len() as u32);
+                unique.push(item);
+            }
+        }
+    }
+    (unique, ix)
+}
+
+impl Instance {
+    /// An instance of `module` (`None`: a host module) with these items.
+    pub(crate) fn new(
+        name: Arc<str>,
+        module: Option<Arc<WasmCode>>,
+        layout: Layout,
+        exports: HashMap<Arc<str>, (ExportKind, u32)>,
+        items: Items,
+        state: Shared<InstanceState>,
+    ) -> Self {
+        let (memories, memory_ix) = dedup(items.memories);
+        let (tables, table_ix) = dedup(items.tables);
+        let (globals, global_ix) = dedup(items.globals);
+        let mut keyed: Vec<(u64, Part)> = vec![(state.seq, Part::State)];
+        keyed.extend(
+            memories
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.seq, Part::Memory(i))),
+        );
+        keyed.extend(
+            tables
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.seq, Part::Table(i))),
+        );
+        keyed.extend(
+            globals
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.seq, Part::Global(i))),
+        );
+        keyed.sort_by_key(|(seq, _)| *seq);
+        Instance {
+            name,
+            module,
+            layout,
+            exports,
+            control: Arc::default(),
+            listeners: None,
+            state,
+            memories,
+            tables,
+            globals,
+            memory_ix,
+            table_ix,
+            global_ix,
+            order: keyed.into_iter().map(|(_, p)| p).collect(),
+        }
+    }
+
+    /// Memory `index` of the module's index space.
+    pub(crate) fn memory(&self, index: u32) -> Option<&Shared<MemInst>> {
+        Some(&self.memories[*self.memory_ix.get(index as usize)? as usize])
+    }
+
+    /// Table `index` of the module's index space.
+    pub(crate) fn table(&self, index: u32) -> Option<&Shared<TableInst>> {
+        Some(&self.tables[*self.table_ix.get(index as usize)? as usize])
+    }
+
+    /// Global `index` of the module's index space.
+    pub(crate) fn global(&self, index: u32) -> Option<&Shared<GlobalInst>> {
+        Some(&self.globals[*self.global_ix.get(index as usize)? as usize])
+    }
+
+    /// How many tables and globals the module's index spaces have.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.table_ix.len(), self.global_ix.len())
+    }
+
+    /// Waits for and locks the instance's state and every item it can reach, in the
+    /// global order.
+    pub(crate) fn lock(&self) -> Held<'_> {
+        let mut state = None;
+        let mut memories: Vec<Option<MutexGuard<'_, MemInst>>> =
+            self.memories.iter().map(|_| None).collect();
+        let mut tables: Vec<Option<MutexGuard<'_, TableInst>>> =
+            self.tables.iter().map(|_| None).collect();
+        let mut globals: Vec<Option<MutexGuard<'_, GlobalInst>>> =
+            self.globals.iter().map(|_| None).collect();
+        for part in &self.order {
+            match *part {
+                Part::State => state = Some(self.state.lock()),
+                Part::Memory(i) => memories[i] = Some(self.memories[i].lock()),
+                Part::Table(i) => tables[i] = Some(self.tables[i].lock()),
+                Part::Global(i) => globals[i] = Some(self.globals[i].lock()),
+            }
+        }
+        Held {
+            state: state.expect("the state is always locked"),
+            memories: memories.into_iter().flatten().collect(),
+            tables: tables.into_iter().flatten().collect(),
+            globals: globals.into_iter().flatten().collect(),
+            memory_ix: &self.memory_ix,
+            table_ix: &self.table_ix,
+            global_ix: &self.global_ix,
+        }
+    }
+}
+
+/// An instance's state and items, locked ([`Instance::lock`]): what a call running in
+/// the instance reads and writes.
+pub(crate) struct Held<'a> {
+    pub state: MutexGuard<'a, InstanceState>,
+    pub memories: Vec<MutexGuard<'a, MemInst>>,
+    pub tables: Vec<MutexGuard<'a, TableInst>>,
+    pub globals: Vec<MutexGuard<'a, GlobalInst>>,
+    /// Module index → position in `memories`, `tables`, `globals`.
+    pub memory_ix: &'a [u32],
+    pub table_ix: &'a [u32],
+    pub global_ix: &'a [u32],
+}
+
+/// What a host function and a listener reach of the calling instance's locked items
+/// (a [`Held`] behind a trait object, so that it can be lent for a shorter time).
+pub(crate) trait HeldItems {
+    /// Memory `index` of the module's index space.
+    fn memory(&self, index: u32) -> Option<&MemInst>;
+    /// Memory `index` (writable) and the instance's state, together.
+    fn memory_and_state(&mut self, index: u32) -> (Option<&mut MemInst>, &mut InstanceState);
+    /// Table `index`.
+    fn table(&self, index: u32) -> Option<&TableInst>;
+    /// Global `index`.
+    fn global(&self, index: u32) -> Option<&GlobalInst>;
+    /// Global `index`, writable.
+    fn global_mut(&mut self, index: u32) -> Option<&mut GlobalInst>;
+    /// How many globals the module's index space has.
+    fn global_count(&self) -> usize;
+}
+
+impl HeldItems for Held<'_> {
+    fn memory(&self, index: u32) -> Option<&MemInst> {
+        Some(&self.memories[*self.memory_ix.get(index as usize)? as usize])
+    }
+
+    fn memory_and_state(&mut self, index: u32) -> (Option<&mut MemInst>, &mut InstanceState) {
+        let mem = match self.memory_ix.get(index as usize) {
+            Some(&i) => Some(&mut *self.memories[i as usize]),
+            None => None,
+        };
+        (mem, &mut self.state)
+    }
+
+    fn table(&self, index: u32) -> Option<&TableInst> {
+        Some(&self.tables[*self.table_ix.get(index as usize)? as usize])
+    }
+
+    fn global(&self, index: u32) -> Option<&GlobalInst> {
+        Some(&self.globals[*self.global_ix.get(index as usize)? as usize])
+    }
+
+    fn global_mut(&mut self, index: u32) -> Option<&mut GlobalInst> {
+        let i = *self.global_ix.get(index as usize)? as usize;
+        Some(&mut self.globals[i])
+    }
+
+    fn global_count(&self) -> usize {
+        self.global_ix.len()
+    }
 }
 
 /// The listeners of an instance's functions (module index space) and their definitions.
@@ -188,18 +442,19 @@ pub(crate) struct InstanceListeners {
 /// A close notifier (`ModuleConfig::with_close_notifier`).
 pub(crate) type CloseNotifier = Arc<dyn Fn(u32) + Send + Sync>;
 
-/// What other threads may touch of an instance without the store lock.
+/// What other threads may read and ask of an instance without any lock.
 #[derive(Default, Debug)]
 pub(crate) struct InstanceControl {
     /// 0 while running; `exit code + 1` once a close, an interrupt or a deadline asked
     /// the instance's calls to stop. Code compiled with interrupt checks polls it.
-    pub stop: std::sync::atomic::AtomicU64,
+    pub stop: AtomicU64,
+    /// 0 while open; `exit code + 1` once closed.
+    closed: AtomicU64,
 }
 
 impl InstanceControl {
     /// Asks running calls to stop with `exit_code` (the first request wins).
     pub(crate) fn request_stop(&self, exit_code: u32) {
-        use std::sync::atomic::Ordering;
         let _ =
             self.stop
                 .compare_exchange(0, exit_code as u64 + 1, Ordering::SeqCst, Ordering::SeqCst);
@@ -207,70 +462,141 @@ impl InstanceControl {
 
     /// The exit code a stop was requested with.
     pub(crate) fn stop_requested(&self) -> Option<u32> {
-        match self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+        match self.stop.load(Ordering::Relaxed) {
             0 => None,
             v => Some((v - 1) as u32),
         }
     }
-}
 
-impl InstanceData {
-    pub(crate) fn new(
-        name: Arc<str>,
-        module: Option<Arc<WasmCode>>,
-        layout: Arc<Layout>,
-        exports: HashMap<Arc<str>, (crate::module::ExportKind, u32)>,
-    ) -> Self {
-        InstanceData {
-            name,
-            module,
-            layout,
-            exports,
-            elems: Vec::new(),
-            datas: Vec::new(),
-            closed: None,
-            control: Arc::default(),
-            notifier: None,
-            listeners: None,
-            sys: None,
+    /// The exit code the instance was closed with, once closed.
+    pub(crate) fn closed(&self) -> Option<u32> {
+        match self.closed.load(Ordering::SeqCst) {
+            0 => None,
+            v => Some((v - 1) as u32),
         }
+    }
+
+    /// Marks the instance closed with `exit_code`; `false` if it was closed already.
+    fn mark_closed(&self, exit_code: u32) -> bool {
+        self.closed
+            .compare_exchange(0, exit_code as u64 + 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
     }
 }
 
-/// Everything a runtime has instantiated.
-#[derive(Default)]
-pub(crate) struct Store {
+/// The functions, signatures and instances of a runtime, as one published snapshot.
+#[derive(Default, Clone)]
+pub(crate) struct Registry {
     pub funcs: Vec<FuncInst>,
-    pub tables: Vec<TableInst>,
-    pub memories: Vec<MemInst>,
-    pub globals: Vec<GlobalInst>,
-    pub instances: Vec<InstanceData>,
+    pub instances: Vec<Arc<Instance>>,
     pub types: TypeRegistry,
+}
+
+/// Everything a runtime has instantiated.
+pub(crate) struct Store {
+    registry: Mutex<Arc<Registry>>,
     /// Instantiated modules by name (the names imports resolve against).
-    pub names: HashMap<Arc<str>, u32>,
+    names: Mutex<HashMap<Arc<str>, u32>>,
+    /// Close notifiers to call once no store lock is held.
+    pending: Mutex<Vec<(CloseNotifier, u32)>>,
+    /// Serialises instantiations (each takes the next store addresses).
+    linking: Mutex<()>,
+    /// The next item's sequence number.
+    seq: AtomicU64,
     /// Fuel budget of each call, if the runtime meters fuel.
     pub fuel: Option<u64>,
     /// Whether traces carry DWARF source lines.
     pub debug_info: bool,
-    /// Close notifiers to call once the store lock is released.
-    pub pending_notifications: Vec<(CloseNotifier, u32)>,
 }
 
 impl Store {
-    /// Closes instance `inst` with `exit_code` unless it is closed already: its name is
-    /// freed, running calls are asked to stop, and its notifier is queued.
-    pub(crate) fn close_instance(&mut self, inst: u32, exit_code: u32) {
-        let data = &mut self.instances[inst as usize];
-        if data.closed.is_some() {
+    /// An empty store.
+    pub(crate) fn new(fuel: Option<u64>, debug_info: bool) -> Self {
+        Store {
+            registry: Mutex::default(),
+            names: Mutex::default(),
+            pending: Mutex::default(),
+            linking: Mutex::default(),
+            seq: AtomicU64::new(0),
+            fuel,
+            debug_info,
+        }
+    }
+
+    /// The registry as last published.
+    pub(crate) fn snapshot(&self) -> Arc<Registry> {
+        lock(&self.registry).clone()
+    }
+
+    /// Instance `inst` of the current registry.
+    pub(crate) fn instance(&self, inst: u32) -> Option<Arc<Instance>> {
+        lock(&self.registry).instances.get(inst as usize).cloned()
+    }
+
+    /// Takes the instantiation lock: one instantiation at a time adds to the registry.
+    pub(crate) fn linking(&self) -> MutexGuard<'_, ()> {
+        lock(&self.linking)
+    }
+
+    /// Publishes a registry changed by `f` (under the instantiation lock).
+    pub(crate) fn publish(&self, f: impl FnOnce(&mut Registry)) {
+        let mut current = lock(&self.registry);
+        let mut next = Registry::clone(&current);
+        f(&mut next);
+        *current = Arc::new(next);
+    }
+
+    /// A new item holding `value`, after every item made before it in locking order.
+    pub(crate) fn item<T>(&self, value: T) -> Shared<T> {
+        Arc::new(Item {
+            seq: self.seq.fetch_add(1, Ordering::Relaxed),
+            cell: Mutex::new(value),
+        })
+    }
+
+    /// The instantiated modules by name.
+    pub(crate) fn names(&self) -> MutexGuard<'_, HashMap<Arc<str>, u32>> {
+        lock(&self.names)
+    }
+
+    /// Closes instance `inst` (`data`, whose `state` the caller holds) with `exit_code`
+    /// unless it is closed already: its name is freed, running calls are asked to stop,
+    /// its WASI state is dropped and its notifier queued ([`Store::notify`] runs it).
+    pub(crate) fn close_instance(
+        &self,
+        inst: u32,
+        data: &Instance,
+        state: &mut InstanceState,
+        exit_code: u32,
+    ) {
+        if !data.control.mark_closed(exit_code) {
             return;
         }
-        data.closed = Some(exit_code);
         data.control.request_stop(exit_code);
-        data.sys = None;
-        if let Some(n) = data.notifier.take() {
-            self.pending_notifications.push((n, exit_code));
+        state.sys = None;
+        if let Some(n) = state.notifier.take() {
+            lock(&self.pending).push((n, exit_code));
         }
-        self.names.retain(|_, i| *i != inst);
+        self.names().retain(|_, i| *i != inst);
+    }
+
+    /// Closes instance `inst`, waiting for its state (a call running in it ends first,
+    /// unless it polls for the stop this asks for).
+    pub(crate) fn close(&self, inst: u32, exit_code: u32) {
+        if let Some(data) = self.instance(inst) {
+            data.control.request_stop(exit_code);
+            let mut state = data.state.lock();
+            self.close_instance(inst, &data, &mut state, exit_code);
+        }
+        self.notify();
+    }
+
+    /// Runs the close notifiers queued so far (call with no item locked).
+    pub(crate) fn notify(&self) {
+        let pending = std::mem::take(&mut *lock(&self.pending));
+        for (notifier, code) in pending {
+            notifier(code);
+        }
     }
 
     /// Looks up an export of the module registered under `module`.
@@ -278,12 +604,14 @@ impl Store {
         &self,
         module: &str,
         name: &str,
-    ) -> Result<(u32, crate::module::ExportKind, u32), String> {
+    ) -> Result<(u32, ExportKind, u32), String> {
         let inst = *self
-            .names
+            .names()
             .get(module)
             .ok_or_else(|| format!("module[{module}] not instantiated"))?;
-        let data = &self.instances[inst as usize];
+        let data = self
+            .instance(inst)
+            .ok_or_else(|| format!("module[{module}] not instantiated"))?;
         let (kind, index) = data
             .exports
             .get(name)
@@ -292,12 +620,19 @@ impl Store {
     }
 }
 
-/// A host function as the store calls it: with the store, the calling instance (if a
-/// module called), and the value stack (parameters in, results out at its front). The
-/// public API ([`crate::host`]) wraps a user's closure into one, giving it a
-/// [`crate::Caller`].
-pub(crate) type StoreHostFn =
-    dyn Fn(&mut Store, Option<u32>, &mut [u64]) -> Result<()> + Send + Sync;
+/// What a host function is called with: the store, the registry the call runs with, the
+/// calling instance (if a module called) and that instance's locked items.
+pub(crate) struct HostCtx<'a> {
+    pub store: &'a Store,
+    pub reg: &'a Registry,
+    pub instance: Option<u32>,
+    pub held: Option<&'a mut dyn HeldItems>,
+}
+
+/// A host function as the store calls it: with its context and the value stack
+/// (parameters in, results out at its front). The public API ([`crate::host`]) wraps a
+/// user's closure into one, giving it a [`crate::Caller`].
+pub(crate) type StoreHostFn = dyn Fn(HostCtx<'_>, &mut [u64]) -> Result<()> + Send + Sync;
 
 /// A host function as the store keeps it.
 pub(crate) struct HostFunc {
@@ -329,8 +664,8 @@ pub(crate) fn host_definition(
 }
 
 /// The definition of function `index` of the host module instance `inst`.
-pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefinition {
-    let data = &store.instances[inst as usize];
+pub(crate) fn definition(reg: &Registry, inst: u32, index: u32) -> FunctionDefinition {
+    let data = &reg.instances[inst as usize];
     let addr = data.layout.funcs[index as usize];
     let export = data
         .exports
@@ -338,7 +673,7 @@ pub(crate) fn definition(store: &Store, inst: u32, index: u32) -> FunctionDefini
         .find(|(_, (k, i))| *k == ExportKind::Func && *i == index)
         .map(|(n, _)| n.clone())
         .unwrap_or_else(|| "".into());
-    match &store.funcs[addr as usize] {
+    match &reg.funcs[addr as usize] {
         FuncInst::Host { func, .. } => host_definition(&data.name, index, &export, func),
         FuncInst::Wasm { .. } => unreachable!("host modules hold host functions"),
     }
@@ -351,33 +686,48 @@ pub(crate) struct HostModuleDef {
     pub funcs: Vec<(Arc<str>, Arc<HostFunc>)>,
 }
 
-impl crate::listener::InstanceView for Store {
+/// The listener API's view of the instance a call runs in (its items locked by the
+/// call) and the names of the others: another instance's state is not read, since
+/// another call may hold it.
+pub(crate) struct View<'a> {
+    pub reg: &'a Registry,
+    /// The instance whose items `held` are.
+    pub instance: Option<u32>,
+    pub held: Option<&'a dyn HeldItems>,
+}
+
+impl View<'_> {
+    fn items(&self, inst: u32) -> Option<&dyn HeldItems> {
+        match self.instance {
+            Some(i) if i == inst => self.held,
+            _ => None,
+        }
+    }
+}
+
+impl crate::listener::InstanceView for View<'_> {
     fn instance_name(&self, inst: u32) -> &str {
-        &self.instances[inst as usize].name
+        self.reg
+            .instances
+            .get(inst as usize)
+            .map_or("", |d| &d.name)
     }
 
     fn instance_globals(&self, inst: u32) -> Vec<(GlobalType, u64, u64)> {
-        self.instances[inst as usize]
-            .layout
-            .globals
-            .iter()
-            .map(|g| {
-                let g = &self.globals[*g as usize];
-                (g.ty, g.value, g.hi)
-            })
+        let Some(items) = self.items(inst) else {
+            return Vec::new();
+        };
+        (0..items.global_count() as u32)
+            .filter_map(|i| items.global(i))
+            .map(|g| (g.ty, g.value, g.hi))
             .collect()
     }
 
     fn instance_memory(&self, inst: u32) -> Option<&[u8]> {
-        let m = *self.instances[inst as usize].layout.memories.first()?;
-        Some(&self.memories[m as usize].data)
+        Some(&self.items(inst)?.memory(0)?.data)
     }
 
     fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
-        let t = *self.instances[inst as usize]
-            .layout
-            .tables
-            .get(index as usize)?;
-        Some(&self.tables[t as usize].elems)
+        Some(&self.items(inst)?.table(index)?.elems)
     }
 }

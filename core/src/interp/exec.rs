@@ -22,7 +22,9 @@ use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
-use crate::store::{FuncInst, InstanceControl, Layout, Store};
+use crate::store::{
+    FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
+};
 
 /// Most nested calls one execution may have.
 pub(crate) const MAX_CALL_DEPTH: usize = 50_000;
@@ -54,12 +56,12 @@ pub(crate) struct FrameAt {
 }
 
 /// A call's Wasm frames as the listener API reads them ([`WalkFrames`]): the innermost
-/// frame, its callers (outermost first, as the executor keeps them), the store and the
-/// value stack.
+/// frame, its callers (outermost first, as the executor keeps them), the registry and
+/// the value stack.
 pub(crate) struct WasmFrames<'a> {
     pub(crate) top: Option<FrameAt>,
     pub(crate) callers: &'a [Frame],
-    pub(crate) store: &'a Store,
+    pub(crate) reg: &'a Registry,
     pub(crate) stack: &'a [u64],
 }
 
@@ -97,7 +99,7 @@ impl WalkFrames for WasmFrames<'_> {
 impl WasmFrames<'_> {
     fn wasm_frame(&self, frame: FrameAt) -> Option<StackFrame<'_>> {
         let (fp, end) = (frame.fp, frame.end);
-        let data = &self.store.instances[frame.inst as usize];
+        let data = self.reg.instances.get(frame.inst as usize)?;
         let module = data.module.as_ref()?;
         let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
         let definition = match &data.listeners {
@@ -397,7 +399,7 @@ pub(crate) enum Started {
 /// Calls store function `func` with `args`, returning its results. With a `deadline`,
 /// code compiled with interrupt checks stops once it has passed.
 pub(crate) fn invoke(
-    store: &mut Store,
+    store: &Store,
     func: u32,
     args: &[u64],
     deadline: Option<Instant>,
@@ -429,33 +431,44 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 /// frames below it, the value stack.
 type HostCallers<'a> = (Option<FrameAt>, &'a [Frame], &'a [u64]);
 
-/// Calls host function `hf` with its arguments in `buf`, around its listener's hooks.
+/// Calls host function `addr` with its arguments in `buf`, around its listener's hooks;
+/// `caller`: the calling instance and its locked items, if a module called.
+#[allow(clippy::too_many_arguments)]
 fn call_host(
-    store: &mut Store,
+    store: &Store,
+    reg: &Registry,
     addr: u32,
-    caller_inst: Option<u32>,
+    caller: Option<(u32, &mut dyn HeldItems)>,
     buf: &mut [u64],
     params: usize,
     results: usize,
     callers: HostCallers<'_>,
 ) -> Result<()> {
-    let FuncInst::Host {
+    let Some(FuncInst::Host {
         func: hf,
         listener,
         instance,
         ..
-    } = &store.funcs[addr as usize]
+    }) = reg.funcs.get(addr as usize)
     else {
-        unreachable!("call_host on a wasm function")
+        return Err(Error::new("internal error: call_host on a wasm function"));
+    };
+    let (caller_inst, mut held) = match caller {
+        Some((i, h)) => (Some(i), Some(h)),
+        None => (None, None),
     };
     let (hf, listener, instance) = (hf.clone(), listener.clone(), *instance);
     let definition = listener
         .as_ref()
-        .map(|_| host_definition_of(store, instance, addr));
-    let definition: Option<Arc<crate::types::FunctionDefinition>> = definition.map(Arc::new);
+        .map(|_| Arc::new(host_definition_of(reg, instance, addr)));
     if let (Some(l), Some(def)) = (&listener, &definition) {
+        let view = View {
+            reg,
+            instance: caller_inst,
+            held: held.as_deref().map(|h| h as &dyn HeldItems),
+        };
         let ctx = CallContext {
-            store,
+            store: &view,
             instance,
             caller: caller_inst,
             definition: def,
@@ -471,16 +484,30 @@ fn call_host(
             wasm: &WasmFrames {
                 top: callers.0,
                 callers: callers.1,
-                store,
+                reg,
                 stack: callers.2,
             },
         };
         guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
     }
-    let result = (hf.func)(store, caller_inst, buf).map_err(Error::into_host_trap);
+    let ctx = HostCtx {
+        store,
+        reg,
+        instance: caller_inst,
+        held: match &mut held {
+            Some(h) => Some(&mut **h),
+            None => None,
+        },
+    };
+    let result = (hf.func)(ctx, buf).map_err(Error::into_host_trap);
     if let (Some(l), Some(def)) = (&listener, &definition) {
+        let view = View {
+            reg,
+            instance: caller_inst,
+            held: held.as_deref().map(|h| h as &dyn HeldItems),
+        };
         let ctx = CallContext {
-            store,
+            store: &view,
             instance,
             caller: caller_inst,
             definition: def,
@@ -494,8 +521,12 @@ fn call_host(
 }
 
 /// The definition of host function `addr` of host module instance `instance`.
-fn host_definition_of(store: &Store, instance: u32, addr: u32) -> crate::types::FunctionDefinition {
-    let data = &store.instances[instance as usize];
+fn host_definition_of(
+    reg: &Registry,
+    instance: u32,
+    addr: u32,
+) -> crate::types::FunctionDefinition {
+    let data = &reg.instances[instance as usize];
     let index = data
         .layout
         .funcs
@@ -506,7 +537,7 @@ fn host_definition_of(store: &Store, instance: u32, addr: u32) -> crate::types::
         Some(l) if (index as usize) < l.definitions.len() => {
             (*l.definitions[index as usize]).clone()
         }
-        _ => crate::store::definition(store, instance, index),
+        _ => crate::store::definition(reg, instance, index),
     }
 }
 
@@ -514,13 +545,17 @@ impl Executor {
     /// Prepares a call of store function `func` with `args` (a host function runs at
     /// once). `resumable`: listeners may pause it.
     pub(crate) fn start(
-        store: &mut Store,
+        store: &Store,
         func: u32,
         args: &[u64],
         deadline: Option<Instant>,
         resumable: bool,
     ) -> Result<Started> {
-        let ty = store.types.get(store.funcs[func as usize].ty()).clone();
+        let reg = store.snapshot();
+        let Some(f) = reg.funcs.get(func as usize) else {
+            return Err(Error::usage(format!("no function at store address {func}")));
+        };
+        let ty = reg.types.get(f.ty()).clone();
         let (p, r) = (ty.param_slots(), ty.result_slots());
         if args.len() != p {
             return Err(Error::usage(format!(
@@ -528,11 +563,11 @@ impl Executor {
                 args.len()
             )));
         }
-        match &store.funcs[func as usize] {
+        match f {
             FuncInst::Host { .. } => {
                 let mut buf = vec![0u64; p.max(r)];
                 buf[..p].copy_from_slice(args);
-                call_host(store, func, None, &mut buf, p, r, (None, &[], &[]))?;
+                call_host(store, &reg, func, None, &mut buf, p, r, (None, &[], &[]))?;
                 buf.truncate(r);
                 Ok(Started::Done(buf))
             }
@@ -540,7 +575,8 @@ impl Executor {
                 instance, index, ..
             } => {
                 let (instance, index) = (*instance, *index);
-                let module = store.instances[instance as usize]
+                let data = &reg.instances[instance as usize];
+                let module = data
                     .module
                     .clone()
                     .expect("wasm functions belong to modules");
@@ -554,7 +590,7 @@ impl Executor {
                     func: index,
                     fuel: store.fuel.unwrap_or(u64::MAX),
                     entry: instance,
-                    control: store.instances[instance as usize].control.clone(),
+                    control: data.control.clone(),
                     deadline,
                     polls: 0,
                     resumable,
@@ -570,12 +606,25 @@ impl Executor {
     }
 
     /// Runs until the outermost function returns, traps, fails or pauses.
-    pub(crate) fn run(&mut self, store: &mut Store) -> Result<RunEnd> {
+    ///
+    /// The instance the code runs in has its items locked while it runs (see
+    /// [`crate::store`]); crossing into another instance releases them first.
+    pub(crate) fn run(&mut self, store: &Store) -> Result<RunEnd> {
         loop {
-            let data = &store.instances[self.inst as usize];
+            let Some(data) = store.instance(self.inst) else {
+                return Err(Error::new("internal error: the call's instance is gone"));
+            };
             let module = data.module.clone().expect("wasm code belongs to a module");
-            let layout = data.layout.clone();
-            let error = match self.exec(store, &module, &layout) {
+            let (exit, reg) = {
+                let mut held = data.lock();
+                // Taken once the items are held: every function whose reference the
+                // items hold is in it (instantiation publishes before it lets go of
+                // the items it initialised).
+                let mut reg = store.snapshot();
+                let exit = self.exec(store, &mut reg, &data, &mut held, &module);
+                (exit, reg)
+            };
+            let error = match exit {
                 Exit::Returned => {
                     let results = self.stack[..self.results as usize].to_vec();
                     return Ok(RunEnd::Finished(results));
@@ -584,29 +633,29 @@ impl Executor {
                 Exit::Switch => continue,
                 Exit::Trap(code) => {
                     let mut e = Error::trap(code);
-                    e.set_trace(self.trace(store));
+                    e.set_trace(self.trace(store, &reg));
                     e
                 }
                 Exit::MemoryTrap(access) => {
                     let mut e = Error::memory_trap(access);
-                    e.set_trace(self.trace(store));
+                    e.set_trace(self.trace(store, &reg));
                     e
                 }
                 Exit::Error(mut e) => {
-                    e.set_trace(self.trace(store));
+                    e.set_trace(self.trace(store, &reg));
                     e
                 }
                 Exit::Stopped(code) => {
-                    store.close_instance(self.entry, code);
+                    store.close(self.entry, code);
                     Error::exit(code)
                 }
             };
             self.debug.trapped = error.exit_code().is_none();
             if self.debug.trapped && self.resumable {
                 // Only a resumable call's stack is read after a trap.
-                self.operands_after_trap(store);
+                self.operands_after_trap(&reg);
             }
-            self.abort_all(store, &error);
+            self.abort_all(&reg, &error);
             return Err(error);
         }
     }
@@ -615,8 +664,12 @@ impl Executor {
     /// slots and has no stop point that recorded the height): puts the trapping
     /// instruction's operand stack in its slots, as debug code would have had it, so
     /// that the trapping frame shows it. The execution is over; its slots are only read.
-    fn operands_after_trap(&mut self, store: &Store) {
-        let Some(module) = store.instances[self.inst as usize].module.as_ref() else {
+    fn operands_after_trap(&mut self, reg: &Registry) {
+        let Some(module) = reg
+            .instances
+            .get(self.inst as usize)
+            .and_then(|d| d.module.as_ref())
+        else {
             return;
         };
         let at = self.pc.saturating_sub(1);
@@ -657,10 +710,10 @@ impl Executor {
 
     /// Ends a paused call with `exit_code`: `abort` for every listened frame, and the
     /// module the call entered is closed.
-    pub(crate) fn close(&mut self, store: &mut Store, exit_code: u32) -> Error {
+    pub(crate) fn close(&mut self, store: &Store, exit_code: u32) -> Error {
         let error = Error::exit(exit_code);
-        self.abort_all(store, &error);
-        store.close_instance(self.entry, exit_code);
+        self.abort_all(&store.snapshot(), &error);
+        store.close(self.entry, exit_code);
         error
     }
 
@@ -686,7 +739,7 @@ impl Executor {
     /// interrupt check.
     pub(crate) fn prepare(
         &mut self,
-        store: &Store,
+        reg: &Registry,
         mode: StepMode,
         depth: Option<usize>,
         budget: Option<u64>,
@@ -701,7 +754,7 @@ impl Executor {
         let mut bp_funcs = std::mem::take(&mut self.debug.bp_funcs);
         bp_funcs.clear();
         for &(inst, offset) in self.debug.breakpoints.iter() {
-            let Some(module) = store
+            let Some(module) = reg
                 .instances
                 .get(inst as usize)
                 .and_then(|d| d.module.as_ref())
@@ -722,14 +775,14 @@ impl Executor {
             );
         self.debug.bp_funcs = bp_funcs;
         let depth = self.frames.len();
-        if let Some((id, pc)) = self.switched(store, self.inst, self.func, self.pc, depth) {
+        if let Some((id, pc)) = self.switched(reg, self.inst, self.func, self.pc, depth) {
             self.func = id;
             self.pc = pc;
             self.debug.resumed_at = None;
         }
         for i in 0..self.frames.len() {
             let f = self.frames[i];
-            if let Some((id, pc)) = self.switched(store, f.inst, f.func, f.pc, i) {
+            if let Some((id, pc)) = self.switched(reg, f.inst, f.func, f.pc, i) {
                 self.frames[i].func = id;
                 self.frames[i].pc = pc;
             }
@@ -746,13 +799,13 @@ impl Executor {
     /// there does.
     fn switched(
         &self,
-        store: &Store,
+        reg: &Registry,
         inst: u32,
         id: u32,
         pc: u32,
         depth: usize,
     ) -> Option<(u32, u32)> {
-        let module = store.instances.get(inst as usize)?.module.as_ref()?;
+        let module = reg.instances.get(inst as usize)?.module.as_ref()?;
         let code = &module.code;
         if !code.has_variants() {
             return None;
@@ -789,10 +842,13 @@ impl Executor {
     /// innermost frame at the trapping instruction, with the operands of its stop point).
     pub(crate) fn with_stack_iter<R>(
         &self,
-        store: &Store,
+        reg: &Registry,
         f: impl FnOnce(&StackIterator<'_>) -> R,
     ) -> R {
-        let data = &store.instances[self.inst as usize];
+        let module = reg
+            .instances
+            .get(self.inst as usize)
+            .and_then(|d| d.module.as_ref());
         let (pc, height) = if self.debug.trapped {
             (self.pc.saturating_sub(1), self.debug.last_height)
         } else {
@@ -802,7 +858,7 @@ impl Executor {
         // the operand stack is empty.
         let end = match height {
             Some(h) => Some(self.fp as usize + h as usize),
-            None => data.module.as_ref().and_then(|m| {
+            None => module.and_then(|m| {
                 let f = m.code.ready(self.func)?;
                 Some(self.fp as usize + f.frame_slots() as usize)
             }),
@@ -816,7 +872,7 @@ impl Executor {
                 end: end.unwrap_or(self.fp as usize).min(self.stack.len()),
             }),
             callers: &self.frames,
-            store,
+            reg,
             stack: &self.stack,
         };
         f(&StackIterator {
@@ -849,17 +905,26 @@ impl Executor {
         out
     }
 
-    /// Runs `abort` for every listened frame, innermost first.
-    fn abort_all(&self, store: &Store, error: &Error) {
+    /// Runs `abort` for every listened frame, innermost first, each with its instance's
+    /// items locked (the caller holds none).
+    fn abort_all(&self, reg: &Registry, error: &Error) {
         for frame in self.frame_list(self.fp as usize) {
-            let data = &store.instances[frame.inst as usize];
+            let Some(data) = reg.instances.get(frame.inst as usize) else {
+                continue;
+            };
             let (Some(module), Some(listeners)) = (&data.module, &data.listeners) else {
                 continue;
             };
             let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
             if let Some(l) = &listeners.funcs[index] {
+                let held = data.lock();
+                let view = View {
+                    reg,
+                    instance: Some(frame.inst),
+                    held: Some(&held),
+                };
                 let ctx = CallContext {
-                    store,
+                    store: &view,
                     instance: frame.inst,
                     caller: None,
                     definition: &listeners.definitions[index],
@@ -871,8 +936,14 @@ impl Executor {
     }
 
     /// Calls the `before` hook of function `func` of the current instance, at its entry.
-    fn listener_before(&self, store: &Store, stack: &[u64], func: u32) -> Result<ListenerAction> {
-        let data = &store.instances[self.inst as usize];
+    fn listener_before(
+        &self,
+        reg: &Registry,
+        held: &Held<'_>,
+        stack: &[u64],
+        func: u32,
+    ) -> Result<ListenerAction> {
+        let data = &reg.instances[self.inst as usize];
         let (Some(listeners), Some(module)) = (&data.listeners, &data.module) else {
             return Ok(ListenerAction::Continue);
         };
@@ -893,15 +964,20 @@ impl Executor {
                 end: fp + code.frame_slots() as usize,
             }),
             callers: &self.frames,
-            store,
+            reg,
             stack,
         };
         let iter = StackIterator {
             host: None,
             wasm: &frames,
         };
+        let view = View {
+            reg,
+            instance: Some(self.inst),
+            held: Some(held),
+        };
         let ctx = CallContext {
-            store,
+            store: &view,
             instance: self.inst,
             caller: None,
             definition: &listeners.definitions[func as usize],
@@ -910,16 +986,27 @@ impl Executor {
     }
 
     /// Calls the `after` hook of function `func` of the current instance.
-    fn listener_after(&self, store: &Store, func: u32, results: &[u64]) -> Result<()> {
-        let data = &store.instances[self.inst as usize];
+    fn listener_after(
+        &self,
+        reg: &Registry,
+        held: &Held<'_>,
+        func: u32,
+        results: &[u64],
+    ) -> Result<()> {
+        let data = &reg.instances[self.inst as usize];
         let Some(listeners) = &data.listeners else {
             return Ok(());
         };
         let Some(l) = &listeners.funcs[func as usize] else {
             return Ok(());
         };
+        let view = View {
+            reg,
+            instance: Some(self.inst),
+            held: Some(held),
+        };
         let ctx = CallContext {
-            store,
+            store: &view,
             instance: self.inst,
             caller: None,
             definition: &listeners.definitions[func as usize],
@@ -928,7 +1015,7 @@ impl Executor {
     }
 
     /// The wasm stack trace at the current position, innermost first.
-    fn trace(&self, store: &Store) -> Vec<TraceFrame> {
+    fn trace(&self, store: &Store, reg: &Registry) -> Vec<TraceFrame> {
         let mut out = Vec::new();
         let current = Frame {
             pc: self.pc,
@@ -937,7 +1024,9 @@ impl Executor {
             func: self.func,
         };
         for f in std::iter::once(&current).chain(self.frames.iter().rev()) {
-            let data = &store.instances[f.inst as usize];
+            let Some(data) = reg.instances.get(f.inst as usize) else {
+                continue;
+            };
             let Some(module) = &data.module else { continue };
             let pc = f.pc.saturating_sub(1);
             let index = module.num_imported_funcs + module.code.def_of(f.func);
@@ -965,21 +1054,32 @@ impl Executor {
 
     /// Enters store function `addr` from the generic call path (imports, indirect calls),
     /// with its arguments in the slots from `base`.
+    #[allow(clippy::too_many_arguments)]
     fn enter(
         &mut self,
-        store: &mut Store,
+        store: &Store,
+        reg: &mut Arc<Registry>,
+        held: &mut Held<'_>,
         addr: u32,
         stack: &mut Vec<u64>,
         pc: &mut usize,
         fp: &mut usize,
         base: usize,
     ) -> Option<Exit> {
-        match &store.funcs[addr as usize] {
+        if addr as usize >= reg.funcs.len() {
+            // A function published after this run took its registry.
+            *reg = store.snapshot();
+        }
+        let reg: &Registry = reg;
+        let Some(callee) = reg.funcs.get(addr as usize) else {
+            return Some(Exit::Trap(TrapCode::IndirectCallTypeMismatch));
+        };
+        match callee {
             FuncInst::Wasm {
                 instance, index, ..
             } => {
                 let (instance, index) = (*instance, *index);
-                let module = store.instances[instance as usize]
+                let module = reg.instances[instance as usize]
                     .module
                     .as_ref()
                     .expect("wasm code belongs to a module");
@@ -1020,7 +1120,7 @@ impl Executor {
                 None
             }
             FuncInst::Host { ty, .. } => {
-                let ty = store.types.get(*ty);
+                let ty = reg.types.get(*ty);
                 let (p, r) = (ty.param_slots(), ty.result_slots());
                 let start = *fp + base;
                 if start + p.max(r) > stack.len() {
@@ -1037,21 +1137,39 @@ impl Executor {
                 };
                 let inst = self.inst;
                 let callers = (Some(top), &self.frames[..], &stack_below[..]);
-                let result =
-                    call_host(store, addr, Some(inst), &mut buf[..p.max(r)], p, r, callers);
+                let caller: &mut dyn HeldItems = held;
+                let result = call_host(
+                    store,
+                    reg,
+                    addr,
+                    Some((inst, caller)),
+                    &mut buf[..p.max(r)],
+                    p,
+                    r,
+                    callers,
+                );
                 if let Err(e) = result {
                     return Some(Exit::Error(e));
                 }
                 // A host function that closed its caller (`proc_exit`) ends the call.
-                store.instances[self.inst as usize]
-                    .closed
+                reg.instances[self.inst as usize]
+                    .control
+                    .closed()
                     .map(|code| Exit::Error(Error::exit(code)))
             }
         }
     }
 
     /// The hot loop, within the code of one module instance.
-    fn exec(&mut self, store: &mut Store, module: &WasmCode, layout: &Layout) -> Exit {
+    fn exec(
+        &mut self,
+        store: &Store,
+        reg: &mut Arc<Registry>,
+        data: &Instance,
+        held: &mut Held<'_>,
+        module: &WasmCode,
+    ) -> Exit {
+        let layout = &data.layout;
         let code = &module.code;
         // The current function's code.
         let Some(cur) = code.ready(self.func) else {
@@ -1059,8 +1177,7 @@ impl Executor {
         };
         let mut instrs = &cur.instrs[..];
         let n_imported = module.num_imported_funcs;
-        let mem = layout.memories.first().map_or(usize::MAX, |m| *m as usize);
-        let inst = self.inst as usize;
+        let mem = held.memory_ix.first().map_or(usize::MAX, |m| *m as usize);
         let mut stack = std::mem::take(&mut self.stack);
         let mut pc = self.pc as usize;
         let mut fp = self.fp as usize;
@@ -1083,7 +1200,7 @@ impl Executor {
                 break Exit::MemoryTrap(crate::error::MemoryAccess {
                     address: $address,
                     len: $len,
-                    memory_size: store.memories[mem].data.len() as u64,
+                    memory_size: held.memories[mem].data.len() as u64,
                 })
             };
         }
@@ -1135,7 +1252,7 @@ impl Executor {
         macro_rules! load {
             ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
                 let at = (slot!($addr) as u32 as u64) + $off as u64;
-                match span(at, $n).and_then(|r| store.memories[mem].data.get(r)) {
+                match span(at, $n).and_then(|r| held.memories[mem].data.get(r)) {
                     Some(s) => {
                         let bytes: [u8; $n] = s.try_into().unwrap();
                         slot!($dst) = $conv(bytes);
@@ -1148,7 +1265,7 @@ impl Executor {
             ($addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
                 let v = slot!($src);
                 let at = (slot!($addr) as u32 as u64) + $off as u64;
-                match span(at, $n).and_then(|r| store.memories[mem].data.get_mut(r)) {
+                match span(at, $n).and_then(|r| held.memories[mem].data.get_mut(r)) {
                     Some(d) => {
                         let bytes: [u8; $n] = $conv(v);
                         d.copy_from_slice(&bytes);
@@ -1159,7 +1276,7 @@ impl Executor {
         }
         macro_rules! table {
             ($t:expr) => {
-                store.tables[layout.tables[$t as usize] as usize]
+                held.tables[held.table_ix[$t as usize] as usize]
             };
         }
         // The three operands of a bulk memory or table operator, at `h - 3 .. h`.
@@ -1258,7 +1375,7 @@ impl Executor {
                     self.pc = pc as u32;
                     self.fp = fp as u32;
                     self.func = func;
-                    match self.listener_before(store, &stack, listened) {
+                    match self.listener_before(reg, held, &stack, listened) {
                         Ok(ListenerAction::Pause) if self.resumable => break Exit::Paused,
                         Ok(_) => {}
                         Err(e) => break Exit::Error(e),
@@ -1271,7 +1388,7 @@ impl Executor {
                 } => {
                     let s = fp + src as usize;
                     if let Err(e) =
-                        self.listener_after(store, listened, &stack[s..s + arity as usize])
+                        self.listener_after(reg, held, listened, &stack[s..s + arity as usize])
                     {
                         break Exit::Error(e);
                     }
@@ -1350,7 +1467,8 @@ impl Executor {
                         let addr = layout.funcs[callee as usize];
                         let base = base as usize;
                         self.func = func;
-                        let exit = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base);
+                        let exit =
+                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
                         func = self.func;
                         if let Some(exit) = exit {
                             break exit;
@@ -1368,12 +1486,18 @@ impl Executor {
                     }
                     let addr = (entry - 1) as u32;
                     let want = layout.types[ty as usize];
-                    if store.funcs[addr as usize].ty() != want {
-                        trap!(TrapCode::IndirectCallTypeMismatch);
+                    if addr as usize >= reg.funcs.len() {
+                        // A function published after this run took its registry.
+                        *reg = store.snapshot();
                     }
-                    let base = h as usize - 1 - store.types.get(want).param_slots();
+                    match reg.funcs.get(addr as usize) {
+                        Some(f) if f.ty() == want => {}
+                        _ => trap!(TrapCode::IndirectCallTypeMismatch),
+                    }
+                    let base = h as usize - 1 - reg.types.get(want).param_slots();
                     self.func = func;
-                    let exit = self.enter(store, addr, &mut stack, &mut pc, &mut fp, base);
+                    let exit =
+                        self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
                     func = self.func;
                     if let Some(exit) = exit {
                         break exit;
@@ -1389,10 +1513,10 @@ impl Executor {
                 Instr::Const32 { dst, c } => slot!(dst) = c as u64,
                 Instr::Const64 { dst, c } => slot!(dst) = c,
                 Instr::GlobalGet { dst, global } => {
-                    slot!(dst) = store.globals[layout.globals[global as usize] as usize].value
+                    slot!(dst) = held.globals[held.global_ix[global as usize] as usize].value
                 }
                 Instr::GlobalSet { src, global } => {
-                    store.globals[layout.globals[global as usize] as usize].value = slot!(src)
+                    held.globals[held.global_ix[global as usize] as usize].value = slot!(src)
                 }
                 Instr::I32Load { dst, addr, offset } => {
                     load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
@@ -1451,14 +1575,14 @@ impl Executor {
                 Instr::Store16 { addr, src, offset } => {
                     store_!(addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
                 }
-                Instr::MemorySize { dst } => slot!(dst) = store.memories[mem].pages() as u64,
+                Instr::MemorySize { dst } => slot!(dst) = held.memories[mem].pages() as u64,
                 Instr::MemoryGrow { dst, a } => {
                     let delta = slot!(a) as u32;
-                    slot!(dst) = store.memories[mem].grow(delta).unwrap_or(u32::MAX) as u64;
+                    slot!(dst) = held.memories[mem].grow(delta).unwrap_or(u32::MAX) as u64;
                 }
                 Instr::MemoryFill { h } => {
                     let (d, val, n) = three!(h);
-                    match span(d, n).and_then(|r| store.memories[mem].data.get_mut(r)) {
+                    match span(d, n).and_then(|r| held.memories[mem].data.get_mut(r)) {
                         Some(s) => s.fill(val as u8),
                         None => memory_trap!(d, n),
                     }
@@ -1466,7 +1590,7 @@ impl Executor {
                 Instr::MemoryCopy { h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
-                    let data = &mut store.memories[mem].data;
+                    let data = &mut held.memories[mem].data;
                     match (span(s, n), span(d, n)) {
                         (Some(src), Some(dst))
                             if src.end <= data.len() && dst.end <= data.len() =>
@@ -1483,8 +1607,8 @@ impl Executor {
                 Instr::MemoryInit { seg, h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
-                    let seg = store.instances[inst].datas[seg as usize].clone();
-                    let data = &mut store.memories[mem].data;
+                    let seg = held.state.datas[seg as usize].clone();
+                    let data = &mut held.memories[mem].data;
                     let src = span(s, n).and_then(|r| seg.get(r));
                     match (src, span(d, n).and_then(|r| data.get_mut(r))) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
@@ -1494,7 +1618,7 @@ impl Executor {
                     }
                 }
                 Instr::DataDrop(seg) => {
-                    store.instances[inst].datas[seg as usize] = Arc::from(&[][..]);
+                    held.state.datas[seg as usize] = Arc::from(&[][..]);
                 }
                 Instr::TableGet { table, h } => {
                     let i = slot!(h - 1) as u32 as usize;
@@ -1525,9 +1649,12 @@ impl Executor {
                 Instr::TableCopy { dst, src, h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
-                    let (dt, st) = (layout.tables[dst as usize], layout.tables[src as usize]);
-                    let src_len = store.tables[st as usize].elems.len();
-                    let dst_len = store.tables[dt as usize].elems.len();
+                    let (dt, st) = (
+                        held.table_ix[dst as usize] as usize,
+                        held.table_ix[src as usize] as usize,
+                    );
+                    let src_len = held.tables[st].elems.len();
+                    let dst_len = held.tables[dt].elems.len();
                     let (Some(sr), Some(dr)) = (span(s, n), span(d, n)) else {
                         trap!(TrapCode::OutOfBoundsTableAccess);
                     };
@@ -1535,16 +1662,16 @@ impl Executor {
                         trap!(TrapCode::OutOfBoundsTableAccess);
                     }
                     if dt == st {
-                        store.tables[dt as usize].elems.copy_within(sr, dr.start);
+                        held.tables[dt].elems.copy_within(sr, dr.start);
                     } else {
-                        let tmp: Vec<u64> = store.tables[st as usize].elems[sr].to_vec();
-                        store.tables[dt as usize].elems[dr].copy_from_slice(&tmp);
+                        let tmp: Vec<u64> = held.tables[st].elems[sr].to_vec();
+                        held.tables[dt].elems[dr].copy_from_slice(&tmp);
                     }
                 }
                 Instr::TableInit { table, elem, h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
-                    let seg = store.instances[inst].elems[elem as usize].clone();
+                    let seg = held.state.elems[elem as usize].clone();
                     let src = span(s, n).and_then(|r| seg.get(r));
                     match (src, span(d, n).and_then(|r| table!(table).elems.get_mut(r))) {
                         (Some(src), Some(dst)) => dst.copy_from_slice(src),
@@ -1552,7 +1679,7 @@ impl Executor {
                     }
                 }
                 Instr::ElemDrop(seg) => {
-                    store.instances[inst].elems[seg as usize] = Arc::from(&[][..]);
+                    held.state.elems[seg as usize] = Arc::from(&[][..]);
                 }
                 Instr::RefNull { dst } => slot!(dst) = 0,
                 Instr::RefIsNull { dst, a } => slot!(dst) = bit(slot!(a) == 0),
@@ -1584,7 +1711,7 @@ impl Executor {
                     offset,
                     h,
                 } => {
-                    let data = &mut store.memories[mem].data;
+                    let data = &mut held.memories[mem].data;
                     let at = fp + h as usize;
                     if let Err((address, len)) =
                         simd::exec_mem(op, offset, lane, data, &mut stack, at)
@@ -1597,14 +1724,14 @@ impl Executor {
                     slot!(dst + 1) = slot!(src + 1);
                 }
                 Instr::GlobalGet128 { dst, global } => {
-                    let g = &store.globals[layout.globals[global as usize] as usize];
+                    let g = &held.globals[held.global_ix[global as usize] as usize];
                     let (lo, hi) = (g.value, g.hi);
                     slot!(dst) = lo;
                     slot!(dst + 1) = hi;
                 }
                 Instr::GlobalSet128 { src, global } => {
                     let (lo, hi) = (slot!(src), slot!(src + 1));
-                    let g = &mut store.globals[layout.globals[global as usize] as usize];
+                    let g = &mut held.globals[held.global_ix[global as usize] as usize];
                     g.value = lo;
                     g.hi = hi;
                 }

@@ -144,23 +144,15 @@ fn with_ctx(
     abi: Abi,
     f: impl FnOnce(&mut Ctx<'_>) -> Res,
 ) -> Result<Errno> {
-    let inst = caller
-        .instance
-        .ok_or_else(|| Error::new("WASI functions must be called by a module"))?;
-    let store = &mut *caller.store;
-    let data = &mut store.instances[inst as usize];
-    if let Some(code) = data.closed {
+    if caller.instance().is_none() {
+        return Err(Error::new("WASI functions must be called by a module"));
+    }
+    if let Some(code) = caller.closed() {
         return Err(Error::exit(code));
     }
-    let mem_addr = data.layout.memories.first().copied();
-    let sys = data
-        .sys
-        .as_deref_mut()
+    let (sys, memory) = caller
+        .sys_and_memory()
         .ok_or_else(|| Error::new("the calling module has no WASI state"))?;
-    let memory: &mut [u8] = match mem_addr {
-        Some(m) => &mut store.memories[m as usize].data,
-        None => &mut [],
-    };
     let mut ctx = Ctx {
         sys,
         mem: GuestMem::new(memory),
