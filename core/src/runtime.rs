@@ -22,6 +22,18 @@ use crate::wasi::context::SysContext;
 /// A cheap-to-clone handle (`Send + Sync`). Closing it closes every module it
 /// instantiated.
 ///
+/// # Threads
+///
+/// A runtime, its modules and their handles may be used from many threads at once, as in
+/// wazero. Calls on modules that share nothing run in parallel (importing the same host
+/// module, such as WASI, shares nothing), and a call that blocks (in a host function, a
+/// WASI read or sleep) holds up only its own module. Modules that share a memory, table
+/// or global through imports take turns: a call holds every item its module can reach
+/// while it runs there, so each call is atomic with respect to the others. Two calls on
+/// one module take turns too. A [`crate::Memory`], [`crate::Global`] or
+/// [`crate::Table`] handle waits while a call holds its item. A host function must not
+/// call into its calling module (whose items the call holds).
+///
 /// ```
 /// use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
 /// # fn main() -> Result<(), wasmscope::Error> {
