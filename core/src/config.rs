@@ -284,8 +284,10 @@ impl ModuleConfig {
     }
 
     /// Calls `notifier` with the exit code when the module closes, once, however it
-    /// closes (its own close, its runtime's, a guest exit, an interrupt). It runs after
-    /// the runtime's lock is released, so it may use the runtime.
+    /// closes (its own close, its runtime's, a guest exit, an interrupt). It runs on the
+    /// thread that closed the module once that thread is outside any call (for a close
+    /// from inside a call, such as WASI's `proc_exit`, when the outermost call returns),
+    /// so it may use the runtime.
     pub fn with_close_notifier(mut self, notifier: impl Fn(u32) + Send + Sync + 'static) -> Self {
         self.close_notifier = Some(Arc::new(notifier));
         self

@@ -222,6 +222,11 @@ impl Execution {
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
         let store = &self.rt.store;
+        if let Err(e) = RuntimeInner::check_not_in_call("resuming an execution") {
+            self.state = state;
+            self.params = params;
+            return ExecutionState::Trapped(e);
+        }
         let closed = store.instance(instance).and_then(|d| d.control.closed());
         let (result, next) = (|| {
             if let Some(code) = closed {
@@ -274,12 +279,18 @@ impl Execution {
         let state = std::mem::replace(&mut self.state, State::Done);
         let instance = self.instance;
         let store = &self.rt.store;
-        match state {
+        if let Err(e) = RuntimeInner::check_not_in_call("closing an execution") {
+            self.state = state;
+            return e;
+        }
+        let error = match state {
             State::Running(mut ex) => ex.close(store, exit_code),
             _ => {
                 store.close(instance, exit_code);
                 Error::from_kind(ErrorKind::Exit(exit_code))
             }
-        }
+        };
+        store.notify();
+        error
     }
 }

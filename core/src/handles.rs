@@ -21,7 +21,7 @@ pub struct Module {
     pub(crate) rt: Arc<RuntimeInner>,
     pub(crate) inst: u32,
     pub(crate) name: Arc<str>,
-    /// The instance's stop flag, reachable while a call holds the store.
+    /// The instance's stop and closed flags, readable while a call holds its items.
     pub(crate) control: Arc<InstanceControl>,
 }
 
@@ -189,14 +189,19 @@ impl Module {
     /// `ExitError(exit_code)`. Idempotent: only the first close sets the code.
     ///
     /// # Errors
-    /// None today.
+    /// Called from inside a call (a host function or a listener: use
+    /// [`crate::Caller::close_with_exit_code`] for the calling module).
     ///
     /// # Notes
     /// With [`crate::RuntimeConfig::with_close_on_deadline`], a call in flight on another
-    /// thread stops with `ExitError(exit_code)`; otherwise closing waits for it. The close
-    /// notifier runs once, after the runtime's lock is released.
+    /// thread stops with `ExitError(exit_code)`; otherwise closing waits until the call
+    /// lets go of the module (it ends, or calls into another module: it then ends with
+    /// `ExitError(exit_code)` when it would come back). The close notifier runs once, on
+    /// this thread, before this returns.
     pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
+        RuntimeInner::check_not_in_call("closing a module")?;
         self.rt.store.close(self.inst, exit_code);
+        self.rt.store.notify();
         Ok(())
     }
 
@@ -319,6 +324,7 @@ impl Function {
     }
 
     fn call_until(&self, params: &[u64], deadline: Option<std::time::Instant>) -> Result<Vec<u64>> {
+        RuntimeInner::check_not_in_call("calling a function")?;
         let store = &self.rt.store;
         let (instance, data) = self.instance()?;
         if let Some(code) = data.control.closed() {
@@ -548,7 +554,8 @@ impl Table {
         self.item.lock().elems.len() as u32
     }
 
-    /// Element `index`; `None` past the end.
+    /// Element `index`; `None` past the end (or for a function reference that names no
+    /// function of this runtime, which only a host could have put there).
     pub fn get(&self, index: u32) -> Option<TableElement> {
         let (raw, element) = {
             let table = self.item.lock();

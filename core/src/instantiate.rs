@@ -314,6 +314,12 @@ pub(crate) fn instantiate(
         }
         result
     };
+    if applied.is_err() {
+        // Published only so that the functions in the table stay callable: no close
+        // notifier, no WASI state for a module whose instantiation failed.
+        held.state.notifier = None;
+        held.state.sys = None;
+    }
     if applied.is_ok() || escaped {
         // Published while the items are still held: a call that finds a reference to
         // the new functions in an item finds them in the registry it takes after

@@ -35,6 +35,18 @@ impl RuntimeInner {
             .push(control);
     }
 
+    /// Refuses `what` on a thread inside a call (a host function or a listener): the
+    /// call holds its module's items, and waiting for others could deadlock.
+    pub(crate) fn check_not_in_call(what: &str) -> Result<()> {
+        if crate::store::in_call() {
+            return Err(Error::usage(format!(
+                "{what} from inside a call (a host function or a listener) is not \
+                 supported: the call holds its module's memories, tables and globals"
+            )));
+        }
+        Ok(())
+    }
+
     pub(crate) fn check_open(&self) -> Result<()> {
         match *self.closed.lock().unwrap_or_else(|e| e.into_inner()) {
             Some(code) => Err(Error::from_kind(ErrorKind::RuntimeClosed(code))),

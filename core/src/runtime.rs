@@ -31,8 +31,18 @@ use crate::wasi::context::SysContext;
 /// or global through imports take turns: a call holds every item its module can reach
 /// while it runs there, so each call is atomic with respect to the others. Two calls on
 /// one module take turns too. A [`crate::Memory`], [`crate::Global`] or
-/// [`crate::Table`] handle waits while a call holds its item. A host function must not
-/// call into its calling module (whose items the call holds).
+/// [`crate::Table`] handle waits while a call holds its item.
+///
+/// A call is atomic per stretch it runs in one module: when it calls into another module
+/// (an imported Wasm function, or through a table) it lets go of the first module's items
+/// until it comes back, so that no two calls wait for each other in a cycle.
+///
+/// Inside a call (a host function, a listener), the calling module's items are held:
+/// reach them through the [`crate::Caller`] or the listener's `CallContext`. Calling
+/// functions, resuming executions, instantiating and closing are refused there with an
+/// error (they could wait for items a call holds, and deadlock); close notifiers run when
+/// the outermost call has returned. A handle used there must not reach an item the call
+/// holds (it would wait forever).
 ///
 /// ```
 /// use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
@@ -222,9 +232,13 @@ impl Runtime {
     /// The runtime is closed, or another module already uses `name`.
     pub fn register_alias(&self, module: &Module, name: &str) -> Result<()> {
         self.inner.check_open()?;
+        RuntimeInner::check_not_in_call("registering a module name")?;
         let store = &self.inner.store;
         let _linking = store.linking();
         let mut names = store.names();
+        if module.control.closed().is_some() {
+            return Err(Error::usage(format!("module[{}] is closed", module.name)));
+        }
         if names.get(name).is_some_and(|i| *i != module.inst) {
             return Err(Error::instantiate(format!(
                 "module[{name}] has already been instantiated"
@@ -247,13 +261,15 @@ impl Runtime {
     /// only the first close sets the exit code.
     ///
     /// # Errors
-    /// None today.
+    /// Called from inside a call (a host function or a listener).
     ///
     /// # Notes
     /// With [`RuntimeConfig::with_close_on_deadline`], calls in flight stop with an
-    /// `ExitError`; otherwise closing waits for them to finish. Each module's close
-    /// notifier runs once.
+    /// `ExitError`; otherwise closing waits for each module's call to let go of it (a
+    /// call that had left a module ends with an `ExitError` when it would come back).
+    /// Each module's close notifier runs once, on this thread.
     pub fn close_with_exit_code(&self, exit_code: u32) -> Result<()> {
+        RuntimeInner::check_not_in_call("closing the runtime")?;
         {
             let mut closed = self.inner.closed.lock().unwrap_or_else(|e| e.into_inner());
             if closed.is_some() {
@@ -305,13 +321,14 @@ impl Runtime {
         config: ModuleConfig,
     ) -> Result<Module> {
         self.inner.check_open()?;
+        RuntimeInner::check_not_in_call("instantiating a module")?;
         self.inner.config.check()?;
         let name: Arc<str> = config
             .name
             .clone()
             .or_else(|| compiled.name().map(Arc::from))
             .unwrap_or_else(|| "".into());
-        // WASI state, built before taking the store so that opening mounts does not
+        // WASI state, built before any store lock so that opening mounts does not
         // hold it (and a bad mount leaves nothing to roll back).
         let sys = match &compiled.kind {
             CompiledKind::Wasm(_) => Some(Box::new(SysContext::new(&config.sys)?)),

@@ -10,12 +10,20 @@
 //!   lock ([`Item`]). A call holds every item and the state of the instance it runs in
 //!   ([`Instance::lock`], a [`Held`]) for as long as it runs there: calls on modules that
 //!   share nothing run in parallel; calls on modules that share an imported item are
-//!   serialised, each atomic with respect to the others. Items are locked in one global
-//!   order (their sequence numbers), so two calls never wait for each other in a cycle.
-//!   A call that crosses into another instance releases the first instance's items
-//!   before it takes the other's (the executor runs one instance's code at a time).
-//! - Names, pending close notifications and the lock that serialises instantiations are
-//!   small locks of their own, taken last (never while waiting for another).
+//!   serialised: while a call runs in an instance, no other call sees that instance's
+//!   items change. Items are locked in one global order (their sequence numbers), so two
+//!   calls never wait for each other in a cycle. A call that crosses into another
+//!   instance releases the first instance's items before it takes the other's (the
+//!   executor runs one instance's code at a time): a call is atomic per stretch it runs in
+//!   one instance, not across calls into other modules.
+//! - The lock that serialises instantiations ([`Store::linking`]) is taken before any
+//!   item (an instantiation waits for the items it imports); names and the registry are
+//!   small locks taken last, never held while waiting for anything.
+//! - A thread that holds items (a call running, and so its host functions and
+//!   listeners) must not wait for other items: [`in_call`] tells the public API, which
+//!   refuses what would (a call, an instantiation or a close from inside a call). Close
+//!   notifiers are queued per thread and run when the thread holds no item
+//!   ([`Store::notify`]).
 //!
 //! Nothing here runs guest code; the engines run it against a [`Held`].
 
@@ -28,10 +36,24 @@ use crate::interp::code::WasmCode;
 use crate::module::ExportKind;
 use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
 
-/// Locks `m`, whether or not a thread panicked while holding it: every mutation under a
-/// store lock is completed before code that can panic runs.
+/// Locks `m`, whether or not a thread panicked while holding it (a host function's
+/// panic leaves the items as it left them, as a trap would).
 pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+thread_local! {
+    /// How many instances' items this thread holds (calls nest through host functions).
+    static HELD: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Close notifiers queued by this thread, run once it holds no item.
+    static PENDING: std::cell::RefCell<Vec<(CloseNotifier, u32)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether this thread is inside a call (it holds some instance's items): then it must
+/// not wait for other items, so the public API refuses to call, instantiate or close.
+pub(crate) fn in_call() -> bool {
+    HELD.with(|h| h.get() > 0)
 }
 
 /// WebAssembly page size.
@@ -360,6 +382,7 @@ impl Instance {
                 Part::Global(i) => globals[i] = Some(self.globals[i].lock()),
             }
         }
+        HELD.with(|h| h.set(h.get() + 1));
         Held {
             state: state.expect("the state is always locked"),
             memories: memories.into_iter().flatten().collect(),
@@ -383,6 +406,12 @@ pub(crate) struct Held<'a> {
     pub memory_ix: &'a [u32],
     pub table_ix: &'a [u32],
     pub global_ix: &'a [u32],
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        HELD.with(|h| h.set(h.get().saturating_sub(1)));
+    }
 }
 
 /// What a host function and a listener reach of the calling instance's locked items
@@ -497,8 +526,6 @@ pub(crate) struct Store {
     registry: Mutex<Arc<Registry>>,
     /// Instantiated modules by name (the names imports resolve against).
     names: Mutex<HashMap<Arc<str>, u32>>,
-    /// Close notifiers to call once no store lock is held.
-    pending: Mutex<Vec<(CloseNotifier, u32)>>,
     /// Serialises instantiations (each takes the next store addresses).
     linking: Mutex<()>,
     /// The next item's sequence number.
@@ -515,7 +542,6 @@ impl Store {
         Store {
             registry: Mutex::default(),
             names: Mutex::default(),
-            pending: Mutex::default(),
             linking: Mutex::default(),
             seq: AtomicU64::new(0),
             fuel,
@@ -561,7 +587,8 @@ impl Store {
 
     /// Closes instance `inst` (`data`, whose `state` the caller holds) with `exit_code`
     /// unless it is closed already: its name is freed, running calls are asked to stop,
-    /// its WASI state is dropped and its notifier queued ([`Store::notify`] runs it).
+    /// its WASI state is dropped and its notifier queued on this thread
+    /// ([`Store::notify`] runs it).
     pub(crate) fn close_instance(
         &self,
         inst: u32,
@@ -569,33 +596,49 @@ impl Store {
         state: &mut InstanceState,
         exit_code: u32,
     ) {
+        // Under the names' lock, so that a name given meanwhile is either refused
+        // (closed) or removed here.
+        let mut names = self.names();
         if !data.control.mark_closed(exit_code) {
             return;
         }
+        names.retain(|_, i| *i != inst);
+        drop(names);
         data.control.request_stop(exit_code);
         state.sys = None;
         if let Some(n) = state.notifier.take() {
-            lock(&self.pending).push((n, exit_code));
+            PENDING.with(|p| p.borrow_mut().push((n, exit_code)));
         }
-        self.names().retain(|_, i| *i != inst);
     }
 
-    /// Closes instance `inst`, waiting for its state (a call running in it ends first,
-    /// unless it polls for the stop this asks for).
+    /// Closes instance `inst`, waiting for its state (a call running in it lets go of it
+    /// when it ends or leaves the instance, or at once if it polls for the stop this asks
+    /// for). Its notifier is queued ([`Store::notify`]).
     pub(crate) fn close(&self, inst: u32, exit_code: u32) {
         if let Some(data) = self.instance(inst) {
             data.control.request_stop(exit_code);
             let mut state = data.state.lock();
             self.close_instance(inst, &data, &mut state, exit_code);
         }
-        self.notify();
     }
 
-    /// Runs the close notifiers queued so far (call with no item locked).
+    /// Runs the close notifiers this thread queued, unless it holds items (inside a
+    /// call: they run when the outermost call ends). A notifier's panic is raised again
+    /// once the others have run.
     pub(crate) fn notify(&self) {
-        let pending = std::mem::take(&mut *lock(&self.pending));
+        if in_call() {
+            return;
+        }
+        let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        let mut panic = None;
         for (notifier, code) in pending {
-            notifier(code);
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| notifier(code)));
+            if let Err(p) = run {
+                panic.get_or_insert(p);
+            }
+        }
+        if let Some(p) = panic {
+            std::panic::resume_unwind(p);
         }
     }
 

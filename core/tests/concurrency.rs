@@ -954,3 +954,141 @@ fn same_function_of_same_module_from_several_threads() {
         );
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// Re-entrancy: what a thread inside a call may not do, and close notifiers
+// ---------------------------------------------------------------------------------------
+
+/// A host function that calls into another module, instantiates, or closes gets an error
+/// (it holds its caller's items and must not wait for others), never a deadlock.
+#[test]
+fn runtime_api_inside_a_call_is_refused_not_deadlocked() {
+    let rt = runtime();
+    let other = instantiate(
+        &rt,
+        r#"(module (func (export "one") (result i32) i32.const 1))"#,
+        "other",
+    );
+    let errors: std::sync::Arc<Mutex<Vec<String>>> = Default::default();
+    let (rt2, seen) = (rt.clone(), errors.clone());
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(move || -> i32 {
+            let mut seen = seen.lock().unwrap();
+            let one = other.exported_function("one").expect("one");
+            seen.push(one.call(&[]).expect_err("a call from a call").to_string());
+            let empty = wasm("(module)");
+            seen.push(
+                rt2.instantiate(&empty)
+                    .expect_err("an instantiation")
+                    .to_string(),
+            );
+            seen.push(other.close().expect_err("a close").to_string());
+            seen.push(rt2.close().expect_err("the runtime's close").to_string());
+            7
+        })
+        .export("reenter")
+        .instantiate()
+        .expect("host module");
+    let main = instantiate(
+        &rt,
+        r#"(module (import "env" "reenter" (func $r (result i32)))
+             (func (export "run") (result i32) call $r))"#,
+        "main",
+    );
+    let run = typed::<(), i32>(&main, "run");
+    assert_eq!(within("run", move || run.call(()).expect("run")), 7);
+    let errors = errors.lock().unwrap();
+    assert_eq!(errors.len(), 4);
+    for e in errors.iter() {
+        assert!(e.contains("from inside a call"), "{e}");
+    }
+    // Nothing was closed; outside the call everything works.
+    let other = rt.module("other").expect("still open");
+    assert_eq!(
+        other.exported_function("one").unwrap().call(&[]).unwrap(),
+        vec![1]
+    );
+}
+
+/// A module closed from inside its own call (`Caller::close_with_exit_code`, as WASI's
+/// `proc_exit`) runs its close notifier on the calling thread after the call returned.
+#[test]
+fn close_notifier_of_a_close_inside_a_call_runs_after_the_call() {
+    let rt = runtime();
+    let log: std::sync::Arc<Mutex<Vec<String>>> = Default::default();
+    let in_host = log.clone();
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(move |mut caller: wasmscope::Caller<'_>| {
+            caller.close_with_exit_code(3);
+            in_host.lock().unwrap().push("host returned".into());
+        })
+        .export("exit")
+        .instantiate()
+        .expect("host module");
+    let notified = log.clone();
+    let thread = thread::current().id();
+    let compiled = rt
+        .compile_module(&wasm(
+            r#"(module (import "env" "exit" (func $e)) (func (export "run") call $e))"#,
+        ))
+        .expect("compiles");
+    let module = rt
+        .instantiate_module(
+            &compiled,
+            ModuleConfig::new()
+                .with_name("m")
+                .with_close_notifier(move |code| {
+                    assert_eq!(thread::current().id(), thread, "on the closing thread");
+                    notified.lock().unwrap().push(format!("notified {code}"));
+                }),
+        )
+        .expect("instantiates");
+    let err = module
+        .exported_function("run")
+        .unwrap()
+        .call(&[])
+        .expect_err("exits");
+    assert_eq!(err.exit_code(), Some(3));
+    log.lock().unwrap().push("call returned".into());
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec!["host returned", "notified 3", "call returned"]
+    );
+}
+
+/// A call that left the module it entered (into an imported function) while that module
+/// was closed
+/// ends with the close's exit code when it would come back, running none of its code.
+#[test]
+fn call_coming_back_into_a_closed_module_ends_with_its_exit_code() {
+    let rt = runtime();
+    let gate = Gate::new(&rt, "gate");
+    instantiate(&rt, &blocker("gate"), "b");
+    let main = instantiate(
+        &rt,
+        r#"(module (import "b" "run" (func $wait (result i32)))
+             (memory (export "memory") 1)
+             (func (export "run") (result i32)
+               call $wait
+               ;; never runs: the module was closed meanwhile
+               (i32.store (i32.const 0) (i32.const 99))))"#,
+        "main",
+    );
+    let run = main.exported_function("run").expect("run");
+    let blocked = spawn("the call into b", move || {
+        run.call(&[]).map_err(|e| e.exit_code())
+    });
+    assert!(gate.started(), "`wait` did not start within {TIMEOUT:?}");
+    // The call is in `b`: closing `main` does not wait for it.
+    let memory = main.memory().expect("memory");
+    within("closing main", move || main.close_with_exit_code(9)).expect("closes");
+    gate.release();
+    assert_eq!(blocked.join(), Err(Some(9)));
+    assert_eq!(
+        memory.read_u32_le(0),
+        Some(0),
+        "main ran no code after its close"
+    );
+}

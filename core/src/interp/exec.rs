@@ -621,7 +621,15 @@ impl Executor {
                 // items hold is in it (instantiation publishes before it lets go of
                 // the items it initialised).
                 let mut reg = store.snapshot();
-                let exit = self.exec(store, &mut reg, &data, &mut held, &module);
+                // The module the call entered, closed while the call was elsewhere (or
+                // before it started): the call runs no more of its code. (A closed
+                // module's functions stay callable through other modules' tables, as
+                // WebAssembly requires of a module whose start function trapped.)
+                let closed = data.control.closed().filter(|_| self.inst == self.entry);
+                let exit = match closed {
+                    Some(code) => Exit::Error(Error::exit(code)),
+                    None => self.exec(store, &mut reg, &data, &mut held, &module),
+                };
                 (exit, reg)
             };
             let error = match exit {

@@ -5,7 +5,8 @@
 //! except possibly the last, which the callers check before anything follows it.
 //! The one gap left is a race with *another host process* that swaps a directory for a
 //! link between the check and the use (no `openat`/`O_NOFOLLOW` without `libc`); guests
-//! cannot race themselves, since a runtime runs one call at a time.
+//! cannot race each other, though calls on different modules run in parallel: the WASI
+//! functions that walk paths run one at a time in the process (`preview1::PATH_WALK`).
 
 use std::fs::{self, File, FileTimes};
 use std::io::{Read, Seek, SeekFrom, Write};

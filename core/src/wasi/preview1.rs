@@ -100,17 +100,45 @@ defs! {
     sock_shutdown("fd": I, "how": I);
 }
 
+/// The functions that resolve a path in a mount (or re-resolve a directory
+/// descriptor's): they run one at a time in the process ([`PATH_WALK`]).
+const PATH_FUNCTIONS: &[&str] = &[
+    "fd_filestat_get",
+    "fd_filestat_set_times",
+    "fd_readdir",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+];
+
+/// Held while a WASI function walks a path: a walk checks each component before it
+/// uses it, and a guest of another module (of this runtime or another in the process)
+/// must not change the tree in between.
+static PATH_WALK: Mutex<()> = Mutex::new(());
+
 /// The host module of every WASI function (`DEFS` and `proc_exit`) under `name`.
 pub(crate) fn host_module(rt: &Runtime, name: &str, abi: Abi) -> HostModuleBuilder {
     let mut b = rt.new_host_module_builder(name);
     for def in DEFS {
         let func = def.func;
         let n = def.params.len();
+        let walks_paths = PATH_FUNCTIONS.contains(&def.name);
         b = b
             .new_function_builder()
             .with_raw_func(def.params, &[I], move |caller, stack| {
                 let mut params = [0u64; 9];
                 params[..n].copy_from_slice(&stack[..n]);
+                // Calls on different modules run in parallel: one path walk at a time,
+                // so that no guest swaps a directory for a link between another's
+                // check and use (see `hostfs`).
+                let _walk = walks_paths.then(|| lock(&PATH_WALK));
                 let errno = with_ctx(caller, abi, |ctx| func(ctx, &params[..n]))?;
                 stack[0] = errno.0 as u64;
                 Ok(())
