@@ -16,6 +16,14 @@ use crate::wasi::context::SysConfig;
 pub enum EngineKind {
     /// The portable interpreter (also the debugger's engine).
     Interpreter,
+    /// The Cranelift compiler (x86-64 and AArch64): native code, for speed.
+    ///
+    /// # Notes
+    /// Work in progress (issue "Two engines"): modules with SIMD (`v128`) fail to compile
+    /// with it; with a listener factory, fuel, interrupt checks or debug stepping the
+    /// interpreter runs the code; resumable calls ([`crate::Function::start_call`]) run
+    /// on the interpreter.
+    Compiler,
 }
 
 /// How a [`crate::Runtime`] compiles and runs modules. An immutable builder: each
@@ -82,6 +90,19 @@ impl RuntimeConfig {
     /// The portable interpreter.
     pub fn interpreter() -> Self {
         Self::new()
+    }
+
+    /// The Cranelift compiler, where it generates code (x86-64, AArch64); elsewhere the
+    /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet.
+    pub fn compiler() -> Self {
+        RuntimeConfig {
+            engine: if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+                EngineKind::Compiler
+            } else {
+                EngineKind::Interpreter
+            },
+            ..Self::new()
+        }
     }
 
     /// The engine this configuration selects.
@@ -200,6 +221,12 @@ impl RuntimeConfig {
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
             debug: self.debug_stepping,
+            // Compiled code has no hooks, fuel, interrupt checks or stop points yet.
+            native: self.engine == EngineKind::Compiler
+                && self.listener_factory.is_none()
+                && self.fuel.is_none()
+                && !self.close_on_deadline
+                && !self.debug_stepping,
         }
     }
 

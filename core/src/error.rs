@@ -283,6 +283,14 @@ impl Error {
         Demangled(self)
     }
 
+    /// Adds outer frames to a trap's trace (a compiled call's callers, as the trap
+    /// unwinds through them).
+    pub(crate) fn extend_trace(&mut self, frames: impl IntoIterator<Item = TraceFrame>) {
+        if let ErrorKind::Trap { trace, .. } = &mut *self.0 {
+            trace.extend(frames);
+        }
+    }
+
     pub(crate) fn set_trace(&mut self, frames: Vec<TraceFrame>) {
         if let ErrorKind::Trap { trace, .. } = &mut *self.0 {
             if trace.is_empty() {

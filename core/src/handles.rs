@@ -330,7 +330,7 @@ impl Function {
         if let Some(code) = data.control.closed() {
             return Err(Error::from_kind(ErrorKind::Exit(code)));
         }
-        let result = exec::invoke(store, self.addr, params, deadline);
+        let result = invoke(store, self.addr, params, deadline);
         // A stop requested while code without interrupt checks ran (an interrupt or a
         // close from another thread) takes effect now.
         if let Some(code) = data.control.stop_requested() {
@@ -359,6 +359,32 @@ impl Function {
         stack[..r].copy_from_slice(&results);
         Ok(())
     }
+}
+
+/// Calls store function `func` with `args` on its module's engine: native code when
+/// the module was compiled to it, else the interpreter (host functions, and modules of
+/// interpreter runtimes).
+pub(crate) fn invoke(
+    store: &crate::store::Store,
+    func: u32,
+    args: &[u64],
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<u64>> {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        let reg = store.snapshot();
+        if let Some(FuncInst::Wasm { instance, .. }) = reg.funcs.get(func as usize) {
+            let native = reg.instances[*instance as usize]
+                .module
+                .as_ref()
+                .is_some_and(|m| m.native.is_some());
+            if native {
+                drop(reg);
+                return crate::compiler::exec::invoke(store, func, args);
+            }
+        }
+    }
+    exec::invoke(store, func, args, deadline)
 }
 
 /// A function with a Rust signature, from [`Module::typed_function`].

@@ -32,10 +32,12 @@
 //! [wazero]: https://wazero.io
 
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod cache;
 mod compiled;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod compiler;
 mod config;
 pub mod dwarf;
 mod error;

@@ -49,4 +49,7 @@ pub(crate) struct CodeOptions {
     pub interrupts: bool,
     /// A stop point before every instruction (stepping and breakpoints).
     pub debug: bool,
+    /// Compile the functions to native code (the compiler engine) besides describing
+    /// them for the interpreter.
+    pub native: bool,
 }

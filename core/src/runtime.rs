@@ -9,6 +9,7 @@ use crate::handles::Module;
 use crate::host::HostModuleBuilder;
 use crate::instantiate::{instantiate, instantiate_host, Setup};
 use crate::interp::code::WasmCode;
+#[allow(unused_imports)]
 use crate::interp::exec;
 pub(crate) use crate::module::definition;
 use crate::module::{ExportKind, ModuleInfo};
@@ -159,9 +160,16 @@ impl Runtime {
             });
         }
         let compile = || {
-            let info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
+            #[allow(unused_mut)]
+            let mut info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
             if eager {
                 info.translate_all()?;
+            }
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            if options.native {
+                let libcalls = crate::compiler::exec::libcalls();
+                let native = crate::compiler::code::compile(&info, &libcalls)?;
+                info.native = Some(Arc::new(native));
             }
             Ok(Arc::new(info))
         };
@@ -402,7 +410,9 @@ impl Runtime {
         }
         for (fname, index) in starts {
             let result = match store.instance(inst) {
-                Some(data) => exec::invoke(store, data.layout.funcs[index as usize], &[], None),
+                Some(data) => {
+                    crate::handles::invoke(store, data.layout.funcs[index as usize], &[], None)
+                }
                 None => Err(Error::new("internal error: instance not published")),
             };
             store.notify();

@@ -186,7 +186,8 @@ impl MemInst {
     }
 }
 
-/// A global variable.
+/// A global variable. `repr(C)`: compiled code reads and writes `value` at offset 0.
+#[repr(C)]
 pub(crate) struct GlobalInst {
     /// The value's slot (the low half of a `v128`).
     pub value: u64,

@@ -25,7 +25,7 @@
 //! can stop and debug code where a step or a breakpoint may.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
 
@@ -317,7 +317,17 @@ pub(crate) struct WasmCode {
     pub info: ModuleInfo,
     /// The interpreter's code of the defined functions, translated on first use.
     pub code: ModuleCode,
+    /// The compiler's native code of the defined functions, when the runtime compiles.
+    pub native: Option<Arc<Native>>,
 }
+
+/// A module's native code (the compiler engine's).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) type Native = crate::compiler::code::NativeModule;
+/// A module's native code: none where the compiler does not generate code.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[derive(Debug)]
+pub(crate) enum Native {}
 
 impl std::ops::Deref for WasmCode {
     type Target = ModuleInfo;
@@ -330,7 +340,11 @@ impl WasmCode {
     /// `info` with no function translated yet, translated with `options` when needed.
     pub(crate) fn new(info: ModuleInfo, options: CodeOptions) -> Self {
         let code = ModuleCode::new(options, info.bodies.len() as u32);
-        WasmCode { info, code }
+        WasmCode {
+            info,
+            code,
+            native: None,
+        }
     }
 
     /// Gives listener hooks (at entry and at every return) to the functions whose index

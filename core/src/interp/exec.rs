@@ -429,12 +429,12 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 
 /// The Wasm frames below a host call, for its listener's stack: the calling frame, the
 /// frames below it, the value stack.
-type HostCallers<'a> = (Option<FrameAt>, &'a [Frame], &'a [u64]);
+pub(crate) type HostCallers<'a> = (Option<FrameAt>, &'a [Frame], &'a [u64]);
 
 /// Calls host function `addr` with its arguments in `buf`, around its listener's hooks;
 /// `caller`: the calling instance and its locked items, if a module called.
 #[allow(clippy::too_many_arguments)]
-fn call_host(
+pub(crate) fn call_host(
     store: &Store,
     reg: &Registry,
     addr: u32,

@@ -1,0 +1,689 @@
+//! Running compiled code: entering it from Rust with the instance's items held, and the
+//! libcalls through which it reaches the store (calls to imports and through tables,
+//! tables, bulk memory, `memory.grow`, traps).
+//!
+//! `unsafe` here, and why it holds:
+//! - entering compiled code: an entry address is a finalised array trampoline of the
+//!   instance's module ([`super::code::NativeModule`]), called with a `VmCtx` that lives
+//!   for the call and a value array of the function's parameter and result slots;
+//! - the `VmCtx` handed to compiled code points into the items the call holds (memory 0's
+//!   bytes, each global's value): they stay locked, and so in place, while compiled code
+//!   runs; every libcall that may move them (`memory.grow`, a call that lets go of the
+//!   items) writes the new addresses back before compiled code continues, and compiled
+//!   code reloads them after every call;
+//! - libcalls dereference the `VmCtx` and the `Running` it points to: compiled code only
+//!   passes the `VmCtx` it was given, and `Running` outlives the call.
+//!
+//! A panic inside a libcall (a host function's) is caught, the call unwinds as for a
+//! trap, and the panic resumes once compiled code has returned: no unwinding crosses
+//! native frames.
+#![allow(unsafe_code)]
+
+use std::any::Any;
+use std::sync::Arc;
+
+use super::translate::{Libcall, Libcalls, LIBCALLS, TRAP_CODES};
+use crate::error::{Error, MemoryAccess, Result, TraceFrame, TrapCode};
+use crate::interp::num::span;
+use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store};
+
+/// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
+#[repr(C)]
+pub(crate) struct VmCtx {
+    mem_base: *mut u8,
+    mem_len: u64,
+    globals: *const *mut u64,
+    ret: u64,
+    stack_limit: u64,
+    trapped: u64,
+    /// The call's [`Running`] (Rust only).
+    running: *mut (),
+}
+
+/// The Rust side of a stretch of a call running compiled code in one instance.
+struct Running<'a> {
+    store: &'a Store,
+    reg: Arc<Registry>,
+    inst: u32,
+    data: &'a Arc<Instance>,
+    /// The instance's items, held while its code runs (let go during a call into another
+    /// instance).
+    held: Option<Held<'a>>,
+    /// The instance the whole call entered (closed meanwhile: the call ends).
+    entry: u32,
+    /// Each global's value slot, for `VmCtx::globals`.
+    globals: Vec<*mut u64>,
+    /// The error being unwound, with the frames recorded so far.
+    error: Option<Error>,
+    /// A panic caught in a libcall, resumed once compiled code has returned.
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+impl<'a> Running<'a> {
+    fn held(&mut self) -> &mut Held<'a> {
+        // Only `call_instance` takes the items away, and it puts them back before
+        // compiled code continues.
+        self.held
+            .as_mut()
+            .expect("the items are held while compiled code runs")
+    }
+
+    /// Points `vm` at the held items (memory 0, globals).
+    fn refresh(&mut self, vm: &mut VmCtx) {
+        let held = self.held();
+        let (mem, _) = held.memory_and_state(0);
+        let (base, len) = match mem {
+            Some(m) => (m.data.as_mut_ptr(), m.data.len() as u64),
+            None => (std::ptr::null_mut(), 0),
+        };
+        let count = held.global_count() as u32;
+        let mut globals = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            let g: *mut GlobalInst = held
+                .global_mut(i)
+                .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst);
+            globals.push(g as *mut u64);
+        }
+        self.globals = globals;
+        vm.mem_base = base;
+        vm.mem_len = len;
+        vm.globals = self.globals.as_ptr();
+    }
+
+    /// Starts unwinding `error`.
+    fn fail(&mut self, vm: &mut VmCtx, error: Error) -> u64 {
+        self.error.get_or_insert(error);
+        vm.trapped = 1;
+        1
+    }
+
+    /// The trace frame of defined function `def` at module offset `offset`.
+    fn frame(&self, def: u32, offset: u32) -> Option<TraceFrame> {
+        let module = self.data.module.as_ref()?;
+        let index = module.num_imported_funcs + def;
+        let name = match module.func_names.get(&index) {
+            Some(n) => format!("{}.{}", self.data.name, n),
+            None => format!("{}.${}", self.data.name, index),
+        };
+        let code_offset = (offset as u64).saturating_sub(module.code_section_offset as u64);
+        let sources = if self.store.debug_info {
+            module.source_locations(code_offset)
+        } else {
+            Vec::new()
+        };
+        Some(TraceFrame {
+            signature: format!("{name}{}", module.func_type(index)),
+            code_offset: Some(code_offset),
+            sources,
+        })
+    }
+}
+
+/// The libcalls' addresses, for the translator.
+pub(crate) fn libcalls() -> Libcalls {
+    type F = extern "C" fn(*mut VmCtx, u64, u64, u64, u64) -> u64;
+    let mut table: [F; LIBCALLS] = [lc_trap; LIBCALLS];
+    table[Libcall::Trap as usize] = lc_trap;
+    table[Libcall::MemoryTrap as usize] = lc_memory_trap;
+    table[Libcall::Frame as usize] = lc_frame;
+    table[Libcall::Call as usize] = lc_call;
+    table[Libcall::CallIndirect as usize] = lc_call_indirect;
+    table[Libcall::MemoryGrow as usize] = lc_memory_grow;
+    table[Libcall::MemoryFill as usize] = lc_memory_fill;
+    table[Libcall::MemoryCopy as usize] = lc_memory_copy;
+    table[Libcall::MemoryInit as usize] = lc_memory_init;
+    table[Libcall::DataDrop as usize] = lc_data_drop;
+    table[Libcall::TableGet as usize] = lc_table_get;
+    table[Libcall::TableSet as usize] = lc_table_set;
+    table[Libcall::TableSize as usize] = lc_table_size;
+    table[Libcall::TableGrow as usize] = lc_table_grow;
+    table[Libcall::TableFill as usize] = lc_table_fill;
+    table[Libcall::TableCopy as usize] = lc_table_copy;
+    table[Libcall::TableInit as usize] = lc_table_init;
+    table[Libcall::ElemDrop as usize] = lc_elem_drop;
+    table[Libcall::RefFunc as usize] = lc_ref_func;
+    Libcalls(table.map(|f| f as usize))
+}
+
+/// The room compiled code leaves on the native stack for Rust (host functions, libcalls,
+/// the runtime's own frames) below its limit.
+const STACK_RESERVE: usize = 256 * 1024;
+/// At least this much stack left when compiled code is entered, or it runs on a new one.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+/// The size of such a new stack.
+const STACK_SIZE: usize = 8 * 1024 * 1024;
+
+/// The lowest stack address compiled code entered from here may use.
+fn stack_limit() -> u64 {
+    // A local's address: where the stack is now.
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let remaining = stacker::remaining_stack().unwrap_or(STACK_RED_ZONE);
+    here.saturating_sub(remaining.saturating_sub(STACK_RESERVE)) as u64
+}
+
+/// Calls store function `func` (a Wasm function whose instance has native code) with
+/// `args`; returns its results.
+pub(crate) fn invoke(store: &Store, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+    let reg = store.snapshot();
+    let Some(FuncInst::Wasm {
+        instance,
+        index,
+        ty,
+        ..
+    }) = reg.funcs.get(func as usize)
+    else {
+        return Err(Error::new("internal error: not a Wasm function"));
+    };
+    let ty = reg.types.get(*ty);
+    let (p, r) = (ty.param_slots(), ty.result_slots());
+    if args.len() != p {
+        return Err(Error::usage(format!(
+            "expected {p} params, but passed {}",
+            args.len()
+        )));
+    }
+    let data = reg.instances[*instance as usize].clone();
+    let mut values = vec![0u64; p.max(r).max(1)];
+    values[..p].copy_from_slice(args);
+    let (instance, index) = (*instance, *index);
+    drop(reg);
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+        call_instance(store, &data, instance, index, &mut values, instance)
+    })?;
+    values.truncate(r);
+    Ok(values)
+}
+
+/// Runs defined function `def` of instance `inst` (`data`, with native code) with its
+/// items held, arguments and results in `values`; `entry`: the instance the whole call
+/// entered.
+fn call_instance(
+    store: &Store,
+    data: &Arc<Instance>,
+    inst: u32,
+    def: u32,
+    values: &mut [u64],
+    entry: u32,
+) -> Result<()> {
+    let native = data
+        .module
+        .as_ref()
+        .and_then(|m| m.native.as_ref())
+        .ok_or_else(|| Error::new("internal error: no native code"))?;
+    let address = native
+        .entry(def)
+        .ok_or_else(|| Error::new("internal error: no such function"))?;
+    let held = data.lock();
+    if let Some(code) = data.control.closed().filter(|_| inst == entry) {
+        return Err(Error::exit(code));
+    }
+    // Taken once the items are held (see `interp::exec::Executor::run`).
+    let reg = store.snapshot();
+    let mut running = Running {
+        store,
+        reg,
+        inst,
+        data,
+        held: Some(held),
+        entry,
+        globals: Vec::new(),
+        error: None,
+        panic: None,
+    };
+    let mut vm = VmCtx {
+        mem_base: std::ptr::null_mut(),
+        mem_len: 0,
+        globals: std::ptr::null(),
+        ret: 0,
+        stack_limit: stack_limit(),
+        trapped: 0,
+        running: std::ptr::null_mut(),
+    };
+    running.refresh(&mut vm);
+    vm.running = &mut running as *mut Running<'_> as *mut ();
+    // SAFETY: `address` is the finalised array trampoline of defined function `def` of
+    // this instance's module (`NativeModule::entry`), whose code lives as long as
+    // `native` (borrowed from `data` for this whole function). It reads the parameters
+    // from and writes the results to `values`, which has a slot for each (the caller
+    // sized it from the function's type). `vm` and `running` outlive the call; while it
+    // runs they are reached only through `vm` (the `running` pointer is derived once).
+    unsafe {
+        let f: extern "C" fn(*mut VmCtx, *mut u64) = std::mem::transmute(address);
+        f(&mut vm, values.as_mut_ptr());
+    }
+    if let Some(p) = running.panic.take() {
+        std::panic::resume_unwind(p);
+    }
+    if vm.trapped != 0 {
+        return Err(running
+            .error
+            .take()
+            .unwrap_or_else(|| Error::new("internal error: a trap without an error")));
+    }
+    Ok(())
+}
+
+/// Runs `f` for a libcall: its `VmCtx` and `Running`, a caught panic unwinding as a trap.
+fn with_running(
+    vm: *mut VmCtx,
+    f: impl FnOnce(&mut VmCtx, &mut Running<'_>) -> Result<u64>,
+) -> u64 {
+    // SAFETY: compiled code passes the `VmCtx` that `call_instance` gave it, whose
+    // `running` points to that call's `Running`; both live until the call returns, and
+    // compiled code does not touch them while a libcall runs.
+    let (vm, running) = unsafe {
+        let vm = &mut *vm;
+        let running = &mut *(vm.running as *mut Running<'_>);
+        (vm, running)
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(vm, running)));
+    match result {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => running.fail(vm, e),
+        Err(p) => {
+            running.panic = Some(p);
+            running.fail(vm, Error::new("a host function panicked"))
+        }
+    }
+}
+
+fn trap(code: TrapCode) -> Result<u64> {
+    Err(Error::trap(code))
+}
+
+extern "C" fn lc_trap(vm: *mut VmCtx, code: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, _| {
+        trap(
+            TRAP_CODES
+                .get(code as usize)
+                .copied()
+                .unwrap_or(TrapCode::Unreachable),
+        )
+    })
+}
+
+extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, _| {
+        Err(Error::memory_trap(MemoryAccess {
+            address,
+            len,
+            memory_size: vm.mem_len,
+        }))
+    })
+}
+
+extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as in `with_running`.
+    let running = unsafe { &mut *((*vm).running as *mut Running<'_>) };
+    if let Some(frame) = running.frame(def as u32, offset as u32) {
+        if let Some(e) = running.error.as_mut() {
+            e.extend_trace([frame]);
+        }
+    }
+    1
+}
+
+/// Calls store function `addr` from instance `r.inst`, arguments and results in
+/// `values`.
+fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64]) -> Result<u64> {
+    if addr as usize >= r.reg.funcs.len() {
+        r.reg = r.store.snapshot();
+    }
+    let reg = r.reg.clone();
+    let func = reg
+        .funcs
+        .get(addr as usize)
+        .ok_or_else(|| Error::trap(TrapCode::IndirectCallTypeMismatch))?;
+    let ty = reg.types.get(func.ty());
+    let (p, n) = (ty.param_slots(), ty.result_slots());
+    match func {
+        FuncInst::Host { .. } => {
+            let (inst, store) = (r.inst, r.store);
+            let held: &mut dyn HeldItems = r.held();
+            crate::interp::exec::call_host(
+                store,
+                &reg,
+                addr,
+                Some((inst, held)),
+                &mut values[..p.max(n)],
+                p,
+                n,
+                (None, &[], &[]),
+            )?;
+            // A host function that closed its caller (`proc_exit`) ends the call.
+            if let Some(code) = r.data.control.closed() {
+                return Err(Error::exit(code));
+            }
+            r.refresh(vm);
+            Ok(0)
+        }
+        FuncInst::Wasm {
+            instance, index, ..
+        } => {
+            let (instance, index) = (*instance, *index);
+            let callee = reg.instances[instance as usize].clone();
+            if instance == r.inst {
+                let address = callee
+                    .module
+                    .as_ref()
+                    .and_then(|m| m.native.as_ref())
+                    .and_then(|n| n.entry(index))
+                    .ok_or_else(|| Error::new("internal error: no native code"))?;
+                // SAFETY: as in `call_instance`: a trampoline of this instance's module,
+                // the same `VmCtx`, and `values` with a slot per parameter and result.
+                unsafe {
+                    let f: extern "C" fn(*mut VmCtx, *mut u64) = std::mem::transmute(address);
+                    f(vm, values.as_mut_ptr());
+                }
+                return Ok(vm.trapped);
+            }
+            // Another instance: let go of this one's items, run there, take them back.
+            r.held = None;
+            let native = callee.module.as_ref().is_some_and(|m| m.native.is_some());
+            let result = match native {
+                true => call_instance(r.store, &callee, instance, index, values, r.entry),
+                false => {
+                    crate::interp::exec::invoke(r.store, addr, &values[..p], None).map(|results| {
+                        values[..results.len()].copy_from_slice(&results);
+                    })
+                }
+            };
+            r.held = Some(r.data.lock());
+            r.refresh(vm);
+            result?;
+            if let Some(code) = r.data.control.closed().filter(|_| r.inst == r.entry) {
+                return Err(Error::exit(code));
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The `u64` slots at `values` for a call of type `ty`.
+///
+/// # Safety
+/// `values` is the array compiled code built for the call: a slot for each of the
+/// larger of the parameter and result counts of the callee's type.
+unsafe fn values_of<'v>(values: u64, slots: usize) -> &'v mut [u64] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(values as *mut u64, slots.max(1)) }
+}
+
+extern "C" fn lc_call(vm: *mut VmCtx, index: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let addr = *r
+            .data
+            .layout
+            .funcs
+            .get(index as usize)
+            .ok_or_else(|| Error::new("internal error: function index out of range"))?;
+        let module = r
+            .data
+            .module
+            .clone()
+            .expect("compiled code belongs to a module");
+        let ty = module.func_type(index as u32);
+        let slots = ty.param_slots().max(ty.result_slots());
+        // SAFETY: compiled code passes an array of `slots` slots for this call.
+        let values = unsafe { values_of(values, slots) };
+        call_addr(vm, r, addr, values)
+    })
+}
+
+extern "C" fn lc_call_indirect(
+    vm: *mut VmCtx,
+    table: u64,
+    elem: u64,
+    type_index: u64,
+    values: u64,
+) -> u64 {
+    with_running(vm, |vm, r| {
+        let entry = {
+            let t = r
+                .held()
+                .table(table as u32)
+                .ok_or_else(|| Error::new("internal error: table out of range"))?;
+            *t.elems
+                .get(elem as u32 as usize)
+                .ok_or_else(|| Error::trap(TrapCode::UndefinedElement))?
+        };
+        if entry == 0 {
+            return trap(TrapCode::UninitializedElement);
+        }
+        let addr = (entry - 1) as u32;
+        if addr as usize >= r.reg.funcs.len() {
+            r.reg = r.store.snapshot();
+        }
+        let want = r.data.layout.types[type_index as usize];
+        match r.reg.funcs.get(addr as usize) {
+            Some(f) if f.ty() == want => {}
+            _ => return trap(TrapCode::IndirectCallTypeMismatch),
+        }
+        let ty = r.reg.types.get(want);
+        let slots = ty.param_slots().max(ty.result_slots());
+        // SAFETY: compiled code passes an array of `slots` slots for this type.
+        let values = unsafe { values_of(values, slots) };
+        call_addr(vm, r, addr, values)
+    })
+}
+
+extern "C" fn lc_memory_grow(vm: *mut VmCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let (mem, _) = r.held().memory_and_state(0);
+        vm.ret = mem.and_then(|m| m.grow(delta as u32)).unwrap_or(u32::MAX) as u64;
+        r.refresh(vm);
+        Ok(0)
+    })
+}
+
+fn memory_trap(address: u64, len: u64, size: usize) -> Error {
+    Error::memory_trap(MemoryAccess {
+        address,
+        len,
+        memory_size: size as u64,
+    })
+}
+
+extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (mem, _) = r.held().memory_and_state(0);
+        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let (d, n) = (d as u32 as u64, n as u32 as u64);
+        match span(d, n).and_then(|range| data.get_mut(range)) {
+            Some(s) => {
+                s.fill(val as u8);
+                Ok(0)
+            }
+            None => Err(memory_trap(d, n, data.len())),
+        }
+    })
+}
+
+extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (mem, _) = r.held().memory_and_state(0);
+        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
+        match (span(s, n), span(d, n)) {
+            (Some(src), Some(dst)) if src.end <= data.len() && dst.end <= data.len() => {
+                data.copy_within(src, dst.start);
+                Ok(0)
+            }
+            (src, _) if src.as_ref().is_none_or(|r| r.end > data.len()) => {
+                Err(memory_trap(s, n, data.len()))
+            }
+            _ => Err(memory_trap(d, n, data.len())),
+        }
+    })
+}
+
+extern "C" fn lc_memory_init(vm: *mut VmCtx, seg: u64, d: u64, s: u64, n: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (mem, state) = r.held().memory_and_state(0);
+        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let seg = state
+            .datas
+            .get(seg as usize)
+            .cloned()
+            .ok_or_else(|| Error::new("internal error: data segment out of range"))?;
+        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
+        let src = span(s, n).and_then(|range| seg.get(range));
+        let len = data.len();
+        match (src, span(d, n).and_then(|range| data.get_mut(range))) {
+            (Some(src), Some(dst)) => {
+                dst.copy_from_slice(src);
+                Ok(0)
+            }
+            (None, _) => trap(TrapCode::OutOfBoundsMemoryAccess),
+            (Some(_), None) => Err(memory_trap(d, n, len)),
+        }
+    })
+}
+
+extern "C" fn lc_data_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (_, state) = r.held().memory_and_state(0);
+        if let Some(s) = state.datas.get_mut(seg as usize) {
+            *s = Arc::from(&[][..]);
+        }
+        Ok(0)
+    })
+}
+
+/// Table `t` of the running instance, writable.
+fn table_mut<'h>(held: &'h mut Held<'_>, t: u64) -> Result<&'h mut crate::store::TableInst> {
+    let i = *held
+        .table_ix
+        .get(t as usize)
+        .ok_or_else(|| Error::new("internal error: table out of range"))?;
+    Ok(&mut held.tables[i as usize])
+}
+
+extern "C" fn lc_table_get(vm: *mut VmCtx, t: u64, i: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let table = table_mut(r.held(), t)?;
+        vm.ret = *table
+            .elems
+            .get(i as u32 as usize)
+            .ok_or_else(|| Error::trap(TrapCode::OutOfBoundsTableAccess))?;
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_table_set(vm: *mut VmCtx, t: u64, i: u64, v: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let table = table_mut(r.held(), t)?;
+        *table
+            .elems
+            .get_mut(i as u32 as usize)
+            .ok_or_else(|| Error::trap(TrapCode::OutOfBoundsTableAccess))? = v;
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_table_size(vm: *mut VmCtx, t: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        vm.ret = table_mut(r.held(), t)?.elems.len() as u64;
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_table_grow(vm: *mut VmCtx, t: u64, init: u64, n: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        vm.ret = table_mut(r.held(), t)?
+            .grow(n as u32, init)
+            .unwrap_or(u32::MAX) as u64;
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_table_fill(vm: *mut VmCtx, t: u64, i: u64, v: u64, n: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let table = table_mut(r.held(), t)?;
+        match span(i as u32 as u64, n as u32 as u64).and_then(|range| table.elems.get_mut(range)) {
+            Some(s) => {
+                s.fill(v);
+                Ok(0)
+            }
+            None => trap(TrapCode::OutOfBoundsTableAccess),
+        }
+    })
+}
+
+extern "C" fn lc_table_copy(vm: *mut VmCtx, tables: u64, d: u64, s: u64, n: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let held = r.held();
+        let (dt, st) = (tables >> 32, tables & 0xffff_ffff);
+        let dt = *held
+            .table_ix
+            .get(dt as usize)
+            .ok_or_else(|| Error::new("internal error: table out of range"))?
+            as usize;
+        let st = *held
+            .table_ix
+            .get(st as usize)
+            .ok_or_else(|| Error::new("internal error: table out of range"))?
+            as usize;
+        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
+        let (Some(sr), Some(dr)) = (span(s, n), span(d, n)) else {
+            return trap(TrapCode::OutOfBoundsTableAccess);
+        };
+        if sr.end > held.tables[st].elems.len() || dr.end > held.tables[dt].elems.len() {
+            return trap(TrapCode::OutOfBoundsTableAccess);
+        }
+        if dt == st {
+            held.tables[dt].elems.copy_within(sr, dr.start);
+        } else {
+            let tmp: Vec<u64> = held.tables[st].elems[sr].to_vec();
+            held.tables[dt].elems[dr].copy_from_slice(&tmp);
+        }
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_table_init(vm: *mut VmCtx, ts: u64, d: u64, s: u64, n: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (t, seg) = (ts >> 32, ts & 0xffff_ffff);
+        let held = r.held();
+        let seg = held
+            .state
+            .elems
+            .get(seg as usize)
+            .cloned()
+            .ok_or_else(|| Error::new("internal error: element segment out of range"))?;
+        let table = table_mut(held, t)?;
+        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
+        let src = span(s, n).and_then(|range| seg.get(range));
+        match (src, span(d, n).and_then(|range| table.elems.get_mut(range))) {
+            (Some(src), Some(dst)) => {
+                dst.copy_from_slice(src);
+                Ok(0)
+            }
+            _ => trap(TrapCode::OutOfBoundsTableAccess),
+        }
+    })
+}
+
+extern "C" fn lc_elem_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        if let Some(s) = r.held().state.elems.get_mut(seg as usize) {
+            *s = Arc::from(&[][..]);
+        }
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_ref_func(vm: *mut VmCtx, index: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        vm.ret = *r
+            .data
+            .layout
+            .funcs
+            .get(index as usize)
+            .ok_or_else(|| Error::new("internal error: function index out of range"))?
+            as u64
+            + 1;
+        Ok(0)
+    })
+}

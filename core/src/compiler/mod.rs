@@ -1,0 +1,29 @@
+//! The compiler engine: WebAssembly function bodies translated to Cranelift IR
+//! ([`translate`], [`ops`]), compiled to native code in executable memory ([`code`]), and
+//! run with the instance's items held ([`exec`]).
+//!
+//! Decisions (issue "Two engines"; see ARCHITECTURE.md, "The compiler"):
+//! - **Traps are explicit**: bounds, divisors, conversions and the stack limit are
+//!   checked by compiled code, which then calls the runtime to record the trap and
+//!   returns through every frame (each caller checks a flag after a call), recording the
+//!   trace on the way. No signal handler, no guard pages, no unwinding through native
+//!   frames: portable and simple, at the cost of a compare per memory access.
+//! - **Deep recursion traps**: each function compares the stack pointer with a limit
+//!   set when the call entered compiled code (the thread's remaining stack, less room
+//!   for Rust; a call entered with little stack left runs on a new 8 MiB stack).
+//! - **The store is shared with the interpreter**: compiled code reads memory 0's base
+//!   and length and the globals' value slots through the `VmCtx`, and everything else
+//!   (imports, tables, `call_indirect`, bulk memory, `memory.grow`) through libcalls
+//!   that use the same held items as the interpreter.
+//!
+//! Not yet: SIMD, listener hooks, fuel, interrupt checks, pausing (those runtimes run
+//! the interpreter), a cache on disk.
+//!
+//! `unsafe` is allowed in [`code`] (executable memory) and [`exec`] (entering compiled
+//! code, the libcalls' view of the call), each explaining its invariants; the
+//! translator is safe code.
+
+pub(crate) mod code;
+pub(crate) mod exec;
+mod ops;
+pub(crate) mod translate;

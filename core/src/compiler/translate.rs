@@ -1,0 +1,1223 @@
+//! One function body's Wasm operators → Cranelift IR (`cranelift-frontend`'s
+//! `FunctionBuilder`: SSA variables for locals, blocks for control), validating nothing
+//! (the module was validated when it was decoded).
+//!
+//! The code this produces, and what it expects of the code that runs it:
+//!
+//! - Every function has the signature `(vmctx, params...) -> results...` (`I32`, `I64`,
+//!   `F32`, `F64`; references are `I64`: 0 is null, a function reference is its store
+//!   address + 1). [`entry_signature`] is the array trampoline's: `(vmctx, values)`.
+//! - `vmctx` points to the running instance's [`VmCtx`](super::exec::VmCtx) (offsets in
+//!   [`vmctx`]): memory 0's base and length (loaded at entry and again after every call,
+//!   since a call may grow or move the memory), a pointer to each global's value, the
+//!   stack limit, and the trap flag.
+//! - Traps never fault: every check (bounds, divisors, conversions, the stack limit) is
+//!   explicit and, when it fails, calls a [`Libcall`] that records the trap, then leaves
+//!   through the function's *unwind* block, which records the frame (function, Wasm
+//!   offset) and returns. After every call the caller checks the trap flag and unwinds
+//!   too, so that the frames of a trap's trace are recorded innermost first.
+//! - Anything that needs the store (calls to imports, `call_indirect`, tables, bulk
+//!   memory, `memory.grow`, `ref.func`) is a libcall with one signature,
+//!   `(vmctx, a, b, c, d) -> i64`; it returns non-zero when it trapped.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, types, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, Type, UserExternalName, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wasmparser::{BlockType, Operator, ValType};
+
+use super::ops;
+use crate::error::{Error, Result, TrapCode};
+use crate::module::ModuleInfo;
+use crate::types::{FuncType, ValueType};
+
+/// Offsets of [`VmCtx`](super::exec::VmCtx)'s fields that compiled code reads.
+pub(crate) mod vmctx {
+    /// Memory 0's base address (`*mut u8`).
+    pub const MEM_BASE: i32 = 0;
+    /// Memory 0's length in bytes.
+    pub const MEM_LEN: i32 = 8;
+    /// `*const *mut u64`: each global's value.
+    pub const GLOBALS: i32 = 16;
+    /// A libcall's result (`memory.grow`, `table.get`, ...).
+    pub const RET: i32 = 24;
+    /// The lowest stack address compiled code may use.
+    pub const STACK_LIMIT: i32 = 32;
+    /// Non-zero once a trap is unwinding.
+    pub const TRAPPED: i32 = 40;
+}
+
+/// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
+/// non-zero when it trapped (results, if any, are in `VmCtx::ret`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Libcall {
+    /// `(code)`: a trap detected by compiled code.
+    Trap,
+    /// `(address, len)`: an out-of-bounds memory access.
+    MemoryTrap,
+    /// `(def, offset)`: records a frame while a trap unwinds.
+    Frame,
+    /// `(function index, values, ..)`: calls an imported function; arguments and results
+    /// in the `u64` slots at `values`.
+    Call,
+    /// `(table, element, type index, values)`.
+    CallIndirect,
+    /// `(delta)` → old size in pages or `u32::MAX`.
+    MemoryGrow,
+    /// `(dst, value, len)`.
+    MemoryFill,
+    /// `(dst, src, len)`.
+    MemoryCopy,
+    /// `(segment, dst, src, len)`.
+    MemoryInit,
+    /// `(segment)`.
+    DataDrop,
+    /// `(table, index)` → element.
+    TableGet,
+    /// `(table, index, value)`.
+    TableSet,
+    /// `(table)` → size.
+    TableSize,
+    /// `(table, init, delta)` → old size or `u32::MAX`.
+    TableGrow,
+    /// `(table, index, value, len)`.
+    TableFill,
+    /// `(dst table << 32 | src table, dst, src, len)`.
+    TableCopy,
+    /// `(table << 32 | segment, dst, src, len)`.
+    TableInit,
+    /// `(segment)`.
+    ElemDrop,
+    /// `(function index)` → the function's reference.
+    RefFunc,
+}
+
+/// How many libcalls there are.
+pub(crate) const LIBCALLS: usize = Libcall::RefFunc as usize + 1;
+
+/// The addresses of the libcalls' implementations, by [`Libcall`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Libcalls(pub [usize; LIBCALLS]);
+
+/// The Cranelift type of a Wasm value type; `None` for `v128` (not compiled yet).
+pub(crate) fn clif_type(t: ValueType) -> Option<Type> {
+    Some(match t {
+        ValueType::I32 => types::I32,
+        ValueType::I64 => types::I64,
+        ValueType::F32 => types::F32,
+        ValueType::F64 => types::F64,
+        ValueType::FuncRef | ValueType::ExternRef => types::I64,
+        ValueType::V128 => return None,
+    })
+}
+
+fn val_type(t: ValType) -> Result<Type> {
+    match t {
+        ValType::I32 => Ok(types::I32),
+        ValType::I64 => Ok(types::I64),
+        ValType::F32 => Ok(types::F32),
+        ValType::F64 => Ok(types::F64),
+        ValType::Ref(_) => Ok(types::I64),
+        ValType::V128 => Err(unsupported("v128 values")),
+    }
+}
+
+fn unsupported(what: &str) -> Error {
+    cerr(format!("the compiler does not support {what} yet"))
+}
+
+/// A compile error of the compiler (no offset: the module decoded and validated).
+fn cerr(message: impl Into<String>) -> Error {
+    Error::compile(0, message)
+}
+
+/// A function's signature: `(vmctx, params...) -> results...`.
+pub(crate) fn signature(ty: &FuncType, call_conv: CallConv) -> Result<Signature> {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    for p in ty.params() {
+        let t = clif_type(*p).ok_or_else(|| unsupported("v128 values"))?;
+        sig.params.push(AbiParam::new(t));
+    }
+    for r in ty.results() {
+        let t = clif_type(*r).ok_or_else(|| unsupported("v128 values"))?;
+        sig.returns.push(AbiParam::new(t));
+    }
+    Ok(sig)
+}
+
+/// The array trampoline's signature: `(vmctx, values: *mut u64)`.
+pub(crate) fn entry_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    sig
+}
+
+fn libcall_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    for _ in 0..5 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// Flags for loads and stores of `VmCtx` and of bounds-checked guest memory.
+fn flags() -> MemFlagsData {
+    let mut f = MemFlagsData::new();
+    f.set_notrap();
+    f
+}
+
+/// A value as a `u64` slot (an `i32` zero-extended, floats as their bits).
+pub(crate) fn slot_of(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
+    to_slot(b, v)
+}
+
+/// A `u64` slot as a value of type `t`.
+pub(crate) fn slot_to(b: &mut FunctionBuilder<'_>, slot: Value, t: Type) -> Value {
+    from_slot(b, slot, t)
+}
+
+fn to_slot(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
+    match b.func.dfg.value_type(v) {
+        types::I32 => b.ins().uextend(types::I64, v),
+        types::F32 => {
+            let bits = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+            b.ins().uextend(types::I64, bits)
+        }
+        types::F64 => b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+        _ => v,
+    }
+}
+
+/// A `u64` slot as a value of type `t`.
+fn from_slot(b: &mut FunctionBuilder<'_>, slot: Value, t: Type) -> Value {
+    match t {
+        types::I32 => b.ins().ireduce(types::I32, slot),
+        types::F32 => {
+            let bits = b.ins().ireduce(types::I32, slot);
+            b.ins().bitcast(types::F32, MemFlagsData::new(), bits)
+        }
+        types::F64 => b.ins().bitcast(types::F64, MemFlagsData::new(), slot),
+        _ => slot,
+    }
+}
+
+fn args(values: &[Value]) -> Vec<BlockArg> {
+    values.iter().map(|v| BlockArg::Value(*v)).collect()
+}
+
+/// What the translation of one function needs from its module.
+pub(crate) struct FuncEnv<'a> {
+    pub info: &'a ModuleInfo,
+    /// The JIT module's ids of the module's defined functions, by defined index.
+    pub func_ids: &'a [u32],
+    /// Their signatures.
+    pub sigs: &'a [Signature],
+    pub libcalls: &'a Libcalls,
+    pub call_conv: CallConv,
+    pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+}
+
+/// A control frame.
+struct Control {
+    kind: Kind,
+    /// Where `end` (and a branch to a block or an if) continues, with the results.
+    dest: Block,
+    /// Result types (what a branch to a block or an if passes).
+    results: Vec<Type>,
+    /// Parameter types (what a branch to a loop passes).
+    params: Vec<Type>,
+    /// Operand stack height below the frame's parameters.
+    height: usize,
+    /// Whether the code after `end` is reachable (something branches to `dest`, or the
+    /// frame's end is reached).
+    reached: bool,
+}
+
+enum Kind {
+    Block,
+    Loop {
+        header: Block,
+    },
+    /// `else_block`: where the condition's false edge goes (with the parameters),
+    /// `None` once `else` has been seen.
+    If {
+        else_block: Option<Block>,
+        params: Vec<Value>,
+    },
+}
+
+impl Control {
+    /// The block and the types a branch to this frame passes.
+    fn target(&self) -> (Block, &[Type]) {
+        match &self.kind {
+            Kind::Loop { header } => (*header, &self.params),
+            _ => (self.dest, &self.results),
+        }
+    }
+}
+
+/// Translates defined function `def` of `env.info` into `func`, whose signature is set.
+pub(crate) fn translate(
+    env: &FuncEnv<'_>,
+    def: u32,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<()> {
+    let info = env.info;
+    let index = info.num_imported_funcs + def;
+    let ty = info.func_type(index).clone();
+    let range = info
+        .bodies
+        .get(def as usize)
+        .ok_or_else(|| cerr(format!("no body for function {index}")))?
+        .clone();
+    let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
+        &info.bytes[range.clone()],
+        range.start as u64,
+    ));
+    let mut b = FunctionBuilder::new(func, fctx);
+    let mut t = Translator::new(env, def, &ty, &mut b, range.start as u32)?;
+    let mut locals = body.get_locals_reader().map_err(compile_error)?;
+    for _ in 0..locals.get_count() {
+        let (n, vt) = locals.read().map_err(compile_error)?;
+        let ct = val_type(vt)?;
+        for _ in 0..n {
+            let var = t.b.declare_var(ct);
+            let zero = zero(t.b, ct);
+            t.b.def_var(var, zero);
+            t.locals.push(var);
+        }
+    }
+    let mut reader = body.get_operators_reader().map_err(compile_error)?;
+    while !reader.eof() {
+        let offset = reader.original_position();
+        let op = reader.read().map_err(compile_error)?;
+        t.offset = offset as u32;
+        t.operator(&op)?;
+    }
+    t.b.seal_all_blocks();
+    b.finalize(env.frontend);
+    Ok(())
+}
+
+fn compile_error(e: wasmparser::BinaryReaderError) -> Error {
+    cerr(e.to_string())
+}
+
+fn zero(b: &mut FunctionBuilder<'_>, t: Type) -> Value {
+    match t {
+        types::F32 => b.ins().f32const(0.0),
+        types::F64 => b.ins().f64const(0.0),
+        t => b.ins().iconst(t, 0),
+    }
+}
+
+struct Translator<'a, 'b, 'f> {
+    env: &'a FuncEnv<'a>,
+    b: &'b mut FunctionBuilder<'f>,
+    vmctx: Value,
+    locals: Vec<Variable>,
+    stack: Vec<Value>,
+    control: Vec<Control>,
+    /// Skipping unreachable code: how many blocks opened in it are still open.
+    unreachable: Option<u32>,
+    /// The Wasm module offset of the operator being translated.
+    offset: u32,
+    mem_base: Variable,
+    mem_len: Variable,
+    /// `(def, offset)` → record the frame and return: the unwind block.
+    unwind: Block,
+    results: Vec<Type>,
+    libcall_sig: ir::SigRef,
+    /// Defined functions imported into this one so far.
+    callees: std::collections::HashMap<u32, ir::FuncRef>,
+}
+
+impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
+    fn new(
+        env: &'a FuncEnv<'a>,
+        def: u32,
+        ty: &FuncType,
+        b: &'b mut FunctionBuilder<'f>,
+        body_start: u32,
+    ) -> Result<Self> {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let vmctx = b.block_params(entry)[0];
+        let params: Vec<Value> = b.block_params(entry)[1..].to_vec();
+        let mut locals = Vec::new();
+        for p in params {
+            let var = b.declare_var(b.func.dfg.value_type(p));
+            b.def_var(var, p);
+            locals.push(var);
+        }
+        let mem_base = b.declare_var(types::I64);
+        let mem_len = b.declare_var(types::I64);
+        let libcall_sig = b.import_signature(libcall_signature(env.call_conv));
+        let results: Vec<Type> = ty
+            .results()
+            .iter()
+            .map(|r| clif_type(*r).ok_or_else(|| unsupported("v128 values")))
+            .collect::<Result<_>>()?;
+        let unwind = b.create_block();
+        b.append_block_param(unwind, types::I64);
+        b.set_cold_block(unwind);
+        let ret = b.create_block();
+        for r in &results {
+            b.append_block_param(ret, *r);
+        }
+        let mut t = Translator {
+            env,
+            b,
+            vmctx,
+            locals,
+            stack: Vec::new(),
+            control: Vec::new(),
+            unreachable: None,
+            offset: 0,
+            mem_base,
+            mem_len,
+            unwind,
+            results: results.clone(),
+            libcall_sig,
+            callees: std::collections::HashMap::new(),
+        };
+        t.reload_memory();
+        // The stack limit: a function entered below it traps (deep recursion).
+        let sp = t.b.ins().get_stack_pointer(types::I64);
+        let limit =
+            t.b.ins()
+                .load(types::I64, flags(), vmctx, vmctx::STACK_LIMIT);
+        let low = t.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        t.trap_if_at(low, TrapCode::CallStackExhausted, body_start);
+        // The function body is a block whose end returns.
+        t.control.push(Control {
+            kind: Kind::Block,
+            dest: ret,
+            results: results.clone(),
+            params: Vec::new(),
+            height: 0,
+            reached: false,
+        });
+        let body =
+            t.b.current_block()
+                .expect("the entry checks end in a block");
+        // The unwind block: record the frame, return zeros.
+        t.b.switch_to_block(unwind);
+        let at = t.b.block_params(unwind)[0];
+        let def_v = t.b.ins().iconst(types::I64, def as i64);
+        t.libcall_raw(Libcall::Frame, &[def_v, at]);
+        let zeros: Vec<Value> = results.iter().map(|r| zero(t.b, *r)).collect();
+        t.b.ins().return_(&zeros);
+        // The return block.
+        t.b.switch_to_block(ret);
+        let rets = t.b.block_params(ret).to_vec();
+        t.b.ins().return_(&rets);
+        t.b.switch_to_block(body);
+        Ok(t)
+    }
+}
+
+/// The trap codes compiled code reports, by number (`Libcall::Trap`'s argument).
+pub(crate) const TRAP_CODES: [TrapCode; 10] = [
+    TrapCode::Unreachable,
+    TrapCode::IntegerDivideByZero,
+    TrapCode::IntegerOverflow,
+    TrapCode::InvalidConversionToInteger,
+    TrapCode::OutOfBoundsMemoryAccess,
+    TrapCode::OutOfBoundsTableAccess,
+    TrapCode::UndefinedElement,
+    TrapCode::UninitializedElement,
+    TrapCode::IndirectCallTypeMismatch,
+    TrapCode::CallStackExhausted,
+];
+
+fn trap_number(code: TrapCode) -> i64 {
+    TRAP_CODES.iter().position(|c| *c == code).unwrap_or(0) as i64
+}
+
+/// What a trap check needs: the function's unwind block and the `Trap` libcall.
+struct Traps {
+    vmctx: Value,
+    unwind: Block,
+    trap: i64,
+    sig: ir::SigRef,
+    offset: u32,
+}
+
+impl Traps {
+    /// Branches to a cold block that reports `code` and unwinds when `cond` is non-zero.
+    fn trap_if(&self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
+        let trap = b.create_block();
+        b.set_cold_block(trap);
+        let cont = b.create_block();
+        b.ins().brif(cond, trap, &[], cont, &[]);
+        b.switch_to_block(trap);
+        let addr = b.ins().iconst(types::I64, self.trap);
+        let code = b.ins().iconst(types::I64, trap_number(code));
+        let z = b.ins().iconst(types::I64, 0);
+        b.ins()
+            .call_indirect(self.sig, addr, &[self.vmctx, code, z, z, z]);
+        let at = b.ins().iconst(types::I64, self.offset as i64);
+        b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+        b.switch_to_block(cont);
+    }
+}
+
+impl ops::Env for Traps {
+    fn trap_if(&mut self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
+        Traps::trap_if(self, b, cond, code)
+    }
+}
+
+impl Translator<'_, '_, '_> {
+    fn traps(&self) -> Traps {
+        Traps {
+            vmctx: self.vmctx,
+            unwind: self.unwind,
+            trap: self.env.libcalls.0[Libcall::Trap as usize] as i64,
+            sig: self.libcall_sig,
+            offset: self.offset,
+        }
+    }
+
+    fn trap_if_at(&mut self, cond: Value, code: TrapCode, offset: u32) {
+        let mut traps = self.traps();
+        traps.offset = offset;
+        traps.trap_if(self.b, cond, code);
+    }
+
+    /// Loads memory 0's base and length from the vmctx (at entry, after calls).
+    fn reload_memory(&mut self) {
+        let base = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.vmctx, vmctx::MEM_BASE);
+        let len = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.vmctx, vmctx::MEM_LEN);
+        self.b.def_var(self.mem_base, base);
+        self.b.def_var(self.mem_len, len);
+    }
+
+    /// Calls `which` with `a` (up to four `I64`s); returns its status.
+    fn libcall_raw(&mut self, which: Libcall, a: &[Value]) -> Value {
+        let addr = self
+            .b
+            .ins()
+            .iconst(types::I64, self.env.libcalls.0[which as usize] as i64);
+        let mut argv = vec![self.vmctx];
+        argv.extend_from_slice(a);
+        while argv.len() < 5 {
+            let z = self.b.ins().iconst(types::I64, 0);
+            argv.push(z);
+        }
+        let call = self.b.ins().call_indirect(self.libcall_sig, addr, &argv);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Calls `which`, unwinding if it trapped.
+    fn libcall(&mut self, which: Libcall, a: &[Value]) {
+        let status = self.libcall_raw(which, a);
+        self.unwind_if(status);
+    }
+
+    /// The result a libcall left in the vmctx.
+    fn libcall_result(&mut self) -> Value {
+        self.b
+            .ins()
+            .load(types::I64, flags(), self.vmctx, vmctx::RET)
+    }
+
+    /// Unwinds (records this frame at the current offset and returns) when `cond`.
+    fn unwind_if(&mut self, cond: Value) {
+        let cont = self.b.create_block();
+        let at = self.b.ins().iconst(types::I64, self.offset as i64);
+        self.b
+            .ins()
+            .brif(cond, self.unwind, &[BlockArg::Value(at)], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    fn pop(&mut self) -> Result<Value> {
+        self.stack
+            .pop()
+            .ok_or_else(|| cerr("internal error: operand stack underflow"))
+    }
+
+    fn pop_n(&mut self, n: usize) -> Result<Vec<Value>> {
+        if n > self.stack.len() {
+            return Err(cerr("internal error: operand stack underflow"));
+        }
+        Ok(self.stack.split_off(self.stack.len() - n))
+    }
+
+    fn peek_n(&self, n: usize) -> Result<Vec<Value>> {
+        if n > self.stack.len() {
+            return Err(cerr("internal error: operand stack underflow"));
+        }
+        Ok(self.stack[self.stack.len() - n..].to_vec())
+    }
+
+    fn u64(&mut self, v: Value) -> Value {
+        match self.b.func.dfg.value_type(v) {
+            types::I64 => v,
+            _ => self.b.ins().uextend(types::I64, v),
+        }
+    }
+
+    fn iconst64(&mut self, v: u64) -> Value {
+        self.b.ins().iconst(types::I64, v as i64)
+    }
+
+    fn block_type(&self, bt: BlockType) -> Result<(Vec<Type>, Vec<Type>)> {
+        Ok(match bt {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => (Vec::new(), vec![val_type(t)?]),
+            BlockType::FuncType(i) => {
+                let ty = self
+                    .env
+                    .info
+                    .types
+                    .get(i as usize)
+                    .ok_or_else(|| cerr("block type out of range"))?;
+                let conv = |ts: &[ValueType]| -> Result<Vec<Type>> {
+                    ts.iter()
+                        .map(|t| clif_type(*t).ok_or_else(|| unsupported("v128 values")))
+                        .collect()
+                };
+                (conv(ty.params())?, conv(ty.results())?)
+            }
+        })
+    }
+
+    fn block_with_params(&mut self, types: &[Type]) -> Block {
+        let block = self.b.create_block();
+        for t in types {
+            self.b.append_block_param(block, *t);
+        }
+        block
+    }
+
+    /// Control frame `depth` (0: innermost).
+    fn frame(&mut self, depth: u32) -> Result<&mut Control> {
+        let n = self.control.len();
+        n.checked_sub(depth as usize + 1)
+            .and_then(|i| self.control.get_mut(i))
+            .ok_or_else(|| cerr("branch depth out of range"))
+    }
+
+    /// A branch to frame `depth`: its block and the values it passes (left on the stack).
+    fn branch_target(&mut self, depth: u32) -> Result<(Block, Vec<Value>)> {
+        let frame = self.frame(depth)?;
+        if !matches!(frame.kind, Kind::Loop { .. }) {
+            frame.reached = true;
+        }
+        let (block, types) = frame.target();
+        let n = types.len();
+        Ok((block, self.peek_n(n)?))
+    }
+
+    fn operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(depth) = self.unreachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.unreachable = Some(depth + 1)
+                }
+                Operator::Else if depth == 0 => {
+                    self.unreachable = None;
+                    return self.else_(false);
+                }
+                Operator::End if depth == 0 => {
+                    self.unreachable = None;
+                    return self.end(false);
+                }
+                Operator::End => self.unreachable = Some(depth - 1),
+                _ => {}
+            }
+            return Ok(());
+        }
+        let mut traps = self.traps();
+        if ops::numeric(op, self.b, &mut self.stack, &mut traps) {
+            return Ok(());
+        }
+        match *op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                let code = self.iconst64(trap_number(TrapCode::Unreachable) as u64);
+                self.libcall_raw(Libcall::Trap, &[code]);
+                let at = self.iconst64(self.offset as u64);
+                self.b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+                self.unreachable = Some(0);
+            }
+            Operator::Block { blockty } => {
+                let (params, results) = self.block_type(blockty)?;
+                let dest = self.block_with_params(&results);
+                let height = self.stack.len() - params.len();
+                self.control.push(Control {
+                    kind: Kind::Block,
+                    dest,
+                    results,
+                    params,
+                    height,
+                    reached: false,
+                });
+            }
+            Operator::Loop { blockty } => {
+                let (params, results) = self.block_type(blockty)?;
+                let header = self.block_with_params(&params);
+                let dest = self.block_with_params(&results);
+                let vals = self.pop_n(params.len())?;
+                self.b.ins().jump(header, &args(&vals));
+                self.b.switch_to_block(header);
+                let height = self.stack.len();
+                self.stack.extend_from_slice(self.b.block_params(header));
+                self.control.push(Control {
+                    kind: Kind::Loop { header },
+                    dest,
+                    results,
+                    params,
+                    height,
+                    reached: false,
+                });
+            }
+            Operator::If { blockty } => {
+                let cond = self.pop()?;
+                let (params, results) = self.block_type(blockty)?;
+                let then = self.block_with_params(&params);
+                let else_block = self.block_with_params(&params);
+                let dest = self.block_with_params(&results);
+                let vals = self.pop_n(params.len())?;
+                self.b
+                    .ins()
+                    .brif(cond, then, &args(&vals), else_block, &args(&vals));
+                self.b.switch_to_block(then);
+                let height = self.stack.len();
+                self.stack.extend_from_slice(self.b.block_params(then));
+                self.control.push(Control {
+                    kind: Kind::If {
+                        else_block: Some(else_block),
+                        params: vals,
+                    },
+                    dest,
+                    results,
+                    params,
+                    height,
+                    reached: false,
+                });
+            }
+            Operator::Else => self.else_(true)?,
+            Operator::End => self.end(true)?,
+            Operator::Br { relative_depth } => {
+                let (block, vals) = self.branch_target(relative_depth)?;
+                self.b.ins().jump(block, &args(&vals));
+                self.unreachable = Some(0);
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop()?;
+                let (block, vals) = self.branch_target(relative_depth)?;
+                let cont = self.b.create_block();
+                self.b.ins().brif(cond, block, &args(&vals), cont, &[]);
+                self.b.switch_to_block(cont);
+            }
+            Operator::BrTable { ref targets } => {
+                let index = self.pop()?;
+                let mut depths: Vec<u32> = Vec::new();
+                for t in targets.targets() {
+                    depths.push(t.map_err(compile_error)?);
+                }
+                depths.push(targets.default());
+                // One edge block per distinct target, passing its values (filled once
+                // the table has ended this block).
+                let mut edges: Vec<(u32, Block, Block, Vec<Value>)> = Vec::new();
+                for &d in &depths {
+                    if edges.iter().any(|(e, ..)| *e == d) {
+                        continue;
+                    }
+                    let (block, vals) = self.branch_target(d)?;
+                    let edge = self.b.create_block();
+                    edges.push((d, edge, block, vals));
+                }
+                let edge_of = |d: u32| edges.iter().find(|(e, ..)| *e == d).map(|(_, b, ..)| *b);
+                let default = edge_of(targets.default()).expect("an edge per target");
+                let calls: Vec<ir::BlockCall> = depths[..depths.len() - 1]
+                    .iter()
+                    .map(|d| {
+                        let e = edge_of(*d).expect("an edge per target");
+                        self.b.func.dfg.block_call(e, &[])
+                    })
+                    .collect();
+                let def_call = self.b.func.dfg.block_call(default, &[]);
+                let jt = self
+                    .b
+                    .create_jump_table(ir::JumpTableData::new(def_call, &calls));
+                self.b.ins().br_table(index, jt);
+                for (_, edge, block, vals) in edges {
+                    self.b.switch_to_block(edge);
+                    self.b.ins().jump(block, &args(&vals));
+                }
+                self.unreachable = Some(0);
+            }
+            Operator::Return => {
+                let n = self.results.len();
+                let vals = self.peek_n(n)?;
+                let ret = self.control[0].dest;
+                self.control[0].reached = true;
+                self.b.ins().jump(ret, &args(&vals));
+                self.unreachable = Some(0);
+            }
+            Operator::Drop => {
+                self.pop()?;
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let c = self.pop()?;
+                let y = self.pop()?;
+                let x = self.pop()?;
+                let v = self.b.ins().select(c, x, y);
+                self.stack.push(v);
+            }
+            Operator::LocalGet { local_index } => {
+                let var = self.local(local_index)?;
+                let v = self.b.use_var(var);
+                self.stack.push(v);
+            }
+            Operator::LocalSet { local_index } => {
+                let var = self.local(local_index)?;
+                let v = self.pop()?;
+                self.b.def_var(var, v);
+            }
+            Operator::LocalTee { local_index } => {
+                let var = self.local(local_index)?;
+                let v = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| cerr("internal error: operand stack underflow"))?;
+                self.b.def_var(var, v);
+            }
+            Operator::GlobalGet { global_index } => {
+                let ty = self.global_type(global_index)?;
+                let ptr = self.global_ptr(global_index);
+                let slot = self.b.ins().load(types::I64, flags(), ptr, 0);
+                let v = from_slot(self.b, slot, ty);
+                self.stack.push(v);
+            }
+            Operator::GlobalSet { global_index } => {
+                let ptr = self.global_ptr(global_index);
+                let v = self.pop()?;
+                let slot = to_slot(self.b, v);
+                self.b.ins().store(flags(), slot, ptr, 0);
+            }
+            Operator::I32Load { memarg } => self.load(types::I32, 4, false, memarg.offset)?,
+            Operator::I64Load { memarg } => self.load(types::I64, 8, false, memarg.offset)?,
+            Operator::F32Load { memarg } => self.load(types::F32, 4, false, memarg.offset)?,
+            Operator::F64Load { memarg } => self.load(types::F64, 8, false, memarg.offset)?,
+            Operator::I32Load8S { memarg } => self.load(types::I32, 1, true, memarg.offset)?,
+            Operator::I32Load8U { memarg } => self.load(types::I32, 1, false, memarg.offset)?,
+            Operator::I32Load16S { memarg } => self.load(types::I32, 2, true, memarg.offset)?,
+            Operator::I32Load16U { memarg } => self.load(types::I32, 2, false, memarg.offset)?,
+            Operator::I64Load8S { memarg } => self.load(types::I64, 1, true, memarg.offset)?,
+            Operator::I64Load8U { memarg } => self.load(types::I64, 1, false, memarg.offset)?,
+            Operator::I64Load16S { memarg } => self.load(types::I64, 2, true, memarg.offset)?,
+            Operator::I64Load16U { memarg } => self.load(types::I64, 2, false, memarg.offset)?,
+            Operator::I64Load32S { memarg } => self.load(types::I64, 4, true, memarg.offset)?,
+            Operator::I64Load32U { memarg } => self.load(types::I64, 4, false, memarg.offset)?,
+            Operator::I32Store { memarg }
+            | Operator::I64Store32 { memarg }
+            | Operator::F32Store { memarg } => self.store(4, memarg.offset)?,
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(8, memarg.offset)?
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(1, memarg.offset)?
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(2, memarg.offset)?
+            }
+            Operator::MemorySize { .. } => {
+                let len = self.b.use_var(self.mem_len);
+                let pages = self.b.ins().ushr_imm_u(len, 16);
+                let v = self.b.ins().ireduce(types::I32, pages);
+                self.stack.push(v);
+            }
+            Operator::MemoryGrow { .. } => {
+                let delta = self.pop()?;
+                let delta = self.u64(delta);
+                self.libcall_raw(Libcall::MemoryGrow, &[delta]);
+                let old = self.libcall_result();
+                let v = self.b.ins().ireduce(types::I32, old);
+                self.reload_memory();
+                self.stack.push(v);
+            }
+            Operator::MemoryFill { .. } => {
+                let vals = self.pop_n(3)?;
+                let vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                self.libcall(Libcall::MemoryFill, &vals);
+            }
+            Operator::MemoryCopy { .. } => {
+                let vals = self.pop_n(3)?;
+                let vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                self.libcall(Libcall::MemoryCopy, &vals);
+            }
+            Operator::MemoryInit { data_index, .. } => {
+                let vals = self.pop_n(3)?;
+                let mut a = vec![self.iconst64(data_index as u64)];
+                a.extend(vals.into_iter().map(|v| self.u64(v)));
+                self.libcall(Libcall::MemoryInit, &a);
+            }
+            Operator::DataDrop { data_index } => {
+                let seg = self.iconst64(data_index as u64);
+                self.libcall(Libcall::DataDrop, &[seg]);
+            }
+            Operator::TableGet { table } => {
+                let i = self.pop()?;
+                let a = [self.iconst64(table as u64), self.u64(i)];
+                self.libcall(Libcall::TableGet, &a);
+                let v = self.libcall_result();
+                self.stack.push(v);
+            }
+            Operator::TableSet { table } => {
+                let v = self.pop()?;
+                let i = self.pop()?;
+                let a = [self.iconst64(table as u64), self.u64(i), v];
+                self.libcall(Libcall::TableSet, &a);
+            }
+            Operator::TableSize { table } => {
+                let t = self.iconst64(table as u64);
+                self.libcall(Libcall::TableSize, &[t]);
+                let v = self.libcall_result();
+                let v = self.b.ins().ireduce(types::I32, v);
+                self.stack.push(v);
+            }
+            Operator::TableGrow { table } => {
+                let n = self.pop()?;
+                let init = self.pop()?;
+                let a = [self.iconst64(table as u64), init, self.u64(n)];
+                self.libcall(Libcall::TableGrow, &a);
+                let v = self.libcall_result();
+                let v = self.b.ins().ireduce(types::I32, v);
+                self.stack.push(v);
+            }
+            Operator::TableFill { table } => {
+                let n = self.pop()?;
+                let v = self.pop()?;
+                let i = self.pop()?;
+                let a = [self.iconst64(table as u64), self.u64(i), v, self.u64(n)];
+                self.libcall(Libcall::TableFill, &a);
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let vals = self.pop_n(3)?;
+                let mut a = vec![self.iconst64((dst_table as u64) << 32 | src_table as u64)];
+                a.extend(vals.into_iter().map(|v| self.u64(v)));
+                self.libcall(Libcall::TableCopy, &a);
+            }
+            Operator::TableInit { elem_index, table } => {
+                let vals = self.pop_n(3)?;
+                let mut a = vec![self.iconst64((table as u64) << 32 | elem_index as u64)];
+                a.extend(vals.into_iter().map(|v| self.u64(v)));
+                self.libcall(Libcall::TableInit, &a);
+            }
+            Operator::ElemDrop { elem_index } => {
+                let seg = self.iconst64(elem_index as u64);
+                self.libcall(Libcall::ElemDrop, &[seg]);
+            }
+            Operator::RefNull { .. } => {
+                let v = self.iconst64(0);
+                self.stack.push(v);
+            }
+            Operator::RefIsNull => {
+                let r = self.pop()?;
+                let z = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let v = self.b.ins().uextend(types::I32, z);
+                self.stack.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                let f = self.iconst64(function_index as u64);
+                self.libcall(Libcall::RefFunc, &[f]);
+                let v = self.libcall_result();
+                self.stack.push(v);
+            }
+            Operator::Call { function_index } => self.call(function_index)?,
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index)?,
+            ref other => {
+                return Err(unsupported(&format!("the operator {other:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn local(&self, index: u32) -> Result<Variable> {
+        self.locals
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| cerr("local index out of range"))
+    }
+
+    fn global_type(&self, index: u32) -> Result<Type> {
+        let g = self
+            .env
+            .info
+            .globals
+            .get(index as usize)
+            .ok_or_else(|| cerr("global index out of range"))?;
+        clif_type(g.value_type).ok_or_else(|| unsupported("v128 globals"))
+    }
+
+    /// The address of global `index`'s value slot.
+    fn global_ptr(&mut self, index: u32) -> Value {
+        let table = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.vmctx, vmctx::GLOBALS);
+        self.b
+            .ins()
+            .load(types::I64, flags(), table, (index * 8) as i32)
+    }
+
+    /// The bounds-checked native address of an access of `size` bytes at the popped
+    /// Wasm address plus `offset`.
+    fn address(&mut self, size: u32, offset: u64) -> Result<Value> {
+        let addr = self.pop()?;
+        let addr = self.b.ins().uextend(types::I64, addr);
+        let ea = if offset == 0 {
+            addr
+        } else {
+            self.b.ins().iadd_imm_u(addr, offset as i64)
+        };
+        let end = self.b.ins().iadd_imm_u(ea, size as i64);
+        let len = self.b.use_var(self.mem_len);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        let trap = self.b.create_block();
+        self.b.set_cold_block(trap);
+        let cont = self.b.create_block();
+        self.b.ins().brif(oob, trap, &[], cont, &[]);
+        self.b.switch_to_block(trap);
+        let size_v = self.iconst64(size as u64);
+        self.libcall_raw(Libcall::MemoryTrap, &[ea, size_v]);
+        let at = self.iconst64(self.offset as u64);
+        self.b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+        self.b.switch_to_block(cont);
+        let base = self.b.use_var(self.mem_base);
+        Ok(self.b.ins().iadd(base, ea))
+    }
+
+    fn load(&mut self, ty: Type, size: u32, signed: bool, offset: u64) -> Result<()> {
+        let at = self.address(size, offset)?;
+        let f = flags();
+        let ins = self.b.ins();
+        let v = match (size, ty.bits(), signed) {
+            (1, _, true) => ins.sload8(ty, f, at, 0),
+            (1, _, false) => ins.uload8(ty, f, at, 0),
+            (2, _, true) => ins.sload16(ty, f, at, 0),
+            (2, _, false) => ins.uload16(ty, f, at, 0),
+            (4, 64, true) => ins.sload32(f, at, 0),
+            (4, 64, false) => ins.uload32(f, at, 0),
+            _ => ins.load(ty, f, at, 0),
+        };
+        self.stack.push(v);
+        Ok(())
+    }
+
+    fn store(&mut self, size: u32, offset: u64) -> Result<()> {
+        let v = self.pop()?;
+        let at = self.address(size, offset)?;
+        let f = flags();
+        let bits = self.b.func.dfg.value_type(v).bits();
+        let ins = self.b.ins();
+        match (size, bits) {
+            (1, _) => ins.istore8(f, v, at, 0),
+            (2, _) => ins.istore16(f, v, at, 0),
+            (4, 64) => ins.istore32(f, v, at, 0),
+            _ => ins.store(f, v, at, 0),
+        };
+        Ok(())
+    }
+
+    fn else_(&mut self, reachable: bool) -> Result<()> {
+        let frame = self
+            .control
+            .last_mut()
+            .ok_or_else(|| cerr("else outside a block"))?;
+        let Kind::If { else_block, .. } = &mut frame.kind else {
+            return Err(cerr("else outside an if"));
+        };
+        let else_block = else_block.take().ok_or_else(|| cerr("a second else"))?;
+        let (dest, n, height) = (frame.dest, frame.results.len(), frame.height);
+        if reachable {
+            frame.reached = true;
+            let vals = self.pop_n(n)?;
+            self.b.ins().jump(dest, &args(&vals));
+        }
+        self.stack.truncate(height);
+        self.b.switch_to_block(else_block);
+        self.stack
+            .extend_from_slice(self.b.block_params(else_block));
+        Ok(())
+    }
+
+    fn end(&mut self, reachable: bool) -> Result<()> {
+        let mut frame = self
+            .control
+            .pop()
+            .ok_or_else(|| cerr("end outside a block"))?;
+        if reachable {
+            frame.reached = true;
+            let vals = self.pop_n(frame.results.len())?;
+            self.b.ins().jump(frame.dest, &args(&vals));
+        }
+        if let Kind::If {
+            else_block: Some(else_block),
+            params,
+        } = &frame.kind
+        {
+            // No `else`: the false edge passes the parameters through.
+            let _ = params;
+            frame.reached = true;
+            self.b.switch_to_block(*else_block);
+            let vals = self.b.block_params(*else_block).to_vec();
+            self.b.ins().jump(frame.dest, &args(&vals));
+        }
+        self.stack.truncate(frame.height);
+        if self.control.is_empty() {
+            // The function's end: its return block is complete.
+            return Ok(());
+        }
+        self.b.switch_to_block(frame.dest);
+        self.stack
+            .extend_from_slice(self.b.block_params(frame.dest));
+        if !frame.reached {
+            // Nothing reaches the end: what follows is dead until the enclosing end.
+            let vals = self.b.block_params(frame.dest).to_vec();
+            let _ = vals;
+            self.unreachable = Some(0);
+        }
+        Ok(())
+    }
+
+    /// Stores `vals` into a new `u64` array on the stack of `slots` slots; its address.
+    fn values_buffer(&mut self, vals: &[Value], slots: usize) -> Value {
+        let size = (slots.max(1) * 8) as u32;
+        let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            3,
+        ));
+        for (i, v) in vals.iter().enumerate() {
+            let slot = to_slot(self.b, *v);
+            self.b
+                .ins()
+                .stack_store(types::I64, slot, ss, (i * 8) as i32);
+        }
+        self.b.ins().stack_addr(types::I64, ss, 0)
+    }
+
+    /// Pushes the results in the `u64` array at `buf`.
+    fn read_results(&mut self, buf: Value, results: &[Type]) {
+        for (i, t) in results.iter().enumerate() {
+            let slot = self.b.ins().load(types::I64, flags(), buf, (i * 8) as i32);
+            let v = from_slot(self.b, slot, *t);
+            self.stack.push(v);
+        }
+    }
+
+    fn func_sig(&self, ty: &FuncType) -> Result<(Vec<Type>, Vec<Type>)> {
+        let conv = |ts: &[ValueType]| -> Result<Vec<Type>> {
+            ts.iter()
+                .map(|t| clif_type(*t).ok_or_else(|| unsupported("v128 values")))
+                .collect()
+        };
+        Ok((conv(ty.params())?, conv(ty.results())?))
+    }
+
+    fn call(&mut self, index: u32) -> Result<()> {
+        let info = self.env.info;
+        let ty = info.func_type(index).clone();
+        let (params, results) = self.func_sig(&ty)?;
+        let vals = self.pop_n(params.len())?;
+        if index < info.num_imported_funcs {
+            let buf = self.values_buffer(&vals, params.len().max(results.len()));
+            let f = self.iconst64(index as u64);
+            self.libcall(Libcall::Call, &[f, buf]);
+            self.reload_memory();
+            self.read_results(buf, &results);
+            return Ok(());
+        }
+        let def = index - info.num_imported_funcs;
+        let callee = match self.callees.get(&def) {
+            Some(f) => *f,
+            None => {
+                let id = cranelift_module::FuncId::from_u32(self.env.func_ids[def as usize]);
+                let f = import(self.b.func, id, &self.env.sigs[def as usize]);
+                self.callees.insert(def, f);
+                f
+            }
+        };
+        let mut argv = vec![self.vmctx];
+        argv.extend_from_slice(&vals);
+        let call = self.b.ins().call(callee, &argv);
+        let rets = self.b.inst_results(call).to_vec();
+        let trapped = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
+        self.unwind_if(trapped);
+        self.reload_memory();
+        self.stack.extend_from_slice(&rets);
+        Ok(())
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+        let ty = self
+            .env
+            .info
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| cerr("type index out of range"))?
+            .clone();
+        let (params, results) = self.func_sig(&ty)?;
+        let elem = self.pop()?;
+        let vals = self.pop_n(params.len())?;
+        let buf = self.values_buffer(&vals, params.len().max(results.len()));
+        let a = [
+            self.iconst64(table as u64),
+            self.u64(elem),
+            self.iconst64(type_index as u64),
+            buf,
+        ];
+        self.libcall(Libcall::CallIndirect, &a);
+        self.reload_memory();
+        self.read_results(buf, &results);
+        Ok(())
+    }
+}
+
+/// Imports function `id` (of the JIT module) into `func`.
+pub(crate) fn import(
+    func: &mut ir::Function,
+    id: cranelift_module::FuncId,
+    sig: &ir::Signature,
+) -> ir::FuncRef {
+    let name = func.declare_imported_user_function(UserExternalName::new(0, id.as_u32()));
+    let signature = func.import_signature(sig.clone());
+    func.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::user(name),
+        signature,
+        colocated: false,
+        patchable: false,
+    })
+}
