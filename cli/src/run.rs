@@ -18,9 +18,13 @@ use crate::pipe;
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Use the interpreter (today the only engine; accepted for wazero compatibility).
-    #[arg(long)]
+    /// Use the interpreter (the default today).
+    #[arg(long, conflicts_with = "compiler")]
     pub interpreter: bool,
+    /// Use the Cranelift compiler (x86-64 and AArch64; work in progress: no SIMD yet, and
+    /// with --timeout, --hostlogging, --trace or --profile the interpreter runs the code).
+    #[arg(long)]
+    pub compiler: bool,
     /// When function bodies are validated and translated (wasmi's option of the same
     /// name): `lazy-translation` (the default) validates the whole module before it runs
     /// and translates each function on its first call; `lazy` also validates each
@@ -368,7 +372,12 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         CompilationModeArg::LazyTranslation => CompilationMode::LazyTranslation,
         CompilationModeArg::Lazy => CompilationMode::Lazy,
     };
-    let mut rt_config = RuntimeConfig::interpreter().with_compilation_mode(mode);
+    let engine = if args.compiler {
+        RuntimeConfig::compiler()
+    } else {
+        RuntimeConfig::interpreter()
+    };
+    let mut rt_config = engine.with_compilation_mode(mode);
     if args.timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
     }

@@ -82,9 +82,18 @@ fn main() {
     let reps = if quick { 3 } else { 5 };
 
     println!(
-        "{:<12} {:>8} {:>14} {:>14} {:>12} {:>16} {:>14}",
-        "workload", "n", "wasmscope", "wasmi", "ours/wasmi", "no-op listeners", "listened/plain"
+        "{:<12} {:>8} {:>14} {:>14} {:>12} {:>16} {:>14} {:>14} {:>15}",
+        "workload",
+        "n",
+        "wasmscope",
+        "wasmi",
+        "ours/wasmi",
+        "no-op listeners",
+        "listened/plain",
+        "compiler",
+        "compiler/wasmi"
     );
+    let (mut compiler_log_sum, mut compiler_count) = (0.0, 0);
     let mut listener_log_sum = 0.0;
     let mut log_sum = 0.0;
     let mut count = 0;
@@ -140,6 +149,21 @@ fn main() {
             w.name
         );
 
+        // The compiler engine (where it compiles the module).
+        let crt = Runtime::with_config(RuntimeConfig::compiler());
+        let crun = crt
+            .instantiate_with_config(&bytes, ModuleConfig::new())
+            .ok()
+            .map(|m| m.typed_function::<i32, i64>("run").expect("run export"));
+        if let Some(crun) = &crun {
+            assert_eq!(
+                crun.call(n).expect("compiled run"),
+                sum,
+                "{} checksum (compiler)",
+                w.name
+            );
+        }
+
         // Warm-up (wasmi translates lazily), checking both answers.
         assert_eq!(
             run.call(n).expect("wasmscope run"),
@@ -155,7 +179,13 @@ fn main() {
         );
 
         let (mut ours, mut theirs, mut listened) = (Vec::new(), Vec::new(), Vec::new());
+        let mut compiled = Vec::new();
         for _ in 0..reps {
+            if let Some(crun) = &crun {
+                let t = Instant::now();
+                std::hint::black_box(crun.call(n).unwrap());
+                compiled.push(t.elapsed());
+            }
             let t = Instant::now();
             std::hint::black_box(run.call(n).unwrap());
             ours.push(t.elapsed());
@@ -172,15 +202,29 @@ fn main() {
         log_sum += ratio.ln();
         listener_log_sum += lratio.ln();
         count += 1;
+        let (compiler, compiler_ratio) = if compiled.is_empty() {
+            ("-".to_string(), "-".to_string())
+        } else {
+            let c = median(compiled);
+            let r = c.as_secs_f64() / t.as_secs_f64();
+            compiler_log_sum += r.ln();
+            compiler_count += 1;
+            (
+                format!("{:.2} ms", c.as_secs_f64() * 1e3),
+                format!("{r:.2}"),
+            )
+        };
         println!(
-            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2} {:>13.2} ms {:>14.2}",
+            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2} {:>13.2} ms {:>14.2} {:>14} {:>15}",
             w.name,
             n,
             o.as_secs_f64() * 1e3,
             t.as_secs_f64() * 1e3,
             ratio,
             l.as_secs_f64() * 1e3,
-            lratio
+            lratio,
+            compiler,
+            compiler_ratio
         );
     }
     if count > 0 {
@@ -191,6 +235,12 @@ fn main() {
         println!(
             "geometric mean of listened/plain: {:.2}",
             (listener_log_sum / count as f64).exp()
+        );
+    }
+    if compiler_count > 0 {
+        println!(
+            "geometric mean of compiler/wasmi ({compiler_count} workloads): {:.3}",
+            (compiler_log_sum / compiler_count as f64).exp()
         );
     }
 }

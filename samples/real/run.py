@@ -452,8 +452,12 @@ def host_dirs(case, work):
     return dirs
 
 
+# Extra flags for `wasmscope run` (`--compiler`).
+ENGINE_FLAGS = []
+
+
 def run_wasmscope(binary, case, step, work, wasm, timeout):
-    cmd = [str(binary), "run"]
+    cmd = [str(binary), "run", *ENGINE_FLAGS]
     for k, v in case.env.items():
         cmd += ["--env", f"{k}={v}"]
     for host, guest, read_only in host_dirs(case, work):
@@ -649,6 +653,8 @@ def main(argv):
                     help="what to check against the recordings (default wasmscope)")
     ap.add_argument("--wasmscope", default=os.environ.get("WASMSCOPE", str(REPO / "target/release/wasmscope")),
                     help="the wasmscope binary (default $WASMSCOPE or target/release/wasmscope)")
+    ap.add_argument("--compiler", action="store_true",
+                    help="run wasmscope with its compiler engine (`run --compiler`)")
     ap.add_argument("--only", action="append", default=[], help="case names, comma-separated (repeatable)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per step (default 600)")
     ap.add_argument("--keep", action="store_true", help="keep the work trees in .cache/work/")
@@ -656,6 +662,8 @@ def main(argv):
     ap.add_argument("--diff-lines", type=int, default=40, help="diff lines shown per mismatch")
     ap.add_argument("--list", action="store_true", help="list the cases and modules")
     args = ap.parse_args(argv)
+    if args.compiler:
+        ENGINE_FLAGS.append("--compiler")
     sys.stdout.reconfigure(line_buffering=True)  # keep reports in order with the log on stderr
 
     def log(msg):
