@@ -19,10 +19,9 @@ pub enum EngineKind {
     /// The Cranelift compiler (x86-64 and AArch64): native code, for speed.
     ///
     /// # Notes
-    /// Work in progress (issue "Two engines"): modules with SIMD (`v128`) fail to compile
-    /// with it; with a listener factory, fuel, interrupt checks or debug stepping the
-    /// interpreter runs the code; resumable calls ([`crate::Function::start_call`]) run
-    /// on the interpreter.
+    /// Work in progress (issue "Two engines"): with a listener factory, fuel, interrupt
+    /// checks or debug stepping the interpreter runs the code; resumable calls
+    /// ([`crate::Function::start_call`]) run on the interpreter.
     Compiler,
 }
 

@@ -7,7 +7,7 @@
 //! immutable once finalised).
 #![allow(unsafe_code)]
 
-use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData};
+use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -95,12 +95,6 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
 
 /// Compiles every defined function of `info`.
 pub(crate) fn compile(info: &ModuleInfo, libcalls: &Libcalls) -> Result<NativeModule> {
-    if info.uses_v128 {
-        return Err(Error::compile(
-            0,
-            "the compiler does not support SIMD (v128) yet: use the interpreter",
-        ));
-    }
     let builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     let mut jit = JITModule::new(builder);
     let call_conv = jit.isa().default_call_conv();
@@ -182,18 +176,20 @@ fn trampoline(
     b.switch_to_block(block);
     b.seal_block(block);
     let (vmctx, values) = (b.block_params(block)[0], b.block_params(block)[1]);
-    let flags = MemFlagsData::trusted();
     let mut args = vec![vmctx];
-    for (i, p) in sig.params[1..].iter().enumerate() {
-        let slot = b.ins().load(types::I64, flags, values, (i * 8) as i32);
-        args.push(translate::slot_to(&mut b, slot, p.value_type));
+    let mut at = 0;
+    for p in &sig.params[1..] {
+        args.push(translate::load_slots(&mut b, values, at, p.value_type));
+        at += translate::slots(p.value_type);
     }
     let callee = translate::import(b.func, callee, sig);
     let call = b.ins().call(callee, &args);
     let results = b.inst_results(call).to_vec();
-    for (i, r) in results.into_iter().enumerate() {
-        let slot = translate::slot_of(&mut b, r);
-        b.ins().store(flags, slot, values, (i * 8) as i32);
+    let mut at = 0;
+    for r in results {
+        let t = b.func.dfg.value_type(r);
+        translate::store_slots(&mut b, r, values, at);
+        at += translate::slots(t);
     }
     b.ins().return_(&[]);
     b.finalize(frontend);

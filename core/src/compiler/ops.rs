@@ -33,6 +33,17 @@ pub(super) trait Env {
     /// Leaves the function with trap `code` when `cond` (an integer value, any width) is
     /// non-zero; translation continues in the block where it is zero.
     fn trap_if(&mut self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode);
+
+    /// The native address of an access of `size` bytes at Wasm address `addr` (an `I32`)
+    /// plus `offset` in memory 0, after a bounds check that traps (out of bounds memory
+    /// access); translation continues where the access is in bounds.
+    fn heap_address(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        addr: Value,
+        offset: u64,
+        size: u32,
+    ) -> Value;
 }
 
 /// Translates `op` if it is a numeric operator: pops its operands off `stack` (the last
@@ -419,6 +430,16 @@ mod tests {
                 other => panic!("unexpected trap code {other:?}"),
             };
             b.ins().trapnz(cond, code);
+        }
+
+        fn heap_address(
+            &mut self,
+            _: &mut FunctionBuilder<'_>,
+            addr: Value,
+            _: u64,
+            _: u32,
+        ) -> Value {
+            addr
         }
     }
 

@@ -29,7 +29,7 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wasmparser::{BlockType, Operator, ValType};
 
-use super::ops;
+use super::{ops, simd};
 use crate::error::{Error, Result, TrapCode};
 use crate::module::ModuleInfo;
 use crate::types::{FuncType, ValueType};
@@ -111,7 +111,7 @@ pub(crate) fn clif_type(t: ValueType) -> Option<Type> {
         ValueType::F32 => types::F32,
         ValueType::F64 => types::F64,
         ValueType::FuncRef | ValueType::ExternRef => types::I64,
-        ValueType::V128 => return None,
+        ValueType::V128 => types::I8X16,
     })
 }
 
@@ -122,7 +122,7 @@ fn val_type(t: ValType) -> Result<Type> {
         ValType::F32 => Ok(types::F32),
         ValType::F64 => Ok(types::F64),
         ValType::Ref(_) => Ok(types::I64),
-        ValType::V128 => Err(unsupported("v128 values")),
+        ValType::V128 => Ok(types::I8X16),
     }
 }
 
@@ -174,18 +174,25 @@ fn flags() -> MemFlagsData {
     f
 }
 
-/// A value as a `u64` slot (an `i32` zero-extended, floats as their bits).
-pub(crate) fn slot_of(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
-    to_slot(b, v)
+/// Stores `v` in the `u64` slots at `base` from slot `at` (a `v128` in two).
+pub(crate) fn store_slots(b: &mut FunctionBuilder<'_>, v: Value, base: Value, at: usize) {
+    let slot = to_slot(b, v);
+    b.ins().store(flags(), slot, base, (at * 8) as i32);
 }
 
-/// A `u64` slot as a value of type `t`.
-pub(crate) fn slot_to(b: &mut FunctionBuilder<'_>, slot: Value, t: Type) -> Value {
+/// Loads a value of type `t` from the `u64` slots at `base` from slot `at`.
+pub(crate) fn load_slots(b: &mut FunctionBuilder<'_>, base: Value, at: usize, t: Type) -> Value {
+    if t == types::I8X16 {
+        return b.ins().load(t, flags(), base, (at * 8) as i32);
+    }
+    let slot = b.ins().load(types::I64, flags(), base, (at * 8) as i32);
     from_slot(b, slot, t)
 }
 
 fn to_slot(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
     match b.func.dfg.value_type(v) {
+        // Stored whole (16 bytes, little-endian: the low half is the first slot).
+        types::I8X16 => v,
         types::I32 => b.ins().uextend(types::I64, v),
         types::F32 => {
             let bits = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
@@ -316,7 +323,25 @@ fn zero(b: &mut FunctionBuilder<'_>, t: Type) -> Value {
     match t {
         types::F32 => b.ins().f32const(0.0),
         types::F64 => b.ins().f64const(0.0),
+        types::I8X16 => {
+            let c = b.func.dfg.constants.insert(vec![0u8; 16].into());
+            b.ins().vconst(types::I8X16, c)
+        }
         t => b.ins().iconst(t, 0),
+    }
+}
+
+/// How many `u64` slots values of `types` take.
+fn slot_count(types: &[Type]) -> usize {
+    types.iter().map(|t| slots(*t)).sum()
+}
+
+/// How many `u64` slots a value of type `t` takes (a `v128` two, low half first).
+pub(crate) fn slots(t: Type) -> usize {
+    if t == types::I8X16 {
+        2
+    } else {
+        1
     }
 }
 
@@ -450,8 +475,11 @@ struct Traps {
     vmctx: Value,
     unwind: Block,
     trap: i64,
+    memory_trap: i64,
     sig: ir::SigRef,
     offset: u32,
+    mem_base: Variable,
+    mem_len: Variable,
 }
 
 impl Traps {
@@ -473,9 +501,56 @@ impl Traps {
     }
 }
 
+impl Traps {
+    /// The native address of an access of `size` bytes at Wasm address `addr` (`I32`)
+    /// plus `offset` in memory 0, after a bounds check that traps.
+    fn heap_address(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        addr: Value,
+        offset: u64,
+        size: u32,
+    ) -> Value {
+        let addr = b.ins().uextend(types::I64, addr);
+        let ea = if offset == 0 {
+            addr
+        } else {
+            b.ins().iadd_imm_u(addr, offset as i64)
+        };
+        let end = b.ins().iadd_imm_u(ea, size as i64);
+        let len = b.use_var(self.mem_len);
+        let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        let trap = b.create_block();
+        b.set_cold_block(trap);
+        let cont = b.create_block();
+        b.ins().brif(oob, trap, &[], cont, &[]);
+        b.switch_to_block(trap);
+        let f = b.ins().iconst(types::I64, self.memory_trap);
+        let size_v = b.ins().iconst(types::I64, size as i64);
+        let z = b.ins().iconst(types::I64, 0);
+        b.ins()
+            .call_indirect(self.sig, f, &[self.vmctx, ea, size_v, z, z]);
+        let at = b.ins().iconst(types::I64, self.offset as i64);
+        b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+        b.switch_to_block(cont);
+        let base = b.use_var(self.mem_base);
+        b.ins().iadd(base, ea)
+    }
+}
+
 impl ops::Env for Traps {
     fn trap_if(&mut self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
         Traps::trap_if(self, b, cond, code)
+    }
+
+    fn heap_address(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        addr: Value,
+        offset: u64,
+        size: u32,
+    ) -> Value {
+        Traps::heap_address(self, b, addr, offset, size)
     }
 }
 
@@ -485,8 +560,11 @@ impl Translator<'_, '_, '_> {
             vmctx: self.vmctx,
             unwind: self.unwind,
             trap: self.env.libcalls.0[Libcall::Trap as usize] as i64,
+            memory_trap: self.env.libcalls.0[Libcall::MemoryTrap as usize] as i64,
             sig: self.libcall_sig,
             offset: self.offset,
+            mem_base: self.mem_base,
+            mem_len: self.mem_len,
         }
     }
 
@@ -648,7 +726,9 @@ impl Translator<'_, '_, '_> {
             return Ok(());
         }
         let mut traps = self.traps();
-        if ops::numeric(op, self.b, &mut self.stack, &mut traps) {
+        if ops::numeric(op, self.b, &mut self.stack, &mut traps)
+            || simd::simd(op, self.b, &mut self.stack, &mut traps)
+        {
             return Ok(());
         }
         match *op {
@@ -807,15 +887,14 @@ impl Translator<'_, '_, '_> {
             Operator::GlobalGet { global_index } => {
                 let ty = self.global_type(global_index)?;
                 let ptr = self.global_ptr(global_index);
-                let slot = self.b.ins().load(types::I64, flags(), ptr, 0);
-                let v = from_slot(self.b, slot, ty);
+                // A global's slots: `value`, then `hi` (a `v128`'s high half).
+                let v = load_slots(self.b, ptr, 0, ty);
                 self.stack.push(v);
             }
             Operator::GlobalSet { global_index } => {
                 let ptr = self.global_ptr(global_index);
                 let v = self.pop()?;
-                let slot = to_slot(self.b, v);
-                self.b.ins().store(flags(), slot, ptr, 0);
+                store_slots(self.b, v, ptr, 0);
             }
             Operator::I32Load { memarg } => self.load(types::I32, 4, false, memarg.offset)?,
             Operator::I64Load { memarg } => self.load(types::I64, 8, false, memarg.offset)?,
@@ -975,7 +1054,7 @@ impl Translator<'_, '_, '_> {
             .globals
             .get(index as usize)
             .ok_or_else(|| cerr("global index out of range"))?;
-        clif_type(g.value_type).ok_or_else(|| unsupported("v128 globals"))
+        clif_type(g.value_type).ok_or_else(|| unsupported("this global's type"))
     }
 
     /// The address of global `index`'s value slot.
@@ -993,27 +1072,7 @@ impl Translator<'_, '_, '_> {
     /// Wasm address plus `offset`.
     fn address(&mut self, size: u32, offset: u64) -> Result<Value> {
         let addr = self.pop()?;
-        let addr = self.b.ins().uextend(types::I64, addr);
-        let ea = if offset == 0 {
-            addr
-        } else {
-            self.b.ins().iadd_imm_u(addr, offset as i64)
-        };
-        let end = self.b.ins().iadd_imm_u(ea, size as i64);
-        let len = self.b.use_var(self.mem_len);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        let trap = self.b.create_block();
-        self.b.set_cold_block(trap);
-        let cont = self.b.create_block();
-        self.b.ins().brif(oob, trap, &[], cont, &[]);
-        self.b.switch_to_block(trap);
-        let size_v = self.iconst64(size as u64);
-        self.libcall_raw(Libcall::MemoryTrap, &[ea, size_v]);
-        let at = self.iconst64(self.offset as u64);
-        self.b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
-        self.b.switch_to_block(cont);
-        let base = self.b.use_var(self.mem_base);
-        Ok(self.b.ins().iadd(base, ea))
+        Ok(self.traps().heap_address(self.b, addr, offset, size))
     }
 
     fn load(&mut self, ty: Type, size: u32, signed: bool, offset: u64) -> Result<()> {
@@ -1110,27 +1169,29 @@ impl Translator<'_, '_, '_> {
     }
 
     /// Stores `vals` into a new `u64` array on the stack of `slots` slots; its address.
-    fn values_buffer(&mut self, vals: &[Value], slots: usize) -> Value {
-        let size = (slots.max(1) * 8) as u32;
+    fn values_buffer(&mut self, vals: &[Value], count: usize) -> Value {
+        let size = (count.max(1) * 8) as u32;
         let ss = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
             size,
-            3,
+            4,
         ));
-        for (i, v) in vals.iter().enumerate() {
-            let slot = to_slot(self.b, *v);
-            self.b
-                .ins()
-                .stack_store(types::I64, slot, ss, (i * 8) as i32);
+        let buf = self.b.ins().stack_addr(types::I64, ss, 0);
+        let mut at = 0;
+        for v in vals {
+            let t = self.b.func.dfg.value_type(*v);
+            store_slots(self.b, *v, buf, at);
+            at += slots(t);
         }
-        self.b.ins().stack_addr(types::I64, ss, 0)
+        buf
     }
 
     /// Pushes the results in the `u64` array at `buf`.
     fn read_results(&mut self, buf: Value, results: &[Type]) {
-        for (i, t) in results.iter().enumerate() {
-            let slot = self.b.ins().load(types::I64, flags(), buf, (i * 8) as i32);
-            let v = from_slot(self.b, slot, *t);
+        let mut at = 0;
+        for t in results {
+            let v = load_slots(self.b, buf, at, *t);
+            at += slots(*t);
             self.stack.push(v);
         }
     }
@@ -1150,7 +1211,8 @@ impl Translator<'_, '_, '_> {
         let (params, results) = self.func_sig(&ty)?;
         let vals = self.pop_n(params.len())?;
         if index < info.num_imported_funcs {
-            let buf = self.values_buffer(&vals, params.len().max(results.len()));
+            let count = slot_count(&params).max(slot_count(&results));
+            let buf = self.values_buffer(&vals, count);
             let f = self.iconst64(index as u64);
             self.libcall(Libcall::Call, &[f, buf]);
             self.reload_memory();
@@ -1192,7 +1254,8 @@ impl Translator<'_, '_, '_> {
         let (params, results) = self.func_sig(&ty)?;
         let elem = self.pop()?;
         let vals = self.pop_n(params.len())?;
-        let buf = self.values_buffer(&vals, params.len().max(results.len()));
+        let count = slot_count(&params).max(slot_count(&results));
+        let buf = self.values_buffer(&vals, count);
         let a = [
             self.iconst64(table as u64),
             self.u64(elem),
