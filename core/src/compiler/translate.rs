@@ -310,6 +310,7 @@ pub(crate) fn translate(
         t.offset = offset as u32;
         t.operator(&op)?;
     }
+    t.fill_trap_blocks();
     t.b.seal_all_blocks();
     b.finalize(env.frontend);
     Ok(())
@@ -364,6 +365,7 @@ struct Translator<'a, 'b, 'f> {
     libcall_sig: ir::SigRef,
     /// Defined functions imported into this one so far.
     callees: std::collections::HashMap<u32, ir::FuncRef>,
+    trap_blocks: TrapBlocks,
 }
 
 impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
@@ -377,6 +379,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
+        b.seal_block(entry);
         let vmctx = b.block_params(entry)[0];
         let params: Vec<Value> = b.block_params(entry)[1..].to_vec();
         let mut locals = Vec::new();
@@ -415,6 +418,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             results: results.clone(),
             libcall_sig,
             callees: std::collections::HashMap::new(),
+            trap_blocks: TrapBlocks::default(),
         };
         t.reload_memory();
         // The stack limit: a function entered below it traps (deep recursion).
@@ -471,37 +475,74 @@ fn trap_number(code: TrapCode) -> i64 {
 }
 
 /// What a trap check needs: the function's unwind block and the `Trap` libcall.
-struct Traps {
-    vmctx: Value,
-    unwind: Block,
-    trap: i64,
-    memory_trap: i64,
-    sig: ir::SigRef,
+/// A translator's [`Traps`], borrowing only the fields it needs (so that the builder and
+/// the operand stack stay free to borrow).
+macro_rules! traps {
+    ($t:expr) => {
+        Traps {
+            offset: $t.offset,
+            mem_base: $t.mem_base,
+            mem_len: $t.mem_len,
+            blocks: &$t.trap_blocks,
+        }
+    };
+}
+
+struct Traps<'t> {
     offset: u32,
     mem_base: Variable,
     mem_len: Variable,
+    blocks: &'t TrapBlocks,
 }
 
-impl Traps {
-    /// Branches to a cold block that reports `code` and unwinds when `cond` is non-zero.
-    fn trap_if(&self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
-        let trap = b.create_block();
-        b.set_cold_block(trap);
-        let cont = b.create_block();
-        b.ins().brif(cond, trap, &[], cont, &[]);
-        b.switch_to_block(trap);
-        let addr = b.ins().iconst(types::I64, self.trap);
-        let code = b.ins().iconst(types::I64, trap_number(code));
-        let z = b.ins().iconst(types::I64, 0);
-        b.ins()
-            .call_indirect(self.sig, addr, &[self.vmctx, code, z, z, z]);
-        let at = b.ins().iconst(types::I64, self.offset as i64);
-        b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
-        b.switch_to_block(cont);
+/// A function's trap blocks, made on first use and filled at its end: one per trap code
+/// (parameter: the Wasm offset) and one for out-of-bounds memory accesses (parameters:
+/// address, size, offset). Every check of the function branches to them, so a check
+/// costs a compare and a branch, not a call site.
+#[derive(Default)]
+struct TrapBlocks {
+    code: [std::cell::Cell<Option<Block>>; TRAP_CODES.len()],
+    memory: std::cell::Cell<Option<Block>>,
+}
+
+impl TrapBlocks {
+    fn code_block(&self, b: &mut FunctionBuilder<'_>, code: TrapCode) -> Block {
+        let cell = &self.code[trap_number(code) as usize];
+        cell.get().unwrap_or_else(|| {
+            let block = b.create_block();
+            b.set_cold_block(block);
+            b.append_block_param(block, types::I64);
+            cell.set(Some(block));
+            block
+        })
+    }
+
+    fn memory_block(&self, b: &mut FunctionBuilder<'_>) -> Block {
+        self.memory.get().unwrap_or_else(|| {
+            let block = b.create_block();
+            b.set_cold_block(block);
+            for _ in 0..3 {
+                b.append_block_param(block, types::I64);
+            }
+            self.memory.set(Some(block));
+            block
+        })
     }
 }
 
-impl Traps {
+impl Traps<'_> {
+    /// Branches to a cold block that reports `code` and unwinds when `cond` is non-zero.
+    fn trap_if(&self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
+        let trap = self.blocks.code_block(b, code);
+        let cont = b.create_block();
+        let at = b.ins().iconst(types::I64, self.offset as i64);
+        b.ins().brif(cond, trap, &[BlockArg::Value(at)], cont, &[]);
+        b.switch_to_block(cont);
+        b.seal_block(cont);
+    }
+}
+
+impl Traps<'_> {
     /// The native address of an access of `size` bytes at Wasm address `addr` (`I32`)
     /// plus `offset` in memory 0, after a bounds check that traps.
     fn heap_address(
@@ -520,25 +561,24 @@ impl Traps {
         let end = b.ins().iadd_imm_u(ea, size as i64);
         let len = b.use_var(self.mem_len);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        let trap = b.create_block();
-        b.set_cold_block(trap);
+        let trap = self.blocks.memory_block(b);
         let cont = b.create_block();
-        b.ins().brif(oob, trap, &[], cont, &[]);
-        b.switch_to_block(trap);
-        let f = b.ins().iconst(types::I64, self.memory_trap);
         let size_v = b.ins().iconst(types::I64, size as i64);
-        let z = b.ins().iconst(types::I64, 0);
-        b.ins()
-            .call_indirect(self.sig, f, &[self.vmctx, ea, size_v, z, z]);
         let at = b.ins().iconst(types::I64, self.offset as i64);
-        b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+        let trap_args = [
+            BlockArg::Value(ea),
+            BlockArg::Value(size_v),
+            BlockArg::Value(at),
+        ];
+        b.ins().brif(oob, trap, &trap_args, cont, &[]);
         b.switch_to_block(cont);
+        b.seal_block(cont);
         let base = b.use_var(self.mem_base);
         b.ins().iadd(base, ea)
     }
 }
 
-impl ops::Env for Traps {
+impl ops::Env for Traps<'_> {
     fn trap_if(&mut self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
         Traps::trap_if(self, b, cond, code)
     }
@@ -555,21 +595,28 @@ impl ops::Env for Traps {
 }
 
 impl Translator<'_, '_, '_> {
-    fn traps(&self) -> Traps {
-        Traps {
-            vmctx: self.vmctx,
-            unwind: self.unwind,
-            trap: self.env.libcalls.0[Libcall::Trap as usize] as i64,
-            memory_trap: self.env.libcalls.0[Libcall::MemoryTrap as usize] as i64,
-            sig: self.libcall_sig,
-            offset: self.offset,
-            mem_base: self.mem_base,
-            mem_len: self.mem_len,
+    /// Fills the trap blocks the function used (at its end).
+    fn fill_trap_blocks(&mut self) {
+        let used: Vec<(usize, Block)> = (self.trap_blocks.code.iter().enumerate())
+            .filter_map(|(i, cell)| Some((i, cell.get()?)))
+            .collect();
+        for (i, block) in used {
+            self.b.switch_to_block(block);
+            let at = self.b.block_params(block)[0];
+            let code = self.b.ins().iconst(types::I64, i as i64);
+            self.libcall_raw(Libcall::Trap, &[code]);
+            self.b.ins().jump(self.unwind, &[BlockArg::Value(at)]);
+        }
+        if let Some(block) = self.trap_blocks.memory.get() {
+            self.b.switch_to_block(block);
+            let p = self.b.block_params(block).to_vec();
+            self.libcall_raw(Libcall::MemoryTrap, &[p[0], p[1]]);
+            self.b.ins().jump(self.unwind, &[BlockArg::Value(p[2])]);
         }
     }
 
     fn trap_if_at(&mut self, cond: Value, code: TrapCode, offset: u32) {
-        let mut traps = self.traps();
+        let mut traps = traps!(self);
         traps.offset = offset;
         traps.trap_if(self.b, cond, code);
     }
@@ -625,6 +672,7 @@ impl Translator<'_, '_, '_> {
             .ins()
             .brif(cond, self.unwind, &[BlockArg::Value(at)], cont, &[]);
         self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
     }
 
     fn pop(&mut self) -> Result<Value> {
@@ -725,7 +773,7 @@ impl Translator<'_, '_, '_> {
             }
             return Ok(());
         }
-        let mut traps = self.traps();
+        let mut traps = traps!(self);
         if ops::numeric(op, self.b, &mut self.stack, &mut traps)
             || simd::simd(op, self.b, &mut self.stack, &mut traps)
         {
@@ -782,6 +830,7 @@ impl Translator<'_, '_, '_> {
                     .ins()
                     .brif(cond, then, &args(&vals), else_block, &args(&vals));
                 self.b.switch_to_block(then);
+                self.b.seal_block(then);
                 let height = self.stack.len();
                 self.stack.extend_from_slice(self.b.block_params(then));
                 self.control.push(Control {
@@ -809,6 +858,7 @@ impl Translator<'_, '_, '_> {
                 let cont = self.b.create_block();
                 self.b.ins().brif(cond, block, &args(&vals), cont, &[]);
                 self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
             }
             Operator::BrTable { ref targets } => {
                 let index = self.pop()?;
@@ -844,6 +894,7 @@ impl Translator<'_, '_, '_> {
                 self.b.ins().br_table(index, jt);
                 for (_, edge, block, vals) in edges {
                     self.b.switch_to_block(edge);
+                    self.b.seal_block(edge);
                     self.b.ins().jump(block, &args(&vals));
                 }
                 self.unreachable = Some(0);
@@ -1072,7 +1123,7 @@ impl Translator<'_, '_, '_> {
     /// Wasm address plus `offset`.
     fn address(&mut self, size: u32, offset: u64) -> Result<Value> {
         let addr = self.pop()?;
-        Ok(self.traps().heap_address(self.b, addr, offset, size))
+        Ok(traps!(self).heap_address(self.b, addr, offset, size))
     }
 
     fn load(&mut self, ty: Type, size: u32, signed: bool, offset: u64) -> Result<()> {
@@ -1124,6 +1175,7 @@ impl Translator<'_, '_, '_> {
         }
         self.stack.truncate(height);
         self.b.switch_to_block(else_block);
+        self.b.seal_block(else_block);
         self.stack
             .extend_from_slice(self.b.block_params(else_block));
         Ok(())
@@ -1148,9 +1200,15 @@ impl Translator<'_, '_, '_> {
             let _ = params;
             frame.reached = true;
             self.b.switch_to_block(*else_block);
+            self.b.seal_block(*else_block);
             let vals = self.b.block_params(*else_block).to_vec();
             self.b.ins().jump(frame.dest, &args(&vals));
         }
+        // Every branch to the frame's blocks is known now.
+        if let Kind::Loop { header } = frame.kind {
+            self.b.seal_block(header);
+        }
+        self.b.seal_block(frame.dest);
         self.stack.truncate(frame.height);
         if self.control.is_empty() {
             // The function's end: its return block is complete.
