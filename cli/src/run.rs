@@ -21,8 +21,8 @@ pub struct RunArgs {
     /// Use the interpreter (the default today).
     #[arg(long, conflicts_with = "compiler")]
     pub interpreter: bool,
-    /// Use the Cranelift compiler (x86-64 and AArch64; with --timeout, --hostlogging,
-    /// --trace or --profile the interpreter runs the code, for now).
+    /// Use the Cranelift compiler (x86-64 and AArch64; with --hostlogging, --trace or
+    /// --profile the interpreter runs the code, for now).
     #[arg(long)]
     pub compiler: bool,
     /// When function bodies are validated and translated (wasmi's option of the same

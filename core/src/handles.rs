@@ -380,7 +380,7 @@ pub(crate) fn invoke(
                 .is_some_and(|m| m.native.is_some());
             if native {
                 drop(reg);
-                return crate::compiler::exec::invoke(store, func, args);
+                return crate::compiler::exec::invoke(store, func, args, deadline);
             }
         }
     }

@@ -97,7 +97,11 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
 }
 
 /// Compiles every defined function of `info`.
-pub(crate) fn compile(info: &ModuleInfo, libcalls: &Libcalls) -> Result<NativeModule> {
+pub(crate) fn compile(
+    info: &ModuleInfo,
+    libcalls: &Libcalls,
+    interrupts: bool,
+) -> Result<NativeModule> {
     let builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     let mut jit = JITModule::new(builder);
     let call_conv = jit.isa().default_call_conv();
@@ -126,6 +130,7 @@ pub(crate) fn compile(info: &ModuleInfo, libcalls: &Libcalls) -> Result<NativeMo
         libcalls,
         call_conv,
         frontend: jit.isa().frontend_config(),
+        interrupts,
     };
     // Translate and compile on every core (each function on its own; a worker takes
     // the next function until none is left), then place the code in defined order.

@@ -38,6 +38,11 @@ pub(crate) struct VmCtx {
     trapped: u64,
     /// The call's [`Running`] (Rust only).
     running: *mut (),
+    /// The entered instance's stop flag (an `AtomicU64`, read by compiled code with
+    /// plain 8-byte loads, which are atomic on the targets the compiler supports).
+    stop: *const u64,
+    /// Interrupt checks left before `Poll` reads the clock.
+    polls: i64,
 }
 
 /// The Rust side of a stretch of a call running compiled code in one instance.
@@ -57,6 +62,9 @@ struct Running<'a> {
     error: Option<Error>,
     /// A panic caught in a libcall, resumed once compiled code has returned.
     panic: Option<Box<dyn Any + Send>>,
+    /// The entered instance's stop flag, and the call's deadline.
+    control: Arc<crate::store::InstanceControl>,
+    deadline: Option<std::time::Instant>,
 }
 
 impl<'a> Running<'a> {
@@ -142,6 +150,7 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::TableInit as usize] = lc_table_init;
     table[Libcall::ElemDrop as usize] = lc_elem_drop;
     table[Libcall::RefFunc as usize] = lc_ref_func;
+    table[Libcall::Poll as usize] = lc_poll;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -164,7 +173,12 @@ fn stack_limit() -> u64 {
 
 /// Calls store function `func` (a Wasm function whose instance has native code) with
 /// `args`; returns its results.
-pub(crate) fn invoke(store: &Store, func: u32, args: &[u64]) -> Result<Vec<u64>> {
+pub(crate) fn invoke(
+    store: &Store,
+    func: u32,
+    args: &[u64],
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<u64>> {
     let reg = store.snapshot();
     let Some(FuncInst::Wasm {
         instance,
@@ -188,24 +202,41 @@ pub(crate) fn invoke(store: &Store, func: u32, args: &[u64]) -> Result<Vec<u64>>
     values[..p].copy_from_slice(args);
     let (instance, index) = (*instance, *index);
     drop(reg);
+    let call = Call {
+        entry: instance,
+        control: data.control.clone(),
+        deadline,
+    };
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
-        call_instance(store, &data, instance, index, &mut values, instance)
+        call_instance(store, &data, instance, index, &mut values, &call)
     })?;
     values.truncate(r);
     Ok(values)
 }
 
+/// What a whole call keeps across the instances it runs in.
+struct Call {
+    /// The instance it entered (closed meanwhile: the call ends).
+    entry: u32,
+    /// That instance's stop flag: interrupts and deadlines stop the call.
+    control: Arc<crate::store::InstanceControl>,
+    deadline: Option<std::time::Instant>,
+}
+
+/// How often (in interrupt checks) a deadline reads the clock.
+const DEADLINE_POLL_INTERVAL: i64 = 1024;
+
 /// Runs defined function `def` of instance `inst` (`data`, with native code) with its
-/// items held, arguments and results in `values`; `entry`: the instance the whole call
-/// entered.
+/// items held, arguments and results in `values`, for `call`.
 fn call_instance(
     store: &Store,
     data: &Arc<Instance>,
     inst: u32,
     def: u32,
     values: &mut [u64],
-    entry: u32,
+    call: &Call,
 ) -> Result<()> {
+    let entry = call.entry;
     let native = data
         .module
         .as_ref()
@@ -230,6 +261,8 @@ fn call_instance(
         globals: Vec::new(),
         error: None,
         panic: None,
+        control: call.control.clone(),
+        deadline: call.deadline,
     };
     let mut vm = VmCtx {
         mem_base: std::ptr::null_mut(),
@@ -239,6 +272,8 @@ fn call_instance(
         stack_limit: stack_limit(),
         trapped: 0,
         running: std::ptr::null_mut(),
+        stop: call.control.stop.as_ptr() as *const u64,
+        polls: DEADLINE_POLL_INTERVAL,
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -382,12 +417,19 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             r.held = None;
             let native = callee.module.as_ref().is_some_and(|m| m.native.is_some());
             let result = match native {
-                true => call_instance(r.store, &callee, instance, index, values, r.entry),
-                false => {
-                    crate::interp::exec::invoke(r.store, addr, &values[..p], None).map(|results| {
-                        values[..results.len()].copy_from_slice(&results);
-                    })
+                true => {
+                    let call = Call {
+                        entry: r.entry,
+                        control: r.control.clone(),
+                        deadline: r.deadline,
+                    };
+                    call_instance(r.store, &callee, instance, index, values, &call)
                 }
+                false => crate::interp::exec::invoke(r.store, addr, &values[..p], r.deadline).map(
+                    |results| {
+                        values[..results.len()].copy_from_slice(&results);
+                    },
+                ),
             };
             r.held = Some(r.data.lock());
             r.refresh(vm);
@@ -671,6 +713,24 @@ extern "C" fn lc_elem_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> 
             *s = Arc::from(&[][..]);
         }
         Ok(0)
+    })
+}
+
+extern "C" fn lc_poll(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        if vm.polls <= 0 {
+            vm.polls = DEADLINE_POLL_INTERVAL;
+            if r.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                r.control
+                    .request_stop(crate::error::EXIT_CODE_DEADLINE_EXCEEDED);
+            }
+        }
+        match r.control.stop_requested() {
+            // The caller closes the module it entered (as after a stop the interpreter
+            // sees).
+            Some(code) => Err(Error::exit(code)),
+            None => Ok(0),
+        }
     })
 }
 

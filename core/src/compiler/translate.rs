@@ -48,6 +48,10 @@ pub(crate) mod vmctx {
     pub const STACK_LIMIT: i32 = 32;
     /// Non-zero once a trap is unwinding.
     pub const TRAPPED: i32 = 40;
+    /// `*const u64`: the entered instance's stop flag (non-zero: stop).
+    pub const STOP: i32 = 56;
+    /// Interrupt checks left before the `Poll` libcall reads the clock.
+    pub const POLLS: i32 = 64;
 }
 
 /// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
@@ -94,10 +98,13 @@ pub(crate) enum Libcall {
     ElemDrop,
     /// `(function index)` → the function's reference.
     RefFunc,
+    /// `()`: an interrupt check found the stop flag set or its polls spent: stops the
+    /// call (a close, an interrupt, a passed deadline) or goes on.
+    Poll,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::RefFunc as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::Poll as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -230,6 +237,9 @@ pub(crate) struct FuncEnv<'a> {
     pub libcalls: &'a Libcalls,
     pub call_conv: CallConv,
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// Interrupt checks at function entries and loop headers
+    /// (`RuntimeConfig::with_close_on_deadline`).
+    pub interrupts: bool,
 }
 
 /// A control frame.
@@ -428,6 +438,8 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
                 .load(types::I64, flags(), vmctx, vmctx::STACK_LIMIT);
         let low = t.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
         t.trap_if_at(low, TrapCode::CallStackExhausted, body_start);
+        t.offset = body_start;
+        t.interrupt_check();
         // The function body is a block whose end returns.
         t.control.push(Control {
             kind: Kind::Block,
@@ -595,6 +607,37 @@ impl ops::Env for Traps<'_> {
 }
 
 impl Translator<'_, '_, '_> {
+    /// An interrupt check (code compiled with interrupts only): reads the stop flag and
+    /// counts a poll; when the flag is set or the polls are spent, the `Poll` libcall
+    /// decides (and the call unwinds if it stops).
+    fn interrupt_check(&mut self) {
+        if !self.env.interrupts {
+            return;
+        }
+        let f = flags();
+        let stop_ptr = self.b.ins().load(types::I64, f, self.vmctx, vmctx::STOP);
+        let stop = self.b.ins().load(types::I64, f, stop_ptr, 0);
+        let polls = self.b.ins().load(types::I64, f, self.vmctx, vmctx::POLLS);
+        let polls = self.b.ins().iadd_imm_s(polls, -1);
+        self.b.ins().store(f, polls, self.vmctx, vmctx::POLLS);
+        let spent = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, polls, 0);
+        let spent = self.b.ins().uextend(types::I64, spent);
+        let need = self.b.ins().bor(stop, spent);
+        let poll = self.b.create_block();
+        self.b.set_cold_block(poll);
+        let cont = self.b.create_block();
+        self.b.ins().brif(need, poll, &[], cont, &[]);
+        self.b.switch_to_block(poll);
+        self.b.seal_block(poll);
+        self.libcall(Libcall::Poll, &[]);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
     /// Fills the trap blocks the function used (at its end).
     fn fill_trap_blocks(&mut self) {
         let used: Vec<(usize, Block)> = (self.trap_blocks.code.iter().enumerate())
@@ -808,6 +851,7 @@ impl Translator<'_, '_, '_> {
                 let vals = self.pop_n(params.len())?;
                 self.b.ins().jump(header, &args(&vals));
                 self.b.switch_to_block(header);
+                self.interrupt_check();
                 let height = self.stack.len();
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.control.push(Control {
