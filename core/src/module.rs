@@ -217,6 +217,43 @@ fn check_memory_limits_encoding(range: std::ops::Range<u64>, bytes: &[u8]) -> Re
     Ok(())
 }
 
+impl ModuleInfo {
+    /// Validates defined function `def`'s body, for an engine that translates a body the
+    /// module did not validate up front ([`crate::CompilationMode::Lazy`]); the error
+    /// names the function as the interpreter's does (`function[INDEX] (NAME): ...`).
+    pub(crate) fn validate_function(&self, def: u32) -> Result<()> {
+        let (Some(resources), Some(range)) = (&self.resources, self.bodies.get(def as usize))
+        else {
+            return Err(Error::usage(format!(
+                "no function with defined index {def}"
+            )));
+        };
+        let index = self.num_imported_funcs + def;
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
+        let mut fv = wasmparser::FuncToValidate {
+            resources: resources.clone(),
+            index,
+            ty: self.func_types[index as usize],
+            features: features(),
+        }
+        .into_validator(Default::default());
+        validate_body(&mut fv, &body).map_err(|e| {
+            let name = match self.func_names.get(&index) {
+                Some(n) => format!(" ({n})"),
+                None => String::new(),
+            };
+            let (offset, message) = match e.kind() {
+                crate::error::ErrorKind::Compile { offset, message } => (*offset, message.clone()),
+                _ => (0, e.to_string()),
+            };
+            Error::compile(offset, format!("function[{index}]{name}: {message}"))
+        })
+    }
+}
+
 /// Validates one function body: wasmparser's validator, plus the one check of the 2.0
 /// binary format it leaves to us (the reserved byte of `memory.size`/`memory.grow` must
 /// be a single zero byte). Uses the validator's visitor, not decoded [`Operator`]s,

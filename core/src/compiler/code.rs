@@ -1,11 +1,20 @@
-//! A module's native code: every defined function compiled by Cranelift into executable
+//! A module's native code: each defined function compiled by Cranelift into executable
 //! memory (`cranelift-jit`), with an array trampoline per function for entering it from
-//! Rust.
+//! Rust. Compiled all at once on every core ([`compile`] with `eager`), or each function
+//! on its first call ([`NativeModule::ensure`]).
+//!
+//! Compiled code calls a defined function through the module's *code table* (one
+//! address per function, 0 until it is compiled; `VmCtx::code`): a call loads the
+//! address, and when it is 0 asks the runtime to compile the callee first (the `Compile`
+//! libcall).
 //!
 //! `unsafe` here: freeing the executable memory when the module's code is dropped
-//! (nothing can run it any more then), and declaring the code `Send + Sync` (it is
-//! immutable once finalised).
+//! (nothing can run it any more then), and declaring the code `Send + Sync` (the JIT
+//! module is only touched under its lock; the code is immutable once finalised).
 #![allow(unsafe_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
@@ -20,20 +29,33 @@ use crate::module::ModuleInfo;
 
 /// The native code of a module's defined functions.
 pub(crate) struct NativeModule {
-    /// The executable memory; `None` only while dropping.
-    jit: Option<JITModule>,
-    /// Each defined function's array trampoline: `extern "C" fn(*mut VmCtx, *mut u64)`.
-    entries: Vec<usize>,
-    /// Bytes of machine code, all functions and trampolines.
-    code_size: usize,
+    /// The executable memory, under its lock (lazy compiles add to it); `None` only while
+    /// dropping.
+    jit: Mutex<Option<JITModule>>,
+    /// Each defined function's code address; 0 until compiled. Compiled code reads it.
+    code: Box<[AtomicUsize]>,
+    /// Each defined function's array trampoline (`extern "C" fn(*mut VmCtx, *mut u64)`),
+    /// set with its code.
+    entries: Box<[AtomicUsize]>,
+    /// The JIT module's ids of the functions and of their trampolines.
+    funcs: Vec<FuncId>,
+    entry_ids: Vec<FuncId>,
+    sigs: Vec<ir::Signature>,
+    call_conv: CallConv,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    libcalls: Libcalls,
+    interrupts: bool,
+    validate: bool,
+    /// Bytes of machine code so far, functions and trampolines.
+    code_size: AtomicUsize,
 }
 
-// SAFETY: after `finalize_definitions` the JIT module is never touched again until it is
-// dropped (which needs `&mut`, so no other reference exists); the code it holds is
-// immutable and the entry addresses are plain integers. Calling the code from several
-// threads at once is sound: it keeps no state outside the `VmCtx` each call passes.
+// SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
+// the code tables are atomics; the code is immutable once finalised, and calling it from
+// several threads at once is sound: it keeps no state outside the `VmCtx` each call
+// passes.
 unsafe impl Send for NativeModule {}
-// SAFETY: as above: shared access only reads `entries`.
+// SAFETY: as above.
 unsafe impl Sync for NativeModule {}
 
 impl std::fmt::Debug for NativeModule {
@@ -41,34 +63,149 @@ impl std::fmt::Debug for NativeModule {
         write!(
             f,
             "NativeModule({} functions, {} bytes)",
-            self.entries.len(),
-            self.code_size
+            self.code.len(),
+            self.code_size.load(Ordering::Relaxed)
         )
     }
 }
 
 impl Drop for NativeModule {
     fn drop(&mut self) {
-        if let Some(jit) = self.jit.take() {
+        let jit = self.jit.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(jit) = jit {
             // SAFETY: the module's code is dropped with the last `Arc` of it: instances
             // and calls keep one while they may run its code, so none runs now and no
-            // entry address is used again.
+            // address of it is used again.
             unsafe { jit.free_memory() };
         }
     }
 }
 
 impl NativeModule {
-    /// The array trampoline of defined function `def`.
-    pub(crate) fn entry(&self, def: u32) -> Option<usize> {
-        self.entries.get(def as usize).copied()
+    /// The code table's address, for `VmCtx::code`: one `usize` per defined function.
+    pub(crate) fn code_table(&self) -> *const usize {
+        self.code.as_ptr() as *const usize
     }
 
-    /// Bytes of machine code (for the compile benchmark, coming with the cache).
+    /// The code address of defined function `def`, compiling it (and its trampoline)
+    /// first if it has not been.
+    pub(crate) fn ensure(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
+        let slot = self
+            .code
+            .get(def as usize)
+            .ok_or_else(|| Error::new("internal error: no such function"))?;
+        match slot.load(Ordering::Acquire) {
+            0 => self.compile_one(info, def),
+            address => Ok(address),
+        }
+    }
+
+    /// The array trampoline of defined function `def`, compiling it first if needed.
+    pub(crate) fn entry(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
+        self.ensure(info, def)?;
+        Ok(self.entries[def as usize].load(Ordering::Acquire))
+    }
+
+    /// Bytes of machine code (for the compile benchmark).
     #[allow(dead_code)]
     pub(crate) fn code_size(&self) -> usize {
-        self.code_size
+        self.code_size.load(Ordering::Relaxed)
     }
+
+    fn env<'a>(&'a self, info: &'a ModuleInfo) -> FuncEnv<'a> {
+        FuncEnv {
+            info,
+            sigs: &self.sigs,
+            libcalls: &self.libcalls,
+            call_conv: self.call_conv,
+            frontend: self.frontend,
+            interrupts: self.interrupts,
+            validate: self.validate,
+        }
+    }
+
+    /// Compiles defined function `def` alone (under the JIT lock), unless another thread
+    /// just did.
+    fn compile_one(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
+        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
+        let d = def as usize;
+        let done = self.code[d].load(Ordering::Acquire);
+        if done != 0 {
+            return Ok(done);
+        }
+        let jit = guard
+            .as_mut()
+            .ok_or_else(|| Error::new("internal error: the code is gone"))?;
+        let env = self.env(info);
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let [code, entry] = function_and_entry(
+            &env,
+            def,
+            (self.funcs[d], self.entry_ids[d]),
+            jit.isa(),
+            &mut ctx,
+            &mut fctx,
+        )?;
+        self.place(jit, &[code, entry])?;
+        Ok(self.code[d].load(Ordering::Acquire))
+    }
+
+    /// Defines `machines` in the JIT module, makes them executable and publishes their
+    /// addresses.
+    fn place(&self, jit: &mut JITModule, machines: &[Machine]) -> Result<()> {
+        let mut size = 0;
+        for m in machines {
+            size += m.bytes.len();
+            jit.define_function_bytes(m.id, m.align, &m.bytes, &m.relocs)
+                .map_err(module_error)?;
+        }
+        jit.finalize_definitions().map_err(module_error)?;
+        self.code_size.fetch_add(size, Ordering::Relaxed);
+        // Trampolines first: a function's code address, once set, says both are ready.
+        for (d, id) in self.entry_ids.iter().enumerate() {
+            if machines.iter().any(|m| m.id == *id) {
+                let address = jit.get_finalized_function(*id) as usize;
+                self.entries[d].store(address, Ordering::Release);
+            }
+        }
+        for (d, id) in self.funcs.iter().enumerate() {
+            if machines.iter().any(|m| m.id == *id) {
+                let address = jit.get_finalized_function(*id) as usize;
+                self.code[d].store(address, Ordering::Release);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Translates and compiles defined function `def` and its trampoline.
+fn function_and_entry(
+    env: &FuncEnv<'_>,
+    def: u32,
+    (func, entry): (FuncId, FuncId),
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    ctx: &mut cranelift_codegen::Context,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<[Machine; 2]> {
+    let d = def as usize;
+    ctx.clear();
+    ctx.func.signature = env.sigs[d].clone();
+    translate::translate(env, def, &mut ctx.func, fctx)?;
+    let code = machine(ctx, isa, func)
+        .map_err(|e| Error::compile(0, format!("compiling function {def}: {e}")))?;
+    ctx.clear();
+    trampoline(
+        &mut ctx.func,
+        fctx,
+        &env.sigs[d],
+        func,
+        env.call_conv,
+        env.frontend,
+    );
+    let entry = machine(ctx, isa, entry)
+        .map_err(|e| Error::compile(0, format!("compiling entry {def}: {e}")))?;
+    Ok([code, entry])
 }
 
 /// The target: the host, optimised for speed.
@@ -96,18 +233,23 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
     Error::compile(0, format!("compiler: {e}"))
 }
 
-/// Compiles every defined function of `info`.
+/// Prepares the native code of `info`'s defined functions as `mode` says: all now, on
+/// every core (`Eager`), or each on its first call (validating it first if the module
+/// was not: `Lazy`).
 pub(crate) fn compile(
     info: &ModuleInfo,
     libcalls: &Libcalls,
     interrupts: bool,
+    mode: crate::options::CompilationMode,
 ) -> Result<NativeModule> {
+    use crate::options::CompilationMode;
+    let eager = mode == CompilationMode::Eager;
     let builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     let mut jit = JITModule::new(builder);
     let call_conv = jit.isa().default_call_conv();
     let defs = info.bodies.len() as u32;
     let mut funcs = Vec::with_capacity(defs as usize);
-    let mut entries = Vec::with_capacity(defs as usize);
+    let mut entry_ids = Vec::with_capacity(defs as usize);
     let mut sigs = Vec::with_capacity(defs as usize);
     for def in 0..defs {
         let ty = info.func_type(info.num_imported_funcs + def);
@@ -116,25 +258,43 @@ pub(crate) fn compile(
             jit.declare_function(&format!("f{def}"), Linkage::Local, &sig)
                 .map_err(module_error)?,
         );
-        entries.push(
+        entry_ids.push(
             jit.declare_anonymous_function(&entry_signature(call_conv))
                 .map_err(module_error)?,
         );
         sigs.push(sig);
     }
-    let func_ids: Vec<u32> = funcs.iter().map(|f| f.as_u32()).collect();
-    let env = FuncEnv {
-        info,
-        func_ids: &func_ids,
-        sigs: &sigs,
-        libcalls,
-        call_conv,
+    let native = NativeModule {
         frontend: jit.isa().frontend_config(),
+        jit: Mutex::new(None),
+        code: (0..defs).map(|_| AtomicUsize::new(0)).collect(),
+        entries: (0..defs).map(|_| AtomicUsize::new(0)).collect(),
+        funcs,
+        entry_ids,
+        sigs,
+        call_conv,
+        libcalls: *libcalls,
         interrupts,
+        validate: mode == CompilationMode::Lazy,
+        code_size: AtomicUsize::new(0),
     };
-    // Translate and compile on every core (each function on its own; a worker takes
-    // the next function until none is left), then place the code in defined order.
-    let isa = jit.isa();
+    if eager && defs > 0 {
+        let machines = compile_all(&native, info, jit.isa(), defs)?;
+        native.place(&mut jit, &machines)?;
+    }
+    *native.jit.lock().unwrap_or_else(|e| e.into_inner()) = Some(jit);
+    Ok(native)
+}
+
+/// Translates and compiles every function on every core (a worker takes the next
+/// function until none is left); the machine code in defined order.
+fn compile_all(
+    native: &NativeModule,
+    info: &ModuleInfo,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    defs: u32,
+) -> Result<Vec<Machine>> {
+    let env = native.env(info);
     let next = std::sync::atomic::AtomicU32::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -145,29 +305,14 @@ pub(crate) fn compile(
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = FunctionBuilderContext::new();
         loop {
-            let def = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let def = next.fetch_add(1, Ordering::Relaxed);
             if def >= defs {
                 return Ok(out);
             }
-            let d = def as usize;
-            ctx.clear();
-            ctx.func.signature = sigs[d].clone();
-            translate::translate(&env, def, &mut ctx.func, &mut fctx)?;
-            let code = machine(&mut ctx, isa, funcs[d])
-                .map_err(|e| Error::compile(0, format!("compiling function {def}: {e}")))?;
-            ctx.clear();
-            trampoline(
-                &mut ctx.func,
-                &mut fctx,
-                &sigs[d],
-                funcs[d],
-                call_conv,
-                env.frontend,
-            );
-            let entry = machine(&mut ctx, isa, entries[d])
-                .map_err(|e| Error::compile(0, format!("compiling entry {def}: {e}")))?;
-            out.push(code);
-            out.push(entry);
+            let ids = (native.funcs[def as usize], native.entry_ids[def as usize]);
+            out.extend(function_and_entry(
+                &env, def, ids, isa, &mut ctx, &mut fctx,
+            )?);
         }
     };
     let results: Vec<Result<Vec<Machine>>> = if workers == 1 {
@@ -190,22 +335,7 @@ pub(crate) fn compile(
         machines.extend(r?);
     }
     machines.sort_by_key(|m| m.id.as_u32());
-    let mut code_size = 0;
-    for m in &machines {
-        code_size += m.bytes.len();
-        jit.define_function_bytes(m.id, m.align, &m.bytes, &m.relocs)
-            .map_err(module_error)?;
-    }
-    jit.finalize_definitions().map_err(module_error)?;
-    let entries = entries
-        .iter()
-        .map(|id| jit.get_finalized_function(*id) as usize)
-        .collect();
-    Ok(NativeModule {
-        jit: Some(jit),
-        entries,
-        code_size,
-    })
+    Ok(machines)
 }
 
 /// A compiled function's machine code, ready to place.

@@ -43,6 +43,8 @@ pub(crate) struct VmCtx {
     stop: *const u64,
     /// Interrupt checks left before `Poll` reads the clock.
     polls: i64,
+    /// The module's code table (`NativeModule::code_table`).
+    code: *const usize,
 }
 
 /// The Rust side of a stretch of a call running compiled code in one instance.
@@ -151,6 +153,7 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::ElemDrop as usize] = lc_elem_drop;
     table[Libcall::RefFunc as usize] = lc_ref_func;
     table[Libcall::Poll as usize] = lc_poll;
+    table[Libcall::Compile as usize] = lc_compile;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -237,14 +240,15 @@ fn call_instance(
     call: &Call,
 ) -> Result<()> {
     let entry = call.entry;
-    let native = data
+    let module = data
         .module
         .as_ref()
-        .and_then(|m| m.native.as_ref())
+        .ok_or_else(|| Error::new("internal error: no module"))?;
+    let native = module
+        .native
+        .as_ref()
         .ok_or_else(|| Error::new("internal error: no native code"))?;
-    let address = native
-        .entry(def)
-        .ok_or_else(|| Error::new("internal error: no such function"))?;
+    let address = native.entry(module, def)?;
     let held = data.lock();
     if let Some(code) = data.control.closed().filter(|_| inst == entry) {
         return Err(Error::exit(code));
@@ -274,6 +278,7 @@ fn call_instance(
         running: std::ptr::null_mut(),
         stop: call.control.stop.as_ptr() as *const u64,
         polls: DEADLINE_POLL_INTERVAL,
+        code: native.code_table(),
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -399,12 +404,15 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             let (instance, index) = (*instance, *index);
             let callee = reg.instances[instance as usize].clone();
             if instance == r.inst {
-                let address = callee
+                let module = callee
                     .module
                     .as_ref()
-                    .and_then(|m| m.native.as_ref())
-                    .and_then(|n| n.entry(index))
-                    .ok_or_else(|| Error::new("internal error: no native code"))?;
+                    .ok_or_else(|| Error::new("internal error: no module"))?;
+                let address = module
+                    .native
+                    .as_ref()
+                    .ok_or_else(|| Error::new("internal error: no native code"))?
+                    .entry(module, index)?;
                 // SAFETY: as in `call_instance`: a trampoline of this instance's module,
                 // the same `VmCtx`, and `values` with a slot per parameter and result.
                 unsafe {
@@ -731,6 +739,22 @@ extern "C" fn lc_poll(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
             Some(code) => Err(Error::exit(code)),
             None => Ok(0),
         }
+    })
+}
+
+extern "C" fn lc_compile(vm: *mut VmCtx, def: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let module = r
+            .data
+            .module
+            .as_ref()
+            .ok_or_else(|| Error::new("internal error: no module"))?;
+        let native = module
+            .native
+            .as_ref()
+            .ok_or_else(|| Error::new("internal error: no native code"))?;
+        vm.ret = native.ensure(module, def as u32)? as u64;
+        Ok(0)
     })
 }
 

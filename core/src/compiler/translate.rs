@@ -52,6 +52,9 @@ pub(crate) mod vmctx {
     pub const STOP: i32 = 56;
     /// Interrupt checks left before the `Poll` libcall reads the clock.
     pub const POLLS: i32 = 64;
+    /// `*const usize`: the module's code table (each defined function's address, 0
+    /// until compiled).
+    pub const CODE: i32 = 72;
 }
 
 /// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
@@ -101,10 +104,12 @@ pub(crate) enum Libcall {
     /// `()`: an interrupt check found the stop flag set or its polls spent: stops the
     /// call (a close, an interrupt, a passed deadline) or goes on.
     Poll,
+    /// `(def)`: compiles defined function `def` (its first call) → its code address.
+    Compile,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::Poll as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::Compile as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -230,9 +235,7 @@ fn args(values: &[Value]) -> Vec<BlockArg> {
 /// What the translation of one function needs from its module.
 pub(crate) struct FuncEnv<'a> {
     pub info: &'a ModuleInfo,
-    /// The JIT module's ids of the module's defined functions, by defined index.
-    pub func_ids: &'a [u32],
-    /// Their signatures.
+    /// The signatures of the module's defined functions, by defined index.
     pub sigs: &'a [Signature],
     pub libcalls: &'a Libcalls,
     pub call_conv: CallConv,
@@ -240,6 +243,9 @@ pub(crate) struct FuncEnv<'a> {
     /// Interrupt checks at function entries and loop headers
     /// (`RuntimeConfig::with_close_on_deadline`).
     pub interrupts: bool,
+    /// Validate each body before translating it (`CompilationMode::Lazy`: the module
+    /// did not).
+    pub validate: bool,
 }
 
 /// A control frame.
@@ -289,6 +295,9 @@ pub(crate) fn translate(
     fctx: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let info = env.info;
+    if env.validate {
+        info.validate_function(def)?;
+    }
     let index = info.num_imported_funcs + def;
     let ty = info.func_type(index).clone();
     let range = info
@@ -373,8 +382,8 @@ struct Translator<'a, 'b, 'f> {
     unwind: Block,
     results: Vec<Type>,
     libcall_sig: ir::SigRef,
-    /// Defined functions imported into this one so far.
-    callees: std::collections::HashMap<u32, ir::FuncRef>,
+    /// Signatures of the defined functions called so far.
+    callees: std::collections::HashMap<u32, ir::SigRef>,
     trap_blocks: TrapBlocks,
 }
 
@@ -487,6 +496,25 @@ fn trap_number(code: TrapCode) -> i64 {
 }
 
 /// What a trap check needs: the function's unwind block and the `Trap` libcall.
+/// When `cond` is non-zero, runs the cold code `cold` emits (in a block of its own, which
+/// must end in a jump); translation continues in a new block where `cond` is zero.
+/// (The cold block keeps its constants off the hot path.)
+fn cold_branch(
+    b: &mut FunctionBuilder<'_>,
+    cond: Value,
+    cold: impl FnOnce(&mut FunctionBuilder<'_>),
+) {
+    let site = b.create_block();
+    b.set_cold_block(site);
+    let cont = b.create_block();
+    b.ins().brif(cond, site, &[], cont, &[]);
+    b.switch_to_block(site);
+    b.seal_block(site);
+    cold(b);
+    b.switch_to_block(cont);
+    b.seal_block(cont);
+}
+
 /// A translator's [`Traps`], borrowing only the fields it needs (so that the builder and
 /// the operand stack stay free to borrow).
 macro_rules! traps {
@@ -546,11 +574,11 @@ impl Traps<'_> {
     /// Branches to a cold block that reports `code` and unwinds when `cond` is non-zero.
     fn trap_if(&self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
         let trap = self.blocks.code_block(b, code);
-        let cont = b.create_block();
-        let at = b.ins().iconst(types::I64, self.offset as i64);
-        b.ins().brif(cond, trap, &[BlockArg::Value(at)], cont, &[]);
-        b.switch_to_block(cont);
-        b.seal_block(cont);
+        let offset = self.offset as i64;
+        cold_branch(b, cond, |b| {
+            let at = b.ins().iconst(types::I64, offset);
+            b.ins().jump(trap, &[BlockArg::Value(at)]);
+        });
     }
 }
 
@@ -574,17 +602,17 @@ impl Traps<'_> {
         let len = b.use_var(self.mem_len);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         let trap = self.blocks.memory_block(b);
-        let cont = b.create_block();
-        let size_v = b.ins().iconst(types::I64, size as i64);
-        let at = b.ins().iconst(types::I64, self.offset as i64);
-        let trap_args = [
-            BlockArg::Value(ea),
-            BlockArg::Value(size_v),
-            BlockArg::Value(at),
-        ];
-        b.ins().brif(oob, trap, &trap_args, cont, &[]);
-        b.switch_to_block(cont);
-        b.seal_block(cont);
+        let offset = self.offset as i64;
+        cold_branch(b, oob, |b| {
+            let size_v = b.ins().iconst(types::I64, size as i64);
+            let at = b.ins().iconst(types::I64, offset);
+            let trap_args = [
+                BlockArg::Value(ea),
+                BlockArg::Value(size_v),
+                BlockArg::Value(at),
+            ];
+            b.ins().jump(trap, &trap_args);
+        });
         let base = b.use_var(self.mem_base);
         b.ins().iadd(base, ea)
     }
@@ -709,13 +737,12 @@ impl Translator<'_, '_, '_> {
 
     /// Unwinds (records this frame at the current offset and returns) when `cond`.
     fn unwind_if(&mut self, cond: Value) {
-        let cont = self.b.create_block();
-        let at = self.b.ins().iconst(types::I64, self.offset as i64);
-        self.b
-            .ins()
-            .brif(cond, self.unwind, &[BlockArg::Value(at)], cont, &[]);
-        self.b.switch_to_block(cont);
-        self.b.seal_block(cont);
+        let unwind = self.unwind;
+        let offset = self.offset as i64;
+        cold_branch(self.b, cond, |b| {
+            let at = b.ins().iconst(types::I64, offset);
+            b.ins().jump(unwind, &[BlockArg::Value(at)]);
+        });
     }
 
     fn pop(&mut self) -> Result<Value> {
@@ -1322,18 +1349,37 @@ impl Translator<'_, '_, '_> {
             return Ok(());
         }
         let def = index - info.num_imported_funcs;
-        let callee = match self.callees.get(&def) {
-            Some(f) => *f,
+        let sig = match self.callees.get(&def) {
+            Some(s) => *s,
             None => {
-                let id = cranelift_module::FuncId::from_u32(self.env.func_ids[def as usize]);
-                let f = import(self.b.func, id, &self.env.sigs[def as usize]);
-                self.callees.insert(def, f);
-                f
+                let s = self.b.import_signature(self.env.sigs[def as usize].clone());
+                self.callees.insert(def, s);
+                s
             }
         };
+        // The callee's address from the code table; 0: compile it first.
+        let f = flags();
+        let table = self.b.ins().load(types::I64, f, self.vmctx, vmctx::CODE);
+        let address = self.b.ins().load(types::I64, f, table, (def * 8) as i32);
+        let missing = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
+        let compile = self.b.create_block();
+        self.b.set_cold_block(compile);
+        let ready = self.b.create_block();
+        let address_param = self.b.append_block_param(ready, types::I64);
+        self.b
+            .ins()
+            .brif(missing, compile, &[], ready, &[BlockArg::Value(address)]);
+        self.b.switch_to_block(compile);
+        self.b.seal_block(compile);
+        let d = self.iconst64(def as u64);
+        self.libcall(Libcall::Compile, &[d]);
+        let compiled = self.libcall_result();
+        self.b.ins().jump(ready, &[BlockArg::Value(compiled)]);
+        self.b.switch_to_block(ready);
+        self.b.seal_block(ready);
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
-        let call = self.b.ins().call(callee, &argv);
+        let call = self.b.ins().call_indirect(sig, address_param, &argv);
         let rets = self.b.inst_results(call).to_vec();
         let trapped = self
             .b
