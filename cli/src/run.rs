@@ -18,11 +18,11 @@ use crate::pipe;
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Use the interpreter (the default today).
+    /// Use the interpreter.
     #[arg(long, conflicts_with = "compiler")]
     pub interpreter: bool,
-    /// Use the Cranelift compiler (x86-64 and AArch64; with --hostlogging, --trace or
-    /// --profile the interpreter runs the code, for now).
+    /// Use the Cranelift compiler (the default on x86-64 and AArch64; with --hostlogging,
+    /// --trace or --profile the interpreter runs the code, for now).
     #[arg(long)]
     pub compiler: bool,
     /// When function bodies are validated and translated (wasmi's option of the same
@@ -372,10 +372,10 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         CompilationModeArg::LazyTranslation => CompilationMode::LazyTranslation,
         CompilationModeArg::Lazy => CompilationMode::Lazy,
     };
-    let engine = if args.compiler {
-        RuntimeConfig::compiler()
-    } else {
+    let engine = if args.interpreter {
         RuntimeConfig::interpreter()
+    } else {
+        RuntimeConfig::compiler()
     };
     let mut rt_config = engine.with_compilation_mode(mode);
     if args.timeout.is_some() {

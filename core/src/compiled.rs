@@ -259,12 +259,17 @@ impl CompiledModule {
             .checked_sub(info.code_section_offset as u64)
     }
 
-    /// How many of the module's defined functions have been translated into the
-    /// interpreter's code so far (see [`crate::CompilationMode`]); 0 for host modules.
-    /// For tests and benchmarks of lazy translation.
+    /// How many of the module's defined functions have been translated into its
+    /// engine's code so far (the compiler's native code when the module has it, else the
+    /// interpreter's; see [`crate::CompilationMode`]); 0 for host modules. For tests and
+    /// benchmarks of lazy translation.
     #[doc(hidden)]
     pub fn translated_function_count(&self) -> usize {
         match &self.kind {
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            CompiledKind::Wasm(info) if info.native.is_some() => {
+                info.native.as_ref().map_or(0, |n| n.compiled_count())
+            }
             CompiledKind::Wasm(info) => info.code.translated(),
             CompiledKind::Host(_) => 0,
         }

@@ -68,11 +68,16 @@ impl Default for RuntimeConfig {
 }
 
 impl RuntimeConfig {
-    /// The default configuration: the best engine for this platform (today the
-    /// interpreter everywhere; the Cranelift compiler is planned), WebAssembly 2.0.
+    /// The default configuration: the best engine for this platform, as the seed's
+    /// `NewRuntimeConfig` picks it: the compiler on x86-64 and AArch64 ([`Self::compiler`]),
+    /// the interpreter elsewhere (and in the browser); WebAssembly 2.0.
     pub fn new() -> Self {
         RuntimeConfig {
-            engine: EngineKind::Interpreter,
+            engine: if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+                EngineKind::Compiler
+            } else {
+                EngineKind::Interpreter
+            },
             memory_limit_pages: MAX_MEMORY_PAGES,
             memory_capacity_from_max: false,
             custom_sections: false,
@@ -86,22 +91,18 @@ impl RuntimeConfig {
         }
     }
 
-    /// The portable interpreter.
+    /// The portable interpreter (also the debugger's engine).
     pub fn interpreter() -> Self {
-        Self::new()
+        RuntimeConfig {
+            engine: EngineKind::Interpreter,
+            ..Self::new()
+        }
     }
 
     /// The Cranelift compiler, where it generates code (x86-64, AArch64); elsewhere the
     /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet.
     pub fn compiler() -> Self {
-        RuntimeConfig {
-            engine: if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-                EngineKind::Compiler
-            } else {
-                EngineKind::Interpreter
-            },
-            ..Self::new()
-        }
+        Self::new()
     }
 
     /// The engine this configuration selects.

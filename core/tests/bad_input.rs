@@ -1,9 +1,11 @@
 //! Bad input gives an `Error`, never a panic: truncated modules, random bytes, bit flips,
-//! files that are not Wasm.
+//! files that are not Wasm. The tests run on every engine (`common::on_every_engine`).
+
+mod common;
 
 use std::path::PathBuf;
 
-use wasmscope::{ErrorKind, ModuleConfig, Runtime, RuntimeConfig};
+use wasmscope::{EngineKind, ErrorKind, ModuleConfig, Runtime};
 
 fn samples() -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
@@ -31,25 +33,50 @@ impl Lcg {
     }
 }
 
-/// Compiles, and when that works, instantiates and calls `run(1)`; any outcome but a
-/// panic is fine. Fuel bounds the run: a flipped bit can make an endless loop.
-fn exercise(bytes: &[u8]) -> Result<(), wasmscope::Error> {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(20_000_000));
+/// A runtime on the engine under test.
+fn runtime() -> Runtime {
+    Runtime::with_config(common::engine_config())
+}
+
+/// Compiles `bytes` on `rt`, and when that works, instantiates it and, if `call`, calls
+/// `run(1)`; false when that call ran out of fuel.
+fn run_once(rt: &Runtime, bytes: &[u8], call: bool) -> Result<bool, wasmscope::Error> {
     let compiled = rt.compile_module(bytes)?;
     let module = rt.instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]))?;
     if let Some(f) = module.exported_function("run") {
-        if f.definition().param_types().len() == 1 {
-            let _ = f.call(&[1]);
+        if call && f.definition().param_types().len() == 1 {
+            let out_of_fuel = f.call(&[1]).err().and_then(|e| e.trap_code());
+            return Ok(out_of_fuel != Some(wasmscope::TrapCode::OutOfFuel));
         }
+    }
+    Ok(true)
+}
+
+/// Compiles, and when that works, instantiates and calls `run(1)`; any outcome but a
+/// panic is fine. Fuel bounds the run: a flipped bit can make an endless loop. With fuel
+/// the compiler's configuration runs the interpreter, so on the compiler the module is
+/// then compiled to native code (no fuel), instantiated, and called when the metered call
+/// ended.
+fn exercise(bytes: &[u8]) -> Result<(), wasmscope::Error> {
+    let config = common::engine_config();
+    let metered = Runtime::with_config(config.clone().with_fuel(20_000_000));
+    let ended = run_once(&metered, bytes, true)?;
+    if config.engine() == EngineKind::Compiler {
+        run_once(&Runtime::with_config(config), bytes, ended)?;
     }
     Ok(())
 }
 
 #[test]
 fn every_truncation_of_a_module_is_an_error_unless_wasmparser_accepts_it() {
+    if common::on_every_engine(
+        every_truncation_of_a_module_is_an_error_unless_wasmparser_accepts_it,
+    ) {
+        return;
+    }
     for (name, bytes) in samples() {
         for len in 0..bytes.len() {
-            let ours = Runtime::new().compile_module(&bytes[..len]);
+            let ours = runtime().compile_module(&bytes[..len]);
             // A cut at a section boundary can leave a valid module (the bare header is
             // one): then wasmparser's validator must agree.
             let valid = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
@@ -71,11 +98,14 @@ fn every_truncation_of_a_module_is_an_error_unless_wasmparser_accepts_it() {
 
 #[test]
 fn random_bytes_are_an_error() {
+    if common::on_every_engine(random_bytes_are_an_error) {
+        return;
+    }
     let mut rng = Lcg(1);
     for len in [0usize, 1, 4, 8, 9, 100, 4096] {
         for _ in 0..50 {
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-            assert!(Runtime::new().compile_module(&bytes).is_err());
+            assert!(runtime().compile_module(&bytes).is_err());
             // With a valid header, the sections are garbage.
             let mut with_header = b"\0asm\x01\0\0\0".to_vec();
             with_header.extend(&bytes);
@@ -86,6 +116,9 @@ fn random_bytes_are_an_error() {
 
 #[test]
 fn bit_flips_never_panic() {
+    if common::on_every_engine(bit_flips_never_panic) {
+        return;
+    }
     let mut rng = Lcg(7);
     for (_, bytes) in samples() {
         for _ in 0..300 {
@@ -101,13 +134,16 @@ fn bit_flips_never_panic() {
 
 #[test]
 fn text_and_other_files_are_errors_with_offsets() {
+    if common::on_every_engine(text_and_other_files_are_errors_with_offsets) {
+        return;
+    }
     for bytes in [
         &b"(module)"[..],
         b"",
         b"\x7fELF\x02\x01\x01",
         b"\0asm\x02\0\0\0",
     ] {
-        let err = Runtime::new().compile_module(bytes).unwrap_err();
+        let err = runtime().compile_module(bytes).unwrap_err();
         let ErrorKind::Compile { offset, message } = err.kind() else {
             panic!("not a compile error: {err}");
         };
@@ -118,17 +154,23 @@ fn text_and_other_files_are_errors_with_offsets() {
 
 #[test]
 fn invalid_code_is_an_error() {
+    if common::on_every_engine(invalid_code_is_an_error) {
+        return;
+    }
     // Well-formed, but `i32.add` with one operand does not validate.
     let bytes = wat::parse_str("(module (func (result i32) i32.const 1 i32.add))");
     // wat checks syntax only; the validator must reject it.
-    let err = Runtime::new().compile_module(&bytes.unwrap()).unwrap_err();
+    let err = runtime().compile_module(&bytes.unwrap()).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Compile { .. }), "{err}");
 }
 
 #[test]
 fn fuel_ends_an_endless_loop() {
+    if common::on_every_engine(fuel_ends_an_endless_loop) {
+        return;
+    }
     let wasm = wat::parse_str(r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(1000));
+    let rt = Runtime::with_config(common::engine_config().with_fuel(1000));
     let module = rt.instantiate(&wasm).unwrap();
     let err = module
         .exported_function("spin")
@@ -144,6 +186,9 @@ fn fuel_ends_an_endless_loop() {
 
 #[test]
 fn fuel_counts_instructions() {
+    if common::on_every_engine(fuel_counts_instructions) {
+        return;
+    }
     // 10 iterations of a 9-instruction loop body, plus the entry block.
     let wasm = wat::parse_str(
         r#"(module (func (export "count") (result i32) (local i32)
@@ -154,7 +199,7 @@ fn fuel_counts_instructions() {
     )
     .unwrap();
     let run = |fuel| {
-        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(fuel));
+        let rt = Runtime::with_config(common::engine_config().with_fuel(fuel));
         let module = rt.instantiate(&wasm).unwrap();
         module.exported_function("count").unwrap().call(&[])
     };
@@ -167,9 +212,12 @@ fn fuel_counts_instructions() {
 
 #[test]
 fn huge_tables_fail_cleanly() {
+    if common::on_every_engine(huge_tables_fail_cleanly) {
+        return;
+    }
     // A table of 4 billion elements would need 32 GiB: instantiation refuses it.
     let wasm = wat::parse_str("(module (table 4000000000 funcref))").unwrap();
-    let err = Runtime::new().instantiate(&wasm).unwrap_err();
+    let err = runtime().instantiate(&wasm).unwrap_err();
     assert!(err.to_string().contains("larger than the limit"), "{err}");
     // Growing past the limit returns -1 like any failed grow.
     let wasm = wat::parse_str(
@@ -177,7 +225,7 @@ fn huge_tables_fail_cleanly() {
             (func (export "grow") (result i32) ref.null func i32.const 3000000000 table.grow 0))"#,
     )
     .unwrap();
-    let m = Runtime::new().instantiate(&wasm).unwrap();
+    let m = runtime().instantiate(&wasm).unwrap();
     assert_eq!(
         m.exported_function("grow").unwrap().call(&[]).unwrap(),
         vec![u32::MAX as u64]
@@ -186,6 +234,9 @@ fn huge_tables_fail_cleanly() {
 
 #[test]
 fn addresses_near_4_gib_trap_instead_of_wrapping() {
+    if common::on_every_engine(addresses_near_4_gib_trap_instead_of_wrapping) {
+        return;
+    }
     // addr + offset exceeds 32 bits: out of bounds, on every platform.
     let wasm = wat::parse_str(
         r#"(module (memory 1)
@@ -193,7 +244,7 @@ fn addresses_near_4_gib_trap_instead_of_wrapping() {
             (func (export "fill") (param i32 i32) local.get 0 i32.const 0 local.get 1 memory.fill))"#,
     )
     .unwrap();
-    let m = Runtime::new().instantiate(&wasm).unwrap();
+    let m = runtime().instantiate(&wasm).unwrap();
     let load = m.exported_function("load").unwrap();
     assert_eq!(
         load.call(&[0xffff_fffc]).unwrap_err().trap_code(),

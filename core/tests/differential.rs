@@ -1,13 +1,36 @@
 //! Differential test: random valid modules (wasm-smith, WebAssembly 2.0 features with
-//! SIMD, loops and calls made to terminate) run on wasmscope's interpreter and on wasmi;
-//! every exported function's results or trap, and the exported memories and globals
-//! afterwards, must agree.
+//! SIMD, loops and calls made to terminate) run on every wasmscope engine (the
+//! interpreter, and the compiler where it generates code) and on wasmi; every exported
+//! function's results or trap, and the exported memories and globals afterwards, must
+//! agree, and our engines must trap with the same error (trap and stack trace).
+//!
+//! CI tries `SEEDS`. `DIFFERENTIAL_SEEDS=A..B` tries others, for long sweeps outside CI
+//! (hundreds of thousands of seeds, on `DIFFERENTIAL_THREADS` threads, by default one per
+//! CPU); run it with `--nocapture` for the progress and the summary. `DIFF_TRACE` prints
+//! each seed before it runs (for a seed that crashes the process). `TEST_ENGINE=name`
+//! compares only that engine of ours with wasmi.
 
 mod common;
 
+use std::ops::Range;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
 use arbitrary::Unstructured;
-use common::{bytes, config};
+use common::{bytes, config, engines, panic_message};
 use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, ValueType};
+
+/// Seeds tried in CI (seeds whose bytes wasm-smith cannot build a module from, or whose
+/// module wasmi does not take, are skipped).
+const SEEDS: Range<u64> = 0..5000;
+/// How far a memory may grow, on our engines and on wasmi (a module growing its memory in
+/// a loop would take gigabytes on each). Declared sizes are at most 16 pages.
+const MEMORY_LIMIT_PAGES: u32 = 1024;
+/// wasmscope's limit on a table's elements, given to wasmi too (it would try to allocate
+/// a `table.grow` of hundreds of millions of elements).
+const TABLE_LIMIT_ELEMENTS: usize = 10_000_000;
 
 /// What a call gave: results (floats by bits, references by nullness) or a trap.
 #[derive(Debug, PartialEq)]
@@ -17,6 +40,11 @@ enum Outcome {
 }
 
 fn ours(module: &wasmscope::Module, name: &str) -> Outcome {
+    ours_with_trap(module, name).0
+}
+
+/// `ours`, with the error's text (the trap and the stack trace) when it trapped.
+fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<String>) {
     let f = module.exported_function(name).unwrap();
     let def = f.definition().clone();
     let params: Vec<u64> = def
@@ -36,9 +64,9 @@ fn ours(module: &wasmscope::Module, name: &str) -> Outcome {
                 });
                 at += t.slots();
             }
-            Outcome::Values(out)
+            (Outcome::Values(out), None)
         }
-        Err(_) => Outcome::Trap,
+        Err(e) => (Outcome::Trap, Some(e.to_string())),
     }
 }
 
@@ -55,7 +83,7 @@ fn wasmi_zero(t: &wasmi::ValType) -> wasmi::Val {
     }
 }
 
-fn theirs(store: &mut wasmi::Store<()>, f: wasmi::Func) -> Outcome {
+fn theirs(store: &mut wasmi::Store<wasmi::StoreLimits>, f: wasmi::Func) -> Outcome {
     let ty = f.ty(&*store);
     let params: Vec<wasmi::Val> = ty.params().iter().map(wasmi_zero).collect();
     let mut results: Vec<wasmi::Val> = ty.results().iter().map(wasmi_zero).collect();
@@ -80,127 +108,275 @@ fn theirs(store: &mut wasmi::Store<()>, f: wasmi::Func) -> Outcome {
 
 #[test]
 fn random_modules_agree_with_wasmi() {
-    // wasm-smith and wasmi recurse on deeply nested code; give them room.
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(compare_random_modules)
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
-fn compare_random_modules() {
-    let mut checked_calls = 0;
-    let mut modules = 0;
-    for seed in 0..2000u64 {
-        if std::env::var("DIFF_TRACE").is_ok() {
-            eprintln!("seed {seed}");
-        }
-        let data = bytes(seed, 4096);
-        let mut u = Unstructured::new(&data);
-        let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else {
-            continue;
-        };
-        if module.ensure_termination(1_000).is_err() {
-            continue;
-        }
-        let wasm = module.to_bytes();
-
-        let rt = Runtime::with_config(RuntimeConfig::interpreter());
-        let compiled = rt
-            .compile_module(&wasm)
-            .unwrap_or_else(|e| panic!("seed {seed}: wasmscope rejects a valid module: {e}"));
-        let ours_instance =
-            rt.instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]));
-
-        let mut wcfg = wasmi::Config::default();
-        wcfg.wasm_simd(true);
-        let engine = wasmi::Engine::new(&wcfg);
-        let Ok(wmodule) = wasmi::Module::new(&engine, &wasm[..]) else {
-            continue; // a feature wasmi does not take
-        };
-        let mut store = wasmi::Store::new(&engine, ());
-        let theirs_instance =
-            wasmi::Linker::<()>::new(&engine).instantiate_and_start(&mut store, &wmodule);
-        match (ours_instance, theirs_instance) {
-            (Ok(m), Ok(instance)) => {
-                modules += 1;
-                let exports: Vec<(String, wasmi::Extern)> = instance
-                    .exports(&store)
-                    .map(|e| (e.name().to_string(), e.into_extern()))
-                    .collect();
-                for (name, ext) in &exports {
-                    let wasmi::Extern::Func(f) = ext else {
-                        continue;
-                    };
-                    let (a, b) = (ours(&m, name), theirs(&mut store, *f));
-                    assert_eq!(a, b, "seed {seed}: export {name:?}");
-                    checked_calls += 1;
-                    // Memories and globals agree after every call.
-                    for (ename, e) in &exports {
-                        match e {
-                            wasmi::Extern::Memory(mem) => {
-                                let ours_mem = m.exported_memory(ename).unwrap();
-                                let theirs_data = mem.data(&store);
-                                assert_eq!(
-                                    ours_mem.size(),
-                                    theirs_data.len() as u64,
-                                    "seed {seed}: memory size"
-                                );
-                                let ours_data = ours_mem.read(0, theirs_data.len() as u32).unwrap();
-                                assert!(
-                                    ours_data == theirs_data,
-                                    "seed {seed}: memory {ename:?} after {name:?}"
-                                );
-                            }
-                            wasmi::Extern::Global(g) => {
-                                let ours_g = m.exported_global(ename).unwrap();
-                                let want = match g.get(&store) {
-                                    wasmi::Val::I32(x) => x as u32 as u128,
-                                    wasmi::Val::I64(x) => x as u64 as u128,
-                                    wasmi::Val::F32(x) => x.to_bits() as u128,
-                                    wasmi::Val::F64(x) => x.to_bits() as u128,
-                                    wasmi::Val::V128(x) => x.as_u128(),
-                                    wasmi::Val::FuncRef(r) => (!r.is_null()) as u128,
-                                    wasmi::Val::ExternRef(r) => (!r.is_null()) as u128,
-                                };
-                                let got = match ours_g.value_type() {
-                                    ValueType::V128 => ours_g.get_v128(),
-                                    ValueType::FuncRef | ValueType::ExternRef => {
-                                        (ours_g.get() != 0) as u128
-                                    }
-                                    _ => ours_g.get() as u128,
-                                };
-                                assert_eq!(
-                                    got, want,
-                                    "seed {seed}: global {ename:?} after {name:?}"
-                                );
-                            }
-                            _ => {}
+    // `DIFFERENTIAL_SEEDS=A..B` explores other modules.
+    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
+        .ok()
+        .map(|v| {
+            v.split_once("..")
+                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+                .unwrap_or_else(|| panic!("DIFFERENTIAL_SEEDS={v}: not A..B"))
+        })
+        .unwrap_or(SEEDS);
+    let default_run = seeds == SEEDS;
+    let threads = std::env::var("DIFFERENTIAL_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1) as u64;
+    let engines = engines();
+    let names: Vec<&str> = engines.iter().map(|(name, _)| *name).collect();
+    let start = Instant::now();
+    let counts = Counts::default();
+    let failures = Mutex::new(Vec::new());
+    // Worker `w` takes every `threads`-th seed from `seeds.start + w`. wasm-smith and wasmi
+    // recurse on deeply nested code; give them room.
+    std::thread::scope(|scope| {
+        for w in 0..threads {
+            let (seeds, engines, counts, failures) = (seeds.clone(), &engines, &counts, &failures);
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(scope, move || {
+                    for seed in (seeds.start + w..seeds.end).step_by(threads as usize) {
+                        if std::env::var("DIFF_TRACE").is_ok() {
+                            eprintln!("seed {seed}");
+                        }
+                        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            check_seed(seed, engines, counts)
+                        }));
+                        if let Err(panic) = checked {
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push((seed, panic_message(&*panic)));
+                        }
+                        let done = counts.seeds.fetch_add(1, Ordering::Relaxed) + 1;
+                        if !default_run && done % 10_000 == 0 {
+                            eprintln!("differential: {done} seeds, {:.0?}", start.elapsed());
                         }
                     }
-                }
-            }
-            (Err(_), Err(_)) => {}
-            (a, b) => panic!(
-                "seed {seed}: instantiation differs: wasmscope {:?}, wasmi {:?}",
-                a.map(|_| ()).map_err(|e| e.to_string()),
-                b.map(|_| ()).map_err(|e| e.to_string())
-            ),
+                })
+                .unwrap();
         }
+    });
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let (modules, calls, traps) = (get(&counts.modules), get(&counts.calls), get(&counts.traps));
+    eprintln!(
+        "differential: seeds {seeds:?}: {modules} modules, {calls} calls ({traps} traps) \
+         compared on {} and wasmi, in {:.1?} ({} modules skipped: wasmi's translator \
+         panicked)",
+        names.join(", "),
+        start.elapsed(),
+        get(&counts.wasmi_panics)
+    );
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    if !failures.is_empty() {
+        let list: Vec<String> = failures
+            .iter()
+            .map(|(seed, m)| format!("seed {seed}: {m}"))
+            .collect();
+        panic!(
+            "{} of {} seeds failed:\n{}",
+            failures.len(),
+            seeds.end - seeds.start,
+            list.join("\n")
+        );
     }
-    assert!(modules > 500, "only {modules} modules compared");
-    assert!(checked_calls > 800, "only {checked_calls} calls compared");
+    if default_run {
+        assert!(modules > 4500, "only {modules} modules compared");
+        assert!(calls > 2000, "only {calls} calls compared");
+    }
 }
 
-/// The same modules, generated on a big stack, run on wasmscope alone on a test thread's
-/// ordinary stack: deep nesting must not need native stack in the runtime.
+/// What the workers have done.
+#[derive(Default)]
+struct Counts {
+    seeds: AtomicU64,
+    /// Modules instantiated on every engine and compared.
+    modules: AtomicU64,
+    /// Calls compared (each on every engine).
+    calls: AtomicU64,
+    /// Of those, calls that trapped.
+    traps: AtomicU64,
+    /// Modules skipped because wasmi's translator panicked on them.
+    wasmi_panics: AtomicU64,
+}
+
+/// Runs seed `seed`'s module, if wasm-smith makes one and wasmi takes it, on `engines` and
+/// on wasmi; panics where they disagree.
+fn check_seed(seed: u64, engines: &[(&'static str, RuntimeConfig)], counts: &Counts) {
+    let data = bytes(seed, 4096);
+    let mut u = Unstructured::new(&data);
+    let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else {
+        return;
+    };
+    if module.ensure_termination(1_000).is_err() {
+        return;
+    }
+    let wasm = module.to_bytes();
+
+    // Every engine compiles it.
+    let compiled: Vec<_> = engines
+        .iter()
+        .map(|(engine, config)| {
+            let rt =
+                Runtime::with_config(config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES));
+            let compiled = rt
+                .compile_module(&wasm)
+                .unwrap_or_else(|e| panic!("the {engine} rejects a valid module: {e}"));
+            (*engine, rt, compiled)
+        })
+        .collect();
+
+    let mut wcfg = wasmi::Config::default();
+    wcfg.wasm_simd(true);
+    // Translated up front, so that a translator panic happens here.
+    wcfg.compilation_mode(wasmi::CompilationMode::Eager);
+    let engine = wasmi::Engine::new(&wcfg);
+    // A feature wasmi does not take (or a module its translator panics on).
+    let wmodule =
+        std::panic::catch_unwind(AssertUnwindSafe(|| wasmi::Module::new(&engine, &wasm[..])));
+    let wmodule = match wmodule {
+        Ok(Ok(wmodule)) => wmodule,
+        Ok(Err(_)) => return,
+        Err(_) => {
+            counts.wasmi_panics.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+    let limits = wasmi::StoreLimitsBuilder::new()
+        .memory_size(MEMORY_LIMIT_PAGES as usize * 65536)
+        .table_elements(TABLE_LIMIT_ELEMENTS)
+        .build();
+    let mut store = wasmi::Store::new(&engine, limits);
+    store.limiter(|limits| limits);
+    let theirs_instance = wasmi::Linker::<wasmi::StoreLimits>::new(&engine)
+        .instantiate_and_start(&mut store, &wmodule);
+    // Our instances, one per engine (with its runtime).
+    let mut instances = Vec::new();
+    for (engine, rt, compiled) in compiled {
+        let ours_instance =
+            rt.instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]));
+        match (&ours_instance, &theirs_instance) {
+            (Ok(_), Ok(_)) | (Err(_), Err(_)) => {}
+            (a, b) => panic!(
+                "instantiation differs: wasmscope's {engine} {:?}, wasmi {:?}",
+                a.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+                b.as_ref().map(|_| ()).map_err(|e| e.to_string())
+            ),
+        }
+        if let Ok(m) = ours_instance {
+            instances.push((engine, m, rt));
+        }
+    }
+    let Ok(instance) = theirs_instance else {
+        return;
+    };
+    counts.modules.fetch_add(1, Ordering::Relaxed);
+    let exports: Vec<(String, wasmi::Extern)> = instance
+        .exports(&store)
+        .map(|e| (e.name().to_string(), e.into_extern()))
+        .collect();
+    for (name, ext) in &exports {
+        let wasmi::Extern::Func(f) = ext else {
+            continue;
+        };
+        let want = theirs(&mut store, *f);
+        // Every engine's result, then the memories and globals, must be wasmi's; a trap
+        // must be the same error (trap and stack trace) as the first engine's.
+        let mut wrong = Vec::new();
+        let mut first_error: Option<(&str, String)> = None;
+        for (engine, m, _) in &instances {
+            let (got, error) = ours_with_trap(m, name);
+            if got != want {
+                wrong.push(format!("the {engine} gives {got:?}"));
+            }
+            match (error, &first_error) {
+                (Some(error), None) => first_error = Some((engine, error)),
+                (Some(error), Some((first, e))) if error != *e => wrong.push(format!(
+                    "the {engine} fails with {error:?}, the {first} with {e:?}"
+                )),
+                _ => {}
+            }
+            for difference in state_differences(m, &exports, &store) {
+                wrong.push(format!("on the {engine}, {difference}"));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "export {name:?} (wasmi gives {want:?}): {}",
+            wrong.join("; ")
+        );
+        counts.calls.fetch_add(1, Ordering::Relaxed);
+        if want == Outcome::Trap {
+            counts.traps.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Where `m`'s exported memories and globals differ from wasmi's.
+fn state_differences(
+    m: &wasmscope::Module,
+    exports: &[(String, wasmi::Extern)],
+    store: &wasmi::Store<wasmi::StoreLimits>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ename, e) in exports {
+        match e {
+            wasmi::Extern::Memory(mem) => {
+                let ours_mem = m.exported_memory(ename).unwrap();
+                let theirs_data = mem.data(store);
+                if ours_mem.size() != theirs_data.len() as u64 {
+                    out.push(format!(
+                        "memory {ename:?} has {} bytes, wasmi's {}",
+                        ours_mem.size(),
+                        theirs_data.len()
+                    ));
+                    continue;
+                }
+                let ours_data = ours_mem.read(0, theirs_data.len() as u32).unwrap();
+                if let Some(at) = (0..ours_data.len()).find(|&i| ours_data[i] != theirs_data[i]) {
+                    out.push(format!(
+                        "memory {ename:?} differs from offset {at:#x}: {:02x?}, wasmi's {:02x?}",
+                        &ours_data[at..ours_data.len().min(at + 8)],
+                        &theirs_data[at..theirs_data.len().min(at + 8)]
+                    ));
+                }
+            }
+            wasmi::Extern::Global(g) => {
+                let ours_g = m.exported_global(ename).unwrap();
+                let want = match g.get(store) {
+                    wasmi::Val::I32(x) => x as u32 as u128,
+                    wasmi::Val::I64(x) => x as u64 as u128,
+                    wasmi::Val::F32(x) => x.to_bits() as u128,
+                    wasmi::Val::F64(x) => x.to_bits() as u128,
+                    wasmi::Val::V128(x) => x.as_u128(),
+                    wasmi::Val::FuncRef(r) => (!r.is_null()) as u128,
+                    wasmi::Val::ExternRef(r) => (!r.is_null()) as u128,
+                };
+                let got = match ours_g.value_type() {
+                    ValueType::V128 => ours_g.get_v128(),
+                    ValueType::FuncRef | ValueType::ExternRef => (ours_g.get() != 0) as u128,
+                    _ => ours_g.get() as u128,
+                };
+                if got != want {
+                    out.push(format!("global {ename:?} is {got:#x}, wasmi's {want:#x}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The same modules, generated on a big stack, run on every wasmscope engine alone on a
+/// small native stack: deep nesting must not need native stack in the runtime.
 #[test]
 fn wasmscope_runs_random_modules_on_a_small_native_stack() {
     let modules: Vec<Vec<u8>> = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(|| {
-            (0..2000u64)
+            SEEDS
                 .filter_map(|seed| {
                     let data = bytes(seed, 4096);
                     let mut m =
@@ -216,16 +392,21 @@ fn wasmscope_runs_random_modules_on_a_small_native_stack() {
     std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(move || {
-            for wasm in &modules {
-                let rt = Runtime::with_config(RuntimeConfig::interpreter());
-                let Ok(m) =
-                    rt.instantiate_with_config(wasm, ModuleConfig::new().with_start_functions(&[]))
-                else {
-                    continue;
-                };
-                for (name, _) in m.exported_function_definitions() {
-                    let _ = ours(&m, &name);
+            for (engine, config) in engines() {
+                for wasm in &modules {
+                    let config = config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES);
+                    let rt = Runtime::with_config(config);
+                    let Ok(m) = rt.instantiate_with_config(
+                        wasm,
+                        ModuleConfig::new().with_start_functions(&[]),
+                    ) else {
+                        continue;
+                    };
+                    for (name, _) in m.exported_function_definitions() {
+                        let _ = ours(&m, &name);
+                    }
                 }
+                eprintln!("small native stack: the {engine} ran every module");
             }
         })
         .unwrap()

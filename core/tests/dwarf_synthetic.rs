@@ -1,18 +1,21 @@
 //! DWARF the samples do not have: version 5, no `DW_AT_comp_dir`, tombstoned sequences.
 //! The debug sections are written with `gimli::write` and appended as custom sections.
+//! The tests run on every engine.
+
+mod common;
 
 use gimli::write::{
     Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString, Sections,
 };
 use gimli::{Encoding, Format, LineEncoding, LittleEndian};
-use wasmscope::{Runtime, RuntimeConfig};
+use wasmscope::Runtime;
 
 const APP: &str =
     r#"(module $app (func (export "f") (result i32) i32.const 1 i32.const 0 i32.div_u))"#;
 
 /// The code offset of the trapping `i32.div_u` and the code section's size.
 fn trap_offset_and_code_size(wasm: &[u8]) -> (u64, u64) {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let rt = Runtime::with_config(common::engine_config());
     let m = rt.instantiate(wasm).unwrap();
     let err = m.exported_function("f").unwrap().call(&[]).unwrap_err();
     let offset = err.trace()[0].code_offset.unwrap();
@@ -115,11 +118,14 @@ fn with_dwarf(wasm: &[u8], version: u16, trap: u64, code_size: u64, tombstone: b
 
 #[test]
 fn dwarf5_without_comp_dir_maps_the_trap_to_its_line() {
+    if common::on_every_engine(dwarf5_without_comp_dir_maps_the_trap_to_its_line) {
+        return;
+    }
     let wasm = wat::parse_str(APP).unwrap();
     let (trap, size) = trap_offset_and_code_size(&wasm);
     for version in [4, 5] {
         let module = with_dwarf(&wasm, version, trap, size, false);
-        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let rt = Runtime::with_config(common::engine_config());
         let compiled = rt.compile_module(&module).unwrap();
         let locs = compiled.source_locations(trap);
         assert_eq!(locs.len(), 1, "DWARF {version}: {locs:?}");
@@ -154,10 +160,13 @@ fn dwarf5_without_comp_dir_maps_the_trap_to_its_line() {
 
 #[test]
 fn tombstoned_sequences_are_ignored() {
+    if common::on_every_engine(tombstoned_sequences_are_ignored) {
+        return;
+    }
     let wasm = wat::parse_str(APP).unwrap();
     let (trap, size) = trap_offset_and_code_size(&wasm);
     let module = with_dwarf(&wasm, 5, trap, size, true);
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let rt = Runtime::with_config(common::engine_config());
     let compiled = rt.compile_module(&module).unwrap();
     assert_eq!(compiled.source_locations(trap)[0].line, 7);
     assert!(

@@ -5,7 +5,10 @@
 //! called from several threads.
 //!
 //! The expected behaviour is wazero's (`runtime.go`) unless the contract
-//! (`docs/design/runtime-api.md`) or the crate docs say otherwise.
+//! (`docs/design/runtime-api.md`) or the crate docs say otherwise. Every test runs on
+//! every engine (`common::on_every_engine`).
+
+mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -15,21 +18,22 @@ use std::time::{Duration, Instant};
 
 use wasmscope::{
     Caller, CompilationCache, Error, ErrorKind, InterruptHandle, Limits, MemoryDefinition,
-    MemoryType, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode, ValueType,
-    EXIT_CODE_CANCELED, EXIT_CODE_DEADLINE_EXCEEDED,
+    MemoryType, Module, ModuleConfig, Runtime, TrapCode, ValueType, EXIT_CODE_CANCELED,
+    EXIT_CODE_DEADLINE_EXCEEDED,
 };
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
 
+/// A runtime on the engine under test.
 fn runtime() -> Runtime {
-    Runtime::with_config(RuntimeConfig::interpreter())
+    Runtime::with_config(common::engine_config())
 }
 
 /// A runtime whose code polls for closes, interrupts and deadlines.
 fn polling_runtime() -> Runtime {
-    Runtime::with_config(RuntimeConfig::interpreter().with_close_on_deadline(true))
+    Runtime::with_config(common::engine_config().with_close_on_deadline(true))
 }
 
 fn wasm(src: &str) -> Vec<u8> {
@@ -79,8 +83,9 @@ fn exit_host(rt: &Runtime) -> Module {
 #[track_caller]
 fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
+    let engine = common::engine();
     thread::spawn(move || {
-        let _ = tx.send(f());
+        let _ = tx.send(common::with_engine(engine, f));
     });
     rx.recv_timeout(Duration::from_secs(secs))
         .unwrap_or_else(|_| panic!("{what} did not finish within {secs} s"))
@@ -92,6 +97,9 @@ fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send
 
 #[test]
 fn host_function_called_from_a_guest() {
+    if common::on_every_engine(host_function_called_from_a_guest) {
+        return;
+    }
     let rt = runtime();
     rt.new_host_module_builder("env")
         .new_function_builder()
@@ -114,6 +122,9 @@ fn host_function_called_from_a_guest() {
 
 #[test]
 fn host_closures_of_every_result_shape() {
+    if common::on_every_engine(host_closures_of_every_result_shape) {
+        return;
+    }
     let rt = runtime();
     let ticks = Arc::new(AtomicU64::new(0));
     let t = ticks.clone();
@@ -176,6 +187,9 @@ fn host_closures_of_every_result_shape() {
 
 #[test]
 fn host_error_traps_the_guest_with_its_message() {
+    if common::on_every_engine(host_error_traps_the_guest_with_its_message) {
+        return;
+    }
     let rt = runtime();
     rt.new_host_module_builder("env")
         .new_function_builder()
@@ -227,6 +241,9 @@ const TEXT_GUEST: &str = r#"(module
 
 #[test]
 fn caller_reads_and_writes_the_guest_memory() {
+    if common::on_every_engine(caller_reads_and_writes_the_guest_memory) {
+        return;
+    }
     let rt = runtime();
     let oob = Arc::new(Mutex::new(None));
     let o = oob.clone();
@@ -259,6 +276,9 @@ fn caller_reads_and_writes_the_guest_memory() {
 
 #[test]
 fn caller_reads_and_sets_the_guest_globals() {
+    if common::on_every_engine(caller_reads_and_sets_the_guest_globals) {
+        return;
+    }
     let rt = runtime();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
@@ -304,6 +324,9 @@ fn caller_reads_and_sets_the_guest_globals() {
 
 #[test]
 fn raw_host_functions_use_the_stack() {
+    if common::on_every_engine(raw_host_functions_use_the_stack) {
+        return;
+    }
     let rt = runtime();
     let lens = Arc::new(Mutex::new(Vec::new()));
     let (l1, l2) = (lens.clone(), lens.clone());
@@ -368,6 +391,9 @@ fn raw_host_functions_use_the_stack() {
 
 #[test]
 fn host_functions_are_indexed_in_builder_order() {
+    if common::on_every_engine(host_functions_are_indexed_in_builder_order) {
+        return;
+    }
     let rt = runtime();
     let compiled = rt
         .new_host_module_builder("env")
@@ -418,6 +444,9 @@ fn host_functions_are_indexed_in_builder_order() {
 
 #[test]
 fn host_function_names_are_in_the_definitions() {
+    if common::on_every_engine(host_function_names_are_in_the_definitions) {
+        return;
+    }
     let rt = runtime();
     let compiled = rt
         .new_host_module_builder("env")
@@ -479,6 +508,9 @@ fn host_function_names_are_in_the_definitions() {
 
 #[test]
 fn an_empty_host_module_name_is_an_error() {
+    if common::on_every_engine(an_empty_host_module_name_is_an_error) {
+        return;
+    }
     let rt = runtime();
     let e = expect_err(
         rt.new_host_module_builder("")
@@ -504,6 +536,9 @@ fn an_empty_host_module_name_is_an_error() {
 
 #[test]
 fn host_builder_mistakes_are_errors() {
+    if common::on_every_engine(host_builder_mistakes_are_errors) {
+        return;
+    }
     let rt = runtime();
     // Exporting without a function.
     let e = expect_err(
@@ -571,6 +606,9 @@ fn host_builder_mistakes_are_errors() {
 
 #[test]
 fn importing_a_host_function_with_the_wrong_type_is_a_link_error() {
+    if common::on_every_engine(importing_a_host_function_with_the_wrong_type_is_a_link_error) {
+        return;
+    }
     let rt = runtime();
     rt.new_host_module_builder("env")
         .new_function_builder()
@@ -592,6 +630,9 @@ fn importing_a_host_function_with_the_wrong_type_is_a_link_error() {
 
 #[test]
 fn host_functions_can_be_called_directly() {
+    if common::on_every_engine(host_functions_can_be_called_directly) {
+        return;
+    }
     let rt = runtime();
     let seen = Arc::new(Mutex::new(None));
     let s = seen.clone();
@@ -655,6 +696,9 @@ const EXITER: &str = r#"(module
 
 #[test]
 fn closing_the_caller_from_a_host_function_ends_the_call() {
+    if common::on_every_engine(closing_the_caller_from_a_host_function_ends_the_call) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let m = rt
@@ -680,6 +724,9 @@ fn closing_the_caller_from_a_host_function_ends_the_call() {
 
 #[test]
 fn a_host_function_returning_an_exit_error_ends_the_call() {
+    if common::on_every_engine(a_host_function_returning_an_exit_error_ends_the_call) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let m = rt
@@ -708,6 +755,9 @@ fn start_exiter(code: u32, via_error: bool) -> Vec<u8> {
 
 #[test]
 fn a_start_function_exiting_with_zero_succeeds() {
+    if common::on_every_engine(a_start_function_exiting_with_zero_succeeds) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let m = rt
@@ -724,6 +774,9 @@ fn a_start_function_exiting_with_zero_succeeds() {
 
 #[test]
 fn a_start_function_exiting_non_zero_is_an_unwrapped_exit_error() {
+    if common::on_every_engine(a_start_function_exiting_non_zero_is_an_unwrapped_exit_error) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let (calls, notifier) = recorder();
@@ -760,6 +813,9 @@ fn a_start_function_exiting_non_zero_is_an_unwrapped_exit_error() {
 /// with `sys.NewExitError`) must not leave the failed module registered.
 #[test]
 fn a_start_function_exit_error_does_not_leak_the_module() {
+    if common::on_every_engine(a_start_function_exit_error_does_not_leak_the_module) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let (calls, notifier) = recorder();
@@ -793,6 +849,9 @@ fn a_start_function_exit_error_does_not_leak_the_module() {
 /// that exited is closed.
 #[test]
 fn a_start_function_exit_error_zero_closes_the_module() {
+    if common::on_every_engine(a_start_function_exit_error_zero_closes_the_module) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let m = rt
@@ -810,6 +869,9 @@ const SIMPLE: &str = r#"(module (func (export "f") (result i32) i32.const 1))"#;
 
 #[test]
 fn close_notifier_runs_once_on_module_close() {
+    if common::on_every_engine(close_notifier_runs_once_on_module_close) {
+        return;
+    }
     let rt = runtime();
     let (calls, notifier) = recorder();
     let m = rt
@@ -831,6 +893,9 @@ fn close_notifier_runs_once_on_module_close() {
 
 #[test]
 fn close_notifier_runs_for_every_module_on_runtime_close() {
+    if common::on_every_engine(close_notifier_runs_for_every_module_on_runtime_close) {
+        return;
+    }
     let rt = runtime();
     let compiled = rt.compile_module(&wasm(SIMPLE)).unwrap();
     let log: Arc<Mutex<Vec<(&'static str, u32)>>> = Arc::default();
@@ -856,6 +921,9 @@ fn close_notifier_runs_for_every_module_on_runtime_close() {
 
 #[test]
 fn close_notifier_runs_on_a_guest_exit() {
+    if common::on_every_engine(close_notifier_runs_on_a_guest_exit) {
+        return;
+    }
     let rt = runtime();
     exit_host(&rt);
     let (calls, notifier) = recorder();
@@ -877,6 +945,9 @@ fn close_notifier_runs_on_a_guest_exit() {
 
 #[test]
 fn close_notifier_may_use_the_runtime() {
+    if common::on_every_engine(close_notifier_may_use_the_runtime) {
+        return;
+    }
     let done = within(20, "closing with notifiers that use the runtime", || {
         let rt = runtime();
         exit_host(&rt);
@@ -922,6 +993,9 @@ fn close_notifier_may_use_the_runtime() {
 
 #[test]
 fn a_closed_host_module_name_can_be_reused() {
+    if common::on_every_engine(a_closed_host_module_name_can_be_reused) {
+        return;
+    }
     let rt = runtime();
     let old = rt
         .new_host_module_builder("env")
@@ -966,6 +1040,9 @@ fn a_closed_host_module_name_can_be_reused() {
 
 #[test]
 fn everything_fails_after_the_runtime_closes() {
+    if common::on_every_engine(everything_fails_after_the_runtime_closes) {
+        return;
+    }
     let rt = runtime();
     let host = rt
         .new_host_module_builder("env")
@@ -1041,6 +1118,9 @@ fn wait(rx: &mpsc::Receiver<Result<Vec<u64>, Error>>) -> Result<Vec<u64>, Error>
 
 #[test]
 fn interrupt_stops_an_infinite_loop_from_another_thread() {
+    if common::on_every_engine(interrupt_stops_an_infinite_loop_from_another_thread) {
+        return;
+    }
     let rt = polling_runtime();
     let (calls, notifier) = recorder();
     let m = rt
@@ -1069,6 +1149,9 @@ fn interrupt_stops_an_infinite_loop_from_another_thread() {
 
 #[test]
 fn interrupt_stops_a_loop_that_calls_functions() {
+    if common::on_every_engine(interrupt_stops_a_loop_that_calls_functions) {
+        return;
+    }
     let rt = polling_runtime();
     let m = rt.instantiate(&wasm(LOOPS)).unwrap();
     let rx = call_in_background(&m, "spin_calls");
@@ -1081,6 +1164,9 @@ fn interrupt_stops_a_loop_that_calls_functions() {
 
 #[test]
 fn a_deadline_stops_an_infinite_loop() {
+    if common::on_every_engine(a_deadline_stops_an_infinite_loop) {
+        return;
+    }
     let rt = polling_runtime();
     for func in ["spin", "spin_calls"] {
         let m = rt.instantiate(&wasm(LOOPS)).unwrap();
@@ -1105,6 +1191,9 @@ fn a_deadline_stops_an_infinite_loop() {
 
 #[test]
 fn a_deadline_that_is_not_reached_changes_nothing() {
+    if common::on_every_engine(a_deadline_that_is_not_reached_changes_nothing) {
+        return;
+    }
     let rt = polling_runtime();
     let m = rt.instantiate(&wasm(LOOPS)).unwrap();
     let count = m.exported_function("count").unwrap();
@@ -1117,6 +1206,9 @@ fn a_deadline_that_is_not_reached_changes_nothing() {
 
 #[test]
 fn module_close_from_another_thread_stops_a_running_loop() {
+    if common::on_every_engine(module_close_from_another_thread_stops_a_running_loop) {
+        return;
+    }
     let rt = polling_runtime();
     let (calls, notifier) = recorder();
     let m = rt
@@ -1143,6 +1235,9 @@ fn module_close_from_another_thread_stops_a_running_loop() {
 
 #[test]
 fn runtime_close_from_another_thread_stops_a_running_loop() {
+    if common::on_every_engine(runtime_close_from_another_thread_stops_a_running_loop) {
+        return;
+    }
     let rt = polling_runtime();
     let m = rt.instantiate(&wasm(LOOPS)).unwrap();
     let rx = call_in_background(&m, "spin_calls");
@@ -1159,6 +1254,9 @@ fn runtime_close_from_another_thread_stops_a_running_loop() {
 
 #[test]
 fn without_close_on_deadline_a_past_deadline_is_ignored() {
+    if common::on_every_engine(without_close_on_deadline_a_past_deadline_is_ignored) {
+        return;
+    }
     // Without `with_close_on_deadline` the compiled code has no interrupt checks at all,
     // so a deadline is never looked at: a finite call with a deadline already in the past
     // runs to completion and the module stays open.
@@ -1186,6 +1284,11 @@ fn without_close_on_deadline_a_past_deadline_is_ignored() {
 /// interrupt only takes effect as a close once the call returns."
 #[test]
 fn without_close_on_deadline_an_interrupt_closes_the_module_when_the_call_returns() {
+    if common::on_every_engine(
+        without_close_on_deadline_an_interrupt_closes_the_module_when_the_call_returns,
+    ) {
+        return;
+    }
     let rt = runtime();
     let handle: Arc<OnceLock<InterruptHandle>> = Arc::default();
     let h = handle.clone();
@@ -1220,8 +1323,11 @@ fn without_close_on_deadline_an_interrupt_closes_the_module_when_the_call_return
 
 #[test]
 fn fuel_limits_a_loop() {
+    if common::on_every_engine(fuel_limits_a_loop) {
+        return;
+    }
     let run = |fuel: u64, n: u64| {
-        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(fuel));
+        let rt = Runtime::with_config(common::engine_config().with_fuel(fuel));
         assert_eq!(rt.config().fuel(), Some(fuel));
         let m = rt.instantiate(&wasm(LOOPS)).unwrap();
         m.exported_function("count").unwrap().call(&[n])
@@ -1235,9 +1341,12 @@ fn fuel_limits_a_loop() {
 
 #[test]
 fn fuel_is_a_budget_per_call() {
+    if common::on_every_engine(fuel_is_a_budget_per_call) {
+        return;
+    }
     // One call of count(1000) needs a few thousand units (6 instructions per iteration);
     // 12_000 is enough for one call but not for two together.
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_fuel(12_000));
+    let rt = Runtime::with_config(common::engine_config().with_fuel(12_000));
     let m = rt.instantiate(&wasm(LOOPS)).unwrap();
     let count = m.exported_function("count").unwrap();
     for i in 0..3 {
@@ -1264,9 +1373,12 @@ const COUNTER: &str = r#"(module
 
 #[test]
 fn runtimes_sharing_a_cache_compile_once_and_run_independently() {
+    if common::on_every_engine(runtimes_sharing_a_cache_compile_once_and_run_independently) {
+        return;
+    }
     let cache = CompilationCache::new();
     assert!(cache.is_empty());
-    let cfg = RuntimeConfig::interpreter().with_compilation_cache(cache.clone());
+    let cfg = common::engine_config().with_compilation_cache(cache.clone());
     let (rt1, rt2) = (Runtime::with_config(cfg.clone()), Runtime::with_config(cfg));
     let bytes = wasm(COUNTER);
     let c1 = rt1.compile_module(&bytes).unwrap();
@@ -1294,8 +1406,11 @@ fn runtimes_sharing_a_cache_compile_once_and_run_independently() {
 
 #[test]
 fn the_cache_keys_on_the_code_options() {
+    if common::on_every_engine(the_cache_keys_on_the_code_options) {
+        return;
+    }
     let cache = CompilationCache::new();
-    let base = RuntimeConfig::interpreter().with_compilation_cache(cache.clone());
+    let base = common::engine_config().with_compilation_cache(cache.clone());
     let bytes = wasm(LOOPS);
     Runtime::with_config(base.clone())
         .compile_module(&bytes)
@@ -1340,9 +1455,11 @@ fn the_cache_keys_on_the_code_options() {
 
 #[test]
 fn invalid_modules_are_not_cached() {
+    if common::on_every_engine(invalid_modules_are_not_cached) {
+        return;
+    }
     let cache = CompilationCache::new();
-    let rt =
-        Runtime::with_config(RuntimeConfig::interpreter().with_compilation_cache(cache.clone()));
+    let rt = Runtime::with_config(common::engine_config().with_compilation_cache(cache.clone()));
     let bad = b"\0asm\x01\0\0\0\x01\x05".to_vec();
     let e = expect_err(rt.compile_module(&bad));
     assert!(matches!(e.kind(), ErrorKind::Compile { .. }), "{e:?}");
@@ -1365,9 +1482,12 @@ fn invalid_modules_are_not_cached() {
 
 #[test]
 fn a_memory_limit_above_65536_pages_is_a_usage_error() {
+    if common::on_every_engine(a_memory_limit_above_65536_pages_is_a_usage_error) {
+        return;
+    }
     let good = runtime();
     let compiled = good.compile_module(&wasm(SIMPLE)).unwrap();
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_memory_limit_pages(65537));
+    let rt = Runtime::with_config(common::engine_config().with_memory_limit_pages(65537));
     assert_eq!(rt.config().memory_limit_pages(), 65537);
     let e = expect_err(rt.compile_module(&wasm(SIMPLE)));
     assert!(is_usage(&e), "{e:?}");
@@ -1375,16 +1495,19 @@ fn a_memory_limit_above_65536_pages_is_a_usage_error() {
     let e = expect_err(rt.instantiate_module(&compiled, ModuleConfig::new()));
     assert!(is_usage(&e), "{e:?}");
     // The maximum itself is fine.
-    Runtime::with_config(RuntimeConfig::interpreter().with_memory_limit_pages(65536))
+    Runtime::with_config(common::engine_config().with_memory_limit_pages(65536))
         .instantiate(&wasm(SIMPLE))
         .unwrap();
 }
 
 #[test]
 fn the_memory_limit_caps_growth_with_and_without_capacity_from_max() {
+    if common::on_every_engine(the_memory_limit_caps_growth_with_and_without_capacity_from_max) {
+        return;
+    }
     for from_max in [false, true] {
         let rt = Runtime::with_config(
-            RuntimeConfig::interpreter()
+            common::engine_config()
                 .with_memory_limit_pages(2)
                 .with_memory_capacity_from_max(from_max),
         );
@@ -1429,8 +1552,11 @@ const CUSTOM: &str = r#"(module $m
 
 #[test]
 fn custom_sections_are_kept_on_request() {
+    if common::on_every_engine(custom_sections_are_kept_on_request) {
+        return;
+    }
     let bytes = wasm(CUSTOM);
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_custom_sections(true));
+    let rt = Runtime::with_config(common::engine_config().with_custom_sections(true));
     let compiled = rt.compile_module(&bytes).unwrap();
     let sections = compiled.custom_sections();
     assert!(
@@ -1449,6 +1575,9 @@ fn custom_sections_are_kept_on_request() {
 
 #[test]
 fn custom_sections_appended_by_hand() {
+    if common::on_every_engine(custom_sections_appended_by_hand) {
+        return;
+    }
     // A custom section built by hand: id 0, size, name length, name, payload.
     let mut bytes = wasm("(module)");
     let name = b"by-hand";
@@ -1458,7 +1587,7 @@ fn custom_sections_appended_by_hand() {
     bytes.push(name.len() as u8);
     bytes.extend_from_slice(name);
     bytes.extend_from_slice(payload);
-    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_custom_sections(true));
+    let rt = Runtime::with_config(common::engine_config().with_custom_sections(true));
     let compiled = rt.compile_module(&bytes).unwrap();
     assert_eq!(compiled.custom_sections(), vec![("by-hand", &payload[..])]);
     assert!(runtime()
@@ -1470,6 +1599,9 @@ fn custom_sections_appended_by_hand() {
 
 #[test]
 fn memory_definitions() {
+    if common::on_every_engine(memory_definitions) {
+        return;
+    }
     let rt = runtime();
     let importer = rt
         .compile_module(&wasm(
@@ -1532,6 +1664,9 @@ fn memory_definitions() {
 
 #[test]
 fn a_failed_instantiation_leaks_nothing_observable() {
+    if common::on_every_engine(a_failed_instantiation_leaks_nothing_observable) {
+        return;
+    }
     let rt = runtime();
     let (calls, notifier) = recorder();
     let e = expect_err(
@@ -1594,6 +1729,9 @@ fn a_failed_instantiation_leaks_nothing_observable() {
 
 #[test]
 fn a_host_function_called_from_four_threads_counts_every_call() {
+    if common::on_every_engine(a_host_function_called_from_four_threads_counts_every_call) {
+        return;
+    }
     let rt = runtime();
     let counter = Arc::new(AtomicU64::new(0));
     let c = counter.clone();

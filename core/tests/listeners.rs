@@ -1,4 +1,8 @@
-//! The function listener contract (wazero's, kept exactly) and resumable execution.
+//! The function listener contract (wazero's, kept exactly) and resumable execution. The
+//! tests run on every engine (`common::on_every_engine`), but those of paused calls,
+//! which only the interpreter makes.
+
+mod common;
 
 use std::sync::{Arc, Mutex};
 
@@ -9,9 +13,7 @@ type SeenFrame = (String, Vec<wasmscope::Value>, Option<u64>);
 use wasmscope::listener::{
     CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
 };
-use wasmscope::{
-    Error, ExecutionState, FunctionDefinition, ModuleConfig, Runtime, RuntimeConfig, TrapCode,
-};
+use wasmscope::{Error, ExecutionState, FunctionDefinition, ModuleConfig, Runtime, TrapCode};
 
 /// Records every hook as a line; pauses before the functions named in `pause_on`.
 struct Recorder {
@@ -91,7 +93,7 @@ impl FunctionListenerFactory for Factory {
 fn runtime(factory: Factory) -> (Runtime, Shared<String>, Shared<usize>) {
     let (log, depths) = (factory.log.clone(), factory.depth_seen.clone());
     let rt = Runtime::with_config(
-        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(factory)),
+        common::engine_config().with_function_listener_factory(Arc::new(factory)),
     );
     (rt, log, depths)
 }
@@ -106,6 +108,9 @@ const CHAIN: &str = r#"(module $app
 
 #[test]
 fn before_and_after_pair_in_call_order() {
+    if common::on_every_engine(before_and_after_pair_in_call_order) {
+        return;
+    }
     let (rt, log, depths) = runtime(Factory::default());
     let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
     assert_eq!(
@@ -132,6 +137,9 @@ fn before_and_after_pair_in_call_order() {
 
 #[test]
 fn a_trap_aborts_every_listened_frame_innermost_first() {
+    if common::on_every_engine(a_trap_aborts_every_listened_frame_innermost_first) {
+        return;
+    }
     let (rt, log, _) = runtime(Factory::default());
     let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
     let err = m.exported_function("trap").unwrap().call(&[0]).unwrap_err();
@@ -151,6 +159,9 @@ fn a_trap_aborts_every_listened_frame_innermost_first() {
 
 #[test]
 fn functions_without_a_listener_are_not_reported() {
+    if common::on_every_engine(functions_without_a_listener_are_not_reported) {
+        return;
+    }
     let factory = Factory {
         only: vec!["app.mid".into()],
         ..Factory::default()
@@ -166,6 +177,9 @@ fn functions_without_a_listener_are_not_reported() {
 
 #[test]
 fn deep_stacks_abort_every_frame() {
+    if common::on_every_engine(deep_stacks_abort_every_frame) {
+        return;
+    }
     let wat = r#"(module $deep
       (func $down (export "down") (param i32) (result i32)
         local.get 0 i32.eqz
@@ -188,6 +202,9 @@ fn deep_stacks_abort_every_frame() {
 
 #[test]
 fn stack_frames_give_locals_and_code_offsets() {
+    if common::on_every_engine(stack_frames_give_locals_and_code_offsets) {
+        return;
+    }
     struct Inspect(Shared<SeenFrame>);
     impl FunctionListener for Inspect {
         fn before(
@@ -212,7 +229,7 @@ fn stack_frames_give_locals_and_code_offsets() {
     }
     let seen = Arc::new(Mutex::new(Vec::new()));
     let rt = Runtime::with_config(
-        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F(seen.clone()))),
+        common::engine_config().with_function_listener_factory(Arc::new(F(seen.clone()))),
     );
     let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
     m.exported_function("top").unwrap().call(&[7]).unwrap();
@@ -232,6 +249,9 @@ fn stack_frames_give_locals_and_code_offsets() {
 
 #[test]
 fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
+    if common::on_every_engine(host_functions_are_listened_to_and_exits_abort_the_guest_frames) {
+        return;
+    }
     let (rt, log, _) = runtime(Factory::default());
     rt.new_host_module_builder("env")
         .new_function_builder()
@@ -337,6 +357,11 @@ fn closing_a_paused_call_aborts_frames_exits_and_notifies() {
 
 #[test]
 fn a_panicking_listener_ends_the_call_with_an_error_and_the_runtime_survives() {
+    if common::on_every_engine(
+        a_panicking_listener_ends_the_call_with_an_error_and_the_runtime_survives,
+    ) {
+        return;
+    }
     struct Panics;
     impl FunctionListener for Panics {
         fn before(&self, _: &CallContext<'_>, _: &[u64], _: &StackIterator<'_>) -> ListenerAction {
@@ -349,9 +374,8 @@ fn a_panicking_listener_ends_the_call_with_an_error_and_the_runtime_survives() {
             (def.debug_name() == "app.leaf").then(|| Arc::new(Panics) as Arc<dyn FunctionListener>)
         }
     }
-    let rt = Runtime::with_config(
-        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F)),
-    );
+    let rt =
+        Runtime::with_config(common::engine_config().with_function_listener_factory(Arc::new(F)));
     let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
     let err = m.exported_function("top").unwrap().call(&[1]).unwrap_err();
     assert!(
@@ -368,6 +392,9 @@ fn a_panicking_listener_ends_the_call_with_an_error_and_the_runtime_survives() {
 
 #[test]
 fn the_call_context_reads_globals_and_memory() {
+    if common::on_every_engine(the_call_context_reads_globals_and_memory) {
+        return;
+    }
     struct Peek(Arc<Mutex<Option<(u64, u8)>>>);
     impl FunctionListener for Peek {
         fn before(
@@ -390,7 +417,7 @@ fn the_call_context_reads_globals_and_memory() {
     }
     let seen = Arc::new(Mutex::new(None));
     let rt = Runtime::with_config(
-        RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(F(seen.clone()))),
+        common::engine_config().with_function_listener_factory(Arc::new(F(seen.clone()))),
     );
     let wat = r#"(module (global $g (mut i32) (i32.const 41)) (memory 1) (data (i32.const 3) "\2a")
       (func (export "f")))"#;

@@ -1,9 +1,11 @@
 //! Every benchmark workload of `samples/bench/` gives the checksum that the same Rust
-//! source gives natively (`samples/bench/expected.txt`, small n).
+//! source gives natively (`samples/bench/expected.txt`, small n), on every engine.
+
+mod common;
 
 use std::path::PathBuf;
 
-use wasmscope::{ModuleConfig, Runtime, RuntimeConfig};
+use wasmscope::{ModuleConfig, Runtime};
 
 fn bench_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench")
@@ -11,6 +13,9 @@ fn bench_dir() -> PathBuf {
 
 #[test]
 fn bench_workloads_match_native_checksums() {
+    if common::on_every_engine(bench_workloads_match_native_checksums) {
+        return;
+    }
     let expected = std::fs::read_to_string(bench_dir().join("expected.txt")).unwrap();
     let mut checked = std::collections::HashSet::new();
     for line in expected.lines().filter(|l| !l.trim().is_empty()) {
@@ -25,7 +30,7 @@ fn bench_workloads_match_native_checksums() {
             continue;
         }
         let bytes = std::fs::read(bench_dir().join(format!("{name}.wasm"))).unwrap();
-        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let rt = Runtime::with_config(common::engine_config());
         let module = rt
             .instantiate_with_config(&bytes, ModuleConfig::new())
             .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -1,4 +1,7 @@
-//! Trap traces with DWARF source lines (wazero's format), golden against the samples.
+//! Trap traces with DWARF source lines (wazero's format), golden against the samples, on
+//! every engine.
+
+mod common;
 
 use std::path::PathBuf;
 
@@ -27,7 +30,10 @@ fn trap_text(name: &str, config: RuntimeConfig) -> String {
 
 #[test]
 fn divide_by_zero_shows_source_lines_with_inlined_frames() {
-    let text = trap_text("divzero.wasm", RuntimeConfig::interpreter());
+    if common::on_every_engine(divide_by_zero_shows_source_lines_with_inlined_frames) {
+        return;
+    }
+    let text = trap_text("divzero.wasm", common::engine_config());
     let golden = "module[app] function[_start] failed: wasm error: integer divide by zero
 wasm stack trace:
 	app._ZN7divzero5share17hc855073edf7893f1E(i32) i32
@@ -54,7 +60,10 @@ wasm stack trace:
 
 #[test]
 fn out_of_bounds_access_points_at_the_read() {
-    let text = trap_text("oob.wasm", RuntimeConfig::interpreter());
+    if common::on_every_engine(out_of_bounds_access_points_at_the_read) {
+        return;
+    }
+    let text = trap_text("oob.wasm", common::engine_config());
     assert!(
         text.contains("wasm error: out of bounds memory access\nwasm stack trace:\n"),
         "{text}"
@@ -76,9 +85,12 @@ fn out_of_bounds_access_points_at_the_read() {
 
 #[test]
 fn debug_info_can_be_turned_off() {
+    if common::on_every_engine(debug_info_can_be_turned_off) {
+        return;
+    }
     let text = trap_text(
         "divzero.wasm",
-        RuntimeConfig::interpreter().with_debug_info_enabled(false),
+        common::engine_config().with_debug_info_enabled(false),
     );
     assert!(
         text.contains(
@@ -91,7 +103,10 @@ fn debug_info_can_be_turned_off() {
 
 #[test]
 fn trace_frames_carry_structured_sources() {
-    let rt = Runtime::new();
+    if common::on_every_engine(trace_frames_carry_structured_sources) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
     wasmscope::wasi::instantiate(&rt).unwrap();
     let err = rt.instantiate(&sample("divzero.wasm")).unwrap_err();
     let top = &err.trace()[0];
@@ -103,7 +118,10 @@ fn trace_frames_carry_structured_sources() {
 
 #[test]
 fn compiled_modules_answer_source_lookups() {
-    let rt = Runtime::new();
+    if common::on_every_engine(compiled_modules_answer_source_lookups) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
     let compiled = rt.compile_module(&sample("divzero.wasm")).unwrap();
     let locs = compiled.source_locations(0x47d);
     assert_eq!(locs.len(), 2);

@@ -5,6 +5,9 @@
 //! Most tests use a generated guest that wraps each WASI import in an exported function
 //! of the same name (a WASI function needs a calling module), so that a test can pass
 //! exact pointers and check errnos and memory; a few use hand-written `_start` guests.
+//! Every test runs on every engine (`common::on_every_engine`).
+
+mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,8 +104,9 @@ fn wrapper_wat(wasi_module: &str) -> String {
     wat + ")"
 }
 
+/// A runtime on the engine under test, with WASI.
 fn runtime() -> Runtime {
-    let rt = Runtime::new();
+    let rt = Runtime::with_config(common::engine_config());
     wasmscope::wasi::instantiate(&rt).expect("wasi");
     rt
 }
@@ -333,6 +337,9 @@ const HELLO: &str = r#"(module
 
 #[test]
 fn hello_world_goes_to_the_configured_stdout() {
+    if common::on_every_engine(hello_world_goes_to_the_configured_stdout) {
+        return;
+    }
     let rt = runtime();
     let out = Shared::default();
     let wasm = wat::parse_str(HELLO).unwrap();
@@ -346,6 +353,9 @@ fn hello_world_goes_to_the_configured_stdout() {
 
 #[test]
 fn wasi_unstable_serves_the_same_functions() {
+    if common::on_every_engine(wasi_unstable_serves_the_same_functions) {
+        return;
+    }
     let rt = runtime();
     let out = Shared::default();
     let wasm = wat::parse_str(HELLO.replace("wasi_snapshot_preview1", "wasi_unstable")).unwrap();
@@ -356,6 +366,9 @@ fn wasi_unstable_serves_the_same_functions() {
 
 #[test]
 fn instantiating_wasi_twice_fails() {
+    if common::on_every_engine(instantiating_wasi_twice_fails) {
+        return;
+    }
     let rt = runtime();
     assert!(wasmscope::wasi::instantiate(&rt).is_err());
 }
@@ -373,6 +386,9 @@ fn exiting_guest(code: u32) -> Vec<u8> {
 
 #[test]
 fn proc_exit_zero_in_start_is_success() {
+    if common::on_every_engine(proc_exit_zero_in_start_is_success) {
+        return;
+    }
     let rt = runtime();
     let module = rt
         .instantiate_with_config(&exiting_guest(0), ModuleConfig::new().with_name("zero"))
@@ -382,6 +398,9 @@ fn proc_exit_zero_in_start_is_success() {
 
 #[test]
 fn proc_exit_non_zero_in_start_is_an_exit_error() {
+    if common::on_every_engine(proc_exit_non_zero_in_start_is_an_exit_error) {
+        return;
+    }
     let rt = runtime();
     let codes = Arc::new(Mutex::new(Vec::new()));
     let c = codes.clone();
@@ -396,6 +415,9 @@ fn proc_exit_non_zero_in_start_is_an_exit_error() {
 
 #[test]
 fn proc_exit_ends_a_call_and_closes_the_module() {
+    if common::on_every_engine(proc_exit_ends_a_call_and_closes_the_module) {
+        return;
+    }
     let rt = runtime();
     let module = rt
         .instantiate_with_config(
@@ -425,6 +447,9 @@ fn proc_exit_ends_a_call_and_closes_the_module() {
 
 #[test]
 fn args_sizes_get_and_args_get() {
+    if common::on_every_engine(args_sizes_get_and_args_get) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new().with_args(&["prog", "a b", "ü"]));
     assert_eq!(
         g.call("args_sizes_get", &[RES as u64, RES2 as u64]),
@@ -452,6 +477,9 @@ fn args_sizes_get_and_args_get() {
 
 #[test]
 fn no_args_by_default() {
+    if common::on_every_engine(no_args_by_default) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     assert_eq!(
         g.call("args_sizes_get", &[RES as u64, RES2 as u64]),
@@ -467,6 +495,9 @@ fn no_args_by_default() {
 
 #[test]
 fn environ_sizes_get_and_environ_get() {
+    if common::on_every_engine(environ_sizes_get_and_environ_get) {
+        return;
+    }
     let g = Guest::new(
         ModuleConfig::new()
             .with_env("HOME", "/")
@@ -492,6 +523,9 @@ fn environ_sizes_get_and_environ_get() {
 
 #[test]
 fn invalid_args_and_env_fail_instantiation() {
+    if common::on_every_engine(invalid_args_and_env_fail_instantiation) {
+        return;
+    }
     let rt = runtime();
     let wasm = wat::parse_str(HELLO).unwrap();
     let err = rt
@@ -515,6 +549,9 @@ const MS: u64 = 1_000_000;
 
 #[test]
 fn clock_res_get() {
+    if common::on_every_engine(clock_res_get) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     for id in [0, 1] {
         assert_eq!(g.call("clock_res_get", &[id, RES as u64]), Errno::SUCCESS);
@@ -535,6 +572,9 @@ fn clock_res_get() {
 
 #[test]
 fn clock_time_get_fake_clocks_advance_1ms_per_reading() {
+    if common::on_every_engine(clock_time_get_fake_clocks_advance_1ms_per_reading) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     let read = |id: u64| {
         assert_eq!(
@@ -561,6 +601,9 @@ fn clock_time_get_fake_clocks_advance_1ms_per_reading() {
 
 #[test]
 fn clock_time_get_custom_and_sys_clocks() {
+    if common::on_every_engine(clock_time_get_custom_and_sys_clocks) {
+        return;
+    }
     let g = Guest::new(
         ModuleConfig::new()
             .with_walltime(|| (12, 34), 1)
@@ -585,6 +628,9 @@ fn clock_time_get_custom_and_sys_clocks() {
 
 #[test]
 fn random_get_is_deterministic_by_default() {
+    if common::on_every_engine(random_get_is_deterministic_by_default) {
+        return;
+    }
     let a = Guest::new(ModuleConfig::new());
     let b = Guest::new(ModuleConfig::new());
     assert_eq!(a.call("random_get", &[BUF as u64, 37]), Errno::SUCCESS);
@@ -600,6 +646,9 @@ fn random_get_is_deterministic_by_default() {
 
 #[test]
 fn random_get_uses_the_configured_source() {
+    if common::on_every_engine(random_get_uses_the_configured_source) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new().with_rand_source(|buf: &mut [u8]| buf.fill(0xab)));
     g.call("random_get", &[BUF as u64, 4]);
     assert_eq!(g.read(BUF, 5), vec![0xab, 0xab, 0xab, 0xab, 0]);
@@ -607,6 +656,9 @@ fn random_get_uses_the_configured_source() {
 
 #[test]
 fn sched_yield_and_proc_raise() {
+    if common::on_every_engine(sched_yield_and_proc_raise) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     assert_eq!(g.call("sched_yield", &[]), Errno::SUCCESS);
     assert_eq!(g.call("proc_raise", &[9]), Errno::ENOSYS);
@@ -614,6 +666,9 @@ fn sched_yield_and_proc_raise() {
 
 #[test]
 fn proc_exit_through_the_wrapper() {
+    if common::on_every_engine(proc_exit_through_the_wrapper) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     let f = g.module.exported_function("proc_exit").unwrap();
     assert_eq!(f.call(&[5]).unwrap_err().exit_code(), Some(5));
@@ -626,6 +681,9 @@ fn proc_exit_through_the_wrapper() {
 
 #[test]
 fn fd_write_to_stdout_and_stderr() {
+    if common::on_every_engine(fd_write_to_stdout_and_stderr) {
+        return;
+    }
     let (out, err) = (Shared::default(), Shared::default());
     let g = Guest::new(
         ModuleConfig::new()
@@ -668,6 +726,9 @@ fn fd_write_to_stdout_and_stderr() {
 
 #[test]
 fn fd_read_from_stdin() {
+    if common::on_every_engine(fd_read_from_stdin) {
+        return;
+    }
     let g = Guest::new(
         ModuleConfig::new().with_stdin(std::io::Cursor::new(b"line one\nrest".to_vec())),
     );
@@ -683,6 +744,9 @@ fn fd_read_from_stdin() {
 
 #[test]
 fn fd_sync_and_fd_datasync_flush_stdout() {
+    if common::on_every_engine(fd_sync_and_fd_datasync_flush_stdout) {
+        return;
+    }
     let out = Shared::default();
     let g = Guest::new(ModuleConfig::new().with_stdout(out.clone()));
     assert_eq!(g.call("fd_sync", &[1]), Errno::SUCCESS);
@@ -695,6 +759,9 @@ fn fd_sync_and_fd_datasync_flush_stdout() {
 
 #[test]
 fn fd_fdstat_get() {
+    if common::on_every_engine(fd_fdstat_get) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"").unwrap();
     let g = mem_guest(&fs);
@@ -717,6 +784,9 @@ fn fd_fdstat_get() {
 
 #[test]
 fn fd_fdstat_set_flags_append() {
+    if common::on_every_engine(fd_fdstat_set_flags_append) {
+        return;
+    }
     let fs = MemFs::new();
     let g = mem_guest(&fs);
     let fd = g.open(3, "log", O_CREAT, RW, 0).unwrap();
@@ -748,6 +818,9 @@ fn fd_fdstat_set_flags_append() {
 
 #[test]
 fn fd_close_and_fd_renumber() {
+    if common::on_every_engine(fd_close_and_fd_renumber) {
+        return;
+    }
     let fs = MemFs::new();
     let g = mem_guest(&fs);
     let fd = g.open(3, "a", O_CREAT, RW, 0).unwrap();
@@ -766,6 +839,9 @@ fn fd_close_and_fd_renumber() {
 
 #[test]
 fn fd_prestat_get_and_fd_prestat_dir_name() {
+    if common::on_every_engine(fd_prestat_get_and_fd_prestat_dir_name) {
+        return;
+    }
     let (a, b) = (MemFs::new(), MemFs::new());
     let g = Guest::new(
         ModuleConfig::new().with_fs_config(
@@ -802,6 +878,9 @@ fn fd_prestat_get_and_fd_prestat_dir_name() {
 
 #[test]
 fn fd_seek_and_fd_tell() {
+    if common::on_every_engine(fd_seek_and_fd_tell) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"0123456789").unwrap();
     let g = mem_guest(&fs);
@@ -833,6 +912,9 @@ fn fd_seek_and_fd_tell() {
 
 #[test]
 fn fd_seek_whence_follows_the_abi() {
+    if common::on_every_engine(fd_seek_whence_follows_the_abi) {
+        return;
+    }
     // Snapshot 0 numbered whence CUR=0, END=1, SET=2.
     let fs = MemFs::new();
     fs.write_file("f", b"0123456789").unwrap();
@@ -856,6 +938,9 @@ fn fd_seek_whence_follows_the_abi() {
 
 #[test]
 fn fd_pread_and_fd_pwrite_leave_the_position() {
+    if common::on_every_engine(fd_pread_and_fd_pwrite_leave_the_position) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"0123456789").unwrap();
     let g = mem_guest(&fs);
@@ -909,6 +994,9 @@ fn fd_pread_and_fd_pwrite_leave_the_position() {
 
 #[test]
 fn fd_filestat_get_and_set_size() {
+    if common::on_every_engine(fd_filestat_get_and_set_size) {
+        return;
+    }
     let fs = MemFs::new();
     let g = mem_guest(&fs);
     let fd = g.open(3, "f", O_CREAT, RW, 0).unwrap() as u64;
@@ -937,6 +1025,9 @@ fn fd_filestat_get_and_set_size() {
 
 #[test]
 fn fd_filestat_set_times() {
+    if common::on_every_engine(fd_filestat_set_times) {
+        return;
+    }
     let fs = MemFs::new();
     let g = mem_guest(&fs);
     let fd = g.open(3, "f", O_CREAT, RW, 0).unwrap() as u64;
@@ -972,6 +1063,9 @@ fn fd_filestat_set_times() {
 
 #[test]
 fn fd_advise_and_fd_allocate() {
+    if common::on_every_engine(fd_advise_and_fd_allocate) {
+        return;
+    }
     let fs = MemFs::new();
     let g = mem_guest(&fs);
     let fd = g.open(3, "f", O_CREAT, RW, 0).unwrap() as u64;
@@ -990,6 +1084,9 @@ fn fd_advise_and_fd_allocate() {
 
 #[test]
 fn fd_readdir_lists_entries_with_cookies() {
+    if common::on_every_engine(fd_readdir_lists_entries_with_cookies) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("dir/b.txt", b"bb").unwrap();
     fs.write_file("dir/a.txt", b"a").unwrap();
@@ -1052,6 +1149,9 @@ fn fd_readdir_lists_entries_with_cookies() {
 
 #[test]
 fn path_open_flags() {
+    if common::on_every_engine(path_open_flags) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"contents").unwrap();
     fs.create_dir_all("d").unwrap();
@@ -1104,6 +1204,9 @@ fn path_open_flags() {
 
 #[test]
 fn path_create_directory_and_path_remove_directory() {
+    if common::on_every_engine(path_create_directory_and_path_remove_directory) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("file", b"").unwrap();
     let g = mem_guest(&fs);
@@ -1130,6 +1233,9 @@ fn path_create_directory_and_path_remove_directory() {
 
 #[test]
 fn path_unlink_file() {
+    if common::on_every_engine(path_unlink_file) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"x").unwrap();
     fs.create_dir_all("d").unwrap();
@@ -1146,6 +1252,9 @@ fn path_unlink_file() {
 
 #[test]
 fn path_filestat_get_and_path_filestat_set_times() {
+    if common::on_every_engine(path_filestat_get_and_path_filestat_set_times) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("d/f", b"12345").unwrap();
     fs.symlink("d/f", "link").unwrap();
@@ -1179,6 +1288,9 @@ fn path_filestat_get_and_path_filestat_set_times() {
 
 #[test]
 fn path_symlink_and_path_readlink() {
+    if common::on_every_engine(path_symlink_and_path_readlink) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("d/target", b"via link").unwrap();
     let g = mem_guest(&fs);
@@ -1224,6 +1336,9 @@ fn path_symlink_and_path_readlink() {
 
 #[test]
 fn path_link_and_path_rename() {
+    if common::on_every_engine(path_link_and_path_rename) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("a", b"shared").unwrap();
     fs.create_dir_all("dir").unwrap();
@@ -1304,6 +1419,9 @@ fn events(g: &Guest) -> Vec<(u64, u16, u8)> {
 
 #[test]
 fn poll_oneoff_clock_subscription_sleeps() {
+    if common::on_every_engine(poll_oneoff_clock_subscription_sleeps) {
+        return;
+    }
     let slept = Arc::new(Mutex::new(Vec::new()));
     let s = slept.clone();
     let g = Guest::new(ModuleConfig::new().with_nanosleep(move |ns| s.lock().unwrap().push(ns)));
@@ -1331,6 +1449,9 @@ fn poll_oneoff_clock_subscription_sleeps() {
 
 #[test]
 fn poll_oneoff_fd_subscriptions_are_ready() {
+    if common::on_every_engine(poll_oneoff_fd_subscriptions_are_ready) {
+        return;
+    }
     let slept = Arc::new(Mutex::new(Vec::new()));
     let s = slept.clone();
     let g = Guest::new(ModuleConfig::new().with_nanosleep(move |ns| s.lock().unwrap().push(ns)));
@@ -1367,6 +1488,9 @@ fn poll_oneoff_fd_subscriptions_are_ready() {
 
 #[test]
 fn poll_oneoff_wasi_unstable_clock_layout() {
+    if common::on_every_engine(poll_oneoff_wasi_unstable_clock_layout) {
+        return;
+    }
     let slept = Arc::new(Mutex::new(Vec::new()));
     let s = slept.clone();
     let g = Guest::under(
@@ -1392,6 +1516,9 @@ fn poll_oneoff_wasi_unstable_clock_layout() {
 
 #[test]
 fn sock_functions_have_no_sockets() {
+    if common::on_every_engine(sock_functions_have_no_sockets) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     assert_eq!(g.call("sock_accept", &[0, 0, RES as u64]), Errno::ENOTSOCK);
     assert_eq!(
@@ -1421,6 +1548,9 @@ fn sock_functions_have_no_sockets() {
 
 #[test]
 fn a_file_written_by_the_guest_appears_in_the_host_directory() {
+    if common::on_every_engine(a_file_written_by_the_guest_appears_in_the_host_directory) {
+        return;
+    }
     let dir = TempDir::new("write");
     let g = dir_guest(&dir);
     assert_eq!(g.path_op("path_create_directory", 3, "out"), Errno::SUCCESS);
@@ -1435,6 +1565,9 @@ fn a_file_written_by_the_guest_appears_in_the_host_directory() {
 
 #[test]
 fn a_guest_reads_and_manages_host_files() {
+    if common::on_every_engine(a_guest_reads_and_manages_host_files) {
+        return;
+    }
     let dir = TempDir::new("manage");
     std::fs::write(dir.path().join("in.txt"), "from the host").unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
@@ -1523,6 +1656,9 @@ fn a_guest_reads_and_manages_host_files() {
 
 #[test]
 fn host_directory_listing() {
+    if common::on_every_engine(host_directory_listing) {
+        return;
+    }
     let dir = TempDir::new("list");
     std::fs::write(dir.path().join("b"), "").unwrap();
     std::fs::create_dir(dir.path().join("a")).unwrap();
@@ -1542,6 +1678,9 @@ fn host_directory_listing() {
 
 #[test]
 fn a_missing_host_directory_fails_instantiation() {
+    if common::on_every_engine(a_missing_host_directory_fails_instantiation) {
+        return;
+    }
     let rt = runtime();
     let wasm = wat::parse_str(HELLO).unwrap();
     let config = ModuleConfig::new()
@@ -1552,6 +1691,9 @@ fn a_missing_host_directory_fails_instantiation() {
 
 #[test]
 fn a_read_only_mount_refuses_every_change() {
+    if common::on_every_engine(a_read_only_mount_refuses_every_change) {
+        return;
+    }
     let dir = TempDir::new("ro");
     std::fs::write(dir.path().join("f"), "keep").unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
@@ -1622,6 +1764,9 @@ fn escape_layout() -> Escape {
 
 #[test]
 fn escape_attempts_fail_with_enotcapable() {
+    if common::on_every_engine(escape_attempts_fail_with_enotcapable) {
+        return;
+    }
     let e = escape_layout();
     let g = Guest::new(
         ModuleConfig::new().with_fs_config(FsConfig::new().with_dir_mount(&e.mount, "/")),
@@ -1727,6 +1872,9 @@ fn escape_attempts_fail_with_enotcapable() {
 
 #[test]
 fn a_directory_swapped_for_a_link_does_not_lead_out() {
+    if common::on_every_engine(a_directory_swapped_for_a_link_does_not_lead_out) {
+        return;
+    }
     // The guest opens a directory, renames it away and puts a relative link climbing
     // out of the mount in its place: the descriptor's path now names the link, which
     // is followed inside the mount (ENOTCAPABLE), never by the host.
@@ -1773,6 +1921,9 @@ fn a_directory_swapped_for_a_link_does_not_lead_out() {
 
 #[test]
 fn escape_attempts_fail_in_a_sub_mount_and_in_memory() {
+    if common::on_every_engine(escape_attempts_fail_in_a_sub_mount_and_in_memory) {
+        return;
+    }
     // A mount at /data: the guest's absolute paths are its libc's business; the host
     // only ever sees paths relative to a pre-open.
     let e = escape_layout();
@@ -1810,6 +1961,9 @@ fn escape_attempts_fail_in_a_sub_mount_and_in_memory() {
 
 #[test]
 fn mem_mount_read_and_write() {
+    if common::on_every_engine(mem_mount_read_and_write) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("config/settings.txt", b"answer=42").unwrap();
     let scratch = MemFs::new();
@@ -1837,6 +1991,9 @@ fn mem_mount_read_and_write() {
 
 #[test]
 fn closing_the_module_closes_its_files() {
+    if common::on_every_engine(closing_the_module_closes_its_files) {
+        return;
+    }
     let fs = MemFs::new();
     fs.write_file("f", b"x").unwrap();
     let g = mem_guest(&fs);
@@ -1854,6 +2011,9 @@ fn closing_the_module_closes_its_files() {
 
 #[test]
 fn wasi_functions_called_without_a_module_fail_cleanly() {
+    if common::on_every_engine(wasi_functions_called_without_a_module_fail_cleanly) {
+        return;
+    }
     let rt = runtime();
     let wasi = rt.module("wasi_snapshot_preview1").unwrap();
     let err = wasi
@@ -1866,6 +2026,9 @@ fn wasi_functions_called_without_a_module_fail_cleanly() {
 
 #[test]
 fn host_function_definitions_carry_wazero_names() {
+    if common::on_every_engine(host_function_definitions_carry_wazero_names) {
+        return;
+    }
     let rt = runtime();
     let wasi = rt.module("wasi_snapshot_preview1").unwrap();
     let defs = wasi.exported_function_definitions();
@@ -1962,6 +2125,9 @@ impl Guest {
 
 #[test]
 fn path_open_creates_and_truncates_whatever_the_rights() {
+    if common::on_every_engine(path_open_creates_and_truncates_whatever_the_rights) {
+        return;
+    }
     on_both_mounts(|g, mount| {
         // O_CREAT with only the right to read: the file is created, readable, and
         // this descriptor cannot write to it.
@@ -1991,6 +2157,9 @@ fn path_open_creates_and_truncates_whatever_the_rights() {
 
 #[test]
 fn a_host_file_without_write_permission_opens_with_o_creat() {
+    if common::on_every_engine(a_host_file_without_write_permission_opens_with_o_creat) {
+        return;
+    }
     let dir = TempDir::new("ro-file");
     let path = dir.path().join("locked");
     std::fs::write(&path, "locked").unwrap();
@@ -2004,6 +2173,9 @@ fn a_host_file_without_write_permission_opens_with_o_creat() {
 
 #[test]
 fn trailing_slashes_name_directories_only() {
+    if common::on_every_engine(trailing_slashes_name_directories_only) {
+        return;
+    }
     on_both_mounts(|g, mount| {
         g.create("file", b"x");
         g.mkdir("dir");
@@ -2058,6 +2230,9 @@ fn trailing_slashes_name_directories_only() {
 
 #[test]
 fn pre_opened_directories_can_be_closed_and_renumbered() {
+    if common::on_every_engine(pre_opened_directories_can_be_closed_and_renumbered) {
+        return;
+    }
     let a = MemFs::new();
     a.write_file("in_a", b"a").unwrap();
     let b = MemFs::new();
@@ -2108,6 +2283,9 @@ const R_PATH_UNLINK_FILE: u64 = 1 << 26;
 
 #[test]
 fn fd_fdstat_set_rights_only_takes_rights_away_and_they_are_enforced() {
+    if common::on_every_engine(fd_fdstat_set_rights_only_takes_rights_away_and_they_are_enforced) {
+        return;
+    }
     on_both_mounts(|g, mount| {
         g.create("f", b"0123456789");
         let fd = g.open(3, "f", 0, RW, 0).unwrap();
@@ -2191,6 +2369,9 @@ fn fd_fdstat_set_rights_only_takes_rights_away_and_they_are_enforced() {
 
 #[test]
 fn the_standard_streams_have_rights_for_what_they_do() {
+    if common::on_every_engine(the_standard_streams_have_rights_for_what_they_do) {
+        return;
+    }
     let g = Guest::new(ModuleConfig::new());
     assert_eq!(g.rights(0).0 & (1 << 1), 1 << 1, "stdin reads");
     assert_eq!(g.rights(1).0 & R_FD_WRITE, R_FD_WRITE, "stdout writes");
@@ -2204,6 +2385,9 @@ fn the_standard_streams_have_rights_for_what_they_do() {
 
 #[test]
 fn only_standard_streams_that_are_terminals_look_like_terminals() {
+    if common::on_every_engine(only_standard_streams_that_are_terminals_look_like_terminals) {
+        return;
+    }
     // wasi-libc's isatty: a character device without the right to seek or tell.
     let isatty = |g: &Guest, fd: u64| {
         assert_eq!(g.call("fd_fdstat_get", &[fd, OUT as u64]), Errno::SUCCESS);
@@ -2230,6 +2414,9 @@ fn only_standard_streams_that_are_terminals_look_like_terminals() {
 
 #[test]
 fn a_link_s_own_times_are_set_without_symlink_follow() {
+    if common::on_every_engine(a_link_s_own_times_are_set_without_symlink_follow) {
+        return;
+    }
     on_both_mounts(|g, mount| {
         g.create("target", b"t");
         assert_eq!(g.symlink("target", 3, "link"), Errno::SUCCESS);
@@ -2263,6 +2450,9 @@ fn a_link_s_own_times_are_set_without_symlink_follow() {
 
 #[test]
 fn each_directory_descriptor_is_its_own_boundary() {
+    if common::on_every_engine(each_directory_descriptor_is_its_own_boundary) {
+        return;
+    }
     on_both_mounts(|g, mount| {
         g.create("top", b"top");
         g.mkdir("sub");
@@ -2551,6 +2741,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn sample_programs_behave_as_expected() {
+    if common::on_every_engine(sample_programs_behave_as_expected) {
+        return;
+    }
     let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/programs");
     let Ok(text) = std::fs::read_to_string(programs.join("expected.toml")) else {
         panic!("samples/programs/expected.toml is missing");

@@ -106,6 +106,14 @@ impl NativeModule {
         Ok(self.entries[def as usize].load(Ordering::Acquire))
     }
 
+    /// How many functions are compiled so far.
+    pub(crate) fn compiled_count(&self) -> usize {
+        self.code
+            .iter()
+            .filter(|c| c.load(Ordering::Relaxed) != 0)
+            .count()
+    }
+
     /// Bytes of machine code (for the compile benchmark).
     #[allow(dead_code)]
     pub(crate) fn code_size(&self) -> usize {

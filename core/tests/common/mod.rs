@@ -1,9 +1,115 @@
-//! What the core's integration tests share: random modules (wasm-smith) from
-//! reproducible seeds, and where a step ends in a single-step trace. Each test file that
-//! uses it declares `mod common;` and uses part of it.
+//! What the core's integration tests share: the engines to run on, random modules
+//! (wasm-smith) from reproducible seeds, and where a step ends in a single-step trace.
+//! Each test file that uses it declares `mod common;` and uses part of it.
 #![allow(dead_code)]
 
-use wasmscope::StepMode;
+use std::cell::RefCell;
+use std::panic::catch_unwind;
+
+use wasmscope::{EngineKind, RuntimeConfig, StepMode};
+
+/// An engine to test: its name (for messages) and its configuration.
+pub type Engine = (&'static str, RuntimeConfig);
+
+/// The engines to test: the interpreter, and the compiler where it generates code
+/// (elsewhere `RuntimeConfig::compiler()` is the interpreter again). `TEST_ENGINE=name`
+/// keeps only that one.
+pub fn engines() -> Vec<Engine> {
+    let mut engines = vec![("interpreter", RuntimeConfig::interpreter())];
+    if RuntimeConfig::compiler().engine() == EngineKind::Compiler {
+        engines.push(("compiler", RuntimeConfig::compiler()));
+    }
+    if let Ok(only) = std::env::var("TEST_ENGINE") {
+        engines.retain(|(name, _)| *name == only);
+        assert!(
+            !engines.is_empty(),
+            "TEST_ENGINE={only}: no such engine here"
+        );
+    }
+    engines
+}
+
+thread_local! {
+    /// The engine `on_every_engine` is running a test on, on this thread.
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+/// The engine under test on this thread: the one `on_every_engine` (or `with_engine`) is
+/// running, else the interpreter.
+pub fn engine() -> Engine {
+    ENGINE
+        .with(|e| e.borrow().clone())
+        .unwrap_or(("interpreter", RuntimeConfig::interpreter()))
+}
+
+/// The configuration of the engine under test, to build a test's `Runtime` from (with
+/// the test's own `with_*` options).
+pub fn engine_config() -> RuntimeConfig {
+    engine().1
+}
+
+/// Runs `f` with `engine` as this thread's engine under test (for a thread a test starts:
+/// pass it `engine()` from the test's thread).
+pub fn with_engine<T>(engine: Engine, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Engine>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let old = self.0.take();
+            ENGINE.with(|e| *e.borrow_mut() = old);
+        }
+    }
+    let _restore = Restore(ENGINE.with(|e| e.replace(Some(engine))));
+    f()
+}
+
+/// Makes a test run on every engine. A test starts with
+///
+/// ```ignore
+/// if common::on_every_engine(this_test) {
+///     return;
+/// }
+/// ```
+///
+/// Called by the test harness, this runs `this_test` once per engine of `engines()`, with
+/// `engine()` set to that engine, and returns true: the test is done. Within those runs
+/// it returns false and the test's body runs on that engine. Every engine runs even when
+/// one fails; then the test fails with each failing engine's name and panic message (the
+/// panics themselves, with their locations, are printed as they happen).
+pub fn on_every_engine<F: Fn() + std::panic::UnwindSafe + Copy>(test: F) -> bool {
+    if ENGINE.with(|e| e.borrow().is_some()) {
+        return false;
+    }
+    // The harness names a test's thread after the test: catch `test` naming another one.
+    let this = std::any::type_name::<F>();
+    if let Some(thread) = std::thread::current().name().filter(|&n| n != "main") {
+        assert!(
+            this.ends_with(&format!("::{thread}")),
+            "test {thread} runs {this} on every engine"
+        );
+    }
+    let mut failures = Vec::new();
+    for engine in engines() {
+        let name = engine.0;
+        if let Err(panic) = with_engine(engine, || catch_unwind(test)) {
+            failures.push(format!("on the {name}: {}", panic_message(&*panic)));
+        }
+    }
+    if !failures.is_empty() {
+        panic!("{}", failures.join("\n"));
+    }
+    true
+}
+
+/// The message of a caught panic.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
 
 /// Deterministic bytes for `Unstructured`, so a failing seed reproduces.
 pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
