@@ -18,11 +18,13 @@ use crate::pipe;
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Use the interpreter.
+    /// Use the interpreter (the default: it starts at once, where the compiler spends
+    /// seconds compiling a large program's functions; BENCHMARKS.md, "The compiler").
     #[arg(long, conflicts_with = "compiler")]
     pub interpreter: bool,
-    /// Use the Cranelift compiler (the default on x86-64 and AArch64; with --hostlogging,
-    /// --trace or --profile the interpreter runs the code, for now).
+    /// Use the Cranelift compiler (x86-64 and AArch64): about 20x the interpreter's speed
+    /// once compiled, for long CPU-bound runs (with --hostlogging, --trace or --profile
+    /// the interpreter runs the code, for now).
     #[arg(long)]
     pub compiler: bool,
     /// When function bodies are validated and translated (wasmi's option of the same
@@ -372,10 +374,10 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         CompilationModeArg::LazyTranslation => CompilationMode::LazyTranslation,
         CompilationModeArg::Lazy => CompilationMode::Lazy,
     };
-    let engine = if args.interpreter {
-        RuntimeConfig::interpreter()
-    } else {
+    let engine = if args.compiler {
         RuntimeConfig::compiler()
+    } else {
+        RuntimeConfig::interpreter()
     };
     let mut rt_config = engine.with_compilation_mode(mode);
     if args.timeout.is_some() {
