@@ -1,4 +1,4 @@
-//! Concurrency of one `Runtime`, through the public API only:
+//! Concurrency of one `Runtime`, through the public API only, on every engine:
 //!
 //! - calls on different modules run in parallel: a call blocked in a host function does
 //!   not stall calls on other modules, instantiation, or the handles (memory, global,
@@ -14,6 +14,8 @@
 //! that waited for the blocked call fails after `TIMEOUT` rather than hanging, and
 //! `WATCHDOG` turns a deadlock into a failure.
 
+mod common;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Barrier, Mutex};
@@ -21,8 +23,7 @@ use std::thread;
 use std::time::Duration;
 
 use wasmscope::{
-    Module, ModuleConfig, Runtime, RuntimeConfig, TableElement, TypedFunction, WasmParams,
-    WasmResults,
+    Module, ModuleConfig, Runtime, TableElement, TypedFunction, WasmParams, WasmResults,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -35,8 +36,9 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a test waits for a thread before it calls it a deadlock.
 const WATCHDOG: Duration = Duration::from_secs(90);
 
+/// A runtime of the engine under test (every test runs on each engine).
 fn runtime() -> Runtime {
-    Runtime::with_config(RuntimeConfig::interpreter())
+    Runtime::with_config(common::engine_config())
 }
 
 fn wasm(src: &str) -> Vec<u8> {
@@ -256,6 +258,9 @@ fn assert_permutation(mut values: Vec<i32>, n: usize, what: &str) {
 /// Calls on another module (and looking it up) go on while a call is blocked.
 #[test]
 fn blocked_call_does_not_stall_calls_on_other_modules() {
+    if common::on_every_engine(blocked_call_does_not_stall_calls_on_other_modules) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -280,6 +285,9 @@ fn blocked_call_does_not_stall_calls_on_other_modules() {
 /// calling that host module.
 #[test]
 fn blocked_call_does_not_stall_modules_importing_the_same_host_module() {
+    if common::on_every_engine(blocked_call_does_not_stall_modules_importing_the_same_host_module) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -302,6 +310,9 @@ fn blocked_call_does_not_stall_modules_importing_the_same_host_module() {
 /// and calling the new module go on while a call is blocked.
 #[test]
 fn blocked_call_does_not_stall_instantiation() {
+    if common::on_every_engine(blocked_call_does_not_stall_instantiation) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -343,6 +354,9 @@ fn blocked_call_does_not_stall_instantiation() {
 /// on while a call is blocked.
 #[test]
 fn blocked_call_does_not_stall_memory_handles_of_other_modules() {
+    if common::on_every_engine(blocked_call_does_not_stall_memory_handles_of_other_modules) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -368,6 +382,11 @@ fn blocked_call_does_not_stall_memory_handles_of_other_modules() {
 /// Another module's `Global` and `Table` handles work while a call is blocked.
 #[test]
 fn blocked_call_does_not_stall_global_and_table_handles_of_other_modules() {
+    if common::on_every_engine(
+        blocked_call_does_not_stall_global_and_table_handles_of_other_modules,
+    ) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -397,6 +416,9 @@ fn blocked_call_does_not_stall_global_and_table_handles_of_other_modules() {
 /// Two calls on two modules can be blocked at the same time.
 #[test]
 fn two_calls_block_at_the_same_time() {
+    if common::on_every_engine(two_calls_block_at_the_same_time) {
+        return;
+    }
     let rt = runtime();
     let (gate_a, gate_b) = (Gate::new(&rt, "ctl_a"), Gate::new(&rt, "ctl_b"));
     let a = instantiate(&rt, &blocker("ctl_a"), "a");
@@ -419,6 +441,9 @@ fn two_calls_block_at_the_same_time() {
 /// the blocked call's intermediate state).
 #[test]
 fn call_sharing_memory_with_a_blocked_call_waits_for_it() {
+    if common::on_every_engine(call_sharing_memory_with_a_blocked_call_waits_for_it) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "ctl");
     let a = instantiate(&rt, &blocker("ctl"), "a");
@@ -452,6 +477,9 @@ fn call_sharing_memory_with_a_blocked_call_waits_for_it() {
 /// both counters equal.
 #[test]
 fn shared_memory_and_global_counters_are_exact() {
+    if common::on_every_engine(shared_memory_and_global_counters_are_exact) {
+        return;
+    }
     const THREADS: usize = 8;
     const CALLS: usize = 2000;
     within("the test", || {
@@ -518,6 +546,9 @@ fn shared_memory_and_global_counters_are_exact() {
 /// module), plus one growing the memory, neither deadlock nor lose updates.
 #[test]
 fn overlapping_imports_neither_deadlock_nor_lose_updates() {
+    if common::on_every_engine(overlapping_imports_neither_deadlock_nor_lose_updates) {
+        return;
+    }
     const CALLS: usize = 2000;
     const GROWS: usize = 64;
     within("the test", || {
@@ -612,6 +643,9 @@ fn overlapping_imports_neither_deadlock_nor_lose_updates() {
 /// atomic with the calls on that module itself.
 #[test]
 fn imported_function_calls_are_atomic_with_the_exporting_module() {
+    if common::on_every_engine(imported_function_calls_are_atomic_with_the_exporting_module) {
+        return;
+    }
     const CALLS: usize = 2000;
     within("the test", || {
         let rt = runtime();
@@ -692,6 +726,9 @@ const TABLE_IMPORTER: &str = r#"(module
 /// last write.
 #[test]
 fn shared_table_call_indirect_while_another_thread_writes_it() {
+    if common::on_every_engine(shared_table_call_indirect_while_another_thread_writes_it) {
+        return;
+    }
     const CALLS: usize = 2000;
     const WRITES: usize = 2000;
     within("the test", || {
@@ -767,6 +804,9 @@ fn shared_table_call_indirect_while_another_thread_writes_it() {
 /// exact.
 #[test]
 fn function_reached_through_a_shared_table_is_atomic_with_its_module() {
+    if common::on_every_engine(function_reached_through_a_shared_table_is_atomic_with_its_module) {
+        return;
+    }
     const CALLS: usize = 2000;
     within("the test", || {
         let rt = runtime();
@@ -848,6 +888,9 @@ const FILLER: &str = r#"(module
 /// module's writes.
 #[test]
 fn eight_threads_on_eight_instances_of_one_module() {
+    if common::on_every_engine(eight_threads_on_eight_instances_of_one_module) {
+        return;
+    }
     const THREADS: u32 = 8;
     const CALLS: u32 = 2000;
     let seed = |t: u32, i: u32| (t * 1_000_000 + i) as i32;
@@ -898,6 +941,9 @@ fn eight_threads_on_eight_instances_of_one_module() {
 /// `TypedFunction`) are serialised: every call sees all the previous ones.
 #[test]
 fn same_function_of_same_module_from_several_threads() {
+    if common::on_every_engine(same_function_of_same_module_from_several_threads) {
+        return;
+    }
     const THREADS: usize = 4;
     const CALLS: usize = 2000;
     within("the test", || {
@@ -963,6 +1009,9 @@ fn same_function_of_same_module_from_several_threads() {
 /// (it holds its caller's items and must not wait for others), never a deadlock.
 #[test]
 fn runtime_api_inside_a_call_is_refused_not_deadlocked() {
+    if common::on_every_engine(runtime_api_inside_a_call_is_refused_not_deadlocked) {
+        return;
+    }
     let rt = runtime();
     let other = instantiate(
         &rt,
@@ -1015,6 +1064,9 @@ fn runtime_api_inside_a_call_is_refused_not_deadlocked() {
 /// `proc_exit`) runs its close notifier on the calling thread after the call returned.
 #[test]
 fn close_notifier_of_a_close_inside_a_call_runs_after_the_call() {
+    if common::on_every_engine(close_notifier_of_a_close_inside_a_call_runs_after_the_call) {
+        return;
+    }
     let rt = runtime();
     let log: std::sync::Arc<Mutex<Vec<String>>> = Default::default();
     let in_host = log.clone();
@@ -1063,6 +1115,9 @@ fn close_notifier_of_a_close_inside_a_call_runs_after_the_call() {
 /// ends with the close's exit code when it would come back, running none of its code.
 #[test]
 fn call_coming_back_into_a_closed_module_ends_with_its_exit_code() {
+    if common::on_every_engine(call_coming_back_into_a_closed_module_ends_with_its_exit_code) {
+        return;
+    }
     let rt = runtime();
     let gate = Gate::new(&rt, "gate");
     instantiate(&rt, &blocker("gate"), "b");
