@@ -217,6 +217,21 @@ pub(crate) fn invoke(
     Ok(values)
 }
 
+/// An instance's module and its native code.
+fn native_of(
+    data: &Instance,
+) -> Result<(&crate::interp::code::WasmCode, &super::code::NativeModule)> {
+    let module = data
+        .module
+        .as_ref()
+        .ok_or_else(|| Error::new("internal error: not a Wasm module instance"))?;
+    let native = module
+        .native
+        .as_ref()
+        .ok_or_else(|| Error::new("internal error: no native code"))?;
+    Ok((module, native))
+}
+
 /// What a whole call keeps across the instances it runs in.
 struct Call {
     /// The instance it entered (closed meanwhile: the call ends).
@@ -240,14 +255,7 @@ fn call_instance(
     call: &Call,
 ) -> Result<()> {
     let entry = call.entry;
-    let module = data
-        .module
-        .as_ref()
-        .ok_or_else(|| Error::new("internal error: no module"))?;
-    let native = module
-        .native
-        .as_ref()
-        .ok_or_else(|| Error::new("internal error: no native code"))?;
+    let (module, native) = native_of(data)?;
     let address = native.entry(module, def)?;
     let held = data.lock();
     if let Some(code) = data.control.closed().filter(|_| inst == entry) {
@@ -404,15 +412,8 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             let (instance, index) = (*instance, *index);
             let callee = reg.instances[instance as usize].clone();
             if instance == r.inst {
-                let module = callee
-                    .module
-                    .as_ref()
-                    .ok_or_else(|| Error::new("internal error: no module"))?;
-                let address = module
-                    .native
-                    .as_ref()
-                    .ok_or_else(|| Error::new("internal error: no native code"))?
-                    .entry(module, index)?;
+                let (module, native) = native_of(&callee)?;
+                let address = native.entry(module, index)?;
                 // SAFETY: as in `call_instance`: a trampoline of this instance's module,
                 // the same `VmCtx`, and `values` with a slot per parameter and result.
                 unsafe {
@@ -744,15 +745,7 @@ extern "C" fn lc_poll(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
 
 extern "C" fn lc_compile(vm: *mut VmCtx, def: u64, _: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
-        let module = r
-            .data
-            .module
-            .as_ref()
-            .ok_or_else(|| Error::new("internal error: no module"))?;
-        let native = module
-            .native
-            .as_ref()
-            .ok_or_else(|| Error::new("internal error: no native code"))?;
+        let (module, native) = native_of(r.data)?;
         vm.ret = native.ensure(module, def as u32)? as u64;
         Ok(0)
     })

@@ -28,3 +28,13 @@ pub(crate) mod exec;
 mod ops;
 mod simd;
 pub(crate) mod translate;
+
+/// The host's ISA with default flags, for the operator tests.
+#[cfg(test)]
+fn native_isa() -> cranelift_codegen::isa::OwnedTargetIsa {
+    let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+    cranelift_native::builder()
+        .expect("host ISA")
+        .finish(flags)
+        .expect("host ISA flags")
+}

@@ -408,7 +408,7 @@ mod tests {
     use cranelift_codegen::ir::{
         self, AbiParam, Function, InstructionData, Opcode, Signature, UserFuncName,
     };
-    use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
+    use cranelift_codegen::isa::{CallConv, TargetIsa};
     use cranelift_codegen::{settings, verify_function, Context};
     use cranelift_frontend::FunctionBuilderContext;
     use wasmparser::{BinaryReader, Ieee32 as WIeee32, Ieee64 as WIeee64, OperatorsReader};
@@ -679,20 +679,12 @@ mod tests {
         func
     }
 
-    fn native_isa() -> OwnedTargetIsa {
-        let flags = settings::Flags::new(settings::builder());
-        cranelift_native::builder()
-            .expect("host ISA")
-            .finish(flags)
-            .expect("host ISA flags")
-    }
-
     /// Every operator produces IR that verifies (operand and result types, arity) and that
     /// the host backend compiles.
     #[test]
     fn every_operator_verifies_and_compiles() {
         let flags = settings::Flags::new(settings::builder());
-        let isa = native_isa();
+        let isa = super::super::native_isa();
         for (op, params, result) in operators() {
             let func = build(&*isa, &op, params, result);
             if let Err(errors) = verify_function(&func, &flags) {
@@ -741,7 +733,7 @@ mod tests {
     /// and -0 payloads).
     #[test]
     fn constants_keep_their_bits() {
-        let isa = native_isa();
+        let isa = super::super::native_isa();
         let cases: [(Operator<'static>, Type, InstructionData); 4] = [
             (
                 Operator::I32Const { value: -1 },

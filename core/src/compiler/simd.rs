@@ -764,7 +764,7 @@ mod tests {
     use cranelift_codegen::ir::{
         self, AbiParam, Function, InstructionData, Opcode, Signature, UserFuncName,
     };
-    use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
+    use cranelift_codegen::isa::{CallConv, TargetIsa};
     use cranelift_codegen::{settings, verify_function, Context};
     use cranelift_frontend::FunctionBuilderContext;
     use wasmparser::{BinaryReader, MemArgTarget, OperatorsReader, V128};
@@ -1190,21 +1190,13 @@ mod tests {
         func
     }
 
-    fn native_isa() -> OwnedTargetIsa {
-        let flags = settings::Flags::new(settings::builder());
-        cranelift_native::builder()
-            .expect("host ISA")
-            .finish(flags)
-            .expect("host ISA flags")
-    }
-
     /// Every operator produces IR that verifies (operand and result types, bitcasts'
     /// byte order) and that the host backend compiles (so that each lowering has a
     /// pattern the backend knows).
     #[test]
     fn every_operator_verifies_and_compiles() {
         let flags = settings::Flags::new(settings::builder());
-        let isa = native_isa();
+        let isa = super::super::native_isa();
         for (op, params, result) in operators() {
             let func = build(&*isa, &op, params, result);
             if let Err(errors) = verify_function(&func, &flags) {
@@ -1289,7 +1281,7 @@ mod tests {
     /// `v128.const` keeps its 16 bytes, and the shuffle its lanes, exactly.
     #[test]
     fn immediates_keep_their_bytes() {
-        let isa = native_isa();
+        let isa = super::super::native_isa();
         let bytes: [u8; 16] = core::array::from_fn(|i| ((i as u8) * 17) ^ 0x5a);
         let op = Operator::V128Const {
             value: V128::from(u128::from_le_bytes(bytes)),
