@@ -19,8 +19,8 @@ pub enum EngineKind {
     /// The Cranelift compiler (x86-64 and AArch64): native code, for speed.
     ///
     /// # Notes
-    /// Work in progress (issue "Two engines"): with a listener factory, fuel or debug
-    /// stepping the interpreter runs the code; resumable calls
+    /// Work in progress (issue "Two engines"): with a listener factory or debug stepping
+    /// the interpreter runs the code; resumable calls
     /// ([`crate::Function::start_call`]) run on the interpreter.
     Compiler,
 }
@@ -221,10 +221,9 @@ impl RuntimeConfig {
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
             debug: self.debug_stepping,
-            // Compiled code has no hooks, fuel or stop points yet.
+            // Compiled code has no hooks or stop points yet.
             native: self.engine == EngineKind::Compiler
                 && self.listener_factory.is_none()
-                && self.fuel.is_none()
                 && !self.debug_stepping,
         }
     }

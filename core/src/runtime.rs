@@ -168,12 +168,7 @@ impl Runtime {
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             if options.native {
                 let libcalls = crate::compiler::exec::libcalls();
-                let native = crate::compiler::code::compile(
-                    &info,
-                    &libcalls,
-                    options.interrupts,
-                    options.mode,
-                )?;
+                let native = crate::compiler::code::compile(&info, &libcalls, options)?;
                 info.native = Some(Arc::new(native));
             }
             Ok(Arc::new(info))

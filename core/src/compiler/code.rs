@@ -46,6 +46,7 @@ pub(crate) struct NativeModule {
     libcalls: Libcalls,
     interrupts: bool,
     validate: bool,
+    fuel: bool,
     /// Bytes of machine code so far, functions and trampolines.
     code_size: AtomicUsize,
 }
@@ -129,6 +130,7 @@ impl NativeModule {
             frontend: self.frontend,
             interrupts: self.interrupts,
             validate: self.validate,
+            fuel: self.fuel,
         }
     }
 
@@ -247,9 +249,9 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
 pub(crate) fn compile(
     info: &ModuleInfo,
     libcalls: &Libcalls,
-    interrupts: bool,
-    mode: crate::options::CompilationMode,
+    options: crate::options::CodeOptions,
 ) -> Result<NativeModule> {
+    let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     use crate::options::CompilationMode;
     let eager = mode == CompilationMode::Eager;
     let builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
@@ -284,6 +286,7 @@ pub(crate) fn compile(
         libcalls: *libcalls,
         interrupts,
         validate: mode == CompilationMode::Lazy,
+        fuel,
         code_size: AtomicUsize::new(0),
     };
     if eager && defs > 0 {

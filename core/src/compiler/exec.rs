@@ -45,6 +45,8 @@ pub(crate) struct VmCtx {
     polls: i64,
     /// The module's code table (`NativeModule::code_table`).
     code: *const usize,
+    /// Fuel left (code compiled with fuel charges it).
+    fuel: i64,
 }
 
 /// The Rust side of a stretch of a call running compiled code in one instance.
@@ -209,6 +211,11 @@ pub(crate) fn invoke(
         entry: instance,
         control: data.control.clone(),
         deadline,
+        fuel: std::cell::Cell::new(
+            store
+                .fuel
+                .map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64),
+        ),
     };
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
         call_instance(store, &data, instance, index, &mut values, &call)
@@ -239,6 +246,8 @@ struct Call {
     /// That instance's stop flag: interrupts and deadlines stop the call.
     control: Arc<crate::store::InstanceControl>,
     deadline: Option<std::time::Instant>,
+    /// The fuel left, carried across the instances the call runs in.
+    fuel: std::cell::Cell<i64>,
 }
 
 /// How often (in interrupt checks) a deadline reads the clock.
@@ -287,6 +296,7 @@ fn call_instance(
         stop: call.control.stop.as_ptr() as *const u64,
         polls: DEADLINE_POLL_INTERVAL,
         code: native.code_table(),
+        fuel: call.fuel.get(),
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -300,6 +310,7 @@ fn call_instance(
         let f: extern "C" fn(*mut VmCtx, *mut u64) = std::mem::transmute(address);
         f(&mut vm, values.as_mut_ptr());
     }
+    call.fuel.set(vm.fuel);
     if let Some(p) = running.panic.take() {
         std::panic::resume_unwind(p);
     }
@@ -431,8 +442,11 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
                         entry: r.entry,
                         control: r.control.clone(),
                         deadline: r.deadline,
+                        fuel: std::cell::Cell::new(vm.fuel),
                     };
-                    call_instance(r.store, &callee, instance, index, values, &call)
+                    let result = call_instance(r.store, &callee, instance, index, values, &call);
+                    vm.fuel = call.fuel.get();
+                    result
                 }
                 false => crate::interp::exec::invoke(r.store, addr, &values[..p], r.deadline).map(
                     |results| {

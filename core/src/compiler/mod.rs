@@ -16,8 +16,8 @@
 //!   (imports, tables, `call_indirect`, bulk memory, `memory.grow`) through libcalls
 //!   that use the same held items as the interpreter.
 //!
-//! Not yet: listener hooks, fuel, interrupt checks, pausing (those runtimes run the
-//! interpreter), a cache on disk.
+//! Not yet: listener hooks and pausing (those runtimes run the interpreter), a cache on
+//! disk.
 //!
 //! `unsafe` is allowed in [`code`] (executable memory) and [`exec`] (entering compiled
 //! code, the libcalls' view of the call), each explaining its invariants; the

@@ -55,6 +55,8 @@ pub(crate) mod vmctx {
     /// `*const usize`: the module's code table (each defined function's address, 0
     /// until compiled).
     pub const CODE: i32 = 72;
+    /// Fuel left (code compiled with fuel).
+    pub const FUEL: i32 = 80;
 }
 
 /// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
@@ -246,6 +248,9 @@ pub(crate) struct FuncEnv<'a> {
     /// Validate each body before translating it (`CompilationMode::Lazy`: the module
     /// did not).
     pub validate: bool,
+    /// Charge fuel (`RuntimeConfig::with_fuel`): at function entries and loop headers,
+    /// the operators up to the next such point.
+    pub fuel: bool,
 }
 
 /// A control frame.
@@ -327,8 +332,10 @@ pub(crate) fn translate(
         let offset = reader.original_position();
         let op = reader.read().map_err(compile_error)?;
         t.offset = offset as u32;
+        t.fuel_ops += 1;
         t.operator(&op)?;
     }
+    t.close_fuel_charge();
     t.fill_trap_blocks();
     t.b.seal_all_blocks();
     b.finalize(env.frontend);
@@ -384,6 +391,10 @@ struct Translator<'a, 'b, 'f> {
     libcall_sig: ir::SigRef,
     /// Signatures of the defined functions called so far.
     callees: std::collections::HashMap<u32, ir::SigRef>,
+    /// The fuel charge being counted (its `iconst`, patched at the next charge point or
+    /// the function's end) and the operators counted into it.
+    fuel_charge: Option<ir::Inst>,
+    fuel_ops: u32,
     trap_blocks: TrapBlocks,
 }
 
@@ -438,6 +449,8 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             libcall_sig,
             callees: std::collections::HashMap::new(),
             trap_blocks: TrapBlocks::default(),
+            fuel_charge: None,
+            fuel_ops: 0,
         };
         t.reload_memory();
         // The stack limit: a function entered below it traps (deep recursion).
@@ -449,6 +462,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         t.trap_if_at(low, TrapCode::CallStackExhausted, body_start);
         t.offset = body_start;
         t.interrupt_check();
+        t.charge_fuel();
         // The function body is a block whose end returns.
         t.control.push(Control {
             kind: Kind::Block,
@@ -478,7 +492,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
 }
 
 /// The trap codes compiled code reports, by number (`Libcall::Trap`'s argument).
-pub(crate) const TRAP_CODES: [TrapCode; 10] = [
+pub(crate) const TRAP_CODES: [TrapCode; 11] = [
     TrapCode::Unreachable,
     TrapCode::IntegerDivideByZero,
     TrapCode::IntegerOverflow,
@@ -489,6 +503,7 @@ pub(crate) const TRAP_CODES: [TrapCode; 10] = [
     TrapCode::UninitializedElement,
     TrapCode::IndirectCallTypeMismatch,
     TrapCode::CallStackExhausted,
+    TrapCode::OutOfFuel,
 ];
 
 fn trap_number(code: TrapCode) -> i64 {
@@ -664,6 +679,35 @@ impl Translator<'_, '_, '_> {
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
+    }
+
+    /// A fuel charge point (code compiled with fuel): closes the charge being counted and
+    /// starts one for the operators from here to the next charge point (patched in later):
+    /// the call traps `all fuel consumed` when the fuel left would go below zero.
+    fn charge_fuel(&mut self) {
+        if !self.env.fuel {
+            return;
+        }
+        self.close_fuel_charge();
+        let f = flags();
+        let left = self.b.ins().load(types::I64, f, self.vmctx, vmctx::FUEL);
+        let cost = self.b.ins().iconst(types::I64, 0);
+        self.fuel_charge = self.b.func.dfg.value_def(cost).inst();
+        let after = self.b.ins().isub(left, cost);
+        self.b.ins().store(f, after, self.vmctx, vmctx::FUEL);
+        let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, after, 0);
+        self.trap_if_at(out, TrapCode::OutOfFuel, self.offset);
+    }
+
+    /// Sets the cost of the charge being counted.
+    fn close_fuel_charge(&mut self) {
+        if let Some(inst) = self.fuel_charge.take() {
+            self.b
+                .func
+                .replace(inst)
+                .iconst(types::I64, self.fuel_ops as i64);
+        }
+        self.fuel_ops = 0;
     }
 
     /// Fills the trap blocks the function used (at its end).
@@ -879,6 +923,7 @@ impl Translator<'_, '_, '_> {
                 self.b.ins().jump(header, &args(&vals));
                 self.b.switch_to_block(header);
                 self.interrupt_check();
+                self.charge_fuel();
                 let height = self.stack.len();
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.control.push(Control {
