@@ -22,6 +22,10 @@ use arbitrary::Unstructured;
 use common::{bytes, config, engines, panic_message};
 use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, ValueType};
 
+/// Seeds where wasmi 2.0.0 gives a wrong answer and both our engines the spec's (analysed
+/// by hand, with minimal modules: FUZZING.md), skipped in sweeps.
+const WASMI_WRONG: [u64; 4] = [110945, 129577, 239431, 283511];
+
 /// Seeds tried in CI (seeds whose bytes wasm-smith cannot build a module from, or whose
 /// module wasmi does not take, are skipped).
 const SEEDS: Range<u64> = 0..5000;
@@ -205,6 +209,9 @@ struct Counts {
 /// Runs seed `seed`'s module, if wasm-smith makes one and wasmi takes it, on `engines` and
 /// on wasmi; panics where they disagree.
 fn check_seed(seed: u64, engines: &[(&'static str, RuntimeConfig)], counts: &Counts) {
+    if WASMI_WRONG.contains(&seed) {
+        return;
+    }
     let data = bytes(seed, 4096);
     let mut u = Unstructured::new(&data);
     let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else {
