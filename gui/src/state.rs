@@ -295,7 +295,9 @@ impl LoadedModule {
         let text = crate::text::ModuleText::new(&bytes)?;
         // Compiled once: for the imports a run stubs and for DWARF lookups. A module the
         // runtime cannot compile still opens (starting it says why).
-        let compiled = wasmscope::Runtime::new().compile_module(&bytes);
+        // (The interpreter's configuration: nothing here runs code, and it prepares none.)
+        let compiled = wasmscope::Runtime::with_config(wasmscope::RuntimeConfig::interpreter())
+            .compile_module(&bytes);
         let unknown_imports = compiled
             .as_ref()
             .map(wasmscope::wasi::unknown_imports)
