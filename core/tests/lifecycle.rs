@@ -1780,3 +1780,27 @@ fn a_host_function_called_from_four_threads_counts_every_call() {
     }
     assert_eq!(counter.load(Ordering::SeqCst), THREADS * ROUNDS * PER_CALL);
 }
+
+/// On the compiler, a resumable call runs on the interpreter (pausing and stepping are
+/// the interpreter's), with the same result; a plain call of the same function runs the
+/// native code.
+#[test]
+fn resumable_calls_on_the_compiler_run_the_interpreter() {
+    if common::on_every_engine(resumable_calls_on_the_compiler_run_the_interpreter) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
+    let m = rt
+        .instantiate(&wasm(
+            r#"(module (func (export "sq") (param i32) (result i32)
+                 local.get 0 local.get 0 i32.mul))"#,
+        ))
+        .unwrap();
+    let sq = m.exported_function("sq").unwrap();
+    assert_eq!(sq.call(&[9]).unwrap(), vec![81]);
+    let mut ex = sq.start_call(&[7]).unwrap();
+    match ex.resume() {
+        wasmscope::ExecutionState::Finished(results) => assert_eq!(results, vec![49]),
+        other => panic!("expected the call to finish, got {other:?}"),
+    }
+}
