@@ -82,21 +82,27 @@ impl<'a> Running<'a> {
 
     /// Points `vm` at the held items (memory 0, globals).
     fn refresh(&mut self, vm: &mut VmCtx) {
+        let need_globals = self.globals.is_empty();
         let held = self.held();
+        // Each global's slot stays where it is for the instance's life (inside its item),
+        // so the table is made once: compiled code loads its address once per function.
+        let mut globals = Vec::new();
+        if need_globals {
+            for i in 0..held.global_count() as u32 {
+                let g: *mut GlobalInst = held
+                    .global_mut(i)
+                    .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst);
+                globals.push(g as *mut u64);
+            }
+        }
         let (mem, _) = held.memory_and_state(0);
         let (base, len) = match mem {
             Some(m) => (m.data.as_mut_ptr(), m.data.len() as u64),
             None => (std::ptr::null_mut(), 0),
         };
-        let count = held.global_count() as u32;
-        let mut globals = Vec::with_capacity(count as usize);
-        for i in 0..count {
-            let g: *mut GlobalInst = held
-                .global_mut(i)
-                .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst);
-            globals.push(g as *mut u64);
+        if need_globals {
+            self.globals = globals;
         }
-        self.globals = globals;
         vm.mem_base = base;
         vm.mem_len = len;
         vm.globals = self.globals.as_ptr();

@@ -391,6 +391,10 @@ struct Translator<'a, 'b, 'f> {
     libcall_sig: ir::SigRef,
     /// Signatures of the defined functions called so far.
     callees: std::collections::HashMap<u32, ir::SigRef>,
+    /// The globals' slot table and the module's code table (loaded at entry: neither
+    /// moves during a call).
+    globals_table: Value,
+    code_table: Value,
     /// The fuel charge being counted (its `iconst`, patched at the next charge point or
     /// the function's end) and the operators counted into it.
     fuel_charge: Option<ir::Inst>,
@@ -451,7 +455,11 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             trap_blocks: TrapBlocks::default(),
             fuel_charge: None,
             fuel_ops: 0,
+            globals_table: vmctx,
+            code_table: vmctx,
         };
+        t.globals_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::GLOBALS);
+        t.code_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::CODE);
         t.reload_memory();
         // The stack limit: a function entered below it traps (deep recursion).
         let sp = t.b.ins().get_stack_pointer(types::I64);
@@ -1226,13 +1234,9 @@ impl Translator<'_, '_, '_> {
 
     /// The address of global `index`'s value slot.
     fn global_ptr(&mut self, index: u32) -> Value {
-        let table = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.vmctx, vmctx::GLOBALS);
         self.b
             .ins()
-            .load(types::I64, flags(), table, (index * 8) as i32)
+            .load(types::I64, flags(), self.globals_table, (index * 8) as i32)
     }
 
     /// The bounds-checked native address of an access of `size` bytes at the popped
@@ -1404,7 +1408,7 @@ impl Translator<'_, '_, '_> {
         };
         // The callee's address from the code table; 0: compile it first.
         let f = flags();
-        let table = self.b.ins().load(types::I64, f, self.vmctx, vmctx::CODE);
+        let table = self.code_table;
         let address = self.b.ins().load(types::I64, f, table, (def * 8) as i32);
         let missing = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
         let compile = self.b.create_block();
