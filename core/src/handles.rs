@@ -114,7 +114,6 @@ impl Module {
     pub fn exported_memory(&self, name: &str) -> Option<Memory> {
         let (index, data) = self.export(name, ExportKind::Memory)?;
         Some(Memory {
-            rt: self.rt.clone(),
             item: data.memory(index)?.clone(),
         })
     }
@@ -122,7 +121,6 @@ impl Module {
     /// The module's memory 0 (exported or not, imported or defined).
     pub fn memory(&self) -> Option<Memory> {
         Some(Memory {
-            rt: self.rt.clone(),
             item: self.data().memory(0)?.clone(),
         })
     }
@@ -131,7 +129,6 @@ impl Module {
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         let (index, data) = self.export(name, ExportKind::Global)?;
         Some(Global {
-            rt: self.rt.clone(),
             item: data.global(index)?.clone(),
         })
     }
@@ -142,10 +139,7 @@ impl Module {
         let data = self.data();
         (0..data.counts().1 as u32)
             .filter_map(|i| data.global(i))
-            .map(|item| Global {
-                rt: self.rt.clone(),
-                item: item.clone(),
-            })
+            .map(|item| Global { item: item.clone() })
             .collect()
     }
 
@@ -412,8 +406,6 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
 /// A linear memory. Reads and writes out of range return `None` / `false`, never panic.
 #[derive(Clone)]
 pub struct Memory {
-    #[allow(dead_code)]
-    rt: Arc<RuntimeInner>,
     item: Shared<MemInst>,
 }
 
@@ -498,8 +490,6 @@ impl Memory {
 /// A global variable.
 #[derive(Clone)]
 pub struct Global {
-    #[allow(dead_code)]
-    rt: Arc<RuntimeInner>,
     item: Shared<GlobalInst>,
 }
 

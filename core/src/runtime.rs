@@ -9,8 +9,6 @@ use crate::handles::Module;
 use crate::host::HostModuleBuilder;
 use crate::instantiate::{instantiate, instantiate_host, Setup};
 use crate::interp::code::WasmCode;
-#[allow(unused_imports)]
-use crate::interp::exec;
 pub(crate) use crate::module::definition;
 use crate::module::{ExportKind, ModuleInfo};
 use crate::rt::RuntimeInner;

@@ -115,12 +115,6 @@ impl NativeModule {
             .count()
     }
 
-    /// Bytes of machine code (for the compile benchmark).
-    #[allow(dead_code)]
-    pub(crate) fn code_size(&self) -> usize {
-        self.code_size.load(Ordering::Relaxed)
-    }
-
     fn env<'a>(&'a self, info: &'a ModuleInfo) -> FuncEnv<'a> {
         FuncEnv {
             info,

@@ -471,11 +471,12 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
     }
 }
 
-/// The `u64` slots at `values` for a call of type `ty`.
+/// The `slots` `u64` slots at `values`, the array compiled code built for a call.
 ///
 /// # Safety
-/// `values` is the array compiled code built for the call: a slot for each of the
-/// larger of the parameter and result counts of the callee's type.
+/// `values` is that array, with at least `slots` slots (the larger of the callee type's
+/// parameter and result slot counts), and nothing else uses it while the returned slice
+/// lives.
 unsafe fn values_of<'v>(values: u64, slots: usize) -> &'v mut [u64] {
     // SAFETY: the caller's contract.
     unsafe { std::slice::from_raw_parts_mut(values as *mut u64, slots.max(1)) }
@@ -622,13 +623,18 @@ extern "C" fn lc_data_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> 
     })
 }
 
+/// Where table `t` (module index) of the running instance is among its held tables.
+fn table_slot(held: &Held<'_>, t: u64) -> Result<usize> {
+    held.table_ix
+        .get(t as usize)
+        .map(|i| *i as usize)
+        .ok_or_else(|| Error::new("internal error: table out of range"))
+}
+
 /// Table `t` of the running instance, writable.
 fn table_mut<'h>(held: &'h mut Held<'_>, t: u64) -> Result<&'h mut crate::store::TableInst> {
-    let i = *held
-        .table_ix
-        .get(t as usize)
-        .ok_or_else(|| Error::new("internal error: table out of range"))?;
-    Ok(&mut held.tables[i as usize])
+    let i = table_slot(held, t)?;
+    Ok(&mut held.tables[i])
 }
 
 extern "C" fn lc_table_get(vm: *mut VmCtx, t: u64, i: u64, _: u64, _: u64) -> u64 {
@@ -685,17 +691,8 @@ extern "C" fn lc_table_fill(vm: *mut VmCtx, t: u64, i: u64, v: u64, n: u64) -> u
 extern "C" fn lc_table_copy(vm: *mut VmCtx, tables: u64, d: u64, s: u64, n: u64) -> u64 {
     with_running(vm, |_, r| {
         let held = r.held();
-        let (dt, st) = (tables >> 32, tables & 0xffff_ffff);
-        let dt = *held
-            .table_ix
-            .get(dt as usize)
-            .ok_or_else(|| Error::new("internal error: table out of range"))?
-            as usize;
-        let st = *held
-            .table_ix
-            .get(st as usize)
-            .ok_or_else(|| Error::new("internal error: table out of range"))?
-            as usize;
+        let dt = table_slot(held, tables >> 32)?;
+        let st = table_slot(held, tables & 0xffff_ffff)?;
         let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
         let (Some(sr), Some(dr)) = (span(s, n), span(d, n)) else {
             return trap(TrapCode::OutOfBoundsTableAccess);

@@ -278,7 +278,6 @@ enum Kind {
     /// `None` once `else` has been seen.
     If {
         else_block: Option<Block>,
-        params: Vec<Value>,
     },
 }
 
@@ -960,7 +959,6 @@ impl Translator<'_, '_, '_> {
                 self.control.push(Control {
                     kind: Kind::If {
                         else_block: Some(else_block),
-                        params: vals,
                     },
                     dest,
                     results,
@@ -1313,11 +1311,9 @@ impl Translator<'_, '_, '_> {
         }
         if let Kind::If {
             else_block: Some(else_block),
-            params,
         } = &frame.kind
         {
             // No `else`: the false edge passes the parameters through.
-            let _ = params;
             frame.reached = true;
             self.b.switch_to_block(*else_block);
             self.b.seal_block(*else_block);
@@ -1339,8 +1335,6 @@ impl Translator<'_, '_, '_> {
             .extend_from_slice(self.b.block_params(frame.dest));
         if !frame.reached {
             // Nothing reaches the end: what follows is dead until the enclosing end.
-            let vals = self.b.block_params(frame.dest).to_vec();
-            let _ = vals;
             self.unreachable = Some(0);
         }
         Ok(())
