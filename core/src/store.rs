@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
 use crate::interp::code::WasmCode;
+use crate::interp::num::span;
 use crate::module::ExportKind;
 use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
 
@@ -129,6 +130,30 @@ pub(crate) struct TableInst {
 }
 
 impl TableInst {
+    /// `table.fill`; `false` (nothing written) when out of bounds.
+    pub(crate) fn fill(&mut self, i: u64, value: u64, n: u64) -> bool {
+        match span(i, n).and_then(|r| self.elems.get_mut(r)) {
+            Some(s) => {
+                s.fill(value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `table.init` from `seg`; `false` (nothing written) when either range is out of
+    /// bounds.
+    pub(crate) fn init(&mut self, seg: &[u64], d: u64, s: u64, n: u64) -> bool {
+        let src = span(s, n).and_then(|r| seg.get(r));
+        match (src, span(d, n).and_then(|r| self.elems.get_mut(r))) {
+            (Some(src), Some(dst)) => {
+                dst.copy_from_slice(src);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Grows by `delta` elements set to `init`; returns the old size, or `None` if the
     /// limit forbids it.
     pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
@@ -149,6 +174,55 @@ impl TableInst {
         self.elems.resize(new as usize, init);
         self.ty.limits.min = new;
         Some(old as u32)
+    }
+}
+
+/// The bulk operators' bounds rules, shared by the engines: a range is `(start, len)`
+/// (32-bit operands, zero-extended); `Err((address, len))` is the range that is out of
+/// bounds, which the engine reports.
+impl MemInst {
+    /// `memory.fill`.
+    pub(crate) fn fill(&mut self, d: u64, value: u8, n: u64) -> Result<(), (u64, u64)> {
+        match span(d, n).and_then(|r| self.data.get_mut(r)) {
+            Some(s) => {
+                s.fill(value);
+                Ok(())
+            }
+            None => Err((d, n)),
+        }
+    }
+
+    /// `memory.copy`: the source range is reported when it is the one outside.
+    pub(crate) fn copy(&mut self, d: u64, s: u64, n: u64) -> Result<(), (u64, u64)> {
+        let len = self.data.len();
+        match (span(s, n), span(d, n)) {
+            (Some(src), Some(dst)) if src.end <= len && dst.end <= len => {
+                self.data.copy_within(src, dst.start);
+                Ok(())
+            }
+            (src, _) if src.as_ref().is_none_or(|r| r.end > len) => Err((s, n)),
+            _ => Err((d, n)),
+        }
+    }
+
+    /// `memory.init` from `seg`: `Err(None)` when the range is outside the segment (no
+    /// memory address to report).
+    pub(crate) fn init(
+        &mut self,
+        seg: &[u8],
+        d: u64,
+        s: u64,
+        n: u64,
+    ) -> Result<(), Option<(u64, u64)>> {
+        let src = span(s, n).and_then(|r| seg.get(r));
+        match (src, span(d, n).and_then(|r| self.data.get_mut(r))) {
+            (Some(src), Some(dst)) => {
+                dst.copy_from_slice(src);
+                Ok(())
+            }
+            (None, _) => Err(None),
+            (Some(_), None) => Err(Some((d, n))),
+        }
     }
 }
 

@@ -560,55 +560,40 @@ fn memory_trap(address: u64, len: u64, size: usize) -> Error {
 extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, _: u64) -> u64 {
     with_running(vm, |_, r| {
         let (mem, _) = r.held().memory_and_state(0);
-        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         let (d, n) = (d as u32 as u64, n as u32 as u64);
-        match span(d, n).and_then(|range| data.get_mut(range)) {
-            Some(s) => {
-                s.fill(val as u8);
-                Ok(0)
-            }
-            None => Err(memory_trap(d, n, data.len())),
-        }
+        mem.fill(d, val as u8, n)
+            .map(|()| 0)
+            .map_err(|(at, len)| memory_trap(at, len, mem.data.len()))
     })
 }
 
 extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, _: u64) -> u64 {
     with_running(vm, |_, r| {
         let (mem, _) = r.held().memory_and_state(0);
-        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
-        match (span(s, n), span(d, n)) {
-            (Some(src), Some(dst)) if src.end <= data.len() && dst.end <= data.len() => {
-                data.copy_within(src, dst.start);
-                Ok(0)
-            }
-            (src, _) if src.as_ref().is_none_or(|r| r.end > data.len()) => {
-                Err(memory_trap(s, n, data.len()))
-            }
-            _ => Err(memory_trap(d, n, data.len())),
-        }
+        mem.copy(d, s, n)
+            .map(|()| 0)
+            .map_err(|(at, len)| memory_trap(at, len, mem.data.len()))
     })
 }
 
 extern "C" fn lc_memory_init(vm: *mut VmCtx, seg: u64, d: u64, s: u64, n: u64) -> u64 {
     with_running(vm, |_, r| {
         let (mem, state) = r.held().memory_and_state(0);
-        let data = &mut mem.ok_or_else(|| Error::new("no memory"))?.data;
+        let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         let seg = state
             .datas
             .get(seg as usize)
             .cloned()
             .ok_or_else(|| Error::new("internal error: data segment out of range"))?;
         let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
-        let src = span(s, n).and_then(|range| seg.get(range));
-        let len = data.len();
-        match (src, span(d, n).and_then(|range| data.get_mut(range))) {
-            (Some(src), Some(dst)) => {
-                dst.copy_from_slice(src);
-                Ok(0)
-            }
-            (None, _) => trap(TrapCode::OutOfBoundsMemoryAccess),
-            (Some(_), None) => Err(memory_trap(d, n, len)),
+        match mem.init(&seg, d, s, n) {
+            Ok(()) => Ok(0),
+            // Outside the data segment: no memory address to report.
+            Err(None) => trap(TrapCode::OutOfBoundsMemoryAccess),
+            Err(Some((at, len))) => Err(memory_trap(at, len, mem.data.len())),
         }
     })
 }
@@ -677,13 +662,9 @@ extern "C" fn lc_table_grow(vm: *mut VmCtx, t: u64, init: u64, n: u64, _: u64) -
 
 extern "C" fn lc_table_fill(vm: *mut VmCtx, t: u64, i: u64, v: u64, n: u64) -> u64 {
     with_running(vm, |_, r| {
-        let table = table_mut(r.held(), t)?;
-        match span(i as u32 as u64, n as u32 as u64).and_then(|range| table.elems.get_mut(range)) {
-            Some(s) => {
-                s.fill(v);
-                Ok(0)
-            }
-            None => trap(TrapCode::OutOfBoundsTableAccess),
+        match table_mut(r.held(), t)?.fill(i as u32 as u64, v, n as u32 as u64) {
+            true => Ok(0),
+            false => trap(TrapCode::OutOfBoundsTableAccess),
         }
     })
 }
@@ -720,15 +701,10 @@ extern "C" fn lc_table_init(vm: *mut VmCtx, ts: u64, d: u64, s: u64, n: u64) -> 
             .get(seg as usize)
             .cloned()
             .ok_or_else(|| Error::new("internal error: element segment out of range"))?;
-        let table = table_mut(held, t)?;
         let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
-        let src = span(s, n).and_then(|range| seg.get(range));
-        match (src, span(d, n).and_then(|range| table.elems.get_mut(range))) {
-            (Some(src), Some(dst)) => {
-                dst.copy_from_slice(src);
-                Ok(0)
-            }
-            _ => trap(TrapCode::OutOfBoundsTableAccess),
+        match table_mut(held, t)?.init(&seg, d, s, n) {
+            true => Ok(0),
+            false => trap(TrapCode::OutOfBoundsTableAccess),
         }
     })
 }

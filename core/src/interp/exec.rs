@@ -1590,39 +1590,26 @@ impl Executor {
                 }
                 Instr::MemoryFill { h } => {
                     let (d, val, n) = three!(h);
-                    match span(d, n).and_then(|r| held.memories[mem].data.get_mut(r)) {
-                        Some(s) => s.fill(val as u8),
-                        None => memory_trap!(d, n),
+                    if let Err((at, len)) = held.memories[mem].fill(d, val as u8, n) {
+                        memory_trap!(at, len);
                     }
                 }
                 Instr::MemoryCopy { h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
-                    let data = &mut held.memories[mem].data;
-                    match (span(s, n), span(d, n)) {
-                        (Some(src), Some(dst))
-                            if src.end <= data.len() && dst.end <= data.len() =>
-                        {
-                            data.copy_within(src, dst.start)
-                        }
-                        // The source range when it is the one outside, else the destination.
-                        (src, _) if src.as_ref().is_none_or(|r| r.end > data.len()) => {
-                            memory_trap!(s, n)
-                        }
-                        _ => memory_trap!(d, n),
+                    if let Err((at, len)) = held.memories[mem].copy(d, s, n) {
+                        memory_trap!(at, len);
                     }
                 }
                 Instr::MemoryInit { seg, h } => {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
                     let seg = held.state.datas[seg as usize].clone();
-                    let data = &mut held.memories[mem].data;
-                    let src = span(s, n).and_then(|r| seg.get(r));
-                    match (src, span(d, n).and_then(|r| data.get_mut(r))) {
-                        (Some(src), Some(dst)) => dst.copy_from_slice(src),
+                    match held.memories[mem].init(&seg, d, s, n) {
+                        Ok(()) => {}
                         // Outside the data segment: no memory address to report.
-                        (None, _) => trap!(TrapCode::OutOfBoundsMemoryAccess),
-                        (Some(_), None) => memory_trap!(d, n),
+                        Err(None) => trap!(TrapCode::OutOfBoundsMemoryAccess),
+                        Err(Some((at, len))) => memory_trap!(at, len),
                     }
                 }
                 Instr::DataDrop(seg) => {
@@ -1649,9 +1636,8 @@ impl Executor {
                 }
                 Instr::TableFill { table, h } => {
                     let (i, v, n) = three!(h);
-                    match span(i, n).and_then(|r| table!(table).elems.get_mut(r)) {
-                        Some(s) => s.fill(v),
-                        None => trap!(TrapCode::OutOfBoundsTableAccess),
+                    if !table!(table).fill(i, v, n) {
+                        trap!(TrapCode::OutOfBoundsTableAccess);
                     }
                 }
                 Instr::TableCopy { dst, src, h } => {
@@ -1680,10 +1666,8 @@ impl Executor {
                     let (d, s, n) = three!(h);
                     let s = s as u32 as u64;
                     let seg = held.state.elems[elem as usize].clone();
-                    let src = span(s, n).and_then(|r| seg.get(r));
-                    match (src, span(d, n).and_then(|r| table!(table).elems.get_mut(r))) {
-                        (Some(src), Some(dst)) => dst.copy_from_slice(src),
-                        _ => trap!(TrapCode::OutOfBoundsTableAccess),
+                    if !table!(table).init(&seg, d, s, n) {
+                        trap!(TrapCode::OutOfBoundsTableAccess);
                     }
                 }
                 Instr::ElemDrop(seg) => {
