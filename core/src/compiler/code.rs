@@ -23,7 +23,10 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 
-use super::translate::{self, entry_signature, signature, FuncEnv, Libcalls};
+use super::translate::{
+    self, entry_signature, libcall_name, libcall_signature, signature, FuncEnv, LibcallIds,
+    Libcalls, LIBCALLS,
+};
 use crate::error::{Error, Result};
 use crate::module::ModuleInfo;
 
@@ -43,7 +46,8 @@ pub(crate) struct NativeModule {
     sigs: Vec<ir::Signature>,
     call_conv: CallConv,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
-    libcalls: Libcalls,
+    /// The libcalls, imported into the JIT module.
+    libcalls: LibcallIds,
     interrupts: bool,
     validate: bool,
     fuel: bool,
@@ -248,9 +252,26 @@ pub(crate) fn compile(
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     use crate::options::CompilationMode;
     let eager = mode == CompilationMode::Eager;
-    let builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
+    let mut builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
+    for (i, address) in libcalls.0.iter().enumerate() {
+        builder.symbol(libcall_name(i), *address as *const u8);
+    }
     let mut jit = JITModule::new(builder);
     let call_conv = jit.isa().default_call_conv();
+    let mut libcall_ids = Vec::with_capacity(LIBCALLS);
+    for i in 0..LIBCALLS {
+        libcall_ids.push(
+            jit.declare_function(
+                &libcall_name(i),
+                Linkage::Import,
+                &libcall_signature(call_conv),
+            )
+            .map_err(module_error)?,
+        );
+    }
+    let libcall_ids: LibcallIds = libcall_ids
+        .try_into()
+        .map_err(|_| Error::new("internal error: libcall count"))?;
     let defs = info.bodies.len() as u32;
     let mut funcs = Vec::with_capacity(defs as usize);
     let mut entry_ids = Vec::with_capacity(defs as usize);
@@ -277,7 +298,7 @@ pub(crate) fn compile(
         entry_ids,
         sigs,
         call_conv,
-        libcalls: *libcalls,
+        libcalls: libcall_ids,
         interrupts,
         validate: mode == CompilationMode::Lazy,
         fuel,

@@ -117,6 +117,16 @@ pub(crate) const LIBCALLS: usize = Libcall::Compile as usize + 1;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Libcalls(pub [usize; LIBCALLS]);
 
+/// The libcalls as the JIT module's imported functions, by [`Libcall`]: compiled code
+/// names them through relocations (resolved when the code is placed), so that machine
+/// code kept on disk holds no address of this process.
+pub(crate) type LibcallIds = [cranelift_module::FuncId; LIBCALLS];
+
+/// The symbol name of libcall `i` in the JIT module.
+pub(crate) fn libcall_name(i: usize) -> String {
+    format!("wasmscope_libcall_{i}")
+}
+
 /// The Cranelift type of a Wasm value type; `None` for `v128` (not compiled yet).
 pub(crate) fn clif_type(t: ValueType) -> Option<Type> {
     Some(match t {
@@ -172,7 +182,8 @@ pub(crate) fn entry_signature(call_conv: CallConv) -> Signature {
     sig
 }
 
-fn libcall_signature(call_conv: CallConv) -> Signature {
+/// `extern fn(vmctx, a, b, c, d) -> status`: every libcall's signature.
+pub(crate) fn libcall_signature(call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     for _ in 0..5 {
         sig.params.push(AbiParam::new(types::I64));
@@ -239,7 +250,7 @@ pub(crate) struct FuncEnv<'a> {
     pub info: &'a ModuleInfo,
     /// The signatures of the module's defined functions, by defined index.
     pub sigs: &'a [Signature],
-    pub libcalls: &'a Libcalls,
+    pub libcalls: &'a LibcallIds,
     pub call_conv: CallConv,
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
     /// Interrupt checks at function entries and loop headers
@@ -387,7 +398,8 @@ struct Translator<'a, 'b, 'f> {
     /// `(def, offset)` → record the frame and return: the unwind block.
     unwind: Block,
     results: Vec<Type>,
-    libcall_sig: ir::SigRef,
+    /// The libcalls imported into this function so far.
+    libcall_refs: [Option<ir::FuncRef>; LIBCALLS],
     /// Signatures of the defined functions called so far.
     callees: std::collections::HashMap<u32, ir::SigRef>,
     /// The globals' slot table and the module's code table (loaded at entry: neither
@@ -423,7 +435,6 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         }
         let mem_base = b.declare_var(types::I64);
         let mem_len = b.declare_var(types::I64);
-        let libcall_sig = b.import_signature(libcall_signature(env.call_conv));
         let results: Vec<Type> = ty
             .results()
             .iter()
@@ -449,7 +460,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             mem_len,
             unwind,
             results: results.clone(),
-            libcall_sig,
+            libcall_refs: [None; LIBCALLS],
             callees: std::collections::HashMap::new(),
             trap_blocks: TrapBlocks::default(),
             fuel_charge: None,
@@ -759,17 +770,22 @@ impl Translator<'_, '_, '_> {
 
     /// Calls `which` with `a` (up to four `I64`s); returns its status.
     fn libcall_raw(&mut self, which: Libcall, a: &[Value]) -> Value {
-        let addr = self
-            .b
-            .ins()
-            .iconst(types::I64, self.env.libcalls.0[which as usize] as i64);
+        let callee = match self.libcall_refs[which as usize] {
+            Some(f) => f,
+            None => {
+                let sig = libcall_signature(self.env.call_conv);
+                let f = import(self.b.func, self.env.libcalls[which as usize], &sig);
+                self.libcall_refs[which as usize] = Some(f);
+                f
+            }
+        };
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(a);
         while argv.len() < 5 {
             let z = self.b.ins().iconst(types::I64, 0);
             argv.push(z);
         }
-        let call = self.b.ins().call_indirect(self.libcall_sig, addr, &argv);
+        let call = self.b.ins().call(callee, &argv);
         self.b.inst_results(call)[0]
     }
 
