@@ -28,7 +28,8 @@ names types values source error input dwarf options inspect
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
 module interp::num interp::simd interp::instr interp::translate
-compiler::ops compiler::simd compiler::translate compiler::code interp::code
+compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
+interp::code
 listener store interp::exec interp compiler::exec compiler
 cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi

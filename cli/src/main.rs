@@ -43,7 +43,7 @@ enum Command {
     ///
     /// The guest's exit code becomes the process's; a trap prints a wasm stack trace on
     /// stderr and exits 1; --timeout exits 124; usage errors exit 2.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Describe a module: sections with offsets and sizes, imports, exports, custom
     /// sections, names, producers and DWARF.
     Inspect {
@@ -55,7 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Inspect { file } => {
             let result = run::read_module(&file)
                 .and_then(|bytes| inspect::report(&file.display().to_string(), &bytes));

@@ -27,6 +27,12 @@ pub struct RunArgs {
     /// the interpreter runs the code, for now).
     #[arg(long)]
     pub compiler: bool,
+    /// Keep the compiler's machine code in DIR (created if missing), as wazero's
+    /// `-cachedir`: a later run of the same module with the same options compiles
+    /// nothing. Only the compiler's code is kept (the interpreter starts at once anyway).
+    /// The files hold code that runs in this process: keep DIR private to you.
+    #[arg(long, value_name = "DIR")]
+    pub cachedir: Option<PathBuf>,
     /// When function bodies are validated and translated (wasmi's option of the same
     /// name): `lazy-translation` (the default) validates the whole module before it runs
     /// and translates each function on its first call; `lazy` also validates each
@@ -380,6 +386,10 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         RuntimeConfig::interpreter()
     };
     let mut rt_config = engine.with_compilation_mode(mode);
+    if let Some(dir) = &args.cachedir {
+        let cache = wasmscope::CompilationCache::with_dir(dir).map_err(|e| e.to_string())?;
+        rt_config = rt_config.with_compilation_cache(cache);
+    }
     if args.timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
     }

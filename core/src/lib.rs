@@ -61,7 +61,7 @@ mod types;
 mod values;
 pub mod wasi;
 
-pub use cache::CompilationCache;
+pub use cache::{CacheStats, CompilationCache};
 pub use compiled::{CompiledModule, MemoryDefinition};
 pub use config::{
     CompilationMode, EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES,

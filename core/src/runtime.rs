@@ -165,8 +165,8 @@ impl Runtime {
             }
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             if options.native {
-                let libcalls = crate::compiler::exec::libcalls();
-                let native = crate::compiler::code::compile(&info, &libcalls, options)?;
+                let native =
+                    compile_native(&info, wasm, options, self.inner.config.cache.as_ref())?;
                 info.native = Some(Arc::new(native));
             }
             Ok(Arc::new(info))
@@ -448,4 +448,50 @@ impl HostModuleBuilder {
         let compiled = self.compile()?;
         rt.instantiate_module(&compiled, ModuleConfig::new())
     }
+}
+
+/// The compiler's native code of `info` (from `wasm`): read from the cache's directory
+/// when it holds it, else compiled (and then written there, when the cache has a
+/// directory).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn compile_native(
+    info: &ModuleInfo,
+    wasm: &[u8],
+    options: crate::options::CodeOptions,
+    cache: Option<&crate::cache::CompilationCache>,
+) -> Result<crate::compiler::code::NativeModule> {
+    use crate::compiler::code::{self, Stored};
+    use crate::compiler::persist;
+    let libcalls = crate::compiler::exec::libcalls();
+    let disk = match cache {
+        Some(cache) if options.mode != crate::options::CompilationMode::Lazy => {
+            let target = code::target_id()?;
+            cache
+                .disk_key(wasm, options, &target)
+                .map(|key| (cache, key))
+        }
+        _ => None,
+    };
+    let Some((cache, key)) = disk else {
+        return Ok(code::compile(info, &libcalls, options, Stored::None)?.0);
+    };
+    let defs = info.bodies.len();
+    if let Some(payload) = cache.read(&key) {
+        match persist::decode(&payload, 2 * defs, code::declared_ids(defs)) {
+            Some(machines) => match code::compile(info, &libcalls, options, Stored::Load(machines))
+            {
+                Ok((native, _)) => {
+                    cache.hit_disk();
+                    return Ok(native);
+                }
+                Err(_) => cache.reject(),
+            },
+            None => cache.reject(),
+        }
+    }
+    let (native, kept) = code::compile(info, &libcalls, options, Stored::Keep)?;
+    if let Some(payload) = kept.as_deref().and_then(persist::encode) {
+        cache.write(&key, &payload);
+    }
+    Ok(native)
 }

@@ -241,17 +241,54 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
     Error::compile(0, format!("compiler: {e}"))
 }
 
+/// How many functions the JIT module of a module with `defs` defined functions
+/// declares (the libcalls, then each function and its trampoline): relocations of
+/// stored code may name no other.
+pub(crate) fn declared_ids(defs: usize) -> u32 {
+    (LIBCALLS + 2 * defs) as u32
+}
+
+/// What [`compile`] does with the machine code of a cache on disk.
+pub(crate) enum Stored {
+    /// Nothing: compile as the mode says.
+    None,
+    /// Place this machine code (read from the cache: two per defined function, the
+    /// function and its trampoline, in order) instead of compiling.
+    Load(Vec<Machine>),
+    /// Compile every function now and give the machine code back, to be written.
+    Keep,
+}
+
+/// A description of the code this process generates (target, CPU features, compiler
+/// settings): machine code made for another is never used.
+pub(crate) fn target_id() -> Result<String> {
+    let isa = isa()?;
+    Ok(format!(
+        "{} {} {} {}",
+        isa.triple(),
+        isa.flags(),
+        isa.isa_flags()
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        env!("CARGO_PKG_VERSION"),
+    ))
+}
+
 /// Prepares the native code of `info`'s defined functions as `mode` says: all now, on
 /// every core (`Eager`), or each on its first call (validating it first if the module
-/// was not: `Lazy`).
+/// was not: `Lazy`); or as `stored` says. With [`Stored::Keep`] the machine code is
+/// returned too.
 pub(crate) fn compile(
     info: &ModuleInfo,
     libcalls: &Libcalls,
     options: crate::options::CodeOptions,
-) -> Result<NativeModule> {
+    stored: Stored,
+) -> Result<(NativeModule, Option<Vec<Machine>>)> {
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     use crate::options::CompilationMode;
-    let eager = mode == CompilationMode::Eager;
+    let eager = mode == CompilationMode::Eager || matches!(stored, Stored::Keep);
     let mut builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     for (i, address) in libcalls.0.iter().enumerate() {
         builder.symbol(libcall_name(i), *address as *const u8);
@@ -304,12 +341,30 @@ pub(crate) fn compile(
         fuel,
         code_size: AtomicUsize::new(0),
     };
-    if eager && defs > 0 {
-        let machines = compile_all(&native, info, jit.isa(), defs)?;
-        native.place(&mut jit, &machines)?;
+    let mut kept = None;
+    match stored {
+        Stored::Load(mut machines) => {
+            if machines.len() != 2 * defs as usize {
+                return Err(Error::new("internal error: stored code of another module"));
+            }
+            for (d, pair) in machines.chunks_mut(2).enumerate() {
+                pair[0].id = native.funcs[d];
+                pair[1].id = native.entry_ids[d];
+            }
+            native.place(&mut jit, &machines)?;
+        }
+        _ if eager && defs > 0 => {
+            let machines = compile_all(&native, info, jit.isa(), defs)?;
+            native.place(&mut jit, &machines)?;
+            if matches!(stored, Stored::Keep) {
+                kept = Some(machines);
+            }
+        }
+        Stored::Keep => kept = Some(Vec::new()),
+        Stored::None => {}
     }
     *native.jit.lock().unwrap_or_else(|e| e.into_inner()) = Some(jit);
-    Ok(native)
+    Ok((native, kept))
 }
 
 /// Translates and compiles every function on every core (a worker takes the next
@@ -365,11 +420,14 @@ fn compile_all(
 }
 
 /// A compiled function's machine code, ready to place.
-struct Machine {
-    id: FuncId,
-    align: u64,
-    bytes: Vec<u8>,
-    relocs: Vec<cranelift_module::ModuleReloc>,
+pub(crate) struct Machine {
+    /// The function's id in the JIT module (set again when read from a cache: the ids
+    /// of a module's functions are the same in every process).
+    pub id: FuncId,
+    pub align: u64,
+    pub bytes: Vec<u8>,
+    /// Where the code names other functions (the libcalls, Cranelift's own helpers).
+    pub relocs: Vec<cranelift_module::ModuleReloc>,
 }
 
 /// Compiles the function in `ctx` (defined as `id`) to machine code.

@@ -16,8 +16,10 @@
 //!   (imports, tables, `call_indirect`, bulk memory, `memory.grow`) through libcalls
 //!   that use the same held items as the interpreter.
 //!
-//! Not yet: listener hooks and pausing (those runtimes run the interpreter), a cache on
-//! disk.
+//! - **Machine code can be kept on disk** ([`persist`], `CompilationCache::with_dir`):
+//!   libcalls are named by relocations, resolved when the code is placed.
+//!
+//! Not yet: listener hooks and pausing (those runtimes run the interpreter).
 //!
 //! `unsafe` is allowed in [`code`] (executable memory) and [`exec`] (entering compiled
 //! code, the libcalls' view of the call), each explaining its invariants; the
@@ -26,6 +28,7 @@
 pub(crate) mod code;
 pub(crate) mod exec;
 mod ops;
+pub(crate) mod persist;
 mod simd;
 pub(crate) mod translate;
 
