@@ -221,10 +221,8 @@ impl RuntimeConfig {
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
             debug: self.debug_stepping,
-            // Compiled code has no hooks or stop points yet.
-            native: self.engine == EngineKind::Compiler
-                && self.listener_factory.is_none()
-                && !self.debug_stepping,
+            // Compiled code has no stop points: debug stepping runs the interpreter.
+            native: self.engine == EngineKind::Compiler && !self.debug_stepping,
         }
     }
 

@@ -151,6 +151,23 @@ impl Runtime {
             if eager {
                 info.translate_all()?;
             }
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            if options.native {
+                // Compiled code keeps a shadow stack and calls the hooks of the defined
+                // functions that got a listener.
+                let listened = listeners[info.num_imported_funcs as usize..]
+                    .iter()
+                    .map(Option::is_some)
+                    .collect();
+                let (native, _) = crate::compiler::code::compile(
+                    &info,
+                    &crate::compiler::exec::libcalls(),
+                    options,
+                    crate::compiler::code::Stored::None,
+                    Some(listened),
+                )?;
+                info.native = Some(Arc::new(native));
+            }
             return Ok(CompiledModule {
                 kind: CompiledKind::Wasm(Arc::new(info)),
                 keep_custom_sections: self.inner.config.custom_sections,
@@ -473,23 +490,24 @@ fn compile_native(
         _ => None,
     };
     let Some((cache, key)) = disk else {
-        return Ok(code::compile(info, &libcalls, options, Stored::None)?.0);
+        return Ok(code::compile(info, &libcalls, options, Stored::None, None)?.0);
     };
     let defs = info.bodies.len();
     if let Some(payload) = cache.read(&key) {
         match persist::decode(&payload, 2 * defs, code::declared_ids(defs)) {
-            Some(machines) => match code::compile(info, &libcalls, options, Stored::Load(machines))
-            {
-                Ok((native, _)) => {
-                    cache.hit_disk();
-                    return Ok(native);
+            Some(machines) => {
+                match code::compile(info, &libcalls, options, Stored::Load(machines), None) {
+                    Ok((native, _)) => {
+                        cache.hit_disk();
+                        return Ok(native);
+                    }
+                    Err(_) => cache.reject(),
                 }
-                Err(_) => cache.reject(),
-            },
+            }
             None => cache.reject(),
         }
     }
-    let (native, kept) = code::compile(info, &libcalls, options, Stored::Keep)?;
+    let (native, kept) = code::compile(info, &libcalls, options, Stored::Keep, None)?;
     if let Some(payload) = kept.as_deref().and_then(persist::encode) {
         cache.write(&key, &payload);
     }

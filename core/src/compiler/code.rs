@@ -51,6 +51,9 @@ pub(crate) struct NativeModule {
     interrupts: bool,
     validate: bool,
     fuel: bool,
+    /// With listeners: which defined functions call the hooks (every function keeps a
+    /// shadow stack frame).
+    listened: Option<Vec<bool>>,
     /// Bytes of machine code so far, functions and trampolines.
     code_size: AtomicUsize,
 }
@@ -111,6 +114,11 @@ impl NativeModule {
         Ok(self.entries[def as usize].load(Ordering::Acquire))
     }
 
+    /// Whether the code keeps a shadow stack and calls listeners.
+    pub(crate) fn listens(&self) -> bool {
+        self.listened.is_some()
+    }
+
     /// How many functions are compiled so far.
     pub(crate) fn compiled_count(&self) -> usize {
         self.code
@@ -129,6 +137,7 @@ impl NativeModule {
             interrupts: self.interrupts,
             validate: self.validate,
             fuel: self.fuel,
+            listened: self.listened.as_deref(),
         }
     }
 
@@ -285,6 +294,7 @@ pub(crate) fn compile(
     libcalls: &Libcalls,
     options: crate::options::CodeOptions,
     stored: Stored,
+    listened: Option<Vec<bool>>,
 ) -> Result<(NativeModule, Option<Vec<Machine>>)> {
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     use crate::options::CompilationMode;
@@ -339,6 +349,7 @@ pub(crate) fn compile(
         interrupts,
         validate: mode == CompilationMode::Lazy,
         fuel,
+        listened,
         code_size: AtomicUsize::new(0),
     };
     let mut kept = None;

@@ -25,7 +25,8 @@ use std::sync::Arc;
 use super::translate::{Libcall, Libcalls, LIBCALLS, TRAP_CODES};
 use crate::error::{Error, MemoryAccess, Result, TraceFrame, TrapCode};
 use crate::interp::num::span;
-use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store};
+use crate::listener::{CallContext, FrameTypes, StackFrame, StackIterator, WalkFrames};
+use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View};
 
 /// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
 #[repr(C)]
@@ -47,6 +48,99 @@ pub(crate) struct VmCtx {
     code: *const usize,
     /// Fuel left (code compiled with fuel charges it).
     fuel: i64,
+    /// The call's shadow stack (code compiled for listeners keeps its frames there).
+    shadow: *mut ShadowHeader,
+}
+
+/// What compiled code reads and writes of the shadow stack (offsets
+/// `vmctx::SHADOW_*`): `len` frames at `base`, room for `cap`.
+#[repr(C)]
+struct ShadowHeader {
+    base: *mut u64,
+    len: u64,
+    cap: u64,
+}
+
+/// The frames of a call's compiled functions, for the listeners' stack: code compiled
+/// for a runtime with listeners writes each frame's function and current Wasm offset
+/// (`def << 32 | offset`) here at entry and before each call, and takes it off when it
+/// returns or unwinds. One per outermost call, shared by the instances it runs in.
+struct ShadowStack {
+    header: ShadowHeader,
+    /// The frames' memory (`header.base`; compiled code writes it through that pointer,
+    /// so Rust reads it through that pointer too).
+    frames: Vec<u64>,
+    /// Where each instance's stretch of frames starts, and the instance, in order.
+    segments: Vec<(u64, u32)>,
+}
+
+impl ShadowStack {
+    fn new() -> Self {
+        ShadowStack {
+            header: ShadowHeader {
+                base: std::ptr::null_mut(),
+                len: 0,
+                cap: 0,
+            },
+            frames: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    /// Frame `j` (0: the outermost): its instance, function and module offset.
+    fn frame(&self, j: u64) -> Option<(u32, u32, u32)> {
+        if j >= self.header.len || j >= self.frames.len() as u64 {
+            return None;
+        }
+        // SAFETY: `j` is below the frames' length (`frames` owns `header.base`'s memory,
+        // every element initialised), and no compiled code runs while Rust reads it
+        // (only libcalls do).
+        let word = unsafe { self.header.base.add(j as usize).read() };
+        let inst = self.segments.iter().rev().find(|(start, _)| *start <= j)?.1;
+        Some((inst, (word >> 32) as u32, word as u32))
+    }
+}
+
+/// A call's compiled frames, innermost first, as the listener API reads them; the
+/// innermost frame's locals are `top_locals` when given (its parameters and zeroed
+/// locals at its entry: the only values compiled code keeps).
+struct ShadowFrames<'a> {
+    shadow: &'a ShadowStack,
+    reg: &'a Registry,
+    top_locals: Option<&'a [u64]>,
+}
+
+impl WalkFrames for ShadowFrames<'_> {
+    fn count(&self) -> usize {
+        self.shadow.header.len as usize
+    }
+
+    fn frame(&self, i: usize) -> Option<StackFrame<'_>> {
+        let j = self.shadow.header.len.checked_sub(i as u64 + 1)?;
+        let (inst, def, offset) = self.shadow.frame(j)?;
+        let data = self.reg.instances.get(inst as usize)?;
+        let module = data.module.as_ref()?;
+        let index = module.num_imported_funcs + def;
+        let definition = match &data.listeners {
+            Some(l) => l.definitions.get(index as usize)?.clone(),
+            None => Arc::new(crate::module::definition(module, &data.name, index)),
+        };
+        let locals = match (i, self.top_locals) {
+            (0, Some(l)) => l,
+            _ => &[],
+        };
+        Some(StackFrame {
+            definition,
+            source_offset: Some((offset as u64).saturating_sub(module.code_section_offset as u64)),
+            locals,
+            operands: &[],
+            types: FrameTypes::Wasm {
+                module,
+                def,
+                at: Some(offset as u64),
+            },
+        })
+    }
 }
 
 /// The Rust side of a stretch of a call running compiled code in one instance.
@@ -69,9 +163,21 @@ struct Running<'a> {
     /// The entered instance's stop flag, and the call's deadline.
     control: Arc<crate::store::InstanceControl>,
     deadline: Option<std::time::Instant>,
+    /// The call's shadow stack (read by the listener hooks).
+    shadow: *mut ShadowStack,
+    /// An `after` hook failed: the frame unwinds without `abort`.
+    skip_abort: bool,
 }
 
 impl<'a> Running<'a> {
+    /// The call's shadow stack.
+    fn shadow(&self) -> &ShadowStack {
+        // SAFETY: `shadow` points to the `ShadowStack` of the outermost `invoke`, which
+        // outlives every `Running` of the call; Rust only reads it inside libcalls, when
+        // compiled code is not running, and the only writer on the Rust side
+        // (`lc_shadow_grow`, `call_instance`'s segments) holds no other reference.
+        unsafe { &*self.shadow }
+    }
     fn held(&mut self) -> &mut Held<'a> {
         // Only `call_instance` takes the items away, and it puts them back before
         // compiled code continues.
@@ -162,6 +268,9 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::RefFunc as usize] = lc_ref_func;
     table[Libcall::Poll as usize] = lc_poll;
     table[Libcall::Compile as usize] = lc_compile;
+    table[Libcall::Before as usize] = lc_before;
+    table[Libcall::After as usize] = lc_after;
+    table[Libcall::ShadowGrow as usize] = lc_shadow_grow;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -213,10 +322,12 @@ pub(crate) fn invoke(
     values[..p].copy_from_slice(args);
     let (instance, index) = (*instance, *index);
     drop(reg);
+    let mut shadow = ShadowStack::new();
     let call = Call {
         entry: instance,
         control: data.control.clone(),
         deadline,
+        shadow: &mut shadow,
         fuel: std::cell::Cell::new(
             store
                 .fuel
@@ -254,6 +365,8 @@ struct Call {
     deadline: Option<std::time::Instant>,
     /// The fuel left, carried across the instances the call runs in.
     fuel: std::cell::Cell<i64>,
+    /// The call's shadow stack.
+    shadow: *mut ShadowStack,
 }
 
 /// How often (in interrupt checks) a deadline reads the clock.
@@ -290,7 +403,15 @@ fn call_instance(
         panic: None,
         control: call.control.clone(),
         deadline: call.deadline,
+        shadow: call.shadow,
+        skip_abort: false,
     };
+    let listens = native.listens();
+    if listens {
+        // SAFETY: as in `Running::shadow`; no compiled code of the call runs now.
+        let shadow = unsafe { &mut *call.shadow };
+        shadow.segments.push((shadow.header.len, inst));
+    }
     let mut vm = VmCtx {
         mem_base: std::ptr::null_mut(),
         mem_len: 0,
@@ -303,6 +424,8 @@ fn call_instance(
         polls: DEADLINE_POLL_INTERVAL,
         code: native.code_table(),
         fuel: call.fuel.get(),
+        // SAFETY: a field's address, no access.
+        shadow: unsafe { &raw mut (*call.shadow).header },
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -317,6 +440,11 @@ fn call_instance(
         f(&mut vm, values.as_mut_ptr());
     }
     call.fuel.set(vm.fuel);
+    if listens {
+        // SAFETY: as above; the compiled code has returned.
+        let shadow = unsafe { &mut *call.shadow };
+        shadow.segments.pop();
+    }
     if let Some(p) = running.panic.take() {
         std::panic::resume_unwind(p);
     }
@@ -386,7 +514,130 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, _: u64, _: u64) ->
             e.extend_trace([frame]);
         }
     }
+    if std::mem::take(&mut running.skip_abort) {
+        return 1;
+    }
+    // A listened frame's `abort`, innermost first as the frames unwind (a panicking
+    // `abort` changes nothing: the call fails already).
+    let r = &*running;
+    if let (Some(listeners), Some(module), Some(error), Some(held)) =
+        (&r.data.listeners, &r.data.module, &r.error, &r.held)
+    {
+        let index = (module.num_imported_funcs + def as u32) as usize;
+        if let Some(Some(l)) = listeners.funcs.get(index) {
+            let view = View {
+                reg: &r.reg,
+                instance: Some(r.inst),
+                held: Some(held),
+            };
+            let ctx = CallContext {
+                store: &view,
+                instance: r.inst,
+                caller: None,
+                definition: &listeners.definitions[index],
+            };
+            let _ = crate::interp::exec::guarded("abort", || l.abort(&ctx, error));
+        }
+    }
     1
+}
+
+/// The listener of defined function `def` of the running instance, its definition's
+/// index, and the function's type.
+fn listener_of<'r>(
+    r: &'r Running<'_>,
+    def: u64,
+) -> Option<(&'r Arc<dyn crate::listener::FunctionListener>, usize)> {
+    let module = r.data.module.as_ref()?;
+    let index = (module.num_imported_funcs as u64 + def) as usize;
+    let l = r.data.listeners.as_ref()?.funcs.get(index)?.as_ref()?;
+    Some((l, index))
+}
+
+extern "C" fn lc_before(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let Some((l, index)) = listener_of(r, def) else {
+            return Ok(0);
+        };
+        let module = r.data.module.as_ref().expect("listened code has a module");
+        let ty = module.func_type(index as u32);
+        let params = ty.param_slots();
+        // SAFETY: compiled code passes an array of the parameters' slots.
+        let args = unsafe { values_of(values, params) };
+        let args = &args[..params];
+        // The frame's locals at entry: its parameters, then zeros.
+        let local_slots: usize = module
+            .local_types(def as u32)
+            .map_or(0, |t| t.iter().map(|t| t.slots()).sum());
+        let mut locals = args.to_vec();
+        locals.resize(local_slots.max(params), 0);
+        let frames = ShadowFrames {
+            shadow: r.shadow(),
+            reg: &r.reg,
+            top_locals: Some(&locals),
+        };
+        let iter = StackIterator {
+            host: None,
+            wasm: &frames,
+        };
+        let held = r.held.as_ref().expect("held while compiled code runs");
+        let view = View {
+            reg: &r.reg,
+            instance: Some(r.inst),
+            held: Some(held),
+        };
+        let listeners = r.data.listeners.as_ref().expect("listened");
+        let ctx = CallContext {
+            store: &view,
+            instance: r.inst,
+            caller: None,
+            definition: &listeners.definitions[index],
+        };
+        // A plain call ignores a pause request (resumable calls run the interpreter).
+        crate::interp::exec::guarded("before", || l.before(&ctx, args, &iter))?;
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_after(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let Some((l, index)) = listener_of(r, def) else {
+            return Ok(0);
+        };
+        let module = r.data.module.as_ref().expect("listened code has a module");
+        let n = module.func_type(index as u32).result_slots();
+        // SAFETY: compiled code passes an array of the results' slots.
+        let results = unsafe { values_of(values, n) };
+        let held = r.held.as_ref().expect("held while compiled code runs");
+        let view = View {
+            reg: &r.reg,
+            instance: Some(r.inst),
+            held: Some(held),
+        };
+        let listeners = r.data.listeners.as_ref().expect("listened");
+        let ctx = CallContext {
+            store: &view,
+            instance: r.inst,
+            caller: None,
+            definition: &listeners.definitions[index],
+        };
+        let result = crate::interp::exec::guarded("after", || l.after(&ctx, &results[..n]));
+        if result.is_err() {
+            r.skip_abort = true;
+        }
+        result.map(|()| 0)
+    })
+}
+
+extern "C" fn lc_shadow_grow(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as in `with_running`; the shadow stack as in `Running::shadow`, written
+    // only here while compiled code waits for this libcall.
+    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_>)).shadow };
+    let cap = (shadow.frames.len() * 2).max(256);
+    shadow.frames.resize(cap, 0);
+    shadow.header.base = shadow.frames.as_mut_ptr();
+    shadow.header.cap = cap as u64;
+    0
 }
 
 /// Calls store function `addr` from instance `r.inst`, arguments and results in
@@ -405,6 +656,13 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
     match func {
         FuncInst::Host { .. } => {
             let (inst, store) = (r.inst, r.store);
+            // SAFETY: as in `Running::shadow` (a host call is a libcall).
+            let shadow = unsafe { &*r.shadow };
+            let frames = ShadowFrames {
+                shadow,
+                reg: &reg,
+                top_locals: None,
+            };
             let held: &mut dyn HeldItems = r.held();
             crate::interp::exec::call_host(
                 store,
@@ -414,7 +672,7 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
                 &mut values[..p.max(n)],
                 p,
                 n,
-                (None, &[], &[]),
+                &frames,
             )?;
             // A host function that closed its caller (`proc_exit`) ends the call.
             if let Some(code) = r.data.control.closed() {
@@ -449,6 +707,7 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
                         control: r.control.clone(),
                         deadline: r.deadline,
                         fuel: std::cell::Cell::new(vm.fuel),
+                        shadow: r.shadow,
                     };
                     let result = call_instance(r.store, &callee, instance, index, values, &call);
                     vm.fuel = call.fuel.get();

@@ -57,6 +57,13 @@ pub(crate) mod vmctx {
     pub const CODE: i32 = 72;
     /// Fuel left (code compiled with fuel).
     pub const FUEL: i32 = 80;
+    /// `*mut ShadowStack` (code compiled for listeners): the call's frames.
+    pub const SHADOW: i32 = 88;
+    /// Offsets in the `ShadowStack` header: the frames' base address, how many there
+    /// are, and room for how many.
+    pub const SHADOW_BASE: i32 = 0;
+    pub const SHADOW_LEN: i32 = 8;
+    pub const SHADOW_CAP: i32 = 16;
 }
 
 /// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
@@ -108,10 +115,17 @@ pub(crate) enum Libcall {
     Poll,
     /// `(def)`: compiles defined function `def` (its first call) → its code address.
     Compile,
+    /// `(def, values)`: the `before` hook of listened function `def`, its parameters
+    /// in the `u64` slots at `values`.
+    Before,
+    /// `(def, values)`: the `after` hook, the results at `values`.
+    After,
+    /// `()`: makes room for more frames on the shadow stack (never fails).
+    ShadowGrow,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::Compile as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::ShadowGrow as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -262,6 +276,10 @@ pub(crate) struct FuncEnv<'a> {
     /// Charge fuel (`RuntimeConfig::with_fuel`): at function entries and loop headers,
     /// the operators up to the next such point.
     pub fuel: bool,
+    /// Code for a runtime with listeners: every function keeps its frame (function and
+    /// Wasm offset) on the call's shadow stack, and those marked `true` (by defined
+    /// index) call the `before` and `after` hooks.
+    pub listened: Option<&'a [bool]>,
 }
 
 /// A control frame.
@@ -324,8 +342,12 @@ pub(crate) fn translate(
         &info.bytes[range.clone()],
         range.start as u64,
     ));
+    let first_op = body
+        .get_operators_reader()
+        .map_err(compile_error)?
+        .original_position() as u32;
     let mut b = FunctionBuilder::new(func, fctx);
-    let mut t = Translator::new(env, def, &ty, &mut b, range.start as u32)?;
+    let mut t = Translator::new(env, def, &ty, &mut b, (range.start as u32, first_op))?;
     let mut locals = body.get_locals_reader().map_err(compile_error)?;
     for _ in 0..locals.get_count() {
         let (n, vt) = locals.read().map_err(compile_error)?;
@@ -411,6 +433,9 @@ struct Translator<'a, 'b, 'f> {
     fuel_charge: Option<ir::Inst>,
     fuel_ops: u32,
     trap_blocks: TrapBlocks,
+    /// With listeners: the shadow stack's header and this frame's byte offset in it.
+    shadow: Option<(Value, Value)>,
+    def: u32,
 }
 
 impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
@@ -419,7 +444,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         def: u32,
         ty: &FuncType,
         b: &'b mut FunctionBuilder<'f>,
-        body_start: u32,
+        (body_start, first_op): (u32, u32),
     ) -> Result<Self> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -467,10 +492,16 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             fuel_ops: 0,
             globals_table: vmctx,
             code_table: vmctx,
+            shadow: None,
+            def,
         };
         t.globals_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::GLOBALS);
         t.code_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::CODE);
         t.reload_memory();
+        // With listeners: the frame goes on the shadow stack and `before` runs first,
+        // before any check that can trap (`abort` pairs with `before`).
+        let params = t.locals.clone();
+        t.listener_entry(first_op, &params);
         // The stack limit: a function entered below it traps (deep recursion).
         let sp = t.b.ins().get_stack_pointer(types::I64);
         let limit =
@@ -498,11 +529,14 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         let at = t.b.block_params(unwind)[0];
         let def_v = t.b.ins().iconst(types::I64, def as i64);
         t.libcall_raw(Libcall::Frame, &[def_v, at]);
+        t.shadow_pop();
         let zeros: Vec<Value> = results.iter().map(|r| zero(t.b, *r)).collect();
         t.b.ins().return_(&zeros);
         // The return block.
         t.b.switch_to_block(ret);
         let rets = t.b.block_params(ret).to_vec();
+        t.offset = first_op;
+        t.listener_exit(&rets);
         t.b.ins().return_(&rets);
         t.b.switch_to_block(body);
         Ok(t)
@@ -1393,11 +1427,103 @@ impl Translator<'_, '_, '_> {
         Ok((conv(ty.params())?, conv(ty.results())?))
     }
 
+    /// With listeners, at entry: pushes this frame (function, `offset`) on the shadow
+    /// stack and, for a listened function, calls `before` with `params`.
+    fn listener_entry(&mut self, offset: u32, params: &[Variable]) {
+        let Some(listened) = self.env.listened else {
+            return;
+        };
+        let f = flags();
+        let header = self.b.ins().load(types::I64, f, self.vmctx, vmctx::SHADOW);
+        let len = self.b.ins().load(types::I64, f, header, vmctx::SHADOW_LEN);
+        let cap = self.b.ins().load(types::I64, f, header, vmctx::SHADOW_CAP);
+        let full = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+        let grow = self.b.create_block();
+        self.b.set_cold_block(grow);
+        let cont = self.b.create_block();
+        self.b.ins().brif(full, grow, &[], cont, &[]);
+        self.b.switch_to_block(grow);
+        self.b.seal_block(grow);
+        self.libcall_raw(Libcall::ShadowGrow, &[]);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+        let at = self.b.ins().ishl_imm_u(len, 3);
+        self.shadow = Some((header, at));
+        self.shadow_store(offset);
+        let next = self.b.ins().iadd_imm_u(len, 1);
+        self.b.ins().store(f, next, header, vmctx::SHADOW_LEN);
+        if listened.get(self.def as usize).copied().unwrap_or(false) {
+            let vals: Vec<Value> = params.iter().map(|v| self.b.use_var(*v)).collect();
+            let count = vals
+                .iter()
+                .map(|v| slots(self.b.func.dfg.value_type(*v)))
+                .sum::<usize>();
+            let buf = self.values_buffer(&vals, count);
+            let d = self.iconst64(self.def as u64);
+            let status = self.libcall_raw(Libcall::Before, &[d, buf]);
+            self.offset = offset;
+            self.unwind_if(status);
+        }
+    }
+
+    /// Writes this frame's function and `offset` into its shadow stack entry.
+    fn shadow_store(&mut self, offset: u32) {
+        let Some((header, at)) = self.shadow else {
+            return;
+        };
+        let f = flags();
+        let base = self.b.ins().load(types::I64, f, header, vmctx::SHADOW_BASE);
+        let slot = self.b.ins().iadd(base, at);
+        let word = self
+            .b
+            .ins()
+            .iconst(types::I64, ((self.def as u64) << 32 | offset as u64) as i64);
+        self.b.ins().store(f, word, slot, 0);
+    }
+
+    /// Before a call: this frame's current offset (the call's) for the listeners' stack.
+    fn shadow_at_call(&mut self) {
+        let offset = self.offset;
+        self.shadow_store(offset);
+    }
+
+    /// Takes this frame off the shadow stack (returning or unwinding).
+    fn shadow_pop(&mut self) {
+        if let Some((header, at)) = self.shadow {
+            let len = self.b.ins().ushr_imm_u(at, 3);
+            self.b.ins().store(flags(), len, header, vmctx::SHADOW_LEN);
+        }
+    }
+
+    /// With listeners, at a return with `rets`: `after` for a listened function (a
+    /// failing `after` unwinds, without `abort`), then the frame leaves the shadow stack.
+    fn listener_exit(&mut self, rets: &[Value]) {
+        let Some(listened) = self.env.listened else {
+            return;
+        };
+        if listened.get(self.def as usize).copied().unwrap_or(false) {
+            let count = rets
+                .iter()
+                .map(|v| slots(self.b.func.dfg.value_type(*v)))
+                .sum::<usize>();
+            let buf = self.values_buffer(rets, count);
+            let d = self.iconst64(self.def as u64);
+            let status = self.libcall_raw(Libcall::After, &[d, buf]);
+            self.unwind_if(status);
+        }
+        self.shadow_pop();
+    }
+
     fn call(&mut self, index: u32) -> Result<()> {
         let info = self.env.info;
         let ty = info.func_type(index).clone();
         let (params, results) = self.func_sig(&ty)?;
         let vals = self.pop_n(params.len())?;
+        self.shadow_at_call();
         if index < info.num_imported_funcs {
             let count = slot_count(&params).max(slot_count(&results));
             let buf = self.values_buffer(&vals, count);
@@ -1461,6 +1587,7 @@ impl Translator<'_, '_, '_> {
         let (params, results) = self.func_sig(&ty)?;
         let elem = self.pop()?;
         let vals = self.pop_n(params.len())?;
+        self.shadow_at_call();
         let count = slot_count(&params).max(slot_count(&results));
         let buf = self.values_buffer(&vals, count);
         let a = [

@@ -416,7 +416,7 @@ pub(crate) fn invoke(
 
 /// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
 /// take the runtime down).
-fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
         let msg = p
             .downcast_ref::<String>()
@@ -427,12 +427,21 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
-/// The Wasm frames below a host call, for its listener's stack: the calling frame, the
-/// frames below it, the value stack.
-pub(crate) type HostCallers<'a> = (Option<FrameAt>, &'a [Frame], &'a [u64]);
+/// No Wasm frames (a host function called from outside).
+pub(crate) struct NoFrames;
+
+impl WalkFrames for NoFrames {
+    fn count(&self) -> usize {
+        0
+    }
+    fn frame(&self, _: usize) -> Option<StackFrame<'_>> {
+        None
+    }
+}
 
 /// Calls host function `addr` with its arguments in `buf`, around its listener's hooks;
-/// `caller`: the calling instance and its locked items, if a module called.
+/// `caller`: the calling instance and its locked items, if a module called; `callers`:
+/// the Wasm frames below it (for its listener's stack), from whichever engine.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn call_host(
     store: &Store,
@@ -442,7 +451,7 @@ pub(crate) fn call_host(
     buf: &mut [u64],
     params: usize,
     results: usize,
-    callers: HostCallers<'_>,
+    callers: &dyn WalkFrames,
 ) -> Result<()> {
     let Some(FuncInst::Host {
         func: hf,
@@ -481,12 +490,7 @@ pub(crate) fn call_host(
                 operands: &[],
                 types: FrameTypes::Host,
             }),
-            wasm: &WasmFrames {
-                top: callers.0,
-                callers: callers.1,
-                reg,
-                stack: callers.2,
-            },
+            wasm: callers,
         };
         guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
     }
@@ -567,7 +571,7 @@ impl Executor {
             FuncInst::Host { .. } => {
                 let mut buf = vec![0u64; p.max(r)];
                 buf[..p].copy_from_slice(args);
-                call_host(store, &reg, func, None, &mut buf, p, r, (None, &[], &[]))?;
+                call_host(store, &reg, func, None, &mut buf, p, r, &NoFrames)?;
                 buf.truncate(r);
                 Ok(Started::Done(buf))
             }
@@ -1144,7 +1148,12 @@ impl Executor {
                     end: start,
                 };
                 let inst = self.inst;
-                let callers = (Some(top), &self.frames[..], &stack_below[..]);
+                let callers = WasmFrames {
+                    top: Some(top),
+                    callers: &self.frames[..],
+                    reg,
+                    stack: &stack_below[..],
+                };
                 let caller: &mut dyn HeldItems = held;
                 let result = call_host(
                     store,
@@ -1154,7 +1163,7 @@ impl Executor {
                     &mut buf[..p.max(r)],
                     p,
                     r,
-                    callers,
+                    &callers,
                 );
                 if let Err(e) = result {
                     return Some(Exit::Error(e));
