@@ -23,8 +23,8 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "compiler")]
     pub interpreter: bool,
     /// Use the Cranelift compiler (x86-64 and AArch64): about 20x the interpreter's speed
-    /// once compiled, for long CPU-bound runs (with --hostlogging, --trace or --profile
-    /// the interpreter runs the code, for now).
+    /// once compiled, for long CPU-bound runs (--hostlogging, --trace and --profile work
+    /// on it too).
     #[arg(long)]
     pub compiler: bool,
     /// Keep the compiler's machine code in DIR (created if missing), as wazero's

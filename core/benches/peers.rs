@@ -82,7 +82,7 @@ fn main() {
     let reps = if quick { 3 } else { 5 };
 
     println!(
-        "{:<12} {:>8} {:>14} {:>14} {:>12} {:>16} {:>14} {:>14} {:>15}",
+        "{:<12} {:>8} {:>14} {:>14} {:>12} {:>16} {:>14} {:>14} {:>15} {:>16}",
         "workload",
         "n",
         "wasmscope",
@@ -91,9 +91,11 @@ fn main() {
         "no-op listeners",
         "listened/plain",
         "compiler",
-        "compiler/wasmi"
+        "compiler/wasmi",
+        "compiler listened"
     );
     let (mut compiler_log_sum, mut compiler_count) = (0.0, 0);
+    let mut compiler_listened_log_sum = 0.0;
     let mut listener_log_sum = 0.0;
     let mut log_sum = 0.0;
     let mut count = 0;
@@ -164,6 +166,25 @@ fn main() {
             );
         }
 
+        // The compiler with a no-op listener on every function.
+        let clrt = Runtime::with_config(
+            RuntimeConfig::compiler().with_function_listener_factory(Arc::new(Noop)),
+        );
+        let clrun = crun.as_ref().map(|_| {
+            clrt.instantiate_with_config(&bytes, ModuleConfig::new())
+                .expect("instantiate")
+                .typed_function::<i32, i64>("run")
+                .expect("run export")
+        });
+        if let Some(clrun) = &clrun {
+            assert_eq!(
+                clrun.call(n).expect("compiled listened run"),
+                sum,
+                "{} checksum (compiler, listeners)",
+                w.name
+            );
+        }
+
         // Warm-up (wasmi translates lazily), checking both answers.
         assert_eq!(
             run.call(n).expect("wasmscope run"),
@@ -179,12 +200,17 @@ fn main() {
         );
 
         let (mut ours, mut theirs, mut listened) = (Vec::new(), Vec::new(), Vec::new());
-        let mut compiled = Vec::new();
+        let (mut compiled, mut compiled_listened) = (Vec::new(), Vec::new());
         for _ in 0..reps {
             if let Some(crun) = &crun {
                 let t = Instant::now();
                 std::hint::black_box(crun.call(n).unwrap());
                 compiled.push(t.elapsed());
+            }
+            if let Some(clrun) = &clrun {
+                let t = Instant::now();
+                std::hint::black_box(clrun.call(n).unwrap());
+                compiled_listened.push(t.elapsed());
             }
             let t = Instant::now();
             std::hint::black_box(run.call(n).unwrap());
@@ -202,20 +228,23 @@ fn main() {
         log_sum += ratio.ln();
         listener_log_sum += lratio.ln();
         count += 1;
-        let (compiler, compiler_ratio) = if compiled.is_empty() {
-            ("-".to_string(), "-".to_string())
+        let (compiler, compiler_ratio, compiler_listened) = if compiled.is_empty() {
+            ("-".to_string(), "-".to_string(), "-".to_string())
         } else {
             let c = median(compiled);
             let r = c.as_secs_f64() / t.as_secs_f64();
+            let cl = median(compiled_listened).as_secs_f64() / c.as_secs_f64();
             compiler_log_sum += r.ln();
+            compiler_listened_log_sum += cl.ln();
             compiler_count += 1;
             (
                 format!("{:.2} ms", c.as_secs_f64() * 1e3),
                 format!("{r:.2}"),
+                format!("{cl:.2}"),
             )
         };
         println!(
-            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2} {:>13.2} ms {:>14.2} {:>14} {:>15}",
+            "{:<12} {:>8} {:>11.2} ms {:>11.2} ms {:>12.2} {:>13.2} ms {:>14.2} {:>14} {:>15} {:>16}",
             w.name,
             n,
             o.as_secs_f64() * 1e3,
@@ -224,7 +253,8 @@ fn main() {
             l.as_secs_f64() * 1e3,
             lratio,
             compiler,
-            compiler_ratio
+            compiler_ratio,
+            compiler_listened
         );
     }
     if count > 0 {
@@ -241,6 +271,10 @@ fn main() {
         println!(
             "geometric mean of compiler/wasmi ({compiler_count} workloads): {:.3}",
             (compiler_log_sum / compiler_count as f64).exp()
+        );
+        println!(
+            "geometric mean of compiler listened/plain: {:.2}",
+            (compiler_listened_log_sum / compiler_count as f64).exp()
         );
     }
 }

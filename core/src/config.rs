@@ -19,9 +19,10 @@ pub enum EngineKind {
     /// The Cranelift compiler (x86-64 and AArch64): native code, for speed.
     ///
     /// # Notes
-    /// Work in progress (issue "Two engines"): with a listener factory or debug stepping
-    /// the interpreter runs the code; resumable calls
-    /// ([`crate::Function::start_call`]) run on the interpreter.
+    /// Compiled code has no stop points: with debug stepping the interpreter runs the
+    /// code, and resumable calls ([`crate::Function::start_call`]) run on the
+    /// interpreter. Listeners run on compiled code (their stack frames carry functions
+    /// and offsets; a caller's values are not kept, see [`crate::listener::StackFrame`]).
     Compiler,
 }
 

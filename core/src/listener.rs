@@ -145,6 +145,11 @@ impl<'a> StackFrame<'a> {
     }
 
     /// The frame's locals, parameters first.
+    ///
+    /// # Notes
+    /// On the compiler engine only the innermost frame at `before` has values (its
+    /// parameters and its zeroed locals): compiled code keeps values in registers, so
+    /// callers' frames give none. Run the interpreter to see them.
     pub fn locals(&self) -> Vec<Value> {
         let types = match &self.types {
             FrameTypes::Host => Some(self.definition.param_types().to_vec()),
@@ -153,10 +158,10 @@ impl<'a> StackFrame<'a> {
         Value::decode(&types.unwrap_or_default(), self.locals)
     }
 
-    /// The frame's operand stack, bottom first: for the paused (or trapping) frame the
-    /// operands of its current instruction and those below; for a caller, those below
-    /// the call's arguments (which are the callee's parameters); empty at a function's
-    /// entry. Their types come from validating the function up to the instruction (each
+    /// The frame's operand stack, bottom first (empty on the compiler engine): for the
+    /// paused (or trapping) frame the operands of its current instruction and those
+    /// below; for a caller, those below the call's arguments (which are the callee's
+    /// parameters); empty at a function's entry. Their types come from validating the function up to the instruction (each
     /// call of this does that: keep what it returns).
     pub fn operands(&self) -> Vec<Value> {
         if self.operands.is_empty() {

@@ -482,7 +482,7 @@ fn compile_native(
     let libcalls = crate::compiler::exec::libcalls();
     let disk = match cache {
         Some(cache) if options.mode != crate::options::CompilationMode::Lazy => {
-            let target = code::target_id()?;
+            let target = code::target_id(&libcalls)?;
             cache
                 .disk_key(wasm, options, &target)
                 .map(|key| (cache, key))

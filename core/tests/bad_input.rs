@@ -53,10 +53,9 @@ fn run_once(rt: &Runtime, bytes: &[u8], call: bool) -> Result<bool, wasmscope::E
 }
 
 /// Compiles, and when that works, instantiates and calls `run(1)`; any outcome but a
-/// panic is fine. Fuel bounds the run: a flipped bit can make an endless loop. With fuel
-/// the compiler's configuration runs the interpreter, so on the compiler the module is
-/// then compiled to native code (no fuel), instantiated, and called when the metered call
-/// ended.
+/// panic is fine. Fuel bounds the run: a flipped bit can make an endless loop. On the
+/// compiler the module is also compiled without fuel (code without charges),
+/// instantiated, and called when the metered call ended.
 fn exercise(bytes: &[u8]) -> Result<(), wasmscope::Error> {
     let config = common::engine_config();
     let metered = Runtime::with_config(config.clone().with_fuel(20_000_000));

@@ -269,11 +269,12 @@ pub(crate) enum Stored {
 }
 
 /// A description of the code this process generates (target, CPU features, compiler
-/// settings): machine code made for another is never used.
-pub(crate) fn target_id() -> Result<String> {
+/// settings, and the build of this program): machine code made for another is never
+/// used.
+pub(crate) fn target_id(libcalls: &Libcalls) -> Result<String> {
     let isa = isa()?;
     Ok(format!(
-        "{} {} {} {}",
+        "{} {} {} {} build {}",
         isa.triple(),
         isa.flags(),
         isa.isa_flags()
@@ -282,7 +283,32 @@ pub(crate) fn target_id() -> Result<String> {
             .collect::<Vec<_>>()
             .join(" "),
         env!("CARGO_PKG_VERSION"),
+        build_id(libcalls),
     ))
+}
+
+/// What identifies this build of the program: the SHA-256 of its executable (stored code
+/// names the libcalls and the `VmCtx` layout of the build that wrote it, which another
+/// build of the same version may change). Where the executable cannot be read, the
+/// libcalls' places relative to each other.
+fn build_id(libcalls: &Libcalls) -> &'static str {
+    use sha2::{Digest, Sha256};
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        match std::env::current_exe().and_then(std::fs::read) {
+            Ok(exe) => hex(&Sha256::digest(&exe)),
+            Err(_) => {
+                let first = libcalls.0[0];
+                let offsets: Vec<String> = libcalls
+                    .0
+                    .iter()
+                    .map(|a| format!("{}", *a as i64 - first as i64))
+                    .collect();
+                format!("libcalls {}", offsets.join(","))
+            }
+        }
+    })
 }
 
 /// Prepares the native code of `info`'s defined functions as `mode` says: all now, on

@@ -19,7 +19,13 @@
 //! - **Machine code can be kept on disk** ([`persist`], `CompilationCache::with_dir`):
 //!   libcalls are named by relocations, resolved when the code is placed.
 //!
-//! Not yet: listener hooks and pausing (those runtimes run the interpreter).
+//! - **Listeners** (code compiled for a runtime with a listener factory): every function
+//!   keeps its frame (function, Wasm offset) on the call's shadow stack, updated at each
+//!   call site; listened functions call the `Before`/`After` libcalls; the unwind block's
+//!   `Frame` libcall runs `abort`. Code compiled without listeners has none of it.
+//!
+//! Not yet: pausing and instruction stepping (resumable calls and debug stepping run the
+//! interpreter).
 //!
 //! `unsafe` is allowed in [`code`] (executable memory) and [`exec`] (entering compiled
 //! code, the libcalls' view of the call), each explaining its invariants; the
