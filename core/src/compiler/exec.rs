@@ -102,12 +102,13 @@ impl ShadowStack {
 }
 
 /// A call's compiled frames, innermost first, as the listener API reads them; the
-/// innermost frame's locals are `top_locals` when given (its parameters and zeroed
-/// locals at its entry: the only values compiled code keeps).
+/// innermost frame's locals are given when `top_params` is (its parameters and zeroed
+/// locals at its entry: the only values compiled code keeps), made when first read.
 struct ShadowFrames<'a> {
     shadow: &'a ShadowStack,
     reg: &'a Registry,
-    top_locals: Option<&'a [u64]>,
+    top_params: Option<&'a [u64]>,
+    top_locals: std::cell::OnceCell<Vec<u64>>,
 }
 
 impl WalkFrames for ShadowFrames<'_> {
@@ -125,8 +126,15 @@ impl WalkFrames for ShadowFrames<'_> {
             Some(l) => l.definitions.get(index as usize)?.clone(),
             None => Arc::new(crate::module::definition(module, &data.name, index)),
         };
-        let locals = match (i, self.top_locals) {
-            (0, Some(l)) => l,
+        let locals: &[u64] = match (i, self.top_params) {
+            (0, Some(params)) => self.top_locals.get_or_init(|| {
+                let slots: usize = module
+                    .local_types(def)
+                    .map_or(0, |t| t.iter().map(|t| t.slots()).sum());
+                let mut locals = params.to_vec();
+                locals.resize(slots.max(params.len()), 0);
+                locals
+            }),
             _ => &[],
         };
         Some(StackFrame {
@@ -565,16 +573,11 @@ extern "C" fn lc_before(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -
         // SAFETY: compiled code passes an array of the parameters' slots.
         let args = unsafe { values_of(values, params) };
         let args = &args[..params];
-        // The frame's locals at entry: its parameters, then zeros.
-        let local_slots: usize = module
-            .local_types(def as u32)
-            .map_or(0, |t| t.iter().map(|t| t.slots()).sum());
-        let mut locals = args.to_vec();
-        locals.resize(local_slots.max(params), 0);
         let frames = ShadowFrames {
             shadow: r.shadow(),
             reg: &r.reg,
-            top_locals: Some(&locals),
+            top_params: Some(args),
+            top_locals: std::cell::OnceCell::new(),
         };
         let iter = StackIterator {
             host: None,
@@ -661,7 +664,8 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             let frames = ShadowFrames {
                 shadow,
                 reg: &reg,
-                top_locals: None,
+                top_params: None,
+                top_locals: std::cell::OnceCell::new(),
             };
             let held: &mut dyn HeldItems = r.held();
             crate::interp::exec::call_host(
