@@ -127,7 +127,7 @@ impl NativeModule {
             .count()
     }
 
-    fn env<'a>(&'a self, info: &'a ModuleInfo) -> FuncEnv<'a> {
+    fn env<'a>(&'a self, info: &'a ModuleInfo, all_placed: bool) -> FuncEnv<'a> {
         FuncEnv {
             info,
             sigs: &self.sigs,
@@ -138,6 +138,7 @@ impl NativeModule {
             validate: self.validate,
             fuel: self.fuel,
             listened: self.listened.as_deref(),
+            all_placed,
         }
     }
 
@@ -153,7 +154,7 @@ impl NativeModule {
         let jit = guard
             .as_mut()
             .ok_or_else(|| Error::new("internal error: the code is gone"))?;
-        let env = self.env(info);
+        let env = self.env(info, false);
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = FunctionBuilderContext::new();
         let [code, entry] = function_and_entry(
@@ -412,7 +413,8 @@ fn compile_all(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     defs: u32,
 ) -> Result<Vec<Machine>> {
-    let env = native.env(info);
+    // Every function is placed before any runs.
+    let env = native.env(info, true);
     let next = std::sync::atomic::AtomicU32::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())

@@ -280,6 +280,9 @@ pub(crate) struct FuncEnv<'a> {
     /// Wasm offset) on the call's shadow stack, and those marked `true` (by defined
     /// index) call the `before` and `after` hooks.
     pub listened: Option<&'a [bool]>,
+    /// Every function of the module is placed before any runs (eager compilation, or
+    /// code read from a cache): a call needs no check that its callee is compiled.
+    pub all_placed: bool,
 }
 
 /// A control frame.
@@ -610,6 +613,55 @@ struct Traps<'t> {
 struct TrapBlocks {
     code: [std::cell::Cell<Option<Block>>; TRAP_CODES.len()],
     memory: std::cell::Cell<Option<Block>>,
+    checked: std::cell::RefCell<Checked>,
+}
+
+/// The memory accesses already bounds-checked on every path to the operator being
+/// translated: for a Wasm address (an SSA value), the largest `offset + size` checked.
+/// A check lasts for the rest of the Wasm block it is in (the code there is dominated
+/// by it: a branch leaves the block) and, memory 0 only growing, across calls; each
+/// `block`, `loop` and `if` marks where its checks start, and `else` and `end` undo
+/// them. An access an earlier check covers needs none.
+#[derive(Default)]
+struct Checked {
+    ends: std::collections::HashMap<Value, u64>,
+    /// Each change, with the value it replaced, to undo.
+    log: Vec<(Value, Option<u64>)>,
+    /// Where each open block's changes start in `log`.
+    marks: Vec<usize>,
+}
+
+impl Checked {
+    fn covers(&self, addr: Value, end: u64) -> bool {
+        self.ends.get(&addr).is_some_and(|e| *e >= end)
+    }
+
+    fn record(&mut self, addr: Value, end: u64) {
+        let old = self.ends.insert(addr, end);
+        self.log.push((addr, old));
+    }
+
+    fn open(&mut self) {
+        self.marks.push(self.log.len());
+    }
+
+    /// Undoes the innermost open block's checks; `close`: and ends it.
+    fn undo(&mut self, close: bool) {
+        let mark = match close {
+            true => self.marks.pop(),
+            false => self.marks.last().copied(),
+        }
+        .unwrap_or(0);
+        while self.log.len() > mark {
+            let Some((addr, old)) = self.log.pop() else {
+                break;
+            };
+            match old {
+                Some(end) => self.ends.insert(addr, end),
+                None => self.ends.remove(&addr),
+            };
+        }
+    }
 }
 
 impl TrapBlocks {
@@ -659,12 +711,22 @@ impl Traps<'_> {
         offset: u64,
         size: u32,
     ) -> Value {
+        let wasm_addr = addr;
+        let covered = offset.checked_add(size as u64);
         let addr = b.ins().uextend(types::I64, addr);
         let ea = if offset == 0 {
             addr
         } else {
             b.ins().iadd_imm_u(addr, offset as i64)
         };
+        if let Some(covered) = covered {
+            let mut checked = self.blocks.checked.borrow_mut();
+            if checked.covers(wasm_addr, covered) {
+                let base = b.use_var(self.mem_base);
+                return b.ins().iadd(base, ea);
+            }
+            checked.record(wasm_addr, covered);
+        }
         let end = b.ins().iadd_imm_u(ea, size as i64);
         let len = b.use_var(self.mem_len);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
@@ -960,6 +1022,7 @@ impl Translator<'_, '_, '_> {
                 self.unreachable = Some(0);
             }
             Operator::Block { blockty } => {
+                self.trap_blocks.checked.borrow_mut().open();
                 let (params, results) = self.block_type(blockty)?;
                 let dest = self.block_with_params(&results);
                 let height = self.stack.len() - params.len();
@@ -973,6 +1036,7 @@ impl Translator<'_, '_, '_> {
                 });
             }
             Operator::Loop { blockty } => {
+                self.trap_blocks.checked.borrow_mut().open();
                 let (params, results) = self.block_type(blockty)?;
                 let header = self.block_with_params(&params);
                 let dest = self.block_with_params(&results);
@@ -993,6 +1057,7 @@ impl Translator<'_, '_, '_> {
                 });
             }
             Operator::If { blockty } => {
+                self.trap_blocks.checked.borrow_mut().open();
                 let cond = self.pop()?;
                 let (params, results) = self.block_type(blockty)?;
                 let then = self.block_with_params(&params);
@@ -1327,6 +1392,7 @@ impl Translator<'_, '_, '_> {
     }
 
     fn else_(&mut self, reachable: bool) -> Result<()> {
+        self.trap_blocks.checked.borrow_mut().undo(false);
         let frame = self
             .control
             .last_mut()
@@ -1350,6 +1416,7 @@ impl Translator<'_, '_, '_> {
     }
 
     fn end(&mut self, reachable: bool) -> Result<()> {
+        self.trap_blocks.checked.borrow_mut().undo(true);
         let mut frame = self
             .control
             .pop()
@@ -1546,6 +1613,12 @@ impl Translator<'_, '_, '_> {
         let f = flags();
         let table = self.code_table;
         let address = self.b.ins().load(types::I64, f, table, (def * 8) as i32);
+        if self.env.all_placed {
+            let mut argv = vec![self.vmctx];
+            argv.extend_from_slice(&vals);
+            let call = self.b.ins().call_indirect(sig, address, &argv);
+            return self.after_call(call);
+        }
         let missing = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
         let compile = self.b.create_block();
         self.b.set_cold_block(compile);
@@ -1565,6 +1638,11 @@ impl Translator<'_, '_, '_> {
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
         let call = self.b.ins().call_indirect(sig, address_param, &argv);
+        self.after_call(call)
+    }
+
+    /// After a direct call: unwind if it trapped, reload memory 0, push the results.
+    fn after_call(&mut self, call: ir::Inst) -> Result<()> {
         let rets = self.b.inst_results(call).to_vec();
         let trapped = self
             .b
