@@ -39,7 +39,8 @@ use crate::options::CodeOptions;
 /// process that compiles the same module finds it there and compiles nothing (as
 /// wazero's `NewCompilationCacheWithDir` and wasmtime's cache). A file is used only if
 /// it was written for the same module bytes (SHA-256), the same crate version, target
-/// and CPU features, and the same options that change code (fuel, interrupt checks),
+/// and CPU features, and the same options that change code (fuel, interrupt checks,
+/// WebAssembly features),
 /// and its contents are intact (SHA-256 checksum) and well formed; any other file is
 /// ignored and replaced by a fresh compile's ([`CacheStats::disk_rejected`]). Files
 /// are written whole under another name and then renamed, so that a reader never sees
@@ -240,10 +241,11 @@ impl CompilationCache {
     ) -> Option<DiskKey> {
         let dir = self.dir.as_ref()?;
         let material = format!(
-            "wasmscope {}\ntarget {target}\nfuel {} interrupts {}\nmodule sha256 {}\n",
+            "wasmscope {}\ntarget {target}\nfuel {} interrupts {} features {:?}\nmodule sha256 {}\n",
             env!("CARGO_PKG_VERSION"),
             options.fuel,
             options.interrupts,
+            options.features,
             hex(&Sha256::digest(wasm)),
         )
         .into_bytes();

@@ -47,6 +47,7 @@ pub struct RuntimeConfig {
     pub(crate) cache: Option<crate::cache::CompilationCache>,
     pub(crate) listener_factory: Option<FactoryRef>,
     pub(crate) compilation_mode: CompilationMode,
+    pub(crate) core_features: crate::features::CoreFeatures,
 }
 
 /// A listener factory in a configuration (shown by name in `Debug`).
@@ -89,6 +90,7 @@ impl RuntimeConfig {
             cache: None,
             listener_factory: None,
             compilation_mode: CompilationMode::LazyTranslation,
+            core_features: crate::features::CoreFeatures::SUPPORTED,
         }
     }
 
@@ -131,7 +133,32 @@ impl RuntimeConfig {
                 self.memory_limit_pages
             )));
         }
+        let unsupported = self.core_features.unsupported();
+        if !unsupported.is_empty() {
+            return Err(crate::Error::usage(format!(
+                "WebAssembly features not supported yet: {} (CoreFeatures::SUPPORTED is what runs)",
+                unsupported.names().join(", ")
+            )));
+        }
         Ok(())
+    }
+
+    /// The WebAssembly features modules may use (the seed's `WithCoreFeatures`); the
+    /// default is [`crate::CoreFeatures::SUPPORTED`]. A module that uses a feature
+    /// outside the set fails to compile with an error naming it.
+    ///
+    /// # Errors
+    /// A set with a feature this version does not run yet (see
+    /// [`crate::CoreFeatures::SUPPORTED`]) makes [`crate::Runtime::compile_module`] fail
+    /// with [`crate::ErrorKind::Usage`] naming it.
+    pub fn with_core_features(mut self, features: crate::features::CoreFeatures) -> Self {
+        self.core_features = features;
+        self
+    }
+
+    /// The WebAssembly features modules may use.
+    pub fn core_features(&self) -> crate::features::CoreFeatures {
+        self.core_features
     }
 
     /// The memory limit in pages.
@@ -224,6 +251,7 @@ impl RuntimeConfig {
             debug: self.debug_stepping,
             // Compiled code has no stop points: debug stepping runs the interpreter.
             native: self.engine == EngineKind::Compiler && !self.debug_stepping,
+            features: self.core_features,
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::config::RuntimeConfig;
 use crate::error::{Error, Result, TrapCode};
 use crate::interp::code::WasmCode;
-use crate::module::{ConstExpr, ExportKind, ImportKind, SegmentMode};
+use crate::module::{ConstExpr, ConstOp, ExportKind, ImportKind, SegmentMode};
 use crate::store::{
     CloseNotifier, FuncInst, GlobalInst, HeldItems, Instance, InstanceListeners, InstanceState,
     Items, Layout, MemInst, Registry, Shared, Store, TableInst, PAGE_SIZE,
@@ -31,16 +31,42 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 
 /// Evaluates a constant expression over the instance's globals so far and its
 /// functions; non-`v128` values are in the low 64 bits.
-fn eval_const(globals: &[Shared<GlobalInst>], layout: &Layout, expr: ConstExpr) -> u128 {
-    match expr {
+fn eval_const(globals: &[Shared<GlobalInst>], layout: &Layout, expr: &ConstExpr) -> u128 {
+    let global = |g: u32| {
+        let g = globals[g as usize].lock();
+        g.value as u128 | (g.hi as u128) << 64
+    };
+    match *expr {
         ConstExpr::Value(v) => v as u128,
         ConstExpr::V128(v) => v,
-        ConstExpr::GlobalGet(g) => {
-            let g = globals[g as usize].lock();
-            g.value as u128 | (g.hi as u128) << 64
-        }
+        ConstExpr::GlobalGet(g) => global(g),
         ConstExpr::RefNull => 0,
         ConstExpr::RefFunc(f) => layout.funcs[f as usize] as u128 + 1,
+        ConstExpr::Ops(ref ops) => {
+            // Validated: every operator finds its operands, and one value is left.
+            let mut stack: Vec<u64> = Vec::with_capacity(4);
+            for op in ops.iter() {
+                let v = match *op {
+                    ConstOp::Const(v) => v,
+                    ConstOp::GlobalGet(g) => global(g) as u64,
+                    _ => {
+                        let b = stack.pop().unwrap_or(0);
+                        let a = stack.pop().unwrap_or(0);
+                        let (a32, b32) = (a as u32, b as u32);
+                        match *op {
+                            ConstOp::I32Add => a32.wrapping_add(b32) as u64,
+                            ConstOp::I32Sub => a32.wrapping_sub(b32) as u64,
+                            ConstOp::I32Mul => a32.wrapping_mul(b32) as u64,
+                            ConstOp::I64Add => a.wrapping_add(b),
+                            ConstOp::I64Sub => a.wrapping_sub(b),
+                            _ => a.wrapping_mul(b),
+                        }
+                    }
+                };
+                stack.push(v);
+            }
+            stack.pop().unwrap_or(0) as u128
+        }
     }
 }
 
@@ -219,7 +245,7 @@ pub(crate) fn instantiate(
         .iter()
         .zip(&info.global_inits)
     {
-        let value = eval_const(&items.globals, &layout, *init);
+        let value = eval_const(&items.globals, &layout, init);
         let (value, hi) = (value as u64, (value >> 64) as u64);
         items
             .globals
@@ -233,7 +259,7 @@ pub(crate) fn instantiate(
             _ => seg
                 .items
                 .iter()
-                .map(|e| eval_const(&items.globals, &layout, *e) as u64)
+                .map(|e| eval_const(&items.globals, &layout, e) as u64)
                 .collect(),
         })
         .collect();
@@ -246,7 +272,7 @@ pub(crate) fn instantiate(
     // Offsets of active segments, evaluated before anything is locked for writing.
     let offsets = |mode: &SegmentMode| match mode {
         SegmentMode::Active { offset, .. } => {
-            Some(eval_const(&items.globals, &layout, *offset) as u32 as u64)
+            Some(eval_const(&items.globals, &layout, offset) as u32 as u64)
         }
         _ => None,
     };

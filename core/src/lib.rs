@@ -42,6 +42,7 @@ mod config;
 pub mod dwarf;
 mod error;
 mod execution;
+mod features;
 mod handles;
 mod host;
 mod input;
@@ -71,6 +72,7 @@ pub use error::{
     EXIT_CODE_DEADLINE_EXCEEDED,
 };
 pub use execution::{Execution, ExecutionState, Position, StepMode};
+pub use features::CoreFeatures;
 pub use handles::{
     Function, Global, InterruptHandle, Memory, Module, Table, TableElement, TypedFunction,
 };

@@ -22,8 +22,8 @@ use crate::types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
 
-/// A constant expression (WebAssembly 2.0 allows exactly one instruction).
-#[derive(Clone, Copy, Debug)]
+/// A constant expression: one instruction, or (extended constant expressions) several.
+#[derive(Clone, Debug)]
 pub(crate) enum ConstExpr {
     /// A number (or v128 half) given by its bits.
     Value(u64),
@@ -35,6 +35,22 @@ pub(crate) enum ConstExpr {
     RefFunc(u32),
     /// `v128.const`.
     V128(u128),
+    /// Several instructions (extended constant expressions), run on a value stack.
+    Ops(Arc<[ConstOp]>),
+}
+
+/// An instruction of an extended constant expression.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ConstOp {
+    /// A constant (an `i32`'s bits zero-extended).
+    Const(u64),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
 }
 
 /// What an import asks for.
@@ -127,6 +143,8 @@ pub(crate) struct ModuleInfo {
     /// The validator's view of the module (types, functions, tables...), from which a
     /// body's validator is made; `None` when the module defines no function.
     pub resources: Option<wasmparser::ValidatorResources>,
+    /// The features the module was validated with (bodies validated later use them).
+    pub features: WasmFeatures,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
     pub custom_sections: Vec<CustomSection>,
@@ -139,10 +157,9 @@ pub(crate) struct ModuleInfo {
     pub uses_v128: bool,
 }
 
-/// The features of WebAssembly 2.0 that are implemented (SIMD is validated but not yet
-/// executed, see [`crate::interp::translate`]).
-pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+/// wasmparser's features for `options` (the runtime's [`crate::CoreFeatures`]).
+pub(crate) fn features(options: &CodeOptions) -> WasmFeatures {
+    options.features.to_wasmparser()
 }
 
 fn limits(initial: u64, maximum: Option<u64>) -> Limits {
@@ -176,6 +193,9 @@ fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
 fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     let mut reader = expr.get_operators_reader();
     let op = reader.read()?;
+    if !matches!(reader.clone().read()?, Operator::End) {
+        return extended_const(expr);
+    }
     let value = match op {
         Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
         Operator::I64Const { value } => ConstExpr::Value(value as u64),
@@ -193,6 +213,36 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         }
     };
     Ok(value)
+}
+
+/// An extended constant expression (validated: integer constants, `global.get`, and
+/// `add`/`sub`/`mul` of `i32` and `i64`).
+fn extended_const(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    let mut reader = expr.get_operators_reader();
+    let mut ops = Vec::new();
+    loop {
+        let at = reader.original_position();
+        let op = match reader.read()? {
+            Operator::End => break,
+            Operator::I32Const { value } => ConstOp::Const(value as u32 as u64),
+            Operator::I64Const { value } => ConstOp::Const(value as u64),
+            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Operator::I32Add => ConstOp::I32Add,
+            Operator::I32Sub => ConstOp::I32Sub,
+            Operator::I32Mul => ConstOp::I32Mul,
+            Operator::I64Add => ConstOp::I64Add,
+            Operator::I64Sub => ConstOp::I64Sub,
+            Operator::I64Mul => ConstOp::I64Mul,
+            other => {
+                return Err(Error::compile(
+                    at,
+                    format!("unsupported constant expression {other:?}"),
+                ))
+            }
+        };
+        ops.push(op);
+    }
+    Ok(ConstExpr::Ops(ops.into()))
 }
 
 /// Rejects 32-bit memory limits encoded in more than 5 LEB128 bytes, which wasmparser
@@ -237,10 +287,10 @@ impl ModuleInfo {
             resources: resources.clone(),
             index,
             ty: self.func_types[index as usize],
-            features: features(),
+            features: self.features,
         }
         .into_validator(Default::default());
-        validate_body(&mut fv, &body).map_err(|e| {
+        validate_body(&mut fv, &body, self.features).map_err(|e| {
             let name = match self.func_names.get(&index) {
                 Some(n) => format!(" ({n})"),
                 None => String::new(),
@@ -261,10 +311,11 @@ impl ModuleInfo {
 fn validate_body(
     fv: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
+    features: WasmFeatures,
 ) -> Result<()> {
     let mut reader = body.get_binary_reader();
     fv.read_locals(&mut reader)?;
-    reader.set_features(features());
+    reader.set_features(features);
     while !reader.eof() {
         let offset = reader.original_position();
         let mut visitor = CheckMemoryIndex {
@@ -343,7 +394,7 @@ impl ModuleInfo {
     /// offset of the problem.
     pub(crate) fn parse(bytes: &[u8], options: CodeOptions) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
-        let mut validator = Validator::new_with_features(features());
+        let mut validator = Validator::new_with_features(features(&options));
         let mut info = ModuleInfo {
             bytes: bytes.clone(),
             name: None,
@@ -364,6 +415,7 @@ impl ModuleInfo {
             datas: Vec::new(),
             bodies: Vec::new(),
             resources: None,
+            features: features(&options),
             func_names: HashMap::new(),
             local_names: HashMap::new(),
             custom_sections: Vec::new(),
@@ -391,7 +443,7 @@ impl ModuleInfo {
                     bodies.push(range.start as usize..range.end as usize);
                     if validate_bodies {
                         let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                        validate_body(&mut fv, &body)?;
+                        validate_body(&mut fv, &body, features(&options))?;
                         allocs = fv.into_allocations();
                     }
                 }
@@ -451,12 +503,12 @@ impl ModuleInfo {
             resources,
             index,
             ty: self.func_types[index as usize],
-            features: features(),
+            features: self.features,
         }
         .into_validator(Default::default());
         let mut reader = body.get_binary_reader();
         fv.read_locals(&mut reader).ok()?;
-        reader.set_features(features());
+        reader.set_features(self.features);
         while !reader.eof() {
             let at = reader.original_position();
             if at == offset {

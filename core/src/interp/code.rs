@@ -281,7 +281,7 @@ impl ModuleCode {
             resources: resources.clone(),
             index,
             ty: info.func_types[index as usize],
-            features: crate::module::features(),
+            features: info.features,
         }
         .into_validator(std::mem::take(allocs));
         let listen = self.listened.get(index as usize).copied().unwrap_or(false);
