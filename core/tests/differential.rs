@@ -8,7 +8,9 @@
 //! (hundreds of thousands of seeds, on `DIFFERENTIAL_THREADS` threads, by default one per
 //! CPU); run it with `--nocapture` for the progress and the summary. `DIFF_TRACE` prints
 //! each seed before it runs (for a seed that crashes the process). `TEST_ENGINE=name`
-//! compares only that engine of ours with wasmi.
+//! compares only that engine of ours with wasmi. `random_3_0_modules_agree_between_our_engines`
+//! does the same with the 3.0 features this version runs (extended constant expressions,
+//! relaxed SIMD), between our engines only.
 
 mod common;
 
@@ -419,4 +421,130 @@ fn wasmscope_runs_random_modules_on_a_small_native_stack() {
         .unwrap()
         .join()
         .expect("wasmscope ran every module on a 256 KiB native stack");
+}
+
+/// Seeds of the 3.0 differential in CI.
+const SEEDS_3_0: Range<u64> = 0..5000;
+
+/// The 3.0 features this version runs (extended constant expressions, relaxed SIMD) in
+/// random modules, compared between our engines only (their relaxed SIMD choices are
+/// ours, not wasmi's): results, traps with their traces, exported memories and globals.
+/// `DIFFERENTIAL_SEEDS=A..B` tries other seeds here too.
+#[test]
+fn random_3_0_modules_agree_between_our_engines() {
+    let engines = engines();
+    if engines.len() < 2 {
+        return;
+    }
+    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
+        .ok()
+        .and_then(|v| {
+            v.split_once("..")
+                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+        })
+        .unwrap_or(SEEDS_3_0);
+    let mut smith = config();
+    smith.relaxed_simd_enabled = true;
+    smith.extended_const_enabled = true;
+    let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
+    for seed in seeds.clone() {
+        let data = bytes(seed, 4096);
+        let mut u = Unstructured::new(&data);
+        let Ok(mut module) = wasm_smith::Module::new(smith.clone(), &mut u) else {
+            continue;
+        };
+        if module.ensure_termination(1_000).is_err() {
+            continue;
+        }
+        let wasm = module.to_bytes();
+        // Whether it uses a relaxed SIMD operator (prefix 0xfd, opcodes 0x100-0x113),
+        // roughly: the encoding `fd 80 02`..`fd 93 02` somewhere in the bytes.
+        if wasm
+            .windows(3)
+            .any(|w| w[0] == 0xfd && (0x80..=0x93).contains(&w[1]) && w[2] == 0x02)
+        {
+            relaxed += 1;
+        }
+        let exports = wasmscope::inspect::structure(&wasm).unwrap().exports;
+        let instances: Vec<_> = engines
+            .iter()
+            .map(|(engine, config)| {
+                let rt = Runtime::with_config(
+                    config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES),
+                );
+                let m = rt
+                    .instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[]))
+                    .map_err(|e| e.to_string());
+                (*engine, m, rt)
+            })
+            .collect();
+        let (first, base, _) = &instances[0];
+        for (engine, m, _) in &instances[1..] {
+            match (base, m) {
+                (Ok(_), Ok(_)) => {}
+                (a, b) => assert_eq!(
+                    a.as_ref().map(|_| ()),
+                    b.as_ref().map(|_| ()),
+                    "seed {seed}: instantiation on the {first} and the {engine}"
+                ),
+            }
+        }
+        let Ok(base) = base else { continue };
+        modules += 1;
+        for e in &exports {
+            if e.kind != wasmscope::inspect::ItemKind::Func {
+                continue;
+            }
+            let want = ours_with_trap(base, &e.name);
+            calls += 1;
+            for (engine, m, _) in &instances[1..] {
+                let m = m.as_ref().unwrap();
+                assert_eq!(
+                    ours_with_trap(m, &e.name),
+                    want,
+                    "seed {seed}: export {:?} on the {engine} and the {first}",
+                    e.name
+                );
+                for x in &exports {
+                    match x.kind {
+                        wasmscope::inspect::ItemKind::Memory => {
+                            let (a, b) = (
+                                base.exported_memory(&x.name).unwrap(),
+                                m.exported_memory(&x.name).unwrap(),
+                            );
+                            assert_eq!(a.size(), b.size(), "seed {seed}: memory {:?}", x.name);
+                            assert!(
+                                a.read(0, a.size() as u32) == b.read(0, b.size() as u32),
+                                "seed {seed}: memory {:?} after {:?}",
+                                x.name,
+                                e.name
+                            );
+                        }
+                        wasmscope::inspect::ItemKind::Global => {
+                            let (a, b) = (
+                                base.exported_global(&x.name).unwrap(),
+                                m.exported_global(&x.name).unwrap(),
+                            );
+                            assert_eq!(
+                                (a.get(), a.get_v128()),
+                                (b.get(), b.get_v128()),
+                                "seed {seed}: global {:?} after {:?}",
+                                x.name,
+                                e.name
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "differential 3.0: seeds {seeds:?}: {modules} modules ({relaxed} with relaxed SIMD), \
+         {calls} calls compared"
+    );
+    if seeds == SEEDS_3_0 {
+        assert!(modules > 4500, "only {modules} modules compared");
+        assert!(relaxed > 200, "only {relaxed} modules with relaxed SIMD");
+    }
 }

@@ -106,7 +106,9 @@ pub(super) fn simd(
             let mask = b.func.dfg.immediates.push(ConstantData::from(&lanes[..]));
             b.ins().shuffle(x, y, mask)
         }),
-        O::I8x16Swizzle => binary(b, stack, I8X16, |b, x, y| b.ins().swizzle(x, y)),
+        O::I8x16Swizzle | O::I8x16RelaxedSwizzle => {
+            binary(b, stack, I8X16, |b, x, y| b.ins().swizzle(x, y))
+        }
 
         // ---- Splats: the scalar (narrowed for the 8- and 16-bit lanes) in every lane.
         O::I8x16Splat => splat(b, stack, I8X16),
@@ -196,7 +198,12 @@ pub(super) fn simd(
         O::V128Or => binary(b, stack, I8X16, |b, x, y| b.ins().bor(x, y)),
         O::V128Xor => binary(b, stack, I8X16, |b, x, y| b.ins().bxor(x, y)),
         // `(x & c) | (y & !c)`: Cranelift's operand order is `c, x, y`.
-        O::V128Bitselect => {
+        // Relaxed lane selects: `bitselect` (the deterministic choice, as the interpreter).
+        O::V128Bitselect
+        | O::I8x16RelaxedLaneselect
+        | O::I16x8RelaxedLaneselect
+        | O::I32x4RelaxedLaneselect
+        | O::I64x2RelaxedLaneselect => {
             let c = pop(stack);
             let y = pop(stack);
             let x = pop(stack);
@@ -292,7 +299,28 @@ pub(super) fn simd(
         }),
 
         // ---- `q15mulr_sat_s`: `sat((x * y + 2^14) >> 15)`.
-        O::I16x8Q15MulrSatS => binary(b, stack, I16X8, |b, x, y| b.ins().sqmul_round_sat(x, y)),
+        O::I16x8Q15MulrSatS | O::I16x8RelaxedQ15mulrS => {
+            binary(b, stack, I16X8, |b, x, y| b.ins().sqmul_round_sat(x, y))
+        }
+
+        // ---- Relaxed SIMD's other operators, each with the interpreter's deterministic
+        // choice: fused multiply-add; dot products of signed bytes, pairs added with
+        // signed saturation (then pairwise into `i32` lanes and the accumulator).
+        O::F32x4RelaxedMadd => madd(b, stack, F32X4, false),
+        O::F32x4RelaxedNmadd => madd(b, stack, F32X4, true),
+        O::F64x2RelaxedMadd => madd(b, stack, F64X2, false),
+        O::F64x2RelaxedNmadd => madd(b, stack, F64X2, true),
+        O::I16x8RelaxedDotI8x16I7x16S => binary(b, stack, I8X16, relaxed_dot_i16),
+        O::I32x4RelaxedDotI8x16I7x16AddS => {
+            let acc = pop_as(b, stack, I32X4);
+            let y = pop_as(b, stack, I8X16);
+            let x = pop_as(b, stack, I8X16);
+            let d = relaxed_dot_i16(b, x, y);
+            let wide = extadd_pairwise(b, d, Sign::Signed);
+            let r = b.ins().iadd(wide, acc);
+            let r = to_v128(b, r);
+            stack.push(r);
+        }
 
         // ---- Shifts: a vector by an `i32` amount, taken modulo the lane width.
         O::I8x16Shl => shift(b, stack, I8X16, |b, x, n| b.ins().ishl(x, n)),
@@ -356,8 +384,8 @@ pub(super) fn simd(
         O::F32x4Sub => binary(b, stack, F32X4, |b, x, y| b.ins().fsub(x, y)),
         O::F32x4Mul => binary(b, stack, F32X4, |b, x, y| b.ins().fmul(x, y)),
         O::F32x4Div => binary(b, stack, F32X4, |b, x, y| b.ins().fdiv(x, y)),
-        O::F32x4Min => binary(b, stack, F32X4, |b, x, y| b.ins().fmin(x, y)),
-        O::F32x4Max => binary(b, stack, F32X4, |b, x, y| b.ins().fmax(x, y)),
+        O::F32x4Min | O::F32x4RelaxedMin => binary(b, stack, F32X4, |b, x, y| b.ins().fmin(x, y)),
+        O::F32x4Max | O::F32x4RelaxedMax => binary(b, stack, F32X4, |b, x, y| b.ins().fmax(x, y)),
         O::F32x4PMin => binary(b, stack, F32X4, pmin),
         O::F32x4PMax => binary(b, stack, F32X4, pmax),
         O::F64x2Ceil => unary(b, stack, F64X2, |b, x| b.ins().ceil(x)),
@@ -371,28 +399,37 @@ pub(super) fn simd(
         O::F64x2Sub => binary(b, stack, F64X2, |b, x, y| b.ins().fsub(x, y)),
         O::F64x2Mul => binary(b, stack, F64X2, |b, x, y| b.ins().fmul(x, y)),
         O::F64x2Div => binary(b, stack, F64X2, |b, x, y| b.ins().fdiv(x, y)),
-        O::F64x2Min => binary(b, stack, F64X2, |b, x, y| b.ins().fmin(x, y)),
-        O::F64x2Max => binary(b, stack, F64X2, |b, x, y| b.ins().fmax(x, y)),
+        O::F64x2Min | O::F64x2RelaxedMin => binary(b, stack, F64X2, |b, x, y| b.ins().fmin(x, y)),
+        O::F64x2Max | O::F64x2RelaxedMax => binary(b, stack, F64X2, |b, x, y| b.ins().fmax(x, y)),
         O::F64x2PMin => binary(b, stack, F64X2, pmin),
         O::F64x2PMax => binary(b, stack, F64X2, pmax),
 
         // ---- Conversions.
-        O::I32x4TruncSatF32x4S => unary(b, stack, F32X4, |b, x| b.ins().fcvt_to_sint_sat(I32X4, x)),
-        O::I32x4TruncSatF32x4U => unary(b, stack, F32X4, |b, x| b.ins().fcvt_to_uint_sat(I32X4, x)),
+        // Relaxed truncations: the saturating ones (the deterministic choice).
+        O::I32x4TruncSatF32x4S | O::I32x4RelaxedTruncF32x4S => {
+            unary(b, stack, F32X4, |b, x| b.ins().fcvt_to_sint_sat(I32X4, x))
+        }
+        O::I32x4TruncSatF32x4U | O::I32x4RelaxedTruncF32x4U => {
+            unary(b, stack, F32X4, |b, x| b.ins().fcvt_to_uint_sat(I32X4, x))
+        }
         // Converted to `i64x2` (saturating, NaN to 0), then narrowed to 32 bits with a
         // zero vector for lanes 2 and 3, saturating again: a value outside the `i32`
         // (`u32`) range ends at that range's bound either way. This exact form is what the
         // x86-64 backend lowers (it has no general `I64X2` `snarrow`/`uunarrow`).
-        O::I32x4TruncSatF64x2SZero => unary(b, stack, F64X2, |b, x| {
-            let wide = b.ins().fcvt_to_sint_sat(I64X2, x);
-            let zero = vconst(b, I64X2, &[0; 16]);
-            b.ins().snarrow(wide, zero)
-        }),
-        O::I32x4TruncSatF64x2UZero => unary(b, stack, F64X2, |b, x| {
-            let wide = b.ins().fcvt_to_uint_sat(I64X2, x);
-            let zero = vconst(b, I64X2, &[0; 16]);
-            b.ins().uunarrow(wide, zero)
-        }),
+        O::I32x4TruncSatF64x2SZero | O::I32x4RelaxedTruncF64x2SZero => {
+            unary(b, stack, F64X2, |b, x| {
+                let wide = b.ins().fcvt_to_sint_sat(I64X2, x);
+                let zero = vconst(b, I64X2, &[0; 16]);
+                b.ins().snarrow(wide, zero)
+            })
+        }
+        O::I32x4TruncSatF64x2UZero | O::I32x4RelaxedTruncF64x2UZero => {
+            unary(b, stack, F64X2, |b, x| {
+                let wide = b.ins().fcvt_to_uint_sat(I64X2, x);
+                let zero = vconst(b, I64X2, &[0; 16]);
+                b.ins().uunarrow(wide, zero)
+            })
+        }
         O::F32x4ConvertI32x4S => unary(b, stack, I32X4, |b, x| b.ins().fcvt_from_sint(F32X4, x)),
         O::F32x4ConvertI32x4U => unary(b, stack, I32X4, |b, x| b.ins().fcvt_from_uint(F32X4, x)),
         // The two low lanes widened to `i64x2`, then converted (exactly: every `i32` is an
@@ -476,6 +513,42 @@ fn pop(stack: &mut Vec<Value>) -> Value {
 fn pop_as(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type) -> Value {
     let v = pop(stack);
     cast(b, v, ty)
+}
+
+/// `relaxed_madd` (`a * b + c`, fused) or, with `negate`, `relaxed_nmadd`
+/// (`-(a * b) + c`, fused): pops `c`, `b`, `a` as type `ty`.
+fn madd(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type, negate: bool) {
+    let z = pop_as(b, stack, ty);
+    let y = pop_as(b, stack, ty);
+    let x = pop_as(b, stack, ty);
+    let x = if negate { b.ins().fneg(x) } else { x };
+    let r = b.ins().fma(x, y, z);
+    let r = to_v128(b, r);
+    stack.push(r);
+}
+
+/// `i16x8.relaxed_dot_i8x16_i7x16_s` of `x` and `y` (`I8X16`) as an `I16X8`: the
+/// signed byte products (exact in 16 bits), adjacent pairs added with signed
+/// saturation. The products of the low and high halves are split into even and odd
+/// lanes by two shuffles, then added.
+fn relaxed_dot_i16(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
+    let (xl, yl) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
+    let low = b.ins().imul(xl, yl);
+    let (xh, yh) = (b.ins().swiden_high(x), b.ins().swiden_high(y));
+    let high = b.ins().imul(xh, yh);
+    let (low, high) = (to_v128(b, low), to_v128(b, high));
+    let pick = |first: u8| -> Vec<u8> {
+        (0..8u8)
+            .flat_map(|i| [first + 4 * i, first + 4 * i + 1])
+            .collect()
+    };
+    let even = b.func.dfg.immediates.push(pick(0).into());
+    let odd = b.func.dfg.immediates.push(pick(2).into());
+    let even = b.ins().shuffle(low, high, even);
+    let odd = b.ins().shuffle(low, high, odd);
+    let even = cast(b, even, I16X8);
+    let odd = cast(b, odd, I16X8);
+    b.ins().sadd_sat(even, odd)
 }
 
 /// Pops one `v128` operand (as type `ty`), pushes `f(operand)` as a `v128`.
@@ -1314,7 +1387,7 @@ mod tests {
         assert_eq!(func.dfg.immediates.get(imm).unwrap().as_slice(), &lanes);
     }
 
-    /// Non-SIMD operators, relaxed SIMD among them, are left alone.
+    /// Non-SIMD operators are left alone.
     #[test]
     fn other_operators_are_not_handled() {
         let mut func = Function::new();
@@ -1333,9 +1406,6 @@ mod tests {
             Operator::F64Sqrt,
             Operator::I32Load { memarg: memarg() },
             Operator::I64Store { memarg: memarg() },
-            Operator::I8x16RelaxedSwizzle,
-            Operator::F32x4RelaxedMadd,
-            Operator::I16x8RelaxedQ15mulrS,
         ] {
             assert!(!simd(&op, &mut b, &mut stack, &mut env), "{op:?}");
             assert_eq!(stack, [x, x, x]);

@@ -51,7 +51,7 @@ macro_rules! simd_ops {
                 })*
                 $(SimdOp::$t => {
                     let (a, b, c) = (get(stack, sp - 6), get(stack, sp - 4), get(stack, sp - 2));
-                    put(stack, sp - 6, (a & c) | (b & !c));
+                    put(stack, sp - 6, ternary(op, a, b, c));
                     sp - 4
                 })*
                 $(SimdOp::$q => { let a = get(stack, sp - 2); stack[sp - 2] = test(op, a) as u64; sp - 1 })*
@@ -79,6 +79,8 @@ simd_ops! {
         I32x4TruncSatF32x4S I32x4TruncSatF32x4U F32x4ConvertI32x4S F32x4ConvertI32x4U
         I32x4TruncSatF64x2SZero I32x4TruncSatF64x2UZero F64x2ConvertLowI32x4S
         F64x2ConvertLowI32x4U F32x4DemoteF64x2Zero F64x2PromoteLowF32x4
+        I32x4RelaxedTruncF32x4S I32x4RelaxedTruncF32x4U I32x4RelaxedTruncF64x2SZero
+        I32x4RelaxedTruncF64x2UZero
     }
     binary {
         I8x16Swizzle
@@ -101,8 +103,14 @@ simd_ops! {
         I64x2ExtMulLowI32x4S I64x2ExtMulHighI32x4S I64x2ExtMulLowI32x4U I64x2ExtMulHighI32x4U
         F32x4Add F32x4Sub F32x4Mul F32x4Div F32x4Min F32x4Max F32x4PMin F32x4PMax
         F64x2Add F64x2Sub F64x2Mul F64x2Div F64x2Min F64x2Max F64x2PMin F64x2PMax
+        I8x16RelaxedSwizzle F32x4RelaxedMin F32x4RelaxedMax F64x2RelaxedMin F64x2RelaxedMax
+        I16x8RelaxedQ15mulrS I16x8RelaxedDotI8x16I7x16S
     }
-    ternary { V128Bitselect }
+    ternary {
+        V128Bitselect I8x16RelaxedLaneselect I16x8RelaxedLaneselect I32x4RelaxedLaneselect
+        I64x2RelaxedLaneselect F32x4RelaxedMadd F32x4RelaxedNmadd F64x2RelaxedMadd
+        F64x2RelaxedNmadd I32x4RelaxedDotI8x16I7x16AddS
+    }
     test {
         V128AnyTrue I8x16AllTrue I8x16Bitmask I16x8AllTrue I16x8Bitmask I32x4AllTrue
         I32x4Bitmask I64x2AllTrue I64x2Bitmask
@@ -112,6 +120,51 @@ simd_ops! {
         I64x2Shl I64x2ShrS I64x2ShrU
     }
     splat { I8x16Splat I16x8Splat I32x4Splat I64x2Splat F32x4Splat F64x2Splat }
+}
+
+/// `i16x8.relaxed_dot_i8x16_i7x16_s`, its deterministic choice: both operands signed,
+/// each pair of products added with signed saturation (only `-128 * -128` twice
+/// saturates).
+fn relaxed_dot_i16(a: u128, b: u128) -> u128 {
+    let (x, y) = (i8s(a), i8s(b));
+    from_i16s(std::array::from_fn(|i| {
+        let p = |j: usize| x[j] as i16 * y[j] as i16;
+        p(2 * i).saturating_add(p(2 * i + 1))
+    }))
+}
+
+/// The three-operand operators. The relaxed ones' deterministic choices: lane select is
+/// `bitselect` (each bit from `a` where `c`'s is set), multiply-add is fused (one
+/// rounding, as `f32::mul_add`), and the 4-way dot product is the 2-way one (above)
+/// added pairwise into `i32` lanes, then `c` (wrapping).
+fn ternary(op: SimdOp, a: u128, b: u128, c: u128) -> u128 {
+    use SimdOp as S;
+    match op {
+        S::F32x4RelaxedMadd => {
+            let (x, y, z) = (f32s(a), f32s(b), f32s(c));
+            from_f32s(std::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
+        }
+        S::F32x4RelaxedNmadd => {
+            let (x, y, z) = (f32s(a), f32s(b), f32s(c));
+            from_f32s(std::array::from_fn(|i| (-x[i]).mul_add(y[i], z[i])))
+        }
+        S::F64x2RelaxedMadd => {
+            let (x, y, z) = (f64s(a), f64s(b), f64s(c));
+            from_f64s(std::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
+        }
+        S::F64x2RelaxedNmadd => {
+            let (x, y, z) = (f64s(a), f64s(b), f64s(c));
+            from_f64s(std::array::from_fn(|i| (-x[i]).mul_add(y[i], z[i])))
+        }
+        S::I32x4RelaxedDotI8x16I7x16AddS => {
+            let (d, acc) = (i16s(relaxed_dot_i16(a, b)), i32s(c));
+            from_i32s(std::array::from_fn(|i| {
+                (d[2 * i] as i32 + d[2 * i + 1] as i32).wrapping_add(acc[i])
+            }))
+        }
+        // `bitselect` and the relaxed lane selects.
+        _ => (a & c) | (b & !c),
+    }
 }
 
 /// The `v128` whose low half is at `stack[at]`.
@@ -286,15 +339,16 @@ fn unary(op: SimdOp, a: u128) -> u128 {
         S::F64x2Abs => a & !0x8000_0000_0000_0000_8000_0000_0000_0000u128,
         S::F64x2Neg => a ^ 0x8000_0000_0000_0000_8000_0000_0000_0000u128,
         S::F64x2Sqrt => from_f64s(f64s(a).map(f64::sqrt)),
-        S::I32x4TruncSatF32x4S => from_i32s(f32s(a).map(|x| x as i32)),
-        S::I32x4TruncSatF32x4U => from_u32s(f32s(a).map(|x| x as u32)),
+        // Relaxed: the saturating conversions' results (NaN is 0, out of range saturates).
+        S::I32x4TruncSatF32x4S | S::I32x4RelaxedTruncF32x4S => from_i32s(f32s(a).map(|x| x as i32)),
+        S::I32x4TruncSatF32x4U | S::I32x4RelaxedTruncF32x4U => from_u32s(f32s(a).map(|x| x as u32)),
         S::F32x4ConvertI32x4S => from_f32s(i32s(a).map(|x| x as f32)),
         S::F32x4ConvertI32x4U => from_f32s(u32s(a).map(|x| x as f32)),
-        S::I32x4TruncSatF64x2SZero => {
+        S::I32x4TruncSatF64x2SZero | S::I32x4RelaxedTruncF64x2SZero => {
             let v = f64s(a);
             from_i32s([v[0] as i32, v[1] as i32, 0, 0])
         }
-        S::I32x4TruncSatF64x2UZero => {
+        S::I32x4TruncSatF64x2UZero | S::I32x4RelaxedTruncF64x2UZero => {
             let v = f64s(a);
             from_u32s([v[0] as u32, v[1] as u32, 0, 0])
         }
@@ -315,7 +369,8 @@ fn unary(op: SimdOp, a: u128) -> u128 {
 fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
     use SimdOp as S;
     match op {
-        S::I8x16Swizzle => {
+        // Relaxed: an index of 16 or more gives 0, as `swizzle`.
+        S::I8x16Swizzle | S::I8x16RelaxedSwizzle => {
             let (v, s) = (u8s(a), u8s(b));
             from_u8s(s.map(|i| if i < 16 { v[i as usize] } else { 0 }))
         }
@@ -408,9 +463,11 @@ fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
         S::I8x16AvgrU => from_u8s(zip(u8s(a), u8s(b), |x, y| {
             ((x as u16 + y as u16 + 1) >> 1) as u8
         })),
-        S::I16x8Q15MulrSatS => from_i16s(zip(i16s(a), i16s(b), |x, y| {
-            sat_i16((x as i32 * y as i32 + 0x4000) >> 15)
-        })),
+        S::I16x8Q15MulrSatS | S::I16x8RelaxedQ15mulrS => {
+            from_i16s(zip(i16s(a), i16s(b), |x, y| {
+                sat_i16((x as i32 * y as i32 + 0x4000) >> 15)
+            }))
+        }
         S::I16x8Add => from_i16s(zip(i16s(a), i16s(b), i16::wrapping_add)),
         S::I16x8AddSatS => from_i16s(zip(i16s(a), i16s(b), i16::saturating_add)),
         S::I16x8AddSatU => from_u16s(zip(u16s(a), u16s(b), u16::saturating_add)),
@@ -494,18 +551,20 @@ fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
         S::F32x4Sub => from_f32s(zip(f32s(a), f32s(b), |x, y| x - y)),
         S::F32x4Mul => from_f32s(zip(f32s(a), f32s(b), |x, y| x * y)),
         S::F32x4Div => from_f32s(zip(f32s(a), f32s(b), |x, y| x / y)),
-        S::F32x4Min => from_f32s(zip(f32s(a), f32s(b), num::f32_min)),
-        S::F32x4Max => from_f32s(zip(f32s(a), f32s(b), num::f32_max)),
+        // Relaxed min and max: as `min` and `max` (NaN in, NaN out; -0 below +0).
+        S::F32x4Min | S::F32x4RelaxedMin => from_f32s(zip(f32s(a), f32s(b), num::f32_min)),
+        S::F32x4Max | S::F32x4RelaxedMax => from_f32s(zip(f32s(a), f32s(b), num::f32_max)),
         S::F32x4PMin => from_f32s(zip(f32s(a), f32s(b), pmin32)),
         S::F32x4PMax => from_f32s(zip(f32s(a), f32s(b), pmax32)),
         S::F64x2Add => from_f64s(zip(f64s(a), f64s(b), |x, y| x + y)),
         S::F64x2Sub => from_f64s(zip(f64s(a), f64s(b), |x, y| x - y)),
         S::F64x2Mul => from_f64s(zip(f64s(a), f64s(b), |x, y| x * y)),
         S::F64x2Div => from_f64s(zip(f64s(a), f64s(b), |x, y| x / y)),
-        S::F64x2Min => from_f64s(zip(f64s(a), f64s(b), num::f64_min)),
-        S::F64x2Max => from_f64s(zip(f64s(a), f64s(b), num::f64_max)),
+        S::F64x2Min | S::F64x2RelaxedMin => from_f64s(zip(f64s(a), f64s(b), num::f64_min)),
+        S::F64x2Max | S::F64x2RelaxedMax => from_f64s(zip(f64s(a), f64s(b), num::f64_max)),
         S::F64x2PMin => from_f64s(zip(f64s(a), f64s(b), pmin64)),
         S::F64x2PMax => from_f64s(zip(f64s(a), f64s(b), pmax64)),
+        S::I16x8RelaxedDotI8x16I7x16S => relaxed_dot_i16(a, b),
         other => unreachable!("{other:?} is not binary"),
     }
 }
