@@ -180,16 +180,37 @@ impl NativeModule {
         }
         jit.finalize_definitions().map_err(module_error)?;
         self.code_size.fetch_add(size, Ordering::Relaxed);
+        // Which function (or trampoline) each machine is, by id.
+        let mut defs = std::collections::HashMap::with_capacity(machines.len());
+        if machines.len() > 2 {
+            for (d, (f, e)) in self.funcs.iter().zip(&self.entry_ids).enumerate() {
+                defs.insert(*f, (d, false));
+                defs.insert(*e, (d, true));
+            }
+        } else {
+            for m in machines {
+                if let Some(d) = self.funcs.iter().position(|f| *f == m.id) {
+                    defs.insert(m.id, (d, false));
+                } else if let Some(d) = self.entry_ids.iter().position(|e| *e == m.id) {
+                    defs.insert(m.id, (d, true));
+                }
+            }
+        }
+        let placed: Vec<(usize, bool, usize)> = machines
+            .iter()
+            .filter_map(|m| {
+                let (d, entry) = *defs.get(&m.id)?;
+                Some((d, entry, jit.get_finalized_function(m.id) as usize))
+            })
+            .collect();
         // Trampolines first: a function's code address, once set, says both are ready.
-        for (d, id) in self.entry_ids.iter().enumerate() {
-            if machines.iter().any(|m| m.id == *id) {
-                let address = jit.get_finalized_function(*id) as usize;
+        for &(d, entry, address) in &placed {
+            if entry {
                 self.entries[d].store(address, Ordering::Release);
             }
         }
-        for (d, id) in self.funcs.iter().enumerate() {
-            if machines.iter().any(|m| m.id == *id) {
-                let address = jit.get_finalized_function(*id) as usize;
+        for &(d, entry, address) in &placed {
+            if !entry {
                 self.code[d].store(address, Ordering::Release);
             }
         }
