@@ -494,7 +494,8 @@ fn compile_native(
     };
     let defs = info.bodies.len();
     if let Some(payload) = cache.read(&key) {
-        match persist::decode(&payload, 2 * defs, code::declared_ids(defs)) {
+        let types = info.types.len();
+        match persist::decode(&payload, (defs, types), code::declared_ids(defs, types)) {
             Some(machines) => {
                 match code::compile(info, &libcalls, options, Stored::Load(machines), None) {
                     Ok((native, _)) => {

@@ -1,6 +1,6 @@
 //! A module's native code: each defined function compiled by Cranelift into executable
-//! memory (`cranelift-jit`), with an array trampoline per function for entering it from
-//! Rust. Compiled all at once on every core ([`compile`] with `eager`), or each function
+//! memory (`cranelift-jit`), with an array trampoline per function type for entering
+//! the functions of that type from Rust (it takes the callee's address). Compiled all at once on every core ([`compile`] with `eager`), or each function
 //! on its first call ([`NativeModule::ensure`]).
 //!
 //! Compiled code calls a defined function through the module's *code table* (one
@@ -37,12 +37,15 @@ pub(crate) struct NativeModule {
     jit: Mutex<Option<JITModule>>,
     /// Each defined function's code address; 0 until compiled. Compiled code reads it.
     code: Box<[AtomicUsize]>,
-    /// Each defined function's array trampoline (`extern "C" fn(*mut VmCtx, *mut u64)`),
-    /// set with its code.
+    /// Each of the module's function types' array trampoline (`extern "C" fn(*mut
+    /// VmCtx, *mut u64, callee)`: calls a function of that type with the arguments and
+    /// results in the `u64` slots), 0 until compiled; shared by the functions of a type.
     entries: Box<[AtomicUsize]>,
-    /// The JIT module's ids of the functions and of their trampolines.
+    /// The JIT module's ids of the functions and of the types' trampolines.
     funcs: Vec<FuncId>,
     entry_ids: Vec<FuncId>,
+    /// Each defined function's type index.
+    types_of: Vec<u32>,
     sigs: Vec<ir::Signature>,
     call_conv: CallConv,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
@@ -95,8 +98,8 @@ impl NativeModule {
         self.code.as_ptr() as *const usize
     }
 
-    /// The code address of defined function `def`, compiling it (and its trampoline)
-    /// first if it has not been.
+    /// The code address of defined function `def`, compiling it first if it has not
+    /// been.
     pub(crate) fn ensure(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
         let slot = self
             .code
@@ -108,10 +111,54 @@ impl NativeModule {
         }
     }
 
-    /// The array trampoline of defined function `def`, compiling it first if needed.
-    pub(crate) fn entry(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
-        self.ensure(info, def)?;
-        Ok(self.entries[def as usize].load(Ordering::Acquire))
+    /// Defined function `def`'s array trampoline (its type's) and code address,
+    /// compiling either first if needed: call the trampoline with the code address.
+    pub(crate) fn entry(&self, info: &ModuleInfo, def: u32) -> Result<(usize, usize)> {
+        let code = self.ensure(info, def)?;
+        let ty = self.types_of[def as usize] as usize;
+        let entry = match self.entries[ty].load(Ordering::Acquire) {
+            0 => self.compile_entry(info, ty)?,
+            address => address,
+        };
+        Ok((entry, code))
+    }
+
+    /// Compiles the trampoline of type `ty` (under the JIT lock), unless another thread
+    /// just did.
+    fn compile_entry(&self, info: &ModuleInfo, ty: usize) -> Result<usize> {
+        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
+        let done = self.entries[ty].load(Ordering::Acquire);
+        if done != 0 {
+            return Ok(done);
+        }
+        let jit = guard
+            .as_mut()
+            .ok_or_else(|| Error::new("internal error: the code is gone"))?;
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let m = self.entry_machine(info, ty, jit.isa(), &mut ctx, &mut fctx)?;
+        self.place(jit, &[m])?;
+        Ok(self.entries[ty].load(Ordering::Acquire))
+    }
+
+    /// Compiles the trampoline of type `ty`.
+    fn entry_machine(
+        &self,
+        info: &ModuleInfo,
+        ty: usize,
+        isa: &dyn cranelift_codegen::isa::TargetIsa,
+        ctx: &mut cranelift_codegen::Context,
+        fctx: &mut FunctionBuilderContext,
+    ) -> Result<Machine> {
+        let ft = info
+            .types
+            .get(ty)
+            .ok_or_else(|| Error::new("internal error: no such type"))?;
+        let sig = signature(ft, self.call_conv)?;
+        ctx.clear();
+        trampoline(&mut ctx.func, fctx, &sig, self.call_conv, self.frontend);
+        machine(ctx, isa, self.entry_ids[ty], MachineKind::Entry(ty as u32))
+            .map_err(|e| Error::compile(0, format!("compiling the entry of type {ty}: {e}")))
     }
 
     /// Whether the code keeps a shadow stack and calls listeners.
@@ -157,15 +204,8 @@ impl NativeModule {
         let env = self.env(info, false);
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = FunctionBuilderContext::new();
-        let [code, entry] = function_and_entry(
-            &env,
-            def,
-            (self.funcs[d], self.entry_ids[d]),
-            jit.isa(),
-            &mut ctx,
-            &mut fctx,
-        )?;
-        self.place(jit, &[code, entry])?;
+        let code = function_machine(&env, def, self.funcs[d], jit.isa(), &mut ctx, &mut fctx)?;
+        self.place(jit, &[code])?;
         Ok(self.code[d].load(Ordering::Acquire))
     }
 
@@ -180,71 +220,31 @@ impl NativeModule {
         }
         jit.finalize_definitions().map_err(module_error)?;
         self.code_size.fetch_add(size, Ordering::Relaxed);
-        // Which function (or trampoline) each machine is, by id.
-        let mut defs = std::collections::HashMap::with_capacity(machines.len());
-        if machines.len() > 2 {
-            for (d, (f, e)) in self.funcs.iter().zip(&self.entry_ids).enumerate() {
-                defs.insert(*f, (d, false));
-                defs.insert(*e, (d, true));
-            }
-        } else {
-            for m in machines {
-                if let Some(d) = self.funcs.iter().position(|f| *f == m.id) {
-                    defs.insert(m.id, (d, false));
-                } else if let Some(d) = self.entry_ids.iter().position(|e| *e == m.id) {
-                    defs.insert(m.id, (d, true));
-                }
-            }
-        }
-        let placed: Vec<(usize, bool, usize)> = machines
-            .iter()
-            .filter_map(|m| {
-                let (d, entry) = *defs.get(&m.id)?;
-                Some((d, entry, jit.get_finalized_function(m.id) as usize))
-            })
-            .collect();
-        // Trampolines first: a function's code address, once set, says both are ready.
-        for &(d, entry, address) in &placed {
-            if entry {
-                self.entries[d].store(address, Ordering::Release);
-            }
-        }
-        for &(d, entry, address) in &placed {
-            if !entry {
-                self.code[d].store(address, Ordering::Release);
+        for m in machines {
+            let address = jit.get_finalized_function(m.id) as usize;
+            match m.kind {
+                MachineKind::Func(d) => self.code[d as usize].store(address, Ordering::Release),
+                MachineKind::Entry(t) => self.entries[t as usize].store(address, Ordering::Release),
             }
         }
         Ok(())
     }
 }
 
-/// Translates and compiles defined function `def` and its trampoline.
-fn function_and_entry(
+/// Translates and compiles defined function `def` (JIT id `id`).
+fn function_machine(
     env: &FuncEnv<'_>,
     def: u32,
-    (func, entry): (FuncId, FuncId),
+    id: FuncId,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut FunctionBuilderContext,
-) -> Result<[Machine; 2]> {
-    let d = def as usize;
+) -> Result<Machine> {
     ctx.clear();
-    ctx.func.signature = env.sigs[d].clone();
+    ctx.func.signature = env.sigs[def as usize].clone();
     translate::translate(env, def, &mut ctx.func, fctx)?;
-    let code = machine(ctx, isa, func)
-        .map_err(|e| Error::compile(0, format!("compiling function {def}: {e}")))?;
-    ctx.clear();
-    trampoline(
-        &mut ctx.func,
-        fctx,
-        &env.sigs[d],
-        func,
-        env.call_conv,
-        env.frontend,
-    );
-    let entry = machine(ctx, isa, entry)
-        .map_err(|e| Error::compile(0, format!("compiling entry {def}: {e}")))?;
-    Ok([code, entry])
+    machine(ctx, isa, id, MachineKind::Func(def))
+        .map_err(|e| Error::compile(0, format!("compiling function {def}: {e}")))
 }
 
 /// The target: the host, optimised for speed.
@@ -272,19 +272,19 @@ fn module_error(e: cranelift_module::ModuleError) -> Error {
     Error::compile(0, format!("compiler: {e}"))
 }
 
-/// How many functions the JIT module of a module with `defs` defined functions
-/// declares (the libcalls, then each function and its trampoline): relocations of
-/// stored code may name no other.
-pub(crate) fn declared_ids(defs: usize) -> u32 {
-    (LIBCALLS + 2 * defs) as u32
+/// How many functions the JIT module of a module with `defs` defined functions and
+/// `types` function types declares (the libcalls, each function, each type's
+/// trampoline): relocations of stored code may name no other.
+pub(crate) fn declared_ids(defs: usize, types: usize) -> u32 {
+    (LIBCALLS + defs + types) as u32
 }
 
 /// What [`compile`] does with the machine code of a cache on disk.
 pub(crate) enum Stored {
     /// Nothing: compile as the mode says.
     None,
-    /// Place this machine code (read from the cache: two per defined function, the
-    /// function and its trampoline, in order) instead of compiling.
+    /// Place this machine code (read from the cache: every defined function, and
+    /// trampolines) instead of compiling.
     Load(Vec<Machine>),
     /// Compile every function now and give the machine code back, to be written.
     Keep,
@@ -369,28 +369,33 @@ pub(crate) fn compile(
         .map_err(|_| Error::new("internal error: libcall count"))?;
     let defs = info.bodies.len() as u32;
     let mut funcs = Vec::with_capacity(defs as usize);
-    let mut entry_ids = Vec::with_capacity(defs as usize);
     let mut sigs = Vec::with_capacity(defs as usize);
+    let mut types_of = Vec::with_capacity(defs as usize);
     for def in 0..defs {
-        let ty = info.func_type(info.num_imported_funcs + def);
-        let sig = signature(ty, call_conv)?;
+        let index = info.num_imported_funcs + def;
+        let sig = signature(info.func_type(index), call_conv)?;
         funcs.push(
             jit.declare_function(&format!("f{def}"), Linkage::Local, &sig)
                 .map_err(module_error)?,
         );
+        sigs.push(sig);
+        types_of.push(info.func_types[index as usize]);
+    }
+    let mut entry_ids = Vec::with_capacity(info.types.len());
+    for _ in 0..info.types.len() {
         entry_ids.push(
             jit.declare_anonymous_function(&entry_signature(call_conv))
                 .map_err(module_error)?,
         );
-        sigs.push(sig);
     }
     let native = NativeModule {
         frontend: jit.isa().frontend_config(),
         jit: Mutex::new(None),
         code: (0..defs).map(|_| AtomicUsize::new(0)).collect(),
-        entries: (0..defs).map(|_| AtomicUsize::new(0)).collect(),
+        entries: (0..info.types.len()).map(|_| AtomicUsize::new(0)).collect(),
         funcs,
         entry_ids,
+        types_of,
         sigs,
         call_conv,
         libcalls: libcall_ids,
@@ -403,12 +408,27 @@ pub(crate) fn compile(
     let mut kept = None;
     match stored {
         Stored::Load(mut machines) => {
-            if machines.len() != 2 * defs as usize {
-                return Err(Error::new("internal error: stored code of another module"));
+            // Every function exactly once (the code was compiled with all of them
+            // placed), trampolines of the module's types.
+            let mut seen = vec![false; defs as usize];
+            for m in &mut machines {
+                m.id = match m.kind {
+                    MachineKind::Func(d) => {
+                        let slot = seen
+                            .get_mut(d as usize)
+                            .filter(|s| !**s)
+                            .ok_or_else(|| Error::new("stored code of another module"))?;
+                        *slot = true;
+                        native.funcs[d as usize]
+                    }
+                    MachineKind::Entry(t) => *native
+                        .entry_ids
+                        .get(t as usize)
+                        .ok_or_else(|| Error::new("stored code of another module"))?,
+                };
             }
-            for (d, pair) in machines.chunks_mut(2).enumerate() {
-                pair[0].id = native.funcs[d];
-                pair[1].id = native.entry_ids[d];
+            if seen.contains(&false) {
+                return Err(Error::new("stored code of another module"));
             }
             native.place(&mut jit, &machines)?;
         }
@@ -436,24 +456,32 @@ fn compile_all(
 ) -> Result<Vec<Machine>> {
     // Every function is placed before any runs.
     let env = native.env(info, true);
+    // The types of the defined functions: their trampolines are compiled too.
+    let mut used: Vec<u32> = native.types_of.clone();
+    used.sort_unstable();
+    used.dedup();
+    let items = defs + used.len() as u32;
     let next = std::sync::atomic::AtomicU32::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min((defs as usize).div_ceil(8))
+        .min((items as usize).div_ceil(8))
         .max(1);
     let work = || -> Result<Vec<Machine>> {
         let mut out = Vec::new();
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = FunctionBuilderContext::new();
         loop {
-            let def = next.fetch_add(1, Ordering::Relaxed);
-            if def >= defs {
+            let item = next.fetch_add(1, Ordering::Relaxed);
+            if item >= items {
                 return Ok(out);
             }
-            let ids = (native.funcs[def as usize], native.entry_ids[def as usize]);
-            out.extend(function_and_entry(
-                &env, def, ids, isa, &mut ctx, &mut fctx,
-            )?);
+            out.push(if item < defs {
+                let id = native.funcs[item as usize];
+                function_machine(&env, item, id, isa, &mut ctx, &mut fctx)?
+            } else {
+                let ty = used[(item - defs) as usize] as usize;
+                native.entry_machine(info, ty, isa, &mut ctx, &mut fctx)?
+            });
         }
     };
     let results: Vec<Result<Vec<Machine>>> = if workers == 1 {
@@ -471,7 +499,7 @@ fn compile_all(
                 .collect()
         })
     };
-    let mut machines = Vec::with_capacity(2 * defs as usize);
+    let mut machines = Vec::with_capacity(items as usize);
     for r in results {
         machines.extend(r?);
     }
@@ -479,11 +507,20 @@ fn compile_all(
     Ok(machines)
 }
 
+/// What a [`Machine`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MachineKind {
+    /// Defined function `def`.
+    Func(u32),
+    /// The trampoline of function type `ty`.
+    Entry(u32),
+}
+
 /// A compiled function's machine code, ready to place.
 pub(crate) struct Machine {
-    /// The function's id in the JIT module (set again when read from a cache: the ids
-    /// of a module's functions are the same in every process).
+    /// The function's id in the JIT module (set again when read from a cache).
     pub id: FuncId,
+    pub kind: MachineKind,
     pub align: u64,
     pub bytes: Vec<u8>,
     /// Where the code names other functions (the libcalls, Cranelift's own helpers).
@@ -495,6 +532,7 @@ fn machine(
     ctx: &mut cranelift_codegen::Context,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     id: FuncId,
+    kind: MachineKind,
 ) -> std::result::Result<Machine, String> {
     let mut ctrl = cranelift_codegen::control::ControlPlane::default();
     ctx.compile(isa, &mut ctrl)
@@ -510,19 +548,20 @@ fn machine(
         .collect();
     Ok(Machine {
         id,
+        kind,
         align,
         bytes,
         relocs,
     })
 }
 
-/// `extern "C" fn(vmctx, values)`: calls `callee` with the arguments in the `u64`
-/// slots at `values` and writes its results there.
+/// `extern "C" fn(vmctx, values, callee)`: calls the function at address `callee`
+/// (of signature `sig`) with the arguments in the `u64` slots at `values` and writes its
+/// results there.
 fn trampoline(
     func: &mut ir::Function,
     fctx: &mut FunctionBuilderContext,
     sig: &ir::Signature,
-    callee: FuncId,
     call_conv: CallConv,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
 ) {
@@ -532,15 +571,19 @@ fn trampoline(
     b.append_block_params_for_function_params(block);
     b.switch_to_block(block);
     b.seal_block(block);
-    let (vmctx, values) = (b.block_params(block)[0], b.block_params(block)[1]);
+    let (vmctx, values, callee) = (
+        b.block_params(block)[0],
+        b.block_params(block)[1],
+        b.block_params(block)[2],
+    );
     let mut args = vec![vmctx];
     let mut at = 0;
     for p in &sig.params[1..] {
         args.push(translate::load_slots(&mut b, values, at, p.value_type));
         at += translate::slots(p.value_type);
     }
-    let callee = translate::import(b.func, callee, sig);
-    let call = b.ins().call(callee, &args);
+    let sig_ref = b.import_signature(sig.clone());
+    let call = b.ins().call_indirect(sig_ref, callee, &args);
     let results = b.inst_results(call).to_vec();
     let mut at = 0;
     for r in results {

@@ -282,6 +282,10 @@ pub(crate) fn libcalls() -> Libcalls {
     Libcalls(table.map(|f| f as usize))
 }
 
+/// An array trampoline: calls the code at the last argument with the arguments and
+/// results in the `u64` slots.
+type Entry = extern "C" fn(*mut VmCtx, *mut u64, usize);
+
 /// The room compiled code leaves on the native stack for Rust (host functions, libcalls,
 /// the runtime's own frames) below its limit.
 const STACK_RESERVE: usize = 256 * 1024;
@@ -392,7 +396,7 @@ fn call_instance(
 ) -> Result<()> {
     let entry = call.entry;
     let (module, native) = native_of(data)?;
-    let address = native.entry(module, def)?;
+    let (trampoline, code) = native.entry(module, def)?;
     let held = data.lock();
     if let Some(code) = data.control.closed().filter(|_| inst == entry) {
         return Err(Error::exit(code));
@@ -437,15 +441,16 @@ fn call_instance(
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
-    // SAFETY: `address` is the finalised array trampoline of defined function `def` of
-    // this instance's module (`NativeModule::entry`), whose code lives as long as
-    // `native` (borrowed from `data` for this whole function). It reads the parameters
-    // from and writes the results to `values`, which has a slot for each (the caller
+    // SAFETY: `trampoline` is the finalised array trampoline of defined function `def`'s type
+    // in this instance's module and `code` that function's finalised code
+    // (`NativeModule::entry`), both living as long as `native` (borrowed from `data` for
+    // this whole function). The trampoline calls `code` with the parameters read from
+    // `values` and writes the results there; `values` has a slot for each (the caller
     // sized it from the function's type). `vm` and `running` outlive the call; while it
     // runs they are reached only through `vm` (the `running` pointer is derived once).
     unsafe {
-        let f: extern "C" fn(*mut VmCtx, *mut u64) = std::mem::transmute(address);
-        f(&mut vm, values.as_mut_ptr());
+        let f: Entry = std::mem::transmute(trampoline);
+        f(&mut vm, values.as_mut_ptr(), code);
     }
     call.fuel.set(vm.fuel);
     if listens {
@@ -692,12 +697,13 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             let callee = reg.instances[instance as usize].clone();
             if instance == r.inst {
                 let (module, native) = native_of(&callee)?;
-                let address = native.entry(module, index)?;
-                // SAFETY: as in `call_instance`: a trampoline of this instance's module,
-                // the same `VmCtx`, and `values` with a slot per parameter and result.
+                let (entry, code) = native.entry(module, index)?;
+                // SAFETY: as in `call_instance`: the trampoline of the callee's type and
+                // its code, of this instance's module, the same `VmCtx`, and `values`
+                // with a slot per parameter and result.
                 unsafe {
-                    let f: extern "C" fn(*mut VmCtx, *mut u64) = std::mem::transmute(address);
-                    f(vm, values.as_mut_ptr());
+                    let f: Entry = std::mem::transmute(entry);
+                    f(vm, values.as_mut_ptr(), code);
                 }
                 return Ok(vm.trapped);
             }

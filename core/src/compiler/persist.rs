@@ -1,14 +1,15 @@
 //! The compiler's machine code as bytes, for a [`crate::CompilationCache`] on disk.
 //!
-//! A module's code is its defined functions' machine code in order, each followed by
-//! its trampoline: alignment, bytes and relocations (where the code names a libcall or
+//! A module's code is the machine code of every defined function and of its types'
+//! trampolines, each with what it is, its alignment, bytes and relocations (where the code names a libcall or
 //! one of Cranelift's helpers; the JIT module resolves them when the code is placed, so
 //! the bytes hold no address of the process that wrote them). Everything is
 //! little-endian:
 //!
 //! ```text
 //! u32 machines
-//! machine: u64 align, u32 len, len bytes, u32 relocs, reloc*
+//! machine: u32 what (a defined function's index, or 2^31 + a type's index for its
+//!          trampoline), u64 align, u32 len, len bytes, u32 relocs, reloc*
 //! reloc:   u32 offset, u8 kind, i64 addend, u8 target, target data
 //! target:  0 user function (u32 namespace, u32 index) | 1 Cranelift libcall (u8 len, name)
 //!          | 2 offset in a function (u32 id, u32 offset)
@@ -24,7 +25,10 @@ use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::LibCall;
 use cranelift_module::{FuncId, ModuleReloc, ModuleRelocTarget};
 
-use super::code::Machine;
+use super::code::{Machine, MachineKind};
+
+/// The `what` of a trampoline: this bit and its type index.
+const ENTRY: u32 = 1 << 31;
 
 /// The relocation kinds this compiler emits on the platforms it runs on, by their byte
 /// in the encoding (others are not written: such code is not cached).
@@ -55,6 +59,14 @@ pub(crate) fn encode(machines: &[Machine]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     put_u32(&mut out, u32::try_from(machines.len()).ok()?);
     for m in machines {
+        put_u32(
+            &mut out,
+            match m.kind {
+                MachineKind::Func(d) if d < ENTRY => d,
+                MachineKind::Entry(t) if t < ENTRY => ENTRY | t,
+                _ => return None,
+            },
+        );
         out.extend_from_slice(&m.align.to_le_bytes());
         put_u32(&mut out, u32::try_from(m.bytes.len()).ok()?);
         out.extend_from_slice(&m.bytes);
@@ -87,17 +99,28 @@ pub(crate) fn encode(machines: &[Machine]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The machine code in `bytes`, if it is well formed: `expected` machines, whose
-/// relocations lie inside their code and name functions below `declared` (the ids the
-/// JIT module declares). The machines' own ids are placeholders (the caller sets them).
-pub(crate) fn decode(bytes: &[u8], expected: usize, declared: u32) -> Option<Vec<Machine>> {
+/// The machine code in `bytes`, if it is well formed: functions below `defs`, the
+/// trampolines of types below `types`, relocations inside their code naming functions
+/// below `declared` (the ids the JIT module declares). The machines' own ids are
+/// placeholders (the caller sets them, and checks every function is there once).
+pub(crate) fn decode(
+    bytes: &[u8],
+    (defs, types): (usize, usize),
+    declared: u32,
+) -> Option<Vec<Machine>> {
     let mut r = Reader { bytes, at: 0 };
     let count = r.u32()? as usize;
-    if count != expected {
+    if count > defs + types {
         return None;
     }
     let mut machines = Vec::with_capacity(count);
     for _ in 0..count {
+        let what = r.u32()?;
+        let kind = match what & ENTRY {
+            0 if (what as usize) < defs => MachineKind::Func(what),
+            ENTRY if ((what & !ENTRY) as usize) < types => MachineKind::Entry(what & !ENTRY),
+            _ => return None,
+        };
         let align = r.u64()?;
         if !align.is_power_of_two() || align > 4096 {
             return None;
@@ -150,6 +173,7 @@ pub(crate) fn decode(bytes: &[u8], expected: usize, declared: u32) -> Option<Vec
         }
         machines.push(Machine {
             id: FuncId::from_u32(0),
+            kind,
             align,
             bytes: code,
             relocs: out,
@@ -200,6 +224,7 @@ mod tests {
         vec![
             Machine {
                 id: FuncId::from_u32(21),
+                kind: MachineKind::Func(0),
                 align: 16,
                 bytes: vec![0x90; 32],
                 relocs: vec![ModuleReloc {
@@ -214,6 +239,7 @@ mod tests {
             },
             Machine {
                 id: FuncId::from_u32(22),
+                kind: MachineKind::Entry(1),
                 align: 4,
                 bytes: vec![0xc3; 8],
                 relocs: vec![ModuleReloc {
@@ -229,9 +255,10 @@ mod tests {
     #[test]
     fn round_trip() {
         let bytes = encode(&sample()).unwrap();
-        let back = decode(&bytes, 2, 30).unwrap();
+        let back = decode(&bytes, (1, 2), 30).unwrap();
         assert_eq!(back.len(), 2);
         for (a, b) in sample().iter().zip(&back) {
+            assert_eq!(a.kind, b.kind);
             assert_eq!(a.align, b.align);
             assert_eq!(a.bytes, b.bytes);
             assert_eq!(a.relocs.len(), b.relocs.len());
@@ -242,27 +269,32 @@ mod tests {
     #[test]
     fn rejects_what_placing_relies_on() {
         let bytes = encode(&sample()).unwrap();
-        // Another count of machines, an undeclared function, trailing bytes.
-        assert!(decode(&bytes, 3, 30).is_none());
-        assert!(decode(&bytes, 2, 3).is_none());
+        // A function or type the module does not have, an undeclared function,
+        // trailing bytes.
+        assert!(decode(&bytes, (0, 2), 30).is_none());
+        assert!(decode(&bytes, (1, 1), 30).is_none());
+        assert!(decode(&bytes, (1, 2), 3).is_none());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(&longer, 2, 30).is_none());
+        assert!(decode(&longer, (1, 2), 30).is_none());
         // A relocation past its code: the first machine's reloc offset (after count,
-        // align, len, 32 code bytes, reloc count).
+        // what, align, len, 32 code bytes, reloc count).
         let mut past = bytes.clone();
-        let at = 4 + 8 + 4 + 32 + 4;
+        let at = 4 + 4 + 8 + 4 + 32 + 4;
         past[at..at + 4].copy_from_slice(&30u32.to_le_bytes());
-        assert!(decode(&past, 2, 30).is_none());
+        assert!(decode(&past, (1, 2), 30).is_none());
         // Every truncation and every single-byte change is rejected or decodes (never
         // panics).
         for n in 0..bytes.len() {
-            assert!(decode(&bytes[..n], 2, 30).is_none(), "truncated at {n}");
+            assert!(
+                decode(&bytes[..n], (1, 2), 30).is_none(),
+                "truncated at {n}"
+            );
         }
         for i in 0..bytes.len() {
             let mut b = bytes.clone();
             b[i] ^= 0xff;
-            let _ = decode(&b, 2, 30);
+            let _ = decode(&b, (1, 2), 30);
         }
     }
 

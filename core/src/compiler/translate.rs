@@ -188,11 +188,12 @@ pub(crate) fn signature(ty: &FuncType, call_conv: CallConv) -> Result<Signature>
     Ok(sig)
 }
 
-/// The array trampoline's signature: `(vmctx, values: *mut u64)`.
+/// The array trampolines' signature: `(vmctx, values: *mut u64, callee)`.
 pub(crate) fn entry_signature(call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(types::I64));
-    sig.params.push(AbiParam::new(types::I64));
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
     sig
 }
 
