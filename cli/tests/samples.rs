@@ -213,3 +213,67 @@ fn usage_errors_exit_2_and_help_lists_the_flags() {
         assert!(text.contains(flag), "run --help lacks {flag}");
     }
 }
+
+/// Every `[[wat]]` call of `expected.toml` without setup calls, through `wasmscope run
+/// --invoke`, on each engine: its results (one per line) or its trap (exit 1).
+#[test]
+fn every_wat_call_gives_the_expected_results_on_each_engine() {
+    let text = std::fs::read_to_string(samples().join("programs/expected.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let calls = doc["wat"].as_array().unwrap();
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for engine in ["--interpreter", "--compiler"] {
+        for call in calls.iter().filter(|c| c.get("calls").is_none()) {
+            let file = samples().join("wat").join(call["file"].as_str().unwrap());
+            let name = call["invoke"].as_str().unwrap();
+            let param = |v: &toml::Value| match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let params: Vec<String> = call["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(param)
+                .collect();
+            let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+                .args(["run", engine, "--invoke", name])
+                .arg(&file)
+                .args(&params)
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            let what = format!("{engine} {} {name}{params:?}", file.display());
+            match (call.get("results"), call.get("trap")) {
+                (Some(results), _) => {
+                    let want: String = results
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| format!("{}\n", param(v)))
+                        .collect();
+                    if out.status.code() != Some(0) || stdout != want {
+                        failures.push(format!("{what}: {stdout:?} {stderr}, want {want:?}"));
+                    }
+                }
+                (None, Some(trap)) => {
+                    let trap = trap.as_str().unwrap();
+                    if out.status.code() != Some(1) || !stderr.contains(trap) {
+                        failures.push(format!(
+                            "{what}: exit {:?} {stderr}, want {trap}",
+                            out.status.code()
+                        ));
+                    }
+                }
+                _ => panic!("{what}: neither results nor trap"),
+            }
+            ran += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(ran >= 20, "only {ran} calls");
+}

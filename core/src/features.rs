@@ -116,7 +116,8 @@ impl CoreFeatures {
     pub const EXTENDED_CONST: Self = Self(1 << 7);
     /// The relaxed SIMD operators (3.0), each with one deterministic choice.
     pub const RELAXED_SIMD: Self = Self(1 << 8);
-    /// `return_call` and its kin (3.0; not supported yet).
+    /// `return_call` and `return_call_indirect` (3.0; `return_call_ref` comes with
+    /// typed function references).
     pub const TAIL_CALL: Self = Self(1 << 9);
     /// Tags, `throw`, `try_table` (3.0; not supported yet).
     pub const EXCEPTION_HANDLING: Self = Self(1 << 10);
@@ -152,10 +153,11 @@ impl CoreFeatures {
         .union(Self::MEMORY64)
         .union(Self::GC);
     /// What both engines run in this version (the default): 2.0, extended constant
-    /// expressions and relaxed SIMD.
+    /// expressions, relaxed SIMD and tail calls.
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
-        .union(Self::RELAXED_SIMD);
+        .union(Self::RELAXED_SIMD)
+        .union(Self::TAIL_CALL);
 
     /// Both sets' features.
     pub const fn union(self, other: Self) -> Self {
@@ -236,7 +238,6 @@ mod tests {
         assert_eq!(
             CoreFeatures::V3.unsupported().names(),
             [
-                "tail-call",
                 "exceptions",
                 "function-references",
                 "multi-memory",

@@ -429,7 +429,8 @@ const SEEDS_3_0: Range<u64> = 0..5000;
 /// The 3.0 features this version runs (extended constant expressions, relaxed SIMD) in
 /// random modules, compared between our engines only (their relaxed SIMD choices are
 /// ours, not wasmi's): results, traps with their traces, exported memories and globals.
-/// `DIFFERENTIAL_SEEDS=A..B` tries other seeds here too.
+/// `DIFFERENTIAL_SEEDS=A..B` tries other seeds here too; `DIFF_DUMP=DIR` writes each
+/// seed's module there (`seed-N.wasm`).
 #[test]
 fn random_3_0_modules_agree_between_our_engines() {
     let engines = engines();
@@ -446,6 +447,7 @@ fn random_3_0_modules_agree_between_our_engines() {
     let mut smith = config();
     smith.relaxed_simd_enabled = true;
     smith.extended_const_enabled = true;
+    smith.tail_call_enabled = true;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
         let data = bytes(seed, 4096);
@@ -457,6 +459,9 @@ fn random_3_0_modules_agree_between_our_engines() {
             continue;
         }
         let wasm = module.to_bytes();
+        if let Ok(dir) = std::env::var("DIFF_DUMP") {
+            std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
+        }
         // Whether it uses a relaxed SIMD operator (prefix 0xfd, opcodes 0x100-0x113),
         // roughly: the encoding `fd 80 02`..`fd 93 02` somewhere in the bytes.
         if wasm

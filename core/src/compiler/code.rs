@@ -154,7 +154,7 @@ impl NativeModule {
             .types
             .get(ty)
             .ok_or_else(|| Error::new("internal error: no such type"))?;
-        let sig = signature(ft, self.call_conv)?;
+        let sig = signature(ft)?;
         ctx.clear();
         trampoline(&mut ctx.func, fctx, &sig, self.call_conv, self.frontend);
         machine(ctx, isa, self.entry_ids[ty], MachineKind::Entry(ty as u32))
@@ -261,6 +261,9 @@ fn isa() -> Result<OwnedTargetIsa> {
     set(&mut flags, "use_colocated_libcalls", "false")?;
     set(&mut flags, "is_pic", "false")?;
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+    // Tail calls (`return_call`) need frame pointers in Cranelift's x86-64 backend (as
+    // wasmtime, which always keeps them).
+    set(&mut flags, "preserve_frame_pointers", "true")?;
     let builder = cranelift_native::builder()
         .map_err(|e| Error::compile(0, format!("this machine has no compiler target: {e}")))?;
     builder
@@ -373,7 +376,7 @@ pub(crate) fn compile(
     let mut types_of = Vec::with_capacity(defs as usize);
     for def in 0..defs {
         let index = info.num_imported_funcs + def;
-        let sig = signature(info.func_type(index), call_conv)?;
+        let sig = signature(info.func_type(index))?;
         funcs.push(
             jit.declare_function(&format!("f{def}"), Linkage::Local, &sig)
                 .map_err(module_error)?,

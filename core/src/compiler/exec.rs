@@ -279,6 +279,7 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::Before as usize] = lc_before;
     table[Libcall::After as usize] = lc_after;
     table[Libcall::ShadowGrow as usize] = lc_shadow_grow;
+    table[Libcall::ResolveIndirect as usize] = lc_resolve_indirect;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -772,6 +773,58 @@ extern "C" fn lc_call(vm: *mut VmCtx, index: u64, values: u64, _: u64, _: u64) -
     })
 }
 
+/// The store function at `elem` of `table`, checked to be of type `type_index` (traps
+/// as `call_indirect` does).
+fn indirect_callee(r: &mut Running<'_>, table: u64, elem: u64, type_index: u64) -> Result<u32> {
+    let entry = {
+        let t = r
+            .held()
+            .table(table as u32)
+            .ok_or_else(|| Error::new("internal error: table out of range"))?;
+        *t.elems
+            .get(elem as u32 as usize)
+            .ok_or_else(|| Error::trap(TrapCode::UndefinedElement))?
+    };
+    if entry == 0 {
+        return Err(Error::trap(TrapCode::UninitializedElement));
+    }
+    let addr = (entry - 1) as u32;
+    if addr as usize >= r.reg.funcs.len() {
+        r.reg = r.store.snapshot();
+    }
+    let want = r.data.layout.types[type_index as usize];
+    match r.reg.funcs.get(addr as usize) {
+        Some(f) if f.ty() == want => Ok(addr),
+        _ => Err(Error::trap(TrapCode::IndirectCallTypeMismatch)),
+    }
+}
+
+/// `(table, element, type index)`, for `return_call_indirect`: checks the callee as
+/// `call_indirect` does; `ret` is its code address when it is a function of this
+/// instance (compiled first if needed: compiled code then tail-calls it), else 0 (the
+/// call goes through `CallIndirect`).
+extern "C" fn lc_resolve_indirect(
+    vm: *mut VmCtx,
+    table: u64,
+    elem: u64,
+    type_index: u64,
+    _: u64,
+) -> u64 {
+    with_running(vm, |vm, r| {
+        let addr = indirect_callee(r, table, elem, type_index)?;
+        vm.ret = match r.reg.funcs.get(addr as usize) {
+            Some(FuncInst::Wasm {
+                instance, index, ..
+            }) if *instance == r.inst => {
+                let (module, native) = native_of(r.data)?;
+                native.ensure(module, *index)? as u64
+            }
+            _ => 0,
+        };
+        Ok(0)
+    })
+}
+
 extern "C" fn lc_call_indirect(
     vm: *mut VmCtx,
     table: u64,
@@ -780,27 +833,8 @@ extern "C" fn lc_call_indirect(
     values: u64,
 ) -> u64 {
     with_running(vm, |vm, r| {
-        let entry = {
-            let t = r
-                .held()
-                .table(table as u32)
-                .ok_or_else(|| Error::new("internal error: table out of range"))?;
-            *t.elems
-                .get(elem as u32 as usize)
-                .ok_or_else(|| Error::trap(TrapCode::UndefinedElement))?
-        };
-        if entry == 0 {
-            return trap(TrapCode::UninitializedElement);
-        }
-        let addr = (entry - 1) as u32;
-        if addr as usize >= r.reg.funcs.len() {
-            r.reg = r.store.snapshot();
-        }
+        let addr = indirect_callee(r, table, elem, type_index)?;
         let want = r.data.layout.types[type_index as usize];
-        match r.reg.funcs.get(addr as usize) {
-            Some(f) if f.ty() == want => {}
-            _ => return trap(TrapCode::IndirectCallTypeMismatch),
-        }
         let ty = r.reg.types.get(want);
         let slots = ty.param_slots().max(ty.result_slots());
         // SAFETY: compiled code passes an array of `slots` slots for this type.

@@ -384,8 +384,17 @@ pub(super) fn simd(
         O::F32x4Sub => binary(b, stack, F32X4, |b, x, y| b.ins().fsub(x, y)),
         O::F32x4Mul => binary(b, stack, F32X4, |b, x, y| b.ins().fmul(x, y)),
         O::F32x4Div => binary(b, stack, F32X4, |b, x, y| b.ins().fdiv(x, y)),
-        O::F32x4Min | O::F32x4RelaxedMin => binary(b, stack, F32X4, |b, x, y| b.ins().fmin(x, y)),
-        O::F32x4Max | O::F32x4RelaxedMax => binary(b, stack, F32X4, |b, x, y| b.ins().fmax(x, y)),
+        O::F32x4Min => binary(b, stack, F32X4, |b, x, y| b.ins().fmin(x, y)),
+        O::F32x4Max => binary(b, stack, F32X4, |b, x, y| b.ins().fmax(x, y)),
+        // Relaxed: `min`/`max` with the canonical NaN for a NaN (the interpreter's too).
+        O::F32x4RelaxedMin => binary(b, stack, F32X4, |b, x, y| {
+            let r = b.ins().fmin(x, y);
+            canonical_nan(b, r, F32X4)
+        }),
+        O::F32x4RelaxedMax => binary(b, stack, F32X4, |b, x, y| {
+            let r = b.ins().fmax(x, y);
+            canonical_nan(b, r, F32X4)
+        }),
         O::F32x4PMin => binary(b, stack, F32X4, pmin),
         O::F32x4PMax => binary(b, stack, F32X4, pmax),
         O::F64x2Ceil => unary(b, stack, F64X2, |b, x| b.ins().ceil(x)),
@@ -399,8 +408,16 @@ pub(super) fn simd(
         O::F64x2Sub => binary(b, stack, F64X2, |b, x, y| b.ins().fsub(x, y)),
         O::F64x2Mul => binary(b, stack, F64X2, |b, x, y| b.ins().fmul(x, y)),
         O::F64x2Div => binary(b, stack, F64X2, |b, x, y| b.ins().fdiv(x, y)),
-        O::F64x2Min | O::F64x2RelaxedMin => binary(b, stack, F64X2, |b, x, y| b.ins().fmin(x, y)),
-        O::F64x2Max | O::F64x2RelaxedMax => binary(b, stack, F64X2, |b, x, y| b.ins().fmax(x, y)),
+        O::F64x2Min => binary(b, stack, F64X2, |b, x, y| b.ins().fmin(x, y)),
+        O::F64x2Max => binary(b, stack, F64X2, |b, x, y| b.ins().fmax(x, y)),
+        O::F64x2RelaxedMin => binary(b, stack, F64X2, |b, x, y| {
+            let r = b.ins().fmin(x, y);
+            canonical_nan(b, r, F64X2)
+        }),
+        O::F64x2RelaxedMax => binary(b, stack, F64X2, |b, x, y| {
+            let r = b.ins().fmax(x, y);
+            canonical_nan(b, r, F64X2)
+        }),
         O::F64x2PMin => binary(b, stack, F64X2, pmin),
         O::F64x2PMax => binary(b, stack, F64X2, pmax),
 
@@ -515,14 +532,31 @@ fn pop_as(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type) -> Valu
     cast(b, v, ty)
 }
 
+/// `r` (of float vector type `ty`) with each NaN lane replaced by the canonical NaN.
+fn canonical_nan(b: &mut FunctionBuilder<'_>, r: Value, ty: Type) -> Value {
+    let nan = b.ins().fcmp(FloatCC::Unordered, r, r);
+    let bytes: Vec<u8> = if ty == F32X4 {
+        (0..4).flat_map(|_| 0x7fc0_0000u32.to_le_bytes()).collect()
+    } else {
+        (0..2)
+            .flat_map(|_| 0x7ff8_0000_0000_0000u64.to_le_bytes())
+            .collect()
+    };
+    let canonical = vconst(b, ty, &bytes);
+    let mask = cast(b, nan, ty);
+    b.ins().bitselect(mask, canonical, r)
+}
+
 /// `relaxed_madd` (`a * b + c`, fused) or, with `negate`, `relaxed_nmadd`
-/// (`-(a * b) + c`, fused): pops `c`, `b`, `a` as type `ty`.
+/// (`-(a * b) + c`, fused): pops `c`, `b`, `a` as type `ty`; a NaN result is the
+/// canonical NaN (as the interpreter's).
 fn madd(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type, negate: bool) {
     let z = pop_as(b, stack, ty);
     let y = pop_as(b, stack, ty);
     let x = pop_as(b, stack, ty);
     let x = if negate { b.ins().fneg(x) } else { x };
     let r = b.ins().fma(x, y, z);
+    let r = canonical_nan(b, r, ty);
     let r = to_v128(b, r);
     stack.push(r);
 }

@@ -122,10 +122,14 @@ pub(crate) enum Libcall {
     After,
     /// `()`: makes room for more frames on the shadow stack (never fails).
     ShadowGrow,
+    /// `(table, element, type index)` → the callee's code address if it is a function
+    /// of this instance (`return_call_indirect` tail-calls it), else 0; traps as
+    /// `call_indirect`.
+    ResolveIndirect,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::ShadowGrow as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::ResolveIndirect as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -173,9 +177,11 @@ fn cerr(message: impl Into<String>) -> Error {
     Error::compile(0, message)
 }
 
-/// A function's signature: `(vmctx, params...) -> results...`.
-pub(crate) fn signature(ty: &FuncType, call_conv: CallConv) -> Result<Signature> {
-    let mut sig = Signature::new(call_conv);
+/// A Wasm function's signature: `(vmctx, params...) -> results...`, in Cranelift's
+/// `tail` calling convention (so that any function can tail-call any other: the callee
+/// pops the arguments).
+pub(crate) fn signature(ty: &FuncType) -> Result<Signature> {
+    let mut sig = Signature::new(CallConv::Tail);
     sig.params.push(AbiParam::new(types::I64));
     for p in ty.params() {
         let t = clif_type(*p).ok_or_else(|| unsupported("v128 values"))?;
@@ -1322,6 +1328,11 @@ impl Translator<'_, '_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index)?,
+            Operator::ReturnCall { function_index } => self.return_call(function_index)?,
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.return_call_indirect(type_index, table_index)?,
             ref other => {
                 return Err(unsupported(&format!("the operator {other:?}")));
             }
@@ -1610,15 +1621,33 @@ impl Translator<'_, '_, '_> {
                 s
             }
         };
-        // The callee's address from the code table; 0: compile it first.
+        let address = self.callee_address(def);
+        let mut argv = vec![self.vmctx];
+        argv.extend_from_slice(&vals);
+        let call = self.b.ins().call_indirect(sig, address, &argv);
+        self.after_call(call)
+    }
+
+    /// The signature of defined function `def`, imported into this function.
+    fn callee_sig(&mut self, def: u32) -> ir::SigRef {
+        match self.callees.get(&def) {
+            Some(s) => *s,
+            None => {
+                let s = self.b.import_signature(self.env.sigs[def as usize].clone());
+                self.callees.insert(def, s);
+                s
+            }
+        }
+    }
+
+    /// Defined function `def`'s code address, from the module's code table (0 there:
+    /// compiled first, unless every function is placed).
+    fn callee_address(&mut self, def: u32) -> Value {
         let f = flags();
         let table = self.code_table;
         let address = self.b.ins().load(types::I64, f, table, (def * 8) as i32);
         if self.env.all_placed {
-            let mut argv = vec![self.vmctx];
-            argv.extend_from_slice(&vals);
-            let call = self.b.ins().call_indirect(sig, address, &argv);
-            return self.after_call(call);
+            return address;
         }
         let missing = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
         let compile = self.b.create_block();
@@ -1636,10 +1665,104 @@ impl Translator<'_, '_, '_> {
         self.b.ins().jump(ready, &[BlockArg::Value(compiled)]);
         self.b.switch_to_block(ready);
         self.b.seal_block(ready);
+        address_param
+    }
+
+    /// Whether this function calls listener hooks (its tail calls are then a call and a
+    /// return, so that its `after` follows the callee's with the same results).
+    fn listened(&self) -> bool {
+        self.env
+            .listened
+            .is_some_and(|l| l.get(self.def as usize).copied().unwrap_or(false))
+    }
+
+    /// Returns the values on top of the operand stack (as `return`).
+    fn return_now(&mut self) -> Result<()> {
+        let n = self.results.len();
+        let vals = self.peek_n(n)?;
+        let ret = self.control[0].dest;
+        self.control[0].reached = true;
+        self.b.ins().jump(ret, &args(&vals));
+        self.unreachable = Some(0);
+        Ok(())
+    }
+
+    /// `return_call`: a defined function is tail-called (this frame leaves the shadow
+    /// stack first); an import, or any call from a listened function, is a call and a
+    /// return.
+    fn return_call(&mut self, index: u32) -> Result<()> {
+        let info = self.env.info;
+        if index < info.num_imported_funcs || self.listened() {
+            self.call(index)?;
+            return self.return_now();
+        }
+        let def = index - info.num_imported_funcs;
+        let ty = info.func_type(index).clone();
+        let (params, _) = self.func_sig(&ty)?;
+        let vals = self.pop_n(params.len())?;
+        let sig = self.callee_sig(def);
+        let address = self.callee_address(def);
+        self.shadow_pop();
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
-        let call = self.b.ins().call_indirect(sig, address_param, &argv);
-        self.after_call(call)
+        self.b.ins().return_call_indirect(sig, address, &argv);
+        self.unreachable = Some(0);
+        Ok(())
+    }
+
+    /// `return_call_indirect`: a function of this instance is tail-called; any other
+    /// (a host function, another instance's) is called through `CallIndirect`, and its
+    /// results returned. From a listened function: a call and a return.
+    fn return_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+        if self.listened() {
+            self.call_indirect(type_index, table)?;
+            return self.return_now();
+        }
+        let ty = self
+            .env
+            .info
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| cerr("type index out of range"))?
+            .clone();
+        let (params, results) = self.func_sig(&ty)?;
+        let elem = self.pop()?;
+        let vals = self.pop_n(params.len())?;
+        self.shadow_at_call();
+        let a = [
+            self.iconst64(table as u64),
+            self.u64(elem),
+            self.iconst64(type_index as u64),
+        ];
+        self.libcall(Libcall::ResolveIndirect, &a);
+        let address = self.libcall_result();
+        let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
+        let tail = self.b.create_block();
+        let generic = self.b.create_block();
+        self.b.ins().brif(elsewhere, generic, &[], tail, &[]);
+        // This instance's function: its frame replaces this one.
+        self.b.switch_to_block(tail);
+        self.b.seal_block(tail);
+        let sig = self.b.import_signature(signature(&ty)?);
+        self.shadow_pop();
+        let mut argv = vec![self.vmctx];
+        argv.extend_from_slice(&vals);
+        self.b.ins().return_call_indirect(sig, address, &argv);
+        // Any other: called, then its results returned.
+        self.b.switch_to_block(generic);
+        self.b.seal_block(generic);
+        let count = slot_count(&params).max(slot_count(&results));
+        let buf = self.values_buffer(&vals, count);
+        let a = [
+            self.iconst64(table as u64),
+            self.u64(elem),
+            self.iconst64(type_index as u64),
+            buf,
+        ];
+        self.libcall(Libcall::CallIndirect, &a);
+        self.reload_memory();
+        self.read_results(buf, &results);
+        self.return_now()
     }
 
     /// After a direct call: unwind if it trapped, reload memory 0, push the results.

@@ -300,6 +300,7 @@ impl ModuleCode {
                             | Instr::CheckInterrupt
                             | Instr::Call { .. }
                             | Instr::CallIndirect { .. }
+                            | Instr::ReturnCallIndirect { .. }
                     )
                 })
                 .map(|(at, _)| at as u32)

@@ -1493,6 +1493,97 @@ impl Executor {
                         reload!();
                     }
                 }
+                Instr::ReturnCall { func: callee, base } => {
+                    // A defined function of this module (the translator makes a call and a
+                    // return of anything else): its frame replaces this one.
+                    let def = callee - n_imported;
+                    let def = self.debug.callee(code, self.frames.len(), self.inst, def);
+                    let f = match code.ready(def) {
+                        Some(f) => f,
+                        None => match module.func_code(def) {
+                            Ok(f) => f,
+                            Err(e) => break Exit::Error(e),
+                        },
+                    };
+                    let src = fp + base as usize;
+                    stack.copy_within(src..src + f.params as usize, fp);
+                    let need = fp + f.max_height as usize;
+                    if need > stack.len() {
+                        if need > MAX_STACK_SLOTS {
+                            trap!(TrapCode::CallStackExhausted);
+                        }
+                        stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                    }
+                    let locals = fp + f.params as usize;
+                    stack[locals..locals + f.locals as usize].fill(0);
+                    fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
+                    pc = 0;
+                    func = def;
+                    instrs = &f.instrs;
+                }
+                Instr::ReturnCallIndirect { ty, table, h } => {
+                    let i = slot!(h - 1) as u32 as usize;
+                    let Some(&entry) = table!(table).elems.get(i) else {
+                        trap!(TrapCode::UndefinedElement);
+                    };
+                    if entry == 0 {
+                        trap!(TrapCode::UninitializedElement);
+                    }
+                    let addr = (entry - 1) as u32;
+                    let want = layout.types[ty as usize];
+                    if addr as usize >= reg.funcs.len() {
+                        // A function published after this run took its registry.
+                        *reg = store.snapshot();
+                    }
+                    let same_instance = match reg.funcs.get(addr as usize) {
+                        Some(f) if f.ty() == want => match f {
+                            FuncInst::Wasm {
+                                instance, index, ..
+                            } if *instance == self.inst => Some(*index),
+                            _ => None,
+                        },
+                        _ => trap!(TrapCode::IndirectCallTypeMismatch),
+                    };
+                    let params = reg.types.get(want).param_slots();
+                    let base = h as usize - 1 - params;
+                    if let Some(def) = same_instance {
+                        // This frame is replaced, as for `ReturnCall`.
+                        let def = self.debug.callee(code, self.frames.len(), self.inst, def);
+                        let f = match code.ready(def) {
+                            Some(f) => f,
+                            None => match module.func_code(def) {
+                                Ok(f) => f,
+                                Err(e) => break Exit::Error(e),
+                            },
+                        };
+                        let src = fp + base;
+                        stack.copy_within(src..src + f.params as usize, fp);
+                        let need = fp + f.max_height as usize;
+                        if need > stack.len() {
+                            if need > MAX_STACK_SLOTS {
+                                trap!(TrapCode::CallStackExhausted);
+                            }
+                            stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                        }
+                        let locals = fp + f.params as usize;
+                        stack[locals..locals + f.locals as usize].fill(0);
+                        fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
+                        pc = 0;
+                        func = def;
+                        instrs = &f.instrs;
+                    } else {
+                        // A host function or another instance's: called, and the `Return`
+                        // after this instruction returns its results.
+                        self.func = func;
+                        let exit =
+                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
+                        func = self.func;
+                        if let Some(exit) = exit {
+                            break exit;
+                        }
+                        reload!();
+                    }
+                }
                 Instr::CallIndirect { ty, table, h } => {
                     let i = slot!(h - 1) as u32 as usize;
                     let Some(&entry) = table!(table).elems.get(i) else {

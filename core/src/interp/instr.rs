@@ -48,6 +48,13 @@ macro_rules! define_instr {
             /// Call through `table` with signature `ty`; the table index is in slot `h - 1`,
             /// the arguments below it.
             CallIndirect { ty: u32, table: u32, h: u32 },
+            /// `return_call` of defined function `func` (module index space): its frame
+            /// replaces this one, the arguments moved down from slot `base`.
+            ReturnCall { func: u32, base: u32 },
+            /// `return_call_indirect`: as `CallIndirect`, but a function of this instance
+            /// replaces this frame; any other is called, and the `Return` that follows
+            /// returns its results.
+            ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
             // ---- variables ----

@@ -122,6 +122,24 @@ simd_ops! {
     splat { I8x16Splat I16x8Splat I32x4Splat I64x2Splat F32x4Splat F64x2Splat }
 }
 
+/// `x`, or the canonical NaN (positive, quiet, no payload) if it is a NaN.
+fn canon32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        x
+    }
+}
+
+/// `x`, or the canonical NaN if it is a NaN.
+fn canon64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        x
+    }
+}
+
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`, its deterministic choice: both operands signed,
 /// each pair of products added with signed saturation (only `-128 * -128` twice
 /// saturates).
@@ -135,26 +153,31 @@ fn relaxed_dot_i16(a: u128, b: u128) -> u128 {
 
 /// The three-operand operators. The relaxed ones' deterministic choices: lane select is
 /// `bitselect` (each bit from `a` where `c`'s is set), multiply-add is fused (one
-/// rounding, as `f32::mul_add`), and the 4-way dot product is the 2-way one (above)
+/// rounding, as `f32::mul_add`; a NaN result is the canonical NaN), and the 4-way dot
+/// product is the 2-way one (above)
 /// added pairwise into `i32` lanes, then `c` (wrapping).
 fn ternary(op: SimdOp, a: u128, b: u128, c: u128) -> u128 {
     use SimdOp as S;
     match op {
         S::F32x4RelaxedMadd => {
             let (x, y, z) = (f32s(a), f32s(b), f32s(c));
-            from_f32s(std::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
+            from_f32s(std::array::from_fn(|i| canon32(x[i].mul_add(y[i], z[i]))))
         }
         S::F32x4RelaxedNmadd => {
             let (x, y, z) = (f32s(a), f32s(b), f32s(c));
-            from_f32s(std::array::from_fn(|i| (-x[i]).mul_add(y[i], z[i])))
+            from_f32s(std::array::from_fn(|i| {
+                canon32((-x[i]).mul_add(y[i], z[i]))
+            }))
         }
         S::F64x2RelaxedMadd => {
             let (x, y, z) = (f64s(a), f64s(b), f64s(c));
-            from_f64s(std::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
+            from_f64s(std::array::from_fn(|i| canon64(x[i].mul_add(y[i], z[i]))))
         }
         S::F64x2RelaxedNmadd => {
             let (x, y, z) = (f64s(a), f64s(b), f64s(c));
-            from_f64s(std::array::from_fn(|i| (-x[i]).mul_add(y[i], z[i])))
+            from_f64s(std::array::from_fn(|i| {
+                canon64((-x[i]).mul_add(y[i], z[i]))
+            }))
         }
         S::I32x4RelaxedDotI8x16I7x16AddS => {
             let (d, acc) = (i16s(relaxed_dot_i16(a, b)), i32s(c));
@@ -552,16 +575,21 @@ fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
         S::F32x4Mul => from_f32s(zip(f32s(a), f32s(b), |x, y| x * y)),
         S::F32x4Div => from_f32s(zip(f32s(a), f32s(b), |x, y| x / y)),
         // Relaxed min and max: as `min` and `max` (NaN in, NaN out; -0 below +0).
-        S::F32x4Min | S::F32x4RelaxedMin => from_f32s(zip(f32s(a), f32s(b), num::f32_min)),
-        S::F32x4Max | S::F32x4RelaxedMax => from_f32s(zip(f32s(a), f32s(b), num::f32_max)),
+        S::F32x4Min => from_f32s(zip(f32s(a), f32s(b), num::f32_min)),
+        S::F32x4Max => from_f32s(zip(f32s(a), f32s(b), num::f32_max)),
+        // Relaxed: `min`/`max` with the canonical NaN for a NaN (the compiler's too).
+        S::F32x4RelaxedMin => from_f32s(zip(f32s(a), f32s(b), |x, y| canon32(num::f32_min(x, y)))),
+        S::F32x4RelaxedMax => from_f32s(zip(f32s(a), f32s(b), |x, y| canon32(num::f32_max(x, y)))),
         S::F32x4PMin => from_f32s(zip(f32s(a), f32s(b), pmin32)),
         S::F32x4PMax => from_f32s(zip(f32s(a), f32s(b), pmax32)),
         S::F64x2Add => from_f64s(zip(f64s(a), f64s(b), |x, y| x + y)),
         S::F64x2Sub => from_f64s(zip(f64s(a), f64s(b), |x, y| x - y)),
         S::F64x2Mul => from_f64s(zip(f64s(a), f64s(b), |x, y| x * y)),
         S::F64x2Div => from_f64s(zip(f64s(a), f64s(b), |x, y| x / y)),
-        S::F64x2Min | S::F64x2RelaxedMin => from_f64s(zip(f64s(a), f64s(b), num::f64_min)),
-        S::F64x2Max | S::F64x2RelaxedMax => from_f64s(zip(f64s(a), f64s(b), num::f64_max)),
+        S::F64x2Min => from_f64s(zip(f64s(a), f64s(b), num::f64_min)),
+        S::F64x2Max => from_f64s(zip(f64s(a), f64s(b), num::f64_max)),
+        S::F64x2RelaxedMin => from_f64s(zip(f64s(a), f64s(b), |x, y| canon64(num::f64_min(x, y)))),
+        S::F64x2RelaxedMax => from_f64s(zip(f64s(a), f64s(b), |x, y| canon64(num::f64_max(x, y)))),
         S::F64x2PMin => from_f64s(zip(f64s(a), f64s(b), pmin64)),
         S::F64x2PMax => from_f64s(zip(f64s(a), f64s(b), pmax64)),
         S::I16x8RelaxedDotI8x16I7x16S => relaxed_dot_i16(a, b),

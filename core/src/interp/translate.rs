@@ -812,6 +812,49 @@ impl Translator {
                     base: h - params,
                 });
             }
+            // Tail calls. A listened function's are a call and a return (its `after`
+            // follows the callee's, with the same results; the stack grows as for a
+            // call), and so is one to an import (the host function runs, then this
+            // function returns its results).
+            O::ReturnCall { function_index } => {
+                self.materialize_all();
+                let ty = info.func_type(function_index);
+                let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
+                let base = h - params;
+                if self.listen.is_some() || function_index < info.num_imported_funcs {
+                    self.emit(Instr::Call {
+                        func: function_index,
+                        base,
+                    });
+                    self.emit_return(base, results);
+                } else {
+                    self.emit(Instr::ReturnCall {
+                        func: function_index,
+                        base,
+                    });
+                }
+                self.set_unreachable();
+            }
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                self.materialize_all();
+                let ty = info
+                    .types
+                    .get(type_index as usize)
+                    .ok_or_else(|| Error::compile(0, "type index out of range"))?;
+                let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
+                let base = h - 1 - params;
+                let (ty, table) = (type_index, table_index);
+                if self.listen.is_some() {
+                    self.emit(Instr::CallIndirect { ty, table, h });
+                } else {
+                    self.emit(Instr::ReturnCallIndirect { ty, table, h });
+                }
+                self.emit_return(base, results);
+                self.set_unreachable();
+            }
             O::CallIndirect {
                 type_index,
                 table_index,

@@ -1,0 +1,182 @@
+//! Tail calls (`return_call`, `return_call_indirect`) on every engine: loops of a
+//! million calls in constant stack, through the table and across instances; the trace of
+//! a trap after tail calls; the listener rule (a listened function's tail call is a call
+//! and a return; other frames are replaced and leave the stack); the feature switch.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use wasmscope::listener::{
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+};
+use wasmscope::{CoreFeatures, Error, FunctionDefinition, Runtime, RuntimeConfig};
+
+fn sample() -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wat/tail_calls.wat");
+    wat::parse_file(path).unwrap()
+}
+
+#[test]
+fn a_million_tail_calls_need_no_stack() {
+    if common::on_every_engine(a_million_tail_calls_need_no_stack) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
+    let m = rt.instantiate(&sample()).unwrap();
+    let call = |name: &str, arg: u64| m.exported_function(name).unwrap().call(&[arg]);
+    assert_eq!(call("count", 1_000_000).unwrap(), vec![1_000_000]);
+    assert_eq!(call("is_even", 1_000_001).unwrap(), vec![0]);
+    assert_eq!(call("is_even", 1_000_000).unwrap(), vec![1]);
+    assert_eq!(call("sum_to", 1_000_000).unwrap(), vec![500_000_500_000]);
+}
+
+/// `return_call_indirect` to another instance's function and `return_call` to a host
+/// function: called, and their results returned.
+#[test]
+fn tail_calls_out_of_the_instance_return_the_callees_results() {
+    if common::on_every_engine(tail_calls_out_of_the_instance_return_the_callees_results) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|x: i32| x * 10)
+        .export("times10")
+        .instantiate()
+        .unwrap();
+    let lib = r#"(module $lib
+      (table (export "t") 2 funcref)
+      (func $plus1 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (elem (i32.const 0) $plus1))"#;
+    rt.instantiate(&wat::parse_str(lib).unwrap()).unwrap();
+    let app = r#"(module
+      (import "env" "times10" (func $times10 (param i32) (result i32)))
+      (import "lib" "t" (table 2 funcref))
+      (type $un (func (param i32) (result i32)))
+      (func (export "host") (param i32) (result i32) (return_call $times10 (local.get 0)))
+      (func (export "other") (param i32) (result i32)
+        (return_call_indirect (type $un) (local.get 0) (i32.const 0)))
+      (func (export "missing") (param i32) (result i32)
+        (return_call_indirect (type $un) (local.get 0) (i32.const 1))))"#;
+    let m = rt.instantiate(&wat::parse_str(app).unwrap()).unwrap();
+    let call = |name: &str, arg: u64| m.exported_function(name).unwrap().call(&[arg]);
+    assert_eq!(call("host", 4).unwrap(), vec![40]);
+    assert_eq!(call("other", 4).unwrap(), vec![5]);
+    let err = call("missing", 4).unwrap_err().to_string();
+    assert!(err.contains("uninitialized element"), "{err}");
+}
+
+/// A replaced frame is gone from the trace; the same text on every engine.
+#[test]
+fn a_trap_after_tail_calls_traces_the_frames_that_are_left() {
+    let traces: Vec<String> = common::engines()
+        .into_iter()
+        .map(|(_, config)| {
+            let rt = Runtime::with_config(config);
+            let m = rt.instantiate(&sample()).unwrap();
+            let err = m.exported_function("fail_after").unwrap().call(&[3]);
+            err.unwrap_err().to_string()
+        })
+        .collect();
+    let t = &traces[0];
+    assert!(t.starts_with("wasm error: unreachable"), "{t}");
+    // $boom, then the export `fail_after` (function 9, unnamed): no $down frame.
+    assert!(t.contains("\t.boom() i32\n\t.$9(i32) i32"), "{t}");
+    assert!(!t.contains("down"), "the replaced frames are gone: {t}");
+    for other in &traces[1..] {
+        assert_eq!(other, t);
+    }
+}
+
+/// Logs hooks and, at `before`, the stack's function names.
+struct Log(Arc<Mutex<Vec<String>>>);
+
+impl FunctionListener for Log {
+    fn before(
+        &self,
+        call: &CallContext<'_>,
+        params: &[u64],
+        stack: &StackIterator<'_>,
+    ) -> ListenerAction {
+        let names: Vec<String> = stack
+            .frames()
+            .map(|f| f.definition().debug_name())
+            .collect();
+        self.0.lock().unwrap().push(format!(
+            "before {}{params:?} [{}]",
+            call.definition().debug_name(),
+            names.join(" < ")
+        ));
+        ListenerAction::Continue
+    }
+    fn after(&self, call: &CallContext<'_>, results: &[u64]) {
+        let line = format!("after {}{results:?}", call.definition().debug_name());
+        self.0.lock().unwrap().push(line);
+    }
+    fn abort(&self, call: &CallContext<'_>, _: &Error) {
+        let line = format!("abort {}", call.definition().debug_name());
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+/// Listens to the functions whose debug name is in `names` (all when empty).
+struct Only(Arc<Mutex<Vec<String>>>, Vec<&'static str>);
+
+impl FunctionListenerFactory for Only {
+    fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        let name = def.debug_name();
+        (self.1.is_empty() || self.1.iter().any(|n| name.ends_with(n)))
+            .then(|| Arc::new(Log(self.0.clone())) as Arc<dyn FunctionListener>)
+    }
+}
+
+fn logged(config: RuntimeConfig, only: Vec<&'static str>, name: &str, arg: u64) -> Vec<String> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let rt = Runtime::with_config(
+        config.with_function_listener_factory(Arc::new(Only(log.clone(), only))),
+    );
+    let m = rt.instantiate(&sample()).unwrap();
+    let _ = m.exported_function(name).unwrap().call(&[arg]);
+    let out = log.lock().unwrap().clone();
+    out
+}
+
+#[test]
+fn a_listened_function_returns_after_its_tail_callee() {
+    for (engine, config) in common::engines() {
+        // Every function listened: each tail call is a call and a return, so every
+        // `after` follows its callee's, with the same results.
+        let all = logged(config.clone(), vec![], "count", 2);
+        assert_eq!(
+            all,
+            [
+                "before .$1[2] [.$1]",
+                "before .count_from[2, 0] [.count_from < .$1]",
+                "before .count_from[1, 1] [.count_from < .count_from < .$1]",
+                "before .count_from[0, 2] [.count_from < .count_from < .count_from < .$1]",
+                "after .count_from[2]",
+                "after .count_from[2]",
+                "after .count_from[2]",
+                "after .$1[2]",
+            ],
+            "on the {engine}"
+        );
+        // Only $boom listened: the $down frames it replaced are gone from its stack,
+        // and it is aborted alone.
+        let boom = logged(config, vec!["boom"], "fail_after", 2);
+        assert_eq!(
+            boom,
+            ["before .boom[] [.boom < .$9]", "abort .boom"],
+            "on the {engine}"
+        );
+    }
+}
+
+#[test]
+fn tail_calls_can_be_turned_off() {
+    let rt =
+        Runtime::with_config(RuntimeConfig::interpreter().with_core_features(CoreFeatures::V2));
+    let err = rt.compile_module(&sample()).unwrap_err().to_string();
+    assert!(err.contains("tail calls"), "{err}");
+}
