@@ -322,3 +322,54 @@ fn a_long_run_can_go_in_slices() {
     assert!(matches!(exec.resume_for(1_000_000), ExecutionState::Paused));
     assert!(!exec.paused_by_budget());
 }
+
+/// Tail calls under the debugger: the callee replaces the frame, at the same depth; a
+/// step over the tail call stops at the callee's first instruction (the caller is gone)
+/// and a step out leaves for the caller's caller.
+#[test]
+fn a_tail_call_replaces_the_frame_being_stepped() {
+    let rt = debug_runtime();
+    let wasm = wat::parse_str(
+        r#"(module
+          (func $down (param $n i32) (result i32)
+            (if (result i32) (i32.eqz (local.get $n))
+              (then (i32.const 7))
+              (else (return_call $down (i32.sub (local.get $n) (i32.const 1))))))
+          (func $mid (param $n i32) (result i32)
+            local.get $n
+            return_call $down)
+          (func (export "main") (param $n i32) (result i32)
+            local.get $n
+            call $mid
+            i32.const 1
+            i32.add))"#,
+    )
+    .unwrap();
+    let m = rt.instantiate(&wasm).unwrap();
+    let mut exec = m
+        .exported_function("main")
+        .unwrap()
+        .start_call(&[2])
+        .unwrap();
+    let mut at = |exec: &mut wasmscope::Execution, mode| {
+        assert!(matches!(exec.step(mode), ExecutionState::Paused));
+        let p = exec.position().unwrap();
+        (p.function_index, p.depth)
+    };
+    assert_eq!(at(&mut exec, StepMode::Instruction), (2, 0), "main");
+    assert_eq!(at(&mut exec, StepMode::Instruction), (2, 0), "the call");
+    assert_eq!(at(&mut exec, StepMode::Instruction), (1, 1), "in $mid");
+    assert_eq!(at(&mut exec, StepMode::Instruction), (1, 1), "return_call");
+    // Over the tail call: $down runs in $mid's place, at $mid's depth.
+    assert_eq!(at(&mut exec, StepMode::Over), (0, 1), "$down replaced $mid");
+    let stack: Vec<String> = exec
+        .with_stack(|s| s.frames().map(|f| f.definition().debug_name()).collect())
+        .unwrap();
+    assert_eq!(stack.len(), 2, "{stack:?}: $down and main");
+    // Out of $down (after its own tail calls): back in main, after the call.
+    assert_eq!(at(&mut exec, StepMode::Out), (2, 0));
+    match exec.resume() {
+        ExecutionState::Finished(r) => assert_eq!(r, vec![8]),
+        other => panic!("{other:?}"),
+    }
+}

@@ -308,6 +308,23 @@ impl DebugControl {
         }
     }
 
+    /// The code id a tail call of defined function `def` from code id `current` enters:
+    /// the callee takes the frame's place at the same depth, so it runs debug code
+    /// whenever the frame it replaces did (or a call would).
+    #[inline(always)]
+    fn tail_callee(
+        &self,
+        code: &ModuleCode,
+        (depth, inst, def): (usize, u32, u32),
+        current: u32,
+    ) -> u32 {
+        if code.has_variants() && code.is_debug(current) {
+            code.id_of(def, true)
+        } else {
+            self.callee(code, depth, inst, def)
+        }
+    }
+
     /// Whether to pause at the stop point `at` (instance, code id, position) for code
     /// offset `offset` at `depth`; `entry`: the stop point is its function's first.
     fn should_pause(
@@ -1497,7 +1514,8 @@ impl Executor {
                     // A defined function of this module (the translator makes a call and a
                     // return of anything else): its frame replaces this one.
                     let def = callee - n_imported;
-                    let def = self.debug.callee(code, self.frames.len(), self.inst, def);
+                    let at = (self.frames.len(), self.inst, def);
+                    let def = self.debug.tail_callee(code, at, func);
                     let f = match code.ready(def) {
                         Some(f) => f,
                         None => match module.func_code(def) {
@@ -1548,7 +1566,8 @@ impl Executor {
                     let base = h as usize - 1 - params;
                     if let Some(def) = same_instance {
                         // This frame is replaced, as for `ReturnCall`.
-                        let def = self.debug.callee(code, self.frames.len(), self.inst, def);
+                        let at = (self.frames.len(), self.inst, def);
+                        let def = self.debug.tail_callee(code, at, func);
                         let f = match code.ready(def) {
                             Some(f) => f,
                             None => match module.func_code(def) {
