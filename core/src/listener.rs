@@ -9,6 +9,12 @@
 //!
 //! For every `before` exactly one `after` or `abort` follows: on a trap or an exit,
 //! `abort` runs for every listened frame being unwound, the innermost first.
+//!
+//! Tail calls (`return_call`, `return_call_indirect`): a frame replaced by a tail call is
+//! gone (from the stack a later `before` sees, and from traces), but a function with a
+//! listener is never replaced: its tail calls are made as a call and a return, so its
+//! `after` runs right after the callee's, with the same results (and the stack grows
+//! as for a call, on every engine).
 
 use std::sync::Arc;
 
