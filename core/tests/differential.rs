@@ -214,9 +214,19 @@ fn check_seed(seed: u64, engines: &[(&'static str, RuntimeConfig)], counts: &Cou
     if WASMI_WRONG.contains(&seed) {
         return;
     }
+    check_seed_with(seed, engines, counts, config());
+}
+
+/// `check_seed` with wasm-smith's configuration `smith`.
+fn check_seed_with(
+    seed: u64,
+    engines: &[(&'static str, RuntimeConfig)],
+    counts: &Counts,
+    smith: wasm_smith::Config,
+) {
     let data = bytes(seed, 4096);
     let mut u = Unstructured::new(&data);
-    let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else {
+    let Ok(mut module) = wasm_smith::Module::new(smith, &mut u) else {
         return;
     };
     if module.ensure_termination(1_000).is_err() {
@@ -551,5 +561,55 @@ fn random_3_0_modules_agree_between_our_engines() {
     if seeds == SEEDS_3_0 {
         assert!(modules > 4500, "only {modules} modules compared");
         assert!(relaxed > 200, "only {relaxed} modules with relaxed SIMD");
+    }
+}
+
+/// Tail calls and extended constant expressions (the 3.0 features wasmi 2.0 has, on by
+/// default there) in random modules, on our engines and on wasmi, as
+/// `random_modules_agree_with_wasmi` compares them.
+#[test]
+fn random_tail_call_modules_agree_with_wasmi() {
+    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
+        .ok()
+        .and_then(|v| {
+            v.split_once("..")
+                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+        })
+        .unwrap_or(0..2000);
+    let mut smith = config();
+    smith.tail_call_enabled = true;
+    smith.extended_const_enabled = true;
+    let engines = engines();
+    let counts = Counts::default();
+    let mut failures = Vec::new();
+    // wasm-smith and wasmi recurse on deeply nested code: a big stack, as above.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn_scoped(scope, || {
+                for seed in seeds.clone() {
+                    let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        check_seed_with(seed, &engines, &counts, smith.clone())
+                    }));
+                    if let Err(panic) = checked {
+                        failures.push(format!("seed {seed}: {}", panic_message(&*panic)));
+                    }
+                }
+            })
+            .unwrap();
+    });
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    eprintln!(
+        "differential tail calls: seeds {seeds:?}: {} modules, {} calls compared with wasmi",
+        get(&counts.modules),
+        get(&counts.calls)
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    if seeds == (0..2000) {
+        assert!(
+            get(&counts.modules) > 1800,
+            "only {} modules",
+            get(&counts.modules)
+        );
     }
 }
