@@ -351,7 +351,7 @@ fn a_tail_call_replaces_the_frame_being_stepped() {
         .unwrap()
         .start_call(&[2])
         .unwrap();
-    let mut at = |exec: &mut wasmscope::Execution, mode| {
+    let at = |exec: &mut wasmscope::Execution, mode| {
         assert!(matches!(exec.step(mode), ExecutionState::Paused));
         let p = exec.position().unwrap();
         (p.function_index, p.depth)

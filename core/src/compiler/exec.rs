@@ -25,7 +25,9 @@ use std::sync::Arc;
 use super::translate::{Libcall, Libcalls, LIBCALLS, TRAP_CODES};
 use crate::error::{Error, MemoryAccess, Result, TraceFrame, TrapCode};
 use crate::interp::num::span;
-use crate::listener::{CallContext, FrameTypes, StackFrame, StackIterator, WalkFrames};
+use crate::listener::{
+    CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
+};
 use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View};
 
 /// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
@@ -534,26 +536,35 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, _: u64, _: u64) ->
     // A listened frame's `abort`, innermost first as the frames unwind (a panicking
     // `abort` changes nothing: the call fails already).
     let r = &*running;
-    if let (Some(listeners), Some(module), Some(error), Some(held)) =
-        (&r.data.listeners, &r.data.module, &r.error, &r.held)
-    {
-        let index = (module.num_imported_funcs + def as u32) as usize;
-        if let Some(Some(l)) = listeners.funcs.get(index) {
-            let view = View {
-                reg: &r.reg,
-                instance: Some(r.inst),
-                held: Some(held),
-            };
-            let ctx = CallContext {
-                store: &view,
-                instance: r.inst,
-                caller: None,
-                definition: &listeners.definitions[index],
-            };
-            let _ = crate::interp::exec::guarded("abort", || l.abort(&ctx, error));
-        }
+    if let (Some((l, index)), Some(error)) = (listener_of(r, def), &r.error) {
+        with_context(r, index, |ctx| {
+            let _ = crate::interp::exec::guarded("abort", || l.abort(ctx, error));
+        });
     }
     1
+}
+
+/// Runs `hook` with the call context of function `index` of the running instance (its
+/// items held); `None` when there is none (no listeners, the items not held).
+fn with_context<T>(
+    r: &Running<'_>,
+    index: usize,
+    hook: impl FnOnce(&CallContext<'_>) -> T,
+) -> Option<T> {
+    let held = r.held.as_ref()?;
+    let definition = r.data.listeners.as_ref()?.definitions.get(index)?;
+    let view = View {
+        reg: &r.reg,
+        instance: Some(r.inst),
+        held: Some(held),
+    };
+    let ctx = CallContext {
+        store: &view,
+        instance: r.inst,
+        caller: None,
+        definition,
+    };
+    Some(hook(&ctx))
 }
 
 /// The listener of defined function `def` of the running instance, its definition's
@@ -589,21 +600,11 @@ extern "C" fn lc_before(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -
             host: None,
             wasm: &frames,
         };
-        let held = r.held.as_ref().expect("held while compiled code runs");
-        let view = View {
-            reg: &r.reg,
-            instance: Some(r.inst),
-            held: Some(held),
-        };
-        let listeners = r.data.listeners.as_ref().expect("listened");
-        let ctx = CallContext {
-            store: &view,
-            instance: r.inst,
-            caller: None,
-            definition: &listeners.definitions[index],
-        };
         // A plain call ignores a pause request (resumable calls run the interpreter).
-        crate::interp::exec::guarded("before", || l.before(&ctx, args, &iter))?;
+        with_context(r, index, |ctx| {
+            crate::interp::exec::guarded("before", || l.before(ctx, args, &iter))
+        })
+        .unwrap_or(Ok(ListenerAction::Continue))?;
         Ok(0)
     })
 }
@@ -617,20 +618,10 @@ extern "C" fn lc_after(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) ->
         let n = module.func_type(index as u32).result_slots();
         // SAFETY: compiled code passes an array of the results' slots.
         let results = unsafe { values_of(values, n) };
-        let held = r.held.as_ref().expect("held while compiled code runs");
-        let view = View {
-            reg: &r.reg,
-            instance: Some(r.inst),
-            held: Some(held),
-        };
-        let listeners = r.data.listeners.as_ref().expect("listened");
-        let ctx = CallContext {
-            store: &view,
-            instance: r.inst,
-            caller: None,
-            definition: &listeners.definitions[index],
-        };
-        let result = crate::interp::exec::guarded("after", || l.after(&ctx, &results[..n]));
+        let result = with_context(r, index, |ctx| {
+            crate::interp::exec::guarded("after", || l.after(ctx, &results[..n]))
+        })
+        .unwrap_or(Ok(()));
         if result.is_err() {
             r.skip_abort = true;
         }

@@ -1613,14 +1613,7 @@ impl Translator<'_, '_, '_> {
             return Ok(());
         }
         let def = index - info.num_imported_funcs;
-        let sig = match self.callees.get(&def) {
-            Some(s) => *s,
-            None => {
-                let s = self.b.import_signature(self.env.sigs[def as usize].clone());
-                self.callees.insert(def, s);
-                s
-            }
-        };
+        let sig = self.callee_sig(def);
         let address = self.callee_address(def);
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
@@ -1751,17 +1744,7 @@ impl Translator<'_, '_, '_> {
         // Any other: called, then its results returned.
         self.b.switch_to_block(generic);
         self.b.seal_block(generic);
-        let count = slot_count(&params).max(slot_count(&results));
-        let buf = self.values_buffer(&vals, count);
-        let a = [
-            self.iconst64(table as u64),
-            self.u64(elem),
-            self.iconst64(type_index as u64),
-            buf,
-        ];
-        self.libcall(Libcall::CallIndirect, &a);
-        self.reload_memory();
-        self.read_results(buf, &results);
+        self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
         self.return_now()
     }
 
@@ -1790,8 +1773,20 @@ impl Translator<'_, '_, '_> {
         let elem = self.pop()?;
         let vals = self.pop_n(params.len())?;
         self.shadow_at_call();
-        let count = slot_count(&params).max(slot_count(&results));
-        let buf = self.values_buffer(&vals, count);
+        self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
+        Ok(())
+    }
+
+    /// Calls `elem` of `table` (checked against type `type_index`) with `vals` through
+    /// the `CallIndirect` libcall; pushes the results.
+    fn indirect_through_libcall(
+        &mut self,
+        (type_index, table, elem): (u32, u32, Value),
+        vals: &[Value],
+        (params, results): (&[Type], &[Type]),
+    ) {
+        let count = slot_count(params).max(slot_count(results));
+        let buf = self.values_buffer(vals, count);
         let a = [
             self.iconst64(table as u64),
             self.u64(elem),
@@ -1800,8 +1795,7 @@ impl Translator<'_, '_, '_> {
         ];
         self.libcall(Libcall::CallIndirect, &a);
         self.reload_memory();
-        self.read_results(buf, &results);
-        Ok(())
+        self.read_results(buf, results);
     }
 }
 

@@ -1335,6 +1335,36 @@ impl Executor {
             };
         }
 
+        // A tail call of code id `$def` (this module's) with its arguments at slot
+        // `$base`: they move down to the frame's base, and the callee runs in this frame.
+        macro_rules! tail_enter {
+            ($def:expr, $base:expr) => {{
+                let def = $def;
+                let f = match code.ready(def) {
+                    Some(f) => f,
+                    None => match module.func_code(def) {
+                        Ok(f) => f,
+                        Err(e) => break Exit::Error(e),
+                    },
+                };
+                let src = fp + $base;
+                stack.copy_within(src..src + f.params as usize, fp);
+                let need = fp + f.max_height as usize;
+                if need > stack.len() {
+                    if need > MAX_STACK_SLOTS {
+                        trap!(TrapCode::CallStackExhausted);
+                    }
+                    stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                }
+                let locals = fp + f.params as usize;
+                stack[locals..locals + f.locals as usize].fill(0);
+                fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
+                pc = 0;
+                func = def;
+                instrs = &f.instrs;
+            }};
+        }
+
         // A `v128` constant of the current function (rare enough to be looked up).
         macro_rules! v128_const {
             ($idx:expr) => {
@@ -1515,29 +1545,7 @@ impl Executor {
                     // return of anything else): its frame replaces this one.
                     let def = callee - n_imported;
                     let at = (self.frames.len(), self.inst, def);
-                    let def = self.debug.tail_callee(code, at, func);
-                    let f = match code.ready(def) {
-                        Some(f) => f,
-                        None => match module.func_code(def) {
-                            Ok(f) => f,
-                            Err(e) => break Exit::Error(e),
-                        },
-                    };
-                    let src = fp + base as usize;
-                    stack.copy_within(src..src + f.params as usize, fp);
-                    let need = fp + f.max_height as usize;
-                    if need > stack.len() {
-                        if need > MAX_STACK_SLOTS {
-                            trap!(TrapCode::CallStackExhausted);
-                        }
-                        stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
-                    }
-                    let locals = fp + f.params as usize;
-                    stack[locals..locals + f.locals as usize].fill(0);
-                    fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
-                    pc = 0;
-                    func = def;
-                    instrs = &f.instrs;
+                    tail_enter!(self.debug.tail_callee(code, at, func), base as usize);
                 }
                 Instr::ReturnCallIndirect { ty, table, h } => {
                     let i = slot!(h - 1) as u32 as usize;
@@ -1567,29 +1575,7 @@ impl Executor {
                     if let Some(def) = same_instance {
                         // This frame is replaced, as for `ReturnCall`.
                         let at = (self.frames.len(), self.inst, def);
-                        let def = self.debug.tail_callee(code, at, func);
-                        let f = match code.ready(def) {
-                            Some(f) => f,
-                            None => match module.func_code(def) {
-                                Ok(f) => f,
-                                Err(e) => break Exit::Error(e),
-                            },
-                        };
-                        let src = fp + base;
-                        stack.copy_within(src..src + f.params as usize, fp);
-                        let need = fp + f.max_height as usize;
-                        if need > stack.len() {
-                            if need > MAX_STACK_SLOTS {
-                                trap!(TrapCode::CallStackExhausted);
-                            }
-                            stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
-                        }
-                        let locals = fp + f.params as usize;
-                        stack[locals..locals + f.locals as usize].fill(0);
-                        fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
-                        pc = 0;
-                        func = def;
-                        instrs = &f.instrs;
+                        tail_enter!(self.debug.tail_callee(code, at, func), base);
                     } else {
                         // A host function or another instance's: called, and the `Return`
                         // after this instruction returns its results.
