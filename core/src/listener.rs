@@ -11,10 +11,12 @@
 //! `abort` runs for every listened frame being unwound, the innermost first.
 //!
 //! Tail calls (`return_call`, `return_call_indirect`): a frame replaced by a tail call is
-//! gone (from the stack a later `before` sees, and from traces), but a function with a
-//! listener is never replaced: its tail calls are made as a call and a return, so its
-//! `after` runs right after the callee's, with the same results (and the stack grows
-//! as for a call, on every engine).
+//! gone (from the stack a later `before` sees, and from traces), listened or not, so a
+//! tail-recursive loop needs no stack under listeners either. A replaced listened
+//! function still gets exactly one `after` or `abort`: when the frame that replaced it
+//! (at the same depth) returns, right after that frame's own hook, with the same
+//! results (its results are its callee's), latest replaced first; or `abort` when that
+//! frame is unwound. The same on every engine.
 
 use std::sync::Arc;
 

@@ -1,7 +1,8 @@
 //! Tail calls (`return_call`, `return_call_indirect`) on every engine: loops of a
 //! million calls in constant stack, through the table and across instances; the trace of
-//! a trap after tail calls; the listener rule (a listened function's tail call is a call
-//! and a return; other frames are replaced and leave the stack); the feature switch.
+//! a trap after tail calls; the listener rule (a replaced frame leaves the stack; a
+//! listened function's `after` comes when the frame that replaced it returns, with its
+//! results); the feature switch.
 
 mod common;
 
@@ -145,16 +146,17 @@ fn logged(config: RuntimeConfig, only: Vec<&'static str>, name: &str, arg: u64) 
 #[test]
 fn a_listened_function_returns_after_its_tail_callee() {
     for (engine, config) in common::engines() {
-        // Every function listened: each tail call is a call and a return, so every
-        // `after` follows its callee's, with the same results.
+        // Every function listened: each tail call still replaces the frame (the stacks
+        // stay one deep), and each replaced function's `after` comes when the frame
+        // that replaced it returns, latest first, with the same results.
         let all = logged(config.clone(), vec![], "count", 2);
         assert_eq!(
             all,
             [
                 "before .$1[2] [.$1]",
-                "before .count_from[2, 0] [.count_from < .$1]",
-                "before .count_from[1, 1] [.count_from < .count_from < .$1]",
-                "before .count_from[0, 2] [.count_from < .count_from < .count_from < .$1]",
+                "before .count_from[2, 0] [.count_from]",
+                "before .count_from[1, 1] [.count_from]",
+                "before .count_from[0, 2] [.count_from]",
                 "after .count_from[2]",
                 "after .count_from[2]",
                 "after .count_from[2]",
@@ -162,12 +164,35 @@ fn a_listened_function_returns_after_its_tail_callee() {
             ],
             "on the {engine}"
         );
-        // Only $boom listened: the $down frames it replaced are gone from its stack,
-        // and it is aborted alone.
-        let boom = logged(config, vec!["boom"], "fail_after", 2);
+        // A trap after tail calls: the trapping frame's `abort`, then those it replaced.
+        let trapped = logged(config.clone(), vec![], "fail_after", 1);
+        assert_eq!(
+            trapped,
+            [
+                "before .$9[1] [.$9]",
+                "before .down[1] [.down < .$9]",
+                "before .down[0] [.down < .$9]",
+                "before .boom[] [.boom < .$9]",
+                "abort .boom",
+                "abort .down",
+                "abort .down",
+                "abort .$9",
+            ],
+            "on the {engine}"
+        );
+        // Only $boom listened: the $down frames it replaced are gone from its stack.
+        let boom = logged(config.clone(), vec!["boom"], "fail_after", 2);
         assert_eq!(
             boom,
             ["before .boom[] [.boom < .$9]", "abort .boom"],
+            "on the {engine}"
+        );
+        // A million listened tail calls need no stack either.
+        let many = logged(config, vec![], "count", 1_000_000);
+        assert_eq!(many.len(), 2 * 1_000_002, "on the {engine}");
+        assert_eq!(
+            many.last().unwrap(),
+            "after .$1[1000000]",
             "on the {engine}"
         );
     }

@@ -643,3 +643,42 @@ fn bad_params_are_said_at_the_field() {
     h.run();
     assert!(h.query_by_label_contains("is not a number").is_none());
 }
+
+/// The tail-call sample (WebAssembly 3.0) opens and runs in the workbench (with its call
+/// log listening to every function): 200,000 tail calls, four times the interpreter's
+/// call depth, finish; the trap after tail calls shows the frames that are left.
+#[test]
+fn the_tail_call_sample_runs_deeper_than_any_call_stack() {
+    let mut app = WorkbenchApp::new();
+    assert!(
+        app.open_sample("tail_calls.wat"),
+        "{:?}",
+        app.state.load_error
+    );
+    let run = |app: &mut WorkbenchApp, export: &str, params: &str| {
+        app.controls.export = export.into();
+        app.controls.params = params.into();
+        app.start();
+        for _ in 0..10_000 {
+            if !matches!(app.session.state(), RunState::Paused { .. }) {
+                break;
+            }
+            app.session.resume();
+        }
+        app.session.state().clone()
+    };
+    assert_eq!(
+        run(&mut app, "count", "200000"),
+        RunState::Finished(vec![200_000])
+    );
+    match run(&mut app, "fail_after", "3") {
+        RunState::Trapped { message, .. } => {
+            assert!(message.contains("unreachable"), "{message}");
+            assert!(
+                message.contains(".boom()") && !message.contains("down"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -61,6 +61,8 @@ struct ShadowHeader {
     base: *mut u64,
     len: u64,
     cap: u64,
+    /// How many `after` hooks are owed (`ShadowStack::owed`'s length).
+    owed: u64,
 }
 
 /// The frames of a call's compiled functions, for the listeners' stack: code compiled
@@ -74,6 +76,9 @@ struct ShadowStack {
     frames: Vec<u64>,
     /// Where each instance's stretch of frames starts, and the instance, in order.
     segments: Vec<(u64, u32)>,
+    /// The `after` hooks owed by listened functions that tail-called: the frame (index)
+    /// that owes each, and the function (defined index, in that frame's instance).
+    owed: Vec<(u64, u32)>,
 }
 
 impl ShadowStack {
@@ -83,9 +88,11 @@ impl ShadowStack {
                 base: std::ptr::null_mut(),
                 len: 0,
                 cap: 0,
+                owed: 0,
             },
             frames: Vec::new(),
             segments: Vec::new(),
+            owed: Vec::new(),
         }
     }
 
@@ -282,6 +289,8 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::After as usize] = lc_after;
     table[Libcall::ShadowGrow as usize] = lc_shadow_grow;
     table[Libcall::ResolveIndirect as usize] = lc_resolve_indirect;
+    table[Libcall::TailListened as usize] = lc_tail_listened;
+    table[Libcall::OwedAfters as usize] = lc_owed_afters;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -522,7 +531,7 @@ extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, _: u64, _: 
     })
 }
 
-extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, _: u64, _: u64) -> u64 {
+extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`.
     let running = unsafe { &mut *((*vm).running as *mut Running<'_>) };
     if let Some(frame) = running.frame(def as u32, offset as u32) {
@@ -536,12 +545,62 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, _: u64, _: u64) ->
     // A listened frame's `abort`, innermost first as the frames unwind (a panicking
     // `abort` changes nothing: the call fails already).
     let r = &*running;
-    if let (Some((l, index)), Some(error)) = (listener_of(r, def), &r.error) {
-        with_context(r, index, |ctx| {
-            let _ = crate::interp::exec::guarded("abort", || l.abort(ctx, error));
-        });
+    let Some(error) = &r.error else {
+        return 1;
+    };
+    // This frame's, then those of the listened functions it replaced (latest first).
+    let mut owed = Vec::new();
+    if frame != u64::MAX {
+        // SAFETY: as in `Running::shadow`; compiled code waits for this libcall.
+        let shadow = unsafe { &mut *r.shadow };
+        while shadow.owed.last().is_some_and(|(f, _)| *f == frame) {
+            owed.extend(shadow.owed.pop().map(|(_, def)| def as u64));
+        }
+        shadow.header.owed = shadow.owed.len() as u64;
+    }
+    for def in std::iter::once(def).chain(owed) {
+        if let Some((l, index)) = listener_of(r, def) {
+            with_context(r, index, |ctx| {
+                let _ = crate::interp::exec::guarded("abort", || l.abort(ctx, error));
+            });
+        }
     }
     1
+}
+
+extern "C" fn lc_tail_listened(vm: *mut VmCtx, def: u64, frame: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as in `with_running`; the shadow stack as in `lc_shadow_grow`.
+    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_>)).shadow };
+    shadow.owed.push((frame, def as u32));
+    shadow.header.owed = shadow.owed.len() as u64;
+    0
+}
+
+extern "C" fn lc_owed_afters(vm: *mut VmCtx, frame: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        // SAFETY: as in `Running::shadow`; compiled code waits for this libcall.
+        let shadow = unsafe { &mut *r.shadow };
+        let mut owed = Vec::new();
+        while shadow.owed.last().is_some_and(|(f, _)| *f == frame) {
+            owed.extend(shadow.owed.pop().map(|(_, def)| def as u64));
+        }
+        shadow.header.owed = shadow.owed.len() as u64;
+        for def in owed {
+            let Some((l, index)) = listener_of(r, def) else {
+                continue;
+            };
+            let module = r.data.module.as_ref().expect("listened code has a module");
+            let n = module.func_type(index as u32).result_slots();
+            // SAFETY: compiled code passes an array of the results' slots (the owing
+            // functions have the returning one's results: tail calls require it).
+            let results = unsafe { values_of(values, n) };
+            with_context(r, index, |ctx| {
+                crate::interp::exec::guarded("after", || l.after(ctx, &results[..n]))
+            })
+            .unwrap_or(Ok(()))?;
+        }
+        Ok(0)
+    })
 }
 
 /// Runs `hook` with the call context of function `index` of the running instance (its

@@ -64,6 +64,9 @@ pub(crate) mod vmctx {
     pub const SHADOW_BASE: i32 = 0;
     pub const SHADOW_LEN: i32 = 8;
     pub const SHADOW_CAP: i32 = 16;
+    /// How many `after` hooks tail-called listened functions owe (the frames that owe
+    /// them are on the shadow stack).
+    pub const SHADOW_OWED: i32 = 24;
 }
 
 /// What compiled code calls in the runtime. Each takes `(vmctx, a, b, c, d)` and returns
@@ -126,10 +129,16 @@ pub(crate) enum Libcall {
     /// of this instance (`return_call_indirect` tail-calls it), else 0; traps as
     /// `call_indirect`.
     ResolveIndirect,
+    /// `(def, frame)`: listened function `def` tail-calls from shadow frame `frame`: its
+    /// `after` is owed when that frame returns.
+    TailListened,
+    /// `(frame, values)`: runs the `after` hooks owed at shadow frame `frame`, with the
+    /// results at `values`.
+    OwedAfters,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::ResolveIndirect as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::OwedAfters as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -538,7 +547,11 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         t.b.switch_to_block(unwind);
         let at = t.b.block_params(unwind)[0];
         let def_v = t.b.ins().iconst(types::I64, def as i64);
-        t.libcall_raw(Libcall::Frame, &[def_v, at]);
+        let frame = match t.shadow {
+            Some((_, at)) => t.b.ins().ushr_imm_u(at, 3),
+            None => t.b.ins().iconst(types::I64, -1),
+        };
+        t.libcall_raw(Libcall::Frame, &[def_v, at, frame]);
         t.shadow_pop();
         let zeros: Vec<Value> = results.iter().map(|r| zero(t.b, *r)).collect();
         t.b.ins().return_(&zeros);
@@ -1594,7 +1607,47 @@ impl Translator<'_, '_, '_> {
             let status = self.libcall_raw(Libcall::After, &[d, buf]);
             self.unwind_if(status);
         }
+        self.owed_afters(rets);
         self.shadow_pop();
+    }
+
+    /// With listeners, at a return with `rets`: the `after` hooks owed at this frame by
+    /// the listened functions it replaced (checked by a load; called rarely).
+    fn owed_afters(&mut self, rets: &[Value]) {
+        let Some((header, at)) = self.shadow else {
+            return;
+        };
+        let owed = self
+            .b
+            .ins()
+            .load(types::I64, flags(), header, vmctx::SHADOW_OWED);
+        let run = self.b.create_block();
+        self.b.set_cold_block(run);
+        let cont = self.b.create_block();
+        self.b.ins().brif(owed, run, &[], cont, &[]);
+        self.b.switch_to_block(run);
+        self.b.seal_block(run);
+        let count = rets
+            .iter()
+            .map(|v| slots(self.b.func.dfg.value_type(*v)))
+            .sum::<usize>();
+        let buf = self.values_buffer(rets, count);
+        let frame = self.b.ins().ushr_imm_u(at, 3);
+        let status = self.libcall_raw(Libcall::OwedAfters, &[frame, buf]);
+        self.unwind_if(status);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// A listened function about to tail-call: its `after` is owed to this frame.
+    fn owe_after(&mut self) {
+        let Some((_, at)) = self.shadow else {
+            return;
+        };
+        let d = self.iconst64(self.def as u64);
+        let frame = self.b.ins().ushr_imm_u(at, 3);
+        self.libcall_raw(Libcall::TailListened, &[d, frame]);
     }
 
     fn call(&mut self, index: u32) -> Result<()> {
@@ -1661,8 +1714,8 @@ impl Translator<'_, '_, '_> {
         address_param
     }
 
-    /// Whether this function calls listener hooks (its tail calls are then a call and a
-    /// return, so that its `after` follows the callee's with the same results).
+    /// Whether this function calls listener hooks (when it tail-calls, its `after` is owed
+    /// to the frame that replaces it: `owe_after`).
     fn listened(&self) -> bool {
         self.env
             .listened
@@ -1685,9 +1738,12 @@ impl Translator<'_, '_, '_> {
     /// return.
     fn return_call(&mut self, index: u32) -> Result<()> {
         let info = self.env.info;
-        if index < info.num_imported_funcs || self.listened() {
+        if index < info.num_imported_funcs {
             self.call(index)?;
             return self.return_now();
+        }
+        if self.listened() {
+            self.owe_after();
         }
         let def = index - info.num_imported_funcs;
         let ty = info.func_type(index).clone();
@@ -1707,10 +1763,7 @@ impl Translator<'_, '_, '_> {
     /// (a host function, another instance's) is called through `CallIndirect`, and its
     /// results returned. From a listened function: a call and a return.
     fn return_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
-        if self.listened() {
-            self.call_indirect(type_index, table)?;
-            return self.return_now();
-        }
+        let listened = self.listened();
         let ty = self
             .env
             .info
@@ -1728,6 +1781,9 @@ impl Translator<'_, '_, '_> {
             self.iconst64(type_index as u64),
         ];
         self.libcall(Libcall::ResolveIndirect, &a);
+        if listened {
+            self.owe_after();
+        }
         let address = self.libcall_result();
         let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
         let tail = self.b.create_block();
@@ -1745,7 +1801,18 @@ impl Translator<'_, '_, '_> {
         self.b.switch_to_block(generic);
         self.b.seal_block(generic);
         self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
-        self.return_now()
+        if !listened {
+            return self.return_now();
+        }
+        // A listened function's `after` is owed already: return without the return
+        // block's hook.
+        let n = self.results.len();
+        let rets = self.peek_n(n)?;
+        self.owed_afters(&rets);
+        self.shadow_pop();
+        self.b.ins().return_(&rets);
+        self.unreachable = Some(0);
+        Ok(())
     }
 
     /// After a direct call: unwind if it trapped, reload memory 0, push the results.

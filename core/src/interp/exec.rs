@@ -55,6 +55,16 @@ pub(crate) struct FrameAt {
     pub(crate) end: usize,
 }
 
+/// An `after` hook owed by a listened function that a tail call replaced: run when the
+/// frame at `depth` (of instance `inst`) returns, with its results.
+#[derive(Clone, Copy, Debug)]
+struct TailAfter {
+    depth: u32,
+    inst: u32,
+    /// The function's index in its module's function index space.
+    func: u32,
+}
+
 /// A call's Wasm frames as the listener API reads them ([`WalkFrames`]): the innermost
 /// frame, its callers (outermost first, as the executor keeps them), the registry and
 /// the value stack.
@@ -164,6 +174,9 @@ pub(crate) struct Executor {
     resumable: bool,
     /// Result slots of the outermost function.
     results: u32,
+    /// The `after` hooks owed by listened functions replaced by tail calls: each when the
+    /// frame at its depth returns (innermost and latest last).
+    tail_afters: Vec<TailAfter>,
     /// Stepping and breakpoints, for resumable executions.
     debug: DebugControl,
 }
@@ -616,6 +629,7 @@ impl Executor {
                     polls: 0,
                     resumable,
                     results: r as u32,
+                    tail_afters: Vec::new(),
                     debug: DebugControl::default(),
                 };
                 ex.stack[..p].copy_from_slice(args);
@@ -935,33 +949,65 @@ impl Executor {
     }
 
     /// Runs `abort` for every listened frame, innermost first, each with its instance's
-    /// items locked (the caller holds none).
+    /// items locked (the caller holds none); after each frame, for the listened
+    /// functions it replaced by tail calls (latest first).
     fn abort_all(&self, reg: &Registry, error: &Error) {
-        for frame in self.frame_list(self.fp as usize) {
-            let Some(data) = reg.instances.get(frame.inst as usize) else {
-                continue;
+        let frames = self.frame_list(self.fp as usize);
+        let depth_of = |i: usize| (frames.len() - 1 - i) as u32;
+        for (i, frame) in frames.iter().enumerate() {
+            let owed = self
+                .tail_afters
+                .iter()
+                .rev()
+                .filter(|t| t.depth == depth_of(i));
+            let index_of = |data: &crate::store::Instance, func: u32| {
+                data.module
+                    .as_ref()
+                    .map(|m| (m.num_imported_funcs + m.code.def_of(func)) as usize)
             };
-            let (Some(module), Some(listeners)) = (&data.module, &data.listeners) else {
-                continue;
-            };
-            let index = (module.num_imported_funcs + module.code.def_of(frame.func)) as usize;
-            if let Some(l) = &listeners.funcs[index] {
-                let held = data.lock();
-                let view = View {
-                    reg,
-                    instance: Some(frame.inst),
-                    held: Some(&held),
+            let replaced = owed.map(|t| (t.inst, Some(t.func as usize)));
+            for (inst, index) in std::iter::once((frame.inst, None)).chain(replaced) {
+                let Some(data) = reg.instances.get(inst as usize) else {
+                    continue;
                 };
-                let ctx = CallContext {
-                    store: &view,
-                    instance: frame.inst,
-                    caller: None,
-                    definition: &listeners.definitions[index],
+                let Some(index) = index.or_else(|| index_of(data, frame.func)) else {
+                    continue;
                 };
-                // A panicking `abort` changes nothing: the call fails already.
-                let _ = guarded("abort", || l.abort(&ctx, error));
+                self.abort_one(reg, data, inst, index, error);
             }
         }
+    }
+
+    /// Runs `abort` of function `index` of instance `inst` (`data`), if it is listened,
+    /// with the instance's items locked.
+    fn abort_one(
+        &self,
+        reg: &Registry,
+        data: &crate::store::Instance,
+        inst: u32,
+        index: usize,
+        error: &Error,
+    ) {
+        let Some(listeners) = &data.listeners else {
+            return;
+        };
+        let Some(Some(l)) = listeners.funcs.get(index) else {
+            return;
+        };
+        let held = data.lock();
+        let view = View {
+            reg,
+            instance: Some(inst),
+            held: Some(&held),
+        };
+        let ctx = CallContext {
+            store: &view,
+            instance: inst,
+            caller: None,
+            definition: &listeners.definitions[index],
+        };
+        // A panicking `abort` changes nothing: the call fails already.
+        let _ = guarded("abort", || l.abort(&ctx, error));
     }
 
     /// Calls the `before` hook of function `func` of the current instance, at its entry.
@@ -1012,6 +1058,20 @@ impl Executor {
             definition: &listeners.definitions[func as usize],
         };
         guarded("before", || l.before(&ctx, params, &iter))
+    }
+
+    /// Runs the `after` hooks owed at the current depth (tail-called listened functions)
+    /// with `results`, latest first.
+    fn owed_afters(&mut self, reg: &Registry, held: &Held<'_>, results: &[u64]) -> Result<()> {
+        let depth = self.frames.len() as u32;
+        while let Some(t) = self.tail_afters.last().copied() {
+            if t.depth != depth {
+                break;
+            }
+            self.tail_afters.pop();
+            self.listener_after(reg, held, t.func, results)?;
+        }
+        Ok(())
     }
 
     /// Calls the `after` hook of function `func` of the current instance.
@@ -1457,6 +1517,12 @@ impl Executor {
                         break Exit::Error(e);
                     }
                     stack.copy_within(s..s + arity as usize, fp);
+                    if !self.tail_afters.is_empty() {
+                        if let Err(e) = self.owed_afters(reg, held, &stack[fp..fp + arity as usize])
+                        {
+                            break Exit::Error(e);
+                        }
+                    }
                     let Some(frame) = self.frames.pop() else {
                         break Exit::Returned;
                     };
@@ -1475,6 +1541,12 @@ impl Executor {
                 Instr::Return { src, arity } => {
                     let s = fp + src as usize;
                     stack.copy_within(s..s + arity as usize, fp);
+                    if !self.tail_afters.is_empty() {
+                        if let Err(e) = self.owed_afters(reg, held, &stack[fp..fp + arity as usize])
+                        {
+                            break Exit::Error(e);
+                        }
+                    }
                     let Some(frame) = self.frames.pop() else {
                         break Exit::Returned;
                     };
@@ -1540,6 +1612,11 @@ impl Executor {
                         reload!();
                     }
                 }
+                Instr::TailListened(listened) => self.tail_afters.push(TailAfter {
+                    depth: self.frames.len() as u32,
+                    inst: self.inst,
+                    func: listened,
+                }),
                 Instr::ReturnCall { func: callee, base } => {
                     // A defined function of this module (the translator makes a call and a
                     // return of anything else): its frame replaces this one.

@@ -48,6 +48,9 @@ macro_rules! define_instr {
             /// Call through `table` with signature `ty`; the table index is in slot `h - 1`,
             /// the arguments below it.
             CallIndirect { ty: u32, table: u32, h: u32 },
+            /// A listened function `func` (module index space) tail-calls: its `after`
+            /// is owed when the frame at this depth returns (with those results).
+            TailListened(u32),
             /// `return_call` of defined function `func` (module index space): its frame
             /// replaces this one, the arguments moved down from slot `base`.
             ReturnCall { func: u32, base: u32 },

@@ -812,22 +812,25 @@ impl Translator {
                     base: h - params,
                 });
             }
-            // Tail calls. A listened function's are a call and a return (its `after`
-            // follows the callee's, with the same results; the stack grows as for a
-            // call), and so is one to an import (the host function runs, then this
-            // function returns its results).
+            // Tail calls. One to an import is a call and a return (the host function
+            // runs, then this function returns its results). A listened function's
+            // frame is replaced too; its `after` is owed to the frame that returns at
+            // its depth (`TailListened`), with that frame's results.
             O::ReturnCall { function_index } => {
                 self.materialize_all();
                 let ty = info.func_type(function_index);
                 let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
                 let base = h - params;
-                if self.listen.is_some() || function_index < info.num_imported_funcs {
+                if function_index < info.num_imported_funcs {
                     self.emit(Instr::Call {
                         func: function_index,
                         base,
                     });
                     self.emit_return(base, results);
                 } else {
+                    if let Some(func) = self.listen {
+                        self.emit(Instr::TailListened(func));
+                    }
                     self.emit(Instr::ReturnCall {
                         func: function_index,
                         base,
@@ -847,12 +850,16 @@ impl Translator {
                 let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
                 let base = h - 1 - params;
                 let (ty, table) = (type_index, table_index);
-                if self.listen.is_some() {
-                    self.emit(Instr::CallIndirect { ty, table, h });
-                } else {
-                    self.emit(Instr::ReturnCallIndirect { ty, table, h });
+                if let Some(func) = self.listen {
+                    self.emit(Instr::TailListened(func));
                 }
-                self.emit_return(base, results);
+                self.emit(Instr::ReturnCallIndirect { ty, table, h });
+                // After a call out of the instance: the results are returned (a listened
+                // function's `after` is owed already: a plain return).
+                self.emit(Instr::Return {
+                    src: base,
+                    arity: results,
+                });
                 self.set_unreachable();
             }
             O::CallIndirect {
