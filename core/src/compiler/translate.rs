@@ -1761,20 +1761,10 @@ impl Translator<'_, '_, '_> {
 
     /// `return_call_indirect`: a function of this instance is tail-called; any other
     /// (a host function, another instance's) is called through `CallIndirect`, and its
-    /// results returned. From a listened function: a call and a return.
+    /// results returned. A listened function owes its `after` either way.
     fn return_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
         let listened = self.listened();
-        let ty = self
-            .env
-            .info
-            .types
-            .get(type_index as usize)
-            .ok_or_else(|| cerr("type index out of range"))?
-            .clone();
-        let (params, results) = self.func_sig(&ty)?;
-        let elem = self.pop()?;
-        let vals = self.pop_n(params.len())?;
-        self.shadow_at_call();
+        let (ty, params, results, elem, vals) = self.indirect_operands(type_index)?;
         let a = [
             self.iconst64(table as u64),
             self.u64(elem),
@@ -1829,6 +1819,18 @@ impl Translator<'_, '_, '_> {
     }
 
     fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+        let (_, params, results, elem, vals) = self.indirect_operands(type_index)?;
+        self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
+        Ok(())
+    }
+
+    /// An indirect call's type (`type_index`), its parameter and result types, and its
+    /// operands popped (the table element, the arguments); the shadow frame's offset set.
+    #[allow(clippy::type_complexity)]
+    fn indirect_operands(
+        &mut self,
+        type_index: u32,
+    ) -> Result<(FuncType, Vec<Type>, Vec<Type>, Value, Vec<Value>)> {
         let ty = self
             .env
             .info
@@ -1840,8 +1842,7 @@ impl Translator<'_, '_, '_> {
         let elem = self.pop()?;
         let vals = self.pop_n(params.len())?;
         self.shadow_at_call();
-        self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
-        Ok(())
+        Ok((ty, params, results, elem, vals))
     }
 
     /// Calls `elem` of `table` (checked against type `type_index`) with `vals` through

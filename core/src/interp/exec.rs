@@ -1395,6 +1395,26 @@ impl Executor {
             };
         }
 
+        // The store function at the table index in slot `$h - 1` of `$table` (trapping as
+        // `call_indirect` when there is none) and the store type it must have.
+        macro_rules! indirect_target {
+            ($ty:expr, $table:expr, $h:expr) => {{
+                let i = slot!($h - 1) as u32 as usize;
+                let Some(&entry) = table!($table).elems.get(i) else {
+                    trap!(TrapCode::UndefinedElement);
+                };
+                if entry == 0 {
+                    trap!(TrapCode::UninitializedElement);
+                }
+                let addr = (entry - 1) as u32;
+                if addr as usize >= reg.funcs.len() {
+                    // A function published after this run took its registry.
+                    *reg = store.snapshot();
+                }
+                (addr, layout.types[$ty as usize])
+            }};
+        }
+
         // A tail call of code id `$def` (this module's) with its arguments at slot
         // `$base`: they move down to the frame's base, and the callee runs in this frame.
         macro_rules! tail_enter {
@@ -1625,19 +1645,7 @@ impl Executor {
                     tail_enter!(self.debug.tail_callee(code, at, func), base as usize);
                 }
                 Instr::ReturnCallIndirect { ty, table, h } => {
-                    let i = slot!(h - 1) as u32 as usize;
-                    let Some(&entry) = table!(table).elems.get(i) else {
-                        trap!(TrapCode::UndefinedElement);
-                    };
-                    if entry == 0 {
-                        trap!(TrapCode::UninitializedElement);
-                    }
-                    let addr = (entry - 1) as u32;
-                    let want = layout.types[ty as usize];
-                    if addr as usize >= reg.funcs.len() {
-                        // A function published after this run took its registry.
-                        *reg = store.snapshot();
-                    }
+                    let (addr, want) = indirect_target!(ty, table, h);
                     let same_instance = match reg.funcs.get(addr as usize) {
                         Some(f) if f.ty() == want => match f {
                             FuncInst::Wasm {
@@ -1667,19 +1675,7 @@ impl Executor {
                     }
                 }
                 Instr::CallIndirect { ty, table, h } => {
-                    let i = slot!(h - 1) as u32 as usize;
-                    let Some(&entry) = table!(table).elems.get(i) else {
-                        trap!(TrapCode::UndefinedElement);
-                    };
-                    if entry == 0 {
-                        trap!(TrapCode::UninitializedElement);
-                    }
-                    let addr = (entry - 1) as u32;
-                    let want = layout.types[ty as usize];
-                    if addr as usize >= reg.funcs.len() {
-                        // A function published after this run took its registry.
-                        *reg = store.snapshot();
-                    }
+                    let (addr, want) = indirect_target!(ty, table, h);
                     match reg.funcs.get(addr as usize) {
                         Some(f) if f.ty() == want => {}
                         _ => trap!(TrapCode::IndirectCallTypeMismatch),
