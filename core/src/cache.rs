@@ -267,11 +267,18 @@ impl CompilationCache {
                 return None;
             }
         };
-        let payload = parse_file(&bytes, &key.material);
-        if payload.is_none() {
-            self.reject();
+        match parse_file(&bytes, &key.material) {
+            Some(start) => {
+                let mut bytes = bytes;
+                // The payload, without copying it (it can be a hundred megabytes).
+                bytes.drain(..start);
+                Some(bytes)
+            }
+            None => {
+                self.reject();
+                None
+            }
         }
-        payload.map(<[u8]>::to_vec)
     }
 
     /// Counts a file that was found and not used.
@@ -312,9 +319,9 @@ impl CompilationCache {
     }
 }
 
-/// The payload of a cache file, if it starts as this format's files do, says it is for
-/// `material`, and its checksum matches.
-fn parse_file<'a>(bytes: &'a [u8], material: &[u8]) -> Option<&'a [u8]> {
+/// Where the payload of a cache file starts, if the file starts as this format's files
+/// do, says it is for `material`, and its checksum matches.
+fn parse_file(bytes: &[u8], material: &[u8]) -> Option<usize> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (len, rest) = rest.split_first_chunk::<4>()?;
     let len = u32::from_le_bytes(*len) as usize;
@@ -327,7 +334,7 @@ fn parse_file<'a>(bytes: &'a [u8], material: &[u8]) -> Option<&'a [u8]> {
     if u64::from_le_bytes(*len) != payload.len() as u64 {
         return None;
     }
-    (Sha256::digest(payload).as_slice() == sum.as_slice()).then_some(payload)
+    (Sha256::digest(payload).as_slice() == sum.as_slice()).then_some(bytes.len() - payload.len())
 }
 
 #[cfg(test)]
@@ -345,7 +352,8 @@ mod tests {
         file.extend_from_slice(&Sha256::digest(b"payload"));
         file.extend_from_slice(&7u64.to_le_bytes());
         file.extend_from_slice(b"payload");
-        assert_eq!(parse_file(&file, &material), Some(&b"payload"[..]));
+        let start = parse_file(&file, &material).unwrap();
+        assert_eq!(&file[start..], b"payload");
         assert_eq!(parse_file(&file, b"other"), None);
         for n in 0..file.len() {
             assert_eq!(parse_file(&file[..n], &material), None, "truncated at {n}");

@@ -12,7 +12,10 @@
 //!   items) writes the new addresses back before compiled code continues, and compiled
 //!   code reloads them after every call;
 //! - libcalls dereference the `VmCtx` and the `Running` it points to: compiled code only
-//!   passes the `VmCtx` it was given, and `Running` outlives the call.
+//!   passes the `VmCtx` it was given, and `Running` outlives the call;
+//! - the shadow stack (code compiled for listeners): compiled code writes its frames
+//!   through the header's base pointer, and Rust reads and grows it only inside libcalls,
+//!   while compiled code waits; the `ShadowStack` lives in the outermost `invoke`.
 //!
 //! A panic inside a libcall (a host function's) is caught, the call unwinds as for a
 //! trap, and the panic resumes once compiled code has returned: no unwinding crosses
@@ -94,6 +97,17 @@ impl ShadowStack {
             segments: Vec::new(),
             owed: Vec::new(),
         }
+    }
+
+    /// Takes the `after` hooks owed at frame `frame` off the list (latest first): the
+    /// functions' defined indices.
+    fn take_owed(&mut self, frame: u64) -> Vec<u64> {
+        let mut owed = Vec::new();
+        while self.owed.last().is_some_and(|(f, _)| *f == frame) {
+            owed.extend(self.owed.pop().map(|(_, def)| def as u64));
+        }
+        self.header.owed = self.owed.len() as u64;
+        owed
     }
 
     /// Frame `j` (0: the outermost): its instance, function and module offset.
@@ -549,15 +563,11 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64
         return 1;
     };
     // This frame's, then those of the listened functions it replaced (latest first).
-    let mut owed = Vec::new();
-    if frame != u64::MAX {
+    let owed = match frame {
+        u64::MAX => Vec::new(),
         // SAFETY: as in `Running::shadow`; compiled code waits for this libcall.
-        let shadow = unsafe { &mut *r.shadow };
-        while shadow.owed.last().is_some_and(|(f, _)| *f == frame) {
-            owed.extend(shadow.owed.pop().map(|(_, def)| def as u64));
-        }
-        shadow.header.owed = shadow.owed.len() as u64;
-    }
+        _ => unsafe { &mut *r.shadow }.take_owed(frame),
+    };
     for def in std::iter::once(def).chain(owed) {
         if let Some((l, index)) = listener_of(r, def) {
             with_context(r, index, |ctx| {
@@ -579,12 +589,7 @@ extern "C" fn lc_tail_listened(vm: *mut VmCtx, def: u64, frame: u64, _: u64, _: 
 extern "C" fn lc_owed_afters(vm: *mut VmCtx, frame: u64, values: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |_, r| {
         // SAFETY: as in `Running::shadow`; compiled code waits for this libcall.
-        let shadow = unsafe { &mut *r.shadow };
-        let mut owed = Vec::new();
-        while shadow.owed.last().is_some_and(|(f, _)| *f == frame) {
-            owed.extend(shadow.owed.pop().map(|(_, def)| def as u64));
-        }
-        shadow.header.owed = shadow.owed.len() as u64;
+        let owed = unsafe { &mut *r.shadow }.take_owed(frame);
         for def in owed {
             let Some((l, index)) = listener_of(r, def) else {
                 continue;

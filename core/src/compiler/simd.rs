@@ -386,15 +386,8 @@ pub(super) fn simd(
         O::F32x4Div => binary(b, stack, F32X4, |b, x, y| b.ins().fdiv(x, y)),
         O::F32x4Min => binary(b, stack, F32X4, |b, x, y| b.ins().fmin(x, y)),
         O::F32x4Max => binary(b, stack, F32X4, |b, x, y| b.ins().fmax(x, y)),
-        // Relaxed: `min`/`max` with the canonical NaN for a NaN (the interpreter's too).
-        O::F32x4RelaxedMin => binary(b, stack, F32X4, |b, x, y| {
-            let r = b.ins().fmin(x, y);
-            canonical_nan(b, r, F32X4)
-        }),
-        O::F32x4RelaxedMax => binary(b, stack, F32X4, |b, x, y| {
-            let r = b.ins().fmax(x, y);
-            canonical_nan(b, r, F32X4)
-        }),
+        O::F32x4RelaxedMin => relaxed_min_max(b, stack, F32X4, false),
+        O::F32x4RelaxedMax => relaxed_min_max(b, stack, F32X4, true),
         O::F32x4PMin => binary(b, stack, F32X4, pmin),
         O::F32x4PMax => binary(b, stack, F32X4, pmax),
         O::F64x2Ceil => unary(b, stack, F64X2, |b, x| b.ins().ceil(x)),
@@ -410,14 +403,8 @@ pub(super) fn simd(
         O::F64x2Div => binary(b, stack, F64X2, |b, x, y| b.ins().fdiv(x, y)),
         O::F64x2Min => binary(b, stack, F64X2, |b, x, y| b.ins().fmin(x, y)),
         O::F64x2Max => binary(b, stack, F64X2, |b, x, y| b.ins().fmax(x, y)),
-        O::F64x2RelaxedMin => binary(b, stack, F64X2, |b, x, y| {
-            let r = b.ins().fmin(x, y);
-            canonical_nan(b, r, F64X2)
-        }),
-        O::F64x2RelaxedMax => binary(b, stack, F64X2, |b, x, y| {
-            let r = b.ins().fmax(x, y);
-            canonical_nan(b, r, F64X2)
-        }),
+        O::F64x2RelaxedMin => relaxed_min_max(b, stack, F64X2, false),
+        O::F64x2RelaxedMax => relaxed_min_max(b, stack, F64X2, true),
         O::F64x2PMin => binary(b, stack, F64X2, pmin),
         O::F64x2PMax => binary(b, stack, F64X2, pmax),
 
@@ -530,6 +517,19 @@ fn pop(stack: &mut Vec<Value>) -> Value {
 fn pop_as(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type) -> Value {
     let v = pop(stack);
     cast(b, v, ty)
+}
+
+/// Relaxed `min` (or, with `max`, `max`) of float vector type `ty`: as `min`/`max`, with
+/// the canonical NaN for a NaN (the interpreter's choice too).
+fn relaxed_min_max(b: &mut FunctionBuilder<'_>, stack: &mut Vec<Value>, ty: Type, max: bool) {
+    binary(b, stack, ty, |b, x, y| {
+        let r = if max {
+            b.ins().fmax(x, y)
+        } else {
+            b.ins().fmin(x, y)
+        };
+        canonical_nan(b, r, ty)
+    })
 }
 
 /// `r` (of float vector type `ty`) with each NaN lane replaced by the canonical NaN.

@@ -803,13 +803,19 @@ impl Translator<'_, '_, '_> {
             .icmp_imm_s(IntCC::SignedLessThanOrEqual, polls, 0);
         let spent = self.b.ins().uextend(types::I64, spent);
         let need = self.b.ins().bor(stop, spent);
-        let poll = self.b.create_block();
-        self.b.set_cold_block(poll);
+        self.cold_then_on(need, |t| t.libcall(Libcall::Poll, &[]));
+    }
+
+    /// When `cond` is non-zero, runs the code `cold` emits (in a cold block of its own),
+    /// then goes on; translation continues after it either way.
+    fn cold_then_on(&mut self, cond: Value, cold: impl FnOnce(&mut Self)) {
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
         let cont = self.b.create_block();
-        self.b.ins().brif(need, poll, &[], cont, &[]);
-        self.b.switch_to_block(poll);
-        self.b.seal_block(poll);
-        self.libcall(Libcall::Poll, &[]);
+        self.b.ins().brif(cond, block, &[], cont, &[]);
+        self.b.switch_to_block(block);
+        self.b.seal_block(block);
+        cold(self);
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
@@ -1533,16 +1539,9 @@ impl Translator<'_, '_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-        let grow = self.b.create_block();
-        self.b.set_cold_block(grow);
-        let cont = self.b.create_block();
-        self.b.ins().brif(full, grow, &[], cont, &[]);
-        self.b.switch_to_block(grow);
-        self.b.seal_block(grow);
-        self.libcall_raw(Libcall::ShadowGrow, &[]);
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-        self.b.seal_block(cont);
+        self.cold_then_on(full, |t| {
+            t.libcall_raw(Libcall::ShadowGrow, &[]);
+        });
         let at = self.b.ins().ishl_imm_u(len, 3);
         self.shadow = Some((header, at));
         self.shadow_store(offset);
@@ -1550,11 +1549,7 @@ impl Translator<'_, '_, '_> {
         self.b.ins().store(f, next, header, vmctx::SHADOW_LEN);
         if listened.get(self.def as usize).copied().unwrap_or(false) {
             let vals: Vec<Value> = params.iter().map(|v| self.b.use_var(*v)).collect();
-            let count = vals
-                .iter()
-                .map(|v| slots(self.b.func.dfg.value_type(*v)))
-                .sum::<usize>();
-            let buf = self.values_buffer(&vals, count);
+            let buf = self.hook_buffer(&vals);
             let d = self.iconst64(self.def as u64);
             let status = self.libcall_raw(Libcall::Before, &[d, buf]);
             self.offset = offset;
@@ -1598,11 +1593,7 @@ impl Translator<'_, '_, '_> {
             return;
         };
         if listened.get(self.def as usize).copied().unwrap_or(false) {
-            let count = rets
-                .iter()
-                .map(|v| slots(self.b.func.dfg.value_type(*v)))
-                .sum::<usize>();
-            let buf = self.values_buffer(rets, count);
+            let buf = self.hook_buffer(rets);
             let d = self.iconst64(self.def as u64);
             let status = self.libcall_raw(Libcall::After, &[d, buf]);
             self.unwind_if(status);
@@ -1621,23 +1612,21 @@ impl Translator<'_, '_, '_> {
             .b
             .ins()
             .load(types::I64, flags(), header, vmctx::SHADOW_OWED);
-        let run = self.b.create_block();
-        self.b.set_cold_block(run);
-        let cont = self.b.create_block();
-        self.b.ins().brif(owed, run, &[], cont, &[]);
-        self.b.switch_to_block(run);
-        self.b.seal_block(run);
-        let count = rets
+        self.cold_then_on(owed, |t| {
+            let buf = t.hook_buffer(rets);
+            let frame = t.b.ins().ushr_imm_u(at, 3);
+            let status = t.libcall_raw(Libcall::OwedAfters, &[frame, buf]);
+            t.unwind_if(status);
+        });
+    }
+
+    /// `values` (parameters or results) in a `u64` slot array, for a hook.
+    fn hook_buffer(&mut self, values: &[Value]) -> Value {
+        let count = values
             .iter()
             .map(|v| slots(self.b.func.dfg.value_type(*v)))
             .sum::<usize>();
-        let buf = self.values_buffer(rets, count);
-        let frame = self.b.ins().ushr_imm_u(at, 3);
-        let status = self.libcall_raw(Libcall::OwedAfters, &[frame, buf]);
-        self.unwind_if(status);
-        self.b.ins().jump(cont, &[]);
-        self.b.switch_to_block(cont);
-        self.b.seal_block(cont);
+        self.values_buffer(values, count)
     }
 
     /// A listened function about to tail-call: its `after` is owed to this frame.

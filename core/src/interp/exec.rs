@@ -377,6 +377,24 @@ impl DebugControl {
 /// How often (in interrupt polls) a deadline reads the clock.
 const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
+/// Prepares the frame of function `f` at `fp` (its parameters in place): room on the
+/// stack for its height, its locals zeroed, its constant slots filled. `false` when the
+/// stack cannot grow that far (the call traps `call stack exhausted`).
+#[inline(always)]
+fn open_frame(stack: &mut Vec<u64>, fp: usize, f: &crate::interp::translate::CompiledFunc) -> bool {
+    let need = fp + f.max_height as usize;
+    if need > stack.len() {
+        if need > MAX_STACK_SLOTS {
+            return false;
+        }
+        stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+    }
+    let locals = fp + f.params as usize;
+    stack[locals..locals + f.locals as usize].fill(0);
+    fill_consts(stack, locals + f.locals as usize, &f.consts);
+    true
+}
+
 /// Fills a new frame's constant slots, which start at `at`.
 #[inline(always)]
 fn fill_consts(stack: &mut [u64], at: usize, consts: &[u64]) {
@@ -1183,16 +1201,9 @@ impl Executor {
                     return Some(Exit::Trap(TrapCode::CallStackExhausted));
                 }
                 let new_fp = *fp + base;
-                let need = new_fp + f.max_height as usize;
-                if need > stack.len() {
-                    if need > MAX_STACK_SLOTS {
-                        return Some(Exit::Trap(TrapCode::CallStackExhausted));
-                    }
-                    stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                if !open_frame(stack, new_fp, f) {
+                    return Some(Exit::Trap(TrapCode::CallStackExhausted));
                 }
-                let locals = new_fp + f.params as usize;
-                stack[locals..locals + f.locals as usize].fill(0);
-                fill_consts(stack, locals + f.locals as usize, &f.consts);
                 self.frames.push(Frame {
                     pc: *pc as u32,
                     fp: *fp as u32,
@@ -1429,16 +1440,9 @@ impl Executor {
                 };
                 let src = fp + $base;
                 stack.copy_within(src..src + f.params as usize, fp);
-                let need = fp + f.max_height as usize;
-                if need > stack.len() {
-                    if need > MAX_STACK_SLOTS {
-                        trap!(TrapCode::CallStackExhausted);
-                    }
-                    stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                if !open_frame(&mut stack, fp, f) {
+                    trap!(TrapCode::CallStackExhausted);
                 }
-                let locals = fp + f.params as usize;
-                stack[locals..locals + f.locals as usize].fill(0);
-                fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
                 pc = 0;
                 func = def;
                 instrs = &f.instrs;
@@ -1599,16 +1603,9 @@ impl Executor {
                             trap!(TrapCode::CallStackExhausted);
                         }
                         let new_fp = fp + base as usize;
-                        let need = new_fp + f.max_height as usize;
-                        if need > stack.len() {
-                            if need > MAX_STACK_SLOTS {
-                                trap!(TrapCode::CallStackExhausted);
-                            }
-                            stack.resize((stack.len() * 2).clamp(need, MAX_STACK_SLOTS), 0);
+                        if !open_frame(&mut stack, new_fp, f) {
+                            trap!(TrapCode::CallStackExhausted);
                         }
-                        let locals = new_fp + f.params as usize;
-                        stack[locals..locals + f.locals as usize].fill(0);
-                        fill_consts(&mut stack, locals + f.locals as usize, &f.consts);
                         self.frames.push(Frame {
                             pc: pc as u32,
                             fp: fp as u32,
