@@ -173,6 +173,8 @@ fn format_results(types: &[ValueType], slots: &[u64]) -> Vec<String> {
             ValueType::FuncRef if v == 0 => "<null funcref>".to_string(),
             ValueType::FuncRef => "<funcref>".to_string(),
             ValueType::ExternRef if v == 0 => "<null externref>".to_string(),
+            ValueType::ExnRef if v == 0 => "<null exnref>".to_string(),
+            ValueType::ExnRef => "<exnref>".to_string(),
             _ => "<externref>".to_string(),
         });
         at += ty.slots();

@@ -35,6 +35,9 @@ pub enum TrapCode {
     OutOfFuel,
     /// A host function returned an error.
     HostError,
+    /// An exception (exception handling) left the outermost function: no handler
+    /// caught it. The error's detail names its tag and payload.
+    UncaughtException,
 }
 
 impl TrapCode {
@@ -54,6 +57,7 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::HostError => "host function error",
+            TrapCode::UncaughtException => "uncaught exception",
         }
     }
 }
@@ -192,6 +196,31 @@ impl Error {
 
     pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::from_kind(ErrorKind::Usage(message.into()))
+    }
+
+    /// An exception no handler caught; `detail` names its tag and payload.
+    pub(crate) fn uncaught_exception(detail: String) -> Self {
+        Self::from_kind(ErrorKind::Trap {
+            code: TrapCode::UncaughtException,
+            detail: Some(detail),
+            trace: Vec::new(),
+            access: None,
+        })
+    }
+
+    /// Names an uncaught exception's tag and payload (once; thrown errors start
+    /// without, see `uncaught_exception`).
+    pub(crate) fn describe_exception(&mut self, describe: impl FnOnce() -> String) {
+        if let ErrorKind::Trap {
+            code: TrapCode::UncaughtException,
+            detail,
+            ..
+        } = &mut *self.0
+        {
+            if detail.as_deref().is_none_or(str::is_empty) {
+                *detail = Some(describe());
+            }
+        }
     }
 
     pub(crate) fn trap(code: TrapCode) -> Self {

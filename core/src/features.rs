@@ -31,7 +31,7 @@ use wasmparser::WasmFeatures;
 pub struct CoreFeatures(u32);
 
 /// Each feature: its flag, its name (as the proposals call it) and wasmparser's flag.
-const ALL: [(CoreFeatures, &str, WasmFeatures); 15] = [
+const ALL: [(CoreFeatures, &str, WasmFeatures); 16] = [
     (
         CoreFeatures::MUTABLE_GLOBAL,
         "mutable-global",
@@ -95,6 +95,11 @@ const ALL: [(CoreFeatures, &str, WasmFeatures); 15] = [
     ),
     (CoreFeatures::MEMORY64, "memory64", WasmFeatures::MEMORY64),
     (CoreFeatures::GC, "gc", WasmFeatures::GC),
+    (
+        CoreFeatures::LEGACY_EXCEPTIONS,
+        "legacy-exceptions",
+        WasmFeatures::LEGACY_EXCEPTIONS,
+    ),
 ];
 
 impl CoreFeatures {
@@ -130,6 +135,12 @@ impl CoreFeatures {
     /// Structs, arrays and `i31` references with a collector (3.0; not supported yet).
     pub const GC: Self = Self(1 << 14);
 
+    /// The legacy exception-handling instructions (`try`, `catch`, `catch_all`,
+    /// `rethrow`, `delegate`) that Emscripten and older toolchains emit: not part of
+    /// any standard version (3.0 has `try_table` and `exnref` instead), but supported
+    /// and on by default.
+    pub const LEGACY_EXCEPTIONS: Self = Self(1 << 15);
+
     /// No feature.
     pub const NONE: Self = Self(0);
     /// WebAssembly 1.0 with mutable globals (the seed's `CoreFeaturesV1`).
@@ -153,11 +164,14 @@ impl CoreFeatures {
         .union(Self::MEMORY64)
         .union(Self::GC);
     /// What both engines run in this version (the default): 2.0, extended constant
-    /// expressions, relaxed SIMD and tail calls.
+    /// expressions, relaxed SIMD, tail calls and exception handling (with the legacy
+    /// instructions).
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
         .union(Self::RELAXED_SIMD)
-        .union(Self::TAIL_CALL);
+        .union(Self::TAIL_CALL)
+        .union(Self::EXCEPTION_HANDLING)
+        .union(Self::LEGACY_EXCEPTIONS);
 
     /// Both sets' features.
     pub const fn union(self, other: Self) -> Self {
@@ -231,19 +245,16 @@ mod tests {
     fn the_named_sets_are_the_versions() {
         assert_eq!(CoreFeatures::V1.names(), ["mutable-global"]);
         assert_eq!(CoreFeatures::V2.names().len(), 7);
-        assert_eq!(CoreFeatures::V3.names().len(), ALL.len());
+        assert_eq!(CoreFeatures::V3.names().len(), ALL.len() - 1);
+        assert!(!CoreFeatures::V3.contains(CoreFeatures::LEGACY_EXCEPTIONS));
         assert_eq!(CoreFeatures::V2.to_wasmparser(), WasmFeatures::WASM2);
-        assert!(CoreFeatures::V3.contains(CoreFeatures::SUPPORTED));
+        assert!(CoreFeatures::V3
+            .with(CoreFeatures::LEGACY_EXCEPTIONS)
+            .contains(CoreFeatures::SUPPORTED));
         assert!(CoreFeatures::SUPPORTED.unsupported().is_empty());
         assert_eq!(
             CoreFeatures::V3.unsupported().names(),
-            [
-                "exceptions",
-                "function-references",
-                "multi-memory",
-                "memory64",
-                "gc"
-            ]
+            ["function-references", "multi-memory", "memory64", "gc"]
         );
         let f = CoreFeatures::V2.without(CoreFeatures::SIMD);
         assert!(!f.contains(CoreFeatures::SIMD) && f.contains(CoreFeatures::MULTI_VALUE));

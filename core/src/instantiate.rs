@@ -180,6 +180,22 @@ pub(crate) fn instantiate(
                 }
                 items.globals.push(item);
             }
+            (ImportKind::Tag(t), ExportKind::Tag) => {
+                let addr = *ex.layout.tags.get(index as usize).ok_or_else(missing)?;
+                let want = layout.types[*t as usize];
+                let have = reg.tags[addr as usize].ty;
+                if want != have {
+                    return Err(link_error(
+                        import,
+                        format!(
+                            "incompatible import type: tag type mismatch: {} != {}",
+                            types.get(want),
+                            types.get(have)
+                        ),
+                    ));
+                }
+                layout.tags.push(addr);
+            }
             (_, kind) => {
                 return Err(link_error(
                     import,
@@ -201,6 +217,20 @@ pub(crate) fn instantiate(
             ty: layout.types[*t as usize],
             instance: inst,
             index: (i - info.num_imported_funcs as usize) as u32,
+        });
+    }
+    let mut tags = Vec::new();
+    for (index, t) in info
+        .tags
+        .iter()
+        .enumerate()
+        .skip(info.num_imported_tags as usize)
+    {
+        layout.tags.push((reg.tags.len() + tags.len()) as u32);
+        tags.push(crate::store::TagInst {
+            ty: layout.types[*t as usize],
+            instance: inst,
+            index: index as u32,
         });
     }
     for t in &info.tables[info.num_imported_tables as usize..] {
@@ -352,6 +382,7 @@ pub(crate) fn instantiate(
         // locking the item.
         store.publish(|next: &mut Registry| {
             next.funcs.extend(funcs);
+            next.tags.extend(tags);
             next.instances.push(instance.clone());
             next.types = types;
         });

@@ -60,6 +60,8 @@ pub(crate) enum ImportKind {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// An exception tag, by its (function) type index.
+    Tag(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +77,7 @@ pub(crate) enum ExportKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +136,10 @@ pub(crate) struct ModuleInfo {
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr>,
+    /// Every exception tag's type index (a function type: the payload is its
+    /// parameters), imports first.
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,
@@ -408,6 +415,8 @@ impl ModuleInfo {
             num_imported_memories: 0,
             globals: Vec::new(),
             num_imported_globals: 0,
+            tags: Vec::new(),
+            num_imported_tags: 0,
             global_inits: Vec::new(),
             exports: Vec::new(),
             start: None,
@@ -591,7 +600,11 @@ impl ModuleInfo {
                             self.num_imported_globals += 1;
                             ImportKind::Global(g)
                         }
-                        TypeRef::Tag(_) => return Err(Error::compile(0, "tags are not supported")),
+                        TypeRef::Tag(t) => {
+                            self.tags.push(t.func_type_idx);
+                            self.num_imported_tags += 1;
+                            ImportKind::Tag(t.func_type_idx)
+                        }
                     };
                     self.imports.push(Import {
                         module: import.module.into(),
@@ -635,15 +648,18 @@ impl ModuleInfo {
                         ExternalKind::Table => ExportKind::Table,
                         ExternalKind::Memory => ExportKind::Memory,
                         ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => {
-                            return Err(Error::compile(0, "tags are not supported"))
-                        }
+                        ExternalKind::Tag => ExportKind::Tag,
                     };
                     self.exports.push(Export {
                         name: e.name.into(),
                         kind,
                         index: e.index,
                     });
+                }
+            }
+            Payload::TagSection(reader) => {
+                for t in reader.clone() {
+                    self.tags.push(t?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => self.start = Some(*func),
@@ -812,6 +828,10 @@ fn operand_type(t: wasmparser::ValType) -> Option<ValueType> {
                 ty: wasmparser::AbstractHeapType::Extern,
                 ..
             } => Some(ValueType::ExternRef),
+            wasmparser::HeapType::Abstract {
+                ty: wasmparser::AbstractHeapType::Exn,
+                ..
+            } => Some(ValueType::ExnRef),
             wasmparser::HeapType::Abstract {
                 ty: wasmparser::AbstractHeapType::Func,
                 ..

@@ -294,6 +294,9 @@ pub(crate) struct Layout {
     pub funcs: Vec<u32>,
     /// Interned signature of each module type index.
     pub types: Vec<u32>,
+    /// Store address of each exception tag (imports first): two tags are the same tag
+    /// when their addresses are equal.
+    pub tags: Vec<u32>,
 }
 
 /// What of an instance changes while it runs, locked with its items.
@@ -594,6 +597,126 @@ pub(crate) struct Registry {
     pub funcs: Vec<FuncInst>,
     pub instances: Vec<Arc<Instance>>,
     pub types: TypeRegistry,
+    /// Every exception tag by store address: its interned signature (the payload is its
+    /// parameters) and the instance that defined it.
+    pub tags: Vec<TagInst>,
+}
+
+/// An exception tag as the registry lists it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TagInst {
+    /// Interned signature.
+    pub ty: u32,
+    /// The defining instance and the tag's index in its module.
+    pub instance: u32,
+    pub index: u32,
+}
+
+/// A thrown exception: its tag (store address) and payload slots.
+#[derive(Debug)]
+pub(crate) struct Exception {
+    pub tag: u32,
+    pub payload: Box<[u64]>,
+    /// Its `exnref`, once caught by reference: the same however often it is caught and
+    /// thrown again.
+    exnref: std::sync::OnceLock<u64>,
+}
+
+impl Exception {
+    /// An exception of tag `tag` (store address) with `payload`.
+    pub(crate) fn new(tag: u32, payload: Box<[u64]>) -> Arc<Self> {
+        Arc::new(Exception {
+            tag,
+            payload,
+            exnref: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+thread_local! {
+    /// The exception this thread's call is unwinding (set by a throw, taken by the
+    /// handler that catches it): an `Error` of code `UncaughtException` on its way out
+    /// of a frame or an engine's call stands for it.
+    static IN_FLIGHT: std::cell::RefCell<Option<Arc<Exception>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `exn` the exception this thread unwinds.
+pub(crate) fn throw_exception(exn: Arc<Exception>) {
+    IN_FLIGHT.with(|e| *e.borrow_mut() = Some(exn));
+}
+
+/// The exception this thread unwinds, if any.
+pub(crate) fn exception_in_flight() -> Option<Arc<Exception>> {
+    IN_FLIGHT.with(|e| e.borrow().clone())
+}
+
+/// Ends this thread's unwinding of an exception (caught, or out of the call).
+pub(crate) fn take_exception() -> Option<Arc<Exception>> {
+    IN_FLIGHT.with(|e| e.borrow_mut().take())
+}
+
+/// An exception as errors and listeners show it: `tag 1 ("e") of module "m" with
+/// payload (i32 7)`.
+pub(crate) fn describe_exception(reg: &Registry, exn: &Exception) -> String {
+    let Some(tag) = reg.tags.get(exn.tag as usize) else {
+        return format!("tag {}", exn.tag);
+    };
+    let mut out = format!("tag {}", tag.index);
+    if let Some(data) = reg.instances.get(tag.instance as usize) {
+        let exported = (data.exports.iter())
+            .filter(|(_, (k, i))| *k == ExportKind::Tag && *i == tag.index)
+            .map(|(name, _)| name.clone())
+            .min();
+        if let Some(name) = exported {
+            out.push_str(&format!(" ({name:?})"));
+        }
+        out.push_str(&format!(" of module {:?}", data.name));
+    }
+    let ty = reg.types.get(tag.ty);
+    if !ty.params().is_empty() {
+        let values = crate::values::Value::decode(ty.params(), &exn.payload);
+        let shown: Vec<String> = (ty.params().iter().zip(&values))
+            .map(|(t, v)| format!("{t} {v}"))
+            .collect();
+        out.push_str(&format!(" with payload ({})", shown.join(", ")));
+    }
+    out
+}
+
+/// The exceptions caught by reference (`catch_ref`, `catch_all_ref`, the legacy
+/// `catch`es whose clause has a `rethrow`): an `exnref` is `index + 1`. An exception is
+/// kept once, however often it is caught and thrown on (a cleanup's `catch_all_ref` and
+/// `throw_ref` in every frame it passes), until the runtime closes: there is no
+/// collector yet (it comes with WebAssembly 3.0's GC, which needs the compiler's stack
+/// maps to find the references compiled code holds).
+#[derive(Default)]
+pub(crate) struct Exceptions {
+    list: Mutex<Vec<Arc<Exception>>>,
+}
+
+impl Exceptions {
+    /// Keeps `exn`; its `exnref`.
+    pub(crate) fn keep(&self, exn: Arc<Exception>) -> u64 {
+        if let Some(r) = exn.exnref.get() {
+            return *r;
+        }
+        let mut list = lock(&self.list);
+        // Under the lock: two threads cannot keep one exception twice.
+        if let Some(r) = exn.exnref.get() {
+            return *r;
+        }
+        list.push(exn.clone());
+        let r = list.len() as u64;
+        let _ = exn.exnref.set(r);
+        r
+    }
+
+    /// The exception `exnref` refers to (`None` for null or a value no exception has).
+    pub(crate) fn get(&self, exnref: u64) -> Option<Arc<Exception>> {
+        let i = usize::try_from(exnref).ok()?.checked_sub(1)?;
+        lock(&self.list).get(i).cloned()
+    }
 }
 
 /// Everything a runtime has instantiated.
@@ -609,6 +732,8 @@ pub(crate) struct Store {
     pub fuel: Option<u64>,
     /// Whether traces carry DWARF source lines.
     pub debug_info: bool,
+    /// Exceptions caught by reference.
+    pub exceptions: Exceptions,
 }
 
 impl Store {
@@ -621,6 +746,7 @@ impl Store {
             seq: AtomicU64::new(0),
             fuel,
             debug_info,
+            exceptions: Exceptions::default(),
         }
     }
 
@@ -847,5 +973,24 @@ impl crate::listener::InstanceView for View<'_> {
 
     fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
         Some(&self.items(inst)?.table(index)?.elems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exception_is_kept_once_however_often_it_is_caught() {
+        let kept = Exceptions::default();
+        let a = Exception::new(0, Box::new([7]));
+        let b = Exception::new(0, Box::new([7]));
+        let ra = kept.keep(a.clone());
+        assert_eq!(kept.keep(a.clone()), ra);
+        let rb = kept.keep(b);
+        assert_ne!(ra, rb);
+        assert!(Arc::ptr_eq(&kept.get(ra).unwrap(), &a));
+        assert!(kept.get(0).is_none() && kept.get(rb + 1).is_none());
+        assert_eq!(lock(&kept.list).len(), 2);
     }
 }

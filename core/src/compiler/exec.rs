@@ -31,7 +31,9 @@ use crate::interp::num::span;
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
-use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View};
+use crate::store::{
+    Exception, FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View,
+};
 
 /// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
 #[repr(C)]
@@ -305,6 +307,9 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::ResolveIndirect as usize] = lc_resolve_indirect;
     table[Libcall::TailListened as usize] = lc_tail_listened;
     table[Libcall::OwedAfters as usize] = lc_owed_afters;
+    table[Libcall::Throw as usize] = lc_throw;
+    table[Libcall::ThrowRef as usize] = lc_throw_ref;
+    table[Libcall::Catch as usize] = lc_catch;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -374,6 +379,12 @@ pub(crate) fn invoke(
     };
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
         call_instance(store, &data, instance, index, &mut values, &call)
+    })
+    .map_err(|mut e| {
+        if let Some(exn) = crate::store::take_exception() {
+            e.describe_exception(|| crate::store::describe_exception(&store.snapshot(), &exn));
+        }
+        e
     })?;
     values.truncate(r);
     Ok(values)
@@ -826,6 +837,55 @@ extern "C" fn lc_call(vm: *mut VmCtx, index: u64, values: u64, _: u64, _: u64) -
         let values = unsafe { values_of(values, slots) };
         call_addr(vm, r, addr, values)
     })
+}
+
+/// Starts unwinding `exn`.
+fn throw(exn: Arc<Exception>) -> Result<u64> {
+    crate::store::throw_exception(exn);
+    Err(Error::uncaught_exception(String::new()))
+}
+
+extern "C" fn lc_throw(vm: *mut VmCtx, tag: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let addr = *(r.data.layout.tags.get(tag as usize))
+            .ok_or_else(|| Error::new("internal error: tag index out of range"))?;
+        let n = r.reg.types.get(r.reg.tags[addr as usize].ty).param_slots();
+        // SAFETY: compiled code passes an array with a slot per payload slot.
+        let payload = unsafe { values_of(values, n) };
+        throw(Exception::new(addr, payload[..n].into()))
+    })
+}
+
+extern "C" fn lc_throw_ref(vm: *mut VmCtx, exnref: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| match r.store.exceptions.get(exnref) {
+        Some(exn) => throw(exn),
+        None => trap(TrapCode::NullReference),
+    })
+}
+
+extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: u64) -> u64 {
+    // SAFETY: as in `with_running`.
+    let (vm, r) = unsafe { (&mut *vm, &mut *((*vm).running as *mut Running<'_>)) };
+    let unwinding =
+        (r.error.as_ref()).is_some_and(|e| e.trap_code() == Some(TrapCode::UncaughtException));
+    let Some(exn) = crate::store::exception_in_flight().filter(|_| unwinding) else {
+        return 0;
+    };
+    if tag != u64::MAX && r.data.layout.tags.get(tag as usize) != Some(&exn.tag) {
+        return 0;
+    }
+    if tag != u64::MAX {
+        // SAFETY: compiled code passes an array with a slot per payload slot of the tag.
+        let payload = unsafe { values_of(values, exn.payload.len()) };
+        payload[..exn.payload.len()].copy_from_slice(&exn.payload);
+    }
+    if with_ref != 0 {
+        vm.ret = r.store.exceptions.keep(exn);
+    }
+    crate::store::take_exception();
+    r.error = None;
+    vm.trapped = 0;
+    1
 }
 
 /// The store function at `elem` of `table`, checked to be of type `type_index` (traps

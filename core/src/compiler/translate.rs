@@ -135,10 +135,20 @@ pub(crate) enum Libcall {
     /// `(frame, values)`: runs the `after` hooks owed at shadow frame `frame`, with the
     /// results at `values`.
     OwedAfters,
+    /// `(tag, values)`: throws an exception of the module's tag `tag`, its payload in
+    /// the `u64` slots at `values` (then unwinds, to a handler or out).
+    Throw,
+    /// `(exnref)`: throws the exception again (`throw_ref`, the legacy `rethrow`);
+    /// traps on null.
+    ThrowRef,
+    /// `(tag or u64::MAX for all, values, with_ref)`: while an exception unwinds, → 1 if
+    /// it has that tag (it is caught: its payload in the slots at `values`, with
+    /// `with_ref` its `exnref` in the vmctx's result), else 0 (also for a trap).
+    Catch,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::OwedAfters as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::Catch as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -161,7 +171,7 @@ pub(crate) fn clif_type(t: ValueType) -> Option<Type> {
         ValueType::I64 => types::I64,
         ValueType::F32 => types::F32,
         ValueType::F64 => types::F64,
-        ValueType::FuncRef | ValueType::ExternRef => types::I64,
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => types::I64,
         ValueType::V128 => types::I8X16,
     })
 }
@@ -327,6 +337,22 @@ enum Kind {
     If {
         else_block: Option<Block>,
     },
+    /// A `try_table`: its handler's dispatch block (filled when it opened, sealed at
+    /// its end).
+    TryTable {
+        dispatch: Block,
+    },
+    /// A legacy `try`: its dispatch block (filled at `end` or `delegate`), the catch
+    /// clauses so far (tag, the clause's block), the caught exception (`rethrow`), and
+    /// whether its body has ended (a catch clause is being translated).
+    Try {
+        dispatch: Block,
+        clauses: Vec<(Option<u32>, Block)>,
+        exn: Variable,
+        in_catch: bool,
+        /// A `rethrow` of its catches' exception: they keep it (by reference).
+        rethrows: bool,
+    },
 }
 
 impl Control {
@@ -455,6 +481,10 @@ struct Translator<'a, 'b, 'f> {
     /// With listeners: the shadow stack's header and this frame's byte offset in it.
     shadow: Option<(Value, Value)>,
     def: u32,
+    /// The exception handlers that cover the code being translated, innermost last:
+    /// each one's dispatch block (an unwinding call or a throw goes there with its
+    /// offset) and its control frame's index.
+    scopes: Vec<(Block, usize)>,
 }
 
 impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
@@ -513,6 +543,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             code_table: vmctx,
             shadow: None,
             def,
+            scopes: Vec::new(),
         };
         t.globals_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::GLOBALS);
         t.code_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::CODE);
@@ -924,9 +955,255 @@ impl Translator<'_, '_, '_> {
             .load(types::I64, flags(), self.vmctx, vmctx::RET)
     }
 
+    /// Where an exception thrown here goes: the innermost handler's dispatch block, or
+    /// the unwind block (both take the offset).
+    fn handler(&self) -> Block {
+        self.scopes.last().map_or(self.unwind, |s| s.0)
+    }
+
+    /// Jumps to the handler (after a throw).
+    fn jump_to_handler(&mut self) {
+        let at = self.iconst64(self.offset as u64);
+        let handler = self.handler();
+        self.b.ins().jump(handler, &[BlockArg::Value(at)]);
+        self.unreachable = Some(0);
+    }
+
+    /// The payload types of the module's tag `tag`.
+    fn tag_types(&self, tag: u32) -> Result<Vec<Type>> {
+        let info = self.env.info;
+        let ty = (info.tags.get(tag as usize))
+            .and_then(|t| info.types.get(*t as usize))
+            .ok_or_else(|| cerr("tag index out of range"))?
+            .clone();
+        Ok(self.func_sig(&ty)?.0)
+    }
+
+    /// Emits, in the current (dispatch) block whose offset parameter is `at`, the test
+    /// of one catch clause: when the exception has tag `tag` (any for `None`), its
+    /// payload (and with `with_ref` its `exnref`, also given to `on_ref`) goes to
+    /// `target`; else translation goes on in a new block.
+    fn catch_clause(
+        &mut self,
+        tag: Option<u32>,
+        with_ref: bool,
+        target: Block,
+        on_ref: Option<Variable>,
+    ) -> Result<()> {
+        let types = match tag {
+            Some(t) => self.tag_types(t)?,
+            None => Vec::new(),
+        };
+        let buf = self.values_buffer(&[], slot_count(&types));
+        let a = [
+            self.iconst64(tag.map_or(u64::MAX, u64::from)),
+            buf,
+            self.iconst64((with_ref || on_ref.is_some()) as u64),
+        ];
+        let caught = self.libcall_raw(Libcall::Catch, &a);
+        let landing = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(landing);
+        self.b.set_cold_block(next);
+        self.b.ins().brif(caught, landing, &[], next, &[]);
+        self.b.switch_to_block(landing);
+        self.b.seal_block(landing);
+        self.reload_memory();
+        let mut vals = Vec::new();
+        let mut at = 0;
+        for t in &types {
+            vals.push(load_slots(self.b, buf, at, *t));
+            at += slots(*t);
+        }
+        if with_ref || on_ref.is_some() {
+            let exn = self.libcall_result();
+            if let Some(var) = on_ref {
+                self.b.def_var(var, exn);
+            }
+            if with_ref {
+                vals.push(exn);
+            }
+        }
+        self.b.ins().jump(target, &args(&vals));
+        self.b.switch_to_block(next);
+        self.b.seal_block(next);
+        Ok(())
+    }
+
+    /// A `try_table`: its dispatch block is filled now (a test per catch clause, then
+    /// the enclosing handler); its body is a block.
+    fn try_table(&mut self, t: &wasmparser::TryTable) -> Result<()> {
+        self.trap_blocks.checked.borrow_mut().open();
+        let (params, results) = self.block_type(t.ty)?;
+        let dest = self.block_with_params(&results);
+        let body = self.block_with_params(&params);
+        let vals = self.pop_n(params.len())?;
+        self.b.ins().jump(body, &args(&vals));
+        let dispatch = self.b.create_block();
+        self.b.set_cold_block(dispatch);
+        let at = self.b.append_block_param(dispatch, types::I64);
+        self.b.switch_to_block(dispatch);
+        for c in &t.catches {
+            use wasmparser::Catch as C;
+            let (tag, label, with_ref) = match *c {
+                C::One { tag, label } => (Some(tag), label, false),
+                C::OneRef { tag, label } => (Some(tag), label, true),
+                C::All { label } => (None, label, false),
+                C::AllRef { label } => (None, label, true),
+            };
+            let frame = self.frame(label)?;
+            if !matches!(frame.kind, Kind::Loop { .. }) {
+                frame.reached = true;
+            }
+            let target = frame.target().0;
+            self.catch_clause(tag, with_ref, target, None)?;
+        }
+        let outer = self.handler();
+        self.b.ins().jump(outer, &[BlockArg::Value(at)]);
+        self.b.switch_to_block(body);
+        self.b.seal_block(body);
+        let height = self.stack.len();
+        self.stack.extend_from_slice(self.b.block_params(body));
+        self.control.push(Control {
+            kind: Kind::TryTable { dispatch },
+            dest,
+            results,
+            params,
+            height,
+            reached: false,
+        });
+        self.scopes.push((dispatch, self.control.len() - 1));
+        Ok(())
+    }
+
+    /// A legacy `try`: a block whose dispatch block is filled at its end.
+    fn legacy_try(&mut self, blockty: BlockType) -> Result<()> {
+        self.trap_blocks.checked.borrow_mut().open();
+        let (params, results) = self.block_type(blockty)?;
+        let dest = self.block_with_params(&results);
+        let dispatch = self.b.create_block();
+        self.b.set_cold_block(dispatch);
+        self.b.append_block_param(dispatch, types::I64);
+        let exn = self.b.declare_var(types::I64);
+        let zero = self.iconst64(0);
+        self.b.def_var(exn, zero);
+        let height = self.stack.len() - params.len();
+        self.control.push(Control {
+            kind: Kind::Try {
+                dispatch,
+                clauses: Vec::new(),
+                exn,
+                in_catch: false,
+                rethrows: false,
+            },
+            dest,
+            results,
+            params,
+            height,
+            reached: false,
+        });
+        self.scopes.push((dispatch, self.control.len() - 1));
+        Ok(())
+    }
+
+    /// A legacy `catch` (`tag` `Some`) or `catch_all`: ends the body (or the clause
+    /// before) as `else` ends an `if`'s; the clause is a block of its own.
+    fn legacy_catch(&mut self, tag: Option<u32>, reachable: bool) -> Result<()> {
+        self.trap_blocks.checked.borrow_mut().undo(false);
+        let types = match tag {
+            Some(t) => self.tag_types(t)?,
+            None => Vec::new(),
+        };
+        let clause = self.block_with_params(&types);
+        let own = self.control.len() - 1;
+        let frame = self
+            .control
+            .last_mut()
+            .ok_or_else(|| cerr("catch outside a try"))?;
+        let (dest, n, height) = (frame.dest, frame.results.len(), frame.height);
+        let Kind::Try {
+            clauses, in_catch, ..
+        } = &mut frame.kind
+        else {
+            return Err(cerr("catch outside a try"));
+        };
+        clauses.push((tag, clause));
+        let first = !std::mem::replace(in_catch, true);
+        if reachable {
+            frame.reached = true;
+            let vals = self.pop_n(n)?;
+            self.b.ins().jump(dest, &args(&vals));
+        }
+        if first && self.scopes.last().is_some_and(|s| s.1 == own) {
+            self.scopes.pop();
+        }
+        self.stack.truncate(height);
+        self.b.switch_to_block(clause);
+        self.stack.extend_from_slice(self.b.block_params(clause));
+        Ok(())
+    }
+
+    /// Fills a legacy `try`'s dispatch block (at its `end` or `delegate`; the current
+    /// block is filled): its clauses, then `outer` (the enclosing handler, or the one
+    /// `delegate` names).
+    fn fill_try_dispatch(&mut self, kind: &Kind, own: usize, outer: Option<Block>) -> Result<()> {
+        let Kind::Try {
+            dispatch,
+            clauses,
+            exn,
+            in_catch,
+            rethrows,
+        } = kind
+        else {
+            return Ok(());
+        };
+        if !*in_catch && self.scopes.last().is_some_and(|s| s.1 == own) {
+            self.scopes.pop();
+        }
+        let outer = outer.unwrap_or_else(|| self.handler());
+        self.b.switch_to_block(*dispatch);
+        let at = self.b.block_params(*dispatch)[0];
+        for (tag, block) in clauses {
+            self.catch_clause(*tag, false, *block, rethrows.then_some(*exn))?;
+        }
+        self.b.ins().jump(outer, &[BlockArg::Value(at)]);
+        self.b.seal_block(*dispatch);
+        for (_, block) in clauses {
+            self.b.seal_block(*block);
+        }
+        Ok(())
+    }
+
+    /// A legacy `try ... delegate depth`: ends the `try` as `end` does, its dispatch
+    /// passing exceptions on to the handler of the label `depth` levels out.
+    fn delegate(&mut self, depth: u32, reachable: bool) -> Result<()> {
+        let own = self.control.len() - 1;
+        if self.scopes.last().is_some_and(|s| s.1 == own) {
+            self.scopes.pop();
+        }
+        let target = own.checked_sub(1 + depth as usize);
+        let outer = match target {
+            None | Some(0) => self.unwind,
+            Some(t) => {
+                let body = matches!(
+                    self.control[t].kind,
+                    Kind::Try {
+                        in_catch: false,
+                        ..
+                    }
+                );
+                let limit = if body { t } else { t - 1 };
+                (self.scopes.iter().rev())
+                    .find(|s| s.1 <= limit)
+                    .map_or(self.unwind, |s| s.0)
+            }
+        };
+        self.end_with(reachable, Some(outer))
+    }
+
     /// Unwinds (records this frame at the current offset and returns) when `cond`.
     fn unwind_if(&mut self, cond: Value) {
-        let unwind = self.unwind;
+        let unwind = self.handler();
         let offset = self.offset as i64;
         cold_branch(self.b, cond, |b| {
             let at = b.ins().iconst(types::I64, offset);
@@ -1016,9 +1293,24 @@ impl Translator<'_, '_, '_> {
     fn operator(&mut self, op: &Operator<'_>) -> Result<()> {
         if let Some(depth) = self.unreachable {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.unreachable = Some(depth + 1)
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. }
+                | Operator::Try { .. } => self.unreachable = Some(depth + 1),
+                Operator::Catch { tag_index } if depth == 0 => {
+                    self.unreachable = None;
+                    return self.legacy_catch(Some(*tag_index), false);
                 }
+                Operator::CatchAll if depth == 0 => {
+                    self.unreachable = None;
+                    return self.legacy_catch(None, false);
+                }
+                Operator::Delegate { relative_depth } if depth == 0 => {
+                    self.unreachable = None;
+                    return self.delegate(*relative_depth, false);
+                }
+                Operator::Delegate { .. } => self.unreachable = Some(depth - 1),
                 Operator::Else if depth == 0 => {
                     self.unreachable = None;
                     return self.else_(false);
@@ -1110,6 +1402,37 @@ impl Translator<'_, '_, '_> {
             }
             Operator::Else => self.else_(true)?,
             Operator::End => self.end(true)?,
+            Operator::TryTable { ref try_table } => self.try_table(try_table)?,
+            Operator::Try { blockty } => self.legacy_try(blockty)?,
+            Operator::Catch { tag_index } => self.legacy_catch(Some(tag_index), true)?,
+            Operator::CatchAll => self.legacy_catch(None, true)?,
+            Operator::Delegate { relative_depth } => self.delegate(relative_depth, true)?,
+            Operator::Throw { tag_index } => {
+                let types = self.tag_types(tag_index)?;
+                let vals = self.pop_n(types.len())?;
+                let buf = self.values_buffer(&vals, slot_count(&types));
+                let tag = self.iconst64(tag_index as u64);
+                self.shadow_at_call();
+                self.libcall_raw(Libcall::Throw, &[tag, buf]);
+                self.jump_to_handler();
+            }
+            Operator::ThrowRef => {
+                let exn = self.pop()?;
+                self.shadow_at_call();
+                self.libcall_raw(Libcall::ThrowRef, &[exn]);
+                self.jump_to_handler();
+            }
+            Operator::Rethrow { relative_depth } => {
+                let Kind::Try { exn, rethrows, .. } = &mut self.frame(relative_depth)?.kind else {
+                    return Err(cerr("rethrow outside a catch"));
+                };
+                *rethrows = true;
+                let exn = *exn;
+                let exn = self.b.use_var(exn);
+                self.shadow_at_call();
+                self.libcall_raw(Libcall::ThrowRef, &[exn]);
+                self.jump_to_handler();
+            }
             Operator::Br { relative_depth } => {
                 let (block, vals) = self.branch_target(relative_depth)?;
                 self.b.ins().jump(block, &args(&vals));
@@ -1447,16 +1770,29 @@ impl Translator<'_, '_, '_> {
     }
 
     fn end(&mut self, reachable: bool) -> Result<()> {
+        self.end_with(reachable, None)
+    }
+
+    /// `end` (`outer`: for a legacy `try ... delegate`, the handler it delegates to).
+    fn end_with(&mut self, reachable: bool, outer: Option<Block>) -> Result<()> {
         self.trap_blocks.checked.borrow_mut().undo(true);
         let mut frame = self
             .control
             .pop()
             .ok_or_else(|| cerr("end outside a block"))?;
+        let own = self.control.len();
         if reachable {
             frame.reached = true;
             let vals = self.pop_n(frame.results.len())?;
             self.b.ins().jump(frame.dest, &args(&vals));
         }
+        if let Kind::TryTable { dispatch } = frame.kind {
+            if self.scopes.last().is_some_and(|s| s.1 == own) {
+                self.scopes.pop();
+            }
+            self.b.seal_block(dispatch);
+        }
+        self.fill_try_dispatch(&frame.kind, own, outer)?;
         if let Kind::If {
             else_block: Some(else_block),
         } = &frame.kind

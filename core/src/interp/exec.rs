@@ -17,13 +17,14 @@ use super::instr::Instr;
 use super::num;
 use super::num::span;
 use super::simd;
+use super::translate::{Clause, HandlerKind};
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
 use crate::store::{
-    FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
+    Exception, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
 };
 
 /// Most nested calls one execution may have.
@@ -150,6 +151,8 @@ enum Exit {
     Stopped(u32),
     /// A listener paused the call.
     Paused,
+    /// An exception was thrown (by the instruction before `pc`).
+    Throw(Arc<Exception>),
 }
 
 /// One execution: stacks and registers.
@@ -692,6 +695,17 @@ impl Executor {
                 }
                 Exit::Paused => return Ok(RunEnd::Paused),
                 Exit::Switch => continue,
+                Exit::Throw(exn) => {
+                    if self.catch(store, &reg, &exn) {
+                        continue;
+                    }
+                    let mut e =
+                        Error::uncaught_exception(crate::store::describe_exception(&reg, &exn));
+                    e.set_trace(self.trace(store, &reg));
+                    // For compiled code that called this execution's instance.
+                    crate::store::throw_exception(exn);
+                    e
+                }
                 Exit::Trap(code) => {
                     let mut e = Error::trap(code);
                     e.set_trace(self.trace(store, &reg));
@@ -966,12 +980,95 @@ impl Executor {
         out
     }
 
+    /// Finds the handler of `exn`, thrown at the current position: the innermost frame
+    /// with a matching clause, which continues at the clause's landing pad with the
+    /// payload (and the `exnref`) in its slots. The frames above it are gone (their
+    /// listeners get `abort`, as do the `after`s they owed). `false`: nothing catches it
+    /// (the frames are left as they are, for the trace).
+    fn catch(&mut self, store: &Store, reg: &Registry, exn: &Arc<Exception>) -> bool {
+        let frames = self.frame_list(self.fp as usize);
+        let mut found = None;
+        'frames: for (i, frame) in frames.iter().enumerate() {
+            let Some(data) = reg.instances.get(frame.inst as usize) else {
+                continue;
+            };
+            let Some(f) = data.module.as_ref().and_then(|m| m.code.ready(frame.func)) else {
+                continue;
+            };
+            let (mut at, mut deepest, mut from) = (frame.pc, u32::MAX, 0);
+            while let Some(k) = (from..f.handlers.len()).find(|&k| {
+                let h = &f.handlers[k];
+                h.start <= at && at < h.end && h.depth <= deepest
+            }) {
+                let h = &f.handlers[k];
+                match &h.kind {
+                    HandlerKind::Catch(clauses) => {
+                        let matches = |c: &&Clause| {
+                            c.tag
+                                .is_none_or(|t| data.layout.tags.get(t as usize) == Some(&exn.tag))
+                        };
+                        if let Some(c) = clauses.iter().find(matches) {
+                            found = Some((i, *frame, *c));
+                            break 'frames;
+                        }
+                    }
+                    HandlerKind::Delegate(None) => continue 'frames,
+                    HandlerKind::Delegate(Some(d)) => {
+                        at = h.start;
+                        deepest = *d;
+                    }
+                }
+                from = k + 1;
+            }
+        }
+        let Some((i, frame, clause)) = found else {
+            return false;
+        };
+        // The frames above the catching one unwind.
+        if i > 0 {
+            let error = Error::new(format!(
+                "exception thrown: {}",
+                crate::store::describe_exception(reg, exn)
+            ));
+            let depth = self.frames.len() - i;
+            self.abort_above(reg, depth, &error);
+            self.frames.truncate(depth);
+            self.tail_afters.retain(|t| t.depth as usize <= depth);
+        }
+        self.inst = frame.inst;
+        self.func = frame.func;
+        self.fp = frame.fp as u32;
+        let fp = frame.fp;
+        if clause.tag.is_some() {
+            let at = fp + clause.dst as usize;
+            self.stack[at..at + exn.payload.len()].copy_from_slice(&exn.payload);
+        }
+        if let Some(slot) = clause.exn_slot {
+            self.stack[fp + slot as usize] = store.exceptions.keep(exn.clone());
+        }
+        self.pc = clause.pad;
+        true
+    }
+
+    /// Runs `abort` for the listened frames deeper than `depth` (innermost first) and
+    /// the `after`s they owed, as [`Executor::abort_all`] does for all.
+    fn abort_above(&self, reg: &Registry, depth: usize, error: &Error) {
+        let frames = self.frame_list(self.fp as usize);
+        let n = frames.len();
+        self.abort_frames(reg, &frames[..n - 1 - depth], n, error);
+    }
+
     /// Runs `abort` for every listened frame, innermost first, each with its instance's
     /// items locked (the caller holds none); after each frame, for the listened
     /// functions it replaced by tail calls (latest first).
     fn abort_all(&self, reg: &Registry, error: &Error) {
         let frames = self.frame_list(self.fp as usize);
-        let depth_of = |i: usize| (frames.len() - 1 - i) as u32;
+        self.abort_frames(reg, &frames, frames.len(), error);
+    }
+
+    /// `abort` for `frames`, the innermost of a call's `all` frames.
+    fn abort_frames(&self, reg: &Registry, frames: &[FrameAt], all: usize, error: &Error) {
+        let depth_of = |i: usize| (all - 1 - i) as u32;
         for (i, frame) in frames.iter().enumerate() {
             let owed = self
                 .tail_afters
@@ -1687,6 +1784,16 @@ impl Executor {
                     }
                     reload!();
                 }
+                Instr::Throw { tag, h } => {
+                    let addr = layout.tags[tag as usize];
+                    let n = reg.types.get(reg.tags[addr as usize].ty).param_slots();
+                    let at = fp + h as usize;
+                    break Exit::Throw(Exception::new(addr, stack[at - n..at].into()));
+                }
+                Instr::ThrowRef { a } => match store.exceptions.get(slot!(a)) {
+                    Some(exn) => break Exit::Throw(exn),
+                    None => trap!(TrapCode::NullReference),
+                },
                 Instr::Select { h } => {
                     if slot!(h - 1) == 0 {
                         slot!(h - 3) = slot!(h - 2);

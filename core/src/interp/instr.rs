@@ -60,6 +60,10 @@ macro_rules! define_instr {
             ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
+            /// `throw` of the module's tag `tag`, its payload in the natural slots below `h`.
+            Throw { tag: u32, h: u32 },
+            /// `throw_ref` (and the legacy `rethrow`) of the `exnref` in slot `a`.
+            ThrowRef { a: u32 },
             // ---- variables ----
             /// `dst = src` (a `local.set`, or an operand materialised in its slot).
             Copy { dst: u32, src: u32 },

@@ -41,6 +41,48 @@ pub(crate) struct CompiledFunc {
     /// hooks and calls), in order, when the module has two variants (see
     /// `ModuleCode::remap`); empty otherwise.
     pub points: Box<[u32]>,
+    /// Exception handlers (`try_table`, the legacy `try`), innermost first: a throw at
+    /// position `pc` is caught by the first that covers `pc` and has a matching clause
+    /// (see [`Handler`]).
+    pub handlers: Box<[Handler]>,
+}
+
+/// The instructions of a `try_table` (or a legacy `try`'s body) and what catches an
+/// exception thrown at one of them (or in a function they call).
+#[derive(Debug, Clone)]
+pub(crate) struct Handler {
+    /// Positions `start..end` are covered.
+    pub start: u32,
+    pub end: u32,
+    /// The construct's nesting depth (index of its control frame; 0 is the function's
+    /// body): a `delegate` passes exceptions on to handlers at most this deep.
+    pub depth: u32,
+    pub kind: HandlerKind,
+}
+
+/// What a handler does with an exception.
+#[derive(Debug, Clone)]
+pub(crate) enum HandlerKind {
+    /// The first clause whose tag matches catches it; none: it goes on outwards.
+    Catch(Vec<Clause>),
+    /// A legacy `try ... delegate`: the exception goes on to the handlers that cover
+    /// `start` and are at most `Some(depth)` deep (after this one in the list); `None`:
+    /// to the caller.
+    Delegate(Option<u32>),
+}
+
+/// A catch clause.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clause {
+    /// The module's tag index; `None` catches every exception (`catch_all`).
+    pub tag: Option<u32>,
+    /// The payload goes to the frame's slots from `dst` (for `catch_all`: none).
+    pub dst: u32,
+    /// Where the `exnref` goes (`catch_ref`, `catch_all_ref`, the legacy catches' hidden
+    /// slot that `rethrow` reads), if anywhere.
+    pub exn_slot: Option<u32>,
+    /// Where execution continues.
+    pub pad: u32,
 }
 
 impl CompiledFunc {
@@ -149,6 +191,12 @@ enum CtrlKind {
     Loop,
     If,
     Else,
+    /// A `try_table`, whose handler is made at its `end`.
+    TryTable,
+    /// A legacy `try`'s body.
+    Try,
+    /// A legacy `try`'s catch clauses (its handler made at the first one).
+    Catch,
 }
 
 #[derive(Debug)]
@@ -168,6 +216,15 @@ struct Ctrl {
     dead: bool,
     /// The rest of this block (up to `else`/`end`) is unreachable.
     unreachable: bool,
+    /// `try_table` and `try`: the position of the body's first instruction; the catch
+    /// clauses (`try_table`), the handler's index (`try` once it has a catch), and the
+    /// hidden slot of the exception a legacy catch caught (`rethrow` reads it).
+    try_start: u32,
+    clauses: Vec<Clause>,
+    handler: Option<usize>,
+    exn_slot: u32,
+    /// A legacy `try` with a `rethrow` of its catches' exception: they keep it.
+    rethrows: bool,
 }
 
 /// Translates function bodies, reusing its buffers.
@@ -206,6 +263,11 @@ pub(crate) struct Translator {
     lazy: Vec<(u32, Lazy)>,
     /// Set when translating again to learn the operand stack at one instruction.
     probe: Option<Probe>,
+    /// The function's exception handlers so far.
+    handlers: Vec<Handler>,
+    /// The first hidden slot of the legacy catches' exceptions (one per `try` nesting
+    /// level).
+    exn_base: u32,
 }
 
 impl Translator {
@@ -387,23 +449,41 @@ impl Translator {
         // load a constant on every iteration). Outside loops loading them once is cheaper.
         self.const_slots.clear();
         let mut scan = wasmparser::OperatorsReader::new(reader.clone());
-        let mut blocks: Vec<bool> = Vec::new();
+        let mut blocks: Vec<u8> = Vec::new();
         let mut loops = 0usize;
-        while !scan.eof() && self.const_slots.len() < MAX_CONST_SLOTS {
+        // Legacy `try`s: how deeply they nest (each level has a hidden slot).
+        let (mut tries, mut max_tries) = (0u32, 0u32);
+        let legacy = info
+            .features
+            .contains(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
+        while !scan.eof() && (self.const_slots.len() < MAX_CONST_SLOTS || legacy) {
+            const LOOP: u8 = 1;
+            const TRY: u8 = 2;
             let value = match scan.read() {
                 Ok(Operator::Loop { .. }) => {
-                    blocks.push(true);
+                    blocks.push(LOOP);
                     loops += 1;
                     continue;
                 }
-                Ok(Operator::Block { .. } | Operator::If { .. }) => {
-                    blocks.push(false);
+                Ok(Operator::Try { .. }) => {
+                    blocks.push(TRY);
+                    tries += 1;
+                    max_tries = max_tries.max(tries);
                     continue;
                 }
-                Ok(Operator::End) => {
-                    loops -= blocks.pop().unwrap_or(false) as usize;
+                Ok(Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. }) => {
+                    blocks.push(0);
                     continue;
                 }
+                Ok(Operator::End | Operator::Delegate { .. }) => {
+                    match blocks.pop() {
+                        Some(LOOP) => loops -= 1,
+                        Some(TRY) => tries -= 1,
+                        _ => {}
+                    }
+                    continue;
+                }
+                _ if self.const_slots.len() >= MAX_CONST_SLOTS => continue,
                 Ok(Operator::I64Const { value }) if loops > 0 => value as u64,
                 Ok(Operator::F64Const { value }) if loops > 0 => value.bits(),
                 Ok(Operator::F32Const { value }) if loops > 0 => value.bits() as u64,
@@ -417,7 +497,13 @@ impl Translator {
                 self.code.consts.push(value);
             }
         }
-        let n_consts = self.const_slots.len() as u32;
+        // The hidden slots come after the constants (zeros copied in on entry).
+        self.exn_base = params + declared + self.const_slots.len() as u32;
+        for _ in 0..max_tries {
+            self.code.consts.push(0);
+        }
+        self.handlers.clear();
+        let n_consts = self.code.consts.len() as u32;
         self.n_locals = params + declared + n_consts;
         self.local_slots.clear();
         let any_v128_local = ty.params().contains(&ValueType::V128) || runs.iter().any(|(_, v)| *v);
@@ -443,16 +529,7 @@ impl Translator {
         }
         self.ctrl.clear();
         self.lazy.clear();
-        self.ctrl.push(Ctrl {
-            kind: CtrlKind::Block,
-            height: self.n_locals,
-            br_arity: results,
-            loop_pc: 0,
-            patches: Vec::new(),
-            else_jump: None,
-            dead: false,
-            unreachable: false,
-        });
+        self.push_ctrl(CtrlKind::Block, self.n_locals, results, false);
         let mut max_height = 0u32;
         let mut ops = wasmparser::OperatorsReader::new(reader);
         while !ops.eof() {
@@ -502,6 +579,7 @@ impl Translator {
             consts: self.code.consts[..].into(),
             v128_consts: self.code.v128_consts[..].into(),
             points: Box::new([]),
+            handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
         })
     }
 
@@ -693,7 +771,7 @@ impl Translator {
     ) -> Result<()> {
         let frame = self.ctrl.last().expect("a control frame");
         if frame.dead || frame.unreachable {
-            return self.unreachable_operator(info, op);
+            return self.unreachable_operator(op);
         }
         self.block_ops += 1;
         if let Some(probe) = &mut self.probe {
@@ -776,6 +854,47 @@ impl Translator {
             }
             O::Else => self.else_(),
             O::End => self.end(),
+            O::TryTable { ref try_table } => self.try_table(info, try_table, h)?,
+            O::Throw { tag_index } => {
+                self.materialize_all();
+                self.emit(Instr::Throw { tag: tag_index, h });
+                self.set_unreachable();
+            }
+            O::ThrowRef => {
+                let a = self.slot_operand(h - 1);
+                self.emit(Instr::ThrowRef { a });
+                self.set_unreachable();
+            }
+            O::Try { blockty } => {
+                self.materialize_all();
+                let (p, r) = Self::block_arity(info, blockty);
+                let level = (self.ctrl.iter())
+                    .filter(|c| matches!(c.kind, CtrlKind::Try | CtrlKind::Catch))
+                    .count() as u32;
+                self.push_ctrl(CtrlKind::Try, h - p, r, false);
+                let top = self.ctrl.last_mut().expect("try");
+                top.exn_slot = self.exn_base + level;
+            }
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::Rethrow { relative_depth } => {
+                let idx = self.ctrl.len() - 1 - relative_depth as usize;
+                let a = self.ctrl[idx].exn_slot;
+                // The try's catches keep the exception they catch (by reference).
+                self.ctrl[idx].rethrows = true;
+                if let Some(HandlerKind::Catch(clauses)) = (self.ctrl[idx].handler)
+                    .and_then(|i| self.handlers.get_mut(i))
+                    .map(|h| &mut h.kind)
+                {
+                    for c in clauses {
+                        c.exn_slot = Some(a);
+                    }
+                }
+                self.materialize_all();
+                self.emit(Instr::ThrowRef { a });
+                self.set_unreachable();
+            }
+            O::Delegate { relative_depth } => self.delegate(relative_depth),
             O::Br { relative_depth } => {
                 self.materialize_all();
                 self.branch(relative_depth, h, None);
@@ -1077,14 +1196,20 @@ impl Translator {
         });
     }
 
-    fn unreachable_operator(&mut self, info: &ModuleInfo, op: &Operator<'_>) -> Result<()> {
+    fn unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                let _ = info;
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.push_ctrl(CtrlKind::Block, 0, 0, true);
             }
             Operator::Else => self.else_(),
             Operator::End => self.end(),
+            Operator::Catch { tag_index } => self.legacy_catch(Some(*tag_index)),
+            Operator::CatchAll => self.legacy_catch(None),
+            Operator::Delegate { relative_depth } => self.delegate(*relative_depth),
             _ => {}
         }
         Ok(())
@@ -1101,7 +1226,137 @@ impl Translator {
             else_jump: None,
             dead,
             unreachable: false,
+            try_start: loop_pc,
+            clauses: Vec::new(),
+            handler: None,
+            exn_slot: 0,
+            rethrows: false,
         });
+    }
+
+    /// Payload slots of tag `tag`'s exceptions.
+    fn tag_slots(info: &ModuleInfo, tag: u32) -> u32 {
+        (info.tags.get(tag as usize))
+            .and_then(|t| info.types.get(*t as usize))
+            .map_or(0, |t| t.param_slots() as u32)
+    }
+
+    /// A `try_table`: its catch clauses' landing pads (each a jump to its label), then
+    /// its body, a block whose handler is made at its `end`.
+    fn try_table(&mut self, info: &ModuleInfo, t: &wasmparser::TryTable, h: u32) -> Result<()> {
+        self.materialize_all();
+        let (p, r) = Self::block_arity(info, t.ty);
+        let skip = self.pc();
+        self.emit(Instr::Jump(u32::MAX));
+        let mut clauses = Vec::with_capacity(t.catches.len());
+        for c in &t.catches {
+            use wasmparser::Catch as C;
+            let (tag, label, with_ref) = match *c {
+                C::One { tag, label } => (Some(tag), label, false),
+                C::OneRef { tag, label } => (Some(tag), label, true),
+                C::All { label } => (None, label, false),
+                C::AllRef { label } => (None, label, true),
+            };
+            // The labels are the enclosing blocks' (the try_table's own is not yet pushed).
+            let idx = (self.ctrl.len() - 1)
+                .checked_sub(label as usize)
+                .ok_or_else(|| Error::compile(self.offset as u64, "catch label out of range"))?;
+            let dst = self.ctrl[idx].height;
+            let payload = tag.map_or(0, |t| Self::tag_slots(info, t));
+            let pad = self.pc();
+            clauses.push(Clause {
+                tag,
+                dst,
+                exn_slot: with_ref.then_some(dst + payload),
+                pad,
+            });
+            let target = &mut self.ctrl[idx];
+            if target.kind == CtrlKind::Loop {
+                let header = target.loop_pc;
+                self.emit(Instr::Jump(header));
+            } else {
+                target.patches.push(pad);
+                self.emit(Instr::Jump(u32::MAX));
+            }
+        }
+        let here = self.pc();
+        self.patch(skip, here);
+        self.label_here();
+        self.push_ctrl(CtrlKind::TryTable, h - p, r, false);
+        let top = self.ctrl.last_mut().expect("try_table");
+        top.try_start = self.code.instrs.len() as u32;
+        top.clauses = clauses;
+        Ok(())
+    }
+
+    /// A legacy `catch` (`tag` `Some`) or `catch_all`: ends the body (or the clause before
+    /// it) as `else` ends an `if`'s; the first one makes the `try`'s handler.
+    fn legacy_catch(&mut self, tag: Option<u32>) {
+        let top = self.ctrl.last().expect("try");
+        if top.dead {
+            return;
+        }
+        if !top.unreachable {
+            self.materialize_all();
+            let at = self.pc();
+            self.emit(Instr::Jump(u32::MAX));
+            self.ctrl.last_mut().expect("try").patches.push(at);
+        }
+        self.lazy.clear();
+        let here = self.pc();
+        let depth = self.ctrl.len() as u32 - 1;
+        let top = self.ctrl.last_mut().expect("try");
+        if top.kind == CtrlKind::Try {
+            top.kind = CtrlKind::Catch;
+            top.handler = Some(self.handlers.len());
+            let start = top.try_start;
+            self.handlers.push(Handler {
+                start,
+                end: here,
+                depth,
+                kind: HandlerKind::Catch(Vec::new()),
+            });
+        }
+        let top = self.ctrl.last_mut().expect("try");
+        top.unreachable = false;
+        let clause = Clause {
+            tag,
+            dst: top.height,
+            exn_slot: top.rethrows.then_some(top.exn_slot),
+            pad: here,
+        };
+        if let Some(HandlerKind::Catch(clauses)) = top
+            .handler
+            .and_then(|i| self.handlers.get_mut(i))
+            .map(|h| &mut h.kind)
+        {
+            clauses.push(clause);
+        }
+        self.label_here();
+    }
+
+    /// A legacy `try ... delegate`: ends the `try` as `end` does, with a handler that
+    /// passes its body's exceptions on to the label `depth` levels out.
+    fn delegate(&mut self, depth: u32) {
+        let top = self.ctrl.last().expect("try");
+        if !top.dead {
+            let here = self.pc();
+            let own = self.ctrl.len() - 1;
+            let target = own.checked_sub(1 + depth as usize);
+            let to = match target {
+                None | Some(0) => None,
+                Some(t) if self.ctrl[t].kind == CtrlKind::Try => Some(t as u32),
+                Some(t) => Some(t as u32 - 1),
+            };
+            let start = self.ctrl[own].try_start;
+            self.handlers.push(Handler {
+                start,
+                end: here,
+                depth: own as u32,
+                kind: HandlerKind::Delegate(to),
+            });
+        }
+        self.end();
     }
 
     fn set_unreachable(&mut self) {
@@ -1141,6 +1396,14 @@ impl Translator {
             return;
         }
         let here = self.pc();
+        if ctrl.kind == CtrlKind::TryTable && !ctrl.clauses.is_empty() {
+            self.handlers.push(Handler {
+                start: ctrl.try_start,
+                end: here,
+                depth: self.ctrl.len() as u32,
+                kind: HandlerKind::Catch(ctrl.clauses),
+            });
+        }
         if let Some(j) = ctrl.else_jump {
             self.patch(j, here);
         }
