@@ -280,3 +280,42 @@ fn exceptions_can_be_turned_off() {
     let m = rt.instantiate(&legacy).unwrap();
     m.exported_function("f").unwrap().call(&[]).unwrap();
 }
+
+/// A tail call replaces its frame: the frame's handlers do not catch what the callee
+/// throws, also when the callee is an import or another instance's function (which
+/// the engines call and then return from).
+#[test]
+fn a_tail_calls_frame_does_not_catch() {
+    if common::on_every_engine(a_tail_calls_frame_does_not_catch) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
+    let lib = r#"(module $lib
+      (tag $e (export "e"))
+      (table (export "t") 1 funcref)
+      (func $fail (export "fail") (throw $e))
+      (elem (i32.const 0) $fail))"#;
+    rt.instantiate(&wat::parse_str(lib).unwrap()).unwrap();
+    let app = r#"(module
+      (import "lib" "fail" (func $fail))
+      (import "lib" "t" (table 1 funcref))
+      (func $local (call $fail))
+      (func (export "import")
+        (block $h (try_table (catch_all $h) (return_call $fail))))
+      (func (export "indirect")
+        (block $h (try_table (catch_all $h) (return_call_indirect (i32.const 0)))))
+      (func (export "local")
+        (block $h (try_table (catch_all $h) (return_call $local))))
+      (func (export "plain")
+        (block $h (try_table (catch_all $h) (call $fail)))))"#;
+    let m = rt.instantiate(&wat::parse_str(app).unwrap()).unwrap();
+    for name in ["import", "indirect", "local"] {
+        let e = m.exported_function(name).unwrap().call(&[]).unwrap_err();
+        assert_eq!(
+            e.trap_code(),
+            Some(TrapCode::UncaughtException),
+            "{name}: {e}"
+        );
+    }
+    m.exported_function("plain").unwrap().call(&[]).unwrap();
+}

@@ -2064,7 +2064,11 @@ impl Translator<'_, '_, '_> {
     fn return_call(&mut self, index: u32) -> Result<()> {
         let info = self.env.info;
         if index < info.num_imported_funcs {
+            // This frame is replaced in the spec's semantics: its handlers do not catch
+            // what the callee throws.
+            let scopes = std::mem::take(&mut self.scopes);
             self.call(index)?;
+            self.scopes = scopes;
             return self.return_now();
         }
         if self.listened() {
@@ -2115,7 +2119,10 @@ impl Translator<'_, '_, '_> {
         // Any other: called, then its results returned.
         self.b.switch_to_block(generic);
         self.b.seal_block(generic);
+        // As for `return_call` of an import: this frame's handlers do not apply.
+        let scopes = std::mem::take(&mut self.scopes);
         self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
+        self.scopes = scopes;
         if !listened {
             return self.return_now();
         }

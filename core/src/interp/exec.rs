@@ -995,6 +995,10 @@ impl Executor {
             let Some(f) = data.module.as_ref().and_then(|m| m.code.ready(frame.func)) else {
                 continue;
             };
+            if f.tail_sites.binary_search(&frame.pc).is_ok() {
+                // A tail call's callee threw: this frame is gone in the spec's semantics.
+                continue;
+            }
             let (mut at, mut deepest, mut from) = (frame.pc, u32::MAX, 0);
             while let Some(k) = (from..f.handlers.len()).find(|&k| {
                 let h = &f.handlers[k];

@@ -45,6 +45,10 @@ pub(crate) struct CompiledFunc {
     /// position `pc` is caught by the first that covers `pc` and has a matching clause
     /// (see [`Handler`]).
     pub handlers: Box<[Handler]>,
+    /// Positions (in order) of the calls that stand for tail calls (`return_call` of an
+    /// import, `return_call_indirect` of another instance's function): this frame is
+    /// replaced in the spec's semantics, so its handlers do not catch what they throw.
+    pub tail_sites: Box<[u32]>,
 }
 
 /// The instructions of a `try_table` (or a legacy `try`'s body) and what catches an
@@ -265,6 +269,8 @@ pub(crate) struct Translator {
     probe: Option<Probe>,
     /// The function's exception handlers so far.
     handlers: Vec<Handler>,
+    /// See [`CompiledFunc::tail_sites`].
+    tail_sites: Vec<u32>,
     /// The first hidden slot of the legacy catches' exceptions (one per `try` nesting
     /// level).
     exn_base: u32,
@@ -503,6 +509,7 @@ impl Translator {
             self.code.consts.push(0);
         }
         self.handlers.clear();
+        self.tail_sites.clear();
         let n_consts = self.code.consts.len() as u32;
         self.n_locals = params + declared + n_consts;
         self.local_slots.clear();
@@ -580,6 +587,7 @@ impl Translator {
             v128_consts: self.code.v128_consts[..].into(),
             points: Box::new([]),
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
+            tail_sites: self.tail_sites[..].into(),
         })
     }
 
@@ -941,6 +949,7 @@ impl Translator {
                 let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
                 let base = h - params;
                 if function_index < info.num_imported_funcs {
+                    self.tail_sites.push(self.pc());
                     self.emit(Instr::Call {
                         func: function_index,
                         base,
@@ -972,6 +981,7 @@ impl Translator {
                 if let Some(func) = self.listen {
                     self.emit(Instr::TailListened(func));
                 }
+                self.tail_sites.push(self.pc());
                 self.emit(Instr::ReturnCallIndirect { ty, table, h });
                 // After a call out of the instance: the results are returned (a listened
                 // function's `after` is owed already: a plain return).
