@@ -164,14 +164,15 @@ impl CoreFeatures {
         .union(Self::MEMORY64)
         .union(Self::GC);
     /// What both engines run in this version (the default): 2.0, extended constant
-    /// expressions, relaxed SIMD, tail calls and exception handling (with the legacy
-    /// instructions).
+    /// expressions, relaxed SIMD, tail calls, exception handling (with the legacy
+    /// instructions) and typed function references.
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
         .union(Self::RELAXED_SIMD)
         .union(Self::TAIL_CALL)
         .union(Self::EXCEPTION_HANDLING)
-        .union(Self::LEGACY_EXCEPTIONS);
+        .union(Self::LEGACY_EXCEPTIONS)
+        .union(Self::FUNCTION_REFERENCES);
 
     /// Both sets' features.
     pub const fn union(self, other: Self) -> Self {
@@ -254,7 +255,7 @@ mod tests {
         assert!(CoreFeatures::SUPPORTED.unsupported().is_empty());
         assert_eq!(
             CoreFeatures::V3.unsupported().names(),
-            ["function-references", "multi-memory", "memory64", "gc"]
+            ["multi-memory", "memory64", "gc"]
         );
         let f = CoreFeatures::V2.without(CoreFeatures::SIMD);
         assert!(!f.contains(CoreFeatures::SIMD) && f.contains(CoreFeatures::MULTI_VALUE));

@@ -130,9 +130,12 @@ pub(crate) fn instantiate(
             }
             (ImportKind::Table(t), ExportKind::Table) => {
                 let item = ex.table(index).ok_or_else(missing)?.clone();
+                let want = &info.table_refs[items.tables.len()];
                 let ok = {
                     let have = item.lock();
+                    // Tables are invariant: the same element type exactly.
                     have.ty.element == t.element
+                        && have.exact == *want
                         && limits_match(
                             have.elems.len() as u64,
                             have.ty.limits.max,
@@ -169,8 +172,18 @@ pub(crate) fn instantiate(
             }
             (ImportKind::Global(g), ExportKind::Global) => {
                 let item = ex.global(index).ok_or_else(missing)?.clone();
-                let have = item.lock().ty;
-                if have != *g {
+                let (have, exact) = {
+                    let item = item.lock();
+                    (item.ty, item.exact.clone())
+                };
+                // A mutable global's type is invariant, an immutable one's covariant.
+                let want = &info.global_refs[items.globals.len()];
+                let exact_ok = match (&exact, want) {
+                    (Some(a), Some(b)) if g.mutable => a == b,
+                    (Some(a), Some(b)) => a.is_subtype_of(b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                if have != *g || !exact_ok {
                     return Err(link_error(
                         import,
                         format!(
@@ -233,7 +246,11 @@ pub(crate) fn instantiate(
             index: index as u32,
         });
     }
-    for t in &info.tables[info.num_imported_tables as usize..] {
+    let defined_tables = info.num_imported_tables as usize..;
+    for ((t, init), exact) in (info.tables[defined_tables.clone()].iter())
+        .zip(&info.table_inits)
+        .zip(&info.table_refs[defined_tables])
+    {
         if t.limits.min > crate::store::MAX_TABLE_ELEMENTS {
             return Err(Error::instantiate(format!(
                 "table of {} elements is larger than the limit of {}",
@@ -241,8 +258,12 @@ pub(crate) fn instantiate(
                 crate::store::MAX_TABLE_ELEMENTS
             )));
         }
+        let init = init
+            .as_ref()
+            .map_or(0, |e| eval_const(&items.globals, &layout, e) as u64);
         items.tables.push(store.item(TableInst {
-            elems: vec![0; t.limits.min as usize],
+            elems: vec![init; t.limits.min as usize],
+            exact: exact.clone(),
             ty: *t,
         }));
     }
@@ -271,15 +292,19 @@ pub(crate) fn instantiate(
             declared_max: m.limits.max,
         }));
     }
-    for (ty, init) in info.globals[info.num_imported_globals as usize..]
-        .iter()
+    let defined_globals = info.num_imported_globals as usize..;
+    for ((ty, init), exact) in (info.globals[defined_globals.clone()].iter())
         .zip(&info.global_inits)
+        .zip(&info.global_refs[defined_globals])
     {
         let value = eval_const(&items.globals, &layout, init);
         let (value, hi) = (value as u64, (value >> 64) as u64);
-        items
-            .globals
-            .push(store.item(GlobalInst { value, hi, ty: *ty }));
+        items.globals.push(store.item(GlobalInst {
+            value,
+            hi,
+            ty: *ty,
+            exact: exact.clone(),
+        }));
     }
     let elems: Vec<Arc<[u64]>> = info
         .elements

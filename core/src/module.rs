@@ -19,7 +19,8 @@ use wasmparser::{
 use crate::error::{Error, Result};
 use crate::options::{CodeOptions, CompilationMode};
 use crate::types::{
-    FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
+    ExactFuncType, ExactValType, FuncType, FunctionDefinition, GlobalType, Limits, MemoryType,
+    RefTy, TableType, ValueType,
 };
 
 /// A constant expression: one instruction, or (extended constant expressions) several.
@@ -128,11 +129,20 @@ pub(crate) struct ModuleInfo {
     pub num_imported_funcs: u32,
     /// Every table, imports first.
     pub tables: Vec<TableType>,
+    /// Every table's element type exactly (typed function references), imports first.
+    pub table_refs: Vec<RefTy>,
+    /// The defined tables' initial element (function references: a constant
+    /// expression; `None`: null).
+    pub table_inits: Vec<Option<ConstExpr>>,
     pub num_imported_tables: u32,
     pub memories: Vec<MemoryType>,
     pub num_imported_memories: u32,
     /// Every global's type, imports first.
     pub globals: Vec<GlobalType>,
+    /// Every global's reference type exactly (`None`: a number), imports first.
+    pub global_refs: Vec<Option<RefTy>>,
+    /// Every type exactly (typed function references), by type index.
+    pub exact_types: Vec<Arc<ExactFuncType>>,
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr>,
@@ -275,6 +285,14 @@ fn check_memory_limits_encoding(range: std::ops::Range<u64>, bytes: &[u8]) -> Re
 }
 
 impl ModuleInfo {
+    /// A global's reference type exactly (`None` for a number).
+    fn global_ref(&self, g: &wasmparser::GlobalType) -> Option<RefTy> {
+        match g.content_type {
+            wasmparser::ValType::Ref(r) => Some(RefTy::from_wasmparser(r, &self.exact_types)),
+            _ => None,
+        }
+    }
+
     /// Validates defined function `def`'s body, for an engine that translates a body the
     /// module did not validate up front ([`crate::CompilationMode::Lazy`]); the error
     /// names the function as the interpreter's does (`function[INDEX] (NAME): ...`).
@@ -410,10 +428,14 @@ impl ModuleInfo {
             func_types: Vec::new(),
             num_imported_funcs: 0,
             tables: Vec::new(),
+            table_refs: Vec::new(),
+            table_inits: Vec::new(),
             num_imported_tables: 0,
             memories: Vec::new(),
             num_imported_memories: 0,
             globals: Vec::new(),
+            global_refs: Vec::new(),
+            exact_types: Vec::new(),
             num_imported_globals: 0,
             tags: Vec::new(),
             num_imported_tags: 0,
@@ -565,6 +587,18 @@ impl ModuleInfo {
                                 };
                                 self.types
                                     .push(FuncType::new(conv(f.params())?, conv(f.results())?));
+                                let exact = |tys: &[wasmparser::ValType]| -> Vec<ExactValType> {
+                                    (tys.iter())
+                                        .map(|t| {
+                                            ExactValType::from_wasmparser(*t, &self.exact_types)
+                                        })
+                                        .collect()
+                                };
+                                let t = ExactFuncType {
+                                    params: exact(f.params()),
+                                    results: exact(f.results()),
+                                };
+                                self.exact_types.push(Arc::new(t));
                             }
                             _ => {
                                 return Err(Error::compile(0, "only function types are supported"))
@@ -583,6 +617,8 @@ impl ModuleInfo {
                             ImportKind::Func(t)
                         }
                         TypeRef::Table(t) => {
+                            self.table_refs
+                                .push(RefTy::from_wasmparser(t.element_type, &self.exact_types));
                             let t = table_type(&t)?;
                             self.tables.push(t);
                             self.num_imported_tables += 1;
@@ -595,6 +631,7 @@ impl ModuleInfo {
                             ImportKind::Memory(m)
                         }
                         TypeRef::Global(g) => {
+                            self.global_refs.push(self.global_ref(&g));
                             let g = global_type(&g)?;
                             self.globals.push(g);
                             self.num_imported_globals += 1;
@@ -621,9 +658,12 @@ impl ModuleInfo {
             Payload::TableSection(reader) => {
                 for t in reader.clone() {
                     let t = t?;
-                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
-                        return Err(Error::compile(0, "table initialisers are not supported"));
-                    }
+                    self.table_inits.push(match &t.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(e)?),
+                    });
+                    (self.table_refs)
+                        .push(RefTy::from_wasmparser(t.ty.element_type, &self.exact_types));
                     self.tables.push(table_type(&t.ty)?);
                 }
             }
@@ -636,6 +676,7 @@ impl ModuleInfo {
             Payload::GlobalSection(reader) => {
                 for g in reader.clone() {
                     let g = g?;
+                    self.global_refs.push(self.global_ref(&g.ty));
                     self.globals.push(global_type(&g.ty)?);
                     self.global_inits.push(const_expr(&g.init_expr)?);
                 }

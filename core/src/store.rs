@@ -35,7 +35,7 @@ use crate::error::Result;
 use crate::interp::code::WasmCode;
 use crate::interp::num::span;
 use crate::module::ExportKind;
-use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
+use crate::types::{FuncType, FunctionDefinition, GlobalType, RefTy, TableType};
 
 /// Locks `m`, whether or not a thread panicked while holding it (a host function's
 /// panic leaves the items as it left them, as a trap would).
@@ -127,6 +127,8 @@ impl FuncInst {
 pub(crate) struct TableInst {
     pub elems: Vec<u64>,
     pub ty: TableType,
+    /// The element type exactly (typed function references), for linking.
+    pub exact: RefTy,
 }
 
 impl TableInst {
@@ -268,6 +270,8 @@ pub(crate) struct GlobalInst {
     /// The high half of a `v128`; 0 otherwise.
     pub hi: u64,
     pub ty: GlobalType,
+    /// A reference's type exactly (typed function references), for linking.
+    pub exact: Option<RefTy>,
 }
 
 /// Something a call locks: a memory, a table, a global or an instance's state. The

@@ -60,10 +60,29 @@ impl ValueType {
             V::F32 => ValueType::F32,
             V::F64 => ValueType::F64,
             V::V128 => ValueType::V128,
-            V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValueType::FuncRef,
-            V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValueType::ExternRef,
-            V::Ref(r) if r == wasmparser::RefType::EXNREF => ValueType::ExnRef,
-            V::Ref(r) => return Err(format!("unsupported reference type {r}")),
+            // Typed references (function references) are the same values as their
+            // abstract heap type's: a nullable or not, typed or not function reference
+            // is a `funcref` here (the validator checks the types).
+            V::Ref(r) => {
+                use wasmparser::{AbstractHeapType as A, HeapType as H};
+                match r.heap_type() {
+                    H::Abstract {
+                        ty: A::Func | A::NoFunc,
+                        shared: false,
+                    }
+                    | H::Concrete(_)
+                    | H::Exact(_) => ValueType::FuncRef,
+                    H::Abstract {
+                        ty: A::Extern | A::NoExtern,
+                        shared: false,
+                    } => ValueType::ExternRef,
+                    H::Abstract {
+                        ty: A::Exn | A::NoExn,
+                        shared: false,
+                    } => ValueType::ExnRef,
+                    _ => return Err(format!("unsupported reference type {r}")),
+                }
+            }
         })
     }
 }
@@ -253,5 +272,102 @@ impl FunctionDefinition {
     /// Result names, when a host function declared them.
     pub fn result_names(&self) -> &[Option<Arc<str>>] {
         &self.result_names
+    }
+}
+
+/// A reference type exactly as a module declares it (typed function references), for
+/// the checks that need more than [`ValueType`]: linking globals and tables. Function
+/// types are compared structurally (without GC's recursive groups they have no names of
+/// their own).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct RefTy {
+    pub nullable: bool,
+    pub heap: HeapTy,
+}
+
+/// The heap type of a [`RefTy`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum HeapTy {
+    Func,
+    NoFunc,
+    Extern,
+    NoExtern,
+    Exn,
+    NoExn,
+    /// A function type, with its parameters' and results' exact types.
+    Typed(Arc<ExactFuncType>),
+    /// A function type that refers to itself or to a later type (recursive types are
+    /// GC's): compared by the declaring module's type index only.
+    Index(u32),
+}
+
+/// A function type with exact reference types.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ExactFuncType {
+    pub params: Vec<ExactValType>,
+    pub results: Vec<ExactValType>,
+}
+
+/// A value type with exact reference types.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ExactValType {
+    Num(ValueType),
+    Ref(RefTy),
+}
+
+impl RefTy {
+    /// `t` from wasmparser's, the module's types so far being `types` (exact).
+    pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[Arc<ExactFuncType>]) -> Self {
+        use wasmparser::{AbstractHeapType as A, HeapType as H, UnpackedIndex as U};
+        let heap = match r.heap_type() {
+            H::Abstract { ty, .. } => match ty {
+                A::Func => HeapTy::Func,
+                A::NoFunc => HeapTy::NoFunc,
+                A::Extern => HeapTy::Extern,
+                A::NoExtern => HeapTy::NoExtern,
+                A::Exn => HeapTy::Exn,
+                A::NoExn => HeapTy::NoExn,
+                // GC's types are refused before this is asked.
+                _ => HeapTy::Func,
+            },
+            H::Concrete(i) | H::Exact(i) => match i {
+                U::Module(i) => match types.get(i as usize) {
+                    Some(t) => HeapTy::Typed(t.clone()),
+                    None => HeapTy::Index(i),
+                },
+                _ => HeapTy::Func,
+            },
+        };
+        RefTy {
+            nullable: r.is_nullable(),
+            heap,
+        }
+    }
+
+    /// Whether a value of type `self` is also one of type `other` (function
+    /// references' subtyping: a typed function reference is a `func` one, `nofunc` is
+    /// below every function type, non-null below nullable).
+    pub(crate) fn is_subtype_of(&self, other: &RefTy) -> bool {
+        if self.nullable && !other.nullable {
+            return false;
+        }
+        use HeapTy as H;
+        match (&self.heap, &other.heap) {
+            (a, b) if a == b => true,
+            (H::Typed(_) | H::Index(_) | H::NoFunc, H::Func) => true,
+            (H::NoFunc, H::Typed(_) | H::Index(_)) => true,
+            (H::NoExtern, H::Extern) | (H::NoExn, H::Exn) => true,
+            _ => false,
+        }
+    }
+}
+
+impl ExactValType {
+    /// `t` from wasmparser's, the module's types so far being `types`.
+    pub(crate) fn from_wasmparser(t: wasmparser::ValType, types: &[Arc<ExactFuncType>]) -> Self {
+        match t {
+            wasmparser::ValType::Ref(r) => ExactValType::Ref(RefTy::from_wasmparser(r, types)),
+            t => ExactValType::Num(ValueType::from_wasmparser(t).unwrap_or(ValueType::I32)),
+        }
     }
 }

@@ -111,7 +111,7 @@ fn relaxed_simd_can_be_turned_off() {
         Runtime::with_config(RuntimeConfig::interpreter().with_core_features(CoreFeatures::V3));
     let err = rt.compile_module(&wasm).unwrap_err().to_string();
     assert!(
-        err.contains("not supported yet: function-references, multi-memory, memory64, gc"),
+        err.contains("not supported yet: multi-memory, memory64, gc"),
         "{err}"
     );
 }

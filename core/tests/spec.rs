@@ -355,6 +355,8 @@ fn trap_matches(code: TrapCode, message: &str) -> bool {
     message.starts_with(msg)
         || (code == TrapCode::UndefinedElement && message.starts_with("out of bounds table access"))
         || (code == TrapCode::OutOfBoundsTableAccess && message.starts_with("undefined element"))
+        // `call_ref` of null: the spec says "null function reference".
+        || (code == TrapCode::NullReference && message.starts_with("null function reference"))
 }
 
 /// Runs one file; returns (passed, failures as (line, reason)).
@@ -472,7 +474,7 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<TestFile>); 8] = [
+        let suites: [(&str, Vec<TestFile>); 9] = [
             (
                 "wasm-v2",
                 spec(SpecVersion::V2).map(TestFile::from).collect(),
@@ -504,6 +506,12 @@ fn main() {
                     .collect(),
             ),
             ("legacy-exceptions", legacy_exceptions()),
+            (
+                "function-references",
+                proposal(Proposal::FunctionReferences)
+                    .map(TestFile::from)
+                    .collect(),
+            ),
             (
                 "wasm-v3",
                 spec(SpecVersion::V3).map(TestFile::from).collect(),

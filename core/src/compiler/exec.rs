@@ -310,6 +310,8 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::Throw as usize] = lc_throw;
     table[Libcall::ThrowRef as usize] = lc_throw_ref;
     table[Libcall::Catch as usize] = lc_catch;
+    table[Libcall::ResolveRef as usize] = lc_resolve_ref;
+    table[Libcall::CallRef as usize] = lc_call_ref;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -953,6 +955,48 @@ extern "C" fn lc_call_indirect(
         let ty = r.reg.types.get(want);
         let slots = ty.param_slots().max(ty.result_slots());
         // SAFETY: compiled code passes an array of `slots` slots for this type.
+        let values = unsafe { values_of(values, slots) };
+        call_addr(vm, r, addr, values)
+    })
+}
+
+/// The store function `funcref` refers to; traps on null.
+fn ref_callee(r: &mut Running<'_>, funcref: u64) -> Result<u32> {
+    let addr = funcref
+        .checked_sub(1)
+        .ok_or(Error::trap(TrapCode::NullReference))? as u32;
+    if addr as usize >= r.reg.funcs.len() {
+        // A function published after this call took its registry.
+        r.reg = r.store.snapshot();
+    }
+    Ok(addr)
+}
+
+extern "C" fn lc_resolve_ref(vm: *mut VmCtx, funcref: u64, _: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let addr = ref_callee(r, funcref)?;
+        vm.ret = match r.reg.funcs.get(addr as usize) {
+            Some(FuncInst::Wasm {
+                instance, index, ..
+            }) if *instance == r.inst => {
+                let (module, native) = native_of(r.data)?;
+                native.ensure(module, *index)? as u64
+            }
+            _ => 0,
+        };
+        Ok(0)
+    })
+}
+
+extern "C" fn lc_call_ref(vm: *mut VmCtx, funcref: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let addr = ref_callee(r, funcref)?;
+        let func = (r.reg.funcs.get(addr as usize))
+            .ok_or_else(|| Error::new("internal error: a dangling function reference"))?;
+        let ty = r.reg.types.get(func.ty());
+        let slots = ty.param_slots().max(ty.result_slots());
+        // SAFETY: compiled code passes an array of `slots` slots for the reference's type
+        // (validation: the function's type is the one `call_ref` names).
         let values = unsafe { values_of(values, slots) };
         call_addr(vm, r, addr, values)
     })

@@ -145,10 +145,16 @@ pub(crate) enum Libcall {
     /// it has that tag (it is caught: its payload in the slots at `values`, with
     /// `with_ref` its `exnref` in the vmctx's result), else 0 (also for a trap).
     Catch,
+    /// `(funcref)` → the code address of the function it refers to if it is this
+    /// instance's, else 0; traps on null.
+    ResolveRef,
+    /// `(funcref, values)`: calls the function (`call_ref` of another instance's or a
+    /// host function), arguments and results in the `u64` slots at `values`.
+    CallRef,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::Catch as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::CallRef as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -598,7 +604,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
 }
 
 /// The trap codes compiled code reports, by number (`Libcall::Trap`'s argument).
-pub(crate) const TRAP_CODES: [TrapCode; 11] = [
+pub(crate) const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::Unreachable,
     TrapCode::IntegerDivideByZero,
     TrapCode::IntegerOverflow,
@@ -610,6 +616,7 @@ pub(crate) const TRAP_CODES: [TrapCode; 11] = [
     TrapCode::IndirectCallTypeMismatch,
     TrapCode::CallStackExhausted,
     TrapCode::OutOfFuel,
+    TrapCode::NullReference,
 ];
 
 fn trap_number(code: TrapCode) -> i64 {
@@ -1671,6 +1678,39 @@ impl Translator<'_, '_, '_> {
                 table_index,
             } => self.call_indirect(type_index, table_index)?,
             Operator::ReturnCall { function_index } => self.return_call(function_index)?,
+            Operator::CallRef { type_index } => self.call_ref(type_index, false)?,
+            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true)?,
+            Operator::RefAsNonNull => {
+                let r = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| cerr("operand stack underflow"))?;
+                let null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let traps = traps!(self);
+                traps.trap_if(self.b, null, TrapCode::NullReference);
+            }
+            Operator::BrOnNull { relative_depth } => {
+                let r = self.pop()?;
+                let null = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let (block, vals) = self.branch_target(relative_depth)?;
+                let cont = self.b.create_block();
+                self.b.ins().brif(null, block, &args(&vals), cont, &[]);
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+                self.stack.push(r);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                let r = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| cerr("operand stack underflow"))?;
+                let (block, vals) = self.branch_target(relative_depth)?;
+                let cont = self.b.create_block();
+                self.b.ins().brif(r, block, &args(&vals), cont, &[]);
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+                self.pop()?;
+            }
             Operator::ReturnCallIndirect {
                 type_index,
                 table_index,
@@ -2128,6 +2168,80 @@ impl Translator<'_, '_, '_> {
         }
         // A listened function's `after` is owed already: return without the return
         // block's hook.
+        let n = self.results.len();
+        let rets = self.peek_n(n)?;
+        self.owed_afters(&rets);
+        self.shadow_pop();
+        self.b.ins().return_(&rets);
+        self.unreachable = Some(0);
+        Ok(())
+    }
+
+    /// `call_ref` (`tail`: `return_call_ref`) of type `type_index`: a function of this
+    /// instance is called (tail-called) directly; any other through the `CallRef`
+    /// libcall (for a tail call, its results then returned, this frame's handlers not
+    /// applying).
+    fn call_ref(&mut self, type_index: u32, tail: bool) -> Result<()> {
+        let listened = tail && self.listened();
+        let ty = (self.env.info.types.get(type_index as usize))
+            .ok_or_else(|| cerr("type index out of range"))?
+            .clone();
+        let (params, results) = self.func_sig(&ty)?;
+        let r = self.pop()?;
+        let vals = self.pop_n(params.len())?;
+        self.shadow_at_call();
+        self.libcall(Libcall::ResolveRef, &[r]);
+        if listened {
+            self.owe_after();
+        }
+        let address = self.libcall_result();
+        let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
+        let here = self.b.create_block();
+        let generic = self.b.create_block();
+        self.b.ins().brif(elsewhere, generic, &[], here, &[]);
+        self.b.switch_to_block(here);
+        self.b.seal_block(here);
+        let sig = self.b.import_signature(signature(&ty)?);
+        let mut argv = vec![self.vmctx];
+        argv.extend_from_slice(&vals);
+        let merge = self.block_with_params(&results);
+        if tail {
+            self.shadow_pop();
+            self.b.ins().return_call_indirect(sig, address, &argv);
+        } else {
+            let call = self.b.ins().call_indirect(sig, address, &argv);
+            let rets = self.b.inst_results(call).to_vec();
+            let trapped = (self.b.ins()).load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
+            self.unwind_if(trapped);
+            self.b.ins().jump(merge, &args(&rets));
+        }
+        self.b.switch_to_block(generic);
+        self.b.seal_block(generic);
+        let scopes = if tail {
+            std::mem::take(&mut self.scopes)
+        } else {
+            Vec::new()
+        };
+        let count = slot_count(&params).max(slot_count(&results));
+        let buf = self.values_buffer(&vals, count);
+        self.libcall(Libcall::CallRef, &[r, buf]);
+        if tail {
+            self.scopes = scopes;
+        }
+        self.read_results(buf, &results);
+        let rets = self.pop_n(results.len())?;
+        self.b.ins().jump(merge, &args(&rets));
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        self.reload_memory();
+        let rets = self.b.block_params(merge).to_vec();
+        self.stack.extend_from_slice(&rets);
+        if !tail {
+            return Ok(());
+        }
+        if !listened {
+            return self.return_now();
+        }
         let n = self.results.len();
         let rets = self.peek_n(n)?;
         self.owed_afters(&rets);

@@ -1527,6 +1527,30 @@ impl Executor {
             }};
         }
 
+        // The store function the reference in slot `$h - 1` refers to (trapping on null)
+        // and its store type.
+        macro_rules! ref_target {
+            ($h:expr) => {{
+                let r = slot!($h - 1);
+                if r == 0 {
+                    trap!(TrapCode::NullReference);
+                }
+                let addr = (r - 1) as u32;
+                if addr as usize >= reg.funcs.len() {
+                    // A function published after this run took its registry.
+                    *reg = store.snapshot();
+                }
+                match reg.funcs.get(addr as usize) {
+                    Some(f) => (addr, f.ty()),
+                    None => {
+                        break Exit::Error(Error::new(
+                            "internal error: a dangling function reference",
+                        ))
+                    }
+                }
+            }};
+        }
+
         // A tail call of code id `$def` (this module's) with its arguments at slot
         // `$base`: they move down to the frame's base, and the callee runs in this frame.
         macro_rules! tail_enter {
@@ -1787,6 +1811,48 @@ impl Executor {
                         break exit;
                     }
                     reload!();
+                }
+                Instr::CallRef { h } => {
+                    let (addr, ty) = ref_target!(h);
+                    let base = h as usize - 1 - reg.types.get(ty).param_slots();
+                    self.func = func;
+                    let exit =
+                        self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
+                    func = self.func;
+                    if let Some(exit) = exit {
+                        break exit;
+                    }
+                    reload!();
+                }
+                Instr::ReturnCallRef { h } => {
+                    let (addr, ty) = ref_target!(h);
+                    let same_instance = match reg.funcs.get(addr as usize) {
+                        Some(FuncInst::Wasm {
+                            instance, index, ..
+                        }) if *instance == self.inst => Some(*index),
+                        _ => None,
+                    };
+                    let base = h as usize - 1 - reg.types.get(ty).param_slots();
+                    if let Some(def) = same_instance {
+                        let at = (self.frames.len(), self.inst, def);
+                        tail_enter!(self.debug.tail_callee(code, at, func), base);
+                    } else {
+                        self.func = func;
+                        let exit =
+                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
+                        func = self.func;
+                        if let Some(exit) = exit {
+                            break exit;
+                        }
+                        reload!();
+                    }
+                }
+                Instr::RefAsNonNull { dst, a } => {
+                    let r = slot!(a);
+                    if r == 0 {
+                        trap!(TrapCode::NullReference);
+                    }
+                    slot!(dst) = r;
                 }
                 Instr::Throw { tag, h } => {
                     let addr = layout.tags[tag as usize];

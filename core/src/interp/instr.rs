@@ -60,6 +60,12 @@ macro_rules! define_instr {
             ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
+            /// `call_ref`: the function reference is in slot `h - 1`, the arguments below.
+            CallRef { h: u32 },
+            /// `return_call_ref`: as `ReturnCallIndirect`, the reference in slot `h - 1`.
+            ReturnCallRef { h: u32 },
+            /// `ref.as_non_null`: `dst = a`, trapping on null.
+            RefAsNonNull { dst: u32, a: u32 },
             /// `throw` of the module's tag `tag`, its payload in the natural slots below `h`.
             Throw { tag: u32, h: u32 },
             /// `throw_ref` (and the legacy `rethrow`) of the `exnref` in slot `a`.

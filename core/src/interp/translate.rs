@@ -863,6 +863,39 @@ impl Translator {
             O::Else => self.else_(),
             O::End => self.end(),
             O::TryTable { ref try_table } => self.try_table(info, try_table, h)?,
+            O::CallRef { .. } => self.stack_style(Instr::CallRef { h }),
+            O::ReturnCallRef { type_index } => {
+                self.materialize_all();
+                let ty = info
+                    .types
+                    .get(type_index as usize)
+                    .ok_or_else(|| Error::compile(0, "type index out of range"))?;
+                let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
+                let base = h - 1 - params;
+                if let Some(func) = self.listen {
+                    self.emit(Instr::TailListened(func));
+                }
+                self.tail_sites.push(self.pc());
+                self.emit(Instr::ReturnCallRef { h });
+                // After a call out of the instance: its results are returned.
+                self.emit(Instr::Return {
+                    src: base,
+                    arity: results,
+                });
+                self.set_unreachable();
+            }
+            O::RefAsNonNull => {
+                let a = self.slot_operand(h - 1);
+                self.emit(Instr::RefAsNonNull { dst: h - 1, a });
+            }
+            O::BrOnNull { relative_depth } => {
+                self.materialize_all();
+                self.branch(relative_depth, h - 1, Some(BranchCond::Zero(h - 1)));
+            }
+            O::BrOnNonNull { relative_depth } => {
+                self.materialize_all();
+                self.branch(relative_depth, h, Some(BranchCond::NonZero(h - 1)));
+            }
             O::Throw { tag_index } => {
                 self.materialize_all();
                 self.emit(Instr::Throw { tag: tag_index, h });
