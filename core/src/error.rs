@@ -1,6 +1,7 @@
 //! The one error type of the runtime, and trap codes.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Why execution trapped.
 ///
@@ -164,7 +165,30 @@ pub enum ErrorKind {
 ///
 /// `Display` follows wazero's formats: traps print `wasm error: ...` followed by a
 /// `wasm stack trace:`; exits print `module closed with exit_code(N)`.
-pub struct Error(Box<ErrorKind>);
+pub struct Error(Box<ErrorKind>, Option<Arc<Exception>>);
+
+/// A thrown exception (exception handling): its tag (store address) and payload slots.
+/// An [`Error`] of code [`TrapCode::UncaughtException`] carries the exception it stands
+/// for while it unwinds, so that a handler in any frame, of any engine, can catch it.
+#[derive(Debug)]
+pub(crate) struct Exception {
+    pub tag: u32,
+    pub payload: Box<[u64]>,
+    /// Its `exnref` once caught by reference (the store's `Exceptions`): the same
+    /// however often it is caught and thrown again.
+    pub exnref: std::sync::OnceLock<u64>,
+}
+
+impl Exception {
+    /// An exception of tag `tag` (store address) with `payload`.
+    pub(crate) fn new(tag: u32, payload: Box<[u64]>) -> Arc<Self> {
+        Arc::new(Exception {
+            tag,
+            payload,
+            exnref: std::sync::OnceLock::new(),
+        })
+    }
+}
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -172,11 +196,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error carrying a message, for host functions to return (it traps the caller).
     pub fn new(message: impl Into<String>) -> Self {
-        Error(Box::new(ErrorKind::Message(message.into())))
+        Error(Box::new(ErrorKind::Message(message.into())), None)
     }
 
     pub(crate) fn from_kind(kind: ErrorKind) -> Self {
-        Error(Box::new(kind))
+        Error(Box::new(kind), None)
     }
 
     pub(crate) fn compile(offset: u64, message: impl Into<String>) -> Self {
@@ -198,18 +222,27 @@ impl Error {
         Self::from_kind(ErrorKind::Usage(message.into()))
     }
 
-    /// An exception no handler caught; `detail` names its tag and payload.
-    pub(crate) fn uncaught_exception(detail: String) -> Self {
-        Self::from_kind(ErrorKind::Trap {
+    /// `exn` unwinding: a trap of code `UncaughtException` (until a handler catches
+    /// it), which carries it; [`Error::describe_exception`] names it when it leaves the
+    /// call.
+    pub(crate) fn thrown(exn: Arc<Exception>) -> Self {
+        let mut e = Self::from_kind(ErrorKind::Trap {
             code: TrapCode::UncaughtException,
-            detail: Some(detail),
+            detail: None,
             trace: Vec::new(),
             access: None,
-        })
+        });
+        e.1 = Some(exn);
+        e
+    }
+
+    /// The exception this error stands for while it unwinds.
+    pub(crate) fn exception(&self) -> Option<&Arc<Exception>> {
+        self.1.as_ref()
     }
 
     /// Names an uncaught exception's tag and payload (once; thrown errors start
-    /// without, see `uncaught_exception`).
+    /// without, see `thrown`).
     pub(crate) fn describe_exception(&mut self, describe: impl FnOnce() -> String) {
         if let ErrorKind::Trap {
             code: TrapCode::UncaughtException,
@@ -331,14 +364,15 @@ impl Error {
     /// Turns a host function's error into a trap of the calling guest, keeping exits as
     /// they are.
     pub(crate) fn into_host_trap(self) -> Self {
-        match *self.0 {
+        let Error(kind, exception) = self;
+        match *kind {
             ErrorKind::Message(m) => Self::from_kind(ErrorKind::Trap {
                 code: TrapCode::HostError,
                 detail: Some(m),
                 trace: Vec::new(),
                 access: None,
             }),
-            other => Error(Box::new(other)),
+            other => Error(Box::new(other), exception),
         }
     }
 }

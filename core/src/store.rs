@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::error::Exception;
 use crate::error::Result;
 use crate::interp::code::WasmCode;
 use crate::interp::num::span;
@@ -614,50 +615,6 @@ pub(crate) struct TagInst {
     /// The defining instance and the tag's index in its module.
     pub instance: u32,
     pub index: u32,
-}
-
-/// A thrown exception: its tag (store address) and payload slots.
-#[derive(Debug)]
-pub(crate) struct Exception {
-    pub tag: u32,
-    pub payload: Box<[u64]>,
-    /// Its `exnref`, once caught by reference: the same however often it is caught and
-    /// thrown again.
-    exnref: std::sync::OnceLock<u64>,
-}
-
-impl Exception {
-    /// An exception of tag `tag` (store address) with `payload`.
-    pub(crate) fn new(tag: u32, payload: Box<[u64]>) -> Arc<Self> {
-        Arc::new(Exception {
-            tag,
-            payload,
-            exnref: std::sync::OnceLock::new(),
-        })
-    }
-}
-
-thread_local! {
-    /// The exception this thread's call is unwinding (set by a throw, taken by the
-    /// handler that catches it): an `Error` of code `UncaughtException` on its way out
-    /// of a frame or an engine's call stands for it.
-    static IN_FLIGHT: std::cell::RefCell<Option<Arc<Exception>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Makes `exn` the exception this thread unwinds.
-pub(crate) fn throw_exception(exn: Arc<Exception>) {
-    IN_FLIGHT.with(|e| *e.borrow_mut() = Some(exn));
-}
-
-/// The exception this thread unwinds, if any.
-pub(crate) fn exception_in_flight() -> Option<Arc<Exception>> {
-    IN_FLIGHT.with(|e| e.borrow().clone())
-}
-
-/// Ends this thread's unwinding of an exception (caught, or out of the call).
-pub(crate) fn take_exception() -> Option<Arc<Exception>> {
-    IN_FLIGHT.with(|e| e.borrow_mut().take())
 }
 
 /// An exception as errors and listeners show it: `tag 1 ("e") of module "m" with

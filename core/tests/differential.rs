@@ -65,7 +65,9 @@ fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<St
             for t in def.result_types() {
                 out.push(match t {
                     ValueType::V128 => slots[at] as u128 | (slots[at + 1] as u128) << 64,
-                    ValueType::FuncRef | ValueType::ExternRef => (slots[at] != 0) as u128,
+                    ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
+                        (slots[at] != 0) as u128
+                    }
                     _ => slots[at] as u128,
                 });
                 at += t.slots();
@@ -375,7 +377,9 @@ fn state_differences(
                 };
                 let got = match ours_g.value_type() {
                     ValueType::V128 => ours_g.get_v128(),
-                    ValueType::FuncRef | ValueType::ExternRef => (ours_g.get() != 0) as u128,
+                    ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
+                        (ours_g.get() != 0) as u128
+                    }
                     _ => ours_g.get() as u128,
                 };
                 if got != want {

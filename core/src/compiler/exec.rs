@@ -26,14 +26,13 @@ use std::any::Any;
 use std::sync::Arc;
 
 use super::translate::{Libcall, Libcalls, LIBCALLS, TRAP_CODES};
+use crate::error::Exception;
 use crate::error::{Error, MemoryAccess, Result, TraceFrame, TrapCode};
 use crate::interp::num::span;
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
-use crate::store::{
-    Exception, FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View,
-};
+use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View};
 
 /// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
 #[repr(C)]
@@ -383,7 +382,7 @@ pub(crate) fn invoke(
         call_instance(store, &data, instance, index, &mut values, &call)
     })
     .map_err(|mut e| {
-        if let Some(exn) = crate::store::take_exception() {
+        if let Some(exn) = e.exception().cloned() {
             e.describe_exception(|| crate::store::describe_exception(&store.snapshot(), &exn));
         }
         e
@@ -843,8 +842,7 @@ extern "C" fn lc_call(vm: *mut VmCtx, index: u64, values: u64, _: u64, _: u64) -
 
 /// Starts unwinding `exn`.
 fn throw(exn: Arc<Exception>) -> Result<u64> {
-    crate::store::throw_exception(exn);
-    Err(Error::uncaught_exception(String::new()))
+    Err(Error::thrown(exn))
 }
 
 extern "C" fn lc_throw(vm: *mut VmCtx, tag: u64, values: u64, _: u64, _: u64) -> u64 {
@@ -868,9 +866,7 @@ extern "C" fn lc_throw_ref(vm: *mut VmCtx, exnref: u64, _: u64, _: u64, _: u64) 
 extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`.
     let (vm, r) = unsafe { (&mut *vm, &mut *((*vm).running as *mut Running<'_>)) };
-    let unwinding =
-        (r.error.as_ref()).is_some_and(|e| e.trap_code() == Some(TrapCode::UncaughtException));
-    let Some(exn) = crate::store::exception_in_flight().filter(|_| unwinding) else {
+    let Some(exn) = r.error.as_ref().and_then(|e| e.exception()).cloned() else {
         return 0;
     };
     if tag != u64::MAX && r.data.layout.tags.get(tag as usize) != Some(&exn.tag) {
@@ -884,7 +880,6 @@ extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: 
     if with_ref != 0 {
         vm.ret = r.store.exceptions.keep(exn);
     }
-    crate::store::take_exception();
     r.error = None;
     vm.trapped = 0;
     1

@@ -1192,12 +1192,14 @@ impl Translator<'_, '_, '_> {
         let outer = match target {
             None | Some(0) => self.unwind,
             Some(t) => {
+                // A `try` in its body and a `try_table` catch what is delegated to
+                // their label; any other label passes it to the handlers around it.
                 let body = matches!(
                     self.control[t].kind,
                     Kind::Try {
                         in_catch: false,
                         ..
-                    }
+                    } | Kind::TryTable { .. }
                 );
                 let limit = if body { t } else { t - 1 };
                 (self.scopes.iter().rev())

@@ -18,13 +18,14 @@ use super::num;
 use super::num::span;
 use super::simd;
 use super::translate::{Clause, HandlerKind};
+use crate::error::Exception;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
 use crate::store::{
-    Exception, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
+    FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
 };
 
 /// Most nested calls one execution may have.
@@ -699,11 +700,9 @@ impl Executor {
                     if self.catch(store, &reg, &exn) {
                         continue;
                     }
-                    let mut e =
-                        Error::uncaught_exception(crate::store::describe_exception(&reg, &exn));
+                    let mut e = Error::thrown(exn.clone());
+                    e.describe_exception(|| crate::store::describe_exception(&reg, &exn));
                     e.set_trace(self.trace(store, &reg));
-                    // For compiled code that called this execution's instance.
-                    crate::store::throw_exception(exn);
                     e
                 }
                 Exit::Trap(code) => {
@@ -716,7 +715,15 @@ impl Executor {
                     e.set_trace(self.trace(store, &reg));
                     e
                 }
+                // An exception from a call this executor made into another engine's
+                // code: caught here as any other.
+                Exit::Error(e) if e.exception().is_some_and(|x| self.catch(store, &reg, x)) => {
+                    continue
+                }
                 Exit::Error(mut e) => {
+                    if let Some(exn) = e.exception().cloned() {
+                        e.describe_exception(|| crate::store::describe_exception(&reg, &exn));
+                    }
                     e.set_trace(self.trace(store, &reg));
                     e
                 }
@@ -1030,10 +1037,7 @@ impl Executor {
         };
         // The frames above the catching one unwind.
         if i > 0 {
-            let error = Error::new(format!(
-                "exception thrown: {}",
-                crate::store::describe_exception(reg, exn)
-            ));
+            let error = Error::thrown(exn.clone());
             let depth = self.frames.len() - i;
             self.abort_above(reg, depth, &error);
             self.frames.truncate(depth);

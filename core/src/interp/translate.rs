@@ -1388,7 +1388,11 @@ impl Translator {
             let target = own.checked_sub(1 + depth as usize);
             let to = match target {
                 None | Some(0) => None,
-                Some(t) if self.ctrl[t].kind == CtrlKind::Try => Some(t as u32),
+                // A `try` in its body and a `try_table` catch what is delegated to their
+                // label; any other label passes it to the handlers around it.
+                Some(t) if matches!(self.ctrl[t].kind, CtrlKind::Try | CtrlKind::TryTable) => {
+                    Some(t as u32)
+                }
                 Some(t) => Some(t as u32 - 1),
             };
             let start = self.ctrl[own].try_start;

@@ -397,3 +397,27 @@
         (i64.const 0)
       delegate 0))
   "type mismatch")
+
+;; Delegating to the label of a try_table (the 3.0 form): its clauses catch.
+(module
+  (tag $e (param i32))
+  (func (export "delegate-to-try_table") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h)
+        try
+          i32.const 5
+          throw $e
+        delegate 0)
+      (i32.const 0)))
+  (func (export "delegate-through-block-to-try_table") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h)
+        (block
+          try
+            i32.const 6
+            throw $e
+          delegate 1))
+      (i32.const 0)))
+)
+(assert_return (invoke "delegate-to-try_table") (i32.const 5))
+(assert_return (invoke "delegate-through-block-to-try_table") (i32.const 6))
