@@ -45,6 +45,26 @@ pub struct Execution {
     state: State,
     /// Breakpoints set before the call started: `(instance, code offset)`.
     breakpoints: std::collections::BTreeSet<(u32, u32)>,
+    /// Pause at every throw (see [`Execution::set_pause_on_exceptions`]).
+    pause_on_exceptions: bool,
+}
+
+/// An exception (exception handling) where an execution paused at its throw
+/// ([`Execution::set_pause_on_exceptions`]), or that no handler caught
+/// ([`Execution::exception`]).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ThrownException {
+    /// The name of the module that defines its tag.
+    pub module: String,
+    /// The tag's index in that module.
+    pub tag_index: u32,
+    /// The tag's export names (if it is exported), sorted.
+    pub tag_exports: Vec<String>,
+    /// The payload: the values of the tag's parameters.
+    pub payload: Vec<crate::values::Value>,
+    /// All of it in words: `tag 1 ("bad_digit") of module "m" with payload (i32 42)`.
+    pub description: String,
 }
 
 /// Where a paused execution stands.
@@ -92,7 +112,43 @@ impl Execution {
             instance,
             state: State::NotStarted,
             breakpoints: Default::default(),
+            pause_on_exceptions: false,
         }
+    }
+
+    /// Pause at every throw of an exception (a debugger's "pause on exceptions"), caught
+    /// or not, before any handler runs: [`Execution::resume`] answers
+    /// [`ExecutionState::Paused`], the position is the throwing instruction and
+    /// [`Execution::exception`] tells the exception; resuming (or stepping) runs its
+    /// handler. Off by default.
+    pub fn set_pause_on_exceptions(&mut self, on: bool) {
+        self.pause_on_exceptions = on;
+    }
+
+    /// The exception thrown where the call is paused (see
+    /// [`Execution::set_pause_on_exceptions`]), or, after the call ended with an
+    /// uncaught exception, that exception; `None` otherwise.
+    pub fn exception(&self) -> Option<ThrownException> {
+        let (State::Running(ex) | State::Trapped(ex)) = &self.state else {
+            return None;
+        };
+        let exn = ex.exception_in_flight()?;
+        let reg = self.rt.store.snapshot();
+        let tag = reg.tags.get(exn.tag as usize)?;
+        let data = reg.instances.get(tag.instance as usize)?;
+        let mut tag_exports: Vec<String> = (data.exports.iter())
+            .filter(|(_, (k, i))| *k == crate::module::ExportKind::Tag && *i == tag.index)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        tag_exports.sort();
+        let ty = reg.types.get(tag.ty);
+        Some(ThrownException {
+            module: data.name.to_string(),
+            tag_index: tag.index,
+            tag_exports,
+            payload: crate::values::Value::decode(ty.params(), &exn.payload),
+            description: crate::store::describe_exception(&reg, exn),
+        })
     }
 
     /// Stops the call before the instruction at `code_offset` of `module`'s code
@@ -253,6 +309,7 @@ impl Execution {
                 State::Running(ex) => ex,
             };
             ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);
+            ex.set_pause_on_exceptions(self.pause_on_exceptions);
             let (state, done) = outcome(ex.run(store));
             let next = match (&state, done) {
                 // Kept for `with_stack`.

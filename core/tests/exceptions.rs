@@ -319,3 +319,74 @@ fn a_tail_calls_frame_does_not_catch() {
     }
     m.exported_function("plain").unwrap().call(&[]).unwrap();
 }
+
+/// A debugger's "pause on exceptions": the execution stops at each throw, before any
+/// handler, with the exception readable; resuming runs the handler. An uncaught
+/// exception stays readable after the call ended.
+#[test]
+fn an_execution_can_pause_at_each_throw() {
+    use wasmscope::{ExecutionState, StepMode, Value};
+    let wat = r#"(module $m
+      (tag $t (export "t") (param i32))
+      (func $thrower (param i32) (throw $t (local.get 0)))
+      (func (export "run") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (catch $t $h) (call $thrower (local.get 0)))
+          (i32.const 0))
+        (i32.const 100)
+        (i32.add))
+      (func (export "escape") (param i32) (call $thrower (local.get 0))))"#;
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let run = m.exported_function("run").unwrap();
+    // Off: no pause.
+    let mut ex = run.start_call(&[7]).unwrap();
+    assert!(matches!(ex.resume(), ExecutionState::Finished(r) if r == vec![107]));
+    let mut ex = run.start_call(&[7]).unwrap();
+    ex.set_pause_on_exceptions(true);
+    assert!(matches!(ex.resume(), ExecutionState::Paused));
+    let thrown = ex.exception().expect("paused at a throw");
+    assert_eq!(thrown.module, "m");
+    assert_eq!(thrown.tag_index, 0);
+    assert_eq!(thrown.tag_exports, ["t"]);
+    assert_eq!(thrown.payload, [Value::I32(7)]);
+    assert_eq!(
+        thrown.description,
+        "tag 0 (\"t\") of module \"m\" with payload (i32 7)"
+    );
+    // At the `throw` in $thrower, one call deep.
+    let at = ex.position().unwrap();
+    assert_eq!((at.function_index, at.depth), (0, 1));
+    // A step runs the handler: the next stop is in `run`, after the try_table.
+    assert!(matches!(
+        ex.step(StepMode::Instruction),
+        ExecutionState::Paused
+    ));
+    assert!(ex.exception().is_none());
+    let at = ex.position().unwrap();
+    assert_eq!((at.function_index, at.depth), (1, 0));
+    assert!(matches!(ex.resume(), ExecutionState::Finished(r) if r == vec![107]));
+    // Uncaught: paused at the throw, then the call ends; the exception stays readable.
+    let mut ex = m
+        .exported_function("escape")
+        .unwrap()
+        .start_call(&[9])
+        .unwrap();
+    ex.set_pause_on_exceptions(true);
+    assert!(matches!(ex.resume(), ExecutionState::Paused));
+    let e = match ex.resume() {
+        ExecutionState::Trapped(e) => e,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(e.trap_code(), Some(TrapCode::UncaughtException));
+    assert_eq!(ex.exception().unwrap().payload, [Value::I32(9)]);
+    // The frames at the throw stay readable, as after a trap.
+    let names = ex
+        .with_stack(|s| {
+            s.frames()
+                .map(|f| f.definition().debug_name())
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert_eq!(names, ["m.thrower", "m.$2"]);
+}

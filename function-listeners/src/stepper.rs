@@ -20,6 +20,8 @@ pub struct Stepper {
     compiled: CompiledModule,
     module: Option<Module>,
     execution: Option<Execution>,
+    /// Pause at every throw (see [`Stepper::set_pause_on_exceptions`]).
+    pause_on_exceptions: bool,
     offsets: HashSet<u64>,
     /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
     pending: Option<Op>,
@@ -95,6 +97,7 @@ impl Stepper {
             compiled,
             module: None,
             execution: None,
+            pause_on_exceptions: false,
             offsets: HashSet::new(),
             pending: None,
         })
@@ -131,6 +134,7 @@ impl Stepper {
         for o in &self.offsets {
             execution.add_breakpoint(&module, *o);
         }
+        execution.set_pause_on_exceptions(self.pause_on_exceptions);
         self.execution = Some(execution);
         self.module = Some(module);
         Ok(())
@@ -162,6 +166,21 @@ impl Stepper {
             self.break_at_offset(*o);
         }
         offsets
+    }
+
+    /// Pause at every throw of an exception, caught or not, before its handler runs
+    /// ([`Execution::set_pause_on_exceptions`]); [`Stepper::exception`] tells it.
+    pub fn set_pause_on_exceptions(&mut self, on: bool) {
+        self.pause_on_exceptions = on;
+        if let Some(e) = &mut self.execution {
+            e.set_pause_on_exceptions(on);
+        }
+    }
+
+    /// The exception thrown where the call is paused, or the one that ended it
+    /// uncaught ([`Execution::exception`]).
+    pub fn exception(&self) -> Option<wasmscope::ThrownException> {
+        self.execution.as_ref()?.exception()
     }
 
     /// Removes every breakpoint.

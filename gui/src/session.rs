@@ -225,6 +225,9 @@ pub struct Session {
     /// Pause on trap: after a trap its frames stay inspectable (the Stack view, their
     /// locals and operands) until the next start. On by default.
     pub pause_on_trap: bool,
+    /// Pause at every throw of an exception, caught or not, before its handler runs
+    /// (`Session::set_pause_on_exceptions`). Off by default.
+    pause_on_exceptions: bool,
     /// Whether the trapped call's frames can still be read.
     trap_frames: bool,
 }
@@ -325,6 +328,7 @@ impl Default for Session {
             slice: SLICE,
             place: None,
             pause_on_trap: true,
+            pause_on_exceptions: false,
             trap_frames: false,
         }
     }
@@ -467,13 +471,17 @@ impl Session {
                     ..
                 },
                 None,
-            ) => (
-                match &self.place {
-                    Some(p) => format!("paused in {p} (0x{o:x})"),
-                    None => format!("paused at 0x{o:x}"),
-                },
-                Tone::Paused,
-            ),
+            ) => {
+                let at = match &self.place {
+                    Some(p) => format!("in {p} (0x{o:x})"),
+                    None => format!("at 0x{o:x}"),
+                };
+                let text = match self.exception() {
+                    Some(e) => format!("paused at a throw {at}: exception {e}"),
+                    None => format!("paused {at}"),
+                };
+                (text, Tone::Paused)
+            }
             (RunState::Finished(_), _) | (RunState::Exited(_), _) => {
                 (self.message.clone().unwrap_or_default(), self.message_tone)
             }
@@ -488,6 +496,26 @@ impl Session {
             }
         };
         Status { text, tone }
+    }
+
+    /// Pause at every throw of an exception (caught or not) before its handler runs.
+    pub fn set_pause_on_exceptions(&mut self, on: bool) {
+        self.pause_on_exceptions = on;
+        if let Some(s) = &mut self.stepper {
+            s.set_pause_on_exceptions(on);
+        }
+    }
+
+    /// Whether the call pauses at every throw.
+    pub fn pause_on_exceptions(&self) -> bool {
+        self.pause_on_exceptions
+    }
+
+    /// The exception thrown where the call is paused, or the one that ended it
+    /// uncaught: its tag and payload in words.
+    pub fn exception(&self) -> Option<String> {
+        let e = self.stepper.as_ref()?.exception()?;
+        Some(e.description)
     }
 
     /// The last trap's details.
@@ -519,8 +547,10 @@ impl Session {
         options: &RunOptions,
     ) {
         let pause_on_trap = self.pause_on_trap;
+        let pause_on_exceptions = self.pause_on_exceptions;
         *self = Session {
             pause_on_trap,
+            pause_on_exceptions,
             export: export.to_string(),
             ..Session::default()
         };
@@ -566,8 +596,9 @@ impl Session {
                 Ok(s)
             });
         match result {
-            Ok(s) => {
+            Ok(mut s) => {
                 self.modules = s.runtime().modules();
+                s.set_pause_on_exceptions(self.pause_on_exceptions);
                 self.stepper = Some(s);
                 self.state = RunState::Paused {
                     code_offset: None,

@@ -682,3 +682,61 @@ fn the_tail_call_sample_runs_deeper_than_any_call_stack() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The exceptions sample (WebAssembly 3.0): with "Pause on exceptions" the call stops
+/// at the throw, the status line and the Stack view name the exception's tag and
+/// payload, and Continue runs its handler; an uncaught one ends the call with a trap
+/// that names it.
+#[test]
+fn the_exceptions_sample_pauses_at_a_throw_and_shows_the_exception() {
+    let mut app = WorkbenchApp::new();
+    assert!(
+        app.open_sample("exceptions.wat"),
+        "{:?}",
+        app.state.load_error
+    );
+    app.controls.export = "parse_digits".into();
+    app.controls.params = "4 3".into();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Pause on exceptions").click();
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    h.get_by_label("Continue").click();
+    settle(&mut h);
+    let status = h.state().session.status().text;
+    assert!(
+        status.contains("paused at a throw")
+            && status.contains("tag 1 (\"bad_digit\")")
+            && status.contains("with payload (i32 120)"),
+        "{status}"
+    );
+    // The Stack view says it too ('x' is 120).
+    assert!(h
+        .query_by_label_contains("Exception in flight: tag 1")
+        .is_some());
+    h.get_by_label("Continue").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().session.state(),
+        &RunState::Finished(vec![-2i32 as u32 as u64])
+    );
+    // Uncaught: a trap that names the exception.
+    h.state_mut().controls.export = "uncaught".into();
+    h.state_mut().controls.params = "42".into();
+    h.get_by_label("Pause on exceptions").click();
+    h.run();
+    h.get_by_label("Restart").click();
+    h.run();
+    h.get_by_label("Continue").click();
+    settle(&mut h);
+    match h.state().session.state() {
+        RunState::Trapped { message, .. } => assert!(
+            message.contains("uncaught exception: tag 1 (\"bad_digit\")")
+                && message.contains("with payload (i32 42)"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -183,6 +183,11 @@ pub(crate) struct Executor {
     tail_afters: Vec<TailAfter>,
     /// Stepping and breakpoints, for resumable executions.
     debug: DebugControl,
+    /// Pause at every throw (resumable executions), before any handler runs.
+    pause_on_exceptions: bool,
+    /// The exception thrown where the execution paused (handled when it resumes), or
+    /// the one no handler caught (the execution is over).
+    in_flight: Option<Arc<Exception>>,
 }
 
 /// How far a resumed execution runs before pausing at a stop point.
@@ -653,6 +658,8 @@ impl Executor {
                     results: r as u32,
                     tail_afters: Vec::new(),
                     debug: DebugControl::default(),
+                    pause_on_exceptions: false,
+                    in_flight: None,
                 };
                 ex.stack[..p].copy_from_slice(args);
                 let consts_start = (fc.params + fc.locals) as usize;
@@ -668,6 +675,14 @@ impl Executor {
     /// [`crate::store`]); crossing into another instance releases them first.
     pub(crate) fn run(&mut self, store: &Store) -> Result<RunEnd> {
         loop {
+            if let Some(exn) = self.in_flight.take() {
+                // Paused at this throw: its handler runs now.
+                let reg = store.snapshot();
+                if self.catch(store, &reg, &exn) {
+                    continue;
+                }
+                return Err(self.uncaught(store, &reg, exn));
+            }
             let Some(data) = store.instance(self.inst) else {
                 return Err(Error::new("internal error: the call's instance is gone"));
             };
@@ -696,14 +711,15 @@ impl Executor {
                 }
                 Exit::Paused => return Ok(RunEnd::Paused),
                 Exit::Switch => continue,
+                Exit::Throw(exn) if self.resumable && self.pause_on_exceptions => {
+                    self.in_flight = Some(exn);
+                    return Ok(RunEnd::Paused);
+                }
                 Exit::Throw(exn) => {
                     if self.catch(store, &reg, &exn) {
                         continue;
                     }
-                    let mut e = Error::thrown(exn.clone());
-                    e.describe_exception(|| crate::store::describe_exception(&reg, &exn));
-                    e.set_trace(self.trace(store, &reg));
-                    e
+                    return Err(self.uncaught(store, &reg, exn));
                 }
                 Exit::Trap(code) => {
                     let mut e = Error::trap(code);
@@ -917,7 +933,9 @@ impl Executor {
     /// Where the execution is: its instance, function (defined-function index) and the
     /// position of the current instruction in that function's code.
     pub(crate) fn position(&self) -> (u32, u32, u32) {
-        (self.inst, self.func, self.pc)
+        // Paused at a throw: at the throwing instruction.
+        let back = self.in_flight.is_some() as u32;
+        (self.inst, self.func, self.pc.saturating_sub(back))
     }
 
     /// Lets `f` read the call stack, for inspection while paused, or after a trap (the
@@ -985,6 +1003,33 @@ impl Executor {
             inner_fp = f.fp as usize;
         }
         out
+    }
+
+    /// Ends the call with `exn`, which no handler caught: its error (naming it, with the
+    /// trace of where it was thrown); the execution keeps it
+    /// ([`Executor::exception_in_flight`]) and the frames, and `abort`s its listeners.
+    fn uncaught(&mut self, store: &Store, reg: &Registry, exn: Arc<Exception>) -> Error {
+        let mut e = Error::thrown(exn.clone());
+        e.describe_exception(|| crate::store::describe_exception(reg, &exn));
+        e.set_trace(self.trace(store, reg));
+        self.debug.trapped = true;
+        if self.resumable {
+            self.operands_after_trap(reg);
+        }
+        self.abort_all(reg, &e);
+        self.in_flight = Some(exn);
+        e
+    }
+
+    /// The exception thrown where the execution is paused (with
+    /// [`Executor::set_pause_on_exceptions`]), or the one no handler caught.
+    pub(crate) fn exception_in_flight(&self) -> Option<&Arc<Exception>> {
+        self.in_flight.as_ref()
+    }
+
+    /// Pause at every throw, before any handler runs (resumable executions).
+    pub(crate) fn set_pause_on_exceptions(&mut self, on: bool) {
+        self.pause_on_exceptions = on;
     }
 
     /// Finds the handler of `exn`, thrown at the current position: the innermost frame

@@ -81,6 +81,8 @@ pub struct ControlsView {
     pub pending_run: bool,
     /// Pause on trap (see [`Session::pause_on_trap`]); on by default.
     pub pause_on_trap: bool,
+    /// Pause at every throw (see [`Session::set_pause_on_exceptions`]); off by default.
+    pub pause_on_exceptions: bool,
 }
 
 /// Parses whitespace-separated integers (decimal, or hex with `0x`; negative ones as two's
@@ -115,6 +117,7 @@ impl Default for ControlsView {
             show_wasi: false,
             pending_run: false,
             pause_on_trap: true,
+            pause_on_exceptions: false,
         }
     }
 }
@@ -153,6 +156,9 @@ impl ControlsView {
         let mut start = false;
         let mut run = false;
         session.pause_on_trap = self.pause_on_trap;
+        if session.pause_on_exceptions() != self.pause_on_exceptions {
+            session.set_pause_on_exceptions(self.pause_on_exceptions);
+        }
         // Chrome DevTools' keys (Shift+F11 before F11: a shortcut ignores extra Shift).
         let keys = ui.input_mut(|i| {
             let out = i.consume_shortcut(&STEP_OUT);
@@ -305,6 +311,11 @@ impl ControlsView {
                 .on_hover_text(
                     "after a trap, keep the trapping call's stack, locals and memory \
                      inspectable until Restart",
+                );
+            ui.checkbox(&mut self.pause_on_exceptions, "Pause on exceptions")
+                .on_hover_text(
+                    "stop at every throw of an exception, caught or not, before its \
+                     handler runs: the status line names its tag and payload",
                 );
         });
         let status = session.status();

@@ -85,6 +85,12 @@ impl StackView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &Session) {
         ui.heading("Stack");
+        if let Some(e) = session.exception() {
+            ui.label(
+                egui::RichText::new(format!("Exception in flight: {e}"))
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
         let frames = session.frames();
         if frames.is_empty() {
             ui.label(no_frames(session));
