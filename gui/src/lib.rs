@@ -277,7 +277,8 @@ impl WorkbenchApp {
     }
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
-    /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`;
+    /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
+    /// `exceptions`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -334,6 +335,21 @@ impl WorkbenchApp {
                 app.controls.exit_code = 3;
                 app.session.close_module("divzero", app.controls.exit_code);
                 app.bottom = BottomTab::Modules;
+                app
+            }
+            "exceptions" => {
+                // The exceptions sample paused at a throw ("Pause on exceptions"): the
+                // Code view at the `throw`, the exception in the status line and the
+                // Stack view.
+                let mut app = Self::new();
+                app.open_sample("exceptions.wat");
+                app.controls.export = "parse_digits".into();
+                app.controls.params = "4 3".into();
+                app.controls.pause_on_exceptions = true;
+                app.session.set_pause_on_exceptions(true);
+                app.start();
+                app.session.resume();
+                app.center = CenterTab::Code;
                 app
             }
             "calllog" => {

@@ -676,6 +676,7 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         "calllog",
         "console",
         "breakpoints",
+        "exceptions",
     ] {
         let app = WorkbenchApp::demo_view(view).unwrap_or_else(|| panic!("{view}"));
         let mut h = harness(app);
@@ -684,6 +685,13 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
             let s = status(&h);
             assert!(s.contains("divzero/src/main.rs:54"), "{s}");
             h.get_by_label("3 breakpoints, 2 enabled");
+        }
+        if view == "exceptions" {
+            let s = status(&h);
+            assert!(
+                s.contains("paused at a throw") && s.contains("bad_digit"),
+                "{s}"
+            );
         }
         if view == "traps" {
             // oob: paused at the trap, its frames kept.
