@@ -165,14 +165,15 @@ impl CoreFeatures {
         .union(Self::GC);
     /// What both engines run in this version (the default): 2.0, extended constant
     /// expressions, relaxed SIMD, tail calls, exception handling (with the legacy
-    /// instructions) and typed function references.
+    /// instructions), typed function references and multi-memory.
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
         .union(Self::RELAXED_SIMD)
         .union(Self::TAIL_CALL)
         .union(Self::EXCEPTION_HANDLING)
         .union(Self::LEGACY_EXCEPTIONS)
-        .union(Self::FUNCTION_REFERENCES);
+        .union(Self::FUNCTION_REFERENCES)
+        .union(Self::MULTI_MEMORY);
 
     /// Both sets' features.
     pub const fn union(self, other: Self) -> Self {
@@ -253,10 +254,7 @@ mod tests {
             .with(CoreFeatures::LEGACY_EXCEPTIONS)
             .contains(CoreFeatures::SUPPORTED));
         assert!(CoreFeatures::SUPPORTED.unsupported().is_empty());
-        assert_eq!(
-            CoreFeatures::V3.unsupported().names(),
-            ["multi-memory", "memory64", "gc"]
-        );
+        assert_eq!(CoreFeatures::V3.unsupported().names(), ["memory64", "gc"]);
         let f = CoreFeatures::V2.without(CoreFeatures::SIMD);
         assert!(!f.contains(CoreFeatures::SIMD) && f.contains(CoreFeatures::MULTI_VALUE));
         assert_eq!(

@@ -125,6 +125,16 @@ impl Module {
         })
     }
 
+    /// Every memory of the module in its index space (imported ones first), exported or
+    /// not (multi-memory): what a debugger's memory view chooses from.
+    pub fn memories(&self) -> Vec<Memory> {
+        let data = self.data();
+        (0..)
+            .map_while(|i| data.memory(i))
+            .map(|item| Memory { item: item.clone() })
+            .collect()
+    }
+
     /// The exported global `name`.
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         let (index, data) = self.export(name, ExportKind::Global)?;

@@ -226,6 +226,9 @@ pub struct Structure {
     pub imported_functions: u32,
     /// How many functions the module defines (entries of its function section).
     pub defined_functions: u32,
+    /// How many memories the module defines (entries of its memory section; imported
+    /// ones are among `imports`).
+    pub defined_memories: u32,
     /// The module name of the `name` section.
     pub module_name: Option<String>,
     /// Function names of the `name` section, by function index (as written, not
@@ -473,6 +476,9 @@ impl Info {
                         info.structure.defined_functions =
                             info.structure.defined_functions.saturating_add(1);
                     }
+                }
+                Payload::MemorySection(r) => {
+                    info.structure.defined_memories = r.count();
                 }
                 Payload::ExportSection(r) => {
                     for e in r {

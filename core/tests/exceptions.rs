@@ -354,9 +354,18 @@ fn an_execution_can_pause_at_each_throw() {
         thrown.description,
         "tag 0 (\"t\") of module \"m\" with payload (i32 7)"
     );
-    // At the `throw` in $thrower, one call deep.
+    // At the `throw` in $thrower, one call deep; the Stack shows the frame there, with
+    // the payload as its operand.
     let at = ex.position().unwrap();
     assert_eq!((at.function_index, at.depth), (0, 1));
+    let (offset, operands) = ex
+        .with_stack(|s| {
+            let top = s.frames().next().unwrap();
+            (top.source_offset(), top.operands())
+        })
+        .unwrap();
+    assert_eq!(offset, at.code_offset);
+    assert_eq!(operands, [Value::I32(7)]);
     // A step runs the handler: the next stop is in `run`, after the try_table.
     assert!(matches!(
         ex.step(StepMode::Instruction),

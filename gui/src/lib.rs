@@ -549,6 +549,7 @@ impl WorkbenchApp {
                 self.stack.ui(ui, &mut self.state, &self.session);
                 ui.separator();
                 self.memory.ui(ui, &mut self.state, &self.session);
+                self.session.set_shown_memory(self.memory.memory);
             });
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {

@@ -209,6 +209,8 @@ pub struct Session {
     running: Option<Op>,
     /// Memory 0 when the last operation began, for the changed-bytes highlight.
     memory_before: Option<Vec<u8>>,
+    /// The memory the Memory view shows (multi-memory; 0 unless chosen there).
+    shown_memory: u32,
     /// What the caller of the debugged call saw when it ended (for the Modules view).
     outcome: Option<String>,
     /// How the Console shows [`Session::message`].
@@ -320,6 +322,7 @@ impl Default for Session {
             trap: None,
             running: None,
             memory_before: None,
+            shown_memory: 0,
             outcome: None,
             message_tone: Tone::Idle,
             export: String::new(),
@@ -948,14 +951,38 @@ impl Session {
             .collect()
     }
 
-    /// Size of memory 0 in bytes, once instantiated.
-    pub fn memory_size(&self) -> Option<u64> {
-        Some(self.module()?.memory()?.size())
+    /// Shows memory `index` (multi-memory) in the Memory view: the memory that
+    /// [`Session::memory_size`], [`Session::read_memory`] and
+    /// [`Session::changed_bytes`] read from now on.
+    pub fn set_shown_memory(&mut self, index: u32) {
+        if index != self.shown_memory {
+            self.shown_memory = index;
+            // What changed is only known for the memory shown when the operation began.
+            self.memory_before = None;
+        }
     }
 
-    /// `len` bytes of memory 0 at `offset` (clipped to the memory's end).
+    /// The memory the Memory view shows.
+    pub fn shown_memory(&self) -> u32 {
+        self.shown_memory
+    }
+
+    fn shown(&self) -> Option<wasmscope::Memory> {
+        self.module()?
+            .memories()
+            .into_iter()
+            .nth(self.shown_memory as usize)
+    }
+
+    /// Size of the shown memory (memory 0 unless another is chosen) in bytes, once
+    /// instantiated.
+    pub fn memory_size(&self) -> Option<u64> {
+        Some(self.shown()?.size())
+    }
+
+    /// `len` bytes of the shown memory at `offset` (clipped to the memory's end).
     pub fn read_memory(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
-        let memory = self.module()?.memory()?;
+        let memory = self.shown()?;
         let size = memory.size();
         if offset >= size {
             return Some(Vec::new());

@@ -27,6 +27,9 @@ pub struct LoadedModule {
     pub text: crate::text::ModuleText,
     /// The exported function names.
     pub exports: Vec<String>,
+    /// Each memory's label for the Memory view's choice (`memory 1 "output"`: its index
+    /// and export names), in index order.
+    pub memory_names: Vec<String>,
     /// Global names from the name section, by global index.
     pub global_names: HashMap<u32, String>,
     /// The module's DWARF, when it has some (and it reads).
@@ -287,6 +290,24 @@ impl LoadedModule {
             .filter(|e| e.kind == wasmscope::inspect::ItemKind::Func)
             .map(|e| e.name.clone())
             .collect();
+        let memory_count = (structure.imports.iter())
+            .filter(|i| i.kind == wasmscope::inspect::ItemKind::Memory)
+            .count()
+            + structure.defined_memories as usize;
+        let memory_names = (0..memory_count)
+            .map(|i| {
+                let names: Vec<String> = (structure.exports.iter())
+                    .filter(|e| {
+                        e.kind == wasmscope::inspect::ItemKind::Memory && e.index == i as u32
+                    })
+                    .map(|e| format!("{:?}", e.name))
+                    .collect();
+                match names.is_empty() {
+                    true => format!("memory {i}"),
+                    false => format!("memory {i} {}", names.join(" ")),
+                }
+            })
+            .collect();
         let wasmscope::inspect::Structure {
             sections,
             global_names,
@@ -318,6 +339,7 @@ impl LoadedModule {
             sections,
             text,
             exports,
+            memory_names,
             global_names,
             debug,
             debug_error,

@@ -740,3 +740,33 @@ fn the_exceptions_sample_pauses_at_a_throw_and_shows_the_exception() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The multi-memory sample (WebAssembly 3.0): the Memory view offers both memories and
+/// shows the one chosen.
+#[test]
+fn the_memory_view_shows_the_memory_chosen() {
+    let mut app = WorkbenchApp::new();
+    assert!(
+        app.open_sample("multi_memory.wat"),
+        "{:?}",
+        app.state.load_error
+    );
+    app.controls.export = "reverse_into_output".into();
+    app.controls.params = "4".into();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![4]));
+    // Memory 0 ("input") first: its data.
+    assert_eq!(h.state().session.read_memory(0, 4).unwrap(), [1, 2, 3, 4]);
+    h.get_by_label("shown").click();
+    h.run();
+    h.get_by_label("memory 1 \"output\"").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().memory.memory, 1);
+    assert_eq!(h.state().session.shown_memory(), 1);
+    assert_eq!(h.state().session.read_memory(0, 4).unwrap(), [4, 3, 2, 1]);
+    assert_eq!(h.state().session.memory_size(), Some(2 * 65536));
+}

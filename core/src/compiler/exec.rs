@@ -56,6 +56,8 @@ pub(crate) struct VmCtx {
     fuel: i64,
     /// The call's shadow stack (code compiled for listeners keeps its frames there).
     shadow: *mut ShadowHeader,
+    /// Every memory's base address and length (`Running::mems`).
+    mems: *const [u64; 2],
 }
 
 /// What compiled code reads and writes of the shadow stack (offsets
@@ -188,6 +190,8 @@ struct Running<'a> {
     entry: u32,
     /// Each global's value slot, for `VmCtx::globals`.
     globals: Vec<*mut u64>,
+    /// Each memory's base address and length, for `VmCtx::mems` (refreshed with them).
+    mems: Vec<[u64; 2]>,
     /// The error being unwound, with the frames recorded so far.
     error: Option<Error>,
     /// A panic caught in a libcall, resumed once compiled code has returned.
@@ -244,6 +248,22 @@ impl<'a> Running<'a> {
         vm.mem_base = base;
         vm.mem_len = len;
         vm.globals = self.globals.as_ptr();
+        // Multi-memory: every memory's, in the instance's index space.
+        let held = self.held();
+        let count = held.memory_ix.len();
+        if count > 1 {
+            let mut mems = std::mem::take(&mut self.mems);
+            mems.clear();
+            let held = self.held();
+            for i in 0..count as u32 {
+                let (m, _) = held.memory_and_state(i);
+                mems.push(m.map_or([0, 0], |m| {
+                    [m.data.as_mut_ptr() as u64, m.data.len() as u64]
+                }));
+            }
+            self.mems = mems;
+            vm.mems = self.mems.as_ptr();
+        }
     }
 
     /// Starts unwinding `error`.
@@ -449,6 +469,7 @@ fn call_instance(
         held: Some(held),
         entry,
         globals: Vec::new(),
+        mems: Vec::new(),
         error: None,
         panic: None,
         control: call.control.clone(),
@@ -476,6 +497,7 @@ fn call_instance(
         fuel: call.fuel.get(),
         // SAFETY: a field's address, no access.
         shadow: unsafe { &raw mut (*call.shadow).header },
+        mems: std::ptr::null(),
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -547,12 +569,13 @@ extern "C" fn lc_trap(vm: *mut VmCtx, code: u64, _: u64, _: u64, _: u64) -> u64 
     })
 }
 
-extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, _: u64, _: u64) -> u64 {
-    with_running(vm, |vm, _| {
+extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, mem: u64, _: u64) -> u64 {
+    with_running(vm, |_, r| {
+        let (m, _) = r.held().memory_and_state(mem as u32);
         Err(Error::memory_trap(MemoryAccess {
             address,
             len,
-            memory_size: vm.mem_len,
+            memory_size: m.map_or(0, |m| m.data.len() as u64),
         }))
     })
 }
@@ -997,9 +1020,9 @@ extern "C" fn lc_call_ref(vm: *mut VmCtx, funcref: u64, values: u64, _: u64, _: 
     })
 }
 
-extern "C" fn lc_memory_grow(vm: *mut VmCtx, delta: u64, _: u64, _: u64, _: u64) -> u64 {
+extern "C" fn lc_memory_grow(vm: *mut VmCtx, delta: u64, mem: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
-        let (mem, _) = r.held().memory_and_state(0);
+        let (mem, _) = r.held().memory_and_state(mem as u32);
         vm.ret = mem.and_then(|m| m.grow(delta as u32)).unwrap_or(u32::MAX) as u64;
         r.refresh(vm);
         Ok(0)
@@ -1014,9 +1037,9 @@ fn memory_trap(address: u64, len: u64, size: usize) -> Error {
     })
 }
 
-extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, _: u64) -> u64 {
+extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, mem: u64) -> u64 {
     with_running(vm, |_, r| {
-        let (mem, _) = r.held().memory_and_state(0);
+        let (mem, _) = r.held().memory_and_state(mem as u32);
         let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         let (d, n) = (d as u32 as u64, n as u32 as u64);
         mem.fill(d, val as u8, n)
@@ -1025,11 +1048,31 @@ extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, _: u64) -
     })
 }
 
-extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, _: u64) -> u64 {
+extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, mems: u64) -> u64 {
     with_running(vm, |_, r| {
-        let (mem, _) = r.held().memory_and_state(0);
-        let mem = mem.ok_or_else(|| Error::new("no memory"))?;
+        let (dst, src) = ((mems >> 32) as u32, mems as u32);
         let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
+        if dst != src {
+            // Between two memories: the source's bytes, then the destination's bounds.
+            let (from, _) = r.held().memory_and_state(src);
+            let from = from.ok_or_else(|| Error::new("no memory"))?;
+            let bytes = match span(s, n).and_then(|range| from.data.get(range)) {
+                Some(b) => b.to_vec(),
+                None => return Err(memory_trap(s, n, from.data.len())),
+            };
+            let (to, _) = r.held().memory_and_state(dst);
+            let to = to.ok_or_else(|| Error::new("no memory"))?;
+            let size = to.data.len();
+            return match span(d, n).and_then(|range| to.data.get_mut(range)) {
+                Some(target) => {
+                    target.copy_from_slice(&bytes);
+                    Ok(0)
+                }
+                None => Err(memory_trap(d, n, size)),
+            };
+        }
+        let (mem, _) = r.held().memory_and_state(dst);
+        let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         mem.copy(d, s, n)
             .map(|()| 0)
             .map_err(|(at, len)| memory_trap(at, len, mem.data.len()))
@@ -1038,7 +1081,8 @@ extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, _: u64) -> 
 
 extern "C" fn lc_memory_init(vm: *mut VmCtx, seg: u64, d: u64, s: u64, n: u64) -> u64 {
     with_running(vm, |_, r| {
-        let (mem, state) = r.held().memory_and_state(0);
+        let (mem, seg) = ((seg >> 32) as u32, seg as u32);
+        let (mem, state) = r.held().memory_and_state(mem);
         let mem = mem.ok_or_else(|| Error::new("no memory"))?;
         let seg = state
             .datas

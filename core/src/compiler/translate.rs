@@ -59,6 +59,9 @@ pub(crate) mod vmctx {
     pub const FUEL: i32 = 80;
     /// `*mut ShadowStack` (code compiled for listeners): the call's frames.
     pub const SHADOW: i32 = 88;
+    /// `*const [u64; 2]`: every memory's base address and length in bytes, by index
+    /// (multi-memory: memories other than 0 are read from here).
+    pub const MEMS: i32 = 96;
     /// Offsets in the `ShadowStack` header: the frames' base address, how many there
     /// are, and room for how many.
     pub const SHADOW_BASE: i32 = 0;
@@ -76,7 +79,7 @@ pub(crate) mod vmctx {
 pub(crate) enum Libcall {
     /// `(code)`: a trap detected by compiled code.
     Trap,
-    /// `(address, len)`: an out-of-bounds memory access.
+    /// `(address, len, memory)`: an out-of-bounds memory access.
     MemoryTrap,
     /// `(def, offset)`: records a frame while a trap unwinds.
     Frame,
@@ -85,13 +88,13 @@ pub(crate) enum Libcall {
     Call,
     /// `(table, element, type index, values)`.
     CallIndirect,
-    /// `(delta)` → old size in pages or `u32::MAX`.
+    /// `(delta, memory)` → old size in pages or `u32::MAX`.
     MemoryGrow,
-    /// `(dst, value, len)`.
+    /// `(dst, value, len, memory)`.
     MemoryFill,
-    /// `(dst, src, len)`.
+    /// `(dst, src, len, dst memory << 32 | src memory)`.
     MemoryCopy,
-    /// `(segment, dst, src, len)`.
+    /// `(memory << 32 | segment, dst, src, len)`.
     MemoryInit,
     /// `(segment)`.
     DataDrop,
@@ -466,8 +469,11 @@ struct Translator<'a, 'b, 'f> {
     unreachable: Option<u32>,
     /// The Wasm module offset of the operator being translated.
     offset: u32,
-    mem_base: Variable,
-    mem_len: Variable,
+    /// Every memory's base and length (index 0: memory 0, from the vmctx; the others
+    /// from its `MEMS` table), reloaded after calls.
+    mems: Vec<(Variable, Variable)>,
+    /// The memory of the operator being translated.
+    cur_mem: u32,
     /// `(def, offset)` → record the frame and return: the unwind block.
     unwind: Block,
     results: Vec<Type>,
@@ -513,8 +519,9 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             b.def_var(var, p);
             locals.push(var);
         }
-        let mem_base = b.declare_var(types::I64);
-        let mem_len = b.declare_var(types::I64);
+        let mems: Vec<(Variable, Variable)> = (0..env.info.memories.len().max(1))
+            .map(|_| (b.declare_var(types::I64), b.declare_var(types::I64)))
+            .collect();
         let results: Vec<Type> = ty
             .results()
             .iter()
@@ -536,8 +543,8 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             control: Vec::new(),
             unreachable: None,
             offset: 0,
-            mem_base,
-            mem_len,
+            mems,
+            cur_mem: 0,
             unwind,
             results: results.clone(),
             libcall_refs: [None; LIBCALLS],
@@ -649,8 +656,9 @@ macro_rules! traps {
     ($t:expr) => {
         Traps {
             offset: $t.offset,
-            mem_base: $t.mem_base,
-            mem_len: $t.mem_len,
+            mem_base: $t.mems[$t.cur_mem as usize].0,
+            mem_len: $t.mems[$t.cur_mem as usize].1,
+            memory: $t.cur_mem,
             blocks: &$t.trap_blocks,
         }
     };
@@ -658,8 +666,10 @@ macro_rules! traps {
 
 struct Traps<'t> {
     offset: u32,
+    /// The memory accessed (multi-memory) and its base and length.
     mem_base: Variable,
     mem_len: Variable,
+    memory: u32,
     blocks: &'t TrapBlocks,
 }
 
@@ -738,7 +748,7 @@ impl TrapBlocks {
         self.memory.get().unwrap_or_else(|| {
             let block = b.create_block();
             b.set_cold_block(block);
-            for _ in 0..3 {
+            for _ in 0..4 {
                 b.append_block_param(block, types::I64);
             }
             self.memory.set(Some(block));
@@ -777,7 +787,8 @@ impl Traps<'_> {
         } else {
             b.ins().iadd_imm_u(addr, offset as i64)
         };
-        if let Some(covered) = covered {
+        // Checks are remembered for memory 0 (a check of another memory is made again).
+        if let Some(covered) = covered.filter(|_| self.memory == 0) {
             let mut checked = self.blocks.checked.borrow_mut();
             if checked.covers(wasm_addr, covered) {
                 let base = b.use_var(self.mem_base);
@@ -790,13 +801,16 @@ impl Traps<'_> {
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         let trap = self.blocks.memory_block(b);
         let offset = self.offset as i64;
+        let memory = self.memory;
         cold_branch(b, oob, |b| {
             let size_v = b.ins().iconst(types::I64, size as i64);
             let at = b.ins().iconst(types::I64, offset);
+            let memory = b.ins().iconst(types::I64, memory as i64);
             let trap_args = [
                 BlockArg::Value(ea),
                 BlockArg::Value(size_v),
                 BlockArg::Value(at),
+                BlockArg::Value(memory),
             ];
             b.ins().jump(trap, &trap_args);
         });
@@ -903,7 +917,7 @@ impl Translator<'_, '_, '_> {
         if let Some(block) = self.trap_blocks.memory.get() {
             self.b.switch_to_block(block);
             let p = self.b.block_params(block).to_vec();
-            self.libcall_raw(Libcall::MemoryTrap, &[p[0], p[1]]);
+            self.libcall_raw(Libcall::MemoryTrap, &[p[0], p[1], p[3]]);
             self.b.ins().jump(self.unwind, &[BlockArg::Value(p[2])]);
         }
     }
@@ -924,8 +938,21 @@ impl Translator<'_, '_, '_> {
             .b
             .ins()
             .load(types::I64, flags(), self.vmctx, vmctx::MEM_LEN);
-        self.b.def_var(self.mem_base, base);
-        self.b.def_var(self.mem_len, len);
+        self.b.def_var(self.mems[0].0, base);
+        self.b.def_var(self.mems[0].1, len);
+        if self.mems.len() > 1 {
+            let table = self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.vmctx, vmctx::MEMS);
+            for (i, (base_var, len_var)) in self.mems.clone().into_iter().enumerate().skip(1) {
+                let at = (i * 16) as i32;
+                let base = self.b.ins().load(types::I64, flags(), table, at);
+                let len = self.b.ins().load(types::I64, flags(), table, at + 8);
+                self.b.def_var(base_var, base);
+                self.b.def_var(len_var, len);
+            }
+        }
     }
 
     /// Calls `which` with `a` (up to four `I64`s); returns its status.
@@ -1333,6 +1360,7 @@ impl Translator<'_, '_, '_> {
             }
             return Ok(());
         }
+        self.cur_mem = crate::module::memory_of(op).unwrap_or(0);
         let mut traps = traps!(self);
         if ops::numeric(op, self.b, &mut self.stack, &mut traps)
             || simd::simd(op, self.b, &mut self.stack, &mut traps)
@@ -1568,34 +1596,37 @@ impl Translator<'_, '_, '_> {
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
                 self.store(2, memarg.offset)?
             }
-            Operator::MemorySize { .. } => {
-                let len = self.b.use_var(self.mem_len);
+            Operator::MemorySize { mem } => {
+                let len = self.b.use_var(self.mems[mem as usize].1);
                 let pages = self.b.ins().ushr_imm_u(len, 16);
                 let v = self.b.ins().ireduce(types::I32, pages);
                 self.stack.push(v);
             }
-            Operator::MemoryGrow { .. } => {
+            Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
                 let delta = self.u64(delta);
-                self.libcall_raw(Libcall::MemoryGrow, &[delta]);
+                let mem = self.iconst64(mem as u64);
+                self.libcall_raw(Libcall::MemoryGrow, &[delta, mem]);
                 let old = self.libcall_result();
                 let v = self.b.ins().ireduce(types::I32, old);
                 self.reload_memory();
                 self.stack.push(v);
             }
-            Operator::MemoryFill { .. } => {
+            Operator::MemoryFill { mem } => {
                 let vals = self.pop_n(3)?;
-                let vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                let mut vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                vals.push(self.iconst64(mem as u64));
                 self.libcall(Libcall::MemoryFill, &vals);
             }
-            Operator::MemoryCopy { .. } => {
+            Operator::MemoryCopy { dst_mem, src_mem } => {
                 let vals = self.pop_n(3)?;
-                let vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                let mut vals: Vec<Value> = vals.into_iter().map(|v| self.u64(v)).collect();
+                vals.push(self.iconst64((dst_mem as u64) << 32 | src_mem as u64));
                 self.libcall(Libcall::MemoryCopy, &vals);
             }
-            Operator::MemoryInit { data_index, .. } => {
+            Operator::MemoryInit { data_index, mem } => {
                 let vals = self.pop_n(3)?;
-                let mut a = vec![self.iconst64(data_index as u64)];
+                let mut a = vec![self.iconst64((mem as u64) << 32 | data_index as u64)];
                 a.extend(vals.into_iter().map(|v| self.u64(v)));
                 self.libcall(Libcall::MemoryInit, &a);
             }

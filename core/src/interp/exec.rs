@@ -712,6 +712,9 @@ impl Executor {
                 Exit::Paused => return Ok(RunEnd::Paused),
                 Exit::Switch => continue,
                 Exit::Throw(exn) if self.resumable && self.pause_on_exceptions => {
+                    // The throw's operands in their slots, as after a trap (the slots
+                    // it writes are dead once a handler runs: its label's are below).
+                    self.operands_after_trap(&reg);
                     self.in_flight = Some(exn);
                     return Ok(RunEnd::Paused);
                 }
@@ -949,7 +952,9 @@ impl Executor {
             .instances
             .get(self.inst as usize)
             .and_then(|d| d.module.as_ref());
-        let (pc, height) = if self.debug.trapped {
+        // After a trap, or paused at a throw: at that instruction, with the operands
+        // it had.
+        let (pc, height) = if self.debug.trapped || self.in_flight.is_some() {
             (self.pc.saturating_sub(1), self.debug.last_height)
         } else {
             (self.pc, self.debug.paused_height)
@@ -1432,7 +1437,9 @@ impl Executor {
         };
         let mut instrs = &cur.instrs[..];
         let n_imported = module.num_imported_funcs;
-        let mem = held.memory_ix.first().map_or(usize::MAX, |m| *m as usize);
+        // The memory the memory instructions use: memory 0, unless `UseMemory` selects
+        // another for the next operator.
+        let mut mem = held.memory_ix.first().map_or(usize::MAX, |m| *m as usize);
         let mut stack = std::mem::take(&mut self.stack);
         let mut pc = self.pc as usize;
         let mut fp = self.fp as usize;
@@ -1860,6 +1867,26 @@ impl Executor {
                         break exit;
                     }
                     reload!();
+                }
+                Instr::UseMemory(m) => mem = held.memory_ix[m as usize] as usize,
+                Instr::MemoryCopyBetween { dst, src, h } => {
+                    let (d, s, n) = three!(h);
+                    let (dm, sm) = (held.memory_ix[dst as usize], held.memory_ix[src as usize]);
+                    let src_len = held.memories[sm as usize].data.len() as u64;
+                    let Some(from) = span(s, n).filter(|r| r.end as u64 <= src_len) else {
+                        mem = sm as usize;
+                        memory_trap!(s, n);
+                    };
+                    let bytes = held.memories[sm as usize].data[from].to_vec();
+                    let dst_mem = &mut held.memories[dm as usize].data;
+                    let dst_len = dst_mem.len() as u64;
+                    match span(d, n).filter(|r| r.end as u64 <= dst_len) {
+                        Some(to) => dst_mem[to].copy_from_slice(&bytes),
+                        None => {
+                            mem = dm as usize;
+                            memory_trap!(d, n);
+                        }
+                    }
                 }
                 Instr::CallRef { h } => {
                     let (addr, ty) = ref_target!(h);

@@ -60,6 +60,12 @@ macro_rules! define_instr {
             ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
+            /// The memory instructions that follow use memory `m` of the instance (multi-
+            /// memory: emitted around an operator on a memory other than 0, then 0 again).
+            UseMemory(u32),
+            /// `memory.copy` from memory `src` to memory `dst` (two different memories),
+            /// operands in the natural slots below `h`.
+            MemoryCopyBetween { dst: u32, src: u32, h: u32 },
             /// `call_ref`: the function reference is in slot `h - 1`, the arguments below.
             CallRef { h: u32 },
             /// `return_call_ref`: as `ReturnCallIndirect`, the reference in slot `h - 1`.

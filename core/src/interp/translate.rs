@@ -544,7 +544,10 @@ impl Translator {
             if matches!(
                 op,
                 Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
-            ) && ops.original_position() - offset != 2
+            ) && !info
+                .features
+                .contains(wasmparser::WasmFeatures::MULTI_MEMORY)
+                && ops.original_position() - offset != 2
             {
                 // wasmparser reads the memory index as a LEB128; WebAssembly 2.0 wants
                 // exactly one zero byte.
@@ -795,7 +798,23 @@ impl Translator {
                 height: top.height,
             });
         }
+        // An operator on another memory than 0 runs with that memory selected.
+        let memory = crate::module::memory_of(op).filter(|m| *m != 0);
+        if let Operator::MemoryCopy { dst_mem, src_mem } = *op {
+            if dst_mem != src_mem {
+                let (dst, src, h) = (dst_mem, src_mem, top.height);
+                self.stack_style(Instr::MemoryCopyBetween { dst, src, h });
+                return Ok(());
+            }
+        }
+        if let Some(m) = memory {
+            self.emit(Instr::UseMemory(m));
+        }
         let result = self.operator_body(info, op, top, offset);
+        if memory.is_some() {
+            self.emit(Instr::UseMemory(0));
+            self.barrier = self.code.instrs.len();
+        }
         if self.debug {
             // A paused frame shows every operand in its slot.
             self.materialize_all();

@@ -20,6 +20,8 @@ pub struct MemoryView {
     pub address: u64,
     /// Bytes per row, as the panel's width allowed last time.
     pub row_bytes: u64,
+    /// The memory shown (multi-memory: chosen when the module has several).
+    pub memory: u32,
     error: Option<String>,
 }
 
@@ -29,6 +31,7 @@ impl Default for MemoryView {
             address_text: String::new(),
             address: 0,
             row_bytes: 8,
+            memory: 0,
             error: None,
         }
     }
@@ -114,6 +117,29 @@ impl MemoryView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &Session) {
         ui.heading("Memory");
+        let names = state
+            .module
+            .as_ref()
+            .map(|m| m.memory_names.clone())
+            .unwrap_or_default();
+        if names.len() > 1 {
+            // Several memories: which one (the session reads it from the next frame).
+            let current = names.get(self.memory as usize).cloned().unwrap_or_default();
+            egui::ComboBox::from_label("shown")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for (i, name) in names.iter().enumerate() {
+                        if ui
+                            .selectable_value(&mut self.memory, i as u32, name)
+                            .clicked()
+                        {
+                            self.address = 0;
+                            self.address_text.clear();
+                            state.selection.address = None;
+                        }
+                    }
+                });
+        }
         let Some(size) = session.memory_size() else {
             ui.label("no memory (start the module first)");
             return;
