@@ -203,6 +203,10 @@ struct Running<'a> {
     shadow: *mut ShadowStack,
     /// An `after` hook failed: the frame unwinds without `abort`.
     skip_abort: bool,
+    /// The frames unwound so far (defined function, Wasm offset), innermost first: they
+    /// become the error's trace when it leaves this instance's code (or before an
+    /// `abort` reads it), and are dropped when a handler catches an exception.
+    unwound: Vec<(u32, u32)>,
 }
 
 impl<'a> Running<'a> {
@@ -263,6 +267,17 @@ impl<'a> Running<'a> {
             }
             self.mems = mems;
             vm.mems = self.mems.as_ptr();
+        }
+    }
+
+    /// Adds the frames unwound so far to the error's trace.
+    fn flush_trace(&mut self) {
+        let unwound = std::mem::take(&mut self.unwound);
+        let frames: Vec<TraceFrame> = (unwound.iter())
+            .filter_map(|&(def, offset)| self.frame(def, offset))
+            .collect();
+        if let Some(e) = self.error.as_mut() {
+            e.extend_trace(frames);
         }
     }
 
@@ -476,6 +491,7 @@ fn call_instance(
         deadline: call.deadline,
         shadow: call.shadow,
         skip_abort: false,
+        unwound: Vec::new(),
     };
     let listens = native.listens();
     if listens {
@@ -522,6 +538,7 @@ fn call_instance(
         std::panic::resume_unwind(p);
     }
     if vm.trapped != 0 {
+        running.flush_trace();
         return Err(running
             .error
             .take()
@@ -583,13 +600,15 @@ extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, mem: u64, _
 extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`.
     let running = unsafe { &mut *((*vm).running as *mut Running<'_>) };
-    if let Some(frame) = running.frame(def as u32, offset as u32) {
-        if let Some(e) = running.error.as_mut() {
-            e.extend_trace([frame]);
-        }
-    }
+    // Recorded as numbers: an exception a caller catches needs no trace (see
+    // `Running::unwound`).
+    running.unwound.push((def as u32, offset as u32));
     if std::mem::take(&mut running.skip_abort) {
         return 1;
+    }
+    if (running.data.listeners.as_ref()).is_some_and(|l| l.funcs.iter().any(Option::is_some)) {
+        // `abort` sees the trace so far, as on the interpreter.
+        running.flush_trace();
     }
     // A listened frame's `abort`, innermost first as the frames unwind (a panicking
     // `abort` changes nothing: the call fails already).
@@ -904,6 +923,7 @@ extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: 
         vm.ret = r.store.exceptions.keep(exn);
     }
     r.error = None;
+    r.unwound.clear();
     vm.trapped = 0;
     1
 }
