@@ -440,8 +440,9 @@ fn wasmscope_runs_random_modules_on_a_small_native_stack() {
 /// Seeds of the 3.0 differential in CI.
 const SEEDS_3_0: Range<u64> = 0..5000;
 
-/// The 3.0 features this version runs (extended constant expressions, relaxed SIMD) in
-/// random modules, compared between our engines only (their relaxed SIMD choices are
+/// The 3.0 features this version runs that wasm-smith generates without GC (extended
+/// constant expressions, relaxed SIMD, tail calls, exceptions, multi-memory) in random
+/// modules, compared between our engines only (their relaxed SIMD choices are
 /// ours, not wasmi's): results, traps with their traces, exported memories and globals.
 /// `DIFFERENTIAL_SEEDS=A..B` tries other seeds here too; `DIFF_DUMP=DIR` writes each
 /// seed's module there (`seed-N.wasm`).
@@ -463,6 +464,8 @@ fn random_3_0_modules_agree_between_our_engines() {
     smith.extended_const_enabled = true;
     smith.tail_call_enabled = true;
     smith.exceptions_enabled = true;
+    // Multi-memory: up to three memories.
+    smith.max_memories = 3;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
         let data = bytes(seed, 4096);
