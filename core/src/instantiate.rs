@@ -111,21 +111,19 @@ pub(crate) fn instantiate(
             .map_err(|m| link_error(import, m))?;
         let ex = &reg.instances[exporter as usize];
         let missing = || link_error(import, "export refers to no item");
+        // Interned signatures `want` (the import's) and `have` (the export's) are equal.
+        let same = |what: &str, want: u32, have: u32| match want == have {
+            true => Ok(()),
+            false => Err(link_error(
+                import,
+                format!("{what}: {} != {}", types.get(want), types.get(have)),
+            )),
+        };
         match (&import.kind, kind) {
             (ImportKind::Func(t), ExportKind::Func) => {
                 let addr = *ex.layout.funcs.get(index as usize).ok_or_else(missing)?;
                 let want = layout.types[*t as usize];
-                let have = reg.funcs[addr as usize].ty();
-                if want != have {
-                    return Err(link_error(
-                        import,
-                        format!(
-                            "signature mismatch: {} != {}",
-                            types.get(want),
-                            types.get(have)
-                        ),
-                    ));
-                }
+                same("signature mismatch", want, reg.funcs[addr as usize].ty())?;
                 layout.funcs.push(addr);
             }
             (ImportKind::Table(t), ExportKind::Table) => {
@@ -196,17 +194,8 @@ pub(crate) fn instantiate(
             (ImportKind::Tag(t), ExportKind::Tag) => {
                 let addr = *ex.layout.tags.get(index as usize).ok_or_else(missing)?;
                 let want = layout.types[*t as usize];
-                let have = reg.tags[addr as usize].ty;
-                if want != have {
-                    return Err(link_error(
-                        import,
-                        format!(
-                            "incompatible import type: tag type mismatch: {} != {}",
-                            types.get(want),
-                            types.get(have)
-                        ),
-                    ));
-                }
+                let what = "incompatible import type: tag type mismatch";
+                same(what, want, reg.tags[addr as usize].ty)?;
                 layout.tags.push(addr);
             }
             (_, kind) => {

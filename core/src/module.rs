@@ -950,3 +950,15 @@ pub(crate) fn memory_of(op: &Operator<'_>) -> Option<u32> {
         _ => return None,
     })
 }
+
+/// A `try_table` catch clause: its tag (`None`: any), its label and whether it passes
+/// the `exnref` too.
+pub(crate) fn catch_clause(c: &wasmparser::Catch) -> (Option<u32>, u32, bool) {
+    use wasmparser::Catch as C;
+    match *c {
+        C::One { tag, label } => (Some(tag), label, false),
+        C::OneRef { tag, label } => (Some(tag), label, true),
+        C::All { label } => (None, label, false),
+        C::AllRef { label } => (None, label, true),
+    }
+}

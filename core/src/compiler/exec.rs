@@ -967,16 +967,22 @@ extern "C" fn lc_resolve_indirect(
 ) -> u64 {
     with_running(vm, |vm, r| {
         let addr = indirect_callee(r, table, elem, type_index)?;
-        vm.ret = match r.reg.funcs.get(addr as usize) {
-            Some(FuncInst::Wasm {
-                instance, index, ..
-            }) if *instance == r.inst => {
-                let (module, native) = native_of(r.data)?;
-                native.ensure(module, *index)? as u64
-            }
-            _ => 0,
-        };
+        vm.ret = code_here(r, addr)?;
         Ok(0)
+    })
+}
+
+/// The code address of store function `addr` if it is one of this instance's (compiled
+/// now if it was not), else 0.
+fn code_here(r: &Running<'_>, addr: u32) -> Result<u64> {
+    Ok(match r.reg.funcs.get(addr as usize) {
+        Some(FuncInst::Wasm {
+            instance, index, ..
+        }) if *instance == r.inst => {
+            let (module, native) = native_of(r.data)?;
+            native.ensure(module, *index)? as u64
+        }
+        _ => 0,
     })
 }
 
@@ -1013,15 +1019,7 @@ fn ref_callee(r: &mut Running<'_>, funcref: u64) -> Result<u32> {
 extern "C" fn lc_resolve_ref(vm: *mut VmCtx, funcref: u64, _: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
         let addr = ref_callee(r, funcref)?;
-        vm.ret = match r.reg.funcs.get(addr as usize) {
-            Some(FuncInst::Wasm {
-                instance, index, ..
-            }) if *instance == r.inst => {
-                let (module, native) = native_of(r.data)?;
-                native.ensure(module, *index)? as u64
-            }
-            _ => 0,
-        };
+        vm.ret = code_here(r, addr)?;
         Ok(0)
     })
 }

@@ -1078,13 +1078,7 @@ impl Translator<'_, '_, '_> {
         let at = self.b.append_block_param(dispatch, types::I64);
         self.b.switch_to_block(dispatch);
         for c in &t.catches {
-            use wasmparser::Catch as C;
-            let (tag, label, with_ref) = match *c {
-                C::One { tag, label } => (Some(tag), label, false),
-                C::OneRef { tag, label } => (Some(tag), label, true),
-                C::All { label } => (None, label, false),
-                C::AllRef { label } => (None, label, true),
-            };
+            let (tag, label, with_ref) = crate::module::catch_clause(c);
             let frame = self.frame(label)?;
             if !matches!(frame.kind, Kind::Loop { .. }) {
                 frame.reached = true;
@@ -2173,17 +2167,8 @@ impl Translator<'_, '_, '_> {
             self.iconst64(type_index as u64),
         ];
         self.libcall(Libcall::ResolveIndirect, &a);
-        if listened {
-            self.owe_after();
-        }
-        let address = self.libcall_result();
-        let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
-        let tail = self.b.create_block();
-        let generic = self.b.create_block();
-        self.b.ins().brif(elsewhere, generic, &[], tail, &[]);
+        let (address, generic) = self.split_on_resolved(listened);
         // This instance's function: its frame replaces this one.
-        self.b.switch_to_block(tail);
-        self.b.seal_block(tail);
         let sig = self.b.import_signature(signature(&ty)?);
         self.shadow_pop();
         let mut argv = vec![self.vmctx];
@@ -2196,11 +2181,33 @@ impl Translator<'_, '_, '_> {
         let scopes = std::mem::take(&mut self.scopes);
         self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
         self.scopes = scopes;
+        self.return_called(listened)
+    }
+
+    /// After a `Resolve…` libcall (the callee's code address if it is this instance's,
+    /// else 0), for a tail call of a `listened` function (which owes its `after`):
+    /// continues in the block for this instance's callee; returns the address and the
+    /// block for any other.
+    fn split_on_resolved(&mut self, listened: bool) -> (Value, Block) {
+        if listened {
+            self.owe_after();
+        }
+        let address = self.libcall_result();
+        let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
+        let here = self.b.create_block();
+        let generic = self.b.create_block();
+        self.b.ins().brif(elsewhere, generic, &[], here, &[]);
+        self.b.switch_to_block(here);
+        self.b.seal_block(here);
+        (address, generic)
+    }
+
+    /// Returns the results a tail call made as a call left on the stack (`listened`:
+    /// this function's `after` is owed already, so without the return block's hook).
+    fn return_called(&mut self, listened: bool) -> Result<()> {
         if !listened {
             return self.return_now();
         }
-        // A listened function's `after` is owed already: return without the return
-        // block's hook.
         let n = self.results.len();
         let rets = self.peek_n(n)?;
         self.owed_afters(&rets);
@@ -2224,16 +2231,7 @@ impl Translator<'_, '_, '_> {
         let vals = self.pop_n(params.len())?;
         self.shadow_at_call();
         self.libcall(Libcall::ResolveRef, &[r]);
-        if listened {
-            self.owe_after();
-        }
-        let address = self.libcall_result();
-        let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
-        let here = self.b.create_block();
-        let generic = self.b.create_block();
-        self.b.ins().brif(elsewhere, generic, &[], here, &[]);
-        self.b.switch_to_block(here);
-        self.b.seal_block(here);
+        let (address, generic) = self.split_on_resolved(listened);
         let sig = self.b.import_signature(signature(&ty)?);
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
@@ -2272,16 +2270,7 @@ impl Translator<'_, '_, '_> {
         if !tail {
             return Ok(());
         }
-        if !listened {
-            return self.return_now();
-        }
-        let n = self.results.len();
-        let rets = self.peek_n(n)?;
-        self.owed_afters(&rets);
-        self.shadow_pop();
-        self.b.ins().return_(&rets);
-        self.unreachable = Some(0);
-        Ok(())
+        self.return_called(listened)
     }
 
     /// After a direct call: unwind if it trapped, reload memory 0, push the results.

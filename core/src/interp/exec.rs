@@ -1583,6 +1583,41 @@ impl Executor {
             }};
         }
 
+        // Calls store function `$addr` (a host function, or any instance's) with its
+        // arguments from slot `$base`.
+        macro_rules! call_store_func {
+            ($addr:expr, $base:expr) => {{
+                self.func = func;
+                let exit = self.enter(store, reg, held, $addr, &mut stack, &mut pc, &mut fp, $base);
+                func = self.func;
+                if let Some(exit) = exit {
+                    break exit;
+                }
+                reload!();
+            }};
+        }
+
+        // A tail call of store function `$addr`, arguments from slot `$base`: a function
+        // of this instance replaces this frame (as `ReturnCall`); any other is called, and
+        // the `Return` after the instruction returns its results.
+        macro_rules! tail_call_store_func {
+            ($addr:expr, $base:expr) => {{
+                let same_instance = match reg.funcs.get($addr as usize) {
+                    Some(FuncInst::Wasm {
+                        instance, index, ..
+                    }) if *instance == self.inst => Some(*index),
+                    _ => None,
+                };
+                match same_instance {
+                    Some(def) => {
+                        let at = (self.frames.len(), self.inst, def);
+                        tail_enter!(self.debug.tail_callee(code, at, func), $base);
+                    }
+                    None => call_store_func!($addr, $base),
+                }
+            }};
+        }
+
         // The store function the reference in slot `$h - 1` refers to (trapping on null)
         // and its store type.
         macro_rules! ref_target {
@@ -1799,15 +1834,7 @@ impl Executor {
                         instrs = &f.instrs;
                     } else {
                         let addr = layout.funcs[callee as usize];
-                        let base = base as usize;
-                        self.func = func;
-                        let exit =
-                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
-                        func = self.func;
-                        if let Some(exit) = exit {
-                            break exit;
-                        }
-                        reload!();
+                        call_store_func!(addr, base as usize);
                     }
                 }
                 Instr::TailListened(listened) => self.tail_afters.push(TailAfter {
@@ -1824,33 +1851,12 @@ impl Executor {
                 }
                 Instr::ReturnCallIndirect { ty, table, h } => {
                     let (addr, want) = indirect_target!(ty, table, h);
-                    let same_instance = match reg.funcs.get(addr as usize) {
-                        Some(f) if f.ty() == want => match f {
-                            FuncInst::Wasm {
-                                instance, index, ..
-                            } if *instance == self.inst => Some(*index),
-                            _ => None,
-                        },
+                    match reg.funcs.get(addr as usize) {
+                        Some(f) if f.ty() == want => {}
                         _ => trap!(TrapCode::IndirectCallTypeMismatch),
-                    };
-                    let params = reg.types.get(want).param_slots();
-                    let base = h as usize - 1 - params;
-                    if let Some(def) = same_instance {
-                        // This frame is replaced, as for `ReturnCall`.
-                        let at = (self.frames.len(), self.inst, def);
-                        tail_enter!(self.debug.tail_callee(code, at, func), base);
-                    } else {
-                        // A host function or another instance's: called, and the `Return`
-                        // after this instruction returns its results.
-                        self.func = func;
-                        let exit =
-                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
-                        func = self.func;
-                        if let Some(exit) = exit {
-                            break exit;
-                        }
-                        reload!();
                     }
+                    let base = h as usize - 1 - reg.types.get(want).param_slots();
+                    tail_call_store_func!(addr, base);
                 }
                 Instr::CallIndirect { ty, table, h } => {
                     let (addr, want) = indirect_target!(ty, table, h);
@@ -1859,14 +1865,7 @@ impl Executor {
                         _ => trap!(TrapCode::IndirectCallTypeMismatch),
                     }
                     let base = h as usize - 1 - reg.types.get(want).param_slots();
-                    self.func = func;
-                    let exit =
-                        self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
-                    func = self.func;
-                    if let Some(exit) = exit {
-                        break exit;
-                    }
-                    reload!();
+                    call_store_func!(addr, base);
                 }
                 Instr::UseMemory(m) => mem = held.memory_ix[m as usize] as usize,
                 Instr::MemoryCopyBetween { dst, src, h } => {
@@ -1891,37 +1890,12 @@ impl Executor {
                 Instr::CallRef { h } => {
                     let (addr, ty) = ref_target!(h);
                     let base = h as usize - 1 - reg.types.get(ty).param_slots();
-                    self.func = func;
-                    let exit =
-                        self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
-                    func = self.func;
-                    if let Some(exit) = exit {
-                        break exit;
-                    }
-                    reload!();
+                    call_store_func!(addr, base);
                 }
                 Instr::ReturnCallRef { h } => {
                     let (addr, ty) = ref_target!(h);
-                    let same_instance = match reg.funcs.get(addr as usize) {
-                        Some(FuncInst::Wasm {
-                            instance, index, ..
-                        }) if *instance == self.inst => Some(*index),
-                        _ => None,
-                    };
                     let base = h as usize - 1 - reg.types.get(ty).param_slots();
-                    if let Some(def) = same_instance {
-                        let at = (self.frames.len(), self.inst, def);
-                        tail_enter!(self.debug.tail_callee(code, at, func), base);
-                    } else {
-                        self.func = func;
-                        let exit =
-                            self.enter(store, reg, held, addr, &mut stack, &mut pc, &mut fp, base);
-                        func = self.func;
-                        if let Some(exit) = exit {
-                            break exit;
-                        }
-                        reload!();
-                    }
+                    tail_call_store_func!(addr, base);
                 }
                 Instr::RefAsNonNull { dst, a } => {
                     let r = slot!(a);

@@ -884,24 +884,7 @@ impl Translator {
             O::TryTable { ref try_table } => self.try_table(info, try_table, h)?,
             O::CallRef { .. } => self.stack_style(Instr::CallRef { h }),
             O::ReturnCallRef { type_index } => {
-                self.materialize_all();
-                let ty = info
-                    .types
-                    .get(type_index as usize)
-                    .ok_or_else(|| Error::compile(0, "type index out of range"))?;
-                let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
-                let base = h - 1 - params;
-                if let Some(func) = self.listen {
-                    self.emit(Instr::TailListened(func));
-                }
-                self.tail_sites.push(self.pc());
-                self.emit(Instr::ReturnCallRef { h });
-                // After a call out of the instance: its results are returned.
-                self.emit(Instr::Return {
-                    src: base,
-                    arity: results,
-                });
-                self.set_unreachable();
+                self.tail_call_by_value(info, type_index, h, Instr::ReturnCallRef { h })?
             }
             O::RefAsNonNull => {
                 let a = self.slot_operand(h - 1);
@@ -1022,26 +1005,9 @@ impl Translator {
                 type_index,
                 table_index,
             } => {
-                self.materialize_all();
-                let ty = info
-                    .types
-                    .get(type_index as usize)
-                    .ok_or_else(|| Error::compile(0, "type index out of range"))?;
-                let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
-                let base = h - 1 - params;
                 let (ty, table) = (type_index, table_index);
-                if let Some(func) = self.listen {
-                    self.emit(Instr::TailListened(func));
-                }
-                self.tail_sites.push(self.pc());
-                self.emit(Instr::ReturnCallIndirect { ty, table, h });
-                // After a call out of the instance: the results are returned (a listened
-                // function's `after` is owed already: a plain return).
-                self.emit(Instr::Return {
-                    src: base,
-                    arity: results,
-                });
-                self.set_unreachable();
+                let instr = Instr::ReturnCallIndirect { ty, table, h };
+                self.tail_call_by_value(info, type_index, h, instr)?
             }
             O::CallIndirect {
                 type_index,
@@ -1296,6 +1262,35 @@ impl Translator {
         });
     }
 
+    /// A tail call through a table or a reference (`instr`, of type `type_index`, the
+    /// callee's value in slot `h - 1` and the arguments below): it replaces this frame
+    /// when the callee is this instance's; otherwise the engine calls it, and the
+    /// `Return` after it returns its results (a listened function's `after` is owed
+    /// already: a plain return).
+    fn tail_call_by_value(
+        &mut self,
+        info: &ModuleInfo,
+        type_index: u32,
+        h: u32,
+        instr: Instr,
+    ) -> Result<()> {
+        self.materialize_all();
+        let ty = (info.types.get(type_index as usize))
+            .ok_or_else(|| Error::compile(0, "type index out of range"))?;
+        let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
+        if let Some(func) = self.listen {
+            self.emit(Instr::TailListened(func));
+        }
+        self.tail_sites.push(self.pc());
+        self.emit(instr);
+        self.emit(Instr::Return {
+            src: h - 1 - params,
+            arity: results,
+        });
+        self.set_unreachable();
+        Ok(())
+    }
+
     /// Payload slots of tag `tag`'s exceptions.
     fn tag_slots(info: &ModuleInfo, tag: u32) -> u32 {
         (info.tags.get(tag as usize))
@@ -1312,13 +1307,7 @@ impl Translator {
         self.emit(Instr::Jump(u32::MAX));
         let mut clauses = Vec::with_capacity(t.catches.len());
         for c in &t.catches {
-            use wasmparser::Catch as C;
-            let (tag, label, with_ref) = match *c {
-                C::One { tag, label } => (Some(tag), label, false),
-                C::OneRef { tag, label } => (Some(tag), label, true),
-                C::All { label } => (None, label, false),
-                C::AllRef { label } => (None, label, true),
-            };
+            let (tag, label, with_ref) = crate::module::catch_clause(c);
             // The labels are the enclosing blocks' (the try_table's own is not yet pushed).
             let idx = (self.ctrl.len() - 1)
                 .checked_sub(label as usize)
@@ -1354,17 +1343,9 @@ impl Translator {
     /// A legacy `catch` (`tag` `Some`) or `catch_all`: ends the body (or the clause before
     /// it) as `else` ends an `if`'s; the first one makes the `try`'s handler.
     fn legacy_catch(&mut self, tag: Option<u32>) {
-        let top = self.ctrl.last().expect("try");
-        if top.dead {
+        if !self.end_arm() {
             return;
         }
-        if !top.unreachable {
-            self.materialize_all();
-            let at = self.pc();
-            self.emit(Instr::Jump(u32::MAX));
-            self.ctrl.last_mut().expect("try").patches.push(at);
-        }
-        self.lazy.clear();
         let here = self.pc();
         let depth = self.ctrl.len() as u32 - 1;
         let top = self.ctrl.last_mut().expect("try");
@@ -1430,18 +1411,31 @@ impl Translator {
         self.ctrl.last_mut().expect("a control frame").unreachable = true;
     }
 
-    fn else_(&mut self) {
-        let top = self.ctrl.last().expect("if");
+    /// Ends the current arm of an `if` or a legacy `try` (at `else` or a `catch`): a jump
+    /// to the block's end when the arm's end is reachable. `false` for a dead block.
+    fn end_arm(&mut self) -> bool {
+        let top = self.ctrl.last().expect("a control frame");
         if top.dead {
-            return;
+            return false;
         }
         if !top.unreachable {
             self.materialize_all();
             let at = self.pc();
             self.emit(Instr::Jump(u32::MAX));
-            self.ctrl.last_mut().expect("if").patches.push(at);
+            self.ctrl
+                .last_mut()
+                .expect("a control frame")
+                .patches
+                .push(at);
         }
         self.lazy.clear();
+        true
+    }
+
+    fn else_(&mut self) {
+        if !self.end_arm() {
+            return;
+        }
         let here = self.pc();
         let top = self.ctrl.last_mut().expect("if");
         top.kind = CtrlKind::Else;
