@@ -43,12 +43,22 @@ impl Caller<'_> {
 
     /// The calling module's memory 0, if it has one.
     pub fn memory(&self) -> Option<&[u8]> {
-        Some(&self.ctx.held.as_deref()?.memory(0)?.data)
+        self.memory_at(0)
     }
 
     /// The calling module's memory 0, writable.
     pub fn memory_mut(&mut self) -> Option<&mut [u8]> {
-        let (mem, _) = self.ctx.held.as_deref_mut()?.memory_and_state(0);
+        self.memory_at_mut(0)
+    }
+
+    /// The calling module's memory `index` (multi-memory), if it has one.
+    pub fn memory_at(&self, index: u32) -> Option<&[u8]> {
+        Some(&self.ctx.held.as_deref()?.memory(index)?.data)
+    }
+
+    /// The calling module's memory `index` (multi-memory), writable.
+    pub fn memory_at_mut(&mut self, index: u32) -> Option<&mut [u8]> {
+        let (mem, _) = self.ctx.held.as_deref_mut()?.memory_and_state(index);
         Some(&mut mem?.data)
     }
 
