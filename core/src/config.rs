@@ -115,11 +115,10 @@ impl RuntimeConfig {
 
     /// Caps every memory at `pages` 64 KiB pages (default 65536): a memory with no
     /// declared maximum may grow up to it, one whose minimum exceeds it fails to
-    /// instantiate.
-    ///
-    /// # Errors
-    /// More than 65536 pages (4 GiB, all a 32-bit memory can address) is rejected: the
-    /// runtime's `compile_module` and `instantiate_module` then fail with a usage error.
+    /// instantiate. A 32-bit memory has at most 65536 pages (4 GiB, all it can address)
+    /// whatever the limit; more pages than that are for 64-bit memories (memory64). A
+    /// memory's initial pages are allocated zeroed, mapped by the system when first
+    /// touched, so a large memory used sparsely costs what it uses.
     pub fn with_memory_limit_pages(mut self, pages: u32) -> Self {
         self.memory_limit_pages = pages;
         self
@@ -127,12 +126,6 @@ impl RuntimeConfig {
 
     /// Checks the settings that cannot be checked by the builder.
     pub(crate) fn check(&self) -> crate::Result<()> {
-        if self.memory_limit_pages > MAX_MEMORY_PAGES {
-            return Err(crate::Error::usage(format!(
-                "memory_limit_pages {} is more than the {MAX_MEMORY_PAGES} pages a 32-bit memory can have",
-                self.memory_limit_pages
-            )));
-        }
         let unsupported = self.core_features.unsupported();
         if !unsupported.is_empty() {
             return Err(crate::Error::usage(format!(

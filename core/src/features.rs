@@ -165,7 +165,7 @@ impl CoreFeatures {
         .union(Self::GC);
     /// What both engines run in this version (the default): 2.0, extended constant
     /// expressions, relaxed SIMD, tail calls, exception handling (with the legacy
-    /// instructions), typed function references and multi-memory.
+    /// instructions), typed function references, multi-memory and memory64.
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
         .union(Self::RELAXED_SIMD)
@@ -173,7 +173,8 @@ impl CoreFeatures {
         .union(Self::EXCEPTION_HANDLING)
         .union(Self::LEGACY_EXCEPTIONS)
         .union(Self::FUNCTION_REFERENCES)
-        .union(Self::MULTI_MEMORY);
+        .union(Self::MULTI_MEMORY)
+        .union(Self::MEMORY64);
 
     /// Both sets' features.
     pub const fn union(self, other: Self) -> Self {
@@ -254,7 +255,7 @@ mod tests {
             .with(CoreFeatures::LEGACY_EXCEPTIONS)
             .contains(CoreFeatures::SUPPORTED));
         assert!(CoreFeatures::SUPPORTED.unsupported().is_empty());
-        assert_eq!(CoreFeatures::V3.unsupported().names(), ["memory64", "gc"]);
+        assert_eq!(CoreFeatures::V3.unsupported().names(), ["gc"]);
         let f = CoreFeatures::V2.without(CoreFeatures::SIMD);
         assert!(!f.contains(CoreFeatures::SIMD) && f.contains(CoreFeatures::MULTI_VALUE));
         assert_eq!(

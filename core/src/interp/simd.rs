@@ -858,16 +858,34 @@ pub(crate) fn exec_mem(
     stack: &mut [u64],
     sp: usize,
 ) -> Result<usize, (u64, u64)> {
+    exec_mem_wide(op, offset as u64, lane, mem, stack, sp, false)
+}
+
+/// [`exec_mem`] with a 64-bit `offset`; `wide`: the memory has 64-bit addresses
+/// (memory64), an address whose sum with the offset overflows is out of bounds.
+pub(crate) fn exec_mem_wide(
+    op: MemOp,
+    offset: u64,
+    lane: u8,
+    mem: &mut [u8],
+    stack: &mut [u64],
+    sp: usize,
+    wide: bool,
+) -> Result<usize, (u64, u64)> {
     use MemOp as M;
+    let address = |slot: u64| match wide {
+        true => slot.checked_add(offset).ok_or((u64::MAX, 16)),
+        false => Ok(slot as u32 as u64 + offset),
+    };
     let l = lane as usize;
     match op {
         M::Store => {
-            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
+            let addr = address(stack[sp - 3])?;
             let v = get(stack, sp - 2);
             write(mem, addr, &v.to_le_bytes()).map(|()| sp - 3)
         }
         M::Store8Lane | M::Store16Lane | M::Store32Lane | M::Store64Lane => {
-            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
+            let addr = address(stack[sp - 3])?;
             let b = get(stack, sp - 2).to_le_bytes();
             let w = match op {
                 M::Store8Lane => 1,
@@ -878,7 +896,7 @@ pub(crate) fn exec_mem(
             write(mem, addr, &b[l * w..(l + 1) * w]).map(|()| sp - 3)
         }
         M::Load8Lane | M::Load16Lane | M::Load32Lane | M::Load64Lane => {
-            let addr = stack[sp - 3] as u32 as u64 + offset as u64;
+            let addr = address(stack[sp - 3])?;
             let mut b = get(stack, sp - 2).to_le_bytes();
             let w = match op {
                 M::Load8Lane => 1,
@@ -894,7 +912,7 @@ pub(crate) fn exec_mem(
             Ok(sp - 1)
         }
         _ => {
-            let addr = stack[sp - 1] as u32 as u64 + offset as u64;
+            let addr = address(stack[sp - 1])?;
             let v = match op {
                 M::Load => u128::from_le_bytes(read::<16>(mem, addr)?),
                 M::Load8x8S => from_i16s(read::<8>(mem, addr)?.map(|x| x as i8 as i16)),

@@ -800,6 +800,29 @@ impl Translator {
         }
         // An operator on another memory than 0 runs with that memory selected.
         let memory = crate::module::memory_of(op).filter(|m| *m != 0);
+        // A load or store of a 64-bit memory (memory64): the generic instruction.
+        let memory64 = |m: u32| info.memory64.get(m as usize) == Some(&true);
+        let wide = crate::module::memarg_of(op)
+            .filter(|_| crate::module::memory_of(op).is_some_and(memory64))
+            .and_then(|memarg| Some((super::instr::WideOp::of(op)?, memarg.offset)));
+        if let Some((wop, offset)) = wide {
+            self.materialize_all();
+            if let Some(m) = memory {
+                self.emit(Instr::UseMemory(m));
+            }
+            self.code.v128_consts.push(offset as u128);
+            let off = self.code.v128_consts.len() as u32 - 1;
+            self.emit(Instr::Wide {
+                op: wop,
+                h: top.height,
+                off,
+            });
+            if memory.is_some() {
+                self.emit(Instr::UseMemory(0));
+                self.barrier = self.code.instrs.len();
+            }
+            return Ok(());
+        }
         if let Operator::MemoryCopy { dst_mem, src_mem } = *op {
             if dst_mem != src_mem {
                 let (dst, src, h) = (dst_mem, src_mem, top.height);

@@ -1,0 +1,104 @@
+//! memory64 beyond the spec tests, on every engine: the sample, a memory larger than
+//! 4 GiB used sparsely (an address above 4 GiB written and read), whole 64-bit address
+//! checks, bulk operators with 64-bit operands.
+
+mod common;
+
+use wasmscope::{Runtime, TrapCode};
+
+fn sample() -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wat/memory64.wat");
+    wat::parse_file(path).unwrap()
+}
+
+#[test]
+fn the_sample_addresses_with_64_bits() {
+    if common::on_every_engine(the_sample_addresses_with_64_bits) {
+        return;
+    }
+    let rt = Runtime::with_config(common::engine_config());
+    let m = rt.instantiate(&sample()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    assert_eq!(
+        call("roundtrip", &[4096, u64::MAX - 1]).unwrap(),
+        vec![u64::MAX - 1]
+    );
+    assert_eq!(call("pages", &[]).unwrap(), vec![1]);
+    // At 4 GiB: past the end, not wrapped to 0.
+    let e = call("load_at", &[1 << 32]).unwrap_err();
+    assert_eq!(
+        e.trap_code(),
+        Some(TrapCode::OutOfBoundsMemoryAccess),
+        "{e}"
+    );
+    assert_eq!(e.memory_access().unwrap().address, 1 << 32);
+    // An address whose sum with the offset overflows 64 bits is out of bounds too.
+    let e = call("load_at", &[u64::MAX - 3]).unwrap_err();
+    assert_eq!(
+        e.trap_code(),
+        Some(TrapCode::OutOfBoundsMemoryAccess),
+        "{e}"
+    );
+    // Growing past the default limit fails (-1 as an i64).
+    assert_eq!(call("far_roundtrip", &[42]).unwrap(), vec![u64::MAX]);
+    assert_eq!(call("grow", &[2]).unwrap(), vec![1]);
+    assert_eq!(call("grow", &[1 << 40]).unwrap(), vec![u64::MAX]);
+}
+
+#[test]
+fn a_memory_above_4_gib_is_used_sparsely() {
+    if common::on_every_engine(a_memory_above_4_gib_is_used_sparsely) {
+        return;
+    }
+    // Starts with 65537 pages: allocated zeroed, mapped only where touched.
+    let wat = r#"(module
+      (memory (export "memory") i64 65537)
+      (func (export "far") (param i64) (result i64)
+        (i64.store offset=100 (i64.const 4294967296) (local.get 0))
+        (i64.load (i64.const 4294967396)))
+      (func (export "fill_far") (param i64 i32 i64)
+        (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+      (func (export "copy_far") (param i64 i64 i64)
+        (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+      (func (export "byte") (param i64) (result i32) (i32.load8_u (local.get 0))))"#;
+    let rt = Runtime::with_config(common::engine_config().with_memory_limit_pages(65537));
+    let m = match rt.instantiate(&wat::parse_str(wat).unwrap()) {
+        Ok(m) => m,
+        // A machine that cannot even reserve the address space: nothing to test.
+        Err(e) if e.to_string().contains("memory") => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    assert_eq!(
+        call("far", &[0x1234_5678_9abc]).unwrap(),
+        vec![0x1234_5678_9abc]
+    );
+    assert_eq!(m.memory().unwrap().size(), 65537 * 65536);
+    // Bulk operators take 64-bit addresses and lengths.
+    call("fill_far", &[(1 << 32) + 1000, 7, 16]).unwrap();
+    assert_eq!(call("byte", &[(1 << 32) + 1015]).unwrap(), vec![7]);
+    call("copy_far", &[5, (1 << 32) + 1000, 4]).unwrap();
+    assert_eq!(call("byte", &[8]).unwrap(), vec![7]);
+    let e = call("fill_far", &[(1 << 32) + 65530, 1, 100]).unwrap_err();
+    assert_eq!(
+        e.trap_code(),
+        Some(TrapCode::OutOfBoundsMemoryAccess),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_64_bit_table_is_refused_with_a_clear_error() {
+    let wasm = wat::parse_str("(module (table i64 1 funcref))").unwrap();
+    let e = Runtime::new()
+        .compile_module(&wasm)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("64-bit tables (table64, of memory64) are not supported yet"),
+        "{e}"
+    );
+}
