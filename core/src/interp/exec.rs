@@ -33,16 +33,22 @@ pub(crate) const MAX_CALL_DEPTH: usize = 50_000;
 /// Most value-stack slots one execution may use (64 MiB).
 pub(crate) const MAX_STACK_SLOTS: usize = 8 << 20;
 
-/// A [`WideOp`] (memory64) with its operands from the stack below `sp`: the
-/// effective address is the 64-bit address plus `offset`, past the end when that
-/// overflows. The address and width of an out-of-bounds access.
+/// A [`WideOp`] on memory `mem` with its operands from the stack below `sp`: with
+/// `addr64` (memory64) the effective address is the 64-bit address plus `offset`, past
+/// the end when that overflows. The address and width of an out-of-bounds access.
 fn wide_mem(
     op: WideOp,
     offset: u64,
+    addr64: bool,
     mem: &mut [u8],
     stack: &mut [u64],
     sp: usize,
 ) -> std::result::Result<(), (u64, u64)> {
+    // A 32-bit memory's address is the `i32` zero-extended; its offset fits 32 bits.
+    let address = |slot: u64, n: u64| match addr64 {
+        true => slot.checked_add(offset).ok_or((u64::MAX, n)),
+        false => Ok(slot as u32 as u64 + offset),
+    };
     match op {
         WideOp::Load {
             bytes,
@@ -50,7 +56,7 @@ fn wide_mem(
             wide,
         } => {
             let n = bytes as u64;
-            let at = stack[sp - 1].checked_add(offset).ok_or((u64::MAX, n))?;
+            let at = address(stack[sp - 1], n)?;
             let src = span(at, n).and_then(|r| mem.get(r)).ok_or((at, n))?;
             let mut b = [0u8; 8];
             b[..bytes as usize].copy_from_slice(src);
@@ -65,14 +71,14 @@ fn wide_mem(
         }
         WideOp::Store { bytes } => {
             let n = bytes as u64;
-            let at = stack[sp - 2].checked_add(offset).ok_or((u64::MAX, n))?;
+            let at = address(stack[sp - 2], n)?;
             let v = stack[sp - 1].to_le_bytes();
             let dst = span(at, n).and_then(|r| mem.get_mut(r)).ok_or((at, n))?;
             dst.copy_from_slice(&v[..bytes as usize]);
             Ok(())
         }
         WideOp::Simd { op, lane } => {
-            simd::exec_mem_wide(op, offset, lane, mem, stack, sp, true).map(|_| ())
+            simd::exec_mem_wide(op, offset, lane, mem, stack, sp, addr64).map(|_| ())
         }
     }
 }
@@ -1481,9 +1487,9 @@ impl Executor {
         };
         let mut instrs = &cur.instrs[..];
         let n_imported = module.num_imported_funcs;
-        // The memory the memory instructions use: memory 0, unless `UseMemory` selects
-        // another for the next operator.
-        let mut mem = held.memory_ix.first().map_or(usize::MAX, |m| *m as usize);
+        // Memory 0 (the memory instructions other than `Wide` and the bulk ones, which
+        // name theirs, use it).
+        let mem = held.memory_ix.first().map_or(usize::MAX, |m| *m as usize);
         let mut stack = std::mem::take(&mut self.stack);
         let mut pc = self.pc as usize;
         let mut fp = self.fp as usize;
@@ -1500,14 +1506,24 @@ impl Executor {
                 stack[fp + $s as usize]
             };
         }
-        // An out-of-bounds access of `len` bytes at `address` (cold: only on the trap path).
+        // An out-of-bounds access of `len` bytes at `address` (cold: only on the trap path)
+        // of memory 0, or of the instance's memory `$m` (an index into `held.memories`).
         macro_rules! memory_trap {
             ($address:expr, $len:expr) => {
+                memory_trap!($address, $len, mem)
+            };
+            ($address:expr, $len:expr, $m:expr) => {
                 break Exit::MemoryTrap(crate::error::MemoryAccess {
                     address: $address,
                     len: $len,
-                    memory_size: held.memories[mem].data.len() as u64,
+                    memory_size: held.memories[$m].data.len() as u64,
                 })
+            };
+        }
+        // Memory `$m` of the module's index space, as an index into `held.memories`.
+        macro_rules! memory_at {
+            ($m:expr) => {
+                held.memory_ix[$m as usize] as usize
             };
         }
         macro_rules! un {
@@ -1909,14 +1925,20 @@ impl Executor {
                     let base = h as usize - 1 - reg.types.get(want).param_slots();
                     call_store_func!(addr, base);
                 }
-                Instr::UseMemory(m) => mem = held.memory_ix[m as usize] as usize,
-                Instr::Wide { op, h, off } => {
+                Instr::Wide {
+                    op,
+                    h,
+                    off,
+                    mem: m,
+                    addr64,
+                } => {
                     let offset = v128_const!(off).copied().unwrap_or(0) as u64;
-                    let data = &mut held.memories[mem].data;
+                    let m = memory_at!(m);
+                    let data = &mut held.memories[m].data;
                     if let Err((address, len)) =
-                        wide_mem(op, offset, data, &mut stack, fp + h as usize)
+                        wide_mem(op, offset, addr64, data, &mut stack, fp + h as usize)
                     {
-                        memory_trap!(address, len);
+                        memory_trap!(address, len, m);
                     }
                 }
                 Instr::MemoryCopyBetween { dst, src, h } => {
@@ -1924,18 +1946,14 @@ impl Executor {
                     let (dm, sm) = (held.memory_ix[dst as usize], held.memory_ix[src as usize]);
                     let src_len = held.memories[sm as usize].data.len() as u64;
                     let Some(from) = span(s, n).filter(|r| r.end as u64 <= src_len) else {
-                        mem = sm as usize;
-                        memory_trap!(s, n);
+                        memory_trap!(s, n, sm as usize);
                     };
                     let bytes = held.memories[sm as usize].data[from].to_vec();
                     let dst_mem = &mut held.memories[dm as usize].data;
                     let dst_len = dst_mem.len() as u64;
                     match span(d, n).filter(|r| r.end as u64 <= dst_len) {
                         Some(to) => dst_mem[to].copy_from_slice(&bytes),
-                        None => {
-                            mem = dm as usize;
-                            memory_trap!(d, n);
-                        }
+                        None => memory_trap!(d, n, dm as usize),
                     }
                 }
                 Instr::CallRef { h } => {
@@ -2036,10 +2054,12 @@ impl Executor {
                 Instr::Store16 { addr, src, offset } => {
                     store_!(addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
                 }
-                Instr::MemorySize { dst } => slot!(dst) = held.memories[mem].pages() as u64,
-                Instr::MemoryGrow { dst, a } => {
+                Instr::MemorySize { dst, mem: m } => {
+                    slot!(dst) = held.memories[memory_at!(m)].pages() as u64
+                }
+                Instr::MemoryGrow { dst, a, mem: m } => {
                     // An `i64` delta for a 64-bit memory (an `i32`'s slot is zero-extended).
-                    let memory = &mut held.memories[mem];
+                    let memory = &mut held.memories[memory_at!(m)];
                     let grown = u32::try_from(slot!(a)).ok().and_then(|d| memory.grow(d));
                     slot!(dst) = match (grown, memory.memory64) {
                         (Some(old), _) => old as u64,
@@ -2047,27 +2067,29 @@ impl Executor {
                         (None, true) => u64::MAX,
                     };
                 }
-                Instr::MemoryFill { h } => {
+                Instr::MemoryFill { h, mem: m } => {
                     let (d, val, n) = three!(h);
-                    if let Err((at, len)) = held.memories[mem].fill(d, val as u8, n) {
-                        memory_trap!(at, len);
+                    let m = memory_at!(m);
+                    if let Err((at, len)) = held.memories[m].fill(d, val as u8, n) {
+                        memory_trap!(at, len, m);
                     }
                 }
-                Instr::MemoryCopy { h } => {
+                Instr::MemoryCopy { h, mem: m } => {
                     let (d, s, n) = three!(h);
-                    if let Err((at, len)) = held.memories[mem].copy(d, s, n) {
-                        memory_trap!(at, len);
+                    let m = memory_at!(m);
+                    if let Err((at, len)) = held.memories[m].copy(d, s, n) {
+                        memory_trap!(at, len, m);
                     }
                 }
-                Instr::MemoryInit { seg, h } => {
+                Instr::MemoryInit { seg, h, mem: m } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as u64;
                     let seg = held.state.datas[seg as usize].clone();
-                    match held.memories[mem].init(&seg, d, s, n) {
+                    let m = memory_at!(m);
+                    match held.memories[m].init(&seg, d, s, n) {
                         Ok(()) => {}
                         // Outside the data segment: no memory address to report.
                         Err(None) => trap!(TrapCode::OutOfBoundsMemoryAccess),
-                        Err(Some((at, len))) => memory_trap!(at, len),
+                        Err(Some((at, len))) => memory_trap!(at, len, m),
                     }
                 }
                 Instr::DataDrop(seg) => {

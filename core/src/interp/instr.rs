@@ -60,12 +60,10 @@ macro_rules! define_instr {
             ReturnCallIndirect { ty: u32, table: u32, h: u32 },
             /// `select` on the natural slots at `h - 3`, `h - 2`, `h - 1` (result at `h - 3`).
             Select { h: u32 },
-            /// A load, store or SIMD memory operator on a 64-bit memory (memory64), its
+            /// A load, store or SIMD memory operator on memory `mem` when it is not
+            /// memory 0 (multi-memory) or has 64-bit addresses (`addr64`, memory64), its
             /// operands in the natural slots below `h`, its offset `v128_consts[off]`.
-            Wide { op: WideOp, h: u32, off: u32 },
-            /// The memory instructions that follow use memory `m` of the instance (multi-
-            /// memory: emitted around an operator on a memory other than 0, then 0 again).
-            UseMemory(u32),
+            Wide { op: WideOp, h: u32, off: u32, mem: u16, addr64: bool },
             /// `memory.copy` from memory `src` to memory `dst` (two different memories),
             /// operands in the natural slots below `h`.
             MemoryCopyBetween { dst: u32, src: u32, h: u32 },
@@ -105,11 +103,12 @@ macro_rules! define_instr {
             Store64 { addr: u32, src: u32, offset: u32 },
             Store8 { addr: u32, src: u32, offset: u32 },
             Store16 { addr: u32, src: u32, offset: u32 },
-            MemorySize { dst: u32 },
-            MemoryGrow { dst: u32, a: u32 },
-            MemoryFill { h: u32 },
-            MemoryCopy { h: u32 },
-            MemoryInit { seg: u32, h: u32 },
+            MemorySize { dst: u32, mem: u32 },
+            MemoryGrow { dst: u32, a: u32, mem: u32 },
+            MemoryFill { h: u32, mem: u32 },
+            /// `memory.copy` within memory `mem`.
+            MemoryCopy { h: u32, mem: u32 },
+            MemoryInit { seg: u32, h: u32, mem: u32 },
             DataDrop(u32),
             // ---- tables and references ----
             TableGet { table: u32, h: u32 },
@@ -320,7 +319,7 @@ mod tests {
     }
 }
 
-/// What a [`Instr::Wide`] does: a memory operator with a 64-bit address.
+/// What a [`Instr::Wide`] does: a memory operator on any memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WideOp {
     /// Load `bytes` bytes (sign-extended when `signed`) into an `i64` (`wide`) or an

@@ -798,29 +798,27 @@ impl Translator {
                 height: top.height,
             });
         }
-        // An operator on another memory than 0 runs with that memory selected.
-        let memory = crate::module::memory_of(op).filter(|m| *m != 0);
-        // A load or store of a 64-bit memory (memory64): the generic instruction.
-        let memory64 = |m: u32| info.memory64.get(m as usize) == Some(&true);
+        // A load or store of another memory than 0 (multi-memory) or of a 64-bit one
+        // (memory64): the generic instruction, which names its memory (memory 0's
+        // 32-bit accesses keep their own instructions).
+        let memory = crate::module::memory_of(op).unwrap_or(0);
+        let addr64 = info.memory64.get(memory as usize) == Some(&true);
         let wide = crate::module::memarg_of(op)
-            .filter(|_| crate::module::memory_of(op).is_some_and(memory64))
+            .filter(|_| memory != 0 || addr64)
             .and_then(|memarg| Some((super::instr::WideOp::of(op)?, memarg.offset)));
         if let Some((wop, offset)) = wide {
             self.materialize_all();
-            if let Some(m) = memory {
-                self.emit(Instr::UseMemory(m));
-            }
             self.code.v128_consts.push(offset as u128);
             let off = self.code.v128_consts.len() as u32 - 1;
+            let mem = u16::try_from(memory)
+                .map_err(|_| Error::compile(offset, "more than 65536 memories"))?;
             self.emit(Instr::Wide {
                 op: wop,
                 h: top.height,
                 off,
+                mem,
+                addr64,
             });
-            if memory.is_some() {
-                self.emit(Instr::UseMemory(0));
-                self.barrier = self.code.instrs.len();
-            }
             return Ok(());
         }
         if let Operator::MemoryCopy { dst_mem, src_mem } = *op {
@@ -830,14 +828,7 @@ impl Translator {
                 return Ok(());
             }
         }
-        if let Some(m) = memory {
-            self.emit(Instr::UseMemory(m));
-        }
         let result = self.operator_body(info, op, top, offset);
-        if memory.is_some() {
-            self.emit(Instr::UseMemory(0));
-            self.barrier = self.code.instrs.len();
-        }
         if self.debug {
             // A paused frame shows every operand in its slot.
             self.materialize_all();
@@ -1114,16 +1105,20 @@ impl Translator {
             O::I64Store { memarg } | O::F64Store { memarg } => store!(Store64, memarg),
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => store!(Store8, memarg),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => store!(Store16, memarg),
-            O::MemorySize { .. } => self.emit(Instr::MemorySize { dst: h }),
-            O::MemoryGrow { .. } => {
+            O::MemorySize { mem } => self.emit(Instr::MemorySize { dst: h, mem }),
+            O::MemoryGrow { mem } => {
                 let a = self.slot_operand(h - 1);
-                self.emit(Instr::MemoryGrow { dst: h - 1, a });
+                self.emit(Instr::MemoryGrow { dst: h - 1, a, mem });
             }
-            O::MemoryFill { .. } => self.stack_style(Instr::MemoryFill { h }),
-            O::MemoryCopy { .. } => self.stack_style(Instr::MemoryCopy { h }),
-            O::MemoryInit { data_index, .. } => {
-                self.stack_style(Instr::MemoryInit { seg: data_index, h })
+            O::MemoryFill { mem } => self.stack_style(Instr::MemoryFill { h, mem }),
+            O::MemoryCopy { dst_mem, .. } => {
+                self.stack_style(Instr::MemoryCopy { h, mem: dst_mem })
             }
+            O::MemoryInit { data_index, mem } => self.stack_style(Instr::MemoryInit {
+                seg: data_index,
+                h,
+                mem,
+            }),
             O::DataDrop { data_index } => self.emit(Instr::DataDrop(data_index)),
             O::TableGet { table } => self.stack_style(Instr::TableGet { table, h }),
             O::TableSet { table } => self.stack_style(Instr::TableSet { table, h }),
