@@ -276,10 +276,20 @@ pub(crate) fn instantiate(
             )));
         }
         let max_pages = m.limits.max.unwrap_or(limit).min(limit) as u32;
-        let min_bytes = m.limits.min as usize * PAGE_SIZE;
+        // (On a 32-bit host, e.g. the browser, 4 GiB and more do not fit.)
+        let min_bytes = usize::try_from(m.limits.min)
+            .ok()
+            .and_then(|p| p.checked_mul(PAGE_SIZE))
+            .ok_or_else(|| {
+                Error::instantiate(format!(
+                    "memory min {} pages does not fit this machine's address space",
+                    m.limits.min
+                ))
+            })?;
         let data = if config.memory_capacity_from_max {
             let mut data = Vec::new();
-            let _ = data.try_reserve_exact(max_pages as usize * PAGE_SIZE);
+            let capacity = (max_pages as usize).saturating_mul(PAGE_SIZE);
+            let _ = data.try_reserve_exact(capacity);
             data.resize(min_bytes, 0);
             data
         } else {

@@ -252,7 +252,8 @@ impl MemInst {
         if new > self.max_pages as u64 {
             return None;
         }
-        let new_len = new as usize * PAGE_SIZE;
+        // (More than the host's address space, e.g. 4 GiB in the browser: a failed grow.)
+        let new_len = usize::try_from(new).ok()?.checked_mul(PAGE_SIZE)?;
         if self
             .data
             .try_reserve_exact(new_len - self.data.len())
