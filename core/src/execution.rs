@@ -136,11 +136,7 @@ impl Execution {
         let reg = self.rt.store.snapshot();
         let tag = reg.tags.get(exn.tag as usize)?;
         let data = reg.instances.get(tag.instance as usize)?;
-        let mut tag_exports: Vec<String> = (data.exports.iter())
-            .filter(|(_, (k, i))| *k == crate::module::ExportKind::Tag && *i == tag.index)
-            .map(|(name, _)| name.to_string())
-            .collect();
-        tag_exports.sort();
+        let tag_exports = crate::store::tag_exports(data, tag.index);
         let ty = reg.types.get(tag.ty);
         Some(ThrownException {
             module: data.name.to_string(),

@@ -185,6 +185,28 @@ impl TableInst {
 /// bounds, which the engine reports.
 impl MemInst {
     /// `memory.fill`.
+    /// The `n` bytes at `s`, copied (the source of a `memory.copy` between two
+    /// memories); the range when it is out of bounds.
+    pub(crate) fn bytes_at(&self, s: u64, n: u64) -> Result<Vec<u8>, (u64, u64)> {
+        match span(s, n).and_then(|r| self.data.get(r)) {
+            Some(b) => Ok(b.to_vec()),
+            None => Err((s, n)),
+        }
+    }
+
+    /// Writes `bytes` at `d` (the destination of a `memory.copy` between two memories);
+    /// the range, nothing written, when it is out of bounds.
+    pub(crate) fn write_at(&mut self, d: u64, bytes: &[u8]) -> Result<(), (u64, u64)> {
+        let n = bytes.len() as u64;
+        match span(d, n).and_then(|r| self.data.get_mut(r)) {
+            Some(t) => {
+                t.copy_from_slice(bytes);
+                Ok(())
+            }
+            None => Err((d, n)),
+        }
+    }
+
     pub(crate) fn fill(&mut self, d: u64, value: u8, n: u64) -> Result<(), (u64, u64)> {
         match span(d, n).and_then(|r| self.data.get_mut(r)) {
             Some(s) => {
@@ -620,6 +642,16 @@ pub(crate) struct TagInst {
     pub index: u32,
 }
 
+/// The names instance `data` exports its tag `index` under, sorted.
+pub(crate) fn tag_exports(data: &Instance, index: u32) -> Vec<String> {
+    let mut names: Vec<String> = (data.exports.iter())
+        .filter(|(_, (k, i))| *k == ExportKind::Tag && *i == index)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
 /// An exception as errors and listeners show it: `tag 1 ("e") of module "m" with
 /// payload (i32 7)`.
 pub(crate) fn describe_exception(reg: &Registry, exn: &Exception) -> String {
@@ -628,11 +660,7 @@ pub(crate) fn describe_exception(reg: &Registry, exn: &Exception) -> String {
     };
     let mut out = format!("tag {}", tag.index);
     if let Some(data) = reg.instances.get(tag.instance as usize) {
-        let exported = (data.exports.iter())
-            .filter(|(_, (k, i))| *k == ExportKind::Tag && *i == tag.index)
-            .map(|(name, _)| name.clone())
-            .min();
-        if let Some(name) = exported {
+        if let Some(name) = tag_exports(data, tag.index).first() {
             out.push_str(&format!(" ({name:?})"));
         }
         out.push_str(&format!(" of module {:?}", data.name));

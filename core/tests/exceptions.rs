@@ -15,8 +15,7 @@ use wasmscope::listener::{
 use wasmscope::{CoreFeatures, Error, FunctionDefinition, Runtime, RuntimeConfig, TrapCode};
 
 fn sample() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wat/exceptions.wat");
-    wat::parse_file(path).unwrap()
+    common::wat_sample("exceptions.wat")
 }
 
 #[test]

@@ -7,11 +7,7 @@ mod common;
 use wasmscope::{Caller, Runtime, TrapCode};
 
 fn sample() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../samples/wat/multi_memory.wat"
-    );
-    wat::parse_file(path).unwrap()
+    common::wat_sample("multi_memory.wat")
 }
 
 #[test]

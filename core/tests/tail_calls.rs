@@ -14,8 +14,7 @@ use wasmscope::listener::{
 use wasmscope::{CoreFeatures, Error, FunctionDefinition, Runtime, RuntimeConfig};
 
 fn sample() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wat/tail_calls.wat");
-    wat::parse_file(path).unwrap()
+    common::wat_sample("tail_calls.wat")
 }
 
 #[test]

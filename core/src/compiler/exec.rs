@@ -1079,20 +1079,15 @@ extern "C" fn lc_memory_copy(vm: *mut VmCtx, d: u64, s: u64, n: u64, mems: u64) 
             // Between two memories: the source's bytes, then the destination's bounds.
             let (from, _) = r.held().memory_and_state(src);
             let from = from.ok_or_else(|| Error::new("no memory"))?;
-            let bytes = match span(s, n).and_then(|range| from.data.get(range)) {
-                Some(b) => b.to_vec(),
-                None => return Err(memory_trap(s, n, from.data.len())),
-            };
+            let bytes =
+                (from.bytes_at(s, n)).map_err(|(a, l)| memory_trap(a, l, from.data.len()))?;
             let (to, _) = r.held().memory_and_state(dst);
             let to = to.ok_or_else(|| Error::new("no memory"))?;
             let size = to.data.len();
-            return match span(d, n).and_then(|range| to.data.get_mut(range)) {
-                Some(target) => {
-                    target.copy_from_slice(&bytes);
-                    Ok(0)
-                }
-                None => Err(memory_trap(d, n, size)),
-            };
+            return to
+                .write_at(d, &bytes)
+                .map(|()| 0)
+                .map_err(|(a, l)| memory_trap(a, l, size));
         }
         let (mem, _) = r.held().memory_and_state(dst);
         let mem = mem.ok_or_else(|| Error::new("no memory"))?;

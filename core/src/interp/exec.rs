@@ -1943,17 +1943,13 @@ impl Executor {
                 }
                 Instr::MemoryCopyBetween { dst, src, h } => {
                     let (d, s, n) = three!(h);
-                    let (dm, sm) = (held.memory_ix[dst as usize], held.memory_ix[src as usize]);
-                    let src_len = held.memories[sm as usize].data.len() as u64;
-                    let Some(from) = span(s, n).filter(|r| r.end as u64 <= src_len) else {
-                        memory_trap!(s, n, sm as usize);
+                    let (dm, sm) = (memory_at!(dst), memory_at!(src));
+                    let bytes = match held.memories[sm].bytes_at(s, n) {
+                        Ok(b) => b,
+                        Err((at, len)) => memory_trap!(at, len, sm),
                     };
-                    let bytes = held.memories[sm as usize].data[from].to_vec();
-                    let dst_mem = &mut held.memories[dm as usize].data;
-                    let dst_len = dst_mem.len() as u64;
-                    match span(d, n).filter(|r| r.end as u64 <= dst_len) {
-                        Some(to) => dst_mem[to].copy_from_slice(&bytes),
-                        None => memory_trap!(d, n, dm as usize),
+                    if let Err((at, len)) = held.memories[dm].write_at(d, &bytes) {
+                        memory_trap!(at, len, dm);
                     }
                 }
                 Instr::CallRef { h } => {

@@ -163,3 +163,9 @@ pub fn next_stop(depths: &[usize], cursor: usize, mode: StepMode) -> Option<usiz
         _ => entry(j) && depths[j] == depth,
     })
 }
+
+/// The text sample `samples/wat/NAME`, as module bytes.
+pub fn wat_sample(name: &str) -> Vec<u8> {
+    let path = format!("{}/../samples/wat/{name}", env!("CARGO_MANIFEST_DIR"));
+    wat::parse_file(path).unwrap()
+}
