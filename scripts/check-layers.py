@@ -24,13 +24,13 @@ EXCEPTIONS = os.path.join(ROOT, "..", "layer-exceptions.txt")
 
 # Lowest first. ARCHITECTURE.md's code map follows this order.
 LAYERS = """
-names types values source error input dwarf features options inspect
+names types gctypes heap values source error input dwarf features options inspect
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
 module interp::num interp::simd interp::instr interp::translate
 compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
 interp::code
-listener store interp::exec interp compiler::exec compiler
+listener store interp::gc interp::exec interp compiler::exec compiler
 cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi
 """.split()

@@ -175,7 +175,19 @@ fn format_results(types: &[ValueType], slots: &[u64]) -> Vec<String> {
             ValueType::ExternRef if v == 0 => "<null externref>".to_string(),
             ValueType::ExnRef if v == 0 => "<null exnref>".to_string(),
             ValueType::ExnRef => "<exnref>".to_string(),
-            _ => "<externref>".to_string(),
+            ValueType::AnyRef if v == 0 => "<null anyref>".to_string(),
+            ValueType::AnyRef | ValueType::ExternRef => {
+                let name = if *ty == ValueType::AnyRef {
+                    "anyref"
+                } else {
+                    "externref"
+                };
+                match wasmscope::Value::AnyRef(Some(v)).gc_ref() {
+                    Some(wasmscope::GcRef::I31(i)) => format!("<i31 {i}>"),
+                    Some(wasmscope::GcRef::Object(i)) => format!("<{name}: object #{i}>"),
+                    _ => format!("<{name}>"),
+                }
+            }
         });
         at += ty.slots();
     }

@@ -37,6 +37,10 @@ pub enum EngineKind {
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
     pub(crate) engine: EngineKind,
+    /// Whether the engine was asked for ([`Self::compiler`], [`Self::interpreter`]);
+    /// else ([`Self::new`]) a module the compiler does not run yet (GC) runs on the
+    /// interpreter.
+    pub(crate) engine_explicit: bool,
     pub(crate) memory_limit_pages: u32,
     pub(crate) memory_capacity_from_max: bool,
     pub(crate) custom_sections: bool,
@@ -72,9 +76,16 @@ impl Default for RuntimeConfig {
 impl RuntimeConfig {
     /// The default configuration: the best engine for this platform, as the seed's
     /// `NewRuntimeConfig` picks it: the compiler on x86-64 and AArch64 ([`Self::compiler`]),
-    /// the interpreter elsewhere (and in the browser); WebAssembly 2.0.
+    /// the interpreter elsewhere (and in the browser); WebAssembly 3.0 (with the legacy
+    /// exception instructions, [`crate::CoreFeatures::SUPPORTED`]).
+    ///
+    /// # Notes
+    /// The compiler does not run GC yet: with this configuration a module that uses GC
+    /// (struct or array types, references of the `any` hierarchy, GC instructions) runs
+    /// on the interpreter; [`Self::compiler`] refuses it instead.
     pub fn new() -> Self {
         RuntimeConfig {
+            engine_explicit: false,
             engine: if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
                 EngineKind::Compiler
             } else {
@@ -98,14 +109,19 @@ impl RuntimeConfig {
     pub fn interpreter() -> Self {
         RuntimeConfig {
             engine: EngineKind::Interpreter,
+            engine_explicit: true,
             ..Self::new()
         }
     }
 
     /// The Cranelift compiler, where it generates code (x86-64, AArch64); elsewhere the
-    /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet.
+    /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet: a module
+    /// that uses GC fails to compile with an error that says so.
     pub fn compiler() -> Self {
-        Self::new()
+        RuntimeConfig {
+            engine_explicit: true,
+            ..Self::new()
+        }
     }
 
     /// The engine this configuration selects.
@@ -234,6 +250,31 @@ impl RuntimeConfig {
     /// The compilation mode (see [`RuntimeConfig::with_compilation_mode`]).
     pub fn compilation_mode(&self) -> CompilationMode {
         self.compilation_mode
+    }
+
+    /// The options for module `info`: without native code when it uses GC and the engine
+    /// was not asked for.
+    ///
+    /// # Errors
+    /// [`Self::compiler`] and a module that uses GC.
+    pub(crate) fn engine_for(
+        &self,
+        info: &crate::module::ModuleInfo,
+        mut options: CodeOptions,
+    ) -> crate::error::Result<CodeOptions> {
+        if options.native && info.uses_gc {
+            if self.engine_explicit {
+                return Err(crate::error::Error::compile(
+                    0,
+                    "the module uses GC (struct and array types, references of the any \
+                     hierarchy or GC instructions), which the compiler engine does not run \
+                     yet: use RuntimeConfig::interpreter() (RuntimeConfig::new() runs such \
+                     modules on the interpreter)",
+                ));
+            }
+            options.native = false;
+        }
+        Ok(options)
     }
 
     pub(crate) fn code_options(&self) -> CodeOptions {

@@ -39,6 +39,19 @@ pub enum TrapCode {
     /// An exception (exception handling) left the outermost function: no handler
     /// caught it. The error's detail names its tag and payload.
     UncaughtException,
+    /// `ref.cast` (or a cast by `br_on_cast`'s kin) of a value not of the type.
+    CastFailure,
+    /// A struct operator on a null reference.
+    NullStructReference,
+    /// An array operator on a null reference.
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference.
+    NullI31Reference,
+    /// An array access or bulk array operation outside the array.
+    OutOfBoundsArrayAccess,
+    /// An allocation (an array of very many elements) larger than a GC object may be
+    /// (1 GiB).
+    AllocationTooLarge,
 }
 
 impl TrapCode {
@@ -59,6 +72,12 @@ impl TrapCode {
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::HostError => "host function error",
             TrapCode::UncaughtException => "uncaught exception",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::NullStructReference => "null structure reference",
+            TrapCode::NullArrayReference => "null array reference",
+            TrapCode::NullI31Reference => "null i31 reference",
+            TrapCode::OutOfBoundsArrayAccess => "out of bounds array access",
+            TrapCode::AllocationTooLarge => "allocation too large",
         }
     }
 }

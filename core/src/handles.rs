@@ -384,11 +384,16 @@ pub(crate) fn invoke(
                 .is_some_and(|m| m.native.is_some());
             if native {
                 drop(reg);
-                return crate::compiler::exec::invoke(store, func, args, deadline);
+                let results = crate::compiler::exec::invoke(store, func, args, deadline)?;
+                store.pin_slots(&results);
+                return Ok(results);
             }
         }
     }
-    exec::invoke(store, func, args, deadline)
+    let results = exec::invoke(store, func, args, deadline)?;
+    // The host may keep the references it gets.
+    store.pin_slots(&results);
+    Ok(results)
 }
 
 /// A function with a Rust signature, from [`Module::typed_function`].

@@ -30,44 +30,105 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 }
 
 /// Evaluates a constant expression over the instance's globals so far and its
-/// functions; non-`v128` values are in the low 64 bits.
-fn eval_const(globals: &[Shared<GlobalInst>], layout: &Layout, expr: &ConstExpr) -> u128 {
+/// functions; non-`v128` values are in the low 64 bits. GC's allocations go to `heap`.
+fn eval_const(
+    globals: &[Shared<GlobalInst>],
+    layout: &Layout,
+    heap: &std::sync::Mutex<crate::heap::Heap>,
+    expr: &ConstExpr,
+) -> std::result::Result<u128, Error> {
     let global = |g: u32| {
         let g = globals[g as usize].lock();
         g.value as u128 | (g.hi as u128) << 64
     };
-    match *expr {
+    Ok(match *expr {
         ConstExpr::Value(v) => v as u128,
         ConstExpr::V128(v) => v,
         ConstExpr::GlobalGet(g) => global(g),
         ConstExpr::RefNull => 0,
         ConstExpr::RefFunc(f) => layout.funcs[f as usize] as u128 + 1,
         ConstExpr::Ops(ref ops) => {
+            use crate::gctypes::Kind;
             // Validated: every operator finds its operands, and one value is left.
-            let mut stack: Vec<u64> = Vec::with_capacity(4);
+            let mut stack: Vec<u128> = Vec::with_capacity(4);
+            let too_large = |_| Error::trap(crate::error::TrapCode::AllocationTooLarge);
             for op in ops.iter() {
                 let v = match *op {
-                    ConstOp::Const(v) => v,
-                    ConstOp::GlobalGet(g) => global(g) as u64,
+                    ConstOp::Const(v) => v as u128,
+                    ConstOp::V128(v) => v,
+                    ConstOp::GlobalGet(g) => global(g),
+                    ConstOp::RefNull => 0,
+                    ConstOp::RefFunc(f) => layout.funcs[f as usize] as u128 + 1,
+                    ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => continue,
+                    ConstOp::RefI31 => crate::heap::i31(stack.pop().unwrap_or(0) as u32) as u128,
+                    ConstOp::StructNew(ty, n) => {
+                        let at = stack.len().saturating_sub(n as usize);
+                        let fields = stack.split_off(at);
+                        let mut heap = crate::store::lock(heap);
+                        let r = heap.new_struct(ty);
+                        if let Some(obj) = heap.get_mut(r) {
+                            let layout = obj.def.layout.fields.clone();
+                            for ((off, kind), v) in layout.into_iter().zip(fields) {
+                                obj.write(off as usize, kind, v as u64, (v >> 64) as u64);
+                            }
+                        }
+                        r as u128
+                    }
+                    ConstOp::StructNewDefault(ty) => {
+                        crate::store::lock(heap).new_struct(ty) as u128
+                    }
+                    ConstOp::ArrayNewDefault(ty) => {
+                        let len = stack.pop().unwrap_or(0) as u32;
+                        crate::store::lock(heap)
+                            .new_array(ty, len)
+                            .map_err(too_large)? as u128
+                    }
+                    ConstOp::ArrayNew(ty) | ConstOp::ArrayNewFixed(ty, _) => {
+                        let values = match *op {
+                            ConstOp::ArrayNewFixed(_, n) => {
+                                stack.split_off(stack.len().saturating_sub(n as usize))
+                            }
+                            _ => {
+                                let len = stack.pop().unwrap_or(0) as usize;
+                                let v = stack.pop().unwrap_or(0);
+                                if len as u64 > crate::heap::MAX_OBJECT_BYTES {
+                                    return Err(Error::trap(
+                                        crate::error::TrapCode::AllocationTooLarge,
+                                    ));
+                                }
+                                vec![v; len]
+                            }
+                        };
+                        let mut heap = crate::store::lock(heap);
+                        let r = heap.new_array(ty, values.len() as u32).map_err(too_large)?;
+                        if let Some(obj) = heap.get_mut(r) {
+                            let kind = obj.def.elem.unwrap_or(Kind::B64);
+                            for (i, v) in values.into_iter().enumerate() {
+                                let at = i * kind.size() as usize;
+                                obj.write(at, kind, v as u64, (v >> 64) as u64);
+                            }
+                        }
+                        r as u128
+                    }
                     _ => {
-                        let b = stack.pop().unwrap_or(0);
-                        let a = stack.pop().unwrap_or(0);
+                        let b = stack.pop().unwrap_or(0) as u64;
+                        let a = stack.pop().unwrap_or(0) as u64;
                         let (a32, b32) = (a as u32, b as u32);
-                        match *op {
+                        (match *op {
                             ConstOp::I32Add => a32.wrapping_add(b32) as u64,
                             ConstOp::I32Sub => a32.wrapping_sub(b32) as u64,
                             ConstOp::I32Mul => a32.wrapping_mul(b32) as u64,
                             ConstOp::I64Add => a.wrapping_add(b),
                             ConstOp::I64Sub => a.wrapping_sub(b),
                             _ => a.wrapping_mul(b),
-                        }
+                        }) as u128
                     }
                 };
                 stack.push(v);
             }
-            stack.pop().unwrap_or(0) as u128
+            stack.pop().unwrap_or(0)
         }
-    }
+    })
 }
 
 /// What an instance starts with besides its module: set before it is published.
@@ -96,7 +157,9 @@ pub(crate) fn instantiate(
     let inst = reg.instances.len() as u32;
     let mut types = reg.types.clone();
     let mut layout = Layout {
-        types: info.types.iter().map(|t| types.intern(t)).collect(),
+        types: (info.canon.iter().zip(&info.types))
+            .map(|(id, t)| types.record(*id, t))
+            .collect(),
         ..Layout::default()
     };
     let mut items = Items {
@@ -111,7 +174,7 @@ pub(crate) fn instantiate(
             .map_err(|m| link_error(import, m))?;
         let ex = &reg.instances[exporter as usize];
         let missing = || link_error(import, "export refers to no item");
-        // Interned signatures `want` (the import's) and `have` (the export's) are equal.
+        // Canonical signatures `want` (the import's) and `have` (the export's) are equal.
         let same = |what: &str, want: u32, have: u32| match want == have {
             true => Ok(()),
             false => Err(link_error(
@@ -123,7 +186,10 @@ pub(crate) fn instantiate(
             (ImportKind::Func(t), ExportKind::Func) => {
                 let addr = *ex.layout.funcs.get(index as usize).ok_or_else(missing)?;
                 let want = layout.types[*t as usize];
-                same("signature mismatch", want, reg.funcs[addr as usize].ty())?;
+                let have = reg.funcs[addr as usize].ty();
+                if !crate::store::sig_matches(have, want) {
+                    same("signature mismatch", want, have)?;
+                }
                 layout.funcs.push(addr);
             }
             (ImportKind::Table(t), ExportKind::Table) => {
@@ -174,7 +240,7 @@ pub(crate) fn instantiate(
                 let item = ex.global(index).ok_or_else(missing)?.clone();
                 let (have, exact) = {
                     let item = item.lock();
-                    (item.ty, item.exact.clone())
+                    (item.ty, item.exact)
                 };
                 // A mutable global's type is invariant, an immutable one's covariant.
                 let want = &info.global_refs[items.globals.len()];
@@ -249,12 +315,13 @@ pub(crate) fn instantiate(
                 crate::store::MAX_TABLE_ELEMENTS
             )));
         }
-        let init = init
-            .as_ref()
-            .map_or(0, |e| eval_const(&items.globals, &layout, e) as u64);
+        let init = match init {
+            Some(e) => eval_const(&items.globals, &layout, &store.heap, e)? as u64,
+            None => 0,
+        };
         items.tables.push(store.item(TableInst {
             elems: vec![init; t.limits.min as usize],
-            exact: exact.clone(),
+            exact: *exact,
             ty: *t,
         }));
     }
@@ -308,27 +375,24 @@ pub(crate) fn instantiate(
         .zip(&info.global_inits)
         .zip(&info.global_refs[defined_globals])
     {
-        let value = eval_const(&items.globals, &layout, init);
+        let value = eval_const(&items.globals, &layout, &store.heap, init)?;
         let (value, hi) = (value as u64, (value >> 64) as u64);
         items.globals.push(store.item(GlobalInst {
             value,
             hi,
             ty: *ty,
-            exact: exact.clone(),
+            exact: *exact,
         }));
     }
-    let elems: Vec<Arc<[u64]>> = info
-        .elements
-        .iter()
-        .map(|seg| match seg.mode {
+    let mut elems: Vec<Arc<[u64]>> = Vec::with_capacity(info.elements.len());
+    for seg in &info.elements {
+        elems.push(match seg.mode {
             SegmentMode::Declared => Arc::from(&[][..]),
-            _ => seg
-                .items
-                .iter()
-                .map(|e| eval_const(&items.globals, &layout, e) as u64)
-                .collect(),
-        })
-        .collect();
+            _ => (seg.items.iter())
+                .map(|e| eval_const(&items.globals, &layout, &store.heap, e).map(|v| v as u64))
+                .collect::<Result<_>>()?,
+        });
+    }
     let datas: Vec<Arc<[u8]>> = info.datas.iter().map(|d| d.bytes.clone()).collect();
     let exports = info
         .exports
@@ -339,7 +403,8 @@ pub(crate) fn instantiate(
     // (A 64-bit memory's offsets are `i64`s.)
     let offsets = |mode: &SegmentMode, wide: &dyn Fn(u32) -> bool| match mode {
         SegmentMode::Active { offset, index } => {
-            let v = eval_const(&items.globals, &layout, offset) as u64;
+            // An offset is a number: no allocation, nothing to fail.
+            let v = eval_const(&items.globals, &layout, &store.heap, offset).ok()? as u64;
             Some(if wide(*index) { v } else { v as u32 as u64 })
         }
         _ => None,

@@ -43,7 +43,9 @@ pub mod dwarf;
 mod error;
 mod execution;
 mod features;
+mod gctypes;
 mod handles;
+mod heap;
 mod host;
 mod input;
 pub mod inspect;
@@ -82,10 +84,10 @@ pub use host::{
 };
 pub use input::module_bytes;
 pub use names::{demangle, demangle_signature};
-pub use runtime::Runtime;
+pub use runtime::{GcObject, HeapStats, Runtime};
 pub use stubs::UnknownImports;
 pub use types::{
     FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
-pub use values::{Value, WasmParams, WasmResults, WasmValue};
+pub use values::{GcRef, Value, WasmParams, WasmResults, WasmValue};
 pub use wasi::MemFs;

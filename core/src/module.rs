@@ -17,10 +17,10 @@ use wasmparser::{
 };
 
 use crate::error::{Error, Result};
+use crate::gctypes::{self, Converter, RefTy, TypeId};
 use crate::options::{CodeOptions, CompilationMode};
 use crate::types::{
-    ExactFuncType, ExactValType, FuncType, FunctionDefinition, GlobalType, Limits, MemoryType,
-    RefTy, TableType, ValueType,
+    FuncType, FunctionDefinition, GlobalType, Limits, MemoryType, TableType, ValueType,
 };
 
 /// A constant expression: one instruction, or (extended constant expressions) several.
@@ -52,6 +52,22 @@ pub(crate) enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    /// `ref.null`.
+    RefNull,
+    /// `ref.func` (module index).
+    RefFunc(u32),
+    /// `v128.const`.
+    V128(u128),
+    /// `struct.new` of canonical type `.0` with `.1` fields.
+    StructNew(TypeId, u32),
+    StructNewDefault(TypeId),
+    ArrayNew(TypeId),
+    ArrayNewDefault(TypeId),
+    /// `array.new_fixed` of `.1` elements.
+    ArrayNewFixed(TypeId, u32),
+    RefI31,
+    AnyConvertExtern,
+    ExternConvertAny,
 }
 
 /// What an import asks for.
@@ -143,8 +159,12 @@ pub(crate) struct ModuleInfo {
     pub globals: Vec<GlobalType>,
     /// Every global's reference type exactly (`None`: a number), imports first.
     pub global_refs: Vec<Option<RefTy>>,
-    /// Every type exactly (typed function references), by type index.
-    pub exact_types: Vec<Arc<ExactFuncType>>,
+    /// Every type's canonical id (`gctypes`), by type index.
+    pub canon: Vec<TypeId>,
+    /// Whether the module uses GC: struct or array types, references in the `any`
+    /// hierarchy, or GC instructions (in bodies validated at decoding) (the compiler
+    /// engine does not run it yet).
+    pub uses_gc: bool,
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr>,
@@ -188,7 +208,7 @@ fn limits(initial: u64, maximum: Option<u64>) -> Limits {
     }
 }
 
-fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
+fn table_type(t: &wasmparser::TableType, conv: &Converter<'_>) -> Result<TableType> {
     if t.table64 {
         // memory64 brings 64-bit tables too; their `i64` indices are not run yet.
         return Err(Error::compile(
@@ -197,8 +217,7 @@ fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
         ));
     }
     Ok(TableType {
-        element: ValueType::from_wasmparser(wasmparser::ValType::Ref(t.element_type))
-            .map_err(|m| Error::compile(0, m))?,
+        element: conv.ref_ty(t.element_type).value_type(),
         limits: limits(t.initial, t.maximum),
     })
 }
@@ -209,18 +228,18 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
     }
 }
 
-fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType> {
+fn global_type(g: &wasmparser::GlobalType, conv: &Converter<'_>) -> Result<GlobalType> {
     Ok(GlobalType {
-        value_type: ValueType::from_wasmparser(g.content_type).map_err(|m| Error::compile(0, m))?,
+        value_type: gctypes::value_type_of(conv.val(g.content_type)),
         mutable: g.mutable,
     })
 }
 
-fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+fn const_expr(expr: &wasmparser::ConstExpr<'_>, canon: &[TypeId]) -> Result<ConstExpr> {
     let mut reader = expr.get_operators_reader();
     let op = reader.read()?;
     if !matches!(reader.clone().read()?, Operator::End) {
-        return extended_const(expr);
+        return extended_const(expr, canon);
     }
     let value = match op {
         Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
@@ -231,19 +250,15 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
-        other => {
-            return Err(Error::compile(
-                reader.original_position(),
-                format!("unsupported constant expression {other:?}"),
-            ))
-        }
+        _ => return extended_const(expr, canon),
     };
     Ok(value)
 }
 
-/// An extended constant expression (validated: integer constants, `global.get`, and
-/// `add`/`sub`/`mul` of `i32` and `i64`).
-fn extended_const(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+/// A constant expression of several instructions (validated: constants, `global.get`,
+/// `add`/`sub`/`mul` of `i32` and `i64`, and GC's allocations and conversions).
+fn extended_const(expr: &wasmparser::ConstExpr<'_>, canon: &[TypeId]) -> Result<ConstExpr> {
+    let ty = |i: u32| canon.get(i as usize).copied().unwrap_or(0);
     let mut reader = expr.get_operators_reader();
     let mut ops = Vec::new();
     loop {
@@ -259,6 +274,32 @@ fn extended_const(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
             Operator::I64Add => ConstOp::I64Add,
             Operator::I64Sub => ConstOp::I64Sub,
             Operator::I64Mul => ConstOp::I64Mul,
+            Operator::F32Const { value } => ConstOp::Const(value.bits() as u64),
+            Operator::F64Const { value } => ConstOp::Const(value.bits()),
+            Operator::V128Const { value } => ConstOp::V128(value.i128() as u128),
+            Operator::RefNull { .. } => ConstOp::RefNull,
+            Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Operator::StructNew { struct_type_index } => {
+                let n = match &gctypes::def(ty(struct_type_index)).sub.composite {
+                    gctypes::Composite::Struct(f) => f.len() as u32,
+                    _ => 0,
+                };
+                ConstOp::StructNew(ty(struct_type_index), n)
+            }
+            Operator::StructNewDefault { struct_type_index } => {
+                ConstOp::StructNewDefault(ty(struct_type_index))
+            }
+            Operator::ArrayNew { array_type_index } => ConstOp::ArrayNew(ty(array_type_index)),
+            Operator::ArrayNewDefault { array_type_index } => {
+                ConstOp::ArrayNewDefault(ty(array_type_index))
+            }
+            Operator::ArrayNewFixed {
+                array_type_index,
+                array_size,
+            } => ConstOp::ArrayNewFixed(ty(array_type_index), array_size),
+            Operator::RefI31 => ConstOp::RefI31,
+            Operator::AnyConvertExtern => ConstOp::AnyConvertExtern,
+            Operator::ExternConvertAny => ConstOp::ExternConvertAny,
             other => {
                 return Err(Error::compile(
                     at,
@@ -297,9 +338,22 @@ impl ModuleInfo {
     /// A global's reference type exactly (`None` for a number).
     fn global_ref(&self, g: &wasmparser::GlobalType) -> Option<RefTy> {
         match g.content_type {
-            wasmparser::ValType::Ref(r) => Some(RefTy::from_wasmparser(r, &self.exact_types)),
+            wasmparser::ValType::Ref(r) => Some(self.conv().ref_ty(r)),
             _ => None,
         }
+    }
+
+    /// Converts the module's types (after its type section).
+    pub(crate) fn conv(&self) -> Converter<'_> {
+        Converter {
+            canon: &self.canon,
+            group: 0..0,
+        }
+    }
+
+    /// The representation of values of module type `t`.
+    pub(crate) fn value_type(&self, t: wasmparser::ValType) -> ValueType {
+        gctypes::value_type_of(self.conv().val(t))
     }
 
     /// Validates defined function `def`'s body, for an engine that translates a body the
@@ -334,7 +388,8 @@ impl ModuleInfo {
                 _ => (0, e.to_string()),
             };
             Error::compile(offset, format!("function[{index}]{name}: {message}"))
-        })
+        })?;
+        Ok(())
     }
 }
 
@@ -346,30 +401,35 @@ fn validate_body(
     fv: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
     features: WasmFeatures,
-) -> Result<()> {
+) -> Result<bool> {
     let mut reader = body.get_binary_reader();
     fv.read_locals(&mut reader)?;
     reader.set_features(features);
+    let mut gc = false;
     while !reader.eof() {
         let offset = reader.original_position();
         let mut visitor = CheckMemoryIndex {
             inner: fv.visitor(offset),
             memory_op: false,
+            gc: false,
         };
         reader.visit_operator(&mut visitor)??;
         if visitor.memory_op && reader.original_position() - offset != 2 {
             return Err(Error::compile(offset, "zero byte expected"));
         }
+        gc |= visitor.gc;
     }
     reader.finish_expression(&fv.visitor(reader.original_position()))?;
-    Ok(())
+    Ok(gc)
 }
 
 /// The validator's operator visitor, noting whether the operator was `memory.size` or
-/// `memory.grow` (whose encoding [`validate_body`] then checks).
+/// `memory.grow` (whose encoding [`validate_body`] then checks) and whether it was one of
+/// GC's.
 struct CheckMemoryIndex<V> {
     inner: V,
     memory_op: bool,
+    gc: bool,
 }
 
 /// One `VisitOperator` method of [`CheckMemoryIndex`]: forwarded to the validator.
@@ -384,6 +444,12 @@ macro_rules! forward_operator {
         fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
             self.memory_op = true;
             self.inner.$visit($($arg),*)
+        }
+    };
+    (@gc $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
+        fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+            self.gc = true;
+            self.inner.$visit($($($arg),*)?)
         }
     };
     (@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
@@ -445,7 +511,8 @@ impl ModuleInfo {
             num_imported_memories: 0,
             globals: Vec::new(),
             global_refs: Vec::new(),
-            exact_types: Vec::new(),
+            canon: Vec::new(),
+            uses_gc: false,
             num_imported_globals: 0,
             tags: Vec::new(),
             num_imported_tags: 0,
@@ -484,7 +551,7 @@ impl ModuleInfo {
                     bodies.push(range.start as usize..range.end as usize);
                     if validate_bodies {
                         let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                        validate_body(&mut fv, &body, features(&options))?;
+                        info.uses_gc |= validate_body(&mut fv, &body, features(&options))?;
                         allocs = fv.into_allocations();
                     }
                 }
@@ -504,6 +571,13 @@ impl ModuleInfo {
         info.uses_v128 = info.types.iter().any(|t| {
             t.params().contains(&ValueType::V128) || t.results().contains(&ValueType::V128)
         }) || info.globals.iter().any(|g| g.value_type == ValueType::V128);
+        info.uses_gc |= info.types.iter().any(|t| {
+            t.params().contains(&ValueType::AnyRef) || t.results().contains(&ValueType::AnyRef)
+        }) || info
+            .globals
+            .iter()
+            .any(|g| g.value_type == ValueType::AnyRef)
+            || info.tables.iter().any(|t| t.element == ValueType::AnyRef);
         info.bodies = bodies;
         info.resources = resources;
         Ok(info)
@@ -520,7 +594,7 @@ impl ModuleInfo {
             wasmparser::BinaryReader::new(&self.bytes[range.clone()], range.start as u64);
         for _ in 0..reader.read_var_u32().ok()? {
             let count = reader.read_var_u32().ok()?;
-            let ty = ValueType::from_wasmparser(reader.read().ok()?).ok()?;
+            let ty = self.value_type(reader.read().ok()?);
             // A body's locals were validated (or fail at translation before they run).
             types.extend(std::iter::repeat_n(ty, count.min(1 << 20) as usize));
         }
@@ -558,7 +632,7 @@ impl ModuleInfo {
                     (0..height)
                         .rev()
                         .map_while(|d| fv.get_operand_type(d as usize).flatten())
-                        .map_while(operand_type)
+                        .map_while(|t| self.operand_type(t))
                         .collect(),
                 );
             }
@@ -568,6 +642,25 @@ impl ModuleInfo {
             reader.visit_operator(&mut fv.visitor(at)).ok()?.ok()?;
         }
         None
+    }
+
+    /// The type of an operand as the validator reports it (its types by the validator's
+    /// ids).
+    fn operand_type(&self, t: wasmparser::ValType) -> Option<ValueType> {
+        use wasmparser::{HeapType as H, UnpackedIndex as U, WasmModuleResources};
+        let wasmparser::ValType::Ref(r) = t else {
+            return ValueType::from_wasmparser(t).ok();
+        };
+        match r.heap_type() {
+            H::Concrete(U::Id(id)) | H::Exact(U::Id(id)) => {
+                let resources = self.resources.as_ref()?;
+                Some(match resources.sub_type_at_id(id).composite_type.inner {
+                    CompositeInnerType::Func(_) => ValueType::FuncRef,
+                    _ => ValueType::AnyRef,
+                })
+            }
+            _ => Some(self.value_type(t)),
+        }
     }
 
     /// The defined function whose body contains module offset `offset`.
@@ -584,36 +677,35 @@ impl ModuleInfo {
         match payload {
             Payload::TypeSection(reader) => {
                 for group in reader.clone() {
-                    for sub in group?.into_types() {
-                        match &sub.composite_type.inner {
-                            CompositeInnerType::Func(f) => {
-                                let conv = |tys: &[wasmparser::ValType]| -> Result<Vec<ValueType>> {
-                                    tys.iter()
-                                        .map(|t| {
-                                            ValueType::from_wasmparser(*t)
-                                                .map_err(|m| Error::compile(0, m))
-                                        })
-                                        .collect()
+                    let group = group?;
+                    let first = self.canon.len() as u32;
+                    let n = group.types().len() as u32;
+                    let conv = Converter {
+                        canon: &self.canon,
+                        group: first..first + n,
+                    };
+                    let mut subs = Vec::new();
+                    for sub in group.types() {
+                        subs.push(conv.sub_type(sub).map_err(|m| Error::compile(0, m))?);
+                    }
+                    let ids = gctypes::register_group(subs);
+                    for id in ids {
+                        // (Recursive groups and subtyping of function types alone
+                        // run on both engines: `store::sig_matches`.)
+                        let def = gctypes::def(id);
+                        self.types.push(match &def.sub.composite {
+                            gctypes::Composite::Func { params, results } => {
+                                let conv = |t: &[gctypes::ValTy]| -> Vec<ValueType> {
+                                    t.iter().map(|t| gctypes::value_type_of(*t)).collect()
                                 };
-                                self.types
-                                    .push(FuncType::new(conv(f.params())?, conv(f.results())?));
-                                let exact = |tys: &[wasmparser::ValType]| -> Vec<ExactValType> {
-                                    (tys.iter())
-                                        .map(|t| {
-                                            ExactValType::from_wasmparser(*t, &self.exact_types)
-                                        })
-                                        .collect()
-                                };
-                                let t = ExactFuncType {
-                                    params: exact(f.params()),
-                                    results: exact(f.results()),
-                                };
-                                self.exact_types.push(Arc::new(t));
+                                FuncType::new(conv(params), conv(results))
                             }
                             _ => {
-                                return Err(Error::compile(0, "only function types are supported"))
+                                self.uses_gc = true;
+                                FuncType::default()
                             }
-                        }
+                        });
+                        self.canon.push(id);
                     }
                 }
             }
@@ -627,9 +719,8 @@ impl ModuleInfo {
                             ImportKind::Func(t)
                         }
                         TypeRef::Table(t) => {
-                            self.table_refs
-                                .push(RefTy::from_wasmparser(t.element_type, &self.exact_types));
-                            let t = table_type(&t)?;
+                            self.table_refs.push(self.conv().ref_ty(t.element_type));
+                            let t = table_type(&t, &self.conv())?;
                             self.tables.push(t);
                             self.num_imported_tables += 1;
                             ImportKind::Table(t)
@@ -643,7 +734,7 @@ impl ModuleInfo {
                         }
                         TypeRef::Global(g) => {
                             self.global_refs.push(self.global_ref(&g));
-                            let g = global_type(&g)?;
+                            let g = global_type(&g, &self.conv())?;
                             self.globals.push(g);
                             self.num_imported_globals += 1;
                             ImportKind::Global(g)
@@ -671,11 +762,10 @@ impl ModuleInfo {
                     let t = t?;
                     self.table_inits.push(match &t.init {
                         wasmparser::TableInit::RefNull => None,
-                        wasmparser::TableInit::Expr(e) => Some(const_expr(e)?),
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(e, &self.canon)?),
                     });
-                    (self.table_refs)
-                        .push(RefTy::from_wasmparser(t.ty.element_type, &self.exact_types));
-                    self.tables.push(table_type(&t.ty)?);
+                    self.table_refs.push(self.conv().ref_ty(t.ty.element_type));
+                    self.tables.push(table_type(&t.ty, &self.conv())?);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -690,8 +780,9 @@ impl ModuleInfo {
                 for g in reader.clone() {
                     let g = g?;
                     self.global_refs.push(self.global_ref(&g.ty));
-                    self.globals.push(global_type(&g.ty)?);
-                    self.global_inits.push(const_expr(&g.init_expr)?);
+                    self.globals.push(global_type(&g.ty, &self.conv())?);
+                    self.global_inits
+                        .push(const_expr(&g.init_expr, &self.canon)?);
                 }
             }
             Payload::ExportSection(reader) => {
@@ -728,7 +819,7 @@ impl ModuleInfo {
                             offset_expr,
                         } => SegmentMode::Active {
                             index: table_index.unwrap_or(0),
-                            offset: const_expr(offset_expr)?,
+                            offset: const_expr(offset_expr, &self.canon)?,
                         },
                     };
                     let mut items = Vec::new();
@@ -740,7 +831,7 @@ impl ModuleInfo {
                         }
                         ElementItems::Expressions(_, exprs) => {
                             for expr in exprs {
-                                items.push(const_expr(&expr?)?);
+                                items.push(const_expr(&expr?, &self.canon)?);
                             }
                         }
                     }
@@ -757,7 +848,7 @@ impl ModuleInfo {
                             offset_expr,
                         } => SegmentMode::Active {
                             index: *memory_index,
-                            offset: const_expr(offset_expr)?,
+                            offset: const_expr(offset_expr, &self.canon)?,
                         },
                     };
                     self.datas.push(DataSegment {
@@ -869,31 +960,6 @@ pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> Fu
         ty,
         param_names,
         host: false,
-    }
-}
-
-/// The type of an operand as the validator reports it: a reference to a function of any
-/// kind (`ref.func` gives a non-nullable one) is a `funcref`, to an external value an
-/// `externref`.
-fn operand_type(t: wasmparser::ValType) -> Option<ValueType> {
-    match t {
-        wasmparser::ValType::Ref(r) => match r.heap_type() {
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Extern,
-                ..
-            } => Some(ValueType::ExternRef),
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Exn,
-                ..
-            } => Some(ValueType::ExnRef),
-            wasmparser::HeapType::Abstract {
-                ty: wasmparser::AbstractHeapType::Func,
-                ..
-            }
-            | wasmparser::HeapType::Concrete(_) => Some(ValueType::FuncRef),
-            _ => None,
-        },
-        t => ValueType::from_wasmparser(t).ok(),
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) use crate::module::definition;
 use crate::module::{ExportKind, ModuleInfo};
 use crate::rt::RuntimeInner;
 use crate::store::Store;
+use crate::types::ValueType;
+use crate::values::Value;
 use crate::wasi::context::SysContext;
 
 /// Embeds WebAssembly modules: compiles, instantiates and links them, and owns
@@ -138,7 +140,9 @@ impl Runtime {
             // The factory needs the definitions (names come last in the binary): decode,
             // ask, and give hooks to the functions that got a listener before any body is
             // translated.
-            let mut info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
+            let parsed = ModuleInfo::parse(wasm, options)?;
+            let options = self.inner.config.engine_for(&parsed, options)?;
+            let mut info = WasmCode::new(parsed, options);
             let name = info.name.clone().unwrap_or_else(|| "".into());
             let listeners: Vec<_> = (0..info.func_types.len() as u32)
                 .map(|i| {
@@ -176,7 +180,9 @@ impl Runtime {
         }
         let compile = || {
             #[allow(unused_mut)]
-            let mut info = WasmCode::new(ModuleInfo::parse(wasm, options)?, options);
+            let parsed = ModuleInfo::parse(wasm, options)?;
+            let options = self.inner.config.engine_for(&parsed, options)?;
+            let mut info = WasmCode::new(parsed, options);
             if eager {
                 info.translate_all()?;
             }
@@ -513,4 +519,86 @@ fn compile_native(
         cache.write(&key, &payload);
     }
     Ok(native)
+}
+
+/// How a runtime's GC heap stands ([`Runtime::heap_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeapStats {
+    /// Structs and arrays alive (not yet freed).
+    pub objects: usize,
+    /// Collections so far.
+    pub collections: u64,
+    /// Objects freed so far.
+    pub freed: u64,
+}
+
+/// A struct or an array of GC, as a debugger shows it ([`Runtime::gc_object`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GcObject {
+    /// Whether it is an array (else a struct).
+    pub is_array: bool,
+    /// Its fields (a struct's, in order) or elements (an array's); packed `i8`/`i16`
+    /// ones as unsigned `i32`s.
+    pub values: Vec<Value>,
+}
+
+impl Runtime {
+    /// The GC heap's statistics.
+    pub fn heap_stats(&self) -> HeapStats {
+        let heap = crate::store::lock(&self.inner.store.heap);
+        HeapStats {
+            objects: heap.len(),
+            collections: heap.collections,
+            freed: heap.freed,
+        }
+    }
+
+    /// The struct or array `value` refers to (an `anyref` or `externref` holding a GC
+    /// object), with at most `limit` of its values; `None` for anything else.
+    pub fn gc_object(&self, value: &Value, limit: usize) -> Option<GcObject> {
+        let (Value::AnyRef(Some(r)) | Value::ExternRef(Some(r))) = *value else {
+            return None;
+        };
+        let heap = crate::store::lock(&self.inner.store.heap);
+        let obj = heap.get(r)?;
+        use crate::gctypes::{Composite, Storage};
+        let ty = |st: Storage| match st {
+            Storage::I8 | Storage::I16 => ValueType::I32,
+            Storage::Val(v) => crate::gctypes::value_type_of(v),
+        };
+        let decode = |at: usize, kind, vt: ValueType| {
+            let (lo, hi) = obj.read(at, kind);
+            Value::from_slots(vt, &[lo, hi]).unwrap_or(Value::I64(lo as i64))
+        };
+        Some(match &obj.def.sub.composite {
+            Composite::Struct(fields) => GcObject {
+                is_array: false,
+                values: (fields.iter().zip(&obj.def.layout.fields))
+                    .take(limit)
+                    .map(|(f, (at, kind))| decode(*at as usize, *kind, ty(f.storage)))
+                    .collect(),
+            },
+            Composite::Array(f) => {
+                let kind = obj.def.elem?;
+                GcObject {
+                    is_array: true,
+                    values: (0..obj.len as usize)
+                        .take(limit)
+                        .map(|i| decode(i * kind.size() as usize, kind, ty(f.storage)))
+                        .collect(),
+                }
+            }
+            Composite::Func { .. } => return None,
+        })
+    }
+
+    /// How many elements the array `value` refers to has (`None` for anything else).
+    pub fn gc_array_len(&self, value: &Value) -> Option<u32> {
+        let (Value::AnyRef(Some(r)) | Value::ExternRef(Some(r))) = *value else {
+            return None;
+        };
+        let heap = crate::store::lock(&self.inner.store.heap);
+        let obj = heap.get(r)?;
+        obj.def.elem.map(|_| obj.len)
+    }
 }

@@ -33,10 +33,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Exception;
 use crate::error::Result;
+use crate::gctypes::RefTy;
 use crate::interp::code::WasmCode;
 use crate::interp::num::span;
 use crate::module::ExportKind;
-use crate::types::{FuncType, FunctionDefinition, GlobalType, RefTy, TableType};
+use crate::types::{FuncType, FunctionDefinition, GlobalType, TableType};
 
 /// Locks `m`, whether or not a thread panicked while holding it (a host function's
 /// panic leaves the items as it left them, as a trap would).
@@ -65,27 +66,40 @@ pub(crate) const PAGE_SIZE: usize = 65536;
 /// instantiate and `table.grow` past it fails, instead of exhausting host memory.
 pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
-/// Interned function signatures, so that `call_indirect` compares two integers.
+/// Function signatures by canonical type id (`gctypes`), so that `call_indirect`
+/// compares two integers (and, when they differ, asks whether one is a declared subtype
+/// of the other).
 #[derive(Default, Debug, Clone)]
 pub(crate) struct TypeRegistry {
-    types: Vec<FuncType>,
-    ids: HashMap<FuncType, u32>,
+    types: HashMap<u32, FuncType>,
 }
 
 impl TypeRegistry {
+    /// The id of a host function's signature (a function type of its own group, final).
     pub(crate) fn intern(&mut self, ty: &FuncType) -> u32 {
-        if let Some(id) = self.ids.get(ty) {
-            return *id;
-        }
-        let id = self.types.len() as u32;
-        self.types.push(ty.clone());
-        self.ids.insert(ty.clone(), id);
+        let id = crate::gctypes::func_type_id(ty.params(), ty.results());
+        self.record(id, ty)
+    }
+
+    /// Records `ty` as the function type of canonical id `id`; returns `id`.
+    pub(crate) fn record(&mut self, id: u32, ty: &FuncType) -> u32 {
+        self.types.entry(id).or_insert_with(|| ty.clone());
         id
     }
 
     pub(crate) fn get(&self, id: u32) -> &FuncType {
-        &self.types[id as usize]
+        static NONE: std::sync::OnceLock<FuncType> = std::sync::OnceLock::new();
+        self.types
+            .get(&id)
+            .unwrap_or_else(|| NONE.get_or_init(FuncType::default))
     }
+}
+
+/// Whether a function of signature `have` may be called as one of signature `want`
+/// (`call_indirect`, `call_ref` through a cast, imports): the same canonical type or a
+/// declared subtype.
+pub(crate) fn sig_matches(have: u32, want: u32) -> bool {
+    have == want || crate::gctypes::is_sub_id(have, want)
 }
 
 /// A function: defined by a module instance, or a host closure.
@@ -711,6 +725,28 @@ impl Exceptions {
     }
 }
 
+/// Counts a call in [`Store::calls`] while it lives.
+pub(crate) struct CallCount(Arc<std::sync::atomic::AtomicUsize>);
+
+impl CallCount {
+    pub(crate) fn new(store: &Store) -> Self {
+        store.calls.fetch_add(1, Ordering::SeqCst);
+        CallCount(store.calls.clone())
+    }
+}
+
+impl Drop for CallCount {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl std::fmt::Debug for CallCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallCount")
+    }
+}
+
 /// Everything a runtime has instantiated.
 pub(crate) struct Store {
     registry: Mutex<Arc<Registry>>,
@@ -726,6 +762,11 @@ pub(crate) struct Store {
     pub debug_info: bool,
     /// Exceptions caught by reference.
     pub exceptions: Exceptions,
+    /// GC's objects.
+    pub heap: Mutex<crate::heap::Heap>,
+    /// Calls in progress on any thread (paused resumable calls included): the collector
+    /// runs only in a call that is alone (see [`Store::collect_garbage`]).
+    pub calls: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Store {
@@ -739,6 +780,8 @@ impl Store {
             fuel,
             debug_info,
             exceptions: Exceptions::default(),
+            heap: Mutex::default(),
+            calls: Arc::default(),
         }
     }
 
@@ -965,6 +1008,96 @@ impl crate::listener::InstanceView for View<'_> {
 
     fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
         Some(&self.items(inst)?.table(index)?.elems)
+    }
+}
+
+impl Store {
+    /// Keeps the GC objects among `slots` alive for good: values the host gets (a
+    /// call's results, a host function's arguments) may be kept anywhere the collector
+    /// cannot see. Slots that are not object references are ignored.
+    pub(crate) fn pin_slots(&self, slots: &[u64]) {
+        if slots.iter().any(|v| v >> 62 == 2) {
+            let mut heap = lock(&self.heap);
+            slots.iter().for_each(|v| heap.pin(*v));
+        }
+    }
+
+    /// Whether a collection is due (allocation since the last one).
+    pub(crate) fn gc_due(&self) -> bool {
+        lock(&self.heap).wants_collection()
+    }
+
+    /// Collects GC garbage from a call running instance `current` (whose items it holds
+    /// as `held`) with interpreter slots `stack`, if that call is the only one in the
+    /// store (another thread's call, a paused resumable call or a call nested through
+    /// another engine would hold references this cannot see). The roots: every slot of
+    /// `stack` (conservatively: a slot that happens to look like an object reference
+    /// keeps that object), every global and table of every instance, the payloads of
+    /// exceptions kept by reference, and the objects the host has seen. An item another
+    /// thread holds (an instantiation, a handle) skips this collection. Returns whether
+    /// it collected.
+    pub(crate) fn collect_garbage(
+        &self,
+        reg: &Registry,
+        current: u32,
+        held: &Held<'_>,
+        stack: &[u64],
+    ) -> bool {
+        if self.calls.load(Ordering::SeqCst) != 1 {
+            return false;
+        }
+        let mut roots: Vec<u64> = Vec::new();
+        for g in &held.globals {
+            roots.push(g.value);
+        }
+        for t in &held.tables {
+            roots.extend_from_slice(&t.elems);
+        }
+        let mine = reg.instances.get(current as usize);
+        let is_mine = |p: *const ()| {
+            mine.is_some_and(|m| {
+                (m.globals.iter().map(|g| Arc::as_ptr(g) as *const ()))
+                    .chain(m.tables.iter().map(|t| Arc::as_ptr(t) as *const ()))
+                    .any(|q| q == p)
+            })
+        };
+        for inst in &reg.instances {
+            for g in &inst.globals {
+                if is_mine(Arc::as_ptr(g) as *const ()) {
+                    continue;
+                }
+                match g.cell.try_lock() {
+                    Ok(g) => roots.push(g.value),
+                    Err(_) => return false,
+                }
+            }
+            for t in &inst.tables {
+                if is_mine(Arc::as_ptr(t) as *const ()) {
+                    continue;
+                }
+                match t.cell.try_lock() {
+                    Ok(t) => roots.extend_from_slice(&t.elems),
+                    Err(_) => return false,
+                }
+            }
+            if let Ok(state) = inst.state.cell.try_lock() {
+                for e in &state.elems {
+                    roots.extend_from_slice(e);
+                }
+            } else if mine.is_some_and(|m| Arc::ptr_eq(m, inst)) {
+                for e in &held.state.elems {
+                    roots.extend_from_slice(e);
+                }
+            } else {
+                return false;
+            }
+        }
+        for exn in lock(&self.exceptions.list).iter() {
+            roots.extend_from_slice(&exn.payload);
+        }
+        let mut heap = lock(&self.heap);
+        heap.collect(roots.into_iter().chain(stack.iter().copied()));
+        true
     }
 }
 

@@ -26,6 +26,11 @@ pub enum ValueType {
     ExternRef,
     /// Nullable reference to a caught exception (exception handling, `exnref`).
     ExnRef,
+    /// Nullable reference in GC's `any` hierarchy (`anyref`, `eqref`, `i31ref`,
+    /// `structref`, `arrayref`, references to defined struct and array types): a GC
+    /// object, an unboxed 31-bit integer, or a host reference converted with
+    /// `any.convert_extern`.
+    AnyRef,
 }
 
 impl ValueType {
@@ -40,6 +45,7 @@ impl ValueType {
             ValueType::FuncRef => "funcref",
             ValueType::ExternRef => "externref",
             ValueType::ExnRef => "exnref",
+            ValueType::AnyRef => "anyref",
         }
     }
 
@@ -80,6 +86,10 @@ impl ValueType {
                         ty: A::Exn | A::NoExn,
                         shared: false,
                     } => ValueType::ExnRef,
+                    H::Abstract {
+                        ty: A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None,
+                        shared: false,
+                    } => ValueType::AnyRef,
                     _ => return Err(format!("unsupported reference type {r}")),
                 }
             }
@@ -272,102 +282,5 @@ impl FunctionDefinition {
     /// Result names, when a host function declared them.
     pub fn result_names(&self) -> &[Option<Arc<str>>] {
         &self.result_names
-    }
-}
-
-/// A reference type exactly as a module declares it (typed function references), for
-/// the checks that need more than [`ValueType`]: linking globals and tables. Function
-/// types are compared structurally (without GC's recursive groups they have no names of
-/// their own).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct RefTy {
-    pub nullable: bool,
-    pub heap: HeapTy,
-}
-
-/// The heap type of a [`RefTy`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum HeapTy {
-    Func,
-    NoFunc,
-    Extern,
-    NoExtern,
-    Exn,
-    NoExn,
-    /// A function type, with its parameters' and results' exact types.
-    Typed(Arc<ExactFuncType>),
-    /// A function type that refers to itself or to a later type (recursive types are
-    /// GC's): compared by the declaring module's type index only.
-    Index(u32),
-}
-
-/// A function type with exact reference types.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct ExactFuncType {
-    pub params: Vec<ExactValType>,
-    pub results: Vec<ExactValType>,
-}
-
-/// A value type with exact reference types.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum ExactValType {
-    Num(ValueType),
-    Ref(RefTy),
-}
-
-impl RefTy {
-    /// `t` from wasmparser's, the module's types so far being `types` (exact).
-    pub(crate) fn from_wasmparser(r: wasmparser::RefType, types: &[Arc<ExactFuncType>]) -> Self {
-        use wasmparser::{AbstractHeapType as A, HeapType as H, UnpackedIndex as U};
-        let heap = match r.heap_type() {
-            H::Abstract { ty, .. } => match ty {
-                A::Func => HeapTy::Func,
-                A::NoFunc => HeapTy::NoFunc,
-                A::Extern => HeapTy::Extern,
-                A::NoExtern => HeapTy::NoExtern,
-                A::Exn => HeapTy::Exn,
-                A::NoExn => HeapTy::NoExn,
-                // GC's types are refused before this is asked.
-                _ => HeapTy::Func,
-            },
-            H::Concrete(i) | H::Exact(i) => match i {
-                U::Module(i) => match types.get(i as usize) {
-                    Some(t) => HeapTy::Typed(t.clone()),
-                    None => HeapTy::Index(i),
-                },
-                _ => HeapTy::Func,
-            },
-        };
-        RefTy {
-            nullable: r.is_nullable(),
-            heap,
-        }
-    }
-
-    /// Whether a value of type `self` is also one of type `other` (function
-    /// references' subtyping: a typed function reference is a `func` one, `nofunc` is
-    /// below every function type, non-null below nullable).
-    pub(crate) fn is_subtype_of(&self, other: &RefTy) -> bool {
-        if self.nullable && !other.nullable {
-            return false;
-        }
-        use HeapTy as H;
-        match (&self.heap, &other.heap) {
-            (a, b) if a == b => true,
-            (H::Typed(_) | H::Index(_) | H::NoFunc, H::Func) => true,
-            (H::NoFunc, H::Typed(_) | H::Index(_)) => true,
-            (H::NoExtern, H::Extern) | (H::NoExn, H::Exn) => true,
-            _ => false,
-        }
-    }
-}
-
-impl ExactValType {
-    /// `t` from wasmparser's, the module's types so far being `types`.
-    pub(crate) fn from_wasmparser(t: wasmparser::ValType, types: &[Arc<ExactFuncType>]) -> Self {
-        match t {
-            wasmparser::ValType::Ref(r) => ExactValType::Ref(RefTy::from_wasmparser(r, types)),
-            t => ExactValType::Num(ValueType::from_wasmparser(t).unwrap_or(ValueType::I32)),
-        }
     }
 }

@@ -130,6 +130,20 @@ pub enum Value {
     ExternRef(Option<u64>),
     /// An exception reference: `None` when null, else an opaque non-zero id.
     ExnRef(Option<u64>),
+    /// A reference of GC's `any` hierarchy: `None` when null, else its slot (see
+    /// [`Value::gc_ref`] for what it refers to).
+    AnyRef(Option<u64>),
+}
+
+/// What a non-null reference of the `any` or `extern` hierarchy holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcRef {
+    /// An unboxed 31-bit integer (`i31ref`), sign-extended.
+    I31(i32),
+    /// A struct or array of the store's heap, by its index there.
+    Object(u32),
+    /// A host reference (the host's handle).
+    Host(u64),
 }
 
 impl Value {
@@ -144,6 +158,7 @@ impl Value {
             Value::FuncRef(_) => ValueType::FuncRef,
             Value::ExternRef(_) => ValueType::ExternRef,
             Value::ExnRef(_) => ValueType::ExnRef,
+            Value::AnyRef(_) => ValueType::AnyRef,
         }
     }
 
@@ -160,6 +175,7 @@ impl Value {
             ValueType::FuncRef => Value::FuncRef((lo != 0).then_some(lo)),
             ValueType::ExternRef => Value::ExternRef((lo != 0).then_some(lo)),
             ValueType::ExnRef => Value::ExnRef((lo != 0).then_some(lo)),
+            ValueType::AnyRef => Value::AnyRef((lo != 0).then_some(lo)),
         })
     }
 
@@ -186,7 +202,39 @@ impl Value {
             Value::F32(v) => v.to_bits() as u128,
             Value::F64(v) => v.to_bits() as u128,
             Value::V128(v) => v,
-            Value::FuncRef(r) | Value::ExternRef(r) | Value::ExnRef(r) => r.unwrap_or(0) as u128,
+            Value::FuncRef(r) | Value::ExternRef(r) | Value::ExnRef(r) | Value::AnyRef(r) => {
+                r.unwrap_or(0) as u128
+            }
+        }
+    }
+}
+
+impl Value {
+    /// What a non-null `anyref` or `externref` holds (`None` for null and for other
+    /// values).
+    ///
+    /// ```
+    /// use wasmscope::{GcRef, Value};
+    /// assert_eq!(Value::AnyRef(Some((1 << 62) | 0x7fff_ffff)).gc_ref(), Some(GcRef::I31(-1)));
+    /// assert_eq!(Value::ExternRef(Some(5)).gc_ref(), Some(GcRef::Host(5)));
+    /// ```
+    pub fn gc_ref(&self) -> Option<GcRef> {
+        match *self {
+            Value::AnyRef(Some(r)) | Value::ExternRef(Some(r)) => {
+                Some(match crate::heap::classify(r) {
+                    crate::heap::RefKind::I31(v) => GcRef::I31(crate::heap::i31_signed(v) as i32),
+                    crate::heap::RefKind::Object(i) => GcRef::Object(i),
+                    _ => GcRef::Host(r),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn classify(r: u64) -> Option<GcRef> {
+        match Value::AnyRef(Some(r)).gc_ref() {
+            Some(GcRef::Host(_)) | None => None,
+            g => g,
         }
     }
 }
@@ -215,10 +263,21 @@ impl std::fmt::Display for Value {
             Value::F32(v) => write!(f, "{v}"),
             Value::F64(v) => write!(f, "{v}"),
             Value::V128(v) => write!(f, "0x{v:032x}"),
-            Value::FuncRef(None) | Value::ExternRef(None) | Value::ExnRef(None) => {
-                f.write_str("null")
+            Value::AnyRef(Some(r)) | Value::ExternRef(Some(r)) if Self::classify(r).is_some() => {
+                match Self::classify(r) {
+                    Some(GcRef::I31(v)) => write!(f, "i31 {v}"),
+                    Some(GcRef::Object(i)) => write!(f, "object #{i}"),
+                    _ => write!(f, "{r:#x}"),
+                }
             }
-            Value::FuncRef(Some(r)) | Value::ExternRef(Some(r)) | Value::ExnRef(Some(r)) => {
+            Value::FuncRef(None)
+            | Value::ExternRef(None)
+            | Value::ExnRef(None)
+            | Value::AnyRef(None) => f.write_str("null"),
+            Value::FuncRef(Some(r))
+            | Value::ExternRef(Some(r))
+            | Value::ExnRef(Some(r))
+            | Value::AnyRef(Some(r)) => {
                 write!(f, "ref {r}")
             }
         }

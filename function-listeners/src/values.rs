@@ -71,7 +71,9 @@ pub fn format_value(ty: ValueType, slots: &[u64]) -> String {
             go_float(f, format!("{f:e}"))
         }
         ValueType::V128 => format!("{:016x}{:016x}", v, slots.get(1).copied().unwrap_or(0)),
-        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => format!("{v:016x}"),
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef | ValueType::AnyRef => {
+            format!("{v:016x}")
+        }
     }
 }
 

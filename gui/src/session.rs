@@ -404,11 +404,13 @@ pub fn format_value(ty: ValueType, lo: u64, hi: u64) -> String {
         ValueType::F32 => format!("{:?}", f32::from_bits(lo as u32)),
         ValueType::F64 => format!("{:?}", f64::from_bits(lo)),
         ValueType::V128 => format!("0x{hi:016x}{lo:016x}"),
-        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
-            if lo == 0 {
-                "null".into()
-            } else {
-                format!("ref 0x{lo:x}")
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef | ValueType::AnyRef => {
+            let gc = matches!(ty, ValueType::AnyRef | ValueType::ExternRef);
+            match wasmscope::Value::AnyRef(Some(lo)).gc_ref() {
+                _ if lo == 0 => "null".into(),
+                Some(wasmscope::GcRef::I31(v)) if gc => format!("i31 {v}"),
+                Some(wasmscope::GcRef::Object(i)) if gc => format!("object #{i}"),
+                _ => format!("ref 0x{lo:x}"),
             }
         }
     }

@@ -397,6 +397,8 @@ pub(crate) fn invoke(
         )));
     }
     let data = reg.instances[*instance as usize].clone();
+    // Compiled code may hold references in its registers: no collection meanwhile.
+    let _calls = crate::store::CallCount::new(store);
     let mut values = vec![0u64; p.max(r).max(1)];
     values[..p].copy_from_slice(args);
     let (instance, index) = (*instance, *index);
@@ -949,7 +951,7 @@ fn indirect_callee(r: &mut Running<'_>, table: u64, elem: u64, type_index: u64) 
     }
     let want = r.data.layout.types[type_index as usize];
     match r.reg.funcs.get(addr as usize) {
-        Some(f) if f.ty() == want => Ok(addr),
+        Some(f) if crate::store::sig_matches(f.ty(), want) => Ok(addr),
         _ => Err(Error::trap(TrapCode::IndirectCallTypeMismatch)),
     }
 }

@@ -180,7 +180,9 @@ pub(crate) fn clif_type(t: ValueType) -> Option<Type> {
         ValueType::I64 => types::I64,
         ValueType::F32 => types::F32,
         ValueType::F64 => types::F64,
-        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => types::I64,
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef | ValueType::AnyRef => {
+            types::I64
+        }
         ValueType::V128 => types::I8X16,
     })
 }

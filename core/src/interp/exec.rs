@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::code::{ModuleCode, WasmCode};
-use super::instr::{Instr, WideOp};
+use super::gc;
+use super::instr::{GcOp, Instr, WideOp, NEGATE};
 use super::num;
 use super::num::span;
 use super::simd;
@@ -25,7 +26,7 @@ use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
 use crate::store::{
-    FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
+    CallCount, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
 };
 
 /// Most nested calls one execution may have.
@@ -238,6 +239,8 @@ pub(crate) struct Executor {
     /// The exception thrown where the execution paused (handled when it resumes), or
     /// the one no handler caught (the execution is over).
     in_flight: Option<Arc<Exception>>,
+    /// Counts this call in the store while it lives (the collector's rule).
+    _calls: CallCount,
 }
 
 /// How far a resumed execution runs before pausing at a stop point.
@@ -574,6 +577,8 @@ pub(crate) fn call_host(
         None => (None, None),
     };
     let (hf, listener, instance) = (hf.clone(), listener.clone(), *instance);
+    // The host may keep the references it gets.
+    store.pin_slots(&buf[..params]);
     let definition = listener
         .as_ref()
         .map(|_| Arc::new(host_definition_of(reg, instance, addr)));
@@ -710,6 +715,7 @@ impl Executor {
                     debug: DebugControl::default(),
                     pause_on_exceptions: false,
                     in_flight: None,
+                    _calls: CallCount::new(store),
                 };
                 ex.stack[..p].copy_from_slice(args);
                 let consts_start = (fc.params + fc.locals) as usize;
@@ -1910,7 +1916,7 @@ impl Executor {
                 Instr::ReturnCallIndirect { ty, table, h } => {
                     let (addr, want) = indirect_target!(ty, table, h);
                     match reg.funcs.get(addr as usize) {
-                        Some(f) if f.ty() == want => {}
+                        Some(f) if crate::store::sig_matches(f.ty(), want) => {}
                         _ => trap!(TrapCode::IndirectCallTypeMismatch),
                     }
                     let base = h as usize - 1 - reg.types.get(want).param_slots();
@@ -1919,7 +1925,7 @@ impl Executor {
                 Instr::CallIndirect { ty, table, h } => {
                     let (addr, want) = indirect_target!(ty, table, h);
                     match reg.funcs.get(addr as usize) {
-                        Some(f) if f.ty() == want => {}
+                        Some(f) if crate::store::sig_matches(f.ty(), want) => {}
                         _ => trap!(TrapCode::IndirectCallTypeMismatch),
                     }
                     let base = h as usize - 1 - reg.types.get(want).param_slots();
@@ -1961,6 +1967,38 @@ impl Executor {
                     let (addr, ty) = ref_target!(h);
                     let base = h as usize - 1 - reg.types.get(ty).param_slots();
                     tail_call_store_func!(addr, base);
+                }
+                Instr::Gc { idx, h } => {
+                    let Some(op) = code.ready(func).and_then(|f| f.gc.get(idx as usize)) else {
+                        break Exit::Error(no_code(func));
+                    };
+                    if op.allocates() && store.gc_due() {
+                        store.collect_garbage(reg, self.inst, held, &stack);
+                    }
+                    let state = &held.state;
+                    if let Err(t) = gc::run(
+                        op,
+                        &mut stack[fp..],
+                        h as usize,
+                        &store.heap,
+                        reg,
+                        &state.datas,
+                        &state.elems,
+                    ) {
+                        trap!(t);
+                    }
+                }
+                Instr::JumpIfCast { pc: t, a, idx } => {
+                    let Some(GcOp::Branch { cast, .. }) = code
+                        .ready(func)
+                        .and_then(|f| f.gc.get((idx & !NEGATE) as usize))
+                    else {
+                        break Exit::Error(no_code(func));
+                    };
+                    let ok = gc::matches(slot!(a), cast, &crate::store::lock(&store.heap), reg);
+                    if ok != (idx & NEGATE != 0) {
+                        pc = t as usize;
+                    }
                 }
                 Instr::RefAsNonNull { dst, a } => {
                     let r = slot!(a);

@@ -13,6 +13,7 @@
 //! (their operands materialised in their natural slots).
 
 use super::simd::{LaneOp, MemOp, SimdOp};
+use crate::gctypes::{Heap, Kind, RefTy, TypeId};
 
 macro_rules! define_instr {
     (
@@ -77,6 +78,12 @@ macro_rules! define_instr {
             Throw { tag: u32, h: u32 },
             /// `throw_ref` (and the legacy `rethrow`) of the `exnref` in slot `a`.
             ThrowRef { a: u32 },
+            /// The GC operator `gc[idx]` of the function (see `interp::gc`), its operands
+            /// in the natural slots below `h`.
+            Gc { idx: u32, h: u32 },
+            /// Jump to `pc` if the reference in slot `a` passes the cast test
+            /// `gc[idx & !NEGATE]` (a `GcOp::Branch`); with `NEGATE` in `idx`, if it fails.
+            JumpIfCast { pc: u32, a: u32, idx: u32 },
             // ---- variables ----
             /// `dst = src` (a `local.set`, or an operand materialised in its slot).
             Copy { dst: u32, src: u32 },
@@ -366,3 +373,126 @@ impl WideOp {
         })
     }
 }
+
+/// A GC instruction with its immediates resolved.
+#[derive(Clone, Debug)]
+pub(crate) enum GcOp {
+    /// `struct.new`: the fields (`slots` slots) below `h`.
+    StructNew {
+        ty: TypeId,
+        slots: u32,
+    },
+    StructNewDefault {
+        ty: TypeId,
+    },
+    /// `struct.get` (`_s`, `_u`): the field at byte `at`.
+    StructGet {
+        at: u32,
+        kind: Kind,
+        signed: bool,
+    },
+    StructSet {
+        at: u32,
+        kind: Kind,
+    },
+    ArrayNew {
+        ty: TypeId,
+        kind: Kind,
+    },
+    ArrayNewDefault {
+        ty: TypeId,
+    },
+    ArrayNewFixed {
+        ty: TypeId,
+        kind: Kind,
+        n: u32,
+    },
+    ArrayNewData {
+        ty: TypeId,
+        kind: Kind,
+        seg: u32,
+    },
+    ArrayNewElem {
+        ty: TypeId,
+        seg: u32,
+    },
+    ArrayGet {
+        kind: Kind,
+        signed: bool,
+    },
+    ArraySet {
+        kind: Kind,
+    },
+    ArrayLen,
+    ArrayFill {
+        kind: Kind,
+    },
+    ArrayCopy {
+        kind: Kind,
+    },
+    ArrayInitData {
+        kind: Kind,
+        seg: u32,
+    },
+    ArrayInitElem {
+        seg: u32,
+    },
+    RefI31,
+    I31Get {
+        signed: bool,
+    },
+    RefEq,
+    /// `ref.test`: 1 if the value is of the type.
+    RefTest(Cast),
+    /// `ref.cast`: traps unless the value is of the type.
+    RefCast(Cast),
+    /// The test of `br_on_cast` (and of `br_on_cast_fail`, whose `Instr::JumpIfCast`
+    /// negates it).
+    Branch {
+        cast: Cast,
+    },
+}
+
+impl GcOp {
+    /// Whether it allocates an object (a point where the collector may run).
+    pub(crate) fn allocates(&self) -> bool {
+        matches!(
+            self,
+            GcOp::StructNew { .. }
+                | GcOp::StructNewDefault { .. }
+                | GcOp::ArrayNew { .. }
+                | GcOp::ArrayNewDefault { .. }
+                | GcOp::ArrayNewFixed { .. }
+                | GcOp::ArrayNewData { .. }
+                | GcOp::ArrayNewElem { .. }
+        )
+    }
+}
+
+/// The type a cast tests for, with its hierarchy's top computed once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cast {
+    pub ty: RefTy,
+    pub top: Heap,
+}
+
+impl Cast {
+    pub(crate) fn new(ty: RefTy) -> Self {
+        Cast {
+            ty,
+            top: ty.heap.top(),
+        }
+    }
+}
+
+/// Slots a value of `kind` takes.
+pub(crate) fn slots(kind: Kind) -> usize {
+    if kind == Kind::V128 {
+        2
+    } else {
+        1
+    }
+}
+
+/// The bit of `Instr::JumpIfCast`'s `idx` that negates its test.
+pub(crate) const NEGATE: u32 = 1 << 31;

@@ -4,6 +4,7 @@
 
 pub(crate) mod code;
 pub(crate) mod exec;
+pub(crate) mod gc;
 pub(crate) mod instr;
 pub(crate) mod num;
 pub(crate) mod simd;

@@ -13,9 +13,10 @@
 
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
-use super::instr::{Instr, Numeric};
+use super::instr::{slots, Cast, GcOp, Instr, Numeric, NEGATE};
 use super::simd;
 use crate::error::{Error, Result};
+use crate::gctypes::{self, Kind};
 use crate::module::ModuleInfo;
 use crate::types::ValueType;
 
@@ -37,6 +38,8 @@ pub(crate) struct CompiledFunc {
     pub consts: Box<[u64]>,
     /// `v128.const` values and `i8x16.shuffle` lanes.
     pub v128_consts: Box<[u128]>,
+    /// The GC operators (`Instr::Gc`, `Instr::JumpIfCast`).
+    pub gc: Box<[GcOp]>,
     /// The switch points (positions of entry and loop interrupt checks, listener entry
     /// hooks and calls), in order, when the module has two variants (see
     /// `ModuleCode::remap`); empty otherwise.
@@ -103,6 +106,7 @@ struct Code {
     offsets: Vec<u32>,
     v128_consts: Vec<u128>,
     consts: Vec<u64>,
+    gc: Vec<GcOp>,
 }
 
 /// The first byte of every SIMD operator's encoding.
@@ -120,6 +124,8 @@ enum BranchCond {
     Zero(u32),
     /// A fused `i32` comparison of two slots: the branches for "holds" and "fails".
     Compare(u32, u32, BranchCtor, BranchCtor),
+    /// The reference in the slot passes cast test `gc[.1]` (`br_on_cast`).
+    Cast(u32, u32),
 }
 
 type BranchCtor = fn(u32, u32, u32) -> Instr;
@@ -130,6 +136,7 @@ impl BranchCond {
             BranchCond::NonZero(c) => Instr::JumpIfNonZero { pc, c },
             BranchCond::Zero(c) => Instr::JumpIfZero { pc, c },
             BranchCond::Compare(a, b, yes, _) => yes(pc, a, b),
+            BranchCond::Cast(a, idx) => Instr::JumpIfCast { pc, a, idx },
         }
     }
 
@@ -138,6 +145,11 @@ impl BranchCond {
             BranchCond::NonZero(c) => Instr::JumpIfZero { pc, c },
             BranchCond::Zero(c) => Instr::JumpIfNonZero { pc, c },
             BranchCond::Compare(a, b, _, no) => no(pc, a, b),
+            BranchCond::Cast(a, idx) => Instr::JumpIfCast {
+                pc,
+                a,
+                idx: idx ^ NEGATE,
+            },
         }
     }
 }
@@ -358,6 +370,7 @@ impl Translator {
             Instr::Jump(pc)
             | Instr::JumpIfZero { pc, .. }
             | Instr::JumpIfNonZero { pc, .. }
+            | Instr::JumpIfCast { pc, .. }
             | Instr::Br { pc, .. }
             | Instr::BrIfI32Eq { pc, .. }
             | Instr::BrIfI32Ne { pc, .. }
@@ -425,6 +438,7 @@ impl Translator {
         self.code.offsets.clear();
         self.code.v128_consts.clear();
         self.code.consts.clear();
+        self.code.gc.clear();
         self.barrier = 0;
         self.fuel_at = None;
         self.block_ops = 0;
@@ -587,6 +601,7 @@ impl Translator {
             instrs: self.code.instrs[..].into(),
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
+            gc: std::mem::take(&mut self.code.gc).into(),
             v128_consts: self.code.v128_consts[..].into(),
             points: Box::new([]),
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
@@ -1140,6 +1155,32 @@ impl Translator {
             }),
             O::ElemDrop { elem_index } => self.emit(Instr::ElemDrop(elem_index)),
             O::RefNull { .. } => self.emit(Instr::RefNull { dst: h }),
+            // GC: conversions change nothing (see `heap`); the rest runs out of line.
+            O::AnyConvertExtern | O::ExternConvertAny => {}
+            O::BrOnCast {
+                relative_depth,
+                to_ref_type,
+                ..
+            }
+            | O::BrOnCastFail {
+                relative_depth,
+                to_ref_type,
+                ..
+            } => {
+                self.materialize_all();
+                let fail = matches!(op, O::BrOnCastFail { .. });
+                let cast = Cast::new(info.conv().ref_ty(to_ref_type));
+                let idx = self.code.gc.len() as u32;
+                self.code.gc.push(GcOp::Branch { cast });
+                let idx = if fail { idx | NEGATE } else { idx };
+                self.branch(relative_depth, h, Some(BranchCond::Cast(h - 1, idx)));
+            }
+            ref op if gc_operator(op) => {
+                let gc = self.gc_op(info, op)?;
+                let idx = self.code.gc.len() as u32;
+                self.code.gc.push(gc);
+                self.stack_style(Instr::Gc { idx, h });
+            }
             O::RefIsNull => {
                 let a = self.slot_operand(h - 1);
                 self.emit(Instr::RefIsNull { dst: h - 1, a });
@@ -1194,6 +1235,159 @@ impl Translator {
     }
 
     /// An instruction that works on its operands in their natural slots.
+    /// GC operator `op` with its immediates resolved.
+    fn gc_op(&self, info: &ModuleInfo, op: &Operator<'_>) -> Result<GcOp> {
+        use Operator as O;
+        let def = |t: u32| gctypes::def(info.canon.get(t as usize).copied().unwrap_or(0));
+        let id = |t: u32| info.canon.get(t as usize).copied().unwrap_or(0);
+        let field = |t: u32, f: u32| -> (u32, Kind) {
+            def(t)
+                .layout
+                .fields
+                .get(f as usize)
+                .copied()
+                .unwrap_or((0, Kind::B64))
+        };
+        let elem = |t: u32| def(t).elem.unwrap_or(Kind::B64);
+        Ok(match *op {
+            O::StructNew {
+                struct_type_index: t,
+            } => {
+                let d = def(t);
+                let n: usize = d.layout.fields.iter().map(|(_, k)| slots(*k)).sum();
+                GcOp::StructNew {
+                    ty: id(t),
+                    slots: n as u32,
+                }
+            }
+            O::StructNewDefault {
+                struct_type_index: t,
+            } => GcOp::StructNewDefault { ty: id(t) },
+            O::StructGet {
+                struct_type_index: t,
+                field_index: f,
+            }
+            | O::StructGetU {
+                struct_type_index: t,
+                field_index: f,
+            } => {
+                let (at, kind) = field(t, f);
+                GcOp::StructGet {
+                    at,
+                    kind,
+                    signed: false,
+                }
+            }
+            O::StructGetS {
+                struct_type_index: t,
+                field_index: f,
+            } => {
+                let (at, kind) = field(t, f);
+                GcOp::StructGet {
+                    at,
+                    kind,
+                    signed: true,
+                }
+            }
+            O::StructSet {
+                struct_type_index: t,
+                field_index: f,
+            } => {
+                let (at, kind) = field(t, f);
+                GcOp::StructSet { at, kind }
+            }
+            O::ArrayNew {
+                array_type_index: t,
+            } => GcOp::ArrayNew {
+                ty: id(t),
+                kind: elem(t),
+            },
+            O::ArrayNewDefault {
+                array_type_index: t,
+            } => GcOp::ArrayNewDefault { ty: id(t) },
+            O::ArrayNewFixed {
+                array_type_index: t,
+                array_size: n,
+            } => GcOp::ArrayNewFixed {
+                ty: id(t),
+                kind: elem(t),
+                n,
+            },
+            O::ArrayNewData {
+                array_type_index: t,
+                array_data_index: seg,
+            } => GcOp::ArrayNewData {
+                ty: id(t),
+                kind: elem(t),
+                seg,
+            },
+            O::ArrayNewElem {
+                array_type_index: t,
+                array_elem_index: seg,
+            } => GcOp::ArrayNewElem { ty: id(t), seg },
+            O::ArrayGet {
+                array_type_index: t,
+            }
+            | O::ArrayGetU {
+                array_type_index: t,
+            } => GcOp::ArrayGet {
+                kind: elem(t),
+                signed: false,
+            },
+            O::ArrayGetS {
+                array_type_index: t,
+            } => GcOp::ArrayGet {
+                kind: elem(t),
+                signed: true,
+            },
+            O::ArraySet {
+                array_type_index: t,
+            } => GcOp::ArraySet { kind: elem(t) },
+            O::ArrayLen => GcOp::ArrayLen,
+            O::ArrayFill {
+                array_type_index: t,
+            } => GcOp::ArrayFill { kind: elem(t) },
+            O::ArrayCopy {
+                array_type_index_dst: t,
+                ..
+            } => GcOp::ArrayCopy { kind: elem(t) },
+            O::ArrayInitData {
+                array_type_index: t,
+                array_data_index: seg,
+            } => GcOp::ArrayInitData { kind: elem(t), seg },
+            O::ArrayInitElem {
+                array_elem_index: seg,
+                ..
+            } => GcOp::ArrayInitElem { seg },
+            O::RefI31 => GcOp::RefI31,
+            O::I31GetS => GcOp::I31Get { signed: true },
+            O::I31GetU => GcOp::I31Get { signed: false },
+            O::RefEq => GcOp::RefEq,
+            O::RefTestNonNull { hty } => GcOp::RefTest(Cast::new(gctypes::RefTy {
+                nullable: false,
+                heap: info.conv().heap(hty),
+            })),
+            O::RefTestNullable { hty } => GcOp::RefTest(Cast::new(gctypes::RefTy {
+                nullable: true,
+                heap: info.conv().heap(hty),
+            })),
+            O::RefCastNonNull { hty } => GcOp::RefCast(Cast::new(gctypes::RefTy {
+                nullable: false,
+                heap: info.conv().heap(hty),
+            })),
+            O::RefCastNullable { hty } => GcOp::RefCast(Cast::new(gctypes::RefTy {
+                nullable: true,
+                heap: info.conv().heap(hty),
+            })),
+            ref other => {
+                return Err(Error::compile(
+                    self.offset as u64,
+                    format!("unsupported GC operator {other:?}"),
+                ))
+            }
+        })
+    }
+
     fn stack_style(&mut self, instr: Instr) {
         self.materialize_all();
         self.emit(instr);
@@ -1495,4 +1689,40 @@ impl Translator {
             self.barrier = self.code.instrs.len();
         }
     }
+}
+
+/// Whether `op` is one of GC's operators that `Translator::gc_op` translates.
+fn gc_operator(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::StructNew { .. }
+            | O::StructNewDefault { .. }
+            | O::StructGet { .. }
+            | O::StructGetS { .. }
+            | O::StructGetU { .. }
+            | O::StructSet { .. }
+            | O::ArrayNew { .. }
+            | O::ArrayNewDefault { .. }
+            | O::ArrayNewFixed { .. }
+            | O::ArrayNewData { .. }
+            | O::ArrayNewElem { .. }
+            | O::ArrayGet { .. }
+            | O::ArrayGetS { .. }
+            | O::ArrayGetU { .. }
+            | O::ArraySet { .. }
+            | O::ArrayLen
+            | O::ArrayFill { .. }
+            | O::ArrayCopy { .. }
+            | O::ArrayInitData { .. }
+            | O::ArrayInitElem { .. }
+            | O::RefI31
+            | O::I31GetS
+            | O::I31GetU
+            | O::RefEq
+            | O::RefTestNonNull { .. }
+            | O::RefTestNullable { .. }
+            | O::RefCastNonNull { .. }
+            | O::RefCastNullable { .. }
+    )
 }

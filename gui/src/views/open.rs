@@ -61,7 +61,7 @@ macro_rules! samples {
 samples! {
     programs: "hello", "divzero", "oob", "recursion", "panic", "exit", "echo", "pattern",
         "table", "files", "longloop";
-    wat: "add", "fac", "memory", "trap", "tail_calls", "exceptions", "multi_memory",
+    wat: "add", "fac", "memory", "trap", "tail_calls", "exceptions", "multi_memory", "gc",
 }
 
 macro_rules! source {

@@ -1,0 +1,302 @@
+//! GC's objects (structs and arrays) of one store, the encoding of references in the
+//! `any` and `extern` hierarchies, and the collector's mark and sweep.
+//!
+//! A reference of the `any` or `extern` hierarchy is one `u64` slot:
+//!
+//! | slot | value |
+//! |---|---|
+//! | `0` | null |
+//! | `1 << 62 \| v` | an `i31ref` holding the 31 bits `v` |
+//! | `1 << 63 \| i` | the struct or array at index `i` of the store's heap |
+//! | anything else below `1 << 62` | a host reference (an `externref` the host made) |
+//!
+//! So `any.convert_extern` and `extern.convert_any` change nothing, `ref.eq` compares
+//! slots, and a host's `externref` handle is any non-zero value below `1 << 62`.
+//!
+//! Objects keep their fields in little-endian bytes (an `i8` array of a million elements
+//! takes a megabyte), laid out by [`crate::gctypes::Layout`]. The collector marks from
+//! the roots its caller gives (see `store::Store::collect`) through every traced field
+//! and frees what it did not reach; a freed index is used again by a later allocation.
+
+use std::sync::Arc;
+
+use crate::gctypes::{self, Def, Kind, TypeId};
+
+/// The tag of an `i31ref`.
+pub(crate) const I31: u64 = 1 << 62;
+/// The tag of a reference to a heap object.
+pub(crate) const OBJECT: u64 = 1 << 63;
+const TAGS: u64 = 3 << 62;
+
+/// The largest object (in bytes) an allocation may make; a larger one traps.
+pub(crate) const MAX_OBJECT_BYTES: u64 = 1 << 30;
+
+/// What a reference slot of the `any` or `extern` hierarchy holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefKind {
+    Null,
+    /// An `i31ref`'s 31 bits.
+    I31(u32),
+    /// The heap object at this index.
+    Object(u32),
+    /// A host reference.
+    Host(u64),
+}
+
+/// Classifies reference slot `v`.
+pub(crate) fn classify(v: u64) -> RefKind {
+    match v & TAGS {
+        _ if v == 0 => RefKind::Null,
+        I31 => RefKind::I31(v as u32 & 0x7fff_ffff),
+        OBJECT => RefKind::Object(v as u32),
+        // Reserved (`3 << 62`) counts as a host value: nothing makes one.
+        _ => RefKind::Host(v),
+    }
+}
+
+/// The `i31ref` of the low 31 bits of `v` (`ref.i31`).
+pub(crate) fn i31(v: u32) -> u64 {
+    I31 | (v & 0x7fff_ffff) as u64
+}
+
+/// `i31.get_s` of an `i31ref`'s bits.
+pub(crate) fn i31_signed(bits: u32) -> u32 {
+    (((bits << 1) as i32) >> 1) as u32
+}
+
+/// A struct or an array.
+#[derive(Debug)]
+pub(crate) struct Object {
+    /// Its canonical type.
+    pub ty: TypeId,
+    /// Its definition (layout, element kind).
+    pub def: Arc<Def>,
+    /// An array's element count (0 for a struct).
+    pub len: u32,
+    /// Fields or elements, little-endian.
+    pub bytes: Box<[u8]>,
+}
+
+impl Object {
+    /// Reads `kind` at byte `at` (bounds checked by the caller) into slots: a `v128`'s
+    /// two halves, anything else zero-extended in the first.
+    pub(crate) fn read(&self, at: usize, kind: Kind) -> (u64, u64) {
+        let b = &self.bytes[at..at + kind.size() as usize];
+        let mut lo = [0u8; 8];
+        let n = b.len().min(8);
+        lo[..n].copy_from_slice(&b[..n]);
+        let hi = match kind {
+            Kind::V128 => u64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8])),
+            _ => 0,
+        };
+        (u64::from_le_bytes(lo), hi)
+    }
+
+    /// Writes `kind` at byte `at` from slots (the low bytes of `lo`, and `hi` for a `v128`).
+    pub(crate) fn write(&mut self, at: usize, kind: Kind, lo: u64, hi: u64) {
+        let size = kind.size() as usize;
+        let b = &mut self.bytes[at..at + size];
+        let lo = lo.to_le_bytes();
+        b[..size.min(8)].copy_from_slice(&lo[..size.min(8)]);
+        if kind == Kind::V128 {
+            b[8..16].copy_from_slice(&hi.to_le_bytes());
+        }
+    }
+
+    /// The references this object holds to other objects.
+    fn refs(&self) -> impl Iterator<Item = u64> + '_ {
+        let offsets: Box<dyn Iterator<Item = usize>> = match self.def.elem {
+            Some(Kind::GcRef) => Box::new((0..self.len as usize).map(|i| i * 8)),
+            Some(_) => Box::new(std::iter::empty()),
+            None => Box::new(
+                (self.def.layout.fields.iter())
+                    .filter(|(_, k)| *k == Kind::GcRef)
+                    .map(|(at, _)| *at as usize),
+            ),
+        };
+        offsets.map(|at| self.read(at, Kind::GcRef).0)
+    }
+}
+
+/// A store's objects.
+#[derive(Default)]
+pub(crate) struct Heap {
+    objects: Vec<Option<Object>>,
+    marks: Vec<bool>,
+    free: Vec<u32>,
+    /// Bytes allocated since the last collection.
+    pub(crate) allocated: u64,
+    /// Bytes held by live objects after the last collection.
+    pub(crate) live_bytes: u64,
+    /// Objects a host has seen (a call's results, a host function's arguments, a global
+    /// or table read through the API): never freed.
+    pinned: std::collections::HashSet<u32>,
+    /// Collections so far.
+    pub(crate) collections: u64,
+    /// Objects freed so far.
+    pub(crate) freed: u64,
+}
+
+/// Why an allocation failed.
+#[derive(Debug)]
+pub(crate) struct TooLarge;
+
+impl Heap {
+    /// A new struct of canonical type `ty`, zeroed (every field 0 or null); its reference.
+    pub(crate) fn new_struct(&mut self, ty: TypeId) -> u64 {
+        let def = gctypes::def(ty);
+        let size = def.layout.size as usize;
+        self.push(Object {
+            ty,
+            def,
+            len: 0,
+            bytes: vec![0; size].into_boxed_slice(),
+        })
+    }
+
+    /// A new array of canonical type `ty` and `len` elements, zeroed; its reference.
+    pub(crate) fn new_array(&mut self, ty: TypeId, len: u32) -> Result<u64, TooLarge> {
+        let def = gctypes::def(ty);
+        let size = def.elem.map_or(1, Kind::size) as u64 * len as u64;
+        if size > MAX_OBJECT_BYTES {
+            return Err(TooLarge);
+        }
+        Ok(self.push(Object {
+            ty,
+            def,
+            len,
+            bytes: vec![0; size as usize].into_boxed_slice(),
+        }))
+    }
+
+    fn push(&mut self, obj: Object) -> u64 {
+        self.allocated += obj.bytes.len() as u64 + 64;
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.objects[i as usize] = Some(obj);
+                i
+            }
+            None => {
+                self.objects.push(Some(obj));
+                self.marks.push(false);
+                (self.objects.len() - 1) as u32
+            }
+        };
+        OBJECT | i as u64
+    }
+
+    /// The object reference `r` points at (`None` for any other value).
+    pub(crate) fn get(&self, r: u64) -> Option<&Object> {
+        match classify(r) {
+            RefKind::Object(i) => self.objects.get(i as usize)?.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The object reference `r` points at, to change it.
+    pub(crate) fn get_mut(&mut self, r: u64) -> Option<&mut Object> {
+        match classify(r) {
+            RefKind::Object(i) => self.objects.get_mut(i as usize)?.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// Two different objects, the first to change (`None` when either is missing or
+    /// they are the same).
+    pub(crate) fn pair_mut(&mut self, a: u64, b: u64) -> Option<(&mut Object, &Object)> {
+        let (RefKind::Object(a), RefKind::Object(b)) = (classify(a), classify(b)) else {
+            return None;
+        };
+        let (a, b) = (a as usize, b as usize);
+        if a == b || a >= self.objects.len() || b >= self.objects.len() {
+            return None;
+        }
+        if a < b {
+            let (lo, hi) = self.objects.split_at_mut(b);
+            Some((lo[a].as_mut()?, hi[0].as_ref()?))
+        } else {
+            let (lo, hi) = self.objects.split_at_mut(a);
+            Some((hi[0].as_mut()?, lo[b].as_ref()?))
+        }
+    }
+
+    /// Keeps the object `r` refers to (if it is one) alive for good: the host has it.
+    pub(crate) fn pin(&mut self, r: u64) {
+        if let RefKind::Object(i) = classify(r) {
+            if self.objects.get(i as usize).is_some_and(Option::is_some) {
+                self.pinned.insert(i);
+            }
+        }
+    }
+
+    /// How many objects are alive.
+    pub(crate) fn len(&self) -> usize {
+        self.objects.len() - self.free.len()
+    }
+
+    /// Whether a collection is due (more allocated since the last one than was alive
+    /// after it, and at least a megabyte).
+    pub(crate) fn wants_collection(&self) -> bool {
+        self.allocated > (1 << 20).max(self.live_bytes)
+    }
+
+    /// Marks from `roots` (any slots: those that are not references to live objects are
+    /// ignored, so a caller may pass every slot it has) and the pinned objects, then
+    /// frees what was not reached.
+    pub(crate) fn collect(&mut self, roots: impl IntoIterator<Item = u64>) {
+        let mut work: Vec<u32> = self.pinned.iter().copied().collect();
+        for r in roots {
+            if let RefKind::Object(i) = classify(r) {
+                work.push(i);
+            }
+        }
+        self.marks.iter_mut().for_each(|m| *m = false);
+        while let Some(i) = work.pop() {
+            let i = i as usize;
+            let Some(Some(obj)) = self.objects.get(i) else {
+                continue;
+            };
+            if self.marks[i] {
+                continue;
+            }
+            self.marks[i] = true;
+            for r in obj.refs() {
+                if let RefKind::Object(j) = classify(r) {
+                    if !self.marks.get(j as usize).copied().unwrap_or(true) {
+                        work.push(j);
+                    }
+                }
+            }
+        }
+        let mut live = 0;
+        for (i, obj) in self.objects.iter_mut().enumerate() {
+            if let Some(o) = obj {
+                if self.marks[i] {
+                    live += o.bytes.len() as u64 + 64;
+                } else {
+                    *obj = None;
+                    self.free.push(i as u32);
+                    self.freed += 1;
+                }
+            }
+        }
+        self.live_bytes = live;
+        self.allocated = 0;
+        self.collections += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_classify_by_their_tag() {
+        assert_eq!(classify(0), RefKind::Null);
+        assert_eq!(classify(i31(0xffff_ffff)), RefKind::I31(0x7fff_ffff));
+        assert_eq!(i31_signed(0x7fff_ffff), u32::MAX);
+        assert_eq!(i31_signed(0x3fff_ffff), 0x3fff_ffff);
+        assert_eq!(classify(OBJECT | 7), RefKind::Object(7));
+        assert_eq!(classify(5), RefKind::Host(5));
+    }
+}

@@ -1,0 +1,207 @@
+//! GC (WebAssembly 3.0) beyond the spec tests: the sample's results, the collector
+//! (it frees garbage while a call runs; what globals, locals, other objects, tables and
+//! the host hold survives), traps, the engine rule (`RuntimeConfig::new()` runs GC on
+//! the interpreter, `RuntimeConfig::compiler()` refuses it) and the debugging view of
+//! objects (`Runtime::gc_object`).
+
+mod common;
+
+use wasmscope::{EngineKind, GcRef, Runtime, RuntimeConfig, TrapCode, Value, ValueType};
+
+fn sample() -> Vec<u8> {
+    common::wat_sample("gc.wat")
+}
+
+#[test]
+fn the_sample_runs_with_the_default_configuration() {
+    let rt = Runtime::new();
+    let m = rt.instantiate(&sample()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    assert_eq!(call("build", &[1000]).unwrap(), vec![1000]);
+    assert_eq!(call("sum", &[]).unwrap(), vec![499500]);
+    assert_eq!(call("trees", &[20, 10]).unwrap(), vec![40940]);
+    assert_eq!(call("hello_byte", &[1]).unwrap(), vec![101]);
+    assert_eq!(
+        call("i31", &[u32::MAX as u64]).unwrap(),
+        vec![u32::MAX as u64]
+    );
+    assert_eq!(call("is_node", &[1]).unwrap(), vec![1]);
+    assert_eq!(call("is_node", &[0]).unwrap(), vec![0]);
+    let e = call("bad_cast", &[]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::CastFailure), "{e}");
+    assert!(e.to_string().contains("cast failure"), "{e}");
+}
+
+#[test]
+fn the_compiler_asked_for_refuses_gc_and_says_what_to_use() {
+    let config = RuntimeConfig::compiler();
+    if config.engine() != EngineKind::Compiler {
+        return;
+    }
+    let e = Runtime::with_config(config)
+        .compile_module(&sample())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("uses GC"), "{e}");
+    assert!(e.contains("RuntimeConfig::interpreter()"), "{e}");
+    // A module without GC still compiles there.
+    let plain = wat::parse_str("(module (func (export \"f\") (result i32) i32.const 1))");
+    assert!(Runtime::with_config(RuntimeConfig::compiler())
+        .compile_module(&plain.unwrap())
+        .is_ok());
+}
+
+#[test]
+fn garbage_is_freed_while_a_call_runs() {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let m = rt.instantiate(&sample()).unwrap();
+    // 100 trees of 8191 nodes: 819,100 objects, none kept.
+    let nodes = m
+        .exported_function("trees")
+        .unwrap()
+        .call(&[100, 12])
+        .unwrap();
+    assert_eq!(nodes, vec![819_100]);
+    let stats = rt.heap_stats();
+    assert!(stats.collections > 0, "{stats:?}");
+    assert!(stats.freed > 700_000, "{stats:?}");
+    // What is alive is at most what was allocated since the last collection.
+    assert!(stats.objects < 100_000, "{stats:?}");
+}
+
+#[test]
+fn what_globals_locals_objects_and_tables_hold_survives_collections() {
+    let wat = r#"
+    (module
+      (type $node (struct (field $v i32) (field $next (ref null $node))))
+      (type $junk (array (mut i64)))
+      (global $g (mut (ref null $node)) (ref.null $node))
+      (table $t 4 anyref)
+      (func $list (param $n i32) (result (ref null $node))
+        (local $l (ref null $node))
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $l (struct.new $node (local.get $n) (local.get $l)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+        (local.get $l))
+      (func $sum (param $l (ref null $node)) (result i32)
+        (local $acc i32)
+        (block $done (loop $next
+          (br_if $done (ref.is_null (local.get $l)))
+          (local.set $acc (i32.add (local.get $acc) (struct.get $node $v (local.get $l))))
+          (local.set $l (struct.get $node $next (local.get $l)))
+          (br $next)))
+        (local.get $acc))
+      ;; Allocates n arrays of 64 i64s and keeps none.
+      (func $churn (param $n i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (drop (array.new_default $junk (i32.const 64)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next))))
+      (func (export "run") (result i32 i32 i32)
+        (local $mine (ref null $node))
+        (global.set $g (call $list (i32.const 1000)))
+        (table.set $t (i32.const 2) (call $list (i32.const 100)))
+        (local.set $mine (call $list (i32.const 10)))
+        (call $churn (i32.const 20000))
+        (call $sum (global.get $g))
+        (call $sum (ref.cast (ref null $node) (table.get $t (i32.const 2))))
+        (call $sum (local.get $mine)))
+      (func (export "make") (result anyref) (call $list (i32.const 3)))
+      (func (export "sum_of") (param anyref) (result i32)
+        (call $sum (ref.cast (ref null $node) (local.get 0))))
+      (func (export "churn") (param i32) (call $churn (local.get 0))))"#;
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let before = rt.heap_stats();
+    let sums = m.exported_function("run").unwrap().call(&[]).unwrap();
+    assert_eq!(sums, vec![500_500, 5050, 55]);
+    let after = rt.heap_stats();
+    assert!(after.collections > before.collections, "{after:?}");
+    // A reference the host holds survives later collections.
+    let made = m.exported_function("make").unwrap().call(&[]).unwrap();
+    let value = Value::from_slots(ValueType::AnyRef, &made).unwrap();
+    assert!(
+        matches!(value.gc_ref(), Some(GcRef::Object(_))),
+        "{value:?}"
+    );
+    let collections = rt.heap_stats().collections;
+    m.exported_function("churn")
+        .unwrap()
+        .call(&[20000])
+        .unwrap();
+    assert!(rt.heap_stats().collections > collections);
+    let sum = m.exported_function("sum_of").unwrap().call(&made).unwrap();
+    assert_eq!(sum, vec![6]);
+    // The debugging view: the struct's fields, by value.
+    let obj = rt.gc_object(&value, 10).unwrap();
+    assert!(!obj.is_array);
+    assert_eq!(obj.values[0], Value::I32(1));
+    assert!(matches!(obj.values[1], Value::AnyRef(Some(_))));
+}
+
+#[test]
+fn gc_traps_name_what_went_wrong() {
+    let wat = r#"
+    (module
+      (type $s (struct (field (mut i32))))
+      (type $a (array (mut i8)))
+      (func (export "null_struct") (result i32) (struct.get $s 0 (ref.null $s)))
+      (func (export "null_array") (result i32) (array.len (ref.null $a)))
+      (func (export "oob") (param i32) (result i32)
+        (array.get_u $a (array.new $a (i32.const 7) (i32.const 3)) (local.get 0)))
+      (func (export "huge") (result i32)
+        (array.len (array.new_default $a (i32.const -1))))
+      (func (export "null_i31") (result i32) (i31.get_u (ref.null i31))))"#;
+    let rt = Runtime::new();
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let trap = |name: &str, args: &[u64]| {
+        m.exported_function(name)
+            .unwrap()
+            .call(args)
+            .unwrap_err()
+            .trap_code()
+    };
+    assert_eq!(
+        trap("null_struct", &[]),
+        Some(TrapCode::NullStructReference)
+    );
+    assert_eq!(trap("null_array", &[]), Some(TrapCode::NullArrayReference));
+    assert_eq!(trap("oob", &[3]), Some(TrapCode::OutOfBoundsArrayAccess));
+    assert_eq!(trap("huge", &[]), Some(TrapCode::AllocationTooLarge));
+    assert_eq!(trap("null_i31", &[]), Some(TrapCode::NullI31Reference));
+    let ok = m.exported_function("oob").unwrap().call(&[2]).unwrap();
+    assert_eq!(ok, vec![7]);
+}
+
+#[test]
+fn types_are_canonical_across_modules() {
+    // Two modules define the same recursive group: a function of one is called through
+    // the other's type; a struct made by one passes the other's cast.
+    let a = r#"
+    (module
+      (rec (type $t (struct (field (ref null $u)))) (type $u (func (param (ref null $t)))))
+      (func (export "f") (type $u))
+      (func (export "make") (result anyref) (struct.new_default $t)))"#;
+    let b = r#"
+    (module
+      (rec (type $t (struct (field (ref null $u)))) (type $u (func (param (ref null $t)))))
+      (import "a" "f" (func $f (type $u)))
+      (func (export "is_t") (param anyref) (result i32)
+        (ref.test (ref $t) (local.get 0))))"#;
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let ma = rt
+        .instantiate_with_config(
+            &wat::parse_str(a).unwrap(),
+            wasmscope::ModuleConfig::new().with_name("a"),
+        )
+        .unwrap();
+    let mb = rt.instantiate(&wat::parse_str(b).unwrap()).unwrap();
+    let made = ma.exported_function("make").unwrap().call(&[]).unwrap();
+    assert_eq!(
+        mb.exported_function("is_t").unwrap().call(&made).unwrap(),
+        vec![1]
+    );
+}
