@@ -262,7 +262,8 @@ impl RuntimeConfig {
         info: &crate::module::ModuleInfo,
         mut options: CodeOptions,
     ) -> crate::error::Result<CodeOptions> {
-        if options.native && info.uses_gc {
+        let validated = options.mode == CompilationMode::LazyTranslation;
+        if options.native && (info.uses_gc || (!validated && info.bodies_use_gc())) {
             if self.engine_explicit {
                 return Err(crate::error::Error::compile(
                     0,

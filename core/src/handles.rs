@@ -139,6 +139,7 @@ impl Module {
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         let (index, data) = self.export(name, ExportKind::Global)?;
         Some(Global {
+            rt: self.rt.clone(),
             item: data.global(index)?.clone(),
         })
     }
@@ -149,7 +150,10 @@ impl Module {
         let data = self.data();
         (0..data.counts().1 as u32)
             .filter_map(|i| data.global(i))
-            .map(|item| Global { item: item.clone() })
+            .map(|item| Global {
+                rt: self.rt.clone(),
+                item: item.clone(),
+            })
             .collect()
     }
 
@@ -269,7 +273,11 @@ impl Function {
     /// - wrong number of parameters;
     /// - the module is closed (`ExitError` with its exit code);
     /// - the call traps ([`ErrorKind::Trap`], with a wasm stack trace) or a host function
-    ///   fails.
+    ///   fails;
+    /// - a parameter of type `externref` or `anyref` that is not a reference the host may
+    ///   pass: its own handle (non-zero, below `1 << 62`), an `i31ref`, or a GC object
+    ///   the runtime gave it (a result, a host function's argument, a global or table
+    ///   read; such objects stay alive from then on).
     pub fn call(&self, params: &[u64]) -> Result<Vec<u64>> {
         self.call_until(params, None)
     }
@@ -330,6 +338,7 @@ impl Function {
     fn call_until(&self, params: &[u64], deadline: Option<std::time::Instant>) -> Result<Vec<u64>> {
         RuntimeInner::check_not_in_call("calling a function")?;
         let store = &self.rt.store;
+        check_ref_params(store, self.def.func_type(), params)?;
         let (instance, data) = self.instance()?;
         if let Some(code) = data.control.closed() {
             return Err(Error::from_kind(ErrorKind::Exit(code)));
@@ -365,6 +374,23 @@ impl Function {
     }
 }
 
+/// Refuses GC references among `params` (of a function of type `ty`) that the host was
+/// not given (see [`Function::call`]).
+fn check_ref_params(
+    store: &crate::store::Store,
+    ty: &crate::FuncType,
+    params: &[u64],
+) -> Result<()> {
+    let mut at = 0;
+    for t in ty.params() {
+        if let (ValueType::AnyRef | ValueType::ExternRef, Some(v)) = (t, params.get(at)) {
+            store.check_host_refs(&[*v])?;
+        }
+        at += t.slots();
+    }
+    Ok(())
+}
+
 /// Calls store function `func` with `args` on its module's engine: native code when
 /// the module was compiled to it, else the interpreter (host functions, and modules of
 /// interpreter runtimes).
@@ -384,16 +410,12 @@ pub(crate) fn invoke(
                 .is_some_and(|m| m.native.is_some());
             if native {
                 drop(reg);
-                let results = crate::compiler::exec::invoke(store, func, args, deadline)?;
-                store.pin_slots(&results);
-                return Ok(results);
+                return crate::compiler::exec::invoke(store, func, args, deadline);
             }
         }
     }
-    let results = exec::invoke(store, func, args, deadline)?;
-    // The host may keep the references it gets.
-    store.pin_slots(&results);
-    Ok(results)
+    // (Each engine pins the references among the results: the host may keep them.)
+    exec::invoke(store, func, args, deadline)
 }
 
 /// A function with a Rust signature, from [`Module::typed_function`].
@@ -505,6 +527,7 @@ impl Memory {
 /// A global variable.
 #[derive(Clone)]
 pub struct Global {
+    rt: Arc<RuntimeInner>,
     item: Shared<GlobalInst>,
 }
 
@@ -525,25 +548,33 @@ impl Global {
         self.item.lock().ty
     }
 
-    /// The current value as a slot.
+    /// The current value as a slot. (A GC object it refers to stays alive from then on:
+    /// the host may keep the reference.)
     pub fn get(&self) -> u64 {
-        self.item.lock().value
+        let g = self.item.lock();
+        self.rt.store.pin_slots(&[g.value]);
+        g.value
     }
 
     /// The current value of a `v128` global (for other types: the slot, zero-extended).
     pub fn get_v128(&self) -> u128 {
         let g = self.item.lock();
+        self.rt.store.pin_slots(&[g.value]);
         g.value as u128 | (g.hi as u128) << 64
     }
 
     /// Sets the value of a mutable global.
     ///
     /// # Errors
-    /// The global is immutable.
+    /// The global is immutable; a GC reference the host was not given (see
+    /// [`Function::call`]).
     pub fn set(&self, value: u64) -> Result<()> {
         let mut g = self.item.lock();
         if !g.ty.mutable {
             return Err(Error::usage("global is immutable"));
+        }
+        if matches!(g.ty.value_type, ValueType::AnyRef | ValueType::ExternRef) {
+            self.rt.store.check_host_refs(&[value])?;
         }
         g.value = value;
         Ok(())
@@ -559,6 +590,8 @@ pub enum TableElement {
     Function(FunctionDefinition),
     /// A non-null `externref`: the host's opaque value.
     Extern(u64),
+    /// A non-null reference of GC's `any` hierarchy (its slot: see [`crate::Value::gc_ref`]).
+    Any(u64),
 }
 
 /// A table of references.
@@ -598,7 +631,14 @@ impl Table {
                 &self.rt.store.snapshot(),
                 (r - 1) as u32,
             )?),
-            (r, _) => TableElement::Extern(r),
+            (r, ValueType::AnyRef) => {
+                self.rt.store.pin_slots(&[r]);
+                TableElement::Any(r)
+            }
+            (r, _) => {
+                self.rt.store.pin_slots(&[r]);
+                TableElement::Extern(r)
+            }
         })
     }
 }

@@ -78,29 +78,32 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    /// Reads `kind` at byte `at` (bounds checked by the caller) into slots: a `v128`'s
-    /// two halves, anything else zero-extended in the first.
-    pub(crate) fn read(&self, at: usize, kind: Kind) -> (u64, u64) {
-        let b = &self.bytes[at..at + kind.size() as usize];
+    /// Reads `kind` at byte `at` into slots: a `v128`'s two halves, anything else
+    /// zero-extended in the first. `None` outside the object (a reference that does not
+    /// match its static type: only a host could make one).
+    pub(crate) fn read(&self, at: usize, kind: Kind) -> Option<(u64, u64)> {
+        let b = self.bytes.get(at..at.checked_add(kind.size() as usize)?)?;
         let mut lo = [0u8; 8];
         let n = b.len().min(8);
         lo[..n].copy_from_slice(&b[..n]);
         let hi = match kind {
-            Kind::V128 => u64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8])),
+            Kind::V128 => u64::from_le_bytes(b[8..16].try_into().ok()?),
             _ => 0,
         };
-        (u64::from_le_bytes(lo), hi)
+        Some((u64::from_le_bytes(lo), hi))
     }
 
-    /// Writes `kind` at byte `at` from slots (the low bytes of `lo`, and `hi` for a `v128`).
-    pub(crate) fn write(&mut self, at: usize, kind: Kind, lo: u64, hi: u64) {
+    /// Writes `kind` at byte `at` from slots (the low bytes of `lo`, and `hi` for a
+    /// `v128`). `None` outside the object.
+    pub(crate) fn write(&mut self, at: usize, kind: Kind, lo: u64, hi: u64) -> Option<()> {
         let size = kind.size() as usize;
-        let b = &mut self.bytes[at..at + size];
+        let b = self.bytes.get_mut(at..at.checked_add(size)?)?;
         let lo = lo.to_le_bytes();
         b[..size.min(8)].copy_from_slice(&lo[..size.min(8)]);
         if kind == Kind::V128 {
             b[8..16].copy_from_slice(&hi.to_le_bytes());
         }
+        Some(())
     }
 
     /// The references this object holds to other objects.
@@ -114,7 +117,7 @@ impl Object {
                     .map(|(at, _)| *at as usize),
             ),
         };
-        offsets.map(|at| self.read(at, Kind::GcRef).0)
+        offsets.filter_map(|at| self.read(at, Kind::GcRef).map(|v| v.0))
     }
 }
 
@@ -238,6 +241,25 @@ impl Heap {
     /// after it, and at least a megabyte).
     pub(crate) fn wants_collection(&self) -> bool {
         self.allocated > (1 << 20).max(self.live_bytes)
+    }
+
+    /// A collection was due but could not run: the next try comes after as much
+    /// allocation again (so that a store where it cannot run does not gather its roots
+    /// at every allocation).
+    pub(crate) fn postpone(&mut self) {
+        self.allocated = 0;
+    }
+
+    /// Whether `r` is a reference the host may pass in: not an object reference, or one
+    /// to a live object the host was given (pinned).
+    pub(crate) fn host_may_pass(&self, r: u64) -> bool {
+        match classify(r) {
+            RefKind::Object(i) => {
+                self.pinned.contains(&i)
+                    && self.objects.get(i as usize).is_some_and(Option::is_some)
+            }
+            _ => r >> 62 != 3,
+        }
     }
 
     /// Marks from `roots` (any slots: those that are not references to live objects are

@@ -69,7 +69,7 @@ fn eval_const(
                         if let Some(obj) = heap.get_mut(r) {
                             let layout = obj.def.layout.fields.clone();
                             for ((off, kind), v) in layout.into_iter().zip(fields) {
-                                obj.write(off as usize, kind, v as u64, (v >> 64) as u64);
+                                let _ = obj.write(off as usize, kind, v as u64, (v >> 64) as u64);
                             }
                         }
                         r as u128
@@ -84,28 +84,27 @@ fn eval_const(
                             .map_err(too_large)? as u128
                     }
                     ConstOp::ArrayNew(ty) | ConstOp::ArrayNewFixed(ty, _) => {
-                        let values = match *op {
+                        // `array.new`: one value, a length; `array.new_fixed`: n values.
+                        let (values, len) = match *op {
                             ConstOp::ArrayNewFixed(_, n) => {
-                                stack.split_off(stack.len().saturating_sub(n as usize))
+                                let values =
+                                    stack.split_off(stack.len().saturating_sub(n as usize));
+                                let len = values.len() as u32;
+                                (values, len)
                             }
                             _ => {
-                                let len = stack.pop().unwrap_or(0) as usize;
-                                let v = stack.pop().unwrap_or(0);
-                                if len as u64 > crate::heap::MAX_OBJECT_BYTES {
-                                    return Err(Error::trap(
-                                        crate::error::TrapCode::AllocationTooLarge,
-                                    ));
-                                }
-                                vec![v; len]
+                                let len = stack.pop().unwrap_or(0) as u32;
+                                (vec![stack.pop().unwrap_or(0)], len)
                             }
                         };
                         let mut heap = crate::store::lock(heap);
-                        let r = heap.new_array(ty, values.len() as u32).map_err(too_large)?;
+                        let r = heap.new_array(ty, len).map_err(too_large)?;
                         if let Some(obj) = heap.get_mut(r) {
                             let kind = obj.def.elem.unwrap_or(Kind::B64);
-                            for (i, v) in values.into_iter().enumerate() {
+                            for i in 0..len as usize {
+                                let v = values.get(i).or(values.first()).copied().unwrap_or(0);
                                 let at = i * kind.size() as usize;
-                                obj.write(at, kind, v as u64, (v >> 64) as u64);
+                                let _ = obj.write(at, kind, v as u64, (v >> 64) as u64);
                             }
                         }
                         r as u128
@@ -153,6 +152,9 @@ pub(crate) fn instantiate(
     config: &RuntimeConfig,
     setup: Setup,
 ) -> Result<u32> {
+    // Constant expressions allocate GC objects that nothing roots until the instance is
+    // published: no collection meanwhile.
+    let _calls = crate::store::CallCount::new(store);
     let reg = store.snapshot();
     let inst = reg.instances.len() as u32;
     let mut types = reg.types.clone();

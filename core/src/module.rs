@@ -644,6 +644,29 @@ impl ModuleInfo {
         None
     }
 
+    /// Whether a function body uses a GC instruction (for the modes that did not validate
+    /// the bodies at decoding, where [`ModuleInfo::uses_gc`] does not know yet). A body
+    /// that does not decode counts as not (it fails when translated).
+    pub(crate) fn bodies_use_gc(&self) -> bool {
+        self.bodies.iter().any(|range| {
+            let body = FunctionBody::new(wasmparser::BinaryReader::new(
+                &self.bytes[range.clone()],
+                range.start as u64,
+            ));
+            let Ok(mut ops) = body.get_operators_reader() else {
+                return false;
+            };
+            while !ops.eof() {
+                match ops.read() {
+                    Ok(op) if is_gc_operator(&op) => return true,
+                    Ok(_) => {}
+                    Err(_) => return false,
+                }
+            }
+            false
+        })
+    }
+
     /// The type of an operand as the validator reports it (its types by the validator's
     /// ids).
     fn operand_type(&self, t: wasmparser::ValType) -> Option<ValueType> {
@@ -961,6 +984,46 @@ pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> Fu
         param_names,
         host: false,
     }
+}
+
+/// Whether `op` is one of GC's instructions.
+fn is_gc_operator(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::StructNew { .. }
+            | O::StructNewDefault { .. }
+            | O::StructGet { .. }
+            | O::StructGetS { .. }
+            | O::StructGetU { .. }
+            | O::StructSet { .. }
+            | O::ArrayNew { .. }
+            | O::ArrayNewDefault { .. }
+            | O::ArrayNewFixed { .. }
+            | O::ArrayNewData { .. }
+            | O::ArrayNewElem { .. }
+            | O::ArrayGet { .. }
+            | O::ArrayGetS { .. }
+            | O::ArrayGetU { .. }
+            | O::ArraySet { .. }
+            | O::ArrayLen
+            | O::ArrayFill { .. }
+            | O::ArrayCopy { .. }
+            | O::ArrayInitData { .. }
+            | O::ArrayInitElem { .. }
+            | O::RefI31
+            | O::I31GetS
+            | O::I31GetU
+            | O::RefEq
+            | O::RefTestNonNull { .. }
+            | O::RefTestNullable { .. }
+            | O::RefCastNonNull { .. }
+            | O::RefCastNullable { .. }
+            | O::BrOnCast { .. }
+            | O::BrOnCastFail { .. }
+            | O::AnyConvertExtern
+            | O::ExternConvertAny
+    )
 }
 
 /// The memory immediate of a load, a store or a SIMD memory operator.

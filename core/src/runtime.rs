@@ -567,7 +567,7 @@ impl Runtime {
             Storage::Val(v) => crate::gctypes::value_type_of(v),
         };
         let decode = |at: usize, kind, vt: ValueType| {
-            let (lo, hi) = obj.read(at, kind);
+            let (lo, hi) = obj.read(at, kind).unwrap_or((0, 0));
             Value::from_slots(vt, &[lo, hi]).unwrap_or(Value::I64(lo as i64))
         };
         Some(match &obj.def.sub.composite {

@@ -730,6 +730,9 @@ pub(crate) struct CallCount(Arc<std::sync::atomic::AtomicUsize>);
 
 impl CallCount {
     pub(crate) fn new(store: &Store) -> Self {
+        // Under the heap's lock: a collection (which holds it) finishes before another
+        // call starts.
+        let _heap = lock(&store.heap);
         store.calls.fetch_add(1, Ordering::SeqCst);
         CallCount(store.calls.clone())
     }
@@ -1022,6 +1025,23 @@ impl Store {
         }
     }
 
+    /// Refuses `slots` if one is a GC object reference the host was not given (a
+    /// forged or stale one) or of the reserved tag: references of the `any` and
+    /// `extern` hierarchies the host passes in are its own handles (below `1 << 62`),
+    /// `i31ref`s, or objects it got from the runtime.
+    pub(crate) fn check_host_refs(&self, slots: &[u64]) -> Result<()> {
+        if slots.iter().any(|v| v >> 62 >= 2) {
+            let heap = lock(&self.heap);
+            if let Some(v) = slots.iter().find(|v| !heap.host_may_pass(**v)) {
+                return Err(crate::error::Error::usage(format!(
+                    "reference {v:#x} is neither a host handle (below 1 << 62), an i31ref, \
+                     nor a GC object the runtime gave the host"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a collection is due (allocation since the last one).
     pub(crate) fn gc_due(&self) -> bool {
         lock(&self.heap).wants_collection()
@@ -1036,16 +1056,15 @@ impl Store {
     /// exceptions kept by reference, and the objects the host has seen. An item another
     /// thread holds (an instantiation, a handle) skips this collection. Returns whether
     /// it collected.
-    pub(crate) fn collect_garbage(
-        &self,
-        reg: &Registry,
-        current: u32,
-        held: &Held<'_>,
-        stack: &[u64],
-    ) -> bool {
-        if self.calls.load(Ordering::SeqCst) != 1 {
+    pub(crate) fn collect_garbage(&self, current: u32, held: &Held<'_>, stack: &[u64]) -> bool {
+        // The heap's lock first: no call starts meanwhile (`CallCount::new`).
+        let mut heap = lock(&self.heap);
+        if self.calls.load(Ordering::SeqCst) != 1 || !heap.wants_collection() {
+            heap.postpone();
             return false;
         }
+        // The latest registry: an instance published since this call began has roots.
+        let reg = self.snapshot();
         let mut roots: Vec<u64> = Vec::new();
         for g in &held.globals {
             roots.push(g.value);
@@ -1068,7 +1087,10 @@ impl Store {
                 }
                 match g.cell.try_lock() {
                     Ok(g) => roots.push(g.value),
-                    Err(_) => return false,
+                    Err(_) => {
+                        heap.postpone();
+                        return false;
+                    }
                 }
             }
             for t in &inst.tables {
@@ -1077,7 +1099,10 @@ impl Store {
                 }
                 match t.cell.try_lock() {
                     Ok(t) => roots.extend_from_slice(&t.elems),
-                    Err(_) => return false,
+                    Err(_) => {
+                        heap.postpone();
+                        return false;
+                    }
                 }
             }
             if let Ok(state) = inst.state.cell.try_lock() {
@@ -1089,13 +1114,13 @@ impl Store {
                     roots.extend_from_slice(e);
                 }
             } else {
+                heap.postpone();
                 return false;
             }
         }
         for exn in lock(&self.exceptions.list).iter() {
             roots.extend_from_slice(&exn.payload);
         }
-        let mut heap = lock(&self.heap);
         heap.collect(roots.into_iter().chain(stack.iter().copied()));
         true
     }

@@ -205,3 +205,74 @@ fn types_are_canonical_across_modules() {
         vec![1]
     );
 }
+
+#[test]
+fn references_the_host_reads_stay_valid_and_forged_ones_are_refused() {
+    let wat = r#"
+    (module
+      (type $node (struct (field $v i32) (field $next (ref null $node))))
+      (type $junk (array (mut i64)))
+      (global $g (export "g") (mut anyref) (ref.null any))
+      (func (export "keep") (global.set $g (struct.new $node (i32.const 41) (ref.null $node))))
+      (func (export "forget") (global.set $g (ref.null any)))
+      (func (export "churn") (param $n i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (drop (array.new_default $junk (i32.const 64)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next))))
+      (func (export "value_of") (param anyref) (result i32)
+        (struct.get $node $v (ref.cast (ref $node) (local.get 0)))))"#;
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    call("keep", &[]).unwrap();
+    // The host reads the global, the program forgets it, collections run.
+    let r = m.exported_global("g").unwrap().get();
+    call("forget", &[]).unwrap();
+    let collections = rt.heap_stats().collections;
+    call("churn", &[20000]).unwrap();
+    assert!(rt.heap_stats().collections > collections);
+    assert_eq!(call("value_of", &[r]).unwrap(), vec![41]);
+    // A reference the host was never given is refused, never followed.
+    let forged = (1u64 << 63) | 123_456;
+    let e = call("value_of", &[forged]).unwrap_err();
+    assert!(e.to_string().contains("neither a host handle"), "{e}");
+    let e = m.exported_global("g").unwrap().set(forged).unwrap_err();
+    assert!(e.to_string().contains("neither a host handle"), "{e}");
+    // A host handle and an i31ref are fine.
+    m.exported_global("g").unwrap().set(5).unwrap();
+    m.exported_global("g").unwrap().set((1 << 62) | 9).unwrap();
+}
+
+#[test]
+fn gc_only_in_bodies_runs_on_the_interpreter_in_every_compilation_mode() {
+    // No GC type: only an instruction in a body says the module uses GC.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+        (i31.get_s (ref.i31 (local.get 0)))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    for mode in [
+        wasmscope::CompilationMode::LazyTranslation,
+        wasmscope::CompilationMode::Eager,
+        wasmscope::CompilationMode::Lazy,
+    ] {
+        let rt = Runtime::with_config(RuntimeConfig::new().with_compilation_mode(mode));
+        let m = rt.instantiate(&wasm).unwrap();
+        let got = m
+            .exported_function("f")
+            .unwrap()
+            .call(&[u32::MAX as u64])
+            .unwrap();
+        assert_eq!(got, vec![u32::MAX as u64], "{mode:?}");
+    }
+}
+
+#[test]
+fn an_allocation_too_large_in_a_constant_expression_fails_cleanly() {
+    let wat = r#"(module (type $a (array i8))
+        (global (ref $a) (array.new $a (i32.const 0) (i32.const 0x40000001))))"#;
+    let e = Runtime::new()
+        .instantiate(&wat::parse_str(wat).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("allocation too large"), "{e}");
+}

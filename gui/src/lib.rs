@@ -278,7 +278,7 @@ impl WorkbenchApp {
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
-    /// `exceptions`;
+    /// `exceptions`, `gc`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -347,6 +347,25 @@ impl WorkbenchApp {
                 app.controls.params = "4 3".into();
                 app.controls.pause_on_exceptions = true;
                 app.session.set_pause_on_exceptions(true);
+                app.start();
+                app.session.resume();
+                app.center = CenterTab::Code;
+                app
+            }
+            "gc" => {
+                // The GC sample's `pair` paused after its two structs are made: the Stack
+                // view opens the one in a local into its fields.
+                let mut app = Self::new();
+                app.open_sample("gc.wat");
+                app.controls.export = "pair".into();
+                app.controls.params = "5".into();
+                let at = app.state.module.as_ref().and_then(|m| {
+                    m.line(m.find_line("ref.as_non_null")?)
+                        .and_then(|l| l.code_offset)
+                });
+                if let Some(o) = at {
+                    app.state.breakpoints.insert(o);
+                }
                 app.start();
                 app.session.resume();
                 app.center = CenterTab::Code;

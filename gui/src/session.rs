@@ -946,6 +946,9 @@ impl Session {
                             format!("{name} {}", d.func_type())
                         }
                         Some(TableElement::Extern(v)) => format!("extern 0x{v:x}"),
+                        Some(TableElement::Any(v)) => {
+                            format_value(wasmscope::ValueType::AnyRef, v, 0)
+                        }
                         Some(TableElement::Null) | None => "null".into(),
                     })
                     .collect(),

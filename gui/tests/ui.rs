@@ -770,3 +770,43 @@ fn the_memory_view_shows_the_memory_chosen() {
     assert_eq!(h.state().session.read_memory(0, 4).unwrap(), [4, 3, 2, 1]);
     assert_eq!(h.state().session.memory_size(), Some(2 * 65536));
 }
+
+/// GC: a struct in a local opens in the Stack view into its fields, and the struct one
+/// of them refers to opens too.
+#[test]
+fn the_stack_view_opens_gc_objects() {
+    let mut app = WorkbenchApp::new();
+    assert!(app.open_sample("gc.wat"), "{:?}", app.state.load_error);
+    app.controls.export = "pair".into();
+    app.controls.params = "5".into();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Start").click();
+    h.run();
+    let holds_object = |h: &egui_kittest::Harness<'static, WorkbenchApp>| {
+        h.state()
+            .session
+            .frames()
+            .first()
+            .and_then(|f| f.locals.get(1).copied())
+            .is_some_and(|v| matches!(v, wasmscope::Value::AnyRef(Some(_))))
+    };
+    for _ in 0..12 {
+        if holds_object(&h) {
+            break;
+        }
+        h.get_by_label("Step into").click();
+        settle(&mut h);
+    }
+    assert!(holds_object(&h), "{:?}", h.state().session.frames());
+    // A small struct is open at once.
+    h.get_by_label_contains("local 1: object #");
+    h.get_by_label_contains("field 0: i32 5");
+    h.get_by_label_contains("field 1: object #").click();
+    h.run();
+    h.get_by_label_contains("field 0: i32 7");
+    h.get_by_label_contains("field 1: anyref null");
+    h.get_by_label("Continue").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![12]));
+}

@@ -10,6 +10,7 @@
 ;;   (invoke "is_node" (i32 1))        =>  (i32 1)       ; ref.test of a $node
 ;;   (invoke "is_node" (i32 0))        =>  (i32 0)       ; ref.test of an i31ref
 ;;   (invoke "bad_cast")               =>  trap "cast failure"
+;;   (invoke "pair" (i32 5))           =>  (i32 12)      ; 5 + 7, from two linked $nodes
 ;;
 ;; A struct or array lives on the runtime's heap; a reference to it is a value like any
 ;; other (in locals, globals, tables, other objects). The trees `trees` builds are
@@ -102,4 +103,14 @@
   ;; A cast that fails: a $point is not a $node.
   (func (export "bad_cast") (result i32)
     (struct.get $node $value
-      (ref.cast (ref $node) (struct.new $point (f64.const 1) (f64.const 2))))))
+      (ref.cast (ref $node) (struct.new $point (f64.const 1) (f64.const 2)))))
+
+  ;; Two linked $nodes in a local (the workbench's Stack view opens them): n + 7.
+  (func (export "pair") (param $n i32) (result i32)
+    (local $first (ref null $node))
+    (local.set $first
+      (struct.new $node (local.get $n) (struct.new $node (i32.const 7) (ref.null $node))))
+    (i32.add
+      (struct.get $node $value (local.get $first))
+      (struct.get $node $value
+        (ref.as_non_null (struct.get $node $next (local.get $first)))))))

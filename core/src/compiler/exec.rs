@@ -421,10 +421,14 @@ pub(crate) fn invoke(
     .map_err(|mut e| {
         if let Some(exn) = e.exception().cloned() {
             e.describe_exception(|| crate::store::describe_exception(&store.snapshot(), &exn));
+            // The host gets the payload.
+            store.pin_slots(&exn.payload);
         }
         e
     })?;
     values.truncate(r);
+    // The host may keep the references it gets (pinned while this call still counts).
+    store.pin_slots(&values);
     Ok(values)
 }
 

@@ -763,6 +763,9 @@ impl Executor {
             let error = match exit {
                 Exit::Returned => {
                     let results = self.stack[..self.results as usize].to_vec();
+                    // The host may keep the references it gets (pinned while this call
+                    // still counts: no collection in between).
+                    store.pin_slots(&results);
                     return Ok(RunEnd::Finished(results));
                 }
                 Exit::Paused => return Ok(RunEnd::Paused),
@@ -1072,6 +1075,8 @@ impl Executor {
     fn uncaught(&mut self, store: &Store, reg: &Registry, exn: Arc<Exception>) -> Error {
         let mut e = Error::thrown(exn.clone());
         e.describe_exception(|| crate::store::describe_exception(reg, &exn));
+        // The host gets the payload.
+        store.pin_slots(&exn.payload);
         e.set_trace(self.trace(store, reg));
         self.debug.trapped = true;
         if self.resumable {
@@ -1973,7 +1978,7 @@ impl Executor {
                         break Exit::Error(no_code(func));
                     };
                     if op.allocates() && store.gc_due() {
-                        store.collect_garbage(reg, self.inst, held, &stack);
+                        store.collect_garbage(self.inst, held, &stack);
                     }
                     let state = &held.state;
                     if let Err(t) = gc::run(

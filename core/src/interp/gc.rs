@@ -55,8 +55,14 @@ pub(crate) fn matches(v: u64, cast: &Cast, objects: &heap::Heap, reg: &Registry)
 
 /// Reads an element or field of `kind` at byte `at` into the slots at `dst` (a packed
 /// one extended to `i32`: with its sign when `signed`).
-fn get(obj: &heap::Object, at: usize, kind: Kind, signed: bool, out: &mut [u64]) {
-    let (lo, hi) = obj.read(at, kind);
+fn get(
+    obj: &heap::Object,
+    at: usize,
+    kind: Kind,
+    signed: bool,
+    out: &mut [u64],
+) -> Result<(), TrapCode> {
+    let (lo, hi) = obj.read(at, kind).ok_or(TrapCode::CastFailure)?;
     out[0] = match (kind, signed) {
         (Kind::I8, true) => lo as u8 as i8 as i32 as u32 as u64,
         (Kind::I16, true) => lo as u16 as i16 as i32 as u32 as u64,
@@ -65,6 +71,7 @@ fn get(obj: &heap::Object, at: usize, kind: Kind, signed: bool, out: &mut [u64])
     if kind == Kind::V128 {
         out[1] = hi;
     }
+    Ok(())
 }
 
 /// The value of `kind` in `slots` (low, high).
@@ -115,7 +122,7 @@ pub(crate) fn run(
             let mut at = base;
             for (off, kind) in fields {
                 let (lo, hi) = value(&s[at..], kind);
-                obj.write(off as usize, kind, lo, hi);
+                obj.write(off as usize, kind, lo, hi).ok_or(oob)?;
                 at += slots(kind);
             }
             s[base] = r;
@@ -123,7 +130,7 @@ pub(crate) fn run(
         GcOp::StructNewDefault { ty } => s[h] = heap.new_struct(ty),
         GcOp::StructGet { at, kind, signed } => {
             let obj = heap.get(s[h - 1]).ok_or(TrapCode::NullStructReference)?;
-            get(obj, at as usize, kind, signed, &mut s[h - 1..]);
+            get(obj, at as usize, kind, signed, &mut s[h - 1..])?;
         }
         GcOp::StructSet { at, kind } => {
             let n = slots(kind);
@@ -131,7 +138,8 @@ pub(crate) fn run(
             let obj = heap
                 .get_mut(s[h - n - 1])
                 .ok_or(TrapCode::NullStructReference)?;
-            obj.write(at as usize, kind, lo, hi);
+            obj.write(at as usize, kind, lo, hi)
+                .ok_or(TrapCode::CastFailure)?;
         }
         GcOp::ArrayNew { ty, kind } => {
             let n = slots(kind);
@@ -140,7 +148,8 @@ pub(crate) fn run(
             let r = heap.new_array(ty, len).map_err(too_large)?;
             let obj = heap.get_mut(r).ok_or(oob)?;
             for i in 0..len as usize {
-                obj.write(i * kind.size() as usize, kind, lo, hi);
+                obj.write(i * kind.size() as usize, kind, lo, hi)
+                    .ok_or(oob)?;
             }
             s[h - 1 - n] = r;
         }
@@ -154,7 +163,8 @@ pub(crate) fn run(
             let obj = heap.get_mut(r).ok_or(oob)?;
             for i in 0..n as usize {
                 let (lo, hi) = value(&s[base + i * per..], kind);
-                obj.write(i * kind.size() as usize, kind, lo, hi);
+                obj.write(i * kind.size() as usize, kind, lo, hi)
+                    .ok_or(oob)?;
             }
             s[base] = r;
         }
@@ -187,7 +197,7 @@ pub(crate) fn run(
             let r = heap.new_array(ty, len).map_err(too_large)?;
             let obj = heap.get_mut(r).ok_or(oob)?;
             for (i, v) in elem[items].iter().enumerate() {
-                obj.write(i * 8, Kind::GcRef, *v, 0);
+                obj.write(i * 8, Kind::GcRef, *v, 0).ok_or(oob)?;
             }
             s[h - 2] = r;
         }
@@ -203,7 +213,7 @@ pub(crate) fn run(
                 kind,
                 signed,
                 &mut s[h - 2..],
-            );
+            )?;
         }
         GcOp::ArraySet { kind } => {
             let n = slots(kind);
@@ -215,7 +225,8 @@ pub(crate) fn run(
             if i >= obj.len {
                 return Err(oob);
             }
-            obj.write((i * kind.size()) as usize, kind, lo, hi);
+            obj.write((i * kind.size()) as usize, kind, lo, hi)
+                .ok_or(oob)?;
         }
         GcOp::ArrayLen => {
             let obj = heap.get(s[h - 1]).ok_or(TrapCode::NullArrayReference)?;
@@ -232,7 +243,8 @@ pub(crate) fn run(
             let size = kind.size() as u64;
             let r = range(obj.bytes.len(), at, count, size, oob)?;
             for i in 0..count as usize {
-                obj.write(r.start + i * size as usize, kind, lo, hi);
+                obj.write(r.start + i * size as usize, kind, lo, hi)
+                    .ok_or(oob)?;
             }
         }
         GcOp::ArrayCopy { kind } => {
@@ -289,7 +301,7 @@ pub(crate) fn run(
             let elem = &elems[seg as usize];
             let from = range(elem.len(), s_at, n, 1, TrapCode::OutOfBoundsTableAccess)?;
             for (i, v) in elem[from].iter().enumerate() {
-                obj.write(to.start + i * 8, Kind::GcRef, *v, 0);
+                obj.write(to.start + i * 8, Kind::GcRef, *v, 0).ok_or(oob)?;
             }
         }
         GcOp::RefI31 => s[h - 1] = heap::i31(s[h - 1] as u32),

@@ -1,8 +1,9 @@
 //! Stack: the paused call's frames, innermost first, with function names, typed
 //! parameters, code offsets and source lines (wrapped, never cut off); clicking a frame
 //! selects its instruction (the Code and Source views go there) and opens its locals and
-//! operand stack. After a trap, with Pause on trap, the trapping call's frames. Without
-//! frames it says why (not started, not entered yet, running, ended).
+//! operand stack; a GC reference among them opens into its struct's fields or array's
+//! elements (nested ones too). After a trap, with Pause on trap, the trapping call's
+//! frames. Without frames it says why (not started, not entered yet, running, ended).
 
 use crate::session::{format_typed, program_line, source_place, RunState, Session};
 use crate::state::AppState;
@@ -26,6 +27,46 @@ fn values(v: &[Value]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Elements of an array shown at most.
+pub const ARRAY_ROWS: usize = 100;
+
+/// How deep nested objects open.
+const MAX_DEPTH: usize = 6;
+
+/// A GC object `v` (if it is one) as a collapsible entry `label: object #N: struct (2
+/// fields)`, its fields or elements inside (objects among them open the same way).
+fn object_ui(ui: &mut egui::Ui, rt: &wasmscope::Runtime, label: &str, v: &Value, depth: usize) {
+    let Some(obj) = rt.gc_object(v, ARRAY_ROWS) else {
+        return;
+    };
+    let what = match rt.gc_array_len(v) {
+        Some(n) => format!("array [{n}]"),
+        None => format!("struct ({} fields)", obj.values.len()),
+    };
+    let title = format!("{label}: {}: {what}", format_typed(v));
+    egui::CollapsingHeader::new(egui::RichText::new(title).monospace())
+        .id_salt((label, depth, v.bits()))
+        // A small struct in a frame's values is open at once.
+        .default_open(depth == 0 && !obj.is_array && obj.values.len() <= 4)
+        .show(ui, |ui| {
+            for (i, f) in obj.values.iter().enumerate() {
+                let name = if obj.is_array {
+                    format!("[{i}]")
+                } else {
+                    format!("field {i}")
+                };
+                if depth < MAX_DEPTH && rt.gc_object(f, 0).is_some() {
+                    object_ui(ui, rt, &name, f, depth + 1);
+                } else {
+                    ui.monospace(format!("{name}: {} {}", f.ty(), format_typed(f)));
+                }
+            }
+            if let Some(n) = rt.gc_array_len(v).filter(|n| *n as usize > ARRAY_ROWS) {
+                ui.weak(format!("… {} more", n as usize - ARRAY_ROWS));
+            }
+        });
 }
 
 /// The one-line title of a frame: `#i name(p0: i32 = 5, …) @ 0x1a2 file:line`.
@@ -144,6 +185,16 @@ impl StackView {
                                     )
                                     .wrap(),
                                 );
+                            }
+                            if let Some(rt) = session.stepper().map(|s| s.runtime()) {
+                                for (what, vals) in
+                                    [("param", p), ("local", l), ("operand", &f.operands[..])]
+                                {
+                                    let base = if what == "local" { p.len() } else { 0 };
+                                    for (k, v) in vals.iter().enumerate() {
+                                        object_ui(ui, rt, &format!("{what} {}", base + k), v, 0);
+                                    }
+                                }
                             }
                             for inl in f.sources.iter().skip(1) {
                                 ui.weak(format!(
