@@ -608,13 +608,28 @@ fn build(bytes: &[u8], info: &Info) -> Res<Vec<Node>> {
             Payload::TypeSection(r) => {
                 let mut children = Vec::new();
                 let mut index = 0u32;
+                let mut count = 0usize;
                 for group in r {
-                    for (offset, ty) in group?.into_types_and_offsets() {
-                        children.push(Node::new(format!("type {index}: {ty}")).at_offset(offset));
+                    let group = group?;
+                    // A recursive group of several types (GC) is a node of its own.
+                    let rec = group.is_explicit_rec_group() && group.types().len() > 1;
+                    let first = index;
+                    let mut members = Vec::new();
+                    for (offset, ty) in group.into_types_and_offsets() {
+                        members.push(Node::new(format!("type {index}: {ty}")).at_offset(offset));
                         index = index.saturating_add(1);
                     }
+                    count += members.len();
+                    if rec {
+                        let last = index.saturating_sub(1);
+                        children.push(
+                            Node::new(format!("rec group: types {first}..={last}")).with(members),
+                        );
+                    } else {
+                        children.extend(members);
+                    }
                 }
-                Node::new(format!("type ({})", children.len())).with(children)
+                Node::new(format!("type ({count})")).with(children)
             }
             Payload::ImportSection(r) => {
                 let mut children = Vec::new();

@@ -155,6 +155,19 @@ pub(crate) fn instantiate(
     // Constant expressions allocate GC objects that nothing roots until the instance is
     // published: no collection meanwhile.
     let _calls = crate::store::CallCount::new(store);
+    if !info.type_names.is_empty() || !info.field_names.is_empty() {
+        let mut names = crate::store::lock(&store.type_names);
+        for (i, id) in info.canon.iter().enumerate() {
+            let i = i as u32;
+            let (name, fields) = (info.type_names.get(&i), info.field_names.get(&i));
+            if name.is_some() || fields.is_some() {
+                names.entry(*id).or_insert_with(|| crate::store::TypeNames {
+                    name: name.cloned(),
+                    fields: fields.cloned().unwrap_or_default(),
+                });
+            }
+        }
+    }
     let reg = store.snapshot();
     let inst = reg.instances.len() as u32;
     let mut types = reg.types.clone();

@@ -186,6 +186,10 @@ pub(crate) struct ModuleInfo {
     pub features: WasmFeatures,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
+    /// Type names (the name section's), by type index.
+    pub type_names: HashMap<u32, Arc<str>>,
+    /// Struct field names (the name section's, GC), by type index and field index.
+    pub field_names: HashMap<u32, HashMap<u32, Arc<str>>>,
     pub custom_sections: Vec<CustomSection>,
     /// Offset of the code section's payload in the module bytes.
     pub code_section_offset: usize,
@@ -525,6 +529,8 @@ impl ModuleInfo {
             resources: None,
             features: features(&options),
             func_names: HashMap::new(),
+            type_names: HashMap::new(),
+            field_names: HashMap::new(),
             local_names: HashMap::new(),
             custom_sections: Vec::new(),
             code_section_offset: 0,
@@ -922,6 +928,23 @@ impl ModuleInfo {
                             locals.insert(n.index, n.name.into());
                         }
                         self.local_names.insert(f.index, locals);
+                    }
+                }
+                Name::Type(map) => {
+                    for n in map {
+                        let n = n?;
+                        self.type_names.insert(n.index, n.name.into());
+                    }
+                }
+                Name::Field(map) => {
+                    for t in map {
+                        let t = t?;
+                        let mut fields = HashMap::new();
+                        for n in t.names {
+                            let n = n?;
+                            fields.insert(n.index, n.name.into());
+                        }
+                        self.field_names.insert(t.index, fields);
                     }
                 }
                 _ => {}

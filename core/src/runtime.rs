@@ -540,6 +540,12 @@ pub struct GcObject {
     /// Its fields (a struct's, in order) or elements (an array's); packed `i8`/`i16`
     /// ones as unsigned `i32`s.
     pub values: Vec<Value>,
+    /// Its type's name, from the name section of a module that defines it (`$node`
+    /// in the text format is `node`).
+    pub type_name: Option<String>,
+    /// A struct's field names (by field index) from that name section; `None` where it
+    /// has none.
+    pub field_names: Vec<Option<String>>,
 }
 
 impl Runtime {
@@ -559,8 +565,11 @@ impl Runtime {
         let (Value::AnyRef(Some(r)) | Value::ExternRef(Some(r))) = *value else {
             return None;
         };
+        let names = crate::store::lock(&self.inner.store.type_names);
         let heap = crate::store::lock(&self.inner.store.heap);
         let obj = heap.get(r)?;
+        let named = names.get(&obj.ty);
+        let type_name = named.and_then(|n| n.name.as_deref()).map(str::to_string);
         use crate::gctypes::{Composite, Storage};
         let ty = |st: Storage| match st {
             Storage::I8 | Storage::I16 => ValueType::I32,
@@ -577,6 +586,10 @@ impl Runtime {
                     .take(limit)
                     .map(|(f, (at, kind))| decode(*at as usize, *kind, ty(f.storage)))
                     .collect(),
+                type_name,
+                field_names: (0..fields.len().min(limit) as u32)
+                    .map(|i| named.and_then(|n| n.fields.get(&i)).map(|s| s.to_string()))
+                    .collect(),
             },
             Composite::Array(f) => {
                 let kind = obj.def.elem?;
@@ -586,6 +599,8 @@ impl Runtime {
                         .take(limit)
                         .map(|i| decode(i * kind.size() as usize, kind, ty(f.storage)))
                         .collect(),
+                    type_name,
+                    field_names: Vec::new(),
                 }
             }
             Composite::Func { .. } => return None,

@@ -725,6 +725,13 @@ impl Exceptions {
     }
 }
 
+/// A GC type's names (see [`Store::type_names`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TypeNames {
+    pub name: Option<Arc<str>>,
+    pub fields: HashMap<u32, Arc<str>>,
+}
+
 /// Counts a call in [`Store::calls`] while it lives.
 pub(crate) struct CallCount(Arc<std::sync::atomic::AtomicUsize>);
 
@@ -767,6 +774,10 @@ pub(crate) struct Store {
     pub exceptions: Exceptions,
     /// GC's objects.
     pub heap: Mutex<crate::heap::Heap>,
+    /// The names a module's name section gives GC types (canonical id → the type's name
+    /// and its fields'), from the first module instantiated that names them: what a
+    /// debugger shows of an object.
+    pub type_names: Mutex<HashMap<u32, TypeNames>>,
     /// Calls in progress on any thread (paused resumable calls included): the collector
     /// runs only in a call that is alone (see [`Store::collect_garbage`]).
     pub calls: Arc<std::sync::atomic::AtomicUsize>,
@@ -784,6 +795,7 @@ impl Store {
             debug_info,
             exceptions: Exceptions::default(),
             heap: Mutex::default(),
+            type_names: Mutex::default(),
             calls: Arc::default(),
         }
     }

@@ -138,6 +138,11 @@ fn what_globals_locals_objects_and_tables_hold_survives_collections() {
     // The debugging view: the struct's fields, by value.
     let obj = rt.gc_object(&value, 10).unwrap();
     assert!(!obj.is_array);
+    assert_eq!(obj.type_name.as_deref(), Some("node"));
+    assert_eq!(
+        obj.field_names,
+        [Some("v".to_string()), Some("next".to_string())]
+    );
     assert_eq!(obj.values[0], Value::I32(1));
     assert!(matches!(obj.values[1], Value::AnyRef(Some(_))));
 }

@@ -800,12 +800,19 @@ fn the_stack_view_opens_gc_objects() {
     }
     assert!(holds_object(&h), "{:?}", h.state().session.frames());
     // A small struct is open at once.
+    // Names from the name section: the type's and its fields'.
     h.get_by_label_contains("local 1: object #");
-    h.get_by_label_contains("field 0: i32 5");
-    h.get_by_label_contains("field 1: object #").click();
+    // The struct in the local and, closed, the one its field refers to.
+    assert_eq!(h.query_all_by_label_contains("$node struct (2 fields)").count(), 2);
+    h.get_by_label_contains("field 0 $value: i32 5");
+    let nested = |h: &egui_kittest::Harness<'static, WorkbenchApp>| {
+        h.query_all_by_label_contains("field 0 $value: i32 7").count()
+    };
+    assert_eq!(nested(&h), 0);
+    h.get_by_label_contains("field 1 $next: object #").click();
     h.run();
-    h.get_by_label_contains("field 0: i32 7");
-    h.get_by_label_contains("field 1: anyref null");
+    assert_eq!(nested(&h), 1);
+    h.get_by_label_contains("field 1 $next: anyref null");
     h.get_by_label("Continue").click();
     settle(&mut h);
     assert_eq!(h.state().session.state(), &RunState::Finished(vec![12]));

@@ -41,9 +41,13 @@ fn object_ui(ui: &mut egui::Ui, rt: &wasmscope::Runtime, label: &str, v: &Value,
     let Some(obj) = rt.gc_object(v, ARRAY_ROWS) else {
         return;
     };
+    let ty = obj
+        .type_name
+        .as_deref()
+        .map_or_else(String::new, |n| format!("${n} "));
     let what = match rt.gc_array_len(v) {
-        Some(n) => format!("array [{n}]"),
-        None => format!("struct ({} fields)", obj.values.len()),
+        Some(n) => format!("{ty}array [{n}]"),
+        None => format!("{ty}struct ({} fields)", obj.values.len()),
     };
     let title = format!("{label}: {}: {what}", format_typed(v));
     egui::CollapsingHeader::new(egui::RichText::new(title).monospace())
@@ -52,10 +56,10 @@ fn object_ui(ui: &mut egui::Ui, rt: &wasmscope::Runtime, label: &str, v: &Value,
         .default_open(depth == 0 && !obj.is_array && obj.values.len() <= 4)
         .show(ui, |ui| {
             for (i, f) in obj.values.iter().enumerate() {
-                let name = if obj.is_array {
-                    format!("[{i}]")
-                } else {
-                    format!("field {i}")
+                let name = match obj.field_names.get(i).and_then(|n| n.as_deref()) {
+                    _ if obj.is_array => format!("[{i}]"),
+                    Some(n) => format!("field {i} ${n}"),
+                    None => format!("field {i}"),
                 };
                 if depth < MAX_DEPTH && rt.gc_object(f, 0).is_some() {
                     object_ui(ui, rt, &name, f, depth + 1);
