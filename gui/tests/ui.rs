@@ -803,10 +803,15 @@ fn the_stack_view_opens_gc_objects() {
     // Names from the name section: the type's and its fields'.
     h.get_by_label_contains("local 1: object #");
     // The struct in the local and, closed, the one its field refers to.
-    assert_eq!(h.query_all_by_label_contains("$node struct (2 fields)").count(), 2);
+    assert_eq!(
+        h.query_all_by_label_contains("$node struct (2 fields)")
+            .count(),
+        2
+    );
     h.get_by_label_contains("field 0 $value: i32 5");
     let nested = |h: &egui_kittest::Harness<'static, WorkbenchApp>| {
-        h.query_all_by_label_contains("field 0 $value: i32 7").count()
+        h.query_all_by_label_contains("field 0 $value: i32 7")
+            .count()
     };
     assert_eq!(nested(&h), 0);
     h.get_by_label_contains("field 1 $next: object #").click();
