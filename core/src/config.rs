@@ -52,6 +52,7 @@ pub struct RuntimeConfig {
     pub(crate) listener_factory: Option<FactoryRef>,
     pub(crate) compilation_mode: CompilationMode,
     pub(crate) core_features: crate::features::CoreFeatures,
+    pub(crate) gc_zeal: bool,
 }
 
 /// A listener factory in a configuration (shown by name in `Debug`).
@@ -102,6 +103,7 @@ impl RuntimeConfig {
             listener_factory: None,
             compilation_mode: CompilationMode::LazyTranslation,
             core_features: crate::features::CoreFeatures::SUPPORTED,
+            gc_zeal: false,
         }
     }
 
@@ -288,6 +290,26 @@ impl RuntimeConfig {
             native: self.engine == EngineKind::Compiler && !self.debug_stepping,
             features: self.core_features,
         }
+    }
+
+    /// Runs the GC collector at every allocation where it may run (off by default), as
+    /// long as the live objects take under 16 MiB: for testing programs and the
+    /// collector itself (an object freed too early shows at once), at a large cost in
+    /// time.
+    ///
+    /// ```
+    /// use wasmscope::{Runtime, RuntimeConfig};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_gc_zeal(true));
+    /// let wasm = wat::parse_str(r#"(module (type $s (struct (field i32)))
+    ///     (func (export "f") (result i32)
+    ///       (struct.get $s 0 (struct.new $s (i32.const 7)))))"#).unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// assert_eq!(m.exported_function("f").unwrap().call(&[]).unwrap(), [7]);
+    /// assert_eq!(rt.heap_stats().collections, 1);
+    /// ```
+    pub fn with_gc_zeal(mut self, on: bool) -> Self {
+        self.gc_zeal = on;
+        self
     }
 
     /// Compiles modules for the debugger: a stop point before every Wasm instruction, so

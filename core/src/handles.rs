@@ -507,6 +507,27 @@ impl Memory {
         }
     }
 
+    /// Copies `len` bytes at a 64-bit `offset` (any address of a 64-bit memory, memory64);
+    /// `None` if out of range.
+    ///
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str(r#"(module (memory (export "m") i64 1)
+    ///     (data (i64.const 7) "hi"))"#).unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// let mem = m.exported_memory("m").unwrap();
+    /// assert_eq!(mem.read_at(7, 2).unwrap(), b"hi");
+    /// assert!(mem.read_at(u64::MAX, 2).is_none());
+    /// ```
+    pub fn read_at(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
+        self.item.lock().bytes_at(offset, len).ok()
+    }
+
+    /// Writes `bytes` at a 64-bit `offset`; `false` (and nothing written) if out of range.
+    pub fn write_at(&self, offset: u64, bytes: &[u8]) -> bool {
+        self.item.lock().write_at(offset, bytes).is_ok()
+    }
+
     /// Reads one byte.
     pub fn read_byte(&self, offset: u32) -> Option<u8> {
         self.read(offset, 1).map(|b| b[0])

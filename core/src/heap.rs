@@ -28,6 +28,11 @@ pub(crate) const I31: u64 = 1 << 62;
 pub(crate) const OBJECT: u64 = 1 << 63;
 const TAGS: u64 = 3 << 62;
 
+/// Above this many live bytes, zeal (`RuntimeConfig::with_gc_zeal`) no longer collects
+/// at every allocation (each collection reads every live object: a large heap would
+/// make it quadratic).
+const ZEAL_MAX_LIVE: u64 = 16 << 20;
+
 /// The largest object (in bytes) an allocation may make; a larger one traps.
 pub(crate) const MAX_OBJECT_BYTES: u64 = 1 << 30;
 
@@ -106,6 +111,37 @@ impl Object {
         Some(())
     }
 
+    /// Writes the value (`lo`, `hi`) of `kind` into elements `start..start + count` (an
+    /// array's, `array.new`/`array.fill`), at memset speed. `None` outside the object.
+    pub(crate) fn fill(
+        &mut self,
+        start: usize,
+        count: usize,
+        kind: Kind,
+        lo: u64,
+        hi: u64,
+    ) -> Option<()> {
+        let size = kind.size() as usize;
+        let from = start.checked_mul(size)?;
+        let bytes = self
+            .bytes
+            .get_mut(from..from.checked_add(count.checked_mul(size)?)?)?;
+        let mut one = [0u8; 16];
+        one[..8].copy_from_slice(&lo.to_le_bytes());
+        one[8..].copy_from_slice(&hi.to_le_bytes());
+        let one = &one[..size];
+        if one.iter().all(|b| *b == 0) {
+            bytes.fill(0);
+        } else if size == 1 {
+            bytes.fill(one[0]);
+        } else {
+            for chunk in bytes.chunks_exact_mut(size) {
+                chunk.copy_from_slice(one);
+            }
+        }
+        Some(())
+    }
+
     /// The references this object holds to other objects.
     fn refs(&self) -> impl Iterator<Item = u64> + '_ {
         let offsets: Box<dyn Iterator<Item = usize>> = match self.def.elem {
@@ -138,6 +174,8 @@ pub(crate) struct Heap {
     pub(crate) collections: u64,
     /// Objects freed so far.
     pub(crate) freed: u64,
+    /// Collect at every allocation (`RuntimeConfig::with_gc_zeal`).
+    zeal: bool,
 }
 
 /// Why an allocation failed.
@@ -145,6 +183,14 @@ pub(crate) struct Heap {
 pub(crate) struct TooLarge;
 
 impl Heap {
+    /// An empty heap (`zeal`: a collection is always due).
+    pub(crate) fn new(zeal: bool) -> Self {
+        Heap {
+            zeal,
+            ..Heap::default()
+        }
+    }
+
     /// A new struct of canonical type `ty`, zeroed (every field 0 or null); its reference.
     pub(crate) fn new_struct(&mut self, ty: TypeId) -> u64 {
         let def = gctypes::def(ty);
@@ -240,7 +286,8 @@ impl Heap {
     /// Whether a collection is due (more allocated since the last one than was alive
     /// after it, and at least a megabyte).
     pub(crate) fn wants_collection(&self) -> bool {
-        self.allocated > (1 << 20).max(self.live_bytes)
+        (self.zeal && self.live_bytes < ZEAL_MAX_LIVE)
+            || self.allocated > (1 << 20).max(self.live_bytes)
     }
 
     /// A collection was due but could not run: the next try comes after as much

@@ -101,10 +101,14 @@ fn eval_const(
                         let r = heap.new_array(ty, len).map_err(too_large)?;
                         if let Some(obj) = heap.get_mut(r) {
                             let kind = obj.def.elem.unwrap_or(Kind::B64);
-                            for i in 0..len as usize {
-                                let v = values.get(i).or(values.first()).copied().unwrap_or(0);
-                                let at = i * kind.size() as usize;
-                                let _ = obj.write(at, kind, v as u64, (v >> 64) as u64);
+                            if let ([v], ConstOp::ArrayNew(_)) = (&values[..], op) {
+                                let _ =
+                                    obj.fill(0, len as usize, kind, *v as u64, (*v >> 64) as u64);
+                            } else {
+                                for (i, v) in values.iter().enumerate() {
+                                    let at = i * kind.size() as usize;
+                                    let _ = obj.write(at, kind, *v as u64, (*v >> 64) as u64);
+                                }
                             }
                         }
                         r as u128
@@ -212,8 +216,10 @@ pub(crate) fn instantiate(
                 let want = &info.table_refs[items.tables.len()];
                 let ok = {
                     let have = item.lock();
-                    // Tables are invariant: the same element type exactly.
+                    // Tables are invariant: the same element type exactly, and the
+                    // same index type.
                     have.ty.element == t.element
+                        && have.ty.table64 == t.table64
                         && have.exact == *want
                         && limits_match(
                             have.elems.len() as u64,
@@ -424,8 +430,9 @@ pub(crate) fn instantiate(
         }
         _ => None,
     };
+    let table64 = |t: u32| info.tables.get(t as usize).is_some_and(|t| t.table64);
     let elem_offsets: Vec<Option<u64>> = (info.elements.iter())
-        .map(|s| offsets(&s.mode, &|_| false))
+        .map(|s| offsets(&s.mode, &table64))
         .collect();
     let memory64 = |m: u32| info.memory64.get(m as usize).copied().unwrap_or(false);
     let data_offsets: Vec<Option<u64>> = (info.datas.iter())

@@ -213,16 +213,10 @@ fn limits(initial: u64, maximum: Option<u64>) -> Limits {
 }
 
 fn table_type(t: &wasmparser::TableType, conv: &Converter<'_>) -> Result<TableType> {
-    if t.table64 {
-        // memory64 brings 64-bit tables too; their `i64` indices are not run yet.
-        return Err(Error::compile(
-            0,
-            "64-bit tables (table64, of memory64) are not supported yet",
-        ));
-    }
     Ok(TableType {
         element: conv.ref_ty(t.element_type).value_type(),
         limits: limits(t.initial, t.maximum),
+        table64: t.table64,
     })
 }
 

@@ -88,11 +88,11 @@ impl Runtime {
 
     /// A runtime with `config`.
     pub fn with_config(config: RuntimeConfig) -> Self {
-        let (fuel, debug_info) = (config.fuel, config.debug_info);
+        let (fuel, debug_info, zeal) = (config.fuel, config.debug_info, config.gc_zeal);
         Runtime {
             inner: Arc::new(RuntimeInner {
                 config,
-                store: Store::new(fuel, debug_info),
+                store: Store::new(fuel, debug_info, zeal),
                 closed: Mutex::new(None),
                 controls: Mutex::new(Vec::new()),
             }),

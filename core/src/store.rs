@@ -173,14 +173,19 @@ impl TableInst {
 
     /// Grows by `delta` elements set to `init`; returns the old size, or `None` if the
     /// limit forbids it.
-    pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+    pub(crate) fn grow(&mut self, delta: u64, init: u64) -> Option<u64> {
         let old = self.elems.len() as u64;
-        let new = old + delta as u64;
+        let index_max = if self.ty.table64 {
+            u64::MAX
+        } else {
+            u32::MAX as u64
+        };
+        let new = old.checked_add(delta)?;
         let max = self
             .ty
             .limits
             .max
-            .unwrap_or(u32::MAX as u64)
+            .unwrap_or(index_max)
             .min(MAX_TABLE_ELEMENTS);
         if new > max {
             return None;
@@ -190,7 +195,7 @@ impl TableInst {
         }
         self.elems.resize(new as usize, init);
         self.ty.limits.min = new;
-        Some(old as u32)
+        Some(old)
     }
 }
 
@@ -785,7 +790,7 @@ pub(crate) struct Store {
 
 impl Store {
     /// An empty store.
-    pub(crate) fn new(fuel: Option<u64>, debug_info: bool) -> Self {
+    pub(crate) fn new(fuel: Option<u64>, debug_info: bool, gc_zeal: bool) -> Self {
         Store {
             registry: Mutex::default(),
             names: Mutex::default(),
@@ -794,7 +799,7 @@ impl Store {
             fuel,
             debug_info,
             exceptions: Exceptions::default(),
-            heap: Mutex::default(),
+            heap: Mutex::new(crate::heap::Heap::new(gc_zeal)),
             type_names: Mutex::default(),
             calls: Arc::default(),
         }

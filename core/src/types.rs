@@ -184,6 +184,8 @@ pub struct TableType {
     pub element: ValueType,
     /// Limits in elements.
     pub limits: Limits,
+    /// Whether its indices are `i64`s (a 64-bit table, of memory64).
+    pub table64: bool,
 }
 
 /// The type of a linear memory (limits in 64 KiB pages).

@@ -49,6 +49,17 @@ fn ours(module: &wasmscope::Module, name: &str) -> Outcome {
     ours_with_trap(module, name).0
 }
 
+/// A reference of the `any` hierarchy as runs can agree on it: null, an `i31ref`'s value,
+/// "an object", a host handle.
+fn gc_shape(slot: u64) -> u128 {
+    match wasmscope::Value::AnyRef(Some(slot)).gc_ref() {
+        _ if slot == 0 => 0,
+        Some(wasmscope::GcRef::I31(v)) => 1 << 64 | v as u32 as u128,
+        Some(wasmscope::GcRef::Object(_)) => 2 << 64,
+        _ => slot as u128,
+    }
+}
+
 /// `ours`, with the error's text (the trap and the stack trace) when it trapped.
 fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<String>) {
     let f = module.exported_function(name).unwrap();
@@ -68,6 +79,9 @@ fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<St
                     ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
                         (slots[at] != 0) as u128
                     }
+                    // GC: an object by what it is, not where (indices differ between
+                    // runs that collect at different times).
+                    ValueType::AnyRef => gc_shape(slots[at]),
                     _ => slots[at] as u128,
                 });
                 at += t.slots();
@@ -465,8 +479,7 @@ fn random_3_0_modules_agree_between_our_engines() {
     smith.tail_call_enabled = true;
     smith.exceptions_enabled = true;
     // Multi-memory (up to three memories); memory64 in every third seed (wasm-smith
-    // makes 64-bit tables with it, which are refused for now: those modules compare
-    // only their refusal).
+    // makes 64-bit tables with it too).
     smith.max_memories = 3;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
@@ -573,6 +586,162 @@ fn random_3_0_modules_agree_between_our_engines() {
     if seeds == SEEDS_3_0 {
         assert!(modules > 4000, "only {modules} modules compared");
         assert!(relaxed > 200, "only {relaxed} modules with relaxed SIMD");
+    }
+}
+
+/// GC in random modules (wasm-smith's GC: structs, arrays, i31, casts, recursive types),
+/// on the interpreter (the only engine that runs GC) as it is and collecting at every
+/// allocation (`with_gc_zeal`: an object freed while still reachable shows as a
+/// different result, a trap or a panic): every exported function called with zeros,
+/// results (objects by what they are), traps and the exported globals compared.
+#[test]
+fn random_gc_modules_agree_with_and_without_collections() {
+    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
+        .ok()
+        .and_then(|v| {
+            v.split_once("..")
+                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+        })
+        .unwrap_or(0..2000);
+    let mut smith = config();
+    smith.gc_enabled = true;
+    smith.tail_call_enabled = true;
+    smith.extended_const_enabled = true;
+    // A call may take at most a second (a collection at every allocation is quadratic
+    // in the objects alive): a module one of whose calls does not finish in time on
+    // either run is left out (counted).
+    let configs = [
+        ("interpreter", RuntimeConfig::interpreter()),
+        (
+            "interpreter, gc zeal",
+            RuntimeConfig::interpreter().with_gc_zeal(true),
+        ),
+    ]
+    .map(|(n, c)| (n, c.with_close_on_deadline(true)));
+    let (mut modules, mut calls, mut with_gc, mut slow) = (0u64, 0u64, 0u64, 0u64);
+    for seed in seeds.clone() {
+        let data = bytes(seed, 4096);
+        let mut u = Unstructured::new(&data);
+        let Ok(mut module) = wasm_smith::Module::new(smith.clone(), &mut u) else {
+            continue;
+        };
+        if module.ensure_termination(1_000).is_err() {
+            continue;
+        }
+        let wasm = module.to_bytes();
+        if let Ok(dir) = std::env::var("DIFF_DUMP") {
+            std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
+        }
+        let exports = wasmscope::inspect::structure(&wasm).unwrap().exports;
+        let runs: Vec<_> = configs
+            .iter()
+            .map(|(name, config)| {
+                let rt = Runtime::with_config(
+                    config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES),
+                );
+                let m = rt
+                    .instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[]))
+                    .map_err(|e| e.to_string());
+                (*name, m, rt)
+            })
+            .collect();
+        let (_, base, base_rt) = &runs[0];
+        let (_, other, other_rt) = &runs[1];
+        assert_eq!(
+            base.as_ref().map(|_| ()),
+            other.as_ref().map(|_| ()),
+            "seed {seed}: instantiation"
+        );
+        let (Ok(base), Ok(other)) = (base, other) else {
+            continue;
+        };
+        modules += 1;
+        let mut timed_out = false;
+        for e in &exports {
+            if e.kind != wasmscope::inspect::ItemKind::Func {
+                continue;
+            }
+            let call = |m: &wasmscope::Module| {
+                let f = m.exported_function(&e.name).unwrap();
+                let def = f.definition().clone();
+                let params: Vec<u64> = def
+                    .param_types()
+                    .iter()
+                    .flat_map(|t| vec![0; t.slots()])
+                    .collect();
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+                match f.call_with_deadline(&params, deadline) {
+                    Ok(slots) => {
+                        let mut out = Vec::new();
+                        let mut at = 0;
+                        for t in def.result_types() {
+                            out.push(match t {
+                                ValueType::V128 => {
+                                    slots[at] as u128 | (slots[at + 1] as u128) << 64
+                                }
+                                ValueType::AnyRef => gc_shape(slots[at]),
+                                ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
+                                    (slots[at] != 0) as u128
+                                }
+                                _ => slots[at] as u128,
+                            });
+                            at += t.slots();
+                        }
+                        Some((Outcome::Values(out), None))
+                    }
+                    Err(e) if e.exit_code() == Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => None,
+                    Err(e) => Some((Outcome::Trap, Some(e.to_string()))),
+                }
+            };
+            let (Some(want), Some(got)) = (call(base), call(other)) else {
+                timed_out = true;
+                break;
+            };
+            // The same outcome; a trap's message (not its trace: a collection is no
+            // frame) the same.
+            let first_line =
+                |t: &Option<String>| t.as_ref().map(|t| t.lines().next().map(str::to_string));
+            assert_eq!(
+                (&want.0, first_line(&want.1)),
+                (&got.0, first_line(&got.1)),
+                "seed {seed}: export {:?}",
+                e.name
+            );
+            calls += 1;
+            for x in &exports {
+                if x.kind == wasmscope::inspect::ItemKind::Global {
+                    let (a, b) = (
+                        base.exported_global(&x.name).unwrap(),
+                        other.exported_global(&x.name).unwrap(),
+                    );
+                    let shape = |g: &wasmscope::Global| match g.value_type() {
+                        ValueType::AnyRef => gc_shape(g.get()),
+                        ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
+                            (g.get() != 0) as u128
+                        }
+                        _ => g.get_v128(),
+                    };
+                    assert_eq!(shape(&a), shape(&b), "seed {seed}: global {:?}", x.name);
+                }
+            }
+        }
+        if timed_out {
+            slow += 1;
+        } else if other_rt.heap_stats().collections > 0 {
+            with_gc += 1;
+        }
+        let _ = base_rt;
+        if seed % 5000 == 0 {
+            eprintln!("differential gc: seed {seed}: {modules} modules");
+        }
+    }
+    eprintln!(
+        "differential gc: seeds {seeds:?}: {modules} modules ({with_gc} allocating, {slow} \
+         left out after a call of over a second), {calls} calls compared"
+    );
+    if seeds == (0..2000) {
+        assert!(modules > 1500, "only {modules} modules compared");
+        assert!(with_gc > 100, "only {with_gc} modules allocated");
     }
 }
 

@@ -1,6 +1,6 @@
 //! memory64 beyond the spec tests, on every engine: the sample, a memory larger than
 //! 4 GiB used sparsely (an address above 4 GiB written and read), whole 64-bit address
-//! checks, bulk operators with 64-bit operands.
+//! checks, bulk operators with 64-bit operands, 64-bit tables.
 
 mod common;
 
@@ -82,14 +82,69 @@ fn a_memory_above_4_gib_is_used_sparsely() {
 }
 
 #[test]
-fn a_64_bit_table_is_refused_with_a_clear_error() {
-    let wasm = wat::parse_str("(module (table i64 1 funcref))").unwrap();
-    let e = Runtime::new()
-        .compile_module(&wasm)
+fn tables_with_64_bit_indices() {
+    if common::on_every_engine(tables_with_64_bit_indices) {
+        return;
+    }
+    let wat = r#"
+    (module
+      (type $v (func (result i32)))
+      (table $t i64 2 10 funcref)
+      (table $e i64 0 externref)
+      (func $seven (type $v) (i32.const 7))
+      (elem (table $t) (i64.const 1) func $seven)
+      (func (export "size") (result i64) (table.size $t))
+      (func (export "grow") (param i64) (result i64) (table.grow $t (ref.null func) (local.get 0)))
+      (func (export "grow_e") (param i64) (result i64) (table.grow $e (ref.null extern) (local.get 0)))
+      (func (export "is_null") (param i64) (result i32) (ref.is_null (table.get $t (local.get 0))))
+      (func (export "call") (param i64) (result i32) (call_indirect $t (type $v) (local.get 0)))
+      (func (export "fill") (param i64 i64) (table.fill $t (local.get 0) (ref.func $seven) (local.get 1))))"#;
+    let rt = Runtime::with_config(common::engine_config());
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    let trap = |name: &str, args: &[u64]| call(name, args).unwrap_err().trap_code();
+    assert_eq!(call("size", &[]).unwrap(), vec![2]);
+    assert_eq!(call("call", &[1]).unwrap(), vec![7]);
+    assert_eq!(trap("call", &[0]), Some(TrapCode::UninitializedElement));
+    // An index whose low 32 bits are in bounds is not.
+    assert_eq!(
+        trap("call", &[(1 << 32) | 1]),
+        Some(TrapCode::UndefinedElement)
+    );
+    assert_eq!(
+        trap("is_null", &[(1 << 32) | 1]),
+        Some(TrapCode::OutOfBoundsTableAccess)
+    );
+    // Growing: the old size, or -1 as an i64.
+    assert_eq!(call("grow", &[3]).unwrap(), vec![2]);
+    assert_eq!(call("grow", &[6]).unwrap(), vec![u64::MAX]);
+    assert_eq!(call("grow", &[u64::MAX]).unwrap(), vec![u64::MAX]);
+    assert_eq!(call("grow", &[1 << 32]).unwrap(), vec![u64::MAX]);
+    assert_eq!(call("grow_e", &[(1 << 32) + 1]).unwrap(), vec![u64::MAX]);
+    assert_eq!(call("size", &[]).unwrap(), vec![5]);
+    call("fill", &[3, 2]).unwrap();
+    assert_eq!(call("call", &[4]).unwrap(), vec![7]);
+    assert_eq!(
+        trap("fill", &[4, (1 << 32) | 1]),
+        Some(TrapCode::OutOfBoundsTableAccess)
+    );
+    // The API sees the type.
+    assert!(m.tables()[0].table_type().table64);
+}
+
+#[test]
+fn a_64_bit_table_is_linked_only_to_a_64_bit_table() {
+    let rt = Runtime::new();
+    rt.instantiate_with_config(
+        &wat::parse_str(r#"(module (table (export "t") i64 1 funcref))"#).unwrap(),
+        wasmscope::ModuleConfig::new().with_name("a"),
+    )
+    .unwrap();
+    let e = rt
+        .instantiate(&wat::parse_str(r#"(module (import "a" "t" (table 1 funcref)))"#).unwrap())
         .unwrap_err()
         .to_string();
-    assert!(
-        e.contains("64-bit tables (table64, of memory64) are not supported yet"),
-        "{e}"
-    );
+    assert!(e.contains("table type mismatch"), "{e}");
+    rt.instantiate(&wat::parse_str(r#"(module (import "a" "t" (table i64 1 funcref)))"#).unwrap())
+        .unwrap();
 }

@@ -61,6 +61,10 @@ pub enum Op {
     RunTo(u64),
 }
 
+/// The most pages a 64-bit memory may have in a debug session (64 GiB), on 64-bit hosts;
+/// 32-bit memories keep their 4 GiB.
+pub const MEMORY64_LIMIT_PAGES: u32 = 1 << 20;
+
 impl Stepper {
     /// A session for module `wasm`, compiled for stepping, on a runtime where
     /// `setup` may add host modules (e.g. `wasmscope::wasi::instantiate`).
@@ -86,6 +90,11 @@ impl Stepper {
         setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
     ) -> wasmscope::Result<Stepper> {
         let mut config = RuntimeConfig::interpreter().with_debug_stepping(true);
+        // A 64-bit memory (memory64) may grow past 4 GiB (to 64 GiB: pages are mapped
+        // when touched) where the host has the address space for it.
+        if cfg!(target_pointer_width = "64") {
+            config = config.with_memory_limit_pages(MEMORY64_LIMIT_PAGES);
+        }
         if let Some(factory) = listeners {
             config = config.with_function_listener_factory(factory);
         }

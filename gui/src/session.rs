@@ -993,11 +993,16 @@ impl Session {
             return Some(Vec::new());
         }
         let len = len.min(size - offset);
-        memory.read(u32::try_from(offset).ok()?, u32::try_from(len).ok()?)
+        memory.read_at(offset, len)
     }
 
+    /// A copy of the shown memory (what "changed bytes" compares with), for memories of
+    /// at most 4 GiB (a 64-bit memory may be far larger, used sparsely).
     fn memory_snapshot(&self) -> Option<Vec<u8>> {
         let size = self.memory_size()?;
+        if size > u32::MAX as u64 {
+            return None;
+        }
         self.read_memory(0, size)
     }
 

@@ -822,3 +822,32 @@ fn the_stack_view_opens_gc_objects() {
     settle(&mut h);
     assert_eq!(h.state().session.state(), &RunState::Finished(vec![12]));
 }
+
+/// memory64: a memory grown past 4 GiB shows in the Memory view at an address above
+/// 4 GiB (9-digit addresses for its size), with the bytes the program wrote there.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn the_memory_view_shows_addresses_above_4_gib() {
+    let mut app = WorkbenchApp::new();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/wat/memory64.wat");
+    assert!(app.open_path(path), "{:?}", app.state.load_error);
+    app.controls.export = "far_roundtrip".into();
+    app.controls.params = "42".into();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.state(), &RunState::Finished(vec![42]));
+    assert_eq!(h.state().session.memory_size(), Some(65537 * 65536));
+    assert_eq!(
+        h.state().session.read_memory(4294967396, 8).unwrap(),
+        42u64.to_le_bytes()
+    );
+    {
+        let app = h.state_mut();
+        app.memory.go_to(0x1_0000_0064, &mut app.state);
+    }
+    h.run();
+    h.run();
+    h.get_by_label_contains("100000064  2a 00 00 00");
+}

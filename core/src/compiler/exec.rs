@@ -943,7 +943,7 @@ fn indirect_callee(r: &mut Running<'_>, table: u64, elem: u64, type_index: u64) 
             .table(table as u32)
             .ok_or_else(|| Error::new("internal error: table out of range"))?;
         *t.elems
-            .get(elem as u32 as usize)
+            .get(usize::try_from(elem).unwrap_or(usize::MAX))
             .ok_or_else(|| Error::trap(TrapCode::UndefinedElement))?
     };
     if entry == 0 {
@@ -1151,7 +1151,7 @@ extern "C" fn lc_table_get(vm: *mut VmCtx, t: u64, i: u64, _: u64, _: u64) -> u6
         let table = table_mut(r.held(), t)?;
         vm.ret = *table
             .elems
-            .get(i as u32 as usize)
+            .get(usize::try_from(i).unwrap_or(usize::MAX))
             .ok_or_else(|| Error::trap(TrapCode::OutOfBoundsTableAccess))?;
         Ok(0)
     })
@@ -1162,7 +1162,7 @@ extern "C" fn lc_table_set(vm: *mut VmCtx, t: u64, i: u64, v: u64, _: u64) -> u6
         let table = table_mut(r.held(), t)?;
         *table
             .elems
-            .get_mut(i as u32 as usize)
+            .get_mut(usize::try_from(i).unwrap_or(usize::MAX))
             .ok_or_else(|| Error::trap(TrapCode::OutOfBoundsTableAccess))? = v;
         Ok(0)
     })
@@ -1177,19 +1177,22 @@ extern "C" fn lc_table_size(vm: *mut VmCtx, t: u64, _: u64, _: u64, _: u64) -> u
 
 extern "C" fn lc_table_grow(vm: *mut VmCtx, t: u64, init: u64, n: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
-        vm.ret = table_mut(r.held(), t)?
-            .grow(n as u32, init)
-            .unwrap_or(u32::MAX) as u64;
+        // (Compiled code extends an `i32` operand with zeros.)
+        let table = table_mut(r.held(), t)?;
+        let failed = if table.ty.table64 {
+            u64::MAX
+        } else {
+            u32::MAX as u64
+        };
+        vm.ret = table.grow(n, init).unwrap_or(failed);
         Ok(0)
     })
 }
 
 extern "C" fn lc_table_fill(vm: *mut VmCtx, t: u64, i: u64, v: u64, n: u64) -> u64 {
-    with_running(vm, |_, r| {
-        match table_mut(r.held(), t)?.fill(i as u32 as u64, v, n as u32 as u64) {
-            true => Ok(0),
-            false => trap(TrapCode::OutOfBoundsTableAccess),
-        }
+    with_running(vm, |_, r| match table_mut(r.held(), t)?.fill(i, v, n) {
+        true => Ok(0),
+        false => trap(TrapCode::OutOfBoundsTableAccess),
     })
 }
 

@@ -1313,6 +1313,17 @@ impl Translator<'_, '_, '_> {
         }
     }
 
+    /// A libcall's `i64` result as table `table`'s index type (an `i32` for a 32-bit
+    /// table).
+    fn table_index_value(&mut self, table: u32, v: Value) -> Value {
+        let table64 = (self.env.info.tables.get(table as usize)).is_some_and(|t| t.table64);
+        if table64 {
+            v
+        } else {
+            self.b.ins().ireduce(types::I32, v)
+        }
+    }
+
     fn iconst64(&mut self, v: u64) -> Value {
         self.b.ins().iconst(types::I64, v as i64)
     }
@@ -1697,7 +1708,7 @@ impl Translator<'_, '_, '_> {
                 let t = self.iconst64(table as u64);
                 self.libcall(Libcall::TableSize, &[t]);
                 let v = self.libcall_result();
-                let v = self.b.ins().ireduce(types::I32, v);
+                let v = self.table_index_value(table, v);
                 self.stack.push(v);
             }
             Operator::TableGrow { table } => {
@@ -1706,7 +1717,7 @@ impl Translator<'_, '_, '_> {
                 let a = [self.iconst64(table as u64), init, self.u64(n)];
                 self.libcall(Libcall::TableGrow, &a);
                 let v = self.libcall_result();
-                let v = self.b.ins().ireduce(types::I32, v);
+                let v = self.table_index_value(table, v);
                 self.stack.push(v);
             }
             Operator::TableFill { table } => {

@@ -1612,6 +1612,17 @@ impl Executor {
                 held.tables[held.table_ix[$t as usize] as usize]
             };
         }
+        // An index operand of table `$t`: an `i64` of a 64-bit table, else an `i32`.
+        macro_rules! tix {
+            ($t:expr, $v:expr) => {{
+                let v: u64 = $v;
+                if table!($t).ty.table64 {
+                    v
+                } else {
+                    v as u32 as u64
+                }
+            }};
+        }
         // The three operands of a bulk memory or table operator, at `h - 3 .. h`.
         macro_rules! three {
             ($h:expr) => {
@@ -1636,7 +1647,7 @@ impl Executor {
         // `call_indirect` when there is none) and the store type it must have.
         macro_rules! indirect_target {
             ($ty:expr, $table:expr, $h:expr) => {{
-                let i = slot!($h - 1) as u32 as usize;
+                let i = usize::try_from(tix!($table, slot!($h - 1))).unwrap_or(usize::MAX);
                 let Some(&entry) = table!($table).elems.get(i) else {
                     trap!(TrapCode::UndefinedElement);
                 };
@@ -2135,14 +2146,15 @@ impl Executor {
                     held.state.datas[seg as usize] = Arc::from(&[][..]);
                 }
                 Instr::TableGet { table, h } => {
-                    let i = slot!(h - 1) as u32 as usize;
+                    let i = usize::try_from(tix!(table, slot!(h - 1))).unwrap_or(usize::MAX);
                     match table!(table).elems.get(i) {
                         Some(v) => slot!(h - 1) = *v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
                 Instr::TableSet { table, h } => {
-                    let (i, v) = (slot!(h - 2) as u32 as usize, slot!(h - 1));
+                    let i = usize::try_from(tix!(table, slot!(h - 2))).unwrap_or(usize::MAX);
+                    let v = slot!(h - 1);
                     match table!(table).elems.get_mut(i) {
                         Some(e) => *e = v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
@@ -2150,18 +2162,33 @@ impl Executor {
                 }
                 Instr::TableSize { table, dst } => slot!(dst) = table!(table).elems.len() as u64,
                 Instr::TableGrow { table, h } => {
-                    let (init, n) = (slot!(h - 2), slot!(h - 1) as u32);
-                    slot!(h - 2) = table!(table).grow(n, init).unwrap_or(u32::MAX) as u64;
+                    let (init, n) = (slot!(h - 2), tix!(table, slot!(h - 1)));
+                    let t = &mut table!(table);
+                    // -1 of the index type when it cannot grow.
+                    let failed = if t.ty.table64 {
+                        u64::MAX
+                    } else {
+                        u32::MAX as u64
+                    };
+                    slot!(h - 2) = t.grow(n, init).unwrap_or(failed);
                 }
                 Instr::TableFill { table, h } => {
                     let (i, v, n) = three!(h);
+                    let (i, n) = (tix!(table, i), tix!(table, n));
                     if !table!(table).fill(i, v, n) {
                         trap!(TrapCode::OutOfBoundsTableAccess);
                     }
                 }
                 Instr::TableCopy { dst, src, h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as u64;
+                    // Each index has its table's type; the length is an `i64` only
+                    // between two 64-bit tables.
+                    let (d, s) = (tix!(dst, d), tix!(src, s));
+                    let n = if table!(dst).ty.table64 && table!(src).ty.table64 {
+                        n
+                    } else {
+                        n as u32 as u64
+                    };
                     let (dt, st) = (
                         held.table_ix[dst as usize] as usize,
                         held.table_ix[src as usize] as usize,
@@ -2183,7 +2210,8 @@ impl Executor {
                 }
                 Instr::TableInit { table, elem, h } => {
                     let (d, s, n) = three!(h);
-                    let s = s as u32 as u64;
+                    // The segment's offset and the length are `i32`s.
+                    let (d, s, n) = (tix!(table, d), s as u32 as u64, n as u32 as u64);
                     let seg = held.state.elems[elem as usize].clone();
                     if !table!(table).init(&seg, d, s, n) {
                         trap!(TrapCode::OutOfBoundsTableAccess);

@@ -147,10 +147,7 @@ pub(crate) fn run(
             let (lo, hi) = value(&s[h - 1 - n..], kind);
             let r = heap.new_array(ty, len).map_err(too_large)?;
             let obj = heap.get_mut(r).ok_or(oob)?;
-            for i in 0..len as usize {
-                obj.write(i * kind.size() as usize, kind, lo, hi)
-                    .ok_or(oob)?;
-            }
+            obj.fill(0, len as usize, kind, lo, hi).ok_or(oob)?;
             s[h - 1 - n] = r;
         }
         GcOp::ArrayNewDefault { ty } => {
@@ -240,12 +237,11 @@ pub(crate) fn run(
             let obj = heap
                 .get_mut(s[h - 3 - v])
                 .ok_or(TrapCode::NullArrayReference)?;
-            let size = kind.size() as u64;
-            let r = range(obj.bytes.len(), at, count, size, oob)?;
-            for i in 0..count as usize {
-                obj.write(r.start + i * size as usize, kind, lo, hi)
-                    .ok_or(oob)?;
+            if at.checked_add(count).is_none_or(|end| end > obj.len as u64) {
+                return Err(oob);
             }
+            obj.fill(at as usize, count as usize, kind, lo, hi)
+                .ok_or(oob)?;
         }
         GcOp::ArrayCopy { kind } => {
             let (d, di, src, si, n) = (

@@ -45,10 +45,11 @@ pub fn bytes_per_row(chars: usize, digits: usize) -> u64 {
     ((n / 4 * 4).clamp(4, 64)) as u64
 }
 
-/// The hex digits an address in a memory of `size` bytes needs: 4 to 8.
+/// The hex digits an address in a memory of `size` bytes needs: 4 to 16 (a 64-bit
+/// memory above 4 GiB).
 pub fn address_digits(size: u64) -> usize {
     let bits = 64 - size.saturating_sub(1).leading_zeros() as usize;
-    bits.div_ceil(4).clamp(4, 8)
+    bits.div_ceil(4).clamp(4, 16)
 }
 
 /// One hex + ASCII row of `bytes.len()` bytes: `00000010  41 42 …  |AB…|`.
@@ -258,6 +259,9 @@ mod tests {
         assert_eq!(address_digits(0x10000), 4);
         assert_eq!(address_digits(0x110000), 6);
         assert_eq!(address_digits(1 << 32), 8);
+        // A 64-bit memory above 4 GiB.
+        assert_eq!(address_digits((1 << 32) + 65536), 9);
+        assert_eq!(address_digits(u64::MAX), 16);
         // 6-digit addresses: 11 characters, then 4 a byte.
         assert_eq!(bytes_per_row(11 + 4 * 12, 6), 12);
         assert_eq!(bytes_per_row(11 + 4 * 12 - 1, 6), 8);
