@@ -29,21 +29,15 @@
     (table.grow $z (ref.null func) (local.get 0)))
 
   (func (export "get-t") (param i64) (result funcref) (table.get $t (local.get 0)))
-  (func (export "is-null-t") (param i64) (result i32)
-    (ref.is_null (table.get $t (local.get 0))))
   (func (export "set-t") (param i64) (table.set $t (local.get 0) (ref.func $f)))
   (func (export "set-t-null") (param i64) (table.set $t (local.get 0) (ref.null func)))
   (func (export "get-e") (param i64) (result externref) (table.get $e (local.get 0)))
   (func (export "set-e") (param i64 externref) (table.set $e (local.get 0) (local.get 1)))
   (func (export "get-z") (param i64) (result funcref) (table.get $z (local.get 0)))
 
-  ;; the index computed in i64 arithmetic: base + 0x1_0000_0000 wraps nothing in 64 bits
+  ;; the index computed in i64 arithmetic: base + 2^32 is out of bounds for any small base
   (func (export "get-t-offset") (param $base i64) (result funcref)
     (table.get $t (i64.add (local.get $base) (i64.const 0x1_0000_0000))))
-  ;; grow returns the old size, so size-after-grow = old + delta
-  (func (export "grow-t-then-size") (param i64) (result i64)
-    (drop (table.grow $t (ref.null func) (local.get 0)))
-    (table.size $t))
 )
 
 ;; ---- table.size ----
@@ -53,74 +47,53 @@
 
 ;; ---- table.get / table.set: funcref ----
 (assert_return (invoke "get-t" (i64.const 0)) (ref.null func))
-(assert_return (invoke "get-t" (i64.const 9)) (ref.null func))
 (invoke "set-t" (i64.const 3))
 (assert_return (invoke "get-t" (i64.const 3)) (ref.func))
-(assert_return (invoke "is-null-t" (i64.const 3)) (i32.const 0))
-(assert_return (invoke "is-null-t" (i64.const 2)) (i32.const 1))
 (invoke "set-t" (i64.const 9))
-(assert_return (invoke "get-t" (i64.const 9)) (ref.func))
 (invoke "set-t-null" (i64.const 9))
 (assert_return (invoke "get-t" (i64.const 9)) (ref.null func))
-(invoke "set-t" (i64.const 1))
 
 ;; out of bounds: index = size, indices whose low 32 bits are in bounds (and set), -1
 (assert_trap (invoke "get-t" (i64.const 10)) "out of bounds table access")
 (assert_trap (invoke "get-t" (i64.const 0x1_0000_0000)) "out of bounds table access")
-(assert_trap (invoke "get-t" (i64.const 0x1_0000_0001)) "out of bounds table access")
 (assert_trap (invoke "get-t" (i64.const 0x1_0000_0003)) "out of bounds table access")
-(assert_trap (invoke "get-t" (i64.const 0x8000_0000_0000_0003)) "out of bounds table access")
-(assert_trap (invoke "get-t" (i64.const -1)) "out of bounds table access")
 (assert_trap (invoke "get-t" (i64.const 0xffff_ffff)) "out of bounds table access")
-(assert_trap (invoke "get-t-offset" (i64.const 1)) "out of bounds table access")
+(assert_trap (invoke "get-t" (i64.const -1)) "out of bounds table access")
+(assert_trap (invoke "get-t-offset" (i64.const 3)) "out of bounds table access")
 (assert_trap (invoke "set-t" (i64.const 10)) "out of bounds table access")
-(assert_trap (invoke "set-t" (i64.const 0x1_0000_0000)) "out of bounds table access")
 (assert_trap (invoke "set-t" (i64.const 0x1_0000_0002)) "out of bounds table access")
 (assert_trap (invoke "set-t-null" (i64.const -1)) "out of bounds table access")
-;; the traps wrote nothing: entries 0 and 2 are still null
-(assert_return (invoke "get-t" (i64.const 0)) (ref.null func))
+;; the traps wrote nothing: entry 2 is still null
 (assert_return (invoke "get-t" (i64.const 2)) (ref.null func))
 (assert_trap (invoke "get-z" (i64.const 0)) "out of bounds table access")
 
 ;; ---- table.get / table.set: externref ----
 (assert_return (invoke "get-e" (i64.const 0)) (ref.null extern))
-(assert_return (invoke "get-e" (i64.const 1)) (ref.null extern))
 (invoke "set-e" (i64.const 0) (ref.extern 11))
 (invoke "set-e" (i64.const 1) (ref.extern 12))
 (assert_return (invoke "get-e" (i64.const 0)) (ref.extern 11))
 (assert_return (invoke "get-e" (i64.const 1)) (ref.extern 12))
-(invoke "set-e" (i64.const 1) (ref.null extern))
-(assert_return (invoke "get-e" (i64.const 1)) (ref.null extern))
 (assert_trap (invoke "get-e" (i64.const 2)) "out of bounds table access")
-(assert_trap (invoke "get-e" (i64.const 0x1_0000_0000)) "out of bounds table access")
 (assert_trap (invoke "get-e" (i64.const 0x1_0000_0001)) "out of bounds table access")
 (assert_trap (invoke "get-e" (i64.const -1)) "out of bounds table access")
-(assert_trap (invoke "set-e" (i64.const 2) (ref.extern 13)) "out of bounds table access")
 (assert_trap (invoke "set-e" (i64.const 0x1_0000_0000) (ref.extern 13)) "out of bounds table access")
-(assert_trap (invoke "set-e" (i64.const -1) (ref.null extern)) "out of bounds table access")
 (assert_return (invoke "get-e" (i64.const 0)) (ref.extern 11))
 
 ;; ---- table.grow: funcref, no maximum ----
 (assert_return (invoke "grow-t" (i64.const 0)) (i64.const 10))
-(assert_return (invoke "size-t") (i64.const 10))
 (assert_return (invoke "grow-t" (i64.const 5)) (i64.const 10))
 (assert_return (invoke "size-t") (i64.const 15))
 ;; the new entries hold the grow operand; the old ones are unchanged
-(assert_return (invoke "get-t" (i64.const 10)) (ref.func))
 (assert_return (invoke "get-t" (i64.const 14)) (ref.func))
 (assert_return (invoke "get-t" (i64.const 2)) (ref.null func))
-(assert_return (invoke "get-t" (i64.const 3)) (ref.func))
 (assert_trap (invoke "get-t" (i64.const 15)) "out of bounds table access")
 (assert_trap (invoke "get-t" (i64.const 0x1_0000_000e)) "out of bounds table access")
-(assert_return (invoke "grow-t-then-size" (i64.const 1)) (i64.const 16))
-(assert_return (invoke "get-t" (i64.const 15)) (ref.null func))
 ;; a delta that overflows the 64-bit size
 (assert_return (invoke "grow-t" (i64.const 0xffff_ffff_ffff_ffff)) (i64.const -1))
-(assert_return (invoke "grow-t" (i64.const 0x8000_0000_0000_0000)) (i64.const -1))
 ;; 2^32 entries: more than both engines allow for one table (a resource limit, which the
 ;; spec lets table.grow fail on)
 (assert_return (invoke "grow-t" (i64.const 0x1_0000_0000)) (i64.const -1))
-(assert_return (invoke "size-t") (i64.const 16))
+(assert_return (invoke "size-t") (i64.const 15))
 
 ;; ---- table.grow: externref, maximum 5 ----
 (assert_return (invoke "grow-e" (i64.const 3) (ref.extern 21)) (i64.const 2))
@@ -131,16 +104,13 @@
 ;; at the maximum: growing by 0 succeeds, by anything else fails
 (assert_return (invoke "grow-e" (i64.const 0) (ref.null extern)) (i64.const 5))
 (assert_return (invoke "grow-e" (i64.const 1) (ref.null extern)) (i64.const -1))
-(assert_return (invoke "grow-e" (i64.const 0x1_0000_0000) (ref.null extern)) (i64.const -1))
 (assert_return (invoke "grow-e" (i64.const 0x1_0000_0001) (ref.null extern)) (i64.const -1))
 (assert_return (invoke "grow-e" (i64.const 0xffff_ffff_ffff_ffff) (ref.null extern)) (i64.const -1))
 (assert_return (invoke "size-e") (i64.const 5))
-(assert_return (invoke "get-e" (i64.const 4)) (ref.extern 21))
 
 ;; ---- table.grow: from size 0 ----
 (assert_return (invoke "grow-z" (i64.const 2)) (i64.const 0))
 (assert_return (invoke "size-z") (i64.const 2))
-(assert_return (invoke "get-z" (i64.const 1)) (ref.null func))
 (assert_trap (invoke "get-z" (i64.const 2)) "out of bounds table access")
 
 ;; ---- a maximum above 2^32 ----
@@ -156,12 +126,12 @@
 )
 (assert_return (invoke "size") (i64.const 1))
 (assert_return (invoke "grow" (i64.const 1)) (i64.const 1))
-(assert_return (invoke "size") (i64.const 2))
 ;; past the maximum
 (assert_return (invoke "grow" (i64.const 0x1_0000_0004)) (i64.const -1))
 (assert_return (invoke "size") (i64.const 2))
 (assert_return (invoke "size-m") (i64.const 0))
 (assert_return (invoke "grow-m" (i64.const 3)) (i64.const 0))
+;; 3 + (2^64 - 3) = 2^64: past the largest maximum, 2^64 - 1
 (assert_return (invoke "grow-m" (i64.const 0xffff_ffff_ffff_fffd)) (i64.const -1))
 (assert_return (invoke "size-m") (i64.const 3))
 
@@ -177,7 +147,6 @@
 (assert_return (invoke "size") (i64.const 3))
 (assert_return (invoke "call" (i64.const 0)) (i32.const 1))
 (assert_return (invoke "call" (i64.const 1)) (i32.const 2))
-(assert_return (invoke "call" (i64.const 2)) (i32.const 1))
 (assert_trap (invoke "call" (i64.const 3)) "undefined element")
 
 ;; ---- the binary format: limits flags 0x05 (64-bit, with maximum) ----
@@ -194,7 +163,6 @@
 (assert_return (invoke "size") (i64.const 1))
 (assert_return (invoke "grow" (i64.const 2)) (i64.const 1))
 (assert_return (invoke "grow" (i64.const 1)) (i64.const -1))
-(assert_return (invoke "size") (i64.const 3))
 
 ;; flags 0x04: 64-bit, no maximum
 (module binary
@@ -229,20 +197,12 @@
     (func (result funcref) (table.get 0 (i32.const 0))))
   "type mismatch")
 (assert_invalid
-  (module (table i64 1 funcref)
-    (func (table.set 0 (i32.const 0) (ref.null func))))
-  "type mismatch")
-(assert_invalid
   (module (table i64 1 externref)
     (func (result i64) (table.grow 0 (ref.null extern) (i32.const 1))))
   "type mismatch")
 (assert_invalid
   (module (table i64 1 externref)
     (func (result i32) (table.size 0)))
-  "type mismatch")
-(assert_invalid
-  (module (table i64 1 funcref)
-    (func (result i32) (table.grow 0 (ref.null func) (i64.const 1))))
   "type mismatch")
 ;; and the converse: a 32-bit table with i64 operands
 (assert_invalid
