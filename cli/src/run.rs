@@ -412,9 +412,13 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     }
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
-    let compiled = rt
-        .compile_module(&bytes)
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let compiled = rt.compile_module(&bytes).map_err(|e| {
+        let hint = match args.compiler && e.to_string().contains("uses GC") {
+            true => " (run it without --compiler: the interpreter runs GC)",
+            false => "",
+        };
+        format!("{}: {e}{hint}", args.file.display())
+    })?;
     match args.unknown_imports {
         Some(mode) => {
             let mode = match mode {
