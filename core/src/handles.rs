@@ -584,6 +584,14 @@ impl Global {
         g.value as u128 | (g.hi as u128) << 64
     }
 
+    /// The current value (both halves of a `v128`) without keeping a GC object it
+    /// refers to alive: for a debugger's display. Do not pass such a reference back into
+    /// the runtime (it may have been freed since; [`Function::call`] refuses it).
+    pub fn peek(&self) -> u128 {
+        let g = self.item.lock();
+        g.value as u128 | (g.hi as u128) << 64
+    }
+
     /// Sets the value of a mutable global.
     ///
     /// # Errors
@@ -640,26 +648,34 @@ impl Table {
     }
 
     /// Element `index`; `None` past the end (or for a function reference that names no
-    /// function of this runtime, which only a host could have put there).
+    /// function of this runtime, which only a host could have put there). A GC object it
+    /// refers to stays alive from then on (the host may keep the reference).
     pub fn get(&self, index: u32) -> Option<TableElement> {
+        self.element(index, true)
+    }
+
+    /// Element `index` as [`Table::get`] gives it, without keeping a GC object alive: for
+    /// a debugger's display (do not pass such a reference back into the runtime).
+    pub fn peek(&self, index: u32) -> Option<TableElement> {
+        self.element(index, false)
+    }
+
+    fn element(&self, index: u32, pin: bool) -> Option<TableElement> {
         let (raw, element) = {
             let table = self.item.lock();
             (*table.elems.get(index as usize)?, table.ty.element)
         };
+        if pin && matches!(element, ValueType::AnyRef | ValueType::ExternRef) {
+            self.rt.store.pin_slots(&[raw]);
+        }
         Some(match (raw, element) {
             (0, _) => TableElement::Null,
             (r, ValueType::FuncRef) => TableElement::Function(function_definition(
                 &self.rt.store.snapshot(),
                 (r - 1) as u32,
             )?),
-            (r, ValueType::AnyRef) => {
-                self.rt.store.pin_slots(&[r]);
-                TableElement::Any(r)
-            }
-            (r, _) => {
-                self.rt.store.pin_slots(&[r]);
-                TableElement::Extern(r)
-            }
+            (r, ValueType::AnyRef) => TableElement::Any(r),
+            (r, _) => TableElement::Extern(r),
         })
     }
 }

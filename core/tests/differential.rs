@@ -593,7 +593,9 @@ fn random_3_0_modules_agree_between_our_engines() {
 /// on the interpreter (the only engine that runs GC) as it is and collecting at every
 /// allocation (`with_gc_zeal`: an object freed while still reachable shows as a
 /// different result, a trap or a panic): every exported function called with zeros,
-/// results (objects by what they are), traps and the exported globals compared.
+/// results (objects by what they are), traps and the exported globals compared. The
+/// modules that do not use GC (typed function references, recursive function types)
+/// run on the compiler too, which must agree.
 #[test]
 fn random_gc_modules_agree_with_and_without_collections() {
     let seeds = std::env::var("DIFFERENTIAL_SEEDS")
@@ -618,7 +620,12 @@ fn random_gc_modules_agree_with_and_without_collections() {
         ),
     ]
     .map(|(n, c)| (n, c.with_close_on_deadline(true)));
+    let compiler = engines()
+        .into_iter()
+        .find(|(name, _)| *name == "compiler")
+        .map(|(_, c)| c.with_close_on_deadline(true));
     let (mut modules, mut calls, mut with_gc, mut slow) = (0u64, 0u64, 0u64, 0u64);
+    let mut on_compiler = 0u64;
     for seed in seeds.clone() {
         let data = bytes(seed, 4096);
         let mut u = Unstructured::new(&data);
@@ -656,6 +663,22 @@ fn random_gc_modules_agree_with_and_without_collections() {
             continue;
         };
         modules += 1;
+        // The compiler, when it takes the module (it refuses those that use GC).
+        let compiled_rt = compiler
+            .as_ref()
+            .map(|c| Runtime::with_config(c.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES)));
+        let compiled = compiled_rt.as_ref().and_then(|rt| {
+            match rt.instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[])) {
+                Ok(m) => Some(m),
+                Err(e) if e.to_string().contains("uses GC") => None,
+                Err(e) => {
+                    panic!("seed {seed}: the compiler failed where the interpreter did not: {e}")
+                }
+            }
+        });
+        if compiled.is_some() {
+            on_compiler += 1;
+        }
         let mut timed_out = false;
         for e in &exports {
             if e.kind != wasmscope::inspect::ItemKind::Func {
@@ -707,6 +730,18 @@ fn random_gc_modules_agree_with_and_without_collections() {
                 "seed {seed}: export {:?}",
                 e.name
             );
+            if let Some(c) = &compiled {
+                let Some(native) = call(c) else {
+                    timed_out = true;
+                    break;
+                };
+                assert_eq!(
+                    (&want.0, first_line(&want.1)),
+                    (&native.0, first_line(&native.1)),
+                    "seed {seed}: export {:?} on the compiler",
+                    e.name
+                );
+            }
             calls += 1;
             for x in &exports {
                 if x.kind == wasmscope::inspect::ItemKind::Global {
@@ -736,8 +771,9 @@ fn random_gc_modules_agree_with_and_without_collections() {
         }
     }
     eprintln!(
-        "differential gc: seeds {seeds:?}: {modules} modules ({with_gc} allocating, {slow} \
-         left out after a call of over a second), {calls} calls compared"
+        "differential gc: seeds {seeds:?}: {modules} modules ({with_gc} allocating, \
+         {on_compiler} also on the compiler, {slow} left out after a call of over a second), \
+         {calls} calls compared"
     );
     if seeds == (0..2000) {
         assert!(modules > 1500, "only {modules} modules compared");

@@ -245,6 +245,18 @@ fn references_the_host_reads_stay_valid_and_forged_ones_are_refused() {
     assert!(e.to_string().contains("neither a host handle"), "{e}");
     let e = m.exported_global("g").unwrap().set(forged).unwrap_err();
     assert!(e.to_string().contains("neither a host handle"), "{e}");
+    // A debugger's look (`peek`) keeps nothing alive: once the program forgets the
+    // object, the runtime does not take the reference back.
+    call("keep", &[]).unwrap();
+    let peeked = m.exported_global("g").unwrap().peek() as u64;
+    assert!(matches!(
+        Value::AnyRef(Some(peeked)).gc_ref(),
+        Some(GcRef::Object(_))
+    ));
+    call("forget", &[]).unwrap();
+    call("churn", &[20000]).unwrap();
+    let e = call("value_of", &[peeked]).unwrap_err();
+    assert!(e.to_string().contains("neither a host handle"), "{e}");
     // A host handle and an i31ref are fine.
     m.exported_global("g").unwrap().set(5).unwrap();
     m.exported_global("g").unwrap().set((1 << 62) | 9).unwrap();

@@ -913,7 +913,8 @@ impl Session {
             .enumerate()
             .map(|(i, g)| {
                 let t = g.global_type();
-                let v = g.get_v128();
+                // (A display: no GC object kept alive for it.)
+                let v = g.peek();
                 GlobalRow {
                     index: i as u32,
                     ty: t.value_type,
@@ -938,7 +939,7 @@ impl Session {
                 ty: t.table_type(),
                 size: t.size(),
                 elements: (0..t.size().min(Self::TABLE_ROWS))
-                    .map(|e| match t.get(e) {
+                    .map(|e| match t.peek(e) {
                         Some(TableElement::Function(d)) => {
                             let name = d
                                 .name()
