@@ -1004,7 +1004,7 @@ pub(crate) fn definition(info: &ModuleInfo, module_name: &str, index: u32) -> Fu
 }
 
 /// Whether `op` is one of GC's instructions.
-fn is_gc_operator(op: &Operator<'_>) -> bool {
+pub(crate) fn is_gc_operator(op: &Operator<'_>) -> bool {
     use Operator as O;
     matches!(
         op,

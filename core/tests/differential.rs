@@ -62,6 +62,15 @@ fn gc_shape(slot: u64) -> u128 {
 
 /// `ours`, with the error's text (the trap and the stack trace) when it trapped.
 fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<String>) {
+    ours_until(module, name, None).expect("no deadline")
+}
+
+/// `ours_with_trap`, the call ended at `deadline` if it has one (`None` then).
+fn ours_until(
+    module: &wasmscope::Module,
+    name: &str,
+    deadline: Option<std::time::Instant>,
+) -> Option<(Outcome, Option<String>)> {
     let f = module.exported_function(name).unwrap();
     let def = f.definition().clone();
     let params: Vec<u64> = def
@@ -69,7 +78,11 @@ fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<St
         .iter()
         .flat_map(|t| vec![0; t.slots()])
         .collect();
-    match f.call(&params) {
+    let result = match deadline {
+        Some(d) => f.call_with_deadline(&params, d),
+        None => f.call(&params),
+    };
+    match result {
         Ok(slots) => {
             let mut out = Vec::new();
             let mut at = 0;
@@ -86,9 +99,10 @@ fn ours_with_trap(module: &wasmscope::Module, name: &str) -> (Outcome, Option<St
                 });
                 at += t.slots();
             }
-            (Outcome::Values(out), None)
+            Some((Outcome::Values(out), None))
         }
-        Err(e) => (Outcome::Trap, Some(e.to_string())),
+        Err(e) if e.exit_code() == Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => None,
+        Err(e) => Some((Outcome::Trap, Some(e.to_string()))),
     }
 }
 
@@ -685,36 +699,8 @@ fn random_gc_modules_agree_with_and_without_collections() {
                 continue;
             }
             let call = |m: &wasmscope::Module| {
-                let f = m.exported_function(&e.name).unwrap();
-                let def = f.definition().clone();
-                let params: Vec<u64> = def
-                    .param_types()
-                    .iter()
-                    .flat_map(|t| vec![0; t.slots()])
-                    .collect();
                 let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-                match f.call_with_deadline(&params, deadline) {
-                    Ok(slots) => {
-                        let mut out = Vec::new();
-                        let mut at = 0;
-                        for t in def.result_types() {
-                            out.push(match t {
-                                ValueType::V128 => {
-                                    slots[at] as u128 | (slots[at + 1] as u128) << 64
-                                }
-                                ValueType::AnyRef => gc_shape(slots[at]),
-                                ValueType::FuncRef | ValueType::ExternRef | ValueType::ExnRef => {
-                                    (slots[at] != 0) as u128
-                                }
-                                _ => slots[at] as u128,
-                            });
-                            at += t.slots();
-                        }
-                        Some((Outcome::Values(out), None))
-                    }
-                    Err(e) if e.exit_code() == Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => None,
-                    Err(e) => Some((Outcome::Trap, Some(e.to_string()))),
-                }
+                ours_until(m, &e.name, Some(deadline))
             };
             let (Some(want), Some(got)) = (call(base), call(other)) else {
                 timed_out = true;

@@ -1175,7 +1175,8 @@ impl Translator {
                 let idx = if fail { idx | NEGATE } else { idx };
                 self.branch(relative_depth, h, Some(BranchCond::Cast(h - 1, idx)));
             }
-            ref op if gc_operator(op) => {
+            // (Those above are GC's too; the rest resolve through `gc_op`.)
+            ref op if crate::module::is_gc_operator(op) => {
                 let gc = self.gc_op(info, op)?;
                 let idx = self.code.gc.len() as u32;
                 self.code.gc.push(gc);
@@ -1249,6 +1250,12 @@ impl Translator {
                 .unwrap_or((0, Kind::B64))
         };
         let elem = |t: u32| def(t).elem.unwrap_or(Kind::B64);
+        let cast = |nullable, hty| {
+            Cast::new(gctypes::RefTy {
+                nullable,
+                heap: info.conv().heap(hty),
+            })
+        };
         Ok(match *op {
             O::StructNew {
                 struct_type_index: t,
@@ -1270,24 +1277,14 @@ impl Translator {
             | O::StructGetU {
                 struct_type_index: t,
                 field_index: f,
-            } => {
-                let (at, kind) = field(t, f);
-                GcOp::StructGet {
-                    at,
-                    kind,
-                    signed: false,
-                }
             }
-            O::StructGetS {
+            | O::StructGetS {
                 struct_type_index: t,
                 field_index: f,
             } => {
                 let (at, kind) = field(t, f);
-                GcOp::StructGet {
-                    at,
-                    kind,
-                    signed: true,
-                }
+                let signed = matches!(op, O::StructGetS { .. });
+                GcOp::StructGet { at, kind, signed }
             }
             O::StructSet {
                 struct_type_index: t,
@@ -1363,22 +1360,10 @@ impl Translator {
             O::I31GetS => GcOp::I31Get { signed: true },
             O::I31GetU => GcOp::I31Get { signed: false },
             O::RefEq => GcOp::RefEq,
-            O::RefTestNonNull { hty } => GcOp::RefTest(Cast::new(gctypes::RefTy {
-                nullable: false,
-                heap: info.conv().heap(hty),
-            })),
-            O::RefTestNullable { hty } => GcOp::RefTest(Cast::new(gctypes::RefTy {
-                nullable: true,
-                heap: info.conv().heap(hty),
-            })),
-            O::RefCastNonNull { hty } => GcOp::RefCast(Cast::new(gctypes::RefTy {
-                nullable: false,
-                heap: info.conv().heap(hty),
-            })),
-            O::RefCastNullable { hty } => GcOp::RefCast(Cast::new(gctypes::RefTy {
-                nullable: true,
-                heap: info.conv().heap(hty),
-            })),
+            O::RefTestNonNull { hty } => GcOp::RefTest(cast(false, hty)),
+            O::RefTestNullable { hty } => GcOp::RefTest(cast(true, hty)),
+            O::RefCastNonNull { hty } => GcOp::RefCast(cast(false, hty)),
+            O::RefCastNullable { hty } => GcOp::RefCast(cast(true, hty)),
             ref other => {
                 return Err(Error::compile(
                     self.offset as u64,
@@ -1689,40 +1674,4 @@ impl Translator {
             self.barrier = self.code.instrs.len();
         }
     }
-}
-
-/// Whether `op` is one of GC's operators that `Translator::gc_op` translates.
-fn gc_operator(op: &Operator<'_>) -> bool {
-    use Operator as O;
-    matches!(
-        op,
-        O::StructNew { .. }
-            | O::StructNewDefault { .. }
-            | O::StructGet { .. }
-            | O::StructGetS { .. }
-            | O::StructGetU { .. }
-            | O::StructSet { .. }
-            | O::ArrayNew { .. }
-            | O::ArrayNewDefault { .. }
-            | O::ArrayNewFixed { .. }
-            | O::ArrayNewData { .. }
-            | O::ArrayNewElem { .. }
-            | O::ArrayGet { .. }
-            | O::ArrayGetS { .. }
-            | O::ArrayGetU { .. }
-            | O::ArraySet { .. }
-            | O::ArrayLen
-            | O::ArrayFill { .. }
-            | O::ArrayCopy { .. }
-            | O::ArrayInitData { .. }
-            | O::ArrayInitElem { .. }
-            | O::RefI31
-            | O::I31GetS
-            | O::I31GetU
-            | O::RefEq
-            | O::RefTestNonNull { .. }
-            | O::RefTestNullable { .. }
-            | O::RefCastNonNull { .. }
-            | O::RefCastNullable { .. }
-    )
 }
