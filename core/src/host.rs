@@ -113,10 +113,13 @@ impl Caller<'_> {
         }
     }
 
-    /// The value of the calling module's exported global `name`.
+    /// The value of the calling module's exported global `name` (a GC object it refers
+    /// to stays alive from then on: the host may keep the reference).
     pub fn global(&self, name: &str) -> Option<u64> {
         let index = self.global_index(name)?;
-        Some(self.ctx.held.as_deref()?.global(index)?.value)
+        let value = self.ctx.held.as_deref()?.global(index)?.value;
+        self.ctx.store.pin_slots(&[value]);
+        Some(value)
     }
 
     /// Sets the calling module's exported mutable global `name`; `false` if there is no
@@ -131,7 +134,12 @@ impl Caller<'_> {
             .as_deref_mut()
             .and_then(|h| h.global_mut(index))
         {
-            Some(g) if g.ty.mutable => {
+            // (A GC reference must be one the host may pass: see `Function::call`.)
+            Some(g)
+                if g.ty.mutable
+                    && (!matches!(g.ty.value_type, ValueType::AnyRef | ValueType::ExternRef)
+                        || self.ctx.store.check_host_refs(&[value]).is_ok()) =>
+            {
                 g.value = value;
                 true
             }

@@ -293,3 +293,60 @@ fn an_allocation_too_large_in_a_constant_expression_fails_cleanly() {
         .unwrap_err();
     assert!(e.to_string().contains("allocation too large"), "{e}");
 }
+
+#[test]
+fn host_functions_keep_the_objects_they_get_and_cannot_forge_any() {
+    use std::sync::{Arc, Mutex};
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let kept = Arc::new(Mutex::new(0u64));
+    let (k1, k2) = (kept.clone(), kept.clone());
+    rt.new_host_module_builder("host")
+        .new_function_builder()
+        .with_raw_func(&[ValueType::AnyRef], &[], move |_, stack| {
+            *k1.lock().unwrap() = stack[0];
+            Ok(())
+        })
+        .export("keep")
+        .new_function_builder()
+        .with_raw_func(&[], &[ValueType::AnyRef], move |_, stack| {
+            stack[0] = *k2.lock().unwrap();
+            Ok(())
+        })
+        .export("give")
+        .new_function_builder()
+        .with_raw_func(&[], &[ValueType::AnyRef], |_, stack| {
+            stack[0] = (1 << 63) | 999_999;
+            Ok(())
+        })
+        .export("forge")
+        .instantiate()
+        .unwrap();
+    let wat = r#"
+    (module
+      (type $node (struct (field $v i32)))
+      (type $junk (array (mut i64)))
+      (import "host" "keep" (func $keep (param anyref)))
+      (import "host" "give" (func $give (result anyref)))
+      (import "host" "forge" (func $forge (result anyref)))
+      (func (export "hand_over") (call $keep (struct.new $node (i32.const 41))))
+      (func (export "churn") (param $n i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (drop (array.new_default $junk (i32.const 64)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next))))
+      (func (export "take_back") (result i32)
+        (struct.get $node $v (ref.cast (ref $node) (call $give))))
+      (func (export "forged") (result i32)
+        (struct.get $node $v (ref.cast (ref $node) (call $forge)))))"#;
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    call("hand_over", &[]).unwrap();
+    let collections = rt.heap_stats().collections;
+    call("churn", &[20000]).unwrap();
+    assert!(rt.heap_stats().collections > collections);
+    // The host kept the object: it survived the collections.
+    assert_eq!(call("take_back", &[]).unwrap(), vec![41]);
+    let e = call("forged", &[]).unwrap_err();
+    assert!(e.to_string().contains("host function result"), "{e}");
+}

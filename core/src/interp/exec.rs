@@ -28,6 +28,7 @@ use crate::listener::{
 use crate::store::{
     CallCount, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
 };
+use crate::types::ValueType;
 
 /// Most nested calls one execution may have.
 pub(crate) const MAX_CALL_DEPTH: usize = 50_000;
@@ -578,7 +579,14 @@ pub(crate) fn call_host(
     };
     let (hf, listener, instance) = (hf.clone(), listener.clone(), *instance);
     // The host may keep the references it gets.
-    store.pin_slots(&buf[..params]);
+    let ty = reg.types.get(reg.funcs[addr as usize].ty());
+    let mut at = 0;
+    for t in ty.params() {
+        if let (ValueType::AnyRef | ValueType::ExternRef, Some(v)) = (t, buf.get(at)) {
+            store.pin_slots(&[*v]);
+        }
+        at += t.slots();
+    }
     let definition = listener
         .as_ref()
         .map(|_| Arc::new(host_definition_of(reg, instance, addr)));
@@ -615,7 +623,21 @@ pub(crate) fn call_host(
             None => None,
         },
     };
-    let result = (hf.func)(ctx, buf).map_err(Error::into_host_trap);
+    let mut result = (hf.func)(ctx, buf).map_err(Error::into_host_trap);
+    if result.is_ok() {
+        // A GC reference a host function returns must be one it may pass (see
+        // `Function::call`): never a forged or stale one.
+        let mut at = 0;
+        for t in ty.results() {
+            if let (ValueType::AnyRef | ValueType::ExternRef, Some(v)) = (t, buf.get(at)) {
+                if let Err(e) = store.check_host_refs(&[*v]) {
+                    result = Err(Error::new(format!("host function result: {e}")).into_host_trap());
+                    break;
+                }
+            }
+            at += t.slots();
+        }
+    }
     if let (Some(l), Some(def)) = (&listener, &definition) {
         let view = View {
             reg,
