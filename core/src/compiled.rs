@@ -178,6 +178,25 @@ impl CompiledModule {
         }
     }
 
+    /// The source variables in scope at code-section offset `code_offset`, with their
+    /// values in `frame` (see [`crate::variables`]); empty without DWARF or for a host
+    /// module.
+    ///
+    /// # Errors
+    /// The module's DWARF does not parse.
+    pub fn variables(
+        &self,
+        code_offset: u64,
+        frame: &crate::variables::FrameValues<'_>,
+    ) -> crate::error::Result<Vec<crate::variables::Variable>> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => {
+                crate::variables::variables(&info.bytes, code_offset, frame)
+            }
+            CompiledKind::Host(_) => Ok(Vec::new()),
+        }
+    }
+
     /// The code-section offsets where statements of line `line` of a source file whose
     /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
     /// empty without DWARF or when the line has no code.

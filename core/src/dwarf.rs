@@ -57,6 +57,11 @@ impl DwarfSummary {
     }
 }
 
+/// The custom sections of `wasm` by name.
+pub(crate) fn custom_sections(wasm: &[u8]) -> Result<HashMap<String, &[u8]>> {
+    Ok(sections(wasm)?.0)
+}
+
 /// The custom sections of `wasm` by name, and the Code section's payload size.
 fn sections(wasm: &[u8]) -> Result<(HashMap<String, &[u8]>, u64)> {
     let mut out = HashMap::new();

@@ -62,6 +62,7 @@ mod store;
 mod stubs;
 mod types;
 mod values;
+pub mod variables;
 pub mod wasi;
 
 pub use cache::{CacheStats, CompilationCache};

@@ -369,6 +369,31 @@ impl Stepper {
         frames
     }
 
+    /// The source variables of `frame` (one of [`Stepper::frames`]) at its offset, from
+    /// DWARF, with their values (globals and memory 0 read from the session's instance);
+    /// empty without DWARF. A variable that cannot be read says why in its value.
+    pub fn variables(&self, frame: &Frame) -> Vec<wasmscope::variables::Variable> {
+        let Some(offset) = frame.code_offset else {
+            return Vec::new();
+        };
+        let module = self.module.as_ref();
+        let globals = module.map(|m| m.globals()).unwrap_or_default();
+        let memory = module.and_then(|m| m.memories().into_iter().next());
+        let global = |i: u32| {
+            let g = globals.get(i as usize)?;
+            let bits = g.peek();
+            Value::from_slots(g.value_type(), &[bits as u64, (bits >> 64) as u64])
+        };
+        let read = |address: u64, len: usize| memory.as_ref()?.read_at(address, len as u64);
+        let values = wasmscope::variables::FrameValues {
+            locals: &frame.locals,
+            operands: &frame.operands,
+            global: &global,
+            memory: &read,
+        };
+        self.compiled.variables(offset, &values).unwrap_or_default()
+    }
+
     /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost
     /// first.
     pub fn stack(&self) -> Vec<(String, Vec<Value>, Vec<Value>)> {

@@ -10,7 +10,7 @@
 //! that loops forever never blocks the window, and one that runs long gets most of the
 //! machine, not one slice per frame. The `resume`/`step_*` helpers run an operation to its end at once (tests).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -192,6 +192,8 @@ pub struct Session {
     /// The paused call's frames, read once per pause (the views ask every frame; typing
     /// the operands validates each function up to its instruction).
     frames_cache: std::cell::RefCell<Option<Vec<Frame>>>,
+    /// Each frame's source variables (DWARF), read once per pause when first shown.
+    variables_cache: std::cell::RefCell<HashMap<usize, Vec<wasmscope::variables::Variable>>>,
     state: RunState,
     /// The guest's stdout.
     pub stdout: SharedBuffer,
@@ -328,6 +330,7 @@ impl Default for Session {
             export: String::new(),
             running_since: None,
             frames_cache: Default::default(),
+            variables_cache: Default::default(),
             slice: SLICE,
             place: None,
             pause_on_trap: true,
@@ -724,6 +727,7 @@ impl Session {
             return;
         }
         self.frames_cache.get_mut().take();
+        self.variables_cache.get_mut().clear();
         self.pause();
         if let Some(s) = &mut self.stepper {
             let e = s.close(exit_code);
@@ -777,6 +781,7 @@ impl Session {
 
     fn settle(&mut self, state: ExecutionState) {
         self.frames_cache.get_mut().take();
+        self.variables_cache.get_mut().clear();
         let Some(s) = &mut self.stepper else { return };
         self.place = None;
         self.message_tone = Tone::Failure;
@@ -892,6 +897,25 @@ impl Session {
                 .clone(),
             _ => Vec::new(),
         }
+    }
+
+    /// The source variables of frame `index` (0: innermost) of [`Session::frames`], from
+    /// the module's DWARF; empty without DWARF or frames.
+    pub fn variables(&self, index: usize) -> Vec<wasmscope::variables::Variable> {
+        let Some(s) = &self.stepper else {
+            return Vec::new();
+        };
+        if let Some(v) = self.variables_cache.borrow().get(&index) {
+            return v.clone();
+        }
+        let Some(frame) = self.frames().into_iter().nth(index) else {
+            return Vec::new();
+        };
+        let vars = s.variables(&frame);
+        self.variables_cache
+            .borrow_mut()
+            .insert(index, vars.clone());
+        vars
     }
 
     /// Whether the trapped call's frames are kept for inspection (pause on trap).

@@ -851,3 +851,33 @@ fn the_memory_view_shows_addresses_above_4_gib() {
     h.run();
     h.get_by_label_contains("100000064  2a 00 00 00");
 }
+
+/// Source variables (DWARF): paused in divzero's `distribute`, the Stack view lists its
+/// parameters by name and type with their values (`total` is the constant 1000 there).
+#[test]
+fn the_stack_view_lists_the_source_variables() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("divzero").click();
+    h.run();
+    // Line 47 of distribute(): `*first += total - each * buckets;`.
+    h.state_mut().source.show_line(DIVZERO_MAIN, 47);
+    h.run();
+    h.get_by_label(&source::gutter(47, false)).click();
+    h.run();
+    h.state_mut().controls.options.args = "a b".into();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let frames = h.state().session.frames();
+    assert!(!frames.is_empty(), "{:?}", h.state().session.state());
+    assert_eq!(frames[0].sources.last().map(|l| l.line), Some(47));
+    let vars = h.state().session.variables(0);
+    let total = vars.iter().find(|v| v.name == "total").expect("total");
+    assert_eq!(total.value, Ok("1000".to_string()));
+    h.get_by_label_contains("variables:");
+    h.get_by_label_contains("total: u32 = 1000");
+    // `buckets` is the argument count ("a b"), `each` 1000 / 2: what the program prints
+    // ("bucket 0: 500"); the Vec `out` shows its fields (its length 2).
+    h.get_by_label_contains("buckets: u32 = 2");
+    h.get_by_label_contains("each: u32 = 500");
+    h.get_by_label_contains("len: 2 }");
+}

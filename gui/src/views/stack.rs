@@ -190,6 +190,34 @@ impl StackView {
                                     .wrap(),
                                 );
                             }
+                            // The source's variables (DWARF), when the module has them.
+                            let vars = session.variables(i);
+                            if !vars.is_empty() {
+                                ui.label(egui::RichText::new("variables:").monospace());
+                                for v in &vars {
+                                    let text = match &v.value {
+                                        Ok(value) => {
+                                            format!("  {}: {} = {value}", v.name, v.type_name)
+                                        }
+                                        Err(why) => {
+                                            format!("  {}: {} ({why})", v.name, v.type_name)
+                                        }
+                                    };
+                                    let mut text = egui::RichText::new(text).monospace();
+                                    if v.value.is_err() {
+                                        text = text.weak();
+                                    }
+                                    ui.add(egui::Label::new(text).wrap()).on_hover_text(
+                                        match &v.function {
+                                            Some(f) if v.is_parameter => {
+                                                format!("a parameter of {f}")
+                                            }
+                                            Some(f) => format!("a variable of {f}"),
+                                            None => String::new(),
+                                        },
+                                    );
+                                }
+                            }
                             if let Some(rt) = session.stepper().map(|s| s.runtime()) {
                                 for (what, vals) in
                                     [("param", p), ("local", l), ("operand", &f.operands[..])]
