@@ -79,3 +79,291 @@ fn a_missing_local_is_a_clear_entry_not_a_panic() {
         "{buckets:?}"
     );
 }
+
+// ---- DWARF written for the test (gimli::write): every type class and location kind ----
+
+use gimli::write::{
+    Address, AttributeValue as A, DwarfUnit, EndianVec, Expression, Sections, UnitEntryId,
+};
+use gimli::{Encoding, Format, LittleEndian};
+
+fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    leb(&mut payload, name.len() as u64);
+    payload.extend(name.as_bytes());
+    payload.extend(data);
+    let mut out = vec![0u8];
+    leb(&mut out, payload.len() as u64);
+    out.extend(payload);
+    out
+}
+
+fn leb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// `DW_OP_WASM_location 0 index` (a Wasm local).
+fn wasm_local(index: u8) -> Vec<u8> {
+    vec![0xed, 0x00, index]
+}
+
+const STACK_VALUE: u8 = 0x9f;
+const FBREG: u8 = 0x91;
+const PIECE: u8 = 0x93;
+
+/// A module with one function and DWARF describing, in a subprogram `f` over the whole
+/// code (frame base: Wasm local 0), a variable of each kind.
+fn synthetic() -> Vec<u8> {
+    let wasm = wat::parse_str("(module (func (export \"f\") (param i32 i32 i32 i32)))").unwrap();
+    let encoding = Encoding {
+        format: Format::Dwarf32,
+        version: 4,
+        address_size: 4,
+    };
+    let mut dwarf = DwarfUnit::new(encoding);
+    let root = dwarf.unit.root();
+    let add = |dwarf: &mut DwarfUnit, parent: UnitEntryId, tag, attrs: Vec<(gimli::DwAt, A)>| {
+        let id = dwarf.unit.add(parent, tag);
+        for (at, v) in attrs {
+            dwarf.unit.get_mut(id).set(at, v);
+        }
+        id
+    };
+    let name = |s: &str| A::String(s.as_bytes().to_vec());
+    let i32_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("i32")),
+            (gimli::DW_AT_byte_size, A::Udata(4)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_signed)),
+        ],
+    );
+    let u16_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("u16")),
+            (gimli::DW_AT_byte_size, A::Udata(2)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
+        ],
+    );
+    let u64_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("u64")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
+        ],
+    );
+    let bool_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("bool")),
+            (gimli::DW_AT_byte_size, A::Udata(1)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_boolean)),
+        ],
+    );
+    let point = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("Point")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+        ],
+    );
+    for (field, at) in [("x", 0), ("y", 4)] {
+        add(
+            &mut dwarf,
+            point,
+            gimli::DW_TAG_member,
+            vec![
+                (gimli::DW_AT_name, name(field)),
+                (gimli::DW_AT_type, A::UnitRef(i32_ty)),
+                (gimli::DW_AT_data_member_location, A::Udata(at)),
+            ],
+        );
+    }
+    let color = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_enumeration_type,
+        vec![
+            (gimli::DW_AT_name, name("Color")),
+            (gimli::DW_AT_byte_size, A::Udata(4)),
+        ],
+    );
+    for (n, v) in [("Red", 0), ("Green", 1)] {
+        add(
+            &mut dwarf,
+            color,
+            gimli::DW_TAG_enumerator,
+            vec![
+                (gimli::DW_AT_name, name(n)),
+                (gimli::DW_AT_const_value, A::Udata(v)),
+            ],
+        );
+    }
+    let array = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_array_type,
+        vec![(gimli::DW_AT_type, A::UnitRef(u16_ty))],
+    );
+    add(
+        &mut dwarf,
+        array,
+        gimli::DW_TAG_subrange_type,
+        vec![(gimli::DW_AT_count, A::Udata(3))],
+    );
+    let ptr = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_pointer_type,
+        vec![
+            (gimli::DW_AT_type, A::UnitRef(point)),
+            (gimli::DW_AT_byte_size, A::Udata(4)),
+        ],
+    );
+    let f = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_subprogram,
+        vec![
+            (gimli::DW_AT_name, name("f")),
+            (gimli::DW_AT_low_pc, A::Address(Address::Constant(0))),
+            (gimli::DW_AT_high_pc, A::Udata(0x1000)),
+            (
+                gimli::DW_AT_frame_base,
+                A::Exprloc(Expression::raw(wasm_local(0))),
+            ),
+        ],
+    );
+    let var = |dwarf: &mut DwarfUnit, n: &str, ty: Option<UnitEntryId>, loc: Option<Vec<u8>>| {
+        let mut attrs = vec![(gimli::DW_AT_name, name(n))];
+        if let Some(ty) = ty {
+            attrs.push((gimli::DW_AT_type, A::UnitRef(ty)));
+        }
+        if let Some(loc) = loc {
+            attrs.push((gimli::DW_AT_location, A::Exprloc(Expression::raw(loc))));
+        }
+        add(dwarf, f, gimli::DW_TAG_variable, attrs);
+    };
+    // In memory at the frame base + 8.
+    var(&mut dwarf, "p", Some(point), Some(vec![FBREG, 8]));
+    // In two pieces: locals 1 and 2, four bytes each.
+    let mut pieces = wasm_local(1);
+    pieces.extend([STACK_VALUE, PIECE, 4]);
+    pieces.extend(wasm_local(2));
+    pieces.extend([STACK_VALUE, PIECE, 4]);
+    var(&mut dwarf, "wide", Some(u64_ty), Some(pieces));
+    // A C enumeration in local 3.
+    let mut l3 = wasm_local(3);
+    l3.push(STACK_VALUE);
+    var(&mut dwarf, "c", Some(color), Some(l3));
+    // An array in memory at the frame base + 16.
+    var(&mut dwarf, "a", Some(array), Some(vec![FBREG, 16]));
+    // A pointer in memory at the frame base + 24.
+    var(&mut dwarf, "ptr", Some(ptr), Some(vec![FBREG, 24]));
+    // A constant.
+    let flag = dwarf.unit.add(f, gimli::DW_TAG_variable);
+    dwarf
+        .unit
+        .get_mut(flag)
+        .set(gimli::DW_AT_name, name("flag"));
+    dwarf
+        .unit
+        .get_mut(flag)
+        .set(gimli::DW_AT_type, A::UnitRef(bool_ty));
+    dwarf
+        .unit
+        .get_mut(flag)
+        .set(gimli::DW_AT_const_value, A::Udata(1));
+    // No location: optimised out.
+    var(&mut dwarf, "gone", Some(i32_ty), None);
+    // A malformed expression (an operation cut short) and an unknown local.
+    var(&mut dwarf, "cut", Some(i32_ty), Some(vec![0xed, 0x00]));
+    var(&mut dwarf, "far", Some(i32_ty), Some(wasm_local(99)));
+    // Memory out of bounds (the frame base + 4096).
+    var(
+        &mut dwarf,
+        "outside",
+        Some(i32_ty),
+        Some(vec![FBREG, 0x80, 0x20]),
+    );
+    // No type.
+    var(&mut dwarf, "untyped", None, Some(wasm_local(1)));
+    let mut sections = Sections::new(EndianVec::new(LittleEndian));
+    dwarf.write(&mut sections).unwrap();
+    let mut out = wasm;
+    sections
+        .for_each(|id, data| {
+            if !data.slice().is_empty() {
+                out.extend(custom_section(id.name(), data.slice()));
+            }
+            Ok::<(), gimli::write::Error>(())
+        })
+        .unwrap();
+    out
+}
+
+#[test]
+fn every_kind_of_type_and_location() {
+    let wasm = synthetic();
+    // Frame base (local 0) 0x100; memory: the Point (3, -4) at 0x108, the array at
+    // 0x110, the pointer 0x108 at 0x118, in 0x17f bytes of memory.
+    let mut mem = vec![0u8; 0x17f];
+    mem[0x108..0x10c].copy_from_slice(&3i32.to_le_bytes());
+    mem[0x10c..0x110].copy_from_slice(&(-4i32).to_le_bytes());
+    for (i, v) in [7u16, 8, 9].iter().enumerate() {
+        mem[0x110 + 2 * i..0x112 + 2 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    mem[0x118..0x11c].copy_from_slice(&0x108u32.to_le_bytes());
+    let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
+    let locals = [
+        Value::I32(0x100),
+        Value::I32(0x1111_2222),
+        Value::I32(0x3333_4444),
+        Value::I32(1),
+    ];
+    let frame = FrameValues {
+        locals: &locals,
+        operands: &[],
+        global: &|_| None,
+        memory: &read,
+    };
+    let vars = variables(&wasm, 1, &frame).unwrap();
+    let value = |n: &str| find(&vars, n).value.clone();
+    assert_eq!(value("p"), Ok("{ x: 3, y: -4 }".into()));
+    assert_eq!(find(&vars, "p").type_name, "Point");
+    assert_eq!(value("wide"), Ok(0x3333_4444_1111_2222u64.to_string()));
+    assert_eq!(value("c"), Ok("Green".into()));
+    assert_eq!(value("a"), Ok("[7, 8, 9]".into()));
+    assert_eq!(find(&vars, "a").type_name, "[u16]");
+    assert_eq!(value("ptr"), Ok("0x108".into()));
+    assert_eq!(find(&vars, "ptr").type_name, "*Point");
+    assert_eq!(value("flag"), Ok("true".into()));
+    assert_eq!(value("gone"), Err("optimised out".into()));
+    for broken in ["cut", "far", "outside", "untyped"] {
+        let v = value(broken);
+        assert!(
+            v.as_ref().is_err_and(|e| e.starts_with("cannot read")),
+            "{broken}: {v:?}"
+        );
+    }
+}
