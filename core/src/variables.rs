@@ -524,6 +524,9 @@ impl<'d, 'a> Read<'d, 'a> {
                     return Ok("{...}".into());
                 }
                 let bytes = self.bytes(&place, size)?;
+                if let Some(text) = self.rust_value(ty, &bytes, depth) {
+                    return Ok(text);
+                }
                 let mut fields = Vec::new();
                 let mut tree = self
                     .unit
@@ -533,10 +536,13 @@ impl<'d, 'a> Read<'d, 'a> {
                 let mut children = root.children();
                 while let Ok(Some(child)) = children.next() {
                     let member = child.entry();
+                    if member.tag() == gimli::DW_TAG_variant_part {
+                        // A Rust enum: its one variant that the discriminant selects.
+                        return Ok(self
+                            .variant(member.offset(), &bytes, depth)
+                            .unwrap_or_else(|e| format!("<{e}>")));
+                    }
                     if member.tag() != gimli::DW_TAG_member {
-                        if member.tag() == gimli::DW_TAG_variant_part {
-                            fields.push("<enum variants not shown yet>".to_string());
-                        }
                         continue;
                     }
                     let name = self.name(member).unwrap_or_else(|| "?".into());
@@ -582,6 +588,236 @@ impl<'d, 'a> Read<'d, 'a> {
             }
             _ => Err(format!("cannot read: type {}", ty.tag())),
         }
+    }
+
+    /// The children of DIE `at` (one level).
+    fn children(&self, at: gimli::UnitOffset) -> Vec<Entry<'a>> {
+        let mut out = Vec::new();
+        let Ok(mut tree) = self.unit.entries_tree(Some(at)) else {
+            return out;
+        };
+        let Ok(root) = tree.root() else {
+            return out;
+        };
+        let mut children = root.children();
+        while let Ok(Some(child)) = children.next() {
+            out.push(child.entry().clone());
+        }
+        out
+    }
+
+    /// A little-endian unsigned number of at most 8 bytes at `at` of `bytes`.
+    fn number(bytes: &[u8], at: usize, size: usize) -> Option<u64> {
+        let b = bytes.get(at..at.checked_add(size)?)?;
+        let mut v = [0u8; 8];
+        v[..size.min(8)].copy_from_slice(&b[..size.min(8)]);
+        Some(u64::from_le_bytes(v))
+    }
+
+    /// Member `name` of struct type `ty`: its offset and type.
+    fn member(&self, ty: &Entry<'a>, name: &str) -> Option<(usize, Option<Entry<'a>>)> {
+        self.children(ty.offset()).into_iter().find_map(|m| {
+            (m.tag() == gimli::DW_TAG_member && self.name(&m).as_deref() == Some(name)).then(|| {
+                let at = self
+                    .udata(&m, gimli::DW_AT_data_member_location)
+                    .unwrap_or(0) as usize;
+                (at, self.type_of(&m))
+            })
+        })
+    }
+
+    /// The first pointer inside the value of type `ty` (depth first through members): its
+    /// offset in the value, and its target type.
+    fn first_pointer(&self, ty: &Entry<'a>, depth: usize) -> Option<(usize, Option<Entry<'a>>)> {
+        if depth > 8 {
+            return None;
+        }
+        match ty.tag() {
+            gimli::DW_TAG_pointer_type | gimli::DW_TAG_reference_type => {
+                Some((0, self.type_of(ty)))
+            }
+            gimli::DW_TAG_typedef => self.first_pointer(&self.type_of(ty)?, depth + 1),
+            gimli::DW_TAG_structure_type => {
+                let first = self
+                    .children(ty.offset())
+                    .into_iter()
+                    .find(|m| m.tag() == gimli::DW_TAG_member)?;
+                let at = self
+                    .udata(&first, gimli::DW_AT_data_member_location)
+                    .unwrap_or(0) as usize;
+                let (inner, target) = self.first_pointer(&self.type_of(&first)?, depth + 1)?;
+                Some((at + inner, target))
+            }
+            _ => None,
+        }
+    }
+
+    /// `count` elements of type `ety` at `address` in memory, formatted.
+    fn elements(&self, address: u64, count: u64, ety: Option<&Entry<'a>>, depth: usize) -> String {
+        let esize = ety.and_then(|t| self.size_of(t, 0)).unwrap_or(0);
+        let shown = count.min(MAX_ELEMENTS);
+        let mut items = Vec::new();
+        for i in 0..shown {
+            let place = Place::Memory(address + i * esize);
+            items.push(
+                self.format(place, ety, depth + 1)
+                    .unwrap_or_else(|e| format!("<{e}>")),
+            );
+        }
+        if count > shown {
+            items.push(format!("... {} more", count - shown));
+        }
+        format!("[{}]", items.join(", "))
+    }
+
+    /// `len` bytes at `address` as a quoted string (lossy UTF-8, at most 256 bytes).
+    fn string_at(&self, address: u64, len: u64) -> std::result::Result<String, String> {
+        let shown = len.min(256);
+        let bytes = (self.frame.memory)(address, shown as usize)
+            .ok_or_else(|| format!("cannot read: memory at {address:#x}"))?;
+        let more = if len > shown { "..." } else { "" };
+        Ok(format!("{:?}{more}", String::from_utf8_lossy(&bytes)))
+    }
+
+    /// Rust's `&str`, slices, `String` and `Vec` as their contents (`None` for other types).
+    fn rust_value(&self, ty: &Entry<'a>, bytes: &[u8], depth: usize) -> Option<String> {
+        let name = self.name(ty)?;
+        let ptr_size = 4;
+        if name == "&str" || name == "&mut str" {
+            let (p, _) = self.member(ty, "data_ptr")?;
+            let (l, _) = self.member(ty, "length")?;
+            let (p, l) = (
+                Self::number(bytes, p, ptr_size)?,
+                Self::number(bytes, l, ptr_size)?,
+            );
+            return Some(self.string_at(p, l).unwrap_or_else(|e| format!("<{e}>")));
+        }
+        if name.starts_with("&[") || name.starts_with("&mut [") {
+            let (p, pty) = self.member(ty, "data_ptr")?;
+            let (l, _) = self.member(ty, "length")?;
+            let (p, l) = (
+                Self::number(bytes, p, ptr_size)?,
+                Self::number(bytes, l, ptr_size)?,
+            );
+            let ety = pty.as_ref().and_then(|t| self.type_of(t));
+            return Some(self.elements(p, l, ety.as_ref(), depth));
+        }
+        let vec = name.starts_with("Vec<") || name.starts_with("alloc::vec::Vec<");
+        if vec || name == "String" || name == "alloc::string::String" {
+            let (v_at, vty) = if vec {
+                (0, Some(ty.clone()))
+            } else {
+                self.member(ty, "vec")?
+            };
+            let vty = vty?;
+            let (len_at, _) = self.member(&vty, "len")?;
+            let (ptr_at, target) = self.first_pointer(&vty, 0)?;
+            let len = Self::number(bytes, v_at + len_at, ptr_size)?;
+            let ptr = Self::number(bytes, v_at + ptr_at, ptr_size)?;
+            if !vec {
+                return Some(
+                    self.string_at(ptr, len)
+                        .unwrap_or_else(|e| format!("<{e}>")),
+                );
+            }
+            // The element type: the template parameter `T` (the pointer inside is
+            // type-erased in recent Rust).
+            let ety = self
+                .children(vty.offset())
+                .into_iter()
+                .find(|c| c.tag() == gimli::DW_TAG_template_type_parameter)
+                .and_then(|c| self.type_of(&c))
+                .or(target);
+            return Some(format!(
+                "len {len}: {}",
+                self.elements(ptr, len, ety.as_ref(), depth)
+            ));
+        }
+        None
+    }
+
+    /// The variant of the Rust enum whose `DW_TAG_variant_part` is at `part` that
+    /// `bytes` (the enum's value) holds: `Some(5)`, `Ok { .. }`, `None`.
+    fn variant(
+        &self,
+        part: gimli::UnitOffset,
+        bytes: &[u8],
+        depth: usize,
+    ) -> std::result::Result<String, String> {
+        let part_entry = self.entry(part).ok_or("cannot read: variant part")?;
+        let children = self.children(part);
+        // The discriminant: the member `DW_AT_discr` names (absent: one variant).
+        let discr = match part_entry.attr_value(gimli::DW_AT_discr) {
+            Some(AttributeValue::UnitRef(d)) => {
+                let d = self.entry(d).ok_or("cannot read: discriminant")?;
+                let at = self
+                    .udata(&d, gimli::DW_AT_data_member_location)
+                    .unwrap_or(0) as usize;
+                let size = self
+                    .type_of(&d)
+                    .and_then(|t| self.size_of(&t, 0))
+                    .unwrap_or(4) as usize;
+                Some(Self::number(bytes, at, size).ok_or("cannot read: discriminant")?)
+            }
+            _ => None,
+        };
+        let variants: Vec<&Entry<'a>> = children
+            .iter()
+            .filter(|c| c.tag() == gimli::DW_TAG_variant)
+            .collect();
+        let chosen = variants
+            .iter()
+            .find(|v| discr.is_some() && self.udata(v, gimli::DW_AT_discr_value) == discr)
+            .or_else(|| {
+                variants
+                    .iter()
+                    .find(|v| v.attr_value(gimli::DW_AT_discr_value).is_none())
+            })
+            .ok_or("cannot read: no variant for the discriminant")?;
+        let member = self
+            .children(chosen.offset())
+            .into_iter()
+            .find(|m| m.tag() == gimli::DW_TAG_member)
+            .ok_or("cannot read: empty variant")?;
+        let name = self.name(&member).unwrap_or_else(|| "?".into());
+        let at = self
+            .udata(&member, gimli::DW_AT_data_member_location)
+            .unwrap_or(0) as usize;
+        let Some(vty) = self.type_of(&member) else {
+            return Ok(name);
+        };
+        // The variant's own fields: a tuple variant's are `__0`, `__1`...
+        let mut fields = Vec::new();
+        let mut tuple = true;
+        for f in self.children(vty.offset()) {
+            if f.tag() != gimli::DW_TAG_member {
+                continue;
+            }
+            let fname = self.name(&f).unwrap_or_default();
+            tuple &= fname.starts_with("__");
+            let fat = at
+                + self
+                    .udata(&f, gimli::DW_AT_data_member_location)
+                    .unwrap_or(0) as usize;
+            let fty = self.type_of(&f);
+            let fsize = fty.as_ref().and_then(|t| self.size_of(t, 0)).unwrap_or(0) as usize;
+            let value = match bytes.get(fat..fat + fsize) {
+                Some(b) => self
+                    .format(Place::Bytes(b.to_vec()), fty.as_ref(), depth + 1)
+                    .unwrap_or_else(|e| format!("<{e}>")),
+                None => "<cannot read: outside the enum>".into(),
+            };
+            fields.push(if tuple {
+                value
+            } else {
+                format!("{fname}: {value}")
+            });
+        }
+        Ok(match (fields.is_empty(), tuple) {
+            (true, _) => name,
+            (false, true) => format!("{name}({})", fields.join(", ")),
+            (false, false) => format!("{name} {{ {} }}", fields.join(", ")),
+        })
     }
 
     /// The size in bytes of a type.

@@ -280,6 +280,132 @@ fn synthetic() -> Vec<u8> {
     var(&mut dwarf, "a", Some(array), Some(vec![FBREG, 16]));
     // A pointer in memory at the frame base + 24.
     var(&mut dwarf, "ptr", Some(ptr), Some(vec![FBREG, 24]));
+    // A Rust enum `Option<i32>`: a variant part whose discriminant (u32 at 0) picks
+    // `None` (0) or `Some` (1, its `__0` at 4); in memory at the frame base + 32.
+    let u32_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("u32")),
+            (gimli::DW_AT_byte_size, A::Udata(4)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
+        ],
+    );
+    let none = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("None")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+        ],
+    );
+    let some = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("Some")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+        ],
+    );
+    add(
+        &mut dwarf,
+        some,
+        gimli::DW_TAG_member,
+        vec![
+            (gimli::DW_AT_name, name("__0")),
+            (gimli::DW_AT_type, A::UnitRef(i32_ty)),
+            (gimli::DW_AT_data_member_location, A::Udata(4)),
+        ],
+    );
+    let option = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("Option<i32>")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+        ],
+    );
+    let part = dwarf.unit.add(option, gimli::DW_TAG_variant_part);
+    let discr = add(
+        &mut dwarf,
+        part,
+        gimli::DW_TAG_member,
+        vec![
+            (gimli::DW_AT_type, A::UnitRef(u32_ty)),
+            (gimli::DW_AT_data_member_location, A::Udata(0)),
+        ],
+    );
+    dwarf
+        .unit
+        .get_mut(part)
+        .set(gimli::DW_AT_discr, A::UnitRef(discr));
+    for (v, n, ty) in [(0, "None", none), (1, "Some", some)] {
+        let variant = add(
+            &mut dwarf,
+            part,
+            gimli::DW_TAG_variant,
+            vec![(gimli::DW_AT_discr_value, A::Udata(v))],
+        );
+        add(
+            &mut dwarf,
+            variant,
+            gimli::DW_TAG_member,
+            vec![
+                (gimli::DW_AT_name, name(n)),
+                (gimli::DW_AT_type, A::UnitRef(ty)),
+                (gimli::DW_AT_data_member_location, A::Udata(0)),
+            ],
+        );
+    }
+    var(&mut dwarf, "opt", Some(option), Some(vec![FBREG, 32]));
+    // The same type, holding None (zeros), at the frame base + 48.
+    var(&mut dwarf, "nothing", Some(option), Some(vec![FBREG, 48]));
+    // A Rust `&str` (pointer, length) at the frame base + 40, to "hi" at 0x150.
+    let u8_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_base_type,
+        vec![
+            (gimli::DW_AT_name, name("u8")),
+            (gimli::DW_AT_byte_size, A::Udata(1)),
+            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
+        ],
+    );
+    let u8_ptr = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_pointer_type,
+        vec![
+            (gimli::DW_AT_type, A::UnitRef(u8_ty)),
+            (gimli::DW_AT_byte_size, A::Udata(4)),
+        ],
+    );
+    let str_ty = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("&str")),
+            (gimli::DW_AT_byte_size, A::Udata(8)),
+        ],
+    );
+    for (n, ty, at) in [("data_ptr", u8_ptr, 0), ("length", u32_ty, 4)] {
+        add(
+            &mut dwarf,
+            str_ty,
+            gimli::DW_TAG_member,
+            vec![
+                (gimli::DW_AT_name, name(n)),
+                (gimli::DW_AT_type, A::UnitRef(ty)),
+                (gimli::DW_AT_data_member_location, A::Udata(at)),
+            ],
+        );
+    }
+    var(&mut dwarf, "s", Some(str_ty), Some(vec![FBREG, 40]));
     // A constant.
     let flag = dwarf.unit.add(f, gimli::DW_TAG_variable);
     dwarf
@@ -334,6 +460,12 @@ fn every_kind_of_type_and_location() {
         mem[0x110 + 2 * i..0x112 + 2 * i].copy_from_slice(&v.to_le_bytes());
     }
     mem[0x118..0x11c].copy_from_slice(&0x108u32.to_le_bytes());
+    // Some(42) at 0x120; the &str (0x150, 2) at 0x128, "hi" at 0x150.
+    mem[0x120..0x124].copy_from_slice(&1u32.to_le_bytes());
+    mem[0x124..0x128].copy_from_slice(&42i32.to_le_bytes());
+    mem[0x128..0x12c].copy_from_slice(&0x150u32.to_le_bytes());
+    mem[0x12c..0x130].copy_from_slice(&2u32.to_le_bytes());
+    mem[0x150..0x152].copy_from_slice(b"hi");
     let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
     let locals = [
         Value::I32(0x100),
@@ -358,6 +490,9 @@ fn every_kind_of_type_and_location() {
     assert_eq!(value("ptr"), Ok("0x108".into()));
     assert_eq!(find(&vars, "ptr").type_name, "*Point");
     assert_eq!(value("flag"), Ok("true".into()));
+    assert_eq!(value("opt"), Ok("Some(42)".into()));
+    assert_eq!(value("nothing"), Ok("None".into()));
+    assert_eq!(value("s"), Ok("\"hi\"".into()));
     assert_eq!(value("gone"), Err("optimised out".into()));
     for broken in ["cut", "far", "outside", "untyped"] {
         let v = value(broken);

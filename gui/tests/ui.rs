@@ -876,8 +876,34 @@ fn the_stack_view_lists_the_source_variables() {
     h.get_by_label_contains("variables:");
     h.get_by_label_contains("total: u32 = 1000");
     // `buckets` is the argument count ("a b"), `each` 1000 / 2: what the program prints
-    // ("bucket 0: 500"); the Vec `out` shows its fields (its length 2).
+    // ("bucket 0: 500"); the Vec `out` shows its elements.
     h.get_by_label_contains("buckets: u32 = 2");
     h.get_by_label_contains("each: u32 = 500");
-    h.get_by_label_contains("len: 2 }");
+    h.get_by_label_contains("out: Vec<u32, alloc::alloc::Global> = len 2: [500, 500]");
+}
+
+/// Rust strings as their text: echo paused at `println!("{arg}")` shows `arg` as the
+/// argument it prints.
+#[test]
+fn a_rust_string_variable_shows_its_text() {
+    let mut h = harness(WorkbenchApp::new());
+    h.get_by_label("echo").click();
+    h.run();
+    let file = "echo/src/main.rs";
+    h.state_mut().source.show_line(file, 8);
+    h.run();
+    h.get_by_label(&source::gutter(8, false)).click();
+    h.run();
+    h.state_mut().controls.options.args = "hello world".into();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    let vars = h.state().session.variables(0);
+    let arg = vars.iter().find(|v| v.name == "arg");
+    assert_eq!(
+        arg.map(|v| v.value.clone()),
+        Some(Ok("\"hello\"".to_string())),
+        "{vars:#?} {:?}",
+        h.state().session.state()
+    );
+    h.get_by_label_contains("String = \"hello\"");
 }
