@@ -278,7 +278,7 @@ impl WorkbenchApp {
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
-    /// `exceptions`, `gc`;
+    /// `exceptions`, `gc`, `variables`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -377,6 +377,19 @@ impl WorkbenchApp {
                 app.start();
                 app.session.resume();
                 app.bottom = BottomTab::CallLog;
+                app
+            }
+            "variables" => {
+                // divzero with two arguments paused at distribute()'s line 47: the Stack
+                // view lists the source variables (`each`, the Vec `out`).
+                let mut app = Self::new();
+                app.open_sample("divzero");
+                let file = "divzero/src/main.rs";
+                let _ = app.state.toggle_line_breakpoint(file, 47);
+                app.controls.options.args = "a b".into();
+                app.start();
+                app.session.resume();
+                app.source.show_line(file, 47);
                 app
             }
             "breakpoints" => {

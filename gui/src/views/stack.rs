@@ -177,20 +177,8 @@ impl StackView {
                         let params = f.definition.param_types().len();
                         let (p, l) = f.locals.split_at(params.min(f.locals.len()));
                         ui.indent(("frame", i), |ui| {
-                            for (k, v) in [
-                                ("params:  ", p),
-                                ("locals:  ", l),
-                                ("operands:", &f.operands[..]),
-                            ] {
-                                ui.add(
-                                    egui::Label::new(
-                                        egui::RichText::new(format!("{k} {}", values(v)))
-                                            .monospace(),
-                                    )
-                                    .wrap(),
-                                );
-                            }
-                            // The source's variables (DWARF), when the module has them.
+                            // The source's variables (DWARF) first, when the module has them; then
+                            // the Wasm level.
                             let vars = session.variables(i);
                             if !vars.is_empty() {
                                 ui.label(egui::RichText::new("variables:").monospace());
@@ -217,6 +205,19 @@ impl StackView {
                                         },
                                     );
                                 }
+                            }
+                            for (k, v) in [
+                                ("params:  ", p),
+                                ("locals:  ", l),
+                                ("operands:", &f.operands[..]),
+                            ] {
+                                ui.add(
+                                    egui::Label::new(
+                                        egui::RichText::new(format!("{k} {}", values(v)))
+                                            .monospace(),
+                                    )
+                                    .wrap(),
+                                );
                             }
                             if let Some(rt) = session.stepper().map(|s| s.runtime()) {
                                 for (what, vals) in
