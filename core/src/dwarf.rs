@@ -201,6 +201,8 @@ pub(crate) struct DwarfIndex {
     /// The same sections, for walking line tables (line -> offsets).
     dwarf: gimli::Dwarf<ArcReader>,
     code_bytes: u64,
+    /// Every offset where a statement begins (`is_stmt` rows), built on first use.
+    statements: std::sync::OnceLock<std::collections::BTreeSet<u64>>,
 }
 
 impl std::fmt::Debug for DwarfIndex {
@@ -234,7 +236,39 @@ impl DwarfIndex {
             context: std::sync::Mutex::new(context),
             dwarf: gimli::Dwarf::load(load).ok()?,
             code_bytes,
+            statements: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Whether a statement of the source begins at code offset `offset` (a line-table
+    /// row with `is_stmt`): where a step by source line may stop.
+    pub(crate) fn is_statement(&self, offset: u64) -> bool {
+        self.statements
+            .get_or_init(|| {
+                let mut out = std::collections::BTreeSet::new();
+                let mut units = self.dwarf.units();
+                while let Ok(Some(header)) = units.next() {
+                    let Ok(unit) = self.dwarf.unit(header) else {
+                        continue;
+                    };
+                    let Some(program) = unit.line_program.clone() else {
+                        continue;
+                    };
+                    let mut rows = program.rows();
+                    while let Ok(Some((_, row))) = rows.next_row() {
+                        let addr = row.address();
+                        if !row.end_sequence()
+                            && row.is_stmt()
+                            && addr != 0
+                            && addr < self.code_bytes
+                        {
+                            out.insert(addr);
+                        }
+                    }
+                }
+                out
+            })
+            .contains(&offset)
     }
 
     /// Code offsets where line `line` of a file whose path ends with `file` begins a

@@ -67,6 +67,18 @@ pub struct ThrownException {
     pub description: String,
 }
 
+/// A step by source line ([`Execution::step_line`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineStep {
+    /// To the next line of this function (gdb's `next`).
+    Over,
+    /// To the next line, entering calls (gdb's `step`).
+    Into,
+    /// To the caller's next line after this function returns (gdb's `finish`, then to a
+    /// statement).
+    Out,
+}
+
 /// Where a paused execution stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -166,6 +178,93 @@ impl Execution {
     /// (or the next listener pause).
     pub fn step(&mut self, mode: StepMode) -> ExecutionState {
         self.run_with(mode, None)
+    }
+
+    /// Steps by source line (DWARF): runs until the next instruction that begins a
+    /// statement of another line (or of the same line entered again from elsewhere) in
+    /// this function (`Over`: calls run through, and so does code inlined into this
+    /// function at a deeper inline level than where the step began), in any function
+    /// (`Into`: the first statement of a called function with line information), or in a
+    /// caller after this function returns (`Out`). Code without line information is run
+    /// through. Without DWARF it is an instruction step of the same kind. Needs code
+    /// compiled with [`crate::RuntimeConfig::with_debug_stepping`].
+    ///
+    /// ```
+    /// # use wasmscope::{ExecutionState, LineStep, Runtime, RuntimeConfig};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    /// let m = rt.instantiate(&wat::parse_str("(module (func (export \"f\")))").unwrap()).unwrap();
+    /// let mut exec = m.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// // No DWARF: one instruction at a time, to the end.
+    /// assert!(matches!(exec.step_line(LineStep::Over), ExecutionState::Paused));
+    /// assert!(matches!(exec.step_line(LineStep::Over), ExecutionState::Finished(_)));
+    /// ```
+    pub fn step_line(&mut self, kind: LineStep) -> ExecutionState {
+        let mode = match kind {
+            LineStep::Over => StepMode::Over,
+            LineStep::Into => StepMode::Instruction,
+            LineStep::Out => StepMode::Out,
+        };
+        // The source locations where the call stands, whether a statement begins there,
+        // and the depth.
+        let place = |e: &Execution| -> Option<(Vec<crate::dwarf::SourceLocation>, bool, usize)> {
+            let State::Running(ex) = &e.state else {
+                return None;
+            };
+            let (inst, _, _) = ex.position();
+            let p = e.position()?;
+            let offset = p.code_offset?;
+            let module = e.rt.store.instance(inst)?.module.clone()?;
+            Some((
+                module.source_locations(offset),
+                module.is_statement(offset),
+                p.depth,
+            ))
+        };
+        let Some((start_locs, _, start_depth)) = place(self) else {
+            return self.step(mode);
+        };
+        if start_locs.is_empty() {
+            return self.step(mode);
+        }
+        let start_line = (start_locs[0].file.clone(), start_locs[0].line);
+        let start_inline = start_locs.len();
+        // A bound on the instructions one line step may take.
+        for _ in 0..10_000_000u32 {
+            let state = self.step(mode);
+            if !matches!(state, ExecutionState::Paused) {
+                return state;
+            }
+            let Some((locs, statement, depth)) = place(self) else {
+                continue;
+            };
+            // Back in a caller (the function returned): stop there, mid-line, as gdb's
+            // `next` does at a function's end, wherever it has line information.
+            if kind != LineStep::Into && depth < start_depth && !locs.is_empty() {
+                return state;
+            }
+            if locs.is_empty() || !statement {
+                // No line information here, or not where a statement begins.
+                if kind == LineStep::Out {
+                    // Out: the step ended in the caller; go on to its next statement.
+                    return self.step_line(LineStep::Over);
+                }
+                continue;
+            }
+            let line = (locs[0].file.clone(), locs[0].line);
+            let stop = match kind {
+                LineStep::Out => true,
+                LineStep::Into => depth != start_depth || line != start_line,
+                LineStep::Over => {
+                    depth < start_depth
+                        || (locs.len() <= start_inline && line != start_line)
+                        || locs.len() < start_inline
+                }
+            };
+            if stop {
+                return state;
+            }
+        }
+        ExecutionState::Paused
     }
 
     /// Runs like [`Execution::resume`] for at most `instructions` units of work, then

@@ -947,6 +947,14 @@ impl ModuleInfo {
         Ok(())
     }
 
+    /// Whether a source statement begins at code offset `offset` (DWARF line table).
+    pub(crate) fn is_statement(&self, offset: u64) -> bool {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .is_some_and(|d| d.is_statement(offset))
+    }
+
     /// The source locations of code offset `offset` (innermost first), from the DWARF
     /// index, built on first use.
     pub(crate) fn source_locations(&self, offset: u64) -> Vec<crate::dwarf::SourceLocation> {

@@ -373,3 +373,102 @@ fn a_tail_call_replaces_the_frame_being_stepped() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Steps by source line in divzero's `distribute` (lines 46, 47, 49, 50 begin
+/// statements there): each `next` goes to the next line, then back into `run`.
+#[test]
+fn line_steps_go_from_statement_to_statement() {
+    let rt = debug_runtime();
+    wasmscope::wasi::instantiate(&rt).unwrap();
+    let compiled = rt.compile_module(&divzero()).unwrap();
+    let file = "divzero/src/main.rs";
+    let offsets = compiled.code_offsets_for_line(file, 46);
+    assert!(!offsets.is_empty());
+    let m = rt
+        .instantiate_module(
+            &compiled,
+            ModuleConfig::new()
+                .with_start_functions(&[])
+                .with_args(&["divzero", "a", "b"]),
+        )
+        .unwrap();
+    let mut exec = m
+        .exported_function("_start")
+        .unwrap()
+        .start_call(&[])
+        .unwrap();
+    for o in &offsets {
+        exec.add_breakpoint(&m, *o);
+    }
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    for o in &offsets {
+        exec.remove_breakpoint(&m, *o);
+    }
+    // The function's own line (the outermost location: the innermost may be code
+    // inlined into it).
+    let line = |exec: &wasmscope::Execution| {
+        let o = exec.position().unwrap().code_offset.unwrap();
+        let locs = compiled.source_locations(o);
+        let l = locs.last().unwrap();
+        (l.file.clone(), l.line, exec.position().unwrap().depth)
+    };
+    let (f0, l0, d0) = line(&exec);
+    assert!(f0.ends_with(file) && l0 == 46, "{f0}:{l0}");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        assert!(matches!(
+            exec.step_line(wasmscope::LineStep::Over),
+            ExecutionState::Paused
+        ));
+        seen.push(line(&exec));
+    }
+    let lines: Vec<u32> = seen.iter().map(|s| s.1).collect();
+    assert_eq!(lines[..3], [47, 49, 50], "{seen:?}");
+    // Then out of distribute, back in run() right after its call (the instruction after
+    // it belongs to line 55, the loop over the result), a shallower frame.
+    assert!((54..=55).contains(&seen[3].1) && seen[3].2 < d0, "{seen:?}");
+    assert!(seen[3].0.ends_with(file), "{seen:?}");
+}
+
+/// `step` (Into) from run()'s call of distribute enters it; `finish` (Out) comes back.
+#[test]
+fn a_line_step_into_enters_the_call_and_out_returns() {
+    let rt = debug_runtime();
+    wasmscope::wasi::instantiate(&rt).unwrap();
+    let compiled = rt.compile_module(&divzero()).unwrap();
+    let offsets = compiled.code_offsets_for_line("divzero/src/main.rs", 54);
+    let m = rt
+        .instantiate_module(
+            &compiled,
+            ModuleConfig::new()
+                .with_start_functions(&[])
+                .with_args(&["divzero", "a", "b"]),
+        )
+        .unwrap();
+    let mut exec = m
+        .exported_function("_start")
+        .unwrap()
+        .start_call(&[])
+        .unwrap();
+    for o in &offsets {
+        exec.add_breakpoint(&m, *o);
+    }
+    assert!(matches!(exec.resume(), ExecutionState::Paused));
+    for o in &offsets {
+        exec.remove_breakpoint(&m, *o);
+    }
+    let depth = exec.position().unwrap().depth;
+    assert!(matches!(
+        exec.step_line(wasmscope::LineStep::Into),
+        ExecutionState::Paused
+    ));
+    let inside = exec.position().unwrap();
+    assert!(inside.depth > depth, "{inside:?}");
+    let o = inside.code_offset.unwrap();
+    assert!(!compiled.source_locations(o).is_empty(), "a line there");
+    assert!(matches!(
+        exec.step_line(wasmscope::LineStep::Out),
+        ExecutionState::Paused
+    ));
+    assert!(exec.position().unwrap().depth < inside.depth);
+}
