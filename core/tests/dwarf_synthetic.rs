@@ -28,29 +28,6 @@ fn trap_offset_and_code_size(wasm: &[u8]) -> (u64, u64) {
     (offset, size)
 }
 
-fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut payload = Vec::new();
-    leb(&mut payload, name.len() as u64);
-    payload.extend(name.as_bytes());
-    payload.extend(data);
-    let mut out = vec![0u8];
-    leb(&mut out, payload.len() as u64);
-    out.extend(payload);
-    out
-}
-
-fn leb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 /// `wasm` with a DWARF unit whose line table maps `trap` to `src/lib.rs:7:3` (and the
 /// rest of the code to line 1), plus, with `tombstone`, a dead sequence at the top of the
 /// address space mapping to line 99.
@@ -108,7 +85,7 @@ fn with_dwarf(wasm: &[u8], version: u16, trap: u64, code_size: u64, tombstone: b
     sections
         .for_each(|id, data| {
             if !data.slice().is_empty() {
-                out.extend(custom_section(id.name(), data.slice()));
+                out.extend(common::custom_section(id.name(), data.slice()));
             }
             Ok::<(), gimli::write::Error>(())
         })

@@ -374,16 +374,14 @@ fn a_tail_call_replaces_the_frame_being_stepped() {
     }
 }
 
-/// Steps by source line in divzero's `distribute` (lines 46, 47, 49, 50 begin
-/// statements there): each `next` goes to the next line, then back into `run`.
-#[test]
-fn line_steps_go_from_statement_to_statement() {
+/// divzero run with two arguments, paused at the first statement of `line` of its
+/// main.rs (the breakpoint removed again); its compiled module.
+fn divzero_paused_at_line(line: u32) -> (wasmscope::CompiledModule, wasmscope::Execution) {
     let rt = debug_runtime();
     wasmscope::wasi::instantiate(&rt).unwrap();
     let compiled = rt.compile_module(&divzero()).unwrap();
-    let file = "divzero/src/main.rs";
-    let offsets = compiled.code_offsets_for_line(file, 46);
-    assert!(!offsets.is_empty());
+    let offsets = compiled.code_offsets_for_line("divzero/src/main.rs", line);
+    assert!(!offsets.is_empty(), "line {line} has statements");
     let m = rt
         .instantiate_module(
             &compiled,
@@ -404,6 +402,15 @@ fn line_steps_go_from_statement_to_statement() {
     for o in &offsets {
         exec.remove_breakpoint(&m, *o);
     }
+    (compiled, exec)
+}
+
+/// Steps by source line in divzero's `distribute` (lines 46, 47, 49, 50 begin
+/// statements there): each `next` goes to the next line, then back into `run`.
+#[test]
+fn line_steps_go_from_statement_to_statement() {
+    let file = "divzero/src/main.rs";
+    let (compiled, mut exec) = divzero_paused_at_line(46);
     // The function's own line (the outermost location: the innermost may be code
     // inlined into it).
     let line = |exec: &wasmscope::Execution| {
@@ -433,30 +440,7 @@ fn line_steps_go_from_statement_to_statement() {
 /// `step` (Into) from run()'s call of distribute enters it; `finish` (Out) comes back.
 #[test]
 fn a_line_step_into_enters_the_call_and_out_returns() {
-    let rt = debug_runtime();
-    wasmscope::wasi::instantiate(&rt).unwrap();
-    let compiled = rt.compile_module(&divzero()).unwrap();
-    let offsets = compiled.code_offsets_for_line("divzero/src/main.rs", 54);
-    let m = rt
-        .instantiate_module(
-            &compiled,
-            ModuleConfig::new()
-                .with_start_functions(&[])
-                .with_args(&["divzero", "a", "b"]),
-        )
-        .unwrap();
-    let mut exec = m
-        .exported_function("_start")
-        .unwrap()
-        .start_call(&[])
-        .unwrap();
-    for o in &offsets {
-        exec.add_breakpoint(&m, *o);
-    }
-    assert!(matches!(exec.resume(), ExecutionState::Paused));
-    for o in &offsets {
-        exec.remove_breakpoint(&m, *o);
-    }
+    let (compiled, mut exec) = divzero_paused_at_line(54);
     let depth = exec.position().unwrap().depth;
     assert!(matches!(
         exec.step_line(wasmscope::LineStep::Into),

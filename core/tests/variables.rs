@@ -1,6 +1,8 @@
 //! Source-level variables from DWARF (`wasmscope::variables`): scopes, location lists,
 //! Wasm locals, constants, "optimised out", and a real paused frame.
 
+mod common;
+
 use wasmscope::variables::{variables, FrameValues, Variable};
 use wasmscope::Value;
 
@@ -86,29 +88,6 @@ use gimli::write::{
     Address, AttributeValue as A, DwarfUnit, EndianVec, Expression, Sections, UnitEntryId,
 };
 use gimli::{Encoding, Format, LittleEndian};
-
-fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut payload = Vec::new();
-    leb(&mut payload, name.len() as u64);
-    payload.extend(name.as_bytes());
-    payload.extend(data);
-    let mut out = vec![0u8];
-    leb(&mut out, payload.len() as u64);
-    out.extend(payload);
-    out
-}
-
-fn leb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
 
 /// `DW_OP_WASM_location 0 index` (a Wasm local).
 fn wasm_local(index: u8) -> Vec<u8> {
@@ -440,7 +419,7 @@ fn synthetic() -> Vec<u8> {
     sections
         .for_each(|id, data| {
             if !data.slice().is_empty() {
-                out.extend(custom_section(id.name(), data.slice()));
+                out.extend(common::custom_section(id.name(), data.slice()));
             }
             Ok::<(), gimli::write::Error>(())
         })

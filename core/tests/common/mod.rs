@@ -169,3 +169,28 @@ pub fn wat_sample(name: &str) -> Vec<u8> {
     let path = format!("{}/../samples/wat/{name}", env!("CARGO_MANIFEST_DIR"));
     wat::parse_file(path).unwrap()
 }
+
+/// A custom section named `name` holding `data`, to append to a module's bytes.
+pub fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    leb(&mut payload, name.len() as u64);
+    payload.extend(name.as_bytes());
+    payload.extend(data);
+    let mut out = vec![0u8];
+    leb(&mut out, payload.len() as u64);
+    out.extend(payload);
+    out
+}
+
+/// Appends `v` as unsigned LEB128.
+pub fn leb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
