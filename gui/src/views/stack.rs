@@ -152,7 +152,7 @@ impl StackView {
         }
         egui::ScrollArea::vertical()
             .id_salt("stack")
-            .max_height(ui.available_height() * 0.45)
+            .max_height(ui.available_height() * 0.3)
             .show(ui, |ui| {
                 for (i, f) in frames.iter().enumerate() {
                     let title = frame_title(i, f);
@@ -173,72 +173,80 @@ impl StackView {
                         state.selection.code_offset = f.code_offset;
                         state.selection.function = Some(f.definition.index());
                     }
-                    if self.selected == i {
-                        let params = f.definition.param_types().len();
-                        let (p, l) = f.locals.split_at(params.min(f.locals.len()));
-                        ui.indent(("frame", i), |ui| {
-                            // The source's variables (DWARF) first, when the module has them; then
-                            // the Wasm level.
-                            let vars = session.variables(i);
-                            if !vars.is_empty() {
-                                ui.label(egui::RichText::new("variables:").monospace());
-                                for v in &vars {
-                                    let text = match &v.value {
-                                        Ok(value) => {
-                                            format!("  {}: {} = {value}", v.name, v.type_name)
-                                        }
-                                        Err(why) => {
-                                            format!("  {}: {} ({why})", v.name, v.type_name)
-                                        }
-                                    };
-                                    let mut text = egui::RichText::new(text).monospace();
-                                    if v.value.is_err() {
-                                        text = text.weak();
-                                    }
-                                    ui.add(egui::Label::new(text).wrap()).on_hover_text(
-                                        match &v.function {
-                                            Some(f) if v.is_parameter => {
-                                                format!("a parameter of {f}")
-                                            }
-                                            Some(f) => format!("a variable of {f}"),
-                                            None => String::new(),
-                                        },
-                                    );
-                                }
-                            }
-                            for (k, v) in [
-                                ("params:  ", p),
-                                ("locals:  ", l),
-                                ("operands:", &f.operands[..]),
-                            ] {
-                                ui.add(
-                                    egui::Label::new(
-                                        egui::RichText::new(format!("{k} {}", values(v)))
-                                            .monospace(),
-                                    )
-                                    .wrap(),
-                                );
-                            }
-                            if let Some(rt) = session.stepper().map(|s| s.runtime()) {
-                                for (what, vals) in
-                                    [("param", p), ("local", l), ("operand", &f.operands[..])]
-                                {
-                                    let base = if what == "local" { p.len() } else { 0 };
-                                    for (k, v) in vals.iter().enumerate() {
-                                        object_ui(ui, rt, &format!("{what} {}", base + k), v, 0);
-                                    }
-                                }
-                            }
-                            for inl in f.sources.iter().skip(1) {
-                                ui.weak(format!(
-                                    "inlined into {} at {}",
-                                    inl.function.as_deref().unwrap_or("?"),
-                                    source_place(inl)
-                                ));
-                            }
-                        });
-                    }
                 }
+            });
+        // The selected frame's values below the list (so that the list of frames stays
+        // short): the source's variables (DWARF) first, then the Wasm level.
+        let i = self.selected;
+        let Some(f) = frames.get(i) else {
+            return;
+        };
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("frame values")
+            .show(ui, |ui| {
+                let params = f.definition.param_types().len();
+                let (p, l) = f.locals.split_at(params.min(f.locals.len()));
+                ui.indent(("frame", i), |ui| {
+                    // The source's variables (DWARF) first, when the module has them; then
+                    // the Wasm level.
+                    let vars = session.variables(i);
+                    if !vars.is_empty() {
+                        ui.label(egui::RichText::new("variables:").monospace());
+                        for v in &vars {
+                            let text = match &v.value {
+                                Ok(value) => {
+                                    format!("  {}: {} = {value}", v.name, v.type_name)
+                                }
+                                Err(why) => {
+                                    format!("  {}: {} ({why})", v.name, v.type_name)
+                                }
+                            };
+                            let mut text = egui::RichText::new(text).monospace();
+                            if v.value.is_err() {
+                                text = text.weak();
+                            }
+                            ui.add(egui::Label::new(text).wrap()).on_hover_text(
+                                match &v.function {
+                                    Some(f) if v.is_parameter => {
+                                        format!("a parameter of {f}")
+                                    }
+                                    Some(f) => format!("a variable of {f}"),
+                                    None => String::new(),
+                                },
+                            );
+                        }
+                    }
+                    for (k, v) in [
+                        ("params:  ", p),
+                        ("locals:  ", l),
+                        ("operands:", &f.operands[..]),
+                    ] {
+                        ui.add(
+                            egui::Label::new(
+                                egui::RichText::new(format!("{k} {}", values(v))).monospace(),
+                            )
+                            .wrap(),
+                        );
+                    }
+                    if let Some(rt) = session.stepper().map(|s| s.runtime()) {
+                        for (what, vals) in
+                            [("param", p), ("local", l), ("operand", &f.operands[..])]
+                        {
+                            let base = if what == "local" { p.len() } else { 0 };
+                            for (k, v) in vals.iter().enumerate() {
+                                object_ui(ui, rt, &format!("{what} {}", base + k), v, 0);
+                            }
+                        }
+                    }
+                    for inl in f.sources.iter().skip(1) {
+                        ui.weak(format!(
+                            "inlined into {} at {}",
+                            inl.function.as_deref().unwrap_or("?"),
+                            source_place(inl)
+                        ));
+                    }
+                });
             });
     }
 }
