@@ -58,6 +58,8 @@ pub struct Variable {
 /// How deep a value's members are shown, and how many elements of an array.
 const MAX_DEPTH: usize = 3;
 const MAX_ELEMENTS: u64 = 16;
+/// The largest value read at once (bytes).
+const MAX_VALUE_BYTES: usize = 1 << 20;
 /// How many steps an evaluation may take (a malformed expression may loop).
 const MAX_STEPS: usize = 1000;
 
@@ -467,8 +469,12 @@ impl<'d, 'a> Read<'d, 'a> {
         }
     }
 
-    /// The bytes of a value of `size` bytes at `place`.
+    /// The bytes of a value of `size` bytes at `place` (at most [`MAX_VALUE_BYTES`]: a
+    /// larger size is what broken DWARF says).
     fn bytes(&self, place: &Place, size: usize) -> std::result::Result<Vec<u8>, String> {
+        if size > MAX_VALUE_BYTES {
+            return Err(format!("cannot read: a value of {size} bytes"));
+        }
         match place {
             Place::Bytes(b) => {
                 let mut b = b.clone();
@@ -551,7 +557,7 @@ impl<'d, 'a> Read<'d, 'a> {
                         .unwrap_or(0) as usize;
                     let mty = self.type_of(member);
                     let msize = mty.as_ref().and_then(|t| self.size_of(t, 0)).unwrap_or(0) as usize;
-                    let value = match bytes.get(at..at + msize) {
+                    let value = match at.checked_add(msize).and_then(|end| bytes.get(at..end)) {
                         Some(b) => self
                             .format(Place::Bytes(b.to_vec()), mty.as_ref(), depth + 1)
                             .unwrap_or_else(|e| format!("<{e}>")),
@@ -572,7 +578,7 @@ impl<'d, 'a> Read<'d, 'a> {
                     return Err("cannot read: element size".into());
                 }
                 let shown = count.min(MAX_ELEMENTS);
-                let bytes = self.bytes(&place, (shown * esize) as usize)?;
+                let bytes = self.bytes(&place, shown.saturating_mul(esize) as usize)?;
                 let mut items = Vec::new();
                 for i in 0..shown as usize {
                     let b = bytes[i * esize as usize..(i + 1) * esize as usize].to_vec();
@@ -646,7 +652,7 @@ impl<'d, 'a> Read<'d, 'a> {
                     .udata(&first, gimli::DW_AT_data_member_location)
                     .unwrap_or(0) as usize;
                 let (inner, target) = self.first_pointer(&self.type_of(&first)?, depth + 1)?;
-                Some((at + inner, target))
+                Some((at.checked_add(inner)?, target))
             }
             _ => None,
         }
@@ -658,7 +664,7 @@ impl<'d, 'a> Read<'d, 'a> {
         let shown = count.min(MAX_ELEMENTS);
         let mut items = Vec::new();
         for i in 0..shown {
-            let place = Place::Memory(address + i * esize);
+            let place = Place::Memory(address.wrapping_add(i.wrapping_mul(esize)));
             items.push(
                 self.format(place, ety, depth + 1)
                     .unwrap_or_else(|e| format!("<{e}>")),
@@ -712,8 +718,8 @@ impl<'d, 'a> Read<'d, 'a> {
             let vty = vty?;
             let (len_at, _) = self.member(&vty, "len")?;
             let (ptr_at, target) = self.first_pointer(&vty, 0)?;
-            let len = Self::number(bytes, v_at + len_at, ptr_size)?;
-            let ptr = Self::number(bytes, v_at + ptr_at, ptr_size)?;
+            let len = Self::number(bytes, v_at.checked_add(len_at)?, ptr_size)?;
+            let ptr = Self::number(bytes, v_at.checked_add(ptr_at)?, ptr_size)?;
             if !vec {
                 return Some(
                     self.string_at(ptr, len)
@@ -795,13 +801,13 @@ impl<'d, 'a> Read<'d, 'a> {
             }
             let fname = self.name(&f).unwrap_or_default();
             tuple &= fname.starts_with("__");
-            let fat = at
-                + self
-                    .udata(&f, gimli::DW_AT_data_member_location)
-                    .unwrap_or(0) as usize;
+            let fat = at.saturating_add(
+                self.udata(&f, gimli::DW_AT_data_member_location)
+                    .unwrap_or(0) as usize,
+            );
             let fty = self.type_of(&f);
             let fsize = fty.as_ref().and_then(|t| self.size_of(t, 0)).unwrap_or(0) as usize;
-            let value = match bytes.get(fat..fat + fsize) {
+            let value = match fat.checked_add(fsize).and_then(|end| bytes.get(fat..end)) {
                 Some(b) => self
                     .format(Place::Bytes(b.to_vec()), fty.as_ref(), depth + 1)
                     .unwrap_or_else(|e| format!("<{e}>")),
@@ -833,9 +839,9 @@ impl<'d, 'a> Read<'d, 'a> {
                 self.size_of(&self.type_of(ty)?, depth + 1)
             }
             gimli::DW_TAG_pointer_type | gimli::DW_TAG_reference_type => Some(4),
-            gimli::DW_TAG_array_type => {
-                Some(self.array_count(ty)? * self.size_of(&self.type_of(ty)?, depth + 1)?)
-            }
+            gimli::DW_TAG_array_type => self
+                .array_count(ty)?
+                .checked_mul(self.size_of(&self.type_of(ty)?, depth + 1)?),
             _ => None,
         }
     }

@@ -413,6 +413,30 @@ fn synthetic() -> Vec<u8> {
     );
     // No type.
     var(&mut dwarf, "untyped", None, Some(wasm_local(1)));
+    // Sizes no value has: a struct of 2^40 bytes, an array of 2^64 - 1 elements.
+    let huge = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_structure_type,
+        vec![
+            (gimli::DW_AT_name, name("Huge")),
+            (gimli::DW_AT_byte_size, A::Udata(1 << 40)),
+        ],
+    );
+    var(&mut dwarf, "huge", Some(huge), Some(vec![FBREG, 0]));
+    let endless = add(
+        &mut dwarf,
+        root,
+        gimli::DW_TAG_array_type,
+        vec![(gimli::DW_AT_type, A::UnitRef(i32_ty))],
+    );
+    add(
+        &mut dwarf,
+        endless,
+        gimli::DW_TAG_subrange_type,
+        vec![(gimli::DW_AT_count, A::Udata(u64::MAX))],
+    );
+    var(&mut dwarf, "endless", Some(endless), Some(vec![FBREG, 0]));
     let mut sections = Sections::new(EndianVec::new(LittleEndian));
     dwarf.write(&mut sections).unwrap();
     let mut out = wasm;
@@ -471,9 +495,15 @@ fn every_kind_of_type_and_location() {
     assert_eq!(value("flag"), Ok("true".into()));
     assert_eq!(value("opt"), Ok("Some(42)".into()));
     assert_eq!(value("nothing"), Ok("None".into()));
+    // An array too long to show whole: its first elements, and how many more.
+    let endless = value("endless").unwrap();
+    assert!(
+        endless.ends_with(&format!("... {} more]", u64::MAX - 16)),
+        "{endless}"
+    );
     assert_eq!(value("s"), Ok("\"hi\"".into()));
     assert_eq!(value("gone"), Err("optimised out".into()));
-    for broken in ["cut", "far", "outside", "untyped"] {
+    for broken in ["cut", "far", "outside", "untyped", "huge"] {
         let v = value(broken);
         assert!(
             v.as_ref().is_err_and(|e| e.starts_with("cannot read")),
