@@ -120,8 +120,17 @@ impl Kind {
         }
     }
 
-    fn of(s: Storage) -> Kind {
+    /// How a field of storage `s` is kept; `is_func` tells whether a defined type is a
+    /// function type (asked of the registry being written: no lock taken here).
+    fn of(s: Storage, is_func: impl Fn(TypeId) -> bool) -> Kind {
         match s {
+            Storage::Val(ValTy::Ref(RefTy {
+                heap: Heap::Concrete(id),
+                ..
+            })) => match is_func(id) {
+                true => Kind::OtherRef,
+                false => Kind::GcRef,
+            },
             Storage::I8 => Kind::I8,
             Storage::I16 => Kind::I16,
             Storage::Val(ValTy::Num(ValueType::I32 | ValueType::F32)) => Kind::B32,
@@ -231,17 +240,7 @@ pub(crate) fn register_group(group: Vec<SubType>) -> Vec<TypeId> {
             Some(i) => matches!(group[i as usize].composite, Composite::Func { .. }),
             None => matches!(reg.defs[id as usize].sub.composite, Composite::Func { .. }),
         };
-        let kind = |s: Storage| match s {
-            Storage::Val(ValTy::Ref(RefTy {
-                heap: Heap::Concrete(id),
-                ..
-            })) if !is_func(id) => Kind::GcRef,
-            Storage::Val(ValTy::Ref(RefTy {
-                heap: Heap::Concrete(_),
-                ..
-            })) => Kind::OtherRef,
-            s => Kind::of(s),
-        };
+        let kind = |s: Storage| Kind::of(s, is_func);
         let mut layout = Layout::default();
         let mut elem = None;
         match &sub.composite {

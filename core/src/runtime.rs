@@ -537,6 +537,8 @@ pub struct HeapStats {
 pub struct GcObject {
     /// Whether it is an array (else a struct).
     pub is_array: bool,
+    /// How many fields or elements it has (`values` holds at most the limit asked for).
+    pub len: u32,
     /// Its fields (a struct's, in order) or elements (an array's); packed `i8`/`i16`
     /// ones as unsigned `i32`s.
     pub values: Vec<Value>,
@@ -582,6 +584,7 @@ impl Runtime {
         Some(match &obj.def.sub.composite {
             Composite::Struct(fields) => GcObject {
                 is_array: false,
+                len: fields.len() as u32,
                 values: (fields.iter().zip(&obj.def.layout.fields))
                     .take(limit)
                     .map(|(f, (at, kind))| decode(*at as usize, *kind, ty(f.storage)))
@@ -595,6 +598,7 @@ impl Runtime {
                 let kind = obj.def.elem?;
                 GcObject {
                     is_array: true,
+                    len: obj.len,
                     values: (0..obj.len as usize)
                         .take(limit)
                         .map(|i| decode(i * kind.size() as usize, kind, ty(f.storage)))
@@ -605,15 +609,5 @@ impl Runtime {
             }
             Composite::Func { .. } => return None,
         })
-    }
-
-    /// How many elements the array `value` refers to has (`None` for anything else).
-    pub fn gc_array_len(&self, value: &Value) -> Option<u32> {
-        let (Value::AnyRef(Some(r)) | Value::ExternRef(Some(r))) = *value else {
-            return None;
-        };
-        let heap = crate::store::lock(&self.inner.store.heap);
-        let obj = heap.get(r)?;
-        obj.def.elem.map(|_| obj.len)
     }
 }

@@ -1090,13 +1090,15 @@ impl Store {
             roots.extend_from_slice(&t.elems);
         }
         let mine = reg.instances.get(current as usize);
-        let is_mine = |p: *const ()| {
-            mine.is_some_and(|m| {
+        // The items this call holds (read through `held`, not locked again).
+        let held_items: std::collections::HashSet<*const ()> = mine
+            .map(|m| {
                 (m.globals.iter().map(|g| Arc::as_ptr(g) as *const ()))
                     .chain(m.tables.iter().map(|t| Arc::as_ptr(t) as *const ()))
-                    .any(|q| q == p)
+                    .collect()
             })
-        };
+            .unwrap_or_default();
+        let is_mine = |p: *const ()| held_items.contains(&p);
         for inst in &reg.instances {
             for g in &inst.globals {
                 if is_mine(Arc::as_ptr(g) as *const ()) {

@@ -230,13 +230,6 @@ impl Value {
             _ => None,
         }
     }
-
-    fn classify(r: u64) -> Option<GcRef> {
-        match Value::AnyRef(Some(r)).gc_ref() {
-            Some(GcRef::Host(_)) | None => None,
-            g => g,
-        }
-    }
 }
 
 impl PartialEq for Value {
@@ -263,13 +256,6 @@ impl std::fmt::Display for Value {
             Value::F32(v) => write!(f, "{v}"),
             Value::F64(v) => write!(f, "{v}"),
             Value::V128(v) => write!(f, "0x{v:032x}"),
-            Value::AnyRef(Some(r)) | Value::ExternRef(Some(r)) if Self::classify(r).is_some() => {
-                match Self::classify(r) {
-                    Some(GcRef::I31(v)) => write!(f, "i31 {v}"),
-                    Some(GcRef::Object(i)) => write!(f, "object #{i}"),
-                    _ => write!(f, "{r:#x}"),
-                }
-            }
             Value::FuncRef(None)
             | Value::ExternRef(None)
             | Value::ExnRef(None)
@@ -277,9 +263,12 @@ impl std::fmt::Display for Value {
             Value::FuncRef(Some(r))
             | Value::ExternRef(Some(r))
             | Value::ExnRef(Some(r))
-            | Value::AnyRef(Some(r)) => {
-                write!(f, "ref {r}")
-            }
+            | Value::AnyRef(Some(r)) => match self.gc_ref() {
+                // GC's unboxed integers and heap objects by what they are.
+                Some(GcRef::I31(v)) => write!(f, "i31 {v}"),
+                Some(GcRef::Object(i)) => write!(f, "object #{i}"),
+                _ => write!(f, "ref {r}"),
+            },
         }
     }
 }

@@ -238,15 +238,7 @@ impl<'d, 'a> Read<'d, 'a> {
     }
 
     fn udata(&self, entry: &Entry<'a>, at: gimli::DwAt) -> Option<u64> {
-        match self.attr(entry, at)? {
-            AttributeValue::Udata(v) => Some(v),
-            AttributeValue::Data1(v) => Some(v as u64),
-            AttributeValue::Data2(v) => Some(v as u64),
-            AttributeValue::Data4(v) => Some(v as u64),
-            AttributeValue::Data8(v) => Some(v),
-            AttributeValue::Sdata(v) => u64::try_from(v).ok(),
-            _ => None,
-        }
+        self.udata_of(self.attr(entry, at)?)
     }
 
     /// The name of a type (`u32`, `*const u8`, `[u8; 4]`).
@@ -344,6 +336,7 @@ impl<'d, 'a> Read<'d, 'a> {
             AttributeValue::Data2(v) => Some(v as u64),
             AttributeValue::Data4(v) => Some(v as u64),
             AttributeValue::Data8(v) => Some(v),
+            AttributeValue::Sdata(v) => u64::try_from(v).ok(),
             _ => None,
         }
     }
@@ -396,9 +389,7 @@ impl<'d, 'a> Read<'d, 'a> {
                 R::RequiresMemory { address, size, .. } => {
                     let bytes = (self.frame.memory)(address, size as usize)
                         .ok_or_else(|| format!("cannot read: memory at {address:#x}"))?;
-                    let mut b = [0u8; 8];
-                    b[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
-                    eval.resume_with_memory(gimli::Value::Generic(u64::from_le_bytes(b)))
+                    eval.resume_with_memory(gimli::Value::Generic(le_u64(&bytes)))
                         .map_err(bad)?
                 }
                 R::RequiresRelocatedAddress(a) => {
@@ -460,11 +451,7 @@ impl<'d, 'a> Read<'d, 'a> {
             return Err("cannot read: no frame base".into());
         };
         match self.evaluate(e, subprogram)? {
-            Place::Bytes(b) => {
-                let mut v = [0u8; 8];
-                v[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
-                Ok(u64::from_le_bytes(v))
-            }
+            Place::Bytes(b) => Ok(le_u64(&b)),
             Place::Memory(a) => Ok(a),
         }
     }
@@ -514,15 +501,10 @@ impl<'d, 'a> Read<'d, 'a> {
             }
             gimli::DW_TAG_pointer_type | gimli::DW_TAG_reference_type => {
                 let b = self.bytes(&place, size.clamp(4, 8))?;
-                let mut v = [0u8; 8];
-                v[..b.len()].copy_from_slice(&b);
-                Ok(format!("{:#x}", u64::from_le_bytes(v)))
+                Ok(format!("{:#x}", le_u64(&b)))
             }
             gimli::DW_TAG_enumeration_type => {
-                let b = self.bytes(&place, size.clamp(1, 8))?;
-                let mut v = [0u8; 8];
-                v[..b.len()].copy_from_slice(&b);
-                let v = u64::from_le_bytes(v);
+                let v = le_u64(&self.bytes(&place, size.clamp(1, 8))?);
                 Ok(self.enumerator(ty, v).unwrap_or_else(|| v.to_string()))
             }
             gimli::DW_TAG_structure_type | gimli::DW_TAG_class_type | gimli::DW_TAG_union_type => {
@@ -614,10 +596,7 @@ impl<'d, 'a> Read<'d, 'a> {
 
     /// A little-endian unsigned number of at most 8 bytes at `at` of `bytes`.
     fn number(bytes: &[u8], at: usize, size: usize) -> Option<u64> {
-        let b = bytes.get(at..at.checked_add(size)?)?;
-        let mut v = [0u8; 8];
-        v[..size.min(8)].copy_from_slice(&b[..size.min(8)]);
-        Some(u64::from_le_bytes(v))
+        Some(le_u64(bytes.get(at..at.checked_add(size)?)?))
     }
 
     /// Member `name` of struct type `ty`: its offset and type.
@@ -885,11 +864,17 @@ impl<'d, 'a> Read<'d, 'a> {
     }
 }
 
+/// The little-endian number in the first (at most 8) bytes of `b`.
+fn le_u64(b: &[u8]) -> u64 {
+    let mut v = [0u8; 8];
+    let n = b.len().min(8);
+    v[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(v)
+}
+
 /// A base type's bytes as text, by encoding.
 fn base_value(b: &[u8], enc: gimli::DwAte) -> String {
-    let mut v = [0u8; 8];
-    v[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
-    let u = u64::from_le_bytes(v);
+    let u = le_u64(b);
     let bits = (b.len().min(8) * 8) as u32;
     let signed = || {
         if bits == 0 || bits >= 64 {

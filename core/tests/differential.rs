@@ -49,6 +49,32 @@ fn ours(module: &wasmscope::Module, name: &str) -> Outcome {
     ours_with_trap(module, name).0
 }
 
+/// The module wasm-smith makes from seed `seed` with `config`, made to terminate
+/// (`None` when it cannot be); written to `DIFF_DUMP/seed-N.wasm` when that is set.
+fn smith_module(config: wasm_smith::Config, seed: u64) -> Option<Vec<u8>> {
+    let data = bytes(seed, 4096);
+    let mut module = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
+    module.ensure_termination(1_000).ok()?;
+    let wasm = module.to_bytes();
+    if let Ok(dir) = std::env::var("DIFF_DUMP") {
+        std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
+    }
+    Some(wasm)
+}
+
+/// `wasm` instantiated (start functions not run) in a new runtime of `config` with the
+/// tests' memory limit; the error as text.
+fn instantiate_on(
+    config: &RuntimeConfig,
+    wasm: &[u8],
+) -> (Runtime, Result<wasmscope::Module, String>) {
+    let rt = Runtime::with_config(config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES));
+    let m = rt
+        .instantiate_with_config(wasm, ModuleConfig::new().with_start_functions(&[]))
+        .map_err(|e| e.to_string());
+    (rt, m)
+}
+
 /// A reference of the `any` hierarchy as runs can agree on it: null, an `i31ref`'s value,
 /// "an object", a host handle.
 fn gc_shape(slot: u64) -> u128 {
@@ -497,20 +523,11 @@ fn random_3_0_modules_agree_between_our_engines() {
     smith.max_memories = 3;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
-        let data = bytes(seed, 4096);
-        let mut u = Unstructured::new(&data);
         let mut config = smith.clone();
         config.memory64_enabled = seed % 3 == 0;
-        let Ok(mut module) = wasm_smith::Module::new(config, &mut u) else {
+        let Some(wasm) = smith_module(config, seed) else {
             continue;
         };
-        if module.ensure_termination(1_000).is_err() {
-            continue;
-        }
-        let wasm = module.to_bytes();
-        if let Ok(dir) = std::env::var("DIFF_DUMP") {
-            std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
-        }
         // Whether it uses a relaxed SIMD operator (prefix 0xfd, opcodes 0x100-0x113),
         // roughly: the encoding `fd 80 02`..`fd 93 02` somewhere in the bytes.
         if wasm
@@ -523,12 +540,7 @@ fn random_3_0_modules_agree_between_our_engines() {
         let instances: Vec<_> = engines
             .iter()
             .map(|(engine, config)| {
-                let rt = Runtime::with_config(
-                    config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES),
-                );
-                let m = rt
-                    .instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[]))
-                    .map_err(|e| e.to_string());
+                let (rt, m) = instantiate_on(config, &wasm);
                 (*engine, m, rt)
             })
             .collect();
@@ -641,28 +653,14 @@ fn random_gc_modules_agree_with_and_without_collections() {
     let (mut modules, mut calls, mut with_gc, mut slow) = (0u64, 0u64, 0u64, 0u64);
     let mut on_compiler = 0u64;
     for seed in seeds.clone() {
-        let data = bytes(seed, 4096);
-        let mut u = Unstructured::new(&data);
-        let Ok(mut module) = wasm_smith::Module::new(smith.clone(), &mut u) else {
+        let Some(wasm) = smith_module(smith.clone(), seed) else {
             continue;
         };
-        if module.ensure_termination(1_000).is_err() {
-            continue;
-        }
-        let wasm = module.to_bytes();
-        if let Ok(dir) = std::env::var("DIFF_DUMP") {
-            std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
-        }
         let exports = wasmscope::inspect::structure(&wasm).unwrap().exports;
         let runs: Vec<_> = configs
             .iter()
             .map(|(name, config)| {
-                let rt = Runtime::with_config(
-                    config.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES),
-                );
-                let m = rt
-                    .instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[]))
-                    .map_err(|e| e.to_string());
+                let (rt, m) = instantiate_on(config, &wasm);
                 (*name, m, rt)
             })
             .collect();
@@ -678,17 +676,11 @@ fn random_gc_modules_agree_with_and_without_collections() {
         };
         modules += 1;
         // The compiler, when it takes the module (it refuses those that use GC).
-        let compiled_rt = compiler
-            .as_ref()
-            .map(|c| Runtime::with_config(c.clone().with_memory_limit_pages(MEMORY_LIMIT_PAGES)));
-        let compiled = compiled_rt.as_ref().and_then(|rt| {
-            match rt.instantiate_with_config(&wasm, ModuleConfig::new().with_start_functions(&[])) {
-                Ok(m) => Some(m),
-                Err(e) if e.to_string().contains("uses GC") => None,
-                Err(e) => {
-                    panic!("seed {seed}: the compiler failed where the interpreter did not: {e}")
-                }
-            }
+        let compiled_run = compiler.as_ref().map(|c| instantiate_on(c, &wasm));
+        let compiled = compiled_run.as_ref().and_then(|(_, m)| match m {
+            Ok(m) => Some(m),
+            Err(e) if e.contains("uses GC") => None,
+            Err(e) => panic!("seed {seed}: the compiler failed where the interpreter did not: {e}"),
         });
         if compiled.is_some() {
             on_compiler += 1;

@@ -4,10 +4,8 @@
 
 mod common;
 
-use gimli::write::{
-    Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString, Sections,
-};
-use gimli::{Encoding, Format, LineEncoding, LittleEndian};
+use gimli::write::{Address, AttributeValue, DwarfUnit, LineProgram, LineString};
+use gimli::{Encoding, Format, LineEncoding};
 use wasmscope::Runtime;
 
 const APP: &str =
@@ -79,18 +77,7 @@ fn with_dwarf(wasm: &[u8], version: u16, trap: u64, code_size: u64, tombstone: b
     );
     entry.set(gimli::DW_AT_high_pc, AttributeValue::Udata(code_size));
     // No DW_AT_comp_dir.
-    let mut sections = Sections::new(EndianVec::new(LittleEndian));
-    dwarf.write(&mut sections).unwrap();
-    let mut out = wasm.to_vec();
-    sections
-        .for_each(|id, data| {
-            if !data.slice().is_empty() {
-                out.extend(common::custom_section(id.name(), data.slice()));
-            }
-            Ok::<(), gimli::write::Error>(())
-        })
-        .unwrap();
-    out
+    common::with_dwarf_sections(wasm, &mut dwarf)
 }
 
 #[test]

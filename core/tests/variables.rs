@@ -84,10 +84,8 @@ fn a_missing_local_is_a_clear_entry_not_a_panic() {
 
 // ---- DWARF written for the test (gimli::write): every type class and location kind ----
 
-use gimli::write::{
-    Address, AttributeValue as A, DwarfUnit, EndianVec, Expression, Sections, UnitEntryId,
-};
-use gimli::{Encoding, Format, LittleEndian};
+use gimli::write::{Address, AttributeValue as A, DwarfUnit, Expression, UnitEntryId};
+use gimli::{Encoding, Format};
 
 /// `DW_OP_WASM_location 0 index` (a Wasm local).
 fn wasm_local(index: u8) -> Vec<u8> {
@@ -437,18 +435,7 @@ fn synthetic() -> Vec<u8> {
         vec![(gimli::DW_AT_count, A::Udata(u64::MAX))],
     );
     var(&mut dwarf, "endless", Some(endless), Some(vec![FBREG, 0]));
-    let mut sections = Sections::new(EndianVec::new(LittleEndian));
-    dwarf.write(&mut sections).unwrap();
-    let mut out = wasm;
-    sections
-        .for_each(|id, data| {
-            if !data.slice().is_empty() {
-                out.extend(common::custom_section(id.name(), data.slice()));
-            }
-            Ok::<(), gimli::write::Error>(())
-        })
-        .unwrap();
-    out
+    common::with_dwarf_sections(&wasm, &mut dwarf)
 }
 
 #[test]

@@ -170,8 +170,25 @@ pub fn wat_sample(name: &str) -> Vec<u8> {
     wat::parse_file(path).unwrap()
 }
 
+/// `wasm` with the debug sections of `dwarf` appended as custom sections.
+pub fn with_dwarf_sections(wasm: &[u8], dwarf: &mut gimli::write::DwarfUnit) -> Vec<u8> {
+    let mut sections =
+        gimli::write::Sections::new(gimli::write::EndianVec::new(gimli::LittleEndian));
+    dwarf.write(&mut sections).unwrap();
+    let mut out = wasm.to_vec();
+    sections
+        .for_each(|id, data| {
+            if !data.slice().is_empty() {
+                out.extend(custom_section(id.name(), data.slice()));
+            }
+            Ok::<(), gimli::write::Error>(())
+        })
+        .unwrap();
+    out
+}
+
 /// A custom section named `name` holding `data`, to append to a module's bytes.
-pub fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
+fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
     let mut payload = Vec::new();
     leb(&mut payload, name.len() as u64);
     payload.extend(name.as_bytes());
@@ -183,7 +200,7 @@ pub fn custom_section(name: &str, data: &[u8]) -> Vec<u8> {
 }
 
 /// Appends `v` as unsigned LEB128.
-pub fn leb(out: &mut Vec<u8>, mut v: u64) {
+fn leb(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;

@@ -45,9 +45,9 @@ fn object_ui(ui: &mut egui::Ui, rt: &wasmscope::Runtime, label: &str, v: &Value,
         .type_name
         .as_deref()
         .map_or_else(String::new, |n| format!("${n} "));
-    let what = match rt.gc_array_len(v) {
-        Some(n) => format!("{ty}array [{n}]"),
-        None => format!("{ty}struct ({} fields)", obj.values.len()),
+    let what = match obj.is_array {
+        true => format!("{ty}array [{}]", obj.len),
+        false => format!("{ty}struct ({} fields)", obj.len),
     };
     let title = format!("{label}: {}: {what}", format_typed(v));
     egui::CollapsingHeader::new(egui::RichText::new(title).monospace())
@@ -67,8 +67,8 @@ fn object_ui(ui: &mut egui::Ui, rt: &wasmscope::Runtime, label: &str, v: &Value,
                     ui.monospace(format!("{name}: {} {}", f.ty(), format_typed(f)));
                 }
             }
-            if let Some(n) = rt.gc_array_len(v).filter(|n| *n as usize > ARRAY_ROWS) {
-                ui.weak(format!("… {} more", n as usize - ARRAY_ROWS));
+            if obj.len as usize > ARRAY_ROWS {
+                ui.weak(format!("… {} more", obj.len as usize - ARRAY_ROWS));
             }
         });
 }
