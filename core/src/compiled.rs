@@ -197,6 +197,25 @@ impl CompiledModule {
         }
     }
 
+    /// The source scope at code-section offset `code_offset` of a frame whose values are
+    /// `frame`: its variables, and expressions over them (see [`crate::variables::Scope`]);
+    /// `None` for a host module.
+    ///
+    /// # Errors
+    /// The module's DWARF does not parse.
+    pub fn scope<'a>(
+        &'a self,
+        code_offset: u64,
+        frame: &'a crate::variables::FrameValues<'a>,
+    ) -> crate::error::Result<Option<crate::variables::Scope<'a>>> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => {
+                crate::variables::Scope::new(&info.bytes, code_offset, frame).map(Some)
+            }
+            CompiledKind::Host(_) => Ok(None),
+        }
+    }
+
     /// The code-section offsets where statements of line `line` of a source file whose
     /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
     /// empty without DWARF or when the line has no code.

@@ -42,6 +42,7 @@ mod config;
 pub mod dwarf;
 mod error;
 mod execution;
+mod expr;
 mod features;
 mod gctypes;
 mod handles;

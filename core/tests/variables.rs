@@ -3,7 +3,7 @@
 
 mod common;
 
-use wasmscope::variables::{variables, FrameValues, Variable};
+use wasmscope::variables::{variables, FrameValues, Scope, Variable};
 use wasmscope::Value;
 
 fn divzero() -> Vec<u8> {
@@ -438,6 +438,152 @@ fn synthetic() -> Vec<u8> {
     common::with_dwarf_sections(&wasm, &mut dwarf)
 }
 
+/// The memory and locals of the synthetic frame: frame base (local 0) 0x100; the Point
+/// (3, -4) at 0x108, the `[u16; 3]` at 0x110, the pointer 0x108 at 0x118, `Some(42)` at
+/// 0x120, the &str (0x150, 2) at 0x128, "hi" at 0x150; 0x17f bytes of memory.
+fn synthetic_memory() -> Vec<u8> {
+    let mut mem = vec![0u8; 0x17f];
+    mem[0x108..0x10c].copy_from_slice(&3i32.to_le_bytes());
+    mem[0x10c..0x110].copy_from_slice(&(-4i32).to_le_bytes());
+    for (i, v) in [7u16, 8, 9].iter().enumerate() {
+        mem[0x110 + 2 * i..0x112 + 2 * i].copy_from_slice(&v.to_le_bytes());
+    }
+    mem[0x118..0x11c].copy_from_slice(&0x108u32.to_le_bytes());
+    mem[0x120..0x124].copy_from_slice(&1u32.to_le_bytes());
+    mem[0x124..0x128].copy_from_slice(&42i32.to_le_bytes());
+    mem[0x128..0x12c].copy_from_slice(&0x150u32.to_le_bytes());
+    mem[0x12c..0x130].copy_from_slice(&2u32.to_le_bytes());
+    mem[0x150..0x152].copy_from_slice(b"hi");
+    mem
+}
+
+const SYNTHETIC_LOCALS: [Value; 4] = [
+    Value::I32(0x100),
+    Value::I32(0x1111_2222),
+    Value::I32(0x3333_4444),
+    Value::I32(1),
+];
+
+#[test]
+fn expressions_over_a_frame() {
+    let wasm = synthetic();
+    let mem = synthetic_memory();
+    let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
+    let frame = FrameValues {
+        locals: &SYNTHETIC_LOCALS,
+        operands: &[],
+        global: &|_| None,
+        memory: &read,
+    };
+    let scope = Scope::new(&wasm, 1, &frame).unwrap();
+    let eval = |e: &str| scope.evaluate(e).value;
+    let ok = |v: &str| Ok::<String, String>(v.to_string());
+    let err = |v: &str| Err::<String, String>(v.to_string());
+    for (expr, want) in [
+        ("p.x", ok("3")),
+        ("p.y * 2", ok("-8")),
+        ("ptr->y", ok("-4")),
+        ("(*ptr).x + p.x", ok("6")),
+        ("ptr.x", ok("3")),
+        ("*ptr", ok("Point { x: 3, y: -4 }")),
+        ("a[1]", ok("8")),
+        ("a[1 + 1] - a[0]", ok("2")),
+        ("a[3]", err("index 3 is out of bounds: the length is 3")),
+        ("a[-1]", err("index -1 is out of bounds: the length is 3")),
+        ("&p", ok("0x108")),
+        ("*&p", ok("Point { x: 3, y: -4 }")),
+        ("&a[2]", ok("0x114")),
+        ("*(&a[0] + 2)", ok("9")),
+        ("&a[2] - &a[0]", ok("2")),
+        ("s[1]", ok("105")),
+        ("s[2]", err("index 2 is out of bounds: the length is 2")),
+        ("opt.0", ok("42")),
+        ("opt.0 * 2 == 84", ok("true")),
+        ("nothing", ok("None")),
+        ("nothing.0", err("None has no field 0")),
+        ("p.z", err("Point has no field z")),
+        ("q + 1", err("no variable named q in scope")),
+        ("c", ok("Green")),
+        ("(u8)wide", ok("34")),
+        ("wide as u16", ok("8738")),
+        ("wide >> 32 == 0x33334444", ok("true")),
+        ("*(Point *)0x108", ok("Point { x: 3, y: -4 }")),
+        ("(*(struct Point *)ptr).y", ok("-4")),
+        ("p.x == 3 && flag", ok("true")),
+        ("!flag || p.x < 0", ok("false")),
+        ("1 / (p.x - 3)", err("division by zero")),
+        ("gone", err("gone is optimised out here")),
+        ("*p", err("a value of type Point is not a pointer")),
+        ("p[0]", err("a value of type Point cannot be indexed")),
+        ("(Nope)p", err("no type named Nope")),
+        ("p +", err("expected a value at the end")),
+        ("&flag", err("not in linear memory (a Wasm local or a constant): no address")),
+    ] {
+        assert_eq!(eval(expr), want, "{expr}");
+    }
+    let p = scope.evaluate("ptr");
+    assert_eq!(p.points_to, Some(0x108));
+    assert!(p.expandable);
+    assert_eq!(scope.evaluate("p").address, Some(0x108));
+    assert_eq!(scope.evaluate("&p").type_name, "*Point");
+    assert_eq!(scope.evaluate("p.x > 1").type_name, "bool");
+    assert_eq!(scope.test("p.x > 1"), Ok(true));
+    assert_eq!(scope.test("a[0] == 8"), Ok(false));
+    assert_eq!(scope.test("p"), Err("a value of type Point is not a number".into()));
+}
+
+#[test]
+fn children_are_expressions() {
+    let wasm = synthetic();
+    let mem = synthetic_memory();
+    let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
+    let frame = FrameValues {
+        locals: &SYNTHETIC_LOCALS,
+        operands: &[],
+        global: &|_| None,
+        memory: &read,
+    };
+    let scope = Scope::new(&wasm, 1, &frame).unwrap();
+    let kids = |e: &str| -> Vec<(String, String, Result<String, String>)> {
+        scope
+            .children(e)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.label, c.expression, c.value))
+            .collect()
+    };
+    let row = |l: &str, e: &str, v: &str| (l.to_string(), e.to_string(), Ok(v.to_string()));
+    assert_eq!(kids("p"), [row("x", "p.x", "3"), row("y", "p.y", "-4")]);
+    assert_eq!(
+        kids("a"),
+        [row("[0]", "a[0]", "7"), row("[1]", "a[1]", "8"), row("[2]", "a[2]", "9")]
+    );
+    assert_eq!(kids("ptr"), [row("*ptr", "*ptr", "Point { x: 3, y: -4 }")]);
+    // A child's expression evaluates to the child: the tree expands by evaluation.
+    assert_eq!(
+        kids("*ptr"),
+        [row("x", "(*ptr).x", "3"), row("y", "(*ptr).y", "-4")]
+    );
+    assert_eq!(kids("opt"), [row("0", "opt.0", "42")]);
+    assert!(kids("nothing").is_empty());
+    assert!(!scope.evaluate("nothing").expandable);
+    assert!(kids("s").is_empty());
+    assert!(kids("flag").is_empty());
+    assert!(scope.evaluate("opt").expandable);
+    // A long array: the first 1000 elements, then how many more.
+    let endless = scope.children("endless").unwrap();
+    assert_eq!(endless.len(), 1001);
+    assert_eq!(endless[999].expression, "endless[999]");
+    assert_eq!(
+        endless[1000].value,
+        Err(format!("{} more: evaluate endless[i]", u64::MAX - 1000))
+    );
+    assert_eq!(
+        scope.children("q").unwrap_err(),
+        "no variable named q in scope"
+    );
+}
+
 #[test]
 fn every_kind_of_type_and_location() {
     let wasm = synthetic();
@@ -471,12 +617,12 @@ fn every_kind_of_type_and_location() {
     };
     let vars = variables(&wasm, 1, &frame).unwrap();
     let value = |n: &str| find(&vars, n).value.clone();
-    assert_eq!(value("p"), Ok("{ x: 3, y: -4 }".into()));
+    assert_eq!(value("p"), Ok("Point { x: 3, y: -4 }".into()));
     assert_eq!(find(&vars, "p").type_name, "Point");
     assert_eq!(value("wide"), Ok(0x3333_4444_1111_2222u64.to_string()));
     assert_eq!(value("c"), Ok("Green".into()));
     assert_eq!(value("a"), Ok("[7, 8, 9]".into()));
-    assert_eq!(find(&vars, "a").type_name, "[u16]");
+    assert_eq!(find(&vars, "a").type_name, "[u16; 3]");
     assert_eq!(value("ptr"), Ok("0x108".into()));
     assert_eq!(find(&vars, "ptr").type_name, "*Point");
     assert_eq!(value("flag"), Ok("true".into()));
