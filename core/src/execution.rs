@@ -47,7 +47,32 @@ pub struct Execution {
     breakpoints: std::collections::BTreeSet<(u32, u32)>,
     /// Pause at every throw (see [`Execution::set_pause_on_exceptions`]).
     pause_on_exceptions: bool,
+    /// Decides whether a breakpoint pauses (see [`Execution::set_breakpoint_filter`]).
+    filter: Option<BreakpointFilter>,
+    /// The line step in progress, while a budget pause interrupts it.
+    line: Option<LineState>,
 }
+
+/// A line step in progress ([`Execution::step_line_for`]).
+#[derive(Clone, Debug)]
+struct LineState {
+    kind: LineStep,
+    /// The mode of its sub-steps.
+    mode: StepMode,
+    /// Where it started: the line, the inline depth, the call depth.
+    start_line: (String, u32),
+    start_inline: usize,
+    start_depth: usize,
+}
+
+/// Decides, when an execution reaches a breakpoint, whether it pauses there (`true`) or
+/// goes on (see [`Execution::set_breakpoint_filter`]); it can read the paused state
+/// ([`Execution::position`], [`Execution::with_stack`]).
+pub type BreakpointFilter = Box<dyn FnMut(&Execution) -> bool + Send>;
+
+/// How many breakpoints a filter may pass over in one slice of a budgeted run before the
+/// slice ends (so that a hot conditional breakpoint keeps a user interface responsive).
+const SKIPS_PER_SLICE: u32 = 64;
 
 /// An exception (exception handling) where an execution paused at its throw
 /// ([`Execution::set_pause_on_exceptions`]), or that no handler caught
@@ -125,7 +150,53 @@ impl Execution {
             state: State::NotStarted,
             breakpoints: Default::default(),
             pause_on_exceptions: false,
+            filter: None,
+            line: None,
         }
+    }
+
+    /// Lets `filter` decide at every breakpoint whether the execution pauses there: the
+    /// way to conditional breakpoints, hit counts and logpoints. When it answers `false`
+    /// the run or step that reached the breakpoint goes on as if there were none (a step
+    /// over still ends back in its function), whether it was a [`Execution::resume`], a
+    /// step, a line step or a budgeted slice. A pause where the step in progress ends
+    /// anyway is not a breakpoint's, and is not filtered. `None` removes the filter
+    /// (every breakpoint pauses).
+    ///
+    /// ```
+    /// # use wasmscope::{ExecutionState, Runtime, RuntimeConfig};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    /// let wasm = wat::parse_str(
+    ///     "(module (func $g (param i32))
+    ///        (func (export \"f\") (local i32)
+    ///          (loop (call $g (local.get 0))
+    ///                (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+    ///                (br_if 0 (i32.lt_u (local.get 0) (i32.const 10))))))",
+    /// ).unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// let mut exec = m.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// // A breakpoint at $g's entry, taken when its parameter is 7.
+    /// exec.add_breakpoint(&m, compiled.function_entry_offset(0).unwrap());
+    /// let param = |e: &wasmscope::Execution| {
+    ///     e.with_stack(|s| s.frames().next().unwrap().locals()[0].clone()).unwrap()
+    /// };
+    /// exec.set_breakpoint_filter(Some(Box::new(move |e: &wasmscope::Execution| {
+    ///     param(e) == wasmscope::Value::I32(7)
+    /// })));
+    /// assert!(matches!(exec.resume(), ExecutionState::Paused));
+    /// assert!(exec.paused_at_breakpoint());
+    /// assert_eq!(param(&exec), wasmscope::Value::I32(7));
+    /// assert!(matches!(exec.resume(), ExecutionState::Finished(_)));
+    /// ```
+    pub fn set_breakpoint_filter(&mut self, filter: Option<BreakpointFilter>) {
+        self.filter = filter;
+    }
+
+    /// Whether the last pause was a breakpoint's (not a step's end, a budget's end, or a
+    /// listener's request).
+    pub fn paused_at_breakpoint(&self) -> bool {
+        matches!(&self.state, State::Running(ex) if ex.paused_by_breakpoint())
     }
 
     /// Pause at every throw of an exception (a debugger's "pause on exceptions"), caught
@@ -177,6 +248,7 @@ impl Execution {
     /// with [`crate::RuntimeConfig::with_debug_stepping`]; otherwise it runs to the end
     /// (or the next listener pause).
     pub fn step(&mut self, mode: StepMode) -> ExecutionState {
+        self.line = None;
         self.run_with(mode, None)
     }
 
@@ -199,71 +271,124 @@ impl Execution {
     /// assert!(matches!(exec.step_line(LineStep::Over), ExecutionState::Finished(_)));
     /// ```
     pub fn step_line(&mut self, kind: LineStep) -> ExecutionState {
+        self.begin_line(kind, None)
+    }
+
+    /// Steps by source line like [`Execution::step_line`], but pauses after about
+    /// `instructions` instructions if the line step has not ended by then
+    /// ([`Execution::paused_by_budget`]); [`Execution::continue_for`] goes on with the
+    /// same line step (a user interface stays responsive over a long call).
+    pub fn step_line_for(&mut self, kind: LineStep, instructions: u64) -> ExecutionState {
+        self.begin_line(kind, Some(instructions))
+    }
+
+    /// The source locations where the call stands, whether a statement begins there, and
+    /// the depth.
+    fn line_place(&self) -> Option<(Vec<crate::dwarf::SourceLocation>, bool, usize)> {
+        let State::Running(ex) = &self.state else {
+            return None;
+        };
+        let (inst, _, _) = ex.position();
+        let p = self.position()?;
+        let offset = p.code_offset?;
+        let module = self.rt.store.instance(inst)?.module.clone()?;
+        Some((
+            module.source_locations(offset),
+            module.is_statement(offset),
+            p.depth,
+        ))
+    }
+
+    fn begin_line(&mut self, kind: LineStep, budget: Option<u64>) -> ExecutionState {
+        self.line = None;
         let mode = match kind {
             LineStep::Over => StepMode::Over,
             LineStep::Into => StepMode::Instruction,
             LineStep::Out => StepMode::Out,
         };
-        // The source locations where the call stands, whether a statement begins there,
-        // and the depth.
-        let place = |e: &Execution| -> Option<(Vec<crate::dwarf::SourceLocation>, bool, usize)> {
-            let State::Running(ex) = &e.state else {
-                return None;
-            };
-            let (inst, _, _) = ex.position();
-            let p = e.position()?;
-            let offset = p.code_offset?;
-            let module = e.rt.store.instance(inst)?.module.clone()?;
-            Some((
-                module.source_locations(offset),
-                module.is_statement(offset),
-                p.depth,
-            ))
+        let start = self.line_place();
+        let Some((start_locs, _, start_depth)) = start.filter(|(l, _, _)| !l.is_empty()) else {
+            return self.run_with(mode, budget);
         };
-        let Some((start_locs, _, start_depth)) = place(self) else {
-            return self.step(mode);
+        self.line = Some(LineState {
+            kind,
+            mode,
+            start_line: (start_locs[0].file.clone(), start_locs[0].line),
+            start_inline: start_locs.len(),
+            start_depth,
+        });
+        self.line_loop(None, budget)
+    }
+
+    /// The sub-steps of the line step in `self.line`, from `first` (the state a
+    /// continued sub-step ended in) or a new sub-step, within `budget` sub-steps.
+    fn line_loop(&mut self, first: Option<ExecutionState>, budget: Option<u64>) -> ExecutionState {
+        let Some(line) = self.line.clone() else {
+            return first.unwrap_or(ExecutionState::Paused);
         };
-        if start_locs.is_empty() {
-            return self.step(mode);
-        }
-        let start_line = (start_locs[0].file.clone(), start_locs[0].line);
-        let start_inline = start_locs.len();
-        // A bound on the instructions one line step may take.
+        let mut first = first;
+        let mut left = budget;
+        // A bound on the sub-steps one line step may take.
         for _ in 0..10_000_000u32 {
-            let state = self.step(mode);
+            let state = match first.take() {
+                Some(s) => s,
+                None => self.run_with(line.mode, left),
+            };
             if !matches!(state, ExecutionState::Paused) {
+                self.line = None;
                 return state;
             }
-            let Some((locs, statement, depth)) = place(self) else {
+            if self.paused_by_budget() {
+                // Kept for `continue_for`.
+                return state;
+            }
+            if self.paused_at_breakpoint() {
+                self.line = None;
+                return state;
+            }
+            let Some((locs, statement, depth)) = self.line_place() else {
                 continue;
             };
             // Back in a caller (the function returned): stop there, mid-line, as gdb's
             // `next` does at a function's end, wherever it has line information.
-            if kind != LineStep::Into && depth < start_depth && !locs.is_empty() {
+            if line.kind != LineStep::Into && depth < line.start_depth && !locs.is_empty() {
+                self.line = None;
                 return state;
             }
             if locs.is_empty() || !statement {
                 // No line information here, or not where a statement begins.
-                if kind == LineStep::Out {
+                if line.kind == LineStep::Out {
                     // Out: the step ended in the caller; go on to its next statement.
-                    return self.step_line(LineStep::Over);
+                    return self.begin_line(LineStep::Over, left);
                 }
-                continue;
+            } else {
+                let here = (locs[0].file.clone(), locs[0].line);
+                let stop = match line.kind {
+                    LineStep::Out => true,
+                    LineStep::Into => depth != line.start_depth || here != line.start_line,
+                    LineStep::Over => {
+                        depth < line.start_depth
+                            || (locs.len() <= line.start_inline && here != line.start_line)
+                            || locs.len() < line.start_inline
+                    }
+                };
+                if stop {
+                    self.line = None;
+                    return state;
+                }
             }
-            let line = (locs[0].file.clone(), locs[0].line);
-            let stop = match kind {
-                LineStep::Out => true,
-                LineStep::Into => depth != start_depth || line != start_line,
-                LineStep::Over => {
-                    depth < start_depth
-                        || (locs.len() <= start_inline && line != start_line)
-                        || locs.len() < start_inline
+            if let Some(n) = left.as_mut() {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    // The slice's work is done: `continue_for` goes on.
+                    if let State::Running(ex) = &mut self.state {
+                        ex.mark_budget_pause();
+                    }
+                    return state;
                 }
-            };
-            if stop {
-                return state;
             }
         }
+        self.line = None;
         ExecutionState::Paused
     }
 
@@ -279,6 +404,7 @@ impl Execution {
     /// entry or a loop iteration; where a step or a breakpoint may stop, a unit is one
     /// instruction. Size slices by the time they take, not by this count.
     pub fn resume_for(&mut self, instructions: u64) -> ExecutionState {
+        self.line = None;
         self.run_with(StepMode::Run, Some(instructions))
     }
 
@@ -287,6 +413,7 @@ impl Execution {
     /// so that a step over a long call keeps a user interface responsive;
     /// [`Execution::continue_for`] then goes on with the same step.
     pub fn step_for(&mut self, mode: StepMode, instructions: u64) -> ExecutionState {
+        self.line = None;
         self.run_with(mode, Some(instructions))
     }
 
@@ -299,10 +426,15 @@ impl Execution {
             State::Running(ex) => ex.interrupted_step(),
             _ => None,
         };
-        match interrupted {
+        let state = match interrupted {
             Some((mode, depth)) => self.run_at_depth(mode, Some(instructions), Some(depth)),
-            None => self.resume_for(instructions),
+            None => return self.resume_for(instructions),
+        };
+        if self.line.is_some() {
+            // A line step's sub-step: the line step goes on.
+            return self.line_loop(Some(state), Some(instructions));
         }
+        state
     }
 
     /// Whether the last pause was the end of a budget: a [`Execution::resume_for`]
@@ -353,6 +485,7 @@ impl Execution {
     /// breakpoint). After it has ended, `resume` keeps answering `Trapped` with a usage
     /// error.
     pub fn resume(&mut self) -> ExecutionState {
+        self.line = None;
         self.run_with(StepMode::Run, None)
     }
 
@@ -360,9 +493,44 @@ impl Execution {
         self.run_at_depth(mode, budget, None)
     }
 
+    /// [`Execution::run_once`], going on past the breakpoints the filter passes over.
+    fn run_at_depth(
+        &mut self,
+        mode: StepMode,
+        budget: Option<u64>,
+        depth: Option<usize>,
+    ) -> ExecutionState {
+        let mut depth = depth;
+        let mut skips = 0;
+        loop {
+            let state = self.run_once(mode, budget, depth);
+            if !matches!(state, ExecutionState::Paused) || !self.paused_at_breakpoint() {
+                return state;
+            }
+            let Some(mut filter) = self.filter.take() else {
+                return state;
+            };
+            let stop = filter(self);
+            self.filter = Some(filter);
+            if stop {
+                return state;
+            }
+            let State::Running(ex) = &mut self.state else {
+                return state;
+            };
+            // The same run or step goes on, to the depth it started with.
+            depth = Some(ex.step_in_progress().1);
+            skips += 1;
+            if budget.is_some() && skips >= SKIPS_PER_SLICE {
+                ex.mark_budget_pause();
+                return state;
+            }
+        }
+    }
+
     /// Runs in `mode` with `budget`; a step's depth is the current one unless `depth`
     /// gives the depth of the step being continued.
-    fn run_at_depth(
+    fn run_once(
         &mut self,
         mode: StepMode,
         budget: Option<u64>,

@@ -75,7 +75,9 @@ pub use error::{
     Error, ErrorKind, MemoryAccess, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED,
     EXIT_CODE_DEADLINE_EXCEEDED,
 };
-pub use execution::{Execution, ExecutionState, LineStep, Position, StepMode, ThrownException};
+pub use execution::{
+    BreakpointFilter, Execution, ExecutionState, LineStep, Position, StepMode, ThrownException,
+};
 pub use features::CoreFeatures;
 pub use handles::{
     Function, Global, InterruptHandle, Memory, Module, Table, TableElement, TypedFunction,

@@ -456,3 +456,69 @@ fn a_line_step_into_enters_the_call_and_out_returns() {
     ));
     assert!(exec.position().unwrap().depth < inside.depth);
 }
+
+/// A line step in slices of one instruction ends where the whole line step ends: each
+/// slice pauses with `paused_by_budget`, and `continue_for` goes on with the same step.
+#[test]
+fn a_line_step_in_slices_ends_where_the_whole_step_ends() {
+    for kind in [
+        wasmscope::LineStep::Over,
+        wasmscope::LineStep::Into,
+        wasmscope::LineStep::Out,
+    ] {
+        let (_, mut whole) = divzero_paused_at_line(54);
+        assert!(matches!(whole.step_line(kind), ExecutionState::Paused));
+        let want = whole.position().unwrap();
+        let (_, mut sliced) = divzero_paused_at_line(54);
+        let mut state = sliced.step_line_for(kind, 1);
+        let mut slices = 1;
+        while matches!(state, ExecutionState::Paused) && sliced.paused_by_budget() {
+            state = sliced.continue_for(1);
+            slices += 1;
+            assert!(slices < 1_000_000, "{kind:?} never ends");
+        }
+        assert!(matches!(state, ExecutionState::Paused), "{kind:?}: {state:?}");
+        assert_eq!(sliced.position().unwrap(), want, "{kind:?}");
+        assert!(slices > 1, "{kind:?} took {slices} slice(s)");
+    }
+}
+
+/// A breakpoint inside a call that a step over runs through: the filter's `false` lets
+/// the step go on (it ends back in the caller), `true` stops there.
+#[test]
+fn a_filtered_breakpoint_inside_a_step_over_lets_the_step_go_on() {
+    for take in [false, true] {
+        let rt = debug_runtime();
+        let wasm = wat::parse_str(APP).unwrap();
+        let compiled = rt.compile_module(&wasm).unwrap();
+        let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+        let mut exec = m
+            .exported_function("main")
+            .unwrap()
+            .start_call(&[4])
+            .unwrap();
+        // To main's call of $inc.
+        exec.step(StepMode::Instruction);
+        exec.step(StepMode::Instruction);
+        let call_at = exec.position().unwrap().code_offset.unwrap();
+        exec.add_breakpoint(&m, compiled.function_entry_offset(0).unwrap());
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counter = asked.clone();
+        exec.set_breakpoint_filter(Some(Box::new(move |e: &wasmscope::Execution| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(e.position().unwrap().function_index, 0);
+            take
+        })));
+        assert!(matches!(exec.step(StepMode::Over), ExecutionState::Paused));
+        let p = exec.position().unwrap();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        if take {
+            assert!(exec.paused_at_breakpoint());
+            assert_eq!((p.function_index, p.depth), (0, 1), "stopped in $inc");
+        } else {
+            assert!(!exec.paused_at_breakpoint());
+            assert_eq!((p.function_index, p.depth), (1, 0), "the step went on");
+            assert!(p.code_offset.unwrap() > call_at);
+        }
+    }
+}

@@ -517,7 +517,10 @@ fn expressions_over_a_frame() {
         ("p[0]", err("a value of type Point cannot be indexed")),
         ("(Nope)p", err("no type named Nope")),
         ("p +", err("expected a value at the end")),
-        ("&flag", err("not in linear memory (a Wasm local or a constant): no address")),
+        (
+            "&flag",
+            err("not in linear memory (a Wasm local or a constant): no address"),
+        ),
     ] {
         assert_eq!(eval(expr), want, "{expr}");
     }
@@ -529,7 +532,10 @@ fn expressions_over_a_frame() {
     assert_eq!(scope.evaluate("p.x > 1").type_name, "bool");
     assert_eq!(scope.test("p.x > 1"), Ok(true));
     assert_eq!(scope.test("a[0] == 8"), Ok(false));
-    assert_eq!(scope.test("p"), Err("a value of type Point is not a number".into()));
+    assert_eq!(
+        scope.test("p"),
+        Err("a value of type Point is not a number".into())
+    );
 }
 
 #[test]
@@ -556,7 +562,11 @@ fn children_are_expressions() {
     assert_eq!(kids("p"), [row("x", "p.x", "3"), row("y", "p.y", "-4")]);
     assert_eq!(
         kids("a"),
-        [row("[0]", "a[0]", "7"), row("[1]", "a[1]", "8"), row("[2]", "a[2]", "9")]
+        [
+            row("[0]", "a[0]", "7"),
+            row("[1]", "a[1]", "8"),
+            row("[2]", "a[2]", "9")
+        ]
     );
     assert_eq!(kids("ptr"), [row("*ptr", "*ptr", "Point { x: 3, y: -4 }")]);
     // A child's expression evaluates to the child: the tree expands by evaluation.

@@ -282,6 +282,9 @@ pub(crate) struct DebugControl {
     pub budget: Option<u64>,
     /// Whether the last pause came from the budget running out.
     pub out_of_budget: bool,
+    /// Whether the last pause was a breakpoint's where the run or step in progress
+    /// would not have stopped.
+    pub breakpoint_only: bool,
     /// The operand stack height at the last stop point passed (set at every one), so
     /// that after a trap the trapping frame shows the operands its instruction had.
     pub last_height: Option<u32>,
@@ -414,14 +417,16 @@ impl DebugControl {
         if self.resumed_at.take() == Some(at) {
             return false;
         }
-        let stop = self.breakpoints.contains(inst, offset)
-            || match self.mode {
-                StepMode::Run => false,
-                StepMode::Instruction => true,
-                StepMode::Over => depth <= self.depth,
-                StepMode::Out => depth < self.depth,
-                StepMode::Entry | StepMode::SiblingEntry => entry && self.stops_at_entry(depth),
-            };
+        let step = match self.mode {
+            StepMode::Run => false,
+            StepMode::Instruction => true,
+            StepMode::Over => depth <= self.depth,
+            StepMode::Out => depth < self.depth,
+            StepMode::Entry | StepMode::SiblingEntry => entry && self.stops_at_entry(depth),
+        };
+        let breakpoint = self.breakpoints.contains(inst, offset);
+        self.breakpoint_only = breakpoint && !step;
+        let stop = breakpoint || step;
         // A breakpoint or the step's end is that pause even when the budget ends here
         // too (else resuming would pass the breakpoint by).
         if !stop {
@@ -904,6 +909,24 @@ impl Executor {
         self.debug.out_of_budget
     }
 
+    /// Whether the last pause was a breakpoint's only (the run or step in progress would
+    /// not have stopped there).
+    pub(crate) fn paused_by_breakpoint(&self) -> bool {
+        self.debug.breakpoint_only && !self.debug.out_of_budget
+    }
+
+    /// The run or step in progress: its mode and target depth.
+    pub(crate) fn step_in_progress(&self) -> (StepMode, usize) {
+        (self.debug.mode, self.debug.depth)
+    }
+
+    /// Makes the last pause count as a budget's end (the slice's work is done), so that
+    /// a `continue_for` goes on with the step in progress.
+    pub(crate) fn mark_budget_pause(&mut self) {
+        self.debug.out_of_budget = true;
+        self.debug.breakpoint_only = false;
+    }
+
     /// The step (mode and target depth) that the last pause, a budget's end,
     /// interrupted.
     pub(crate) fn interrupted_step(&self) -> Option<(StepMode, usize)> {
@@ -933,6 +956,7 @@ impl Executor {
         self.debug.paused_height = None;
         self.debug.budget = budget;
         self.debug.out_of_budget = false;
+        self.debug.breakpoint_only = false;
         let mut bp_funcs = std::mem::take(&mut self.debug.bp_funcs);
         bp_funcs.clear();
         for &(inst, offset) in self.debug.breakpoints.iter() {
