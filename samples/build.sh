@@ -4,7 +4,11 @@
 # 1. samples/bench: benchmark workloads for wasm32-unknown-unknown (release: opt-level 3,
 #    LTO, panic=abort; no DWARF, name section kept) -> samples/bench/<name>.wasm.
 # 2. samples/programs: WASI programs for wasm32-wasip1 with full DWARF (opt-level 1,
-#    debug = 2), build-machine paths remapped -> samples/programs/<name>.wasm.
+#    debug = 2; `vars` at opt-level 0), build-machine paths remapped
+#    -> samples/programs/<name>.wasm.
+# 3. samples/c: WASI programs in C with DWARF (-O0 -g), built with Debian's clang-14 and
+#    wasi-libc when they are installed (skipped with a note otherwise)
+#    -> samples/c/<name>.wasm.
 #
 # samples/wat/*.wat are committed as text and need no build.
 set -euo pipefail
@@ -49,7 +53,7 @@ fi
 # ---------------------------------------------------------------------------------------
 # WASI programs with DWARF.
 programs_dir="$here/programs"
-programs=(hello echo files divzero oob panic exit pattern table recursion longloop)
+programs=(hello echo files divzero oob panic exit pattern table recursion longloop vars)
 
 rustup target add wasm32-wasip1
 
@@ -101,6 +105,62 @@ for name in "${programs[@]}"; do
     cp "$programs_dir/target/wasm32-wasip1/release/$name.wasm" "$programs_dir/$name.wasm"
     echo "$(wc -c < "$programs_dir/$name.wasm") bytes  samples/programs/$name.wasm"
 done
+
+# ---------------------------------------------------------------------------------------
+# WASI programs in C with DWARF: Debian's clang-14 and wasi-libc
+#   apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32
+# Debian's wasi-libc is laid out for `--sysroot=/usr` (/usr/include/wasm32-wasi,
+# /usr/lib/wasm32-wasi); CLANG and WASI_SYSROOT override the defaults. -O0 so that every
+# variable is readable; `always_inline` functions are still inlined. The samples directory
+# becomes /samples in the DWARF (each program is compiled from there as `c/<name>.c`, so
+# its DW_AT_name is `c/<name>.c` and DW_AT_comp_dir `/samples`). Deterministic: the same
+# packages give byte-identical modules.
+c_dir="$here/c"
+c_programs=(vars)
+clang="${CLANG:-clang-14}"
+wasi_sysroot="${WASI_SYSROOT:-/usr}"
+if command -v "$clang" >/dev/null 2>&1 && [ -f "$wasi_sysroot/lib/wasm32-wasi/libc.a" ] \
+    && [ -f "$wasi_sysroot/lib/wasm32-wasi/crt1-command.o" ]; then
+    mkdir -p "$c_dir/target"
+    c_built=()
+    for name in "${c_programs[@]}"; do
+        (cd "$here" && "$clang" --target=wasm32-wasi --sysroot="$wasi_sysroot" -g -O0 \
+            -Wall -Wextra -Werror \
+            "-fdebug-prefix-map=$here=/samples" "-fdebug-prefix-map=$here_physical=/samples" \
+            -o "$c_dir/target/$name.wasm" "c/$name.c")
+        c_built+=("$c_dir/target/$name.wasm")
+    done
+    # Same checks as for the Rust programs. Debian's wasi-libc brings its own DWARF, with
+    # relative paths (`./libc-top-half/...`, comp_dir `.`) and clang's header directory
+    # `/usr/lib/llvm-14/lib/clang/14.0.6/include` from Debian's build: not paths of this
+    # machine, so not rejected.
+    if command -v strings >/dev/null 2>&1; then
+        for file in "${c_built[@]}"; do
+            if strings -n 5 "$file" | grep -E '/root|/home|/work|/Users/' >&2; then
+                echo "error: $file contains a build-machine path" >&2
+                exit 1
+            fi
+        done
+    fi
+    python3 "$programs_dir/check.py" --forbid "$here" --forbid "$here_physical" \
+        --forbid "$HOME" "${c_built[@]}"
+    for name in "${c_programs[@]}"; do
+        cp "$c_dir/target/$name.wasm" "$c_dir/$name.wasm"
+        echo "$(wc -c < "$c_dir/$name.wasm") bytes  samples/c/$name.wasm"
+    done
+else
+    echo "note: $clang or the WASI sysroot ($wasi_sysroot/lib/wasm32-wasi) not found;" \
+        "skipped samples/c (apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32)"
+fi
+
+# Optional: samples/variables.toml against the DWARF of the debugging samples (needs
+# llvm-dwarfdump; the program output too when `wasmtime` is there), if both modules exist.
+if [ -f "$c_dir/vars.wasm" ] && { command -v llvm-dwarfdump >/dev/null 2>&1 \
+    || compgen -c llvm-dwarfdump- >/dev/null; }; then
+    python3 "$here/check_variables.py"
+else
+    echo "note: llvm-dwarfdump or samples/c/vars.wasm missing; skipped samples/check_variables.py"
+fi
 
 # Optional: run every case of expected.toml on the Python `wasmtime` package, if it is
 # installed (a verification aid only, not a dependency of the project).

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks the sample programs (samples/programs/*.wasm): a WASI command module
+"""Checks the sample programs (samples/programs/*.wasm, and the C ones, samples/c/*.wasm,
+whose C library brings DWARF with Debian's relative build paths): a WASI command module
 (exports `_start` and `memory`), imports only from `wasi_snapshot_preview1`, DWARF
 present (`.debug_info`, `.debug_line`, `.debug_abbrev`, `.debug_str` custom sections)
 and no build-machine path anywhere in the file (/root, /home, /work, /Users, and each
