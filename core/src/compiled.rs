@@ -267,6 +267,49 @@ impl CompiledModule {
         }
     }
 
+    /// The defined functions a debugger's user means by `name` (a function breakpoint):
+    /// those whose name-section name is `name`, whose [demangled](crate::demangle) name is
+    /// `name` or ends with `::name` (`area` and `vars::area` both name
+    /// `_ZN4vars4area17h...E`), or the one [`CompiledModule::function_index`] finds;
+    /// sorted, imports left out.
+    ///
+    /// ```
+    /// let wasm = wat::parse_str(
+    ///     "(module (func $_ZN4vars4area17h0123456789abcdefE) (func $area) (func $other))",
+    /// ).unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// assert_eq!(compiled.functions_named("area"), [0, 1]);
+    /// assert_eq!(compiled.functions_named("vars::area"), [0]);
+    /// assert_eq!(compiled.functions_named("rea"), Vec::<u32>::new());
+    /// ```
+    pub fn functions_named(&self, name: &str) -> Vec<u32> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        let name = name.trim();
+        let suffix = format!("::{name}");
+        let mut out: Vec<u32> = info
+            .func_names
+            .iter()
+            .filter(|(i, _)| **i >= info.num_imported_funcs)
+            .filter(|(_, n)| {
+                if &***n == name {
+                    return true;
+                }
+                let d = crate::names::demangle(n);
+                d == name || d.ends_with(&suffix)
+            })
+            .map(|(i, _)| *i)
+            .collect();
+        if let Some(i) = self.function_index(name) {
+            if i >= info.num_imported_funcs && !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// The code-section offset of the first instruction of function `index` (module
     /// index space): where a breakpoint on the function's entry goes. `None` for
     /// imported functions, indices out of range and host modules.

@@ -121,6 +121,21 @@ pub fn variables(wasm: &[u8], offset: u64, frame: &FrameValues<'_>) -> Result<Ve
     Ok(Scope::new(wasm, offset, frame)?.variables())
 }
 
+/// Checks the syntax of `expression` (a condition or a watch set before the program
+/// runs); what its names mean is known only in a scope.
+///
+/// ```
+/// use wasmscope::variables::check_syntax;
+/// assert_eq!(check_syntax("p.x > 2 && v[1] != 0"), Ok(()));
+/// assert_eq!(check_syntax("p.x >"), Err("expected a value at the end".into()));
+/// ```
+///
+/// # Errors
+/// The syntax error.
+pub fn check_syntax(expression: &str) -> std::result::Result<(), String> {
+    crate::expr::parse(expression, &|_| true).map(|_| ())
+}
+
 /// A paused frame's source scope: its variables and the expressions over them. See the
 /// [module docs](self).
 ///
@@ -1262,7 +1277,11 @@ impl<'d, 'a> Read<'d, 'a> {
                 depth,
             ));
         }
-        let name = self.name(e).unwrap_or_default();
+        // A union's members overlap: shown as `{ a: .., b: .. }`, every member.
+        let name = match e.tag() {
+            gimli::DW_TAG_union_type => String::new(),
+            _ => self.name(e).unwrap_or_default(),
+        };
         if depth >= MAX_DEPTH {
             return Ok(format!("{name} {{...}}").trim_start().to_string());
         }

@@ -477,7 +477,10 @@ fn a_line_step_in_slices_ends_where_the_whole_step_ends() {
             slices += 1;
             assert!(slices < 1_000_000, "{kind:?} never ends");
         }
-        assert!(matches!(state, ExecutionState::Paused), "{kind:?}: {state:?}");
+        assert!(
+            matches!(state, ExecutionState::Paused),
+            "{kind:?}: {state:?}"
+        );
         assert_eq!(sliced.position().unwrap(), want, "{kind:?}");
         assert!(slices > 1, "{kind:?} took {slices} slice(s)");
     }
@@ -491,7 +494,9 @@ fn a_filtered_breakpoint_inside_a_step_over_lets_the_step_go_on() {
         let rt = debug_runtime();
         let wasm = wat::parse_str(APP).unwrap();
         let compiled = rt.compile_module(&wasm).unwrap();
-        let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+        let m = rt
+            .instantiate_module(&compiled, ModuleConfig::new())
+            .unwrap();
         let mut exec = m
             .exported_function("main")
             .unwrap()

@@ -8,8 +8,10 @@
 //! - [`profiler`]: calls, self and total time per function; folded stacks for flame graphs.
 //! - [`multi`]: several factories as one (a runtime takes a single factory).
 //! - [`values`]: values, parameters and results formatted as wazero's logs show them.
-//! - [`stepper`]: a stepping debugger session on one module (breakpoints, steps into,
-//!   over and out), on the runtime's resumable calls; the workbench drives it.
+//! - [`stepper`]: a stepping debugger session on one module (breakpoints, steps by line
+//!   and instruction into, over and out, source variables and expressions), on the
+//!   runtime's resumable calls; the workbench and `wasmscope debug` drive it.
+//! - [`breakpoints`]: breakpoints with conditions, hit counts and log messages.
 //!
 //! The logging listener and the profiler print function names as the module has them
 //! (wazero's output) unless asked for demangled names (`with_demangled_names`), as the
@@ -18,6 +20,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod breakpoints;
 pub mod logging;
 pub mod multi;
 pub mod profiler;

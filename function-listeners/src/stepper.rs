@@ -1,11 +1,17 @@
 //! A stepping debugger session on one module: breakpoints by function, code offset and
-//! `file:line`, stepping into, over and out of calls and instructions, run to cursor.
-//! Built on the runtime's resumable execution ([`wasmscope::Execution`]), whose code
-//! runs at the plain interpreter's speed wherever nothing can stop; the workbench drives
-//! this.
+//! `file:line` with conditions, hit counts and log messages (the session owns the one
+//! set, see [`crate::breakpoints`]), steps by source line and by instruction into, over
+//! and out of calls, run to cursor, and the source variables and expressions of any
+//! paused frame. Built on the runtime's resumable execution ([`wasmscope::Execution`]),
+//! whose code runs at the plain interpreter's speed wherever nothing can stop; the
+//! workbench and `wasmscope debug` drive this.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use crate::breakpoints::{interpolate, Breakpoint, BreakpointLocation, HitCondition};
+use wasmscope::variables::{Evaluated, FrameValues, Scope, Variable};
+use wasmscope::LineStep;
 
 use wasmscope::dwarf::SourceLocation;
 use wasmscope::listener::FunctionListenerFactory;
@@ -22,6 +28,9 @@ pub struct Stepper {
     execution: Option<Execution>,
     /// Pause at every throw (see [`Stepper::set_pause_on_exceptions`]).
     pause_on_exceptions: bool,
+    /// The breakpoints (shared with the execution's breakpoint filter).
+    book: Arc<Mutex<Book>>,
+    /// The code offsets of the enabled breakpoints, as set on the execution.
     offsets: HashSet<u64>,
     /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
     pending: Option<Op>,
@@ -59,6 +68,134 @@ pub enum Op {
     StepOverCall,
     /// To a code offset ([`Stepper::run_to`]).
     RunTo(u64),
+    /// By source line ([`Stepper::step_line`]).
+    Line(LineStep),
+}
+
+/// The breakpoints of a session, and what they said.
+#[derive(Default)]
+struct Book {
+    list: Vec<Breakpoint>,
+    next_id: u32,
+    /// Logpoint messages and condition errors, oldest first.
+    log: Vec<String>,
+    /// The breakpoints that stopped the last pause.
+    stopped_by: Vec<u32>,
+}
+
+/// The source scope of a paused frame, given to `f`: its locals and operands, and the
+/// globals and memory 0 of `module`.
+fn with_scope<R>(
+    compiled: &CompiledModule,
+    module: Option<&Module>,
+    offset: u64,
+    locals: &[Value],
+    operands: &[Value],
+    f: impl FnOnce(&Scope<'_>) -> R,
+) -> Result<R, String> {
+    let globals = module.map(|m| m.globals()).unwrap_or_default();
+    let memory = module.and_then(|m| m.memories().into_iter().next());
+    let global = |i: u32| {
+        let g = globals.get(i as usize)?;
+        let bits = g.peek();
+        Value::from_slots(g.value_type(), &[bits as u64, (bits >> 64) as u64])
+    };
+    let read = |address: u64, len: usize| memory.as_ref()?.read_at(address, len as u64);
+    let values = FrameValues {
+        locals,
+        operands,
+        global: &global,
+        memory: &read,
+    };
+    match compiled.scope(offset, &values) {
+        Ok(Some(scope)) => Ok(f(&scope)),
+        Ok(None) => Err("a host function has no source variables".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What the execution's breakpoint filter does at a breakpoint: counts hits, tests
+/// conditions and hit conditions, prints logpoints; whether to stop.
+fn filter_hit(
+    book: &Mutex<Book>,
+    compiled: &CompiledModule,
+    module: &Module,
+    execution: &Execution,
+) -> bool {
+    let Some(position) = execution.position() else {
+        return true;
+    };
+    let Some(offset) = position.code_offset else {
+        return true;
+    };
+    if position.module != module.name() {
+        return true;
+    }
+    let top = execution
+        .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
+        .flatten();
+    let (locals, operands) = top.unwrap_or_default();
+    let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
+    if !book
+        .list
+        .iter()
+        .any(|b| b.enabled && b.offsets.contains(&offset))
+    {
+        // Not one of the set's (run to cursor's): it stops.
+        book.stopped_by.clear();
+        return true;
+    }
+    let mut stop_ids = Vec::new();
+    let mut log = Vec::new();
+    let eval = |f: &mut dyn FnMut(&Scope<'_>)| {
+        with_scope(compiled, Some(module), offset, &locals, &operands, |s| f(s))
+    };
+    for bp in book
+        .list
+        .iter_mut()
+        .filter(|b| b.enabled && b.offsets.contains(&offset))
+    {
+        if let Some(c) = &bp.condition {
+            let mut verdict = Err(String::new());
+            let r = eval(&mut |s| verdict = s.test(c));
+            match r.and(verdict) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(e) => {
+                    // gdb's way: an error in a condition stops, and says so.
+                    log.push(format!(
+                        "breakpoint {}: error in condition `{c}`: {e}",
+                        bp.id
+                    ));
+                    stop_ids.push(bp.id);
+                    continue;
+                }
+            }
+        }
+        bp.hits += 1;
+        if bp.hit_condition.is_some_and(|h| !h.matches(bp.hits)) {
+            continue;
+        }
+        match &bp.log_message {
+            Some(message) => {
+                let mut text = String::new();
+                let r = eval(&mut |s| {
+                    text = interpolate(message, |e| match s.evaluate(e).value {
+                        Ok(v) => v,
+                        Err(err) => format!("<{err}>"),
+                    })
+                });
+                log.push(r.map_or_else(|e| format!("<{e}>"), |()| text));
+            }
+            None => stop_ids.push(bp.id),
+        }
+    }
+    book.log.extend(log);
+    let stop = !stop_ids.is_empty();
+    if stop {
+        book.stopped_by = stop_ids;
+    }
+    stop
 }
 
 /// The most pages a 64-bit memory may have in a debug session (64 GiB), on 64-bit hosts;
@@ -107,6 +244,7 @@ impl Stepper {
             module: None,
             execution: None,
             pause_on_exceptions: false,
+            book: Arc::default(),
             offsets: HashSet::new(),
             pending: None,
         })
@@ -144,37 +282,240 @@ impl Stepper {
             execution.add_breakpoint(&module, *o);
         }
         execution.set_pause_on_exceptions(self.pause_on_exceptions);
+        {
+            let mut book = self.book();
+            book.log.clear();
+            book.stopped_by.clear();
+            for b in &mut book.list {
+                b.hits = 0;
+            }
+        }
+        let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
+        execution.set_breakpoint_filter(Some(Box::new(move |e: &Execution| {
+            filter_hit(&book, &compiled, &m, e)
+        })));
         self.execution = Some(execution);
         self.module = Some(module);
         Ok(())
     }
 
-    /// Stops whenever function `name` is entered (its name-section name or debug name,
-    /// see [`CompiledModule::function_index`]): a breakpoint at its first instruction,
-    /// whose code offset this returns; `None` when no defined function has that name.
+    /// Stops whenever function `name` is entered (see [`CompiledModule::functions_named`]:
+    /// a name-section name, a demangled path or its last segments): a breakpoint at the
+    /// first instruction of each such function; returns the first one's code offset,
+    /// `None` when no defined function has that name.
     pub fn break_at_function(&mut self, name: &str) -> Option<u64> {
-        let index = self.compiled.function_index(name)?;
-        let offset = self.compiled.function_entry_offset(index)?;
-        self.break_at_offset(offset);
-        Some(offset)
+        let id = self
+            .add_breakpoint(BreakpointLocation::Function(name.to_string()))
+            .ok()?;
+        self.breakpoint(id)?.offsets.first().copied()
     }
 
     /// Stops before the instruction at code-section offset `offset`.
     pub fn break_at_offset(&mut self, offset: u64) {
-        self.offsets.insert(offset);
-        if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
-            e.add_breakpoint(m, offset);
-        }
+        let _ = self.add_breakpoint(BreakpointLocation::Offset(offset));
     }
 
     /// Stops at line `line` of the source file whose path ends with `file`; returns the
-    /// code offsets the breakpoint covers (none: the line has no code).
+    /// code offsets the breakpoint covers (none: the line has no code, and no breakpoint
+    /// is set).
     pub fn break_at_line(&mut self, file: &str, line: u32) -> Vec<u64> {
-        let offsets = self.compiled.code_offsets_for_line(file, line);
-        for o in &offsets {
-            self.break_at_offset(*o);
+        let location = BreakpointLocation::Line {
+            file: file.to_string(),
+            line,
+        };
+        match self.add_breakpoint(location) {
+            Ok(id) => self.breakpoint(id).map(|b| b.offsets).unwrap_or_default(),
+            Err(_) => Vec::new(),
         }
-        offsets
+    }
+
+    /// The code offsets `location` stands for in this module.
+    ///
+    /// # Errors
+    /// It has no code (a line without statements, no such function).
+    pub fn resolve(&self, location: &BreakpointLocation) -> Result<Vec<u64>, String> {
+        let offsets = match location {
+            BreakpointLocation::Line { file, line } => {
+                self.compiled.code_offsets_for_line(file, *line)
+            }
+            BreakpointLocation::Function(name) => self
+                .compiled
+                .functions_named(name)
+                .into_iter()
+                .filter_map(|i| self.compiled.function_entry_offset(i))
+                .collect(),
+            BreakpointLocation::Offset(o) => vec![*o],
+        };
+        if offsets.is_empty() {
+            return Err(match location {
+                BreakpointLocation::Line { file, line } => {
+                    format!("no code at line {line} of a file named like {file:?}")
+                }
+                BreakpointLocation::Function(name) => format!("no function named {name}"),
+                BreakpointLocation::Offset(_) => unreachable!("an offset is its own code"),
+            });
+        }
+        Ok(offsets)
+    }
+
+    /// Adds a breakpoint at `location` and returns its number; a location that already
+    /// has one gives that one's number.
+    ///
+    /// # Errors
+    /// The location has no code ([`Stepper::resolve`]).
+    pub fn add_breakpoint(&mut self, location: BreakpointLocation) -> Result<u32, String> {
+        let offsets = self.resolve(&location)?;
+        let id = {
+            let mut book = self.book();
+            if let Some(b) = book.list.iter().find(|b| b.location == location) {
+                return Ok(b.id);
+            }
+            book.next_id += 1;
+            let id = book.next_id;
+            book.list.push(Breakpoint::new(id, location, offsets));
+            id
+        };
+        self.sync_offsets();
+        Ok(id)
+    }
+
+    /// Removes breakpoint `id`; whether there was one.
+    pub fn remove_breakpoint(&mut self, id: u32) -> bool {
+        let removed = {
+            let mut book = self.book();
+            let before = book.list.len();
+            book.list.retain(|b| b.id != id);
+            book.list.len() != before
+        };
+        self.sync_offsets();
+        removed
+    }
+
+    /// The breakpoints, in the order they were set.
+    pub fn breakpoints(&self) -> Vec<Breakpoint> {
+        self.book().list.clone()
+    }
+
+    /// Breakpoint `id`.
+    pub fn breakpoint(&self, id: u32) -> Option<Breakpoint> {
+        self.book().list.iter().find(|b| b.id == id).cloned()
+    }
+
+    /// The breakpoint at `location`, if there is one.
+    pub fn breakpoint_at(&self, location: &BreakpointLocation) -> Option<Breakpoint> {
+        self.book()
+            .list
+            .iter()
+            .find(|b| &b.location == location)
+            .cloned()
+    }
+
+    fn edit(&mut self, id: u32, f: impl FnOnce(&mut Breakpoint)) -> Result<(), String> {
+        {
+            let mut book = self.book();
+            let b = book
+                .list
+                .iter_mut()
+                .find(|b| b.id == id)
+                .ok_or_else(|| format!("no breakpoint number {id}"))?;
+            f(b);
+        }
+        self.sync_offsets();
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) breakpoint `id`'s condition, an expression over the
+    /// variables in scope where it stops ([`wasmscope::variables`]).
+    ///
+    /// # Errors
+    /// No such breakpoint, or a syntax error in the condition.
+    pub fn set_condition(&mut self, id: u32, condition: Option<&str>) -> Result<(), String> {
+        let condition = condition.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = condition {
+            wasmscope::variables::check_syntax(c)?;
+        }
+        self.edit(id, |b| b.condition = condition.map(String::from))
+    }
+
+    /// Sets (or removes) which hits of breakpoint `id` stop.
+    ///
+    /// # Errors
+    /// No such breakpoint.
+    pub fn set_hit_condition(&mut self, id: u32, hits: Option<HitCondition>) -> Result<(), String> {
+        self.edit(id, |b| b.hit_condition = hits)
+    }
+
+    /// Makes breakpoint `id` a logpoint with `message` (`{expr}` parts replaced by their
+    /// values; it never stops), or with `None` a breakpoint again.
+    ///
+    /// # Errors
+    /// No such breakpoint, or a syntax error in an expression of the message.
+    pub fn set_log_message(&mut self, id: u32, message: Option<&str>) -> Result<(), String> {
+        if let Some(m) = message {
+            let mut error = None;
+            interpolate(m, |e| {
+                if let Err(err) = wasmscope::variables::check_syntax(e) {
+                    error.get_or_insert(format!("in {{{e}}}: {err}"));
+                }
+                String::new()
+            });
+            if let Some(e) = error {
+                return Err(e);
+            }
+        }
+        self.edit(id, |b| b.log_message = message.map(String::from))
+    }
+
+    /// Turns breakpoint `id` on or off.
+    ///
+    /// # Errors
+    /// No such breakpoint.
+    pub fn set_enabled(&mut self, id: u32, enabled: bool) -> Result<(), String> {
+        self.edit(id, |b| b.enabled = enabled)
+    }
+
+    /// The logpoints' messages and the condition errors since the last call, oldest
+    /// first.
+    pub fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.book().log)
+    }
+
+    /// The breakpoints that stopped the last pause (empty when it was not a
+    /// breakpoint's).
+    pub fn stopped_by(&self) -> Vec<u32> {
+        if !self
+            .execution
+            .as_ref()
+            .is_some_and(Execution::paused_at_breakpoint)
+        {
+            return Vec::new();
+        }
+        self.book().stopped_by.clone()
+    }
+
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets on the execution the code offsets of the enabled breakpoints (and removes the
+    /// others).
+    fn sync_offsets(&mut self) {
+        let want: HashSet<u64> = self
+            .book()
+            .list
+            .iter()
+            .filter(|b| b.enabled)
+            .flat_map(|b| b.offsets.iter().copied())
+            .collect();
+        if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
+            for o in self.offsets.difference(&want) {
+                e.remove_breakpoint(m, *o);
+            }
+            for o in want.difference(&self.offsets) {
+                e.add_breakpoint(m, *o);
+            }
+        }
+        self.offsets = want;
     }
 
     /// Pause at every throw of an exception, caught or not, before its handler runs
@@ -194,12 +535,8 @@ impl Stepper {
 
     /// Removes every breakpoint.
     pub fn clear_breakpoints(&mut self) {
-        if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
-            for o in &self.offsets {
-                e.remove_breakpoint(m, *o);
-            }
-        }
-        self.offsets.clear();
+        self.book().list.clear();
+        self.sync_offsets();
     }
 
     fn execution(&mut self) -> &mut Execution {
@@ -251,6 +588,12 @@ impl Stepper {
         self.run(Op::StepOverCall, None)
     }
 
+    /// Steps by source line ([`Execution::step_line`]): gdb's `next` (`Over`), `step`
+    /// (`Into`) and `finish` (`Out`, then on to the caller's next statement).
+    pub fn step_line(&mut self, kind: LineStep) -> ExecutionState {
+        self.run(Op::Line(kind), None)
+    }
+
     /// Runs to code offset `offset` (a temporary breakpoint), or the next breakpoint.
     pub fn run_to(&mut self, offset: u64) -> ExecutionState {
         self.run(Op::RunTo(offset), None)
@@ -280,6 +623,14 @@ impl Stepper {
                 let module = self.module.clone().expect("Stepper::start was called");
                 self.execution().add_breakpoint(&module, offset);
                 StepMode::Run
+            }
+            Op::Line(kind) => {
+                self.pending = Some(op);
+                let state = match budget {
+                    Some(n) => self.execution().step_line_for(kind, n),
+                    None => self.execution().step_line(kind),
+                };
+                return self.settle(state);
             }
         };
         self.pending = Some(op);
@@ -372,26 +723,49 @@ impl Stepper {
     /// The source variables of `frame` (one of [`Stepper::frames`]) at its offset, from
     /// DWARF, with their values (globals and memory 0 read from the session's instance);
     /// empty without DWARF. A variable that cannot be read says why in its value.
-    pub fn variables(&self, frame: &Frame) -> Vec<wasmscope::variables::Variable> {
-        let Some(offset) = frame.code_offset else {
-            return Vec::new();
-        };
-        let module = self.module.as_ref();
-        let globals = module.map(|m| m.globals()).unwrap_or_default();
-        let memory = module.and_then(|m| m.memories().into_iter().next());
-        let global = |i: u32| {
-            let g = globals.get(i as usize)?;
-            let bits = g.peek();
-            Value::from_slots(g.value_type(), &[bits as u64, (bits >> 64) as u64])
-        };
-        let read = |address: u64, len: usize| memory.as_ref()?.read_at(address, len as u64);
-        let values = wasmscope::variables::FrameValues {
-            locals: &frame.locals,
-            operands: &frame.operands,
-            global: &global,
-            memory: &read,
-        };
-        self.compiled.variables(offset, &values).unwrap_or_default()
+    pub fn variables(&self, frame: &Frame) -> Vec<Variable> {
+        self.in_scope(frame, |s| s.variables()).unwrap_or_default()
+    }
+
+    /// The value of `expression` in `frame`'s scope (see [`wasmscope::variables`]); an
+    /// error (no such variable, no DWARF, a frame without a code offset) is the value's
+    /// `Err`.
+    pub fn evaluate(&self, frame: &Frame, expression: &str) -> Evaluated {
+        match self.in_scope(frame, |s| s.evaluate(expression)) {
+            Ok(e) => e,
+            Err(error) => Evaluated {
+                label: expression.trim().to_string(),
+                expression: expression.trim().to_string(),
+                type_name: String::new(),
+                value: Err(error),
+                expandable: false,
+                points_to: None,
+                address: None,
+            },
+        }
+    }
+
+    /// The children of `expression`'s value in `frame`'s scope (one level of a tree; see
+    /// [`Scope::children`]).
+    ///
+    /// # Errors
+    /// The expression has no value.
+    pub fn children(&self, frame: &Frame, expression: &str) -> Result<Vec<Evaluated>, String> {
+        self.in_scope(frame, |s| s.children(expression))?
+    }
+
+    fn in_scope<R>(&self, frame: &Frame, f: impl FnOnce(&Scope<'_>) -> R) -> Result<R, String> {
+        let offset = frame
+            .code_offset
+            .ok_or("the frame has no code offset (a host function)")?;
+        with_scope(
+            &self.compiled,
+            self.module.as_ref(),
+            offset,
+            &frame.locals,
+            &frame.operands,
+            f,
+        )
     }
 
     /// The call stack while paused: `(debug name, locals, operands)` per frame, innermost

@@ -247,3 +247,149 @@ fn a_cancelled_operation_leaves_the_call_paused_and_the_next_one_starts_afresh()
     }
     assert!(matches!(state, ExecutionState::Finished(r) if r == [1]));
 }
+
+/// divzero's loop over the buckets (line 56 prints each): a session stopped nowhere yet,
+/// with a breakpoint there (number returned).
+fn bucket_loop(args: &[&str]) -> (Stepper, u32) {
+    use wasmscope_listeners::breakpoints::BreakpointLocation;
+    let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+    let id = s
+        .add_breakpoint(BreakpointLocation::parse("divzero/src/main.rs:56").unwrap())
+        .unwrap();
+    let mut all = vec!["divzero"];
+    all.extend_from_slice(args);
+    s.start(ModuleConfig::new().with_args(&all), "_start", &[])
+        .unwrap();
+    (s, id)
+}
+
+fn value_of(s: &Stepper, expr: &str) -> String {
+    let frames = s.frames();
+    s.evaluate(&frames[0], expr).value.unwrap_or_else(|e| e)
+}
+
+#[test]
+fn a_conditional_breakpoint_stops_only_where_its_condition_holds() {
+    let (mut s, id) = bucket_loop(&["a", "b", "c", "d"]);
+    s.set_condition(id, Some("i == 2")).unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    assert_eq!(value_of(&s, "i"), "2");
+    assert_eq!(s.stopped_by(), [id]);
+    // The hits count the times the condition held.
+    assert_eq!(s.breakpoint(id).unwrap().hits, 1);
+    assert!(matches!(s.resume(), ExecutionState::Finished(_)));
+    // A syntax error is refused when the condition is set.
+    assert!(s.set_condition(id, Some("i ==")).is_err());
+}
+
+#[test]
+fn hit_conditions_choose_which_hits_stop() {
+    use wasmscope_listeners::breakpoints::HitCondition;
+    let (mut s, id) = bucket_loop(&["a", "b", "c", "d"]);
+    s.set_hit_condition(id, Some(HitCondition::parse(">=3").unwrap()))
+        .unwrap();
+    let mut seen = Vec::new();
+    while matches!(s.resume(), ExecutionState::Paused) {
+        seen.push(value_of(&s, "i"));
+    }
+    assert_eq!(seen, ["2", "3"]);
+    assert_eq!(s.breakpoint(id).unwrap().hits, 4);
+}
+
+#[test]
+fn a_logpoint_prints_and_goes_on() {
+    let (mut s, id) = bucket_loop(&["a", "b", "c"]);
+    s.set_log_message(id, Some("bucket {i} holds {*s}, {{braces}}, {nope}"))
+        .unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Finished(_)));
+    assert_eq!(
+        s.take_log(),
+        [
+            "bucket 0 holds 334, {braces}, <no variable named nope in scope>",
+            "bucket 1 holds 333, {braces}, <no variable named nope in scope>",
+            "bucket 2 holds 333, {braces}, <no variable named nope in scope>",
+        ]
+    );
+    assert!(s.take_log().is_empty());
+    assert!(s.set_log_message(id, Some("{i +}")).is_err());
+}
+
+#[test]
+fn an_error_in_a_condition_stops_and_says_so() {
+    let (mut s, id) = bucket_loop(&["a"]);
+    s.set_condition(id, Some("missing > 1")).unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    let log = s.take_log();
+    assert_eq!(
+        log,
+        [format!(
+            "breakpoint {id}: error in condition `missing > 1`: no variable named missing in scope"
+        )]
+    );
+}
+
+#[test]
+fn disabled_and_removed_breakpoints_do_not_stop() {
+    let (mut s, id) = bucket_loop(&["a", "b"]);
+    s.set_enabled(id, false).unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Finished(_)));
+    let (mut s, id) = bucket_loop(&["a", "b"]);
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    assert!(s.remove_breakpoint(id));
+    assert!(s.breakpoints().is_empty());
+    assert!(matches!(s.resume(), ExecutionState::Finished(_)));
+}
+
+#[test]
+fn a_function_breakpoint_by_its_source_name() {
+    use wasmscope_listeners::breakpoints::BreakpointLocation;
+    let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+    for name in ["share", "divzero::share"] {
+        assert!(s
+            .resolve(&BreakpointLocation::Function(name.into()))
+            .is_ok());
+    }
+    assert_eq!(
+        s.add_breakpoint(BreakpointLocation::Function("no_such_fn".into())),
+        Err("no function named no_such_fn".into())
+    );
+    assert_eq!(
+        s.add_breakpoint(BreakpointLocation::parse("divzero/src/main.rs:1").unwrap()),
+        Err("no code at line 1 of a file named like \"divzero/src/main.rs\"".into())
+    );
+    s.add_breakpoint(BreakpointLocation::Function("share".into()))
+        .unwrap();
+    s.start(
+        ModuleConfig::new().with_args(&["divzero", "a"]),
+        "_start",
+        &[],
+    )
+    .unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    let f = s.frames()[0].definition.name().map(wasmscope::demangle);
+    assert_eq!(f.as_deref(), Some("divzero::share"));
+    assert_eq!(value_of(&s, "total"), "1000");
+}
+
+/// A line step run in slices of one unit of work (the workbench's way) ends where the
+/// whole line step does.
+#[test]
+fn a_line_step_in_slices() {
+    use wasmscope::LineStep;
+    let (mut whole, _) = bucket_loop(&["a", "b"]);
+    whole.resume();
+    whole.step_line(LineStep::Over);
+    let want = whole.position();
+    let (mut sliced, _) = bucket_loop(&["a", "b"]);
+    sliced.resume();
+    sliced.clear_breakpoints();
+    let mut state = sliced.begin(Op::Line(LineStep::Over), 1);
+    let mut slices = 1;
+    while sliced.pending().is_some() {
+        state = sliced.go_on(1);
+        slices += 1;
+    }
+    assert!(matches!(state, ExecutionState::Paused));
+    assert!(slices > 1);
+    assert_eq!(sliced.position(), want);
+}

@@ -356,6 +356,9 @@ fn op_name(op: Op) -> &'static str {
         Op::StepToNextCall => "next call",
         Op::StepOverCall => "over call",
         Op::RunTo(_) => "run to cursor",
+        Op::Line(wasmscope::LineStep::Over) => "next line",
+        Op::Line(wasmscope::LineStep::Into) => "step into line",
+        Op::Line(wasmscope::LineStep::Out) => "step out to line",
     }
 }
 

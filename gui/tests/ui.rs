@@ -879,7 +879,7 @@ fn the_stack_view_lists_the_source_variables() {
     // ("bucket 0: 500"); the Vec `out` shows its elements.
     h.get_by_label_contains("buckets: u32 = 2");
     h.get_by_label_contains("each: u32 = 500");
-    h.get_by_label_contains("out: Vec<u32, alloc::alloc::Global> = len 2: [500, 500]");
+    h.get_by_label_contains("out: Vec<u32, alloc::alloc::Global> = [500, 500]");
 }
 
 /// Rust strings as their text: echo paused at `println!("{arg}")` shows `arg` as the
