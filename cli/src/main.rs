@@ -19,6 +19,7 @@
 //! `wasmscope inspect` exits 0, 1 when the file cannot be read or parsed, 2 for usage
 //! errors (and 141 on a closed pipe).
 
+mod debug;
 mod hostlog;
 mod inspect;
 mod pipe;
@@ -44,6 +45,10 @@ enum Command {
     /// The guest's exit code becomes the process's; a trap prints a wasm stack trace on
     /// stderr and exits 1; --timeout exits 124; usage errors exit 2.
     Run(Box<run::RunArgs>),
+    /// Debug a WASI program at the source level with gdb's commands (break FILE:LINE
+    /// [if EXPR], run, next, step, finish, continue, bt, frame N, print EXPR, info
+    /// locals, display, watch, quit; `help` lists them), read from stdin.
+    Debug(Box<debug::DebugArgs>),
     /// Describe a module: sections with offsets and sizes, imports, exports, custom
     /// sections, names, producers and DWARF.
     Inspect {
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::run(*args),
+        Command::Debug(args) => debug::debug(*args),
         Command::Inspect { file } => {
             let result = run::read_module(&file)
                 .and_then(|bytes| inspect::report(&file.display().to_string(), &bytes));

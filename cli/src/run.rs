@@ -228,7 +228,7 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// A `--env` argument: `KEY=VALUE` (the value may be empty and may hold `=`).
-fn parse_env(kv: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_env(kv: &str) -> Result<(String, String), String> {
     match kv.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err("expected KEY=VALUE".to_string()),
@@ -238,13 +238,13 @@ fn parse_env(kv: &str) -> Result<(String, String), String> {
 /// A host directory mounted for the guest (`--mount`, `--dir`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
-    host: String,
-    guest: String,
-    read_only: bool,
+    pub(crate) host: String,
+    pub(crate) guest: String,
+    pub(crate) read_only: bool,
 }
 
 /// A `--mount` argument: `HOST[:GUEST][:ro]`.
-fn parse_mount(m: &str) -> Result<Mount, String> {
+pub(crate) fn parse_mount(m: &str) -> Result<Mount, String> {
     let mut parts: Vec<&str> = m.split(':').collect();
     let read_only = parts.last() == Some(&"ro");
     if read_only {

@@ -178,6 +178,31 @@ impl CompiledModule {
         }
     }
 
+    /// Whether a source statement begins at code-section offset `code_offset` (an
+    /// `is_stmt` row of the DWARF line table): where a line step or a line breakpoint
+    /// stops.
+    pub fn is_statement(&self, code_offset: u64) -> bool {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.is_statement(code_offset),
+            CompiledKind::Host(_) => false,
+        }
+    }
+
+    /// Whether the module has DWARF line information (source-level debugging).
+    ///
+    /// ```
+    /// let compiled = wasmscope::Runtime::new()
+    ///     .compile_module(&wat::parse_str("(module)").unwrap())
+    ///     .unwrap();
+    /// assert!(!compiled.has_line_info());
+    /// ```
+    pub fn has_line_info(&self) -> bool {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.has_line_info(),
+            CompiledKind::Host(_) => false,
+        }
+    }
+
     /// The source variables in scope at code-section offset `code_offset`, with their
     /// values in `frame` (see [`crate::variables`]); empty without DWARF or for a host
     /// module.
@@ -338,6 +363,54 @@ impl CompiledModule {
         reader
             .original_position()
             .checked_sub(info.code_section_offset as u64)
+    }
+
+    /// Where a debugger stops for a breakpoint on function `index`: the first statement
+    /// of its body after the prologue (the first line-table statement of another line
+    /// than the function's opening one, within the function), where the parameters are
+    /// in place as the source names them; the entry
+    /// ([`CompiledModule::function_entry_offset`]) without line information there.
+    pub fn function_breakpoint_offset(&self, index: u32) -> Option<u64> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let entry = self.function_entry_offset(index)?;
+        let def = index.checked_sub(info.num_imported_funcs)?;
+        let body = info.bodies.get(def as usize)?;
+        let end = (body.end as u64).checked_sub(info.code_section_offset as u64)?;
+        let opening = self.source_locations(entry);
+        let Some(first) = opening.last() else {
+            return Some(entry);
+        };
+        let after = (entry + 1..end)
+            .filter(|o| info.is_statement(*o))
+            .take(64)
+            .find(|o| {
+                self.source_locations(*o)
+                    .last()
+                    .is_some_and(|l| l.line != first.line || l.file != first.file)
+            });
+        Some(after.unwrap_or(entry))
+    }
+
+    /// Every place a breakpoint on the function called `name` stops (gdb's `break
+    /// FUNCTION`): for each function [`CompiledModule::functions_named`] finds, its
+    /// [`CompiledModule::function_breakpoint_offset`], and the entry of every copy of a
+    /// function of that name inlined elsewhere (DWARF's inlined subroutines: a function
+    /// inlined everywhere has no Wasm function of its own); sorted.
+    pub fn function_breakpoint_offsets(&self, name: &str) -> Vec<u64> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        let mut out: Vec<u64> = self
+            .functions_named(name)
+            .into_iter()
+            .filter_map(|i| self.function_breakpoint_offset(i))
+            .chain(info.inlined_sites(name))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// How many of the module's defined functions have been translated into its

@@ -271,6 +271,71 @@ impl DwarfIndex {
             .contains(&offset)
     }
 
+    /// The code offsets where a function named `name` (its last path segment is the
+    /// DWARF name) was inlined: each inlined copy's entry (`DW_AT_entry_pc`, else its
+    /// lowest address).
+    pub(crate) fn inlined_sites(&self, name: &str) -> Vec<u64> {
+        let short = name.rsplit("::").next().unwrap_or(name);
+        let dwarf = &self.dwarf;
+        let mut out = std::collections::BTreeSet::new();
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            // The subprograms named so (abstract origins of the inlined copies).
+            let mut named = std::collections::HashSet::new();
+            let mut entries = unit.entries();
+            while let Ok(Some(e)) = entries.next_dfs() {
+                if e.tag() != gimli::DW_TAG_subprogram {
+                    continue;
+                }
+                let Some(v) = e.attr_value(gimli::DW_AT_name) else {
+                    continue;
+                };
+                let Ok(n) = dwarf.attr_string(&unit, v) else {
+                    continue;
+                };
+                if gimli::Reader::to_slice(&n).is_ok_and(|b| b.as_ref() == short.as_bytes()) {
+                    named.insert(e.offset());
+                }
+            }
+            if named.is_empty() {
+                continue;
+            }
+            let mut entries = unit.entries();
+            while let Ok(Some(e)) = entries.next_dfs() {
+                if e.tag() != gimli::DW_TAG_inlined_subroutine {
+                    continue;
+                }
+                let Some(gimli::AttributeValue::UnitRef(origin)) =
+                    e.attr_value(gimli::DW_AT_abstract_origin)
+                else {
+                    continue;
+                };
+                if !named.contains(&origin) {
+                    continue;
+                }
+                let entry_pc = match e.attr_value(gimli::DW_AT_entry_pc) {
+                    Some(gimli::AttributeValue::Addr(a)) => Some(a),
+                    _ => None,
+                };
+                let low = entry_pc.or_else(|| {
+                    let mut ranges = dwarf.die_ranges(&unit, e).ok()?;
+                    let mut low = None::<u64>;
+                    while let Ok(Some(r)) = ranges.next() {
+                        low = Some(low.map_or(r.begin, |l| l.min(r.begin)));
+                    }
+                    low
+                });
+                if let Some(a) = low.filter(|a| *a != 0 && *a < self.code_bytes) {
+                    out.insert(a);
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// Code offsets where line `line` of a file whose path ends with `file` begins a
     /// statement (where a breakpoint on that line stops), in increasing order.
     pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {

@@ -955,6 +955,13 @@ impl ModuleInfo {
             .is_some_and(|d| d.is_statement(offset))
     }
 
+    /// Whether the module has DWARF line information.
+    pub(crate) fn has_line_info(&self) -> bool {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .is_some()
+    }
+
     /// The source locations of code offset `offset` (innermost first), from the DWARF
     /// index, built on first use.
     pub(crate) fn source_locations(&self, offset: u64) -> Vec<crate::dwarf::SourceLocation> {
@@ -962,6 +969,15 @@ impl ModuleInfo {
             .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
             .as_ref()
             .map_or_else(Vec::new, |d| d.locations(offset))
+    }
+
+    /// Code offsets where a function named `name` was inlined (see
+    /// `DwarfIndex::inlined_sites`).
+    pub(crate) fn inlined_sites(&self, name: &str) -> Vec<u64> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.inlined_sites(name))
     }
 
     /// Code offsets that begin statements of `file:line` (for breakpoints by line).

@@ -81,7 +81,13 @@ struct Book {
     log: Vec<String>,
     /// The breakpoints that stopped the last pause.
     stopped_by: Vec<u32>,
+    /// Where logpoint messages go as they happen (else into `log`).
+    sink: Option<LogSink>,
 }
+
+/// Receives logpoint messages and condition errors as they happen
+/// ([`Stepper::set_log_sink`]).
+pub type LogSink = Box<dyn FnMut(&str) + Send>;
 
 /// The source scope of a paused frame, given to `f`: its locals and operands, and the
 /// globals and memory 0 of `module`.
@@ -190,7 +196,10 @@ fn filter_hit(
             None => stop_ids.push(bp.id),
         }
     }
-    book.log.extend(log);
+    match &mut book.sink {
+        Some(sink) => log.iter().for_each(|l| sink(l)),
+        None => book.log.extend(log),
+    }
     let stop = !stop_ids.is_empty();
     if stop {
         book.stopped_by = stop_ids;
@@ -299,9 +308,10 @@ impl Stepper {
         Ok(())
     }
 
-    /// Stops whenever function `name` is entered (see [`CompiledModule::functions_named`]:
-    /// a name-section name, a demangled path or its last segments): a breakpoint at the
-    /// first instruction of each such function; returns the first one's code offset,
+    /// Stops whenever function `name` is entered (see
+    /// [`CompiledModule::function_breakpoint_offsets`]: a name-section name, a demangled
+    /// path or its last segments; inlined copies too): a breakpoint where each such
+    /// function's body begins after its prologue; returns the first one's offset,
     /// `None` when no defined function has that name.
     pub fn break_at_function(&mut self, name: &str) -> Option<u64> {
         let id = self
@@ -338,12 +348,7 @@ impl Stepper {
             BreakpointLocation::Line { file, line } => {
                 self.compiled.code_offsets_for_line(file, *line)
             }
-            BreakpointLocation::Function(name) => self
-                .compiled
-                .functions_named(name)
-                .into_iter()
-                .filter_map(|i| self.compiled.function_entry_offset(i))
-                .collect(),
+            BreakpointLocation::Function(name) => self.compiled.function_breakpoint_offsets(name),
             BreakpointLocation::Offset(o) => vec![*o],
         };
         if offsets.is_empty() {
@@ -358,8 +363,8 @@ impl Stepper {
         Ok(offsets)
     }
 
-    /// Adds a breakpoint at `location` and returns its number; a location that already
-    /// has one gives that one's number.
+    /// Adds a breakpoint at `location` and returns its number (a location may have
+    /// several: a breakpoint and a logpoint, say).
     ///
     /// # Errors
     /// The location has no code ([`Stepper::resolve`]).
@@ -367,9 +372,6 @@ impl Stepper {
         let offsets = self.resolve(&location)?;
         let id = {
             let mut book = self.book();
-            if let Some(b) = book.list.iter().find(|b| b.location == location) {
-                return Ok(b.id);
-            }
             book.next_id += 1;
             let id = book.next_id;
             book.list.push(Breakpoint::new(id, location, offsets));
@@ -472,6 +474,21 @@ impl Stepper {
     /// No such breakpoint.
     pub fn set_enabled(&mut self, id: u32, enabled: bool) -> Result<(), String> {
         self.edit(id, |b| b.enabled = enabled)
+    }
+
+    /// Takes the next number of the breakpoints' sequence for a front end's own kind of
+    /// stop (`wasmscope debug`'s watchpoints), so that no breakpoint gets it.
+    pub fn next_number(&mut self) -> u32 {
+        let mut book = self.book();
+        book.next_id += 1;
+        book.next_id
+    }
+
+    /// Sends logpoint messages and condition errors to `sink` as they happen (in order
+    /// with the guest's own output), instead of keeping them for
+    /// [`Stepper::take_log`]; `None` keeps them again.
+    pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
+        self.book().sink = sink;
     }
 
     /// The logpoints' messages and the condition errors since the last call, oldest

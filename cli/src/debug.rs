@@ -1,0 +1,1121 @@
+//! `wasmscope debug`: a line-oriented source debugger with gdb's command names, on the
+//! same debugging session as the workbench ([`wasmscope_listeners::stepper::Stepper`]).
+//!
+//! Commands come from stdin (a prompt is shown when stdin is a terminal), after those of
+//! `-x FILE` and `--ex CMD`. Output follows gdb's: `$1 = 42` for `print`, `name = value`
+//! lines for `info locals`, `#0  function (args) at file:line` frames, the source line
+//! after each stop. Errors go to stderr and the session goes on. The guest's stdout and
+//! stderr are the debugger's; its stdin is empty, and its clocks and random bytes are
+//! deterministic, so two sessions see the same run.
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use wasmscope::{ExecutionState, LineStep, ModuleConfig, StepMode};
+use wasmscope_listeners::breakpoints::{BreakpointLocation, HitCondition};
+use wasmscope_listeners::stepper::{Frame, Stepper};
+
+use crate::pipe;
+use crate::run::{read_module, Mount};
+
+/// Arguments of `wasmscope debug`.
+#[derive(clap::Args, Debug)]
+pub struct DebugArgs {
+    /// An environment variable for the guest, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = crate::run::parse_env)]
+    pub env: Vec<(String, String)>,
+    /// A host directory for the guest: HOST[:GUEST][:ro] (repeatable).
+    #[arg(long = "mount", value_name = "HOST[:GUEST][:ro]", value_parser = crate::run::parse_mount)]
+    pub mounts: Vec<Mount>,
+    /// Read source files under TO where the DWARF says FROM (gdb's `set
+    /// substitute-path`), e.g. `/samples=./samples`; repeatable.
+    #[arg(long = "substitute-path", value_name = "FROM=TO")]
+    pub substitute: Vec<String>,
+    /// Run the commands of FILE first (one per line, `#` comments), as gdb's `-x`.
+    #[arg(short = 'x', long = "command", value_name = "FILE")]
+    pub command_files: Vec<PathBuf>,
+    /// Run this command first, after the -x files (repeatable), as gdb's `-ex`.
+    #[arg(long = "ex", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+    /// The program, a .wasm or .wat file.
+    pub file: PathBuf,
+    /// Arguments for the guest (argv[0] is the file's base name).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// One frame as gdb shows it: a Wasm frame, or a function inlined into it.
+struct View {
+    /// The Wasm frame it belongs to (index into `Stepper::frames`).
+    wasm: usize,
+    function: String,
+    file: Option<String>,
+    line: u32,
+    /// The code offset, for frames without line information.
+    offset: Option<u64>,
+}
+
+/// A `watch`: a range of linear memory and the value it had.
+struct Watch {
+    id: u32,
+    expression: String,
+    address: u64,
+    size: u64,
+    bytes: Vec<u8>,
+    value: String,
+    /// The call depth of the frame it was set in: it is deleted when that frame returns.
+    depth: usize,
+}
+
+struct Debugger {
+    wasm: Vec<u8>,
+    file: String,
+    args: DebugArgs,
+    stepper: Stepper,
+    /// Whether the program has been started (`run`) and not ended.
+    running: bool,
+    /// The selected frame (index into `views`).
+    selected: usize,
+    views: Vec<View>,
+    frames: Vec<Frame>,
+    /// `print`'s value history (`$1`, `$2`...).
+    history: usize,
+    displays: Vec<(u32, String)>,
+    watches: Vec<Watch>,
+    next_display: u32,
+    substitute: Vec<(String, String)>,
+    sources: HashMap<String, Option<Vec<String>>>,
+    quit: bool,
+}
+
+/// `wasmscope debug`.
+pub fn debug(args: DebugArgs) -> ExitCode {
+    let wasm = match read_module(&args.file) {
+        Ok(w) => w,
+        Err(e) => {
+            pipe::eprintln(e);
+            return ExitCode::from(1);
+        }
+    };
+    let stepper = match Stepper::new(&wasm, wasmscope::wasi::instantiate) {
+        Ok(s) => s,
+        Err(e) => {
+            pipe::eprintln(format!("{}: {e}", args.file.display()));
+            return ExitCode::from(1);
+        }
+    };
+    let substitute = args
+        .substitute
+        .iter()
+        .filter_map(|s| s.split_once('='))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let file = args.file.display().to_string();
+    let mut stepper = stepper;
+    // Logpoints print as they are passed, in order with the guest's output.
+    stepper.set_log_sink(Some(Box::new(|line: &str| say(line))));
+    let mut d = Debugger {
+        wasm,
+        file,
+        args,
+        stepper,
+        running: false,
+        selected: 0,
+        views: Vec::new(),
+        frames: Vec::new(),
+        history: 0,
+        displays: Vec::new(),
+        watches: Vec::new(),
+        next_display: 1,
+        substitute,
+        sources: HashMap::new(),
+        quit: false,
+    };
+    let dwarf = if d.stepper.compiled().has_line_info() {
+        "with DWARF"
+    } else {
+        "no DWARF: Wasm-level debugging only"
+    };
+    say(&format!("Reading {} ({dwarf})", d.file));
+    let mut first: Vec<String> = Vec::new();
+    for f in &d.args.command_files {
+        match std::fs::read_to_string(f) {
+            Ok(text) => first.extend(text.lines().map(String::from)),
+            Err(e) => pipe::eprintln(format!("{}: {e}", f.display())),
+        }
+    }
+    first.extend(d.args.commands.iter().cloned());
+    for line in first {
+        d.command(&line);
+        if d.quit {
+            return ExitCode::SUCCESS;
+        }
+    }
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut input = stdin.lock();
+    loop {
+        if interactive {
+            print!("(wasmscope) ");
+            let _ = std::io::stdout().flush();
+        }
+        let mut line = String::new();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        d.command(&line);
+        if d.quit {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn say(text: &str) {
+    pipe::print(&format!("{text}\n"));
+}
+
+fn err(text: &str) {
+    pipe::eprintln(text);
+}
+
+const HELP: &str = "\
+Commands (gdb's names; abbreviations in brackets):
+  run [r]                  start the program (again)
+  break [b] LOC [if EXPR]  breakpoint at FILE:LINE, FUNCTION or *OFFSET, maybe conditional
+  tbreak LOC               a breakpoint that is deleted when hit
+  dprintf LOC,\"FMT\",ARGS.. a logpoint: print and go on (each %-conversion shows an ARG)
+  condition N [EXPR]       set or remove breakpoint N's condition
+  ignore N COUNT           breakpoint N stops from its COUNT+1th hit on
+  delete [d] [N]           delete breakpoint N (all without N)
+  disable N / enable N     turn breakpoint N off / on
+  info breakpoints [i b]   the breakpoints, with hits
+  continue [c]             run to the next breakpoint, watchpoint or the end
+  next [n] / step [s]      next source line, over / into calls
+  finish                   run out of the current function
+  nexti [ni] / stepi [si]  one Wasm instruction, over / into calls
+  backtrace [bt, where]    the call stack, inlined functions as frames
+  frame [f] N, up, down    select a frame
+  print [p] EXPR           an expression's value: names, a.b, p->b, v[i], *p, &x,
+                           arithmetic, comparisons, casts (T)x and x as T
+  info locals / info args  the selected frame's variables / parameters
+  display EXPR             print EXPR at every stop (undisplay N)
+  watch EXPR               stop when the memory EXPR is in changes (steps instruction
+                           by instruction: slow on long runs)
+  list [l]                 source lines around the current one
+  quit [q]                 leave";
+
+impl Debugger {
+    fn command(&mut self, line: &str) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return;
+        }
+        let (cmd, rest) = match line.split_once(char::is_whitespace) {
+            Some((c, r)) => (c, r.trim()),
+            None => (line, ""),
+        };
+        match cmd {
+            "help" | "h" => say(HELP),
+            "quit" | "q" => self.quit = true,
+            "run" | "r" => self.run(),
+            "break" | "b" | "br" => self.break_command(rest, false),
+            "tbreak" => self.break_command(rest, true),
+            "dprintf" => self.dprintf(rest),
+            "condition" => self.condition(rest),
+            "ignore" => self.ignore(rest),
+            "delete" | "d" => self.delete(rest),
+            "disable" | "enable" => self.enable(rest, cmd == "enable"),
+            "continue" | "c" | "cont" => self.go(Go::Continue),
+            "next" | "n" => self.go(Go::Line(LineStep::Over)),
+            "step" | "s" => self.go(Go::Line(LineStep::Into)),
+            "finish" | "fin" => self.go(Go::Line(LineStep::Out)),
+            "nexti" | "ni" => self.go(Go::Instruction(StepMode::Over)),
+            "stepi" | "si" => self.go(Go::Instruction(StepMode::Instruction)),
+            "backtrace" | "bt" | "where" => self.backtrace(rest),
+            "frame" | "f" => self.frame(rest),
+            "up" => self.select(self.selected.saturating_add(count(rest))),
+            "down" => self.select(self.selected.saturating_sub(count(rest))),
+            "print" | "p" | "inspect" => self.print(rest),
+            "display" => self.display(rest),
+            "undisplay" => self.undisplay(rest),
+            "watch" => self.watch(rest),
+            "list" | "l" => self.list(),
+            "info" | "i" => match rest.split_whitespace().next().unwrap_or("") {
+                "locals" | "lo" => self.info_vars(false),
+                "args" | "ar" => self.info_vars(true),
+                "breakpoints" | "b" | "break" | "watchpoints" => self.info_breakpoints(),
+                "frame" | "f" => self.frame(""),
+                "display" => {
+                    for (n, e) in &self.displays {
+                        say(&format!("{n}:   {e}"));
+                    }
+                }
+                other => err(&format!(
+                    "Undefined info command: \"{other}\".  Try \"help\"."
+                )),
+            },
+            other => err(&format!("Undefined command: \"{other}\".  Try \"help\".")),
+        }
+    }
+
+    fn module_config(&self) -> ModuleConfig {
+        let argv0 = self
+            .args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut argv: Vec<&str> = vec![&argv0];
+        argv.extend(self.args.args.iter().map(String::as_str));
+        let mut config = ModuleConfig::new()
+            .with_args(&argv)
+            .with_stdout(pipe::stdout())
+            .with_stderr(pipe::stderr());
+        for (k, v) in &self.args.env {
+            config = config.with_env(k, v);
+        }
+        let mut fs = wasmscope::FsConfig::new();
+        for m in &self.args.mounts {
+            fs = if m.read_only {
+                fs.with_read_only_dir_mount(&m.host, &m.guest)
+            } else {
+                fs.with_dir_mount(&m.host, &m.guest)
+            };
+        }
+        config.with_fs_config(fs)
+    }
+
+    fn run(&mut self) {
+        if self.running {
+            say("Starting the program again from the beginning.");
+            // A fresh runtime: the first run's module (and its WASI state) is gone.
+            match Stepper::new(&self.wasm, wasmscope::wasi::instantiate) {
+                Ok(mut fresh) => {
+                    for b in self.stepper.breakpoints() {
+                        if let Ok(id) = fresh.add_breakpoint(b.location.clone()) {
+                            let _ = fresh.set_condition(id, b.condition.as_deref());
+                            let _ = fresh.set_hit_condition(id, b.hit_condition);
+                            let _ = fresh.set_log_message(id, b.log_message.as_deref());
+                            let _ = fresh.set_enabled(id, b.enabled);
+                        }
+                    }
+                    self.stepper = fresh;
+                    self.stepper
+                        .set_log_sink(Some(Box::new(|line: &str| say(line))));
+                }
+                Err(e) => return err(&e.to_string()),
+            }
+        }
+        let config = self.module_config();
+        if let Err(e) = self.stepper.start(config, "_start", &[]) {
+            return err(&format!("{}: {e}", self.file));
+        }
+        self.running = true;
+        let line = format!(
+            "Starting program: {} {}",
+            self.file,
+            self.args.args.join(" ")
+        );
+        say(line.trim_end());
+        self.go(Go::Continue);
+    }
+
+    fn break_command(&mut self, rest: &str, temporary: bool) {
+        let (loc, cond) = match rest.split_once(" if ") {
+            Some((l, c)) => (l.trim(), Some(c.trim())),
+            None => (rest.trim(), None),
+        };
+        let loc = if loc.is_empty() {
+            // gdb: the current line.
+            match self.views.get(self.selected) {
+                Some(View {
+                    file: Some(f),
+                    line,
+                    ..
+                }) => format!("{f}:{line}"),
+                _ => return err("No default breakpoint location now selected."),
+            }
+        } else {
+            loc.to_string()
+        };
+        let location = match BreakpointLocation::parse(&loc) {
+            Ok(l) => l,
+            Err(e) => return err(&e),
+        };
+        if let Some(c) = cond {
+            if let Err(e) = wasmscope::variables::check_syntax(c) {
+                return err(&format!("bad condition: {e}"));
+            }
+        }
+        let id = match self.stepper.add_breakpoint(location.clone()) {
+            Ok(id) => id,
+            Err(e) => return err(&e),
+        };
+        if let Some(c) = cond {
+            if let Err(e) = self.stepper.set_condition(id, Some(c)) {
+                return err(&e);
+            }
+        }
+        if temporary {
+            self.temporary(id);
+        }
+        let b = self.stepper.breakpoint(id).expect("just added");
+        let kind = if temporary {
+            "Temporary breakpoint"
+        } else {
+            "Breakpoint"
+        };
+        say(&format!(
+            "{kind} {id} at {}",
+            self.describe_offsets(&b.offsets)
+        ));
+    }
+
+    /// Temporary breakpoints: deleted after their first stop (hit condition 1).
+    fn temporary(&mut self, id: u32) {
+        let _ = self
+            .stepper
+            .set_hit_condition(id, Some(HitCondition::Equal(1)));
+    }
+
+    /// `0x1a2: file vars/src/main.rs, line 110.` for a breakpoint's first offset.
+    fn describe_offsets(&self, offsets: &[u64]) -> String {
+        let Some(&first) = offsets.first() else {
+            return "no code".into();
+        };
+        let more = match offsets.len() {
+            1 => String::new(),
+            n => format!(" ({n} locations)"),
+        };
+        let locs = self.stepper.compiled().source_locations(first);
+        match locs.last() {
+            Some(l) => format!("{first:#x}: file {}, line {}.{more}", l.file, l.line),
+            None => format!("{first:#x}{more}"),
+        }
+    }
+
+    fn dprintf(&mut self, rest: &str) {
+        // dprintf LOCATION,"format",ARG,...
+        let Some((loc, tail)) = rest.split_once(',') else {
+            return err("Format string required");
+        };
+        let tail = tail.trim();
+        let Some(body) = tail.strip_prefix('"') else {
+            return err("Bad format string");
+        };
+        let Some(end) = body.find('"') else {
+            return err("Bad format string, non-terminated '\"'");
+        };
+        let format = &body[..end];
+        let args: Vec<&str> = body[end + 1..]
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        // Each %-conversion becomes `{arg}` (shown as `print` shows it).
+        let mut message = String::new();
+        let mut args_iter = args.iter();
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '%' if chars.peek() == Some(&'%') => {
+                    chars.next();
+                    message.push('%');
+                }
+                '%' => {
+                    // Skip flags, width, length and the conversion letter.
+                    while let Some(&n) = chars.peek() {
+                        chars.next();
+                        if n.is_ascii_alphabetic() && !"hlLqjzt".contains(n) {
+                            break;
+                        }
+                    }
+                    match args_iter.next() {
+                        Some(a) => message.push_str(&format!("{{{a}}}")),
+                        None => return err("Bad format string, missing '\"'"),
+                    }
+                }
+                '\\' if chars.peek() == Some(&'n') => {
+                    chars.next();
+                }
+                '{' => message.push_str("{{"),
+                '}' => message.push_str("}}"),
+                other => message.push(other),
+            }
+        }
+        let location = match BreakpointLocation::parse(loc) {
+            Ok(l) => l,
+            Err(e) => return err(&e),
+        };
+        let id = match self.stepper.add_breakpoint(location) {
+            Ok(id) => id,
+            Err(e) => return err(&e),
+        };
+        if let Err(e) = self.stepper.set_log_message(id, Some(&message)) {
+            return err(&e);
+        }
+        let b = self.stepper.breakpoint(id).expect("just added");
+        say(&format!(
+            "Dprintf {id} at {}",
+            self.describe_offsets(&b.offsets)
+        ));
+    }
+
+    fn number(rest: &str) -> Option<u32> {
+        rest.split_whitespace().next()?.parse().ok()
+    }
+
+    fn condition(&mut self, rest: &str) {
+        let Some(id) = Self::number(rest) else {
+            return err("Argument required (breakpoint number).");
+        };
+        let expr = rest.split_once(char::is_whitespace).map(|(_, e)| e.trim());
+        match self.stepper.set_condition(id, expr) {
+            Ok(()) if expr.is_none() => say(&format!("Breakpoint {id} now unconditional.")),
+            Ok(()) => {}
+            Err(e) => err(&e),
+        }
+    }
+
+    fn ignore(&mut self, rest: &str) {
+        let mut parts = rest.split_whitespace();
+        let (Some(id), Some(n)) = (
+            parts.next().and_then(|p| p.parse::<u32>().ok()),
+            parts.next().and_then(|p| p.parse::<u64>().ok()),
+        ) else {
+            return err("Argument required (a breakpoint number and a count).");
+        };
+        let hits = self.stepper.breakpoint(id).map_or(0, |b| b.hits);
+        match self
+            .stepper
+            .set_hit_condition(id, Some(HitCondition::AtLeast(hits + n + 1)))
+        {
+            Ok(()) => say(&format!(
+                "Will ignore next {n} crossings of breakpoint {id}."
+            )),
+            Err(e) => err(&e),
+        }
+    }
+
+    fn delete(&mut self, rest: &str) {
+        if rest.is_empty() {
+            self.stepper.clear_breakpoints();
+            self.watches.clear();
+            return;
+        }
+        for n in rest.split_whitespace() {
+            match n.parse::<u32>() {
+                Ok(id) => {
+                    let before = self.watches.len();
+                    self.watches.retain(|w| w.id != id);
+                    if !self.stepper.remove_breakpoint(id) && before == self.watches.len() {
+                        err(&format!("No breakpoint number {id}."));
+                    }
+                }
+                Err(_) => err(&format!(
+                    "Convenience variable must have integer value: {n}"
+                )),
+            }
+        }
+    }
+
+    fn enable(&mut self, rest: &str, on: bool) {
+        for n in rest.split_whitespace() {
+            match n.parse::<u32>() {
+                Ok(id) => {
+                    if let Err(e) = self.stepper.set_enabled(id, on) {
+                        err(&e);
+                    }
+                }
+                Err(_) => err(&format!("Bad breakpoint number '{n}'")),
+            }
+        }
+    }
+
+    fn info_breakpoints(&self) {
+        let list = self.stepper.breakpoints();
+        if list.is_empty() && self.watches.is_empty() {
+            return say("No breakpoints or watchpoints.");
+        }
+        say("Num     Type           Disp Enb What");
+        for b in list {
+            let kind = if b.log_message.is_some() {
+                "dprintf"
+            } else {
+                "breakpoint"
+            };
+            let disp = if b.hit_condition == Some(HitCondition::Equal(1)) {
+                "del "
+            } else {
+                "keep"
+            };
+            let enb = if b.enabled { "y" } else { "n" };
+            say(&format!(
+                "{:<7} {kind:<14} {disp} {enb}   {} ({} location{})",
+                b.id,
+                b.location,
+                b.offsets.len(),
+                if b.offsets.len() == 1 { "" } else { "s" }
+            ));
+            if let Some(c) = &b.condition {
+                say(&format!("\tstop only if {c}"));
+            }
+            if let Some(h) = b.hit_condition.filter(|h| *h != HitCondition::Equal(1)) {
+                say(&format!("\tstop only on hits {h}"));
+            }
+            if let Some(m) = &b.log_message {
+                say(&format!("\tprint \"{m}\""));
+            }
+            if b.hits > 0 {
+                say(&format!(
+                    "\tbreakpoint already hit {} time{}",
+                    b.hits,
+                    if b.hits == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        for w in &self.watches {
+            say(&format!(
+                "{:<7} {:<14} keep y   {}",
+                w.id, "watchpoint", w.expression
+            ));
+        }
+    }
+
+    fn go(&mut self, how: Go) {
+        if !self.running {
+            return err("The program is not being run.");
+        }
+        let state = if self.watches.is_empty() {
+            match how {
+                Go::Continue => self.stepper.resume(),
+                Go::Line(kind) => self.stepper.step_line(kind),
+                Go::Instruction(StepMode::Over) => self.stepper.step_over(),
+                Go::Instruction(_) => self.stepper.step_into(),
+            }
+        } else {
+            self.go_watching(how)
+        };
+        for line in self.stepper.take_log() {
+            say(&line);
+        }
+        self.stopped(state, how);
+    }
+
+    /// Runs instruction by instruction, checking the watched memory after each.
+    fn go_watching(&mut self, how: Go) -> ExecutionState {
+        // The step to make, as instruction steps: a line step or continue runs until it
+        // would have stopped, or a watch fires.
+        let target_depth = self.stepper.position().map(|p| p.depth);
+        let start_line = self.views.first().map(|v| (v.file.clone(), v.line));
+        loop {
+            let state = self.stepper.step_into();
+            if !matches!(state, ExecutionState::Paused) {
+                return state;
+            }
+            if let Some(fired) = self.check_watches() {
+                say(&fired);
+                return state;
+            }
+            if !self.stepper.stopped_by().is_empty() {
+                return state;
+            }
+            let p = self.stepper.position();
+            let depth = p.as_ref().map(|p| p.depth);
+            let done = match how {
+                Go::Continue => false,
+                Go::Instruction(StepMode::Instruction) => true,
+                Go::Instruction(_) => depth <= target_depth,
+                Go::Line(kind) => {
+                    let offset = p.and_then(|p| p.code_offset);
+                    let locs = offset
+                        .map(|o| self.stepper.compiled().source_locations(o))
+                        .unwrap_or_default();
+                    let statement = offset.is_some_and(|o| self.stepper.compiled().is_statement(o));
+                    let line = locs.first().map(|l| (Some(l.file.clone()), l.line));
+                    match kind {
+                        LineStep::Out => depth < target_depth && statement,
+                        LineStep::Into => statement && line.is_some() && line != start_line,
+                        LineStep::Over => {
+                            statement
+                                && depth <= target_depth
+                                && line.is_some()
+                                && line != start_line
+                        }
+                    }
+                }
+            };
+            if done {
+                return state;
+            }
+        }
+    }
+
+    /// The message of the first watch whose memory changed (and updates it), or of one
+    /// whose frame has returned (it is deleted, as gdb does).
+    fn check_watches(&mut self) -> Option<String> {
+        let depth = self.stepper.position()?.depth;
+        if let Some(i) = self.watches.iter().position(|w| depth < w.depth) {
+            let w = self.watches.remove(i);
+            return Some(format!(
+                "\nWatchpoint {} deleted because the program has left the block in\n\
+                 which its expression is valid.",
+                w.id
+            ));
+        }
+        let module = self.stepper.module()?;
+        let memory = module.memories().into_iter().next()?;
+        let mut fired = None;
+        for w in &mut self.watches {
+            let Some(now) = memory.read_at(w.address, w.size) else {
+                continue;
+            };
+            if now != w.bytes && fired.is_none() {
+                w.bytes = now;
+                fired = Some(w.id);
+            }
+        }
+        let id = fired?;
+        self.refresh();
+        let w = self.watches.iter().find(|w| w.id == id)?;
+        // The new value in the frame the watch was set in.
+        let frame = self
+            .frames
+            .len()
+            .checked_sub(1 + w.depth)
+            .and_then(|i| self.frames.get(i))?;
+        let new = self
+            .stepper
+            .evaluate(frame, &w.expression)
+            .value
+            .unwrap_or_else(|_| hex(&w.bytes));
+        let w = self.watches.iter_mut().find(|w| w.id == id)?;
+        let old = std::mem::replace(&mut w.value, new.clone());
+        Some(format!(
+            "\nWatchpoint {}: {}\n\nOld value = {old}\nNew value = {new}",
+            w.id, w.expression
+        ))
+    }
+
+    fn stopped(&mut self, state: ExecutionState, how: Go) {
+        match state {
+            ExecutionState::Paused => {
+                self.refresh();
+                let by = self.stepper.stopped_by();
+                let view = self.views.first();
+                let changed_function =
+                    !matches!(how, Go::Line(LineStep::Over) | Go::Instruction(_));
+                if let Some(&id) = by.first() {
+                    say("");
+                    let top = self.frame_text(0);
+                    say(&format!("Breakpoint {id}, {top}"));
+                    // A temporary breakpoint goes after its stop.
+                    if self
+                        .stepper
+                        .breakpoint(id)
+                        .is_some_and(|b| b.hit_condition == Some(HitCondition::Equal(1)))
+                    {
+                        self.stepper.remove_breakpoint(id);
+                        say(&format!("Temporary breakpoint {id} deleted."));
+                    }
+                } else if changed_function && view.is_some() {
+                    say(&self.frame_text(0));
+                }
+                self.show_line(0);
+                self.show_displays();
+            }
+            ExecutionState::Finished(_) => {
+                self.ended();
+                say("[program exited normally]");
+            }
+            ExecutionState::Exited(0) => {
+                self.ended();
+                say("[program exited normally]");
+            }
+            ExecutionState::Exited(code) => {
+                self.ended();
+                say(&format!("[program exited with code {code}]"));
+            }
+            ExecutionState::Trapped(e) => {
+                // The trapping frames stay readable.
+                self.refresh();
+                let message = e.to_string();
+                let first = message.lines().next().unwrap_or("");
+                let first = first.strip_prefix("wasm error: ").unwrap_or(first);
+                say("");
+                say(&format!("Program trapped: {first}."));
+                if !self.views.is_empty() {
+                    say(&self.frame_text(0));
+                    self.show_line(0);
+                }
+                self.running = false;
+            }
+            _ => {
+                self.ended();
+            }
+        }
+    }
+
+    fn ended(&mut self) {
+        self.running = false;
+        self.views.clear();
+        self.frames.clear();
+        self.selected = 0;
+    }
+
+    /// Reads the frames of the paused call; frame 0 is selected.
+    fn refresh(&mut self) {
+        self.frames = self.stepper.frames();
+        self.views.clear();
+        for (i, f) in self.frames.iter().enumerate() {
+            if f.sources.is_empty() {
+                let name = f
+                    .definition
+                    .name()
+                    .map(wasmscope::demangle)
+                    .unwrap_or_else(|| f.definition.debug_name());
+                self.views.push(View {
+                    wasm: i,
+                    function: name,
+                    file: None,
+                    line: 0,
+                    offset: f.code_offset,
+                });
+            }
+            for l in &f.sources {
+                self.views.push(View {
+                    wasm: i,
+                    function: l.function.clone().unwrap_or_else(|| "??".into()),
+                    file: Some(l.file.clone()),
+                    line: l.line,
+                    offset: f.code_offset,
+                });
+            }
+        }
+        self.selected = 0;
+    }
+
+    /// `function (a=1, b=2) at file:line` for view `n`.
+    fn frame_text(&self, n: usize) -> String {
+        let Some(v) = self.views.get(n) else {
+            return String::new();
+        };
+        let args: Vec<String> = self
+            .vars_of(n)
+            .into_iter()
+            .filter(|var| var.is_parameter)
+            .map(|var| {
+                format!(
+                    "{}={}",
+                    var.name,
+                    var.value.unwrap_or_else(|e| format!("<{e}>"))
+                )
+            })
+            .collect();
+        let name = if v.file.is_some() {
+            short_name(&v.function)
+        } else {
+            v.function.clone()
+        };
+        match &v.file {
+            Some(f) => format!("{name} ({}) at {}:{}", args.join(", "), f, v.line),
+            None => format!(
+                "{name} () at {}",
+                v.offset
+                    .map_or("??".to_string(), |o| format!("code offset {o:#x}"))
+            ),
+        }
+    }
+
+    /// The variables of view `n`'s function (an inlined function's own, or the Wasm
+    /// frame's outermost function's).
+    fn vars_of(&self, n: usize) -> Vec<wasmscope::variables::Variable> {
+        let Some(v) = self.views.get(n) else {
+            return Vec::new();
+        };
+        let Some(frame) = self.frames.get(v.wasm) else {
+            return Vec::new();
+        };
+        let all = self.stepper.variables(frame);
+        let short = short_name(&v.function);
+        all.into_iter()
+            .filter(|var| {
+                var.function
+                    .as_deref()
+                    .is_none_or(|f| f == short || f == v.function)
+            })
+            .collect()
+    }
+
+    fn source(&mut self, file: &str, line: u32) -> Option<String> {
+        let lines = self
+            .sources
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                let mut candidates = vec![file.to_string()];
+                for (from, to) in &self.substitute {
+                    if let Some(rest) = file.strip_prefix(from.as_str()) {
+                        candidates.insert(0, format!("{to}{rest}"));
+                    }
+                }
+                candidates
+                    .iter()
+                    .find_map(|c| std::fs::read_to_string(c).ok())
+                    .map(|t| t.lines().map(String::from).collect())
+            })
+            .as_ref()?;
+        lines.get(line.checked_sub(1)? as usize).cloned()
+    }
+
+    fn show_line(&mut self, n: usize) {
+        let Some(v) = self.views.get(n) else {
+            return;
+        };
+        match (&v.file.clone(), v.line) {
+            (Some(f), line) => match self.source(f, line) {
+                Some(text) => say(&format!("{line}\t{text}")),
+                None => say(&format!("{line}\tin {f}")),
+            },
+            (None, _) => {
+                if let Some(o) = v.offset {
+                    say(&format!("{o:#x}\t(no line information)"));
+                }
+            }
+        }
+    }
+
+    fn list(&mut self) {
+        let Some(v) = self.views.get(self.selected) else {
+            return err("No frame selected.");
+        };
+        let (Some(f), line) = (v.file.clone(), v.line) else {
+            return err("No line information here.");
+        };
+        for l in line.saturating_sub(5).max(1)..line + 5 {
+            if let Some(text) = self.source(&f, l) {
+                say(&format!("{l}\t{text}"));
+            }
+        }
+    }
+
+    fn backtrace(&self, rest: &str) {
+        if self.views.is_empty() {
+            return err("No stack.");
+        }
+        let limit = rest.trim().parse().unwrap_or(usize::MAX);
+        for n in 0..self.views.len().min(limit) {
+            say(&format!("#{n:<2} {}", self.frame_text(n)));
+        }
+        if limit < self.views.len() {
+            say("(More stack frames follow...)");
+        }
+    }
+
+    fn frame(&mut self, rest: &str) {
+        if rest.is_empty() {
+            return self.select(self.selected);
+        }
+        match rest.parse::<usize>() {
+            Ok(n) => self.select(n),
+            Err(_) => err(&format!("Invalid frame number: {rest}")),
+        }
+    }
+
+    fn select(&mut self, n: usize) {
+        if self.views.is_empty() {
+            return err("No stack.");
+        }
+        if n >= self.views.len() {
+            return err("No frame at that level.");
+        }
+        self.selected = n;
+        say(&format!("#{n:<2} {}", self.frame_text(n)));
+        self.show_line(n);
+    }
+
+    fn selected_frame(&self) -> Option<&Frame> {
+        self.frames.get(self.views.get(self.selected)?.wasm)
+    }
+
+    fn print(&mut self, expr: &str) {
+        if expr.is_empty() {
+            return err("An expression is required.");
+        }
+        let value = match self.selected_frame() {
+            Some(f) => self.stepper.evaluate(f, expr).value,
+            None => literal_only(expr),
+        };
+        match value {
+            Ok(v) => {
+                self.history += 1;
+                say(&format!("${} = {v}", self.history));
+            }
+            Err(e) => err(&e),
+        }
+    }
+
+    fn info_vars(&self, params: bool) {
+        if self.views.is_empty() {
+            return err("No frame selected.");
+        }
+        let vars: Vec<_> = self
+            .vars_of(self.selected)
+            .into_iter()
+            .filter(|v| v.is_parameter == params)
+            .collect();
+        if vars.is_empty() {
+            return say(if params {
+                "No arguments."
+            } else {
+                "No locals."
+            });
+        }
+        for v in vars {
+            say(&format!(
+                "{} = {}",
+                v.name,
+                v.value.unwrap_or_else(|e| format!("<{e}>"))
+            ));
+        }
+    }
+
+    fn display(&mut self, expr: &str) {
+        if expr.is_empty() {
+            return self.show_displays();
+        }
+        if let Err(e) = wasmscope::variables::check_syntax(expr) {
+            return err(&e);
+        }
+        let n = self.next_display;
+        self.next_display += 1;
+        self.displays.push((n, expr.to_string()));
+        if self.running {
+            self.show_display(n, expr);
+        }
+    }
+
+    fn undisplay(&mut self, rest: &str) {
+        if rest.is_empty() {
+            self.displays.clear();
+        }
+        for n in rest
+            .split_whitespace()
+            .filter_map(|n| n.parse::<u32>().ok())
+        {
+            self.displays.retain(|(d, _)| *d != n);
+        }
+    }
+
+    fn show_displays(&self) {
+        for (n, e) in &self.displays {
+            self.show_display(*n, e);
+        }
+    }
+
+    fn show_display(&self, n: u32, expr: &str) {
+        let Some(frame) = self.frames.first() else {
+            return;
+        };
+        match self.stepper.evaluate(frame, expr).value {
+            Ok(v) => say(&format!("{n}: {expr} = {v}")),
+            Err(e) => say(&format!("{n}: {expr} = <{e}>")),
+        }
+    }
+
+    fn watch(&mut self, expr: &str) {
+        let Some(frame) = self.selected_frame().cloned() else {
+            return err("The program is not being run: start it, then watch what it has.");
+        };
+        let e = self.stepper.evaluate(&frame, expr);
+        let value = match e.value.clone() {
+            Ok(v) => v,
+            Err(x) => return err(&x),
+        };
+        let Some(address) = e.address else {
+            return err(&format!(
+                "Cannot watch {expr}: it is not in linear memory (a Wasm local or a constant); \
+                 display it instead"
+            ));
+        };
+        let size = self
+            .stepper
+            .evaluate(&frame, &format!("&({expr}) + 1"))
+            .value
+            .ok()
+            .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+            .map_or(4, |end| end.saturating_sub(address).clamp(1, 4096));
+        let Some(bytes) = self
+            .stepper
+            .module()
+            .and_then(|m| m.memories().into_iter().next())
+            .and_then(|m| m.read_at(address, size))
+        else {
+            return err("Cannot read the watched memory.");
+        };
+        // Watchpoints share the breakpoints' numbers.
+        let id = self.stepper.next_number();
+        let top = self.stepper.position().map_or(0, |p| p.depth);
+        let wasm_index = self.views.get(self.selected).map_or(0, |v| v.wasm);
+        let depth = top.saturating_sub(wasm_index);
+        self.watches.push(Watch {
+            id,
+            expression: expr.to_string(),
+            address,
+            size,
+            bytes,
+            value,
+            depth,
+        });
+        say(&format!("Watchpoint {id}: {expr}"));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Go {
+    Continue,
+    Line(LineStep),
+    Instruction(StepMode),
+}
+
+/// A function's last path segment, generics kept whole: `std::rt::lang_start<()>` ->
+/// `lang_start<()>`.
+fn short_name(name: &str) -> String {
+    let mut depth = 0i32;
+    let mut start = 0;
+    let b = name.as_bytes();
+    for i in 0..b.len() {
+        match b[i] {
+            b'<' | b'(' | b'[' | b'{' => depth += 1,
+            b'>' | b')' | b']' | b'}' => depth -= 1,
+            b':' if depth == 0 && b.get(i + 1) == Some(&b':') => start = i + 2,
+            _ => {}
+        }
+    }
+    name[start.min(name.len())..].to_string()
+}
+
+fn count(rest: &str) -> usize {
+    rest.trim().parse().unwrap_or(1)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `print` without a frame: literals and arithmetic only.
+fn literal_only(expr: &str) -> Result<String, String> {
+    // An empty module: no scope, so names are unknown.
+    let wasm = b"\0asm\x01\0\0\0";
+    let frame = wasmscope::variables::FrameValues {
+        locals: &[],
+        operands: &[],
+        global: &|_| None,
+        memory: &|_, _| None,
+    };
+    let scope = wasmscope::variables::Scope::new(wasm, 0, &frame).map_err(|e| e.to_string())?;
+    scope.evaluate(expr).value
+}

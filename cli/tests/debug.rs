@@ -1,0 +1,263 @@
+//! `wasmscope debug` driven through stdin, as a script or a person without a display
+//! drives it: breakpoints (by line, function, condition, hit count, temporary), line
+//! steps, `finish`, `bt`, `frame`, `print`, `info locals`/`args`, `display`, `watch`,
+//! `dprintf`, traps and exits; gdb's output forms; bad commands say so and go on.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+/// Runs `wasmscope debug` on `module` (relative to samples/) with `commands` on stdin:
+/// (exit code, stdout, stderr).
+fn debug(module: &str, args: &[&str], commands: &str) -> (i32, String, String) {
+    let samples = samples();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .arg("debug")
+        .arg(format!("--substitute-path=/samples={}", samples.display()))
+        .arg(samples.join(module))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn has(out: &str, line: &str) {
+    assert!(
+        out.lines().any(|l| l == line),
+        "no line {line:?} in:\n{out}"
+    );
+}
+
+#[test]
+fn break_run_print_and_info_locals_at_a_rust_line() {
+    let (code, out, err) = debug(
+        "programs/vars.wasm",
+        &[],
+        "break vars/src/main.rs:130\nrun\nprint p\np rect.origin.x + p.y\nprint arr[1] * 2\n\
+         info locals\nprint nosuch\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(
+        &out,
+        "Breakpoint 1 at 0x53df: file /samples/programs/vars/src/main.rs, line 130.",
+    );
+    has(
+        &out,
+        "Breakpoint 1, main () at /samples/programs/vars/src/main.rs:130",
+    );
+    has(&out, "130\t    println!(\"p = {:?}\", p);");
+    has(&out, "$1 = Point { x: 3, y: -4 }");
+    has(&out, "$2 = -3");
+    has(&out, "$3 = 40");
+    has(
+        &out,
+        "rect = Rect { origin: Point { x: 1, y: 2 }, size: Point { x: 10, y: 20 } }",
+    );
+    has(&out, "meters = Meters(7, 9)");
+    has(&out, "slice = [20, 30]");
+    assert_eq!(err, "no variable named nosuch in scope\n");
+}
+
+#[test]
+fn next_step_finish_and_the_backtrace_of_an_inlined_frame() {
+    let (code, out, err) = debug(
+        "programs/vars.wasm",
+        &[],
+        "break describe\nrun\ninfo args\nnext\nnext\nbreak vars/src/main.rs:75\ncontinue\n\
+         bt 3\ninfo args\nframe 1\ninfo locals\nfinish\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    // The function breakpoint stops after the prologue: the parameters are in place.
+    has(
+        &out,
+        "Breakpoint 1, describe (shape=Circle { r: 2.5 }, color=Green, label=\"wasm\", \
+         count=12345678901, values=[10, 20, 30, 40]) at /samples/programs/vars/src/main.rs:86",
+    );
+    has(&out, "label = \"wasm\"");
+    has(&out, "count = 12345678901");
+    has(&out, "87\t    let seen = !values.is_empty();");
+    // weigh is inlined into describe: a frame of its own in the backtrace.
+    let bt: Vec<&str> = out.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        bt[0].starts_with("#0  weigh (values=[10, 20, 30, 40], bias=-100) at "),
+        "{bt:?}"
+    );
+    assert!(
+        bt[1].starts_with("#1  describe (shape=Circle { r: 2.5 }"),
+        "{bt:?}"
+    );
+    assert!(
+        bt[2].starts_with("#2  main () at /samples/programs/vars/src/main.rs:184"),
+        "{bt:?}"
+    );
+    has(&out, "(More stack frames follow...)");
+    has(&out, "bias = -100");
+    // finish: back in main, after the call.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("main () at /samples/programs/vars/src/main.rs:18")),
+        "{out}"
+    );
+}
+
+#[test]
+fn conditions_hit_counts_temporary_breakpoints_and_dprintf() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &["a", "b", "c", "d"],
+        "break divzero/src/main.rs:56 if i == 2\ntbreak run\n\
+         dprintf divzero/src/main.rs:56,\"bucket %d has %u\\n\",i,*s\n\
+         info breakpoints\nrun\nprint buckets\ncontinue\nprint i\nprint *s\n\
+         condition 1\nignore 1 1\ncontinue\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Temporary breakpoint 2 at 0x")
+                && l.ends_with(": file /samples/programs/divzero/src/main.rs, line 54.")),
+        "{out}"
+    );
+    has(
+        &out,
+        "1       breakpoint     keep y   divzero/src/main.rs:56 (1 location)",
+    );
+    has(&out, "2       breakpoint     del  y   run (1 location)");
+    has(&out, "\tstop only if i == 2");
+    has(
+        &out,
+        "3       dprintf        keep y   divzero/src/main.rs:56 (1 location)",
+    );
+    has(&out, "Temporary breakpoint 2 deleted.");
+    has(&out, "$1 = 4");
+    // The logpoint printed every bucket it passed, the condition stopped at i == 2.
+    has(&out, "bucket 0 has 250");
+    has(&out, "bucket 1 has 250");
+    has(&out, "$2 = 2");
+    has(&out, "$3 = 250");
+    has(&out, "Breakpoint 1 now unconditional.");
+    has(&out, "Will ignore next 1 crossings of breakpoint 1.");
+    // Unconditional now, the next crossing (i == 3, hit 2) ignored: the run ends, the
+    // logpoint printing as it goes, in order with the program's own lines.
+    has(&out, "[program exited normally]");
+    let order: Vec<&str> = out.lines().filter(|l| l.starts_with("bucket ")).collect();
+    assert_eq!(
+        order,
+        [
+            "bucket 0 has 250",
+            "bucket 0: 250",
+            "bucket 1 has 250",
+            "bucket 1: 250",
+            "bucket 2 has 250",
+            "bucket 2: 250",
+            "bucket 3 has 250",
+            "bucket 3: 250",
+        ]
+    );
+    assert_eq!(err, "The program is not being run.\n", "{out}");
+}
+
+#[test]
+fn a_trap_stops_at_its_line_and_the_frames_stay_readable() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &[],
+        "run\nbt 2\nprint total\nprint parts\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Program trapped: integer divide by zero.");
+    assert!(
+        out.lines().any(|l| l.starts_with(
+            "raw_div (total=1000, parts=0) at /samples/programs/divzero/src/main.rs:28"
+        )),
+        "{out}"
+    );
+    has(&out, "28\t    total / parts");
+    has(&out, "$1 = 1000");
+    has(&out, "$2 = 0");
+}
+
+#[test]
+fn a_watchpoint_stops_where_the_memory_changes_and_ends_with_its_frame() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch total\ncontinue\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Watchpoint 2: total");
+    has(&out, "New value = 4000000000003");
+    has(&out, "55\t    char initial = label[0];");
+    has(
+        &out,
+        "Watchpoint 2 deleted because the program has left the block in",
+    );
+    has(&out, "main () at /samples/c/vars.c:113");
+}
+
+#[test]
+fn display_and_c_values() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "display big\nbreak scaled_area\nrun\np *r\np r->size.x * scale\np (char)65\n\
+         p &r->size - &r->origin\nnext\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(
+        &out,
+        "$1 = Rect { origin: Point { x: 1, y: 2 }, size: Point { x: 10, y: 20 } }",
+    );
+    has(&out, "$2 = 20");
+    has(&out, "$3 = 65 'A'");
+    has(&out, "$4 = 1");
+    has(&out, "1: big = 4000000000");
+}
+
+#[test]
+fn bad_commands_and_states_are_messages_and_the_session_goes_on() {
+    let (code, out, err) = debug(
+        "programs/vars.wasm",
+        &[],
+        "next\nfrobnicate\nbreak nosuchfn\nbreak main.rs:x\nbreak vars/src/main.rs:130 if p.x ==\n\
+         print 1 + 2 * 3\nprint (1\nframe 3\ninfo bogus\nrun\nframe 99\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let errors: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        errors,
+        [
+            "The program is not being run.",
+            "Undefined command: \"frobnicate\".  Try \"help\".",
+            "no function named nosuchfn",
+            "bad line number \"x\"",
+            "bad condition: expected a value at the end",
+            "expected `)` at the end",
+            "No stack.",
+            "Undefined info command: \"bogus\".  Try \"help\".",
+            // The run ended (no breakpoint was set): no frames, nothing to continue.
+            "No stack.",
+            "The program is not being run.",
+        ],
+        "{out}"
+    );
+    has(&out, "$1 = 7");
+    has(&out, "[program exited normally]");
+}
