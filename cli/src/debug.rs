@@ -295,17 +295,9 @@ impl Debugger {
             // A fresh runtime: the first run's module (and its WASI state) is gone.
             match Stepper::new(&self.wasm, wasmscope::wasi::instantiate) {
                 Ok(mut fresh) => {
-                    for b in self.stepper.breakpoints() {
-                        if let Ok(id) = fresh.add_breakpoint(b.location.clone()) {
-                            let _ = fresh.set_condition(id, b.condition.as_deref());
-                            let _ = fresh.set_hit_condition(id, b.hit_condition);
-                            let _ = fresh.set_log_message(id, b.log_message.as_deref());
-                            let _ = fresh.set_enabled(id, b.enabled);
-                        }
-                    }
+                    // The same breakpoint set (and its log sink), hits counted afresh.
+                    fresh.use_breakpoints(self.stepper.breakpoint_set().clone());
                     self.stepper = fresh;
-                    self.stepper
-                        .set_log_sink(Some(Box::new(|line: &str| say(line))));
                 }
                 Err(e) => return err(&e.to_string()),
             }

@@ -1,10 +1,15 @@
 //! Breakpoints as a debugger's user sets them: on a source line, a function (by its
 //! source name) or a code offset; with a condition (an expression of
 //! [`wasmscope::variables`] that must hold), a hit condition (which hits stop), or a log
-//! message (a logpoint: print and go on). The [`Stepper`](crate::stepper::Stepper) owns
-//! the one set of a session; front ends read it and change it through the stepper.
+//! message (a logpoint: print and go on).
+//!
+//! A debugging session has one set, [`Breakpoints`]: a handle that the
+//! [`Stepper`](crate::stepper::Stepper) running the program and the front end's views
+//! share (the workbench keeps it across runs of the same module). Nothing copies it: a
+//! change through any handle is what the next stop sees.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Where a breakpoint is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -224,4 +229,215 @@ pub fn interpolate(message: &str, mut eval: impl FnMut(&str) -> String) -> Strin
     }
     out.push_str(rest);
     out
+}
+
+/// Receives logpoint messages and condition errors as they happen
+/// ([`Breakpoints::set_log_sink`]).
+pub type LogSink = Box<dyn FnMut(&str) + Send>;
+
+/// The breakpoints of a session, and what they said.
+#[derive(Default)]
+pub(crate) struct Book {
+    pub(crate) list: Vec<Breakpoint>,
+    pub(crate) next_id: u32,
+    /// Logpoint messages and condition errors, oldest first.
+    pub(crate) log: Vec<String>,
+    /// The breakpoints that stopped the last pause.
+    pub(crate) stopped_by: Vec<u32>,
+    /// Where logpoint messages go as they happen (else into `log`).
+    pub(crate) sink: Option<LogSink>,
+    /// Counts the changes of `list` (a stepper re-reads the offsets when it moved).
+    pub(crate) generation: u64,
+}
+
+/// The one breakpoint set of a debugging session; clones are handles to the same set.
+///
+/// ```
+/// use wasmscope_listeners::breakpoints::{BreakpointLocation, Breakpoints};
+/// let set = Breakpoints::new();
+/// let view = set.clone();
+/// let id = set.add(BreakpointLocation::parse("src/main.rs:12").unwrap(), vec![0x40, 0x48]);
+/// view.set_condition(id, Some("i > 2")).unwrap();
+/// assert_eq!(set.get(id).unwrap().condition.as_deref(), Some("i > 2"));
+/// assert_eq!(set.enabled_offsets(), [0x40, 0x48].into());
+/// view.set_enabled(id, false).unwrap();
+/// assert!(set.enabled_offsets().is_empty());
+/// assert!(set.set_condition(id, Some("i >")).is_err());
+/// ```
+#[derive(Clone, Default)]
+pub struct Breakpoints {
+    inner: Arc<Mutex<Book>>,
+}
+
+impl fmt::Debug for Breakpoints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.lock().list.iter()).finish()
+    }
+}
+
+impl Breakpoints {
+    /// An empty set.
+    pub fn new() -> Breakpoints {
+        Breakpoints::default()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Book> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a breakpoint at `location` covering code offsets `offsets` (resolved by the
+    /// caller, e.g. [`crate::stepper::Stepper::resolve`]); returns its number.
+    pub fn add(&self, location: BreakpointLocation, offsets: Vec<u64>) -> u32 {
+        let mut book = self.lock();
+        book.next_id += 1;
+        let id = book.next_id;
+        book.list.push(Breakpoint::new(id, location, offsets));
+        book.generation += 1;
+        id
+    }
+
+    /// Removes breakpoint `id`; whether there was one.
+    pub fn remove(&self, id: u32) -> bool {
+        let mut book = self.lock();
+        let before = book.list.len();
+        book.list.retain(|b| b.id != id);
+        let removed = book.list.len() != before;
+        book.generation += u64::from(removed);
+        removed
+    }
+
+    /// Removes every breakpoint.
+    pub fn clear(&self) {
+        let mut book = self.lock();
+        book.list.clear();
+        book.generation += 1;
+    }
+
+    /// The breakpoints, in the order they were set.
+    pub fn list(&self) -> Vec<Breakpoint> {
+        self.lock().list.clone()
+    }
+
+    /// Breakpoint `id`.
+    pub fn get(&self, id: u32) -> Option<Breakpoint> {
+        self.lock().list.iter().find(|b| b.id == id).cloned()
+    }
+
+    /// The first breakpoint at `location`.
+    pub fn find(&self, location: &BreakpointLocation) -> Option<Breakpoint> {
+        self.lock()
+            .list
+            .iter()
+            .find(|b| &b.location == location)
+            .cloned()
+    }
+
+    /// The code offsets of the enabled breakpoints.
+    pub fn enabled_offsets(&self) -> std::collections::BTreeSet<u64> {
+        self.lock()
+            .list
+            .iter()
+            .filter(|b| b.enabled)
+            .flat_map(|b| b.offsets.iter().copied())
+            .collect()
+    }
+
+    /// How many changes the set has seen (a stepper syncs when it moves).
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn edit(&self, id: u32, f: impl FnOnce(&mut Breakpoint)) -> Result<(), String> {
+        let mut book = self.lock();
+        let b = book
+            .list
+            .iter_mut()
+            .find(|b| b.id == id)
+            .ok_or_else(|| format!("no breakpoint number {id}"))?;
+        f(b);
+        book.generation += 1;
+        Ok(())
+    }
+
+    /// Sets (or with `None` or an empty text removes) breakpoint `id`'s condition, an
+    /// expression over the variables in scope where it stops.
+    ///
+    /// # Errors
+    /// No such breakpoint, or a syntax error in the condition.
+    pub fn set_condition(&self, id: u32, condition: Option<&str>) -> Result<(), String> {
+        let condition = condition.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = condition {
+            wasmscope::variables::check_syntax(c)?;
+        }
+        self.edit(id, |b| b.condition = condition.map(String::from))
+    }
+
+    /// Sets (or removes) which hits of breakpoint `id` stop.
+    ///
+    /// # Errors
+    /// No such breakpoint.
+    pub fn set_hit_condition(&self, id: u32, hits: Option<HitCondition>) -> Result<(), String> {
+        self.edit(id, |b| b.hit_condition = hits)
+    }
+
+    /// Makes breakpoint `id` a logpoint with `message` (`{expr}` parts replaced by their
+    /// values; it never stops), or with `None` or an empty text a breakpoint again.
+    ///
+    /// # Errors
+    /// No such breakpoint, or a syntax error in an expression of the message.
+    pub fn set_log_message(&self, id: u32, message: Option<&str>) -> Result<(), String> {
+        let message = message.filter(|m| !m.trim().is_empty());
+        if let Some(m) = message {
+            let mut error = None;
+            interpolate(m, |e| {
+                if let Err(err) = wasmscope::variables::check_syntax(e) {
+                    error.get_or_insert(format!("in {{{e}}}: {err}"));
+                }
+                String::new()
+            });
+            if let Some(e) = error {
+                return Err(e);
+            }
+        }
+        self.edit(id, |b| b.log_message = message.map(String::from))
+    }
+
+    /// Turns breakpoint `id` on or off.
+    ///
+    /// # Errors
+    /// No such breakpoint.
+    pub fn set_enabled(&self, id: u32, enabled: bool) -> Result<(), String> {
+        self.edit(id, |b| b.enabled = enabled)
+    }
+
+    /// Takes the next number of the sequence for a front end's own kind of stop
+    /// (`wasmscope debug`'s watchpoints), so that no breakpoint gets it.
+    pub fn next_number(&self) -> u32 {
+        let mut book = self.lock();
+        book.next_id += 1;
+        book.next_id
+    }
+
+    /// Sends logpoint messages and condition errors to `sink` as they happen (in order
+    /// with the guest's own output), instead of keeping them for
+    /// [`Breakpoints::take_log`]; `None` keeps them again.
+    pub fn set_log_sink(&self, sink: Option<LogSink>) {
+        self.lock().sink = sink;
+    }
+
+    /// The logpoints' messages and the condition errors since the last call, oldest
+    /// first.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut self.lock().log)
+    }
+
+    /// Forgets the hits and what the last run said (a new run begins).
+    pub fn reset_hits(&self) {
+        let mut book = self.lock();
+        book.log.clear();
+        book.stopped_by.clear();
+        for b in &mut book.list {
+            b.hits = 0;
+        }
+    }
 }

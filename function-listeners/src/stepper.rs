@@ -7,9 +7,11 @@
 //! workbench and `wasmscope debug` drive this.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::breakpoints::{interpolate, Breakpoint, BreakpointLocation, HitCondition};
+use crate::breakpoints::{
+    interpolate, Breakpoint, BreakpointLocation, Breakpoints, HitCondition, LogSink,
+};
 use wasmscope::variables::{Evaluated, FrameValues, Scope, Variable};
 use wasmscope::LineStep;
 
@@ -28,8 +30,11 @@ pub struct Stepper {
     execution: Option<Execution>,
     /// Pause at every throw (see [`Stepper::set_pause_on_exceptions`]).
     pause_on_exceptions: bool,
-    /// The breakpoints (shared with the execution's breakpoint filter).
-    book: Arc<Mutex<Book>>,
+    /// The breakpoints (shared with the execution's breakpoint filter and the front
+    /// end).
+    book: Breakpoints,
+    /// The set's generation that `offsets` reflect.
+    synced: u64,
     /// The code offsets of the enabled breakpoints, as set on the execution.
     offsets: HashSet<u64>,
     /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
@@ -72,23 +77,6 @@ pub enum Op {
     Line(LineStep),
 }
 
-/// The breakpoints of a session, and what they said.
-#[derive(Default)]
-struct Book {
-    list: Vec<Breakpoint>,
-    next_id: u32,
-    /// Logpoint messages and condition errors, oldest first.
-    log: Vec<String>,
-    /// The breakpoints that stopped the last pause.
-    stopped_by: Vec<u32>,
-    /// Where logpoint messages go as they happen (else into `log`).
-    sink: Option<LogSink>,
-}
-
-/// Receives logpoint messages and condition errors as they happen
-/// ([`Stepper::set_log_sink`]).
-pub type LogSink = Box<dyn FnMut(&str) + Send>;
-
 /// The source scope of a paused frame, given to `f`: its locals and operands, and the
 /// globals and memory 0 of `module`.
 fn with_scope<R>(
@@ -123,7 +111,7 @@ fn with_scope<R>(
 /// What the execution's breakpoint filter does at a breakpoint: counts hits, tests
 /// conditions and hit conditions, prints logpoints; whether to stop.
 fn filter_hit(
-    book: &Mutex<Book>,
+    book: &Breakpoints,
     compiled: &CompiledModule,
     module: &Module,
     execution: &Execution,
@@ -141,7 +129,7 @@ fn filter_hit(
         .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
         .flatten();
     let (locals, operands) = top.unwrap_or_default();
-    let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
+    let mut book = book.lock();
     if !book
         .list
         .iter()
@@ -253,7 +241,8 @@ impl Stepper {
             module: None,
             execution: None,
             pause_on_exceptions: false,
-            book: Arc::default(),
+            book: Breakpoints::new(),
+            synced: 0,
             offsets: HashSet::new(),
             pending: None,
         })
@@ -287,18 +276,13 @@ impl Stepper {
             .exported_function(function)
             .ok_or_else(|| Error::new(format!("no exported function {function:?}")))?;
         let mut execution = f.start_call(params)?;
+        self.book.reset_hits();
+        self.synced = self.book.generation();
+        self.offsets = self.book.enabled_offsets().into_iter().collect();
         for o in &self.offsets {
             execution.add_breakpoint(&module, *o);
         }
         execution.set_pause_on_exceptions(self.pause_on_exceptions);
-        {
-            let mut book = self.book();
-            book.log.clear();
-            book.stopped_by.clear();
-            for b in &mut book.list {
-                b.hits = 0;
-            }
-        }
         let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
         execution.set_breakpoint_filter(Some(Box::new(move |e: &Execution| {
             filter_hit(&book, &compiled, &m, e)
@@ -370,60 +354,45 @@ impl Stepper {
     /// The location has no code ([`Stepper::resolve`]).
     pub fn add_breakpoint(&mut self, location: BreakpointLocation) -> Result<u32, String> {
         let offsets = self.resolve(&location)?;
-        let id = {
-            let mut book = self.book();
-            book.next_id += 1;
-            let id = book.next_id;
-            book.list.push(Breakpoint::new(id, location, offsets));
-            id
-        };
+        let id = self.book.add(location, offsets);
         self.sync_offsets();
         Ok(id)
     }
 
     /// Removes breakpoint `id`; whether there was one.
     pub fn remove_breakpoint(&mut self, id: u32) -> bool {
-        let removed = {
-            let mut book = self.book();
-            let before = book.list.len();
-            book.list.retain(|b| b.id != id);
-            book.list.len() != before
-        };
+        let removed = self.book.remove(id);
         self.sync_offsets();
         removed
     }
 
+    /// The session's breakpoint set (a handle: views read and change it; the next run
+    /// or step sees the changes).
+    pub fn breakpoint_set(&self) -> &Breakpoints {
+        &self.book
+    }
+
+    /// Makes `set` the session's breakpoint set (the workbench keeps one per loaded
+    /// module, across runs).
+    pub fn use_breakpoints(&mut self, set: Breakpoints) {
+        self.book = set;
+        self.synced = self.book.generation().wrapping_sub(1);
+        self.sync_offsets();
+    }
+
     /// The breakpoints, in the order they were set.
     pub fn breakpoints(&self) -> Vec<Breakpoint> {
-        self.book().list.clone()
+        self.book.list()
     }
 
     /// Breakpoint `id`.
     pub fn breakpoint(&self, id: u32) -> Option<Breakpoint> {
-        self.book().list.iter().find(|b| b.id == id).cloned()
+        self.book.get(id)
     }
 
-    /// The breakpoint at `location`, if there is one.
+    /// The first breakpoint at `location`, if there is one.
     pub fn breakpoint_at(&self, location: &BreakpointLocation) -> Option<Breakpoint> {
-        self.book()
-            .list
-            .iter()
-            .find(|b| &b.location == location)
-            .cloned()
-    }
-
-    fn edit(&mut self, id: u32, f: impl FnOnce(&mut Breakpoint)) -> Result<(), String> {
-        {
-            let mut book = self.book();
-            let b = book
-                .list
-                .iter_mut()
-                .find(|b| b.id == id)
-                .ok_or_else(|| format!("no breakpoint number {id}"))?;
-            f(b);
-        }
-        self.sync_offsets();
-        Ok(())
+        self.book.find(location)
     }
 
     /// Sets (or with `None` removes) breakpoint `id`'s condition, an expression over the
@@ -432,11 +401,7 @@ impl Stepper {
     /// # Errors
     /// No such breakpoint, or a syntax error in the condition.
     pub fn set_condition(&mut self, id: u32, condition: Option<&str>) -> Result<(), String> {
-        let condition = condition.map(str::trim).filter(|c| !c.is_empty());
-        if let Some(c) = condition {
-            wasmscope::variables::check_syntax(c)?;
-        }
-        self.edit(id, |b| b.condition = condition.map(String::from))
+        self.book.set_condition(id, condition)
     }
 
     /// Sets (or removes) which hits of breakpoint `id` stop.
@@ -444,7 +409,7 @@ impl Stepper {
     /// # Errors
     /// No such breakpoint.
     pub fn set_hit_condition(&mut self, id: u32, hits: Option<HitCondition>) -> Result<(), String> {
-        self.edit(id, |b| b.hit_condition = hits)
+        self.book.set_hit_condition(id, hits)
     }
 
     /// Makes breakpoint `id` a logpoint with `message` (`{expr}` parts replaced by their
@@ -453,19 +418,7 @@ impl Stepper {
     /// # Errors
     /// No such breakpoint, or a syntax error in an expression of the message.
     pub fn set_log_message(&mut self, id: u32, message: Option<&str>) -> Result<(), String> {
-        if let Some(m) = message {
-            let mut error = None;
-            interpolate(m, |e| {
-                if let Err(err) = wasmscope::variables::check_syntax(e) {
-                    error.get_or_insert(format!("in {{{e}}}: {err}"));
-                }
-                String::new()
-            });
-            if let Some(e) = error {
-                return Err(e);
-            }
-        }
-        self.edit(id, |b| b.log_message = message.map(String::from))
+        self.book.set_log_message(id, message)
     }
 
     /// Turns breakpoint `id` on or off.
@@ -473,28 +426,28 @@ impl Stepper {
     /// # Errors
     /// No such breakpoint.
     pub fn set_enabled(&mut self, id: u32, enabled: bool) -> Result<(), String> {
-        self.edit(id, |b| b.enabled = enabled)
+        let r = self.book.set_enabled(id, enabled);
+        self.sync_offsets();
+        r
     }
 
     /// Takes the next number of the breakpoints' sequence for a front end's own kind of
     /// stop (`wasmscope debug`'s watchpoints), so that no breakpoint gets it.
     pub fn next_number(&mut self) -> u32 {
-        let mut book = self.book();
-        book.next_id += 1;
-        book.next_id
+        self.book.next_number()
     }
 
     /// Sends logpoint messages and condition errors to `sink` as they happen (in order
     /// with the guest's own output), instead of keeping them for
     /// [`Stepper::take_log`]; `None` keeps them again.
     pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
-        self.book().sink = sink;
+        self.book.set_log_sink(sink);
     }
 
     /// The logpoints' messages and the condition errors since the last call, oldest
     /// first.
     pub fn take_log(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.book().log)
+        self.book.take_log()
     }
 
     /// The breakpoints that stopped the last pause (empty when it was not a
@@ -507,23 +460,14 @@ impl Stepper {
         {
             return Vec::new();
         }
-        self.book().stopped_by.clone()
-    }
-
-    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
-        self.book.lock().unwrap_or_else(|e| e.into_inner())
+        self.book.lock().stopped_by.clone()
     }
 
     /// Sets on the execution the code offsets of the enabled breakpoints (and removes the
     /// others).
     fn sync_offsets(&mut self) {
-        let want: HashSet<u64> = self
-            .book()
-            .list
-            .iter()
-            .filter(|b| b.enabled)
-            .flat_map(|b| b.offsets.iter().copied())
-            .collect();
+        self.synced = self.book.generation();
+        let want: HashSet<u64> = self.book.enabled_offsets().into_iter().collect();
         if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
             for o in self.offsets.difference(&want) {
                 e.remove_breakpoint(m, *o);
@@ -533,6 +477,13 @@ impl Stepper {
             }
         }
         self.offsets = want;
+    }
+
+    /// Syncs the execution's breakpoints when the set changed (through another handle).
+    fn sync_if_changed(&mut self) {
+        if self.book.generation() != self.synced {
+            self.sync_offsets();
+        }
     }
 
     /// Pause at every throw of an exception, caught or not, before its handler runs
@@ -552,11 +503,12 @@ impl Stepper {
 
     /// Removes every breakpoint.
     pub fn clear_breakpoints(&mut self) {
-        self.book().list.clear();
+        self.book.clear();
         self.sync_offsets();
     }
 
     fn execution(&mut self) -> &mut Execution {
+        self.sync_if_changed();
         self.execution.as_mut().expect("Stepper::start was called")
     }
 
