@@ -39,14 +39,12 @@ fn main() {
     for _ in 0..3 {
         let mut session = Session::default();
         // An offset no instruction has: a breakpoint that is never hit.
-        session.start(
-            "fib",
-            &wasm,
-            "run",
-            &[n],
-            [u64::MAX >> 1],
-            &RunOptions::default(),
+        let never = wasmscope_gui::state::Breakpoints::new();
+        never.add(
+            wasmscope_gui::state::Breakpoint::Offset(u64::MAX >> 1),
+            vec![u64::MAX >> 1],
         );
+        session.start("fib", &wasm, "run", &[n], &never, &RunOptions::default());
         let t = Instant::now();
         session.begin(Op::Continue);
         frames = 1;

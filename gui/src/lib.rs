@@ -240,7 +240,7 @@ impl WorkbenchApp {
                         &bytes,
                         &export,
                         &params,
-                        self.state.all_breakpoints(),
+                        &self.state.breakpoints,
                         &self.controls.options,
                     );
                 }
@@ -266,7 +266,7 @@ impl WorkbenchApp {
             ..
         } = app.session.state().clone()
         {
-            app.state.breakpoints.insert(o);
+            app.state.add_code_breakpoint(o);
             app.start();
             app.session.resume();
         }
@@ -364,7 +364,7 @@ impl WorkbenchApp {
                         .and_then(|l| l.code_offset)
                 });
                 if let Some(o) = at {
-                    app.state.breakpoints.insert(o);
+                    app.state.add_code_breakpoint(o);
                 }
                 app.start();
                 app.session.resume();
@@ -401,14 +401,19 @@ impl WorkbenchApp {
                 let file = "divzero/src/main.rs";
                 let _ = app.state.toggle_line_breakpoint(file, 54);
                 let _ = app.state.toggle_line_breakpoint(file, 28);
-                app.state
-                    .set_enabled(&Breakpoint::Line(file.into(), 28), false);
+                app.state.set_enabled(
+                    &Breakpoint::Line {
+                        file: file.into(),
+                        line: 28,
+                    },
+                    false,
+                );
                 let div = app.state.module.as_ref().and_then(|m| {
                     m.line(m.find_line("i32.div_u")?)
                         .and_then(|l| l.code_offset)
                 });
                 if let Some(o) = div {
-                    app.state.breakpoints.insert(o);
+                    app.state.add_code_breakpoint(o);
                 }
                 app.controls.options.args = "a b".into();
                 app.start();
@@ -426,7 +431,7 @@ impl WorkbenchApp {
     /// Code view; either way its instruction becomes the selection.
     pub fn go_to_breakpoint(&mut self, bp: &Breakpoint) {
         match bp {
-            Breakpoint::Line(file, line) => {
+            Breakpoint::Line { file, line } => {
                 self.center = CenterTab::Source;
                 self.source.show_line(file, *line);
                 if let Some(o) = self.state.offsets_for_line(file, *line).first() {
@@ -434,10 +439,11 @@ impl WorkbenchApp {
                     self.source.follow_selection(*o);
                 }
             }
-            Breakpoint::Code(o) => {
+            Breakpoint::Offset(o) => {
                 self.center = CenterTab::Code;
                 self.state.selection.code_offset = Some(*o);
             }
+            Breakpoint::Function(_) => {}
         }
     }
 

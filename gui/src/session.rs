@@ -546,15 +546,17 @@ impl Session {
     }
 
     /// Starts a fresh, paused call of `export` of module `wasm`, instantiated as `name`
-    /// (a `.wasm` suffix dropped), with `params` (raw value slots) in a new runtime with WASI (arguments, environment and stdin from `options`), with the
-    /// `breakpoints` (code offsets) set. Output buffers are cleared.
+    /// (a `.wasm` suffix dropped), with `params` (raw value slots) in a new runtime with
+    /// WASI (arguments, environment and stdin from `options`), stopping at
+    /// `breakpoints` (the module's set, shared: later changes to it take effect at the
+    /// next run or step). Output buffers are cleared.
     pub fn start(
         &mut self,
         name: &str,
         wasm: &[u8],
         export: &str,
         params: &[u64],
-        breakpoints: impl IntoIterator<Item = u64>,
+        breakpoints: &wasmscope_listeners::breakpoints::Breakpoints,
         options: &RunOptions,
     ) {
         let pause_on_trap = self.pause_on_trap;
@@ -586,9 +588,7 @@ impl Session {
                 // called trap stub ends the run as a trap naming the import.
                 s.runtime()
                     .define_unknown_imports(s.compiled(), options.stubs)?;
-                for o in breakpoints {
-                    s.break_at_offset(o);
-                }
+                s.use_breakpoints(breakpoints.clone());
                 let mut args = vec!["module"];
                 args.extend(options.args.split_whitespace());
                 let mut config = ModuleConfig::new()
@@ -617,16 +617,6 @@ impl Session {
                 };
             }
             Err(e) => self.set_message(format!("cannot start {export}: {e}")),
-        }
-    }
-
-    /// Replaces the running call's breakpoints with `offsets`.
-    pub fn set_breakpoints(&mut self, offsets: impl IntoIterator<Item = u64>) {
-        if let Some(s) = &mut self.stepper {
-            s.clear_breakpoints();
-            for o in offsets {
-                s.break_at_offset(o);
-            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! offsets, printed per function when shown: [`crate::text`]) and the breakpoints the
 //! user set. Loading never panics: bad input becomes an error message.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// One section of the module (id, name, payload offset and size), as core's
 /// [`wasmscope::inspect`] reads it.
@@ -75,15 +75,11 @@ pub struct Selection {
     pub address: Option<u64>,
 }
 
-/// A breakpoint as the user set it: on an instruction (Code view) or on a source line
-/// (Source view).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Breakpoint {
-    /// A source line: `(file, line)` as the Source view shows them.
-    Line(String, u32),
-    /// An instruction, by code-section offset.
-    Code(u64),
-}
+/// A breakpoint as the views name it: its place, a source line (Source view) or an
+/// instruction (`Offset`, Code view). The breakpoints themselves (conditions, log
+/// messages, hits) are in [`AppState::breakpoints`].
+pub use wasmscope_listeners::breakpoints::BreakpointLocation as Breakpoint;
+pub use wasmscope_listeners::breakpoints::Breakpoints;
 
 /// The application model; see the [module docs](self).
 #[derive(Debug, Default)]
@@ -94,14 +90,10 @@ pub struct AppState {
     pub module: Option<LoadedModule>,
     /// The last load error, shown in the Open view.
     pub load_error: Option<String>,
-    /// Breakpoints, as code-section offsets.
-    pub breakpoints: BTreeSet<u64>,
-    /// Breakpoints set on source lines: `(file, line)` and the code offsets they stand
-    /// for.
-    pub line_breakpoints: BTreeMap<(String, u32), Vec<u64>>,
-    /// Breakpoints that are kept but do not stop the call (unchecked in the Breakpoints
-    /// view).
-    pub disabled: BTreeSet<Breakpoint>,
+    /// The breakpoints of the loaded module: the debugging session's one set (a handle
+    /// the session's stepper shares; the views change it, the next run or step sees
+    /// it). A new module gets a new, empty set.
+    pub breakpoints: Breakpoints,
 }
 
 impl AppState {
@@ -117,9 +109,7 @@ impl AppState {
             Ok(m) => {
                 self.module = Some(m);
                 self.load_error = None;
-                self.breakpoints.clear();
-                self.line_breakpoints.clear();
-                self.disabled.clear();
+                self.breakpoints = Breakpoints::new();
                 self.selection = Selection::default();
                 Ok(())
             }
@@ -152,63 +142,69 @@ impl AppState {
     /// Every enabled breakpoint's offset: the instruction ones and those of the line
     /// breakpoints.
     pub fn all_breakpoints(&self) -> BTreeSet<u64> {
-        let mut all: BTreeSet<u64> = self
-            .breakpoints
-            .iter()
-            .filter(|o| !self.disabled.contains(&Breakpoint::Code(**o)))
-            .copied()
-            .collect();
-        for ((file, line), offsets) in &self.line_breakpoints {
-            if !self
-                .disabled
-                .contains(&Breakpoint::Line(file.clone(), *line))
-            {
-                all.extend(offsets);
-            }
-        }
-        all
+        self.breakpoints.enabled_offsets()
     }
 
-    /// Every breakpoint, enabled or not: the line ones (by file and line), then the
-    /// instruction ones (by offset).
+    /// Every breakpoint's place, enabled or not, once each: the line ones (by file and
+    /// line), then the instruction ones (by offset).
     pub fn breakpoint_list(&self) -> Vec<Breakpoint> {
-        let lines = self
-            .line_breakpoints
-            .keys()
-            .map(|(f, l)| Breakpoint::Line(f.clone(), *l));
-        let code = self.breakpoints.iter().map(|o| Breakpoint::Code(*o));
-        lines.chain(code).collect()
+        let mut places: Vec<Breakpoint> = self
+            .breakpoints
+            .list()
+            .into_iter()
+            .map(|b| b.location)
+            .collect();
+        places.sort_by_key(|b| match b {
+            Breakpoint::Line { file, line } => (0, file.clone(), u64::from(*line)),
+            Breakpoint::Function(name) => (1, name.clone(), 0),
+            Breakpoint::Offset(o) => (2, String::new(), *o),
+        });
+        places.dedup();
+        places
+    }
+
+    /// The breakpoint at `bp` (the first, if several).
+    pub fn breakpoint(
+        &self,
+        bp: &Breakpoint,
+    ) -> Option<wasmscope_listeners::breakpoints::Breakpoint> {
+        self.breakpoints.find(bp)
+    }
+
+    /// Whether a breakpoint is set at `bp`, enabled or not.
+    pub fn has_breakpoint(&self, bp: &Breakpoint) -> bool {
+        self.breakpoints.find(bp).is_some()
     }
 
     /// Whether breakpoint `bp` stops the call (it exists and is not disabled).
     pub fn is_enabled(&self, bp: &Breakpoint) -> bool {
-        let exists = match bp {
-            Breakpoint::Line(f, l) => self.line_breakpoints.contains_key(&(f.clone(), *l)),
-            Breakpoint::Code(o) => self.breakpoints.contains(o),
-        };
-        exists && !self.disabled.contains(bp)
+        self.breakpoints.find(bp).is_some_and(|b| b.enabled)
     }
 
     /// Enables or disables breakpoint `bp` (kept either way).
     pub fn set_enabled(&mut self, bp: &Breakpoint, enabled: bool) {
-        if enabled {
-            self.disabled.remove(bp);
-        } else {
-            self.disabled.insert(bp.clone());
+        for b in self.breakpoints.list() {
+            if &b.location == bp {
+                let _ = self.breakpoints.set_enabled(b.id, enabled);
+            }
         }
     }
 
     /// Removes breakpoint `bp`.
     pub fn remove_breakpoint(&mut self, bp: &Breakpoint) {
-        match bp {
-            Breakpoint::Line(f, l) => {
-                self.line_breakpoints.remove(&(f.clone(), *l));
-            }
-            Breakpoint::Code(o) => {
-                self.breakpoints.remove(o);
+        for b in self.breakpoints.list() {
+            if &b.location == bp {
+                self.breakpoints.remove(b.id);
             }
         }
-        self.disabled.remove(bp);
+    }
+
+    /// Sets a breakpoint on the instruction at `offset` (if there is none).
+    pub fn add_code_breakpoint(&mut self, offset: u64) {
+        let at = Breakpoint::Offset(offset);
+        if !self.has_breakpoint(&at) {
+            self.breakpoints.add(at, vec![offset]);
+        }
     }
 
     /// The code offsets of the statements on `line` of `file` (none without DWARF).
@@ -225,11 +221,23 @@ impl AppState {
     /// # Errors
     /// The line has no code (or the module has no DWARF): nothing is set.
     pub fn toggle_line_breakpoint(&mut self, file: &str, line: u32) -> Result<bool, String> {
-        let key = (file.to_string(), line);
-        if self.line_breakpoints.remove(&key).is_some() {
-            self.disabled.remove(&Breakpoint::Line(key.0, line));
+        let at = Breakpoint::Line {
+            file: file.to_string(),
+            line,
+        };
+        if self.has_breakpoint(&at) {
+            self.remove_breakpoint(&at);
             return Ok(false);
         }
+        self.add_line_breakpoint(file, line).map(|_| true)
+    }
+
+    /// Sets a breakpoint on `line` of `file` (another one if there is one) and returns
+    /// its number.
+    ///
+    /// # Errors
+    /// The line has no code (or the module has no DWARF): nothing is set.
+    pub fn add_line_breakpoint(&mut self, file: &str, line: u32) -> Result<u32, String> {
         if self
             .module
             .as_ref()
@@ -242,18 +250,22 @@ impl AppState {
         if offsets.is_empty() {
             return Err(format!("no code on {file}:{line}"));
         }
-        self.line_breakpoints.insert(key, offsets);
-        Ok(true)
+        let at = Breakpoint::Line {
+            file: file.to_string(),
+            line,
+        };
+        Ok(self.breakpoints.add(at, offsets))
     }
 
     /// Adds the breakpoint at `offset` if absent, removes it if present; returns whether
     /// it is now set (as an instruction breakpoint).
     pub fn toggle_breakpoint(&mut self, offset: u64) -> bool {
-        if self.breakpoints.remove(&offset) {
-            self.disabled.remove(&Breakpoint::Code(offset));
+        let at = Breakpoint::Offset(offset);
+        if self.has_breakpoint(&at) {
+            self.remove_breakpoint(&at);
             false
         } else {
-            self.breakpoints.insert(offset);
+            self.add_code_breakpoint(offset);
             true
         }
     }

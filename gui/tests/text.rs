@@ -199,7 +199,7 @@ fn the_code_view_prints_only_the_functions_it_shows() {
     let gutter = wasmscope_gui::views::code::gutter(&line, false);
     h.get_by_label(&gutter).click();
     h.run();
-    assert!(h.state().state.breakpoints.contains(&offset));
+    assert!(h.state().state.all_breakpoints().contains(&offset));
     h.get_by_label(&wasmscope_gui::views::code::gutter(&line, true));
     let printed = h
         .state()

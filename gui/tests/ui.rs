@@ -5,6 +5,7 @@ use egui_kittest::kittest::Queryable as _;
 mod common;
 use common::{harness, settle};
 use wasmscope_gui::session::RunState;
+use wasmscope_gui::state::{Breakpoint, Breakpoints};
 use wasmscope_gui::views::{code, source};
 use wasmscope_gui::WorkbenchApp;
 
@@ -204,7 +205,7 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
     h.run();
     h.get_by_label(&code::gutter(&line, false)).click();
     h.run();
-    assert!(h.state().state.breakpoints.contains(&offset));
+    assert!(h.state().state.all_breakpoints().contains(&offset));
     // The marked line; the run stops there.
     h.get_by_label(&code::gutter(&line, true));
     h.get_by_label("Start").click();
@@ -218,7 +219,7 @@ fn clicking_a_code_line_toggles_a_breakpoint() {
     );
     h.get_by_label(&code::gutter(&line, true)).click();
     h.run();
-    assert!(h.state().state.breakpoints.is_empty());
+    assert!(h.state().state.breakpoint_list().is_empty());
 }
 
 #[test]
@@ -232,7 +233,7 @@ fn a_long_running_guest_runs_in_slices_and_can_be_paused_and_closed() {
         wasm,
         "_start",
         &[],
-        [],
+        &Breakpoints::new(),
         &wasmscope_gui::session::RunOptions::default(),
     );
     assert!(session.is_paused());
@@ -280,11 +281,10 @@ fn a_source_line_breakpoint_is_hit_then_a_step_over_the_call_stays_in_the_functi
     h.run();
     h.get_by_label(&source::gutter(54, false)).click();
     h.run();
-    assert!(h
-        .state()
-        .state
-        .line_breakpoints
-        .contains_key(&(DIVZERO_MAIN.to_string(), 54)));
+    assert!(h.state().state.has_breakpoint(&Breakpoint::Line {
+        file: DIVZERO_MAIN.to_string(),
+        line: 54
+    }));
     h.get_by_label(&source::gutter(54, true));
     // With two arguments there is no division by zero (the WASI fields are set).
     h.state_mut().controls.options.args = "a b".into();

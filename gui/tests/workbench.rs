@@ -308,7 +308,9 @@ fn line_0_means_no_line() {
         let mut h = harness(WorkbenchApp::new());
         h.get_by_label("divzero").click();
         h.run();
-        h.state_mut().state.breakpoints.extend(offsets);
+        for o in offsets {
+            h.state_mut().state.add_code_breakpoint(o);
+        }
         h.get_by_label("Run").click();
         settle(&mut h);
         let s = status(&h);
@@ -431,10 +433,10 @@ fn the_breakpoints_list_enables_disables_removes_and_goes_to() {
     h.get_by_label(&line_label).click();
     h.run();
     h.get_by_label("2 breakpoints, 1 enabled");
-    assert!(!h
-        .state()
-        .state
-        .is_enabled(&Breakpoint::Line(DIVZERO_MAIN.into(), 54)));
+    assert!(!h.state().state.is_enabled(&Breakpoint::Line {
+        file: DIVZERO_MAIN.into(),
+        line: 54
+    }));
     // Disabled, it shows as ○ in the Source view.
     h.get_by_label(&source::gutter_marked(54, '○'));
     h.state_mut().controls.options.args = "a b".into();

@@ -12,8 +12,9 @@ pub struct BreakpointsView;
 /// How a breakpoint is listed: `file:line`, or `0xOFFSET  instruction`.
 pub fn breakpoint_label(state: &AppState, bp: &Breakpoint) -> String {
     match bp {
-        Breakpoint::Line(file, line) => format!("{file}:{line}"),
-        Breakpoint::Code(o) => {
+        Breakpoint::Line { file, line } => format!("{file}:{line}"),
+        Breakpoint::Function(name) => name.clone(),
+        Breakpoint::Offset(o) => {
             let text = state
                 .module
                 .as_ref()
@@ -89,9 +90,7 @@ impl BreakpointsView {
                         }
                     });
             });
-        if changed {
-            session.set_breakpoints(state.all_breakpoints());
-        }
+        let _ = (changed, session);
         go_to
     }
 }

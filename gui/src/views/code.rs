@@ -122,9 +122,9 @@ impl CodeView {
                 };
                 let line = &line;
                 let bp = line.code_offset.is_some_and(|o| breakpoints.contains(&o));
-                let disabled = line
-                    .code_offset
-                    .is_some_and(|o| !bp && state.breakpoints.contains(&o));
+                let disabled = line.code_offset.is_some_and(|o| {
+                    !bp && state.has_breakpoint(&crate::state::Breakpoint::Offset(o))
+                });
                 let visuals = ui.visuals().clone();
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = 0.0;
@@ -177,7 +177,6 @@ impl CodeView {
         });
         if let Some(o) = toggled {
             state.toggle_breakpoint(o);
-            session.set_breakpoints(state.all_breakpoints());
         }
         if let Some(o) = clicked {
             state.selection.code_offset = Some(o);

@@ -323,8 +323,12 @@ impl SourceView {
         area.show_rows(ui, row_height, lines.len(), |ui, rows| {
             for i in rows {
                 let n = i as u32 + 1;
-                let set = state.line_breakpoints.contains_key(&(file.clone(), n));
-                let bp = set && state.is_enabled(&Breakpoint::Line(file.clone(), n));
+                let at = Breakpoint::Line {
+                    file: file.clone(),
+                    line: n,
+                };
+                let set = state.has_breakpoint(&at);
+                let bp = set && state.is_enabled(&at);
                 let visuals = ui.visuals().clone();
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = 0.0;
@@ -375,10 +379,7 @@ impl SourceView {
         });
         if let Some(n) = toggled {
             match state.toggle_line_breakpoint(&file, n) {
-                Ok(_) => {
-                    self.message = None;
-                    session.set_breakpoints(state.all_breakpoints());
-                }
+                Ok(_) => self.message = None,
                 Err(e) => self.message = Some(e),
             }
         }
