@@ -49,8 +49,10 @@ pub enum BottomTab {
     Modules,
     /// Tables and globals.
     TablesGlobals,
-    /// The breakpoints: enable, disable, remove, go to.
+    /// The breakpoints: enable, disable, remove, go to; conditions and log messages.
     Breakpoints,
+    /// Expressions over the source variables, re-evaluated at every pause.
+    Watch,
 }
 
 /// Files read in the background (picked in the file dialog, dropped in the browser),
@@ -125,6 +127,8 @@ pub struct WorkbenchApp {
     pub tables: TablesView,
     /// The Breakpoints view.
     pub breakpoints: BreakpointsView,
+    /// The Watch view.
+    pub watch: views::watch::WatchView,
     /// The middle tab.
     pub center: CenterTab,
     /// The bottom tab.
@@ -191,10 +195,12 @@ impl WorkbenchApp {
         self.traps = TrapsView::default();
         self.module = ModuleView::default();
         self.call_log = CallLogView::default();
+        self.watch = views::watch::WatchView::default();
         let c = std::mem::take(&mut self.controls);
         self.controls = ControlsView {
             show_wasi: c.show_wasi,
             pause_on_trap: c.pause_on_trap,
+            by_instruction: c.by_instruction,
             exit_code: c.exit_code,
             options: RunOptions {
                 call_log: c.options.call_log,
@@ -447,6 +453,14 @@ impl WorkbenchApp {
         }
     }
 
+    /// Shows linear-memory address `a` in the Memory view (memory 0).
+    pub fn show_memory(&mut self, a: u64) {
+        self.memory.memory = 0;
+        self.memory.address = a;
+        self.memory.address_text = format!("{a:#x}");
+        self.state.selection.address = Some(a);
+    }
+
     /// Opens the file dialog (what the Browse… button does); the picked file opens when
     /// its bytes have arrived.
     pub fn browse(&self, ctx: &egui::Context) {
@@ -523,6 +537,7 @@ impl WorkbenchApp {
         });
         let pointer = ui.input(|i| i.pointer.latest_pos());
         let mut go_to = None;
+        let mut show_memory = None;
         let bottom = egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(170.0)
@@ -539,6 +554,7 @@ impl WorkbenchApp {
                         (BottomTab::Modules, "Modules"),
                         (BottomTab::TablesGlobals, "Tables and globals"),
                         (BottomTab::Breakpoints, "Breakpoints"),
+                        (BottomTab::Watch, "Watch"),
                     ] {
                         ui.selectable_value(&mut self.bottom, tab, label);
                     }
@@ -556,10 +572,16 @@ impl WorkbenchApp {
                     BottomTab::Breakpoints => {
                         go_to = self.breakpoints.ui(ui, &mut self.state, &mut self.session);
                     }
+                    BottomTab::Watch => {
+                        show_memory = self.watch.ui(ui, &self.session, self.stack.selected);
+                    }
                 }
             });
         if let Some(bp) = go_to {
             self.go_to_breakpoint(&bp);
+        }
+        if let Some(a) = show_memory {
+            self.show_memory(a);
         }
         // Ctrl+F: the call log's search when the pointer is over it, else the middle
         // view's.
@@ -584,7 +606,9 @@ impl WorkbenchApp {
             .default_size(430.0)
             .max_size(most.max(300.0))
             .show(ui, |ui| {
-                self.stack.ui(ui, &mut self.state, &self.session);
+                if let Some(a) = self.stack.ui(ui, &mut self.state, &self.session) {
+                    self.show_memory(a);
+                }
                 ui.separator();
                 self.memory.ui(ui, &mut self.state, &self.session);
                 self.session.set_shown_memory(self.memory.memory);
@@ -600,6 +624,11 @@ impl WorkbenchApp {
                 CenterTab::Source => self.source.ui(ui, &mut self.state, &mut self.session),
             }
         });
+        // A breakpoint to edit (the Source view's gutter menu): the Breakpoints view.
+        if let Some(id) = self.source.edit_breakpoint.take() {
+            self.bottom = BottomTab::Breakpoints;
+            self.breakpoints.focus = Some(id);
+        }
         // A trap brings its view forward once.
         if self.session.trap().is_some() && !self.traps.shown {
             self.traps.shown = true;

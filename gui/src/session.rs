@@ -15,6 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use wasmscope::dwarf::SourceLocation;
+use wasmscope::variables::Evaluated;
 use wasmscope::{
     ExecutionState, MemoryAccess, Module, ModuleConfig, TableElement, TableType, UnknownImports,
     ValueType,
@@ -186,6 +187,9 @@ pub struct TableRows {
     pub size: u32,
 }
 
+/// A value's children, or why it has none (see [`Session::children`]).
+type Children = Result<Vec<Evaluated>, String>;
+
 /// A debugging session; see the [module docs](self).
 pub struct Session {
     stepper: Option<Stepper>,
@@ -234,6 +238,28 @@ pub struct Session {
     pause_on_exceptions: bool,
     /// Whether the trapped call's frames can still be read.
     trap_frames: bool,
+    /// Expressions evaluated in this pause: `(frame, expression)` -> value.
+    eval_cache: std::cell::RefCell<HashMap<(usize, String), Evaluated>>,
+    /// Children listed in this pause: `(frame, expression)` -> children.
+    children_cache: std::cell::RefCell<HashMap<(usize, String), Children>>,
+    /// Values shown in the last pauses and in this one, by `(function, expression)`:
+    /// what tells a changed value ([`Session::changed`]).
+    seen_before: std::cell::RefCell<HashMap<(String, String), String>>,
+    seen_now: std::cell::RefCell<HashMap<(String, String), String>>,
+    /// Logpoint messages and condition errors, in order.
+    pub debug_log: Vec<String>,
+    /// The operation the user asked for (a line step into library code goes on with
+    /// more steps: [`Session::step_into_library`]).
+    user_op: Option<Op>,
+    /// How many more steps through library code the current step into took.
+    library_skips: u32,
+    /// The next step of a step into that goes on through library code (run like a
+    /// slice: [`Session::tick`]).
+    chained: Option<Op>,
+    /// Whether a line step into stops in the toolchain's code (Rust's standard library,
+    /// wasi-libc: [`crate::views::source::is_toolchain`]). Off: such code is stepped
+    /// over, as "Just My Code" debuggers do.
+    pub step_into_library: bool,
 }
 
 /// What a status or message means, for its colour.
@@ -336,6 +362,15 @@ impl Default for Session {
             pause_on_trap: true,
             pause_on_exceptions: false,
             trap_frames: false,
+            eval_cache: Default::default(),
+            children_cache: Default::default(),
+            seen_before: Default::default(),
+            seen_now: Default::default(),
+            debug_log: Vec::new(),
+            user_op: None,
+            library_skips: 0,
+            chained: None,
+            step_into_library: false,
         }
     }
 }
@@ -361,6 +396,9 @@ fn op_name(op: Op) -> &'static str {
         Op::Line(wasmscope::LineStep::Out) => "step out to line",
     }
 }
+
+/// How many steps a step into may take through library code before it stops anyway.
+const MAX_LIBRARY_STEPS: u32 = 100_000;
 
 /// A running time for the status line: `850 ms`, `2.4 s`, `37 s`.
 pub fn duration_text(d: web_time::Duration) -> String {
@@ -561,9 +599,11 @@ impl Session {
     ) {
         let pause_on_trap = self.pause_on_trap;
         let pause_on_exceptions = self.pause_on_exceptions;
+        let step_into_library = self.step_into_library;
         *self = Session {
             pause_on_trap,
             pause_on_exceptions,
+            step_into_library,
             export: export.to_string(),
             ..Session::default()
         };
@@ -623,10 +663,18 @@ impl Session {
     /// Begins `op` on the paused call and runs its first slice; [`Session::tick`] runs
     /// the others. Ignored unless paused and idle.
     pub fn begin(&mut self, op: Op) {
-        if !self.is_paused() || self.running.is_some() {
+        if !self.is_paused() || self.is_running() {
             return;
         }
+        self.user_op = Some(op);
+        self.library_skips = 0;
+        self.chained = None;
         self.memory_before = self.memory_snapshot();
+        self.begin_op(op);
+        self.run_chained();
+    }
+
+    fn begin_op(&mut self, op: Op) {
         self.running_since = Some(web_time::Instant::now());
         let Some(s) = &mut self.stepper else { return };
         let start = web_time::Instant::now();
@@ -636,12 +684,74 @@ impl Session {
         }
         self.running = s.pending();
         self.settle(state);
+        self.after_op();
+    }
+
+    /// After an operation ended: a line step into that stopped in the toolchain's code
+    /// goes on, unless [`Session::step_into_library`] (a breakpoint there stops): out of
+    /// a library function the program's code called (a step over it, in effect), over
+    /// library code inlined into the program's, and into whatever comes next elsewhere
+    /// (from the program's entry through the C runtime and Rust's `lang_start` to
+    /// `main`) until the program's own code is reached.
+    fn after_op(&mut self) {
+        use wasmscope::LineStep;
+        if self.running.is_some()
+            || self.step_into_library
+            || self.user_op != Some(Op::Line(LineStep::Into))
+            || !self.is_paused()
+            || self.library_skips >= MAX_LIBRARY_STEPS
+        {
+            return;
+        }
+        let Some(s) = &self.stepper else { return };
+        if !s.stopped_by().is_empty() {
+            return;
+        }
+        let library =
+            |l: &wasmscope::dwarf::SourceLocation| crate::views::source::is_toolchain(&l.file);
+        let frames = s.frames();
+        let Some(top) = frames.first() else { return };
+        let next = match (top.sources.first(), top.sources.last()) {
+            (Some(inner), Some(outer)) if library(inner) => {
+                if !library(outer) {
+                    LineStep::Over
+                } else if frames
+                    .get(1)
+                    .and_then(|f| f.sources.last())
+                    .is_some_and(|l| !library(l))
+                {
+                    // A library function the program called: out of it.
+                    LineStep::Out
+                } else {
+                    LineStep::Into
+                }
+            }
+            // Code without line information (the runtime's own): into, on.
+            (None, _) => LineStep::Into,
+            _ => return,
+        };
+        self.library_skips += 1;
+        self.chained = Some(Op::Line(next));
+    }
+
+    /// Runs the chained steps of a step into through library code for at most a
+    /// frame's time.
+    fn run_chained(&mut self) {
+        let frame = web_time::Instant::now();
+        while self.running.is_none() {
+            let Some(op) = self.chained.take() else { break };
+            self.begin_op(op);
+            if frame.elapsed() >= FRAME_BUDGET {
+                break;
+            }
+        }
     }
 
     /// Runs one more slice of the running operation; returns whether it still runs.
     pub fn tick(&mut self) -> bool {
         if self.running.is_none() {
-            return false;
+            self.run_chained();
+            return self.running.is_some() || self.chained.is_some();
         }
         let Some(s) = &mut self.stepper else {
             self.running = None;
@@ -664,12 +774,15 @@ impl Session {
         }
         self.running = s.pending();
         self.settle(state);
-        self.running.is_some()
+        self.after_op();
+        self.run_chained();
+        self.running.is_some() || self.chained.is_some()
     }
 
     /// Stops the running operation between two slices (the call stays paused where the
     /// last slice ended).
     pub fn pause(&mut self) {
+        self.chained = None;
         if let Some(s) = &mut self.stepper {
             s.cancel();
         }
@@ -680,12 +793,12 @@ impl Session {
 
     /// The operation running in slices, if any.
     pub fn running(&self) -> Option<Op> {
-        self.running
+        self.running.or(self.chained)
     }
 
     /// Whether an operation is running in slices.
     pub fn is_running(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.chained.is_some()
     }
 
     /// Runs `op` to its end at once (tests and scripted use; the UI ticks instead).
@@ -719,8 +832,7 @@ impl Session {
         if !self.is_paused() {
             return;
         }
-        self.frames_cache.get_mut().take();
-        self.variables_cache.get_mut().clear();
+        self.forget_pause();
         self.pause();
         if let Some(s) = &mut self.stepper {
             let e = s.close(exit_code);
@@ -773,9 +885,9 @@ impl Session {
     }
 
     fn settle(&mut self, state: ExecutionState) {
-        self.frames_cache.get_mut().take();
-        self.variables_cache.get_mut().clear();
+        self.forget_pause();
         let Some(s) = &mut self.stepper else { return };
+        self.debug_log.extend(s.take_log());
         self.place = None;
         self.message_tone = Tone::Failure;
         self.state = match state {
@@ -880,8 +992,7 @@ impl Session {
     /// trapping instruction.
     pub fn frames(&self) -> Vec<Frame> {
         let trapped = matches!(self.state, RunState::Trapped { .. });
-        let readable =
-            (self.is_paused() && self.running.is_none()) || (trapped && self.pause_on_trap);
+        let readable = (self.is_paused() && !self.is_running()) || (trapped && self.pause_on_trap);
         match &self.stepper {
             Some(s) if readable => self
                 .frames_cache
@@ -890,6 +1001,65 @@ impl Session {
                 .clone(),
             _ => Vec::new(),
         }
+    }
+
+    /// Drops what was read in the last pause (frames, variables, values); the values
+    /// shown are kept to tell changes.
+    fn forget_pause(&mut self) {
+        self.frames_cache.get_mut().take();
+        self.variables_cache.get_mut().clear();
+        self.eval_cache.get_mut().clear();
+        self.children_cache.get_mut().clear();
+        let now = std::mem::take(self.seen_now.get_mut());
+        self.seen_before.get_mut().extend(now);
+    }
+
+    /// The value of `expression` in frame `index` (0: innermost) of
+    /// [`Session::frames`] (see [`wasmscope::variables`]), read once per pause.
+    pub fn evaluate(&self, index: usize, expression: &str) -> Evaluated {
+        let key = (index, expression.trim().to_string());
+        if let Some(e) = self.eval_cache.borrow().get(&key) {
+            return e.clone();
+        }
+        let e = match (&self.stepper, self.frames().into_iter().nth(index)) {
+            (Some(s), Some(frame)) => s.evaluate(&frame, expression),
+            _ => Evaluated {
+                label: key.1.clone(),
+                expression: key.1.clone(),
+                type_name: String::new(),
+                value: Err("not paused".into()),
+                expandable: false,
+                points_to: None,
+                address: None,
+            },
+        };
+        self.eval_cache.borrow_mut().insert(key, e.clone());
+        e
+    }
+
+    /// The children of `expression`'s value in frame `index` (one level of the
+    /// Variables and Watch trees), read once per pause.
+    pub fn children(&self, index: usize, expression: &str) -> Result<Vec<Evaluated>, String> {
+        let key = (index, expression.to_string());
+        if let Some(c) = self.children_cache.borrow().get(&key) {
+            return c.clone();
+        }
+        let c = match (&self.stepper, self.frames().into_iter().nth(index)) {
+            (Some(s), Some(frame)) => s.children(&frame, expression),
+            _ => Err("not paused".into()),
+        };
+        self.children_cache.borrow_mut().insert(key, c.clone());
+        c
+    }
+
+    /// Records that `value` is shown for `expression` of `function`'s frame, and tells
+    /// whether it differs from what the last pause showed for it (a changed value is
+    /// marked).
+    pub fn changed(&self, function: &str, expression: &str, value: &str) -> bool {
+        let key = (function.to_string(), expression.to_string());
+        let before = self.seen_before.borrow().get(&key).cloned();
+        self.seen_now.borrow_mut().insert(key, value.to_string());
+        before.is_some_and(|b| b != value)
     }
 
     /// The source variables of frame `index` (0: innermost) of [`Session::frames`], from

@@ -386,11 +386,12 @@ fn chrome_devtools_keys_step_and_search_and_the_tooltips_say_them() {
     h.step();
     assert!(!h.state().session.is_running());
     assert!(h.state().session.is_paused());
-    // The tooltips name the keys.
+    // The tooltips name the keys; longloop has line information: the steps go by
+    // source line.
     for (button, tip) in [
         ("Continue", "to the next breakpoint or the end (F8)"),
-        ("Step over", "one instruction, over calls (F10)"),
-        ("Step into", "one instruction, entering calls (F11)"),
+        ("Step over", "one line, over calls (F10)"),
+        ("Step into", "one line, entering calls (F11)"),
         ("Step out", "to the caller (Shift+F11)"),
     ] {
         h.get_by_label(button).hover();

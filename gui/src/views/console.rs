@@ -1,4 +1,5 @@
-//! Console: the guest's stdout and stderr, and the last trap or exit with its trace.
+//! Console: the guest's stdout and stderr, what logpoints printed (and errors in
+//! breakpoint conditions), and the last trap or exit with its trace.
 
 use crate::session::Session;
 
@@ -19,6 +20,15 @@ impl ConsoleView {
                 let err = session.stderr.text();
                 if !out.is_empty() {
                     ui.monospace(out.trim_end());
+                }
+                if !session.debug_log.is_empty() {
+                    let color = ui.visuals().hyperlink_color;
+                    for line in &session.debug_log {
+                        ui.colored_label(
+                            color,
+                            egui::RichText::new(format!("logpoint: {line}")).monospace(),
+                        );
+                    }
                 }
                 if !err.is_empty() {
                     ui.colored_label(

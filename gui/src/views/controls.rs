@@ -83,6 +83,21 @@ pub struct ControlsView {
     pub pause_on_trap: bool,
     /// Pause at every throw (see [`Session::set_pause_on_exceptions`]); off by default.
     pub pause_on_exceptions: bool,
+    /// Step by instruction even when the module has line information (by default the
+    /// steps go by source line there).
+    pub by_instruction: bool,
+}
+
+/// The operation of a step button (and its key): by source line when the module has
+/// line information and `by_instruction` is off, else by instruction.
+pub fn step_op(kind: wasmscope::LineStep, by_line: bool) -> Op {
+    use wasmscope::LineStep;
+    match (by_line, kind) {
+        (true, k) => Op::Line(k),
+        (false, LineStep::Into) => Op::StepInto,
+        (false, LineStep::Over) => Op::StepOver,
+        (false, LineStep::Out) => Op::StepOut,
+    }
 }
 
 /// Parses whitespace-separated integers (decimal, or hex with `0x`; negative ones as two's
@@ -118,6 +133,7 @@ impl Default for ControlsView {
             pending_run: false,
             pause_on_trap: true,
             pause_on_exceptions: false,
+            by_instruction: false,
         }
     }
 }
@@ -169,14 +185,17 @@ impl ControlsView {
                 out,
             ]
         });
+        use wasmscope::LineStep;
+        let by_line =
+            !self.by_instruction && state.module.as_ref().is_some_and(|m| m.debug.is_some());
         if state.module.is_some() {
             let paused = session.is_paused() && !session.is_running();
             match keys {
                 [true, ..] if session.is_running() => session.pause(),
                 [true, ..] if paused => session.begin(Op::Continue),
-                [_, true, ..] if paused => session.begin(Op::StepOver),
-                [_, _, true, _] if paused => session.begin(Op::StepInto),
-                [.., true] if paused => session.begin(Op::StepOut),
+                [_, true, ..] if paused => session.begin(step_op(LineStep::Over, by_line)),
+                [_, _, true, _] if paused => session.begin(step_op(LineStep::Into, by_line)),
+                [.., true] if paused => session.begin(step_op(LineStep::Out, by_line)),
                 _ => {}
             }
         }
@@ -221,6 +240,8 @@ impl ControlsView {
             {
                 start = true;
             }
+            let has_lines = m.debug.is_some();
+            let mut into_library = session.step_into_library;
             let running = session.is_running();
             // While an operation runs in slices the call is between slices: no stepping.
             let paused = session.is_paused() && !running;
@@ -240,24 +261,35 @@ impl ControlsView {
                 with_key(ui, "to the next breakpoint or the end", &CONTINUE_OR_PAUSE),
                 Op::Continue,
             );
+            let unit = if by_line { "line" } else { "instruction" };
             op(
                 ui,
                 "Step into",
-                with_key(ui, "one instruction, entering calls", &STEP_INTO),
-                Op::StepInto,
+                with_key(ui, &format!("one {unit}, entering calls"), &STEP_INTO),
+                step_op(LineStep::Into, by_line),
             );
             op(
                 ui,
                 "Step over",
-                with_key(ui, "one instruction, over calls", &STEP_OVER),
-                Op::StepOver,
+                with_key(ui, &format!("one {unit}, over calls"), &STEP_OVER),
+                step_op(LineStep::Over, by_line),
             );
             op(
                 ui,
                 "Step out",
                 with_key(ui, "to the caller", &STEP_OUT),
-                Op::StepOut,
+                step_op(LineStep::Out, by_line),
             );
+            if has_lines {
+                ui.checkbox(&mut self.by_instruction, "by instruction")
+                    .on_hover_text(
+                        "step one Wasm instruction at a time (off: one source line at a time)",
+                    );
+                ui.checkbox(&mut into_library, "into library code")
+                    .on_hover_text(
+                        "Step into stops in the standard library and the C runtime too                          (off: their code is stepped over)",
+                    );
+            }
             op(
                 ui,
                 "Next call",
@@ -270,6 +302,7 @@ impl ControlsView {
                 "to the next call at this function's level".into(),
                 Op::StepOverCall,
             );
+            session.step_into_library = into_library;
             let cursor = state.selection.code_offset;
             if ui
                 .add_enabled(

@@ -16,6 +16,7 @@ pub mod source;
 pub mod stack;
 pub mod tables;
 pub mod traps;
+pub mod watch;
 
 /// `area` scrolled so that row `row` (0-based, rows of `row_height`) shows with some
 /// context above it (a third of the rows that fit, at most 8): how Code and Source

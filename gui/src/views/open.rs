@@ -60,7 +60,7 @@ macro_rules! samples {
 
 samples! {
     programs: "hello", "divzero", "oob", "recursion", "panic", "exit", "echo", "pattern",
-        "table", "files", "longloop";
+        "table", "files", "longloop", "vars";
     wat: "add", "fac", "memory", "trap", "tail_calls", "exceptions", "multi_memory", "gc",
 }
 
@@ -92,6 +92,7 @@ pub const SAMPLE_SOURCES: &[(&str, &str)] = &[
     source!("table"),
     source!("files"),
     source!("longloop"),
+    source!("vars"),
 ];
 
 /// The embedded source whose path `path` ends with, if any.

@@ -77,6 +77,47 @@ pub struct SourceView {
     pub search: super::search::Search,
     /// The file picker's filter.
     pub filter: String,
+    /// A breakpoint whose condition or log message the user asked to edit (from the
+    /// gutter's menu): the workbench opens it in the Breakpoints view.
+    pub edit_breakpoint: Option<u32>,
+}
+
+/// What the gutter's menu (right click on a line number) asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GutterAsk {
+    Condition,
+    Logpoint,
+}
+
+/// The identifiers in a line of source (`a.b[i]` gives `a`, `b`, `i`).
+fn identifiers(line: &str) -> std::collections::BTreeSet<&str> {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+        .collect()
+}
+
+/// The hover text of a source line while paused: `name = value` for each variable of the
+/// innermost frame named on the line (an empty list: none).
+pub fn hover_values(session: &Session, line: &str) -> Vec<String> {
+    let names = identifiers(line);
+    let mut seen = std::collections::BTreeSet::new();
+    session
+        .variables(0)
+        .into_iter()
+        .rev()
+        .filter(|v| names.contains(v.name.as_str()) && seen.insert(v.name.clone()))
+        .map(|v| match v.value {
+            Ok(value) => format!("{} = {value}", v.name),
+            Err(why) => format!("{}: {why}", v.name),
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect()
 }
 
 impl SourceView {
@@ -320,6 +361,8 @@ impl SourceView {
         }
         let mut toggled = None;
         let mut clicked = None;
+        let mut asked = None;
+        let paused = session.is_paused() && !session.is_running();
         area.show_rows(ui, row_height, lines.len(), |ui, rows| {
             for i in rows {
                 let n = i as u32 + 1;
@@ -343,16 +386,26 @@ impl SourceView {
                     } else {
                         g.weak()
                     };
-                    if ui
+                    let r = ui
                         .add(
                             egui::Label::new(g)
                                 .sense(egui::Sense::click())
                                 .selectable(false),
                         )
-                        .clicked()
-                    {
+                        .on_hover_text("click: breakpoint; right click: condition, logpoint");
+                    if r.clicked() {
                         toggled = Some(n);
                     }
+                    r.context_menu(|ui| {
+                        if ui.button("Conditional breakpoint…").clicked() {
+                            asked = Some((n, GutterAsk::Condition));
+                            ui.close();
+                        }
+                        if ui.button("Logpoint…").clicked() {
+                            asked = Some((n, GutterAsk::Logpoint));
+                            ui.close();
+                        }
+                    });
                     let mut t = egui::RichText::new(lines[i]).monospace();
                     if Some(n) == current_line {
                         t = t
@@ -363,15 +416,26 @@ impl SourceView {
                     } else if Some(i) == hit {
                         t = t.background_color(highlight);
                     }
-                    if ui
-                        .add(
-                            egui::Label::new(t)
-                                .sense(egui::Sense::click())
-                                .selectable(false)
-                                .extend(),
-                        )
-                        .clicked()
-                    {
+                    let mut r = ui.add(
+                        egui::Label::new(t)
+                            .sense(egui::Sense::click())
+                            .selectable(false)
+                            .extend(),
+                    );
+                    if paused {
+                        // The values of the variables named on the line.
+                        let text = lines[i];
+                        r = r.on_hover_ui(|ui| {
+                            let values = hover_values(session, text);
+                            if values.is_empty() {
+                                ui.weak("no variable of the paused frame on this line");
+                            }
+                            for v in values {
+                                ui.monospace(v);
+                            }
+                        });
+                    }
+                    if r.clicked() {
                         clicked = Some(n);
                     }
                 });
@@ -380,6 +444,28 @@ impl SourceView {
         if let Some(n) = toggled {
             match state.toggle_line_breakpoint(&file, n) {
                 Ok(_) => self.message = None,
+                Err(e) => self.message = Some(e),
+            }
+        }
+        if let Some((n, ask)) = asked {
+            let at = Breakpoint::Line {
+                file: file.clone(),
+                line: n,
+            };
+            let id = match (ask, state.breakpoint(&at)) {
+                (GutterAsk::Condition, Some(b)) if b.log_message.is_none() => Ok(b.id),
+                _ => state.add_line_breakpoint(&file, n),
+            };
+            match id {
+                Ok(id) => {
+                    if ask == GutterAsk::Logpoint {
+                        let _ = state
+                            .breakpoints
+                            .set_log_message(id, Some(&format!("line {n} reached")));
+                    }
+                    self.edit_breakpoint = Some(id);
+                    self.message = None;
+                }
                 Err(e) => self.message = Some(e),
             }
         }

@@ -7,8 +7,96 @@
 
 use crate::session::{format_typed, program_line, source_place, RunState, Session};
 use crate::state::AppState;
+use wasmscope::variables::Evaluated;
 use wasmscope::Value;
 use wasmscope_listeners::stepper::Frame;
+
+/// How a source value is listed: `name: type = value`, `name: type (why not)`; `Δ `
+/// before it when it changed since the last pause.
+pub fn value_text(
+    label: &str,
+    type_name: &str,
+    value: &Result<String, String>,
+    changed: bool,
+) -> String {
+    let mark = if changed { "Δ " } else { "" };
+    let ty = if type_name.is_empty() {
+        String::new()
+    } else {
+        format!(": {type_name}")
+    };
+    match value {
+        Ok(v) => format!("{mark}{label}{ty} = {v}"),
+        Err(why) => format!("{mark}{label}{ty} ({why})"),
+    }
+}
+
+/// How deep a source value's tree opens.
+const VALUE_DEPTH: usize = 8;
+
+/// A source value as a tree node of the Variables and Watch panels: a line, or, when it
+/// has members, elements or a target, a collapsible node whose children are read when it
+/// is opened (one level at a time, each child named by its expression). A pointer (or a
+/// value in linear memory) has a `mem` button: `show_memory` gets the address for the
+/// Memory view. `function` keys the changed-value marks.
+pub fn value_node(
+    ui: &mut egui::Ui,
+    session: &Session,
+    frame: usize,
+    function: &str,
+    e: &Evaluated,
+    depth: usize,
+    show_memory: &mut Option<u64>,
+) {
+    let value_text_now = e.value.clone().unwrap_or_default();
+    let changed = e.value.is_ok() && session.changed(function, &e.expression, &value_text_now);
+    let text = value_text(&e.label, &e.type_name, &e.value, changed);
+    let mut rich = egui::RichText::new(&text).monospace();
+    if e.value.is_err() {
+        rich = rich.weak();
+    } else if changed {
+        rich = rich.color(ui.visuals().warn_fg_color);
+    }
+    ui.horizontal(|ui| {
+        if let Some(a) = e.points_to.or(e.address) {
+            let what = if e.points_to.is_some() {
+                "what it points to"
+            } else {
+                "where it is"
+            };
+            if ui
+                .small_button("mem")
+                .on_hover_text(format!("show {what} ({a:#x}) in the Memory view"))
+                .clicked()
+            {
+                *show_memory = Some(a);
+            }
+        }
+        if e.expandable && depth < VALUE_DEPTH && !e.expression.is_empty() {
+            egui::CollapsingHeader::new(rich)
+                .id_salt(("value", frame, function, &e.expression))
+                .show(ui, |ui| match session.children(frame, &e.expression) {
+                    Ok(children) => {
+                        for c in &children {
+                            value_node(ui, session, frame, function, c, depth + 1, show_memory);
+                        }
+                    }
+                    Err(why) => {
+                        ui.weak(why);
+                    }
+                })
+                .header_response
+                .on_hover_text(format!("{} (click to open)", e.expression));
+        } else {
+            let r = ui.add(egui::Label::new(rich).wrap());
+            if changed {
+                r.on_hover_text("changed since the last pause");
+            } else if !e.expression.is_empty() {
+                r.on_hover_text(&e.expression);
+            }
+        }
+    });
+}
 
 /// The Stack view.
 #[derive(Debug, Default)]
@@ -127,8 +215,26 @@ pub fn no_frames(session: &Session) -> String {
 }
 
 impl StackView {
-    /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &Session) {
+    /// Draws the view; returns an address to show in the Memory view (a `mem` button
+    /// of a variable was clicked).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &mut AppState,
+        session: &Session,
+    ) -> Option<u64> {
+        let mut show_memory = None;
+        self.frames_ui(ui, state, session, &mut show_memory);
+        show_memory
+    }
+
+    fn frames_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &mut AppState,
+        session: &Session,
+        show_memory: &mut Option<u64>,
+    ) {
         ui.heading("Stack");
         if let Some(e) = session.exception() {
             ui.label(
@@ -193,28 +299,27 @@ impl StackView {
                     let vars = session.variables(i);
                     if !vars.is_empty() {
                         ui.label(egui::RichText::new("variables:").monospace());
+                        let function = f.definition.debug_name();
                         for v in &vars {
-                            let text = match &v.value {
-                                Ok(value) => {
-                                    format!("  {}: {} = {value}", v.name, v.type_name)
-                                }
-                                Err(why) => {
-                                    format!("  {}: {} ({why})", v.name, v.type_name)
-                                }
+                            let e = Evaluated {
+                                label: v.name.clone(),
+                                expression: v.name.clone(),
+                                type_name: v.type_name.clone(),
+                                value: v.value.clone(),
+                                expandable: v.expandable,
+                                points_to: v.points_to,
+                                address: v.address,
                             };
-                            let mut text = egui::RichText::new(text).monospace();
-                            if v.value.is_err() {
-                                text = text.weak();
-                            }
-                            ui.add(egui::Label::new(text).wrap()).on_hover_text(
-                                match &v.function {
-                                    Some(f) if v.is_parameter => {
-                                        format!("a parameter of {f}")
-                                    }
-                                    Some(f) => format!("a variable of {f}"),
-                                    None => String::new(),
-                                },
-                            );
+                            let key = format!("{function} {}", v.function.as_deref().unwrap_or(""));
+                            ui.indent(("var", &v.name, &v.function), |ui| {
+                                value_node(ui, session, i, &key, &e, 0, show_memory);
+                            })
+                            .response
+                            .on_hover_text(match &v.function {
+                                Some(f) if v.is_parameter => format!("a parameter of {f}"),
+                                Some(f) => format!("a variable of {f}"),
+                                None => String::new(),
+                            });
                         }
                     }
                     for (k, v) in [
