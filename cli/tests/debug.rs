@@ -261,3 +261,47 @@ fn bad_commands_and_states_are_messages_and_the_session_goes_on() {
     has(&out, "$1 = 7");
     has(&out, "[program exited normally]");
 }
+
+/// samples/variables.toml through `wasmscope debug`: at each listed line, `print` of each
+/// listed expression shows the value the program prints there.
+#[test]
+fn every_value_of_samples_variables_toml_prints_as_the_program_prints_it() {
+    let text = std::fs::read_to_string(samples().join("variables.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let mut checked = 0;
+    for stop in doc["stop"].as_array().unwrap() {
+        let stop = stop.as_table().unwrap();
+        let module = stop["module"].as_str().unwrap();
+        let args: Vec<&str> = stop["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let file = stop["file"].as_str().unwrap();
+        let line = stop["line"].as_integer().unwrap();
+        let values: Vec<(&String, &str)> = stop["values"]
+            .as_table()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k, v.as_str().unwrap()))
+            .collect();
+        let mut commands = format!("break {file}:{line}\nrun\n");
+        for (expr, _) in &values {
+            commands.push_str(&format!("print {expr}\n"));
+        }
+        commands.push_str("quit\n");
+        let (code, out, err) = debug(module, &args, &commands);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(err, "", "{module}:{line}");
+        for (n, (expr, want)) in values.iter().enumerate() {
+            let line_want = format!("${} = {want}", n + 1);
+            assert!(
+                out.lines().any(|l| l == line_want),
+                "{module} {file}:{line}: print {expr}: want {line_want:?} in\n{out}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "{checked}");
+}

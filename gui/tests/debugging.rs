@@ -300,3 +300,53 @@ fn a_logpoint_prints_to_the_console_and_the_run_goes_on() {
     h.run();
     h.get_by_label("logpoint: bucket 1 gets 250");
 }
+
+/// samples/variables.toml in the workbench: each module opened, a breakpoint on each
+/// listed line, Run; every listed expression evaluates (as the Watch panel shows it) to
+/// the value the program prints, and every listed variable shows so in the Stack view.
+#[test]
+fn every_value_of_samples_variables_toml_shows_as_the_program_prints_it() {
+    let samples = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples");
+    let text = std::fs::read_to_string(samples.join("variables.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let mut checked = 0;
+    for stop in doc["stop"].as_array().unwrap() {
+        let stop = stop.as_table().unwrap();
+        let module = stop["module"].as_str().unwrap();
+        let file = stop["file"].as_str().unwrap();
+        let line = stop["line"].as_integer().unwrap() as u32;
+        let mut app = WorkbenchApp::new();
+        let bytes = std::fs::read(samples.join(module)).unwrap();
+        assert!(app.open_owned(module, bytes));
+        let mut h = harness(app);
+        h.run();
+        let id = h
+            .state_mut()
+            .state
+            .add_line_breakpoint(file, line)
+            .unwrap_or_else(|e| panic!("{module} {file}:{line}: {e}"));
+        assert!(id > 0);
+        h.get_by_label("Run").click();
+        settle(&mut h);
+        let here = line_now(&h).unwrap_or_default();
+        assert!(
+            here.0.ends_with(file) && here.1 == line,
+            "{module}: {here:?}"
+        );
+        let vars = h.state().session.variables(0);
+        for (expr, want) in stop["values"].as_table().unwrap() {
+            let want = want.as_str().unwrap();
+            let got = h.state().session.evaluate(0, expr);
+            assert_eq!(got.value.as_deref(), Ok(want), "{module}:{line}: {expr}");
+            if let Some(v) = vars.iter().rev().find(|v| &v.name == expr) {
+                let label = stack::value_text(&v.name, &v.type_name, &v.value, false);
+                assert!(
+                    h.get_all_by_label(&label).next().is_some(),
+                    "{module}:{line}: the Stack view shows {label:?}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "{checked}");
+}
