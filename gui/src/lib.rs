@@ -284,7 +284,7 @@ impl WorkbenchApp {
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
-    /// `exceptions`, `gc`, `variables`;
+    /// `exceptions`, `gc`, `variables`, `watch`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -386,16 +386,38 @@ impl WorkbenchApp {
                 app
             }
             "variables" => {
-                // divzero with two arguments paused at distribute()'s line 47: the Stack
-                // view lists the source variables (`each`, the Vec `out`).
+                // The vars sample paused at line 130: its structs, tuple struct, tuple,
+                // array and slice in the Variables tree, `rect` and its origin open.
+                let mut app = Self::new();
+                app.open_sample("vars");
+                let file = "vars/src/main.rs";
+                let _ = app.state.toggle_line_breakpoint(file, 130);
+                app.start();
+                app.session.resume();
+                app.source.show_line(file, 130);
+                app.center = CenterTab::Source;
+                app.stack.open = ["rect", "rect.origin", "arr"].map(String::from).into();
+                app
+            }
+            "watch" => {
+                // divzero over four buckets, a conditional breakpoint in the loop over
+                // them (`i >= 1`), continued once: the Watch panel's expressions with
+                // the changed values marked.
                 let mut app = Self::new();
                 app.open_sample("divzero");
                 let file = "divzero/src/main.rs";
-                let _ = app.state.toggle_line_breakpoint(file, 47);
-                app.controls.options.args = "a b".into();
+                if let Ok(id) = app.state.add_line_breakpoint(file, 56) {
+                    let _ = app.state.breakpoints.set_condition(id, Some("i >= 1"));
+                }
+                app.controls.options.args = "a b c d".into();
                 app.start();
                 app.session.resume();
-                app.source.show_line(file, 47);
+                for e in ["i", "*s", "i * 10 + *s", "shares", "shares[i] == *s"] {
+                    let _ = app.watch.add(e);
+                }
+                app.bottom = BottomTab::Watch;
+                app.source.show_line(file, 56);
+                app.center = CenterTab::Source;
                 app
             }
             "breakpoints" => {

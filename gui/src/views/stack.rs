@@ -36,9 +36,9 @@ const VALUE_DEPTH: usize = 8;
 
 /// A source value as a tree node of the Variables and Watch panels: a line, or, when it
 /// has members, elements or a target, a collapsible node whose children are read when it
-/// is opened (one level at a time, each child named by its expression). A pointer (or a
-/// value in linear memory) has a `mem` button: `show_memory` gets the address for the
-/// Memory view. `function` keys the changed-value marks.
+/// is opened (one level at a time, each child named by its expression). A pointer (a
+/// reference, a slice, a `Vec`, a `String`) has a `mem` button: `show_memory` gets its
+/// target's address for the Memory view. `function` keys the changed-value marks.
 pub fn value_node(
     ui: &mut egui::Ui,
     session: &Session,
@@ -47,6 +47,30 @@ pub fn value_node(
     e: &Evaluated,
     depth: usize,
     show_memory: &mut Option<u64>,
+) {
+    value_node_open(
+        ui,
+        session,
+        frame,
+        function,
+        e,
+        depth,
+        show_memory,
+        &Default::default(),
+    );
+}
+
+/// [`value_node`], with the nodes of the expressions in `open` open at first.
+#[allow(clippy::too_many_arguments)]
+pub fn value_node_open(
+    ui: &mut egui::Ui,
+    session: &Session,
+    frame: usize,
+    function: &str,
+    e: &Evaluated,
+    depth: usize,
+    show_memory: &mut Option<u64>,
+    open: &std::collections::BTreeSet<String>,
 ) {
     let value_text_now = e.value.clone().unwrap_or_default();
     let changed = e.value.is_ok() && session.changed(function, &e.expression, &value_text_now);
@@ -57,45 +81,77 @@ pub fn value_node(
     } else if changed {
         rich = rich.color(ui.visuals().warn_fg_color);
     }
-    ui.horizontal(|ui| {
-        if let Some(a) = e.points_to.or(e.address) {
-            let what = if e.points_to.is_some() {
-                "what it points to"
-            } else {
-                "where it is"
-            };
+    // One line per node: a long value is cut with `…` (its tooltip has it all), so the
+    // tree never widens the panel.
+    let mem_button = |ui: &mut egui::Ui, show_memory: &mut Option<u64>| {
+        if let Some(a) = e.points_to {
             if ui
                 .small_button("mem")
-                .on_hover_text(format!("show {what} ({a:#x}) in the Memory view"))
+                .on_hover_text(format!(
+                    "show what it points to ({a:#x}) in the Memory view"
+                ))
                 .clicked()
             {
                 *show_memory = Some(a);
             }
         }
-        if e.expandable && depth < VALUE_DEPTH && !e.expression.is_empty() {
-            egui::CollapsingHeader::new(rich)
-                .id_salt(("value", frame, function, &e.expression))
-                .show(ui, |ui| match session.children(frame, &e.expression) {
-                    Ok(children) => {
-                        for c in &children {
-                            value_node(ui, session, frame, function, c, depth + 1, show_memory);
-                        }
-                    }
-                    Err(why) => {
-                        ui.weak(why);
-                    }
-                })
-                .header_response
-                .on_hover_text(format!("{} (click to open)", e.expression));
-        } else {
-            let r = ui.add(egui::Label::new(rich).wrap());
-            if changed {
-                r.on_hover_text("changed since the last pause");
-            } else if !e.expression.is_empty() {
-                r.on_hover_text(&e.expression);
-            }
+    };
+    let hover = if changed {
+        format!("{text}\nchanged since the last pause")
+    } else {
+        format!("{text}\n{}", e.expression)
+    };
+    if e.expandable && depth < VALUE_DEPTH && !e.expression.is_empty() {
+        let id = ui.make_persistent_id(("value", frame, function, &e.expression));
+        let state = egui::collapsing_header::CollapsingState::load_with_default_open(
+            ui.ctx(),
+            id,
+            open.contains(&e.expression),
+        );
+        let mut clicked = false;
+        let mut header = state.show_header(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            mem_button(ui, show_memory);
+            // The text opens and closes the node too.
+            clicked = ui
+                .add(
+                    egui::Label::new(rich)
+                        .truncate()
+                        .sense(egui::Sense::click()),
+                )
+                .on_hover_text(format!("{hover} (click to open)"))
+                .clicked();
+        });
+        if clicked {
+            header.toggle();
         }
-    });
+        header.body(|ui| match session.children(frame, &e.expression) {
+            Ok(children) => {
+                for c in &children {
+                    value_node_open(
+                        ui,
+                        session,
+                        frame,
+                        function,
+                        c,
+                        depth + 1,
+                        show_memory,
+                        open,
+                    );
+                }
+            }
+            Err(why) => {
+                ui.weak(why);
+            }
+        });
+    } else {
+        ui.horizontal(|ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            mem_button(ui, show_memory);
+            ui.add(egui::Label::new(rich).truncate())
+                .on_hover_text(hover);
+        });
+    }
 }
 
 /// The Stack view.
@@ -103,6 +159,8 @@ pub fn value_node(
 pub struct StackView {
     /// The frame whose locals and operands are open (0: innermost).
     pub selected: usize,
+    /// Expressions whose tree nodes start open (a demo's; the user opens the others).
+    pub open: std::collections::BTreeSet<String>,
 }
 
 /// Typed values, `i32 1000 (0x3e8), f64 2.5`, or `(none)`.
@@ -312,7 +370,16 @@ impl StackView {
                             };
                             let key = format!("{function} {}", v.function.as_deref().unwrap_or(""));
                             ui.indent(("var", &v.name, &v.function), |ui| {
-                                value_node(ui, session, i, &key, &e, 0, show_memory);
+                                value_node_open(
+                                    ui,
+                                    session,
+                                    i,
+                                    &key,
+                                    &e,
+                                    0,
+                                    show_memory,
+                                    &self.open,
+                                );
                             })
                             .response
                             .on_hover_text(match &v.function {
