@@ -21,6 +21,8 @@
 //   4. a sample whose fetch fails (HTTP 404, then a network error, both made by
 //      intercepting the request) becomes a load error naming the file, the page goes on;
 //   5. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat");
+//   8. (after the others) the vars sample, stopped at each Rust line of
+//      samples/variables.toml, shows every listed value as the program prints it;
 //   6. Browse… opens the browser's file chooser, and fac.wat picked there opens;
 //   7. ?demo (a new page load): divzero, fetched before the start, paused before its trap.
 // Exits 1 with a message on the first failure. Page errors and console errors are printed.
@@ -206,6 +208,60 @@ async function main() {
   const demoState = await page.evaluate(() => window.wasmscope.wasmscope_state());
   if (!demoState.startsWith('paused at')) fail(`demo: the state is ${JSON.stringify(demoState)}, expected "paused at …"`);
   ok(`demo: ${demoUrl} opens divzero, ${JSON.stringify(demoState)}`);
+
+  // 8. Source variables in the browser: the vars sample stopped at each Rust line of
+  //    samples/variables.toml shows every listed value as the program prints it.
+  await page.evaluate(() => window.wasmscope.wasmscope_open_sample('vars'));
+  try {
+    await page.waitForFunction(() => window.wasmscope.wasmscope_module_name() === 'vars', null,
+      { timeout: TIMEOUT });
+  } catch {
+    fail(`variables: the vars sample did not open within ${TIMEOUT / 1000} s`);
+  }
+  let checked = 0;
+  for (const stop of rustStops(readFileSync(resolve(root, 'samples/variables.toml'), 'utf8'))) {
+    const err = await page.evaluate(([f, l]) => window.wasmscope.wasmscope_break_only_at(f, l),
+      [stop.file, stop.line]);
+    if (err) fail(`variables: a breakpoint on ${stop.file}:${stop.line}: ${err}`);
+    const state = await page.evaluate(() => window.wasmscope.wasmscope_run());
+    if (!state.startsWith('paused')) fail(`variables: run to ${stop.file}:${stop.line}: ${state}`);
+    for (const [expr, want] of stop.values) {
+      const got = await page.evaluate((e) => window.wasmscope.wasmscope_evaluate(e), expr);
+      if (got !== want) {
+        fail(`variables: at ${stop.file}:${stop.line} ${expr} is ${JSON.stringify(got)}, ` +
+          `expected ${JSON.stringify(want)} (what the program prints)`);
+      }
+      checked++;
+    }
+  }
+  if (checked < 50) fail(`variables: only ${checked} values checked`);
+  ok(`variables: ${checked} values of the vars sample as the program prints them`);
+}
+
+// The [[stop]]s of samples/variables.toml for programs/vars.wasm: {file, line, values}.
+// (The file's simple subset of TOML: one `key = value` per line, `[stop.values]` tables of
+// quoted keys.)
+function rustStops(text) {
+  const stops = [];
+  let cur = null;
+  let inValues = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '[[stop]]') { cur = { values: [] }; stops.push(cur); inValues = false; continue; }
+    if (line === '[stop.values]') { inValues = true; continue; }
+    if (!cur || line.startsWith('#') || !line.includes('=')) continue;
+    if (inValues) {
+      const m = line.match(/^"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"$/);
+      if (m) cur.values.push([JSON.parse(`"${m[1]}"`), JSON.parse(`"${m[2]}"`)]);
+      continue;
+    }
+    const m = line.match(/^(\w+)\s*=\s*(.*)$/);
+    if (!m) continue;
+    if (m[1] === 'module') cur.module = JSON.parse(m[2]);
+    if (m[1] === 'file') cur.file = JSON.parse(m[2]);
+    if (m[1] === 'line') cur.line = Number(m[2]);
+  }
+  return stops.filter((s) => s.module === 'programs/vars.wasm');
 }
 
 let code = 0;

@@ -228,3 +228,28 @@ pub fn wasmscope_run() -> String {
     })
     .unwrap_or_else(|| "error: the workbench is not running".into())
 }
+
+/// Test hook: removes every breakpoint, then sets one on `line` of the source file whose
+/// path ends with `file`, as a click on the line number does; "" or the error.
+#[wasm_bindgen]
+pub fn wasmscope_break_only_at(file: &str, line: u32) -> String {
+    with_app(|app| {
+        app.state.breakpoints.clear();
+        match app.state.add_line_breakpoint(file, line) {
+            Ok(_) => String::new(),
+            Err(e) => e,
+        }
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
+
+/// Test hook: the value of `expression` in the innermost frame of the paused call, as
+/// the Watch panel shows it (`error: ...` when it has none).
+#[wasm_bindgen]
+pub fn wasmscope_evaluate(expression: &str) -> String {
+    with_app(|app| match app.session.evaluate(0, expression).value {
+        Ok(v) => v,
+        Err(e) => format!("error: {e}"),
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
