@@ -178,6 +178,21 @@ impl<'w> Scope<'w> {
             let mut units = dwarf.units();
             while let Some(header) = units.next().map_err(gimli_error)? {
                 let unit = dwarf.unit(header).map_err(gimli_error)?;
+                // A unit whose ranges (its root's) leave the offset out is not walked.
+                let mut any_range = false;
+                let mut in_unit = false;
+                if let Ok(mut ranges) = dwarf.unit_ranges(&unit) {
+                    while let Ok(Some(r)) = ranges.next() {
+                        any_range = true;
+                        if r.begin <= offset && offset < r.end {
+                            in_unit = true;
+                            break;
+                        }
+                    }
+                }
+                if any_range && !in_unit {
+                    continue;
+                }
                 let mut found = Vec::new();
                 let mut covered = false;
                 {
