@@ -203,6 +203,37 @@ impl CompiledModule {
         }
     }
 
+    /// The specification's abstract machine before the instruction at code-section
+    /// offset `code_offset` of function `index` (module index space): the instruction
+    /// and what it does, the control stack, the operand stack's types before and after
+    /// it (see [`crate::machine`]). `None` for an import, a host module, or an offset
+    /// where no instruction of that function begins.
+    ///
+    /// ```
+    /// let wasm = wat::parse_str(
+    ///     "(module (func (param i32) (result i32)
+    ///        (block (result i32) (local.get 0) (i32.const 1) (i32.add))))",
+    /// ).unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// let entry = compiled.function_entry_offset(0).unwrap();
+    /// // block (2 bytes), local.get 0 (2), i32.const 1 (2), then i32.add.
+    /// let m = compiled.machine(0, entry + 6).unwrap();
+    /// assert_eq!(m.instruction, "i32.add");
+    /// assert_eq!(m.semantics, "pops c2, then c1 (both i32); pushes c1 + c2");
+    /// assert_eq!((m.pops, m.pushes), (2, 1));
+    /// assert_eq!(m.before.len(), 2);
+    /// assert_eq!(m.after.as_ref().map(Vec::len), Some(1));
+    /// assert_eq!(m.control.len(), 2);
+    /// assert_eq!(m.control[1].block_type(), "[] -> [i32]");
+    /// ```
+    pub fn machine(&self, index: u32, code_offset: u64) -> Option<crate::machine::MachineState> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        let def = index.checked_sub(info.num_imported_funcs)?;
+        info.machine_at(def, code_offset + info.code_section_offset as u64)
+    }
+
     /// The source variables in scope at code-section offset `code_offset`, with their
     /// values in `frame` (see [`crate::variables`]); empty without DWARF or for a host
     /// module.

@@ -53,6 +53,7 @@ pub mod inspect;
 mod instantiate;
 mod interp;
 pub mod listener;
+pub mod machine;
 mod module;
 mod names;
 mod options;

@@ -644,6 +644,143 @@ impl ModuleInfo {
         None
     }
 
+    /// The abstract machine before the instruction at module offset `offset` of defined
+    /// function `def` (see [`crate::machine`]); `None` when no instruction begins there.
+    pub(crate) fn machine_at(&self, def: u32, offset: u64) -> Option<crate::machine::MachineState> {
+        use crate::machine::{Label, LabelKind, MachineState};
+        use wasmparser::{FrameKind, WasmModuleResources};
+        let index = self.num_imported_funcs + def;
+        let range = self.bodies.get(def as usize)?;
+        let resources = self.resources.clone()?;
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
+        let mut fv = wasmparser::FuncToValidate {
+            resources,
+            index,
+            ty: self.func_types[index as usize],
+            features: self.features,
+        }
+        .into_validator(Default::default());
+        let mut reader = body.get_binary_reader();
+        fv.read_locals(&mut reader).ok()?;
+        reader.set_features(self.features);
+        let operands = |fv: &wasmparser::FuncValidator<_>| -> Vec<ValueType> {
+            (0..fv.operand_stack_height())
+                .rev()
+                .map(|d| {
+                    fv.get_operand_type(d as usize)
+                        .flatten()
+                        .and_then(|t| self.operand_type(t))
+                        .unwrap_or(ValueType::I32)
+                })
+                .collect()
+        };
+        // One reader for the whole body (it tracks the nesting `else` and `end` need).
+        let mut ops = wasmparser::OperatorsReader::new(reader);
+        while !ops.eof() {
+            let at = ops.original_position();
+            if at > offset {
+                return None;
+            }
+            let op = ops.read().ok()?;
+            if at < offset {
+                fv.op(at, &op).ok()?;
+                continue;
+            }
+            let (pops, pushes) = op.operator_arity(&fv).unwrap_or((0, 0));
+            let height = fv.control_stack_height() as usize;
+            let block_types = |bt: wasmparser::BlockType| -> (Vec<ValueType>, Vec<ValueType>) {
+                let conv = |ts: &[wasmparser::ValType]| -> Vec<ValueType> {
+                    ts.iter().filter_map(|t| self.operand_type(*t)).collect()
+                };
+                match bt {
+                    wasmparser::BlockType::Empty => (vec![], vec![]),
+                    wasmparser::BlockType::Type(t) => (vec![], conv(&[t])),
+                    wasmparser::BlockType::FuncType(i) => fv
+                        .resources()
+                        .sub_type_at(i)
+                        .and_then(|st| match &st.composite_type.inner {
+                            CompositeInnerType::Func(f) => {
+                                Some((conv(f.params()), conv(f.results())))
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_default(),
+                }
+            };
+            let mut control = Vec::new();
+            for depth in (0..height).rev() {
+                let f = fv.get_control_frame(depth)?;
+                let kind = if depth + 1 == height {
+                    LabelKind::Function
+                } else {
+                    match f.kind {
+                        FrameKind::Block => LabelKind::Block,
+                        FrameKind::Loop => LabelKind::Loop,
+                        FrameKind::If => LabelKind::If,
+                        FrameKind::Else => LabelKind::Else,
+                        FrameKind::TryTable => LabelKind::TryTable,
+                        _ => LabelKind::Try,
+                    }
+                };
+                let (params, results) = if kind == LabelKind::Function {
+                    block_types(wasmparser::BlockType::FuncType(
+                        self.func_types[index as usize],
+                    ))
+                } else {
+                    block_types(f.block_type)
+                };
+                control.push(Label {
+                    kind,
+                    index: depth as u32,
+                    params,
+                    results,
+                    height: f.height,
+                    unreachable: f.unreachable,
+                });
+            }
+            let debug = format!("{op:?}");
+            let name = crate::machine::mnemonic(debug.split([' ', '{']).next().unwrap_or(""));
+            let imm = crate::machine::immediates(&debug);
+            let target_depth = match &op {
+                wasmparser::Operator::Br { relative_depth }
+                | wasmparser::Operator::BrIf { relative_depth }
+                | wasmparser::Operator::BrOnNull { relative_depth }
+                | wasmparser::Operator::BrOnNonNull { relative_depth } => Some(*relative_depth),
+                wasmparser::Operator::BrTable { targets } => Some(targets.default()),
+                wasmparser::Operator::Return => Some(height.saturating_sub(1) as u32),
+                _ => None,
+            };
+            let branch_target = target_depth
+                .and_then(|d| (height as u32).checked_sub(d + 1))
+                .map(|i| i as usize);
+            let before = operands(&fv);
+            let semantics = crate::machine::semantics(&name, &imm, pops, pushes);
+            let instruction = if imm.is_empty() {
+                name
+            } else {
+                format!("{name} {imm}")
+            };
+            let last_end = matches!(op, wasmparser::Operator::End) && height == 1;
+            fv.op(at, &op).ok()?;
+            let after = (!last_end).then(|| operands(&fv));
+            return Some(MachineState {
+                code_offset: offset.saturating_sub(self.code_section_offset as u64),
+                instruction,
+                semantics,
+                control,
+                before,
+                after,
+                pops,
+                pushes,
+                branch_target,
+            });
+        }
+        None
+    }
+
     /// Whether a function body uses a GC instruction (for the modes that did not validate
     /// the bodies at decoding, where [`ModuleInfo::uses_gc`] does not know yet). A body
     /// that does not decode counts as not (it fails when translated).
