@@ -33,6 +33,10 @@ pub struct DebugArgs {
     /// substitute-path`), e.g. `/samples=./samples`; repeatable.
     #[arg(long = "substitute-path", value_name = "FROM=TO")]
     pub substitute: Vec<String>,
+    /// Debug this export instead of `_start` (a module without WASI, a Learn sample):
+    /// the arguments after FILE are its parameters, as `run --invoke` takes them.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
     /// Run the commands of FILE first (one per line, `#` comments), as gdb's `-x`.
     #[arg(short = 'x', long = "command", value_name = "FILE")]
     pub command_files: Vec<PathBuf>,
@@ -205,6 +209,8 @@ Commands (gdb's names; abbreviations in brackets):
   display EXPR             print EXPR at every stop (undisplay N)
   watch EXPR               stop when the memory EXPR is in changes (steps instruction
                            by instruction: slow on long runs)
+  stack                    the spec's abstract machine at the selected frame's instruction:
+                           control stack, operand stack (values, what it pops), semantics
   list [l]                 source lines around the current one
   quit [q]                 leave";
 
@@ -243,6 +249,7 @@ impl Debugger {
             "display" => self.display(rest),
             "undisplay" => self.undisplay(rest),
             "watch" => self.watch(rest),
+            "stack" => self.machine(),
             "list" | "l" => self.list(),
             "info" | "i" => match rest.split_whitespace().next().unwrap_or("") {
                 "locals" | "lo" => self.info_vars(false),
@@ -303,7 +310,14 @@ impl Debugger {
             }
         }
         let config = self.module_config();
-        if let Err(e) = self.stepper.start(config, "_start", &[]) {
+        let (export, params) = match &self.args.invoke {
+            None => ("_start".to_string(), Vec::new()),
+            Some(name) => match self.invoke_params(name) {
+                Ok(p) => (name.clone(), p),
+                Err(e) => return err(&e),
+            },
+        };
+        if let Err(e) = self.stepper.start(config, &export, &params) {
             return err(&format!("{}: {e}", self.file));
         }
         self.running = true;
@@ -314,6 +328,98 @@ impl Debugger {
         );
         say(line.trim_end());
         self.go(Go::Continue);
+    }
+
+    /// `--invoke`'s parameters, typed by the export's signature.
+    fn invoke_params(&self, name: &str) -> Result<Vec<u64>, String> {
+        let def = self
+            .stepper
+            .compiled()
+            .exported_functions()
+            .into_iter()
+            .find(|d| d.export_names().contains(&name))
+            .ok_or_else(|| format!("{}: no exported function {name:?}", self.file))?;
+        let types = def.param_types();
+        if types.len() != self.args.args.len() {
+            return Err(format!(
+                "--invoke {name}: the function takes {} argument(s), {} given",
+                types.len(),
+                self.args.args.len()
+            ));
+        }
+        let mut out = Vec::new();
+        for (t, a) in types.iter().zip(&self.args.args) {
+            out.extend(crate::run::parse_value(a, *t)?);
+        }
+        Ok(out)
+    }
+
+    /// `stack`: the specification's abstract machine at the selected frame's instruction
+    /// (the control stack, the operand stack with values, what the instruction pops and
+    /// pushes and does).
+    fn machine(&self) {
+        let Some(v) = self.views.get(self.selected) else {
+            return err("No frame selected.");
+        };
+        let Some(frame) = self.frames.get(v.wasm) else {
+            return err("No frame selected.");
+        };
+        let Some(offset) = frame.code_offset else {
+            return err("The frame has no code offset (a host function).");
+        };
+        let Some(m) = self
+            .stepper
+            .compiled()
+            .machine(frame.definition.index(), offset)
+        else {
+            return err("No instruction begins here.");
+        };
+        say(&format!("{:#x}  {}", m.code_offset, m.instruction));
+        say(&format!("  {}", m.semantics));
+        say("control stack (innermost last):");
+        for (k, l) in m.control.iter().enumerate() {
+            let target = if m.branch_target == Some(k) {
+                "  <- the branch's target"
+            } else {
+                ""
+            };
+            say(&format!(
+                "  label {}  {:<9} {}{target}",
+                l.index,
+                l.kind.to_string(),
+                l.block_type()
+            ));
+        }
+        let top = m.before.len();
+        let popped = top.saturating_sub(m.pops as usize);
+        say("operand stack (bottom first):");
+        if m.before.is_empty() {
+            say("  (empty)");
+        }
+        for (k, t) in m.before.iter().enumerate() {
+            let value = frame
+                .operands
+                .get(k)
+                .map(|x| format!(" {}", crate::debug::value_text(x)))
+                .unwrap_or_default();
+            let mark = if k >= popped { "  <- popped" } else { "" };
+            say(&format!("  {t}{value}{mark}"));
+        }
+        match &m.after {
+            Some(after) => {
+                let pushed: Vec<String> = after[after.len().saturating_sub(m.pushes as usize)..]
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect();
+                say(&format!(
+                    "after: {} entr{} (pushes [{}])",
+                    after.len(),
+                    if after.len() == 1 { "y" } else { "ies" },
+                    pushed.join(" ")
+                ));
+            }
+            None => say("after: the function returns"),
+        }
     }
 
     fn break_command(&mut self, rest: &str, temporary: bool) {
@@ -873,8 +979,19 @@ impl Debugger {
                 None => say(&format!("{line}\tin {f}")),
             },
             (None, _) => {
+                // No line information: the instruction, in the text format's words.
+                let frame = self.frames.get(v.wasm);
+                let instruction = frame.zip(v.offset).and_then(|(f, o)| {
+                    self.stepper
+                        .compiled()
+                        .machine(f.definition.index(), o)
+                        .map(|m| m.instruction)
+                });
                 if let Some(o) = v.offset {
-                    say(&format!("{o:#x}\t(no line information)"));
+                    match instruction {
+                        Some(i) => say(&format!("{o:#x}\t{i}")),
+                        None => say(&format!("{o:#x}\t(no line information)")),
+                    }
                 }
             }
         }
@@ -1110,4 +1227,15 @@ fn literal_only(expr: &str) -> Result<String, String> {
     };
     let scope = wasmscope::variables::Scope::new(wasm, 0, &frame).map_err(|e| e.to_string())?;
     scope.evaluate(expr).value
+}
+
+/// A Wasm value as `stack` shows it: `3`, `-1`, `2.5`, `0x...` for references.
+fn value_text(v: &wasmscope::Value) -> String {
+    match v {
+        wasmscope::Value::I32(x) => x.to_string(),
+        wasmscope::Value::I64(x) => x.to_string(),
+        wasmscope::Value::F32(x) => format!("{x:?}"),
+        wasmscope::Value::F64(x) => format!("{x:?}"),
+        other => format!("{other:?}"),
+    }
 }

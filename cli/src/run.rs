@@ -123,7 +123,7 @@ pub enum UnknownImportsArg {
 }
 
 /// Parses one `--invoke` argument as a value of type `ty` (in slot form).
-fn parse_value(text: &str, ty: ValueType) -> Result<Vec<u64>, String> {
+pub(crate) fn parse_value(text: &str, ty: ValueType) -> Result<Vec<u64>, String> {
     let bad = || format!("cannot read {text:?} as {ty}");
     let float = |t: &str| -> Result<f64, String> {
         match t {

@@ -305,3 +305,45 @@ fn every_value_of_samples_variables_toml_prints_as_the_program_prints_it() {
     }
     assert!(checked >= 80, "{checked}");
 }
+
+/// `stack` on a Learn sample (no DWARF, `--invoke`): the spec's machine at each stop.
+#[test]
+fn the_stack_command_shows_the_abstract_machine() {
+    let samples = samples();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args(["debug", "--invoke", "sum"])
+        .arg(samples.join("wat/learn/loop.wat"))
+        .arg("3")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"break sum\nrun\nstack\nnexti\nnexti\nnexti\nnexti\nnexti\nstack\nquit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    for line in [
+        "0x5  i32.const 1",
+        "  pushes the constant 1 (i32)",
+        "  label 0  function  [i32] -> [i32]",
+        "  (empty)",
+        "after: 1 entry (pushes [i32])",
+        // Five instructions on: i32.add in the loop, with total (0) and i (1) on the
+        // operand stack, both popped.
+        "0xf  i32.add",
+        "  pops c2, then c1 (both i32); pushes c1 + c2",
+        "  label 1  function  [i32] -> [i32]",
+        "  label 0  loop      [] -> []",
+        "  i32 0  <- popped",
+        "  i32 1  <- popped",
+        "after: 1 entry (pushes [i32])",
+    ] {
+        has(&stdout, line);
+    }
+}
