@@ -53,6 +53,8 @@ pub enum BottomTab {
     Breakpoints,
     /// Expressions over the source variables, re-evaluated at every pause.
     Watch,
+    /// The specification's abstract machine at the paused instruction.
+    Machine,
 }
 
 /// Files read in the background (picked in the file dialog, dropped in the browser),
@@ -129,6 +131,8 @@ pub struct WorkbenchApp {
     pub breakpoints: BreakpointsView,
     /// The Watch view.
     pub watch: views::watch::WatchView,
+    /// The Machine view.
+    pub machine: views::machine::MachineView,
     /// The middle tab.
     pub center: CenterTab,
     /// The bottom tab.
@@ -475,6 +479,23 @@ impl WorkbenchApp {
         }
     }
 
+    /// Opens Learn sample `k` ([`views::open::LEARN`]): its module, its export and
+    /// parameters in the Controls, the Machine view with its guide, the Code view.
+    pub fn open_learn(&mut self, k: usize) {
+        let Some(l) = views::open::LEARN.get(k) else {
+            return;
+        };
+        let name = format!("{}.wat", l.name);
+        if !self.open_owned(&name, l.text.as_bytes().to_vec()) {
+            return;
+        }
+        self.controls.export = l.export.to_string();
+        self.controls.params = l.params.to_string();
+        self.machine.guide = Some((name, l.guide()));
+        self.bottom = BottomTab::Machine;
+        self.center = CenterTab::Code;
+    }
+
     /// Shows linear-memory address `a` in the Memory view (memory 0).
     pub fn show_memory(&mut self, a: u64) {
         self.memory.memory = 0;
@@ -548,6 +569,9 @@ impl WorkbenchApp {
                 self.loaded();
             }
         });
+        if let Some(k) = self.open.learn.take() {
+            self.open_learn(k);
+        }
         egui::Panel::top("controls").show(ui, |ui| {
             if self.controls.ui(ui, &mut self.state, &mut self.session) {
                 self.start();
@@ -577,6 +601,7 @@ impl WorkbenchApp {
                         (BottomTab::TablesGlobals, "Tables and globals"),
                         (BottomTab::Breakpoints, "Breakpoints"),
                         (BottomTab::Watch, "Watch"),
+                        (BottomTab::Machine, "Machine"),
                     ] {
                         ui.selectable_value(&mut self.bottom, tab, label);
                     }
@@ -596,6 +621,11 @@ impl WorkbenchApp {
                     }
                     BottomTab::Watch => {
                         show_memory = self.watch.ui(ui, &self.session, self.stack.selected);
+                    }
+                    BottomTab::Machine => {
+                        let name = self.state.module.as_ref().map(|m| m.name.as_str());
+                        self.machine
+                            .ui(ui, &self.session, self.stack.selected, name);
                     }
                 }
             });

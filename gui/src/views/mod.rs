@@ -7,6 +7,7 @@ pub mod calllog;
 pub mod code;
 pub mod console;
 pub mod controls;
+pub mod machine;
 pub mod memory;
 pub mod module;
 pub mod modules;

@@ -95,6 +95,62 @@ pub const SAMPLE_SOURCES: &[(&str, &str)] = &[
     source!("vars"),
 ];
 
+macro_rules! learn {
+    ($name:literal, $export:literal, $params:literal) => {
+        LearnSample {
+            name: $name,
+            export: $export,
+            params: $params,
+            text: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../samples/wat/learn/",
+                $name,
+                ".wat"
+            )),
+        }
+    };
+}
+
+/// A Learn sample: a small text module about one thing of the machine, with its guide
+/// (the leading `;;` lines of its text), the export to call and its parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct LearnSample {
+    /// Its name (`loop`); the file is `samples/wat/learn/NAME.wat`.
+    pub name: &'static str,
+    /// The export a learner calls.
+    pub export: &'static str,
+    /// Its parameters, as the Params field takes them.
+    pub params: &'static str,
+    /// The module's text (embedded in both builds: they are small).
+    pub text: &'static str,
+}
+
+impl LearnSample {
+    /// The guide: the text's leading comment lines, without their `;;`.
+    pub fn guide(&self) -> String {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with(";;"))
+            .map(|l| {
+                l.trim_start()
+                    .trim_start_matches(";;")
+                    .strip_prefix(' ')
+                    .unwrap_or("")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The Learn samples, in the order to take them.
+pub const LEARN: &[LearnSample] = &[
+    learn!("loop", "sum", "4"),
+    learn!("factorial", "fac", "4"),
+    learn!("memory", "swap", ""),
+    learn!("call_indirect", "apply", "1 7"),
+    learn!("trap", "average", "10 0"),
+];
+
 /// The embedded source whose path `path` ends with, if any.
 pub fn sample_source(path: &str) -> Option<&'static str> {
     SAMPLE_SOURCES
@@ -228,6 +284,9 @@ pub struct OpenView {
     /// `src/web.rs`) `?sample=NAME`. Natively it loads at once; in the browser it is
     /// fetched ([`request_sample`]) and arrives through the inbox.
     pub requested: Option<String>,
+    /// A Learn sample (index into [`LEARN`]) whose button was clicked: the workbench
+    /// opens it with its guide.
+    pub learn: Option<usize>,
 }
 
 impl OpenView {
@@ -253,6 +312,18 @@ impl OpenView {
             }
             if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
                 ui.strong("drop to open");
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Learn:");
+            for (k, l) in LEARN.iter().enumerate() {
+                if ui
+                    .button(format!("{}. {}", k + 1, l.name))
+                    .on_hover_text(l.guide().lines().next().unwrap_or("").to_string())
+                    .clicked()
+                {
+                    self.learn = Some(k);
+                }
             }
         });
         if let Some(name) = self.requested.take() {
