@@ -234,6 +234,28 @@ impl CompiledModule {
         info.machine_at(def, code_offset + info.code_section_offset as u64)
     }
 
+    /// The structure of function `index`'s body as nested constructs, in the order they
+    /// open (the body first): kinds, depths, code-section offsets of their opening
+    /// instruction, `else` and `end`, instruction counts (see [`crate::machine::Block`]).
+    /// `None` for an import or a host module.
+    ///
+    /// ```
+    /// let wasm = wat::parse_str(
+    ///     "(module (func (loop (block (br 1)))))",
+    /// ).unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// let s = compiled.structure(0).unwrap();
+    /// let kinds: Vec<String> = s.iter().map(|b| format!("{}@{}", b.kind, b.depth)).collect();
+    /// assert_eq!(kinds, ["function@0", "loop@1", "block@2"]);
+    /// assert_eq!(s[2].instructions, 1);
+    /// ```
+    pub fn structure(&self, index: u32) -> Option<Vec<crate::machine::Block>> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        info.structure_of(index.checked_sub(info.num_imported_funcs)?)
+    }
+
     /// The source variables in scope at code-section offset `code_offset`, with their
     /// values in `frame` (see [`crate::variables`]); empty without DWARF or for a host
     /// module.

@@ -103,6 +103,24 @@ pub struct MachineState {
     pub branch_target: Option<usize>,
 }
 
+/// A construct of a function's body, for a view of its structure as nested blocks
+/// ([`crate::CompiledModule::structure`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The construct (`Function` for the body itself).
+    pub kind: LabelKind,
+    /// How deep it is nested (the body: 0).
+    pub depth: usize,
+    /// The code-section offset of its opening instruction (the body's first instruction).
+    pub start: u64,
+    /// The code-section offset of its `else`, for an `if` that has one.
+    pub else_at: Option<u64>,
+    /// The code-section offset of its `end`.
+    pub end: u64,
+    /// How many instructions it holds (its nested constructs' included, its `end` not).
+    pub instructions: usize,
+}
+
 /// The instruction's name in the text format, from wasmparser's operator name
 /// (`I32TruncF32S` → `i32.trunc_f32_s`, `LocalGet` → `local.get`, `BrIf` → `br_if`).
 pub(crate) fn mnemonic(name: &str) -> String {

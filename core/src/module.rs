@@ -781,6 +781,78 @@ impl ModuleInfo {
         None
     }
 
+    /// The constructs of defined function `def`'s body in the order they open (the body
+    /// first), with module offsets turned into code-section ones; `None` when the body
+    /// does not read.
+    pub(crate) fn structure_of(&self, def: u32) -> Option<Vec<crate::machine::Block>> {
+        use crate::machine::{Block, LabelKind};
+        let range = self.bodies.get(def as usize)?;
+        let base = self.code_section_offset as u64;
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
+        let mut ops = body.get_operators_reader().ok()?;
+        let mut out: Vec<Block> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        while !ops.eof() {
+            let at = ops.original_position().checked_sub(base)?;
+            let op = ops.read().ok()?;
+            if out.is_empty() {
+                out.push(Block {
+                    kind: LabelKind::Function,
+                    depth: 0,
+                    start: at,
+                    else_at: None,
+                    end: at,
+                    instructions: 0,
+                });
+                open.push(0);
+            }
+            let kind = match op {
+                wasmparser::Operator::Block { .. } => Some(LabelKind::Block),
+                wasmparser::Operator::Loop { .. } => Some(LabelKind::Loop),
+                wasmparser::Operator::If { .. } => Some(LabelKind::If),
+                wasmparser::Operator::TryTable { .. } => Some(LabelKind::TryTable),
+                wasmparser::Operator::Try { .. } => Some(LabelKind::Try),
+                _ => None,
+            };
+            match (&op, kind) {
+                (_, Some(kind)) => {
+                    for &b in &open {
+                        out[b].instructions += 1;
+                    }
+                    out.push(Block {
+                        kind,
+                        depth: open.len(),
+                        start: at,
+                        else_at: None,
+                        end: at,
+                        instructions: 0,
+                    });
+                    open.push(out.len() - 1);
+                }
+                (wasmparser::Operator::End, _) => {
+                    let b = open.pop()?;
+                    out[b].end = at;
+                }
+                (wasmparser::Operator::Else, _) => {
+                    let b = *open.last()?;
+                    out[b].else_at = Some(at);
+                    for &b in &open {
+                        out[b].instructions += 1;
+                    }
+                }
+                _ => {
+                    for &b in &open {
+                        out[b].instructions += 1;
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Whether a function body uses a GC instruction (for the modes that did not validate
     /// the bodies at decoding, where [`ModuleInfo::uses_gc`] does not know yet). A body
     /// that does not decode counts as not (it fails when translated).

@@ -180,3 +180,74 @@ fn a_block_and_a_branch_out_of_it() {
         ],
     );
 }
+
+#[test]
+fn memory_loads_and_stores() {
+    let c = learn("memory.wat");
+    let f: &[LabelKind] = &[F];
+    check(
+        &walk(&c, 0),
+        &[
+            ("i32.const 16", f, "", "i32", 0, 1, None),
+            ("i32.const 287454020", f, "i32", "i32 i32", 0, 1, None),
+            ("i32.store", f, "i32 i32", "", 2, 0, None),
+            ("i32.const 20", f, "", "i32", 0, 1, None),
+            ("i32.const 1432778632", f, "i32", "i32 i32", 0, 1, None),
+            ("i32.store", f, "i32 i32", "", 2, 0, None),
+            ("i32.const 16", f, "", "i32", 0, 1, None),
+            ("i32.load", f, "i32", "i32", 1, 1, None),
+            ("local.set 0", f, "i32", "", 1, 0, None),
+            ("i32.const 16", f, "", "i32", 0, 1, None),
+            ("i32.const 20", f, "i32", "i32 i32", 0, 1, None),
+            ("i32.load", f, "i32 i32", "i32 i32", 1, 1, None),
+            ("i32.store", f, "i32 i32", "", 2, 0, None),
+            ("i32.const 20", f, "", "i32", 0, 1, None),
+            ("local.get 0", f, "i32", "i32 i32", 0, 1, None),
+            ("i32.store", f, "i32 i32", "", 2, 0, None),
+            ("i32.const 0", f, "", "i32", 0, 1, None),
+            ("i32.load offset=16", f, "i32", "i32", 1, 1, None),
+            ("end", f, "i32", "-", 1, 1, None),
+        ],
+    );
+    let m = &walk(&c, 0)[17];
+    assert_eq!(
+        m.semantics,
+        "pops an address a (i32); pushes the i32 stored in memory at a + 16 (traps when \
+         that is out of bounds)"
+    );
+}
+
+#[test]
+fn the_trap_sample() {
+    let c = learn("trap.wat");
+    check(
+        &walk(&c, 0),
+        &[
+            ("local.get 0", &[F], "", "i32", 0, 1, None),
+            ("local.get 1", &[F], "i32", "i32 i32", 0, 1, None),
+            ("i32.div_u", &[F], "i32 i32", "i32", 2, 1, None),
+            ("end", &[F], "i32", "-", 1, 1, None),
+        ],
+    );
+}
+
+#[test]
+fn the_structure_of_a_body() {
+    let c = learn("factorial.wat");
+    let s = c.structure(0).unwrap();
+    let shape: Vec<(LabelKind, usize, usize, bool)> = s
+        .iter()
+        .map(|b| (b.kind, b.depth, b.instructions, b.else_at.is_some()))
+        .collect();
+    // The body: 3 instructions, the if, and the if's 1 + else + 6; the if: 8.
+    assert_eq!(shape, [(F, 0, 12, false), (If, 1, 8, true)]);
+    let body = &walk(&c, 0);
+    assert_eq!(s[0].start, body[0].code_offset);
+    assert_eq!(s[0].end, body.last().unwrap().code_offset);
+    assert_eq!(s[1].start, body[3].code_offset, "the if");
+    assert_eq!(s[1].else_at, Some(body[5].code_offset));
+    assert_eq!(s[1].end, body[12].code_offset);
+    let l = learn("loop.wat").structure(0).unwrap();
+    assert_eq!(l[1].kind, Loop);
+    assert_eq!(l[1].instructions, 12);
+}

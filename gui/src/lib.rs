@@ -624,8 +624,13 @@ impl WorkbenchApp {
                     }
                     BottomTab::Machine => {
                         let name = self.state.module.as_ref().map(|m| m.name.as_str());
-                        self.machine
+                        let go = self
+                            .machine
                             .ui(ui, &self.session, self.stack.selected, name);
+                        if let Some(o) = go {
+                            self.state.selection.code_offset = Some(o);
+                            self.center = CenterTab::Code;
+                        }
                     }
                 }
             });

@@ -50,6 +50,22 @@ fn a_learner_steps_through_the_loop() {
     }
     h.get_by_label("br_if 0");
     h.get_by_label("label 0  loop [] -> []  ← branch target");
+    // The structure: the body and its loop, both around the instruction; a click on the
+    // loop selects its first instruction (the Code view goes there).
+    let blocks = {
+        let s = h.state().session.stepper().unwrap();
+        s.compiled().structure(0).unwrap()
+    };
+    let lp = &blocks[1];
+    let label = format!(
+        "    loop {:#x}..{:#x}  ({} instructions)  ◀ here",
+        lp.start, lp.end, lp.instructions
+    );
+    h.get_by_label(&label).scroll_to_me();
+    h.run();
+    h.get_by_label(&label).click();
+    h.run();
+    assert_eq!(h.state().state.selection.code_offset, Some(lp.start));
 }
 
 #[test]

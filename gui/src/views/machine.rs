@@ -4,8 +4,9 @@
 //! registers). The instruction and what it does in one sentence; the control stack, each
 //! `block`, `loop`, `if` with its label index and block type, the one a branch of the
 //! instruction would take marked; the operand stack with types and values, the entries
-//! the instruction pops marked, and the types it leaves; the frame's locals. A Learn
-//! sample's guide is shown above it.
+//! the instruction pops marked, and the types it leaves; the frame's locals; the
+//! function's structure as nested blocks (click one to see it in the Code view; those
+//! around the paused instruction are marked). A Learn sample's guide is shown above it.
 
 use crate::session::{format_typed, Session};
 
@@ -19,11 +20,21 @@ pub struct MachineView {
 impl MachineView {
     /// Draws the view for frame `frame` (0: innermost) of the paused call; `module` is
     /// the loaded module's name (a guide shows only with its sample).
-    pub fn ui(&mut self, ui: &mut egui::Ui, session: &Session, frame: usize, module: Option<&str>) {
+    /// Returns a code offset to show in the Code view (a block of the structure was
+    /// clicked).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        session: &Session,
+        frame: usize,
+        module: Option<&str>,
+    ) -> Option<u64> {
+        let mut go = None;
         egui::ScrollArea::vertical()
             .id_salt("machine")
             .auto_shrink([false, false])
-            .show(ui, |ui| self.contents(ui, session, frame, module));
+            .show(ui, |ui| self.contents(ui, session, frame, module, &mut go));
+        go
     }
 
     fn contents(
@@ -32,6 +43,7 @@ impl MachineView {
         session: &Session,
         frame: usize,
         module: Option<&str>,
+        go: &mut Option<u64>,
     ) {
         if let Some((name, text)) = &self.guide {
             if module == Some(name.as_str()) {
@@ -131,5 +143,42 @@ impl MachineView {
                 );
             }
         });
+        // The function's structure: nested blocks, those around the instruction marked.
+        let Some(blocks) = session
+            .stepper()
+            .and_then(|s| s.compiled().structure(f.definition.index()))
+        else {
+            return;
+        };
+        egui::CollapsingHeader::new(format!("structure of {}", f.definition.debug_name()))
+            .default_open(true)
+            .show(ui, |ui| {
+                for b in &blocks {
+                    let around = b.start <= offset && offset <= b.end;
+                    let text = format!(
+                        "{}{} {:#x}..{:#x}{}  ({} instructions){}",
+                        "    ".repeat(b.depth),
+                        b.kind,
+                        b.start,
+                        b.end,
+                        b.else_at
+                            .map(|e| format!(", else at {e:#x}"))
+                            .unwrap_or_default(),
+                        b.instructions,
+                        if around { "  ◀ here" } else { "" }
+                    );
+                    let mut t = egui::RichText::new(text).monospace();
+                    if around {
+                        t = t.strong();
+                    }
+                    if ui
+                        .add(egui::Label::new(t).sense(egui::Sense::click()))
+                        .on_hover_text("show it in the Code view")
+                        .clicked()
+                    {
+                        *go = Some(b.start);
+                    }
+                }
+            });
     }
 }
