@@ -288,7 +288,7 @@ impl WorkbenchApp {
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
-    /// `exceptions`, `gc`, `variables`, `watch`;
+    /// `exceptions`, `gc`, `variables`, `watch`, `machine`, `machine_call`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -401,6 +401,30 @@ impl WorkbenchApp {
                 app.source.show_line(file, 130);
                 app.center = CenterTab::Source;
                 app.stack.open = ["rect", "rect.origin", "arr"].map(String::from).into();
+                app
+            }
+            "machine" => {
+                // Learn 1 (the loop) stopped at its br_if in the second iteration: the
+                // control stack with the loop as the branch target.
+                let mut app = Self::new();
+                app.open_learn(0);
+                app.start();
+                // 3 instructions before the loop, 12 in each iteration.
+                for _ in 0..27 {
+                    app.session.step_into();
+                }
+                app
+            }
+            "machine_call" => {
+                // Learn 2 (factorial) three calls deep, at the i64.mul after the inner
+                // call returned: the operands, the else branch's label, the frames.
+                let mut app = Self::new();
+                app.open_learn(1);
+                app.start();
+                while app.session.frames().len() < 3 && app.session.is_paused() {
+                    app.session.step_into();
+                }
+                app.session.step_out();
                 app
             }
             "watch" => {

@@ -680,10 +680,26 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         "console",
         "breakpoints",
         "exceptions",
+        "gc",
+        "variables",
+        "watch",
+        "machine",
+        "machine_call",
     ] {
         let app = WorkbenchApp::demo_view(view).unwrap_or_else(|| panic!("{view}"));
         let mut h = harness(app);
         h.run();
+        if view == "machine" {
+            h.get_by_label("br_if 0");
+            h.get_by_label("label 0  loop [] -> []  ← branch target");
+        }
+        if view == "machine_call" {
+            assert_eq!(h.state().session.frames().len(), 2);
+            h.get_by_label("i64.mul");
+        }
+        if view == "watch" {
+            h.get_by_label("i * 10 + *s: i64 = 260");
+        }
         if view == "breakpoints" {
             let s = status(&h);
             assert!(s.contains("divzero/src/main.rs:54"), "{s}");
