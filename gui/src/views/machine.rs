@@ -30,31 +30,41 @@ impl MachineView {
         module: Option<&str>,
     ) -> Option<u64> {
         let mut go = None;
-        egui::ScrollArea::vertical()
-            .id_salt("machine")
-            .auto_shrink([false, false])
-            .show(ui, |ui| self.contents(ui, session, frame, module, &mut go));
+        // A Learn sample's guide beside the machine (both in view in a short panel).
+        let guide = self
+            .guide
+            .clone()
+            .filter(|(name, _)| module == Some(name.as_str()));
+        let mut machine = |ui: &mut egui::Ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("machine")
+                .auto_shrink([false, false])
+                .show(ui, |ui| self.contents(ui, session, frame, &mut go));
+        };
+        match guide {
+            Some((name, text)) => ui.columns(2, |cols| {
+                machine(&mut cols[0]);
+                let ui = &mut cols[1];
+                egui::ScrollArea::vertical()
+                    .id_salt("guide")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.strong(format!("Guide: {name}"));
+                        ui.label(text);
+                    });
+            }),
+            None => machine(ui),
+        }
         go
     }
 
     fn contents(
-        &mut self,
+        &self,
         ui: &mut egui::Ui,
         session: &Session,
         frame: usize,
-        module: Option<&str>,
         go: &mut Option<u64>,
     ) {
-        if let Some((name, text)) = &self.guide {
-            if module == Some(name.as_str()) {
-                egui::CollapsingHeader::new(egui::RichText::new(format!("Guide: {name}")).strong())
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        ui.label(text);
-                    });
-                ui.separator();
-            }
-        }
         let frames = session.frames();
         let Some(f) = frames.get(frame) else {
             ui.label("not paused: Start, then Step into, to see the machine at each instruction");
