@@ -23,6 +23,7 @@
 //   5. dropping samples/wat/add.wat onto the canvas opens it (module name "add.wat");
 //   8. (after the others) the vars sample, stopped at each Rust line of
 //      samples/variables.toml, shows every listed value as the program prints it;
+//   9. the Learn loop sample, stepped to its br_if, shows the spec's machine there;
 //   6. Browse… opens the browser's file chooser, and fac.wat picked there opens;
 //   7. ?demo (a new page load): divzero, fetched before the start, paused before its trap.
 // Exits 1 with a message on the first failure. Page errors and console errors are printed.
@@ -236,6 +237,20 @@ async function main() {
   }
   if (checked < 50) fail(`variables: only ${checked} values checked`);
   ok(`variables: ${checked} values of the vars sample as the program prints them`);
+
+  // 9. Learn 1 (the loop): Start, then Step into 15 times: at the br_if, inside the
+  //    loop, the comparison's i32 on the operand stack.
+  const learned = await page.evaluate(() => window.wasmscope.wasmscope_open_learn(0));
+  if (!learned) fail('learn: wasmscope_open_learn(0) says the workbench is not running');
+  await page.evaluate(() => window.wasmscope.wasmscope_start());
+  let machine = '';
+  for (let k = 0; k < 15; k++) {
+    await page.evaluate(() => window.wasmscope.wasmscope_step_into());
+  }
+  machine = await page.evaluate(() => window.wasmscope.wasmscope_machine());
+  const want = 'br_if 0 | pops c (i32); branches to label 0 if c ≠ 0, else goes on | function loop | i32';
+  if (machine !== want) fail(`learn: the machine at the 15th step is ${JSON.stringify(machine)}, expected ${JSON.stringify(want)}`);
+  ok(`learn: the loop sample's machine at its br_if: ${JSON.stringify(machine)}`);
 }
 
 // The [[stop]]s of samples/variables.toml for programs/vars.wasm: {file, line, values}.

@@ -253,3 +253,63 @@ pub fn wasmscope_evaluate(expression: &str) -> String {
     })
     .unwrap_or_else(|| "error: the workbench is not running".into())
 }
+
+/// Test hook: opens Learn sample `k` (0-based, the Learn row's order) with its guide, as
+/// its button does; whether the workbench runs.
+#[wasm_bindgen]
+pub fn wasmscope_open_learn(k: usize) -> bool {
+    with_app(|app| app.open_learn(k)).is_some()
+}
+
+/// Test hook: Start (paused before the first instruction); the new state.
+#[wasm_bindgen]
+pub fn wasmscope_start() -> String {
+    with_app(|app| {
+        app.start();
+        wasmscope_gui::views::controls::describe(app.session.state())
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
+
+/// Test hook: one Step into, as the button does; the new state.
+#[wasm_bindgen]
+pub fn wasmscope_step_into() -> String {
+    with_app(|app| {
+        app.session.step_into();
+        wasmscope_gui::views::controls::describe(app.session.state())
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
+
+/// Test hook: the abstract machine at the paused instruction, as the Machine view shows
+/// it: `INSTRUCTION | SEMANTICS | control kinds (outermost first) | operand types (bottom
+/// first)`; "" when not paused.
+#[wasm_bindgen]
+pub fn wasmscope_machine() -> String {
+    with_app(|app| {
+        let frames = app.session.frames();
+        let Some(f) = frames.first() else {
+            return String::new();
+        };
+        let m = f.code_offset.and_then(|o| {
+            app.session
+                .stepper()
+                .and_then(|s| s.compiled().machine(f.definition.index(), o))
+        });
+        match m {
+            Some(m) => {
+                let control: Vec<String> = m.control.iter().map(|l| l.kind.to_string()).collect();
+                let operands: Vec<String> = m.before.iter().map(|t| t.to_string()).collect();
+                format!(
+                    "{} | {} | {} | {}",
+                    m.instruction,
+                    m.semantics,
+                    control.join(" "),
+                    operands.join(" ")
+                )
+            }
+            None => String::new(),
+        }
+    })
+    .unwrap_or_default()
+}

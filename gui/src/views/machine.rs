@@ -58,13 +58,7 @@ impl MachineView {
         go
     }
 
-    fn contents(
-        &self,
-        ui: &mut egui::Ui,
-        session: &Session,
-        frame: usize,
-        go: &mut Option<u64>,
-    ) {
+    fn contents(&self, ui: &mut egui::Ui, session: &Session, frame: usize, go: &mut Option<u64>) {
         let frames = session.frames();
         let Some(f) = frames.get(frame) else {
             ui.label("not paused: Start, then Step into, to see the machine at each instruction");
