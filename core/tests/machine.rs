@@ -154,6 +154,34 @@ fn call_indirect_pops_the_index_then_the_parameters() {
             ("end", &[F], "i32", "-", 1, 1, None),
         ],
     );
+    // The three functions of the table.
+    check(
+        &walk(&c, 0),
+        &[
+            ("local.get 0", &[F], "", "i32", 0, 1, None),
+            ("i32.const 2", &[F], "i32", "i32 i32", 0, 1, None),
+            ("i32.mul", &[F], "i32 i32", "i32", 2, 1, None),
+            ("end", &[F], "i32", "-", 1, 1, None),
+        ],
+    );
+    check(
+        &walk(&c, 1),
+        &[
+            ("local.get 0", &[F], "", "i32", 0, 1, None),
+            ("local.get 0", &[F], "i32", "i32 i32", 0, 1, None),
+            ("i32.mul", &[F], "i32 i32", "i32", 2, 1, None),
+            ("end", &[F], "i32", "-", 1, 1, None),
+        ],
+    );
+    check(
+        &walk(&c, 2),
+        &[
+            ("i32.const 0", &[F], "", "i32", 0, 1, None),
+            ("local.get 0", &[F], "i32", "i32 i32", 0, 1, None),
+            ("i32.sub", &[F], "i32 i32", "i32", 2, 1, None),
+            ("end", &[F], "i32", "-", 1, 1, None),
+        ],
+    );
 }
 
 #[test]
