@@ -554,6 +554,8 @@ impl Debugger {
             Err(e) => return err(&e),
         };
         if let Err(e) = self.stepper.set_log_message(id, Some(&message)) {
+            // Not a logpoint: no breakpoint either.
+            self.stepper.remove_breakpoint(id);
             return err(&e);
         }
         let b = self.stepper.breakpoint(id).expect("just added");
@@ -588,10 +590,12 @@ impl Debugger {
             return err("Argument required (a breakpoint number and a count).");
         };
         let hits = self.stepper.breakpoint(id).map_or(0, |b| b.hits);
-        match self
-            .stepper
-            .set_hit_condition(id, Some(HitCondition::AtLeast(hits + n + 1)))
-        {
+        match self.stepper.set_hit_condition(
+            id,
+            Some(HitCondition::AtLeast(
+                hits.saturating_add(n).saturating_add(1),
+            )),
+        ) {
             Ok(()) => say(&format!(
                 "Will ignore next {n} crossings of breakpoint {id}."
             )),
@@ -1004,7 +1008,7 @@ impl Debugger {
         let (Some(f), line) = (v.file.clone(), v.line) else {
             return err("No line information here.");
         };
-        for l in line.saturating_sub(5).max(1)..line + 5 {
+        for l in line.saturating_sub(5).max(1)..line.saturating_add(5) {
             if let Some(text) = self.source(&f, l) {
                 say(&format!("{l}\t{text}"));
             }
@@ -1150,13 +1154,7 @@ impl Debugger {
                  display it instead"
             ));
         };
-        let size = self
-            .stepper
-            .evaluate(&frame, &format!("&({expr}) + 1"))
-            .value
-            .ok()
-            .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-            .map_or(4, |end| end.saturating_sub(address).clamp(1, 4096));
+        let size = e.size.unwrap_or(4).clamp(1, 4096);
         let Some(bytes) = self
             .stepper
             .module()

@@ -347,3 +347,22 @@ fn the_stack_command_shows_the_abstract_machine() {
         has(&stdout, line);
     }
 }
+
+/// A breakpoint still stops the run while a watchpoint makes it go instruction by
+/// instruction.
+#[test]
+fn breakpoints_stop_while_a_watch_is_set() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch total\nbreak c/vars.c:57\ncontinue\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Watchpoint 2: total");
+    has(&out, "New value = 4000000000003");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Breakpoint 3, describe (")),
+        "{out}"
+    );
+}

@@ -231,7 +231,10 @@ impl CompiledModule {
             return None;
         };
         let def = index.checked_sub(info.num_imported_funcs)?;
-        info.machine_at(def, code_offset + info.code_section_offset as u64)
+        info.machine_at(
+            def,
+            code_offset.checked_add(info.code_section_offset as u64)?,
+        )
     }
 
     /// The structure of function `index`'s body as nested constructs, in the order they

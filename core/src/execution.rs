@@ -51,6 +51,8 @@ pub struct Execution {
     filter: Option<BreakpointFilter>,
     /// The line step in progress, while a budget pause interrupts it.
     line: Option<LineState>,
+    /// Whether the last pause was a breakpoint's (the filter, if any, said stop).
+    at_breakpoint: bool,
 }
 
 /// A line step in progress ([`Execution::step_line_for`]).
@@ -152,6 +154,7 @@ impl Execution {
             pause_on_exceptions: false,
             filter: None,
             line: None,
+            at_breakpoint: false,
         }
     }
 
@@ -159,9 +162,10 @@ impl Execution {
     /// way to conditional breakpoints, hit counts and logpoints. When it answers `false`
     /// the run or step that reached the breakpoint goes on as if there were none (a step
     /// over still ends back in its function), whether it was a [`Execution::resume`], a
-    /// step, a line step or a budgeted slice. A pause where the step in progress ends
-    /// anyway is not a breakpoint's, and is not filtered. `None` removes the filter
-    /// (every breakpoint pauses).
+    /// step, a line step or a budgeted slice. Where a step ends on a breakpoint's
+    /// instruction the filter is asked too (its hit counts): `true` makes the pause a
+    /// breakpoint's ([`Execution::paused_at_breakpoint`]), `false` leaves it the step's
+    /// end. `None` removes the filter (every breakpoint pauses).
     ///
     /// ```
     /// # use wasmscope::{ExecutionState, Runtime, RuntimeConfig};
@@ -193,10 +197,11 @@ impl Execution {
         self.filter = filter;
     }
 
-    /// Whether the last pause was a breakpoint's (not a step's end, a budget's end, or a
-    /// listener's request).
+    /// Whether the last pause was at a breakpoint that stopped the call (the filter, if
+    /// any, said so): a run's, or a step's that ended on a breakpoint's instruction; not
+    /// a budget's end or a listener's request.
     pub fn paused_at_breakpoint(&self) -> bool {
-        matches!(&self.state, State::Running(ex) if ex.paused_by_breakpoint())
+        self.at_breakpoint && matches!(&self.state, State::Running(_))
     }
 
     /// Pause at every throw of an exception (a debugger's "pause on exceptions"), caught
@@ -503,16 +508,27 @@ impl Execution {
         let mut depth = depth;
         let mut skips = 0;
         loop {
+            self.at_breakpoint = false;
             let state = self.run_once(mode, budget, depth);
-            if !matches!(state, ExecutionState::Paused) || !self.paused_at_breakpoint() {
+            let (hit, only) = match &self.state {
+                State::Running(ex) => (ex.at_breakpoint(), ex.paused_by_breakpoint()),
+                _ => (false, false),
+            };
+            if !matches!(state, ExecutionState::Paused) || !hit {
                 return state;
             }
-            let Some(mut filter) = self.filter.take() else {
-                return state;
+            // A breakpoint is where the call paused: the filter decides.
+            let stop = match self.filter.take() {
+                None => true,
+                Some(mut filter) => {
+                    let stop = filter(self);
+                    self.filter = Some(filter);
+                    stop
+                }
             };
-            let stop = filter(self);
-            self.filter = Some(filter);
-            if stop {
+            if stop || !only {
+                // Stopped by it, or the step ends here anyway (not a breakpoint's pause).
+                self.at_breakpoint = stop;
                 return state;
             }
             let State::Running(ex) = &mut self.state else {

@@ -9,16 +9,18 @@
 //! bitor   := bitxor ("|" bitxor)*        bitxor := bitand ("^" bitand)*
 //! bitand  := shift ("&" shift)*          shift  := add (("<<" | ">>") add)*
 //! add     := mul (("+" | "-") mul)*      mul    := cast (("*" | "/" | "%") cast)*
-//! cast    := unary ("as" type)*
+//! cast    := unary ("as" rtype)*
 //! unary   := ("-" | "!" | "*" | "&") unary | "(" type ")" unary | postfix
 //! postfix := primary ("." name | "." digits | "->" name | "[" expr "]")*
 //! primary := name ("::" name)* | integer | "(" expr ")"
-//! type    := ("*const" | "*mut" | "&" | "&mut")* path ("*")*      (C: `int *`, Rust: `*const u8`)
+//! type    := ("*const" | "*mut" | "&" | "&mut")* path ("*")*      (in `(type)`: C's `int *`)
+//! rtype   := ("*const" | "*mut" | "&" | "&mut")* path              (after `as`: Rust's `*const u8`)
 //! ```
 //!
 //! Integers are decimal, `0x` hexadecimal or `0b` binary, with `_` separators. `t.0` is
 //! the Rust tuple field `__0`. `(name)x` is a C cast when `name` is not a variable in
-//! scope (the parser asks).
+//! scope or a static (the parser asks), or names several words or pointers. At most 512
+//! tokens, 64 levels of nesting and 16 of pointers.
 
 /// A parsed expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +149,12 @@ pub(crate) fn parse(text: &str, is_variable: &dyn Fn(&str) -> bool) -> Result<Ex
     if toks.is_empty() {
         return Err("empty expression".into());
     }
+    // A bound on the tree's size (its drop and evaluation recurse through it).
+    if toks.len() > MAX_TOKENS {
+        return Err(format!(
+            "expression too long (more than {MAX_TOKENS} tokens)"
+        ));
+    }
     let mut p = Parser {
         toks,
         at: 0,
@@ -198,6 +206,10 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
 ];
 
 const MAX_DEPTH: usize = 64;
+/// The most tokens an expression may have.
+const MAX_TOKENS: usize = 512;
+/// The most pointer levels a cast may name.
+const MAX_POINTERS: usize = 16;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
@@ -259,7 +271,7 @@ impl Parser<'_> {
         let mut e = self.unary()?;
         while matches!(self.peek(), Some(Tok::Ident(k)) if k == "as") {
             self.at += 1;
-            let ty = self.type_name()?;
+            let ty = self.type_name(false)?;
             e = Expr::Cast(Box::new(e), ty);
         }
         Ok(e)
@@ -291,7 +303,7 @@ impl Parser<'_> {
         }
         if self.punct("(") && self.looks_like_cast() {
             self.at += 1;
-            let ty = self.type_name()?;
+            let ty = self.type_name(true)?;
             self.expect(")")?;
             let e = self.unary()?;
             return Ok(Expr::Cast(Box::new(e), ty));
@@ -305,7 +317,7 @@ impl Parser<'_> {
         let mut i = self.at + 1;
         let mut path = String::new();
         while let Some(Tok::Ident(s)) = self.toks.get(i) {
-            if !path.is_empty() {
+            if !path.is_empty() && !path.ends_with("::") {
                 path.push(' ');
             }
             path.push_str(s);
@@ -333,8 +345,9 @@ impl Parser<'_> {
         operand && (pointers > 0 || path.contains(' ') || !(self.is_variable)(&path))
     }
 
-    /// A type: Rust's `*const T`, `*mut T`, `&T`, or a path with C's trailing `*`s.
-    fn type_name(&mut self) -> Result<TypeName, String> {
+    /// A type: Rust's `*const T`, `*mut T`, `&T`, or (in a C cast, `c_style`) a path with
+    /// C's trailing `*`s.
+    fn type_name(&mut self, c_style: bool) -> Result<TypeName, String> {
         let mut pointers = 0;
         loop {
             if self.eat("*") {
@@ -354,6 +367,14 @@ impl Parser<'_> {
         // C's `struct point`, `unsigned int`: several words.
         let mut name = String::new();
         while let Some(Tok::Ident(s)) = self.peek().cloned() {
+            // `x as u32 as u8`: the next cast's keyword ends this type.
+            if s == "as" {
+                break;
+            }
+            // Rust's types are one word or a path; C's may be several (`unsigned int`).
+            if !c_style && !name.is_empty() && !name.ends_with("::") {
+                break;
+            }
             if !name.is_empty() && !name.ends_with("::") {
                 name.push(' ');
             }
@@ -369,8 +390,25 @@ impl Parser<'_> {
                 None => "expected a type at the end".into(),
             });
         }
-        // Rust generics: `Vec<u32>` as one name.
-        if self.punct("<") {
+        // Rust generics: `Vec<u32>` as one name (a primitive takes none: `x as u32 < n`
+        // compares).
+        let primitive = matches!(
+            name.as_str(),
+            "i8" | "u8"
+                | "i16"
+                | "u16"
+                | "i32"
+                | "u32"
+                | "i64"
+                | "u64"
+                | "isize"
+                | "usize"
+                | "f32"
+                | "f64"
+                | "bool"
+                | "char"
+        );
+        if self.punct("<") && !primitive {
             let mut depth = 0usize;
             while let Some(t) = self.peek().cloned() {
                 match &t {
@@ -392,8 +430,11 @@ impl Parser<'_> {
                 }
             }
         }
-        while self.eat("*") {
+        while c_style && self.eat("*") {
             pointers += 1;
+        }
+        if pointers > MAX_POINTERS {
+            return Err(format!("more than {MAX_POINTERS} levels of pointer"));
         }
         Ok(TypeName { name, pointers })
     }
@@ -585,6 +626,43 @@ mod tests {
     }
 
     #[test]
+    fn rust_casts_chain_and_end_where_they_should() {
+        assert_eq!(
+            p("x as i64 * 10").unwrap(),
+            Expr::Binary(
+                BinOp::Mul,
+                Box::new(Expr::Cast(
+                    name("x"),
+                    TypeName {
+                        name: "i64".into(),
+                        pointers: 0
+                    }
+                )),
+                Box::new(Expr::Int(10))
+            )
+        );
+        let Expr::Cast(inner, outer) = p("x as u32 as u8").unwrap() else {
+            panic!()
+        };
+        assert_eq!(outer.name, "u8");
+        assert!(matches!(*inner, Expr::Cast(_, ref t) if t.name == "u32"));
+        assert!(matches!(
+            p("x as u32 < v").unwrap(),
+            Expr::Binary(BinOp::Lt, _, _)
+        ));
+        // A path in parentheses that is not a variable is a cast; `a::b` joins as one.
+        assert!(matches!(p("(a::B)x").unwrap(), Expr::Cast(_, ref t) if t.name == "a::B"));
+    }
+
+    #[test]
+    fn huge_expressions_are_refused_not_overflowed() {
+        let long = vec!["1"; 100_000].join("+");
+        assert!(p(&long).unwrap_err().starts_with("expression too long"));
+        let stars = format!("(u8{})0", "*".repeat(100));
+        assert!(p(&stars).is_err());
+    }
+
+    #[test]
     fn errors_are_messages() {
         for (text, want) in [
             ("", "empty expression"),
@@ -600,9 +678,11 @@ mod tests {
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
         // Hostile nesting is an error, not a stack overflow.
+        let deep = "(".repeat(200) + "1" + &")".repeat(200);
+        assert!(p(&deep).unwrap_err().contains("nested too deeply"));
+        let deep = "-".repeat(300) + "1";
+        assert!(p(&deep).unwrap_err().contains("nested too deeply"));
         let deep = "(".repeat(10_000) + "1" + &")".repeat(10_000);
-        assert!(p(&deep).unwrap_err().contains("nested too deeply"));
-        let deep = "-".repeat(10_000) + "1";
-        assert!(p(&deep).unwrap_err().contains("nested too deeply"));
+        assert!(p(&deep).unwrap_err().contains("too long"));
     }
 }

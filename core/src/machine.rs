@@ -91,8 +91,9 @@ pub struct MachineState {
     pub control: Vec<Label>,
     /// The operand stack's types before the instruction, bottom first.
     pub before: Vec<ValueType>,
-    /// The operand stack's types after it (`None` where the next instruction is not
-    /// reached in order: the end of the function).
+    /// The operand stack's types after it, as validation types the rest of the body
+    /// (after `br`, `return` or `unreachable` the stack is polymorphic there); `None`
+    /// at the function's last `end`.
     pub after: Option<Vec<ValueType>>,
     /// How many entries it pops from the top of `before`.
     pub pops: u32,

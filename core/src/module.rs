@@ -754,7 +754,7 @@ impl ModuleInfo {
                 _ => None,
             };
             let branch_target = target_depth
-                .and_then(|d| (height as u32).checked_sub(d + 1))
+                .and_then(|d| (height as u32).checked_sub(d.checked_add(1)?))
                 .map(|i| i as usize);
             let before = operands(&fv);
             let semantics = crate::machine::semantics(&name, &imm, pops, pushes);

@@ -97,6 +97,8 @@ pub struct Evaluated {
     pub points_to: Option<u64>,
     /// Where the value lives in linear memory, if it does.
     pub address: Option<u64>,
+    /// Its size in bytes, when its type says.
+    pub size: Option<u64>,
 }
 
 /// How deep a value's members are shown, and how many elements of an array.
@@ -232,6 +234,7 @@ impl<'w> Scope<'w> {
                 unit,
                 frame: self.frame,
                 offset: self.offset,
+                in_frame_base: std::cell::Cell::new(false),
             },
             found,
         ))
@@ -292,8 +295,9 @@ impl<'w> Scope<'w> {
 
     fn value_of(&self, expression: &str) -> Res<Val<'w>> {
         let in_scope = |name: &str| {
-            self.read()
-                .is_some_and(|(read, found)| read.lookup(found, name).is_some())
+            self.read().is_some_and(|(read, found)| {
+                read.lookup(found, name).is_some() || read.static_var(name).is_some()
+            })
         };
         let expr = crate::expr::parse(expression, &in_scope)?;
         match self.read() {
@@ -311,6 +315,7 @@ impl<'w> Scope<'w> {
             expandable: false,
             points_to: None,
             address: None,
+            size: None,
         };
         match v {
             Err(err) => e.value = Err(err),
@@ -324,6 +329,7 @@ impl<'w> Scope<'w> {
                         Place::Memory(a) => Some(a),
                         Place::Bytes(_) => None,
                     };
+                    e.size = read.ty_size(&v.ty);
                 }
                 None => {
                     e.type_name = synthetic_name(&v.ty);
@@ -445,6 +451,8 @@ struct Read<'d, 'a> {
     unit: &'d Unit<'a>,
     frame: &'d FrameValues<'d>,
     offset: u64,
+    /// Set while a frame base is evaluated (one that needs itself is an error).
+    in_frame_base: std::cell::Cell<bool>,
 }
 
 /// A value's bytes, or where it is.
@@ -514,14 +522,16 @@ struct Sequence<'a> {
     text: bool,
 }
 
-fn int_val<'a>(v: i128) -> Val<'a> {
-    Val {
-        place: Place::Bytes((v as i64).to_le_bytes().to_vec()),
-        ty: Ty::Int {
-            signed: true,
-            size: 8,
-        },
+/// An integer result: an `i64`, or a `u64` above `i64::MAX`; anything else overflows.
+fn int_val<'a>(v: i128) -> Res<Val<'a>> {
+    let signed = i64::try_from(v).is_ok();
+    if !signed && u64::try_from(v).is_err() {
+        return Err("integer overflow".into());
     }
+    Ok(Val {
+        place: Place::Bytes((v as u64).to_le_bytes().to_vec()),
+        ty: Ty::Int { signed, size: 8 },
+    })
 }
 
 fn bool_val<'a>(b: bool) -> Val<'a> {
@@ -559,18 +569,18 @@ fn arith<'a>(op: BinOp, a: Num, b: Num) -> Res<Val<'a>> {
     if let (Num::I(x), Num::I(y)) = (a, b) {
         let overflow = || "integer overflow".to_string();
         return Ok(match op {
-            Add => int_val(x.checked_add(y).ok_or_else(overflow)?),
-            Sub => int_val(x.checked_sub(y).ok_or_else(overflow)?),
-            Mul => int_val(x.checked_mul(y).ok_or_else(overflow)?),
+            Add => int_val(x.checked_add(y).ok_or_else(overflow)?)?,
+            Sub => int_val(x.checked_sub(y).ok_or_else(overflow)?)?,
+            Mul => int_val(x.checked_mul(y).ok_or_else(overflow)?)?,
             Div | Rem if y == 0 => return Err("division by zero".into()),
-            Div => int_val(x.checked_div(y).ok_or_else(overflow)?),
-            Rem => int_val(x.checked_rem(y).ok_or_else(overflow)?),
+            Div => int_val(x.checked_div(y).ok_or_else(overflow)?)?,
+            Rem => int_val(x.checked_rem(y).ok_or_else(overflow)?)?,
             Shl | Shr if !(0..64).contains(&y) => return Err(format!("shift by {y}")),
-            Shl => int_val(((x as i64) << y) as i128),
-            Shr => int_val(((x as i64) >> y) as i128),
-            BitAnd => int_val(x & y),
-            BitOr => int_val(x | y),
-            BitXor => int_val(x ^ y),
+            Shl => int_val(((x as i64) << y) as i128)?,
+            Shr => int_val(((x as i64) >> y) as i128)?,
+            BitAnd => int_val(x & y)?,
+            BitOr => int_val(x | y)?,
+            BitXor => int_val(x ^ y)?,
             Eq => bool_val(x == y),
             Ne => bool_val(x != y),
             Lt => bool_val(x < y),
@@ -654,10 +664,10 @@ fn format_synthetic(v: &Val<'_>) -> Res<String> {
 /// Evaluation without DWARF: literals and arithmetic only.
 fn no_debug_eval<'a>(e: &Expr) -> Res<Val<'a>> {
     Ok(match e {
-        Expr::Int(i) => int_val(*i),
+        Expr::Int(i) => int_val(*i)?,
         Expr::Name(n) => return Err(format!("no variable named {n} in scope")),
         Expr::Neg(a) => match synthetic_num(&no_debug_eval(a)?)? {
-            Num::I(i) => int_val(i.checked_neg().ok_or("integer overflow")?),
+            Num::I(i) => int_val(i.checked_neg().ok_or("integer overflow")?)?,
             Num::F(f) => float_val(-f),
         },
         Expr::Not(a) => bool_val(synthetic_num(&no_debug_eval(a)?)?.f() == 0.0),
@@ -876,7 +886,10 @@ impl<'d, 'a> Read<'d, 'a> {
                 R::RequiresWasmStack { index } => {
                     // Counted from the top of the operand stack.
                     let ops = self.frame.operands;
-                    let v = (ops.len().checked_sub(1 + index as usize)).and_then(|i| ops.get(i));
+                    let v = (index as usize)
+                        .checked_add(1)
+                        .and_then(|k| ops.len().checked_sub(k))
+                        .and_then(|i| ops.get(i));
                     eval.resume_with_wasm_value(Self::wasm_value(v)?)
                         .map_err(bad)?
                 }
@@ -915,6 +928,9 @@ impl<'d, 'a> Read<'d, 'a> {
                 }
                 gimli::Location::Address { address } => {
                     let n = size.unwrap_or(0);
+                    if bytes.len().saturating_add(n) > MAX_VALUE_BYTES {
+                        return Err(format!("cannot read: a piece of {n} bytes"));
+                    }
                     bytes.extend((self.frame.memory)(address, n).ok_or("cannot read: memory")?);
                 }
                 gimli::Location::Value { value } => {
@@ -939,7 +955,11 @@ impl<'d, 'a> Read<'d, 'a> {
                     if single {
                         return Err("optimised out".into());
                     }
-                    bytes.extend(std::iter::repeat_n(0, size.unwrap_or(0)));
+                    let n = size.unwrap_or(0);
+                    if bytes.len().saturating_add(n) > MAX_VALUE_BYTES {
+                        return Err(format!("cannot read: a piece of {n} bytes"));
+                    }
+                    bytes.extend(std::iter::repeat_n(0, n));
                 }
                 _ => return Err("cannot read: location kind".into()),
             }
@@ -953,7 +973,12 @@ impl<'d, 'a> Read<'d, 'a> {
         let Some(AttributeValue::Exprloc(e)) = sub.attr_value(gimli::DW_AT_frame_base) else {
             return Err("cannot read: no frame base".into());
         };
-        match self.evaluate(e, subprogram)? {
+        if self.in_frame_base.replace(true) {
+            return Err("cannot read: the frame base refers to itself".into());
+        }
+        let place = self.evaluate(e, subprogram);
+        self.in_frame_base.set(false);
+        match place? {
             Place::Bytes(b) => Ok(le_u64(&b)),
             Place::Memory(a) => Ok(a),
         }
@@ -1098,7 +1123,11 @@ impl<'d, 'a> Read<'d, 'a> {
             Class::Float(_) => Num::F(f64::from_bits(le_u64(&scalar(8)?))),
             Class::Enum(e) => {
                 let size = self.udata(&e, gimli::DW_AT_byte_size).unwrap_or(4) as usize;
-                Num::I(to_int(&scalar(size)?, false, size))
+                // Signed when its underlying type is (C's `int`).
+                let signed = self.type_of(&e).is_some_and(|t| {
+                    matches!(self.class(&Ty::Die(t)), Class::Int { signed: true, .. })
+                });
+                Num::I(to_int(&scalar(size)?, signed, size))
             }
             Class::Pointer { .. } => Num::I(le_u64(&scalar(PTR)?) as i128),
             _ => {
@@ -1336,6 +1365,7 @@ impl<'d, 'a> Read<'d, 'a> {
     fn active_variant(&self, part: &Entry<'a>, v: &Val<'a>) -> Res<(String, Option<Val<'a>>)> {
         let children = self.children_of(part.offset());
         // The discriminant: the member `DW_AT_discr` names (absent: one variant).
+        let mut discr_size = 8u64;
         let discr = match part.attr_value(gimli::DW_AT_discr) {
             Some(AttributeValue::UnitRef(d)) => {
                 let d = self.entry(d).ok_or("cannot read: discriminant")?;
@@ -1345,7 +1375,9 @@ impl<'d, 'a> Read<'d, 'a> {
                 let size = self
                     .type_of(&d)
                     .and_then(|t| self.size_of(&t, 0))
-                    .unwrap_or(4);
+                    .unwrap_or(4)
+                    .clamp(1, 8);
+                discr_size = size;
                 let b = self.bytes(&Self::sub(&v.place, at, size)?, size as usize)?;
                 Some(le_u64(&b))
             }
@@ -1355,9 +1387,24 @@ impl<'d, 'a> Read<'d, 'a> {
             .iter()
             .filter(|c| c.tag() == gimli::DW_TAG_variant)
             .collect();
+        // A discriminant value may be signed (`Sdata`): compared in the discriminant's
+        // own size.
+        let discr_value = |v: &Entry<'a>| -> Option<u64> {
+            match v.attr_value(gimli::DW_AT_discr_value)? {
+                AttributeValue::Sdata(x) => Some(x as u64),
+                other => self.udata_of(other),
+            }
+        };
+        let mask = |x: u64| {
+            if discr_size >= 8 {
+                x
+            } else {
+                x & ((1u64 << (discr_size * 8)) - 1)
+            }
+        };
         let chosen = variants
             .iter()
-            .find(|v| discr.is_some() && self.udata(v, gimli::DW_AT_discr_value) == discr)
+            .find(|v| discr.is_some() && discr_value(v).map(mask) == discr.map(mask))
             .or_else(|| {
                 variants
                     .iter()
@@ -1381,6 +1428,9 @@ impl<'d, 'a> Read<'d, 'a> {
             Place::Memory(a) => Place::Memory(a.wrapping_add(at)),
             // A variant's struct may say it is as large as the enum from offset 0.
             Place::Bytes(b) => {
+                if size as usize > MAX_VALUE_BYTES {
+                    return Err(format!("cannot read: a variant of {size} bytes"));
+                }
                 let start = (at as usize).min(b.len());
                 let mut part = b[start..].to_vec();
                 part.resize(size as usize, 0);
@@ -1665,7 +1715,7 @@ impl<'d, 'a> Read<'d, 'a> {
         }
         let sub = |x: &Expr| self.eval(found, x, depth + 1);
         match e {
-            Expr::Int(i) => Ok(int_val(*i)),
+            Expr::Int(i) => int_val(*i),
             Expr::Name(n) => {
                 if let Some(f) = self.lookup(found, n) {
                     let die = self.entry(f.die).ok_or("cannot read: no entry")?;
@@ -1712,10 +1762,18 @@ impl<'d, 'a> Read<'d, 'a> {
                 }
             }
             Expr::Neg(a) => match self.num(&sub(a)?)? {
-                Num::I(i) => Ok(int_val(i.checked_neg().ok_or("integer overflow")?)),
+                Num::I(i) => int_val(i.checked_neg().ok_or("integer overflow")?),
                 Num::F(f) => Ok(float_val(-f)),
             },
             Expr::Not(a) => Ok(bool_val(self.num(&sub(a)?)?.f() == 0.0)),
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                // Short-circuit: `i < len && v[i] == 0` reads v[i] only when i < len.
+                let x = self.num(&sub(a)?)?.f() != 0.0;
+                if (*op == BinOp::And && !x) || (*op == BinOp::Or && x) {
+                    return Ok(bool_val(x));
+                }
+                Ok(bool_val(self.num(&sub(b)?)?.f() != 0.0))
+            }
             Expr::Binary(op, a, b) => {
                 let (x, y) = (sub(a)?, sub(b)?);
                 // Pointer arithmetic: by the target's size.
@@ -1726,7 +1784,7 @@ impl<'d, 'a> Read<'d, 'a> {
                         let size = self.ty_size(&target).unwrap_or(1).max(1) as i128;
                         if let Class::Pointer { .. } = self.class(&y.ty) {
                             if *op == BinOp::Sub {
-                                return Ok(int_val((p - n) / size));
+                                return int_val((p - n) / size);
                             }
                         }
                         let n = n.checked_mul(size).ok_or("integer overflow")?;
@@ -1748,14 +1806,21 @@ impl<'d, 'a> Read<'d, 'a> {
     }
 
     fn field(&self, v: &Val<'a>, name: &str) -> Res<Val<'a>> {
+        self.field_at(v, name, 0)
+    }
+
+    fn field_at(&self, v: &Val<'a>, name: &str, depth: usize) -> Res<Val<'a>> {
+        if depth > 16 {
+            return Err("cannot read: a loop of pointer types".into());
+        }
         match self.class(&v.ty) {
-            Class::Pointer { .. } => self.field(&self.deref(v)?, name),
+            Class::Pointer { .. } => self.field_at(&self.deref(v)?, name, depth + 1),
             Class::Struct(e) => {
                 if let Some(part) = self.variant_part(&e) {
                     let (variant, inner) = self.active_variant(&part, v)?;
                     let inner = inner.ok_or_else(|| format!("{variant} has no field {name}"))?;
                     return self
-                        .field(&inner, name)
+                        .field_at(&inner, name, depth + 1)
                         .map_err(|_| format!("{variant} has no field {}", show_field(name)));
                 }
                 let (at, ty) = self.member(&e, name).ok_or_else(|| {
@@ -1779,6 +1844,13 @@ impl<'d, 'a> Read<'d, 'a> {
     }
 
     fn index(&self, v: &Val<'a>, i: i128) -> Res<Val<'a>> {
+        self.index_at(v, i, 0)
+    }
+
+    fn index_at(&self, v: &Val<'a>, i: i128, depth: usize) -> Res<Val<'a>> {
+        if depth > 16 {
+            return Err("cannot read: a loop of pointer types".into());
+        }
         let element = |address: u64, elem: Ty<'a>| -> Res<Val<'a>> {
             let size = self.ty_size(&elem).ok_or("cannot read: element size")? as i128;
             let at = (address as i128)
@@ -1812,7 +1884,7 @@ impl<'d, 'a> Read<'d, 'a> {
                 reference: true,
                 target,
             } if !matches!(self.class(&target), Class::Int { .. } | Class::Char { .. }) => {
-                self.index(&self.deref(v)?, i)
+                self.index_at(&self.deref(v)?, i, depth + 1)
             }
             Class::Pointer { target, .. } => element(self.pointer(v)?, target),
             Class::Struct(e) => match self.sequence(&e, v) {
@@ -1957,6 +2029,13 @@ impl<'d, 'a> Read<'d, 'a> {
 
     /// Whether `v` has children ([`Scope::children`]).
     fn expandable(&self, v: &Val<'a>) -> bool {
+        self.expandable_at(v, 0)
+    }
+
+    fn expandable_at(&self, v: &Val<'a>, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
         match self.class(&v.ty) {
             Class::Struct(e) => match self.sequence(&e, v) {
                 Some(Ok(seq)) => !seq.text && seq.len > 0,
@@ -1979,7 +2058,8 @@ impl<'d, 'a> Read<'d, 'a> {
                     return false;
                 }
                 if reference {
-                    self.deref(v).is_ok_and(|t| self.expandable(&t))
+                    self.deref(v)
+                        .is_ok_and(|t| self.expandable_at(&t, depth + 1))
                 } else {
                     self.pointer(v).is_ok_and(|p| p != 0)
                 }

@@ -521,6 +521,20 @@ fn expressions_over_a_frame() {
             "&flag",
             err("not in linear memory (a Wasm local or a constant): no address"),
         ),
+        // Unsigned 64-bit values compare as themselves; results past u64 overflow.
+        ("wide == 0x3333444411112222", ok("true")),
+        ("0xffffffffffffffff + 1", err("integer overflow")),
+        ("0xffffffffffffffff", ok("18446744073709551615")),
+        // && and || short-circuit: the index past the end is never read.
+        ("a[0] == 8 && a[9] == 1", ok("false")),
+        ("p.x == 3 || a[9] == 0", ok("true")),
+        (
+            "a[0] == 7 && a[9] == 1",
+            err("index 9 is out of bounds: the length is 3"),
+        ),
+        // Rust casts chain, and end where the expression goes on.
+        ("wide as u16 as u8", ok("34")),
+        ("p.x as i64 * 10", ok("30")),
     ] {
         assert_eq!(eval(expr), want, "{expr}");
     }

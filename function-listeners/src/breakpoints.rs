@@ -248,6 +248,9 @@ pub(crate) struct Book {
     pub(crate) sink: Option<LogSink>,
     /// Counts the changes of `list` (a stepper re-reads the offsets when it moved).
     pub(crate) generation: u64,
+    /// The target of a run to cursor in progress: it stops there whatever the
+    /// breakpoints there say.
+    pub(crate) run_to: Option<u64>,
 }
 
 /// The one breakpoint set of a debugging session; clones are handles to the same set.

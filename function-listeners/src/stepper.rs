@@ -130,6 +130,11 @@ fn filter_hit(
         .flatten();
     let (locals, operands) = top.unwrap_or_default();
     let mut book = book.lock();
+    if book.run_to == Some(offset) {
+        // Run to cursor's target.
+        book.stopped_by.clear();
+        return true;
+    }
     if !book
         .list
         .iter()
@@ -591,6 +596,7 @@ impl Stepper {
             Op::RunTo(offset) => {
                 let module = self.module.clone().expect("Stepper::start was called");
                 self.execution().add_breakpoint(&module, offset);
+                self.book.lock().run_to = Some(offset);
                 StepMode::Run
             }
             Op::Line(kind) => {
@@ -629,6 +635,7 @@ impl Stepper {
             return;
         };
         if let Op::RunTo(offset) = op {
+            self.book.lock().run_to = None;
             if !self.offsets.contains(&offset) {
                 if let (Some(e), Some(m)) = (&mut self.execution, &self.module) {
                     e.remove_breakpoint(m, offset);
@@ -710,6 +717,7 @@ impl Stepper {
                 expandable: false,
                 points_to: None,
                 address: None,
+                size: None,
             },
         }
     }

@@ -393,3 +393,50 @@ fn a_line_step_in_slices() {
     assert!(slices > 1);
     assert_eq!(sliced.position(), want);
 }
+
+/// A breakpoint on an instruction in the middle of the current line stops a `next` there
+/// (the line step's sub-step ends on it; the filter is asked and counts the hit).
+#[test]
+fn a_breakpoint_in_the_middle_of_a_line_stops_a_line_step() {
+    use wasmscope::LineStep;
+    use wasmscope_listeners::breakpoints::BreakpointLocation;
+    let paused = || {
+        let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+        s.break_at_line("divzero/src/main.rs", 54);
+        s.start(
+            ModuleConfig::new().with_args(&["divzero", "a"]),
+            "_start",
+            &[],
+        )
+        .unwrap();
+        assert!(matches!(s.resume(), ExecutionState::Paused));
+        s
+    };
+    // The next instruction of the same line.
+    let mut s = paused();
+    let here = s.position().unwrap().code_offset.unwrap();
+    s.step_over();
+    let mid = s.position().unwrap().code_offset.unwrap();
+    assert_ne!(here, mid);
+    assert_eq!(line(&s), Some(54));
+    // From the line's start again, with a breakpoint at `mid`.
+    let mut s = paused();
+    let id = s.add_breakpoint(BreakpointLocation::Offset(mid)).unwrap();
+    assert!(matches!(
+        s.step_line(LineStep::Over),
+        ExecutionState::Paused
+    ));
+    assert_eq!(s.position().unwrap().code_offset, Some(mid));
+    assert_eq!(s.stopped_by(), [id]);
+    assert_eq!(s.breakpoint(id).unwrap().hits, 1);
+}
+
+/// Run to cursor stops at its target even where a breakpoint's condition is false.
+#[test]
+fn run_to_cursor_stops_at_its_target_whatever_the_breakpoint_there_says() {
+    let (mut s, id) = bucket_loop(&["a", "b", "c"]);
+    s.set_condition(id, Some("i == 99")).unwrap();
+    let offsets = s.breakpoint(id).unwrap().offsets;
+    assert!(matches!(s.run_to(offsets[0]), ExecutionState::Paused));
+    assert_eq!(value_of(&s, "i"), "0");
+}

@@ -256,6 +256,8 @@ pub struct Session {
     /// The next step of a step into that goes on through library code (run like a
     /// slice: [`Session::tick`]).
     chained: Option<Op>,
+    /// The kind of the last chained step.
+    last_chained: Option<wasmscope::LineStep>,
     /// Whether a line step into stops in the toolchain's code (Rust's standard library,
     /// wasi-libc: [`crate::views::source::is_toolchain`]). Off: such code is stepped
     /// over, as "Just My Code" debuggers do.
@@ -370,6 +372,7 @@ impl Default for Session {
             user_op: None,
             library_skips: 0,
             chained: None,
+            last_chained: None,
             step_into_library: false,
         }
     }
@@ -669,6 +672,7 @@ impl Session {
         self.user_op = Some(op);
         self.library_skips = 0;
         self.chained = None;
+        self.last_chained = None;
         self.memory_before = self.memory_snapshot();
         self.begin_op(op);
         self.run_chained();
@@ -711,6 +715,18 @@ impl Session {
             |l: &wasmscope::dwarf::SourceLocation| crate::views::source::is_toolchain(&l.file);
         let frames = s.frames();
         let Some(top) = frames.first() else { return };
+        // Back in the program's code mid-line, out of a library function: on into the
+        // rest of the line (another call on it is entered; else the next line).
+        let mid_line = top
+            .code_offset
+            .is_some_and(|o| !s.compiled().is_statement(o));
+        let program = top.sources.first().is_some_and(|l| !library(l));
+        if program && mid_line && self.last_chained == Some(LineStep::Out) {
+            self.library_skips += 1;
+            self.last_chained = Some(LineStep::Into);
+            self.chained = Some(Op::Line(LineStep::Into));
+            return;
+        }
         let next = match (top.sources.first(), top.sources.last()) {
             (Some(inner), Some(outer)) if library(inner) => {
                 if !library(outer) {
@@ -731,6 +747,7 @@ impl Session {
             _ => return,
         };
         self.library_skips += 1;
+        self.last_chained = Some(next);
         self.chained = Some(Op::Line(next));
     }
 
@@ -1031,6 +1048,7 @@ impl Session {
                 expandable: false,
                 points_to: None,
                 address: None,
+                size: None,
             },
         };
         self.eval_cache.borrow_mut().insert(key, e.clone());

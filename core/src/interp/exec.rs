@@ -285,6 +285,8 @@ pub(crate) struct DebugControl {
     /// Whether the last pause was a breakpoint's where the run or step in progress
     /// would not have stopped.
     pub breakpoint_only: bool,
+    /// Whether a breakpoint is set where the last pause is (a step may end there too).
+    pub breakpoint_hit: bool,
     /// The operand stack height at the last stop point passed (set at every one), so
     /// that after a trap the trapping frame shows the operands its instruction had.
     pub last_height: Option<u32>,
@@ -426,6 +428,7 @@ impl DebugControl {
         };
         let breakpoint = self.breakpoints.contains(inst, offset);
         self.breakpoint_only = breakpoint && !step;
+        self.breakpoint_hit = breakpoint;
         let stop = breakpoint || step;
         // A breakpoint or the step's end is that pause even when the budget ends here
         // too (else resuming would pass the breakpoint by).
@@ -915,6 +918,11 @@ impl Executor {
         self.debug.breakpoint_only && !self.debug.out_of_budget
     }
 
+    /// Whether a breakpoint is set where the last pause is (not a budget's end).
+    pub(crate) fn at_breakpoint(&self) -> bool {
+        self.debug.breakpoint_hit && !self.debug.out_of_budget
+    }
+
     /// The run or step in progress: its mode and target depth.
     pub(crate) fn step_in_progress(&self) -> (StepMode, usize) {
         (self.debug.mode, self.debug.depth)
@@ -925,6 +933,7 @@ impl Executor {
     pub(crate) fn mark_budget_pause(&mut self) {
         self.debug.out_of_budget = true;
         self.debug.breakpoint_only = false;
+        self.debug.breakpoint_hit = false;
     }
 
     /// The step (mode and target depth) that the last pause, a budget's end,

@@ -367,6 +367,7 @@ impl StackView {
                                 expandable: v.expandable,
                                 points_to: v.points_to,
                                 address: v.address,
+                                size: None,
                             };
                             let key = format!("{function} {}", v.function.as_deref().unwrap_or(""));
                             ui.indent(("var", &v.name, &v.function), |ui| {
