@@ -14,10 +14,21 @@ fn samples() -> PathBuf {
 /// Runs `wasmscope debug` on `module` (relative to samples/) with `commands` on stdin:
 /// (exit code, stdout, stderr).
 fn debug(module: &str, args: &[&str], commands: &str) -> (i32, String, String) {
+    debug_with(&[], module, args, commands)
+}
+
+/// [`debug`] with `flags` before FILE.
+fn debug_with(
+    flags: &[&str],
+    module: &str,
+    args: &[&str],
+    commands: &str,
+) -> (i32, String, String) {
     let samples = samples();
     let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
         .arg("debug")
         .arg(format!("--substitute-path=/samples={}", samples.display()))
+        .args(flags)
         .arg(samples.join(module))
         .args(args)
         .stdin(Stdio::piped())
@@ -309,25 +320,13 @@ fn every_value_of_samples_variables_toml_prints_as_the_program_prints_it() {
 /// `stack` on a Learn sample (no DWARF, `--invoke`): the spec's machine at each stop.
 #[test]
 fn the_stack_command_shows_the_abstract_machine() {
-    let samples = samples();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
-        .args(["debug", "--invoke", "sum"])
-        .arg(samples.join("wat/learn/loop.wat"))
-        .arg("3")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"break sum\nrun\nstack\nnexti\nnexti\nnexti\nnexti\nnexti\nstack\nquit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let (code, stdout, stderr) = debug_with(
+        &["--invoke", "sum"],
+        "wat/learn/loop.wat",
+        &["3"],
+        "break sum\nrun\nstack\nnexti\nnexti\nnexti\nnexti\nnexti\nstack\nquit\n",
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""));
     for line in [
         "0x5  i32.const 1",
         "  pushes the constant 1 (i32)",

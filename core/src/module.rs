@@ -601,12 +601,15 @@ impl ModuleInfo {
         Some(types)
     }
 
-    /// The types on the operand stack (bottom first) just before the operator at module
-    /// offset `offset` of defined function `def`, by validating the body up to there
-    /// (nothing keeps them while code runs). `None` when `offset` is not an operator of
-    /// that body or the body does not validate up to it; a type the validator does not
-    /// know (unreachable code) ends the list.
-    pub(crate) fn operand_types_at(&self, def: u32, offset: u64) -> Option<Vec<ValueType>> {
+    /// A validator for defined function `def`'s body, its locals read, and the reader at
+    /// the body's first operator.
+    fn body_validator(
+        &self,
+        def: u32,
+    ) -> Option<(
+        wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+        wasmparser::BinaryReader<'_>,
+    )> {
         let index = self.num_imported_funcs + def;
         let range = self.bodies.get(def as usize)?;
         let resources = self.resources.clone()?;
@@ -617,13 +620,23 @@ impl ModuleInfo {
         let mut fv = wasmparser::FuncToValidate {
             resources,
             index,
-            ty: self.func_types[index as usize],
+            ty: *self.func_types.get(index as usize)?,
             features: self.features,
         }
         .into_validator(Default::default());
         let mut reader = body.get_binary_reader();
         fv.read_locals(&mut reader).ok()?;
         reader.set_features(self.features);
+        Some((fv, reader))
+    }
+
+    /// The types on the operand stack (bottom first) just before the operator at module
+    /// offset `offset` of defined function `def`, by validating the body up to there
+    /// (nothing keeps them while code runs). `None` when `offset` is not an operator of
+    /// that body or the body does not validate up to it; a type the validator does not
+    /// know (unreachable code) ends the list.
+    pub(crate) fn operand_types_at(&self, def: u32, offset: u64) -> Option<Vec<ValueType>> {
+        let (mut fv, mut reader) = self.body_validator(def)?;
         while !reader.eof() {
             let at = reader.original_position();
             if at == offset {
@@ -650,22 +663,7 @@ impl ModuleInfo {
         use crate::machine::{Label, LabelKind, MachineState};
         use wasmparser::{FrameKind, WasmModuleResources};
         let index = self.num_imported_funcs + def;
-        let range = self.bodies.get(def as usize)?;
-        let resources = self.resources.clone()?;
-        let body = FunctionBody::new(wasmparser::BinaryReader::new(
-            &self.bytes[range.clone()],
-            range.start as u64,
-        ));
-        let mut fv = wasmparser::FuncToValidate {
-            resources,
-            index,
-            ty: self.func_types[index as usize],
-            features: self.features,
-        }
-        .into_validator(Default::default());
-        let mut reader = body.get_binary_reader();
-        fv.read_locals(&mut reader).ok()?;
-        reader.set_features(self.features);
+        let (mut fv, reader) = self.body_validator(def)?;
         let operands = |fv: &wasmparser::FuncValidator<_>| -> Vec<ValueType> {
             (0..fv.operand_stack_height())
                 .rev()

@@ -464,8 +464,8 @@ const SYNTHETIC_LOCALS: [Value; 4] = [
     Value::I32(1),
 ];
 
-#[test]
-fn expressions_over_a_frame() {
+/// Runs `f` on the synthetic module's scope at offset 1 over its frame.
+fn in_synthetic_scope(f: impl FnOnce(&Scope<'_>)) {
     let wasm = synthetic();
     let mem = synthetic_memory();
     let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
@@ -476,6 +476,15 @@ fn expressions_over_a_frame() {
         memory: &read,
     };
     let scope = Scope::new(&wasm, 1, &frame).unwrap();
+    f(&scope);
+}
+
+#[test]
+fn expressions_over_a_frame() {
+    in_synthetic_scope(expressions_over);
+}
+
+fn expressions_over(scope: &Scope<'_>) {
     let eval = |e: &str| scope.evaluate(e).value;
     let ok = |v: &str| Ok::<String, String>(v.to_string());
     let err = |v: &str| Err::<String, String>(v.to_string());
@@ -554,16 +563,10 @@ fn expressions_over_a_frame() {
 
 #[test]
 fn children_are_expressions() {
-    let wasm = synthetic();
-    let mem = synthetic_memory();
-    let read = move |a: u64, n: usize| mem.get(a as usize..a as usize + n).map(<[u8]>::to_vec);
-    let frame = FrameValues {
-        locals: &SYNTHETIC_LOCALS,
-        operands: &[],
-        global: &|_| None,
-        memory: &read,
-    };
-    let scope = Scope::new(&wasm, 1, &frame).unwrap();
+    in_synthetic_scope(children_of);
+}
+
+fn children_of(scope: &Scope<'_>) {
     let kids = |e: &str| -> Vec<(String, String, Result<String, String>)> {
         scope
             .children(e)
