@@ -692,7 +692,7 @@ impl Debugger {
         if !self.running {
             return err("The program is not being run.");
         }
-        let state = if self.watches.is_empty() {
+        let mut state = if self.watches.is_empty() {
             match how {
                 Go::Continue => self.stepper.resume(),
                 Go::Line(kind) => self.stepper.step_line(kind),
@@ -702,6 +702,21 @@ impl Debugger {
         } else {
             self.go_watching(how)
         };
+        // `step` goes on through the toolchain's code to the program's own ("Just My
+        // Code", as the workbench's Step into).
+        if matches!(how, Go::Line(LineStep::Into)) && self.watches.is_empty() {
+            let mut last = None;
+            for _ in 0..100_000 {
+                if !matches!(state, ExecutionState::Paused) {
+                    break;
+                }
+                let Some(next) = self.stepper.library_step(last) else {
+                    break;
+                };
+                last = Some(next);
+                state = self.stepper.step_line(next);
+            }
+        }
         for line in self.stepper.take_log() {
             say(&line);
         }

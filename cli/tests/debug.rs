@@ -365,3 +365,18 @@ fn breakpoints_stop_while_a_watch_is_set() {
         "{out}"
     );
 }
+
+/// `step` over a line that calls only the standard library (println!) goes to the next
+/// line of the program, as the workbench's Step into does.
+#[test]
+fn step_steps_over_the_standard_library() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &[],
+        "break divzero/src/main.rs:63\nrun\nstep\nstep\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "64\t    let sum = run(buckets);");
+    has(&out, "54\t    let shares = distribute(1000, buckets);");
+    assert!(!out.contains("/rustc/"), "{out}");
+}

@@ -77,6 +77,31 @@ pub enum Op {
     Line(LineStep),
 }
 
+/// Whether a DWARF path is the toolchain's rather than the program's: Rust's standard
+/// library (`/rustc/HASH/library/…`, or `library/…` under that compile directory),
+/// wasi-sdk and wasi-libc (`wasisdk://…`, Debian's `./libc-top-half/…`), crates from the
+/// registry or git.
+///
+/// ```
+/// use wasmscope_listeners::stepper::is_library_path;
+/// assert!(is_library_path("/rustc/59807616/library/std/src/rt.rs"));
+/// assert!(is_library_path("wasisdk://v30.0/src/wasi-libc/libc-bottom-half/crt/crt1-command.c"));
+/// assert!(is_library_path("./build/./libc-bottom-half/crt/crt1-command.c"));
+/// assert!(!is_library_path("/samples/programs/vars/src/main.rs"));
+/// ```
+pub fn is_library_path(path: &str) -> bool {
+    path.starts_with("/rustc/")
+        || path.starts_with("library/")
+        || path.contains("://")
+        || path.contains("/.cargo/registry/")
+        || path.contains("/.cargo/git/")
+        || path.contains("/.rustup/")
+        || path.contains("/rust/deps/")
+        || path.contains("/wasi-libc/")
+        || path.contains("libc-top-half/")
+        || path.contains("libc-bottom-half/")
+}
+
 /// The source scope of a paused frame, given to `f`: its locals and operands, and the
 /// globals and memory 0 of `module`.
 fn with_scope<R>(
@@ -566,6 +591,45 @@ impl Stepper {
     /// (`Into`) and `finish` (`Out`, then on to the caller's next statement).
     pub fn step_line(&mut self, kind: LineStep) -> ExecutionState {
         self.run(Op::Line(kind), None)
+    }
+
+    /// "Just My Code" for a line step into: after one ended here, the next step that goes
+    /// on through the toolchain's code ([`is_library_path`]) toward the program's own, or
+    /// `None` when the program's code is reached (or a breakpoint stopped the call): out
+    /// of a library function the program called, over library code inlined into the
+    /// program's, into whatever comes next elsewhere (from the entry through the C
+    /// runtime and `lang_start` to `main`); back in the program mid-line after such a
+    /// step out (`last`: the step before), into the rest of the line.
+    pub fn library_step(&self, last: Option<LineStep>) -> Option<LineStep> {
+        if !self.stopped_by().is_empty() {
+            return None;
+        }
+        let library = |l: &SourceLocation| is_library_path(&l.file);
+        let frames = self.frames();
+        let top = frames.first()?;
+        let mid_line = top
+            .code_offset
+            .is_some_and(|o| !self.compiled.is_statement(o));
+        let program = top.sources.first().is_some_and(|l| !library(l));
+        if program && mid_line && last == Some(LineStep::Out) {
+            return Some(LineStep::Into);
+        }
+        match (top.sources.first(), top.sources.last()) {
+            (Some(inner), Some(outer)) if library(inner) => Some(if !library(outer) {
+                LineStep::Over
+            } else if frames
+                .get(1)
+                .and_then(|f| f.sources.last())
+                .is_some_and(|l| !library(l))
+            {
+                LineStep::Out
+            } else {
+                LineStep::Into
+            }),
+            // Code without line information (the runtime's own): into, on.
+            (None, _) => Some(LineStep::Into),
+            _ => None,
+        }
     }
 
     /// Runs to code offset `offset` (a temporary breakpoint), or the next breakpoint.

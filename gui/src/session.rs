@@ -708,43 +708,8 @@ impl Session {
             return;
         }
         let Some(s) = &self.stepper else { return };
-        if !s.stopped_by().is_empty() {
+        let Some(next) = s.library_step(self.last_chained) else {
             return;
-        }
-        let library =
-            |l: &wasmscope::dwarf::SourceLocation| crate::views::source::is_toolchain(&l.file);
-        let frames = s.frames();
-        let Some(top) = frames.first() else { return };
-        // Back in the program's code mid-line, out of a library function: on into the
-        // rest of the line (another call on it is entered; else the next line).
-        let mid_line = top
-            .code_offset
-            .is_some_and(|o| !s.compiled().is_statement(o));
-        let program = top.sources.first().is_some_and(|l| !library(l));
-        if program && mid_line && self.last_chained == Some(LineStep::Out) {
-            self.library_skips += 1;
-            self.last_chained = Some(LineStep::Into);
-            self.chained = Some(Op::Line(LineStep::Into));
-            return;
-        }
-        let next = match (top.sources.first(), top.sources.last()) {
-            (Some(inner), Some(outer)) if library(inner) => {
-                if !library(outer) {
-                    LineStep::Over
-                } else if frames
-                    .get(1)
-                    .and_then(|f| f.sources.last())
-                    .is_some_and(|l| !library(l))
-                {
-                    // A library function the program called: out of it.
-                    LineStep::Out
-                } else {
-                    LineStep::Into
-                }
-            }
-            // Code without line information (the runtime's own): into, on.
-            (None, _) => LineStep::Into,
-            _ => return,
         };
         self.library_skips += 1;
         self.last_chained = Some(next);

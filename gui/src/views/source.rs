@@ -26,18 +26,10 @@ pub fn gutter_marked(n: u32, marker: char) -> String {
     format!("{marker} {n:>5} ")
 }
 
-/// Whether a DWARF path is the toolchain's rather than the program's: Rust's standard
-/// library (`/rustc/HASH/library/…`, or `library/…` under that compile directory),
-/// wasi-sdk and wasi-libc (`wasisdk://…`), crates from the registry or git.
+/// Whether a DWARF path is the toolchain's rather than the program's (the session's
+/// stepper decides the same way: [`wasmscope_listeners::stepper::is_library_path`]).
 pub fn is_toolchain(path: &str) -> bool {
-    path.starts_with("/rustc/")
-        || path.starts_with("library/")
-        || path.contains("://")
-        || path.contains("/.cargo/registry/")
-        || path.contains("/.cargo/git/")
-        || path.contains("/.rustup/")
-        || path.contains("/rust/deps/")
-        || path.contains("/wasi-libc/")
+    wasmscope_listeners::stepper::is_library_path(path)
 }
 
 /// `files` in the file picker's order: the program's own files first, those that can be
