@@ -400,7 +400,7 @@ impl Debugger {
             let value = frame
                 .operands
                 .get(k)
-                .map(|x| format!(" {}", crate::debug::value_text(x)))
+                .map(|x| format!(" {}", value_text(x)))
                 .unwrap_or_default();
             let mark = if k >= popped { "  <- popped" } else { "" };
             say(&format!("  {t}{value}{mark}"));

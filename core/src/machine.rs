@@ -283,26 +283,23 @@ pub(crate) fn semantics(name: &str, imm: &str, pops: u32, pushes: u32) -> String
         if op == "eqz" {
             return format!("pops c ({ty}); pushes 1 (i32) if c is 0, else 0");
         }
+        // A memory access's static offset: `a + 16`.
+        let at = match imm.strip_prefix("offset=") {
+            Some(o) => format!(" + {o}"),
+            None => String::new(),
+        };
         if op.starts_with("load") {
             return format!(
                 "pops an address a (i32); pushes the {ty} stored in memory at a{} (traps when \
                  that is out of bounds)",
-                if imm.is_empty() {
-                    String::new()
-                } else {
-                    format!(" + {}", imm.trim_start_matches("offset="))
-                }
+                at,
             );
         }
         if op.starts_with("store") {
             return format!(
                 "pops a value c ({ty}), then an address a (i32); stores c in memory at a{} \
                  (traps when that is out of bounds)",
-                if imm.is_empty() {
-                    String::new()
-                } else {
-                    format!(" + {}", imm.trim_start_matches("offset="))
-                }
+                at,
             );
         }
         if [

@@ -101,6 +101,38 @@ pub struct Evaluated {
     pub size: Option<u64>,
 }
 
+impl Evaluated {
+    /// An expression without a value: `message` says why.
+    pub fn error(expression: &str, message: impl Into<String>) -> Evaluated {
+        Evaluated {
+            label: expression.trim().to_string(),
+            expression: expression.trim().to_string(),
+            type_name: String::new(),
+            value: Err(message.into()),
+            expandable: false,
+            points_to: None,
+            address: None,
+            size: None,
+        }
+    }
+}
+
+impl Variable {
+    /// The variable as the value of its name (the root of a tree of values).
+    pub fn as_evaluated(&self) -> Evaluated {
+        Evaluated {
+            label: self.name.clone(),
+            expression: self.name.clone(),
+            type_name: self.type_name.clone(),
+            value: self.value.clone(),
+            expandable: self.expandable,
+            points_to: self.points_to,
+            address: self.address,
+            size: None,
+        }
+    }
+}
+
 /// How deep a value's members are shown, and how many elements of an array.
 const MAX_DEPTH: usize = 3;
 const MAX_ELEMENTS: u64 = 16;
@@ -307,16 +339,8 @@ impl<'w> Scope<'w> {
     }
 
     fn evaluated(&self, label: &str, expression: &str, v: Res<Val<'w>>) -> Evaluated {
-        let mut e = Evaluated {
-            label: label.to_string(),
-            expression: expression.to_string(),
-            type_name: String::new(),
-            value: Err(String::new()),
-            expandable: false,
-            points_to: None,
-            address: None,
-            size: None,
-        };
+        let mut e = Evaluated::error(expression, "");
+        e.label = label.to_string();
         match v {
             Err(err) => e.value = Err(err),
             Ok(v) => match self.read() {
@@ -565,51 +589,55 @@ impl Num {
 }
 
 fn arith<'a>(op: BinOp, a: Num, b: Num) -> Res<Val<'a>> {
+    use std::cmp::Ordering::{Equal, Greater, Less};
     use BinOp::*;
+    // Comparisons and logic, the same for integers and floats (a NaN is unordered).
+    let ord = match (a, b) {
+        (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
+        _ => a.f().partial_cmp(&b.f()),
+    };
+    let truth = |n: Num| n.f() != 0.0;
+    let test = match op {
+        Eq => Some(ord == Some(Equal)),
+        Ne => Some(ord != Some(Equal)),
+        Lt => Some(ord == Some(Less)),
+        Le => Some(matches!(ord, Some(Less | Equal))),
+        Gt => Some(ord == Some(Greater)),
+        Ge => Some(matches!(ord, Some(Greater | Equal))),
+        And => Some(truth(a) && truth(b)),
+        Or => Some(truth(a) || truth(b)),
+        _ => None,
+    };
+    if let Some(t) = test {
+        return Ok(bool_val(t));
+    }
     if let (Num::I(x), Num::I(y)) = (a, b) {
         let overflow = || "integer overflow".to_string();
-        return Ok(match op {
-            Add => int_val(x.checked_add(y).ok_or_else(overflow)?)?,
-            Sub => int_val(x.checked_sub(y).ok_or_else(overflow)?)?,
-            Mul => int_val(x.checked_mul(y).ok_or_else(overflow)?)?,
+        return int_val(match op {
+            Add => x.checked_add(y).ok_or_else(overflow)?,
+            Sub => x.checked_sub(y).ok_or_else(overflow)?,
+            Mul => x.checked_mul(y).ok_or_else(overflow)?,
             Div | Rem if y == 0 => return Err("division by zero".into()),
-            Div => int_val(x.checked_div(y).ok_or_else(overflow)?)?,
-            Rem => int_val(x.checked_rem(y).ok_or_else(overflow)?)?,
+            Div => x.checked_div(y).ok_or_else(overflow)?,
+            Rem => x.checked_rem(y).ok_or_else(overflow)?,
             Shl | Shr if !(0..64).contains(&y) => return Err(format!("shift by {y}")),
-            Shl => int_val(((x as i64) << y) as i128)?,
-            Shr => int_val(((x as i64) >> y) as i128)?,
-            BitAnd => int_val(x & y)?,
-            BitOr => int_val(x | y)?,
-            BitXor => int_val(x ^ y)?,
-            Eq => bool_val(x == y),
-            Ne => bool_val(x != y),
-            Lt => bool_val(x < y),
-            Le => bool_val(x <= y),
-            Gt => bool_val(x > y),
-            Ge => bool_val(x >= y),
-            And => bool_val(x != 0 && y != 0),
-            Or => bool_val(x != 0 || y != 0),
+            Shl => ((x as i64) << y) as i128,
+            Shr => ((x as i64) >> y) as i128,
+            BitAnd => x & y,
+            BitOr => x | y,
+            BitXor => x ^ y,
+            _ => unreachable!("comparisons and logic are above"),
         });
     }
     let (x, y) = (a.f(), b.f());
-    Ok(match op {
-        Add => float_val(x + y),
-        Sub => float_val(x - y),
-        Mul => float_val(x * y),
-        Div => float_val(x / y),
-        Rem => float_val(x % y),
-        Eq => bool_val(x == y),
-        Ne => bool_val(x != y),
-        Lt => bool_val(x < y),
-        Le => bool_val(x <= y),
-        Gt => bool_val(x > y),
-        Ge => bool_val(x >= y),
-        And => bool_val(x != 0.0 && y != 0.0),
-        Or => bool_val(x != 0.0 || y != 0.0),
-        Shl | Shr | BitAnd | BitOr | BitXor => {
-            return Err("a bit operation on a floating-point value".into())
-        }
-    })
+    Ok(float_val(match op {
+        Add => x + y,
+        Sub => x - y,
+        Mul => x * y,
+        Div => x / y,
+        Rem => x % y,
+        _ => return Err("a bit operation on a floating-point value".into()),
+    }))
 }
 
 /// The number of a synthetic value (no DWARF types involved).

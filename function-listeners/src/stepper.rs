@@ -773,16 +773,7 @@ impl Stepper {
     pub fn evaluate(&self, frame: &Frame, expression: &str) -> Evaluated {
         match self.in_scope(frame, |s| s.evaluate(expression)) {
             Ok(e) => e,
-            Err(error) => Evaluated {
-                label: expression.trim().to_string(),
-                expression: expression.trim().to_string(),
-                type_name: String::new(),
-                value: Err(error),
-                expandable: false,
-                points_to: None,
-                address: None,
-                size: None,
-            },
+            Err(error) => Evaluated::error(expression, error),
         }
     }
 

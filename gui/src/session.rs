@@ -1005,16 +1005,7 @@ impl Session {
         }
         let e = match (&self.stepper, self.frames().into_iter().nth(index)) {
             (Some(s), Some(frame)) => s.evaluate(&frame, expression),
-            _ => Evaluated {
-                label: key.1.clone(),
-                expression: key.1.clone(),
-                type_name: String::new(),
-                value: Err("not paused".into()),
-                expandable: false,
-                points_to: None,
-                address: None,
-                size: None,
-            },
+            _ => Evaluated::error(&key.1, "not paused"),
         };
         self.eval_cache.borrow_mut().insert(key, e.clone());
         e

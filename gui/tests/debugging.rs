@@ -9,31 +9,25 @@ mod common;
 
 use egui_kittest::kittest::Queryable as _;
 
-use common::{harness, settle};
+use common::{harness, paused_at, settle};
 use wasmscope_gui::views::{breakpoints, source, stack};
 use wasmscope_gui::WorkbenchApp;
 
 const DIVZERO_MAIN: &str = "divzero/src/main.rs";
 const VARS_MAIN: &str = "vars/src/main.rs";
 
-/// The workbench with sample `name` open, args set, a breakpoint on `line` of `file`,
-/// run to it.
-fn paused_at(
-    name: &str,
-    file: &str,
-    line: u32,
-    args: &str,
-) -> egui_kittest::Harness<'static, WorkbenchApp> {
+/// divzero open, its line 56 (the loop over the buckets) on screen, and the gutter's
+/// menu item `item` chosen there.
+fn gutter_menu_on_line_56(item: &str) -> egui_kittest::Harness<'static, WorkbenchApp> {
     let mut h = harness(WorkbenchApp::new());
-    h.get_by_label(name).click();
+    h.get_by_label("divzero").click();
     h.run();
-    h.state_mut().source.show_line(file, line);
+    h.state_mut().source.show_line(DIVZERO_MAIN, 56);
     h.run();
-    h.get_by_label(&source::gutter(line, false)).click();
+    h.get_by_label(&source::gutter(56, false)).click_secondary();
     h.run();
-    h.state_mut().controls.options.args = args.into();
-    h.get_by_label("Run").click();
-    settle(&mut h);
+    h.get_by_label(item).click();
+    h.run();
     h
 }
 
@@ -226,15 +220,7 @@ fn hovering_a_line_shows_its_variables() {
 
 #[test]
 fn a_conditional_breakpoint_from_the_gutter_menu() {
-    let mut h = harness(WorkbenchApp::new());
-    h.get_by_label("divzero").click();
-    h.run();
-    h.state_mut().source.show_line(DIVZERO_MAIN, 56);
-    h.run();
-    h.get_by_label(&source::gutter(56, false)).click_secondary();
-    h.run();
-    h.get_by_label("Conditional breakpoint…").click();
-    h.run();
+    let mut h = gutter_menu_on_line_56("Conditional breakpoint…");
     // The Breakpoints view opens at it; type the condition.
     let label = format!("{DIVZERO_MAIN}:56");
     h.get_by_label(&label);
@@ -259,15 +245,7 @@ fn a_conditional_breakpoint_from_the_gutter_menu() {
 
 #[test]
 fn a_logpoint_prints_to_the_console_and_the_run_goes_on() {
-    let mut h = harness(WorkbenchApp::new());
-    h.get_by_label("divzero").click();
-    h.run();
-    h.state_mut().source.show_line(DIVZERO_MAIN, 56);
-    h.run();
-    h.get_by_label(&source::gutter(56, false)).click_secondary();
-    h.run();
-    h.get_by_label("Logpoint…").click();
-    h.run();
+    let mut h = gutter_menu_on_line_56("Logpoint…");
     // Its message, then a hit condition: every second hit.
     let id = h.state().state.breakpoints.list()[0].id;
     h.state()

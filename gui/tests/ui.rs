@@ -3,7 +3,7 @@
 use egui_kittest::kittest::Queryable as _;
 
 mod common;
-use common::{harness, settle};
+use common::{harness, paused_at, settle};
 use wasmscope_gui::session::RunState;
 use wasmscope_gui::state::{Breakpoint, Breakpoints};
 use wasmscope_gui::views::{code, source};
@@ -856,17 +856,8 @@ fn the_memory_view_shows_addresses_above_4_gib() {
 /// parameters by name and type with their values (`total` is the constant 1000 there).
 #[test]
 fn the_stack_view_lists_the_source_variables() {
-    let mut h = harness(WorkbenchApp::new());
-    h.get_by_label("divzero").click();
-    h.run();
     // Line 47 of distribute(): `*first += total - each * buckets;`.
-    h.state_mut().source.show_line(DIVZERO_MAIN, 47);
-    h.run();
-    h.get_by_label(&source::gutter(47, false)).click();
-    h.run();
-    h.state_mut().controls.options.args = "a b".into();
-    h.get_by_label("Run").click();
-    settle(&mut h);
+    let h = paused_at("divzero", DIVZERO_MAIN, 47, "a b");
     let frames = h.state().session.frames();
     assert!(!frames.is_empty(), "{:?}", h.state().session.state());
     assert_eq!(frames[0].sources.last().map(|l| l.line), Some(47));
@@ -886,17 +877,7 @@ fn the_stack_view_lists_the_source_variables() {
 /// argument it prints.
 #[test]
 fn a_rust_string_variable_shows_its_text() {
-    let mut h = harness(WorkbenchApp::new());
-    h.get_by_label("echo").click();
-    h.run();
-    let file = "echo/src/main.rs";
-    h.state_mut().source.show_line(file, 8);
-    h.run();
-    h.get_by_label(&source::gutter(8, false)).click();
-    h.run();
-    h.state_mut().controls.options.args = "hello world".into();
-    h.get_by_label("Run").click();
-    settle(&mut h);
+    let h = paused_at("echo", "echo/src/main.rs", 8, "hello world");
     let vars = h.state().session.variables(0);
     let arg = vars.iter().find(|v| v.name == "arg");
     assert_eq!(

@@ -36,33 +36,12 @@ const VALUE_DEPTH: usize = 8;
 
 /// A source value as a tree node of the Variables and Watch panels: a line, or, when it
 /// has members, elements or a target, a collapsible node whose children are read when it
-/// is opened (one level at a time, each child named by its expression). A pointer (a
-/// reference, a slice, a `Vec`, a `String`) has a `mem` button: `show_memory` gets its
-/// target's address for the Memory view. `function` keys the changed-value marks.
-pub fn value_node(
-    ui: &mut egui::Ui,
-    session: &Session,
-    frame: usize,
-    function: &str,
-    e: &Evaluated,
-    depth: usize,
-    show_memory: &mut Option<u64>,
-) {
-    value_node_open(
-        ui,
-        session,
-        frame,
-        function,
-        e,
-        depth,
-        show_memory,
-        &Default::default(),
-    );
-}
-
-/// [`value_node`], with the nodes of the expressions in `open` open at first.
+/// is opened (one level at a time, each child named by its expression; the nodes of the
+/// expressions in `open` start open). A pointer (a reference, a slice, a `Vec`, a
+/// `String`) has a `mem` button: `show_memory` gets its target's address for the Memory
+/// view. `function` keys the changed-value marks.
 #[allow(clippy::too_many_arguments)]
-pub fn value_node_open(
+pub fn value_node(
     ui: &mut egui::Ui,
     session: &Session,
     frame: usize,
@@ -128,7 +107,7 @@ pub fn value_node_open(
         header.body(|ui| match session.children(frame, &e.expression) {
             Ok(children) => {
                 for c in &children {
-                    value_node_open(
+                    value_node(
                         ui,
                         session,
                         frame,
@@ -359,28 +338,10 @@ impl StackView {
                         ui.label(egui::RichText::new("variables:").monospace());
                         let function = f.definition.debug_name();
                         for v in &vars {
-                            let e = Evaluated {
-                                label: v.name.clone(),
-                                expression: v.name.clone(),
-                                type_name: v.type_name.clone(),
-                                value: v.value.clone(),
-                                expandable: v.expandable,
-                                points_to: v.points_to,
-                                address: v.address,
-                                size: None,
-                            };
+                            let e = v.as_evaluated();
                             let key = format!("{function} {}", v.function.as_deref().unwrap_or(""));
                             ui.indent(("var", &v.name, &v.function), |ui| {
-                                value_node_open(
-                                    ui,
-                                    session,
-                                    i,
-                                    &key,
-                                    &e,
-                                    0,
-                                    show_memory,
-                                    &self.open,
-                                );
+                                value_node(ui, session, i, &key, &e, 0, show_memory, &self.open);
                             })
                             .response
                             .on_hover_text(match &v.function {

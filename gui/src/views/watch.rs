@@ -98,7 +98,16 @@ impl WatchView {
                         } else {
                             let e = session.evaluate(frame, expr);
                             ui.vertical(|ui| {
-                                value_node(ui, session, frame, &function, &e, 0, &mut show_memory);
+                                value_node(
+                                    ui,
+                                    session,
+                                    frame,
+                                    &function,
+                                    &e,
+                                    0,
+                                    &mut show_memory,
+                                    &Default::default(),
+                                );
                             });
                         }
                     });

@@ -170,13 +170,13 @@ fn main() {
     let raw: *const Point = &rect.size;
     let mut counter: u32 = 1;
     let counter_ptr: *mut u32 = &mut counter;
-    unsafe { *counter_ptr += 41 };
+    unsafe { *counter_ptr += 41 }; // SAFETY: points to `counter`, a live local nothing else borrows
     println!("point_ref = {:?}", point_ref);
     println!("point_ref.y = {:?}", point_ref.y);
     println!("*point_ref = {:?}", *point_ref);
-    println!("*raw = {:?}", unsafe { *raw });
+    println!("*raw = {:?}", unsafe { *raw }); // SAFETY: points to `rect.size`, live and initialised
     println!("raw = {:p}", raw);
-    println!("*counter_ptr = {:?}", unsafe { *counter_ptr });
+    println!("*counter_ptr = {:?}", unsafe { *counter_ptr }); // SAFETY: as above, `counter` is live
     println!("counter = {:?}", counter);
 
     // Calls: one inlined, one real.
