@@ -115,46 +115,23 @@ fn synthetic() -> Vec<u8> {
         id
     };
     let name = |s: &str| A::String(s.as_bytes().to_vec());
-    let i32_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("i32")),
-            (gimli::DW_AT_byte_size, A::Udata(4)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_signed)),
-        ],
-    );
-    let u16_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("u16")),
-            (gimli::DW_AT_byte_size, A::Udata(2)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
-        ],
-    );
-    let u64_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("u64")),
-            (gimli::DW_AT_byte_size, A::Udata(8)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
-        ],
-    );
-    let bool_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("bool")),
-            (gimli::DW_AT_byte_size, A::Udata(1)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_boolean)),
-        ],
-    );
+    // A base type: name, size, encoding.
+    let base = |dwarf: &mut DwarfUnit, n: &str, size: u64, enc: gimli::DwAte| {
+        add(
+            dwarf,
+            root,
+            gimli::DW_TAG_base_type,
+            vec![
+                (gimli::DW_AT_name, name(n)),
+                (gimli::DW_AT_byte_size, A::Udata(size)),
+                (gimli::DW_AT_encoding, A::Encoding(enc)),
+            ],
+        )
+    };
+    let i32_ty = base(&mut dwarf, "i32", 4, gimli::DW_ATE_signed);
+    let u16_ty = base(&mut dwarf, "u16", 2, gimli::DW_ATE_unsigned);
+    let u64_ty = base(&mut dwarf, "u64", 8, gimli::DW_ATE_unsigned);
+    let bool_ty = base(&mut dwarf, "bool", 1, gimli::DW_ATE_boolean);
     let point = add(
         &mut dwarf,
         root,
@@ -259,16 +236,7 @@ fn synthetic() -> Vec<u8> {
     var(&mut dwarf, "ptr", Some(ptr), Some(vec![FBREG, 24]));
     // A Rust enum `Option<i32>`: a variant part whose discriminant (u32 at 0) picks
     // `None` (0) or `Some` (1, its `__0` at 4); in memory at the frame base + 32.
-    let u32_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("u32")),
-            (gimli::DW_AT_byte_size, A::Udata(4)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
-        ],
-    );
+    let u32_ty = base(&mut dwarf, "u32", 4, gimli::DW_ATE_unsigned);
     let none = add(
         &mut dwarf,
         root,
@@ -342,16 +310,7 @@ fn synthetic() -> Vec<u8> {
     // The same type, holding None (zeros), at the frame base + 48.
     var(&mut dwarf, "nothing", Some(option), Some(vec![FBREG, 48]));
     // A Rust `&str` (pointer, length) at the frame base + 40, to "hi" at 0x150.
-    let u8_ty = add(
-        &mut dwarf,
-        root,
-        gimli::DW_TAG_base_type,
-        vec![
-            (gimli::DW_AT_name, name("u8")),
-            (gimli::DW_AT_byte_size, A::Udata(1)),
-            (gimli::DW_AT_encoding, A::Encoding(gimli::DW_ATE_unsigned)),
-        ],
-    );
+    let u8_ty = base(&mut dwarf, "u8", 1, gimli::DW_ATE_unsigned);
     let u8_ptr = add(
         &mut dwarf,
         root,
