@@ -332,26 +332,8 @@ impl Debugger {
 
     /// `--invoke`'s parameters, typed by the export's signature.
     fn invoke_params(&self, name: &str) -> Result<Vec<u64>, String> {
-        let def = self
-            .stepper
-            .compiled()
-            .exported_functions()
-            .into_iter()
-            .find(|d| d.export_names().contains(&name))
-            .ok_or_else(|| format!("{}: no exported function {name:?}", self.file))?;
-        let types = def.param_types();
-        if types.len() != self.args.args.len() {
-            return Err(format!(
-                "--invoke {name}: the function takes {} argument(s), {} given",
-                types.len(),
-                self.args.args.len()
-            ));
-        }
-        let mut out = Vec::new();
-        for (t, a) in types.iter().zip(&self.args.args) {
-            out.extend(crate::run::parse_value(a, *t)?);
-        }
-        Ok(out)
+        invoke_params(self.stepper.compiled(), name, &self.args.args)
+            .map_err(|e| format!("{}: {e}", self.file))
     }
 
     /// `stack`: the specification's abstract machine at the selected frame's instruction
@@ -1205,6 +1187,32 @@ enum Go {
 
 /// A function's last path segment, generics kept whole: `std::rt::lang_start<()>` ->
 /// `lang_start<()>`.
+/// `--invoke NAME`'s parameters from `args`, typed by the export's signature.
+pub(crate) fn invoke_params(
+    compiled: &wasmscope::CompiledModule,
+    name: &str,
+    args: &[String],
+) -> Result<Vec<u64>, String> {
+    let def = compiled
+        .exported_functions()
+        .into_iter()
+        .find(|d| d.export_names().contains(&name))
+        .ok_or_else(|| format!("no exported function {name:?}"))?;
+    let types = def.param_types();
+    if types.len() != args.len() {
+        return Err(format!(
+            "--invoke {name}: the function takes {} argument(s), {} given",
+            types.len(),
+            args.len()
+        ));
+    }
+    let mut out = Vec::new();
+    for (t, a) in types.iter().zip(args) {
+        out.extend(crate::run::parse_value(a, *t)?);
+    }
+    Ok(out)
+}
+
 fn short_name(name: &str) -> String {
     let mut depth = 0i32;
     let mut start = 0;

@@ -20,6 +20,7 @@
 //! errors (and 141 on a closed pipe).
 
 mod debug;
+mod gdbremote;
 mod hostlog;
 mod inspect;
 mod pipe;
@@ -34,6 +35,19 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "wasmscope", version, about, long_about = None)]
 struct Cli {
+    /// With `run`: serve the program to a debugger (LLDB's Wasm plugin, the GDB remote
+    /// protocol) on [HOST:]PORT (loopback unless a host is given; port 0 picks one and
+    /// prints it) instead of running it: it stops before its first instruction until a
+    /// debugger connects (`lldb` then `process connect --plugin wasm
+    /// connect://127.0.0.1:PORT`). Accepted before or after `run`, as LLDB's Wasm
+    /// platform passes it.
+    #[arg(
+        short = 'g',
+        long = "gdb-server",
+        value_name = "[HOST:]PORT",
+        global = true
+    )]
+    gdb_server: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,7 +74,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run::run(*args),
+        Command::Run(args) => match &cli.gdb_server {
+            Some(address) => gdbremote::serve(&args, address),
+            None => run::run(*args),
+        },
+        _ if cli.gdb_server.is_some() => {
+            pipe::eprintln("error: -g/--gdb-server is an option of `wasmscope run`");
+            ExitCode::from(2)
+        }
         Command::Debug(args) => debug::debug(*args),
         Command::Inspect { file } => {
             let result = run::read_module(&file)

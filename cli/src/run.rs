@@ -156,7 +156,7 @@ pub(crate) fn parse_value(text: &str, ty: ValueType) -> Result<Vec<u64>, String>
 }
 
 /// Formats results as wasmtime's `--invoke` prints them: one value per line.
-fn format_results(types: &[ValueType], slots: &[u64]) -> Vec<String> {
+pub(crate) fn format_results(types: &[ValueType], slots: &[u64]) -> Vec<String> {
     let mut out = Vec::new();
     let mut at = 0;
     for ty in types {
@@ -348,6 +348,54 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+/// The guest's configuration from the command line: argv (the file's base name, then the
+/// arguments unless `--invoke`), the host's stdio, real clocks and random bytes, `--env`,
+/// `--env-inherit`, `--mount` and `--dir`. `wasmscope run` and its `-g` server use it.
+pub(crate) fn guest_config(args: &RunArgs) -> ModuleConfig {
+    let argv0 = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut argv: Vec<&str> = vec![&argv0];
+    if args.invoke.is_none() {
+        argv.extend(args.args.iter().map(String::as_str));
+    }
+    let mut config = ModuleConfig::new()
+        .with_args(&argv)
+        .with_stdin(std::io::stdin())
+        .with_stdout(pipe::stdout())
+        .with_stderr(pipe::stderr())
+        // The guest's isatty() answers what the streams really are.
+        .with_terminals(
+            std::io::stdin().is_terminal(),
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
+        .with_sys_walltime()
+        .with_sys_nanotime()
+        .with_sys_nanosleep()
+        .with_rand_source(os_random);
+    if args.env_inherit {
+        for (k, v) in std::env::vars() {
+            config = config.with_env(&k, &v);
+        }
+    }
+    for (k, v) in &args.env {
+        config = config.with_env(k, v);
+    }
+    let mut fs = wasmscope::FsConfig::new();
+    for m in args.mounts.iter().chain(&args.dirs) {
+        fs = if m.read_only {
+            fs.with_read_only_dir_mount(&m.host, &m.guest)
+        } else {
+            fs.with_dir_mount(&m.host, &m.guest)
+        };
+    }
+    config = config.with_fs_config(fs);
+    config
+}
+
 /// `--raw-names`: an error as wazero prints it, else with demangled function names.
 fn error_text(args: &RunArgs, e: &wasmscope::Error) -> String {
     if args.raw_names {
@@ -455,47 +503,7 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         check_start(args, &compiled)?;
     }
 
-    let argv0 = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut argv: Vec<&str> = vec![&argv0];
-    if args.invoke.is_none() {
-        argv.extend(args.args.iter().map(String::as_str));
-    }
-    let mut config = ModuleConfig::new()
-        .with_args(&argv)
-        .with_stdin(std::io::stdin())
-        .with_stdout(pipe::stdout())
-        .with_stderr(pipe::stderr())
-        // The guest's isatty() answers what the streams really are.
-        .with_terminals(
-            std::io::stdin().is_terminal(),
-            std::io::stdout().is_terminal(),
-            std::io::stderr().is_terminal(),
-        )
-        .with_sys_walltime()
-        .with_sys_nanotime()
-        .with_sys_nanosleep()
-        .with_rand_source(os_random);
-    if args.env_inherit {
-        for (k, v) in std::env::vars() {
-            config = config.with_env(&k, &v);
-        }
-    }
-    for (k, v) in &args.env {
-        config = config.with_env(k, v);
-    }
-    let mut fs = wasmscope::FsConfig::new();
-    for m in args.mounts.iter().chain(&args.dirs) {
-        fs = if m.read_only {
-            fs.with_read_only_dir_mount(&m.host, &m.guest)
-        } else {
-            fs.with_dir_mount(&m.host, &m.guest)
-        };
-    }
-    config = config.with_fs_config(fs);
+    let config = guest_config(args);
 
     let deadline = args.timeout.map(|t| Instant::now() + t);
     let outcome = match &args.invoke {

@@ -421,6 +421,49 @@ impl CompiledModule {
             .checked_sub(info.code_section_offset as u64)
     }
 
+    /// The module offset where the Code section's contents begin (its function count),
+    /// the base of the code-section offsets this API and Wasm DWARF use: a code offset
+    /// plus this is the offset in the module's bytes (the address a gdb-remote debugger
+    /// such as LLDB gives code). `None` for a module without a Code section, or a host
+    /// module.
+    ///
+    /// ```
+    /// let wasm = wat::parse_str("(module (func nop))").unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// let base = compiled.code_section_offset().unwrap();
+    /// let nop = base + compiled.function_entry_offset(0).unwrap();
+    /// assert_eq!(wasm[nop as usize], 0x01); // the `nop` opcode
+    /// ```
+    pub fn code_section_offset(&self) -> Option<u64> {
+        match &self.kind {
+            CompiledKind::Wasm(info) if info.code_section_offset > 0 => {
+                Some(info.code_section_offset as u64)
+            }
+            _ => None,
+        }
+    }
+
+    /// The code-section offset of the instruction after the one at `code_offset` (for a
+    /// call, where its caller goes on: the return address a debugger's step out stops
+    /// at); `None` when no instruction begins at `code_offset` or it is its function's
+    /// last (the final `end`).
+    ///
+    /// ```
+    /// let wasm = wat::parse_str("(module (func $f) (func (call $f) nop))").unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// let call = compiled.function_entry_offset(1).unwrap();
+    /// // `call 0` is two bytes.
+    /// assert_eq!(compiled.instruction_after(call), Some(call + 2));
+    /// assert_eq!(compiled.instruction_after(call + 1), None);
+    /// ```
+    pub fn instruction_after(&self, code_offset: u64) -> Option<u64> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        info.instruction_after(code_offset.checked_add(info.code_section_offset as u64)?)
+            .and_then(|o| o.checked_sub(info.code_section_offset as u64))
+    }
+
     /// Where a debugger stops for a breakpoint on function `index`: the first statement
     /// of its body after the prologue (the first line-table statement of another line
     /// than the function's opening one, within the function), where the parameters are

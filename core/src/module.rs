@@ -779,6 +779,32 @@ impl ModuleInfo {
         None
     }
 
+    /// The module offset of the instruction after the one at module offset `at`; `None`
+    /// when no instruction begins there or it is its body's last.
+    pub(crate) fn instruction_after(&self, at: u64) -> Option<u64> {
+        let i = self.bodies.partition_point(|r| (r.end as u64) <= at);
+        let range = self.bodies.get(i)?;
+        if (range.start as u64) > at {
+            return None;
+        }
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
+        let mut ops = body.get_operators_reader().ok()?;
+        while !ops.eof() {
+            let here = ops.original_position();
+            ops.read().ok()?;
+            if here == at {
+                return (!ops.eof()).then(|| ops.original_position());
+            }
+            if here > at {
+                return None;
+            }
+        }
+        None
+    }
+
     /// The constructs of defined function `def`'s body in the order they open (the body
     /// first), with module offsets turned into code-section ones; `None` when the body
     /// does not read.
