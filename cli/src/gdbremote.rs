@@ -1004,6 +1004,10 @@ pub fn serve(args: &RunArgs, address: &str) -> ExitCode {
                 ));
             }
             SessionEnd::Detached => {
+                if let Stop::Trap(_) = target.stop {
+                    // Already said on stderr when it trapped.
+                    return ExitCode::from(1);
+                }
                 pipe::eprintln("wasmscope: the debugger detached; the program runs on");
                 target.stepper.clear_breakpoints();
                 target.stepper.cancel();

@@ -19,6 +19,7 @@
 //! `wasmscope inspect` exits 0, 1 when the file cannot be read or parsed, 2 for usage
 //! errors (and 141 on a closed pipe).
 
+mod dap;
 mod debug;
 mod gdbremote;
 mod hostlog;
@@ -63,6 +64,9 @@ enum Command {
     /// [if EXPR], run, next, step, finish, continue, bt, frame N, print EXPR, info
     /// locals, display, watch, quit; `help` lists them), read from stdin.
     Debug(Box<debug::DebugArgs>),
+    /// Serve the Debug Adapter Protocol on stdin/stdout: VS Code (or any DAP client)
+    /// launches and debugs a WASI program at the source level through wasmscope.
+    Dap,
     /// Describe a module: sections with offsets and sizes, imports, exports, custom
     /// sections, names, producers and DWARF.
     Inspect {
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Command::Debug(args) => debug::debug(*args),
+        Command::Dap => dap::dap(),
         Command::Inspect { file } => {
             let result = run::read_module(&file)
                 .and_then(|bytes| inspect::report(&file.display().to_string(), &bytes));

@@ -297,6 +297,16 @@ impl CompiledModule {
         }
     }
 
+    /// The source files the module's DWARF line tables name (directory and file name
+    /// joined, as the compiler recorded them), sorted; empty without DWARF. A debugger
+    /// front end maps a client's path to one of these (`wasmscope dap`).
+    pub fn source_files(&self) -> Vec<String> {
+        match &self.kind {
+            CompiledKind::Wasm(info) => info.source_files(),
+            CompiledKind::Host(_) => Vec::new(),
+        }
+    }
+
     /// The code-section offsets where statements of line `line` of a source file whose
     /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
     /// empty without DWARF or when the line has no code.

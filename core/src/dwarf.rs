@@ -336,6 +336,47 @@ impl DwarfIndex {
         out.into_iter().collect()
     }
 
+    /// The paths of the source files of the line tables (directory and name joined as
+    /// [`DwarfIndex::offsets_for_line`] matches them), sorted, without duplicates.
+    pub(crate) fn source_files(&self) -> Vec<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let dwarf = &self.dwarf;
+        let text = |unit: &gimli::Unit<ArcReader>, v| {
+            dwarf
+                .attr_string(unit, v)
+                .map(|s| {
+                    String::from_utf8_lossy(
+                        gimli::Reader::to_slice(&s).unwrap_or_default().as_ref(),
+                    )
+                    .into_owned()
+                })
+                .unwrap_or_default()
+        };
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            let Some(program) = unit.line_program.clone() else {
+                continue;
+            };
+            let header = program.header();
+            for entry in header.file_names() {
+                let name = text(&unit, entry.path_name());
+                let dir = entry
+                    .directory(header)
+                    .map(|d| text(&unit, d))
+                    .unwrap_or_default();
+                out.insert(if name.starts_with('/') || dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                });
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// Code offsets where line `line` of a file whose path ends with `file` begins a
     /// statement (where a breakpoint on that line stops), in increasing order.
     pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {

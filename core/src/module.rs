@@ -1213,6 +1213,14 @@ impl ModuleInfo {
             .map_or_else(Vec::new, |d| d.inlined_sites(name))
     }
 
+    /// The source files of the DWARF line tables.
+    pub(crate) fn source_files(&self) -> Vec<String> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.source_files())
+    }
+
     /// Code offsets that begin statements of `file:line` (for breakpoints by line).
     pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
         self.dwarf
