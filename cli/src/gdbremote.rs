@@ -301,10 +301,12 @@ impl Conn {
             while let Some(item) = self.decoder.next() {
                 match item {
                     Incoming::Ack(true) => {}
-                    Incoming::Ack(false) => {
+                    Incoming::Ack(false) if self.ack => {
                         let last = self.last.clone();
                         self.stream.write_all(&last)?;
                     }
+                    // Without acknowledgements a `-` is noise.
+                    Incoming::Ack(false) => {}
                     Incoming::Packet(_) => {
                         if self.ack {
                             self.stream.write_all(b"+")?;
@@ -972,6 +974,13 @@ pub fn serve(args: &RunArgs, address: &str) -> ExitCode {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
+                // A client that reconnects at once may come before the server has seen
+                // its old connection close: give that a moment.
+                let mut waited = 0;
+                while busy.load(Ordering::SeqCst) && waited < 100 {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    waited += 1;
+                }
                 if busy.swap(true, Ordering::SeqCst) {
                     let who = stream
                         .peer_addr()
