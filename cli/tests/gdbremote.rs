@@ -83,7 +83,7 @@ fn handshake_module_memory_and_frames() {
     assert_ne!(p1, p2);
     // Locals of frame 0 are readable; an index past them is an error.
     let local = c.ask("qWasmLocal:0;0");
-    assert!(local == "E04" || local.len() % 8 == 0, "{local}");
+    assert!(local == "E04" || local.len().is_multiple_of(8), "{local}");
     assert_eq!(c.ask("qWasmLocal:0;9999"), "E04");
     assert_eq!(c.ask("qWasmLocal:99;0"), "E04");
     assert_eq!(
