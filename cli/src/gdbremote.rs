@@ -29,7 +29,8 @@
 //! Robustness: malformed packets get an error reply (`E03`), a bad checksum a `-`
 //! (retransmit) in acknowledged mode, oversized input is dropped with an error; a
 //! dropped connection leaves the program paused where it was and the server waits for
-//! the next client; a second client while one is connected is told so
+//! the next client (unless the process that started the server has ended: then the
+//! program ends, so that no orphan waits forever); a second client while one is connected is told so
 //! (`E.another debugger…`) and closed. Nothing a client sends can panic the server or
 //! change the program's state other than through the commands above.
 
@@ -879,8 +880,24 @@ fn session(target: &mut Target, stream: TcpStream) -> SessionEnd {
     }
 }
 
+/// This process's parent (changes when the parent ends); 0 where there is no such idea.
+fn parent_id() -> u32 {
+    #[cfg(unix)]
+    {
+        std::os::unix::process::parent_id()
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
+}
+
 /// `wasmscope run -g ADDR FILE`: see the [module docs](self).
 pub fn serve(args: &RunArgs, address: &str) -> ExitCode {
+    // The process that started the server (a shell, LLDB's Wasm platform): when it is
+    // gone while no debugger is connected, nobody can come back, and the server ends
+    // rather than wait forever as an orphan.
+    let parent = parent_id();
     let fail = |message: String| {
         pipe::eprintln(message);
         ExitCode::from(1)
@@ -1001,8 +1018,22 @@ pub fn serve(args: &RunArgs, address: &str) -> ExitCode {
         });
     }
     loop {
-        let Ok(stream) = rx.recv() else {
-            return fail("wasmscope: the debug server stopped listening".into());
+        let stream = loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+                Ok(stream) => break stream,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if parent_id() != parent {
+                        return fail(
+                            "wasmscope: the process that started the debug server has ended, \
+                             and no debugger is connected: the program ends"
+                                .into(),
+                        );
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return fail("wasmscope: the debug server stopped listening".into());
+                }
+            }
         };
         match session(&mut target, stream) {
             SessionEnd::Lost => {

@@ -314,3 +314,34 @@ fn malformed_and_hostile_input() {
     assert_eq!(c.ask("c"), "W00");
     assert_eq!(server.finish().0, 0);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_orphaned_server_ends() {
+    // Started by a shell that ends at once (as when LLDB, having launched it, dies).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} run -g 127.0.0.1:0 {} </dev/null >/dev/null 2>&1 & echo $!; sleep 2",
+            env!("CARGO_BIN_EXE_wasmscope"),
+            samples().join("programs/hello.wasm").display()
+        ))
+        .output()
+        .unwrap();
+    let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let gone = |p: &std::path::Path| {
+        // Gone, or a zombie nobody reaps yet.
+        std::fs::read_to_string(p.join("stat"))
+            .map(|s| s.split_whitespace().nth(2) == Some("Z"))
+            .unwrap_or(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !gone(&proc_dir) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the orphaned server goes on"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -218,6 +218,20 @@ fn lldb_dap_debugs_through_wasmscope() {
         json!({ "expression": "negative", "frameId": frame, "context": "watch" }),
     );
     assert_eq!(e["result"], "-9000000000");
+    // A step to the next line (LLDB's step over, through the server's instruction
+    // steps and breakpoints); line 110 has several locations: without breakpoints.
+    c.ok(
+        "setBreakpoints",
+        json!({ "source": { "path": source }, "breakpoints": [] }),
+    );
+    let seen = c.events.len();
+    c.ok("next", json!({ "threadId": 1 }));
+    assert_eq!(c.event_after("stopped", seen)["reason"], "step");
+    let (_, name, _, next_line) = c.top_frame();
+    assert!(
+        name.contains("vars::main") && next_line > 110,
+        "{name}:{next_line}"
+    );
     c.ok(
         "setBreakpoints",
         json!({ "source": { "path": source }, "breakpoints": [] }),
