@@ -326,3 +326,27 @@ fn bad_requests_and_bad_input() {
     c.send_raw(b"Content-Length: 5\r\n\r\n{oops");
     assert_eq!(c.wait(), 0);
 }
+
+#[test]
+fn the_vscode_extension_starts_the_adapter() {
+    // cli/vscode: the debugger VS Code starts for `"type": "wasmscope"`.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vscode");
+    let manifest: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
+    let debugger = &manifest["contributes"]["debuggers"][0];
+    assert_eq!(debugger["type"], "wasmscope");
+    let program = dir.join(debugger["program"].as_str().unwrap());
+    let mut command = Command::new(&program);
+    command.env("WASMSCOPE", env!("CARGO_BIN_EXE_wasmscope"));
+    let mut c = Client::start(command);
+    let caps = c.ok("initialize", json!({ "adapterID": "wasmscope" }));
+    assert_eq!(caps["supportsLogPoints"], true);
+    c.ok(
+        "launch",
+        json!({ "program": samples().join("programs/hello.wasm") }),
+    );
+    c.take_event("initialized");
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.take_event("exited")["exitCode"], 0);
+    assert_eq!(c.stdout(), "hello, wasmscope!\n");
+}
