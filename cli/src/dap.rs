@@ -21,7 +21,7 @@
 //! adapter's stdin is the protocol).
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc, Mutex};
@@ -48,7 +48,8 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Json>> {
     let mut saw_header = false;
     loop {
         let mut line = String::new();
-        if input.read_line(&mut line)? == 0 {
+        // A header line is short: a longer one is not the protocol.
+        if input.by_ref().take(4096).read_line(&mut line)? == 0 {
             return if saw_header {
                 Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -57,6 +58,12 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Json>> {
             } else {
                 Ok(None)
             };
+        }
+        if !line.ends_with('\n') && line.len() >= 4096 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a header line too long",
+            ));
         }
         let line = line.trim_end_matches(['\r', '\n']);
         if line.is_empty() {
@@ -133,7 +140,7 @@ struct View {
 }
 
 /// What a `variablesReference` stands for.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 enum Ref {
     /// The source variables of a frame (a view).
     Locals(usize),
@@ -180,6 +187,8 @@ struct Adapter<W: Write> {
     session: Option<Session>,
     /// The client's `linesStartAt1` (DAP's default: true).
     lines_from_1: bool,
+    /// The client's `columnsStartAt1` (DAP's default: true).
+    columns_from_1: bool,
 }
 
 impl<W: Write> Adapter<W> {
@@ -242,6 +251,7 @@ impl<W: Write> Adapter<W> {
         match command.as_str() {
             "initialize" => {
                 self.lines_from_1 = args["linesStartAt1"].as_bool().unwrap_or(true);
+                self.columns_from_1 = args["columnsStartAt1"].as_bool().unwrap_or(true);
                 self.respond(
                     req,
                     json!({
@@ -510,14 +520,29 @@ impl<W: Write> Adapter<W> {
         let mut out = Vec::new();
         let one = if self.lines_from_1 { 0 } else { 1 };
         for bp in args["breakpoints"].as_array().cloned().unwrap_or_default() {
-            let line = bp["line"].as_u64().unwrap_or(0) as u32 + one;
-            let Some(file) = &file else {
+            let given = bp["line"].as_u64().unwrap_or(0);
+            let Some(line) = u32::try_from(given)
+                .ok()
+                .and_then(|l| l.checked_add(one))
+                .filter(|l| *l > 0)
+            else {
                 out.push(json!({
                     "verified": false,
-                    "line": line - one,
-                    "message": format!("no code of the program comes from {path}"),
+                    "line": given,
+                    "message": format!("no line {given}"),
                 }));
                 continue;
+            };
+            let file = match &file {
+                Ok(f) => f,
+                Err(e) => {
+                    out.push(json!({
+                        "verified": false,
+                        "line": line - one,
+                        "message": e,
+                    }));
+                    continue;
+                }
             };
             let location = BreakpointLocation::Line {
                 file: file.clone(),
@@ -534,7 +559,9 @@ impl<W: Write> Adapter<W> {
                     if let Some(h) = bp["hitCondition"].as_str().filter(|h| !h.trim().is_empty()) {
                         match HitCondition::parse(h) {
                             Ok(h) => {
-                                let _ = s.stepper.set_hit_condition(id, Some(h));
+                                if let Err(e) = s.stepper.set_hit_condition(id, Some(h)) {
+                                    problems.push(format!("hit condition: {e}"));
+                                }
                             }
                             Err(e) => problems.push(format!("hit condition: {e}")),
                         }
@@ -574,11 +601,14 @@ impl<W: Write> Adapter<W> {
             let name = bp["name"].as_str().unwrap_or("").to_string();
             match s.stepper.add_breakpoint(BreakpointLocation::Function(name)) {
                 Ok(id) => {
+                    let mut entry = json!({ "id": id, "verified": true });
                     if let Some(c) = bp["condition"].as_str().filter(|c| !c.trim().is_empty()) {
-                        let _ = s.stepper.set_condition(id, Some(c));
+                        if let Err(e) = s.stepper.set_condition(id, Some(c)) {
+                            entry["message"] = json!(format!("condition: {e}"));
+                        }
                     }
                     s.function_breakpoints.push(id);
-                    out.push(json!({ "id": id, "verified": true }));
+                    out.push(entry);
                 }
                 Err(e) => out.push(json!({ "verified": false, "message": e })),
             }
@@ -618,6 +648,9 @@ impl<W: Write> Adapter<W> {
                         let Some(req) = message else {
                             return false;
                         };
+                        if req["type"] != "request" {
+                            continue;
+                        }
                         match req["command"].as_str().unwrap_or("") {
                             "pause" => {
                                 self.respond(&req, json!({}));
@@ -748,18 +781,19 @@ impl<W: Write> Adapter<W> {
 
     fn stack_trace(&mut self, args: &Json) -> Json {
         let one = if self.lines_from_1 { 0 } else { 1 };
+        let column_one = if self.columns_from_1 { 0 } else { 1 };
         let Some(s) = &mut self.session else {
             return json!({ "stackFrames": [], "totalFrames": 0 });
         };
         s.ensure_views();
-        let start = args["startFrame"].as_u64().unwrap_or(0) as usize;
-        let levels = args["levels"].as_u64().unwrap_or(0) as usize;
+        let start = usize::try_from(args["startFrame"].as_u64().unwrap_or(0)).unwrap_or(usize::MAX);
+        let levels = usize::try_from(args["levels"].as_u64().unwrap_or(0)).unwrap_or(usize::MAX);
         let views = s.views.as_deref().unwrap_or_default();
         let total = views.len();
         let end = if levels == 0 {
             total
         } else {
-            (start + levels).min(total)
+            start.saturating_add(levels).min(total)
         };
         let mut frames = Vec::new();
         let mut lookups = Vec::new();
@@ -789,7 +823,7 @@ impl<W: Write> Adapter<W> {
                 }
                 f["source"] = src;
                 f["line"] = json!(line.saturating_sub(one));
-                f["column"] = json!(column.max(1).saturating_sub(one));
+                f["column"] = json!(column.max(1).saturating_sub(column_one));
             } else {
                 f["presentationHint"] = json!("subtle");
             }
@@ -898,8 +932,12 @@ fn variable_json(name: &str, e: &wasmscope::variables::Evaluated, child: Option<
 }
 
 impl Session {
-    /// A number for `r` (1-based), valid until the program runs again.
+    /// A number for `r` (1-based; the same `r` gets the same number), valid until the
+    /// program runs again.
     fn reference(&mut self, r: Ref) -> usize {
+        if let Some(i) = self.refs.iter().position(|x| *x == r) {
+            return i + 1;
+        }
         self.refs.push(r);
         self.refs.len()
     }
@@ -987,8 +1025,9 @@ impl Session {
 
     /// The DWARF file a client's path stands for: of the line tables' files, the one
     /// that shares the most trailing path components with it (or with its `sourceMap`
-    /// image), at least the file name.
-    fn dwarf_file(&self, path: &str) -> Option<String> {
+    /// image), at least the file name, so that a program built elsewhere finds its
+    /// sources; `Err` when none does, or when several share as many (say which).
+    fn dwarf_file(&self, path: &str) -> Result<String, String> {
         let mut candidates = vec![path.to_string()];
         for (from, to) in &self.source_map {
             if let Some(rest) = path.strip_prefix(to.as_str()) {
@@ -1001,23 +1040,37 @@ impl Session {
                 .map(str::to_string)
                 .collect()
         };
-        let mut best: Option<(usize, String)> = None;
+        let mut best: Vec<String> = Vec::new();
+        let mut most = 0;
         for file in self.stepper.compiled().source_files() {
             let theirs = components(&file);
-            for c in &candidates {
-                let ours = components(c);
-                let shared = ours
-                    .iter()
-                    .rev()
-                    .zip(theirs.iter().rev())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                if shared > 0 && best.as_ref().is_none_or(|(n, _)| shared > *n) {
-                    best = Some((shared, file.clone()));
-                }
+            let shared = candidates
+                .iter()
+                .map(|c| {
+                    components(c)
+                        .iter()
+                        .rev()
+                        .zip(theirs.iter().rev())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+                .max()
+                .unwrap_or(0);
+            if shared > most {
+                most = shared;
+                best = vec![file];
+            } else if shared == most && shared > 0 && !best.contains(&file) {
+                best.push(file);
             }
         }
-        best.map(|(_, f)| f)
+        match best.as_slice() {
+            [] => Err(format!("no code of the program comes from {path}")),
+            [one] => Ok(one.clone()),
+            [a, b, ..] => Err(format!(
+                "{path} could be {a} or {b} (and {} more) of the program: set \"sourceMap\"",
+                best.len() - 2
+            )),
+        }
     }
 }
 
@@ -1051,6 +1104,7 @@ pub fn dap() -> ExitCode {
         seq: 0,
         session: None,
         lines_from_1: true,
+        columns_from_1: true,
     };
     while let Ok(Some(req)) = rx.recv() {
         if req["type"] != "request" {

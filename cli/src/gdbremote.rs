@@ -52,14 +52,15 @@ use crate::run::RunArgs;
 const CODE_SPACE: u64 = 1 << 62;
 /// Instructions the guest runs between two looks at the connection for an interrupt.
 pub const SLICE: u64 = 200_000;
-/// The largest packet accepted (longer input is dropped with an error reply).
+/// The largest packet accepted (longer input is dropped with an error reply): twice the
+/// announced `PacketSize` (0x8000), for escapes.
 const MAX_PACKET: usize = 64 * 1024;
 /// The largest memory read answered at once (LLDB splits larger ones).
 const MAX_READ: u64 = 16 * 1024;
 /// The one thread's id.
 const THREAD: u64 = 1;
 /// What the server announces (`qSupported`).
-const FEATURES: &str = "PacketSize=20000;QStartNoAckMode+;qXfer:libraries:read+;\
+const FEATURES: &str = "PacketSize=8000;QStartNoAckMode+;qXfer:libraries:read+;\
                         vContSupported+;qWasmInstance+";
 /// The guest's triple for `qHostInfo` and `qProcessInfo`.
 const TRIPLE: &str = "wasm32-unknown-wasi-wasm";
@@ -134,23 +135,24 @@ impl Decoder {
 
     /// The next complete item, if the input holds one.
     pub fn next(&mut self) -> Option<Incoming> {
-        loop {
-            let first = *self.buf.first()?;
-            match first {
-                b'+' | b'-' => {
-                    self.buf.remove(0);
-                    return Some(Incoming::Ack(first == b'+'));
-                }
-                3 => {
-                    self.buf.remove(0);
-                    return Some(Incoming::Interrupt);
-                }
-                b'$' => break,
-                _ => {
-                    // Noise between packets.
-                    self.buf.remove(0);
-                }
+        // Noise between packets goes at once.
+        let noise = self
+            .buf
+            .iter()
+            .position(|b| matches!(b, b'+' | b'-' | 3 | b'$'))
+            .unwrap_or(self.buf.len());
+        self.buf.drain(..noise);
+        let first = *self.buf.first()?;
+        match first {
+            b'+' | b'-' => {
+                self.buf.remove(0);
+                return Some(Incoming::Ack(first == b'+'));
             }
+            3 => {
+                self.buf.remove(0);
+                return Some(Incoming::Interrupt);
+            }
+            _ => {}
         }
         let Some(hash) = self.buf.iter().position(|b| *b == b'#') else {
             if self.buf.len() > MAX_PACKET {
@@ -211,6 +213,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
@@ -218,6 +223,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 }
 
 fn parse_hex(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
     u64::from_str_radix(text, 16).ok()
 }
 
@@ -267,13 +275,16 @@ enum Action {
     /// No reply (`k` in gdb's dialect ends with the exit reply below).
     Resume(Op),
     Detach,
-    Kill,
+    /// End the program: `k` (answered with an exit reply) or `vKill` (answered `OK`).
+    Kill(bool),
 }
 
 /// A connection to one client.
 struct Conn {
     stream: TcpStream,
     decoder: Decoder,
+    /// Items decoded while the guest ran, for [`Conn::receive`].
+    pending: std::collections::VecDeque<Incoming>,
     ack: bool,
     last: Vec<u8>,
 }
@@ -284,6 +295,7 @@ impl Conn {
         Conn {
             stream,
             decoder: Decoder::default(),
+            pending: Default::default(),
             ack: true,
             last: Vec::new(),
         }
@@ -299,7 +311,7 @@ impl Conn {
     /// `None` when the connection closed.
     fn receive(&mut self) -> io::Result<Option<Incoming>> {
         loop {
-            while let Some(item) = self.decoder.next() {
+            while let Some(item) = self.pending.pop_front().or_else(|| self.decoder.next()) {
                 match item {
                     Incoming::Ack(true) => {}
                     Incoming::Ack(false) if self.ack => {
@@ -351,12 +363,21 @@ impl Conn {
         };
         self.stream.set_nonblocking(false)?;
         result?;
-        // An interrupt byte anywhere outside a packet.
-        let pending = self.decoder.buf.contains(&3);
-        if pending {
-            self.decoder.buf.retain(|b| *b != 3);
+        // Decode what came: an interrupt outside a packet counts; the rest waits for
+        // `receive`, within bounds (a client streaming input while the guest runs does
+        // not grow the server's memory without end).
+        let mut interrupt = false;
+        while let Some(item) = self.decoder.next() {
+            match item {
+                Incoming::Interrupt => interrupt = true,
+                other if self.pending.len() < 64 => self.pending.push_back(other),
+                _ => {}
+            }
         }
-        Ok(pending)
+        if self.decoder.buf.len() > 2 * MAX_PACKET {
+            self.decoder.buf.clear();
+        }
+        Ok(interrupt)
     }
 }
 
@@ -557,6 +578,9 @@ impl Target {
         memory.write_at(address, bytes)
     }
 
+    /// The library list document, ASCII only (other characters of the path as XML
+    /// character references), so that any byte offset a client reads from is a
+    /// character boundary.
     fn library_list(&self) -> String {
         let name = xml_escape(&self.name);
         format!(
@@ -755,8 +779,8 @@ impl Target {
                 }
                 Action::Resume(Op::StepInto)
             }
-            "k" => Action::Kill,
-            h if h.starts_with("vKill") => Action::Kill,
+            "k" => Action::Kill(false),
+            h if h.starts_with("vKill") => Action::Kill(true),
             h if h.starts_with('D') => Action::Detach,
             _ => reply(""),
         }
@@ -769,7 +793,8 @@ impl Target {
         let Some(code) = (address & 0xffff_ffff).checked_sub(self.base) else {
             return Action::Reply("E06".into());
         };
-        if (address & 0xffff_ffff) as usize >= self.wasm.len() {
+        if !self.stepper.compiled().is_instruction_start(code) {
+            // Data, a section header, the middle of an instruction: never reached.
             return Action::Reply("E06".into());
         }
         if insert {
@@ -792,10 +817,18 @@ impl Target {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            c => out.push_str(&format!("&#{};", c as u32)),
+        }
+    }
+    out
 }
 
 /// `--invoke`'s results, as `wasmscope run --invoke` prints them.
@@ -827,15 +860,9 @@ fn session(target: &mut Target, stream: TcpStream) -> SessionEnd {
         };
         let text = match item {
             Incoming::Packet(p) => String::from_utf8_lossy(&p).into_owned(),
-            Incoming::Interrupt => {
-                // Already stopped: say where.
-                target.stop = Stop::Interrupt;
-                let reply = target.stop_reply();
-                if conn.send(&reply).is_err() {
-                    return SessionEnd::Lost;
-                }
-                continue;
-            }
+            // Already stopped (or the interrupt crossed a stop reply): nothing to do, as
+            // gdbserver does; a reply here would answer the client's next question.
+            Incoming::Interrupt => continue,
             Incoming::TooLong | Incoming::BadChecksum => {
                 if conn.send("E03").is_err() {
                     return SessionEnd::Lost;
@@ -868,8 +895,8 @@ fn session(target: &mut Target, stream: TcpStream) -> SessionEnd {
                 let _ = conn.send("OK");
                 return SessionEnd::Detached;
             }
-            Action::Kill => {
-                let _ = conn.send("X09");
+            Action::Kill(v) => {
+                let _ = conn.send(if v { "OK" } else { "X09" });
                 pipe::eprintln("wasmscope: the debugger killed the program");
                 return SessionEnd::Ended(137);
             }
@@ -1106,8 +1133,12 @@ mod tests {
         assert_eq!(d.next(), Some(Incoming::TooLong));
         assert_eq!(d.next(), None);
         // A run length at the start has nothing to repeat: kept as is.
-        d.push(&encode(b"x"));
-        assert_eq!(d.next(), Some(Incoming::Packet(b"x".to_vec())));
+        d.push(format!("$*a#{:02x}", checksum(b"*a")).as_bytes());
+        assert_eq!(d.next(), Some(Incoming::Packet(b"*a".to_vec())));
+        // Noise before a packet is skipped in one go.
+        d.push(&[b'x'; 5000]);
+        d.push(&encode(b"?"));
+        assert_eq!(d.next(), Some(Incoming::Packet(b"?".to_vec())));
     }
 
     #[test]
@@ -1122,5 +1153,13 @@ mod tests {
         assert_eq!(unhex("0aff"), Some(vec![10, 255]));
         assert_eq!(unhex("0af"), None);
         assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex("+1"), None);
+        assert_eq!(parse_hex("+1"), None);
+        assert_eq!(parse_hex(""), None);
+        assert_eq!(parse_hex("ff"), Some(255));
+        assert_eq!(
+            xml_escape("/home/zoë/a&b.wasm"),
+            "/home/zo&#235;/a&amp;b.wasm"
+        );
     }
 }

@@ -123,8 +123,14 @@ fn variables_of(module: &str) {
                 want,
                 "{module} line {line}: {expression}"
             );
-            if let Some((_, v)) = locals.iter().find(|(n, _)| n == expression) {
-                assert_eq!(v, want, "Locals: {expression}");
+            // A plain name is a variable of the Locals scope, with the same value.
+            if expression.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                let shown = locals.iter().find(|(n, _)| n == expression);
+                assert_eq!(
+                    shown.map(|(_, v)| v.as_str()),
+                    Some(want),
+                    "Locals at line {line}: {expression} in {locals:?}"
+                );
             }
         }
         // Later hits of this line do not stop.
@@ -209,7 +215,7 @@ fn steps_in_and_out_by_line() {
 }
 
 #[test]
-fn conditions_hit_counts_and_log_messages() {
+fn conditions_and_log_messages() {
     // A false condition never stops; a logpoint prints; the program exits.
     let mut c = launch("programs/vars.wasm", json!({}));
     let path = source("vars/src/main.rs");
@@ -349,4 +355,108 @@ fn the_vscode_extension_starts_the_adapter() {
     c.ok("configurationDone", json!({}));
     assert_eq!(c.take_event("exited")["exitCode"], 0);
     assert_eq!(c.stdout(), "hello, wasmscope!\n");
+}
+
+#[test]
+fn mounts_give_the_guest_its_files() {
+    // A copy of the sample's data folder, mounted at /data: the program reads
+    // input.txt and writes output.txt there.
+    let dir = std::env::temp_dir().join(format!("wasmscope-dap-mount-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = samples().join("programs/files/data");
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let mut c = launch(
+        "programs/files.wasm",
+        json!({ "mounts": [format!("{}:/data", dir.display())] }),
+    );
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.take_event("exited")["exitCode"], 0);
+    assert_eq!(c.stdout(), "84 bytes\n");
+    let written = std::fs::read_to_string(dir.join("output.txt")).unwrap();
+    assert!(
+        written.starts_with("HELLO FROM A MOUNTED DIRECTORY"),
+        "{written}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A malformed mount is a failed launch that says why.
+    let mut c = adapter();
+    c.ok("initialize", json!({}));
+    let r = c.request(
+        "launch",
+        json!({ "program": samples().join("programs/files.wasm"), "mounts": [":"] }),
+    );
+    assert_eq!(r["success"], false);
+    assert!(r["message"].as_str().unwrap().contains("mounts"), "{r:#}");
+}
+
+#[test]
+fn hit_conditions_and_hostile_arguments() {
+    // longloop's line 28 (`i += 1`) is reached once per iteration: with hit condition
+    // 3 the first stop is the third. Its statement comes before the call to `step` in
+    // the loop's code (a release build), so two iterations are done: `i` is 2 and
+    // `state` the generator's second value.
+    let mut c = launch("programs/longloop.wasm", json!({ "args": ["5", "1000"] }));
+    let path = source("longloop/src/main.rs");
+    let set = set_lines(&mut c, &path, &[json!({ "line": 28, "hitCondition": "3" })]);
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set:#}");
+    c.ok("configurationDone", json!({}));
+    let stopped = c.take_event("stopped");
+    assert_eq!(stopped["reason"], "breakpoint");
+    let (frame, name, _, _) = c.top_frame();
+    assert!(name.contains("main"), "{name}");
+    let lcg = |s: u64| {
+        s.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+    };
+    assert_eq!(evaluate(&mut c, frame, "state"), lcg(lcg(0)).to_string());
+    assert_eq!(evaluate(&mut c, frame, "i"), "2");
+    // Arguments no client should send: errors or nothing, never a crash.
+    let st = c.ok(
+        "stackTrace",
+        json!({ "threadId": 1, "startFrame": 1, "levels": u64::MAX }),
+    );
+    assert!(st["stackFrames"].as_array().unwrap().len() > 1);
+    let st = c.ok(
+        "stackTrace",
+        json!({ "threadId": 1, "startFrame": u64::MAX, "levels": 1 }),
+    );
+    assert_eq!(st["stackFrames"].as_array().unwrap().len(), 0);
+    let set = set_lines(
+        &mut c,
+        &path,
+        &[
+            json!({ "line": u64::MAX }),
+            json!({ "line": 4294967406u64 }),
+            json!({ "line": -3 }),
+        ],
+    );
+    for b in set["breakpoints"].as_array().unwrap() {
+        assert_eq!(b["verified"], false, "{set:#}");
+    }
+    // A file found by its name alone (a program built elsewhere), and a name that
+    // several of the program's files have, which says so.
+    let set = set_lines(&mut c, "/built/elsewhere/main.rs", &[json!({ "line": 28 })]);
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set:#}");
+    set_lines(&mut c, "/built/elsewhere/main.rs", &[]);
+    let set = set_lines(&mut c, "/elsewhere/mod.rs", &[json!({ "line": 10 })]);
+    assert_eq!(set["breakpoints"][0]["verified"], false, "{set:#}");
+    let message = set["breakpoints"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("could be") && message.contains("sourceMap"),
+        "{message}"
+    );
+    assert_eq!(
+        c.request("variables", json!({ "variablesReference": 999 }))["success"],
+        false
+    );
+    assert_eq!(
+        c.request("scopes", json!({ "frameId": 999 }))["success"],
+        false
+    );
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.take_event("exited")["exitCode"], 0);
 }

@@ -470,8 +470,33 @@ impl CompiledModule {
         let CompiledKind::Wasm(info) = &self.kind else {
             return None;
         };
-        info.instruction_after(code_offset.checked_add(info.code_section_offset as u64)?)
+        info.instruction_at(code_offset.checked_add(info.code_section_offset as u64)?)
+            .flatten()
             .and_then(|o| o.checked_sub(info.code_section_offset as u64))
+    }
+
+    /// Whether an instruction of a function body begins at code-section offset
+    /// `code_offset` (where a breakpoint can stop).
+    ///
+    /// ```
+    /// let wasm = wat::parse_str("(module (func (drop (i32.const 300))))").unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// let entry = compiled.function_entry_offset(0).unwrap();
+    /// assert!(compiled.is_instruction_start(entry));
+    /// // `i32.const 300` is three bytes: the next instruction, `drop`, starts after them.
+    /// assert!(!compiled.is_instruction_start(entry + 1));
+    /// assert!(compiled.is_instruction_start(entry + 3));
+    /// assert!(compiled.is_instruction_start(entry + 4)); // the final `end`
+    /// assert!(!compiled.is_instruction_start(entry + 5));
+    /// ```
+    pub fn is_instruction_start(&self, code_offset: u64) -> bool {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return false;
+        };
+        code_offset
+            .checked_add(info.code_section_offset as u64)
+            .and_then(|at| info.instruction_at(at))
+            .is_some()
     }
 
     /// Where a debugger stops for a breakpoint on function `index`: the first statement

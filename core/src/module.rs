@@ -779,9 +779,9 @@ impl ModuleInfo {
         None
     }
 
-    /// The module offset of the instruction after the one at module offset `at`; `None`
-    /// when no instruction begins there or it is its body's last.
-    pub(crate) fn instruction_after(&self, at: u64) -> Option<u64> {
+    /// Whether an instruction of a function body begins at module offset `at`, and if so
+    /// the module offset of the next one (`None` inside: it is its body's last).
+    pub(crate) fn instruction_at(&self, at: u64) -> Option<Option<u64>> {
         let i = self.bodies.partition_point(|r| (r.end as u64) <= at);
         let range = self.bodies.get(i)?;
         if (range.start as u64) > at {
@@ -796,7 +796,7 @@ impl ModuleInfo {
             let here = ops.original_position();
             ops.read().ok()?;
             if here == at {
-                return (!ops.eof()).then(|| ops.original_position());
+                return Some((!ops.eof()).then(|| ops.original_position()));
             }
             if here > at {
                 return None;
