@@ -309,12 +309,25 @@ impl CompiledModule {
 
     /// The code-section offsets where statements of line `line` of a source file whose
     /// path ends with `file` begin (where a breakpoint on that line goes), ascending;
-    /// empty without DWARF or when the line has no code.
+    /// empty without DWARF or when the line has no code. A row at a function body's
+    /// start (LLVM puts a function's opening line at its local declarations, where no
+    /// instruction is) stands for the body's first instruction.
     pub fn code_offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
-        match &self.kind {
-            CompiledKind::Wasm(info) => info.offsets_for_line(file, line),
-            CompiledKind::Host(_) => Vec::new(),
-        }
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        let base = info.code_section_offset as u64;
+        let mut out: Vec<u64> = info
+            .offsets_for_line(file, line)
+            .into_iter()
+            .filter_map(|o| {
+                let at = info.instruction_at_or_after(o.checked_add(base)?)?;
+                at.checked_sub(base)
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The index of the function called `name`: its name-section name, or its debug

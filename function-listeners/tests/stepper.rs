@@ -440,3 +440,37 @@ fn run_to_cursor_stops_at_its_target_whatever_the_breakpoint_there_says() {
     assert!(matches!(s.run_to(offsets[0]), ExecutionState::Paused));
     assert_eq!(value_of(&s, "i"), "0");
 }
+
+#[test]
+fn a_functions_opening_line_stops_at_its_first_instruction() {
+    // longloop's `fn step` (line 14): LLVM's only row for that line is at the body's
+    // start, its local declarations, where no instruction is. The breakpoint goes to
+    // the body's first instruction, and each call stops there.
+    let wasm = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/programs/longloop.wasm"),
+    )
+    .unwrap();
+    let mut s = Stepper::new(&wasm, wasmscope::wasi::instantiate).unwrap();
+    s.start(
+        ModuleConfig::new().with_args(&["longloop", "3", "1000"]),
+        "_start",
+        &[],
+    )
+    .unwrap();
+    let offsets = s.break_at_line("longloop/src/main.rs", 14);
+    assert_eq!(offsets.len(), 1, "{offsets:?}");
+    assert!(s.compiled().is_instruction_start(offsets[0]));
+    let step = s.compiled().functions_named("step");
+    assert_eq!(
+        step.iter()
+            .map(|f| s.compiled().function_entry_offset(*f))
+            .collect::<Vec<_>>(),
+        vec![Some(offsets[0])]
+    );
+    let mut stops = 0;
+    while matches!(s.resume(), ExecutionState::Paused) {
+        assert_eq!(s.position().unwrap().code_offset, Some(offsets[0]));
+        stops += 1;
+    }
+    assert_eq!(stops, 3);
+}
