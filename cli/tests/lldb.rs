@@ -21,6 +21,17 @@ use serde_json::json;
 /// Runs `lldb-22 -b` with `commands` (each an `-o`), after connecting to `port` when
 /// given; LLDB's stdout and stderr together.
 fn lldb(port: Option<u16>, target: Option<&str>, commands: &[&str]) -> String {
+    lldb_on_crash(port, target, commands, &[])
+}
+
+/// [`lldb`], with `on_crash` commands (`-k`) that run when the program stops on a trap
+/// (LLDB ends a batch there, as at a crash).
+fn lldb_on_crash(
+    port: Option<u16>,
+    target: Option<&str>,
+    commands: &[&str],
+    on_crash: &[&str],
+) -> String {
     let mut cmd = Command::new("lldb-22");
     cmd.arg("-b").arg("--no-use-colors");
     // Where the samples' DWARF paths (/samples/...) are on this machine.
@@ -35,6 +46,9 @@ fn lldb(port: Option<u16>, target: Option<&str>, commands: &[&str]) -> String {
     }
     for c in commands {
         cmd.arg("-o").arg(c);
+    }
+    for c in on_crash {
+        cmd.arg("-k").arg(c);
     }
     if let Some(t) = target {
         cmd.arg(t);
@@ -112,24 +126,12 @@ fn lldb_sees_exit_codes_and_traps() {
 
     let server = Server::start("programs/divzero.wasm", &[]);
     // A trap stops the batch (LLDB treats it as a crash): -k commands run then.
-    let mut cmd = Command::new("lldb-22");
-    cmd.args(["-b", "--no-use-colors", "-o"])
-        .arg(format!(
-            "process connect --plugin wasm connect://127.0.0.1:{}",
-            server.port
-        ))
-        .args([
-            "-o",
-            "continue",
-            "-k",
-            "bt",
-            "-k",
-            "frame variable",
-            "-k",
-            "continue",
-        ]);
-    let out = cmd.output().unwrap();
-    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = lldb_on_crash(
+        Some(server.port),
+        None,
+        &["continue"],
+        &["bt", "frame variable", "continue"],
+    );
     has(&out, "stop reason = wasm error: integer divide by zero");
     has(&out, "divzero::raw_div");
     has(&out, "parts = 0");

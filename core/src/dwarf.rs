@@ -340,21 +340,9 @@ impl DwarfIndex {
     /// [`DwarfIndex::offsets_for_line`] matches them), sorted, without duplicates.
     pub(crate) fn source_files(&self) -> Vec<String> {
         let mut out = std::collections::BTreeSet::new();
-        let dwarf = &self.dwarf;
-        let text = |unit: &gimli::Unit<ArcReader>, v| {
-            dwarf
-                .attr_string(unit, v)
-                .map(|s| {
-                    String::from_utf8_lossy(
-                        gimli::Reader::to_slice(&s).unwrap_or_default().as_ref(),
-                    )
-                    .into_owned()
-                })
-                .unwrap_or_default()
-        };
-        let mut units = dwarf.units();
+        let mut units = self.dwarf.units();
         while let Ok(Some(header)) = units.next() {
-            let Ok(unit) = dwarf.unit(header) else {
+            let Ok(unit) = self.dwarf.unit(header) else {
                 continue;
             };
             let Some(program) = unit.line_program.clone() else {
@@ -362,28 +350,22 @@ impl DwarfIndex {
             };
             let header = program.header();
             for entry in header.file_names() {
-                let name = text(&unit, entry.path_name());
-                let dir = entry
-                    .directory(header)
-                    .map(|d| text(&unit, d))
-                    .unwrap_or_default();
-                out.insert(if name.starts_with('/') || dir.is_empty() {
-                    name
-                } else {
-                    format!("{dir}/{name}")
-                });
+                out.insert(self.file_path(&unit, header, entry));
             }
         }
         out.into_iter().collect()
     }
 
-    /// Code offsets where line `line` of a file whose path ends with `file` begins a
-    /// statement (where a breakpoint on that line stops), in increasing order.
-    pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
-        let mut out = std::collections::BTreeSet::new();
-        let dwarf = &self.dwarf;
-        let text = |unit: &gimli::Unit<ArcReader>, v| {
-            dwarf
+    /// A line table file entry's path: its directory and name joined (the name alone
+    /// when absolute or without a directory).
+    fn file_path(
+        &self,
+        unit: &gimli::Unit<ArcReader>,
+        header: &gimli::LineProgramHeader<ArcReader>,
+        entry: &gimli::FileEntry<ArcReader>,
+    ) -> String {
+        let text = |v| {
+            self.dwarf
                 .attr_string(unit, v)
                 .map(|s| {
                     String::from_utf8_lossy(
@@ -393,6 +375,20 @@ impl DwarfIndex {
                 })
                 .unwrap_or_default()
         };
+        let name = text(entry.path_name());
+        let dir = entry.directory(header).map(text).unwrap_or_default();
+        if name.starts_with('/') || dir.is_empty() {
+            name
+        } else {
+            format!("{dir}/{name}")
+        }
+    }
+
+    /// Code offsets where line `line` of a file whose path ends with `file` begins a
+    /// statement (where a breakpoint on that line stops), in increasing order.
+    pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
+        let mut out = std::collections::BTreeSet::new();
+        let dwarf = &self.dwarf;
         let mut units = dwarf.units();
         while let Ok(Some(header)) = units.next() {
             let Ok(unit) = dwarf.unit(header) else {
@@ -412,16 +408,7 @@ impl DwarfIndex {
                 let Some(entry) = row.file(header) else {
                     continue;
                 };
-                let name = text(&unit, entry.path_name());
-                let dir = entry
-                    .directory(header)
-                    .map(|d| text(&unit, d))
-                    .unwrap_or_default();
-                let path = if name.starts_with('/') || dir.is_empty() {
-                    name
-                } else {
-                    format!("{dir}/{name}")
-                };
+                let path = self.file_path(&unit, header, entry);
                 let addr = row.address();
                 if path.ends_with(file) && addr != 0 && addr < self.code_bytes {
                     out.insert(addr);

@@ -779,10 +779,9 @@ impl ModuleInfo {
         None
     }
 
-    /// The module offset of the first instruction at or after module offset `at` in the
-    /// function body that holds `at` (from its local declarations: the body's first
-    /// instruction); `None` outside bodies.
-    pub(crate) fn instruction_at_or_after(&self, at: u64) -> Option<u64> {
+    /// The operators of the function body that holds module offset `at`; `None` outside
+    /// bodies.
+    fn body_operators_at(&self, at: u64) -> Option<wasmparser::OperatorsReader<'_>> {
         let i = self.bodies.partition_point(|r| (r.end as u64) <= at);
         let range = self.bodies.get(i)?;
         if (range.start as u64) > at {
@@ -792,7 +791,14 @@ impl ModuleInfo {
             &self.bytes[range.clone()],
             range.start as u64,
         ));
-        let mut ops = body.get_operators_reader().ok()?;
+        body.get_operators_reader().ok()
+    }
+
+    /// The module offset of the first instruction at or after module offset `at` in the
+    /// function body that holds `at` (from its local declarations: the body's first
+    /// instruction); `None` outside bodies.
+    pub(crate) fn instruction_at_or_after(&self, at: u64) -> Option<u64> {
+        let mut ops = self.body_operators_at(at)?;
         while !ops.eof() {
             let here = ops.original_position();
             if here >= at {
@@ -806,16 +812,7 @@ impl ModuleInfo {
     /// Whether an instruction of a function body begins at module offset `at`, and if so
     /// the module offset of the next one (`None` inside: it is its body's last).
     pub(crate) fn instruction_at(&self, at: u64) -> Option<Option<u64>> {
-        let i = self.bodies.partition_point(|r| (r.end as u64) <= at);
-        let range = self.bodies.get(i)?;
-        if (range.start as u64) > at {
-            return None;
-        }
-        let body = FunctionBody::new(wasmparser::BinaryReader::new(
-            &self.bytes[range.clone()],
-            range.start as u64,
-        ));
-        let mut ops = body.get_operators_reader().ok()?;
+        let mut ops = self.body_operators_at(at)?;
         while !ops.eof() {
             let here = ops.original_position();
             ops.read().ok()?;
