@@ -793,10 +793,6 @@ impl Target {
         let Some(code) = (address & 0xffff_ffff).checked_sub(self.base) else {
             return Action::Reply("E06".into());
         };
-        if !self.stepper.compiled().is_instruction_start(code) {
-            // Data, a section header, the middle of an instruction: never reached.
-            return Action::Reply("E06".into());
-        }
         if insert {
             if !self.breakpoints.contains_key(&address) {
                 match self

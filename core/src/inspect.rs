@@ -311,7 +311,9 @@ impl DwarfLines {
     }
 
     /// The code offsets where line `line` of a file whose path ends with `file` begins a
-    /// statement, in increasing order.
+    /// statement, in increasing order: the table's rows as they are (a row at a function
+    /// body's start is at its local declarations, not an instruction; where breakpoints
+    /// go is [`crate::CompiledModule::code_offsets_for_line`]).
     pub fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
         self.0.offsets_for_line(file, line)
     }

@@ -642,8 +642,20 @@ fn dwarf_line_lookups_without_compiling_agree_with_the_compiled_module() {
     let mut found = 0;
     for line in 1..80 {
         let offsets = lines.offsets_for_line(file, line);
+        // The table's rows as they are; the compiled module's breakpoint places move a
+        // row at a body's start (its local declarations) to the body's first
+        // instruction.
+        let mut placed: Vec<u64> = offsets
+            .iter()
+            .map(|o| {
+                (*o..*o + 64)
+                    .find(|x| compiled.is_instruction_start(*x))
+                    .expect("an instruction after the row")
+            })
+            .collect();
+        placed.dedup();
         assert_eq!(
-            offsets,
+            placed,
             compiled.code_offsets_for_line(file, line),
             "line {line}"
         );

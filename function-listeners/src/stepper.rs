@@ -356,14 +356,22 @@ impl Stepper {
     /// The code offsets `location` stands for in this module.
     ///
     /// # Errors
-    /// It has no code (a line without statements, no such function).
+    /// It has no code (a line without statements, no such function, an offset where no
+    /// instruction begins).
     pub fn resolve(&self, location: &BreakpointLocation) -> Result<Vec<u64>, String> {
         let offsets = match location {
             BreakpointLocation::Line { file, line } => {
                 self.compiled.code_offsets_for_line(file, *line)
             }
             BreakpointLocation::Function(name) => self.compiled.function_breakpoint_offsets(name),
-            BreakpointLocation::Offset(o) => vec![*o],
+            BreakpointLocation::Offset(o) => {
+                if !self.compiled.is_instruction_start(*o) {
+                    // Data, local declarations, the middle of an instruction: a
+                    // breakpoint there could never stop.
+                    return Err(format!("no instruction begins at code offset {o:#x}"));
+                }
+                vec![*o]
+            }
         };
         if offsets.is_empty() {
             return Err(match location {
@@ -371,7 +379,7 @@ impl Stepper {
                     format!("no code at line {line} of a file named like {file:?}")
                 }
                 BreakpointLocation::Function(name) => format!("no function named {name}"),
-                BreakpointLocation::Offset(_) => unreachable!("an offset is its own code"),
+                BreakpointLocation::Offset(_) => unreachable!("an instruction is its own code"),
             });
         }
         Ok(offsets)

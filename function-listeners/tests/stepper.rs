@@ -467,6 +467,13 @@ fn a_functions_opening_line_stops_at_its_first_instruction() {
             .collect::<Vec<_>>(),
         vec![Some(offsets[0])]
     );
+    // An offset where no instruction begins (the local declarations) is refused.
+    let err = s
+        .add_breakpoint(
+            wasmscope_listeners::breakpoints::BreakpointLocation::Offset(offsets[0] - 1),
+        )
+        .unwrap_err();
+    assert!(err.contains("no instruction begins"), "{err}");
     let mut stops = 0;
     while matches!(s.resume(), ExecutionState::Paused) {
         assert_eq!(s.position().unwrap().code_offset, Some(offsets[0]));
