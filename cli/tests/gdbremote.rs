@@ -356,3 +356,41 @@ fn an_orphaned_server_ends() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_non_loopback_address_is_warned_about_and_compiler_is_ignored() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args(["run", "--compiler", "-g", "0.0.0.0:0"])
+        .arg(samples().join("programs/hello.wasm"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains("waiting for a debugger on 0.0.0.0:");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = lines.join("\n");
+    assert!(text.contains("--compiler is ignored"), "{text}");
+    assert!(
+        text.contains("WARNING") && text.contains("not a loopback address"),
+        "{text}"
+    );
+    // A malformed address is a usage error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args(["run", "-g", "no:such:port"])
+        .arg(samples().join("programs/hello.wasm"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-g"));
+}
