@@ -830,11 +830,9 @@ fn xml_escape(s: &str) -> String {
 /// `--invoke`'s results, as `wasmscope run --invoke` prints them.
 fn print_results(stepper: &Stepper, export: &str, results: &[u64]) {
     let types = stepper
-        .compiled()
-        .exported_functions()
-        .into_iter()
-        .find(|d| d.export_names().contains(&export))
-        .map(|d| d.result_types().to_vec())
+        .module()
+        .and_then(|m| m.exported_function(export))
+        .map(|f| f.definition().result_types().to_vec())
         .unwrap_or_default();
     for line in crate::run::format_results(&types, results) {
         pipe::print(&format!("{line}\n"));

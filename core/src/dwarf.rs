@@ -246,14 +246,7 @@ impl DwarfIndex {
         self.statements
             .get_or_init(|| {
                 let mut out = std::collections::BTreeSet::new();
-                let mut units = self.dwarf.units();
-                while let Ok(Some(header)) = units.next() {
-                    let Ok(unit) = self.dwarf.unit(header) else {
-                        continue;
-                    };
-                    let Some(program) = unit.line_program.clone() else {
-                        continue;
-                    };
+                self.each_line_program(|_, program| {
                     let mut rows = program.rows();
                     while let Ok(Some((_, row))) = rows.next_row() {
                         let addr = row.address();
@@ -265,7 +258,7 @@ impl DwarfIndex {
                             out.insert(addr);
                         }
                     }
-                }
+                });
                 out
             })
             .contains(&offset)
@@ -340,20 +333,29 @@ impl DwarfIndex {
     /// [`DwarfIndex::offsets_for_line`] matches them), sorted, without duplicates.
     pub(crate) fn source_files(&self) -> Vec<String> {
         let mut out = std::collections::BTreeSet::new();
+        self.each_line_program(|unit, program| {
+            let header = program.header();
+            for entry in header.file_names() {
+                out.insert(self.file_path(unit, header, entry));
+            }
+        });
+        out.into_iter().collect()
+    }
+
+    /// Calls `f` with each compilation unit that has a line table, and the table.
+    fn each_line_program(
+        &self,
+        mut f: impl FnMut(&gimli::Unit<ArcReader>, gimli::IncompleteLineProgram<ArcReader>),
+    ) {
         let mut units = self.dwarf.units();
         while let Ok(Some(header)) = units.next() {
             let Ok(unit) = self.dwarf.unit(header) else {
                 continue;
             };
-            let Some(program) = unit.line_program.clone() else {
-                continue;
-            };
-            let header = program.header();
-            for entry in header.file_names() {
-                out.insert(self.file_path(&unit, header, entry));
+            if let Some(program) = unit.line_program.clone() {
+                f(&unit, program);
             }
         }
-        out.into_iter().collect()
     }
 
     /// A line table file entry's path: its directory and name joined (the name alone
@@ -388,15 +390,7 @@ impl DwarfIndex {
     /// statement (where a breakpoint on that line stops), in increasing order.
     pub(crate) fn offsets_for_line(&self, file: &str, line: u32) -> Vec<u64> {
         let mut out = std::collections::BTreeSet::new();
-        let dwarf = &self.dwarf;
-        let mut units = dwarf.units();
-        while let Ok(Some(header)) = units.next() {
-            let Ok(unit) = dwarf.unit(header) else {
-                continue;
-            };
-            let Some(program) = unit.line_program.clone() else {
-                continue;
-            };
+        self.each_line_program(|unit, program| {
             let mut rows = program.rows();
             while let Ok(Some((header, row))) = rows.next_row() {
                 if row.end_sequence()
@@ -408,13 +402,13 @@ impl DwarfIndex {
                 let Some(entry) = row.file(header) else {
                     continue;
                 };
-                let path = self.file_path(&unit, header, entry);
+                let path = self.file_path(unit, header, entry);
                 let addr = row.address();
                 if path.ends_with(file) && addr != 0 && addr < self.code_bytes {
                     out.insert(addr);
                 }
             }
-        }
+        });
         out.into_iter().collect()
     }
 
