@@ -1708,6 +1708,21 @@ impl Executor {
                 }
             }};
         }
+        // With the constant `$c` as the second operand.
+        macro_rules! cmp_br_c {
+            ($t:expr, $a:expr, $c:expr, $f:expr) => {{
+                if $f(slot!($a), $c) {
+                    pc = $t as usize;
+                }
+            }};
+        }
+        macro_rules! f64_br {
+            ($t:expr, $a:expr, $b:expr, $f:expr) => {{
+                if $f(f64v(slot!($a)), f64v(slot!($b))) {
+                    pc = $t as usize;
+                }
+            }};
+        }
         macro_rules! load {
             ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
                 let at = (slot!($addr) as u32 as u64) + $off as u64;
@@ -1794,7 +1809,13 @@ impl Executor {
         macro_rules! call_store_func {
             ($addr:expr, $base:expr) => {{
                 self.func = func;
-                let exit = self.enter(store, reg, held, $addr, &mut stack, &mut pc, &mut fp, $base);
+                // (Copies: `pc` and `fp` themselves never have their address taken, so
+                // that they can live in registers in the loop.)
+                let (mut at, mut frame) = (pc, fp);
+                let exit = self.enter(
+                    store, reg, held, $addr, &mut stack, &mut at, &mut frame, $base,
+                );
+                (pc, fp) = (at, frame);
                 sync!();
                 func = self.func;
                 if let Some(exit) = exit {
@@ -1933,6 +1954,46 @@ impl Executor {
                 Instr::BrIfI32GeU { pc: t, a, b } => {
                     cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
                 }
+                Instr::BrIfI32EqC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| x as u32 == y)
+                }
+                Instr::BrIfI32NeC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| x as u32 != y)
+                }
+                Instr::BrIfI32LtSC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) < (y as i32))
+                }
+                Instr::BrIfI32LtUC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) < y)
+                }
+                Instr::BrIfI32GtSC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) > (y as i32))
+                }
+                Instr::BrIfI32GtUC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) > y)
+                }
+                Instr::BrIfI32LeSC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) <= (y as i32))
+                }
+                Instr::BrIfI32LeUC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) <= y)
+                }
+                Instr::BrIfI32GeSC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) >= (y as i32))
+                }
+                Instr::BrIfI32GeUC { pc: t, a, c } => {
+                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) >= y)
+                }
+                Instr::BrIfF64Eq { pc: t, a, b } => f64_br!(t, a, b, |x, y| x == y),
+                Instr::BrIfF64Ne { pc: t, a, b } => f64_br!(t, a, b, |x, y| x != y),
+                Instr::BrIfF64Lt { pc: t, a, b } => f64_br!(t, a, b, |x, y| x < y),
+                Instr::BrIfF64Gt { pc: t, a, b } => f64_br!(t, a, b, |x, y| x > y),
+                Instr::BrIfF64Le { pc: t, a, b } => f64_br!(t, a, b, |x, y| x <= y),
+                Instr::BrIfF64Ge { pc: t, a, b } => f64_br!(t, a, b, |x, y| x >= y),
+                Instr::BrIfF64NotLt { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x < y)),
+                Instr::BrIfF64NotGt { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x > y)),
+                Instr::BrIfF64NotLe { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x <= y)),
+                Instr::BrIfF64NotGe { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x >= y)),
                 Instr::Br {
                     pc: t,
                     dst,

@@ -161,6 +161,29 @@ macro_rules! define_instr {
             BrIfI32LeU { pc: u32, a: u32, b: u32 },
             BrIfI32GeS { pc: u32, a: u32, b: u32 },
             BrIfI32GeU { pc: u32, a: u32, b: u32 },
+            /// The same with the constant `c` as the second operand.
+            BrIfI32EqC { pc: u32, a: u32, c: u32 },
+            BrIfI32NeC { pc: u32, a: u32, c: u32 },
+            BrIfI32LtSC { pc: u32, a: u32, c: u32 },
+            BrIfI32LtUC { pc: u32, a: u32, c: u32 },
+            BrIfI32GtSC { pc: u32, a: u32, c: u32 },
+            BrIfI32GtUC { pc: u32, a: u32, c: u32 },
+            BrIfI32LeSC { pc: u32, a: u32, c: u32 },
+            BrIfI32LeUC { pc: u32, a: u32, c: u32 },
+            BrIfI32GeSC { pc: u32, a: u32, c: u32 },
+            BrIfI32GeUC { pc: u32, a: u32, c: u32 },
+            /// `f64` comparisons; the `Not` forms jump when the comparison fails (with a
+            /// NaN operand, `lt` and `ge` both fail: the negation of one is not the other).
+            BrIfF64Eq { pc: u32, a: u32, b: u32 },
+            BrIfF64Ne { pc: u32, a: u32, b: u32 },
+            BrIfF64Lt { pc: u32, a: u32, b: u32 },
+            BrIfF64Gt { pc: u32, a: u32, b: u32 },
+            BrIfF64Le { pc: u32, a: u32, b: u32 },
+            BrIfF64Ge { pc: u32, a: u32, b: u32 },
+            BrIfF64NotLt { pc: u32, a: u32, b: u32 },
+            BrIfF64NotGt { pc: u32, a: u32, b: u32 },
+            BrIfF64NotLe { pc: u32, a: u32, b: u32 },
+            BrIfF64NotGe { pc: u32, a: u32, b: u32 },
             // ---- numeric operators ----
             $($u { dst: u32, a: u32 },)*
             $($b { dst: u32, a: u32, b: u32 },)*
@@ -248,14 +271,26 @@ numeric_ops!(define_instr);
 type BranchCtor = fn(u32, u32, u32) -> Instr;
 
 impl Instr {
-    /// For an `i32` comparison `{ dst, a, b }`, its operands and the compare-and-branch
-    /// that jumps when it holds (`negate`: when it does not hold).
+    /// For an `i32` or `f64` comparison `{ dst, a, b }` (or an `i32` one with a constant
+    /// `c` for `b`), its operands and the compare-and-branch that jumps when it holds
+    /// (`negate`: when it does not hold).
     pub(crate) fn compare_and_branch(self, negate: bool) -> Option<(u32, u32, u32, BranchCtor)> {
         use Instr as I;
         macro_rules! pair {
             ($yes:ident, $no:ident) => {{
                 let y: BranchCtor = |pc, a, b| I::$yes { pc, a, b };
                 let n: BranchCtor = |pc, a, b| I::$no { pc, a, b };
+                if negate {
+                    n
+                } else {
+                    y
+                }
+            }};
+        }
+        macro_rules! pair_c {
+            ($yes:ident, $no:ident) => {{
+                let y: BranchCtor = |pc, a, c| I::$yes { pc, a, c };
+                let n: BranchCtor = |pc, a, c| I::$no { pc, a, c };
                 if negate {
                     n
                 } else {
@@ -274,6 +309,22 @@ impl Instr {
             I::I32LeU { dst, a, b } => (dst, a, b, pair!(BrIfI32LeU, BrIfI32GtU)),
             I::I32GeS { dst, a, b } => (dst, a, b, pair!(BrIfI32GeS, BrIfI32LtS)),
             I::I32GeU { dst, a, b } => (dst, a, b, pair!(BrIfI32GeU, BrIfI32LtU)),
+            I::I32EqC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32EqC, BrIfI32NeC)),
+            I::I32NeC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32NeC, BrIfI32EqC)),
+            I::I32LtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtSC, BrIfI32GeSC)),
+            I::I32LtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtUC, BrIfI32GeUC)),
+            I::I32GtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtSC, BrIfI32LeSC)),
+            I::I32GtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtUC, BrIfI32LeUC)),
+            I::I32LeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeSC, BrIfI32GtSC)),
+            I::I32LeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeUC, BrIfI32GtUC)),
+            I::I32GeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeSC, BrIfI32LtSC)),
+            I::I32GeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeUC, BrIfI32LtUC)),
+            I::F64Eq { dst, a, b } => (dst, a, b, pair!(BrIfF64Eq, BrIfF64Ne)),
+            I::F64Ne { dst, a, b } => (dst, a, b, pair!(BrIfF64Ne, BrIfF64Eq)),
+            I::F64Lt { dst, a, b } => (dst, a, b, pair!(BrIfF64Lt, BrIfF64NotLt)),
+            I::F64Gt { dst, a, b } => (dst, a, b, pair!(BrIfF64Gt, BrIfF64NotGt)),
+            I::F64Le { dst, a, b } => (dst, a, b, pair!(BrIfF64Le, BrIfF64NotLe)),
+            I::F64Ge { dst, a, b } => (dst, a, b, pair!(BrIfF64Ge, BrIfF64NotGe)),
             _ => return None,
         };
         Some((dst, a, b, ctor))
@@ -320,7 +371,13 @@ impl Instr {
     /// The fixed position this instruction may jump to (the entries after a `BrTable`
     /// are instructions of their own).
     pub(crate) fn jump_target(&self) -> Option<u32> {
-        match *self {
+        let mut copy = *self;
+        copy.jump_target_mut().map(|pc| *pc)
+    }
+
+    /// The fixed position this instruction may jump to, to be patched.
+    pub(crate) fn jump_target_mut(&mut self) -> Option<&mut u32> {
+        match self {
             Instr::Jump(pc)
             | Instr::JumpIfZero { pc, .. }
             | Instr::JumpIfNonZero { pc, .. }
@@ -335,7 +392,27 @@ impl Instr {
             | Instr::BrIfI32LeS { pc, .. }
             | Instr::BrIfI32LeU { pc, .. }
             | Instr::BrIfI32GeS { pc, .. }
-            | Instr::BrIfI32GeU { pc, .. } => Some(pc),
+            | Instr::BrIfI32GeU { pc, .. }
+            | Instr::BrIfI32EqC { pc, .. }
+            | Instr::BrIfI32NeC { pc, .. }
+            | Instr::BrIfI32LtSC { pc, .. }
+            | Instr::BrIfI32LtUC { pc, .. }
+            | Instr::BrIfI32GtSC { pc, .. }
+            | Instr::BrIfI32GtUC { pc, .. }
+            | Instr::BrIfI32LeSC { pc, .. }
+            | Instr::BrIfI32LeUC { pc, .. }
+            | Instr::BrIfI32GeSC { pc, .. }
+            | Instr::BrIfI32GeUC { pc, .. }
+            | Instr::BrIfF64Eq { pc, .. }
+            | Instr::BrIfF64Ne { pc, .. }
+            | Instr::BrIfF64Lt { pc, .. }
+            | Instr::BrIfF64Gt { pc, .. }
+            | Instr::BrIfF64Le { pc, .. }
+            | Instr::BrIfF64Ge { pc, .. }
+            | Instr::BrIfF64NotLt { pc, .. }
+            | Instr::BrIfF64NotGt { pc, .. }
+            | Instr::BrIfF64NotLe { pc, .. }
+            | Instr::BrIfF64NotGe { pc, .. } => Some(pc),
             _ => None,
         }
     }
@@ -388,7 +465,27 @@ impl Instr {
                     | Instr::BrIfI32LeS { a, b, .. }
                     | Instr::BrIfI32LeU { a, b, .. }
                     | Instr::BrIfI32GeS { a, b, .. }
-                    | Instr::BrIfI32GeU { a, b, .. } => end(&[a, b]),
+                    | Instr::BrIfI32GeU { a, b, .. }
+                    | Instr::BrIfF64Eq { a, b, .. }
+                    | Instr::BrIfF64Ne { a, b, .. }
+                    | Instr::BrIfF64Lt { a, b, .. }
+                    | Instr::BrIfF64Gt { a, b, .. }
+                    | Instr::BrIfF64Le { a, b, .. }
+                    | Instr::BrIfF64Ge { a, b, .. }
+                    | Instr::BrIfF64NotLt { a, b, .. }
+                    | Instr::BrIfF64NotGt { a, b, .. }
+                    | Instr::BrIfF64NotLe { a, b, .. }
+                    | Instr::BrIfF64NotGe { a, b, .. } => end(&[a, b]),
+                    Instr::BrIfI32EqC { a, .. }
+                    | Instr::BrIfI32NeC { a, .. }
+                    | Instr::BrIfI32LtSC { a, .. }
+                    | Instr::BrIfI32LtUC { a, .. }
+                    | Instr::BrIfI32GtSC { a, .. }
+                    | Instr::BrIfI32GtUC { a, .. }
+                    | Instr::BrIfI32LeSC { a, .. }
+                    | Instr::BrIfI32LeUC { a, .. }
+                    | Instr::BrIfI32GeSC { a, .. }
+                    | Instr::BrIfI32GeUC { a, .. } => end(&[a]),
                     Instr::BrTable { index, .. } => end(&[index]),
                     Instr::Copy { dst, src } => end(&[dst, src]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
