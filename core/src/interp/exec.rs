@@ -8,18 +8,6 @@
 //! pointer. The hot loop ([`Executor::exec`]) works within one module instance, with
 //! the registers (`pc`, `fp`) in locals; a call or return that crosses into another
 //! instance leaves it so that [`Executor::run`] can switch the code it runs.
-//!
-//! # `unsafe`
-//!
-//! This module allows `unsafe` for two things in the hot loop ([`Executor::exec`]): it
-//! reads and writes the current frame's slots without a bounds check (`slot!`), for the
-//! instructions whose slots the translator has proven to lie inside the frame
-//! ([`Instr::unchecked_slots_end`]), and it fetches instructions without one, the
-//! translator having proven that jumps stay in the code and the code never runs off its
-//! end (both established by `CompiledFunc::check_code`). The invariants and the frame
-//! pointer's freshness are `debug_assert!`ed at every such access (the test suites run
-//! with debug assertions); every other access is checked.
-#![allow(unsafe_code)]
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -484,16 +472,6 @@ fn fill_consts(stack: &mut [u64], at: usize, consts: &[u64]) {
     if !consts.is_empty() {
         stack[at..at + consts.len()].copy_from_slice(consts);
     }
-}
-
-/// The error for a position outside the current function's code: never expected (the
-/// executor's positions come from its own calls and the translator's code), reported
-/// rather than running on.
-#[cold]
-fn bad_position(pc: usize) -> Error {
-    Error::new(format!(
-        "internal error: position {pc} is outside the function's code"
-    ))
 }
 
 /// The error for a frame whose function has no code: never expected (a function runs
@@ -1583,62 +1561,13 @@ impl Executor {
         let mut fp = self.fp as usize;
         // The current function (`self.func` while the loop runs).
         let mut func = self.func;
-        // Every frame on the stack was opened with room for its function's `max_height`
-        // (`open_frame`; the stack never shrinks, and a frame moves only between variants
-        // of the same height, `WasmCode::switch_variant`). Checked once per entry here, as
-        // the frame invariant `slot!` relies on.
-        if fp + cur.max_height as usize > stack.len() {
-            return Exit::Error(Error::new(
-                "internal error: the current frame is larger than the stack",
-            ));
-        }
-        // The fetch is unchecked too: positions taken up from outside the code (here, and
-        // at a return) are checked; from a position of the code, the next one is one too
-        // and every jump lands in it (`CompiledFunc::check_code`).
-        if pc >= instrs.len() {
-            return Exit::Error(bad_position(pc));
-        }
-        // The current frame's first slot: `stack[fp]`. Valid while `stack` is not
-        // reallocated and `fp` does not change: `sync!()` after either.
-        let mut frame_ptr: *mut u64 = stack.as_mut_ptr().wrapping_add(fp);
 
-        macro_rules! sync {
-            () => {
-                frame_ptr = stack.as_mut_ptr().wrapping_add(fp)
-            };
-        }
         macro_rules! trap {
             ($code:expr) => {
                 break Exit::Trap($code)
             };
         }
-        // Slot `$s` of the current frame, unchecked: only in the arms of the instructions
-        // that `Instr::unchecked_slots_end` lists (keep the two in step).
         macro_rules! slot {
-            ($s:expr) => {
-                *{
-                    let s = $s as usize;
-                    debug_assert!(fp + s < stack.len(), "slot {s} outside the stack");
-                    debug_assert_eq!(
-                        frame_ptr,
-                        stack.as_mut_ptr().wrapping_add(fp),
-                        "stale frame"
-                    );
-                    // SAFETY: the translator refused any function in which an instruction
-                    // of this kind names a slot at or above `max_height`
-                    // (`CompiledFunc::check_code`), and the current frame has room for
-                    // `max_height` slots from `fp` (checked on entry above and by
-                    // `open_frame` at every call), so `fp + s < stack.len()`. `frame_ptr`
-                    // is `stack.as_mut_ptr() + fp` of the current allocation (`sync!()` after
-                    // every call, return and resize), and no other reference into `stack`
-                    // is live while the one made here is.
-                    unsafe { &mut *frame_ptr.add(s) }
-                }
-            };
-        }
-        // Slot `$s` of the current frame, bounds-checked (a panic, caught as an internal
-        // error, if the translator were wrong): the instructions not in that list.
-        macro_rules! cslot {
             ($s:expr) => {
                 stack[fp + $s as usize]
             };
@@ -1708,21 +1637,6 @@ impl Executor {
                 }
             }};
         }
-        // With the constant `$c` as the second operand.
-        macro_rules! cmp_br_c {
-            ($t:expr, $a:expr, $c:expr, $f:expr) => {{
-                if $f(slot!($a), $c) {
-                    pc = $t as usize;
-                }
-            }};
-        }
-        macro_rules! f64_br {
-            ($t:expr, $a:expr, $b:expr, $f:expr) => {{
-                if $f(f64v(slot!($a)), f64v(slot!($b))) {
-                    pc = $t as usize;
-                }
-            }};
-        }
         macro_rules! load {
             ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
                 let at = (slot!($addr) as u32 as u64) + $off as u64;
@@ -1769,7 +1683,7 @@ impl Executor {
             ($h:expr) => {
                 // (`i32`s are zero-extended in their slots; a 64-bit memory's
                 // addresses and lengths are `i64`s.)
-                (cslot!($h - 3), cslot!($h - 2), cslot!($h - 1))
+                (slot!($h - 3), slot!($h - 2), slot!($h - 1))
             };
         }
 
@@ -1788,7 +1702,7 @@ impl Executor {
         // `call_indirect` when there is none) and the store type it must have.
         macro_rules! indirect_target {
             ($ty:expr, $table:expr, $h:expr) => {{
-                let i = usize::try_from(tix!($table, cslot!($h - 1))).unwrap_or(usize::MAX);
+                let i = usize::try_from(tix!($table, slot!($h - 1))).unwrap_or(usize::MAX);
                 let Some(&entry) = table!($table).elems.get(i) else {
                     trap!(TrapCode::UndefinedElement);
                 };
@@ -1809,14 +1723,7 @@ impl Executor {
         macro_rules! call_store_func {
             ($addr:expr, $base:expr) => {{
                 self.func = func;
-                // (Copies: `pc` and `fp` themselves never have their address taken, so
-                // that they can live in registers in the loop.)
-                let (mut at, mut frame) = (pc, fp);
-                let exit = self.enter(
-                    store, reg, held, $addr, &mut stack, &mut at, &mut frame, $base,
-                );
-                (pc, fp) = (at, frame);
-                sync!();
+                let exit = self.enter(store, reg, held, $addr, &mut stack, &mut pc, &mut fp, $base);
                 func = self.func;
                 if let Some(exit) = exit {
                     break exit;
@@ -1850,7 +1757,7 @@ impl Executor {
         // and its store type.
         macro_rules! ref_target {
             ($h:expr) => {{
-                let r = cslot!($h - 1);
+                let r = slot!($h - 1);
                 if r == 0 {
                     trap!(TrapCode::NullReference);
                 }
@@ -1884,9 +1791,7 @@ impl Executor {
                 };
                 let src = fp + $base;
                 stack.copy_within(src..src + f.params as usize, fp);
-                let opened = open_frame(&mut stack, fp, f);
-                sync!();
-                if !opened {
+                if !open_frame(&mut stack, fp, f) {
                     trap!(TrapCode::CallStackExhausted);
                 }
                 pc = 0;
@@ -1904,12 +1809,7 @@ impl Executor {
         }
 
         let exit = loop {
-            debug_assert!(pc < instrs.len(), "position {pc} outside the code");
-            // SAFETY: `pc` is a position of the current function's code: checked where
-            // it is taken up from outside (the loop's entry, a return), and from a
-            // position of the code the next position is one too (its last instruction is
-            // terminal) as is every jump target (`CompiledFunc::check_code`).
-            let instr = *unsafe { instrs.get_unchecked(pc) };
+            let instr = instrs[pc];
             pc += 1;
             match instr {
                 Instr::Unreachable => trap!(TrapCode::Unreachable),
@@ -1954,46 +1854,6 @@ impl Executor {
                 Instr::BrIfI32GeU { pc: t, a, b } => {
                     cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
                 }
-                Instr::BrIfI32EqC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| x as u32 == y)
-                }
-                Instr::BrIfI32NeC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| x as u32 != y)
-                }
-                Instr::BrIfI32LtSC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) < (y as i32))
-                }
-                Instr::BrIfI32LtUC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) < y)
-                }
-                Instr::BrIfI32GtSC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) > (y as i32))
-                }
-                Instr::BrIfI32GtUC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) > y)
-                }
-                Instr::BrIfI32LeSC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) <= (y as i32))
-                }
-                Instr::BrIfI32LeUC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) <= y)
-                }
-                Instr::BrIfI32GeSC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as i32) >= (y as i32))
-                }
-                Instr::BrIfI32GeUC { pc: t, a, c } => {
-                    cmp_br_c!(t, a, c, |x: u64, y: u32| (x as u32) >= y)
-                }
-                Instr::BrIfF64Eq { pc: t, a, b } => f64_br!(t, a, b, |x, y| x == y),
-                Instr::BrIfF64Ne { pc: t, a, b } => f64_br!(t, a, b, |x, y| x != y),
-                Instr::BrIfF64Lt { pc: t, a, b } => f64_br!(t, a, b, |x, y| x < y),
-                Instr::BrIfF64Gt { pc: t, a, b } => f64_br!(t, a, b, |x, y| x > y),
-                Instr::BrIfF64Le { pc: t, a, b } => f64_br!(t, a, b, |x, y| x <= y),
-                Instr::BrIfF64Ge { pc: t, a, b } => f64_br!(t, a, b, |x, y| x >= y),
-                Instr::BrIfF64NotLt { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x < y)),
-                Instr::BrIfF64NotGt { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x > y)),
-                Instr::BrIfF64NotLe { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x <= y)),
-                Instr::BrIfF64NotGe { pc: t, a, b } => f64_br!(t, a, b, |x, y| !(x >= y)),
                 Instr::Br {
                     pc: t,
                     dst,
@@ -2043,7 +1903,6 @@ impl Executor {
                     };
                     pc = frame.pc as usize;
                     fp = frame.fp as usize;
-                    sync!();
                     if frame.inst != self.inst {
                         func = frame.func;
                         self.inst = frame.inst;
@@ -2052,9 +1911,6 @@ impl Executor {
                     if frame.func != func {
                         func = frame.func;
                         reload!();
-                    }
-                    if pc >= instrs.len() {
-                        break Exit::Error(bad_position(pc));
                     }
                 }
                 Instr::Return { src, arity } => {
@@ -2071,7 +1927,6 @@ impl Executor {
                     };
                     pc = frame.pc as usize;
                     fp = frame.fp as usize;
-                    sync!();
                     if frame.inst != self.inst {
                         func = frame.func;
                         self.inst = frame.inst;
@@ -2080,9 +1935,6 @@ impl Executor {
                     if frame.func != func {
                         func = frame.func;
                         reload!();
-                    }
-                    if pc >= instrs.len() {
-                        break Exit::Error(bad_position(pc));
                     }
                 }
                 Instr::Call { func: callee, base } => {
@@ -2112,7 +1964,6 @@ impl Executor {
                             func,
                         });
                         fp = new_fp;
-                        sync!();
                         pc = 0;
                         func = def;
                         instrs = &f.instrs;
@@ -2215,17 +2066,17 @@ impl Executor {
                     else {
                         break Exit::Error(no_code(func));
                     };
-                    let ok = gc::matches(cslot!(a), cast, &crate::store::lock(&store.heap), reg);
+                    let ok = gc::matches(slot!(a), cast, &crate::store::lock(&store.heap), reg);
                     if ok != (idx & NEGATE != 0) {
                         pc = t as usize;
                     }
                 }
                 Instr::RefAsNonNull { dst, a } => {
-                    let r = cslot!(a);
+                    let r = slot!(a);
                     if r == 0 {
                         trap!(TrapCode::NullReference);
                     }
-                    cslot!(dst) = r;
+                    slot!(dst) = r;
                 }
                 Instr::Throw { tag, h } => {
                     let addr = layout.tags[tag as usize];
@@ -2233,13 +2084,13 @@ impl Executor {
                     let at = fp + h as usize;
                     break Exit::Throw(Exception::new(addr, stack[at - n..at].into()));
                 }
-                Instr::ThrowRef { a } => match store.exceptions.get(cslot!(a)) {
+                Instr::ThrowRef { a } => match store.exceptions.get(slot!(a)) {
                     Some(exn) => break Exit::Throw(exn),
                     None => trap!(TrapCode::NullReference),
                 },
                 Instr::Select { h } => {
-                    if cslot!(h - 1) == 0 {
-                        cslot!(h - 3) = cslot!(h - 2);
+                    if slot!(h - 1) == 0 {
+                        slot!(h - 3) = slot!(h - 2);
                     }
                 }
                 Instr::Copy { dst, src } => slot!(dst) = slot!(src),
@@ -2309,13 +2160,13 @@ impl Executor {
                     store_!(addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
                 }
                 Instr::MemorySize { dst, mem: m } => {
-                    cslot!(dst) = held.memories[memory_at!(m)].pages() as u64
+                    slot!(dst) = held.memories[memory_at!(m)].pages() as u64
                 }
                 Instr::MemoryGrow { dst, a, mem: m } => {
                     // An `i64` delta for a 64-bit memory (an `i32`'s slot is zero-extended).
                     let memory = &mut held.memories[memory_at!(m)];
-                    let grown = u32::try_from(cslot!(a)).ok().and_then(|d| memory.grow(d));
-                    cslot!(dst) = match (grown, memory.memory64) {
+                    let grown = u32::try_from(slot!(a)).ok().and_then(|d| memory.grow(d));
+                    slot!(dst) = match (grown, memory.memory64) {
                         (Some(old), _) => old as u64,
                         (None, false) => u32::MAX as u64,
                         (None, true) => u64::MAX,
@@ -2350,23 +2201,23 @@ impl Executor {
                     held.state.datas[seg as usize] = Arc::from(&[][..]);
                 }
                 Instr::TableGet { table, h } => {
-                    let i = usize::try_from(tix!(table, cslot!(h - 1))).unwrap_or(usize::MAX);
+                    let i = usize::try_from(tix!(table, slot!(h - 1))).unwrap_or(usize::MAX);
                     match table!(table).elems.get(i) {
-                        Some(v) => cslot!(h - 1) = *v,
+                        Some(v) => slot!(h - 1) = *v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
                 Instr::TableSet { table, h } => {
-                    let i = usize::try_from(tix!(table, cslot!(h - 2))).unwrap_or(usize::MAX);
-                    let v = cslot!(h - 1);
+                    let i = usize::try_from(tix!(table, slot!(h - 2))).unwrap_or(usize::MAX);
+                    let v = slot!(h - 1);
                     match table!(table).elems.get_mut(i) {
                         Some(e) => *e = v,
                         None => trap!(TrapCode::OutOfBoundsTableAccess),
                     }
                 }
-                Instr::TableSize { table, dst } => cslot!(dst) = table!(table).elems.len() as u64,
+                Instr::TableSize { table, dst } => slot!(dst) = table!(table).elems.len() as u64,
                 Instr::TableGrow { table, h } => {
-                    let (init, n) = (cslot!(h - 2), tix!(table, cslot!(h - 1)));
+                    let (init, n) = (slot!(h - 2), tix!(table, slot!(h - 1)));
                     let t = &mut table!(table);
                     // -1 of the index type when it cannot grow.
                     let failed = if t.ty.table64 {
@@ -2374,7 +2225,7 @@ impl Executor {
                     } else {
                         u32::MAX as u64
                     };
-                    cslot!(h - 2) = t.grow(n, init).unwrap_or(failed);
+                    slot!(h - 2) = t.grow(n, init).unwrap_or(failed);
                 }
                 Instr::TableFill { table, h } => {
                     let (i, v, n) = three!(h);
@@ -2463,26 +2314,26 @@ impl Executor {
                     }
                 }
                 Instr::Copy128 { dst, src } => {
-                    cslot!(dst) = cslot!(src);
-                    cslot!(dst + 1) = cslot!(src + 1);
+                    slot!(dst) = slot!(src);
+                    slot!(dst + 1) = slot!(src + 1);
                 }
                 Instr::GlobalGet128 { dst, global } => {
                     let g = &held.globals[held.global_ix[global as usize] as usize];
                     let (lo, hi) = (g.value, g.hi);
-                    cslot!(dst) = lo;
-                    cslot!(dst + 1) = hi;
+                    slot!(dst) = lo;
+                    slot!(dst + 1) = hi;
                 }
                 Instr::GlobalSet128 { src, global } => {
-                    let (lo, hi) = (cslot!(src), cslot!(src + 1));
+                    let (lo, hi) = (slot!(src), slot!(src + 1));
                     let g = &mut held.globals[held.global_ix[global as usize] as usize];
                     g.value = lo;
                     g.hi = hi;
                 }
                 Instr::Select128 { h } => {
                     // val1 at h-5, val2 at h-3, condition at h-1.
-                    if cslot!(h - 1) == 0 {
-                        cslot!(h - 5) = cslot!(h - 3);
-                        cslot!(h - 4) = cslot!(h - 2);
+                    if slot!(h - 1) == 0 {
+                        slot!(h - 5) = slot!(h - 3);
+                        slot!(h - 4) = slot!(h - 2);
                     }
                 }
                 Instr::CheckInterrupt => {

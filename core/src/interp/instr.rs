@@ -161,29 +161,6 @@ macro_rules! define_instr {
             BrIfI32LeU { pc: u32, a: u32, b: u32 },
             BrIfI32GeS { pc: u32, a: u32, b: u32 },
             BrIfI32GeU { pc: u32, a: u32, b: u32 },
-            /// The same with the constant `c` as the second operand.
-            BrIfI32EqC { pc: u32, a: u32, c: u32 },
-            BrIfI32NeC { pc: u32, a: u32, c: u32 },
-            BrIfI32LtSC { pc: u32, a: u32, c: u32 },
-            BrIfI32LtUC { pc: u32, a: u32, c: u32 },
-            BrIfI32GtSC { pc: u32, a: u32, c: u32 },
-            BrIfI32GtUC { pc: u32, a: u32, c: u32 },
-            BrIfI32LeSC { pc: u32, a: u32, c: u32 },
-            BrIfI32LeUC { pc: u32, a: u32, c: u32 },
-            BrIfI32GeSC { pc: u32, a: u32, c: u32 },
-            BrIfI32GeUC { pc: u32, a: u32, c: u32 },
-            /// `f64` comparisons; the `Not` forms jump when the comparison fails (with a
-            /// NaN operand, `lt` and `ge` both fail: the negation of one is not the other).
-            BrIfF64Eq { pc: u32, a: u32, b: u32 },
-            BrIfF64Ne { pc: u32, a: u32, b: u32 },
-            BrIfF64Lt { pc: u32, a: u32, b: u32 },
-            BrIfF64Gt { pc: u32, a: u32, b: u32 },
-            BrIfF64Le { pc: u32, a: u32, b: u32 },
-            BrIfF64Ge { pc: u32, a: u32, b: u32 },
-            BrIfF64NotLt { pc: u32, a: u32, b: u32 },
-            BrIfF64NotGt { pc: u32, a: u32, b: u32 },
-            BrIfF64NotLe { pc: u32, a: u32, b: u32 },
-            BrIfF64NotGe { pc: u32, a: u32, b: u32 },
             // ---- numeric operators ----
             $($u { dst: u32, a: u32 },)*
             $($b { dst: u32, a: u32, b: u32 },)*
@@ -271,26 +248,14 @@ numeric_ops!(define_instr);
 type BranchCtor = fn(u32, u32, u32) -> Instr;
 
 impl Instr {
-    /// For an `i32` or `f64` comparison `{ dst, a, b }` (or an `i32` one with a constant
-    /// `c` for `b`), its operands and the compare-and-branch that jumps when it holds
-    /// (`negate`: when it does not hold).
+    /// For an `i32` comparison `{ dst, a, b }`, its operands and the compare-and-branch
+    /// that jumps when it holds (`negate`: when it does not hold).
     pub(crate) fn compare_and_branch(self, negate: bool) -> Option<(u32, u32, u32, BranchCtor)> {
         use Instr as I;
         macro_rules! pair {
             ($yes:ident, $no:ident) => {{
                 let y: BranchCtor = |pc, a, b| I::$yes { pc, a, b };
                 let n: BranchCtor = |pc, a, b| I::$no { pc, a, b };
-                if negate {
-                    n
-                } else {
-                    y
-                }
-            }};
-        }
-        macro_rules! pair_c {
-            ($yes:ident, $no:ident) => {{
-                let y: BranchCtor = |pc, a, c| I::$yes { pc, a, c };
-                let n: BranchCtor = |pc, a, c| I::$no { pc, a, c };
                 if negate {
                     n
                 } else {
@@ -309,22 +274,6 @@ impl Instr {
             I::I32LeU { dst, a, b } => (dst, a, b, pair!(BrIfI32LeU, BrIfI32GtU)),
             I::I32GeS { dst, a, b } => (dst, a, b, pair!(BrIfI32GeS, BrIfI32LtS)),
             I::I32GeU { dst, a, b } => (dst, a, b, pair!(BrIfI32GeU, BrIfI32LtU)),
-            I::I32EqC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32EqC, BrIfI32NeC)),
-            I::I32NeC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32NeC, BrIfI32EqC)),
-            I::I32LtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtSC, BrIfI32GeSC)),
-            I::I32LtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtUC, BrIfI32GeUC)),
-            I::I32GtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtSC, BrIfI32LeSC)),
-            I::I32GtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtUC, BrIfI32LeUC)),
-            I::I32LeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeSC, BrIfI32GtSC)),
-            I::I32LeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeUC, BrIfI32GtUC)),
-            I::I32GeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeSC, BrIfI32LtSC)),
-            I::I32GeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeUC, BrIfI32LtUC)),
-            I::F64Eq { dst, a, b } => (dst, a, b, pair!(BrIfF64Eq, BrIfF64Ne)),
-            I::F64Ne { dst, a, b } => (dst, a, b, pair!(BrIfF64Ne, BrIfF64Eq)),
-            I::F64Lt { dst, a, b } => (dst, a, b, pair!(BrIfF64Lt, BrIfF64NotLt)),
-            I::F64Gt { dst, a, b } => (dst, a, b, pair!(BrIfF64Gt, BrIfF64NotGt)),
-            I::F64Le { dst, a, b } => (dst, a, b, pair!(BrIfF64Le, BrIfF64NotLe)),
-            I::F64Ge { dst, a, b } => (dst, a, b, pair!(BrIfF64Ge, BrIfF64NotGe)),
             _ => return None,
         };
         Some((dst, a, b, ctor))
@@ -367,222 +316,13 @@ impl Instr {
         }
         numeric_ops!(pick)
     }
-
-    /// The fixed position this instruction may jump to (the entries after a `BrTable`
-    /// are instructions of their own).
-    pub(crate) fn jump_target(&self) -> Option<u32> {
-        let mut copy = *self;
-        copy.jump_target_mut().map(|pc| *pc)
-    }
-
-    /// The fixed position this instruction may jump to, to be patched.
-    pub(crate) fn jump_target_mut(&mut self) -> Option<&mut u32> {
-        match self {
-            Instr::Jump(pc)
-            | Instr::JumpIfZero { pc, .. }
-            | Instr::JumpIfNonZero { pc, .. }
-            | Instr::Br { pc, .. }
-            | Instr::JumpIfCast { pc, .. }
-            | Instr::BrIfI32Eq { pc, .. }
-            | Instr::BrIfI32Ne { pc, .. }
-            | Instr::BrIfI32LtS { pc, .. }
-            | Instr::BrIfI32LtU { pc, .. }
-            | Instr::BrIfI32GtS { pc, .. }
-            | Instr::BrIfI32GtU { pc, .. }
-            | Instr::BrIfI32LeS { pc, .. }
-            | Instr::BrIfI32LeU { pc, .. }
-            | Instr::BrIfI32GeS { pc, .. }
-            | Instr::BrIfI32GeU { pc, .. }
-            | Instr::BrIfI32EqC { pc, .. }
-            | Instr::BrIfI32NeC { pc, .. }
-            | Instr::BrIfI32LtSC { pc, .. }
-            | Instr::BrIfI32LtUC { pc, .. }
-            | Instr::BrIfI32GtSC { pc, .. }
-            | Instr::BrIfI32GtUC { pc, .. }
-            | Instr::BrIfI32LeSC { pc, .. }
-            | Instr::BrIfI32LeUC { pc, .. }
-            | Instr::BrIfI32GeSC { pc, .. }
-            | Instr::BrIfI32GeUC { pc, .. }
-            | Instr::BrIfF64Eq { pc, .. }
-            | Instr::BrIfF64Ne { pc, .. }
-            | Instr::BrIfF64Lt { pc, .. }
-            | Instr::BrIfF64Gt { pc, .. }
-            | Instr::BrIfF64Le { pc, .. }
-            | Instr::BrIfF64Ge { pc, .. }
-            | Instr::BrIfF64NotLt { pc, .. }
-            | Instr::BrIfF64NotGt { pc, .. }
-            | Instr::BrIfF64NotLe { pc, .. }
-            | Instr::BrIfF64NotGe { pc, .. } => Some(pc),
-            _ => None,
-        }
-    }
-
-    /// Whether execution never goes on to the next position after this instruction: the
-    /// last instruction of every function is one (`CompiledFunc::check_code`), so
-    /// straight-line execution never runs past the end of the code.
-    pub(crate) fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            Instr::Unreachable
-                | Instr::Jump(_)
-                | Instr::Br { .. }
-                | Instr::Return { .. }
-                | Instr::ReturnListened { .. }
-                | Instr::ReturnCall { .. }
-                | Instr::Throw { .. }
-                | Instr::ThrowRef { .. }
-        )
-    }
-
-    /// One past the highest frame slot this instruction names, for the instructions the
-    /// executor reads and writes **without a bounds check** (its `slot!`); `None` for the
-    /// others, whose slot accesses are checked (`cslot!` and slice operations).
-    ///
-    /// This is half of the invariant `slot!` relies on: the translator refuses a function
-    /// in which this is above its `max_height` (`CompiledFunc::check_code`), and the
-    /// executor never runs a frame on a stack shorter than `fp + max_height`
-    /// (`open_frame`). Keep the two lists in step: an instruction whose arm uses `slot!`
-    /// must be listed here with every slot it names.
-    pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
-        let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
-        macro_rules! pick {
-            (
-                unary { $($u:ident)* }
-                binary { $($b:ident)* }
-                binary_const { $($c:ident => $cc:ident)* }
-            ) => {
-                match *self {
-                    $(Instr::$u { dst, a } => end(&[dst, a]),)*
-                    $(Instr::$b { dst, a, b } => end(&[dst, a, b]),)*
-                    $(Instr::$cc { dst, a, .. } => end(&[dst, a]),)*
-                    Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => end(&[c]),
-                    Instr::BrIfI32Eq { a, b, .. }
-                    | Instr::BrIfI32Ne { a, b, .. }
-                    | Instr::BrIfI32LtS { a, b, .. }
-                    | Instr::BrIfI32LtU { a, b, .. }
-                    | Instr::BrIfI32GtS { a, b, .. }
-                    | Instr::BrIfI32GtU { a, b, .. }
-                    | Instr::BrIfI32LeS { a, b, .. }
-                    | Instr::BrIfI32LeU { a, b, .. }
-                    | Instr::BrIfI32GeS { a, b, .. }
-                    | Instr::BrIfI32GeU { a, b, .. }
-                    | Instr::BrIfF64Eq { a, b, .. }
-                    | Instr::BrIfF64Ne { a, b, .. }
-                    | Instr::BrIfF64Lt { a, b, .. }
-                    | Instr::BrIfF64Gt { a, b, .. }
-                    | Instr::BrIfF64Le { a, b, .. }
-                    | Instr::BrIfF64Ge { a, b, .. }
-                    | Instr::BrIfF64NotLt { a, b, .. }
-                    | Instr::BrIfF64NotGt { a, b, .. }
-                    | Instr::BrIfF64NotLe { a, b, .. }
-                    | Instr::BrIfF64NotGe { a, b, .. } => end(&[a, b]),
-                    Instr::BrIfI32EqC { a, .. }
-                    | Instr::BrIfI32NeC { a, .. }
-                    | Instr::BrIfI32LtSC { a, .. }
-                    | Instr::BrIfI32LtUC { a, .. }
-                    | Instr::BrIfI32GtSC { a, .. }
-                    | Instr::BrIfI32GtUC { a, .. }
-                    | Instr::BrIfI32LeSC { a, .. }
-                    | Instr::BrIfI32LeUC { a, .. }
-                    | Instr::BrIfI32GeSC { a, .. }
-                    | Instr::BrIfI32GeUC { a, .. } => end(&[a]),
-                    Instr::BrTable { index, .. } => end(&[index]),
-                    Instr::Copy { dst, src } => end(&[dst, src]),
-                    Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
-                    Instr::GlobalGet { dst, .. } => end(&[dst]),
-                    Instr::GlobalSet { src, .. } => end(&[src]),
-                    Instr::I32Load { dst, addr, .. }
-                    | Instr::I64Load { dst, addr, .. }
-                    | Instr::I32Load8S { dst, addr, .. }
-                    | Instr::I32Load8U { dst, addr, .. }
-                    | Instr::I32Load16S { dst, addr, .. }
-                    | Instr::I32Load16U { dst, addr, .. }
-                    | Instr::I64Load8S { dst, addr, .. }
-                    | Instr::I64Load8U { dst, addr, .. }
-                    | Instr::I64Load16S { dst, addr, .. }
-                    | Instr::I64Load16U { dst, addr, .. }
-                    | Instr::I64Load32S { dst, addr, .. }
-                    | Instr::I64Load32U { dst, addr, .. } => end(&[dst, addr]),
-                    Instr::Store32 { addr, src, .. }
-                    | Instr::Store64 { addr, src, .. }
-                    | Instr::Store8 { addr, src, .. }
-                    | Instr::Store16 { addr, src, .. } => end(&[addr, src]),
-                    Instr::RefNull { dst } | Instr::RefFunc { dst, .. } => end(&[dst]),
-                    Instr::RefIsNull { dst, a } => end(&[dst, a]),
-                    _ => None,
-                }
-            };
-        }
-        numeric_ops!(pick)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Instr;
-
     #[test]
     fn instr_is_compact() {
-        assert!(std::mem::size_of::<Instr>() <= 16);
-    }
-
-    #[test]
-    fn unchecked_slots_end_names_every_slot() {
-        let cases = [
-            (Instr::F64Add { dst: 3, a: 9, b: 1 }, Some(10)),
-            (
-                Instr::I32AddC {
-                    dst: 2,
-                    a: 1,
-                    c: 1000,
-                },
-                Some(3),
-            ),
-            (Instr::I32Eqz { dst: 0, a: 7 }, Some(8)),
-            (
-                Instr::BrIfI32LtS {
-                    pc: 100,
-                    a: 4,
-                    b: 5,
-                },
-                Some(6),
-            ),
-            (
-                Instr::Store64 {
-                    addr: 1,
-                    src: 6,
-                    offset: 99,
-                },
-                Some(7),
-            ),
-            (
-                Instr::I64Load {
-                    dst: 11,
-                    addr: 1,
-                    offset: 0,
-                },
-                Some(12),
-            ),
-            (
-                Instr::Const64 {
-                    dst: 5,
-                    c: u64::MAX,
-                },
-                Some(6),
-            ),
-            (
-                Instr::Copy {
-                    dst: u32::MAX,
-                    src: 0,
-                },
-                Some(1 << 32),
-            ),
-            (Instr::Select { h: 3 }, None),
-            (Instr::Return { src: 0, arity: 1 }, None),
-        ];
-        for (instr, want) in cases {
-            assert_eq!(instr.unchecked_slots_end(), want, "{instr:?}");
-        }
+        assert!(std::mem::size_of::<super::Instr>() <= 16);
     }
 }
 
