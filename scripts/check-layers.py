@@ -27,7 +27,7 @@ LAYERS = """
 names types machine gctypes heap values source error input dwarf expr variables features options inspect
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
-module interp::num interp::simd interp::instr interp::translate
+module interp::num interp::simd interp::instr interp::translate interp::hot
 compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
 interp::code
 listener store interp::gc interp::exec interp compiler::exec compiler

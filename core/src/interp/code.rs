@@ -154,6 +154,12 @@ impl ModuleCode {
             .count()
     }
 
+    /// The table of every code id's code, each set once translated (for the fast path's
+    /// calls).
+    pub(crate) fn table(&self) -> &[OnceLock<CompiledFunc>] {
+        &self.funcs
+    }
+
     /// The code of code id `id` (see the module docs; the defined-function index for
     /// plain code), if it has been translated: the executor's fast path.
     #[inline(always)]
@@ -288,6 +294,7 @@ impl ModuleCode {
         let code = translator.translate(info, index, &mut fv, &body, listen);
         *allocs = fv.into_allocations();
         let mut code = code?;
+        super::hot::check(&code)?;
         if self.has_variants() {
             code.points = code
                 .instrs
@@ -384,6 +391,12 @@ impl WasmCode {
         let def = self.code.def_of(id);
         let to = self.code.id_of(def, !self.code.is_debug(id));
         let target = self.func_code(to).ok()?;
+        // A frame keeps the room it was opened with: the executor's unchecked slot access
+        // needs the same frame size in both variants (they have, being translated from
+        // the same body; a frame stays where it is otherwise).
+        if target.max_height != from.max_height {
+            return None;
+        }
         let at = match pc {
             0 => 0,
             _ => ModuleCode::remap(from, target, pc - 1)? + 1,

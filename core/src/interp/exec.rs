@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use super::code::{ModuleCode, WasmCode};
 use super::gc;
+use super::hot::{self, bit};
 use super::instr::{GcOp, Instr, WideOp, NEGATE};
-use super::num;
 use super::num::span;
 use super::simd;
 use super::translate::{Clause, HandlerKind};
@@ -85,16 +85,7 @@ fn wide_mem(
     }
 }
 
-/// A caller's saved registers.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Frame {
-    /// Where to continue in the caller.
-    pub(crate) pc: u32,
-    pub(crate) fp: u32,
-    pub(crate) inst: u32,
-    /// The caller: a defined-function index of the instance's module.
-    pub(crate) func: u32,
-}
+pub(crate) use super::hot::Frame;
 
 /// A Wasm frame as a stack walk sees it.
 #[derive(Clone, Copy, Debug)]
@@ -481,22 +472,6 @@ fn no_code(func: u32) -> Error {
     Error::new(format!(
         "internal error: no code for defined function {func}"
     ))
-}
-
-fn f32v(x: u64) -> f32 {
-    f32::from_bits(x as u32)
-}
-fn f64v(x: u64) -> f64 {
-    f64::from_bits(x)
-}
-fn r32(f: f32) -> u64 {
-    f.to_bits() as u64
-}
-fn r64(f: f64) -> u64 {
-    f.to_bits()
-}
-fn bit(c: bool) -> u64 {
-    c as u64
 }
 
 /// How a run ended, when it did not fail.
@@ -1592,76 +1567,6 @@ impl Executor {
                 held.memory_ix[$m as usize] as usize
             };
         }
-        macro_rules! un {
-            ($dst:expr, $a:expr, $f:expr) => {{
-                let x = slot!($a);
-                slot!($dst) = $f(x);
-            }};
-        }
-        macro_rules! un_trap {
-            ($dst:expr, $a:expr, $f:expr) => {{
-                let x = slot!($a);
-                match $f(x) {
-                    Ok(v) => slot!($dst) = v,
-                    Err(c) => trap!(c),
-                }
-            }};
-        }
-        macro_rules! bin {
-            ($dst:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = slot!($a);
-                let y = slot!($b);
-                slot!($dst) = $f(x, y);
-            }};
-        }
-        macro_rules! bin_c {
-            ($dst:expr, $a:expr, $c:expr, $f:expr) => {{
-                let x = slot!($a);
-                slot!($dst) = $f(x, $c as u64);
-            }};
-        }
-        macro_rules! bin_trap {
-            ($dst:expr, $a:expr, $b:expr, $f:expr) => {{
-                let x = slot!($a);
-                let y = slot!($b);
-                match $f(x, y) {
-                    Ok(v) => slot!($dst) = v,
-                    Err(c) => trap!(c),
-                }
-            }};
-        }
-        macro_rules! cmp_br {
-            ($t:expr, $a:expr, $b:expr, $f:expr) => {{
-                if $f(slot!($a), slot!($b)) {
-                    pc = $t as usize;
-                }
-            }};
-        }
-        macro_rules! load {
-            ($dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
-                let at = (slot!($addr) as u32 as u64) + $off as u64;
-                match span(at, $n).and_then(|r| held.memories[mem].data.get(r)) {
-                    Some(s) => {
-                        let bytes: [u8; $n] = s.try_into().unwrap();
-                        slot!($dst) = $conv(bytes);
-                    }
-                    None => memory_trap!(at, $n),
-                }
-            }};
-        }
-        macro_rules! store_ {
-            ($addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
-                let v = slot!($src);
-                let at = (slot!($addr) as u32 as u64) + $off as u64;
-                match span(at, $n).and_then(|r| held.memories[mem].data.get_mut(r)) {
-                    Some(d) => {
-                        let bytes: [u8; $n] = $conv(v);
-                        d.copy_from_slice(&bytes);
-                    }
-                    None => memory_trap!(at, $n),
-                }
-            }};
-        }
         macro_rules! table {
             ($t:expr) => {
                 held.tables[held.table_ix[$t as usize] as usize]
@@ -1813,61 +1718,6 @@ impl Executor {
             pc += 1;
             match instr {
                 Instr::Unreachable => trap!(TrapCode::Unreachable),
-                Instr::Jump(t) => pc = t as usize,
-                Instr::JumpIfZero { pc: t, c } => {
-                    if slot!(c) == 0 {
-                        pc = t as usize;
-                    }
-                }
-                Instr::JumpIfNonZero { pc: t, c } => {
-                    if slot!(c) != 0 {
-                        pc = t as usize;
-                    }
-                }
-                Instr::BrIfI32Eq { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| x as u32 == y as u32)
-                }
-                Instr::BrIfI32Ne { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| x as u32 != y as u32)
-                }
-                Instr::BrIfI32LtS { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) < (y as i32))
-                }
-                Instr::BrIfI32LtU { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) < (y as u32))
-                }
-                Instr::BrIfI32GtS { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) > (y as i32))
-                }
-                Instr::BrIfI32GtU { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) > (y as u32))
-                }
-                Instr::BrIfI32LeS { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) <= (y as i32))
-                }
-                Instr::BrIfI32LeU { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) <= (y as u32))
-                }
-                Instr::BrIfI32GeS { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as i32) >= (y as i32))
-                }
-                Instr::BrIfI32GeU { pc: t, a, b } => {
-                    cmp_br!(t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
-                }
-                Instr::Br {
-                    pc: t,
-                    dst,
-                    src,
-                    arity,
-                } => {
-                    let s = fp + src as usize;
-                    stack.copy_within(s..s + arity as usize, fp + dst as usize);
-                    pc = t as usize;
-                }
-                Instr::BrTable { len, index } => {
-                    let i = (slot!(index) as u32).min(len);
-                    pc += i as usize;
-                }
                 Instr::ListenerBefore(listened) => {
                     // `stack` is out of `self` while the loop runs: put the registers
                     // where the stack walk reads them.
@@ -2088,76 +1938,11 @@ impl Executor {
                     Some(exn) => break Exit::Throw(exn),
                     None => trap!(TrapCode::NullReference),
                 },
-                Instr::Select { h } => {
-                    if slot!(h - 1) == 0 {
-                        slot!(h - 3) = slot!(h - 2);
-                    }
-                }
-                Instr::Copy { dst, src } => slot!(dst) = slot!(src),
-                Instr::Const32 { dst, c } => slot!(dst) = c as u64,
-                Instr::Const64 { dst, c } => slot!(dst) = c,
                 Instr::GlobalGet { dst, global } => {
                     slot!(dst) = held.globals[held.global_ix[global as usize] as usize].value
                 }
                 Instr::GlobalSet { src, global } => {
                     held.globals[held.global_ix[global as usize] as usize].value = slot!(src)
-                }
-                Instr::I32Load { dst, addr, offset } => {
-                    load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
-                }
-                Instr::I64Load { dst, addr, offset } => {
-                    load!(dst, addr, offset, 8, u64::from_le_bytes)
-                }
-                Instr::I32Load8S { dst, addr, offset } => {
-                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32
-                        as u64)
-                }
-                Instr::I32Load8U { dst, addr, offset } => {
-                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
-                }
-                Instr::I32Load16S { dst, addr, offset } => {
-                    load!(
-                        dst,
-                        addr,
-                        offset,
-                        2,
-                        |b| i16::from_le_bytes(b) as i32 as u32 as u64
-                    )
-                }
-                Instr::I32Load16U { dst, addr, offset } => {
-                    load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
-                }
-                Instr::I64Load8S { dst, addr, offset } => {
-                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
-                }
-                Instr::I64Load8U { dst, addr, offset } => {
-                    load!(dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
-                }
-                Instr::I64Load16S { dst, addr, offset } => {
-                    load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64
-                        as u64)
-                }
-                Instr::I64Load16U { dst, addr, offset } => {
-                    load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
-                }
-                Instr::I64Load32S { dst, addr, offset } => {
-                    load!(dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64
-                        as u64)
-                }
-                Instr::I64Load32U { dst, addr, offset } => {
-                    load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
-                }
-                Instr::Store32 { addr, src, offset } => {
-                    store_!(addr, src, offset, 4, |v: u64| (v as u32).to_le_bytes())
-                }
-                Instr::Store64 { addr, src, offset } => {
-                    store_!(addr, src, offset, 8, |v: u64| v.to_le_bytes())
-                }
-                Instr::Store8 { addr, src, offset } => {
-                    store_!(addr, src, offset, 1, |v: u64| [v as u8])
-                }
-                Instr::Store16 { addr, src, offset } => {
-                    store_!(addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
                 }
                 Instr::MemorySize { dst, mem: m } => {
                     slot!(dst) = held.memories[memory_at!(m)].pages() as u64
@@ -2293,30 +2078,6 @@ impl Executor {
                     let r = simd::shuffle(x, y, lanes);
                     simd::put(&mut stack, at - 4, r);
                 }
-                Instr::Simd { op, h } => {
-                    simd::exec_plain(op, &mut stack, fp + h as usize);
-                }
-                Instr::SimdLane { op, lane, h } => {
-                    simd::exec_lane(op, lane, &mut stack, fp + h as usize);
-                }
-                Instr::SimdMem {
-                    op,
-                    lane,
-                    offset,
-                    h,
-                } => {
-                    let data = &mut held.memories[mem].data;
-                    let at = fp + h as usize;
-                    if let Err((address, len)) =
-                        simd::exec_mem(op, offset, lane, data, &mut stack, at)
-                    {
-                        memory_trap!(address, len);
-                    }
-                }
-                Instr::Copy128 { dst, src } => {
-                    slot!(dst) = slot!(src);
-                    slot!(dst + 1) = slot!(src + 1);
-                }
                 Instr::GlobalGet128 { dst, global } => {
                     let g = &held.globals[held.global_ix[global as usize] as usize];
                     let (lo, hi) = (g.value, g.hi);
@@ -2328,13 +2089,6 @@ impl Executor {
                     let g = &mut held.globals[held.global_ix[global as usize] as usize];
                     g.value = lo;
                     g.hi = hi;
-                }
-                Instr::Select128 { h } => {
-                    // val1 at h-5, val2 at h-3, condition at h-1.
-                    if slot!(h - 1) == 0 {
-                        slot!(h - 5) = slot!(h - 3);
-                        slot!(h - 4) = slot!(h - 2);
-                    }
                 }
                 Instr::CheckInterrupt => {
                     if let Some(code) = self.control.stop_requested() {
@@ -2411,309 +2165,52 @@ impl Executor {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),
                 },
-                Instr::I32Eqz { dst, a } => un!(dst, a, |x| bit(x as u32 == 0)),
-                Instr::I64Eqz { dst, a } => un!(dst, a, |x| bit(x == 0)),
-                Instr::I32Clz { dst, a } => un!(dst, a, |x: u64| (x as u32).leading_zeros() as u64),
-                Instr::I32Ctz { dst, a } => {
-                    un!(dst, a, |x: u64| (x as u32).trailing_zeros() as u64)
-                }
-                Instr::I32Popcnt { dst, a } => un!(dst, a, |x: u64| (x as u32).count_ones() as u64),
-                Instr::I64Clz { dst, a } => un!(dst, a, |x: u64| x.leading_zeros() as u64),
-                Instr::I64Ctz { dst, a } => un!(dst, a, |x: u64| x.trailing_zeros() as u64),
-                Instr::I64Popcnt { dst, a } => un!(dst, a, |x: u64| x.count_ones() as u64),
-                Instr::F32Abs { dst, a } => un!(dst, a, |x: u64| x & 0x7fff_ffff),
-                Instr::F32Neg { dst, a } => un!(dst, a, |x: u64| x ^ 0x8000_0000),
-                Instr::F32Ceil { dst, a } => {
-                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::ceil)))
-                }
-                Instr::F32Floor { dst, a } => {
-                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::floor)))
-                }
-                Instr::F32Trunc { dst, a } => {
-                    un!(dst, a, |x| r32(num::round_f32(f32v(x), f32::trunc)))
-                }
-                Instr::F32Nearest { dst, a } => un!(dst, a, |x| r32(num::round_f32(
-                    f32v(x),
-                    f32::round_ties_even
-                ))),
-                Instr::F32Sqrt { dst, a } => un!(dst, a, |x| r32(f32v(x).sqrt())),
-                Instr::F64Abs { dst, a } => un!(dst, a, |x: u64| x & !(1u64 << 63)),
-                Instr::F64Neg { dst, a } => un!(dst, a, |x: u64| x ^ (1u64 << 63)),
-                Instr::F64Ceil { dst, a } => {
-                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::ceil)))
-                }
-                Instr::F64Floor { dst, a } => {
-                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::floor)))
-                }
-                Instr::F64Trunc { dst, a } => {
-                    un!(dst, a, |x| r64(num::round_f64(f64v(x), f64::trunc)))
-                }
-                Instr::F64Nearest { dst, a } => un!(dst, a, |x| r64(num::round_f64(
-                    f64v(x),
-                    f64::round_ties_even
-                ))),
-                Instr::F64Sqrt { dst, a } => un!(dst, a, |x| r64(f64v(x).sqrt())),
-                Instr::I32WrapI64 { dst, a } => un!(dst, a, |x: u64| x as u32 as u64),
-                Instr::I32TruncF32S { dst, a } => {
-                    un_trap!(dst, a, |x| num::trunc_i32_s(f32v(x) as f64))
-                }
-                Instr::I32TruncF32U { dst, a } => {
-                    un_trap!(dst, a, |x| num::trunc_i32_u(f32v(x) as f64))
-                }
-                Instr::I32TruncF64S { dst, a } => un_trap!(dst, a, |x| num::trunc_i32_s(f64v(x))),
-                Instr::I32TruncF64U { dst, a } => un_trap!(dst, a, |x| num::trunc_i32_u(f64v(x))),
-                Instr::I64ExtendI32S { dst, a } => un!(dst, a, |x: u64| x as i32 as i64 as u64),
-                Instr::I64TruncF32S { dst, a } => {
-                    un_trap!(dst, a, |x| num::trunc_i64_s(f32v(x) as f64))
-                }
-                Instr::I64TruncF32U { dst, a } => {
-                    un_trap!(dst, a, |x| num::trunc_i64_u(f32v(x) as f64))
-                }
-                Instr::I64TruncF64S { dst, a } => un_trap!(dst, a, |x| num::trunc_i64_s(f64v(x))),
-                Instr::I64TruncF64U { dst, a } => un_trap!(dst, a, |x| num::trunc_i64_u(f64v(x))),
-                Instr::F32ConvertI32S { dst, a } => un!(dst, a, |x: u64| r32(x as i32 as f32)),
-                Instr::F32ConvertI32U { dst, a } => un!(dst, a, |x: u64| r32(x as u32 as f32)),
-                Instr::F32ConvertI64S { dst, a } => un!(dst, a, |x: u64| r32(x as i64 as f32)),
-                Instr::F32ConvertI64U { dst, a } => un!(dst, a, |x: u64| r32(x as f32)),
-                Instr::F32DemoteF64 { dst, a } => un!(dst, a, |x| r32(f64v(x) as f32)),
-                Instr::F64ConvertI32S { dst, a } => un!(dst, a, |x: u64| r64(x as i32 as f64)),
-                Instr::F64ConvertI32U { dst, a } => un!(dst, a, |x: u64| r64(x as u32 as f64)),
-                Instr::F64ConvertI64S { dst, a } => un!(dst, a, |x: u64| r64(x as i64 as f64)),
-                Instr::F64ConvertI64U { dst, a } => un!(dst, a, |x: u64| r64(x as f64)),
-                Instr::F64PromoteF32 { dst, a } => un!(dst, a, |x| r64(f32v(x) as f64)),
-                Instr::I32Extend8S { dst, a } => un!(dst, a, |x: u64| x as i8 as i32 as u32 as u64),
-                Instr::I32Extend16S { dst, a } => {
-                    un!(dst, a, |x: u64| x as i16 as i32 as u32 as u64)
-                }
-                Instr::I64Extend8S { dst, a } => un!(dst, a, |x: u64| x as i8 as i64 as u64),
-                Instr::I64Extend16S { dst, a } => un!(dst, a, |x: u64| x as i16 as i64 as u64),
-                Instr::I64Extend32S { dst, a } => un!(dst, a, |x: u64| x as i32 as i64 as u64),
-                Instr::I32TruncSatF32S { dst, a } => un!(dst, a, |x| f32v(x) as i32 as u32 as u64),
-                Instr::I32TruncSatF32U { dst, a } => un!(dst, a, |x| f32v(x) as u32 as u64),
-                Instr::I32TruncSatF64S { dst, a } => un!(dst, a, |x| f64v(x) as i32 as u32 as u64),
-                Instr::I32TruncSatF64U { dst, a } => un!(dst, a, |x| f64v(x) as u32 as u64),
-                Instr::I64TruncSatF32S { dst, a } => un!(dst, a, |x| f32v(x) as i64 as u64),
-                Instr::I64TruncSatF32U { dst, a } => un!(dst, a, |x| f32v(x) as u64),
-                Instr::I64TruncSatF64S { dst, a } => un!(dst, a, |x| f64v(x) as i64 as u64),
-                Instr::I64TruncSatF64U { dst, a } => un!(dst, a, |x| f64v(x) as u64),
-                Instr::I32Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(x as u32 == y as u32)),
-                Instr::I32Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(x as u32 != y as u32)),
-                Instr::I32LtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i32) < (y as i32))),
-                Instr::I32LtU { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as u32) < (y as u32))),
-                Instr::I32GtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i32) > (y as i32))),
-                Instr::I32GtU { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as u32) > (y as u32))),
-                Instr::I32LeS { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as i32) <= (y as i32)))
-                }
-                Instr::I32LeU { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as u32) <= (y as u32)))
-                }
-                Instr::I32GeS { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as i32) >= (y as i32)))
-                }
-                Instr::I32GeU { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as u32) >= (y as u32)))
-                }
-                Instr::I64Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(x == y)),
-                Instr::I64Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(x != y)),
-                Instr::I64LtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i64) < (y as i64))),
-                Instr::I64LtU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x < y)),
-                Instr::I64GtS { dst, a, b } => bin!(dst, a, b, |x, y| bit((x as i64) > (y as i64))),
-                Instr::I64GtU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x > y)),
-                Instr::I64LeS { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as i64) <= (y as i64)))
-                }
-                Instr::I64LeU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x <= y)),
-                Instr::I64GeS { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| bit((x as i64) >= (y as i64)))
-                }
-                Instr::I64GeU { dst, a, b } => bin!(dst, a, b, |x, y| bit(x >= y)),
-                Instr::F32Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) == f32v(y))),
-                Instr::F32Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) != f32v(y))),
-                Instr::F32Lt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) < f32v(y))),
-                Instr::F32Gt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) > f32v(y))),
-                Instr::F32Le { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) <= f32v(y))),
-                Instr::F32Ge { dst, a, b } => bin!(dst, a, b, |x, y| bit(f32v(x) >= f32v(y))),
-                Instr::F64Eq { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) == f64v(y))),
-                Instr::F64Ne { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) != f64v(y))),
-                Instr::F64Lt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) < f64v(y))),
-                Instr::F64Gt { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) > f64v(y))),
-                Instr::F64Le { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) <= f64v(y))),
-                Instr::F64Ge { dst, a, b } => bin!(dst, a, b, |x, y| bit(f64v(x) >= f64v(y))),
-                Instr::I32Add { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .wrapping_add(y as u32)
-                    as u64),
-                Instr::I32Sub { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .wrapping_sub(y as u32)
-                    as u64),
-                Instr::I32Mul { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .wrapping_mul(y as u32)
-                    as u64),
-                Instr::I32DivS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    let (x, y) = (x as i32, y as i32);
-                    if y == 0 {
-                        Err(TrapCode::IntegerDivideByZero)
-                    } else if x == i32::MIN && y == -1 {
-                        Err(TrapCode::IntegerOverflow)
-                    } else {
-                        Ok((x / y) as u32 as u64)
+                hot_instr => {
+                    // Every other instruction is one of the fast path's (`super::hot`): it
+                    // runs until an instruction it does not take (or a trap), calls and
+                    // returns within the instance included unless a debugging step or an
+                    // owed `after` needs the executor for them.
+                    let _ = hot_instr;
+                    let Some(cur) = code.ready(func) else {
+                        break Exit::Error(no_code(func));
+                    };
+                    let memory: &mut [u8] = match held.memories.get_mut(mem) {
+                        Some(m) => &mut m.data,
+                        None => &mut [],
+                    };
+                    let fast_calls = !(code.has_variants() && self.debug.debug_calls);
+                    let returns = self.tail_afters.is_empty();
+                    let calls = fast_calls.then(|| hot::Calls {
+                        funcs: code.table(),
+                        n_imported,
+                        inst: self.inst,
+                        max_depth: MAX_CALL_DEPTH,
+                        returns,
+                        frames: std::cell::RefCell::new(&mut self.frames),
+                    });
+                    let regs = hot::Regs {
+                        pc: pc - 1,
+                        fp,
+                        func,
+                    };
+                    let (regs, stop) = hot::run(&mut stack, regs, cur, memory, calls);
+                    pc = regs.pc;
+                    fp = regs.fp;
+                    if regs.func != func {
+                        func = regs.func;
+                        reload!();
                     }
-                }),
-                Instr::I32DivU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    match (x as u32).checked_div(y as u32) {
-                        Some(v) => Ok(v as u64),
-                        None => Err(TrapCode::IntegerDivideByZero),
+                    match stop {
+                        hot::Stop::Other => {}
+                        hot::Stop::Trap(code) => trap!(code),
+                        hot::Stop::Memory { address, len } => memory_trap!(address, len),
+                        hot::Stop::Unhandled | hot::Stop::Recorded => {
+                            break Exit::Error(Error::new(format!(
+                                "internal error: no arm for {:?}",
+                                instrs.get(pc)
+                            )))
+                        }
                     }
-                }),
-                Instr::I32RemS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    if y as i32 == 0 {
-                        Err(TrapCode::IntegerDivideByZero)
-                    } else {
-                        Ok((x as i32).wrapping_rem(y as i32) as u32 as u64)
-                    }
-                }),
-                Instr::I32RemU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    match (x as u32).checked_rem(y as u32) {
-                        Some(v) => Ok(v as u64),
-                        None => Err(TrapCode::IntegerDivideByZero),
-                    }
-                }),
-                Instr::I32And { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x & y),
-                Instr::I32Or { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x | y),
-                Instr::I32Xor { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x ^ y),
-                Instr::I32Shl { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .wrapping_shl(y as u32)
-                    as u64),
-                Instr::I32ShrS { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as i32)
-                    .wrapping_shr(y as u32)
-                    as u32
-                    as u64),
-                Instr::I32ShrU { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .wrapping_shr(y as u32)
-                    as u64),
-                Instr::I32Rotl { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .rotate_left(y as u32)
-                    as u64),
-                Instr::I32Rotr { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as u32)
-                    .rotate_right(y as u32)
-                    as u64),
-                Instr::I64Add { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_add(y)),
-                Instr::I64Sub { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_sub(y)),
-                Instr::I64Mul { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x.wrapping_mul(y)),
-                Instr::I64DivS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    let (x, y) = (x as i64, y as i64);
-                    if y == 0 {
-                        Err(TrapCode::IntegerDivideByZero)
-                    } else if x == i64::MIN && y == -1 {
-                        Err(TrapCode::IntegerOverflow)
-                    } else {
-                        Ok((x / y) as u64)
-                    }
-                }),
-                Instr::I64DivU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    x.checked_div(y).ok_or(TrapCode::IntegerDivideByZero)
-                }),
-                Instr::I64RemS { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    if y == 0 {
-                        Err(TrapCode::IntegerDivideByZero)
-                    } else {
-                        Ok((x as i64).wrapping_rem(y as i64) as u64)
-                    }
-                }),
-                Instr::I64RemU { dst, a, b } => bin_trap!(dst, a, b, |x: u64, y: u64| {
-                    x.checked_rem(y).ok_or(TrapCode::IntegerDivideByZero)
-                }),
-                Instr::I64And { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x & y),
-                Instr::I64Or { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x | y),
-                Instr::I64Xor { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| x ^ y),
-                Instr::I64Shl { dst, a, b } => {
-                    bin!(dst, a, b, |x: u64, y: u64| x.wrapping_shl(y as u32))
-                }
-                Instr::I64ShrS { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x as i64)
-                    .wrapping_shr(y as u32)
-                    as u64),
-                Instr::I64ShrU { dst, a, b } => {
-                    bin!(dst, a, b, |x: u64, y: u64| x.wrapping_shr(y as u32))
-                }
-                Instr::I64Rotl { dst, a, b } => {
-                    bin!(dst, a, b, |x: u64, y: u64| x.rotate_left((y & 63) as u32))
-                }
-                Instr::I64Rotr { dst, a, b } => {
-                    bin!(dst, a, b, |x: u64, y: u64| x.rotate_right((y & 63) as u32))
-                }
-                Instr::F32Add { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) + f32v(y))),
-                Instr::F32Sub { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) - f32v(y))),
-                Instr::F32Mul { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) * f32v(y))),
-                Instr::F32Div { dst, a, b } => bin!(dst, a, b, |x, y| r32(f32v(x) / f32v(y))),
-                Instr::F32Min { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| r32(num::f32_min(f32v(x), f32v(y))))
-                }
-                Instr::F32Max { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| r32(num::f32_max(f32v(x), f32v(y))))
-                }
-                Instr::F32Copysign { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x
-                    & 0x7fff_ffff)
-                    | (y & 0x8000_0000)),
-                Instr::F64Add { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) + f64v(y))),
-                Instr::F64Sub { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) - f64v(y))),
-                Instr::F64Mul { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) * f64v(y))),
-                Instr::F64Div { dst, a, b } => bin!(dst, a, b, |x, y| r64(f64v(x) / f64v(y))),
-                Instr::F64Min { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| r64(num::f64_min(f64v(x), f64v(y))))
-                }
-                Instr::F64Max { dst, a, b } => {
-                    bin!(dst, a, b, |x, y| r64(num::f64_max(f64v(x), f64v(y))))
-                }
-                Instr::F64Copysign { dst, a, b } => bin!(dst, a, b, |x: u64, y: u64| (x & !(1u64
-                    << 63))
-                    | (y & (1u64 << 63))),
-                Instr::I32AddC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
-                    .wrapping_add(y as u32)
-                    as u64),
-                Instr::I32SubC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
-                    .wrapping_sub(y as u32)
-                    as u64),
-                Instr::I32MulC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
-                    .wrapping_mul(y as u32)
-                    as u64),
-                Instr::I32AndC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x & y),
-                Instr::I32OrC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x | y),
-                Instr::I32XorC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| x ^ y),
-                Instr::I32ShlC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
-                    .wrapping_shl(y as u32)
-                    as u64),
-                Instr::I32ShrSC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as i32)
-                    .wrapping_shr(y as u32)
-                    as u32
-                    as u64),
-                Instr::I32ShrUC { dst, a, c } => bin_c!(dst, a, c, |x: u64, y: u64| (x as u32)
-                    .wrapping_shr(y as u32)
-                    as u64),
-                Instr::I32EqC { dst, a, c } => bin_c!(dst, a, c, |x, y| bit(x as u32 == y as u32)),
-                Instr::I32NeC { dst, a, c } => bin_c!(dst, a, c, |x, y| bit(x as u32 != y as u32)),
-                Instr::I32LtSC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as i32) < (y as i32)))
-                }
-                Instr::I32LtUC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as u32) < (y as u32)))
-                }
-                Instr::I32GtSC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as i32) > (y as i32)))
-                }
-                Instr::I32GtUC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as u32) > (y as u32)))
-                }
-                Instr::I32LeSC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as i32) <= (y as i32)))
-                }
-                Instr::I32LeUC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as u32) <= (y as u32)))
-                }
-                Instr::I32GeSC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as i32) >= (y as i32)))
-                }
-                Instr::I32GeUC { dst, a, c } => {
-                    bin_c!(dst, a, c, |x, y| bit((x as u32) >= (y as u32)))
                 }
             }
         };

@@ -316,13 +316,199 @@ impl Instr {
         }
         numeric_ops!(pick)
     }
+
+    /// The fixed position this instruction may jump to (the entries after a `BrTable`
+    /// are instructions of their own).
+    pub(crate) fn jump_target(&self) -> Option<u32> {
+        match *self {
+            Instr::Jump(pc)
+            | Instr::JumpIfZero { pc, .. }
+            | Instr::JumpIfNonZero { pc, .. }
+            | Instr::Br { pc, .. }
+            | Instr::JumpIfCast { pc, .. }
+            | Instr::BrIfI32Eq { pc, .. }
+            | Instr::BrIfI32Ne { pc, .. }
+            | Instr::BrIfI32LtS { pc, .. }
+            | Instr::BrIfI32LtU { pc, .. }
+            | Instr::BrIfI32GtS { pc, .. }
+            | Instr::BrIfI32GtU { pc, .. }
+            | Instr::BrIfI32LeS { pc, .. }
+            | Instr::BrIfI32LeU { pc, .. }
+            | Instr::BrIfI32GeS { pc, .. }
+            | Instr::BrIfI32GeU { pc, .. } => Some(pc),
+            _ => None,
+        }
+    }
+
+    /// Whether execution never goes on to the next position after this instruction: the
+    /// last instruction of every function is one (`CompiledFunc::check_code`), so
+    /// straight-line execution never runs past the end of the code.
+    pub(crate) fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Instr::Unreachable
+                | Instr::Jump(_)
+                | Instr::Br { .. }
+                | Instr::Return { .. }
+                | Instr::ReturnListened { .. }
+                | Instr::ReturnCall { .. }
+                | Instr::Throw { .. }
+                | Instr::ThrowRef { .. }
+        )
+    }
+
+    /// One past the highest frame slot this instruction names, for the instructions the
+    /// executor reads and writes **without a bounds check** (its `slot!`); `None` for the
+    /// others, whose slot accesses are checked (`cslot!` and slice operations).
+    ///
+    /// This is half of the invariant `slot!` relies on: the translator refuses a function
+    /// in which this is above its `max_height` (`CompiledFunc::check_code`), and the
+    /// executor never runs a frame on a stack shorter than `fp + max_height`
+    /// (`open_frame`). Keep the two lists in step: an instruction whose arm uses `slot!`
+    /// must be listed here with every slot it names.
+    pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
+        let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
+        macro_rules! pick {
+            (
+                unary { $($u:ident)* }
+                binary { $($b:ident)* }
+                binary_const { $($c:ident => $cc:ident)* }
+            ) => {
+                match *self {
+                    $(Instr::$u { dst, a } => end(&[dst, a]),)*
+                    $(Instr::$b { dst, a, b } => end(&[dst, a, b]),)*
+                    $(Instr::$cc { dst, a, .. } => end(&[dst, a]),)*
+                    Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => end(&[c]),
+                    Instr::BrIfI32Eq { a, b, .. }
+                    | Instr::BrIfI32Ne { a, b, .. }
+                    | Instr::BrIfI32LtS { a, b, .. }
+                    | Instr::BrIfI32LtU { a, b, .. }
+                    | Instr::BrIfI32GtS { a, b, .. }
+                    | Instr::BrIfI32GtU { a, b, .. }
+                    | Instr::BrIfI32LeS { a, b, .. }
+                    | Instr::BrIfI32LeU { a, b, .. }
+                    | Instr::BrIfI32GeS { a, b, .. }
+                    | Instr::BrIfI32GeU { a, b, .. } => end(&[a, b]),
+                    Instr::BrTable { index, .. } => end(&[index]),
+                    Instr::Jump(_) => Some(0),
+                    Instr::Copy128 { dst, src } => Some(dst.max(src) as u64 + 2),
+                    // Slots `h - 5 .. h`.
+                    Instr::Select128 { h } => (h >= 5).then_some(h as u64),
+                    // (These address the frame through a checked slice: no unchecked slot.)
+                    Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
+                    // (The fast path's calls and returns check the frames they move to.)
+                    Instr::Call { .. } | Instr::Return { .. } => Some(0),
+                    // Slots `h - 3 .. h`.
+                    Instr::Select { h } => (h >= 3).then_some(h as u64),
+                    // Slots `src .. src + arity` and `dst .. dst + arity`.
+                    Instr::Br { dst, src, arity, .. } => Some(dst.max(src) as u64 + arity as u64),
+                    Instr::Copy { dst, src } => end(&[dst, src]),
+                    Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
+                    Instr::GlobalGet { dst, .. } => end(&[dst]),
+                    Instr::GlobalSet { src, .. } => end(&[src]),
+                    Instr::I32Load { dst, addr, .. }
+                    | Instr::I64Load { dst, addr, .. }
+                    | Instr::I32Load8S { dst, addr, .. }
+                    | Instr::I32Load8U { dst, addr, .. }
+                    | Instr::I32Load16S { dst, addr, .. }
+                    | Instr::I32Load16U { dst, addr, .. }
+                    | Instr::I64Load8S { dst, addr, .. }
+                    | Instr::I64Load8U { dst, addr, .. }
+                    | Instr::I64Load16S { dst, addr, .. }
+                    | Instr::I64Load16U { dst, addr, .. }
+                    | Instr::I64Load32S { dst, addr, .. }
+                    | Instr::I64Load32U { dst, addr, .. } => end(&[dst, addr]),
+                    Instr::Store32 { addr, src, .. }
+                    | Instr::Store64 { addr, src, .. }
+                    | Instr::Store8 { addr, src, .. }
+                    | Instr::Store16 { addr, src, .. } => end(&[addr, src]),
+                    Instr::RefNull { dst } | Instr::RefFunc { dst, .. } => end(&[dst]),
+                    Instr::RefIsNull { dst, a } => end(&[dst, a]),
+                    _ => None,
+                }
+            };
+        }
+        numeric_ops!(pick)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Instr;
+
     #[test]
     fn instr_is_compact() {
-        assert!(std::mem::size_of::<super::Instr>() <= 16);
+        assert!(std::mem::size_of::<Instr>() <= 16);
+    }
+
+    #[test]
+    fn unchecked_slots_end_names_every_slot() {
+        let cases = [
+            (Instr::F64Add { dst: 3, a: 9, b: 1 }, Some(10)),
+            (
+                Instr::I32AddC {
+                    dst: 2,
+                    a: 1,
+                    c: 1000,
+                },
+                Some(3),
+            ),
+            (Instr::I32Eqz { dst: 0, a: 7 }, Some(8)),
+            (
+                Instr::BrIfI32LtS {
+                    pc: 100,
+                    a: 4,
+                    b: 5,
+                },
+                Some(6),
+            ),
+            (
+                Instr::Store64 {
+                    addr: 1,
+                    src: 6,
+                    offset: 99,
+                },
+                Some(7),
+            ),
+            (
+                Instr::I64Load {
+                    dst: 11,
+                    addr: 1,
+                    offset: 0,
+                },
+                Some(12),
+            ),
+            (
+                Instr::Const64 {
+                    dst: 5,
+                    c: u64::MAX,
+                },
+                Some(6),
+            ),
+            (
+                Instr::Copy {
+                    dst: u32::MAX,
+                    src: 0,
+                },
+                Some(1 << 32),
+            ),
+            (Instr::Select { h: 3 }, Some(3)),
+            (Instr::Select { h: 2 }, None),
+            (
+                Instr::Br {
+                    pc: 0,
+                    dst: 2,
+                    src: 7,
+                    arity: 3,
+                },
+                Some(10),
+            ),
+            (Instr::Return { src: 0, arity: 1 }, Some(0)),
+            (Instr::ReturnCall { func: 0, base: 9 }, None),
+        ];
+        for (instr, want) in cases {
+            assert_eq!(instr.unchecked_slots_end(), want, "{instr:?}");
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub(crate) mod code;
 pub(crate) mod exec;
 pub(crate) mod gc;
+pub(crate) mod hot;
 pub(crate) mod instr;
 pub(crate) mod num;
 pub(crate) mod simd;

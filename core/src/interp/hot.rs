@@ -1,0 +1,1036 @@
+//! The interpreter's fast path: the instructions that touch nothing but the current
+//! frame's slots and memory 0 (numeric operators, branches, local copies and constants,
+//! `select`, loads and stores), each run by a handler function of its own.
+//!
+//! The executor's loop ([`super::exec`]) takes every other instruction (calls, returns,
+//! globals, tables, SIMD, GC, the debugging and listener hooks). At the first fast-path
+//! instruction it meets it calls [`run`], which runs handlers until an instruction that is
+//! not theirs (returning its position, for the executor to run it) or a trap.
+//!
+//! Each handler reads its instruction, runs it, and then dispatches the next one itself:
+//! with `cfg(ws_tail_dispatch)` (optimised builds on x86-64 and AArch64, see `build.rs`)
+//! by calling its handler in tail position, a call that LLVM makes a jump (a sibling
+//! call), so that each handler ends in an indirect jump of its own (threaded code, which
+//! branch predictors follow far better than the one shared jump of a `match` in a loop) and
+//! the state (instruction pointer, frame pointer, memory 0) stays in the argument
+//! registers; otherwise by returning the next instruction to a loop in [`run`]. This is the
+//! design of wasmi 2.0's executor. Every handler has the same shape (made by one macro) and
+//! holds no value whose address escapes, which is what the sibling call needs; tests run
+//! long loops over the fast path's instructions in an optimised build, where native stack
+//! taken per instruction would overflow (`core/tests/dispatch.rs`).
+//!
+//! # `unsafe`
+//!
+//! This module allows `unsafe` for the two pointers of the fast path, with the invariants
+//! that make them sound established before it runs (by `CompiledFunc::check_code` when a
+//! function is translated, and by [`run`] on entry) and `debug_assert!`ed where they are
+//! relied on (the test suites run with debug assertions):
+//!
+//! - the instruction pointer always points at an instruction of the function's code:
+//!   [`run`] checks its start; every jump target and `br_table` entry of the code is a
+//!   position of the code and its last instruction is terminal (never a fast-path one), so
+//!   the next instruction after a fast-path one is in the code too (`check_code`);
+//! - every slot a fast-path instruction names is below the function's `max_height`
+//!   (`check_code`, through [`Instr::unchecked_slots_end`]; a function where it is not is
+//!   refused), and the frame has at least `max_height` slots ([`run`] checks the slice it
+//!   is given), so the frame pointer plus a slot is inside the frame.
+//!
+//! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
+
+#![allow(unsafe_code)]
+
+use std::cell::{Cell, RefCell};
+use std::sync::OnceLock;
+
+use super::instr::Instr;
+use super::num;
+use super::num::span;
+use super::translate::CompiledFunc;
+use crate::error::TrapCode;
+
+/// Why [`run`] returned.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stop {
+    /// At an instruction of the executor's (the position returned is that instruction's).
+    Other,
+    /// The first instruction was not one of the fast path's, or the frame is smaller than
+    /// the function's (internal errors: the executor passes neither).
+    Unhandled,
+    /// A trap (the position returned is just after the trapping instruction, as the
+    /// executor's own traps leave it).
+    Trap(TrapCode),
+    /// An access of `len` bytes at `address` outside memory 0.
+    Memory { address: u64, len: u64 },
+    /// (Within the fast path: the stop has been recorded already.)
+    Recorded,
+}
+
+/// A position in the code: a pointer to one of its instructions.
+type Ip = *const Instr;
+
+/// A caller's saved registers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Frame {
+    /// Where to continue in the caller.
+    pub(crate) pc: u32,
+    pub(crate) fp: u32,
+    pub(crate) inst: u32,
+    /// The caller: a code id of the instance's module.
+    pub(crate) func: u32,
+}
+
+/// The executor's registers the fast path reads and moves: the position in the current
+/// function's code, its frame, and the function (a code id).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Regs {
+    pub(crate) pc: usize,
+    pub(crate) fp: usize,
+    pub(crate) func: u32,
+}
+
+/// What the fast path needs to run calls and returns within the instance itself. Without
+/// it (or when a call or return needs more: another instance, an import, a function not
+/// translated yet, a deeper stack, an `after` owed by a tail call), they stop the run, and
+/// the executor runs them.
+pub(crate) struct Calls<'a> {
+    /// The module's code by code id, each once translated (`ModuleCode`'s table: the
+    /// fast path sits below `ModuleCode` itself).
+    pub(crate) funcs: &'a [OnceLock<CompiledFunc>],
+    /// The module's imported functions (defined ones come after them).
+    pub(crate) n_imported: u32,
+    /// The instance (for the frames pushed).
+    pub(crate) inst: u32,
+    /// Most frames.
+    pub(crate) max_depth: usize,
+    /// Whether a `Return` may run here: no `after` is owed by a tail call.
+    pub(crate) returns: bool,
+    /// The executor's frames.
+    pub(crate) frames: RefCell<&'a mut Vec<Frame>>,
+}
+
+/// What every handler reads besides its registers: the code, the stack, and where the
+/// run stops.
+struct Cx<'a> {
+    /// The current function's code.
+    instrs: Cell<&'a [Instr]>,
+    /// Where [`run`] started.
+    start: Ip,
+    /// The whole value stack.
+    stack: *mut u64,
+    stack_len: usize,
+    /// The current frame and function.
+    fp: Cell<usize>,
+    func: Cell<u32>,
+    calls: Option<Calls<'a>>,
+    /// Set when the run stops (read once, at the end).
+    stop: Cell<Option<Stop>>,
+}
+
+impl Cx<'_> {
+    /// Ends the run at `ip` for `why`.
+    #[inline(always)]
+    fn stop(&self, why: Stop, ip: Ip) -> Ip {
+        self.stop.set(Some(why));
+        ip
+    }
+
+    /// The current frame's size in slots (for the debug assertions).
+    fn frame_len(&self) -> usize {
+        self.stack_len - self.fp.get()
+    }
+
+    /// The instruction at position `t` of the current function, a jump target of its code.
+    #[inline(always)]
+    fn at(&self, t: u32) -> Ip {
+        let instrs = self.instrs.get();
+        debug_assert!((t as usize) < instrs.len(), "jump outside the code");
+        // SAFETY: `t` is a jump target of the code, a position of it (`check_code`).
+        unsafe { instrs.as_ptr().add(t as usize) }
+    }
+
+    /// The `br_table` entry `i` after the `br_table` before `next`.
+    #[inline(always)]
+    fn skip(&self, next: Ip, i: u32) -> Ip {
+        debug_assert!(self.position(next) + (i as usize) < self.instrs.get().len());
+        // SAFETY: `i` is at most the table's length, and each of its entries is a position
+        // of the code (`check_code`).
+        unsafe { next.add(i as usize) }
+    }
+
+    /// The position of `ip` in the current function's code.
+    fn position(&self, ip: Ip) -> usize {
+        (ip as usize - self.instrs.get().as_ptr() as usize) / std::mem::size_of::<Instr>()
+    }
+
+    /// The whole stack as a checked slice.
+    #[allow(clippy::mut_from_ref)]
+    fn stack(&self) -> &mut [u64] {
+        // SAFETY: `stack` points at `stack_len` slots (`run`'s slice), and no other
+        // reference to them is live while this one is (the handlers use it and drop it
+        // before they touch a slot again).
+        unsafe { std::slice::from_raw_parts_mut(self.stack, self.stack_len) }
+    }
+
+    /// `call` of function `callee` (module index space) with its arguments from slot
+    /// `base`, continuing at `ret` after it: the callee's first instruction and frame, or
+    /// `Stop::Other` for the executor to make the call.
+    #[inline(always)]
+    fn call(&self, callee: u32, base: u32, ret: Ip) -> Result<(Ip, *mut u64), Stop> {
+        let Some(calls) = &self.calls else {
+            return Err(Stop::Other);
+        };
+        let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
+        let f = calls
+            .funcs
+            .get(def as usize)
+            .and_then(OnceLock::get)
+            .ok_or(Stop::Other)?;
+        let mut frames = calls.frames.borrow_mut();
+        let fp = self.fp.get();
+        let new_fp = fp + base as usize;
+        if frames.len() >= calls.max_depth
+            || new_fp + f.max_height as usize > self.stack_len
+            || f.instrs.is_empty()
+        {
+            return Err(Stop::Other);
+        }
+        // The frame as `open_frame` makes it: locals zeroed, constants in place.
+        let stack = self.stack();
+        let locals = new_fp + f.params as usize;
+        for slot in &mut stack[locals..locals + f.locals as usize] {
+            *slot = 0;
+        }
+        let consts = locals + f.locals as usize;
+        if !f.consts.is_empty() {
+            stack[consts..consts + f.consts.len()].copy_from_slice(&f.consts);
+        }
+        frames.push(Frame {
+            pc: self.position(ret) as u32,
+            fp: fp as u32,
+            inst: calls.inst,
+            func: self.func.get(),
+        });
+        self.fp.set(new_fp);
+        self.func.set(def);
+        self.instrs.set(&f.instrs);
+        // SAFETY: `new_fp + max_height <= stack_len` (checked above): the new frame is in
+        // the stack, and has the room its code's slots need.
+        Ok((f.instrs.as_ptr(), unsafe { self.stack.add(new_fp) }))
+    }
+
+    /// `return` of the `arity` values at slot `src`: the caller's instruction and frame,
+    /// or `Stop::Other` for the executor to return.
+    #[inline(always)]
+    fn ret(&self, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
+        let Some(calls) = &self.calls else {
+            return Err(Stop::Other);
+        };
+        if !calls.returns {
+            return Err(Stop::Other);
+        }
+        let mut frames = calls.frames.borrow_mut();
+        let caller = *frames.last().ok_or(Stop::Other)?;
+        if caller.inst != calls.inst {
+            return Err(Stop::Other);
+        }
+        let f = calls
+            .funcs
+            .get(caller.func as usize)
+            .and_then(OnceLock::get)
+            .ok_or(Stop::Other)?;
+        let (cfp, cpc) = (caller.fp as usize, caller.pc as usize);
+        if cpc >= f.instrs.len() || cfp + f.max_height as usize > self.stack_len {
+            return Err(Stop::Other);
+        }
+        let fp = self.fp.get();
+        let s = fp + src as usize;
+        let stack = self.stack();
+        if arity == 1 {
+            stack[fp] = stack[s];
+        } else {
+            stack.copy_within(s..s + arity as usize, fp);
+        }
+        frames.pop();
+        self.fp.set(cfp);
+        self.func.set(caller.func);
+        self.instrs.set(&f.instrs);
+        // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
+        // stack (both checked above).
+        Ok(unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) })
+    }
+}
+
+fn f32v(x: u64) -> f32 {
+    f32::from_bits(x as u32)
+}
+fn f64v(x: u64) -> f64 {
+    f64::from_bits(x)
+}
+fn r32(f: f32) -> u64 {
+    f.to_bits() as u64
+}
+fn r64(f: f64) -> u64 {
+    f.to_bits()
+}
+pub(crate) fn bit(c: bool) -> u64 {
+    c as u64
+}
+
+/// Runs the current function's code `cur` from `regs` (its position, frame and code id)
+/// on the value stack `stack` with memory 0 `mem` (empty without one), calls and returns
+/// within the instance too with `calls`, until an instruction that is not the fast path's
+/// or a trap: the registers to continue with, and why it stopped.
+pub(crate) fn run<'a>(
+    stack: &'a mut [u64],
+    regs: Regs,
+    cur: &'a CompiledFunc,
+    mem: &mut [u8],
+    calls: Option<Calls<'a>>,
+) -> (Regs, Stop) {
+    if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
+        return (regs, Stop::Unhandled);
+    }
+    let base = stack.as_mut_ptr();
+    let cx = Cx {
+        instrs: Cell::new(&cur.instrs),
+        start: &cur.instrs[regs.pc],
+        stack: base,
+        stack_len: stack.len(),
+        fp: Cell::new(regs.fp),
+        func: Cell::new(regs.func),
+        calls,
+        stop: Cell::new(None),
+    };
+    let ip = cx.start;
+    // SAFETY: `fp + max_height <= stack.len()` (checked above).
+    let sp = unsafe { base.add(regs.fp) };
+    #[cfg(ws_tail_dispatch)]
+    let at = dispatch(ip, sp, mem, &cx);
+    #[cfg(not(ws_tail_dispatch))]
+    let at = {
+        let (mut ip, mut sp) = (ip, sp);
+        loop {
+            ip = dispatch(ip, sp, mem, &cx);
+            if cx.stop.get().is_some() {
+                break ip;
+            }
+            // SAFETY: the current frame is in the stack with room for its function's
+            // slots (`run`'s check, `Cx::call` and `Cx::ret`'s).
+            sp = unsafe { cx.stack.add(cx.fp.get()) };
+        }
+    };
+    let why = cx.stop.get().unwrap_or(Stop::Unhandled);
+    let regs = Regs {
+        pc: cx.position(at),
+        fp: cx.fp.get(),
+        func: cx.func.get(),
+    };
+    (regs, why)
+}
+
+/// Refuses a function whose fast-path instructions are not all covered by the slot check
+/// of `CompiledFunc::check_code` ([`Instr::unchecked_slots_end`]): the other half of the
+/// frame invariant the handlers rely on (called on every function translated).
+pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
+    match f.instrs.iter().position(|i| {
+        fast(i)
+            && i.unchecked_slots_end()
+                .is_none_or(|end| end > f.max_height as u64)
+    }) {
+        None => Ok(()),
+        Some(at) => Err(crate::error::Error::new(format!(
+            "internal error: fast-path instruction {at} ({:?}) has slots outside its frame of {}",
+            f.instrs[at], f.max_height
+        ))),
+    }
+}
+
+/// Copies `n` slots from `src` to `dst` in the frame (the ranges may overlap).
+#[inline(always)]
+fn copy_slots(frame: *mut u64, cx: &Cx<'_>, src: u32, dst: u32, n: u16) {
+    debug_assert!(
+        src as usize + n as usize <= cx.frame_len() && dst as usize + n as usize <= cx.frame_len()
+    );
+    // SAFETY: `Br`'s source and destination ranges are inside the frame (`check_code`
+    // checks `max(src, dst) + arity <= max_height`, the frame being at least that large).
+    unsafe { std::ptr::copy(frame.add(src as usize), frame.add(dst as usize), n as usize) }
+}
+
+/// A SIMD load or store at height `h` of the frame: `false` after a trap, which it
+/// records (out of line, so that its result, passed in memory, is not a local of the
+/// handler: that would keep the handler's last call from being a jump).
+#[inline(never)]
+fn simd_mem(
+    op: super::simd::MemOp,
+    lane: u8,
+    offset: u32,
+    h: u32,
+    mem: &mut [u8],
+    frame: &mut [u64],
+    cx: &Cx<'_>,
+) -> bool {
+    match super::simd::exec_mem(op, offset, lane, mem, frame, h as usize) {
+        Ok(_) => true,
+        Err((address, len)) => {
+            cx.stop.set(Some(Stop::Memory { address, len }));
+            false
+        }
+    }
+}
+
+// The handlers' building blocks. Each names the frame pointer and context (and memory, and
+// position) it works on: they are used in the bodies given to `handlers!`, whose names
+// these are.
+macro_rules! slot {
+    ($f:ident, $cx:ident, $s:expr) => {
+        *{
+            let s = $s as usize;
+            debug_assert!(s < $cx.frame_len(), "slot outside the frame");
+            // SAFETY: a fast-path instruction's slots are below `max_height`
+            // (`check_code`), and the frame has at least that many (`run`).
+            unsafe { &mut *$f.add(s) }
+        }
+    };
+}
+// The frame as a checked slice (for the SIMD operators, which address it by height).
+macro_rules! frame_slice {
+    ($f:ident, $cx:ident) => {
+        // SAFETY: the frame pointer points at `frame_len` slots of the stack (`run`), and
+        // no other reference to them is live while this one is.
+        unsafe { std::slice::from_raw_parts_mut($f, $cx.frame_len()) }
+    };
+}
+macro_rules! un {
+    ($f:ident, $cx:ident, $dst:expr, $a:expr, $op:expr) => {{
+        let x = slot!($f, $cx, $a);
+        slot!($f, $cx, $dst) = $op(x);
+    }};
+}
+macro_rules! un_trap {
+    ($f:ident, $cx:ident, $dst:expr, $a:expr, $op:expr) => {{
+        let x = slot!($f, $cx, $a);
+        slot!($f, $cx, $dst) = $op(x).map_err(Stop::Trap)?;
+    }};
+}
+macro_rules! bin {
+    ($f:ident, $cx:ident, $dst:expr, $a:expr, $b:expr, $op:expr) => {{
+        let x = slot!($f, $cx, $a);
+        let y = slot!($f, $cx, $b);
+        slot!($f, $cx, $dst) = $op(x, y);
+    }};
+}
+macro_rules! bin_c {
+    ($f:ident, $cx:ident, $dst:expr, $a:expr, $c:expr, $op:expr) => {{
+        let x = slot!($f, $cx, $a);
+        slot!($f, $cx, $dst) = $op(x, $c as u64);
+    }};
+}
+macro_rules! bin_trap {
+    ($f:ident, $cx:ident, $dst:expr, $a:expr, $b:expr, $op:expr) => {{
+        let x = slot!($f, $cx, $a);
+        let y = slot!($f, $cx, $b);
+        slot!($f, $cx, $dst) = $op(x, y).map_err(Stop::Trap)?;
+    }};
+}
+macro_rules! cmp_br {
+    ($f:ident, $cx:ident, $pc:ident, $t:expr, $a:expr, $b:expr, $op:expr) => {{
+        if $op(slot!($f, $cx, $a), slot!($f, $cx, $b)) {
+            $pc = $cx.at($t);
+        }
+    }};
+}
+macro_rules! load {
+    ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
+        let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
+        // (No local's address is taken here or in `store_`: that would keep the handler's
+        // last call from being a jump.)
+        match span(at, $n)
+            .and_then(|r| $m.get(r.start..))
+            .and_then(|s| s.first_chunk::<$n>())
+        {
+            Some(bytes) => slot!($f, $cx, $dst) = $conv(*bytes),
+            None => {
+                return Err(Stop::Memory {
+                    address: at,
+                    len: $n,
+                })
+            }
+        }
+    }};
+}
+macro_rules! store_ {
+    ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
+        let v = slot!($f, $cx, $src);
+        let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
+        match span(at, $n)
+            .and_then(|r| $m.get_mut(r.start..))
+            .and_then(|s| s.first_chunk_mut::<$n>())
+        {
+            Some(d) => *d = $conv(v),
+            None => {
+                return Err(Stop::Memory {
+                    address: at,
+                    len: $n,
+                })
+            }
+        }
+    }};
+}
+
+/// After a handler: the next instruction's handler, called in tail position.
+#[cfg(ws_tail_dispatch)]
+macro_rules! next {
+    ($ip:ident, $f:ident, $m:ident, $cx:ident) => {
+        dispatch($ip, $f, $m, $cx)
+    };
+}
+/// After a handler: back to [`run`]'s loop with the next instruction.
+#[cfg(not(ws_tail_dispatch))]
+macro_rules! next {
+    ($ip:ident, $f:ident, $m:ident, $cx:ident) => {
+        $ip
+    };
+}
+
+/// Makes one handler per instruction (`name: pattern => body`; the body may move `pc`, the
+/// next instruction, and return `Err(Stop)` early), `dispatch`, which calls the handler of
+/// the instruction at an instruction pointer, and `fast`, the set of those instructions.
+macro_rules! handlers {
+    ($frame:ident, $mem:ident, $pc:ident, $cx:ident; $( $name:ident : $pat:pat => $body:block, )*) => {
+        $(
+            // (The body runs in a closure called at once, so that `?` can end it early.)
+            #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
+            fn $name(ip: Ip, mut $frame: *mut u64, $mem: &mut [u8], $cx: &Cx<'_>) -> Ip {
+                // SAFETY: `ip` points at an instruction of the code (the module's docs).
+                let $pat = (unsafe { *ip }) else {
+                    return $cx.stop(Stop::Unhandled, ip);
+                };
+                // SAFETY: a fast-path instruction is never the code's last (that one is
+                // terminal), so the next is in the code too.
+                let mut $pc: Ip = unsafe { ip.add(1) };
+                let result = (|| -> Result<(), Stop> {
+                    $body;
+                    Ok(())
+                })();
+                match result {
+                    Ok(()) => next!($pc, $frame, $mem, $cx),
+                    // An instruction for the executor: it runs it.
+                    Err(Stop::Other) => $cx.stop(Stop::Other, ip),
+                    // Already recorded (a trap): the position after the instruction.
+                    Err(Stop::Recorded) => $pc,
+                    Err(stop) => $cx.stop(stop, $pc),
+                }
+            }
+        )*
+
+        /// Runs the instruction at `ip` with its handler; at one that is not the fast
+        /// path's, stops there.
+        #[inline(always)]
+        #[allow(unused_variables)]
+        fn dispatch(ip: Ip, frame: *mut u64, mem: &mut [u8], cx: &Cx<'_>) -> Ip {
+            debug_assert!(cx.position(ip) < cx.instrs.get().len(), "position outside the code");
+            // SAFETY: `ip` points at an instruction of the code (the module's docs).
+            match unsafe { &*ip } {
+                $( $pat => $name(ip, frame, mem, cx), )*
+                _ => {
+                    let why = if ip == cx.start { Stop::Unhandled } else { Stop::Other };
+                    cx.stop(why, ip)
+                }
+            }
+        }
+
+        #[allow(unused_variables)]
+        fn fast(instr: &Instr) -> bool {
+            match *instr {
+                $( $pat => true, )*
+                _ => false,
+            }
+        }
+    };
+}
+
+handlers! { frame, mem, pc, cx;
+    Jump: Instr::Jump(t) => { pc = cx.at(t) },
+    JumpIfZero: Instr::JumpIfZero { pc: t, c } => {
+                if slot!(frame, cx, c) == 0 {
+                    pc = cx.at(t);
+                }
+            },
+    JumpIfNonZero: Instr::JumpIfNonZero { pc: t, c } => {
+                if slot!(frame, cx, c) != 0 {
+                    pc = cx.at(t);
+                }
+            },
+    BrIfI32Eq: Instr::BrIfI32Eq { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x as u32 == y as u32)
+            },
+    BrIfI32Ne: Instr::BrIfI32Ne { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x as u32 != y as u32)
+            },
+    BrIfI32LtS: Instr::BrIfI32LtS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i32) < (y as i32))
+            },
+    BrIfI32LtU: Instr::BrIfI32LtU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as u32) < (y as u32))
+            },
+    BrIfI32GtS: Instr::BrIfI32GtS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i32) > (y as i32))
+            },
+    BrIfI32GtU: Instr::BrIfI32GtU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as u32) > (y as u32))
+            },
+    BrIfI32LeS: Instr::BrIfI32LeS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i32) <= (y as i32))
+            },
+    BrIfI32LeU: Instr::BrIfI32LeU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as u32) <= (y as u32))
+            },
+    BrIfI32GeS: Instr::BrIfI32GeS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i32) >= (y as i32))
+            },
+    BrIfI32GeU: Instr::BrIfI32GeU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
+            },
+    Br: Instr::Br {
+                pc: t,
+                dst,
+                src,
+                arity,
+            } => {
+                copy_slots(frame, cx, src, dst, arity);
+                pc = cx.at(t);
+            },
+    BrTable: Instr::BrTable { len, index } => {
+                let i = (slot!(frame, cx, index) as u32).min(len);
+                pc = cx.skip(pc, i);
+            },
+    Select: Instr::Select { h } => {
+                if slot!(frame, cx, h - 1) == 0 {
+                    slot!(frame, cx, h - 3) = slot!(frame, cx, h - 2);
+                }
+            },
+    Copy: Instr::Copy { dst, src } => { slot!(frame, cx, dst) = slot!(frame, cx, src) },
+    Const32: Instr::Const32 { dst, c } => { slot!(frame, cx, dst) = c as u64 },
+    Const64: Instr::Const64 { dst, c } => { slot!(frame, cx, dst) = c },
+    I32Load: Instr::I32Load { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            },
+    I64Load: Instr::I64Load { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 8, u64::from_le_bytes)
+            },
+    I32Load8S: Instr::I32Load8S { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32
+                    as u64)
+            },
+    I32Load8U: Instr::I32Load8U { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
+            },
+    I32Load16S: Instr::I32Load16S { dst, addr, offset } => {
+                load!(frame, cx, mem,
+                    dst,
+                    addr,
+                    offset,
+                    2,
+                    |b| i16::from_le_bytes(b) as i32 as u32 as u64
+                )
+            },
+    I32Load16U: Instr::I32Load16U { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            },
+    I64Load8S: Instr::I64Load8S { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
+            },
+    I64Load8U: Instr::I64Load8U { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
+            },
+    I64Load16S: Instr::I64Load16S { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64
+                    as u64)
+            },
+    I64Load16U: Instr::I64Load16U { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            },
+    I64Load32S: Instr::I64Load32S { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64
+                    as u64)
+            },
+    I64Load32U: Instr::I64Load32U { dst, addr, offset } => {
+                load!(frame, cx, mem, dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            },
+    Store32: Instr::Store32 { addr, src, offset } => {
+                store_!(frame, cx, mem, addr, src, offset, 4, |v: u64| (v as u32).to_le_bytes())
+            },
+    Store64: Instr::Store64 { addr, src, offset } => {
+                store_!(frame, cx, mem, addr, src, offset, 8, |v: u64| v.to_le_bytes())
+            },
+    Store8: Instr::Store8 { addr, src, offset } => {
+                store_!(frame, cx, mem, addr, src, offset, 1, |v: u64| [v as u8])
+            },
+    Store16: Instr::Store16 { addr, src, offset } => {
+                store_!(frame, cx, mem, addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
+            },
+    I32Eqz: Instr::I32Eqz { dst, a } => { un!(frame, cx, dst, a, |x| bit(x as u32 == 0)) },
+    I64Eqz: Instr::I64Eqz { dst, a } => { un!(frame, cx, dst, a, |x| bit(x == 0)) },
+    I32Clz: Instr::I32Clz { dst, a } => { un!(frame, cx, dst, a, |x: u64| (x as u32).leading_zeros() as u64) },
+    I32Ctz: Instr::I32Ctz { dst, a } => {
+                un!(frame, cx, dst, a, |x: u64| (x as u32).trailing_zeros() as u64)
+            },
+    I32Popcnt: Instr::I32Popcnt { dst, a } => { un!(frame, cx, dst, a, |x: u64| (x as u32).count_ones() as u64) },
+    I64Clz: Instr::I64Clz { dst, a } => { un!(frame, cx, dst, a, |x: u64| x.leading_zeros() as u64) },
+    I64Ctz: Instr::I64Ctz { dst, a } => { un!(frame, cx, dst, a, |x: u64| x.trailing_zeros() as u64) },
+    I64Popcnt: Instr::I64Popcnt { dst, a } => { un!(frame, cx, dst, a, |x: u64| x.count_ones() as u64) },
+    F32Abs: Instr::F32Abs { dst, a } => { un!(frame, cx, dst, a, |x: u64| x & 0x7fff_ffff) },
+    F32Neg: Instr::F32Neg { dst, a } => { un!(frame, cx, dst, a, |x: u64| x ^ 0x8000_0000) },
+    F32Ceil: Instr::F32Ceil { dst, a } => {
+                un!(frame, cx, dst, a, |x| r32(num::round_f32(f32v(x), f32::ceil)))
+            },
+    F32Floor: Instr::F32Floor { dst, a } => {
+                un!(frame, cx, dst, a, |x| r32(num::round_f32(f32v(x), f32::floor)))
+            },
+    F32Trunc: Instr::F32Trunc { dst, a } => {
+                un!(frame, cx, dst, a, |x| r32(num::round_f32(f32v(x), f32::trunc)))
+            },
+    F32Nearest: Instr::F32Nearest { dst, a } => { un!(frame, cx, dst, a, |x| r32(num::round_f32(
+                f32v(x),
+                f32::round_ties_even
+            ))) },
+    F32Sqrt: Instr::F32Sqrt { dst, a } => { un!(frame, cx, dst, a, |x| r32(f32v(x).sqrt())) },
+    F64Abs: Instr::F64Abs { dst, a } => { un!(frame, cx, dst, a, |x: u64| x & !(1u64 << 63)) },
+    F64Neg: Instr::F64Neg { dst, a } => { un!(frame, cx, dst, a, |x: u64| x ^ (1u64 << 63)) },
+    F64Ceil: Instr::F64Ceil { dst, a } => {
+                un!(frame, cx, dst, a, |x| r64(num::round_f64(f64v(x), f64::ceil)))
+            },
+    F64Floor: Instr::F64Floor { dst, a } => {
+                un!(frame, cx, dst, a, |x| r64(num::round_f64(f64v(x), f64::floor)))
+            },
+    F64Trunc: Instr::F64Trunc { dst, a } => {
+                un!(frame, cx, dst, a, |x| r64(num::round_f64(f64v(x), f64::trunc)))
+            },
+    F64Nearest: Instr::F64Nearest { dst, a } => { un!(frame, cx, dst, a, |x| r64(num::round_f64(
+                f64v(x),
+                f64::round_ties_even
+            ))) },
+    F64Sqrt: Instr::F64Sqrt { dst, a } => { un!(frame, cx, dst, a, |x| r64(f64v(x).sqrt())) },
+    I32WrapI64: Instr::I32WrapI64 { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as u32 as u64) },
+    I32TruncF32S: Instr::I32TruncF32S { dst, a } => {
+                un_trap!(frame, cx, dst, a, |x| num::trunc_i32_s(f32v(x) as f64))
+            },
+    I32TruncF32U: Instr::I32TruncF32U { dst, a } => {
+                un_trap!(frame, cx, dst, a, |x| num::trunc_i32_u(f32v(x) as f64))
+            },
+    I32TruncF64S: Instr::I32TruncF64S { dst, a } => { un_trap!(frame, cx, dst, a, |x| num::trunc_i32_s(f64v(x))) },
+    I32TruncF64U: Instr::I32TruncF64U { dst, a } => { un_trap!(frame, cx, dst, a, |x| num::trunc_i32_u(f64v(x))) },
+    I64ExtendI32S: Instr::I64ExtendI32S { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as i32 as i64 as u64) },
+    I64TruncF32S: Instr::I64TruncF32S { dst, a } => {
+                un_trap!(frame, cx, dst, a, |x| num::trunc_i64_s(f32v(x) as f64))
+            },
+    I64TruncF32U: Instr::I64TruncF32U { dst, a } => {
+                un_trap!(frame, cx, dst, a, |x| num::trunc_i64_u(f32v(x) as f64))
+            },
+    I64TruncF64S: Instr::I64TruncF64S { dst, a } => { un_trap!(frame, cx, dst, a, |x| num::trunc_i64_s(f64v(x))) },
+    I64TruncF64U: Instr::I64TruncF64U { dst, a } => { un_trap!(frame, cx, dst, a, |x| num::trunc_i64_u(f64v(x))) },
+    F32ConvertI32S: Instr::F32ConvertI32S { dst, a } => { un!(frame, cx, dst, a, |x: u64| r32(x as i32 as f32)) },
+    F32ConvertI32U: Instr::F32ConvertI32U { dst, a } => { un!(frame, cx, dst, a, |x: u64| r32(x as u32 as f32)) },
+    F32ConvertI64S: Instr::F32ConvertI64S { dst, a } => { un!(frame, cx, dst, a, |x: u64| r32(x as i64 as f32)) },
+    F32ConvertI64U: Instr::F32ConvertI64U { dst, a } => { un!(frame, cx, dst, a, |x: u64| r32(x as f32)) },
+    F32DemoteF64: Instr::F32DemoteF64 { dst, a } => { un!(frame, cx, dst, a, |x| r32(f64v(x) as f32)) },
+    F64ConvertI32S: Instr::F64ConvertI32S { dst, a } => { un!(frame, cx, dst, a, |x: u64| r64(x as i32 as f64)) },
+    F64ConvertI32U: Instr::F64ConvertI32U { dst, a } => { un!(frame, cx, dst, a, |x: u64| r64(x as u32 as f64)) },
+    F64ConvertI64S: Instr::F64ConvertI64S { dst, a } => { un!(frame, cx, dst, a, |x: u64| r64(x as i64 as f64)) },
+    F64ConvertI64U: Instr::F64ConvertI64U { dst, a } => { un!(frame, cx, dst, a, |x: u64| r64(x as f64)) },
+    F64PromoteF32: Instr::F64PromoteF32 { dst, a } => { un!(frame, cx, dst, a, |x| r64(f32v(x) as f64)) },
+    I32Extend8S: Instr::I32Extend8S { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as i8 as i32 as u32 as u64) },
+    I32Extend16S: Instr::I32Extend16S { dst, a } => {
+                un!(frame, cx, dst, a, |x: u64| x as i16 as i32 as u32 as u64)
+            },
+    I64Extend8S: Instr::I64Extend8S { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as i8 as i64 as u64) },
+    I64Extend16S: Instr::I64Extend16S { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as i16 as i64 as u64) },
+    I64Extend32S: Instr::I64Extend32S { dst, a } => { un!(frame, cx, dst, a, |x: u64| x as i32 as i64 as u64) },
+    I32TruncSatF32S: Instr::I32TruncSatF32S { dst, a } => { un!(frame, cx, dst, a, |x| f32v(x) as i32 as u32 as u64) },
+    I32TruncSatF32U: Instr::I32TruncSatF32U { dst, a } => { un!(frame, cx, dst, a, |x| f32v(x) as u32 as u64) },
+    I32TruncSatF64S: Instr::I32TruncSatF64S { dst, a } => { un!(frame, cx, dst, a, |x| f64v(x) as i32 as u32 as u64) },
+    I32TruncSatF64U: Instr::I32TruncSatF64U { dst, a } => { un!(frame, cx, dst, a, |x| f64v(x) as u32 as u64) },
+    I64TruncSatF32S: Instr::I64TruncSatF32S { dst, a } => { un!(frame, cx, dst, a, |x| f32v(x) as i64 as u64) },
+    I64TruncSatF32U: Instr::I64TruncSatF32U { dst, a } => { un!(frame, cx, dst, a, |x| f32v(x) as u64) },
+    I64TruncSatF64S: Instr::I64TruncSatF64S { dst, a } => { un!(frame, cx, dst, a, |x| f64v(x) as i64 as u64) },
+    I64TruncSatF64U: Instr::I64TruncSatF64U { dst, a } => { un!(frame, cx, dst, a, |x| f64v(x) as u64) },
+    I32Eq: Instr::I32Eq { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x as u32 == y as u32)) },
+    I32Ne: Instr::I32Ne { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x as u32 != y as u32)) },
+    I32LtS: Instr::I32LtS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as i32) < (y as i32))) },
+    I32LtU: Instr::I32LtU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as u32) < (y as u32))) },
+    I32GtS: Instr::I32GtS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as i32) > (y as i32))) },
+    I32GtU: Instr::I32GtU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as u32) > (y as u32))) },
+    I32LeS: Instr::I32LeS { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as i32) <= (y as i32)))
+            },
+    I32LeU: Instr::I32LeU { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as u32) <= (y as u32)))
+            },
+    I32GeS: Instr::I32GeS { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as i32) >= (y as i32)))
+            },
+    I32GeU: Instr::I32GeU { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as u32) >= (y as u32)))
+            },
+    I64Eq: Instr::I64Eq { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x == y)) },
+    I64Ne: Instr::I64Ne { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x != y)) },
+    I64LtS: Instr::I64LtS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as i64) < (y as i64))) },
+    I64LtU: Instr::I64LtU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x < y)) },
+    I64GtS: Instr::I64GtS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit((x as i64) > (y as i64))) },
+    I64GtU: Instr::I64GtU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x > y)) },
+    I64LeS: Instr::I64LeS { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as i64) <= (y as i64)))
+            },
+    I64LeU: Instr::I64LeU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x <= y)) },
+    I64GeS: Instr::I64GeS { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| bit((x as i64) >= (y as i64)))
+            },
+    I64GeU: Instr::I64GeU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(x >= y)) },
+    F32Eq: Instr::F32Eq { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) == f32v(y))) },
+    F32Ne: Instr::F32Ne { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) != f32v(y))) },
+    F32Lt: Instr::F32Lt { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) < f32v(y))) },
+    F32Gt: Instr::F32Gt { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) > f32v(y))) },
+    F32Le: Instr::F32Le { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) <= f32v(y))) },
+    F32Ge: Instr::F32Ge { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f32v(x) >= f32v(y))) },
+    F64Eq: Instr::F64Eq { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) == f64v(y))) },
+    F64Ne: Instr::F64Ne { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) != f64v(y))) },
+    F64Lt: Instr::F64Lt { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) < f64v(y))) },
+    F64Gt: Instr::F64Gt { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) > f64v(y))) },
+    F64Le: Instr::F64Le { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) <= f64v(y))) },
+    F64Ge: Instr::F64Ge { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| bit(f64v(x) >= f64v(y))) },
+    I32Add: Instr::I32Add { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .wrapping_add(y as u32)
+                as u64) },
+    I32Sub: Instr::I32Sub { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .wrapping_sub(y as u32)
+                as u64) },
+    I32Mul: Instr::I32Mul { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .wrapping_mul(y as u32)
+                as u64) },
+    I32DivS: Instr::I32DivS { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                let (x, y) = (x as i32, y as i32);
+                if y == 0 {
+                    Err(TrapCode::IntegerDivideByZero)
+                } else if x == i32::MIN && y == -1 {
+                    Err(TrapCode::IntegerOverflow)
+                } else {
+                    Ok((x / y) as u32 as u64)
+                }
+            }) },
+    I32DivU: Instr::I32DivU { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                match (x as u32).checked_div(y as u32) {
+                    Some(v) => Ok(v as u64),
+                    None => Err(TrapCode::IntegerDivideByZero),
+                }
+            }) },
+    I32RemS: Instr::I32RemS { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                if y as i32 == 0 {
+                    Err(TrapCode::IntegerDivideByZero)
+                } else {
+                    Ok((x as i32).wrapping_rem(y as i32) as u32 as u64)
+                }
+            }) },
+    I32RemU: Instr::I32RemU { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                match (x as u32).checked_rem(y as u32) {
+                    Some(v) => Ok(v as u64),
+                    None => Err(TrapCode::IntegerDivideByZero),
+                }
+            }) },
+    I32And: Instr::I32And { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x & y) },
+    I32Or: Instr::I32Or { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x | y) },
+    I32Xor: Instr::I32Xor { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x ^ y) },
+    I32Shl: Instr::I32Shl { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .wrapping_shl(y as u32)
+                as u64) },
+    I32ShrS: Instr::I32ShrS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as i32)
+                .wrapping_shr(y as u32)
+                as u32
+                as u64) },
+    I32ShrU: Instr::I32ShrU { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .wrapping_shr(y as u32)
+                as u64) },
+    I32Rotl: Instr::I32Rotl { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .rotate_left(y as u32)
+                as u64) },
+    I32Rotr: Instr::I32Rotr { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as u32)
+                .rotate_right(y as u32)
+                as u64) },
+    I64Add: Instr::I64Add { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.wrapping_add(y)) },
+    I64Sub: Instr::I64Sub { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.wrapping_sub(y)) },
+    I64Mul: Instr::I64Mul { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.wrapping_mul(y)) },
+    I64DivS: Instr::I64DivS { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                let (x, y) = (x as i64, y as i64);
+                if y == 0 {
+                    Err(TrapCode::IntegerDivideByZero)
+                } else if x == i64::MIN && y == -1 {
+                    Err(TrapCode::IntegerOverflow)
+                } else {
+                    Ok((x / y) as u64)
+                }
+            }) },
+    I64DivU: Instr::I64DivU { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                x.checked_div(y).ok_or(TrapCode::IntegerDivideByZero)
+            }) },
+    I64RemS: Instr::I64RemS { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                if y == 0 {
+                    Err(TrapCode::IntegerDivideByZero)
+                } else {
+                    Ok((x as i64).wrapping_rem(y as i64) as u64)
+                }
+            }) },
+    I64RemU: Instr::I64RemU { dst, a, b } => { bin_trap!(frame, cx, dst, a, b, |x: u64, y: u64| {
+                x.checked_rem(y).ok_or(TrapCode::IntegerDivideByZero)
+            }) },
+    I64And: Instr::I64And { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x & y) },
+    I64Or: Instr::I64Or { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x | y) },
+    I64Xor: Instr::I64Xor { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| x ^ y) },
+    I64Shl: Instr::I64Shl { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.wrapping_shl(y as u32))
+            },
+    I64ShrS: Instr::I64ShrS { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x as i64)
+                .wrapping_shr(y as u32)
+                as u64) },
+    I64ShrU: Instr::I64ShrU { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.wrapping_shr(y as u32))
+            },
+    I64Rotl: Instr::I64Rotl { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.rotate_left((y & 63) as u32))
+            },
+    I64Rotr: Instr::I64Rotr { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x: u64, y: u64| x.rotate_right((y & 63) as u32))
+            },
+    F32Add: Instr::F32Add { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r32(f32v(x) + f32v(y))) },
+    F32Sub: Instr::F32Sub { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r32(f32v(x) - f32v(y))) },
+    F32Mul: Instr::F32Mul { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r32(f32v(x) * f32v(y))) },
+    F32Div: Instr::F32Div { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r32(f32v(x) / f32v(y))) },
+    F32Min: Instr::F32Min { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| r32(num::f32_min(f32v(x), f32v(y))))
+            },
+    F32Max: Instr::F32Max { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| r32(num::f32_max(f32v(x), f32v(y))))
+            },
+    F32Copysign: Instr::F32Copysign { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x
+                & 0x7fff_ffff)
+                | (y & 0x8000_0000)) },
+    F64Add: Instr::F64Add { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r64(f64v(x) + f64v(y))) },
+    F64Sub: Instr::F64Sub { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r64(f64v(x) - f64v(y))) },
+    F64Mul: Instr::F64Mul { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r64(f64v(x) * f64v(y))) },
+    F64Div: Instr::F64Div { dst, a, b } => { bin!(frame, cx, dst, a, b, |x, y| r64(f64v(x) / f64v(y))) },
+    F64Min: Instr::F64Min { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| r64(num::f64_min(f64v(x), f64v(y))))
+            },
+    F64Max: Instr::F64Max { dst, a, b } => {
+                bin!(frame, cx, dst, a, b, |x, y| r64(num::f64_max(f64v(x), f64v(y))))
+            },
+    F64Copysign: Instr::F64Copysign { dst, a, b } => { bin!(frame, cx, dst, a, b, |x: u64, y: u64| (x & !(1u64
+                << 63))
+                | (y & (1u64 << 63))) },
+    I32AddC: Instr::I32AddC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .wrapping_add(y as u32)
+                as u64) },
+    I32SubC: Instr::I32SubC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .wrapping_sub(y as u32)
+                as u64) },
+    I32MulC: Instr::I32MulC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .wrapping_mul(y as u32)
+                as u64) },
+    I32AndC: Instr::I32AndC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| x & y) },
+    I32OrC: Instr::I32OrC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| x | y) },
+    I32XorC: Instr::I32XorC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| x ^ y) },
+    I32ShlC: Instr::I32ShlC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .wrapping_shl(y as u32)
+                as u64) },
+    I32ShrSC: Instr::I32ShrSC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as i32)
+                .wrapping_shr(y as u32)
+                as u32
+                as u64) },
+    I32ShrUC: Instr::I32ShrUC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .wrapping_shr(y as u32)
+                as u64) },
+    I32EqC: Instr::I32EqC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x, y| bit(x as u32 == y as u32)) },
+    I32NeC: Instr::I32NeC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x, y| bit(x as u32 != y as u32)) },
+    I32LtSC: Instr::I32LtSC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as i32) < (y as i32)))
+            },
+    I32LtUC: Instr::I32LtUC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as u32) < (y as u32)))
+            },
+    I32GtSC: Instr::I32GtSC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as i32) > (y as i32)))
+            },
+    I32GtUC: Instr::I32GtUC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as u32) > (y as u32)))
+            },
+    I32LeSC: Instr::I32LeSC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as i32) <= (y as i32)))
+            },
+    I32LeUC: Instr::I32LeUC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as u32) <= (y as u32)))
+            },
+    I32GeSC: Instr::I32GeSC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as i32) >= (y as i32)))
+            },
+    I32GeUC: Instr::I32GeUC { dst, a, c } => {
+                bin_c!(frame, cx, dst, a, c, |x, y| bit((x as u32) >= (y as u32)))
+            },
+    Simd: Instr::Simd { op, h } => {
+                super::simd::exec_plain(op, frame_slice!(frame, cx), h as usize);
+            },
+    SimdLane: Instr::SimdLane { op, lane, h } => {
+                super::simd::exec_lane(op, lane, frame_slice!(frame, cx), h as usize);
+            },
+    SimdMem: Instr::SimdMem {
+                op,
+                lane,
+                offset,
+                h,
+            } => {
+                let slots = frame_slice!(frame, cx);
+                let h = h as usize;
+                match op {
+                    // `v128.load` and `v128.store` here, the rest out of line.
+                    super::simd::MemOp::Load => {
+                        let at = (slots[h - 1] as u32 as u64) + offset as u64;
+                        match span(at, 16)
+                            .and_then(|r| mem.get(r.start..))
+                            .and_then(|s| s.first_chunk::<16>())
+                        {
+                            Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(*b)),
+                            None => return Err(Stop::Memory { address: at, len: 16 }),
+                        }
+                    }
+                    super::simd::MemOp::Store => {
+                        let at = (slots[h - 3] as u32 as u64) + offset as u64;
+                        let v = super::simd::get(slots, h - 2);
+                        match span(at, 16)
+                            .and_then(|r| mem.get_mut(r.start..))
+                            .and_then(|s| s.first_chunk_mut::<16>())
+                        {
+                            Some(d) => *d = v.to_le_bytes(),
+                            None => return Err(Stop::Memory { address: at, len: 16 }),
+                        }
+                    }
+                    _ => {
+                        if !simd_mem(op, lane, offset, h as u32, mem, slots, cx) {
+                            return Err(Stop::Recorded);
+                        }
+                    }
+                }
+            },
+    Call: Instr::Call { func: callee, base } => {
+                (pc, frame) = cx.call(callee, base, pc)?;
+            },
+    Return: Instr::Return { src, arity } => {
+                (pc, frame) = cx.ret(src, arity)?;
+            },
+    Copy128: Instr::Copy128 { dst, src } => {
+                slot!(frame, cx, dst) = slot!(frame, cx, src);
+                slot!(frame, cx, dst + 1) = slot!(frame, cx, src + 1);
+            },
+    Select128: Instr::Select128 { h } => {
+                if slot!(frame, cx, h - 1) == 0 {
+                    slot!(frame, cx, h - 5) = slot!(frame, cx, h - 3);
+                    slot!(frame, cx, h - 4) = slot!(frame, cx, h - 2);
+                }
+            },
+}

@@ -1,0 +1,132 @@
+//! The interpreter's fast path (`core/src/interp/hot.rs`): long runs through its handlers,
+//! calls and returns. In an optimised build (tests here are built with opt-level 2) each
+//! handler tail-calls the next one; a handler for which that call did not become a jump
+//! would take native stack per instruction, and these runs (tens of millions of
+//! instructions on a test thread's 2 MiB stack) would overflow it. Results are checked
+//! against the compiler engine, and against wasmi for short runs: wasmi 2.0 dispatches the
+//! same way, and in this workspace's test builds (its debug assertions on) its handlers'
+//! calls do not become jumps, so it needs a large stack even for those.
+
+use wasmscope::{Runtime, RuntimeConfig};
+
+/// A loop over most kinds of fast-path instruction: integer and float arithmetic,
+/// comparisons and compare-and-branch, conversions, `select`, loads and stores of every
+/// width, `br_table`, and calls and returns of small functions.
+const LOOPS: &str = r#"
+(module
+  (memory 1)
+  (func $mix (param i64 i64) (result i64)
+    (i64.xor (i64.mul (local.get 0) (i64.const 6364136223846793005)) (local.get 1)))
+  (func $fib (export "fib") (param i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (i64.extend_i32_u (local.get 0)))
+      (else (i64.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call $depth (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+  (func (export "loops") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $f f64) (local $g f32) (local $a i32)
+    (local.set $f (f64.const 1.5))
+    (local.set $g (f32.const 0.25))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; address in the first 4 KiB, 8-byte aligned
+        (local.set $a (i32.shl (i32.and (local.get $i) (i32.const 511)) (i32.const 3)))
+        (i64.store (local.get $a) (i64.add (i64.load (local.get $a)) (local.get $acc)))
+        (i32.store8 offset=4096 (i32.and (local.get $i) (i32.const 4095)) (local.get $i))
+        (i32.store16 offset=8192 (local.get $a) (local.get $i))
+        (local.set $acc
+          (i64.add (local.get $acc)
+            (i64.add (i64.load8_s offset=4096 (i32.and (local.get $i) (i32.const 4095)))
+                     (i64.load16_u offset=8192 (local.get $a)))))
+        (local.set $f (f64.add (f64.mul (local.get $f) (f64.const 1.0000001))
+                               (f64.convert_i32_u (i32.rem_u (local.get $i) (i32.const 7)))))
+        (local.set $g (f32.sub (f32.sqrt (f32.add (local.get $g) (f32.const 2.0))) (f32.const 0.5)))
+        (local.set $acc (call $mix (local.get $acc)
+          (i64.add (i64.trunc_sat_f64_s (local.get $f))
+                   (i64.extend_i32_s (i32.trunc_f32_s (f32.mul (local.get $g) (f32.const 1000)))))))
+        (block $b2 (block $b1 (block $b0
+          (br_table $b0 $b1 $b2 (i32.rem_u (local.get $i) (i32.const 3))))
+          (local.set $acc (i64.rotl (local.get $acc) (i64.const 7))) (br $b2))
+          (local.set $acc (select (i64.sub (local.get $acc) (i64.const 1)) (local.get $acc)
+                                  (i32.and (local.get $i) (i32.const 1)))))
+        (if (f64.gt (local.get $f) (f64.const 1e6)) (then (local.set $f (f64.const 1.5))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (i64.add (local.get $acc) (i64.reinterpret_f64 (local.get $f)))))
+"#;
+
+fn ours(config: RuntimeConfig, func: &str, arg: i32) -> Result<u64, String> {
+    let rt = Runtime::with_config(config);
+    let module = rt
+        .instantiate(&wat::parse_str(LOOPS).unwrap())
+        .map_err(|e| e.to_string())?;
+    let f = module.exported_function(func).unwrap();
+    f.call(&[arg as u32 as u64])
+        .map(|r| r[0])
+        .map_err(|e| e.to_string())
+}
+
+fn wasmi(func: &'static str, arg: i32) -> u64 {
+    // (On a thread with a large stack: see the module's docs.)
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || wasmi_on_this_thread(func, arg))
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+fn wasmi_on_this_thread(func: &str, arg: i32) -> u64 {
+    let engine = wasmi::Engine::default();
+    let module = wasmi::Module::new(&engine, &wat::parse_str(LOOPS).unwrap()[..]).unwrap();
+    let mut store = wasmi::Store::new(&engine, ());
+    let instance = wasmi::Linker::<()>::new(&engine)
+        .instantiate_and_start(&mut store, &module)
+        .unwrap();
+    let f = instance.get_func(&store, func).unwrap();
+    let mut out = [wasmi::Val::I64(0)];
+    if func == "depth" {
+        out = [wasmi::Val::I32(0)];
+    }
+    f.call(&mut store, &[wasmi::Val::I32(arg)], &mut out)
+        .unwrap();
+    match out[0] {
+        wasmi::Val::I64(v) => v as u64,
+        wasmi::Val::I32(v) => v as u32 as u64,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_long_loop_over_the_fast_path_agrees_with_wasmi_and_the_compiler() {
+    let short = 2_000;
+    let want = wasmi("loops", short);
+    assert_eq!(ours(RuntimeConfig::interpreter(), "loops", short), Ok(want));
+    // About 60 instructions per iteration: 2e5 iterations are 1.2e7 instructions, each a
+    // handler; on the test thread's stack that only works if they take none.
+    let n = 200_000;
+    let got = ours(RuntimeConfig::interpreter(), "loops", n);
+    assert!(got.is_ok(), "{got:?}");
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    assert_eq!(got, ours(RuntimeConfig::compiler(), "loops", n));
+}
+
+#[test]
+fn calls_and_returns_in_the_fast_path() {
+    // fib(27): 635,621 calls and as many returns, all within the instance.
+    assert_eq!(ours(RuntimeConfig::interpreter(), "fib", 27), Ok(196_418));
+    assert_eq!(wasmi("fib", 15), 610);
+    assert_eq!(ours(RuntimeConfig::interpreter(), "fib", 15), Ok(610));
+    // Deep recursion: the fast path calls while the stack has room, the executor grows
+    // it (and the fast path goes on); at the depth limit the call traps.
+    assert_eq!(
+        ours(RuntimeConfig::interpreter(), "depth", 40_000),
+        Ok(40_000)
+    );
+    let err = ours(RuntimeConfig::interpreter(), "depth", 1_000_000).unwrap_err();
+    assert!(err.contains("call stack exhausted"), "{err}");
+}
