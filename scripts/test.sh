@@ -12,3 +12,7 @@ python3 scripts/check-layers.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+# The interpreter's fast path in the other dispatch it has (a loop over its handlers, as
+# in unoptimised builds and the browser; core/build.rs), on the spec testsuite and its own
+# tests.
+WASMSCOPE_LOOP_DISPATCH=1 cargo test -p wasmscope --test spec --test dispatch --test samples
