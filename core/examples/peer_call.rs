@@ -6,10 +6,22 @@
 //! cargo run --release -p wasmscope --example peer_call -- interpreter samples/bench/fib.wasm 25
 //! cargo run --release -p wasmscope --example peer_call -- wasmi samples/bench/fib.wasm 25
 //! ```
-//! Engines: `interpreter`, `compiler` (wasmscope's) and `wasmi` (the crate, 2.0). Prints
-//! the checksum.
+//! Engines: `interpreter`, `listened` (the interpreter with a no-op listener on every
+//! function), `compiler` (wasmscope's) and `wasmi` (the crate, 2.0). Prints the checksum.
 
-use wasmscope::{Runtime, RuntimeConfig};
+use std::sync::Arc;
+
+use wasmscope::listener::{FunctionListener, FunctionListenerFactory};
+use wasmscope::{FunctionDefinition, Runtime, RuntimeConfig};
+
+/// A listener that does nothing, on every function.
+struct Noop;
+impl FunctionListener for Noop {}
+impl FunctionListenerFactory for Noop {
+    fn new_listener(&self, _: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        Some(Arc::new(Noop))
+    }
+}
 
 /// The call whose instructions are counted (callgrind's `--toggle-collect` names it).
 #[inline(never)]
@@ -20,7 +32,7 @@ fn measured<T>(f: impl FnOnce() -> T) -> T {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [engine, path, n] = &args[..] else {
-        eprintln!("usage: peer_call interpreter|compiler|wasmi FILE.wasm N");
+        eprintln!("usage: peer_call interpreter|listened|compiler|wasmi FILE.wasm N");
         std::process::exit(2);
     };
     let bytes = std::fs::read(path).unwrap_or_else(|e| {
@@ -29,11 +41,13 @@ fn main() {
     });
     let n: i32 = n.parse().expect("N is an i32");
     let sum = match engine.as_str() {
-        "interpreter" | "compiler" => {
-            let config = if engine == "compiler" {
-                RuntimeConfig::compiler()
-            } else {
-                RuntimeConfig::interpreter()
+        "interpreter" | "listened" | "compiler" => {
+            let config = match engine.as_str() {
+                "compiler" => RuntimeConfig::compiler(),
+                "listened" => {
+                    RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(Noop))
+                }
+                _ => RuntimeConfig::interpreter(),
             };
             let rt = Runtime::with_config(config);
             let module = rt.instantiate(&bytes).expect("instantiate");

@@ -474,6 +474,134 @@ fn no_code(func: u32) -> Error {
     ))
 }
 
+/// Calls listened function `func`'s `before` (of instance `inst`), its frame at `top` (the
+/// position just after the entry hook), its callers `callers`.
+fn listener_before_at(
+    reg: &Registry,
+    held: &Held<'_>,
+    inst: u32,
+    top: hot::Regs,
+    callers: &[Frame],
+    stack: &[u64],
+    func: u32,
+) -> Result<ListenerAction> {
+    let data = &reg.instances[inst as usize];
+    let (Some(listeners), Some(module)) = (&data.listeners, &data.module) else {
+        return Ok(ListenerAction::Continue);
+    };
+    let Some(l) = &listeners.funcs[func as usize] else {
+        return Ok(ListenerAction::Continue);
+    };
+    let Some(code) = module.code.ready(top.func) else {
+        return Err(no_code(top.func));
+    };
+    let fp = top.fp;
+    let params = &stack[fp..fp + code.params as usize];
+    let frames = WasmFrames {
+        top: Some(FrameAt {
+            inst,
+            func: top.func,
+            pc: (top.pc as u32).saturating_sub(1),
+            fp,
+            end: fp + code.frame_slots() as usize,
+        }),
+        callers,
+        reg,
+        stack,
+    };
+    let iter = StackIterator {
+        host: None,
+        wasm: &frames,
+    };
+    let view = View {
+        reg,
+        instance: Some(inst),
+        held: Some(held),
+    };
+    let ctx = CallContext {
+        store: &view,
+        instance: inst,
+        caller: None,
+        definition: &listeners.definitions[func as usize],
+    };
+    guarded("before", || l.before(&ctx, params, &iter))
+}
+
+/// Calls listened function `func`'s `after` (of instance `inst`) with its results.
+fn listener_after_at(
+    reg: &Registry,
+    held: &Held<'_>,
+    inst: u32,
+    func: u32,
+    results: &[u64],
+) -> Result<()> {
+    let data = &reg.instances[inst as usize];
+    let Some(listeners) = &data.listeners else {
+        return Ok(());
+    };
+    let Some(l) = &listeners.funcs[func as usize] else {
+        return Ok(());
+    };
+    let view = View {
+        reg,
+        instance: Some(inst),
+        held: Some(held),
+    };
+    let ctx = CallContext {
+        store: &view,
+        instance: inst,
+        caller: None,
+        definition: &listeners.definitions[func as usize],
+    };
+    guarded("after", || l.after(&ctx, results))
+}
+
+/// The executor's items as the fast path sees them ([`hot::Env`]): memory 0 and the
+/// listener hooks, with the instance's held items.
+struct FastEnv<'a, 'h> {
+    held: &'a mut Held<'h>,
+    /// Memory 0's index in `held.memories` (`usize::MAX`: none).
+    mem: usize,
+    reg: &'a Registry,
+    inst: u32,
+    /// Whether a listener's pause is honoured.
+    resumable: bool,
+    /// A listener's error, for the executor.
+    error: Option<Error>,
+}
+
+impl hot::Env for FastEnv<'_, '_> {
+    fn memory(&mut self) -> &mut [u8] {
+        match self.held.memories.get_mut(self.mem) {
+            Some(m) => &mut m.data,
+            None => &mut [],
+        }
+    }
+
+    fn before(
+        &mut self,
+        listened: u32,
+        top: hot::Regs,
+        callers: &[Frame],
+        stack: &[u64],
+    ) -> std::result::Result<bool, ()> {
+        match listener_before_at(self.reg, self.held, self.inst, top, callers, stack, listened) {
+            Ok(ListenerAction::Pause) => Ok(self.resumable),
+            Ok(_) => Ok(false),
+            Err(e) => {
+                self.error = Some(e);
+                Err(())
+            }
+        }
+    }
+
+    fn after(&mut self, listened: u32, results: &[u64]) -> std::result::Result<(), ()> {
+        listener_after_at(self.reg, self.held, self.inst, listened, results).map_err(|e| {
+            self.error = Some(e);
+        })
+    }
+}
+
 /// How a run ended, when it did not fail.
 pub(crate) enum RunEnd {
     /// The outermost function returned these results.
@@ -1282,46 +1410,12 @@ impl Executor {
         stack: &[u64],
         func: u32,
     ) -> Result<ListenerAction> {
-        let data = &reg.instances[self.inst as usize];
-        let (Some(listeners), Some(module)) = (&data.listeners, &data.module) else {
-            return Ok(ListenerAction::Continue);
+        let top = hot::Regs {
+            pc: self.pc as usize,
+            fp: self.fp as usize,
+            func: self.func,
         };
-        let Some(l) = &listeners.funcs[func as usize] else {
-            return Ok(ListenerAction::Continue);
-        };
-        let Some(code) = module.code.ready(self.func) else {
-            return Err(no_code(self.func));
-        };
-        let fp = self.fp as usize;
-        let params = &stack[fp..fp + code.params as usize];
-        let frames = WasmFrames {
-            top: Some(FrameAt {
-                inst: self.inst,
-                func: self.func,
-                pc: self.pc.saturating_sub(1),
-                fp,
-                end: fp + code.frame_slots() as usize,
-            }),
-            callers: &self.frames,
-            reg,
-            stack,
-        };
-        let iter = StackIterator {
-            host: None,
-            wasm: &frames,
-        };
-        let view = View {
-            reg,
-            instance: Some(self.inst),
-            held: Some(held),
-        };
-        let ctx = CallContext {
-            store: &view,
-            instance: self.inst,
-            caller: None,
-            definition: &listeners.definitions[func as usize],
-        };
-        guarded("before", || l.before(&ctx, params, &iter))
+        listener_before_at(reg, held, self.inst, top, &self.frames, stack, func)
     }
 
     /// Runs the `after` hooks owed at the current depth (tail-called listened functions)
@@ -1346,25 +1440,7 @@ impl Executor {
         func: u32,
         results: &[u64],
     ) -> Result<()> {
-        let data = &reg.instances[self.inst as usize];
-        let Some(listeners) = &data.listeners else {
-            return Ok(());
-        };
-        let Some(l) = &listeners.funcs[func as usize] else {
-            return Ok(());
-        };
-        let view = View {
-            reg,
-            instance: Some(self.inst),
-            held: Some(held),
-        };
-        let ctx = CallContext {
-            store: &view,
-            instance: self.inst,
-            caller: None,
-            definition: &listeners.definitions[func as usize],
-        };
-        guarded("after", || l.after(&ctx, results))
+        listener_after_at(reg, held, self.inst, func, results)
     }
 
     /// The wasm stack trace at the current position, innermost first.
@@ -2174,10 +2250,6 @@ impl Executor {
                     let Some(cur) = code.ready(func) else {
                         break Exit::Error(no_code(func));
                     };
-                    let memory: &mut [u8] = match held.memories.get_mut(mem) {
-                        Some(m) => &mut m.data,
-                        None => &mut [],
-                    };
                     let fast_calls = !(code.has_variants() && self.debug.debug_calls);
                     let returns = self.tail_afters.is_empty();
                     let calls = fast_calls.then(|| hot::Calls {
@@ -2188,12 +2260,17 @@ impl Executor {
                         returns,
                         frames: std::cell::RefCell::new(&mut self.frames),
                     });
-                    let regs = hot::Regs {
-                        pc: pc - 1,
-                        fp,
-                        func,
+                    let mut env = FastEnv {
+                        held: &mut *held,
+                        mem,
+                        reg,
+                        inst: self.inst,
+                        resumable: self.resumable,
+                        error: None,
                     };
-                    let (regs, stop) = hot::run(&mut stack, regs, cur, memory, calls);
+                    let regs = hot::Regs { pc: pc - 1, fp, func };
+                    let (regs, stop) = hot::run(&mut stack, regs, cur, &mut env, calls.as_ref());
+                    let failed = env.error.take();
                     pc = regs.pc;
                     fp = regs.fp;
                     if regs.func != func {
@@ -2204,7 +2281,16 @@ impl Executor {
                         hot::Stop::Other => {}
                         hot::Stop::Trap(code) => trap!(code),
                         hot::Stop::Memory { address, len } => memory_trap!(address, len),
-                        hot::Stop::Unhandled | hot::Stop::Recorded => {
+                        hot::Stop::Paused => break Exit::Paused,
+                        hot::Stop::Failed => {
+                            break Exit::Error(failed.unwrap_or_else(|| {
+                                Error::new("internal error: a listener failed without an error")
+                            }))
+                        }
+                        hot::Stop::Unhandled
+                        | hot::Stop::Recorded
+                        | hot::Stop::Before(_)
+                        | hot::Stop::After(_) => {
                             break Exit::Error(Error::new(format!(
                                 "internal error: no arm for {:?}",
                                 instrs.get(pc)

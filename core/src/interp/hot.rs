@@ -48,8 +48,10 @@ use super::num::span;
 use super::translate::CompiledFunc;
 use crate::error::TrapCode;
 
-/// Why [`run`] returned.
+/// Why [`run`] returned. (`repr(u64)`: its words are aligned, so that copies of it are
+/// whole words; an odd layout made each `run` wait on partly overlapping stores.)
 #[derive(Clone, Copy, Debug)]
+#[repr(u64)]
 pub(crate) enum Stop {
     /// At an instruction of the executor's (the position returned is that instruction's).
     Other,
@@ -61,8 +63,38 @@ pub(crate) enum Stop {
     Trap(TrapCode),
     /// An access of `len` bytes at `address` outside memory 0.
     Memory { address: u64, len: u64 },
+    /// A listener asked to pause (after its function's entry hook).
+    Paused,
+    /// A listener failed: [`Env::take_error`] has the error.
+    Failed,
     /// (Within the fast path: the stop has been recorded already.)
     Recorded,
+    /// (Within the fast path: the entry hook of listened function `.0`, for [`run`] to
+    /// call, at the position after it.)
+    Before(u32),
+    /// (Within the fast path: the `after` hook of listened function `.0` and the return
+    /// at the position of the `ReturnListened`, for [`run`] to make.)
+    After(u32),
+}
+
+/// What the fast path asks of the executor between its handlers: memory 0, and the
+/// listener hooks (run with no borrow of memory held, as a listener may read it).
+pub(crate) trait Env {
+    /// Memory 0's bytes (empty without one).
+    fn memory(&mut self) -> &mut [u8];
+    /// Calls listened function `listened`'s `before` with the current frame at `top`
+    /// (its position just after the hook), its callers `callers` and the stack: whether to
+    /// pause, or `Err(())` after recording the error.
+    fn before(
+        &mut self,
+        listened: u32,
+        top: Regs,
+        callers: &[Frame],
+        stack: &[u64],
+    ) -> Result<bool, ()>;
+    /// Calls listened function `listened`'s `after` with its results (`Err(())` after
+    /// recording the error).
+    fn after(&mut self, listened: u32, results: &[u64]) -> Result<(), ()>;
 }
 
 /// A position in the code: a pointer to one of its instructions.
@@ -82,6 +114,7 @@ pub(crate) struct Frame {
 /// The executor's registers the fast path reads and moves: the position in the current
 /// function's code, its frame, and the function (a code id).
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(crate) struct Regs {
     pub(crate) pc: usize,
     pub(crate) fp: usize,
@@ -121,12 +154,12 @@ struct Cx<'a> {
     /// The current frame and function.
     fp: Cell<usize>,
     func: Cell<u32>,
-    calls: Option<Calls<'a>>,
+    calls: Option<&'a Calls<'a>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     /// Ends the run at `ip` for `why`.
     #[inline(always)]
     fn stop(&self, why: Stop, ip: Ip) -> Ip {
@@ -176,7 +209,7 @@ impl Cx<'_> {
     /// `Stop::Other` for the executor to make the call.
     #[inline(always)]
     fn call(&self, callee: u32, base: u32, ret: Ip) -> Result<(Ip, *mut u64), Stop> {
-        let Some(calls) = &self.calls else {
+        let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
@@ -218,18 +251,17 @@ impl Cx<'_> {
         Ok((f.instrs.as_ptr(), unsafe { self.stack.add(new_fp) }))
     }
 
-    /// `return` of the `arity` values at slot `src`: the caller's instruction and frame,
-    /// or `Stop::Other` for the executor to return.
+    /// Where a `return` from the current frame goes, if the fast path can make it: the
+    /// caller's frame and code; `Stop::Other` for the executor to return.
     #[inline(always)]
-    fn ret(&self, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
-        let Some(calls) = &self.calls else {
+    fn return_target(&self) -> Result<(Frame, &'a CompiledFunc), Stop> {
+        let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
         if !calls.returns {
             return Err(Stop::Other);
         }
-        let mut frames = calls.frames.borrow_mut();
-        let caller = *frames.last().ok_or(Stop::Other)?;
+        let caller = *calls.frames.borrow().last().ok_or(Stop::Other)?;
         if caller.inst != calls.inst {
             return Err(Stop::Other);
         }
@@ -238,10 +270,30 @@ impl Cx<'_> {
             .get(caller.func as usize)
             .and_then(OnceLock::get)
             .ok_or(Stop::Other)?;
-        let (cfp, cpc) = (caller.fp as usize, caller.pc as usize);
-        if cpc >= f.instrs.len() || cfp + f.max_height as usize > self.stack_len {
+        if caller.pc as usize >= f.instrs.len()
+            || caller.fp as usize + f.max_height as usize > self.stack_len
+        {
             return Err(Stop::Other);
         }
+        Ok((caller, f))
+    }
+
+    /// `return` of the `arity` values at slot `src`: the caller's instruction and frame,
+    /// or `Stop::Other` for the executor to return.
+    #[inline(always)]
+    fn ret(&self, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
+        Ok(self.return_to(self.return_target()?, src, arity))
+    }
+
+    /// `return` to `target` (from [`Cx::return_target`]).
+    #[inline(always)]
+    fn return_to(
+        &self,
+        (caller, f): (Frame, &'a CompiledFunc),
+        src: u32,
+        arity: u32,
+    ) -> (Ip, *mut u64) {
+        let (cfp, cpc) = (caller.fp as usize, caller.pc as usize);
         let fp = self.fp.get();
         let s = fp + src as usize;
         let stack = self.stack();
@@ -250,13 +302,15 @@ impl Cx<'_> {
         } else {
             stack.copy_within(s..s + arity as usize, fp);
         }
-        frames.pop();
+        if let Some(calls) = self.calls {
+            calls.frames.borrow_mut().pop();
+        }
         self.fp.set(cfp);
         self.func.set(caller.func);
         self.instrs.set(&f.instrs);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
-        // stack (both checked above).
-        Ok(unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) })
+        // stack (both checked by `return_target`).
+        unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) }
     }
 }
 
@@ -284,8 +338,8 @@ pub(crate) fn run<'a>(
     stack: &'a mut [u64],
     regs: Regs,
     cur: &'a CompiledFunc,
-    mem: &mut [u8],
-    calls: Option<Calls<'a>>,
+    env: &mut dyn Env,
+    calls: Option<&'a Calls<'a>>,
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
         return (regs, Stop::Unhandled);
@@ -301,27 +355,70 @@ pub(crate) fn run<'a>(
         calls,
         stop: Cell::new(None),
     };
-    let ip = cx.start;
-    // SAFETY: `fp + max_height <= stack.len()` (checked above).
-    let sp = unsafe { base.add(regs.fp) };
-    #[cfg(ws_tail_dispatch)]
-    let at = dispatch(ip, sp, mem, &cx);
-    #[cfg(not(ws_tail_dispatch))]
-    let at = {
-        let (mut ip, mut sp) = (ip, sp);
-        loop {
-            ip = dispatch(ip, sp, mem, &cx);
-            if cx.stop.get().is_some() {
-                break ip;
+    let mut ip = cx.start;
+    let why = loop {
+        // SAFETY: the current frame is in the stack with room for its function's slots
+        // (`run`'s check above, `Cx::call`'s and `Cx::ret`'s).
+        let sp = unsafe { base.add(cx.fp.get()) };
+        let mem = env.memory();
+        #[cfg(ws_tail_dispatch)]
+        let at = dispatch(ip, sp, mem, &cx);
+        #[cfg(not(ws_tail_dispatch))]
+        let at = {
+            let (mut ip, mut sp) = (ip, sp);
+            loop {
+                ip = dispatch(ip, sp, mem, &cx);
+                if cx.stop.get().is_some() {
+                    break ip;
+                }
+                // SAFETY: as above.
+                sp = unsafe { cx.stack.add(cx.fp.get()) };
             }
-            // SAFETY: the current frame is in the stack with room for its function's
-            // slots (`run`'s check, `Cx::call` and `Cx::ret`'s).
-            sp = unsafe { cx.stack.add(cx.fp.get()) };
+        };
+        ip = at;
+        match cx.stop.take().unwrap_or(Stop::Unhandled) {
+            Stop::Before(listened) => {
+                let top = Regs {
+                    pc: cx.position(ip),
+                    fp: cx.fp.get(),
+                    func: cx.func.get(),
+                };
+                let Some(calls) = cx.calls else {
+                    break Stop::Unhandled;
+                };
+                let frames = calls.frames.borrow();
+                // SAFETY: no handler runs, so no other reference to the stack is live.
+                let stack = unsafe { std::slice::from_raw_parts(base, cx.stack_len) };
+                match env.before(listened, top, &frames, stack) {
+                    Ok(false) => {}
+                    Ok(true) => break Stop::Paused,
+                    Err(()) => break Stop::Failed,
+                }
+            }
+            Stop::After(listened) => {
+                // SAFETY: `ip` points at the `ReturnListened` (the handler stopped there).
+                let Instr::ReturnListened { src, arity, .. } = (unsafe { *ip }) else {
+                    break Stop::Unhandled;
+                };
+                // Only when the return itself can be made here: else the executor makes
+                // it, hook and all.
+                let target = match cx.return_target() {
+                    Ok(target) => target,
+                    Err(stop) => break stop,
+                };
+                let s = cx.fp.get() + src as usize;
+                // SAFETY: no handler runs, so no other reference to the stack is live.
+                let stack = unsafe { std::slice::from_raw_parts(base, cx.stack_len) };
+                if env.after(listened, &stack[s..s + arity as usize]).is_err() {
+                    break Stop::Failed;
+                }
+                ip = cx.return_to(target, src, arity).0;
+            }
+            stop => break stop,
         }
     };
-    let why = cx.stop.get().unwrap_or(Stop::Unhandled);
     let regs = Regs {
-        pc: cx.position(at),
+        pc: cx.position(ip),
         fp: cx.fp.get(),
         func: cx.func.get(),
     };
@@ -518,6 +615,7 @@ macro_rules! handlers {
                     Err(Stop::Other) => $cx.stop(Stop::Other, ip),
                     // Already recorded (a trap): the position after the instruction.
                     Err(Stop::Recorded) => $pc,
+                    Err(Stop::After(l)) => $cx.stop(Stop::After(l), ip),
                     Err(stop) => $cx.stop(stop, $pc),
                 }
             }
@@ -1022,6 +1120,13 @@ handlers! { frame, mem, pc, cx;
             },
     Return: Instr::Return { src, arity } => {
                 (pc, frame) = cx.ret(src, arity)?;
+            },
+    ListenerBefore: Instr::ListenerBefore(listened) => {
+                Err::<(), _>(Stop::Before(listened))?;
+            },
+    ReturnListened: Instr::ReturnListened { func: listened, .. } => {
+                // (`run` calls the hook and returns, or leaves both to the executor.)
+                Err::<(), _>(Stop::After(listened))?;
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);

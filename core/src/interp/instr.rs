@@ -397,7 +397,10 @@ impl Instr {
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
-                    Instr::Call { .. } | Instr::Return { .. } => Some(0),
+                    Instr::Call { .. }
+                    | Instr::Return { .. }
+                    | Instr::ListenerBefore(_)
+                    | Instr::ReturnListened { .. } => Some(0),
                     // Slots `h - 3 .. h`.
                     Instr::Select { h } => (h >= 3).then_some(h as u64),
                     // Slots `src .. src + arity` and `dst .. dst + arity`.
