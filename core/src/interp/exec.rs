@@ -585,7 +585,9 @@ impl hot::Env for FastEnv<'_, '_> {
         callers: &[Frame],
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
-        match listener_before_at(self.reg, self.held, self.inst, top, callers, stack, listened) {
+        match listener_before_at(
+            self.reg, self.held, self.inst, top, callers, stack, listened,
+        ) {
             Ok(ListenerAction::Pause) => Ok(self.resumable),
             Ok(_) => Ok(false),
             Err(e) => {
@@ -2268,7 +2270,11 @@ impl Executor {
                         resumable: self.resumable,
                         error: None,
                     };
-                    let regs = hot::Regs { pc: pc - 1, fp, func };
+                    let regs = hot::Regs {
+                        pc: pc - 1,
+                        fp,
+                        func,
+                    };
                     let (regs, stop) = hot::run(&mut stack, regs, cur, &mut env, calls.as_ref());
                     let failed = env.error.take();
                     pc = regs.pc;
@@ -2287,10 +2293,7 @@ impl Executor {
                                 Error::new("internal error: a listener failed without an error")
                             }))
                         }
-                        hot::Stop::Unhandled
-                        | hot::Stop::Recorded
-                        | hot::Stop::Before(_)
-                        | hot::Stop::After(_) => {
+                        hot::Stop::Unhandled | hot::Stop::Recorded => {
                             break Exit::Error(Error::new(format!(
                                 "internal error: no arm for {:?}",
                                 instrs.get(pc)

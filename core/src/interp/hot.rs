@@ -44,7 +44,6 @@ use std::sync::OnceLock;
 
 use super::instr::Instr;
 use super::num;
-use super::num::span;
 use super::translate::CompiledFunc;
 use crate::error::TrapCode;
 
@@ -69,16 +68,11 @@ pub(crate) enum Stop {
     Failed,
     /// (Within the fast path: the stop has been recorded already.)
     Recorded,
-    /// (Within the fast path: the entry hook of listened function `.0`, for [`run`] to
-    /// call, at the position after it.)
-    Before(u32),
-    /// (Within the fast path: the `after` hook of listened function `.0` and the return
-    /// at the position of the `ReturnListened`, for [`run`] to make.)
-    After(u32),
 }
 
-/// What the fast path asks of the executor between its handlers: memory 0, and the
-/// listener hooks (run with no borrow of memory held, as a listener may read it).
+/// What the fast path asks of the executor: memory 0, and the listener hooks (run with
+/// no reference to memory held by the handlers, as a listener may read it; memory 0 is
+/// taken again after each).
 pub(crate) trait Env {
     /// Memory 0's bytes (empty without one).
     fn memory(&mut self) -> &mut [u8];
@@ -99,6 +93,62 @@ pub(crate) trait Env {
 
 /// A position in the code: a pointer to one of its instructions.
 type Ip = *const Instr;
+
+/// Memory 0 as the handlers hold it: its bytes' address and length (from
+/// [`Env::memory`], taken again after every listener hook).
+#[derive(Clone, Copy)]
+struct Mem {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mem {
+    fn of(bytes: &mut [u8]) -> Self {
+        Mem {
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// The `N` bytes at `at`, if they are in the memory.
+    #[inline(always)]
+    fn read<const N: usize>(self, at: u64) -> Option<[u8; N]> {
+        let end = at.checked_add(N as u64)?;
+        if end > self.len as u64 {
+            return None;
+        }
+        // SAFETY: `at + N <= len` (checked above), and `ptr` points at `len` bytes of
+        // memory 0, which nothing else references while a handler runs (`run`).
+        Some(unsafe { self.ptr.add(at as usize).cast::<[u8; N]>().read_unaligned() })
+    }
+
+    /// Writes `bytes` at `at`: `false` if they are not all in the memory.
+    #[inline(always)]
+    fn write<const N: usize>(self, at: u64, bytes: [u8; N]) -> bool {
+        let Some(end) = at.checked_add(N as u64) else {
+            return false;
+        };
+        if end > self.len as u64 {
+            return false;
+        }
+        // SAFETY: as in `read`.
+        unsafe {
+            self.ptr
+                .add(at as usize)
+                .cast::<[u8; N]>()
+                .write_unaligned(bytes)
+        };
+        true
+    }
+
+    /// The memory as a checked slice (for the SIMD operators).
+    #[allow(clippy::mut_from_ref)]
+    fn slice(&self) -> &mut [u8] {
+        // SAFETY: `ptr` points at `len` bytes of memory 0, and no other reference to them
+        // is live while this one is.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
 
 /// A caller's saved registers.
 #[derive(Clone, Copy, Debug)]
@@ -155,6 +205,10 @@ struct Cx<'a> {
     fp: Cell<usize>,
     func: Cell<u32>,
     calls: Option<&'a Calls<'a>>,
+    /// The executor's side (taken out while a hook runs).
+    env: Cell<Option<&'a mut dyn Env>>,
+    /// Whether a hook ran since the loop dispatch (without tail calls) last took memory 0.
+    hooked: Cell<bool>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
 }
@@ -251,6 +305,48 @@ impl<'a> Cx<'a> {
         Ok((f.instrs.as_ptr(), unsafe { self.stack.add(new_fp) }))
     }
 
+    /// Runs listened function `listened`'s entry hook (the next instruction at `next`):
+    /// memory 0 as it is after it, or why to stop (`Stop::Other` without the executor's
+    /// frames: it runs the hook then).
+    #[inline(never)]
+    fn before(&self, listened: u32, next: Ip) -> Result<Mem, Stop> {
+        let Some(calls) = self.calls else {
+            return Err(Stop::Other);
+        };
+        let env = self.env.take().ok_or(Stop::Other)?;
+        let top = Regs {
+            pc: self.position(next),
+            fp: self.fp.get(),
+            func: self.func.get(),
+        };
+        // SAFETY: no handler holds a reference into the stack while the hook runs.
+        let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
+        let outcome = env.before(listened, top, &calls.frames.borrow(), stack);
+        let mem = Mem::of(env.memory());
+        self.hooked.set(true);
+        self.env.set(Some(env));
+        match outcome {
+            Ok(false) => Ok(mem),
+            Ok(true) => Err(Stop::Paused),
+            Err(()) => Err(Stop::Failed),
+        }
+    }
+
+    /// Runs listened function `listened`'s `after` hook with the `arity` results at slot
+    /// `src`: memory 0 as it is after it.
+    #[inline(never)]
+    fn after(&self, listened: u32, src: u32, arity: u32) -> Result<Mem, Stop> {
+        let env = self.env.take().ok_or(Stop::Other)?;
+        let s = self.fp.get() + src as usize;
+        // SAFETY: no handler holds a reference into the stack while the hook runs.
+        let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
+        let outcome = env.after(listened, &stack[s..s + arity as usize]);
+        let mem = Mem::of(env.memory());
+        self.hooked.set(true);
+        self.env.set(Some(env));
+        outcome.map(|()| mem).map_err(|()| Stop::Failed)
+    }
+
     /// Where a `return` from the current frame goes, if the fast path can make it: the
     /// caller's frame and code; `Stop::Other` for the executor to return.
     #[inline(always)]
@@ -338,12 +434,13 @@ pub(crate) fn run<'a>(
     stack: &'a mut [u64],
     regs: Regs,
     cur: &'a CompiledFunc,
-    env: &mut dyn Env,
+    env: &'a mut dyn Env,
     calls: Option<&'a Calls<'a>>,
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
         return (regs, Stop::Unhandled);
     }
+    let mem = Mem::of(env.memory());
     let base = stack.as_mut_ptr();
     let cx = Cx {
         instrs: Cell::new(&cur.instrs),
@@ -353,72 +450,38 @@ pub(crate) fn run<'a>(
         fp: Cell::new(regs.fp),
         func: Cell::new(regs.func),
         calls,
+        env: Cell::new(Some(env)),
+        hooked: Cell::new(false),
         stop: Cell::new(None),
     };
-    let mut ip = cx.start;
-    let why = loop {
-        // SAFETY: the current frame is in the stack with room for its function's slots
-        // (`run`'s check above, `Cx::call`'s and `Cx::ret`'s).
-        let sp = unsafe { base.add(cx.fp.get()) };
-        let mem = env.memory();
-        #[cfg(ws_tail_dispatch)]
-        let at = dispatch(ip, sp, mem, &cx);
-        #[cfg(not(ws_tail_dispatch))]
-        let at = {
-            let (mut ip, mut sp) = (ip, sp);
-            loop {
-                ip = dispatch(ip, sp, mem, &cx);
-                if cx.stop.get().is_some() {
-                    break ip;
-                }
-                // SAFETY: as above.
-                sp = unsafe { cx.stack.add(cx.fp.get()) };
+    let ip = cx.start;
+    // SAFETY: `fp + max_height <= stack.len()` (checked above).
+    let sp = unsafe { base.add(regs.fp) };
+    #[cfg(ws_tail_dispatch)]
+    let at = dispatch(ip, sp, mem, &cx);
+    #[cfg(not(ws_tail_dispatch))]
+    let at = {
+        let (mut ip, mut sp, mut mem) = (ip, sp, mem);
+        loop {
+            ip = dispatch(ip, sp, mem, &cx);
+            if cx.stop.get().is_some() {
+                break ip;
             }
-        };
-        ip = at;
-        match cx.stop.take().unwrap_or(Stop::Unhandled) {
-            Stop::Before(listened) => {
-                let top = Regs {
-                    pc: cx.position(ip),
-                    fp: cx.fp.get(),
-                    func: cx.func.get(),
-                };
-                let Some(calls) = cx.calls else {
-                    break Stop::Unhandled;
-                };
-                let frames = calls.frames.borrow();
-                // SAFETY: no handler runs, so no other reference to the stack is live.
-                let stack = unsafe { std::slice::from_raw_parts(base, cx.stack_len) };
-                match env.before(listened, top, &frames, stack) {
-                    Ok(false) => {}
-                    Ok(true) => break Stop::Paused,
-                    Err(()) => break Stop::Failed,
+            // SAFETY: the current frame is in the stack with room for its function's
+            // slots (`run`'s check, `Cx::call`'s and `Cx::ret`'s).
+            sp = unsafe { cx.stack.add(cx.fp.get()) };
+            // (A hook may have moved memory 0: the loop takes it again after one.)
+            if cx.hooked.replace(false) {
+                if let Some(env) = cx.env.take() {
+                    mem = Mem::of(env.memory());
+                    cx.env.set(Some(env));
                 }
             }
-            Stop::After(listened) => {
-                // SAFETY: `ip` points at the `ReturnListened` (the handler stopped there).
-                let Instr::ReturnListened { src, arity, .. } = (unsafe { *ip }) else {
-                    break Stop::Unhandled;
-                };
-                // Only when the return itself can be made here: else the executor makes
-                // it, hook and all.
-                let target = match cx.return_target() {
-                    Ok(target) => target,
-                    Err(stop) => break stop,
-                };
-                let s = cx.fp.get() + src as usize;
-                // SAFETY: no handler runs, so no other reference to the stack is live.
-                let stack = unsafe { std::slice::from_raw_parts(base, cx.stack_len) };
-                if env.after(listened, &stack[s..s + arity as usize]).is_err() {
-                    break Stop::Failed;
-                }
-                ip = cx.return_to(target, src, arity).0;
-            }
-            stop => break stop,
         }
     };
+    let why = cx.stop.get().unwrap_or(Stop::Unhandled);
     let regs = Regs {
-        pc: cx.position(ip),
+        pc: cx.position(at),
         fp: cx.fp.get(),
         func: cx.func.get(),
     };
@@ -539,13 +602,8 @@ macro_rules! cmp_br {
 macro_rules! load {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
         let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
-        // (No local's address is taken here or in `store_`: that would keep the handler's
-        // last call from being a jump.)
-        match span(at, $n)
-            .and_then(|r| $m.get(r.start..))
-            .and_then(|s| s.first_chunk::<$n>())
-        {
-            Some(bytes) => slot!($f, $cx, $dst) = $conv(*bytes),
+        match $m.read::<$n>(at) {
+            Some(bytes) => slot!($f, $cx, $dst) = $conv(bytes),
             None => {
                 return Err(Stop::Memory {
                     address: at,
@@ -559,17 +617,11 @@ macro_rules! store_ {
     ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
         let v = slot!($f, $cx, $src);
         let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
-        match span(at, $n)
-            .and_then(|r| $m.get_mut(r.start..))
-            .and_then(|s| s.first_chunk_mut::<$n>())
-        {
-            Some(d) => *d = $conv(v),
-            None => {
-                return Err(Stop::Memory {
-                    address: at,
-                    len: $n,
-                })
-            }
+        if !$m.write::<$n>(at, $conv(v)) {
+            return Err(Stop::Memory {
+                address: at,
+                len: $n,
+            });
         }
     }};
 }
@@ -597,7 +649,7 @@ macro_rules! handlers {
         $(
             // (The body runs in a closure called at once, so that `?` can end it early.)
             #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
-            fn $name(ip: Ip, mut $frame: *mut u64, $mem: &mut [u8], $cx: &Cx<'_>) -> Ip {
+            fn $name(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_>) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
                 let $pat = (unsafe { *ip }) else {
                     return $cx.stop(Stop::Unhandled, ip);
@@ -615,7 +667,6 @@ macro_rules! handlers {
                     Err(Stop::Other) => $cx.stop(Stop::Other, ip),
                     // Already recorded (a trap): the position after the instruction.
                     Err(Stop::Recorded) => $pc,
-                    Err(Stop::After(l)) => $cx.stop(Stop::After(l), ip),
                     Err(stop) => $cx.stop(stop, $pc),
                 }
             }
@@ -625,7 +676,7 @@ macro_rules! handlers {
         /// path's, stops there.
         #[inline(always)]
         #[allow(unused_variables)]
-        fn dispatch(ip: Ip, frame: *mut u64, mem: &mut [u8], cx: &Cx<'_>) -> Ip {
+        fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
             debug_assert!(cx.position(ip) < cx.instrs.get().len(), "position outside the code");
             // SAFETY: `ip` points at an instruction of the code (the module's docs).
             match unsafe { &*ip } {
@@ -1089,27 +1140,20 @@ handlers! { frame, mem, pc, cx;
                     // `v128.load` and `v128.store` here, the rest out of line.
                     super::simd::MemOp::Load => {
                         let at = (slots[h - 1] as u32 as u64) + offset as u64;
-                        match span(at, 16)
-                            .and_then(|r| mem.get(r.start..))
-                            .and_then(|s| s.first_chunk::<16>())
-                        {
-                            Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(*b)),
+                        match mem.read::<16>(at) {
+                            Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(b)),
                             None => return Err(Stop::Memory { address: at, len: 16 }),
                         }
                     }
                     super::simd::MemOp::Store => {
                         let at = (slots[h - 3] as u32 as u64) + offset as u64;
                         let v = super::simd::get(slots, h - 2);
-                        match span(at, 16)
-                            .and_then(|r| mem.get_mut(r.start..))
-                            .and_then(|s| s.first_chunk_mut::<16>())
-                        {
-                            Some(d) => *d = v.to_le_bytes(),
-                            None => return Err(Stop::Memory { address: at, len: 16 }),
+                        if !mem.write::<16>(at, v.to_le_bytes()) {
+                            return Err(Stop::Memory { address: at, len: 16 });
                         }
                     }
                     _ => {
-                        if !simd_mem(op, lane, offset, h as u32, mem, slots, cx) {
+                        if !simd_mem(op, lane, offset, h as u32, mem.slice(), slots, cx) {
                             return Err(Stop::Recorded);
                         }
                     }
@@ -1122,11 +1166,14 @@ handlers! { frame, mem, pc, cx;
                 (pc, frame) = cx.ret(src, arity)?;
             },
     ListenerBefore: Instr::ListenerBefore(listened) => {
-                Err::<(), _>(Stop::Before(listened))?;
+                mem = cx.before(listened, pc)?;
             },
-    ReturnListened: Instr::ReturnListened { func: listened, .. } => {
-                // (`run` calls the hook and returns, or leaves both to the executor.)
-                Err::<(), _>(Stop::After(listened))?;
+    ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
+                // Only when the return itself can be made here (else the executor makes
+                // it, hook and all).
+                let target = cx.return_target()?;
+                mem = cx.after(listened, src, arity)?;
+                (pc, frame) = cx.return_to(target, src, arity);
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);
