@@ -7,7 +7,11 @@
 //! same way, and in this workspace's test builds (its debug assertions on) its handlers'
 //! calls do not become jumps, so it needs a large stack even for those.
 
-use wasmscope::{Runtime, RuntimeConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use wasmscope::listener::{CallContext, FunctionListener, FunctionListenerFactory, StackIterator};
+use wasmscope::{FunctionDefinition, Runtime, RuntimeConfig};
 
 /// A loop over most kinds of fast-path instruction: integer and float arithmetic,
 /// comparisons and compare-and-branch, conversions, `select`, loads and stores of every
@@ -129,4 +133,43 @@ fn calls_and_returns_in_the_fast_path() {
     );
     let err = ours(RuntimeConfig::interpreter(), "depth", 1_000_000).unwrap_err();
     assert!(err.contains("call stack exhausted"), "{err}");
+}
+
+/// Counts `before` and `after` calls.
+#[derive(Default)]
+struct Counter {
+    before: AtomicU64,
+    after: AtomicU64,
+}
+impl FunctionListener for Counter {
+    fn before(
+        &self,
+        _: &CallContext<'_>,
+        _: &[u64],
+        _: &StackIterator<'_>,
+    ) -> wasmscope::listener::ListenerAction {
+        self.before.fetch_add(1, Ordering::Relaxed);
+        wasmscope::listener::ListenerAction::Continue
+    }
+    fn after(&self, _: &CallContext<'_>, _: &[u64]) {
+        self.after.fetch_add(1, Ordering::Relaxed);
+    }
+}
+struct Factory(Arc<Counter>);
+impl FunctionListenerFactory for Factory {
+    fn new_listener(&self, _: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        Some(self.0.clone())
+    }
+}
+
+#[test]
+fn listened_calls_in_the_fast_path() {
+    // fib(25) with a listener on every function: 242,785 calls, each with its hooks run
+    // from the fast path's handlers.
+    let counter = Arc::new(Counter::default());
+    let config = RuntimeConfig::interpreter()
+        .with_function_listener_factory(Arc::new(Factory(counter.clone())));
+    assert_eq!(ours(config, "fib", 25), Ok(75_025));
+    assert_eq!(counter.before.load(Ordering::Relaxed), 242_785);
+    assert_eq!(counter.after.load(Ordering::Relaxed), 242_785);
 }

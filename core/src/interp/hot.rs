@@ -110,35 +110,32 @@ impl Mem {
         }
     }
 
-    /// The `N` bytes at `at`, if they are in the memory.
+    /// The `N` bytes at `at`, if they are in the memory. (Through a checked slice: the
+    /// raw reads, with a local for their result, kept the handlers' last call from being
+    /// a jump in test builds.)
     #[inline(always)]
     fn read<const N: usize>(self, at: u64) -> Option<[u8; N]> {
-        let end = at.checked_add(N as u64)?;
-        if end > self.len as u64 {
-            return None;
-        }
-        // SAFETY: `at + N <= len` (checked above), and `ptr` points at `len` bytes of
-        // memory 0, which nothing else references while a handler runs (`run`).
-        Some(unsafe { self.ptr.add(at as usize).cast::<[u8; N]>().read_unaligned() })
+        let at = usize::try_from(at).ok()?;
+        self.slice().get(at..)?.first_chunk::<N>().copied()
     }
 
     /// Writes `bytes` at `at`: `false` if they are not all in the memory.
     #[inline(always)]
     fn write<const N: usize>(self, at: u64, bytes: [u8; N]) -> bool {
-        let Some(end) = at.checked_add(N as u64) else {
+        let Ok(at) = usize::try_from(at) else {
             return false;
         };
-        if end > self.len as u64 {
-            return false;
+        match self
+            .slice()
+            .get_mut(at..)
+            .and_then(|s| s.first_chunk_mut::<N>())
+        {
+            Some(d) => {
+                *d = bytes;
+                true
+            }
+            None => false,
         }
-        // SAFETY: as in `read`.
-        unsafe {
-            self.ptr
-                .add(at as usize)
-                .cast::<[u8; N]>()
-                .write_unaligned(bytes)
-        };
-        true
     }
 
     /// The memory as a checked slice (for the SIMD operators).
@@ -648,6 +645,8 @@ macro_rules! handlers {
     ($frame:ident, $mem:ident, $pc:ident, $cx:ident; $( $name:ident : $pat:pat => $body:block, )*) => {
         $(
             // (The body runs in a closure called at once, so that `?` can end it early.)
+            // (Never inlined: each handler is a function of its own, reached by a jump.)
+            #[inline(never)]
             #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
             fn $name(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_>) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
