@@ -474,6 +474,36 @@ fn no_code(func: u32) -> Error {
     ))
 }
 
+/// Runs `hook` with listened function `func`'s listener (of instance `inst`) and its call
+/// context, if it has one.
+fn with_listener<T>(
+    reg: &Registry,
+    held: &Held<'_>,
+    inst: u32,
+    func: u32,
+    none: T,
+    hook: impl FnOnce(&dyn crate::listener::FunctionListener, &CallContext<'_>) -> Result<T>,
+) -> Result<T> {
+    let Some(listeners) = &reg.instances[inst as usize].listeners else {
+        return Ok(none);
+    };
+    let Some(l) = &listeners.funcs[func as usize] else {
+        return Ok(none);
+    };
+    let view = View {
+        reg,
+        instance: Some(inst),
+        held: Some(held),
+    };
+    let ctx = CallContext {
+        store: &view,
+        instance: inst,
+        caller: None,
+        definition: &listeners.definitions[func as usize],
+    };
+    hook(&**l, &ctx)
+}
+
 /// Calls listened function `func`'s `before` (of instance `inst`), its frame at `top` (the
 /// position just after the entry hook), its callers `callers`.
 fn listener_before_at(
@@ -485,46 +515,34 @@ fn listener_before_at(
     stack: &[u64],
     func: u32,
 ) -> Result<ListenerAction> {
-    let data = &reg.instances[inst as usize];
-    let (Some(listeners), Some(module)) = (&data.listeners, &data.module) else {
-        return Ok(ListenerAction::Continue);
-    };
-    let Some(l) = &listeners.funcs[func as usize] else {
-        return Ok(ListenerAction::Continue);
-    };
-    let Some(code) = module.code.ready(top.func) else {
-        return Err(no_code(top.func));
-    };
-    let fp = top.fp;
-    let params = &stack[fp..fp + code.params as usize];
-    let frames = WasmFrames {
-        top: Some(FrameAt {
-            inst,
-            func: top.func,
-            pc: (top.pc as u32).saturating_sub(1),
-            fp,
-            end: fp + code.frame_slots() as usize,
-        }),
-        callers,
-        reg,
-        stack,
-    };
-    let iter = StackIterator {
-        host: None,
-        wasm: &frames,
-    };
-    let view = View {
-        reg,
-        instance: Some(inst),
-        held: Some(held),
-    };
-    let ctx = CallContext {
-        store: &view,
-        instance: inst,
-        caller: None,
-        definition: &listeners.definitions[func as usize],
-    };
-    guarded("before", || l.before(&ctx, params, &iter))
+    let none = ListenerAction::Continue;
+    with_listener(reg, held, inst, func, none, |l, ctx| {
+        let Some(module) = &reg.instances[inst as usize].module else {
+            return Ok(ListenerAction::Continue);
+        };
+        let Some(code) = module.code.ready(top.func) else {
+            return Err(no_code(top.func));
+        };
+        let fp = top.fp;
+        let params = &stack[fp..fp + code.params as usize];
+        let frames = WasmFrames {
+            top: Some(FrameAt {
+                inst,
+                func: top.func,
+                pc: (top.pc as u32).saturating_sub(1),
+                fp,
+                end: fp + code.frame_slots() as usize,
+            }),
+            callers,
+            reg,
+            stack,
+        };
+        let iter = StackIterator {
+            host: None,
+            wasm: &frames,
+        };
+        guarded("before", || l.before(ctx, params, &iter))
+    })
 }
 
 /// Calls listened function `func`'s `after` (of instance `inst`) with its results.
@@ -535,25 +553,9 @@ fn listener_after_at(
     func: u32,
     results: &[u64],
 ) -> Result<()> {
-    let data = &reg.instances[inst as usize];
-    let Some(listeners) = &data.listeners else {
-        return Ok(());
-    };
-    let Some(l) = &listeners.funcs[func as usize] else {
-        return Ok(());
-    };
-    let view = View {
-        reg,
-        instance: Some(inst),
-        held: Some(held),
-    };
-    let ctx = CallContext {
-        store: &view,
-        instance: inst,
-        caller: None,
-        definition: &listeners.definitions[func as usize],
-    };
-    guarded("after", || l.after(&ctx, results))
+    with_listener(reg, held, inst, func, (), |l, ctx| {
+        guarded("after", || l.after(ctx, results))
+    })
 }
 
 /// The executor's items as the fast path sees them ([`hot::Env`]): memory 0 and the

@@ -320,7 +320,13 @@ impl Instr {
     /// The fixed position this instruction may jump to (the entries after a `BrTable`
     /// are instructions of their own).
     pub(crate) fn jump_target(&self) -> Option<u32> {
-        match *self {
+        let mut copy = *self;
+        copy.jump_target_mut().map(|pc| *pc)
+    }
+
+    /// The fixed position this instruction may jump to, to be patched.
+    pub(crate) fn jump_target_mut(&mut self) -> Option<&mut u32> {
+        match self {
             Instr::Jump(pc)
             | Instr::JumpIfZero { pc, .. }
             | Instr::JumpIfNonZero { pc, .. }

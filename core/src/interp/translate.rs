@@ -408,24 +408,9 @@ impl Translator {
     }
 
     fn patch(&mut self, at: u32, target: u32) {
-        let instr = &mut self.code.instrs[at as usize];
-        match instr {
-            Instr::Jump(pc)
-            | Instr::JumpIfZero { pc, .. }
-            | Instr::JumpIfNonZero { pc, .. }
-            | Instr::JumpIfCast { pc, .. }
-            | Instr::Br { pc, .. }
-            | Instr::BrIfI32Eq { pc, .. }
-            | Instr::BrIfI32Ne { pc, .. }
-            | Instr::BrIfI32LtS { pc, .. }
-            | Instr::BrIfI32LtU { pc, .. }
-            | Instr::BrIfI32GtS { pc, .. }
-            | Instr::BrIfI32GtU { pc, .. }
-            | Instr::BrIfI32LeS { pc, .. }
-            | Instr::BrIfI32LeU { pc, .. }
-            | Instr::BrIfI32GeS { pc, .. }
-            | Instr::BrIfI32GeU { pc, .. } => *pc = target,
-            other => unreachable!("patching a non-branch {other:?}"),
+        match self.code.instrs[at as usize].jump_target_mut() {
+            Some(pc) => *pc = target,
+            None => unreachable!("patching a non-branch at {at}"),
         }
     }
 
