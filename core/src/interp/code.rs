@@ -391,9 +391,10 @@ impl WasmCode {
         let def = self.code.def_of(id);
         let to = self.code.id_of(def, !self.code.is_debug(id));
         let target = self.func_code(to).ok()?;
-        // A frame keeps the room it was opened with: the executor's unchecked slot access
-        // needs the same frame size in both variants (they have, being translated from
-        // the same body; a frame stays where it is otherwise).
+        // A frame keeps the room it was opened with: the fast path (`interp::hot`) needs
+        // at least the function's frame size on the stack, so both variants must have the
+        // same (they have, being translated from the same body; a frame stays where it is
+        // otherwise).
         if target.max_height != from.max_height {
             return None;
         }

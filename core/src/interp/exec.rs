@@ -2297,7 +2297,8 @@ impl Executor {
                         }
                         hot::Stop::Unhandled | hot::Stop::Recorded => {
                             break Exit::Error(Error::new(format!(
-                                "internal error: no arm for {:?}",
+                                "internal error: the fast path refused {:?} (not one of its \
+                                 instructions, or a frame smaller than its function's)",
                                 instrs.get(pc)
                             )))
                         }

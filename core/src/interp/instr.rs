@@ -363,15 +363,18 @@ impl Instr {
         )
     }
 
-    /// One past the highest frame slot this instruction names, for the instructions the
-    /// executor reads and writes **without a bounds check** (its `slot!`); `None` for the
-    /// others, whose slot accesses are checked (`cslot!` and slice operations).
+    /// One past the highest frame slot this instruction names through the fast path's
+    /// unchecked frame pointer (`interp::hot`'s `slot!`); `Some(0)` for a fast-path
+    /// instruction that reaches the frame only through checked slices; `None` for an
+    /// instruction with no such bound (a fast-path instruction never has `None`:
+    /// `hot::check`). (It also bounds a few of the executor's own instructions, whose
+    /// accesses are checked anyway.)
     ///
-    /// This is half of the invariant `slot!` relies on: the translator refuses a function
-    /// in which this is above its `max_height` (`CompiledFunc::check_code`), and the
-    /// executor never runs a frame on a stack shorter than `fp + max_height`
-    /// (`open_frame`). Keep the two lists in step: an instruction whose arm uses `slot!`
-    /// must be listed here with every slot it names.
+    /// This is half of the invariant the fast path's `slot!` relies on: a function in
+    /// which this is above its `max_height` is refused (`CompiledFunc::check_code`), and
+    /// the fast path never runs a frame with fewer than `max_height` slots on the stack
+    /// (`hot::run`, `Cx::call`, `Cx::return_target`). Keep the list in step with the
+    /// handlers: every slot a handler names through `slot!` must be counted here.
     pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
         let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
         macro_rules! pick {

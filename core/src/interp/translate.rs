@@ -93,8 +93,8 @@ pub(crate) struct Clause {
 }
 
 impl CompiledFunc {
-    /// Establishes the two invariants the executor's unchecked accesses rely on
-    /// (exec.rs, `slot!` and the instruction fetch), refusing a function that breaks
+    /// Establishes the two invariants the fast path's unchecked accesses rely on
+    /// (`interp::hot`: its frame and instruction pointers), refusing a function that breaks
     /// either (an internal error, never run), so that a translator bug cannot become an
     /// access outside the stack or the code:
     ///
