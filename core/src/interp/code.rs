@@ -94,6 +94,11 @@ impl ModuleCode {
 
     /// Whether code id `id` is a debug variant.
     #[inline(always)]
+    /// The module's defined functions: code ids from it on are debug code.
+    pub(crate) fn defined(&self) -> u32 {
+        self.defined
+    }
+
     pub(crate) fn is_debug(&self, id: u32) -> bool {
         self.options.debug && id >= self.defined
     }

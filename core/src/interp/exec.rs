@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use super::code::{ModuleCode, WasmCode};
 use super::gc;
-use super::hot::{self, bit};
+use super::hot::{self, bit, DEADLINE_POLL_INTERVAL};
 use super::instr::{GcOp, Instr, WideOp, NEGATE};
 use super::num::span;
 use super::simd;
@@ -435,9 +435,6 @@ impl DebugControl {
         stop
     }
 }
-
-/// How often (in interrupt polls) a deadline reads the clock.
-const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
 /// Prepares the frame of function `f` at `fp` (its parameters in place): room on the
 /// stack for its height, its locals zeroed, its constant slots filled. `false` when the
@@ -2256,6 +2253,8 @@ impl Executor {
                     };
                     let fast_calls = !(code.has_variants() && self.debug.debug_calls);
                     let returns = self.tail_afters.is_empty();
+                    let budget = std::cell::Cell::new(self.debug.budget);
+                    let polls = std::cell::Cell::new(self.polls);
                     let calls = fast_calls.then(|| hot::Calls {
                         funcs: code.table(),
                         n_imported,
@@ -2263,6 +2262,12 @@ impl Executor {
                         max_depth: MAX_CALL_DEPTH,
                         returns,
                         frames: std::cell::RefCell::new(&mut self.frames),
+                        stop: &self.control.stop,
+                        variants: self.resumable && code.has_variants(),
+                        defined: code.defined(),
+                        budget: &budget,
+                        deadline: self.deadline,
+                        polls: &polls,
                     });
                     let mut env = FastEnv {
                         held: &mut *held,
@@ -2279,6 +2284,8 @@ impl Executor {
                     };
                     let (regs, stop) = hot::run(&mut stack, regs, cur, &mut env, calls.as_ref());
                     let failed = env.error.take();
+                    self.debug.budget = budget.get();
+                    self.polls = polls.get();
                     pc = regs.pc;
                     fp = regs.fp;
                     if regs.func != func {

@@ -40,7 +40,9 @@
 #![allow(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use super::instr::Instr;
 use super::num;
@@ -186,7 +188,24 @@ pub(crate) struct Calls<'a> {
     pub(crate) returns: bool,
     /// The executor's frames.
     pub(crate) frames: RefCell<&'a mut Vec<Frame>>,
+    /// The instance's stop request (non-zero: stop), read at every interrupt check.
+    pub(crate) stop: &'a AtomicU64,
+    /// Whether interrupt checks are switch points between two variants of each function
+    /// (a resumable call of code compiled for debugging): the fast path then runs the
+    /// checks of plain code (code ids below `defined`), counting `budget`.
+    pub(crate) variants: bool,
+    /// The module's defined functions (code ids from it on are debug code).
+    pub(crate) defined: u32,
+    /// Checks of plain code left before the run must move to debug code to pause.
+    pub(crate) budget: &'a Cell<Option<u64>>,
+    /// The call's deadline, if any, and the interrupt polls so far (the clock is read
+    /// every [`DEADLINE_POLL_INTERVAL`]th, by the executor).
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) polls: &'a Cell<u32>,
 }
+
+/// How often (in interrupt polls) a deadline reads the clock.
+pub(crate) const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
 /// What every handler reads besides its registers: the code, the stack, and where the
 /// run stops.
@@ -342,6 +361,37 @@ impl<'a> Cx<'a> {
         self.hooked.set(true);
         self.env.set(Some(env));
         outcome.map(|()| mem).map_err(|()| Stop::Failed)
+    }
+
+    /// An interrupt check (`CheckInterrupt`): nothing to do, or `Stop::Other` for the
+    /// executor to make it (a stop requested, debug code, a spent budget, the clock to
+    /// read). Nothing is counted when it stops, so the executor's check counts once.
+    #[inline(always)]
+    fn check(&self) -> Result<(), Stop> {
+        let Some(calls) = self.calls else {
+            return Err(Stop::Other);
+        };
+        if calls.stop.load(Ordering::Relaxed) != 0 {
+            return Err(Stop::Other);
+        }
+        let polls = calls.polls.get().wrapping_add(1);
+        if calls.deadline.is_some() && polls.is_multiple_of(DEADLINE_POLL_INTERVAL) {
+            return Err(Stop::Other);
+        }
+        if calls.variants {
+            if self.func.get() >= calls.defined {
+                return Err(Stop::Other);
+            }
+            match calls.budget.get() {
+                Some(0) => return Err(Stop::Other),
+                Some(left) => calls.budget.set(Some(left - 1)),
+                None => {}
+            }
+        }
+        if calls.deadline.is_some() {
+            calls.polls.set(polls);
+        }
+        Ok(())
     }
 
     /// Where a `return` from the current frame goes, if the fast path can make it: the
@@ -1163,6 +1213,9 @@ handlers! { frame, mem, pc, cx;
             },
     Return: Instr::Return { src, arity } => {
                 (pc, frame) = cx.ret(src, arity)?;
+            },
+    CheckInterrupt: Instr::CheckInterrupt => {
+                cx.check()?;
             },
     ListenerBefore: Instr::ListenerBefore(listened) => {
                 mem = cx.before(listened, pc)?;

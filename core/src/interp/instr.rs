@@ -409,7 +409,8 @@ impl Instr {
                     Instr::Call { .. }
                     | Instr::Return { .. }
                     | Instr::ListenerBefore(_)
-                    | Instr::ReturnListened { .. } => Some(0),
+                    | Instr::ReturnListened { .. }
+                    | Instr::CheckInterrupt => Some(0),
                     // Slots `h - 3 .. h`.
                     Instr::Select { h } => (h >= 3).then_some(h as u64),
                     // Slots `src .. src + arity` and `dst .. dst + arity`.
