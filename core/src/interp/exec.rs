@@ -2242,12 +2242,11 @@ impl Executor {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),
                 },
-                hot_instr => {
+                _ => {
                     // Every other instruction is one of the fast path's (`super::hot`): it
                     // runs until an instruction it does not take (or a trap), calls and
                     // returns within the instance included unless a debugging step or an
                     // owed `after` needs the executor for them.
-                    let _ = hot_instr;
                     let Some(cur) = code.ready(func) else {
                         break Exit::Error(no_code(func));
                     };

@@ -22,16 +22,16 @@
 //! # `unsafe`
 //!
 //! This module allows `unsafe` for the two pointers of the fast path, with the invariants
-//! that make them sound established before it runs (by `CompiledFunc::check_code` when a
-//! function is translated, and by [`run`] on entry) and `debug_assert!`ed where they are
+//! that make them sound established before it runs (by [`check`] when a function is
+//! translated, and by [`run`] on entry) and `debug_assert!`ed where they are
 //! relied on (the test suites run with debug assertions):
 //!
 //! - the instruction pointer always points at an instruction of the function's code:
 //!   [`run`] checks its start; every jump target and `br_table` entry of the code is a
 //!   position of the code and its last instruction is terminal (never a fast-path one), so
-//!   the next instruction after a fast-path one is in the code too (`check_code`);
+//!   the next instruction after a fast-path one is in the code too ([`check`]);
 //! - every slot a fast-path instruction names is below the function's `max_height`
-//!   (`check_code`, through [`Instr::unchecked_slots_end`]; a function where it is not is
+//!   ([`check`], through [`Instr::unchecked_slots_end`]; a function where it is not is
 //!   refused), and the frame has at least `max_height` slots ([`run`] checks the slice it
 //!   is given), so the frame pointer plus a slot is inside the frame.
 //!
@@ -247,7 +247,7 @@ impl<'a> Cx<'a> {
     fn at(&self, t: u32) -> Ip {
         let instrs = self.instrs.get();
         debug_assert!((t as usize) < instrs.len(), "jump outside the code");
-        // SAFETY: `t` is a jump target of the code, a position of it (`check_code`).
+        // SAFETY: `t` is a jump target of the code, a position of it ([`check`]).
         unsafe { instrs.as_ptr().add(t as usize) }
     }
 
@@ -256,7 +256,7 @@ impl<'a> Cx<'a> {
     fn skip(&self, next: Ip, i: u32) -> Ip {
         debug_assert!(self.position(next) + (i as usize) < self.instrs.get().len());
         // SAFETY: `i` is at most the table's length, and each of its entries is a position
-        // of the code (`check_code`).
+        // of the code ([`check`]).
         unsafe { next.add(i as usize) }
     }
 
@@ -535,21 +535,47 @@ pub(crate) fn run<'a>(
     (regs, why)
 }
 
-/// Refuses a function whose fast-path instructions are not all covered by the slot check
-/// of `CompiledFunc::check_code` ([`Instr::unchecked_slots_end`]): the other half of the
-/// frame invariant the handlers rely on (called on every function translated).
+/// Establishes the two invariants the handlers' unchecked accesses rely on, refusing a
+/// function that breaks either (an internal error, never run), so that a translator bug
+/// cannot become an access outside the stack or the code (called on every function
+/// translated, both variants):
+///
+/// - every slot a fast-path instruction names through the frame pointer
+///   ([`Instr::unchecked_slots_end`]; every fast-path instruction has that bound) is below
+///   `max_height`;
+/// - every jump target and `br_table` entry is a position of the code, and the last
+///   instruction never falls through ([`Instr::is_terminal`]), so that from any position
+///   of the code the next one fetched is one too. (Positions from elsewhere, [`run`]'s
+///   start and a return's, are checked where they are taken up.)
 pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
-    match f.instrs.iter().position(|i| {
-        fast(i)
-            && i.unchecked_slots_end()
-                .is_none_or(|end| end > f.max_height as u64)
-    }) {
-        None => Ok(()),
-        Some(at) => Err(crate::error::Error::new(format!(
-            "internal error: fast-path instruction {at} ({:?}) has slots outside its frame of {}",
-            f.instrs[at], f.max_height
-        ))),
+    let height = f.max_height as u64;
+    let n = f.instrs.len() as u64;
+    let bad = |at: usize, what: &str| {
+        Err(crate::error::Error::new(format!(
+            "internal error: instruction {at} ({:?}) {what}",
+            f.instrs.get(at)
+        )))
+    };
+    for (at, i) in f.instrs.iter().enumerate() {
+        if fast(i) && i.unchecked_slots_end().is_none_or(|end| end > height) {
+            return bad(at, &format!("names a slot outside its frame of {height}"));
+        }
+        if i.jump_target().is_some_and(|t| t as u64 >= n) {
+            return bad(at, "jumps outside the code");
+        }
+        if let Instr::BrTable { len, .. } = i {
+            if at as u64 + 1 + *len as u64 >= n {
+                return bad(at, "has entries outside the code");
+            }
+        }
     }
+    if !f.instrs.last().is_some_and(Instr::is_terminal) {
+        return bad(
+            f.instrs.len().saturating_sub(1),
+            "ends the code but falls through",
+        );
+    }
+    Ok(())
 }
 
 /// Copies `n` slots from `src` to `dst` in the frame (the ranges may overlap).
@@ -558,7 +584,7 @@ fn copy_slots(frame: *mut u64, cx: &Cx<'_>, src: u32, dst: u32, n: u16) {
     debug_assert!(
         src as usize + n as usize <= cx.frame_len() && dst as usize + n as usize <= cx.frame_len()
     );
-    // SAFETY: `Br`'s source and destination ranges are inside the frame (`check_code`
+    // SAFETY: `Br`'s source and destination ranges are inside the frame ([`check`]
     // checks `max(src, dst) + arity <= max_height`, the frame being at least that large).
     unsafe { std::ptr::copy(frame.add(src as usize), frame.add(dst as usize), n as usize) }
 }
@@ -594,7 +620,7 @@ macro_rules! slot {
             let s = $s as usize;
             debug_assert!(s < $cx.frame_len(), "slot outside the frame");
             // SAFETY: a fast-path instruction's slots are below `max_height`
-            // (`check_code`), and the frame has at least that many (`run`).
+            // ([`check`]), and the frame has at least that many (`run`).
             unsafe { &mut *$f.add(s) }
         }
     };

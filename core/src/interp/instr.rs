@@ -347,7 +347,7 @@ impl Instr {
     }
 
     /// Whether execution never goes on to the next position after this instruction: the
-    /// last instruction of every function is one (`CompiledFunc::check_code`), so
+    /// last instruction of every function is one (`hot::check`), so
     /// straight-line execution never runs past the end of the code.
     pub(crate) fn is_terminal(&self) -> bool {
         matches!(
@@ -365,16 +365,14 @@ impl Instr {
 
     /// One past the highest frame slot this instruction names through the fast path's
     /// unchecked frame pointer (`interp::hot`'s `slot!`); `Some(0)` for a fast-path
-    /// instruction that reaches the frame only through checked slices; `None` for an
-    /// instruction with no such bound (a fast-path instruction never has `None`:
-    /// `hot::check`). (It also bounds a few of the executor's own instructions, whose
-    /// accesses are checked anyway.)
+    /// instruction that reaches the frame only through checked slices; `None` for the
+    /// executor's instructions (a fast-path instruction never has `None`: `hot::check`).
     ///
     /// This is half of the invariant the fast path's `slot!` relies on: a function in
-    /// which this is above its `max_height` is refused (`CompiledFunc::check_code`), and
-    /// the fast path never runs a frame with fewer than `max_height` slots on the stack
-    /// (`hot::run`, `Cx::call`, `Cx::return_target`). Keep the list in step with the
-    /// handlers: every slot a handler names through `slot!` must be counted here.
+    /// which this is above its `max_height` is refused (`hot::check`), and the fast path
+    /// never runs a frame with fewer than `max_height` slots on the stack (`hot::run`,
+    /// `Cx::call`, `Cx::return_target`). Keep the list in step with the handlers: every
+    /// slot a handler names through `slot!` must be counted here.
     pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
         let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
         macro_rules! pick {
@@ -417,8 +415,6 @@ impl Instr {
                     Instr::Br { dst, src, arity, .. } => Some(dst.max(src) as u64 + arity as u64),
                     Instr::Copy { dst, src } => end(&[dst, src]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
-                    Instr::GlobalGet { dst, .. } => end(&[dst]),
-                    Instr::GlobalSet { src, .. } => end(&[src]),
                     Instr::I32Load { dst, addr, .. }
                     | Instr::I64Load { dst, addr, .. }
                     | Instr::I32Load8S { dst, addr, .. }
@@ -435,8 +431,6 @@ impl Instr {
                     | Instr::Store64 { addr, src, .. }
                     | Instr::Store8 { addr, src, .. }
                     | Instr::Store16 { addr, src, .. } => end(&[addr, src]),
-                    Instr::RefNull { dst } | Instr::RefFunc { dst, .. } => end(&[dst]),
-                    Instr::RefIsNull { dst, a } => end(&[dst, a]),
                     _ => None,
                 }
             };

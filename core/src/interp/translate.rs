@@ -93,49 +93,6 @@ pub(crate) struct Clause {
 }
 
 impl CompiledFunc {
-    /// Establishes the two invariants the fast path's unchecked accesses rely on
-    /// (`interp::hot`: its frame and instruction pointers), refusing a function that breaks
-    /// either (an internal error, never run), so that a translator bug cannot become an
-    /// access outside the stack or the code:
-    ///
-    /// - every slot an instruction of the unchecked kind names
-    ///   ([`Instr::unchecked_slots_end`]) is below `max_height`, the frame size
-    ///   `open_frame` makes room for;
-    /// - every jump target and `BrTable` entry is a position of the code, and the last
-    ///   instruction never falls through ([`Instr::is_terminal`]), so that from any
-    ///   position of the code the next one fetched is one too. (Positions from elsewhere,
-    ///   the loop's entry and a return's, are checked where they are taken up.)
-    fn check_code(self) -> Result<Self> {
-        let height = self.max_height as u64;
-        let n = self.instrs.len() as u64;
-        let bad = |at: usize, what: &str| {
-            Err(Error::new(format!(
-                "internal error: instruction {at} ({:?}) {what}",
-                self.instrs.get(at)
-            )))
-        };
-        for (at, i) in self.instrs.iter().enumerate() {
-            if i.unchecked_slots_end().is_some_and(|end| end > height) {
-                return bad(at, &format!("names a slot outside its frame of {height}"));
-            }
-            if i.jump_target().is_some_and(|t| t as u64 >= n) {
-                return bad(at, "jumps outside the code");
-            }
-            if let Instr::BrTable { len, .. } = i {
-                if at as u64 + 1 + *len as u64 >= n {
-                    return bad(at, "has entries outside the code");
-                }
-            }
-        }
-        if !self.instrs.last().is_some_and(Instr::is_terminal) {
-            return bad(
-                self.instrs.len().saturating_sub(1),
-                "ends the code but falls through",
-            );
-        }
-        Ok(self)
-    }
-
     /// Slots of locals and constants: where the operand stack starts.
     pub(crate) fn frame_slots(&self) -> u32 {
         self.params + self.locals + self.consts.len() as u32
@@ -622,7 +579,7 @@ impl Translator {
         } else {
             max_height
         };
-        CompiledFunc {
+        Ok(CompiledFunc {
             params,
             locals: declared,
             max_height: self.n_locals + max_slots + 2,
@@ -634,8 +591,7 @@ impl Translator {
             points: Box::new([]),
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
             tail_sites: self.tail_sites[..].into(),
-        }
-        .check_code()
+        })
     }
 
     /// Slots taken by the `values` operands on the stack (locals excluded).
