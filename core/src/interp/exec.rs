@@ -471,34 +471,100 @@ fn no_code(func: u32) -> Error {
     ))
 }
 
-/// Runs `hook` with listened function `func`'s listener (of instance `inst`) and its call
-/// context, if it has one.
-fn with_listener<T>(
-    reg: &Registry,
-    held: &Held<'_>,
-    inst: u32,
-    func: u32,
-    none: T,
-    hook: impl FnOnce(&dyn crate::listener::FunctionListener, &CallContext<'_>) -> Result<T>,
-) -> Result<T> {
-    let Some(listeners) = &reg.instances[inst as usize].listeners else {
-        return Ok(none);
-    };
-    let Some(l) = &listeners.funcs[func as usize] else {
-        return Ok(none);
-    };
-    let view = View {
-        reg,
-        instance: Some(inst),
-        held: Some(held),
-    };
-    let ctx = CallContext {
-        store: &view,
-        instance: inst,
-        caller: None,
-        definition: &listeners.definitions[func as usize],
-    };
-    hook(&**l, &ctx)
+/// An instance's listeners and its module's code: what the hooks look up (once per run of
+/// the fast path, at each hook in the executor's).
+#[derive(Clone, Copy)]
+struct Hooks<'a> {
+    listeners: &'a crate::store::InstanceListeners,
+    code: &'a ModuleCode,
+}
+
+impl<'a> Hooks<'a> {
+    /// Instance `inst`'s, if it has listeners.
+    fn of(reg: &'a Registry, inst: u32) -> Option<Self> {
+        let data = reg.instances.get(inst as usize)?;
+        Some(Hooks {
+            listeners: data.listeners.as_deref()?,
+            code: &data.module.as_ref()?.code,
+        })
+    }
+
+    /// Calls listened function `func`'s `before`, its frame at `top` (the position just
+    /// after the entry hook; `params` parameters, its locals and constants up to `end`),
+    /// its callers `callers`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn before(
+        self,
+        reg: &Registry,
+        held: &Held<'_>,
+        inst: u32,
+        (top, params, end): (hot::Regs, usize, usize),
+        callers: &[Frame],
+        stack: &[u64],
+        func: u32,
+    ) -> Result<ListenerAction> {
+        let Some(Some(l)) = self.listeners.funcs.get(func as usize) else {
+            return Ok(ListenerAction::Continue);
+        };
+        let view = View {
+            reg,
+            instance: Some(inst),
+            held: Some(held),
+        };
+        let ctx = CallContext {
+            store: &view,
+            instance: inst,
+            caller: None,
+            definition: &self.listeners.definitions[func as usize],
+        };
+        let fp = top.fp;
+        let params = &stack[fp..fp + params];
+        let frames = WasmFrames {
+            top: Some(FrameAt {
+                inst,
+                func: top.func,
+                pc: (top.pc as u32).saturating_sub(1),
+                fp,
+                end,
+            }),
+            callers,
+            reg,
+            stack,
+        };
+        let iter = StackIterator {
+            host: None,
+            wasm: &frames,
+        };
+        guarded("before", || l.before(&ctx, params, &iter))
+    }
+
+    /// Calls listened function `func`'s `after` with its results.
+    #[inline(always)]
+    fn after(
+        self,
+        reg: &Registry,
+        held: &Held<'_>,
+        inst: u32,
+        func: u32,
+        results: &[u64],
+    ) -> Result<()> {
+        let Some(Some(l)) = self.listeners.funcs.get(func as usize) else {
+            return Ok(());
+        };
+        let view = View {
+            reg,
+            instance: Some(inst),
+            held: Some(held),
+        };
+        let ctx = CallContext {
+            store: &view,
+            instance: inst,
+            caller: None,
+            definition: &self.listeners.definitions[func as usize],
+        };
+        guarded("after", || l.after(&ctx, results))
+    }
 }
 
 /// Calls listened function `func`'s `before` (of instance `inst`), its frame at `top` (the
@@ -512,34 +578,18 @@ fn listener_before_at(
     stack: &[u64],
     func: u32,
 ) -> Result<ListenerAction> {
-    let none = ListenerAction::Continue;
-    with_listener(reg, held, inst, func, none, |l, ctx| {
-        let Some(module) = &reg.instances[inst as usize].module else {
-            return Ok(ListenerAction::Continue);
-        };
-        let Some(code) = module.code.ready(top.func) else {
-            return Err(no_code(top.func));
-        };
-        let fp = top.fp;
-        let params = &stack[fp..fp + code.params as usize];
-        let frames = WasmFrames {
-            top: Some(FrameAt {
-                inst,
-                func: top.func,
-                pc: (top.pc as u32).saturating_sub(1),
-                fp,
-                end: fp + code.frame_slots() as usize,
-            }),
-            callers,
-            reg,
-            stack,
-        };
-        let iter = StackIterator {
-            host: None,
-            wasm: &frames,
-        };
-        guarded("before", || l.before(ctx, params, &iter))
-    })
+    let Some(h) = Hooks::of(reg, inst) else {
+        return Ok(ListenerAction::Continue);
+    };
+    let Some(code) = h.code.ready(top.func) else {
+        return Err(no_code(top.func));
+    };
+    let frame = (
+        top,
+        code.params as usize,
+        top.fp + code.frame_slots() as usize,
+    );
+    h.before(reg, held, inst, frame, callers, stack, func)
 }
 
 /// Calls listened function `func`'s `after` (of instance `inst`) with its results.
@@ -550,9 +600,10 @@ fn listener_after_at(
     func: u32,
     results: &[u64],
 ) -> Result<()> {
-    with_listener(reg, held, inst, func, (), |l, ctx| {
-        guarded("after", || l.after(ctx, results))
-    })
+    match Hooks::of(reg, inst) {
+        Some(h) => h.after(reg, held, inst, func, results),
+        None => Ok(()),
+    }
 }
 
 /// The executor's items as the fast path sees them ([`hot::Env`]): memory 0 and the
@@ -563,6 +614,8 @@ struct FastEnv<'a, 'h> {
     mem: usize,
     reg: &'a Registry,
     inst: u32,
+    /// The instance's listeners, if it has any.
+    hooks: Option<Hooks<'a>>,
     /// Whether a listener's pause is honoured.
     resumable: bool,
     /// A listener's error, for the executor.
@@ -577,18 +630,25 @@ impl hot::Env for FastEnv<'_, '_> {
         }
     }
 
+    #[inline(always)]
     fn before(
         &mut self,
         listened: u32,
         top: hot::Regs,
+        params: usize,
+        end: usize,
         callers: &[Frame],
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
-        match listener_before_at(
-            self.reg, self.held, self.inst, top, callers, stack, listened,
-        ) {
-            Ok(ListenerAction::Pause) => Ok(self.resumable),
-            Ok(_) => Ok(false),
+        let frame = (top, params, end);
+        let outcome = match self.hooks {
+            Some(h) => h.before(
+                self.reg, self.held, self.inst, frame, callers, stack, listened,
+            ),
+            None => Ok(ListenerAction::Continue),
+        };
+        match outcome {
+            Ok(action) => Ok(matches!(action, ListenerAction::Pause) && self.resumable),
             Err(e) => {
                 self.error = Some(e);
                 Err(())
@@ -596,10 +656,19 @@ impl hot::Env for FastEnv<'_, '_> {
         }
     }
 
+    #[inline(always)]
     fn after(&mut self, listened: u32, results: &[u64]) -> std::result::Result<(), ()> {
-        listener_after_at(self.reg, self.held, self.inst, listened, results).map_err(|e| {
-            self.error = Some(e);
-        })
+        let outcome = match self.hooks {
+            Some(h) => h.after(self.reg, self.held, self.inst, listened, results),
+            None => Ok(()),
+        };
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.error = Some(e);
+                Err(())
+            }
+        }
     }
 }
 
@@ -639,6 +708,7 @@ pub(crate) fn invoke(
 
 /// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
 /// take the runtime down).
+#[inline(always)]
 pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
         let msg = p
@@ -2273,6 +2343,7 @@ impl Executor {
                         mem,
                         reg,
                         inst: self.inst,
+                        hooks: Hooks::of(reg, self.inst),
                         resumable: self.resumable,
                         error: None,
                     };

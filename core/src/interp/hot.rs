@@ -73,18 +73,22 @@ pub(crate) enum Stop {
 }
 
 /// What the fast path asks of the executor: memory 0, and the listener hooks (run with
-/// no reference to memory held by the handlers, as a listener may read it; memory 0 is
-/// taken again after each).
+/// no reference to memory held by the handlers, as a listener may read it; a listener
+/// sees the instance through shared references only, so memory 0 is where it was after a
+/// hook, and the handlers go on with the raw parts they took at the start).
 pub(crate) trait Env {
     /// Memory 0's bytes (empty without one).
     fn memory(&mut self) -> &mut [u8];
     /// Calls listened function `listened`'s `before` with the current frame at `top`
-    /// (its position just after the hook), its callers `callers` and the stack: whether to
+    /// (its position just after the hook; `params` parameters, `end` the stack position
+    /// after its locals and constants), its callers `callers` and the stack: whether to
     /// pause, or `Err(())` after recording the error.
     fn before(
         &mut self,
         listened: u32,
         top: Regs,
+        params: usize,
+        end: usize,
         callers: &[Frame],
         stack: &[u64],
     ) -> Result<bool, ()>;
@@ -209,9 +213,11 @@ pub(crate) const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
 /// What every handler reads besides its registers: the code, the stack, and where the
 /// run stops.
-struct Cx<'a> {
+struct Cx<'a, E: Env> {
     /// The current function's code.
     instrs: Cell<&'a [Instr]>,
+    /// The current function (its code is `instrs`).
+    cur: Cell<&'a CompiledFunc>,
     /// Where [`run`] started.
     start: Ip,
     /// The whole value stack.
@@ -222,14 +228,12 @@ struct Cx<'a> {
     func: Cell<u32>,
     calls: Option<&'a Calls<'a>>,
     /// The executor's side (taken out while a hook runs).
-    env: Cell<Option<&'a mut dyn Env>>,
-    /// Whether a hook ran since the loop dispatch (without tail calls) last took memory 0.
-    hooked: Cell<bool>,
+    env: Cell<Option<&'a mut E>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
 }
 
-impl<'a> Cx<'a> {
+impl<'a, E: Env> Cx<'a, E> {
     /// Ends the run at `ip` for `why`.
     #[inline(always)]
     fn stop(&self, why: Stop, ip: Ip) -> Ip {
@@ -316,16 +320,17 @@ impl<'a> Cx<'a> {
         self.fp.set(new_fp);
         self.func.set(def);
         self.instrs.set(&f.instrs);
+        self.cur.set(f);
         // SAFETY: `new_fp + max_height <= stack_len` (checked above): the new frame is in
         // the stack, and has the room its code's slots need.
         Ok((f.instrs.as_ptr(), unsafe { self.stack.add(new_fp) }))
     }
 
-    /// Runs listened function `listened`'s entry hook (the next instruction at `next`):
-    /// memory 0 as it is after it, or why to stop (`Stop::Other` without the executor's
-    /// frames: it runs the hook then).
+    /// Runs listened function `listened`'s entry hook (the next instruction at `next`), or
+    /// says why to stop (`Stop::Other` without the executor's frames: it runs the hook
+    /// then).
     #[inline(never)]
-    fn before(&self, listened: u32, next: Ip) -> Result<Mem, Stop> {
+    fn before(&self, listened: u32, next: Ip) -> Result<(), Stop> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
@@ -337,30 +342,30 @@ impl<'a> Cx<'a> {
         };
         // SAFETY: no handler holds a reference into the stack while the hook runs.
         let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
-        let outcome = env.before(listened, top, &calls.frames.borrow(), stack);
-        let mem = Mem::of(env.memory());
-        self.hooked.set(true);
-        self.env.set(Some(env));
-        match outcome {
-            Ok(false) => Ok(mem),
+        let f = self.cur.get();
+        let (params, end) = (f.params as usize, top.fp + f.frame_slots() as usize);
+        let outcome = match env.before(listened, top, params, end, &calls.frames.borrow(), stack) {
+            Ok(false) => Ok(()),
             Ok(true) => Err(Stop::Paused),
             Err(()) => Err(Stop::Failed),
-        }
+        };
+        self.env.set(Some(env));
+        outcome
     }
 
     /// Runs listened function `listened`'s `after` hook with the `arity` results at slot
-    /// `src`: memory 0 as it is after it.
+    /// `src`.
     #[inline(never)]
-    fn after(&self, listened: u32, src: u32, arity: u32) -> Result<Mem, Stop> {
+    fn after(&self, listened: u32, src: u32, arity: u32) -> Result<(), Stop> {
         let env = self.env.take().ok_or(Stop::Other)?;
         let s = self.fp.get() + src as usize;
         // SAFETY: no handler holds a reference into the stack while the hook runs.
         let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
-        let outcome = env.after(listened, &stack[s..s + arity as usize]);
-        let mem = Mem::of(env.memory());
-        self.hooked.set(true);
+        let outcome = env
+            .after(listened, &stack[s..s + arity as usize])
+            .map_err(|()| Stop::Failed);
         self.env.set(Some(env));
-        outcome.map(|()| mem).map_err(|()| Stop::Failed)
+        outcome
     }
 
     /// An interrupt check (`CheckInterrupt`): nothing to do, or `Stop::Other` for the
@@ -451,6 +456,7 @@ impl<'a> Cx<'a> {
         self.fp.set(cfp);
         self.func.set(caller.func);
         self.instrs.set(&f.instrs);
+        self.cur.set(f);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
         // stack (both checked by `return_target`).
         unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) }
@@ -477,11 +483,11 @@ pub(crate) fn bit(c: bool) -> u64 {
 /// on the value stack `stack` with memory 0 `mem` (empty without one), calls and returns
 /// within the instance too with `calls`, until an instruction that is not the fast path's
 /// or a trap: the registers to continue with, and why it stopped.
-pub(crate) fn run<'a>(
+pub(crate) fn run<'a, E: Env>(
     stack: &'a mut [u64],
     regs: Regs,
     cur: &'a CompiledFunc,
-    env: &'a mut dyn Env,
+    env: &'a mut E,
     calls: Option<&'a Calls<'a>>,
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
@@ -491,6 +497,7 @@ pub(crate) fn run<'a>(
     let base = stack.as_mut_ptr();
     let cx = Cx {
         instrs: Cell::new(&cur.instrs),
+        cur: Cell::new(cur),
         start: &cur.instrs[regs.pc],
         stack: base,
         stack_len: stack.len(),
@@ -498,7 +505,6 @@ pub(crate) fn run<'a>(
         func: Cell::new(regs.func),
         calls,
         env: Cell::new(Some(env)),
-        hooked: Cell::new(false),
         stop: Cell::new(None),
     };
     let ip = cx.start;
@@ -508,7 +514,7 @@ pub(crate) fn run<'a>(
     let at = dispatch(ip, sp, mem, &cx);
     #[cfg(not(ws_tail_dispatch))]
     let at = {
-        let (mut ip, mut sp, mut mem) = (ip, sp, mem);
+        let (mut ip, mut sp) = (ip, sp);
         loop {
             ip = dispatch(ip, sp, mem, &cx);
             if cx.stop.get().is_some() {
@@ -517,13 +523,6 @@ pub(crate) fn run<'a>(
             // SAFETY: the current frame is in the stack with room for its function's
             // slots (`run`'s check, `Cx::call`'s and `Cx::ret`'s).
             sp = unsafe { cx.stack.add(cx.fp.get()) };
-            // (A hook may have moved memory 0: the loop takes it again after one.)
-            if cx.hooked.replace(false) {
-                if let Some(env) = cx.env.take() {
-                    mem = Mem::of(env.memory());
-                    cx.env.set(Some(env));
-                }
-            }
         }
     };
     let why = cx.stop.get().unwrap_or(Stop::Unhandled);
@@ -580,7 +579,7 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
 
 /// Copies `n` slots from `src` to `dst` in the frame (the ranges may overlap).
 #[inline(always)]
-fn copy_slots(frame: *mut u64, cx: &Cx<'_>, src: u32, dst: u32, n: u16) {
+fn copy_slots<E: Env>(frame: *mut u64, cx: &Cx<'_, E>, src: u32, dst: u32, n: u16) {
     debug_assert!(
         src as usize + n as usize <= cx.frame_len() && dst as usize + n as usize <= cx.frame_len()
     );
@@ -593,14 +592,14 @@ fn copy_slots(frame: *mut u64, cx: &Cx<'_>, src: u32, dst: u32, n: u16) {
 /// records (out of line, so that its result, passed in memory, is not a local of the
 /// handler: that would keep the handler's last call from being a jump).
 #[inline(never)]
-fn simd_mem(
+fn simd_mem<E: Env>(
     op: super::simd::MemOp,
     lane: u8,
     offset: u32,
     h: u32,
     mem: &mut [u8],
     frame: &mut [u64],
-    cx: &Cx<'_>,
+    cx: &Cx<'_, E>,
 ) -> bool {
     match super::simd::exec_mem(op, offset, lane, mem, frame, h as usize) {
         Ok(_) => true,
@@ -724,7 +723,7 @@ macro_rules! handlers {
             // (Never inlined: each handler is a function of its own, reached by a jump.)
             #[inline(never)]
             #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
-            fn $name(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_>) -> Ip {
+            fn $name<E: Env>(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_, E>) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
                 let $pat = (unsafe { *ip }) else {
                     return $cx.stop(Stop::Unhandled, ip);
@@ -751,7 +750,7 @@ macro_rules! handlers {
         /// path's, stops there.
         #[inline(always)]
         #[allow(unused_variables)]
-        fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+        fn dispatch<E: Env>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_, E>) -> Ip {
             debug_assert!(cx.position(ip) < cx.instrs.get().len(), "position outside the code");
             // SAFETY: `ip` points at an instruction of the code (the module's docs).
             match unsafe { &*ip } {
@@ -1244,13 +1243,13 @@ handlers! { frame, mem, pc, cx;
                 cx.check()?;
             },
     ListenerBefore: Instr::ListenerBefore(listened) => {
-                mem = cx.before(listened, pc)?;
+                cx.before(listened, pc)?;
             },
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
                 // Only when the return itself can be made here (else the executor makes
                 // it, hook and all).
                 let target = cx.return_target()?;
-                mem = cx.after(listened, src, arity)?;
+                cx.after(listened, src, arity)?;
                 (pc, frame) = cx.return_to(target, src, arity);
             },
     Copy128: Instr::Copy128 { dst, src } => {
