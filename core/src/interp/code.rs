@@ -133,8 +133,8 @@ impl ModuleCode {
     pub(crate) fn remap(from: &CompiledFunc, to: &CompiledFunc, pos: u32) -> Option<u32> {
         let k = from.points.binary_search(&pos).ok()?;
         let at = *to.points.get(k)?;
-        let same = std::mem::discriminant(&from.instrs[pos as usize])
-            == std::mem::discriminant(to.instrs.get(at as usize)?)
+        let same = std::mem::discriminant(&from.instrs[pos as usize].instr())
+            == std::mem::discriminant(&to.instrs.get(at as usize)?.instr())
             && from.points.len() == to.points.len();
         same.then_some(at)
     }
@@ -305,9 +305,9 @@ impl ModuleCode {
                 .instrs
                 .iter()
                 .enumerate()
-                .filter(|(_, i)| {
+                .filter(|(_, op)| {
                     matches!(
-                        i,
+                        op.instr(),
                         Instr::ListenerBefore(_)
                             | Instr::CheckInterrupt
                             | Instr::Call { .. }

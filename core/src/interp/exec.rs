@@ -1041,7 +1041,7 @@ impl Executor {
             .code
             .ready(self.func)
             .and_then(|f| f.instrs.get(at as usize))
-            .is_some_and(|i| matches!(i, Instr::ConsumeFuel(_)));
+            .is_some_and(|op| matches!(op.instr(), Instr::ConsumeFuel(_)));
         if fuel {
             // Out of fuel at a block's start, which jumps also reach (with other
             // operands than the operator before it left): no operands are shown.
@@ -1204,7 +1204,7 @@ impl Executor {
         let not_started = pc == 0
             || (pc == 1
                 && matches!(
-                    code.ready(id)?.instrs.first(),
+                    code.ready(id)?.instrs.first().map(|op| op.instr()),
                     Some(Instr::ListenerBefore(_))
                 ));
         let want = self
@@ -1861,7 +1861,7 @@ impl Executor {
         }
 
         let exit = loop {
-            let instr = instrs[pc];
+            let instr = instrs[pc].instr();
             pc += 1;
             match instr {
                 Instr::Unreachable => trap!(TrapCode::Unreachable),
@@ -2252,7 +2252,7 @@ impl Executor {
                             // instruction a call-level step stops at keeps debug code.
                             let at_entry = !instrs[..pc - 1]
                                 .iter()
-                                .any(|i| matches!(i, Instr::CheckInterrupt));
+                                .any(|op| matches!(op.instr(), Instr::CheckInterrupt));
                             self.debug.wants_debug(
                                 self.frames.len(),
                                 self.inst,
@@ -2292,7 +2292,7 @@ impl Executor {
                     let entry = matches!(self.debug.mode, StepMode::Entry | StepMode::SiblingEntry)
                         && !instrs[..pc - 1]
                             .iter()
-                            .any(|i| matches!(i, Instr::DebugStep { .. }));
+                            .any(|op| matches!(op.instr(), Instr::DebugStep { .. }));
                     if self.resumable
                         && self.debug.should_pause(
                             (self.inst, func, pc - 1),

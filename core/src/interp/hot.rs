@@ -98,7 +98,69 @@ pub(crate) trait Env {
 }
 
 /// A position in the code: a pointer to one of its instructions.
-type Ip = *const Instr;
+type Ip = *const Op;
+
+/// A handler: runs the instruction at the position it is given (its own instruction),
+/// then the rest of the run (or returns the next position to [`run`]'s loop).
+type Handler = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
+
+/// An instruction of translated code with the handler that runs it in the fast path
+/// (`exit` for the executor's instructions): dispatch is one load and one jump.
+///
+/// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
+/// `handler_of(&instr)` — [`Op::new`] is the only way to make one, and neither field is
+/// ever written after.
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    handler: Handler,
+    instr: Instr,
+}
+
+impl Op {
+    /// `instr` with its handler.
+    pub(crate) fn new(instr: Instr) -> Self {
+        Op {
+            handler: handler_of(&instr),
+            instr,
+        }
+    }
+
+    /// The instruction.
+    #[inline(always)]
+    pub(crate) fn instr(&self) -> Instr {
+        self.instr
+    }
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.instr.fmt(f)
+    }
+}
+
+/// Runs the instruction at `ip` with its handler.
+#[inline(always)]
+fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    debug_assert!(
+        cx.position(ip) < cx.instrs.get().len(),
+        "position outside the code"
+    );
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let handler = unsafe { (*ip).handler };
+    handler(ip, frame, mem, cx)
+}
+
+/// The handler of instructions the fast path does not run: it stops at them (for the
+/// executor), or at the run's first position says that the run could not start.
+#[inline(never)]
+fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>) -> Ip {
+    let why = if ip == cx.start {
+        Stop::Unhandled
+    } else {
+        Stop::Other
+    };
+    cx.stop(why, ip)
+}
 
 /// Memory 0 as the handlers hold it: its bytes' address and length (from
 /// [`Env::memory`], taken again after every listener hook).
@@ -213,9 +275,9 @@ pub(crate) const DEADLINE_POLL_INTERVAL: u32 = 1024;
 
 /// What every handler reads besides its registers: the code, the stack, and where the
 /// run stops.
-struct Cx<'a, E: Env> {
+struct Cx<'a> {
     /// The current function's code.
-    instrs: Cell<&'a [Instr]>,
+    instrs: Cell<&'a [Op]>,
     /// The current function (its code is `instrs`).
     cur: Cell<&'a CompiledFunc>,
     /// Where [`run`] started.
@@ -228,12 +290,12 @@ struct Cx<'a, E: Env> {
     func: Cell<u32>,
     calls: Option<&'a Calls<'a>>,
     /// The executor's side (taken out while a hook runs).
-    env: Cell<Option<&'a mut E>>,
+    env: Cell<Option<&'a mut dyn Env>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
 }
 
-impl<'a, E: Env> Cx<'a, E> {
+impl<'a> Cx<'a> {
     /// Ends the run at `ip` for `why`.
     #[inline(always)]
     fn stop(&self, why: Stop, ip: Ip) -> Ip {
@@ -266,7 +328,7 @@ impl<'a, E: Env> Cx<'a, E> {
 
     /// The position of `ip` in the current function's code.
     fn position(&self, ip: Ip) -> usize {
-        (ip as usize - self.instrs.get().as_ptr() as usize) / std::mem::size_of::<Instr>()
+        (ip as usize - self.instrs.get().as_ptr() as usize) / std::mem::size_of::<Op>()
     }
 
     /// The whole stack as a checked slice.
@@ -483,11 +545,11 @@ pub(crate) fn bit(c: bool) -> u64 {
 /// on the value stack `stack` with memory 0 `mem` (empty without one), calls and returns
 /// within the instance too with `calls`, until an instruction that is not the fast path's
 /// or a trap: the registers to continue with, and why it stopped.
-pub(crate) fn run<'a, E: Env>(
+pub(crate) fn run<'a>(
     stack: &'a mut [u64],
     regs: Regs,
     cur: &'a CompiledFunc,
-    env: &'a mut E,
+    env: &'a mut dyn Env,
     calls: Option<&'a Calls<'a>>,
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
@@ -555,7 +617,8 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
             f.instrs.get(at)
         )))
     };
-    for (at, i) in f.instrs.iter().enumerate() {
+    for (at, op) in f.instrs.iter().enumerate() {
+        let i = &op.instr;
         if fast(i) && i.unchecked_slots_end().is_none_or(|end| end > height) {
             return bad(at, &format!("names a slot outside its frame of {height}"));
         }
@@ -568,7 +631,7 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
             }
         }
     }
-    if !f.instrs.last().is_some_and(Instr::is_terminal) {
+    if !f.instrs.last().is_some_and(|op| op.instr.is_terminal()) {
         return bad(
             f.instrs.len().saturating_sub(1),
             "ends the code but falls through",
@@ -579,7 +642,7 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
 
 /// Copies `n` slots from `src` to `dst` in the frame (the ranges may overlap).
 #[inline(always)]
-fn copy_slots<E: Env>(frame: *mut u64, cx: &Cx<'_, E>, src: u32, dst: u32, n: u16) {
+fn copy_slots(frame: *mut u64, cx: &Cx<'_>, src: u32, dst: u32, n: u16) {
     debug_assert!(
         src as usize + n as usize <= cx.frame_len() && dst as usize + n as usize <= cx.frame_len()
     );
@@ -592,14 +655,14 @@ fn copy_slots<E: Env>(frame: *mut u64, cx: &Cx<'_, E>, src: u32, dst: u32, n: u1
 /// records (out of line, so that its result, passed in memory, is not a local of the
 /// handler: that would keep the handler's last call from being a jump).
 #[inline(never)]
-fn simd_mem<E: Env>(
+fn simd_mem(
     op: super::simd::MemOp,
     lane: u8,
     offset: u32,
     h: u32,
     mem: &mut [u8],
     frame: &mut [u64],
-    cx: &Cx<'_, E>,
+    cx: &Cx<'_>,
 ) -> bool {
     match super::simd::exec_mem(op, offset, lane, mem, frame, h as usize) {
         Ok(_) => true,
@@ -723,10 +786,17 @@ macro_rules! handlers {
             // (Never inlined: each handler is a function of its own, reached by a jump.)
             #[inline(never)]
             #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
-            fn $name<E: Env>(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_, E>) -> Ip {
+            fn $name(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_>) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
-                let $pat = (unsafe { *ip }) else {
-                    return $cx.stop(Stop::Unhandled, ip);
+                let op = unsafe { *ip };
+                let $pat = op.instr else {
+                    // (Never: this handler runs only the instructions `handler_of` gives
+                    // it.)
+                    debug_assert!(false, "{:?} given to the handler {}", op.instr, stringify!($name));
+                    // SAFETY: an `Op`'s handler is `handler_of` its instruction (`Op`'s
+                    // invariant), which is this handler only for instructions this
+                    // pattern matches.
+                    unsafe { std::hint::unreachable_unchecked() }
                 };
                 // SAFETY: a fast-path instruction is never the code's last (that one is
                 // terminal), so the next is in the code too.
@@ -746,22 +816,16 @@ macro_rules! handlers {
             }
         )*
 
-        /// Runs the instruction at `ip` with its handler; at one that is not the fast
-        /// path's, stops there.
-        #[inline(always)]
+        /// The handler of `instr`: its own, or `exit` for the executor's instructions.
         #[allow(unused_variables)]
-        fn dispatch<E: Env>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_, E>) -> Ip {
-            debug_assert!(cx.position(ip) < cx.instrs.get().len(), "position outside the code");
-            // SAFETY: `ip` points at an instruction of the code (the module's docs).
-            match unsafe { &*ip } {
-                $( $pat => $name(ip, frame, mem, cx), )*
-                _ => {
-                    let why = if ip == cx.start { Stop::Unhandled } else { Stop::Other };
-                    cx.stop(why, ip)
-                }
+        fn handler_of(instr: &Instr) -> Handler {
+            match *instr {
+                $( $pat => $name, )*
+                _ => exit,
             }
         }
 
+        /// Whether `instr` is one of the fast path's.
         #[allow(unused_variables)]
         fn fast(instr: &Instr) -> bool {
             match *instr {
@@ -769,6 +833,7 @@ macro_rules! handlers {
                 _ => false,
             }
         }
+
     };
 }
 

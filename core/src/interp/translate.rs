@@ -31,7 +31,8 @@ pub(crate) struct CompiledFunc {
     pub locals: u32,
     /// Slots the frame may use at most: locals plus the deepest operand stack.
     pub max_height: u32,
-    pub instrs: Box<[Instr]>,
+    /// The instructions, each with its fast-path handler.
+    pub instrs: Box<[super::hot::Op]>,
     /// Module byte offset of the operator each instruction came from.
     pub offsets: Box<[u32]>,
     /// The values of the constant slots after the locals, copied in on entry.
@@ -583,7 +584,12 @@ impl Translator {
             params,
             locals: declared,
             max_height: self.n_locals + max_slots + 2,
-            instrs: self.code.instrs[..].into(),
+            instrs: self
+                .code
+                .instrs
+                .iter()
+                .map(|&i| super::hot::Op::new(i))
+                .collect(),
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
             gc: std::mem::take(&mut self.code.gc).into(),
