@@ -472,6 +472,14 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         }
         let caller = *calls.frames.borrow().last().ok_or(Stop::Other)?;
+        Ok((caller, self.caller_code(calls, caller)?))
+    }
+
+    /// The code of `caller`, the frame a `return` goes to, if the fast path can go there
+    /// (a frame of this instance, its code translated, its position in that code and its
+    /// frame in the stack).
+    #[inline(always)]
+    fn caller_code(&self, calls: &Calls<'a>, caller: Frame) -> Result<&'a CompiledFunc, Stop> {
         if caller.inst != calls.inst {
             return Err(Stop::Other);
         }
@@ -485,42 +493,71 @@ impl<'a> Cx<'a> {
         {
             return Err(Stop::Other);
         }
-        Ok((caller, f))
+        Ok(f)
     }
 
     /// `return` of the `arity` values at slot `src`: the caller's instruction and frame,
     /// or `Stop::Other` for the executor to return.
     #[inline(always)]
-    fn ret(&self, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
-        Ok(self.return_to(self.return_target()?, src, arity))
+    fn ret(&self, frame: *mut u64, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
+        let calls = self.calls.ok_or(Stop::Other)?;
+        if !calls.returns {
+            return Err(Stop::Other);
+        }
+        // (One borrow for the look and the pop.)
+        let mut frames = calls.frames.borrow_mut();
+        let caller = *frames.last().ok_or(Stop::Other)?;
+        let f = self.caller_code(calls, caller)?;
+        frames.pop();
+        drop(frames);
+        Ok(self.move_to(caller, f, frame, src, arity))
     }
 
-    /// `return` to `target` (from [`Cx::return_target`]).
+    /// `return` to `target` (from [`Cx::return_target`]), its frame popped.
     #[inline(always)]
     fn return_to(
         &self,
         (caller, f): (Frame, &'a CompiledFunc),
+        frame: *mut u64,
+        src: u32,
+        arity: u32,
+    ) -> (Ip, *mut u64) {
+        if let Some(calls) = self.calls {
+            calls.frames.borrow_mut().pop();
+        }
+        self.move_to(caller, f, frame, src, arity)
+    }
+
+    /// Moves to `caller` (code `f`, its frame popped already) with the `arity` results at
+    /// slot `src` of the current frame.
+    #[inline(always)]
+    fn move_to(
+        &self,
+        caller: Frame,
+        f: &'a CompiledFunc,
+        frame: *mut u64,
         src: u32,
         arity: u32,
     ) -> (Ip, *mut u64) {
         let (cfp, cpc) = (caller.fp as usize, caller.pc as usize);
-        let fp = self.fp.get();
-        let s = fp + src as usize;
-        let stack = self.stack();
+        debug_assert!(
+            (src + arity) as usize <= self.frame_len(),
+            "results outside the frame"
+        );
         if arity == 1 {
-            stack[fp] = stack[s];
-        } else {
-            stack.copy_within(s..s + arity as usize, fp);
-        }
-        if let Some(calls) = self.calls {
-            calls.frames.borrow_mut().pop();
+            // SAFETY: slots `src .. src + arity` are below `max_height`
+            // (`Instr::unchecked_slots_end` of the returns, [`check`]), and the frame has
+            // that many.
+            unsafe { *frame = *frame.add(src as usize) };
+        } else if arity > 1 {
+            copy_results(frame, src, arity);
         }
         self.fp.set(cfp);
         self.func.set(caller.func);
         self.instrs.set(&f.instrs);
         self.cur.set(f);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
-        // stack (both checked by `return_target`).
+        // stack (both checked by `caller_code`).
         unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) }
     }
 }
@@ -617,6 +654,7 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
             f.instrs.get(at)
         )))
     };
+
     for (at, op) in f.instrs.iter().enumerate() {
         let i = &op.instr;
         if fast(i) && i.unchecked_slots_end().is_none_or(|end| end > height) {
@@ -638,6 +676,16 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Copies a return's `arity` results at slot `src` to the frame's first slots (out of
+/// line: the one-result return stays free of calls).
+#[cold]
+#[inline(never)]
+fn copy_results(frame: *mut u64, src: u32, arity: u32) {
+    // SAFETY: slots `src .. src + arity` are below `max_height` (`check`), and the frame
+    // has that many; `ptr::copy` allows the overlap.
+    unsafe { std::ptr::copy(frame.add(src as usize), frame, arity as usize) }
 }
 
 /// Copies `n` slots from `src` to `dst` in the frame (the ranges may overlap).
@@ -1302,7 +1350,7 @@ handlers! { frame, mem, pc, cx;
                 (pc, frame) = cx.call(callee, base, pc)?;
             },
     Return: Instr::Return { src, arity } => {
-                (pc, frame) = cx.ret(src, arity)?;
+                (pc, frame) = cx.ret(frame, src, arity)?;
             },
     CheckInterrupt: Instr::CheckInterrupt => {
                 cx.check()?;
@@ -1315,7 +1363,7 @@ handlers! { frame, mem, pc, cx;
                 // it, hook and all).
                 let target = cx.return_target()?;
                 cx.after(listened, src, arity)?;
-                (pc, frame) = cx.return_to(target, src, arity);
+                (pc, frame) = cx.return_to(target, frame, src, arity);
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);

@@ -404,11 +404,13 @@ impl Instr {
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
-                    Instr::Call { .. }
-                    | Instr::Return { .. }
-                    | Instr::ListenerBefore(_)
-                    | Instr::ReturnListened { .. }
-                    | Instr::CheckInterrupt => Some(0),
+                    Instr::Call { .. } | Instr::ListenerBefore(_) | Instr::CheckInterrupt => {
+                        Some(0)
+                    }
+                    // Results at `src .. src + arity`, copied to `0 .. arity`.
+                    Instr::Return { src, arity } | Instr::ReturnListened { src, arity, .. } => {
+                        Some(src as u64 + arity as u64)
+                    }
                     // Slots `h - 3 .. h`.
                     Instr::Select { h } => (h >= 3).then_some(h as u64),
                     // Slots `src .. src + arity` and `dst .. dst + arity`.
@@ -510,7 +512,7 @@ mod tests {
                 },
                 Some(10),
             ),
-            (Instr::Return { src: 0, arity: 1 }, Some(0)),
+            (Instr::Return { src: 3, arity: 2 }, Some(5)),
             (Instr::ReturnCall { func: 0, base: 9 }, None),
         ];
         for (instr, want) in cases {
