@@ -354,7 +354,9 @@ impl<'a> Cx<'a> {
             .get(def as usize)
             .and_then(OnceLock::get)
             .ok_or(Stop::Other)?;
-        let mut frames = calls.frames.borrow_mut();
+        let Ok(mut frames) = calls.frames.try_borrow_mut() else {
+            return Err(Stop::Other);
+        };
         let fp = self.fp.get();
         let new_fp = fp + base as usize;
         if frames.len() >= calls.max_depth
@@ -471,7 +473,8 @@ impl<'a> Cx<'a> {
         if !calls.returns {
             return Err(Stop::Other);
         }
-        let caller = *calls.frames.borrow().last().ok_or(Stop::Other)?;
+        let frames = calls.frames.try_borrow().map_err(|_| Stop::Other)?;
+        let caller = *frames.last().ok_or(Stop::Other)?;
         Ok((caller, self.caller_code(calls, caller)?))
     }
 
@@ -505,7 +508,9 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         }
         // (One borrow for the look and the pop.)
-        let mut frames = calls.frames.borrow_mut();
+        let Ok(mut frames) = calls.frames.try_borrow_mut() else {
+            return Err(Stop::Other);
+        };
         let caller = *frames.last().ok_or(Stop::Other)?;
         let f = self.caller_code(calls, caller)?;
         frames.pop();
@@ -523,7 +528,9 @@ impl<'a> Cx<'a> {
         arity: u32,
     ) -> (Ip, *mut u64) {
         if let Some(calls) = self.calls {
-            calls.frames.borrow_mut().pop();
+            if let Ok(mut frames) = calls.frames.try_borrow_mut() {
+                frames.pop();
+            }
         }
         self.move_to(caller, f, frame, src, arity)
     }
@@ -782,6 +789,13 @@ macro_rules! cmp_br {
         }
     }};
 }
+macro_rules! cmp_br_c {
+    ($f:ident, $cx:ident, $pc:ident, $t:expr, $a:expr, $c:expr, $op:expr) => {{
+        if $op(slot!($f, $cx, $a), $c as u64) {
+            $pc = $cx.at($t);
+        }
+    }};
+}
 macro_rules! load {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
         let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
@@ -926,6 +940,36 @@ handlers! { frame, mem, pc, cx;
             },
     BrIfI32GeU: Instr::BrIfI32GeU { pc: t, a, b } => {
                 cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as u32) >= (y as u32))
+            },
+    BrIfI32EqC: Instr::BrIfI32EqC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) == (y as u32))
+            },
+    BrIfI32NeC: Instr::BrIfI32NeC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) != (y as u32))
+            },
+    BrIfI32LtSC: Instr::BrIfI32LtSC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as i32) < (y as i32))
+            },
+    BrIfI32LtUC: Instr::BrIfI32LtUC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) < (y as u32))
+            },
+    BrIfI32GtSC: Instr::BrIfI32GtSC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as i32) > (y as i32))
+            },
+    BrIfI32GtUC: Instr::BrIfI32GtUC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) > (y as u32))
+            },
+    BrIfI32LeSC: Instr::BrIfI32LeSC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as i32) <= (y as i32))
+            },
+    BrIfI32LeUC: Instr::BrIfI32LeUC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) <= (y as u32))
+            },
+    BrIfI32GeSC: Instr::BrIfI32GeSC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as i32) >= (y as i32))
+            },
+    BrIfI32GeUC: Instr::BrIfI32GeUC { pc: t, a, c } => {
+                cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) >= (y as u32))
             },
     Br: Instr::Br {
                 pc: t,

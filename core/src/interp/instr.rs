@@ -161,6 +161,17 @@ macro_rules! define_instr {
             BrIfI32LeU { pc: u32, a: u32, b: u32 },
             BrIfI32GeS { pc: u32, a: u32, b: u32 },
             BrIfI32GeU { pc: u32, a: u32, b: u32 },
+            // ... with a constant second operand `c` (an `i32`'s bits)
+            BrIfI32EqC { pc: u32, a: u32, c: u32 },
+            BrIfI32NeC { pc: u32, a: u32, c: u32 },
+            BrIfI32LtSC { pc: u32, a: u32, c: u32 },
+            BrIfI32LtUC { pc: u32, a: u32, c: u32 },
+            BrIfI32GtSC { pc: u32, a: u32, c: u32 },
+            BrIfI32GtUC { pc: u32, a: u32, c: u32 },
+            BrIfI32LeSC { pc: u32, a: u32, c: u32 },
+            BrIfI32LeUC { pc: u32, a: u32, c: u32 },
+            BrIfI32GeSC { pc: u32, a: u32, c: u32 },
+            BrIfI32GeUC { pc: u32, a: u32, c: u32 },
             // ---- numeric operators ----
             $($u { dst: u32, a: u32 },)*
             $($b { dst: u32, a: u32, b: u32 },)*
@@ -248,14 +259,26 @@ numeric_ops!(define_instr);
 type BranchCtor = fn(u32, u32, u32) -> Instr;
 
 impl Instr {
-    /// For an `i32` comparison `{ dst, a, b }`, its operands and the compare-and-branch
-    /// that jumps when it holds (`negate`: when it does not hold).
+    /// For an `i32` comparison `{ dst, a, b }` (or `{ dst, a, c }` with a constant), its
+    /// operands and the compare-and-branch that jumps when it holds (`negate`: when it does
+    /// not hold).
     pub(crate) fn compare_and_branch(self, negate: bool) -> Option<(u32, u32, u32, BranchCtor)> {
         use Instr as I;
         macro_rules! pair {
             ($yes:ident, $no:ident) => {{
                 let y: BranchCtor = |pc, a, b| I::$yes { pc, a, b };
                 let n: BranchCtor = |pc, a, b| I::$no { pc, a, b };
+                if negate {
+                    n
+                } else {
+                    y
+                }
+            }};
+        }
+        macro_rules! pair_c {
+            ($yes:ident, $no:ident) => {{
+                let y: BranchCtor = |pc, a, c| I::$yes { pc, a, c };
+                let n: BranchCtor = |pc, a, c| I::$no { pc, a, c };
                 if negate {
                     n
                 } else {
@@ -274,6 +297,17 @@ impl Instr {
             I::I32LeU { dst, a, b } => (dst, a, b, pair!(BrIfI32LeU, BrIfI32GtU)),
             I::I32GeS { dst, a, b } => (dst, a, b, pair!(BrIfI32GeS, BrIfI32LtS)),
             I::I32GeU { dst, a, b } => (dst, a, b, pair!(BrIfI32GeU, BrIfI32LtU)),
+            // (With a constant: `b` stands for it.)
+            I::I32EqC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32EqC, BrIfI32NeC)),
+            I::I32NeC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32NeC, BrIfI32EqC)),
+            I::I32LtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtSC, BrIfI32GeSC)),
+            I::I32LtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LtUC, BrIfI32GeUC)),
+            I::I32GtSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtSC, BrIfI32LeSC)),
+            I::I32GtUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GtUC, BrIfI32LeUC)),
+            I::I32LeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeSC, BrIfI32GtSC)),
+            I::I32LeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32LeUC, BrIfI32GtUC)),
+            I::I32GeSC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeSC, BrIfI32LtSC)),
+            I::I32GeUC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32GeUC, BrIfI32LtUC)),
             _ => return None,
         };
         Some((dst, a, b, ctor))
@@ -341,7 +375,17 @@ impl Instr {
             | Instr::BrIfI32LeS { pc, .. }
             | Instr::BrIfI32LeU { pc, .. }
             | Instr::BrIfI32GeS { pc, .. }
-            | Instr::BrIfI32GeU { pc, .. } => Some(pc),
+            | Instr::BrIfI32GeU { pc, .. }
+            | Instr::BrIfI32EqC { pc, .. }
+            | Instr::BrIfI32NeC { pc, .. }
+            | Instr::BrIfI32LtSC { pc, .. }
+            | Instr::BrIfI32LtUC { pc, .. }
+            | Instr::BrIfI32GtSC { pc, .. }
+            | Instr::BrIfI32GtUC { pc, .. }
+            | Instr::BrIfI32LeSC { pc, .. }
+            | Instr::BrIfI32LeUC { pc, .. }
+            | Instr::BrIfI32GeSC { pc, .. }
+            | Instr::BrIfI32GeUC { pc, .. } => Some(pc),
             _ => None,
         }
     }
@@ -396,6 +440,16 @@ impl Instr {
                     | Instr::BrIfI32LeU { a, b, .. }
                     | Instr::BrIfI32GeS { a, b, .. }
                     | Instr::BrIfI32GeU { a, b, .. } => end(&[a, b]),
+                    Instr::BrIfI32EqC { a, .. } => end(&[a]),
+                    Instr::BrIfI32NeC { a, .. } => end(&[a]),
+                    Instr::BrIfI32LtSC { a, .. } => end(&[a]),
+                    Instr::BrIfI32LtUC { a, .. } => end(&[a]),
+                    Instr::BrIfI32GtSC { a, .. } => end(&[a]),
+                    Instr::BrIfI32GtUC { a, .. } => end(&[a]),
+                    Instr::BrIfI32LeSC { a, .. } => end(&[a]),
+                    Instr::BrIfI32LeUC { a, .. } => end(&[a]),
+                    Instr::BrIfI32GeSC { a, .. } => end(&[a]),
+                    Instr::BrIfI32GeUC { a, .. } => end(&[a]),
                     Instr::BrTable { index, .. } => end(&[index]),
                     Instr::Jump(_) => Some(0),
                     Instr::Copy128 { dst, src } => Some(dst.max(src) as u64 + 2),
@@ -513,6 +567,15 @@ mod tests {
                 Some(10),
             ),
             (Instr::Return { src: 3, arity: 2 }, Some(5)),
+            // (The constant is no slot.)
+            (
+                Instr::BrIfI32LtUC {
+                    pc: 0,
+                    a: 4,
+                    c: 1000,
+                },
+                Some(5),
+            ),
             (Instr::ReturnCall { func: 0, base: 9 }, None),
         ];
         for (instr, want) in cases {
