@@ -60,7 +60,30 @@ const LOOPS: &str = r#"
         (if (f64.gt (local.get $f) (f64.const 1e6)) (then (local.set $f (f64.const 1.5))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $top)))
-    (i64.add (local.get $acc) (i64.reinterpret_f64 (local.get $f)))))
+    (i64.add (local.get $acc) (i64.reinterpret_f64 (local.get $f))))
+  ;; SIMD: v128 loads and stores, unary and binary operators (each with a handler of
+  ;; its own), lanes, and the generic SIMD handler (a shift, a test).
+  (func (export "simd") (param $n i32) (result i64)
+    (local $i i32) (local $v v128) (local $w v128) (local $a i32)
+    (local.set $v (v128.const i32x4 1 2 3 4))
+    (local.set $w (v128.const i8x16 9 8 7 6 5 4 3 2 1 0 1 2 3 4 5 6))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 4)))
+        (v128.store (local.get $a)
+          (i8x16.add (v128.load (local.get $a)) (local.get $w)))
+        (local.set $v (i32x4.add (local.get $v)
+          (i16x8.mul (v128.load (local.get $a)) (local.get $w))))
+        (local.set $w (i8x16.max_u (v128.not (local.get $w))
+          (i8x16.shl (local.get $v) (i32.and (local.get $i) (i32.const 7)))))
+        (local.set $v (i32x4.mul (local.get $v) (i32x4.splat (i32.const 3))))
+        (if (v128.any_true (local.get $w))
+          (then (local.set $v (i64x2.sub (local.get $v) (local.get $w)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (i64.xor (i64x2.extract_lane 0 (local.get $v))
+      (i64.add (i64x2.extract_lane 1 (local.get $v)) (i64x2.extract_lane 0 (local.get $w))))))
 "#;
 
 fn ours(config: RuntimeConfig, func: &str, arg: i32) -> Result<u64, String> {
@@ -85,7 +108,9 @@ fn wasmi(func: &'static str, arg: i32) -> u64 {
 }
 
 fn wasmi_on_this_thread(func: &str, arg: i32) -> u64 {
-    let engine = wasmi::Engine::default();
+    let mut config = wasmi::Config::default();
+    config.wasm_simd(true);
+    let engine = wasmi::Engine::new(&config);
     let module = wasmi::Module::new(&engine, &wat::parse_str(LOOPS).unwrap()[..]).unwrap();
     let mut store = wasmi::Store::new(&engine, ());
     let instance = wasmi::Linker::<()>::new(&engine)
@@ -117,6 +142,19 @@ fn a_long_loop_over_the_fast_path_agrees_with_wasmi_and_the_compiler() {
     assert!(got.is_ok(), "{got:?}");
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     assert_eq!(got, ours(RuntimeConfig::compiler(), "loops", n));
+}
+
+#[test]
+fn a_long_simd_loop_over_the_fast_path_agrees_with_wasmi_and_the_compiler() {
+    let short = 2_000;
+    let want = wasmi("simd", short);
+    assert_eq!(ours(RuntimeConfig::interpreter(), "simd", short), Ok(want));
+    // About 25 instructions per iteration: 1e6 iterations on the test thread's stack.
+    let n = 1_000_000;
+    let got = ours(RuntimeConfig::interpreter(), "simd", n);
+    assert!(got.is_ok(), "{got:?}");
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    assert_eq!(got, ours(RuntimeConfig::compiler(), "simd", n));
 }
 
 #[test]

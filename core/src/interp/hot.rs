@@ -838,6 +838,72 @@ macro_rules! next {
     };
 }
 
+// Handlers specialised to one SIMD operator each (unary and binary ones: the others run
+// in the generic `Simd` handler, which matches the operator at run time).
+macro_rules! simd_handlers {
+    (
+        unary { $($u:ident)* }
+        binary { $($b:ident)* }
+        ternary { $($t:ident)* }
+        test { $($q:ident)* }
+        shift { $($s:ident)* }
+        splat { $($p:ident)* }
+    ) => {
+        /// The handler specialised to SIMD operator `op`, if it has one.
+        fn simd_handler_of(op: super::simd::SimdOp) -> Option<Handler> {
+            use super::simd::SimdOp;
+            match op {
+                $(SimdOp::$u => Some(simd_unary::<{ SimdOp::$u as u16 }>),)*
+                $(SimdOp::$b => Some(simd_binary::<{ SimdOp::$b as u16 }>),)*
+                _ => None,
+            }
+        }
+    };
+}
+super::simd::simd_op_list!(simd_handlers);
+
+/// The `h` of the `Instr::Simd` at `ip`.
+#[inline(always)]
+fn simd_height(ip: Ip) -> usize {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let Instr::Simd { h, .. } = (unsafe { *ip }).instr else {
+        debug_assert!(false, "a SIMD handler given another instruction");
+        // SAFETY: an `Op`'s handler is `handler_of` its instruction (`Op`'s invariant),
+        // which gives the SIMD handlers only `Instr::Simd`.
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    h as usize
+}
+
+/// SIMD unary operator `OP` (a discriminant of `SimdOp`) on the `v128` below height `h`.
+#[inline(never)]
+#[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
+fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    let h = simd_height(ip);
+    let slots = frame_slice!(frame, cx);
+    let a = super::simd::get(slots, h - 2);
+    super::simd::put(slots, h - 2, super::simd::unary_of::<OP>(a));
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
+    let next = unsafe { ip.add(1) };
+    next!(next, frame, mem, cx)
+}
+
+/// SIMD binary operator `OP` on the two `v128`s below height `h`.
+#[inline(never)]
+#[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
+fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    let h = simd_height(ip);
+    let slots = frame_slice!(frame, cx);
+    let (a, b) = (
+        super::simd::get(slots, h - 4),
+        super::simd::get(slots, h - 2),
+    );
+    super::simd::put(slots, h - 4, super::simd::binary_of::<OP>(a, b));
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
+    let next = unsafe { ip.add(1) };
+    next!(next, frame, mem, cx)
+}
+
 /// Makes one handler per instruction (`name: pattern => body`; the body may move `pc`, the
 /// next instruction, and return `Err(Stop)` early), `dispatch`, which calls the handler of
 /// the instruction at an instruction pointer, and `fast`, the set of those instructions.
@@ -881,6 +947,11 @@ macro_rules! handlers {
         /// The handler of `instr`: its own, or `exit` for the executor's instructions.
         #[allow(unused_variables)]
         fn handler_of(instr: &Instr) -> Handler {
+            if let Instr::Simd { op, .. } = *instr {
+                if let Some(h) = simd_handler_of(op) {
+                    return h;
+                }
+            }
             match *instr {
                 $( $pat => $name, )*
                 _ => exit,
@@ -1359,35 +1430,34 @@ handlers! { frame, mem, pc, cx;
     SimdLane: Instr::SimdLane { op, lane, h } => {
                 super::simd::exec_lane(op, lane, frame_slice!(frame, cx), h as usize);
             },
+    // `v128.load` and `v128.store` have handlers of their own (before the other memory
+    // operators': the first pattern that matches an instruction picks its handler).
+    V128Load: Instr::SimdMem { op: super::simd::MemOp::Load, offset, h, .. } => {
+                let slots = frame_slice!(frame, cx);
+                let h = h as usize;
+                let at = (slots[h - 1] as u32 as u64) + offset as u64;
+                match mem.read::<16>(at) {
+                    Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(b)),
+                    None => return Err(Stop::Memory { address: at, len: 16 }),
+                }
+            },
+    V128Store: Instr::SimdMem { op: super::simd::MemOp::Store, offset, h, .. } => {
+                let slots = frame_slice!(frame, cx);
+                let h = h as usize;
+                let at = (slots[h - 3] as u32 as u64) + offset as u64;
+                let v = super::simd::get(slots, h - 2);
+                if !mem.write::<16>(at, v.to_le_bytes()) {
+                    return Err(Stop::Memory { address: at, len: 16 });
+                }
+            },
     SimdMem: Instr::SimdMem {
                 op,
                 lane,
                 offset,
                 h,
             } => {
-                let slots = frame_slice!(frame, cx);
-                let h = h as usize;
-                match op {
-                    // `v128.load` and `v128.store` here, the rest out of line.
-                    super::simd::MemOp::Load => {
-                        let at = (slots[h - 1] as u32 as u64) + offset as u64;
-                        match mem.read::<16>(at) {
-                            Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(b)),
-                            None => return Err(Stop::Memory { address: at, len: 16 }),
-                        }
-                    }
-                    super::simd::MemOp::Store => {
-                        let at = (slots[h - 3] as u32 as u64) + offset as u64;
-                        let v = super::simd::get(slots, h - 2);
-                        if !mem.write::<16>(at, v.to_le_bytes()) {
-                            return Err(Stop::Memory { address: at, len: 16 });
-                        }
-                    }
-                    _ => {
-                        if !simd_mem(op, lane, offset, h as u32, mem.slice(), slots, cx) {
-                            return Err(Stop::Recorded);
-                        }
-                    }
+                if !simd_mem(op, lane, offset, h, mem.slice(), frame_slice!(frame, cx), cx) {
+                    return Err(Stop::Recorded);
                 }
             },
     Call: Instr::Call { func: callee, base } => {

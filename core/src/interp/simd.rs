@@ -26,6 +26,14 @@ macro_rules! simd_ops {
         pub(crate) enum SimdOp { $($u,)* $($b,)* $($t,)* $($q,)* $($s,)* $($p,)* }
 
         impl SimdOp {
+            /// Every operator, in declaration (discriminant) order.
+            const ALL: &'static [SimdOp] = &[$(SimdOp::$u,)* $(SimdOp::$b,)* $(SimdOp::$t,)* $(SimdOp::$q,)* $(SimdOp::$s,)* $(SimdOp::$p,)*];
+
+            /// The operator whose discriminant is `i` (`op as u16` gives it back).
+            pub(crate) const fn from_index(i: u16) -> SimdOp {
+                Self::ALL[i as usize]
+            }
+
             /// The operator for `op`, if it is a SIMD operator without immediates.
             pub(crate) fn from_operator(op: &Operator<'_>) -> Option<SimdOp> {
                 match op {
@@ -66,61 +74,71 @@ macro_rules! simd_ops {
     };
 }
 
-simd_ops! {
-    unary {
-        V128Not I8x16Abs I8x16Neg I8x16Popcnt I16x8Abs I16x8Neg I32x4Abs I32x4Neg I64x2Abs I64x2Neg
-        I16x8ExtAddPairwiseI8x16S I16x8ExtAddPairwiseI8x16U I32x4ExtAddPairwiseI16x8S
-        I32x4ExtAddPairwiseI16x8U
-        I16x8ExtendLowI8x16S I16x8ExtendHighI8x16S I16x8ExtendLowI8x16U I16x8ExtendHighI8x16U
-        I32x4ExtendLowI16x8S I32x4ExtendHighI16x8S I32x4ExtendLowI16x8U I32x4ExtendHighI16x8U
-        I64x2ExtendLowI32x4S I64x2ExtendHighI32x4S I64x2ExtendLowI32x4U I64x2ExtendHighI32x4U
-        F32x4Ceil F32x4Floor F32x4Trunc F32x4Nearest F32x4Abs F32x4Neg F32x4Sqrt
-        F64x2Ceil F64x2Floor F64x2Trunc F64x2Nearest F64x2Abs F64x2Neg F64x2Sqrt
-        I32x4TruncSatF32x4S I32x4TruncSatF32x4U F32x4ConvertI32x4S F32x4ConvertI32x4U
-        I32x4TruncSatF64x2SZero I32x4TruncSatF64x2UZero F64x2ConvertLowI32x4S
-        F64x2ConvertLowI32x4U F32x4DemoteF64x2Zero F64x2PromoteLowF32x4
-        I32x4RelaxedTruncF32x4S I32x4RelaxedTruncF32x4U I32x4RelaxedTruncF64x2SZero
-        I32x4RelaxedTruncF64x2UZero
-    }
-    binary {
-        I8x16Swizzle
-        I8x16Eq I8x16Ne I8x16LtS I8x16LtU I8x16GtS I8x16GtU I8x16LeS I8x16LeU I8x16GeS I8x16GeU
-        I16x8Eq I16x8Ne I16x8LtS I16x8LtU I16x8GtS I16x8GtU I16x8LeS I16x8LeU I16x8GeS I16x8GeU
-        I32x4Eq I32x4Ne I32x4LtS I32x4LtU I32x4GtS I32x4GtU I32x4LeS I32x4LeU I32x4GeS I32x4GeU
-        I64x2Eq I64x2Ne I64x2LtS I64x2GtS I64x2LeS I64x2GeS
-        F32x4Eq F32x4Ne F32x4Lt F32x4Gt F32x4Le F32x4Ge
-        F64x2Eq F64x2Ne F64x2Lt F64x2Gt F64x2Le F64x2Ge
-        V128And V128AndNot V128Or V128Xor
-        I8x16NarrowI16x8S I8x16NarrowI16x8U I16x8NarrowI32x4S I16x8NarrowI32x4U
-        I8x16Add I8x16AddSatS I8x16AddSatU I8x16Sub I8x16SubSatS I8x16SubSatU
-        I8x16MinS I8x16MinU I8x16MaxS I8x16MaxU I8x16AvgrU
-        I16x8Q15MulrSatS I16x8Add I16x8AddSatS I16x8AddSatU I16x8Sub I16x8SubSatS I16x8SubSatU
-        I16x8Mul I16x8MinS I16x8MinU I16x8MaxS I16x8MaxU I16x8AvgrU
-        I16x8ExtMulLowI8x16S I16x8ExtMulHighI8x16S I16x8ExtMulLowI8x16U I16x8ExtMulHighI8x16U
-        I32x4Add I32x4Sub I32x4Mul I32x4MinS I32x4MinU I32x4MaxS I32x4MaxU I32x4DotI16x8S
-        I32x4ExtMulLowI16x8S I32x4ExtMulHighI16x8S I32x4ExtMulLowI16x8U I32x4ExtMulHighI16x8U
-        I64x2Add I64x2Sub I64x2Mul
-        I64x2ExtMulLowI32x4S I64x2ExtMulHighI32x4S I64x2ExtMulLowI32x4U I64x2ExtMulHighI32x4U
-        F32x4Add F32x4Sub F32x4Mul F32x4Div F32x4Min F32x4Max F32x4PMin F32x4PMax
-        F64x2Add F64x2Sub F64x2Mul F64x2Div F64x2Min F64x2Max F64x2PMin F64x2PMax
-        I8x16RelaxedSwizzle F32x4RelaxedMin F32x4RelaxedMax F64x2RelaxedMin F64x2RelaxedMax
-        I16x8RelaxedQ15mulrS I16x8RelaxedDotI8x16I7x16S
-    }
-    ternary {
-        V128Bitselect I8x16RelaxedLaneselect I16x8RelaxedLaneselect I32x4RelaxedLaneselect
-        I64x2RelaxedLaneselect F32x4RelaxedMadd F32x4RelaxedNmadd F64x2RelaxedMadd
-        F64x2RelaxedNmadd I32x4RelaxedDotI8x16I7x16AddS
-    }
-    test {
-        V128AnyTrue I8x16AllTrue I8x16Bitmask I16x8AllTrue I16x8Bitmask I32x4AllTrue
-        I32x4Bitmask I64x2AllTrue I64x2Bitmask
-    }
-    shift {
-        I8x16Shl I8x16ShrS I8x16ShrU I16x8Shl I16x8ShrS I16x8ShrU I32x4Shl I32x4ShrS I32x4ShrU
-        I64x2Shl I64x2ShrS I64x2ShrU
-    }
-    splat { I8x16Splat I16x8Splat I32x4Splat I64x2Splat F32x4Splat F64x2Splat }
+/// Calls `$m!` with the SIMD operators without immediates, by class (the operator set
+/// and the fast path's specialised handlers are generated from this one list).
+macro_rules! simd_op_list {
+    ($m:ident) => {
+        $m! {
+            unary {
+                V128Not I8x16Abs I8x16Neg I8x16Popcnt I16x8Abs I16x8Neg I32x4Abs I32x4Neg I64x2Abs I64x2Neg
+                I16x8ExtAddPairwiseI8x16S I16x8ExtAddPairwiseI8x16U I32x4ExtAddPairwiseI16x8S
+                I32x4ExtAddPairwiseI16x8U
+                I16x8ExtendLowI8x16S I16x8ExtendHighI8x16S I16x8ExtendLowI8x16U I16x8ExtendHighI8x16U
+                I32x4ExtendLowI16x8S I32x4ExtendHighI16x8S I32x4ExtendLowI16x8U I32x4ExtendHighI16x8U
+                I64x2ExtendLowI32x4S I64x2ExtendHighI32x4S I64x2ExtendLowI32x4U I64x2ExtendHighI32x4U
+                F32x4Ceil F32x4Floor F32x4Trunc F32x4Nearest F32x4Abs F32x4Neg F32x4Sqrt
+                F64x2Ceil F64x2Floor F64x2Trunc F64x2Nearest F64x2Abs F64x2Neg F64x2Sqrt
+                I32x4TruncSatF32x4S I32x4TruncSatF32x4U F32x4ConvertI32x4S F32x4ConvertI32x4U
+                I32x4TruncSatF64x2SZero I32x4TruncSatF64x2UZero F64x2ConvertLowI32x4S
+                F64x2ConvertLowI32x4U F32x4DemoteF64x2Zero F64x2PromoteLowF32x4
+                I32x4RelaxedTruncF32x4S I32x4RelaxedTruncF32x4U I32x4RelaxedTruncF64x2SZero
+                I32x4RelaxedTruncF64x2UZero
+            }
+            binary {
+                I8x16Swizzle
+                I8x16Eq I8x16Ne I8x16LtS I8x16LtU I8x16GtS I8x16GtU I8x16LeS I8x16LeU I8x16GeS I8x16GeU
+                I16x8Eq I16x8Ne I16x8LtS I16x8LtU I16x8GtS I16x8GtU I16x8LeS I16x8LeU I16x8GeS I16x8GeU
+                I32x4Eq I32x4Ne I32x4LtS I32x4LtU I32x4GtS I32x4GtU I32x4LeS I32x4LeU I32x4GeS I32x4GeU
+                I64x2Eq I64x2Ne I64x2LtS I64x2GtS I64x2LeS I64x2GeS
+                F32x4Eq F32x4Ne F32x4Lt F32x4Gt F32x4Le F32x4Ge
+                F64x2Eq F64x2Ne F64x2Lt F64x2Gt F64x2Le F64x2Ge
+                V128And V128AndNot V128Or V128Xor
+                I8x16NarrowI16x8S I8x16NarrowI16x8U I16x8NarrowI32x4S I16x8NarrowI32x4U
+                I8x16Add I8x16AddSatS I8x16AddSatU I8x16Sub I8x16SubSatS I8x16SubSatU
+                I8x16MinS I8x16MinU I8x16MaxS I8x16MaxU I8x16AvgrU
+                I16x8Q15MulrSatS I16x8Add I16x8AddSatS I16x8AddSatU I16x8Sub I16x8SubSatS I16x8SubSatU
+                I16x8Mul I16x8MinS I16x8MinU I16x8MaxS I16x8MaxU I16x8AvgrU
+                I16x8ExtMulLowI8x16S I16x8ExtMulHighI8x16S I16x8ExtMulLowI8x16U I16x8ExtMulHighI8x16U
+                I32x4Add I32x4Sub I32x4Mul I32x4MinS I32x4MinU I32x4MaxS I32x4MaxU I32x4DotI16x8S
+                I32x4ExtMulLowI16x8S I32x4ExtMulHighI16x8S I32x4ExtMulLowI16x8U I32x4ExtMulHighI16x8U
+                I64x2Add I64x2Sub I64x2Mul
+                I64x2ExtMulLowI32x4S I64x2ExtMulHighI32x4S I64x2ExtMulLowI32x4U I64x2ExtMulHighI32x4U
+                F32x4Add F32x4Sub F32x4Mul F32x4Div F32x4Min F32x4Max F32x4PMin F32x4PMax
+                F64x2Add F64x2Sub F64x2Mul F64x2Div F64x2Min F64x2Max F64x2PMin F64x2PMax
+                I8x16RelaxedSwizzle F32x4RelaxedMin F32x4RelaxedMax F64x2RelaxedMin F64x2RelaxedMax
+                I16x8RelaxedQ15mulrS I16x8RelaxedDotI8x16I7x16S
+            }
+            ternary {
+                V128Bitselect I8x16RelaxedLaneselect I16x8RelaxedLaneselect I32x4RelaxedLaneselect
+                I64x2RelaxedLaneselect F32x4RelaxedMadd F32x4RelaxedNmadd F64x2RelaxedMadd
+                F64x2RelaxedNmadd I32x4RelaxedDotI8x16I7x16AddS
+            }
+            test {
+                V128AnyTrue I8x16AllTrue I8x16Bitmask I16x8AllTrue I16x8Bitmask I32x4AllTrue
+                I32x4Bitmask I64x2AllTrue I64x2Bitmask
+            }
+            shift {
+                I8x16Shl I8x16ShrS I8x16ShrU I16x8Shl I16x8ShrS I16x8ShrU I32x4Shl I32x4ShrS I32x4ShrU
+                I64x2Shl I64x2ShrS I64x2ShrU
+            }
+            splat { I8x16Splat I16x8Splat I32x4Splat I64x2Splat F32x4Splat F64x2Splat }
+
+        }
+    };
 }
+pub(crate) use simd_op_list;
+
+simd_op_list!(simd_ops);
 
 /// `x`, or the canonical NaN (positive, quiet, no payload) if it is a NaN.
 fn canon32(x: f32) -> f32 {
@@ -299,6 +317,24 @@ fn pmax64(a: f64, b: f64) -> f64 {
 }
 
 fn unary(op: SimdOp, a: u128) -> u128 {
+    unary_op(op, a)
+}
+
+/// Unary operator `OP` (a discriminant), one function per operator (the fast path's
+/// specialised handlers call these).
+#[inline(never)]
+pub(crate) fn unary_of<const OP: u16>(a: u128) -> u128 {
+    unary_op(SimdOp::from_index(OP), a)
+}
+
+/// Binary operator `OP` (a discriminant), one function per operator.
+#[inline(never)]
+pub(crate) fn binary_of<const OP: u16>(a: u128, b: u128) -> u128 {
+    binary_op(SimdOp::from_index(OP), a, b)
+}
+
+#[inline(always)]
+fn unary_op(op: SimdOp, a: u128) -> u128 {
     use SimdOp as S;
     let half = |v: [i32; 4], hi: bool| if hi { [v[2], v[3]] } else { [v[0], v[1]] };
     match op {
@@ -390,6 +426,11 @@ fn unary(op: SimdOp, a: u128) -> u128 {
 }
 
 fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
+    binary_op(op, a, b)
+}
+
+#[inline(always)]
+fn binary_op(op: SimdOp, a: u128, b: u128) -> u128 {
     use SimdOp as S;
     match op {
         // Relaxed: an index of 16 or more gives 0, as `swizzle`.
