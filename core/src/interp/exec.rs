@@ -631,16 +631,19 @@ impl hot::Env for FastEnv<'_, '_> {
     }
 
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn before(
         &mut self,
         listened: u32,
-        top: hot::Regs,
+        pc: usize,
+        fp: usize,
+        func: u32,
         params: usize,
         end: usize,
         callers: &[Frame],
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
-        let frame = (top, params, end);
+        let frame = (hot::Regs { pc, fp, func }, params, end);
         let outcome = match self.hooks {
             Some(h) => h.before(
                 self.reg, self.held, self.inst, frame, callers, stack, listened,

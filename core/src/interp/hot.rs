@@ -79,14 +79,19 @@ pub(crate) enum Stop {
 pub(crate) trait Env {
     /// Memory 0's bytes (empty without one).
     fn memory(&mut self) -> &mut [u8];
-    /// Calls listened function `listened`'s `before` with the current frame at `top`
-    /// (its position just after the hook; `params` parameters, `end` the stack position
-    /// after its locals and constants), its callers `callers` and the stack: whether to
-    /// pause, or `Err(())` after recording the error.
+    /// Calls listened function `listened`'s `before` with the current frame: position
+    /// `pc` (just after the hook) of code `func`, at stack position `fp`, `params`
+    /// parameters, `end` the stack position after its locals and constants; its callers
+    /// `callers` and the stack: whether to pause, or `Err(())` after recording the error.
+    /// (Scalars only: a handler calls it, and nothing whose address escapes may be on its
+    /// stack frame — see the module's docs.)
+    #[allow(clippy::too_many_arguments)]
     fn before(
         &mut self,
         listened: u32,
-        top: Regs,
+        pc: usize,
+        fp: usize,
+        func: u32,
         params: usize,
         end: usize,
         callers: &[Frame],
@@ -392,23 +397,23 @@ impl<'a> Cx<'a> {
 
     /// Runs listened function `listened`'s entry hook (the next instruction at `next`), or
     /// says why to stop (`Stop::Other` without the executor's frames: it runs the hook
-    /// then).
-    #[inline(never)]
+    /// then). (In the handler itself: the hook is one dynamic call with scalar arguments.)
+    #[inline(always)]
     fn before(&self, listened: u32, next: Ip) -> Result<(), Stop> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
-        let env = self.env.take().ok_or(Stop::Other)?;
-        let top = Regs {
-            pc: self.position(next),
-            fp: self.fp.get(),
-            func: self.func.get(),
+        let Ok(frames) = calls.frames.try_borrow() else {
+            return Err(Stop::Other);
         };
+        let env = self.env.take().ok_or(Stop::Other)?;
+        let (pc, fp) = (self.position(next), self.fp.get());
         // SAFETY: no handler holds a reference into the stack while the hook runs.
         let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
         let f = self.cur.get();
-        let (params, end) = (f.params as usize, top.fp + f.frame_slots() as usize);
-        let outcome = match env.before(listened, top, params, end, &calls.frames.borrow(), stack) {
+        let (params, end) = (f.params as usize, fp + f.frame_slots() as usize);
+        let func = self.func.get();
+        let outcome = match env.before(listened, pc, fp, func, params, end, &frames, stack) {
             Ok(false) => Ok(()),
             Ok(true) => Err(Stop::Paused),
             Err(()) => Err(Stop::Failed),
@@ -418,8 +423,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Runs listened function `listened`'s `after` hook with the `arity` results at slot
-    /// `src`.
-    #[inline(never)]
+    /// `src`. (In the handler itself, as [`Cx::before`].)
+    #[inline(always)]
     fn after(&self, listened: u32, src: u32, arity: u32) -> Result<(), Stop> {
         let env = self.env.take().ok_or(Stop::Other)?;
         let s = self.fp.get() + src as usize;
@@ -463,21 +468,6 @@ impl<'a> Cx<'a> {
         Ok(())
     }
 
-    /// Where a `return` from the current frame goes, if the fast path can make it: the
-    /// caller's frame and code; `Stop::Other` for the executor to return.
-    #[inline(always)]
-    fn return_target(&self) -> Result<(Frame, &'a CompiledFunc), Stop> {
-        let Some(calls) = self.calls else {
-            return Err(Stop::Other);
-        };
-        if !calls.returns {
-            return Err(Stop::Other);
-        }
-        let frames = calls.frames.try_borrow().map_err(|_| Stop::Other)?;
-        let caller = *frames.last().ok_or(Stop::Other)?;
-        Ok((caller, self.caller_code(calls, caller)?))
-    }
-
     /// The code of `caller`, the frame a `return` goes to, if the fast path can go there
     /// (a frame of this instance, its code translated, its position in that code and its
     /// frame in the stack).
@@ -499,40 +489,34 @@ impl<'a> Cx<'a> {
         Ok(f)
     }
 
-    /// `return` of the `arity` values at slot `src`: the caller's instruction and frame,
-    /// or `Stop::Other` for the executor to return.
+    /// `return` of the `arity` values at slot `src` (after listened function `listened`'s
+    /// `after` hook, if given): the caller's instruction and frame, or `Stop::Other` for
+    /// the executor to return (hook and all: the hook runs only once the return is known
+    /// to be the fast path's).
     #[inline(always)]
-    fn ret(&self, frame: *mut u64, src: u32, arity: u32) -> Result<(Ip, *mut u64), Stop> {
+    fn ret(
+        &self,
+        frame: *mut u64,
+        src: u32,
+        arity: u32,
+        listened: Option<u32>,
+    ) -> Result<(Ip, *mut u64), Stop> {
         let calls = self.calls.ok_or(Stop::Other)?;
         if !calls.returns {
             return Err(Stop::Other);
         }
-        // (One borrow for the look and the pop.)
+        // (One borrow for the look and the pop; a hook never sees the frames.)
         let Ok(mut frames) = calls.frames.try_borrow_mut() else {
             return Err(Stop::Other);
         };
         let caller = *frames.last().ok_or(Stop::Other)?;
         let f = self.caller_code(calls, caller)?;
+        if let Some(listened) = listened {
+            self.after(listened, src, arity)?;
+        }
         frames.pop();
         drop(frames);
         Ok(self.move_to(caller, f, frame, src, arity))
-    }
-
-    /// `return` to `target` (from [`Cx::return_target`]), its frame popped.
-    #[inline(always)]
-    fn return_to(
-        &self,
-        (caller, f): (Frame, &'a CompiledFunc),
-        frame: *mut u64,
-        src: u32,
-        arity: u32,
-    ) -> (Ip, *mut u64) {
-        if let Some(calls) = self.calls {
-            if let Ok(mut frames) = calls.frames.try_borrow_mut() {
-                frames.pop();
-            }
-        }
-        self.move_to(caller, f, frame, src, arity)
     }
 
     /// Moves to `caller` (code `f`, its frame popped already) with the `arity` results at
@@ -1464,7 +1448,7 @@ handlers! { frame, mem, pc, cx;
                 (pc, frame) = cx.call(callee, base, pc)?;
             },
     Return: Instr::Return { src, arity } => {
-                (pc, frame) = cx.ret(frame, src, arity)?;
+                (pc, frame) = cx.ret(frame, src, arity, None)?;
             },
     CheckInterrupt: Instr::CheckInterrupt => {
                 cx.check()?;
@@ -1473,11 +1457,7 @@ handlers! { frame, mem, pc, cx;
                 cx.before(listened, pc)?;
             },
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
-                // Only when the return itself can be made here (else the executor makes
-                // it, hook and all).
-                let target = cx.return_target()?;
-                cx.after(listened, src, arity)?;
-                (pc, frame) = cx.return_to(target, frame, src, arity);
+                (pc, frame) = cx.ret(frame, src, arity, Some(listened))?;
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);
