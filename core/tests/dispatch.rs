@@ -211,3 +211,107 @@ fn listened_calls_in_the_fast_path() {
     assert_eq!(counter.before.load(Ordering::Relaxed), 242_785);
     assert_eq!(counter.after.load(Ordering::Relaxed), 242_785);
 }
+
+/// Every fused compare-and-branch (an `i32` comparison with a constant, `i64` and `f64`
+/// comparisons, each before `br_if` (jump when it holds) and `if` (jump when it does not,
+/// which for floats is not the opposite comparison: NaN)) against the comparison itself.
+#[test]
+fn fused_compare_and_branch_agree_with_the_comparisons() {
+    let ops = [
+        ("i64", "eq"),
+        ("i64", "ne"),
+        ("i64", "lt_s"),
+        ("i64", "lt_u"),
+        ("i64", "gt_s"),
+        ("i64", "gt_u"),
+        ("i64", "le_s"),
+        ("i64", "le_u"),
+        ("i64", "ge_s"),
+        ("i64", "ge_u"),
+        ("f64", "eq"),
+        ("f64", "ne"),
+        ("f64", "lt"),
+        ("f64", "gt"),
+        ("f64", "le"),
+        ("f64", "ge"),
+        ("i32", "eq"),
+        ("i32", "ne"),
+        ("i32", "lt_s"),
+        ("i32", "lt_u"),
+        ("i32", "gt_s"),
+        ("i32", "gt_u"),
+        ("i32", "le_s"),
+        ("i32", "le_u"),
+        ("i32", "ge_s"),
+        ("i32", "ge_u"),
+    ];
+    let mut funcs = String::new();
+    for (ty, op) in ops {
+        // i32: against the constant -3 (a fused constant form); the others: two operands.
+        let (params, rhs) = if ty == "i32" {
+            ("(param i32 i32)".to_string(), "(i32.const -3)".to_string())
+        } else {
+            (format!("(param {ty} {ty})"), "(local.get 1)".to_string())
+        };
+        let cmp = format!("({ty}.{op} (local.get 0) {rhs})");
+        funcs += &format!(
+            r#"
+  (func (export "{ty}_{op}_value") {params} (result i32) {cmp})
+  (func (export "{ty}_{op}_br_if") {params} (result i32)
+    (block $yes (br_if $yes {cmp}) (return (i32.const 0))) (i32.const 1))
+  (func (export "{ty}_{op}_if") {params} (result i32)
+    (if (result i32) {cmp} (then (i32.const 1)) (else (i32.const 0))))"#
+        );
+    }
+    let wasm = wat::parse_str(format!("(module {funcs})")).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let module = rt.instantiate(&wasm).unwrap();
+    let nan = f64::NAN.to_bits();
+    let f = |x: f64| x.to_bits();
+    let pairs64 = [
+        (1u64, 2u64),
+        (2, 1),
+        (5, 5),
+        (u64::MAX, 1),
+        (1, u64::MAX),
+        (0, 0),
+    ];
+    let pairs_f = [
+        (f(1.0), f(2.0)),
+        (f(2.0), f(1.0)),
+        (f(3.5), f(3.5)),
+        (nan, f(1.0)),
+        (f(1.0), nan),
+        (nan, nan),
+        (f(-0.0), f(0.0)),
+    ];
+    let pairs32 = [
+        (0u64, 0u64),
+        (-3i32 as u32 as u64, 0),
+        (5, 0),
+        (-4i32 as u32 as u64, 0),
+    ];
+    for (ty, op) in ops {
+        let pairs: &[(u64, u64)] = match ty {
+            "i64" => &pairs64,
+            "f64" => &pairs_f,
+            _ => &pairs32,
+        };
+        for &(a, b) in pairs {
+            let call = |form: &str| {
+                module
+                    .exported_function(&format!("{ty}_{op}_{form}"))
+                    .unwrap()
+                    .call(&[a, b])
+                    .unwrap()[0]
+            };
+            let want = call("value");
+            assert_eq!(
+                call("br_if"),
+                want,
+                "{ty}.{op} ({a:#x}, {b:#x}) before br_if"
+            );
+            assert_eq!(call("if"), want, "{ty}.{op} ({a:#x}, {b:#x}) before if");
+        }
+    }
+}

@@ -38,6 +38,8 @@
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
 #![allow(unsafe_code)]
+// (`!(x < y)` on floats is meant: the branch when a comparison does not hold, NaN included.)
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -1025,6 +1027,66 @@ handlers! { frame, mem, pc, cx;
             },
     BrIfI32GeUC: Instr::BrIfI32GeUC { pc: t, a, c } => {
                 cmp_br_c!(frame, cx, pc, t, a, c, |x: u64, y: u64| (x as u32) >= (y as u32))
+            },
+    BrIfI64Eq: Instr::BrIfI64Eq { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x == y)
+            },
+    BrIfI64Ne: Instr::BrIfI64Ne { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x != y)
+            },
+    BrIfI64LtS: Instr::BrIfI64LtS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i64) < (y as i64))
+            },
+    BrIfI64LtU: Instr::BrIfI64LtU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x < y)
+            },
+    BrIfI64GtS: Instr::BrIfI64GtS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i64) > (y as i64))
+            },
+    BrIfI64GtU: Instr::BrIfI64GtU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x > y)
+            },
+    BrIfI64LeS: Instr::BrIfI64LeS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i64) <= (y as i64))
+            },
+    BrIfI64LeU: Instr::BrIfI64LeU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x <= y)
+            },
+    BrIfI64GeS: Instr::BrIfI64GeS { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| (x as i64) >= (y as i64))
+            },
+    BrIfI64GeU: Instr::BrIfI64GeU { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| x >= y)
+            },
+    BrIfF64Eq: Instr::BrIfF64Eq { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) == f64v(y))
+            },
+    BrIfF64Ne: Instr::BrIfF64Ne { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) != f64v(y))
+            },
+    BrIfF64Lt: Instr::BrIfF64Lt { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) < f64v(y))
+            },
+    BrIfF64Gt: Instr::BrIfF64Gt { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) > f64v(y))
+            },
+    BrIfF64Le: Instr::BrIfF64Le { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) <= f64v(y))
+            },
+    BrIfF64Ge: Instr::BrIfF64Ge { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| f64v(x) >= f64v(y))
+            },
+    BrIfF64NotLt: Instr::BrIfF64NotLt { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| !(f64v(x) < f64v(y)))
+            },
+    BrIfF64NotGt: Instr::BrIfF64NotGt { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| !(f64v(x) > f64v(y)))
+            },
+    BrIfF64NotLe: Instr::BrIfF64NotLe { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| !(f64v(x) <= f64v(y)))
+            },
+    BrIfF64NotGe: Instr::BrIfF64NotGe { pc: t, a, b } => {
+                cmp_br!(frame, cx, pc, t, a, b, |x: u64, y: u64| !(f64v(x) >= f64v(y)))
             },
     Br: Instr::Br {
                 pc: t,

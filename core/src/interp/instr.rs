@@ -161,6 +161,28 @@ macro_rules! define_instr {
             BrIfI32LeU { pc: u32, a: u32, b: u32 },
             BrIfI32GeS { pc: u32, a: u32, b: u32 },
             BrIfI32GeU { pc: u32, a: u32, b: u32 },
+            // ... of `i64` and `f64` operands (`Not`: the comparison does not hold, which
+            // for floats is not the opposite comparison: NaN)
+            BrIfI64Eq { pc: u32, a: u32, b: u32 },
+            BrIfI64Ne { pc: u32, a: u32, b: u32 },
+            BrIfI64LtS { pc: u32, a: u32, b: u32 },
+            BrIfI64LtU { pc: u32, a: u32, b: u32 },
+            BrIfI64GtS { pc: u32, a: u32, b: u32 },
+            BrIfI64GtU { pc: u32, a: u32, b: u32 },
+            BrIfI64LeS { pc: u32, a: u32, b: u32 },
+            BrIfI64LeU { pc: u32, a: u32, b: u32 },
+            BrIfI64GeS { pc: u32, a: u32, b: u32 },
+            BrIfI64GeU { pc: u32, a: u32, b: u32 },
+            BrIfF64Eq { pc: u32, a: u32, b: u32 },
+            BrIfF64Ne { pc: u32, a: u32, b: u32 },
+            BrIfF64Lt { pc: u32, a: u32, b: u32 },
+            BrIfF64Gt { pc: u32, a: u32, b: u32 },
+            BrIfF64Le { pc: u32, a: u32, b: u32 },
+            BrIfF64Ge { pc: u32, a: u32, b: u32 },
+            BrIfF64NotLt { pc: u32, a: u32, b: u32 },
+            BrIfF64NotGt { pc: u32, a: u32, b: u32 },
+            BrIfF64NotLe { pc: u32, a: u32, b: u32 },
+            BrIfF64NotGe { pc: u32, a: u32, b: u32 },
             // ... with a constant second operand `c` (an `i32`'s bits)
             BrIfI32EqC { pc: u32, a: u32, c: u32 },
             BrIfI32NeC { pc: u32, a: u32, c: u32 },
@@ -259,7 +281,8 @@ numeric_ops!(define_instr);
 type BranchCtor = fn(u32, u32, u32) -> Instr;
 
 impl Instr {
-    /// For an `i32` comparison `{ dst, a, b }` (or `{ dst, a, c }` with a constant), its
+    /// For an `i32`, `i64` or `f64` comparison `{ dst, a, b }` (or an `i32` one
+    /// `{ dst, a, c }` with a constant), its
     /// operands and the compare-and-branch that jumps when it holds (`negate`: when it does
     /// not hold).
     pub(crate) fn compare_and_branch(self, negate: bool) -> Option<(u32, u32, u32, BranchCtor)> {
@@ -297,6 +320,22 @@ impl Instr {
             I::I32LeU { dst, a, b } => (dst, a, b, pair!(BrIfI32LeU, BrIfI32GtU)),
             I::I32GeS { dst, a, b } => (dst, a, b, pair!(BrIfI32GeS, BrIfI32LtS)),
             I::I32GeU { dst, a, b } => (dst, a, b, pair!(BrIfI32GeU, BrIfI32LtU)),
+            I::I64Eq { dst, a, b } => (dst, a, b, pair!(BrIfI64Eq, BrIfI64Ne)),
+            I::I64Ne { dst, a, b } => (dst, a, b, pair!(BrIfI64Ne, BrIfI64Eq)),
+            I::I64LtS { dst, a, b } => (dst, a, b, pair!(BrIfI64LtS, BrIfI64GeS)),
+            I::I64LtU { dst, a, b } => (dst, a, b, pair!(BrIfI64LtU, BrIfI64GeU)),
+            I::I64GtS { dst, a, b } => (dst, a, b, pair!(BrIfI64GtS, BrIfI64LeS)),
+            I::I64GtU { dst, a, b } => (dst, a, b, pair!(BrIfI64GtU, BrIfI64LeU)),
+            I::I64LeS { dst, a, b } => (dst, a, b, pair!(BrIfI64LeS, BrIfI64GtS)),
+            I::I64LeU { dst, a, b } => (dst, a, b, pair!(BrIfI64LeU, BrIfI64GtU)),
+            I::I64GeS { dst, a, b } => (dst, a, b, pair!(BrIfI64GeS, BrIfI64LtS)),
+            I::I64GeU { dst, a, b } => (dst, a, b, pair!(BrIfI64GeU, BrIfI64LtU)),
+            I::F64Eq { dst, a, b } => (dst, a, b, pair!(BrIfF64Eq, BrIfF64Ne)),
+            I::F64Ne { dst, a, b } => (dst, a, b, pair!(BrIfF64Ne, BrIfF64Eq)),
+            I::F64Lt { dst, a, b } => (dst, a, b, pair!(BrIfF64Lt, BrIfF64NotLt)),
+            I::F64Gt { dst, a, b } => (dst, a, b, pair!(BrIfF64Gt, BrIfF64NotGt)),
+            I::F64Le { dst, a, b } => (dst, a, b, pair!(BrIfF64Le, BrIfF64NotLe)),
+            I::F64Ge { dst, a, b } => (dst, a, b, pair!(BrIfF64Ge, BrIfF64NotGe)),
             // (With a constant: `b` stands for it.)
             I::I32EqC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32EqC, BrIfI32NeC)),
             I::I32NeC { dst, a, c } => (dst, a, c, pair_c!(BrIfI32NeC, BrIfI32EqC)),
@@ -376,6 +415,26 @@ impl Instr {
             | Instr::BrIfI32LeU { pc, .. }
             | Instr::BrIfI32GeS { pc, .. }
             | Instr::BrIfI32GeU { pc, .. }
+            | Instr::BrIfI64Eq { pc, .. }
+            | Instr::BrIfI64Ne { pc, .. }
+            | Instr::BrIfI64LtS { pc, .. }
+            | Instr::BrIfI64LtU { pc, .. }
+            | Instr::BrIfI64GtS { pc, .. }
+            | Instr::BrIfI64GtU { pc, .. }
+            | Instr::BrIfI64LeS { pc, .. }
+            | Instr::BrIfI64LeU { pc, .. }
+            | Instr::BrIfI64GeS { pc, .. }
+            | Instr::BrIfI64GeU { pc, .. }
+            | Instr::BrIfF64Eq { pc, .. }
+            | Instr::BrIfF64Ne { pc, .. }
+            | Instr::BrIfF64Lt { pc, .. }
+            | Instr::BrIfF64Gt { pc, .. }
+            | Instr::BrIfF64Le { pc, .. }
+            | Instr::BrIfF64Ge { pc, .. }
+            | Instr::BrIfF64NotLt { pc, .. }
+            | Instr::BrIfF64NotGt { pc, .. }
+            | Instr::BrIfF64NotLe { pc, .. }
+            | Instr::BrIfF64NotGe { pc, .. }
             | Instr::BrIfI32EqC { pc, .. }
             | Instr::BrIfI32NeC { pc, .. }
             | Instr::BrIfI32LtSC { pc, .. }
@@ -439,7 +498,27 @@ impl Instr {
                     | Instr::BrIfI32LeS { a, b, .. }
                     | Instr::BrIfI32LeU { a, b, .. }
                     | Instr::BrIfI32GeS { a, b, .. }
-                    | Instr::BrIfI32GeU { a, b, .. } => end(&[a, b]),
+                    | Instr::BrIfI32GeU { a, b, .. }
+                    | Instr::BrIfI64Eq { a, b, .. }
+                    | Instr::BrIfI64Ne { a, b, .. }
+                    | Instr::BrIfI64LtS { a, b, .. }
+                    | Instr::BrIfI64LtU { a, b, .. }
+                    | Instr::BrIfI64GtS { a, b, .. }
+                    | Instr::BrIfI64GtU { a, b, .. }
+                    | Instr::BrIfI64LeS { a, b, .. }
+                    | Instr::BrIfI64LeU { a, b, .. }
+                    | Instr::BrIfI64GeS { a, b, .. }
+                    | Instr::BrIfI64GeU { a, b, .. }
+                    | Instr::BrIfF64Eq { a, b, .. }
+                    | Instr::BrIfF64Ne { a, b, .. }
+                    | Instr::BrIfF64Lt { a, b, .. }
+                    | Instr::BrIfF64Gt { a, b, .. }
+                    | Instr::BrIfF64Le { a, b, .. }
+                    | Instr::BrIfF64Ge { a, b, .. }
+                    | Instr::BrIfF64NotLt { a, b, .. }
+                    | Instr::BrIfF64NotGt { a, b, .. }
+                    | Instr::BrIfF64NotLe { a, b, .. }
+                    | Instr::BrIfF64NotGe { a, b, .. } => end(&[a, b]),
                     Instr::BrIfI32EqC { a, .. } => end(&[a]),
                     Instr::BrIfI32NeC { a, .. } => end(&[a]),
                     Instr::BrIfI32LtSC { a, .. } => end(&[a]),
