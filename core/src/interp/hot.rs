@@ -1100,6 +1100,12 @@ handlers! { frame, mem, pc, cx;
     BrTable: Instr::BrTable { len, index } => {
                 let i = (slot!(frame, cx, index) as u32).min(len);
                 pc = cx.skip(pc, i);
+                // An entry that only jumps is taken here (one dispatch, not two); one
+                // that copies values (`Br`) runs as the next instruction.
+                // SAFETY: `pc` is an entry of the table, a position of the code.
+                if let Instr::Jump(t) = unsafe { (*pc).instr } {
+                    pc = cx.at(t);
+                }
             },
     Select: Instr::Select { h } => {
                 if slot!(frame, cx, h - 1) == 0 {

@@ -574,6 +574,7 @@ impl Translator {
             self.operator(info, &op, top, offset)?;
         }
         ops.finish()?;
+        thread_jumps(&mut self.code.instrs);
         // Every value may be a v128 (two slots) in slot mode.
         let max_slots = if self.slot_mode {
             2 * max_height
@@ -1664,5 +1665,52 @@ impl Translator {
             self.close_fuel_block();
             self.barrier = self.code.instrs.len();
         }
+    }
+}
+
+/// Jump threading: a jump (of any kind, `br_table` entries included) whose target is an
+/// unconditional `Jump` goes straight to that one's target (a `br` out of a block that
+/// ends in a `br` to its loop, a `br_table` case that only branches on). Positions do not
+/// move: only targets change, so offsets, handlers and switch points stay valid.
+fn thread_jumps(instrs: &mut [Instr]) {
+    for at in 0..instrs.len() {
+        let Some(mut t) = instrs[at].jump_target() else {
+            continue;
+        };
+        // (Bounded: a chain of jumps that loops on itself is an infinite loop the
+        // program wrote; it keeps its first hop.)
+        for _ in 0..8 {
+            match instrs.get(t as usize) {
+                Some(Instr::Jump(next)) if *next != t => t = *next,
+                _ => break,
+            }
+        }
+        if let Some(target) = instrs[at].jump_target_mut() {
+            *target = t;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{thread_jumps, Instr};
+
+    #[test]
+    fn jumps_to_jumps_go_straight_to_the_end_of_the_chain() {
+        let mut code = [
+            Instr::JumpIfZero { pc: 2, c: 0 },
+            Instr::Jump(3),
+            Instr::Jump(3),
+            Instr::Jump(5),
+            Instr::Jump(4),
+            Instr::Return { src: 0, arity: 0 },
+        ];
+        thread_jumps(&mut code);
+        // 0 -> 2 -> 3 -> 5; 1 -> 3 -> 5; a jump to itself (4) stays.
+        assert_eq!(code[0].jump_target(), Some(5));
+        assert_eq!(code[1].jump_target(), Some(5));
+        assert_eq!(code[2].jump_target(), Some(5));
+        assert_eq!(code[3].jump_target(), Some(5));
+        assert_eq!(code[4].jump_target(), Some(4));
     }
 }
