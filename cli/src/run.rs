@@ -41,6 +41,13 @@ pub struct RunArgs {
     /// everything before the module runs.
     #[arg(long, value_name = "MODE", value_enum, default_value_t = CompilationModeArg::LazyTranslation)]
     pub compilation_mode: CompilationModeArg,
+    /// Cap every memory at PAGES 64 KiB pages (`RuntimeConfig::with_memory_limit_pages`).
+    /// A 32-bit memory never exceeds 65536 pages (4 GiB, all it can address); the default
+    /// lets a 64-bit memory (memory64) grow to 1048576 pages (64 GiB; pages are mapped when
+    /// touched) on 64-bit hosts, as `wasmscope debug` and the workbench do, and keeps 4 GiB
+    /// elsewhere.
+    #[arg(long, value_name = "PAGES")]
+    pub memory_limit_pages: Option<u32>,
     /// An environment variable for the guest, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
@@ -448,6 +455,12 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         RuntimeConfig::interpreter()
     };
     let mut rt_config = engine.with_compilation_mode(mode);
+    let default_pages = if cfg!(target_pointer_width = "64") {
+        wasmscope_listeners::stepper::MEMORY64_LIMIT_PAGES
+    } else {
+        rt_config.memory_limit_pages()
+    };
+    rt_config = rt_config.with_memory_limit_pages(args.memory_limit_pages.unwrap_or(default_pages));
     if let Some(dir) = &args.cachedir {
         let cache = wasmscope::CompilationCache::with_dir(dir).map_err(|e| e.to_string())?;
         rt_config = rt_config.with_compilation_cache(cache);

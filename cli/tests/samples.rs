@@ -209,6 +209,7 @@ fn usage_errors_exit_2_and_help_lists_the_flags() {
         "--timeout",
         "--invoke",
         "--interpreter",
+        "--memory-limit-pages",
     ] {
         assert!(text.contains(flag), "run --help lacks {flag}");
     }
@@ -237,8 +238,14 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 .iter()
                 .map(param)
                 .collect();
+            let run_args: Vec<String> = call
+                .get("run_args")
+                .and_then(|a| a.as_array())
+                .map(|a| a.iter().map(param).collect())
+                .unwrap_or_default();
             let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
                 .args(["run", engine, "--invoke", name])
+                .args(&run_args)
                 .arg(&file)
                 .args(&params)
                 .output()
@@ -247,7 +254,10 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr),
             );
-            let what = format!("{engine} {} {name}{params:?}", file.display());
+            let what = format!(
+                "{engine} {run_args:?} {} {name}{params:?}",
+                file.display()
+            );
             if engine == "--compiler" && call["file"].as_str() == Some("gc.wat") {
                 // GC runs on the interpreter only: the compiler, asked for, says so.
                 if out.status.success()

@@ -9,9 +9,10 @@ use wasmparser::WasmFeatures;
 /// The named sets follow the specification's versions: [`CoreFeatures::V1`] (1.0 with
 /// mutable globals, the seed's `CoreFeaturesV1`), [`CoreFeatures::V2`] (2.0 with SIMD,
 /// the seed's `CoreFeaturesV2`) and [`CoreFeatures::V3`]. The default is
-/// [`CoreFeatures::SUPPORTED`]: 2.0 and the 3.0 features both engines run so far
-/// (extended constant expressions, relaxed SIMD). A runtime configured with a feature
-/// outside `SUPPORTED` refuses to compile modules, naming it.
+/// [`CoreFeatures::SUPPORTED`]: all of 3.0 ([`CoreFeatures::V3`]) and the legacy
+/// exception instructions, which Emscripten and older toolchains still emit (GC runs on
+/// the interpreter: `RuntimeConfig::new()` picks it for a module that uses GC, and
+/// `RuntimeConfig::compiler()` refuses such a module, saying so).
 ///
 /// ```
 /// use wasmscope::{CoreFeatures, Runtime, RuntimeConfig};
@@ -124,15 +125,17 @@ impl CoreFeatures {
     /// `return_call` and `return_call_indirect` (3.0; `return_call_ref` comes with
     /// typed function references).
     pub const TAIL_CALL: Self = Self(1 << 9);
-    /// Tags, `throw`, `try_table` (3.0; not supported yet).
+    /// Tags, `throw`, `throw_ref`, `try_table`, `exnref` (3.0).
     pub const EXCEPTION_HANDLING: Self = Self(1 << 10);
-    /// Typed function references, `call_ref` (3.0; not supported yet).
+    /// Typed function references: `call_ref`, `return_call_ref`, `ref.as_non_null`,
+    /// `br_on_null`, `br_on_non_null`, non-nullable locals (3.0).
     pub const FUNCTION_REFERENCES: Self = Self(1 << 11);
-    /// Several memories (3.0; not supported yet).
+    /// Several memories (3.0).
     pub const MULTI_MEMORY: Self = Self(1 << 12);
-    /// 64-bit memory addresses (3.0; not supported yet).
+    /// 64-bit memory and table addresses (3.0).
     pub const MEMORY64: Self = Self(1 << 13);
-    /// Structs, arrays and `i31` references with a collector (3.0; not supported yet).
+    /// Structs, arrays and `i31` references with a collector (3.0; on the interpreter:
+    /// the compiler refuses modules that use them).
     pub const GC: Self = Self(1 << 14);
 
     /// The legacy exception-handling instructions (`try`, `catch`, `catch_all`,
@@ -163,9 +166,9 @@ impl CoreFeatures {
         .union(Self::MULTI_MEMORY)
         .union(Self::MEMORY64)
         .union(Self::GC);
-    /// What both engines run in this version (the default): 2.0, extended constant
-    /// expressions, relaxed SIMD, tail calls, exception handling (with the legacy
-    /// instructions), typed function references, multi-memory and memory64.
+    /// What this version runs (the default): all of 3.0 ([`CoreFeatures::V3`]) and the
+    /// legacy exception instructions. Both engines run all of it but GC, which runs on the
+    /// interpreter only.
     pub const SUPPORTED: Self = Self::V2
         .union(Self::EXTENDED_CONST)
         .union(Self::RELAXED_SIMD)

@@ -8,9 +8,11 @@
 //! (hundreds of thousands of seeds, on `DIFFERENTIAL_THREADS` threads, by default one per
 //! CPU); run it with `--nocapture` for the progress and the summary. `DIFF_TRACE` prints
 //! each seed before it runs (for a seed that crashes the process). `TEST_ENGINE=name`
-//! compares only that engine of ours with wasmi. `random_3_0_modules_agree_between_our_engines`
-//! does the same with the 3.0 features this version runs (extended constant expressions,
-//! relaxed SIMD), between our engines only.
+//! compares only that engine of ours with wasmi. `random_3_0_modules_agree_with_wasmi`
+//! compares the 3.0 features wasmi has (tail calls, extended constant expressions,
+//! multi-memory, memory64) with wasmi; `random_3_0_modules_agree_between_our_engines`
+//! those wasm-smith makes without GC (also relaxed SIMD and exceptions) between our
+//! engines only; `random_gc_modules_agree_with_and_without_collections` GC modules.
 
 mod common;
 
@@ -305,6 +307,10 @@ fn check_seed_with(
 
     let mut wcfg = wasmi::Config::default();
     wcfg.wasm_simd(true);
+    // (3.0 features wasmi 2.0 has besides its defaults, tail calls and extended constant
+    // expressions.)
+    wcfg.wasm_multi_memory(true);
+    wcfg.wasm_memory64(true);
     // Translated up front, so that a translator panic happens here.
     wcfg.compilation_mode(wasmi::CompilationMode::Eager);
     let engine = wasmi::Engine::new(&wcfg);
@@ -759,11 +765,11 @@ fn random_gc_modules_agree_with_and_without_collections() {
     }
 }
 
-/// Tail calls and extended constant expressions (the 3.0 features wasmi 2.0 has, on by
-/// default there) in random modules, on our engines and on wasmi, as
-/// `random_modules_agree_with_wasmi` compares them.
+/// Tail calls, extended constant expressions, multi-memory (up to three memories) and
+/// memory64 (every third seed) — the 3.0 features wasmi 2.0 has — in random modules, on
+/// our engines and on wasmi, as `random_modules_agree_with_wasmi` compares them.
 #[test]
-fn random_tail_call_modules_agree_with_wasmi() {
+fn random_3_0_modules_agree_with_wasmi() {
     let seeds = std::env::var("DIFFERENTIAL_SEEDS")
         .ok()
         .and_then(|v| {
@@ -774,6 +780,7 @@ fn random_tail_call_modules_agree_with_wasmi() {
     let mut smith = config();
     smith.tail_call_enabled = true;
     smith.extended_const_enabled = true;
+    smith.max_memories = 3;
     let engines = engines();
     let counts = Counts::default();
     let mut failures = Vec::new();
@@ -783,8 +790,10 @@ fn random_tail_call_modules_agree_with_wasmi() {
             .stack_size(256 << 20)
             .spawn_scoped(scope, || {
                 for seed in seeds.clone() {
+                    let mut smith = smith.clone();
+                    smith.memory64_enabled = seed % 3 == 0;
                     let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        check_seed_with(seed, &engines, &counts, smith.clone())
+                        check_seed_with(seed, &engines, &counts, smith)
                     }));
                     if let Err(panic) = checked {
                         failures.push(format!("seed {seed}: {}", panic_message(&*panic)));
@@ -795,7 +804,7 @@ fn random_tail_call_modules_agree_with_wasmi() {
     });
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     eprintln!(
-        "differential tail calls: seeds {seeds:?}: {} modules, {} calls compared with wasmi",
+        "differential 3.0 (tail calls, extended-const, multi-memory, memory64): seeds {seeds:?}: {} modules, {} calls compared with wasmi",
         get(&counts.modules),
         get(&counts.calls)
     );

@@ -6,13 +6,14 @@
 ;;   (invoke "pages")                              =>  (i64 1)
 ;;   (invoke "grow" (i64 2))                       =>  (i64 1)     ; old size in pages
 ;;   (invoke "load_at" (i64 4294967296))           =>  trap "out of bounds memory access"
-;;   (invoke "far_roundtrip" (i64 42))             =>  needs 65537 pages (see below)
+;;   (invoke "far_roundtrip" (i64 42))             =>  (i64 42) with 65537 pages allowed (below)
 ;;
 ;; "load_at" at 4 GiB traps: that address is past this memory's end (a 32-bit memory
 ;; could not even name it; it would wrap to 0). "far_roundtrip" grows the memory past
 ;; 4 GiB and writes and reads at 4 GiB + 100: with a runtime whose memory limit allows
-;; it (`RuntimeConfig::with_memory_limit_pages(65537)`; the default, 65536 pages, makes
-;; the grow fail and the function return -1). The pages are mapped only when touched.
+;; it (`RuntimeConfig::with_memory_limit_pages(65537)`, as `wasmscope run`, `wasmscope
+;; debug` and the workbench have on 64-bit hosts; the runtime's default, 65536 pages,
+;; makes the grow fail and the function return -1). The pages are mapped only when touched.
 (module
   (memory (export "memory") i64 1)
 
