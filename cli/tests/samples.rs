@@ -254,10 +254,7 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr),
             );
-            let what = format!(
-                "{engine} {run_args:?} {} {name}{params:?}",
-                file.display()
-            );
+            let what = format!("{engine} {run_args:?} {} {name}{params:?}", file.display());
             if engine == "--compiler" && call["file"].as_str() == Some("gc.wat") {
                 // GC runs on the interpreter only: the compiler, asked for, says so.
                 if out.status.success()

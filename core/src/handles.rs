@@ -472,6 +472,21 @@ impl Memory {
         self.item.lock().data.len() as u64
     }
 
+    /// Whether this is a 64-bit memory (memory64: `i64` addresses, so a pointer into it
+    /// is 8 bytes).
+    ///
+    /// ```
+    /// use wasmscope::Runtime;
+    /// let rt = Runtime::new();
+    /// let wasm = wat::parse_str("(module (memory (export \"a\") 1) (memory (export \"b\") i64 1))").unwrap();
+    /// let module = rt.instantiate(&wasm).unwrap();
+    /// assert!(!module.exported_memory("a").unwrap().is_64());
+    /// assert!(module.exported_memory("b").unwrap().is_64());
+    /// ```
+    pub fn is_64(&self) -> bool {
+        self.item.lock().memory64
+    }
+
     /// Size in 64 KiB pages.
     pub fn pages(&self) -> u32 {
         self.item.lock().pages()

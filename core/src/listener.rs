@@ -7,10 +7,12 @@
 //! definition when a module is compiled; functions it gives no listener to cost nothing
 //! extra, and a runtime without a factory compiles the same code as before.
 //!
-//! For every `before` exactly one `after` or `abort` follows: on a trap or an exit,
-//! `abort` runs for every listened frame being unwound, the innermost first.
+//! For every `before` exactly one `after` or `abort` follows: on a trap, an exit or an
+//! exception that leaves the frame (thrown in it or below it and caught above it, or
+//! not caught at all), `abort` runs for every listened frame being unwound, the
+//! innermost first.
 //!
-//! Tail calls (`return_call`, `return_call_indirect`): a frame replaced by a tail call is
+//! Tail calls (`return_call`, `return_call_indirect`, `return_call_ref`): a frame replaced by a tail call is
 //! gone (from the stack a later `before` sees, and from traces), listened or not, so a
 //! tail-recursive loop needs no stack under listeners either. A replaced listened
 //! function still gets exactly one `after` or `abort`: when the frame that replaced it

@@ -5,8 +5,8 @@
 //! memory64 set likewise without multi-memory), the
 //! SIMD proposal set, the 3.0 proposal sets this version supports (`extended-const`,
 //! `relaxed-simd`, `tail-call`, `exceptions`, `function-references`, `multi-memory`,
-//! `memory64`), our
-//! own `legacy-exceptions` set (`tests/wast/legacy-exceptions`) and the wasm-v3 set
+//! `memory64`, `gc`), our
+//! own `legacy-exceptions` and `table64` sets (`tests/wast/`) and the wasm-v3 set
 //! (their files named `SET/file.wast`; these with the default features) on each engine; prints a table (file, passed, failed) for each and lines like `spec wasm-v2 interpreter: PASSED/TOTAL
 //! commands passed` and `spec simd compiler: PASSED/TOTAL commands passed`. Failures must
 //! match `tests/spec-expected-failures.txt` exactly (`ENGINE file.wast:LINE` per line,

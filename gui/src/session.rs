@@ -1147,6 +1147,11 @@ impl Session {
         Some(self.shown()?.size())
     }
 
+    /// Whether the shown memory is a 64-bit one (its pointers are 8 bytes).
+    pub fn memory_is_64(&self) -> bool {
+        self.shown().is_some_and(|m| m.is_64())
+    }
+
     /// `len` bytes of the shown memory at `offset` (clipped to the memory's end).
     pub fn read_memory(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
         let memory = self.shown()?;

@@ -1,5 +1,6 @@
-//! Memory: hex and ASCII of memory 0 from an address the user picks (the first row
-//! starts there), as many bytes a row as the panel's width holds (a multiple of 4);
+//! Memory: hex and ASCII of a memory (memory 0 unless the module has several: a picker
+//! chooses; 64-bit memories addressed above 4 GiB) from an address the user picks (the
+//! first row starts there), as many bytes a row as the panel's width holds (a multiple of 4);
 //! bytes changed by the last step or run are highlighted; the bytes at the selected
 //! address are shown as i32/i64/f32/f64/string, and "Follow" jumps to the address stored
 //! there.
@@ -43,6 +44,14 @@ impl Default for MemoryView {
 pub fn bytes_per_row(chars: usize, digits: usize) -> u64 {
     let n = chars.saturating_sub(digits + 5) / 4;
     ((n / 4 * 4).clamp(4, 64)) as u64
+}
+
+/// The little-endian pointer of `width` bytes (4 or 8) at the start of `bytes`, if they
+/// hold one.
+pub fn pointer_at(bytes: &[u8], width: usize) -> Option<u64> {
+    let mut word = [0u8; 8];
+    word[..width].copy_from_slice(bytes.get(..width)?);
+    Some(u64::from_le_bytes(word))
 }
 
 /// The hex digits an address in a memory of `size` bytes needs: 4 to 16 (a 64-bit
@@ -173,11 +182,16 @@ impl MemoryView {
                 ui.monospace(format!("{t} {v}"));
                 ui.separator();
             }
-            if at.len() >= 4 {
-                let p = u32::from_le_bytes([at[0], at[1], at[2], at[3]]) as u64;
+            // A pointer is 8 bytes in a 64-bit memory, 4 in a 32-bit one.
+            let (width, ty) = if session.memory_is_64() {
+                (8, "i64")
+            } else {
+                (4, "i32")
+            };
+            if let Some(p) = pointer_at(&at, width) {
                 if ui
                     .add_enabled(p < size, egui::Button::new("Follow"))
-                    .on_hover_text(format!("go to the i32 pointer's target 0x{p:x}"))
+                    .on_hover_text(format!("go to the {ty} pointer's target 0x{p:x}"))
                     .clicked()
                 {
                     self.go_to(p, state);
@@ -253,6 +267,16 @@ impl MemoryView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_are_as_wide_as_the_memory_addresses() {
+        assert_eq!(pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 4), Some(0x0403_0201));
+        assert_eq!(
+            pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 8),
+            Some(0x0807_0605_0403_0201)
+        );
+        assert_eq!(pointer_at(&[1, 2, 3], 4), None);
+    }
 
     #[test]
     fn rows_hold_what_the_width_allows() {

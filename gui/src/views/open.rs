@@ -61,7 +61,8 @@ macro_rules! samples {
 samples! {
     programs: "hello", "divzero", "oob", "recursion", "panic", "exit", "echo", "pattern",
         "table", "files", "longloop", "vars";
-    wat: "add", "fac", "memory", "trap", "tail_calls", "exceptions", "multi_memory", "gc",
+    wat: "add", "fac", "memory", "trap", "tail_calls", "exceptions", "multi_memory", "memory64",
+        "gc",
 }
 
 macro_rules! source {
