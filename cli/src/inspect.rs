@@ -70,7 +70,10 @@ pub fn report(path: &str, wasm: &[u8]) -> Result<String, String> {
         let _ = writeln!(out, "  {i}");
     }
     // Empty when the module does not compile (`run` says why).
-    let rt = wasmscope::Runtime::with_config(wasmscope::RuntimeConfig::interpreter());
+    let rt = wasmscope::Runtime::with_config(
+        wasmscope::RuntimeConfig::interpreter()
+            .with_core_features(wasmscope::CoreFeatures::SUPPORTED),
+    );
     let stubbed: Vec<String> = match rt.compile_module(wasm) {
         Ok(compiled) => wasmscope::wasi::unknown_imports(&compiled)
             .into_iter()

@@ -454,7 +454,11 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     } else {
         RuntimeConfig::interpreter()
     };
-    let mut rt_config = engine.with_compilation_mode(mode);
+    // Everything this version runs: 3.0 and the legacy exception instructions that
+    // Emscripten emits.
+    let mut rt_config = engine
+        .with_compilation_mode(mode)
+        .with_core_features(wasmscope::CoreFeatures::SUPPORTED);
     let default_pages = if cfg!(target_pointer_width = "64") {
         wasmscope_listeners::stepper::MEMORY64_LIMIT_PAGES
     } else {

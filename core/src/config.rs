@@ -77,8 +77,9 @@ impl Default for RuntimeConfig {
 impl RuntimeConfig {
     /// The default configuration: the best engine for this platform, as the seed's
     /// `NewRuntimeConfig` picks it: the compiler on x86-64 and AArch64 ([`Self::compiler`]),
-    /// the interpreter elsewhere (and in the browser); WebAssembly 3.0 (with the legacy
-    /// exception instructions, [`crate::CoreFeatures::SUPPORTED`]).
+    /// the interpreter elsewhere (and in the browser); WebAssembly 3.0
+    /// ([`crate::CoreFeatures::V3`]; the legacy exception instructions are one
+    /// [`Self::with_core_features`] away: [`crate::CoreFeatures::SUPPORTED`]).
     ///
     /// # Notes
     /// The compiler does not run GC yet: with this configuration a module that uses GC
@@ -102,7 +103,7 @@ impl RuntimeConfig {
             cache: None,
             listener_factory: None,
             compilation_mode: CompilationMode::LazyTranslation,
-            core_features: crate::features::CoreFeatures::SUPPORTED,
+            core_features: crate::features::CoreFeatures::V3,
             gc_zeal: false,
         }
     }
@@ -155,8 +156,10 @@ impl RuntimeConfig {
     }
 
     /// The WebAssembly features modules may use (the seed's `WithCoreFeatures`); the
-    /// default is [`crate::CoreFeatures::SUPPORTED`]. A module that uses a feature
-    /// outside the set fails to compile with an error naming it.
+    /// default is [`crate::CoreFeatures::V3`]. A module that uses a feature outside the
+    /// set fails to compile with an error naming it (an Emscripten module's legacy
+    /// exception instructions, for one: [`crate::CoreFeatures::SUPPORTED`] adds them, as
+    /// `wasmscope run` and the workbench do).
     ///
     /// # Errors
     /// A set with a feature this version does not run yet (see

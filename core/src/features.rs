@@ -8,11 +8,12 @@ use wasmparser::WasmFeatures;
 ///
 /// The named sets follow the specification's versions: [`CoreFeatures::V1`] (1.0 with
 /// mutable globals, the seed's `CoreFeaturesV1`), [`CoreFeatures::V2`] (2.0 with SIMD,
-/// the seed's `CoreFeaturesV2`) and [`CoreFeatures::V3`]. The default is
-/// [`CoreFeatures::SUPPORTED`]: all of 3.0 ([`CoreFeatures::V3`]) and the legacy
-/// exception instructions, which Emscripten and older toolchains still emit (GC runs on
-/// the interpreter: `RuntimeConfig::new()` picks it for a module that uses GC, and
+/// the seed's `CoreFeaturesV2`) and [`CoreFeatures::V3`], the default (GC runs on the
+/// interpreter: `RuntimeConfig::new()` picks it for a module that uses GC, and
 /// `RuntimeConfig::compiler()` refuses such a module, saying so).
+/// [`CoreFeatures::SUPPORTED`] is everything this version runs: 3.0 and the legacy
+/// exception instructions, which Emscripten and older toolchains still emit (the
+/// command line and the workbench accept them).
 ///
 /// ```
 /// use wasmscope::{CoreFeatures, Runtime, RuntimeConfig};
@@ -166,7 +167,7 @@ impl CoreFeatures {
         .union(Self::MULTI_MEMORY)
         .union(Self::MEMORY64)
         .union(Self::GC);
-    /// What this version runs (the default): all of 3.0 ([`CoreFeatures::V3`]) and the
+    /// What this version runs: all of 3.0 ([`CoreFeatures::V3`], the default) and the
     /// legacy exception instructions. Both engines run all of it but GC, which runs on the
     /// interpreter only.
     pub const SUPPORTED: Self = Self::V2
@@ -234,7 +235,7 @@ impl CoreFeatures {
 
 impl Default for CoreFeatures {
     fn default() -> Self {
-        Self::SUPPORTED
+        Self::V3
     }
 }
 
@@ -264,6 +265,7 @@ mod tests {
             CoreFeatures::SUPPORTED,
             CoreFeatures::V3.with(CoreFeatures::LEGACY_EXCEPTIONS)
         );
+        assert_eq!(CoreFeatures::default(), CoreFeatures::V3);
         let f = CoreFeatures::V2.without(CoreFeatures::SIMD);
         assert!(!f.contains(CoreFeatures::SIMD) && f.contains(CoreFeatures::MULTI_VALUE));
         assert_eq!(

@@ -273,9 +273,14 @@ fn exceptions_can_be_turned_off() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("legacy"), "{err}");
-    // On by default, both forms.
+    // The default is 3.0 (`try_table`), which has no legacy instructions: refused, by
+    // name; `SUPPORTED` has both forms.
     let rt = Runtime::new();
+    assert_eq!(rt.config().core_features(), CoreFeatures::V3);
     rt.compile_module(&wasm).unwrap();
+    let err = rt.compile_module(&legacy).unwrap_err().to_string();
+    assert!(err.contains("legacy"), "{err}");
+    let rt = Runtime::with_config(RuntimeConfig::new().with_core_features(CoreFeatures::SUPPORTED));
     let m = rt.instantiate(&legacy).unwrap();
     m.exported_function("f").unwrap().call(&[]).unwrap();
 }

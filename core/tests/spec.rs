@@ -572,9 +572,13 @@ fn main() {
                 let config = match suite {
                     "wasm-v2" => config.clone().with_core_features(CoreFeatures::V2),
                     // Older than multi-memory: it checks that two memories are invalid.
-                    "memory64" => config.clone().with_core_features(
-                        CoreFeatures::SUPPORTED.without(CoreFeatures::MULTI_MEMORY),
-                    ),
+                    "memory64" => config
+                        .clone()
+                        .with_core_features(CoreFeatures::V3.without(CoreFeatures::MULTI_MEMORY)),
+                    // Not in 3.0 (the default): everything this version runs.
+                    "legacy-exceptions" => {
+                        config.clone().with_core_features(CoreFeatures::SUPPORTED)
+                    }
                     _ => config.clone(),
                 };
                 let (passed, failures) = run_file(file.raw(), &config);

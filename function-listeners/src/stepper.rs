@@ -253,7 +253,11 @@ impl Stepper {
         listeners: Option<Arc<dyn FunctionListenerFactory>>,
         setup: impl FnOnce(&Runtime) -> wasmscope::Result<()>,
     ) -> wasmscope::Result<Stepper> {
-        let mut config = RuntimeConfig::interpreter().with_debug_stepping(true);
+        // Everything this version runs: 3.0 and the legacy exception instructions that
+        // Emscripten emits (a debugger opens what people build).
+        let mut config = RuntimeConfig::interpreter()
+            .with_debug_stepping(true)
+            .with_core_features(wasmscope::CoreFeatures::SUPPORTED);
         // A 64-bit memory (memory64) may grow past 4 GiB (to 64 GiB: pages are mapped
         // when touched) where the host has the address space for it.
         if cfg!(target_pointer_width = "64") {

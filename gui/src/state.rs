@@ -329,8 +329,11 @@ impl LoadedModule {
         // Compiled once: for the imports a run stubs and for DWARF lookups. A module the
         // runtime cannot compile still opens (starting it says why).
         // (The interpreter's configuration: nothing here runs code, and it prepares none.)
-        let compiled = wasmscope::Runtime::with_config(wasmscope::RuntimeConfig::interpreter())
-            .compile_module(&bytes);
+        let compiled = wasmscope::Runtime::with_config(
+            wasmscope::RuntimeConfig::interpreter()
+                .with_core_features(wasmscope::CoreFeatures::SUPPORTED),
+        )
+        .compile_module(&bytes);
         let unknown_imports = compiled
             .as_ref()
             .map(wasmscope::wasi::unknown_imports)
