@@ -12,6 +12,9 @@ pub use crate::interp::exec::StepMode;
 use crate::interp::exec::{Executor, RunEnd, Started};
 use crate::listener::StackIterator;
 use crate::rt::RuntimeInner;
+use crate::store::FuncInst;
+use crate::types::{FunctionDefinition, ValueType};
+use crate::values::Value;
 
 /// Where a resumable call stands after [`Execution::resume`].
 #[derive(Debug)]
@@ -53,6 +56,76 @@ pub struct Execution {
     line: Option<LineState>,
     /// Whether the last pause was a breakpoint's (the filter, if any, said stop).
     at_breakpoint: bool,
+    /// Decides which host functions' calls pause (see [`Execution::set_host_call_catch`]).
+    host_filter: Option<HostCallFilter>,
+    /// The host functions caught, as of a registry with this many functions.
+    host_caught: Option<(usize, std::collections::HashSet<u32>)>,
+}
+
+/// Decides which host functions' calls an execution catches (see
+/// [`Execution::set_host_call_catch`]): given each host function's definition (its module
+/// name, export name, parameter names), `true` catches its calls.
+pub type HostCallFilter = Box<dyn FnMut(&FunctionDefinition) -> bool + Send>;
+
+/// Where a catchpoint paused: before the host call runs, or after it returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostCallPhase {
+    /// The call has not run: its arguments can be changed, or its results given
+    /// instead of running it.
+    Before,
+    /// The call returned: its results can be changed before the caller gets them.
+    After,
+}
+
+/// A host call an execution is paused at (a catchpoint, see
+/// [`Execution::set_host_call_catch`]).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct HostCall {
+    /// The host function (`module_name()` is e.g. `wasi_snapshot_preview1`, `name()`
+    /// e.g. `fd_write`).
+    pub definition: FunctionDefinition,
+    /// Before or after the call.
+    pub phase: HostCallPhase,
+    /// Its arguments (after the call: as it got them).
+    pub params: Vec<Value>,
+    /// After the call: its results, as the caller will get them; before it: the results
+    /// given to skip it ([`Execution::set_host_call_results`]), if any.
+    pub results: Option<Vec<Value>>,
+}
+
+/// `values` in the slot encoding of `types`, if each value is of its type (numbers and
+/// vectors: references cannot be made up).
+fn encode_values(types: &[ValueType], values: &[Value], what: &str) -> crate::Result<Vec<u64>> {
+    if types.len() != values.len() {
+        return Err(Error::usage(format!(
+            "the call has {} {what}, {} given",
+            types.len(),
+            values.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for (ty, v) in types.iter().zip(values) {
+        if v.ty() != *ty {
+            return Err(Error::usage(format!(
+                "a {what} of type {ty:?} cannot be given a {:?} value",
+                v.ty()
+            )));
+        }
+        match *v {
+            Value::I32(x) => out.push(x as u32 as u64),
+            Value::I64(x) => out.push(x as u64),
+            Value::F32(x) => out.push(x.to_bits() as u64),
+            Value::F64(x) => out.push(x.to_bits()),
+            Value::V128(x) => out.extend([x as u64, (x >> 64) as u64]),
+            _ => {
+                return Err(Error::usage(format!(
+                    "a {what} of reference type {ty:?} cannot be changed"
+                )))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A line step in progress ([`Execution::step_line_for`]).
@@ -155,7 +228,187 @@ impl Execution {
             filter: None,
             line: None,
             at_breakpoint: false,
+            host_filter: None,
+            host_caught: None,
         }
+    }
+
+    /// Catch host calls (a debugger's catchpoints, gdb's `catch syscall`): the calls of
+    /// every host function `filter` accepts pause the execution before the function
+    /// runs ([`ExecutionState::Paused`], [`Execution::host_call`] says which, the
+    /// position is the calling instruction) and again after it returned (the position
+    /// is the next instruction). Before, [`Execution::set_host_call_params`] changes its
+    /// arguments and [`Execution::set_host_call_results`] skips it with the results
+    /// given (no pause after a skipped call); after, `set_host_call_results` changes what the caller gets. A step or a
+    /// line step that reaches a caught call ends there. `None` catches nothing (the
+    /// default).
+    ///
+    /// Calls the interpreter makes from Wasm code are caught (not a host function the
+    /// execution started with, nor a call from another engine's code).
+    ///
+    /// ```
+    /// # use wasmscope::{ExecutionState, HostCallPhase, Runtime, RuntimeConfig, Value};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    /// rt.new_host_module_builder("env")
+    ///     .new_function_builder()
+    ///     .with_func(|x: i32| x * 2)
+    ///     .export("double")
+    ///     .instantiate()
+    ///     .unwrap();
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "double" (func $d (param i32) (result i32)))
+    ///          (func (export "f") (result i32) (call $d (i32.const 20))))"#,
+    /// )
+    /// .unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// let mut exec = m.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// exec.set_host_call_catch(Some(Box::new(|def| def.name() == Some("double"))));
+    /// assert!(matches!(exec.resume(), ExecutionState::Paused));
+    /// let call = exec.host_call().unwrap();
+    /// assert_eq!((call.phase, call.params.clone()), (HostCallPhase::Before, vec![Value::I32(20)]));
+    /// exec.set_host_call_params(&[Value::I32(21)]).unwrap();
+    /// assert!(matches!(exec.resume(), ExecutionState::Paused));
+    /// assert_eq!(exec.host_call().unwrap().results, Some(vec![Value::I32(42)]));
+    /// exec.set_host_call_results(&[Value::I32(-1)]).unwrap();
+    /// assert!(matches!(exec.resume(), ExecutionState::Finished(r) if r == [(-1i32) as u32 as u64]));
+    /// ```
+    pub fn set_host_call_catch(&mut self, filter: Option<HostCallFilter>) {
+        self.host_filter = filter;
+        self.host_caught = None;
+    }
+
+    /// The host functions the filter catches (store addresses), computed again when
+    /// functions have been added since.
+    fn caught_host_functions(&mut self) -> std::collections::HashSet<u32> {
+        let Some(filter) = self.host_filter.as_mut() else {
+            return Default::default();
+        };
+        let reg = self.rt.store.snapshot();
+        if let Some((n, set)) = &self.host_caught {
+            if *n == reg.funcs.len() {
+                return set.clone();
+            }
+        }
+        let mut set = std::collections::HashSet::new();
+        for (addr, f) in reg.funcs.iter().enumerate() {
+            if let FuncInst::Host { instance, .. } = f {
+                let def = crate::interp::exec::host_definition_of(&reg, *instance, addr as u32);
+                if filter(&def) {
+                    set.insert(addr as u32);
+                }
+            }
+        }
+        self.host_caught = Some((reg.funcs.len(), set.clone()));
+        set
+    }
+
+    /// The host call the execution is paused at (a catchpoint, see
+    /// [`Execution::set_host_call_catch`]); `None` at any other pause.
+    pub fn host_call(&self) -> Option<HostCall> {
+        let State::Running(ex) = &self.state else {
+            return None;
+        };
+        let (pause, stack) = ex.host_pause()?;
+        let reg = self.rt.store.snapshot();
+        let f = reg.funcs.get(pause.addr as usize)?;
+        let FuncInst::Host { instance, .. } = f else {
+            return None;
+        };
+        let definition = crate::interp::exec::host_definition_of(&reg, *instance, pause.addr);
+        let ty = reg.types.get(f.ty());
+        let slots = |n: usize| stack.get(pause.slot..pause.slot + n).unwrap_or(&[]);
+        let (phase, params, results) = if pause.after {
+            (
+                HostCallPhase::After,
+                Value::decode(ty.params(), &pause.args),
+                Some(Value::decode(ty.results(), slots(pause.results))),
+            )
+        } else {
+            (
+                HostCallPhase::Before,
+                Value::decode(ty.params(), slots(pause.params)),
+                pause.skip.as_ref().map(|s| Value::decode(ty.results(), s)),
+            )
+        };
+        Some(HostCall {
+            definition,
+            phase,
+            params,
+            results,
+        })
+    }
+
+    /// The types of the parameters and results of the host function paused at.
+    fn host_call_types(&self) -> crate::Result<(Vec<ValueType>, Vec<ValueType>)> {
+        let State::Running(ex) = &self.state else {
+            return Err(Error::usage("the execution is not paused at a host call"));
+        };
+        let (pause, _) = ex
+            .host_pause()
+            .ok_or_else(|| Error::usage("the execution is not paused at a host call"))?;
+        let reg = self.rt.store.snapshot();
+        let f = reg
+            .funcs
+            .get(pause.addr as usize)
+            .ok_or_else(|| Error::new("internal error: the host call's function is gone"))?;
+        let ty = reg.types.get(f.ty());
+        Ok((ty.params().to_vec(), ty.results().to_vec()))
+    }
+
+    /// Changes the arguments of the host call the execution is paused before (a
+    /// catchpoint): the function gets `params` when the execution resumes.
+    ///
+    /// # Errors
+    /// Not paused before a host call, or `params` not of its parameter types (numbers
+    /// and vectors only).
+    pub fn set_host_call_params(&mut self, params: &[Value]) -> crate::Result<()> {
+        let (types, _) = self.host_call_types()?;
+        let slots = encode_values(&types, params, "parameters")?;
+        let State::Running(ex) = &mut self.state else {
+            return Err(Error::usage("the execution is not paused at a host call"));
+        };
+        let Some((pause, stack)) = ex.host_pause_mut() else {
+            return Err(Error::usage("the execution is not paused at a host call"));
+        };
+        if pause.after {
+            return Err(Error::usage(
+                "the host call has returned: its arguments cannot change",
+            ));
+        }
+        let dst = stack
+            .get_mut(pause.slot..pause.slot + slots.len())
+            .ok_or_else(|| Error::new("internal error: the host call's arguments are gone"))?;
+        dst.copy_from_slice(&slots);
+        Ok(())
+    }
+
+    /// Gives the caller `results` from the host call the execution is paused at (a
+    /// catchpoint): after the call, instead of what it returned; before it, without
+    /// running it (a debugger's `return`, to see how a program copes with an error a
+    /// host function seldom returns). What a function writes to memory (a WASI output
+    /// value) is changed through [`crate::Memory`].
+    ///
+    /// # Errors
+    /// Not paused at a host call, or `results` not of its result types (numbers and
+    /// vectors only).
+    pub fn set_host_call_results(&mut self, results: &[Value]) -> crate::Result<()> {
+        let (_, types) = self.host_call_types()?;
+        let slots = encode_values(&types, results, "results")?;
+        let State::Running(ex) = &mut self.state else {
+            return Err(Error::usage("the execution is not paused at a host call"));
+        };
+        let Some((pause, stack)) = ex.host_pause_mut() else {
+            return Err(Error::usage("the execution is not paused at a host call"));
+        };
+        if !pause.after {
+            pause.skip = Some(slots);
+            return Ok(());
+        }
+        let dst = stack
+            .get_mut(pause.slot..pause.slot + slots.len())
+            .ok_or_else(|| Error::new("internal error: the host call's results are gone"))?;
+        dst.copy_from_slice(&slots);
+        Ok(())
     }
 
     /// Lets `filter` decide at every breakpoint whether the execution pauses there: the
@@ -347,7 +600,7 @@ impl Execution {
                 // Kept for `continue_for`.
                 return state;
             }
-            if self.paused_at_breakpoint() {
+            if self.paused_at_breakpoint() || self.host_call().is_some() {
                 self.line = None;
                 return state;
             }
@@ -553,6 +806,7 @@ impl Execution {
         depth: Option<usize>,
     ) -> ExecutionState {
         let breakpoints = self.breakpoints.clone();
+        let caught = self.caught_host_functions();
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
@@ -589,6 +843,7 @@ impl Execution {
             };
             ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);
             ex.set_pause_on_exceptions(self.pause_on_exceptions);
+            ex.set_host_catches(caught);
             let (state, done) = outcome(ex.run(store));
             let next = match (&state, done) {
                 // Kept for `with_stack`.

@@ -77,7 +77,8 @@ pub use error::{
     EXIT_CODE_DEADLINE_EXCEEDED,
 };
 pub use execution::{
-    BreakpointFilter, Execution, ExecutionState, LineStep, Position, StepMode, ThrownException,
+    BreakpointFilter, Execution, ExecutionState, HostCall, HostCallFilter, HostCallPhase, LineStep,
+    Position, StepMode, ThrownException,
 };
 pub use features::CoreFeatures;
 pub use handles::{

@@ -199,6 +199,29 @@ enum Exit {
     Throw(Arc<Exception>),
 }
 
+/// A host call an execution is paused at (a catchpoint,
+/// [`crate::Execution::set_host_call_catch`]).
+#[derive(Clone, Debug)]
+pub(crate) struct HostPause {
+    /// The host function's store address.
+    pub addr: u32,
+    /// Paused after the call returned; else before it runs (the execution's `pc` is
+    /// then just after the calling instruction, as at a throw).
+    pub after: bool,
+    /// The stack slot of the first argument, where the results go too.
+    pub slot: usize,
+    /// The slots of the arguments and of the results.
+    pub params: usize,
+    pub results: usize,
+    /// The operand stack height at the pause, in slots from the frame pointer.
+    pub height: u32,
+    /// Before the call: the results to give the caller instead of running it.
+    pub skip: Option<Vec<u64>>,
+    /// After the call: its arguments as it got them (the results are in their slots
+    /// now).
+    pub args: Vec<u64>,
+}
+
 /// One execution: stacks and registers.
 pub(crate) struct Executor {
     stack: Vec<u64>,
@@ -231,6 +254,12 @@ pub(crate) struct Executor {
     /// The exception thrown where the execution paused (handled when it resumes), or
     /// the one no handler caught (the execution is over).
     in_flight: Option<Arc<Exception>>,
+    /// The host functions (store addresses) whose calls pause the execution before they
+    /// run and after they return (catchpoints; resumable executions).
+    host_catches: std::collections::HashSet<u32>,
+    /// The host call the execution is paused at (a catchpoint): before it runs (it runs
+    /// when the execution resumes) or after it returned.
+    host_pause: Option<HostPause>,
     /// Counts this call in the store while it lives (the collector's rule).
     _calls: CallCount,
 }
@@ -844,7 +873,7 @@ pub(crate) fn call_host(
 }
 
 /// The definition of host function `addr` of host module instance `instance`.
-fn host_definition_of(
+pub(crate) fn host_definition_of(
     reg: &Registry,
     instance: u32,
     addr: u32,
@@ -922,6 +951,8 @@ impl Executor {
                     debug: DebugControl::default(),
                     pause_on_exceptions: false,
                     in_flight: None,
+                    host_catches: Default::default(),
+                    host_pause: None,
                     _calls: CallCount::new(store),
                 };
                 ex.stack[..p].copy_from_slice(args);
@@ -961,9 +992,17 @@ impl Executor {
                 // module's functions stay callable through other modules' tables, as
                 // WebAssembly requires of a module whose start function trapped.)
                 let closed = data.control.closed().filter(|_| self.inst == self.entry);
+                // A host call paused before it ran (a catchpoint) runs first; a pause
+                // after one is over.
+                let pending = self.host_pause.take().filter(|h| !h.after);
                 let exit = match closed {
                     Some(code) => Exit::Error(Error::exit(code)),
-                    None => self.exec(store, &mut reg, &data, &mut held, &module),
+                    None => match pending
+                        .and_then(|h| self.resume_host_call(store, &reg, &mut held, h))
+                    {
+                        Some(exit) => exit,
+                        None => self.exec(store, &mut reg, &data, &mut held, &module),
+                    },
                 };
                 (exit, reg)
             };
@@ -1227,8 +1266,9 @@ impl Executor {
     /// Where the execution is: its instance, function (defined-function index) and the
     /// position of the current instruction in that function's code.
     pub(crate) fn position(&self) -> (u32, u32, u32) {
-        // Paused at a throw: at the throwing instruction.
-        let back = self.in_flight.is_some() as u32;
+        // Paused at a throw, or before a host call: at that instruction.
+        let back =
+            (self.in_flight.is_some() || self.host_pause.as_ref().is_some_and(|h| !h.after)) as u32;
         (self.inst, self.func, self.pc.saturating_sub(back))
     }
 
@@ -1245,7 +1285,11 @@ impl Executor {
             .and_then(|d| d.module.as_ref());
         // After a trap, or paused at a throw: at that instruction, with the operands
         // it had.
-        let (pc, height) = if self.debug.trapped || self.in_flight.is_some() {
+        let (pc, height) = if let Some(h) = &self.host_pause {
+            // At a catchpoint: the call's arguments (or results) on the operand stack.
+            let back = !h.after as u32;
+            (self.pc.saturating_sub(back), Some(h.height))
+        } else if self.debug.trapped || self.in_flight.is_some() {
             (self.pc.saturating_sub(1), self.debug.last_height)
         } else {
             (self.pc, self.debug.paused_height)
@@ -1615,50 +1659,148 @@ impl Executor {
                 }
                 None
             }
-            FuncInst::Host { ty, .. } => {
-                let ty = reg.types.get(*ty);
-                let (p, r) = (ty.param_slots(), ty.result_slots());
-                let start = *fp + base;
-                if start + p.max(r) > stack.len() {
-                    stack.resize(start + p.max(r), 0);
-                }
-                let (stack_below, buf) = stack.split_at_mut(start);
-                // The caller's frame, as if the current instruction were the call.
-                let top = FrameAt {
-                    inst: self.inst,
-                    func: self.func,
-                    pc: pc.saturating_sub(1) as u32,
-                    fp: *fp,
-                    end: start,
-                };
-                let inst = self.inst;
-                let callers = WasmFrames {
-                    top: Some(top),
-                    callers: &self.frames[..],
-                    reg,
-                    stack: &stack_below[..],
-                };
-                let caller: &mut dyn HeldItems = held;
-                let result = call_host(
-                    store,
-                    reg,
-                    addr,
-                    Some((inst, caller)),
-                    &mut buf[..p.max(r)],
-                    p,
-                    r,
-                    &callers,
-                );
-                if let Err(e) = result {
-                    return Some(Exit::Error(e));
-                }
-                // A host function that closed its caller (`proc_exit`) ends the call.
-                reg.instances[self.inst as usize]
-                    .control
-                    .closed()
-                    .map(|code| Exit::Error(Error::exit(code)))
+            FuncInst::Host { .. } => {
+                self.host_call(store, reg, held, addr, stack, *pc, *fp, base, false, None)
             }
         }
+    }
+
+    /// Calls host function `addr` with its arguments from slot `base` of the frame at
+    /// `fp` (the calling instruction just before `pc`), pausing before it runs when it is
+    /// caught (unless `resumed`: the execution resumes from that pause) and after it
+    /// returns. With `skip` the function does not run: these are its results.
+    #[allow(clippy::too_many_arguments)]
+    fn host_call(
+        &mut self,
+        store: &Store,
+        reg: &Registry,
+        held: &mut Held<'_>,
+        addr: u32,
+        stack: &mut Vec<u64>,
+        pc: usize,
+        fp: usize,
+        base: usize,
+        resumed: bool,
+        skip: Option<Vec<u64>>,
+    ) -> Option<Exit> {
+        let Some(func) = reg.funcs.get(addr as usize) else {
+            return Some(Exit::Trap(TrapCode::IndirectCallTypeMismatch));
+        };
+        let ty = reg.types.get(func.ty());
+        let (p, r) = (ty.param_slots(), ty.result_slots());
+        let start = fp + base;
+        if start + p.max(r) > stack.len() {
+            stack.resize(start + p.max(r), 0);
+        }
+        let caught = self.resumable && self.host_catches.contains(&addr);
+        let mut pause = HostPause {
+            addr,
+            after: false,
+            slot: start,
+            params: p,
+            results: r,
+            height: (base + p) as u32,
+            skip: None,
+            args: Vec::new(),
+        };
+        if caught && !resumed {
+            self.host_pause = Some(pause);
+            self.debug.breakpoint_hit = false;
+            self.debug.breakpoint_only = false;
+            return Some(Exit::Paused);
+        }
+        if caught {
+            pause.args = stack[start..start + p].to_vec();
+        }
+        let skipped = skip.is_some();
+        if let Some(results) = skip {
+            // Given by the debugger: the function does not run (nor pauses after).
+            // (Of the function's result types: `Execution::set_host_call_results`.)
+            if let Some(results) = results.get(..r) {
+                stack[start..start + r].copy_from_slice(results);
+            }
+        } else {
+            let (stack_below, buf) = stack.split_at_mut(start);
+            // The caller's frame, as if the current instruction were the call.
+            let top = FrameAt {
+                inst: self.inst,
+                func: self.func,
+                pc: pc.saturating_sub(1) as u32,
+                fp,
+                end: start,
+            };
+            let inst = self.inst;
+            let callers = WasmFrames {
+                top: Some(top),
+                callers: &self.frames[..],
+                reg,
+                stack: &stack_below[..],
+            };
+            let caller: &mut dyn HeldItems = held;
+            let result = call_host(
+                store,
+                reg,
+                addr,
+                Some((inst, caller)),
+                &mut buf[..p.max(r)],
+                p,
+                r,
+                &callers,
+            );
+            if let Err(e) = result {
+                return Some(Exit::Error(e));
+            }
+        }
+        // A host function that closed its caller (`proc_exit`) ends the call.
+        if let Some(code) = reg.instances[self.inst as usize].control.closed() {
+            return Some(Exit::Error(Error::exit(code)));
+        }
+        if caught && !skipped {
+            pause.after = true;
+            pause.height = (base + r) as u32;
+            self.host_pause = Some(pause);
+            self.debug.breakpoint_hit = false;
+            self.debug.breakpoint_only = false;
+            return Some(Exit::Paused);
+        }
+        None
+    }
+
+    /// Runs the host call the execution paused before (its catchpoint), as the calling
+    /// instruction would have.
+    fn resume_host_call(
+        &mut self,
+        store: &Store,
+        reg: &Registry,
+        held: &mut Held<'_>,
+        pause: HostPause,
+    ) -> Option<Exit> {
+        let mut stack = std::mem::take(&mut self.stack);
+        let (pc, fp) = (self.pc as usize, self.fp as usize);
+        let base = pause.slot.saturating_sub(fp);
+        let exit = self.host_call(
+            store, reg, held, pause.addr, &mut stack, pc, fp, base, true, pause.skip,
+        );
+        self.stack = stack;
+        exit
+    }
+
+    /// The host call the execution is paused at (a catchpoint), with the stack, for
+    /// reading and changing its arguments or results.
+    pub(crate) fn host_pause_mut(&mut self) -> Option<(&mut HostPause, &mut [u64])> {
+        let pause = self.host_pause.as_mut()?;
+        Some((pause, &mut self.stack[..]))
+    }
+
+    /// The host call the execution is paused at (a catchpoint), with the stack.
+    pub(crate) fn host_pause(&self) -> Option<(&HostPause, &[u64])> {
+        Some((self.host_pause.as_ref()?, &self.stack[..]))
+    }
+
+    /// Catch calls of these host functions (store addresses): pause before each runs and
+    /// after it returns.
+    pub(crate) fn set_host_catches(&mut self, addrs: std::collections::HashSet<u32>) {
+        self.host_catches = addrs;
     }
 
     /// The hot loop, within the code of one module instance.
