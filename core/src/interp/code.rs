@@ -29,8 +29,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
 
+use super::hot::CompiledFunc;
 use super::instr::Instr;
-use super::translate::{CompiledFunc, Translator};
+use super::translate::Translator;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::ModuleInfo;
 use crate::options::CodeOptions;

@@ -15,10 +15,10 @@ use std::time::Instant;
 use super::code::{ModuleCode, WasmCode};
 use super::gc;
 use super::hot::{self, bit, DEADLINE_POLL_INTERVAL};
+use super::hot::{Clause, HandlerKind};
 use super::instr::{GcOp, Instr, WideOp, NEGATE};
 use super::num::span;
 use super::simd;
-use super::translate::{Clause, HandlerKind};
 use crate::error::Exception;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
@@ -469,7 +469,7 @@ impl DebugControl {
 /// stack for its height, its locals zeroed, its constant slots filled. `false` when the
 /// stack cannot grow that far (the call traps `call stack exhausted`).
 #[inline(always)]
-fn open_frame(stack: &mut Vec<u64>, fp: usize, f: &crate::interp::translate::CompiledFunc) -> bool {
+fn open_frame(stack: &mut Vec<u64>, fp: usize, f: &crate::interp::hot::CompiledFunc) -> bool {
     let need = fp + f.max_height as usize;
     if need > stack.len() {
         if need > MAX_STACK_SLOTS {

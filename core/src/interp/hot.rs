@@ -46,9 +46,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use super::instr::GcOp;
 use super::instr::Instr;
 use super::num;
-use super::translate::CompiledFunc;
 use crate::error::TrapCode;
 
 /// Why [`run`] returned. (`repr(u64)`: its words are aligned, so that copies of it are
@@ -109,7 +109,7 @@ type Ip = *const Op;
 
 /// A handler: runs the instruction at the position it is given (its own instruction),
 /// then the rest of the run (or returns the next position to [`run`]'s loop).
-type Handler = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
+type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
 
 /// An instruction of translated code with the handler that runs it in the fast path
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
@@ -119,7 +119,7 @@ type Handler = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
 /// ever written after.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
-    handler: Handler,
+    handler: HandlerFn,
     instr: Instr,
 }
 
@@ -836,7 +836,7 @@ macro_rules! simd_handlers {
         splat { $($p:ident)* }
     ) => {
         /// The handler specialised to SIMD operator `op`, if it has one.
-        fn simd_handler_of(op: super::simd::SimdOp) -> Option<Handler> {
+        fn simd_handler_of(op: super::simd::SimdOp) -> Option<HandlerFn> {
             use super::simd::SimdOp;
             match op {
                 $(SimdOp::$u => Some(simd_unary::<{ SimdOp::$u as u16 }>),)*
@@ -932,7 +932,7 @@ macro_rules! handlers {
 
         /// The handler of `instr`: its own, or `exit` for the executor's instructions.
         #[allow(unused_variables)]
-        fn handler_of(instr: &Instr) -> Handler {
+        fn handler_of(instr: &Instr) -> HandlerFn {
             if let Instr::Simd { op, .. } = *instr {
                 if let Some(h) = simd_handler_of(op) {
                     return h;
@@ -1537,4 +1537,87 @@ handlers! { frame, mem, pc, cx;
                     slot!(frame, cx, h - 4) = slot!(frame, cx, h - 2);
                 }
             },
+}
+
+// The code of a function: what the translator makes (`super::translate`) and the fast
+// path runs (here, below the translator: the translator builds `Op`s).
+
+/// The translated code of one function, with what the executor needs at a call.
+/// Immutable once built. Positions (`pc`) are indices into `instrs`; the function starts
+/// at 0.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    /// Parameter slots.
+    pub params: u32,
+    /// Declared (non-parameter) local slots, zeroed on entry.
+    pub locals: u32,
+    /// Slots the frame may use at most: locals plus the deepest operand stack.
+    pub max_height: u32,
+    /// The instructions, each with its fast-path handler.
+    pub instrs: Box<[Op]>,
+    /// Module byte offset of the operator each instruction came from.
+    pub offsets: Box<[u32]>,
+    /// The values of the constant slots after the locals, copied in on entry.
+    pub consts: Box<[u64]>,
+    /// `v128.const` values and `i8x16.shuffle` lanes.
+    pub v128_consts: Box<[u128]>,
+    /// The GC operators (`Instr::Gc`, `Instr::JumpIfCast`).
+    pub gc: Box<[GcOp]>,
+    /// The switch points (positions of entry and loop interrupt checks, listener entry
+    /// hooks and calls), in order, when the module has two variants (see
+    /// `ModuleCode::remap`); empty otherwise.
+    pub points: Box<[u32]>,
+    /// Exception handlers (`try_table`, the legacy `try`), innermost first: a throw at
+    /// position `pc` is caught by the first that covers `pc` and has a matching clause
+    /// (see [`Handler`]).
+    pub handlers: Box<[Handler]>,
+    /// Positions (in order) of the calls that stand for tail calls (`return_call` of an
+    /// import, `return_call_indirect` of another instance's function): this frame is
+    /// replaced in the spec's semantics, so its handlers do not catch what they throw.
+    pub tail_sites: Box<[u32]>,
+}
+
+/// The instructions of a `try_table` (or a legacy `try`'s body) and what catches an
+/// exception thrown at one of them (or in a function they call).
+#[derive(Debug, Clone)]
+pub(crate) struct Handler {
+    /// Positions `start..end` are covered.
+    pub start: u32,
+    pub end: u32,
+    /// The construct's nesting depth (index of its control frame; 0 is the function's
+    /// body): a `delegate` passes exceptions on to handlers at most this deep.
+    pub depth: u32,
+    pub kind: HandlerKind,
+}
+
+/// What a handler does with an exception.
+#[derive(Debug, Clone)]
+pub(crate) enum HandlerKind {
+    /// The first clause whose tag matches catches it; none: it goes on outwards.
+    Catch(Vec<Clause>),
+    /// A legacy `try ... delegate`: the exception goes on to the handlers that cover
+    /// `start` and are at most `Some(depth)` deep (after this one in the list); `None`:
+    /// to the caller.
+    Delegate(Option<u32>),
+}
+
+/// A catch clause.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clause {
+    /// The module's tag index; `None` catches every exception (`catch_all`).
+    pub tag: Option<u32>,
+    /// The payload goes to the frame's slots from `dst` (for `catch_all`: none).
+    pub dst: u32,
+    /// Where the `exnref` goes (`catch_ref`, `catch_all_ref`, the legacy catches' hidden
+    /// slot that `rethrow` reads), if anywhere.
+    pub exn_slot: Option<u32>,
+    /// Where execution continues.
+    pub pad: u32,
+}
+
+impl CompiledFunc {
+    /// Slots of locals and constants: where the operand stack starts.
+    pub(crate) fn frame_slots(&self) -> u32 {
+        self.params + self.locals + self.consts.len() as u32
+    }
 }

@@ -13,92 +13,13 @@
 
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
+use super::hot::{Clause, CompiledFunc, Handler, HandlerKind};
 use super::instr::{slots, Cast, GcOp, Instr, Numeric, NEGATE};
 use super::simd;
 use crate::error::{Error, Result};
 use crate::gctypes::{self, Kind};
 use crate::module::ModuleInfo;
 use crate::types::ValueType;
-
-/// The translated code of one function, with what the executor needs at a call.
-/// Immutable once built. Positions (`pc`) are indices into `instrs`; the function starts
-/// at 0.
-#[derive(Debug)]
-pub(crate) struct CompiledFunc {
-    /// Parameter slots.
-    pub params: u32,
-    /// Declared (non-parameter) local slots, zeroed on entry.
-    pub locals: u32,
-    /// Slots the frame may use at most: locals plus the deepest operand stack.
-    pub max_height: u32,
-    /// The instructions, each with its fast-path handler.
-    pub instrs: Box<[super::hot::Op]>,
-    /// Module byte offset of the operator each instruction came from.
-    pub offsets: Box<[u32]>,
-    /// The values of the constant slots after the locals, copied in on entry.
-    pub consts: Box<[u64]>,
-    /// `v128.const` values and `i8x16.shuffle` lanes.
-    pub v128_consts: Box<[u128]>,
-    /// The GC operators (`Instr::Gc`, `Instr::JumpIfCast`).
-    pub gc: Box<[GcOp]>,
-    /// The switch points (positions of entry and loop interrupt checks, listener entry
-    /// hooks and calls), in order, when the module has two variants (see
-    /// `ModuleCode::remap`); empty otherwise.
-    pub points: Box<[u32]>,
-    /// Exception handlers (`try_table`, the legacy `try`), innermost first: a throw at
-    /// position `pc` is caught by the first that covers `pc` and has a matching clause
-    /// (see [`Handler`]).
-    pub handlers: Box<[Handler]>,
-    /// Positions (in order) of the calls that stand for tail calls (`return_call` of an
-    /// import, `return_call_indirect` of another instance's function): this frame is
-    /// replaced in the spec's semantics, so its handlers do not catch what they throw.
-    pub tail_sites: Box<[u32]>,
-}
-
-/// The instructions of a `try_table` (or a legacy `try`'s body) and what catches an
-/// exception thrown at one of them (or in a function they call).
-#[derive(Debug, Clone)]
-pub(crate) struct Handler {
-    /// Positions `start..end` are covered.
-    pub start: u32,
-    pub end: u32,
-    /// The construct's nesting depth (index of its control frame; 0 is the function's
-    /// body): a `delegate` passes exceptions on to handlers at most this deep.
-    pub depth: u32,
-    pub kind: HandlerKind,
-}
-
-/// What a handler does with an exception.
-#[derive(Debug, Clone)]
-pub(crate) enum HandlerKind {
-    /// The first clause whose tag matches catches it; none: it goes on outwards.
-    Catch(Vec<Clause>),
-    /// A legacy `try ... delegate`: the exception goes on to the handlers that cover
-    /// `start` and are at most `Some(depth)` deep (after this one in the list); `None`:
-    /// to the caller.
-    Delegate(Option<u32>),
-}
-
-/// A catch clause.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Clause {
-    /// The module's tag index; `None` catches every exception (`catch_all`).
-    pub tag: Option<u32>,
-    /// The payload goes to the frame's slots from `dst` (for `catch_all`: none).
-    pub dst: u32,
-    /// Where the `exnref` goes (`catch_ref`, `catch_all_ref`, the legacy catches' hidden
-    /// slot that `rethrow` reads), if anywhere.
-    pub exn_slot: Option<u32>,
-    /// Where execution continues.
-    pub pad: u32,
-}
-
-impl CompiledFunc {
-    /// Slots of locals and constants: where the operand stack starts.
-    pub(crate) fn frame_slots(&self) -> u32 {
-        self.params + self.locals + self.consts.len() as u32
-    }
-}
 
 /// The code being built for one function (buffers reused from one function to the next).
 #[derive(Default, Debug)]
