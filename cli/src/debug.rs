@@ -61,6 +61,16 @@ struct View {
     offset: Option<u64>,
 }
 
+/// A `catch syscall`: the WASI functions (or `module.name` host functions) whose calls
+/// stop the program, before and after.
+struct Catch {
+    id: u32,
+    /// What the user asked for, as `info breakpoints` shows it.
+    what: String,
+    names: Vec<String>,
+    enabled: bool,
+}
+
 /// A `watch`: a range of linear memory and the value it had.
 struct Watch {
     id: u32,
@@ -80,6 +90,8 @@ struct Debugger {
     stepper: Stepper,
     /// Whether the program has been started (`run`) and not ended.
     running: bool,
+    /// Whether it has been started at all (a `run` then needs a fresh session).
+    started: bool,
     /// The selected frame (index into `views`).
     selected: usize,
     views: Vec<View>,
@@ -88,6 +100,7 @@ struct Debugger {
     history: usize,
     displays: Vec<(u32, String)>,
     watches: Vec<Watch>,
+    catches: Vec<Catch>,
     next_display: u32,
     substitute: Vec<(String, String)>,
     sources: HashMap<String, Option<Vec<String>>>,
@@ -132,6 +145,8 @@ pub fn debug(args: DebugArgs) -> ExitCode {
         history: 0,
         displays: Vec::new(),
         watches: Vec::new(),
+        catches: Vec::new(),
+        started: false,
         next_display: 1,
         substitute,
         sources: HashMap::new(),
@@ -209,6 +224,13 @@ Commands (gdb's names; abbreviations in brackets):
   display EXPR             print EXPR at every stop (undisplay N)
   watch EXPR               stop when the memory EXPR is in changes (steps instruction
                            by instruction: slow on long runs)
+  catch syscall [NAME|CLASS]..  stop before and after WASI calls (all without a NAME):
+                           fd_write, ..., or a class: files, clocks, random, args, exit,
+                           other (also group:CLASS); arguments and results decoded
+  return [ERRNO]           at a catch: before the call, skip it and return ERRNO (a name
+                           such as ENOSPC, or a number; 0 without one); after it, return
+                           ERRNO instead of what it returned
+  set arg NAME = VALUE     before a caught call: change its argument NAME (or its index)
   stack                    the spec's abstract machine at the selected frame's instruction:
                            control stack, operand stack (values, what it pops), semantics
   list [l]                 source lines around the current one
@@ -249,6 +271,14 @@ impl Debugger {
             "display" => self.display(rest),
             "undisplay" => self.undisplay(rest),
             "watch" => self.watch(rest),
+            "catch" => self.catch(rest),
+            "return" => self.return_command(rest),
+            "set" => match rest.split_once(char::is_whitespace) {
+                Some(("arg", assignment)) => self.set_arg(assignment),
+                _ => {
+                    err("Only \"set arg NAME = VALUE\" is supported (at a catch, before the call).")
+                }
+            },
             "stack" => self.machine(),
             "list" | "l" => self.list(),
             "info" | "i" => match rest.split_whitespace().next().unwrap_or("") {
@@ -299,11 +329,15 @@ impl Debugger {
     fn run(&mut self) {
         if self.running {
             say("Starting the program again from the beginning.");
-            // A fresh runtime: the first run's module (and its WASI state) is gone.
+        }
+        if self.started {
+            // A fresh runtime: the last run's module (and its WASI state) is gone.
             match Stepper::new(&self.wasm, wasmscope::wasi::instantiate) {
                 Ok(mut fresh) => {
-                    // The same breakpoint set (and its log sink), hits counted afresh.
+                    // The same breakpoint set (and its log sink), hits counted afresh,
+                    // and the same catchpoints.
                     fresh.use_breakpoints(self.stepper.breakpoint_set().clone());
+                    fresh.set_host_call_catches(self.stepper.host_call_catches());
                     self.stepper = fresh;
                 }
                 Err(e) => return err(&e.to_string()),
@@ -320,6 +354,7 @@ impl Debugger {
         if let Err(e) = self.stepper.start(config, &export, &params) {
             return err(&format!("{}: {e}", self.file));
         }
+        self.started = true;
         self.running = true;
         let line = format!(
             "Starting program: {} {}",
@@ -589,14 +624,19 @@ impl Debugger {
         if rest.is_empty() {
             self.stepper.clear_breakpoints();
             self.watches.clear();
+            self.catches.clear();
+            self.sync_catches();
             return;
         }
         for n in rest.split_whitespace() {
             match n.parse::<u32>() {
                 Ok(id) => {
-                    let before = self.watches.len();
+                    let before = self.watches.len() + self.catches.len();
                     self.watches.retain(|w| w.id != id);
-                    if !self.stepper.remove_breakpoint(id) && before == self.watches.len() {
+                    self.catches.retain(|c| c.id != id);
+                    let others = before != self.watches.len() + self.catches.len();
+                    self.sync_catches();
+                    if !self.stepper.remove_breakpoint(id) && !others {
                         err(&format!("No breakpoint number {id}."));
                     }
                 }
@@ -611,7 +651,10 @@ impl Debugger {
         for n in rest.split_whitespace() {
             match n.parse::<u32>() {
                 Ok(id) => {
-                    if let Err(e) = self.stepper.set_enabled(id, on) {
+                    if let Some(c) = self.catches.iter_mut().find(|c| c.id == id) {
+                        c.enabled = on;
+                        self.sync_catches();
+                    } else if let Err(e) = self.stepper.set_enabled(id, on) {
                         err(&e);
                     }
                 }
@@ -622,7 +665,7 @@ impl Debugger {
 
     fn info_breakpoints(&self) {
         let list = self.stepper.breakpoints();
-        if list.is_empty() && self.watches.is_empty() {
+        if list.is_empty() && self.watches.is_empty() && self.catches.is_empty() {
             return say("No breakpoints or watchpoints.");
         }
         say("Num     Type           Disp Enb What");
@@ -667,6 +710,261 @@ impl Debugger {
                 "{:<7} {:<14} keep y   {}",
                 w.id, "watchpoint", w.expression
             ));
+        }
+        for c in &self.catches {
+            say(&format!(
+                "{:<7} {:<14} keep {}   syscall {}",
+                c.id,
+                "catchpoint",
+                if c.enabled { "y" } else { "n" },
+                c.what
+            ));
+        }
+    }
+
+    /// `catch syscall [NAME|CLASS|group:CLASS]...`.
+    fn catch(&mut self, rest: &str) {
+        let mut words = rest.split_whitespace();
+        match words.next() {
+            Some("syscall") => {}
+            Some(other) => {
+                return err(&format!(
+                    "Catching \"{other}\" is not supported: catch syscall [NAME|CLASS]..."
+                ))
+            }
+            None => return err("Argument required: catch syscall [NAME|CLASS]..."),
+        }
+        let mut names: Vec<String> = Vec::new();
+        let asked: Vec<&str> = words.collect();
+        for w in &asked {
+            let class = w.strip_prefix("group:").unwrap_or(w);
+            if wasmscope::wasi::WasiClass::of(w).is_some() || w.contains('.') {
+                names.push(w.to_string());
+            } else if let Some(c) = wasmscope::wasi::WasiClass::parse(class) {
+                names.extend(c.functions().into_iter().map(String::from));
+            } else {
+                let classes: Vec<&str> = wasmscope::wasi::WasiClass::ALL
+                    .iter()
+                    .map(|c| c.name())
+                    .collect();
+                return err(&format!(
+                    "Unknown syscall name '{w}': a WASI function (fd_write, path_open, ...), \
+                     a class ({}), or a host function as MODULE.NAME",
+                    classes.join(", ")
+                ));
+            }
+        }
+        if asked.is_empty() {
+            for c in wasmscope::wasi::WasiClass::ALL {
+                names.extend(c.functions().into_iter().map(String::from));
+            }
+        }
+        let what = if asked.is_empty() {
+            "<any syscall>".to_string()
+        } else {
+            format!("\"{}\"", asked.join(" "))
+        };
+        let id = self.stepper.next_number();
+        say(&format!("Catchpoint {id} (syscall {what})"));
+        self.catches.push(Catch {
+            id,
+            what,
+            names,
+            enabled: true,
+        });
+        self.sync_catches();
+    }
+
+    /// Gives the stepper the names of the enabled catchpoints.
+    fn sync_catches(&mut self) {
+        let mut names: Vec<String> = Vec::new();
+        for c in self.catches.iter().filter(|c| c.enabled) {
+            for n in &c.names {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+        self.stepper.set_host_call_catches(&names);
+    }
+
+    /// The guest's memory 0, for decoding a WASI call's arguments (not a copy of a huge
+    /// one).
+    fn memory_bytes(&self) -> Option<Vec<u8>> {
+        let memory = self.stepper.module()?.memories().into_iter().next()?;
+        let len = u64::from(memory.pages()) * 65536;
+        if len > 256 << 20 {
+            return None;
+        }
+        memory.read_at(0, len)
+    }
+
+    /// The stop message of a catchpoint, if the program is paused at a host call.
+    fn catch_text(&self) -> Option<String> {
+        let call = self.stepper.host_call()?;
+        let name = call.definition.name().unwrap_or("?").to_string();
+        let module = call.definition.module_name().to_string();
+        let id = self
+            .catches
+            .iter()
+            .find(|c| {
+                c.enabled
+                    && c.names
+                        .iter()
+                        .any(|n| *n == name || *n == format!("{module}.{name}"))
+            })
+            .map_or(0, |c| c.id);
+        let memory = self.memory_bytes();
+        let raw: Vec<u64> = call.params.iter().map(|v| v.bits() as u64).collect();
+        let wasi = module.starts_with("wasi_");
+        let args: Vec<String> = if wasi {
+            wasmscope::wasi::describe_params(&name, &raw, memory.as_deref())
+                .into_iter()
+                .map(|a| format!("{}={}", a.name, a.text))
+                .collect()
+        } else {
+            call.params.iter().map(|v| format!("{v:?}")).collect()
+        };
+        let mut out = match call.phase {
+            wasmscope::HostCallPhase::Before => format!(
+                "Catchpoint {id} (call to syscall {name}), {module}.{name}({})",
+                args.join(", ")
+            ),
+            wasmscope::HostCallPhase::After => {
+                let results = call.results.clone().unwrap_or_default();
+                let shown: Vec<String> = if wasi {
+                    let r: Vec<u64> = results.iter().map(|v| v.bits() as u64).collect();
+                    wasmscope::wasi::describe_results(&name, &raw, &r, memory.as_deref())
+                        .into_iter()
+                        .map(|a| format!("{}={}", a.name, a.text))
+                        .collect()
+                } else {
+                    results.iter().map(|v| format!("{v:?}")).collect()
+                };
+                format!(
+                    "Catchpoint {id} (returned from syscall {name}), {}",
+                    shown.join(", ")
+                )
+            }
+        };
+        if matches!(call.phase, wasmscope::HostCallPhase::Before) {
+            if let Some(r) = call.results {
+                out.push_str(&format!(" (skipped: returns {r:?})"));
+            }
+        }
+        Some(out)
+    }
+
+    /// The value of `text` for a parameter or result of type `ty`: a number, or for an
+    /// `i32` a WASI errno name.
+    fn parse_value(ty: wasmscope::ValueType, text: &str) -> Result<wasmscope::Value, String> {
+        use wasmscope::{Value, ValueType};
+        let t = text.trim();
+        let int = |t: &str| -> Option<i128> {
+            if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                i128::from_str_radix(h, 16).ok()
+            } else {
+                t.parse::<i128>().ok()
+            }
+        };
+        let bad = || format!("Invalid value \"{t}\" for a {ty:?}");
+        match ty {
+            ValueType::I32 => {
+                let n = match int(t) {
+                    Some(n) => n,
+                    None => errno_number(t).ok_or_else(bad)? as i128,
+                };
+                if n < i32::MIN as i128 || n > u32::MAX as i128 {
+                    return Err(bad());
+                }
+                Ok(Value::I32(n as u32 as i32))
+            }
+            ValueType::I64 => {
+                let n = int(t).ok_or_else(bad)?;
+                if n < i64::MIN as i128 || n > u64::MAX as i128 {
+                    return Err(bad());
+                }
+                Ok(Value::I64(n as u64 as i64))
+            }
+            ValueType::F32 => t.parse().map(Value::F32).map_err(|_| bad()),
+            ValueType::F64 => t.parse().map(Value::F64).map_err(|_| bad()),
+            _ => Err(format!("A {ty:?} cannot be given here")),
+        }
+    }
+
+    /// `return [VALUE]` at a catchpoint.
+    fn return_command(&mut self, rest: &str) {
+        let Some(call) = self.stepper.host_call() else {
+            return err("\"return\" works at a catchpoint (catch syscall): the program is not stopped at one.");
+        };
+        let name = call.definition.name().unwrap_or("?").to_string();
+        let types = call.definition.result_types().to_vec();
+        let values: Result<Vec<wasmscope::Value>, String> = match (types.as_slice(), rest) {
+            ([], "") => Ok(vec![]),
+            ([], _) => Err(format!("{name} returns nothing")),
+            ([ty], "") => Self::parse_value(*ty, "0").map(|v| vec![v]),
+            ([ty], text) => Self::parse_value(*ty, text).map(|v| vec![v]),
+            (_, text) => types
+                .iter()
+                .zip(text.split(','))
+                .map(|(ty, t)| Self::parse_value(*ty, t))
+                .collect(),
+        };
+        let values = match values {
+            Ok(v) => v,
+            Err(e) => return err(&e),
+        };
+        let shown = match values.as_slice() {
+            [wasmscope::Value::I32(n)] if call.definition.module_name().starts_with("wasi_") => {
+                errno_text(*n as u32)
+            }
+            v => format!("{v:?}"),
+        };
+        match self.stepper.set_host_call_results(&values) {
+            Ok(()) => match call.phase {
+                wasmscope::HostCallPhase::Before => {
+                    say(&format!("{name} will not run: it returns {shown}."))
+                }
+                wasmscope::HostCallPhase::After => say(&format!("{name} now returns {shown}.")),
+            },
+            Err(e) => err(&e.to_string()),
+        }
+    }
+
+    /// `set arg NAME = VALUE` before a caught call.
+    fn set_arg(&mut self, assignment: &str) {
+        let Some(call) = self.stepper.host_call() else {
+            return err("\"set arg\" works at a catchpoint before the call: the program is not stopped at one.");
+        };
+        let Some((name, value)) = assignment.split_once('=') else {
+            return err("Usage: set arg NAME = VALUE");
+        };
+        let name = name.trim();
+        let names = call.definition.param_names();
+        let index = name
+            .parse::<usize>()
+            .ok()
+            .or_else(|| names.iter().position(|n| n.as_deref() == Some(name)));
+        let Some(index) = index.filter(|i| *i < call.params.len()) else {
+            return err(&format!(
+                "{} has no argument {name}",
+                call.definition.name().unwrap_or("?")
+            ));
+        };
+        let ty = call.params[index].ty();
+        let v = match Self::parse_value(ty, value) {
+            Ok(v) => v,
+            Err(e) => return err(&e),
+        };
+        let mut params = call.params.clone();
+        params[index] = v;
+        match self.stepper.set_host_call_params(&params) {
+            Ok(()) => {
+                if let Some(text) = self.catch_text() {
+                    say(&text);
+                }
+            }
+            Err(e) => err(&e.to_string()),
         }
     }
 
@@ -720,7 +1018,7 @@ impl Debugger {
                 say(&fired);
                 return state;
             }
-            if !self.stepper.stopped_by().is_empty() {
+            if !self.stepper.stopped_by().is_empty() || self.stepper.host_call().is_some() {
                 return state;
             }
             let p = self.stepper.position();
@@ -808,7 +1106,13 @@ impl Debugger {
                 let view = self.views.first();
                 let changed_function =
                     !matches!(how, Go::Line(LineStep::Over) | Go::Instruction(_));
-                if let Some(&id) = by.first() {
+                if let Some(text) = self.catch_text() {
+                    say("");
+                    say(&text);
+                    if view.is_some() {
+                        say(&self.frame_text(0));
+                    }
+                } else if let Some(&id) = by.first() {
                     say("");
                     let top = self.frame_text(0);
                     say(&format!("Breakpoint {id}, {top}"));
@@ -1258,5 +1562,28 @@ fn value_text(v: &wasmscope::Value) -> String {
         wasmscope::Value::F32(x) => format!("{x:?}"),
         wasmscope::Value::F64(x) => format!("{x:?}"),
         other => format!("{other:?}"),
+    }
+}
+
+/// The WASI errno named `name` (`ENOSPC`, `ESUCCESS`, `SUCCESS`; any case).
+fn errno_number(name: &str) -> Option<u32> {
+    let upper = name.to_ascii_uppercase();
+    let bare = upper.strip_prefix('E').unwrap_or(&upper);
+    (0..=76u16).find_map(|n| {
+        let known = wasmscope::wasi::Errno(n).name()?;
+        let known_bare = known.strip_prefix('E').unwrap_or(known);
+        (known == upper || known_bare == bare).then_some(n as u32)
+    })
+}
+
+/// `ENOSPC (51)`.
+fn errno_text(n: u32) -> String {
+    match u16::try_from(n)
+        .ok()
+        .and_then(|n| wasmscope::wasi::Errno(n).name())
+    {
+        Some("SUCCESS") => format!("ESUCCESS ({n})"),
+        Some(name) => format!("{name} ({n})"),
+        None => n.to_string(),
     }
 }

@@ -380,3 +380,120 @@ fn step_steps_over_the_standard_library() {
     has(&out, "54\t    let shares = distribute(1000, buckets);");
     assert!(!out.contains("/rustc/"), "{out}");
 }
+
+#[test]
+fn catch_syscall_stops_before_and_after_a_wasi_call_with_its_arguments_decoded() {
+    let (code, out, err) = debug(
+        "programs/hello.wasm",
+        &[],
+        "catch syscall fd_write\nrun\ncontinue\ncontinue\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Catchpoint 1 (syscall \"fd_write\")");
+    let call = out
+        .lines()
+        .find(|l| l.starts_with("Catchpoint 1 (call to syscall fd_write), "))
+        .unwrap_or_else(|| panic!("no stop before the call in:\n{out}"));
+    assert!(
+        call.contains("wasi_snapshot_preview1.fd_write(fd=1 (stdout), iovs=[{buf=0x")
+            && call.contains("len=18 \"hello, wasmscope!\\n\" 68 65 6c 6c 6f")
+            && call.contains("iovs_len=1, result.nwritten=0x"),
+        "{call}"
+    );
+    has(
+        &out,
+        "Catchpoint 1 (returned from syscall fd_write), errno=ESUCCESS (0), result.nwritten=18",
+    );
+    // The call ran between the two stops: the program's line comes before the second.
+    let printed = out
+        .find("hello, wasmscope!\n")
+        .expect("the program's output");
+    assert!(printed > out.find(call).unwrap());
+    assert!(printed < out.find("(returned from syscall").unwrap());
+}
+
+#[test]
+fn return_at_a_catchpoint_skips_the_call_or_changes_its_result() {
+    // Before the call: it does not run; the program sees ENOSPC (Rust's println panics).
+    let (code, out, err) = debug(
+        "programs/hello.wasm",
+        &[],
+        "catch syscall fd_write\nrun\nreturn ENOSPC\ndelete\ncontinue\n",
+    );
+    has(&out, "fd_write will not run: it returns ENOSPC (51).");
+    assert!(!out.lines().any(|l| l == "hello, wasmscope!"), "{out}");
+    assert!(err.contains("failed printing to stdout"), "{err}");
+    assert!(err.contains("os error 51"), "{err}");
+    // (A Rust panic aborts: a trap in Wasm.)
+    has(&out, "Program trapped: unreachable.");
+    assert_eq!(code, 0);
+
+    // After it: the text was written, but the program is told it failed.
+    let (_, out, err) = debug(
+        "programs/hello.wasm",
+        &[],
+        "catch syscall fd_write\nrun\ncontinue\nreturn 29\ndelete\ncontinue\n",
+    );
+    has(&out, "fd_write now returns EIO (29).");
+    assert!(out.contains("hello, wasmscope!\n"), "{out}");
+    assert!(err.contains("os error 29"), "{err}");
+    has(&out, "Program trapped: unreachable.");
+}
+
+#[test]
+fn set_arg_changes_a_caught_calls_argument() {
+    let (_, out, err) = debug(
+        "programs/hello.wasm",
+        &[],
+        "catch syscall fd_write\nrun\nset arg fd = 2\ndelete\ncontinue\n",
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Catchpoint 1 (call to syscall fd_write), wasi_snapshot_preview1.fd_write(fd=2 (stderr)")),
+        "the call shown again with its new argument:\n{out}"
+    );
+    assert!(!out.lines().any(|l| l == "hello, wasmscope!"), "{out}");
+    assert!(err.contains("hello, wasmscope!\n"), "to stderr: {err}");
+    has(&out, "[program exited normally]");
+}
+
+#[test]
+fn catchpoints_by_class_are_listed_disabled_deleted_and_bad_ones_refused() {
+    let (code, out, err) = debug(
+        "programs/hello.wasm",
+        &[],
+        "return 0\nset arg fd = 1\n\
+         catch syscall group:clocks random\ncatch syscall files\ninfo breakpoints\n\
+         disable 2\nrun\nenable 2\nrun\ndelete 2\ninfo breakpoints\n\
+         catch syscall nosuch\ncatch signal\nset var x = 1\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Catchpoint 1 (syscall \"group:clocks random\")");
+    has(&out, "Catchpoint 2 (syscall \"files\")");
+    has(
+        &out,
+        "1       catchpoint     keep y   syscall \"group:clocks random\"",
+    );
+    has(&out, "2       catchpoint     keep y   syscall \"files\"");
+    // Disabled: the first run goes through (hello calls no clock or random function).
+    assert!(out.contains("[program exited normally]"), "{out}");
+    // Enabled again: the next run stops at fd_write, one of the file functions.
+    assert!(
+        out.contains("Catchpoint 2 (call to syscall fd_write)"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("2       catchpoint").count(),
+        1,
+        "deleted, not listed again: {out}"
+    );
+    assert_eq!(out.matches("1       catchpoint").count(), 2, "{out}");
+    assert!(err.contains("Unknown syscall name 'nosuch'"), "{err}");
+    assert!(
+        err.contains("Catching \"signal\" is not supported"),
+        "{err}"
+    );
+    assert!(err.contains("\"return\" works at a catchpoint"), "{err}");
+    assert!(err.contains("\"set arg\" works at a catchpoint"), "{err}");
+    assert!(err.contains("Only \"set arg NAME = VALUE\""), "{err}");
+}

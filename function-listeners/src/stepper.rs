@@ -39,6 +39,28 @@ pub struct Stepper {
     offsets: HashSet<u64>,
     /// The sliced operation that a budget pause interrupted ([`Stepper::begin`]).
     pending: Option<Op>,
+    /// The host functions whose calls pause (see [`Stepper::set_host_call_catches`]).
+    catches: Vec<String>,
+}
+
+/// The filter of an execution that catches the host functions `names` name
+/// ([`Stepper::set_host_call_catches`]).
+fn catch_filter(names: &[String]) -> Option<wasmscope::HostCallFilter> {
+    if names.is_empty() {
+        return None;
+    }
+    let names = names.to_vec();
+    Some(Box::new(move |def: &FunctionDefinition| {
+        let Some(name) = def.name() else {
+            return false;
+        };
+        let module = def.module_name();
+        let wasi = module == "wasi_snapshot_preview1" || module == "wasi_unstable";
+        names.iter().any(|n| {
+            (wasi && n == name)
+                || n.strip_prefix(module).and_then(|r| r.strip_prefix('.')) == Some(name)
+        })
+    }))
 }
 
 /// One frame of a paused call: [`Stepper::frames`].
@@ -279,6 +301,7 @@ impl Stepper {
             synced: 0,
             offsets: HashSet::new(),
             pending: None,
+            catches: Vec::new(),
         })
     }
 
@@ -317,6 +340,7 @@ impl Stepper {
             execution.add_breakpoint(&module, *o);
         }
         execution.set_pause_on_exceptions(self.pause_on_exceptions);
+        execution.set_host_call_catch(catch_filter(&self.catches));
         let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
         execution.set_breakpoint_filter(Some(Box::new(move |e: &Execution| {
             filter_hit(&book, &compiled, &m, e)
@@ -541,6 +565,53 @@ impl Stepper {
     /// uncaught ([`Execution::exception`]).
     pub fn exception(&self) -> Option<wasmscope::ThrownException> {
         self.execution.as_ref()?.exception()
+    }
+
+    /// Pause before and after every call of the host functions `names` name (WASI
+    /// catchpoints, gdb's `catch syscall`; [`Execution::set_host_call_catch`]): a name
+    /// is a WASI function's (`fd_write`, of either WASI module) or any host function's
+    /// `module.name`. Empty: none.
+    pub fn set_host_call_catches(&mut self, names: &[String]) {
+        self.catches = names.to_vec();
+        let filter = catch_filter(&self.catches);
+        if let Some(e) = &mut self.execution {
+            e.set_host_call_catch(filter);
+        }
+    }
+
+    /// The host functions whose calls pause ([`Stepper::set_host_call_catches`]).
+    pub fn host_call_catches(&self) -> &[String] {
+        &self.catches
+    }
+
+    /// The host call the execution is paused at, before or after it
+    /// ([`Execution::host_call`]).
+    pub fn host_call(&self) -> Option<wasmscope::HostCall> {
+        self.execution.as_ref()?.host_call()
+    }
+
+    /// Changes the arguments of the host call paused before
+    /// ([`Execution::set_host_call_params`]).
+    ///
+    /// # Errors
+    /// Not paused before a host call, or values not of its parameter types.
+    pub fn set_host_call_params(&mut self, params: &[Value]) -> wasmscope::Result<()> {
+        match &mut self.execution {
+            Some(e) => e.set_host_call_params(params),
+            None => Err(Error::new("no call is running")),
+        }
+    }
+
+    /// Gives the caller these results of the host call paused at: after it, instead of
+    /// what it returned; before it, without running it ([`Execution::set_host_call_results`]).
+    ///
+    /// # Errors
+    /// Not paused at a host call, or values not of its result types.
+    pub fn set_host_call_results(&mut self, results: &[Value]) -> wasmscope::Result<()> {
+        match &mut self.execution {
+            Some(e) => e.set_host_call_results(results),
+            None => Err(Error::new("no call is running")),
+        }
     }
 
     /// Removes every breakpoint.

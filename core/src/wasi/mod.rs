@@ -55,6 +55,7 @@
 mod abi;
 pub(crate) mod clock;
 pub(crate) mod context;
+mod describe;
 mod errno;
 mod fd;
 #[cfg_attr(not(all(unix, not(target_arch = "wasm32"))), allow(dead_code))]
@@ -66,6 +67,7 @@ mod memfs;
 mod preview1;
 
 pub use context::FsConfig;
+pub use describe::{describe_params, describe_results, WasiArg, WasiClass};
 pub use errno::Errno;
 pub use memfs::{MemFs, MEM_FILE_MAX};
 

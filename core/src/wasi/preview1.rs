@@ -151,11 +151,23 @@ pub(crate) fn host_module(rt: &Runtime, name: &str, abi: Abi) -> HostModuleBuild
             b = b
                 .new_function_builder()
                 .with_raw_func(&[I], &[], proc_exit)
-                .with_parameter_names(&["rval"])
+                .with_parameter_names(PROC_EXIT_NAMES)
                 .export("proc_exit");
         }
     }
     b
+}
+
+/// `proc_exit`'s parameter names (it is registered apart from [`DEFS`]).
+const PROC_EXIT_NAMES: &[&str] = &["rval"];
+
+/// Every WASI function's name and parameter names, in the witx order: [`DEFS`], with
+/// `proc_exit` after `poll_oneoff` where [`host_module`] registers it.
+pub(crate) fn signatures() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    DEFS.iter().flat_map(|d| {
+        let exit = (d.name == "poll_oneoff").then_some(("proc_exit", PROC_EXIT_NAMES));
+        std::iter::once((d.name, d.names)).chain(exit)
+    })
 }
 
 /// `proc_exit(rval)`: closes the calling module with exit code `rval`; the call ends
