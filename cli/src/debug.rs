@@ -816,7 +816,7 @@ impl Debugger {
             .map_or(0, |c| c.id);
         let memory = self.memory_bytes();
         let raw: Vec<u64> = call.params.iter().map(|v| v.bits() as u64).collect();
-        let wasi = module.starts_with("wasi_");
+        let wasi = module == wasmscope::wasi::MODULE_NAME;
         let args: Vec<String> = if wasi {
             wasmscope::wasi::describe_params(&name, &raw, memory.as_deref())
                 .into_iter()
@@ -855,43 +855,6 @@ impl Debugger {
         Some(out)
     }
 
-    /// The value of `text` for a parameter or result of type `ty`: a number, or for an
-    /// `i32` a WASI errno name.
-    fn parse_value(ty: wasmscope::ValueType, text: &str) -> Result<wasmscope::Value, String> {
-        use wasmscope::{Value, ValueType};
-        let t = text.trim();
-        let int = |t: &str| -> Option<i128> {
-            if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-                i128::from_str_radix(h, 16).ok()
-            } else {
-                t.parse::<i128>().ok()
-            }
-        };
-        let bad = || format!("Invalid value \"{t}\" for a {ty:?}");
-        match ty {
-            ValueType::I32 => {
-                let n = match int(t) {
-                    Some(n) => n,
-                    None => errno_number(t).ok_or_else(bad)? as i128,
-                };
-                if n < i32::MIN as i128 || n > u32::MAX as i128 {
-                    return Err(bad());
-                }
-                Ok(Value::I32(n as u32 as i32))
-            }
-            ValueType::I64 => {
-                let n = int(t).ok_or_else(bad)?;
-                if n < i64::MIN as i128 || n > u64::MAX as i128 {
-                    return Err(bad());
-                }
-                Ok(Value::I64(n as u64 as i64))
-            }
-            ValueType::F32 => t.parse().map(Value::F32).map_err(|_| bad()),
-            ValueType::F64 => t.parse().map(Value::F64).map_err(|_| bad()),
-            _ => Err(format!("A {ty:?} cannot be given here")),
-        }
-    }
-
     /// `return [VALUE]` at a catchpoint.
     fn return_command(&mut self, rest: &str) {
         let Some(call) = self.stepper.host_call() else {
@@ -902,12 +865,12 @@ impl Debugger {
         let values: Result<Vec<wasmscope::Value>, String> = match (types.as_slice(), rest) {
             ([], "") => Ok(vec![]),
             ([], _) => Err(format!("{name} returns nothing")),
-            ([ty], "") => Self::parse_value(*ty, "0").map(|v| vec![v]),
-            ([ty], text) => Self::parse_value(*ty, text).map(|v| vec![v]),
+            ([ty], "") => wasmscope_listeners::values::parse_value(*ty, "0").map(|v| vec![v]),
+            ([ty], text) => wasmscope_listeners::values::parse_value(*ty, text).map(|v| vec![v]),
             (_, text) => types
                 .iter()
                 .zip(text.split(','))
-                .map(|(ty, t)| Self::parse_value(*ty, t))
+                .map(|(ty, t)| wasmscope_listeners::values::parse_value(*ty, t))
                 .collect(),
         };
         let values = match values {
@@ -915,8 +878,10 @@ impl Debugger {
             Err(e) => return err(&e),
         };
         let shown = match values.as_slice() {
-            [wasmscope::Value::I32(n)] if call.definition.module_name().starts_with("wasi_") => {
-                errno_text(*n as u32)
+            [wasmscope::Value::I32(n)]
+                if call.definition.module_name() == wasmscope::wasi::MODULE_NAME =>
+            {
+                wasmscope_listeners::values::errno_text(*n as u32)
             }
             v => format!("{v:?}"),
         };
@@ -952,7 +917,7 @@ impl Debugger {
             ));
         };
         let ty = call.params[index].ty();
-        let v = match Self::parse_value(ty, value) {
+        let v = match wasmscope_listeners::values::parse_value(ty, value) {
             Ok(v) => v,
             Err(e) => return err(&e),
         };
@@ -1562,28 +1527,5 @@ fn value_text(v: &wasmscope::Value) -> String {
         wasmscope::Value::F32(x) => format!("{x:?}"),
         wasmscope::Value::F64(x) => format!("{x:?}"),
         other => format!("{other:?}"),
-    }
-}
-
-/// The WASI errno named `name` (`ENOSPC`, `ESUCCESS`, `SUCCESS`; any case).
-fn errno_number(name: &str) -> Option<u32> {
-    let upper = name.to_ascii_uppercase();
-    let bare = upper.strip_prefix('E').unwrap_or(&upper);
-    (0..=76u16).find_map(|n| {
-        let known = wasmscope::wasi::Errno(n).name()?;
-        let known_bare = known.strip_prefix('E').unwrap_or(known);
-        (known == upper || known_bare == bare).then_some(n as u32)
-    })
-}
-
-/// `ENOSPC (51)`.
-fn errno_text(n: u32) -> String {
-    match u16::try_from(n)
-        .ok()
-        .and_then(|n| wasmscope::wasi::Errno(n).name())
-    {
-        Some("SUCCESS") => format!("ESUCCESS ({n})"),
-        Some(name) => format!("{name} ({n})"),
-        None => n.to_string(),
     }
 }

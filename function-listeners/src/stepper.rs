@@ -684,7 +684,9 @@ impl Stepper {
     /// runtime and `lang_start` to `main`); back in the program mid-line after such a
     /// step out (`last`: the step before), into the rest of the line.
     pub fn library_step(&self, last: Option<LineStep>) -> Option<LineStep> {
-        if !self.stopped_by().is_empty() {
+        // A breakpoint's stop, or a catchpoint's (in the toolchain's code, mostly), is
+        // the user's.
+        if !self.stopped_by().is_empty() || self.host_call().is_some() {
             return None;
         }
         let library = |l: &SourceLocation| is_library_path(&l.file);

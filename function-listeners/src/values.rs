@@ -220,3 +220,57 @@ mod tests {
         );
     }
 }
+
+/// The value of type `ty` a person typed for a host call's parameter or result (a
+/// debugger's `return ENOSPC`, `set arg fd = 2`): a decimal or `0x` hexadecimal integer,
+/// for an `i32` also a WASI errno name (`ENOSPC`); a float for `f32`/`f64`.
+///
+/// # Errors
+/// Text that is none of these, a number out of the type's range, or a type that cannot
+/// be typed (references, vectors).
+///
+/// ```
+/// use wasmscope::{Value, ValueType};
+/// use wasmscope_listeners::values::parse_value;
+/// assert_eq!(parse_value(ValueType::I32, "ENOSPC"), Ok(Value::I32(51)));
+/// assert_eq!(parse_value(ValueType::I32, "0xffffffff"), Ok(Value::I32(-1)));
+/// assert!(parse_value(ValueType::I32, "4294967296").is_err());
+/// ```
+pub fn parse_value(ty: ValueType, text: &str) -> Result<wasmscope::Value, String> {
+    use wasmscope::Value;
+    let t = text.trim();
+    let int = |t: &str| -> Option<i128> {
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(h) => i128::from_str_radix(h, 16).ok(),
+            None => t.parse::<i128>().ok(),
+        }
+    };
+    let bad = || format!("invalid value \"{t}\" for a {ty:?}");
+    match ty {
+        ValueType::I32 => {
+            let n = match int(t) {
+                Some(n) => n,
+                None => i128::from(wasmscope::wasi::Errno::parse(t).ok_or_else(bad)?.0),
+            };
+            if n < i128::from(i32::MIN) || n > i128::from(u32::MAX) {
+                return Err(bad());
+            }
+            Ok(Value::I32(n as u32 as i32))
+        }
+        ValueType::I64 => {
+            let n = int(t).ok_or_else(bad)?;
+            if n < i128::from(i64::MIN) || n > i128::from(u64::MAX) {
+                return Err(bad());
+            }
+            Ok(Value::I64(n as u64 as i64))
+        }
+        ValueType::F32 => t.parse().map(Value::F32).map_err(|_| bad()),
+        ValueType::F64 => t.parse().map(Value::F64).map_err(|_| bad()),
+        _ => Err(format!("a {ty:?} cannot be typed in")),
+    }
+}
+
+/// A WASI errno as people read it: `ENOSPC (51)`, `ESUCCESS (0)`.
+pub fn errno_text(errno: u32) -> String {
+    format!("{} ({errno})", errno_name(errno))
+}

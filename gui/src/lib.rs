@@ -115,6 +115,9 @@ pub struct WorkbenchApp {
     pub controls: ControlsView,
     /// The Stack view.
     pub stack: StackView,
+    /// WASI catchpoints: their settings (Breakpoints tab) and the call paused at (above
+    /// the Stack view).
+    pub catch: views::catch::CatchView,
     /// The Memory view.
     pub memory: MemoryView,
     /// The Console view.
@@ -641,6 +644,8 @@ impl WorkbenchApp {
                     }
                     BottomTab::TablesGlobals => self.tables.ui(ui, &self.state, &self.session),
                     BottomTab::Breakpoints => {
+                        self.catch.settings_ui(ui, &mut self.session);
+                        ui.separator();
                         go_to = self.breakpoints.ui(ui, &mut self.state, &mut self.session);
                     }
                     BottomTab::Watch => {
@@ -687,6 +692,8 @@ impl WorkbenchApp {
             .default_size(430.0)
             .max_size(most.max(300.0))
             .show(ui, |ui| {
+                self.catch.sync(&mut self.session);
+                self.catch.call_ui(ui, &mut self.session);
                 if let Some(a) = self.stack.ui(ui, &mut self.state, &self.session) {
                     self.show_memory(a);
                 }

@@ -190,6 +190,25 @@ pub struct TableRows {
 /// A value's children, or why it has none (see [`Session::children`]).
 type Children = Result<Vec<Evaluated>, String>;
 
+/// A host call the paused call is at (a catchpoint), for the Stack view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostCallView {
+    /// The function's name (`fd_write`).
+    pub name: String,
+    /// Its module's name (`wasi_snapshot_preview1`).
+    pub module: String,
+    /// Paused before the call runs (else after it returned).
+    pub before: bool,
+    /// Before the call: it will not run (results were given).
+    pub skipped: bool,
+    /// Its arguments as values.
+    pub params: Vec<wasmscope::Value>,
+    /// Its arguments decoded: `(name, text)`.
+    pub args: Vec<(String, String)>,
+    /// After it: its results (errno) and output values; before: the results given.
+    pub results: Vec<(String, String)>,
+}
+
 /// A debugging session; see the [module docs](self).
 pub struct Session {
     stepper: Option<Stepper>,
@@ -236,6 +255,9 @@ pub struct Session {
     /// Pause at every throw of an exception, caught or not, before its handler runs
     /// (`Session::set_pause_on_exceptions`). Off by default.
     pause_on_exceptions: bool,
+    /// The host functions whose calls pause, before and after (WASI catchpoints,
+    /// [`Session::set_host_call_catches`]); kept across starts.
+    catches: Vec<String>,
     /// Whether the trapped call's frames can still be read.
     trap_frames: bool,
     /// Expressions evaluated in this pause: `(frame, expression)` -> value.
@@ -363,6 +385,7 @@ impl Default for Session {
             place: None,
             pause_on_trap: true,
             pause_on_exceptions: false,
+            catches: Vec::new(),
             trap_frames: false,
             eval_cache: Default::default(),
             children_cache: Default::default(),
@@ -528,9 +551,15 @@ impl Session {
                     Some(p) => format!("in {p} (0x{o:x})"),
                     None => format!("at 0x{o:x}"),
                 };
-                let text = match self.exception() {
-                    Some(e) => format!("paused at a throw {at}: exception {e}"),
-                    None => format!("paused {at}"),
+                let text = match (self.exception(), self.host_call()) {
+                    (Some(e), _) => format!("paused at a throw {at}: exception {e}"),
+                    (None, Some(c)) if c.before => {
+                        format!("paused before the call of {}.{} {at}", c.module, c.name)
+                    }
+                    (None, Some(c)) => {
+                        format!("paused after the call of {}.{} {at}", c.module, c.name)
+                    }
+                    (None, None) => format!("paused {at}"),
                 };
                 (text, Tone::Paused)
             }
@@ -561,6 +590,127 @@ impl Session {
     /// Whether the call pauses at every throw.
     pub fn pause_on_exceptions(&self) -> bool {
         self.pause_on_exceptions
+    }
+
+    /// Pause before and after every call of the host functions `names` name (WASI
+    /// catchpoints: `fd_write`, or `module.name`; [`Stepper::set_host_call_catches`]),
+    /// in this run and the next ones.
+    pub fn set_host_call_catches(&mut self, names: Vec<String>) {
+        if let Some(s) = &mut self.stepper {
+            s.set_host_call_catches(&names);
+        }
+        self.catches = names;
+    }
+
+    /// The host functions whose calls pause.
+    pub fn host_call_catches(&self) -> &[String] {
+        &self.catches
+    }
+
+    /// The host call the paused call is at (a catchpoint), its arguments and results
+    /// decoded (WASI's: paths, buffers, flags, errno by name).
+    pub fn host_call(&self) -> Option<HostCallView> {
+        if self.is_running() {
+            return None;
+        }
+        let s = self.stepper.as_ref()?;
+        let call = s.host_call()?;
+        let name = call.definition.name().unwrap_or("?").to_string();
+        let module = call.definition.module_name().to_string();
+        let wasi = module == wasmscope::wasi::MODULE_NAME;
+        let memory = s
+            .module()
+            .and_then(|m| m.memories().into_iter().next())
+            .and_then(|m| {
+                let len = u64::from(m.pages()) * 65536;
+                (len <= 256 << 20).then(|| m.read_at(0, len)).flatten()
+            });
+        let raw: Vec<u64> = call.params.iter().map(|v| v.bits() as u64).collect();
+        let names = call.definition.param_names();
+        let args = if wasi {
+            wasmscope::wasi::describe_params(&name, &raw, memory.as_deref())
+                .into_iter()
+                .map(|a| (a.name, a.text))
+                .collect()
+        } else {
+            call.params
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let n = names.get(i).cloned().flatten();
+                    (
+                        n.map_or_else(|| format!("arg{i}"), |n| n.to_string()),
+                        format_typed(v),
+                    )
+                })
+                .collect()
+        };
+        let results = match (&call.results, call.phase) {
+            (Some(r), wasmscope::HostCallPhase::After) if wasi => {
+                let rs: Vec<u64> = r.iter().map(|v| v.bits() as u64).collect();
+                wasmscope::wasi::describe_results(&name, &raw, &rs, memory.as_deref())
+                    .into_iter()
+                    .map(|a| (a.name, a.text))
+                    .collect()
+            }
+            (Some(r), _) => r
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    wasmscope::Value::I32(n) if wasi => (
+                        "errno".to_string(),
+                        wasmscope_listeners::values::errno_text(*n as u32),
+                    ),
+                    v => (format!("result{i}"), format_typed(v)),
+                })
+                .collect(),
+            (None, _) => Vec::new(),
+        };
+        Some(HostCallView {
+            before: call.phase == wasmscope::HostCallPhase::Before,
+            skipped: call.phase == wasmscope::HostCallPhase::Before && call.results.is_some(),
+            name,
+            module,
+            params: call.params,
+            args,
+            results,
+        })
+    }
+
+    /// Before a caught host call: gives its argument `index` the value typed in `text`.
+    ///
+    /// # Errors
+    /// Not paused before a host call, no such argument, or text that is not a value of
+    /// its type.
+    pub fn set_host_call_arg(&mut self, index: usize, text: &str) -> Result<(), String> {
+        let s = self.stepper.as_mut().ok_or("not started")?;
+        let call = s.host_call().ok_or("not paused at a host call")?;
+        let mut params = call.params.clone();
+        let slot = params.get_mut(index).ok_or("no such argument")?;
+        *slot = wasmscope_listeners::values::parse_value(slot.ty(), text)?;
+        s.set_host_call_params(&params).map_err(|e| e.to_string())
+    }
+
+    /// At a caught host call, gives the caller the result typed in `text` (a WASI errno
+    /// by name or number): before the call, without running it; after it, instead of
+    /// what it returned.
+    ///
+    /// # Errors
+    /// Not paused at a host call, or text that is not a value of its result type.
+    pub fn return_from_host_call(&mut self, text: &str) -> Result<(), String> {
+        let s = self.stepper.as_mut().ok_or("not started")?;
+        let call = s.host_call().ok_or("not paused at a host call")?;
+        let types = call.definition.result_types();
+        let values = match types {
+            [] => Vec::new(),
+            [ty] => vec![wasmscope_listeners::values::parse_value(*ty, text)?],
+            _ => types
+                .iter()
+                .zip(text.split(','))
+                .map(|(ty, t)| wasmscope_listeners::values::parse_value(*ty, t))
+                .collect::<Result<_, _>>()?,
+        };
+        s.set_host_call_results(&values).map_err(|e| e.to_string())
     }
 
     /// The exception thrown where the call is paused, or the one that ended it
@@ -603,9 +753,11 @@ impl Session {
         let pause_on_trap = self.pause_on_trap;
         let pause_on_exceptions = self.pause_on_exceptions;
         let step_into_library = self.step_into_library;
+        let catches = std::mem::take(&mut self.catches);
         *self = Session {
             pause_on_trap,
             pause_on_exceptions,
+            catches,
             step_into_library,
             export: export.to_string(),
             ..Session::default()
@@ -653,6 +805,7 @@ impl Session {
             Ok(mut s) => {
                 self.modules = s.runtime().modules();
                 s.set_pause_on_exceptions(self.pause_on_exceptions);
+                s.set_host_call_catches(&self.catches);
                 self.stepper = Some(s);
                 self.state = RunState::Paused {
                     code_offset: None,

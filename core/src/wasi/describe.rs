@@ -438,7 +438,7 @@ fn filled(function: &str, names: &[&str], params: &[u64], mem: Mem<'_>) -> Optio
         }
         "fd_prestat_dir_name" => {
             let (buf, len) = (at(1)?, at(2)?);
-            arg("path", buf, mem.quoted(buf, len))
+            arg("path", len, mem.quoted(buf, len))
         }
         "path_readlink" => {
             let n = count("bufused")?;
@@ -600,11 +600,11 @@ impl<'a> Mem<'a> {
                 return out_of_bounds(ptr);
             };
             let ty = e[10];
-            let mut item = format!(
-                "{{userdata={} {}",
-                le(&e[..8]),
-                named(u64::from(ty), EVENTTYPES)
-            );
+            let kind = match ty {
+                0..=2 => named(u64::from(ty), EVENTTYPES),
+                t => format!("type={t}"),
+            };
+            let mut item = format!("{{userdata={} {kind}", le(&e[..8]));
             let error = le(&e[8..10]);
             if error != 0 {
                 item.push_str(" error=");

@@ -104,6 +104,30 @@ errnos! {
     ENOTCAPABLE = 76, "Capabilities insufficient: what sandbox escapes fail with.";
 }
 
+impl Errno {
+    /// The errno a person names: `ENOSPC`, `enospc`, `NOSPC`, `ESUCCESS` or `SUCCESS`;
+    /// `None` for a name WASI does not define.
+    ///
+    /// ```
+    /// use wasmscope::wasi::Errno;
+    /// assert_eq!(Errno::parse("enospc"), Some(Errno::ENOSPC));
+    /// assert_eq!(Errno::parse("ESUCCESS"), Some(Errno::SUCCESS));
+    /// assert_eq!(Errno::parse("ENOPE"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<Errno> {
+        let upper = name.trim().to_ascii_uppercase();
+        let bare = upper.strip_prefix('E').unwrap_or(&upper);
+        (0..=u16::MAX)
+            .map(Errno)
+            .take_while(|e| e.0 < 128)
+            .find(|e| {
+                e.name().is_some_and(|known| {
+                    known == upper || known.strip_prefix('E').unwrap_or(known) == bare
+                })
+            })
+    }
+}
+
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {

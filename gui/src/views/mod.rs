@@ -4,6 +4,7 @@
 
 pub mod breakpoints;
 pub mod calllog;
+pub mod catch;
 pub mod code;
 pub mod console;
 pub mod controls;
