@@ -190,37 +190,6 @@ pub fn result_strings(def: &FunctionDefinition, results: &[u64]) -> Vec<String> 
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wazero() {
-        assert_eq!(format_value(ValueType::I32, &[u32::MAX as u64]), "-1");
-        assert_eq!(format_value(ValueType::I64, &[u64::MAX]), "-1");
-        assert_eq!(
-            format_value(ValueType::F32, &[f32::MAX.to_bits() as u64]),
-            "3.4028235e+38"
-        );
-        assert_eq!(
-            format_value(ValueType::F64, &[f64::MAX.to_bits()]),
-            "1.7976931348623157e+308"
-        );
-        assert_eq!(format_value(ValueType::F64, &[1.5f64.to_bits()]), "1.5");
-        assert_eq!(format_value(ValueType::F64, &[100.0f64.to_bits()]), "100");
-        assert_eq!(format_value(ValueType::F64, &[0.001f64.to_bits()]), "0.001");
-        assert_eq!(
-            format_value(ValueType::F64, &[0.00001f64.to_bits()]),
-            "1e-05"
-        );
-        assert_eq!(format_value(ValueType::ExternRef, &[0]), "0000000000000000");
-        assert_eq!(
-            format_value(ValueType::V128, &[0, 1]),
-            "00000000000000000000000000000001"
-        );
-    }
-}
-
 /// The value of type `ty` a person typed for a host call's parameter or result (a
 /// debugger's `return ENOSPC`, `set arg fd = 2`): a decimal or `0x` hexadecimal integer,
 /// for an `i32` also a WASI errno name (`ENOSPC`); a float for `f32`/`f64`.
@@ -273,4 +242,36 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<wasmscope::Value, String
 /// A WASI errno as people read it: `ENOSPC (51)`, `ESUCCESS (0)`.
 pub fn errno_text(errno: u32) -> String {
     format!("{} ({errno})", errno_name(errno))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wazero() {
+        assert_eq!(format_value(ValueType::I32, &[u32::MAX as u64]), "-1");
+        assert_eq!(format_value(ValueType::I64, &[u64::MAX]), "-1");
+        assert_eq!(
+            format_value(ValueType::F32, &[f32::MAX.to_bits() as u64]),
+            "3.4028235e+38"
+        );
+        assert_eq!(
+            format_value(ValueType::F64, &[f64::MAX.to_bits()]),
+            "1.7976931348623157e+308"
+        );
+        assert_eq!(format_value(ValueType::F64, &[1.5f64.to_bits()]), "1.5");
+        assert_eq!(format_value(ValueType::F64, &[100.0f64.to_bits()]), "100");
+        assert_eq!(format_value(ValueType::F64, &[0.001f64.to_bits()]), "0.001");
+        assert_eq!(
+            format_value(ValueType::F64, &[0.00001f64.to_bits()]),
+            "1e-05"
+        );
+        assert_eq!(format_value(ValueType::ExternRef, &[0]), "0000000000000000");
+        assert_eq!(
+            format_value(ValueType::V128, &[0, 1]),
+            "00000000000000000000000000000001"
+        );
+    }
 }
