@@ -365,6 +365,19 @@ impl WorkbenchApp {
                 app.center = CenterTab::Code;
                 app
             }
+            "catch" => {
+                // A WASI catchpoint: hello with the file calls caught, paused before its
+                // fd_write (the call and its decoded arguments above the Stack view, the
+                // settings in the Breakpoints tab).
+                let mut app = Self::new();
+                app.open_sample("hello");
+                app.catch.classes[0] = true;
+                app.catch.sync(&mut app.session);
+                app.start();
+                app.session.resume();
+                app.bottom = BottomTab::Breakpoints;
+                app
+            }
             "gc" => {
                 // The GC sample's `pair` paused after its two structs are made: the Stack
                 // view opens the one in a local into its fields.

@@ -680,6 +680,7 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         "console",
         "breakpoints",
         "exceptions",
+        "catch",
         "gc",
         "variables",
         "watch",
@@ -711,6 +712,11 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
                 s.contains("paused at a throw") && s.contains("bad_digit"),
                 "{s}"
             );
+        }
+        if view == "catch" {
+            let s = status(&h);
+            assert!(s.contains("paused before the call of wasi_snapshot_preview1.fd_write"), "{s}");
+            h.get_by_label("Before the WASI call fd_write");
         }
         if view == "traps" {
             // oob: paused at the trap, its frames kept.
