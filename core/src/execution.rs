@@ -56,10 +56,40 @@ pub struct Execution {
     line: Option<LineState>,
     /// Whether the last pause was a breakpoint's (the filter, if any, said stop).
     at_breakpoint: bool,
+    /// Watchpoints, with the id the next one gets.
+    watches: Vec<crate::interp::exec::Watch>,
+    next_watch: u32,
     /// Decides which host functions' calls pause (see [`Execution::set_host_call_catch`]).
     host_filter: Option<HostCallFilter>,
     /// The host functions caught, as of a registry with this many functions.
     host_caught: Option<(usize, std::collections::HashSet<u32>)>,
+}
+
+/// What a watchpoint stops at ([`Execution::add_watchpoint`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchKind {
+    /// A change of the bytes (gdb's `watch`).
+    Write,
+    /// A load that reads them (gdb's `rwatch`).
+    Read,
+    /// Either (gdb's `awatch`).
+    Access,
+}
+
+/// Why a call paused at a watchpoint ([`Execution::watchpoint_hit`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WatchpointHit {
+    /// The watchpoint's id.
+    pub id: u32,
+    /// A read stopped it (else a change).
+    pub read: bool,
+    /// The watched bytes before and after (a global: its value's 16 bytes, little
+    /// endian); the same for a read.
+    pub old: Vec<u8>,
+    pub new: Vec<u8>,
+    /// The code offset of the instruction that wrote or read them (the last one run).
+    pub code_offset: Option<u64>,
 }
 
 /// Decides which host functions' calls an execution catches (see
@@ -230,7 +260,112 @@ impl Execution {
             at_breakpoint: false,
             host_filter: None,
             host_caught: None,
+            watches: Vec::new(),
+            next_watch: 1,
         }
+    }
+
+    /// Stops the call when bytes `address .. address + len` of `module`'s memory
+    /// `memory` change (`WatchKind::Write`), are read by a load (`Read`), or either
+    /// (`Access`): gdb's `watch -l`, `rwatch -l`, `awatch -l`. The execution pauses at
+    /// the instruction after the one that wrote or read (a store, a bulk operation, a
+    /// host function the call made: anything that changed the bytes), and
+    /// [`Execution::watchpoint_hit`] says which watchpoint, the bytes before and after,
+    /// and the instruction. Returns the watchpoint's id. Needs code compiled with
+    /// [`crate::RuntimeConfig::with_debug_stepping`]; while any watchpoint is set every
+    /// function runs its debug code (slower: each instruction is a stop point).
+    ///
+    /// # Notes
+    /// A change is what stops a write watchpoint (a store of the value already there
+    /// does not, as gdb's `watch`). Reads are seen for the loads of memory 0
+    /// (`i32.load`..., `v128.load`), not for bulk operations or host functions. The bytes
+    /// are compared while the call runs in `module`'s code (a write through another
+    /// module that imports the memory is seen when the call is back).
+    ///
+    /// ```
+    /// # use wasmscope::{ExecutionState, Runtime, RuntimeConfig, WatchKind};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    /// let wasm = wat::parse_str(
+    ///     "(module (memory 1) (func (export \"f\") (local i32)
+    ///        (loop (i32.store8 (local.get 0) (i32.const 1))
+    ///              (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+    ///              (br_if 0 (i32.lt_u (local.get 0) (i32.const 100))))))",
+    /// ).unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// let mut exec = m.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// let id = exec.add_watchpoint(&m, 0, 42, 1, WatchKind::Write);
+    /// assert!(matches!(exec.resume(), ExecutionState::Paused));
+    /// let hit = exec.watchpoint_hit().unwrap();
+    /// assert_eq!((hit.id, hit.old.clone(), hit.new.clone()), (id, vec![0], vec![1]));
+    /// assert!(matches!(exec.resume(), ExecutionState::Finished(_)));
+    /// ```
+    pub fn add_watchpoint(
+        &mut self,
+        module: &Module,
+        memory: u32,
+        address: u64,
+        len: u64,
+        kind: WatchKind,
+    ) -> u32 {
+        let (write, read) = match kind {
+            WatchKind::Write => (true, false),
+            WatchKind::Read => (false, true),
+            WatchKind::Access => (true, true),
+        };
+        self.add_watch(
+            module,
+            crate::interp::exec::WatchTarget::Memory {
+                memory,
+                address,
+                len,
+                write,
+                read,
+            },
+        )
+    }
+
+    /// Stops the call when `module`'s global `global` changes (see
+    /// [`Execution::add_watchpoint`]); returns the watchpoint's id.
+    pub fn add_global_watchpoint(&mut self, module: &Module, global: u32) -> u32 {
+        self.add_watch(
+            module,
+            crate::interp::exec::WatchTarget::Global { index: global },
+        )
+    }
+
+    fn add_watch(&mut self, module: &Module, target: crate::interp::exec::WatchTarget) -> u32 {
+        let id = self.next_watch;
+        self.next_watch += 1;
+        self.watches.push(crate::interp::exec::Watch {
+            id,
+            inst: module.inst,
+            target,
+            last: None,
+        });
+        id
+    }
+
+    /// Removes watchpoint `id`; whether there was one.
+    pub fn remove_watchpoint(&mut self, id: u32) -> bool {
+        let before = self.watches.len();
+        self.watches.retain(|w| w.id != id);
+        before != self.watches.len()
+    }
+
+    /// The watchpoint the call paused at (see [`Execution::add_watchpoint`]); `None` at
+    /// any other pause.
+    pub fn watchpoint_hit(&self) -> Option<WatchpointHit> {
+        let State::Running(ex) = &self.state else {
+            return None;
+        };
+        let hit = ex.watch_hit()?;
+        Some(WatchpointHit {
+            id: hit.id,
+            read: hit.read,
+            old: hit.old.clone(),
+            new: hit.new.clone(),
+            code_offset: hit.by.map(|(_, o)| u64::from(o)),
+        })
     }
 
     /// Catch host calls (a debugger's catchpoints, gdb's `catch syscall`): the calls of
@@ -600,7 +735,10 @@ impl Execution {
                 // Kept for `continue_for`.
                 return state;
             }
-            if self.paused_at_breakpoint() || self.host_call().is_some() {
+            if self.paused_at_breakpoint()
+                || self.host_call().is_some()
+                || self.watchpoint_hit().is_some()
+            {
                 self.line = None;
                 return state;
             }
@@ -807,6 +945,7 @@ impl Execution {
     ) -> ExecutionState {
         let breakpoints = self.breakpoints.clone();
         let caught = self.caught_host_functions();
+        let watches = self.watches.clone();
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
@@ -841,6 +980,8 @@ impl Execution {
                 },
                 State::Running(ex) => ex,
             };
+            // (The watchpoints first: with any, `prepare` moves every frame to debug code.)
+            ex.set_watches(watches);
             ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);
             ex.set_pause_on_exceptions(self.pause_on_exceptions);
             ex.set_host_catches(caught);

@@ -222,6 +222,103 @@ pub(crate) struct HostPause {
     pub args: Vec<u64>,
 }
 
+/// What a watchpoint watches (see `crate::Execution::add_watchpoint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WatchTarget {
+    /// Bytes `address .. address + len` of memory `memory` (module index space); a
+    /// change stops with `write`, a load of memory 0 that touches them with `read`.
+    Memory {
+        memory: u32,
+        address: u64,
+        len: u64,
+        write: bool,
+        read: bool,
+    },
+    /// Global `index` (module index space): a change of its value stops.
+    Global { index: u32 },
+}
+
+/// A watchpoint as the executor checks it at every stop point.
+#[derive(Clone, Debug)]
+pub(crate) struct Watch {
+    pub id: u32,
+    /// The instance whose memory or global it is.
+    pub inst: u32,
+    pub target: WatchTarget,
+    /// The watched bytes (a global's value: 16 bytes) when last checked.
+    pub last: Option<Vec<u8>>,
+}
+
+/// Why an execution paused at a watchpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WatchHit {
+    pub id: u32,
+    /// A read (else a change).
+    pub read: bool,
+    /// The bytes before and after (for a read, the same).
+    pub old: Vec<u8>,
+    pub new: Vec<u8>,
+    /// The code offset (instance, offset) of the instruction that wrote or read: the
+    /// last one run before the pause.
+    pub by: Option<(u32, u32)>,
+}
+
+/// The bytes a watchpoint watches as they are now, if the instance's items have them.
+fn watched_bytes(held: &Held<'_>, target: &WatchTarget) -> Option<Vec<u8>> {
+    match *target {
+        WatchTarget::Memory {
+            memory,
+            address,
+            len,
+            ..
+        } => {
+            let m = held
+                .memories
+                .get(*held.memory_ix.get(memory as usize)? as usize)?;
+            let start = usize::try_from(address).ok()?;
+            let end = start.checked_add(usize::try_from(len).ok()?)?;
+            m.data.get(start..end).map(<[u8]>::to_vec)
+        }
+        WatchTarget::Global { index } => {
+            let g = held
+                .globals
+                .get(*held.global_ix.get(index as usize)? as usize)?;
+            let mut b = g.value.to_le_bytes().to_vec();
+            b.extend(g.hi.to_le_bytes());
+            Some(b)
+        }
+    }
+}
+
+/// The memory-0 bytes instruction `instr` reads (a load), given its frame's slots:
+/// `(address, len)`.
+fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u64, u64)> {
+    let (addr, offset, len) = match *instr {
+        Instr::I32Load { addr, offset, .. } | Instr::I64Load32S { addr, offset, .. } => {
+            (addr, offset, 4)
+        }
+        Instr::I64Load32U { addr, offset, .. } => (addr, offset, 4),
+        Instr::I64Load { addr, offset, .. } => (addr, offset, 8),
+        Instr::I32Load8S { addr, offset, .. }
+        | Instr::I32Load8U { addr, offset, .. }
+        | Instr::I64Load8S { addr, offset, .. }
+        | Instr::I64Load8U { addr, offset, .. } => (addr, offset, 1),
+        Instr::I32Load16S { addr, offset, .. }
+        | Instr::I32Load16U { addr, offset, .. }
+        | Instr::I64Load16S { addr, offset, .. }
+        | Instr::I64Load16U { addr, offset, .. } => (addr, offset, 2),
+        Instr::SimdMem {
+            op: simd::MemOp::Load,
+            offset,
+            h,
+            ..
+        } => (h.checked_sub(1)?, offset, 16),
+        _ => return None,
+    };
+    let base = *frame.get(addr as usize)? as u32 as u64;
+    Some((base + offset as u64, len))
+}
+
 /// One execution: stacks and registers.
 pub(crate) struct Executor {
     stack: Vec<u64>,
@@ -320,6 +417,15 @@ pub(crate) struct DebugControl {
     /// call-level step is in progress, or some function holds a breakpoint. (A step
     /// over or out never stops in the calls it makes.)
     pub debug_calls: bool,
+    /// Watchpoints: with any, every function runs its debug variant, and every stop
+    /// point compares the watched bytes.
+    pub watches: Vec<Watch>,
+    /// The watchpoint the execution paused at.
+    pub watch_hit: Option<WatchHit>,
+    /// A read watchpoint's load about to run (it stops at the next stop point).
+    pending_read: Option<WatchHit>,
+    /// The code offset of the last stop point passed: the instruction run since.
+    last_offset: Option<(u32, u32)>,
 }
 
 /// Breakpoints as `(instance, code offset)`, checked at every stop point of code
@@ -379,6 +485,68 @@ impl DebugControl {
                 StepMode::Out => depth < self.depth,
             }
             || self.bp_funcs.contains(&(inst, def))
+            || !self.watches.is_empty()
+    }
+
+    /// At a stop point of instance `inst` (its items `held`, the current frame's slots
+    /// `frame`, the next instruction `next`, at code offset `offset`): a watchpoint
+    /// whose bytes changed since the last stop point, or whose read the instruction run
+    /// since made; the watched bytes are updated.
+    fn check_watches(
+        &mut self,
+        inst: u32,
+        held: &Held<'_>,
+        frame: &[u64],
+        next: Option<&Instr>,
+        offset: u32,
+    ) -> Option<WatchHit> {
+        let by = self.last_offset.replace((inst, offset));
+        let mut hit = self.pending_read.take().map(|mut h| {
+            h.by = by;
+            h
+        });
+        for w in self.watches.iter_mut().filter(|w| w.inst == inst) {
+            let Some(now) = watched_bytes(held, &w.target) else {
+                continue;
+            };
+            let changed = w.last.as_ref().is_some_and(|old| *old != now);
+            let write = match w.target {
+                WatchTarget::Memory { write, .. } => write,
+                WatchTarget::Global { .. } => true,
+            };
+            if changed && write && hit.is_none() {
+                hit = Some(WatchHit {
+                    id: w.id,
+                    read: false,
+                    old: w.last.clone().unwrap_or_default(),
+                    new: now.clone(),
+                    by,
+                });
+            }
+            if let (
+                WatchTarget::Memory {
+                    memory: 0,
+                    address,
+                    len,
+                    read: true,
+                    ..
+                },
+                Some((at, n)),
+            ) = (w.target, next.and_then(|i| load_range(i, frame)))
+            {
+                if at < address.saturating_add(len) && address < at.saturating_add(n) {
+                    self.pending_read = Some(WatchHit {
+                        id: w.id,
+                        read: true,
+                        old: now.clone(),
+                        new: now.clone(),
+                        by: None,
+                    });
+                }
+            }
+            w.last = Some(now);
+        }
+        hit
     }
 
     /// Whether the step stops at the first instruction of a function entered at `depth`.
@@ -1199,7 +1367,9 @@ impl Executor {
                 }
             }
         }
+        self.debug.watch_hit = None;
         self.debug.debug_calls = !bp_funcs.is_empty()
+            || !self.debug.watches.is_empty()
             || matches!(
                 self.debug.mode,
                 StepMode::Instruction | StepMode::Entry | StepMode::SiblingEntry
@@ -1795,6 +1965,26 @@ impl Executor {
     /// The host call the execution is paused at (a catchpoint), with the stack.
     pub(crate) fn host_pause(&self) -> Option<(&HostPause, &[u64])> {
         Some((self.host_pause.as_ref()?, &self.stack[..]))
+    }
+
+    /// The watchpoints (their last values kept for those already set).
+    pub(crate) fn set_watches(&mut self, mut watches: Vec<Watch>) {
+        for w in &mut watches {
+            if let Some(old) = self
+                .debug
+                .watches
+                .iter()
+                .find(|o| o.id == w.id && o.inst == w.inst && o.target == w.target)
+            {
+                w.last.clone_from(&old.last);
+            }
+        }
+        self.debug.watches = watches;
+    }
+
+    /// The watchpoint the execution paused at, if any.
+    pub(crate) fn watch_hit(&self) -> Option<&WatchHit> {
+        self.debug.watch_hit.as_ref()
     }
 
     /// Catch calls of these host functions (store addresses): pause before each runs and
@@ -2433,6 +2623,27 @@ impl Executor {
                 }
                 Instr::DebugStep { offset, height } => {
                     self.debug.last_height = Some(height);
+                    if self.resumable && !self.debug.watches.is_empty() {
+                        let at = (self.inst, func, pc - 1);
+                        let frame = stack.get(fp..).unwrap_or(&[]);
+                        let hit = self.debug.check_watches(
+                            self.inst,
+                            held,
+                            frame,
+                            instrs.get(pc).map(|op| op.instr()).as_ref(),
+                            offset,
+                        );
+                        if let Some(hit) = hit.filter(|_| self.debug.resumed_at != Some(at)) {
+                            self.debug.watch_hit = Some(hit);
+                            self.debug.breakpoint_hit = false;
+                            self.debug.breakpoint_only = false;
+                            self.debug.out_of_budget = false;
+                            self.debug.paused_height = Some(height);
+                            pc -= 1;
+                            self.debug.resumed_at = Some((self.inst, func, pc));
+                            break Exit::Paused;
+                        }
+                    }
                     // Only call-level steps ask whether this is the function's first stop.
                     let entry = matches!(self.debug.mode, StepMode::Entry | StepMode::SiblingEntry)
                         && !instrs[..pc - 1]
