@@ -71,6 +71,19 @@ struct Catch {
     enabled: bool,
 }
 
+/// A `watch -l`, `rwatch` or `awatch`: a range of linear memory the runtime watches
+/// (set again at each `run`).
+struct LocationWatch {
+    id: u32,
+    expression: String,
+    address: u64,
+    size: u64,
+    kind: wasmscope::WatchKind,
+    enabled: bool,
+    /// The runtime's id for it in this run.
+    runtime_id: Option<u32>,
+}
+
 /// A `watch`: a range of linear memory and the value it had.
 struct Watch {
     id: u32,
@@ -101,6 +114,7 @@ struct Debugger {
     displays: Vec<(u32, String)>,
     watches: Vec<Watch>,
     catches: Vec<Catch>,
+    location_watches: Vec<LocationWatch>,
     next_display: u32,
     substitute: Vec<(String, String)>,
     sources: HashMap<String, Option<Vec<String>>>,
@@ -146,6 +160,7 @@ pub fn debug(args: DebugArgs) -> ExitCode {
         displays: Vec::new(),
         watches: Vec::new(),
         catches: Vec::new(),
+        location_watches: Vec::new(),
         started: false,
         next_display: 1,
         substitute,
@@ -223,7 +238,10 @@ Commands (gdb's names; abbreviations in brackets):
   info locals / info args  the selected frame's variables / parameters
   display EXPR             print EXPR at every stop (undisplay N)
   watch EXPR               stop when the memory EXPR is in changes (steps instruction
-                           by instruction: slow on long runs)
+                           by instruction: slow on long runs; deleted when its frame returns)
+  watch -l EXPR            stop when the memory EXPR is in changes (the runtime watches it:
+                           every function runs its debug code), in any frame
+  rwatch EXPR / awatch EXPR  stop after a load of EXPR's memory / a load or a change
   catch syscall [NAME|CLASS]..  stop before and after WASI calls (all without a NAME):
                            fd_write, ..., or a class: files, clocks, random, args, exit,
                            other (also group:CLASS); arguments and results decoded
@@ -270,7 +288,26 @@ impl Debugger {
             "print" | "p" | "inspect" => self.print(rest),
             "display" => self.display(rest),
             "undisplay" => self.undisplay(rest),
-            "watch" => self.watch(rest),
+            "watch" => match rest
+                .strip_prefix("-location ")
+                .or_else(|| rest.strip_prefix("-l "))
+            {
+                Some(expr) => self.location_watch(expr.trim(), wasmscope::WatchKind::Write),
+                None => self.watch(rest),
+            },
+            "rwatch" | "awatch" => {
+                let expr = rest
+                    .strip_prefix("-location ")
+                    .or_else(|| rest.strip_prefix("-l "))
+                    .unwrap_or(rest)
+                    .trim();
+                let kind = if cmd == "rwatch" {
+                    wasmscope::WatchKind::Read
+                } else {
+                    wasmscope::WatchKind::Access
+                };
+                self.location_watch(expr, kind);
+            }
             "catch" => self.catch(rest),
             "return" => self.return_command(rest),
             "set" => match rest.split_once(char::is_whitespace) {
@@ -356,6 +393,15 @@ impl Debugger {
         }
         self.started = true;
         self.running = true;
+        for w in &mut self.location_watches {
+            w.runtime_id = if w.enabled {
+                self.stepper
+                    .add_watchpoint(0, w.address, w.size, w.kind)
+                    .ok()
+            } else {
+                None
+            };
+        }
         let line = format!(
             "Starting program: {} {}",
             self.file,
@@ -626,15 +672,28 @@ impl Debugger {
             self.watches.clear();
             self.catches.clear();
             self.sync_catches();
+            for w in std::mem::take(&mut self.location_watches) {
+                if let Some(r) = w.runtime_id {
+                    self.stepper.remove_watchpoint(r);
+                }
+            }
             return;
         }
         for n in rest.split_whitespace() {
             match n.parse::<u32>() {
                 Ok(id) => {
-                    let before = self.watches.len() + self.catches.len();
+                    let before =
+                        self.watches.len() + self.catches.len() + self.location_watches.len();
                     self.watches.retain(|w| w.id != id);
                     self.catches.retain(|c| c.id != id);
-                    let others = before != self.watches.len() + self.catches.len();
+                    if let Some(k) = self.location_watches.iter().position(|w| w.id == id) {
+                        let w = self.location_watches.remove(k);
+                        if let Some(r) = w.runtime_id {
+                            self.stepper.remove_watchpoint(r);
+                        }
+                    }
+                    let others = before
+                        != self.watches.len() + self.catches.len() + self.location_watches.len();
                     self.sync_catches();
                     if !self.stepper.remove_breakpoint(id) && !others {
                         err(&format!("No breakpoint number {id}."));
@@ -654,6 +713,18 @@ impl Debugger {
                     if let Some(c) = self.catches.iter_mut().find(|c| c.id == id) {
                         c.enabled = on;
                         self.sync_catches();
+                    } else if let Some(k) = self.location_watches.iter().position(|w| w.id == id) {
+                        self.location_watches[k].enabled = on;
+                        let w = &self.location_watches[k];
+                        let (runtime_id, address, size, kind) =
+                            (w.runtime_id, w.address, w.size, w.kind);
+                        if let Some(r) = runtime_id.filter(|_| !on) {
+                            self.stepper.remove_watchpoint(r);
+                            self.location_watches[k].runtime_id = None;
+                        } else if on && runtime_id.is_none() && self.running {
+                            self.location_watches[k].runtime_id =
+                                self.stepper.add_watchpoint(0, address, size, kind).ok();
+                        }
                     } else if let Err(e) = self.stepper.set_enabled(id, on) {
                         err(&e);
                     }
@@ -665,7 +736,11 @@ impl Debugger {
 
     fn info_breakpoints(&self) {
         let list = self.stepper.breakpoints();
-        if list.is_empty() && self.watches.is_empty() && self.catches.is_empty() {
+        if list.is_empty()
+            && self.watches.is_empty()
+            && self.catches.is_empty()
+            && self.location_watches.is_empty()
+        {
             return say("No breakpoints or watchpoints.");
         }
         say("Num     Type           Disp Enb What");
@@ -711,6 +786,19 @@ impl Debugger {
                 w.id, "watchpoint", w.expression
             ));
         }
+        for w in &self.location_watches {
+            let kind = match w.kind {
+                wasmscope::WatchKind::Write => "hw watchpoint",
+                wasmscope::WatchKind::Read => "read watchpoint",
+                wasmscope::WatchKind::Access => "acc watchpoint",
+            };
+            say(&format!(
+                "{:<7} {kind:<14} keep {}   -location {}",
+                w.id,
+                if w.enabled { "y" } else { "n" },
+                w.expression
+            ));
+        }
         for c in &self.catches {
             say(&format!(
                 "{:<7} {:<14} keep {}   syscall {}",
@@ -720,6 +808,86 @@ impl Debugger {
                 c.what
             ));
         }
+    }
+
+    /// `watch -l EXPR`, `rwatch EXPR`, `awatch EXPR`: the runtime watches EXPR's bytes.
+    fn location_watch(&mut self, expr: &str, kind: wasmscope::WatchKind) {
+        let Some(frame) = self.selected_frame().cloned() else {
+            return err("The program is not being run: start it, then watch what it has.");
+        };
+        let e = self.stepper.evaluate(&frame, expr);
+        if let Err(x) = &e.value {
+            return err(x);
+        }
+        let Some(address) = e.address else {
+            return err(&format!(
+                "Cannot watch {expr}: it is not in linear memory (a Wasm local or a constant); \
+                 display it instead"
+            ));
+        };
+        let size = e.size.unwrap_or(4).clamp(1, 4096);
+        let runtime_id = match self.stepper.add_watchpoint(0, address, size, kind) {
+            Ok(r) => r,
+            Err(x) => return err(&x),
+        };
+        let id = self.stepper.next_number();
+        let what = match kind {
+            wasmscope::WatchKind::Write => "Hardware watchpoint",
+            wasmscope::WatchKind::Read => "Hardware read watchpoint",
+            wasmscope::WatchKind::Access => "Hardware access (read/write) watchpoint",
+        };
+        say(&format!("{what} {id}: -location {expr}"));
+        self.location_watches.push(LocationWatch {
+            id,
+            expression: expr.to_string(),
+            address,
+            size,
+            kind,
+            enabled: true,
+            runtime_id: Some(runtime_id),
+        });
+    }
+
+    /// The stop message of a watchpoint the runtime stopped at, as gdb's.
+    fn watch_hit_text(&self) -> Option<String> {
+        let hit = self.stepper.watchpoint_hit()?;
+        let w = self
+            .location_watches
+            .iter()
+            .find(|w| w.runtime_id == Some(hit.id))?;
+        let (id, expression, address, kind) = (w.id, w.expression.clone(), w.address, w.kind);
+        // The value as its expression shows it where the call is, if it names the same
+        // memory there; else the bytes.
+        let now = self
+            .frames
+            .first()
+            .map(|f| self.stepper.evaluate(f, &expression));
+        let shown = |bytes: &[u8], current: bool| match &now {
+            Some(e) if current && e.address == Some(address) => e
+                .value
+                .clone()
+                .unwrap_or_else(|_| format!("0x{}", hex(bytes))),
+            // Bytes of the same type as the value there now.
+            Some(e) if e.address == Some(address) => {
+                scalar_text(&e.type_name, bytes).unwrap_or_else(|| format!("0x{}", hex(bytes)))
+            }
+            _ => format!("0x{}", hex(bytes)),
+        };
+        let what = match kind {
+            wasmscope::WatchKind::Write => "Hardware watchpoint",
+            wasmscope::WatchKind::Read => "Hardware read watchpoint",
+            wasmscope::WatchKind::Access => "Hardware access (read/write) watchpoint",
+        };
+        let body = if hit.read {
+            format!("Value = {}", shown(&hit.new, true))
+        } else {
+            format!(
+                "Old value = {}\nNew value = {}",
+                shown(&hit.old, false),
+                shown(&hit.new, true)
+            )
+        };
+        Some(format!("{what} {id}: -location {expression}\n\n{body}"))
     }
 
     /// `catch syscall [NAME|CLASS|group:CLASS]...`.
@@ -1074,6 +1242,13 @@ impl Debugger {
                 if let Some(text) = self.catch_text() {
                     say("");
                     say(&text);
+                    if view.is_some() {
+                        say(&self.frame_text(0));
+                    }
+                } else if let Some(text) = self.watch_hit_text() {
+                    say("");
+                    say(&text);
+                    say("");
                     if view.is_some() {
                         say(&self.frame_text(0));
                     }
@@ -1499,6 +1674,50 @@ fn short_name(name: &str) -> String {
 
 fn count(rest: &str) -> usize {
     rest.trim().parse().unwrap_or(1)
+}
+
+/// Little-endian `bytes` as a value of the scalar type `type_name` (C's and Rust's
+/// integer and float names), if it is one of that size.
+fn scalar_text(type_name: &str, bytes: &[u8]) -> Option<String> {
+    let t = type_name.trim();
+    let unsigned = t.starts_with("unsigned") || t.starts_with('u') || t == "bool" || t == "_Bool";
+    let float = matches!(t, "float" | "double" | "f32" | "f64");
+    let known = float
+        || unsigned
+        || matches!(
+            t,
+            "char"
+                | "signed char"
+                | "short"
+                | "int"
+                | "long"
+                | "long long"
+                | "long int"
+                | "long long int"
+                | "short int"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "isize"
+        );
+    if !known || !matches!(bytes.len(), 1 | 2 | 4 | 8) {
+        return None;
+    }
+    let mut b = [0u8; 8];
+    b[..bytes.len()].copy_from_slice(bytes);
+    let raw = u64::from_le_bytes(b);
+    let bits = bytes.len() as u32 * 8;
+    Some(match (float, bytes.len()) {
+        (true, 4) => f32::from_bits(raw as u32).to_string(),
+        (true, 8) => f64::from_bits(raw).to_string(),
+        (true, _) => return None,
+        (false, _) if unsigned => raw.to_string(),
+        (false, _) => {
+            let shift = 64 - bits;
+            (((raw << shift) as i64) >> shift).to_string()
+        }
+    })
 }
 
 fn hex(b: &[u8]) -> String {

@@ -497,3 +497,62 @@ fn catchpoints_by_class_are_listed_disabled_deleted_and_bad_ones_refused() {
     assert!(err.contains("\"set arg\" works at a catchpoint"), "{err}");
     assert!(err.contains("Only \"set arg NAME = VALUE\""), "{err}");
 }
+
+#[test]
+fn location_watchpoints_stop_where_the_stepping_watch_does_and_reads_stop_too() {
+    // The runtime's watchpoint and the one that steps every instruction agree.
+    let (_, stepped, _) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch total\ncontinue\nquit\n",
+    );
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch -l total\nrwatch total\ninfo watchpoints\n\
+         continue\ncontinue\ndelete 3\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Hardware watchpoint 2: -location total");
+    has(&out, "Hardware read watchpoint 3: -location total");
+    has(&out, "2       hw watchpoint  keep y   -location total");
+    has(&out, "3       read watchpoint keep y   -location total");
+    for line in [
+        "Old value = 304014965150852",
+        "New value = 4000000000003",
+        "55\t    char initial = label[0];",
+    ] {
+        has(&stepped, line);
+        has(&out, line);
+    }
+    // The read: the load of total for printf's argument.
+    has(&out, "Value = 4000000000003");
+    has(&out, "61\t    printf(\"total = %lld\\n\", total);");
+    // Read watchpoint 3 deleted: the next stop is the change of the location (stack
+    // memory used again by a later call), not total's load on line 63.
+    assert!(!out.contains("63\t    return total;"), "{out}");
+}
+
+#[test]
+fn a_location_watchpoint_is_set_again_by_run_and_can_be_disabled() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch -l total\ndelete 1\nrun\ncontinue\n\
+         disable 2\nrun\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    // The second run stops at the change, though its breakpoint is gone.
+    assert_eq!(
+        out.matches("Hardware watchpoint 2: -location total\n\nOld value")
+            .count(),
+        2,
+        "{out}"
+    );
+    // Disabled: the third run goes to the end.
+    assert!(
+        out.trim_end().ends_with("[program exited normally]"),
+        "{out}"
+    );
+    assert!(err.is_empty(), "{err}");
+}

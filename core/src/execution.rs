@@ -84,9 +84,9 @@ pub struct WatchpointHit {
     pub id: u32,
     /// A read stopped it (else a change).
     pub read: bool,
-    /// The watched bytes before and after (a global: its value's 16 bytes, little
-    /// endian); the same for a read.
+    /// The watched bytes before (a global: its value's 16 bytes, little endian).
     pub old: Vec<u8>,
+    /// The watched bytes after (the same as `old` for a read).
     pub new: Vec<u8>,
     /// The code offset of the instruction that wrote or read them (the last one run).
     pub code_offset: Option<u64>,

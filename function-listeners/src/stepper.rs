@@ -579,6 +579,49 @@ impl Stepper {
         }
     }
 
+    /// Stops the call when bytes `address .. address + len` of memory `memory` of the
+    /// debugged module change (`Write`), are loaded (`Read`), or either
+    /// ([`Execution::add_watchpoint`]); the watchpoint's id, for this run.
+    ///
+    /// # Errors
+    /// No call has started.
+    pub fn add_watchpoint(
+        &mut self,
+        memory: u32,
+        address: u64,
+        len: u64,
+        kind: wasmscope::WatchKind,
+    ) -> Result<u32, String> {
+        match (&mut self.execution, &self.module) {
+            (Some(e), Some(m)) => Ok(e.add_watchpoint(m, memory, address, len, kind)),
+            _ => Err("the program is not running".into()),
+        }
+    }
+
+    /// Stops the call when global `global` of the debugged module changes
+    /// ([`Execution::add_global_watchpoint`]).
+    ///
+    /// # Errors
+    /// No call has started.
+    pub fn add_global_watchpoint(&mut self, global: u32) -> Result<u32, String> {
+        match (&mut self.execution, &self.module) {
+            (Some(e), Some(m)) => Ok(e.add_global_watchpoint(m, global)),
+            _ => Err("the program is not running".into()),
+        }
+    }
+
+    /// Removes watchpoint `id` ([`Execution::remove_watchpoint`]).
+    pub fn remove_watchpoint(&mut self, id: u32) -> bool {
+        self.execution
+            .as_mut()
+            .is_some_and(|e| e.remove_watchpoint(id))
+    }
+
+    /// The watchpoint the call paused at ([`Execution::watchpoint_hit`]).
+    pub fn watchpoint_hit(&self) -> Option<wasmscope::WatchpointHit> {
+        self.execution.as_ref()?.watchpoint_hit()
+    }
+
     /// The host functions whose calls pause ([`Stepper::set_host_call_catches`]).
     pub fn host_call_catches(&self) -> &[String] {
         &self.catches
@@ -686,7 +729,10 @@ impl Stepper {
     pub fn library_step(&self, last: Option<LineStep>) -> Option<LineStep> {
         // A breakpoint's stop, or a catchpoint's (in the toolchain's code, mostly), is
         // the user's.
-        if !self.stopped_by().is_empty() || self.host_call().is_some() {
+        if !self.stopped_by().is_empty()
+            || self.host_call().is_some()
+            || self.watchpoint_hit().is_some()
+        {
             return None;
         }
         let library = |l: &SourceLocation| is_library_path(&l.file);

@@ -244,7 +244,6 @@ pub fn errno_text(errno: u32) -> String {
     format!("{} ({errno})", errno_name(errno))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

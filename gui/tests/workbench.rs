@@ -715,7 +715,10 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         }
         if view == "catch" {
             let s = status(&h);
-            assert!(s.contains("paused before the call of wasi_snapshot_preview1.fd_write"), "{s}");
+            assert!(
+                s.contains("paused before the call of wasi_snapshot_preview1.fd_write"),
+                "{s}"
+            );
             h.get_by_label("Before the WASI call fd_write");
         }
         if view == "traps" {
