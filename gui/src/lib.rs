@@ -376,6 +376,8 @@ impl WorkbenchApp {
                 app.start();
                 app.session.resume();
                 app.bottom = BottomTab::Breakpoints;
+                // The call instruction (wasi-libc's source is not on this machine).
+                app.center = CenterTab::Code;
                 app
             }
             "gc" => {
