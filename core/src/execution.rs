@@ -56,13 +56,36 @@ pub struct Execution {
     line: Option<LineState>,
     /// Whether the last pause was a breakpoint's (the filter, if any, said stop).
     at_breakpoint: bool,
+    /// Time travel: record the run's host calls (and count its instructions).
+    recording: bool,
+    /// Host calls to replay instead of calling (and count the instructions).
+    replaying: Option<Recording>,
+    /// Pause when the instruction count reaches this ([`Execution::run_to_instruction`]).
+    stop_at: Option<u64>,
     /// Watchpoints, with the id the next one gets.
     watches: Vec<crate::interp::exec::Watch>,
     next_watch: u32,
+    /// The recording and the instruction count of a run that has ended.
+    finished_recording: Option<Recording>,
+    final_steps: u64,
     /// Decides which host functions' calls pause (see [`Execution::set_host_call_catch`]).
     host_filter: Option<HostCallFilter>,
     /// The host functions caught, as of a registry with this many functions.
     host_caught: Option<(usize, std::collections::HashSet<u32>)>,
+}
+
+/// The host calls of a recorded run ([`Execution::set_recording`]), to replay it
+/// ([`Execution::replay`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recording {
+    events: Arc<Vec<crate::interp::exec::HostEvent>>,
+}
+
+impl Recording {
+    /// How many host calls it holds.
+    pub fn host_calls(&self) -> usize {
+        self.events.len()
+    }
 }
 
 /// What a watchpoint stops at ([`Execution::add_watchpoint`]).
@@ -262,7 +285,90 @@ impl Execution {
             host_caught: None,
             watches: Vec::new(),
             next_watch: 1,
+            recording: false,
+            replaying: None,
+            stop_at: None,
+            finished_recording: None,
+            final_steps: 0,
         }
+    }
+
+    /// Records the run for time travel (set before it starts): every function runs its
+    /// debug code and every instruction is counted ([`Execution::instructions`]), and
+    /// each host call's results and what it wrote to memory 0 are kept
+    /// ([`Execution::recording`]), so that a fresh instance can replay the run exactly
+    /// ([`Execution::replay`]) to any instruction count ([`Execution::run_to_instruction`]):
+    /// stepping backwards is replaying to an earlier count.
+    ///
+    /// ```
+    /// # use wasmscope::{ExecutionState, Runtime, RuntimeConfig};
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    /// let wasm = wat::parse_str("(module (func (export \"f\") (result i32)
+    ///     (i32.add (i32.const 1) (i32.const 2))))").unwrap();
+    /// let m = rt.instantiate(&wasm).unwrap();
+    /// let mut exec = m.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// exec.set_recording(true);
+    /// assert!(matches!(exec.resume(), ExecutionState::Finished(_)));
+    /// // Three instructions (const, const, add) and the function's end.
+    /// assert_eq!(exec.instructions(), 4);
+    /// // Replayed in another instance, paused before the add (the third).
+    /// let again = rt.instantiate_module(&rt.compile_module(&wasm).unwrap(),
+    ///     wasmscope::ModuleConfig::new().with_name("again")).unwrap();
+    /// let mut replay = again.exported_function("f").unwrap().start_call(&[]).unwrap();
+    /// replay.replay(exec.recording().unwrap());
+    /// assert!(matches!(replay.run_to_instruction(3), ExecutionState::Paused));
+    /// assert_eq!(replay.instructions(), 3);
+    /// ```
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+
+    /// The host calls recorded so far ([`Execution::set_recording`]); `None` when not
+    /// recording.
+    pub fn recording(&self) -> Option<Recording> {
+        let (State::Running(ex) | State::Trapped(ex)) = &self.state else {
+            return self
+                .recording
+                .then(|| self.finished_recording.clone())
+                .flatten();
+        };
+        let events = ex.travel_state().record.clone()?;
+        Some(Recording {
+            events: Arc::new(events),
+        })
+    }
+
+    /// Replays `recording` (set before the call starts): host calls are not made, the
+    /// recorded results and memory writes are given instead, so the run goes exactly as
+    /// the recorded one did (a call that goes another way, as after a change of its
+    /// memory, ends with an error that says so). Instructions are counted as in a
+    /// recording.
+    pub fn replay(&mut self, recording: Recording) {
+        self.replaying = Some(recording);
+    }
+
+    /// How many instructions the run has begun (recorded or replayed runs; 0 otherwise):
+    /// paused, the count of the instruction it is paused before.
+    pub fn instructions(&self) -> u64 {
+        match &self.state {
+            State::Running(ex) | State::Trapped(ex) => ex.travel_state().steps,
+            _ => self.final_steps,
+        }
+    }
+
+    /// Runs (a recorded or replayed run) until the instruction count reaches `count`,
+    /// pausing before that instruction ([`Execution::paused_at_instruction`]), or until a
+    /// breakpoint, watchpoint, catchpoint or the end stops it first.
+    pub fn run_to_instruction(&mut self, count: u64) -> ExecutionState {
+        self.stop_at = Some(count);
+        let state = self.resume();
+        self.stop_at = None;
+        state
+    }
+
+    /// Whether the last pause was [`Execution::run_to_instruction`]'s.
+    pub fn paused_at_instruction(&self) -> bool {
+        matches!(&self.state, State::Running(ex) if ex.travel_state().at_stop)
     }
 
     /// Stops the call when bytes `address .. address + len` of `module`'s memory
@@ -946,6 +1052,8 @@ impl Execution {
         let breakpoints = self.breakpoints.clone();
         let caught = self.caught_host_functions();
         let watches = self.watches.clone();
+        let (recording, replaying, stop_at) =
+            (self.recording, self.replaying.clone(), self.stop_at);
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);
@@ -956,6 +1064,7 @@ impl Execution {
             return ExecutionState::Trapped(e);
         }
         let closed = store.instance(instance).and_then(|d| d.control.closed());
+        let mut finished = None;
         let (result, next) = (|| {
             if let Some(code) = closed {
                 // Closed meanwhile (by another thread, or the runtime): the call ends.
@@ -980,12 +1089,28 @@ impl Execution {
                 },
                 State::Running(ex) => ex,
             };
-            // (The watchpoints first: with any, `prepare` moves every frame to debug code.)
+            // (The watchpoints and time travel first: with either, `prepare` moves every
+            // frame to debug code.)
             ex.set_watches(watches);
+            {
+                let t = ex.travel();
+                t.counting = recording || replaying.is_some();
+                t.stop_at = stop_at;
+                if recording && t.record.is_none() {
+                    t.record = Some(Vec::new());
+                }
+                if let (Some(r), None) = (&replaying, &t.replay) {
+                    t.replay = Some((r.events.clone(), 0));
+                }
+            }
             ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);
             ex.set_pause_on_exceptions(self.pause_on_exceptions);
             ex.set_host_catches(caught);
             let (state, done) = outcome(ex.run(store));
+            if done {
+                let t = ex.travel_state();
+                finished = Some((t.record.clone(), t.steps));
+            }
             let next = match (&state, done) {
                 // Kept for `with_stack`.
                 (ExecutionState::Trapped(_), true) => State::Trapped(ex),
@@ -996,6 +1121,12 @@ impl Execution {
         })();
         store.notify();
         self.state = next;
+        if let Some((record, steps)) = finished {
+            self.final_steps = steps;
+            self.finished_recording = record.map(|events| Recording {
+                events: Arc::new(events),
+            });
+        }
         result
     }
 

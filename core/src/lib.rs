@@ -78,7 +78,7 @@ pub use error::{
 };
 pub use execution::{
     BreakpointFilter, Execution, ExecutionState, HostCall, HostCallFilter, HostCallPhase, LineStep,
-    Position, StepMode, ThrownException, WatchKind, WatchpointHit,
+    Position, Recording, StepMode, ThrownException, WatchKind, WatchpointHit,
 };
 pub use features::CoreFeatures;
 pub use handles::{

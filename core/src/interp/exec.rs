@@ -222,6 +222,46 @@ pub(crate) struct HostPause {
     pub args: Vec<u64>,
 }
 
+/// One host call of a recorded run (see `crate::Execution::set_recording`): what
+/// replaying it gives the caller instead of calling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HostEvent {
+    /// The instruction count at the call.
+    pub step: u64,
+    /// The host function's store address.
+    pub addr: u32,
+    /// Its results' slots.
+    pub results: Vec<u64>,
+    /// What it wrote to the caller's memory 0: `(offset, bytes)`.
+    pub writes: Vec<(usize, Vec<u8>)>,
+    /// The exit code it ended the call with (`proc_exit`), or its failure's message.
+    pub exit: Option<u32>,
+    pub failed: Option<String>,
+}
+
+/// The ranges where `after` differs from `before` (and what `after` grew by), as
+/// `(offset, bytes)`.
+fn memory_writes(before: &[u8], after: &[u8]) -> Vec<(usize, Vec<u8>)> {
+    let mut out: Vec<(usize, Vec<u8>)> = Vec::new();
+    let common = before.len().min(after.len());
+    let mut i = 0;
+    while i < common {
+        if before[i] == after[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < common && before[i] != after[i] {
+            i += 1;
+        }
+        out.push((start, after[start..i].to_vec()));
+    }
+    if after.len() > common {
+        out.push((common, after[common..].to_vec()));
+    }
+    out
+}
+
 /// What a watchpoint watches (see `crate::Execution::add_watchpoint`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WatchTarget {
@@ -426,6 +466,20 @@ pub(crate) struct DebugControl {
     pending_read: Option<WatchHit>,
     /// The code offset of the last stop point passed: the instruction run since.
     last_offset: Option<(u32, u32)>,
+    /// Count every instruction (every function runs its debug code): a recorded or
+    /// replayed run, whose positions are instruction counts.
+    pub counting: bool,
+    /// The instructions begun so far (with `counting`): the count of the one the call is
+    /// paused before.
+    pub steps: u64,
+    /// Pause when the count reaches this.
+    pub stop_at: Option<u64>,
+    /// Whether the last pause was `stop_at`'s.
+    pub at_stop: bool,
+    /// The host calls made so far, when recording.
+    pub record: Option<Vec<HostEvent>>,
+    /// The host calls to replay instead of calling, and how many have been.
+    pub replay: Option<(Arc<Vec<HostEvent>>, usize)>,
 }
 
 /// Breakpoints as `(instance, code offset)`, checked at every stop point of code
@@ -486,6 +540,7 @@ impl DebugControl {
             }
             || self.bp_funcs.contains(&(inst, def))
             || !self.watches.is_empty()
+            || self.counting
     }
 
     /// At a stop point of instance `inst` (its items `held`, the current frame's slots
@@ -1368,8 +1423,10 @@ impl Executor {
             }
         }
         self.debug.watch_hit = None;
+        self.debug.at_stop = false;
         self.debug.debug_calls = !bp_funcs.is_empty()
             || !self.debug.watches.is_empty()
+            || self.debug.counting
             || matches!(
                 self.debug.mode,
                 StepMode::Instruction | StepMode::Entry | StepMode::SiblingEntry
@@ -1882,6 +1939,53 @@ impl Executor {
         if caught {
             pause.args = stack[start..start + p].to_vec();
         }
+        let step = self.debug.steps;
+        if let Some((log, next)) = &mut self.debug.replay {
+            // Replayed: what the recorded call gave, without calling.
+            let Some(event) = log.get(*next).filter(|e| e.addr == addr && e.step == step) else {
+                return Some(Exit::Error(Error::new(format!(
+                    "the replay went another way than the recording: host call {} at \
+                     instruction {step} was not recorded there",
+                    *next + 1
+                ))));
+            };
+            *next += 1;
+            if let Some(ix) = held.memory_ix.first() {
+                if let Some(m) = held.memories.get_mut(*ix as usize) {
+                    for (at, bytes) in &event.writes {
+                        if m.data.len() < at + bytes.len() {
+                            m.data.resize(at + bytes.len(), 0);
+                        }
+                        m.data[*at..at + bytes.len()].copy_from_slice(bytes);
+                    }
+                }
+            }
+            if let Some(code) = event.exit {
+                return Some(Exit::Error(Error::exit(code)));
+            }
+            if let Some(message) = &event.failed {
+                return Some(Exit::Error(Error::new(message.clone())));
+            }
+            if let Some(results) = event.results.get(..r) {
+                stack[start..start + r].copy_from_slice(results);
+            }
+            if caught {
+                pause.after = true;
+                pause.height = (base + r) as u32;
+                self.host_pause = Some(pause);
+                self.debug.breakpoint_hit = false;
+                self.debug.breakpoint_only = false;
+                return Some(Exit::Paused);
+            }
+            return None;
+        }
+        let before = self.debug.record.as_ref().map(|_| {
+            held.memory_ix
+                .first()
+                .and_then(|ix| held.memories.get(*ix as usize))
+                .map(|m| m.data.clone())
+                .unwrap_or_default()
+        });
         let skipped = skip.is_some();
         if let Some(results) = skip {
             // Given by the debugger: the function does not run (nor pauses after).
@@ -1918,11 +2022,38 @@ impl Executor {
                 &callers,
             );
             if let Err(e) = result {
+                if let Some(log) = &mut self.debug.record {
+                    log.push(HostEvent {
+                        step,
+                        addr,
+                        results: Vec::new(),
+                        writes: Vec::new(),
+                        exit: e.exit_code(),
+                        failed: e.exit_code().is_none().then(|| e.to_string()),
+                    });
+                }
                 return Some(Exit::Error(e));
             }
         }
+        let closed = reg.instances[self.inst as usize].control.closed();
+        if let (Some(log), Some(before)) = (&mut self.debug.record, before) {
+            let after = held
+                .memory_ix
+                .first()
+                .and_then(|ix| held.memories.get(*ix as usize))
+                .map(|m| &m.data[..])
+                .unwrap_or_default();
+            log.push(HostEvent {
+                step,
+                addr,
+                results: stack[start..start + r].to_vec(),
+                writes: memory_writes(&before, after),
+                exit: closed,
+                failed: None,
+            });
+        }
         // A host function that closed its caller (`proc_exit`) ends the call.
-        if let Some(code) = reg.instances[self.inst as usize].control.closed() {
+        if let Some(code) = closed {
             return Some(Exit::Error(Error::exit(code)));
         }
         if caught && !skipped {
@@ -1985,6 +2116,16 @@ impl Executor {
     /// The watchpoint the execution paused at, if any.
     pub(crate) fn watch_hit(&self) -> Option<&WatchHit> {
         self.debug.watch_hit.as_ref()
+    }
+
+    /// Time travel's state (see `crate::Execution::set_recording`).
+    pub(crate) fn travel(&mut self) -> &mut DebugControl {
+        &mut self.debug
+    }
+
+    /// Time travel's state, to read.
+    pub(crate) fn travel_state(&self) -> &DebugControl {
+        &self.debug
     }
 
     /// Catch calls of these host functions (store addresses): pause before each runs and
@@ -2623,6 +2764,26 @@ impl Executor {
                 }
                 Instr::DebugStep { offset, height } => {
                     self.debug.last_height = Some(height);
+                    if self.debug.counting && self.resumable {
+                        let at = (self.inst, func, pc - 1);
+                        // (Not again where the call paused: resuming runs this stop point
+                        // a second time.)
+                        if self.debug.resumed_at != Some(at) {
+                            self.debug.steps += 1;
+                            if self.debug.stop_at == Some(self.debug.steps) {
+                                self.debug.stop_at = None;
+                                self.debug.at_stop = true;
+                                self.debug.breakpoint_hit = false;
+                                self.debug.breakpoint_only = false;
+                                self.debug.out_of_budget = false;
+                                self.debug.paused_height = Some(height);
+                                self.debug.last_offset = Some((self.inst, offset));
+                                pc -= 1;
+                                self.debug.resumed_at = Some((self.inst, func, pc));
+                                break Exit::Paused;
+                            }
+                        }
+                    }
                     if self.resumable && !self.debug.watches.is_empty() {
                         let at = (self.inst, func, pc - 1);
                         let frame = stack.get(fp..).unwrap_or(&[]);
