@@ -249,6 +249,11 @@ Commands (gdb's names; abbreviations in brackets):
                            such as ENOSPC, or a number; 0 without one); after it, return
                            ERRNO instead of what it returned
   set arg NAME = VALUE     before a caught call: change its argument NAME (or its index)
+  record                   record the next runs (before run, or run again): then
+  reverse-stepi [rsi], reverse-step [rs], reverse-next [rn], reverse-finish,
+  reverse-continue [rc]    step backwards (a replay of the recorded run; going forward
+                           past the present runs the program on)
+  info record              the instruction count, and whether this is the past
   stack                    the spec's abstract machine at the selected frame's instruction:
                            control stack, operand stack (values, what it pops), semantics
   list [l]                 source lines around the current one
@@ -309,6 +314,16 @@ impl Debugger {
                 self.location_watch(expr, kind);
             }
             "catch" => self.catch(rest),
+            "record" | "rec" => self.record(rest),
+            "reverse-stepi" | "rsi" => {
+                self.reverse(wasmscope_listeners::stepper::Reverse::Instruction)
+            }
+            "reverse-step" | "rs" => self.reverse(wasmscope_listeners::stepper::Reverse::Step),
+            "reverse-next" | "rn" => self.reverse(wasmscope_listeners::stepper::Reverse::Next),
+            "reverse-finish" => self.reverse(wasmscope_listeners::stepper::Reverse::Finish),
+            "reverse-continue" | "rc" => {
+                self.reverse(wasmscope_listeners::stepper::Reverse::Continue)
+            }
             "return" => self.return_command(rest),
             "set" => match rest.split_once(char::is_whitespace) {
                 Some(("arg", assignment)) => self.set_arg(assignment),
@@ -322,6 +337,7 @@ impl Debugger {
                 "locals" | "lo" => self.info_vars(false),
                 "args" | "ar" => self.info_vars(true),
                 "breakpoints" | "b" | "break" | "watchpoints" => self.info_breakpoints(),
+                "record" | "rec" => self.info_record(),
                 "frame" | "f" => self.frame(""),
                 "display" => {
                     for (n, e) in &self.displays {
@@ -375,6 +391,7 @@ impl Debugger {
                     // and the same catchpoints.
                     fresh.use_breakpoints(self.stepper.breakpoint_set().clone());
                     fresh.set_host_call_catches(self.stepper.host_call_catches());
+                    fresh.set_time_travel(self.stepper.time_travel());
                     self.stepper = fresh;
                 }
                 Err(e) => return err(&e.to_string()),
@@ -890,6 +907,90 @@ impl Debugger {
         Some(format!("{what} {id}: -location {expression}\n\n{body}"))
     }
 
+    /// `record [full|stop]`.
+    fn record(&mut self, rest: &str) {
+        match rest {
+            "" | "full" => {
+                if self.stepper.time_travel() {
+                    return err("The process is already being recorded.");
+                }
+                self.stepper.set_time_travel(true);
+                if self.running {
+                    say("Recording starts with the next run (run again to record this one).");
+                } else {
+                    say("The next runs are recorded: reverse-step and the other reverse commands work in them.");
+                }
+            }
+            "stop" => {
+                self.stepper.set_time_travel(false);
+                say("Process record is stopped: the next runs are not recorded.");
+            }
+            other => err(&format!("Undefined record command: \"{other}\".")),
+        }
+    }
+
+    /// `info record`.
+    fn info_record(&self) {
+        if !self.stepper.time_travel() {
+            return say("No recording is currently active.");
+        }
+        say("Active record target: record-full");
+        if self.running {
+            let (now, present) = (self.stepper.instructions(), self.stepper.present());
+            if self.stepper.in_past() {
+                say(&format!("Replay mode: at instruction {now} of {present}."));
+            } else {
+                say(&format!("Record mode: {present} instructions recorded."));
+            }
+        }
+    }
+
+    /// The reverse commands.
+    fn reverse(&mut self, how: wasmscope_listeners::stepper::Reverse) {
+        if !self.running {
+            return err("The program is not being run.");
+        }
+        let how_forward = match how {
+            wasmscope_listeners::stepper::Reverse::Instruction => {
+                Go::Instruction(StepMode::Instruction)
+            }
+            wasmscope_listeners::stepper::Reverse::Continue => Go::Continue,
+            wasmscope_listeners::stepper::Reverse::Step => Go::Line(LineStep::Into),
+            wasmscope_listeners::stepper::Reverse::Next => Go::Line(LineStep::Over),
+            wasmscope_listeners::stepper::Reverse::Finish => Go::Continue,
+        };
+        match self.stepper.reverse(how) {
+            Ok(Some(ExecutionState::Paused))
+                if how == wasmscope_listeners::stepper::Reverse::Continue =>
+            {
+                // At the breakpoint it found, as gdb says it.
+                self.refresh();
+                let offset = self.stepper.position().and_then(|p| p.code_offset);
+                let id = self
+                    .stepper
+                    .breakpoints()
+                    .into_iter()
+                    .find(|b| {
+                        b.enabled
+                            && b.log_message.is_none()
+                            && offset.is_some_and(|o| b.offsets.contains(&o))
+                    })
+                    .map_or(0, |b| b.id);
+                say("");
+                say(&format!("Breakpoint {id}, {}", self.frame_text(0)));
+                self.show_line(0);
+                self.show_displays();
+            }
+            Ok(Some(state)) => self.stopped(state, how_forward),
+            Ok(None) => {
+                say("");
+                say("No more reverse-execution history.");
+                self.stopped(ExecutionState::Paused, Go::Continue);
+            }
+            Err(e) => err(&e),
+        }
+    }
+
     /// `catch syscall [NAME|CLASS|group:CLASS]...`.
     fn catch(&mut self, rest: &str) {
         let mut words = rest.split_whitespace();
@@ -1105,6 +1206,7 @@ impl Debugger {
         if !self.running {
             return err("The program is not being run.");
         }
+        let was_past = self.stepper.in_past();
         let mut state = if self.watches.is_empty() {
             match how {
                 Go::Continue => self.stepper.resume(),
@@ -1132,6 +1234,12 @@ impl Debugger {
         }
         for line in self.stepper.take_log() {
             say(&line);
+        }
+        if was_past && !self.stepper.in_past() && matches!(state, ExecutionState::Paused) {
+            // The end of the replay: the next command runs the program on.
+            say("");
+            say("No more reverse-execution history.");
+            return self.stopped(state, Go::Continue);
         }
         self.stopped(state, how);
     }

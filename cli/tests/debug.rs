@@ -556,3 +556,114 @@ fn a_location_watchpoint_is_set_again_by_run_and_can_be_disabled() {
     );
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn reverse_commands_replay_the_recorded_run() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "record\nbreak c/vars.c:54\nrun\nnext\nnext\nnext\ninfo record\n\
+         reverse-next\nreverse-next\ninfo record\nprint total\nnext\nnext\n\
+         info record\nnext\nreverse-stepi\nreverse-finish\nreverse-continue\n\
+         continue\ncontinue\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |needle: &str, from: usize| -> usize {
+        from + lines[from..]
+            .iter()
+            .position(|l| *l == needle)
+            .unwrap_or_else(|| panic!("no {needle:?} after line {from} in:\n{out}"))
+    };
+    // Forward to 57, back to 56 and 55 (the past: a replay), the values as they were.
+    let mut i = at("57\t    printf(\"p.y = %d\\n\", p.y);", 0);
+    i = at(
+        "56\t    printf(\"p = Point { x: %d, y: %d }\\n\", p.x, p.y);",
+        i,
+    );
+    i = at("55\t    char initial = label[0];", i);
+    assert!(lines[i + 1..]
+        .iter()
+        .any(|l| l.starts_with("Replay mode: at instruction")));
+    i = at("$1 = 4000000000003", i);
+    // Forward again: the replay ends at the present, and the program then runs on.
+    i = at("No more reverse-execution history.", i);
+    i = at("57\t    printf(\"p.y = %d\\n\", p.y);", i);
+    assert!(
+        lines[i..].iter().any(|l| l.starts_with("Record mode: ")),
+        "{out}"
+    );
+    i = at("58\t    printf(\"c = %s\\n\", color_names[c]);", i);
+    // reverse-stepi: the end of 58's instructions... then out to the call in main.
+    i = at("main () at /samples/c/vars.c:113", i);
+    // No breakpoint before the call: back to the start of the history.
+    i = at("No more reverse-execution history.", i + 1);
+    // Forward in the past: the breakpoint, then the present.
+    i = at("Breakpoint 1, describe (p=Point { x: 3, y: -4 }, c=GREEN, label=0x41d \"hello\", count=4000000000) at /samples/c/vars.c:54", i);
+    at("No more reverse-execution history.", i);
+    // The program's output once, from the live run (a replay writes nothing).
+    assert_eq!(out.matches("p.y = -4").count(), 1, "{out}");
+    assert!(out.contains("[program exited normally]"), "{out}");
+}
+
+#[test]
+fn reverse_commands_need_a_recorded_run() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "reverse-stepi\nbreak c/vars.c:54\nrun\nreverse-stepi\ninfo record\nrecord\n\
+         record\nrecord stop\nrecord nonsense\nquit\n",
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains("The program is not being run."), "{err}");
+    assert!(
+        err.contains("this run is not recorded: turn on time travel and run again"),
+        "{err}"
+    );
+    has(&out, "No recording is currently active.");
+    has(
+        &out,
+        "Recording starts with the next run (run again to record this one).",
+    );
+    assert!(
+        err.contains("The process is already being recorded."),
+        "{err}"
+    );
+    has(
+        &out,
+        "Process record is stopped: the next runs are not recorded.",
+    );
+    assert!(
+        err.contains("Undefined record command: \"nonsense\"."),
+        "{err}"
+    );
+}
+
+#[test]
+fn reverse_continue_finds_the_last_hit_with_conditions_and_logs_nothing() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &["a", "b", "c", "d"],
+        "record\nbreak divzero/src/main.rs:56\ndprintf divzero/src/main.rs:56,\"bucket %d\\n\",i\n\
+         run\ncontinue\ncontinue\ncontinue\nprint i\nreverse-continue\nprint i\n\
+         reverse-continue\nprint i\ncondition 1 i == 0\nreverse-continue\nprint i\n\
+         reverse-continue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    for (n, value) in [(1, 3), (2, 2), (3, 1), (4, 0)] {
+        has(&out, &format!("${n} = {value}"));
+    }
+    assert_eq!(
+        out.matches("Breakpoint 1, run (buckets=<optimised out>) at /samples/programs/divzero/src/main.rs:56")
+            .count(),
+        4 + 3,
+        "four stops forward, three found backward: {out}"
+    );
+    // The logpoint printed only in the live run.
+    for i in 0..4 {
+        assert_eq!(out.matches(&format!("bucket {i}\n")).count(), 1, "{out}");
+    }
+    // Nothing before i == 0's hit: the start of the history.
+    has(&out, "No more reverse-execution history.");
+}

@@ -62,6 +62,8 @@ pub struct Execution {
     replaying: Option<Recording>,
     /// Pause when the instruction count reaches this ([`Execution::run_to_instruction`]).
     stop_at: Option<u64>,
+    /// The same for every run ([`Execution::set_instruction_limit`]).
+    limit: Option<u64>,
     /// Watchpoints, with the id the next one gets.
     watches: Vec<crate::interp::exec::Watch>,
     next_watch: u32,
@@ -288,6 +290,7 @@ impl Execution {
             recording: false,
             replaying: None,
             stop_at: None,
+            limit: None,
             finished_recording: None,
             final_steps: 0,
         }
@@ -366,7 +369,15 @@ impl Execution {
         state
     }
 
-    /// Whether the last pause was [`Execution::run_to_instruction`]'s.
+    /// Pauses every run or step of a recorded or replayed run that reaches instruction
+    /// count `limit` there, as [`Execution::run_to_instruction`] does (the end of a
+    /// replay's history); `None` removes it.
+    pub fn set_instruction_limit(&mut self, limit: Option<u64>) {
+        self.limit = limit;
+    }
+
+    /// Whether the last pause was [`Execution::run_to_instruction`]'s (or the
+    /// [`Execution::set_instruction_limit`]'s).
     pub fn paused_at_instruction(&self) -> bool {
         matches!(&self.state, State::Running(ex) if ex.travel_state().at_stop)
     }
@@ -1052,8 +1063,11 @@ impl Execution {
         let breakpoints = self.breakpoints.clone();
         let caught = self.caught_host_functions();
         let watches = self.watches.clone();
-        let (recording, replaying, stop_at) =
-            (self.recording, self.replaying.clone(), self.stop_at);
+        let stop_at = match (self.stop_at, self.limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let (recording, replaying) = (self.recording, self.replaying.clone());
         let state = std::mem::replace(&mut self.state, State::Done);
         let (addr, instance) = (self.addr, self.instance);
         let params = std::mem::take(&mut self.params);

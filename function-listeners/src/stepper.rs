@@ -41,6 +41,46 @@ pub struct Stepper {
     pending: Option<Op>,
     /// The host functions whose calls pause (see [`Stepper::set_host_call_catches`]).
     catches: Vec<String>,
+    /// Record runs for time travel ([`Stepper::set_time_travel`]).
+    time_travel: bool,
+    /// While the stepper shows the past (a replay): the live call, paused at the
+    /// present, and its module.
+    live: Option<(Execution, Module)>,
+    /// The function and parameters the call started with (a replay starts the same).
+    entry: (String, Vec<u64>),
+    /// Replay instances made so far (each gets a name of its own).
+    replays: u32,
+}
+
+/// Why a change is refused while the stepper shows the past.
+const PAST: &str = "the past cannot be changed (it is a replay): go forward to the present first";
+
+/// A pause of [`Stepper::history`]'s replay: instruction count, call depth, code offset,
+/// whether at a breakpoint.
+type HistoryStop = (u64, usize, Option<u64>, bool);
+
+/// How [`Stepper::history`]'s replay steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HistoryStep {
+    /// By source line, entering calls.
+    Line,
+    /// To each function's entry.
+    Entry,
+}
+
+/// A step backwards ([`Stepper::reverse`]), as gdb's reverse commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reverse {
+    /// One instruction back (`reverse-stepi`).
+    Instruction,
+    /// Back to the last breakpoint hit (`reverse-continue`).
+    Continue,
+    /// Back to the start of the previous line, entering calls (`reverse-step`).
+    Step,
+    /// Back to the start of the previous line of this function (`reverse-next`).
+    Next,
+    /// Back to where the current function was called (`reverse-finish`).
+    Finish,
 }
 
 /// The filter of an execution that catches the host functions `names` name
@@ -247,6 +287,50 @@ fn filter_hit(
     stop
 }
 
+/// [`filter_hit`] for a replay that looks for breakpoint hits in the past
+/// ([`Stepper::reverse`]): the same conditions and hit conditions (its hits counted in
+/// `hits`, from the run's start as the live run counted them), but nothing logged or
+/// counted in the set, and logpoints never stop.
+fn history_hit(
+    book: &Breakpoints,
+    compiled: &CompiledModule,
+    module: &Module,
+    execution: &Execution,
+    hits: &mut std::collections::HashMap<u32, u64>,
+) -> bool {
+    let Some(offset) = execution.position().and_then(|p| p.code_offset) else {
+        return false;
+    };
+    let top = execution
+        .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
+        .flatten();
+    let (locals, operands) = top.unwrap_or_default();
+    let book = book.lock();
+    let mut stop = false;
+    for bp in book
+        .list
+        .iter()
+        .filter(|b| b.enabled && b.offsets.contains(&offset))
+    {
+        if let Some(c) = &bp.condition {
+            let mut verdict = Err(String::new());
+            let r = with_scope(compiled, Some(module), offset, &locals, &operands, |s| {
+                verdict = s.test(c)
+            });
+            if !matches!(r.and(verdict), Ok(true) | Err(_)) {
+                continue;
+            }
+        }
+        let n = hits.entry(bp.id).or_insert(0);
+        *n += 1;
+        if bp.hit_condition.is_some_and(|h| !h.matches(*n)) || bp.log_message.is_some() {
+            continue;
+        }
+        stop = true;
+    }
+    stop
+}
+
 /// The most pages a 64-bit memory may have in a debug session (64 GiB), on 64-bit hosts;
 /// 32-bit memories keep their 4 GiB.
 pub const MEMORY64_LIMIT_PAGES: u32 = 1 << 20;
@@ -302,6 +386,10 @@ impl Stepper {
             offsets: HashSet::new(),
             pending: None,
             catches: Vec::new(),
+            time_travel: false,
+            live: None,
+            entry: (String::new(), Vec::new()),
+            replays: 0,
         })
     }
 
@@ -333,6 +421,9 @@ impl Stepper {
             .exported_function(function)
             .ok_or_else(|| Error::new(format!("no exported function {function:?}")))?;
         let mut execution = f.start_call(params)?;
+        execution.set_recording(self.time_travel);
+        self.live = None;
+        self.entry = (function.to_string(), params.to_vec());
         self.book.reset_hits();
         self.synced = self.book.generation();
         self.offsets = self.book.enabled_offsets().into_iter().collect();
@@ -639,6 +730,10 @@ impl Stepper {
     /// # Errors
     /// Not paused before a host call, or values not of its parameter types.
     pub fn set_host_call_params(&mut self, params: &[Value]) -> wasmscope::Result<()> {
+        if self.in_past() {
+            return Err(Error::new(PAST));
+        }
+        self.leave_replay_at_present();
         match &mut self.execution {
             Some(e) => e.set_host_call_params(params),
             None => Err(Error::new("no call is running")),
@@ -651,6 +746,10 @@ impl Stepper {
     /// # Errors
     /// Not paused at a host call, or values not of its result types.
     pub fn set_host_call_results(&mut self, results: &[Value]) -> wasmscope::Result<()> {
+        if self.in_past() {
+            return Err(Error::new(PAST));
+        }
+        self.leave_replay_at_present();
         match &mut self.execution {
             Some(e) => e.set_host_call_results(results),
             None => Err(Error::new("no call is running")),
@@ -664,8 +763,250 @@ impl Stepper {
     }
 
     fn execution(&mut self) -> &mut Execution {
+        // In the past and at the end of its history: back to the live call.
+        let at_present = self.live.as_ref().is_some_and(|(live, _)| {
+            self.execution
+                .as_ref()
+                .is_some_and(|e| e.instructions() >= live.instructions())
+        });
+        if at_present {
+            self.back_to_present();
+        }
         self.sync_if_changed();
         self.execution.as_mut().expect("Stepper::start was called")
+    }
+
+    /// Record every run from its start for time travel (set before [`Stepper::start`]):
+    /// every instruction is counted ([`Stepper::instructions`]) and every function runs
+    /// its debug code, and [`Stepper::reverse`] / [`Stepper::go_to`] step backwards by
+    /// replaying the run in a fresh instance ([`Execution::replay`]).
+    pub fn set_time_travel(&mut self, on: bool) {
+        self.time_travel = on;
+    }
+
+    /// Whether runs are recorded for time travel.
+    pub fn time_travel(&self) -> bool {
+        self.time_travel
+    }
+
+    /// The instruction count where the call is (recorded runs; see
+    /// [`Execution::instructions`]).
+    pub fn instructions(&self) -> u64 {
+        self.execution.as_ref().map_or(0, Execution::instructions)
+    }
+
+    /// The instruction count of the present: how far the live call has run.
+    pub fn present(&self) -> u64 {
+        match &self.live {
+            Some((live, _)) => live.instructions(),
+            None => self.instructions(),
+        }
+    }
+
+    /// Whether the stepper shows the past (a replay; going forward past the present
+    /// returns to the live call).
+    pub fn in_past(&self) -> bool {
+        self.live.is_some() && self.instructions() < self.present()
+    }
+
+    /// At the present in a replay: the live call again (changes go to it).
+    fn leave_replay_at_present(&mut self) {
+        if self.live.is_some() && !self.in_past() {
+            self.back_to_present();
+        }
+    }
+
+    /// Leaves the past: the live call and its module again.
+    fn back_to_present(&mut self) {
+        if let Some((live, module)) = self.live.take() {
+            if let Some(replay) = self.module.replace(module) {
+                let _ = replay.close();
+            }
+            self.execution = Some(live);
+            self.pending = None;
+        }
+    }
+
+    /// A fresh instance replaying the recording, paused before instruction `count`
+    /// (with no breakpoint: nothing stops it before); the live call is kept.
+    fn replay_to(&mut self, count: u64) -> Result<(Execution, Module, ExecutionState), String> {
+        let live = match &self.live {
+            Some((live, _)) => live,
+            None => self
+                .execution
+                .as_ref()
+                .ok_or("the program is not running")?,
+        };
+        let recording = live
+            .recording()
+            .ok_or("this run is not recorded: turn on time travel and run again")?;
+        let present = live.instructions();
+        self.replays += 1;
+        let name = format!(
+            "{}~replay{}",
+            self.compiled.name().unwrap_or("module"),
+            self.replays
+        );
+        let module = self
+            .runtime
+            .instantiate_module(
+                &self.compiled,
+                ModuleConfig::new()
+                    .with_name(&name)
+                    .with_start_functions(&[]),
+            )
+            .map_err(|e| e.to_string())?;
+        let f = module
+            .exported_function(&self.entry.0)
+            .ok_or_else(|| format!("no exported function {:?}", self.entry.0))?;
+        let mut e = f.start_call(&self.entry.1).map_err(|e| e.to_string())?;
+        e.replay(recording);
+        e.set_instruction_limit(Some(present));
+        let state = e.run_to_instruction(count.max(1));
+        Ok((e, module, state))
+    }
+
+    /// Shows the call as it was before instruction `count` of the recorded run (going
+    /// forward past the present runs the live call on).
+    ///
+    /// # Errors
+    /// The run is not recorded, or the replay failed.
+    pub fn go_to(&mut self, count: u64) -> Result<ExecutionState, String> {
+        self.cancel();
+        let present = self.present();
+        if count >= present {
+            self.back_to_present();
+            if count == present {
+                return Ok(ExecutionState::Paused);
+            }
+            let state = self.execution().run_to_instruction(count);
+            return Ok(self.settle(state));
+        }
+        let (mut e, module, state) = self.replay_to(count)?;
+        // The breakpoints, catchpoints and exception pauses apply in the past too.
+        for o in &self.offsets {
+            e.add_breakpoint(&module, *o);
+        }
+        e.set_pause_on_exceptions(self.pause_on_exceptions);
+        e.set_host_call_catch(catch_filter(&self.catches));
+        let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
+        e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
+            filter_hit(&book, &compiled, &m, x)
+        })));
+        if self.live.is_none() {
+            let live = self.execution.take().ok_or("the program is not running")?;
+            let live_module = self.module.take().ok_or("the program is not running")?;
+            self.live = Some((live, live_module));
+        } else if let Some(old) = self.module.take() {
+            let _ = old.close();
+        }
+        self.execution = Some(e);
+        self.module = Some(module);
+        Ok(state)
+    }
+
+    /// The pauses of a replay from the start up to (not including) instruction `until`,
+    /// each `(count, depth, code offset, at a breakpoint)`: the replay steps by `mode`
+    /// (`None`: runs from breakpoint to breakpoint).
+    fn history(
+        &mut self,
+        until: u64,
+        mode: Option<HistoryStep>,
+    ) -> Result<Vec<HistoryStop>, String> {
+        let (mut e, module, mut state) = self.replay_to(1)?;
+        e.set_instruction_limit(Some(until));
+        if mode.is_none() {
+            for o in &self.offsets {
+                e.add_breakpoint(&module, *o);
+            }
+            let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
+            let mut hits = std::collections::HashMap::new();
+            e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
+                history_hit(&book, &compiled, &m, x, &mut hits)
+            })));
+        }
+        let mut out = Vec::new();
+        let mut first = true;
+        while matches!(state, ExecutionState::Paused) {
+            let count = e.instructions();
+            if count >= until {
+                break;
+            }
+            if let Some(p) = e.position() {
+                if !first || mode.is_some() {
+                    out.push((count, p.depth, p.code_offset, e.paused_at_breakpoint()));
+                }
+            }
+            first = false;
+            state = match mode {
+                None => e.resume(),
+                Some(HistoryStep::Line) => e.step_line(LineStep::Into),
+                Some(HistoryStep::Entry) => e.step(StepMode::Entry),
+            };
+        }
+        let _ = module.close();
+        Ok(out)
+    }
+
+    /// Steps backwards (gdb's reverse commands) by replaying the recorded run: the
+    /// stepper then shows the past ([`Stepper::in_past`]) until a step forward reaches
+    /// the present again. `Ok(None)`: there is no history that far back (the call is
+    /// left at its first instruction).
+    ///
+    /// # Errors
+    /// The run is not recorded ([`Stepper::set_time_travel`]), or the replay failed.
+    pub fn reverse(&mut self, how: Reverse) -> Result<Option<ExecutionState>, String> {
+        let now = self.instructions();
+        if self.execution.is_none() {
+            return Err("the program is not running".into());
+        }
+        if !self.time_travel {
+            return Err("this run is not recorded: turn on time travel and run again".into());
+        }
+        let depth = self.position().map_or(0, |p| p.depth);
+        let line_of = |s: &Self, offset: Option<u64>| {
+            offset
+                .and_then(|o| s.compiled.source_locations(o).into_iter().next())
+                .map(|l| (l.file, l.line))
+        };
+        let here = line_of(self, self.position().and_then(|p| p.code_offset));
+        let target = match how {
+            Reverse::Instruction => now.checked_sub(1).filter(|c| *c >= 1),
+            Reverse::Continue => self
+                .history(now, None)?
+                .into_iter()
+                .rev()
+                .find(|(_, _, _, bp)| *bp)
+                .map(|(c, ..)| c),
+            Reverse::Step | Reverse::Next => {
+                let stops = self.history(now, Some(HistoryStep::Line))?;
+                stops
+                    .into_iter()
+                    .rev()
+                    .filter(|(_, d, _, _)| how == Reverse::Step || *d <= depth)
+                    .find(|(_, d, o, _)| line_of(self, *o) != here || *d != depth)
+                    .map(|(c, ..)| c)
+            }
+            Reverse::Finish => {
+                if depth == 0 {
+                    return Err("\"finish\" not meaningful in the outermost frame.".into());
+                }
+                let entries = self.history(now + 1, Some(HistoryStep::Entry))?;
+                entries
+                    .into_iter()
+                    .rev()
+                    .find(|(c, d, _, _)| *d == depth && *c <= now)
+                    .map(|(c, ..)| c.saturating_sub(1))
+                    .filter(|c| *c >= 1)
+            }
+        };
+        match target {
+            Some(c) => self.go_to(c).map(Some),
+            None => {
+                self.go_to(1)?;
+                Ok(None)
+            }
+        }
     }
 
     /// Runs to the next breakpoint, or the end.
