@@ -254,6 +254,9 @@ Commands (gdb's names; abbreviations in brackets):
   reverse-continue [rc]    step backwards (a replay of the recorded run; going forward
                            past the present runs the program on)
   info record              the instruction count, and whether this is the past
+  record goto N|begin|end  show the recorded run before its instruction N
+  last-writer EXPR|ADDR [LEN]  the write that gave the bytes their value: instruction
+                           count, function, line (record goto shows that moment)
   stack                    the spec's abstract machine at the selected frame's instruction:
                            control stack, operand stack (values, what it pops), semantics
   list [l]                 source lines around the current one
@@ -314,7 +317,11 @@ impl Debugger {
                 self.location_watch(expr, kind);
             }
             "catch" => self.catch(rest),
-            "record" | "rec" => self.record(rest),
+            "record" | "rec" => match rest.strip_prefix("goto") {
+                Some(target) => self.record_goto(target.trim()),
+                None => self.record(rest),
+            },
+            "last-writer" => self.last_writer(rest),
             "reverse-stepi" | "rsi" => {
                 self.reverse(wasmscope_listeners::stepper::Reverse::Instruction)
             }
@@ -942,6 +949,107 @@ impl Debugger {
             } else {
                 say(&format!("Record mode: {present} instructions recorded."));
             }
+        }
+    }
+
+    /// `record goto N|begin|start|end`.
+    fn record_goto(&mut self, target: &str) {
+        if !self.running {
+            return err("The program is not being run.");
+        }
+        let n = match target {
+            "begin" | "start" => 1,
+            "end" => self.stepper.present(),
+            t => match t.parse::<u64>() {
+                Ok(n) if n >= 1 => n,
+                _ => return err(&format!("Bad instruction number: \"{t}\".")),
+            },
+        };
+        match self.stepper.go_to(n) {
+            Ok(state) => {
+                say(&format!("Instruction {}.", self.stepper.instructions()));
+                self.stopped(state, Go::Continue);
+            }
+            Err(e) => err(&e),
+        }
+    }
+
+    /// `last-writer EXPR|ADDR [LEN]`.
+    fn last_writer(&mut self, rest: &str) {
+        if !self.running {
+            return err("The program is not being run.");
+        }
+        let mut words: Vec<&str> = rest.split_whitespace().collect();
+        let len_arg = match words.as_slice() {
+            [.., n] if words.len() > 1 => n.parse::<u64>().ok(),
+            _ => None,
+        };
+        if len_arg.is_some() {
+            words.pop();
+        }
+        let what = words.join(" ");
+        if what.is_empty() {
+            return err("Argument required: last-writer EXPR|ADDR [LEN]");
+        }
+        let number = match what.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => what.parse::<u64>().ok(),
+        };
+        let (address, size) = match number {
+            Some(a) => (a, 1),
+            None => {
+                let Some(frame) = self.selected_frame().cloned() else {
+                    return err("No frame selected.");
+                };
+                let e = self.stepper.evaluate(&frame, &what);
+                if let Err(x) = &e.value {
+                    return err(x);
+                }
+                match (e.address, e.points_to) {
+                    (Some(a), _) => (a, e.size.unwrap_or(1)),
+                    // A pointer (`&x`, `p`): the bytes it points at.
+                    (None, Some(a)) => (a, 1),
+                    (None, None) => {
+                        return err(&format!(
+                            "{what} is not in linear memory (a Wasm local or a constant)"
+                        ))
+                    }
+                }
+            }
+        };
+        let len = len_arg.unwrap_or(size).clamp(1, 1 << 20);
+        match self.stepper.last_writer(0, address, len) {
+            Ok(Some(w)) => {
+                let function = w
+                    .sources
+                    .first()
+                    .and_then(|l| l.function.clone())
+                    .or_else(|| w.function_index.map(|i| format!("function {i}")))
+                    .unwrap_or_else(|| "??".into());
+                let place = match w.sources.first() {
+                    Some(l) => format!(" at {}:{}", l.file, l.line),
+                    None => String::new(),
+                };
+                let offset = w
+                    .code_offset
+                    .map(|o| format!(" (0x{o:x})"))
+                    .unwrap_or_default();
+                say(&format!(
+                    "Last written before instruction {} by {function}{place}{offset}: 0x{} -> 0x{}",
+                    w.instructions,
+                    hex(&w.old),
+                    hex(&w.new)
+                ));
+                say(&format!(
+                    "(record goto {} shows that moment)",
+                    w.instructions
+                ));
+            }
+            Ok(None) => say(&format!(
+                "0x{address:x} ({len} bytes) has not been written since the start: it holds what \
+                 instantiation put there."
+            )),
+            Err(e) => err(&e),
         }
     }
 

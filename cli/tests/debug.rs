@@ -667,3 +667,53 @@ fn reverse_continue_finds_the_last_hit_with_conditions_and_logs_nothing() {
     // Nothing before i == 0's hit: the start of the history.
     has(&out, "No more reverse-execution history.");
 }
+
+#[test]
+fn last_writer_finds_the_write_and_record_goto_shows_that_moment() {
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "record\nbreak c/vars.c:56\nrun\nlast-writer total\nlast-writer 0x100000 4\n\
+         print total\nrecord goto begin\nprint 1\nrecord goto end\ninfo record\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Last written before instruction "))
+        .unwrap_or_else(|| panic!("{out}"));
+    // The store of line 54 (`long long total = ...`), which the stepping watchpoint also
+    // reports (a_watchpoint_stops_where_the_memory_changes_and_ends_with_its_frame).
+    assert!(
+        line.ends_with(
+            "by describe at /samples/c/vars.c:54 (0x9e): 0x8414010080140100 -> 0x03409452a3030000"
+        ),
+        "{line}"
+    );
+    has(
+        &out,
+        "0x100000 (4 bytes) has not been written since the start: it holds what instantiation put there.",
+    );
+    has(&out, "Instruction 1.");
+    // Back at the end: the live call again.
+    has(&out, "Record mode: 87314 instructions recorded.");
+
+    // At that moment: the value just written, and the position right after the write.
+    let n: u64 = line
+        .strip_prefix("Last written before instruction ")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let (_, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        &format!(
+            "record\nbreak c/vars.c:56\nrun\nrecord goto {n}\nprint total\ninfo record\n\
+             reverse-stepi\nprint total\nquit\n"
+        ),
+    );
+    assert!(err.is_empty(), "{err}");
+    has(&out, "$1 = 4000000000003");
+    has(&out, &format!("Replay mode: at instruction {n} of 87314."));
+    // One instruction earlier: the store has not run.
+    has(&out, "$2 = 304014965150852");
+}

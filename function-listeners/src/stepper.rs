@@ -68,6 +68,24 @@ enum HistoryStep {
     Entry,
 }
 
+/// The write [`Stepper::last_writer`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastWrite {
+    /// The instruction count just after it ([`Stepper::go_to`] shows that moment).
+    pub instructions: u64,
+    /// The code offset of the instruction that wrote (a store, a bulk operation, a
+    /// call of a host function that wrote).
+    pub code_offset: Option<u64>,
+    /// The function the call was in after it (the writer's, unless it was a return).
+    pub function_index: Option<u32>,
+    /// The writer's source locations (innermost inlined frame first).
+    pub sources: Vec<SourceLocation>,
+    /// The bytes before the write.
+    pub old: Vec<u8>,
+    /// The bytes it wrote (the bytes now).
+    pub new: Vec<u8>,
+}
+
 /// A step backwards ([`Stepper::reverse`]), as gdb's reverse commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reverse {
@@ -946,6 +964,57 @@ impl Stepper {
         }
         let _ = module.close();
         Ok(out)
+    }
+
+    /// The write that gave bytes `address .. address + len` of memory `memory` the
+    /// value they have where the call is (a recorded run): found by replaying the run
+    /// from its start with a watchpoint on them. `Ok(None)`: nothing wrote them since
+    /// the start (they hold what instantiation put there).
+    ///
+    /// # Errors
+    /// The run is not recorded, or the replay failed.
+    pub fn last_writer(
+        &mut self,
+        memory: u32,
+        address: u64,
+        len: u64,
+    ) -> Result<Option<LastWrite>, String> {
+        if !self.time_travel || self.execution.is_none() {
+            return Err("this run is not recorded: turn on time travel and run again".into());
+        }
+        let now = self.instructions();
+        let (mut e, module, _) = self.replay_to(1)?;
+        e.set_instruction_limit(Some(now));
+        e.add_watchpoint(&module, memory, address, len, wasmscope::WatchKind::Write);
+        let mut last = None;
+        // (From instruction 1: nothing has run yet.)
+        let mut state = if now > 1 {
+            e.resume()
+        } else {
+            ExecutionState::Finished(Vec::new())
+        };
+        while matches!(state, ExecutionState::Paused) && e.instructions() <= now {
+            if let Some(hit) = e.watchpoint_hit() {
+                let p = e.position();
+                last = Some(LastWrite {
+                    instructions: e.instructions(),
+                    code_offset: hit.code_offset,
+                    function_index: p.as_ref().map(|p| p.function_index),
+                    sources: hit
+                        .code_offset
+                        .map(|o| self.compiled.source_locations(o))
+                        .unwrap_or_default(),
+                    old: hit.old,
+                    new: hit.new,
+                });
+            }
+            if e.paused_at_instruction() {
+                break;
+            }
+            state = e.resume();
+        }
+        let _ = module.close();
+        Ok(last)
     }
 
     /// Steps backwards (gdb's reverse commands) by replaying the recorded run: the

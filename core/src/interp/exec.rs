@@ -2764,46 +2764,46 @@ impl Executor {
                 }
                 Instr::DebugStep { offset, height } => {
                     self.debug.last_height = Some(height);
-                    if self.debug.counting && self.resumable {
-                        let at = (self.inst, func, pc - 1);
+                    // Time travel's count and target, then the watchpoints: a stop point
+                    // where both stop pauses once, for both.
+                    let at = (self.inst, func, pc - 1);
+                    let again = self.debug.resumed_at == Some(at);
+                    let mut reached = false;
+                    if self.debug.counting && self.resumable && !again {
                         // (Not again where the call paused: resuming runs this stop point
                         // a second time.)
-                        if self.debug.resumed_at != Some(at) {
-                            self.debug.steps += 1;
-                            if self.debug.stop_at == Some(self.debug.steps) {
-                                self.debug.stop_at = None;
-                                self.debug.at_stop = true;
-                                self.debug.breakpoint_hit = false;
-                                self.debug.breakpoint_only = false;
-                                self.debug.out_of_budget = false;
-                                self.debug.paused_height = Some(height);
-                                self.debug.last_offset = Some((self.inst, offset));
-                                pc -= 1;
-                                self.debug.resumed_at = Some((self.inst, func, pc));
-                                break Exit::Paused;
-                            }
-                        }
+                        self.debug.steps += 1;
+                        reached = self.debug.stop_at == Some(self.debug.steps);
                     }
+                    let mut hit = None;
                     if self.resumable && !self.debug.watches.is_empty() {
-                        let at = (self.inst, func, pc - 1);
                         let frame = stack.get(fp..).unwrap_or(&[]);
-                        let hit = self.debug.check_watches(
-                            self.inst,
-                            held,
-                            frame,
-                            instrs.get(pc).map(|op| op.instr()).as_ref(),
-                            offset,
-                        );
-                        if let Some(hit) = hit.filter(|_| self.debug.resumed_at != Some(at)) {
-                            self.debug.watch_hit = Some(hit);
-                            self.debug.breakpoint_hit = false;
-                            self.debug.breakpoint_only = false;
-                            self.debug.out_of_budget = false;
-                            self.debug.paused_height = Some(height);
-                            pc -= 1;
-                            self.debug.resumed_at = Some((self.inst, func, pc));
-                            break Exit::Paused;
+                        hit = self
+                            .debug
+                            .check_watches(
+                                self.inst,
+                                held,
+                                frame,
+                                instrs.get(pc).map(|op| op.instr()).as_ref(),
+                                offset,
+                            )
+                            .filter(|_| !again);
+                    } else if reached {
+                        self.debug.last_offset = Some((self.inst, offset));
+                    }
+                    if reached || hit.is_some() {
+                        if reached {
+                            self.debug.stop_at = None;
+                            self.debug.at_stop = true;
                         }
+                        self.debug.watch_hit = hit;
+                        self.debug.breakpoint_hit = false;
+                        self.debug.breakpoint_only = false;
+                        self.debug.out_of_budget = false;
+                        self.debug.paused_height = Some(height);
+                        pc -= 1;
+                        self.debug.resumed_at = Some((self.inst, func, pc));
+                        break Exit::Paused;
                     }
                     // Only call-level steps ask whether this is the function's first stop.
                     let entry = matches!(self.debug.mode, StepMode::Entry | StepMode::SiblingEntry)
