@@ -88,6 +88,11 @@ impl Recording {
     pub fn host_calls(&self) -> usize {
         self.events.len()
     }
+
+    /// The instruction count at each host call, in order.
+    pub fn host_call_steps(&self) -> Vec<u64> {
+        self.events.iter().map(|e| e.step).collect()
+    }
 }
 
 /// What a watchpoint stops at ([`Execution::add_watchpoint`]).

@@ -807,6 +807,18 @@ impl Stepper {
         self.time_travel
     }
 
+    /// The instruction counts at which the recorded run called host functions (a
+    /// timeline's marks).
+    pub fn host_call_marks(&self) -> Vec<u64> {
+        let live = match &self.live {
+            Some((live, _)) => Some(live),
+            None => self.execution.as_ref(),
+        };
+        live.and_then(Execution::recording)
+            .map(|r| r.host_call_steps())
+            .unwrap_or_default()
+    }
+
     /// The instruction count where the call is (recorded runs; see
     /// [`Execution::instructions`]).
     pub fn instructions(&self) -> u64 {

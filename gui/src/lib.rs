@@ -466,6 +466,28 @@ impl WorkbenchApp {
                 app.center = CenterTab::Source;
                 app
             }
+            "time_travel" => {
+                // divzero recorded: paused at the loop's breakpoint with i == 2, then back
+                // to the hit before (i == 1, the past: a replay), the bucket's last
+                // writer asked in the Memory view.
+                let mut app = Self::new();
+                app.open_sample("divzero");
+                let _ = app.state.toggle_line_breakpoint("divzero/src/main.rs", 56);
+                app.controls.options.args = "a b c d".into();
+                app.controls.record = true;
+                app.session.set_time_travel(true);
+                app.start();
+                for _ in 0..3 {
+                    app.session.resume();
+                }
+                app.session
+                    .reverse(wasmscope_listeners::stepper::Reverse::Continue);
+                if let Some(a) = app.session.evaluate(0, "s").points_to {
+                    app.memory.go_to(a, &mut app.state);
+                    app.memory.ask_last_writer(&mut app.session, a);
+                }
+                app
+            }
             "breakpoints" => {
                 // divzero with two arguments (no trap): line breakpoints on run()'s call
                 // of distribute() and on the division (disabled), one on an instruction;
@@ -713,7 +735,7 @@ impl WorkbenchApp {
                     self.show_memory(a);
                 }
                 ui.separator();
-                self.memory.ui(ui, &mut self.state, &self.session);
+                self.memory.ui(ui, &mut self.state, &mut self.session);
                 self.session.set_shown_memory(self.memory.memory);
             });
         egui::CentralPanel::default().show(ui, |ui| {

@@ -22,7 +22,7 @@ mod web;
 struct Args {
     /// Open with a demo: the divzero sample paused before its trap, or the state that
     /// scripts/screenshots.sh captures for VIEW (module, code, source, memory, tables,
-    /// traps, modules, calllog, console, exceptions, catch, gc, variables).
+    /// traps, modules, calllog, console, exceptions, catch, time_travel, gc, variables).
     #[arg(long, value_name = "VIEW", num_args = 0..=1, conflicts_with = "file")]
     demo: Option<Option<String>>,
     /// A module to open (.wasm binary or .wat text).
@@ -43,7 +43,7 @@ fn main() -> std::process::ExitCode {
                         clap::error::ErrorKind::InvalidValue,
                         format!(
                             "no demo for view '{view}' (module, code, source, memory, tables, \
-                             traps, modules, calllog, console, exceptions, catch, gc, variables)"
+                             traps, modules, calllog, console, exceptions, catch, time_travel, gc, variables)"
                         ),
                     )
                     .exit()

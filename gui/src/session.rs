@@ -258,6 +258,8 @@ pub struct Session {
     /// The host functions whose calls pause, before and after (WASI catchpoints,
     /// [`Session::set_host_call_catches`]); kept across starts.
     catches: Vec<String>,
+    /// Record runs for time travel ([`Session::set_time_travel`]); kept across starts.
+    time_travel: bool,
     /// Whether the trapped call's frames can still be read.
     trap_frames: bool,
     /// Expressions evaluated in this pause: `(frame, expression)` -> value.
@@ -386,6 +388,7 @@ impl Default for Session {
             pause_on_trap: true,
             pause_on_exceptions: false,
             catches: Vec::new(),
+            time_travel: false,
             trap_frames: false,
             eval_cache: Default::default(),
             children_cache: Default::default(),
@@ -602,6 +605,87 @@ impl Session {
         self.catches = names;
     }
 
+    /// Record the next runs for time travel: every instruction counted, the host
+    /// calls' results kept, so that [`Session::reverse`], [`Session::go_to`] and
+    /// [`Session::last_writer`] can show the past (a replay).
+    pub fn set_time_travel(&mut self, on: bool) {
+        self.time_travel = on;
+    }
+
+    /// Whether runs are recorded.
+    pub fn time_travel(&self) -> bool {
+        self.time_travel
+    }
+
+    /// Whether the paused call is recorded (time travel works in it).
+    pub fn is_recorded(&self) -> bool {
+        self.stepper.as_ref().is_some_and(Stepper::time_travel) && self.is_paused()
+    }
+
+    /// The instruction count where the call is, and the present's (recorded runs).
+    pub fn timeline(&self) -> Option<(u64, u64)> {
+        let s = self.stepper.as_ref()?;
+        s.time_travel().then(|| (s.instructions(), s.present()))
+    }
+
+    /// The instruction counts of the recorded host calls (the timeline's marks).
+    pub fn host_call_marks(&self) -> Vec<u64> {
+        self.stepper
+            .as_ref()
+            .map(Stepper::host_call_marks)
+            .unwrap_or_default()
+    }
+
+    /// Whether the call shown is the past (a replay of the recording).
+    pub fn in_past(&self) -> bool {
+        self.stepper.as_ref().is_some_and(Stepper::in_past)
+    }
+
+    /// Steps backwards ([`Stepper::reverse`]); a message says why not, or that the
+    /// history's start was reached.
+    pub fn reverse(&mut self, how: wasmscope_listeners::stepper::Reverse) {
+        if !self.is_paused() || self.is_running() {
+            return;
+        }
+        let Some(s) = &mut self.stepper else { return };
+        self.memory_before = None;
+        match s.reverse(how) {
+            Ok(Some(state)) => self.settle(state),
+            Ok(None) => {
+                self.settle(ExecutionState::Paused);
+                self.set_message("no more history: at the start of the recorded run");
+            }
+            Err(e) => self.set_message(e),
+        }
+    }
+
+    /// Shows the recorded call before its instruction `count` ([`Stepper::go_to`]).
+    pub fn go_to(&mut self, count: u64) {
+        if !self.is_paused() || self.is_running() {
+            return;
+        }
+        let Some(s) = &mut self.stepper else { return };
+        self.memory_before = None;
+        match s.go_to(count) {
+            Ok(state) => self.settle(state),
+            Err(e) => self.set_message(e),
+        }
+    }
+
+    /// The write that gave memory 0's bytes `address .. address + len` their value
+    /// ([`Stepper::last_writer`]).
+    ///
+    /// # Errors
+    /// The run is not recorded, or the replay failed.
+    pub fn last_writer(
+        &mut self,
+        address: u64,
+        len: u64,
+    ) -> Result<Option<wasmscope_listeners::stepper::LastWrite>, String> {
+        let s = self.stepper.as_mut().ok_or("not started")?;
+        s.last_writer(0, address, len)
+    }
+
     /// The host functions whose calls pause.
     pub fn host_call_catches(&self) -> &[String] {
         &self.catches
@@ -754,10 +838,12 @@ impl Session {
         let pause_on_exceptions = self.pause_on_exceptions;
         let step_into_library = self.step_into_library;
         let catches = std::mem::take(&mut self.catches);
+        let time_travel = self.time_travel;
         *self = Session {
             pause_on_trap,
             pause_on_exceptions,
             catches,
+            time_travel,
             step_into_library,
             export: export.to_string(),
             ..Session::default()
@@ -784,6 +870,7 @@ impl Session {
                 s.runtime()
                     .define_unknown_imports(s.compiled(), options.stubs)?;
                 s.use_breakpoints(breakpoints.clone());
+                s.set_time_travel(self.time_travel);
                 let mut args = vec!["module"];
                 args.extend(options.args.split_whitespace());
                 let mut config = ModuleConfig::new()

@@ -681,6 +681,7 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         "breakpoints",
         "exceptions",
         "catch",
+        "time_travel",
         "gc",
         "variables",
         "watch",
@@ -712,6 +713,11 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
                 s.contains("paused at a throw") && s.contains("bad_digit"),
                 "{s}"
             );
+        }
+        if view == "time_travel" {
+            assert!(h.state().session.in_past());
+            h.get_by_label("Back to breakpoint");
+            h.get_by_label_contains("written before instruction");
         }
         if view == "catch" {
             let s = status(&h);

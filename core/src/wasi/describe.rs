@@ -719,13 +719,28 @@ fn errno_text(errno: u64) -> String {
     }
 }
 
+/// `bytes` as a quoted string: UTF-8 text escaped as Rust's `{:?}` escapes it, every
+/// byte that is not UTF-8 as `\xNN` (never U+FFFD: the bytes stay readable, and a
+/// font without that glyph draws them).
+fn quote_bytes(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        out.extend(chunk.valid().chars().flat_map(char::escape_debug));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The first bytes of `bytes` (the first of `total`) as quoted text if `as_text` and
 /// in hex if `as_hex`, then `…(total bytes)` if that is not all of them.
 fn show_bytes(bytes: &[u8], total: u64, as_text: bool, as_hex: bool) -> String {
     let head = &bytes[..bytes.len().min(PREVIEW)];
     let mut parts = Vec::new();
     if as_text {
-        parts.push(format!("{:?}", String::from_utf8_lossy(head)));
+        parts.push(quote_bytes(head));
     }
     if as_hex && !head.is_empty() {
         let digits: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
@@ -1166,5 +1181,15 @@ mod tests {
         assert_eq!(WasiClass::parse("time"), Some(WasiClass::Clocks));
         assert_eq!(WasiClass::parse("proc_exit"), None);
         assert_eq!(WasiClass::parse("nope"), None);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_escaped_not_replaced() {
+        assert_eq!(
+            quote_bytes(b"a\"\n\xff\xfe b\xe2\x82"),
+            "\"a\\\"\\n\\xff\\xfe b\\xe2\\x82\""
+        );
+        assert!(!quote_bytes(&[0xc3, 0x28, 0x80]).contains('\u{fffd}'));
+        assert_eq!(quote_bytes("é".as_bytes()), "\"é\"");
     }
 }

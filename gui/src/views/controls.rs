@@ -86,6 +86,8 @@ pub struct ControlsView {
     /// Step by instruction even when the module has line information (by default the
     /// steps go by source line there).
     pub by_instruction: bool,
+    /// Record runs for time travel (see [`Session::set_time_travel`]); off by default.
+    pub record: bool,
 }
 
 /// The operation of a step button (and its key): by source line when the module has
@@ -134,6 +136,7 @@ impl Default for ControlsView {
             pause_on_trap: true,
             pause_on_exceptions: false,
             by_instruction: false,
+            record: false,
         }
     }
 }
@@ -161,12 +164,119 @@ pub fn describe(state: &RunState) -> String {
     }
 }
 
+/// The label of the timeline's position: `instruction 120 of 4000`, and whether it is
+/// the past.
+pub fn timeline_label(now: u64, present: u64) -> String {
+    if now < present {
+        format!("instruction {now} of {present} (the past: a replay)")
+    } else {
+        format!("instruction {now} of {present}")
+    }
+}
+
 /// `hover (KEY)`: a tooltip naming its keyboard shortcut.
 fn with_key(ui: &egui::Ui, hover: &str, key: &KeyboardShortcut) -> String {
     format!("{hover} ({})", ui.ctx().format_shortcut(key))
 }
 
 impl ControlsView {
+    /// Time travel's row: the steps backwards and the timeline (the recorded run's
+    /// instruction counts, its host calls marked, where the call is; click a point to go
+    /// there).
+    fn timeline_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        session: &mut Session,
+        now: u64,
+        present: u64,
+        by_line: bool,
+    ) {
+        use wasmscope_listeners::stepper::Reverse;
+        let idle = !session.is_running();
+        let mut reverse = None;
+        ui.horizontal(|ui| {
+            let back = if by_line {
+                Reverse::Step
+            } else {
+                Reverse::Instruction
+            };
+            for (label, hover, how) in [
+                (
+                    "Step back",
+                    "back to the previous line (or instruction), into calls",
+                    back,
+                ),
+                (
+                    "Back over",
+                    "back to the previous line of this function",
+                    Reverse::Next,
+                ),
+                (
+                    "Back out",
+                    "back to where this function was called",
+                    Reverse::Finish,
+                ),
+                (
+                    "Back to breakpoint",
+                    "back to the last breakpoint hit before this moment",
+                    Reverse::Continue,
+                ),
+            ] {
+                if ui
+                    .add_enabled(idle && now > 1, egui::Button::new(label))
+                    .on_hover_text(hover)
+                    .clicked()
+                {
+                    reverse = Some(how);
+                }
+            }
+            ui.label(timeline_label(now, present));
+        });
+        if let Some(how) = reverse {
+            session.reverse(how);
+        }
+        // The bar: 1 at the left, the present at the right.
+        let width = ui.available_width().clamp(200.0, 1200.0);
+        let (rect, response) =
+            ui.allocate_exact_size(egui::vec2(width, 14.0), egui::Sense::click());
+        let x_of = |count: u64| {
+            let t = if present > 1 {
+                (count.saturating_sub(1)) as f32 / (present - 1) as f32
+            } else {
+                1.0
+            };
+            rect.left() + t.clamp(0.0, 1.0) * rect.width()
+        };
+        let painter = ui.painter_at(rect);
+        let visuals = ui.visuals();
+        painter.rect_filled(rect, 2.0, visuals.extreme_bg_color);
+        for mark in session.host_call_marks() {
+            let x = x_of(mark);
+            painter.line_segment(
+                [
+                    egui::pos2(x, rect.top() + 3.0),
+                    egui::pos2(x, rect.bottom() - 3.0),
+                ],
+                egui::Stroke::new(1.0, visuals.warn_fg_color),
+            );
+        }
+        let x = x_of(now);
+        painter.line_segment(
+            [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
+            egui::Stroke::new(3.0, visuals.selection.bg_fill),
+        );
+        let response = response.on_hover_text(
+            "the recorded run: host calls marked; click a moment to see the call there",
+        );
+        if response.clicked() && idle {
+            if let Some(p) = response.interact_pointer_pos() {
+                let t = ((p.x - rect.left()) / rect.width()).clamp(0.0, 1.0);
+                let count = 1 + (t * (present.saturating_sub(1)) as f32).round() as u64;
+                session.go_to(count.clamp(1, present));
+            }
+        }
+    }
+
     /// Draws the view; returns true when the user asked for a (re)start.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) -> bool {
         let mut start = false;
@@ -174,6 +284,9 @@ impl ControlsView {
         session.pause_on_trap = self.pause_on_trap;
         if session.pause_on_exceptions() != self.pause_on_exceptions {
             session.set_pause_on_exceptions(self.pause_on_exceptions);
+        }
+        if session.time_travel() != self.record {
+            session.set_time_travel(self.record);
         }
         // Chrome DevTools' keys (Shift+F11 before F11: a shortcut ignores extra Shift).
         let keys = ui.input_mut(|i| {
@@ -350,7 +463,19 @@ impl ControlsView {
                     "stop at every throw of an exception, caught or not, before its \
                      handler runs: the status line names its tag and payload",
                 );
+            ui.checkbox(&mut self.record, "Record")
+                .on_hover_text(
+                    "record the next runs (time travel): every instruction counted and \
+                     every host call's results kept, so that the call can step backwards \
+                     and its timeline shows every moment (slower: all code runs its \
+                     debug variant)",
+                );
         });
+        if let Some((now, present)) = session.timeline().filter(|_| session.is_paused()) {
+            let by_line =
+                state.module.as_ref().is_some_and(|m| m.debug.is_some()) && !self.by_instruction;
+            self.timeline_ui(ui, session, now, present, by_line);
+        }
         let status = session.status();
         ui.horizontal(|ui| {
             let color = tone_color(ui, status.tone);

@@ -7,6 +7,7 @@
 
 use crate::session::Session;
 use crate::state::AppState;
+use wasmscope_listeners::stepper::LastWrite;
 
 const ROWS: u64 = 32;
 /// The hex rows' font size.
@@ -24,7 +25,14 @@ pub struct MemoryView {
     /// The memory shown (multi-memory: chosen when the module has several).
     pub memory: u32,
     error: Option<String>,
+    /// How many bytes from the selected address "Last writer" asks about.
+    pub writer_len: u64,
+    /// The last "Last writer" answer: the range asked about and what was found.
+    last_writer: Option<((u64, u64), WriterAnswer)>,
 }
+
+/// What "Last writer" found: the write, none since the start, or why it could not look.
+type WriterAnswer = Result<Option<LastWrite>, String>;
 
 impl Default for MemoryView {
     fn default() -> Self {
@@ -34,6 +42,8 @@ impl Default for MemoryView {
             row_bytes: 8,
             memory: 0,
             error: None,
+            writer_len: 4,
+            last_writer: None,
         }
     }
 }
@@ -102,9 +112,15 @@ pub fn interpret(bytes: &[u8]) -> Vec<(&'static str, String)> {
         .take(64)
         .position(|b| *b == 0)
         .unwrap_or(bytes.len().min(64));
-    let s: String = String::from_utf8_lossy(&bytes[..end])
-        .escape_debug()
-        .collect();
+    // Bytes that are not UTF-8 as `\xNN` (U+FFFD would hide them, and the fonts have no
+    // glyph for it).
+    let mut s = String::new();
+    for chunk in bytes[..end].utf8_chunks() {
+        s.extend(chunk.valid().chars().flat_map(char::escape_debug));
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
     out.push(("string", format!("\"{s}\"")));
     out
 }
@@ -124,8 +140,85 @@ impl MemoryView {
         self.error = None;
     }
 
+    /// Asks for the last writer of the `writer_len` bytes at `address` (the "Last
+    /// writer" button).
+    pub fn ask_last_writer(&mut self, session: &mut Session, address: u64) {
+        let range = (address, self.writer_len);
+        self.last_writer = Some((range, session.last_writer(range.0, range.1)));
+    }
+
+    /// "Last writer" of the bytes at the selected address (a recorded run): the write
+    /// that gave them their value, and a button that goes to that moment.
+    fn last_writer_ui(&mut self, ui: &mut egui::Ui, session: &mut Session, selected: u64) {
+        ui.horizontal_wrapped(|ui| {
+            let ask = ui.button("Last writer").on_hover_text(
+                "the write that gave these bytes their value (a replay of the recording)",
+            );
+            let of = ui.label("of");
+            ui.add(
+                egui::DragValue::new(&mut self.writer_len)
+                    .range(1..=64)
+                    .suffix(" bytes"),
+            )
+            .labelled_by(of.id)
+            .on_hover_text("how many bytes from the selected address");
+            if ask.clicked() {
+                self.ask_last_writer(session, selected);
+            }
+        });
+        let mut go = None;
+        if let Some(((at, len), answer)) = &self.last_writer {
+            match answer {
+                Ok(Some(w)) => {
+                    let place = w
+                        .sources
+                        .first()
+                        .map(|l| {
+                            format!(
+                                " in {} at {}:{}",
+                                l.function.as_deref().unwrap_or("??"),
+                                l.file,
+                                l.line
+                            )
+                        })
+                        .unwrap_or_default();
+                    let offset = w
+                        .code_offset
+                        .map(|o| format!(" (0x{o:x})"))
+                        .unwrap_or_default();
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(format!(
+                            "0x{at:x}+{len}: written before instruction {}{place}{offset}: {} -> {}",
+                            w.instructions,
+                            hex_bytes(&w.old),
+                            hex_bytes(&w.new)
+                        ));
+                        if ui
+                            .button("Go there")
+                            .on_hover_text("the call right after that write (a replay)")
+                            .clicked()
+                        {
+                            go = Some(w.instructions);
+                        }
+                    });
+                }
+                Ok(None) => {
+                    ui.label(format!(
+                        "0x{at:x}+{len}: not written since the start (what instantiation put there)"
+                    ));
+                }
+                Err(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+            }
+        }
+        if let Some(n) = go {
+            session.go_to(n);
+        }
+    }
+
     /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &Session) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState, session: &mut Session) {
         ui.heading("Memory");
         let names = state
             .module
@@ -198,6 +291,9 @@ impl MemoryView {
                 }
             }
         });
+        if session.is_recorded() && self.memory == 0 && !session.is_running() {
+            self.last_writer_ui(ui, session, selected);
+        }
         // As many bytes a row as the width holds, so the panel never widens for them.
         let char_width = ui.fonts_mut(|f| f.glyph_width(&egui::FontId::monospace(FONT), '0'));
         let chars = (ui.available_width() - 12.0) / char_width.max(1.0);
@@ -264,9 +360,24 @@ impl MemoryView {
     }
 }
 
+/// Bytes as hex, `0a 0b`.
+fn hex_bytes(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_string_reading_escapes_bytes_that_are_not_utf8() {
+        let lines = interpret(&[b'h', b'i', 0xfa, 0xff, b'\n', 0xe2, 0x82, 0]);
+        let (_, s) = lines.iter().find(|(t, _)| *t == "string").unwrap();
+        assert_eq!(s, r#""hi\xfa\xff\n\xe2\x82""#);
+    }
 
     #[test]
     fn pointers_are_as_wide_as_the_memory_addresses() {
