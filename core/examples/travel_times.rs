@@ -1,0 +1,91 @@
+//! Time travel's costs on one call of a workload's `run(n)` (a module of
+//! `samples/bench`), every figure the best of three:
+//!
+//! - `plain`: a resumable call on a runtime with debug stepping, resumed to its end (what
+//!   a debugger's Continue costs without recording);
+//! - `recorded`: the same call recorded (`Execution::set_recording`: every instruction
+//!   counted in debug code, host calls logged);
+//! - `replay to N`: a fresh instance replaying the recording to the middle and to the
+//!   end (what one step back costs: `Stepper::go_to` replays from the start).
+//!
+//! ```text
+//! cargo run --release -p wasmscope --example travel_times -- samples/bench/fib.wasm 27
+//! ```
+
+use std::time::{Duration, Instant};
+
+use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(path), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse::<u64>().ok()))
+    else {
+        eprintln!("usage: travel_times FILE.wasm N");
+        std::process::exit(2);
+    };
+    let wasm = std::fs::read(path).expect("the module");
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let compiled = rt.compile_module(&wasm).expect("it compiles");
+    let mut serial = 0;
+    let mut instance = || -> Module {
+        serial += 1;
+        rt.instantiate_module(
+            &compiled,
+            wasmscope::ModuleConfig::new().with_name(&format!("m{serial}")),
+        )
+        .expect("it instantiates")
+    };
+    let start = |m: &Module| -> Execution {
+        m.exported_function("run")
+            .expect("an export named run")
+            .start_call(&[n])
+            .expect("the call starts")
+    };
+    let best = |f: &mut dyn FnMut() -> Duration| (0..3).map(|_| f()).min().unwrap_or_default();
+
+    let plain = best(&mut || {
+        let m = instance();
+        let mut e = start(&m);
+        let t = Instant::now();
+        assert!(matches!(e.resume(), ExecutionState::Finished(_)));
+        t.elapsed()
+    });
+    let mut recording = None;
+    let mut total = 0;
+    let recorded = best(&mut || {
+        let m = instance();
+        let mut e = start(&m);
+        e.set_recording(true);
+        let t = Instant::now();
+        assert!(matches!(e.resume(), ExecutionState::Finished(_)));
+        let d = t.elapsed();
+        total = e.instructions();
+        recording = e.recording();
+        d
+    });
+    let recording = recording.expect("recorded");
+    let mut replay_to = |count: u64| {
+        best(&mut || {
+            let m = instance();
+            let mut e = start(&m);
+            e.replay(recording.clone());
+            let t = Instant::now();
+            let s = e.run_to_instruction(count);
+            assert!(matches!(s, ExecutionState::Paused | ExecutionState::Finished(_)));
+            t.elapsed()
+        })
+    };
+    let middle = replay_to(total / 2);
+    let end = replay_to(total);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("{path} run({n}): {total} instructions");
+    println!("plain (debug stepping, not recorded)  {:9.1} ms", ms(plain));
+    println!(
+        "recorded                               {:9.1} ms  {:.2}x plain, {:.0} M instructions/s",
+        ms(recorded),
+        recorded.as_secs_f64() / plain.as_secs_f64(),
+        total as f64 / recorded.as_secs_f64() / 1e6
+    );
+    println!("replay to the middle                   {:9.1} ms", ms(middle));
+    println!("replay to the end                      {:9.1} ms", ms(end));
+}
