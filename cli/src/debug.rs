@@ -80,6 +80,8 @@ struct LocationWatch {
     size: u64,
     kind: wasmscope::WatchKind,
     enabled: bool,
+    /// It stops only where this holds (`watch -l EXPR if COND`).
+    condition: Option<String>,
     /// The runtime's id for it in this run.
     runtime_id: Option<u32>,
 }
@@ -239,7 +241,7 @@ Commands (gdb's names; abbreviations in brackets):
   display EXPR             print EXPR at every stop (undisplay N)
   watch EXPR               stop when the memory EXPR is in changes (steps instruction
                            by instruction: slow on long runs; deleted when its frame returns)
-  watch -l EXPR            stop when the memory EXPR is in changes (the runtime watches it:
+  watch -l EXPR [if COND]  stop when the memory EXPR is in changes (the runtime watches it:
                            every function runs its debug code), in any frame
   rwatch EXPR / awatch EXPR  stop after a load of EXPR's memory / a load or a change
   catch syscall [NAME|CLASS]..  stop before and after WASI calls (all without a NAME):
@@ -822,6 +824,9 @@ impl Debugger {
                 if w.enabled { "y" } else { "n" },
                 w.expression
             ));
+            if let Some(c) = &w.condition {
+                say(&format!("\tstop only if {c}"));
+            }
         }
         for c in &self.catches {
             say(&format!(
@@ -836,6 +841,10 @@ impl Debugger {
 
     /// `watch -l EXPR`, `rwatch EXPR`, `awatch EXPR`: the runtime watches EXPR's bytes.
     fn location_watch(&mut self, expr: &str, kind: wasmscope::WatchKind) {
+        let (expr, condition) = match expr.split_once(" if ") {
+            Some((e, c)) => (e.trim(), Some(c.trim().to_string())),
+            None => (expr, None),
+        };
         let Some(frame) = self.selected_frame().cloned() else {
             return err("The program is not being run: start it, then watch what it has.");
         };
@@ -868,6 +877,7 @@ impl Debugger {
             size,
             kind,
             enabled: true,
+            condition,
             runtime_id: Some(runtime_id),
         });
     }
@@ -1317,7 +1327,7 @@ impl Debugger {
         let was_past = self.stepper.in_past();
         let mut state = if self.watches.is_empty() {
             match how {
-                Go::Continue => self.stepper.resume(),
+                Go::Continue => self.resume_past_false_watch_conditions(),
                 Go::Line(kind) => self.stepper.step_line(kind),
                 Go::Instruction(StepMode::Over) => self.stepper.step_over(),
                 Go::Instruction(_) => self.stepper.step_into(),
@@ -1350,6 +1360,42 @@ impl Debugger {
             return self.stopped(state, Go::Continue);
         }
         self.stopped(state, how);
+    }
+
+    /// Continue, going on past the stops of location watchpoints whose condition does
+    /// not hold there (an error in a condition stops, and says so, as gdb does).
+    fn resume_past_false_watch_conditions(&mut self) -> ExecutionState {
+        for _ in 0..1_000_000 {
+            let state = self.stepper.resume();
+            if !matches!(state, ExecutionState::Paused) {
+                return state;
+            }
+            let Some(hit) = self.stepper.watchpoint_hit() else {
+                return state;
+            };
+            let Some((id, condition)) = self
+                .location_watches
+                .iter()
+                .find(|w| w.runtime_id == Some(hit.id))
+                .and_then(|w| Some((w.id, w.condition.clone()?)))
+            else {
+                return state;
+            };
+            let Some(top) = self.stepper.frames().into_iter().next() else {
+                return state;
+            };
+            match self.stepper.test(&top, &condition) {
+                Ok(false) => continue,
+                Ok(true) => return state,
+                Err(e) => {
+                    err(&format!(
+                        "Error in testing condition for watchpoint {id}: {e}"
+                    ));
+                    return state;
+                }
+            }
+        }
+        self.stepper.resume()
     }
 
     /// Runs instruction by instruction, checking the watched memory after each.

@@ -717,3 +717,33 @@ fn last_writer_finds_the_write_and_record_goto_shows_that_moment() {
     // One instruction earlier: the store has not run.
     has(&out, "$2 = 304014965150852");
 }
+
+#[test]
+fn a_location_watchpoints_condition_is_tested_where_it_stops() {
+    // Holds at the first change (in describe): it stops there.
+    let (_, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch -l total if total > 5\ninfo watchpoints\ncontinue\nquit\n",
+    );
+    assert!(err.is_empty(), "{err}");
+    has(&out, "\tstop only if total > 5");
+    has(&out, "New value = 4000000000003");
+    has(&out, "55\t    char initial = label[0];");
+    // Fails there: the run goes on to the next change (the stack slot used again by
+    // vfprintf), where `total` is not in scope: an error in the condition stops, as in
+    // gdb.
+    let (_, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "break c/vars.c:54\nrun\nwatch -l total if total < 5\ncontinue\nquit\n",
+    );
+    assert!(!out.contains("New value = 4000000000003"), "{out}");
+    assert!(
+        err.contains(
+            "Error in testing condition for watchpoint 2: no variable named total in scope"
+        ),
+        "{err}"
+    );
+    assert!(out.contains("vfprintf (f="), "{out}");
+}

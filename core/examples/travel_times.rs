@@ -18,8 +18,10 @@ use wasmscope::{Execution, ExecutionState, Module, Runtime, RuntimeConfig};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(path), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse::<u64>().ok()))
-    else {
+    let (Some(path), Some(n)) = (
+        args.first(),
+        args.get(1).and_then(|n| n.parse::<u64>().ok()),
+    ) else {
         eprintln!("usage: travel_times FILE.wasm N");
         std::process::exit(2);
     };
@@ -71,7 +73,10 @@ fn main() {
             e.replay(recording.clone());
             let t = Instant::now();
             let s = e.run_to_instruction(count);
-            assert!(matches!(s, ExecutionState::Paused | ExecutionState::Finished(_)));
+            assert!(matches!(
+                s,
+                ExecutionState::Paused | ExecutionState::Finished(_)
+            ));
             t.elapsed()
         })
     };
@@ -86,6 +91,9 @@ fn main() {
         recorded.as_secs_f64() / plain.as_secs_f64(),
         total as f64 / recorded.as_secs_f64() / 1e6
     );
-    println!("replay to the middle                   {:9.1} ms", ms(middle));
+    println!(
+        "replay to the middle                   {:9.1} ms",
+        ms(middle)
+    );
     println!("replay to the end                      {:9.1} ms", ms(end));
 }

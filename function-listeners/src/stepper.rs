@@ -1330,6 +1330,15 @@ impl Stepper {
         }
     }
 
+    /// Whether `condition` holds (is non-zero) in `frame`'s scope, as a breakpoint's
+    /// condition is tested ([`Scope::test`]).
+    ///
+    /// # Errors
+    /// The expression has no value, or it is not a number.
+    pub fn test(&self, frame: &Frame, condition: &str) -> Result<bool, String> {
+        self.in_scope(frame, |s| s.test(condition))?
+    }
+
     /// The children of `expression`'s value in `frame`'s scope (one level of a tree; see
     /// [`Scope::children`]).
     ///
