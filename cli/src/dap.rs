@@ -29,7 +29,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use serde_json::{json, Value as Json};
 use wasmscope::{ExecutionState, LineStep, ModuleConfig};
 use wasmscope_listeners::breakpoints::{BreakpointLocation, HitCondition};
-use wasmscope_listeners::stepper::{Frame, Op, Stepper};
+use wasmscope_listeners::stepper::{Frame, Op, Reverse, Stepper};
 
 /// Instructions the guest runs between two looks at the client's requests.
 pub const SLICE: u64 = 200_000;
@@ -263,6 +263,7 @@ impl<W: Write> Adapter<W> {
                         "supportsEvaluateForHovers": true,
                         "supportsSteppingGranularity": true,
                         "supportsTerminateRequest": true,
+                        "supportsStepBack": true,
                         "supportTerminateDebuggee": true,
                         "exceptionBreakpointFilters": [{
                             "filter": "exceptions",
@@ -373,6 +374,48 @@ impl<W: Write> Adapter<W> {
                 self.respond(req, body);
                 return self.run(op, rx);
             }
+            "stepBack" | "reverseContinue" => {
+                if self.session.as_ref().is_some_and(|s| s.ended) {
+                    self.fail(req, "the program has ended");
+                    return true;
+                }
+                let how = match (command.as_str(), args["granularity"] == "instruction") {
+                    ("reverseContinue", _) => Reverse::Continue,
+                    (_, true) => Reverse::Instruction,
+                    (_, false) => Reverse::Next,
+                };
+                let Some(s) = &mut self.session else {
+                    return true;
+                };
+                match s.stepper.reverse(how) {
+                    Ok(found) => {
+                        self.respond(req, json!({}));
+                        let Some(s) = &mut self.session else {
+                            return true;
+                        };
+                        s.views = None;
+                        s.refs.clear();
+                        s.stop = match (how, found) {
+                            (Reverse::Continue, Some(_)) => {
+                                let offset = s.stepper.position().and_then(|p| p.code_offset);
+                                let ids: Vec<u32> = s
+                                    .stepper
+                                    .breakpoints()
+                                    .into_iter()
+                                    .filter(|b| offset.is_some_and(|o| b.offsets.contains(&o)))
+                                    .map(|b| b.id)
+                                    .collect();
+                                Stop::Breakpoint(ids)
+                            }
+                            // The start of the history.
+                            (_, None) => Stop::Entry,
+                            _ => Stop::Step,
+                        };
+                        self.stopped();
+                    }
+                    Err(e) => self.fail(req, e),
+                }
+            }
             "pause" => {
                 // Already paused (a pause while running is handled by `run`).
                 self.respond(req, json!({}));
@@ -467,6 +510,8 @@ impl<W: Write> Adapter<W> {
                     .push(line.to_string())
             })));
         }
+        // `record`: time travel (stepBack, reverseContinue).
+        stepper.set_time_travel(args["record"].as_bool().unwrap_or(false));
         stepper
             .start(config, &export, &params)
             .map_err(|e| format!("{}: {e}", program.display()))?;

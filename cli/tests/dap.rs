@@ -460,3 +460,63 @@ fn hit_conditions_and_hostile_arguments() {
     c.ok("continue", json!({ "threadId": 1 }));
     assert_eq!(c.take_event("exited")["exitCode"], 0);
 }
+
+#[test]
+fn step_back_and_reverse_continue_in_a_recorded_run() {
+    let mut c = launch(
+        "programs/divzero.wasm",
+        json!({ "args": ["a", "b", "c", "d"], "record": true }),
+    );
+    let path = source("divzero/src/main.rs");
+    set_lines(&mut c, &path, &[json!({ "line": 56 })]);
+    let seen = c.events.len();
+    c.ok("configurationDone", json!({}));
+    c.event_after("stopped", seen);
+    for _ in 0..2 {
+        let seen = c.events.len();
+        c.ok("continue", json!({ "threadId": 1 }));
+        assert_eq!(c.event_after("stopped", seen)["reason"], "breakpoint");
+    }
+    let (frame, _, _, _) = c.top_frame();
+    assert_eq!(evaluate(&mut c, frame, "i"), "2");
+    // Back to the previous hit.
+    let seen = c.events.len();
+    c.ok("reverseContinue", json!({ "threadId": 1 }));
+    let stop = c.event_after("stopped", seen);
+    assert_eq!(stop["reason"], "breakpoint");
+    let (frame, _, _, line) = c.top_frame();
+    assert_eq!((evaluate(&mut c, frame, "i"), line), ("1".to_string(), 56));
+    // A step back: an earlier line.
+    let seen = c.events.len();
+    c.ok("stepBack", json!({ "threadId": 1 }));
+    assert_eq!(c.event_after("stopped", seen)["reason"], "step");
+    let (_, _, _, back) = c.top_frame();
+    assert_ne!(back, 56);
+    // Forward: the present (i == 2), then on.
+    let seen = c.events.len();
+    c.ok("continue", json!({ "threadId": 1 }));
+    c.event_after("stopped", seen);
+    let (frame, _, _, _) = c.top_frame();
+    assert_eq!(evaluate(&mut c, frame, "i"), "1");
+    c.request("terminate", json!({}));
+    c.take_event("exited");
+}
+
+#[test]
+fn step_back_needs_a_recorded_run() {
+    let mut c = launch("programs/divzero.wasm", json!({ "args": ["a"] }));
+    let path = source("divzero/src/main.rs");
+    set_lines(&mut c, &path, &[json!({ "line": 56 })]);
+    let seen = c.events.len();
+    c.ok("configurationDone", json!({}));
+    c.event_after("stopped", seen);
+    let r = c.request("stepBack", json!({ "threadId": 1 }));
+    assert_eq!(r["success"], false);
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not recorded")),
+        "{r}"
+    );
+    c.request("terminate", json!({}));
+}
