@@ -1931,10 +1931,7 @@ impl Executor {
             args: Vec::new(),
         };
         if caught && !resumed {
-            self.host_pause = Some(pause);
-            self.debug.breakpoint_hit = false;
-            self.debug.breakpoint_only = false;
-            return Some(Exit::Paused);
+            return self.pause_at_host_call(pause);
         }
         if caught {
             pause.args = stack[start..start + p].to_vec();
@@ -1972,10 +1969,7 @@ impl Executor {
             if caught {
                 pause.after = true;
                 pause.height = (base + r) as u32;
-                self.host_pause = Some(pause);
-                self.debug.breakpoint_hit = false;
-                self.debug.breakpoint_only = false;
-                return Some(Exit::Paused);
+                return self.pause_at_host_call(pause);
             }
             return None;
         }
@@ -2059,12 +2053,17 @@ impl Executor {
         if caught && !skipped {
             pause.after = true;
             pause.height = (base + r) as u32;
-            self.host_pause = Some(pause);
-            self.debug.breakpoint_hit = false;
-            self.debug.breakpoint_only = false;
-            return Some(Exit::Paused);
+            return self.pause_at_host_call(pause);
         }
         None
+    }
+
+    /// Pauses at a caught host call (before or after it, as `pause` says).
+    fn pause_at_host_call(&mut self, pause: HostPause) -> Option<Exit> {
+        self.host_pause = Some(pause);
+        self.debug.breakpoint_hit = false;
+        self.debug.breakpoint_only = false;
+        Some(Exit::Paused)
     }
 
     /// Runs the host call the execution paused before (its catchpoint), as the calling
