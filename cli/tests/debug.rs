@@ -747,3 +747,29 @@ fn a_location_watchpoints_condition_is_tested_where_it_stops() {
     );
     assert!(out.contains("vfprintf (f="), "{out}");
 }
+
+#[test]
+fn the_past_then_the_present_keeps_what_was_set_there() {
+    // Back one instruction (mid-line), then `next`: the replay stops at the present
+    // (it never runs past it), and a breakpoint set in the past stops the live run.
+    let (code, out, err) = debug(
+        "c/vars.wasm",
+        &[],
+        "record\nbreak c/vars.c:54\nrun\nnext\nreverse-stepi\nnext\nreverse-stepi\n\
+         break c/vars.c:57\ninfo record\ncontinue\ncontinue\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("another way"), "{err}");
+    has(&out, "No more reverse-execution history.");
+    // Set while the past is shown.
+    let set = out
+        .find("Breakpoint 2 at 0xe6: file /samples/c/vars.c, line 57.")
+        .expect("breakpoint 2 set");
+    assert!(out[set..].contains("Replay mode: at instruction"), "{out}");
+    // The live run stops at the breakpoint set while the past was shown.
+    assert!(
+        out.contains("Breakpoint 2, describe (p=Point { x: 3, y: -4 }"),
+        "{out}"
+    );
+    assert!(out.contains("[program exited normally]"), "{out}");
+}

@@ -665,6 +665,8 @@ impl Execution {
             .get_mut(pause.slot..pause.slot + slots.len())
             .ok_or_else(|| Error::new("internal error: the host call's results are gone"))?;
         dst.copy_from_slice(&slots);
+        // A recorded run: its replay gives the caller these results too.
+        ex.amend_recorded_results(&slots);
         Ok(())
     }
 
@@ -860,6 +862,7 @@ impl Execution {
             if self.paused_at_breakpoint()
                 || self.host_call().is_some()
                 || self.watchpoint_hit().is_some()
+                || self.paused_at_instruction()
             {
                 self.line = None;
                 return state;

@@ -190,3 +190,33 @@ fn a_replay_that_goes_another_way_says_so() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn results_changed_at_a_catchpoint_are_what_the_replay_gives() {
+    let wasm = sample("hello.wasm");
+    let (m, _) = instance(&wasm, &[]);
+    let mut e = start(&m);
+    e.set_recording(true);
+    e.set_host_call_catch(Some(Box::new(|d| d.name() == Some("fd_write"))));
+    assert!(matches!(e.resume(), ExecutionState::Paused));
+    assert!(
+        matches!(e.resume(), ExecutionState::Paused),
+        "after the call"
+    );
+    // EIO instead of success: Rust's println panics (a trap in Wasm).
+    e.set_host_call_results(&[Value::I32(29)]).unwrap();
+    e.set_host_call_catch(None);
+    let live = e.resume();
+    assert!(matches!(live, ExecutionState::Trapped(_)), "{live:?}");
+    let total = e.instructions();
+    let (m2, _) = instance(&wasm, &[]);
+    let mut replay = start(&m2);
+    replay.replay(e.recording().unwrap());
+    match replay.resume() {
+        ExecutionState::Trapped(err) => {
+            assert!(!err.to_string().contains("another way"), "{err}");
+        }
+        other => panic!("the replay went otherwise: {other:?}"),
+    }
+    assert_eq!(replay.instructions(), total);
+}

@@ -45,7 +45,7 @@ pub struct Stepper {
     time_travel: bool,
     /// While the stepper shows the past (a replay): the live call, paused at the
     /// present, and its module.
-    live: Option<(Execution, Module)>,
+    live: Option<(Execution, Module, HashSet<u64>)>,
     /// The function and parameters the call started with (a replay starts the same).
     entry: (String, Vec<u64>),
     /// Replay instances made so far (each gets a name of its own).
@@ -440,7 +440,12 @@ impl Stepper {
             .ok_or_else(|| Error::new(format!("no exported function {function:?}")))?;
         let mut execution = f.start_call(params)?;
         execution.set_recording(self.time_travel);
-        self.live = None;
+        if let Some((_, _, _)) = self.live.take() {
+            // The past shown (a replay) goes with the run it belonged to.
+            if let Some(replay) = self.module.take() {
+                let _ = replay.close();
+            }
+        }
         self.entry = (function.to_string(), params.to_vec());
         self.book.reset_hits();
         self.synced = self.book.generation();
@@ -782,7 +787,7 @@ impl Stepper {
 
     fn execution(&mut self) -> &mut Execution {
         // In the past and at the end of its history: back to the live call.
-        let at_present = self.live.as_ref().is_some_and(|(live, _)| {
+        let at_present = self.live.as_ref().is_some_and(|(live, _, _)| {
             self.execution
                 .as_ref()
                 .is_some_and(|e| e.instructions() >= live.instructions())
@@ -811,7 +816,7 @@ impl Stepper {
     /// timeline's marks).
     pub fn host_call_marks(&self) -> Vec<u64> {
         let live = match &self.live {
-            Some((live, _)) => Some(live),
+            Some((live, _, _)) => Some(live),
             None => self.execution.as_ref(),
         };
         live.and_then(Execution::recording)
@@ -828,7 +833,7 @@ impl Stepper {
     /// The instruction count of the present: how far the live call has run.
     pub fn present(&self) -> u64 {
         match &self.live {
-            Some((live, _)) => live.instructions(),
+            Some((live, _, _)) => live.instructions(),
             None => self.instructions(),
         }
     }
@@ -848,11 +853,16 @@ impl Stepper {
 
     /// Leaves the past: the live call and its module again.
     fn back_to_present(&mut self) {
-        if let Some((live, module)) = self.live.take() {
+        if let Some((mut live, module, offsets)) = self.live.take() {
             if let Some(replay) = self.module.replace(module) {
                 let _ = replay.close();
             }
+            // What changed while the past was shown applies to the live call.
+            live.set_host_call_catch(catch_filter(&self.catches));
+            live.set_pause_on_exceptions(self.pause_on_exceptions);
             self.execution = Some(live);
+            self.offsets = offsets;
+            self.sync_offsets();
             self.pending = None;
         }
     }
@@ -861,7 +871,7 @@ impl Stepper {
     /// (with no breakpoint: nothing stops it before); the live call is kept.
     fn replay_to(&mut self, count: u64) -> Result<(Execution, Module, ExecutionState), String> {
         let live = match &self.live {
-            Some((live, _)) => live,
+            Some((live, _, _)) => live,
             None => self
                 .execution
                 .as_ref()
@@ -870,6 +880,13 @@ impl Stepper {
         let recording = live
             .recording()
             .ok_or("this run is not recorded: turn on time travel and run again")?;
+        if !self.compiled.imported_memories().is_empty() {
+            return Err(
+                "time travel needs a module with its own memory: a replay of one that \
+                        imports its memory would share it with the live call"
+                    .into(),
+            );
+        }
         let present = live.instructions();
         self.replays += 1;
         let name = format!(
@@ -886,10 +903,17 @@ impl Stepper {
                     .with_start_functions(&[]),
             )
             .map_err(|e| e.to_string())?;
-        let f = module
+        let started = module
             .exported_function(&self.entry.0)
-            .ok_or_else(|| format!("no exported function {:?}", self.entry.0))?;
-        let mut e = f.start_call(&self.entry.1).map_err(|e| e.to_string())?;
+            .ok_or_else(|| format!("no exported function {:?}", self.entry.0))
+            .and_then(|f| f.start_call(&self.entry.1).map_err(|e| e.to_string()));
+        let mut e = match started {
+            Ok(e) => e,
+            Err(why) => {
+                let _ = module.close();
+                return Err(why);
+            }
+        };
         e.replay(recording);
         e.set_instruction_limit(Some(present));
         let state = e.run_to_instruction(count.max(1));
@@ -919,14 +943,17 @@ impl Stepper {
         }
         e.set_pause_on_exceptions(self.pause_on_exceptions);
         e.set_host_call_catch(catch_filter(&self.catches));
+        // In the past the breakpoints' conditions hold as they did; nothing is counted
+        // in the set or logged again (hit counts run from the moment shown).
         let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
+        let mut hits = std::collections::HashMap::new();
         e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
-            filter_hit(&book, &compiled, &m, x)
+            history_hit(&book, &compiled, &m, x, &mut hits)
         })));
         if self.live.is_none() {
             let live = self.execution.take().ok_or("the program is not running")?;
             let live_module = self.module.take().ok_or("the program is not running")?;
-            self.live = Some((live, live_module));
+            self.live = Some((live, live_module, self.offsets.clone()));
         } else if let Some(old) = self.module.take() {
             let _ = old.close();
         }
@@ -994,7 +1021,12 @@ impl Stepper {
         if !self.time_travel || self.execution.is_none() {
             return Err("this run is not recorded: turn on time travel and run again".into());
         }
-        let now = self.instructions();
+        // Paused after a host call, the call's writes are before this moment, though the
+        // count is still the call's: look one stop point further (its log has the call).
+        let after_call = self
+            .host_call()
+            .is_some_and(|c| c.phase == wasmscope::HostCallPhase::After);
+        let now = self.instructions() + u64::from(after_call);
         let (mut e, module, _) = self.replay_to(1)?;
         e.set_instruction_limit(Some(now));
         e.add_watchpoint(&module, memory, address, len, wasmscope::WatchKind::Write);
@@ -1043,6 +1075,10 @@ impl Stepper {
         }
         if !self.time_travel {
             return Err("this run is not recorded: turn on time travel and run again".into());
+        }
+        if now <= 1 {
+            // At the first instruction (or not entered yet): no history behind.
+            return Ok(None);
         }
         let depth = self.position().map_or(0, |p| p.depth);
         let line_of = |s: &Self, offset: Option<u64>| {
@@ -1211,6 +1247,8 @@ impl Stepper {
             Op::StepToNextCall => StepMode::Entry,
             Op::StepOverCall => StepMode::SiblingEntry,
             Op::RunTo(offset) => {
+                // (At the present in a replay: the live call's module.)
+                let _ = self.execution();
                 let module = self.module.clone().expect("Stepper::start was called");
                 self.execution().add_breakpoint(&module, offset);
                 self.book.lock().run_to = Some(offset);

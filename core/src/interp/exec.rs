@@ -2109,6 +2109,9 @@ impl Executor {
                 w.last.clone_from(&old.last);
             }
         }
+        if watches.is_empty() {
+            self.debug.pending_read = None;
+        }
         self.debug.watches = watches;
     }
 
@@ -2125,6 +2128,14 @@ impl Executor {
     /// Time travel's state, to read.
     pub(crate) fn travel_state(&self) -> &DebugControl {
         &self.debug
+    }
+
+    /// The results of the last recorded host call become `results` (changed at its
+    /// catchpoint after it returned, before the caller got them).
+    pub(crate) fn amend_recorded_results(&mut self, results: &[u64]) {
+        if let Some(event) = self.debug.record.as_mut().and_then(|r| r.last_mut()) {
+            event.results = results.to_vec();
+        }
     }
 
     /// Catch calls of these host functions (store addresses): pause before each runs and
