@@ -260,6 +260,9 @@ pub struct Session {
     catches: Vec<String>,
     /// Record runs for time travel ([`Session::set_time_travel`]); kept across starts.
     time_travel: bool,
+    /// Where the recorded run stopped at a breakpoint (`false`) or trapped (`true`), by
+    /// instruction count.
+    stop_marks: Vec<(u64, bool)>,
     /// Whether the trapped call's frames can still be read.
     trap_frames: bool,
     /// Expressions evaluated in this pause: `(frame, expression)` -> value.
@@ -389,6 +392,7 @@ impl Default for Session {
             pause_on_exceptions: false,
             catches: Vec::new(),
             time_travel: false,
+            stop_marks: Vec::new(),
             trap_frames: false,
             eval_cache: Default::default(),
             children_cache: Default::default(),
@@ -617,9 +621,17 @@ impl Session {
         self.time_travel
     }
 
-    /// Whether the paused call is recorded (time travel works in it).
+    /// Whether the paused (or trapped, its frames kept) call is recorded: time travel
+    /// works in it.
     pub fn is_recorded(&self) -> bool {
-        self.stepper.as_ref().is_some_and(Stepper::time_travel) && self.is_paused()
+        self.stepper.as_ref().is_some_and(Stepper::time_travel)
+            && (self.is_paused() || self.is_paused_at_trap())
+    }
+
+    /// The timeline's marks besides the host calls: where the recorded run stopped at a
+    /// breakpoint, and where it trapped.
+    pub fn stop_marks(&self) -> &[(u64, bool)] {
+        &self.stop_marks
     }
 
     /// The instruction count where the call is, and the present's (recorded runs).
@@ -644,7 +656,7 @@ impl Session {
     /// Steps backwards ([`Stepper::reverse`]); a message says why not, or that the
     /// history's start was reached.
     pub fn reverse(&mut self, how: wasmscope_listeners::stepper::Reverse) {
-        if !self.is_paused() || self.is_running() {
+        if !self.is_recorded() || self.is_running() {
             return;
         }
         let Some(s) = &mut self.stepper else { return };
@@ -661,7 +673,7 @@ impl Session {
 
     /// Shows the recorded call before its instruction `count` ([`Stepper::go_to`]).
     pub fn go_to(&mut self, count: u64) {
-        if !self.is_paused() || self.is_running() {
+        if !self.is_recorded() || self.is_running() {
             return;
         }
         let Some(s) = &mut self.stepper else { return };
@@ -1109,6 +1121,15 @@ impl Session {
     fn settle(&mut self, state: ExecutionState) {
         self.forget_pause();
         let Some(s) = &mut self.stepper else { return };
+        if s.time_travel() && !s.in_past() {
+            let trapped = matches!(state, ExecutionState::Trapped(_));
+            if trapped || !s.stopped_by().is_empty() {
+                let mark = (s.instructions(), trapped);
+                if !self.stop_marks.contains(&mark) {
+                    self.stop_marks.push(mark);
+                }
+            }
+        }
         self.debug_log.extend(s.take_log());
         self.place = None;
         self.message_tone = Tone::Failure;

@@ -13,17 +13,25 @@ use wasmscope_gui::WorkbenchApp;
 
 const DIVZERO_MAIN: &str = "divzero/src/main.rs";
 
-/// divzero (four buckets) recorded, paused at its loop's breakpoint (line 56) with
-/// `i == 0`.
-fn recorded_at_the_loop() -> egui_kittest::Harness<'static, WorkbenchApp> {
-    // Tall: the Memory view's Last writer row shows below the Stack view.
-    let mut h = egui_kittest::Harness::builder()
+/// The timeline's hover text, its label.
+const LABEL: &str =
+    "the recorded run: host calls, breakpoint stops and the trap marked; click a moment to see the call there";
+
+/// The workbench, tall: the Memory view's Last writer row shows below the Stack view.
+fn harness_tall() -> egui_kittest::Harness<'static, WorkbenchApp> {
+    egui_kittest::Harness::builder()
         .with_size(egui::vec2(1280.0, 1400.0))
         .with_max_steps(100)
         .build_ui_state(
             |ui, app: &mut WorkbenchApp| app.show(ui),
             WorkbenchApp::new(),
-        );
+        )
+}
+
+/// divzero (four buckets) recorded, paused at its loop's breakpoint (line 56) with
+/// `i == 0`.
+fn recorded_at_the_loop() -> egui_kittest::Harness<'static, WorkbenchApp> {
+    let mut h = harness_tall();
     h.get_by_label("divzero").click();
     h.run();
     h.state_mut().source.show_line(DIVZERO_MAIN, 56);
@@ -59,6 +67,10 @@ fn back_to_the_last_breakpoint_and_forward_to_the_present() {
     assert_eq!(i_now(&h), "2");
     let (now, present) = h.state().session.timeline().unwrap();
     assert_eq!(now, present);
+    // The three breakpoint stops marked on the timeline, the last one now.
+    let marks = h.state().session.stop_marks();
+    assert_eq!(marks.len(), 3, "{marks:?}");
+    assert_eq!(marks[2], (now, false));
     h.get_by_label(&timeline_label(now, present));
     assert!(!h.state().session.in_past());
 
@@ -104,8 +116,7 @@ fn a_step_back_and_a_click_on_the_timeline() {
     assert!(back < now, "{back} < {now}");
     assert!(h.state().session.in_past());
     // A click in the timeline's middle: the middle of the recorded run.
-    h.get_by_label("the recorded run: host calls marked; click a moment to see the call there")
-        .click();
+    h.get_by_label(LABEL).click();
     h.run();
     let (mid, _) = h.state().session.timeline().unwrap();
     assert!(
@@ -146,4 +157,36 @@ fn last_writer_of_a_bucket_and_go_there() {
     // Right after the write: the bucket holds 250.
     let bytes = h.state().session.read_memory(address, 4).unwrap();
     assert_eq!(bytes, 250u32.to_le_bytes());
+}
+
+#[test]
+fn back_from_a_trap_to_the_line_before_it() {
+    let mut h = harness_tall();
+    h.get_by_label("oob").click();
+    h.run();
+    h.get_by_label("Record").click();
+    h.run();
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    assert!(
+        h.state().session.is_paused_at_trap(),
+        "{:?}",
+        h.state().session.state()
+    );
+    let (now, present) = h.state().session.timeline().expect("a recorded run");
+    assert_eq!(now, present);
+    assert_eq!(
+        h.state().session.stop_marks(),
+        &[(present, true)],
+        "the trap marked"
+    );
+    h.get_by_label("Step back").click();
+    h.run();
+    assert!(h.state().session.in_past());
+    assert!(h.state().session.is_paused());
+    let frames = h.state().session.frames();
+    let line = frames[0].sources.first().map(|l| l.line);
+    assert!(line.is_some(), "a line before the trap: {frames:?}");
+    let (back, _) = h.state().session.timeline().unwrap();
+    assert!(back < present);
 }

@@ -260,13 +260,27 @@ impl ControlsView {
                 egui::Stroke::new(1.0, visuals.warn_fg_color),
             );
         }
+        // Breakpoint stops (taller) and the trap (red, full height).
+        for &(mark, trap) in session.stop_marks() {
+            let x = x_of(mark);
+            let (color, top) = if trap {
+                (visuals.error_fg_color, rect.top())
+            } else {
+                (visuals.text_color(), rect.top() + 1.0)
+            };
+            painter.line_segment(
+                [egui::pos2(x, top), egui::pos2(x, rect.bottom())],
+                egui::Stroke::new(2.0, color),
+            );
+        }
         let x = x_of(now);
         painter.line_segment(
             [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
             egui::Stroke::new(3.0, visuals.selection.bg_fill),
         );
         let response = response.on_hover_text(
-            "the recorded run: host calls marked; click a moment to see the call there",
+            "the recorded run: host calls, breakpoint stops and the trap marked; click a \
+             moment to see the call there",
         );
         if response.clicked() && idle {
             if let Some(p) = response.interact_pointer_pos() {
@@ -471,7 +485,7 @@ impl ControlsView {
                      debug variant)",
                 );
         });
-        if let Some((now, present)) = session.timeline().filter(|_| session.is_paused()) {
+        if let Some((now, present)) = session.timeline().filter(|_| session.is_recorded()) {
             let by_line =
                 state.module.as_ref().is_some_and(|m| m.debug.is_some()) && !self.by_instruction;
             self.timeline_ui(ui, session, now, present, by_line);
