@@ -397,15 +397,7 @@ impl<W: Write> Adapter<W> {
                         s.refs.clear();
                         s.stop = match (how, found) {
                             (Reverse::Continue, Some(_)) => {
-                                let offset = s.stepper.position().and_then(|p| p.code_offset);
-                                let ids: Vec<u32> = s
-                                    .stepper
-                                    .breakpoints()
-                                    .into_iter()
-                                    .filter(|b| offset.is_some_and(|o| b.offsets.contains(&o)))
-                                    .map(|b| b.id)
-                                    .collect();
-                                Stop::Breakpoint(ids)
+                                Stop::Breakpoint(s.stepper.breakpoints_here())
                             }
                             // The start of the history.
                             (_, None) => Stop::Entry,

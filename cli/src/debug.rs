@@ -1083,17 +1083,12 @@ impl Debugger {
             {
                 // At the breakpoint it found, as gdb says it.
                 self.refresh();
-                let offset = self.stepper.position().and_then(|p| p.code_offset);
                 let id = self
                     .stepper
-                    .breakpoints()
-                    .into_iter()
-                    .find(|b| {
-                        b.enabled
-                            && b.log_message.is_none()
-                            && offset.is_some_and(|o| b.offsets.contains(&o))
-                    })
-                    .map_or(0, |b| b.id);
+                    .breakpoints_here()
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
                 say("");
                 say(&format!("Breakpoint {id}, {}", self.frame_text(0)));
                 self.show_line(0);
@@ -1175,17 +1170,6 @@ impl Debugger {
         self.stepper.set_host_call_catches(&names);
     }
 
-    /// The guest's memory 0, for decoding a WASI call's arguments (not a copy of a huge
-    /// one).
-    fn memory_bytes(&self) -> Option<Vec<u8>> {
-        let memory = self.stepper.module()?.memories().into_iter().next()?;
-        let len = u64::from(memory.pages()) * 65536;
-        if len > 256 << 20 {
-            return None;
-        }
-        memory.read_at(0, len)
-    }
-
     /// The stop message of a catchpoint, if the program is paused at a host call.
     fn catch_text(&self) -> Option<String> {
         let call = self.stepper.host_call()?;
@@ -1201,16 +1185,15 @@ impl Debugger {
                         .any(|n| *n == name || *n == format!("{module}.{name}"))
             })
             .map_or(0, |c| c.id);
-        let memory = self.memory_bytes();
-        let raw: Vec<u64> = call.params.iter().map(|v| v.bits() as u64).collect();
-        let wasi = module == wasmscope::wasi::MODULE_NAME;
-        let args: Vec<String> = if wasi {
-            wasmscope::wasi::describe_params(&name, &raw, memory.as_deref())
-                .into_iter()
+        let described = self.stepper.describe_wasi_call(&call);
+        let texts = |args: &[wasmscope::wasi::WasiArg]| -> Vec<String> {
+            args.iter()
                 .map(|a| format!("{}={}", a.name, a.text))
                 .collect()
-        } else {
-            call.params.iter().map(|v| format!("{v:?}")).collect()
+        };
+        let args: Vec<String> = match &described {
+            Some((args, _)) => texts(args),
+            None => call.params.iter().map(|v| format!("{v:?}")).collect(),
         };
         let mut out = match call.phase {
             wasmscope::HostCallPhase::Before => format!(
@@ -1218,15 +1201,14 @@ impl Debugger {
                 args.join(", ")
             ),
             wasmscope::HostCallPhase::After => {
-                let results = call.results.clone().unwrap_or_default();
-                let shown: Vec<String> = if wasi {
-                    let r: Vec<u64> = results.iter().map(|v| v.bits() as u64).collect();
-                    wasmscope::wasi::describe_results(&name, &raw, &r, memory.as_deref())
-                        .into_iter()
-                        .map(|a| format!("{}={}", a.name, a.text))
-                        .collect()
-                } else {
-                    results.iter().map(|v| format!("{v:?}")).collect()
+                let shown: Vec<String> = match &described {
+                    Some((_, results)) => texts(results),
+                    None => call
+                        .results
+                        .iter()
+                        .flatten()
+                        .map(|v| format!("{v:?}"))
+                        .collect(),
                 };
                 format!(
                     "Catchpoint {id} (returned from syscall {name}), {}",

@@ -747,6 +747,38 @@ impl Stepper {
         self.execution.as_ref()?.host_call()
     }
 
+    /// A `wasi_snapshot_preview1` call the program is paused at, decoded for people with
+    /// memory 0 (a memory above 256 MiB is not read: numbers only): its arguments, and
+    /// after the call its errno and the values it wrote ([`wasmscope::wasi::describe_params`],
+    /// [`wasmscope::wasi::describe_results`]). `None` for another host module's call.
+    pub fn describe_wasi_call(
+        &self,
+        call: &wasmscope::HostCall,
+    ) -> Option<(Vec<wasmscope::wasi::WasiArg>, Vec<wasmscope::wasi::WasiArg>)> {
+        if call.definition.module_name() != wasmscope::wasi::MODULE_NAME {
+            return None;
+        }
+        let name = call.definition.name().unwrap_or("");
+        let memory = self
+            .module()
+            .and_then(|m| m.memories().into_iter().next())
+            .and_then(|m| {
+                let len = u64::from(m.pages()) * 65536;
+                (len <= 256 << 20).then(|| m.read_at(0, len)).flatten()
+            });
+        let raw =
+            |values: &[Value]| -> Vec<u64> { values.iter().map(|v| v.bits() as u64).collect() };
+        let params = raw(&call.params);
+        let args = wasmscope::wasi::describe_params(name, &params, memory.as_deref());
+        let results = match (&call.results, call.phase) {
+            (Some(r), wasmscope::HostCallPhase::After) => {
+                wasmscope::wasi::describe_results(name, &params, &raw(r), memory.as_deref())
+            }
+            _ => Vec::new(),
+        };
+        Some((args, results))
+    }
+
     /// Changes the arguments of the host call paused before
     /// ([`Execution::set_host_call_params`]).
     ///
@@ -787,14 +819,7 @@ impl Stepper {
 
     fn execution(&mut self) -> &mut Execution {
         // In the past and at the end of its history: back to the live call.
-        let at_present = self.live.as_ref().is_some_and(|(live, _, _)| {
-            self.execution
-                .as_ref()
-                .is_some_and(|e| e.instructions() >= live.instructions())
-        });
-        if at_present {
-            self.back_to_present();
-        }
+        self.leave_replay_at_present();
         self.sync_if_changed();
         self.execution.as_mut().expect("Stepper::start was called")
     }
@@ -937,19 +962,11 @@ impl Stepper {
             return Ok(self.settle(state));
         }
         let (mut e, module, state) = self.replay_to(count)?;
-        // The breakpoints, catchpoints and exception pauses apply in the past too.
-        for o in &self.offsets {
-            e.add_breakpoint(&module, *o);
-        }
+        // The breakpoints, catchpoints and exception pauses apply in the past too (hit
+        // counts run from the moment shown).
+        self.replay_breakpoints(&mut e, &module);
         e.set_pause_on_exceptions(self.pause_on_exceptions);
         e.set_host_call_catch(catch_filter(&self.catches));
-        // In the past the breakpoints' conditions hold as they did; nothing is counted
-        // in the set or logged again (hit counts run from the moment shown).
-        let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
-        let mut hits = std::collections::HashMap::new();
-        e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
-            history_hit(&book, &compiled, &m, x, &mut hits)
-        })));
         if self.live.is_none() {
             let live = self.execution.take().ok_or("the program is not running")?;
             let live_module = self.module.take().ok_or("the program is not running")?;
@@ -960,6 +977,32 @@ impl Stepper {
         self.execution = Some(e);
         self.module = Some(module);
         Ok(state)
+    }
+
+    /// Sets the breakpoints on replay `e` of `module`, with a filter that tests their
+    /// conditions and hit counts (counted from the replay's start) and counts or logs
+    /// nothing in the set ([`history_hit`]).
+    fn replay_breakpoints(&self, e: &mut Execution, module: &Module) {
+        for o in &self.offsets {
+            e.add_breakpoint(module, *o);
+        }
+        let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
+        let mut hits = std::collections::HashMap::new();
+        e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
+            history_hit(&book, &compiled, &m, x, &mut hits)
+        })));
+    }
+
+    /// The enabled breakpoints (not logpoints) at the paused call's instruction.
+    pub fn breakpoints_here(&self) -> Vec<u32> {
+        let Some(offset) = self.position().and_then(|p| p.code_offset) else {
+            return Vec::new();
+        };
+        self.breakpoints()
+            .into_iter()
+            .filter(|b| b.enabled && b.log_message.is_none() && b.offsets.contains(&offset))
+            .map(|b| b.id)
+            .collect()
     }
 
     /// The pauses of a replay from the start up to (not including) instruction `until`,
@@ -973,14 +1016,7 @@ impl Stepper {
         let (mut e, module, mut state) = self.replay_to(1)?;
         e.set_instruction_limit(Some(until));
         if mode.is_none() {
-            for o in &self.offsets {
-                e.add_breakpoint(&module, *o);
-            }
-            let (book, compiled, m) = (self.book.clone(), self.compiled.clone(), module.clone());
-            let mut hits = std::collections::HashMap::new();
-            e.set_breakpoint_filter(Some(Box::new(move |x: &Execution| {
-                history_hit(&book, &compiled, &m, x, &mut hits)
-            })));
+            self.replay_breakpoints(&mut e, &module);
         }
         let mut out = Vec::new();
         let mut first = true;

@@ -713,42 +713,31 @@ impl Session {
         let call = s.host_call()?;
         let name = call.definition.name().unwrap_or("?").to_string();
         let module = call.definition.module_name().to_string();
-        let wasi = module == wasmscope::wasi::MODULE_NAME;
-        let memory = s
-            .module()
-            .and_then(|m| m.memories().into_iter().next())
-            .and_then(|m| {
-                let len = u64::from(m.pages()) * 65536;
-                (len <= 256 << 20).then(|| m.read_at(0, len)).flatten()
-            });
-        let raw: Vec<u64> = call.params.iter().map(|v| v.bits() as u64).collect();
+        let described = s.describe_wasi_call(&call);
+        let wasi = described.is_some();
         let names = call.definition.param_names();
-        let args = if wasi {
-            wasmscope::wasi::describe_params(&name, &raw, memory.as_deref())
-                .into_iter()
-                .map(|a| (a.name, a.text))
-                .collect()
-        } else {
-            call.params
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let n = names.get(i).cloned().flatten();
-                    (
-                        n.map_or_else(|| format!("arg{i}"), |n| n.to_string()),
-                        format_typed(v),
-                    )
-                })
-                .collect()
+        let pairs = |args: Vec<wasmscope::wasi::WasiArg>| -> Vec<(String, String)> {
+            args.into_iter().map(|a| (a.name, a.text)).collect()
+        };
+        let (args, described_results) = match described {
+            Some((args, results)) => (pairs(args), pairs(results)),
+            None => (
+                call.params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let n = names.get(i).cloned().flatten();
+                        (
+                            n.map_or_else(|| format!("arg{i}"), |n| n.to_string()),
+                            format_typed(v),
+                        )
+                    })
+                    .collect(),
+                Vec::new(),
+            ),
         };
         let results = match (&call.results, call.phase) {
-            (Some(r), wasmscope::HostCallPhase::After) if wasi => {
-                let rs: Vec<u64> = r.iter().map(|v| v.bits() as u64).collect();
-                wasmscope::wasi::describe_results(&name, &raw, &rs, memory.as_deref())
-                    .into_iter()
-                    .map(|a| (a.name, a.text))
-                    .collect()
-            }
+            (Some(_), wasmscope::HostCallPhase::After) if wasi => described_results,
             (Some(r), _) => r
                 .iter()
                 .enumerate()
