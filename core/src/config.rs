@@ -289,6 +289,7 @@ impl RuntimeConfig {
             fuel: self.fuel.is_some(),
             interrupts: self.close_on_deadline,
             debug: self.debug_stepping,
+            count: false,
             // Compiled code has no stop points: debug stepping runs the interpreter.
             native: self.engine == EngineKind::Compiler && !self.debug_stepping,
             features: self.core_features,

@@ -49,6 +49,10 @@ pub(crate) struct CodeOptions {
     pub interrupts: bool,
     /// A stop point before every instruction (stepping and breakpoints).
     pub debug: bool,
+    /// Count the operators run, per straight-line segment (`Count`; time travel's
+    /// instruction count in plain code). Set for both variants of code compiled for
+    /// debugging, never by the configuration itself.
+    pub count: bool,
     /// Compile the functions to native code (the compiler engine) besides describing
     /// them for the interpreter.
     pub native: bool,

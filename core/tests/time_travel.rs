@@ -98,6 +98,7 @@ fn a_replay_reaches_the_recorded_states_and_makes_no_host_call() {
         assert!(total > 1000, "{name}: {total}");
 
         for k in [1, 2, total / 3, total / 2, total - 1] {
+            eprintln!("K {name} {k} of {total}");
             // A recorded run paused at k, and a replay paused at k.
             let (m1, _) = instance(&wasm, args);
             let mut live = start(&m1);
@@ -219,4 +220,232 @@ fn results_changed_at_a_catchpoint_are_what_the_replay_gives() {
         other => panic!("the replay went otherwise: {other:?}"),
     }
     assert_eq!(replay.instructions(), total);
+}
+
+/// How a counted run ended, its count, and the count at each host call.
+#[derive(Debug, PartialEq)]
+struct Counted {
+    end: String,
+    instructions: u64,
+    host_calls: Vec<u64>,
+}
+
+/// Runs `e` to its end, recorded; with `debug`, in debug code everywhere: a watchpoint
+/// on memory 0's last byte (never written by these programs) makes every function run
+/// it, and without a memory the run goes one instruction step at a time.
+fn counted(m: &Module, mut e: Execution, debug: bool) -> Counted {
+    e.set_recording(true);
+    let mut state = None;
+    match m.memory() {
+        Some(memory) if debug => {
+            let size = u64::from(memory.pages()) * 65536;
+            e.add_watchpoint(m, 0, size - 1, 1, wasmscope::WatchKind::Write);
+        }
+        None if debug => loop {
+            match e.step(StepMode::Instruction) {
+                ExecutionState::Paused => continue,
+                other => break state = Some(other),
+            }
+        },
+        _ => {}
+    }
+    let end = match state.unwrap_or_else(|| e.resume()) {
+        ExecutionState::Finished(v) => format!("finished {v:?}"),
+        ExecutionState::Exited(code) => format!("exited {code}"),
+        ExecutionState::Trapped(err) => format!("trapped {err}"),
+        other => panic!("{other:?}"),
+    };
+    Counted {
+        end,
+        instructions: e.instructions(),
+        host_calls: e.recording().unwrap().host_call_steps(),
+    }
+}
+
+/// Counting in plain code (a `Count` per straight-line segment) agrees with counting in
+/// debug code (one per stop point): the same count at every host call and at the end,
+/// on programs with loops, calls, branches, `br_table`s, traps mid-segment, exceptions
+/// and SIMD.
+#[test]
+fn plain_code_counts_what_debug_code_counts() {
+    let programs: [(&str, &[&str]); 6] = [
+        ("hello.wasm", &[]),
+        ("echo.wasm", &["a", "bc"]),
+        ("divzero.wasm", &[]),
+        ("divzero.wasm", &["a", "b", "c"]),
+        ("oob.wasm", &[]),
+        ("panic.wasm", &[]),
+    ];
+    for (name, args) in programs {
+        let wasm = sample(name);
+        let run = |debug: bool| {
+            let (m, _) = instance(&wasm, args);
+            counted(&m, start(&m), debug)
+        };
+        let plain = run(false);
+        assert!(plain.instructions > 1000, "{name}: {plain:?}");
+        assert_eq!(plain, run(true), "{name} {args:?}");
+    }
+    let bench = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
+    let workloads: [(&str, &[u64]); 9] = [
+        ("bytecode", &[300]),
+        ("fib", &[15]),
+        ("mandelbrot", &[12]),
+        ("matmul", &[10]),
+        ("nbody", &[100]),
+        ("sha256", &[500]),
+        ("sort", &[300]),
+        ("simd", &[2000]),
+        ("exceptions", &[30, 5]),
+    ];
+    for (name, params) in workloads {
+        let wasm = match std::fs::read(bench.join(format!("{name}.wasm"))) {
+            Ok(w) => w,
+            Err(_) => wat::parse_file(bench.join(format!("{name}.wat"))).unwrap(),
+        };
+        let run = |debug: bool| {
+            let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+            let m = rt.instantiate(&wasm).unwrap();
+            let e = m
+                .exported_function("run")
+                .unwrap()
+                .start_call(params)
+                .unwrap();
+            counted(&m, e, debug)
+        };
+        let plain = run(false);
+        assert!(plain.instructions > 1000, "{name}: {plain:?}");
+        assert_eq!(plain, run(true), "{name}");
+    }
+}
+
+/// A trap in the middle of a straight-line segment: plain code counted the whole
+/// segment at its start, and takes back the operators the trap kept from running, so
+/// the count at the trap is debug code's, and a run to that count pauses before the
+/// trapping operator.
+#[test]
+fn a_trap_mid_segment_counts_up_to_the_trapping_operator() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (memory 1)
+             (func $f (param i32) (result i32)
+               (local i32)
+               (loop $l
+                 (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get 1) (i32.const 5))))
+               ;; a segment: the division traps when the parameter is 0, with
+               ;; operators after it in the same segment
+               (i32.div_u (i32.const 10) (local.get 0))
+               (i32.add (i32.const 1))
+               (i32.mul (i32.const 3))
+               (i32.sub (i32.const 2)))
+             (func (export "run") (param i32) (result i32)
+               (i32.add (call $f (local.get 0)) (i32.const 1))))"#,
+    )
+    .unwrap();
+    let at_trap = |debug: bool| {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+        let m = rt.instantiate(&wasm).unwrap();
+        let mut e = m
+            .exported_function("run")
+            .unwrap()
+            .start_call(&[0])
+            .unwrap();
+        e.set_recording(true);
+        if debug {
+            e.add_watchpoint(&m, 0, 65535, 1, wasmscope::WatchKind::Write);
+        }
+        let end = e.resume();
+        assert!(matches!(end, ExecutionState::Trapped(_)), "{end:?}");
+        (e.instructions(), innermost(&e))
+    };
+    let (plain, plain_at) = at_trap(false);
+    let (debug, debug_at) = at_trap(true);
+    assert_eq!(plain, debug);
+    assert_eq!(plain_at, debug_at);
+    // `run`: `local.get 0` and the call; `f`: `loop` and 5 rounds of 8, then `end`,
+    // `i32.const 10`, `local.get 0` and the division, which traps.
+    assert_eq!(plain, 2 + 1 + 5 * 8 + 1 + 3);
+
+    // A run to that count pauses before the division; one step traps there.
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let m = rt.instantiate(&wasm).unwrap();
+    let mut e = m
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[0])
+        .unwrap();
+    e.set_recording(true);
+    assert!(matches!(
+        e.run_to_instruction(plain),
+        ExecutionState::Paused
+    ));
+    assert_eq!(
+        innermost(&e),
+        plain_at,
+        "paused before the trapping division"
+    );
+    assert!(matches!(
+        e.step(StepMode::Instruction),
+        ExecutionState::Trapped(_)
+    ));
+    assert_eq!(e.instructions(), plain);
+}
+
+/// The innermost frame's Wasm offset and operands.
+fn innermost(e: &Execution) -> (Option<u64>, Vec<Value>) {
+    e.with_stack(|s| {
+        let f = s.frames().next().unwrap();
+        (f.source_offset(), f.operands())
+    })
+    .unwrap()
+}
+
+/// A run to instruction `k` from plain code (which counts per segment and moves to debug
+/// code in the segment holding `k`) pauses where a run in debug code everywhere pauses:
+/// the same position, frames and memory, for counts spread over a workload's run.
+#[test]
+fn runs_to_an_instruction_land_where_debug_code_lands() {
+    let bench = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
+    let wasm = std::fs::read(bench.join("sort.wasm")).unwrap();
+    let paused_at = |k: u64, debug: bool| {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+        let m = rt.instantiate(&wasm).unwrap();
+        let mut e = m
+            .exported_function("run")
+            .unwrap()
+            .start_call(&[300])
+            .unwrap();
+        e.set_recording(true);
+        if debug {
+            let size = u64::from(m.memory().unwrap().pages()) * 65536;
+            e.add_watchpoint(&m, 0, size - 1, 1, wasmscope::WatchKind::Write);
+        }
+        assert!(matches!(e.run_to_instruction(k), ExecutionState::Paused));
+        assert_eq!(e.instructions(), k);
+        let at = snapshot(&m, &e);
+        // And on from there, counting on: the same end.
+        assert!(matches!(e.resume(), ExecutionState::Finished(_)));
+        (at, e.instructions())
+    };
+    let total = {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+        let m = rt.instantiate(&wasm).unwrap();
+        counted(
+            &m,
+            m.exported_function("run")
+                .unwrap()
+                .start_call(&[300])
+                .unwrap(),
+            false,
+        )
+        .instructions
+    };
+    // Counts at every residue of a segment's length, all over the run.
+    for k in (1..total)
+        .step_by((total / 37) as usize)
+        .chain([total - 1, total])
+    {
+        assert_eq!(paused_at(k, false), paused_at(k, true), "at {k} of {total}");
+    }
 }

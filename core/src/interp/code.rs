@@ -124,6 +124,8 @@ impl ModuleCode {
         // Both variants check interrupts at the same places (switch points).
         options.interrupts = true;
         options.debug = id >= self.defined;
+        // Both count the operators they run at the same places (switch points too).
+        options.count = true;
         options
     }
 
@@ -311,6 +313,7 @@ impl ModuleCode {
                         op.instr(),
                         Instr::ListenerBefore(_)
                             | Instr::CheckInterrupt
+                            | Instr::Count(_)
                             | Instr::Call { .. }
                             | Instr::CallIndirect { .. }
                             | Instr::ReturnCallIndirect { .. }

@@ -540,7 +540,6 @@ impl DebugControl {
             }
             || self.bp_funcs.contains(&(inst, def))
             || !self.watches.is_empty()
-            || self.counting
     }
 
     /// At a stop point of instance `inst` (its items `held`, the current frame's slots
@@ -1283,9 +1282,69 @@ impl Executor {
             if self.debug.trapped && self.resumable {
                 // Only a resumable call's stack is read after a trap.
                 self.operands_after_trap(&reg);
+                if self.debug.counting {
+                    self.count_to_trap(&reg);
+                }
             }
             self.abort_all(&reg, &error);
             return Err(error);
+        }
+    }
+
+    /// After a trap in plain code while counting instructions: the trapping segment's
+    /// `Count` charged the operators after the trapping one too, which never ran; takes
+    /// them back, so that the count ends at the trapping operator, as debug code's stop
+    /// points leave it. (Its operators are found in the debug code of the same segment.)
+    fn count_to_trap(&mut self, reg: &Registry) {
+        let Some(module) = reg
+            .instances
+            .get(self.inst as usize)
+            .and_then(|d| d.module.as_ref())
+        else {
+            return;
+        };
+        if module.code.is_debug(self.func) {
+            return;
+        }
+        let Some(plain) = module.code.ready(self.func) else {
+            return;
+        };
+        let at = (self.pc as usize).saturating_sub(1);
+        let Some(start) = plain.instrs.get(..=at).and_then(|c| {
+            c.iter()
+                .rposition(|op| matches!(op.instr(), Instr::Count(_)))
+        }) else {
+            return;
+        };
+        let Instr::Count(k) = plain.instrs[start].instr() else {
+            return;
+        };
+        let Some(trapping) = plain
+            .offsets
+            .get(at)
+            .and_then(|o| o.checked_sub(module.code_section_offset as u32))
+        else {
+            return;
+        };
+        let Some((_, debug, from)) = module.switch_variant(self.func, start as u32 + 1) else {
+            return;
+        };
+        let mut begun = 0u64;
+        for op in &debug.instrs[from as usize..] {
+            match op.instr() {
+                Instr::DebugStep { offset, .. } => {
+                    begun += 1;
+                    if offset == trapping {
+                        self.debug.steps = self
+                            .debug
+                            .steps
+                            .saturating_sub((k as u64).saturating_sub(begun));
+                        return;
+                    }
+                }
+                Instr::Count(_) => return,
+                _ => {}
+            }
         }
     }
 
@@ -1426,7 +1485,6 @@ impl Executor {
         self.debug.at_stop = false;
         self.debug.debug_calls = !bp_funcs.is_empty()
             || !self.debug.watches.is_empty()
-            || self.debug.counting
             || matches!(
                 self.debug.mode,
                 StepMode::Instruction | StepMode::Entry | StepMode::SiblingEntry
@@ -1450,7 +1508,7 @@ impl Executor {
     /// Where a frame (code id `id` of instance `inst`, continuing at `pc`, at `depth`)
     /// continues in the variant the run needs, if it must and can move: it can when it
     /// has not started (`pc` 0) or continues right after a switch point (a call, an
-    /// entry hook, an interrupt check).
+    /// entry hook, an interrupt check; not a segment's `Count`).
     ///
     /// A frame that stays in debug code at its entry hook then stops at its first
     /// instruction in a call-level step whatever the variant it was in, as one moved
@@ -1480,6 +1538,19 @@ impl Executor {
             .debug
             .wants_debug(depth, inst, code.def_of(id), not_started);
         if want == code.is_debug(id) {
+            return None;
+        }
+        if pc > 0
+            && matches!(
+                code.ready(id)?
+                    .instrs
+                    .get(pc as usize - 1)
+                    .map(|op| op.instr()),
+                Some(Instr::Count(_))
+            )
+        {
+            // Paused at a segment's first stop point, which counted its operator: plain
+            // code would count the whole segment again. (Only debug code stops there.)
             return None;
         }
         module.switch_variant(id, pc).map(|(to, _, at)| (to, at))
@@ -2835,6 +2906,30 @@ impl Executor {
                         break Exit::Paused;
                     }
                 }
+                Instr::Count(k) => {
+                    // (Debug code's `Count(0)` counts nothing: its stop points count.)
+                    if self.debug.counting && self.resumable && k > 0 {
+                        let end = self.debug.steps + k as u64;
+                        if self.debug.stop_at.is_some_and(|t| end >= t) {
+                            // The target is one of this segment's operators: the debug
+                            // code, which counts them one by one, runs the segment.
+                            match module.switch_variant(func, pc as u32) {
+                                Some((to, target, at)) => {
+                                    func = to;
+                                    instrs = &target.instrs;
+                                    pc = at as usize;
+                                }
+                                None => {
+                                    break Exit::Error(Error::new(
+                                        "internal error: no debug code to count instructions in",
+                                    ))
+                                }
+                            }
+                        } else {
+                            self.debug.steps = end;
+                        }
+                    }
+                }
                 Instr::ConsumeFuel(k) => match self.fuel.checked_sub(k as u64) {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),
@@ -2879,7 +2974,23 @@ impl Executor {
                         fp,
                         func,
                     };
-                    let (regs, stop) = hot::run(&mut stack, regs, cur, &mut env, calls.as_ref());
+                    let counted = self.debug.counting && self.resumable;
+                    let steps = std::cell::Cell::new(self.debug.steps);
+                    let limit = match self.debug.stop_at {
+                        Some(t) if counted => t,
+                        _ => u64::MAX,
+                    };
+                    let (regs, stop) = hot::run(
+                        &mut stack,
+                        regs,
+                        cur,
+                        &mut env,
+                        calls.as_ref(),
+                        (&steps, limit),
+                    );
+                    if counted {
+                        self.debug.steps = steps.get();
+                    }
                     let failed = env.error.take();
                     self.debug.budget = budget.get();
                     self.polls = polls.get();

@@ -300,6 +300,11 @@ struct Cx<'a> {
     env: Cell<Option<&'a mut dyn Env>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
+    /// The operators begun so far ([`Instr::Count`]), and the count at which the run
+    /// must leave plain code (the executor then moves it to debug code, to stop before
+    /// that operator).
+    steps: &'a Cell<u64>,
+    limit: u64,
 }
 
 impl<'a> Cx<'a> {
@@ -439,6 +444,19 @@ impl<'a> Cx<'a> {
         outcome
     }
 
+    /// A segment's `Count(k)`: `k` more operators begun, or `Stop::Other` (nothing
+    /// counted) when the count limit falls within them, for the executor to move to the
+    /// debug code that counts them one by one.
+    #[inline(always)]
+    fn count(&self, k: u32) -> Result<(), Stop> {
+        let n = self.steps.get() + k as u64;
+        if n >= self.limit {
+            return Err(Stop::Other);
+        }
+        self.steps.set(n);
+        Ok(())
+    }
+
     /// An interrupt check (`CheckInterrupt`): nothing to do, or `Stop::Other` for the
     /// executor to make it (a stop requested, debug code, a spent budget, the clock to
     /// read). Nothing is counted when it stops, so the executor's check counts once.
@@ -574,13 +592,15 @@ pub(crate) fn bit(c: bool) -> u64 {
 /// Runs the current function's code `cur` from `regs` (its position, frame and code id)
 /// on the value stack `stack` with memory 0 `mem` (empty without one), calls and returns
 /// within the instance too with `calls`, until an instruction that is not the fast path's
-/// or a trap: the registers to continue with, and why it stopped.
+/// or a trap: the registers to continue with, and why it stopped. `Count`s add to
+/// `steps` until `limit` falls within one (it stops there, for the executor).
 pub(crate) fn run<'a>(
     stack: &'a mut [u64],
     regs: Regs,
     cur: &'a CompiledFunc,
     env: &'a mut dyn Env,
     calls: Option<&'a Calls<'a>>,
+    (steps, limit): (&'a Cell<u64>, u64),
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
         return (regs, Stop::Unhandled);
@@ -598,6 +618,8 @@ pub(crate) fn run<'a>(
         calls,
         env: Cell::new(Some(env)),
         stop: Cell::new(None),
+        steps,
+        limit,
     };
     let ip = cx.start;
     // SAFETY: `fp + max_height <= stack.len()` (checked above).
@@ -1520,6 +1542,9 @@ handlers! { frame, mem, pc, cx;
             },
     CheckInterrupt: Instr::CheckInterrupt => {
                 cx.check()?;
+            },
+    Count: Instr::Count(k) => {
+                cx.count(k)?;
             },
     ListenerBefore: Instr::ListenerBefore(listened) => {
                 cx.before(listened, pc)?;

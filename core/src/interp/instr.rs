@@ -135,6 +135,12 @@ macro_rules! define_instr {
             DebugStep { offset: u32, height: u32 },
             /// Charge this many units of fuel (only in code compiled with fuel).
             ConsumeFuel(u32),
+            /// The next this many operators run (a straight-line segment of them, which
+            /// begins here: no branch leaves it before its end and none enters it after
+            /// this): time travel's instruction count in plain code. `Count(0)` in debug
+            /// code, whose stop points count one by one, marks the same place (a switch
+            /// point). Only in code compiled for debugging.
+            Count(u32),
             /// Stop if the call was interrupted, its module closed or its deadline passed
             /// (only in code compiled with interrupt checks).
             CheckInterrupt,
@@ -537,9 +543,10 @@ impl Instr {
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
-                    Instr::Call { .. } | Instr::ListenerBefore(_) | Instr::CheckInterrupt => {
-                        Some(0)
-                    }
+                    Instr::Call { .. }
+                    | Instr::ListenerBefore(_)
+                    | Instr::CheckInterrupt
+                    | Instr::Count(_) => Some(0),
                     // Results at `src .. src + arity`, copied to `0 .. arity`.
                     Instr::Return { src, arity } | Instr::ReturnListened { src, arity, .. } => {
                         Some(src as u64 + arity as u64)

@@ -192,6 +192,11 @@ pub(crate) struct Translator {
     /// The current block's `ConsumeFuel`, and the operators counted into it so far.
     fuel_at: Option<usize>,
     block_ops: u32,
+    /// Emit `Count`s: see [`Instr::Count`].
+    count: bool,
+    /// The open segment's `Count`, and the operators counted into it so far.
+    count_at: Option<usize>,
+    count_ops: u32,
     /// The function being translated, if it has a listener.
     listen: Option<u32>,
     /// Constants (by value bits) that have a slot of their own in this function's frame.
@@ -217,6 +222,7 @@ impl Translator {
             fuel: options.fuel,
             interrupts: options.interrupts,
             debug: options.debug,
+            count: options.count,
             ..Translator::default()
         }
     }
@@ -257,6 +263,7 @@ impl Translator {
     /// Marks the current position as a branch target (nothing before it fuses with what
     /// follows) and returns it. With fuel, a new block starts here.
     fn label_here(&mut self) -> u32 {
+        self.close_count();
         let here = self.pc();
         if self.fuel {
             self.close_fuel_block();
@@ -265,6 +272,16 @@ impl Translator {
         }
         self.barrier = self.code.instrs.len();
         here
+    }
+
+    /// Ends the open straight-line segment (see [`Instr::Count`]): its `Count` gets the
+    /// number of operators in it (0 in debug code, whose stop points count them).
+    fn close_count(&mut self) {
+        if let Some(at) = self.count_at.take() {
+            let n = if self.debug { 0 } else { self.count_ops };
+            self.code.instrs[at] = Instr::Count(n);
+        }
+        self.count_ops = 0;
     }
 
     fn close_fuel_block(&mut self) {
@@ -349,6 +366,8 @@ impl Translator {
         self.barrier = 0;
         self.fuel_at = None;
         self.block_ops = 0;
+        self.count_at = None;
+        self.count_ops = 0;
         self.listen = listen.then_some(func_index);
         self.code_base = info.code_section_offset as u32;
         let ty = info.func_type(func_index).clone();
@@ -493,8 +512,12 @@ impl Translator {
             max_height = max_height.max(fv.operand_stack_height()).max(hv);
             self.offset = offset as u32;
             self.operator(info, &op, top, offset)?;
+            if ends_segment(&op) {
+                self.close_count();
+            }
         }
         ops.finish()?;
+        self.close_count();
         thread_jumps(&mut self.code.instrs);
         // Every value may be a v128 (two slots) in slot mode.
         let max_slots = if self.slot_mode {
@@ -719,6 +742,15 @@ impl Translator {
             if self.code.instrs.len() as u32 <= probe.at {
                 probe.found = Some((top.height, self.lazy.clone()));
             }
+        }
+        if self.count {
+            if self.count_at.is_none() {
+                self.count_at = Some(self.code.instrs.len());
+                self.emit(Instr::Count(0));
+                // (Nothing fuses across it: it is a switch point.)
+                self.barrier = self.code.instrs.len();
+            }
+            self.count_ops += 1;
         }
         if self.debug {
             self.emit(Instr::DebugStep {
@@ -1587,6 +1619,43 @@ impl Translator {
             self.barrier = self.code.instrs.len();
         }
     }
+}
+
+/// Whether a straight-line segment of operators (see [`Instr::Count`]) ends after `op`:
+/// it may branch, call, return, throw or trap there, or is a label's neighbour. (More
+/// ends than needed cost only `Count`s; one missing would count operators not run.)
+fn ends_segment(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Unreachable
+            | Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrOnNull { .. }
+            | Operator::BrOnNonNull { .. }
+            | Operator::BrOnCast { .. }
+            | Operator::BrOnCastFail { .. }
+            | Operator::Return
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. }
+            | Operator::Throw { .. }
+            | Operator::ThrowRef
+            | Operator::Rethrow { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. }
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. }
+    )
 }
 
 /// Jump threading: a jump (of any kind, `br_table` entries included) whose target is an
