@@ -30,7 +30,7 @@ wasi::context
 module interp::num interp::simd interp::instr interp::hot interp::translate
 compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
 interp::code
-listener store interp::gc interp::exec interp compiler::exec compiler
+listener store interp::gc interp::checkpoint interp::exec interp compiler::exec compiler
 cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi::describe wasi
 """.split()

@@ -74,6 +74,31 @@ pub struct Execution {
     host_filter: Option<HostCallFilter>,
     /// The host functions caught, as of a registry with this many functions.
     host_caught: Option<(usize, std::collections::HashSet<u32>)>,
+    /// A replay's checkpoint interval (`None`: no checkpoints), and why it takes none
+    /// once it found out.
+    checkpoint_interval: Option<u64>,
+    checkpoints_refused: Option<&'static str>,
+}
+
+/// Instructions between two checkpoints of a replay, at first
+/// ([`Execution::set_checkpoint_interval`]).
+pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 1 << 23;
+
+/// What a replay's checkpoints take ([`Execution::checkpoints`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckpointStats {
+    /// How many there are.
+    pub count: usize,
+    /// The bytes they hold: memory chunks, stacks and tables.
+    pub bytes: usize,
+    /// Instructions between two of them now (it doubles when they would hold more than
+    /// [`CheckpointStats::budget`]).
+    pub interval: u64,
+    /// The most bytes the instance's memories have had.
+    pub memory_peak: usize,
+    /// The most bytes they may hold: `memory_peak` plus a quarter.
+    pub budget: usize,
 }
 
 /// The host calls of a recorded run ([`Execution::set_recording`]), to replay it
@@ -298,6 +323,8 @@ impl Execution {
             limit: None,
             finished_recording: None,
             final_steps: 0,
+            checkpoint_interval: Some(DEFAULT_CHECKPOINT_INTERVAL),
+            checkpoints_refused: None,
         }
     }
 
@@ -351,8 +378,51 @@ impl Execution {
     /// the recorded one did (a call that goes another way, as after a change of its
     /// memory, ends with an error that says so). Instructions are counted as in a
     /// recording.
+    ///
+    /// A replay takes checkpoints as it goes, so that it can go back: a
+    /// [`Execution::run_to_instruction`] to an earlier count restores the latest
+    /// checkpoint before it and replays on from there (see
+    /// [`Execution::set_checkpoint_interval`]).
     pub fn replay(&mut self, recording: Recording) {
         self.replaying = Some(recording);
+    }
+
+    /// Sets how many instructions a replay runs between two checkpoints at first (set
+    /// before the call starts; [`DEFAULT_CHECKPOINT_INTERVAL`] unless set), or turns
+    /// them off (`None`). A checkpoint keeps the executor's stacks, the instance's
+    /// globals and tables, and the 4 KiB chunks of memory that changed since the one
+    /// before; when they would hold more than the guest's memory plus a quarter, the
+    /// interval doubles and every other one goes.
+    ///
+    /// Checkpoints are taken only where restoring one is exact: not in modules that
+    /// import a memory, a table or a mutable global, or use GC objects or exceptions
+    /// ([`Execution::checkpoints_refused`] says why), nor while the call is in another
+    /// module's code. Without them a replay goes back by running from the start again
+    /// (in a fresh instance).
+    pub fn set_checkpoint_interval(&mut self, interval: Option<u64>) {
+        self.checkpoint_interval = interval;
+    }
+
+    /// A replay's checkpoints so far: how many, the bytes they hold and the interval
+    /// between them; `None` when it takes none.
+    pub fn checkpoints(&self) -> Option<CheckpointStats> {
+        let (State::Running(ex) | State::Trapped(ex)) = &self.state else {
+            return None;
+        };
+        let c = ex.checkpoints()?;
+        let s = c.stats();
+        Some(CheckpointStats {
+            count: s.count,
+            bytes: s.bytes,
+            interval: s.interval,
+            memory_peak: s.memory_peak,
+            budget: c.budget(),
+        })
+    }
+
+    /// Why a replay takes no checkpoints, once it has started.
+    pub fn checkpoints_refused(&self) -> Option<&'static str> {
+        self.checkpoints_refused
     }
 
     /// How many instructions the run has begun (recorded or replayed runs; 0 otherwise):
@@ -367,11 +437,47 @@ impl Execution {
     /// Runs (a recorded or replayed run) until the instruction count reaches `count`,
     /// pausing before that instruction ([`Execution::paused_at_instruction`]), or until a
     /// breakpoint, watchpoint, catchpoint or the end stops it first.
+    ///
+    /// A replay goes back too: to a count it has passed (or is paused at), it restores
+    /// its latest checkpoint before `count` and replays from there; and forward, from a
+    /// checkpoint past where it is, when there is one before `count` (after an earlier
+    /// trip back). A replay that trapped can go back that way too. Without a checkpoint
+    /// before `count` (or outside a replay) the call only runs forward.
     pub fn run_to_instruction(&mut self, count: u64) -> ExecutionState {
+        self.go_back_for(count);
         self.stop_at = Some(count);
         let state = self.resume();
         self.stop_at = None;
         state
+    }
+
+    /// A replay bound for instruction `count`: restores its latest checkpoint before
+    /// `count` when that is ahead of where it is, or the run has passed `count`.
+    fn go_back_for(&mut self, count: u64) {
+        if self.replaying.is_none() || RuntimeInner::check_not_in_call("").is_err() {
+            return;
+        }
+        let (State::Running(ex) | State::Trapped(ex)) = &mut self.state else {
+            return;
+        };
+        let steps = ex.travel_state().steps;
+        let Some(at) = ex.checkpoints().and_then(|c| c.before(count)) else {
+            return;
+        };
+        let trapped = matches!(self.state, State::Trapped(_));
+        if (count <= steps || at > steps || trapped) && at < count {
+            let (State::Running(mut ex) | State::Trapped(mut ex)) =
+                std::mem::replace(&mut self.state, State::Done)
+            else {
+                return;
+            };
+            let restored = ex.restore_checkpoint(&self.rt.store, count);
+            self.state = if restored || !trapped {
+                State::Running(ex)
+            } else {
+                State::Trapped(ex)
+            };
+        }
     }
 
     /// Pauses every run or step of a recorded or replayed run that reaches instruction
@@ -1123,6 +1229,9 @@ impl Execution {
                 }
                 if let (Some(r), None) = (&replaying, &t.replay) {
                     t.replay = Some((r.events.clone(), 0));
+                    if let Some(interval) = self.checkpoint_interval {
+                        self.checkpoints_refused = ex.enable_checkpoints(store, interval).err();
+                    }
                 }
             }
             ex.prepare(&store.snapshot(), mode, depth, budget, &breakpoints);

@@ -77,8 +77,9 @@ pub use error::{
     EXIT_CODE_DEADLINE_EXCEEDED,
 };
 pub use execution::{
-    BreakpointFilter, Execution, ExecutionState, HostCall, HostCallFilter, HostCallPhase, LineStep,
-    Position, Recording, StepMode, ThrownException, WatchKind, WatchpointHit,
+    BreakpointFilter, CheckpointStats, Execution, ExecutionState, HostCall, HostCallFilter,
+    HostCallPhase, LineStep, Position, Recording, StepMode, ThrownException, WatchKind,
+    WatchpointHit, DEFAULT_CHECKPOINT_INTERVAL,
 };
 pub use features::CoreFeatures;
 pub use handles::{

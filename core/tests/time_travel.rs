@@ -449,3 +449,114 @@ fn runs_to_an_instruction_land_where_debug_code_lands() {
         assert_eq!(paused_at(k, false), paused_at(k, true), "at {k} of {total}");
     }
 }
+
+/// A replay goes back through its checkpoints: paused anywhere (at the end, or after
+/// earlier trips), a run to an earlier count restores the latest checkpoint before it
+/// and reaches the state a fresh replay reaches there; the checkpoints stay within their
+/// budget (the guest's memory plus a quarter) while the interval doubles.
+#[test]
+fn a_replay_goes_back_through_its_checkpoints() {
+    for (name, args) in [("echo.wasm", &["a", "bc"][..]), ("divzero.wasm", &[][..])] {
+        let wasm = sample(name);
+        let (m, _) = instance(&wasm, args);
+        let mut e = start(&m);
+        e.set_recording(true);
+        let end = e.resume();
+        let total = e.instructions();
+        let recording = e.recording().unwrap();
+
+        let fresh = |k: u64| {
+            let (m2, _) = instance(&wasm, args);
+            let mut r = start(&m2);
+            r.replay(recording.clone());
+            r.set_checkpoint_interval(None);
+            assert!(matches!(r.run_to_instruction(k), ExecutionState::Paused));
+            snapshot(&m2, &r)
+        };
+        // (One at every segment, too: echo's then outgrow their budget and thin out.)
+        for interval in [97, 1] {
+            let (m1, out) = instance(&wasm, args);
+            let mut r = start(&m1);
+            r.replay(recording.clone());
+            r.set_checkpoint_interval(Some(interval));
+            // To the end first: every checkpoint taken. divzero's run ends in a trap, which
+            // the replay goes back from; echo's exits, so the replay pauses before that (as
+            // time travel's replays do: a call that has exited cannot go back).
+            let trapped = matches!(end, ExecutionState::Trapped(_));
+            if !trapped {
+                r.set_instruction_limit(Some(total));
+            }
+            let replayed_end = r.resume();
+            if trapped {
+                assert_eq!(format!("{replayed_end:?}"), format!("{end:?}"), "{name}");
+            } else {
+                assert!(
+                    matches!(replayed_end, ExecutionState::Paused),
+                    "{replayed_end:?}"
+                );
+            }
+            assert_eq!(r.instructions(), total);
+            let stats = r.checkpoints().expect("checkpoints taken");
+            assert!(stats.count >= 3, "{name}: {stats:?}");
+            assert!(stats.bytes <= stats.budget, "{name}: {stats:?}");
+            if interval == 1 && name == "echo.wasm" {
+                // (Its 2,000-odd segments' stack chunks outgrow the budget.)
+                assert!(stats.interval > 1, "{name}: thinned: {stats:?}");
+            }
+            // Back, forward and back again, to counts in no order.
+            for k in [
+                total / 2,
+                7,
+                total - 3,
+                total / 3,
+                1,
+                total / 2 + 1,
+                total / 5,
+            ] {
+                assert!(
+                    matches!(r.run_to_instruction(k), ExecutionState::Paused),
+                    "{name} to {k}"
+                );
+                assert_eq!(r.instructions(), k);
+                assert_eq!(snapshot(&m1, &r), fresh(k), "{name} at {k}");
+            }
+            assert!(out.0.lock().unwrap().is_empty(), "{name}: replayed output");
+            let stats = r.checkpoints().unwrap();
+            assert!(stats.bytes <= stats.budget, "{name}: {stats:?}");
+        }
+    }
+}
+
+/// Modules whose state a checkpoint cannot hold exactly take none, and say why.
+#[test]
+fn a_module_with_exceptions_takes_no_checkpoints() {
+    let bench = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
+    let wasm = wat::parse_file(bench.join("exceptions.wat")).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let m = rt.instantiate(&wasm).unwrap();
+    let mut e = m
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[30, 5])
+        .unwrap();
+    e.set_recording(true);
+    assert!(matches!(e.resume(), ExecutionState::Finished(_)));
+    let m2 = rt
+        .instantiate_module(
+            &rt.compile_module(&wasm).unwrap(),
+            ModuleConfig::new().with_name("again"),
+        )
+        .unwrap();
+    let mut r = m2
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[30, 5])
+        .unwrap();
+    r.replay(e.recording().unwrap());
+    assert!(matches!(r.run_to_instruction(100), ExecutionState::Paused));
+    assert_eq!(r.checkpoints(), None);
+    assert_eq!(
+        r.checkpoints_refused(),
+        Some("the module uses GC objects or exceptions")
+    );
+}

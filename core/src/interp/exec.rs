@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::checkpoint::Checkpoints;
 use super::code::{ModuleCode, WasmCode};
 use super::gc;
 use super::hot::{self, bit, DEADLINE_POLL_INTERVAL};
@@ -480,6 +481,24 @@ pub(crate) struct DebugControl {
     pub record: Option<Vec<HostEvent>>,
     /// The host calls to replay instead of calling, and how many have been.
     pub replay: Option<(Arc<Vec<HostEvent>>, usize)>,
+    /// A replay's checkpoints (see [`super::checkpoint`]), when it takes them.
+    pub checkpoints: Option<Checkpoints<Saved>>,
+}
+
+/// The executor's state at a checkpoint (see [`super::checkpoint`]): taken at a
+/// segment's `Count`, where no host call, exception or pause is in progress.
+#[derive(Clone, Debug)]
+pub(crate) struct Saved {
+    /// The live part of the value stack (up to the current frame's height).
+    stack: Vec<u64>,
+    frames: Vec<Frame>,
+    pc: u32,
+    fp: u32,
+    func: u32,
+    fuel: u64,
+    /// The host calls replayed so far.
+    replayed: usize,
+    tail_afters: Vec<TailAfter>,
 }
 
 /// Breakpoints as `(instance, code offset)`, checked at every stop point of code
@@ -1289,6 +1308,115 @@ impl Executor {
             self.abort_all(&reg, &error);
             return Err(error);
         }
+    }
+
+    /// Takes a checkpoint of a replay (see [`super::checkpoint`]) before the `Count` at
+    /// `pc` of code `func`, the frame at `fp`, the stack `stack`: when every frame is in
+    /// the instance the call entered (else the next is due one interval later).
+    fn checkpoint(
+        &mut self,
+        stack: &[u64],
+        pc: usize,
+        fp: usize,
+        func: u32,
+        held: &Held<'_>,
+        code: &ModuleCode,
+    ) {
+        let steps = self.debug.steps;
+        let inst = self.entry;
+        let here = self.inst == inst && self.frames.iter().all(|f| f.inst == inst);
+        let live = code
+            .ready(func)
+            .map(|f| (fp + f.max_height as usize).min(stack.len()));
+        let Some(cps) = self.debug.checkpoints.as_mut() else {
+            return;
+        };
+        let (Some(live), true) = (live, here) else {
+            cps.skip(steps);
+            return;
+        };
+        let saved = Saved {
+            stack: stack[..live].to_vec(),
+            frames: self.frames.clone(),
+            pc: pc as u32,
+            fp: fp as u32,
+            func,
+            fuel: self.fuel,
+            replayed: self.debug.replay.as_ref().map_or(0, |r| r.1),
+            tail_afters: self.tail_afters.clone(),
+        };
+        let bytes = (saved.stack.len() + saved.frames.len() * 2) * 8;
+        cps.take(steps, saved, bytes, held);
+    }
+
+    /// Turns on a replay's checkpoints, one every `interval` instructions, when the
+    /// module the call entered allows them (see [`super::checkpoint`]); `Err` says why
+    /// it does not.
+    pub(crate) fn enable_checkpoints(
+        &mut self,
+        store: &Store,
+        interval: u64,
+    ) -> std::result::Result<(), &'static str> {
+        let data = store.instance(self.entry).ok_or("the module is gone")?;
+        let module = data.module.as_ref().ok_or("not a Wasm module")?;
+        Checkpoints::<Saved>::possible(module)?;
+        self.debug.checkpoints = Some(Checkpoints::new(interval));
+        Ok(())
+    }
+
+    /// Goes back (or forward) to a replay's latest checkpoint before instruction `count`:
+    /// the instance's items and the executor as they were there. `false` when there is
+    /// none.
+    pub(crate) fn restore_checkpoint(&mut self, store: &Store, count: u64) -> bool {
+        let Some(cps) = &self.debug.checkpoints else {
+            return false;
+        };
+        let Some(data) = store.instance(self.entry) else {
+            return false;
+        };
+        let (steps, saved) = {
+            let mut held = data.lock();
+            match cps.restore(count, &mut held) {
+                Some((steps, saved)) => (steps, saved.clone()),
+                None => return false,
+            }
+        };
+        if self.stack.len() < saved.stack.len() {
+            self.stack.resize(saved.stack.len(), 0);
+        }
+        self.stack[..saved.stack.len()].copy_from_slice(&saved.stack);
+        self.frames = saved.frames;
+        self.pc = saved.pc;
+        self.fp = saved.fp;
+        self.func = saved.func;
+        self.inst = self.entry;
+        self.fuel = saved.fuel;
+        self.tail_afters = saved.tail_afters;
+        self.in_flight = None;
+        self.host_pause = None;
+        let d = &mut self.debug;
+        d.steps = steps;
+        if let Some(r) = d.replay.as_mut() {
+            r.1 = saved.replayed;
+        }
+        d.resumed_at = None;
+        d.paused_height = None;
+        d.last_height = None;
+        d.trapped = false;
+        d.at_stop = false;
+        d.watch_hit = None;
+        d.pending_read = None;
+        d.last_offset = None;
+        for w in &mut d.watches {
+            w.last = None;
+        }
+        true
+    }
+
+    /// A replay's checkpoints: the latest before instruction `count` (its count), and
+    /// what they take.
+    pub(crate) fn checkpoints(&self) -> Option<&Checkpoints<Saved>> {
+        self.debug.checkpoints.as_ref()
     }
 
     /// After a trap in plain code while counting instructions: the trapping segment's
@@ -2907,6 +3035,16 @@ impl Executor {
                     }
                 }
                 Instr::Count(k) => {
+                    let due = self.debug.counting
+                        && self.resumable
+                        && self
+                            .debug
+                            .checkpoints
+                            .as_ref()
+                            .is_some_and(|c| self.debug.steps + k as u64 >= c.next_due());
+                    if due {
+                        self.checkpoint(&stack, pc - 1, fp, func, held, code);
+                    }
                     // (Debug code's `Count(0)` counts nothing: its stop points count.)
                     if self.debug.counting && self.resumable && k > 0 {
                         let end = self.debug.steps + k as u64;
@@ -2979,6 +3117,10 @@ impl Executor {
                     let limit = match self.debug.stop_at {
                         Some(t) if counted => t,
                         _ => u64::MAX,
+                    };
+                    let limit = match &self.debug.checkpoints {
+                        Some(c) if counted => limit.min(c.next_due()),
+                        _ => limit,
                     };
                     let (regs, stop) = hot::run(
                         &mut stack,

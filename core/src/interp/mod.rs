@@ -2,6 +2,7 @@
 //! (one function at a time, on its first call: `code`), and an executor that keeps all
 //! its state on the heap.
 
+pub(crate) mod checkpoint;
 pub(crate) mod code;
 pub(crate) mod exec;
 pub(crate) mod gc;
