@@ -4,9 +4,14 @@
 //! - `plain`: a resumable call on a runtime with debug stepping, resumed to its end (what
 //!   a debugger's Continue costs without recording);
 //! - `recorded`: the same call recorded (`Execution::set_recording`: every instruction
-//!   counted in debug code, host calls logged);
+//!   counted, per straight-line segment in plain code; host calls logged);
 //! - `replay to N`: a fresh instance replaying the recording to the middle and to the
-//!   end (what one step back costs: `Stepper::go_to` replays from the start).
+//!   end (what the first step back costs: `Stepper::go_to` makes such a replay), taking
+//!   checkpoints on the way;
+//! - `go to`: that replay, from its end, sent to 20 counts spread over the run in a
+//!   shuffled order (what later steps back and timeline clicks cost: each restores the
+//!   latest checkpoint before its count and replays from there), the slowest and the
+//!   mean; and the checkpoints' memory against the guest's.
 //!
 //! ```text
 //! cargo run --release -p wasmscope --example travel_times -- samples/bench/fib.wasm 27
@@ -82,6 +87,34 @@ fn main() {
     };
     let middle = replay_to(total / 2);
     let end = replay_to(total);
+    // The replay at the end, sent around the run.
+    let m = instance();
+    let mut e = start(&m);
+    e.replay(recording.clone());
+    e.set_instruction_limit(Some(total));
+    let _ = e.run_to_instruction(total);
+    let mut order: Vec<u64> = (0..20).map(|i| 1 + i * (total - 1) / 20).collect();
+    // (A fixed shuffle: every other one from each end, then the rest.)
+    let mut x = 7u64;
+    for i in (1..order.len()).rev() {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        order.swap(i, (x >> 33) as usize % (i + 1));
+    }
+    let mut trips = Vec::new();
+    for &count in &order {
+        let t = Instant::now();
+        assert!(matches!(
+            e.run_to_instruction(count),
+            ExecutionState::Paused
+        ));
+        trips.push(t.elapsed());
+        assert_eq!(e.instructions(), count);
+    }
+    let slowest = trips.iter().max().copied().unwrap_or_default();
+    let mean = trips.iter().sum::<Duration>() / trips.len().max(1) as u32;
+    let stats = e.checkpoints();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("{path} run({n}): {total} instructions");
     println!("plain (debug stepping, not recorded)  {:9.1} ms", ms(plain));
@@ -96,4 +129,21 @@ fn main() {
         ms(middle)
     );
     println!("replay to the end                      {:9.1} ms", ms(end));
+    println!(
+        "go to 20 counts (slowest, mean)        {:9.1} ms {:6.1} ms",
+        ms(slowest),
+        ms(mean)
+    );
+    match stats {
+        Some(c) => println!(
+            "checkpoints: {} every {} instructions, {:.2} MiB; guest memory {:.2} MiB \
+             ({:.0}% of it)",
+            c.count,
+            c.interval,
+            c.bytes as f64 / 1048576.0,
+            c.memory_peak as f64 / 1048576.0,
+            100.0 * c.bytes as f64 / c.memory_peak.max(1) as f64
+        ),
+        None => println!("checkpoints: none ({:?})", e.checkpoints_refused()),
+    }
 }

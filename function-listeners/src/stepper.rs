@@ -825,9 +825,12 @@ impl Stepper {
     }
 
     /// Record every run from its start for time travel (set before [`Stepper::start`]):
-    /// every instruction is counted ([`Stepper::instructions`]) and every function runs
-    /// its debug code, and [`Stepper::reverse`] / [`Stepper::go_to`] step backwards by
-    /// replaying the run in a fresh instance ([`Execution::replay`]).
+    /// every instruction is counted ([`Stepper::instructions`]; plain code counts per
+    /// straight-line segment, at about the speed of a run not recorded), and
+    /// [`Stepper::reverse`] / [`Stepper::go_to`] step backwards by replaying the run in
+    /// a fresh instance ([`Execution::replay`]), which takes checkpoints as it goes:
+    /// later steps back in the past shown restore the latest checkpoint before their
+    /// target and replay from there.
     pub fn set_time_travel(&mut self, on: bool) {
         self.time_travel = on;
     }
@@ -890,6 +893,35 @@ impl Stepper {
             self.sync_offsets();
             self.pending = None;
         }
+    }
+
+    /// The replay shown (in the past), taken to instruction `count` through its
+    /// checkpoints (with no breakpoint, catchpoint or exception pause: nothing stops it
+    /// before), if it has them; else a fresh instance replaying the recording to it (see
+    /// [`Stepper::replay_to`]).
+    fn shown_replay_to(
+        &mut self,
+        count: u64,
+    ) -> Result<(Execution, Module, ExecutionState), String> {
+        let reusable = self.live.is_some()
+            && self
+                .execution
+                .as_ref()
+                .is_some_and(|e| e.checkpoints().is_some());
+        if !reusable {
+            return self.replay_to(count);
+        }
+        let (Some(mut e), Some(module)) = (self.execution.take(), self.module.take()) else {
+            return self.replay_to(count);
+        };
+        for o in &self.offsets {
+            e.remove_breakpoint(&module, *o);
+        }
+        e.set_breakpoint_filter(None);
+        e.set_host_call_catch(None);
+        e.set_pause_on_exceptions(false);
+        let state = e.run_to_instruction(count.max(1));
+        Ok((e, module, state))
     }
 
     /// A fresh instance replaying the recording, paused before instruction `count`
@@ -961,7 +993,7 @@ impl Stepper {
             let state = self.execution().run_to_instruction(count);
             return Ok(self.settle(state));
         }
-        let (mut e, module, state) = self.replay_to(count)?;
+        let (mut e, module, state) = self.shown_replay_to(count)?;
         // The breakpoints, catchpoints and exception pauses apply in the past too (hit
         // counts run from the moment shown).
         self.replay_breakpoints(&mut e, &module);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use wasmscope::{ExecutionState, ModuleConfig, Value};
-use wasmscope_listeners::stepper::{Op, Stepper};
+use wasmscope_listeners::stepper::{Op, Reverse, Stepper};
 
 fn divzero() -> Vec<u8> {
     std::fs::read(
@@ -480,4 +480,61 @@ fn a_functions_opening_line_stops_at_its_first_instruction() {
         stops += 1;
     }
     assert_eq!(stops, 3);
+}
+
+/// What a paused session shows: the instruction count, each frame's offset, locals and
+/// operands.
+fn shown(s: &Stepper) -> (u64, Vec<String>) {
+    let frames = s
+        .frames()
+        .iter()
+        .map(|f| format!("{:?} {:?} {:?}", f.code_offset, f.locals, f.operands))
+        .collect();
+    (s.instructions(), frames)
+}
+
+/// Steps back one instruction at a time, and jumps around the timeline, in a recorded
+/// session: the replay shown goes back through its checkpoints (not a fresh replay each
+/// time) and shows what a session that ran forward to the same count shows.
+#[test]
+fn steps_back_show_what_running_forward_to_there_shows() {
+    let recorded = || {
+        let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+        s.set_time_travel(true);
+        s.start(
+            ModuleConfig::new().with_args(&["divzero", "a", "b"]),
+            "_start",
+            &[],
+        )
+        .unwrap();
+        s
+    };
+    let forward = |count: u64| {
+        let mut s = recorded();
+        assert!(matches!(s.go_to(count).unwrap(), ExecutionState::Paused));
+        shown(&s)
+    };
+    let mut s = recorded();
+    let now = 3000;
+    assert!(matches!(s.go_to(now).unwrap(), ExecutionState::Paused));
+    for back in 1..=25 {
+        let state = s.reverse(Reverse::Instruction).unwrap();
+        assert!(matches!(state, Some(ExecutionState::Paused)), "{state:?}");
+        assert!(s.in_past());
+        assert_eq!(shown(&s), forward(now - back), "{back} back");
+    }
+    for count in [10, 2500, 700, 2999, 1] {
+        assert!(matches!(s.go_to(count).unwrap(), ExecutionState::Paused));
+        assert_eq!(shown(&s), forward(count), "at {count}");
+    }
+    // One replay all along (named for the first made).
+    assert!(
+        s.module().unwrap().name().ends_with("~replay1"),
+        "{}",
+        s.module().unwrap().name()
+    );
+    // Forward to the present: the live call again.
+    assert!(matches!(s.go_to(now).unwrap(), ExecutionState::Paused));
+    assert!(!s.in_past());
+    assert_eq!(shown(&s), forward(now));
 }
