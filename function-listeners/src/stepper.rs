@@ -46,6 +46,13 @@ pub struct Stepper {
     /// While the stepper shows the past (a replay): the live call, paused at the
     /// present, and its module.
     live: Option<(Execution, Module, HashSet<u64>)>,
+    /// The session's watchpoints ([`Stepper::watch`]), with the id the next one gets.
+    watches: Vec<(u32, Watched)>,
+    next_watch: u32,
+    /// Which of them the execution shown has, `(session id, its id there)`; and the
+    /// live call's while the past is shown.
+    applied: Vec<(u32, u32)>,
+    live_applied: Vec<(u32, u32)>,
     /// The function and parameters the call started with (a replay starts the same).
     entry: (String, Vec<u64>),
     /// Replay instances made so far (each gets a name of its own).
@@ -56,7 +63,7 @@ pub struct Stepper {
 const PAST: &str = "the past cannot be changed (it is a replay): go forward to the present first";
 
 /// A pause of [`Stepper::history`]'s replay: instruction count, call depth, code offset,
-/// whether at a breakpoint.
+/// whether at a breakpoint or a watchpoint hit.
 type HistoryStop = (u64, usize, Option<u64>, bool);
 
 /// How [`Stepper::history`]'s replay steps.
@@ -86,6 +93,25 @@ pub struct LastWrite {
     pub new: Vec<u8>,
 }
 
+/// What a session's watchpoint watches ([`Stepper::watch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watched {
+    /// Bytes `address .. address + len` of memory `memory`: their change (`Write`), a
+    /// load of them (`Read`), or either.
+    Memory {
+        /// The memory's index.
+        memory: u32,
+        /// The first byte watched.
+        address: u64,
+        /// How many bytes.
+        len: u64,
+        /// What stops.
+        kind: wasmscope::WatchKind,
+    },
+    /// A change of global `index` (the module's index space).
+    Global(u32),
+}
+
 /// A step backwards ([`Stepper::reverse`]), as gdb's reverse commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reverse {
@@ -99,6 +125,19 @@ pub enum Reverse {
     Next,
     /// Back to where the current function was called (`reverse-finish`).
     Finish,
+}
+
+/// Sets watchpoint `what` on execution `e` of module `m`: its id there.
+fn apply_watch(e: &mut Execution, m: &Module, what: &Watched) -> u32 {
+    match *what {
+        Watched::Memory {
+            memory,
+            address,
+            len,
+            kind,
+        } => e.add_watchpoint(m, memory, address, len, kind),
+        Watched::Global(g) => e.add_global_watchpoint(m, g),
+    }
 }
 
 /// The filter of an execution that catches the host functions `names` name
@@ -406,6 +445,10 @@ impl Stepper {
             catches: Vec::new(),
             time_travel: false,
             live: None,
+            watches: Vec::new(),
+            next_watch: 1,
+            applied: Vec::new(),
+            live_applied: Vec::new(),
             entry: (String::new(), Vec::new()),
             replays: 0,
         })
@@ -461,6 +504,9 @@ impl Stepper {
         })));
         self.execution = Some(execution);
         self.module = Some(module);
+        self.applied.clear();
+        self.live_applied.clear();
+        self.sync_watches();
         Ok(())
     }
 
@@ -736,6 +782,59 @@ impl Stepper {
         self.execution.as_ref()?.watchpoint_hit()
     }
 
+    /// Adds a watchpoint to the session: unlike [`Stepper::add_watchpoint`]'s, it stays
+    /// for every later run ([`Stepper::start`]) and applies in the past shown too (a
+    /// replay stops at it, and [`Reverse::Continue`] goes back to its last hit). Its
+    /// id, for [`Stepper::unwatch`] and [`Stepper::watch_hit`].
+    pub fn watch(&mut self, what: Watched) -> u32 {
+        let id = self.next_watch;
+        self.next_watch += 1;
+        self.watches.push((id, what));
+        self.sync_watches();
+        id
+    }
+
+    /// Removes the session's watchpoint `id`; `false` when there is none.
+    pub fn unwatch(&mut self, id: u32) -> bool {
+        let before = self.watches.len();
+        self.watches.retain(|(w, _)| *w != id);
+        self.sync_watches();
+        self.watches.len() != before
+    }
+
+    /// The session's watchpoints, by id.
+    pub fn watched(&self) -> &[(u32, Watched)] {
+        &self.watches
+    }
+
+    /// The session's watchpoint the call paused at (its id), with what it saw.
+    pub fn watch_hit(&self) -> Option<(u32, wasmscope::WatchpointHit)> {
+        let hit = self.watchpoint_hit()?;
+        let id = self.applied.iter().find(|(_, e)| *e == hit.id)?.0;
+        Some((id, hit))
+    }
+
+    /// Gives the execution shown the session's watchpoints it lacks, and takes away
+    /// those removed.
+    fn sync_watches(&mut self) {
+        let (Some(e), Some(m)) = (&mut self.execution, &self.module) else {
+            return;
+        };
+        let watches = &self.watches;
+        self.applied.retain(|(id, exec)| {
+            let keep = watches.iter().any(|(w, _)| w == id);
+            if !keep {
+                e.remove_watchpoint(*exec);
+            }
+            keep
+        });
+        for (id, what) in watches {
+            if !self.applied.iter().any(|(a, _)| a == id) {
+                self.applied.push((*id, apply_watch(e, m, what)));
+            }
+        }
+    }
+
     /// The host functions whose calls pause ([`Stepper::set_host_call_catches`]).
     pub fn host_call_catches(&self) -> &[String] {
         &self.catches
@@ -821,6 +920,7 @@ impl Stepper {
         // In the past and at the end of its history: back to the live call.
         self.leave_replay_at_present();
         self.sync_if_changed();
+        self.sync_watches();
         self.execution.as_mut().expect("Stepper::start was called")
     }
 
@@ -889,8 +989,10 @@ impl Stepper {
             live.set_host_call_catch(catch_filter(&self.catches));
             live.set_pause_on_exceptions(self.pause_on_exceptions);
             self.execution = Some(live);
+            self.applied = std::mem::take(&mut self.live_applied);
             self.offsets = offsets;
             self.sync_offsets();
+            self.sync_watches();
             self.pending = None;
         }
     }
@@ -916,6 +1018,9 @@ impl Stepper {
         };
         for o in &self.offsets {
             e.remove_breakpoint(&module, *o);
+        }
+        for (_, id) in std::mem::take(&mut self.applied) {
+            e.remove_watchpoint(id);
         }
         e.set_breakpoint_filter(None);
         e.set_host_call_catch(None);
@@ -1003,11 +1108,14 @@ impl Stepper {
             let live = self.execution.take().ok_or("the program is not running")?;
             let live_module = self.module.take().ok_or("the program is not running")?;
             self.live = Some((live, live_module, self.offsets.clone()));
+            self.live_applied = std::mem::take(&mut self.applied);
         } else if let Some(old) = self.module.take() {
             let _ = old.close();
         }
+        self.applied.clear();
         self.execution = Some(e);
         self.module = Some(module);
+        self.sync_watches();
         Ok(state)
     }
 
@@ -1049,6 +1157,9 @@ impl Stepper {
         e.set_instruction_limit(Some(until));
         if mode.is_none() {
             self.replay_breakpoints(&mut e, &module);
+            for (_, what) in &self.watches {
+                apply_watch(&mut e, &module, what);
+            }
         }
         let mut out = Vec::new();
         let mut first = true;
@@ -1059,7 +1170,8 @@ impl Stepper {
             }
             if let Some(p) = e.position() {
                 if !first || mode.is_some() {
-                    out.push((count, p.depth, p.code_offset, e.paused_at_breakpoint()));
+                    let stop = e.paused_at_breakpoint() || e.watchpoint_hit().is_some();
+                    out.push((count, p.depth, p.code_offset, stop));
                 }
             }
             first = false;

@@ -538,3 +538,49 @@ fn steps_back_show_what_running_forward_to_there_shows() {
     assert!(!s.in_past());
     assert_eq!(shown(&s), forward(now));
 }
+
+/// A session's watchpoint (on the stack pointer, global 0) stops every run where it
+/// changes, stays for the next run, and reverse-continue goes back to its previous hit.
+#[test]
+fn a_session_watchpoint_stops_each_run_and_reverse_continue_finds_its_hits() {
+    use wasmscope_listeners::stepper::Watched;
+    let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+    s.set_time_travel(true);
+    let id = s.watch(Watched::Global(0));
+    let config = || ModuleConfig::new().with_args(&["divzero", "a", "b"]);
+    s.start(config(), "_start", &[]).unwrap();
+    let mut hits = Vec::new();
+    for _ in 0..3 {
+        assert!(matches!(s.resume(), ExecutionState::Paused));
+        let (hit_id, hit) = s.watch_hit().expect("stopped by the watchpoint");
+        assert_eq!(hit_id, id);
+        assert_ne!(hit.old, hit.new, "the stack pointer changed");
+        hits.push(s.instructions());
+    }
+    assert!(hits[0] < hits[1] && hits[1] < hits[2], "{hits:?}");
+    // Back to the previous hit, then the one before.
+    assert!(matches!(
+        s.reverse(Reverse::Continue).unwrap(),
+        Some(ExecutionState::Paused)
+    ));
+    assert_eq!(s.instructions(), hits[1]);
+    assert!(s.in_past());
+    assert!(matches!(
+        s.reverse(Reverse::Continue).unwrap(),
+        Some(ExecutionState::Paused)
+    ));
+    assert_eq!(s.instructions(), hits[0]);
+    // A new run: the watchpoint is still there, and stops where it stopped first.
+    s.start(config().with_name("again"), "_start", &[]).unwrap();
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    assert_eq!(s.watch_hit().map(|(i, _)| i), Some(id));
+    assert_eq!(s.instructions(), hits[0]);
+    // Removed: the run goes to its end.
+    assert!(s.unwatch(id));
+    assert!(s.watched().is_empty());
+    let end = s.resume();
+    assert!(
+        matches!(end, ExecutionState::Exited(0) | ExecutionState::Finished(_)),
+        "{end:?}"
+    );
+}
