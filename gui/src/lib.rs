@@ -679,9 +679,11 @@ impl WorkbenchApp {
                         self.modules
                             .ui(ui, &mut self.session, self.controls.exit_code)
                     }
-                    BottomTab::TablesGlobals => self.tables.ui(ui, &self.state, &self.session),
+                    BottomTab::TablesGlobals => self.tables.ui(ui, &self.state, &mut self.session),
                     BottomTab::Breakpoints => {
                         self.catch.settings_ui(ui, &mut self.session);
+                        ui.separator();
+                        views::memory::watch_list_ui(ui, &mut self.session);
                         ui.separator();
                         go_to = self.breakpoints.ui(ui, &mut self.state, &mut self.session);
                     }

@@ -21,7 +21,7 @@ use wasmscope::{
     ValueType,
 };
 use wasmscope_listeners::logging::{LoggingListenerFactory, Scope};
-use wasmscope_listeners::stepper::{Frame, Op, Stepper};
+use wasmscope_listeners::stepper::{Frame, Op, Stepper, Watched};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -258,6 +258,9 @@ pub struct Session {
     /// The host functions whose calls pause, before and after (WASI catchpoints,
     /// [`Session::set_host_call_catches`]); kept across starts.
     catches: Vec<String>,
+    /// The watchpoints ([`Session::add_watch`]); kept across starts, in the order of the
+    /// stepper's.
+    watches: Vec<Watched>,
     /// Record runs for time travel ([`Session::set_time_travel`]); kept across starts.
     time_travel: bool,
     /// Where the recorded run stopped at a breakpoint (`false`) or trapped (`true`), by
@@ -316,6 +319,40 @@ pub struct Status {
     pub text: String,
     /// What it means.
     pub tone: Tone,
+}
+
+/// What a watchpoint watches, for people: `4 bytes at 0x1000 (writes)`, `global 0`.
+pub fn watch_label(w: &Watched) -> String {
+    match w {
+        Watched::Memory {
+            memory,
+            address,
+            len,
+            kind,
+        } => {
+            let mem = if *memory == 0 {
+                String::new()
+            } else {
+                format!(" of memory {memory}")
+            };
+            let on = match kind {
+                wasmscope::WatchKind::Write => "writes",
+                wasmscope::WatchKind::Read => "reads",
+                _ => "reads and writes",
+            };
+            format!("{len} bytes at 0x{address:x}{mem} ({on})")
+        }
+        Watched::Global(g) => format!("global {g}"),
+    }
+}
+
+/// Bytes as hex pairs.
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Where a location is, for people: `file:line`, or the file and "no source line" when
@@ -391,6 +428,7 @@ impl Default for Session {
             pause_on_trap: true,
             pause_on_exceptions: false,
             catches: Vec::new(),
+            watches: Vec::new(),
             time_travel: false,
             stop_marks: Vec::new(),
             trap_frames: false,
@@ -566,7 +604,18 @@ impl Session {
                     (None, Some(c)) => {
                         format!("paused after the call of {}.{} {at}", c.module, c.name)
                     }
-                    (None, None) => format!("paused {at}"),
+                    (None, None) => match self.watch_hit() {
+                        Some((i, hit)) => {
+                            let what = self.watches.get(i).map(watch_label).unwrap_or_default();
+                            let change = if hit.read {
+                                format!("read {}", hex(&hit.new))
+                            } else {
+                                format!("{} -> {}", hex(&hit.old), hex(&hit.new))
+                            };
+                            format!("paused at watchpoint {} ({what}): {change} {at}", i + 1)
+                        }
+                        None => format!("paused {at}"),
+                    },
                 };
                 (text, Tone::Paused)
             }
@@ -584,6 +633,45 @@ impl Session {
             }
         };
         Status { text, tone }
+    }
+
+    /// Adds a watchpoint (memory bytes written or read, or a global changed): it stops
+    /// this run and the next ones, in the past shown too ([`Stepper::watch`]).
+    pub fn add_watch(&mut self, what: Watched) {
+        if self.watches.contains(&what) {
+            return;
+        }
+        self.watches.push(what.clone());
+        if let Some(s) = &mut self.stepper {
+            s.watch(what);
+        }
+    }
+
+    /// Removes watchpoint `index` of [`Session::watches`].
+    pub fn remove_watch(&mut self, index: usize) {
+        if index >= self.watches.len() {
+            return;
+        }
+        self.watches.remove(index);
+        if let Some(s) = &mut self.stepper {
+            if let Some(id) = s.watched().get(index).map(|(id, _)| *id) {
+                s.unwatch(id);
+            }
+        }
+    }
+
+    /// The watchpoints, oldest first.
+    pub fn watches(&self) -> &[Watched] {
+        &self.watches
+    }
+
+    /// The watchpoint the call is paused at (its index in [`Session::watches`]), with
+    /// what it saw.
+    pub fn watch_hit(&self) -> Option<(usize, wasmscope::WatchpointHit)> {
+        let s = self.stepper.as_ref()?;
+        let (id, hit) = s.watch_hit()?;
+        let index = s.watched().iter().position(|(w, _)| *w == id)?;
+        Some((index, hit))
     }
 
     /// Pause at every throw of an exception (caught or not) before its handler runs.
@@ -839,11 +927,13 @@ impl Session {
         let pause_on_exceptions = self.pause_on_exceptions;
         let step_into_library = self.step_into_library;
         let catches = std::mem::take(&mut self.catches);
+        let watches = std::mem::take(&mut self.watches);
         let time_travel = self.time_travel;
         *self = Session {
             pause_on_trap,
             pause_on_exceptions,
             catches,
+            watches,
             time_travel,
             step_into_library,
             export: export.to_string(),
@@ -894,6 +984,9 @@ impl Session {
                 self.modules = s.runtime().modules();
                 s.set_pause_on_exceptions(self.pause_on_exceptions);
                 s.set_host_call_catches(&self.catches);
+                for w in &self.watches {
+                    s.watch(w.clone());
+                }
                 self.stepper = Some(s);
                 self.state = RunState::Paused {
                     code_offset: None,

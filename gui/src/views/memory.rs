@@ -5,9 +5,10 @@
 //! address are shown as i32/i64/f32/f64/string, and "Follow" jumps to the address stored
 //! there.
 
-use crate::session::Session;
+use crate::session::{watch_label, Session};
 use crate::state::AppState;
-use wasmscope_listeners::stepper::LastWrite;
+use wasmscope::WatchKind;
+use wasmscope_listeners::stepper::{LastWrite, Watched};
 
 const ROWS: u64 = 32;
 /// The hex rows' font size.
@@ -145,6 +146,51 @@ impl MemoryView {
     pub fn ask_last_writer(&mut self, session: &mut Session, address: u64) {
         let range = (address, self.writer_len);
         self.last_writer = Some((range, session.last_writer(range.0, range.1)));
+    }
+
+    /// "Watch writes" / "Watch reads": a watchpoint on the `writer_len` bytes at the
+    /// selected address (listed in the Breakpoints tab).
+    fn watch_ui(&mut self, ui: &mut egui::Ui, session: &mut Session, selected: u64) {
+        ui.horizontal_wrapped(|ui| {
+            let len = self.writer_len;
+            let what = |kind| Watched::Memory {
+                memory: self.memory,
+                address: selected,
+                len,
+                kind,
+            };
+            if ui
+                .button("Watch writes")
+                .on_hover_text(format!(
+                    "stop when the {len} bytes at 0x{selected:x} change (this run and the next)"
+                ))
+                .clicked()
+            {
+                session.add_watch(what(WatchKind::Write));
+            }
+            if ui
+                .button("Watch reads")
+                .on_hover_text(format!(
+                    "stop after an instruction loads the {len} bytes at 0x{selected:x}"
+                ))
+                .clicked()
+            {
+                session.add_watch(what(WatchKind::Read));
+            }
+            if !(session.is_recorded() && self.memory == 0) {
+                // (Else the Last writer row has it.)
+                let of = ui.label("of");
+                ui.add(
+                    egui::DragValue::new(&mut self.writer_len)
+                        .range(1..=64)
+                        .suffix(" bytes"),
+                )
+                .labelled_by(of.id)
+                .on_hover_text("how many bytes from the selected address");
+            } else {
+                ui.label(format!("of {len} bytes at 0x{selected:x}"));
+            }
+        });
     }
 
     /// "Last writer" of the bytes at the selected address (a recorded run): the write
@@ -291,6 +337,9 @@ impl MemoryView {
                 }
             }
         });
+        if session.stepper().is_some() {
+            self.watch_ui(ui, session, selected);
+        }
         if session.is_recorded() && self.memory == 0 && !session.is_running() {
             self.last_writer_ui(ui, session, selected);
         }
@@ -403,5 +452,43 @@ mod tests {
         assert_eq!(bytes_per_row(11 + 4 * 16 + 3, 6), 16);
         assert_eq!(bytes_per_row(3, 8), 4);
         assert_eq!(bytes_per_row(10_000, 8), 64);
+    }
+}
+
+/// The watchpoints (Breakpoints tab): each with what it watches and Remove.
+pub fn watch_list_ui(ui: &mut egui::Ui, session: &mut Session) {
+    let watches = session.watches().to_vec();
+    if watches.is_empty() {
+        ui.weak(
+            "no watchpoints: select bytes in Memory and Watch writes or reads, or Watch a \
+             global in Tables and globals",
+        );
+        return;
+    }
+    ui.label(format!("{} watchpoints", watches.len()));
+    let hit = session.watch_hit().map(|(i, _)| i);
+    let mut remove = None;
+    egui::Grid::new("watchpoints_grid")
+        .striped(true)
+        .show(ui, |ui| {
+            for (i, w) in watches.iter().enumerate() {
+                let label = format!("watchpoint {}: {}", i + 1, watch_label(w));
+                if hit == Some(i) {
+                    ui.strong(label.clone());
+                } else {
+                    ui.monospace(label.clone());
+                }
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text(format!("remove {label}"))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(i) = remove {
+        session.remove_watch(i);
     }
 }

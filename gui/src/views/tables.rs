@@ -3,6 +3,7 @@
 
 use crate::session::Session;
 use crate::state::AppState;
+use wasmscope_listeners::stepper::Watched;
 
 /// The Tables and globals view.
 #[derive(Debug, Default)]
@@ -10,7 +11,7 @@ pub struct TablesView;
 
 impl TablesView {
     /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, session: &Session) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, session: &mut Session) {
         let name = |i: u32| {
             state
                 .module
@@ -44,6 +45,19 @@ impl TablesView {
                                 g.ty
                             ));
                             ui.monospace(&g.value);
+                            let watched = Watched::Global(g.index);
+                            if g.mutable
+                                && !session.watches().contains(&watched)
+                                && ui
+                                    .small_button("Watch changes")
+                                    .on_hover_text(format!(
+                                        "stop when global {} changes (this run and the next)",
+                                        g.index
+                                    ))
+                                    .clicked()
+                            {
+                                session.add_watch(watched);
+                            }
                             ui.end_row();
                         }
                     });
