@@ -84,6 +84,16 @@ struct LocationWatch {
     condition: Option<String>,
     /// The runtime's id for it in this run.
     runtime_id: Option<u32>,
+    /// A Wasm global's index (`watch global N|NAME`), instead of memory.
+    global: Option<u32>,
+}
+
+/// Sets watchpoint `w` in the stepper's run: its runtime id.
+fn arm_watch(stepper: &mut Stepper, w: &LocationWatch) -> Option<u32> {
+    match w.global {
+        Some(g) => stepper.add_global_watchpoint(g).ok(),
+        None => stepper.add_watchpoint(0, w.address, w.size, w.kind).ok(),
+    }
 }
 
 /// A `watch`: a range of linear memory and the value it had.
@@ -244,6 +254,7 @@ Commands (gdb's names; abbreviations in brackets):
   watch -l EXPR [if COND]  stop when the memory EXPR is in changes (the runtime watches it:
                            every function runs its debug code), in any frame
   rwatch EXPR / awatch EXPR  stop after a load of EXPR's memory / a load or a change
+  watch global N|NAME [if COND]  stop when Wasm global N (or the one named NAME) changes
   catch syscall [NAME|CLASS]..  stop before and after WASI calls (all without a NAME):
                            fd_write, ..., or a class: files, clocks, random, args, exit,
                            other (also group:CLASS); arguments and results decoded
@@ -303,7 +314,10 @@ impl Debugger {
                 .or_else(|| rest.strip_prefix("-l "))
             {
                 Some(expr) => self.location_watch(expr.trim(), wasmscope::WatchKind::Write),
-                None => self.watch(rest),
+                None => match rest.strip_prefix("global ") {
+                    Some(g) => self.global_watch(g.trim()),
+                    None => self.watch(rest),
+                },
             },
             "rwatch" | "awatch" => {
                 let expr = rest
@@ -421,9 +435,7 @@ impl Debugger {
         self.running = true;
         for w in &mut self.location_watches {
             w.runtime_id = if w.enabled {
-                self.stepper
-                    .add_watchpoint(0, w.address, w.size, w.kind)
-                    .ok()
+                arm_watch(&mut self.stepper, w)
             } else {
                 None
             };
@@ -741,15 +753,13 @@ impl Debugger {
                         self.sync_catches();
                     } else if let Some(k) = self.location_watches.iter().position(|w| w.id == id) {
                         self.location_watches[k].enabled = on;
-                        let w = &self.location_watches[k];
-                        let (runtime_id, address, size, kind) =
-                            (w.runtime_id, w.address, w.size, w.kind);
+                        let runtime_id = self.location_watches[k].runtime_id;
                         if let Some(r) = runtime_id.filter(|_| !on) {
                             self.stepper.remove_watchpoint(r);
                             self.location_watches[k].runtime_id = None;
                         } else if on && runtime_id.is_none() && self.running {
                             self.location_watches[k].runtime_id =
-                                self.stepper.add_watchpoint(0, address, size, kind).ok();
+                                arm_watch(&mut self.stepper, &self.location_watches[k]);
                         }
                     } else if let Err(e) = self.stepper.set_enabled(id, on) {
                         err(&e);
@@ -819,9 +829,10 @@ impl Debugger {
                 wasmscope::WatchKind::Access => "acc watchpoint",
             };
             say(&format!(
-                "{:<7} {kind:<14} keep {}   -location {}",
+                "{:<7} {kind:<14} keep {}   {}{}",
                 w.id,
                 if w.enabled { "y" } else { "n" },
+                if w.global.is_some() { "" } else { "-location " },
                 w.expression
             ));
             if let Some(c) = &w.condition {
@@ -879,7 +890,52 @@ impl Debugger {
             enabled: true,
             condition,
             runtime_id: Some(runtime_id),
+            global: None,
         });
+    }
+
+    /// `watch global N|NAME [if COND]`: the runtime watches Wasm global N (or the one
+    /// the name section calls NAME).
+    fn global_watch(&mut self, what: &str) {
+        let (what, condition) = match what.split_once(" if ") {
+            Some((e, c)) => (e.trim(), Some(c.trim().to_string())),
+            None => (what, None),
+        };
+        let names = wasmscope::inspect::structure(&self.wasm)
+            .map(|s| s.global_names)
+            .unwrap_or_default();
+        let index = what.parse::<u32>().ok().or_else(|| {
+            let name = what.strip_prefix('$').unwrap_or(what);
+            names.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
+        });
+        let count = self.stepper.module().map(|m| m.globals().len());
+        let Some(count) = count else {
+            return err("The program is not being run: start it, then watch what it has.");
+        };
+        let Some(index) = index.filter(|i| (*i as usize) < count) else {
+            return err(&format!(
+                "No global {what:?}: give its index (0 to {}) or its name",
+                count.saturating_sub(1)
+            ));
+        };
+        let expression = match names.get(&index) {
+            Some(n) => format!("global {index} (${n})"),
+            None => format!("global {index}"),
+        };
+        let mut w = LocationWatch {
+            id: self.stepper.next_number(),
+            expression,
+            address: 0,
+            size: 0,
+            kind: wasmscope::WatchKind::Write,
+            enabled: true,
+            condition,
+            runtime_id: None,
+            global: Some(index),
+        };
+        w.runtime_id = arm_watch(&mut self.stepper, &w);
+        say(&format!("Hardware watchpoint {}: {}", w.id, w.expression));
+        self.location_watches.push(w);
     }
 
     /// The stop message of a watchpoint the runtime stopped at, as gdb's.
@@ -890,6 +946,29 @@ impl Debugger {
             .iter()
             .find(|w| w.runtime_id == Some(hit.id))?;
         let (id, expression, address, kind) = (w.id, w.expression.clone(), w.address, w.kind);
+        if let Some(g) = w.global {
+            let ty = self.stepper.module().and_then(|m| {
+                m.globals()
+                    .get(g as usize)
+                    .map(|x| x.global_type().value_type)
+            });
+            let shown = |bytes: &[u8]| {
+                let lo =
+                    u64::from_le_bytes(bytes[..8.min(bytes.len())].try_into().unwrap_or([0; 8]));
+                match ty {
+                    Some(wasmscope::ValueType::I32) => (lo as u32 as i32).to_string(),
+                    Some(wasmscope::ValueType::I64) => (lo as i64).to_string(),
+                    Some(wasmscope::ValueType::F32) => f32::from_bits(lo as u32).to_string(),
+                    Some(wasmscope::ValueType::F64) => f64::from_bits(lo).to_string(),
+                    _ => format!("0x{}", hex(bytes)),
+                }
+            };
+            return Some(format!(
+                "Hardware watchpoint {id}: {expression}\n\nOld value = {}\nNew value = {}",
+                shown(&hit.old),
+                shown(&hit.new)
+            ));
+        }
         // The value as its expression shows it where the call is, if it names the same
         // memory there; else the bytes.
         let now = self

@@ -773,3 +773,51 @@ fn the_past_then_the_present_keeps_what_was_set_there() {
     );
     assert!(out.contains("[program exited normally]"), "{out}");
 }
+
+#[test]
+fn a_global_watchpoint_by_name_or_index_stops_at_each_change() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &["a", "b"],
+        "break divzero/src/main.rs:56\nrun\nwatch global __stack_pointer\n\
+         info watchpoints\ncontinue\ncontinue\nwatch global 99\nwatch global nothing\n\
+         delete 1 2\nwatch global 0 if 0\ncontinue\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    has(&out, "Hardware watchpoint 2: global 0 ($__stack_pointer)");
+    has(
+        &out,
+        "2       hw watchpoint  keep y   global 0 ($__stack_pointer)",
+    );
+    // Each stop names it, with the stack pointer before and after (a frame pushed: 16
+    // bytes lower or more).
+    let olds: Vec<i64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("Old value = "))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let news: Vec<i64> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("New value = "))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(olds.len(), 2, "{out}");
+    assert_eq!(news.len(), 2, "{out}");
+    assert_eq!(
+        news[0], olds[1],
+        "the second change starts where the first ended"
+    );
+    assert!(news[0] < olds[0], "{out}");
+    // Bad globals are messages.
+    has(
+        &err,
+        "No global \"99\": give its index (0 to 1) or its name",
+    );
+    has(
+        &err,
+        "No global \"nothing\": give its index (0 to 1) or its name",
+    );
+    // A condition that never holds: the program runs to its end.
+    has(&out, "Hardware watchpoint 3: global 0 ($__stack_pointer)");
+    has(&out, "[program exited normally]");
+}
