@@ -106,6 +106,8 @@ pub struct CheckpointStats {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recording {
     events: Arc<Vec<crate::interp::exec::HostEvent>>,
+    /// Where the run began its calls.
+    calls: Arc<Vec<(u64, u64)>>,
 }
 
 impl Recording {
@@ -117,6 +119,15 @@ impl Recording {
     /// The instruction count at each host call, in order.
     pub fn host_call_steps(&self) -> Vec<u64> {
         self.events.iter().map(|e| e.step).collect()
+    }
+
+    /// Where the run began its calls of Wasm functions, for a timeline: `(instruction
+    /// count, calls)`, in order, each the calls begun from that count until the next
+    /// entry's. The counts are those of the calling instructions, grouped in buckets of
+    /// a power of two instructions, at most 2048 of them (so a run of any length takes a
+    /// few kB): the total is exact, the positions are to a bucket's size.
+    pub fn call_marks(&self) -> Vec<(u64, u64)> {
+        self.calls.to_vec()
     }
 }
 
@@ -367,9 +378,16 @@ impl Execution {
                 .then(|| self.finished_recording.clone())
                 .flatten();
         };
-        let events = ex.travel_state().record.clone()?;
+        let t = ex.travel_state();
+        let events = t.record.clone()?;
         Some(Recording {
             events: Arc::new(events),
+            calls: Arc::new(
+                t.call_marks
+                    .as_ref()
+                    .map(|m| m.borrow().marks())
+                    .unwrap_or_default(),
+            ),
         })
     }
 
@@ -1226,6 +1244,7 @@ impl Execution {
                 t.stop_at = stop_at;
                 if recording && t.record.is_none() {
                     t.record = Some(Vec::new());
+                    t.call_marks = Some(Default::default());
                 }
                 if let (Some(r), None) = (&replaying, &t.replay) {
                     t.replay = Some((r.events.clone(), 0));
@@ -1240,7 +1259,8 @@ impl Execution {
             let (state, done) = outcome(ex.run(store));
             if done {
                 let t = ex.travel_state();
-                finished = Some((t.record.clone(), t.steps));
+                let calls = t.call_marks.as_ref().map(|m| m.borrow().marks());
+                finished = Some((t.record.clone(), t.steps, calls.unwrap_or_default()));
             }
             let next = match (&state, done) {
                 // Kept for `with_stack`.
@@ -1252,10 +1272,11 @@ impl Execution {
         })();
         store.notify();
         self.state = next;
-        if let Some((record, steps)) = finished {
+        if let Some((record, steps, calls)) = finished {
             self.final_steps = steps;
             self.finished_recording = record.map(|events| Recording {
                 events: Arc::new(events),
+                calls: Arc::new(calls),
             });
         }
         result

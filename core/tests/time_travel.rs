@@ -560,3 +560,57 @@ fn a_module_with_exceptions_takes_no_checkpoints() {
         Some("the module uses GC objects or exceptions")
     );
 }
+
+/// A recording's call marks: every call of a Wasm function the run made, at the count
+/// of its calling instruction (a reference: stepping from function entry to function
+/// entry in debug code), and bounded in size on a long run with the total kept.
+#[test]
+fn call_marks_are_where_the_calls_began() {
+    let wasm = sample("divzero.wasm");
+    let (m, _) = instance(&wasm, &["a", "b"]);
+    let mut e = start(&m);
+    e.set_recording(true);
+    assert!(matches!(
+        e.resume(),
+        ExecutionState::Exited(0) | ExecutionState::Finished(_)
+    ));
+    let marks = e.recording().unwrap().call_marks();
+
+    let (m2, _) = instance(&wasm, &["a", "b"]);
+    let mut r = start(&m2);
+    r.set_recording(true);
+    let mut entries: Vec<u64> = Vec::new();
+    while matches!(r.step(StepMode::Entry), ExecutionState::Paused) {
+        entries.push(r.instructions());
+    }
+    // (The first entry is the call's own function, not a call the run made.)
+    let mut expected: Vec<(u64, u64)> = Vec::new();
+    for c in entries.iter().skip(1).map(|c| c - 1) {
+        match expected.last_mut() {
+            Some((at, n)) if *at == c => *n += 1,
+            _ => expected.push((c, 1)),
+        }
+    }
+    assert!(expected.len() > 50, "{}", expected.len());
+    assert_eq!(marks, expected);
+
+    // A long run: at most 2048 buckets, every call counted.
+    let bench = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
+    let wasm = std::fs::read(bench.join("fib.wasm")).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let m = rt.instantiate(&wasm).unwrap();
+    let mut e = m
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[20])
+        .unwrap();
+    e.set_recording(true);
+    assert!(matches!(e.resume(), ExecutionState::Finished(_)));
+    let marks = e.recording().unwrap().call_marks();
+    assert!(marks.len() <= 2048, "{}", marks.len());
+    assert!(marks.windows(2).all(|w| w[0].0 < w[1].0));
+    // fib(20) calls fib 2 * fib(21) - 1 times (and `run` calls it once, and whatever
+    // else `run` calls).
+    let total: u64 = marks.iter().map(|m| m.1).sum();
+    assert!((2 * 10946 - 1..2 * 10946 + 8).contains(&total), "{total}");
+}

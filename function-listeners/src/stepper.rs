@@ -940,6 +940,18 @@ impl Stepper {
         self.time_travel
     }
 
+    /// Where the recorded run began its calls of Wasm functions (a timeline's marks):
+    /// `(instruction count, calls)`, see [`wasmscope::Recording::call_marks`].
+    pub fn call_marks(&self) -> Vec<(u64, u64)> {
+        let live = match &self.live {
+            Some((live, _, _)) => Some(live),
+            None => self.execution.as_ref(),
+        };
+        live.and_then(Execution::recording)
+            .map(|r| r.call_marks())
+            .unwrap_or_default()
+    }
+
     /// The instruction counts at which the recorded run called host functions (a
     /// timeline's marks).
     pub fn host_call_marks(&self) -> Vec<u64> {

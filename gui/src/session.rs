@@ -729,6 +729,14 @@ impl Session {
     }
 
     /// The instruction counts of the recorded host calls (the timeline's marks).
+    pub fn call_marks(&self) -> Vec<(u64, u64)> {
+        self.stepper
+            .as_ref()
+            .map(Stepper::call_marks)
+            .unwrap_or_default()
+    }
+
+    /// The instruction counts of the recorded run's host calls (the timeline's marks).
     pub fn host_call_marks(&self) -> Vec<u64> {
         self.stepper
             .as_ref()

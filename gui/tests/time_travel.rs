@@ -15,7 +15,7 @@ const DIVZERO_MAIN: &str = "divzero/src/main.rs";
 
 /// The timeline's hover text, its label.
 const LABEL: &str =
-    "the recorded run: host calls, breakpoint stops and the trap marked; click a moment to see the call there";
+    "the recorded run: calls, host calls, breakpoint stops and the trap marked; click a moment to see the call there";
 
 /// The workbench, tall: the Memory view's Last writer row shows below the Stack view.
 fn harness_tall() -> egui_kittest::Harness<'static, WorkbenchApp> {
@@ -71,6 +71,10 @@ fn back_to_the_last_breakpoint_and_forward_to_the_present() {
     let marks = h.state().session.stop_marks();
     assert_eq!(marks.len(), 3, "{marks:?}");
     assert_eq!(marks[2], (now, false));
+    // And the calls the run made so far, before now.
+    let calls = h.state().session.call_marks();
+    assert!(calls.len() > 10, "{calls:?}");
+    assert!(calls.iter().all(|(c, _)| *c < now));
     h.get_by_label(&timeline_label(now, present));
     assert!(!h.state().session.in_past());
 

@@ -483,6 +483,8 @@ pub(crate) struct DebugControl {
     pub replay: Option<(Arc<Vec<HostEvent>>, usize)>,
     /// A replay's checkpoints (see [`super::checkpoint`]), when it takes them.
     pub checkpoints: Option<Checkpoints<Saved>>,
+    /// Where a recorded run began its calls (in a cell: the fast path adds to it).
+    pub call_marks: Option<std::cell::RefCell<hot::CallMarks>>,
 }
 
 /// The executor's state at a checkpoint (see [`super::checkpoint`]): taken at a
@@ -2076,6 +2078,9 @@ impl Executor {
                     inst: self.inst,
                     func: self.func,
                 });
+                if let Some(marks) = &mut self.debug.call_marks {
+                    marks.get_mut().add(self.debug.steps);
+                }
                 *fp = new_fp;
                 *pc = 0;
                 self.func = index;
@@ -2645,6 +2650,9 @@ impl Executor {
                             inst: self.inst,
                             func,
                         });
+                        if let Some(marks) = &mut self.debug.call_marks {
+                            marks.get_mut().add(self.debug.steps);
+                        }
                         fp = new_fp;
                         pc = 0;
                         func = def;
@@ -3097,6 +3105,7 @@ impl Executor {
                         budget: &budget,
                         deadline: self.deadline,
                         polls: &polls,
+                        marks: self.debug.call_marks.as_ref(),
                     });
                     let mut env = FastEnv {
                         held: &mut *held,
@@ -3133,6 +3142,7 @@ impl Executor {
                     if counted {
                         self.debug.steps = steps.get();
                     }
+
                     let failed = env.error.take();
                     self.debug.budget = budget.get();
                     self.polls = polls.get();

@@ -275,6 +275,53 @@ pub(crate) struct Calls<'a> {
     /// every [`DEADLINE_POLL_INTERVAL`]th, by the executor).
     pub(crate) deadline: Option<Instant>,
     pub(crate) polls: &'a Cell<u32>,
+    /// A recorded run's calls, where they began ([`CallMarks`]).
+    pub(crate) marks: Option<&'a RefCell<CallMarks>>,
+}
+
+/// Where a recorded run began its calls (a timeline's marks): per bucket of
+/// `1 << shift` instructions, how many calls began in it. At most [`CallMarks::MAX`]
+/// buckets: past that they double in size, so a run of any length takes a few kB.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CallMarks {
+    shift: u32,
+    /// `(bucket index, calls)`, in order.
+    buckets: Vec<(u64, u64)>,
+}
+
+impl CallMarks {
+    /// The most buckets kept.
+    pub(crate) const MAX: usize = 2048;
+
+    /// A call begun at instruction count `at` (counts only grow).
+    pub(crate) fn add(&mut self, at: u64) {
+        let b = at >> self.shift;
+        match self.buckets.last_mut() {
+            Some((k, n)) if *k == b => *n += 1,
+            _ => {
+                self.buckets.push((b, 1));
+                while self.buckets.len() > Self::MAX {
+                    self.shift += 1;
+                    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(self.buckets.len());
+                    for &(k, n) in &self.buckets {
+                        match merged.last_mut() {
+                            Some((m, c)) if *m == k >> 1 => *c += n,
+                            _ => merged.push((k >> 1, n)),
+                        }
+                    }
+                    self.buckets = merged;
+                }
+            }
+        }
+    }
+
+    /// `(first instruction count of the bucket, calls begun in it)`, in order.
+    pub(crate) fn marks(&self) -> Vec<(u64, u64)> {
+        self.buckets
+            .iter()
+            .map(|&(k, n)| (k << self.shift, n))
+            .collect()
+    }
 }
 
 /// How often (in interrupt polls) a deadline reads the clock.
@@ -397,6 +444,9 @@ impl<'a> Cx<'a> {
         self.func.set(def);
         self.instrs.set(&f.instrs);
         self.cur.set(f);
+        if let Some(marks) = calls.marks {
+            marks.borrow_mut().add(self.steps.get());
+        }
         // SAFETY: `new_fp + max_height <= stack_len` (checked above): the new frame is in
         // the stack, and has the room its code's slots need.
         Ok((f.instrs.as_ptr(), unsafe { self.stack.add(new_fp) }))

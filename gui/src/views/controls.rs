@@ -250,6 +250,25 @@ impl ControlsView {
         let painter = ui.painter_at(rect);
         let visuals = ui.visuals();
         painter.rect_filled(rect, 2.0, visuals.extreme_bg_color);
+        // Calls: short ticks along the bottom, stronger where more calls began.
+        let calls = session.call_marks();
+        let most = calls.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+        for &(mark, n) in &calls {
+            let x = x_of(mark);
+            let strength = (1.0 + n as f32).ln() / (1.0 + most as f32).ln();
+            painter.line_segment(
+                [
+                    egui::pos2(x, rect.bottom() - 4.0),
+                    egui::pos2(x, rect.bottom()),
+                ],
+                egui::Stroke::new(
+                    1.0,
+                    visuals
+                        .weak_text_color()
+                        .gamma_multiply(0.3 + 0.7 * strength),
+                ),
+            );
+        }
         for mark in session.host_call_marks() {
             let x = x_of(mark);
             painter.line_segment(
@@ -279,8 +298,8 @@ impl ControlsView {
             egui::Stroke::new(3.0, visuals.selection.bg_fill),
         );
         let response = response.on_hover_text(
-            "the recorded run: host calls, breakpoint stops and the trap marked; click a \
-             moment to see the call there",
+            "the recorded run: calls, host calls, breakpoint stops and the trap marked; \
+             click a moment to see the call there",
         );
         if response.clicked() && idle {
             if let Some(p) = response.interact_pointer_pos() {
