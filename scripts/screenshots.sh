@@ -46,6 +46,6 @@ shot() { # shot OUTPUT ARGS...
 }
 
 shot workbench --demo
-for view in ${VIEWS:-code module memory traps modules tables calllog breakpoints exceptions catch time_travel gc variables watch machine machine_call}; do
+for view in ${VIEWS:-code module memory traps modules tables calllog breakpoints exceptions catch time_travel watchpoints gc variables watch machine machine_call}; do
     shot "$view" --demo "$view"
 done

@@ -291,7 +291,8 @@ impl WorkbenchApp {
 
     /// The demo state for the screenshot of `view`: `module`, `code`, `source`,
     /// `memory`, `tables`, `traps`, `modules`, `calllog`, `console`, `breakpoints`,
-    /// `exceptions`, `gc`, `variables`, `watch`, `machine`, `machine_call`;
+    /// `exceptions`, `catch`, `time_travel`, `watchpoints`, `gc`, `variables`, `watch`,
+    /// `machine`, `machine_call`;
     /// `None` for an unknown name.
     pub fn demo_view(view: &str) -> Option<Self> {
         let app = match view {
@@ -486,6 +487,34 @@ impl WorkbenchApp {
                     app.memory.go_to(a, &mut app.state);
                     app.memory.ask_last_writer(&mut app.session, a);
                 }
+                app
+            }
+            "watchpoints" => {
+                // divzero at its loop's breakpoint (removed then), the four buckets'
+                // reads watched from the Memory view: paused after the next round's
+                // load of one, the watchpoint listed in the Breakpoints tab.
+                let mut app = Self::new();
+                app.open_sample("divzero");
+                let file = "divzero/src/main.rs";
+                let _ = app.state.toggle_line_breakpoint(file, 56);
+                app.controls.options.args = "a b c d".into();
+                app.start();
+                app.session.resume();
+                app.state.breakpoints.clear();
+                if let Some(a) = app.session.evaluate(0, "s").points_to {
+                    app.memory.go_to(a, &mut app.state);
+                    app.session
+                        .add_watch(wasmscope_listeners::stepper::Watched::Memory {
+                            memory: 0,
+                            address: a,
+                            len: 16,
+                            kind: wasmscope::WatchKind::Read,
+                        });
+                }
+                app.session.resume();
+                app.source.show_line(file, 56);
+                app.center = CenterTab::Source;
+                app.bottom = BottomTab::Breakpoints;
                 app
             }
             "breakpoints" => {

@@ -682,6 +682,7 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
         "exceptions",
         "catch",
         "time_travel",
+        "watchpoints",
         "gc",
         "variables",
         "watch",
@@ -718,6 +719,14 @@ fn every_demo_view_draws_and_the_breakpoints_one_is_paused_at_its_line() {
             assert!(h.state().session.in_past());
             h.get_by_label("Back to breakpoint");
             h.get_by_label_contains("written before instruction");
+        }
+        if view == "watchpoints" {
+            let s = status(&h);
+            assert!(
+                s.starts_with("paused at watchpoint 1 (16 bytes at 0x"),
+                "{s}"
+            );
+            h.get_by_label_contains("watchpoint 1: 16 bytes at 0x");
         }
         if view == "catch" {
             let s = status(&h);
