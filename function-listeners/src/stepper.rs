@@ -1165,7 +1165,45 @@ impl Stepper {
         until: u64,
         mode: Option<HistoryStep>,
     ) -> Result<Vec<HistoryStop>, String> {
-        let (mut e, module, mut state) = self.replay_to(1)?;
+        self.history_from(1, until, mode)
+    }
+
+    /// What `pick` finds among the pauses of a replay stepping by `mode` before
+    /// instruction `until`, looking at the last 2^12 instructions first, then 4 times as
+    /// many, and so on back to the start: stepping by line or by entry runs in debug
+    /// code, so this costs what the nearest answer needs, not the whole run. (The
+    /// pauses a replay from the middle makes are those a replay from the start makes
+    /// after that point: each line or entry step stops at the next change of line, or
+    /// the next entry, wherever it starts.)
+    fn history_back(
+        &mut self,
+        until: u64,
+        mode: HistoryStep,
+        pick: impl Fn(&Self, &[HistoryStop]) -> Option<u64>,
+    ) -> Result<Option<u64>, String> {
+        let mut window: u64 = 1 << 12;
+        loop {
+            let from = until.saturating_sub(window).max(1);
+            let stops = self.history_from(from, until, Some(mode))?;
+            if let Some(c) = pick(self, &stops) {
+                return Ok(Some(c));
+            }
+            if from == 1 {
+                return Ok(None);
+            }
+            window = window.saturating_mul(4);
+        }
+    }
+
+    /// [`Stepper::history`]'s pauses from instruction `from` on (the position at `from`
+    /// itself only when it is the start, where every step begins).
+    fn history_from(
+        &mut self,
+        from: u64,
+        until: u64,
+        mode: Option<HistoryStep>,
+    ) -> Result<Vec<HistoryStop>, String> {
+        let (mut e, module, mut state) = self.replay_to(from)?;
         e.set_instruction_limit(Some(until));
         if mode.is_none() {
             self.replay_breakpoints(&mut e, &module);
@@ -1181,7 +1219,7 @@ impl Stepper {
                 break;
             }
             if let Some(p) = e.position() {
-                if !first || mode.is_some() {
+                if !first || (mode.is_some() && from <= 1) {
                     let stop = e.paused_at_breakpoint() || e.watchpoint_hit().is_some();
                     out.push((count, p.depth, p.code_offset, stop));
                 }
@@ -1288,25 +1326,27 @@ impl Stepper {
                 .find(|(_, _, _, bp)| *bp)
                 .map(|(c, ..)| c),
             Reverse::Step | Reverse::Next => {
-                let stops = self.history(now, Some(HistoryStep::Line))?;
-                stops
-                    .into_iter()
-                    .rev()
-                    .filter(|(_, d, _, _)| how == Reverse::Step || *d <= depth)
-                    .find(|(_, d, o, _)| line_of(self, *o) != here || *d != depth)
-                    .map(|(c, ..)| c)
+                self.history_back(now, HistoryStep::Line, |s, stops| {
+                    stops
+                        .iter()
+                        .rev()
+                        .filter(|(_, d, _, _)| how == Reverse::Step || *d <= depth)
+                        .find(|(_, d, o, _)| line_of(s, *o) != here || *d != depth)
+                        .map(|(c, ..)| *c)
+                })?
             }
             Reverse::Finish => {
                 if depth == 0 {
                     return Err("\"finish\" not meaningful in the outermost frame.".into());
                 }
-                let entries = self.history(now + 1, Some(HistoryStep::Entry))?;
-                entries
-                    .into_iter()
-                    .rev()
-                    .find(|(c, d, _, _)| *d == depth && *c <= now)
-                    .map(|(c, ..)| c.saturating_sub(1))
-                    .filter(|c| *c >= 1)
+                self.history_back(now + 1, HistoryStep::Entry, |_, entries| {
+                    entries
+                        .iter()
+                        .rev()
+                        .find(|(c, d, _, _)| *d == depth && *c <= now)
+                        .map(|(c, ..)| c.saturating_sub(1))
+                })?
+                .filter(|c| *c >= 1)
             }
         };
         match target {

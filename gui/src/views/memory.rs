@@ -178,15 +178,17 @@ impl MemoryView {
                 session.add_watch(what(WatchKind::Read));
             }
             if !(session.is_recorded() && self.memory == 0) {
-                // (Else the Last writer row has it.)
-                let of = ui.label("of");
-                ui.add(
-                    egui::DragValue::new(&mut self.writer_len)
-                        .range(1..=64)
-                        .suffix(" bytes"),
-                )
-                .labelled_by(of.id)
-                .on_hover_text("how many bytes from the selected address");
+                // (Else the Last writer row sets it.)
+                ui.label("of");
+                egui::ComboBox::from_id_salt("watch_len")
+                    .selected_text(format!("{} bytes", self.writer_len))
+                    .show_ui(ui, |ui| {
+                        for n in [1, 2, 4, 8, 16, 32, 64] {
+                            ui.selectable_value(&mut self.writer_len, n, format!("{n} bytes"));
+                        }
+                    })
+                    .response
+                    .on_hover_text("how many bytes from the selected address");
             } else {
                 ui.label(format!("of {len} bytes at 0x{selected:x}"));
             }
