@@ -584,3 +584,67 @@ fn a_session_watchpoint_stops_each_run_and_reverse_continue_finds_its_hits() {
         "{end:?}"
     );
 }
+
+/// The reverse line and call steps look back in growing windows: at the end of a long
+/// loop (longloop, 5000 rounds), reverse-next lands on the loop's last line start, a
+/// line step forward from there comes back, and reverse-finish from `step` (entered in
+/// the last round) and then from `main` (entered before the loop, far back) find the
+/// calls.
+#[test]
+fn reverse_steps_find_near_and_far_answers() {
+    let wasm = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/programs/longloop.wasm"),
+    )
+    .unwrap();
+    let mut s = Stepper::new(&wasm, wasmscope::wasi::instantiate).unwrap();
+    s.set_time_travel(true);
+    s.start(
+        ModuleConfig::new()
+            .with_args(&["longloop", "5000", "1000000"])
+            .with_stdout(std::io::sink()),
+        "_start",
+        &[],
+    )
+    .unwrap();
+    // The last line of main, after the loop.
+    assert!(!s.break_at_line("longloop/src/main.rs", 33).is_empty());
+    assert!(matches!(s.resume(), ExecutionState::Paused));
+    assert_eq!(line(&s), Some(33));
+    let now = s.instructions();
+    assert!(now > 100_000, "{now}");
+    s.clear_breakpoints();
+    // Back one line in main: the loop's condition or body, just before.
+    s.reverse(Reverse::Next).unwrap();
+    let back = s.instructions();
+    assert!(back < now && now - back < 200, "{back} of {now}");
+    assert!(matches!(line(&s), Some(26..=32)), "{:?}", line(&s));
+    // Forward by lines from there: back to line 33 at the same count.
+    for _ in 0..10 {
+        if s.instructions() >= now {
+            break;
+        }
+        s.step_line(wasmscope::LineStep::Over);
+    }
+    assert_eq!(s.instructions(), now);
+    assert_eq!(line(&s), Some(33));
+    // Into `step` of the last round, then out of it backwards: the call in main.
+    s.go_to(back).unwrap();
+    let depth = s.position().unwrap().depth;
+    let mut entered = false;
+    for _ in 0..50 {
+        s.step_into();
+        if s.position().unwrap().depth > depth {
+            entered = true;
+            break;
+        }
+    }
+    assert!(entered, "into step()");
+    let inside = s.instructions();
+    s.reverse(Reverse::Finish).unwrap();
+    assert_eq!(s.position().unwrap().depth, depth);
+    assert!(s.instructions() < inside && inside - s.instructions() < 50);
+    // Out of main backwards: main was called before the loop, 10^5 instructions back.
+    s.reverse(Reverse::Finish).unwrap();
+    assert!(s.position().unwrap().depth < depth);
+    assert!(s.instructions() < 5_000, "{}", s.instructions());
+}
