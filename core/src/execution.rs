@@ -524,7 +524,10 @@ impl Execution {
     /// # Notes
     /// A change is what stops a write watchpoint (a store of the value already there
     /// does not, as gdb's `watch`). Reads are seen for the loads of memory 0
-    /// (`i32.load`..., `v128.load`), not for bulk operations or host functions. The bytes
+    /// (`i32.load`..., `v128.load`), the source of `memory.copy` (any memory), and what
+    /// a WASI call reads ([`crate::wasi::input_ranges`]: paths, iovecs, the bytes a
+    /// write sends); not the loads of other memories, nor other host functions' reads.
+    /// The bytes
     /// are compared while the call runs in `module`'s code (a write through another
     /// module that imports the memory is seen when the call is back).
     ///

@@ -221,3 +221,60 @@ fn a_host_functions_write_stops_after_the_call() {
     assert!(now.unwrap() > call, "{now:?} after the call at {call}");
     assert!(matches!(e.resume(), ExecutionState::Finished(_)));
 }
+
+/// A read watchpoint sees reads that are not loads: `memory.copy`'s source, and the
+/// bytes a WASI call reads (`fd_write`'s iovec and the text it writes, a path); not the
+/// bytes a call only writes (`fd_read`'s buffer), nor a copy's destination.
+#[test]
+fn a_read_watchpoint_sees_copies_and_the_bytes_a_wasi_call_reads() {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    wasmscope::wasi::instantiate(&rt).unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write"
+            (func $write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          ;; the iovec at 0: {buf 16, len 3}; the text at 16
+          (data (i32.const 0) "\10\00\00\00\03\00\00\00")
+          (data (i32.const 16) "hi\n")
+          (func (export "run") (result i32)
+            (memory.copy (i32.const 400) (i32.const 300) (i32.const 8))  ;; 300 read
+            (memory.copy (i32.const 500) (i32.const 600) (i32.const 8))  ;; 500 written
+            (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
+            (i32.const 7)))"#,
+    )
+    .unwrap();
+    let stops = |at: u64, len: u64| {
+        let m = rt
+            .instantiate_module(
+                &rt.compile_module(&wasm).unwrap(),
+                wasmscope::ModuleConfig::new()
+                    .with_name(&format!("m{at}"))
+                    .with_stdout(std::io::sink()),
+            )
+            .unwrap();
+        let mut e = m.exported_function("run").unwrap().start_call(&[]).unwrap();
+        e.add_watchpoint(&m, 0, at, len, WatchKind::Read);
+        let mut hits = Vec::new();
+        while matches!(e.resume(), ExecutionState::Paused) {
+            let hit = e.watchpoint_hit().expect("a watchpoint's pause");
+            assert!(hit.read);
+            hits.push(hit.code_offset.unwrap());
+        }
+        hits
+    };
+    // The first copy's source; the call's text and its iovec: one stop each.
+    let copy = stops(302, 2);
+    assert_eq!(copy.len(), 1, "{copy:?}");
+    let text = stops(17, 1);
+    let iovec = stops(4, 4);
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert_eq!(text, iovec, "both read by the same call");
+    assert!(text[0] > copy[0]);
+    // A copy's destination and bytes nothing reads: no stop.
+    assert!(stops(500, 8).is_empty());
+    assert!(
+        stops(32, 4).is_empty(),
+        "fd_write's nwritten is written, not read"
+    );
+}

@@ -331,10 +331,24 @@ fn watched_bytes(held: &Held<'_>, target: &WatchTarget) -> Option<Vec<u8>> {
     }
 }
 
-/// The memory-0 bytes instruction `instr` reads (a load), given its frame's slots:
-/// `(address, len)`.
-fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u64, u64)> {
+/// The bytes instruction `instr` reads from memory (a load, or `memory.copy`'s
+/// source), given its frame's slots: `(memory index, address, len)`.
+fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
     let (addr, offset, len) = match *instr {
+        Instr::MemoryCopy { h, mem } => {
+            let (s, n) = (
+                *frame.get(h.checked_sub(2)? as usize)?,
+                *frame.get(h as usize - 1)?,
+            );
+            return Some((mem, s, n));
+        }
+        Instr::MemoryCopyBetween { src, h, .. } => {
+            let (s, n) = (
+                *frame.get(h.checked_sub(2)? as usize)?,
+                *frame.get(h as usize - 1)?,
+            );
+            return Some((src, s, n));
+        }
         Instr::I32Load { addr, offset, .. } | Instr::I64Load32S { addr, offset, .. } => {
             (addr, offset, 4)
         }
@@ -357,7 +371,7 @@ fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u64, u64)> {
         _ => return None,
     };
     let base = *frame.get(addr as usize)? as u32 as u64;
-    Some((base + offset as u64, len))
+    Some((0, base + offset as u64, len))
 }
 
 /// One execution: stacks and registers.
@@ -600,16 +614,20 @@ impl DebugControl {
             }
             if let (
                 WatchTarget::Memory {
-                    memory: 0,
+                    memory,
                     address,
                     len,
                     read: true,
                     ..
                 },
-                Some((at, n)),
+                Some((m, at, n)),
             ) = (w.target, next.and_then(|i| load_range(i, frame)))
             {
-                if at < address.saturating_add(len) && address < at.saturating_add(n) {
+                if m == memory
+                    && n > 0
+                    && at < address.saturating_add(len)
+                    && address < at.saturating_add(n)
+                {
                     self.pending_read = Some(WatchHit {
                         id: w.id,
                         read: true,
@@ -622,6 +640,41 @@ impl DebugControl {
             w.last = Some(now);
         }
         hit
+    }
+
+    /// A host call of instance `inst` about to read `ranges` of its memory 0 (a WASI
+    /// call's input, [`crate::wasi::describe::input_ranges`]): a read watchpoint on any
+    /// of them stops at the next stop point, after the call.
+    fn host_reads(&mut self, inst: u32, ranges: &[(u64, u64)], held: &Held<'_>) {
+        if self.pending_read.is_some() {
+            return;
+        }
+        for w in self.watches.iter().filter(|w| w.inst == inst) {
+            let WatchTarget::Memory {
+                memory: 0,
+                address,
+                len,
+                read: true,
+                ..
+            } = w.target
+            else {
+                continue;
+            };
+            let overlaps = ranges.iter().any(|&(at, n)| {
+                n > 0 && at < address.saturating_add(len) && address < at.saturating_add(n)
+            });
+            if overlaps {
+                let now = watched_bytes(held, &w.target).unwrap_or_default();
+                self.pending_read = Some(WatchHit {
+                    id: w.id,
+                    read: true,
+                    old: now.clone(),
+                    new: now,
+                    by: None,
+                });
+                return;
+            }
+        }
     }
 
     /// Whether the step stops at the first instruction of a function entered at `depth`.
@@ -2139,6 +2192,31 @@ impl Executor {
         }
         if caught {
             pause.args = stack[start..start + p].to_vec();
+        }
+        if self.resumable && !self.debug.watches.is_empty() {
+            if let FuncInst::Host { func, instance, .. } = func {
+                let abi = reg
+                    .instances
+                    .get(*instance as usize)
+                    .and_then(|i| match &*i.name {
+                        "wasi_snapshot_preview1" => Some(crate::wasi::abi::Abi::Preview1),
+                        "wasi_unstable" => Some(crate::wasi::abi::Abi::Unstable),
+                        _ => None,
+                    });
+                let memory = held
+                    .memory_ix
+                    .first()
+                    .and_then(|m| held.memories.get(*m as usize));
+                if let (Some(abi), Some(memory)) = (abi, memory) {
+                    let ranges = crate::wasi::abi::input_ranges(
+                        abi,
+                        &func.name,
+                        &stack[start..start + p],
+                        &memory.data,
+                    );
+                    self.debug.host_reads(self.inst, &ranges, held);
+                }
+            }
         }
         let step = self.debug.steps;
         if let Some((log, next)) = &mut self.debug.replay {

@@ -143,3 +143,54 @@ impl Abi {
         }
     }
 }
+
+/// The guest memory WASI function `function` (under `abi`), called with `params`, reads
+/// (see `wasi::input_ranges`): `(address, length)` ranges of `memory`. The parameter
+/// positions are the witx signatures' (a test in `describe` checks them against the
+/// parameter names).
+pub(crate) fn input_ranges(
+    abi: Abi,
+    function: &str,
+    params: &[u64],
+    memory: &[u8],
+) -> Vec<(u64, u64)> {
+    let value = |i: usize| params.get(i).map_or(0, |v| *v as u32 as u64);
+    let word = |at: u64| -> Option<u64> {
+        let at = usize::try_from(at).ok()?;
+        let b = memory.get(at..at.checked_add(4)?)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
+    };
+    // (pointer, length) parameter positions of the paths.
+    let paths: &[(usize, usize)] = match function {
+        "path_create_directory"
+        | "path_readlink"
+        | "path_remove_directory"
+        | "path_unlink_file" => &[(1, 2)],
+        "path_filestat_get" | "path_filestat_set_times" | "path_open" => &[(2, 3)],
+        "path_link" => &[(2, 3), (5, 6)],
+        "path_rename" => &[(1, 2), (4, 5)],
+        "path_symlink" => &[(0, 1), (3, 4)],
+        _ => &[],
+    };
+    let mut out: Vec<(u64, u64)> = paths.iter().map(|&(p, n)| (value(p), value(n))).collect();
+    match function {
+        "fd_read" | "fd_pread" | "sock_recv" => out.push((value(1), value(2).saturating_mul(8))),
+        "fd_write" | "fd_pwrite" | "sock_send" => {
+            let (array, count) = (value(1), value(2));
+            out.push((array, count.saturating_mul(8)));
+            // The buffers sent (at most 4096 of them: what a host walks is bounded too).
+            for k in 0..count.min(4096) {
+                let at = array + 8 * k;
+                if let (Some(buf), Some(len)) = (word(at), word(at + 4)) {
+                    out.push((buf, len));
+                }
+            }
+        }
+        "poll_oneoff" => out.push((
+            value(0),
+            value(2).saturating_mul(abi.subscription_size() as u64),
+        )),
+        _ => {}
+    }
+    out
+}

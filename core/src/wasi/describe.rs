@@ -319,6 +319,26 @@ pub fn describe_results(
 }
 
 /// The parameter names of WASI preview1 function `function`.
+/// The guest memory WASI function `function`, called with `params`, reads:
+/// `(address, length)` ranges of `memory` — its paths, the iovec arrays of reads and
+/// writes and the buffers a write sends, `poll_oneoff`'s subscriptions. (What read
+/// watchpoints see of a host call: its loads are not the guest's instructions.)
+///
+/// ```
+/// use wasmscope::wasi::input_ranges;
+/// // An iovec at 0: {buf: 8, buf_len: 3}.
+/// let mut memory = vec![0u8; 16];
+/// memory[0] = 8;
+/// memory[4] = 3;
+/// assert_eq!(input_ranges("fd_write", &[1, 0, 1, 12], &memory), [(0, 8), (8, 3)]);
+/// // fd_read reads the iovec array only (it writes the buffers).
+/// assert_eq!(input_ranges("fd_read", &[0, 0, 1, 12], &memory), [(0, 8)]);
+/// assert_eq!(input_ranges("path_open", &[3, 0, 100, 5, 0, 0, 0, 0, 64], &memory), [(100, 5)]);
+/// ```
+pub fn input_ranges(function: &str, params: &[u64], memory: &[u8]) -> Vec<(u64, u64)> {
+    super::abi::input_ranges(super::abi::Abi::Preview1, function, params, memory)
+}
+
 fn signature(function: &str) -> Option<&'static [&'static str]> {
     preview1::signatures()
         .find(|(name, _)| *name == function)
@@ -826,6 +846,38 @@ fn dirents(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// `abi::input_ranges`' parameter positions are those of the functions' path,
+    /// iovec and subscription parameters, each followed by its length.
+    #[test]
+    fn input_ranges_read_the_parameters_the_signatures_name() {
+        for (function, names) in preview1::signatures() {
+            let params: Vec<u64> = (0..names.len() as u64).map(|i| 1000 * (i + 1)).collect();
+            let memory = vec![0u8; 16];
+            let ranges = input_ranges(function, &params, &memory);
+            let mut expected = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                let len_follows = names
+                    .get(i + 1)
+                    .is_some_and(|n| n.strip_suffix("_len") == Some(*name));
+                let ptr = params[i];
+                match *name {
+                    "path" | "old_path" | "new_path"
+                        if len_follows && function != "fd_prestat_dir_name" =>
+                    {
+                        expected.push((ptr, params[i + 1]));
+                    }
+                    "iovs" | "ri_data" | "si_data" if len_follows => {
+                        expected.push((ptr, params[i + 1] * 8));
+                    }
+                    "in" if function == "poll_oneoff" => expected.push((ptr, params[i + 2] * 48)),
+                    _ => {}
+                }
+            }
+            // (The buffers of writes are outside this memory: not walked.)
+            assert_eq!(ranges, expected, "{function} {names:?}");
+        }
+    }
+
     use super::*;
 
     /// A memory of `size` zero bytes with `bytes` written at each `(offset, bytes)`.

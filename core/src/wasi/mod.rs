@@ -52,7 +52,7 @@
 
 // Some constants and options are used only by host directories.
 #[cfg_attr(not(all(unix, not(target_arch = "wasm32"))), allow(dead_code))]
-mod abi;
+pub(crate) mod abi;
 pub(crate) mod clock;
 pub(crate) mod context;
 mod describe;
@@ -67,7 +67,7 @@ mod memfs;
 mod preview1;
 
 pub use context::FsConfig;
-pub use describe::{describe_params, describe_results, WasiArg, WasiClass};
+pub use describe::{describe_params, describe_results, input_ranges, WasiArg, WasiClass};
 pub use errno::Errno;
 pub use memfs::{MemFs, MEM_FILE_MAX};
 
