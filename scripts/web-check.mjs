@@ -251,6 +251,50 @@ async function main() {
   const want = 'br_if 0 | pops c (i32); branches to label 0 if c ≠ 0, else goes on | function loop | i32';
   if (machine !== want) fail(`learn: the machine at the 15th step is ${JSON.stringify(machine)}, expected ${JSON.stringify(want)}`);
   ok(`learn: the loop sample's machine at its br_if: ${JSON.stringify(machine)}`);
+
+  // 10. Time travel, a WASI catchpoint and a watchpoint in the browser: divzero recorded,
+  //     to its loop's breakpoint three times, back to the previous hit (the past, a
+  //     replay: i is 1 again), then on in the past to the next fd_write (caught) and to
+  //     the next change of the stack pointer (global 0, watched).
+  await page.evaluate(() => window.wasmscope.wasmscope_open_sample('divzero'));
+  try {
+    await page.waitForFunction(() => window.wasmscope.wasmscope_module_name() === 'divzero', null,
+      { timeout: TIMEOUT });
+  } catch {
+    fail(`time travel: the divzero sample did not open within ${TIMEOUT / 1000} s`);
+  }
+  await page.evaluate(() => window.wasmscope.wasmscope_record(true));
+  const bpErr = await page.evaluate(() => window.wasmscope.wasmscope_break_only_at('divzero/src/main.rs', 56));
+  if (bpErr) fail(`time travel: a breakpoint on divzero/src/main.rs:56: ${bpErr}`);
+  const tt = (f, ...a) => page.evaluate(([f, a]) => window.wasmscope[f](...a), [f, a]);
+  let ttState = await tt('wasmscope_run');
+  if (!ttState.startsWith('paused')) fail(`time travel: run: ${ttState}`);
+  await tt('wasmscope_continue');
+  await tt('wasmscope_continue');
+  const iNow = await tt('wasmscope_evaluate', 'i');
+  if (iNow !== '2') fail(`time travel: i is ${JSON.stringify(iNow)} at the third stop, expected "2"`);
+  const label = await tt('wasmscope_reverse', 'continue');
+  const iBack = await tt('wasmscope_evaluate', 'i');
+  if (!label.includes('the past') || iBack !== '1') {
+    fail(`time travel: back to the last breakpoint: ${JSON.stringify(label)}, i ${JSON.stringify(iBack)}`);
+  }
+  ok(`time travel: back to the previous breakpoint hit: ${JSON.stringify(label)}, i = 1`);
+  await tt('wasmscope_catch', 'fd_write');
+  await tt('wasmscope_continue');
+  let ttStatus = await tt('wasmscope_status');
+  if (!ttStatus.startsWith('paused before the call of wasi_snapshot_preview1.fd_write')) {
+    fail(`catchpoint: ${JSON.stringify(ttStatus)}, expected "paused before the call of wasi_snapshot_preview1.fd_write …"`);
+  }
+  ok(`catchpoint: ${JSON.stringify(ttStatus.slice(0, 60))}…`);
+  await tt('wasmscope_watch_global', 0);
+  for (let k = 0; k < 4 && !ttStatus.startsWith('paused at watchpoint'); k++) {
+    await tt('wasmscope_continue');
+    ttStatus = await tt('wasmscope_status');
+  }
+  if (!ttStatus.startsWith('paused at watchpoint 1 (global 0):')) {
+    fail(`watchpoint: ${JSON.stringify(ttStatus)}, expected "paused at watchpoint 1 (global 0): …"`);
+  }
+  ok(`watchpoint: ${JSON.stringify(ttStatus.slice(0, 60))}…`);
 }
 
 // The [[stop]]s of samples/variables.toml for programs/vars.wasm: {file, line, values}.

@@ -313,3 +313,74 @@ pub fn wasmscope_machine() -> String {
     })
     .unwrap_or_default()
 }
+
+/// Test hook: records the next runs for time travel, as the Record checkbox does.
+#[wasm_bindgen]
+pub fn wasmscope_record(on: bool) {
+    with_app(|app| {
+        app.controls.record = on;
+        app.session.set_time_travel(on);
+    });
+}
+
+/// Test hook: Continue, as the button does; the new state.
+#[wasm_bindgen]
+pub fn wasmscope_continue() -> String {
+    with_app(|app| {
+        app.session.resume();
+        wasmscope_gui::views::controls::describe(app.session.state())
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
+
+/// Test hook: a step back (`instruction`, `step`, `next`, `finish` or `continue`, as
+/// the Controls' buttons); the timeline's label after it, or "" when not recorded.
+#[wasm_bindgen]
+pub fn wasmscope_reverse(how: &str) -> String {
+    use wasmscope_listeners::stepper::Reverse;
+    let how = match how {
+        "instruction" => Reverse::Instruction,
+        "step" => Reverse::Step,
+        "next" => Reverse::Next,
+        "finish" => Reverse::Finish,
+        "continue" => Reverse::Continue,
+        other => return format!("error: no reverse step {other:?}"),
+    };
+    with_app(|app| {
+        app.session.reverse(how);
+        app.session
+            .timeline()
+            .map(|(now, present)| wasmscope_gui::views::controls::timeline_label(now, present))
+            .unwrap_or_default()
+    })
+    .unwrap_or_else(|| "error: the workbench is not running".into())
+}
+
+/// Test hook: the status line's text.
+#[wasm_bindgen]
+pub fn wasmscope_status() -> String {
+    with_app(|app| app.session.status().text).unwrap_or_default()
+}
+
+/// Test hook: watches global `index`'s changes, as its Watch changes button does.
+#[wasm_bindgen]
+pub fn wasmscope_watch_global(index: u32) {
+    with_app(|app| {
+        app.session
+            .add_watch(wasmscope_listeners::stepper::Watched::Global(index))
+    });
+}
+
+/// Test hook: catches the WASI calls named in `names` (comma-separated), as the
+/// Breakpoints tab's field does.
+#[wasm_bindgen]
+pub fn wasmscope_catch(names: &str) {
+    with_app(|app| {
+        let names: Vec<String> = names
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        app.session.set_host_call_catches(names);
+    });
+}
