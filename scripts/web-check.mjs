@@ -252,7 +252,8 @@ async function main() {
   if (machine !== want) fail(`learn: the machine at the 15th step is ${JSON.stringify(machine)}, expected ${JSON.stringify(want)}`);
   ok(`learn: the loop sample's machine at its br_if: ${JSON.stringify(machine)}`);
 
-  // 10. Time travel, a WASI catchpoint and a watchpoint in the browser: divzero recorded,
+  // 10. Time travel, a WASI catchpoint and a watchpoint in the browser: divzero (four
+  //     buckets) recorded,
   //     to its loop's breakpoint three times, back to the previous hit (the past, a
   //     replay: i is 1 again), then on in the past to the next fd_write (caught) and to
   //     the next change of the stack pointer (global 0, watched).
@@ -263,6 +264,7 @@ async function main() {
   } catch {
     fail(`time travel: the divzero sample did not open within ${TIMEOUT / 1000} s`);
   }
+  await page.evaluate(() => window.wasmscope.wasmscope_args('a b c d'));
   await page.evaluate(() => window.wasmscope.wasmscope_record(true));
   const bpErr = await page.evaluate(() => window.wasmscope.wasmscope_break_only_at('divzero/src/main.rs', 56));
   if (bpErr) fail(`time travel: a breakpoint on divzero/src/main.rs:56: ${bpErr}`);

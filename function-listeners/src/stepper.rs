@@ -57,6 +57,9 @@ pub struct Stepper {
     entry: (String, Vec<u64>),
     /// Replay instances made so far (each gets a name of its own).
     replays: u32,
+    /// What the module imports that a replay would share with the live call (a table,
+    /// a mutable global), if anything: time travel refuses it.
+    shared_import: Option<&'static str>,
 }
 
 /// Why a change is refused while the stepper shows the past.
@@ -125,6 +128,19 @@ pub enum Reverse {
     Next,
     /// Back to where the current function was called (`reverse-finish`).
     Finish,
+}
+
+/// What module `wasm` imports that a replay would share with the live call: `a table`
+/// or `a mutable global` (imported memories are checked apart).
+fn shared_import(wasm: &[u8]) -> Option<&'static str> {
+    let s = wasmscope::inspect::structure(wasm).ok()?;
+    s.imports.iter().find_map(|i| match i.kind {
+        wasmscope::inspect::ItemKind::Table => Some("a table"),
+        wasmscope::inspect::ItemKind::Global if i.ty.starts_with("mut ") => {
+            Some("a mutable global")
+        }
+        _ => None,
+    })
 }
 
 /// Sets watchpoint `what` on execution `e` of module `m`: its id there.
@@ -451,6 +467,7 @@ impl Stepper {
             live_applied: Vec::new(),
             entry: (String::new(), Vec::new()),
             replays: 0,
+            shared_import: shared_import(wasm),
         })
     }
 
@@ -1054,6 +1071,12 @@ impl Stepper {
         let recording = live
             .recording()
             .ok_or("this run is not recorded: turn on time travel and run again")?;
+        if let Some(what) = self.shared_import {
+            return Err(format!(
+                "time travel needs a module with its own tables and mutable globals: a \
+                 replay of one that imports {what} would change the live call's"
+            ));
+        }
         if !self.compiled.imported_memories().is_empty() {
             return Err(
                 "time travel needs a module with its own memory: a replay of one that \

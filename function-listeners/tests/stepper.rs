@@ -648,3 +648,45 @@ fn reverse_steps_find_near_and_far_answers() {
     assert!(s.position().unwrap().depth < depth);
     assert!(s.instructions() < 5_000, "{}", s.instructions());
 }
+
+/// Time travel refuses a module that imports a table or a mutable global: a replay
+/// would share them with the live call (and change them); its own are fine.
+#[test]
+fn time_travel_refuses_shared_tables_and_mutable_globals() {
+    let provider = wat::parse_str(
+        r#"(module (table (export "t") 1 funcref) (global (export "g") (mut i32) (i32.const 1))
+                   (global (export "c") i32 (i32.const 2)))"#,
+    )
+    .unwrap();
+    for (import, refused) in [
+        (r#"(import "env" "t" (table 1 funcref))"#, Some("a table")),
+        (
+            r#"(import "env" "g" (global (mut i32)))"#,
+            Some("a mutable global"),
+        ),
+        (r#"(import "env" "c" (global i32))"#, None),
+    ] {
+        let wasm = wat::parse_str(format!(
+            r#"(module {import} (memory 1)
+                 (func (export "run") (result i32) (local i32)
+                   (local.set 0 (i32.const 5)) (local.set 0 (i32.const 6)) (local.get 0)))"#
+        ))
+        .unwrap();
+        let provider = provider.clone();
+        let mut s = Stepper::new(&wasm, move |rt| {
+            rt.instantiate_with_config(&provider, ModuleConfig::new().with_name("env"))
+                .map(|_| ())
+        })
+        .unwrap();
+        s.set_time_travel(true);
+        s.start(ModuleConfig::new(), "run", &[]).unwrap();
+        s.step_into();
+        s.step_into();
+        s.step_into();
+        match (s.reverse(Reverse::Instruction), refused) {
+            (Err(e), Some(what)) => assert!(e.contains(&format!("imports {what}")), "{e}"),
+            (Ok(Some(ExecutionState::Paused)), None) => assert!(s.in_past()),
+            (other, _) => panic!("{import}: {other:?}"),
+        }
+    }
+}

@@ -607,10 +607,30 @@ impl Session {
                     (None, None) => match self.watch_hit() {
                         Some((i, hit)) => {
                             let what = self.watches.get(i).map(watch_label).unwrap_or_default();
+                            // A global's value by its type; memory as bytes.
+                            let ty = match self.watches.get(i) {
+                                Some(Watched::Global(g)) => {
+                                    self.globals().iter().find(|r| r.index == *g).map(|r| r.ty)
+                                }
+                                _ => None,
+                            };
+                            let shown = |b: &[u8]| match ty {
+                                Some(ty) => {
+                                    let half = |k: usize| {
+                                        let mut w = [0u8; 8];
+                                        for (d, s) in w.iter_mut().zip(b.iter().skip(k)) {
+                                            *d = *s;
+                                        }
+                                        u64::from_le_bytes(w)
+                                    };
+                                    format_value(ty, half(0), half(8))
+                                }
+                                None => hex(b),
+                            };
                             let change = if hit.read {
-                                format!("read {}", hex(&hit.new))
+                                format!("read {}", shown(&hit.new))
                             } else {
-                                format!("{} -> {}", hex(&hit.old), hex(&hit.new))
+                                format!("{} -> {}", shown(&hit.old), shown(&hit.new))
                             };
                             format!("paused at watchpoint {} ({what}): {change} {at}", i + 1)
                         }

@@ -371,16 +371,19 @@ pub fn wasmscope_watch_global(index: u32) {
     });
 }
 
-/// Test hook: catches the WASI calls named in `names` (comma-separated), as the
-/// Breakpoints tab's field does.
+/// Test hook: catches the WASI calls named in `names` (comma-separated), as typing
+/// them in the Breakpoints tab's field does.
 #[wasm_bindgen]
 pub fn wasmscope_catch(names: &str) {
     with_app(|app| {
-        let names: Vec<String> = names
-            .split(',')
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect();
-        app.session.set_host_call_catches(names);
+        app.catch.names = names.to_string();
+        app.catch.sync(&mut app.session);
     });
+}
+
+/// Test hook: the program's arguments for the next run, as the Controls' field takes
+/// them (separated by spaces).
+#[wasm_bindgen]
+pub fn wasmscope_args(args: &str) {
+    with_app(|app| app.controls.options.args = args.to_string());
 }

@@ -131,6 +131,13 @@ fn watch_a_global_from_tables_and_globals_and_keep_it_for_the_next_run() {
         text.starts_with("paused at watchpoint 1 (global 0):"),
         "{text}"
     );
+    // The stack pointer's values as i32s: `1048464 (0xfff90) -> 1048416 (0xfff60)`.
+    let change = text
+        .strip_prefix("paused at watchpoint 1 (global 0): ")
+        .unwrap();
+    let (old, new) = change.split_once(" -> ").unwrap();
+    let number = |v: &str| v.split(' ').next().unwrap().parse::<i32>().unwrap();
+    assert!(number(new) < number(old), "{text}");
     // A new run: the watchpoint stops it again.
     h.get_by_label("Run").click();
     settle(&mut h);
