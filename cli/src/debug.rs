@@ -88,12 +88,19 @@ struct LocationWatch {
     global: Option<u32>,
 }
 
-/// Sets watchpoint `w` in the stepper's run: its runtime id.
+/// Sets watchpoint `w` in the stepper's session (so that the past shown and
+/// `reverse-continue` see it too): its id there.
 fn arm_watch(stepper: &mut Stepper, w: &LocationWatch) -> Option<u32> {
-    match w.global {
-        Some(g) => stepper.add_global_watchpoint(g).ok(),
-        None => stepper.add_watchpoint(0, w.address, w.size, w.kind).ok(),
-    }
+    use wasmscope_listeners::stepper::Watched;
+    Some(stepper.watch(match w.global {
+        Some(g) => Watched::Global(g),
+        None => Watched::Memory {
+            memory: 0,
+            address: w.address,
+            len: w.size,
+            kind: w.kind,
+        },
+    }))
 }
 
 /// A `watch`: a range of linear memory and the value it had.
@@ -712,7 +719,7 @@ impl Debugger {
             self.sync_catches();
             for w in std::mem::take(&mut self.location_watches) {
                 if let Some(r) = w.runtime_id {
-                    self.stepper.remove_watchpoint(r);
+                    self.stepper.unwatch(r);
                 }
             }
             return;
@@ -727,7 +734,7 @@ impl Debugger {
                     if let Some(k) = self.location_watches.iter().position(|w| w.id == id) {
                         let w = self.location_watches.remove(k);
                         if let Some(r) = w.runtime_id {
-                            self.stepper.remove_watchpoint(r);
+                            self.stepper.unwatch(r);
                         }
                     }
                     let others = before
@@ -755,7 +762,7 @@ impl Debugger {
                         self.location_watches[k].enabled = on;
                         let runtime_id = self.location_watches[k].runtime_id;
                         if let Some(r) = runtime_id.filter(|_| !on) {
-                            self.stepper.remove_watchpoint(r);
+                            self.stepper.unwatch(r);
                             self.location_watches[k].runtime_id = None;
                         } else if on && runtime_id.is_none() && self.running {
                             self.location_watches[k].runtime_id =
@@ -870,10 +877,9 @@ impl Debugger {
             ));
         };
         let size = e.size.unwrap_or(4).clamp(1, 4096);
-        let runtime_id = match self.stepper.add_watchpoint(0, address, size, kind) {
-            Ok(r) => r,
-            Err(x) => return err(&x),
-        };
+        if self.stepper.module().is_none() {
+            return err("The program is not being run: start it, then watch what it has.");
+        }
         let id = self.stepper.next_number();
         let what = match kind {
             wasmscope::WatchKind::Write => "Hardware watchpoint",
@@ -881,7 +887,7 @@ impl Debugger {
             wasmscope::WatchKind::Access => "Hardware access (read/write) watchpoint",
         };
         say(&format!("{what} {id}: -location {expr}"));
-        self.location_watches.push(LocationWatch {
+        let mut w = LocationWatch {
             id,
             expression: expr.to_string(),
             address,
@@ -889,9 +895,11 @@ impl Debugger {
             kind,
             enabled: true,
             condition,
-            runtime_id: Some(runtime_id),
+            runtime_id: None,
             global: None,
-        });
+        };
+        w.runtime_id = arm_watch(&mut self.stepper, &w);
+        self.location_watches.push(w);
     }
 
     /// `watch global N|NAME [if COND]`: the runtime watches Wasm global N (or the one
@@ -940,11 +948,11 @@ impl Debugger {
 
     /// The stop message of a watchpoint the runtime stopped at, as gdb's.
     fn watch_hit_text(&self) -> Option<String> {
-        let hit = self.stepper.watchpoint_hit()?;
+        let (hit_id, hit) = self.stepper.watch_hit()?;
         let w = self
             .location_watches
             .iter()
-            .find(|w| w.runtime_id == Some(hit.id))?;
+            .find(|w| w.runtime_id == Some(hit_id))?;
         let (id, expression, address, kind) = (w.id, w.expression.clone(), w.address, w.kind);
         if let Some(g) = w.global {
             let ty = self.stepper.module().and_then(|m| {
@@ -1160,16 +1168,14 @@ impl Debugger {
             Ok(Some(ExecutionState::Paused))
                 if how == wasmscope_listeners::stepper::Reverse::Continue =>
             {
-                // At the breakpoint it found, as gdb says it.
+                // At the breakpoint it found, as gdb says it; or right after the change
+                // a watchpoint saw.
                 self.refresh();
-                let id = self
-                    .stepper
-                    .breakpoints_here()
-                    .first()
-                    .copied()
-                    .unwrap_or(0);
                 say("");
-                say(&format!("Breakpoint {id}, {}", self.frame_text(0)));
+                match self.stepper.breakpoints_here().first() {
+                    Some(id) => say(&format!("Breakpoint {id}, {}", self.frame_text(0))),
+                    None => say(&self.frame_text(0)),
+                }
                 self.show_line(0);
                 self.show_displays();
             }
@@ -1431,13 +1437,13 @@ impl Debugger {
             if !matches!(state, ExecutionState::Paused) {
                 return state;
             }
-            let Some(hit) = self.stepper.watchpoint_hit() else {
+            let Some((hit_id, _)) = self.stepper.watch_hit() else {
                 return state;
             };
             let Some((id, condition)) = self
                 .location_watches
                 .iter()
-                .find(|w| w.runtime_id == Some(hit.id))
+                .find(|w| w.runtime_id == Some(hit_id))
                 .and_then(|w| Some((w.id, w.condition.clone()?)))
             else {
                 return state;

@@ -821,3 +821,26 @@ fn a_global_watchpoint_by_name_or_index_stops_at_each_change() {
     has(&out, "Hardware watchpoint 3: global 0 ($__stack_pointer)");
     has(&out, "[program exited normally]");
 }
+
+#[test]
+fn reverse_continue_goes_back_to_a_watchpoints_last_hit() {
+    let (code, out, err) = debug(
+        "programs/divzero.wasm",
+        &["a", "b"],
+        "record\nbreak divzero/src/main.rs:56\nrun\ndelete 1\nwatch global 0\ncontinue\n\
+         info record\ncontinue\nreverse-continue\ninfo record\nquit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    // The first hit's count, then back there from the second.
+    let counts: Vec<&str> = out
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("Record mode: ")
+                .or_else(|| l.strip_prefix("Replay mode: at instruction "))
+        })
+        .collect();
+    assert_eq!(counts.len(), 2, "{out}");
+    let first = counts[0].split(' ').next().unwrap();
+    assert!(counts[1].starts_with(&format!("{first} of ")), "{counts:?}");
+    assert!(!out.contains("Breakpoint 0,"), "{out}");
+}
