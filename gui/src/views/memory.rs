@@ -419,44 +419,6 @@ fn hex_bytes(b: &[u8]) -> String {
         .join(" ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_string_reading_escapes_bytes_that_are_not_utf8() {
-        let lines = interpret(&[b'h', b'i', 0xfa, 0xff, b'\n', 0xe2, 0x82, 0]);
-        let (_, s) = lines.iter().find(|(t, _)| *t == "string").unwrap();
-        assert_eq!(s, r#""hi\xfa\xff\n\xe2\x82""#);
-    }
-
-    #[test]
-    fn pointers_are_as_wide_as_the_memory_addresses() {
-        assert_eq!(pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 4), Some(0x0403_0201));
-        assert_eq!(
-            pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 8),
-            Some(0x0807_0605_0403_0201)
-        );
-        assert_eq!(pointer_at(&[1, 2, 3], 4), None);
-    }
-
-    #[test]
-    fn rows_hold_what_the_width_allows() {
-        assert_eq!(address_digits(0x10000), 4);
-        assert_eq!(address_digits(0x110000), 6);
-        assert_eq!(address_digits(1 << 32), 8);
-        // A 64-bit memory above 4 GiB.
-        assert_eq!(address_digits((1 << 32) + 65536), 9);
-        assert_eq!(address_digits(u64::MAX), 16);
-        // 6-digit addresses: 11 characters, then 4 a byte.
-        assert_eq!(bytes_per_row(11 + 4 * 12, 6), 12);
-        assert_eq!(bytes_per_row(11 + 4 * 12 - 1, 6), 8);
-        assert_eq!(bytes_per_row(11 + 4 * 16 + 3, 6), 16);
-        assert_eq!(bytes_per_row(3, 8), 4);
-        assert_eq!(bytes_per_row(10_000, 8), 64);
-    }
-}
-
 /// The watchpoints (Breakpoints tab): each with what it watches and Remove.
 pub fn watch_list_ui(ui: &mut egui::Ui, session: &mut Session) {
     let watches = session.watches().to_vec();
@@ -492,5 +454,43 @@ pub fn watch_list_ui(ui: &mut egui::Ui, session: &mut Session) {
         });
     if let Some(i) = remove {
         session.remove_watch(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_string_reading_escapes_bytes_that_are_not_utf8() {
+        let lines = interpret(&[b'h', b'i', 0xfa, 0xff, b'\n', 0xe2, 0x82, 0]);
+        let (_, s) = lines.iter().find(|(t, _)| *t == "string").unwrap();
+        assert_eq!(s, r#""hi\xfa\xff\n\xe2\x82""#);
+    }
+
+    #[test]
+    fn pointers_are_as_wide_as_the_memory_addresses() {
+        assert_eq!(pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 4), Some(0x0403_0201));
+        assert_eq!(
+            pointer_at(&[1, 2, 3, 4, 5, 6, 7, 8], 8),
+            Some(0x0807_0605_0403_0201)
+        );
+        assert_eq!(pointer_at(&[1, 2, 3], 4), None);
+    }
+
+    #[test]
+    fn rows_hold_what_the_width_allows() {
+        assert_eq!(address_digits(0x10000), 4);
+        assert_eq!(address_digits(0x110000), 6);
+        assert_eq!(address_digits(1 << 32), 8);
+        // A 64-bit memory above 4 GiB.
+        assert_eq!(address_digits((1 << 32) + 65536), 9);
+        assert_eq!(address_digits(u64::MAX), 16);
+        // 6-digit addresses: 11 characters, then 4 a byte.
+        assert_eq!(bytes_per_row(11 + 4 * 12, 6), 12);
+        assert_eq!(bytes_per_row(11 + 4 * 12 - 1, 6), 8);
+        assert_eq!(bytes_per_row(11 + 4 * 16 + 3, 6), 16);
+        assert_eq!(bytes_per_row(3, 8), 4);
+        assert_eq!(bytes_per_row(10_000, 8), 64);
     }
 }
