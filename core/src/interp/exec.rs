@@ -1474,16 +1474,19 @@ impl Executor {
         self.debug.checkpoints.as_ref()
     }
 
+    /// The code of the module the current frame runs in.
+    fn current_module<'r>(&self, reg: &'r Registry) -> Option<&'r Arc<WasmCode>> {
+        reg.instances
+            .get(self.inst as usize)
+            .and_then(|d| d.module.as_ref())
+    }
+
     /// After a trap in plain code while counting instructions: the trapping segment's
     /// `Count` charged the operators after the trapping one too, which never ran; takes
     /// them back, so that the count ends at the trapping operator, as debug code's stop
     /// points leave it. (Its operators are found in the debug code of the same segment.)
     fn count_to_trap(&mut self, reg: &Registry) {
-        let Some(module) = reg
-            .instances
-            .get(self.inst as usize)
-            .and_then(|d| d.module.as_ref())
-        else {
+        let Some(module) = self.current_module(reg) else {
             return;
         };
         if module.code.is_debug(self.func) {
@@ -1536,11 +1539,7 @@ impl Executor {
     /// instruction's operand stack in its slots, as debug code would have had it, so
     /// that the trapping frame shows it. The execution is over; its slots are only read.
     fn operands_after_trap(&mut self, reg: &Registry) {
-        let Some(module) = reg
-            .instances
-            .get(self.inst as usize)
-            .and_then(|d| d.module.as_ref())
-        else {
+        let Some(module) = self.current_module(reg) else {
             return;
         };
         let at = self.pc.saturating_sub(1);
@@ -1760,10 +1759,7 @@ impl Executor {
         reg: &Registry,
         f: impl FnOnce(&StackIterator<'_>) -> R,
     ) -> R {
-        let module = reg
-            .instances
-            .get(self.inst as usize)
-            .and_then(|d| d.module.as_ref());
+        let module = self.current_module(reg);
         // After a trap, or paused at a throw: at that instruction, with the operands
         // it had.
         let (pc, height) = if let Some(h) = &self.host_pause {
