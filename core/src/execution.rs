@@ -52,6 +52,8 @@ pub struct Execution {
     pause_on_exceptions: bool,
     /// Decides whether a breakpoint pauses (see [`Execution::set_breakpoint_filter`]).
     filter: Option<BreakpointFilter>,
+    /// Decides whether a watchpoint's hit pauses ([`Execution::set_watchpoint_filter`]).
+    watch_filter: Option<WatchpointFilter>,
     /// The line step in progress, while a budget pause interrupts it.
     line: Option<LineState>,
     /// Whether the last pause was a breakpoint's (the filter, if any, said stop).
@@ -241,6 +243,11 @@ struct LineState {
 /// ([`Execution::position`], [`Execution::with_stack`]).
 pub type BreakpointFilter = Box<dyn FnMut(&Execution) -> bool + Send>;
 
+/// Decides, when an execution pauses at a watchpoint's hit, whether it stays paused
+/// (`true`) or goes on (see [`Execution::set_watchpoint_filter`]); it can read the
+/// paused state and [`Execution::watchpoint_hit`].
+pub type WatchpointFilter = Box<dyn FnMut(&Execution) -> bool + Send>;
+
 /// How many breakpoints a filter may pass over in one slice of a budgeted run before the
 /// slice ends (so that a hot conditional breakpoint keeps a user interface responsive).
 const SKIPS_PER_SLICE: u32 = 64;
@@ -322,6 +329,7 @@ impl Execution {
             breakpoints: Default::default(),
             pause_on_exceptions: false,
             filter: None,
+            watch_filter: None,
             line: None,
             at_breakpoint: false,
             host_filter: None,
@@ -599,6 +607,13 @@ impl Execution {
         let before = self.watches.len();
         self.watches.retain(|w| w.id != id);
         before != self.watches.len()
+    }
+
+    /// Sets the filter that decides whether a watchpoint's hit pauses (its condition,
+    /// say); without one, every hit pauses. When it says no, the run or step in progress
+    /// goes on as if the hit had not been.
+    pub fn set_watchpoint_filter(&mut self, filter: Option<WatchpointFilter>) {
+        self.watch_filter = filter;
     }
 
     /// The watchpoint the call paused at (see [`Execution::add_watchpoint`]); `None` at
@@ -1157,6 +1172,39 @@ impl Execution {
                 State::Running(ex) => (ex.at_breakpoint(), ex.paused_by_breakpoint()),
                 _ => (false, false),
             };
+            let at_count = match &self.state {
+                State::Running(ex) => ex.travel_state().at_stop,
+                _ => false,
+            };
+            if matches!(state, ExecutionState::Paused)
+                && !hit
+                && !at_count
+                && self.watchpoint_hit().is_some()
+            {
+                // (Not where an instruction count stops the run too: that pause stays.)
+                // A watchpoint's hit: its filter (a condition) decides.
+                let stop = match self.watch_filter.take() {
+                    None => true,
+                    Some(mut filter) => {
+                        let stop = filter(self);
+                        self.watch_filter = Some(filter);
+                        stop
+                    }
+                };
+                let State::Running(ex) = &mut self.state else {
+                    return state;
+                };
+                if stop {
+                    return state;
+                }
+                depth = Some(ex.step_in_progress().1);
+                skips += 1;
+                if budget.is_some() && skips >= SKIPS_PER_SLICE {
+                    ex.mark_budget_pause();
+                    return state;
+                }
+                continue;
+            }
             if !matches!(state, ExecutionState::Paused) || !hit {
                 return state;
             }

@@ -51,8 +51,11 @@ pub struct Stepper {
     next_watch: u32,
     /// Which of them the execution shown has, `(session id, its id there)`; and the
     /// live call's while the past is shown.
-    applied: Vec<(u32, u32)>,
-    live_applied: Vec<(u32, u32)>,
+    applied: Applied,
+    live_applied: Applied,
+    /// The session's watchpoints' conditions, by id ([`Stepper::set_watch_condition`]):
+    /// shared with the filter of every execution.
+    watch_conditions: Arc<std::sync::Mutex<std::collections::HashMap<u32, String>>>,
     /// The function and parameters the call started with (a replay starts the same).
     entry: (String, Vec<u64>),
     /// Replay instances made so far (each gets a name of its own).
@@ -128,6 +131,52 @@ pub enum Reverse {
     Next,
     /// Back to where the current function was called (`reverse-finish`).
     Finish,
+}
+
+/// Which session watchpoints an execution has, `(session id, its id there)`: shared
+/// with that execution's watchpoint filter.
+type Applied = Arc<std::sync::Mutex<Vec<(u32, u32)>>>;
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The watchpoint filter of execution `e` of `module`: a hit of a session watchpoint
+/// whose condition (in `conditions`, by session id; `applied` maps the execution's ids)
+/// does not hold in the paused frame goes on; an error in a condition stops.
+fn install_watch_filter(
+    e: &mut Execution,
+    compiled: &CompiledModule,
+    module: &Module,
+    applied: &Applied,
+    conditions: &Arc<std::sync::Mutex<std::collections::HashMap<u32, String>>>,
+) {
+    let (compiled, module) = (compiled.clone(), module.clone());
+    let (applied, conditions) = (applied.clone(), conditions.clone());
+    e.set_watchpoint_filter(Some(Box::new(move |x: &Execution| {
+        let Some(hit) = x.watchpoint_hit() else {
+            return true;
+        };
+        let session = lock(&applied)
+            .iter()
+            .find(|(_, e)| *e == hit.id)
+            .map(|(s, _)| *s);
+        let Some(condition) = session.and_then(|s| lock(&conditions).get(&s).cloned()) else {
+            return true;
+        };
+        let Some(offset) = x.position().and_then(|p| p.code_offset) else {
+            return true;
+        };
+        let top = x
+            .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
+            .flatten();
+        let (locals, operands) = top.unwrap_or_default();
+        let mut verdict = Err(String::new());
+        let r = with_scope(&compiled, Some(&module), offset, &locals, &operands, |s| {
+            verdict = s.test(&condition)
+        });
+        !matches!(r.and(verdict), Ok(false))
+    })));
 }
 
 /// What module `wasm` imports that a replay would share with the live call: `a table`
@@ -463,8 +512,9 @@ impl Stepper {
             live: None,
             watches: Vec::new(),
             next_watch: 1,
-            applied: Vec::new(),
-            live_applied: Vec::new(),
+            applied: Applied::default(),
+            live_applied: Applied::default(),
+            watch_conditions: Default::default(),
             entry: (String::new(), Vec::new()),
             replays: 0,
             shared_import: shared_import(wasm),
@@ -519,10 +569,17 @@ impl Stepper {
         execution.set_breakpoint_filter(Some(Box::new(move |e: &Execution| {
             filter_hit(&book, &compiled, &m, e)
         })));
+        self.applied = Applied::default();
+        self.live_applied = Applied::default();
+        install_watch_filter(
+            &mut execution,
+            &self.compiled,
+            &module,
+            &self.applied,
+            &self.watch_conditions,
+        );
         self.execution = Some(execution);
         self.module = Some(module);
-        self.applied.clear();
-        self.live_applied.clear();
         self.sync_watches();
         Ok(())
     }
@@ -815,8 +872,25 @@ impl Stepper {
     pub fn unwatch(&mut self, id: u32) -> bool {
         let before = self.watches.len();
         self.watches.retain(|(w, _)| *w != id);
+        lock(&self.watch_conditions).remove(&id);
         self.sync_watches();
         self.watches.len() != before
+    }
+
+    /// Makes the session's watchpoint `id` stop only where `condition` (an expression
+    /// of the paused frame, as a breakpoint's) holds; `None` removes it. An error in the
+    /// condition stops, as gdb does.
+    pub fn set_watch_condition(&mut self, id: u32, condition: Option<String>) {
+        let mut conditions = lock(&self.watch_conditions);
+        match condition.filter(|c| !c.trim().is_empty()) {
+            Some(c) => conditions.insert(id, c),
+            None => conditions.remove(&id),
+        };
+    }
+
+    /// The condition of the session's watchpoint `id`, if it has one.
+    pub fn watch_condition(&self, id: u32) -> Option<String> {
+        lock(&self.watch_conditions).get(&id).cloned()
     }
 
     /// The session's watchpoints, by id.
@@ -827,7 +901,7 @@ impl Stepper {
     /// The session's watchpoint the call paused at (its id), with what it saw.
     pub fn watch_hit(&self) -> Option<(u32, wasmscope::WatchpointHit)> {
         let hit = self.watchpoint_hit()?;
-        let id = self.applied.iter().find(|(_, e)| *e == hit.id)?.0;
+        let id = lock(&self.applied).iter().find(|(_, e)| *e == hit.id)?.0;
         Some((id, hit))
     }
 
@@ -838,7 +912,8 @@ impl Stepper {
             return;
         };
         let watches = &self.watches;
-        self.applied.retain(|(id, exec)| {
+        let mut applied = lock(&self.applied);
+        applied.retain(|(id, exec)| {
             let keep = watches.iter().any(|(w, _)| w == id);
             if !keep {
                 e.remove_watchpoint(*exec);
@@ -846,8 +921,8 @@ impl Stepper {
             keep
         });
         for (id, what) in watches {
-            if !self.applied.iter().any(|(a, _)| a == id) {
-                self.applied.push((*id, apply_watch(e, m, what)));
+            if !applied.iter().any(|(a, _)| a == id) {
+                applied.push((*id, apply_watch(e, m, what)));
             }
         }
     }
@@ -1048,7 +1123,7 @@ impl Stepper {
         for o in &self.offsets {
             e.remove_breakpoint(&module, *o);
         }
-        for (_, id) in std::mem::take(&mut self.applied) {
+        for (_, id) in std::mem::take(&mut *lock(&self.applied)) {
             e.remove_watchpoint(id);
         }
         e.set_breakpoint_filter(None);
@@ -1139,15 +1214,25 @@ impl Stepper {
         self.replay_breakpoints(&mut e, &module);
         e.set_pause_on_exceptions(self.pause_on_exceptions);
         e.set_host_call_catch(catch_filter(&self.catches));
+        let applied = Applied::default();
+        install_watch_filter(
+            &mut e,
+            &self.compiled,
+            &module,
+            &applied,
+            &self.watch_conditions,
+        );
         if self.live.is_none() {
             let live = self.execution.take().ok_or("the program is not running")?;
             let live_module = self.module.take().ok_or("the program is not running")?;
             self.live = Some((live, live_module, self.offsets.clone()));
-            self.live_applied = std::mem::take(&mut self.applied);
-        } else if let Some(old) = self.module.take() {
-            let _ = old.close();
+            self.live_applied = std::mem::replace(&mut self.applied, applied);
+        } else {
+            if let Some(old) = self.module.take() {
+                let _ = old.close();
+            }
+            self.applied = applied;
         }
-        self.applied.clear();
         self.execution = Some(e);
         self.module = Some(module);
         self.sync_watches();
@@ -1230,9 +1315,18 @@ impl Stepper {
         e.set_instruction_limit(Some(until));
         if mode.is_none() {
             self.replay_breakpoints(&mut e, &module);
-            for (_, what) in &self.watches {
-                apply_watch(&mut e, &module, what);
+            let applied = Applied::default();
+            for (id, what) in &self.watches {
+                let exec = apply_watch(&mut e, &module, what);
+                lock(&applied).push((*id, exec));
             }
+            install_watch_filter(
+                &mut e,
+                &self.compiled,
+                &module,
+                &applied,
+                &self.watch_conditions,
+            );
         }
         let mut out = Vec::new();
         let mut first = true;

@@ -690,3 +690,60 @@ fn time_travel_refuses_shared_tables_and_mutable_globals() {
         }
     }
 }
+
+/// A session watchpoint with a condition stops only where it holds (in the frame the
+/// hit pauses in), in the live call and in the past shown.
+#[test]
+fn a_watchpoint_condition_decides_where_it_stops() {
+    use wasmscope_listeners::stepper::Watched;
+    let session = |condition: Option<&str>| {
+        let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+        s.set_time_travel(true);
+        let id = s.watch(Watched::Global(0));
+        s.set_watch_condition(id, condition.map(str::to_string));
+        s.start(
+            ModuleConfig::new().with_args(&["divzero", "a", "b"]),
+            "_start",
+            &[],
+        )
+        .unwrap();
+        let mut stops = 0;
+        while matches!(s.resume(), ExecutionState::Paused) {
+            assert!(s.watch_hit().is_some());
+            stops += 1;
+        }
+        stops
+    };
+    let all = session(None);
+    assert!(all > 20, "{all}");
+    assert_eq!(session(Some("0")), 0, "a condition that never holds");
+    assert_eq!(session(Some("1 == 1")), all);
+    // An error in the condition stops, as gdb does.
+    assert_eq!(session(Some("no_such_name")), all);
+    // In the past shown: back to the start, then on with a condition that never holds.
+    let mut s = Stepper::new(&divzero(), wasmscope::wasi::instantiate).unwrap();
+    s.set_time_travel(true);
+    let id = s.watch(Watched::Global(0));
+    s.start(
+        ModuleConfig::new().with_args(&["divzero", "a", "b"]),
+        "_start",
+        &[],
+    )
+    .unwrap();
+    for _ in 0..5 {
+        assert!(matches!(s.resume(), ExecutionState::Paused));
+    }
+    let fifth = s.instructions();
+    s.go_to(10).unwrap();
+    assert!(s.in_past());
+    s.set_watch_condition(id, Some("0".into()));
+    assert_eq!(s.watch_condition(id).as_deref(), Some("0"));
+    // On in the past: nothing stops before the present, where the live call waits.
+    let state = s.resume();
+    assert!(
+        matches!(state, ExecutionState::Paused),
+        "{state:?} at {} of {fifth}",
+        s.instructions()
+    );
+    assert_eq!(s.instructions(), fifth);
+}
