@@ -258,9 +258,10 @@ pub struct Session {
     /// The host functions whose calls pause, before and after (WASI catchpoints,
     /// [`Session::set_host_call_catches`]); kept across starts.
     catches: Vec<String>,
-    /// The watchpoints ([`Session::add_watch`]); kept across starts, in the order of the
-    /// stepper's.
+    /// The watchpoints ([`Session::add_watch`]) with their conditions (empty: none);
+    /// kept across starts, in the order of the stepper's.
     watches: Vec<Watched>,
+    watch_conditions: Vec<String>,
     /// Record runs for time travel ([`Session::set_time_travel`]); kept across starts.
     time_travel: bool,
     /// Where the recorded run stopped at a breakpoint (`false`) or trapped (`true`), by
@@ -429,6 +430,7 @@ impl Default for Session {
             pause_on_exceptions: false,
             catches: Vec::new(),
             watches: Vec::new(),
+            watch_conditions: Vec::new(),
             time_travel: false,
             stop_marks: Vec::new(),
             trap_frames: false,
@@ -662,9 +664,29 @@ impl Session {
             return;
         }
         self.watches.push(what.clone());
+        self.watch_conditions.push(String::new());
         if let Some(s) = &mut self.stepper {
             s.watch(what);
         }
+    }
+
+    /// Makes watchpoint `index` of [`Session::watches`] stop only where `condition` (an
+    /// expression of the paused frame) holds; empty: always.
+    pub fn set_watch_condition(&mut self, index: usize, condition: &str) {
+        let Some(c) = self.watch_conditions.get_mut(index) else {
+            return;
+        };
+        *c = condition.trim().to_string();
+        if let Some(s) = &mut self.stepper {
+            if let Some(id) = s.watched().get(index).map(|(id, _)| *id) {
+                s.set_watch_condition(id, Some(condition.trim().to_string()));
+            }
+        }
+    }
+
+    /// The condition of watchpoint `index` (empty: none).
+    pub fn watch_condition(&self, index: usize) -> &str {
+        self.watch_conditions.get(index).map_or("", String::as_str)
     }
 
     /// Removes watchpoint `index` of [`Session::watches`].
@@ -673,6 +695,7 @@ impl Session {
             return;
         }
         self.watches.remove(index);
+        self.watch_conditions.remove(index);
         if let Some(s) = &mut self.stepper {
             if let Some(id) = s.watched().get(index).map(|(id, _)| *id) {
                 s.unwatch(id);
@@ -956,12 +979,14 @@ impl Session {
         let step_into_library = self.step_into_library;
         let catches = std::mem::take(&mut self.catches);
         let watches = std::mem::take(&mut self.watches);
+        let watch_conditions = std::mem::take(&mut self.watch_conditions);
         let time_travel = self.time_travel;
         *self = Session {
             pause_on_trap,
             pause_on_exceptions,
             catches,
             watches,
+            watch_conditions,
             time_travel,
             step_into_library,
             export: export.to_string(),
@@ -1012,8 +1037,9 @@ impl Session {
                 self.modules = s.runtime().modules();
                 s.set_pause_on_exceptions(self.pause_on_exceptions);
                 s.set_host_call_catches(&self.catches);
-                for w in &self.watches {
-                    s.watch(w.clone());
+                for (w, c) in self.watches.iter().zip(&self.watch_conditions) {
+                    let id = s.watch(w.clone());
+                    s.set_watch_condition(id, Some(c.clone()));
                 }
                 self.stepper = Some(s);
                 self.state = RunState::Paused {

@@ -138,6 +138,19 @@ fn watch_a_global_from_tables_and_globals_and_keep_it_for_the_next_run() {
     let (old, new) = change.split_once(" -> ").unwrap();
     let number = |v: &str| v.split(' ').next().unwrap().parse::<i32>().unwrap();
     assert!(number(new) < number(old), "{text}");
+    // A condition that never holds, typed in the Breakpoints tab: Continue runs on to
+    // the end; cleared, the next run stops again.
+    h.get_by_label("Breakpoints").click();
+    h.run();
+    h.get_by_label("condition of watchpoint 1").click();
+    h.run();
+    h.get_by_label("condition of watchpoint 1").type_text("0");
+    h.run();
+    assert_eq!(h.state().session.watch_condition(0), "0");
+    h.get_by_label("Continue").click();
+    settle(&mut h);
+    assert!(!h.state().session.is_paused(), "{}", status(&h));
+    h.state_mut().session.set_watch_condition(0, "");
     // A new run: the watchpoint stops it again.
     h.get_by_label("Run").click();
     settle(&mut h);

@@ -449,6 +449,21 @@ pub fn watch_list_ui(ui: &mut egui::Ui, session: &mut Session) {
                 {
                     remove = Some(i);
                 }
+                let mut condition = session.watch_condition(i).to_string();
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut condition)
+                            .hint_text("condition")
+                            .desired_width(160.0),
+                    )
+                    .on_hover_text(
+                        "stop only where this holds in the paused frame (`i == 3`); empty: always",
+                    );
+                let name = format!("condition of watchpoint {}", i + 1);
+                edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &name));
+                if edit.changed() {
+                    session.set_watch_condition(i, &condition);
+                }
                 ui.end_row();
             }
         });
