@@ -399,6 +399,43 @@ impl Execution {
         })
     }
 
+    /// The instruction counts of the host calls recorded so far
+    /// ([`Recording::host_call_steps`] without copying the log: a timeline reads it at
+    /// every frame); empty when not recording.
+    pub fn recorded_host_call_steps(&self) -> Vec<u64> {
+        match &self.state {
+            State::Running(ex) | State::Trapped(ex) => ex
+                .travel_state()
+                .record
+                .as_ref()
+                .map(|r| r.iter().map(|e| e.step).collect())
+                .unwrap_or_default(),
+            _ => self
+                .finished_recording
+                .as_ref()
+                .map(Recording::host_call_steps)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Where the recorded run began its calls so far ([`Recording::call_marks`] without
+    /// copying the log); empty when not recording.
+    pub fn recorded_call_marks(&self) -> Vec<(u64, u64)> {
+        match &self.state {
+            State::Running(ex) | State::Trapped(ex) => ex
+                .travel_state()
+                .call_marks
+                .as_ref()
+                .map(|m| m.borrow().marks())
+                .unwrap_or_default(),
+            _ => self
+                .finished_recording
+                .as_ref()
+                .map(Recording::call_marks)
+                .unwrap_or_default(),
+        }
+    }
+
     /// Replays `recording` (set before the call starts): host calls are not made, the
     /// recorded results and memory writes are given instead, so the run goes exactly as
     /// the recorded one did (a call that goes another way, as after a change of its

@@ -570,11 +570,23 @@ fn call_marks_are_where_the_calls_began() {
     let (m, _) = instance(&wasm, &["a", "b"]);
     let mut e = start(&m);
     e.set_recording(true);
+    // Paused in the middle, and at the end: the marks without a copy of the log are the
+    // recording's.
+    assert!(matches!(e.run_to_instruction(3000), ExecutionState::Paused));
+    let r = e.recording().unwrap();
+    assert_eq!(e.recorded_call_marks(), r.call_marks());
+    assert_eq!(e.recorded_host_call_steps(), r.host_call_steps());
+    assert!(!e.recorded_host_call_steps().is_empty());
     assert!(matches!(
         e.resume(),
         ExecutionState::Exited(0) | ExecutionState::Finished(_)
     ));
     let marks = e.recording().unwrap().call_marks();
+    assert_eq!(e.recorded_call_marks(), marks);
+    assert_eq!(
+        e.recorded_host_call_steps(),
+        e.recording().unwrap().host_call_steps()
+    );
 
     let (m2, _) = instance(&wasm, &["a", "b"]);
     let mut r = start(&m2);

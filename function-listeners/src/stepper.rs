@@ -1039,9 +1039,7 @@ impl Stepper {
             Some((live, _, _)) => Some(live),
             None => self.execution.as_ref(),
         };
-        live.and_then(Execution::recording)
-            .map(|r| r.call_marks())
-            .unwrap_or_default()
+        live.map(Execution::recorded_call_marks).unwrap_or_default()
     }
 
     /// The instruction counts at which the recorded run called host functions (a
@@ -1051,8 +1049,7 @@ impl Stepper {
             Some((live, _, _)) => Some(live),
             None => self.execution.as_ref(),
         };
-        live.and_then(Execution::recording)
-            .map(|r| r.host_call_steps())
+        live.map(Execution::recorded_host_call_steps)
             .unwrap_or_default()
     }
 
