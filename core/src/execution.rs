@@ -1205,58 +1205,33 @@ impl Execution {
         loop {
             self.at_breakpoint = false;
             let state = self.run_once(mode, budget, depth);
-            let (hit, only) = match &self.state {
-                State::Running(ex) => (ex.at_breakpoint(), ex.paused_by_breakpoint()),
-                _ => (false, false),
+            let (hit, only, at_count) = match &self.state {
+                State::Running(ex) => (
+                    ex.at_breakpoint(),
+                    ex.paused_by_breakpoint(),
+                    ex.travel_state().at_stop,
+                ),
+                _ => return state,
             };
-            let at_count = match &self.state {
-                State::Running(ex) => ex.travel_state().at_stop,
-                _ => false,
-            };
-            if matches!(state, ExecutionState::Paused)
-                && !hit
-                && !at_count
-                && self.watchpoint_hit().is_some()
-            {
-                // (Not where an instruction count stops the run too: that pause stays.)
-                // A watchpoint's hit: its filter (a condition) decides.
-                let stop = match self.watch_filter.take() {
-                    None => true,
-                    Some(mut filter) => {
-                        let stop = filter(self);
-                        self.watch_filter = Some(filter);
-                        stop
-                    }
-                };
-                let State::Running(ex) = &mut self.state else {
-                    return state;
-                };
-                if stop {
-                    return state;
-                }
-                depth = Some(ex.step_in_progress().1);
-                skips += 1;
-                if budget.is_some() && skips >= SKIPS_PER_SLICE {
-                    ex.mark_budget_pause();
-                    return state;
-                }
-                continue;
-            }
-            if !matches!(state, ExecutionState::Paused) || !hit {
+            if !matches!(state, ExecutionState::Paused) {
                 return state;
             }
-            // A breakpoint is where the call paused: the filter decides.
-            let stop = match self.filter.take() {
-                None => true,
-                Some(mut filter) => {
-                    let stop = filter(self);
-                    self.filter = Some(filter);
-                    stop
+            if hit {
+                // A breakpoint is where the call paused: the filter decides.
+                let stop = self.consult(|x| &mut x.filter);
+                if stop || !only {
+                    // Stopped by it, or the step ends here anyway (not a breakpoint's
+                    // pause).
+                    self.at_breakpoint = stop;
+                    return state;
                 }
-            };
-            if stop || !only {
-                // Stopped by it, or the step ends here anyway (not a breakpoint's pause).
-                self.at_breakpoint = stop;
+            } else if !at_count && self.watchpoint_hit().is_some() {
+                // A watchpoint's hit: its filter (a condition) decides. (Not where an
+                // instruction count stops the run too: that pause stays.)
+                if self.consult(|x| &mut x.watch_filter) {
+                    return state;
+                }
+            } else {
                 return state;
             }
             let State::Running(ex) = &mut self.state else {
@@ -1268,6 +1243,19 @@ impl Execution {
             if budget.is_some() && skips >= SKIPS_PER_SLICE {
                 ex.mark_budget_pause();
                 return state;
+            }
+        }
+    }
+
+    /// What the filter in slot `which` (a breakpoint's or a watchpoint's) says of the
+    /// pause: stop (also without a filter) or go on.
+    fn consult(&mut self, which: fn(&mut Self) -> &mut Option<BreakpointFilter>) -> bool {
+        match which(self).take() {
+            None => true,
+            Some(mut filter) => {
+                let stop = filter(self);
+                *which(self) = Some(filter);
+                stop
             }
         }
     }

@@ -167,10 +167,7 @@ fn install_watch_filter(
         let Some(offset) = x.position().and_then(|p| p.code_offset) else {
             return true;
         };
-        let top = x
-            .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
-            .flatten();
-        let (locals, operands) = top.unwrap_or_default();
+        let (locals, operands) = top_values(x);
         let mut verdict = Err(String::new());
         let r = with_scope(&compiled, Some(&module), offset, &locals, &operands, |s| {
             verdict = s.test(&condition)
@@ -317,6 +314,13 @@ fn with_scope<R>(
     }
 }
 
+/// The locals and operands of `e`'s innermost frame (empty when it has none).
+fn top_values(e: &Execution) -> (Vec<Value>, Vec<Value>) {
+    e.with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
+        .flatten()
+        .unwrap_or_default()
+}
+
 /// What the execution's breakpoint filter does at a breakpoint: counts hits, tests
 /// conditions and hit conditions, prints logpoints; whether to stop.
 fn filter_hit(
@@ -334,10 +338,7 @@ fn filter_hit(
     if position.module != module.name() {
         return true;
     }
-    let top = execution
-        .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
-        .flatten();
-    let (locals, operands) = top.unwrap_or_default();
+    let (locals, operands) = top_values(execution);
     let mut book = book.lock();
     if book.run_to == Some(offset) {
         // Run to cursor's target.
@@ -423,10 +424,7 @@ fn history_hit(
     let Some(offset) = execution.position().and_then(|p| p.code_offset) else {
         return false;
     };
-    let top = execution
-        .with_stack(|s| s.frames().next().map(|f| (f.locals(), f.operands())))
-        .flatten();
-    let (locals, operands) = top.unwrap_or_default();
+    let (locals, operands) = top_values(execution);
     let book = book.lock();
     let mut stop = false;
     for bp in book

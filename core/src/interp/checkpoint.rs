@@ -112,8 +112,8 @@ impl<S> Checkpoints<S> {
         Ok(())
     }
 
-    /// No checkpoint where one was due at `steps` (see [`Checkpoints::take`]'s callers):
-    /// the next is due one interval later.
+    /// No checkpoint (or one, [`Checkpoints::take`]) where one was due at `steps`: the
+    /// next is due one interval later.
     pub(crate) fn skip(&mut self, steps: u64) {
         self.next = (steps / self.interval + 1) * self.interval;
     }
@@ -144,7 +144,7 @@ impl<S> Checkpoints<S> {
     /// `exec_bytes`) of the instance whose items are `held`; the next is due one
     /// interval later.
     pub(crate) fn take(&mut self, steps: u64, exec: S, exec_bytes: usize, held: &Held<'_>) {
-        self.next = (steps / self.interval + 1) * self.interval;
+        self.skip(steps);
         if self.list.last().is_some_and(|c| c.steps >= steps) {
             // (Taken here already: a run that came back and passed it again.)
             return;
@@ -169,15 +169,15 @@ impl<S> Checkpoints<S> {
             }
             for (c, versions) in chunks.iter_mut().enumerate().take(n) {
                 let now = &data[c * CHUNK..((c + 1) * CHUNK).min(data.len())];
+                let zero = now.iter().all(|b| *b == 0);
                 let same = match versions.last() {
-                    Some((_, Some(stored))) => **stored == *now,
+                    Some((_, Some(stored))) => !zero && **stored == *now,
                     // (A chunk never stored, or stored as zeros.)
-                    _ => now.iter().all(|b| *b == 0),
+                    _ => zero,
                 };
                 if same {
                     continue;
                 }
-                let zero = now.iter().all(|b| *b == 0);
                 let stored = (!zero).then(|| Box::<[u8]>::from(now));
                 bytes += stored.as_ref().map_or(0, |s| s.len());
                 versions.push((id, stored));

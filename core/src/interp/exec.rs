@@ -335,19 +335,12 @@ fn watched_bytes(held: &Held<'_>, target: &WatchTarget) -> Option<Vec<u8>> {
 /// source), given its frame's slots: `(memory index, address, len)`.
 fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
     let (addr, offset, len) = match *instr {
-        Instr::MemoryCopy { h, mem } => {
+        Instr::MemoryCopy { h, mem: from } | Instr::MemoryCopyBetween { src: from, h, .. } => {
             let (s, n) = (
                 *frame.get(h.checked_sub(2)? as usize)?,
                 *frame.get(h as usize - 1)?,
             );
-            return Some((mem, s, n));
-        }
-        Instr::MemoryCopyBetween { src, h, .. } => {
-            let (s, n) = (
-                *frame.get(h.checked_sub(2)? as usize)?,
-                *frame.get(h as usize - 1)?,
-            );
-            return Some((src, s, n));
+            return Some((from, s, n));
         }
         Instr::I32Load { addr, offset, .. } | Instr::I64Load32S { addr, offset, .. } => {
             (addr, offset, 4)
@@ -372,6 +365,11 @@ fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
     };
     let base = *frame.get(addr as usize)? as u32 as u64;
     Some((0, base + offset as u64, len))
+}
+
+/// Whether bytes `at .. at + n` and `address .. address + len` share one (`n` > 0).
+fn overlaps((at, n): (u64, u64), (address, len): (u64, u64)) -> bool {
+    n > 0 && at < address.saturating_add(len) && address < at.saturating_add(n)
 }
 
 /// One execution: stacks and registers.
@@ -623,11 +621,7 @@ impl DebugControl {
                 Some((m, at, n)),
             ) = (w.target, next.and_then(|i| load_range(i, frame)))
             {
-                if m == memory
-                    && n > 0
-                    && at < address.saturating_add(len)
-                    && address < at.saturating_add(n)
-                {
+                if m == memory && overlaps((at, n), (address, len)) {
                     self.pending_read = Some(WatchHit {
                         id: w.id,
                         read: true,
@@ -660,10 +654,7 @@ impl DebugControl {
             else {
                 continue;
             };
-            let overlaps = ranges.iter().any(|&(at, n)| {
-                n > 0 && at < address.saturating_add(len) && address < at.saturating_add(n)
-            });
-            if overlaps {
+            if ranges.iter().any(|&r| overlaps(r, (address, len))) {
                 let now = watched_bytes(held, &w.target).unwrap_or_default();
                 self.pending_read = Some(WatchHit {
                     id: w.id,
@@ -1468,8 +1459,7 @@ impl Executor {
         true
     }
 
-    /// A replay's checkpoints: the latest before instruction `count` (its count), and
-    /// what they take.
+    /// A replay's checkpoints, if it takes them.
     pub(crate) fn checkpoints(&self) -> Option<&Checkpoints<Saved>> {
         self.debug.checkpoints.as_ref()
     }
@@ -3116,20 +3106,18 @@ impl Executor {
                         break Exit::Paused;
                     }
                 }
-                Instr::Count(k) => {
-                    let due = self.debug.counting
-                        && self.resumable
-                        && self
-                            .debug
-                            .checkpoints
-                            .as_ref()
-                            .is_some_and(|c| self.debug.steps + k as u64 >= c.next_due());
-                    if due {
+                Instr::Count(k) if self.debug.counting && self.resumable => {
+                    let end = self.debug.steps + k as u64;
+                    if self
+                        .debug
+                        .checkpoints
+                        .as_ref()
+                        .is_some_and(|c| end >= c.next_due())
+                    {
                         self.checkpoint(&stack, pc - 1, fp, func, held, code);
                     }
                     // (Debug code's `Count(0)` counts nothing: its stop points count.)
-                    if self.debug.counting && self.resumable && k > 0 {
-                        let end = self.debug.steps + k as u64;
+                    if k > 0 {
                         if self.debug.stop_at.is_some_and(|t| end >= t) {
                             // The target is one of this segment's operators: the debug
                             // code, which counts them one by one, runs the segment.
@@ -3150,6 +3138,8 @@ impl Executor {
                         }
                     }
                 }
+                // (Not counting: nothing to do.)
+                Instr::Count(_) => {}
                 Instr::ConsumeFuel(k) => match self.fuel.checked_sub(k as u64) {
                     Some(left) => self.fuel = left,
                     None => trap!(TrapCode::OutOfFuel),
@@ -3195,15 +3185,14 @@ impl Executor {
                         fp,
                         func,
                     };
+                    // Plain code's `Count`s go back to the executor (above) at the
+                    // segment that holds the target or the next checkpoint.
                     let counted = self.debug.counting && self.resumable;
                     let steps = std::cell::Cell::new(self.debug.steps);
-                    let limit = match self.debug.stop_at {
-                        Some(t) if counted => t,
-                        _ => u64::MAX,
-                    };
-                    let limit = match &self.debug.checkpoints {
-                        Some(c) if counted => limit.min(c.next_due()),
-                        _ => limit,
+                    let checkpoint = self.debug.checkpoints.as_ref().map(|c| c.next_due());
+                    let limit = match (counted, self.debug.stop_at, checkpoint) {
+                        (false, ..) => u64::MAX,
+                        (true, t, c) => t.unwrap_or(u64::MAX).min(c.unwrap_or(u64::MAX)),
                     };
                     let (regs, stop) = hot::run(
                         &mut stack,
@@ -3216,7 +3205,6 @@ impl Executor {
                     if counted {
                         self.debug.steps = steps.get();
                     }
-
                     let failed = env.error.take();
                     self.debug.budget = budget.get();
                     self.polls = polls.get();
