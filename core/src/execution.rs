@@ -347,8 +347,9 @@ impl Execution {
         }
     }
 
-    /// Records the run for time travel (set before it starts): every function runs its
-    /// debug code and every instruction is counted ([`Execution::instructions`]), and
+    /// Records the run for time travel (set before it starts): every instruction is
+    /// counted ([`Execution::instructions`]; plain code counts per straight-line
+    /// segment, at about its own speed), and
     /// each host call's results and what it wrote to memory 0 are kept
     /// ([`Execution::recording`]), so that a fresh instance can replay the run exactly
     /// ([`Execution::replay`]) to any instruction count ([`Execution::run_to_instruction`]):

@@ -450,11 +450,11 @@ pub fn watch_list_ui(ui: &mut egui::Ui, session: &mut Session) {
                     remove = Some(i);
                 }
                 let mut condition = session.watch_condition(i).to_string();
+                // (Sized: a grid cell would give it only the width of its hint.)
                 let edit = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut condition)
-                            .hint_text("condition")
-                            .desired_width(160.0),
+                    .add_sized(
+                        [160.0, ui.spacing().interact_size.y],
+                        egui::TextEdit::singleline(&mut condition).hint_text("condition"),
                     )
                     .on_hover_text(
                         "stop only where this holds in the paused frame (`i == 3`); empty: always",
