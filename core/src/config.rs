@@ -51,6 +51,7 @@ pub struct RuntimeConfig {
     pub(crate) cache: Option<crate::cache::CompilationCache>,
     pub(crate) listener_factory: Option<FactoryRef>,
     pub(crate) compilation_mode: CompilationMode,
+    pub(crate) tiering: u32,
     pub(crate) core_features: crate::features::CoreFeatures,
     pub(crate) gc_zeal: bool,
 }
@@ -64,6 +65,10 @@ impl std::fmt::Debug for FactoryRef {
         f.write_str("FunctionListenerFactory")
     }
 }
+
+/// The calls after which a function runs compiled in `wasmscope run`'s tiered
+/// compilation (see [`RuntimeConfig::with_tiering`]).
+pub const DEFAULT_TIER_UP_CALLS: u32 = 1000;
 
 /// The most pages a 32-bit memory can have (4 GiB).
 pub const MAX_MEMORY_PAGES: u32 = 65536;
@@ -103,6 +108,7 @@ impl RuntimeConfig {
             cache: None,
             listener_factory: None,
             compilation_mode: CompilationMode::LazyTranslation,
+            tiering: 0,
             core_features: crate::features::CoreFeatures::V3,
             gc_zeal: false,
         }
@@ -255,6 +261,58 @@ impl RuntimeConfig {
     /// The compilation mode (see [`RuntimeConfig::with_compilation_mode`]).
     pub fn compilation_mode(&self) -> CompilationMode {
         self.compilation_mode
+    }
+
+    /// Tiered compilation for the compiler engine (off by default: 0): each function
+    /// starts on the interpreter, and runs as compiled code once it has been called
+    /// `calls` times ([`DEFAULT_TIER_UP_CALLS`] is what `wasmscope run` uses). Short runs
+    /// and the functions a program calls a few times then cost no compile time; the
+    /// functions a hot function calls are compiled on their first call from compiled
+    /// code.
+    ///
+    /// ```
+    /// use wasmscope::{Runtime, RuntimeConfig};
+    /// let cfg = RuntimeConfig::compiler().with_tiering(2);
+    /// assert_eq!(cfg.tiering(), 2);
+    /// let rt = Runtime::with_config(cfg);
+    /// let wasm = wat::parse_str(r#"(module
+    ///     (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+    ///     (func (export "f") (param i32) (result i32) (call $sq (local.get 0))))"#).unwrap();
+    /// let f = rt.instantiate(&wasm).unwrap().exported_function("f").unwrap();
+    /// // Interpreted twice, then compiled: the same results.
+    /// for _ in 0..4 {
+    ///     assert_eq!(f.call(&[7]).unwrap(), [49]);
+    /// }
+    /// ```
+    ///
+    /// # Notes
+    /// - A function's call in progress stays where it started: a function called once
+    ///   that loops for long (a `main`) stays on the interpreter (no on-stack
+    ///   replacement); what it calls moves to compiled code when hot.
+    /// - Only where the compiler engine runs ([`Self::engine`]), and not with fuel or a
+    ///   listener factory (their counts and hooks would be split across two engines):
+    ///   then every function is compiled, as without tiering. Resumable calls and debug
+    ///   stepping run on the interpreter as always.
+    /// - A module whose code all comes compiled (a [`crate::CompilationCache`] on disk,
+    ///   [`CompilationMode::Eager`]) runs compiled from the start.
+    pub fn with_tiering(mut self, calls: u32) -> Self {
+        self.tiering = calls;
+        self
+    }
+
+    /// The calls after which a function runs compiled (0: no tiering); see
+    /// [`Self::with_tiering`].
+    pub fn tiering(&self) -> u32 {
+        self.tiering
+    }
+
+    /// The tiering threshold that applies (see [`Self::with_tiering`]'s notes).
+    pub(crate) fn effective_tiering(&self) -> u32 {
+        let compiles = self.code_options().native;
+        match compiles && self.fuel.is_none() && self.listener_factory.is_none() {
+            true => self.tiering,
+            false => 0,
+        }
     }
 
     /// The options for module `info`: without native code when it uses GC and the engine

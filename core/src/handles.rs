@@ -403,13 +403,26 @@ pub(crate) fn invoke(
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
         let reg = store.snapshot();
-        if let Some(FuncInst::Wasm { instance, .. }) = reg.funcs.get(func as usize) {
-            let native = reg.instances[*instance as usize]
-                .module
-                .as_ref()
-                .is_some_and(|m| m.native.is_some());
-            if native {
+        if let Some(FuncInst::Wasm {
+            instance, index, ..
+        }) = reg.funcs.get(func as usize)
+        {
+            let module = reg.instances[*instance as usize].module.as_ref();
+            if let Some((module, native)) = module.and_then(|m| Some((m, m.native.as_ref()?))) {
+                // Tiered: compiled code once the function is hot (or compiled already:
+                // every function is, from a disk cache), else the interpreter, which
+                // runs the hot functions it calls as compiled code.
+                let tiered = store.tiering > 0
+                    && !native.is_compiled(*index)
+                    && !exec::tier_up_entry(module, *index, store.tiering);
                 drop(reg);
+                if tiered {
+                    let tier = exec::Tier {
+                        native: &crate::compiler::exec::TIERED,
+                        threshold: store.tiering,
+                    };
+                    return exec::invoke_tiered(store, func, args, deadline, tier);
+                }
                 return crate::compiler::exec::invoke(store, func, args, deadline);
             }
         }

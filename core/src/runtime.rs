@@ -89,10 +89,12 @@ impl Runtime {
     /// A runtime with `config`.
     pub fn with_config(config: RuntimeConfig) -> Self {
         let (fuel, debug_info, zeal) = (config.fuel, config.debug_info, config.gc_zeal);
+        let mut store = Store::new(fuel, debug_info, zeal);
+        store.tiering = config.effective_tiering();
         Runtime {
             inner: Arc::new(RuntimeInner {
                 config,
-                store: Store::new(fuel, debug_info, zeal),
+                store,
                 closed: Mutex::new(None),
                 controls: Mutex::new(Vec::new()),
             }),

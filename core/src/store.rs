@@ -773,6 +773,10 @@ pub(crate) struct Store {
     seq: AtomicU64,
     /// Fuel budget of each call, if the runtime meters fuel.
     pub fuel: Option<u64>,
+    /// Tiered compilation: the interpreted calls after which a function of a module with
+    /// native code runs compiled (0: no tiering; see
+    /// [`crate::RuntimeConfig::with_tiering`]).
+    pub tiering: u32,
     /// Whether traces carry DWARF source lines.
     pub debug_info: bool,
     /// Exceptions caught by reference.
@@ -797,6 +801,7 @@ impl Store {
             linking: Mutex::default(),
             seq: AtomicU64::new(0),
             fuel,
+            tiering: 0,
             debug_info,
             exceptions: Exceptions::default(),
             heap: Mutex::new(crate::heap::Heap::new(gc_zeal)),

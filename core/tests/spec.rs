@@ -488,6 +488,7 @@ fn main() {
     let engines: Vec<(&str, RuntimeConfig)> = [
         ("interpreter", RuntimeConfig::interpreter()),
         ("compiler", RuntimeConfig::compiler()),
+        ("tiered", RuntimeConfig::compiler().with_tiering(1)),
     ]
     .into_iter()
     .filter(|(name, c)| {

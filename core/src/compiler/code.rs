@@ -166,6 +166,13 @@ impl NativeModule {
         self.listened.is_some()
     }
 
+    /// Whether defined function `def` is compiled.
+    pub(crate) fn is_compiled(&self, def: u32) -> bool {
+        self.code
+            .get(def as usize)
+            .is_some_and(|c| c.load(Ordering::Acquire) != 0)
+    }
+
     /// How many functions are compiled so far.
     pub(crate) fn compiled_count(&self) -> usize {
         self.code

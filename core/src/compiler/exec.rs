@@ -432,6 +432,48 @@ pub(crate) fn invoke(
     Ok(values)
 }
 
+/// The compiler's side of tiered compilation: the interpreter runs a hot function
+/// through it ([`crate::interp::exec::NativeCalls`]).
+pub(crate) struct Tiered;
+
+/// The one [`Tiered`] (the interpreter keeps a `&'static` of it).
+pub(crate) static TIERED: Tiered = Tiered;
+
+impl crate::interp::exec::NativeCalls for Tiered {
+    fn call(
+        &self,
+        store: &Store,
+        entry: u32,
+        inst: u32,
+        def: u32,
+        values: &mut [u64],
+        deadline: Option<std::time::Instant>,
+    ) -> Result<()> {
+        let reg = store.snapshot();
+        let data = reg
+            .instances
+            .get(inst as usize)
+            .ok_or_else(|| Error::new("internal error: no such instance"))?
+            .clone();
+        let control = match reg.instances.get(entry as usize) {
+            Some(e) => e.control.clone(),
+            None => data.control.clone(),
+        };
+        drop(reg);
+        let mut shadow = ShadowStack::new();
+        let call = Call {
+            entry,
+            control,
+            deadline,
+            shadow: &mut shadow,
+            fuel: std::cell::Cell::new(i64::MAX),
+        };
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+            call_instance(store, &data, inst, def, values, &call)
+        })
+    }
+}
+
 /// An instance's module and its native code.
 fn native_of(
     data: &Instance,

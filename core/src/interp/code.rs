@@ -58,6 +58,11 @@ pub(crate) struct ModuleCode {
     /// Functions that failed to translate (invalid bodies, when they were not validated
     /// up front). Held while translating, so that each function is translated once.
     failures: Mutex<HashMap<u32, Failure>>,
+    /// How many times each defined function was called on the interpreter, for tiered
+    /// compilation ([`crate::RuntimeConfig::with_tiering`]): counted (without atomic
+    /// read-modify-writes: a count lost to a race only delays) until it reaches the
+    /// runtime's threshold, when the function moves to compiled code.
+    calls: Box<[std::sync::atomic::AtomicU32]>,
 }
 
 impl ModuleCode {
@@ -73,7 +78,14 @@ impl ModuleCode {
             funcs,
             defined,
             failures: Mutex::new(HashMap::new()),
+            calls: (0..defined).map(|_| Default::default()).collect(),
         }
+    }
+
+    /// Each defined function's interpreted calls so far (see the field).
+    #[inline(always)]
+    pub(crate) fn call_counts(&self) -> &[std::sync::atomic::AtomicU32] {
+        &self.calls
     }
 
     /// Whether functions have a plain and a debug variant (code compiled with debug
@@ -93,13 +105,13 @@ impl ModuleCode {
         }
     }
 
-    /// Whether code id `id` is a debug variant.
-    #[inline(always)]
     /// The module's defined functions: code ids from it on are debug code.
+    #[inline(always)]
     pub(crate) fn defined(&self) -> u32 {
         self.defined
     }
 
+    /// Whether code id `id` is a debug variant.
     pub(crate) fn is_debug(&self, id: u32) -> bool {
         self.options.debug && id >= self.defined
     }

@@ -198,6 +198,55 @@ enum Exit {
     Paused,
     /// An exception was thrown (by the instruction before `pc`).
     Throw(Arc<Exception>),
+    /// Tiered compilation: the instruction before `pc` calls defined function `def` of
+    /// instance `inst`, which runs as compiled code, its arguments in the slots from
+    /// `base` of the current frame.
+    Native { inst: u32, def: u32, base: u32 },
+}
+
+/// How a tiered executor runs a hot function as compiled code: the compiler engine's
+/// (which sits above the interpreter) entry for one function. See
+/// [`crate::RuntimeConfig::with_tiering`].
+pub(crate) trait NativeCalls: Sync {
+    /// Runs defined function `def` of instance `inst` as compiled code, its arguments in
+    /// `values` and its results written there (it has a slot for each); `entry`: the
+    /// instance the whole call entered (its close ends the call).
+    ///
+    /// # Errors
+    /// The function's trap (with the compiled frames' trace), exception or exit.
+    fn call(
+        &self,
+        store: &Store,
+        entry: u32,
+        inst: u32,
+        def: u32,
+        values: &mut [u64],
+        deadline: Option<Instant>,
+    ) -> Result<()>;
+}
+
+/// Tiered compilation, for an executor: who runs hot functions, and when a function is
+/// hot.
+#[derive(Clone, Copy)]
+pub(crate) struct Tier {
+    pub native: &'static dyn NativeCalls,
+    /// The interpreted calls after which a function's calls run compiled code.
+    pub threshold: u32,
+}
+
+/// Counts a call of defined function `def` of `code` on the interpreter; true when the
+/// function is hot (it has had `threshold` calls): this call runs compiled code.
+#[inline]
+fn tier_up(code: &ModuleCode, def: u32, threshold: u32) -> bool {
+    let Some(count) = code.call_counts().get(def as usize) else {
+        return false;
+    };
+    let n = count.load(std::sync::atomic::Ordering::Relaxed);
+    if n >= threshold {
+        return true;
+    }
+    count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
+    false
 }
 
 /// A host call an execution is paused at (a catchpoint,
@@ -412,6 +461,8 @@ pub(crate) struct Executor {
     host_pause: Option<HostPause>,
     /// Counts this call in the store while it lives (the collector's rule).
     _calls: CallCount,
+    /// Tiered compilation: hot functions run as compiled code (plain calls only).
+    tier: Option<Tier>,
 }
 
 /// How far a resumed execution runs before pausing at a stop point.
@@ -1025,6 +1076,34 @@ pub(crate) fn invoke(
     }
 }
 
+/// Calls store function `func` (a Wasm function) with `args` as [`invoke`] does, with
+/// tiered compilation: every function called `tier.threshold` times on the interpreter
+/// runs as compiled code from then on.
+pub(crate) fn invoke_tiered(
+    store: &Store,
+    func: u32,
+    args: &[u64],
+    deadline: Option<Instant>,
+    tier: Tier,
+) -> Result<Vec<u64>> {
+    match Executor::start(store, func, args, deadline, false)? {
+        Started::Done(results) => Ok(results),
+        Started::Ready(mut ex) => {
+            ex.tier = Some(tier);
+            match ex.run(store)? {
+                RunEnd::Finished(results) => Ok(results),
+                RunEnd::Paused => unreachable!("a plain call does not pause"),
+            }
+        }
+    }
+}
+
+/// Counts a host's call of defined function `def` of `module` for tiered compilation
+/// (see [`invoke_tiered`]): true when it is hot, and this call should run compiled code.
+pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> bool {
+    tier_up(&module.code, def, threshold)
+}
+
 /// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
 /// take the runtime down).
 #[inline(always)]
@@ -1241,6 +1320,7 @@ impl Executor {
                     host_catches: Default::default(),
                     host_pause: None,
                     _calls: CallCount::new(store),
+                    tier: None,
                 };
                 ex.stack[..p].copy_from_slice(args);
                 let consts_start = (fc.params + fc.locals) as usize;
@@ -1293,6 +1373,19 @@ impl Executor {
                 };
                 (exit, reg)
             };
+            let exit = match exit {
+                Exit::Native { inst, def, base } => {
+                    match self.call_native(store, &reg, inst, def, base) {
+                        Ok(()) => continue,
+                        Err(mut e) => {
+                            // Below the compiled frames, this executor's.
+                            e.extend_trace(self.trace(store, &reg));
+                            Exit::Error(e)
+                        }
+                    }
+                }
+                exit => exit,
+            };
             let error = match exit {
                 Exit::Returned => {
                     let results = self.stack[..self.results as usize].to_vec();
@@ -1342,6 +1435,7 @@ impl Executor {
                     store.close(self.entry, code);
                     Error::exit(code)
                 }
+                Exit::Native { .. } => Error::new("internal error: a compiled call not made"),
             };
             self.debug.trapped = error.exit_code().is_none();
             if self.debug.trapped && self.resumable {
@@ -1354,6 +1448,52 @@ impl Executor {
             self.abort_all(&reg, &error);
             return Err(error);
         }
+    }
+
+    /// Runs the call [`Exit::Native`] asked for (the items of no instance held): its
+    /// arguments from, and its results to, the slots from `base` of the current frame.
+    fn call_native(
+        &mut self,
+        store: &Store,
+        reg: &Registry,
+        inst: u32,
+        def: u32,
+        base: u32,
+    ) -> Result<()> {
+        let tier = self
+            .tier
+            .ok_or_else(|| Error::new("internal error: a compiled call without tiering"))?;
+        let data = &reg.instances[inst as usize];
+        let module = data
+            .module
+            .as_ref()
+            .ok_or_else(|| Error::new("internal error: not a Wasm module instance"))?;
+        let index = module.num_imported_funcs + def;
+        let addr = *data
+            .layout
+            .funcs
+            .get(index as usize)
+            .ok_or_else(|| Error::new("internal error: no such function"))?;
+        let ty = reg.types.get(reg.funcs[addr as usize].ty());
+        let (p, r) = (ty.param_slots(), ty.result_slots());
+        let at = self.fp as usize + base as usize;
+        let n = p.max(r).max(1);
+        if at + n > self.stack.len() {
+            return Err(Error::new("internal error: a call's slots beyond the stack"));
+        }
+        let mut small = [0u64; 16];
+        let mut large = Vec::new();
+        let values = if n <= small.len() {
+            &mut small[..n]
+        } else {
+            large.resize(n, 0);
+            &mut large[..]
+        };
+        values[..p].copy_from_slice(&self.stack[at..at + p]);
+        tier.native
+            .call(store, self.entry, inst, def, values, self.deadline)?;
+        self.stack[at..at + r].copy_from_slice(&values[..r]);
+        Ok(())
     }
 
     /// Takes a checkpoint of a replay (see [`super::checkpoint`]) before the `Count` at
@@ -2097,6 +2237,15 @@ impl Executor {
                     .module
                     .as_ref()
                     .expect("wasm code belongs to a module");
+                if let Some(t) = self.tier {
+                    if module.native.is_some() && tier_up(&module.code, index, t.threshold) {
+                        return Some(Exit::Native {
+                            inst: instance,
+                            def: index,
+                            base: base as u32,
+                        });
+                    }
+                }
                 let index = self
                     .debug
                     .callee(&module.code, self.frames.len() + 1, instance, index);
@@ -2691,6 +2840,15 @@ impl Executor {
                 Instr::Call { func: callee, base } => {
                     if callee >= n_imported {
                         let def = callee - n_imported;
+                        if let Some(t) = self.tier.filter(|_| module.native.is_some()) {
+                            if tier_up(code, def, t.threshold) {
+                                break Exit::Native {
+                                    inst: self.inst,
+                                    def,
+                                    base,
+                                };
+                            }
+                        }
                         let def = self
                             .debug
                             .callee(code, self.frames.len() + 1, self.inst, def);
@@ -3170,6 +3328,9 @@ impl Executor {
                         deadline: self.deadline,
                         polls: &polls,
                         marks: self.debug.call_marks.as_ref(),
+                        tier: (self.tier)
+                            .filter(|_| module.native.is_some())
+                            .map(|t| (code.call_counts(), t.threshold)),
                     });
                     let mut env = FastEnv {
                         held: &mut *held,

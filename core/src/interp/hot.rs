@@ -277,6 +277,9 @@ pub(crate) struct Calls<'a> {
     pub(crate) polls: &'a Cell<u32>,
     /// A recorded run's calls, where they began ([`CallMarks`]).
     pub(crate) marks: Option<&'a RefCell<CallMarks>>,
+    /// Tiered compilation: each defined function's interpreted calls, and the count at
+    /// which a call goes to the executor instead (which runs it as compiled code).
+    pub(crate) tier: Option<(&'a [std::sync::atomic::AtomicU32], u32)>,
 }
 
 /// Where a recorded run began its calls (a timeline's marks): per bucket of
@@ -408,6 +411,14 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
+        if let Some((counts, threshold)) = calls.tier {
+            let count = counts.get(def as usize).ok_or(Stop::Other)?;
+            let n = count.load(std::sync::atomic::Ordering::Relaxed);
+            if n >= threshold {
+                return Err(Stop::Other);
+            }
+            count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
+        }
         let f = calls
             .funcs
             .get(def as usize)

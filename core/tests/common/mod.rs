@@ -12,12 +12,15 @@ use wasmscope::{EngineKind, RuntimeConfig, StepMode};
 pub type Engine = (&'static str, RuntimeConfig);
 
 /// The engines to test: the interpreter, and the compiler where it generates code
-/// (elsewhere `RuntimeConfig::compiler()` is the interpreter again). `TEST_ENGINE=name`
-/// keeps only that one.
+/// (elsewhere `RuntimeConfig::compiler()` is the interpreter again), alone and tiered
+/// (`with_tiering(1)`: a function's first call runs on the interpreter, later ones
+/// compiled, so that calls cross between the two engines as often as they can).
+/// `TEST_ENGINE=name` keeps only that one.
 pub fn engines() -> Vec<Engine> {
     let mut engines = vec![("interpreter", RuntimeConfig::interpreter())];
     if RuntimeConfig::compiler().engine() == EngineKind::Compiler {
         engines.push(("compiler", RuntimeConfig::compiler()));
+        engines.push(("tiered", RuntimeConfig::compiler().with_tiering(1)));
     }
     if let Ok(only) = std::env::var("TEST_ENGINE") {
         engines.retain(|(name, _)| *name == only);
