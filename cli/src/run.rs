@@ -20,16 +20,25 @@ use crate::pipe;
 pub struct RunArgs {
     /// Use the interpreter (the default: it starts at once, where the compiler spends
     /// seconds compiling a large program's functions; BENCHMARKS.md, "The compiler").
-    #[arg(long, conflicts_with = "compiler")]
+    #[arg(long, conflicts_with_all = ["compiler", "tier_up"])]
     pub interpreter: bool,
     /// Use the Cranelift compiler (x86-64 and AArch64): about 20x the interpreter's speed
     /// once compiled, for long CPU-bound runs (--hostlogging, --trace and --profile work
-    /// on it too).
+    /// on it too). Each function is compiled on its first call.
     #[arg(long)]
     pub compiler: bool,
+    /// Tiered compilation (experimental; implies --compiler): each function runs on the
+    /// interpreter until it has been called CALLS times (1000 is a good start), then
+    /// compiled in the background. Calls between interpreted and compiled functions
+    /// cost more than either engine's own calls, so it is not the default yet
+    /// (BENCHMARKS.md, "Tiered compilation"). Off with --hostlogging, --trace and
+    /// --profile.
+    #[arg(long, value_name = "CALLS")]
+    pub tier_up: Option<u32>,
     /// Keep the compiler's machine code in DIR (created if missing), as wazero's
-    /// `-cachedir`: a later run of the same module with the same options compiles
-    /// nothing. Only the compiler's code is kept (the interpreter starts at once anyway).
+    /// `-cachedir`: the first run compiles every function and keeps them (no tiering),
+    /// a later run of the same module with the same options compiles nothing. Only the
+    /// compiler's code is kept (the interpreter starts at once anyway).
     /// The files hold code that runs in this process: keep DIR private to you.
     #[arg(long, value_name = "DIR")]
     pub cachedir: Option<PathBuf>,
@@ -449,10 +458,11 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         CompilationModeArg::LazyTranslation => CompilationMode::LazyTranslation,
         CompilationModeArg::Lazy => CompilationMode::Lazy,
     };
-    let engine = if args.compiler {
-        RuntimeConfig::compiler()
-    } else {
-        RuntimeConfig::interpreter()
+    let factory = listener_factory(args, profiler);
+    let engine = match (args.compiler, args.tier_up) {
+        (_, Some(calls)) => RuntimeConfig::compiler().with_tiering(calls),
+        (true, None) => RuntimeConfig::compiler(),
+        (false, None) => RuntimeConfig::interpreter(),
     };
     // Everything this version runs: 3.0 and the legacy exception instructions that
     // Emscripten emits.
@@ -472,13 +482,14 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     if args.timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
     }
-    if let Some(factory) = listener_factory(args, profiler) {
+    if let Some(factory) = factory {
         rt_config = rt_config.with_function_listener_factory(factory);
     }
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
     let compiled = rt.compile_module(&bytes).map_err(|e| {
-        let hint = match args.compiler && e.to_string().contains("uses GC") {
+        let explicit = args.compiler || args.tier_up.is_some();
+        let hint = match explicit && e.to_string().contains("uses GC") {
             true => " (run it without --compiler: the interpreter runs GC)",
             false => "",
         };

@@ -560,6 +560,16 @@ impl CompiledModule {
         out
     }
 
+    /// Waits until the compiles tiered compilation has started so far (of any module:
+    /// they run on one thread in the background) are done, so that
+    /// [`Self::translated_function_count`] counts them. For tests and benchmarks of
+    /// [`crate::RuntimeConfig::with_tiering`].
+    #[doc(hidden)]
+    pub fn wait_for_background_compiles(&self) {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        crate::compiler::exec::background::wait();
+    }
+
     /// How many of the module's defined functions have been translated into its
     /// engine's code so far (the compiler's native code when the module has it, else the
     /// interpreter's; see [`crate::CompilationMode`]); 0 for host modules. For tests and

@@ -66,10 +66,6 @@ impl std::fmt::Debug for FactoryRef {
     }
 }
 
-/// The calls after which a function runs compiled in `wasmscope run`'s tiered
-/// compilation (see [`RuntimeConfig::with_tiering`]).
-pub const DEFAULT_TIER_UP_CALLS: u32 = 1000;
-
 /// The most pages a 32-bit memory can have (4 GiB).
 pub const MAX_MEMORY_PAGES: u32 = 65536;
 
@@ -263,12 +259,11 @@ impl RuntimeConfig {
         self.compilation_mode
     }
 
-    /// Tiered compilation for the compiler engine (off by default: 0): each function
-    /// starts on the interpreter, and runs as compiled code once it has been called
-    /// `calls` times ([`DEFAULT_TIER_UP_CALLS`] is what `wasmscope run` uses). Short runs
-    /// and the functions a program calls a few times then cost no compile time; the
-    /// functions a hot function calls are compiled on their first call from compiled
-    /// code.
+    /// Tiered compilation for the compiler engine (experimental; off by default: 0):
+    /// each function starts on the interpreter, is compiled in the background once it
+    /// has been called `calls` times, and runs as compiled code when that is done (its
+    /// calls from either engine). The functions a program calls a few times then cost
+    /// no compile time.
     ///
     /// ```
     /// use wasmscope::{Runtime, RuntimeConfig};
@@ -286,6 +281,10 @@ impl RuntimeConfig {
     /// ```
     ///
     /// # Notes
+    /// - A call between the engines costs far more than a call within one (about
+    ///   microseconds: the instance's items are released and locked again, see
+    ///   BENCHMARKS.md, "Tiered compilation"), so that real programs run slower tiered
+    ///   than on either engine alone for now. This is why it is off by default.
     /// - A function's call in progress stays where it started: a function called once
     ///   that loops for long (a `main`) stays on the interpreter (no on-stack
     ///   replacement); what it calls moves to compiled code when hot.

@@ -70,8 +70,7 @@ pub mod wasi;
 pub use cache::{CacheStats, CompilationCache};
 pub use compiled::{CompiledModule, MemoryDefinition};
 pub use config::{
-    CompilationMode, EngineKind, FsConfig, ModuleConfig, RuntimeConfig, DEFAULT_TIER_UP_CALLS,
-    MAX_MEMORY_PAGES,
+    CompilationMode, EngineKind, FsConfig, ModuleConfig, RuntimeConfig, MAX_MEMORY_PAGES,
 };
 pub use error::{
     Error, ErrorKind, MemoryAccess, Result, TraceFrame, TrapCode, EXIT_CODE_CANCELED,

@@ -17,8 +17,12 @@ fn compiles() -> bool {
 const CHAIN: &str = r#"(module
   (func $leaf (param i32) (result i32)
     (i32.div_u (i32.const 100) (local.get 0)))
+  (func $rare (param i32) (result i32) (i32.mul (local.get 0) (i32.const 1000)))
   (func $mid (param i32) (result i32)
-    (i32.add (call $leaf (local.get 0)) (i32.const 1)))
+    (i32.add (call $leaf (local.get 0))
+      (if (result i32) (i32.eq (local.get 0) (i32.const 7))
+        (then (call $rare (local.get 0)))
+        (else (i32.const 1)))))
   (func $cold (result i32) (i32.const 5))
   (func (export "run") (param i32) (result i32)
     (call $mid (local.get 0)))
@@ -39,47 +43,79 @@ fn only_hot_functions_are_compiled() {
     }
     let rt = Runtime::with_config(RuntimeConfig::compiler().with_tiering(10));
     let compiled = rt.compile_module(&wat::parse_str(CHAIN).unwrap()).unwrap();
-    let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap();
     let (run, once, looped) = (
         m.exported_function("run").unwrap(),
         m.exported_function("once").unwrap(),
         m.exported_function("loop").unwrap(),
     );
     assert_eq!(once.call(&[]).unwrap(), [5]);
-    assert_eq!(compiled.translated_function_count(), 0, "a cold call compiles nothing");
+    compiled.wait_for_background_compiles();
+    assert_eq!(
+        compiled.translated_function_count(),
+        0,
+        "a cold call compiles nothing"
+    );
     // `loop` runs once, on the interpreter; it calls `$mid` 9 times: not hot yet.
     assert_eq!(looped.call(&[9]).unwrap(), [looped_sum(9)]);
-    assert_eq!(compiled.translated_function_count(), 0, "nine calls are not ten");
-    // The tenth and later calls of `$mid` run compiled, and `$leaf`, which compiled
-    // code calls, is compiled on its first call from there.
+    compiled.wait_for_background_compiles();
+    assert_eq!(
+        compiled.translated_function_count(),
+        0,
+        "nine calls are not ten"
+    );
+    // The tenth and later calls of `$mid` and `$leaf` run compiled; `$rare`, which
+    // compiled `$mid` calls once (at 7), runs on the interpreter from there.
     assert_eq!(looped.call(&[30]).unwrap(), [looped_sum(30)]);
+    compiled.wait_for_background_compiles();
     assert_eq!(compiled.translated_function_count(), 2, "$mid and $leaf");
     // The host's calls of `run` count too.
     for i in 1..=12 {
-        assert_eq!(run.call(&[i]).unwrap(), [100 / i as u64 + 1]);
+        assert_eq!(run.call(&[i]).unwrap(), [mid(i)]);
     }
+    compiled.wait_for_background_compiles();
     assert_eq!(compiled.translated_function_count(), 3, "and run");
     assert_eq!(once.call(&[]).unwrap(), [5]);
-    assert_eq!(compiled.translated_function_count(), 3, "never $cold nor once");
+    compiled.wait_for_background_compiles();
+    assert_eq!(
+        compiled.translated_function_count(),
+        3,
+        "never $rare, $cold nor once"
+    );
+    // `$rare` called from compiled code until it is hot.
+    assert_eq!(looped.call(&[7]).unwrap(), [looped_sum(7)]);
+    compiled.wait_for_background_compiles();
+    assert_eq!(compiled.translated_function_count(), 3);
+    for _ in 0..8 {
+        assert_eq!(run.call(&[7]).unwrap(), [mid(7)]);
+    }
+    compiled.wait_for_background_compiles();
+    assert_eq!(compiled.translated_function_count(), 4, "$rare is hot now");
+}
+
+/// `$mid(i)`.
+fn mid(i: u64) -> u64 {
+    100 / i + if i == 7 { 7000 } else { 1 }
 }
 
 fn looped_sum(n: u64) -> u64 {
-    (1..=n).map(|i| 100 / i + 1).sum()
+    (1..=n).map(mid).sum()
 }
 
 /// The error of `run(0)` (a divide by zero two calls deep) after `warm` calls of `run(1)`.
 fn trap_after(config: RuntimeConfig, warm: usize) -> String {
     let rt = Runtime::with_config(config);
+    let compiled = rt.compile_module(&wat::parse_str(CHAIN).unwrap()).unwrap();
     let m = rt
-        .instantiate_with_config(
-            &wat::parse_str(CHAIN).unwrap(),
-            ModuleConfig::new().with_name("app"),
-        )
+        .instantiate_module(&compiled, ModuleConfig::new().with_name("app"))
         .unwrap();
     let looped = m.exported_function("loop").unwrap();
     for _ in 0..warm {
         looped.call(&[1]).unwrap();
     }
+    compiled.wait_for_background_compiles();
     m.exported_function("run")
         .unwrap()
         .call(&[0])
@@ -93,7 +129,10 @@ fn a_trap_in_compiled_code_called_from_the_interpreter_has_the_whole_trace() {
         return;
     }
     let interpreted = trap_after(RuntimeConfig::interpreter(), 0);
-    assert!(interpreted.contains("integer divide by zero"), "{interpreted}");
+    assert!(
+        interpreted.contains("integer divide by zero"),
+        "{interpreted}"
+    );
     assert_eq!(
         interpreted.matches("\n\tapp.").count(),
         3,
@@ -124,12 +163,15 @@ fn exceptions_cross_from_compiled_into_interpreted_handlers() {
           (i32.const -1))))"#;
     let rt = Runtime::with_config(RuntimeConfig::compiler().with_tiering(2));
     let compiled = rt.compile_module(&wat::parse_str(wat).unwrap()).unwrap();
-    let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap();
     let run = m.exported_function("run").unwrap();
     for i in 0..100u64 {
         let want = if i > 50 { i } else { u32::MAX as u64 };
         assert_eq!(run.call(&[i]).unwrap(), [want], "run({i})");
     }
+    compiled.wait_for_background_compiles();
     assert_eq!(compiled.translated_function_count(), 2);
 }
 
@@ -171,14 +213,25 @@ fn calls_into_hot_functions_of_other_instances_run_compiled() {
                 ModuleConfig::new().with_name("app"),
             )
             .unwrap();
-        assert_eq!(m.exported_function("run").unwrap().call(&[10]).unwrap(), [20]);
-        assert_eq!(m.exported_function("run").unwrap().call(&[5]).unwrap(), [30]);
+        assert_eq!(
+            m.exported_function("run").unwrap().call(&[10]).unwrap(),
+            [20]
+        );
+        assert_eq!(
+            m.exported_function("run").unwrap().call(&[5]).unwrap(),
+            [30]
+        );
         let fail = m.exported_function("fail").unwrap();
         for _ in 0..6 {
             errors.push(fail.call(&[]).unwrap_err().to_string());
         }
         if rt.config().tiering() > 0 {
-            assert_eq!(lib_code.translated_function_count(), 2, "bump and boom, hot");
+            lib_code.wait_for_background_compiles();
+            assert_eq!(
+                lib_code.translated_function_count(),
+                2,
+                "bump and boom, hot"
+            );
         }
     }
     assert!(errors.iter().all(|e| *e == errors[0]), "{errors:#?}");
@@ -217,10 +270,17 @@ fn listeners_and_fuel_turn_tiering_off() {
         return;
     }
     // With fuel, every function compiles on its first call (one engine counts it).
-    let rt = Runtime::with_config(RuntimeConfig::compiler().with_tiering(50).with_fuel(1 << 30));
+    let rt = Runtime::with_config(
+        RuntimeConfig::compiler()
+            .with_tiering(50)
+            .with_fuel(1 << 30),
+    );
     let compiled = rt.compile_module(&wat::parse_str(CHAIN).unwrap()).unwrap();
-    let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap();
     m.exported_function("once").unwrap().call(&[]).unwrap();
+    compiled.wait_for_background_compiles();
     assert_eq!(compiled.translated_function_count(), 2, "once and $cold");
 }
 
@@ -230,7 +290,12 @@ fn the_bench_workloads_give_the_interpreters_checksums() {
         return;
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/bench");
-    for (name, n) in [("fib", 15), ("sort", 300), ("sha256", 600), ("bytecode", 200)] {
+    for (name, n) in [
+        ("fib", 15),
+        ("sort", 300),
+        ("sha256", 600),
+        ("bytecode", 200),
+    ] {
         let wasm = std::fs::read(dir.join(format!("{name}.wasm"))).unwrap();
         let mut sums = Vec::new();
         for config in [

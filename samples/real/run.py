@@ -452,7 +452,7 @@ def host_dirs(case, work):
     return dirs
 
 
-# Extra flags for `wasmscope run` (`--compiler`).
+# Extra flags for `wasmscope run` (`--compiler`, `--flags`).
 ENGINE_FLAGS = []
 
 
@@ -655,6 +655,9 @@ def main(argv):
                     help="the wasmscope binary (default $WASMSCOPE or target/release/wasmscope)")
     ap.add_argument("--compiler", action="store_true",
                     help="run wasmscope with its compiler engine (`run --compiler`)")
+    ap.add_argument("--flags", default="",
+                    help="more flags for `wasmscope run`, e.g. --flags='--interpreter' or "
+                         "--flags='--tier-up 0' (split on spaces)")
     ap.add_argument("--only", action="append", default=[], help="case names, comma-separated (repeatable)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per step (default 600)")
     ap.add_argument("--keep", action="store_true", help="keep the work trees in .cache/work/")
@@ -664,6 +667,7 @@ def main(argv):
     args = ap.parse_args(argv)
     if args.compiler:
         ENGINE_FLAGS.append("--compiler")
+    ENGINE_FLAGS.extend(args.flags.split())
     sys.stdout.reconfigure(line_buffering=True)  # keep reports in order with the log on stderr
 
     def log(msg):

@@ -41,9 +41,14 @@ pub(crate) struct NativeModule {
     /// VmCtx, *mut u64, callee)`: calls a function of that type with the arguments and
     /// results in the `u64` slots), 0 until compiled; shared by the functions of a type.
     entries: Box<[AtomicUsize]>,
-    /// The JIT module's ids of the functions and of the types' trampolines.
+    /// Each function type's interpreter stub (tiered compilation: what a call of a
+    /// function that is not hot yet runs, [`translate::interp_stub`]), 0 until compiled.
+    stubs: Box<[AtomicUsize]>,
+    /// The JIT module's ids of the functions, of the types' trampolines and of their
+    /// stubs.
     funcs: Vec<FuncId>,
     entry_ids: Vec<FuncId>,
+    stub_ids: Vec<FuncId>,
     /// Each defined function's type index.
     types_of: Vec<u32>,
     sigs: Vec<ir::Signature>,
@@ -121,6 +126,54 @@ impl NativeModule {
             address => address,
         };
         Ok((entry, code))
+    }
+
+    /// The interpreter stub for defined function `def`'s type (compiling it first if
+    /// needed): call it, with `VmCtx::pending` set to `def`, to run `def` on the
+    /// interpreter from compiled code.
+    pub(crate) fn interp_stub(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
+        let ty = *self
+            .types_of
+            .get(def as usize)
+            .ok_or_else(|| Error::new("internal error: no such function"))?
+            as usize;
+        let done = self.stubs[ty].load(Ordering::Acquire);
+        if done != 0 {
+            return Ok(done);
+        }
+        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
+        let done = self.stubs[ty].load(Ordering::Acquire);
+        if done != 0 {
+            return Ok(done);
+        }
+        let jit = guard
+            .as_mut()
+            .ok_or_else(|| Error::new("internal error: the code is gone"))?;
+        let ft = info
+            .types
+            .get(ty)
+            .ok_or_else(|| Error::new("internal error: no such type"))?;
+        let sig = signature(ft)?;
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let interpret = self.libcalls[translate::Libcall::Interpret as usize];
+        translate::interp_stub(
+            &mut ctx.func,
+            &mut fctx,
+            &sig,
+            self.call_conv,
+            self.frontend,
+            interpret,
+        );
+        let m = machine(
+            &mut ctx,
+            jit.isa(),
+            self.stub_ids[ty],
+            MachineKind::Stub(ty as u32),
+        )
+        .map_err(|e| Error::compile(0, format!("compiling the stub of type {ty}: {e}")))?;
+        self.place(jit, &[m])?;
+        Ok(self.stubs[ty].load(Ordering::Acquire))
     }
 
     /// Compiles the trampoline of type `ty` (under the JIT lock), unless another thread
@@ -232,6 +285,7 @@ impl NativeModule {
             match m.kind {
                 MachineKind::Func(d) => self.code[d as usize].store(address, Ordering::Release),
                 MachineKind::Entry(t) => self.entries[t as usize].store(address, Ordering::Release),
+                MachineKind::Stub(t) => self.stubs[t as usize].store(address, Ordering::Release),
             }
         }
         Ok(())
@@ -392,19 +446,25 @@ pub(crate) fn compile(
         types_of.push(info.func_types[index as usize]);
     }
     let mut entry_ids = Vec::with_capacity(info.types.len());
-    for _ in 0..info.types.len() {
+    let mut stub_ids = Vec::with_capacity(info.types.len());
+    for ty in &info.types {
         entry_ids.push(
             jit.declare_anonymous_function(&entry_signature(call_conv))
                 .map_err(module_error)?,
         );
+        // (A type that is not a function's gets no stub; its id is never used.)
+        let sig = signature(ty).unwrap_or_else(|_| entry_signature(call_conv));
+        stub_ids.push(jit.declare_anonymous_function(&sig).map_err(module_error)?);
     }
     let native = NativeModule {
         frontend: jit.isa().frontend_config(),
         jit: Mutex::new(None),
         code: (0..defs).map(|_| AtomicUsize::new(0)).collect(),
         entries: (0..info.types.len()).map(|_| AtomicUsize::new(0)).collect(),
+        stubs: (0..info.types.len()).map(|_| AtomicUsize::new(0)).collect(),
         funcs,
         entry_ids,
+        stub_ids,
         types_of,
         sigs,
         call_conv,
@@ -435,6 +495,7 @@ pub(crate) fn compile(
                         .entry_ids
                         .get(t as usize)
                         .ok_or_else(|| Error::new("stored code of another module"))?,
+                    MachineKind::Stub(_) => return Err(Error::new("stored code with a stub")),
                 };
             }
             if seen.contains(&false) {
@@ -524,6 +585,8 @@ pub(crate) enum MachineKind {
     Func(u32),
     /// The trampoline of function type `ty`.
     Entry(u32),
+    /// The interpreter stub of function type `ty` (tiered compilation; never stored).
+    Stub(u32),
 }
 
 /// A compiled function's machine code, ready to place.

@@ -58,6 +58,9 @@ pub(crate) struct VmCtx {
     shadow: *mut ShadowHeader,
     /// Every memory's base address and length (`Running::mems`).
     mems: *const [u64; 2],
+    /// Tiered compilation: the defined function the interpreter stub about to be called
+    /// runs (set with the stub's address: [`callable`]).
+    pending: u64,
 }
 
 /// What compiled code reads and writes of the shadow stack (offsets
@@ -346,6 +349,7 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::Catch as usize] = lc_catch;
     table[Libcall::ResolveRef as usize] = lc_resolve_ref;
     table[Libcall::CallRef as usize] = lc_call_ref;
+    table[Libcall::Interpret as usize] = lc_interpret;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -472,6 +476,84 @@ impl crate::interp::exec::NativeCalls for Tiered {
             call_instance(store, &data, inst, def, values, &call)
         })
     }
+
+    fn compile_later(&self, store: &Store, inst: u32, def: u32) {
+        let Some(module) = store.instance(inst).and_then(|d| d.module.clone()) else {
+            return;
+        };
+        background::run(Box::new(move || {
+            // (An error is reported by the first call, which compiles again.)
+            if let Some(native) = &module.native {
+                let _ = native.entry(&module, def);
+            }
+            if let Some(count) = module.code.call_counts().get(def as usize) {
+                count.store(
+                    crate::interp::exec::TIER_READY,
+                    std::sync::atomic::Ordering::Release,
+                );
+            }
+        }));
+    }
+}
+
+/// Tiered compilation's compiles, on a thread of their own (one for the process), so
+/// that the program runs on meanwhile.
+pub(crate) mod background {
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::{Condvar, Mutex, OnceLock};
+
+    type Job = Box<dyn FnOnce() + Send>;
+
+    /// Jobs queued or running.
+    static PENDING: Mutex<usize> = Mutex::new(0);
+    static DONE: Condvar = Condvar::new();
+
+    fn worker() -> Option<&'static Sender<Job>> {
+        static QUEUE: OnceLock<Option<Sender<Job>>> = OnceLock::new();
+        QUEUE
+            .get_or_init(|| {
+                let (tx, rx) = channel::<Job>();
+                let spawned = std::thread::Builder::new()
+                    .name("wasmscope-tier-up".into())
+                    .spawn(move || {
+                        for job in rx {
+                            // A panic in the compiler must not end the worker.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            finished();
+                        }
+                    });
+                spawned.ok().map(|_| tx)
+            })
+            .as_ref()
+    }
+
+    fn finished() {
+        let mut n = crate::store::lock(&PENDING);
+        *n = n.saturating_sub(1);
+        DONE.notify_all();
+    }
+
+    /// Runs `job` on the worker (here, if there is none).
+    pub(crate) fn run(job: Job) {
+        *crate::store::lock(&PENDING) += 1;
+        let job = match worker() {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return,
+                Err(e) => e.0,
+            },
+            None => job,
+        };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        finished();
+    }
+
+    /// Waits until every compile queued so far is done.
+    pub(crate) fn wait() {
+        let mut n = crate::store::lock(&PENDING);
+        while *n > 0 {
+            n = DONE.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// An instance's module and its native code.
@@ -562,6 +644,7 @@ fn call_instance(
         // SAFETY: a field's address, no access.
         shadow: unsafe { &raw mut (*call.shadow).header },
         mems: std::ptr::null(),
+        pending: 0,
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_> as *mut ();
@@ -854,6 +937,9 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
             let (instance, index) = (*instance, *index);
             let callee = reg.instances[instance as usize].clone();
             if instance == r.inst {
+                if runs_cold(r, index)? {
+                    return interpret(vm, r, index, values);
+                }
                 let (module, native) = native_of(&callee)?;
                 let (entry, code) = native.entry(module, index)?;
                 // SAFETY: as in `call_instance`: the trampoline of the callee's type and
@@ -1015,21 +1101,18 @@ extern "C" fn lc_resolve_indirect(
 ) -> u64 {
     with_running(vm, |vm, r| {
         let addr = indirect_callee(r, table, elem, type_index)?;
-        vm.ret = code_here(r, addr)?;
+        vm.ret = code_here(vm, r, addr)?;
         Ok(0)
     })
 }
 
 /// The code address of store function `addr` if it is one of this instance's (compiled
 /// now if it was not), else 0.
-fn code_here(r: &Running<'_>, addr: u32) -> Result<u64> {
+fn code_here(vm: &mut VmCtx, r: &Running<'_>, addr: u32) -> Result<u64> {
     Ok(match r.reg.funcs.get(addr as usize) {
         Some(FuncInst::Wasm {
             instance, index, ..
-        }) if *instance == r.inst => {
-            let (module, native) = native_of(r.data)?;
-            native.ensure(module, *index)? as u64
-        }
+        }) if *instance == r.inst => callable(vm, r, *index)?,
         _ => 0,
     })
 }
@@ -1067,7 +1150,7 @@ fn ref_callee(r: &mut Running<'_>, funcref: u64) -> Result<u32> {
 extern "C" fn lc_resolve_ref(vm: *mut VmCtx, funcref: u64, _: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
         let addr = ref_callee(r, funcref)?;
-        vm.ret = code_here(r, addr)?;
+        vm.ret = code_here(vm, r, addr)?;
         Ok(0)
     })
 }
@@ -1305,9 +1388,80 @@ extern "C" fn lc_poll(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
 
 extern "C" fn lc_compile(vm: *mut VmCtx, def: u64, _: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |vm, r| {
-        let (module, native) = native_of(r.data)?;
-        vm.ret = native.ensure(module, def as u32)? as u64;
+        vm.ret = callable(vm, r, def as u32)?;
         Ok(0)
+    })
+}
+
+/// Whether a call of defined function `def` of this instance runs on the interpreter:
+/// under tiered compilation, while it is not compiled and not hot (this call counts).
+fn runs_cold(r: &Running<'_>, def: u32) -> Result<bool> {
+    use crate::interp::exec::{tier_up_entry, NativeCalls, Tiering};
+    let (module, native) = native_of(r.data)?;
+    let tiering = r.store.tiering;
+    if tiering == 0 || native.is_compiled(def) {
+        return Ok(false);
+    }
+    Ok(match tier_up_entry(module, def, tiering) {
+        Tiering::Native => false,
+        Tiering::Interpret => true,
+        Tiering::Compile => {
+            TIERED.compile_later(r.store, r.inst, def);
+            true
+        }
+    })
+}
+
+/// The code address at which compiled code calls defined function `def` of this
+/// instance: its code (compiled now if it was not), or, while it runs cold
+/// ([`runs_cold`]), its type's interpreter stub with `vm.pending` set to `def`.
+fn callable(vm: &mut VmCtx, r: &Running<'_>, def: u32) -> Result<u64> {
+    let (module, native) = native_of(r.data)?;
+    if runs_cold(r, def)? {
+        vm.pending = def as u64;
+        return Ok(native.interp_stub(module, def)? as u64);
+    }
+    Ok(native.ensure(module, def)? as u64)
+}
+
+/// Runs defined function `def` of this instance on the interpreter (tiered: it runs
+/// cold), arguments and results in `values`; its own hot callees run compiled again.
+fn interpret(vm: &mut VmCtx, r: &mut Running<'_>, def: u32, values: &mut [u64]) -> Result<u64> {
+    let (module, _) = native_of(r.data)?;
+    let index = (module.num_imported_funcs + def) as usize;
+    let addr = *(r.data.layout.funcs.get(index))
+        .ok_or_else(|| Error::new("internal error: no such function"))?;
+    let func = (r.reg.funcs.get(addr as usize))
+        .ok_or_else(|| Error::new("internal error: no such function"))?;
+    let ty = r.reg.types.get(func.ty());
+    let (p, n) = (ty.param_slots(), ty.result_slots());
+    let tier = crate::interp::exec::Tier {
+        native: &TIERED,
+        threshold: r.store.tiering,
+    };
+    let outer = Some((r.entry, r.control.clone()));
+    // The interpreter holds the items itself.
+    r.held = None;
+    let result =
+        crate::interp::exec::invoke_tiered(r.store, addr, &values[..p], r.deadline, tier, outer);
+    r.held = Some(r.data.lock());
+    r.refresh(vm);
+    let results = result?;
+    values[..n].copy_from_slice(&results[..n]);
+    if let Some(code) = r.data.control.closed().filter(|_| r.inst == r.entry) {
+        return Err(Error::exit(code));
+    }
+    Ok(0)
+}
+
+extern "C" fn lc_interpret(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let (module, _) = native_of(r.data)?;
+        let ty = module.func_type(module.num_imported_funcs + def as u32);
+        let slots = ty.param_slots().max(ty.result_slots());
+        // SAFETY: the interpreter stub of `def`'s type passes an array of `slots` slots.
+        let values = unsafe { values_of(values, slots) };
+        interpret(vm, r, def as u32, values)
     })
 }
 

@@ -62,6 +62,9 @@ pub(crate) mod vmctx {
     /// `*const [u64; 2]`: every memory's base address and length in bytes, by index
     /// (multi-memory: memories other than 0 are read from here).
     pub const MEMS: i32 = 96;
+    /// Tiered compilation: the defined function an interpreter stub runs (set by the
+    /// `Compile` libcall just before the stub is called).
+    pub const PENDING: i32 = 104;
     /// Offsets in the `ShadowStack` header: the frames' base address, how many there
     /// are, and room for how many.
     pub const SHADOW_BASE: i32 = 0;
@@ -154,10 +157,14 @@ pub(crate) enum Libcall {
     /// `(funcref, values)`: calls the function (`call_ref` of another instance's or a
     /// host function), arguments and results in the `u64` slots at `values`.
     CallRef,
+    /// `(def, values)`: runs defined function `def` of this instance on the interpreter
+    /// (tiered compilation: it is not hot yet), arguments and results in the `u64` slots
+    /// at `values`.
+    Interpret,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::CallRef as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::Interpret as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -2399,6 +2406,56 @@ impl Translator<'_, '_, '_> {
 }
 
 /// Imports function `id` (of the JIT module) into `func`.
+/// An interpreter stub of signature `sig` (a function type's): what a call of a defined
+/// function that is not hot yet reaches under tiered compilation (the `Compile` libcall
+/// returns it, with the function in `VmCtx::pending`). It puts its arguments in `u64`
+/// slots, has the `Interpret` libcall (`interpret`) run the function there, and returns
+/// its results; after a trap its results are zeros, and the caller, as after any call,
+/// sees the trap flag.
+pub(crate) fn interp_stub(
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    sig: &Signature,
+    call_conv: CallConv,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    interpret: cranelift_module::FuncId,
+) {
+    func.signature = sig.clone();
+    let mut b = FunctionBuilder::new(func, fctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let params = b.block_params(block).to_vec();
+    let vmctx = params[0];
+    let count = |ps: &[AbiParam]| ps.iter().map(|p| slots(p.value_type)).sum::<usize>();
+    let n = count(&sig.params[1..]).max(count(&sig.returns)).max(1);
+    let ss = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        (n * 8) as u32,
+        4,
+    ));
+    let values = b.ins().stack_addr(types::I64, ss, 0);
+    let mut at = 0;
+    for v in &params[1..] {
+        let t = b.func.dfg.value_type(*v);
+        store_slots(&mut b, *v, values, at);
+        at += slots(t);
+    }
+    let def = b.ins().load(types::I64, flags(), vmctx, vmctx::PENDING);
+    let callee = import(b.func, interpret, &libcall_signature(call_conv));
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().call(callee, &[vmctx, def, values, zero, zero]);
+    let mut results = Vec::new();
+    let mut at = 0;
+    for r in &sig.returns {
+        results.push(load_slots(&mut b, values, at, r.value_type));
+        at += slots(r.value_type);
+    }
+    b.ins().return_(&results);
+    b.finalize(frontend);
+}
+
 pub(crate) fn import(
     func: &mut ir::Function,
     id: cranelift_module::FuncId,

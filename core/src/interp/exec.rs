@@ -201,7 +201,11 @@ enum Exit {
     /// Tiered compilation: the instruction before `pc` calls defined function `def` of
     /// instance `inst`, which runs as compiled code, its arguments in the slots from
     /// `base` of the current frame.
-    Native { inst: u32, def: u32, base: u32 },
+    Native {
+        inst: u32,
+        def: u32,
+        base: u32,
+    },
 }
 
 /// How a tiered executor runs a hot function as compiled code: the compiler engine's
@@ -223,6 +227,11 @@ pub(crate) trait NativeCalls: Sync {
         values: &mut [u64],
         deadline: Option<Instant>,
     ) -> Result<()>;
+
+    /// Has defined function `def` of instance `inst`'s module compiled in the background
+    /// (the calls meanwhile run on the interpreter); its call count becomes
+    /// [`TIER_READY`] when it is.
+    fn compile_later(&self, store: &Store, inst: u32, def: u32);
 }
 
 /// Tiered compilation, for an executor: who runs hot functions, and when a function is
@@ -234,19 +243,40 @@ pub(crate) struct Tier {
     pub threshold: u32,
 }
 
-/// Counts a call of defined function `def` of `code` on the interpreter; true when the
-/// function is hot (it has had `threshold` calls): this call runs compiled code.
+/// A function's call count once its compiled code is ready (set by whoever compiled it,
+/// [`NativeCalls::compile_later`]): from then on its calls run compiled.
+pub(crate) const TIER_READY: u32 = u32::MAX;
+
+/// Where a call of a function runs under tiered compilation ([`tier_up`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tiering {
+    /// On the interpreter (not hot, or hot and being compiled).
+    Interpret,
+    /// On the interpreter, and the function just became hot: have it compiled
+    /// ([`NativeCalls::compile_later`]).
+    Compile,
+    /// As compiled code.
+    Native,
+}
+
+/// Counts a call of defined function `def` of `code` on the interpreter: where it runs.
 #[inline]
-fn tier_up(code: &ModuleCode, def: u32, threshold: u32) -> bool {
+fn tier_up(code: &ModuleCode, def: u32, threshold: u32) -> Tiering {
+    use std::sync::atomic::Ordering;
     let Some(count) = code.call_counts().get(def as usize) else {
-        return false;
+        return Tiering::Interpret;
     };
-    let n = count.load(std::sync::atomic::Ordering::Relaxed);
-    if n >= threshold {
-        return true;
+    match count.load(Ordering::Acquire) {
+        TIER_READY => Tiering::Native,
+        n if n >= threshold => Tiering::Interpret,
+        n => {
+            count.store(n + 1, Ordering::Relaxed);
+            match n + 1 == threshold {
+                true => Tiering::Compile,
+                false => Tiering::Interpret,
+            }
+        }
     }
-    count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
-    false
 }
 
 /// A host call an execution is paused at (a catchpoint,
@@ -1079,17 +1109,25 @@ pub(crate) fn invoke(
 /// Calls store function `func` (a Wasm function) with `args` as [`invoke`] does, with
 /// tiered compilation: every function called `tier.threshold` times on the interpreter
 /// runs as compiled code from then on.
+///
+/// `outer`: for a function compiled code calls, the instance the whole call entered and
+/// its control (its close ends the call, its stop flag stops it).
 pub(crate) fn invoke_tiered(
     store: &Store,
     func: u32,
     args: &[u64],
     deadline: Option<Instant>,
     tier: Tier,
+    outer: Option<(u32, Arc<crate::store::InstanceControl>)>,
 ) -> Result<Vec<u64>> {
     match Executor::start(store, func, args, deadline, false)? {
         Started::Done(results) => Ok(results),
         Started::Ready(mut ex) => {
             ex.tier = Some(tier);
+            if let Some((entry, control)) = outer {
+                ex.entry = entry;
+                ex.control = control;
+            }
             match ex.run(store)? {
                 RunEnd::Finished(results) => Ok(results),
                 RunEnd::Paused => unreachable!("a plain call does not pause"),
@@ -1098,9 +1136,9 @@ pub(crate) fn invoke_tiered(
     }
 }
 
-/// Counts a host's call of defined function `def` of `module` for tiered compilation
-/// (see [`invoke_tiered`]): true when it is hot, and this call should run compiled code.
-pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> bool {
+/// Counts a call of defined function `def` of `module` for tiered compilation from
+/// outside the interpreter (the host, compiled code): where it runs.
+pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> Tiering {
     tier_up(&module.code, def, threshold)
 }
 
@@ -1479,7 +1517,9 @@ impl Executor {
         let at = self.fp as usize + base as usize;
         let n = p.max(r).max(1);
         if at + n > self.stack.len() {
-            return Err(Error::new("internal error: a call's slots beyond the stack"));
+            return Err(Error::new(
+                "internal error: a call's slots beyond the stack",
+            ));
         }
         let mut small = [0u64; 16];
         let mut large = Vec::new();
@@ -2237,13 +2277,17 @@ impl Executor {
                     .module
                     .as_ref()
                     .expect("wasm code belongs to a module");
-                if let Some(t) = self.tier {
-                    if module.native.is_some() && tier_up(&module.code, index, t.threshold) {
-                        return Some(Exit::Native {
-                            inst: instance,
-                            def: index,
-                            base: base as u32,
-                        });
+                if let Some(t) = self.tier.filter(|_| module.native.is_some()) {
+                    match tier_up(&module.code, index, t.threshold) {
+                        Tiering::Native => {
+                            return Some(Exit::Native {
+                                inst: instance,
+                                def: index,
+                                base: base as u32,
+                            })
+                        }
+                        Tiering::Compile => t.native.compile_later(store, instance, index),
+                        Tiering::Interpret => {}
                     }
                 }
                 let index = self
@@ -2841,12 +2885,16 @@ impl Executor {
                     if callee >= n_imported {
                         let def = callee - n_imported;
                         if let Some(t) = self.tier.filter(|_| module.native.is_some()) {
-                            if tier_up(code, def, t.threshold) {
-                                break Exit::Native {
-                                    inst: self.inst,
-                                    def,
-                                    base,
-                                };
+                            match tier_up(code, def, t.threshold) {
+                                Tiering::Native => {
+                                    break Exit::Native {
+                                        inst: self.inst,
+                                        def,
+                                        base,
+                                    }
+                                }
+                                Tiering::Compile => t.native.compile_later(store, self.inst, def),
+                                Tiering::Interpret => {}
                             }
                         }
                         let def = self

@@ -277,8 +277,9 @@ pub(crate) struct Calls<'a> {
     pub(crate) polls: &'a Cell<u32>,
     /// A recorded run's calls, where they began ([`CallMarks`]).
     pub(crate) marks: Option<&'a RefCell<CallMarks>>,
-    /// Tiered compilation: each defined function's interpreted calls, and the count at
-    /// which a call goes to the executor instead (which runs it as compiled code).
+    /// Tiered compilation: each defined function's interpreted calls, and the count from
+    /// which a call goes to the executor instead (which has it compiled, and runs its
+    /// compiled code once ready).
     pub(crate) tier: Option<(&'a [std::sync::atomic::AtomicU32], u32)>,
 }
 
@@ -412,12 +413,18 @@ impl<'a> Cx<'a> {
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
         if let Some((counts, threshold)) = calls.tier {
+            // Counted here until the call that makes the function hot: that one, and
+            // every later one, the executor makes (it has the function compiled, and
+            // calls the compiled code once it is ready).
+            // (Counted once the call is sure to run here, below.)
             let count = counts.get(def as usize).ok_or(Stop::Other)?;
-            let n = count.load(std::sync::atomic::Ordering::Relaxed);
-            if n >= threshold {
+            if count
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .saturating_add(1)
+                >= threshold
+            {
                 return Err(Stop::Other);
             }
-            count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
         }
         let f = calls
             .funcs
@@ -434,6 +441,10 @@ impl<'a> Cx<'a> {
             || f.instrs.is_empty()
         {
             return Err(Stop::Other);
+        }
+        if let Some(count) = calls.tier.and_then(|(counts, _)| counts.get(def as usize)) {
+            let n = count.load(std::sync::atomic::Ordering::Relaxed);
+            count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
         }
         // The frame as `open_frame` makes it: locals zeroed, constants in place.
         let stack = self.stack();
