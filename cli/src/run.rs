@@ -15,24 +15,27 @@ use wasmscope_listeners::profiler::Profiler;
 use crate::hostlog::{self, LogScope};
 use crate::pipe;
 
+/// The calls after which `run`'s tiered compilation compiles a function (`--tier-up`).
+pub const DEFAULT_TIER_UP_CALLS: u32 = 1000;
+
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Use the interpreter (the default: it starts at once, where the compiler spends
-    /// seconds compiling a large program's functions; BENCHMARKS.md, "The compiler").
+    /// Use the interpreter alone (the portable engine; it starts at once).
     #[arg(long, conflicts_with_all = ["compiler", "tier_up"])]
     pub interpreter: bool,
-    /// Use the Cranelift compiler (x86-64 and AArch64): about 20x the interpreter's speed
-    /// once compiled, for long CPU-bound runs (--hostlogging, --trace and --profile work
-    /// on it too). Each function is compiled on its first call.
-    #[arg(long)]
+    /// Use the Cranelift compiler alone: every function compiled on its first call
+    /// (x86-64 and AArch64). Without --interpreter or --compiler, `run` uses the
+    /// compiler tiered (see --tier-up), or the interpreter where there is no compiler
+    /// and for --hostlogging, --trace and --profile (listener hooks run on one engine;
+    /// with --compiler they run on compiled code).
+    #[arg(long, conflicts_with = "tier_up")]
     pub compiler: bool,
-    /// Tiered compilation (experimental; implies --compiler): each function runs on the
-    /// interpreter until it has been called CALLS times (1000 is a good start), then
-    /// compiled in the background. Calls between interpreted and compiled functions
-    /// cost more than either engine's own calls, so it is not the default yet
-    /// (BENCHMARKS.md, "Tiered compilation"). Off with --hostlogging, --trace and
-    /// --profile.
+    /// Tiered compilation, the default where the compiler runs: each function runs on
+    /// the interpreter until it has been called CALLS times (default 1000), then is
+    /// compiled in the background and runs compiled. A short run, and the functions a
+    /// program calls a few times, cost no compile time (BENCHMARKS.md, "Tiered
+    /// compilation"). 0: every function compiled on its first call (as --compiler).
     #[arg(long, value_name = "CALLS")]
     pub tier_up: Option<u32>,
     /// Keep the compiler's machine code in DIR (created if missing), as wazero's
@@ -459,10 +462,14 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         CompilationModeArg::Lazy => CompilationMode::Lazy,
     };
     let factory = listener_factory(args, profiler);
-    let engine = match (args.compiler, args.tier_up) {
-        (_, Some(calls)) => RuntimeConfig::compiler().with_tiering(calls),
-        (true, None) => RuntimeConfig::compiler(),
-        (false, None) => RuntimeConfig::interpreter(),
+    let engine = if args.interpreter || (factory.is_some() && !args.compiler) {
+        RuntimeConfig::interpreter()
+    } else if args.compiler {
+        RuntimeConfig::compiler()
+    } else {
+        // The compiler where it runs (else the interpreter), and the interpreter for a
+        // module that uses GC, which the compiler does not run yet.
+        RuntimeConfig::new().with_tiering(args.tier_up.unwrap_or(DEFAULT_TIER_UP_CALLS))
     };
     // Everything this version runs: 3.0 and the legacy exception instructions that
     // Emscripten emits.
@@ -488,8 +495,7 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
     let compiled = rt.compile_module(&bytes).map_err(|e| {
-        let explicit = args.compiler || args.tier_up.is_some();
-        let hint = match explicit && e.to_string().contains("uses GC") {
+        let hint = match args.compiler && e.to_string().contains("uses GC") {
             true => " (run it without --compiler: the interpreter runs GC)",
             false => "",
         };

@@ -209,6 +209,8 @@ fn usage_errors_exit_2_and_help_lists_the_flags() {
         "--timeout",
         "--invoke",
         "--interpreter",
+        "--compiler",
+        "--tier-up",
         "--memory-limit-pages",
     ] {
         assert!(text.contains(flag), "run --help lacks {flag}");
@@ -216,7 +218,9 @@ fn usage_errors_exit_2_and_help_lists_the_flags() {
 }
 
 /// Every `[[wat]]` call of `expected.toml` without setup calls, through `wasmscope run
-/// --invoke`, on each engine: its results (one per line) or its trap (exit 1).
+/// --invoke`, on each engine (the interpreter, the compiler, the default: tiered, and
+/// tiered at one call, where calls cross between the engines most): its results (one
+/// per line) or its trap (exit 1).
 #[test]
 fn every_wat_call_gives_the_expected_results_on_each_engine() {
     let text = std::fs::read_to_string(samples().join("programs/expected.toml")).unwrap();
@@ -224,7 +228,13 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
     let calls = doc["wat"].as_array().unwrap();
     let mut ran = 0;
     let mut failures = Vec::new();
-    for engine in ["--interpreter", "--compiler"] {
+    let engines: [&[&str]; 4] = [
+        &["--interpreter"],
+        &["--compiler"],
+        &[],
+        &["--tier-up", "1"],
+    ];
+    for engine in engines {
         for call in calls.iter().filter(|c| c.get("calls").is_none()) {
             let file = samples().join("wat").join(call["file"].as_str().unwrap());
             let name = call["invoke"].as_str().unwrap();
@@ -244,7 +254,9 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 .map(|a| a.iter().map(param).collect())
                 .unwrap_or_default();
             let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
-                .args(["run", engine, "--invoke", name])
+                .arg("run")
+                .args(engine)
+                .args(["--invoke", name])
                 .args(&run_args)
                 .arg(&file)
                 .args(&params)
@@ -254,8 +266,11 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr),
             );
-            let what = format!("{engine} {run_args:?} {} {name}{params:?}", file.display());
-            if engine == "--compiler" && call["file"].as_str() == Some("gc.wat") {
+            let what = format!(
+                "{engine:?} {run_args:?} {} {name}{params:?}",
+                file.display()
+            );
+            if engine == ["--compiler"] && call["file"].as_str() == Some("gc.wat") {
                 // GC runs on the interpreter only: the compiler, asked for, says so.
                 if out.status.success()
                     || !stderr.contains("uses GC")

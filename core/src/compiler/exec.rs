@@ -181,14 +181,16 @@ impl WalkFrames for ShadowFrames<'_> {
 }
 
 /// The Rust side of a stretch of a call running compiled code in one instance.
-struct Running<'a> {
+struct Running<'a, 'h> {
     store: &'a Store,
     reg: Arc<Registry>,
     inst: u32,
     data: &'a Arc<Instance>,
     /// The instance's items, held while its code runs (let go during a call into another
-    /// instance).
-    held: Option<Held<'a>>,
+    /// instance, and taken again before compiled code goes on): the slot of whoever
+    /// locked them ([`call_instance`], or the interpreter calling a hot function of the
+    /// instance it runs in, tiered).
+    held: &'h mut Option<Held<'a>>,
     /// The instance the whole call entered (closed meanwhile: the call ends).
     entry: u32,
     /// Each global's value slot, for `VmCtx::globals`.
@@ -212,7 +214,7 @@ struct Running<'a> {
     unwound: Vec<(u32, u32)>,
 }
 
-impl<'a> Running<'a> {
+impl<'a, 'h> Running<'a, 'h> {
     /// The call's shadow stack.
     fn shadow(&self) -> &ShadowStack {
         // SAFETY: `shadow` points to the `ShadowStack` of the outermost `invoke`, which
@@ -444,37 +446,38 @@ pub(crate) struct Tiered;
 pub(crate) static TIERED: Tiered = Tiered;
 
 impl crate::interp::exec::NativeCalls for Tiered {
-    fn call(
+    fn call<'d>(
         &self,
-        store: &Store,
+        store: &'d Store,
+        control: &Arc<crate::store::InstanceControl>,
         entry: u32,
         inst: u32,
         def: u32,
         values: &mut [u64],
         deadline: Option<std::time::Instant>,
+        lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()> {
-        let reg = store.snapshot();
-        let data = reg
-            .instances
-            .get(inst as usize)
-            .ok_or_else(|| Error::new("internal error: no such instance"))?
-            .clone();
-        let control = match reg.instances.get(entry as usize) {
-            Some(e) => e.control.clone(),
-            None => data.control.clone(),
-        };
-        drop(reg);
         let mut shadow = ShadowStack::new();
         let call = Call {
             entry,
-            control,
+            control: control.clone(),
             deadline,
             shadow: &mut shadow,
             fuel: std::cell::Cell::new(i64::MAX),
         };
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
-            call_instance(store, &data, inst, def, values, &call)
-        })
+        match lent {
+            Some((data, held)) => stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+                call_held(store, data, held, inst, def, values, &call)
+            }),
+            None => {
+                let data = store
+                    .instance(inst)
+                    .ok_or_else(|| Error::new("internal error: no such instance"))?;
+                stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+                    call_instance(store, &data, inst, def, values, &call)
+                })
+            }
+        }
     }
 
     fn compile_later(&self, store: &Store, inst: u32, def: u32) {
@@ -597,10 +600,27 @@ fn call_instance(
     values: &mut [u64],
     call: &Call,
 ) -> Result<()> {
+    let mut held = Some(data.lock());
+    call_held(store, data, &mut held, inst, def, values, call)
+}
+
+/// [`call_instance`] with the instance's items held by the caller (in `held`; let go
+/// and taken again meanwhile, held again when it returns).
+fn call_held<'a>(
+    store: &'a Store,
+    data: &'a Arc<Instance>,
+    held: &mut Option<Held<'a>>,
+    inst: u32,
+    def: u32,
+    values: &mut [u64],
+    call: &Call,
+) -> Result<()> {
     let entry = call.entry;
     let (module, native) = native_of(data)?;
     let (trampoline, code) = native.entry(module, def)?;
-    let held = data.lock();
+    if held.is_none() {
+        *held = Some(data.lock());
+    }
     if let Some(code) = data.control.closed().filter(|_| inst == entry) {
         return Err(Error::exit(code));
     }
@@ -611,7 +631,7 @@ fn call_instance(
         reg,
         inst,
         data,
-        held: Some(held),
+        held,
         entry,
         globals: Vec::new(),
         mems: Vec::new(),
@@ -647,7 +667,7 @@ fn call_instance(
         pending: 0,
     };
     running.refresh(&mut vm);
-    vm.running = &mut running as *mut Running<'_> as *mut ();
+    vm.running = &mut running as *mut Running<'_, '_> as *mut ();
     // SAFETY: `trampoline` is the finalised array trampoline of defined function `def`'s type
     // in this instance's module and `code` that function's finalised code
     // (`NativeModule::entry`), both living as long as `native` (borrowed from `data` for
@@ -681,14 +701,14 @@ fn call_instance(
 /// Runs `f` for a libcall: its `VmCtx` and `Running`, a caught panic unwinding as a trap.
 fn with_running(
     vm: *mut VmCtx,
-    f: impl FnOnce(&mut VmCtx, &mut Running<'_>) -> Result<u64>,
+    f: impl FnOnce(&mut VmCtx, &mut Running<'_, '_>) -> Result<u64>,
 ) -> u64 {
     // SAFETY: compiled code passes the `VmCtx` that `call_instance` gave it, whose
     // `running` points to that call's `Running`; both live until the call returns, and
     // compiled code does not touch them while a libcall runs.
     let (vm, running) = unsafe {
         let vm = &mut *vm;
-        let running = &mut *(vm.running as *mut Running<'_>);
+        let running = &mut *(vm.running as *mut Running<'_, '_>);
         (vm, running)
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(vm, running)));
@@ -730,7 +750,7 @@ extern "C" fn lc_memory_trap(vm: *mut VmCtx, address: u64, len: u64, mem: u64, _
 
 extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`.
-    let running = unsafe { &mut *((*vm).running as *mut Running<'_>) };
+    let running = unsafe { &mut *((*vm).running as *mut Running<'_, '_>) };
     // Recorded as numbers: an exception a caller catches needs no trace (see
     // `Running::unwound`).
     running.unwound.push((def as u32, offset as u32));
@@ -765,7 +785,7 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64
 
 extern "C" fn lc_tail_listened(vm: *mut VmCtx, def: u64, frame: u64, _: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`; the shadow stack as in `lc_shadow_grow`.
-    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_>)).shadow };
+    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_, '_>)).shadow };
     shadow.owed.push((frame, def as u32));
     shadow.header.owed = shadow.owed.len() as u64;
     0
@@ -796,7 +816,7 @@ extern "C" fn lc_owed_afters(vm: *mut VmCtx, frame: u64, values: u64, _: u64, _:
 /// Runs `hook` with the call context of function `index` of the running instance (its
 /// items held); `None` when there is none (no listeners, the items not held).
 fn with_context<T>(
-    r: &Running<'_>,
+    r: &Running<'_, '_>,
     index: usize,
     hook: impl FnOnce(&CallContext<'_>) -> T,
 ) -> Option<T> {
@@ -819,7 +839,7 @@ fn with_context<T>(
 /// The listener of defined function `def` of the running instance, its definition's
 /// index, and the function's type.
 fn listener_of<'r>(
-    r: &'r Running<'_>,
+    r: &'r Running<'_, '_>,
     def: u64,
 ) -> Option<(&'r Arc<dyn crate::listener::FunctionListener>, usize)> {
     let module = r.data.module.as_ref()?;
@@ -881,7 +901,7 @@ extern "C" fn lc_after(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) ->
 extern "C" fn lc_shadow_grow(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`; the shadow stack as in `Running::shadow`, written
     // only here while compiled code waits for this libcall.
-    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_>)).shadow };
+    let shadow = unsafe { &mut *(*((*vm).running as *mut Running<'_, '_>)).shadow };
     let cap = (shadow.frames.len() * 2).max(256);
     shadow.frames.resize(cap, 0);
     shadow.header.base = shadow.frames.as_mut_ptr();
@@ -891,7 +911,12 @@ extern "C" fn lc_shadow_grow(vm: *mut VmCtx, _: u64, _: u64, _: u64, _: u64) -> 
 
 /// Calls store function `addr` from instance `r.inst`, arguments and results in
 /// `values`.
-fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64]) -> Result<u64> {
+fn call_addr(
+    vm: &mut VmCtx,
+    r: &mut Running<'_, '_>,
+    addr: u32,
+    values: &mut [u64],
+) -> Result<u64> {
     if addr as usize >= r.reg.funcs.len() {
         r.reg = r.store.snapshot();
     }
@@ -952,7 +977,7 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
                 return Ok(vm.trapped);
             }
             // Another instance: let go of this one's items, run there, take them back.
-            r.held = None;
+            *r.held = None;
             let native = callee.module.as_ref().is_some_and(|m| m.native.is_some());
             let result = match native {
                 true => {
@@ -973,7 +998,7 @@ fn call_addr(vm: &mut VmCtx, r: &mut Running<'_>, addr: u32, values: &mut [u64])
                     },
                 ),
             };
-            r.held = Some(r.data.lock());
+            *r.held = Some(r.data.lock());
             r.refresh(vm);
             result?;
             if let Some(code) = r.data.control.closed().filter(|_| r.inst == r.entry) {
@@ -1041,7 +1066,7 @@ extern "C" fn lc_throw_ref(vm: *mut VmCtx, exnref: u64, _: u64, _: u64, _: u64) 
 
 extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: u64) -> u64 {
     // SAFETY: as in `with_running`.
-    let (vm, r) = unsafe { (&mut *vm, &mut *((*vm).running as *mut Running<'_>)) };
+    let (vm, r) = unsafe { (&mut *vm, &mut *((*vm).running as *mut Running<'_, '_>)) };
     let Some(exn) = r.error.as_ref().and_then(|e| e.exception()).cloned() else {
         return 0;
     };
@@ -1064,7 +1089,7 @@ extern "C" fn lc_catch(vm: *mut VmCtx, tag: u64, values: u64, with_ref: u64, _: 
 
 /// The store function at `elem` of `table`, checked to be of type `type_index` (traps
 /// as `call_indirect` does).
-fn indirect_callee(r: &mut Running<'_>, table: u64, elem: u64, type_index: u64) -> Result<u32> {
+fn indirect_callee(r: &mut Running<'_, '_>, table: u64, elem: u64, type_index: u64) -> Result<u32> {
     let entry = {
         let t = r
             .held()
@@ -1108,7 +1133,7 @@ extern "C" fn lc_resolve_indirect(
 
 /// The code address of store function `addr` if it is one of this instance's (compiled
 /// now if it was not), else 0.
-fn code_here(vm: &mut VmCtx, r: &Running<'_>, addr: u32) -> Result<u64> {
+fn code_here(vm: &mut VmCtx, r: &Running<'_, '_>, addr: u32) -> Result<u64> {
     Ok(match r.reg.funcs.get(addr as usize) {
         Some(FuncInst::Wasm {
             instance, index, ..
@@ -1136,7 +1161,7 @@ extern "C" fn lc_call_indirect(
 }
 
 /// The store function `funcref` refers to; traps on null.
-fn ref_callee(r: &mut Running<'_>, funcref: u64) -> Result<u32> {
+fn ref_callee(r: &mut Running<'_, '_>, funcref: u64) -> Result<u32> {
     let addr = funcref
         .checked_sub(1)
         .ok_or(Error::trap(TrapCode::NullReference))? as u32;
@@ -1395,7 +1420,7 @@ extern "C" fn lc_compile(vm: *mut VmCtx, def: u64, _: u64, _: u64, _: u64) -> u6
 
 /// Whether a call of defined function `def` of this instance runs on the interpreter:
 /// under tiered compilation, while it is not compiled and not hot (this call counts).
-fn runs_cold(r: &Running<'_>, def: u32) -> Result<bool> {
+fn runs_cold(r: &Running<'_, '_>, def: u32) -> Result<bool> {
     use crate::interp::exec::{tier_up_entry, NativeCalls, Tiering};
     let (module, native) = native_of(r.data)?;
     let tiering = r.store.tiering;
@@ -1415,7 +1440,7 @@ fn runs_cold(r: &Running<'_>, def: u32) -> Result<bool> {
 /// The code address at which compiled code calls defined function `def` of this
 /// instance: its code (compiled now if it was not), or, while it runs cold
 /// ([`runs_cold`]), its type's interpreter stub with `vm.pending` set to `def`.
-fn callable(vm: &mut VmCtx, r: &Running<'_>, def: u32) -> Result<u64> {
+fn callable(vm: &mut VmCtx, r: &Running<'_, '_>, def: u32) -> Result<u64> {
     let (module, native) = native_of(r.data)?;
     if runs_cold(r, def)? {
         vm.pending = def as u64;
@@ -1426,7 +1451,7 @@ fn callable(vm: &mut VmCtx, r: &Running<'_>, def: u32) -> Result<u64> {
 
 /// Runs defined function `def` of this instance on the interpreter (tiered: it runs
 /// cold), arguments and results in `values`; its own hot callees run compiled again.
-fn interpret(vm: &mut VmCtx, r: &mut Running<'_>, def: u32, values: &mut [u64]) -> Result<u64> {
+fn interpret(vm: &mut VmCtx, r: &mut Running<'_, '_>, def: u32, values: &mut [u64]) -> Result<u64> {
     let (module, _) = native_of(r.data)?;
     let index = (module.num_imported_funcs + def) as usize;
     let addr = *(r.data.layout.funcs.get(index))
@@ -1441,10 +1466,10 @@ fn interpret(vm: &mut VmCtx, r: &mut Running<'_>, def: u32, values: &mut [u64]) 
     };
     let outer = Some((r.entry, r.control.clone()));
     // The interpreter holds the items itself.
-    r.held = None;
+    *r.held = None;
     let result =
         crate::interp::exec::invoke_tiered(r.store, addr, &values[..p], r.deadline, tier, outer);
-    r.held = Some(r.data.lock());
+    *r.held = Some(r.data.lock());
     r.refresh(vm);
     let results = result?;
     values[..n].copy_from_slice(&results[..n]);

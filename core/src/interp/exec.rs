@@ -218,14 +218,20 @@ pub(crate) trait NativeCalls: Sync {
     ///
     /// # Errors
     /// The function's trap (with the compiled frames' trace), exception or exit.
-    fn call(
+    ///
+    /// `lent`: the instance's items, when the caller holds them (it runs in `inst`): the
+    /// call uses them instead of locking them again, and leaves them held.
+    #[allow(clippy::too_many_arguments)]
+    fn call<'d>(
         &self,
-        store: &Store,
+        store: &'d Store,
+        control: &Arc<crate::store::InstanceControl>,
         entry: u32,
         inst: u32,
         def: u32,
         values: &mut [u64],
         deadline: Option<Instant>,
+        lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()>;
 
     /// Has defined function `def` of instance `inst`'s module compiled in the background
@@ -1387,7 +1393,8 @@ impl Executor {
             };
             let module = data.module.clone().expect("wasm code belongs to a module");
             let (exit, reg) = {
-                let mut held = data.lock();
+                let mut slot = Some(data.lock());
+                let held = slot.as_mut().expect("just locked");
                 // Taken once the items are held: every function whose reference the
                 // items hold is in it (instantiation publishes before it lets go of
                 // the items it initialised).
@@ -1400,20 +1407,46 @@ impl Executor {
                 // A host call paused before it ran (a catchpoint) runs first; a pause
                 // after one is over.
                 let pending = self.host_pause.take().filter(|h| !h.after);
-                let exit = match closed {
+                let mut exit = match closed {
                     Some(code) => Exit::Error(Error::exit(code)),
-                    None => match pending
-                        .and_then(|h| self.resume_host_call(store, &reg, &mut held, h))
+                    None => match pending.and_then(|h| self.resume_host_call(store, &reg, held, h))
                     {
                         Some(exit) => exit,
-                        None => self.exec(store, &mut reg, &data, &mut held, &module),
+                        None => self.exec(store, &mut reg, &data, held, &module),
                     },
                 };
+                // Hot functions of this instance (tiered) run compiled with its items
+                // still held, and this code goes on after them.
+                while let Exit::Native { inst, def, base } = exit {
+                    if inst != self.inst {
+                        break;
+                    }
+                    exit = match self.call_native(
+                        store,
+                        &reg,
+                        inst,
+                        def,
+                        base,
+                        Some((&data, &mut slot)),
+                    ) {
+                        Ok(()) => {
+                            let held = match &mut slot {
+                                Some(h) => h,
+                                None => slot.insert(data.lock()),
+                            };
+                            self.exec(store, &mut reg, &data, held, &module)
+                        }
+                        Err(mut e) => {
+                            e.extend_trace(self.trace(store, &reg));
+                            Exit::Error(e)
+                        }
+                    };
+                }
                 (exit, reg)
             };
             let exit = match exit {
                 Exit::Native { inst, def, base } => {
-                    match self.call_native(store, &reg, inst, def, base) {
+                    match self.call_native(store, &reg, inst, def, base, None) {
                         Ok(()) => continue,
                         Err(mut e) => {
                             // Below the compiled frames, this executor's.
@@ -1488,15 +1521,17 @@ impl Executor {
         }
     }
 
-    /// Runs the call [`Exit::Native`] asked for (the items of no instance held): its
-    /// arguments from, and its results to, the slots from `base` of the current frame.
-    fn call_native(
+    /// Runs the call [`Exit::Native`] asked for: its arguments from, and its results to,
+    /// the slots from `base` of the current frame. `lent`: the items of the instance the
+    /// executor runs in, when `inst` is that instance (else no items are held).
+    fn call_native<'d>(
         &mut self,
-        store: &Store,
+        store: &'d Store,
         reg: &Registry,
         inst: u32,
         def: u32,
         base: u32,
+        lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()> {
         let tier = self
             .tier
@@ -1530,8 +1565,16 @@ impl Executor {
             &mut large[..]
         };
         values[..p].copy_from_slice(&self.stack[at..at + p]);
-        tier.native
-            .call(store, self.entry, inst, def, values, self.deadline)?;
+        tier.native.call(
+            store,
+            &self.control,
+            self.entry,
+            inst,
+            def,
+            values,
+            self.deadline,
+            lent,
+        )?;
         self.stack[at..at + r].copy_from_slice(&values[..r]);
         Ok(())
     }
