@@ -485,9 +485,10 @@ impl crate::interp::exec::NativeCalls for Tiered {
             return;
         };
         background::run(Box::new(move || {
-            // (An error is reported by the first call, which compiles again.)
-            if let Some(native) = &module.native {
-                let _ = native.entry(&module, def);
+            // (A function that does not compile stays on the interpreter.)
+            let compiled = (module.native.as_ref()).is_some_and(|n| n.entry(&module, def).is_ok());
+            if !compiled {
+                return;
             }
             if let Some(count) = module.code.call_counts().get(def as usize) {
                 count.store(
