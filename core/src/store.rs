@@ -395,6 +395,11 @@ pub(crate) struct Instance {
     global_ix: Vec<u32>,
     /// The order to lock them in: by sequence number.
     order: Vec<Part>,
+    /// The address of each global's value (module index space), as compiled code reads
+    /// them (`VmCtx::globals`): made once, by the first call into compiled code (a
+    /// global's value stays where it is for the instance's life, inside its item), and
+    /// used only while the items are held.
+    pub global_slots: std::sync::OnceLock<Box<[usize]>>,
 }
 
 /// Items of an instance in the module's index spaces.
@@ -468,6 +473,7 @@ impl Instance {
             table_ix,
             global_ix,
             order: keyed.into_iter().map(|(_, p)| p).collect(),
+            global_slots: std::sync::OnceLock::new(),
         }
     }
 

@@ -64,6 +64,10 @@ pub(crate) struct NativeModule {
     listened: Option<Vec<bool>>,
     /// Bytes of machine code so far, functions and trampolines.
     code_size: AtomicUsize,
+    /// The target, to compile with outside the JIT module's lock (only placing code
+    /// takes it: a function compiling on one thread does not hold up another placing or
+    /// reading code).
+    isa: OwnedTargetIsa,
 }
 
 // SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
@@ -141,14 +145,6 @@ impl NativeModule {
         if done != 0 {
             return Ok(done);
         }
-        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
-        let done = self.stubs[ty].load(Ordering::Acquire);
-        if done != 0 {
-            return Ok(done);
-        }
-        let jit = guard
-            .as_mut()
-            .ok_or_else(|| Error::new("internal error: the code is gone"))?;
         let ft = info
             .types
             .get(ty)
@@ -167,31 +163,20 @@ impl NativeModule {
         );
         let m = machine(
             &mut ctx,
-            jit.isa(),
+            &*self.isa,
             self.stub_ids[ty],
             MachineKind::Stub(ty as u32),
         )
         .map_err(|e| Error::compile(0, format!("compiling the stub of type {ty}: {e}")))?;
-        self.place(jit, &[m])?;
-        Ok(self.stubs[ty].load(Ordering::Acquire))
+        self.place_one(m, &self.stubs[ty])
     }
 
-    /// Compiles the trampoline of type `ty` (under the JIT lock), unless another thread
-    /// just did.
+    /// Compiles the trampoline of type `ty` and places it, unless another thread did.
     fn compile_entry(&self, info: &ModuleInfo, ty: usize) -> Result<usize> {
-        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
-        let done = self.entries[ty].load(Ordering::Acquire);
-        if done != 0 {
-            return Ok(done);
-        }
-        let jit = guard
-            .as_mut()
-            .ok_or_else(|| Error::new("internal error: the code is gone"))?;
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = FunctionBuilderContext::new();
-        let m = self.entry_machine(info, ty, jit.isa(), &mut ctx, &mut fctx)?;
-        self.place(jit, &[m])?;
-        Ok(self.entries[ty].load(Ordering::Acquire))
+        let m = self.entry_machine(info, ty, &*self.isa, &mut ctx, &mut fctx)?;
+        self.place_one(m, &self.entries[ty])
     }
 
     /// Compiles the trampoline of type `ty`.
@@ -249,24 +234,30 @@ impl NativeModule {
         }
     }
 
-    /// Compiles defined function `def` alone (under the JIT lock), unless another thread
-    /// just did.
+    /// Compiles defined function `def` alone and places it (only that under the JIT
+    /// lock), unless another thread did meanwhile.
     fn compile_one(&self, info: &ModuleInfo, def: u32) -> Result<usize> {
-        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
         let d = def as usize;
-        let done = self.code[d].load(Ordering::Acquire);
+        let env = self.env(info, false);
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let code = function_machine(&env, def, self.funcs[d], &*self.isa, &mut ctx, &mut fctx)?;
+        self.place_one(code, &self.code[d])
+    }
+
+    /// Places `m` (under the JIT lock) unless another thread placed the same code
+    /// meanwhile (`slot` set): its address either way.
+    fn place_one(&self, m: Machine, slot: &AtomicUsize) -> Result<usize> {
+        let mut guard = self.jit.lock().unwrap_or_else(|e| e.into_inner());
+        let done = slot.load(Ordering::Acquire);
         if done != 0 {
             return Ok(done);
         }
         let jit = guard
             .as_mut()
             .ok_or_else(|| Error::new("internal error: the code is gone"))?;
-        let env = self.env(info, false);
-        let mut ctx = cranelift_codegen::Context::new();
-        let mut fctx = FunctionBuilderContext::new();
-        let code = function_machine(&env, def, self.funcs[d], jit.isa(), &mut ctx, &mut fctx)?;
-        self.place(jit, &[code])?;
-        Ok(self.code[d].load(Ordering::Acquire))
+        self.place(jit, &[m])?;
+        Ok(slot.load(Ordering::Acquire))
     }
 
     /// Defines `machines` in the JIT module, makes them executable and publishes their
@@ -411,7 +402,9 @@ pub(crate) fn compile(
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     use crate::options::CompilationMode;
     let eager = mode == CompilationMode::Eager || matches!(stored, Stored::Keep);
-    let mut builder = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
+    let target = isa()?;
+    let mut builder =
+        JITBuilder::with_isa(target.clone(), cranelift_module::default_libcall_names());
     for (i, address) in libcalls.0.iter().enumerate() {
         builder.symbol(libcall_name(i), *address as *const u8);
     }
@@ -474,6 +467,7 @@ pub(crate) fn compile(
         fuel,
         listened,
         code_size: AtomicUsize::new(0),
+        isa: target,
     };
     let mut kept = None;
     match stored {

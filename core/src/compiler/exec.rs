@@ -193,8 +193,6 @@ struct Running<'a, 'h> {
     held: &'h mut Option<Held<'a>>,
     /// The instance the whole call entered (closed meanwhile: the call ends).
     entry: u32,
-    /// Each global's value slot, for `VmCtx::globals`.
-    globals: Vec<*mut u64>,
     /// Each memory's base address and length, for `VmCtx::mems` (refreshed with them).
     mems: Vec<[u64; 2]>,
     /// The error being unwound, with the frames recorded so far.
@@ -233,30 +231,28 @@ impl<'a, 'h> Running<'a, 'h> {
 
     /// Points `vm` at the held items (memory 0, globals).
     fn refresh(&mut self, vm: &mut VmCtx) {
-        let need_globals = self.globals.is_empty();
+        let data = self.data;
         let held = self.held();
         // Each global's slot stays where it is for the instance's life (inside its item),
-        // so the table is made once: compiled code loads its address once per function.
-        let mut globals = Vec::new();
-        if need_globals {
-            for i in 0..held.global_count() as u32 {
-                let g: *mut GlobalInst = held
-                    .global_mut(i)
-                    .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst);
-                globals.push(g as *mut u64);
-            }
-        }
+        // so the table is made once per instance: compiled code loads its address once
+        // per function.
+        let globals = data.global_slots.get_or_init(|| {
+            (0..held.global_count() as u32)
+                .map(|i| {
+                    held.global_mut(i)
+                        .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst)
+                        as usize
+                })
+                .collect()
+        });
         let (mem, _) = held.memory_and_state(0);
         let (base, len) = match mem {
             Some(m) => (m.data.as_mut_ptr(), m.data.len() as u64),
             None => (std::ptr::null_mut(), 0),
         };
-        if need_globals {
-            self.globals = globals;
-        }
         vm.mem_base = base;
         vm.mem_len = len;
-        vm.globals = self.globals.as_ptr();
+        vm.globals = globals.as_ptr() as *const *mut u64;
         // Multi-memory: every memory's, in the instance's index space.
         let held = self.held();
         let count = held.memory_ix.len();
@@ -634,7 +630,6 @@ fn call_held<'a>(
         data,
         held,
         entry,
-        globals: Vec::new(),
         mems: Vec::new(),
         error: None,
         panic: None,

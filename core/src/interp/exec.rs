@@ -1126,7 +1126,9 @@ pub(crate) fn invoke_tiered(
     tier: Tier,
     outer: Option<(u32, Arc<crate::store::InstanceControl>)>,
 ) -> Result<Vec<u64>> {
-    match Executor::start(store, func, args, deadline, false)? {
+    // A call from compiled code (a function not hot yet, often small) starts small.
+    let min_slots = if outer.is_some() { 64 } else { 1024 };
+    match Executor::start_with_stack(store, func, args, deadline, false, min_slots)? {
         Started::Done(results) => Ok(results),
         Started::Ready(mut ex) => {
             ex.tier = Some(tier);
@@ -1313,6 +1315,19 @@ impl Executor {
         deadline: Option<Instant>,
         resumable: bool,
     ) -> Result<Started> {
+        Self::start_with_stack(store, func, args, deadline, resumable, 1024)
+    }
+
+    /// [`Self::start`] with a stack of at least `min_slots` slots to begin with (it grows
+    /// as calls need).
+    fn start_with_stack(
+        store: &Store,
+        func: u32,
+        args: &[u64],
+        deadline: Option<Instant>,
+        resumable: bool,
+        min_slots: usize,
+    ) -> Result<Started> {
         let reg = store.snapshot();
         let Some(f) = reg.funcs.get(func as usize) else {
             return Err(Error::usage(format!("no function at store address {func}")));
@@ -1344,7 +1359,7 @@ impl Executor {
                     .expect("wasm functions belong to modules");
                 let fc = module.func_code(index)?;
                 let mut ex = Executor {
-                    stack: vec![0u64; (fc.max_height as usize).max(r).max(1024)],
+                    stack: vec![0u64; (fc.max_height as usize).max(r).max(min_slots)],
                     frames: Vec::new(),
                     pc: 0,
                     fp: 0,
