@@ -399,6 +399,10 @@ pub(crate) struct Instance {
     /// them (`VmCtx::globals`): made once, by the first call into compiled code (a
     /// global's value stays where it is for the instance's life, inside its item), and
     /// used only while the items are held.
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub global_slots: std::sync::OnceLock<Box<[usize]>>,
 }
 

@@ -1118,6 +1118,11 @@ pub(crate) fn invoke(
 ///
 /// `outer`: for a function compiled code calls, the instance the whole call entered and
 /// its control (its close ends the call, its stop flag stops it).
+// (Only the compiler engine, where it is built, tiers.)
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub(crate) fn invoke_tiered(
     store: &Store,
     func: u32,
@@ -1146,6 +1151,11 @@ pub(crate) fn invoke_tiered(
 
 /// Counts a call of defined function `def` of `module` for tiered compilation from
 /// outside the interpreter (the host, compiled code): where it runs.
+// (Only the compiler engine, where it is built, tiers.)
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> Tiering {
     tier_up(&module.code, def, threshold)
 }
