@@ -294,8 +294,10 @@ impl RuntimeConfig {
     ///   stepping run on the interpreter as always.
     /// - A module whose code all comes compiled (a [`crate::CompilationCache`] on disk,
     ///   [`CompilationMode::Eager`]) runs compiled from the start.
+    ///
+    /// `calls` is at most `u32::MAX - 1` (a larger value is taken as that).
     pub fn with_tiering(mut self, calls: u32) -> Self {
-        self.tiering = calls;
+        self.tiering = calls.min(u32::MAX - 1);
         self
     }
 

@@ -311,3 +311,51 @@ fn the_bench_workloads_give_the_interpreters_checksums() {
         assert!(sums.iter().all(|s| *s == sums[0]), "{name}: {sums:?}");
     }
 }
+
+const MUTUAL: &str = r#"(module
+  (func $f (export "f") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call $g (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+  (func $g (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call $f (i32.sub (local.get 0) (i32.const 1))) (i32.const 2)))))
+  )"#;
+
+/// `$f` compiled and `$g` cold: every call between them crosses between the engines.
+fn mutual(threshold: u32) -> (Runtime, wasmscope::Module) {
+    let rt = Runtime::with_config(RuntimeConfig::compiler().with_tiering(threshold));
+    let compiled = rt.compile_module(&wat::parse_str(MUTUAL).unwrap()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap();
+    let f = m.exported_function("f").unwrap();
+    for _ in 0..threshold + 1 {
+        assert_eq!(f.call(&[0]).unwrap(), [0]);
+    }
+    compiled.wait_for_background_compiles();
+    assert_eq!(compiled.translated_function_count(), 1, "$f alone");
+    (rt, m)
+}
+
+#[test]
+fn recursion_through_both_engines_ends_as_on_either() {
+    if !compiles() {
+        return;
+    }
+    // Deep, and it ends (calls cross between the engines until `$g` is hot and
+    // compiled, or until a few dozen crossings are nested: then calls stay on the
+    // engine they are made in; `tier_tests` in the executor checks that rule).
+    let (_rt, m) = mutual(5);
+    let f = m.exported_function("f").unwrap();
+    assert_eq!(f.call(&[20000]).unwrap(), [30000]);
+    // Endless: it traps as on either engine, without running out of memory.
+    let (_rt, m) = mutual(5);
+    let err = m
+        .exported_function("f")
+        .unwrap()
+        .call(&[u32::MAX as u64 >> 1])
+        .unwrap_err();
+    assert!(err.to_string().contains("call stack exhausted"), "{err}");
+}

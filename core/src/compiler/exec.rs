@@ -453,6 +453,7 @@ impl crate::interp::exec::NativeCalls for Tiered {
         deadline: Option<std::time::Instant>,
         lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()> {
+        let _crossing = crate::interp::exec::Crossing::enter();
         let mut shadow = ShadowStack::new();
         let call = Call {
             entry,
@@ -1420,7 +1421,8 @@ fn runs_cold(r: &Running<'_, '_>, def: u32) -> Result<bool> {
     use crate::interp::exec::{tier_up_entry, NativeCalls, Tiering};
     let (module, native) = native_of(r.data)?;
     let tiering = r.store.tiering;
-    if tiering == 0 || native.is_compiled(def) {
+    let deep = crate::interp::exec::crossings() >= crate::interp::exec::MAX_CROSSINGS;
+    if tiering == 0 || native.is_compiled(def) || deep {
         return Ok(false);
     }
     Ok(match tier_up_entry(module, def, tiering) {
@@ -1461,6 +1463,7 @@ fn interpret(vm: &mut VmCtx, r: &mut Running<'_, '_>, def: u32, values: &mut [u6
         threshold: r.store.tiering,
     };
     let outer = Some((r.entry, r.control.clone()));
+    let _crossing = crate::interp::exec::Crossing::enter();
     // The interpreter holds the items itself.
     *r.held = None;
     let result =

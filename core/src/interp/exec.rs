@@ -273,15 +273,46 @@ fn tier_up(code: &ModuleCode, def: u32, threshold: u32) -> Tiering {
         return Tiering::Interpret;
     };
     match count.load(Ordering::Acquire) {
-        TIER_READY => Tiering::Native,
+        TIER_READY if crossings() < MAX_CROSSINGS => Tiering::Native,
         n if n >= threshold => Tiering::Interpret,
-        n => {
-            count.store(n + 1, Ordering::Relaxed);
-            match n + 1 == threshold {
-                true => Tiering::Compile,
-                false => Tiering::Interpret,
-            }
-        }
+        // One thread takes the count to the threshold, and asks for the compile; a
+        // count at or past it changes only to `TIER_READY`.
+        n => match count.compare_exchange(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) if n + 1 == threshold => Tiering::Compile,
+            _ => Tiering::Interpret,
+        },
+    }
+}
+
+/// The most calls between the engines one thread has in progress, nested: past it, a
+/// call stays on the engine it is made in (an interpreted call of a compiled function
+/// is interpreted, a compiled call of a cold function compiles it), so that recursion
+/// through both engines ends in their own stack limits (each crossing into compiled
+/// code may start a new native stack).
+pub(crate) const MAX_CROSSINGS: u32 = 64;
+
+thread_local! {
+    static CROSSINGS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many calls between the engines this thread has in progress.
+pub(crate) fn crossings() -> u32 {
+    CROSSINGS.with(|c| c.get())
+}
+
+/// A call between the engines in progress (counted while it lives).
+pub(crate) struct Crossing(());
+
+impl Crossing {
+    pub(crate) fn enter() -> Self {
+        CROSSINGS.with(|c| c.set(c.get() + 1));
+        Crossing(())
+    }
+}
+
+impl Drop for Crossing {
+    fn drop(&mut self) {
+        CROSSINGS.with(|c| c.set(c.get().saturating_sub(1)));
     }
 }
 
@@ -3542,5 +3573,55 @@ mod breakpoint_tests {
         let b = Breakpoints::from_set(&set);
         assert!(!b.contains(0, 5));
         assert!(b.contains(1, 70_000), "the other one stays");
+    }
+}
+
+#[cfg(test)]
+mod tier_tests {
+    use super::*;
+    use std::sync::atomic::Ordering::SeqCst;
+
+    fn code() -> ModuleCode {
+        let options = crate::options::CodeOptions {
+            mode: Default::default(),
+            fuel: false,
+            interrupts: false,
+            debug: false,
+            count: false,
+            native: true,
+            features: crate::features::CoreFeatures::V3,
+        };
+        ModuleCode::new(options, 1)
+    }
+
+    #[test]
+    fn one_call_makes_a_function_hot_and_asks_for_its_compile() {
+        let code = code();
+        let runs: Vec<Tiering> = (0..7).map(|_| tier_up(&code, 0, 5)).collect();
+        use Tiering::*;
+        assert_eq!(
+            runs,
+            [Interpret, Interpret, Interpret, Interpret, Compile, Interpret, Interpret]
+        );
+        assert_eq!(
+            code.call_counts()[0].load(SeqCst),
+            5,
+            "no count past the threshold"
+        );
+        code.call_counts()[0].store(TIER_READY, SeqCst);
+        assert_eq!(tier_up(&code, 0, 5), Native);
+        assert_eq!(code.call_counts()[0].load(SeqCst), TIER_READY);
+    }
+
+    #[test]
+    fn deep_crossings_keep_calls_on_their_engine() {
+        let code = code();
+        code.call_counts()[0].store(TIER_READY, SeqCst);
+        assert_eq!(tier_up(&code, 0, 5), Tiering::Native);
+        let nested: Vec<Crossing> = (0..MAX_CROSSINGS).map(|_| Crossing::enter()).collect();
+        assert_eq!(tier_up(&code, 0, 5), Tiering::Interpret);
+        drop(nested);
+        assert_eq!(crossings(), 0);
+        assert_eq!(tier_up(&code, 0, 5), Tiering::Native);
     }
 }

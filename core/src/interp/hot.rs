@@ -412,19 +412,18 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
+        // Tiered: counted here until the call that would make the function hot; that
+        // one, and every later one, the executor makes (it has the function compiled,
+        // and calls the compiled code once it is ready). The count is read once, and
+        // bumped below from that value only, once the call is sure to run here.
+        let mut tier_count = None;
         if let Some((counts, threshold)) = calls.tier {
-            // Counted here until the call that makes the function hot: that one, and
-            // every later one, the executor makes (it has the function compiled, and
-            // calls the compiled code once it is ready).
-            // (Counted once the call is sure to run here, below.)
             let count = counts.get(def as usize).ok_or(Stop::Other)?;
-            if count
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .saturating_add(1)
-                >= threshold
-            {
+            let n = count.load(std::sync::atomic::Ordering::Relaxed);
+            if n.saturating_add(1) >= threshold {
                 return Err(Stop::Other);
             }
+            tier_count = Some((count, n));
         }
         let f = calls
             .funcs
@@ -442,9 +441,11 @@ impl<'a> Cx<'a> {
         {
             return Err(Stop::Other);
         }
-        if let Some(count) = calls.tier.and_then(|(counts, _)| counts.get(def as usize)) {
-            let n = count.load(std::sync::atomic::Ordering::Relaxed);
-            count.store(n + 1, std::sync::atomic::Ordering::Relaxed);
+        if let Some((count, n)) = tier_count {
+            // (Another thread's change wins, and this call goes uncounted: the count
+            // never passes the threshold here, nor overwrites `TIER_READY`.)
+            use std::sync::atomic::Ordering::Relaxed;
+            let _ = count.compare_exchange(n, n + 1, Relaxed, Relaxed);
         }
         // The frame as `open_frame` makes it: locals zeroed, constants in place.
         let stack = self.stack();
