@@ -445,14 +445,17 @@ impl crate::interp::exec::NativeCalls for Tiered {
     fn call<'d>(
         &self,
         store: &'d Store,
-        control: &Arc<crate::store::InstanceControl>,
-        entry: u32,
-        inst: u32,
-        def: u32,
+        call: crate::interp::exec::NativeCall<'_>,
         values: &mut [u64],
-        deadline: Option<std::time::Instant>,
         lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()> {
+        let crate::interp::exec::NativeCall {
+            control,
+            entry,
+            inst,
+            def,
+            deadline,
+        } = call;
         let _crossing = crate::interp::exec::Crossing::enter();
         let mut shadow = ShadowStack::new();
         let call = Call {

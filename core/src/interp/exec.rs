@@ -212,25 +212,20 @@ enum Exit {
 /// (which sits above the interpreter) entry for one function. See
 /// [`crate::RuntimeConfig::with_tiering`].
 pub(crate) trait NativeCalls: Sync {
-    /// Runs defined function `def` of instance `inst` as compiled code, its arguments in
-    /// `values` and its results written there (it has a slot for each); `entry`: the
-    /// instance the whole call entered (its close ends the call).
+    /// Runs `call` as compiled code, its arguments in `values` and its results written
+    /// there (it has a slot for each).
     ///
     /// # Errors
     /// The function's trap (with the compiled frames' trace), exception or exit.
     ///
-    /// `lent`: the instance's items, when the caller holds them (it runs in `inst`): the
-    /// call uses them instead of locking them again, and leaves them held.
-    #[allow(clippy::too_many_arguments)]
+    /// `lent`: the instance's items, when the caller holds them (it runs in
+    /// `call.inst`): the call uses them instead of locking them again, and leaves them
+    /// held.
     fn call<'d>(
         &self,
         store: &'d Store,
-        control: &Arc<crate::store::InstanceControl>,
-        entry: u32,
-        inst: u32,
-        def: u32,
+        call: NativeCall<'_>,
         values: &mut [u64],
-        deadline: Option<Instant>,
         lent: Option<(&'d Arc<Instance>, &mut Option<Held<'d>>)>,
     ) -> Result<()>;
 
@@ -238,6 +233,18 @@ pub(crate) trait NativeCalls: Sync {
     /// (the calls meanwhile run on the interpreter); its call count becomes
     /// [`TIER_READY`] when it is.
     fn compile_later(&self, store: &Store, inst: u32, def: u32);
+}
+
+/// A call of a hot function the interpreter makes ([`NativeCalls::call`]).
+pub(crate) struct NativeCall<'c> {
+    /// The control of the instance the whole call entered (its close ends the call, its
+    /// stop flag stops it), and that instance.
+    pub control: &'c Arc<crate::store::InstanceControl>,
+    pub entry: u32,
+    /// Defined function `def` of instance `inst`.
+    pub inst: u32,
+    pub def: u32,
+    pub deadline: Option<Instant>,
 }
 
 /// Tiered compilation, for an executor: who runs hot functions, and when a function is
@@ -1621,16 +1628,14 @@ impl Executor {
             &mut large[..]
         };
         values[..p].copy_from_slice(&self.stack[at..at + p]);
-        tier.native.call(
-            store,
-            &self.control,
-            self.entry,
+        let call = NativeCall {
+            control: &self.control,
+            entry: self.entry,
             inst,
             def,
-            values,
-            self.deadline,
-            lent,
-        )?;
+            deadline: self.deadline,
+        };
+        tier.native.call(store, call, values, lent)?;
         self.stack[at..at + r].copy_from_slice(&values[..r]);
         Ok(())
     }
