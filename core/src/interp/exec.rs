@@ -3470,7 +3470,12 @@ impl Executor {
                         funcs: code.table(),
                         n_imported,
                         inst: self.inst,
-                        max_depth: MAX_CALL_DEPTH,
+                        // Tiered: the executor makes (and counts) every call, so that
+                        // the fast path's calls carry no test for it.
+                        max_depth: match self.tier.is_some() && module.native.is_some() {
+                            true => 0,
+                            false => MAX_CALL_DEPTH,
+                        },
                         returns,
                         frames: std::cell::RefCell::new(&mut self.frames),
                         stop: &self.control.stop,
@@ -3480,9 +3485,6 @@ impl Executor {
                         deadline: self.deadline,
                         polls: &polls,
                         marks: self.debug.call_marks.as_ref(),
-                        tier: (self.tier)
-                            .filter(|_| module.native.is_some())
-                            .map(|t| (code.call_counts(), t.threshold)),
                     });
                     let mut env = FastEnv {
                         held: &mut *held,

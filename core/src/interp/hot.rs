@@ -255,7 +255,8 @@ pub(crate) struct Calls<'a> {
     pub(crate) n_imported: u32,
     /// The instance (for the frames pushed).
     pub(crate) inst: u32,
-    /// Most frames.
+    /// Most frames. (0 under tiered compilation: the executor makes every call, and
+    /// counts it.)
     pub(crate) max_depth: usize,
     /// Whether a `Return` may run here: no `after` is owed by a tail call.
     pub(crate) returns: bool,
@@ -277,10 +278,6 @@ pub(crate) struct Calls<'a> {
     pub(crate) polls: &'a Cell<u32>,
     /// A recorded run's calls, where they began ([`CallMarks`]).
     pub(crate) marks: Option<&'a RefCell<CallMarks>>,
-    /// Tiered compilation: each defined function's interpreted calls, and the count from
-    /// which a call goes to the executor instead (which has it compiled, and runs its
-    /// compiled code once ready).
-    pub(crate) tier: Option<(&'a [std::sync::atomic::AtomicU32], u32)>,
 }
 
 /// Where a recorded run began its calls (a timeline's marks): per bucket of
@@ -412,19 +409,6 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
-        // Tiered: counted here until the call that would make the function hot; that
-        // one, and every later one, the executor makes (it has the function compiled,
-        // and calls the compiled code once it is ready). The count is read once, and
-        // bumped below from that value only, once the call is sure to run here.
-        let mut tier_count = None;
-        if let Some((counts, threshold)) = calls.tier {
-            let count = counts.get(def as usize).ok_or(Stop::Other)?;
-            let n = count.load(std::sync::atomic::Ordering::Relaxed);
-            if n.saturating_add(1) >= threshold {
-                return Err(Stop::Other);
-            }
-            tier_count = Some((count, n));
-        }
         let f = calls
             .funcs
             .get(def as usize)
@@ -440,12 +424,6 @@ impl<'a> Cx<'a> {
             || f.instrs.is_empty()
         {
             return Err(Stop::Other);
-        }
-        if let Some((count, n)) = tier_count {
-            // (Another thread's change wins, and this call goes uncounted: the count
-            // never passes the threshold here, nor overwrites `TIER_READY`.)
-            use std::sync::atomic::Ordering::Relaxed;
-            let _ = count.compare_exchange(n, n + 1, Relaxed, Relaxed);
         }
         // The frame as `open_frame` makes it: locals zeroed, constants in place.
         let stack = self.stack();
