@@ -115,8 +115,9 @@ type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
-/// `handler_of(&instr)` — [`Op::new`] is the only way to make one, and neither field is
-/// ever written after.
+/// `handler_of(&instr)`, or `call_marked` for a `Call` — [`Op::new`] and
+/// [`Op::new_counted`] are the only ways to make one, and neither field is ever written
+/// after.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     handler: HandlerFn,
@@ -130,6 +131,17 @@ impl Op {
             handler: handler_of(&instr),
             instr,
         }
+    }
+
+    /// `instr` with its handler, in code that counts the operators it runs (code
+    /// compiled for debugging, `CodeOptions::count`): its `Call`s add to a recorded
+    /// run's call marks ([`CallMarks`]), which plain code's calls never test for.
+    pub(crate) fn new_counted(instr: Instr) -> Self {
+        let handler = match instr {
+            Instr::Call { .. } => call_marked as HandlerFn,
+            _ => handler_of(&instr),
+        };
+        Op { handler, instr }
     }
 
     /// The instruction.
@@ -404,7 +416,12 @@ impl<'a> Cx<'a> {
     /// `base`, continuing at `ret` after it: the callee's first instruction and frame, or
     /// `Stop::Other` for the executor to make the call.
     #[inline(always)]
-    fn call(&self, callee: u32, base: u32, ret: Ip) -> Result<(Ip, *mut u64), Stop> {
+    fn call<const MARKED: bool>(
+        &self,
+        callee: u32,
+        base: u32,
+        ret: Ip,
+    ) -> Result<(Ip, *mut u64), Stop> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
@@ -445,8 +462,11 @@ impl<'a> Cx<'a> {
         self.func.set(def);
         self.instrs.set(&f.instrs);
         self.cur.set(f);
-        if let Some(marks) = calls.marks {
-            marks.borrow_mut().add(self.steps.get());
+        // (Only code compiled for debugging has `Call`s that mark: `call_marked`.)
+        if MARKED {
+            if let Some(marks) = calls.marks {
+                marks.borrow_mut().add(self.steps.get());
+            }
         }
         // SAFETY: `new_fp + max_height <= stack_len` (checked above): the new frame is in
         // the stack, and has the room its code's slots need.
@@ -961,6 +981,30 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) ->
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
     let next = unsafe { ip.add(1) };
     next!(next, frame, mem, cx)
+}
+
+/// The `Call` handler of code that counts its operators ([`Op::new_counted`]): the
+/// plain one, and the call added to a recorded run's call marks.
+#[inline(never)]
+#[allow(unused_variables)]
+fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let op = unsafe { *ip };
+    let Instr::Call { func: callee, base } = op.instr else {
+        debug_assert!(false, "{:?} given to the handler call_marked", op.instr);
+        // SAFETY: `Op::new_counted` gives this handler to `Call`s only (`Op`'s invariant).
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
+    // so the next is in the code too.
+    let ret: Ip = unsafe { ip.add(1) };
+    match cx.call::<true>(callee, base, ret) {
+        Ok((pc, frame)) => next!(pc, frame, mem, cx),
+        // An instruction for the executor: it runs it.
+        Err(Stop::Other) => cx.stop(Stop::Other, ip),
+        Err(Stop::Recorded) => ret,
+        Err(stop) => cx.stop(stop, ret),
+    }
 }
 
 /// Makes one handler per instruction (`name: pattern => body`; the body may move `pc`, the
@@ -1586,7 +1630,7 @@ handlers! { frame, mem, pc, cx;
                 }
             },
     Call: Instr::Call { func: callee, base } => {
-                (pc, frame) = cx.call(callee, base, pc)?;
+                (pc, frame) = cx.call::<false>(callee, base, pc)?;
             },
     Return: Instr::Return { src, arity } => {
                 (pc, frame) = cx.ret(frame, src, arity, None)?;

@@ -533,7 +533,10 @@ impl Translator {
                 .code
                 .instrs
                 .iter()
-                .map(|&i| super::hot::Op::new(i))
+                .map(|&i| match self.count {
+                    true => super::hot::Op::new_counted(i),
+                    false => super::hot::Op::new(i),
+                })
                 .collect(),
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
