@@ -412,18 +412,9 @@ pub(crate) fn invoke(
                 // Tiered: compiled code once the function is hot (or compiled already:
                 // every function is, from a disk cache), else the interpreter, which
                 // runs the hot functions it calls as compiled code.
-                let (inst, def) = (*instance, *index);
-                let tiered = store.tiering > 0
-                    && !native.is_compiled(def)
-                    && match exec::tier_up_entry(module, def, store.tiering) {
-                        exec::Tiering::Native => false,
-                        exec::Tiering::Interpret => true,
-                        exec::Tiering::Compile => {
-                            use exec::NativeCalls;
-                            crate::compiler::exec::TIERED.compile_later(store, inst, def);
-                            true
-                        }
-                    };
+                let tiered = crate::compiler::exec::runs_interpreted(
+                    store, module, native, *instance, *index,
+                );
                 drop(reg);
                 if tiered {
                     let tier = exec::Tier {

@@ -1421,21 +1421,36 @@ extern "C" fn lc_compile(vm: *mut VmCtx, def: u64, _: u64, _: u64, _: u64) -> u6
 /// Whether a call of defined function `def` of this instance runs on the interpreter:
 /// under tiered compilation, while it is not compiled and not hot (this call counts).
 fn runs_cold(r: &Running<'_, '_>, def: u32) -> Result<bool> {
-    use crate::interp::exec::{tier_up_entry, NativeCalls, Tiering};
     let (module, native) = native_of(r.data)?;
-    let tiering = r.store.tiering;
+    Ok(runs_interpreted(r.store, module, native, r.inst, def))
+}
+
+/// Whether a call of defined function `def` of instance `inst` (of `module`, with
+/// `native` code), made from outside the interpreter (the host, compiled code), runs on
+/// the interpreter: under tiered compilation, while the function is not compiled and
+/// not hot, and the thread is not too deep in calls between the engines. Counts the
+/// call, and has the function compiled when it makes it hot.
+pub(crate) fn runs_interpreted(
+    store: &Store,
+    module: &crate::interp::code::WasmCode,
+    native: &super::code::NativeModule,
+    inst: u32,
+    def: u32,
+) -> bool {
+    use crate::interp::exec::{tier_up_entry, NativeCalls, Tiering};
+    let tiering = store.tiering;
     let deep = crate::interp::exec::crossings() >= crate::interp::exec::MAX_CROSSINGS;
     if tiering == 0 || native.is_compiled(def) || deep {
-        return Ok(false);
+        return false;
     }
-    Ok(match tier_up_entry(module, def, tiering) {
+    match tier_up_entry(module, def, tiering) {
         Tiering::Native => false,
         Tiering::Interpret => true,
         Tiering::Compile => {
-            TIERED.compile_later(r.store, r.inst, def);
+            TIERED.compile_later(store, inst, def);
             true
         }
-    })
+    }
 }
 
 /// The code address at which compiled code calls defined function `def` of this
