@@ -3,13 +3,15 @@
 //! A WebAssembly runtime modelled on Go's [wazero]: a [`Runtime`] compiles modules into
 //! [`CompiledModule`]s, instantiates them as [`Module`]s that link to each other by name,
 //! and closes them with exit codes. Code runs on a portable interpreter that keeps its
-//! whole state on the heap, so that it can also be the engine of a debugger.
+//! whole state on the heap, so that it can also be the engine of a debugger, or
+//! compiled to native code with Cranelift (the compiler engine, the default where it
+//! runs: [`RuntimeConfig::new`]).
 //!
 //! [`wasi::instantiate`] adds WASI preview1 (`wasi_snapshot_preview1` and
 //! `wasi_unstable`); each module's arguments, environment, standard streams, clocks and
 //! mounted file systems come from its [`ModuleConfig`] and [`FsConfig`].
 //!
-//! What this crate is not: a compiler (yet), a component model runtime.
+//! What this crate is not: a component model runtime.
 //!
 //! Values travel through the API as `u64` slots: `i32` zero-extended, floats as their
 //! IEEE-754 bits, references as opaque handles where 0 is null.
@@ -98,3 +100,15 @@ pub use types::{
 };
 pub use values::{GcRef, Value, WasmParams, WasmResults, WasmValue};
 pub use wasi::MemFs;
+
+/// Whether the compiler engine's code takes its traps by signal in this process (Linux
+/// on x86-64, unless the environment sets `WASMSCOPE_EXPLICIT_TRAPS=1`), rather than by
+/// explicit checks: code compiled for listeners checks explicitly either way. For tests
+/// and benchmarks; both ways give the same results, traps and traces.
+#[doc(hidden)]
+pub fn compiler_traps_by_signal() -> bool {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    return compiler::signals::enabled();
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    false
+}

@@ -23,6 +23,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 
+use super::signals::{self, Site};
 use super::translate::{
     self, entry_signature, libcall_name, libcall_signature, signature, FuncEnv, LibcallIds,
     Libcalls, LIBCALLS,
@@ -68,6 +69,10 @@ pub(crate) struct NativeModule {
     /// takes it: a function compiling on one thread does not hold up another placing or
     /// reading code).
     isa: OwnedTargetIsa,
+    /// Traps by signal (`translate::FuncEnv::signals`): not with listeners.
+    signals: bool,
+    /// The code addresses registered with [`signals::register`], forgotten on drop.
+    registered: Mutex<Vec<usize>>,
 }
 
 // SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
@@ -91,6 +96,8 @@ impl std::fmt::Debug for NativeModule {
 
 impl Drop for NativeModule {
     fn drop(&mut self) {
+        let registered = self.registered.get_mut().unwrap_or_else(|e| e.into_inner());
+        signals::unregister(registered);
         let jit = self.jit.get_mut().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(jit) = jit {
             // SAFETY: the module's code is dropped with the last `Arc` of it: instances
@@ -166,6 +173,7 @@ impl NativeModule {
             &*self.isa,
             self.stub_ids[ty],
             MachineKind::Stub(ty as u32),
+            false,
         )
         .map_err(|e| Error::compile(0, format!("compiling the stub of type {ty}: {e}")))?;
         self.place_one(m, &self.stubs[ty])
@@ -195,11 +203,23 @@ impl NativeModule {
         let sig = signature(ft)?;
         ctx.clear();
         trampoline(&mut ctx.func, fctx, &sig, self.call_conv, self.frontend);
-        machine(ctx, isa, self.entry_ids[ty], MachineKind::Entry(ty as u32))
-            .map_err(|e| Error::compile(0, format!("compiling the entry of type {ty}: {e}")))
+        machine(
+            ctx,
+            isa,
+            self.entry_ids[ty],
+            MachineKind::Entry(ty as u32),
+            false,
+        )
+        .map_err(|e| Error::compile(0, format!("compiling the entry of type {ty}: {e}")))
     }
 
     /// Whether the code keeps a shadow stack and calls listeners.
+    /// Its code traps by signal (`translate::FuncEnv::signals`): enter it through
+    /// `signals::enter`.
+    pub(crate) fn signals(&self) -> bool {
+        self.signals
+    }
+
     pub(crate) fn listens(&self) -> bool {
         self.listened.is_some()
     }
@@ -231,6 +251,7 @@ impl NativeModule {
             fuel: self.fuel,
             listened: self.listened.as_deref(),
             all_placed,
+            signals: self.signals,
         }
     }
 
@@ -274,7 +295,13 @@ impl NativeModule {
         for m in machines {
             let address = jit.get_finalized_function(m.id) as usize;
             match m.kind {
-                MachineKind::Func(d) => self.code[d as usize].store(address, Ordering::Release),
+                MachineKind::Func(d) => {
+                    if !m.sites.is_empty() {
+                        signals::register(address, m.bytes.len(), d, m.sites.clone().into());
+                        (self.registered.lock().unwrap_or_else(|e| e.into_inner())).push(address);
+                    }
+                    self.code[d as usize].store(address, Ordering::Release)
+                }
                 MachineKind::Entry(t) => self.entries[t as usize].store(address, Ordering::Release),
                 MachineKind::Stub(t) => self.stubs[t as usize].store(address, Ordering::Release),
             }
@@ -295,7 +322,7 @@ fn function_machine(
     ctx.clear();
     ctx.func.signature = env.sigs[def as usize].clone();
     translate::translate(env, def, &mut ctx.func, fctx)?;
-    machine(ctx, isa, id, MachineKind::Func(def))
+    machine(ctx, isa, id, MachineKind::Func(def), env.signals)
         .map_err(|e| Error::compile(0, format!("compiling function {def}: {e}")))
 }
 
@@ -351,7 +378,7 @@ pub(crate) enum Stored {
 pub(crate) fn target_id(libcalls: &Libcalls) -> Result<String> {
     let isa = isa()?;
     Ok(format!(
-        "{} {} {} {} build {}",
+        "{} {} {} {} traps {} build {}",
         isa.triple(),
         isa.flags(),
         isa.isa_flags()
@@ -360,6 +387,10 @@ pub(crate) fn target_id(libcalls: &Libcalls) -> Result<String> {
             .collect::<Vec<_>>()
             .join(" "),
         env!("CARGO_PKG_VERSION"),
+        match signals::enabled() {
+            true => "by signal",
+            false => "explicit",
+        },
         build_id(libcalls),
     ))
 }
@@ -400,6 +431,7 @@ pub(crate) fn compile(
     listened: Option<Vec<bool>>,
 ) -> Result<(NativeModule, Option<Vec<Machine>>)> {
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
+    let listened_none = listened.is_none();
     use crate::options::CompilationMode;
     let eager = mode == CompilationMode::Eager || matches!(stored, Stored::Keep);
     let target = isa()?;
@@ -468,6 +500,8 @@ pub(crate) fn compile(
         listened,
         code_size: AtomicUsize::new(0),
         isa: target,
+        signals: signals::enabled() && listened_none,
+        registered: Mutex::new(Vec::new()),
     };
     let mut kept = None;
     match stored {
@@ -592,6 +626,9 @@ pub(crate) struct Machine {
     pub bytes: Vec<u8>,
     /// Where the code names other functions (the libcalls, Cranelift's own helpers).
     pub relocs: Vec<cranelift_module::ModuleReloc>,
+    /// Its trap sites and calls' return addresses, by code offset (code compiled for
+    /// traps by signal; empty otherwise).
+    pub sites: Vec<Site>,
 }
 
 /// Compiles the function in `ctx` (defined as `id`) to machine code.
@@ -600,6 +637,7 @@ fn machine(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     id: FuncId,
     kind: MachineKind,
+    signal_sites: bool,
 ) -> std::result::Result<Machine, String> {
     let mut ctrl = cranelift_codegen::control::ControlPlane::default();
     ctx.compile(isa, &mut ctrl)
@@ -613,13 +651,56 @@ fn machine(
         .iter()
         .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
+    let sites = match kind {
+        MachineKind::Func(_) if signal_sites => sites(&compiled.buffer),
+        _ => Vec::new(),
+    };
     Ok(Machine {
         id,
         kind,
         align,
         bytes,
         relocs,
+        sites,
     })
+}
+
+/// The sites of a function compiled for traps by signal: each trap of a code
+/// `signals::Site` names (the others, Cranelift's own, cannot happen: the translator
+/// checks first) and each call's return address, with the Wasm offset of the operator
+/// (the instruction's source location), sorted by code offset.
+fn sites(buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>) -> Vec<Site> {
+    let srclocs = buffer.get_srclocs_sorted();
+    let wasm_at = |code: u32| {
+        let i = srclocs.partition_point(|s| s.end <= code);
+        (srclocs.get(i))
+            .filter(|s| s.start <= code && !s.loc.is_default())
+            .map(|s| s.loc.bits())
+    };
+    let mut out = Vec::new();
+    for t in buffer.traps() {
+        let kind = t.code.as_raw().get();
+        let ours = (1..=translate::TRAP_CODES.len() as u8).contains(&kind)
+            || (signals::MEMORY..=signals::MEMORY + 4).contains(&kind);
+        if let Some(wasm) = wasm_at(t.offset).filter(|_| ours) {
+            out.push(Site {
+                code: t.offset,
+                wasm,
+                kind,
+            });
+        }
+    }
+    for c in buffer.call_sites() {
+        if let Some(wasm) = c.ret_addr.checked_sub(1).and_then(wasm_at) {
+            out.push(Site {
+                code: c.ret_addr,
+                wasm,
+                kind: signals::CALL,
+            });
+        }
+    }
+    out.sort_by_key(|s| (s.code, s.kind));
+    out
 }
 
 /// `extern "C" fn(vmctx, values, callee)`: calls the function at address `callee`

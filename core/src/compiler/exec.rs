@@ -25,6 +25,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use super::signals;
 use super::translate::{Libcall, Libcalls, LIBCALLS, TRAP_CODES};
 use crate::error::Exception;
 use crate::error::{Error, MemoryAccess, Result, TraceFrame, TrapCode};
@@ -61,7 +62,29 @@ pub(crate) struct VmCtx {
     /// Tiered compilation: the defined function the interpreter stub about to be called
     /// runs (set with the stub's address: [`callable`]).
     pending: u64,
+    /// The start of the poison region (traps by signal: [`super::signals`]).
+    poison: usize,
 }
+
+// The offsets compiled code uses (`translate::vmctx`) are the fields' offsets.
+const _: () = {
+    use super::translate::vmctx as at;
+    use std::mem::offset_of;
+    assert!(offset_of!(VmCtx, mem_base) == at::MEM_BASE as usize);
+    assert!(offset_of!(VmCtx, mem_len) == at::MEM_LEN as usize);
+    assert!(offset_of!(VmCtx, globals) == at::GLOBALS as usize);
+    assert!(offset_of!(VmCtx, ret) == at::RET as usize);
+    assert!(offset_of!(VmCtx, stack_limit) == at::STACK_LIMIT as usize);
+    assert!(offset_of!(VmCtx, trapped) == at::TRAPPED as usize);
+    assert!(offset_of!(VmCtx, stop) == at::STOP as usize);
+    assert!(offset_of!(VmCtx, polls) == at::POLLS as usize);
+    assert!(offset_of!(VmCtx, code) == at::CODE as usize);
+    assert!(offset_of!(VmCtx, fuel) == at::FUEL as usize);
+    assert!(offset_of!(VmCtx, shadow) == at::SHADOW as usize);
+    assert!(offset_of!(VmCtx, mems) == at::MEMS as usize);
+    assert!(offset_of!(VmCtx, pending) == at::PENDING as usize);
+    assert!(offset_of!(VmCtx, poison) == at::POISON as usize);
+};
 
 /// What compiled code reads and writes of the shadow stack (offsets
 /// `vmctx::SHADOW_*`): `len` frames at `base`, room for `cap`.
@@ -353,7 +376,7 @@ pub(crate) fn libcalls() -> Libcalls {
 
 /// An array trampoline: calls the code at the last argument with the arguments and
 /// results in the `u64` slots.
-type Entry = extern "C" fn(*mut VmCtx, *mut u64, usize);
+use signals::Entry;
 
 /// The room compiled code leaves on the native stack for Rust (host functions, libcalls,
 /// the runtime's own frames) below its limit.
@@ -665,6 +688,7 @@ fn call_held<'a>(
         shadow: unsafe { &raw mut (*call.shadow).header },
         mems: std::ptr::null(),
         pending: 0,
+        poison: super::signals::poison_base(),
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_, '_> as *mut ();
@@ -676,9 +700,14 @@ fn call_held<'a>(
     // sized it from the function's type). `vm` and `running` outlive the call; while it
     // runs they are reached only through `vm` (the `running` pointer is derived once).
     unsafe {
-        let f: Entry = std::mem::transmute(trampoline);
-        f(&mut vm, values.as_mut_ptr(), code);
-    }
+        run_compiled(
+            &mut vm,
+            trampoline,
+            values.as_mut_ptr(),
+            code,
+            native.signals(),
+        )
+    };
     call.fuel.set(vm.fuel);
     if listens {
         // SAFETY: as above; the compiled code has returned.
@@ -696,6 +725,50 @@ fn call_held<'a>(
             .unwrap_or_else(|| Error::new("internal error: a trap without an error")));
     }
     Ok(())
+}
+
+/// Calls compiled code: `entry`, an array trampoline, with `code` (the function's
+/// address) and `values`. With `signals` (code compiled for traps by signal), through
+/// [`signals::enter`]: a trap by signal becomes the call's trap, as the trap blocks of
+/// explicit checks would have made it (the error, each compiled frame, `trapped`).
+///
+/// # Safety
+///
+/// As calling the trampoline directly: `entry` is the finalised array trampoline of the
+/// function's type and `code` the function's finalised code, of the module `vm` runs,
+/// alive for the call; `values` has a slot for each parameter and result; `vm.running`
+/// is the call's `Running`.
+unsafe fn run_compiled(vm: &mut VmCtx, entry: usize, values: *mut u64, code: usize, signals: bool) {
+    // SAFETY: an array trampoline has this type (`code::trampoline`).
+    let f: Entry = unsafe { std::mem::transmute(entry) };
+    if !signals {
+        f(vm, values, code);
+        return;
+    }
+    // SAFETY: the caller's contract.
+    if let Err(t) = unsafe { signals::enter(f, vm, values, code) } {
+        // SAFETY: as in `with_running`; the compiled code has returned.
+        let running = unsafe { &mut *(vm.running as *mut Running<'_, '_>) };
+        let (kind, frames) = signals::frames(&t);
+        let error = match kind.checked_sub(signals::MEMORY) {
+            Some(width) => {
+                let (m, _) = running.held().memory_and_state(0);
+                Error::memory_trap(MemoryAccess {
+                    address: (t.fault as u64).wrapping_sub(vm.poison as u64),
+                    len: 1 << width,
+                    memory_size: m.map_or(0, |m| m.data.len() as u64),
+                })
+            }
+            None => Error::trap(
+                (kind.checked_sub(1))
+                    .and_then(|k| TRAP_CODES.get(k as usize))
+                    .copied()
+                    .unwrap_or(TrapCode::Unreachable),
+            ),
+        };
+        running.unwound.extend(frames);
+        running.fail(vm, error);
+    }
 }
 
 /// Runs `f` for a libcall: its `VmCtx` and `Running`, a caught panic unwinding as a trap.
@@ -970,10 +1043,7 @@ fn call_addr(
                 // SAFETY: as in `call_instance`: the trampoline of the callee's type and
                 // its code, of this instance's module, the same `VmCtx`, and `values`
                 // with a slot per parameter and result.
-                unsafe {
-                    let f: Entry = std::mem::transmute(entry);
-                    f(vm, values.as_mut_ptr(), code);
-                }
+                unsafe { run_compiled(vm, entry, values.as_mut_ptr(), code, native.signals()) };
                 return Ok(vm.trapped);
             }
             // Another instance: let go of this one's items, run there, take them back.

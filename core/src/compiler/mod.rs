@@ -35,6 +35,7 @@ pub(crate) mod code;
 pub(crate) mod exec;
 mod ops;
 pub(crate) mod persist;
+pub(crate) mod signals;
 mod simd;
 pub(crate) mod translate;
 

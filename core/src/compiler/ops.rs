@@ -44,6 +44,14 @@ pub(super) trait Env {
         offset: u64,
         size: u32,
     ) -> Value;
+
+    /// The flags of the access of `size` bytes at the address `heap_address` gave.
+    fn access_flags(&self, size: u32) -> MemFlagsData {
+        let _ = size;
+        MemFlagsData::new()
+            .with_notrap()
+            .with_endianness(cranelift_codegen::ir::Endianness::Little)
+    }
 }
 
 /// Translates `op` if it is a numeric operator: pops its operands off `stack` (the last

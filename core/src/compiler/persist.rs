@@ -9,10 +9,12 @@
 //! ```text
 //! u32 machines
 //! machine: u32 what (a defined function's index, or 2^31 + a type's index for its
-//!          trampoline), u64 align, u32 len, len bytes, u32 relocs, reloc*
+//!          trampoline), u64 align, u32 len, len bytes, u32 relocs, reloc*, u32 sites,
+//!          site*
 //! reloc:   u32 offset, u8 kind, i64 addend, u8 target, target data
 //! target:  0 user function (u32 namespace, u32 index) | 1 Cranelift libcall (u8 len, name)
 //!          | 2 offset in a function (u32 id, u32 offset)
+//! site:    u32 code offset, u32 Wasm offset, u8 kind (`signals::Site`; sorted)
 //! ```
 //!
 //! [`decode`] checks what placing the code relies on (every relocation lies inside its
@@ -26,6 +28,7 @@ use cranelift_codegen::ir::LibCall;
 use cranelift_module::{FuncId, ModuleReloc, ModuleRelocTarget};
 
 use super::code::{Machine, MachineKind};
+use super::signals::Site;
 
 /// The `what` of a trampoline: this bit and its type index.
 const ENTRY: u32 = 1 << 31;
@@ -94,6 +97,12 @@ pub(crate) fn encode(machines: &[Machine]) -> Option<Vec<u8>> {
                 }
                 ModuleRelocTarget::KnownSymbol(_) => return None,
             }
+        }
+        put_u32(&mut out, u32::try_from(m.sites.len()).ok()?);
+        for site in &m.sites {
+            put_u32(&mut out, site.code);
+            put_u32(&mut out, site.wasm);
+            out.push(site.kind);
         }
     }
     Some(out)
@@ -171,12 +180,31 @@ pub(crate) fn decode(
                 addend,
             });
         }
+        let count = r.u32()? as usize;
+        if count > r.left() / 9 {
+            return None;
+        }
+        let mut sites = Vec::with_capacity(count);
+        for _ in 0..count {
+            let site = Site {
+                code: r.u32()?,
+                wasm: r.u32()?,
+                kind: r.u8()?,
+            };
+            // Inside the code, in order.
+            let after = |s: &Site| (s.code, s.kind) <= (site.code, site.kind);
+            if site.code as usize > code.len() || sites.last().is_some_and(|s| !after(s)) {
+                return None;
+            }
+            sites.push(site);
+        }
         machines.push(Machine {
             id: FuncId::from_u32(0),
             kind,
             align,
             bytes: code,
             relocs: out,
+            sites,
         });
     }
     (r.left() == 0).then_some(machines)
@@ -236,6 +264,18 @@ mod tests {
                     },
                     addend: 0,
                 }],
+                sites: vec![
+                    Site {
+                        code: 8,
+                        wasm: 120,
+                        kind: 33,
+                    },
+                    Site {
+                        code: 20,
+                        wasm: 125,
+                        kind: 0,
+                    },
+                ],
             },
             Machine {
                 id: FuncId::from_u32(22),
@@ -248,6 +288,7 @@ mod tests {
                     name: ModuleRelocTarget::LibCall(LibCall::CeilF32),
                     addend: -4,
                 }],
+                sites: Vec::new(),
             },
         ]
     }
@@ -262,6 +303,7 @@ mod tests {
             assert_eq!(a.align, b.align);
             assert_eq!(a.bytes, b.bytes);
             assert_eq!(a.relocs.len(), b.relocs.len());
+            assert_eq!(a.sites, b.sites);
         }
         assert_eq!(encode(&back).unwrap(), bytes);
     }
@@ -283,6 +325,16 @@ mod tests {
         let at = 4 + 4 + 8 + 4 + 32 + 4;
         past[at..at + 4].copy_from_slice(&30u32.to_le_bytes());
         assert!(decode(&past, (1, 2), 30).is_none());
+        // A site past its code, sites out of order (after the relocation's offset,
+        // kind, addend, target, namespace and index, and the site count).
+        let site = at + 4 + 1 + 8 + 1 + 4 + 4 + 4;
+        let mut past = bytes.clone();
+        past[site..site + 4].copy_from_slice(&33u32.to_le_bytes());
+        assert!(decode(&past, (1, 2), 30).is_none());
+        let mut unordered = bytes.clone();
+        unordered[site + 9..site + 13].copy_from_slice(&4u32.to_le_bytes());
+        assert!(decode(&unordered, (1, 2), 30).is_none());
+        assert!(decode(&bytes, (1, 2), 30).is_some());
         // Every truncation and every single-byte change is rejected or decodes (never
         // panics).
         for n in 0..bytes.len() {

@@ -53,32 +53,32 @@ pub(super) fn simd(
         }
 
         // ---- Loads and stores.
-        O::V128Load { memarg } => load(b, stack, env, &memarg, 16, |b, at| {
-            b.ins().load(I8X16, mem_flags(), at, 0)
+        O::V128Load { memarg } => load(b, stack, env, &memarg, 16, |b, at, mf| {
+            b.ins().load(I8X16, mf, at, 0)
         }),
         O::V128Store { memarg } => {
             let v = pop(stack);
             let at = address(b, stack, env, &memarg, 16);
-            b.ins().store(mem_flags(), v, at, 0);
+            b.ins().store(env.access_flags(16), v, at, 0);
         }
         // Extending loads: 8 bytes, each half-lane widened.
-        O::V128Load8x8S { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().sload8x8(mem_flags(), at, 0)
+        O::V128Load8x8S { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().sload8x8(mf, at, 0)
         }),
-        O::V128Load8x8U { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().uload8x8(mem_flags(), at, 0)
+        O::V128Load8x8U { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().uload8x8(mf, at, 0)
         }),
-        O::V128Load16x4S { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().sload16x4(mem_flags(), at, 0)
+        O::V128Load16x4S { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().sload16x4(mf, at, 0)
         }),
-        O::V128Load16x4U { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().uload16x4(mem_flags(), at, 0)
+        O::V128Load16x4U { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().uload16x4(mf, at, 0)
         }),
-        O::V128Load32x2S { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().sload32x2(mem_flags(), at, 0)
+        O::V128Load32x2S { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().sload32x2(mf, at, 0)
         }),
-        O::V128Load32x2U { memarg } => load(b, stack, env, &memarg, 8, |b, at| {
-            b.ins().uload32x2(mem_flags(), at, 0)
+        O::V128Load32x2U { memarg } => load(b, stack, env, &memarg, 8, |b, at, mf| {
+            b.ins().uload32x2(mf, at, 0)
         }),
         // One lane loaded, then copied to every lane.
         O::V128Load8Splat { memarg } => load_splat(b, stack, env, &memarg, I8X16),
@@ -472,14 +472,6 @@ enum Half {
     High,
 }
 
-/// Flags for guest memory accesses: bounds-checked before (cannot fault), and
-/// little-endian, as WebAssembly's memory is.
-fn mem_flags() -> MemFlagsData {
-    MemFlagsData::new()
-        .with_notrap()
-        .with_endianness(Endianness::Little)
-}
-
 /// `v` as a value of vector type `ty` (same bits). Bitcasts between vector types with
 /// different lane counts must state the byte order: lanes are laid out little-endian,
 /// as in memory, which is what makes `v128`'s lanes agree between lane types.
@@ -791,10 +783,10 @@ fn load(
     env: &mut dyn Env,
     memarg: &MemArg,
     size: u32,
-    f: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value,
+    f: impl FnOnce(&mut FunctionBuilder<'_>, Value, MemFlagsData) -> Value,
 ) {
     let at = address(b, stack, env, memarg, size);
-    let v = f(b, at);
+    let v = f(b, at, env.access_flags(size));
     let v = to_v128(b, v);
     stack.push(v);
 }
@@ -808,8 +800,8 @@ fn load_splat(
     ty: Type,
 ) {
     let lane = ty.lane_type();
-    load(b, stack, env, memarg, lane.bytes(), |b, at| {
-        let x = b.ins().load(lane, mem_flags(), at, 0);
+    load(b, stack, env, memarg, lane.bytes(), |b, at, mf| {
+        let x = b.ins().load(lane, mf, at, 0);
         b.ins().splat(ty, x)
     });
 }
@@ -823,8 +815,8 @@ fn load_zero(
     ty: Type,
 ) {
     let lane = ty.lane_type();
-    load(b, stack, env, memarg, lane.bytes(), |b, at| {
-        let x = b.ins().load(lane, mem_flags(), at, 0);
+    load(b, stack, env, memarg, lane.bytes(), |b, at, mf| {
+        let x = b.ins().load(lane, mf, at, 0);
         b.ins().scalar_to_vector(ty, x)
     });
 }
@@ -841,8 +833,8 @@ fn load_lane(
 ) {
     let v = pop_as(b, stack, ty);
     let lane_ty = ty.lane_type();
-    load(b, stack, env, memarg, lane_ty.bytes(), |b, at| {
-        let x = b.ins().load(lane_ty, mem_flags(), at, 0);
+    load(b, stack, env, memarg, lane_ty.bytes(), |b, at, mf| {
+        let x = b.ins().load(lane_ty, mf, at, 0);
         b.ins().insertlane(v, x, lane)
     });
 }
@@ -859,7 +851,8 @@ fn store_lane(
     let v = pop_as(b, stack, ty);
     let at = address(b, stack, env, memarg, ty.lane_type().bytes());
     let x = b.ins().extractlane(v, lane);
-    b.ins().store(mem_flags(), x, at, 0);
+    let mf = env.access_flags(ty.lane_type().bytes());
+    b.ins().store(mf, x, at, 0);
 }
 
 #[cfg(test)]

@@ -65,6 +65,8 @@ pub(crate) mod vmctx {
     /// Tiered compilation: the defined function an interpreter stub runs (set by the
     /// `Compile` libcall just before the stub is called).
     pub const PENDING: i32 = 104;
+    /// The start of the poison region (traps by signal, `super::signals`).
+    pub const POISON: i32 = 112;
     /// Offsets in the `ShadowStack` header: the frames' base address, how many there
     /// are, and room for how many.
     pub const SHADOW_BASE: i32 = 0;
@@ -327,6 +329,10 @@ pub(crate) struct FuncEnv<'a> {
     /// Every function of the module is placed before any runs (eager compilation, or
     /// code read from a cache): a call needs no check that its callee is compiled.
     pub all_placed: bool,
+    /// Traps by signal ([`super::signals`]): conditional trap instructions, and memory
+    /// 0's out-of-bounds accesses moved into the poison region; each operator's Wasm
+    /// offset is its instructions' source location.
+    pub signals: bool,
 }
 
 /// A control frame.
@@ -427,6 +433,9 @@ pub(crate) fn translate(
         let offset = reader.original_position();
         let op = reader.read().map_err(compile_error)?;
         t.offset = offset as u32;
+        if env.signals {
+            t.b.set_srcloc(ir::SourceLoc::new(offset as u32));
+        }
         t.fuel_ops += 1;
         t.operator(&op)?;
     }
@@ -584,6 +593,13 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         t.offset = body_start;
         t.interrupt_check();
         t.charge_fuel();
+        if env.signals {
+            // (A trap by signal is no branch: the entry block may still be open.)
+            let next = t.b.create_block();
+            t.b.ins().jump(next, &[]);
+            t.b.switch_to_block(next);
+            t.b.seal_block(next);
+        }
         // The function body is a block whose end returns.
         t.control.push(Control {
             kind: Kind::Block,
@@ -635,6 +651,11 @@ pub(crate) const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::NullReference,
 ];
 
+/// The Cranelift trap code of a trap by signal of `code` (`signals::Site::kind`).
+fn signal_trap_code(code: TrapCode) -> ir::TrapCode {
+    ir::TrapCode::user(trap_number(code) as u8 + 1).unwrap_or(ir::TrapCode::HEAP_OUT_OF_BOUNDS)
+}
+
 fn trap_number(code: TrapCode) -> i64 {
     TRAP_CODES.iter().position(|c| *c == code).unwrap_or(0) as i64
 }
@@ -670,6 +691,8 @@ macro_rules! traps {
             memory: $t.cur_mem,
             wide: ($t.env.info.memory64.get($t.cur_mem as usize)).is_some_and(|w| *w),
             blocks: &$t.trap_blocks,
+            vmctx: $t.vmctx,
+            signals: $t.env.signals,
         }
     };
 }
@@ -683,6 +706,9 @@ struct Traps<'t> {
     /// The memory has 64-bit addresses (memory64).
     wide: bool,
     blocks: &'t TrapBlocks,
+    vmctx: Value,
+    /// Traps by signal (`FuncEnv::signals`).
+    signals: bool,
 }
 
 /// A function's trap blocks, made on first use and filled at its end: one per trap code
@@ -772,6 +798,14 @@ impl TrapBlocks {
 impl Traps<'_> {
     /// Branches to a cold block that reports `code` and unwinds when `cond` is non-zero.
     fn trap_if(&self, b: &mut FunctionBuilder<'_>, cond: Value, code: TrapCode) {
+        if self.signals {
+            // A conditional trap instruction at this check's Wasm offset.
+            let at = b.srcloc();
+            b.set_srcloc(ir::SourceLoc::new(self.offset));
+            b.ins().trapnz(cond, signal_trap_code(code));
+            b.set_srcloc(at);
+            return;
+        }
         let trap = self.blocks.code_block(b, code);
         let offset = self.offset as i64;
         cold_branch(b, cond, |b| {
@@ -814,9 +848,36 @@ impl Traps<'_> {
         let end = b.ins().iadd_imm_u(ea, size as i64);
         let len = b.use_var(self.mem_len);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        self.memory_trap_if(b, oob, ea, size);
         let base = b.use_var(self.mem_base);
+        if self.poisons() {
+            // Out of bounds: the access goes to the poison region, at its Wasm address,
+            // and faults there (its flags, `access_flags`, make it a trap site).
+            let f = flags().with_readonly().with_can_move();
+            let poison = b.ins().load(types::I64, f, self.vmctx, vmctx::POISON);
+            let base = b.ins().select(oob, poison, base);
+            return b.ins().iadd(base, ea);
+        }
+        self.memory_trap_if(b, oob, ea, size);
         b.ins().iadd(base, ea)
+    }
+
+    /// Memory accesses trap by signal (`FuncEnv::signals`, memory 0 with 32-bit
+    /// addresses).
+    fn poisons(&self) -> bool {
+        self.signals && self.memory == 0 && !self.wide
+    }
+
+    /// The flags of a guest memory access of `size` bytes whose address `heap_address`
+    /// gave: a trap site where it may fault (`poisons`), else bounds-checked before.
+    fn access_flags(&self, size: u32) -> MemFlagsData {
+        let f = MemFlagsData::new().with_endianness(ir::Endianness::Little);
+        match self.poisons() {
+            true => {
+                let code = super::signals::MEMORY + size.trailing_zeros() as u8;
+                f.with_trap_code(ir::TrapCode::user(code))
+            }
+            false => f.with_notrap(),
+        }
     }
 
     /// `heap_address` in a 64-bit memory (memory64): `addr` is an `I64`; an address
@@ -879,6 +940,10 @@ impl ops::Env for Traps<'_> {
         size: u32,
     ) -> Value {
         Traps::heap_address(self, b, addr, offset, size)
+    }
+
+    fn access_flags(&self, size: u32) -> MemFlagsData {
+        Traps::access_flags(self, size)
     }
 }
 
@@ -1852,7 +1917,7 @@ impl Translator<'_, '_, '_> {
 
     fn load(&mut self, ty: Type, size: u32, signed: bool, offset: u64) -> Result<()> {
         let at = self.address(size, offset)?;
-        let f = flags();
+        let f = traps!(self).access_flags(size);
         let ins = self.b.ins();
         let v = match (size, ty.bits(), signed) {
             (1, _, true) => ins.sload8(ty, f, at, 0),
@@ -1870,7 +1935,7 @@ impl Translator<'_, '_, '_> {
     fn store(&mut self, size: u32, offset: u64) -> Result<()> {
         let v = self.pop()?;
         let at = self.address(size, offset)?;
-        let f = flags();
+        let f = traps!(self).access_flags(size);
         let bits = self.b.func.dfg.value_type(v).bits();
         let ins = self.b.ins();
         match (size, bits) {

@@ -1,0 +1,495 @@
+//! Traps by signal (Linux on x86-64): compiled code that traps executes a faulting
+//! instruction instead of branching to a trap block, and a signal handler turns the
+//! fault into a trap of the call.
+//!
+//! Why: a trap block per check made the compiler's IR large (every memory access a
+//! compare, a branch and a new block), and Cranelift's time grows with the blocks. Here
+//! a check is a compare and a conditional move (memory) or a conditional trap
+//! instruction (the rest), inside the block it is in.
+//!
+//! - **Memory 0's accesses** (32-bit memories): the address of an access that is out of
+//!   bounds is moved into the *poison region*, 8 GiB of inaccessible address space
+//!   reserved once per process ([`poison_base`]), at the access's Wasm address. The
+//!   access faults (`SIGSEGV`), and the fault address less the region's start is the
+//!   Wasm address, for [`crate::Error::memory_access`].
+//! - **The other checks** (divisors, conversions, tables, ...) are Cranelift's
+//!   conditional traps (`ud2`, `SIGILL`).
+//! - Each such instruction is a *site* of its function ([`Site`]): its code offset, its
+//!   Wasm offset, and its Cranelift trap code (which says the trap, or the access's
+//!   width). So is each call's return address, for the trace.
+//! - Compiled code is entered through [`enter`], which saves the callee-saved
+//!   registers and the stack pointer. The handler, when the faulting instruction is a
+//!   site and the thread is inside [`enter`], walks the frame pointers of the compiled
+//!   frames (Cranelift keeps them: `preserve_frame_pointers`), records their return
+//!   addresses, and resumes the thread at [`enter`]'s landing, which returns as if the
+//!   call had trapped. The caller then makes the trap and its trace ([`frames`]), as
+//!   the explicit checks' trap blocks would have.
+//! - A fault that is not at a site of compiled code running under [`enter`] goes to the
+//!   handler that was installed before ours (Rust's stack-overflow handler, or the
+//!   default action).
+//!
+//! Not here: code compiled for listeners (their `abort` hooks run as each frame
+//! unwinds: explicit checks), 64-bit memories and memories other than 0 (explicit
+//! checks), other platforms (explicit checks everywhere). `WASMSCOPE_EXPLICIT_TRAPS=1`
+//! turns signals off for the process (a test runs both).
+//!
+//! `unsafe`: installing the handler, the handler (it reads the interrupted thread's
+//! registers and stack and changes where it resumes), reserving the poison region, and
+//! the assembly of [`enter`]. Each block says why it is sound.
+#![allow(unsafe_code)]
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// A place in a compiled function the handler and the trace know: a trapping
+/// instruction or a call's return address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Site {
+    /// Offset in the function's machine code (the instruction, or the return address).
+    pub code: u32,
+    /// Module byte offset of the Wasm operator.
+    pub wasm: u32,
+    /// [`CALL`], or the Cranelift user trap code of the trapping instruction
+    /// (`1..=TRAP_CODES.len()`: `TRAP_CODES[kind - 1]`; [`MEMORY`]` + log2(width)`:
+    /// an access of memory 0).
+    pub kind: u8,
+}
+
+/// [`Site::kind`] of a call's return address.
+pub(crate) const CALL: u8 = 0;
+/// [`Site::kind`] of an access of `1 << (kind - MEMORY)` bytes of memory 0.
+pub(crate) const MEMORY: u8 = 32;
+
+/// Whether traps are taken by signal in this process: the platform supports it, the
+/// handler is installed, and `WASMSCOPE_EXPLICIT_TRAPS` is not set. Installs the
+/// handler on first use.
+pub(crate) fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var_os("WASMSCOPE_EXPLICIT_TRAPS").is_none_or(|v| v.is_empty() || v == "0")
+            && imp::install()
+            && poison_base() != 0
+    })
+}
+
+/// The start of the poison region (0 where there is none).
+pub(crate) fn poison_base() -> usize {
+    static BASE: OnceLock<usize> = OnceLock::new();
+    *BASE.get_or_init(imp::reserve_poison)
+}
+
+/// The size of the poison region: every 32-bit Wasm address plus a 32-bit offset, and
+/// the widest access.
+pub(crate) const POISON_SIZE: usize = (1 << 33) + (1 << 16);
+
+/// What the handler saw when compiled code trapped: the faulting instruction's address,
+/// then each compiled frame's return address, innermost first; and the fault address.
+#[derive(Debug, Default)]
+pub(crate) struct SignalTrap {
+    pub pcs: Vec<usize>,
+    pub fault: usize,
+}
+
+/// A compiled function's code, for the handler and [`frames`].
+struct Code {
+    end: usize,
+    def: u32,
+    sites: Arc<[Site]>,
+}
+
+/// Every placed compiled function with sites, by code address.
+static REGISTRY: RwLock<BTreeMap<usize, Code>> = RwLock::new(BTreeMap::new());
+
+thread_local! {
+    /// The innermost [`enter`] of this thread (null outside one).
+    static ACTIVE: Cell<*mut JmpBuf> = const { Cell::new(std::ptr::null_mut()) };
+    /// This thread holds the registry's write lock (the handler must not wait for it).
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn write_registry(f: impl FnOnce(&mut BTreeMap<usize, Code>)) {
+    WRITING.with(|w| w.set(true));
+    let mut map = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    f(&mut map);
+    drop(map);
+    WRITING.with(|w| w.set(false));
+}
+
+/// Records the sites of defined function `def`, placed at `start` (`len` bytes).
+pub(crate) fn register(start: usize, len: usize, def: u32, sites: Arc<[Site]>) {
+    write_registry(|map| {
+        map.insert(
+            start,
+            Code {
+                end: start + len,
+                def,
+                sites,
+            },
+        );
+    });
+}
+
+/// Forgets the functions placed at `starts` (their code is freed).
+pub(crate) fn unregister(starts: &[usize]) {
+    if starts.is_empty() {
+        return;
+    }
+    write_registry(|map| {
+        for s in starts {
+            map.remove(s);
+        }
+    });
+}
+
+/// The site at `pc` of the kind `want` accepts, with its function.
+fn site_at(
+    map: &BTreeMap<usize, Code>,
+    pc: usize,
+    want: impl Fn(u8) -> bool,
+) -> Option<(u32, Site)> {
+    let (start, code) = map.range(..=pc).next_back()?;
+    if pc >= code.end {
+        return None;
+    }
+    let offset = u32::try_from(pc - start).ok()?;
+    let first = code.sites.partition_point(|s| s.code < offset);
+    (code.sites[first..].iter())
+        .take_while(|s| s.code == offset)
+        .find(|s| want(s.kind))
+        .map(|s| (code.def, *s))
+}
+
+/// The trap `t` describes: the trapping site's kind, and the compiled frames as
+/// (defined function, module offset), innermost first (frames of code without sites,
+/// the trampolines, left out).
+pub(crate) fn frames(t: &SignalTrap) -> (u8, Vec<(u32, u32)>) {
+    let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let mut kind = 0;
+    let mut out = Vec::with_capacity(t.pcs.len());
+    for (i, &pc) in t.pcs.iter().enumerate() {
+        let site = match i {
+            0 => site_at(&map, pc, |k| k != CALL),
+            _ => site_at(&map, pc, |k| k == CALL),
+        };
+        if let Some((def, s)) = site {
+            if i == 0 {
+                kind = s.kind;
+            }
+            out.push((def, s.wasm));
+        }
+    }
+    (kind, out)
+}
+
+/// The array trampoline's type (`code::trampoline`).
+pub(crate) type Entry = extern "C" fn(*mut super::exec::VmCtx, *mut u64, usize);
+
+/// Where [`enter`] keeps what its landing needs. `sp` first: the assembly writes it.
+#[repr(C)]
+struct JmpBuf {
+    sp: usize,
+    trap: Option<SignalTrap>,
+}
+
+/// Calls `f(vm, values, code)` (an array trampoline, see [`Entry`]) so that a trap by
+/// signal in the compiled code returns here: `Err` with what the handler saw.
+///
+/// # Safety
+///
+/// As calling `f(vm, values, code)` directly: `f` is an array trampoline of compiled
+/// code and its arguments are what it expects.
+pub(crate) unsafe fn enter(
+    f: Entry,
+    vm: *mut super::exec::VmCtx,
+    values: *mut u64,
+    code: usize,
+) -> Result<(), SignalTrap> {
+    let mut buf = JmpBuf { sp: 0, trap: None };
+    let buf_ptr: *mut JmpBuf = &raw mut buf;
+    let outer = ACTIVE.with(|a| a.replace(buf_ptr));
+    // SAFETY: `imp::enter` saves the callee-saved registers and the stack pointer (into
+    // `buf.sp`), calls `f` with the other three arguments, and returns 0; or, resumed at
+    // its landing by the handler (after a fault at a site of compiled code `f` called),
+    // restores them and returns 1. Either way it returns to here as a normal call would;
+    // the frames skipped by the landing are compiled code's, which hold nothing to drop.
+    // `buf` outlives the call; the handler writes `buf.trap` only while the thread is
+    // stopped in compiled code (no reference to `buf` is live meanwhile).
+    let trapped = unsafe { imp::enter(buf_ptr, f as usize, vm, values, code) };
+    ACTIVE.with(|a| a.set(outer));
+    match trapped {
+        0 => Ok(()),
+        // SAFETY: the call is over; the handler wrote `trap` before the landing.
+        _ => Err(unsafe { (*buf_ptr).trap.take() }.unwrap_or_default()),
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod imp {
+    use super::{site_at, JmpBuf, SignalTrap, ACTIVE, CALL, MEMORY, REGISTRY, WRITING};
+    use std::sync::OnceLock;
+
+    // `wasmscope_signals_enter(buf, f, vm, values, code) -> u64`: pushes the
+    // callee-saved registers, stores the stack pointer in `buf.sp`, calls `f(vm, values,
+    // code)`, and returns 0. The handler resumes a trapped call at
+    // `wasmscope_signals_landing` with the stack pointer at `buf.sp`: it pops the
+    // registers and returns 1. `wasmscope_signals_enter_ret` is the return address of
+    // the call, where the handler's walk of the frames stops.
+    std::arch::global_asm!(
+        ".text",
+        ".p2align 4",
+        ".globl wasmscope_signals_enter",
+        ".hidden wasmscope_signals_enter",
+        ".type wasmscope_signals_enter,@function",
+        "wasmscope_signals_enter:",
+        "push rbp",
+        "mov rbp, rsp",
+        "push rbx",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        "sub rsp, 8",
+        "mov [rdi], rsp",
+        "mov rax, rsi",
+        "mov rdi, rdx",
+        "mov rsi, rcx",
+        "mov rdx, r8",
+        "call rax",
+        ".globl wasmscope_signals_enter_ret",
+        ".hidden wasmscope_signals_enter_ret",
+        "wasmscope_signals_enter_ret:",
+        "xor eax, eax",
+        "2:",
+        "add rsp, 8",
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
+        "ret",
+        ".globl wasmscope_signals_landing",
+        ".hidden wasmscope_signals_landing",
+        "wasmscope_signals_landing:",
+        "mov eax, 1",
+        "jmp 2b",
+        ".size wasmscope_signals_enter, . - wasmscope_signals_enter",
+    );
+
+    unsafe extern "C" {
+        fn wasmscope_signals_enter(
+            sp: *mut usize,
+            f: usize,
+            vm: *mut super::super::exec::VmCtx,
+            values: *mut u64,
+            code: usize,
+        ) -> u64;
+        fn wasmscope_signals_enter_ret();
+        fn wasmscope_signals_landing();
+    }
+
+    /// See [`super::enter`].
+    pub(super) unsafe fn enter(
+        buf: *mut JmpBuf,
+        f: usize,
+        vm: *mut super::super::exec::VmCtx,
+        values: *mut u64,
+        code: usize,
+    ) -> u64 {
+        // SAFETY: the caller's contract (see `super::enter`).
+        unsafe { wasmscope_signals_enter(&raw mut (*buf).sp, f, vm, values, code) }
+    }
+
+    /// The handlers ours replaced (`SIGSEGV`, `SIGBUS`, `SIGILL`), to pass others' faults
+    /// to.
+    static PREVIOUS: OnceLock<[libc::sigaction; 3]> = OnceLock::new();
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL];
+
+    pub(super) fn install() -> bool {
+        static DONE: OnceLock<bool> = OnceLock::new();
+        *DONE.get_or_init(|| {
+            // SAFETY: `sigaction` with zeroed structures filled as it documents; the
+            // previous handlers are read and kept (`PREVIOUS`) before ours is installed.
+            unsafe {
+                let mut previous: [libc::sigaction; 3] = std::mem::zeroed();
+                let mut ours: libc::sigaction = std::mem::zeroed();
+                ours.sa_sigaction = handler as *const () as usize;
+                ours.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut ours.sa_mask);
+                for (i, s) in SIGNALS.iter().enumerate() {
+                    if libc::sigaction(*s, std::ptr::null(), &mut previous[i]) != 0 {
+                        return false;
+                    }
+                }
+                let _ = PREVIOUS.set(previous);
+                for s in SIGNALS {
+                    if libc::sigaction(s, &ours, std::ptr::null_mut()) != 0 {
+                        return false;
+                    }
+                }
+            }
+            true
+        })
+    }
+
+    pub(super) fn reserve_poison() -> usize {
+        // SAFETY: a new private mapping with no access, at an address the kernel picks;
+        // it is never unmapped (the process's lifetime).
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                super::POISON_SIZE,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        match p {
+            libc::MAP_FAILED => 0,
+            p => p as usize,
+        }
+    }
+
+    /// The signal handler.
+    ///
+    /// # Safety
+    ///
+    /// Called by the kernel with a valid `info` and `context` (`SA_SIGINFO`).
+    unsafe extern "C" fn handler(
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) {
+        // SAFETY: the kernel's arguments (see above).
+        if unsafe { take(signal, info, context) } {
+            return;
+        }
+        // SAFETY: the previous handler, called as the kernel would have.
+        unsafe { chain(signal, info, context) }
+    }
+
+    /// Handles the fault if it is a trap of compiled code: records it and makes the
+    /// thread resume at the landing of its innermost `enter`.
+    ///
+    /// # Safety
+    ///
+    /// As `handler`.
+    unsafe fn take(
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) -> bool {
+        let buf = ACTIVE.with(|a| a.get());
+        if buf.is_null() || WRITING.with(|w| w.get()) {
+            return false;
+        }
+        // SAFETY: `context` is the interrupted thread's `ucontext_t`.
+        let gregs = unsafe { &mut (*(context as *mut libc::ucontext_t)).uc_mcontext.gregs };
+        let pc = gregs[libc::REG_RIP as usize] as usize;
+        let mut fp = gregs[libc::REG_RBP as usize] as usize;
+        {
+            // Not waiting on a lock this thread holds (`WRITING`); another thread's
+            // write is short and never waits for this one. Allocating below is sound
+            // for the same reason: the interrupted code is compiled code at a trap site,
+            // never inside the allocator.
+            let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+            let want = |k: u8| match signal {
+                libc::SIGILL => k != CALL && k < MEMORY,
+                _ => k >= MEMORY,
+            };
+            if site_at(&map, pc, want).is_none() {
+                return false;
+            }
+        }
+        let mut pcs = vec![pc];
+        let stop = wasmscope_signals_enter_ret as *const () as usize;
+        // The compiled frames up to `enter`'s: each keeps its caller's frame pointer at
+        // `fp` and its return address at `fp + 8`.
+        while fp != 0 && pcs.len() < 1 << 24 {
+            // SAFETY: `fp` is the frame pointer of a frame of compiled code (or of the
+            // array trampoline), all of which keep frame pointers, and all of which are
+            // below `enter`'s frame on this thread's stack: the walk ends at the frame
+            // whose return address is `enter`'s.
+            let (caller_fp, ra) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+            if ra == stop {
+                break;
+            }
+            pcs.push(ra);
+            fp = caller_fp;
+        }
+        // SAFETY: `info` is valid for this signal.
+        let fault = unsafe { (*info).si_addr() } as usize;
+        // SAFETY: `buf` is the live `JmpBuf` of this thread's innermost `enter` (it
+        // clears `ACTIVE` before `buf` goes away), and nothing else uses it while the
+        // thread is stopped here.
+        unsafe {
+            (*buf).trap = Some(SignalTrap { pcs, fault });
+            gregs[libc::REG_RSP as usize] = (*buf).sp as i64;
+        }
+        gregs[libc::REG_RIP as usize] = wasmscope_signals_landing as *const () as usize as i64;
+        true
+    }
+
+    /// Passes a fault that is not ours to the handler installed before ours, or to the
+    /// default action (restored, so that the fault, happening again on return, ends the
+    /// process as it would have).
+    ///
+    /// # Safety
+    ///
+    /// As `handler`.
+    unsafe fn chain(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+        let Some(previous) = PREVIOUS.get() else {
+            return;
+        };
+        let Some(i) = SIGNALS.iter().position(|s| *s == signal) else {
+            return;
+        };
+        let prev = &previous[i];
+        match prev.sa_sigaction {
+            libc::SIG_DFL | libc::SIG_IGN => {
+                // SAFETY: restores the handler that was there before ours.
+                unsafe { libc::sigaction(signal, prev, std::ptr::null_mut()) };
+            }
+            f if prev.sa_flags & libc::SA_SIGINFO != 0 => {
+                // SAFETY: a handler installed with `SA_SIGINFO` takes these arguments.
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    unsafe { std::mem::transmute(f) };
+                f(signal, info, context);
+            }
+            f => {
+                // SAFETY: a handler installed without `SA_SIGINFO` takes the signal alone.
+                let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(f) };
+                f(signal);
+            }
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+mod imp {
+    use super::JmpBuf;
+
+    pub(super) fn install() -> bool {
+        false
+    }
+
+    pub(super) fn reserve_poison() -> usize {
+        0
+    }
+
+    /// Never called: [`super::enabled`] is false here.
+    pub(super) unsafe fn enter(
+        _: *mut JmpBuf,
+        f: usize,
+        vm: *mut super::super::exec::VmCtx,
+        values: *mut u64,
+        code: usize,
+    ) -> u64 {
+        // SAFETY: the caller's contract (see `super::enter`).
+        let f: super::Entry = unsafe { std::mem::transmute(f) };
+        f(vm, values, code);
+        0
+    }
+}
