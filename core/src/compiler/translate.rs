@@ -1491,6 +1491,10 @@ impl Translator<'_, '_, '_> {
         }
         match *op {
             Operator::Nop => {}
+            Operator::Unreachable if self.env.signals => {
+                self.b.ins().trap(signal_trap_code(TrapCode::Unreachable));
+                self.unreachable = Some(0);
+            }
             Operator::Unreachable => {
                 let code = self.iconst64(trap_number(TrapCode::Unreachable) as u64);
                 self.libcall_raw(Libcall::Trap, &[code]);
