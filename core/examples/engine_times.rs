@@ -9,7 +9,8 @@
 //!
 //! `bench`: for each workload of `samples/bench/expected.txt` (its large `n`), the time
 //! to compile the module and the median time of five calls of `run(n)` after a warm-up,
-//! checking the checksum. `compile FILE...`: the best of three compile times of each file.
+//! checking the checksum. `compile FILE...`: the best of three compile times of each file
+//! (`COMPILE_RUNS=N`: of N).
 //! Both compile eagerly (`CompilationMode::Eager`), so the compile time is the whole of it.
 
 use std::path::PathBuf;
@@ -80,7 +81,12 @@ fn main() {
         Some("compile") => {
             for file in &args[1..] {
                 let bytes = std::fs::read(file).expect("readable file");
-                let best = (0..3)
+                // (`COMPILE_RUNS=1`: one, for instruction counts under callgrind.)
+                let runs = std::env::var("COMPILE_RUNS")
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(3);
+                let best = (0..runs)
                     .map(|_| {
                         let rt = Runtime::with_config(config.clone());
                         let t = Instant::now();

@@ -490,6 +490,7 @@ struct Translator<'a, 'b, 'f> {
     /// Every memory's base and length (index 0: memory 0, from the vmctx; the others
     /// from its `MEMS` table), reloaded after calls.
     mems: Vec<(Variable, Variable)>,
+    regions: Regions,
     /// The memory of the operator being translated.
     cur_mem: u32,
     /// `(def, offset)` → record the frame and return: the unwind block.
@@ -545,6 +546,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             .iter()
             .map(|r| clif_type(*r).ok_or_else(|| unsupported("v128 values")))
             .collect::<Result<_>>()?;
+        let regions = Regions::new(b.func);
         let unwind = b.create_block();
         b.append_block_param(unwind, types::I64);
         b.set_cold_block(unwind);
@@ -563,6 +565,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             offset: 0,
             mems,
             cur_mem: 0,
+            regions,
             unwind,
             results: results.clone(),
             libcall_refs: [None; LIBCALLS],
@@ -680,14 +683,44 @@ fn cold_branch(
     b.seal_block(cont);
 }
 
+/// The alias regions of the function's memory accesses: memory 0's base and length in
+/// the `VmCtx`, and guest memory. A guest store leaves the bounds loaded before it
+/// valid, so Cranelift's alias analysis loads them once for the accesses between two
+/// calls (a call may grow the memory: it clobbers every region).
+#[derive(Clone, Copy)]
+struct Regions {
+    memory0: ir::AliasRegion,
+    guest: ir::AliasRegion,
+}
+
+impl Regions {
+    fn new(func: &mut ir::Function) -> Regions {
+        let mut region = |user_id, description| {
+            (func.dfg.alias_regions).insert(ir::AliasRegionData {
+                user_id,
+                description: std::borrow::Cow::Borrowed(description),
+            })
+        };
+        Regions {
+            memory0: region(1, "memory 0's bounds"),
+            guest: region(2, "guest memory"),
+        }
+    }
+
+    /// The flags of a load of memory 0's base or length.
+    fn bounds(&self) -> MemFlagsData {
+        flags().with_alias_region(Some(self.memory0))
+    }
+}
+
 /// A translator's [`Traps`], borrowing only the fields it needs (so that the builder and
 /// the operand stack stay free to borrow).
 macro_rules! traps {
     ($t:expr) => {
         Traps {
             offset: $t.offset,
-            mem_base: $t.mems[$t.cur_mem as usize].0,
-            mem_len: $t.mems[$t.cur_mem as usize].1,
+            mem_vars: $t.mem_vars($t.cur_mem),
+            regions: $t.regions,
             memory: $t.cur_mem,
             wide: ($t.env.info.memory64.get($t.cur_mem as usize)).is_some_and(|w| *w),
             blocks: &$t.trap_blocks,
@@ -700,8 +733,10 @@ macro_rules! traps {
 struct Traps<'t> {
     offset: u32,
     /// The memory accessed (multi-memory) and its base and length.
-    mem_base: Variable,
-    mem_len: Variable,
+    /// Memory 0's are read from the `VmCtx` (`Regions`); the others' are variables
+    /// (base, length).
+    mem_vars: Option<(Variable, Variable)>,
+    regions: Regions,
     memory: u32,
     /// The memory has 64-bit addresses (memory64).
     wide: bool,
@@ -840,15 +875,15 @@ impl Traps<'_> {
         if let Some(covered) = covered.filter(|_| self.memory == 0) {
             let mut checked = self.blocks.checked.borrow_mut();
             if checked.covers(wasm_addr, covered) {
-                let base = b.use_var(self.mem_base);
+                let base = self.mem_base(b);
                 return b.ins().iadd(base, ea);
             }
             checked.record(wasm_addr, covered);
         }
         let end = b.ins().iadd_imm_u(ea, size as i64);
-        let len = b.use_var(self.mem_len);
+        let len = self.mem_len(b);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        let base = b.use_var(self.mem_base);
+        let base = self.mem_base(b);
         if self.poisons() {
             // Out of bounds: the access goes to the poison region, at its Wasm address,
             // and faults there (its flags, `access_flags`, make it a trap site).
@@ -861,6 +896,32 @@ impl Traps<'_> {
         b.ins().iadd(base, ea)
     }
 
+    /// The accessed memory's base address.
+    fn mem_base(&self, b: &mut FunctionBuilder<'_>) -> Value {
+        match self.mem_vars {
+            Some((base, _)) => b.use_var(base),
+            None => (b.ins()).load(
+                types::I64,
+                self.regions.bounds(),
+                self.vmctx,
+                vmctx::MEM_BASE,
+            ),
+        }
+    }
+
+    /// The accessed memory's length in bytes.
+    fn mem_len(&self, b: &mut FunctionBuilder<'_>) -> Value {
+        match self.mem_vars {
+            Some((_, len)) => b.use_var(len),
+            None => (b.ins()).load(
+                types::I64,
+                self.regions.bounds(),
+                self.vmctx,
+                vmctx::MEM_LEN,
+            ),
+        }
+    }
+
     /// Memory accesses trap by signal (`FuncEnv::signals`, memory 0 with 32-bit
     /// addresses).
     fn poisons(&self) -> bool {
@@ -870,7 +931,9 @@ impl Traps<'_> {
     /// The flags of a guest memory access of `size` bytes whose address `heap_address`
     /// gave: a trap site where it may fault (`poisons`), else bounds-checked before.
     fn access_flags(&self, size: u32) -> MemFlagsData {
-        let f = MemFlagsData::new().with_endianness(ir::Endianness::Little);
+        let f = (MemFlagsData::new())
+            .with_endianness(ir::Endianness::Little)
+            .with_alias_region(Some(self.regions.guest));
         match self.poisons() {
             true => {
                 let code = super::signals::MEMORY + size.trailing_zeros() as u8;
@@ -891,7 +954,7 @@ impl Traps<'_> {
     ) -> Value {
         let off = b.ins().iconst(types::I64, offset as i64);
         let (ea, carry) = b.ins().uadd_overflow(addr, off);
-        let len = b.use_var(self.mem_len);
+        let len = self.mem_len(b);
         // Out: the sum wrapped, the address is past the end, or fewer than `size`
         // bytes are left after it.
         let past = b.ins().icmp(IntCC::UnsignedGreaterThan, ea, len);
@@ -902,7 +965,7 @@ impl Traps<'_> {
         let out = b.ins().bor(past, short);
         let oob = b.ins().bor(out, carry);
         self.memory_trap_if(b, oob, ea, size);
-        let base = b.use_var(self.mem_base);
+        let base = self.mem_base(b);
         b.ins().iadd(base, ea)
     }
 
@@ -1045,18 +1108,18 @@ impl Translator<'_, '_, '_> {
         self.env.info.memory64.get(mem as usize) == Some(&true)
     }
 
-    /// Loads memory 0's base and length from the vmctx (at entry, after calls).
+    /// The variables of memory `mem`'s base and length; `None` for memory 0, whose are
+    /// read from the `VmCtx` where used (`Regions::bounds`).
+    fn mem_vars(&self, mem: u32) -> Option<(Variable, Variable)> {
+        match mem {
+            0 => None,
+            m => self.mems.get(m as usize).copied(),
+        }
+    }
+
+    /// Loads the other memories' bases and lengths (multi-memory) from the vmctx (at
+    /// entry, after calls). Memory 0's are loaded where used.
     fn reload_memory(&mut self) {
-        let base = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.vmctx, vmctx::MEM_BASE);
-        let len = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.vmctx, vmctx::MEM_LEN);
-        self.b.def_var(self.mems[0].0, base);
-        self.b.def_var(self.mems[0].1, len);
         if self.mems.len() > 1 {
             let table = self
                 .b
@@ -1723,7 +1786,13 @@ impl Translator<'_, '_, '_> {
                 self.store(2, memarg.offset)?
             }
             Operator::MemorySize { mem } => {
-                let len = self.b.use_var(self.mems[mem as usize].1);
+                let len = match self.mem_vars(mem) {
+                    Some((_, len)) => self.b.use_var(len),
+                    None => {
+                        let f = self.regions.bounds();
+                        (self.b.ins()).load(types::I64, f, self.vmctx, vmctx::MEM_LEN)
+                    }
+                };
                 let pages = self.b.ins().ushr_imm_u(len, 16);
                 let v = match self.memory64(mem) {
                     true => pages,
