@@ -376,7 +376,7 @@ pub(crate) fn libcalls() -> Libcalls {
 
 /// An array trampoline: calls the code at the last argument with the arguments and
 /// results in the `u64` slots.
-use signals::Entry;
+type Entry = signals::Entry<VmCtx>;
 
 /// The room compiled code leaves on the native stack for Rust (host functions, libcalls,
 /// the runtime's own frames) below its limit.

@@ -182,8 +182,8 @@ pub(crate) fn frames(t: &SignalTrap) -> (u8, Vec<(u32, u32)>) {
     (kind, out)
 }
 
-/// The array trampoline's type (`code::trampoline`).
-pub(crate) type Entry = extern "C" fn(*mut super::exec::VmCtx, *mut u64, usize);
+/// The array trampoline's type (`code::trampoline`), over the `VmCtx` type `V`.
+pub(crate) type Entry<V> = extern "C" fn(*mut V, *mut u64, usize);
 
 /// Where [`enter`] keeps what its landing needs. `sp` first: the assembly writes it.
 #[repr(C)]
@@ -199,9 +199,9 @@ struct JmpBuf {
 ///
 /// As calling `f(vm, values, code)` directly: `f` is an array trampoline of compiled
 /// code and its arguments are what it expects.
-pub(crate) unsafe fn enter(
-    f: Entry,
-    vm: *mut super::exec::VmCtx,
+pub(crate) unsafe fn enter<V>(
+    f: Entry<V>,
+    vm: *mut V,
     values: *mut u64,
     code: usize,
 ) -> Result<(), SignalTrap> {
@@ -215,7 +215,7 @@ pub(crate) unsafe fn enter(
     // the frames skipped by the landing are compiled code's, which hold nothing to drop.
     // `buf` outlives the call; the handler writes `buf.trap` only while the thread is
     // stopped in compiled code (no reference to `buf` is live meanwhile).
-    let trapped = unsafe { imp::enter(buf_ptr, f as usize, vm, values, code) };
+    let trapped = unsafe { imp::enter(buf_ptr, f as usize, vm as *mut (), values, code) };
     ACTIVE.with(|a| a.set(outer));
     match trapped {
         0 => Ok(()),
@@ -281,7 +281,7 @@ mod imp {
         fn wasmscope_signals_enter(
             sp: *mut usize,
             f: usize,
-            vm: *mut super::super::exec::VmCtx,
+            vm: *mut (),
             values: *mut u64,
             code: usize,
         ) -> u64;
@@ -293,7 +293,7 @@ mod imp {
     pub(super) unsafe fn enter(
         buf: *mut JmpBuf,
         f: usize,
-        vm: *mut super::super::exec::VmCtx,
+        vm: *mut (),
         values: *mut u64,
         code: usize,
     ) -> u64 {
@@ -483,12 +483,12 @@ mod imp {
     pub(super) unsafe fn enter(
         _: *mut JmpBuf,
         f: usize,
-        vm: *mut super::super::exec::VmCtx,
+        vm: *mut (),
         values: *mut u64,
         code: usize,
     ) -> u64 {
         // SAFETY: the caller's contract (see `super::enter`).
-        let f: super::Entry = unsafe { std::mem::transmute(f) };
+        let f: super::Entry<()> = unsafe { std::mem::transmute(f) };
         f(vm, values, code);
         0
     }
