@@ -24,7 +24,7 @@ EXCEPTIONS = os.path.join(ROOT, "..", "layer-exceptions.txt")
 
 # Lowest first. ARCHITECTURE.md's code map follows this order.
 LAYERS = """
-names types machine gctypes heap values source error input dwarf expr variables features options inspect
+names types machine gctypes heap values source error input dwarf expr variables features options linear inspect
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
 module interp::num interp::simd interp::instr interp::hot interp::translate

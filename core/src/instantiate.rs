@@ -374,16 +374,21 @@ pub(crate) fn instantiate(
                     m.limits.min
                 ))
             })?;
-        let data = if config.memory_capacity_from_max {
-            let mut data = Vec::new();
-            let capacity = (max_pages as usize).saturating_mul(PAGE_SIZE);
-            let _ = data.try_reserve_exact(capacity);
-            data.resize(min_bytes, 0);
-            data
-        } else {
-            // Zeroed allocation: the pages are mapped lazily by the OS.
-            vec![0u8; min_bytes]
+        let capacity = match config.memory_capacity_from_max {
+            true => (max_pages as usize).saturating_mul(PAGE_SIZE),
+            false => 0,
         };
+        let guarded = !*memory64 && crate::linear::guard_pages();
+        let data = crate::linear::Bytes::new(min_bytes, guarded, capacity).ok_or_else(|| {
+            Error::new(format!(
+                "memory {}: the host has no room for it ({min_bytes} bytes{})",
+                items.memories.len(),
+                match guarded {
+                    true => ", in 8 GiB of address space",
+                    false => "",
+                }
+            ))
+        })?;
         items.memories.push(store.item(MemInst {
             data,
             max_pages,

@@ -54,6 +54,7 @@ mod input;
 pub mod inspect;
 mod instantiate;
 mod interp;
+mod linear;
 pub mod listener;
 pub mod machine;
 mod module;

@@ -272,7 +272,8 @@ impl MemInst {
 
 /// A linear memory.
 pub(crate) struct MemInst {
-    pub data: Vec<u8>,
+    /// Its bytes (with guard pages where the process has them: [`crate::linear`]).
+    pub data: crate::linear::Bytes,
     /// The most pages it may grow to (declared max, capped by the runtime's limit).
     pub max_pages: u32,
     /// The maximum the module declared, which import matching compares.
@@ -295,15 +296,7 @@ impl MemInst {
         }
         // (More than the host's address space, e.g. 4 GiB in the browser: a failed grow.)
         let new_len = usize::try_from(new).ok()?.checked_mul(PAGE_SIZE)?;
-        if self
-            .data
-            .try_reserve_exact(new_len - self.data.len())
-            .is_err()
-        {
-            return None;
-        }
-        self.data.resize(new_len, 0);
-        Some(old)
+        self.data.grow_to(new_len).then_some(old)
     }
 }
 

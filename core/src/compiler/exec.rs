@@ -62,8 +62,6 @@ pub(crate) struct VmCtx {
     /// Tiered compilation: the defined function the interpreter stub about to be called
     /// runs (set with the stub's address: [`callable`]).
     pending: u64,
-    /// The start of the poison region (traps by signal: [`super::signals`]).
-    poison: usize,
 }
 
 // The offsets compiled code uses (`translate::vmctx`) are the fields' offsets.
@@ -83,7 +81,6 @@ const _: () = {
     assert!(offset_of!(VmCtx, shadow) == at::SHADOW as usize);
     assert!(offset_of!(VmCtx, mems) == at::MEMS as usize);
     assert!(offset_of!(VmCtx, pending) == at::PENDING as usize);
-    assert!(offset_of!(VmCtx, poison) == at::POISON as usize);
 };
 
 /// What compiled code reads and writes of the shadow stack (offsets
@@ -688,7 +685,6 @@ fn call_held<'a>(
         shadow: unsafe { &raw mut (*call.shadow).header },
         mems: std::ptr::null(),
         pending: 0,
-        poison: super::signals::poison_base(),
     };
     running.refresh(&mut vm);
     vm.running = &mut running as *mut Running<'_, '_> as *mut ();
@@ -754,7 +750,7 @@ unsafe fn run_compiled(vm: &mut VmCtx, entry: usize, values: *mut u64, code: usi
             Some(width) => {
                 let (m, _) = running.held().memory_and_state(0);
                 Error::memory_trap(MemoryAccess {
-                    address: (t.fault as u64).wrapping_sub(vm.poison as u64),
+                    address: (t.address as u64).wrapping_sub(vm.mem_base as u64),
                     len: 1 << width,
                     memory_size: m.map_or(0, |m| m.data.len() as u64),
                 })

@@ -4,13 +4,14 @@
 //!
 //! Why: a trap block per check made the compiler's IR large (every memory access a
 //! compare, a branch and a new block), and Cranelift's time grows with the blocks. Here
-//! a check is a compare and a conditional move (memory) or a conditional trap
-//! instruction (the rest), inside the block it is in.
+//! a memory access has no check, and the other checks are conditional trap instructions
+//! inside the block they are in.
 //!
-//! - **Memory 0's accesses** (32-bit memories): the address of an access that is out of
-//!   bounds is moved into the *poison region*, 8 GiB of inaccessible address space
-//!   reserved once per process ([`poison_base`]), at the access's Wasm address. The
-//!   access faults (`SIGSEGV`), and the fault address less the region's start is the
+//! - **Memory 0's accesses** (32-bit memories) are not checked: the memory has guard
+//!   pages after its end, up to every 32-bit address plus every 32-bit offset
+//!   (`crate::linear`), so an access out of bounds faults (`SIGSEGV`). The address it
+//!   accessed (decoded from the faulting instruction, [`effective_address`]: the fault
+//!   address is where the access entered the guard pages) less the memory's base is the
 //!   Wasm address, for [`crate::Error::memory_access`].
 //! - **The other checks** (divisors, conversions, tables, ...) are Cranelift's
 //!   conditional traps (`ud2`, `SIGILL`).
@@ -34,8 +35,8 @@
 //! turns signals off for the process (a test runs both).
 //!
 //! `unsafe`: installing the handler, the handler (it reads the interrupted thread's
-//! registers and stack and changes where it resumes), reserving the poison region, and
-//! the assembly of [`enter`]. Each block says why it is sound.
+//! registers, code and stack and changes where it resumes), and the assembly of
+//! [`enter`]. Each block says why it is sound.
 #![allow(unsafe_code)]
 
 use std::cell::Cell;
@@ -61,34 +62,22 @@ pub(crate) const CALL: u8 = 0;
 /// [`Site::kind`] of an access of `1 << (kind - MEMORY)` bytes of memory 0.
 pub(crate) const MEMORY: u8 = 32;
 
-/// Whether traps are taken by signal in this process: the platform supports it, the
-/// handler is installed, and `WASMSCOPE_EXPLICIT_TRAPS` is not set. Installs the
+/// Whether traps are taken by signal in this process: the platform supports it (its
+/// 32-bit memories have guard pages, `crate::linear::guard_pages`, which
+/// `WASMSCOPE_EXPLICIT_TRAPS=1` turns off) and the handler is installed. Installs the
 /// handler on first use.
 pub(crate) fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var_os("WASMSCOPE_EXPLICIT_TRAPS").is_none_or(|v| v.is_empty() || v == "0")
-            && imp::install()
-            && poison_base() != 0
-    })
+    *ON.get_or_init(|| crate::linear::guard_pages() && imp::install())
 }
-
-/// The start of the poison region (0 where there is none).
-pub(crate) fn poison_base() -> usize {
-    static BASE: OnceLock<usize> = OnceLock::new();
-    *BASE.get_or_init(imp::reserve_poison)
-}
-
-/// The size of the poison region: every 32-bit Wasm address plus a 32-bit offset, and
-/// the widest access.
-pub(crate) const POISON_SIZE: usize = (1 << 33) + (1 << 16);
 
 /// What the handler saw when compiled code trapped: the faulting instruction's address,
-/// then each compiled frame's return address, innermost first; and the fault address.
+/// then each compiled frame's return address, innermost first; and for a memory
+/// access, the address it accessed.
 #[derive(Debug, Default)]
 pub(crate) struct SignalTrap {
     pub pcs: Vec<usize>,
-    pub fault: usize,
+    pub address: usize,
 }
 
 /// A compiled function's code, for the handler and [`frames`].
@@ -224,6 +213,96 @@ pub(crate) unsafe fn enter<V>(
     }
 }
 
+/// The address an x86-64 instruction with a memory operand (`code`, its bytes) accesses,
+/// given the registers (`reg(n)`, by number: rax = 0 ... r15 = 15): base + index * scale
+/// + displacement. `None` for what this does not decode (no memory operand, addressing
+/// relative to the instruction, EVEX encodings, whose displacements are scaled).
+///
+/// The loads and stores compiled code makes are legacy, REX and VEX encoded moves
+/// (`mov`, `movzx`, `movsx`, SSE and AVX moves, `pextr`/`pinsr`, ...): prefixes, an
+/// opcode of one to three bytes, then ModRM, SIB and displacement.
+pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<u64> {
+    let mut at = 0;
+    let byte = |i: usize| code.get(i).copied();
+    // Legacy prefixes.
+    while matches!(
+        byte(at)?,
+        0x66 | 0x67 | 0xf2 | 0xf3 | 0xf0 | 0x2e | 0x3e | 0x26 | 0x36 | 0x64 | 0x65
+    ) {
+        at += 1;
+    }
+    let (mut x, mut b) = (0u8, 0u8);
+    let mut map = 0u8; // 0: one-byte opcodes, 1: 0F, 2: 0F38, 3: 0F3A
+    match byte(at)? {
+        0x62 => return None,
+        0xc5 => {
+            map = 1;
+            at += 2;
+        }
+        0xc4 => {
+            let p = byte(at + 1)?;
+            x = u8::from(p & 0x40 == 0);
+            b = u8::from(p & 0x20 == 0);
+            map = p & 0x1f;
+            if !(1..=3).contains(&map) {
+                return None;
+            }
+            at += 3;
+        }
+        rex @ 0x40..=0x4f => {
+            x = (rex >> 1) & 1;
+            b = rex & 1;
+            at += 1;
+        }
+        _ => {}
+    }
+    if map == 0 && byte(at)? == 0x0f {
+        at += 1;
+        map = match byte(at)? {
+            0x38 => {
+                at += 1;
+                2
+            }
+            0x3a => {
+                at += 1;
+                3
+            }
+            _ => 1,
+        };
+    }
+    let _ = map;
+    at += 1; // the opcode
+    let modrm = byte(at)?;
+    at += 1;
+    let (md, rm) = (modrm >> 6, modrm & 7);
+    if md == 3 || (md == 0 && rm == 5) {
+        return None;
+    }
+    let mut address: u64 = 0;
+    let mut no_base = false;
+    if rm == 4 {
+        let sib = byte(at)?;
+        at += 1;
+        let (scale, index, base) = (sib >> 6, ((sib >> 3) & 7) | (x << 3), sib & 7);
+        if index != 4 {
+            address = reg(index) << scale;
+        }
+        if base == 5 && md == 0 {
+            no_base = true;
+        } else {
+            address = address.wrapping_add(reg(base | (b << 3)));
+        }
+    } else {
+        address = reg(rm | (b << 3));
+    }
+    let disp = match (md, no_base) {
+        (0, true) | (2, _) => i32::from_le_bytes(code.get(at..at + 4)?.try_into().ok()?) as i64,
+        (1, _) => byte(at)? as i8 as i64,
+        _ => 0,
+    };
+    Some(address.wrapping_add(disp as u64))
+}
+
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod imp {
     use super::{site_at, JmpBuf, SignalTrap, ACTIVE, CALL, MEMORY, REGISTRY, WRITING};
@@ -301,6 +380,27 @@ mod imp {
         unsafe { wasmscope_signals_enter(&raw mut (*buf).sp, f, vm, values, code) }
     }
 
+    /// `ucontext_t`'s `gregs` index of each x86-64 register by its number in
+    /// instructions (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8-r15).
+    const GREGS: [libc::c_int; 16] = [
+        libc::REG_RAX,
+        libc::REG_RCX,
+        libc::REG_RDX,
+        libc::REG_RBX,
+        libc::REG_RSP,
+        libc::REG_RBP,
+        libc::REG_RSI,
+        libc::REG_RDI,
+        libc::REG_R8,
+        libc::REG_R9,
+        libc::REG_R10,
+        libc::REG_R11,
+        libc::REG_R12,
+        libc::REG_R13,
+        libc::REG_R14,
+        libc::REG_R15,
+    ];
+
     /// The handlers ours replaced (`SIGSEGV`, `SIGBUS`, `SIGILL`), to pass others' faults
     /// to.
     static PREVIOUS: OnceLock<[libc::sigaction; 3]> = OnceLock::new();
@@ -331,25 +431,6 @@ mod imp {
             }
             true
         })
-    }
-
-    pub(super) fn reserve_poison() -> usize {
-        // SAFETY: a new private mapping with no access, at an address the kernel picks;
-        // it is never unmapped (the process's lifetime).
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                super::POISON_SIZE,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        match p {
-            libc::MAP_FAILED => 0,
-            p => p as usize,
-        }
     }
 
     /// The signal handler.
@@ -385,6 +466,7 @@ mod imp {
         if buf.is_null() || WRITING.with(|w| w.get()) {
             return false;
         }
+        let end;
         // SAFETY: `context` is the interrupted thread's `ucontext_t`.
         let gregs = unsafe { &mut (*(context as *mut libc::ucontext_t)).uc_mcontext.gregs };
         let pc = gregs[libc::REG_RIP as usize] as usize;
@@ -402,6 +484,7 @@ mod imp {
             if site_at(&map, pc, want).is_none() {
                 return false;
             }
+            end = map.range(..=pc).next_back().map_or(pc, |(_, c)| c.end);
         }
         let mut pcs = vec![pc];
         let stop = wasmscope_signals_enter_ret as *const () as usize;
@@ -421,11 +504,26 @@ mod imp {
         }
         // SAFETY: `info` is valid for this signal.
         let fault = unsafe { (*info).si_addr() } as usize;
+        let address = match signal {
+            libc::SIGILL => 0,
+            _ => {
+                // SAFETY: `pc` is the faulting instruction of a compiled function (a
+                // site), whose code is mapped up to `end`.
+                let code =
+                    unsafe { std::slice::from_raw_parts(pc as *const u8, (end - pc).min(15)) };
+                let reg = |r: u8| gregs[GREGS[r as usize] as usize] as u64;
+                // The access began at most 15 bytes before the fault (the widest is 16).
+                super::effective_address(code, reg)
+                    .map(|a| a as usize)
+                    .filter(|a| *a <= fault && fault - *a < 16)
+                    .unwrap_or(fault)
+            }
+        };
         // SAFETY: `buf` is the live `JmpBuf` of this thread's innermost `enter` (it
         // clears `ACTIVE` before `buf` goes away), and nothing else uses it while the
         // thread is stopped here.
         unsafe {
-            (*buf).trap = Some(SignalTrap { pcs, fault });
+            (*buf).trap = Some(SignalTrap { pcs, address });
             gregs[libc::REG_RSP as usize] = (*buf).sp as i64;
         }
         gregs[libc::REG_RIP as usize] = wasmscope_signals_landing as *const () as usize as i64;
@@ -475,10 +573,6 @@ mod imp {
         false
     }
 
-    pub(super) fn reserve_poison() -> usize {
-        0
-    }
-
     /// Never called: [`super::enabled`] is false here.
     pub(super) unsafe fn enter(
         _: *mut JmpBuf,
@@ -491,5 +585,71 @@ mod imp {
         let f: super::Entry<()> = unsafe { std::mem::transmute(f) };
         f(vm, values, code);
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::effective_address;
+
+    /// Registers with distinct values: `reg(n) = 0x1000 * (n + 1)`.
+    fn reg(n: u8) -> u64 {
+        0x1000 * (n as u64 + 1)
+    }
+
+    #[test]
+    fn decodes_the_memory_operands_of_moves() {
+        let cases: &[(&[u8], Option<u64>)] = &[
+            // mov eax, [rdi + rsi*1 + 8]
+            (&[0x8b, 0x44, 0x37, 0x08], Some(reg(7) + reg(6) + 8)),
+            // mov rax, [r12 + r13*4 + 0x12345]
+            (
+                &[0x4b, 0x8b, 0x84, 0xac, 0x45, 0x23, 0x01, 0x00],
+                Some(reg(12) + (reg(13) << 2) + 0x12345),
+            ),
+            // movzx eax, word [rbx + rcx*1 - 2]
+            (&[0x0f, 0xb7, 0x44, 0x0b, 0xfe], Some(reg(3) + reg(1) - 2)),
+            // movsx rax, byte [r8]
+            (&[0x49, 0x0f, 0xbe, 0x00], Some(reg(8))),
+            // mov [rbp + 0x10], ecx
+            (&[0x89, 0x4d, 0x10], Some(reg(5) + 0x10)),
+            // mov word [rax + rdx*1], cx (operand-size prefix)
+            (&[0x66, 0x89, 0x0c, 0x10], Some(reg(0) + reg(2))),
+            // movsd xmm0, [rsi + rax*8]
+            (
+                &[0xf2, 0x0f, 0x10, 0x04, 0xc6],
+                Some(reg(6) + (reg(0) << 3)),
+            ),
+            // movdqu xmm1, [r9 + r10*1 + 0x40] (REX.XB)
+            (
+                &[0xf3, 0x43, 0x0f, 0x6f, 0x4c, 0x11, 0x40],
+                Some(reg(9) + reg(10) + 0x40),
+            ),
+            // pextrq [rdi], xmm0, 1 (0F 3A)
+            (&[0x66, 0x48, 0x0f, 0x3a, 0x16, 0x07, 0x01], Some(reg(7))),
+            // vmovdqu xmm0, [rcx + rdx*1] (VEX, two bytes)
+            (&[0xc5, 0xfa, 0x6f, 0x04, 0x11], Some(reg(1) + reg(2))),
+            // vmovdqu xmm0, [r11 + r14*2 + 4] (VEX, three bytes: X and B)
+            (
+                &[0xc4, 0x81, 0x7a, 0x6f, 0x44, 0x73, 0x04],
+                Some(reg(11) + (reg(14) << 1) + 4),
+            ),
+            // mov eax, [rsp + 8] (SIB without index)
+            (&[0x8b, 0x44, 0x24, 0x08], Some(reg(4) + 8)),
+            // mov eax, [rcx*4 + 0x100] (SIB without base)
+            (
+                &[0x8b, 0x04, 0x8d, 0x00, 0x01, 0x00, 0x00],
+                Some((reg(1) << 2) + 0x100),
+            ),
+            // mov eax, ecx (no memory operand); mov eax, [rip + 0]; EVEX
+            (&[0x8b, 0xc1], None),
+            (&[0x8b, 0x05, 0, 0, 0, 0], None),
+            (&[0x62, 0xf1, 0x7e, 0x08, 0x6f, 0x00], None),
+            // Truncated.
+            (&[0x8b, 0x84, 0xac, 0x45], None),
+        ];
+        for (code, want) in cases {
+            assert_eq!(effective_address(code, reg), *want, "{code:02x?}");
+        }
     }
 }

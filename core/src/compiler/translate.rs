@@ -65,8 +65,6 @@ pub(crate) mod vmctx {
     /// Tiered compilation: the defined function an interpreter stub runs (set by the
     /// `Compile` libcall just before the stub is called).
     pub const PENDING: i32 = 104;
-    /// The start of the poison region (traps by signal, `super::signals`).
-    pub const POISON: i32 = 112;
     /// Offsets in the `ShadowStack` header: the frames' base address, how many there
     /// are, and room for how many.
     pub const SHADOW_BASE: i32 = 0;
@@ -330,7 +328,7 @@ pub(crate) struct FuncEnv<'a> {
     /// code read from a cache): a call needs no check that its callee is compiled.
     pub all_placed: bool,
     /// Traps by signal ([`super::signals`]): conditional trap instructions, and memory
-    /// 0's out-of-bounds accesses moved into the poison region; each operator's Wasm
+    /// 0's accesses unchecked (it has guard pages); each operator's Wasm
     /// offset is its instructions' source location.
     pub signals: bool,
 }
@@ -880,18 +878,16 @@ impl Traps<'_> {
             }
             checked.record(wasm_addr, covered);
         }
+        if self.guarded() {
+            // No check: out of bounds, the access faults in the guard pages (its flags,
+            // `access_flags`, make it a trap site).
+            let base = self.mem_base(b);
+            return b.ins().iadd(base, ea);
+        }
         let end = b.ins().iadd_imm_u(ea, size as i64);
         let len = self.mem_len(b);
         let oob = b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         let base = self.mem_base(b);
-        if self.poisons() {
-            // Out of bounds: the access goes to the poison region, at its Wasm address,
-            // and faults there (its flags, `access_flags`, make it a trap site).
-            let f = flags().with_readonly().with_can_move();
-            let poison = b.ins().load(types::I64, f, self.vmctx, vmctx::POISON);
-            let base = b.ins().select(oob, poison, base);
-            return b.ins().iadd(base, ea);
-        }
         self.memory_trap_if(b, oob, ea, size);
         b.ins().iadd(base, ea)
     }
@@ -922,19 +918,19 @@ impl Traps<'_> {
         }
     }
 
-    /// Memory accesses trap by signal (`FuncEnv::signals`, memory 0 with 32-bit
-    /// addresses).
-    fn poisons(&self) -> bool {
+    /// Memory accesses trap by signal, in guard pages (`FuncEnv::signals`: memory 0,
+    /// with 32-bit addresses, has them, `crate::linear`).
+    fn guarded(&self) -> bool {
         self.signals && self.memory == 0 && !self.wide
     }
 
     /// The flags of a guest memory access of `size` bytes whose address `heap_address`
-    /// gave: a trap site where it may fault (`poisons`), else bounds-checked before.
+    /// gave: a trap site where it may fault (`guarded`), else bounds-checked before.
     fn access_flags(&self, size: u32) -> MemFlagsData {
         let f = (MemFlagsData::new())
             .with_endianness(ir::Endianness::Little)
             .with_alias_region(Some(self.regions.guest));
-        match self.poisons() {
+        match self.guarded() {
             true => {
                 let code = super::signals::MEMORY + size.trailing_zeros() as u8;
                 f.with_trap_code(ir::TrapCode::user(code))

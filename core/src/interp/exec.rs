@@ -2516,7 +2516,7 @@ impl Executor {
                 if let Some(m) = held.memories.get_mut(*ix as usize) {
                     for (at, bytes) in &event.writes {
                         if m.data.len() < at + bytes.len() {
-                            m.data.resize(at + bytes.len(), 0);
+                            m.data.resize(at + bytes.len());
                         }
                         m.data[*at..at + bytes.len()].copy_from_slice(bytes);
                     }
@@ -2542,7 +2542,7 @@ impl Executor {
             held.memory_ix
                 .first()
                 .and_then(|ix| held.memories.get(*ix as usize))
-                .map(|m| m.data.clone())
+                .map(|m| m.data.to_vec())
                 .unwrap_or_default()
         });
         let skipped = skip.is_some();
