@@ -214,9 +214,10 @@ pub(crate) unsafe fn enter<V>(
 }
 
 /// The address an x86-64 instruction with a memory operand (`code`, its bytes) accesses,
-/// given the registers (`reg(n)`, by number: rax = 0 ... r15 = 15): base + index * scale
-/// + displacement. `None` for what this does not decode (no memory operand, addressing
-/// relative to the instruction, EVEX encodings, whose displacements are scaled).
+/// given the registers (`reg(n)`, by number: rax = 0 ... r15 = 15): base, plus index
+/// times scale, plus displacement. `None` for what this does not decode (no memory
+/// operand, addressing relative to the instruction, EVEX encodings, whose displacements
+/// are scaled).
 ///
 /// The loads and stores compiled code makes are legacy, REX and VEX encoded moves
 /// (`mov`, `movzx`, `movsx`, SSE and AVX moves, `pextr`/`pinsr`, ...): prefixes, an
