@@ -20,6 +20,7 @@
 
 /// The address space a guarded memory reserves: 4 GiB of addresses plus a 4 GiB offset
 /// and the widest access (16 bytes), rounded to a Wasm page.
+#[cfg(target_pointer_width = "64")]
 pub(crate) const RESERVATION: usize = (1 << 33) + (1 << 16);
 
 /// Whether this process gives 32-bit memories guard pages: Linux on x86-64, unless the
@@ -273,6 +274,7 @@ mod tests {
             b.resize(3 * 65536);
             assert_eq!(b[3 * 65536 - 1], 0, "bytes given back come back zero");
             assert_eq!(b[65535], 7);
+            #[cfg(target_pointer_width = "64")]
             if guarded {
                 assert!(!b.grow_to(RESERVATION), "past 4 GiB");
                 assert_eq!(b.len(), 3 * 65536);
