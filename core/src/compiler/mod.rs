@@ -3,11 +3,17 @@
 //! run with the instance's items held ([`exec`]).
 //!
 //! Decisions (issue "Two engines"; see ARCHITECTURE.md, "The compiler"):
-//! - **Traps are explicit**: bounds, divisors, conversions and the stack limit are
-//!   checked by compiled code, which then calls the runtime to record the trap and
-//!   returns through every frame (each caller checks a flag after a call), recording the
-//!   trace on the way. No signal handler, no guard pages, no unwinding through native
-//!   frames: portable and simple, at the cost of a compare per memory access.
+//! - **Traps by signal** ([`signals`]; Linux on x86-64, code compiled without
+//!   listeners): memory 0 (32-bit) has guard pages and is accessed unchecked; the other
+//!   checks are conditional trap instructions. A signal handler turns a fault at one of
+//!   these sites into the call's trap, with the frames it walks and the access's
+//!   address; the call returns from [`signals::enter`] as a trapped one. This halves
+//!   the compile time of explicit checks (BENCHMARKS.md, "Traps by signal").
+//! - **Traps are explicit** elsewhere (other platforms, listeners,
+//!   `WASMSCOPE_EXPLICIT_TRAPS=1`) and for the traps libcalls raise: bounds, divisors,
+//!   conversions and the stack limit are checked by compiled code, which then calls the
+//!   runtime to record the trap and returns through every frame (each caller checks a
+//!   flag after a call), recording the trace on the way.
 //! - **Deep recursion traps**: each function compares the stack pointer with a limit
 //!   set when the call entered compiled code (the thread's remaining stack, less room
 //!   for Rust; a call entered with little stack left runs on a new 8 MiB stack).
@@ -27,9 +33,9 @@
 //! Not yet: pausing and instruction stepping (resumable calls and debug stepping run the
 //! interpreter).
 //!
-//! `unsafe` is allowed in [`code`] (executable memory) and [`exec`] (entering compiled
-//! code, the libcalls' view of the call), each explaining its invariants; the
-//! translator is safe code.
+//! `unsafe` is allowed in [`code`] (executable memory), [`exec`] (entering compiled
+//! code, the libcalls' view of the call) and [`signals`] (the handler, the assembly of
+//! the entry), each explaining its invariants; the translator is safe code.
 
 pub(crate) mod code;
 pub(crate) mod exec;
