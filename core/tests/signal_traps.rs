@@ -308,3 +308,44 @@ fn explicit_checks_agree_too() {
     assert!(stdout.contains("traps by signal: false"), "{stdout}");
     assert!(stdout.contains("1 passed"), "{stdout}");
 }
+
+/// Faults that are not compiled code's go to the handler installed before ours: Rust's
+/// stack overflow report still ends a process that overflows its stack, after compiled
+/// code trapped (the handler installed). A child process overflows; this test reads
+/// its report.
+#[test]
+fn other_faults_reach_the_previous_handler() {
+    if !compiles() {
+        return;
+    }
+    if std::env::var_os("SIGNAL_TRAPS_OVERFLOW").is_some() {
+        let (_rt, m) = instantiate(RuntimeConfig::compiler());
+        assert!(m.exported_function("div").unwrap().call(&[1, 0]).is_err());
+        println!("trapped; now overflowing");
+        fn down(n: u64) -> u64 {
+            let pad = std::hint::black_box([n; 64]);
+            down(pad[3] + 1) + pad[5]
+        }
+        println!("{}", down(0));
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "other_faults_reach_the_previous_handler",
+            "--nocapture",
+        ])
+        .env("SIGNAL_TRAPS_OVERFLOW", "1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success());
+    assert!(stdout.contains("now overflowing"), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("has overflowed its stack"),
+        "{stdout}{stderr}"
+    );
+}
