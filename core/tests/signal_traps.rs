@@ -324,7 +324,10 @@ fn other_faults_reach_the_previous_handler() {
         println!("trapped; now overflowing");
         fn down(n: u64) -> u64 {
             let pad = std::hint::black_box([n; 64]);
-            down(pad[3] + 1) + pad[5]
+            match pad[3] {
+                u64::MAX => 0,
+                n => down(n + 1) + pad[5],
+            }
         }
         println!("{}", down(0));
         return;
