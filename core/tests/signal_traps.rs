@@ -352,3 +352,70 @@ fn other_faults_reach_the_previous_handler() {
         "{stdout}{stderr}"
     );
 }
+
+/// Traps libcalls raise (a host function's error, an exception nothing catches, an
+/// interpreted callee's trap under tiering) unwind every compiled frame by signal in a
+/// module where no function catches, and by the trap flag in one that has a handler:
+/// the same errors and traces as the interpreter either way.
+#[test]
+fn libcalls_traps_unwind_by_signal_or_flag() {
+    if !compiles() {
+        return;
+    }
+    const RECURSE: &str = r#"
+      (import "host" "fail" (func $fail (param i32) (result i32)))
+      (tag $t (param i32))
+      (func $down (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (call $fail (i32.const 3)))
+          (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+      (func $throw_down (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (throw $t (i32.const 9)))
+          (else (i32.add (i32.const 1)
+            (call $throw_down (i32.sub (local.get 0) (i32.const 1)))))))
+      (func (export "host") (param i32) (result i32) (call $down (local.get 0)))
+      (func (export "throw") (param i32) (result i32) (call $throw_down (local.get 0)))"#;
+    let catching = format!(
+        r#"(module {RECURSE}
+      (func (export "caught") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (result i32) (catch $t $h) (call $throw_down (local.get 0))))))"#
+    );
+    let plain = format!("(module {RECURSE})");
+    let run = |config: RuntimeConfig, wat: &str| {
+        let rt = Runtime::with_config(config);
+        rt.new_host_module_builder("host")
+            .new_function_builder()
+            .with_func(|x: i32| -> wasmscope::Result<i32> {
+                Err(Error::new(format!("host says no to {x}")))
+            })
+            .export("fail")
+            .instantiate()
+            .unwrap();
+        let m = rt
+            .instantiate_with_config(&wat::parse_str(wat).unwrap(), ModuleConfig::new())
+            .unwrap();
+        let mut out = Vec::new();
+        for depth in [0u64, 1, 40] {
+            out.push(outcome(m.exported_function("host").unwrap().call(&[depth])));
+            out.push(outcome(
+                m.exported_function("throw").unwrap().call(&[depth]),
+            ));
+            if let Some(caught) = m.exported_function("caught") {
+                out.push(outcome(caught.call(&[depth])));
+            }
+        }
+        out
+    };
+    for wat in [&plain, &catching] {
+        let want = run(RuntimeConfig::interpreter(), wat);
+        assert!(matches!(&want[0], Outcome::Trap(m, None) if m.contains("host says no")));
+        assert_eq!(run(RuntimeConfig::compiler(), wat), want, "{wat}");
+        assert_eq!(
+            run(RuntimeConfig::compiler().with_tiering(2), wat),
+            want,
+            "{wat}"
+        );
+    }
+}

@@ -73,6 +73,8 @@ pub(crate) struct NativeModule {
     signals: bool,
     /// The code addresses registered with [`signals::register`], forgotten on drop.
     registered: Mutex<Vec<usize>>,
+    /// Some function of the module has an exception handler (`try_table`, `try`).
+    catches: std::sync::OnceLock<bool>,
 }
 
 // SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
@@ -167,13 +169,14 @@ impl NativeModule {
             self.call_conv,
             self.frontend,
             interpret,
+            self.unwinds_by_signal(info),
         );
         let m = machine(
             &mut ctx,
             &*self.isa,
             self.stub_ids[ty],
             MachineKind::Stub(ty as u32),
-            false,
+            self.unwinds_by_signal(info),
         )
         .map_err(|e| Error::compile(0, format!("compiling the stub of type {ty}: {e}")))?;
         self.place_one(m, &self.stubs[ty])
@@ -220,6 +223,13 @@ impl NativeModule {
         self.signals
     }
 
+    /// Its code unwinds by signal (`translate::FuncEnv::unwind_by_signal`): with traps
+    /// by signal, where no function of the module catches an exception (found once, by
+    /// reading every body: a module whose code cannot be read counts as catching).
+    fn unwinds_by_signal(&self, info: &ModuleInfo) -> bool {
+        self.signals && !*self.catches.get_or_init(|| catches(info))
+    }
+
     pub(crate) fn listens(&self) -> bool {
         self.listened.is_some()
     }
@@ -252,6 +262,7 @@ impl NativeModule {
             listened: self.listened.as_deref(),
             all_placed,
             signals: self.signals,
+            unwind_by_signal: self.unwinds_by_signal(info),
         }
     }
 
@@ -303,7 +314,14 @@ impl NativeModule {
                     self.code[d as usize].store(address, Ordering::Release)
                 }
                 MachineKind::Entry(t) => self.entries[t as usize].store(address, Ordering::Release),
-                MachineKind::Stub(t) => self.stubs[t as usize].store(address, Ordering::Release),
+                MachineKind::Stub(t) => {
+                    if !m.sites.is_empty() {
+                        let (len, sites) = (m.bytes.len(), m.sites.clone().into());
+                        signals::register(address, len, signals::NO_FUNCTION, sites);
+                        (self.registered.lock().unwrap_or_else(|e| e.into_inner())).push(address);
+                    }
+                    self.stubs[t as usize].store(address, Ordering::Release)
+                }
             }
         }
         Ok(())
@@ -502,6 +520,7 @@ pub(crate) fn compile(
         isa: target,
         signals: signals::enabled() && listened_none,
         registered: Mutex::new(Vec::new()),
+        catches: std::sync::OnceLock::new(),
     };
     let mut kept = None;
     match stored {
@@ -652,7 +671,7 @@ fn machine(
         .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id))
         .collect();
     let sites = match kind {
-        MachineKind::Func(_) if signal_sites => sites(&compiled.buffer),
+        MachineKind::Func(_) | MachineKind::Stub(_) if signal_sites => sites(&compiled.buffer),
         _ => Vec::new(),
     };
     Ok(Machine {
@@ -662,6 +681,29 @@ fn machine(
         bytes,
         relocs,
         sites,
+    })
+}
+
+/// Whether a function of `info` has an exception handler (`try_table`, or the legacy
+/// `try`): its callers must then check for an exception after each call. A body that
+/// cannot be read counts as one.
+fn catches(info: &ModuleInfo) -> bool {
+    use wasmparser::Operator as O;
+    info.bodies.iter().any(|range| {
+        let Some(bytes) = info.bytes.get(range.clone()) else {
+            return true;
+        };
+        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(bytes, 0));
+        let Ok(mut ops) = body.get_operators_reader() else {
+            return true;
+        };
+        while !ops.eof() {
+            match ops.read() {
+                Ok(O::TryTable { .. } | O::Try { .. }) | Err(_) => return true,
+                Ok(_) => {}
+            }
+        }
+        false
     })
 }
 
@@ -681,7 +723,8 @@ fn sites(buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Fina
     for t in buffer.traps() {
         let kind = t.code.as_raw().get();
         let ours = (1..=translate::TRAP_CODES.len() as u8).contains(&kind)
-            || (signals::MEMORY..=signals::MEMORY + 4).contains(&kind);
+            || (signals::MEMORY..=signals::MEMORY + 4).contains(&kind)
+            || kind == signals::UNWIND;
         if let Some(wasm) = wasm_at(t.offset).filter(|_| ours) {
             out.push(Site {
                 code: t.offset,

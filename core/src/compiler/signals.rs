@@ -59,6 +59,12 @@ pub(crate) struct Site {
 
 /// [`Site::kind`] of a call's return address.
 pub(crate) const CALL: u8 = 0;
+/// [`Site::kind`] of the trap that ends an unwind block (unwinding by signal: the error
+/// and the frame are recorded already; the frames above are walked).
+pub(crate) const UNWIND: u8 = 31;
+/// [`Site`]s registered with this as their function are not Wasm functions' (the
+/// interpreter stubs): no frame.
+pub(crate) const NO_FUNCTION: u32 = u32::MAX;
 /// [`Site::kind`] of an access of `1 << (kind - MEMORY)` bytes of memory 0.
 pub(crate) const MEMORY: u8 = 32;
 
@@ -165,7 +171,10 @@ pub(crate) fn frames(t: &SignalTrap) -> (u8, Vec<(u32, u32)>) {
             if i == 0 {
                 kind = s.kind;
             }
-            out.push((def, s.wasm));
+            // (An unwind block's frame is recorded already.)
+            if def != NO_FUNCTION && !(i == 0 && s.kind == UNWIND) {
+                out.push((def, s.wasm));
+            }
         }
     }
     (kind, out)

@@ -331,6 +331,10 @@ pub(crate) struct FuncEnv<'a> {
     /// 0's accesses unchecked (it has guard pages); each operator's Wasm
     /// offset is its instructions' source location.
     pub signals: bool,
+    /// Unwinding by signal (with `signals`, in a module where no function catches): a
+    /// function's unwind block ends in a trap instruction (`signals::UNWIND`) instead of
+    /// returning, so callers need no check of the trap flag after a call.
+    pub unwind_by_signal: bool,
 }
 
 /// A control frame.
@@ -623,8 +627,16 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         };
         t.libcall_raw(Libcall::Frame, &[def_v, at, frame]);
         t.shadow_pop();
-        let zeros: Vec<Value> = results.iter().map(|r| zero(t.b, *r)).collect();
-        t.b.ins().return_(&zeros);
+        if env.unwind_by_signal {
+            // (The frame is recorded: the handler leaves it out of the trace it walks.
+            // A source location makes the trap a site: `code::sites`.)
+            t.b.set_srcloc(ir::SourceLoc::new(body_start));
+            t.b.ins().trap(unwind_trap_code());
+            t.b.set_srcloc(ir::SourceLoc::default());
+        } else {
+            let zeros: Vec<Value> = results.iter().map(|r| zero(t.b, *r)).collect();
+            t.b.ins().return_(&zeros);
+        }
         // The return block.
         t.b.switch_to_block(ret);
         let rets = t.b.block_params(ret).to_vec();
@@ -651,6 +663,11 @@ pub(crate) const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::OutOfFuel,
     TrapCode::NullReference,
 ];
+
+/// The Cranelift trap code of an unwind block's trap (`signals::UNWIND`).
+fn unwind_trap_code() -> ir::TrapCode {
+    ir::TrapCode::user(super::signals::UNWIND).unwrap_or(ir::TrapCode::HEAP_OUT_OF_BOUNDS)
+}
 
 /// The Cranelift trap code of a trap by signal of `code` (`signals::Site::kind`).
 fn signal_trap_code(code: TrapCode) -> ir::TrapCode {
@@ -2446,8 +2463,10 @@ impl Translator<'_, '_, '_> {
         } else {
             let call = self.b.ins().call_indirect(sig, address, &argv);
             let rets = self.b.inst_results(call).to_vec();
-            let trapped = (self.b.ins()).load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
-            self.unwind_if(trapped);
+            if !self.env.unwind_by_signal {
+                let trapped = (self.b.ins()).load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
+                self.unwind_if(trapped);
+            }
             self.b.ins().jump(merge, &args(&rets));
         }
         self.b.switch_to_block(generic);
@@ -2477,14 +2496,17 @@ impl Translator<'_, '_, '_> {
         self.return_called(listened)
     }
 
-    /// After a direct call: unwind if it trapped, reload memory 0, push the results.
+    /// After a direct call: unwind if it trapped (a callee that unwinds by signal never
+    /// returns then), reload the other memories, push the results.
     fn after_call(&mut self, call: ir::Inst) -> Result<()> {
         let rets = self.b.inst_results(call).to_vec();
-        let trapped = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
-        self.unwind_if(trapped);
+        if !self.env.unwind_by_signal {
+            let trapped = self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
+            self.unwind_if(trapped);
+        }
         self.reload_memory();
         self.stack.extend_from_slice(&rets);
         Ok(())
@@ -2553,6 +2575,7 @@ pub(crate) fn interp_stub(
     call_conv: CallConv,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
     interpret: cranelift_module::FuncId,
+    unwind_by_signal: bool,
 ) {
     func.signature = sig.clone();
     let mut b = FunctionBuilder::new(func, fctx);
@@ -2579,7 +2602,15 @@ pub(crate) fn interp_stub(
     let def = b.ins().load(types::I64, flags(), vmctx, vmctx::PENDING);
     let callee = import(b.func, interpret, &libcall_signature(call_conv));
     let zero = b.ins().iconst(types::I64, 0);
-    b.ins().call(callee, &[vmctx, def, values, zero, zero]);
+    let call = b.ins().call(callee, &[vmctx, def, values, zero, zero]);
+    if unwind_by_signal {
+        // The interpreted function trapped: unwind (callers do not check the flag).
+        let status = b.inst_results(call)[0];
+        // (A source location makes it a site: `code::sites`.)
+        b.set_srcloc(ir::SourceLoc::new(0));
+        b.ins().trapnz(status, unwind_trap_code());
+        b.set_srcloc(ir::SourceLoc::default());
+    }
     let mut results = Vec::new();
     let mut at = 0;
     for r in &sig.returns {
