@@ -358,6 +358,12 @@ impl ModuleInfo {
     /// module did not validate up front ([`crate::CompilationMode::Lazy`]); the error
     /// names the function as the interpreter's does (`function[INDEX] (NAME): ...`).
     pub(crate) fn validate_function(&self, def: u32) -> Result<()> {
+        self.validate_function_as(def, true)
+    }
+
+    /// [`Self::validate_function`]; `named: false` leaves the function's name out of the
+    /// error, as the modes that validate at compile time give it.
+    pub(crate) fn validate_function_as(&self, def: u32, named: bool) -> Result<()> {
         let (Some(resources), Some(range)) = (&self.resources, self.bodies.get(def as usize))
         else {
             return Err(Error::usage(format!(
@@ -377,6 +383,9 @@ impl ModuleInfo {
         }
         .into_validator(Default::default());
         validate_body(&mut fv, &body, self.features).map_err(|e| {
+            if !named {
+                return e;
+            }
             let name = match self.func_names.get(&index) {
                 Some(n) => format!(" ({n})"),
                 None => String::new(),

@@ -154,7 +154,9 @@ impl Runtime {
                 })
                 .collect();
             info.set_listened(listeners.iter().map(Option::is_some).collect());
-            if eager {
+            // (Compiled eagerly, bodies are validated by the compiler's workers, in
+            // parallel; the interpreter's code is made if it is ever needed.)
+            if eager && !options.native {
                 info.translate_all()?;
             }
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -185,7 +187,9 @@ impl Runtime {
             let parsed = ModuleInfo::parse(wasm, options)?;
             let options = self.inner.config.engine_for(&parsed, options)?;
             let mut info = WasmCode::new(parsed, options);
-            if eager {
+            // (Compiled eagerly, bodies are validated by the compiler's workers, in
+            // parallel; the interpreter's code is made if it is ever needed.)
+            if eager && !options.native {
                 info.translate_all()?;
             }
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

@@ -406,3 +406,38 @@ fn fuel_and_deadlines_hold_in_lazily_translated_code() {
         Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED)
     );
 }
+
+/// Compiled eagerly, the compiler's workers validate the bodies (in parallel, without
+/// the interpreter's code): the first invalid body's error, as the interpreter gives it.
+#[test]
+fn the_compilers_eager_mode_reports_the_first_invalid_body() {
+    let compiler = RuntimeConfig::compiler();
+    if compiler.engine() != wasmscope::EngineKind::Compiler {
+        return;
+    }
+    // Many valid functions around two invalid ones: the first is the one reported.
+    let mut wat = String::from("(module");
+    for i in 0..40 {
+        match i {
+            17 => wat.push_str(" (func (result i32) (i64.const 1))"),
+            29 => wat.push_str(" (func (result i32) (f32.const 1))"),
+            _ => wat.push_str(&format!(" (func (result i32) (i32.const {i}))")),
+        }
+    }
+    wat.push(')');
+    let wasm = wat::parse_str(&wat).unwrap();
+    let want = Runtime::with_config(mode(CompilationMode::Eager))
+        .compile_module(&wasm)
+        .unwrap_err();
+    for _ in 0..5 {
+        let got = Runtime::with_config(
+            compiler
+                .clone()
+                .with_compilation_mode(CompilationMode::Eager),
+        )
+        .compile_module(&wasm)
+        .unwrap_err();
+        assert_eq!(compile_error(&got), compile_error(&want));
+    }
+    assert!(compile_error(&want).1.contains("found i64"), "{want}");
+}

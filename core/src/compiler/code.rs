@@ -513,7 +513,10 @@ pub(crate) fn compile(
         call_conv,
         libcalls: libcall_ids,
         interrupts,
-        validate: mode == CompilationMode::Lazy,
+        // A body is validated before it is translated unless the module was (the
+        // default mode): lazy mode validates each on its first call, eager mode leaves
+        // it to the compiler's workers (in parallel, `compile_all`).
+        validate: mode != CompilationMode::LazyTranslation,
         fuel,
         listened,
         code_size: AtomicUsize::new(0),
@@ -619,7 +622,17 @@ fn compile_all(
     };
     let mut machines = Vec::with_capacity(items as usize);
     for r in results {
-        machines.extend(r?);
+        match r {
+            Ok(m) => machines.extend(m),
+            Err(e) => {
+                // The first invalid body's error (as the eager mode gives it: no
+                // function name), whichever worker failed first.
+                for def in 0..defs {
+                    info.validate_function_as(def, false)?;
+                }
+                return Err(e);
+            }
+        }
     }
     machines.sort_by_key(|m| m.id.as_u32());
     Ok(machines)

@@ -314,8 +314,8 @@ pub(crate) struct FuncEnv<'a> {
     /// Interrupt checks at function entries and loop headers
     /// (`RuntimeConfig::with_close_on_deadline`).
     pub interrupts: bool,
-    /// Validate each body before translating it (`CompilationMode::Lazy`: the module
-    /// did not).
+    /// Validate each body before translating it (the module did not: `Lazy`, or
+    /// `Eager`, where the compiler's workers validate in parallel).
     pub validate: bool,
     /// Charge fuel (`RuntimeConfig::with_fuel`): at function entries and loop headers,
     /// the operators up to the next such point.
