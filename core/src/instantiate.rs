@@ -384,7 +384,10 @@ pub(crate) fn instantiate(
                 "memory {}: the host has no room for it ({min_bytes} bytes{})",
                 items.memories.len(),
                 match guarded {
-                    true => ", in 8 GiB of address space",
+                    true => {
+                        ", in 8 GiB of address space for its guard pages; \
+                         WASMSCOPE_EXPLICIT_TRAPS=1 does without them"
+                    }
                     false => "",
                 }
             ))

@@ -24,13 +24,19 @@
 pub(crate) const RESERVATION: usize = (1 << 33) + (1 << 16);
 
 /// Whether this process gives 32-bit memories guard pages: Linux on x86-64, unless the
-/// environment sets `WASMSCOPE_EXPLICIT_TRAPS=1` (where compiled code checks bounds
-/// itself).
+/// environment sets `WASMSCOPE_EXPLICIT_TRAPS=1` or the process's address space is
+/// limited (`ulimit -v`: 8 GiB a memory would not fit), where compiled code checks
+/// bounds itself.
 pub(crate) fn guard_pages() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| {
-        cfg!(all(target_os = "linux", target_arch = "x86_64"))
-            && std::env::var_os("WASMSCOPE_EXPLICIT_TRAPS").is_none_or(|v| v.is_empty() || v == "0")
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        {
+            std::env::var_os("WASMSCOPE_EXPLICIT_TRAPS").is_none_or(|v| v.is_empty() || v == "0")
+                && mapped::address_space_unlimited()
+        }
+        #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+        false
     })
 }
 
@@ -90,14 +96,15 @@ impl Bytes {
     }
 
     /// Grows or shrinks to `new_len` bytes (new bytes are zero). For restoring a
-    /// memory's earlier state; a length the host has no room for leaves it as it is.
-    pub(crate) fn resize(&mut self, new_len: usize) {
+    /// memory's earlier state; `false` (nothing changed) where the host refuses.
+    pub(crate) fn resize(&mut self, new_len: usize) -> bool {
         match &mut self.0 {
-            Repr::Heap(v) => v.resize(new_len, 0),
-            #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-            Repr::Mapped(m) => {
-                let _ = m.set_len(new_len);
+            Repr::Heap(v) => {
+                v.resize(new_len, 0);
+                true
             }
+            #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+            Repr::Mapped(m) => m.set_len(new_len),
         }
     }
 }
@@ -154,6 +161,17 @@ mod mapped {
     // SAFETY: as above.
     unsafe impl Sync for Mapping {}
 
+    /// No limit on the process's address space (`RLIMIT_AS`).
+    pub(super) fn address_space_unlimited() -> bool {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `getrlimit` writes the structure it is given.
+        let r = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) };
+        r == 0 && limit.rlim_cur == libc::RLIM_INFINITY
+    }
+
     fn round_up(n: usize) -> usize {
         n.div_ceil(HOST_PAGE) * HOST_PAGE
     }
@@ -209,12 +227,23 @@ mod mapped {
                     return false;
                 }
             } else if accessible < self.accessible {
-                // SAFETY: as above; the pages given back read as zero when made
-                // accessible again (private anonymous memory).
+                let len = self.accessible - accessible;
+                // SAFETY: as above. Inaccessible first (else nothing changed: the guard
+                // pages stay where they were); then given back, to read as zero when
+                // made accessible again (private anonymous memory; should that fail,
+                // they are zeroed here).
                 unsafe {
-                    let at = self.base.add(accessible) as *mut libc::c_void;
-                    libc::madvise(at, self.accessible - accessible, libc::MADV_DONTNEED);
-                    libc::mprotect(at, self.accessible - accessible, libc::PROT_NONE);
+                    let at = self.base.add(accessible);
+                    let p = at as *mut libc::c_void;
+                    if libc::mprotect(p, len, libc::PROT_NONE) != 0 {
+                        return false;
+                    }
+                    if libc::madvise(p, len, libc::MADV_DONTNEED) != 0
+                        && libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE) == 0
+                    {
+                        std::ptr::write_bytes(at, 0, len);
+                        libc::mprotect(p, len, libc::PROT_NONE);
+                    }
                 }
             }
             // Bytes between the old and the new length in a page that was and stays

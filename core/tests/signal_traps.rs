@@ -94,6 +94,14 @@ const CALLS: &[(&str, &[u64])] = &[
     ("forever", &[]),
 ];
 
+/// The shell says the address space is not limited (else memories get no guard pages).
+fn unlimited_address_space() -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", "ulimit -v"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "unlimited")
+}
+
 /// What a call gave: its results, or its error's message (with the trace) and
 /// out-of-bounds access.
 #[derive(Debug, PartialEq)]
@@ -137,6 +145,8 @@ fn traps_agree_with_the_interpreter() {
     }
     if cfg!(all(target_os = "linux", target_arch = "x86_64"))
         && std::env::var_os("WASMSCOPE_EXPLICIT_TRAPS").is_none()
+        && std::env::var_os("SIGNAL_TRAPS_LIMITED").is_none()
+        && unlimited_address_space()
     {
         assert!(
             wasmscope::compiler_traps_by_signal(),
@@ -418,4 +428,32 @@ fn libcalls_traps_unwind_by_signal_or_flag() {
             "{wat}"
         );
     }
+}
+
+/// Where the address space is limited (`ulimit -v`), memories get no guard pages (8
+/// GiB each would not fit) and compiled code checks explicitly: the same results.
+#[test]
+fn a_limited_address_space_checks_explicitly() {
+    if !compiles() || !cfg!(target_os = "linux") {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 16000000 && exec '{}' --exact traps_agree_with_the_interpreter --nocapture",
+            exe.display()
+        ))
+        .env_remove("WASMSCOPE_EXPLICIT_TRAPS")
+        .env("SIGNAL_TRAPS_LIMITED", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("traps by signal: false"), "{stdout}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
 }

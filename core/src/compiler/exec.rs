@@ -742,7 +742,8 @@ unsafe fn run_compiled(vm: &mut VmCtx, entry: usize, values: *mut u64, code: usi
         return;
     }
     // SAFETY: the caller's contract.
-    if let Err(t) = unsafe { signals::enter(f, vm, values, code) } {
+    let memory_base = vm.mem_base as usize;
+    if let Err(t) = unsafe { signals::enter(f, vm, values, code, memory_base) } {
         // SAFETY: as in `with_running`; the compiled code has returned.
         let running = unsafe { &mut *(vm.running as *mut Running<'_, '_>) };
         let (kind, frames) = signals::frames(&t);

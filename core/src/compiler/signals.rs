@@ -188,10 +188,15 @@ pub(crate) type Entry<V> = extern "C" fn(*mut V, *mut u64, usize);
 struct JmpBuf {
     sp: usize,
     trap: Option<SignalTrap>,
+    /// Memory 0's reservation (guard pages included) when the call entered: a memory
+    /// site's fault elsewhere is not a trap.
+    memory: std::ops::Range<usize>,
 }
 
 /// Calls `f(vm, values, code)` (an array trampoline, see [`Entry`]) so that a trap by
 /// signal in the compiled code returns here: `Err` with what the handler saw.
+/// `memory_base`: memory 0's base address (0: none), whose guard pages its accesses
+/// may fault in.
 ///
 /// # Safety
 ///
@@ -202,8 +207,17 @@ pub(crate) unsafe fn enter<V>(
     vm: *mut V,
     values: *mut u64,
     code: usize,
+    memory_base: usize,
 ) -> Result<(), SignalTrap> {
-    let mut buf = JmpBuf { sp: 0, trap: None };
+    let memory = match memory_base {
+        0 => 0..0,
+        base => base..base.saturating_add(crate::linear::RESERVATION),
+    };
+    let mut buf = JmpBuf {
+        sp: 0,
+        trap: None,
+        memory,
+    };
     let buf_ptr: *mut JmpBuf = &raw mut buf;
     let outer = ACTIVE.with(|a| a.replace(buf_ptr));
     // SAFETY: `imp::enter` saves the callee-saved registers and the stack pointer (into
@@ -225,11 +239,11 @@ pub(crate) unsafe fn enter<V>(
 /// The address an x86-64 instruction with a memory operand (`code`, its bytes) accesses,
 /// given the registers (`reg(n)`, by number: rax = 0 ... r15 = 15): base, plus index
 /// times scale, plus displacement. `None` for what this does not decode (no memory
-/// operand, addressing relative to the instruction, EVEX encodings, whose displacements
-/// are scaled).
+/// operand, addressing relative to the instruction).
 ///
-/// The loads and stores compiled code makes are legacy, REX and VEX encoded moves
-/// (`mov`, `movzx`, `movsx`, SSE and AVX moves, `pextr`/`pinsr`, ...): prefixes, an
+/// The loads and stores compiled code makes are legacy, REX, VEX and (on hosts with
+/// AVX-512, folded into vector operations) EVEX encoded moves and operations (`mov`,
+/// `movzx`, `movsx`, SSE and AVX moves, `pextr`/`pinsr`, ...): prefixes, an
 /// opcode of one to three bytes, then ModRM, SIB and displacement.
 pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<u64> {
     let mut at = 0;
@@ -243,8 +257,23 @@ pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<
     }
     let (mut x, mut b) = (0u8, 0u8);
     let mut map = 0u8; // 0: one-byte opcodes, 1: 0F, 2: 0F38, 3: 0F3A
+                       // EVEX: displacements of one byte are scaled by the operand's size (`disp8 * N`),
+                       // which depends on the instruction; taken as 16 (a whole `v128`), the one size of the
+                       // accesses compiled code folds into EVEX instructions (the caller checks the result
+                       // against the fault address).
+    let mut disp8_scale = 1i64;
     match byte(at)? {
-        0x62 => return None,
+        0x62 => {
+            let p0 = byte(at + 1)?;
+            x = u8::from(p0 & 0x40 == 0);
+            b = u8::from(p0 & 0x20 == 0);
+            map = p0 & 0x07;
+            if !(1..=3).contains(&map) {
+                return None;
+            }
+            disp8_scale = 16;
+            at += 4;
+        }
         0xc5 => {
             map = 1;
             at += 2;
@@ -307,7 +336,7 @@ pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<
     }
     let disp = match (md, no_base) {
         (0, true) | (2, _) => i32::from_le_bytes(code.get(at..at + 4)?.try_into().ok()?) as i64,
-        (1, _) => byte(at)? as i8 as i64,
+        (1, _) => byte(at)? as i8 as i64 * disp8_scale,
         _ => 0,
     };
     Some(address.wrapping_add(disp as u64))
@@ -473,7 +502,9 @@ mod imp {
         context: *mut libc::c_void,
     ) -> bool {
         let buf = ACTIVE.with(|a| a.get());
-        if buf.is_null() || WRITING.with(|w| w.get()) {
+        // (A signal another process or thread sent, `si_code <= 0`, is never a trap.)
+        // SAFETY: `info` is valid for this signal.
+        if buf.is_null() || WRITING.with(|w| w.get()) || unsafe { (*info).si_code } <= 0 {
             return false;
         }
         let end;
@@ -514,6 +545,10 @@ mod imp {
         }
         // SAFETY: `info` is valid for this signal.
         let fault = unsafe { (*info).si_addr() } as usize;
+        // SAFETY: `buf` is this thread's innermost `enter`'s (see below).
+        if signal != libc::SIGILL && !unsafe { &(*buf).memory }.contains(&fault) {
+            return false;
+        }
         let address = match signal {
             libc::SIGILL => 0,
             _ => {
@@ -555,10 +590,20 @@ mod imp {
             return;
         };
         let prev = &previous[i];
+        // SAFETY: `info` is valid for this signal.
+        let sent = unsafe { (*info).si_code } <= 0;
         match prev.sa_sigaction {
+            libc::SIG_IGN if sent => {}
             libc::SIG_DFL | libc::SIG_IGN => {
-                // SAFETY: restores the handler that was there before ours.
-                unsafe { libc::sigaction(signal, prev, std::ptr::null_mut()) };
+                // SAFETY: restores the handler that was there before ours. A fault
+                // happens again when the instruction is run again; a signal that was
+                // sent is sent again (`SA_NODEFER`: delivered at once).
+                unsafe {
+                    libc::sigaction(signal, prev, std::ptr::null_mut());
+                    if sent {
+                        libc::raise(signal);
+                    }
+                }
             }
             f if prev.sa_flags & libc::SA_SIGINFO != 0 => {
                 // SAFETY: a handler installed with `SA_SIGINFO` takes these arguments.
@@ -651,10 +696,16 @@ mod tests {
                 &[0x8b, 0x04, 0x8d, 0x00, 0x01, 0x00, 0x00],
                 Some((reg(1) << 2) + 0x100),
             ),
-            // mov eax, ecx (no memory operand); mov eax, [rip + 0]; EVEX
+            // vmovdqu32 xmm0, [rax] (EVEX); vpmullq xmm0, xmm1, [r9 + r10*1 + 2*16]
+            // (EVEX, map 0F38, X and B, disp8 scaled by 16)
+            (&[0x62, 0xf1, 0x7e, 0x08, 0x6f, 0x00], Some(reg(0))),
+            (
+                &[0x62, 0x92, 0xf5, 0x08, 0x40, 0x44, 0x11, 0x02],
+                Some(reg(9) + reg(10) + 32),
+            ),
+            // mov eax, ecx (no memory operand); mov eax, [rip + 0]
             (&[0x8b, 0xc1], None),
             (&[0x8b, 0x05, 0, 0, 0, 0], None),
-            (&[0x62, 0xf1, 0x7e, 0x08, 0x6f, 0x00], None),
             // Truncated.
             (&[0x8b, 0x84, 0xac, 0x45], None),
         ];

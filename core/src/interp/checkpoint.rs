@@ -261,7 +261,7 @@ impl<S> Checkpoints<S> {
         let c = self.list.iter().rev().find(|c| c.steps < count)?;
         for (m, mem) in held.memories.iter_mut().enumerate() {
             let len = c.memories.get(m).copied().unwrap_or(mem.data.len());
-            mem.data.resize(len);
+            let _ = mem.data.resize(len);
             let Some(chunks) = self.chunks.get(m) else {
                 mem.data.fill(0);
                 continue;

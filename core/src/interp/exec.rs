@@ -2516,9 +2516,11 @@ impl Executor {
                 if let Some(m) = held.memories.get_mut(*ix as usize) {
                     for (at, bytes) in &event.writes {
                         if m.data.len() < at + bytes.len() {
-                            m.data.resize(at + bytes.len());
+                            let _ = m.data.resize(at + bytes.len());
                         }
-                        m.data[*at..at + bytes.len()].copy_from_slice(bytes);
+                        if let Some(dst) = m.data.get_mut(*at..at + bytes.len()) {
+                            dst.copy_from_slice(bytes);
+                        }
                     }
                 }
             }
