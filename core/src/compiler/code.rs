@@ -252,6 +252,7 @@ impl NativeModule {
     fn env<'a>(&'a self, info: &'a ModuleInfo, all_placed: bool) -> FuncEnv<'a> {
         FuncEnv {
             info,
+            funcs: &self.funcs,
             sigs: &self.sigs,
             libcalls: &self.libcalls,
             call_conv: self.call_conv,

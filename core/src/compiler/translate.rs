@@ -306,6 +306,8 @@ fn args(values: &[Value]) -> Vec<BlockArg> {
 /// What the translation of one function needs from its module.
 pub(crate) struct FuncEnv<'a> {
     pub info: &'a ModuleInfo,
+    /// The JIT module's ids of the defined functions (direct calls, `all_placed`).
+    pub funcs: &'a [cranelift_module::FuncId],
     /// The signatures of the module's defined functions, by defined index.
     pub sigs: &'a [Signature],
     pub libcalls: &'a LibcallIds,
@@ -325,7 +327,8 @@ pub(crate) struct FuncEnv<'a> {
     /// index) call the `before` and `after` hooks.
     pub listened: Option<&'a [bool]>,
     /// Every function of the module is placed before any runs (eager compilation, or
-    /// code read from a cache): a call needs no check that its callee is compiled.
+    /// code read from a cache): a call is direct (a relocation to the callee), with no
+    /// check that its callee is compiled.
     pub all_placed: bool,
     /// Traps by signal ([`super::signals`]): conditional trap instructions, and memory
     /// 0's accesses unchecked (it has guard pages); each operator's Wasm
@@ -502,6 +505,8 @@ struct Translator<'a, 'b, 'f> {
     libcall_refs: [Option<ir::FuncRef>; LIBCALLS],
     /// Signatures of the defined functions called so far.
     callees: std::collections::HashMap<u32, ir::SigRef>,
+    /// The defined functions imported for direct calls (`direct_callee`).
+    direct: std::collections::HashMap<u32, ir::FuncRef>,
     /// The globals' slot table and the module's code table (loaded at entry: neither
     /// moves during a call).
     globals_table: Value,
@@ -572,6 +577,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             results: results.clone(),
             libcall_refs: [None; LIBCALLS],
             callees: std::collections::HashMap::new(),
+            direct: std::collections::HashMap::new(),
             trap_blocks: TrapBlocks::default(),
             fuel_charge: None,
             fuel_ops: 0,
@@ -2279,12 +2285,29 @@ impl Translator<'_, '_, '_> {
             return Ok(());
         }
         let def = index - info.num_imported_funcs;
-        let sig = self.callee_sig(def);
-        let address = self.callee_address(def);
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);
+        if self.env.all_placed {
+            // Every function is placed with this one: a direct call (a relocation).
+            let callee = self.direct_callee(def);
+            let call = self.b.ins().call(callee, &argv);
+            return self.after_call(call);
+        }
+        let sig = self.callee_sig(def);
+        let address = self.callee_address(def);
         let call = self.b.ins().call_indirect(sig, address, &argv);
         self.after_call(call)
+    }
+
+    /// Defined function `def`, imported into this function for direct calls.
+    fn direct_callee(&mut self, def: u32) -> ir::FuncRef {
+        if let Some(f) = self.direct.get(&def) {
+            return *f;
+        }
+        let (id, sig) = (self.env.funcs[def as usize], &self.env.sigs[def as usize]);
+        let f = import(self.b.func, id, sig);
+        self.direct.insert(def, f);
+        f
     }
 
     /// The signature of defined function `def`, imported into this function.
