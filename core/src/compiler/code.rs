@@ -306,23 +306,19 @@ impl NativeModule {
         self.code_size.fetch_add(size, Ordering::Relaxed);
         for m in machines {
             let address = jit.get_finalized_function(m.id) as usize;
+            if !m.sites.is_empty() {
+                // (A stub's sites have no Wasm function: no frame.)
+                let def = match m.kind {
+                    MachineKind::Func(d) => d,
+                    _ => signals::NO_FUNCTION,
+                };
+                signals::register(address, m.bytes.len(), def, m.sites.clone().into());
+                (self.registered.lock().unwrap_or_else(|e| e.into_inner())).push(address);
+            }
             match m.kind {
-                MachineKind::Func(d) => {
-                    if !m.sites.is_empty() {
-                        signals::register(address, m.bytes.len(), d, m.sites.clone().into());
-                        (self.registered.lock().unwrap_or_else(|e| e.into_inner())).push(address);
-                    }
-                    self.code[d as usize].store(address, Ordering::Release)
-                }
+                MachineKind::Func(d) => self.code[d as usize].store(address, Ordering::Release),
                 MachineKind::Entry(t) => self.entries[t as usize].store(address, Ordering::Release),
-                MachineKind::Stub(t) => {
-                    if !m.sites.is_empty() {
-                        let (len, sites) = (m.bytes.len(), m.sites.clone().into());
-                        signals::register(address, len, signals::NO_FUNCTION, sites);
-                        (self.registered.lock().unwrap_or_else(|e| e.into_inner())).push(address);
-                    }
-                    self.stubs[t as usize].store(address, Ordering::Release)
-                }
+                MachineKind::Stub(t) => self.stubs[t as usize].store(address, Ordering::Release),
             }
         }
         Ok(())

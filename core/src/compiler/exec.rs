@@ -10,7 +10,8 @@
 //!   bytes, each global's value): they stay locked, and so in place, while compiled code
 //!   runs; every libcall that may move them (`memory.grow`, a call that lets go of the
 //!   items) writes the new addresses back before compiled code continues, and compiled
-//!   code reloads them after every call;
+//!   code reads them again after every call (memory 0's where used, the others'
+//!   reloaded);
 //! - libcalls dereference the `VmCtx` and the `Running` it points to: compiled code only
 //!   passes the `VmCtx` it was given, and `Running` outlives the call;
 //! - the shadow stack (code compiled for listeners): compiled code writes its frames

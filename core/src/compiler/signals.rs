@@ -395,6 +395,8 @@ mod imp {
         ".size wasmscope_signals_enter, . - wasmscope_signals_enter",
     );
 
+    // The assembly's symbols. Calling `wasmscope_signals_enter` is `enter`'s business
+    // (its contract below); the other two are only addresses, never called from Rust.
     unsafe extern "C" {
         fn wasmscope_signals_enter(
             sp: *mut usize,
@@ -407,7 +409,12 @@ mod imp {
         fn wasmscope_signals_landing();
     }
 
-    /// See [`super::enter`].
+    /// Runs the assembly: see [`super::enter`].
+    ///
+    /// # Safety
+    ///
+    /// `buf` is the caller's live `JmpBuf`, and `f(vm, values, code)` is a sound call of
+    /// an array trampoline ([`super::enter`]'s contract).
     pub(super) unsafe fn enter(
         buf: *mut JmpBuf,
         f: usize,
@@ -629,6 +636,11 @@ mod imp {
     }
 
     /// Never called: [`super::enabled`] is false here.
+    ///
+    /// # Safety
+    ///
+    /// `f(vm, values, code)` is a sound call of an array trampoline ([`super::enter`]'s
+    /// contract).
     pub(super) unsafe fn enter(
         _: *mut JmpBuf,
         f: usize,

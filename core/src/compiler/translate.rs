@@ -492,8 +492,9 @@ struct Translator<'a, 'b, 'f> {
     unreachable: Option<u32>,
     /// The Wasm module offset of the operator being translated.
     offset: u32,
-    /// Every memory's base and length (index 0: memory 0, from the vmctx; the others
-    /// from its `MEMS` table), reloaded after calls.
+    /// The base and length variables of the memories other than 0 (from the vmctx's
+    /// `MEMS` table, reloaded after calls; index 0's are unused: memory 0's are loaded
+    /// where used, `Traps::mem_base`).
     mems: Vec<(Variable, Variable)>,
     regions: Regions,
     /// The memory of the operator being translated.
