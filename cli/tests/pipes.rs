@@ -21,10 +21,12 @@ const YES: &str = r#"(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $again (i32.lt_u (local.get $i) (i32.const 1000000))))))"#;
 
-fn yes() -> PathBuf {
+/// The guest's file, one per test: the tests run in parallel, and a file another test
+/// is rewriting can be read half-written.
+fn yes(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasmscope-pipes-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("yes.wat");
+    let file = dir.join(format!("{test}.wat"));
     std::fs::write(&file, YES).unwrap();
     file
 }
@@ -35,11 +37,11 @@ fn read_then_close(mut from: impl Read, n: usize) {
     from.read_exact(&mut buf).unwrap();
 }
 
-fn spawn(flags: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
+fn spawn(test: &str, flags: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_wasmscope"))
         .arg("run")
         .args(flags)
-        .arg(yes())
+        .arg(yes(test))
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
@@ -50,6 +52,7 @@ fn spawn(flags: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
 fn a_closed_stdout_ends_the_run_quietly() {
     let err = std::env::temp_dir().join(format!("wasmscope-pipes-{}.err", std::process::id()));
     let mut child = spawn(
+        "stdout",
         &[],
         Stdio::piped(),
         Stdio::from(std::fs::File::create(&err).unwrap()),
@@ -65,7 +68,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
 #[test]
 fn a_closed_stderr_under_trace_ends_the_run_quietly() {
     // `--trace` writes every call to stderr: its reader goes after the first lines.
-    let mut child = spawn(&["--trace"], Stdio::null(), Stdio::piped());
+    let mut child = spawn("stderr", &["--trace"], Stdio::null(), Stdio::piped());
     read_then_close(child.stderr.take().unwrap(), 100);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(141));
@@ -76,6 +79,7 @@ fn a_closed_stdout_still_leaves_the_profile() {
     let profile =
         std::env::temp_dir().join(format!("wasmscope-pipes-{}.folded", std::process::id()));
     let mut child = spawn(
+        "profile",
         &["--profile", profile.to_str().unwrap()],
         Stdio::piped(),
         Stdio::null(),
