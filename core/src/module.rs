@@ -130,6 +130,95 @@ pub(crate) struct CustomSection {
     pub range: std::ops::Range<usize>,
 }
 
+/// What the operators of a module's bodies tell ([`ModuleInfo::bodies_use_gc`],
+/// [`ModuleInfo::bodies_catch`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct BodyScan {
+    gc: bool,
+    catches: bool,
+}
+
+impl BodyScan {
+    fn add(&mut self, other: BodyScan) {
+        self.gc |= other.gc;
+        self.catches |= other.catches;
+    }
+}
+
+/// Code from this many bytes of bodies up is read on every core.
+const PARALLEL_SCAN_BYTES: usize = 1 << 20;
+
+/// What body `range` of `bytes` tells: a body that does not decode uses no GC (it fails
+/// when translated) and counts as catching.
+fn scan_body(bytes: &[u8], range: &std::ops::Range<usize>) -> BodyScan {
+    use Operator as O;
+    let unreadable = BodyScan {
+        gc: false,
+        catches: true,
+    };
+    let Some(code) = bytes.get(range.clone()) else {
+        return unreadable;
+    };
+    let body = FunctionBody::new(wasmparser::BinaryReader::new(code, range.start as u64));
+    let Ok(mut ops) = body.get_operators_reader() else {
+        return unreadable;
+    };
+    let mut found = BodyScan::default();
+    while !ops.eof() {
+        match ops.read() {
+            Ok(O::TryTable { .. } | O::Try { .. }) => found.catches = true,
+            Ok(op) if is_gc_operator(&op) => found.gc = true,
+            Ok(_) => {}
+            Err(_) => return unreadable,
+        }
+        if found.gc && found.catches {
+            break;
+        }
+    }
+    found
+}
+
+/// What `bodies` (ranges of `bytes`) tell, read on `threads` threads (each a run of
+/// bodies of about equal size).
+fn scan_bodies(bytes: &[u8], bodies: &[std::ops::Range<usize>], threads: usize) -> BodyScan {
+    let scan = |ranges: &[std::ops::Range<usize>]| {
+        let mut found = BodyScan::default();
+        for range in ranges {
+            found.add(scan_body(bytes, range));
+            if found.gc && found.catches {
+                break;
+            }
+        }
+        found
+    };
+    if threads <= 1 {
+        return scan(bodies);
+    }
+    let total: usize = bodies.iter().map(|r| r.len()).sum();
+    let mut chunks = Vec::with_capacity(threads + 1);
+    let (mut start, mut size) = (0, 0);
+    for (i, range) in bodies.iter().enumerate() {
+        size += range.len();
+        if size * threads >= total * (chunks.len() + 1) {
+            chunks.push(&bodies[start..=i]);
+            start = i + 1;
+        }
+    }
+    chunks.push(&bodies[start..]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks.iter().map(|c| s.spawn(|| scan(c))).collect();
+        let mut found = BodyScan::default();
+        for h in handles {
+            // (A thread that panicked found what a failed reading finds.)
+            found.add(h.join().unwrap_or(BodyScan {
+                gc: false,
+                catches: true,
+            }));
+        }
+        found
+    })
+}
+
 /// Everything the runtime keeps of a decoded and validated module: the engine-neutral
 /// description (an engine's code for it is kept beside it, e.g. `interp::code::WasmCode`).
 #[derive(Debug)]
@@ -165,6 +254,8 @@ pub(crate) struct ModuleInfo {
     /// hierarchy, or GC instructions (in bodies validated at decoding) (the compiler
     /// engine does not run it yet).
     pub uses_gc: bool,
+    /// What the bodies' operators tell, read once when asked ([`Self::body_scan`]).
+    body_scan: std::sync::OnceLock<BodyScan>,
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr>,
@@ -520,6 +611,7 @@ impl ModuleInfo {
             global_refs: Vec::new(),
             canon: Vec::new(),
             uses_gc: false,
+            body_scan: std::sync::OnceLock::new(),
             num_imported_globals: 0,
             tags: Vec::new(),
             num_imported_tags: 0,
@@ -911,22 +1003,25 @@ impl ModuleInfo {
     /// the bodies at decoding, where [`ModuleInfo::uses_gc`] does not know yet). A body
     /// that does not decode counts as not (it fails when translated).
     pub(crate) fn bodies_use_gc(&self) -> bool {
-        self.bodies.iter().any(|range| {
-            let body = FunctionBody::new(wasmparser::BinaryReader::new(
-                &self.bytes[range.clone()],
-                range.start as u64,
-            ));
-            let Ok(mut ops) = body.get_operators_reader() else {
-                return false;
+        self.body_scan().gc
+    }
+
+    /// Whether a function body has an exception handler (`try_table`, or the legacy
+    /// `try`). A body that does not decode counts as one.
+    pub(crate) fn bodies_catch(&self) -> bool {
+        self.body_scan().catches
+    }
+
+    /// What every body's operators tell (one reading of the code section, made once, on
+    /// every core for a large module: the compiler asks before it compiles anything).
+    fn body_scan(&self) -> BodyScan {
+        *self.body_scan.get_or_init(|| {
+            let bytes: usize = self.bodies.iter().map(|r| r.len()).sum();
+            let threads = match bytes >= PARALLEL_SCAN_BYTES {
+                true => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                false => 1,
             };
-            while !ops.eof() {
-                match ops.read() {
-                    Ok(op) if is_gc_operator(&op) => return true,
-                    Ok(_) => {}
-                    Err(_) => return false,
-                }
-            }
-            false
+            scan_bodies(&self.bytes, &self.bodies, threads)
         })
     }
 
@@ -1425,5 +1520,67 @@ pub(crate) fn catch_clause(c: &wasmparser::Catch) -> (Option<u32>, u32, bool) {
         C::OneRef { tag, label } => (Some(tag), label, true),
         C::All { label } => (None, label, false),
         C::AllRef { label } => (None, label, true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module of `n` functions, each a few `nop`s, with `body` as function `at`'s.
+    fn module(n: usize, at: &[(usize, &str)]) -> ModuleInfo {
+        let mut wat = String::from("(module (type $s (struct)) (tag $t)\n");
+        for i in 0..n {
+            let body = at
+                .iter()
+                .find(|(j, _)| *j == i)
+                .map_or("nop nop nop", |b| b.1);
+            wat += &format!("(func {body})\n");
+        }
+        wat += ")";
+        let bytes = wat::parse_str(&wat).unwrap();
+        let options = crate::config::RuntimeConfig::interpreter().code_options();
+        ModuleInfo::parse(&bytes, options).unwrap()
+    }
+
+    /// Bodies put in at their function indices, then whether GC and a handler are found.
+    type Case<'a> = (&'a [(usize, &'a str)], bool, bool);
+
+    const CATCH: &str = "(block $h (try_table (catch_all $h) nop))";
+    const GC: &str = "(drop (struct.new $s))";
+
+    #[test]
+    fn the_scan_finds_handlers_and_gc_in_any_body_on_any_number_of_threads() {
+        let cases: &[Case] = &[
+            (&[], false, false),
+            (&[(0, CATCH)], false, true),
+            (&[(99, CATCH)], false, true),
+            (&[(50, GC)], true, false),
+            (&[(1, GC), (98, CATCH)], true, true),
+            (&[(49, CATCH), (51, GC)], true, true),
+        ];
+        for (at, gc, catches) in cases {
+            let info = module(100, at);
+            for threads in [1, 2, 3, 7, 200] {
+                let found = scan_bodies(&info.bytes, &info.bodies, threads);
+                assert_eq!(
+                    (found.gc, found.catches),
+                    (*gc, *catches),
+                    "{at:?} {threads}"
+                );
+            }
+            assert_eq!((info.bodies_use_gc(), info.bodies_catch()), (*gc, *catches));
+        }
+    }
+
+    #[test]
+    fn a_body_that_does_not_decode_counts_as_catching_and_not_gc() {
+        let info = module(3, &[]);
+        // A range past the module's bytes, and one that is not a body.
+        let bodies = [info.bodies[0].clone(), 0..info.bytes.len() + 10, 0..8];
+        for threads in [1, 2] {
+            let found = scan_bodies(&info.bytes, &bodies, threads);
+            assert_eq!((found.gc, found.catches), (false, true));
+        }
     }
 }

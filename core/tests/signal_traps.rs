@@ -35,6 +35,10 @@ const TRAPS: &str = r#"(module
   (func (export "load8") (param i32) (result i64) (i64.load8_u (local.get 0)))
   (func (export "load16") (param i32) (result i32) (i32.load16_s offset=3 (local.get 0)))
   (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "far") (param i32) (result i32) (i32.load offset=0x7fffffff (local.get 0)))
+  (func (export "far_store") (param i32)
+    (i64.store offset=0x7ffffffc (local.get 0) (i64.const 1)))
+  (func (export "farther") (param i32) (result i32) (i32.load8_u offset=0x80000000 (local.get 0)))
   (func (export "v128") (param i32) (result i32)
     (i32x4.extract_lane 1 (v128.load (local.get 0))))
   (func (export "splat") (param i32) (result i32)
@@ -72,6 +76,15 @@ const CALLS: &[(&str, &[u64])] = &[
     ("load16", &[65532]),
     ("load64", &[65529]),
     ("load64", &[65528]),
+    ("far", &[0]),
+    ("far", &[0xffff_ffff]),
+    ("far", &[0x8000_fff8]),
+    ("far", &[0x8000_fffd]),
+    ("far_store", &[0x8000_fffc]),
+    ("far_store", &[0x8000_fffd]),
+    ("far_store", &[0xffff_ffff]),
+    ("farther", &[0x7fff_ffff]),
+    ("farther", &[0xffff_ffff]),
     ("v128", &[65520]),
     ("v128", &[65521]),
     ("splat", &[65533]),

@@ -73,8 +73,6 @@ pub(crate) struct NativeModule {
     signals: bool,
     /// The code addresses registered with [`signals::register`], forgotten on drop.
     registered: Mutex<Vec<usize>>,
-    /// Some function of the module has an exception handler (`try_table`, `try`).
-    catches: std::sync::OnceLock<bool>,
 }
 
 // SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
@@ -224,10 +222,11 @@ impl NativeModule {
     }
 
     /// Its code unwinds by signal (`translate::FuncEnv::unwind_by_signal`): with traps
-    /// by signal, where no function of the module catches an exception (found once, by
-    /// reading every body: a module whose code cannot be read counts as catching).
+    /// by signal, where no function of the module catches an exception
+    /// ([`ModuleInfo::bodies_catch`]: a module whose code cannot be read counts as
+    /// catching).
     fn unwinds_by_signal(&self, info: &ModuleInfo) -> bool {
-        self.signals && !*self.catches.get_or_init(|| catches(info))
+        self.signals && !info.bodies_catch()
     }
 
     pub(crate) fn listens(&self) -> bool {
@@ -520,7 +519,6 @@ pub(crate) fn compile(
         isa: target,
         signals: signals::enabled() && listened_none,
         registered: Mutex::new(Vec::new()),
-        catches: std::sync::OnceLock::new(),
     };
     let mut kept = None;
     match stored {
@@ -691,29 +689,6 @@ fn machine(
         bytes,
         relocs,
         sites,
-    })
-}
-
-/// Whether a function of `info` has an exception handler (`try_table`, or the legacy
-/// `try`): its callers must then check for an exception after each call. A body that
-/// cannot be read counts as one.
-fn catches(info: &ModuleInfo) -> bool {
-    use wasmparser::Operator as O;
-    info.bodies.iter().any(|range| {
-        let Some(bytes) = info.bytes.get(range.clone()) else {
-            return true;
-        };
-        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(bytes, 0));
-        let Ok(mut ops) = body.get_operators_reader() else {
-            return true;
-        };
-        while !ops.eof() {
-            match ops.read() {
-                Ok(O::TryTable { .. } | O::Try { .. }) | Err(_) => return true,
-                Ok(_) => {}
-            }
-        }
-        false
     })
 }
 

@@ -257,6 +257,12 @@ fn flags() -> MemFlagsData {
     f
 }
 
+/// Flags of a load of a value that stays the same during a call (an instance's tables,
+/// a guarded memory's base): the optimiser may move it and make one of many.
+fn fixed() -> MemFlagsData {
+    flags().with_readonly().with_can_move()
+}
+
 /// Stores `v` in the `u64` slots at `base` from slot `at` (a `v128` in two).
 pub(crate) fn store_slots(b: &mut FunctionBuilder<'_>, v: Value, base: Value, at: usize) {
     let slot = to_slot(b, v);
@@ -588,8 +594,11 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             def,
             scopes: Vec::new(),
         };
-        t.globals_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::GLOBALS);
-        t.code_table = t.b.ins().load(types::I64, flags(), vmctx, vmctx::CODE);
+        // The globals' and the code's tables stay where they are for the instance's
+        // life, and so do the globals' slots (`global_ptr`): read-only loads, which the
+        // optimiser moves to where they are used and makes once.
+        t.globals_table = t.b.ins().load(types::I64, fixed(), vmctx, vmctx::GLOBALS);
+        t.code_table = t.b.ins().load(types::I64, fixed(), vmctx, vmctx::CODE);
         t.reload_memory();
         // With listeners: the frame goes on the shadow stack and `before` runs first,
         // before any check that can trap (`abort` pairs with `before`).
@@ -920,6 +929,12 @@ impl Traps<'_> {
     fn mem_base(&self, b: &mut FunctionBuilder<'_>) -> Value {
         match self.mem_vars {
             Some((base, _)) => b.use_var(base),
+            // A guarded memory never moves (`crate::linear`: it grows in place, within
+            // its reservation): its base is read-only for the call, and the optimiser
+            // makes one load of the function's many (moved out of loops).
+            None if self.guarded() => {
+                (b.ins()).load(types::I64, fixed(), self.vmctx, vmctx::MEM_BASE)
+            }
             None => (b.ins()).load(
                 types::I64,
                 self.regions.bounds(),
@@ -1998,28 +2013,41 @@ impl Translator<'_, '_, '_> {
     fn global_ptr(&mut self, index: u32) -> Value {
         self.b
             .ins()
-            .load(types::I64, flags(), self.globals_table, (index * 8) as i32)
+            .load(types::I64, fixed(), self.globals_table, (index * 8) as i32)
     }
 
     /// The bounds-checked native address of an access of `size` bytes at the popped
-    /// Wasm address plus `offset`.
-    fn address(&mut self, size: u32, offset: u64) -> Result<Value> {
+    /// Wasm address plus `offset`, as a native address and an offset from it for the
+    /// access's instruction.
+    fn address(&mut self, size: u32, offset: u64) -> Result<(Value, i32)> {
         let addr = self.pop()?;
-        Ok(traps!(self).heap_address(self.b, addr, offset, size))
+        let traps = traps!(self);
+        match i32::try_from(offset) {
+            // Guarded, the offset is the instruction's (as wasmtime does): the access
+            // faults past the end all the same (the reservation covers a 32-bit address
+            // plus a 31-bit offset), and the trap's address, decoded from the faulting
+            // instruction (`signals::effective_address`), includes it.
+            Ok(imm) if traps.guarded() => {
+                let base = traps.mem_base(self.b);
+                let addr = self.b.ins().uextend(types::I64, addr);
+                Ok((self.b.ins().iadd(base, addr), imm))
+            }
+            _ => Ok((traps.heap_address(self.b, addr, offset, size), 0)),
+        }
     }
 
     fn load(&mut self, ty: Type, size: u32, signed: bool, offset: u64) -> Result<()> {
-        let at = self.address(size, offset)?;
+        let (at, imm) = self.address(size, offset)?;
         let f = traps!(self).access_flags(size);
         let ins = self.b.ins();
         let v = match (size, ty.bits(), signed) {
-            (1, _, true) => ins.sload8(ty, f, at, 0),
-            (1, _, false) => ins.uload8(ty, f, at, 0),
-            (2, _, true) => ins.sload16(ty, f, at, 0),
-            (2, _, false) => ins.uload16(ty, f, at, 0),
-            (4, 64, true) => ins.sload32(f, at, 0),
-            (4, 64, false) => ins.uload32(f, at, 0),
-            _ => ins.load(ty, f, at, 0),
+            (1, _, true) => ins.sload8(ty, f, at, imm),
+            (1, _, false) => ins.uload8(ty, f, at, imm),
+            (2, _, true) => ins.sload16(ty, f, at, imm),
+            (2, _, false) => ins.uload16(ty, f, at, imm),
+            (4, 64, true) => ins.sload32(f, at, imm),
+            (4, 64, false) => ins.uload32(f, at, imm),
+            _ => ins.load(ty, f, at, imm),
         };
         self.stack.push(v);
         Ok(())
@@ -2027,15 +2055,15 @@ impl Translator<'_, '_, '_> {
 
     fn store(&mut self, size: u32, offset: u64) -> Result<()> {
         let v = self.pop()?;
-        let at = self.address(size, offset)?;
+        let (at, imm) = self.address(size, offset)?;
         let f = traps!(self).access_flags(size);
         let bits = self.b.func.dfg.value_type(v).bits();
         let ins = self.b.ins();
         match (size, bits) {
-            (1, _) => ins.istore8(f, v, at, 0),
-            (2, _) => ins.istore16(f, v, at, 0),
-            (4, 64) => ins.istore32(f, v, at, 0),
-            _ => ins.store(f, v, at, 0),
+            (1, _) => ins.istore8(f, v, at, imm),
+            (2, _) => ins.istore16(f, v, at, imm),
+            (4, 64) => ins.istore32(f, v, at, imm),
+            _ => ins.store(f, v, at, imm),
         };
         Ok(())
     }
