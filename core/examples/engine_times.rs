@@ -9,7 +9,7 @@
 //!
 //! `bench`: for each workload of `samples/bench/expected.txt` (its large `n`), the time
 //! to compile the module and the median time of five calls of `run(n)` after a warm-up,
-//! checking the checksum. `compile FILE...`: the best of three compile times of each file
+//! checking the checksum (`BENCH_ONLY=NAME`: workload NAME alone). `compile FILE...`: the best of three compile times of each file
 //! (`COMPILE_RUNS=N`: of N).
 //! Both compile eagerly (`CompilationMode::Eager`), so the compile time is the whole of it.
 
@@ -51,6 +51,9 @@ fn main() {
                 large.retain(|(w, _, _)| *w != name);
                 large.push((name, n, sum));
             }
+            // (`BENCH_ONLY=name`: that workload alone.)
+            let only = std::env::var("BENCH_ONLY").ok();
+            large.retain(|(name, _, _)| only.as_ref().is_none_or(|o| o == name));
             for (name, n, sum) in large {
                 let bytes =
                     std::fs::read(samples_dir().join(format!("{name}.wasm"))).expect("wasm");
