@@ -577,6 +577,9 @@ fn compile_all(
     used.sort_unstable();
     used.dedup();
     let items = defs + used.len() as u32;
+    // The largest bodies first: the workers then end together, on small ones.
+    let mut order: Vec<u32> = (0..defs).collect();
+    order.sort_by_key(|&d| std::cmp::Reverse(info.bodies[d as usize].len()));
     let next = std::sync::atomic::AtomicU32::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -592,8 +595,9 @@ fn compile_all(
                 return Ok(out);
             }
             out.push(if item < defs {
-                let id = native.funcs[item as usize];
-                function_machine(&env, item, id, isa, &mut ctx, &mut fctx)?
+                let def = order[item as usize];
+                let id = native.funcs[def as usize];
+                function_machine(&env, def, id, isa, &mut ctx, &mut fctx)?
             } else {
                 let ty = used[(item - defs) as usize] as usize;
                 native.entry_machine(info, ty, isa, &mut ctx, &mut fctx)?

@@ -429,12 +429,21 @@ pub(crate) fn translate(
     let mut b = FunctionBuilder::new(func, fctx);
     let mut t = Translator::new(env, def, &ty, &mut b, (range.start as u32, first_op))?;
     let mut locals = body.get_locals_reader().map_err(compile_error)?;
+    // One zero of each type, the initial value of every local of that type.
+    let mut zeros: Vec<(Type, Value)> = Vec::new();
     for _ in 0..locals.get_count() {
         let (n, vt) = locals.read().map_err(compile_error)?;
         let ct = val_type(vt)?;
+        let zero = match zeros.iter().find(|(t, _)| *t == ct) {
+            Some((_, z)) => *z,
+            None => {
+                let z = zero(t.b, ct);
+                zeros.push((ct, z));
+                z
+            }
+        };
         for _ in 0..n {
             let var = t.b.declare_var(ct);
-            let zero = zero(t.b, ct);
             t.b.def_var(var, zero);
             t.locals.push(var);
         }
