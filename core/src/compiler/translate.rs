@@ -623,13 +623,6 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         t.offset = body_start;
         t.interrupt_check();
         t.charge_fuel();
-        if env.signals {
-            // (A trap by signal is no branch: the entry block may still be open.)
-            let next = t.b.create_block();
-            t.b.ins().jump(next, &[]);
-            t.b.switch_to_block(next);
-            t.b.seal_block(next);
-        }
         // The function body is a block whose end returns.
         t.control.push(Control {
             kind: Kind::Block,
