@@ -149,7 +149,8 @@ impl BodyScan {
 const PARALLEL_SCAN_BYTES: usize = 1 << 20;
 
 /// What body `range` of `bytes` tells: a body that does not decode uses no GC (it fails
-/// when translated) and counts as catching.
+/// when translated; GC operators before the error do not count) and counts as
+/// catching.
 fn scan_body(bytes: &[u8], range: &std::ops::Range<usize>) -> BodyScan {
     use Operator as O;
     let unreadable = BodyScan {

@@ -11,7 +11,10 @@
 //!   runs; every libcall that may move them (`memory.grow`, a call that lets go of the
 //!   items) writes the new addresses back before compiled code continues, and compiled
 //!   code reads them again after every call (memory 0's where used, the others'
-//!   reloaded);
+//!   reloaded). What never moves for a call is read once where the optimiser places it
+//!   (`readonly` loads): a guarded memory 0's base (its reservation grows in place,
+//!   `crate::linear`), the globals' slot table (made once per instance, its slots inside
+//!   items that never move), each slot's address, and the module's code table;
 //! - libcalls dereference the `VmCtx` and the `Running` it points to: compiled code only
 //!   passes the `VmCtx` it was given, and `Running` outlives the call;
 //! - the shadow stack (code compiled for listeners): compiled code writes its frames

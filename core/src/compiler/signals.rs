@@ -260,7 +260,8 @@ pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<
                        // EVEX: displacements of one byte are scaled by the operand's size (`disp8 * N`),
                        // which depends on the instruction; taken as 16 (a whole `v128`), the one size of the
                        // accesses compiled code folds into EVEX instructions (the caller checks the result
-                       // against the fault address).
+                       // against the fault address). Scalar accesses, which carry a Wasm offset as their
+                       // displacement, are never EVEX-encoded.
     let mut disp8_scale = 1i64;
     match byte(at)? {
         0x62 => {

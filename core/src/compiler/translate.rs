@@ -257,8 +257,9 @@ fn flags() -> MemFlagsData {
     f
 }
 
-/// Flags of a load of a value that stays the same during a call (an instance's tables,
-/// a guarded memory's base): the optimiser may move it and make one of many.
+/// Flags of a load of a value that stays the same during a call (the globals' slot
+/// table and each slot's address, the module's code table, a guarded memory's base):
+/// the optimiser may move it and make one of many.
 fn fixed() -> MemFlagsData {
     flags().with_readonly().with_can_move()
 }
@@ -623,6 +624,14 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
         t.offset = body_start;
         t.interrupt_check();
         t.charge_fuel();
+        if env.signals {
+            // (A trap by signal is no branch: the entry block may still be open, and the
+            // unwind block is built next; the frontend wants the block it leaves filled.)
+            let next = t.b.create_block();
+            t.b.ins().jump(next, &[]);
+            t.b.switch_to_block(next);
+            t.b.seal_block(next);
+        }
         // The function body is a block whose end returns.
         t.control.push(Control {
             kind: Kind::Block,
@@ -719,7 +728,8 @@ fn cold_branch(
 /// The alias regions of the function's memory accesses: memory 0's base and length in
 /// the `VmCtx`, and guest memory. A guest store leaves the bounds loaded before it
 /// valid, so Cranelift's alias analysis loads them once for the accesses between two
-/// calls (a call may grow the memory: it clobbers every region).
+/// calls (a call may grow the memory: it clobbers every region). (A guarded memory 0's
+/// base is a `readonly` load instead, `fixed`: it never moves.)
 #[derive(Clone, Copy)]
 struct Regions {
     memory0: ir::AliasRegion,
@@ -766,8 +776,8 @@ macro_rules! traps {
 struct Traps<'t> {
     offset: u32,
     /// The memory accessed (multi-memory) and its base and length.
-    /// Memory 0's are read from the `VmCtx` (`Regions`); the others' are variables
-    /// (base, length).
+    /// Memory 0's are read from the `VmCtx` (`Regions`; a guarded one's base with
+    /// `fixed` flags); the others' are variables (base, length).
     mem_vars: Option<(Variable, Variable)>,
     regions: Regions,
     memory: u32,

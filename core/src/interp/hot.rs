@@ -35,6 +35,15 @@
 //!   refused), and the frame has at least `max_height` slots ([`run`] checks the slice it
 //!   is given), so the frame pointer plus a slot is inside the frame.
 //!
+//! - a frame that [`Cx::call`] pushed in the current run names code of the table
+//!   ([`Calls::funcs`]) that is translated, a position of that code and a frame whose
+//!   `max_height` slots are in the stack (each was the running function's when pushed,
+//!   and the running function's code, position and frame are always such: [`run`]
+//!   checks the first, `call` and `ret` each next one); so [`Cx::ret`] returns to such a
+//!   frame with no check ([`Cx`]'s `trusted`: the frames there were when the run began,
+//!   which it does check, as it does every frame when the run began with code that is
+//!   not the table's own).
+//!
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
 #![allow(unsafe_code)]
@@ -360,6 +369,10 @@ struct Cx<'a> {
     env: Cell<Option<&'a mut dyn Env>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
+    /// How many of the executor's frames there were when the run began: a frame above
+    /// them was pushed by [`Cx::call`] in this run, so [`Cx::ret`] trusts it
+    /// (`usize::MAX`: none is trusted).
+    trusted: usize,
     /// The operators begun so far ([`Instr::Count`]), and the count at which the run
     /// must leave plain code (the executor then moves it to debug code, to stop before
     /// that operator).
@@ -601,7 +614,21 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         let caller = *frames.last().ok_or(Stop::Other)?;
-        let f = self.caller_code(calls, caller)?;
+        let f = if frames.len() > self.trusted {
+            debug_assert!(self.caller_code(calls, caller).is_ok(), "a trusted frame");
+            // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), for the
+            // function that was running: its code id names translated code of `funcs`
+            // (the run's first function is `funcs`' own, checked by `run`; every later
+            // one came from `funcs` in `call`), its position is one of that code, and its
+            // frame and `max_height` fit in the stack (checked when it became current).
+            unsafe {
+                (calls.funcs.get_unchecked(caller.func as usize))
+                    .get()
+                    .unwrap_unchecked()
+            }
+        } else {
+            self.caller_code(calls, caller)?
+        };
         if let Some(listened) = listened {
             self.after(listened, src, arity)?;
         }
@@ -678,6 +705,17 @@ pub(crate) fn run<'a>(
     }
     let mem = Mem::of(env.memory());
     let base = stack.as_mut_ptr();
+    // Frames `call` pushes from here on are trusted by `ret` when the running code is
+    // the table's own for its code id (what `call` pushes as the caller).
+    let trusted = match calls {
+        Some(c) => match c.funcs.get(regs.func as usize).and_then(OnceLock::get) {
+            Some(f) if std::ptr::eq(f, cur) => {
+                c.frames.try_borrow().map_or(usize::MAX, |f| f.len())
+            }
+            _ => usize::MAX,
+        },
+        None => usize::MAX,
+    };
     let cx = Cx {
         instrs: Cell::new(&cur.instrs),
         cur: Cell::new(cur),
@@ -689,6 +727,7 @@ pub(crate) fn run<'a>(
         calls,
         env: Cell::new(Some(env)),
         stop: Cell::new(None),
+        trusted,
         steps,
         limit,
     };
