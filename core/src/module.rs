@@ -139,9 +139,21 @@ struct BodyScan {
 }
 
 impl BodyScan {
+    /// What a body that cannot be read tells: no GC (it fails when translated), and a
+    /// handler (the cautious answer).
+    const UNREADABLE: BodyScan = BodyScan {
+        gc: false,
+        catches: true,
+    };
+
     fn add(&mut self, other: BodyScan) {
         self.gc |= other.gc;
         self.catches |= other.catches;
+    }
+
+    /// Nothing more to find.
+    fn complete(&self) -> bool {
+        self.gc && self.catches
     }
 }
 
@@ -153,16 +165,12 @@ const PARALLEL_SCAN_BYTES: usize = 1 << 20;
 /// catching.
 fn scan_body(bytes: &[u8], range: &std::ops::Range<usize>) -> BodyScan {
     use Operator as O;
-    let unreadable = BodyScan {
-        gc: false,
-        catches: true,
-    };
     let Some(code) = bytes.get(range.clone()) else {
-        return unreadable;
+        return BodyScan::UNREADABLE;
     };
     let body = FunctionBody::new(wasmparser::BinaryReader::new(code, range.start as u64));
     let Ok(mut ops) = body.get_operators_reader() else {
-        return unreadable;
+        return BodyScan::UNREADABLE;
     };
     let mut found = BodyScan::default();
     while !ops.eof() {
@@ -170,9 +178,9 @@ fn scan_body(bytes: &[u8], range: &std::ops::Range<usize>) -> BodyScan {
             Ok(O::TryTable { .. } | O::Try { .. }) => found.catches = true,
             Ok(op) if is_gc_operator(&op) => found.gc = true,
             Ok(_) => {}
-            Err(_) => return unreadable,
+            Err(_) => return BodyScan::UNREADABLE,
         }
-        if found.gc && found.catches {
+        if found.complete() {
             break;
         }
     }
@@ -186,7 +194,7 @@ fn scan_bodies(bytes: &[u8], bodies: &[std::ops::Range<usize>], threads: usize) 
         let mut found = BodyScan::default();
         for range in ranges {
             found.add(scan_body(bytes, range));
-            if found.gc && found.catches {
+            if found.complete() {
                 break;
             }
         }
@@ -211,10 +219,7 @@ fn scan_bodies(bytes: &[u8], bodies: &[std::ops::Range<usize>], threads: usize) 
         let mut found = BodyScan::default();
         for h in handles {
             // (A thread that panicked found what a failed reading finds.)
-            found.add(h.join().unwrap_or(BodyScan {
-                gc: false,
-                catches: true,
-            }));
+            found.add(h.join().unwrap_or(BodyScan::UNREADABLE));
         }
         found
     })

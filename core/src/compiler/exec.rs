@@ -745,8 +745,10 @@ unsafe fn run_compiled(vm: &mut VmCtx, entry: usize, values: *mut u64, code: usi
         f(vm, values, code);
         return;
     }
-    // SAFETY: the caller's contract.
     let memory_base = vm.mem_base as usize;
+    // SAFETY: the caller's contract (`f` is the trampoline, `vm`, `values` and `code`
+    // as `enter` wants them), and `memory_base` is memory 0's, whose reservation a
+    // memory fault must lie in.
     if let Err(t) = unsafe { signals::enter(f, vm, values, code, memory_base) } {
         // SAFETY: as in `with_running`; the compiled code has returned.
         let running = unsafe { &mut *(vm.running as *mut Running<'_, '_>) };

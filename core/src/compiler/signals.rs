@@ -256,12 +256,13 @@ pub(crate) fn effective_address(code: &[u8], reg: impl Fn(u8) -> u64) -> Option<
         at += 1;
     }
     let (mut x, mut b) = (0u8, 0u8);
-    let mut map = 0u8; // 0: one-byte opcodes, 1: 0F, 2: 0F38, 3: 0F3A
-                       // EVEX: displacements of one byte are scaled by the operand's size (`disp8 * N`),
-                       // which depends on the instruction; taken as 16 (a whole `v128`), the one size of the
-                       // accesses compiled code folds into EVEX instructions (the caller checks the result
-                       // against the fault address). Scalar accesses, which carry a Wasm offset as their
-                       // displacement, are never EVEX-encoded.
+    // The opcode map: 0 one-byte opcodes, 1 `0F`, 2 `0F38`, 3 `0F3A`.
+    let mut map = 0u8;
+    // EVEX: displacements of one byte are scaled by the operand's size (`disp8 * N`),
+    // which depends on the instruction; taken as 16 (a whole `v128`), the one size of
+    // the accesses compiled code folds into EVEX instructions (the caller checks the
+    // result against the fault address). Scalar accesses, which carry a Wasm offset as
+    // their displacement, are never EVEX-encoded.
     let mut disp8_scale = 1i64;
     match byte(at)? {
         0x62 => {

@@ -1459,6 +1459,15 @@ impl Translator<'_, '_, '_> {
     }
 
     /// Unwinds (records this frame at the current offset and returns) when `cond`.
+    /// After a call: unwinds if the callee trapped (the trap flag), unless code unwinds
+    /// by signal (`FuncEnv::unwind_by_signal`: nothing to check).
+    fn unwind_if_trapped(&mut self) {
+        if !self.env.unwind_by_signal {
+            let trapped = (self.b.ins()).load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
+            self.unwind_if(trapped);
+        }
+    }
+
     fn unwind_if(&mut self, cond: Value) {
         let unwind = self.handler();
         let offset = self.offset as i64;
@@ -1833,13 +1842,8 @@ impl Translator<'_, '_, '_> {
                 self.store(2, memarg.offset)?
             }
             Operator::MemorySize { mem } => {
-                let len = match self.mem_vars(mem) {
-                    Some((_, len)) => self.b.use_var(len),
-                    None => {
-                        let f = self.regions.bounds();
-                        (self.b.ins()).load(types::I64, f, self.vmctx, vmctx::MEM_LEN)
-                    }
-                };
+                // (`cur_mem` is `mem`: `memory_of`.)
+                let len = traps!(self).mem_len(self.b);
                 let pages = self.b.ins().ushr_imm_u(len, 16);
                 let v = match self.memory64(mem) {
                     true => pages,
@@ -2527,10 +2531,7 @@ impl Translator<'_, '_, '_> {
         } else {
             let call = self.b.ins().call_indirect(sig, address, &argv);
             let rets = self.b.inst_results(call).to_vec();
-            if !self.env.unwind_by_signal {
-                let trapped = (self.b.ins()).load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
-                self.unwind_if(trapped);
-            }
+            self.unwind_if_trapped();
             self.b.ins().jump(merge, &args(&rets));
         }
         self.b.switch_to_block(generic);
@@ -2564,13 +2565,7 @@ impl Translator<'_, '_, '_> {
     /// returns then), reload the other memories, push the results.
     fn after_call(&mut self, call: ir::Inst) -> Result<()> {
         let rets = self.b.inst_results(call).to_vec();
-        if !self.env.unwind_by_signal {
-            let trapped = self
-                .b
-                .ins()
-                .load(types::I64, flags(), self.vmctx, vmctx::TRAPPED);
-            self.unwind_if(trapped);
-        }
+        self.unwind_if_trapped();
         self.reload_memory();
         self.stack.extend_from_slice(&rets);
         Ok(())

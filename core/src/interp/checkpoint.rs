@@ -261,7 +261,11 @@ impl<S> Checkpoints<S> {
         let c = self.list.iter().rev().find(|c| c.steps < count)?;
         for (m, mem) in held.memories.iter_mut().enumerate() {
             let len = c.memories.get(m).copied().unwrap_or(mem.data.len());
-            let _ = mem.data.resize(len);
+            if !mem.data.resize(len) {
+                // (The host refused the pages: no restoring here. A memory restored
+                // before this one is rewritten by the next restore or replay.)
+                return None;
+            }
             let Some(chunks) = self.chunks.get(m) else {
                 mem.data.fill(0);
                 continue;

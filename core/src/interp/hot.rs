@@ -41,8 +41,8 @@
 //!   and the running function's code, position and frame are always such: [`run`]
 //!   checks the first, `call` and `ret` each next one); so [`Cx::ret`] returns to such a
 //!   frame with no check ([`Cx`]'s `trusted`: the frames there were when the run began,
-//!   which it does check, as it does every frame when the run began with code that is
-//!   not the table's own).
+//!   and the first it pushes, the caller frame of the code the executor gave it, are
+//!   checked).
 //!
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
@@ -369,8 +369,8 @@ struct Cx<'a> {
     env: Cell<Option<&'a mut dyn Env>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
-    /// How many of the executor's frames there were when the run began: a frame above
-    /// them was pushed by [`Cx::call`] in this run, so [`Cx::ret`] trusts it
+    /// One more than the executor's frames when the run began: a frame above them was
+    /// pushed by [`Cx::call`] in this run for code of the table, so [`Cx::ret`] trusts it
     /// (`usize::MAX`: none is trusted).
     trusted: usize,
     /// The operators begun so far ([`Instr::Count`]), and the count at which the run
@@ -618,8 +618,8 @@ impl<'a> Cx<'a> {
             debug_assert!(self.caller_code(calls, caller).is_ok(), "a trusted frame");
             // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), for the
             // function that was running: its code id names translated code of `funcs`
-            // (the run's first function is `funcs`' own, checked by `run`; every later
-            // one came from `funcs` in `call`), its position is one of that code, and its
+            // (a function other than the run's first became current by `call` or `ret`,
+            // which took it from `funcs`), its position is one of that code, and its
             // frame and `max_height` fit in the stack (checked when it became current).
             unsafe {
                 (calls.funcs.get_unchecked(caller.func as usize))
@@ -705,17 +705,12 @@ pub(crate) fn run<'a>(
     }
     let mem = Mem::of(env.memory());
     let base = stack.as_mut_ptr();
-    // Frames `call` pushes from here on are trusted by `ret` when the running code is
-    // the table's own for its code id (what `call` pushes as the caller).
-    let trusted = match calls {
-        Some(c) => match c.funcs.get(regs.func as usize).and_then(OnceLock::get) {
-            Some(f) if std::ptr::eq(f, cur) => {
-                c.frames.try_borrow().map_or(usize::MAX, |f| f.len())
-            }
-            _ => usize::MAX,
-        },
-        None => usize::MAX,
-    };
+    // Frames `call` pushes from here on are trusted by `ret`, but the first: it is the
+    // caller frame of `cur`, which the executor gave (every later caller's code came
+    // from the table, in `call` or `ret`).
+    let trusted = calls
+        .and_then(|c| c.frames.try_borrow().ok().map(|f| f.len() + 1))
+        .unwrap_or(usize::MAX);
     let cx = Cx {
         instrs: Cell::new(&cur.instrs),
         cur: Cell::new(cur),
