@@ -25,6 +25,7 @@
 //! can stop and debug code where a step or a breakpoint may.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
@@ -53,6 +54,10 @@ pub(crate) struct ModuleCode {
     /// the debug variant): set once translated. The executor reads these on every call
     /// and return, so a slot holds the code itself (no `Result`, no box).
     funcs: Box<[OnceLock<CompiledFunc>]>,
+    /// By code id, the code in `funcs` once it is set there (null before): what the
+    /// fast path's calls and returns read, one load each (a `OnceLock`'s `get` adds an
+    /// atomic load of its state that the compiler must keep).
+    ready: Box<[AtomicPtr<CompiledFunc>]>,
     /// The number of defined functions (`funcs` has twice as many with two variants).
     defined: u32,
     /// Functions that failed to translate (invalid bodies, when they were not validated
@@ -72,10 +77,14 @@ impl ModuleCode {
         let funcs = (0..defined as usize * variants)
             .map(|_| OnceLock::new())
             .collect();
+        let ready = (0..defined as usize * variants)
+            .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+            .collect();
         ModuleCode {
             options,
             listened: Vec::new(),
             funcs,
+            ready,
             defined,
             failures: Mutex::new(HashMap::new()),
             calls: (0..defined).map(|_| Default::default()).collect(),
@@ -174,10 +183,18 @@ impl ModuleCode {
             .count()
     }
 
-    /// The table of every code id's code, each set once translated (for the fast path's
-    /// calls).
-    pub(crate) fn table(&self) -> &[OnceLock<CompiledFunc>] {
-        &self.funcs
+    /// The table of every code id's code, each set (not null) once translated, to code
+    /// that lives as long as `self` (for the fast path's calls and returns).
+    pub(crate) fn table(&self) -> &[AtomicPtr<CompiledFunc>] {
+        &self.ready
+    }
+
+    /// Sets code id `id`'s code (if it was not set: the code it has then).
+    fn publish(&self, id: u32, code: CompiledFunc) -> &CompiledFunc {
+        let code = self.funcs[id as usize].get_or_init(|| code);
+        // (Release: whoever reads the pointer with `Acquire` sees the code.)
+        self.ready[id as usize].store(std::ptr::from_ref(code).cast_mut(), Ordering::Release);
+        code
     }
 
     /// The code of code id `id` (see the module docs; the defined-function index for
@@ -213,7 +230,7 @@ impl ModuleCode {
                 let mut translator = Translator::new(self.options_of(id));
                 let mut allocs = FuncValidatorAllocations::default();
                 match self.translate(info, id, &mut translator, &mut allocs) {
-                    Ok(code) => return Ok(slot.get_or_init(|| code)),
+                    Ok(code) => return Ok(self.publish(id, code)),
                     Err(e) => {
                         let failure = match e.kind() {
                             ErrorKind::Compile { offset, message } => Failure {
@@ -274,10 +291,10 @@ impl ModuleCode {
         // The plain variant: the debug one is made when a debugger first needs it.
         let mut translator = Translator::new(self.options_of(0));
         let mut allocs = FuncValidatorAllocations::default();
-        for (def, slot) in self.funcs.iter().enumerate().take(self.defined as usize) {
-            if slot.get().is_none() {
-                let code = self.translate(info, def as u32, &mut translator, &mut allocs)?;
-                let _ = slot.set(code);
+        for def in 0..self.defined {
+            if self.funcs[def as usize].get().is_none() {
+                let code = self.translate(info, def, &mut translator, &mut allocs)?;
+                self.publish(def, code);
             }
         }
         Ok(())

@@ -3479,7 +3479,7 @@ impl Executor {
                             false => MAX_CALL_DEPTH,
                         },
                         returns,
-                        frames: std::cell::RefCell::new(&mut self.frames),
+                        frames: hot::Frames::new(&mut self.frames),
                         stop: &self.control.stop,
                         variants: self.resumable && code.has_variants(),
                         defined: code.defined(),

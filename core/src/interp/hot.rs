@@ -51,8 +51,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::time::Instant;
 
 use super::instr::GcOp;
@@ -124,7 +123,8 @@ type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
-/// `handler_of(&instr)`, or `call_marked` for a `Call` — [`Op::new`] and
+/// `handler_of(&instr)` (`return_few` for a `Return` of 0 to 2 result slots), or `call_marked` for a
+/// `Call` — [`Op::new`] and
 /// [`Op::new_counted`] are the only ways to make one, and neither field is ever written
 /// after.
 #[derive(Clone, Copy)]
@@ -170,7 +170,7 @@ impl std::fmt::Debug for Op {
 #[inline(always)]
 fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
     debug_assert!(
-        cx.position(ip) < cx.instrs.get().len(),
+        cx.position(ip) < cx.cur.get().instrs.len(),
         "position outside the code"
     );
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
@@ -269,9 +269,9 @@ pub(crate) struct Regs {
 /// translated yet, a deeper stack, an `after` owed by a tail call), they stop the run, and
 /// the executor runs them.
 pub(crate) struct Calls<'a> {
-    /// The module's code by code id, each once translated (`ModuleCode`'s table: the
-    /// fast path sits below `ModuleCode` itself).
-    pub(crate) funcs: &'a [OnceLock<CompiledFunc>],
+    /// The module's code by code id, each not null once translated, to code that lives
+    /// for `'a` (`ModuleCode`'s table: the fast path sits below `ModuleCode` itself).
+    pub(crate) funcs: &'a [AtomicPtr<CompiledFunc>],
     /// The module's imported functions (defined ones come after them).
     pub(crate) n_imported: u32,
     /// The instance (for the frames pushed).
@@ -281,8 +281,8 @@ pub(crate) struct Calls<'a> {
     pub(crate) max_depth: usize,
     /// Whether a `Return` may run here: no `after` is owed by a tail call.
     pub(crate) returns: bool,
-    /// The executor's frames.
-    pub(crate) frames: RefCell<&'a mut Vec<Frame>>,
+    /// The executor's frames ([`Frames`]).
+    pub(crate) frames: Frames<'a>,
     /// The instance's stop request (non-zero: stop), read at every interrupt check.
     pub(crate) stop: &'a AtomicU64,
     /// Whether interrupt checks are switch points between two variants of each function
@@ -299,6 +299,68 @@ pub(crate) struct Calls<'a> {
     pub(crate) polls: &'a Cell<u32>,
     /// A recorded run's calls, where they began ([`CallMarks`]).
     pub(crate) marks: Option<&'a RefCell<CallMarks>>,
+}
+
+impl<'a> Calls<'a> {
+    /// The code of code id `id`, if it is translated.
+    #[inline(always)]
+    fn code(&self, id: u32) -> Option<&'a CompiledFunc> {
+        let p = self.funcs.get(id as usize)?.load(Ordering::Acquire);
+        // SAFETY: a pointer of the table is null or points at code that lives for `'a`
+        // and is never written again (`funcs`); `Acquire` pairs with the `Release` that
+        // set it.
+        unsafe { p.as_ref() }
+    }
+
+    /// The code of code id `id`, known to be translated.
+    ///
+    /// # Safety
+    /// `id` is below the table's length and its code is translated (as is every code id
+    /// that has been current in this run: it became current through [`Calls::code`], or
+    /// [`run`] was given it).
+    #[inline(always)]
+    unsafe fn code_unchecked(&self, id: u32) -> &'a CompiledFunc {
+        debug_assert!(self.code(id).is_some(), "code not translated");
+        // SAFETY: `id` is in the table and its pointer is set (the caller's contract),
+        // to code that lives for `'a` (`funcs`).
+        unsafe {
+            &*self
+                .funcs
+                .get_unchecked(id as usize)
+                .load(Ordering::Acquire)
+        }
+    }
+}
+
+/// The executor's frames, as the fast path holds them while it runs: `call` pushes to
+/// them, `ret` pops, and a listener's entry hook reads them. (A plain pointer, where a
+/// `RefCell` cost every call and return a test and two writes of its flag: the fast path
+/// runs one handler at a time, each uses the frames only within [`Frames::get`]'s
+/// borrow, and a hook is given a shared slice that ends with the hook.)
+pub(crate) struct Frames<'a> {
+    frames: *mut Vec<Frame>,
+    _borrow: std::marker::PhantomData<&'a mut Vec<Frame>>,
+}
+
+impl<'a> Frames<'a> {
+    /// The frames `frames`, held (borrowed) by the fast path for `'a`.
+    pub(crate) fn new(frames: &'a mut Vec<Frame>) -> Self {
+        Frames {
+            frames,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// The frames, for one step of one handler (no two such references are ever live: a
+    /// handler drops it before it runs a hook or dispatches the next handler).
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    fn get(&self) -> &mut Vec<Frame> {
+        // SAFETY: `frames` is borrowed mutably for `'a` (`new`), and only the fast path's
+        // handlers, running one at a time, reach it, each through one short-lived
+        // reference at a time (above).
+        unsafe { &mut *self.frames }
+    }
 }
 
 /// Where a recorded run began its calls (a timeline's marks): per bucket of
@@ -352,9 +414,9 @@ pub(crate) const DEADLINE_POLL_INTERVAL: u32 = 1024;
 /// What every handler reads besides its registers: the code, the stack, and where the
 /// run stops.
 struct Cx<'a> {
-    /// The current function's code.
-    instrs: Cell<&'a [Op]>,
-    /// The current function (its code is `instrs`).
+    /// The current function's first instruction (of `cur.instrs`: jumps read it).
+    base: Cell<*const Op>,
+    /// The current function.
     cur: Cell<&'a CompiledFunc>,
     /// Where [`run`] started.
     start: Ip,
@@ -396,16 +458,18 @@ impl<'a> Cx<'a> {
     /// The instruction at position `t` of the current function, a jump target of its code.
     #[inline(always)]
     fn at(&self, t: u32) -> Ip {
-        let instrs = self.instrs.get();
-        debug_assert!((t as usize) < instrs.len(), "jump outside the code");
+        debug_assert!(
+            (t as usize) < self.cur.get().instrs.len(),
+            "jump outside the code"
+        );
         // SAFETY: `t` is a jump target of the code, a position of it ([`check`]).
-        unsafe { instrs.as_ptr().add(t as usize) }
+        unsafe { self.base.get().add(t as usize) }
     }
 
     /// The `br_table` entry `i` after the `br_table` before `next`.
     #[inline(always)]
     fn skip(&self, next: Ip, i: u32) -> Ip {
-        debug_assert!(self.position(next) + (i as usize) < self.instrs.get().len());
+        debug_assert!(self.position(next) + (i as usize) < self.cur.get().instrs.len());
         // SAFETY: `i` is at most the table's length, and each of its entries is a position
         // of the code ([`check`]).
         unsafe { next.add(i as usize) }
@@ -413,16 +477,7 @@ impl<'a> Cx<'a> {
 
     /// The position of `ip` in the current function's code.
     fn position(&self, ip: Ip) -> usize {
-        (ip as usize - self.instrs.get().as_ptr() as usize) / std::mem::size_of::<Op>()
-    }
-
-    /// The whole stack as a checked slice.
-    #[allow(clippy::mut_from_ref)]
-    fn stack(&self) -> &mut [u64] {
-        // SAFETY: `stack` points at `stack_len` slots (`run`'s slice), and no other
-        // reference to them is live while this one is (the handlers use it and drop it
-        // before they touch a slot again).
-        unsafe { std::slice::from_raw_parts_mut(self.stack, self.stack_len) }
+        (ip as usize - self.base.get() as usize) / std::mem::size_of::<Op>()
     }
 
     /// `call` of function `callee` (module index space) with its arguments from slot
@@ -439,31 +494,35 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
-        let f = calls
-            .funcs
-            .get(def as usize)
-            .and_then(OnceLock::get)
-            .ok_or(Stop::Other)?;
-        let Ok(mut frames) = calls.frames.try_borrow_mut() else {
-            return Err(Stop::Other);
-        };
+        let f = calls.code(def).ok_or(Stop::Other)?;
+        let frames = calls.frames.get();
         let fp = self.fp.get();
         let new_fp = fp + base as usize;
-        if frames.len() >= calls.max_depth
-            || new_fp + f.max_height as usize > self.stack_len
-            || f.instrs.is_empty()
-        {
+        if frames.len() >= calls.max_depth || new_fp + f.max_height as usize > self.stack_len {
             return Err(Stop::Other);
         }
+        debug_assert!(!f.instrs.is_empty() && f.frame_slots() <= f.max_height);
         // The frame as `open_frame` makes it: locals zeroed, constants in place.
-        let stack = self.stack();
         let locals = new_fp + f.params as usize;
-        for slot in &mut stack[locals..locals + f.locals as usize] {
-            *slot = 0;
-        }
         let consts = locals + f.locals as usize;
-        if !f.consts.is_empty() {
-            stack[consts..consts + f.consts.len()].copy_from_slice(&f.consts);
+        // SAFETY: `params + locals + consts <= max_height` ([`check`]) and
+        // `new_fp + max_height <= stack_len` (above): both ranges are in the new frame,
+        // which is in the stack; constants come from their own allocation.
+        unsafe {
+            let (dst, n) = (self.stack.add(locals), f.locals as usize);
+            match n {
+                0 => {}
+                1 => *dst = 0,
+                2 => *dst.cast::<[u64; 2]>() = [0; 2],
+                _ => std::ptr::write_bytes(dst, 0, n),
+            }
+            let (dst, src, n) = (self.stack.add(consts), f.consts.as_ptr(), f.consts.len());
+            match n {
+                0 => {}
+                1 => *dst = *src,
+                2 => *dst.cast::<[u64; 2]>() = *src.cast::<[u64; 2]>(),
+                _ => std::ptr::copy_nonoverlapping(src, dst, n),
+            }
         }
         frames.push(Frame {
             pc: self.position(ret) as u32,
@@ -473,7 +532,7 @@ impl<'a> Cx<'a> {
         });
         self.fp.set(new_fp);
         self.func.set(def);
-        self.instrs.set(&f.instrs);
+        self.base.set(f.instrs.as_ptr());
         self.cur.set(f);
         // (Only code compiled for debugging has `Call`s that mark: `call_marked`.)
         if MARKED {
@@ -494,9 +553,7 @@ impl<'a> Cx<'a> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
-        let Ok(frames) = calls.frames.try_borrow() else {
-            return Err(Stop::Other);
-        };
+        let frames: &[Frame] = calls.frames.get();
         let env = self.env.take().ok_or(Stop::Other)?;
         let (pc, fp) = (self.position(next), self.fp.get());
         // SAFETY: no handler holds a reference into the stack while the hook runs.
@@ -504,7 +561,7 @@ impl<'a> Cx<'a> {
         let f = self.cur.get();
         let (params, end) = (f.params as usize, fp + f.frame_slots() as usize);
         let func = self.func.get();
-        let outcome = match env.before(listened, pc, fp, func, params, end, &frames, stack) {
+        let outcome = match env.before(listened, pc, fp, func, params, end, frames, stack) {
             Ok(false) => Ok(()),
             Ok(true) => Err(Stop::Paused),
             Err(()) => Err(Stop::Failed),
@@ -580,11 +637,7 @@ impl<'a> Cx<'a> {
         if caller.inst != calls.inst {
             return Err(Stop::Other);
         }
-        let f = calls
-            .funcs
-            .get(caller.func as usize)
-            .and_then(OnceLock::get)
-            .ok_or(Stop::Other)?;
+        let f = calls.code(caller.func).ok_or(Stop::Other)?;
         if caller.pc as usize >= f.instrs.len()
             || caller.fp as usize + f.max_height as usize > self.stack_len
         {
@@ -609,31 +662,25 @@ impl<'a> Cx<'a> {
         if !calls.returns {
             return Err(Stop::Other);
         }
-        // (One borrow for the look and the pop; a hook never sees the frames.)
-        let Ok(mut frames) = calls.frames.try_borrow_mut() else {
-            return Err(Stop::Other);
-        };
+        let frames = calls.frames.get();
+        let n = frames.len();
         let caller = *frames.last().ok_or(Stop::Other)?;
-        let f = if frames.len() > self.trusted {
+        let f = if n > self.trusted {
             debug_assert!(self.caller_code(calls, caller).is_ok(), "a trusted frame");
             // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), for the
             // function that was running: its code id names translated code of `funcs`
             // (a function other than the run's first became current by `call` or `ret`,
             // which took it from `funcs`), its position is one of that code, and its
             // frame and `max_height` fit in the stack (checked when it became current).
-            unsafe {
-                (calls.funcs.get_unchecked(caller.func as usize))
-                    .get()
-                    .unwrap_unchecked()
-            }
+            unsafe { calls.code_unchecked(caller.func) }
         } else {
             self.caller_code(calls, caller)?
         };
         if let Some(listened) = listened {
+            // (The hook sees no frames: the reference above is not used past it.)
             self.after(listened, src, arity)?;
         }
-        frames.pop();
-        drop(frames);
+        calls.frames.get().truncate(n - 1);
         Ok(self.move_to(caller, f, frame, src, arity))
     }
 
@@ -663,7 +710,7 @@ impl<'a> Cx<'a> {
         }
         self.fp.set(cfp);
         self.func.set(caller.func);
-        self.instrs.set(&f.instrs);
+        self.base.set(f.instrs.as_ptr());
         self.cur.set(f);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
         // stack (both checked by `caller_code`).
@@ -709,10 +756,10 @@ pub(crate) fn run<'a>(
     // caller frame of `cur`, which the executor gave (every later caller's code came
     // from the table, in `call` or `ret`).
     let trusted = calls
-        .and_then(|c| c.frames.try_borrow().ok().map(|f| f.len() + 1))
+        .map(|c| c.frames.get().len() + 1)
         .unwrap_or(usize::MAX);
     let cx = Cx {
-        instrs: Cell::new(&cur.instrs),
+        base: Cell::new(cur.instrs.as_ptr()),
         cur: Cell::new(cur),
         start: &cur.instrs[regs.pc],
         stack: base,
@@ -761,6 +808,8 @@ pub(crate) fn run<'a>(
 /// - every slot a fast-path instruction names through the frame pointer
 ///   ([`Instr::unchecked_slots_end`]; every fast-path instruction has that bound) is below
 ///   `max_height`;
+/// - the parameters, locals and constants fit in `max_height` slots (a call zeroes and
+///   fills them unchecked);
 /// - every jump target and `br_table` entry is a position of the code, and the last
 ///   instruction never falls through ([`Instr::is_terminal`]), so that from any position
 ///   of the code the next one fetched is one too. (Positions from elsewhere, [`run`]'s
@@ -775,6 +824,12 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
         )))
     };
 
+    let fixed = f.params as u64 + f.locals as u64 + f.consts.len() as u64;
+    if fixed > height {
+        return Err(crate::error::Error::new(format!(
+            "internal error: {fixed} slots of parameters, locals and constants in a frame of {height}"
+        )));
+    }
     for (at, op) in f.instrs.iter().enumerate() {
         let i = &op.instr;
         if fast(i) && i.unchecked_slots_end().is_none_or(|end| end > height) {
@@ -1017,6 +1072,95 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) ->
     next!(next, frame, mem, cx)
 }
 
+/// The handler of a `Return` of `ARITY` (0, 1 or 2) result slots to a frame [`Cx::call`] pushed
+/// in this run (a trusted one: see [`Cx`]'s `trusted`), the common returns, kept to what
+/// they must do so that their state fits in the argument and scratch registers; any other
+/// return goes on to the general `Return` handler (in tail position, as a dispatch does).
+#[inline(never)]
+fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    return_to::<ARITY, true>(ip, frame, mem, cx)
+}
+
+/// [`return_few`] to a frame it does not trust: the frame is checked first (as
+/// [`Cx::ret`] checks it). (A handler of its own, so that the trusted return's state
+/// stays in registers.)
+#[inline(never)]
+fn return_checked<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    return_to::<ARITY, false>(ip, frame, mem, cx)
+}
+
+/// [`return_few`] (`TRUSTED`) or [`return_checked`].
+#[inline(always)]
+#[allow(unused_variables)]
+fn return_to<const ARITY: u32, const TRUSTED: bool>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let op = unsafe { *ip };
+    let Instr::Return { src, arity } = op.instr else {
+        debug_assert!(false, "{:?} given to the handler return_few", op.instr);
+        // SAFETY: `handler_of` gives this handler to `Return`s only (`Op`'s invariant).
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    debug_assert_eq!(arity, ARITY, "return_few given another arity");
+    let Some(calls) = cx.calls.filter(|c| c.returns) else {
+        return Return(ip, frame, mem, cx);
+    };
+    let frames = calls.frames.get();
+    let n = frames.len();
+    let (caller, f) = if TRUSTED {
+        if n <= cx.trusted {
+            return return_checked::<ARITY>(ip, frame, mem, cx);
+        }
+        // SAFETY: `n > trusted >= 1` (`calls` is given), and the frame `n - 1` was
+        // pushed by `call` in this run (`Cx::trusted`): what makes its code id, position
+        // and frame sound to take unchecked is said in `Cx::ret`.
+        unsafe {
+            let caller = *frames.get_unchecked(n - 1);
+            debug_assert!(cx.caller_code(calls, caller).is_ok(), "a trusted frame");
+            (caller, calls.code_unchecked(caller.func))
+        }
+    } else {
+        let Some(&caller) = frames.last() else {
+            return Return(ip, frame, mem, cx);
+        };
+        match cx.caller_code(calls, caller) {
+            Ok(f) => (caller, f),
+            Err(_) => return Return(ip, frame, mem, cx),
+        }
+    };
+    debug_assert!(
+        (src + ARITY) as usize <= cx.frame_len(),
+        "a result outside the frame"
+    );
+    // SAFETY: the caller's position is one of its code `f` and its frame with `f`'s
+    // `max_height` is in the stack (trusted or checked above); `n >= 1` frames are
+    // there. `src + ARITY` is at most `max_height` (`Instr::unchecked_slots_end`,
+    // [`check`]) and the frame has that many slots.
+    unsafe {
+        frames.set_len(n - 1);
+        match ARITY {
+            0 => {}
+            1 => *frame = *frame.add(src as usize),
+            // (A `v128`: its two slots, which may overlap the first two.)
+            _ => *frame.cast::<[u64; 2]>() = *frame.add(src as usize).cast::<[u64; 2]>(),
+        }
+        let base = f.instrs.as_ptr();
+        cx.fp.set(caller.fp as usize);
+        cx.func.set(caller.func);
+        cx.base.set(base);
+        cx.cur.set(f);
+        let (pc, frame) = (
+            base.add(caller.pc as usize),
+            cx.stack.add(caller.fp as usize),
+        );
+        next!(pc, frame, mem, cx)
+    }
+}
+
 /// The `Call` handler of code that counts its operators ([`Op::new_counted`]): the
 /// plain one, and the call added to a recorded run's call marks.
 #[inline(never)]
@@ -1084,6 +1228,12 @@ macro_rules! handlers {
         /// The handler of `instr`: its own, or `exit` for the executor's instructions.
         #[allow(unused_variables)]
         fn handler_of(instr: &Instr) -> HandlerFn {
+            match *instr {
+                Instr::Return { arity: 0, .. } => return return_few::<0>,
+                Instr::Return { arity: 1, .. } => return return_few::<1>,
+                Instr::Return { arity: 2, .. } => return return_few::<2>,
+                _ => {}
+            }
             if let Instr::Simd { op, .. } = *instr {
                 if let Some(h) = simd_handler_of(op) {
                     return h;
@@ -1600,6 +1750,12 @@ handlers! { frame, mem, pc, cx;
                 as u64) },
     I32ShrUC: Instr::I32ShrUC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
                 .wrapping_shr(y as u32)
+                as u64) },
+    I32RotlC: Instr::I32RotlC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .rotate_left(y as u32)
+                as u64) },
+    I32RotrC: Instr::I32RotrC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x: u64, y: u64| (x as u32)
+                .rotate_right(y as u32)
                 as u64) },
     I32EqC: Instr::I32EqC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x, y| bit(x as u32 == y as u32)) },
     I32NeC: Instr::I32NeC { dst, a, c } => { bin_c!(frame, cx, dst, a, c, |x, y| bit(x as u32 != y as u32)) },

@@ -274,6 +274,7 @@ macro_rules! numeric_ops {
             I32ShrU => I32ShrUC I32Eq => I32EqC I32Ne => I32NeC I32LtS => I32LtSC
             I32LtU => I32LtUC I32GtS => I32GtSC I32GtU => I32GtUC I32LeS => I32LeSC
             I32LeU => I32LeUC I32GeS => I32GeSC I32GeU => I32GeUC
+            I32Rotl => I32RotlC I32Rotr => I32RotrC
         }
             }
     };
