@@ -25,12 +25,11 @@
 //! can stop and debug code where a step or a breakpoint may.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
 
-use super::hot::CompiledFunc;
+use super::hot::{CodeTable, CompiledFunc, Funcs};
 use super::instr::Instr;
 use super::translate::Translator;
 use crate::error::{Error, ErrorKind, Result};
@@ -51,13 +50,10 @@ pub(crate) struct ModuleCode {
     /// Whether each function (module index space) gets listener hooks.
     listened: Vec<bool>,
     /// By code id (defined-function index, plus the number of defined functions for
-    /// the debug variant): set once translated. The executor reads these on every call
-    /// and return, so a slot holds the code itself (no `Result`, no box).
-    funcs: Box<[OnceLock<CompiledFunc>]>,
-    /// By code id, the code in `funcs` once it is set there (null before): what the
-    /// fast path's calls and returns read, one load each (a `OnceLock`'s `get` adds an
-    /// atomic load of its state that the compiler must keep).
-    ready: Box<[AtomicPtr<CompiledFunc>]>,
+    /// the debug variant): set once translated. The executor and the fast path read
+    /// these on calls and returns, so a slot holds the code itself (no `Result`, no box),
+    /// and the fast path reads it through a table of pointers (`Funcs::table`).
+    funcs: Funcs,
     /// The number of defined functions (`funcs` has twice as many with two variants).
     defined: u32,
     /// Functions that failed to translate (invalid bodies, when they were not validated
@@ -74,17 +70,11 @@ impl ModuleCode {
     /// Code for the `defined` function bodies of a module, none translated yet.
     pub(crate) fn new(options: CodeOptions, defined: u32) -> Self {
         let variants = if options.debug { 2 } else { 1 };
-        let funcs = (0..defined as usize * variants)
-            .map(|_| OnceLock::new())
-            .collect();
-        let ready = (0..defined as usize * variants)
-            .map(|_| AtomicPtr::new(std::ptr::null_mut()))
-            .collect();
+        let funcs = Funcs::new(defined as usize * variants);
         ModuleCode {
             options,
             listened: Vec::new(),
             funcs,
-            ready,
             defined,
             failures: Mutex::new(HashMap::new()),
             calls: (0..defined).map(|_| Default::default()).collect(),
@@ -174,34 +164,22 @@ impl ModuleCode {
     pub(crate) fn translated(&self) -> usize {
         (0..self.defined)
             .filter(|&def| {
-                self.funcs[def as usize].get().is_some()
-                    || self
-                        .funcs
-                        .get((def + self.defined) as usize)
-                        .is_some_and(|f| f.get().is_some())
+                self.funcs.get(def).is_some() || self.funcs.get(def + self.defined).is_some()
             })
             .count()
     }
 
     /// The table of every code id's code, each set (not null) once translated, to code
     /// that lives as long as `self` (for the fast path's calls and returns).
-    pub(crate) fn table(&self) -> &[AtomicPtr<CompiledFunc>] {
-        &self.ready
-    }
-
-    /// Sets code id `id`'s code (if it was not set: the code it has then).
-    fn publish(&self, id: u32, code: CompiledFunc) -> &CompiledFunc {
-        let code = self.funcs[id as usize].get_or_init(|| code);
-        // (Release: whoever reads the pointer with `Acquire` sees the code.)
-        self.ready[id as usize].store(std::ptr::from_ref(code).cast_mut(), Ordering::Release);
-        code
+    pub(crate) fn table(&self) -> CodeTable<'_> {
+        self.funcs.table()
     }
 
     /// The code of code id `id` (see the module docs; the defined-function index for
     /// plain code), if it has been translated: the executor's fast path.
     #[inline(always)]
     pub(crate) fn ready(&self, id: u32) -> Option<&CompiledFunc> {
-        self.funcs.get(id as usize)?.get()
+        self.funcs.get(id)
     }
 
     /// The code of code id `id` of `info` (whose code this is), translated now
@@ -215,13 +193,13 @@ impl ModuleCode {
     #[cold]
     #[inline(never)]
     pub(crate) fn get<'a>(&'a self, info: &ModuleInfo, id: u32) -> Result<&'a CompiledFunc> {
-        let Some(slot) = self.funcs.get(id as usize) else {
+        if id as usize >= self.funcs.len() {
             return Err(Error::usage(format!("no function with defined index {id}")));
-        };
+        }
         let def = self.def_of(id);
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         // Translated by another thread while this one waited for the lock?
-        if let Some(code) = slot.get() {
+        if let Some(code) = self.funcs.get(id) {
             return Ok(code);
         }
         let failure = match failures.get(&def) {
@@ -230,7 +208,7 @@ impl ModuleCode {
                 let mut translator = Translator::new(self.options_of(id));
                 let mut allocs = FuncValidatorAllocations::default();
                 match self.translate(info, id, &mut translator, &mut allocs) {
-                    Ok(code) => return Ok(self.publish(id, code)),
+                    Ok(code) => return Ok(self.funcs.publish(id, code)),
                     Err(e) => {
                         let failure = match e.kind() {
                             ErrorKind::Compile { offset, message } => Failure {
@@ -292,9 +270,9 @@ impl ModuleCode {
         let mut translator = Translator::new(self.options_of(0));
         let mut allocs = FuncValidatorAllocations::default();
         for def in 0..self.defined {
-            if self.funcs[def as usize].get().is_none() {
+            if self.funcs.get(def).is_none() {
                 let code = self.translate(info, def, &mut translator, &mut allocs)?;
-                self.publish(def, code);
+                self.funcs.publish(def, code);
             }
         }
         Ok(())

@@ -21,9 +21,10 @@
 //!
 //! # `unsafe`
 //!
-//! This module allows `unsafe` for the two pointers of the fast path, with the invariants
-//! that make them sound established before it runs (by [`check`] when a function is
-//! translated, and by [`run`] on entry) and `debug_assert!`ed where they are
+//! This module allows `unsafe` for the two pointers of the fast path (instruction and
+//! frame), the executor's frames and the module's table of code it holds while it runs,
+//! with the invariants that make them sound established before it runs (by [`check`] when
+//! a function is translated, and by [`run`] on entry) and `debug_assert!`ed where they are
 //! relied on (the test suites run with debug assertions):
 //!
 //! - the instruction pointer always points at an instruction of the function's code:
@@ -33,8 +34,14 @@
 //! - every slot a fast-path instruction names is below the function's `max_height`
 //!   ([`check`], through [`Instr::unchecked_slots_end`]; a function where it is not is
 //!   refused), and the frame has at least `max_height` slots ([`run`] checks the slice it
-//!   is given), so the frame pointer plus a slot is inside the frame.
-//!
+//!   is given), so the frame pointer plus a slot is inside the frame; and the
+//!   parameters, locals and constants fit in `max_height` ([`check`]), so a call zeroes
+//!   and fills them unchecked;
+//! - the table of code ([`CodeTable`]) holds, per code id, null or code that lives as
+//!   long as the table is borrowed and is never written again (`ModuleCode` publishes
+//!   each function there once translated and checked);
+//! - the executor's frames ([`Frames`]) are reached through one short-lived reference
+//!   at a time ([`Frames::get`]'s contract);
 //! - a frame that [`Cx::call`] pushed in the current run names code of the table
 //!   ([`Calls::funcs`]) that is translated, a position of that code and a frame whose
 //!   `max_height` slots are in the stack (each was the running function's when pushed,
@@ -52,6 +59,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use super::instr::GcOp;
@@ -269,9 +277,9 @@ pub(crate) struct Regs {
 /// translated yet, a deeper stack, an `after` owed by a tail call), they stop the run, and
 /// the executor runs them.
 pub(crate) struct Calls<'a> {
-    /// The module's code by code id, each not null once translated, to code that lives
-    /// for `'a` (`ModuleCode`'s table: the fast path sits below `ModuleCode` itself).
-    pub(crate) funcs: &'a [AtomicPtr<CompiledFunc>],
+    /// The module's code by code id (`ModuleCode`'s: the fast path sits below
+    /// `ModuleCode` itself).
+    pub(crate) funcs: CodeTable<'a>,
     /// The module's imported functions (defined ones come after them).
     pub(crate) n_imported: u32,
     /// The instance (for the frames pushed).
@@ -301,31 +309,88 @@ pub(crate) struct Calls<'a> {
     pub(crate) marks: Option<&'a RefCell<CallMarks>>,
 }
 
+/// A module's code by code id, each set once (translated and checked): the code in
+/// `OnceLock`s, and pointers to it that the fast path reads (one load per call and return,
+/// where a `OnceLock`'s `get` adds an atomic load of its state that the compiler must
+/// keep). Its fields are private, so that a pointer is only ever null or set by
+/// [`Funcs::publish`] to code of its own `OnceLock`, which is never written again.
+#[derive(Debug)]
+pub(crate) struct Funcs {
+    code: Box<[OnceLock<CompiledFunc>]>,
+    ready: Box<[AtomicPtr<CompiledFunc>]>,
+}
+
+impl Funcs {
+    /// `n` code ids, none set.
+    pub(crate) fn new(n: usize) -> Self {
+        Funcs {
+            code: (0..n).map(|_| OnceLock::new()).collect(),
+            ready: (0..n)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+        }
+    }
+
+    /// The number of code ids.
+    pub(crate) fn len(&self) -> usize {
+        self.code.len()
+    }
+
+    /// The code of code id `id`, if it is set.
+    #[inline(always)]
+    pub(crate) fn get(&self, id: u32) -> Option<&CompiledFunc> {
+        self.code.get(id as usize)?.get()
+    }
+
+    /// Sets code id `id` (below [`Funcs::len`]) to `code`, if it was not set: the code it
+    /// has then.
+    pub(crate) fn publish(&self, id: u32, code: CompiledFunc) -> &CompiledFunc {
+        let code = self.code[id as usize].get_or_init(|| code);
+        // (Release: whoever reads the pointer with `Acquire` sees the code.)
+        self.ready[id as usize].store(std::ptr::from_ref(code).cast_mut(), Ordering::Release);
+        code
+    }
+
+    /// The table the fast path reads.
+    pub(crate) fn table(&self) -> CodeTable<'_> {
+        CodeTable { ready: &self.ready }
+    }
+}
+
+/// A module's code as the fast path reads it ([`Funcs::table`]): per code id, null or
+/// code that lives as long as the table is borrowed and is never written again.
+#[derive(Clone, Copy)]
+pub(crate) struct CodeTable<'a> {
+    ready: &'a [AtomicPtr<CompiledFunc>],
+}
+
 impl<'a> Calls<'a> {
     /// The code of code id `id`, if it is translated.
     #[inline(always)]
     fn code(&self, id: u32) -> Option<&'a CompiledFunc> {
-        let p = self.funcs.get(id as usize)?.load(Ordering::Acquire);
+        let p = self.funcs.ready.get(id as usize)?.load(Ordering::Acquire);
         // SAFETY: a pointer of the table is null or points at code that lives for `'a`
-        // and is never written again (`funcs`); `Acquire` pairs with the `Release` that
-        // set it.
+        // and is never written again ([`CodeTable`], made only by [`Funcs::table`]);
+        // `Acquire` pairs with the `Release` that set it.
         unsafe { p.as_ref() }
     }
 
     /// The code of code id `id`, known to be translated.
     ///
     /// # Safety
-    /// `id` is below the table's length and its code is translated (as is every code id
-    /// that has been current in this run: it became current through [`Calls::code`], or
-    /// [`run`] was given it).
+    /// `id` is below the table's length and its code is in the table (as is every code
+    /// id that became current in this run through [`Calls::code`]: a frame `call` pushed
+    /// after the run's first names one. Not so the code [`run`] was given, which the
+    /// executor may have taken from its `OnceLock` before it was published here).
     #[inline(always)]
     unsafe fn code_unchecked(&self, id: u32) -> &'a CompiledFunc {
         debug_assert!(self.code(id).is_some(), "code not translated");
         // SAFETY: `id` is in the table and its pointer is set (the caller's contract),
-        // to code that lives for `'a` (`funcs`).
+        // to code that lives for `'a` ([`CodeTable`]).
         unsafe {
             &*self
                 .funcs
+                .ready
                 .get_unchecked(id as usize)
                 .load(Ordering::Acquire)
         }
@@ -351,14 +416,18 @@ impl<'a> Frames<'a> {
         }
     }
 
-    /// The frames, for one step of one handler (no two such references are ever live: a
-    /// handler drops it before it runs a hook or dispatches the next handler).
+    /// The frames, for one step of one handler.
+    ///
+    /// # Safety
+    /// No other reference this gave is used while this one is (a handler is done with it
+    /// before it runs a hook that is given the frames, takes them again, or dispatches
+    /// the next handler).
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    fn get(&self) -> &mut Vec<Frame> {
-        // SAFETY: `frames` is borrowed mutably for `'a` (`new`), and only the fast path's
-        // handlers, running one at a time, reach it, each through one short-lived
-        // reference at a time (above).
+    unsafe fn get(&self) -> &mut Vec<Frame> {
+        // SAFETY: `frames` is borrowed mutably for `'a` (`new`), only the fast path's
+        // handlers, running one at a time, reach it, and the caller uses no other
+        // reference to it meanwhile.
         unsafe { &mut *self.frames }
     }
 }
@@ -495,7 +564,8 @@ impl<'a> Cx<'a> {
         };
         let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
         let f = calls.code(def).ok_or(Stop::Other)?;
-        let frames = calls.frames.get();
+        // SAFETY: the only reference to the frames until the push below.
+        let frames = unsafe { calls.frames.get() };
         let fp = self.fp.get();
         let new_fp = fp + base as usize;
         if frames.len() >= calls.max_depth || new_fp + f.max_height as usize > self.stack_len {
@@ -553,7 +623,8 @@ impl<'a> Cx<'a> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
-        let frames: &[Frame] = calls.frames.get();
+        // SAFETY: the only reference to the frames until the hook returns.
+        let frames: &[Frame] = unsafe { calls.frames.get() };
         let env = self.env.take().ok_or(Stop::Other)?;
         let (pc, fp) = (self.position(next), self.fp.get());
         // SAFETY: no handler holds a reference into the stack while the hook runs.
@@ -662,7 +733,8 @@ impl<'a> Cx<'a> {
         if !calls.returns {
             return Err(Stop::Other);
         }
-        let frames = calls.frames.get();
+        // SAFETY: not used past the look at the top frame (the hook below sees none).
+        let frames = unsafe { calls.frames.get() };
         let n = frames.len();
         let caller = *frames.last().ok_or(Stop::Other)?;
         let f = if n > self.trusted {
@@ -680,7 +752,8 @@ impl<'a> Cx<'a> {
             // (The hook sees no frames: the reference above is not used past it.)
             self.after(listened, src, arity)?;
         }
-        calls.frames.get().truncate(n - 1);
+        // SAFETY: the only reference to the frames now.
+        unsafe { calls.frames.get() }.truncate(n - 1);
         Ok(self.move_to(caller, f, frame, src, arity))
     }
 
@@ -756,7 +829,8 @@ pub(crate) fn run<'a>(
     // caller frame of `cur`, which the executor gave (every later caller's code came
     // from the table, in `call` or `ret`).
     let trusted = calls
-        .map(|c| c.frames.get().len() + 1)
+        // SAFETY: the only reference to the frames here.
+        .map(|c| unsafe { c.frames.get() }.len() + 1)
         .unwrap_or(usize::MAX);
     let cx = Cx {
         base: Cell::new(cur.instrs.as_ptr()),
@@ -800,8 +874,8 @@ pub(crate) fn run<'a>(
     (regs, why)
 }
 
-/// Establishes the two invariants the handlers' unchecked accesses rely on, refusing a
-/// function that breaks either (an internal error, never run), so that a translator bug
+/// Establishes the invariants the handlers' unchecked accesses rely on, refusing a
+/// function that breaks one (an internal error, never run), so that a translator bug
 /// cannot become an access outside the stack or the code (called on every function
 /// translated, both variants):
 ///
@@ -1109,7 +1183,9 @@ fn return_to<const ARITY: u32, const TRUSTED: bool>(
     let Some(calls) = cx.calls.filter(|c| c.returns) else {
         return Return(ip, frame, mem, cx);
     };
-    let frames = calls.frames.get();
+    // SAFETY: the only reference to the frames in this handler (it is done with them
+    // before it dispatches).
+    let frames = unsafe { calls.frames.get() };
     let n = frames.len();
     let (caller, f) = if TRUSTED {
         if n <= cx.trusted {
@@ -1146,7 +1222,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool>(
             0 => {}
             1 => *frame = *frame.add(src as usize),
             // (A `v128`: its two slots, which may overlap the first two.)
-            _ => *frame.cast::<[u64; 2]>() = *frame.add(src as usize).cast::<[u64; 2]>(),
+            _ => std::ptr::copy(frame.add(src as usize), frame, 2),
         }
         let base = f.instrs.as_ptr();
         cx.fp.set(caller.fp as usize);
@@ -1792,20 +1868,22 @@ handlers! { frame, mem, pc, cx;
     // `v128.load` and `v128.store` have handlers of their own (before the other memory
     // operators': the first pattern that matches an instruction picks its handler).
     V128Load: Instr::SimdMem { op: super::simd::MemOp::Load, offset, h, .. } => {
-                let slots = frame_slice!(frame, cx);
-                let h = h as usize;
-                let at = (slots[h - 1] as u32 as u64) + offset as u64;
+                // (Slots `h - 1 .. h + 1`: `Instr::unchecked_slots_end`.)
+                let at = (slot!(frame, cx, h - 1) as u32 as u64) + offset as u64;
                 match mem.read::<16>(at) {
-                    Some(b) => super::simd::put(slots, h - 1, u128::from_le_bytes(b)),
+                    Some(b) => {
+                        slot!(frame, cx, h - 1) = u64::from_le_bytes(b[..8].try_into().unwrap());
+                        slot!(frame, cx, h) = u64::from_le_bytes(b[8..].try_into().unwrap());
+                    }
                     None => return Err(Stop::Memory { address: at, len: 16 }),
                 }
             },
     V128Store: Instr::SimdMem { op: super::simd::MemOp::Store, offset, h, .. } => {
-                let slots = frame_slice!(frame, cx);
-                let h = h as usize;
-                let at = (slots[h - 3] as u32 as u64) + offset as u64;
-                let v = super::simd::get(slots, h - 2);
-                if !mem.write::<16>(at, v.to_le_bytes()) {
+                // (Slots `h - 3 .. h`: `Instr::unchecked_slots_end`.)
+                let at = (slot!(frame, cx, h - 3) as u32 as u64) + offset as u64;
+                let (lo, hi) = (slot!(frame, cx, h - 2), slot!(frame, cx, h - 1));
+                let bytes = ((hi as u128) << 64 | lo as u128).to_le_bytes();
+                if !mem.write::<16>(at, bytes) {
                     return Err(Stop::Memory { address: at, len: 16 });
                 }
             },

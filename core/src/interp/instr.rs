@@ -541,6 +541,14 @@ impl Instr {
                     Instr::Copy128 { dst, src } => Some(dst.max(src) as u64 + 2),
                     // Slots `h - 5 .. h`.
                     Instr::Select128 { h } => (h >= 5).then_some(h as u64),
+                    // `v128.load`: its address at `h - 1`, the value to `h - 1 .. h + 1`.
+                    Instr::SimdMem {
+                        op: MemOp::Load, h, ..
+                    } => (h >= 1).then_some(h as u64 + 1),
+                    // `v128.store`: its address at `h - 3`, the value at `h - 2 .. h`.
+                    Instr::SimdMem {
+                        op: MemOp::Store, h, ..
+                    } => (h >= 3).then_some(h as u64),
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
