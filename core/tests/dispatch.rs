@@ -225,7 +225,8 @@ fn listened_calls_in_the_fast_path() {
 
 /// Every fused compare-and-branch (an `i32` comparison with a constant, `i64` and `f64`
 /// comparisons, each before `br_if` (jump when it holds) and `if` (jump when it does not,
-/// which for floats is not the opposite comparison: NaN)) against the comparison itself.
+/// which for floats is not the opposite comparison: NaN), and each negated by `i32.eqz`
+/// before them) against the comparison itself.
 #[test]
 fn fused_compare_and_branch_agree_with_the_comparisons() {
     let ops = [
@@ -271,7 +272,11 @@ fn fused_compare_and_branch_agree_with_the_comparisons() {
   (func (export "{ty}_{op}_br_if") {params} (result i32)
     (block $yes (br_if $yes {cmp}) (return (i32.const 0))) (i32.const 1))
   (func (export "{ty}_{op}_if") {params} (result i32)
-    (if (result i32) {cmp} (then (i32.const 1)) (else (i32.const 0))))"#
+    (if (result i32) {cmp} (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "{ty}_{op}_br_if_eqz") {params} (result i32)
+    (block $no (br_if $no (i32.eqz {cmp})) (return (i32.const 1))) (i32.const 0))
+  (func (export "{ty}_{op}_if_eqz") {params} (result i32)
+    (if (result i32) (i32.eqz {cmp}) (then (i32.const 0)) (else (i32.const 1))))"#
         );
     }
     let wasm = wat::parse_str(format!("(module {funcs})")).unwrap();
@@ -323,6 +328,122 @@ fn fused_compare_and_branch_agree_with_the_comparisons() {
                 "{ty}.{op} ({a:#x}, {b:#x}) before br_if"
             );
             assert_eq!(call("if"), want, "{ty}.{op} ({a:#x}, {b:#x}) before if");
+            // `i32.eqz` of the comparison: the comparison's branches swapped.
+            assert_eq!(
+                call("br_if_eqz"),
+                want,
+                "{ty}.{op} ({a:#x}, {b:#x}) before eqz and br_if"
+            );
+            assert_eq!(
+                call("if_eqz"),
+                want,
+                "{ty}.{op} ({a:#x}, {b:#x}) before eqz and if"
+            );
         }
     }
+}
+
+/// The fused address `i32.add` of an `i32.shl` by a constant (either operand, shifts of
+/// 32 and more taken modulo 32, wrapping sums), the loads of such addresses, and a
+/// `br_table` on an `i32.wrap_i64`
+/// (the wrap removed: the table reads the low 32 bits) agree with the unfused forms
+/// (the same operators with a `local.tee` between, which nothing fuses across).
+#[test]
+fn fused_address_and_table_index_agree_with_the_operators() {
+    let wat = r#"
+(module
+  (func (export "shl_add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))))
+  (func (export "shl_add_plain") (param i32 i32) (result i32) (local i32)
+    (i32.add (local.get 0) (local.tee 2 (i32.shl (local.get 1) (i32.const 3)))))
+  (func (export "add_shl") (param i32 i32) (result i32)
+    (i32.add (i32.shl (local.get 1) (i32.const 35)) (local.get 0)))
+  (func (export "add_shl_plain") (param i32 i32) (result i32) (local i32)
+    (i32.add (local.tee 2 (i32.shl (local.get 1) (i32.const 35))) (local.get 0)))
+  (func (export "load_idx") (param i32 i32) (result i64)
+    (i64.add (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))))
+             (i64.extend_i32_u (i32.load (i32.add (i32.shl (local.get 1) (i32.const 2))
+                                                  (local.get 0))))))
+  (func (export "load_idx_plain") (param i32 i32) (result i64) (local i32)
+    (i64.add (i64.load (local.tee 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+             (i64.extend_i32_u (i32.load (local.tee 2 (i32.add (i32.shl (local.get 1) (i32.const 2))
+                                                              (local.get 0)))))))
+  (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14")
+  (memory 1)
+  (func (export "table") (param i32 i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (i32.wrap_i64 (i64.or (i64.shl (i64.extend_i32_u (local.get 1))
+                                                          (i64.const 32))
+                                                 (i64.extend_i32_u (local.get 0))))))
+      (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.const 12))
+  (func (export "table_plain") (param i32 i32) (result i32) (local i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.tee 2 (local.get 0))))
+      (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.const 12)))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let module = rt.instantiate(&wasm).unwrap();
+    let call = |name: &str, a: u32, b: u32| {
+        module
+            .exported_function(name)
+            .unwrap()
+            .call(&[a as u64, b as u64])
+            .unwrap()[0]
+    };
+    let values = [
+        0u32,
+        1,
+        2,
+        3,
+        7,
+        0x1fff_ffff,
+        0x2000_0000,
+        u32::MAX,
+        0x8000_0000,
+    ];
+    for &a in &values {
+        for &b in &values {
+            let want = a.wrapping_add(b << 3) as u64;
+            assert_eq!(call("shl_add", a, b), want, "shl_add({a:#x}, {b:#x})");
+            assert_eq!(call("shl_add_plain", a, b), want);
+            assert_eq!(call("add_shl", a, b), want, "add_shl({a:#x}, {b:#x})");
+            assert_eq!(call("add_shl_plain", a, b), want);
+            let want = [10, 11, 12][a.min(2) as usize];
+            assert_eq!(call("table", a, b), want, "table({a:#x}, {b:#x})");
+            assert_eq!(call("table_plain", a, b), want);
+        }
+    }
+    // Loads at `a + (b << 3)` and `a + (b << 2)`: in bounds (data, zeroes), at the last
+    // bytes, and past the end (both forms trap alike, with the same address).
+    let load = |name: &str, a: u32, b: u32| {
+        module
+            .exported_function(name)
+            .unwrap()
+            .call(&[a as u64, b as u64])
+            // (The access only: the message names the function.)
+            .map_err(|e| e.memory_access())
+    };
+    for (a, b) in [
+        (0u32, 0u32),
+        (1, 1),
+        (3, 2),
+        (65536 - 8, 0),
+        (65536 - 16, 1),
+        (65536 - 7, 0),
+        (0, 8192),
+        (u32::MAX, 1),
+        (8, 0x2000_0000),
+    ] {
+        let (fused, plain) = (load("load_idx", a, b), load("load_idx_plain", a, b));
+        assert_eq!(fused, plain, "load_idx({a:#x}, {b:#x})");
+    }
+    assert!(load("load_idx", 0, 8192).is_err());
+    assert_eq!(
+        load("load_idx", 1, 0),
+        Ok(vec![0x0908_0706_0504_0302 + 0x0504_0302])
+    );
 }

@@ -308,6 +308,17 @@ const TRAPS: &str = r#"(module
     i64.extend_i32_u
     drop
     drop)
+  ;; An element's address (`i32.shl` by a constant, `i32.add`) loaded: plain code fuses
+  ;; the three into one instruction.
+  (func (export "load_index") (param $a i32) (param $b i32) (result i64)
+    i64.const 6
+    local.get $b
+    local.get $a
+    i32.const 13
+    i32.shl
+    i32.add
+    i64.load
+    drop)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -350,6 +361,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
     for (name, args) in [
         ("div", [3u64, 0]),
         ("load", [1, 2]),
+        ("load_index", [8, 3]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),
@@ -380,6 +392,8 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         // Typed values, a vector as one.
         let expected = match name {
             "load" => vec![Value::I64(5), Value::I32(2), Value::I32(65536)],
+            // 3 + (8 << 13) = 65539: the address the load was given.
+            "load_index" => vec![Value::I64(6), Value::I32(65539)],
             "simd" => vec![
                 Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001),
                 Value::F64(-0.5),

@@ -131,9 +131,9 @@ type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
-/// `handler_of(&instr)` (`return_few` for a `Return` of 0 to 2 result slots), or `call_marked` for a
-/// `Call` — [`Op::new`] and
-/// [`Op::new_counted`] are the only ways to make one, and neither field is ever written
+/// `handler_of(&instr)` (`return_few`, `return_listened` for a `Return`,
+/// `ReturnListened` of 0 to 2 result slots), or `call_marked` for a `Call` — [`Op::new`]
+/// and [`Op::new_counted`] are the only ways to make one, and neither field is ever written
 /// after.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
@@ -1152,21 +1152,33 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) ->
 /// return goes on to the general `Return` handler (in tail position, as a dispatch does).
 #[inline(never)]
 fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
-    return_to::<ARITY, true>(ip, frame, mem, cx)
+    return_to::<ARITY, true, false>(ip, frame, mem, cx)
+}
+
+/// [`return_few`] of a listened function (`ReturnListened`): its `after` hook first.
+#[inline(never)]
+fn return_listened<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+    return_to::<ARITY, true, true>(ip, frame, mem, cx)
 }
 
 /// [`return_few`] to a frame it does not trust: the frame is checked first (as
 /// [`Cx::ret`] checks it). (A handler of its own, so that the trusted return's state
 /// stays in registers.)
 #[inline(never)]
-fn return_checked<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
-    return_to::<ARITY, false>(ip, frame, mem, cx)
+fn return_checked<const ARITY: u32, const LISTENED: bool>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+) -> Ip {
+    return_to::<ARITY, false, LISTENED>(ip, frame, mem, cx)
 }
 
-/// [`return_few`] (`TRUSTED`) or [`return_checked`].
+/// [`return_few`] (`TRUSTED`) or [`return_checked`], of a listened function's
+/// `ReturnListened` if `LISTENED` (else a `Return`).
 #[inline(always)]
 #[allow(unused_variables)]
-fn return_to<const ARITY: u32, const TRUSTED: bool>(
+fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
     ip: Ip,
     frame: *mut u64,
     mem: Mem,
@@ -1174,14 +1186,24 @@ fn return_to<const ARITY: u32, const TRUSTED: bool>(
 ) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
-    let Instr::Return { src, arity } = op.instr else {
-        debug_assert!(false, "{:?} given to the handler return_few", op.instr);
-        // SAFETY: `handler_of` gives this handler to `Return`s only (`Op`'s invariant).
-        unsafe { std::hint::unreachable_unchecked() }
+    let (src, arity, listened) = match op.instr {
+        Instr::Return { src, arity } if !LISTENED => (src, arity, 0),
+        Instr::ReturnListened { src, arity, func } if LISTENED => (src, arity, func),
+        _ => {
+            debug_assert!(false, "{:?} given to the handler return_few", op.instr);
+            // SAFETY: `handler_of` gives these handlers to `Return`s (`LISTENED`:
+            // `ReturnListened`s) only (`Op`'s invariant).
+            unsafe { std::hint::unreachable_unchecked() }
+        }
     };
     debug_assert_eq!(arity, ARITY, "return_few given another arity");
+    // The general handler, for what these do not take.
+    let general = |ip, frame, mem, cx| match LISTENED {
+        true => ReturnListened(ip, frame, mem, cx),
+        false => Return(ip, frame, mem, cx),
+    };
     let Some(calls) = cx.calls.filter(|c| c.returns) else {
-        return Return(ip, frame, mem, cx);
+        return general(ip, frame, mem, cx);
     };
     // SAFETY: the only reference to the frames in this handler (it is done with them
     // before it dispatches).
@@ -1189,7 +1211,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool>(
     let n = frames.len();
     let (caller, f) = if TRUSTED {
         if n <= cx.trusted {
-            return return_checked::<ARITY>(ip, frame, mem, cx);
+            return return_checked::<ARITY, LISTENED>(ip, frame, mem, cx);
         }
         // SAFETY: `n > trusted >= 1` (`calls` is given), and the frame `n - 1` was
         // pushed by `call` in this run (`Cx::trusted`): what makes its code id, position
@@ -1201,13 +1223,27 @@ fn return_to<const ARITY: u32, const TRUSTED: bool>(
         }
     } else {
         let Some(&caller) = frames.last() else {
-            return Return(ip, frame, mem, cx);
+            return general(ip, frame, mem, cx);
         };
         match cx.caller_code(calls, caller) {
             Ok(f) => (caller, f),
-            Err(_) => return Return(ip, frame, mem, cx),
+            Err(_) => return general(ip, frame, mem, cx),
         }
     };
+    if LISTENED {
+        // The hook, once the return is known to be the fast path's (it sees no frames:
+        // the reference above is not used again). On a stop, as the handlers stop.
+        // (One past the instruction, as the handlers compute it: a position only.)
+        let after = ip.wrapping_add(1);
+        match cx.after(listened, src, ARITY) {
+            Ok(()) => {}
+            Err(Stop::Other) => return cx.stop(Stop::Other, ip),
+            Err(Stop::Recorded) => return after,
+            Err(stop) => return cx.stop(stop, after),
+        }
+    }
+    // SAFETY: the only reference to the frames now.
+    let frames = unsafe { calls.frames.get() };
     debug_assert!(
         (src + ARITY) as usize <= cx.frame_len(),
         "a result outside the frame"
@@ -1308,6 +1344,9 @@ macro_rules! handlers {
                 Instr::Return { arity: 0, .. } => return return_few::<0>,
                 Instr::Return { arity: 1, .. } => return return_few::<1>,
                 Instr::Return { arity: 2, .. } => return return_few::<2>,
+                Instr::ReturnListened { arity: 0, .. } => return return_listened::<0>,
+                Instr::ReturnListened { arity: 1, .. } => return return_listened::<1>,
+                Instr::ReturnListened { arity: 2, .. } => return return_listened::<2>,
                 _ => {}
             }
             if let Instr::Simd { op, .. } = *instr {
@@ -1914,6 +1953,36 @@ handlers! { frame, mem, pc, cx;
             },
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
                 (pc, frame) = cx.ret(frame, src, arity, Some(listened))?;
+            },
+    I32AddShl: Instr::I32AddShl { dst, a, b, shift } => {
+                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
+                slot!(frame, cx, dst) = x.wrapping_add(y << (shift & 31)) as u64;
+            },
+    I32LoadIdx: Instr::I32LoadIdx { dst, a, b, shift } => {
+                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
+                let at = x.wrapping_add(y << (shift & 31)) as u64;
+                match mem.read::<4>(at) {
+                    Some(bytes) => slot!(frame, cx, dst) = u32::from_le_bytes(bytes) as u64,
+                    None => {
+                        // The address in its natural slot (the load's), as the unfused
+                        // operators leave it: a trap's operand stack shows it.
+                        slot!(frame, cx, dst) = at;
+                        return Err(Stop::Memory { address: at, len: 4 });
+                    }
+                }
+            },
+    I64LoadIdx: Instr::I64LoadIdx { dst, a, b, shift } => {
+                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
+                let at = x.wrapping_add(y << (shift & 31)) as u64;
+                match mem.read::<8>(at) {
+                    Some(bytes) => slot!(frame, cx, dst) = u64::from_le_bytes(bytes),
+                    None => {
+                        // The address in its natural slot (the load's), as the unfused
+                        // operators leave it: a trap's operand stack shows it.
+                        slot!(frame, cx, dst) = at;
+                        return Err(Stop::Memory { address: at, len: 8 });
+                    }
+                }
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);

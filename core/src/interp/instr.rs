@@ -153,6 +153,13 @@ macro_rules! define_instr {
             SimdLane { op: LaneOp, lane: u8, h: u32 },
             SimdMem { op: MemOp, lane: u8, offset: u32, h: u32 },
             Copy128 { dst: u32, src: u32 },
+            /// `i32` `a + (b << shift)` (`shift` below 32): an `i32.shl` by a constant
+            /// fused into the `i32.add` of its result (an element's address).
+            I32AddShl { dst: u32, a: u32, b: u32, shift: u16 },
+            /// `i32.load` and `i64.load` of memory 0 at `a + (b << shift)` (an
+            /// `I32AddShl` fused into the load of its result, with no offset).
+            I32LoadIdx { dst: u32, a: u32, b: u32, shift: u16 },
+            I64LoadIdx { dst: u32, a: u32, b: u32, shift: u16 },
             GlobalGet128 { dst: u32, global: u32 },
             GlobalSet128 { src: u32, global: u32 },
             Select128 { h: u32 },
@@ -389,7 +396,10 @@ impl Instr {
                     | Instr::I64Load32U { dst, .. }
                     | Instr::RefIsNull { dst, .. }
                     | Instr::RefFunc { dst, .. }
-                    | Instr::RefNull { dst } => Some(dst),
+                    | Instr::RefNull { dst }
+                    | Instr::I32AddShl { dst, .. }
+                    | Instr::I32LoadIdx { dst, .. }
+                    | Instr::I64LoadIdx { dst, .. } => Some(dst),
                     _ => None,
                 }
             };
@@ -539,6 +549,9 @@ impl Instr {
                     Instr::BrTable { index, .. } => end(&[index]),
                     Instr::Jump(_) => Some(0),
                     Instr::Copy128 { dst, src } => Some(dst.max(src) as u64 + 2),
+                    Instr::I32AddShl { dst, a, b, .. }
+                    | Instr::I32LoadIdx { dst, a, b, .. }
+                    | Instr::I64LoadIdx { dst, a, b, .. } => end(&[dst, a, b]),
                     // Slots `h - 5 .. h`.
                     Instr::Select128 { h } => (h >= 5).then_some(h as u64),
                     // `v128.load`: its address at `h - 1`, the value to `h - 1 .. h + 1`.

@@ -105,6 +105,8 @@ impl Lazy {
 pub(crate) struct Probe {
     at: u32,
     pub(crate) found: Option<(u32, Vec<(u32, Lazy)>)>,
+    /// The operand stack before the operator being translated.
+    pending: Option<(u32, Vec<(u32, Lazy)>)>,
 }
 
 /// An operand resolved for an instruction.
@@ -232,7 +234,11 @@ impl Translator {
     /// ([`Translator::take_probe`]).
     pub(crate) fn probing(options: crate::options::CodeOptions, at: u32) -> Self {
         Translator {
-            probe: Some(Probe { at, found: None }),
+            probe: Some(Probe {
+                at,
+                found: None,
+                pending: None,
+            }),
             ..Translator::new(options)
         }
     }
@@ -247,6 +253,11 @@ impl Translator {
     }
 
     fn emit(&mut self, instr: Instr) {
+        if let Some(probe) = &mut self.probe {
+            if self.code.instrs.len() as u32 == probe.at {
+                probe.found = probe.pending.clone();
+            }
+        }
         self.code.instrs.push(instr);
         self.code.offsets.push(self.offset);
     }
@@ -700,7 +711,25 @@ impl Translator {
     fn fused_condition(&mut self, slot: u32) -> Option<BranchCond> {
         let last = self.last_fusable()?;
         let cond = if let Instr::I32Eqz { dst, a } = last {
-            (dst == slot).then_some(BranchCond::Zero(a))?
+            if dst != slot {
+                return None;
+            }
+            // `i32.eqz` of a comparison (its result consumed by the `eqz`): the
+            // comparison's branches swapped, and both instructions go.
+            let n = self.code.instrs.len();
+            let before = (n >= 2 && n - 2 >= self.barrier)
+                .then(|| self.code.instrs[n - 2])
+                .and_then(|i| Some((i.compare_and_branch(false)?, i.compare_and_branch(true)?)));
+            if let Some(((cdst, x, y, yes), (_, _, _, no))) = before {
+                if cdst == a {
+                    self.code.instrs.truncate(n - 2);
+                    self.code.offsets.pop();
+                    // The fused branch keeps the comparison's offset.
+                    self.offset = self.code.offsets.pop().expect("offset");
+                    return Some(BranchCond::Compare(x, y, no, yes));
+                }
+            }
+            BranchCond::Zero(a)
         } else {
             let (dst, a, b, yes) = last.compare_and_branch(false)?;
             let (_, _, _, no) = last.compare_and_branch(true)?;
@@ -740,11 +769,10 @@ impl Translator {
         }
         self.block_ops += 1;
         if let Some(probe) = &mut self.probe {
-            // The last operator that starts at or before `at` emitted it (fused
-            // operators drop only comparisons, which never trap).
-            if self.code.instrs.len() as u32 <= probe.at {
-                probe.found = Some((top.height, self.lazy.clone()));
-            }
+            // Found when this operator emits the instruction at `at` (`emit`): the
+            // operator that emits a fused instruction is the last of those fused (a
+            // load of an element's address is the load's).
+            probe.pending = Some((top.height, self.lazy.clone()));
         }
         if self.count {
             if self.count_at.is_none() {
@@ -925,7 +953,16 @@ impl Translator {
                 self.branch(relative_depth, h - 1, Some(cond));
             }
             O::BrTable { ref targets } => {
-                let index = self.slot_operand(h - 1);
+                let mut index = self.slot_operand(h - 1);
+                // An index that `i32.wrap_i64` made in its natural slot: the table reads
+                // only its low 32 bits, so the wrap goes.
+                if let Some(Instr::I32WrapI64 { dst, a }) = self.last_fusable() {
+                    if dst == index && index == h - 1 {
+                        self.code.instrs.pop();
+                        self.code.offsets.pop();
+                        index = a;
+                    }
+                }
                 self.materialize_all();
                 self.emit(Instr::BrTable {
                     len: targets.len(),
@@ -1328,7 +1365,34 @@ impl Translator {
 
     fn load(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
         let addr = self.slot_operand(h - 1);
-        self.emit(make(h - 1, addr, memarg.offset as u32));
+        let load = make(h - 1, addr, memarg.offset as u32);
+        // An `i32` or `i64` load at an element's address (`I32AddShl` into the address's
+        // natural slot, consumed here) and no offset: one instruction.
+        if let Some(Instr::I32AddShl { dst, a, b, shift }) = self.last_fusable() {
+            let dst_load = h - 1;
+            let fused = match load {
+                Instr::I32Load { offset: 0, .. } => Some(Instr::I32LoadIdx {
+                    dst: dst_load,
+                    a,
+                    b,
+                    shift,
+                }),
+                Instr::I64Load { offset: 0, .. } => Some(Instr::I64LoadIdx {
+                    dst: dst_load,
+                    a,
+                    b,
+                    shift,
+                }),
+                _ => None,
+            };
+            if let Some(fused) = fused.filter(|_| dst == addr && addr == h - 1) {
+                self.code.instrs.pop();
+                self.code.offsets.pop();
+                self.emit(fused);
+                return;
+            }
+        }
+        self.emit(load);
     }
 
     fn store(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
@@ -1357,8 +1421,36 @@ impl Translator {
                     },
                     (Operand::Slot(b), _) => make(h - 2, a, b),
                 };
+                let instr = self.fuse_shift_add(instr, h);
                 self.emit(instr);
             }
+        }
+    }
+
+    /// `instr`, or, when it is an `i32.add` of the result of the `i32.shl` by a constant
+    /// just before it (in that operand's natural slot, `h - 1` or `h - 2`: consumed by
+    /// the add), the two as one `I32AddShl` (the shift is removed).
+    fn fuse_shift_add(&mut self, instr: Instr, h: u32) -> Instr {
+        let Instr::I32Add { dst, a, b } = instr else {
+            return instr;
+        };
+        let Some(Instr::I32ShlC { dst: t, a: i, c }) = self.last_fusable() else {
+            return instr;
+        };
+        let other = if t == b && b == h - 1 && a != t {
+            a
+        } else if t == a && a == h - 2 && b != t {
+            b
+        } else {
+            return instr;
+        };
+        self.code.instrs.pop();
+        self.code.offsets.pop();
+        Instr::I32AddShl {
+            dst,
+            a: other,
+            b: i,
+            shift: (c & 31) as u16,
         }
     }
 
