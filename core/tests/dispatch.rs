@@ -276,7 +276,10 @@ fn fused_compare_and_branch_agree_with_the_comparisons() {
   (func (export "{ty}_{op}_br_if_eqz") {params} (result i32)
     (block $no (br_if $no (i32.eqz {cmp})) (return (i32.const 1))) (i32.const 0))
   (func (export "{ty}_{op}_if_eqz") {params} (result i32)
-    (if (result i32) (i32.eqz {cmp}) (then (i32.const 0)) (else (i32.const 1))))"#
+    (if (result i32) (i32.eqz {cmp}) (then (i32.const 0)) (else (i32.const 1))))
+  (func (export "{ty}_{op}_tee_eqz") {params} (result i32) (local i32)
+    (block $no (br_if $no (i32.eqz (local.tee 2 {cmp}))) (return (local.get 2)))
+    (local.get 2))"#
         );
     }
     let wasm = wat::parse_str(format!("(module {funcs})")).unwrap();
@@ -339,6 +342,13 @@ fn fused_compare_and_branch_agree_with_the_comparisons() {
                 want,
                 "{ty}.{op} ({a:#x}, {b:#x}) before eqz and if"
             );
+            // A comparison kept in a local (`local.tee`) before the `eqz`: the local
+            // is still written.
+            assert_eq!(
+                call("tee_eqz"),
+                want,
+                "{ty}.{op} ({a:#x}, {b:#x}) teed before eqz and br_if"
+            );
         }
     }
 }
@@ -368,6 +378,16 @@ fn fused_address_and_table_index_agree_with_the_operators() {
     (i64.add (i64.load (local.tee 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
              (i64.extend_i32_u (i32.load (local.tee 2 (i32.add (i32.shl (local.get 1) (i32.const 2))
                                                               (local.get 0)))))))
+  (func (export "load_sum") (param i32 i32) (result i64)
+    (i64.add (i64.load (i32.add (local.get 0) (local.get 1)))
+             (i64.extend_i32_u (i32.load (i32.add (local.get 1) (i32.const 12))))))
+  (func (export "load_sum_plain") (param i32 i32) (result i64) (local i32)
+    (i64.add (i64.load (local.tee 2 (i32.add (local.get 0) (local.get 1))))
+             (i64.extend_i32_u (i32.load (local.tee 2 (i32.add (local.get 1) (i32.const 12)))))))
+  (func (export "load_shl20") (param i32 i32) (result i64)
+    (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 20)))))
+  (func (export "load_shl20_plain") (param i32 i32) (result i64) (local i32)
+    (i64.load (local.tee 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 20))))))
   (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14")
   (memory 1)
   (func (export "table") (param i32 i32) (result i32)
@@ -437,11 +457,21 @@ fn fused_address_and_table_index_agree_with_the_operators() {
         (0, 8192),
         (u32::MAX, 1),
         (8, 0x2000_0000),
+        (u32::MAX - 3, 4),
+        (65536 - 20, 4),
     ] {
-        let (fused, plain) = (load("load_idx", a, b), load("load_idx_plain", a, b));
-        assert_eq!(fused, plain, "load_idx({a:#x}, {b:#x})");
+        for name in ["load_idx", "load_sum", "load_shl20"] {
+            let (fused, plain) = (load(name, a, b), load(&format!("{name}_plain"), a, b));
+            assert_eq!(fused, plain, "{name}({a:#x}, {b:#x})");
+        }
     }
     assert!(load("load_idx", 0, 8192).is_err());
+    // The `i32.add`s wrap: -4 + 4 is address 0; 65516 + 4 + 12 is in the memory.
+    assert_eq!(
+        load("load_sum", u32::MAX - 3, 4),
+        Ok(vec![0x0807_0605_0403_0201 + 0x1413_1211])
+    );
+    assert!(load("load_sum", 65536 - 20, 4).is_ok());
     assert_eq!(
         load("load_idx", 1, 0),
         Ok(vec![0x0908_0706_0504_0302 + 0x0504_0302])

@@ -319,6 +319,27 @@ const TRAPS: &str = r#"(module
     i32.add
     i64.load
     drop)
+  ;; The same for an address plus a constant.
+  (func (export "load_at") (param $a i32) (param $b i32) (result i64)
+    i64.const 6
+    local.get $a
+    i32.const 65530
+    i32.add
+    i64.load
+    drop)
+  ;; A fused load whose value goes to a local: at the trap the local is untouched.
+  (func (export "load_local") (param $a i32) (param $b i32) (result i64)
+    (local $v i64)
+    i64.const 6
+    local.get $b
+    local.get $a
+    i32.const 13
+    i32.shl
+    i32.add
+    i64.load
+    local.set $v
+    drop
+    local.get $v)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -362,6 +383,8 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("div", [3u64, 0]),
         ("load", [1, 2]),
         ("load_index", [8, 3]),
+        ("load_at", [8, 3]),
+        ("load_local", [8, 3]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),
@@ -394,6 +417,11 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
             "load" => vec![Value::I64(5), Value::I32(2), Value::I32(65536)],
             // 3 + (8 << 13) = 65539: the address the load was given.
             "load_index" => vec![Value::I64(6), Value::I32(65539)],
+            "load_at" => vec![Value::I64(6), Value::I32(65538)],
+            "load_local" => {
+                assert_eq!(b[0].1[2], Value::I64(0), "{name}: the local");
+                vec![Value::I64(6), Value::I32(65539)]
+            }
             "simd" => vec![
                 Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001),
                 Value::F64(-0.5),

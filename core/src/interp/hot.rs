@@ -1052,6 +1052,24 @@ macro_rules! load {
         }
     }};
 }
+// A load at the `i32` address `$at` that fused operators computed: at a trap the address
+// is left in the load's slot (the address's natural slot), as the unfused operators leave
+// it, so that a trap's operand stack shows it.
+macro_rules! load_at {
+    ($f:ident, $cx:ident, $m:ident, $dst:expr, $at:expr, $n:literal, $conv:expr) => {{
+        let at = $at as u64;
+        match $m.read::<$n>(at) {
+            Some(bytes) => slot!($f, $cx, $dst) = $conv(bytes),
+            None => {
+                slot!($f, $cx, $dst) = at;
+                return Err(Stop::Memory {
+                    address: at,
+                    len: $n,
+                });
+            }
+        }
+    }};
+}
 macro_rules! store_ {
     ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
         let v = slot!($f, $cx, $src);
@@ -1954,35 +1972,27 @@ handlers! { frame, mem, pc, cx;
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
                 (pc, frame) = cx.ret(frame, src, arity, Some(listened))?;
             },
-    I32AddShl: Instr::I32AddShl { dst, a, b, shift } => {
+    I32AddShl: Instr::I32AddShl { dst, a, b, scale } => {
                 let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
-                slot!(frame, cx, dst) = x.wrapping_add(y << (shift & 31)) as u64;
+                slot!(frame, cx, dst) = x.wrapping_add(y.wrapping_mul(scale as u32)) as u64;
             },
-    I32LoadIdx: Instr::I32LoadIdx { dst, a, b, shift } => {
+    I32LoadIdx: Instr::I32LoadIdx { dst, a, b, scale } => {
                 let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
-                let at = x.wrapping_add(y << (shift & 31)) as u64;
-                match mem.read::<4>(at) {
-                    Some(bytes) => slot!(frame, cx, dst) = u32::from_le_bytes(bytes) as u64,
-                    None => {
-                        // The address in its natural slot (the load's), as the unfused
-                        // operators leave it: a trap's operand stack shows it.
-                        slot!(frame, cx, dst) = at;
-                        return Err(Stop::Memory { address: at, len: 4 });
-                    }
-                }
+                load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 4, |b| {
+                    u32::from_le_bytes(b) as u64
+                })
             },
-    I64LoadIdx: Instr::I64LoadIdx { dst, a, b, shift } => {
+    I64LoadIdx: Instr::I64LoadIdx { dst, a, b, scale } => {
                 let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
-                let at = x.wrapping_add(y << (shift & 31)) as u64;
-                match mem.read::<8>(at) {
-                    Some(bytes) => slot!(frame, cx, dst) = u64::from_le_bytes(bytes),
-                    None => {
-                        // The address in its natural slot (the load's), as the unfused
-                        // operators leave it: a trap's operand stack shows it.
-                        slot!(frame, cx, dst) = at;
-                        return Err(Stop::Memory { address: at, len: 8 });
-                    }
-                }
+                load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 8, u64::from_le_bytes)
+            },
+    I32LoadAt: Instr::I32LoadAt { dst, a, c } => {
+                let x = slot!(frame, cx, a) as u32;
+                load_at!(frame, cx, mem, dst, x.wrapping_add(c), 4, |b| u32::from_le_bytes(b) as u64)
+            },
+    I64LoadAt: Instr::I64LoadAt { dst, a, c } => {
+                let x = slot!(frame, cx, a) as u32;
+                load_at!(frame, cx, mem, dst, x.wrapping_add(c), 8, u64::from_le_bytes)
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);

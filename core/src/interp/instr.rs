@@ -153,13 +153,21 @@ macro_rules! define_instr {
             SimdLane { op: LaneOp, lane: u8, h: u32 },
             SimdMem { op: MemOp, lane: u8, offset: u32, h: u32 },
             Copy128 { dst: u32, src: u32 },
-            /// `i32` `a + (b << shift)` (`shift` below 32): an `i32.shl` by a constant
-            /// fused into the `i32.add` of its result (an element's address).
-            I32AddShl { dst: u32, a: u32, b: u32, shift: u16 },
-            /// `i32.load` and `i64.load` of memory 0 at `a + (b << shift)` (an
-            /// `I32AddShl` fused into the load of its result, with no offset).
-            I32LoadIdx { dst: u32, a: u32, b: u32, shift: u16 },
-            I64LoadIdx { dst: u32, a: u32, b: u32, shift: u16 },
+            /// `i32` `a + b * scale` (`scale` a power of two): an `i32.shl` by a constant
+            /// below 16 fused into the `i32.add` of its result (an element's address).
+            /// (A multiplier, not a shift: a shift's count would take the one register
+            /// x86 shifts by, which the handlers use.)
+            I32AddShl { dst: u32, a: u32, b: u32, scale: u16 },
+            /// `i32.load` and `i64.load` of memory 0 at `a + b * scale` (an `I32AddShl`,
+            /// or an `i32.add` with `scale` 1, fused into the load of its result, with no
+            /// offset).
+            I32LoadIdx { dst: u32, a: u32, b: u32, scale: u16 },
+            I64LoadIdx { dst: u32, a: u32, b: u32, scale: u16 },
+            /// `i32.load` and `i64.load` of memory 0 at `a + c` (an `i32.add` of a
+            /// constant fused into the load of its result, with no offset: the sum
+            /// wraps, as the `i32.add` does).
+            I32LoadAt { dst: u32, a: u32, c: u32 },
+            I64LoadAt { dst: u32, a: u32, c: u32 },
             GlobalGet128 { dst: u32, global: u32 },
             GlobalSet128 { src: u32, global: u32 },
             Select128 { h: u32 },
@@ -397,9 +405,10 @@ impl Instr {
                     | Instr::RefIsNull { dst, .. }
                     | Instr::RefFunc { dst, .. }
                     | Instr::RefNull { dst }
-                    | Instr::I32AddShl { dst, .. }
-                    | Instr::I32LoadIdx { dst, .. }
-                    | Instr::I64LoadIdx { dst, .. } => Some(dst),
+                    | Instr::I32AddShl { dst, .. } => Some(dst),
+                    // (Not the fused loads: at a trap they leave the address in their
+                    // `dst`, which must be its natural slot, as the unfused operators
+                    // leave it, not a local.)
                     _ => None,
                 }
             };
@@ -552,6 +561,9 @@ impl Instr {
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
                     | Instr::I64LoadIdx { dst, a, b, .. } => end(&[dst, a, b]),
+                    Instr::I32LoadAt { dst, a, .. } | Instr::I64LoadAt { dst, a, .. } => {
+                        end(&[dst, a])
+                    }
                     // Slots `h - 5 .. h`.
                     Instr::Select128 { h } => (h >= 5).then_some(h as u64),
                     // `v128.load`: its address at `h - 1`, the value to `h - 1 .. h + 1`.

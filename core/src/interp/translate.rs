@@ -8,8 +8,10 @@
 //! not emitted at all.
 //!
 //! Each emitted instruction records the byte offset of the operator it came from (the
-//! side table that stack traces, DWARF lines and breakpoints use). Fused instructions
-//! carry the offset of their first operator.
+//! side table that stack traces, DWARF lines and breakpoints use). A fused
+//! compare-and-branch carries its comparison's offset; the other fused instructions (an
+//! element's address, its load, a `br_table` on a wrap) their last operator's, the one that
+//! may trap.
 
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -707,7 +709,8 @@ impl Translator {
     }
 
     /// A fused condition for the `i32` value in natural slot `slot`, if the last
-    /// instruction computed it with a comparison or `i32.eqz` (which is then removed).
+    /// instruction computed it with a comparison or `i32.eqz` (which is then removed,
+    /// with the comparison before an `eqz` of one).
     fn fused_condition(&mut self, slot: u32) -> Option<BranchCond> {
         let last = self.last_fusable()?;
         let cond = if let Instr::I32Eqz { dst, a } = last {
@@ -721,7 +724,9 @@ impl Translator {
                 .then(|| self.code.instrs[n - 2])
                 .and_then(|i| Some((i.compare_and_branch(false)?, i.compare_and_branch(true)?)));
             if let Some(((cdst, x, y, yes), (_, _, _, no))) = before {
-                if cdst == a {
+                // (Only a comparison into the natural slot the `eqz` reads and
+                // overwrites: one retargeted to a local by `local.tee` must stay.)
+                if cdst == a && a == slot {
                     self.code.instrs.truncate(n - 2);
                     self.code.offsets.pop();
                     // The fused branch keeps the comparison's offset.
@@ -1366,31 +1371,30 @@ impl Translator {
     fn load(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
         let addr = self.slot_operand(h - 1);
         let load = make(h - 1, addr, memarg.offset as u32);
-        // An `i32` or `i64` load at an element's address (`I32AddShl` into the address's
-        // natural slot, consumed here) and no offset: one instruction.
-        if let Some(Instr::I32AddShl { dst, a, b, shift }) = self.last_fusable() {
-            let dst_load = h - 1;
-            let fused = match load {
-                Instr::I32Load { offset: 0, .. } => Some(Instr::I32LoadIdx {
-                    dst: dst_load,
-                    a,
-                    b,
-                    shift,
-                }),
-                Instr::I64Load { offset: 0, .. } => Some(Instr::I64LoadIdx {
-                    dst: dst_load,
-                    a,
-                    b,
-                    shift,
-                }),
-                _ => None,
-            };
-            if let Some(fused) = fused.filter(|_| dst == addr && addr == h - 1) {
-                self.code.instrs.pop();
-                self.code.offsets.pop();
-                self.emit(fused);
-                return;
-            }
+        // An `i32` or `i64` load with no offset of an address an `i32.add` made (of two
+        // operands, of a constant, of a shifted index) into its natural slot, consumed
+        // here: one instruction.
+        let wide = match load {
+            Instr::I32Load { offset: 0, .. } => false,
+            Instr::I64Load { offset: 0, .. } => true,
+            _ => return self.emit(load),
+        };
+        let fused = match self.last_fusable() {
+            Some(Instr::I32AddShl { dst, a, b, scale }) if dst == addr => Some((a, b, Some(scale))),
+            Some(Instr::I32Add { dst, a, b }) if dst == addr => Some((a, b, Some(1))),
+            Some(Instr::I32AddC { dst, a, c }) if dst == addr => Some((a, c, None)),
+            _ => None,
+        };
+        if let Some((a, b, shift)) = fused.filter(|_| addr == h - 1) {
+            self.code.instrs.pop();
+            self.code.offsets.pop();
+            let dst = h - 1;
+            return self.emit(match (shift, wide) {
+                (Some(scale), false) => Instr::I32LoadIdx { dst, a, b, scale },
+                (Some(scale), true) => Instr::I64LoadIdx { dst, a, b, scale },
+                (None, false) => Instr::I32LoadAt { dst, a, c: b },
+                (None, true) => Instr::I64LoadAt { dst, a, c: b },
+            });
         }
         self.emit(load);
     }
@@ -1428,7 +1432,7 @@ impl Translator {
     }
 
     /// `instr`, or, when it is an `i32.add` of the result of the `i32.shl` by a constant
-    /// just before it (in that operand's natural slot, `h - 1` or `h - 2`: consumed by
+    /// below 16 just before it (in that operand's natural slot, `h - 1` or `h - 2`: consumed by
     /// the add), the two as one `I32AddShl` (the shift is removed).
     fn fuse_shift_add(&mut self, instr: Instr, h: u32) -> Instr {
         let Instr::I32Add { dst, a, b } = instr else {
@@ -1437,6 +1441,10 @@ impl Translator {
         let Some(Instr::I32ShlC { dst: t, a: i, c }) = self.last_fusable() else {
             return instr;
         };
+        // (A multiplier of 16 bits: element sizes, not every shift.)
+        if c & 31 > 15 {
+            return instr;
+        }
         let other = if t == b && b == h - 1 && a != t {
             a
         } else if t == a && a == h - 2 && b != t {
@@ -1450,7 +1458,7 @@ impl Translator {
             dst,
             a: other,
             b: i,
-            shift: (c & 31) as u16,
+            scale: 1 << (c & 31),
         }
     }
 
