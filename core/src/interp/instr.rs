@@ -697,6 +697,52 @@ mod tests {
                 Some(5),
             ),
             (Instr::ReturnCall { func: 0, base: 9 }, None),
+            // The fused addresses and loads: every slot but the scale and constant.
+            (
+                Instr::I32AddShl {
+                    dst: 2,
+                    a: 8,
+                    b: 5,
+                    scale: 64,
+                },
+                Some(9),
+            ),
+            (
+                Instr::I64LoadIdx {
+                    dst: 1,
+                    a: 3,
+                    b: 12,
+                    scale: 8,
+                },
+                Some(13),
+            ),
+            (
+                Instr::I32LoadAt {
+                    dst: 6,
+                    a: 2,
+                    c: 100,
+                },
+                Some(7),
+            ),
+            // A `v128.load`'s value takes `h - 1 .. h + 1`; a store's operands `h - 3 .. h`.
+            (
+                Instr::SimdMem {
+                    op: super::MemOp::Load,
+                    lane: 0,
+                    offset: 0,
+                    h: 4,
+                },
+                Some(5),
+            ),
+            (
+                Instr::SimdMem {
+                    op: super::MemOp::Store,
+                    lane: 0,
+                    offset: 0,
+                    h: 2,
+                },
+                None,
+            ),
         ];
         for (instr, want) in cases {
             assert_eq!(instr.unchecked_slots_end(), want, "{instr:?}");
