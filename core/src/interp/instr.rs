@@ -500,8 +500,8 @@ impl Instr {
     /// This is half of the invariant the fast path's `slot!` relies on: a function in
     /// which this is above its `max_height` is refused (`hot::check`), and the fast path
     /// never runs a frame with fewer than `max_height` slots on the stack (`hot::run`,
-    /// `Cx::call`, `Cx::return_target`). Keep the list in step with the handlers: every
-    /// slot a handler names through `slot!` must be counted here.
+    /// `Cx::call`, `Cx::ret` and the return handlers). Keep the list in step with the
+    /// handlers: every slot a handler names through `slot!` must be counted here.
     pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
         let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
         macro_rules! pick {
