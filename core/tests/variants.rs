@@ -340,6 +340,44 @@ const TRAPS: &str = r#"(module
     local.set $v
     drop
     local.get $v)
+;; Operands that plain code passes from one instruction to the next in a register (the
+  ;; accumulator): at the trap they are in their slots.
+  (func (export "div_acc") (param $a i32) (param $b i32) (result i32)
+    i32.const 9
+    local.get $a
+    local.get $b
+    i32.const 1
+    i32.sub
+    i32.div_s
+    i32.add)
+  (func (export "store_acc") (param $a i32) (param $b i32) (result i32)
+    i32.const 4
+    local.get $a
+    i32.const 65536
+    i32.mul
+    local.get $b
+    i32.const 5
+    i32.add
+    i32.store
+    i32.const 0
+    i32.add)
+  (func (export "store_addr_acc") (param $a i32) (param $b i32) (result i32)
+    i32.const 4
+    local.get $a
+    local.get $b
+    i32.add
+    local.get $b
+    i32.store offset=65534
+    i32.const 0
+    i32.add)
+  (func (export "trunc_acc") (param $a i32) (param $b i32) (result i32)
+    i32.const 8
+    local.get $a
+    f64.convert_i32_s
+    f64.const 1e10
+    f64.mul
+    i32.trunc_f64_s
+    i32.add)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -385,6 +423,11 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("load_index", [8, 3]),
         ("load_at", [8, 3]),
         ("load_local", [8, 3]),
+        // (-2^31 / -1 overflows: the divisor the accumulator held is not a zero.)
+        ("div_acc", [0x8000_0000, 0]),
+        ("store_acc", [1, 2]),
+        ("store_addr_acc", [1, 2]),
+        ("trunc_acc", [3, 0]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),
@@ -418,6 +461,10 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
             // 3 + (8 << 13) = 65539: the address the load was given.
             "load_index" => vec![Value::I64(6), Value::I32(65539)],
             "load_at" => vec![Value::I64(6), Value::I32(65538)],
+            "div_acc" => vec![Value::I32(9), Value::I32(i32::MIN), Value::I32(-1)],
+            "store_acc" => vec![Value::I32(4), Value::I32(65536), Value::I32(7)],
+            "store_addr_acc" => vec![Value::I32(4), Value::I32(3), Value::I32(2)],
+            "trunc_acc" => vec![Value::I32(8), Value::F64(3e10)],
             "load_local" => {
                 assert_eq!(b[0].1[2], Value::I64(0), "{name}: the local");
                 vec![Value::I64(6), Value::I32(65539)]

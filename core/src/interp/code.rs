@@ -430,3 +430,137 @@ impl WasmCode {
         self.code.operands_at(&self.info, id, pos)
     }
 }
+
+#[cfg(test)]
+mod acc_tests {
+    use super::super::hot::{IN_A, IN_B, OUT};
+    use super::super::instr::Instr;
+    use super::*;
+
+    fn options(debug: bool) -> CodeOptions {
+        CodeOptions {
+            mode: Default::default(),
+            fuel: false,
+            interrupts: false,
+            debug,
+            count: false,
+            native: false,
+            features: crate::features::CoreFeatures::V3,
+        }
+    }
+
+    /// Function 0's instructions with their accumulator modes.
+    fn translated(wat: &str, debug: bool) -> Vec<(Instr, u8)> {
+        let bytes = wat::parse_str(wat).unwrap();
+        let code = WasmCode::new(
+            ModuleInfo::parse(&bytes, options(debug)).unwrap(),
+            options(debug),
+        );
+        let f = code.func_code(code.code.id_of(0, debug)).unwrap();
+        f.instrs
+            .iter()
+            .enumerate()
+            .map(|(i, op)| (op.instr(), f.modes.get(i).copied().unwrap_or(0)))
+            .collect()
+    }
+
+    const CHAIN: &str = r#"(module (memory 1)
+      (func (param i32 i32 f64) (result f64)
+        local.get 0
+        f64.load
+        local.get 1
+        f64.load offset=8
+        f64.mul
+        local.get 2
+        f64.add
+        local.get 1
+        i32.const 3
+        i32.add
+        f64.convert_i32_u
+        f64.sub))"#;
+
+    #[test]
+    fn a_result_the_next_instruction_reads_goes_through_the_accumulator() {
+        let code = translated(CHAIN, false);
+        let at = |f: fn(&Instr) -> bool| code.iter().position(|(i, _)| f(i)).unwrap();
+        let mul = at(|i| matches!(i, Instr::F64Mul { .. }));
+        // The second load gives the product its `b`, the product goes on to the sum.
+        assert!(matches!(code[mul - 1].0, Instr::I64Load { offset: 8, .. }));
+        assert_eq!(code[mul - 1].1, OUT, "{code:?}");
+        assert_eq!(code[mul].1, IN_B | OUT, "{code:?}");
+        let add = at(|i| matches!(i, Instr::F64Add { .. }));
+        assert_eq!(add, mul + 1);
+        assert_eq!(code[add].1 & IN_A, IN_A, "{code:?}");
+        // `i32.add`, then the conversion: a chain of one operand.
+        let conv = at(|i| matches!(i, Instr::F64ConvertI32U { .. }));
+        assert_eq!(code[conv - 1].1 & OUT, OUT, "{code:?}");
+        assert_eq!(code[conv].1 & IN_A, IN_A, "{code:?}");
+        // Every instruction that gives a value is followed by one that takes it.
+        for w in code.windows(2) {
+            assert_eq!(w[0].1 & OUT != 0, w[1].1 & (IN_A | IN_B) != 0, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn debug_code_keeps_every_operand_in_its_slot() {
+        assert!(translated(CHAIN, true).iter().all(|(_, m)| *m == 0));
+    }
+
+    #[test]
+    fn a_value_read_again_later_stays_in_its_slot() {
+        // The sum is teed to a local and read from it again; the product's operands
+        // come from locals: nothing for the accumulator but the product's own use.
+        let code = translated(
+            r#"(module (func (param i32 i32) (result i32)
+                local.get 0
+                local.get 1
+                i32.add
+                local.tee 1
+                local.get 1
+                i32.mul
+                local.get 1
+                i32.add))"#,
+            false,
+        );
+        for (k, (i, m)) in code.iter().enumerate() {
+            if let Instr::I32Add { dst, .. } = i {
+                if *dst == 1 {
+                    // Retargeted to the local, which is read twice after.
+                    assert_eq!(*m & OUT, 0, "{code:?} at {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_takes_the_accumulator_at_a_jump_target() {
+        // The loop's first instruction reads the value the instruction before the loop
+        // computed, and is a jump target: the value stays in its slot.
+        let code = translated(
+            r#"(module (func (param i32) (result i32)
+                local.get 0
+                i32.const 1
+                i32.add
+                loop (param i32) (result i32)
+                  i32.const 3
+                  i32.mul
+                  local.tee 0
+                  local.get 0
+                  i32.const 100
+                  i32.lt_u
+                  br_if 0
+                end))"#,
+            false,
+        );
+        let mut targets = std::collections::HashSet::new();
+        for (i, _) in &code {
+            if let Some(t) = i.jump_target() {
+                targets.insert(t as usize);
+            }
+        }
+        assert!(!targets.is_empty());
+        for t in targets {
+            assert_eq!(code[t].1 & (IN_A | IN_B), 0, "{code:?} at {t}");
+        }
+    }
+}

@@ -125,16 +125,19 @@ type Ip = *const Op;
 
 /// A handler: runs the instruction at the position it is given (its own instruction),
 /// then the rest of the run (or returns the next position to [`run`]'s loop).
-type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>) -> Ip;
+/// The last argument is the accumulator ([`Fr`]): the value an instruction that leaves its
+/// result there passes to the next one, which takes it from there.
+type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>, u64) -> Ip;
 
 /// An instruction of translated code with the handler that runs it in the fast path
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
 /// `handler_of(&instr)` (`return_few`, `return_listened` for a `Return`,
-/// `ReturnListened` of 0 to 2 result slots), or `call_marked` for a `Call` — [`Op::new`]
-/// and [`Op::new_counted`] are the only ways to make one, and neither field is ever written
-/// after.
+/// `ReturnListened` of 0 to 2 result slots), `call_marked` for a `Call`, or the same
+/// instruction's handler in an accumulator mode (`acc_handler_of`) — [`Op::new`],
+/// [`Op::new_counted`] and [`Op::with_mode`] are the only ways to make one, and neither
+/// field is ever written after.
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
     handler: HandlerFn,
@@ -161,6 +164,21 @@ impl Op {
         Op { handler, instr }
     }
 
+    /// `instr` with its handler in accumulator mode `mode` (see [`Fr`]; 0: none), if it
+    /// has that mode (then `counted` does not matter: no `Call` has one).
+    pub(crate) fn with_mode(instr: Instr, mode: u8, counted: bool) -> Option<Self> {
+        if mode == 0 {
+            return Some(match counted {
+                true => Op::new_counted(instr),
+                false => Op::new(instr),
+            });
+        }
+        Some(Op {
+            handler: acc_handler_of(&instr, mode)?,
+            instr,
+        })
+    }
+
     /// The instruction.
     #[inline(always)]
     pub(crate) fn instr(&self) -> Instr {
@@ -176,20 +194,20 @@ impl std::fmt::Debug for Op {
 
 /// Runs the instruction at `ip` with its handler.
 #[inline(always)]
-fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     debug_assert!(
         cx.position(ip) < cx.cur.get().instrs.len(),
         "position outside the code"
     );
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let handler = unsafe { (*ip).handler };
-    handler(ip, frame, mem, cx)
+    handler(ip, frame, mem, cx, acc)
 }
 
 /// The handler of instructions the fast path does not run: it stops at them (for the
 /// executor), or at the run's first position says that the run could not start.
 #[inline(never)]
-fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>) -> Ip {
+fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>, _: u64) -> Ip {
     let why = if ip == cx.start {
         Stop::Unhandled
     } else {
@@ -248,6 +266,104 @@ impl Mem {
         // SAFETY: `ptr` points at `len` bytes of memory 0, and no other reference to them
         // is live while this one is.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+// The handlers' building blocks. Each names the frame pointer and context (and memory, and
+// position) it works on: they are used in the bodies given to `handlers!`, whose names
+// these are.
+macro_rules! slot {
+    ($f:ident, $cx:ident, $s:expr) => {
+        *{
+            let s = $s as usize;
+            debug_assert!(s < $cx.frame_len(), "slot outside the frame");
+            // SAFETY: a fast-path instruction's slots are below `max_height`
+            // ([`check`]), and the frame has at least that many (`run`).
+            unsafe { &mut *$f.p.add(s) }
+        }
+    };
+}
+// The frame as a checked slice (for the SIMD operators, which address it by height).
+macro_rules! frame_slice {
+    ($f:expr, $cx:ident) => {
+        // SAFETY: the frame pointer points at `frame_len` slots of the stack (`run`), and
+        // no other reference to them is live while this one is.
+        unsafe { std::slice::from_raw_parts_mut($f, $cx.frame_len()) }
+    };
+}
+/// What a handler of mode `M` takes an operand from, or gives its result to, instead of
+/// its slot: the accumulator. Operand `a` (the first) comes from it with `IN_A`, operand `b`
+/// (the second; a store's value) with `IN_B`; with `OUT` the result goes to it (and not to
+/// `dst`).
+pub(crate) const IN_A: u8 = 1;
+/// See [`IN_A`].
+pub(crate) const IN_B: u8 = 2;
+/// See [`IN_A`].
+pub(crate) const OUT: u8 = 4;
+
+/// The current frame and the accumulator, as a handler of mode `M` ([`IN_A`]) holds them.
+///
+/// The accumulator is a value passed from one handler to the next in a register (the
+/// handlers' last argument) instead of through a slot of the frame: an instruction with
+/// `OUT` leaves its result there, and the next instruction, which has `IN_A` or `IN_B`,
+/// takes it from there. Through a slot, the next handler's load has to wait for the
+/// store before it (wasmi 2.0's executor passes values in a register the same way).
+///
+/// The translator gives an instruction `OUT` only when the next one reads that result
+/// from the slot it would have written and nothing reads that slot after it (the slot
+/// is above the operand stack, or the next instruction overwrites it), and nothing jumps
+/// to the next one ([`CompiledFunc::modes`], checked by [`check`]). So the slot is never
+/// read, but when the next instruction traps: it then writes the value there
+/// ([`Fr::spill`]), so that the trap's operand stack shows it as unfused code would.
+#[derive(Clone, Copy)]
+struct Fr<const M: u8> {
+    /// The frame pointer.
+    p: *mut u64,
+    /// The accumulator.
+    acc: u64,
+}
+
+impl<const M: u8> Fr<M> {
+    /// Operand `a` (in slot `s`, or the accumulator with [`IN_A`]).
+    #[inline(always)]
+    fn a(&self, cx: &Cx<'_>, s: u32) -> u64 {
+        if M & IN_A != 0 {
+            self.acc
+        } else {
+            slot!(self, cx, s)
+        }
+    }
+
+    /// Operand `b` (in slot `s`, or the accumulator with [`IN_B`]).
+    #[inline(always)]
+    fn b(&self, cx: &Cx<'_>, s: u32) -> u64 {
+        if M & IN_B != 0 {
+            self.acc
+        } else {
+            slot!(self, cx, s)
+        }
+    }
+
+    /// Gives the result `v` (to slot `dst`, or to the accumulator with [`OUT`]).
+    #[inline(always)]
+    fn set(&mut self, cx: &Cx<'_>, dst: u32, v: u64) {
+        if M & OUT != 0 {
+            self.acc = v;
+        } else {
+            slot!(self, cx, dst) = v;
+        }
+    }
+
+    /// At a trap: the operand the accumulator holds to its slot (`a`'s with [`IN_A`],
+    /// `b`'s with [`IN_B`]).
+    #[inline(always)]
+    fn spill(&self, cx: &Cx<'_>, a: u32, b: u32) {
+        if M & IN_A != 0 {
+            slot!(self, cx, a) = self.acc;
+        }
+        if M & IN_B != 0 {
+            slot!(self, cx, b) = self.acc;
+        }
     }
 }
 
@@ -509,6 +625,10 @@ struct Cx<'a> {
     /// that operator).
     steps: &'a Cell<u64>,
     limit: u64,
+    /// The accumulator between handlers when they return to [`run`]'s loop (without
+    /// `cfg(ws_tail_dispatch)`; with it, it is their argument).
+    #[cfg_attr(ws_tail_dispatch, allow(dead_code))]
+    acc: Cell<u64>,
 }
 
 impl<'a> Cx<'a> {
@@ -823,6 +943,14 @@ pub(crate) fn run<'a>(
     if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
         return (regs, Stop::Unhandled);
     }
+    if cur
+        .modes
+        .get(regs.pc)
+        .is_some_and(|m| m & (IN_A | IN_B) != 0)
+    {
+        // (Never: only the instruction before gives such an instruction its operand.)
+        return (regs, Stop::Unhandled);
+    }
     let mem = Mem::of(env.memory());
     let base = stack.as_mut_ptr();
     // Frames `call` pushes from here on are trusted by `ret`, but the first: it is the
@@ -846,17 +974,18 @@ pub(crate) fn run<'a>(
         trusted,
         steps,
         limit,
+        acc: Cell::new(0),
     };
     let ip = cx.start;
     // SAFETY: `fp + max_height <= stack.len()` (checked above).
     let sp = unsafe { base.add(regs.fp) };
     #[cfg(ws_tail_dispatch)]
-    let at = dispatch(ip, sp, mem, &cx);
+    let at = dispatch(ip, sp, mem, &cx, 0);
     #[cfg(not(ws_tail_dispatch))]
     let at = {
         let (mut ip, mut sp) = (ip, sp);
         loop {
-            ip = dispatch(ip, sp, mem, &cx);
+            ip = dispatch(ip, sp, mem, &cx, cx.acc.get());
             if cx.stop.get().is_some() {
                 break ip;
             }
@@ -924,7 +1053,57 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
             "ends the code but falls through",
         );
     }
+    check_modes(f)
+}
+
+/// The accumulator modes' invariants (see [`Fr`]), which make the value an instruction
+/// takes from the accumulator the one the instruction before it left there: an
+/// instruction with `OUT` is followed by one with `IN_A` or `IN_B` (not both), which
+/// follows one with `OUT` and is no jump target (nor the start of a run: [`run`]).
+fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
+    if f.modes.is_empty() {
+        return Ok(());
+    }
+    let bad = |at: usize, what: &str| {
+        Err(crate::error::Error::new(format!(
+            "internal error: instruction {at} ({:?}) {what}",
+            f.instrs.get(at)
+        )))
+    };
+    if f.modes.len() != f.instrs.len() {
+        return bad(0, "has a mode table of another length than the code");
+    }
+    let mut target = vec![false; f.instrs.len()];
+    for op in f.instrs.iter() {
+        if let Some(t) = op.instr.jump_target() {
+            target[t as usize] = true;
+        }
+    }
+    for (at, (op, &mode)) in f.instrs.iter().zip(f.modes.iter()).enumerate() {
+        if !has_mode(&op.instr, mode) {
+            return bad(at, &format!("has no accumulator mode {mode}"));
+        }
+        let takes = mode & (IN_A | IN_B);
+        if takes == IN_A | IN_B {
+            return bad(at, "takes two operands from the accumulator");
+        }
+        if takes != 0 && (at == 0 || f.modes[at - 1] & OUT == 0 || target[at]) {
+            return bad(at, "takes an operand from the accumulator nothing gave it");
+        }
+        let next_takes = f.modes.get(at + 1).is_some_and(|m| m & (IN_A | IN_B) != 0);
+        if mode & OUT != 0 && !next_takes {
+            return bad(
+                at,
+                "gives its result to the accumulator, and nothing takes it",
+            );
+        }
+    }
     Ok(())
+}
+
+/// Whether `instr` has accumulator mode `mode` (see [`Fr`]).
+pub(crate) fn has_mode(instr: &Instr, mode: u8) -> bool {
+    acc_handler_of(instr, mode).is_some()
 }
 
 /// Copies a return's `arity` results at slot `src` to the frame's first slots (out of
@@ -970,84 +1149,75 @@ fn simd_mem(
     }
 }
 
-// The handlers' building blocks. Each names the frame pointer and context (and memory, and
-// position) it works on: they are used in the bodies given to `handlers!`, whose names
-// these are.
-macro_rules! slot {
-    ($f:ident, $cx:ident, $s:expr) => {
-        *{
-            let s = $s as usize;
-            debug_assert!(s < $cx.frame_len(), "slot outside the frame");
-            // SAFETY: a fast-path instruction's slots are below `max_height`
-            // ([`check`]), and the frame has at least that many (`run`).
-            unsafe { &mut *$f.add(s) }
-        }
-    };
-}
-// The frame as a checked slice (for the SIMD operators, which address it by height).
-macro_rules! frame_slice {
-    ($f:ident, $cx:ident) => {
-        // SAFETY: the frame pointer points at `frame_len` slots of the stack (`run`), and
-        // no other reference to them is live while this one is.
-        unsafe { std::slice::from_raw_parts_mut($f, $cx.frame_len()) }
-    };
-}
 macro_rules! un {
     ($f:ident, $cx:ident, $dst:expr, $a:expr, $op:expr) => {{
-        let x = slot!($f, $cx, $a);
-        slot!($f, $cx, $dst) = $op(x);
+        let x = $f.a($cx, $a);
+        $f.set($cx, $dst, $op(x));
     }};
 }
 macro_rules! un_trap {
     ($f:ident, $cx:ident, $dst:expr, $a:expr, $op:expr) => {{
-        let x = slot!($f, $cx, $a);
-        slot!($f, $cx, $dst) = $op(x).map_err(Stop::Trap)?;
+        let x = $f.a($cx, $a);
+        match $op(x) {
+            Ok(v) => $f.set($cx, $dst, v),
+            Err(code) => {
+                $f.spill($cx, $a, $a);
+                return Err(Stop::Trap(code));
+            }
+        }
     }};
 }
 macro_rules! bin {
     ($f:ident, $cx:ident, $dst:expr, $a:expr, $b:expr, $op:expr) => {{
-        let x = slot!($f, $cx, $a);
-        let y = slot!($f, $cx, $b);
-        slot!($f, $cx, $dst) = $op(x, y);
+        let x = $f.a($cx, $a);
+        let y = $f.b($cx, $b);
+        $f.set($cx, $dst, $op(x, y));
     }};
 }
 macro_rules! bin_c {
     ($f:ident, $cx:ident, $dst:expr, $a:expr, $c:expr, $op:expr) => {{
-        let x = slot!($f, $cx, $a);
-        slot!($f, $cx, $dst) = $op(x, $c as u64);
+        let x = $f.a($cx, $a);
+        $f.set($cx, $dst, $op(x, $c as u64));
     }};
 }
 macro_rules! bin_trap {
     ($f:ident, $cx:ident, $dst:expr, $a:expr, $b:expr, $op:expr) => {{
-        let x = slot!($f, $cx, $a);
-        let y = slot!($f, $cx, $b);
-        slot!($f, $cx, $dst) = $op(x, y).map_err(Stop::Trap)?;
+        let x = $f.a($cx, $a);
+        let y = $f.b($cx, $b);
+        match $op(x, y) {
+            Ok(v) => $f.set($cx, $dst, v),
+            Err(code) => {
+                $f.spill($cx, $a, $b);
+                return Err(Stop::Trap(code));
+            }
+        }
     }};
 }
 macro_rules! cmp_br {
     ($f:ident, $cx:ident, $pc:ident, $t:expr, $a:expr, $b:expr, $op:expr) => {{
-        if $op(slot!($f, $cx, $a), slot!($f, $cx, $b)) {
+        if $op($f.a($cx, $a), $f.b($cx, $b)) {
             $pc = $cx.at($t);
         }
     }};
 }
 macro_rules! cmp_br_c {
     ($f:ident, $cx:ident, $pc:ident, $t:expr, $a:expr, $c:expr, $op:expr) => {{
-        if $op(slot!($f, $cx, $a), $c as u64) {
+        if $op($f.a($cx, $a), $c as u64) {
             $pc = $cx.at($t);
         }
     }};
 }
 macro_rules! load {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
-        let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
+        let at = ($f.a($cx, $addr) as u32 as u64) + $off as u64;
         match $m.read::<$n>(at) {
-            Some(bytes) => slot!($f, $cx, $dst) = $conv(bytes),
+            Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
+                $f.spill($cx, $addr, $addr);
                 return Err(Stop::Memory {
                     address: at,
                     len: $n,
-                })
+                });
             }
         }
     }};
@@ -1059,7 +1229,7 @@ macro_rules! load_at {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $at:expr, $n:literal, $conv:expr) => {{
         let at = $at as u64;
         match $m.read::<$n>(at) {
-            Some(bytes) => slot!($f, $cx, $dst) = $conv(bytes),
+            Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
                 slot!($f, $cx, $dst) = at;
                 return Err(Stop::Memory {
@@ -1072,9 +1242,10 @@ macro_rules! load_at {
 }
 macro_rules! store_ {
     ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
-        let v = slot!($f, $cx, $src);
-        let at = (slot!($f, $cx, $addr) as u32 as u64) + $off as u64;
+        let v = $f.b($cx, $src);
+        let at = ($f.a($cx, $addr) as u32 as u64) + $off as u64;
         if !$m.write::<$n>(at, $conv(v)) {
+            $f.spill($cx, $addr, $src);
             return Err(Stop::Memory {
                 address: at,
                 len: $n,
@@ -1086,16 +1257,17 @@ macro_rules! store_ {
 /// After a handler: the next instruction's handler, called in tail position.
 #[cfg(ws_tail_dispatch)]
 macro_rules! next {
-    ($ip:ident, $f:ident, $m:ident, $cx:ident) => {
-        dispatch($ip, $f, $m, $cx)
+    ($ip:expr, $f:expr, $m:ident, $cx:ident, $acc:expr) => {
+        dispatch($ip, $f, $m, $cx, $acc)
     };
 }
 /// After a handler: back to [`run`]'s loop with the next instruction.
 #[cfg(not(ws_tail_dispatch))]
 macro_rules! next {
-    ($ip:ident, $f:ident, $m:ident, $cx:ident) => {
+    ($ip:expr, $f:expr, $m:ident, $cx:ident, $acc:expr) => {{
+        $cx.acc.set($acc);
         $ip
-    };
+    }};
 }
 
 // Handlers specialised to one SIMD operator each (unary and binary ones: the others run
@@ -1138,20 +1310,20 @@ fn simd_height(ip: Ip) -> usize {
 /// SIMD unary operator `OP` (a discriminant of `SimdOp`) on the `v128` below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
-fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     let h = simd_height(ip);
     let slots = frame_slice!(frame, cx);
     let a = super::simd::get(slots, h - 2);
     super::simd::put(slots, h - 2, super::simd::unary_of::<OP>(a));
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
     let next = unsafe { ip.add(1) };
-    next!(next, frame, mem, cx)
+    next!(next, frame, mem, cx, acc)
 }
 
 /// SIMD binary operator `OP` on the two `v128`s below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
-fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     let h = simd_height(ip);
     let slots = frame_slice!(frame, cx);
     let (a, b) = (
@@ -1161,7 +1333,7 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) ->
     super::simd::put(slots, h - 4, super::simd::binary_of::<OP>(a, b));
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
     let next = unsafe { ip.add(1) };
-    next!(next, frame, mem, cx)
+    next!(next, frame, mem, cx, acc)
 }
 
 /// The handler of a `Return` of `ARITY` (0, 1 or 2) result slots to a frame [`Cx::call`] pushed
@@ -1169,14 +1341,20 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) ->
 /// they must do so that their state fits in the argument and scratch registers; any other
 /// return goes on to the general `Return` handler (in tail position, as a dispatch does).
 #[inline(never)]
-fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
-    return_to::<ARITY, true, false>(ip, frame, mem, cx)
+fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+    return_to::<ARITY, true, false>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] of a listened function (`ReturnListened`): its `after` hook first.
 #[inline(never)]
-fn return_listened<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
-    return_to::<ARITY, true, true>(ip, frame, mem, cx)
+fn return_listened<const ARITY: u32>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+    acc: u64,
+) -> Ip {
+    return_to::<ARITY, true, true>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] to a frame it does not trust: the frame is checked first (as
@@ -1188,8 +1366,9 @@ fn return_checked<const ARITY: u32, const LISTENED: bool>(
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
+    acc: u64,
 ) -> Ip {
-    return_to::<ARITY, false, LISTENED>(ip, frame, mem, cx)
+    return_to::<ARITY, false, LISTENED>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] (`TRUSTED`) or [`return_checked`], of a listened function's
@@ -1201,6 +1380,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
+    acc: u64,
 ) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
@@ -1217,8 +1397,8 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
     debug_assert_eq!(arity, ARITY, "return_few given another arity");
     // The general handler, for what these do not take.
     let general = |ip, frame, mem, cx| match LISTENED {
-        true => ReturnListened(ip, frame, mem, cx),
-        false => Return(ip, frame, mem, cx),
+        true => ReturnListened::<0>(ip, frame, mem, cx, acc),
+        false => Return::<0>(ip, frame, mem, cx, acc),
     };
     let Some(calls) = cx.calls.filter(|c| c.returns) else {
         return general(ip, frame, mem, cx);
@@ -1229,7 +1409,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
     let n = frames.len();
     let (caller, f) = if TRUSTED {
         if n <= cx.trusted {
-            return return_checked::<ARITY, LISTENED>(ip, frame, mem, cx);
+            return return_checked::<ARITY, LISTENED>(ip, frame, mem, cx, acc);
         }
         // SAFETY: `n > trusted >= 1` (`calls` is given), and the frame `n - 1` was
         // pushed by `call` in this run (`Cx::trusted`): what makes its code id, position
@@ -1287,7 +1467,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
             base.add(caller.pc as usize),
             cx.stack.add(caller.fp as usize),
         );
-        next!(pc, frame, mem, cx)
+        next!(pc, frame, mem, cx, acc)
     }
 }
 
@@ -1295,7 +1475,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
 /// plain one, and the call added to a recorded run's call marks.
 #[inline(never)]
 #[allow(unused_variables)]
-fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
+fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
     let Instr::Call { func: callee, base } = op.instr else {
@@ -1307,7 +1487,7 @@ fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>) -> Ip {
     // so the next is in the code too.
     let ret: Ip = unsafe { ip.add(1) };
     match cx.call::<true>(callee, base, ret) {
-        Ok((pc, frame)) => next!(pc, frame, mem, cx),
+        Ok((pc, frame)) => next!(pc, frame, mem, cx, acc),
         // An instruction for the executor: it runs it.
         Err(Stop::Other) => cx.stop(Stop::Other, ip),
         Err(Stop::Recorded) => ret,
@@ -1325,7 +1505,13 @@ macro_rules! handlers {
             // (Never inlined: each handler is a function of its own, reached by a jump.)
             #[inline(never)]
             #[allow(non_snake_case, unused_variables, unused_mut, clippy::redundant_closure_call)]
-            fn $name(ip: Ip, mut $frame: *mut u64, mut $mem: Mem, $cx: &Cx<'_>) -> Ip {
+            fn $name<const M: u8>(
+                ip: Ip,
+                frame: *mut u64,
+                mut $mem: Mem,
+                $cx: &Cx<'_>,
+                acc: u64,
+            ) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
                 let op = unsafe { *ip };
                 let $pat = op.instr else {
@@ -1340,12 +1526,13 @@ macro_rules! handlers {
                 // SAFETY: a fast-path instruction is never the code's last (that one is
                 // terminal), so the next is in the code too.
                 let mut $pc: Ip = unsafe { ip.add(1) };
+                let mut $frame = Fr::<M> { p: frame, acc };
                 let result = (|| -> Result<(), Stop> {
                     $body;
                     Ok(())
                 })();
                 match result {
-                    Ok(()) => next!($pc, $frame, $mem, $cx),
+                    Ok(()) => next!($pc, $frame.p, $mem, $cx, $frame.acc),
                     // An instruction for the executor: it runs it.
                     Err(Stop::Other) => $cx.stop(Stop::Other, ip),
                     // Already recorded (a trap): the position after the instruction.
@@ -1373,7 +1560,7 @@ macro_rules! handlers {
                 }
             }
             match *instr {
-                $( $pat => $name, )*
+                $( $pat => $name::<0>, )*
                 _ => exit,
             }
         }
@@ -1393,12 +1580,12 @@ macro_rules! handlers {
 handlers! { frame, mem, pc, cx;
     Jump: Instr::Jump(t) => { pc = cx.at(t) },
     JumpIfZero: Instr::JumpIfZero { pc: t, c } => {
-                if slot!(frame, cx, c) == 0 {
+                if frame.a(cx, c) == 0 {
                     pc = cx.at(t);
                 }
             },
     JumpIfNonZero: Instr::JumpIfNonZero { pc: t, c } => {
-                if slot!(frame, cx, c) != 0 {
+                if frame.a(cx, c) != 0 {
                     pc = cx.at(t);
                 }
             },
@@ -1528,7 +1715,7 @@ handlers! { frame, mem, pc, cx;
                 src,
                 arity,
             } => {
-                copy_slots(frame, cx, src, dst, arity);
+                copy_slots(frame.p, cx, src, dst, arity);
                 pc = cx.at(t);
             },
     BrTable: Instr::BrTable { len, index } => {
@@ -1917,10 +2104,10 @@ handlers! { frame, mem, pc, cx;
                 bin_c!(frame, cx, dst, a, c, |x, y| bit((x as u32) >= (y as u32)))
             },
     Simd: Instr::Simd { op, h } => {
-                super::simd::exec_plain(op, frame_slice!(frame, cx), h as usize);
+                super::simd::exec_plain(op, frame_slice!(frame.p, cx), h as usize);
             },
     SimdLane: Instr::SimdLane { op, lane, h } => {
-                super::simd::exec_lane(op, lane, frame_slice!(frame, cx), h as usize);
+                super::simd::exec_lane(op, lane, frame_slice!(frame.p, cx), h as usize);
             },
     // `v128.load` and `v128.store` have handlers of their own (before the other memory
     // operators': the first pattern that matches an instruction picks its handler).
@@ -1950,15 +2137,15 @@ handlers! { frame, mem, pc, cx;
                 offset,
                 h,
             } => {
-                if !simd_mem(op, lane, offset, h, mem.slice(), frame_slice!(frame, cx), cx) {
+                if !simd_mem(op, lane, offset, h, mem.slice(), frame_slice!(frame.p, cx), cx) {
                     return Err(Stop::Recorded);
                 }
             },
     Call: Instr::Call { func: callee, base } => {
-                (pc, frame) = cx.call::<false>(callee, base, pc)?;
+                (pc, frame.p) = cx.call::<false>(callee, base, pc)?;
             },
     Return: Instr::Return { src, arity } => {
-                (pc, frame) = cx.ret(frame, src, arity, None)?;
+                (pc, frame.p) = cx.ret(frame.p, src, arity, None)?;
             },
     CheckInterrupt: Instr::CheckInterrupt => {
                 cx.check()?;
@@ -1970,28 +2157,28 @@ handlers! { frame, mem, pc, cx;
                 cx.before(listened, pc)?;
             },
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
-                (pc, frame) = cx.ret(frame, src, arity, Some(listened))?;
+                (pc, frame.p) = cx.ret(frame.p, src, arity, Some(listened))?;
             },
     I32AddShl: Instr::I32AddShl { dst, a, b, scale } => {
-                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
-                slot!(frame, cx, dst) = x.wrapping_add(y.wrapping_mul(scale as u32)) as u64;
+                let (x, y) = (frame.a(cx, a) as u32, frame.b(cx, b) as u32);
+                frame.set(cx, dst, x.wrapping_add(y.wrapping_mul(scale as u32)) as u64);
             },
     I32LoadIdx: Instr::I32LoadIdx { dst, a, b, scale } => {
-                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
+                let (x, y) = (frame.a(cx, a) as u32, frame.b(cx, b) as u32);
                 load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 4, |b| {
                     u32::from_le_bytes(b) as u64
                 })
             },
     I64LoadIdx: Instr::I64LoadIdx { dst, a, b, scale } => {
-                let (x, y) = (slot!(frame, cx, a) as u32, slot!(frame, cx, b) as u32);
+                let (x, y) = (frame.a(cx, a) as u32, frame.b(cx, b) as u32);
                 load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 8, u64::from_le_bytes)
             },
     I32LoadAt: Instr::I32LoadAt { dst, a, c } => {
-                let x = slot!(frame, cx, a) as u32;
+                let x = frame.a(cx, a) as u32;
                 load_at!(frame, cx, mem, dst, x.wrapping_add(c), 4, |b| u32::from_le_bytes(b) as u64)
             },
     I64LoadAt: Instr::I64LoadAt { dst, a, c } => {
-                let x = slot!(frame, cx, a) as u32;
+                let x = frame.a(cx, a) as u32;
                 load_at!(frame, cx, mem, dst, x.wrapping_add(c), 8, u64::from_le_bytes)
             },
     Copy128: Instr::Copy128 { dst, src } => {
@@ -2004,6 +2191,83 @@ handlers! { frame, mem, pc, cx;
                     slot!(frame, cx, h - 4) = slot!(frame, cx, h - 2);
                 }
             },
+}
+
+/// Makes `acc_handler_of`: the handler of an instruction in mode `mode` (see [`Fr`]), if
+/// it has that mode (the classes of handlers, each with its modes, and their names, which
+/// are those of their instructions).
+macro_rules! acc_handlers {
+    ($( $class:ident $modes:tt { $($name:ident)* } )*) => {
+        /// The handler of `instr` in mode `mode` (`None`: it has no such mode; mode 0 is
+        /// [`handler_of`]'s).
+        fn acc_handler_of(instr: &Instr, mode: u8) -> Option<HandlerFn> {
+            if mode == 0 {
+                return Some(handler_of(instr));
+            }
+            match *instr {
+                $($(
+                    Instr::$name { .. } => acc_pick!($name, mode, $modes),
+                )*)*
+                _ => None,
+            }
+        }
+    };
+}
+/// `$name`'s handler in mode `$mode` if it is one of `$modes`.
+macro_rules! acc_pick {
+    ($name:ident, $mode:ident, [$($m:expr),*]) => {{
+        $(
+            if $mode == $m {
+                return Some($name::<{ $m }> as HandlerFn);
+            }
+        )*
+        None
+    }};
+}
+
+// The handlers that take an operand from the accumulator or give their result to it, by
+// the modes they have (see [`Fr`]): two operands, one, a branch on two, a branch on one,
+// a store (its address is operand `a`, its value `b`).
+acc_handlers! {
+    binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT] {
+        I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU I64Eq I64Ne
+        I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU F32Eq F32Ne F32Lt F32Gt
+        F32Le F32Ge F64Eq F64Ne F64Lt F64Gt F64Le F64Ge I32Add I32Sub I32Mul I32DivS
+        I32DivU I32RemS I32RemU I32And I32Or I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
+        I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU I64And I64Or I64Xor I64Shl
+        I64ShrS I64ShrU I64Rotl I64Rotr F32Add F32Sub F32Mul F32Div F32Min F32Max
+        F32Copysign F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign I32AddShl
+        I32LoadIdx I64LoadIdx
+    }
+    unary [IN_A, OUT, IN_A | OUT] {
+        I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U I64Load8S I64Load8U
+        I64Load16S I64Load16U I64Load32S I64Load32U I32Eqz I64Eqz I32Clz I32Ctz I32Popcnt
+        I64Clz I64Ctz I64Popcnt F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
+        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt I32WrapI64 I32TruncF32S
+        I32TruncF32U I32TruncF64S I32TruncF64U I64ExtendI32S I64TruncF32S I64TruncF32U
+        I64TruncF64S I64TruncF64U F32ConvertI32S F32ConvertI32U F32ConvertI64S
+        F32ConvertI64U F32DemoteF64 F64ConvertI32S F64ConvertI32U F64ConvertI64S
+        F64ConvertI64U F64PromoteF32 I32Extend8S I32Extend16S I64Extend8S I64Extend16S
+        I64Extend32S I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
+        I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U I32AddC I32SubC
+        I32MulC I32AndC I32OrC I32XorC I32ShlC I32ShrSC I32ShrUC I32RotlC I32RotrC I32EqC
+        I32NeC I32LtSC I32LtUC I32GtSC I32GtUC I32LeSC I32LeUC I32GeSC I32GeUC I32LoadAt
+        I64LoadAt
+    }
+    branch2 [IN_A, IN_B] {
+        BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS
+        BrIfI32LeU BrIfI32GeS BrIfI32GeU BrIfI64Eq BrIfI64Ne BrIfI64LtS BrIfI64LtU
+        BrIfI64GtS BrIfI64GtU BrIfI64LeS BrIfI64LeU BrIfI64GeS BrIfI64GeU BrIfF64Eq
+        BrIfF64Ne BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge BrIfF64NotLt BrIfF64NotGt
+        BrIfF64NotLe BrIfF64NotGe
+    }
+    branch1 [IN_A] {
+        JumpIfZero JumpIfNonZero BrIfI32EqC BrIfI32NeC BrIfI32LtSC BrIfI32LtUC BrIfI32GtSC
+        BrIfI32GtUC BrIfI32LeSC BrIfI32LeUC BrIfI32GeSC BrIfI32GeUC
+    }
+    store [IN_A, IN_B] {
+        Store32 Store64 Store8 Store16
+    }
 }
 
 // The code of a function: what the translator makes (`super::translate`) and the fast
@@ -2022,6 +2286,9 @@ pub(crate) struct CompiledFunc {
     pub max_height: u32,
     /// The instructions, each with its fast-path handler.
     pub instrs: Box<[Op]>,
+    /// Each instruction's accumulator mode (see [`Fr`]; its handler is that mode's), or
+    /// empty when no instruction has one.
+    pub modes: Box<[u8]>,
     /// Module byte offset of the operator each instruction came from.
     pub offsets: Box<[u32]>,
     /// The values of the constant slots after the locals, copied in on entry.
@@ -2086,5 +2353,73 @@ impl CompiledFunc {
     /// Slots of locals and constants: where the operand stack starts.
     pub(crate) fn frame_slots(&self) -> u32 {
         self.params + self.locals + self.consts.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod mode_tests {
+    use super::*;
+
+    /// `local 1 = local 0 + 1; (that + 1)`, then a return, with the given modes.
+    fn func(modes: &[u8]) -> CompiledFunc {
+        let instrs = [
+            Instr::I32AddC { dst: 2, a: 0, c: 1 },
+            Instr::I32AddC { dst: 2, a: 2, c: 1 },
+            Instr::JumpIfZero { pc: 1, c: 2 },
+            Instr::Return { src: 2, arity: 1 },
+        ];
+        CompiledFunc {
+            params: 2,
+            locals: 0,
+            max_height: 4,
+            instrs: instrs.iter().map(|&i| Op::new(i)).collect(),
+            modes: modes.into(),
+            offsets: vec![0; instrs.len()].into(),
+            consts: Box::new([]),
+            v128_consts: Box::new([]),
+            gc: Box::new([]),
+            points: Box::new([]),
+            handlers: Box::new([]),
+            tail_sites: Box::new([]),
+        }
+    }
+
+    #[test]
+    fn the_accumulator_modes_that_check_refuses() {
+        assert!(check(&func(&[])).is_ok());
+        assert!(check(&func(&[0, 0, 0, 0])).is_ok());
+        // (The second instruction is a jump target.)
+        assert!(check(&func(&[OUT, IN_A, 0, 0])).is_err());
+        let mut ok = func(&[0, OUT, IN_A, 0]);
+        assert!(check(&ok).is_ok());
+        for bad in [
+            &[0, OUT, 0, 0][..],       // given, never taken
+            &[0, 0, IN_A, 0],          // taken, never given
+            &[0, OUT, IN_A | IN_B, 0], // two operands from one value
+            &[0, OUT, IN_B, 0],        // a mode the branch has not
+            &[0, 0, 0, OUT],           // a mode the return has not
+            &[0, OUT, IN_A],           // not one mode per instruction
+        ] {
+            assert!(check(&func(bad)).is_err(), "{bad:?}");
+        }
+        ok.modes = Box::new([0, OUT, IN_A | OUT, 0]);
+        assert!(check(&ok).is_err(), "the branch gives nothing");
+    }
+
+    #[test]
+    fn every_mode_of_the_classes_has_its_handler() {
+        let add = Instr::I32Add { dst: 0, a: 1, b: 2 };
+        for m in [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT] {
+            assert!(has_mode(&add, m), "{m}");
+        }
+        assert!(!has_mode(&add, IN_A | IN_B));
+        let store = Instr::Store32 {
+            addr: 0,
+            src: 1,
+            offset: 0,
+        };
+        assert!(has_mode(&store, IN_A) && has_mode(&store, IN_B) && !has_mode(&store, OUT));
+        let call = Instr::Call { func: 0, base: 0 };
+        assert!(has_mode(&call, 0) && !has_mode(&call, IN_A) && !has_mode(&call, OUT));
     }
 }

@@ -374,6 +374,103 @@ impl Instr {
         Some((dst, a, b, ctor))
     }
 
+    /// A compare-and-branch's operands (`a`, and `b` unless it compares with a constant).
+    fn compare_and_branch_operands(&self) -> Option<(u32, Option<u32>)> {
+        match *self {
+            Instr::BrIfI32Eq { a, b, .. }
+            | Instr::BrIfI32Ne { a, b, .. }
+            | Instr::BrIfI32LtS { a, b, .. }
+            | Instr::BrIfI32LtU { a, b, .. }
+            | Instr::BrIfI32GtS { a, b, .. }
+            | Instr::BrIfI32GtU { a, b, .. }
+            | Instr::BrIfI32LeS { a, b, .. }
+            | Instr::BrIfI32LeU { a, b, .. }
+            | Instr::BrIfI32GeS { a, b, .. }
+            | Instr::BrIfI32GeU { a, b, .. }
+            | Instr::BrIfI64Eq { a, b, .. }
+            | Instr::BrIfI64Ne { a, b, .. }
+            | Instr::BrIfI64LtS { a, b, .. }
+            | Instr::BrIfI64LtU { a, b, .. }
+            | Instr::BrIfI64GtS { a, b, .. }
+            | Instr::BrIfI64GtU { a, b, .. }
+            | Instr::BrIfI64LeS { a, b, .. }
+            | Instr::BrIfI64LeU { a, b, .. }
+            | Instr::BrIfI64GeS { a, b, .. }
+            | Instr::BrIfI64GeU { a, b, .. }
+            | Instr::BrIfF64Eq { a, b, .. }
+            | Instr::BrIfF64Ne { a, b, .. }
+            | Instr::BrIfF64Lt { a, b, .. }
+            | Instr::BrIfF64Gt { a, b, .. }
+            | Instr::BrIfF64Le { a, b, .. }
+            | Instr::BrIfF64Ge { a, b, .. }
+            | Instr::BrIfF64NotLt { a, b, .. }
+            | Instr::BrIfF64NotGt { a, b, .. }
+            | Instr::BrIfF64NotLe { a, b, .. }
+            | Instr::BrIfF64NotGe { a, b, .. } => Some((a, Some(b))),
+            Instr::BrIfI32EqC { a, .. }
+            | Instr::BrIfI32NeC { a, .. }
+            | Instr::BrIfI32LtSC { a, .. }
+            | Instr::BrIfI32LtUC { a, .. }
+            | Instr::BrIfI32GtSC { a, .. }
+            | Instr::BrIfI32GtUC { a, .. }
+            | Instr::BrIfI32LeSC { a, .. }
+            | Instr::BrIfI32LeUC { a, .. }
+            | Instr::BrIfI32GeSC { a, .. }
+            | Instr::BrIfI32GeUC { a, .. } => Some((a, None)),
+            _ => None,
+        }
+    }
+
+    /// The slots of this instruction's operand `a` (a load's or store's address, a
+    /// branch's condition), its operand `b` (a store's value) and its result, as the
+    /// accumulator modes name them (`super::hot::IN_A`; which instructions have which
+    /// modes is the fast path's to say: `super::hot::has_mode`). `None` where it has none.
+    pub(crate) fn acc_operands(&self) -> (Option<u32>, Option<u32>, Option<u32>) {
+        macro_rules! pick {
+            (
+                unary { $($u:ident)* }
+                binary { $($b:ident)* }
+                binary_const { $($c:ident => $cc:ident)* }
+            ) => {
+                match *self {
+                    $(Instr::$u { dst, a } => (Some(a), None, Some(dst)),)*
+                    $(Instr::$b { dst, a, b } => (Some(a), Some(b), Some(dst)),)*
+                    $(Instr::$cc { dst, a, .. } => (Some(a), None, Some(dst)),)*
+                    Instr::I32Load { dst, addr, .. }
+                    | Instr::I64Load { dst, addr, .. }
+                    | Instr::I32Load8S { dst, addr, .. }
+                    | Instr::I32Load8U { dst, addr, .. }
+                    | Instr::I32Load16S { dst, addr, .. }
+                    | Instr::I32Load16U { dst, addr, .. }
+                    | Instr::I64Load8S { dst, addr, .. }
+                    | Instr::I64Load8U { dst, addr, .. }
+                    | Instr::I64Load16S { dst, addr, .. }
+                    | Instr::I64Load16U { dst, addr, .. }
+                    | Instr::I64Load32S { dst, addr, .. }
+                    | Instr::I64Load32U { dst, addr, .. } => (Some(addr), None, Some(dst)),
+                    Instr::Store32 { addr, src, .. }
+                    | Instr::Store64 { addr, src, .. }
+                    | Instr::Store8 { addr, src, .. }
+                    | Instr::Store16 { addr, src, .. } => (Some(addr), Some(src), None),
+                    Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => {
+                        (Some(c), None, None)
+                    }
+                    Instr::I32AddShl { dst, a, b, .. }
+                    | Instr::I32LoadIdx { dst, a, b, .. }
+                    | Instr::I64LoadIdx { dst, a, b, .. } => (Some(a), Some(b), Some(dst)),
+                    Instr::I32LoadAt { dst, a, .. } | Instr::I64LoadAt { dst, a, .. } => {
+                        (Some(a), None, Some(dst))
+                    }
+                    _ => match self.compare_and_branch_operands() {
+                        Some((a, b)) => (Some(a), b, None),
+                        None => (None, None, None),
+                    },
+                }
+            };
+        }
+        numeric_ops!(pick)
+    }
+
     /// The slot this instruction writes its single result to, if it is a
     /// register-addressed instruction with a `dst` that may be retargeted.
     pub(crate) fn dst_mut(&mut self) -> Option<&mut u32> {

@@ -176,6 +176,12 @@ pub(crate) struct Translator {
     ctrl: Vec<Ctrl>,
     /// No instruction before this position may be fused with the next one (a label).
     barrier: usize,
+    /// Every position `barrier` was set to (labels, switch points): none takes an
+    /// operand from the accumulator.
+    labels: Vec<u32>,
+    /// The operand stack height (in slots, locals included) after the operator that
+    /// emitted each instruction (filled at the end of each operator).
+    heights: Vec<u32>,
     /// Slots the locals take (a `v128` takes two).
     n_locals: u32,
     /// Slot offset of each local, and whether it is a `v128`; empty when no local is a
@@ -260,8 +266,16 @@ impl Translator {
                 probe.found = probe.pending.clone();
             }
         }
+        // (Instructions removed by a fusion lose their heights.)
+        self.heights.truncate(self.code.instrs.len());
         self.code.instrs.push(instr);
         self.code.offsets.push(self.offset);
+    }
+
+    /// Nothing before the current position fuses with what follows.
+    fn set_barrier(&mut self) {
+        self.barrier = self.code.instrs.len();
+        self.labels.push(self.barrier as u32);
     }
 
     /// The last instruction, if it may be fused with the next one.
@@ -283,7 +297,7 @@ impl Translator {
             self.fuel_at = Some(self.code.instrs.len());
             self.emit(Instr::ConsumeFuel(0));
         }
-        self.barrier = self.code.instrs.len();
+        self.set_barrier();
         here
     }
 
@@ -377,6 +391,8 @@ impl Translator {
         self.code.consts.clear();
         self.code.gc.clear();
         self.barrier = 0;
+        self.labels.clear();
+        self.heights.clear();
         self.fuel_at = None;
         self.block_ops = 0;
         self.count_at = None;
@@ -485,7 +501,7 @@ impl Translator {
         self.label_here();
         if self.interrupts {
             self.emit(Instr::CheckInterrupt);
-            self.barrier = self.code.instrs.len();
+            self.set_barrier();
         }
         self.ctrl.clear();
         self.lazy.clear();
@@ -525,6 +541,10 @@ impl Translator {
             max_height = max_height.max(fv.operand_stack_height()).max(hv);
             self.offset = offset as u32;
             self.operator(info, &op, top, offset)?;
+            let after = self.n_locals + self.slot_height(fv, fv.operand_stack_height());
+            let n = self.code.instrs.len();
+            self.heights.truncate(n);
+            self.heights.resize(n, after);
             if ends_segment(&op) {
                 self.close_count();
             }
@@ -532,6 +552,7 @@ impl Translator {
         ops.finish()?;
         self.close_count();
         thread_jumps(&mut self.code.instrs);
+        let modes = self.acc_modes();
         // Every value may be a v128 (two slots) in slot mode.
         let max_slots = if self.slot_mode {
             2 * max_height
@@ -546,11 +567,16 @@ impl Translator {
                 .code
                 .instrs
                 .iter()
-                .map(|&i| match self.count {
-                    true => super::hot::Op::new_counted(i),
-                    false => super::hot::Op::new(i),
+                .zip(modes.iter().copied().chain(std::iter::repeat(0)))
+                .map(|(&i, mode)| {
+                    super::hot::Op::with_mode(i, mode, self.count).ok_or_else(|| {
+                        Error::new(format!(
+                            "internal error: {i:?} has no accumulator mode {mode}"
+                        ))
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
+            modes: modes.into(),
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
             gc: std::mem::take(&mut self.code.gc).into(),
@@ -559,6 +585,66 @@ impl Translator {
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
             tail_sites: self.tail_sites[..].into(),
         })
+    }
+
+    /// The accumulator modes of the code (see `super::hot::Fr`; empty: none): an
+    /// instruction whose result the next one reads (as its operand `a` or `b`, not both)
+    /// from the slot it wrote, where nothing reads it after (the slot is above the
+    /// operand stack after the next one's operator, or the next one overwrites it), and
+    /// which nothing jumps to, gives its result to the accumulator (`OUT`), and the next
+    /// one takes it from there (`IN_A`, `IN_B`). Not in debug code, which keeps every
+    /// operand in its slot.
+    fn acc_modes(&self) -> Vec<u8> {
+        use super::hot::{has_mode, IN_A, IN_B, OUT};
+        let instrs = &self.code.instrs;
+        if self.debug || instrs.len() < 2 {
+            return Vec::new();
+        }
+        let mut barred = vec![false; instrs.len() + 1];
+        for &at in &self.labels {
+            barred[at as usize] = true;
+        }
+        for i in instrs {
+            if let Some(t) = i.jump_target() {
+                barred[t as usize] = true;
+            }
+        }
+        for h in &self.handlers {
+            barred[h.start as usize] = true;
+            barred[h.end as usize] = true;
+        }
+        let mut modes = vec![0u8; instrs.len()];
+        let mut any = false;
+        for at in 0..instrs.len() - 1 {
+            let (p, c) = (&instrs[at], &instrs[at + 1]);
+            if barred[at + 1] || !has_mode(p, modes[at] | OUT) {
+                continue;
+            }
+            let (_, _, Some(d)) = p.acc_operands() else {
+                continue;
+            };
+            let (a, b, dst) = c.acc_operands();
+            let takes = match (a == Some(d), b == Some(d)) {
+                (true, false) => IN_A,
+                (false, true) => IN_B,
+                _ => continue,
+            };
+            let dead = dst == Some(d)
+                || self
+                    .heights
+                    .get(at + 1)
+                    .is_some_and(|&h| d >= h && d >= self.n_locals);
+            if dead && has_mode(c, takes) {
+                modes[at] |= OUT;
+                modes[at + 1] |= takes;
+                any = true;
+            }
+        }
+        if any {
+            modes
+        } else {
+            Vec::new()
+        }
     }
 
     /// Slots taken by the `values` operands on the stack (locals excluded).
@@ -784,7 +870,7 @@ impl Translator {
                 self.count_at = Some(self.code.instrs.len());
                 self.emit(Instr::Count(0));
                 // (Nothing fuses across it: it is a switch point.)
-                self.barrier = self.code.instrs.len();
+                self.set_barrier();
             }
             self.count_ops += 1;
         }
@@ -876,7 +962,7 @@ impl Translator {
                 let header = self.label_here();
                 if self.interrupts {
                     self.emit(Instr::CheckInterrupt);
-                    self.barrier = self.code.instrs.len();
+                    self.set_barrier();
                 }
                 self.push_ctrl(CtrlKind::Loop, h - p, p, false);
                 self.ctrl.last_mut().expect("loop").loop_pc = header;
@@ -1719,7 +1805,7 @@ impl Translator {
         if self.ctrl.is_empty() {
             self.emit_return(ctrl.height, ctrl.br_arity);
             self.close_fuel_block();
-            self.barrier = self.code.instrs.len();
+            self.set_barrier();
         }
     }
 }
