@@ -563,4 +563,21 @@ mod acc_tests {
             assert_eq!(code[t].1 & (IN_A | IN_B), 0, "{code:?} at {t}");
         }
     }
+
+    #[test]
+    fn a_branch_that_keeps_its_operand_on_the_taken_path_does_not_take_it() {
+        // `br_on_non_null` branches with the reference (which the fall-through pops): the
+        // copy of the local into its slot must be made.
+        let code = translated(
+            r#"(module (func (param funcref) (result funcref)
+                block (result (ref func))
+                  local.get 0
+                  br_on_non_null 0
+                  ref.null func
+                  return
+                end))"#,
+            false,
+        );
+        assert!(code.iter().all(|(_, m)| *m == 0), "{code:?}");
+    }
 }

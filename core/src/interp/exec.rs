@@ -2320,6 +2320,7 @@ impl Executor {
             fp: self.fp,
             inst: self.inst,
             func: self.func,
+            ip: 0,
         };
         for f in std::iter::once(&current).chain(self.frames.iter().rev()) {
             let Some(data) = reg.instances.get(f.inst as usize) else {
@@ -2413,6 +2414,7 @@ impl Executor {
                     fp: *fp as u32,
                     inst: self.inst,
                     func: self.func,
+                    ip: 0,
                 });
                 if let Some(marks) = &mut self.debug.call_marks {
                     marks.get_mut().add(self.debug.steps);
@@ -3025,6 +3027,7 @@ impl Executor {
                             fp: fp as u32,
                             inst: self.inst,
                             func,
+                            ip: 0,
                         });
                         if let Some(marks) = &mut self.debug.call_marks {
                             marks.get_mut().add(self.debug.steps);

@@ -133,8 +133,8 @@ type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>, u64) -> Ip;
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
-/// `handler_of(&instr)` (`return_few`, `return_listened` for a `Return`,
-/// `ReturnListened` of 0 to 2 result slots), `call_marked` for a `Call`, or the same
+/// `handler_of(&instr)` (`call_small` for a `Call`, `return_few`, `return_listened` for a
+/// `Return`, `ReturnListened` of 0 to 2 result slots), `call_marked` for a `Call`, or the same
 /// instruction's handler in an accumulator mode (`acc_handler_of`) — [`Op::new`],
 /// [`Op::new_counted`] and [`Op::with_mode`] are the only ways to make one, and neither
 /// field is ever written after.
@@ -376,6 +376,11 @@ pub(crate) struct Frame {
     pub(crate) inst: u32,
     /// The caller: a code id of the instance's module.
     pub(crate) func: u32,
+    /// `pc` as the fast path's instruction pointer (the address of the instruction), in
+    /// a frame [`Cx::call`] pushed; 0 in the executor's. Read only in a frame the run
+    /// pushed (a trusted one: [`Cx`]'s `trusted`), so that a return's jump waits on one
+    /// load, not on the caller's code.
+    pub(crate) ip: usize,
 }
 
 /// The executor's registers the fast path reads and moves: the position in the current
@@ -673,7 +678,7 @@ impl<'a> Cx<'a> {
     /// `base`, continuing at `ret` after it: the callee's first instruction and frame, or
     /// `Stop::Other` for the executor to make the call.
     #[inline(always)]
-    fn call<const MARKED: bool>(
+    fn call<const MARKED: bool, const SMALL: bool>(
         &self,
         callee: u32,
         base: u32,
@@ -689,6 +694,12 @@ impl<'a> Cx<'a> {
         let fp = self.fp.get();
         let new_fp = fp + base as usize;
         if frames.len() >= calls.max_depth || new_fp + f.max_height as usize > self.stack_len {
+            return Err(Stop::Other);
+        }
+        // (`SMALL`: what needs no call of a library function: at most two locals and two
+        // constants, and room for the frame; `Stop::Other` otherwise, and the handler
+        // calls the general one, [`Call`].)
+        if SMALL && (f.locals > 2 || f.consts.len() > 2 || frames.len() == frames.capacity()) {
             return Err(Stop::Other);
         }
         debug_assert!(!f.instrs.is_empty() && f.frame_slots() <= f.max_height);
@@ -714,12 +725,25 @@ impl<'a> Cx<'a> {
                 _ => std::ptr::copy_nonoverlapping(src, dst, n),
             }
         }
-        frames.push(Frame {
+        let frame = Frame {
             pc: self.position(ret) as u32,
             fp: fp as u32,
             inst: calls.inst,
             func: self.func.get(),
-        });
+            ip: ret as usize,
+        };
+        if SMALL {
+            let n = frames.len();
+            debug_assert!(n < frames.capacity());
+            // SAFETY: `n < capacity` (checked above): the slot after the last frame is
+            // allocated, and becomes the last frame.
+            unsafe {
+                frames.as_mut_ptr().add(n).write(frame);
+                frames.set_len(n + 1);
+            }
+        } else {
+            frames.push(frame);
+        }
         self.fp.set(new_fp);
         self.func.set(def);
         self.base.set(f.instrs.as_ptr());
@@ -1090,6 +1114,14 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
         if takes != 0 && (at == 0 || f.modes[at - 1] & OUT == 0 || target[at]) {
             return bad(at, "takes an operand from the accumulator nothing gave it");
         }
+        if takes != 0 {
+            // The operand it takes is the one the instruction before gave.
+            let (a, b, _) = op.instr.acc_operands();
+            let slot = if takes == IN_A { a } else { b };
+            if slot.is_none() || slot != f.instrs[at - 1].instr.acc_operands().2 {
+                return bad(at, "takes another operand than the one given");
+            }
+        }
         let next_takes = f.modes.get(at + 1).is_some_and(|m| m & (IN_A | IN_B) != 0);
         if mode & OUT != 0 && !next_takes {
             return bad(
@@ -1342,7 +1374,14 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, ac
 /// return goes on to the general `Return` handler (in tail position, as a dispatch does).
 #[inline(never)]
 fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
-    return_to::<ARITY, true, false>(ip, frame, mem, cx, acc)
+    return_to::<ARITY, true, false, false>(ip, frame, mem, cx, acc)
+}
+
+/// [`return_few`] of the one result slot the instruction before gave in the accumulator
+/// (mode `IN_A`; see [`Fr`]).
+#[inline(never)]
+fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+    return_to::<1, true, false, true>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] of a listened function (`ReturnListened`): its `after` hook first.
@@ -1354,28 +1393,29 @@ fn return_listened<const ARITY: u32>(
     cx: &Cx<'_>,
     acc: u64,
 ) -> Ip {
-    return_to::<ARITY, true, true>(ip, frame, mem, cx, acc)
+    return_to::<ARITY, true, true, false>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] to a frame it does not trust: the frame is checked first (as
 /// [`Cx::ret`] checks it). (A handler of its own, so that the trusted return's state
 /// stays in registers.)
 #[inline(never)]
-fn return_checked<const ARITY: u32, const LISTENED: bool>(
+fn return_checked<const ARITY: u32, const LISTENED: bool, const ACC: bool>(
     ip: Ip,
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
     acc: u64,
 ) -> Ip {
-    return_to::<ARITY, false, LISTENED>(ip, frame, mem, cx, acc)
+    return_to::<ARITY, false, LISTENED, ACC>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] (`TRUSTED`) or [`return_checked`], of a listened function's
-/// `ReturnListened` if `LISTENED` (else a `Return`).
+/// `ReturnListened` if `LISTENED` (else a `Return`), of the result in the accumulator if
+/// `ACC` ([`return_acc`]; one slot, not listened).
 #[inline(always)]
 #[allow(unused_variables)]
-fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
+fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const ACC: bool>(
     ip: Ip,
     frame: *mut u64,
     mem: Mem,
@@ -1395,10 +1435,23 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
         }
     };
     debug_assert_eq!(arity, ARITY, "return_few given another arity");
-    // The general handler, for what these do not take.
-    let general = |ip, frame, mem, cx| match LISTENED {
-        true => ReturnListened::<0>(ip, frame, mem, cx, acc),
-        false => Return::<0>(ip, frame, mem, cx, acc),
+    debug_assert!(!ACC || (ARITY == 1 && !LISTENED));
+    // The general handler, for what these do not take (which reads the result from its
+    // slot).
+    let general = |ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>| {
+        if ACC {
+            debug_assert!(
+                (src as usize) < cx.frame_len(),
+                "a result outside the frame"
+            );
+            // SAFETY: `src + ARITY` is at most `max_height` (`Instr::unchecked_slots_end`,
+            // [`check`]) and the frame has that many slots.
+            unsafe { *frame.add(src as usize) = acc };
+        }
+        match LISTENED {
+            true => ReturnListened::<0>(ip, frame, mem, cx, acc),
+            false => Return::<0>(ip, frame, mem, cx, acc),
+        }
     };
     let Some(calls) = cx.calls.filter(|c| c.returns) else {
         return general(ip, frame, mem, cx);
@@ -1409,7 +1462,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
     let n = frames.len();
     let (caller, f) = if TRUSTED {
         if n <= cx.trusted {
-            return return_checked::<ARITY, LISTENED>(ip, frame, mem, cx, acc);
+            return return_checked::<ARITY, LISTENED, ACC>(ip, frame, mem, cx, acc);
         }
         // SAFETY: `n > trusted >= 1` (`calls` is given), and the frame `n - 1` was
         // pushed by `call` in this run (`Cx::trusted`): what makes its code id, position
@@ -1454,6 +1507,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
         frames.set_len(n - 1);
         match ARITY {
             0 => {}
+            1 if ACC => *frame = acc,
             1 => *frame = *frame.add(src as usize),
             // (A `v128`: its two slots, which may overlap the first two.)
             _ => std::ptr::copy(frame.add(src as usize), frame, 2),
@@ -1463,11 +1517,40 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool>(
         cx.func.set(caller.func);
         cx.base.set(base);
         cx.cur.set(f);
-        let (pc, frame) = (
-            base.add(caller.pc as usize),
-            cx.stack.add(caller.fp as usize),
-        );
+        // (A trusted frame's `ip` is that position: `Cx::call` pushed it.)
+        let pc = match TRUSTED {
+            true => caller.ip as Ip,
+            false => base.add(caller.pc as usize),
+        };
+        debug_assert_eq!(pc, base.add(caller.pc as usize));
+        let frame = cx.stack.add(caller.fp as usize);
         next!(pc, frame, mem, cx, acc)
+    }
+}
+
+/// The handler of a `Call` (in plain code) of a function with at most two locals and
+/// two constants while the executor's frames have room for one more: nothing in it calls
+/// a library function (to zero or copy slots, or to grow the frames), so that it keeps
+/// its state in the argument and scratch registers. Any other call goes on to the general
+/// [`Call`] handler (in tail position, as a dispatch does).
+#[inline(never)]
+fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let op = unsafe { *ip };
+    let Instr::Call { func: callee, base } = op.instr else {
+        debug_assert!(false, "{:?} given to the handler call_small", op.instr);
+        // SAFETY: `handler_of` gives this handler to `Call`s only (`Op`'s invariant).
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
+    // so the next is in the code too.
+    let ret: Ip = unsafe { ip.add(1) };
+    match cx.call::<false, true>(callee, base, ret) {
+        // (Nothing is in the accumulator across a call.)
+        Ok((pc, frame)) => next!(pc, frame, mem, cx, 0),
+        Err(Stop::Other) => Call::<0>(ip, frame, mem, cx, acc),
+        Err(Stop::Recorded) => ret,
+        Err(stop) => cx.stop(stop, ret),
     }
 }
 
@@ -1486,7 +1569,7 @@ fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
     // so the next is in the code too.
     let ret: Ip = unsafe { ip.add(1) };
-    match cx.call::<true>(callee, base, ret) {
+    match cx.call::<true, false>(callee, base, ret) {
         Ok((pc, frame)) => next!(pc, frame, mem, cx, acc),
         // An instruction for the executor: it runs it.
         Err(Stop::Other) => cx.stop(Stop::Other, ip),
@@ -1546,6 +1629,7 @@ macro_rules! handlers {
         #[allow(unused_variables)]
         fn handler_of(instr: &Instr) -> HandlerFn {
             match *instr {
+                Instr::Call { .. } => return call_small,
                 Instr::Return { arity: 0, .. } => return return_few::<0>,
                 Instr::Return { arity: 1, .. } => return return_few::<1>,
                 Instr::Return { arity: 2, .. } => return return_few::<2>,
@@ -1719,7 +1803,7 @@ handlers! { frame, mem, pc, cx;
                 pc = cx.at(t);
             },
     BrTable: Instr::BrTable { len, index } => {
-                let i = (slot!(frame, cx, index) as u32).min(len);
+                let i = (frame.a(cx, index) as u32).min(len);
                 pc = cx.skip(pc, i);
                 // An entry that only jumps is taken here (one dispatch, not two); one
                 // that copies values (`Br`) runs as the next instruction.
@@ -1733,9 +1817,12 @@ handlers! { frame, mem, pc, cx;
                     slot!(frame, cx, h - 3) = slot!(frame, cx, h - 2);
                 }
             },
-    Copy: Instr::Copy { dst, src } => { slot!(frame, cx, dst) = slot!(frame, cx, src) },
-    Const32: Instr::Const32 { dst, c } => { slot!(frame, cx, dst) = c as u64 },
-    Const64: Instr::Const64 { dst, c } => { slot!(frame, cx, dst) = c },
+    Copy: Instr::Copy { dst, src } => {
+                let v = frame.a(cx, src);
+                frame.set(cx, dst, v);
+            },
+    Const32: Instr::Const32 { dst, c } => { frame.set(cx, dst, c as u64) },
+    Const64: Instr::Const64 { dst, c } => { frame.set(cx, dst, c) },
     I32Load: Instr::I32Load { dst, addr, offset } => {
                 load!(frame, cx, mem, dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
             },
@@ -2142,7 +2229,7 @@ handlers! { frame, mem, pc, cx;
                 }
             },
     Call: Instr::Call { func: callee, base } => {
-                (pc, frame.p) = cx.call::<false>(callee, base, pc)?;
+                (pc, frame.p) = cx.call::<false, false>(callee, base, pc)?;
             },
     Return: Instr::Return { src, arity } => {
                 (pc, frame.p) = cx.ret(frame.p, src, arity, None)?;
@@ -2204,6 +2291,9 @@ macro_rules! acc_handlers {
             if mode == 0 {
                 return Some(handler_of(instr));
             }
+            if let Instr::Return { arity: 1, .. } = instr {
+                return (mode == IN_A).then_some(return_acc as HandlerFn);
+            }
             match *instr {
                 $($(
                     Instr::$name { .. } => acc_pick!($name, mode, $modes),
@@ -2227,7 +2317,8 @@ macro_rules! acc_pick {
 
 // The handlers that take an operand from the accumulator or give their result to it, by
 // the modes they have (see [`Fr`]): two operands, one, a branch on two, a branch on one,
-// a store (its address is operand `a`, its value `b`).
+// a store (its address is operand `a`, its value `b`), a copy (its source is `a`), a
+// `br_table` (its index is `a`), a constant.
 acc_handlers! {
     binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT] {
         I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU I64Eq I64Ne
@@ -2267,6 +2358,15 @@ acc_handlers! {
     }
     store [IN_A, IN_B] {
         Store32 Store64 Store8 Store16
+    }
+    copy [IN_A, OUT, IN_A | OUT] {
+        Copy
+    }
+    table [IN_A] {
+        BrTable
+    }
+    constant [OUT] {
+        Const32 Const64
     }
 }
 
@@ -2404,6 +2504,15 @@ mod mode_tests {
         }
         ok.modes = Box::new([0, OUT, IN_A | OUT, 0]);
         assert!(check(&ok).is_err(), "the branch gives nothing");
+        // The branch reads another slot than the sum's.
+        let mut other = func(&[0, OUT, IN_A, 0]);
+        other.instrs[2] = Op::new(Instr::JumpIfZero { pc: 1, c: 3 });
+        assert!(check(&other).is_err());
+        // A return of the value given.
+        let mut ret = func(&[0, 0, 0, 0]);
+        ret.instrs[2] = Op::new(Instr::I32AddC { dst: 2, a: 2, c: 1 });
+        ret.modes = Box::new([0, 0, OUT, IN_A]);
+        assert!(check(&ret).is_ok());
     }
 
     #[test]

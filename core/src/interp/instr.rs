@@ -455,6 +455,10 @@ impl Instr {
                     Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => {
                         (Some(c), None, None)
                     }
+                    Instr::Copy { dst, src } => (Some(src), None, Some(dst)),
+                    Instr::Return { src, arity: 1 } => (Some(src), None, None),
+                    Instr::BrTable { index, .. } => (Some(index), None, None),
+                    Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => (None, None, Some(dst)),
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
                     | Instr::I64LoadIdx { dst, a, b, .. } => (Some(a), Some(b), Some(dst)),

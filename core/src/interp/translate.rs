@@ -180,7 +180,10 @@ pub(crate) struct Translator {
     /// operand from the accumulator.
     labels: Vec<u32>,
     /// The operand stack height (in slots, locals included) after the operator that
-    /// emitted each instruction (filled at the end of each operator).
+    /// emitted each instruction (filled at the end of each operator; `u32::MAX` for
+    /// operators that branch with their operand). The accumulator modes rely on it:
+    /// after that operator nothing reads a slot at or above it before writing it (on
+    /// every path: hence the branches that keep their operand have none).
     heights: Vec<u32>,
     /// Slots the locals take (a `v128` takes two).
     n_locals: u32,
@@ -541,7 +544,14 @@ impl Translator {
             max_height = max_height.max(fv.operand_stack_height()).max(hv);
             self.offset = offset as u32;
             self.operator(info, &op, top, offset)?;
-            let after = self.n_locals + self.slot_height(fv, fv.operand_stack_height());
+            // (An operator that branches with its operand, which the fall-through pops,
+            // has no height that frees it: its instructions get none.)
+            let after = match op {
+                Operator::BrOnNonNull { .. }
+                | Operator::BrOnCast { .. }
+                | Operator::BrOnCastFail { .. } => u32::MAX,
+                _ => self.n_locals + self.slot_height(fv, fv.operand_stack_height()),
+            };
             let n = self.code.instrs.len();
             self.heights.truncate(n);
             self.heights.resize(n, after);
@@ -629,7 +639,9 @@ impl Translator {
                 (false, true) => IN_B,
                 _ => continue,
             };
+            // (After a return, nothing of the frame is read.)
             let dead = dst == Some(d)
+                || matches!(c, Instr::Return { .. })
                 || self
                     .heights
                     .get(at + 1)
