@@ -1534,6 +1534,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
 /// its state in the argument and scratch registers. Any other call goes on to the general
 /// [`Call`] handler (in tail position, as a dispatch does).
 #[inline(never)]
+#[allow(unused_variables)] // (`frame`: passed on with tail dispatch only)
 fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
