@@ -2321,6 +2321,7 @@ impl Executor {
             inst: self.inst,
             func: self.func,
             ip: 0,
+            code: 0,
         };
         for f in std::iter::once(&current).chain(self.frames.iter().rev()) {
             let Some(data) = reg.instances.get(f.inst as usize) else {
@@ -2415,6 +2416,7 @@ impl Executor {
                     inst: self.inst,
                     func: self.func,
                     ip: 0,
+                    code: 0,
                 });
                 if let Some(marks) = &mut self.debug.call_marks {
                     marks.get_mut().add(self.debug.steps);
@@ -3028,6 +3030,7 @@ impl Executor {
                             inst: self.inst,
                             func,
                             ip: 0,
+                            code: 0,
                         });
                         if let Some(marks) = &mut self.debug.call_marks {
                             marks.get_mut().add(self.debug.steps);

@@ -46,10 +46,9 @@
 //!   ([`Calls::funcs`]) that is translated, a position of that code and a frame whose
 //!   `max_height` slots are in the stack (each was the running function's when pushed,
 //!   and the running function's code, position and frame are always such: [`run`]
-//!   checks the first, `call` and `ret` each next one); so [`Cx::ret`] returns to such a
-//!   frame with no check ([`Cx`]'s `trusted`: the frames there were when the run began,
-//!   and the first it pushes, the caller frame of the code the executor gave it, are
-//!   checked).
+//!   checks the first, `call` and `ret` each next one), and it keeps that code's address
+//!   and the position as a pointer; so the returns go back to such a frame with no check
+//!   ([`Cx`]'s `trusted`: the frames there were when the run began are checked).
 //!
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
@@ -381,6 +380,9 @@ pub(crate) struct Frame {
     /// pushed (a trusted one: [`Cx`]'s `trusted`), so that a return's jump waits on one
     /// load, not on the caller's code.
     pub(crate) ip: usize,
+    /// The caller's code (the address of its `CompiledFunc`), in a frame [`Cx::call`]
+    /// pushed; 0 in the executor's. Read only as `ip` is.
+    pub(crate) code: usize,
 }
 
 /// The executor's registers the fast path reads and moves: the position in the current
@@ -495,27 +497,6 @@ impl<'a> Calls<'a> {
         // `Acquire` pairs with the `Release` that set it.
         unsafe { p.as_ref() }
     }
-
-    /// The code of code id `id`, known to be translated.
-    ///
-    /// # Safety
-    /// `id` is below the table's length and its code is in the table (as is every code
-    /// id that became current in this run through [`Calls::code`]: a frame `call` pushed
-    /// after the run's first names one. Not so the code [`run`] was given, which the
-    /// executor may have taken from its `OnceLock` before it was published here).
-    #[inline(always)]
-    unsafe fn code_unchecked(&self, id: u32) -> &'a CompiledFunc {
-        debug_assert!(self.code(id).is_some(), "code not translated");
-        // SAFETY: `id` is in the table and its pointer is set (the caller's contract),
-        // to code that lives for `'a` ([`CodeTable`]).
-        unsafe {
-            &*self
-                .funcs
-                .ready
-                .get_unchecked(id as usize)
-                .load(Ordering::Acquire)
-        }
-    }
 }
 
 /// The executor's frames, as the fast path holds them while it runs: `call` pushes to
@@ -621,10 +602,13 @@ struct Cx<'a> {
     env: Cell<Option<&'a mut dyn Env>>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
-    /// One more than the executor's frames when the run began: a frame above them was
-    /// pushed by [`Cx::call`] in this run for code of the table, so [`Cx::ret`] trusts it
-    /// (`usize::MAX`: none is trusted).
-    trusted: usize,
+    /// The executor's frames when the run began: a frame above them was pushed by
+    /// [`Cx::call`] in this run, with the code that was running then (`Frame::code`, code
+    /// the run may hold for `'a`: its first, or code of the table), a position of it
+    /// (`Frame::ip`) and a frame in the stack with room for that code's slots, so the
+    /// returns trust it (`usize::MAX`: none is trusted). A checked return lowers it to
+    /// the frames it leaves: every frame pushed after it is the run's too.
+    trusted: Cell<usize>,
     /// The operators begun so far ([`Instr::Count`]), and the count at which the run
     /// must leave plain code (the executor then moves it to debug code, to stop before
     /// that operator).
@@ -731,6 +715,7 @@ impl<'a> Cx<'a> {
             inst: calls.inst,
             func: self.func.get(),
             ip: ret as usize,
+            code: self.cur.get() as *const CompiledFunc as usize,
         };
         if SMALL {
             let n = frames.len();
@@ -881,14 +866,12 @@ impl<'a> Cx<'a> {
         let frames = unsafe { calls.frames.get() };
         let n = frames.len();
         let caller = *frames.last().ok_or(Stop::Other)?;
-        let f = if n > self.trusted {
-            debug_assert!(self.caller_code(calls, caller).is_ok(), "a trusted frame");
-            // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), for the
-            // function that was running: its code id names translated code of `funcs`
-            // (a function other than the run's first became current by `call` or `ret`,
-            // which took it from `funcs`), its position is one of that code, and its
-            // frame and `max_height` fit in the stack (checked when it became current).
-            unsafe { calls.code_unchecked(caller.func) }
+        let f = if n > self.trusted.get() {
+            // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), with the
+            // code that was running, which lives for `'a` (the run's first code, or code
+            // of the table); its position is one of that code, and its frame and
+            // `max_height` fit in the stack (checked when it became current).
+            unsafe { Self::trusted_code(caller) }
         } else {
             self.caller_code(calls, caller)?
         };
@@ -898,7 +881,20 @@ impl<'a> Cx<'a> {
         }
         // SAFETY: the only reference to the frames now.
         unsafe { calls.frames.get() }.truncate(n - 1);
+        self.trusted.set(self.trusted.get().min(n - 1));
         Ok(self.move_to(caller, f, frame, src, arity))
+    }
+
+    /// The code of a frame `call` pushed in this run.
+    ///
+    /// # Safety
+    /// `caller` was pushed by [`Cx::call`] in this run (it is above `Cx::trusted`): its
+    /// `code` is the address of code that lives for `'a`.
+    #[inline(always)]
+    unsafe fn trusted_code(caller: Frame) -> &'a CompiledFunc {
+        debug_assert!(caller.code != 0 && caller.ip != 0, "a frame call pushed");
+        // SAFETY: see the function's contract.
+        unsafe { &*(caller.code as *const CompiledFunc) }
     }
 
     /// Moves to `caller` (code `f`, its frame popped already) with the `arity` results at
@@ -977,12 +973,12 @@ pub(crate) fn run<'a>(
     }
     let mem = Mem::of(env.memory());
     let base = stack.as_mut_ptr();
-    // Frames `call` pushes from here on are trusted by `ret`, but the first: it is the
-    // caller frame of `cur`, which the executor gave (every later caller's code came
-    // from the table, in `call` or `ret`).
+    // Frames `call` pushes from here on are trusted by the returns: each holds the code
+    // that was running (`cur`, checked above, or code `call` or a checked return took
+    // from the table), a position of it and a frame checked for it.
     let trusted = calls
         // SAFETY: the only reference to the frames here.
-        .map(|c| unsafe { c.frames.get() }.len() + 1)
+        .map(|c| unsafe { c.frames.get() }.len())
         .unwrap_or(usize::MAX);
     let cx = Cx {
         base: Cell::new(cur.instrs.as_ptr()),
@@ -995,7 +991,7 @@ pub(crate) fn run<'a>(
         calls,
         env: Cell::new(Some(env)),
         stop: Cell::new(None),
-        trusted,
+        trusted: Cell::new(trusted),
         steps,
         limit,
         acc: Cell::new(0),
@@ -1461,16 +1457,15 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
     let frames = unsafe { calls.frames.get() };
     let n = frames.len();
     let (caller, f) = if TRUSTED {
-        if n <= cx.trusted {
+        if n <= cx.trusted.get() {
             return return_checked::<ARITY, LISTENED, ACC>(ip, frame, mem, cx, acc);
         }
-        // SAFETY: `n > trusted >= 1` (`calls` is given), and the frame `n - 1` was
-        // pushed by `call` in this run (`Cx::trusted`): what makes its code id, position
+        // SAFETY: `n > trusted >= 0` (`calls` is given), and the frame `n - 1` was
+        // pushed by `call` in this run (`Cx::trusted`): what makes its code, position
         // and frame sound to take unchecked is said in `Cx::ret`.
         unsafe {
             let caller = *frames.get_unchecked(n - 1);
-            debug_assert!(cx.caller_code(calls, caller).is_ok(), "a trusted frame");
-            (caller, calls.code_unchecked(caller.func))
+            (caller, Cx::trusted_code(caller))
         }
     } else {
         let Some(&caller) = frames.last() else {
@@ -1499,6 +1494,10 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         (src + ARITY) as usize <= cx.frame_len(),
         "a result outside the frame"
     );
+    if !TRUSTED {
+        // (Frames pushed from here on are the run's.)
+        cx.trusted.set(cx.trusted.get().min(n - 1));
+    }
     // SAFETY: the caller's position is one of its code `f` and its frame with `f`'s
     // `max_height` is in the stack (trusted or checked above); `n >= 1` frames are
     // there. `src + ARITY` is at most `max_height` (`Instr::unchecked_slots_end`,
