@@ -293,12 +293,14 @@ macro_rules! frame_slice {
 /// What a handler of mode `M` takes an operand from, or gives its result to, instead of
 /// its slot: the accumulator. Operand `a` (the first) comes from it with `IN_A`, operand `b`
 /// (the second; a store's value) with `IN_B`; with `OUT` the result goes to it (and not to
-/// `dst`).
+/// `dst`), with `TEE` to it and to `dst`.
 pub(crate) const IN_A: u8 = 1;
 /// See [`IN_A`].
 pub(crate) const IN_B: u8 = 2;
 /// See [`IN_A`].
 pub(crate) const OUT: u8 = 4;
+/// See [`IN_A`].
+pub(crate) const TEE: u8 = 8;
 
 /// The current frame and the accumulator, as a handler of mode `M` ([`IN_A`]) holds them.
 ///
@@ -308,12 +310,14 @@ pub(crate) const OUT: u8 = 4;
 /// takes it from there. Through a slot, the next handler's load has to wait for the
 /// store before it (wasmi 2.0's executor passes values in a register the same way).
 ///
-/// The translator gives an instruction `OUT` only when the next one reads that result
-/// from the slot it would have written and nothing reads that slot after it (the slot
-/// is above the operand stack, or the next instruction overwrites it), and nothing jumps
-/// to the next one ([`CompiledFunc::modes`], checked by [`check`]). So the slot is never
-/// read, but when the next instruction traps: it then writes the value there
-/// ([`Fr::spill`]), so that the trap's operand stack shows it as unfused code would.
+/// The translator gives an instruction `OUT` or `TEE` only when the next one reads that
+/// result from the slot it writes, and nothing jumps to the next one
+/// ([`CompiledFunc::modes`], checked by [`check`]); `OUT` when nothing reads that slot
+/// after the next one (the slot is above the operand stack, or the next instruction
+/// overwrites it), `TEE` otherwise (a local, or a value still on the stack: the next one
+/// does not wait on the store). With `OUT` the slot is never read, but when the next
+/// instruction traps: it then writes the value there ([`Fr::spill`]), so that the
+/// trap's operand stack shows it as unfused code would.
 #[derive(Clone, Copy)]
 struct Fr<const M: u8> {
     /// The frame pointer.
@@ -346,9 +350,10 @@ impl<const M: u8> Fr<M> {
     /// Gives the result `v` (to slot `dst`, or to the accumulator with [`OUT`]).
     #[inline(always)]
     fn set(&mut self, cx: &Cx<'_>, dst: u32, v: u64) {
-        if M & OUT != 0 {
+        if M & (OUT | TEE) != 0 {
             self.acc = v;
-        } else {
+        }
+        if M & OUT == 0 {
             slot!(self, cx, dst) = v;
         }
     }
@@ -871,7 +876,13 @@ impl<'a> Cx<'a> {
             // code that was running, which lives for `'a` (the run's first code, or code
             // of the table); its position is one of that code, and its frame and
             // `max_height` fit in the stack (checked when it became current).
-            unsafe { Self::trusted_code(caller) }
+            let f = unsafe { Self::trusted_code(caller) };
+            debug_assert!(
+                (caller.pc as usize) < f.instrs.len()
+                    && caller.fp as usize + f.max_height as usize <= self.stack_len,
+                "a trusted frame's position and frame"
+            );
+            f
         } else {
             self.caller_code(calls, caller)?
         };
@@ -1107,7 +1118,10 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
         if takes == IN_A | IN_B {
             return bad(at, "takes two operands from the accumulator");
         }
-        if takes != 0 && (at == 0 || f.modes[at - 1] & OUT == 0 || target[at]) {
+        if mode & (OUT | TEE) == OUT | TEE {
+            return bad(at, "gives its result in two ways");
+        }
+        if takes != 0 && (at == 0 || f.modes[at - 1] & (OUT | TEE) == 0 || target[at]) {
             return bad(at, "takes an operand from the accumulator nothing gave it");
         }
         if takes != 0 {
@@ -1119,7 +1133,7 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
             }
         }
         let next_takes = f.modes.get(at + 1).is_some_and(|m| m & (IN_A | IN_B) != 0);
-        if mode & OUT != 0 && !next_takes {
+        if mode & (OUT | TEE) != 0 && !next_takes {
             return bad(
                 at,
                 "gives its result to the accumulator, and nothing takes it",
@@ -1463,10 +1477,16 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         // SAFETY: `n > trusted >= 0` (`calls` is given), and the frame `n - 1` was
         // pushed by `call` in this run (`Cx::trusted`): what makes its code, position
         // and frame sound to take unchecked is said in `Cx::ret`.
-        unsafe {
+        let (caller, f) = unsafe {
             let caller = *frames.get_unchecked(n - 1);
             (caller, Cx::trusted_code(caller))
-        }
+        };
+        debug_assert!(
+            (caller.pc as usize) < f.instrs.len()
+                && caller.fp as usize + f.max_height as usize <= cx.stack_len,
+            "a trusted frame's position and frame"
+        );
+        (caller, f)
     } else {
         let Some(&caller) = frames.last() else {
             return general(ip, frame, mem, cx);
@@ -1533,7 +1553,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
 /// its state in the argument and scratch registers. Any other call goes on to the general
 /// [`Call`] handler (in tail position, as a dispatch does).
 #[inline(never)]
-#[allow(unused_variables)] // (`frame`: passed on with tail dispatch only)
+#[allow(unused_variables)] // (the callee's `frame`: passed on with tail dispatch only)
 fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
@@ -2320,7 +2340,7 @@ macro_rules! acc_pick {
 // a store (its address is operand `a`, its value `b`), a copy (its source is `a`), a
 // `br_table` (its index is `a`), a constant.
 acc_handlers! {
-    binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT] {
+    binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE] {
         I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU I64Eq I64Ne
         I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU F32Eq F32Ne F32Lt F32Gt
         F32Le F32Ge F64Eq F64Ne F64Lt F64Gt F64Le F64Ge I32Add I32Sub I32Mul I32DivS
@@ -2330,7 +2350,7 @@ acc_handlers! {
         F32Copysign F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign I32AddShl
         I32LoadIdx I64LoadIdx
     }
-    unary [IN_A, OUT, IN_A | OUT] {
+    unary [IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE] {
         I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U I64Load8S I64Load8U
         I64Load16S I64Load16U I64Load32S I64Load32U I32Eqz I64Eqz I32Clz I32Ctz I32Popcnt
         I64Clz I64Ctz I64Popcnt F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
@@ -2359,13 +2379,13 @@ acc_handlers! {
     store [IN_A, IN_B] {
         Store32 Store64 Store8 Store16
     }
-    copy [IN_A, OUT, IN_A | OUT] {
+    copy [IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE] {
         Copy
     }
     table [IN_A] {
         BrTable
     }
-    constant [OUT] {
+    constant [OUT, TEE] {
         Const32 Const64
     }
 }
@@ -2492,6 +2512,7 @@ mod mode_tests {
         assert!(check(&func(&[OUT, IN_A, 0, 0])).is_err());
         let mut ok = func(&[0, OUT, IN_A, 0]);
         assert!(check(&ok).is_ok());
+        assert!(check(&func(&[0, TEE, IN_A, 0])).is_ok());
         for bad in [
             &[0, OUT, 0, 0][..],       // given, never taken
             &[0, 0, IN_A, 0],          // taken, never given
@@ -2499,6 +2520,7 @@ mod mode_tests {
             &[0, OUT, IN_B, 0],        // a mode the branch has not
             &[0, 0, 0, OUT],           // a mode the return has not
             &[0, OUT, IN_A],           // not one mode per instruction
+            &[0, OUT | TEE, IN_A, 0],  // given twice
         ] {
             assert!(check(&func(bad)).is_err(), "{bad:?}");
         }
@@ -2518,9 +2540,19 @@ mod mode_tests {
     #[test]
     fn every_mode_of_the_classes_has_its_handler() {
         let add = Instr::I32Add { dst: 0, a: 1, b: 2 };
-        for m in [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT] {
+        for m in [
+            IN_A,
+            IN_B,
+            OUT,
+            IN_A | OUT,
+            IN_B | OUT,
+            TEE,
+            IN_A | TEE,
+            IN_B | TEE,
+        ] {
             assert!(has_mode(&add, m), "{m}");
         }
+        assert!(!has_mode(&add, OUT | TEE));
         assert!(!has_mode(&add, IN_A | IN_B));
         let store = Instr::Store32 {
             addr: 0,

@@ -598,14 +598,15 @@ impl Translator {
     }
 
     /// The accumulator modes of the code (see `super::hot::Fr`; empty: none): an
-    /// instruction whose result the next one reads (as its operand `a` or `b`, not both)
-    /// from the slot it wrote, where nothing reads it after (the slot is above the
-    /// operand stack after the next one's operator, or the next one overwrites it), and
-    /// which nothing jumps to, gives its result to the accumulator (`OUT`), and the next
-    /// one takes it from there (`IN_A`, `IN_B`). Not in debug code, which keeps every
-    /// operand in its slot.
+    /// instruction whose result the next one reads (as its operand `a` or `b`) from the
+    /// slot it wrote, and which nothing jumps to, gives its result to the accumulator,
+    /// and the next one takes it from there (`IN_A`, `IN_B`): only to the accumulator
+    /// (`OUT`) where nothing reads the slot after (it is above the operand stack after
+    /// the next one's operator, or the next one overwrites it; the next one reads it
+    /// once), to both otherwise (`TEE`). Not in debug code, which keeps every operand in
+    /// its slot.
     fn acc_modes(&self) -> Vec<u8> {
-        use super::hot::{has_mode, IN_A, IN_B, OUT};
+        use super::hot::{has_mode, IN_A, IN_B, OUT, TEE};
         let instrs = &self.code.instrs;
         if self.debug || instrs.len() < 2 {
             return Vec::new();
@@ -627,27 +628,31 @@ impl Translator {
         let mut any = false;
         for at in 0..instrs.len() - 1 {
             let (p, c) = (&instrs[at], &instrs[at + 1]);
-            if barred[at + 1] || !has_mode(p, modes[at] | OUT) {
+            if barred[at + 1] {
                 continue;
             }
             let (_, _, Some(d)) = p.acc_operands() else {
                 continue;
             };
             let (a, b, dst) = c.acc_operands();
-            let takes = match (a == Some(d), b == Some(d)) {
-                (true, false) => IN_A,
-                (false, true) => IN_B,
+            let (takes, once) = match (a == Some(d), b == Some(d)) {
+                (true, false) => (IN_A, true),
+                (false, true) => (IN_B, true),
+                // (The same slot twice: `b` is read from the slot.)
+                (true, true) => (IN_A, false),
                 _ => continue,
             };
             // (After a return, nothing of the frame is read.)
-            let dead = dst == Some(d)
-                || matches!(c, Instr::Return { .. })
-                || self
-                    .heights
-                    .get(at + 1)
-                    .is_some_and(|&h| d >= h && d >= self.n_locals);
-            if dead && has_mode(c, takes) {
-                modes[at] |= OUT;
+            let dead = once
+                && (dst == Some(d)
+                    || matches!(c, Instr::Return { .. })
+                    || self
+                        .heights
+                        .get(at + 1)
+                        .is_some_and(|&h| d >= h && d >= self.n_locals));
+            let gives = if dead { OUT } else { TEE };
+            if has_mode(p, modes[at] | gives) && has_mode(c, takes) {
+                modes[at] |= gives;
                 modes[at + 1] |= takes;
                 any = true;
             }
