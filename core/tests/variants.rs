@@ -378,6 +378,15 @@ const TRAPS: &str = r#"(module
     f64.mul
     i32.trunc_f64_s
     i32.add)
+  (func (export "v128_load_acc") (param $a i32) (param $b i32) (result i32)
+    local.get $b
+    i32.const 1
+    i32.add
+    local.get $a
+    i32.const 65536
+    i32.mul
+    v128.load
+    drop)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -428,6 +437,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("store_acc", [1, 2]),
         ("store_addr_acc", [1, 2]),
         ("trunc_acc", [3, 0]),
+        ("v128_load_acc", [1, 0]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),
@@ -465,6 +475,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
             "store_acc" => vec![Value::I32(4), Value::I32(65536), Value::I32(7)],
             "store_addr_acc" => vec![Value::I32(4), Value::I32(3), Value::I32(2)],
             "trunc_acc" => vec![Value::I32(8), Value::F64(3e10)],
+            "v128_load_acc" => vec![Value::I32(1), Value::I32(65536)],
             "load_local" => {
                 assert_eq!(b[0].1[2], Value::I64(0), "{name}: the local");
                 vec![Value::I64(6), Value::I32(65539)]

@@ -2220,13 +2220,16 @@ handlers! { frame, mem, pc, cx;
     // operators': the first pattern that matches an instruction picks its handler).
     V128Load: Instr::SimdMem { op: super::simd::MemOp::Load, offset, h, .. } => {
                 // (Slots `h - 1 .. h + 1`: `Instr::unchecked_slots_end`.)
-                let at = (slot!(frame, cx, h - 1) as u32 as u64) + offset as u64;
+                let at = (frame.a(cx, h - 1) as u32 as u64) + offset as u64;
                 match mem.read::<16>(at) {
                     Some(b) => {
                         slot!(frame, cx, h - 1) = u64::from_le_bytes(b[..8].try_into().unwrap());
                         slot!(frame, cx, h) = u64::from_le_bytes(b[8..].try_into().unwrap());
                     }
-                    None => return Err(Stop::Memory { address: at, len: 16 }),
+                    None => {
+                        frame.spill(cx, h - 1, h - 1);
+                        return Err(Stop::Memory { address: at, len: 16 });
+                    }
                 }
             },
     V128Store: Instr::SimdMem { op: super::simd::MemOp::Store, offset, h, .. } => {
@@ -2313,6 +2316,10 @@ macro_rules! acc_handlers {
             }
             if let Instr::Return { arity: 1, .. } = instr {
                 return (mode == IN_A).then_some(return_acc as HandlerFn);
+            }
+            // (A `v128.load`'s address.)
+            if let Instr::SimdMem { op: super::simd::MemOp::Load, .. } = instr {
+                return (mode == IN_A).then_some(V128Load::<IN_A> as HandlerFn);
             }
             match *instr {
                 $($(

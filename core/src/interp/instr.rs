@@ -458,6 +458,10 @@ impl Instr {
                     Instr::Copy { dst, src } => (Some(src), None, Some(dst)),
                     Instr::Return { src, arity: 1 } => (Some(src), None, None),
                     Instr::BrTable { index, .. } => (Some(index), None, None),
+                    // (Its value overwrites its address.)
+                    Instr::SimdMem {
+                        op: MemOp::Load, h, ..
+                    } => (h.checked_sub(1), None, h.checked_sub(1)),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => (None, None, Some(dst)),
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
