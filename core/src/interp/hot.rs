@@ -330,17 +330,19 @@ impl<const M: u8> Fr<M> {
     /// Operand `a` (in slot `s`, or the accumulator with [`IN_A`]).
     #[inline(always)]
     fn a(&self, cx: &Cx<'_>, s: u32) -> u64 {
-        if M & IN_A != 0 {
-            self.acc
-        } else {
-            slot!(self, cx, s)
-        }
+        self.operand(cx, s, IN_A)
     }
 
     /// Operand `b` (in slot `s`, or the accumulator with [`IN_B`]).
     #[inline(always)]
     fn b(&self, cx: &Cx<'_>, s: u32) -> u64 {
-        if M & IN_B != 0 {
+        self.operand(cx, s, IN_B)
+    }
+
+    /// The operand in slot `s`, or the accumulator if the mode has `bit`.
+    #[inline(always)]
+    fn operand(&self, cx: &Cx<'_>, s: u32, bit: u8) -> u64 {
+        if M & bit != 0 {
             self.acc
         } else {
             slot!(self, cx, s)
@@ -1553,44 +1555,43 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
 /// its state in the argument and scratch registers. Any other call goes on to the general
 /// [`Call`] handler (in tail position, as a dispatch does).
 #[inline(never)]
-#[allow(unused_variables)] // (the callee's `frame`: passed on with tail dispatch only)
 fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
-    // SAFETY: `ip` points at an instruction of the code (the module's docs).
-    let op = unsafe { *ip };
-    let Instr::Call { func: callee, base } = op.instr else {
-        debug_assert!(false, "{:?} given to the handler call_small", op.instr);
-        // SAFETY: `handler_of` gives this handler to `Call`s only (`Op`'s invariant).
-        unsafe { std::hint::unreachable_unchecked() }
-    };
-    // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
-    // so the next is in the code too.
-    let ret: Ip = unsafe { ip.add(1) };
-    match cx.call::<false, true>(callee, base, ret) {
-        // (Nothing is in the accumulator across a call.)
-        Ok((pc, frame)) => next!(pc, frame, mem, cx, 0),
-        Err(Stop::Other) => Call::<0>(ip, frame, mem, cx, acc),
-        Err(Stop::Recorded) => ret,
-        Err(stop) => cx.stop(stop, ret),
-    }
+    call_via::<false, true>(ip, frame, mem, cx, acc)
 }
 
 /// The `Call` handler of code that counts its operators ([`Op::new_counted`]): the
 /// plain one, and the call added to a recorded run's call marks.
 #[inline(never)]
-#[allow(unused_variables)]
 fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+    call_via::<true, false>(ip, frame, mem, cx, acc)
+}
+
+/// [`call_small`] (`SMALL`) or [`call_marked`] (`MARKED`).
+#[inline(always)]
+#[allow(unused_variables)] // (the callee's `frame`: passed on with tail dispatch only)
+fn call_via<const MARKED: bool, const SMALL: bool>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+    acc: u64,
+) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
     let Instr::Call { func: callee, base } = op.instr else {
-        debug_assert!(false, "{:?} given to the handler call_marked", op.instr);
-        // SAFETY: `Op::new_counted` gives this handler to `Call`s only (`Op`'s invariant).
+        debug_assert!(false, "{:?} given to a call handler", op.instr);
+        // SAFETY: `handler_of` gives `call_small`, and `Op::new_counted` `call_marked`,
+        // to `Call`s only (`Op`'s invariant).
         unsafe { std::hint::unreachable_unchecked() }
     };
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
     // so the next is in the code too.
     let ret: Ip = unsafe { ip.add(1) };
-    match cx.call::<true, false>(callee, base, ret) {
-        Ok((pc, frame)) => next!(pc, frame, mem, cx, acc),
+    match cx.call::<MARKED, SMALL>(callee, base, ret) {
+        // (Nothing is in the accumulator across a call.)
+        Ok((pc, frame)) => next!(pc, frame, mem, cx, 0),
+        // What `call_small` does not take, the general handler does.
+        Err(Stop::Other) if SMALL => Call::<0>(ip, frame, mem, cx, acc),
         // An instruction for the executor: it runs it.
         Err(Stop::Other) => cx.stop(Stop::Other, ip),
         Err(Stop::Recorded) => ret,

@@ -374,6 +374,36 @@ impl Instr {
         Some((dst, a, b, ctor))
     }
 
+    /// A scalar load's result and address slots.
+    fn load_operands(&self) -> Option<(u32, u32)> {
+        match *self {
+            Instr::I32Load { dst, addr, .. }
+            | Instr::I64Load { dst, addr, .. }
+            | Instr::I32Load8S { dst, addr, .. }
+            | Instr::I32Load8U { dst, addr, .. }
+            | Instr::I32Load16S { dst, addr, .. }
+            | Instr::I32Load16U { dst, addr, .. }
+            | Instr::I64Load8S { dst, addr, .. }
+            | Instr::I64Load8U { dst, addr, .. }
+            | Instr::I64Load16S { dst, addr, .. }
+            | Instr::I64Load16U { dst, addr, .. }
+            | Instr::I64Load32S { dst, addr, .. }
+            | Instr::I64Load32U { dst, addr, .. } => Some((dst, addr)),
+            _ => None,
+        }
+    }
+
+    /// A scalar store's address and value slots.
+    fn store_operands(&self) -> Option<(u32, u32)> {
+        match *self {
+            Instr::Store32 { addr, src, .. }
+            | Instr::Store64 { addr, src, .. }
+            | Instr::Store8 { addr, src, .. }
+            | Instr::Store16 { addr, src, .. } => Some((addr, src)),
+            _ => None,
+        }
+    }
+
     /// A compare-and-branch's operands (`a`, and `b` unless it compares with a constant).
     fn compare_and_branch_operands(&self) -> Option<(u32, Option<u32>)> {
         match *self {
@@ -426,6 +456,12 @@ impl Instr {
     /// accumulator modes name them (`super::hot::IN_A`; which instructions have which
     /// modes is the fast path's to say: `super::hot::has_mode`). `None` where it has none.
     pub(crate) fn acc_operands(&self) -> (Option<u32>, Option<u32>, Option<u32>) {
+        if let Some((dst, addr)) = self.load_operands() {
+            return (Some(addr), None, Some(dst));
+        }
+        if let Some((addr, src)) = self.store_operands() {
+            return (Some(addr), Some(src), None);
+        }
         macro_rules! pick {
             (
                 unary { $($u:ident)* }
@@ -436,22 +472,6 @@ impl Instr {
                     $(Instr::$u { dst, a } => (Some(a), None, Some(dst)),)*
                     $(Instr::$b { dst, a, b } => (Some(a), Some(b), Some(dst)),)*
                     $(Instr::$cc { dst, a, .. } => (Some(a), None, Some(dst)),)*
-                    Instr::I32Load { dst, addr, .. }
-                    | Instr::I64Load { dst, addr, .. }
-                    | Instr::I32Load8S { dst, addr, .. }
-                    | Instr::I32Load8U { dst, addr, .. }
-                    | Instr::I32Load16S { dst, addr, .. }
-                    | Instr::I32Load16U { dst, addr, .. }
-                    | Instr::I64Load8S { dst, addr, .. }
-                    | Instr::I64Load8U { dst, addr, .. }
-                    | Instr::I64Load16S { dst, addr, .. }
-                    | Instr::I64Load16U { dst, addr, .. }
-                    | Instr::I64Load32S { dst, addr, .. }
-                    | Instr::I64Load32U { dst, addr, .. } => (Some(addr), None, Some(dst)),
-                    Instr::Store32 { addr, src, .. }
-                    | Instr::Store64 { addr, src, .. }
-                    | Instr::Store8 { addr, src, .. }
-                    | Instr::Store16 { addr, src, .. } => (Some(addr), Some(src), None),
                     Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => {
                         (Some(c), None, None)
                     }
@@ -609,6 +629,15 @@ impl Instr {
     /// handlers: every slot a handler names through `slot!` must be counted here.
     pub(crate) fn unchecked_slots_end(&self) -> Option<u64> {
         let end = |slots: &[u32]| slots.iter().map(|&s| s as u64 + 1).max();
+        if let Some((a, b)) = self.compare_and_branch_operands() {
+            return end(&[a, b.unwrap_or(a)]);
+        }
+        if let Some((dst, addr)) = self.load_operands() {
+            return end(&[dst, addr]);
+        }
+        if let Some((addr, src)) = self.store_operands() {
+            return end(&[addr, src]);
+        }
         macro_rules! pick {
             (
                 unary { $($u:ident)* }
@@ -620,46 +649,6 @@ impl Instr {
                     $(Instr::$b { dst, a, b } => end(&[dst, a, b]),)*
                     $(Instr::$cc { dst, a, .. } => end(&[dst, a]),)*
                     Instr::JumpIfZero { c, .. } | Instr::JumpIfNonZero { c, .. } => end(&[c]),
-                    Instr::BrIfI32Eq { a, b, .. }
-                    | Instr::BrIfI32Ne { a, b, .. }
-                    | Instr::BrIfI32LtS { a, b, .. }
-                    | Instr::BrIfI32LtU { a, b, .. }
-                    | Instr::BrIfI32GtS { a, b, .. }
-                    | Instr::BrIfI32GtU { a, b, .. }
-                    | Instr::BrIfI32LeS { a, b, .. }
-                    | Instr::BrIfI32LeU { a, b, .. }
-                    | Instr::BrIfI32GeS { a, b, .. }
-                    | Instr::BrIfI32GeU { a, b, .. }
-                    | Instr::BrIfI64Eq { a, b, .. }
-                    | Instr::BrIfI64Ne { a, b, .. }
-                    | Instr::BrIfI64LtS { a, b, .. }
-                    | Instr::BrIfI64LtU { a, b, .. }
-                    | Instr::BrIfI64GtS { a, b, .. }
-                    | Instr::BrIfI64GtU { a, b, .. }
-                    | Instr::BrIfI64LeS { a, b, .. }
-                    | Instr::BrIfI64LeU { a, b, .. }
-                    | Instr::BrIfI64GeS { a, b, .. }
-                    | Instr::BrIfI64GeU { a, b, .. }
-                    | Instr::BrIfF64Eq { a, b, .. }
-                    | Instr::BrIfF64Ne { a, b, .. }
-                    | Instr::BrIfF64Lt { a, b, .. }
-                    | Instr::BrIfF64Gt { a, b, .. }
-                    | Instr::BrIfF64Le { a, b, .. }
-                    | Instr::BrIfF64Ge { a, b, .. }
-                    | Instr::BrIfF64NotLt { a, b, .. }
-                    | Instr::BrIfF64NotGt { a, b, .. }
-                    | Instr::BrIfF64NotLe { a, b, .. }
-                    | Instr::BrIfF64NotGe { a, b, .. } => end(&[a, b]),
-                    Instr::BrIfI32EqC { a, .. } => end(&[a]),
-                    Instr::BrIfI32NeC { a, .. } => end(&[a]),
-                    Instr::BrIfI32LtSC { a, .. } => end(&[a]),
-                    Instr::BrIfI32LtUC { a, .. } => end(&[a]),
-                    Instr::BrIfI32GtSC { a, .. } => end(&[a]),
-                    Instr::BrIfI32GtUC { a, .. } => end(&[a]),
-                    Instr::BrIfI32LeSC { a, .. } => end(&[a]),
-                    Instr::BrIfI32LeUC { a, .. } => end(&[a]),
-                    Instr::BrIfI32GeSC { a, .. } => end(&[a]),
-                    Instr::BrIfI32GeUC { a, .. } => end(&[a]),
                     Instr::BrTable { index, .. } => end(&[index]),
                     Instr::Jump(_) => Some(0),
                     Instr::Copy128 { dst, src } => Some(dst.max(src) as u64 + 2),
@@ -696,22 +685,6 @@ impl Instr {
                     Instr::Br { dst, src, arity, .. } => Some(dst.max(src) as u64 + arity as u64),
                     Instr::Copy { dst, src } => end(&[dst, src]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
-                    Instr::I32Load { dst, addr, .. }
-                    | Instr::I64Load { dst, addr, .. }
-                    | Instr::I32Load8S { dst, addr, .. }
-                    | Instr::I32Load8U { dst, addr, .. }
-                    | Instr::I32Load16S { dst, addr, .. }
-                    | Instr::I32Load16U { dst, addr, .. }
-                    | Instr::I64Load8S { dst, addr, .. }
-                    | Instr::I64Load8U { dst, addr, .. }
-                    | Instr::I64Load16S { dst, addr, .. }
-                    | Instr::I64Load16U { dst, addr, .. }
-                    | Instr::I64Load32S { dst, addr, .. }
-                    | Instr::I64Load32U { dst, addr, .. } => end(&[dst, addr]),
-                    Instr::Store32 { addr, src, .. }
-                    | Instr::Store64 { addr, src, .. }
-                    | Instr::Store8 { addr, src, .. }
-                    | Instr::Store16 { addr, src, .. } => end(&[addr, src]),
                     _ => None,
                 }
             };
