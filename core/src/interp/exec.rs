@@ -1675,7 +1675,7 @@ impl Executor {
             replayed: self.debug.replay.as_ref().map_or(0, |r| r.1),
             tail_afters: self.tail_afters.clone(),
         };
-        let bytes = (saved.stack.len() + saved.frames.len() * 2) * 8;
+        let bytes = saved.stack.len() * 8 + std::mem::size_of_val(&saved.frames[..]);
         cps.take(steps, saved, bytes, held);
     }
 
