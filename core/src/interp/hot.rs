@@ -1538,12 +1538,16 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         cx.func.set(caller.func);
         cx.base.set(base);
         cx.cur.set(f);
-        // (A trusted frame's `ip` is that position: `Cx::call` pushed it.)
+        let pc = base.add(caller.pc as usize);
+        // (A trusted frame's `ip` is that position: `Cx::call` pushed it. The jump then
+        // waits on the frame's load only.)
         let pc = match TRUSTED {
-            true => caller.ip as Ip,
-            false => base.add(caller.pc as usize),
+            true => {
+                debug_assert_eq!(caller.ip as Ip, pc);
+                caller.ip as Ip
+            }
+            false => pc,
         };
-        debug_assert_eq!(pc, base.add(caller.pc as usize));
         let frame = cx.stack.add(caller.fp as usize);
         next!(pc, frame, mem, cx, acc)
     }
