@@ -3550,7 +3550,8 @@ impl Executor {
                         hot::Stop::Unhandled | hot::Stop::Recorded => {
                             break Exit::Error(Error::new(format!(
                                 "internal error: the fast path refused {:?} (not one of its \
-                                 instructions, or a frame smaller than its function's)",
+                                 instructions, a frame smaller than its function's, or \
+                                 code of another function)",
                                 instrs.get(pc)
                             )))
                         }

@@ -73,8 +73,9 @@ use crate::error::TrapCode;
 pub(crate) enum Stop {
     /// At an instruction of the executor's (the position returned is that instruction's).
     Other,
-    /// The first instruction was not one of the fast path's, or the frame is smaller than
-    /// the function's (internal errors: the executor passes neither).
+    /// The first instruction was not one of the fast path's, the frame is smaller than
+    /// the function's, or the code is not the given code id's (internal errors: the
+    /// executor passes none of them).
     Unhandled,
     /// A trap (the position returned is just after the trapping instruction, as the
     /// executor's own traps leave it).
@@ -474,7 +475,8 @@ impl Funcs {
 
     /// Sets code id `id` (below [`Funcs::len`]) to `code`, if it was not set: the code it
     /// has then.
-    pub(crate) fn publish(&self, id: u32, code: CompiledFunc) -> &CompiledFunc {
+    pub(crate) fn publish(&self, id: u32, mut code: CompiledFunc) -> &CompiledFunc {
+        code.id = id;
         let code = self.code[id as usize].get_or_init(|| code);
         // (Release: whoever reads the pointer with `Acquire` sees the code.)
         self.ready[id as usize].store(std::ptr::from_ref(code).cast_mut(), Ordering::Release);
@@ -539,6 +541,11 @@ impl<'a> Frames<'a> {
         // reference to it meanwhile.
         unsafe { &mut *self.frames }
     }
+
+    /// The frames' address (for [`Cx::frames`], which the returns read without `Calls`).
+    fn ptr(&self) -> *mut Vec<Frame> {
+        self.frames
+    }
 }
 
 /// Where a recorded run began its calls (a timeline's marks): per bucket of
@@ -601,9 +608,8 @@ struct Cx<'a> {
     /// The whole value stack.
     stack: *mut u64,
     stack_len: usize,
-    /// The current frame and function.
+    /// The current frame. (The current function's code id is `cur`'s.)
     fp: Cell<usize>,
-    func: Cell<u32>,
     calls: Option<&'a Calls<'a>>,
     /// The executor's side (taken out while a hook runs).
     env: Cell<Option<&'a mut dyn Env>>,
@@ -613,9 +619,14 @@ struct Cx<'a> {
     /// [`Cx::call`] in this run, with the code that was running then (`Frame::code`, code
     /// the run may hold for `'a`: its first, or code of the table), a position of it
     /// (`Frame::ip`) and a frame in the stack with room for that code's slots, so the
-    /// returns trust it (`usize::MAX`: none is trusted). A checked return lowers it to
-    /// the frames it leaves: every frame pushed after it is the run's too.
+    /// returns trust it (`usize::MAX`: none is trusted; so it is when the fast path makes
+    /// no returns: no `calls`, or not `Calls::returns`, so that a return tests one
+    /// number). A checked return lowers it to the frames it leaves: every frame pushed
+    /// after it is the run's too.
     trusted: Cell<usize>,
+    /// `Calls::frames` (an empty list of the run's own without `calls`): the trusted
+    /// returns read it here, with [`Frames::get`]'s contract.
+    frames: *mut Vec<Frame>,
     /// The operators begun so far ([`Instr::Count`]), and the count at which the run
     /// must leave plain code (the executor then moves it to debug code, to stop before
     /// that operator).
@@ -701,11 +712,13 @@ impl<'a> Cx<'a> {
         // `new_fp + max_height <= stack_len` (above): both ranges are in the new frame,
         // which is in the stack; constants come from their own allocation.
         unsafe {
+            // (`SMALL`: `n <= 2`, checked above, so no library call is left in.)
             let (dst, n) = (self.stack.add(locals), f.locals as usize);
             match n {
                 0 => {}
                 1 => *dst = 0,
                 2 => *dst.cast::<[u64; 2]>() = [0; 2],
+                _ if SMALL => std::hint::unreachable_unchecked(),
                 _ => std::ptr::write_bytes(dst, 0, n),
             }
             let (dst, src, n) = (self.stack.add(consts), f.consts.as_ptr(), f.consts.len());
@@ -713,6 +726,7 @@ impl<'a> Cx<'a> {
                 0 => {}
                 1 => *dst = *src,
                 2 => *dst.cast::<[u64; 2]>() = *src.cast::<[u64; 2]>(),
+                _ if SMALL => std::hint::unreachable_unchecked(),
                 _ => std::ptr::copy_nonoverlapping(src, dst, n),
             }
         }
@@ -720,7 +734,7 @@ impl<'a> Cx<'a> {
             pc: self.position(ret) as u32,
             fp: fp as u32,
             inst: calls.inst,
-            func: self.func.get(),
+            func: self.cur.get().id,
             ip: ret as usize,
             code: self.cur.get() as *const CompiledFunc as usize,
         };
@@ -737,7 +751,6 @@ impl<'a> Cx<'a> {
             frames.push(frame);
         }
         self.fp.set(new_fp);
-        self.func.set(def);
         self.base.set(f.instrs.as_ptr());
         self.cur.set(f);
         // (Only code compiled for debugging has `Call`s that mark: `call_marked`.)
@@ -767,7 +780,7 @@ impl<'a> Cx<'a> {
         let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
         let f = self.cur.get();
         let (params, end) = (f.params as usize, fp + f.frame_slots() as usize);
-        let func = self.func.get();
+        let func = f.id;
         let outcome = match env.before(listened, pc, fp, func, params, end, frames, stack) {
             Ok(false) => Ok(()),
             Ok(true) => Err(Stop::Paused),
@@ -821,7 +834,7 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         }
         if calls.variants {
-            if self.func.get() >= calls.defined {
+            if self.cur.get().id >= calls.defined {
                 return Err(Stop::Other);
             }
             match calls.budget.get() {
@@ -935,7 +948,6 @@ impl<'a> Cx<'a> {
             copy_results(frame, src, arity);
         }
         self.fp.set(cfp);
-        self.func.set(caller.func);
         self.base.set(f.instrs.as_ptr());
         self.cur.set(f);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
@@ -973,7 +985,10 @@ pub(crate) fn run<'a>(
     calls: Option<&'a Calls<'a>>,
     (steps, limit): (&'a Cell<u64>, u64),
 ) -> (Regs, Stop) {
-    if regs.pc >= cur.instrs.len() || regs.fp + cur.max_height as usize > stack.len() {
+    if regs.pc >= cur.instrs.len()
+        || regs.fp + cur.max_height as usize > stack.len()
+        || cur.id != regs.func
+    {
         return (regs, Stop::Unhandled);
     }
     if cur
@@ -990,9 +1005,15 @@ pub(crate) fn run<'a>(
     // that was running (`cur`, checked above, or code `call` or a checked return took
     // from the table), a position of it and a frame checked for it.
     let trusted = calls
+        .filter(|c| c.returns)
         // SAFETY: the only reference to the frames here.
         .map(|c| unsafe { c.frames.get() }.len())
         .unwrap_or(usize::MAX);
+    let mut no_frames = Vec::new();
+    let frames = match calls {
+        Some(c) => c.frames.ptr(),
+        None => &mut no_frames,
+    };
     let cx = Cx {
         base: Cell::new(cur.instrs.as_ptr()),
         cur: Cell::new(cur),
@@ -1000,11 +1021,11 @@ pub(crate) fn run<'a>(
         stack: base,
         stack_len: stack.len(),
         fp: Cell::new(regs.fp),
-        func: Cell::new(regs.func),
         calls,
         env: Cell::new(Some(env)),
         stop: Cell::new(None),
         trusted: Cell::new(trusted),
+        frames,
         steps,
         limit,
         acc: Cell::new(0),
@@ -1031,7 +1052,7 @@ pub(crate) fn run<'a>(
     let regs = Regs {
         pc: cx.position(at),
         fp: cx.fp.get(),
-        func: cx.func.get(),
+        func: cx.cur.get().id,
     };
     (regs, why)
 }
@@ -1465,36 +1486,28 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
             false => Return::<0>(ip, frame, mem, cx, acc),
         }
     };
-    let Some(calls) = cx.calls.filter(|c| c.returns) else {
-        return general(ip, frame, mem, cx);
-    };
     // SAFETY: the only reference to the frames in this handler (it is done with them
-    // before it dispatches).
-    let frames = unsafe { calls.frames.get() };
+    // before it dispatches): `Cx::frames` is `Calls::frames`' (or the run's own), as
+    // `Frames::get` gives it.
+    let frames = unsafe { &mut *cx.frames };
     let n = frames.len();
-    let (caller, f) = if TRUSTED {
+    // The caller and its code, if checked here (`!TRUSTED`). A trusted frame is read
+    // below, once the frames are popped: its fields loaded then, not all at once here,
+    // so that the handler's state stays in the scratch registers.
+    let checked = if TRUSTED {
         if n <= cx.trusted.get() {
             return return_checked::<ARITY, LISTENED, ACC>(ip, frame, mem, cx, acc);
         }
-        // SAFETY: `n > trusted >= 0` (`calls` is given), and the frame `n - 1` was
-        // pushed by `call` in this run (`Cx::trusted`): what makes its code, position
-        // and frame sound to take unchecked is said in `Cx::ret`.
-        let (caller, f) = unsafe {
-            let caller = *frames.get_unchecked(n - 1);
-            (caller, Cx::trusted_code(caller))
-        };
-        debug_assert!(
-            (caller.pc as usize) < f.instrs.len()
-                && caller.fp as usize + f.max_height as usize <= cx.stack_len,
-            "a trusted frame's position and frame"
-        );
-        (caller, f)
+        None
     } else {
+        let Some(calls) = cx.calls.filter(|c| c.returns) else {
+            return general(ip, frame, mem, cx);
+        };
         let Some(&caller) = frames.last() else {
             return general(ip, frame, mem, cx);
         };
         match cx.caller_code(calls, caller) {
-            Ok(f) => (caller, f),
+            Ok(f) => Some((caller, f)),
             Err(_) => return general(ip, frame, mem, cx),
         }
     };
@@ -1510,8 +1523,8 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
             Err(stop) => return cx.stop(stop, after),
         }
     }
-    // SAFETY: the only reference to the frames now.
-    let frames = unsafe { calls.frames.get() };
+    // SAFETY: the only reference to the frames now (as above).
+    let frames = unsafe { &mut *cx.frames };
     debug_assert!(
         (src + ARITY) as usize <= cx.frame_len(),
         "a result outside the frame"
@@ -1520,11 +1533,13 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         // (Frames pushed from here on are the run's.)
         cx.trusted.set(cx.trusted.get().min(n - 1));
     }
-    // SAFETY: the caller's position is one of its code `f` and its frame with `f`'s
-    // `max_height` is in the stack (trusted or checked above); `n >= 1` frames are
-    // there. `src + ARITY` is at most `max_height` (`Instr::unchecked_slots_end`,
-    // [`check`]) and the frame has that many slots.
+    // SAFETY: `n >= 1` frames are there (`n > trusted`, or a last frame was checked), and
+    // stay in their allocation once popped (`Frame` is `Copy`). The caller's position is
+    // one of its code `f` and its frame with `f`'s `max_height` is in the stack (trusted
+    // or checked above). `src + ARITY` is at most `max_height`
+    // (`Instr::unchecked_slots_end`, [`check`]) and the frame has that many slots.
     unsafe {
+        let top = frames.as_ptr().add(n - 1);
         frames.set_len(n - 1);
         match ARITY {
             0 => {}
@@ -1533,9 +1548,25 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
             // (A `v128`: its two slots, which may overlap the first two.)
             _ => std::ptr::copy(frame.add(src as usize), frame, 2),
         }
+        let (caller, f) = match checked {
+            Some(checked) => checked,
+            // (`TRUSTED`.) `n > trusted`, so `calls` is given and makes returns
+            // (`Cx::trusted`), and the frame `n - 1` was pushed by `call` in this run:
+            // what makes its code, position and frame sound to take unchecked is said in
+            // `Cx::ret`.
+            None => {
+                let caller = *top;
+                let f = Cx::trusted_code(caller);
+                debug_assert!(
+                    (caller.pc as usize) < f.instrs.len()
+                        && caller.fp as usize + f.max_height as usize <= cx.stack_len,
+                    "a trusted frame's position and frame"
+                );
+                (caller, f)
+            }
+        };
         let base = f.instrs.as_ptr();
         cx.fp.set(caller.fp as usize);
-        cx.func.set(caller.func);
         cx.base.set(base);
         cx.cur.set(f);
         let pc = base.add(caller.pc as usize);
@@ -2410,6 +2441,9 @@ acc_handlers! {
 /// at 0.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
+    /// Its code id, set when it is published ([`Funcs::publish`]; `u32::MAX` before): the
+    /// fast path knows the running function by its code alone.
+    pub id: u32,
     /// Parameter slots.
     pub params: u32,
     /// Declared (non-parameter) local slots, zeroed on entry.
@@ -2501,6 +2535,7 @@ mod mode_tests {
             Instr::Return { src: 2, arity: 1 },
         ];
         CompiledFunc {
+            id: u32::MAX,
             params: 2,
             locals: 0,
             max_height: 4,

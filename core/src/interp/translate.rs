@@ -570,6 +570,7 @@ impl Translator {
             max_height
         };
         Ok(CompiledFunc {
+            id: u32::MAX,
             params,
             locals: declared,
             max_height: self.n_locals + max_slots + 2,
