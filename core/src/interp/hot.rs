@@ -377,7 +377,9 @@ impl<const M: u8> Fr<M> {
 /// A caller's saved registers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
-    /// Where to continue in the caller.
+    /// Where to continue in the caller. (`pc`, `inst` and `func` of a frame [`Cx::call`]
+    /// pushed are 0 until the run ends or a hook is given the frames: they are derived
+    /// from `ip` and `code` then, [`Cx::complete_frames`], so that a call stores less.)
     pub(crate) pc: u32,
     pub(crate) fp: u32,
     pub(crate) inst: u32,
@@ -500,7 +502,15 @@ impl<'a> Calls<'a> {
     /// The code of code id `id`, if it is translated.
     #[inline(always)]
     fn code(&self, id: u32) -> Option<&'a CompiledFunc> {
-        let p = self.funcs.ready.get(id as usize)?.load(Ordering::Acquire);
+        self.funcs.code(id)
+    }
+}
+
+impl<'a> CodeTable<'a> {
+    /// The code of code id `id`, if it is translated.
+    #[inline(always)]
+    fn code(&self, id: u32) -> Option<&'a CompiledFunc> {
+        let p = self.ready.get(id as usize)?.load(Ordering::Acquire);
         // SAFETY: a pointer of the table is null or points at code that lives for `'a`
         // and is never written again ([`CodeTable`], made only by [`Funcs::table`]);
         // `Acquire` pairs with the `Release` that set it.
@@ -624,9 +634,18 @@ struct Cx<'a> {
     /// number). A checked return lowers it to the frames it leaves: every frame pushed
     /// after it is the run's too.
     trusted: Cell<usize>,
-    /// `Calls::frames` (an empty list of the run's own without `calls`): the trusted
-    /// returns read it here, with [`Frames::get`]'s contract.
+    /// `Calls::frames` (an empty list of the run's own without `calls`): the calls and
+    /// trusted returns read it here, with [`Frames::get`]'s contract.
     frames: *mut Vec<Frame>,
+    /// The frames when the run began (0 without `calls`). Those from the lower of it and
+    /// `trusted` up were pushed by this run ([`Cx::complete_frames`]).
+    start_frames: usize,
+    /// `calls`' code table, imported functions and most frames (an empty table, 0 and 0
+    /// without `calls`: every call then stops, for the executor), here so that a call
+    /// reads them without `calls`.
+    table: CodeTable<'a>,
+    n_imported: u32,
+    max_depth: usize,
     /// The operators begun so far ([`Instr::Count`]), and the count at which the run
     /// must leave plain code (the executor then moves it to debug code, to stop before
     /// that operator).
@@ -686,16 +705,13 @@ impl<'a> Cx<'a> {
         base: u32,
         ret: Ip,
     ) -> Result<(Ip, *mut u64), Stop> {
-        let Some(calls) = self.calls else {
-            return Err(Stop::Other);
-        };
-        let def = callee.checked_sub(calls.n_imported).ok_or(Stop::Other)?;
-        let f = calls.code(def).ok_or(Stop::Other)?;
-        // SAFETY: the only reference to the frames until the push below.
-        let frames = unsafe { calls.frames.get() };
+        let def = callee.checked_sub(self.n_imported).ok_or(Stop::Other)?;
+        let f = self.table.code(def).ok_or(Stop::Other)?;
+        // SAFETY: the only reference to the frames until the push below (`Cx::frames`).
+        let frames = unsafe { &mut *self.frames };
         let fp = self.fp.get();
         let new_fp = fp + base as usize;
-        if frames.len() >= calls.max_depth || new_fp + f.max_height as usize > self.stack_len {
+        if frames.len() >= self.max_depth || new_fp + f.max_height as usize > self.stack_len {
             return Err(Stop::Other);
         }
         // (`SMALL`: what needs no call of a library function: at most two locals and two
@@ -730,11 +746,12 @@ impl<'a> Cx<'a> {
                 _ => std::ptr::copy_nonoverlapping(src, dst, n),
             }
         }
+        // (`pc`, `inst` and `func` follow from `ip` and `code`: `complete_frames`.)
         let frame = Frame {
-            pc: self.position(ret) as u32,
+            pc: 0,
             fp: fp as u32,
-            inst: calls.inst,
-            func: self.cur.get().id,
+            inst: 0,
+            func: 0,
             ip: ret as usize,
             code: self.cur.get() as *const CompiledFunc as usize,
         };
@@ -755,7 +772,7 @@ impl<'a> Cx<'a> {
         self.cur.set(f);
         // (Only code compiled for debugging has `Call`s that mark: `call_marked`.)
         if MARKED {
-            if let Some(marks) = calls.marks {
+            if let Some(marks) = self.calls.and_then(|c| c.marks) {
                 marks.borrow_mut().add(self.steps.get());
             }
         }
@@ -772,6 +789,7 @@ impl<'a> Cx<'a> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
+        self.complete_frames();
         // SAFETY: the only reference to the frames until the hook returns.
         let frames: &[Frame] = unsafe { calls.frames.get() };
         let env = self.env.take().ok_or(Stop::Other)?;
@@ -886,20 +904,20 @@ impl<'a> Cx<'a> {
         let frames = unsafe { calls.frames.get() };
         let n = frames.len();
         let caller = *frames.last().ok_or(Stop::Other)?;
-        let f = if n > self.trusted.get() {
+        let (f, pc) = if n > self.trusted.get() {
             // SAFETY: the frame was pushed by `call` in this run (`Cx::trusted`), with the
             // code that was running, which lives for `'a` (the run's first code, or code
             // of the table); its position is one of that code, and its frame and
             // `max_height` fit in the stack (checked when it became current).
             let f = unsafe { Self::trusted_code(caller) };
+            let pc = Self::trusted_pc(caller, f);
             debug_assert!(
-                (caller.pc as usize) < f.instrs.len()
-                    && caller.fp as usize + f.max_height as usize <= self.stack_len,
-                "a trusted frame's position and frame"
+                caller.fp as usize + f.max_height as usize <= self.stack_len,
+                "a trusted frame's frame"
             );
-            f
+            (f, pc)
         } else {
-            self.caller_code(calls, caller)?
+            (self.caller_code(calls, caller)?, caller.pc as usize)
         };
         if let Some(listened) = listened {
             // (The hook sees no frames: the reference above is not used past it.)
@@ -908,7 +926,7 @@ impl<'a> Cx<'a> {
         // SAFETY: the only reference to the frames now.
         unsafe { calls.frames.get() }.truncate(n - 1);
         self.trusted.set(self.trusted.get().min(n - 1));
-        Ok(self.move_to(caller, f, frame, src, arity))
+        Ok(self.move_to(caller.fp as usize, pc, f, frame, src, arity))
     }
 
     /// The code of a frame `call` pushed in this run.
@@ -923,18 +941,46 @@ impl<'a> Cx<'a> {
         unsafe { &*(caller.code as *const CompiledFunc) }
     }
 
-    /// Moves to `caller` (code `f`, its frame popped already) with the `arity` results at
-    /// slot `src` of the current frame.
+    /// The position of a frame `call` pushed (its `ip`) in its code `f`.
+    fn trusted_pc(caller: Frame, f: &CompiledFunc) -> usize {
+        let pc = (caller.ip - f.instrs.as_ptr() as usize) / std::mem::size_of::<Op>();
+        debug_assert!(pc < f.instrs.len(), "a trusted frame's position");
+        pc
+    }
+
+    /// Completes the frames this run pushed ([`Frame::pc`]: only `ip`, `code` and `fp`
+    /// were stored), for whoever reads them next: the executor once the run ends, or a
+    /// listener's entry hook. (Those from the lower of `start_frames` and `trusted` up:
+    /// no frame below was pushed by the run, and a frame is completed again unchanged.)
+    fn complete_frames(&self) {
+        let Some(calls) = self.calls else {
+            return;
+        };
+        // SAFETY: the only reference to the frames until this returns.
+        let frames = unsafe { calls.frames.get() };
+        let low = self.trusted.get().min(self.start_frames);
+        for frame in frames.iter_mut().skip(low) {
+            // SAFETY: the frame was pushed by `call` in this run (above `start_frames`, or
+            // `trusted`, which a return lowers to the frames it leaves).
+            let f = unsafe { Self::trusted_code(*frame) };
+            frame.pc = Self::trusted_pc(*frame, f) as u32;
+            frame.func = f.id;
+            frame.inst = calls.inst;
+        }
+    }
+
+    /// Moves to the caller (frame `cfp`, position `cpc` of code `f`, its frame popped
+    /// already) with the `arity` results at slot `src` of the current frame.
     #[inline(always)]
     fn move_to(
         &self,
-        caller: Frame,
+        cfp: usize,
+        cpc: usize,
         f: &'a CompiledFunc,
         frame: *mut u64,
         src: u32,
         arity: u32,
     ) -> (Ip, *mut u64) {
-        let (cfp, cpc) = (caller.fp as usize, caller.pc as usize);
         debug_assert!(
             (src + arity) as usize <= self.frame_len(),
             "results outside the frame"
@@ -951,7 +997,8 @@ impl<'a> Cx<'a> {
         self.base.set(f.instrs.as_ptr());
         self.cur.set(f);
         // SAFETY: `cpc` is a position of the caller's code and `cfp + max_height` is in the
-        // stack (both checked by `caller_code`).
+        // stack (both checked by `caller_code`, or by `call` and `run` for a trusted
+        // frame).
         unsafe { (f.instrs.as_ptr().add(cpc), self.stack.add(cfp)) }
     }
 }
@@ -1014,6 +1061,8 @@ pub(crate) fn run<'a>(
         Some(c) => c.frames.ptr(),
         None => &mut no_frames,
     };
+    // SAFETY: the only reference to the frames here.
+    let start_frames = calls.map_or(0, |c| unsafe { c.frames.get() }.len());
     let cx = Cx {
         base: Cell::new(cur.instrs.as_ptr()),
         cur: Cell::new(cur),
@@ -1026,6 +1075,10 @@ pub(crate) fn run<'a>(
         stop: Cell::new(None),
         trusted: Cell::new(trusted),
         frames,
+        start_frames,
+        table: calls.map_or(CodeTable { ready: &[] }, |c| c.funcs),
+        n_imported: calls.map_or(0, |c| c.n_imported),
+        max_depth: calls.map_or(0, |c| c.max_depth),
         steps,
         limit,
         acc: Cell::new(0),
@@ -1048,6 +1101,7 @@ pub(crate) fn run<'a>(
             sp = unsafe { cx.stack.add(cx.fp.get()) };
         }
     };
+    cx.complete_frames();
     let why = cx.stop.get().unwrap_or(Stop::Unhandled);
     let regs = Regs {
         pc: cx.position(at),
@@ -1558,7 +1612,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
                 let caller = *top;
                 let f = Cx::trusted_code(caller);
                 debug_assert!(
-                    (caller.pc as usize) < f.instrs.len()
+                    Cx::trusted_pc(caller, f) < f.instrs.len()
                         && caller.fp as usize + f.max_height as usize <= cx.stack_len,
                     "a trusted frame's position and frame"
                 );
@@ -1569,15 +1623,11 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         cx.fp.set(caller.fp as usize);
         cx.base.set(base);
         cx.cur.set(f);
-        let pc = base.add(caller.pc as usize);
-        // (A trusted frame's `ip` is that position: `Cx::call` pushed it. The jump then
-        // waits on the frame's load only.)
+        // (A trusted frame's position is its `ip`, which `Cx::call` pushed: the jump
+        // waits on the frame's load only. Its `pc` is not set yet: `complete_frames`.)
         let pc = match TRUSTED {
-            true => {
-                debug_assert_eq!(caller.ip as Ip, pc);
-                caller.ip as Ip
-            }
-            false => pc,
+            true => caller.ip as Ip,
+            false => base.add(caller.pc as usize),
         };
         let frame = cx.stack.add(caller.fp as usize);
         next!(pc, frame, mem, cx, acc)
