@@ -589,4 +589,89 @@ mod acc_tests {
         // (It may give the value to the accumulator as well: `TEE`.)
         assert!(code.iter().all(|(_, m)| *m & OUT == 0), "{code:?}");
     }
+
+    /// `v128.load` and `v128.store` read their addresses from the locals' slots (no
+    /// copies), and a SIMD operator leaves the lazy operand below its operands lazy: the
+    /// store's address stays local 0 across the `i32x4.add`.
+    #[test]
+    fn v128_loads_and_stores_are_register_addressed() {
+        let wat = r#"(module (memory 1)
+          (func (param i32 i32 i32)
+            local.get 0
+            local.get 1
+            v128.load offset=16
+            local.get 2
+            v128.load
+            i32x4.add
+            v128.store offset=32))"#;
+        let code: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        let add = crate::interp::simd::SimdOp::I32x4Add;
+        assert!(
+            matches!(
+                code[..],
+                [
+                    Instr::LoadV128 {
+                        dst: 4,
+                        addr: 1,
+                        offset: 16
+                    },
+                    Instr::LoadV128 {
+                        dst: 6,
+                        addr: 2,
+                        offset: 0
+                    },
+                    Instr::Simd { op, h: 8 },
+                    Instr::StoreV128 {
+                        addr: 0,
+                        src: 4,
+                        offset: 32
+                    },
+                    Instr::Return { .. },
+                ] if op == add
+            ),
+            "{code:?}"
+        );
+        // A `v128` local: the load writes it (`local.set`), the store reads it
+        // (`local.get`), with no copy either way.
+        let wat = r#"(module (memory 1)
+          (func (param i32 i32) (local v128)
+            local.get 0
+            v128.load
+            local.set 2
+            local.get 1
+            local.get 2
+            v128.store offset=4))"#;
+        let local: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        assert!(
+            matches!(
+                local[..],
+                [
+                    Instr::LoadV128 {
+                        dst: 2,
+                        addr: 0,
+                        offset: 0
+                    },
+                    Instr::StoreV128 {
+                        addr: 1,
+                        src: 2,
+                        offset: 4
+                    },
+                    Instr::Return { .. },
+                ]
+            ),
+            "{local:?}"
+        );
+        // Debug code shows every operand in its slot: the address and the local's value
+        // are copied there.
+        let debug: Vec<Instr> = translated(wat, true).into_iter().map(|(i, _)| i).collect();
+        assert!(
+            debug
+                .iter()
+                .any(|i| matches!(i, Instr::Copy { dst: 4, src: 0 }))
+                && debug
+                    .iter()
+                    .any(|i| matches!(i, Instr::Copy128 { dst: 5, src: 2 })),
+            "{debug:?}"
+        );
+    }
 }

@@ -484,6 +484,7 @@ fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
             h,
             ..
         } => (h.checked_sub(1)?, offset, 16),
+        Instr::LoadV128 { addr, offset, .. } => (addr, offset, 16),
         _ => return None,
     };
     let base = *frame.get(addr as usize)? as u32 as u64;

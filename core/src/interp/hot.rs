@@ -377,22 +377,31 @@ impl<const M: u8> Fr<M> {
 /// A caller's saved registers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
-    /// Where to continue in the caller. (`pc`, `inst` and `func` of a frame [`Cx::call`]
-    /// pushed are 0 until the run ends or a hook is given the frames: they are derived
-    /// from `ip` and `code` then, [`Cx::complete_frames`], so that a call stores less.)
+    /// Where to continue in the caller. (A frame [`Cx::call`] pushes has `inst`
+    /// [`Frame::UNCOMPLETED`] and `pc` and `func` 0 until the run ends or a hook is given
+    /// the frames: they are derived from `ip` and `code` then, [`Cx::complete_frames`],
+    /// so that a call stores less. Such frames are always the top ones: each is pushed on
+    /// top, and completing completes all of them.)
     pub(crate) pc: u32,
     pub(crate) fp: u32,
     pub(crate) inst: u32,
     /// The caller: a code id of the instance's module.
     pub(crate) func: u32,
     /// `pc` as the fast path's instruction pointer (the address of the instruction), in
-    /// a frame [`Cx::call`] pushed; 0 in the executor's. Read only in a frame the run
-    /// pushed (a trusted one: [`Cx`]'s `trusted`), so that a return's jump waits on one
-    /// load, not on the caller's code.
+    /// a frame [`Cx::call`] pushed; 0 in the executor's. Read only in a frame the current
+    /// run pushed (a return to a trusted one, see [`Cx`]'s `trusted`, whose jump then waits
+    /// on one load, not on the caller's code; and [`Cx::complete_frames`]): a frame left
+    /// by an earlier run keeps its values, which nothing reads.
     pub(crate) ip: usize,
     /// The caller's code (the address of its `CompiledFunc`), in a frame [`Cx::call`]
     /// pushed; 0 in the executor's. Read only as `ip` is.
     pub(crate) code: usize,
+}
+
+impl Frame {
+    /// `inst` of a frame [`Cx::call`] pushed and [`Cx::complete_frames`] has not completed
+    /// yet (no instance has this index).
+    pub(crate) const UNCOMPLETED: u32 = u32::MAX;
 }
 
 /// The executor's registers the fast path reads and moves: the position in the current
@@ -519,7 +528,9 @@ impl<'a> CodeTable<'a> {
 }
 
 /// The executor's frames, as the fast path holds them while it runs: `call` pushes to
-/// them, `ret` pops, and a listener's entry hook reads them. (A plain pointer, where a
+/// them, the returns pop, [`Cx::complete_frames`] completes the frames `call` pushed, and
+/// a listener's entry hook reads them (all through [`Frames::get`], or [`Cx::frames`]
+/// with its contract). (A plain pointer, where a
 /// `RefCell` cost every call and return a test and two writes of its flag: the fast path
 /// runs one handler at a time, each uses the frames only within [`Frames::get`]'s
 /// borrow, and a hook is given a shared slice that ends with the hook.)
@@ -552,7 +563,8 @@ impl<'a> Frames<'a> {
         unsafe { &mut *self.frames }
     }
 
-    /// The frames' address (for [`Cx::frames`], which the returns read without `Calls`).
+    /// The frames' address (for [`Cx::frames`], which the calls and returns read without
+    /// `Calls`).
     fn ptr(&self) -> *mut Vec<Frame> {
         self.frames
     }
@@ -635,7 +647,7 @@ struct Cx<'a> {
     /// after it is the run's too.
     trusted: Cell<usize>,
     /// `Calls::frames` (an empty list of the run's own without `calls`): the calls and
-    /// trusted returns read it here, with [`Frames::get`]'s contract.
+    /// the returns' handlers read it here, with [`Frames::get`]'s contract.
     frames: *mut Vec<Frame>,
     /// The frames when the run began (0 without `calls`). Those from the lower of it and
     /// `trusted` up were pushed by this run ([`Cx::complete_frames`]).
@@ -726,9 +738,10 @@ impl<'a> Cx<'a> {
         let consts = locals + f.locals as usize;
         // SAFETY: `params + locals + consts <= max_height` ([`check`]) and
         // `new_fp + max_height <= stack_len` (above): both ranges are in the new frame,
-        // which is in the stack; constants come from their own allocation.
+        // which is in the stack; constants come from their own allocation. With `SMALL`,
+        // `locals <= 2` and `consts <= 2` (checked above), so the arms past 2 are never
+        // reached (and no library call is left in).
         unsafe {
-            // (`SMALL`: `n <= 2`, checked above, so no library call is left in.)
             let (dst, n) = (self.stack.add(locals), f.locals as usize);
             match n {
                 0 => {}
@@ -750,7 +763,7 @@ impl<'a> Cx<'a> {
         let frame = Frame {
             pc: 0,
             fp: fp as u32,
-            inst: 0,
+            inst: Frame::UNCOMPLETED,
             func: 0,
             ip: ret as usize,
             code: self.cur.get() as *const CompiledFunc as usize,
@@ -932,8 +945,9 @@ impl<'a> Cx<'a> {
     /// The code of a frame `call` pushed in this run.
     ///
     /// # Safety
-    /// `caller` was pushed by [`Cx::call`] in this run (it is above `Cx::trusted`): its
-    /// `code` is the address of code that lives for `'a`.
+    /// `caller` was pushed by [`Cx::call`] in this run (it is above `Cx::trusted`, or
+    /// above the lower of it and `start_frames`): its `code` is the address of code that
+    /// lives for `'a`.
     #[inline(always)]
     unsafe fn trusted_code(caller: Frame) -> &'a CompiledFunc {
         debug_assert!(caller.code != 0 && caller.ip != 0, "a frame call pushed");
@@ -950,18 +964,25 @@ impl<'a> Cx<'a> {
 
     /// Completes the frames this run pushed ([`Frame::pc`]: only `ip`, `code` and `fp`
     /// were stored), for whoever reads them next: the executor once the run ends, or a
-    /// listener's entry hook. (Those from the lower of `start_frames` and `trusted` up:
-    /// no frame below was pushed by the run, and a frame is completed again unchanged.)
+    /// listener's entry hook. They are the top frames down to the first complete one
+    /// ([`Frame::UNCOMPLETED`]), so this takes time in the frames pushed since it last
+    /// ran, not in the depth (a hook at every call of a deep recursion stays linear).
+    #[inline(never)]
     fn complete_frames(&self) {
         let Some(calls) = self.calls else {
             return;
         };
         // SAFETY: the only reference to the frames until this returns.
         let frames = unsafe { calls.frames.get() };
+        // (No frame below this was pushed by the run: `start_frames`, or `trusted`, which
+        // a return lowers to the frames it leaves.)
         let low = self.trusted.get().min(self.start_frames);
-        for frame in frames.iter_mut().skip(low) {
-            // SAFETY: the frame was pushed by `call` in this run (above `start_frames`, or
-            // `trusted`, which a return lowers to the frames it leaves).
+        for frame in frames.iter_mut().skip(low).rev() {
+            if frame.inst != Frame::UNCOMPLETED {
+                break;
+            }
+            // SAFETY: the frame was pushed by `call` in this run (it is above `low`), so
+            // its code lives for `'a` (`trusted_code`'s contract).
             let f = unsafe { Self::trusted_code(*frame) };
             frame.pc = Self::trusted_pc(*frame, f) as u32;
             frame.func = f.id;
@@ -1604,10 +1625,10 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         }
         let (caller, f) = match checked {
             Some(checked) => checked,
-            // (`TRUSTED`.) `n > trusted`, so `calls` is given and makes returns
-            // (`Cx::trusted`), and the frame `n - 1` was pushed by `call` in this run:
-            // what makes its code, position and frame sound to take unchecked is said in
-            // `Cx::ret`.
+            // SAFETY (`TRUSTED`, the `trusted_code` call): `n > trusted`, so `calls` is
+            // given and makes returns (`Cx::trusted`), and the frame `n - 1` was pushed by
+            // `call` in this run: what makes its code, position and frame sound to take
+            // unchecked is said in `Cx::ret`.
             None => {
                 let caller = *top;
                 let f = Cx::trusted_code(caller);
@@ -2322,6 +2343,23 @@ handlers! { frame, mem, pc, cx;
                 // (Slots `h - 3 .. h`: `Instr::unchecked_slots_end`.)
                 let at = (slot!(frame, cx, h - 3) as u32 as u64) + offset as u64;
                 let (lo, hi) = (slot!(frame, cx, h - 2), slot!(frame, cx, h - 1));
+                let bytes = ((hi as u128) << 64 | lo as u128).to_le_bytes();
+                if !mem.write::<16>(at, bytes) {
+                    return Err(Stop::Memory { address: at, len: 16 });
+                }
+            },
+    LoadV128: Instr::LoadV128 { dst, addr, offset } => {
+                let at = (slot!(frame, cx, addr) as u32 as u64) + offset as u64;
+                let Some(b) = mem.read::<16>(at) else {
+                    return Err(Stop::Memory { address: at, len: 16 });
+                };
+                // (Slots `dst .. dst + 2`: `Instr::unchecked_slots_end`.)
+                slot!(frame, cx, dst) = u64::from_le_bytes(b[..8].try_into().unwrap());
+                slot!(frame, cx, dst + 1) = u64::from_le_bytes(b[8..].try_into().unwrap());
+            },
+    StoreV128: Instr::StoreV128 { addr, src, offset } => {
+                let at = (slot!(frame, cx, addr) as u32 as u64) + offset as u64;
+                let (lo, hi) = (slot!(frame, cx, src), slot!(frame, cx, src + 1));
                 let bytes = ((hi as u128) << 64 | lo as u128).to_le_bytes();
                 if !mem.write::<16>(at, bytes) {
                     return Err(Stop::Memory { address: at, len: 16 });

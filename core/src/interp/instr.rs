@@ -152,6 +152,12 @@ macro_rules! define_instr {
             Simd { op: SimdOp, h: u32 },
             SimdLane { op: LaneOp, lane: u8, h: u32 },
             SimdMem { op: MemOp, lane: u8, offset: u32, h: u32 },
+            /// `v128.load` of memory 0 (32-bit) at slot `addr` + `offset` into slots
+            /// `dst .. dst + 2` (register-addressed: the address may be a local's slot).
+            LoadV128 { dst: u32, addr: u32, offset: u32 },
+            /// `v128.store` of memory 0 (32-bit) of slots `src .. src + 2` at slot `addr`
+            /// + `offset`.
+            StoreV128 { addr: u32, src: u32, offset: u32 },
             Copy128 { dst: u32, src: u32 },
             /// `i32` `a + b * scale` (`scale` a power of two): an `i32.shl` by a constant
             /// below 16 fused into the `i32.add` of its result (an element's address).
@@ -668,6 +674,10 @@ impl Instr {
                     Instr::SimdMem {
                         op: MemOp::Store, h, ..
                     } => (h >= 3).then_some(h as u64),
+                    // A `v128` at `dst .. dst + 2` or `src .. src + 2`, its address at `addr`.
+                    Instr::LoadV128 { dst: v, addr, .. } | Instr::StoreV128 { src: v, addr, .. } => {
+                        v.checked_add(1).and_then(|v| end(&[v, addr]))
+                    }
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
@@ -801,6 +811,23 @@ mod tests {
                     c: 100,
                 },
                 Some(7),
+            ),
+            // A register-addressed `v128`: two slots from `dst` (`src`), and the address.
+            (
+                Instr::LoadV128 {
+                    dst: 6,
+                    addr: 9,
+                    offset: 0,
+                },
+                Some(10),
+            ),
+            (
+                Instr::StoreV128 {
+                    addr: 2,
+                    src: 7,
+                    offset: 0,
+                },
+                Some(9),
             ),
             // A `v128.load`'s value takes `h - 1 .. h + 1`; a store's operands `h - 3 .. h`.
             (

@@ -46,6 +46,19 @@ macro_rules! simd_ops {
                     _ => None,
                 }
             }
+
+            /// The slots its operands take below the stack's top (as `exec_plain` reads
+            /// them): the instruction reads and writes no slot below them.
+            pub(crate) fn operand_slots(self) -> u32 {
+                match self {
+                    $(SimdOp::$u => 2,)*
+                    $(SimdOp::$b => 4,)*
+                    $(SimdOp::$t => 6,)*
+                    $(SimdOp::$q => 2,)*
+                    $(SimdOp::$s => 3,)*
+                    $(SimdOp::$p => 1,)*
+                }
+            }
         }
 
         /// Runs `op` on the stack below `sp`; returns the new `sp`.

@@ -706,6 +706,20 @@ impl Translator {
         }
     }
 
+    /// Puts the lazy operands in natural slots `from` and above into their slots (before
+    /// a stack-style instruction that reads and writes no slot below `from`).
+    fn materialize_from(&mut self, from: u32) {
+        let mut i = 0;
+        while i < self.lazy.len() {
+            if self.lazy[i].0 >= from {
+                let (slot, lazy) = self.lazy.remove(i);
+                self.emit_materialize(slot, lazy);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Takes the operand in natural slot `slot` off the lazy list.
     fn take_lazy(&mut self, slot: u32) -> Option<Lazy> {
         let i = self.lazy.iter().rposition(|(s, _)| *s == slot)?;
@@ -809,6 +823,41 @@ impl Translator {
                     });
                 }
             }
+        }
+    }
+
+    /// `local.set` of the `v128` in natural slots `slot .. slot + 2` to the `v128` local
+    /// at `local`: where the last instruction is the `v128.load` that made the value (and
+    /// nothing jumps between), the load writes the local instead.
+    fn set_local128(&mut self, local: u32, slot: u32) {
+        if let Some(Instr::LoadV128 { dst, addr, offset }) = self.last_fusable() {
+            if dst == slot {
+                let last = self.code.instrs.last_mut().expect("an instruction");
+                *last = Instr::LoadV128 {
+                    dst: local,
+                    addr,
+                    offset,
+                };
+                return;
+            }
+        }
+        self.emit(Instr::Copy128 {
+            dst: local,
+            src: slot,
+        });
+    }
+
+    /// The slots to read the `v128` in natural slots `slot .. slot + 2` from, for an
+    /// instruction that consumes it: where the last instruction copied it there (a
+    /// `local.get`, and nothing jumps between), the copy goes and the source is read.
+    fn copied_v128(&mut self, slot: u32) -> u32 {
+        match self.last_fusable() {
+            Some(Instr::Copy128 { dst, src }) if dst == slot => {
+                self.code.instrs.pop();
+                self.code.offsets.pop();
+                src
+            }
+            _ => slot,
         }
     }
 
@@ -1162,7 +1211,7 @@ impl Translator {
                 (src, false) => self.lazy.push((h, Lazy::Local(src))),
             },
             O::LocalSet { local_index } => match self.local(local_index) {
-                (dst, true) => self.emit(Instr::Copy128 { dst, src: h - 2 }),
+                (dst, true) => self.set_local128(dst, h - 2),
                 (dst, false) => self.set_local(dst, h - 1, false),
             },
             O::LocalTee { local_index } => match self.local(local_index) {
@@ -1308,10 +1357,34 @@ impl Translator {
                 if let Some(numeric) = Numeric::of(other) {
                     self.numeric(numeric, h);
                 } else if let Some(op) = simd::SimdOp::from_operator(other) {
-                    self.stack_style(Instr::Simd { op, h });
+                    // (Only its operands need their slots: other lazy operands below
+                    // them stay lazy, as it writes no slot there.)
+                    self.materialize_from(h.saturating_sub(op.operand_slots()));
+                    self.emit(Instr::Simd { op, h });
                 } else if let Some((op, lane)) = simd::LaneOp::from_operator(other) {
                     self.stack_style(Instr::SimdLane { op, lane, h });
                 } else if let Some((op, offset, lane)) = simd::MemOp::from_operator(other) {
+                    // `v128.load` and `v128.store` are register-addressed: the address
+                    // may stay a local's slot (no copy), and other operands stay lazy.
+                    match op {
+                        simd::MemOp::Load => {
+                            let addr = self.slot_operand(h - 1);
+                            self.emit(Instr::LoadV128 {
+                                dst: h - 1,
+                                addr,
+                                offset,
+                            });
+                            return Ok(());
+                        }
+                        simd::MemOp::Store => {
+                            // (The value, a `v128`, is never lazy: it is in its slots.)
+                            let addr = self.slot_operand(h - 3);
+                            let src = self.copied_v128(h - 2);
+                            self.emit(Instr::StoreV128 { addr, src, offset });
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
                     self.stack_style(Instr::SimdMem {
                         op,
                         lane,
