@@ -387,6 +387,20 @@ const TRAPS: &str = r#"(module
     i32.mul
     v128.load
     drop)
+  ;; A `v128.store` of a local's value: plain code reads the local (no copy to the
+  ;; stack), and the trap shows the value as an operand all the same.
+  (func (export "v128_store_local") (param $a i32) (param $b i32) (result i32)
+    (local v128)
+    v128.const i32x4 1 2 3 4
+    local.set 2
+    local.get $b
+    local.get $a
+    i32.const 65536
+    i32.mul
+    local.get 2
+    v128.store
+    drop
+    i32.const 0)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -438,6 +452,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("store_addr_acc", [1, 2]),
         ("trunc_acc", [3, 0]),
         ("v128_load_acc", [1, 0]),
+        ("v128_store_local", [1, 9]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),

@@ -478,12 +478,6 @@ fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
         | Instr::I32Load16U { addr, offset, .. }
         | Instr::I64Load16S { addr, offset, .. }
         | Instr::I64Load16U { addr, offset, .. } => (addr, offset, 2),
-        Instr::SimdMem {
-            op: simd::MemOp::Load,
-            offset,
-            h,
-            ..
-        } => (h.checked_sub(1)?, offset, 16),
         Instr::LoadV128 { addr, offset, .. } => (addr, offset, 16),
         _ => return None,
     };

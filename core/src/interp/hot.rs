@@ -2323,34 +2323,10 @@ handlers! { frame, mem, pc, cx;
     SimdLane: Instr::SimdLane { op, lane, h } => {
                 super::simd::exec_lane(op, lane, frame_slice!(frame.p, cx), h as usize);
             },
-    // `v128.load` and `v128.store` have handlers of their own (before the other memory
-    // operators': the first pattern that matches an instruction picks its handler).
-    V128Load: Instr::SimdMem { op: super::simd::MemOp::Load, offset, h, .. } => {
-                // (Slots `h - 1 .. h + 1`: `Instr::unchecked_slots_end`.)
-                let at = (frame.a(cx, h - 1) as u32 as u64) + offset as u64;
-                match mem.read::<16>(at) {
-                    Some(b) => {
-                        slot!(frame, cx, h - 1) = u64::from_le_bytes(b[..8].try_into().unwrap());
-                        slot!(frame, cx, h) = u64::from_le_bytes(b[8..].try_into().unwrap());
-                    }
-                    None => {
-                        frame.spill(cx, h - 1, h - 1);
-                        return Err(Stop::Memory { address: at, len: 16 });
-                    }
-                }
-            },
-    V128Store: Instr::SimdMem { op: super::simd::MemOp::Store, offset, h, .. } => {
-                // (Slots `h - 3 .. h`: `Instr::unchecked_slots_end`.)
-                let at = (slot!(frame, cx, h - 3) as u32 as u64) + offset as u64;
-                let (lo, hi) = (slot!(frame, cx, h - 2), slot!(frame, cx, h - 1));
-                let bytes = ((hi as u128) << 64 | lo as u128).to_le_bytes();
-                if !mem.write::<16>(at, bytes) {
-                    return Err(Stop::Memory { address: at, len: 16 });
-                }
-            },
     LoadV128: Instr::LoadV128 { dst, addr, offset } => {
-                let at = (slot!(frame, cx, addr) as u32 as u64) + offset as u64;
+                let at = (frame.a(cx, addr) as u32 as u64) + offset as u64;
                 let Some(b) = mem.read::<16>(at) else {
+                    frame.spill(cx, addr, addr);
                     return Err(Stop::Memory { address: at, len: 16 });
                 };
                 // (Slots `dst .. dst + 2`: `Instr::unchecked_slots_end`.)
@@ -2442,8 +2418,8 @@ macro_rules! acc_handlers {
                 return (mode == IN_A).then_some(return_acc as HandlerFn);
             }
             // (A `v128.load`'s address.)
-            if let Instr::SimdMem { op: super::simd::MemOp::Load, .. } = instr {
-                return (mode == IN_A).then_some(V128Load::<IN_A> as HandlerFn);
+            if let Instr::LoadV128 { .. } = instr {
+                return (mode == IN_A).then_some(LoadV128::<IN_A> as HandlerFn);
             }
             match *instr {
                 $($(

@@ -484,10 +484,8 @@ impl Instr {
                     Instr::Copy { dst, src } => (Some(src), None, Some(dst)),
                     Instr::Return { src, arity: 1 } => (Some(src), None, None),
                     Instr::BrTable { index, .. } => (Some(index), None, None),
-                    // (Its value overwrites its address.)
-                    Instr::SimdMem {
-                        op: MemOp::Load, h, ..
-                    } => (h.checked_sub(1), None, h.checked_sub(1)),
+                    // (Its value may overwrite its address.)
+                    Instr::LoadV128 { dst, addr, .. } => (Some(addr), None, Some(dst)),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => (None, None, Some(dst)),
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
@@ -666,14 +664,6 @@ impl Instr {
                     }
                     // Slots `h - 5 .. h`.
                     Instr::Select128 { h } => (h >= 5).then_some(h as u64),
-                    // `v128.load`: its address at `h - 1`, the value to `h - 1 .. h + 1`.
-                    Instr::SimdMem {
-                        op: MemOp::Load, h, ..
-                    } => (h >= 1).then_some(h as u64 + 1),
-                    // `v128.store`: its address at `h - 3`, the value at `h - 2 .. h`.
-                    Instr::SimdMem {
-                        op: MemOp::Store, h, ..
-                    } => (h >= 3).then_some(h as u64),
                     // A `v128` at `dst .. dst + 2` or `src .. src + 2`, its address at `addr`.
                     Instr::LoadV128 { dst: v, addr, .. } | Instr::StoreV128 { src: v, addr, .. } => {
                         v.checked_add(1).and_then(|v| end(&[v, addr]))
@@ -829,16 +819,7 @@ mod tests {
                 },
                 Some(9),
             ),
-            // A `v128.load`'s value takes `h - 1 .. h + 1`; a store's operands `h - 3 .. h`.
-            (
-                Instr::SimdMem {
-                    op: super::MemOp::Load,
-                    lane: 0,
-                    offset: 0,
-                    h: 4,
-                },
-                Some(5),
-            ),
+            // The stack-style SIMD memory operators use a checked slice: no unchecked slot.
             (
                 Instr::SimdMem {
                     op: super::MemOp::Store,
@@ -846,7 +827,7 @@ mod tests {
                     offset: 0,
                     h: 2,
                 },
-                None,
+                Some(0),
             ),
         ];
         for (instr, want) in cases {

@@ -855,6 +855,12 @@ impl Translator {
             Some(Instr::Copy128 { dst, src }) if dst == slot => {
                 self.code.instrs.pop();
                 self.code.offsets.pop();
+                // (At a trap, the debugger shows the value in its natural slots: from
+                // the local, as a lazy operand, since no copy writes them now.)
+                if let Some((_, lazy)) = self.probe.as_mut().and_then(|p| p.pending.as_mut()) {
+                    lazy.push((slot, Lazy::Local(src)));
+                    lazy.push((slot + 1, Lazy::Local(src + 1)));
+                }
                 src
             }
             _ => slot,
