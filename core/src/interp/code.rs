@@ -674,4 +674,38 @@ mod acc_tests {
             "{debug:?}"
         );
     }
+
+    /// A fused load's value goes straight to the local a `local.set` (or `tee`) after it
+    /// names (at a trap the executor shows the address in its natural slot instead:
+    /// `core/tests/variants.rs`, `load_local`).
+    #[test]
+    fn a_fused_load_writes_the_local_it_is_set_to() {
+        let wat = r#"(module (memory 1)
+          (func (param i32 i32) (result i64) (local i64)
+            local.get 0
+            local.get 1
+            i32.const 3
+            i32.shl
+            i32.add
+            i64.load
+            local.set 2
+            local.get 2))"#;
+        let code: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        assert!(
+            matches!(
+                code[..],
+                [
+                    Instr::I64LoadIdx {
+                        dst: 2,
+                        a: 0,
+                        b: 1,
+                        scale: 8
+                    },
+                    Instr::Copy { dst: 3, src: 2 },
+                    Instr::Return { src: 3, arity: 1 },
+                ]
+            ),
+            "{code:?}"
+        );
+    }
 }

@@ -1515,6 +1515,8 @@ impl Executor {
                 }
                 exit => exit,
             };
+            // (A memory trap's address, for the operands the debugger shows.)
+            let mut trap_address = None;
             let error = match exit {
                 Exit::Returned => {
                     let results = self.stack[..self.results as usize].to_vec();
@@ -1528,7 +1530,7 @@ impl Executor {
                 Exit::Throw(exn) if self.resumable && self.pause_on_exceptions => {
                     // The throw's operands in their slots, as after a trap (the slots
                     // it writes are dead once a handler runs: its label's are below).
-                    self.operands_after_trap(&reg);
+                    self.operands_after_trap(&reg, None);
                     self.in_flight = Some(exn);
                     return Ok(RunEnd::Paused);
                 }
@@ -1544,6 +1546,7 @@ impl Executor {
                     e
                 }
                 Exit::MemoryTrap(access) => {
+                    trap_address = Some(access.address);
                     let mut e = Error::memory_trap(access);
                     e.set_trace(self.trace(store, &reg));
                     e
@@ -1569,7 +1572,7 @@ impl Executor {
             self.debug.trapped = error.exit_code().is_none();
             if self.debug.trapped && self.resumable {
                 // Only a resumable call's stack is read after a trap.
-                self.operands_after_trap(&reg);
+                self.operands_after_trap(&reg, trap_address);
                 if self.debug.counting {
                     self.count_to_trap(&reg);
                 }
@@ -1807,7 +1810,7 @@ impl Executor {
     /// slots and has no stop point that recorded the height): puts the trapping
     /// instruction's operand stack in its slots, as debug code would have had it, so
     /// that the trapping frame shows it. The execution is over; its slots are only read.
-    fn operands_after_trap(&mut self, reg: &Registry) {
+    fn operands_after_trap(&mut self, reg: &Registry, trap_address: Option<u64>) {
         let Some(module) = self.current_module(reg) else {
             return;
         };
@@ -1842,6 +1845,19 @@ impl Executor {
         for (slot, value) in values {
             if let Some(s) = self.stack.get_mut(slot) {
                 *s = value;
+            }
+        }
+        // A fused load's address (an `i32.add` of its operands, whose result no
+        // instruction wrote: the load may even write a local, `local.set` after it) is
+        // its operand, in its natural slot: the access's address, as it has no offset.
+        let fused = module
+            .code
+            .ready(self.func)
+            .and_then(|f| f.instrs.get(at as usize))
+            .is_some_and(|op| op.instr().is_fused_load());
+        if let (true, Some(address), Some(top)) = (fused, trap_address, height.checked_sub(1)) {
+            if let Some(s) = self.stack.get_mut(fp + top as usize) {
+                *s = address;
             }
         }
         self.debug.last_height = Some(height);
@@ -2102,7 +2118,7 @@ impl Executor {
         e.set_trace(self.trace(store, reg));
         self.debug.trapped = true;
         if self.resumable {
-            self.operands_after_trap(reg);
+            self.operands_after_trap(reg, None);
         }
         self.abort_all(reg, &e);
         self.in_flight = Some(exn);

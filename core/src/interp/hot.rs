@@ -1362,16 +1362,16 @@ macro_rules! load {
         }
     }};
 }
-// A load at the `i32` address `$at` that fused operators computed: at a trap the address
-// is left in the load's slot (the address's natural slot), as the unfused operators leave
-// it, so that a trap's operand stack shows it.
+// A load at the `i32` address `$at` that fused operators computed. (At a trap the
+// executor puts the address, the access's, in its natural slot for the debugger, as the
+// unfused operators leave it: `Executor::operands_after_trap`. `$dst`, which may be a
+// local, is untouched, as it is by the unfused load.)
 macro_rules! load_at {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $at:expr, $n:literal, $conv:expr) => {{
         let at = $at as u64;
         match $m.read::<$n>(at) {
             Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
-                slot!($f, $cx, $dst) = at;
                 return Err(Stop::Memory {
                     address: at,
                     len: $n,

@@ -380,6 +380,19 @@ impl Instr {
         Some((dst, a, b, ctor))
     }
 
+    /// Whether this is a load of an address fused operators computed (`I32LoadIdx`,
+    /// `I64LoadIdx`, `I32LoadAt`, `I64LoadAt`: no offset, and the address never in a
+    /// slot).
+    pub(crate) fn is_fused_load(&self) -> bool {
+        matches!(
+            self,
+            Instr::I32LoadIdx { .. }
+                | Instr::I64LoadIdx { .. }
+                | Instr::I32LoadAt { .. }
+                | Instr::I64LoadAt { .. }
+        )
+    }
+
     /// A scalar load's result and address slots.
     fn load_operands(&self) -> Option<(u32, u32)> {
         match *self {
@@ -534,10 +547,13 @@ impl Instr {
                     | Instr::RefIsNull { dst, .. }
                     | Instr::RefFunc { dst, .. }
                     | Instr::RefNull { dst }
-                    | Instr::I32AddShl { dst, .. } => Some(dst),
-                    // (Not the fused loads: at a trap they leave the address in their
-                    // `dst`, which must be its natural slot, as the unfused operators
-                    // leave it, not a local.)
+                    | Instr::I32AddShl { dst, .. }
+                    // (At a trap, the executor shows their address in its natural slot,
+                    // whatever `dst` is: `Executor::operands_after_trap`.)
+                    | Instr::I32LoadIdx { dst, .. }
+                    | Instr::I64LoadIdx { dst, .. }
+                    | Instr::I32LoadAt { dst, .. }
+                    | Instr::I64LoadAt { dst, .. } => Some(dst),
                     _ => None,
                 }
             };
