@@ -401,6 +401,22 @@ const TRAPS: &str = r#"(module
     v128.store
     drop
     i32.const 0)
+  ;; A fused load that writes the local its index came from, the instruction before
+  ;; having written that local in the accumulator only: at the trap the local holds what
+  ;; that instruction wrote.
+  (func (export "load_local_acc") (param $a i32) (param $b i32) (result i32)
+    local.get $b
+    i32.const 1
+    i32.add
+    local.set $b
+    local.get $a
+    local.get $b
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    local.set $b
+    local.get $b)
   (func (export "indirect") (param $a i32) (param $b i32) (result i32)
     local.get $a
     f64.const 2.5
@@ -453,6 +469,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("trunc_acc", [3, 0]),
         ("v128_load_acc", [1, 0]),
         ("v128_store_local", [1, 9]),
+        ("load_local_acc", [65532, 0]),
         ("indirect", [4, 1]),
         ("unreachable", [5, 6]),
         ("simd", [7, 0]),

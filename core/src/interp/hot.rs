@@ -1362,16 +1362,19 @@ macro_rules! load {
         }
     }};
 }
-// A load at the `i32` address `$at` that fused operators computed. (At a trap the
-// executor puts the address, the access's, in its natural slot for the debugger, as the
-// unfused operators leave it: `Executor::operands_after_trap`. `$dst`, which may be a
-// local, is untouched, as it is by the unfused load.)
+// A load at the `i32` address `$at` that fused operators computed from slots `$a` and
+// `$b`. (At a trap the executor puts the address, the access's, in its natural slot for
+// the debugger, as the unfused operators leave it: `Executor::operands_after_trap`.
+// `$dst`, which may be a local, is untouched, as it is by the unfused load; an operand
+// taken from the accumulator goes to its slot, which may be that local, written by the
+// instruction before.)
 macro_rules! load_at {
-    ($f:ident, $cx:ident, $m:ident, $dst:expr, $at:expr, $n:literal, $conv:expr) => {{
+    ($f:ident, $cx:ident, $m:ident, $dst:expr, $a:expr, $b:expr, $at:expr, $n:literal, $conv:expr) => {{
         let at = $at as u64;
         match $m.read::<$n>(at) {
             Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
+                $f.spill($cx, $a, $b);
                 return Err(Stop::Memory {
                     address: at,
                     len: $n,
@@ -2375,21 +2378,21 @@ handlers! { frame, mem, pc, cx;
             },
     I32LoadIdx: Instr::I32LoadIdx { dst, a, b, scale } => {
                 let (x, y) = (frame.a(cx, a) as u32, frame.b(cx, b) as u32);
-                load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 4, |b| {
+                load_at!(frame, cx, mem, dst, a, b, x.wrapping_add(y.wrapping_mul(scale as u32)), 4, |b| {
                     u32::from_le_bytes(b) as u64
                 })
             },
     I64LoadIdx: Instr::I64LoadIdx { dst, a, b, scale } => {
                 let (x, y) = (frame.a(cx, a) as u32, frame.b(cx, b) as u32);
-                load_at!(frame, cx, mem, dst, x.wrapping_add(y.wrapping_mul(scale as u32)), 8, u64::from_le_bytes)
+                load_at!(frame, cx, mem, dst, a, b, x.wrapping_add(y.wrapping_mul(scale as u32)), 8, u64::from_le_bytes)
             },
     I32LoadAt: Instr::I32LoadAt { dst, a, c } => {
                 let x = frame.a(cx, a) as u32;
-                load_at!(frame, cx, mem, dst, x.wrapping_add(c), 4, |b| u32::from_le_bytes(b) as u64)
+                load_at!(frame, cx, mem, dst, a, a, x.wrapping_add(c), 4, |b| u32::from_le_bytes(b) as u64)
             },
     I64LoadAt: Instr::I64LoadAt { dst, a, c } => {
                 let x = frame.a(cx, a) as u32;
-                load_at!(frame, cx, mem, dst, x.wrapping_add(c), 8, u64::from_le_bytes)
+                load_at!(frame, cx, mem, dst, a, a, x.wrapping_add(c), 8, u64::from_le_bytes)
             },
     Copy128: Instr::Copy128 { dst, src } => {
                 slot!(frame, cx, dst) = slot!(frame, cx, src);
