@@ -1815,12 +1815,12 @@ impl Executor {
             return;
         };
         let at = self.pc.saturating_sub(1);
-        let fuel = module
+        let instr = module
             .code
             .ready(self.func)
             .and_then(|f| f.instrs.get(at as usize))
-            .is_some_and(|op| matches!(op.instr(), Instr::ConsumeFuel(_)));
-        if fuel {
+            .map(|op| op.instr());
+        if matches!(instr, Some(Instr::ConsumeFuel(_))) {
             // Out of fuel at a block's start, which jumps also reach (with other
             // operands than the operator before it left): no operands are shown.
             self.debug.last_height = None;
@@ -1850,11 +1850,7 @@ impl Executor {
         // A fused load's address (an `i32.add` of its operands, whose result no
         // instruction wrote: the load may even write a local, `local.set` after it) is
         // its operand, in its natural slot: the access's address, as it has no offset.
-        let fused = module
-            .code
-            .ready(self.func)
-            .and_then(|f| f.instrs.get(at as usize))
-            .is_some_and(|op| op.instr().is_fused_load());
+        let fused = instr.is_some_and(|i| i.is_fused_load());
         if let (true, Some(address), Some(top)) = (fused, trap_address, height.checked_sub(1)) {
             if let Some(s) = self.stack.get_mut(fp + top as usize) {
                 *s = address;

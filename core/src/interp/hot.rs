@@ -1072,18 +1072,17 @@ pub(crate) fn run<'a>(
     // Frames `call` pushes from here on are trusted by the returns: each holds the code
     // that was running (`cur`, checked above, or code `call` or a checked return took
     // from the table), a position of it and a frame checked for it.
-    let trusted = calls
-        .filter(|c| c.returns)
-        // SAFETY: the only reference to the frames here.
-        .map(|c| unsafe { c.frames.get() }.len())
-        .unwrap_or(usize::MAX);
+    // SAFETY: the only reference to the frames here.
+    let start_frames = calls.map_or(0, |c| unsafe { c.frames.get() }.len());
+    let trusted = match calls {
+        Some(c) if c.returns => start_frames,
+        _ => usize::MAX,
+    };
     let mut no_frames = Vec::new();
     let frames = match calls {
         Some(c) => c.frames.ptr(),
         None => &mut no_frames,
     };
-    // SAFETY: the only reference to the frames here.
-    let start_frames = calls.map_or(0, |c| unsafe { c.frames.get() }.len());
     let cx = Cx {
         base: Cell::new(cur.instrs.as_ptr()),
         cur: Cell::new(cur),

@@ -701,22 +701,18 @@ impl Translator {
     /// Puts every lazy operand into its natural slot (before control flow, calls and
     /// stack-style instructions).
     fn materialize_all(&mut self) {
-        for (slot, lazy) in std::mem::take(&mut self.lazy) {
-            self.emit_materialize(slot, lazy);
-        }
+        self.materialize_from(0);
     }
 
     /// Puts the lazy operands in natural slots `from` and above into their slots (before
-    /// a stack-style instruction that reads and writes no slot below `from`).
+    /// a stack-style instruction that reads and writes no slot below `from`), in order.
     fn materialize_from(&mut self, from: u32) {
-        let mut i = 0;
-        while i < self.lazy.len() {
-            if self.lazy[i].0 >= from {
-                let (slot, lazy) = self.lazy.remove(i);
-                self.emit_materialize(slot, lazy);
-            } else {
-                i += 1;
-            }
+        let (now, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lazy)
+            .into_iter()
+            .partition(|&(slot, _)| slot >= from);
+        self.lazy = keep;
+        for (slot, lazy) in now {
+            self.emit_materialize(slot, lazy);
         }
     }
 
