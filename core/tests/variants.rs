@@ -378,6 +378,17 @@ const TRAPS: &str = r#"(module
     f64.mul
     i32.trunc_f64_s
     i32.add)
+  ;; An f64 store whose value comes from the float accumulator (`f64.add` before it).
+  (func (export "fstore_acc") (param $a i32) (param $b i32) (result i32)
+    i32.const 4
+    i32.const 65536
+    local.get $a
+    f64.convert_i32_u
+    f64.const 0.5
+    f64.add
+    f64.store
+    i32.const 0
+    i32.add)
   (func (export "v128_load_acc") (param $a i32) (param $b i32) (result i32)
     local.get $b
     i32.const 1
@@ -467,6 +478,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("store_acc", [1, 2]),
         ("store_addr_acc", [1, 2]),
         ("trunc_acc", [3, 0]),
+        ("fstore_acc", [1, 0]),
         ("v128_load_acc", [1, 0]),
         ("v128_store_local", [1, 9]),
         ("load_local_acc", [65532, 0]),
@@ -507,6 +519,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
             "store_acc" => vec![Value::I32(4), Value::I32(65536), Value::I32(7)],
             "store_addr_acc" => vec![Value::I32(4), Value::I32(3), Value::I32(2)],
             "trunc_acc" => vec![Value::I32(8), Value::F64(3e10)],
+            "fstore_acc" => vec![Value::I32(4), Value::I32(65536), Value::F64(1.5)],
             "v128_load_acc" => vec![Value::I32(1), Value::I32(65536)],
             "load_local" => {
                 assert_eq!(b[0].1[2], Value::I64(0), "{name}: the local");

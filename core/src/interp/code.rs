@@ -433,7 +433,7 @@ impl WasmCode {
 
 #[cfg(test)]
 mod acc_tests {
-    use super::super::hot::{IN_A, IN_B, OUT, TEE};
+    use super::super::hot::{FIN, FOUT, IN_A, IN_B, OUT, TEE};
     use super::super::instr::Instr;
     use super::*;
 
@@ -484,25 +484,54 @@ mod acc_tests {
         let code = translated(CHAIN, false);
         let at = |f: fn(&Instr) -> bool| code.iter().position(|(i, _)| f(i)).unwrap();
         let mul = at(|i| matches!(i, Instr::F64Mul { .. }));
-        // The second load gives the product its `b`, the product goes on to the sum.
+        // The second load gives the product its `b`, the product goes on to the sum: `f64`s,
+        // through the float accumulator.
         assert!(matches!(code[mul - 1].0, Instr::I64Load { offset: 8, .. }));
-        assert_eq!(code[mul - 1].1, OUT, "{code:?}");
-        assert_eq!(code[mul].1, IN_B | OUT, "{code:?}");
+        assert_eq!(code[mul - 1].1, OUT | FOUT, "{code:?}");
+        assert_eq!(code[mul].1, IN_B | FIN | OUT | FOUT, "{code:?}");
         let add = at(|i| matches!(i, Instr::F64Add { .. }));
         assert_eq!(add, mul + 1);
-        assert_eq!(code[add].1 & IN_A, IN_A, "{code:?}");
-        // `i32.add`, then the conversion: a chain of one operand.
+        assert_eq!(code[add].1 & (IN_A | FIN), IN_A | FIN, "{code:?}");
+        // `i32.add`, then the conversion: a chain of one operand, an integer (the
+        // integer accumulator), then an `f64` to the subtraction.
         let conv = at(|i| matches!(i, Instr::F64ConvertI32U { .. }));
-        assert_eq!(code[conv - 1].1 & OUT, OUT, "{code:?}");
-        assert_eq!(code[conv].1 & IN_A, IN_A, "{code:?}");
-        // Every instruction that gives a value is followed by one that takes it.
+        assert_eq!(code[conv - 1].1 & (OUT | FOUT), OUT, "{code:?}");
+        assert_eq!(code[conv].1, IN_A | OUT | FOUT, "{code:?}");
+        assert_eq!(code[conv + 1].1 & (IN_B | FIN), IN_B | FIN, "{code:?}");
+        // Every instruction that gives a value is followed by one that takes it, from
+        // the accumulator it was given to.
         for w in code.windows(2) {
             assert_eq!(
                 w[0].1 & (OUT | TEE) != 0,
                 w[1].1 & (IN_A | IN_B) != 0,
                 "{code:?}"
             );
+            if w[1].1 & (IN_A | IN_B) != 0 {
+                assert_eq!(w[0].1 & FOUT != 0, w[1].1 & FIN != 0, "{code:?}");
+            }
         }
+    }
+
+    #[test]
+    fn an_f64_an_integer_operator_takes_goes_through_the_integer_accumulator() {
+        // `i64.eqz` has no float modes: the sum it takes (as bits) is given to it in the
+        // integer accumulator.
+        let code = translated(
+            r#"(module (func (param f64 f64) (result i32)
+                local.get 0
+                local.get 1
+                f64.add
+                i64.reinterpret_f64
+                i64.eqz))"#,
+            false,
+        );
+        let add = code
+            .iter()
+            .position(|(i, _)| matches!(i, Instr::F64Add { .. }))
+            .unwrap();
+        assert!(matches!(code[add + 1].0, Instr::I64Eqz { .. }), "{code:?}");
+        assert_eq!(code[add].1, OUT, "{code:?}");
+        assert_eq!(code[add + 1].1 & (IN_A | FIN), IN_A, "{code:?}");
     }
 
     #[test]

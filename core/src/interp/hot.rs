@@ -125,9 +125,26 @@ type Ip = *const Op;
 
 /// A handler: runs the instruction at the position it is given (its own instruction),
 /// then the rest of the run (or returns the next position to [`run`]'s loop).
-/// The last argument is the accumulator ([`Fr`]): the value an instruction that leaves its
-/// result there passes to the next one, which takes it from there.
-type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>, u64) -> Ip;
+/// The last argument is the accumulators ([`Fr`], [`Acc`]): the value an instruction that
+/// leaves its result there passes to the next one, which takes it from there.
+type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>, Acc) -> Ip;
+
+/// The accumulators ([`Fr`]): the integer one, and the float one, which holds an `f64`
+/// for the float operators ([`FIN`], [`FOUT`]) so that a value made by one and used by the
+/// next stays in a float register. (Two scalars: the handlers get and pass them in one
+/// integer and one float register.)
+#[derive(Clone, Copy, Debug, Default)]
+struct Acc {
+    /// The integer accumulator.
+    i: u64,
+    /// The float accumulator.
+    f: f64,
+}
+
+impl Acc {
+    /// Nothing in either accumulator.
+    const ZERO: Acc = Acc { i: 0, f: 0.0 };
+}
 
 /// An instruction of translated code with the handler that runs it in the fast path
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
@@ -194,7 +211,7 @@ impl std::fmt::Debug for Op {
 
 /// Runs the instruction at `ip` with its handler.
 #[inline(always)]
-fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     debug_assert!(
         cx.position(ip) < cx.cur.get().instrs.len(),
         "position outside the code"
@@ -207,7 +224,7 @@ fn dispatch(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
 /// The handler of instructions the fast path does not run: it stops at them (for the
 /// executor), or at the run's first position says that the run could not start.
 #[inline(never)]
-fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>, _: u64) -> Ip {
+fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
     let why = if ip == cx.start {
         Stop::Unhandled
     } else {
@@ -302,6 +319,11 @@ pub(crate) const IN_B: u8 = 2;
 pub(crate) const OUT: u8 = 4;
 /// See [`IN_A`].
 pub(crate) const TEE: u8 = 8;
+/// With [`IN_A`] or [`IN_B`]: the operand comes from the float accumulator ([`Acc::f`],
+/// an `f64`'s bits), not the integer one.
+pub(crate) const FIN: u8 = 16;
+/// With [`OUT`] or [`TEE`]: the result goes to the float accumulator, not the integer one.
+pub(crate) const FOUT: u8 = 32;
 
 /// The current frame and the accumulator, as a handler of mode `M` ([`IN_A`]) holds them.
 ///
@@ -323,8 +345,8 @@ pub(crate) const TEE: u8 = 8;
 struct Fr<const M: u8> {
     /// The frame pointer.
     p: *mut u64,
-    /// The accumulator.
-    acc: u64,
+    /// The accumulators.
+    acc: Acc,
 }
 
 impl<const M: u8> Fr<M> {
@@ -344,7 +366,11 @@ impl<const M: u8> Fr<M> {
     #[inline(always)]
     fn operand(&self, cx: &Cx<'_>, s: u32, bit: u8) -> u64 {
         if M & bit != 0 {
-            self.acc
+            if M & FIN != 0 {
+                self.acc.f.to_bits()
+            } else {
+                self.acc.i
+            }
         } else {
             slot!(self, cx, s)
         }
@@ -354,7 +380,11 @@ impl<const M: u8> Fr<M> {
     #[inline(always)]
     fn set(&mut self, cx: &Cx<'_>, dst: u32, v: u64) {
         if M & (OUT | TEE) != 0 {
-            self.acc = v;
+            if M & FOUT != 0 {
+                self.acc.f = f64::from_bits(v);
+            } else {
+                self.acc.i = v;
+            }
         }
         if M & OUT == 0 {
             slot!(self, cx, dst) = v;
@@ -365,11 +395,16 @@ impl<const M: u8> Fr<M> {
     /// `b`'s with [`IN_B`]).
     #[inline(always)]
     fn spill(&self, cx: &Cx<'_>, a: u32, b: u32) {
+        let v = if M & FIN != 0 {
+            self.acc.f.to_bits()
+        } else {
+            self.acc.i
+        };
         if M & IN_A != 0 {
-            slot!(self, cx, a) = self.acc;
+            slot!(self, cx, a) = v;
         }
         if M & IN_B != 0 {
-            slot!(self, cx, b) = self.acc;
+            slot!(self, cx, b) = v;
         }
     }
 }
@@ -666,7 +701,7 @@ struct Cx<'a> {
     /// The accumulator between handlers when they return to [`run`]'s loop (without
     /// `cfg(ws_tail_dispatch)`; with it, it is their argument).
     #[cfg_attr(ws_tail_dispatch, allow(dead_code))]
-    acc: Cell<u64>,
+    acc: Cell<Acc>,
 }
 
 impl<'a> Cx<'a> {
@@ -1101,13 +1136,13 @@ pub(crate) fn run<'a>(
         max_depth: calls.map_or(0, |c| c.max_depth),
         steps,
         limit,
-        acc: Cell::new(0),
+        acc: Cell::new(Acc::ZERO),
     };
     let ip = cx.start;
     // SAFETY: `fp + max_height <= stack.len()` (checked above).
     let sp = unsafe { base.add(regs.fp) };
     #[cfg(ws_tail_dispatch)]
-    let at = dispatch(ip, sp, mem, &cx, 0);
+    let at = dispatch(ip, sp, mem, &cx, Acc::ZERO);
     #[cfg(not(ws_tail_dispatch))]
     let at = {
         let (mut ip, mut sp) = (ip, sp);
@@ -1212,6 +1247,15 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
             return bad(at, &format!("has no accumulator mode {mode}"));
         }
         let takes = mode & (IN_A | IN_B);
+        if mode & FIN != 0 && takes == 0 {
+            return bad(at, "takes from the float accumulator and takes nothing");
+        }
+        if mode & FOUT != 0 && mode & (OUT | TEE) == 0 {
+            return bad(at, "gives to the float accumulator and gives nothing");
+        }
+        if takes != 0 && at > 0 && (mode & FIN != 0) != (f.modes[at - 1] & FOUT != 0) {
+            return bad(at, "takes from another accumulator than the one given");
+        }
         if takes == IN_A | IN_B {
             return bad(at, "takes two operands from the accumulator");
         }
@@ -1238,6 +1282,60 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `instr` computes on `f64`s (takes one or gives one): a value it takes from the
+/// accumulator or gives to it is better kept in the float one ([`FIN`], [`FOUT`]), where
+/// the operator works on it without moving it between register files.
+pub(crate) fn float_typed(instr: &Instr) -> bool {
+    use Instr as I;
+    matches!(
+        instr,
+        I::F64Add { .. }
+            | I::F64Sub { .. }
+            | I::F64Mul { .. }
+            | I::F64Div { .. }
+            | I::F64Min { .. }
+            | I::F64Max { .. }
+            | I::F64Copysign { .. }
+            | I::F64Eq { .. }
+            | I::F64Ne { .. }
+            | I::F64Lt { .. }
+            | I::F64Gt { .. }
+            | I::F64Le { .. }
+            | I::F64Ge { .. }
+            | I::F64Abs { .. }
+            | I::F64Neg { .. }
+            | I::F64Ceil { .. }
+            | I::F64Floor { .. }
+            | I::F64Trunc { .. }
+            | I::F64Nearest { .. }
+            | I::F64Sqrt { .. }
+            | I::F64ConvertI32S { .. }
+            | I::F64ConvertI32U { .. }
+            | I::F64ConvertI64S { .. }
+            | I::F64ConvertI64U { .. }
+            | I::F64PromoteF32 { .. }
+            | I::I32TruncF64S { .. }
+            | I::I32TruncF64U { .. }
+            | I::I64TruncF64S { .. }
+            | I::I64TruncF64U { .. }
+            | I::I32TruncSatF64S { .. }
+            | I::I32TruncSatF64U { .. }
+            | I::I64TruncSatF64S { .. }
+            | I::I64TruncSatF64U { .. }
+            | I::F32DemoteF64 { .. }
+            | I::BrIfF64Eq { .. }
+            | I::BrIfF64Ne { .. }
+            | I::BrIfF64Lt { .. }
+            | I::BrIfF64Gt { .. }
+            | I::BrIfF64Le { .. }
+            | I::BrIfF64Ge { .. }
+            | I::BrIfF64NotLt { .. }
+            | I::BrIfF64NotGt { .. }
+            | I::BrIfF64NotLe { .. }
+            | I::BrIfF64NotGe { .. }
+    )
 }
 
 /// Whether `instr` has accumulator mode `mode` (see [`Fr`]).
@@ -1452,7 +1550,7 @@ fn simd_height(ip: Ip) -> usize {
 /// SIMD unary operator `OP` (a discriminant of `SimdOp`) on the `v128` below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
-fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     let h = simd_height(ip);
     let slots = frame_slice!(frame, cx);
     let a = super::simd::get(slots, h - 2);
@@ -1465,7 +1563,7 @@ fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc
 /// SIMD binary operator `OP` on the two `v128`s below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
-fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     let h = simd_height(ip);
     let slots = frame_slice!(frame, cx);
     let (a, b) = (
@@ -1483,14 +1581,14 @@ fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, ac
 /// they must do so that their state fits in the argument and scratch registers; any other
 /// return goes on to the general `Return` handler (in tail position, as a dispatch does).
 #[inline(never)]
-fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     return_to::<ARITY, true, false, false>(ip, frame, mem, cx, acc)
 }
 
 /// [`return_few`] of the one result slot the instruction before gave in the accumulator
 /// (mode `IN_A`; see [`Fr`]).
 #[inline(never)]
-fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     return_to::<1, true, false, true>(ip, frame, mem, cx, acc)
 }
 
@@ -1501,7 +1599,7 @@ fn return_listened<const ARITY: u32>(
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
-    acc: u64,
+    acc: Acc,
 ) -> Ip {
     return_to::<ARITY, true, true, false>(ip, frame, mem, cx, acc)
 }
@@ -1515,7 +1613,7 @@ fn return_checked<const ARITY: u32, const LISTENED: bool, const ACC: bool>(
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
-    acc: u64,
+    acc: Acc,
 ) -> Ip {
     return_to::<ARITY, false, LISTENED, ACC>(ip, frame, mem, cx, acc)
 }
@@ -1530,7 +1628,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
-    acc: u64,
+    acc: Acc,
 ) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
@@ -1556,7 +1654,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
             );
             // SAFETY: `src + ARITY` is at most `max_height` (`Instr::unchecked_slots_end`,
             // [`check`]) and the frame has that many slots.
-            unsafe { *frame.add(src as usize) = acc };
+            unsafe { *frame.add(src as usize) = acc.i };
         }
         match LISTENED {
             true => ReturnListened::<0>(ip, frame, mem, cx, acc),
@@ -1620,7 +1718,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
         frames.set_len(n - 1);
         match ARITY {
             0 => {}
-            1 if ACC => *frame = acc,
+            1 if ACC => *frame = acc.i,
             1 => *frame = *frame.add(src as usize),
             // (A `v128`: its two slots, which may overlap the first two.)
             _ => std::ptr::copy(frame.add(src as usize), frame, 2),
@@ -1663,14 +1761,14 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
 /// its state in the argument and scratch registers. Any other call goes on to the general
 /// [`Call`] handler (in tail position, as a dispatch does).
 #[inline(never)]
-fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn call_small(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     call_via::<false, true>(ip, frame, mem, cx, acc)
 }
 
 /// The `Call` handler of code that counts its operators ([`Op::new_counted`]): the
 /// plain one, and the call added to a recorded run's call marks.
 #[inline(never)]
-fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: u64) -> Ip {
+fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     call_via::<true, false>(ip, frame, mem, cx, acc)
 }
 
@@ -1682,7 +1780,7 @@ fn call_via<const MARKED: bool, const SMALL: bool>(
     frame: *mut u64,
     mem: Mem,
     cx: &Cx<'_>,
-    acc: u64,
+    acc: Acc,
 ) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
@@ -1697,7 +1795,7 @@ fn call_via<const MARKED: bool, const SMALL: bool>(
     let ret: Ip = unsafe { ip.add(1) };
     match cx.call::<MARKED, SMALL>(callee, base, ret) {
         // (Nothing is in the accumulator across a call.)
-        Ok((pc, frame)) => next!(pc, frame, mem, cx, 0),
+        Ok((pc, frame)) => next!(pc, frame, mem, cx, Acc::ZERO),
         // What `call_small` does not take, the general handler does.
         Err(Stop::Other) if SMALL => Call::<0>(ip, frame, mem, cx, acc),
         // An instruction for the executor: it runs it.
@@ -1722,7 +1820,7 @@ macro_rules! handlers {
                 frame: *mut u64,
                 mut $mem: Mem,
                 $cx: &Cx<'_>,
-                acc: u64,
+                acc: Acc,
             ) -> Ip {
                 // SAFETY: `ip` points at an instruction of the code (the module's docs).
                 let op = unsafe { *ip };
@@ -2452,50 +2550,97 @@ acc_handlers! {
     binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE] {
         I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU I64Eq I64Ne
         I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU F32Eq F32Ne F32Lt F32Gt
-        F32Le F32Ge F64Eq F64Ne F64Lt F64Gt F64Le F64Ge I32Add I32Sub I32Mul I32DivS
-        I32DivU I32RemS I32RemU I32And I32Or I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
-        I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU I64And I64Or I64Xor I64Shl
-        I64ShrS I64ShrU I64Rotl I64Rotr F32Add F32Sub F32Mul F32Div F32Min F32Max
-        F32Copysign F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign I32AddShl
-        I32LoadIdx I64LoadIdx
+        F32Le F32Ge I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU I32And I32Or
+        I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr I64Add I64Sub I64Mul I64DivS I64DivU
+        I64RemS I64RemU I64And I64Or I64Xor I64Shl I64ShrS I64ShrU I64Rotl I64Rotr F32Add
+        F32Sub F32Mul F32Div F32Min F32Max F32Copysign I32AddShl I32LoadIdx
+    }
+    float_binary [
+        IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE,
+        IN_A | FIN, IN_B | FIN, IN_A | FIN | OUT, IN_B | FIN | OUT, IN_A | FIN | TEE,
+        IN_B | FIN | TEE, OUT | FOUT, TEE | FOUT, IN_A | OUT | FOUT, IN_B | OUT | FOUT,
+        IN_A | TEE | FOUT, IN_B | TEE | FOUT, IN_A | FIN | OUT | FOUT,
+        IN_B | FIN | OUT | FOUT, IN_A | FIN | TEE | FOUT, IN_B | FIN | TEE | FOUT
+    ] {
+        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
+    }
+    float_compare [
+        IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE,
+        IN_A | FIN, IN_B | FIN, IN_A | FIN | OUT, IN_B | FIN | OUT, IN_A | FIN | TEE,
+        IN_B | FIN | TEE
+    ] {
+        F64Eq F64Ne F64Lt F64Gt F64Le F64Ge
+    }
+    load_index [
+        IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE, OUT | FOUT,
+        TEE | FOUT, IN_A | OUT | FOUT, IN_B | OUT | FOUT, IN_A | TEE | FOUT,
+        IN_B | TEE | FOUT
+    ] {
+        I64LoadIdx
     }
     unary [IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE] {
-        I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U I64Load8S I64Load8U
-        I64Load16S I64Load16U I64Load32S I64Load32U I32Eqz I64Eqz I32Clz I32Ctz I32Popcnt
-        I64Clz I64Ctz I64Popcnt F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
-        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt I32WrapI64 I32TruncF32S
-        I32TruncF32U I32TruncF64S I32TruncF64U I64ExtendI32S I64TruncF32S I64TruncF32U
-        I64TruncF64S I64TruncF64U F32ConvertI32S F32ConvertI32U F32ConvertI64S
-        F32ConvertI64U F32DemoteF64 F64ConvertI32S F64ConvertI32U F64ConvertI64S
-        F64ConvertI64U F64PromoteF32 I32Extend8S I32Extend16S I64Extend8S I64Extend16S
-        I64Extend32S I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
-        I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U I32AddC I32SubC
-        I32MulC I32AndC I32OrC I32XorC I32ShlC I32ShrSC I32ShrUC I32RotlC I32RotrC I32EqC
-        I32NeC I32LtSC I32LtUC I32GtSC I32GtUC I32LeSC I32LeUC I32GeSC I32GeUC I32LoadAt
-        I64LoadAt
+        I32Load I32Load8S I32Load8U I32Load16S I32Load16U I64Load8S I64Load8U I64Load16S
+        I64Load16U I64Load32S I64Load32U I32Eqz I64Eqz I32Clz I32Ctz I32Popcnt I64Clz
+        I64Ctz I64Popcnt F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
+        I32WrapI64 I32TruncF32S I32TruncF32U I64ExtendI32S I64TruncF32S I64TruncF32U
+        F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U I32Extend8S
+        I32Extend16S I64Extend8S I64Extend16S I64Extend32S I32TruncSatF32S I32TruncSatF32U
+        I64TruncSatF32S I64TruncSatF32U I32AddC I32SubC I32MulC I32AndC I32OrC I32XorC
+        I32ShlC I32ShrSC I32ShrUC I32RotlC I32RotrC I32EqC I32NeC I32LtSC I32LtUC I32GtSC
+        I32GtUC I32LeSC I32LeUC I32GeSC I32GeUC I32LoadAt
+    }
+    float_unary [
+        IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE, IN_A | FIN, IN_A | FIN | OUT,
+        IN_A | FIN | TEE, OUT | FOUT, TEE | FOUT, IN_A | OUT | FOUT, IN_A | TEE | FOUT,
+        IN_A | FIN | OUT | FOUT, IN_A | FIN | TEE | FOUT
+    ] {
+        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
+    }
+    to_float [
+        IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE, OUT | FOUT, TEE | FOUT, IN_A | OUT | FOUT,
+        IN_A | TEE | FOUT
+    ] {
+        I64Load I64LoadAt F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U
+        F64PromoteF32
+    }
+    from_float [IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE, IN_A | FIN, IN_A | FIN | OUT, IN_A | FIN | TEE] {
+        I32TruncF64S I32TruncF64U I64TruncF64S I64TruncF64U I32TruncSatF64S
+        I32TruncSatF64U I64TruncSatF64S I64TruncSatF64U F32DemoteF64
     }
     branch2 [IN_A, IN_B] {
         BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS
         BrIfI32LeU BrIfI32GeS BrIfI32GeU BrIfI64Eq BrIfI64Ne BrIfI64LtS BrIfI64LtU
-        BrIfI64GtS BrIfI64GtU BrIfI64LeS BrIfI64LeU BrIfI64GeS BrIfI64GeU BrIfF64Eq
-        BrIfF64Ne BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge BrIfF64NotLt BrIfF64NotGt
-        BrIfF64NotLe BrIfF64NotGe
+        BrIfI64GtS BrIfI64GtU BrIfI64LeS BrIfI64LeU BrIfI64GeS BrIfI64GeU
+    }
+    float_branch2 [IN_A, IN_B, IN_A | FIN, IN_B | FIN] {
+        BrIfF64Eq BrIfF64Ne BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge BrIfF64NotLt
+        BrIfF64NotGt BrIfF64NotLe BrIfF64NotGe
     }
     branch1 [IN_A] {
         JumpIfZero JumpIfNonZero BrIfI32EqC BrIfI32NeC BrIfI32LtSC BrIfI32LtUC BrIfI32GtSC
         BrIfI32GtUC BrIfI32LeSC BrIfI32LeUC BrIfI32GeSC BrIfI32GeUC
     }
     store [IN_A, IN_B] {
-        Store32 Store64 Store8 Store16
+        Store32 Store8 Store16
     }
-    copy [IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE] {
+    store64 [IN_A, IN_B, IN_B | FIN] {
+        Store64
+    }
+    copy [
+        IN_A, OUT, IN_A | OUT, TEE, IN_A | TEE, IN_A | FIN, IN_A | FIN | OUT,
+        IN_A | FIN | TEE, OUT | FOUT, TEE | FOUT, IN_A | OUT | FOUT, IN_A | TEE | FOUT,
+        IN_A | FIN | OUT | FOUT, IN_A | FIN | TEE | FOUT
+    ] {
         Copy
     }
     table [IN_A] {
         BrTable
     }
     constant [OUT, TEE] {
-        Const32 Const64
+        Const32
+    }
+    constant64 [OUT, TEE, OUT | FOUT, TEE | FOUT] {
+        Const64
     }
 }
 

@@ -607,7 +607,7 @@ impl Translator {
     /// once), to both otherwise (`TEE`). Not in debug code, which keeps every operand in
     /// its slot.
     fn acc_modes(&self) -> Vec<u8> {
-        use super::hot::{has_mode, IN_A, IN_B, OUT, TEE};
+        use super::hot::{float_typed, has_mode, FIN, FOUT, IN_A, IN_B, OUT, TEE};
         let instrs = &self.code.instrs;
         if self.debug || instrs.len() < 2 {
             return Vec::new();
@@ -652,9 +652,17 @@ impl Translator {
                         .get(at + 1)
                         .is_some_and(|&h| d >= h && d >= self.n_locals));
             let gives = if dead { OUT } else { TEE };
-            if has_mode(p, modes[at] | gives) && has_mode(c, takes) {
-                modes[at] |= gives;
-                modes[at + 1] |= takes;
+            // (An `f64` made or used as such goes through the float accumulator, where
+            // both have that mode.)
+            let float = float_typed(p) || float_typed(c);
+            let choices = [(gives | FOUT, takes | FIN), (gives, takes)];
+            let choices = if float { &choices[..] } else { &choices[1..] };
+            if let Some(&(g, t)) = choices
+                .iter()
+                .find(|&&(g, t)| has_mode(p, modes[at] | g) && has_mode(c, t))
+            {
+                modes[at] |= g;
+                modes[at + 1] |= t;
                 any = true;
             }
         }
