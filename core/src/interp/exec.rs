@@ -116,7 +116,7 @@ struct TailAfter {
 /// the value stack.
 pub(crate) struct WasmFrames<'a> {
     pub(crate) top: Option<FrameAt>,
-    pub(crate) callers: &'a [Frame],
+    pub(crate) callers: hot::Callers<'a>,
     pub(crate) reg: &'a Registry,
     pub(crate) stack: &'a [u64],
 }
@@ -137,7 +137,7 @@ impl WalkFrames for WasmFrames<'_> {
                 let f = self.callers.get(n.checked_sub(k + 1)?)?;
                 let inner_fp = match k {
                     0 => self.top.map_or(0, |t| t.fp),
-                    _ => self.callers[n - k].fp as usize,
+                    _ => self.callers.get(n - k)?.fp as usize,
                 };
                 FrameAt {
                     inst: f.inst,
@@ -964,7 +964,8 @@ impl<'a> Hooks<'a> {
                 fp,
                 end,
             }),
-            callers,
+            // (Frames the fast path pushed in this run are of its instance, the hook's.)
+            callers: hot::Callers::new(callers, inst),
             reg,
             stack,
         };
@@ -2069,7 +2070,7 @@ impl Executor {
                 fp: self.fp as usize,
                 end: end.unwrap_or(self.fp as usize).min(self.stack.len()),
             }),
-            callers: &self.frames,
+            callers: hot::Callers::new(&self.frames, self.inst),
             reg,
             stack: &self.stack,
         };
@@ -2578,7 +2579,7 @@ impl Executor {
             let inst = self.inst;
             let callers = WasmFrames {
                 top: Some(top),
-                callers: &self.frames[..],
+                callers: hot::Callers::new(&self.frames, inst),
                 reg,
                 stack: &stack_below[..],
             };

@@ -439,6 +439,46 @@ impl Frame {
     pub(crate) const UNCOMPLETED: u32 = u32::MAX;
 }
 
+/// The callers' frames (outermost first) as a listener's frame walker reads them: the
+/// executor's, or those the fast path gives a listener's entry hook while its run goes on
+/// ([`Env::before`]), where the frames the run pushed are not completed yet
+/// ([`Frame::UNCOMPLETED`]): [`Callers::get`] derives what it reads of those, so a
+/// listener that does not walk the stack costs no completion.
+#[derive(Clone, Copy)]
+pub(crate) struct Callers<'a> {
+    frames: &'a [Frame],
+    /// The instance of the frames not completed (those of a run are of its instance).
+    run: u32,
+}
+
+impl<'a> Callers<'a> {
+    /// `frames`, whose frames not completed, if any, are of instance `run`.
+    pub(crate) fn new(frames: &'a [Frame], run: u32) -> Self {
+        Callers { frames, run }
+    }
+
+    /// How many frames.
+    pub(crate) fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Frame `i` (outermost first), completed.
+    pub(crate) fn get(&self, i: usize) -> Option<Frame> {
+        let mut f = *self.frames.get(i)?;
+        if f.inst == Frame::UNCOMPLETED {
+            // SAFETY: a frame not completed was pushed by `call` in a run that has not
+            // ended (every run completes its frames when it ends, `Cx::complete_frames`,
+            // and the frames are read only between runs or in a hook a run calls), so its
+            // code lives (`trusted_code`'s contract).
+            let code = unsafe { Cx::trusted_code(f) };
+            f.pc = Cx::trusted_pc(f, code) as u32;
+            f.func = code.id;
+            f.inst = self.run;
+        }
+        Some(f)
+    }
+}
+
 /// The executor's registers the fast path reads and moves: the position in the current
 /// function's code, its frame, and the function (a code id).
 #[derive(Clone, Copy, Debug)]
@@ -837,7 +877,8 @@ impl<'a> Cx<'a> {
         let Some(calls) = self.calls else {
             return Err(Stop::Other);
         };
-        self.complete_frames();
+        // (The frames this run pushed are not completed: the hook derives what it reads
+        // of them, `Callers`.)
         // SAFETY: the only reference to the frames until the hook returns.
         let frames: &[Frame] = unsafe { calls.frames.get() };
         let env = self.env.take().ok_or(Stop::Other)?;
