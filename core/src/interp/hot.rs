@@ -126,7 +126,7 @@ type Ip = *const Op;
 /// A handler: runs the instruction at the position it is given (its own instruction),
 /// then the rest of the run (or returns the next position to [`run`]'s loop).
 /// The last argument is the accumulators ([`Fr`], [`Acc`]): the value an instruction that
-/// leaves its result there passes to the next one, which takes it from there.
+/// leaves its result in one passes to the next one, which takes it from there.
 type HandlerFn = fn(Ip, *mut u64, Mem, &Cx<'_>, Acc) -> Ip;
 
 /// The accumulators ([`Fr`]): the integer one, and the float one, which holds an `f64`
@@ -325,13 +325,20 @@ pub(crate) const FIN: u8 = 16;
 /// With [`OUT`] or [`TEE`]: the result goes to the float accumulator, not the integer one.
 pub(crate) const FOUT: u8 = 32;
 
-/// The current frame and the accumulator, as a handler of mode `M` ([`IN_A`]) holds them.
+/// The current frame and the accumulators, as a handler of mode `M` ([`IN_A`]) holds them.
 ///
 /// The accumulator is a value passed from one handler to the next in a register (the
-/// handlers' last argument) instead of through a slot of the frame: an instruction with
-/// `OUT` leaves its result there, and the next instruction, which has `IN_A` or `IN_B`,
-/// takes it from there. Through a slot, the next handler's load has to wait for the
-/// store before it (wasmi 2.0's executor passes values in a register the same way).
+/// handlers' last argument, [`Acc`]) instead of through a slot of the frame: an
+/// instruction with `OUT` leaves its result there, and the next instruction, which has
+/// `IN_A` or `IN_B`, takes it from there. Through a slot, the next handler's load has to
+/// wait for the store before it (wasmi 2.0's executor passes values in registers the same
+/// way). There are two: the integer one, and the float one for `f64`s (with [`FOUT`] the
+/// result goes there, with [`FIN`] the operand comes from there), where an `f64` operator
+/// computes on it without moving it between the integer and float registers (two
+/// transfers of two or three cycles each on x86-64). An instruction takes from the one the
+/// instruction before gave to. (An `f64` is moved there as the bits it is; on x86-64,
+/// AArch64 and wasm32 that keeps every bit, a signalling NaN's too. A target whose `f64`s
+/// go through x87 registers would quiet them.)
 ///
 /// The translator gives an instruction `OUT` or `TEE` only when the next one reads that
 /// result from the slot it writes, and nothing jumps to the next one
@@ -738,7 +745,7 @@ struct Cx<'a> {
     /// that operator).
     steps: &'a Cell<u64>,
     limit: u64,
-    /// The accumulator between handlers when they return to [`run`]'s loop (without
+    /// The accumulators between handlers when they return to [`run`]'s loop (without
     /// `cfg(ws_tail_dispatch)`; with it, it is their argument).
     #[cfg_attr(ws_tail_dispatch, allow(dead_code))]
     acc: Cell<Acc>,
@@ -1263,7 +1270,8 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
 /// The accumulator modes' invariants (see [`Fr`]), which make the value an instruction
 /// takes from the accumulator the one the instruction before it left there: an
 /// instruction with `OUT` is followed by one with `IN_A` or `IN_B` (not both), which
-/// follows one with `OUT` and is no jump target (nor the start of a run: [`run`]).
+/// follows one with `OUT` and is no jump target (nor the start of a run: [`run`]); it takes
+/// from the float accumulator ([`FIN`]) exactly when the one before gave to it ([`FOUT`]).
 fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
     if f.modes.is_empty() {
         return Ok(());
@@ -1627,7 +1635,7 @@ fn return_few<const ARITY: u32>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, 
 }
 
 /// [`return_few`] of the one result slot the instruction before gave in the accumulator
-/// (mode `IN_A`; see [`Fr`]).
+/// (mode `IN_A`, the integer accumulator only; see [`Fr`]).
 #[inline(never)]
 fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     return_to::<1, true, false, true>(ip, frame, mem, cx, acc)
@@ -2586,7 +2594,12 @@ macro_rules! acc_pick {
 // The handlers that take an operand from the accumulator or give their result to it, by
 // the modes they have (see [`Fr`]): two operands, one, a branch on two, a branch on one,
 // a store (its address is operand `a`, its value `b`), a copy (its source is `a`), a
-// `br_table` (its index is `a`), a constant.
+// `br_table` (its index is `a`), a constant. The float accumulator's modes ([`FIN`],
+// [`FOUT`]) are for `f64`s: of the `f64` operators (`float_binary`, `float_unary`, with
+// every combination of the integer and the float ones), compares (`float_compare`),
+// branches (`float_branch2`) and conversions (`to_float`'s results, `from_float`'s
+// operands); loads of 64 bits (`to_float`, `load_index`: their result), `Store64`'s
+// value, copies and 64-bit constants, which may be `f64`s.
 acc_handlers! {
     binary [IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE] {
         I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU I64Eq I64Ne
@@ -2861,5 +2874,111 @@ mod mode_tests {
         assert!(has_mode(&store, IN_A) && has_mode(&store, IN_B) && !has_mode(&store, OUT));
         let call = Instr::Call { func: 0, base: 0 };
         assert!(has_mode(&call, 0) && !has_mode(&call, IN_A) && !has_mode(&call, OUT));
+    }
+
+    /// `f64` operators have the float accumulator's modes, and every combination of the
+    /// integer and float ones; what takes or gives an integer or an `f32` has none.
+    #[test]
+    fn the_float_accumulator_is_for_f64s_only() {
+        let mul = Instr::F64Mul { dst: 0, a: 1, b: 2 };
+        for take in [0, IN_A, IN_B, IN_A | FIN, IN_B | FIN] {
+            for give in [0, OUT, TEE, OUT | FOUT, TEE | FOUT] {
+                assert!(has_mode(&mul, take | give), "{take} {give}");
+            }
+        }
+        assert!(!has_mode(&mul, FIN) && !has_mode(&mul, FOUT));
+        let bits = |i: Instr| (0..64u8).filter(move |&m| has_mode(&i, m));
+        // Integer and `f32` operands and results: no float mode.
+        for i in [
+            Instr::I64Add { dst: 0, a: 1, b: 2 },
+            Instr::F32Mul { dst: 0, a: 1, b: 2 },
+            Instr::I32LoadIdx {
+                dst: 0,
+                a: 1,
+                b: 2,
+                scale: 4,
+            },
+            Instr::Store32 {
+                addr: 0,
+                src: 1,
+                offset: 0,
+            },
+            Instr::Const32 { dst: 0, c: 1 },
+            Instr::BrIfI64Eq { pc: 0, a: 1, b: 2 },
+        ] {
+            assert!(bits(i).all(|m| m & (FIN | FOUT) == 0), "{i:?}");
+        }
+        // An `f64` operand, an integer result: no `FOUT`.
+        for i in [
+            Instr::F64Lt { dst: 0, a: 1, b: 2 },
+            Instr::I32TruncF64S { dst: 0, a: 1 },
+            Instr::F32DemoteF64 { dst: 0, a: 1 },
+        ] {
+            assert!(has_mode(&i, IN_A | FIN), "{i:?}");
+            assert!(bits(i).all(|m| m & FOUT == 0), "{i:?}");
+        }
+        // An integer operand (an address, or what is converted), an `f64` result: no
+        // `FIN`.
+        for i in [
+            Instr::I64Load {
+                dst: 0,
+                addr: 1,
+                offset: 0,
+            },
+            Instr::F64ConvertI32S { dst: 0, a: 1 },
+            Instr::F64PromoteF32 { dst: 0, a: 1 },
+        ] {
+            assert!(has_mode(&i, IN_A | OUT | FOUT), "{i:?}");
+            assert!(bits(i).all(|m| m & FIN == 0), "{i:?}");
+        }
+        // A store's value may be an `f64`, its address never.
+        let store = Instr::Store64 {
+            addr: 0,
+            src: 1,
+            offset: 0,
+        };
+        assert!(has_mode(&store, IN_B | FIN) && !has_mode(&store, IN_A | FIN));
+    }
+
+    /// An `f64` sum given to the float accumulator, then a product that takes it.
+    fn float_func(modes: &[u8]) -> CompiledFunc {
+        let mut f = func(&[]);
+        let instrs = [
+            Instr::F64Add { dst: 2, a: 0, b: 1 },
+            Instr::F64Mul { dst: 2, a: 2, b: 0 },
+            Instr::F64Neg { dst: 2, a: 2 },
+            Instr::Return { src: 2, arity: 1 },
+        ];
+        f.instrs = instrs.iter().map(|&i| Op::new(i)).collect();
+        f.modes = modes.into();
+        f
+    }
+
+    #[test]
+    fn check_refuses_a_value_taken_from_the_other_accumulator() {
+        assert!(check(&float_func(&[OUT | FOUT, IN_A | FIN, 0, 0])).is_ok());
+        assert!(check(&float_func(&[
+            OUT | FOUT,
+            IN_A | FIN | OUT | FOUT,
+            IN_A | FIN,
+            0
+        ]))
+        .is_ok());
+        assert!(check(&float_func(&[OUT, IN_A, 0, 0])).is_ok());
+        // (The product gives an integer to the negation, which takes it so: the bits.)
+        assert!(check(&float_func(&[OUT | FOUT, IN_A | FIN | OUT, IN_A, 0])).is_ok());
+        for bad in [
+            &[OUT | FOUT, IN_A, 0, 0][..], // given to the float one, taken from the other
+            &[OUT, IN_A | FIN, 0, 0],      // and the other way round
+            &[OUT | FOUT, IN_A | FIN | OUT | FOUT, IN_A, 0],
+            &[FOUT, 0, 0, 0],                   // the float one, and nothing given
+            &[0, FIN, 0, 0],                    // the float one, and nothing taken
+            &[OUT | FOUT, IN_A | FIN, 0, IN_A], // nothing gave the return its value
+        ] {
+            assert!(check(&float_func(bad)).is_err(), "{bad:?}");
+        }
+        // A one-slot return takes from the integer accumulator only.
+        assert!(check(&float_func(&[0, 0, OUT, IN_A])).is_ok());
+        assert!(check(&float_func(&[0, 0, OUT | FOUT, IN_A | FIN])).is_err());
     }
 }

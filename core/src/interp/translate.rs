@@ -604,8 +604,9 @@ impl Translator {
     /// and the next one takes it from there (`IN_A`, `IN_B`): only to the accumulator
     /// (`OUT`) where nothing reads the slot after (it is above the operand stack after
     /// the next one's operator, or the next one overwrites it; the next one reads it
-    /// once), to both otherwise (`TEE`). Not in debug code, which keeps every operand in
-    /// its slot.
+    /// once), to both otherwise (`TEE`). Through the float accumulator (`FOUT`, `FIN`)
+    /// where either is an `f64` operator (`float_typed`) and both have that mode, else
+    /// through the integer one. Not in debug code, which keeps every operand in its slot.
     fn acc_modes(&self) -> Vec<u8> {
         use super::hot::{float_typed, has_mode, FIN, FOUT, IN_A, IN_B, OUT, TEE};
         let instrs = &self.code.instrs;
