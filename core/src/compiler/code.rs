@@ -708,13 +708,31 @@ fn sites(buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Fina
             .filter(|s| s.start <= code && !s.loc.is_default())
             .map(|s| s.loc.bits())
     };
+    // A guest memory access Cranelift folded into the instruction that uses the loaded
+    // value (`and eax, [base + index + offset]`) has that instruction's source location,
+    // which is none when the optimiser made the instruction (a rewritten pure operator):
+    // such a site takes the last location before it (the access's operator or one just
+    // before). Without a site, a fault there would not be taken for a trap.
+    let before = |code: u32| {
+        let i = srclocs.partition_point(|s| s.start < code);
+        srclocs[..i]
+            .iter()
+            .rev()
+            .find(|s| !s.loc.is_default())
+            .map(|s| s.loc.bits())
+    };
     let mut out = Vec::new();
     for t in buffer.traps() {
         let kind = t.code.as_raw().get();
+        let memory = (signals::MEMORY..=signals::MEMORY + 4).contains(&kind);
         let ours = (1..=translate::TRAP_CODES.len() as u8).contains(&kind)
-            || (signals::MEMORY..=signals::MEMORY + 4).contains(&kind)
+            || memory
             || kind == signals::UNWIND;
-        if let Some(wasm) = wasm_at(t.offset).filter(|_| ours) {
+        let wasm = match wasm_at(t.offset) {
+            None if memory => before(t.offset),
+            wasm => wasm,
+        };
+        if let Some(wasm) = wasm.filter(|_| ours) {
             out.push(Site {
                 code: t.offset,
                 wasm,
