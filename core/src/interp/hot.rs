@@ -1596,6 +1596,65 @@ fn simd_height(ip: Ip) -> usize {
     h as usize
 }
 
+/// The handler specialised to SIMD memory operator `op`, if it has one: the loads of a
+/// whole `v128` from one address (`simd::load_width`).
+fn simd_load_handler_of(op: super::simd::MemOp) -> Option<HandlerFn> {
+    use super::simd::MemOp as M;
+    Some(match op {
+        M::Load => simd_load::<{ M::Load as u8 }>,
+        M::Load8x8S => simd_load::<{ M::Load8x8S as u8 }>,
+        M::Load8x8U => simd_load::<{ M::Load8x8U as u8 }>,
+        M::Load16x4S => simd_load::<{ M::Load16x4S as u8 }>,
+        M::Load16x4U => simd_load::<{ M::Load16x4U as u8 }>,
+        M::Load32x2S => simd_load::<{ M::Load32x2S as u8 }>,
+        M::Load32x2U => simd_load::<{ M::Load32x2U as u8 }>,
+        M::Load8Splat => simd_load::<{ M::Load8Splat as u8 }>,
+        M::Load16Splat => simd_load::<{ M::Load16Splat as u8 }>,
+        M::Load32Splat => simd_load::<{ M::Load32Splat as u8 }>,
+        M::Load64Splat => simd_load::<{ M::Load64Splat as u8 }>,
+        M::Load32Zero => simd_load::<{ M::Load32Zero as u8 }>,
+        M::Load64Zero => simd_load::<{ M::Load64Zero as u8 }>,
+        _ => return None,
+    })
+}
+
+/// SIMD load `OP` (a discriminant of `MemOp`, one `simd_load_handler_of` gives) of
+/// memory 0, its address at height `h - 1`: extending, splat and zero-filling loads
+/// (the generic `SimdMem` handler matches the operator at run time).
+#[inline(never)]
+#[allow(unused_variables)] // (`acc`: passed on with tail dispatch only)
+fn simd_load<const OP: u8>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let Instr::SimdMem { offset, h, .. } = (unsafe { *ip }).instr else {
+        debug_assert!(false, "a SIMD load handler given another instruction");
+        // SAFETY: an `Op`'s handler is `handler_of` its instruction (`Op`'s invariant),
+        // which gives this handler only `Instr::SimdMem`s.
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    let op = super::simd::MemOp::ALL[OP as usize];
+    let n = super::simd::load_width(op);
+    let h = h as usize;
+    let slots = frame_slice!(frame, cx);
+    let at = slots[h - 1] as u32 as u64 + offset as u64;
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
+    let next = unsafe { ip.add(1) };
+    let bytes = usize::try_from(at)
+        .ok()
+        .and_then(|a| mem.slice().get(a..))
+        .and_then(|b| b.get(..n));
+    let Some(bytes) = bytes else {
+        return cx.stop(
+            Stop::Memory {
+                address: at,
+                len: n as u64,
+            },
+            next,
+        );
+    };
+    super::simd::put(slots, h - 1, super::simd::load_value(op, bytes));
+    next!(next, frame, mem, cx, acc)
+}
+
 /// SIMD unary operator `OP` (a discriminant of `SimdOp`) on the `v128` below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
@@ -1916,6 +1975,11 @@ macro_rules! handlers {
             }
             if let Instr::Simd { op, .. } = *instr {
                 if let Some(h) = simd_handler_of(op) {
+                    return h;
+                }
+            }
+            if let Instr::SimdMem { op, .. } = *instr {
+                if let Some(h) = simd_load_handler_of(op) {
                     return h;
                 }
             }

@@ -895,14 +895,6 @@ impl MemOp {
     }
 }
 
-/// Reads `N` bytes at `addr`; out of bounds, the address and width.
-fn read<const N: usize>(mem: &[u8], addr: u64) -> Result<[u8; N], (u64, u64)> {
-    span(addr, N as u64)
-        .and_then(|r| mem.get(r))
-        .and_then(|b| b.try_into().ok())
-        .ok_or((addr, N as u64))
-}
-
 /// Writes bytes at `addr`; out of bounds, the address and width.
 fn write(mem: &mut [u8], addr: u64, bytes: &[u8]) -> Result<(), (u64, u64)> {
     match span(addr, bytes.len() as u64).and_then(|r| mem.get_mut(r)) {
@@ -979,45 +971,100 @@ pub(crate) fn exec_mem_wide(
         }
         _ => {
             let addr = address(stack[sp - 1])?;
-            let v = match op {
-                M::Load => u128::from_le_bytes(read::<16>(mem, addr)?),
-                M::Load8x8S => from_i16s(read::<8>(mem, addr)?.map(|x| x as i8 as i16)),
-                M::Load8x8U => from_u16s(read::<8>(mem, addr)?.map(|x| x as u16)),
-                M::Load16x4S => {
-                    let b = read::<8>(mem, addr)?;
-                    from_i32s(std::array::from_fn(|i| {
-                        i16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as i32
-                    }))
-                }
-                M::Load16x4U => {
-                    let b = read::<8>(mem, addr)?;
-                    from_u32s(std::array::from_fn(|i| {
-                        u16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as u32
-                    }))
-                }
-                M::Load32x2S => {
-                    let b = read::<8>(mem, addr)?;
-                    from_i64s(std::array::from_fn(|i| {
-                        i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()) as i64
-                    }))
-                }
-                M::Load32x2U => {
-                    let b = read::<8>(mem, addr)?;
-                    from_u64s(std::array::from_fn(|i| {
-                        u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()) as u64
-                    }))
-                }
-                M::Load8Splat => from_u8s([read::<1>(mem, addr)?[0]; 16]),
-                M::Load16Splat => from_u16s([u16::from_le_bytes(read::<2>(mem, addr)?); 8]),
-                M::Load32Splat => from_u32s([u32::from_le_bytes(read::<4>(mem, addr)?); 4]),
-                M::Load64Splat => from_u64s([u64::from_le_bytes(read::<8>(mem, addr)?); 2]),
-                M::Load32Zero => u32::from_le_bytes(read::<4>(mem, addr)?) as u128,
-                M::Load64Zero => u64::from_le_bytes(read::<8>(mem, addr)?) as u128,
-                _ => unreachable!("stores and lane loads are handled above"),
-            };
-            put(stack, sp - 1, v);
+            let n = load_width(op);
+            let bytes = span(addr, n as u64)
+                .and_then(|r| mem.get(r))
+                .ok_or((addr, n as u64))?;
+            put(stack, sp - 1, load_value(op, bytes));
             Ok(sp + 1)
         }
+    }
+}
+
+impl MemOp {
+    /// The operators, by discriminant (`MemOp::ALL[op as usize] == op`).
+    pub(crate) const ALL: [MemOp; 22] = [
+        MemOp::Load,
+        MemOp::Load8x8S,
+        MemOp::Load8x8U,
+        MemOp::Load16x4S,
+        MemOp::Load16x4U,
+        MemOp::Load32x2S,
+        MemOp::Load32x2U,
+        MemOp::Load8Splat,
+        MemOp::Load16Splat,
+        MemOp::Load32Splat,
+        MemOp::Load64Splat,
+        MemOp::Load32Zero,
+        MemOp::Load64Zero,
+        MemOp::Store,
+        MemOp::Load8Lane,
+        MemOp::Load16Lane,
+        MemOp::Load32Lane,
+        MemOp::Load64Lane,
+        MemOp::Store8Lane,
+        MemOp::Store16Lane,
+        MemOp::Store32Lane,
+        MemOp::Store64Lane,
+    ];
+}
+
+/// How many bytes load `op` reads, for a load of a whole `v128` from one address (not a
+/// lane load); 0 for the others.
+pub(crate) const fn load_width(op: MemOp) -> usize {
+    use MemOp as M;
+    match op {
+        M::Load => 16,
+        M::Load8x8S | M::Load8x8U | M::Load16x4S | M::Load16x4U | M::Load32x2S | M::Load32x2U => 8,
+        M::Load8Splat => 1,
+        M::Load16Splat => 2,
+        M::Load32Splat | M::Load32Zero => 4,
+        M::Load64Splat | M::Load64Zero => 8,
+        _ => 0,
+    }
+}
+
+/// The `v128` load `op` (one [`load_width`] is not 0 for) makes of the bytes it read
+/// (`b`, at least [`load_width`] of them).
+#[inline(always)]
+pub(crate) fn load_value(op: MemOp, b: &[u8]) -> u128 {
+    use MemOp as M;
+    let eight = |b: &[u8]| -> [u8; 8] { std::array::from_fn(|i| b[i]) };
+    match op {
+        M::Load => u128::from_le_bytes(std::array::from_fn(|i| b[i])),
+        M::Load8x8S => from_i16s(eight(b).map(|x| x as i8 as i16)),
+        M::Load8x8U => from_u16s(eight(b).map(|x| x as u16)),
+        M::Load16x4S => {
+            let b = eight(b);
+            from_i32s(std::array::from_fn(|i| {
+                i16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as i32
+            }))
+        }
+        M::Load16x4U => {
+            let b = eight(b);
+            from_u32s(std::array::from_fn(|i| {
+                u16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as u32
+            }))
+        }
+        M::Load32x2S => {
+            let b = eight(b);
+            from_i64s(std::array::from_fn(|i| {
+                i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as i64
+            }))
+        }
+        M::Load32x2U => {
+            let b = eight(b);
+            from_u64s(std::array::from_fn(|i| {
+                u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as u64
+            }))
+        }
+        M::Load8Splat => from_u8s([b[0]; 16]),
+        M::Load16Splat => from_u16s([u16::from_le_bytes([b[0], b[1]]); 8]),
+        M::Load32Splat => from_u32s([u32::from_le_bytes([b[0], b[1], b[2], b[3]]); 4]),
+        M::Load64Splat => from_u64s([u64::from_le_bytes(eight(b)); 2]),
+        M::Load32Zero => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u128,
+        M::Load64Zero => u64::from_le_bytes(eight(b)) as u128,
+        _ => unreachable!("stores and lane loads are not loads of a whole v128"),
     }
 }
 
@@ -1031,6 +1078,13 @@ mod tests {
         assert_eq!(u8s(v)[3], 3);
         assert_eq!(from_i16s(i16s(v)), v);
         assert_eq!(from_f64s(f64s(v)), v);
+    }
+
+    #[test]
+    fn the_operators_by_discriminant() {
+        for (i, op) in MemOp::ALL.iter().enumerate() {
+            assert_eq!(*op as usize, i);
+        }
     }
 
     #[test]
