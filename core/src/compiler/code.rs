@@ -712,7 +712,9 @@ fn sites(buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Fina
     // value (`and eax, [base + index + offset]`) has that instruction's source location,
     // which is none when the optimiser made the instruction (a rewritten pure operator):
     // such a site takes the last location before it (the access's operator or one just
-    // before). Without a site, a fault there would not be taken for a trap.
+    // before; the trap's kind, width and address are exact, the operator its trace names
+    // may be one just before the access's). Without a site, a fault there would not be
+    // taken for a trap.
     let before = |code: u32| {
         let i = srclocs.partition_point(|s| s.start < code);
         srclocs[..i]
@@ -732,6 +734,7 @@ fn sites(buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Fina
             None if memory => before(t.offset),
             wasm => wasm,
         };
+        debug_assert!(!memory || wasm.is_some(), "a memory trap without a site");
         if let Some(wasm) = wasm.filter(|_| ours) {
             out.push(Site {
                 code: t.offset,

@@ -936,7 +936,7 @@ impl<'a> Hooks<'a> {
         held: &Held<'_>,
         inst: u32,
         (top, params, end): (hot::Regs, usize, usize),
-        callers: &[Frame],
+        callers: hot::Callers<'_>,
         stack: &[u64],
         func: u32,
     ) -> Result<ListenerAction> {
@@ -964,8 +964,7 @@ impl<'a> Hooks<'a> {
                 fp,
                 end,
             }),
-            // (Frames the fast path pushed in this run are of its instance, the hook's.)
-            callers: hot::Callers::new(callers, inst),
+            callers,
             reg,
             stack,
         };
@@ -1026,7 +1025,15 @@ fn listener_before_at(
         code.params as usize,
         top.fp + code.frame_slots() as usize,
     );
-    h.before(reg, held, inst, frame, callers, stack, func)
+    h.before(
+        reg,
+        held,
+        inst,
+        frame,
+        hot::Callers::Complete(callers),
+        stack,
+        func,
+    )
 }
 
 /// Calls listened function `func`'s `after` (of instance `inst`) with its results.
@@ -1077,13 +1084,20 @@ impl hot::Env for FastEnv<'_, '_> {
         func: u32,
         params: usize,
         end: usize,
-        callers: &[Frame],
+        callers: hot::HookFrames<'_>,
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
         let frame = (hot::Regs { pc, fp, func }, params, end);
         let outcome = match self.hooks {
+            // (The frames the run pushed are of its instance, the hook's.)
             Some(h) => h.before(
-                self.reg, self.held, self.inst, frame, callers, stack, listened,
+                self.reg,
+                self.held,
+                self.inst,
+                frame,
+                hot::Callers::Hook(callers, self.inst),
+                stack,
+                listened,
             ),
             None => Ok(ListenerAction::Continue),
         };
@@ -2070,7 +2084,7 @@ impl Executor {
                 fp: self.fp as usize,
                 end: end.unwrap_or(self.fp as usize).min(self.stack.len()),
             }),
-            callers: hot::Callers::new(&self.frames, self.inst),
+            callers: hot::Callers::Complete(&self.frames),
             reg,
             stack: &self.stack,
         };
@@ -2579,7 +2593,7 @@ impl Executor {
             let inst = self.inst;
             let callers = WasmFrames {
                 top: Some(top),
-                callers: hot::Callers::new(&self.frames, inst),
+                callers: hot::Callers::Complete(&self.frames),
                 reg,
                 stack: &stack_below[..],
             };

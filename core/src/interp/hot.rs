@@ -112,7 +112,7 @@ pub(crate) trait Env {
         func: u32,
         params: usize,
         end: usize,
-        callers: &[Frame],
+        callers: HookFrames<'_>,
         stack: &[u64],
     ) -> Result<bool, ()>;
     /// Calls listened function `listened`'s `after` with its results (`Err(())` after
@@ -420,10 +420,11 @@ impl<const M: u8> Fr<M> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
     /// Where to continue in the caller. (A frame [`Cx::call`] pushes has `inst`
-    /// [`Frame::UNCOMPLETED`] and `pc` and `func` 0 until the run ends or a hook is given
-    /// the frames: they are derived from `ip` and `code` then, [`Cx::complete_frames`],
-    /// so that a call stores less. Such frames are always the top ones: each is pushed on
-    /// top, and completing completes all of them.)
+    /// [`Frame::UNCOMPLETED`] and `pc` and `func` 0 until the run ends: they are derived
+    /// from `ip` and `code` then, [`Cx::complete_frames`], so that a call stores less; a
+    /// listener's entry hook derives what it reads of them, [`HookFrames`]. Such frames
+    /// are always the top ones: each is pushed on top, and completing completes all of
+    /// them.)
     pub(crate) pc: u32,
     pub(crate) fp: u32,
     pub(crate) inst: u32,
@@ -446,41 +447,55 @@ impl Frame {
     pub(crate) const UNCOMPLETED: u32 = u32::MAX;
 }
 
-/// The callers' frames (outermost first) as a listener's frame walker reads them: the
-/// executor's, or those the fast path gives a listener's entry hook while its run goes on
-/// ([`Env::before`]), where the frames the run pushed are not completed yet
-/// ([`Frame::UNCOMPLETED`]): [`Callers::get`] derives what it reads of those, so a
-/// listener that does not walk the stack costs no completion.
+/// The frames the fast path gives a listener's entry hook while its run goes on
+/// ([`Env::before`]; outermost first): those the run pushed are not completed yet
+/// ([`Frame::UNCOMPLETED`]), and [`Callers::get`] derives what is read of them, so a
+/// listener that does not walk the stack costs no completion. Made only by [`Cx::before`]
+/// and borrowed for the hook, so it never outlives the run (whose code it may read).
 #[derive(Clone, Copy)]
-pub(crate) struct Callers<'a> {
-    frames: &'a [Frame],
-    /// The instance of the frames not completed (those of a run are of its instance).
-    run: u32,
+pub(crate) struct HookFrames<'a>(&'a [Frame]);
+
+/// The callers' frames (outermost first) as a listener's frame walker reads them.
+#[derive(Clone, Copy)]
+pub(crate) enum Callers<'a> {
+    /// The executor's, between runs: all complete (every run completes the frames it
+    /// pushed when it ends, [`Cx::complete_frames`]).
+    Complete(&'a [Frame]),
+    /// Those a run gives its entry hook, with the run's instance (that of the frames it
+    /// pushed).
+    Hook(HookFrames<'a>, u32),
 }
 
-impl<'a> Callers<'a> {
-    /// `frames`, whose frames not completed, if any, are of instance `run`.
-    pub(crate) fn new(frames: &'a [Frame], run: u32) -> Self {
-        Callers { frames, run }
-    }
-
+impl Callers<'_> {
     /// How many frames.
     pub(crate) fn len(&self) -> usize {
-        self.frames.len()
+        match self {
+            Callers::Complete(f) => f.len(),
+            Callers::Hook(f, _) => f.0.len(),
+        }
     }
 
-    /// Frame `i` (outermost first), completed.
+    /// Frame `i` (outermost first), completed. (A frame not completed among the
+    /// executor's, which no run leaves but one a panic ended, reads as of no instance:
+    /// the walker skips it.)
     pub(crate) fn get(&self, i: usize) -> Option<Frame> {
-        let mut f = *self.frames.get(i)?;
+        let (mut f, run) = match self {
+            Callers::Complete(frames) => {
+                let f = *frames.get(i)?;
+                debug_assert!(f.inst != Frame::UNCOMPLETED, "a frame no run completed");
+                return Some(f);
+            }
+            Callers::Hook(frames, run) => (*frames.0.get(i)?, *run),
+        };
         if f.inst == Frame::UNCOMPLETED {
-            // SAFETY: a frame not completed was pushed by `call` in a run that has not
-            // ended (every run completes its frames when it ends, `Cx::complete_frames`,
-            // and the frames are read only between runs or in a hook a run calls), so its
-            // code lives (`trusted_code`'s contract).
+            // SAFETY: `HookFrames` are made only by `Cx::before`, for the hook it runs
+            // while its run goes on: a frame not completed was pushed by `call` in that
+            // run, of its instance, and its code lives for the run (`trusted_code`'s
+            // contract).
             let code = unsafe { Cx::trusted_code(f) };
             f.pc = Cx::trusted_pc(f, code) as u32;
             f.func = code.id;
-            f.inst = self.run;
+            f.inst = run;
         }
         Some(f)
     }
@@ -611,7 +626,7 @@ impl<'a> CodeTable<'a> {
 
 /// The executor's frames, as the fast path holds them while it runs: `call` pushes to
 /// them, the returns pop, [`Cx::complete_frames`] completes the frames `call` pushed, and
-/// a listener's entry hook reads them (all through [`Frames::get`], or [`Cx::frames`]
+/// a listener's entry hook reads them ([`HookFrames`]) (all through [`Frames::get`], or [`Cx::frames`]
 /// with its contract). (A plain pointer, where a
 /// `RefCell` cost every call and return a test and two writes of its flag: the fast path
 /// runs one handler at a time, each uses the frames only within [`Frames::get`]'s
@@ -885,9 +900,9 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         };
         // (The frames this run pushed are not completed: the hook derives what it reads
-        // of them, `Callers`.)
+        // of them, `HookFrames`.)
         // SAFETY: the only reference to the frames until the hook returns.
-        let frames: &[Frame] = unsafe { calls.frames.get() };
+        let frames = HookFrames(unsafe { calls.frames.get() });
         let env = self.env.take().ok_or(Stop::Other)?;
         let (pc, fp) = (self.position(next), self.fp.get());
         // SAFETY: no handler holds a reference into the stack while the hook runs.
@@ -1046,10 +1061,9 @@ impl<'a> Cx<'a> {
     }
 
     /// Completes the frames this run pushed ([`Frame::pc`]: only `ip`, `code` and `fp`
-    /// were stored), for whoever reads them next: the executor once the run ends, or a
-    /// listener's entry hook. They are the top frames down to the first complete one
-    /// ([`Frame::UNCOMPLETED`]), so this takes time in the frames pushed since it last
-    /// ran, not in the depth (a hook at every call of a deep recursion stays linear).
+    /// were stored), for the executor, once the run ends. They are the top frames down to
+    /// the first complete one ([`Frame::UNCOMPLETED`]). (A listener's entry hook reads
+    /// them as they are, [`HookFrames`].)
     #[inline(never)]
     fn complete_frames(&self) {
         let Some(calls) = self.calls else {
@@ -1601,7 +1615,6 @@ fn simd_height(ip: Ip) -> usize {
 fn simd_load_handler_of(op: super::simd::MemOp) -> Option<HandlerFn> {
     use super::simd::MemOp as M;
     Some(match op {
-        M::Load => simd_load::<{ M::Load as u8 }>,
         M::Load8x8S => simd_load::<{ M::Load8x8S as u8 }>,
         M::Load8x8U => simd_load::<{ M::Load8x8U as u8 }>,
         M::Load16x4S => simd_load::<{ M::Load16x4S as u8 }>,

@@ -1085,6 +1085,8 @@ mod tests {
         for (i, op) in MemOp::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i);
         }
+        // (Every operator: the last one is the last of the list.)
+        assert_eq!(MemOp::Store64Lane as usize, MemOp::ALL.len() - 1);
     }
 
     #[test]
