@@ -378,7 +378,27 @@ const TRAPS: &str = r#"(module
     f64.mul
     i32.trunc_f64_s
     i32.add)
-  ;; An f64 store whose value comes from the float accumulator (`f64.add` before it).
+;; A store that traps while the accumulator holds a loaded value for the `br_table`
+  ;; after it (`HELD`): the local the load wrote shows it.
+  (func (export "held_store") (param $a i32) (param $b i32) (result i32) (local $x i32)
+    i32.const 4
+    i32.const 5
+    i32.store
+    block block
+      local.get $a
+      i32.load
+      local.tee $x
+      i32.const 9
+      i32.gt_u
+      br_if 0
+      local.get $b
+      i32.const 7
+      i32.store offset=65536
+      local.get $x
+      br_table 0 1
+    end end
+    local.get $x)
+    ;; An f64 store whose value comes from the float accumulator (`f64.add` before it).
   (func (export "fstore_acc") (param $a i32) (param $b i32) (result i32)
     i32.const 4
     i32.const 65536
@@ -479,6 +499,7 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
         ("store_addr_acc", [1, 2]),
         ("trunc_acc", [3, 0]),
         ("fstore_acc", [1, 0]),
+        ("held_store", [4, 1]),
         ("v128_load_acc", [1, 0]),
         ("v128_store_local", [1, 9]),
         ("load_local_acc", [65532, 0]),
@@ -520,6 +541,10 @@ fn a_trap_in_plain_code_shows_the_operands_that_stepping_shows() {
             "store_addr_acc" => vec![Value::I32(4), Value::I32(3), Value::I32(2)],
             "trunc_acc" => vec![Value::I32(8), Value::F64(3e10)],
             "fstore_acc" => vec![Value::I32(4), Value::I32(65536), Value::F64(1.5)],
+            "held_store" => {
+                assert_eq!(b[0].1[2], Value::I32(5), "{name}: the local");
+                vec![Value::I32(1), Value::I32(7)]
+            }
             "v128_load_acc" => vec![Value::I32(1), Value::I32(65536)],
             "load_local" => {
                 assert_eq!(b[0].1[2], Value::I64(0), "{name}: the local");

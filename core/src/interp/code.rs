@@ -433,7 +433,7 @@ impl WasmCode {
 
 #[cfg(test)]
 mod acc_tests {
-    use super::super::hot::{FIN, FOUT, IN_A, IN_B, OUT, TEE};
+    use super::super::hot::{FIN, FOUT, HELD, IN_A, IN_B, OUT, TEE};
     use super::super::instr::Instr;
     use super::*;
 
@@ -532,6 +532,46 @@ mod acc_tests {
         assert!(matches!(code[add + 1].0, Instr::I64Eqz { .. }), "{code:?}");
         assert_eq!(code[add].1, OUT, "{code:?}");
         assert_eq!(code[add + 1].1 & (IN_A | FIN), IN_A, "{code:?}");
+    }
+
+    /// A dispatch loop's fetch: the opcode loaded into a local, a bounds check on it, an
+    /// increment of the position, then the `br_table` on the opcode: the load's value is
+    /// held in the accumulator past the two for the table (`HELD`), and still written to
+    /// the local (`TEE`).
+    #[test]
+    fn a_value_is_held_in_the_accumulator_for_an_instruction_a_few_after() {
+        let code = translated(
+            r#"(module (memory 1) (func (param i32 i32) (result i32) (local i32)
+                block block block
+                  local.get 0
+                  i32.load
+                  local.tee 2
+                  i32.const 2
+                  i32.gt_u
+                  br_if 0
+                  local.get 1
+                  i32.const 1
+                  i32.add
+                  local.set 1
+                  local.get 2
+                  br_table 0 1 2
+                end end end
+                local.get 1))"#,
+            false,
+        );
+        let table = code
+            .iter()
+            .position(|(i, _)| matches!(i, Instr::BrTable { .. }))
+            .unwrap();
+        let load = code
+            .iter()
+            .position(|(i, _)| matches!(i, Instr::I32Load { .. }))
+            .unwrap();
+        assert_eq!(table, load + 3, "{code:?}");
+        assert_eq!(code[load].1 & (OUT | TEE), TEE, "{code:?}");
+        assert_eq!(code[load + 1].1 & HELD, HELD, "{code:?}");
+        assert_eq!(code[load + 2].1, HELD, "{code:?}");
+        assert_eq!(code[table].1, IN_A, "{code:?}");
     }
 
     #[test]

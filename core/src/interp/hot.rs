@@ -184,6 +184,8 @@ impl Op {
     /// `instr` with its handler in accumulator mode `mode` (see [`Fr`]; 0: none), if it
     /// has that mode (then `counted` does not matter: no `Call` has one).
     pub(crate) fn with_mode(instr: Instr, mode: u8, counted: bool) -> Option<Self> {
+        // (Holding the accumulator is passing it on, as every handler does.)
+        let mode = mode & !HELD;
         if mode == 0 {
             return Some(match counted {
                 true => Op::new_counted(instr),
@@ -324,6 +326,12 @@ pub(crate) const TEE: u8 = 8;
 pub(crate) const FIN: u8 = 16;
 /// With [`OUT`] or [`TEE`]: the result goes to the float accumulator, not the integer one.
 pub(crate) const FOUT: u8 = 32;
+/// The instruction holds the accumulator for a later one: it gives nothing, and the value
+/// an instruction before it gave (with [`TEE`]) stays there for the next instruction that
+/// holds it or takes it (a `br_table`'s index three instructions after the load that
+/// made it, past a bounds check). Only instructions that fall through and never hand the
+/// run to the executor hold ([`has_mode`]); a run never starts at one.
+pub(crate) const HELD: u8 = 64;
 
 /// The current frame and the accumulators, as a handler of mode `M` ([`IN_A`]) holds them.
 ///
@@ -1159,9 +1167,9 @@ pub(crate) fn run<'a>(
     if cur
         .modes
         .get(regs.pc)
-        .is_some_and(|m| m & (IN_A | IN_B) != 0)
+        .is_some_and(|m| m & (IN_A | IN_B | HELD) != 0)
     {
-        // (Never: only the instruction before gives such an instruction its operand.)
+        // (Never: only the instructions before give such an instruction its operand.)
         return (regs, Stop::Unhandled);
     }
     let mem = Mem::of(env.memory());
@@ -1316,28 +1324,58 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
         if mode & FOUT != 0 && mode & (OUT | TEE) == 0 {
             return bad(at, "gives to the float accumulator and gives nothing");
         }
-        if takes != 0 && at > 0 && (mode & FIN != 0) != (f.modes[at - 1] & FOUT != 0) {
-            return bad(at, "takes from another accumulator than the one given");
-        }
         if takes == IN_A | IN_B {
             return bad(at, "takes two operands from the accumulator");
         }
         if mode & (OUT | TEE) == OUT | TEE {
             return bad(at, "gives its result in two ways");
         }
-        if takes != 0 && (at == 0 || f.modes[at - 1] & (OUT | TEE) == 0 || target[at]) {
-            return bad(at, "takes an operand from the accumulator nothing gave it");
-        }
-        if takes != 0 {
-            // The operand it takes is the one the instruction before gave.
-            let (a, b, _) = op.instr.acc_operands();
-            let slot = if takes == IN_A { a } else { b };
-            if slot.is_none() || slot != f.instrs[at - 1].instr.acc_operands().2 {
-                return bad(at, "takes another operand than the one given");
+        if mode & HELD != 0 {
+            if mode & (OUT | TEE) != 0 || target[at] {
+                return bad(at, "holds the accumulator and gives, or is a jump target");
+            }
+            let before = at.checked_sub(1).map_or(0, |b| f.modes[b]);
+            if before & (TEE | HELD) == 0 || before & OUT != 0 {
+                return bad(at, "holds the accumulator nothing gave its slot and it");
+            }
+            if f.modes
+                .get(at + 1)
+                .is_none_or(|m| m & (IN_A | IN_B | HELD) == 0)
+            {
+                return bad(at, "holds the accumulator for nothing");
             }
         }
-        let next_takes = f.modes.get(at + 1).is_some_and(|m| m & (IN_A | IN_B) != 0);
-        if mode & (OUT | TEE) != 0 && !next_takes {
+        if takes != 0 {
+            // The instruction that gave it: the one before, or the one before those that
+            // held it (which wrote it to its slot too, `TEE`).
+            let mut g = at.checked_sub(1);
+            while let Some(j) = g.filter(|&j| f.modes[j] & HELD != 0) {
+                g = j.checked_sub(1);
+            }
+            let Some(g) = g.filter(|&g| f.modes[g] & (OUT | TEE) != 0 && !target[at]) else {
+                return bad(at, "takes an operand from the accumulator nothing gave it");
+            };
+            if g + 1 < at && f.modes[g] & TEE == 0 {
+                return bad(
+                    at,
+                    "takes a value held for it that only the accumulator had",
+                );
+            }
+            if (mode & FIN != 0) != (f.modes[g] & FOUT != 0) {
+                return bad(at, "takes from another accumulator than the one given");
+            }
+            // The operand it takes is the one given, and no instruction between wrote it.
+            let (a, b, _) = op.instr.acc_operands();
+            let slot = if takes == IN_A { a } else { b };
+            if slot.is_none() || slot != f.instrs[g].instr.acc_operands().2 {
+                return bad(at, "takes another operand than the one given");
+            }
+            if (g + 1..at).any(|j| f.instrs[j].instr.acc_operands().2 == slot) {
+                return bad(at, "takes a value an instruction in between wrote again");
+            }
+        }
+        let next = f.modes.get(at + 1).copied().unwrap_or(0);
+        if mode & (OUT | TEE) != 0 && next & (IN_A | IN_B | HELD) == 0 {
             return bad(
                 at,
                 "gives its result to the accumulator, and nothing takes it",
@@ -1403,7 +1441,21 @@ pub(crate) fn float_typed(instr: &Instr) -> bool {
 
 /// Whether `instr` has accumulator mode `mode` (see [`Fr`]).
 pub(crate) fn has_mode(instr: &Instr, mode: u8) -> bool {
-    acc_handler_of(instr, mode).is_some()
+    acc_handler_of(instr, mode & !HELD).is_some() && (mode & HELD == 0 || holds(instr))
+}
+
+/// Whether `instr` may hold the accumulator ([`HELD`]): it has accumulator modes (so its
+/// handler never hands the run to the executor: it goes on, branches or traps), falls
+/// through, and writes at most its one result slot.
+fn holds(instr: &Instr) -> bool {
+    !instr.is_terminal()
+        && !matches!(
+            instr,
+            Instr::BrTable { .. } | Instr::Return { .. } | Instr::LoadV128 { .. }
+        )
+        && [IN_A, IN_B, OUT, TEE]
+            .iter()
+            .any(|&m| acc_handler_of(instr, m).is_some())
 }
 
 /// Copies a return's `arity` results at slot `src` to the frame's first slots (out of
@@ -3029,6 +3081,49 @@ mod mode_tests {
         f.instrs = instrs.iter().map(|&i| Op::new(i)).collect();
         f.modes = modes.into();
         f
+    }
+
+    /// A value given to the accumulator and to its slot, held past two instructions,
+    /// then taken.
+    fn held_func(modes: &[u8]) -> CompiledFunc {
+        let mut f = func(&[]);
+        let instrs = [
+            Instr::I32AddC { dst: 2, a: 0, c: 1 },
+            Instr::BrIfI32LtUC { pc: 5, a: 2, c: 9 },
+            Instr::I32AddC { dst: 3, a: 1, c: 1 },
+            Instr::I32AddC { dst: 3, a: 2, c: 7 },
+            Instr::Return { src: 3, arity: 1 },
+            Instr::Return { src: 2, arity: 1 },
+        ];
+        f.instrs = instrs.iter().map(|&i| Op::new(i)).collect();
+        f.modes = modes.into();
+        f
+    }
+
+    #[test]
+    fn check_refuses_a_held_value_it_cannot_vouch_for() {
+        assert!(check(&held_func(&[TEE, IN_A | HELD, HELD, IN_A, 0, 0])).is_ok());
+        assert!(check(&held_func(&[TEE, HELD, HELD, IN_A, 0, 0])).is_ok());
+        for bad in [
+            &[OUT, IN_A | HELD, HELD, IN_A, 0, 0][..], // only the accumulator had it
+            &[TEE, IN_A, HELD, IN_A, 0, 0],            // a gap in the holding
+            &[TEE, IN_A | HELD, 0, IN_A, 0, 0],        // and another
+            &[TEE, HELD, HELD | TEE, IN_A, 0, 0],      // an instruction between gives
+            &[TEE, HELD, HELD, 0, 0, 0],               // held for nothing
+            &[0, HELD, HELD, IN_A, 0, 0],              // nothing gave it
+            &[TEE | FOUT, HELD, HELD, IN_A, 0, 0],     // the other accumulator
+            &[TEE, HELD, HELD, HELD, IN_A, 0],         // a return does not hold
+        ] {
+            assert!(check(&held_func(bad)).is_err(), "{bad:?}");
+        }
+        // The instruction between writes the slot the taker reads.
+        let mut wrote = held_func(&[TEE, IN_A | HELD, HELD, IN_A, 0, 0]);
+        wrote.instrs[2] = Op::new(Instr::I32AddC { dst: 2, a: 1, c: 1 });
+        assert!(check(&wrote).is_err());
+        // A jump into the held instructions.
+        let mut jumped = held_func(&[TEE, IN_A | HELD, HELD, IN_A, 0, 0]);
+        jumped.instrs[1] = Op::new(Instr::BrIfI32LtUC { pc: 2, a: 2, c: 9 });
+        assert!(check(&jumped).is_err());
     }
 
     #[test]

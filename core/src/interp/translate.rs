@@ -608,7 +608,9 @@ impl Translator {
     /// where either is an `f64` operator (`float_typed`) and both have that mode, else
     /// through the integer one. Not in debug code, which keeps every operand in its slot.
     fn acc_modes(&self) -> Vec<u8> {
-        use super::hot::{float_typed, has_mode, FIN, FOUT, IN_A, IN_B, OUT, TEE};
+        use super::hot::{float_typed, has_mode, FIN, FOUT, HELD, IN_A, IN_B, OUT, TEE};
+        /// The most instructions that hold the accumulator between a giver and a taker.
+        const MAX_HELD: usize = 3;
         let instrs = &self.code.instrs;
         if self.debug || instrs.len() < 2 {
             return Vec::new();
@@ -664,6 +666,62 @@ impl Translator {
             {
                 modes[at] |= g;
                 modes[at + 1] |= t;
+                any = true;
+            }
+        }
+        // A value given a few instructions before the one that takes it, past instructions
+        // that give nothing and leave its slot alone, stays in the accumulator for it
+        // (`HELD`; its giver writes the slot too, `TEE`): a `br_table`'s index three
+        // instructions after the load that made it, past a bounds check.
+        for t in 2..instrs.len() {
+            if barred[t] || modes[t] & (IN_A | IN_B) != 0 {
+                continue;
+            }
+            let (a, b, _) = instrs[t].acc_operands();
+            // The nearest instruction before that writes `a` or `b`, past at most
+            // `MAX_HELD` that may hold.
+            let mut k = t - 1;
+            let giver = loop {
+                let d = instrs[k].acc_operands().2;
+                if d.is_some() && (d == a || d == b) {
+                    break Some(k);
+                }
+                if t - k > MAX_HELD
+                    || k == 0
+                    || barred[k]
+                    || modes[k] & (OUT | TEE) != 0
+                    || !has_mode(&instrs[k], modes[k] | HELD)
+                {
+                    break None;
+                }
+                k -= 1;
+            };
+            // (A giver that holds for a chain before would end that chain.)
+            let Some(k) = giver.filter(|&k| k + 1 < t && modes[k] & (OUT | HELD) == 0) else {
+                continue;
+            };
+            let d = instrs[k].acc_operands().2;
+            let takes = match (a == d, b == d) {
+                (true, false) => IN_A,
+                (false, true) => IN_B,
+                _ => continue,
+            };
+            let choices = match (modes[k] & TEE != 0, modes[k] & FOUT != 0) {
+                (true, true) => vec![(0, takes | FIN)],
+                (true, false) => vec![(0, takes)],
+                _ if float_typed(&instrs[k]) || float_typed(&instrs[t]) => {
+                    vec![(TEE | FOUT, takes | FIN), (TEE, takes)]
+                }
+                _ => vec![(TEE, takes)],
+            };
+            if let Some(&(g, tm)) = choices.iter().find(|&&(g, tm)| {
+                has_mode(&instrs[k], modes[k] | g) && has_mode(&instrs[t], modes[t] | tm)
+            }) {
+                modes[k] |= g;
+                for m in &mut modes[k + 1..t] {
+                    *m |= HELD;
+                }
+                modes[t] |= tm;
                 any = true;
             }
         }
