@@ -574,6 +574,40 @@ mod acc_tests {
         assert_eq!(code[table].1, IN_A, "{code:?}");
     }
 
+    /// `variants.rs`'s `held_store`: a store between the load and the table holds too
+    /// (that test's trap is in a held instruction only while this holds).
+    #[test]
+    fn a_store_between_holds_the_accumulator() {
+        let code = translated(
+            r#"(module (memory 1) (func (param i32 i32) (result i32) (local i32)
+                block block
+                  local.get 0
+                  i32.load
+                  local.tee 2
+                  i32.const 9
+                  i32.gt_u
+                  br_if 0
+                  local.get 1
+                  local.get 0
+                  i32.store offset=65536
+                  local.get 2
+                  br_table 0 1
+                end end
+                local.get 2))"#,
+            false,
+        );
+        let store = code
+            .iter()
+            .position(|(i, _)| matches!(i, Instr::Store32 { .. }))
+            .unwrap();
+        assert!(
+            matches!(code[store + 1].0, Instr::BrTable { .. }),
+            "{code:?}"
+        );
+        assert_eq!(code[store].1 & HELD, HELD, "{code:?}");
+        assert_eq!(code[store + 1].1, IN_A, "{code:?}");
+    }
+
     #[test]
     fn debug_code_keeps_every_operand_in_its_slot() {
         assert!(translated(CHAIN, true).iter().all(|(_, m)| *m == 0));

@@ -349,7 +349,8 @@ pub(crate) const HELD: u8 = 64;
 /// go through x87 registers would quiet them.)
 ///
 /// The translator gives an instruction `OUT` or `TEE` only when the next one reads that
-/// result from the slot it writes, and nothing jumps to the next one
+/// result from the slot it writes (or, with `TEE`, one up to four after, the ones between
+/// holding it, [`HELD`]), and nothing jumps to the next one
 /// ([`CompiledFunc::modes`], checked by [`check`]); `OUT` when nothing reads that slot
 /// after the next one (the slot is above the operand stack, or the next instruction
 /// overwrites it), `TEE` otherwise (a local, or a value still on the stack: the next one
@@ -1294,6 +1295,9 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
 /// instruction with `OUT` is followed by one with `IN_A` or `IN_B` (not both), which
 /// follows one with `OUT` and is no jump target (nor the start of a run: [`run`]); it takes
 /// from the float accumulator ([`FIN`]) exactly when the one before gave to it ([`FOUT`]).
+/// Or the instructions just before it hold the value ([`HELD`]: they give nothing, write
+/// not its slot, are no jump targets, and may hold, [`has_mode`]), and the one before
+/// those gave it with `TEE`.
 fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
     if f.modes.is_empty() {
         return Ok(());
@@ -3111,11 +3115,29 @@ mod mode_tests {
             &[TEE, HELD, HELD | TEE, IN_A, 0, 0],      // an instruction between gives
             &[TEE, HELD, HELD, 0, 0, 0],               // held for nothing
             &[0, HELD, HELD, IN_A, 0, 0],              // nothing gave it
-            &[TEE | FOUT, HELD, HELD, IN_A, 0, 0],     // the other accumulator
-            &[TEE, HELD, HELD, HELD, IN_A, 0],         // a return does not hold
         ] {
             assert!(check(&held_func(bad)).is_err(), "{bad:?}");
         }
+        // Three held, the most; a return cannot be one of them (it does not fall through).
+        let mut ret = held_func(&[TEE, IN_A | HELD, HELD, HELD, IN_A, 0]);
+        ret.instrs[3] = Op::new(Instr::I32AddC { dst: 3, a: 1, c: 2 });
+        ret.instrs[4] = Op::new(Instr::I32AddC { dst: 3, a: 2, c: 7 });
+        ret.instrs[5] = Op::new(Instr::Return { src: 3, arity: 1 });
+        assert!(check(&ret).is_ok());
+        ret.instrs[3] = Op::new(Instr::Return { src: 1, arity: 1 });
+        assert!(check(&ret).is_err());
+        // A value given to the float accumulator, taken from the integer one past two
+        // held instructions.
+        let mut float = held_func(&[]);
+        float.instrs[0] = Op::new(Instr::F64Add { dst: 2, a: 0, b: 1 });
+        float.instrs[3] = Op::new(Instr::I64Eqz { dst: 3, a: 2 });
+        float.modes = Box::new([TEE | FOUT, IN_A | FIN | HELD, HELD, IN_A | FIN, 0, 0]);
+        assert!(check(&float).is_err(), "I64Eqz has no FIN mode");
+        float.instrs[3] = Op::new(Instr::F64Neg { dst: 3, a: 2 });
+        float.instrs[1] = Op::new(Instr::BrIfF64Lt { pc: 5, a: 2, b: 0 });
+        assert!(check(&float).is_ok());
+        float.modes = Box::new([TEE | FOUT, IN_A | FIN | HELD, HELD, IN_A, 0, 0]);
+        assert!(check(&float).is_err(), "taken from the other accumulator");
         // The instruction between writes the slot the taker reads.
         let mut wrote = held_func(&[TEE, IN_A | HELD, HELD, IN_A, 0, 0]);
         wrote.instrs[2] = Op::new(Instr::I32AddC { dst: 2, a: 1, c: 1 });

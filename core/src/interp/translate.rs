@@ -606,7 +606,10 @@ impl Translator {
     /// the next one's operator, or the next one overwrites it; the next one reads it
     /// once), to both otherwise (`TEE`). Through the float accumulator (`FOUT`, `FIN`)
     /// where either is an `f64` operator (`float_typed`) and both have that mode, else
-    /// through the integer one. Not in debug code, which keeps every operand in its slot.
+    /// through the integer one. Then a value given up to four instructions before the one
+    /// that reads it, the instructions between able to hold it (`HELD`: they give nothing
+    /// and leave its slot alone), is held for it, its giver writing the slot too (`TEE`).
+    /// Not in debug code, which keeps every operand in its slot.
     fn acc_modes(&self) -> Vec<u8> {
         use super::hot::{float_typed, has_mode, FIN, FOUT, HELD, IN_A, IN_B, OUT, TEE};
         /// The most instructions that hold the accumulator between a giver and a taker.
@@ -706,13 +709,18 @@ impl Translator {
                 (false, true) => IN_B,
                 _ => continue,
             };
-            let choices = match (modes[k] & TEE != 0, modes[k] & FOUT != 0) {
-                (true, true) => vec![(0, takes | FIN)],
-                (true, false) => vec![(0, takes)],
-                _ if float_typed(&instrs[k]) || float_typed(&instrs[t]) => {
-                    vec![(TEE | FOUT, takes | FIN), (TEE, takes)]
-                }
-                _ => vec![(TEE, takes)],
+            let (given, float) = (modes[k] & TEE != 0, modes[k] & FOUT != 0);
+            let all = [
+                (0, takes | FIN),
+                (0, takes),
+                (TEE | FOUT, takes | FIN),
+                (TEE, takes),
+            ];
+            let choices = match (given, float) {
+                (true, true) => &all[..1],
+                (true, false) => &all[1..2],
+                _ if float_typed(&instrs[k]) || float_typed(&instrs[t]) => &all[2..],
+                _ => &all[3..],
             };
             if let Some(&(g, tm)) = choices.iter().find(|&&(g, tm)| {
                 has_mode(&instrs[k], modes[k] | g) && has_mode(&instrs[t], modes[t] | tm)
