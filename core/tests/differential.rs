@@ -298,18 +298,9 @@ fn check_seed_with(
     counts: &Counts,
     smith: wasm_smith::Config,
 ) {
-    let data = bytes(seed, 4096);
-    let mut u = Unstructured::new(&data);
-    let Ok(mut module) = wasm_smith::Module::new(smith, &mut u) else {
+    let Some(wasm) = smith_module(smith, seed) else {
         return;
     };
-    if module.ensure_termination(1_000).is_err() {
-        return;
-    }
-    let wasm = module.to_bytes();
-    if let Ok(dir) = std::env::var("DIFF_DUMP") {
-        std::fs::write(format!("{dir}/seed-{seed}.wasm"), &wasm).unwrap();
-    }
 
     // Every engine compiles it.
     let compiled: Vec<_> = engines

@@ -1391,56 +1391,23 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
 
 /// Whether `instr` computes on `f64`s (takes one or gives one): a value it takes from the
 /// accumulator or gives to it is better kept in the float one ([`FIN`], [`FOUT`]), where
-/// the operator works on it without moving it between register files.
+/// the operator works on it without moving it between register files. These are the
+/// instructions with float modes (`acc_handlers!`) but those that only carry 64 bits,
+/// which may be an `f64` or not.
 pub(crate) fn float_typed(instr: &Instr) -> bool {
-    use Instr as I;
-    matches!(
+    let carries = matches!(
         instr,
-        I::F64Add { .. }
-            | I::F64Sub { .. }
-            | I::F64Mul { .. }
-            | I::F64Div { .. }
-            | I::F64Min { .. }
-            | I::F64Max { .. }
-            | I::F64Copysign { .. }
-            | I::F64Eq { .. }
-            | I::F64Ne { .. }
-            | I::F64Lt { .. }
-            | I::F64Gt { .. }
-            | I::F64Le { .. }
-            | I::F64Ge { .. }
-            | I::F64Abs { .. }
-            | I::F64Neg { .. }
-            | I::F64Ceil { .. }
-            | I::F64Floor { .. }
-            | I::F64Trunc { .. }
-            | I::F64Nearest { .. }
-            | I::F64Sqrt { .. }
-            | I::F64ConvertI32S { .. }
-            | I::F64ConvertI32U { .. }
-            | I::F64ConvertI64S { .. }
-            | I::F64ConvertI64U { .. }
-            | I::F64PromoteF32 { .. }
-            | I::I32TruncF64S { .. }
-            | I::I32TruncF64U { .. }
-            | I::I64TruncF64S { .. }
-            | I::I64TruncF64U { .. }
-            | I::I32TruncSatF64S { .. }
-            | I::I32TruncSatF64U { .. }
-            | I::I64TruncSatF64S { .. }
-            | I::I64TruncSatF64U { .. }
-            | I::F32DemoteF64 { .. }
-            | I::BrIfF64Eq { .. }
-            | I::BrIfF64Ne { .. }
-            | I::BrIfF64Lt { .. }
-            | I::BrIfF64Gt { .. }
-            | I::BrIfF64Le { .. }
-            | I::BrIfF64Ge { .. }
-            | I::BrIfF64NotLt { .. }
-            | I::BrIfF64NotGt { .. }
-            | I::BrIfF64NotLe { .. }
-            | I::BrIfF64NotGe { .. }
-    )
+        Instr::I64Load { .. }
+            | Instr::I64LoadAt { .. }
+            | Instr::I64LoadIdx { .. }
+            | Instr::Store64 { .. }
+            | Instr::Copy { .. }
+            | Instr::Const64 { .. }
+    );
+    !carries
+        && (has_mode(instr, IN_A | FIN)
+            || has_mode(instr, IN_B | FIN)
+            || has_mode(instr, OUT | FOUT))
 }
 
 /// Whether `instr` has accumulator mode `mode` (see [`Fr`]).
@@ -3071,6 +3038,33 @@ mod mode_tests {
             offset: 0,
         };
         assert!(has_mode(&store, IN_B | FIN) && !has_mode(&store, IN_A | FIN));
+        // The `f64` operators, not what carries 64 bits or computes on other types.
+        let (a, b, dst) = (1, 2, 0);
+        for i in [
+            Instr::F64Mul { dst, a, b },
+            Instr::F64Lt { dst, a, b },
+            Instr::F64Sqrt { dst, a },
+            Instr::F64ConvertI32S { dst, a },
+            Instr::I32TruncF64S { dst, a },
+            Instr::F32DemoteF64 { dst, a },
+            Instr::BrIfF64Lt { pc: 0, a, b },
+        ] {
+            assert!(float_typed(&i), "{i:?}");
+        }
+        for i in [
+            Instr::I64Load {
+                dst,
+                addr: a,
+                offset: 0,
+            },
+            store,
+            Instr::Copy { dst, src: a },
+            Instr::Const64 { dst, c: 1 },
+            Instr::I64Add { dst, a, b },
+            Instr::F32Add { dst, a, b },
+        ] {
+            assert!(!float_typed(&i), "{i:?}");
+        }
     }
 
     /// An `f64` sum given to the float accumulator, then a product that takes it.
