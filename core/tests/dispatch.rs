@@ -477,3 +477,114 @@ fn fused_address_and_table_index_agree_with_the_operators() {
         Ok(vec![0x0908_0706_0504_0302 + 0x0504_0302])
     );
 }
+
+/// An `f64.mul` whose product an `f64.add` or `f64.sub` takes is one instruction
+/// (`F64MulAdd`, `F64MulSub`): the same values as the two operators, each rounding (not a
+/// fused multiply-add), whichever operand the product is, a factor loaded just before
+/// (from the accumulator), and two in a chain; the `_plain` forms keep the product in a
+/// local, which the fusion leaves alone.
+#[test]
+fn fused_multiply_add_agrees_with_the_operators() {
+    let wat = r#"
+(module
+  (memory 1)
+  (func (export "mul_add") (param f64 f64 f64) (result f64)
+    (f64.add (local.get 0) (f64.mul (local.get 1) (local.get 2))))
+  (func (export "mul_add_plain") (param f64 f64 f64) (result f64) (local f64)
+    (f64.add (local.get 0) (local.tee 3 (f64.mul (local.get 1) (local.get 2)))))
+  (func (export "add_mul") (param f64 f64 f64) (result f64)
+    (f64.add (f64.mul (local.get 1) (local.get 2)) (local.get 0)))
+  (func (export "add_mul_plain") (param f64 f64 f64) (result f64) (local f64)
+    (f64.add (local.tee 3 (f64.mul (local.get 1) (local.get 2))) (local.get 0)))
+  (func (export "mul_sub") (param f64 f64 f64) (result f64)
+    (f64.sub (local.get 0) (f64.mul (local.get 1) (local.get 2))))
+  (func (export "mul_sub_plain") (param f64 f64 f64) (result f64) (local f64)
+    (f64.sub (local.get 0) (local.tee 3 (f64.mul (local.get 1) (local.get 2)))))
+  (func (export "sub_mul") (param f64 f64 f64) (result f64)
+    (f64.sub (f64.mul (local.get 1) (local.get 2)) (local.get 0)))
+  (func (export "loaded") (param f64 f64 f64) (result f64)
+    (f64.store (i32.const 8) (local.get 1))
+    (f64.add (local.get 0) (f64.mul (f64.load (i32.const 8)) (local.get 2))))
+  (func (export "loaded_plain") (param f64 f64 f64) (result f64) (local f64)
+    (f64.store (i32.const 8) (local.get 1))
+    (f64.add (local.get 0) (local.tee 3 (f64.mul (f64.load (i32.const 8)) (local.get 2)))))
+  (func (export "chain") (param f64 f64 f64) (result f64)
+    (f64.sub (f64.add (local.get 0) (f64.mul (local.get 1) (local.get 2)))
+             (f64.mul (local.get 2) (local.get 0))))
+  ;; `z = c + z * z` just after `z` was set: the factor read from its slot must be there.
+  (func (export "square") (param f64 f64 f64) (result f64) (local f64)
+    (local.set 3 (f64.add (local.get 0)
+                          (f64.mul (local.tee 3 (f64.sqrt (local.get 1))) (local.get 3))))
+    (local.get 3))
+  (func (export "square_plain") (param f64 f64 f64) (result f64) (local f64) (local f64)
+    (local.set 3 (f64.add (local.get 0)
+                          (local.tee 4 (f64.mul (local.tee 3 (f64.sqrt (local.get 1)))
+                                                (local.get 3)))))
+    (local.get 3))
+  (func (export "chain_plain") (param f64 f64 f64) (result f64) (local f64)
+    (f64.sub (f64.add (local.get 0) (local.tee 3 (f64.mul (local.get 1) (local.get 2))))
+             (local.tee 3 (f64.mul (local.get 2) (local.get 0))))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let module = rt.instantiate(&wasm).unwrap();
+    let call = |name: &str, c: f64, x: f64, y: f64| {
+        let r = module
+            .exported_function(name)
+            .unwrap()
+            .call(&[c.to_bits(), x.to_bits(), y.to_bits()])
+            .unwrap()[0];
+        f64::from_bits(r)
+    };
+    let same =
+        |got: f64, want: f64| got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan());
+    // (`1 + 2^-30` times `1 - 2^-30` is `1 - 2^-60`, which rounds to 1: minus 1, that is
+    // 0, where a fused multiply-add gives -2^-60.)
+    let values = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        1.0 + f64::powi(2.0, -30),
+        1.0 - f64::powi(2.0, -30),
+        3.5,
+        1e308,
+        f64::from_bits(1),
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    for &c in &values {
+        for &x in &values {
+            for &y in &values {
+                // (Rust does not contract `c + x * y` into a fused multiply-add.)
+                let cases: [(&str, f64); 7] = [
+                    ("square", c + x.sqrt() * x.sqrt()),
+                    ("mul_add", c + x * y),
+                    ("add_mul", x * y + c),
+                    ("mul_sub", c - x * y),
+                    ("sub_mul", x * y - c),
+                    ("loaded", c + x * y),
+                    ("chain", (c + x * y) - y * c),
+                ];
+                for (name, want) in cases {
+                    let got = call(name, c, x, y);
+                    assert!(
+                        same(got, want),
+                        "{name}({c:e}, {x:e}, {y:e}) = {got:e}, not {want:e}"
+                    );
+                    if name != "sub_mul" {
+                        let plain = call(&format!("{name}_plain"), c, x, y);
+                        assert!(same(plain, want), "{name}_plain({c:e}, {x:e}, {y:e})");
+                    }
+                }
+            }
+        }
+    }
+    let exact = call(
+        "mul_add",
+        -1.0,
+        1.0 + f64::powi(2.0, -30),
+        1.0 - f64::powi(2.0, -30),
+    );
+    assert_eq!(exact.to_bits(), 0.0f64.to_bits(), "rounded twice");
+}

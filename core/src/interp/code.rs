@@ -470,7 +470,7 @@ mod acc_tests {
         f64.load
         local.get 1
         f64.load offset=8
-        f64.mul
+        f64.div
         local.get 2
         f64.add
         local.get 1
@@ -483,9 +483,9 @@ mod acc_tests {
     fn a_result_the_next_instruction_reads_goes_through_the_accumulator() {
         let code = translated(CHAIN, false);
         let at = |f: fn(&Instr) -> bool| code.iter().position(|(i, _)| f(i)).unwrap();
-        let mul = at(|i| matches!(i, Instr::F64Mul { .. }));
-        // The second load gives the product its `b`, the product goes on to the sum: `f64`s,
-        // through the float accumulator.
+        let mul = at(|i| matches!(i, Instr::F64Div { .. }));
+        // The second load gives the quotient its `b`, the quotient goes on to the sum:
+        // `f64`s, through the float accumulator.
         assert!(matches!(code[mul - 1].0, Instr::I64Load { offset: 8, .. }));
         assert_eq!(code[mul - 1].1, OUT | FOUT, "{code:?}");
         assert_eq!(code[mul].1, IN_B | FIN | OUT | FOUT, "{code:?}");
@@ -776,6 +776,82 @@ mod acc_tests {
                     .any(|i| matches!(i, Instr::Copy128 { dst: 5, src: 2 })),
             "{debug:?}"
         );
+    }
+
+    /// An `f64.mul` into the `f64.add` or `f64.sub` that takes its product: one
+    /// instruction, the factor the instruction before made as its operand `b` (from the
+    /// float accumulator), the sum going on to the next one in a chain; not a product
+    /// kept in a local, nor one a subtraction takes first, nor in debug code.
+    #[test]
+    fn a_product_added_or_subtracted_is_one_instruction() {
+        let wat = r#"(module (memory 1)
+          (func (param i32 f64 f64) (result f64) (local f64)
+            local.get 1
+            local.get 0
+            f64.load
+            local.get 2
+            f64.mul
+            f64.add
+            local.get 2
+            local.get 1
+            f64.mul
+            f64.sub
+            local.get 1
+            local.get 2
+            f64.mul
+            local.tee 3
+            f64.add
+            local.get 1
+            local.get 2
+            f64.mul
+            local.get 1
+            f64.sub
+            f64.add))"#;
+        let code = translated(wat, false);
+        let instrs: Vec<Instr> = code.iter().map(|&(i, _)| i).collect();
+        let load = instrs
+            .iter()
+            .position(|i| matches!(i, Instr::I64Load { .. }))
+            .unwrap();
+        let Instr::I64Load { dst: loaded, .. } = instrs[load] else {
+            unreachable!()
+        };
+        // `local 1 + load * local 2`: the loaded factor is `b`, from the float accumulator.
+        assert!(
+            matches!(instrs[load + 1], Instr::F64MulAdd { a: 1, b, m: 2, .. } if b == loaded),
+            "{code:?}"
+        );
+        assert_eq!(code[load].1 & (OUT | FOUT), OUT | FOUT, "{code:?}");
+        assert_eq!(code[load + 1].1 & (IN_B | FIN), IN_B | FIN, "{code:?}");
+        // `sum - local 2 * local 1`: the sum from the accumulator, as `a`.
+        assert!(
+            matches!(instrs[load + 2], Instr::F64MulSub { b: 1, m: 2, .. }),
+            "{code:?}"
+        );
+        assert_eq!(code[load + 2].1 & (IN_A | FIN), IN_A | FIN, "{code:?}");
+        // The product kept in local 3, and the one a subtraction takes first: multiplies.
+        let muls = instrs
+            .iter()
+            .filter(|i| matches!(i, Instr::F64Mul { .. }))
+            .count();
+        assert_eq!(muls, 2, "{code:?}");
+        assert!(
+            instrs.iter().any(|i| matches!(i, Instr::F64Sub { .. })),
+            "{code:?}"
+        );
+        // Debug code: every operator its own instruction.
+        let debug: Vec<Instr> = translated(wat, true).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(
+            debug
+                .iter()
+                .filter(|i| matches!(i, Instr::F64Mul { .. }))
+                .count(),
+            4,
+            "{debug:?}"
+        );
+        assert!(!debug
+            .iter()
+            .any(|i| matches!(i, Instr::F64MulAdd { .. } | Instr::F64MulSub { .. })));
     }
 
     /// A fused load's value goes straight to the local a `local.set` (or `tee`) after it

@@ -1377,6 +1377,16 @@ fn check_modes(f: &CompiledFunc) -> crate::error::Result<()> {
             if (g + 1..at).any(|j| f.instrs[j].instr.acc_operands().2 == slot) {
                 return bad(at, "takes a value an instruction in between wrote again");
             }
+            // A value given to the accumulator alone (`OUT`) is not in its slot: nothing
+            // else this instruction reads may be it (its other operand, a factor `m`).
+            let reads = op.instr.slot_reads();
+            let others = [if takes == IN_A { reads[1] } else { reads[0] }, reads[2]];
+            if f.modes[g] & OUT != 0 && others.contains(&slot) {
+                return bad(
+                    at,
+                    "reads in its slot a value given to the accumulator alone",
+                );
+            }
         }
         let next = f.modes.get(at + 1).copied().unwrap_or(0);
         if mode & (OUT | TEE) != 0 && next & (IN_A | IN_B | HELD) == 0 {
@@ -2644,6 +2654,16 @@ handlers! { frame, mem, pc, cx;
                 slot!(frame, cx, dst) = slot!(frame, cx, src);
                 slot!(frame, cx, dst + 1) = slot!(frame, cx, src + 1);
             },
+    F64MulAdd: Instr::F64MulAdd { dst, a, b, m } => {
+                let (x, y) = (frame.a(cx, a), frame.b(cx, b));
+                let p = f64v(slot!(frame, cx, m as u32)) * f64v(y);
+                frame.set(cx, dst, r64(f64v(x) + p));
+            },
+    F64MulSub: Instr::F64MulSub { dst, a, b, m } => {
+                let (x, y) = (frame.a(cx, a), frame.b(cx, b));
+                let p = f64v(slot!(frame, cx, m as u32)) * f64v(y);
+                frame.set(cx, dst, r64(f64v(x) - p));
+            },
     Select128: Instr::Select128 { h } => {
                 if slot!(frame, cx, h - 1) == 0 {
                     slot!(frame, cx, h - 5) = slot!(frame, cx, h - 3);
@@ -2716,7 +2736,7 @@ acc_handlers! {
         IN_A | TEE | FOUT, IN_B | TEE | FOUT, IN_A | FIN | OUT | FOUT,
         IN_B | FIN | OUT | FOUT, IN_A | FIN | TEE | FOUT, IN_B | FIN | TEE | FOUT
     ] {
-        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
+        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign F64MulAdd F64MulSub
     }
     float_compare [
         IN_A, IN_B, OUT, IN_A | OUT, IN_B | OUT, TEE, IN_A | TEE, IN_B | TEE,
@@ -3168,5 +3188,37 @@ mod mode_tests {
         // A one-slot return takes from the integer accumulator only.
         assert!(check(&float_func(&[0, 0, OUT, IN_A])).is_ok());
         assert!(check(&float_func(&[0, 0, OUT | FOUT, IN_A | FIN])).is_err());
+    }
+
+    /// A value given to the accumulator alone is not in its slot: an instruction that
+    /// takes it may not also read that slot (`z = c + z * z` fused, `m` the slot).
+    #[test]
+    fn check_refuses_a_slot_read_of_a_value_given_to_the_accumulator_alone() {
+        let fused = |m: u16, modes: &[u8]| {
+            let mut f = func(&[]);
+            let instrs = [
+                Instr::F64Sqrt { dst: 2, a: 1 },
+                Instr::F64MulAdd {
+                    dst: 2,
+                    a: 0,
+                    b: 2,
+                    m,
+                },
+                Instr::Return { src: 2, arity: 1 },
+            ];
+            f.instrs = instrs.iter().map(|&i| Op::new(i)).collect();
+            f.modes = modes.into();
+            f
+        };
+        assert!(check(&fused(1, &[OUT | FOUT, IN_B | FIN, 0])).is_ok());
+        // (Given to its slot too: the factor reads it there.)
+        assert!(check(&fused(2, &[TEE | FOUT, IN_B | FIN, 0])).is_ok());
+        assert!(check(&fused(2, &[OUT | FOUT, IN_B | FIN, 0])).is_err());
+        // Its other operand, the same way.
+        let mut f = float_func(&[OUT | FOUT, IN_A | FIN, 0, 0]);
+        f.instrs[1] = Op::new(Instr::F64Mul { dst: 2, a: 2, b: 2 });
+        assert!(check(&f).is_err());
+        f.modes = [TEE | FOUT, IN_A | FIN, 0, 0].into();
+        assert!(check(&f).is_ok());
     }
 }

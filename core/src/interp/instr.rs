@@ -174,6 +174,12 @@ macro_rules! define_instr {
             /// wraps, as the `i32.add` does).
             I32LoadAt { dst: u32, a: u32, c: u32 },
             I64LoadAt { dst: u32, a: u32, c: u32 },
+            /// `f64` `a + m * b` and `a - m * b`: an `f64.mul` fused into the `f64.add` or
+            /// `f64.sub` of its result (the multiply is removed; its factors are slot `m`
+            /// and `b`). Each operation still rounds, as the two operators do: not a fused
+            /// multiply-add.
+            F64MulAdd { dst: u32, a: u32, b: u32, m: u16 },
+            F64MulSub { dst: u32, a: u32, b: u32, m: u16 },
             GlobalGet128 { dst: u32, global: u32 },
             GlobalSet128 { src: u32, global: u32 },
             Select128 { h: u32 },
@@ -503,6 +509,10 @@ impl Instr {
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
                     | Instr::I64LoadIdx { dst, a, b, .. } => (Some(a), Some(b), Some(dst)),
+                    // (The factor `m` is read from its slot.)
+                    Instr::F64MulAdd { dst, a, b, .. } | Instr::F64MulSub { dst, a, b, .. } => {
+                        (Some(a), Some(b), Some(dst))
+                    }
                     Instr::I32LoadAt { dst, a, .. } | Instr::I64LoadAt { dst, a, .. } => {
                         (Some(a), None, Some(dst))
                     }
@@ -514,6 +524,19 @@ impl Instr {
             };
         }
         numeric_ops!(pick)
+    }
+
+    /// Every frame slot this instruction reads as an operand of its own: its
+    /// [`Instr::acc_operands`] `a` and `b`, and a fused multiply's factor `m`, which the
+    /// accumulator never gives (`hot::check` refuses a slot read of a value given to the
+    /// accumulator alone).
+    pub(crate) fn slot_reads(&self) -> [Option<u32>; 3] {
+        let (a, b, _) = self.acc_operands();
+        let m = match *self {
+            Instr::F64MulAdd { m, .. } | Instr::F64MulSub { m, .. } => Some(m as u32),
+            _ => None,
+        };
+        [a, b, m]
     }
 
     /// The slot this instruction writes its single result to, if it is a
@@ -553,7 +576,9 @@ impl Instr {
                     | Instr::I32LoadIdx { dst, .. }
                     | Instr::I64LoadIdx { dst, .. }
                     | Instr::I32LoadAt { dst, .. }
-                    | Instr::I64LoadAt { dst, .. } => Some(dst),
+                    | Instr::I64LoadAt { dst, .. }
+                    | Instr::F64MulAdd { dst, .. }
+                    | Instr::F64MulSub { dst, .. } => Some(dst),
                     _ => None,
                 }
             };
@@ -675,6 +700,9 @@ impl Instr {
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
                     | Instr::I64LoadIdx { dst, a, b, .. } => end(&[dst, a, b]),
+                    Instr::F64MulAdd { dst, a, b, m } | Instr::F64MulSub { dst, a, b, m } => {
+                        end(&[dst, a, b, m as u32])
+                    }
                     Instr::I32LoadAt { dst, a, .. } | Instr::I64LoadAt { dst, a, .. } => {
                         end(&[dst, a])
                     }
@@ -731,6 +759,24 @@ mod tests {
                 Some(3),
             ),
             (Instr::I32Eqz { dst: 0, a: 7 }, Some(8)),
+            (
+                Instr::F64MulAdd {
+                    dst: 1,
+                    a: 2,
+                    b: 3,
+                    m: 20,
+                },
+                Some(21),
+            ),
+            (
+                Instr::F64MulSub {
+                    dst: 21,
+                    a: 2,
+                    b: 3,
+                    m: 20,
+                },
+                Some(22),
+            ),
             (
                 Instr::BrIfI32LtS {
                     pc: 100,

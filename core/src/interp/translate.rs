@@ -1680,6 +1680,7 @@ impl Translator {
                     (Operand::Slot(b), _) => make(h - 2, a, b),
                 };
                 let instr = self.fuse_shift_add(instr, h);
+                let instr = self.fuse_mul_add(instr, h);
                 self.emit(instr);
             }
         }
@@ -1713,6 +1714,64 @@ impl Translator {
             a: other,
             b: i,
             scale: 1 << (c & 31),
+        }
+    }
+
+    /// `instr`, or, when it is an `f64.add` or `f64.sub` of the result of the `f64.mul`
+    /// just before it (in that operand's natural slot, `h - 1` or `h - 2`: consumed by
+    /// the add; for a subtraction, the second operand), the two as one `F64MulAdd` or
+    /// `F64MulSub` (the multiply is removed). The factor made by the instruction before
+    /// the multiply becomes its operand `b` (which the accumulator may give), the other
+    /// its slot `m` (which must fit in 16 bits). (The operands of an addition or a
+    /// multiplication may change places: they decide only which NaN a NaN result is, and
+    /// the spec leaves that open, `nans{z1, z2}`.)
+    fn fuse_mul_add(&mut self, instr: Instr, h: u32) -> Instr {
+        let (dst, a, b, sub) = match instr {
+            Instr::F64Add { dst, a, b } => (dst, a, b, false),
+            Instr::F64Sub { dst, a, b } => (dst, a, b, true),
+            _ => return instr,
+        };
+        let Some(Instr::F64Mul { dst: t, a: x, b: y }) = self.last_fusable() else {
+            return instr;
+        };
+        let addend = if t == b && b == h - 1 && a != t {
+            a
+        } else if !sub && t == a && a == h - 2 && b != t {
+            b
+        } else {
+            return instr;
+        };
+        // (The multiply is the last instruction: the one before it is that before the
+        // last, if nothing jumps between.)
+        let n = self.code.instrs.len();
+        let before = (n >= 2)
+            .then(|| self.code.instrs[n - 2].acc_operands().2)
+            .flatten();
+        let (m, f) = if before == Some(x) { (y, x) } else { (x, y) };
+        // (`m` is read from its slot, and the accumulator modes see only `a` and `b`: never
+        // the value the instruction before may give to the accumulator alone, as in
+        // `z = c + z * z` just after `z` was set.)
+        if before == Some(m) {
+            return instr;
+        }
+        let Ok(m) = u16::try_from(m) else {
+            return instr;
+        };
+        self.code.instrs.pop();
+        self.code.offsets.pop();
+        match sub {
+            false => Instr::F64MulAdd {
+                dst,
+                a: addend,
+                b: f,
+                m,
+            },
+            true => Instr::F64MulSub {
+                dst,
+                a: addend,
+                b: f,
+                m,
+            },
         }
     }
 
