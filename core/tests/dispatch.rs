@@ -588,3 +588,99 @@ fn fused_multiply_add_agrees_with_the_operators() {
     );
     assert_eq!(exact.to_bits(), 0.0f64.to_bits(), "rounded twice");
 }
+
+/// `i += c` before a `br_if` on a comparison of `i` is one instruction (`AddBrIf`,
+/// `AddBrIfC`): the sum and the branch agree with the two operators for every `i32`
+/// comparison, with `i` as either operand or against a constant, at the edges of the
+/// signed and unsigned ranges.
+#[test]
+fn fused_add_and_branch_agree_with_the_operators() {
+    type Holds = fn(i32, i32) -> bool;
+    let ops: [(&str, Holds); 10] = [
+        ("eq", |x: i32, y: i32| x == y),
+        ("ne", |x, y| x != y),
+        ("lt_s", |x, y| x < y),
+        ("lt_u", |x, y| (x as u32) < (y as u32)),
+        ("gt_s", |x, y| x > y),
+        ("gt_u", |x, y| (x as u32) > (y as u32)),
+        ("le_s", |x, y| x <= y),
+        ("le_u", |x, y| (x as u32) <= (y as u32)),
+        ("ge_s", |x, y| x >= y),
+        ("ge_u", |x, y| (x as u32) >= (y as u32)),
+    ];
+    let adds = [1i32, -1, 4, 127, -128];
+    let constants = [0i32, 5, -1, i32::MIN];
+    // Each function returns the new `i` and whether the branch was taken, as
+    // `i << 1 | taken` (an `i64`).
+    let body = |add: i32, cmp: &str| {
+        format!(
+            "(block $b (local.set 0 (i32.add (local.get 0) (i32.const {add}))) (br_if $b {cmp}) \
+             (return (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 1)))) \
+             (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 1)) (i64.const 1))"
+        )
+    };
+    let mut wat = String::from("(module\n");
+    for (op, _) in ops {
+        for (k, add) in adds.iter().enumerate() {
+            let sides = [
+                ("a", format!("(i32.{op} (local.get 0) (local.get 1))")),
+                ("b", format!("(i32.{op} (local.get 1) (local.get 0))")),
+            ];
+            for (side, cmp) in sides {
+                wat += &format!(
+                    "(func (export \"{op}_{side}_{k}\") (param i32 i32) (result i64) {})\n",
+                    body(*add, &cmp)
+                );
+            }
+            for (j, c) in constants.iter().enumerate() {
+                let cmp = format!("(i32.{op} (local.get 0) (i32.const {c}))");
+                wat += &format!(
+                    "(func (export \"{op}_c{j}_{k}\") (param i32 i32) (result i64) {})\n",
+                    body(*add, &cmp)
+                );
+            }
+        }
+    }
+    wat += ")";
+    let wasm = wat::parse_str(&wat).unwrap();
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    let module = rt.instantiate(&wasm).unwrap();
+    let call = |name: &str, i: i32, n: i32| {
+        module
+            .exported_function(name)
+            .unwrap()
+            .call(&[i as u32 as u64, n as u32 as u64])
+            .unwrap()[0]
+    };
+    let values = [0i32, 1, -1, 5, 4, i32::MAX, i32::MIN, i32::MIN + 127, 126];
+    let want = |sum: i32, taken: bool| ((sum as u32 as u64) << 1) | taken as u64;
+    for (op, holds) in ops {
+        for (k, &add) in adds.iter().enumerate() {
+            for &i in &values {
+                let sum = i.wrapping_add(add);
+                for &n in &values {
+                    let a = call(&format!("{op}_a_{k}"), i, n);
+                    assert_eq!(
+                        a,
+                        want(sum, holds(sum, n)),
+                        "{op} a: {i} + {add} against {n}"
+                    );
+                    let b = call(&format!("{op}_b_{k}"), i, n);
+                    assert_eq!(
+                        b,
+                        want(sum, holds(n, sum)),
+                        "{op} b: {n} against {i} + {add}"
+                    );
+                }
+                for (j, &c) in constants.iter().enumerate() {
+                    let got = call(&format!("{op}_c{j}_{k}"), i, 0);
+                    assert_eq!(
+                        got,
+                        want(sum, holds(sum, c)),
+                        "{op}: {i} + {add} against {c}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -854,6 +854,56 @@ mod acc_tests {
             .any(|i| matches!(i, Instr::F64MulAdd { .. } | Instr::F64MulSub { .. })));
     }
 
+    /// A loop's `i += c` and the `br_if` on its comparison: one instruction, the sum to
+    /// the side of the comparison that reads it, or against a constant; not when the
+    /// constant does not fit in 8 bits, nor when the sum goes to another local than the
+    /// one read, nor in debug code.
+    #[test]
+    fn a_counter_and_its_test_are_one_instruction() {
+        use super::super::instr::{ADD_TO_B, CMP_LT_U, CMP_NE};
+        let wat = r#"(module
+          (func (param i32 i32) (result i32) (local i32)
+            (loop $l
+              (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+              (br_if $l (i32.ne (local.get 1) (local.get 0))))
+            (loop $m
+              (local.set 0 (i32.add (local.get 0) (i32.const -1)))
+              (br_if $m (i32.lt_u (local.get 0) (i32.const 700))))
+            (loop $n
+              (local.set 0 (i32.add (local.get 0) (i32.const 1000)))
+              (br_if $n (i32.lt_u (local.get 0) (local.get 1))))
+            (loop $o
+              (local.set 2 (i32.add (local.get 0) (i32.const 1)))
+              (br_if $o (i32.lt_u (local.get 2) (local.get 1))))
+            local.get 0))"#;
+        let code: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        let fused: Vec<Instr> = code
+            .iter()
+            .copied()
+            .filter(|i| matches!(i, Instr::AddBrIf { .. } | Instr::AddBrIfC { .. }))
+            .collect();
+        assert!(
+            matches!(
+                fused[..],
+                [
+                    Instr::AddBrIf { a: 1, b: 0, add: 4, kind, .. },
+                    Instr::AddBrIfC { a: 0, c: 700, add: -1, kind: CMP_LT_U, .. },
+                ] if kind == CMP_NE | ADD_TO_B
+            ),
+            "{code:?}"
+        );
+        // (The third and fourth loops keep their add.)
+        let adds = code
+            .iter()
+            .filter(|i| matches!(i, Instr::I32AddC { .. }))
+            .count();
+        assert_eq!(adds, 2, "{code:?}");
+        let debug: Vec<Instr> = translated(wat, true).into_iter().map(|(i, _)| i).collect();
+        assert!(!debug
+            .iter()
+            .any(|i| matches!(i, Instr::AddBrIf { .. } | Instr::AddBrIfC { .. })));
+    }
+
     /// A fused load's value goes straight to the local a `local.set` (or `tee`) after it
     /// names (at a trap the executor shows the address in its natural slot instead:
     /// `core/tests/variants.rs`, `load_local`).

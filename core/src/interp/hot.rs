@@ -1630,6 +1630,77 @@ macro_rules! simd_handlers {
 }
 super::simd::simd_op_list!(simd_handlers);
 
+/// The handler specialised to an `AddBrIf`'s or `AddBrIfC`'s comparison and side (the
+/// generic ones test them at run time).
+fn add_br_if_handler_of(instr: &Instr) -> Option<HandlerFn> {
+    use super::instr::{ADD_TO_B, CMP_GE_U};
+    macro_rules! pick {
+        ($kind:expr, $c:literal, $($k:literal)*) => {
+            match $kind {
+                $($k => Some(add_br_if::<$k, $c> as HandlerFn),)*
+                _ => None,
+            }
+        };
+    }
+    match *instr {
+        Instr::AddBrIf { kind, .. } if kind & !ADD_TO_B <= CMP_GE_U => {
+            pick!(kind, false, 0 1 2 3 4 5 6 7 8 9 128 129 130 131 132 133 134 135 136 137)
+        }
+        Instr::AddBrIfC { kind, .. } if kind <= CMP_GE_U => {
+            pick!(kind, true, 0 1 2 3 4 5 6 7 8 9)
+        }
+        _ => None,
+    }
+}
+
+/// An `AddBrIf` (`C`: an `AddBrIfC`) of comparison and side `K` ([`Instr::AddBrIf`]):
+/// the add in place, then the compare-and-branch that reads the sum, in one dispatch.
+#[inline(never)]
+#[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
+fn add_br_if<const K: u8, const C: bool>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+    acc: Acc,
+) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let (t, a, b, add) = match (unsafe { *ip }).instr {
+        Instr::AddBrIf { pc, a, b, add, .. } if !C => (pc, a, b, add),
+        Instr::AddBrIfC { pc, a, c, add, .. } if C => (pc, a, c, add),
+        _ => {
+            debug_assert!(false, "an add-and-branch handler given another instruction");
+            // SAFETY: `add_br_if_handler_of` gives these handlers to `AddBrIf`s (`C`:
+            // `AddBrIfC`s) only (`Op`'s invariant).
+            unsafe { std::hint::unreachable_unchecked() }
+        }
+    };
+    let d = if K & super::instr::ADD_TO_B != 0 {
+        b
+    } else {
+        a
+    };
+    debug_assert!(
+        (a as usize) < cx.frame_len() && (C || (b as usize) < cx.frame_len()),
+        "slot outside the frame"
+    );
+    // SAFETY: slots `a` and `d` (and `b` without `C`) are below `max_height`
+    // (`Instr::unchecked_slots_end`, [`check`]), and the frame has that many (`run`); no
+    // reference to the frame is live here.
+    let holds = unsafe {
+        let p = frame.add(d as usize);
+        *p = (*p as u32).wrapping_add(add as i32 as u32) as u64;
+        let y = if C { b as u64 } else { *frame.add(b as usize) };
+        super::instr::i32_holds(K, *frame.add(a as usize), y)
+    };
+    let next = match holds {
+        true => cx.at(t),
+        // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
+        false => unsafe { ip.add(1) },
+    };
+    next!(next, frame, mem, cx, acc)
+}
+
 /// The `h` of the `Instr::Simd` at `ip`.
 #[inline(always)]
 fn simd_height(ip: Ip) -> usize {
@@ -2028,6 +2099,9 @@ macro_rules! handlers {
                 if let Some(h) = simd_load_handler_of(op) {
                     return h;
                 }
+            }
+            if let Some(h) = add_br_if_handler_of(instr) {
+                return h;
             }
             match *instr {
                 $( $pat => $name::<0>, )*
@@ -2663,6 +2737,21 @@ handlers! { frame, mem, pc, cx;
                 let (x, y) = (frame.a(cx, a), frame.b(cx, b));
                 let p = f64v(slot!(frame, cx, m as u32)) * f64v(y);
                 frame.set(cx, dst, r64(f64v(x) - p));
+            },
+    // (`add_br_if_handler_of` gives these their handlers specialised to the comparison;
+    // these are the fast path's entries for them, which test it at run time.)
+    AddBrIf: Instr::AddBrIf { pc: t, a, b, add, kind } => {
+                let d = if kind & super::instr::ADD_TO_B != 0 { b } else { a };
+                slot!(frame, cx, d) = (slot!(frame, cx, d) as u32).wrapping_add(add as i32 as u32) as u64;
+                if super::instr::i32_holds(kind, slot!(frame, cx, a), slot!(frame, cx, b)) {
+                    pc = cx.at(t);
+                }
+            },
+    AddBrIfC: Instr::AddBrIfC { pc: t, a, c, add, kind } => {
+                slot!(frame, cx, a) = (slot!(frame, cx, a) as u32).wrapping_add(add as i32 as u32) as u64;
+                if super::instr::i32_holds(kind, slot!(frame, cx, a), c as u64) {
+                    pc = cx.at(t);
+                }
             },
     Select128: Instr::Select128 { h } => {
                 if slot!(frame, cx, h - 1) == 0 {

@@ -159,6 +159,15 @@ macro_rules! define_instr {
             /// + `offset`.
             StoreV128 { addr: u32, src: u32, offset: u32 },
             Copy128 { dst: u32, src: u32 },
+            /// An `i32.add` of constant `add` to a slot in place (`a`, or `b` with
+            /// [`ADD_TO_B`] in `kind`) fused into the `i32` compare-and-branch of slots `a`
+            /// and `b` after it, which reads the sum: a loop's counter and its test, one
+            /// instruction. `kind & CMP_KIND` is the comparison ([`CMP_EQ`] ..
+            /// [`CMP_GE_U`]).
+            AddBrIf { pc: u32, a: u32, b: u32, add: i8, kind: u8 },
+            /// The same with a constant `c` as the comparison's second operand (the sum
+            /// in `a`).
+            AddBrIfC { pc: u32, a: u32, c: u32, add: i8, kind: u8 },
             /// `i32` `a + b * scale` (`scale` a power of two): an `i32.shl` by a constant
             /// below 16 fused into the `i32.add` of its result (an element's address).
             /// (A multiplier, not a shift: a shift's count would take the one register
@@ -314,6 +323,43 @@ numeric_ops!(define_instr);
 /// Builds a compare-and-branch from its target and operand slots.
 type BranchCtor = fn(u32, u32, u32) -> Instr;
 
+/// The `i32` comparisons of [`Instr::AddBrIf`] and [`Instr::AddBrIfC`] (`kind &
+/// CMP_KIND`).
+pub(crate) const CMP_EQ: u8 = 0;
+pub(crate) const CMP_NE: u8 = 1;
+pub(crate) const CMP_LT_S: u8 = 2;
+pub(crate) const CMP_LT_U: u8 = 3;
+pub(crate) const CMP_GT_S: u8 = 4;
+pub(crate) const CMP_GT_U: u8 = 5;
+pub(crate) const CMP_LE_S: u8 = 6;
+pub(crate) const CMP_LE_U: u8 = 7;
+pub(crate) const CMP_GE_S: u8 = 8;
+pub(crate) const CMP_GE_U: u8 = 9;
+/// The comparison's bits of an `AddBrIf`'s `kind`.
+pub(crate) const CMP_KIND: u8 = 0x0f;
+/// In an `AddBrIf`'s `kind`: the sum goes to `b` (else to `a`).
+pub(crate) const ADD_TO_B: u8 = 0x80;
+
+/// Whether `i32` comparison `kind` ([`CMP_EQ`] ..) holds of `x` and `y` (their low 32
+/// bits), as the compare-and-branch of that comparison tests it.
+#[inline(always)]
+pub(crate) fn i32_holds(kind: u8, x: u64, y: u64) -> bool {
+    let (u, v) = (x as u32, y as u32);
+    let (s, t) = (u as i32, v as i32);
+    match kind & CMP_KIND {
+        CMP_EQ => u == v,
+        CMP_NE => u != v,
+        CMP_LT_S => s < t,
+        CMP_LT_U => u < v,
+        CMP_GT_S => s > t,
+        CMP_GT_U => u > v,
+        CMP_LE_S => s <= t,
+        CMP_LE_U => u <= v,
+        CMP_GE_S => s >= t,
+        _ => u >= v,
+    }
+}
+
 impl Instr {
     /// For an `i32`, `i64` or `f64` comparison `{ dst, a, b }` (or an `i32` one
     /// `{ dst, a, c }` with a constant), its
@@ -384,6 +430,35 @@ impl Instr {
             _ => return None,
         };
         Some((dst, a, b, ctor))
+    }
+
+    /// An `i32` compare-and-branch as `(pc, a, b, constant, kind)`: `b` is a slot, or
+    /// the constant with `constant`; `kind` is its comparison ([`CMP_EQ`] ..).
+    pub(crate) fn i32_compare_branch(&self) -> Option<(u32, u32, u32, bool, u8)> {
+        use Instr as I;
+        Some(match *self {
+            I::BrIfI32Eq { pc, a, b } => (pc, a, b, false, CMP_EQ),
+            I::BrIfI32Ne { pc, a, b } => (pc, a, b, false, CMP_NE),
+            I::BrIfI32LtS { pc, a, b } => (pc, a, b, false, CMP_LT_S),
+            I::BrIfI32LtU { pc, a, b } => (pc, a, b, false, CMP_LT_U),
+            I::BrIfI32GtS { pc, a, b } => (pc, a, b, false, CMP_GT_S),
+            I::BrIfI32GtU { pc, a, b } => (pc, a, b, false, CMP_GT_U),
+            I::BrIfI32LeS { pc, a, b } => (pc, a, b, false, CMP_LE_S),
+            I::BrIfI32LeU { pc, a, b } => (pc, a, b, false, CMP_LE_U),
+            I::BrIfI32GeS { pc, a, b } => (pc, a, b, false, CMP_GE_S),
+            I::BrIfI32GeU { pc, a, b } => (pc, a, b, false, CMP_GE_U),
+            I::BrIfI32EqC { pc, a, c } => (pc, a, c, true, CMP_EQ),
+            I::BrIfI32NeC { pc, a, c } => (pc, a, c, true, CMP_NE),
+            I::BrIfI32LtSC { pc, a, c } => (pc, a, c, true, CMP_LT_S),
+            I::BrIfI32LtUC { pc, a, c } => (pc, a, c, true, CMP_LT_U),
+            I::BrIfI32GtSC { pc, a, c } => (pc, a, c, true, CMP_GT_S),
+            I::BrIfI32GtUC { pc, a, c } => (pc, a, c, true, CMP_GT_U),
+            I::BrIfI32LeSC { pc, a, c } => (pc, a, c, true, CMP_LE_S),
+            I::BrIfI32LeUC { pc, a, c } => (pc, a, c, true, CMP_LE_U),
+            I::BrIfI32GeSC { pc, a, c } => (pc, a, c, true, CMP_GE_S),
+            I::BrIfI32GeUC { pc, a, c } => (pc, a, c, true, CMP_GE_U),
+            _ => return None,
+        })
     }
 
     /// Whether this is a load of an address fused operators computed (`I32LoadIdx`,
@@ -509,6 +584,12 @@ impl Instr {
                     Instr::I32AddShl { dst, a, b, .. }
                     | Instr::I32LoadIdx { dst, a, b, .. }
                     | Instr::I64LoadIdx { dst, a, b, .. } => (Some(a), Some(b), Some(dst)),
+                    // (No accumulator modes: reported for what they read and write.)
+                    Instr::AddBrIf { a, b, kind, .. } => {
+                        let d = if kind & ADD_TO_B != 0 { b } else { a };
+                        (Some(a), Some(b), Some(d))
+                    }
+                    Instr::AddBrIfC { a, .. } => (Some(a), None, Some(a)),
                     // (The factor `m` is read from its slot.)
                     Instr::F64MulAdd { dst, a, b, .. } | Instr::F64MulSub { dst, a, b, .. } => {
                         (Some(a), Some(b), Some(dst))
@@ -640,7 +721,9 @@ impl Instr {
             | Instr::BrIfI32LeSC { pc, .. }
             | Instr::BrIfI32LeUC { pc, .. }
             | Instr::BrIfI32GeSC { pc, .. }
-            | Instr::BrIfI32GeUC { pc, .. } => Some(pc),
+            | Instr::BrIfI32GeUC { pc, .. }
+            | Instr::AddBrIf { pc, .. }
+            | Instr::AddBrIfC { pc, .. } => Some(pc),
             _ => None,
         }
     }
@@ -728,6 +811,8 @@ impl Instr {
                     // Slots `src .. src + arity` and `dst .. dst + arity`.
                     Instr::Br { dst, src, arity, .. } => Some(dst.max(src) as u64 + arity as u64),
                     Instr::Copy { dst, src } => end(&[dst, src]),
+                    Instr::AddBrIf { a, b, .. } => end(&[a, b]),
+                    Instr::AddBrIfC { a, .. } => end(&[a]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
                     _ => None,
                 }
@@ -759,6 +844,26 @@ mod tests {
                 Some(3),
             ),
             (Instr::I32Eqz { dst: 0, a: 7 }, Some(8)),
+            (
+                Instr::AddBrIf {
+                    pc: 900,
+                    a: 4,
+                    b: 12,
+                    add: -1,
+                    kind: super::CMP_NE | super::ADD_TO_B,
+                },
+                Some(13),
+            ),
+            (
+                Instr::AddBrIfC {
+                    pc: 900,
+                    a: 14,
+                    c: 7000,
+                    add: 4,
+                    kind: super::CMP_LT_U,
+                },
+                Some(15),
+            ),
             (
                 Instr::F64MulAdd {
                     dst: 1,

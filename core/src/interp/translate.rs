@@ -275,6 +275,52 @@ impl Translator {
         self.code.offsets.push(self.offset);
     }
 
+    /// `instr`, an `i32` compare-and-branch, or, when the instruction before it adds a
+    /// constant that fits in 8 bits to a slot in place (`i32.add` of a local and a
+    /// constant set to that local) and the comparison reads that slot, the two as one
+    /// `AddBrIf` or `AddBrIfC` (the add is removed). (Called before the branch's position
+    /// is taken: the add's removal moves it.)
+    fn fuse_add_branch(&mut self, instr: Instr) -> Instr {
+        use super::instr::ADD_TO_B;
+        let Some((pc, a, b, constant, kind)) = instr.i32_compare_branch() else {
+            return instr;
+        };
+        let Some(Instr::I32AddC { dst, a: src, c }) = self.last_fusable() else {
+            return instr;
+        };
+        let Ok(add) = i8::try_from(c as i32) else {
+            return instr;
+        };
+        let side = if a == dst {
+            0
+        } else if !constant && b == dst {
+            ADD_TO_B
+        } else {
+            return instr;
+        };
+        if dst != src || self.debug {
+            return instr;
+        }
+        self.code.instrs.pop();
+        self.code.offsets.pop();
+        match constant {
+            false => Instr::AddBrIf {
+                pc,
+                a,
+                b,
+                add,
+                kind: kind | side,
+            },
+            true => Instr::AddBrIfC {
+                pc,
+                a,
+                c: b,
+                add,
+                kind,
+            },
+        }
+    }
+
     /// Nothing before the current position fuses with what follows.
     fn set_barrier(&mut self) {
         self.barrier = self.code.instrs.len();
@@ -370,7 +416,7 @@ impl Translator {
         } else {
             match cond {
                 None => Instr::Jump(pc),
-                Some(cond) => cond.taken(pc),
+                Some(cond) => self.fuse_add_branch(cond.taken(pc)),
             }
         };
         let at = self.pc();
@@ -1150,6 +1196,10 @@ impl Translator {
             }
             O::Try { blockty } => {
                 self.materialize_all();
+                // (Nothing before the `try` fuses with what is in it: its handler's range
+                // starts here, and a fusion that removed an instruction before would move
+                // the ones in it out of the range.)
+                self.set_barrier();
                 let (p, r) = Self::block_arity(info, blockty);
                 let level = (self.ctrl.iter())
                     .filter(|c| matches!(c.kind, CtrlKind::Try | CtrlKind::Catch))
