@@ -1791,8 +1791,8 @@ impl Translator {
         } else {
             return instr;
         };
-        // (The multiply is the last instruction: the one before it is that before the
-        // last, if nothing jumps between.)
+        // (The instruction before the multiply: the one that may give it a factor in the
+        // accumulator.)
         let n = self.code.instrs.len();
         let before = (n >= 2)
             .then(|| self.code.instrs[n - 2].acc_operands().2)
