@@ -298,11 +298,10 @@ impl Translator {
         } else {
             return instr;
         };
-        if dst != src || self.debug {
+        if dst != src {
             return instr;
         }
-        self.code.instrs.pop();
-        self.code.offsets.pop();
+        self.drop_last();
         match constant {
             false => Instr::AddBrIf {
                 pc,
@@ -319,6 +318,13 @@ impl Translator {
                 kind,
             },
         }
+    }
+
+    /// Removes the last instruction, with its offset: a fusion took it into the next one.
+    /// (`emit` drops its height.)
+    fn drop_last(&mut self) {
+        self.code.instrs.pop();
+        self.code.offsets.pop();
     }
 
     /// Nothing before the current position fuses with what follows.
@@ -970,8 +976,7 @@ impl Translator {
     fn copied_v128(&mut self, slot: u32) -> u32 {
         match self.last_fusable() {
             Some(Instr::Copy128 { dst, src }) if dst == slot => {
-                self.code.instrs.pop();
-                self.code.offsets.pop();
+                self.drop_last();
                 // (At a trap, the debugger shows the value in its natural slots: from
                 // the local, as a lazy operand, since no copy writes them now.)
                 if let Some((_, lazy)) = self.probe.as_mut().and_then(|p| p.pending.as_mut()) {
@@ -1243,8 +1248,7 @@ impl Translator {
                 // only its low 32 bits, so the wrap goes.
                 if let Some(Instr::I32WrapI64 { dst, a }) = self.last_fusable() {
                     if dst == index && index == h - 1 {
-                        self.code.instrs.pop();
-                        self.code.offsets.pop();
+                        self.drop_last();
                         index = a;
                     }
                 }
@@ -1690,8 +1694,7 @@ impl Translator {
             _ => None,
         };
         if let Some((a, b, shift)) = fused.filter(|_| addr == h - 1) {
-            self.code.instrs.pop();
-            self.code.offsets.pop();
+            self.drop_last();
             let dst = h - 1;
             return self.emit(match (shift, wide) {
                 (Some(scale), false) => Instr::I32LoadIdx { dst, a, b, scale },
@@ -1757,8 +1760,7 @@ impl Translator {
         } else {
             return instr;
         };
-        self.code.instrs.pop();
-        self.code.offsets.pop();
+        self.drop_last();
         Instr::I32AddShl {
             dst,
             a: other,
@@ -1807,8 +1809,7 @@ impl Translator {
         let Ok(m) = u16::try_from(m) else {
             return instr;
         };
-        self.code.instrs.pop();
-        self.code.offsets.pop();
+        self.drop_last();
         match sub {
             false => Instr::F64MulAdd {
                 dst,
