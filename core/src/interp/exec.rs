@@ -3311,7 +3311,7 @@ impl Executor {
                     let Some(&c) = v128_const!(idx) else {
                         break Exit::Error(no_code(func));
                     };
-                    simd::put(&mut stack, fp + dst as usize, c)
+                    simd::put(&mut stack, fp + dst as usize, simd::V128::from_u128(c))
                 }
                 Instr::Shuffle { idx, h } => {
                     let at = fp + h as usize;
@@ -3319,7 +3319,7 @@ impl Executor {
                     let Some(&lanes) = v128_const!(idx) else {
                         break Exit::Error(no_code(func));
                     };
-                    let r = simd::shuffle(x, y, lanes);
+                    let r = simd::shuffle(x, y, simd::V128::from_u128(lanes));
                     simd::put(&mut stack, at - 4, r);
                 }
                 Instr::GlobalGet128 { dst, global } => {

@@ -1772,14 +1772,35 @@ fn simd_load<const OP: u8>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: 
     next!(next, frame, mem, cx, acc)
 }
 
+/// The `v128` at slots `at .. at + 2` of the frame at `frame`, for a unary or binary
+/// SIMD operator's handler.
+#[inline(always)]
+fn v128_at(frame: *mut u64, cx: &Cx<'_>, at: usize) -> super::simd::V128 {
+    debug_assert!(at + 2 <= cx.frame_len(), "slot outside the frame");
+    // SAFETY: the slots of a unary or binary `Simd` operator's operands are below its
+    // `h` (`at + 2 <= h`), which is at most `max_height` (`Instr::unchecked_slots_end`,
+    // [`check`]), and the frame has that many (`run`); a slot is a `u64`, so two
+    // consecutive slots are a `[u64; 2]` (alignment 8), and no reference to the frame is
+    // live here.
+    super::simd::V128(unsafe { *(frame.add(at) as *const [u64; 2]) })
+}
+
+/// Writes `v` at slots `at .. at + 2` of the frame at `frame` ([`v128_at`]).
+#[inline(always)]
+fn set_v128(frame: *mut u64, cx: &Cx<'_>, at: usize, v: super::simd::V128) {
+    debug_assert!(at + 2 <= cx.frame_len(), "slot outside the frame");
+    // SAFETY: as in `v128_at`.
+    unsafe { *(frame.add(at) as *mut [u64; 2]) = v.0 }
+}
+
 /// SIMD unary operator `OP` (a discriminant of `SimdOp`) on the `v128` below height `h`.
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
 fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
+    // (`h >= 2`: `Instr::unchecked_slots_end`, `check`.)
     let h = simd_height(ip);
-    let slots = frame_slice!(frame, cx);
-    let a = super::simd::get(slots, h - 2);
-    super::simd::put(slots, h - 2, super::simd::unary_of::<OP>(a));
+    let a = v128_at(frame, cx, h - 2);
+    set_v128(frame, cx, h - 2, super::simd::unary_of::<OP>(a));
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
     let next = unsafe { ip.add(1) };
     next!(next, frame, mem, cx, acc)
@@ -1789,13 +1810,10 @@ fn simd_unary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc
 #[inline(never)]
 #[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
 fn simd_binary<const OP: u16>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
+    // (`h >= 4`: `Instr::unchecked_slots_end`, `check`.)
     let h = simd_height(ip);
-    let slots = frame_slice!(frame, cx);
-    let (a, b) = (
-        super::simd::get(slots, h - 4),
-        super::simd::get(slots, h - 2),
-    );
-    super::simd::put(slots, h - 4, super::simd::binary_of::<OP>(a, b));
+    let (a, b) = (v128_at(frame, cx, h - 4), v128_at(frame, cx, h - 2));
+    set_v128(frame, cx, h - 4, super::simd::binary_of::<OP>(a, b));
     // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
     let next = unsafe { ip.add(1) };
     next!(next, frame, mem, cx, acc)

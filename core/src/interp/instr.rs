@@ -795,8 +795,14 @@ impl Instr {
                     Instr::LoadV128 { dst: v, addr, .. } | Instr::StoreV128 { src: v, addr, .. } => {
                         v.checked_add(1).and_then(|v| end(&[v, addr]))
                     }
+                    // The operands of a unary or binary operator (slots `h - 2 .. h` or
+                    // `h - 4 .. h`, its result where its first operand was), which its
+                    // specialised handler reads and writes unchecked; the other classes'
+                    // operands through a checked slice, which only needs them in the
+                    // frame, as this bound has them too.
+                    Instr::Simd { op, h } => (h >= op.operand_slots()).then_some(h as u64),
                     // (These address the frame through a checked slice: no unchecked slot.)
-                    Instr::Simd { .. } | Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
+                    Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
                     // (The fast path's calls and returns check the frames they move to.)
                     Instr::Call { .. }
                     | Instr::ListenerBefore(_)
@@ -844,6 +850,27 @@ mod tests {
                 Some(3),
             ),
             (Instr::I32Eqz { dst: 0, a: 7 }, Some(8)),
+            (
+                Instr::Simd {
+                    op: super::SimdOp::I8x16MaxU,
+                    h: 9,
+                },
+                Some(9),
+            ),
+            (
+                Instr::Simd {
+                    op: super::SimdOp::I8x16MaxU,
+                    h: 3,
+                },
+                None,
+            ),
+            (
+                Instr::Simd {
+                    op: super::SimdOp::I32x4ExtAddPairwiseI16x8U,
+                    h: 2,
+                },
+                Some(2),
+            ),
             (
                 Instr::AddBrIf {
                     pc: 900,

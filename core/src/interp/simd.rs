@@ -5,6 +5,26 @@
 //! under their `wasmparser` names; the translator maps them by name and the executor
 //! calls [`exec_plain`] for all of them. Operators with lane or memory immediates have
 //! their own instructions ([`LaneOp`], [`MemOp`]).
+//!
+//! The operators work on a [`V128`], the two slots' words, and take its lanes apart by
+//! reinterpreting those 16 bytes as an array of lanes. That is what lets LLVM compile a
+//! lane-wise operator to the vector instruction it is (`pmaxub` for `i8x16.max_u`): a
+//! `u128`, or lanes taken with shifts or byte copies, it compiles to one scalar
+//! operation per lane (measured: `i8x16.max_u` was about 180 instructions, see
+//! BENCHMARKS.md).
+//!
+//! # `unsafe`
+//!
+//! This module allows `unsafe` for that reinterpretation only ([`lanes!`]'s two
+//! `transmute`s, on little-endian targets, where the words' bytes in memory are the
+//! lanes in Wasm's order): between `[u64; 2]` and an array of 16 bytes of one of the
+//! integer or float lane types, which have the same size and no invalid bit pattern.
+//! Big-endian targets take the lanes apart with safe code; a test checks that both ways
+//! agree.
+
+#![allow(unsafe_code)]
+
+use std::ops::{BitAnd, BitOr, BitXor, Not};
 
 use wasmparser::Operator;
 
@@ -174,7 +194,7 @@ fn canon64(x: f64) -> f64 {
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`, its deterministic choice: both operands signed,
 /// each pair of products added with signed saturation (only `-128 * -128` twice
 /// saturates).
-fn relaxed_dot_i16(a: u128, b: u128) -> u128 {
+fn relaxed_dot_i16(a: V128, b: V128) -> V128 {
     let (x, y) = (i8s(a), i8s(b));
     from_i16s(std::array::from_fn(|i| {
         let p = |j: usize| x[j] as i16 * y[j] as i16;
@@ -187,7 +207,7 @@ fn relaxed_dot_i16(a: u128, b: u128) -> u128 {
 /// rounding, as `f32::mul_add`; a NaN result is the canonical NaN), and the 4-way dot
 /// product is the 2-way one (above)
 /// added pairwise into `i32` lanes, then `c` (wrapping).
-fn ternary(op: SimdOp, a: u128, b: u128, c: u128) -> u128 {
+fn ternary(op: SimdOp, a: V128, b: V128, c: V128) -> V128 {
     use SimdOp as S;
     match op {
         S::F32x4RelaxedMadd => {
@@ -221,17 +241,79 @@ fn ternary(op: SimdOp, a: u128, b: u128, c: u128) -> u128 {
     }
 }
 
+/// A `v128` as the operators work on it: its two 64-bit halves, low half first (as the
+/// stack's two slots hold it). Not a `u128`, which LLVM keeps in two integer registers
+/// and takes lanes out of with shifts (see the module's docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct V128(pub(crate) [u64; 2]);
+
+impl V128 {
+    /// The `v128` whose bits are `v`'s (lane 0 in the low bits).
+    pub(crate) const fn from_u128(v: u128) -> V128 {
+        V128([v as u64, (v >> 64) as u64])
+    }
+
+    /// Its bits as a `u128` (lane 0 in the low bits).
+    pub(crate) const fn to_u128(self) -> u128 {
+        self.0[0] as u128 | (self.0[1] as u128) << 64
+    }
+
+    /// Its 16 bytes, lane 0's first (as memory holds a `v128`).
+    pub(crate) fn to_le_bytes(self) -> [u8; 16] {
+        self.to_u128().to_le_bytes()
+    }
+
+    /// The `v128` memory holds in `b`.
+    pub(crate) fn from_le_bytes(b: [u8; 16]) -> V128 {
+        V128::from_u128(u128::from_le_bytes(b))
+    }
+}
+
+impl BitAnd for V128 {
+    type Output = V128;
+    #[inline(always)]
+    fn bitand(self, o: V128) -> V128 {
+        V128([self.0[0] & o.0[0], self.0[1] & o.0[1]])
+    }
+}
+
+impl BitOr for V128 {
+    type Output = V128;
+    #[inline(always)]
+    fn bitor(self, o: V128) -> V128 {
+        V128([self.0[0] | o.0[0], self.0[1] | o.0[1]])
+    }
+}
+
+impl BitXor for V128 {
+    type Output = V128;
+    #[inline(always)]
+    fn bitxor(self, o: V128) -> V128 {
+        V128([self.0[0] ^ o.0[0], self.0[1] ^ o.0[1]])
+    }
+}
+
+impl Not for V128 {
+    type Output = V128;
+    #[inline(always)]
+    fn not(self) -> V128 {
+        V128([!self.0[0], !self.0[1]])
+    }
+}
+
 /// The `v128` whose low half is at `stack[at]`.
-#[inline]
-pub(crate) fn get(stack: &[u64], at: usize) -> u128 {
-    stack[at] as u128 | (stack[at + 1] as u128) << 64
+#[inline(always)]
+pub(crate) fn get(stack: &[u64], at: usize) -> V128 {
+    // (The two words as one array: loaded one by one, they end up as two scalars, not
+    // one vector. Not by copying a slice either, whose checks in test builds take the
+    // address of a local.)
+    V128(*stack[at..].first_chunk().expect("a v128 in the stack"))
 }
 
 /// Stores a `v128` at `stack[at..at + 2]`.
-#[inline]
-pub(crate) fn put(stack: &mut [u64], at: usize, v: u128) {
-    stack[at] = v as u64;
-    stack[at + 1] = (v >> 64) as u64;
+#[inline(always)]
+pub(crate) fn put(stack: &mut [u64], at: usize, v: V128) {
+    *stack[at..].first_chunk_mut().expect("a v128 in the stack") = v.0;
 }
 
 macro_rules! lanes {
@@ -239,21 +321,71 @@ macro_rules! lanes {
         // (Inlined always: an array passed to a function is one whose address escapes,
         // which would keep the fast path's SIMD handlers from ending in a jump.)
         #[inline(always)]
-        fn $get(v: u128) -> [$t; $n] {
-            const W: usize = 16 / $n;
-            let b = v.to_le_bytes();
-            std::array::from_fn(|i| <$t>::from_le_bytes(b[i * W..(i + 1) * W].try_into().unwrap()))
+        fn $get(v: V128) -> [$t; $n] {
+            #[cfg(target_endian = "little")]
+            #[allow(clippy::useless_transmute)] // (`u64s`: the same type.)
+            {
+                // SAFETY: `[u64; 2]` and `[$t; $n]` are both 16 bytes, and every bit
+                // pattern is a value of both (plain integers and floats); on a
+                // little-endian target the words' bytes are the lanes in Wasm's order.
+                unsafe { std::mem::transmute::<[u64; 2], [$t; $n]>(v.0) }
+            }
+            #[cfg(not(target_endian = "little"))]
+            {
+                slow::$get(v)
+            }
         }
         #[inline(always)]
-        fn $put(l: [$t; $n]) -> u128 {
-            const W: usize = 16 / $n;
-            let mut b = [0u8; 16];
-            for (i, x) in l.iter().enumerate() {
-                b[i * W..(i + 1) * W].copy_from_slice(&x.to_le_bytes());
+        fn $put(l: [$t; $n]) -> V128 {
+            #[cfg(target_endian = "little")]
+            #[allow(clippy::useless_transmute)]
+            {
+                // SAFETY: as in the lanes' reading above, the other way.
+                V128(unsafe { std::mem::transmute::<[$t; $n], [u64; 2]>(l) })
             }
-            u128::from_le_bytes(b)
+            #[cfg(not(target_endian = "little"))]
+            {
+                slow::$put(l)
+            }
         }
     };
+}
+
+/// The lanes taken apart and put together byte by byte, with no reinterpretation: what
+/// big-endian targets use, and what the tests check the reinterpretation against.
+#[cfg_attr(all(target_endian = "little", not(test)), allow(dead_code))]
+mod slow {
+    use super::V128;
+
+    macro_rules! slow_lanes {
+        ($get:ident, $put:ident, $t:ty, $n:literal) => {
+            pub(super) fn $get(v: V128) -> [$t; $n] {
+                const W: usize = 16 / $n;
+                let b = v.to_le_bytes();
+                std::array::from_fn(|i| {
+                    <$t>::from_le_bytes(b[i * W..(i + 1) * W].try_into().unwrap())
+                })
+            }
+            pub(super) fn $put(l: [$t; $n]) -> V128 {
+                const W: usize = 16 / $n;
+                let mut b = [0u8; 16];
+                for (i, x) in l.iter().enumerate() {
+                    b[i * W..(i + 1) * W].copy_from_slice(&x.to_le_bytes());
+                }
+                V128::from_le_bytes(b)
+            }
+        };
+    }
+    slow_lanes!(i8s, from_i8s, i8, 16);
+    slow_lanes!(u8s, from_u8s, u8, 16);
+    slow_lanes!(i16s, from_i16s, i16, 8);
+    slow_lanes!(u16s, from_u16s, u16, 8);
+    slow_lanes!(i32s, from_i32s, i32, 4);
+    slow_lanes!(u32s, from_u32s, u32, 4);
+    slow_lanes!(i64s, from_i64s, i64, 2);
+    slow_lanes!(u64s, from_u64s, u64, 2);
+    slow_lanes!(f32s, from_f32s, f32, 4);
+    slow_lanes!(f64s, from_f64s, f64, 2);
 }
 lanes!(i8s, from_i8s, i8, 16);
 lanes!(u8s, from_u8s, u8, 16);
@@ -334,7 +466,7 @@ fn pmax64(a: f64, b: f64) -> f64 {
     }
 }
 
-fn unary(op: SimdOp, a: u128) -> u128 {
+fn unary(op: SimdOp, a: V128) -> V128 {
     unary_op(op, a)
 }
 
@@ -343,23 +475,59 @@ fn unary(op: SimdOp, a: u128) -> u128 {
 /// simd 1.31x -> 1.25x wasmi's instructions), where each still ends in a jump (checked
 /// on the release binary's disassembly); out of line with debug assertions, whose checks
 /// would give the handlers locals whose address escapes, and so take native stack per
-/// instruction (`core/tests/dispatch.rs`).
-#[cfg_attr(debug_assertions, inline(never))]
-#[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn unary_of<const OP: u16>(a: u128) -> u128 {
-    unary_op(SimdOp::from_index(OP), a)
+/// instruction (`core/tests/dispatch.rs`). (Out of line, the `v128`s go as pairs of
+/// words: a pair is passed and returned in registers, a `V128`'s array through memory,
+/// which is an address the handler gives away.)
+#[inline(always)]
+pub(crate) fn unary_of<const OP: u16>(a: V128) -> V128 {
+    #[cfg(debug_assertions)]
+    {
+        let (lo, hi) = unary_out_of_line::<OP>(a.0[0], a.0[1]);
+        V128([lo, hi])
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        unary_op(SimdOp::from_index(OP), a)
+    }
+}
+
+/// [`unary_of`] out of line (builds with debug assertions).
+#[cfg(debug_assertions)]
+#[inline(never)]
+fn unary_out_of_line<const OP: u16>(lo: u64, hi: u64) -> (u64, u64) {
+    let r = unary_op(SimdOp::from_index(OP), V128([lo, hi]));
+    (r.0[0], r.0[1])
 }
 
 /// Binary operator `OP` (a discriminant), one function per operator (inlined as
 /// [`unary_of`] is).
-#[cfg_attr(debug_assertions, inline(never))]
-#[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn binary_of<const OP: u16>(a: u128, b: u128) -> u128 {
-    binary_op(SimdOp::from_index(OP), a, b)
+#[inline(always)]
+pub(crate) fn binary_of<const OP: u16>(a: V128, b: V128) -> V128 {
+    #[cfg(debug_assertions)]
+    {
+        let (lo, hi) = binary_out_of_line::<OP>(a.0[0], a.0[1], b.0[0], b.0[1]);
+        V128([lo, hi])
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        binary_op(SimdOp::from_index(OP), a, b)
+    }
+}
+
+/// [`binary_of`] out of line (builds with debug assertions).
+#[cfg(debug_assertions)]
+#[inline(never)]
+fn binary_out_of_line<const OP: u16>(a_lo: u64, a_hi: u64, b_lo: u64, b_hi: u64) -> (u64, u64) {
+    let r = binary_op(
+        SimdOp::from_index(OP),
+        V128([a_lo, a_hi]),
+        V128([b_lo, b_hi]),
+    );
+    (r.0[0], r.0[1])
 }
 
 #[inline(always)]
-fn unary_op(op: SimdOp, a: u128) -> u128 {
+fn unary_op(op: SimdOp, a: V128) -> V128 {
     use SimdOp as S;
     let half = |v: [i32; 4], hi: bool| if hi { [v[2], v[3]] } else { [v[0], v[1]] };
     match op {
@@ -373,30 +541,14 @@ fn unary_op(op: SimdOp, a: u128) -> u128 {
         S::I32x4Neg => from_i32s(i32s(a).map(i32::wrapping_neg)),
         S::I64x2Abs => from_i64s(i64s(a).map(i64::wrapping_abs)),
         S::I64x2Neg => from_i64s(i64s(a).map(i64::wrapping_neg)),
-        S::I16x8ExtAddPairwiseI8x16S => {
-            let v = i8s(a);
-            from_i16s(std::array::from_fn(|i| {
-                v[2 * i] as i16 + v[2 * i + 1] as i16
-            }))
-        }
-        S::I16x8ExtAddPairwiseI8x16U => {
-            let v = u8s(a);
-            from_u16s(std::array::from_fn(|i| {
-                v[2 * i] as u16 + v[2 * i + 1] as u16
-            }))
-        }
-        S::I32x4ExtAddPairwiseI16x8S => {
-            let v = i16s(a);
-            from_i32s(std::array::from_fn(|i| {
-                v[2 * i] as i32 + v[2 * i + 1] as i32
-            }))
-        }
-        S::I32x4ExtAddPairwiseI16x8U => {
-            let v = u16s(a);
-            from_u32s(std::array::from_fn(|i| {
-                v[2 * i] as u32 + v[2 * i + 1] as u32
-            }))
-        }
+        // The pairs' sums, each computed in the wide lane the pair makes up: the low
+        // half (sign- or zero-extended by a shift up and back) plus the high half (shifted
+        // down). The same sums as adding the narrow lanes, in a form LLVM makes vector
+        // shifts and adds of (SSE2 has no pairwise add).
+        S::I16x8ExtAddPairwiseI8x16S => from_i16s(i16s(a).map(|v| ((v << 8) >> 8) + (v >> 8))),
+        S::I16x8ExtAddPairwiseI8x16U => from_u16s(u16s(a).map(|v| (v & 0xff) + (v >> 8))),
+        S::I32x4ExtAddPairwiseI16x8S => from_i32s(i32s(a).map(|v| ((v << 16) >> 16) + (v >> 16))),
+        S::I32x4ExtAddPairwiseI16x8U => from_u32s(u32s(a).map(|v| (v & 0xffff) + (v >> 16))),
         S::I16x8ExtendLowI8x16S => from_i16s(std::array::from_fn(|i| i8s(a)[i] as i16)),
         S::I16x8ExtendHighI8x16S => from_i16s(std::array::from_fn(|i| i8s(a)[i + 8] as i16)),
         S::I16x8ExtendLowI8x16U => from_u16s(std::array::from_fn(|i| u8s(a)[i] as u16)),
@@ -413,15 +565,15 @@ fn unary_op(op: SimdOp, a: u128) -> u128 {
         S::F32x4Floor => from_f32s(f32s(a).map(|x| num::round_f32(x, f32::floor))),
         S::F32x4Trunc => from_f32s(f32s(a).map(|x| num::round_f32(x, f32::trunc))),
         S::F32x4Nearest => from_f32s(f32s(a).map(|x| num::round_f32(x, f32::round_ties_even))),
-        S::F32x4Abs => a & !0x8000_0000_8000_0000_8000_0000_8000_0000u128,
-        S::F32x4Neg => a ^ 0x8000_0000_8000_0000_8000_0000_8000_0000u128,
+        S::F32x4Abs => a & !V128::from_u128(0x8000_0000_8000_0000_8000_0000_8000_0000),
+        S::F32x4Neg => a ^ V128::from_u128(0x8000_0000_8000_0000_8000_0000_8000_0000),
         S::F32x4Sqrt => from_f32s(f32s(a).map(f32::sqrt)),
         S::F64x2Ceil => from_f64s(f64s(a).map(|x| num::round_f64(x, f64::ceil))),
         S::F64x2Floor => from_f64s(f64s(a).map(|x| num::round_f64(x, f64::floor))),
         S::F64x2Trunc => from_f64s(f64s(a).map(|x| num::round_f64(x, f64::trunc))),
         S::F64x2Nearest => from_f64s(f64s(a).map(|x| num::round_f64(x, f64::round_ties_even))),
-        S::F64x2Abs => a & !0x8000_0000_0000_0000_8000_0000_0000_0000u128,
-        S::F64x2Neg => a ^ 0x8000_0000_0000_0000_8000_0000_0000_0000u128,
+        S::F64x2Abs => a & !V128::from_u128(0x8000_0000_0000_0000_8000_0000_0000_0000),
+        S::F64x2Neg => a ^ V128::from_u128(0x8000_0000_0000_0000_8000_0000_0000_0000),
         S::F64x2Sqrt => from_f64s(f64s(a).map(f64::sqrt)),
         // Relaxed: the saturating conversions' results (NaN is 0, out of range saturates).
         S::I32x4TruncSatF32x4S | S::I32x4RelaxedTruncF32x4S => from_i32s(f32s(a).map(|x| x as i32)),
@@ -450,12 +602,12 @@ fn unary_op(op: SimdOp, a: u128) -> u128 {
     }
 }
 
-fn binary(op: SimdOp, a: u128, b: u128) -> u128 {
+fn binary(op: SimdOp, a: V128, b: V128) -> V128 {
     binary_op(op, a, b)
 }
 
 #[inline(always)]
-fn binary_op(op: SimdOp, a: u128, b: u128) -> u128 {
+fn binary_op(op: SimdOp, a: V128, b: V128) -> V128 {
     use SimdOp as S;
     match op {
         // Relaxed: an index of 16 or more gives 0, as `swizzle`.
@@ -663,10 +815,10 @@ fn binary_op(op: SimdOp, a: u128, b: u128) -> u128 {
     }
 }
 
-fn test(op: SimdOp, a: u128) -> u32 {
+fn test(op: SimdOp, a: V128) -> u32 {
     use SimdOp as S;
     match op {
-        S::V128AnyTrue => (a != 0) as u32,
+        S::V128AnyTrue => (a != V128::default()) as u32,
         S::I8x16AllTrue => u8s(a).iter().all(|x| *x != 0) as u32,
         S::I16x8AllTrue => u16s(a).iter().all(|x| *x != 0) as u32,
         S::I32x4AllTrue => u32s(a).iter().all(|x| *x != 0) as u32,
@@ -695,7 +847,7 @@ fn test(op: SimdOp, a: u128) -> u32 {
     }
 }
 
-fn shift(op: SimdOp, a: u128, n: u32) -> u128 {
+fn shift(op: SimdOp, a: V128, n: u32) -> V128 {
     use SimdOp as S;
     match op {
         S::I8x16Shl => from_i8s(i8s(a).map(|x| x.wrapping_shl(n % 8))),
@@ -714,7 +866,7 @@ fn shift(op: SimdOp, a: u128, n: u32) -> u128 {
     }
 }
 
-fn splat(op: SimdOp, x: u64) -> u128 {
+fn splat(op: SimdOp, x: u64) -> V128 {
     use SimdOp as S;
     match op {
         S::I8x16Splat => from_u8s([x as u8; 16]),
@@ -823,8 +975,8 @@ pub(crate) fn exec_lane(op: LaneOp, lane: u8, stack: &mut [u64], sp: usize) -> u
     }
 }
 
-/// `i8x16.shuffle` of `a` and `b` by `lanes` (given as the bytes of a `u128`).
-pub(crate) fn shuffle(a: u128, b: u128, lanes: u128) -> u128 {
+/// `i8x16.shuffle` of `a` and `b` by `lanes` (its bytes).
+pub(crate) fn shuffle(a: V128, b: V128, lanes: V128) -> V128 {
     let (x, y) = (u8s(a), u8s(b));
     from_u8s(u8s(lanes).map(|i| {
         if i < 16 {
@@ -966,7 +1118,7 @@ pub(crate) fn exec_mem_wide(
                 .and_then(|r| mem.get(r))
                 .ok_or((addr, w as u64))?;
             b[l * w..(l + 1) * w].copy_from_slice(src);
-            put(stack, sp - 3, u128::from_le_bytes(b));
+            put(stack, sp - 3, V128::from_le_bytes(b));
             Ok(sp - 1)
         }
         _ => {
@@ -1027,11 +1179,11 @@ pub(crate) const fn load_width(op: MemOp) -> usize {
 /// The `v128` load `op` (one [`load_width`] is not 0 for) makes of the bytes it read
 /// (`b`, at least [`load_width`] of them).
 #[inline(always)]
-pub(crate) fn load_value(op: MemOp, b: &[u8]) -> u128 {
+pub(crate) fn load_value(op: MemOp, b: &[u8]) -> V128 {
     use MemOp as M;
     let eight = |b: &[u8]| -> [u8; 8] { std::array::from_fn(|i| b[i]) };
     match op {
-        M::Load => u128::from_le_bytes(std::array::from_fn(|i| b[i])),
+        M::Load => V128::from_le_bytes(std::array::from_fn(|i| b[i])),
         M::Load8x8S => from_i16s(eight(b).map(|x| x as i8 as i16)),
         M::Load8x8U => from_u16s(eight(b).map(|x| x as u16)),
         M::Load16x4S => {
@@ -1062,8 +1214,8 @@ pub(crate) fn load_value(op: MemOp, b: &[u8]) -> u128 {
         M::Load16Splat => from_u16s([u16::from_le_bytes([b[0], b[1]]); 8]),
         M::Load32Splat => from_u32s([u32::from_le_bytes([b[0], b[1], b[2], b[3]]); 4]),
         M::Load64Splat => from_u64s([u64::from_le_bytes(eight(b)); 2]),
-        M::Load32Zero => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u128,
-        M::Load64Zero => u64::from_le_bytes(eight(b)) as u128,
+        M::Load32Zero => V128([u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64, 0]),
+        M::Load64Zero => V128([u64::from_le_bytes(eight(b)), 0]),
         _ => unreachable!("stores and lane loads are not loads of a whole v128"),
     }
 }
@@ -1074,10 +1226,45 @@ mod tests {
 
     #[test]
     fn lanes_round_trip() {
-        let v = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
+        let v = V128::from_u128(0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100);
         assert_eq!(u8s(v)[3], 3);
+        assert_eq!(u16s(v)[1], 0x0302);
+        assert_eq!(u64s(v)[1], 0x0f0e_0d0c_0b0a_0908);
         assert_eq!(from_i16s(i16s(v)), v);
         assert_eq!(from_f64s(f64s(v)), v);
+    }
+
+    /// The lanes as the operators read them (a reinterpretation, on little-endian
+    /// targets) are the lanes taken apart byte by byte, in Wasm's order, for every lane
+    /// type, and put back together the same way.
+    #[test]
+    fn lanes_are_the_bytes_in_wasm_order() {
+        let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834u128;
+        for _ in 0..64 {
+            let v = V128::from_u128(x);
+            macro_rules! same {
+                ($($get:ident $put:ident),*) => {$(
+                    assert_eq!($get(v), slow::$get(v), "{}", stringify!($get));
+                    assert_eq!($put($get(v)), v);
+                    assert_eq!(slow::$put(slow::$get(v)), v);
+                )*};
+            }
+            same!(i8s from_i8s, u8s from_u8s, i16s from_i16s, u16s from_u16s, i32s from_i32s,
+                u32s from_u32s, i64s from_i64s, u64s from_u64s);
+            assert_eq!(f32s(v).map(f32::to_bits), slow::f32s(v).map(f32::to_bits));
+            assert_eq!(f64s(v).map(f64::to_bits), slow::f64s(v).map(f64::to_bits));
+            assert_eq!(from_f32s(f32s(v)), v);
+            assert_eq!(from_f64s(f64s(v)), v);
+            assert_eq!(slow::from_f32s(slow::f32s(v)), v);
+            assert_eq!(slow::from_f64s(slow::f64s(v)), v);
+            // Lane 0 is the low bits, as memory's first bytes are.
+            assert_eq!(u8s(v), x.to_le_bytes());
+            assert_eq!(v.to_le_bytes(), x.to_le_bytes());
+            x = x
+                .rotate_left(17)
+                .wrapping_mul(0x2545_f491_4f6c_dd1d_9e37_79b9_7f4a_7c15)
+                ^ 1;
+        }
     }
 
     #[test]
@@ -1092,7 +1279,7 @@ mod tests {
     #[test]
     fn narrow_saturates() {
         let a = from_i16s([300, -300, 5, 0, 0, 0, 0, 0]);
-        let r = i8s(binary(SimdOp::I8x16NarrowI16x8S, a, 0));
+        let r = i8s(binary(SimdOp::I8x16NarrowI16x8S, a, V128::default()));
         assert_eq!(&r[..3], &[127, -128, 5]);
     }
 }
