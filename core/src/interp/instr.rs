@@ -797,9 +797,9 @@ impl Instr {
                     }
                     // The operands of a unary or binary operator (slots `h - 2 .. h` or
                     // `h - 4 .. h`, its result where its first operand was), which its
-                    // specialised handler reads and writes unchecked; the other classes'
-                    // operands through a checked slice, which only needs them in the
-                    // frame, as this bound has them too.
+                    // specialised handler reads and writes unchecked. The other classes
+                    // reach the frame through a checked slice (a splat writes its result
+                    // at `h .. h + 2`): for them this bound only makes `check` stricter.
                     Instr::Simd { op, h } => (h >= op.operand_slots()).then_some(h as u64),
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
