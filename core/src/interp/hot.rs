@@ -776,7 +776,11 @@ struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    /// Ends the run at `ip` for `why`.
+    /// Ends the run at `ip` for `why`: for `Other` (and `Unhandled`) the instruction the
+    /// executor runs next; for the other stops the instruction that stopped, and [`run`]
+    /// returns the position after it. (Not the position after it here: a handler then
+    /// keeps the next instruction's address in a register for its stop as well as for
+    /// its dispatch, which made loads and stores save and restore one.)
     #[inline(always)]
     fn stop(&self, why: Stop, ip: Ip) -> Ip {
         self.stop.set(Some(why));
@@ -1229,8 +1233,10 @@ pub(crate) fn run<'a>(
     };
     cx.complete_frames();
     let why = cx.stop.get().unwrap_or(Stop::Unhandled);
+    // (A stop other than these is at the instruction that stopped: `Cx::stop`.)
+    let past = !matches!(why, Stop::Other | Stop::Unhandled);
     let regs = Regs {
-        pc: cx.position(at),
+        pc: cx.position(at) + past as usize,
         fp: cx.fp.get(),
         func: cx.cur.get().id,
     };
@@ -1765,7 +1771,7 @@ fn simd_load<const OP: u8>(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: 
                 address: at,
                 len: n as u64,
             },
-            next,
+            ip,
         );
     };
     super::simd::put(slots, h - 1, super::simd::load_value(op, bytes));
@@ -1932,13 +1938,11 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
     if LISTENED {
         // The hook, once the return is known to be the fast path's (it sees no frames:
         // the reference above is not used again). On a stop, as the handlers stop.
-        // (One past the instruction, as the handlers compute it: a position only.)
-        let after = ip.wrapping_add(1);
         match cx.after(listened, src, ARITY) {
             Ok(()) => {}
             Err(Stop::Other) => return cx.stop(Stop::Other, ip),
-            Err(Stop::Recorded) => return after,
-            Err(stop) => return cx.stop(stop, after),
+            Err(Stop::Recorded) => return ip,
+            Err(stop) => return cx.stop(stop, ip),
         }
     }
     // SAFETY: the only reference to the frames now (as above).
@@ -2043,8 +2047,8 @@ fn call_via<const MARKED: bool, const SMALL: bool>(
         Err(Stop::Other) if SMALL => Call::<0>(ip, frame, mem, cx, acc),
         // An instruction for the executor: it runs it.
         Err(Stop::Other) => cx.stop(Stop::Other, ip),
-        Err(Stop::Recorded) => ret,
-        Err(stop) => cx.stop(stop, ret),
+        Err(Stop::Recorded) => ip,
+        Err(stop) => cx.stop(stop, ip),
     }
 }
 
@@ -2088,9 +2092,10 @@ macro_rules! handlers {
                     Ok(()) => next!($pc, $frame.p, $mem, $cx, $frame.acc),
                     // An instruction for the executor: it runs it.
                     Err(Stop::Other) => $cx.stop(Stop::Other, ip),
-                    // Already recorded (a trap): the position after the instruction.
-                    Err(Stop::Recorded) => $pc,
-                    Err(stop) => $cx.stop(stop, $pc),
+                    // Already recorded (a trap), or another stop: at the instruction
+                    // (`run` returns the position after it; see `Cx::stop`).
+                    Err(Stop::Recorded) => ip,
+                    Err(stop) => $cx.stop(stop, ip),
                 }
             }
         )*
