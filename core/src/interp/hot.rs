@@ -1670,17 +1670,23 @@ fn add_br_if<const K: u8, const C: bool>(
     cx: &Cx<'_>,
     acc: Acc,
 ) -> Ip {
-    // SAFETY: `ip` points at an instruction of the code (the module's docs).
-    let (t, a, b, add) = match (unsafe { *ip }).instr {
-        Instr::AddBrIf { pc, a, b, add, .. } if !C => (pc, a, b, add),
-        Instr::AddBrIfC { pc, a, c, add, .. } if C => (pc, a, c, add),
-        _ => {
-            debug_assert!(false, "an add-and-branch handler given another instruction");
-            // SAFETY: `add_br_if_handler_of` gives these handlers to `AddBrIf`s (`C`:
-            // `AddBrIfC`s) only (`Op`'s invariant).
-            unsafe { std::hint::unreachable_unchecked() }
+    // (The target is read where the branch is taken, not here: read here, it took a
+    // register the handler had to save.)
+    #[inline(always)]
+    fn fields<const C: bool>(ip: Ip) -> (u32, u32, u32, i8) {
+        // SAFETY: `ip` points at an instruction of the code (the module's docs).
+        match (unsafe { *ip }).instr {
+            Instr::AddBrIf { pc, a, b, add, .. } if !C => (pc, a, b, add),
+            Instr::AddBrIfC { pc, a, c, add, .. } if C => (pc, a, c, add),
+            _ => {
+                debug_assert!(false, "an add-and-branch handler given another instruction");
+                // SAFETY: `add_br_if_handler_of` gives these handlers to `AddBrIf`s (`C`:
+                // `AddBrIfC`s) only (`Op`'s invariant).
+                unsafe { std::hint::unreachable_unchecked() }
+            }
         }
-    };
+    }
+    let (_, a, b, add) = fields::<C>(ip);
     let d = if K & super::instr::ADD_TO_B != 0 {
         b
     } else {
@@ -1700,7 +1706,7 @@ fn add_br_if<const K: u8, const C: bool>(
         super::instr::i32_holds(K, *frame.add(a as usize), y)
     };
     let next = match holds {
-        true => cx.at(t),
+        true => cx.at(fields::<C>(ip).0),
         // SAFETY: a fast-path instruction is never the code's last (that one is terminal).
         false => unsafe { ip.add(1) },
     };
