@@ -879,13 +879,13 @@ impl<'a> Cx<'a> {
             code: self.cur.get() as *const CompiledFunc as usize,
         };
         if SMALL {
-            let n = frames.len();
-            debug_assert!(n < frames.capacity());
-            // SAFETY: `n < capacity` (checked above): the slot after the last frame is
-            // allocated, and becomes the last frame.
+            debug_assert!(frames.len() < frames.capacity());
+            // SAFETY: `len < capacity` (checked above): the slot after the last frame is
+            // allocated, and becomes the last frame. (The length is read again for the
+            // new one, not kept: kept, it took a register the handler saved.)
             unsafe {
-                frames.as_mut_ptr().add(n).write(frame);
-                frames.set_len(n + 1);
+                frames.as_mut_ptr().add(frames.len()).write(frame);
+                frames.set_len(frames.len() + 1);
             }
         } else {
             frames.push(frame);
