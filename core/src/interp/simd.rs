@@ -15,7 +15,7 @@
 //!
 //! # `unsafe`
 //!
-//! This module allows `unsafe` for that reinterpretation only ([`lanes!`]'s two
+//! This module allows `unsafe` for that reinterpretation only (`lanes!`'s two
 //! `transmute`s, on little-endian targets, where the words' bytes in memory are the
 //! lanes in Wasm's order): between `[u64; 2]` and an array of 16 bytes of one of the
 //! integer or float lane types, which have the same size and no invalid bit pattern.
