@@ -351,6 +351,23 @@ macro_rules! lanes {
     };
 }
 
+/// Calls `$m!` with each lane type: the names of its lane reader and writer, the type
+/// and the number of lanes (one list for both ways of taking lanes apart).
+macro_rules! lane_types {
+    ($m:ident) => {
+        $m!(i8s, from_i8s, i8, 16);
+        $m!(u8s, from_u8s, u8, 16);
+        $m!(i16s, from_i16s, i16, 8);
+        $m!(u16s, from_u16s, u16, 8);
+        $m!(i32s, from_i32s, i32, 4);
+        $m!(u32s, from_u32s, u32, 4);
+        $m!(i64s, from_i64s, i64, 2);
+        $m!(u64s, from_u64s, u64, 2);
+        $m!(f32s, from_f32s, f32, 4);
+        $m!(f64s, from_f64s, f64, 2);
+    };
+}
+
 /// The lanes taken apart and put together byte by byte, with no reinterpretation: what
 /// big-endian targets use, and what the tests check the reinterpretation against.
 #[cfg_attr(all(target_endian = "little", not(test)), allow(dead_code))]
@@ -376,27 +393,9 @@ mod slow {
             }
         };
     }
-    slow_lanes!(i8s, from_i8s, i8, 16);
-    slow_lanes!(u8s, from_u8s, u8, 16);
-    slow_lanes!(i16s, from_i16s, i16, 8);
-    slow_lanes!(u16s, from_u16s, u16, 8);
-    slow_lanes!(i32s, from_i32s, i32, 4);
-    slow_lanes!(u32s, from_u32s, u32, 4);
-    slow_lanes!(i64s, from_i64s, i64, 2);
-    slow_lanes!(u64s, from_u64s, u64, 2);
-    slow_lanes!(f32s, from_f32s, f32, 4);
-    slow_lanes!(f64s, from_f64s, f64, 2);
+    lane_types!(slow_lanes);
 }
-lanes!(i8s, from_i8s, i8, 16);
-lanes!(u8s, from_u8s, u8, 16);
-lanes!(i16s, from_i16s, i16, 8);
-lanes!(u16s, from_u16s, u16, 8);
-lanes!(i32s, from_i32s, i32, 4);
-lanes!(u32s, from_u32s, u32, 4);
-lanes!(i64s, from_i64s, i64, 2);
-lanes!(u64s, from_u64s, u64, 2);
-lanes!(f32s, from_f32s, f32, 4);
-lanes!(f64s, from_f64s, f64, 2);
+lane_types!(lanes);
 
 #[inline(always)]
 fn zip<T: Copy, U, const N: usize>(a: [T; N], b: [T; N], f: impl Fn(T, T) -> U) -> [U; N] {
