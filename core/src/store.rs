@@ -388,15 +388,9 @@ pub(crate) struct Instance {
     global_ix: Vec<u32>,
     /// The order to lock them in: by sequence number.
     order: Vec<Part>,
-    /// The address of each global's value (module index space), as compiled code reads
-    /// them (`VmCtx::globals`): made once, by the first call into compiled code (a
-    /// global's value stays where it is for the instance's life, inside its item), and
-    /// used only while the items are held.
-    #[cfg_attr(
-        not(any(target_arch = "x86_64", target_arch = "aarch64")),
-        allow(dead_code)
-    )]
-    pub global_slots: std::sync::OnceLock<Box<[usize]>>,
+    /// The address of each global's value (module index space), as compiled code and the
+    /// interpreter's fast path read them ([`Instance::global_slots`]).
+    global_slots: std::sync::OnceLock<Box<[usize]>>,
 }
 
 /// Items of an instance in the module's index spaces.
@@ -482,6 +476,25 @@ impl Instance {
     /// Table `index` of the module's index space.
     pub(crate) fn table(&self, index: u32) -> Option<&Shared<TableInst>> {
         Some(&self.tables[*self.table_ix.get(index as usize)? as usize])
+    }
+
+    /// The address of each global's value (module index space; a [`GlobalInst`]'s, whose
+    /// `value` is at offset 0), as compiled code (`VmCtx::globals`) and the interpreter's
+    /// fast path read and write them: made once, from the items `held` (this instance's,
+    /// locked), the first time a call asks. A global's value stays where it is for the
+    /// instance's life (inside its item, which the instance keeps), so the addresses stay
+    /// valid; they may be used only while the items are held, and only where no
+    /// reference to the global is live.
+    pub(crate) fn global_slots(&self, held: &mut dyn HeldItems) -> &[usize] {
+        self.global_slots.get_or_init(|| {
+            (0..held.global_count() as u32)
+                .map(|i| {
+                    held.global_mut(i)
+                        .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst)
+                        as usize
+                })
+                .collect()
+        })
     }
 
     /// Global `index` of the module's index space.

@@ -15,7 +15,7 @@ use wasmscope::{FunctionDefinition, Runtime, RuntimeConfig};
 
 /// A loop over most kinds of fast-path instruction: integer and float arithmetic,
 /// comparisons and compare-and-branch, conversions, `select`, loads and stores of every
-/// width, `br_table`, and calls and returns of small functions.
+/// width, `br_table`, globals, and calls and returns of small functions.
 const LOOPS: &str = r#"
 (module
   (memory 1)
@@ -30,9 +30,18 @@ const LOOPS: &str = r#"
     (if (result i32) (i32.eqz (local.get 0))
       (then (i32.const 0))
       (else (i32.add (call $depth (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
-  ;; Rotates by constants; a call with no result; one with a v128 result.
-  (func $rot (param i32) (result i32)
-    (i32.xor (i32.rotl (local.get 0) (i32.const 5)) (i32.rotr (local.get 0) (i32.const 11))))
+  ;; Rotates by constants, in a frame on a shadow stack (as compilers make them: a
+  ;; stack pointer in a global) and counted in another global; a call with no result;
+  ;; one with a v128 result.
+  (global $sp (mut i32) (i32.const 65536))
+  (global $rots (mut i64) (i64.const 0))
+  (func $rot (param i32) (result i32) (local $fp i32)
+    (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+    (i32.store (local.get $fp) (local.get 0))
+    (global.set $rots (i64.add (global.get $rots) (i64.const 1)))
+    (global.set $sp (i32.add (local.get $fp) (i32.const 16)))
+    (i32.xor (i32.rotl (i32.load (local.get $fp)) (i32.const 5))
+             (i32.rotr (local.get 0) (i32.const 11))))
   (func $sink (param i32) (i32.store offset=12288 (i32.const 0) (local.get 0)))
   (func $twice (param v128) (result v128) (i8x16.add (local.get 0) (local.get 0)))
   (func (export "loops") (param $n i32) (result i64)
@@ -68,7 +77,8 @@ const LOOPS: &str = r#"
           (i64.extend_i32_u (i32.load offset=12288 (i32.const 0)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $top)))
-    (i64.add (local.get $acc) (i64.reinterpret_f64 (local.get $f))))
+    (i64.add (i64.add (local.get $acc) (i64.reinterpret_f64 (local.get $f)))
+             (i64.add (global.get $rots) (i64.extend_i32_u (global.get $sp)))))
   ;; SIMD: v128 loads and stores, unary and binary operators (each with a handler of
   ;; its own), lanes, and the generic SIMD handler (a shift, a test).
   (func (export "simd") (param $n i32) (result i64)

@@ -440,6 +440,56 @@ fn the_call_context_reads_globals_and_memory() {
     );
 }
 
+/// The hooks see a global as the code left it just before: the interpreter's fast path
+/// writes globals in place while its run goes on through listened calls.
+#[test]
+fn the_hooks_see_the_globals_the_code_just_set() {
+    if common::on_every_engine(the_hooks_see_the_globals_the_code_just_set) {
+        return;
+    }
+    struct Peek(Arc<Mutex<Vec<(&'static str, u64)>>>);
+    impl FunctionListener for Peek {
+        fn before(
+            &self,
+            call: &CallContext<'_>,
+            _: &[u64],
+            _: &StackIterator<'_>,
+        ) -> ListenerAction {
+            let g = call.globals()[0].1;
+            self.0.lock().unwrap().push(("before", g));
+            ListenerAction::Continue
+        }
+        fn after(&self, call: &CallContext<'_>, _: &[u64]) {
+            let g = call.globals()[0].1;
+            self.0.lock().unwrap().push(("after", g));
+        }
+    }
+    struct F(Arc<Mutex<Vec<(&'static str, u64)>>>);
+    impl FunctionListenerFactory for F {
+        fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+            (def.name() == Some("bump")).then(|| Arc::new(Peek(self.0.clone())) as _)
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let rt = Runtime::with_config(
+        common::engine_config().with_function_listener_factory(Arc::new(F(seen.clone()))),
+    );
+    let wat = r#"(module (global $g (mut i64) (i64.const 7))
+      (func $bump (global.set $g (i64.add (global.get $g) (i64.const 100))))
+      (func (export "f") (param $n i32) (local $i i32)
+        (loop $l
+          (global.set $g (i64.extend_i32_u (local.get $i)))
+          (call $bump)
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))))"#;
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    m.exported_function("f").unwrap().call(&[5]).unwrap();
+    let expected: Vec<_> = (0..5u64)
+        .flat_map(|i| [("before", i), ("after", i + 100)])
+        .collect();
+    assert_eq!(*seen.lock().unwrap(), expected);
+}
+
 /// Every frame (name and code offset) each listener sees, across a host function, a
 /// call through a table and a call into another module.
 fn stacks_seen(config: wasmscope::RuntimeConfig) -> Vec<String> {

@@ -37,7 +37,7 @@ use crate::interp::num::span;
 use crate::listener::{
     CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
 };
-use crate::store::{FuncInst, GlobalInst, Held, HeldItems, Instance, Registry, Store, View};
+use crate::store::{FuncInst, Held, HeldItems, Instance, Registry, Store, View};
 
 /// What compiled code reads of its instance (offsets in [`super::translate::vmctx`]).
 #[repr(C)]
@@ -260,15 +260,7 @@ impl<'a, 'h> Running<'a, 'h> {
         // Each global's slot stays where it is for the instance's life (inside its item),
         // so the table is made once per instance: compiled code loads its address once
         // per function.
-        let globals = data.global_slots.get_or_init(|| {
-            (0..held.global_count() as u32)
-                .map(|i| {
-                    held.global_mut(i)
-                        .map_or(std::ptr::null_mut(), |g| g as *mut GlobalInst)
-                        as usize
-                })
-                .collect()
-        });
+        let globals = data.global_slots(held);
         let (mem, _) = held.memory_and_state(0);
         let (base, len) = match mem {
             Some(m) => (m.data.as_mut_ptr(), m.data.len() as u64),

@@ -3516,6 +3516,9 @@ impl Executor {
                         polls: &polls,
                         marks: self.debug.call_marks.as_ref(),
                     });
+                    // (Made before `env` takes the items: the fast path reads and
+                    // writes the globals through these while the items stay held.)
+                    let globals = data.global_slots(&mut *held);
                     let mut env = FastEnv {
                         held: &mut *held,
                         mem,
@@ -3546,6 +3549,7 @@ impl Executor {
                         &mut env,
                         calls.as_ref(),
                         (&steps, limit),
+                        globals,
                     );
                     if counted {
                         self.debug.steps = steps.get();

@@ -769,6 +769,10 @@ struct Cx<'a> {
     /// that operator).
     steps: &'a Cell<u64>,
     limit: u64,
+    /// The address of each global's value, module index space
+    /// ([`crate::store::Instance::global_slots`]) of the instance the run is in, whose
+    /// items the executor holds while the run lasts ([`Cx::global`]).
+    globals: &'a [usize],
     /// The accumulators between handlers when they return to [`run`]'s loop (without
     /// `cfg(ws_tail_dispatch)`; with it, it is their argument).
     #[cfg_attr(ws_tail_dispatch, allow(dead_code))]
@@ -945,6 +949,22 @@ impl<'a> Cx<'a> {
             .map_err(|()| Stop::Failed);
         self.env.set(Some(env));
         outcome
+    }
+
+    /// The value of global `index` (of the run's instance), or `Stop::Other` for an
+    /// index the table does not have (never, for validated code: the executor then
+    /// runs the instruction). The pointer is valid for reads and writes of a `u64`:
+    /// it is the `value` (at offset 0, `repr(C)`) of a `GlobalInst` in an item the
+    /// executor holds locked for the whole run (`run`'s caller), at an address that
+    /// stays for the instance's life; the handlers hold no reference to it, and a
+    /// listener reads it through a shared reference only while its hook runs, when no
+    /// handler does.
+    #[inline(always)]
+    fn global(&self, index: u32) -> Result<*mut u64, Stop> {
+        match self.globals.get(index as usize) {
+            Some(&at) if at != 0 => Ok(at as *mut u64),
+            _ => Err(Stop::Other),
+        }
     }
 
     /// A segment's `Count(k)`: `k` more operators begun, or `Stop::Other` (nothing
@@ -1155,6 +1175,9 @@ pub(crate) fn bit(c: bool) -> u64 {
 /// within the instance too with `calls`, until an instruction that is not the fast path's
 /// or a trap: the registers to continue with, and why it stopped. `Count`s add to
 /// `steps` until `limit` falls within one (it stops there, for the executor).
+/// `globals` is the instance's [`crate::store::Instance::global_slots`], whose items the
+/// caller holds (locked, with no reference to a global live) until this returns.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run<'a>(
     stack: &'a mut [u64],
     regs: Regs,
@@ -1162,6 +1185,7 @@ pub(crate) fn run<'a>(
     env: &'a mut dyn Env,
     calls: Option<&'a Calls<'a>>,
     (steps, limit): (&'a Cell<u64>, u64),
+    globals: &'a [usize],
 ) -> (Regs, Stop) {
     if regs.pc >= cur.instrs.len()
         || regs.fp + cur.max_height as usize > stack.len()
@@ -1211,6 +1235,7 @@ pub(crate) fn run<'a>(
         max_depth: calls.map_or(0, |c| c.max_depth),
         steps,
         limit,
+        globals,
         acc: Cell::new(Acc::ZERO),
     };
     let ip = cx.start;
@@ -2309,6 +2334,20 @@ handlers! { frame, mem, pc, cx;
     Copy: Instr::Copy { dst, src } => {
                 let v = frame.a(cx, src);
                 frame.set(cx, dst, v);
+            },
+    GlobalGet: Instr::GlobalGet { dst, global } => {
+                let g = cx.global(global)?;
+                // SAFETY: `Cx::global`: the value of a global this run holds, and no
+                // reference to it is live while a handler runs.
+                let v = unsafe { g.read() };
+                frame.set(cx, dst, v);
+            },
+    GlobalSet: Instr::GlobalSet { src, global } => {
+                let v = frame.a(cx, src);
+                let g = cx.global(global)?;
+                // SAFETY: as in `GlobalGet`'s handler (a `global.set` validates only
+                // for a mutable global).
+                unsafe { g.write(v) };
             },
     Const32: Instr::Const32 { dst, c } => { frame.set(cx, dst, c as u64) },
     Const64: Instr::Const64 { dst, c } => { frame.set(cx, dst, c) },

@@ -820,6 +820,8 @@ impl Instr {
                     Instr::AddBrIf { a, b, .. } => end(&[a, b]),
                     Instr::AddBrIfC { a, .. } => end(&[a]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
+                    Instr::GlobalGet { dst, .. } => end(&[dst]),
+                    Instr::GlobalSet { src, .. } => end(&[src]),
                     _ => None,
                 }
             };
