@@ -15,7 +15,8 @@ use wasmscope::{FunctionDefinition, Runtime, RuntimeConfig};
 
 /// A loop over most kinds of fast-path instruction: integer and float arithmetic,
 /// comparisons and compare-and-branch, conversions, `select`, loads and stores of every
-/// width, `br_table`, globals, and calls and returns of small functions.
+/// width, `br_table`, globals, and calls (direct and through a table) and returns of small
+/// functions.
 const LOOPS: &str = r#"
 (module
   (memory 1)
@@ -43,6 +44,11 @@ const LOOPS: &str = r#"
     (i32.xor (i32.rotl (i32.load (local.get $fp)) (i32.const 5))
              (i32.rotr (local.get 0) (i32.const 11))))
   (func $sink (param i32) (i32.store offset=12288 (i32.const 0) (local.get 0)))
+  ;; Calls through a table.
+  (type $unary (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $rot $half)
+  (func $half (param i32) (result i32) (i32.shr_u (local.get 0) (i32.const 1)))
   (func $twice (param v128) (result v128) (i8x16.add (local.get 0) (local.get 0)))
   (func (export "loops") (param $n i32) (result i64)
     (local $i i32) (local $acc i64) (local $f f64) (local $g f32) (local $a i32)
@@ -73,6 +79,8 @@ const LOOPS: &str = r#"
                                   (i32.and (local.get $i) (i32.const 1)))))
         (if (f64.gt (local.get $f) (f64.const 1e6)) (then (local.set $f (f64.const 1.5))))
         (call $sink (call $rot (i32.add (local.get $i) (i32.wrap_i64 (local.get $acc)))))
+        (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
+          (call_indirect (type $unary) (local.get $i) (i32.and (local.get $i) (i32.const 1))))))
         (local.set $acc (i64.add (local.get $acc)
           (i64.extend_i32_u (i32.load offset=12288 (i32.const 0)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))

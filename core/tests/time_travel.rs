@@ -561,6 +561,41 @@ fn a_module_with_exceptions_takes_no_checkpoints() {
     );
 }
 
+/// Calls through a table are marked as direct calls are (the interpreter's fast path
+/// makes both): every one, once.
+#[test]
+fn call_marks_count_the_calls_through_a_table() {
+    let wat = r#"(module
+      (type $t (func (param i32) (result i32)))
+      (table 2 funcref) (elem (i32.const 0) $inc $dbl)
+      (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+      (func $dbl (type $t) (i32.shl (local.get 0) (i32.const 1)))
+      (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (loop $l
+          (local.set $acc (call_indirect (type $t) (local.get $acc)
+            (i32.and (local.get $i) (i32.const 1))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $acc)))"#;
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let mut e = m
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[1000])
+        .unwrap();
+    e.set_recording(true);
+    let ExecutionState::Finished(results) = e.resume() else {
+        panic!("the run did not finish");
+    };
+    // acc: +1 at even i, *2 at odd i, 500 times: a_{k+1} = 2 (a_k + 1) mod 2^32.
+    let want = (0..500).fold(0u32, |a, _| a.wrapping_add(1).wrapping_mul(2));
+    assert_eq!(results, vec![want as u64]);
+    let marks = e.recording().unwrap().call_marks();
+    let total: u64 = marks.iter().map(|m| m.1).sum();
+    assert_eq!(total, 1000);
+}
+
 /// A recording's call marks: every call of a Wasm function the run made, at the count
 /// of its calling instruction (a reference: stepping from function entry to function
 /// entry in debug code), and bounded in size on a long run with the total kept.

@@ -1064,9 +1064,31 @@ struct FastEnv<'a, 'h> {
     resumable: bool,
     /// A listener's error, for the executor.
     error: Option<Error>,
+    /// The instance's types (module index space → store type) and imported functions,
+    /// for the indirect calls.
+    types: &'a [u32],
+    n_imported: u32,
 }
 
 impl hot::Env for FastEnv<'_, '_> {
+    fn indirect(&mut self, ty: u32, table: u32, index: u64) -> Option<u32> {
+        let t = self.held.table(table)?;
+        let i = match t.ty.table64 {
+            true => index,
+            false => index as u32 as u64,
+        };
+        let entry = *t.elems.get(usize::try_from(i).ok()?)?;
+        let want = *self.types.get(ty as usize)?;
+        match self.reg.funcs.get(entry.checked_sub(1)? as usize)? {
+            FuncInst::Wasm {
+                ty: have,
+                instance,
+                index,
+            } if *instance == self.inst && *have == want => index.checked_add(self.n_imported),
+            _ => None,
+        }
+    }
+
     fn memory(&mut self) -> &mut [u8] {
         match self.held.memories.get_mut(self.mem) {
             Some(m) => &mut m.data,
@@ -3527,6 +3549,8 @@ impl Executor {
                         hooks: Hooks::of(reg, self.inst),
                         resumable: self.resumable,
                         error: None,
+                        types: &layout.types,
+                        n_imported,
                     };
                     let regs = hot::Regs {
                         pc: pc - 1,

@@ -118,6 +118,13 @@ pub(crate) trait Env {
     /// Calls listened function `listened`'s `after` with its results (`Err(())` after
     /// recording the error).
     fn after(&mut self, listened: u32, results: &[u64]) -> Result<(), ()>;
+    /// The function a `call_indirect` of type `ty` (module index space) calls through
+    /// element `index` (its operand's slot) of table `table`, if the fast path may call
+    /// it: a defined function of the run's instance (module index space) whose type is
+    /// exactly `ty`. `None` for anything else (another instance's function, a host
+    /// function, a subtype, a null or missing element), which the executor calls or
+    /// traps on.
+    fn indirect(&mut self, ty: u32, table: u32, index: u64) -> Option<u32>;
 }
 
 /// A position in the code: a pointer to one of its instructions.
@@ -176,6 +183,7 @@ impl Op {
     pub(crate) fn new_counted(instr: Instr) -> Self {
         let handler = match instr {
             Instr::Call { .. } => call_marked as HandlerFn,
+            Instr::CallIndirect { .. } => call_indirect_marked,
             _ => handler_of(&instr),
         };
         Op { handler, instr }
@@ -965,6 +973,19 @@ impl<'a> Cx<'a> {
             Some(&at) if at != 0 => Ok(at as *mut u64),
             _ => Err(Stop::Other),
         }
+    }
+
+    /// The callee of a `call_indirect` ([`Env::indirect`]) and its code's parameter
+    /// slots, or `Stop::Other` for the executor to make the call.
+    #[inline(always)]
+    fn indirect(&self, ty: u32, table: u32, index: u64) -> Result<(u32, u32), Stop> {
+        let env = self.env.take().ok_or(Stop::Other)?;
+        let callee = env.indirect(ty, table, index);
+        self.env.set(Some(env));
+        let callee = callee.ok_or(Stop::Other)?;
+        let def = callee.checked_sub(self.n_imported).ok_or(Stop::Other)?;
+        let f = self.table.code(def).ok_or(Stop::Other)?;
+        Ok((callee, f.params))
     }
 
     /// A segment's `Count(k)`: `k` more operators begun, or `Stop::Other` (nothing
@@ -2050,6 +2071,60 @@ fn call_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     call_via::<true, false>(ip, frame, mem, cx, acc)
 }
 
+/// The `CallIndirect` handler: a call of a function of this instance through a table,
+/// in the fast path ([`Cx::indirect`]); any other goes to the executor.
+#[inline(never)]
+fn call_indirect(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
+    call_indirect_via::<false>(ip, frame, mem, cx, acc)
+}
+
+/// [`call_indirect`] in code that counts its operators: the call added to a recorded
+/// run's call marks (as [`call_marked`]).
+#[inline(never)]
+fn call_indirect_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
+    call_indirect_via::<true>(ip, frame, mem, cx, acc)
+}
+
+/// [`call_indirect`], or [`call_indirect_marked`] (`MARKED`).
+#[inline(always)]
+#[allow(unused_variables)] // (`acc`: nothing is in the accumulator across a call)
+fn call_indirect_via<const MARKED: bool>(
+    ip: Ip,
+    frame: *mut u64,
+    mem: Mem,
+    cx: &Cx<'_>,
+    acc: Acc,
+) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let op = unsafe { *ip };
+    let Instr::CallIndirect { ty, table, h } = op.instr else {
+        debug_assert!(false, "{:?} given to an indirect call's handler", op.instr);
+        // SAFETY: `handler_of` gives `call_indirect`, and `Op::new_counted`
+        // `call_indirect_marked`, to `CallIndirect`s only (`Op`'s invariant).
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal),
+    // so the next is in the code too.
+    let ret: Ip = unsafe { ip.add(1) };
+    let called = (|| {
+        // The element's index is in slot `h - 1` (`h >= 1`: `Instr::unchecked_slots_end`,
+        // `check`), the arguments below it.
+        let f = Fr::<0> { p: frame, acc };
+        let index = f.a(cx, h - 1);
+        let (callee, params) = cx.indirect(ty, table, index)?;
+        // (Its type is the call's: its parameters are the call's arguments.)
+        let base = (h - 1).checked_sub(params).ok_or(Stop::Other)?;
+        cx.call::<MARKED, false>(callee, base, ret)
+    })();
+    match called {
+        Ok((pc, frame)) => next!(pc, frame, mem, cx, Acc::ZERO),
+        // An instruction for the executor: it makes the call, or traps.
+        Err(Stop::Other) => cx.stop(Stop::Other, ip),
+        Err(Stop::Recorded) => ip,
+        Err(stop) => cx.stop(stop, ip),
+    }
+}
+
 /// [`call_small`] (`SMALL`) or [`call_marked`] (`MARKED`).
 #[inline(always)]
 #[allow(unused_variables)] // (the callee's `frame`: passed on with tail dispatch only)
@@ -2136,6 +2211,7 @@ macro_rules! handlers {
         fn handler_of(instr: &Instr) -> HandlerFn {
             match *instr {
                 Instr::Call { .. } => return call_small,
+                Instr::CallIndirect { .. } => return call_indirect,
                 Instr::Return { arity: 0, .. } => return return_few::<0>,
                 Instr::Return { arity: 1, .. } => return return_few::<1>,
                 Instr::Return { arity: 2, .. } => return return_few::<2>,
@@ -2168,6 +2244,8 @@ macro_rules! handlers {
         fn fast(instr: &Instr) -> bool {
             match *instr {
                 $( $pat => true, )*
+                // (Its handlers are `call_indirect` and `call_indirect_marked`.)
+                Instr::CallIndirect { .. } => true,
                 _ => false,
             }
         }

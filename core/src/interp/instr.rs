@@ -820,6 +820,9 @@ impl Instr {
                     Instr::AddBrIf { a, b, .. } => end(&[a, b]),
                     Instr::AddBrIfC { a, .. } => end(&[a]),
                     Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. } => end(&[dst]),
+                    // The element's index at `h - 1` (its arguments below: the call
+                    // checks the frame it opens there, as `Call`'s does).
+                    Instr::CallIndirect { h, .. } => (h >= 1).then_some(h as u64),
                     Instr::GlobalGet { dst, .. } => end(&[dst]),
                     Instr::GlobalSet { src, .. } => end(&[src]),
                     _ => None,
