@@ -164,7 +164,7 @@ fn a_long_loop_over_the_fast_path_agrees_with_wasmi_and_the_compiler() {
     let short = 2_000;
     let want = wasmi("loops", short);
     assert_eq!(ours(RuntimeConfig::interpreter(), "loops", short), Ok(want));
-    // About 60 instructions per iteration: 2e5 iterations are 1.2e7 instructions, each a
+    // About 80 instructions per iteration: 2e5 iterations are 1.6e7 instructions, each a
     // handler; on the test thread's stack that only works if they take none.
     let n = 200_000;
     let got = ours(RuntimeConfig::interpreter(), "loops", n);

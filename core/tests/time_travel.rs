@@ -594,6 +594,23 @@ fn call_marks_count_the_calls_through_a_table() {
     let marks = e.recording().unwrap().call_marks();
     let total: u64 = marks.iter().map(|m| m.1).sum();
     assert_eq!(total, 1000);
+    // Where: at the count of each calling instruction, as stepping from entry to entry
+    // finds them (as in `call_marks_are_where_the_calls_began`; 1000 calls fill fewer
+    // buckets than the most kept, so each is its own).
+    let m2 = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let mut r = m2
+        .exported_function("run")
+        .unwrap()
+        .start_call(&[1000])
+        .unwrap();
+    r.set_recording(true);
+    let mut entries: Vec<u64> = Vec::new();
+    while matches!(r.step(StepMode::Entry), ExecutionState::Paused) {
+        entries.push(r.instructions());
+    }
+    let expected: Vec<(u64, u64)> = entries.iter().skip(1).map(|c| (c - 1, 1)).collect();
+    assert_eq!(expected.len(), 1000);
+    assert_eq!(marks, expected);
 }
 
 /// A recording's call marks: every call of a Wasm function the run made, at the count

@@ -1,9 +1,11 @@
 //! The interpreter's fast path: the instructions that touch nothing but the current
-//! frame's slots and memory 0 (numeric operators, branches, local copies and constants,
-//! `select`, loads and stores), each run by a handler function of its own.
+//! frame's slots, memory 0 and the instance's globals (numeric operators, branches, local
+//! copies and constants, `select`, loads and stores, `global.get` and `global.set`), and
+//! calls and returns within the instance (direct and through a table), each run by a
+//! handler function of its own.
 //!
-//! The executor's loop ([`super::exec`]) takes every other instruction (calls, returns,
-//! globals, tables, SIMD, GC, the debugging and listener hooks). At the first fast-path
+//! The executor's loop ([`super::exec`]) takes every other instruction (calls it cannot
+//! make, tables, GC, memory growth and bulk operations, and the debugging hooks). At the first fast-path
 //! instruction it meets it calls [`run`], which runs handlers until an instruction that is
 //! not theirs (returning its position, for the executor to run it) or a trap.
 //!
@@ -48,7 +50,17 @@
 //!   and the running function's code, position and frame are always such: [`run`]
 //!   checks the first, `call` and `ret` each next one), and it keeps that code's address
 //!   and the position as a pointer; so the returns go back to such a frame with no check
-//!   ([`Cx`]'s `trusted`: the frames there were when the run began are checked).
+//!   ([`Cx`]'s `trusted`: the frames there were when the run began are checked);
+//! - the globals' addresses ([`Cx::global`]) are those of the `value`s of the instance's
+//!   global items, which the executor holds locked while the run lasts, and no reference
+//!   to a global is live while a handler reads or writes one (a listener reads them
+//!   through shared references while its hook runs, when no handler does). The addresses
+//!   are taken once per instance from references the item's lock gave
+//!   (`Instance::global_slots`), and other code writes the globals through fresh
+//!   references between runs: sound in the machine's terms (the same address, the
+//!   accesses ordered by the lock and never overlapping), though not under Rust's
+//!   stricter aliasing models (Stacked or Tree Borrows), which would ask every access to
+//!   go through one shared cell. Compiled code reads the same addresses the same way.
 //!
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
@@ -90,7 +102,8 @@ pub(crate) enum Stop {
     Recorded,
 }
 
-/// What the fast path asks of the executor: memory 0, and the listener hooks (run with
+/// What the fast path asks of the executor: memory 0, the callees of indirect calls, and
+/// the listener hooks (run with
 /// no reference to memory held by the handlers, as a listener may read it; a listener
 /// sees the instance through shared references only, so memory 0 is where it was after a
 /// hook, and the handlers go on with the raw parts they took at the start).
@@ -127,6 +140,47 @@ pub(crate) trait Env {
     fn indirect(&mut self, ty: u32, table: u32, index: u64) -> Option<u32>;
 }
 
+/// Writes `n` slots at `dst`: zeroes, or copies of the `n` at `src` (which do not
+/// overlap them). Up to 16 inline, as two writes of a power of two slots that
+/// overlap in the middle (a library call costs more than the writes for the frames
+/// calls open); more by a library call.
+///
+/// # Safety
+/// `dst .. dst + n` must be valid for writes and `src .. src + n` for reads, both
+/// aligned for `u64`.
+#[inline(always)]
+unsafe fn fill_slots(dst: *mut u64, src: Option<*const u64>, n: usize) {
+    /// Slots `0 .. K` and `n - K .. n` (`K <= n <= 2K`: every slot, the middle twice).
+    #[inline(always)]
+    unsafe fn ends<const K: usize>(dst: *mut u64, src: Option<*const u64>, n: usize) {
+        debug_assert!(K <= n && n <= 2 * K);
+        // SAFETY: `0 .. K` and `n - K .. n` are within `0 .. n` (`K <= n`), which the
+        // caller gives valid and aligned (`[u64; K]` has `u64`'s alignment).
+        unsafe {
+            let (a, b) = match src {
+                Some(s) => (*s.cast::<[u64; K]>(), *s.add(n - K).cast::<[u64; K]>()),
+                None => ([0; K], [0; K]),
+            };
+            *dst.cast::<[u64; K]>() = a;
+            *dst.add(n - K).cast::<[u64; K]>() = b;
+        }
+    }
+    // SAFETY: the caller's contract, for every arm.
+    unsafe {
+        match n {
+            0 => {}
+            1..=2 => ends::<1>(dst, src, n),
+            3..=4 => ends::<2>(dst, src, n),
+            5..=8 => ends::<4>(dst, src, n),
+            9..=16 => ends::<8>(dst, src, n),
+            _ => match src {
+                Some(s) => std::ptr::copy_nonoverlapping(s, dst, n),
+                None => std::ptr::write_bytes(dst, 0, n),
+            },
+        }
+    }
+}
+
 /// A position in the code: a pointer to one of its instructions.
 type Ip = *const Op;
 
@@ -157,8 +211,9 @@ impl Acc {
 /// (`exit` for the executor's instructions): dispatch is one load and one jump.
 ///
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
-/// `handler_of(&instr)` (`call_small` for a `Call`, `return_few`, `return_listened` for a
-/// `Return`, `ReturnListened` of 0 to 2 result slots), `call_marked` for a `Call`, or the same
+/// `handler_of(&instr)` (`call_small` for a `Call`, `call_indirect` for a `CallIndirect`,
+/// `return_few`, `return_listened` for a `Return`, `ReturnListened` of 0 to 2 result
+/// slots), `call_marked` for a `Call`, `call_indirect_marked` for a `CallIndirect`, or the same
 /// instruction's handler in an accumulator mode (`acc_handler_of`) — [`Op::new`],
 /// [`Op::new_counted`] and [`Op::with_mode`] are the only ways to make one, and neither
 /// field is ever written after.
@@ -870,7 +925,7 @@ impl<'a> Cx<'a> {
                 1 => *dst = 0,
                 2 => *dst.cast::<[u64; 2]>() = [0; 2],
                 _ if SMALL => std::hint::unreachable_unchecked(),
-                _ => std::ptr::write_bytes(dst, 0, n),
+                _ => fill_slots(dst, None, n),
             }
             let (dst, src, n) = (self.stack.add(consts), f.consts.as_ptr(), f.consts.len());
             match n {
@@ -878,7 +933,7 @@ impl<'a> Cx<'a> {
                 1 => *dst = *src,
                 2 => *dst.cast::<[u64; 2]>() = *src.cast::<[u64; 2]>(),
                 _ if SMALL => std::hint::unreachable_unchecked(),
-                _ => std::ptr::copy_nonoverlapping(src, dst, n),
+                _ => fill_slots(dst, Some(src), n),
             }
         }
         // (`pc`, `inst` and `func` follow from `ip` and `code`: `complete_frames`.)
@@ -979,6 +1034,10 @@ impl<'a> Cx<'a> {
     /// slots, or `Stop::Other` for the executor to make the call.
     #[inline(always)]
     fn indirect(&self, ty: u32, table: u32, index: u64) -> Result<(u32, u32), Stop> {
+        // (No call is made here without `calls`, or under tiered compilation: no look.)
+        if self.max_depth == 0 {
+            return Err(Stop::Other);
+        }
         let env = self.env.take().ok_or(Stop::Other)?;
         let callee = env.indirect(ty, table, index);
         self.env.set(Some(env));
