@@ -41,7 +41,9 @@ const LOOPS: &str = r#"
     (i32.store (local.get $fp) (local.get 0))
     (global.set $rots (i64.add (global.get $rots) (i64.const 1)))
     (global.set $sp (i32.add (local.get $fp) (i32.const 16)))
-    (i32.xor (i32.rotl (i32.load (local.get $fp)) (i32.const 5))
+    ;; (Below the frame, read without a frame: `global.get` and a subtraction.)
+    (i32.store (i32.sub (global.get $sp) (i32.const 32)) (local.get 0))
+    (i32.xor (i32.rotl (i32.load (i32.sub (global.get $sp) (i32.const 32))) (i32.const 5))
              (i32.rotr (local.get 0) (i32.const 11))))
   (func $sink (param i32) (i32.store offset=12288 (i32.const 0) (local.get 0)))
   ;; Calls through a table.

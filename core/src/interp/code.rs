@@ -904,6 +904,72 @@ mod acc_tests {
             .any(|i| matches!(i, Instr::AddBrIf { .. } | Instr::AddBrIfC { .. })));
     }
 
+    /// A shadow stack's frame, as compilers make one (`global.get $sp; i32.const 16;
+    /// i32.sub; local.tee $fp; global.set $sp` and `local.get $fp; i32.const 16;
+    /// i32.add; global.set $sp`), is one instruction at each end; a `global.get` added
+    /// to without a `global.set` is one; none is fused in debug code.
+    #[test]
+    fn a_shadow_stack_frame_is_one_instruction_at_each_end() {
+        let wat = r#"(module
+          (global $sp (mut i32) (i32.const 1024))
+          (global $other (mut i32) (i32.const 0))
+          (func (result i32) (local $fp i32)
+            (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+            (global.set $other (i32.add (global.get $sp) (i32.const 8)))
+            (global.set $sp (i32.add (local.get $fp) (i32.const 16)))
+            (i32.sub (global.get $other) (i32.const 3))))"#;
+        let code: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        let globals: Vec<Instr> = code
+            .iter()
+            .copied()
+            .filter(|i| {
+                matches!(
+                    i,
+                    Instr::GlobalGet { .. }
+                        | Instr::GlobalSet { .. }
+                        | Instr::GlobalAddC { .. }
+                        | Instr::GlobalAddSetC { .. }
+                        | Instr::GlobalSetAddC { .. }
+                )
+            })
+            .collect();
+        assert!(
+            matches!(
+                globals[..],
+                [
+                    Instr::GlobalAddSetC {
+                        dst: 0,
+                        global: 0,
+                        c: 0xffff_fff0
+                    },
+                    // (Another global's `set`: the add is fused, not the `set`.)
+                    Instr::GlobalAddC {
+                        global: 0,
+                        c: 8,
+                        ..
+                    },
+                    Instr::GlobalSet { global: 1, .. },
+                    Instr::GlobalSetAddC {
+                        a: 0,
+                        global: 0,
+                        c: 16
+                    },
+                    Instr::GlobalAddC {
+                        global: 1,
+                        c: 0xffff_fffd,
+                        ..
+                    },
+                ]
+            ),
+            "{code:?}"
+        );
+        let debug: Vec<Instr> = translated(wat, true).into_iter().map(|(i, _)| i).collect();
+        assert!(!debug.iter().any(|i| matches!(
+            i,
+            Instr::GlobalAddC { .. } | Instr::GlobalAddSetC { .. } | Instr::GlobalSetAddC { .. }
+        )));
+    }
+
     /// A fused load's value goes straight to the local a `local.set` (or `tee`) after it
     /// names (at a trap the executor shows the address in its natural slot instead:
     /// `core/tests/variants.rs`, `load_local`).

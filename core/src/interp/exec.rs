@@ -3210,6 +3210,20 @@ impl Executor {
                 Instr::GlobalSet { src, global } => {
                     held.globals[held.global_ix[global as usize] as usize].value = slot!(src)
                 }
+                // (The fast path's; here if a run ever starts at one it refuses.)
+                Instr::GlobalAddC { dst, global, c } => {
+                    let v = held.globals[held.global_ix[global as usize] as usize].value;
+                    slot!(dst) = (v as u32).wrapping_add(c) as u64
+                }
+                Instr::GlobalAddSetC { dst, global, c } => {
+                    let g = &mut held.globals[held.global_ix[global as usize] as usize];
+                    g.value = (g.value as u32).wrapping_add(c) as u64;
+                    slot!(dst) = g.value
+                }
+                Instr::GlobalSetAddC { a, global, c } => {
+                    let v = (slot!(a) as u32).wrapping_add(c) as u64;
+                    held.globals[held.global_ix[global as usize] as usize].value = v
+                }
                 Instr::MemorySize { dst, mem: m } => {
                     slot!(dst) = held.memories[memory_at!(m)].pages() as u64
                 }

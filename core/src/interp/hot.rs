@@ -2486,6 +2486,26 @@ handlers! { frame, mem, pc, cx;
                 // for a mutable global).
                 unsafe { g.write(v) };
             },
+    GlobalAddC: Instr::GlobalAddC { dst, global, c } => {
+                let g = cx.global(global)?;
+                // SAFETY: as in `GlobalGet`'s handler.
+                let v = unsafe { g.read() } as u32;
+                frame.set(cx, dst, v.wrapping_add(c) as u64);
+            },
+    GlobalAddSetC: Instr::GlobalAddSetC { dst, global, c } => {
+                let g = cx.global(global)?;
+                // SAFETY: as in `GlobalGet`'s handler.
+                let v = (unsafe { g.read() } as u32).wrapping_add(c) as u64;
+                // SAFETY: as in `GlobalSet`'s handler.
+                unsafe { g.write(v) };
+                frame.set(cx, dst, v);
+            },
+    GlobalSetAddC: Instr::GlobalSetAddC { a, global, c } => {
+                let v = (frame.a(cx, a) as u32).wrapping_add(c) as u64;
+                let g = cx.global(global)?;
+                // SAFETY: as in `GlobalSet`'s handler.
+                unsafe { g.write(v) };
+            },
     Const32: Instr::Const32 { dst, c } => { frame.set(cx, dst, c as u64) },
     Const64: Instr::Const64 { dst, c } => { frame.set(cx, dst, c) },
     I32Load: Instr::I32Load { dst, addr, offset } => {

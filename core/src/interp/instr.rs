@@ -183,6 +183,18 @@ macro_rules! define_instr {
             /// wraps, as the `i32.add` does).
             I32LoadAt { dst: u32, a: u32, c: u32 },
             I64LoadAt { dst: u32, a: u32, c: u32 },
+            /// An `i32` global's value plus `c` (wrapping) to `dst`: a `global.get` fused
+            /// into the `i32.add` or `i32.sub` of a constant that takes its value (a
+            /// subtraction adds the negated constant). A shadow stack's frame, as
+            /// compilers make one: `global.get $sp; i32.const 16; i32.sub`.
+            GlobalAddC { dst: u32, global: u32, c: u32 },
+            /// [`Instr::GlobalAddC`] and the `global.set` of its result to the same global
+            /// (`dst` keeps the value, a `local.tee`'s local): `g += c; dst = g`.
+            GlobalAddSetC { dst: u32, global: u32, c: u32 },
+            /// `global = a + c` (wrapping, `i32`): an `i32.add` or `i32.sub` of a constant
+            /// fused into the `global.set` of its result (a frame's end:
+            /// `local.get $fp; i32.const 16; i32.add; global.set $sp`).
+            GlobalSetAddC { a: u32, global: u32, c: u32 },
             /// `f64` `a + m * b` and `a - m * b`: an `f64.mul` fused into the `f64.add` or
             /// `f64.sub` of its result (the multiply is removed; its factors are slot `m`
             /// and `b`). Each operation still rounds, as the two operators do: not a fused
@@ -636,6 +648,8 @@ impl Instr {
                     Instr::Const32 { dst, .. }
                     | Instr::Const64 { dst, .. }
                     | Instr::GlobalGet { dst, .. }
+                    | Instr::GlobalAddC { dst, .. }
+                    | Instr::GlobalAddSetC { dst, .. }
                     | Instr::I32Load { dst, .. }
                     | Instr::I64Load { dst, .. }
                     | Instr::I32Load8S { dst, .. }
@@ -823,7 +837,10 @@ impl Instr {
                     // The element's index at `h - 1` (its arguments below: the call
                     // checks the frame it opens there, as `Call`'s does).
                     Instr::CallIndirect { h, .. } => (h >= 1).then_some(h as u64),
-                    Instr::GlobalGet { dst, .. } => end(&[dst]),
+                    Instr::GlobalGet { dst, .. }
+                    | Instr::GlobalAddC { dst, .. }
+                    | Instr::GlobalAddSetC { dst, .. } => end(&[dst]),
+                    Instr::GlobalSetAddC { a, .. } => end(&[a]),
                     Instr::GlobalSet { src, .. } => end(&[src]),
                     _ => None,
                 }

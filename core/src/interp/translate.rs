@@ -1370,10 +1370,8 @@ impl Translator {
                     })
                 } else {
                     let src = self.slot_operand(h - 1);
-                    self.emit(Instr::GlobalSet {
-                        src,
-                        global: global_index,
-                    })
+                    let set = self.fuse_global_set(src, global_index, h);
+                    self.emit(set)
                 }
             }
             O::I32Load { memarg } | O::F32Load { memarg } => load!(I32Load, memarg),
@@ -1734,8 +1732,58 @@ impl Translator {
                 };
                 let instr = self.fuse_shift_add(instr, h);
                 let instr = self.fuse_mul_add(instr, h);
+                let instr = self.fuse_global_add(instr, h);
                 self.emit(instr);
             }
+        }
+    }
+
+    /// `instr`, or, when it is an `i32.add` or `i32.sub` of a constant to the value of the
+    /// `global.get` just before it (in its natural slot, `h - 2`: consumed), the two as one
+    /// `GlobalAddC` (the `global.get` is removed; a subtraction adds the negated
+    /// constant).
+    fn fuse_global_add(&mut self, instr: Instr, h: u32) -> Instr {
+        let (dst, a, c) = match instr {
+            Instr::I32AddC { dst, a, c } => (dst, a, c),
+            Instr::I32SubC { dst, a, c } => (dst, a, c.wrapping_neg()),
+            _ => return instr,
+        };
+        match self.last_fusable() {
+            Some(Instr::GlobalGet { dst: t, global }) if t == a && a == h - 2 => {
+                self.drop_last();
+                Instr::GlobalAddC { dst, global, c }
+            }
+            _ => instr,
+        }
+    }
+
+    /// The `global.set` of `global` from slot `src` (the operand at `h - 1`), or fused
+    /// with the instruction just before it: a `GlobalAddC` of the same global whose
+    /// result it takes becomes `GlobalAddSetC`; an `i32.add` or `i32.sub` of a constant
+    /// whose result it takes from its natural slot (consumed) becomes `GlobalSetAddC`.
+    fn fuse_global_set(&mut self, src: u32, global: u32, h: u32) -> Instr {
+        let fused = match self.last_fusable() {
+            Some(Instr::GlobalAddC { dst, global: g, c }) if dst == src && g == global => {
+                Some(Instr::GlobalAddSetC { dst, global, c })
+            }
+            Some(Instr::I32AddC { dst, a, c }) if dst == src && src == h - 1 => {
+                Some(Instr::GlobalSetAddC { a, global, c })
+            }
+            Some(Instr::I32SubC { dst, a, c }) if dst == src && src == h - 1 => {
+                Some(Instr::GlobalSetAddC {
+                    a,
+                    global,
+                    c: c.wrapping_neg(),
+                })
+            }
+            _ => None,
+        };
+        match fused {
+            Some(instr) => {
+                self.drop_last();
+                instr
+            }
+            None => Instr::GlobalSet { src, global },
         }
     }
 
