@@ -3,7 +3,8 @@
 --interpreter` against the wasmi CLI (its default, lazy translation) on QuickJS and
 CPython (the modules of samples/real, pinned by SHA-256) running the scripts in
 samples/bench/real/, side by side in one run (the engines take turns in each round), and
-the ratios. The two engines' outputs must be equal.
+the ratios (the median of the rounds: use an odd number). The two engines' outputs must
+be equal.
 
     bash samples/real/run.sh --fetch-only --only quickjs,python   # the modules, once
     cargo build --release -p wasmscope-cli
@@ -69,11 +70,15 @@ def main():
     for case, (module, script) in CASES.items():
         times = {n: [] for n, _ in engines}
         outputs = {}
-        for _ in range(args.rounds):
-            for name, binary in engines:
+        for r in range(args.rounds):
+            # (Each round starts with another engine.)
+            k = r % len(engines)
+            for name, binary in engines[k:] + engines[:k]:
                 t, out = cpu_time(command(name, binary, module, script))
                 times[name].append(t)
-                outputs.setdefault(name, out)
+                first = outputs.setdefault(name, out)
+                if out != first:
+                    sys.exit(f"{case}: {name} printed {out!r}, then {first!r}")
         for name, out in outputs.items():
             if out != outputs["wasmi"]:
                 sys.exit(f"{case}: {name} printed {out!r}, wasmi {outputs['wasmi']!r}")

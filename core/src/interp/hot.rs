@@ -147,10 +147,13 @@ pub(crate) trait Env {
 ///
 /// # Safety
 /// `dst .. dst + n` must be valid for writes and `src .. src + n` for reads, both
-/// aligned for `u64`.
+/// aligned for `u64`, and the two must not overlap.
 #[inline(always)]
 unsafe fn fill_slots(dst: *mut u64, src: Option<*const u64>, n: usize) {
     /// Slots `0 .. K` and `n - K .. n` (`K <= n <= 2K`: every slot, the middle twice).
+    ///
+    /// # Safety
+    /// As [`fill_slots`]', and `K <= n`.
     #[inline(always)]
     unsafe fn ends<const K: usize>(dst: *mut u64, src: Option<*const u64>, n: usize) {
         debug_assert!(K <= n && n <= 2 * K);
@@ -2147,7 +2150,7 @@ fn call_indirect_marked(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc
 
 /// [`call_indirect`], or [`call_indirect_marked`] (`MARKED`).
 #[inline(always)]
-#[allow(unused_variables)] // (`acc`: nothing is in the accumulator across a call)
+#[allow(unused_variables)] // (`mem`: passed on with tail dispatch only)
 fn call_indirect_via<const MARKED: bool>(
     ip: Ip,
     frame: *mut u64,

@@ -622,7 +622,9 @@ impl Instr {
     /// Every frame slot this instruction reads as an operand of its own: its
     /// [`Instr::acc_operands`] `a` and `b`, and a fused multiply's factor `m`, which the
     /// accumulator never gives (`hot::check` refuses a slot read of a value given to the
-    /// accumulator alone).
+    /// accumulator alone). (Instructions with no accumulator modes, whose operands are
+    /// always in their slots, may read more: a `GlobalSet`'s `src`, a `CallIndirect`'s
+    /// index. An instruction before them never gives to the accumulator alone.)
     pub(crate) fn slot_reads(&self) -> [Option<u32>; 3] {
         let (a, b, _) = self.acc_operands();
         let m = match *self {
