@@ -3580,6 +3580,8 @@ impl Executor {
                         (false, ..) => u64::MAX,
                         (true, t, c) => t.unwrap_or(u64::MAX).min(c.unwrap_or(u64::MAX)),
                     };
+                    #[cfg(test)]
+                    FAST_RUNS.with(|n| n.set(n.get() + 1));
                     let (regs, stop) = hot::run(
                         &mut stack,
                         regs,
@@ -3628,6 +3630,68 @@ impl Executor {
         self.pc = pc as u32;
         self.fp = fp as u32;
         exit
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times the executor has entered the fast path on this thread (unit tests
+    /// only: what the fast path leaves to the executor shows as more runs).
+    static FAST_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::FAST_RUNS;
+    use crate::{Runtime, RuntimeConfig};
+
+    /// Runs `wat`'s export `run` with `n` on the interpreter: its result and how many
+    /// times the executor entered the fast path.
+    fn runs(wat: &str, n: u64) -> (Vec<u64>, u64) {
+        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        let f = m.exported_function("run").unwrap();
+        let before = FAST_RUNS.with(|r| r.get());
+        let results = f.call(&[n]).unwrap();
+        (results, FAST_RUNS.with(|r| r.get()) - before)
+    }
+
+    /// Globals (a shadow stack's frame, a counter), calls through a table and the
+    /// frames they open run in the fast path: a loop of them enters it a bounded number
+    /// of times however long it runs (each instruction the executor took would end the
+    /// run and start another).
+    #[test]
+    fn globals_and_calls_through_a_table_stay_in_the_fast_path() {
+        let wat = r#"(module
+          (memory 1)
+          (global $sp (mut i32) (i32.const 65536))
+          (global $count (mut i64) (i64.const 0))
+          (type $t (func (param i32) (result i32)))
+          (table 2 funcref) (elem (i32.const 0) $inc $frame)
+          (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+          (func $frame (type $t) (local $fp i32)
+            (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 16))))
+            (i32.store (local.get $fp) (local.get 0))
+            (global.set $count (i64.add (global.get $count) (i64.const 1)))
+            (global.set $sp (i32.add (local.get $fp) (i32.const 16)))
+            (i32.load (local.get $fp)))
+          (func (export "run") (param $n i64) (result i64) (local $i i32) (local $acc i32)
+            (loop $l
+              (local.set $acc (call_indirect (type $t) (local.get $acc)
+                (i32.and (local.get $i) (i32.const 1))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i64.lt_u (i64.extend_i32_u (local.get $i)) (local.get $n))))
+            (i64.add (i64.extend_i32_u (local.get $acc))
+                     (i64.add (global.get $count) (i64.extend_i32_u (global.get $sp))))))"#;
+        let (short, few) = runs(wat, 10);
+        let (long, many) = runs(wat, 10_000);
+        // acc counts the `$inc`s (every other call), `$count` the `$frame`s, and the
+        // stack pointer is back where it started.
+        assert_eq!(short, vec![5 + 5 + 65536]);
+        assert_eq!(long, vec![5000 + 5000 + 65536]);
+        // (The first calls of each function translate it, in the executor.)
+        assert!(few <= 10, "{few} runs for 10 iterations");
+        assert_eq!(many, few, "{many} runs for 10,000 iterations, {few} for 10");
     }
 }
 
