@@ -1064,10 +1064,8 @@ struct FastEnv<'a, 'h> {
     resumable: bool,
     /// A listener's error, for the executor.
     error: Option<Error>,
-    /// The instance's types (module index space → store type) and imported functions,
-    /// for the indirect calls.
+    /// The instance's types (module index space → store type), for the indirect calls.
     types: &'a [u32],
-    n_imported: u32,
 }
 
 impl hot::Env for FastEnv<'_, '_> {
@@ -1084,7 +1082,7 @@ impl hot::Env for FastEnv<'_, '_> {
                 ty: have,
                 instance,
                 index,
-            } if *instance == self.inst && *have == want => index.checked_add(self.n_imported),
+            } if *instance == self.inst && *have == want => Some(*index),
             _ => None,
         }
     }
@@ -3564,7 +3562,6 @@ impl Executor {
                         resumable: self.resumable,
                         error: None,
                         types: &layout.types,
-                        n_imported,
                     };
                     let regs = hot::Regs {
                         pc: pc - 1,

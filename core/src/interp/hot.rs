@@ -133,10 +133,10 @@ pub(crate) trait Env {
     fn after(&mut self, listened: u32, results: &[u64]) -> Result<(), ()>;
     /// The function a `call_indirect` of type `ty` (module index space) calls through
     /// element `index` (its operand's slot) of table `table`, if the fast path may call
-    /// it: a defined function of the run's instance (module index space) whose type is
-    /// exactly `ty`. `None` for anything else (another instance's function, a host
-    /// function, a subtype, a null or missing element), which the executor calls or
-    /// traps on.
+    /// it: a defined function of the run's instance (its index among the defined ones, as
+    /// code ids count them) whose type is exactly `ty`. `None` for anything else
+    /// (another instance's function, a host function, a subtype, a null or missing
+    /// element), which the executor calls or traps on.
     fn indirect(&mut self, ty: u32, table: u32, index: u64) -> Option<u32>;
 }
 
@@ -1042,11 +1042,11 @@ impl<'a> Cx<'a> {
             return Err(Stop::Other);
         }
         let env = self.env.take().ok_or(Stop::Other)?;
-        let callee = env.indirect(ty, table, index);
+        let def = env.indirect(ty, table, index);
         self.env.set(Some(env));
-        let callee = callee.ok_or(Stop::Other)?;
-        let def = callee.checked_sub(self.n_imported).ok_or(Stop::Other)?;
+        let def = def.ok_or(Stop::Other)?;
         let f = self.table.code(def).ok_or(Stop::Other)?;
+        let callee = def.checked_add(self.n_imported).ok_or(Stop::Other)?;
         Ok((callee, f.params))
     }
 
