@@ -281,6 +281,12 @@ pub(crate) struct ModuleInfo {
     pub resources: Option<wasmparser::ValidatorResources>,
     /// The features the module was validated with (bodies validated later use them).
     pub features: WasmFeatures,
+    /// Every body was validated when the module was decoded
+    /// ([`CompilationMode::LazyTranslation`]): the interpreter translates them without
+    /// validating them again.
+    pub bodies_validated: bool,
+    /// Each body's [`Prelude`], when the bodies were validated (else empty).
+    pub preludes: Vec<Prelude>,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
     /// Type names (the name section's), by type index.
@@ -505,17 +511,19 @@ fn validate_body(
     fv: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
     features: WasmFeatures,
-) -> Result<bool> {
+) -> Result<(bool, Prelude)> {
     let mut reader = body.get_binary_reader();
     fv.read_locals(&mut reader)?;
     reader.set_features(features);
     let mut gc = false;
+    let mut scan = PreludeScan::default();
     while !reader.eof() {
         let offset = reader.original_position();
         let mut visitor = CheckMemoryIndex {
             inner: fv.visitor(offset),
             memory_op: false,
             gc: false,
+            scan: &mut scan,
         };
         reader.visit_operator(&mut visitor)??;
         if visitor.memory_op && reader.original_position() - offset != 2 {
@@ -524,16 +532,79 @@ fn validate_body(
         gc |= visitor.gc;
     }
     reader.finish_expression(&fv.visitor(reader.original_position()))?;
-    Ok(gc)
+    let prelude = Prelude {
+        loop_consts: scan.consts.into(),
+        max_tries: scan.max_tries,
+    };
+    Ok((gc, prelude))
+}
+
+/// The most constants of a body's loops that the interpreter gives slots of their own
+/// ([`Prelude`]).
+pub(crate) const MAX_LOOP_CONSTS: usize = 32;
+
+/// What the interpreter's translation of a body sets up before its first operator, found
+/// while the body is validated (so that translating it needs no pass of its own to find
+/// it): the distinct `i64`, `f64` and `f32` constants used in its loops, as 64-bit
+/// patterns, in the order of their first use, at most [`MAX_LOOP_CONSTS`] (they get
+/// slots filled on entry, read like locals), and how deeply its legacy `try`s nest (each
+/// level has a hidden slot).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Prelude {
+    pub loop_consts: Box<[u64]>,
+    pub max_tries: u32,
+}
+
+/// [`Prelude`]'s scan, operator by operator.
+#[derive(Default)]
+struct PreludeScan {
+    /// The open blocks: loops (`LOOP`), legacy `try`s (`TRY`) and others (0).
+    blocks: Vec<u8>,
+    loops: usize,
+    tries: u32,
+    max_tries: u32,
+    consts: Vec<u64>,
+}
+
+impl PreludeScan {
+    const LOOP: u8 = 1;
+    const TRY: u8 = 2;
+
+    fn open(&mut self, kind: u8) {
+        self.blocks.push(kind);
+        match kind {
+            Self::LOOP => self.loops += 1,
+            Self::TRY => {
+                self.tries += 1;
+                self.max_tries = self.max_tries.max(self.tries);
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self) {
+        match self.blocks.pop() {
+            Some(Self::LOOP) => self.loops -= 1,
+            Some(Self::TRY) => self.tries -= 1,
+            _ => {}
+        }
+    }
+
+    fn constant(&mut self, bits: u64) {
+        if self.loops > 0 && self.consts.len() < MAX_LOOP_CONSTS && !self.consts.contains(&bits) {
+            self.consts.push(bits);
+        }
+    }
 }
 
 /// The validator's operator visitor, noting whether the operator was `memory.size` or
 /// `memory.grow` (whose encoding [`validate_body`] then checks) and whether it was one of
-/// GC's.
-struct CheckMemoryIndex<V> {
+/// GC's, and following the body's [`Prelude`].
+struct CheckMemoryIndex<'s, V> {
     inner: V,
     memory_op: bool,
     gc: bool,
+    scan: &'s mut PreludeScan,
 }
 
 /// One `VisitOperator` method of [`CheckMemoryIndex`]: forwarded to the validator.
@@ -556,6 +627,66 @@ macro_rules! forward_operator {
             self.inner.$visit($($($arg),*)?)
         }
     };
+    (@$proposal:ident Loop { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.open(PreludeScan::LOOP);
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident Try { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.open(PreludeScan::TRY);
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident Block { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.open(0);
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident If { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.open(0);
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident TryTable { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.open(0);
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident End => $visit:ident) => {
+        fn $visit(&mut self) -> Self::Output {
+            self.scan.close();
+            self.inner.$visit()
+        }
+    };
+    (@$proposal:ident Delegate { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            self.scan.close();
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident I64Const { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            $(self.scan.constant($arg as u64);)*
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident F64Const { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            $(self.scan.constant($arg.bits());)*
+            self.inner.$visit($($arg),*)
+        }
+    };
+    (@$proposal:ident F32Const { $($arg:ident: $argty:ty),* } => $visit:ident) => {
+        fn $visit(&mut self, $($arg: $argty),*) -> Self::Output {
+            $(self.scan.constant($arg.bits() as u64);)*
+            self.inner.$visit($($arg),*)
+        }
+    };
     (@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident) => {
         #[inline(always)]
         fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
@@ -571,7 +702,7 @@ macro_rules! forward_operators {
 }
 
 impl<'a, V: VisitOperator<'a, Output = wasmparser::Result<()>>> VisitOperator<'a>
-    for CheckMemoryIndex<V>
+    for CheckMemoryIndex<'_, V>
 {
     type Output = wasmparser::Result<()>;
 
@@ -582,7 +713,7 @@ impl<'a, V: VisitOperator<'a, Output = wasmparser::Result<()>>> VisitOperator<'a
     wasmparser::for_each_visit_operator!(forward_operators);
 }
 
-impl<V: FrameStack> FrameStack for CheckMemoryIndex<V> {
+impl<V: FrameStack> FrameStack for CheckMemoryIndex<'_, V> {
     fn current_frame(&self) -> Option<FrameKind> {
         self.inner.current_frame()
     }
@@ -629,6 +760,8 @@ impl ModuleInfo {
             bodies: Vec::new(),
             resources: None,
             features: features(&options),
+            bodies_validated: false,
+            preludes: Vec::new(),
             func_names: HashMap::new(),
             type_names: HashMap::new(),
             field_names: HashMap::new(),
@@ -644,6 +777,7 @@ impl ModuleInfo {
         let validate_bodies = options.mode == CompilationMode::LazyTranslation;
         let mut resources = None;
         let mut bodies = Vec::new();
+        let mut preludes = Vec::new();
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut seen_end = false;
         for payload in Parser::new(0).parse_all(&bytes) {
@@ -658,7 +792,9 @@ impl ModuleInfo {
                     bodies.push(range.start as usize..range.end as usize);
                     if validate_bodies {
                         let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                        info.uses_gc |= validate_body(&mut fv, &body, features(&options))?;
+                        let (gc, prelude) = validate_body(&mut fv, &body, features(&options))?;
+                        info.uses_gc |= gc;
+                        preludes.push(prelude);
                         allocs = fv.into_allocations();
                     }
                 }
@@ -687,6 +823,8 @@ impl ModuleInfo {
             || info.tables.iter().any(|t| t.element == ValueType::AnyRef);
         info.bodies = bodies;
         info.resources = resources;
+        info.bodies_validated = validate_bodies;
+        info.preludes = preludes;
         Ok(info)
     }
 

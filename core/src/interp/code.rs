@@ -29,6 +29,9 @@ use std::sync::{Arc, Mutex};
 
 use wasmparser::{BinaryReader, FuncToValidate, FuncValidatorAllocations, FunctionBody};
 
+use super::heights::Heights;
+use super::translate::Stack;
+
 use super::hot::{CodeTable, CompiledFunc, Funcs};
 use super::instr::Instr;
 use super::translate::Translator;
@@ -298,17 +301,26 @@ impl ModuleCode {
             &info.bytes[range.clone()],
             range.start as u64,
         ));
-        let mut fv = FuncToValidate {
-            resources: resources.clone(),
-            index,
-            ty: info.func_types[index as usize],
-            features: info.features,
-        }
-        .into_validator(std::mem::take(allocs));
+        let ty = info.func_types[index as usize];
         let listen = self.listened.get(index as usize).copied().unwrap_or(false);
-        let code = translator.translate(info, index, &mut fv, &body, listen);
-        *allocs = fv.into_allocations();
-        let mut code = code?;
+        // A body validated when the module was decoded is not validated again (GC's
+        // are, being rarer and harder to follow); one whose heights cannot be followed
+        // (see `Heights`) is translated again, validating it.
+        let validated = (info.bodies_validated && !info.uses_gc)
+            .then(|| Heights::new(info, resources, ty))
+            .map(|heights| {
+                translator.translate(info, index, Stack::Validated(heights), &body, listen)
+            })
+            .transpose()?
+            .flatten();
+        let mut code = match validated {
+            Some(code) => {
+                #[cfg(debug_assertions)]
+                self.same_as_validated(info, id, &body, listen, allocs, &code)?;
+                code
+            }
+            None => self.validate_and_translate(info, index, &body, listen, translator, allocs)?,
+        };
         super::hot::check(&code)?;
         if self.has_variants() {
             code.points = code
@@ -330,6 +342,67 @@ impl ModuleCode {
                 .collect();
         }
         Ok(code)
+    }
+
+    /// Translates the body of function `index`, validating it.
+    fn validate_and_translate(
+        &self,
+        info: &ModuleInfo,
+        index: u32,
+        body: &FunctionBody<'_>,
+        listen: bool,
+        translator: &mut Translator,
+        allocs: &mut FuncValidatorAllocations,
+    ) -> Result<CompiledFunc> {
+        let Some(resources) = &info.resources else {
+            return Err(Error::usage(format!("no function with index {index}")));
+        };
+        let mut fv = FuncToValidate {
+            resources: resources.clone(),
+            index,
+            ty: info.func_types[index as usize],
+            features: info.features,
+        }
+        .into_validator(std::mem::take(allocs));
+        let code = translator.translate(info, index, Stack::Validate(&mut fv), body, listen);
+        *allocs = fv.into_allocations();
+        code?.ok_or_else(|| Error::new("internal error: a validating translation gave up"))
+    }
+
+    /// Checks (in builds with debug assertions, which the test suites run) that `code`,
+    /// translated by following the heights of a validated body, is what translating it
+    /// while validating it gives: an internal error if not.
+    #[cfg(debug_assertions)]
+    fn same_as_validated(
+        &self,
+        info: &ModuleInfo,
+        id: u32,
+        body: &FunctionBody<'_>,
+        listen: bool,
+        allocs: &mut FuncValidatorAllocations,
+        code: &CompiledFunc,
+    ) -> Result<()> {
+        let index = info.num_imported_funcs + self.def_of(id);
+        let mut translator = Translator::new(self.options_of(id));
+        let other =
+            self.validate_and_translate(info, index, body, listen, &mut translator, allocs)?;
+        let instrs = |c: &CompiledFunc| c.instrs.iter().map(|op| op.instr()).collect::<Vec<_>>();
+        if instrs(code) != instrs(&other)
+            || code.modes != other.modes
+            || code.max_height != other.max_height
+            || code.consts != other.consts
+            || code.offsets != other.offsets
+        {
+            return Err(Error::new(format!(
+                "internal error: function {index} translated differently without validating it \
+                 ({} instructions, max height {}) than with ({}, {})",
+                code.instrs.len(),
+                code.max_height,
+                other.instrs.len(),
+                other.max_height
+            )));
+        }
+        Ok(())
     }
 }
 

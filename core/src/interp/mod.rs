@@ -6,6 +6,7 @@ pub(crate) mod checkpoint;
 pub(crate) mod code;
 pub(crate) mod exec;
 pub(crate) mod gc;
+pub(crate) mod heights;
 pub(crate) mod hot;
 pub(crate) mod instr;
 pub(crate) mod num;

@@ -15,6 +15,16 @@
 
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
+/// How [`Translator::translate`] knows the operand stack: by validating the body, or by
+/// following the heights of a body validated before ([`Heights`](super::heights::Heights),
+/// no second validation).
+pub(crate) enum Stack<'a> {
+    /// Validate the body while translating it.
+    Validate(&'a mut FuncValidator<ValidatorResources>),
+    /// The body was validated: follow its heights.
+    Validated(super::heights::Heights<'a>),
+}
+
 use super::hot::{Clause, CompiledFunc, Handler, HandlerKind};
 use super::instr::{slots, Cast, GcOp, Instr, Numeric, NEGATE};
 use super::simd;
@@ -36,8 +46,8 @@ struct Code {
 /// The first byte of every SIMD operator's encoding.
 const SIMD_PREFIX: u8 = 0xfd;
 
-/// Most constant slots a function gets (each costs a copy per call).
-const MAX_CONST_SLOTS: usize = 32;
+// (`MAX_LOOP_CONSTS`: the most constant slots a function gets; each costs a copy per call.)
+use crate::module::MAX_LOOP_CONSTS;
 
 /// When a conditional branch is taken.
 #[derive(Clone, Copy)]
@@ -431,15 +441,18 @@ impl Translator {
             self.ctrl[idx].patches.push(at);
         }
     }
-    /// Translates one function body, validating it on the way.
+    /// Translates one function body, validating it on the way (`Stack::Validate`) or,
+    /// when it was validated before, following its heights (`Stack::Validated`): `None`
+    /// when they cannot be followed (a `v128` may be on the stack, or an operator's arity
+    /// is unknown), and the caller translates it again with a validator.
     pub(crate) fn translate(
         &mut self,
         info: &ModuleInfo,
         func_index: u32,
-        fv: &mut FuncValidator<ValidatorResources>,
+        mut stack: Stack<'_>,
         body: &FunctionBody<'_>,
         listen: bool,
-    ) -> Result<CompiledFunc> {
+    ) -> Result<Option<CompiledFunc>> {
         self.code.instrs.clear();
         self.code.offsets.clear();
         self.code.v128_consts.clear();
@@ -454,6 +467,11 @@ impl Translator {
         self.count_ops = 0;
         self.listen = listen.then_some(func_index);
         self.code_base = info.code_section_offset as u32;
+        if let Some(probe) = &mut self.probe {
+            // (A translation given up and started again finds it again.)
+            probe.found = None;
+            probe.pending = None;
+        }
         let ty = info.func_type(func_index).clone();
         let params = ty.param_slots() as u32;
         let results = ty.result_slots() as u32;
@@ -464,7 +482,9 @@ impl Translator {
             let offset = reader.original_position();
             let count: u32 = reader.read_var_u32()?;
             let vt: wasmparser::ValType = reader.read()?;
-            fv.define_locals(offset, count, vt)?;
+            if let Stack::Validate(fv) = &mut stack {
+                fv.define_locals(offset, count, vt)?;
+            }
             let v128 = vt == wasmparser::ValType::V128;
             declared = declared
                 .checked_add(if v128 { count.saturating_mul(2) } else { count })
@@ -478,55 +498,20 @@ impl Translator {
         // filled on entry, so that operators read them like locals (no instruction to
         // load a constant on every iteration). Outside loops loading them once is cheaper.
         self.const_slots.clear();
-        let mut scan = wasmparser::OperatorsReader::new(reader.clone());
-        let mut blocks: Vec<u8> = Vec::new();
-        let mut loops = 0usize;
-        // Legacy `try`s: how deeply they nest (each level has a hidden slot).
-        let (mut tries, mut max_tries) = (0u32, 0u32);
-        let legacy = info
-            .features
-            .contains(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
-        while !scan.eof() && (self.const_slots.len() < MAX_CONST_SLOTS || legacy) {
-            const LOOP: u8 = 1;
-            const TRY: u8 = 2;
-            let value = match scan.read() {
-                Ok(Operator::Loop { .. }) => {
-                    blocks.push(LOOP);
-                    loops += 1;
-                    continue;
+        let first_slot = params + declared;
+        let prelude = info
+            .preludes
+            .get(func_index.wrapping_sub(info.num_imported_funcs) as usize);
+        let max_tries = match (&stack, prelude) {
+            // Found when the body was validated.
+            (Stack::Validated(_), Some(prelude)) => {
+                for &value in prelude.loop_consts.iter() {
+                    self.add_const_slot(value, first_slot);
                 }
-                Ok(Operator::Try { .. }) => {
-                    blocks.push(TRY);
-                    tries += 1;
-                    max_tries = max_tries.max(tries);
-                    continue;
-                }
-                Ok(Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. }) => {
-                    blocks.push(0);
-                    continue;
-                }
-                Ok(Operator::End | Operator::Delegate { .. }) => {
-                    match blocks.pop() {
-                        Some(LOOP) => loops -= 1,
-                        Some(TRY) => tries -= 1,
-                        _ => {}
-                    }
-                    continue;
-                }
-                _ if self.const_slots.len() >= MAX_CONST_SLOTS => continue,
-                Ok(Operator::I64Const { value }) if loops > 0 => value as u64,
-                Ok(Operator::F64Const { value }) if loops > 0 => value.bits(),
-                Ok(Operator::F32Const { value }) if loops > 0 => value.bits() as u64,
-                Ok(_) => continue,
-                // The translation below reports the error.
-                Err(_) => break,
-            };
-            if !self.const_slots.contains_key(&value) {
-                let slot = params + declared + self.const_slots.len() as u32;
-                self.const_slots.insert(value, slot);
-                self.code.consts.push(value);
+                prelude.max_tries
             }
-        }
+            _ => self.scan_prelude(info, reader.clone(), first_slot),
+        };
         // The hidden slots come after the constants (zeros copied in on entry).
         self.exn_base = params + declared + self.const_slots.len() as u32;
         for _ in 0..max_tries {
@@ -549,6 +534,9 @@ impl Translator {
             }
         }
         self.slot_mode = any_v128_local || info.uses_v128;
+        if self.slot_mode && matches!(stack, Stack::Validated(_)) {
+            return Ok(None);
+        }
         if let Some(func) = self.listen {
             // First, before any check that can trap: `abort` pairs with `before`.
             self.emit(Instr::ListenerBefore(func));
@@ -581,19 +569,43 @@ impl Translator {
                 // No v128 value can be on the stack before the first SIMD operator.
                 self.slot_mode = true;
             }
-            let hv = fv.operand_stack_height();
-            let top = StackTop {
-                height: self.n_locals + self.slot_height(fv, hv),
-                v128: [0, 1].map(|d| {
-                    self.slot_mode
-                        && matches!(
-                            fv.get_operand_type(d),
-                            Some(Some(wasmparser::ValType::V128))
-                        )
-                }),
+            let (hv, top) = match &mut stack {
+                Stack::Validate(fv) => {
+                    let hv = fv.operand_stack_height();
+                    let top = StackTop {
+                        height: self.n_locals + self.slot_height(fv, hv),
+                        v128: [0, 1].map(|d| {
+                            self.slot_mode
+                                && matches!(
+                                    fv.get_operand_type(d),
+                                    Some(Some(wasmparser::ValType::V128))
+                                )
+                        }),
+                    };
+                    fv.op(offset, &op)?;
+                    (hv, top)
+                }
+                Stack::Validated(heights) => {
+                    if self.slot_mode {
+                        return Ok(None);
+                    }
+                    let hv = heights.values();
+                    let top = StackTop {
+                        height: self.n_locals + hv,
+                        v128: [false; 2],
+                    };
+                    if heights.op(&op).is_none() {
+                        return Ok(None);
+                    }
+                    (hv, top)
+                }
             };
-            fv.op(offset, &op)?;
-            max_height = max_height.max(fv.operand_stack_height()).max(hv);
+            // Values after the operator, in slots.
+            let values_after = match &stack {
+                Stack::Validate(fv) => fv.operand_stack_height(),
+                Stack::Validated(heights) => heights.values(),
+            };
+            max_height = max_height.max(values_after).max(hv);
             self.offset = offset as u32;
             self.operator(info, &op, top, offset)?;
             // (An operator that branches with its operand, which the fall-through pops,
@@ -602,7 +614,13 @@ impl Translator {
                 Operator::BrOnNonNull { .. }
                 | Operator::BrOnCast { .. }
                 | Operator::BrOnCastFail { .. } => u32::MAX,
-                _ => self.n_locals + self.slot_height(fv, fv.operand_stack_height()),
+                _ => {
+                    self.n_locals
+                        + match &stack {
+                            Stack::Validate(fv) => self.slot_height(fv, values_after),
+                            Stack::Validated(_) => values_after,
+                        }
+                }
             };
             let n = self.code.instrs.len();
             self.heights.truncate(n);
@@ -621,7 +639,7 @@ impl Translator {
         } else {
             max_height
         };
-        Ok(CompiledFunc {
+        Ok(Some(CompiledFunc {
             id: u32::MAX,
             params,
             locals: declared,
@@ -647,7 +665,76 @@ impl Translator {
             points: Box::new([]),
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
             tail_sites: self.tail_sites[..].into(),
-        })
+        }))
+    }
+
+    /// Gives constant `value` (a 64-bit pattern) a slot of its own, after those it gave
+    /// already (from `first_slot`), unless it has one.
+    fn add_const_slot(&mut self, value: u64, first_slot: u32) {
+        if !self.const_slots.contains_key(&value) {
+            let slot = first_slot + self.const_slots.len() as u32;
+            self.const_slots.insert(value, slot);
+            self.code.consts.push(value);
+        }
+    }
+
+    /// Reads the body's operators (from `reader`) for its
+    /// [`Prelude`](crate::module::Prelude), as validating it finds it
+    /// ([`ModuleInfo::preludes`]) when it is validated up front: gives the
+    /// constants of its loops their slots (from `first_slot`) and returns how deeply its
+    /// legacy `try`s nest.
+    fn scan_prelude(
+        &mut self,
+        info: &ModuleInfo,
+        reader: wasmparser::BinaryReader<'_>,
+        first_slot: u32,
+    ) -> u32 {
+        let mut scan = wasmparser::OperatorsReader::new(reader);
+        let mut blocks: Vec<u8> = Vec::new();
+        let mut loops = 0usize;
+        // Legacy `try`s: how deeply they nest (each level has a hidden slot).
+        let (mut tries, mut max_tries) = (0u32, 0u32);
+        let legacy = info
+            .features
+            .contains(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
+        while !scan.eof() && (self.const_slots.len() < MAX_LOOP_CONSTS || legacy) {
+            const LOOP: u8 = 1;
+            const TRY: u8 = 2;
+            let value = match scan.read() {
+                Ok(Operator::Loop { .. }) => {
+                    blocks.push(LOOP);
+                    loops += 1;
+                    continue;
+                }
+                Ok(Operator::Try { .. }) => {
+                    blocks.push(TRY);
+                    tries += 1;
+                    max_tries = max_tries.max(tries);
+                    continue;
+                }
+                Ok(Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. }) => {
+                    blocks.push(0);
+                    continue;
+                }
+                Ok(Operator::End | Operator::Delegate { .. }) => {
+                    match blocks.pop() {
+                        Some(LOOP) => loops -= 1,
+                        Some(TRY) => tries -= 1,
+                        _ => {}
+                    }
+                    continue;
+                }
+                _ if self.const_slots.len() >= MAX_LOOP_CONSTS => continue,
+                Ok(Operator::I64Const { value }) if loops > 0 => value as u64,
+                Ok(Operator::F64Const { value }) if loops > 0 => value.bits(),
+                Ok(Operator::F32Const { value }) if loops > 0 => value.bits() as u64,
+                Ok(_) => continue,
+                // The translation below reports the error.
+                Err(_) => break,
+            };
+            self.add_const_slot(value, first_slot);
+        }
+        max_tries
     }
 
     /// The accumulator modes of the code (see `super::hot::Fr`; empty: none): an
