@@ -46,6 +46,25 @@ struct Failure {
     message: String,
 }
 
+/// What translating a module's functions keeps between them: the functions that failed
+/// (see `ModuleCode::failures`), and the translator and the validator's allocations, whose
+/// buffers each translation reuses (allocating them again for each function cost more
+/// than 2% of a QuickJS run).
+#[derive(Default)]
+struct Translating {
+    failures: HashMap<u32, Failure>,
+    translator: Translator,
+    allocs: FuncValidatorAllocations,
+}
+
+impl std::fmt::Debug for Translating {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Translating")
+            .field("failures", &self.failures)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The translated code of a module's defined functions, each built at most once.
 #[derive(Debug)]
 pub(crate) struct ModuleCode {
@@ -60,8 +79,9 @@ pub(crate) struct ModuleCode {
     /// The number of defined functions (`funcs` has twice as many with two variants).
     defined: u32,
     /// Functions that failed to translate (invalid bodies, when they were not validated
-    /// up front). Held while translating, so that each function is translated once.
-    failures: Mutex<HashMap<u32, Failure>>,
+    /// up front) and the translator with its buffers. Held while translating, so that
+    /// each function is translated once.
+    failures: Mutex<Translating>,
     /// How many times each defined function was called on the interpreter, for tiered
     /// compilation ([`crate::RuntimeConfig::with_tiering`]): counted (without atomic
     /// read-modify-writes: a count lost to a race only delays) until it reaches the
@@ -79,7 +99,7 @@ impl ModuleCode {
             listened: Vec::new(),
             funcs,
             defined,
-            failures: Mutex::new(HashMap::new()),
+            failures: Mutex::new(Translating::default()),
             calls: (0..defined).map(|_| Default::default()).collect(),
         }
     }
@@ -200,17 +220,21 @@ impl ModuleCode {
             return Err(Error::usage(format!("no function with defined index {id}")));
         }
         let def = self.def_of(id);
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut translating = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         // Translated by another thread while this one waited for the lock?
         if let Some(code) = self.funcs.get(id) {
             return Ok(code);
         }
+        let Translating {
+            failures,
+            translator,
+            allocs,
+        } = &mut *translating;
         let failure = match failures.get(&def) {
             Some(failure) => failure.clone(),
             None => {
-                let mut translator = Translator::new(self.options_of(id));
-                let mut allocs = FuncValidatorAllocations::default();
-                match self.translate(info, id, &mut translator, &mut allocs) {
+                translator.set_options(self.options_of(id));
+                match self.translate(info, id, translator, allocs) {
                     Ok(code) => return Ok(self.funcs.publish(id, code)),
                     Err(e) => {
                         let failure = match e.kind() {
@@ -229,7 +253,7 @@ impl ModuleCode {
                 }
             }
         };
-        drop(failures);
+        drop(translating);
         let index = info.num_imported_funcs + def;
         let name = match info.func_names.get(&index) {
             Some(n) => format!(" ({n})"),
@@ -268,13 +292,15 @@ impl ModuleCode {
     /// # Errors
     /// The first function that cannot be translated, as [`ErrorKind::Compile`].
     pub(crate) fn translate_all(&self, info: &ModuleInfo) -> Result<()> {
-        let _translating = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut translating = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let Translating {
+            translator, allocs, ..
+        } = &mut *translating;
         // The plain variant: the debug one is made when a debugger first needs it.
-        let mut translator = Translator::new(self.options_of(0));
-        let mut allocs = FuncValidatorAllocations::default();
+        translator.set_options(self.options_of(0));
         for def in 0..self.defined {
             if self.funcs.get(def).is_none() {
-                let code = self.translate(info, def, &mut translator, &mut allocs)?;
+                let code = self.translate(info, def, translator, allocs)?;
                 self.funcs.publish(def, code);
             }
         }

@@ -250,6 +250,14 @@ impl Translator {
         }
     }
 
+    /// Translates code with the given checks from now on (the buffers stay).
+    pub(crate) fn set_options(&mut self, options: crate::options::CodeOptions) {
+        self.fuel = options.fuel;
+        self.interrupts = options.interrupts;
+        self.debug = options.debug;
+        self.count = options.count;
+    }
+
     /// A translator for code with the given checks that records, for the instruction
     /// that will be at position `at`, the operand stack before its operator
     /// ([`Translator::take_probe`]).
@@ -639,24 +647,25 @@ impl Translator {
         } else {
             max_height
         };
+        // (Collected into a vector of the right size: `collect` into a `Result` would
+        // not know it, and grow it step by step.)
+        let mut ops = Vec::with_capacity(self.code.instrs.len());
+        for (at, &i) in self.code.instrs.iter().enumerate() {
+            let mode = modes.get(at).copied().unwrap_or(0);
+            ops.push(
+                super::hot::Op::with_mode(i, mode, self.count).ok_or_else(|| {
+                    Error::new(format!(
+                        "internal error: {i:?} has no accumulator mode {mode}"
+                    ))
+                })?,
+            );
+        }
         Ok(Some(CompiledFunc {
             id: u32::MAX,
             params,
             locals: declared,
             max_height: self.n_locals + max_slots + 2,
-            instrs: self
-                .code
-                .instrs
-                .iter()
-                .zip(modes.iter().copied().chain(std::iter::repeat(0)))
-                .map(|(&i, mode)| {
-                    super::hot::Op::with_mode(i, mode, self.count).ok_or_else(|| {
-                        Error::new(format!(
-                            "internal error: {i:?} has no accumulator mode {mode}"
-                        ))
-                    })
-                })
-                .collect::<Result<_>>()?,
+            instrs: ops.into_boxed_slice(),
             modes: modes.into(),
             offsets: self.code.offsets[..].into(),
             consts: self.code.consts[..].into(),
