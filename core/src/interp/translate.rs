@@ -779,6 +779,9 @@ impl Translator {
             barred[h.start as usize] = true;
             barred[h.end as usize] = true;
         }
+        // (Each instruction's operands, found once: the passes below look at most of
+        // them several times.)
+        let operands: Vec<_> = instrs.iter().map(Instr::acc_operands).collect();
         let mut modes = vec![0u8; instrs.len()];
         let mut any = false;
         for at in 0..instrs.len() - 1 {
@@ -786,10 +789,10 @@ impl Translator {
             if barred[at + 1] {
                 continue;
             }
-            let (_, _, Some(d)) = p.acc_operands() else {
+            let (_, _, Some(d)) = operands[at] else {
                 continue;
             };
-            let (a, b, dst) = c.acc_operands();
+            let (a, b, dst) = operands[at + 1];
             let (takes, once) = match (a == Some(d), b == Some(d)) {
                 (true, false) => (IN_A, true),
                 (false, true) => (IN_B, true),
@@ -828,12 +831,12 @@ impl Translator {
             if barred[t] || modes[t] & (IN_A | IN_B) != 0 {
                 continue;
             }
-            let (a, b, _) = instrs[t].acc_operands();
+            let (a, b, _) = operands[t];
             // The nearest instruction before that writes `a` or `b`, past at most
             // `MAX_HELD` that may hold.
             let mut k = t - 1;
             let giver = loop {
-                let d = instrs[k].acc_operands().2;
+                let d = operands[k].2;
                 if d.is_some() && (d == a || d == b) {
                     break Some(k);
                 }
@@ -851,7 +854,7 @@ impl Translator {
             let Some(k) = giver.filter(|&k| k + 1 < t && modes[k] & (OUT | HELD) == 0) else {
                 continue;
             };
-            let d = instrs[k].acc_operands().2;
+            let d = operands[k].2;
             let takes = match (a == d, b == d) {
                 (true, false) => IN_A,
                 (false, true) => IN_B,
