@@ -535,6 +535,7 @@ fn validate_body(
     let prelude = Prelude {
         loop_consts: scan.consts.into(),
         max_tries: scan.max_tries,
+        simd: scan.simd,
     };
     Ok((gc, prelude))
 }
@@ -547,12 +548,14 @@ pub(crate) const MAX_LOOP_CONSTS: usize = 32;
 /// while the body is validated (so that translating it needs no pass of its own to find
 /// it): the distinct `i64`, `f64` and `f32` constants used in its loops, as 64-bit
 /// patterns, in the order of their first use, at most [`MAX_LOOP_CONSTS`] (they get
-/// slots filled on entry, read like locals), and how deeply its legacy `try`s nest (each
-/// level has a hidden slot).
+/// slots filled on entry, read like locals), how deeply its legacy `try`s nest (each
+/// level has a hidden slot), and whether it has SIMD operators (then a `v128` may be on
+/// its operand stack, and the translator validates it: `interp::heights`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Prelude {
     pub loop_consts: Box<[u64]>,
     pub max_tries: u32,
+    pub simd: bool,
 }
 
 /// [`Prelude`]'s scan, operator by operator.
@@ -564,6 +567,7 @@ struct PreludeScan {
     tries: u32,
     max_tries: u32,
     consts: Vec<u64>,
+    simd: bool,
 }
 
 impl PreludeScan {
@@ -707,6 +711,8 @@ impl<'a, V: VisitOperator<'a, Output = wasmparser::Result<()>>> VisitOperator<'a
     type Output = wasmparser::Result<()>;
 
     fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = Self::Output>> {
+        // (Asked for at each SIMD operator.)
+        self.scan.simd = true;
         self.inner.simd_visitor()
     }
 

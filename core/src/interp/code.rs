@@ -304,10 +304,17 @@ impl ModuleCode {
                 self.funcs.publish(def, code);
             }
         }
+        // (Nothing more is translated here but debug variants: the buffers, sized by
+        // the largest function, are not kept for the module's life.)
+        *translating = Translating {
+            failures: std::mem::take(&mut translating.failures),
+            ..Translating::default()
+        };
         Ok(())
     }
 
-    /// Validates and translates code id `id`.
+    /// Translates code id `id`: following its heights when its body was validated at
+    /// decoding (see `Heights`), else validating it.
     fn translate(
         &self,
         info: &ModuleInfo,
@@ -330,15 +337,19 @@ impl ModuleCode {
         let ty = info.func_types[index as usize];
         let listen = self.listened.get(index as usize).copied().unwrap_or(false);
         // A body validated when the module was decoded is not validated again (GC's
-        // are, being rarer and harder to follow); one whose heights cannot be followed
-        // (see `Heights`) is translated again, validating it.
-        let validated = (info.bodies_validated && !info.uses_gc)
+        // are, being rarer and harder to follow, and those where a `v128` may be on the
+        // stack: their heights are not one slot a value). One whose heights cannot be
+        // followed (see `Heights`), or whose translation failed that way, is translated
+        // again, validating it: its error is then the validator's.
+        let simd = info.preludes.get(def as usize).is_some_and(|p| p.simd);
+        let validated = (info.bodies_validated && !info.uses_gc && !info.uses_v128 && !simd)
             .then(|| Heights::new(info, resources, ty))
-            .map(|heights| {
-                translator.translate(info, index, Stack::Validated(heights), &body, listen)
-            })
-            .transpose()?
-            .flatten();
+            .and_then(|heights| {
+                translator
+                    .translate(info, index, Stack::Validated(heights), &body, listen)
+                    .ok()
+                    .flatten()
+            });
         let mut code = match validated {
             Some(code) => {
                 #[cfg(debug_assertions)]
@@ -410,14 +421,22 @@ impl ModuleCode {
     ) -> Result<()> {
         let index = info.num_imported_funcs + self.def_of(id);
         let mut translator = Translator::new(self.options_of(id));
+        // (Reading the body for its prelude too: what validating it found is checked.)
+        translator.scan_preludes = true;
         let other =
             self.validate_and_translate(info, index, body, listen, &mut translator, allocs)?;
         let instrs = |c: &CompiledFunc| c.instrs.iter().map(|op| op.instr()).collect::<Vec<_>>();
+        // (`Handler`s have no `PartialEq`; their `Debug` names every field.)
+        let handlers = |c: &CompiledFunc| format!("{:?}", c.handlers);
         if instrs(code) != instrs(&other)
             || code.modes != other.modes
             || code.max_height != other.max_height
+            || (code.params, code.locals) != (other.params, other.locals)
             || code.consts != other.consts
+            || code.v128_consts != other.v128_consts
             || code.offsets != other.offsets
+            || code.tail_sites != other.tail_sites
+            || handlers(code) != handlers(&other)
         {
             return Err(Error::new(format!(
                 "internal error: function {index} translated differently without validating it \

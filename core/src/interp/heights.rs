@@ -4,17 +4,19 @@
 //! body a second time for that cost it about 15% of its time (wasmi translates validated
 //! bodies without a validator too).
 //!
-//! Each operator's arity is `wasmparser`'s (`Operator::operator_arity`); the control
-//! operators, which set the height from their block's, and the operators after which the
-//! rest of a block is unreachable, are this module's. In unreachable code the height
-//! follows the validator's rule: a pop below the block's base pops nothing (the stack is
-//! polymorphic), a push pushes. So the heights are the validator's, operator by
+//! Each operator's arity is `wasmparser`'s (`Operator::operator_arity`), the most
+//! frequent operators' computed here to the same values (`Heights::common_arity`); the
+//! control operators, which set the height from their block's, and the operators after
+//! which the rest of a block is unreachable, are this module's. In unreachable code the
+//! height follows the validator's rule: a pop below the block's base pops nothing (the
+//! stack is polymorphic), a push pushes. So the heights are the validator's, operator by
 //! operator; builds with debug assertions check that on every function they translate
 //! this way (`code.rs`), which the test suites run.
 //!
 //! [`Heights::op`] gives `None` for what it cannot follow (an operator whose arity
-//! `wasmparser` does not give, or a body that is not valid after all): the translator
-//! then starts the function again with the validator.
+//! `wasmparser` does not give; a pop below a block's base in reachable code, which a
+//! valid body never makes): the translator then starts the function again with the
+//! validator.
 
 use super::instr::Numeric;
 use crate::module::ModuleInfo;
@@ -195,8 +197,10 @@ impl<'a> Heights<'a> {
             | O::I64Store16 { .. }
             | O::I64Store32 { .. } => (2, 0),
             O::Select => (3, 1),
-            // (A `br_if` keeps the label's values: it pops only its condition.)
-            O::BrIf { .. } => (1, 0),
+            // (A `br_if` pops its condition, then pops the label's values and pushes them
+            // back: in reachable code, only the condition; in unreachable code those pops
+            // may pop nothing while the pushes push, `operator_arity`'s count.)
+            O::BrIf { .. } if !self.frames.last()?.unreachable => (1, 0),
             O::Call { function_index } => {
                 let ty = self
                     .info
@@ -292,7 +296,10 @@ mod tests {
             features: info.features,
         }
         .into_validator(Default::default());
-        let validated = Translator::new(options())
+        let mut translator = Translator::new(options());
+        // (Its prelude read from the body: what validating it found is checked too.)
+        translator.scan_preludes = true;
+        let validated = translator
             .translate(info, index, Stack::Validate(&mut fv), &body, false)
             .unwrap()
             .unwrap();
@@ -341,6 +348,12 @@ mod tests {
         else
           i64.const 3
         end)
+      ;; A `br_if` in unreachable code pushes the label's values back.
+      (func (result i32)
+        unreachable
+        br_if 0
+        i32.const 1
+        i32.add)
       ;; Code after branches, returns and traps: the stack is polymorphic there.
       (func (param i32) (result i32)
         block (result i32)
@@ -425,6 +438,7 @@ mod tests {
             );
             assert_eq!(followed.consts, validated.consts, "function {index}");
             assert_eq!(followed.modes, validated.modes, "function {index}");
+            assert_eq!(followed.offsets, validated.offsets, "function {index}");
         }
     }
 
@@ -440,6 +454,7 @@ mod tests {
         )
         .unwrap();
         let info = ModuleInfo::parse(&bytes, options()).unwrap();
+        assert!(info.preludes[0].simd && !info.preludes[1].simd);
         for index in 0..2 {
             let (followed, validated) = both(&info, index);
             assert!(followed.is_none(), "function {index}");

@@ -1,11 +1,12 @@
 //! The translator: one function body's Wasm operators (validated by `wasmparser` as they
-//! are read) into the interpreter's [`Instr`] code, a [`CompiledFunc`]. It is run by
+//! are read, `Stack::Validate`, or validated when the module was decoded, `Stack::Validated`)
+//! into the interpreter's [`Instr`] code, a [`CompiledFunc`]. It is run by
 //! [`super::code::ModuleCode`] when the function is first needed.
 //!
 //! Structured control flow becomes jumps to absolute positions in the function's code;
 //! the operand stack height at every instruction is known statically (the validator
-//! reports it), so branches carry the exact height to unwind to, and unreachable code is
-//! not emitted at all.
+//! reports it, or [`super::heights::Heights`] follows it), so branches carry the exact
+//! height to unwind to, and unreachable code is not emitted at all.
 //!
 //! Each emitted instruction records the byte offset of the operator it came from (the
 //! side table that stack traces, DWARF lines and breakpoints use). A fused
@@ -236,6 +237,9 @@ pub(crate) struct Translator {
     /// The first hidden slot of the legacy catches' exceptions (one per `try` nesting
     /// level).
     exn_base: u32,
+    /// Find each body's [`Prelude`](crate::module::Prelude) by reading it
+    /// (`scan_prelude`) even when validating the module found it (a check's translation).
+    pub(crate) scan_preludes: bool,
 }
 
 impl Translator {
@@ -509,16 +513,17 @@ impl Translator {
         let first_slot = params + declared;
         let prelude = info
             .preludes
-            .get(func_index.wrapping_sub(info.num_imported_funcs) as usize);
-        let max_tries = match (&stack, prelude) {
-            // Found when the body was validated.
-            (Stack::Validated(_), Some(prelude)) => {
+            .get(func_index.wrapping_sub(info.num_imported_funcs) as usize)
+            .filter(|_| !self.scan_preludes);
+        let max_tries = match prelude {
+            // Found when the body was validated at decoding.
+            Some(prelude) => {
                 for &value in prelude.loop_consts.iter() {
                     self.add_const_slot(value, first_slot);
                 }
                 prelude.max_tries
             }
-            _ => self.scan_prelude(info, reader.clone(), first_slot),
+            None => self.scan_prelude(info, reader.clone(), first_slot),
         };
         // The hidden slots come after the constants (zeros copied in on entry).
         self.exn_base = params + declared + self.const_slots.len() as u32;
