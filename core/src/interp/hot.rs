@@ -1543,7 +1543,7 @@ pub(crate) fn has_mode(instr: &Instr, mode: u8) -> bool {
 /// Whether `instr` may hold the accumulator ([`HELD`]): it has accumulator modes (so its
 /// handler never hands the run to the executor: it goes on, branches or traps), falls
 /// through, and writes at most its one result slot.
-fn holds(instr: &Instr) -> bool {
+pub(crate) fn holds(instr: &Instr) -> bool {
     !instr.is_terminal()
         && !matches!(
             instr,

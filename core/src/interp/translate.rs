@@ -638,7 +638,7 @@ impl Translator {
             let n = self.code.instrs.len();
             self.heights.truncate(n);
             self.heights.resize(n, after);
-            if ends_segment(&op) {
+            if self.count && ends_segment(&op) {
                 self.close_count();
             }
         }
@@ -764,7 +764,7 @@ impl Translator {
     /// and leave its slot alone), is held for it, its giver writing the slot too (`TEE`).
     /// Not in debug code, which keeps every operand in its slot.
     fn acc_modes(&self) -> Vec<u8> {
-        use super::hot::{float_typed, has_mode, FIN, FOUT, HELD, IN_A, IN_B, OUT, TEE};
+        use super::hot::{float_typed, has_mode, holds, FIN, FOUT, HELD, IN_A, IN_B, OUT, TEE};
         /// The most instructions that hold the accumulator between a giver and a taker.
         const MAX_HELD: usize = 3;
         let instrs = &self.code.instrs;
@@ -787,6 +787,16 @@ impl Translator {
         // (Each instruction's operands, found once: the passes below look at most of
         // them several times.)
         let operands: Vec<_> = instrs.iter().map(Instr::acc_operands).collect();
+        // Whether each instruction may hold the accumulator (`holds`), found when first
+        // asked (0: not yet; 1: no; 2: yes): `has_mode(.., m | HELD)` without finding it
+        // again at each look.
+        let mut may_hold = vec![0u8; instrs.len()];
+        let mut holding = |k: usize, mode: u8| {
+            if may_hold[k] == 0 {
+                may_hold[k] = 1 + holds(&instrs[k]) as u8;
+            }
+            may_hold[k] == 2 && has_mode(&instrs[k], mode & !HELD)
+        };
         let mut modes = vec![0u8; instrs.len()];
         let mut any = false;
         for at in 0..instrs.len() - 1 {
@@ -849,7 +859,7 @@ impl Translator {
                     || k == 0
                     || barred[k]
                     || modes[k] & (OUT | TEE) != 0
-                    || !has_mode(&instrs[k], modes[k] | HELD)
+                    || !holding(k, modes[k])
                 {
                     break None;
                 }
@@ -1182,12 +1192,19 @@ impl Translator {
         // A load or store of another memory than 0 (multi-memory) or of a 64-bit one
         // (memory64): the generic instruction, which names its memory (memory 0's
         // 32-bit accesses keep their own instructions).
-        let memory = crate::module::memory_of(op).unwrap_or(0);
-        let addr64 = info.memory64.get(memory as usize) == Some(&true);
-        let wide = crate::module::memarg_of(op)
-            .filter(|_| memory != 0 || addr64)
-            .and_then(|memarg| Some((super::instr::WideOp::of(op)?, memarg.offset)));
-        if let Some((wop, offset)) = wide {
+        // (A module of at most one memory, of 32-bit addresses, has none.)
+        let wide = if info.memory64.len() <= 1 && !info.memory64.contains(&true) {
+            None
+        } else {
+            let memory = crate::module::memory_of(op).unwrap_or(0);
+            let addr64 = info.memory64.get(memory as usize) == Some(&true);
+            crate::module::memarg_of(op)
+                .filter(|_| memory != 0 || addr64)
+                .and_then(|memarg| {
+                    Some((super::instr::WideOp::of(op)?, memarg.offset, memory, addr64))
+                })
+        };
+        if let Some((wop, offset, memory, addr64)) = wide {
             self.materialize_all();
             self.code.v128_consts.push(offset as u128);
             let off = self.code.v128_consts.len() as u32 - 1;
