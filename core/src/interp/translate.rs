@@ -237,6 +237,9 @@ pub(crate) struct Translator {
     /// The first hidden slot of the legacy catches' exceptions (one per `try` nesting
     /// level).
     exn_base: u32,
+    /// Emptied lists of patches of blocks ended (`Ctrl::patches`), for the next blocks:
+    /// allocated once, not at each block.
+    spare_patches: Vec<Vec<u32>>,
     /// Find each body's [`Prelude`](crate::module::Prelude) by reading it
     /// (`scan_prelude`) even when validating the module found it (a check's translation).
     pub(crate) scan_preludes: bool,
@@ -948,13 +951,18 @@ impl Translator {
     /// Puts the lazy operands in natural slots `from` and above into their slots (before
     /// a stack-style instruction that reads and writes no slot below `from`), in order.
     fn materialize_from(&mut self, from: u32) {
-        let (now, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lazy)
-            .into_iter()
-            .partition(|&(slot, _)| slot >= from);
-        self.lazy = keep;
-        for (slot, lazy) in now {
-            self.emit_materialize(slot, lazy);
+        if self.lazy.is_empty() {
+            return;
         }
+        // (In the list's order; the list keeps its buffer.)
+        let mut lazy = std::mem::take(&mut self.lazy);
+        lazy.retain(|&(slot, l)| {
+            if slot >= from {
+                self.emit_materialize(slot, l);
+            }
+            slot < from
+        });
+        self.lazy = lazy;
     }
 
     /// Takes the operand in natural slot `slot` off the lazy list.
@@ -2028,7 +2036,7 @@ impl Translator {
             height,
             br_arity,
             loop_pc,
-            patches: Vec::new(),
+            patches: self.spare_patches.pop().unwrap_or_default(),
             else_jump: None,
             dead,
             unreachable: false,
@@ -2229,8 +2237,12 @@ impl Translator {
             self.materialize_all();
         }
         self.lazy.clear();
-        let ctrl = self.ctrl.pop().expect("a control frame");
+        let mut ctrl = self.ctrl.pop().expect("a control frame");
+        // (Its list of patches goes back to the spares, emptied, once applied.)
+        let mut patches = std::mem::take(&mut ctrl.patches);
         if ctrl.dead {
+            patches.clear();
+            self.spare_patches.push(patches);
             return;
         }
         let here = self.pc();
@@ -2245,9 +2257,11 @@ impl Translator {
         if let Some(j) = ctrl.else_jump {
             self.patch(j, here);
         }
-        for at in ctrl.patches {
+        for &at in &patches {
             self.patch(at, here);
         }
+        patches.clear();
+        self.spare_patches.push(patches);
         self.label_here();
         if self.ctrl.is_empty() {
             self.emit_return(ctrl.height, ctrl.br_arity);
