@@ -342,21 +342,32 @@ impl ModuleCode {
         // followed (see `Heights`), or whose translation failed that way, is translated
         // again, validating it: its error is then the validator's.
         let simd = info.preludes.get(def as usize).is_some_and(|p| p.simd);
-        let validated = (info.bodies_validated && !info.uses_gc && !info.uses_v128 && !simd)
+        let followed = (info.bodies_validated && !info.uses_gc && !info.uses_v128 && !simd)
             .then(|| Heights::new(info, resources, ty))
-            .and_then(|heights| {
-                translator
-                    .translate(info, index, Stack::Validated(heights), &body, listen)
-                    .ok()
-                    .flatten()
+            .map(|heights| {
+                translator.translate(info, index, Stack::Validated(heights), &body, listen)
             });
-        let mut code = match validated {
-            Some(code) => {
+        let mut code = match followed {
+            Some(Ok(Some(code))) => {
                 #[cfg(debug_assertions)]
                 self.same_as_validated(info, id, &body, listen, allocs, &code)?;
                 code
             }
-            None => self.validate_and_translate(info, index, &body, listen, translator, allocs)?,
+            Some(Err(e)) => {
+                let code =
+                    self.validate_and_translate(info, index, &body, listen, translator, allocs)?;
+                // (A body the validator translates fails without it only if the heights
+                // went wrong: in builds with debug assertions, which the tests run, that
+                // is an error, not a quiet second translation.)
+                if cfg!(debug_assertions) {
+                    return Err(Error::new(format!(
+                        "internal error: function {index} failed to translate without \
+                         validating it ({e}) but translates validating it"
+                    )));
+                }
+                code
+            }
+            _ => self.validate_and_translate(info, index, &body, listen, translator, allocs)?,
         };
         super::hot::check(&code)?;
         if self.has_variants() {

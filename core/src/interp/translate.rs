@@ -524,6 +524,20 @@ impl Translator {
                 for &value in prelude.loop_consts.iter() {
                     self.add_const_slot(value, first_slot);
                 }
+                // (In builds with debug assertions, which the tests run: what validating
+                // found is what reading the body finds.)
+                #[cfg(debug_assertions)]
+                {
+                    let mut read = Translator::default();
+                    let tries = read.scan_prelude(info, reader.clone(), first_slot);
+                    if read.code.consts != self.code.consts || tries != prelude.max_tries {
+                        return Err(Error::new(format!(
+                            "internal error: function {func_index}'s prelude found at \
+                             validation ({:?}, {} try levels) is not its body's ({:?}, {tries})",
+                            self.code.consts, prelude.max_tries, read.code.consts
+                        )));
+                    }
+                }
                 prelude.max_tries
             }
             None => self.scan_prelude(info, reader.clone(), first_slot),
@@ -1212,9 +1226,9 @@ impl Translator {
                     Some((super::instr::WideOp::of(op)?, memarg.offset, memory, addr64))
                 })
         };
-        if let Some((wop, offset, memory, addr64)) = wide {
+        if let Some((wop, moff, memory, addr64)) = wide {
             self.materialize_all();
-            self.code.v128_consts.push(offset as u128);
+            self.code.v128_consts.push(moff as u128);
             let off = self.code.v128_consts.len() as u32 - 1;
             let mem = u16::try_from(memory)
                 .map_err(|_| Error::compile(offset, "more than 65536 memories"))?;
