@@ -558,6 +558,36 @@ pub(crate) struct Prelude {
     pub simd: bool,
 }
 
+/// Reads a body's operators (from `reader`, after its locals) for its [`Prelude`], as
+/// validating it finds it (for a body not validated at decoding). A body that does not
+/// decode gives what was read before the fault (its translation reports the fault).
+pub(crate) fn read_prelude(reader: wasmparser::BinaryReader<'_>) -> Prelude {
+    let mut scan = PreludeScan::default();
+    let mut ops = wasmparser::OperatorsReader::new(reader);
+    while !ops.eof() {
+        match ops.read() {
+            Ok(Operator::Loop { .. }) => scan.open(PreludeScan::LOOP),
+            Ok(Operator::Try { .. }) => scan.open(PreludeScan::TRY),
+            Ok(Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. }) => {
+                scan.open(0)
+            }
+            Ok(Operator::End | Operator::Delegate { .. }) => scan.close(),
+            Ok(Operator::I64Const { value }) => scan.constant(value as u64),
+            Ok(Operator::F64Const { value }) => scan.constant(value.bits()),
+            Ok(Operator::F32Const { value }) => scan.constant(value.bits() as u64),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    // (`simd` is not looked for here: a translation that validates meets the SIMD
+    // operators itself.)
+    Prelude {
+        loop_consts: scan.consts.into(),
+        max_tries: scan.max_tries,
+        simd: false,
+    }
+}
+
 /// [`Prelude`]'s scan, operator by operator.
 #[derive(Default)]
 struct PreludeScan {

@@ -47,9 +47,6 @@ struct Code {
 /// The first byte of every SIMD operator's encoding.
 const SIMD_PREFIX: u8 = 0xfd;
 
-// (`MAX_LOOP_CONSTS`: the most constant slots a function gets; each costs a copy per call.)
-use crate::module::MAX_LOOP_CONSTS;
-
 /// When a conditional branch is taken.
 #[derive(Clone, Copy)]
 enum BranchCond {
@@ -529,7 +526,7 @@ impl Translator {
                 #[cfg(debug_assertions)]
                 {
                     let mut read = Translator::default();
-                    let tries = read.scan_prelude(info, reader.clone(), first_slot);
+                    let tries = read.scan_prelude(reader.clone(), first_slot);
                     if read.code.consts != self.code.consts || tries != prelude.max_tries {
                         return Err(Error::new(format!(
                             "internal error: function {func_index}'s prelude found at \
@@ -540,7 +537,7 @@ impl Translator {
                 }
                 prelude.max_tries
             }
-            None => self.scan_prelude(info, reader.clone(), first_slot),
+            None => self.scan_prelude(reader.clone(), first_slot),
         };
         // The hidden slots come after the constants (zeros copied in on entry).
         self.exn_base = params + declared + self.const_slots.len() as u32;
@@ -711,61 +708,15 @@ impl Translator {
 
     /// Reads the body's operators (from `reader`) for its
     /// [`Prelude`](crate::module::Prelude), as validating it finds it
-    /// ([`ModuleInfo::preludes`]) when it is validated up front: gives the
-    /// constants of its loops their slots (from `first_slot`) and returns how deeply its
-    /// legacy `try`s nest.
-    fn scan_prelude(
-        &mut self,
-        info: &ModuleInfo,
-        reader: wasmparser::BinaryReader<'_>,
-        first_slot: u32,
-    ) -> u32 {
-        let mut scan = wasmparser::OperatorsReader::new(reader);
-        let mut blocks: Vec<u8> = Vec::new();
-        let mut loops = 0usize;
-        // Legacy `try`s: how deeply they nest (each level has a hidden slot).
-        let (mut tries, mut max_tries) = (0u32, 0u32);
-        let legacy = info
-            .features
-            .contains(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
-        while !scan.eof() && (self.const_slots.len() < MAX_LOOP_CONSTS || legacy) {
-            const LOOP: u8 = 1;
-            const TRY: u8 = 2;
-            let value = match scan.read() {
-                Ok(Operator::Loop { .. }) => {
-                    blocks.push(LOOP);
-                    loops += 1;
-                    continue;
-                }
-                Ok(Operator::Try { .. }) => {
-                    blocks.push(TRY);
-                    tries += 1;
-                    max_tries = max_tries.max(tries);
-                    continue;
-                }
-                Ok(Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. }) => {
-                    blocks.push(0);
-                    continue;
-                }
-                Ok(Operator::End | Operator::Delegate { .. }) => {
-                    match blocks.pop() {
-                        Some(LOOP) => loops -= 1,
-                        Some(TRY) => tries -= 1,
-                        _ => {}
-                    }
-                    continue;
-                }
-                _ if self.const_slots.len() >= MAX_LOOP_CONSTS => continue,
-                Ok(Operator::I64Const { value }) if loops > 0 => value as u64,
-                Ok(Operator::F64Const { value }) if loops > 0 => value.bits(),
-                Ok(Operator::F32Const { value }) if loops > 0 => value.bits() as u64,
-                Ok(_) => continue,
-                // The translation below reports the error.
-                Err(_) => break,
-            };
+    /// ([`ModuleInfo::preludes`]) when it is validated up front: gives the constants of
+    /// its loops their slots (from `first_slot`) and returns how deeply its legacy `try`s
+    /// nest.
+    fn scan_prelude(&mut self, reader: wasmparser::BinaryReader<'_>, first_slot: u32) -> u32 {
+        let prelude = crate::module::read_prelude(reader);
+        for &value in prelude.loop_consts.iter() {
             self.add_const_slot(value, first_slot);
         }
-        max_tries
+        prelude.max_tries
     }
 
     /// The accumulator modes of the code (see `super::hot::Fr`; empty: none): an
