@@ -281,11 +281,9 @@ pub(crate) struct ModuleInfo {
     pub resources: Option<wasmparser::ValidatorResources>,
     /// The features the module was validated with (bodies validated later use them).
     pub features: WasmFeatures,
-    /// Every body was validated when the module was decoded
-    /// ([`CompilationMode::LazyTranslation`]): the interpreter translates them without
-    /// validating them again.
-    pub bodies_validated: bool,
-    /// Each body's [`Prelude`], when the bodies were validated (else empty).
+    /// Each body's [`Prelude`], when every body was validated when the module was decoded
+    /// ([`CompilationMode::LazyTranslation`]; else empty): the interpreter translates
+    /// such bodies without validating them again.
     pub preludes: Vec<Prelude>,
     pub func_names: HashMap<u32, Arc<str>>,
     pub local_names: HashMap<u32, HashMap<u32, Arc<str>>>,
@@ -532,17 +530,12 @@ fn validate_body(
         gc |= visitor.gc;
     }
     reader.finish_expression(&fv.visitor(reader.original_position()))?;
-    let prelude = Prelude {
-        loop_consts: scan.consts.into(),
-        max_tries: scan.max_tries,
-        simd: scan.simd,
-    };
-    Ok((gc, prelude))
+    Ok((gc, scan.finish()))
 }
 
 /// The most constants of a body's loops that the interpreter gives slots of their own
 /// ([`Prelude`]).
-pub(crate) const MAX_LOOP_CONSTS: usize = 32;
+const MAX_LOOP_CONSTS: usize = 32;
 
 /// What the interpreter's translation of a body sets up before its first operator, found
 /// while the body is validated (so that translating it needs no pass of its own to find
@@ -581,11 +574,7 @@ pub(crate) fn read_prelude(reader: wasmparser::BinaryReader<'_>) -> Prelude {
     }
     // (`simd` is not looked for here: a translation that validates meets the SIMD
     // operators itself.)
-    Prelude {
-        loop_consts: scan.consts.into(),
-        max_tries: scan.max_tries,
-        simd: false,
-    }
+    scan.finish()
 }
 
 /// [`Prelude`]'s scan, operator by operator.
@@ -621,6 +610,14 @@ impl PreludeScan {
             Some(Self::LOOP) => self.loops -= 1,
             Some(Self::TRY) => self.tries -= 1,
             _ => {}
+        }
+    }
+
+    fn finish(self) -> Prelude {
+        Prelude {
+            loop_consts: self.consts.into(),
+            max_tries: self.max_tries,
+            simd: self.simd,
         }
     }
 
@@ -796,7 +793,6 @@ impl ModuleInfo {
             bodies: Vec::new(),
             resources: None,
             features: features(&options),
-            bodies_validated: false,
             preludes: Vec::new(),
             func_names: HashMap::new(),
             type_names: HashMap::new(),
@@ -859,7 +855,6 @@ impl ModuleInfo {
             || info.tables.iter().any(|t| t.element == ValueType::AnyRef);
         info.bodies = bodies;
         info.resources = resources;
-        info.bodies_validated = validate_bodies;
         info.preludes = preludes;
         Ok(info)
     }

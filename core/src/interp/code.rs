@@ -341,9 +341,11 @@ impl ModuleCode {
         // stack: their heights are not one slot a value). One whose heights cannot be
         // followed (see `Heights`), or whose translation failed that way, is translated
         // again, validating it: its error is then the validator's.
-        let simd = info.preludes.get(def as usize).is_some_and(|p| p.simd);
-        let followed = (info.bodies_validated && !info.uses_gc && !info.uses_v128 && !simd)
-            .then(|| Heights::new(info, resources, ty))
+        // (A body has a prelude when it was validated at decoding.)
+        let prelude = info.preludes.get(def as usize);
+        let followed = prelude
+            .filter(|p| !p.simd && !info.uses_gc && !info.uses_v128)
+            .map(|_| Heights::new(info, resources, ty))
             .map(|heights| {
                 translator.translate(info, index, Stack::Validated(heights), &body, listen)
             });
@@ -432,8 +434,6 @@ impl ModuleCode {
     ) -> Result<()> {
         let index = info.num_imported_funcs + self.def_of(id);
         let mut translator = Translator::new(self.options_of(id));
-        // (Reading the body for its prelude too: what validating it found is checked.)
-        translator.scan_preludes = true;
         let other =
             self.validate_and_translate(info, index, body, listen, &mut translator, allocs)?;
         let instrs = |c: &CompiledFunc| c.instrs.iter().map(|op| op.instr()).collect::<Vec<_>>();

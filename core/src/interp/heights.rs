@@ -296,10 +296,7 @@ mod tests {
             features: info.features,
         }
         .into_validator(Default::default());
-        let mut translator = Translator::new(options());
-        // (Its prelude read from the body: what validating it found is checked too.)
-        translator.scan_preludes = true;
-        let validated = translator
+        let validated = Translator::new(options())
             .translate(info, index, Stack::Validate(&mut fv), &body, false)
             .unwrap()
             .unwrap();
@@ -425,7 +422,7 @@ mod tests {
     fn heights_give_the_code_validating_gives() {
         let bytes = wat::parse_str(BODIES).unwrap();
         let info = ModuleInfo::parse(&bytes, options()).unwrap();
-        assert!(info.bodies_validated);
+        assert_eq!(info.preludes.len(), info.bodies.len());
         let instrs = |c: &CompiledFunc| c.instrs.iter().map(|op| op.instr()).collect::<Vec<_>>();
         for index in info.num_imported_funcs..info.func_types.len() as u32 {
             let (followed, validated) = both(&info, index);

@@ -237,9 +237,6 @@ pub(crate) struct Translator {
     /// Emptied lists of patches of blocks ended (`Ctrl::patches`), for the next blocks:
     /// allocated once, not at each block.
     spare_patches: Vec<Vec<u32>>,
-    /// Find each body's [`Prelude`](crate::module::Prelude) by reading it
-    /// (`scan_prelude`) even when validating the module found it (a check's translation).
-    pub(crate) scan_preludes: bool,
 }
 
 impl Translator {
@@ -511,34 +508,40 @@ impl Translator {
         // load a constant on every iteration). Outside loops loading them once is cheaper.
         self.const_slots.clear();
         let first_slot = params + declared;
-        let prelude = info
+        // (Found when the body was validated at decoding, else read from it now.)
+        let read;
+        let prelude = match info
             .preludes
             .get(func_index.wrapping_sub(info.num_imported_funcs) as usize)
-            .filter(|_| !self.scan_preludes);
-        let max_tries = match prelude {
-            // Found when the body was validated at decoding.
+        {
             Some(prelude) => {
-                for &value in prelude.loop_consts.iter() {
-                    self.add_const_slot(value, first_slot);
-                }
                 // (In builds with debug assertions, which the tests run: what validating
                 // found is what reading the body finds.)
                 #[cfg(debug_assertions)]
                 {
-                    let mut read = Translator::default();
-                    let tries = read.scan_prelude(reader.clone(), first_slot);
-                    if read.code.consts != self.code.consts || tries != prelude.max_tries {
+                    let read = crate::module::read_prelude(reader.clone());
+                    if (&read.loop_consts, read.max_tries)
+                        != (&prelude.loop_consts, prelude.max_tries)
+                    {
                         return Err(Error::new(format!(
                             "internal error: function {func_index}'s prelude found at \
-                             validation ({:?}, {} try levels) is not its body's ({:?}, {tries})",
-                            self.code.consts, prelude.max_tries, read.code.consts
+                             validation ({prelude:?}) is not its body's ({read:?})"
                         )));
                     }
                 }
-                prelude.max_tries
+                prelude
             }
-            None => self.scan_prelude(reader.clone(), first_slot),
+            None => {
+                read = crate::module::read_prelude(reader.clone());
+                &read
+            }
         };
+        // (The prelude's constants are distinct.)
+        for (k, &value) in prelude.loop_consts.iter().enumerate() {
+            self.const_slots.insert(value, first_slot + k as u32);
+            self.code.consts.push(value);
+        }
+        let max_tries = prelude.max_tries;
         // The hidden slots come after the constants (zeros copied in on entry).
         self.exn_base = params + declared + self.const_slots.len() as u32;
         for _ in 0..max_tries {
@@ -694,29 +697,6 @@ impl Translator {
             handlers: std::mem::take(&mut self.handlers).into_boxed_slice(),
             tail_sites: self.tail_sites[..].into(),
         }))
-    }
-
-    /// Gives constant `value` (a 64-bit pattern) a slot of its own, after those it gave
-    /// already (from `first_slot`), unless it has one.
-    fn add_const_slot(&mut self, value: u64, first_slot: u32) {
-        if !self.const_slots.contains_key(&value) {
-            let slot = first_slot + self.const_slots.len() as u32;
-            self.const_slots.insert(value, slot);
-            self.code.consts.push(value);
-        }
-    }
-
-    /// Reads the body's operators (from `reader`) for its
-    /// [`Prelude`](crate::module::Prelude), as validating it finds it
-    /// ([`ModuleInfo::preludes`]) when it is validated up front: gives the constants of
-    /// its loops their slots (from `first_slot`) and returns how deeply its legacy `try`s
-    /// nest.
-    fn scan_prelude(&mut self, reader: wasmparser::BinaryReader<'_>, first_slot: u32) -> u32 {
-        let prelude = crate::module::read_prelude(reader);
-        for &value in prelude.loop_consts.iter() {
-            self.add_const_slot(value, first_slot);
-        }
-        prelude.max_tries
     }
 
     /// The accumulator modes of the code (see `super::hot::Fr`; empty: none): an
