@@ -25,7 +25,7 @@ pub struct CompiledModule {
 }
 
 /// Listeners by function index.
-pub(crate) type Listeners = Arc<[Option<Arc<dyn crate::listener::FunctionListener>>]>;
+pub(crate) type Listeners = Arc<[Option<crate::listener::Listener>]>;
 
 #[derive(Clone)]
 pub(crate) enum CompiledKind {
@@ -62,6 +62,7 @@ impl CompiledModule {
                 .enumerate()
                 .map(|(i, (export, func))| {
                     f.0.new_listener(&host_definition(&def.name, i as u32, export, func))
+                        .and_then(crate::listener::Listener::new)
                 })
                 .collect()
         });

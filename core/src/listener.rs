@@ -23,6 +23,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
+pub use crate::types::ListenerHooks;
 use crate::types::{FunctionDefinition, GlobalType};
 use crate::values::Value;
 
@@ -46,7 +47,21 @@ pub enum ListenerAction {
 }
 
 /// Hooks around the calls of one function.
+///
+/// A listener has every hook unless [`FunctionListener::hooks`] says otherwise; the ones
+/// it does not implement do nothing, but the engines still call them. A listener that
+/// needs only some of them says which, and the others cost nothing.
 pub trait FunctionListener: Send + Sync {
+    /// The hooks this listener has: the engines call only these (all by default). Asked
+    /// once, when the module is compiled. A listener with none is as no listener at all.
+    ///
+    /// The pairing rule (every `before` followed by exactly one `after` or `abort`) holds
+    /// for the hooks it has: without `ABORT`, a frame unwound gets no hook; without
+    /// `BEFORE`, `after` and `abort` still come, once for each call.
+    fn hooks(&self) -> ListenerHooks {
+        ListenerHooks::all()
+    }
+
     /// Runs when the function is entered, with its parameters and the call stack (the
     /// function itself first).
     fn before(
@@ -67,6 +82,60 @@ pub trait FunctionListener: Send + Sync {
     /// Runs when the function is unwound by a trap or an exit.
     fn abort(&self, call: &CallContext<'_>, error: &Error) {
         let _ = (call, error);
+    }
+}
+
+/// A function's listener and the hooks it has, as the engines keep it: a hook it lacks
+/// does nothing here (the engines' code does not call it at all where it can tell).
+#[derive(Clone)]
+pub(crate) struct Listener {
+    inner: Arc<dyn FunctionListener>,
+    hooks: ListenerHooks,
+}
+
+impl Listener {
+    /// `listener`, with the hooks it says it has; `None` when it has none.
+    pub(crate) fn new(listener: Arc<dyn FunctionListener>) -> Option<Self> {
+        let hooks = listener.hooks();
+        (!hooks.is_empty()).then_some(Listener {
+            inner: listener,
+            hooks,
+        })
+    }
+
+    /// The hooks it has.
+    pub(crate) fn hooks(&self) -> ListenerHooks {
+        self.hooks
+    }
+
+    /// [`FunctionListener::before`], if it has it.
+    #[inline]
+    pub(crate) fn before(
+        &self,
+        call: &CallContext<'_>,
+        params: &[u64],
+        stack: &StackIterator<'_>,
+    ) -> ListenerAction {
+        match self.hooks.contains(ListenerHooks::BEFORE) {
+            true => self.inner.before(call, params, stack),
+            false => ListenerAction::Continue,
+        }
+    }
+
+    /// [`FunctionListener::after`], if it has it.
+    #[inline]
+    pub(crate) fn after(&self, call: &CallContext<'_>, results: &[u64]) {
+        if self.hooks.contains(ListenerHooks::AFTER) {
+            self.inner.after(call, results);
+        }
+    }
+
+    /// [`FunctionListener::abort`], if it has it.
+    #[inline]
+    pub(crate) fn abort(&self, call: &CallContext<'_>, error: &Error) {
+        if self.hooks.contains(ListenerHooks::ABORT) {
+            self.inner.abort(call, error);
+        }
     }
 }
 

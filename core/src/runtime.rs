@@ -151,9 +151,13 @@ impl Runtime {
                     (i >= info.num_imported_funcs)
                         .then(|| factory.0.new_listener(&definition(&info, &name, i)))
                         .flatten()
+                        .and_then(crate::listener::Listener::new)
                 })
                 .collect();
-            info.set_listened(listeners.iter().map(Option::is_some).collect());
+            let hooks = |l: &Option<crate::listener::Listener>| {
+                l.as_ref().map_or(crate::listener::ListenerHooks::empty(), |l| l.hooks())
+            };
+            info.set_listened(listeners.iter().map(hooks).collect());
             // (Compiled eagerly, bodies are validated by the compiler's workers, in
             // parallel; the interpreter's code is made if it is ever needed.)
             if eager && !options.native {
@@ -165,7 +169,7 @@ impl Runtime {
                 // functions that got a listener.
                 let listened = listeners[info.num_imported_funcs as usize..]
                     .iter()
-                    .map(Option::is_some)
+                    .map(hooks)
                     .collect();
                 let (native, _) = crate::compiler::code::compile(
                     &info,

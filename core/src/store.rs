@@ -117,7 +117,7 @@ pub(crate) enum FuncInst {
         ty: u32,
         func: Arc<HostFunc>,
         /// The function's listener, if the runtime's factory gave it one.
-        listener: Option<Arc<dyn crate::listener::FunctionListener>>,
+        listener: Option<crate::listener::Listener>,
         /// The host module's instance.
         instance: u32,
     },
@@ -607,7 +607,7 @@ impl HeldItems for Held<'_> {
 
 /// The listeners of an instance's functions (module index space) and their definitions.
 pub(crate) struct InstanceListeners {
-    pub funcs: Vec<Option<Arc<dyn crate::listener::FunctionListener>>>,
+    pub funcs: Vec<Option<crate::listener::Listener>>,
     pub definitions: Vec<Arc<crate::types::FunctionDefinition>>,
 }
 

@@ -286,3 +286,35 @@ impl FunctionDefinition {
         &self.result_names
     }
 }
+
+bitflags::bitflags! {
+    /// Which hooks a listener has ([`crate::listener::FunctionListener::hooks`]). The engines call only
+    /// these, and a hook a listener lacks costs its function's calls nothing: no entry
+    /// hook without `BEFORE`, a plain return without `AFTER`.
+    ///
+    /// ```
+    /// use wasmscope::listener::{CallContext, FunctionListener, ListenerHooks};
+    /// use wasmscope::Error;
+    ///
+    /// /// Reports the functions a trap unwinds, and costs nothing until one does.
+    /// struct Unwound;
+    /// impl FunctionListener for Unwound {
+    ///     fn hooks(&self) -> ListenerHooks {
+    ///         ListenerHooks::ABORT
+    ///     }
+    ///     fn abort(&self, call: &CallContext<'_>, error: &Error) {
+    ///         eprintln!("{} unwound: {error}", call.definition().debug_name());
+    ///     }
+    /// }
+    /// assert!(!Unwound.hooks().contains(ListenerHooks::BEFORE));
+    /// ```
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct ListenerHooks: u8 {
+        /// `before`, at the function's entry (and its pause).
+        const BEFORE = 1;
+        /// `after`, when the function returns.
+        const AFTER = 1 << 1;
+        /// `abort`, when a trap, an exit or an exception unwinds it.
+        const ABORT = 1 << 2;
+    }
+}

@@ -11,7 +11,8 @@ type Shared<T> = Arc<Mutex<Vec<T>>>;
 type SeenFrame = (String, Vec<wasmscope::Value>, Option<u64>);
 
 use wasmscope::listener::{
-    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, ListenerHooks,
+    StackIterator,
 };
 use wasmscope::{Error, ExecutionState, FunctionDefinition, ModuleConfig, Runtime, TrapCode};
 
@@ -21,9 +22,14 @@ struct Recorder {
     name: String,
     pause: bool,
     depth_seen: Arc<Mutex<Vec<usize>>>,
+    /// The hooks it says it has (it writes every one it is called with).
+    hooks: ListenerHooks,
 }
 
 impl FunctionListener for Recorder {
+    fn hooks(&self) -> ListenerHooks {
+        self.hooks
+    }
     fn before(
         &self,
         call: &CallContext<'_>,
@@ -73,6 +79,8 @@ struct Factory {
     /// Only these functions (by `debug_name`) get listeners; empty: all.
     only: Vec<String>,
     pause_on: Vec<String>,
+    /// The hooks its listeners lack (none by default).
+    lacks: ListenerHooks,
 }
 
 impl FunctionListenerFactory for Factory {
@@ -86,6 +94,7 @@ impl FunctionListenerFactory for Factory {
             pause: self.pause_on.contains(&name),
             name,
             depth_seen: self.depth_seen.clone(),
+            hooks: ListenerHooks::all() - self.lacks,
         }))
     }
 }
@@ -295,6 +304,82 @@ fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
             "abort g.inner (exit 3)",
             "abort g.$4 (exit 3)",
         ]
+    );
+}
+
+/// The log of `run` (calls on a fresh runtime whose listeners lack `lacks`).
+fn log_lacking(lacks: ListenerHooks, run: fn(&Runtime)) -> Vec<String> {
+    let (rt, log, _) = runtime(Factory {
+        lacks,
+        ..Factory::default()
+    });
+    run(&rt);
+    let out = log.lock().unwrap().clone();
+    out
+}
+
+#[test]
+fn a_listener_is_called_only_for_the_hooks_it_has() {
+    if common::on_every_engine(a_listener_is_called_only_for_the_hooks_it_has) {
+        return;
+    }
+    // Calls that return, trap, call host functions and exit.
+    fn run(rt: &Runtime) {
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|x: i32| x * 3)
+            .export("triple")
+            .new_function_builder()
+            .with_func(|code: u32| -> Result<(), Error> { Err(Error::exit(code)) })
+            .export("exit")
+            .instantiate()
+            .unwrap();
+        let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+        m.exported_function("top").unwrap().call(&[99]).unwrap();
+        m.exported_function("trap").unwrap().call(&[0]).unwrap_err();
+        let wat = r#"(module $g
+          (import "env" "triple" (func $triple (param i32) (result i32)))
+          (import "env" "exit" (func $exit (param i32)))
+          (func (export "run") (param i32) (result i32) local.get 0 call $triple)
+          (func (export "quit") (param i32) local.get 0 call $exit))"#;
+        let g = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        g.exported_function("run").unwrap().call(&[5]).unwrap();
+        g.exported_function("quit").unwrap().call(&[3]).unwrap_err();
+    }
+    let all = log_lacking(ListenerHooks::empty(), run);
+    assert_eq!(all.len(), 6 + 6 + 4 + 4, "{all:?}");
+    for bits in 1..8 {
+        let lacks = ListenerHooks::from_bits_truncate(bits);
+        let has = |line: &String| {
+            let hook = match line.split(' ').next() {
+                Some("before") => ListenerHooks::BEFORE,
+                Some("after") => ListenerHooks::AFTER,
+                _ => ListenerHooks::ABORT,
+            };
+            !lacks.contains(hook)
+        };
+        let want: Vec<String> = all.iter().filter(|l| has(l)).cloned().collect();
+        assert_eq!(log_lacking(lacks, run), want, "lacking {lacks:?}");
+    }
+}
+
+#[test]
+fn a_listener_without_before_cannot_pause() {
+    let factory = Factory {
+        pause_on: vec!["app.mid".into()],
+        lacks: ListenerHooks::BEFORE,
+        ..Factory::default()
+    };
+    let (rt, log, _) = runtime(factory);
+    let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
+    let mut exec = m.exported_function("top").unwrap().start_call(&[99]).unwrap();
+    match exec.resume() {
+        ExecutionState::Finished(r) => assert_eq!(r, vec![20]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["after app.leaf[10]", "after app.mid[10]", "after app.top[20]"]
     );
 }
 

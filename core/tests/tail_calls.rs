@@ -9,7 +9,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use wasmscope::listener::{
-    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, ListenerHooks,
+    StackIterator,
 };
 use wasmscope::{CoreFeatures, Error, FunctionDefinition, Runtime, RuntimeConfig};
 
@@ -89,10 +90,14 @@ fn a_trap_after_tail_calls_traces_the_frames_that_are_left() {
     }
 }
 
-/// Logs hooks and, at `before`, the stack's function names.
-struct Log(Arc<Mutex<Vec<String>>>);
+/// Logs hooks and, at `before`, the stack's function names; says it has the hooks in its
+/// second field (all of them are written, so that one called without being had shows).
+struct Log(Arc<Mutex<Vec<String>>>, ListenerHooks);
 
 impl FunctionListener for Log {
+    fn hooks(&self) -> ListenerHooks {
+        self.1
+    }
     fn before(
         &self,
         call: &CallContext<'_>,
@@ -120,21 +125,33 @@ impl FunctionListener for Log {
     }
 }
 
-/// Listens to the functions whose debug name is in `names` (all when empty).
-struct Only(Arc<Mutex<Vec<String>>>, Vec<&'static str>);
+/// Listens to the functions whose debug name is in `names` (all when empty), with
+/// listeners that have the hooks `hooks`.
+struct Only(Arc<Mutex<Vec<String>>>, Vec<&'static str>, ListenerHooks);
 
 impl FunctionListenerFactory for Only {
     fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
         let name = def.debug_name();
         (self.1.is_empty() || self.1.iter().any(|n| name.ends_with(n)))
-            .then(|| Arc::new(Log(self.0.clone())) as Arc<dyn FunctionListener>)
+            .then(|| Arc::new(Log(self.0.clone(), self.2)) as Arc<dyn FunctionListener>)
     }
 }
 
 fn logged(config: RuntimeConfig, only: Vec<&'static str>, name: &str, arg: u64) -> Vec<String> {
+    logged_with(config, only, ListenerHooks::all(), name, arg)
+}
+
+/// [`logged`] with listeners that have the hooks `hooks`.
+fn logged_with(
+    config: RuntimeConfig,
+    only: Vec<&'static str>,
+    hooks: ListenerHooks,
+    name: &str,
+    arg: u64,
+) -> Vec<String> {
     let log = Arc::new(Mutex::new(Vec::new()));
     let rt = Runtime::with_config(
-        config.with_function_listener_factory(Arc::new(Only(log.clone(), only))),
+        config.with_function_listener_factory(Arc::new(Only(log.clone(), only, hooks))),
     );
     let m = rt.instantiate(&sample()).unwrap();
     let _ = m.exported_function(name).unwrap().call(&[arg]);
@@ -194,6 +211,39 @@ fn a_listened_function_returns_after_its_tail_callee() {
             "after .$1[1000000]",
             "on the {engine}"
         );
+    }
+}
+
+/// The lines of `log` written by the hooks in `hooks`.
+fn lines_of(log: &[String], hooks: ListenerHooks) -> Vec<String> {
+    let has = |line: &String| {
+        let hook = match line.split(' ').next() {
+            Some("before") => ListenerHooks::BEFORE,
+            Some("after") => ListenerHooks::AFTER,
+            _ => ListenerHooks::ABORT,
+        };
+        hooks.contains(hook)
+    };
+    log.iter().filter(|l| has(l)).cloned().collect()
+}
+
+#[test]
+fn a_listener_without_some_hooks_gets_the_others_across_tail_calls() {
+    for (engine, config) in common::engines() {
+        for (name, arg) in [("count", 2), ("fail_after", 1)] {
+            let all = logged(config.clone(), vec![], name, arg);
+            assert!(all.len() >= 8, "{all:?}");
+            for bits in 0..8 {
+                let hooks = ListenerHooks::from_bits_truncate(bits);
+                // (`after` and `abort` owed by replaced frames come without `before`.)
+                let some = logged_with(config.clone(), vec![], hooks, name, arg);
+                assert_eq!(
+                    some,
+                    lines_of(&all, hooks),
+                    "{name}({arg}) with {hooks:?} on the {engine}"
+                );
+            }
+        }
     }
 }
 

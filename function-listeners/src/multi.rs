@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use wasmscope::listener::{
-    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, StackIterator,
+    CallContext, FunctionListener, FunctionListenerFactory, ListenerAction, ListenerHooks,
+    StackIterator,
 };
 use wasmscope::{Error, FunctionDefinition};
 
@@ -24,25 +25,48 @@ impl MultiListenerFactory {
 
 impl FunctionListenerFactory for MultiListenerFactory {
     fn new_listener(&self, definition: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
-        let mut listeners: Vec<Arc<dyn FunctionListener>> = self
+        let mut listeners: Vec<(Arc<dyn FunctionListener>, ListenerHooks)> = self
             .factories
             .iter()
             .filter_map(|f| f.new_listener(definition))
+            .map(|l| {
+                let hooks = l.hooks();
+                (l, hooks)
+            })
+            .filter(|(_, hooks)| !hooks.is_empty())
             .collect();
         match listeners.len() {
             0 => None,
-            1 => listeners.pop(),
-            _ => Some(Arc::new(MultiListener { listeners })),
+            1 => listeners.pop().map(|(l, _)| l),
+            _ => {
+                let hooks = listeners.iter().fold(ListenerHooks::empty(), |h, l| h | l.1);
+                Some(Arc::new(MultiListener { listeners, hooks }))
+            }
         }
     }
 }
 
-/// The listeners of one function, called in turn.
+/// The listeners of one function, called in turn, each for the hooks it has.
 struct MultiListener {
-    listeners: Vec<Arc<dyn FunctionListener>>,
+    listeners: Vec<(Arc<dyn FunctionListener>, ListenerHooks)>,
+    /// The hooks any of them has.
+    hooks: ListenerHooks,
+}
+
+impl MultiListener {
+    /// The listeners that have `hook`, in order.
+    fn with(&self, hook: ListenerHooks) -> impl DoubleEndedIterator<Item = &dyn FunctionListener> {
+        (self.listeners.iter())
+            .filter(move |(_, hooks)| hooks.contains(hook))
+            .map(|(l, _)| &**l)
+    }
 }
 
 impl FunctionListener for MultiListener {
+    fn hooks(&self) -> ListenerHooks {
+        self.hooks
+    }
+
     /// Pauses if any listener asks to (every listener still sees the call).
     fn before(
         &self,
@@ -51,7 +75,7 @@ impl FunctionListener for MultiListener {
         stack: &StackIterator<'_>,
     ) -> ListenerAction {
         let mut action = ListenerAction::Continue;
-        for l in &self.listeners {
+        for l in self.with(ListenerHooks::BEFORE) {
             if l.before(call, params, stack) == ListenerAction::Pause {
                 action = ListenerAction::Pause;
             }
@@ -60,13 +84,13 @@ impl FunctionListener for MultiListener {
     }
 
     fn after(&self, call: &CallContext<'_>, results: &[u64]) {
-        for l in self.listeners.iter().rev() {
+        for l in self.with(ListenerHooks::AFTER).rev() {
             l.after(call, results);
         }
     }
 
     fn abort(&self, call: &CallContext<'_>, error: &Error) {
-        for l in self.listeners.iter().rev() {
+        for l in self.with(ListenerHooks::ABORT).rev() {
             l.abort(call, error);
         }
     }

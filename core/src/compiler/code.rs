@@ -60,9 +60,9 @@ pub(crate) struct NativeModule {
     interrupts: bool,
     validate: bool,
     fuel: bool,
-    /// With listeners: which defined functions call the hooks (every function keeps a
+    /// With listeners: the hooks each defined function calls (every function keeps a
     /// shadow stack frame).
-    listened: Option<Vec<bool>>,
+    listened: Option<Vec<crate::types::ListenerHooks>>,
     /// Bytes of machine code so far, functions and trampolines.
     code_size: AtomicUsize,
     /// The target, to compile with outside the JIT module's lock (only placing code
@@ -442,7 +442,7 @@ pub(crate) fn compile(
     libcalls: &Libcalls,
     options: crate::options::CodeOptions,
     stored: Stored,
-    listened: Option<Vec<bool>>,
+    listened: Option<Vec<crate::types::ListenerHooks>>,
 ) -> Result<(NativeModule, Option<Vec<Machine>>)> {
     let (interrupts, mode, fuel) = (options.interrupts, options.mode, options.fuel);
     let listened_none = listened.is_none();

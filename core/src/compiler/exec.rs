@@ -909,7 +909,7 @@ fn with_context<T>(
 fn listener_of<'r>(
     r: &'r Running<'_, '_>,
     def: u64,
-) -> Option<(&'r Arc<dyn crate::listener::FunctionListener>, usize)> {
+) -> Option<(&'r crate::listener::Listener, usize)> {
     let module = r.data.module.as_ref()?;
     let index = (module.num_imported_funcs as u64 + def) as usize;
     let l = r.data.listeners.as_ref()?.funcs.get(index)?.as_ref()?;

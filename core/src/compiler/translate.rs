@@ -32,7 +32,7 @@ use wasmparser::{BlockType, Operator, ValType};
 use super::{ops, simd};
 use crate::error::{Error, Result, TrapCode};
 use crate::module::ModuleInfo;
-use crate::types::{FuncType, ValueType};
+use crate::types::{FuncType, ListenerHooks, ValueType};
 
 /// Offsets of [`VmCtx`](super::exec::VmCtx)'s fields that compiled code reads.
 pub(crate) mod vmctx {
@@ -330,9 +330,9 @@ pub(crate) struct FuncEnv<'a> {
     /// the operators up to the next such point.
     pub fuel: bool,
     /// Code for a runtime with listeners: every function keeps its frame (function and
-    /// Wasm offset) on the call's shadow stack, and those marked `true` (by defined
-    /// index) call the `before` and `after` hooks.
-    pub listened: Option<&'a [bool]>,
+    /// Wasm offset) on the call's shadow stack, and calls the hooks of its listener (by
+    /// defined index) it has: `before` at entry, `after` at returns.
+    pub listened: Option<&'a [ListenerHooks]>,
     /// Every function of the module is placed before any runs (eager compilation, or
     /// code read from a cache): a call is direct (a relocation to the callee), with no
     /// check that its callee is compiled.
@@ -2201,11 +2201,11 @@ impl Translator<'_, '_, '_> {
     }
 
     /// With listeners, at entry: pushes this frame (function, `offset`) on the shadow
-    /// stack and, for a listened function, calls `before` with `params`.
+    /// stack and, for a function whose listener has it, calls `before` with `params`.
     fn listener_entry(&mut self, offset: u32, params: &[Variable]) {
-        let Some(listened) = self.env.listened else {
+        if self.env.listened.is_none() {
             return;
-        };
+        }
         let f = flags();
         let header = self.b.ins().load(types::I64, f, self.vmctx, vmctx::SHADOW);
         let len = self.b.ins().load(types::I64, f, header, vmctx::SHADOW_LEN);
@@ -2222,7 +2222,7 @@ impl Translator<'_, '_, '_> {
         self.shadow_store(offset);
         let next = self.b.ins().iadd_imm_u(len, 1);
         self.b.ins().store(f, next, header, vmctx::SHADOW_LEN);
-        if listened.get(self.def as usize).copied().unwrap_or(false) {
+        if self.hooks().contains(ListenerHooks::BEFORE) {
             let vals: Vec<Value> = params.iter().map(|v| self.b.use_var(*v)).collect();
             let buf = self.hook_buffer(&vals);
             let d = self.iconst64(self.def as u64);
@@ -2264,10 +2264,10 @@ impl Translator<'_, '_, '_> {
     /// With listeners, at a return with `rets`: `after` for a listened function (a
     /// failing `after` unwinds, without `abort`), then the frame leaves the shadow stack.
     fn listener_exit(&mut self, rets: &[Value]) {
-        let Some(listened) = self.env.listened else {
+        if self.env.listened.is_none() {
             return;
-        };
-        if listened.get(self.def as usize).copied().unwrap_or(false) {
+        }
+        if self.hooks().contains(ListenerHooks::AFTER) {
             let buf = self.hook_buffer(rets);
             let d = self.iconst64(self.def as u64);
             let status = self.libcall_raw(Libcall::After, &[d, buf]);
@@ -2395,12 +2395,18 @@ impl Translator<'_, '_, '_> {
         address_param
     }
 
-    /// Whether this function calls listener hooks (when it tail-calls, its `after` is owed
-    /// to the frame that replaces it: `owe_after`).
+    /// The hooks of this function's listener (empty without one).
+    fn hooks(&self) -> ListenerHooks {
+        (self.env.listened)
+            .and_then(|l| l.get(self.def as usize).copied())
+            .unwrap_or(ListenerHooks::empty())
+    }
+
+    /// Whether this function's listener has an `after` or an `abort` hook, which it owes
+    /// when it tail-calls (to the frame that replaces it: `owe_after`).
     fn listened(&self) -> bool {
-        self.env
-            .listened
-            .is_some_and(|l| l.get(self.def as usize).copied().unwrap_or(false))
+        self.hooks()
+            .intersects(ListenerHooks::AFTER | ListenerHooks::ABORT)
     }
 
     /// Returns the values on top of the operand stack (as `return`).

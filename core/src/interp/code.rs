@@ -38,6 +38,7 @@ use super::translate::Translator;
 use crate::error::{Error, ErrorKind, Result};
 use crate::module::ModuleInfo;
 use crate::options::CodeOptions;
+use crate::types::ListenerHooks;
 
 /// Why a function could not be translated, kept so that every call of it fails alike.
 #[derive(Clone, Debug)]
@@ -69,8 +70,8 @@ impl std::fmt::Debug for Translating {
 #[derive(Debug)]
 pub(crate) struct ModuleCode {
     options: CodeOptions,
-    /// Whether each function (module index space) gets listener hooks.
-    listened: Vec<bool>,
+    /// The listener hooks each function (module index space) gets.
+    listened: Vec<ListenerHooks>,
     /// By code id (defined-function index, plus the number of defined functions for
     /// the debug variant): set once translated. The executor and the fast path read
     /// these on calls and returns, so a slot holds the code itself (no `Result`, no box),
@@ -176,9 +177,9 @@ impl ModuleCode {
         same.then_some(at)
     }
 
-    /// Gives listener hooks to the functions whose index is `true` in `listened`. Only
-    /// before any function is translated (while the module is being compiled).
-    pub(crate) fn set_listened(&mut self, listened: Vec<bool>) {
+    /// Gives each function (module index space) the listener hooks `listened` has for
+    /// it. Only before any function is translated (while the module is being compiled).
+    pub(crate) fn set_listened(&mut self, listened: Vec<ListenerHooks>) {
         debug_assert_eq!(self.translated(), 0, "listeners are set before translation");
         self.listened = listened;
     }
@@ -335,7 +336,8 @@ impl ModuleCode {
             range.start as u64,
         ));
         let ty = info.func_types[index as usize];
-        let listen = self.listened.get(index as usize).copied().unwrap_or(false);
+        let listen = (self.listened.get(index as usize).copied())
+            .unwrap_or(ListenerHooks::empty());
         // A body validated when the module was decoded is not validated again (GC's
         // are, being rarer and harder to follow, and those where a `v128` may be on the
         // stack: their heights are not one slot a value). One whose heights cannot be
@@ -400,7 +402,7 @@ impl ModuleCode {
         info: &ModuleInfo,
         index: u32,
         body: &FunctionBody<'_>,
-        listen: bool,
+        listen: ListenerHooks,
         translator: &mut Translator,
         allocs: &mut FuncValidatorAllocations,
     ) -> Result<CompiledFunc> {
@@ -428,7 +430,7 @@ impl ModuleCode {
         info: &ModuleInfo,
         id: u32,
         body: &FunctionBody<'_>,
-        listen: bool,
+        listen: ListenerHooks,
         allocs: &mut FuncValidatorAllocations,
         code: &CompiledFunc,
     ) -> Result<()> {
@@ -500,9 +502,9 @@ impl WasmCode {
         }
     }
 
-    /// Gives listener hooks (at entry and at every return) to the functions whose index
-    /// is `true` in `listened`; before any translation.
-    pub(crate) fn set_listened(&mut self, listened: Vec<bool>) {
+    /// Gives each function (module index space) the listener hooks `listened` has for it
+    /// (at entry, at every return); before any translation.
+    pub(crate) fn set_listened(&mut self, listened: Vec<ListenerHooks>) {
         self.code.set_listened(listened);
     }
 
@@ -591,6 +593,48 @@ mod acc_tests {
             .enumerate()
             .map(|(i, op)| (op.instr(), f.modes.get(i).copied().unwrap_or(0)))
             .collect()
+    }
+
+    /// Function 0's instructions when its listener has `hooks`.
+    fn listened(wat: &str, hooks: ListenerHooks) -> Vec<Instr> {
+        let bytes = wat::parse_str(wat).unwrap();
+        let mut code = WasmCode::new(
+            ModuleInfo::parse(&bytes, options(false)).unwrap(),
+            options(false),
+        );
+        code.set_listened(vec![hooks; 3]);
+        let f = code.func_code(code.code.id_of(0, false)).unwrap();
+        f.instrs.iter().map(|op| op.instr()).collect()
+    }
+
+    #[test]
+    fn only_the_hooks_a_listener_has_are_in_its_functions_code() {
+        let wat = r#"(module
+          (func (param i32) (result i32)
+            local.get 0
+            if (result i32) i32.const 1 return else local.get 0 end
+            return_call 1)
+          (func (param i32) (result i32) local.get 0))"#;
+        let count = |code: &[Instr], f: fn(&Instr) -> bool| code.iter().filter(|i| f(i)).count();
+        let before = |i: &Instr| matches!(i, Instr::ListenerBefore(0));
+        let after = |i: &Instr| matches!(i, Instr::ReturnListened { func: 0, .. });
+        let plain = |i: &Instr| matches!(i, Instr::Return { .. });
+        let owed = |i: &Instr| matches!(i, Instr::TailListened(0));
+        for bits in 0..8 {
+            let hooks = ListenerHooks::from_bits_truncate(bits);
+            let code = listened(wat, hooks);
+            let has = |h| hooks.contains(h) as usize;
+            assert_eq!(count(&code, before), has(ListenerHooks::BEFORE), "{hooks:?}: {code:?}");
+            // The `return`: listened with `after`, plain without.
+            let returns = (count(&code, after), count(&code, plain));
+            match hooks.contains(ListenerHooks::AFTER) {
+                true => assert_eq!(returns, (1, 0), "{hooks:?}: {code:?}"),
+                false => assert_eq!(returns, (0, 1), "{hooks:?}: {code:?}"),
+            }
+            // A tail call owes `after` or `abort`, if it has either.
+            let owes = hooks.intersects(ListenerHooks::AFTER | ListenerHooks::ABORT) as usize;
+            assert_eq!(count(&code, owed), owes, "{hooks:?}: {code:?}");
+        }
     }
 
     const CHAIN: &str = r#"(module (memory 1)

@@ -261,6 +261,7 @@ mod tests {
     use super::super::translate::{Stack, Translator};
     use super::*;
     use crate::options::CodeOptions;
+    use crate::types::ListenerHooks;
 
     fn options() -> CodeOptions {
         CodeOptions {
@@ -287,7 +288,7 @@ mod tests {
         let ty = info.func_types[index as usize];
         let heights = Heights::new(info, resources, ty);
         let followed = Translator::new(options())
-            .translate(info, index, Stack::Validated(heights), &body, false)
+            .translate(info, index, Stack::Validated(heights), &body, ListenerHooks::empty())
             .unwrap();
         let mut fv = wasmparser::FuncToValidate {
             resources: resources.clone(),
@@ -297,7 +298,7 @@ mod tests {
         }
         .into_validator(Default::default());
         let validated = Translator::new(options())
-            .translate(info, index, Stack::Validate(&mut fv), &body, false)
+            .translate(info, index, Stack::Validate(&mut fv), &body, ListenerHooks::empty())
             .unwrap()
             .unwrap();
         (followed, validated)

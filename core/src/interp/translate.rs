@@ -32,7 +32,7 @@ use super::simd;
 use crate::error::{Error, Result};
 use crate::gctypes::{self, Kind};
 use crate::module::ModuleInfo;
-use crate::types::ValueType;
+use crate::types::{ListenerHooks, ValueType};
 
 /// The code being built for one function (buffers reused from one function to the next).
 #[derive(Default, Debug)]
@@ -218,8 +218,11 @@ pub(crate) struct Translator {
     /// The open segment's `Count`, and the operators counted into it so far.
     count_at: Option<usize>,
     count_ops: u32,
-    /// The function being translated, if it has a listener.
+    /// The function being translated, if it has a listener with an `after` or an `abort`
+    /// hook (owed when it tail-calls: `TailListened`).
     listen: Option<u32>,
+    /// The hooks of the function's listener (empty without one).
+    hooks: ListenerHooks,
     /// Constants (by value bits) that have a slot of their own in this function's frame.
     const_slots: std::collections::HashMap<u64, u32>,
     /// Operands not in their natural slot yet: `(natural slot, where it is)`, in stack
@@ -460,7 +463,7 @@ impl Translator {
         func_index: u32,
         mut stack: Stack<'_>,
         body: &FunctionBody<'_>,
-        listen: bool,
+        hooks: ListenerHooks,
     ) -> Result<Option<CompiledFunc>> {
         self.code.instrs.clear();
         self.code.offsets.clear();
@@ -474,7 +477,10 @@ impl Translator {
         self.block_ops = 0;
         self.count_at = None;
         self.count_ops = 0;
-        self.listen = listen.then_some(func_index);
+        self.hooks = hooks;
+        self.listen = hooks
+            .intersects(ListenerHooks::AFTER | ListenerHooks::ABORT)
+            .then_some(func_index);
         self.code_base = info.code_section_offset as u32;
         if let Some(probe) = &mut self.probe {
             // (A translation given up and started again finds it again.)
@@ -567,9 +573,9 @@ impl Translator {
         if self.slot_mode && matches!(stack, Stack::Validated(_)) {
             return Ok(None);
         }
-        if let Some(func) = self.listen {
+        if self.hooks.contains(ListenerHooks::BEFORE) {
             // First, before any check that can trap: `abort` pairs with `before`.
-            self.emit(Instr::ListenerBefore(func));
+            self.emit(Instr::ListenerBefore(func_index));
         }
         self.label_here();
         if self.interrupts {
@@ -1950,8 +1956,10 @@ impl Translator {
 
     fn emit_return(&mut self, src: u32, arity: u32) {
         self.emit(match self.listen {
-            Some(func) => Instr::ReturnListened { src, arity, func },
-            None => Instr::Return { src, arity },
+            Some(func) if self.hooks.contains(ListenerHooks::AFTER) => {
+                Instr::ReturnListened { src, arity, func }
+            }
+            _ => Instr::Return { src, arity },
         });
     }
 
