@@ -625,11 +625,11 @@ mod acc_tests {
             let code = listened(wat, hooks);
             let has = |h| hooks.contains(h) as usize;
             assert_eq!(count(&code, before), has(ListenerHooks::BEFORE), "{hooks:?}: {code:?}");
-            // The `return`: listened with `after`, plain without.
+            // The `return` and the end: listened with `after`, plain without.
             let returns = (count(&code, after), count(&code, plain));
             match hooks.contains(ListenerHooks::AFTER) {
-                true => assert_eq!(returns, (1, 0), "{hooks:?}: {code:?}"),
-                false => assert_eq!(returns, (0, 1), "{hooks:?}: {code:?}"),
+                true => assert_eq!(returns, (2, 0), "{hooks:?}: {code:?}"),
+                false => assert_eq!(returns, (0, 2), "{hooks:?}: {code:?}"),
             }
             // A tail call owes `after` or `abort`, if it has either.
             let owes = hooks.intersects(ListenerHooks::AFTER | ListenerHooks::ABORT) as usize;
