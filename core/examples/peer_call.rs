@@ -7,19 +7,25 @@
 //! cargo run --release -p wasmscope --example peer_call -- wasmi samples/bench/fib.wasm 25
 //! ```
 //! Engines: `interpreter`, `listened` (the interpreter with a no-op listener on every
-//! function), `compiler` (wasmscope's) and `wasmi` (the crate, 2.0). Prints the checksum.
+//! function, with every hook), `listened-before` (the same listener with `before` only),
+//! `listened-abort` (with `abort` only), `compiler` (wasmscope's) and `wasmi` (the
+//! crate, 2.0). Prints the checksum.
 
 use std::sync::Arc;
 
-use wasmscope::listener::{FunctionListener, FunctionListenerFactory};
+use wasmscope::listener::{FunctionListener, FunctionListenerFactory, ListenerHooks};
 use wasmscope::{FunctionDefinition, Runtime, RuntimeConfig};
 
-/// A listener that does nothing, on every function.
-struct Noop;
-impl FunctionListener for Noop {}
+/// A listener that does nothing, on every function, with the hooks it says it has.
+struct Noop(ListenerHooks);
+impl FunctionListener for Noop {
+    fn hooks(&self) -> ListenerHooks {
+        self.0
+    }
+}
 impl FunctionListenerFactory for Noop {
     fn new_listener(&self, _: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
-        Some(Arc::new(Noop))
+        Some(Arc::new(Noop(self.0)))
     }
 }
 
@@ -32,7 +38,9 @@ fn measured<T>(f: impl FnOnce() -> T) -> T {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [engine, path, n] = &args[..] else {
-        eprintln!("usage: peer_call interpreter|listened|compiler|wasmi FILE.wasm N");
+        eprintln!(
+            "usage: peer_call interpreter|listened[-before|-abort]|compiler|wasmi FILE.wasm N"
+        );
         std::process::exit(2);
     };
     let bytes = std::fs::read(path).unwrap_or_else(|e| {
@@ -41,12 +49,15 @@ fn main() {
     });
     let n: i32 = n.parse().expect("N is an i32");
     let sum = match engine.as_str() {
-        "interpreter" | "listened" | "compiler" => {
+        "interpreter" | "listened" | "listened-before" | "listened-abort" | "compiler" => {
+            let listened = |hooks| {
+                RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(Noop(hooks)))
+            };
             let config = match engine.as_str() {
                 "compiler" => RuntimeConfig::compiler(),
-                "listened" => {
-                    RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(Noop))
-                }
+                "listened" => listened(ListenerHooks::all()),
+                "listened-before" => listened(ListenerHooks::BEFORE),
+                "listened-abort" => listened(ListenerHooks::ABORT),
                 _ => RuntimeConfig::interpreter(),
             };
             let rt = Runtime::with_config(config);

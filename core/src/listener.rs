@@ -108,6 +108,14 @@ impl Listener {
         self.hooks
     }
 
+    /// The listener itself, for code that calls only hooks it has (the interpreter's
+    /// entry hook and listened return, emitted only for them).
+    #[inline]
+    pub(crate) fn has(&self, hook: ListenerHooks) -> &dyn FunctionListener {
+        debug_assert!(self.hooks.contains(hook), "{hook:?} called, not had");
+        &*self.inner
+    }
+
     /// [`FunctionListener::before`], if it has it.
     #[inline]
     pub(crate) fn before(

@@ -155,7 +155,8 @@ impl Runtime {
                 })
                 .collect();
             let hooks = |l: &Option<crate::listener::Listener>| {
-                l.as_ref().map_or(crate::listener::ListenerHooks::empty(), |l| l.hooks())
+                l.as_ref()
+                    .map_or(crate::listener::ListenerHooks::empty(), |l| l.hooks())
             };
             info.set_listened(listeners.iter().map(hooks).collect());
             // (Compiled eagerly, bodies are validated by the compiler's workers, in

@@ -372,14 +372,22 @@ fn a_listener_without_before_cannot_pause() {
     };
     let (rt, log, _) = runtime(factory);
     let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
-    let mut exec = m.exported_function("top").unwrap().start_call(&[99]).unwrap();
+    let mut exec = m
+        .exported_function("top")
+        .unwrap()
+        .start_call(&[99])
+        .unwrap();
     match exec.resume() {
         ExecutionState::Finished(r) => assert_eq!(r, vec![20]),
         other => panic!("{other:?}"),
     }
     assert_eq!(
         *log.lock().unwrap(),
-        ["after app.leaf[10]", "after app.mid[10]", "after app.top[20]"]
+        [
+            "after app.leaf[10]",
+            "after app.mid[10]",
+            "after app.top[20]"
+        ]
     );
 }
 

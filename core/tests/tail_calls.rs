@@ -150,9 +150,11 @@ fn logged_with(
     arg: u64,
 ) -> Vec<String> {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let rt = Runtime::with_config(
-        config.with_function_listener_factory(Arc::new(Only(log.clone(), only, hooks))),
-    );
+    let rt = Runtime::with_config(config.with_function_listener_factory(Arc::new(Only(
+        log.clone(),
+        only,
+        hooks,
+    ))));
     let m = rt.instantiate(&sample()).unwrap();
     let _ = m.exported_function(name).unwrap().call(&[arg]);
     let out = log.lock().unwrap().clone();

@@ -39,7 +39,9 @@ impl FunctionListenerFactory for MultiListenerFactory {
             0 => None,
             1 => listeners.pop().map(|(l, _)| l),
             _ => {
-                let hooks = listeners.iter().fold(ListenerHooks::empty(), |h, l| h | l.1);
+                let hooks = listeners
+                    .iter()
+                    .fold(ListenerHooks::empty(), |h, l| h | l.1);
                 Some(Arc::new(MultiListener { listeners, hooks }))
             }
         }

@@ -336,8 +336,7 @@ impl ModuleCode {
             range.start as u64,
         ));
         let ty = info.func_types[index as usize];
-        let listen = (self.listened.get(index as usize).copied())
-            .unwrap_or(ListenerHooks::empty());
+        let listen = (self.listened.get(index as usize).copied()).unwrap_or(ListenerHooks::empty());
         // A body validated when the module was decoded is not validated again (GC's
         // are, being rarer and harder to follow, and those where a `v128` may be on the
         // stack: their heights are not one slot a value). One whose heights cannot be
@@ -624,7 +623,11 @@ mod acc_tests {
             let hooks = ListenerHooks::from_bits_truncate(bits);
             let code = listened(wat, hooks);
             let has = |h| hooks.contains(h) as usize;
-            assert_eq!(count(&code, before), has(ListenerHooks::BEFORE), "{hooks:?}: {code:?}");
+            assert_eq!(
+                count(&code, before),
+                has(ListenerHooks::BEFORE),
+                "{hooks:?}: {code:?}"
+            );
             // The `return` and the end: listened with `after`, plain without.
             let returns = (count(&code, after), count(&code, plain));
             match hooks.contains(ListenerHooks::AFTER) {

@@ -24,7 +24,7 @@ use crate::error::Exception;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
-    CallContext, FrameTypes, ListenerAction, StackFrame, StackIterator, WalkFrames,
+    CallContext, FrameTypes, ListenerAction, ListenerHooks, StackFrame, StackIterator, WalkFrames,
 };
 use crate::store::{
     CallCount, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
@@ -972,6 +972,8 @@ impl<'a> Hooks<'a> {
             host: None,
             wasm: &frames,
         };
+        // (The translator emits the entry hook for listeners that have `before` only.)
+        let l = l.has(ListenerHooks::BEFORE);
         guarded("before", || l.before(&ctx, params, &iter))
     }
 

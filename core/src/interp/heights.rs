@@ -288,7 +288,13 @@ mod tests {
         let ty = info.func_types[index as usize];
         let heights = Heights::new(info, resources, ty);
         let followed = Translator::new(options())
-            .translate(info, index, Stack::Validated(heights), &body, ListenerHooks::empty())
+            .translate(
+                info,
+                index,
+                Stack::Validated(heights),
+                &body,
+                ListenerHooks::empty(),
+            )
             .unwrap();
         let mut fv = wasmparser::FuncToValidate {
             resources: resources.clone(),
@@ -298,7 +304,13 @@ mod tests {
         }
         .into_validator(Default::default());
         let validated = Translator::new(options())
-            .translate(info, index, Stack::Validate(&mut fv), &body, ListenerHooks::empty())
+            .translate(
+                info,
+                index,
+                Stack::Validate(&mut fv),
+                &body,
+                ListenerHooks::empty(),
+            )
             .unwrap()
             .unwrap();
         (followed, validated)
