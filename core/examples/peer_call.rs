@@ -8,8 +8,9 @@
 //! ```
 //! Engines: `interpreter`, `listened` (the interpreter with a no-op listener on every
 //! function, with every hook), `listened-before` (the same listener with `before` only),
-//! `listened-abort` (with `abort` only), `compiler` (wasmscope's) and `wasmi` (the
-//! crate, 2.0). Prints the checksum.
+//! `listened-abort` (with `abort` only), `compiler` (wasmscope's; `compiler-listened`,
+//! `compiler-listened-before`, `compiler-listened-abort` with those listeners) and `wasmi`
+//! (the crate, 2.0). Prints the checksum.
 
 use std::sync::Arc;
 
@@ -49,16 +50,22 @@ fn main() {
     });
     let n: i32 = n.parse().expect("N is an i32");
     let sum = match engine.as_str() {
-        "interpreter" | "listened" | "listened-before" | "listened-abort" | "compiler" => {
-            let listened = |hooks| {
-                RuntimeConfig::interpreter().with_function_listener_factory(Arc::new(Noop(hooks)))
+        "interpreter" | "compiler" | "listened" | "listened-before" | "listened-abort"
+        | "compiler-listened" | "compiler-listened-before" | "compiler-listened-abort" => {
+            let (base, listened) = match engine.strip_prefix("compiler-") {
+                Some(rest) => (RuntimeConfig::compiler(), rest),
+                None if engine == "compiler" => (RuntimeConfig::compiler(), ""),
+                None => (RuntimeConfig::interpreter(), engine.as_str()),
             };
-            let config = match engine.as_str() {
-                "compiler" => RuntimeConfig::compiler(),
-                "listened" => listened(ListenerHooks::all()),
-                "listened-before" => listened(ListenerHooks::BEFORE),
-                "listened-abort" => listened(ListenerHooks::ABORT),
-                _ => RuntimeConfig::interpreter(),
+            let hooks = match listened {
+                "listened" => Some(ListenerHooks::all()),
+                "listened-before" => Some(ListenerHooks::BEFORE),
+                "listened-abort" => Some(ListenerHooks::ABORT),
+                _ => None,
+            };
+            let config = match hooks {
+                Some(hooks) => base.with_function_listener_factory(Arc::new(Noop(hooks))),
+                None => base,
             };
             let rt = Runtime::with_config(config);
             let module = rt.instantiate(&bytes).expect("instantiate");
