@@ -50,8 +50,14 @@ fn main() {
     });
     let n: i32 = n.parse().expect("N is an i32");
     let sum = match engine.as_str() {
-        "interpreter" | "compiler" | "listened" | "listened-before" | "listened-abort"
-        | "compiler-listened" | "compiler-listened-before" | "compiler-listened-abort" => {
+        "interpreter"
+        | "compiler"
+        | "listened"
+        | "listened-before"
+        | "listened-abort"
+        | "compiler-listened"
+        | "compiler-listened-before"
+        | "compiler-listened-abort" => {
             let (base, listened) = match engine.strip_prefix("compiler-") {
                 Some(rest) => (RuntimeConfig::compiler(), rest),
                 None if engine == "compiler" => (RuntimeConfig::compiler(), ""),
