@@ -262,12 +262,8 @@ fn stack_frames_give_locals_and_code_offsets() {
     assert!(seen[1].2 < seen[2].2, "mid is defined before top");
 }
 
-#[test]
-fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
-    if common::on_every_engine(host_functions_are_listened_to_and_exits_abort_the_guest_frames) {
-        return;
-    }
-    let (rt, log, _) = runtime(Factory::default());
+/// Host module `env`: `triple` and `exit`.
+fn env_module(rt: &Runtime) {
     rt.new_host_module_builder("env")
         .new_function_builder()
         .with_func(|x: i32| x * 3)
@@ -277,6 +273,15 @@ fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
         .export("exit")
         .instantiate()
         .unwrap();
+}
+
+#[test]
+fn host_functions_are_listened_to_and_exits_abort_the_guest_frames() {
+    if common::on_every_engine(host_functions_are_listened_to_and_exits_abort_the_guest_frames) {
+        return;
+    }
+    let (rt, log, _) = runtime(Factory::default());
+    env_module(&rt);
     let wat = r#"(module $g
       (import "env" "triple" (func $triple (param i32) (result i32)))
       (import "env" "exit" (func $exit (param i32)))
@@ -325,15 +330,7 @@ fn a_listener_is_called_only_for_the_hooks_it_has() {
     }
     // Calls that return, trap, call host functions and exit.
     fn run(rt: &Runtime) {
-        rt.new_host_module_builder("env")
-            .new_function_builder()
-            .with_func(|x: i32| x * 3)
-            .export("triple")
-            .new_function_builder()
-            .with_func(|code: u32| -> Result<(), Error> { Err(Error::exit(code)) })
-            .export("exit")
-            .instantiate()
-            .unwrap();
+        env_module(rt);
         let m = rt.instantiate(&wat::parse_str(CHAIN).unwrap()).unwrap();
         m.exported_function("top").unwrap().call(&[99]).unwrap();
         m.exported_function("trap").unwrap().call(&[0]).unwrap_err();
