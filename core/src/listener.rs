@@ -96,7 +96,8 @@ pub(crate) struct Listener {
 impl Listener {
     /// `listener`, with the hooks it says it has; `None` when it has none.
     pub(crate) fn new(listener: Arc<dyn FunctionListener>) -> Option<Self> {
-        let hooks = listener.hooks();
+        // (Bits no hook has are left out: `from_bits_retain` can make them.)
+        let hooks = listener.hooks() & ListenerHooks::all();
         (!hooks.is_empty()).then_some(Listener {
             inner: listener,
             hooks,

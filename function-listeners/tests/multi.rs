@@ -107,6 +107,27 @@ fn each_listener_gets_only_the_hooks_it_has() {
 }
 
 #[test]
+fn the_combined_listener_has_the_hooks_any_of_them_has() {
+    let hooks = |parts: &[ListenerHooks]| {
+        let log = Log::default();
+        let factories = (parts.iter())
+            .map(|h| Arc::new(Factory("x", *h, log.clone())) as Arc<dyn FunctionListenerFactory>)
+            .collect();
+        let rt = Runtime::with_config(RuntimeConfig::interpreter());
+        let m = rt.compile_module(&wat::parse_str(APP).unwrap()).unwrap();
+        let def = m.exported_functions().into_iter().next().unwrap();
+        MultiListenerFactory::new(factories)
+            .new_listener(&def)
+            .map(|l| l.hooks())
+    };
+    use ListenerHooks as H;
+    assert_eq!(hooks(&[H::BEFORE, H::BEFORE]), Some(H::BEFORE));
+    assert_eq!(hooks(&[H::BEFORE, H::ABORT]), Some(H::BEFORE | H::ABORT));
+    assert_eq!(hooks(&[H::AFTER, H::empty()]), Some(H::AFTER));
+    assert_eq!(hooks(&[H::empty(), H::empty()]), None);
+}
+
+#[test]
 fn listeners_without_hooks_are_left_out() {
     // One with no hooks and one with `after` only: the function's listener is the latter.
     let log = log_of(&[("a", ListenerHooks::empty()), ("b", ListenerHooks::AFTER)]);

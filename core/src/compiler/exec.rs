@@ -94,7 +94,7 @@ struct ShadowHeader {
     base: *mut u64,
     len: u64,
     cap: u64,
-    /// How many `after` hooks are owed (`ShadowStack::owed`'s length).
+    /// How many `after` (or `abort`) hooks are owed (`ShadowStack::owed`'s length).
     owed: u64,
 }
 
@@ -109,7 +109,7 @@ struct ShadowStack {
     frames: Vec<u64>,
     /// Where each instance's stretch of frames starts, and the instance, in order.
     segments: Vec<(u64, u32)>,
-    /// The `after` hooks owed by listened functions that tail-called: the frame (index)
+    /// The `after` (or `abort`) hooks owed by listened functions that tail-called: the frame (index)
     /// that owes each, and the function (defined index, in that frame's instance).
     owed: Vec<(u64, u32)>,
 }
