@@ -68,6 +68,65 @@ fn tail_calls_out_of_the_instance_return_the_callees_results() {
     assert!(err.contains("uninitialized element"), "{err}");
 }
 
+/// A tail call that does not replace its frame (to a host function or another instance's)
+/// pairs the frame's `before` with one `after` or one `abort`, as a call and a return.
+#[test]
+fn a_tail_call_out_of_the_instance_pairs_its_hooks() {
+    for (engine, config) in common::engines() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let only = Only(log.clone(), vec!["$1", "$2", "$3"], ListenerHooks::all());
+        let rt = Runtime::with_config(config.with_function_listener_factory(Arc::new(only)));
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|x: i32| -> Result<i32, Error> {
+                match x {
+                    0 => Err(Error::exit(7)),
+                    _ => Ok(x * 10),
+                }
+            })
+            .export("times10")
+            .instantiate()
+            .unwrap();
+        // Another instance's functions: one that returns, one that traps; a null element.
+        let lib = r#"(module $lib
+          (table (export "t") 3 funcref)
+          (func $plus1 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func $boom (param i32) (result i32) unreachable)
+          (elem (i32.const 0) $plus1 $boom))"#;
+        rt.instantiate(&wat::parse_str(lib).unwrap()).unwrap();
+        let app = r#"(module $app
+          (import "env" "times10" (func $times10 (param i32) (result i32)))
+          (import "lib" "t" (table 3 funcref))
+          (type $un (func (param i32) (result i32)))
+          (func (export "host") (param i32) (result i32) (return_call $times10 (local.get 0)))
+          (func (export "other") (param i32) (result i32)
+            (return_call_indirect (type $un) (local.get 0) (local.get 0))))"#;
+        let m = rt.instantiate(&wat::parse_str(app).unwrap()).unwrap();
+        let call = |name: &str, arg: u64| m.exported_function(name).unwrap().call(&[arg]);
+        assert_eq!(call("host", 4).unwrap(), vec![40]);
+        call("host", 0).unwrap_err();
+        assert_eq!(call("other", 0).unwrap(), vec![1]);
+        call("other", 1).unwrap_err();
+        call("other", 2).unwrap_err();
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "before app.$1[4] [app.$1]",
+                "after app.$1[40]",
+                "before app.$1[0] [app.$1]",
+                "abort app.$1",
+                "before app.$2[0] [app.$2]",
+                "after app.$2[1]",
+                "before app.$2[1] [app.$2]",
+                "abort app.$2",
+                "before app.$2[2] [app.$2]",
+                "abort app.$2",
+            ],
+            "on the {engine}"
+        );
+    }
+}
+
 /// A replaced frame is gone from the trace; the same text on every engine.
 #[test]
 fn a_trap_after_tail_calls_traces_the_frames_that_are_left() {

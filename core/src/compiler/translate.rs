@@ -2452,7 +2452,8 @@ impl Translator<'_, '_, '_> {
 
     /// `return_call_indirect`: a function of this instance is tail-called; any other
     /// (a host function, another instance's) is called through `CallIndirect`, and its
-    /// results returned. A listened function owes its `after` either way.
+    /// results returned. A listened function owes its `after` (or `abort`) only when its
+    /// frame is replaced.
     fn return_call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
         let listened = self.listened();
         let (ty, params, results, elem, vals) = self.indirect_operands(type_index)?;
@@ -2476,7 +2477,8 @@ impl Translator<'_, '_, '_> {
         let scopes = std::mem::take(&mut self.scopes);
         self.indirect_through_libcall((type_index, table, elem), &vals, (&params, &results));
         self.scopes = scopes;
-        self.return_called(listened)
+        // (Not replaced: a return as any, with its own hooks.)
+        self.return_now()
     }
 
     /// After a `Resolve…` libcall (the callee's code address if it is this instance's,
@@ -2484,9 +2486,6 @@ impl Translator<'_, '_, '_> {
     /// continues in the block for this instance's callee; returns the address and the
     /// block for any other.
     fn split_on_resolved(&mut self, listened: bool) -> (Value, Block) {
-        if listened {
-            self.owe_after();
-        }
         let address = self.libcall_result();
         let elsewhere = self.b.ins().icmp_imm_u(IntCC::Equal, address, 0);
         let here = self.b.create_block();
@@ -2494,22 +2493,12 @@ impl Translator<'_, '_, '_> {
         self.b.ins().brif(elsewhere, generic, &[], here, &[]);
         self.b.switch_to_block(here);
         self.b.seal_block(here);
-        (address, generic)
-    }
-
-    /// Returns the results a tail call made as a call left on the stack (`listened`:
-    /// this function's `after` is owed already, so without the return block's hook).
-    fn return_called(&mut self, listened: bool) -> Result<()> {
-        if !listened {
-            return self.return_now();
+        // Only a frame replaced owes its hook (a call that does not replace it returns as
+        // any call, with its own `after` or `abort`).
+        if listened {
+            self.owe_after();
         }
-        let n = self.results.len();
-        let rets = self.peek_n(n)?;
-        self.owed_afters(&rets);
-        self.shadow_pop();
-        self.b.ins().return_(&rets);
-        self.unreachable = Some(0);
-        Ok(())
+        (address, generic)
     }
 
     /// `call_ref` (`tail`: `return_call_ref`) of type `type_index`: a function of this
@@ -2564,7 +2553,8 @@ impl Translator<'_, '_, '_> {
         if !tail {
             return Ok(());
         }
-        self.return_called(listened)
+        // (Not replaced: a return as any, with its own hooks.)
+        self.return_now()
     }
 
     /// After a direct call: unwind if it trapped (a callee that unwinds by signal never

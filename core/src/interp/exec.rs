@@ -2885,6 +2885,25 @@ impl Executor {
             }};
         }
 
+        // A tail call that replaces this frame: the `after` (or `abort`) a listened function
+        // owes, if the translator put its `TailListened` just before the call (only a
+        // replaced frame owes one: a call that does not replace it returns as any call).
+        macro_rules! owe_tail {
+            () => {
+                if let Some(Instr::TailListened(listened)) = pc
+                    .checked_sub(2)
+                    .and_then(|p| instrs.get(p))
+                    .map(|op| op.instr())
+                {
+                    self.tail_afters.push(TailAfter {
+                        depth: self.frames.len() as u32,
+                        inst: self.inst,
+                        func: listened,
+                    });
+                }
+            };
+        }
+
         // A tail call of store function `$addr`, arguments from slot `$base`: a function
         // of this instance replaces this frame (as `ReturnCall`); any other is called, and
         // the `Return` after the instruction returns its results.
@@ -2898,6 +2917,7 @@ impl Executor {
                 };
                 match same_instance {
                     Some(def) => {
+                        owe_tail!();
                         let at = (self.frames.len(), self.inst, def);
                         tail_enter!(self.debug.tail_callee(code, at, func), $base);
                     }
@@ -3088,15 +3108,13 @@ impl Executor {
                         call_store_func!(addr, base as usize);
                     }
                 }
-                Instr::TailListened(listened) => self.tail_afters.push(TailAfter {
-                    depth: self.frames.len() as u32,
-                    inst: self.inst,
-                    func: listened,
-                }),
+                // (Read by the tail call after it, if that replaces the frame: `owe_tail!`.)
+                Instr::TailListened(_) => {}
                 Instr::ReturnCall { func: callee, base } => {
                     // A defined function of this module (the translator makes a call and a
                     // return of anything else): its frame replaces this one.
                     let def = callee - n_imported;
+                    owe_tail!();
                     let at = (self.frames.len(), self.inst, def);
                     tail_enter!(self.debug.tail_callee(code, at, func), base as usize);
                 }

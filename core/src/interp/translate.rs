@@ -2003,9 +2003,9 @@ impl Translator {
 
     /// A tail call through a table or a reference (`instr`, of type `type_index`, the
     /// callee's value in slot `h - 1` and the arguments below): it replaces this frame
-    /// when the callee is this instance's; otherwise the engine calls it, and the
-    /// `Return` after it returns its results (a listened function's `after` is owed
-    /// already: a plain return).
+    /// when the callee is this instance's (the executor then records what a listened
+    /// function owes, from the `TailListened` before it); otherwise the engine calls it,
+    /// and the return after it returns its results (a listened return: nothing is owed).
     fn tail_call_by_value(
         &mut self,
         info: &ModuleInfo,
@@ -2022,10 +2022,7 @@ impl Translator {
         }
         self.tail_sites.push(self.pc());
         self.emit(instr);
-        self.emit(Instr::Return {
-            src: h - 1 - params,
-            arity: results,
-        });
+        self.emit_return(h - 1 - params, results);
         self.set_unreachable();
         Ok(())
     }
