@@ -378,6 +378,8 @@ impl Runtime {
             Arc::new(crate::store::InstanceListeners {
                 funcs: funcs.to_vec(),
                 definitions: compiled.definitions(&name),
+                aborts: (funcs.iter().flatten())
+                    .any(|l| l.hooks().contains(crate::listener::ListenerHooks::ABORT)),
             })
         });
         let store = &self.inner.store;

@@ -609,6 +609,8 @@ impl HeldItems for Held<'_> {
 pub(crate) struct InstanceListeners {
     pub funcs: Vec<Option<crate::listener::Listener>>,
     pub definitions: Vec<Arc<crate::types::FunctionDefinition>>,
+    /// Whether any of them has an `abort` hook.
+    pub aborts: bool,
 }
 
 /// A close notifier (`ModuleConfig::with_close_notifier`).

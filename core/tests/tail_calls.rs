@@ -127,6 +127,65 @@ fn a_tail_call_out_of_the_instance_pairs_its_hooks() {
     }
 }
 
+/// Gives each function the listener hooks `hooks` names for it (none: no listener).
+struct ByName(Arc<Mutex<Vec<String>>>, Vec<(&'static str, ListenerHooks)>);
+
+impl FunctionListenerFactory for ByName {
+    fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        let name = def.debug_name();
+        let (_, hooks) = self.1.iter().find(|(n, _)| name.ends_with(n))?;
+        Some(Arc::new(Log(self.0.clone(), *hooks)))
+    }
+}
+
+/// A replaced function owes what it has to the frame that replaced it, whatever hooks
+/// (or none) that frame's listener has, through `return_call` and `return_call_indirect`.
+#[test]
+fn a_replaced_function_owes_its_hooks_whatever_its_callee_has() {
+    use ListenerHooks as H;
+    let wat = r#"(module $m
+      (type $un (func (param i32) (result i32)))
+      (table 1 funcref)
+      (elem (i32.const 0) $leaf)
+      (func $leaf (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+      (func $mid (param i32) (result i32) (return_call $leaf (local.get 0)))
+      (func $mid_ind (param i32) (result i32)
+        (return_call_indirect (type $un) (local.get 0) (i32.const 0)))
+      (func $div (param i32) (result i32) i32.const 1 local.get 0 i32.div_u)
+      (func $mid_trap (param i32) (result i32) (return_call $div (local.get 0)))
+      (func $a (export "a") (param i32) (result i32) (call $mid (local.get 0)))
+      (func $b (export "b") (param i32) (result i32) (call $mid_ind (local.get 0)))
+      (func $c (export "c") (param i32) (result i32) (call $mid_trap (local.get 0))))"#;
+    for (engine, config) in common::engines() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let hooks = vec![
+            (".leaf", H::BEFORE),
+            (".mid", H::AFTER),
+            (".mid_ind", H::AFTER | H::ABORT),
+            (".mid_trap", H::ABORT),
+        ];
+        let factory = ByName(log.clone(), hooks);
+        let rt = Runtime::with_config(config.with_function_listener_factory(Arc::new(factory)));
+        let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        let call = |name: &str, arg: u64| m.exported_function(name).unwrap().call(&[arg]);
+        assert_eq!(call("a", 1).unwrap(), vec![2]);
+        assert_eq!(call("b", 1).unwrap(), vec![2]);
+        call("c", 0).unwrap_err();
+        assert_eq!(call("c", 1).unwrap(), vec![1]);
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "before m.leaf[1] [m.leaf < m.a]",
+                "after m.mid[2]",
+                "before m.leaf[1] [m.leaf < m.b]",
+                "after m.mid_ind[2]",
+                "abort m.mid_trap",
+            ],
+            "on the {engine}"
+        );
+    }
+}
+
 /// A replaced frame is gone from the trace; the same text on every engine.
 #[test]
 fn a_trap_after_tail_calls_traces_the_frames_that_are_left() {

@@ -825,7 +825,7 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64
     if std::mem::take(&mut running.skip_abort) {
         return 1;
     }
-    if (running.data.listeners.as_ref()).is_some_and(|l| l.funcs.iter().any(Option::is_some)) {
+    if (running.data.listeners.as_ref()).is_some_and(|l| l.aborts) {
         // `abort` sees the trace so far, as on the interpreter.
         running.flush_trace();
     }

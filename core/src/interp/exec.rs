@@ -1293,10 +1293,18 @@ pub(crate) fn call_host(
         }
         at += t.slots();
     }
-    let definition = listener
+    // The definition, made only for a hook the listener has.
+    let hooks = listener
         .as_ref()
-        .map(|_| Arc::new(host_definition_of(reg, instance, addr)));
-    if let (Some(l), Some(def)) = (&listener, &definition) {
+        .map_or(ListenerHooks::empty(), |l| l.hooks());
+    let definition = std::cell::OnceCell::new();
+    let definition =
+        || definition.get_or_init(|| Arc::new(host_definition_of(reg, instance, addr)));
+    if let Some(l) = listener
+        .as_ref()
+        .filter(|_| hooks.contains(ListenerHooks::BEFORE))
+    {
+        let def = definition();
         let view = View {
             reg,
             instance: caller_inst,
@@ -1344,7 +1352,11 @@ pub(crate) fn call_host(
             at += t.slots();
         }
     }
-    if let (Some(l), Some(def)) = (&listener, &definition) {
+    let ends = match &result {
+        Ok(()) => ListenerHooks::AFTER,
+        Err(_) => ListenerHooks::ABORT,
+    };
+    if let Some(l) = listener.as_ref().filter(|_| hooks.contains(ends)) {
         let view = View {
             reg,
             instance: caller_inst,
@@ -1354,7 +1366,7 @@ pub(crate) fn call_host(
             store: &view,
             instance,
             caller: caller_inst,
-            definition: def,
+            definition: definition(),
         };
         match &result {
             Ok(()) => guarded("after", || l.after(&ctx, &buf[..results]))?,
