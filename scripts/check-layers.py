@@ -27,10 +27,10 @@ LAYERS = """
 names types machine gctypes heap values source error input dwarf expr variables features options linear inspect
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
-module listener interp::num interp::simd interp::instr interp::heights interp::hot interp::translate
+module interp::num interp::simd interp::instr interp::heights interp::hot interp::translate
 compiler::signals compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
 interp::code
-store interp::gc interp::checkpoint interp::exec interp compiler::exec compiler
+listener store interp::gc interp::checkpoint interp::exec interp compiler::exec compiler
 cache config rt compiled handles host instantiate runtime execution stubs
 wasi::preview1 wasi::describe wasi
 """.split()

@@ -316,17 +316,3 @@ impl<'a> StackIterator<'a> {
             .chain((0..wasm.count()).filter_map(move |i| wasm.frame(i)))
     }
 }
-
-/// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
-/// take the runtime down).
-#[inline(always)]
-pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> crate::error::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        let msg = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Error::new(format!("function listener panicked in {what}: {msg}"))
-    })
-}

@@ -844,7 +844,7 @@ extern "C" fn lc_frame(vm: *mut VmCtx, def: u64, offset: u64, frame: u64, _: u64
     for def in std::iter::once(def).chain(owed) {
         if let Some((l, index)) = listener_of(r, def) {
             with_context(r, index, |ctx| {
-                let _ = crate::listener::guarded("abort", || l.abort(ctx, error));
+                let _ = crate::interp::exec::guarded("abort", || l.abort(ctx, error));
             });
         }
     }
@@ -873,7 +873,7 @@ extern "C" fn lc_owed_afters(vm: *mut VmCtx, frame: u64, values: u64, _: u64, _:
             // functions have the returning one's results: tail calls require it).
             let results = unsafe { values_of(values, n) };
             with_context(r, index, |ctx| {
-                crate::listener::guarded("after", || l.after(ctx, &results[..n]))
+                crate::interp::exec::guarded("after", || l.after(ctx, &results[..n]))
             })
             .unwrap_or(Ok(()))?;
         }
@@ -939,7 +939,7 @@ extern "C" fn lc_before(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -
         };
         // A plain call ignores a pause request (resumable calls run the interpreter).
         with_context(r, index, |ctx| {
-            crate::listener::guarded("before", || l.before(ctx, args, &iter))
+            crate::interp::exec::guarded("before", || l.before(ctx, args, &iter))
         })
         .unwrap_or(Ok(ListenerAction::Continue))?;
         Ok(0)
@@ -956,7 +956,7 @@ extern "C" fn lc_after(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) ->
         // SAFETY: compiled code passes an array of the results' slots.
         let results = unsafe { values_of(values, n) };
         let result = with_context(r, index, |ctx| {
-            crate::listener::guarded("after", || l.after(ctx, &results[..n]))
+            crate::interp::exec::guarded("after", || l.after(ctx, &results[..n]))
         })
         .unwrap_or(Ok(()));
         if result.is_err() {

@@ -24,8 +24,7 @@ use crate::error::Exception;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
-    guarded, CallContext, FrameTypes, ListenerAction, ListenerHooks, StackFrame, StackIterator,
-    WalkFrames,
+    CallContext, FrameTypes, ListenerAction, ListenerHooks, StackFrame, StackIterator, WalkFrames,
 };
 use crate::store::{
     CallCount, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
@@ -1229,6 +1228,20 @@ pub(crate) fn invoke_tiered(
 )]
 pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> Tiering {
     tier_up(&module.code, def, threshold)
+}
+
+/// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
+/// take the runtime down).
+#[inline(always)]
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Error::new(format!("function listener panicked in {what}: {msg}"))
+    })
 }
 
 /// No Wasm frames (a host function called from outside).
