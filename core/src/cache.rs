@@ -1,6 +1,12 @@
 //! A cache of compiled modules, shared between runtimes: in memory, and for the
 //! compiler's machine code also in a directory ([`CompilationCache::with_dir`]).
 
+// The disk half holds machine code, which only the compiler's platforms make.
+#![cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
+
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

@@ -458,12 +458,21 @@ impl ModuleInfo {
     /// Validates defined function `def`'s body, for an engine that translates a body the
     /// module did not validate up front ([`crate::CompilationMode::Lazy`]); the error
     /// names the function as the interpreter's does (`function[INDEX] (NAME): ...`).
+    /// (The compiler engine's.)
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn validate_function(&self, def: u32) -> Result<()> {
         self.validate_function_as(def, true)
     }
 
     /// [`Self::validate_function`]; `named: false` leaves the function's name out of the
     /// error, as the modes that validate at compile time give it.
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn validate_function_as(&self, def: u32, named: bool) -> Result<()> {
         let (Some(resources), Some(range)) = (&self.resources, self.bodies.get(def as usize))
         else {
@@ -1182,7 +1191,11 @@ impl ModuleInfo {
     }
 
     /// Whether a function body has an exception handler (`try_table`, or the legacy
-    /// `try`). A body that does not decode counts as one.
+    /// `try`). A body that does not decode counts as one. (The compiler engine's.)
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn bodies_catch(&self) -> bool {
         self.body_scan().catches
     }

@@ -188,9 +188,10 @@ impl Runtime {
             });
         }
         let compile = || {
-            #[allow(unused_mut)]
             let parsed = ModuleInfo::parse(wasm, options)?;
             let options = self.inner.config.engine_for(&parsed, options)?;
+            // (Mutable for the compiler's code, on its platforms.)
+            #[allow(unused_mut)]
             let mut info = WasmCode::new(parsed, options);
             // (Compiled eagerly, bodies are validated by the compiler's workers, in
             // parallel; the interpreter's code is made if it is ever needed.)

@@ -609,7 +609,11 @@ impl HeldItems for Held<'_> {
 pub(crate) struct InstanceListeners {
     pub funcs: Vec<Option<crate::listener::Listener>>,
     pub definitions: Vec<Arc<crate::types::FunctionDefinition>>,
-    /// Whether any of them has an `abort` hook.
+    /// Whether any of them has an `abort` hook (the compiler engine's unwinding reads it).
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub aborts: bool,
 }
 

@@ -235,7 +235,12 @@ pub(crate) trait NativeCalls: Sync {
     fn compile_later(&self, store: &Store, inst: u32, def: u32);
 }
 
-/// A call of a hot function the interpreter makes ([`NativeCalls::call`]).
+/// A call of a hot function the interpreter makes ([`NativeCalls::call`]). (Read by the
+/// compiler engine only.)
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub(crate) struct NativeCall<'c> {
     /// The control of the instance the whole call entered (its close ends the call, its
     /// stop flag stops it), and that instance.
@@ -307,10 +312,20 @@ pub(crate) fn crossings() -> u32 {
     CROSSINGS.with(|c| c.get())
 }
 
-/// A call between the engines in progress (counted while it lives).
+/// A call between the engines in progress (counted while it lives). (Made by the compiler
+/// engine only.)
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub(crate) struct Crossing(());
 
 impl Crossing {
+    /// Counts a call between the engines until the `Crossing` is dropped.
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn enter() -> Self {
         CROSSINGS.with(|c| c.set(c.get() + 1));
         Crossing(())
