@@ -631,6 +631,208 @@ fn random_3_0_modules_agree_between_our_engines() {
     }
 }
 
+/// Seeds of `random_3_0_modules_call_the_same_hooks_on_our_engines` tried in CI.
+const SEEDS_HOOKS: Range<u64> = 0..5000;
+/// The hook lines a call's log keeps (a module may call a function millions of times:
+/// the rest are counted).
+const HOOK_LINES: usize = 4000;
+
+/// What a call's listeners saw: the first [`HOOK_LINES`] lines, and how many hooks ran.
+#[derive(Default, Debug, PartialEq)]
+struct HookLog {
+    lines: Vec<String>,
+    count: u64,
+}
+
+/// Logs every hook it has: the function, its values (numbers by bits, references by
+/// nullness), the stack's depth, a trap's code or an exit's.
+struct Hooked(
+    std::sync::Arc<Mutex<HookLog>>,
+    wasmscope::listener::ListenerHooks,
+);
+
+impl Hooked {
+    fn write(&self, line: impl FnOnce() -> String) {
+        let mut log = self.0.lock().unwrap();
+        log.count += 1;
+        if log.lines.len() < HOOK_LINES {
+            let line = line();
+            log.lines.push(line);
+        }
+    }
+}
+
+/// `slots` of values of `types` as the engines can agree on them.
+fn hook_values(types: &[ValueType], slots: &[u64]) -> Vec<u128> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for t in types {
+        let v = slots.get(at).copied().unwrap_or(0);
+        out.push(match t {
+            ValueType::V128 => v as u128 | (slots.get(at + 1).copied().unwrap_or(0) as u128) << 64,
+            ValueType::I32 | ValueType::I64 | ValueType::F32 | ValueType::F64 => v as u128,
+            _ => (v != 0) as u128,
+        });
+        at += t.slots();
+    }
+    out
+}
+
+impl wasmscope::listener::FunctionListener for Hooked {
+    fn hooks(&self) -> wasmscope::listener::ListenerHooks {
+        self.1
+    }
+    fn before(
+        &self,
+        call: &wasmscope::listener::CallContext<'_>,
+        params: &[u64],
+        stack: &wasmscope::listener::StackIterator<'_>,
+    ) -> wasmscope::listener::ListenerAction {
+        let d = call.definition();
+        self.write(|| {
+            let values = hook_values(d.param_types(), params);
+            format!("before {} {values:?} depth {}", d.index(), stack.len())
+        });
+        wasmscope::listener::ListenerAction::Continue
+    }
+    fn after(&self, call: &wasmscope::listener::CallContext<'_>, results: &[u64]) {
+        let d = call.definition();
+        self.write(|| {
+            format!(
+                "after {} {:?}",
+                d.index(),
+                hook_values(d.result_types(), results)
+            )
+        });
+    }
+    fn abort(&self, call: &wasmscope::listener::CallContext<'_>, error: &wasmscope::Error) {
+        let d = call.definition();
+        self.write(|| {
+            let why = (error.trap_code().map(|t| t.to_string()))
+                .or_else(|| error.exit_code().map(|c| format!("exit {c}")))
+                .unwrap_or_else(|| "error".into());
+            format!("abort {} {why}", d.index())
+        });
+    }
+}
+
+/// Gives function `i` of a seed's module a listener with the hooks `(seed + 3 i) % 8`
+/// names (none for 0): every mix of hooks between callers and callees comes up.
+struct HookedFactory(std::sync::Arc<Mutex<HookLog>>, u64);
+
+impl wasmscope::listener::FunctionListenerFactory for HookedFactory {
+    fn new_listener(
+        &self,
+        def: &wasmscope::FunctionDefinition,
+    ) -> Option<std::sync::Arc<dyn wasmscope::listener::FunctionListener>> {
+        let bits = ((self.1 + 3 * def.index() as u64) % 8) as u8;
+        let hooks = wasmscope::listener::ListenerHooks::from_bits_truncate(bits);
+        Some(std::sync::Arc::new(Hooked(self.0.clone(), hooks)))
+    }
+}
+
+/// Random modules with the 3.0 features our engines both run (tail calls, exceptions,
+/// multi-memory, memory64, extended constants), every function listened to with a mix of
+/// hooks: each exported function's results or trap, and every hook its call ran (the
+/// function, its values, the stack's depth, an abort's trap), must be the same on the
+/// interpreter and the compiler.
+#[test]
+fn random_3_0_modules_call_the_same_hooks_on_our_engines() {
+    let engines: Vec<_> = engines()
+        .into_iter()
+        .filter(|(name, _)| *name != "tiered")
+        .collect();
+    if engines.len() < 2 {
+        return;
+    }
+    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
+        .ok()
+        .and_then(|v| {
+            v.split_once("..")
+                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+        })
+        .unwrap_or(SEEDS_HOOKS);
+    let mut smith = config();
+    smith.extended_const_enabled = true;
+    smith.tail_call_enabled = true;
+    smith.exceptions_enabled = true;
+    smith.max_memories = 3;
+    let (mut modules, mut calls, mut hooks) = (0u64, 0u64, 0u64);
+    for seed in seeds.clone() {
+        let mut config = smith.clone();
+        config.memory64_enabled = seed % 3 == 0;
+        let Some(wasm) = smith_module(config, seed) else {
+            continue;
+        };
+        let exports = wasmscope::inspect::structure(&wasm).unwrap().exports;
+        let instances: Vec<_> = engines
+            .iter()
+            .map(|(engine, config)| {
+                let log = std::sync::Arc::new(Mutex::new(HookLog::default()));
+                let factory = std::sync::Arc::new(HookedFactory(log.clone(), seed));
+                let config = config.clone().with_function_listener_factory(factory);
+                let (rt, m) = instantiate_on(&config, &wasm);
+                (*engine, m, log, rt)
+            })
+            .collect();
+        let (first, base, base_log, _) = &instances[0];
+        let Ok(base) = base else {
+            continue;
+        };
+        modules += 1;
+        for e in &exports {
+            if e.kind != wasmscope::inspect::ItemKind::Func {
+                continue;
+            }
+            *base_log.lock().unwrap() = HookLog::default();
+            let want = ours_with_trap(base, &e.name);
+            let want_log = std::mem::take(&mut *base_log.lock().unwrap());
+            calls += 1;
+            hooks += want_log.count;
+            for (engine, m, log, _) in &instances[1..] {
+                let m = m
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("seed {seed}: instantiation on the {engine}: {e}"));
+                *log.lock().unwrap() = HookLog::default();
+                let got = ours_with_trap(m, &e.name);
+                let got_log = std::mem::take(&mut *log.lock().unwrap());
+                assert_eq!(
+                    got, want,
+                    "seed {seed}: export {:?} on the {engine} and the {first}",
+                    e.name
+                );
+                if got_log != want_log {
+                    let at = (got_log.lines.iter().zip(&want_log.lines))
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(got_log.lines.len().min(want_log.lines.len()));
+                    let around = |l: &HookLog| {
+                        l.lines[at.saturating_sub(3)..]
+                            .iter()
+                            .take(8)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    };
+                    panic!(
+                        "seed {seed}: export {:?}: hooks differ at line {at} (of {} and {} hooks)\n{engine}: {:#?}\n{first}: {:#?}",
+                        e.name,
+                        got_log.count,
+                        want_log.count,
+                        around(&got_log),
+                        around(&want_log)
+                    );
+                }
+            }
+        }
+    }
+    eprintln!(
+        "differential hooks: seeds {seeds:?}: {modules} modules, {calls} calls, {hooks} hooks compared"
+    );
+    if seeds == SEEDS_HOOKS {
+        assert!(modules > 4000, "only {modules} modules compared");
+        assert!(hooks > 10_000, "only {hooks} hooks compared");
+    }
+}
+
 /// GC in random modules (wasm-smith's GC: structs, arrays, i31, casts, recursive types),
 /// on the interpreter (the only engine that runs GC) as it is and collecting at every
 /// allocation (`with_gc_zeal`: an object freed while still reachable shows as a
