@@ -12,7 +12,9 @@
 //! compares the 3.0 features wasmi has (tail calls, extended constant expressions,
 //! multi-memory, memory64) with wasmi; `random_3_0_modules_agree_between_our_engines`
 //! those wasm-smith makes without GC (also relaxed SIMD and exceptions) between our
-//! engines only; `random_gc_modules_agree_with_and_without_collections` GC modules.
+//! engines only; `random_gc_modules_agree_with_and_without_collections` GC modules;
+//! `random_3_0_modules_call_the_same_hooks_on_our_engines` the listener hooks a call
+//! runs, every function listened to with a mix of hooks.
 
 mod common;
 
