@@ -441,3 +441,29 @@ fn the_compilers_eager_mode_reports_the_first_invalid_body() {
     }
     assert!(compile_error(&want).1.contains("found i64"), "{want}");
 }
+
+/// A tail call to a function whose body fails to translate (lazy validation) replaces no
+/// frame: the calling frame is aborted once, as when any call fails.
+#[test]
+fn a_tail_call_to_an_invalid_body_aborts_the_caller_once() {
+    let wat = r#"(module
+      (func $bad (result i32) i64.const 0)
+      (func $tail (result i32) return_call $bad)
+      (func (export "main") (result i32) call $tail))"#;
+    let log: Log = Default::default();
+    let rt = Runtime::with_config(
+        mode(CompilationMode::Lazy).with_function_listener_factory(Arc::new(Factory(log.clone()))),
+    );
+    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+    let err = m.exported_function("main").unwrap().call(&[]).unwrap_err();
+    assert!(err.to_string().contains("type mismatch"), "{err}");
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "before main[] at [Some(13)]",
+            "before tail[] at [Some(8), Some(13)]",
+            "abort tail None",
+            "abort main None",
+        ]
+    );
+}

@@ -2433,15 +2433,16 @@ impl Translator<'_, '_, '_> {
             self.scopes = scopes;
             return self.return_now();
         }
-        if self.listened() {
-            self.owe_after();
-        }
         let def = index - info.num_imported_funcs;
         let ty = info.func_type(index).clone();
         let (params, _) = self.func_sig(&ty)?;
         let vals = self.pop_n(params.len())?;
         let sig = self.callee_sig(def);
         let address = self.callee_address(def);
+        // (Once the callee's code is there: a failure to compile it aborts this frame.)
+        if self.listened() {
+            self.owe_after();
+        }
         self.shadow_pop();
         let mut argv = vec![self.vmctx];
         argv.extend_from_slice(&vals);

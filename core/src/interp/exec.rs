@@ -2944,7 +2944,6 @@ impl Executor {
                 };
                 match same_instance {
                     Some(def) => {
-                        owe_tail!();
                         let at = (self.frames.len(), self.inst, def);
                         tail_enter!(self.debug.tail_callee(code, at, func), $base);
                     }
@@ -2994,6 +2993,8 @@ impl Executor {
                 if !open_frame(&mut stack, fp, f) {
                     trap!(TrapCode::CallStackExhausted);
                 }
+                // (The frame is replaced only now: a failure above aborts it as it is.)
+                owe_tail!();
                 pc = 0;
                 func = def;
                 instrs = &f.instrs;
@@ -3141,7 +3142,6 @@ impl Executor {
                     // A defined function of this module (the translator makes a call and a
                     // return of anything else): its frame replaces this one.
                     let def = callee - n_imported;
-                    owe_tail!();
                     let at = (self.frames.len(), self.inst, def);
                     tail_enter!(self.debug.tail_callee(code, at, func), base as usize);
                 }
