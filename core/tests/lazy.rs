@@ -450,20 +450,27 @@ fn a_tail_call_to_an_invalid_body_aborts_the_caller_once() {
       (func $bad (result i32) i64.const 0)
       (func $tail (result i32) return_call $bad)
       (func (export "main") (result i32) call $tail))"#;
-    let log: Log = Default::default();
-    let rt = Runtime::with_config(
-        mode(CompilationMode::Lazy).with_function_listener_factory(Arc::new(Factory(log.clone()))),
-    );
-    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
-    let err = m.exported_function("main").unwrap().call(&[]).unwrap_err();
-    assert!(err.to_string().contains("type mismatch"), "{err}");
-    assert_eq!(
-        *log.lock().unwrap(),
-        [
-            "before main[] at [Some(13)]",
-            "before tail[] at [Some(8), Some(13)]",
-            "abort tail None",
-            "abort main None",
-        ]
-    );
+    let mut configs = vec![("interpreter", mode(CompilationMode::Lazy))];
+    if RuntimeConfig::compiler().engine() == wasmscope::EngineKind::Compiler {
+        let compiler = RuntimeConfig::compiler().with_compilation_mode(CompilationMode::Lazy);
+        configs.push(("compiler", compiler));
+    }
+    for (engine, config) in configs {
+        let log: Log = Default::default();
+        let factory = Arc::new(Factory(log.clone()));
+        let rt = Runtime::with_config(config.with_function_listener_factory(factory));
+        let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        let err = m.exported_function("main").unwrap().call(&[]).unwrap_err();
+        assert!(err.to_string().contains("type mismatch"), "{err}");
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "before main[] at [Some(13)]",
+                "before tail[] at [Some(8), Some(13)]",
+                "abort tail None",
+                "abort main None",
+            ],
+            "on the {engine}"
+        );
+    }
 }
