@@ -55,6 +55,29 @@ fn ours(module: &wasmscope::Module, name: &str) -> Outcome {
 
 /// The module wasm-smith makes from seed `seed` with `config`, made to terminate
 /// (`None` when it cannot be); written to `DIFF_DUMP/seed-N.wasm` when that is set.
+/// `smith` with the 3.0 features both our engines run: extended constant expressions,
+/// tail calls, exceptions, multi-memory (up to three memories), and memory64 in every
+/// third seed (wasm-smith makes 64-bit tables with it too).
+fn ours_3_0(mut smith: wasm_smith::Config, seed: u64) -> wasm_smith::Config {
+    smith.extended_const_enabled = true;
+    smith.tail_call_enabled = true;
+    smith.exceptions_enabled = true;
+    smith.max_memories = 3;
+    smith.memory64_enabled = seed % 3 == 0;
+    smith
+}
+
+/// The seeds `DIFFERENTIAL_SEEDS=A..B` names, or `default`.
+fn seeds_or(default: Range<u64>) -> Range<u64> {
+    match std::env::var("DIFFERENTIAL_SEEDS") {
+        Ok(v) => v
+            .split_once("..")
+            .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
+            .unwrap_or_else(|| panic!("DIFFERENTIAL_SEEDS={v}: not A..B")),
+        Err(_) => default,
+    }
+}
+
 fn smith_module(config: wasm_smith::Config, seed: u64) -> Option<Vec<u8>> {
     let data = bytes(seed, 4096);
     let mut module = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
@@ -191,14 +214,7 @@ fn seeds_that_found_bugs_agree_with_wasmi() {
 #[test]
 fn random_modules_agree_with_wasmi() {
     // `DIFFERENTIAL_SEEDS=A..B` explores other modules.
-    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
-        .ok()
-        .map(|v| {
-            v.split_once("..")
-                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
-                .unwrap_or_else(|| panic!("DIFFERENTIAL_SEEDS={v}: not A..B"))
-        })
-        .unwrap_or(SEEDS);
+    let seeds = seeds_or(SEEDS);
     let default_run = seeds == SEEDS;
     let threads = std::env::var("DIFFERENTIAL_THREADS")
         .ok()
@@ -524,26 +540,12 @@ fn random_3_0_modules_agree_between_our_engines() {
     if engines.len() < 2 {
         return;
     }
-    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
-        .ok()
-        .and_then(|v| {
-            v.split_once("..")
-                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
-        })
-        .unwrap_or(SEEDS_3_0);
+    let seeds = seeds_or(SEEDS_3_0);
     let mut smith = config();
     smith.relaxed_simd_enabled = true;
-    smith.extended_const_enabled = true;
-    smith.tail_call_enabled = true;
-    smith.exceptions_enabled = true;
-    // Multi-memory (up to three memories); memory64 in every third seed (wasm-smith
-    // makes 64-bit tables with it too).
-    smith.max_memories = 3;
     let (mut modules, mut calls, mut relaxed) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
-        let mut config = smith.clone();
-        config.memory64_enabled = seed % 3 == 0;
-        let Some(wasm) = smith_module(config, seed) else {
+        let Some(wasm) = smith_module(ours_3_0(smith.clone(), seed), seed) else {
             continue;
         };
         // Whether it uses a relaxed SIMD operator (prefix 0xfd, opcodes 0x100-0x113),
@@ -747,23 +749,10 @@ fn random_3_0_modules_call_the_same_hooks_on_our_engines() {
     if engines.len() < 2 {
         return;
     }
-    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
-        .ok()
-        .and_then(|v| {
-            v.split_once("..")
-                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
-        })
-        .unwrap_or(SEEDS_HOOKS);
-    let mut smith = config();
-    smith.extended_const_enabled = true;
-    smith.tail_call_enabled = true;
-    smith.exceptions_enabled = true;
-    smith.max_memories = 3;
+    let seeds = seeds_or(SEEDS_HOOKS);
     let (mut modules, mut calls, mut hooks) = (0u64, 0u64, 0u64);
     for seed in seeds.clone() {
-        let mut config = smith.clone();
-        config.memory64_enabled = seed % 3 == 0;
-        let Some(wasm) = smith_module(config, seed) else {
+        let Some(wasm) = smith_module(ours_3_0(config(), seed), seed) else {
             continue;
         };
         let exports = wasmscope::inspect::structure(&wasm).unwrap().exports;
@@ -849,13 +838,7 @@ fn random_3_0_modules_call_the_same_hooks_on_our_engines() {
 /// run on the compiler too, which must agree.
 #[test]
 fn random_gc_modules_agree_with_and_without_collections() {
-    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
-        .ok()
-        .and_then(|v| {
-            v.split_once("..")
-                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
-        })
-        .unwrap_or(0..2000);
+    let seeds = seeds_or(0..2000);
     let mut smith = config();
     smith.gc_enabled = true;
     smith.tail_call_enabled = true;
@@ -989,13 +972,7 @@ fn random_gc_modules_agree_with_and_without_collections() {
 /// our engines and on wasmi, as `random_modules_agree_with_wasmi` compares them.
 #[test]
 fn random_3_0_modules_agree_with_wasmi() {
-    let seeds = std::env::var("DIFFERENTIAL_SEEDS")
-        .ok()
-        .and_then(|v| {
-            v.split_once("..")
-                .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?))
-        })
-        .unwrap_or(0..2000);
+    let seeds = seeds_or(0..2000);
     let mut smith = config();
     smith.tail_call_enabled = true;
     smith.extended_const_enabled = true;
