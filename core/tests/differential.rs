@@ -63,7 +63,7 @@ fn ours_3_0(mut smith: wasm_smith::Config, seed: u64) -> wasm_smith::Config {
     smith.tail_call_enabled = true;
     smith.exceptions_enabled = true;
     smith.max_memories = 3;
-    smith.memory64_enabled = seed % 3 == 0;
+    smith.memory64_enabled = seed.is_multiple_of(3);
     smith
 }
 
