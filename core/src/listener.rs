@@ -269,7 +269,8 @@ impl<'a> StackFrame<'a> {
 /// computed when iterated, so a listener that does not look pays nothing for depth.
 pub struct StackIterator<'a> {
     /// A host function's frame, on top of the Wasm frames (host-function listeners).
-    pub(crate) host: Option<StackFrame<'a>>,
+    /// (A reference: the iterator then has nothing to drop, which its hooks would test.)
+    pub(crate) host: Option<&'a StackFrame<'a>>,
     /// The engine's Wasm frames.
     pub(crate) wasm: &'a dyn WalkFrames,
 }
@@ -311,7 +312,7 @@ impl<'a> StackIterator<'a> {
     pub fn frames(&self) -> impl Iterator<Item = StackFrame<'a>> + '_ {
         let wasm: &'a dyn WalkFrames = self.wasm;
         self.host
-            .clone()
+            .cloned()
             .into_iter()
             .chain((0..wasm.count()).filter_map(move |i| wasm.frame(i)))
     }

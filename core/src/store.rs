@@ -1022,24 +1022,24 @@ pub(crate) struct View<'a> {
     pub held: Option<&'a dyn HeldItems>,
 }
 
-impl View<'_> {
-    fn items(&self, inst: u32) -> Option<&dyn HeldItems> {
+impl<'a> View<'a> {
+    fn items(&self, inst: u32) -> Option<&'a dyn HeldItems> {
         match self.instance {
             Some(i) if i == inst => self.held,
             _ => None,
         }
     }
-}
 
-impl crate::listener::InstanceView for View<'_> {
-    fn instance_name(&self, inst: u32) -> &str {
+    /// [`crate::listener::InstanceView::instance_name`], for as long as the view's parts.
+    pub(crate) fn name_of(&self, inst: u32) -> &'a str {
         self.reg
             .instances
             .get(inst as usize)
             .map_or("", |d| &d.name)
     }
 
-    fn instance_globals(&self, inst: u32) -> Vec<(GlobalType, u64, u64)> {
+    /// [`crate::listener::InstanceView::instance_globals`].
+    pub(crate) fn globals_of(&self, inst: u32) -> Vec<(GlobalType, u64, u64)> {
         let Some(items) = self.items(inst) else {
             return Vec::new();
         };
@@ -1049,12 +1049,32 @@ impl crate::listener::InstanceView for View<'_> {
             .collect()
     }
 
-    fn instance_memory(&self, inst: u32) -> Option<&[u8]> {
+    /// [`crate::listener::InstanceView::instance_memory`], for as long as the view's parts.
+    pub(crate) fn memory_of(&self, inst: u32) -> Option<&'a [u8]> {
         Some(&self.items(inst)?.memory(0)?.data)
     }
 
-    fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
+    /// [`crate::listener::InstanceView::instance_table`], for as long as the view's parts.
+    pub(crate) fn table_of(&self, inst: u32, index: u32) -> Option<&'a [u64]> {
         Some(&self.items(inst)?.table(index)?.elems)
+    }
+}
+
+impl crate::listener::InstanceView for View<'_> {
+    fn instance_name(&self, inst: u32) -> &str {
+        self.name_of(inst)
+    }
+
+    fn instance_globals(&self, inst: u32) -> Vec<(GlobalType, u64, u64)> {
+        self.globals_of(inst)
+    }
+
+    fn instance_memory(&self, inst: u32) -> Option<&[u8]> {
+        self.memory_of(inst)
+    }
+
+    fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
+        self.table_of(inst, index)
     }
 }
 

@@ -1124,19 +1124,34 @@ impl hot::Env for FastEnv<'_, '_> {
         callers: hot::HookFrames<'_>,
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
-        let frame = (hot::Regs { pc, fp, func }, params, end);
-        let outcome = match self.hooks {
+        let Some((l, definition)) = self.listener(listened) else {
+            return Ok(false);
+        };
+        // (The structures built once, the instance seen through this `FastEnv` itself:
+        // what a hook costs is mostly what it builds.)
+        let frames = WasmFrames {
+            top: Some(FrameAt {
+                inst: self.inst,
+                func,
+                pc: (pc as u32).saturating_sub(1),
+                fp,
+                end,
+            }),
             // (The frames the run pushed are of its instance, the hook's.)
-            Some(h) => h.before(
-                self.reg,
-                self.held,
-                self.inst,
-                frame,
-                hot::Callers::Hook(callers, self.inst),
-                stack,
-                listened,
-            ),
-            None => Ok(ListenerAction::Continue),
+            callers: hot::Callers::Hook(callers, self.inst),
+            reg: self.reg,
+            stack,
+        };
+        let outcome = {
+            let ctx = self.context(definition);
+            let iter = StackIterator {
+                host: None,
+                wasm: &frames,
+            };
+            let params = stack.get(fp..fp + params).unwrap_or(&[]);
+            // (The translator emits the entry hook for listeners that have `before` only.)
+            let l = l.has(ListenerHooks::BEFORE);
+            guarded("before", || l.before(&ctx, params, &iter))
         };
         match outcome {
             Ok(action) => Ok(matches!(action, ListenerAction::Pause) && self.resumable),
@@ -1149,9 +1164,14 @@ impl hot::Env for FastEnv<'_, '_> {
 
     #[inline(always)]
     fn after(&mut self, listened: u32, results: &[u64]) -> std::result::Result<(), ()> {
-        let outcome = match self.hooks {
-            Some(h) => h.after(self.reg, self.held, self.inst, listened, results),
-            None => Ok(()),
+        let Some((l, definition)) = self.listener(listened) else {
+            return Ok(());
+        };
+        let outcome = {
+            let ctx = self.context(definition);
+            // (The translator emits listened returns for listeners that have `after` only.)
+            let l = l.has(ListenerHooks::AFTER);
+            guarded("after", || l.after(&ctx, results))
         };
         match outcome {
             Ok(()) => Ok(()),
@@ -1160,6 +1180,60 @@ impl hot::Env for FastEnv<'_, '_> {
                 Err(())
             }
         }
+    }
+}
+
+impl<'a> FastEnv<'a, '_> {
+    /// Function `func`'s listener and definition, if it has one.
+    #[inline(always)]
+    fn listener(
+        &self,
+        func: u32,
+    ) -> Option<(
+        &'a crate::listener::Listener,
+        &'a crate::types::FunctionDefinition,
+    )> {
+        let h = self.hooks?;
+        let l = h.listeners.funcs.get(func as usize)?.as_ref()?;
+        Some((l, h.listeners.definitions.get(func as usize)?))
+    }
+
+    /// A hook's `CallContext` for a function of the run's instance: it sees the instance
+    /// through this `FastEnv`.
+    fn context<'s>(&'s self, definition: &'s crate::types::FunctionDefinition) -> CallContext<'s> {
+        CallContext {
+            store: self,
+            instance: self.inst,
+            caller: None,
+            definition,
+        }
+    }
+
+    /// The instance as the listener API sees it.
+    fn view(&self) -> View<'_> {
+        View {
+            reg: self.reg,
+            instance: Some(self.inst),
+            held: Some(&*self.held),
+        }
+    }
+}
+
+impl crate::listener::InstanceView for FastEnv<'_, '_> {
+    fn instance_name(&self, inst: u32) -> &str {
+        self.view().name_of(inst)
+    }
+
+    fn instance_globals(&self, inst: u32) -> Vec<(crate::types::GlobalType, u64, u64)> {
+        self.view().globals_of(inst)
+    }
+
+    fn instance_memory(&self, inst: u32) -> Option<&[u8]> {
+        self.view().memory_of(inst)
+    }
+
+    fn instance_table(&self, inst: u32, index: u32) -> Option<&[u64]> {
+        self.view().table_of(inst, index)
     }
 }
 
@@ -1331,14 +1405,15 @@ pub(crate) fn call_host(
             caller: caller_inst,
             definition: def,
         };
+        let host = StackFrame {
+            definition: def.clone(),
+            source_offset: None,
+            locals: &buf[..params],
+            operands: &[],
+            types: FrameTypes::Host,
+        };
         let iter = StackIterator {
-            host: Some(StackFrame {
-                definition: def.clone(),
-                source_offset: None,
-                locals: &buf[..params],
-                operands: &[],
-                types: FrameTypes::Host,
-            }),
+            host: Some(&host),
             wasm: callers,
         };
         guarded("before", || l.before(&ctx, &buf[..params], &iter))?;
