@@ -74,7 +74,7 @@ fn tail_calls_out_of_the_instance_return_the_callees_results() {
 fn a_tail_call_out_of_the_instance_pairs_its_hooks() {
     for (engine, config) in common::engines() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let only = Only(log.clone(), vec!["$1", "$2", "$3"], ListenerHooks::all());
+        let only = Only(log.clone(), vec!["$1", "$2"], ListenerHooks::all());
         let rt = Runtime::with_config(config.with_function_listener_factory(Arc::new(only)));
         rt.new_host_module_builder("env")
             .new_function_builder()

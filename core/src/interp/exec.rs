@@ -24,7 +24,8 @@ use crate::error::Exception;
 use crate::error::EXIT_CODE_DEADLINE_EXCEEDED;
 use crate::error::{Error, Result, TraceFrame, TrapCode};
 use crate::listener::{
-    CallContext, FrameTypes, ListenerAction, ListenerHooks, StackFrame, StackIterator, WalkFrames,
+    CallContext, FrameTypes, InstanceView, Listener, ListenerAction, ListenerHooks, StackFrame,
+    StackIterator, WalkFrames,
 };
 use crate::store::{
     CallCount, FuncInst, Held, HeldItems, HostCtx, Instance, InstanceControl, Registry, Store, View,
@@ -940,37 +941,38 @@ impl<'a> Hooks<'a> {
         })
     }
 
+    /// Function `func`'s listener and definition, if it has a listener.
+    #[inline(always)]
+    fn listener(self, func: u32) -> Option<(&'a Listener, &'a crate::types::FunctionDefinition)> {
+        let l = self.listeners.funcs.get(func as usize)?.as_ref()?;
+        Some((l, self.listeners.definitions.get(func as usize)?))
+    }
+
     /// Calls listened function `func`'s `before`, its frame at `top` (the position just
     /// after the entry hook; `params` parameters, its locals and constants up to `end`),
-    /// its callers `callers`.
+    /// its callers `callers`; the listener sees instance `inst` through `view`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn before(
         self,
+        view: &dyn InstanceView,
         reg: &Registry,
-        held: &Held<'_>,
         inst: u32,
         (top, params, end): (hot::Regs, usize, usize),
         callers: hot::Callers<'_>,
         stack: &[u64],
         func: u32,
     ) -> Result<ListenerAction> {
-        let Some(Some(l)) = self.listeners.funcs.get(func as usize) else {
+        let Some((l, definition)) = self.listener(func) else {
             return Ok(ListenerAction::Continue);
         };
-        let view = View {
-            reg,
-            instance: Some(inst),
-            held: Some(held),
-        };
         let ctx = CallContext {
-            store: &view,
+            store: view,
             instance: inst,
             caller: None,
-            definition: &self.listeners.definitions[func as usize],
+            definition,
         };
         let fp = top.fp;
-        let params = &stack[fp..fp + params];
         let frames = WasmFrames {
             top: Some(FrameAt {
                 inst,
@@ -987,36 +989,36 @@ impl<'a> Hooks<'a> {
             host: None,
             wasm: &frames,
         };
+        let params = stack.get(fp..fp + params).unwrap_or(&[]);
         // (The translator emits the entry hook for listeners that have `before` only.)
         let l = l.has(ListenerHooks::BEFORE);
         guarded("before", || l.before(&ctx, params, &iter))
     }
 
-    /// Calls listened function `func`'s `after` with its results.
+    /// Calls listened function `func`'s `after` with its results, if its listener has it
+    /// (a replaced function's owed `after` may be of one that has `abort` only); the
+    /// listener sees instance `inst` through `view`.
     #[inline(always)]
-    fn after(
-        self,
-        reg: &Registry,
-        held: &Held<'_>,
-        inst: u32,
-        func: u32,
-        results: &[u64],
-    ) -> Result<()> {
-        let Some(Some(l)) = self.listeners.funcs.get(func as usize) else {
+    fn after(self, view: &dyn InstanceView, inst: u32, func: u32, results: &[u64]) -> Result<()> {
+        let Some((l, definition)) = self.listener(func) else {
             return Ok(());
         };
-        let view = View {
-            reg,
-            instance: Some(inst),
-            held: Some(held),
-        };
         let ctx = CallContext {
-            store: &view,
+            store: view,
             instance: inst,
             caller: None,
-            definition: &self.listeners.definitions[func as usize],
+            definition,
         };
         guarded("after", || l.after(&ctx, results))
+    }
+}
+
+/// The instance `inst` as the listener API sees it, its items `held`.
+fn view_of<'a>(reg: &'a Registry, inst: u32, held: &'a Held<'_>) -> View<'a> {
+    View {
+        reg,
+        instance: Some(inst),
+        held: Some(held),
     }
 }
 
@@ -1043,8 +1045,8 @@ fn listener_before_at(
         top.fp + code.frame_slots() as usize,
     );
     h.before(
+        &view_of(reg, inst, held),
         reg,
-        held,
         inst,
         frame,
         hot::Callers::Complete(callers),
@@ -1062,7 +1064,7 @@ fn listener_after_at(
     results: &[u64],
 ) -> Result<()> {
     match Hooks::of(reg, inst) {
-        Some(h) => h.after(reg, held, inst, func, results),
+        Some(h) => h.after(&view_of(reg, inst, held), inst, func, results),
         None => Ok(()),
     }
 }
@@ -1124,35 +1126,14 @@ impl hot::Env for FastEnv<'_, '_> {
         callers: hot::HookFrames<'_>,
         stack: &[u64],
     ) -> std::result::Result<bool, ()> {
-        let Some((l, definition)) = self.listener(listened) else {
+        let Some(h) = self.hooks else {
             return Ok(false);
         };
-        // (The structures built once, the instance seen through this `FastEnv` itself:
-        // what a hook costs is mostly what it builds.)
-        let frames = WasmFrames {
-            top: Some(FrameAt {
-                inst: self.inst,
-                func,
-                pc: (pc as u32).saturating_sub(1),
-                fp,
-                end,
-            }),
-            // (The frames the run pushed are of its instance, the hook's.)
-            callers: hot::Callers::Hook(callers, self.inst),
-            reg: self.reg,
-            stack,
-        };
-        let outcome = {
-            let ctx = self.context(definition);
-            let iter = StackIterator {
-                host: None,
-                wasm: &frames,
-            };
-            let params = stack.get(fp..fp + params).unwrap_or(&[]);
-            // (The translator emits the entry hook for listeners that have `before` only.)
-            let l = l.has(ListenerHooks::BEFORE);
-            guarded("before", || l.before(&ctx, params, &iter))
-        };
+        // (The listener sees the instance through this `FastEnv`: no `View` at each hook.)
+        let frame = (hot::Regs { pc, fp, func }, params, end);
+        // (The frames the run pushed are of its instance, the hook's.)
+        let callers = hot::Callers::Hook(callers, self.inst);
+        let outcome = h.before(&*self, self.reg, self.inst, frame, callers, stack, listened);
         match outcome {
             Ok(action) => Ok(matches!(action, ListenerAction::Pause) && self.resumable),
             Err(e) => {
@@ -1164,15 +1145,10 @@ impl hot::Env for FastEnv<'_, '_> {
 
     #[inline(always)]
     fn after(&mut self, listened: u32, results: &[u64]) -> std::result::Result<(), ()> {
-        let Some((l, definition)) = self.listener(listened) else {
+        let Some(h) = self.hooks else {
             return Ok(());
         };
-        let outcome = {
-            let ctx = self.context(definition);
-            // (The translator emits listened returns for listeners that have `after` only.)
-            let l = l.has(ListenerHooks::AFTER);
-            guarded("after", || l.after(&ctx, results))
-        };
+        let outcome = h.after(&*self, self.inst, listened, results);
         match outcome {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -1183,43 +1159,14 @@ impl hot::Env for FastEnv<'_, '_> {
     }
 }
 
-impl<'a> FastEnv<'a, '_> {
-    /// Function `func`'s listener and definition, if it has one.
-    #[inline(always)]
-    fn listener(
-        &self,
-        func: u32,
-    ) -> Option<(
-        &'a crate::listener::Listener,
-        &'a crate::types::FunctionDefinition,
-    )> {
-        let h = self.hooks?;
-        let l = h.listeners.funcs.get(func as usize)?.as_ref()?;
-        Some((l, h.listeners.definitions.get(func as usize)?))
-    }
-
-    /// A hook's `CallContext` for a function of the run's instance: it sees the instance
-    /// through this `FastEnv`.
-    fn context<'s>(&'s self, definition: &'s crate::types::FunctionDefinition) -> CallContext<'s> {
-        CallContext {
-            store: self,
-            instance: self.inst,
-            caller: None,
-            definition,
-        }
-    }
-
+impl FastEnv<'_, '_> {
     /// The instance as the listener API sees it.
     fn view(&self) -> View<'_> {
-        View {
-            reg: self.reg,
-            instance: Some(self.inst),
-            held: Some(&*self.held),
-        }
+        view_of(self.reg, self.inst, self.held)
     }
 }
 
-impl crate::listener::InstanceView for FastEnv<'_, '_> {
+impl InstanceView for FastEnv<'_, '_> {
     fn instance_name(&self, inst: u32) -> &str {
         self.view().name_of(inst)
     }
@@ -2402,11 +2349,7 @@ impl Executor {
             return;
         };
         let held = data.lock();
-        let view = View {
-            reg,
-            instance: Some(inst),
-            held: Some(&held),
-        };
+        let view = view_of(reg, inst, &held);
         let ctx = CallContext {
             store: &view,
             instance: inst,

@@ -218,9 +218,8 @@ pub(crate) struct Translator {
     /// The open segment's `Count`, and the operators counted into it so far.
     count_at: Option<usize>,
     count_ops: u32,
-    /// The function being translated, if it has a listener with an `after` or an `abort`
-    /// hook (owed when it tail-calls: `TailListened`).
-    listen: Option<u32>,
+    /// The function being translated (module index space).
+    func: u32,
     /// The hooks of the function's listener (empty without one).
     hooks: ListenerHooks,
     /// Constants (by value bits) that have a slot of their own in this function's frame.
@@ -477,10 +476,8 @@ impl Translator {
         self.block_ops = 0;
         self.count_at = None;
         self.count_ops = 0;
+        self.func = func_index;
         self.hooks = hooks;
-        self.listen = hooks
-            .intersects(ListenerHooks::AFTER | ListenerHooks::ABORT)
-            .then_some(func_index);
         self.code_base = info.code_section_offset as u32;
         if let Some(probe) = &mut self.probe {
             // (A translation given up and started again finds it again.)
@@ -1374,9 +1371,7 @@ impl Translator {
                     });
                     self.emit_return(base, results);
                 } else {
-                    if let Some(func) = self.listen {
-                        self.emit(Instr::TailListened(func));
-                    }
+                    self.emit_tail_listened();
                     self.emit(Instr::ReturnCall {
                         func: function_index,
                         base,
@@ -1955,12 +1950,25 @@ impl Translator {
     }
 
     fn emit_return(&mut self, src: u32, arity: u32) {
-        self.emit(match self.listen {
-            Some(func) if self.hooks.contains(ListenerHooks::AFTER) => {
-                Instr::ReturnListened { src, arity, func }
-            }
-            _ => Instr::Return { src, arity },
+        self.emit(match self.hooks.contains(ListenerHooks::AFTER) {
+            true => Instr::ReturnListened {
+                src,
+                arity,
+                func: self.func,
+            },
+            false => Instr::Return { src, arity },
         });
+    }
+
+    /// Before a tail call: what this function owes the frame that replaces it, if its
+    /// listener has `after` or `abort` (`TailListened`).
+    fn emit_tail_listened(&mut self) {
+        if self
+            .hooks
+            .intersects(ListenerHooks::AFTER | ListenerHooks::ABORT)
+        {
+            self.emit(Instr::TailListened(self.func));
+        }
     }
 
     fn unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
@@ -2017,9 +2025,7 @@ impl Translator {
         let ty = (info.types.get(type_index as usize))
             .ok_or_else(|| Error::compile(0, "type index out of range"))?;
         let (params, results) = (ty.param_slots() as u32, ty.result_slots() as u32);
-        if let Some(func) = self.listen {
-            self.emit(Instr::TailListened(func));
-        }
+        self.emit_tail_listened();
         self.tail_sites.push(self.pc());
         self.emit(instr);
         self.emit_return(h - 1 - params, results);
