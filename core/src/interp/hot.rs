@@ -322,20 +322,40 @@ impl Mem {
     /// a jump in test builds.)
     #[inline(always)]
     fn read<const N: usize>(self, at: u64) -> Option<[u8; N]> {
-        let at = usize::try_from(at).ok()?;
-        self.slice().get(at..)?.first_chunk::<N>().copied()
+        self.read_to(at.checked_add(N as u64)?)
+    }
+
+    /// The `N` bytes that end at `end` (exclusive), if they are in the memory: one check
+    /// (of `end`) where [`Mem::read`]'s `at..` and then its first `N` would be two. The
+    /// loads and stores compute `end` (an address and an offset, two `u32`s, and `N`: no
+    /// overflow) and not `at`, which their traps derive: so that `end` is one `lea` and
+    /// the access is at `end - N`, a displacement.
+    #[inline(always)]
+    fn read_to<const N: usize>(self, end: u64) -> Option<[u8; N]> {
+        let end = usize::try_from(end).ok()?;
+        self.slice().get(..end)?.last_chunk::<N>().copied()
     }
 
     /// Writes `bytes` at `at`: `false` if they are not all in the memory.
     #[inline(always)]
     fn write<const N: usize>(self, at: u64, bytes: [u8; N]) -> bool {
-        let Ok(at) = usize::try_from(at) else {
+        match at.checked_add(N as u64) {
+            Some(end) => self.write_to(end, bytes),
+            None => false,
+        }
+    }
+
+    /// Writes `bytes` to end at `end` (exclusive): `false` if they are not all in the
+    /// memory. (One check, as [`Mem::read_to`].)
+    #[inline(always)]
+    fn write_to<const N: usize>(self, end: u64, bytes: [u8; N]) -> bool {
+        let Ok(end) = usize::try_from(end) else {
             return false;
         };
         match self
             .slice()
-            .get_mut(at..)
-            .and_then(|s| s.first_chunk_mut::<N>())
+            .get_mut(..end)
+            .and_then(|s| s.last_chunk_mut::<N>())
         {
             Some(d) => {
                 *d = bytes;
@@ -1657,13 +1677,14 @@ macro_rules! cmp_br_c {
 }
 macro_rules! load {
     ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
-        let at = ($f.a($cx, $addr) as u32 as u64) + $off as u64;
-        match $m.read::<$n>(at) {
+        // (The access's end, not its address: see `Mem::read_to`.)
+        let end = ($f.a($cx, $addr) as u32 as u64) + $off as u64 + $n;
+        match $m.read_to::<$n>(end) {
             Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
                 $f.spill($cx, $addr, $addr);
                 return Err(Stop::Memory {
-                    address: at,
+                    address: end - $n,
                     len: $n,
                 });
             }
@@ -1694,11 +1715,12 @@ macro_rules! load_at {
 macro_rules! store_ {
     ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
         let v = $f.b($cx, $src);
-        let at = ($f.a($cx, $addr) as u32 as u64) + $off as u64;
-        if !$m.write::<$n>(at, $conv(v)) {
+        // (The access's end, not its address: see `Mem::read_to`.)
+        let end = ($f.a($cx, $addr) as u32 as u64) + $off as u64 + $n;
+        if !$m.write_to::<$n>(end, $conv(v)) {
             $f.spill($cx, $addr, $src);
             return Err(Stop::Memory {
-                address: at,
+                address: end - $n,
                 len: $n,
             });
         }
