@@ -1598,9 +1598,45 @@ fn out_of_bounds_traps_say_where_they_went() {
             (func (export "init") (param i32 i32) (memory.init $d (local.get 0) (local.get 1) (i32.const 4)))
             (func (export "v128") (param i32) (result v128) (v128.load offset=2 (local.get 0)))
             (func (export "lane") (param i32) (v128.store32_lane 3 (local.get 0) (v128.const i64x2 0 0)))
-            (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"#,
+            (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+            (func (export "far_load") (param i32) (result i32) (i32.load offset=4294967294 (local.get 0)))
+            (func (export "far_load16") (param i32) (result i32) (i32.load16_u offset=4294967294 (local.get 0)))
+            (func (export "far_store") (param i32) (i64.store offset=4294967287 (local.get 0) (i64.const 1)))
+            (func (export "edge_store") (param i32) (i32.store offset=65530 (local.get 0) (i32.const 7)))
+            (func (export "edge_load") (param i32) (result i32) (i32.load offset=65530 (local.get 0))))"#,
         "oob",
     );
+    // Offsets near 4 GiB: the access's end does not fit 32 bits (the first two), or just
+    // does (the third); the address is the offset's sum with the operand, not wrapped.
+    for (name, arg, want) in [
+        ("far_load", 0u64, (0xffff_fffe, 4)),
+        ("far_load", 5, (0x1_0000_0003, 4)),
+        ("far_load16", 0, (0xffff_fffe, 2)),
+        ("far_store", 0, (0xffff_fff7, 8)),
+        ("far_store", 9, (0x1_0000_0000, 8)),
+    ] {
+        let a = func(&m, name)
+            .call(&[arg])
+            .unwrap_err()
+            .memory_access()
+            .unwrap();
+        assert_eq!((a.address, a.len), want, "{name}({arg})");
+    }
+    // The last bytes of the memory, at an offset: in bounds, then one byte past.
+    func(&m, "edge_store").call(&[2]).unwrap();
+    assert_eq!(func(&m, "edge_load").call(&[2]).unwrap(), vec![7]);
+    let a = func(&m, "edge_store")
+        .call(&[3])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65533, 4));
+    let a = func(&m, "edge_load")
+        .call(&[3])
+        .unwrap_err()
+        .memory_access()
+        .unwrap();
+    assert_eq!((a.address, a.len), (65533, 4));
     let e = func(&m, "load").call(&[65530]).unwrap_err();
     assert_eq!(e.trap_code(), Some(TrapCode::OutOfBoundsMemoryAccess));
     let a = e.memory_access().expect("the access is recorded");

@@ -662,7 +662,7 @@ mod acc_tests {
         let mul = at(|i| matches!(i, Instr::F64Div { .. }));
         // The second load gives the quotient its `b`, the quotient goes on to the sum:
         // `f64`s, through the float accumulator.
-        assert!(matches!(code[mul - 1].0, Instr::I64Load { offset: 8, .. }));
+        assert!(matches!(code[mul - 1].0, Instr::I64Load { end: 16, .. }));
         assert_eq!(code[mul - 1].1, OUT | FOUT, "{code:?}");
         assert_eq!(code[mul].1, IN_B | FIN | OUT | FOUT, "{code:?}");
         let add = at(|i| matches!(i, Instr::F64Add { .. }));
@@ -1178,5 +1178,26 @@ mod acc_tests {
             ),
             "{code:?}"
         );
+    }
+
+    /// A memory-0 load's or store's instruction carries where the access ends (offset
+    /// plus width); an offset too close to 4 GiB for that to fit 32 bits makes the
+    /// generic `Wide` instruction.
+    #[test]
+    fn loads_and_stores_carry_the_end_of_their_access() {
+        let wat = r#"(module (memory 1)
+          (func (param i32) (result i32)
+            (i64.store offset=8 (local.get 0) (i64.const 1))
+            (i32.store8 offset=4294967294 (local.get 0) (i32.const 2))
+            (drop (i32.load16_s offset=4294967294 (local.get 0)))
+            (i32.load offset=4294967291 (local.get 0))))"#;
+        let code: Vec<Instr> = translated(wat, false).into_iter().map(|(i, _)| i).collect();
+        let access: Vec<(u32, u32)> = code.iter().filter_map(Instr::access_end).collect();
+        assert_eq!(access, [(16, 8), (u32::MAX, 1), (u32::MAX, 4)], "{code:?}");
+        let wide = code
+            .iter()
+            .filter(|i| matches!(i, Instr::Wide { .. }))
+            .count();
+        assert_eq!(wide, 1, "{code:?}");
     }
 }

@@ -481,24 +481,15 @@ fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
             );
             return Some((from, s, n));
         }
-        Instr::I32Load { addr, offset, .. } | Instr::I64Load32S { addr, offset, .. } => {
-            (addr, offset, 4)
-        }
-        Instr::I64Load32U { addr, offset, .. } => (addr, offset, 4),
-        Instr::I64Load { addr, offset, .. } => (addr, offset, 8),
-        Instr::I32Load8S { addr, offset, .. }
-        | Instr::I32Load8U { addr, offset, .. }
-        | Instr::I64Load8S { addr, offset, .. }
-        | Instr::I64Load8U { addr, offset, .. } => (addr, offset, 1),
-        Instr::I32Load16S { addr, offset, .. }
-        | Instr::I32Load16U { addr, offset, .. }
-        | Instr::I64Load16S { addr, offset, .. }
-        | Instr::I64Load16U { addr, offset, .. } => (addr, offset, 2),
-        Instr::LoadV128 { addr, offset, .. } => (addr, offset, 16),
-        _ => return None,
+        Instr::LoadV128 { addr, offset, .. } => (addr, offset as u64, 16),
+        // (A memory-0 load's `end` is its offset plus its width.)
+        _ => match (instr.access_end(), instr.load_operands()) {
+            (Some((end, n)), Some((_, addr))) => (addr, end.saturating_sub(n) as u64, n as u64),
+            _ => return None,
+        },
     };
     let base = *frame.get(addr as usize)? as u32 as u64;
-    Some((0, base + offset as u64, len))
+    Some((0, base + offset, len))
 }
 
 /// Whether bytes `at .. at + n` and `address .. address + len` share one (`n` > 0).

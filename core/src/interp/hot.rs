@@ -61,6 +61,10 @@
 //!   accesses ordered by the lock and never overlapping), though not under Rust's
 //!   stricter aliasing models (Stacked or Tree Borrows), which would ask every access to
 //!   go through one shared cell. Compiled code reads the same addresses the same way.
+//! - every memory-0 load's and store's `end` (its offset plus its width: where the
+//!   access ends past its address) is at least its width ([`check`], through
+//!   [`Instr::access_end`]), so the one bounds check of the access's end covers its start
+//!   (`at_least!`).
 //!
 //! Memory 0 is a checked slice: every access is bounds-checked, as the spec requires.
 
@@ -327,9 +331,9 @@ impl Mem {
 
     /// The `N` bytes that end at `end` (exclusive), if they are in the memory: one check
     /// (of `end`) where [`Mem::read`]'s `at..` and then its first `N` would be two. The
-    /// loads and stores compute `end` (an address and an offset, two `u32`s, and `N`: no
-    /// overflow) and not `at`, which their traps derive: so that `end` is one `lea` and
-    /// the access is at `end - N`, a displacement.
+    /// loads and stores compute `end` (their address and their instruction's `end`, its
+    /// offset plus `N`: two `u32`s, no overflow) and not `at`, which their traps derive:
+    /// so `end` is one addition, and the access is at `end - N`, a displacement.
     #[inline(always)]
     fn read_to<const N: usize>(self, end: u64) -> Option<[u8; N]> {
         let end = usize::try_from(end).ok()?;
@@ -1409,6 +1413,9 @@ pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
         if i.jump_target().is_some_and(|t| t as u64 >= n) {
             return bad(at, "jumps outside the code");
         }
+        if i.access_end().is_some_and(|(end, width)| end < width) {
+            return bad(at, "ends its access before its start");
+        }
         if let Instr::BrTable { len, .. } = i {
             if at as u64 + 1 + *len as u64 >= n {
                 return bad(at, "has entries outside the code");
@@ -1675,10 +1682,23 @@ macro_rules! cmp_br_c {
         }
     }};
 }
+// A load's or store's `end` is at least its width (`$n`), which tells the compiler that
+// the access's end, `end`, is too: one bounds check (`end <= len`), where without it
+// the slice's last `$n` bytes need a second (`end >= $n`).
+macro_rules! at_least {
+    ($end:expr, $n:literal) => {{
+        debug_assert!($end as u64 >= $n, "an access that ends before its start");
+        // SAFETY: `check` refused any code with a load or store whose `end` is below its
+        // width (`Instr::access_end`), and the handlers run checked code only.
+        unsafe { std::hint::assert_unchecked($end as u64 >= $n) };
+    }};
+}
 macro_rules! load {
-    ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $off:expr, $n:literal, $conv:expr) => {{
-        // (The access's end, not its address: see `Mem::read_to`.)
-        let end = ($f.a($cx, $addr) as u32 as u64) + $off as u64 + $n;
+    ($f:ident, $cx:ident, $m:ident, $dst:expr, $addr:expr, $end:expr, $n:literal, $conv:expr) => {{
+        // (The access's end, not its address, from the instruction's `end`: see
+        // `Mem::read_to`.)
+        let end = ($f.a($cx, $addr) as u32 as u64) + $end as u64;
+        at_least!($end, $n);
         match $m.read_to::<$n>(end) {
             Some(bytes) => $f.set($cx, $dst, $conv(bytes)),
             None => {
@@ -1713,10 +1733,12 @@ macro_rules! load_at {
     }};
 }
 macro_rules! store_ {
-    ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $off:expr, $n:literal, $conv:expr) => {{
+    ($f:ident, $cx:ident, $m:ident, $addr:expr, $src:expr, $end:expr, $n:literal, $conv:expr) => {{
         let v = $f.b($cx, $src);
-        // (The access's end, not its address: see `Mem::read_to`.)
-        let end = ($f.a($cx, $addr) as u32 as u64) + $off as u64 + $n;
+        // (The access's end, not its address, from the instruction's `end`: see
+        // `Mem::read_to`.)
+        let end = ($f.a($cx, $addr) as u32 as u64) + $end as u64;
+        at_least!($end, $n);
         if !$m.write_to::<$n>(end, $conv(v)) {
             $f.spill($cx, $addr, $src);
             return Err(Stop::Memory {
@@ -2534,62 +2556,62 @@ handlers! { frame, mem, pc, cx;
             },
     Const32: Instr::Const32 { dst, c } => { frame.set(cx, dst, c as u64) },
     Const64: Instr::Const64 { dst, c } => { frame.set(cx, dst, c) },
-    I32Load: Instr::I32Load { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+    I32Load: Instr::I32Load { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 4, |b| u32::from_le_bytes(b) as u64)
             },
-    I64Load: Instr::I64Load { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 8, u64::from_le_bytes)
+    I64Load: Instr::I64Load { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 8, u64::from_le_bytes)
             },
-    I32Load8S: Instr::I32Load8S { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32
+    I32Load8S: Instr::I32Load8S { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32
                     as u64)
             },
-    I32Load8U: Instr::I32Load8U { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
+    I32Load8U: Instr::I32Load8U { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 1, |b: [u8; 1]| b[0] as u64)
             },
-    I32Load16S: Instr::I32Load16S { dst, addr, offset } => {
+    I32Load16S: Instr::I32Load16S { dst, addr, end } => {
                 load!(frame, cx, mem,
                     dst,
                     addr,
-                    offset,
+                    end,
                     2,
                     |b| i16::from_le_bytes(b) as i32 as u32 as u64
                 )
             },
-    I32Load16U: Instr::I32Load16U { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+    I32Load16U: Instr::I32Load16U { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 2, |b| u16::from_le_bytes(b) as u64)
             },
-    I64Load8S: Instr::I64Load8S { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
+    I64Load8S: Instr::I64Load8S { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
             },
-    I64Load8U: Instr::I64Load8U { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 1, |b: [u8; 1]| b[0] as u64)
+    I64Load8U: Instr::I64Load8U { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 1, |b: [u8; 1]| b[0] as u64)
             },
-    I64Load16S: Instr::I64Load16S { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64
+    I64Load16S: Instr::I64Load16S { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 2, |b| i16::from_le_bytes(b) as i64
                     as u64)
             },
-    I64Load16U: Instr::I64Load16U { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+    I64Load16U: Instr::I64Load16U { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 2, |b| u16::from_le_bytes(b) as u64)
             },
-    I64Load32S: Instr::I64Load32S { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64
+    I64Load32S: Instr::I64Load32S { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 4, |b| i32::from_le_bytes(b) as i64
                     as u64)
             },
-    I64Load32U: Instr::I64Load32U { dst, addr, offset } => {
-                load!(frame, cx, mem, dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+    I64Load32U: Instr::I64Load32U { dst, addr, end } => {
+                load!(frame, cx, mem, dst, addr, end, 4, |b| u32::from_le_bytes(b) as u64)
             },
-    Store32: Instr::Store32 { addr, src, offset } => {
-                store_!(frame, cx, mem, addr, src, offset, 4, |v: u64| (v as u32).to_le_bytes())
+    Store32: Instr::Store32 { addr, src, end } => {
+                store_!(frame, cx, mem, addr, src, end, 4, |v: u64| (v as u32).to_le_bytes())
             },
-    Store64: Instr::Store64 { addr, src, offset } => {
-                store_!(frame, cx, mem, addr, src, offset, 8, |v: u64| v.to_le_bytes())
+    Store64: Instr::Store64 { addr, src, end } => {
+                store_!(frame, cx, mem, addr, src, end, 8, |v: u64| v.to_le_bytes())
             },
-    Store8: Instr::Store8 { addr, src, offset } => {
-                store_!(frame, cx, mem, addr, src, offset, 1, |v: u64| [v as u8])
+    Store8: Instr::Store8 { addr, src, end } => {
+                store_!(frame, cx, mem, addr, src, end, 1, |v: u64| [v as u8])
             },
-    Store16: Instr::Store16 { addr, src, offset } => {
-                store_!(frame, cx, mem, addr, src, offset, 2, |v: u64| (v as u16).to_le_bytes())
+    Store16: Instr::Store16 { addr, src, end } => {
+                store_!(frame, cx, mem, addr, src, end, 2, |v: u64| (v as u16).to_le_bytes())
             },
     I32Eqz: Instr::I32Eqz { dst, a } => { un!(frame, cx, dst, a, |x| bit(x as u32 == 0)) },
     I64Eqz: Instr::I64Eqz { dst, a } => { un!(frame, cx, dst, a, |x| bit(x == 0)) },
@@ -3329,7 +3351,7 @@ mod mode_tests {
         let store = Instr::Store32 {
             addr: 0,
             src: 1,
-            offset: 0,
+            end: 4,
         };
         assert!(has_mode(&store, IN_A) && has_mode(&store, IN_B) && !has_mode(&store, OUT));
         let call = Instr::Call { func: 0, base: 0 };
@@ -3361,7 +3383,7 @@ mod mode_tests {
             Instr::Store32 {
                 addr: 0,
                 src: 1,
-                offset: 0,
+                end: 4,
             },
             Instr::Const32 { dst: 0, c: 1 },
             Instr::BrIfI64Eq { pc: 0, a: 1, b: 2 },
@@ -3383,7 +3405,7 @@ mod mode_tests {
             Instr::I64Load {
                 dst: 0,
                 addr: 1,
-                offset: 0,
+                end: 8,
             },
             Instr::F64ConvertI32S { dst: 0, a: 1 },
             Instr::F64PromoteF32 { dst: 0, a: 1 },
@@ -3395,7 +3417,7 @@ mod mode_tests {
         let store = Instr::Store64 {
             addr: 0,
             src: 1,
-            offset: 0,
+            end: 8,
         };
         assert!(has_mode(&store, IN_B | FIN) && !has_mode(&store, IN_A | FIN));
         // The `f64` operators, not what carries 64 bits or computes on other types.
@@ -3415,7 +3437,7 @@ mod mode_tests {
             Instr::I64Load {
                 dst,
                 addr: a,
-                offset: 0,
+                end: 8,
             },
             store,
             Instr::Copy { dst, src: a },

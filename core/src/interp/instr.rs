@@ -94,22 +94,25 @@ macro_rules! define_instr {
             GlobalGet { dst: u32, global: u32 },
             GlobalSet { src: u32, global: u32 },
             // ---- memory (memory 0) ----
-            I32Load { dst: u32, addr: u32, offset: u32 },
-            I64Load { dst: u32, addr: u32, offset: u32 },
-            I32Load8S { dst: u32, addr: u32, offset: u32 },
-            I32Load8U { dst: u32, addr: u32, offset: u32 },
-            I32Load16S { dst: u32, addr: u32, offset: u32 },
-            I32Load16U { dst: u32, addr: u32, offset: u32 },
-            I64Load8S { dst: u32, addr: u32, offset: u32 },
-            I64Load8U { dst: u32, addr: u32, offset: u32 },
-            I64Load16S { dst: u32, addr: u32, offset: u32 },
-            I64Load16U { dst: u32, addr: u32, offset: u32 },
-            I64Load32S { dst: u32, addr: u32, offset: u32 },
-            I64Load32U { dst: u32, addr: u32, offset: u32 },
-            Store32 { addr: u32, src: u32, offset: u32 },
-            Store64 { addr: u32, src: u32, offset: u32 },
-            Store8 { addr: u32, src: u32, offset: u32 },
-            Store16 { addr: u32, src: u32, offset: u32 },
+            // (A load's or store's `end` is its offset plus its width: where the access
+            // ends, the one value its bounds check needs (`hot::Mem::read_to`). It fits
+            // a `u32`; an access whose offset is too close to 4 GiB for that is a `Wide`.)
+            I32Load { dst: u32, addr: u32, end: u32 },
+            I64Load { dst: u32, addr: u32, end: u32 },
+            I32Load8S { dst: u32, addr: u32, end: u32 },
+            I32Load8U { dst: u32, addr: u32, end: u32 },
+            I32Load16S { dst: u32, addr: u32, end: u32 },
+            I32Load16U { dst: u32, addr: u32, end: u32 },
+            I64Load8S { dst: u32, addr: u32, end: u32 },
+            I64Load8U { dst: u32, addr: u32, end: u32 },
+            I64Load16S { dst: u32, addr: u32, end: u32 },
+            I64Load16U { dst: u32, addr: u32, end: u32 },
+            I64Load32S { dst: u32, addr: u32, end: u32 },
+            I64Load32U { dst: u32, addr: u32, end: u32 },
+            Store32 { addr: u32, src: u32, end: u32 },
+            Store64 { addr: u32, src: u32, end: u32 },
+            Store8 { addr: u32, src: u32, end: u32 },
+            Store16 { addr: u32, src: u32, end: u32 },
             MemorySize { dst: u32, mem: u32 },
             MemoryGrow { dst: u32, a: u32, mem: u32 },
             MemoryFill { h: u32, mem: u32 },
@@ -486,8 +489,32 @@ impl Instr {
         )
     }
 
+    /// A memory-0 scalar load's or store's `end` (its offset plus its width) and width.
+    /// The handlers rely on `end >= width` (`hot::check` refuses code where it is not):
+    /// their access is at `end - width` past the address.
+    pub(crate) fn access_end(&self) -> Option<(u32, u32)> {
+        Some(match *self {
+            Instr::I32Load { end, .. }
+            | Instr::I64Load32S { end, .. }
+            | Instr::I64Load32U { end, .. }
+            | Instr::Store32 { end, .. } => (end, 4),
+            Instr::I64Load { end, .. } | Instr::Store64 { end, .. } => (end, 8),
+            Instr::I32Load8S { end, .. }
+            | Instr::I32Load8U { end, .. }
+            | Instr::I64Load8S { end, .. }
+            | Instr::I64Load8U { end, .. }
+            | Instr::Store8 { end, .. } => (end, 1),
+            Instr::I32Load16S { end, .. }
+            | Instr::I32Load16U { end, .. }
+            | Instr::I64Load16S { end, .. }
+            | Instr::I64Load16U { end, .. }
+            | Instr::Store16 { end, .. } => (end, 2),
+            _ => return None,
+        })
+    }
+
     /// A scalar load's result and address slots.
-    fn load_operands(&self) -> Option<(u32, u32)> {
+    pub(crate) fn load_operands(&self) -> Option<(u32, u32)> {
         match *self {
             Instr::I32Load { dst, addr, .. }
             | Instr::I64Load { dst, addr, .. }
@@ -945,7 +972,7 @@ mod tests {
                 Instr::Store64 {
                     addr: 1,
                     src: 6,
-                    offset: 99,
+                    end: 107,
                 },
                 Some(7),
             ),
@@ -953,7 +980,7 @@ mod tests {
                 Instr::I64Load {
                     dst: 11,
                     addr: 1,
-                    offset: 0,
+                    end: 8,
                 },
                 Some(12),
             ),

@@ -1147,7 +1147,8 @@ impl Translator {
         }
         // A load or store of another memory than 0 (multi-memory) or of a 64-bit one
         // (memory64): the generic instruction, which names its memory (memory 0's
-        // 32-bit accesses keep their own instructions).
+        // 32-bit accesses keep their own instructions, but for an offset too close to
+        // 4 GiB for their `end`: `operator_body`).
         // (A module of at most one memory, of 32-bit addresses, has none.)
         let wide = if info.memory64.len() <= 1 && !info.memory64.contains(&true) {
             None
@@ -1156,24 +1157,12 @@ impl Translator {
             let addr64 = info.memory64.get(memory as usize) == Some(&true);
             crate::module::memarg_of(op)
                 .filter(|_| memory != 0 || addr64)
-                .and_then(|memarg| {
-                    Some((super::instr::WideOp::of(op)?, memarg.offset, memory, addr64))
-                })
+                .map(|memarg| (memarg.offset, memory, addr64))
         };
-        if let Some((wop, moff, memory, addr64)) = wide {
-            self.materialize_all();
-            self.code.v128_consts.push(moff as u128);
-            let off = self.code.v128_consts.len() as u32 - 1;
-            let mem = u16::try_from(memory)
-                .map_err(|_| Error::compile(offset, "more than 65536 memories"))?;
-            self.emit(Instr::Wide {
-                op: wop,
-                h: top.height,
-                off,
-                mem,
-                addr64,
-            });
-            return Ok(());
+        if let Some((moff, memory, addr64)) = wide {
+            if self.wide(op, top.height, moff, memory, addr64, offset)? {
+                return Ok(());
+            }
         }
         if let Operator::MemoryCopy { dst_mem, src_mem } = *op {
             if dst_mem != src_mem {
@@ -1190,6 +1179,36 @@ impl Translator {
         result
     }
 
+    /// Emits memory operator `op` (offset `moff`, of memory `memory`, of 64-bit
+    /// addresses if `addr64`) at height `h` as the generic `Wide`, if it has that form
+    /// (`false`: not a load or store); `offset`: its position, for the error.
+    fn wide(
+        &mut self,
+        op: &Operator<'_>,
+        h: u32,
+        moff: u64,
+        memory: u32,
+        addr64: bool,
+        offset: u64,
+    ) -> Result<bool> {
+        let Some(wop) = super::instr::WideOp::of(op) else {
+            return Ok(false);
+        };
+        self.materialize_all();
+        self.code.v128_consts.push(moff as u128);
+        let off = self.code.v128_consts.len() as u32 - 1;
+        let mem = u16::try_from(memory)
+            .map_err(|_| Error::compile(offset, "more than 65536 memories"))?;
+        self.emit(Instr::Wide {
+            op: wop,
+            h,
+            off,
+            mem,
+            addr64,
+        });
+        Ok(true)
+    }
+
     fn operator_body(
         &mut self,
         info: &ModuleInfo,
@@ -1199,22 +1218,28 @@ impl Translator {
     ) -> Result<()> {
         let h = top.height;
         use Operator as O;
+        // A memory-0 load or store of `$n` bytes: its instruction has the access's end
+        // (offset + `$n`), or, when that does not fit a `u32`, the generic `Wide`.
         macro_rules! load {
-            ($instr:ident, $memarg:expr) => {
-                self.load(h, $memarg, |dst, addr, offset| Instr::$instr {
-                    dst,
-                    addr,
-                    offset,
-                })
+            ($instr:ident, $memarg:expr, $n:literal) => {
+                match u32::try_from($memarg.offset + $n) {
+                    Ok(end) => self.load(h, end, |dst, addr, end| Instr::$instr { dst, addr, end }),
+                    Err(_) => {
+                        self.wide(op, h, $memarg.offset, 0, false, offset)?;
+                    }
+                }
             };
         }
         macro_rules! store {
-            ($instr:ident, $memarg:expr) => {
-                self.store(h, $memarg, |addr, src, offset| Instr::$instr {
-                    addr,
-                    src,
-                    offset,
-                })
+            ($instr:ident, $memarg:expr, $n:literal) => {
+                match u32::try_from($memarg.offset + $n) {
+                    Ok(end) => {
+                        self.store(h, end, |addr, src, end| Instr::$instr { addr, src, end })
+                    }
+                    Err(_) => {
+                        self.wide(op, h, $memarg.offset, 0, false, offset)?;
+                    }
+                }
             };
         }
         match *op {
@@ -1449,24 +1474,24 @@ impl Translator {
                     self.emit(set)
                 }
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => load!(I32Load, memarg),
-            O::I64Load { memarg } | O::F64Load { memarg } => load!(I64Load, memarg),
-            O::I32Load8S { memarg } => load!(I32Load8S, memarg),
-            O::I32Load8U { memarg } => load!(I32Load8U, memarg),
-            O::I32Load16S { memarg } => load!(I32Load16S, memarg),
-            O::I32Load16U { memarg } => load!(I32Load16U, memarg),
-            O::I64Load8S { memarg } => load!(I64Load8S, memarg),
-            O::I64Load8U { memarg } => load!(I64Load8U, memarg),
-            O::I64Load16S { memarg } => load!(I64Load16S, memarg),
-            O::I64Load16U { memarg } => load!(I64Load16U, memarg),
-            O::I64Load32S { memarg } => load!(I64Load32S, memarg),
-            O::I64Load32U { memarg } => load!(I64Load32U, memarg),
+            O::I32Load { memarg } | O::F32Load { memarg } => load!(I32Load, memarg, 4),
+            O::I64Load { memarg } | O::F64Load { memarg } => load!(I64Load, memarg, 8),
+            O::I32Load8S { memarg } => load!(I32Load8S, memarg, 1),
+            O::I32Load8U { memarg } => load!(I32Load8U, memarg, 1),
+            O::I32Load16S { memarg } => load!(I32Load16S, memarg, 2),
+            O::I32Load16U { memarg } => load!(I32Load16U, memarg, 2),
+            O::I64Load8S { memarg } => load!(I64Load8S, memarg, 1),
+            O::I64Load8U { memarg } => load!(I64Load8U, memarg, 1),
+            O::I64Load16S { memarg } => load!(I64Load16S, memarg, 2),
+            O::I64Load16U { memarg } => load!(I64Load16U, memarg, 2),
+            O::I64Load32S { memarg } => load!(I64Load32S, memarg, 4),
+            O::I64Load32U { memarg } => load!(I64Load32U, memarg, 4),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                store!(Store32, memarg)
+                store!(Store32, memarg, 4)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => store!(Store64, memarg),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => store!(Store8, memarg),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => store!(Store16, memarg),
+            O::I64Store { memarg } | O::F64Store { memarg } => store!(Store64, memarg, 8),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => store!(Store8, memarg, 1),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => store!(Store16, memarg, 2),
             O::MemorySize { mem } => self.emit(Instr::MemorySize { dst: h, mem }),
             O::MemoryGrow { mem } => {
                 let a = self.slot_operand(h - 1);
@@ -1749,15 +1774,17 @@ impl Translator {
         self.emit(instr);
     }
 
-    fn load(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
+    /// A memory-0 load at height `h` that ends at `end` past its address (its offset and
+    /// width), made by `make` (`dst`, `addr`, `end`).
+    fn load(&mut self, h: u32, end: u32, make: fn(u32, u32, u32) -> Instr) {
         let addr = self.slot_operand(h - 1);
-        let load = make(h - 1, addr, memarg.offset as u32);
+        let load = make(h - 1, addr, end);
         // An `i32` or `i64` load with no offset of an address an `i32.add` made (of two
         // operands, of a constant, of a shifted index) into its natural slot, consumed
         // here: one instruction.
         let wide = match load {
-            Instr::I32Load { offset: 0, .. } => false,
-            Instr::I64Load { offset: 0, .. } => true,
+            Instr::I32Load { end: 4, .. } => false,
+            Instr::I64Load { end: 8, .. } => true,
             _ => return self.emit(load),
         };
         let fused = match self.last_fusable() {
@@ -1779,10 +1806,12 @@ impl Translator {
         self.emit(load);
     }
 
-    fn store(&mut self, h: u32, memarg: wasmparser::MemArg, make: fn(u32, u32, u32) -> Instr) {
+    /// A memory-0 store at height `h` that ends at `end` past its address, made by `make`
+    /// (`addr`, `src`, `end`).
+    fn store(&mut self, h: u32, end: u32, make: fn(u32, u32, u32) -> Instr) {
         let src = self.slot_operand(h - 1);
         let addr = self.slot_operand(h - 2);
-        self.emit(make(addr, src, memarg.offset as u32));
+        self.emit(make(addr, src, end));
     }
 
     fn numeric(&mut self, numeric: Numeric, h: u32) {
