@@ -278,3 +278,52 @@ fn a_read_watchpoint_sees_copies_and_the_bytes_a_wasi_call_reads() {
         "fd_write's nwritten is written, not read"
     );
 }
+
+/// A read watchpoint on another memory than 0 sees that memory's loads (the generic
+/// `Wide` instruction, as are 64-bit memories' loads), and not memory 0's loads at the
+/// same addresses.
+#[test]
+fn a_read_watchpoint_sees_the_loads_of_another_memory() {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter().with_debug_stepping(true));
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory $a 1)
+          (memory $b 1)
+          (data (memory $b) (i32.const 40) "\05\06\07\08")
+          (func (export "run") (result i32)
+            (i32.add
+              (i32.load $a (i32.const 40))
+              (i32.add
+                (i32.load8_u $b offset=1 (i32.const 40))
+                (i32.load16_u $b (i32.const 50))))))"#,
+    )
+    .unwrap();
+    let reads = |memory: u32, at: u64, len: u64| {
+        let m = rt.instantiate(&wasm).unwrap();
+        let mut e = m.exported_function("run").unwrap().start_call(&[]).unwrap();
+        e.add_watchpoint(&m, memory, at, len, WatchKind::Read);
+        let mut hits = Vec::new();
+        loop {
+            match e.resume() {
+                ExecutionState::Paused => {
+                    let hit = e.watchpoint_hit().expect("a watchpoint's pause");
+                    assert!(hit.read);
+                    hits.push(hit.new);
+                }
+                ExecutionState::Finished(r) => {
+                    assert_eq!(r, vec![6]);
+                    break hits;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    // Memory 1's byte 41 (the load8_u at offset 1): one stop, with its bytes.
+    assert_eq!(reads(1, 41, 1), vec![vec![6]]);
+    // Its bytes 42..44, which no load reads; byte 50's load16_u.
+    assert!(reads(1, 42, 2).is_empty());
+    assert_eq!(reads(1, 51, 1), vec![vec![0]]);
+    // Memory 0's byte 40: its own load; memory 1's loads are not its.
+    assert_eq!(reads(0, 40, 4), vec![vec![0, 0, 0, 0]]);
+    assert!(reads(0, 41, 1).len() == 1 && reads(0, 50, 2).is_empty());
+}

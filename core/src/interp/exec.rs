@@ -471,9 +471,27 @@ fn watched_bytes(held: &Held<'_>, target: &WatchTarget) -> Option<Vec<u8>> {
 }
 
 /// The bytes instruction `instr` reads from memory (a load, or `memory.copy`'s
-/// source), given its frame's slots: `(memory index, address, len)`.
-fn load_range(instr: &Instr, frame: &[u64]) -> Option<(u32, u64, u64)> {
+/// source), given its frame's slots and its function's wide constants (a `Wide` load's
+/// offset): `(memory index, address, len)`.
+fn load_range(instr: &Instr, frame: &[u64], consts: &[u128]) -> Option<(u32, u64, u64)> {
     let (addr, offset, len) = match *instr {
+        // (A `Wide` load: of another memory, of a 64-bit one, or at an offset whose
+        // access's end does not fit 32 bits.)
+        Instr::Wide {
+            op: WideOp::Load { bytes, .. },
+            h,
+            off,
+            mem,
+            addr64,
+        } => {
+            let slot = *frame.get(h.checked_sub(1)? as usize)?;
+            let offset = u64::try_from(*consts.get(off as usize)?).ok()?;
+            let at = match addr64 {
+                true => slot.checked_add(offset)?,
+                false => slot as u32 as u64 + offset,
+            };
+            return Some((mem as u32, at, bytes as u64));
+        }
         Instr::MemoryCopy { h, mem: from } | Instr::MemoryCopyBetween { src: from, h, .. } => {
             let (s, n) = (
                 *frame.get(h.checked_sub(2)? as usize)?,
@@ -712,6 +730,7 @@ impl DebugControl {
         held: &Held<'_>,
         frame: &[u64],
         next: Option<&Instr>,
+        consts: &[u128],
         offset: u32,
     ) -> Option<WatchHit> {
         let by = self.last_offset.replace((inst, offset));
@@ -746,7 +765,7 @@ impl DebugControl {
                     ..
                 },
                 Some((m, at, n)),
-            ) = (w.target, next.and_then(|i| load_range(i, frame)))
+            ) = (w.target, next.and_then(|i| load_range(i, frame, consts)))
             {
                 if m == memory && overlaps((at, n), (address, len)) {
                     self.pending_read = Some(WatchHit {
@@ -3496,6 +3515,7 @@ impl Executor {
                                 held,
                                 frame,
                                 instrs.get(pc).map(|op| op.instr()).as_ref(),
+                                code.ready(func).map_or(&[], |f| &f.v128_consts[..]),
                                 offset,
                             )
                             .filter(|_| !again);

@@ -25,6 +25,7 @@
 //!
 //! This module allows `unsafe` for the two pointers of the fast path (instruction and
 //! frame), the executor's frames and the module's table of code it holds while it runs,
+//! and for one fact about the loads' and stores' instructions it tells the compiler,
 //! with the invariants that make them sound established before it runs (by [`check`] when
 //! a function is translated, and by [`run`] on entry) and `debug_assert!`ed where they are
 //! relied on (the test suites run with debug assertions):
@@ -1389,6 +1390,9 @@ pub(crate) fn run<'a>(
 ///   instruction never falls through ([`Instr::is_terminal`]), so that from any position
 ///   of the code the next one fetched is one too. (Positions from elsewhere, [`run`]'s
 ///   start and a return's, are checked where they are taken up.)
+/// - every memory-0 load's and store's `end` is at least its width
+///   ([`Instr::access_end`]), so that its one bounds check covers its start
+///   (`at_least!`).
 pub(crate) fn check(f: &CompiledFunc) -> crate::error::Result<()> {
     let height = f.max_height as u64;
     let n = f.instrs.len() as u64;
@@ -3295,6 +3299,47 @@ mod mode_tests {
             points: Box::new([]),
             handlers: Box::new([]),
             tail_sites: Box::new([]),
+        }
+    }
+
+    /// `check` refuses a load or store whose `end` is below its width, which the
+    /// handlers rely on (`at_least!`), and takes one whose `end` is its width (offset 0).
+    #[test]
+    fn check_refuses_an_access_that_ends_before_its_start() {
+        let code = |access: Instr| {
+            let mut f = func(&[]);
+            let instrs = [access, Instr::Return { src: 2, arity: 1 }];
+            f.instrs = instrs.iter().map(|&i| Op::new(i)).collect();
+            f.offsets = vec![0; instrs.len()].into();
+            check(&f)
+        };
+        let (dst, addr, src) = (2, 0, 1);
+        for (access, width) in [
+            (Instr::I32Load { dst, addr, end: 4 }, 4),
+            (Instr::I64Load { dst, addr, end: 8 }, 8),
+            (Instr::I32Load8U { dst, addr, end: 1 }, 1),
+            (Instr::I64Load16S { dst, addr, end: 2 }, 2),
+            (Instr::Store32 { addr, src, end: 4 }, 4),
+            (Instr::Store64 { addr, src, end: 8 }, 8),
+            (Instr::Store8 { addr, src, end: 1 }, 1),
+        ] {
+            assert_eq!(access.access_end(), Some((width, width)), "{access:?}");
+            assert!(code(access).is_ok(), "{access:?}");
+        }
+        for bad in [
+            Instr::I32Load { dst, addr, end: 3 },
+            Instr::I64Load { dst, addr, end: 7 },
+            Instr::I64Load32U { dst, addr, end: 0 },
+            Instr::I32Load16U { dst, addr, end: 1 },
+            Instr::Store64 { addr, src, end: 7 },
+            Instr::Store16 { addr, src, end: 1 },
+            Instr::Store8 { addr, src, end: 0 },
+        ] {
+            let e = code(bad).expect_err("an access that ends before its start");
+            assert!(
+                e.to_string().contains("ends its access before its start"),
+                "{e}"
+            );
         }
     }
 

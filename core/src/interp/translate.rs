@@ -1181,7 +1181,8 @@ impl Translator {
 
     /// Emits memory operator `op` (offset `moff`, of memory `memory`, of 64-bit
     /// addresses if `addr64`) at height `h` as the generic `Wide`, if it has that form
-    /// (`false`: not a load or store); `offset`: its position, for the error.
+    /// (`false`: it has none, `WideOp::of`; the scalar and SIMD loads and stores have
+    /// one); `offset`: its position, for the error.
     fn wide(
         &mut self,
         op: &Operator<'_>,
@@ -1225,7 +1226,11 @@ impl Translator {
                 match u32::try_from($memarg.offset + $n) {
                     Ok(end) => self.load(h, end, |dst, addr, end| Instr::$instr { dst, addr, end }),
                     Err(_) => {
-                        self.wide(op, h, $memarg.offset, 0, false, offset)?;
+                        if !self.wide(op, h, $memarg.offset, 0, false, offset)? {
+                            return Err(Error::new(format!(
+                                "internal error: {op:?} has no generic form"
+                            )));
+                        }
                     }
                 }
             };
@@ -1237,7 +1242,11 @@ impl Translator {
                         self.store(h, end, |addr, src, end| Instr::$instr { addr, src, end })
                     }
                     Err(_) => {
-                        self.wide(op, h, $memarg.offset, 0, false, offset)?;
+                        if !self.wide(op, h, $memarg.offset, 0, false, offset)? {
+                            return Err(Error::new(format!(
+                                "internal error: {op:?} has no generic form"
+                            )));
+                        }
                     }
                 }
             };
