@@ -1172,8 +1172,8 @@ mod acc_tests {
                         b: 1,
                         scale: 8
                     },
-                    Instr::Copy { dst: 3, src: 2 },
-                    Instr::Return { src: 3, arity: 1 },
+                    // (The result, a local, returned from its slot: no copy.)
+                    Instr::Return { src: 2, arity: 1 },
                 ]
             ),
             "{code:?}"
@@ -1199,5 +1199,56 @@ mod acc_tests {
             .filter(|i| matches!(i, Instr::Wide { .. }))
             .count();
         assert_eq!(wide, 1, "{code:?}");
+    }
+
+    /// A function's one result held by a local, or a constant's slot, is returned from
+    /// there (its own `end`, when nothing branches to it, and `return`), with no copy
+    /// to the result's slot first; a result something branches with is copied (the
+    /// branch and the fall-through meet at the result's slot), as is every result in
+    /// debug code.
+    #[test]
+    fn a_result_in_a_local_is_returned_from_its_slot() {
+        let code = |wat: &str, debug: bool| -> Vec<Instr> {
+            translated(wat, debug).into_iter().map(|(i, _)| i).collect()
+        };
+        let end = r#"(module (func (param i32 i32) (result i32)
+            (local.set 1 (i32.add (local.get 0) (local.get 0)))
+            local.get 1))"#;
+        let plain = code(end, false);
+        assert!(
+            matches!(plain.last(), Some(Instr::Return { src: 1, arity: 1 })),
+            "{plain:?}"
+        );
+        assert!(
+            !plain.iter().any(|i| matches!(i, Instr::Copy { .. })),
+            "{plain:?}"
+        );
+        let debug = code(end, true);
+        assert!(
+            debug
+                .iter()
+                .any(|i| matches!(i, Instr::Copy { src: 1, .. })),
+            "{debug:?}"
+        );
+        let ret = r#"(module (func (param i32) (result i32)
+            (if (local.get 0) (then (return (local.get 0))))
+            i32.const 7))"#;
+        let plain = code(ret, false);
+        assert!(
+            plain
+                .iter()
+                .any(|i| matches!(i, Instr::Return { src: 0, arity: 1 })),
+            "{plain:?}"
+        );
+        // A branch to the function's end with its result: both paths meet in the slot.
+        let branched = r#"(module (func (param i32) (result i32)
+            (br_if 0 (local.get 0) (local.get 0))
+            drop
+            local.get 0))"#;
+        let plain = code(branched, false);
+        assert!(
+            matches!(plain.last(), Some(Instr::Return { src: 1, arity: 1 })),
+            "{plain:?}"
+        );
     }
 }

@@ -1375,9 +1375,16 @@ impl Translator {
                 self.set_unreachable();
             }
             O::Return => {
-                self.materialize_all();
                 let arity = self.ctrl[0].br_arity;
-                self.emit_return(h - arity, arity);
+                // One result a local holds (or a constant's slot): the return reads it
+                // there, with no copy to the result's slot first (not in debug code,
+                // where every operand is in its slot).
+                let src = match (arity, self.debug) {
+                    (1, false) => self.slot_operand(h - 1),
+                    _ => h - arity,
+                };
+                self.materialize_all();
+                self.emit_return(src, arity);
                 self.set_unreachable();
             }
             O::Call { function_index } => {
@@ -2227,6 +2234,20 @@ impl Translator {
     }
 
     fn end(&mut self) {
+        // The function's own `end`, reached, with one result and nothing branching to it:
+        // its return reads the result where it is (a local's slot, a constant's), with no
+        // copy to the result's slot first (not in debug code).
+        let result = match self.ctrl.as_slice() {
+            [f] if !f.dead
+                && !f.unreachable
+                && f.patches.is_empty()
+                && f.br_arity == 1
+                && !self.debug =>
+            {
+                Some(self.slot_operand(f.height))
+            }
+            _ => None,
+        };
         if self.ctrl.last().is_some_and(|c| !c.dead && !c.unreachable) {
             self.materialize_all();
         }
@@ -2258,7 +2279,7 @@ impl Translator {
         self.spare_patches.push(patches);
         self.label_here();
         if self.ctrl.is_empty() {
-            self.emit_return(ctrl.height, ctrl.br_arity);
+            self.emit_return(result.unwrap_or(ctrl.height), ctrl.br_arity);
             self.close_fuel_block();
             self.set_barrier();
         }
