@@ -1606,6 +1606,15 @@ fn out_of_bounds_traps_say_where_they_went() {
             (func (export "edge_load") (param i32) (result i32) (i32.load offset=65530 (local.get 0))))"#,
         "oob",
     );
+    // The access a call's trap recorded: (address, len).
+    let access = |name: &str, args: &[u64]| {
+        let a = func(&m, name)
+            .call(args)
+            .unwrap_err()
+            .memory_access()
+            .expect("the access is recorded");
+        (a.address, a.len)
+    };
     // Offsets near 4 GiB: the access's end does not fit 32 bits (the first two), or just
     // does (the third); the address is the offset's sum with the operand, not wrapped.
     for (name, arg, want) in [
@@ -1615,28 +1624,13 @@ fn out_of_bounds_traps_say_where_they_went() {
         ("far_store", 0, (0xffff_fff7, 8)),
         ("far_store", 9, (0x1_0000_0000, 8)),
     ] {
-        let a = func(&m, name)
-            .call(&[arg])
-            .unwrap_err()
-            .memory_access()
-            .unwrap();
-        assert_eq!((a.address, a.len), want, "{name}({arg})");
+        assert_eq!(access(name, &[arg]), want, "{name}({arg})");
     }
     // The last bytes of the memory, at an offset: in bounds, then one byte past.
     func(&m, "edge_store").call(&[2]).unwrap();
     assert_eq!(func(&m, "edge_load").call(&[2]).unwrap(), vec![7]);
-    let a = func(&m, "edge_store")
-        .call(&[3])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65533, 4));
-    let a = func(&m, "edge_load")
-        .call(&[3])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65533, 4));
+    assert_eq!(access("edge_store", &[3]), (65533, 4));
+    assert_eq!(access("edge_load", &[3]), (65533, 4));
     let e = func(&m, "load").call(&[65530]).unwrap_err();
     assert_eq!(e.trap_code(), Some(TrapCode::OutOfBoundsMemoryAccess));
     let a = e.memory_access().expect("the access is recorded");
@@ -1650,38 +1644,13 @@ fn out_of_bounds_traps_say_where_they_went() {
     let e = func(&m, "fill").call(&[65530]).unwrap_err();
     assert_eq!(e.memory_access().unwrap().len, 16);
     // SIMD loads and stores, lanes included.
-    let a = func(&m, "v128")
-        .call(&[65520])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65522, 16));
-    let a = func(&m, "lane")
-        .call(&[65534])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65534, 4));
+    assert_eq!(access("v128", &[65520]), (65522, 16));
+    assert_eq!(access("lane", &[65534]), (65534, 4));
     // memory.copy names the range that is outside: the source, else the destination.
-    let a = func(&m, "copy")
-        .call(&[0, 65532])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65532, 8));
-    let a = func(&m, "copy")
-        .call(&[65530, 0])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65530, 8));
+    assert_eq!(access("copy", &[0, 65532]), (65532, 8));
+    assert_eq!(access("copy", &[65530, 0]), (65530, 8));
     // memory.init: the destination; outside the data segment there is no memory address.
-    let a = func(&m, "init")
-        .call(&[65534, 0])
-        .unwrap_err()
-        .memory_access()
-        .unwrap();
-    assert_eq!((a.address, a.len), (65534, 4));
+    assert_eq!(access("init", &[65534, 0]), (65534, 4));
     let e = func(&m, "init").call(&[0, 8]).unwrap_err();
     assert_eq!(e.trap_code(), Some(TrapCode::OutOfBoundsMemoryAccess));
     assert_eq!(e.memory_access(), None);
