@@ -1663,3 +1663,55 @@ fn out_of_bounds_traps_say_where_they_went() {
         .to_string()
         .starts_with("wasm error: out of bounds memory access\n"));
 }
+
+/// A result computed into a local and returned from it (`local.set` then `return
+/// (local.get)`, or the function's end): the interpreter returns it from the local's slot,
+/// and the value written just before may reach the return in a register only. Called
+/// from the host (the return's general path) and from another function (the fast one),
+/// with and without branches to the end.
+#[test]
+fn results_returned_from_a_local_are_the_values_written_there() {
+    let rt = runtime();
+    let m = instantiate(
+        &rt,
+        r#"(module
+            (func $ret (export "ret") (param i32 i32) (result i32) (local i32)
+              (local.set 2 (i32.add (local.get 0) (local.get 1)))
+              (return (local.get 2)))
+            (func $end (export "end") (param i32 i32) (result i32) (local i32)
+              (local.set 2 (i32.mul (local.get 0) (local.get 1)))
+              (local.get 2))
+            (func $param (export "param") (param i32 i32) (result i32)
+              (local.set 0 (i32.sub (local.get 0) (local.get 1)))
+              (local.get 0))
+            (func $branch (export "branch") (param i32 i32) (result i32)
+              (drop (br_if 0 (local.get 1) (local.get 0)))
+              (local.get 0))
+            (func (export "nested") (param i32 i32) (result i32)
+              (i32.add
+                (i32.add (call $ret (local.get 0) (local.get 1))
+                         (call $end (local.get 0) (local.get 1)))
+                (i32.add (call $param (local.get 0) (local.get 1))
+                         (call $branch (local.get 0) (local.get 1))))))"#,
+        "ret",
+    );
+    for (a, b) in [(3u64, 4u64), (10, 0), (0xffff_ffff, 2)] {
+        let (x, y) = (a as u32, b as u32);
+        let want = [
+            x.wrapping_add(y),
+            x.wrapping_mul(y),
+            x.wrapping_sub(y),
+            // (`br_if`'s value is `b`, its condition `a`.)
+            if x != 0 { y } else { x },
+        ];
+        for (name, w) in ["ret", "end", "param", "branch"].iter().zip(want) {
+            assert_eq!(
+                call(&m, name, &[a, b]).unwrap(),
+                vec![w as u64],
+                "{name}({a}, {b})"
+            );
+        }
+        let sum = want.iter().fold(0u32, |s, w| s.wrapping_add(*w));
+        assert_eq!(call(&m, "nested", &[a, b]).unwrap(), vec![sum as u64]);
+    }
+}

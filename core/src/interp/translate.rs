@@ -1376,7 +1376,7 @@ impl Translator {
             }
             O::Return => {
                 let arity = self.ctrl[0].br_arity;
-                // One result a local holds (or a constant's slot): the return reads it
+                // One result a local holds (or a loop constant's slot): the return reads it
                 // there, with no copy to the result's slot first (not in debug code,
                 // where every operand is in its slot).
                 let src = match (arity, self.debug) {
@@ -2235,7 +2235,7 @@ impl Translator {
 
     fn end(&mut self) {
         // The function's own `end`, reached, with one result and nothing branching to it:
-        // its return reads the result where it is (a local's slot, a constant's), with no
+        // its return reads the result where it is (a local's slot, a loop constant's), with no
         // copy to the result's slot first (not in debug code).
         let result = match self.ctrl.as_slice() {
             [f] if !f.dead
