@@ -1210,6 +1210,23 @@ impl Translator {
         Ok(true)
     }
 
+    /// [`Self::wide`] for a load or store of memory 0 (32-bit) whose access's end does
+    /// not fit a `u32`: an internal error if it has no generic form (they all have one).
+    fn wide_of_memory_0(
+        &mut self,
+        op: &Operator<'_>,
+        h: u32,
+        moff: u64,
+        offset: u64,
+    ) -> Result<()> {
+        match self.wide(op, h, moff, 0, false, offset)? {
+            true => Ok(()),
+            false => Err(Error::new(format!(
+                "internal error: {op:?} has no generic form"
+            ))),
+        }
+    }
+
     fn operator_body(
         &mut self,
         info: &ModuleInfo,
@@ -1225,13 +1242,7 @@ impl Translator {
             ($instr:ident, $memarg:expr, $n:literal) => {
                 match u32::try_from($memarg.offset + $n) {
                     Ok(end) => self.load(h, end, |dst, addr, end| Instr::$instr { dst, addr, end }),
-                    Err(_) => {
-                        if !self.wide(op, h, $memarg.offset, 0, false, offset)? {
-                            return Err(Error::new(format!(
-                                "internal error: {op:?} has no generic form"
-                            )));
-                        }
-                    }
+                    Err(_) => self.wide_of_memory_0(op, h, $memarg.offset, offset)?,
                 }
             };
         }
@@ -1241,13 +1252,7 @@ impl Translator {
                     Ok(end) => {
                         self.store(h, end, |addr, src, end| Instr::$instr { addr, src, end })
                     }
-                    Err(_) => {
-                        if !self.wide(op, h, $memarg.offset, 0, false, offset)? {
-                            return Err(Error::new(format!(
-                                "internal error: {op:?} has no generic form"
-                            )));
-                        }
-                    }
+                    Err(_) => self.wide_of_memory_0(op, h, $memarg.offset, offset)?,
                 }
             };
         }
