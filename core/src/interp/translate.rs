@@ -1381,13 +1381,7 @@ impl Translator {
             }
             O::Return => {
                 let arity = self.ctrl[0].br_arity;
-                // One result a local holds (or a loop constant's slot): the return reads it
-                // there, with no copy to the result's slot first (not in debug code,
-                // where every operand is in its slot).
-                let src = match (arity, self.debug) {
-                    (1, false) => self.slot_operand(h - 1),
-                    _ => h - arity,
-                };
+                let src = self.returned_from(h - arity, arity);
                 self.materialize_all();
                 self.emit_return(src, arity);
                 self.set_unreachable();
@@ -2010,6 +2004,17 @@ impl Translator {
         });
     }
 
+    /// Where a return of `arity` slots whose values are at natural slot `natural` reads
+    /// them: one result that is lazy (a local, a loop constant's slot) where it is, with
+    /// no copy to its natural slot first; any other from its natural slots, as is every
+    /// result in debug code, where every operand is in its slot.
+    fn returned_from(&mut self, natural: u32, arity: u32) -> u32 {
+        match (arity, self.debug) {
+            (1, false) => self.slot_operand(natural),
+            _ => natural,
+        }
+    }
+
     /// Before a tail call: what this function owes the frame that replaces it, if its
     /// listener has `after` or `abort` (`TailListened`).
     fn emit_tail_listened(&mut self) {
@@ -2239,17 +2244,12 @@ impl Translator {
     }
 
     fn end(&mut self) {
-        // The function's own `end`, reached, with one result and nothing branching to it:
-        // its return reads the result where it is (a local's slot, a loop constant's), with no
-        // copy to the result's slot first (not in debug code).
+        // The function's own `end`, reached, with nothing branching to it (a branch and
+        // the fall-through meet at the result's slot): its return reads the result where
+        // it is (`returned_from`).
         let result = match self.ctrl.as_slice() {
-            [f] if !f.dead
-                && !f.unreachable
-                && f.patches.is_empty()
-                && f.br_arity == 1
-                && !self.debug =>
-            {
-                Some(self.slot_operand(f.height))
+            [f] if !f.dead && !f.unreachable && f.patches.is_empty() => {
+                Some(self.returned_from(f.height, f.br_arity))
             }
             _ => None,
         };
