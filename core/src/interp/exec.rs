@@ -128,6 +128,13 @@ impl WalkFrames for WasmFrames<'_> {
     }
 
     fn frame(&self, i: usize) -> Option<StackFrame<'_>> {
+        self.frame_at(i)
+    }
+}
+
+impl<'a> WasmFrames<'a> {
+    /// Frame `i`, innermost first ([`WalkFrames::frame`]), borrowing what the frames do.
+    fn frame_at(&self, i: usize) -> Option<StackFrame<'a>> {
         let at = match (i, self.top) {
             (0, Some(top)) => top,
             _ => {
@@ -151,10 +158,8 @@ impl WalkFrames for WasmFrames<'_> {
         };
         self.wasm_frame(at)
     }
-}
 
-impl WasmFrames<'_> {
-    fn wasm_frame(&self, frame: FrameAt) -> Option<StackFrame<'_>> {
+    fn wasm_frame(&self, frame: FrameAt) -> Option<StackFrame<'a>> {
         let (fp, end) = (frame.fp, frame.end);
         let data = self.reg.instances.get(frame.inst as usize)?;
         let module = data.module.as_ref()?;
@@ -180,6 +185,44 @@ impl WasmFrames<'_> {
                 at,
             },
         })
+    }
+}
+
+/// The Wasm frames a listener's entry hook in the fast path sees ([`WalkFrames`]): those
+/// of `top`'s run, read from it when walked (a listener that does not walk the stack
+/// costs nothing for it). The run's frames are of instance `inst`.
+struct HookWalk<'h, 'a> {
+    top: hot::HookTop<'h, 'a>,
+    reg: &'h Registry,
+    inst: u32,
+}
+
+impl<'h> HookWalk<'h, '_> {
+    /// The frames as [`WasmFrames`] reads them.
+    fn frames(&self) -> WasmFrames<'h> {
+        let (top, _, end) = self.top.regs();
+        WasmFrames {
+            top: Some(FrameAt {
+                inst: self.inst,
+                func: top.func,
+                pc: (top.pc as u32).saturating_sub(1),
+                fp: top.fp,
+                end,
+            }),
+            callers: hot::Callers::Hook(self.top.callers(), self.inst),
+            reg: self.reg,
+            stack: self.top.stack(),
+        }
+    }
+}
+
+impl WalkFrames for HookWalk<'_, '_> {
+    fn count(&self) -> usize {
+        1 + hot::Callers::Hook(self.top.callers(), self.inst).len()
+    }
+
+    fn frame(&self, i: usize) -> Option<StackFrame<'_>> {
+        self.frames().frame_at(i)
     }
 }
 
@@ -958,19 +1001,16 @@ impl<'a> Hooks<'a> {
         Some((l, self.listeners.definitions.get(func as usize)?))
     }
 
-    /// Calls listened function `func`'s `before`, its frame at `top` (the position just
-    /// after the entry hook; `params` parameters, its locals and constants up to `end`),
-    /// its callers `callers`; the listener sees instance `inst` through `view`.
+    /// Calls listened function `func`'s `before` with its parameters `params` and the
+    /// stack `frames` (its own frame first); the listener sees instance `inst` through
+    /// `view`.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn before(
         self,
         view: &dyn InstanceView,
-        reg: &Registry,
         inst: u32,
-        (top, params, end): (hot::Regs, usize, usize),
-        callers: hot::Callers<'_>,
-        stack: &[u64],
+        params: &[u64],
+        frames: &dyn WalkFrames,
         func: u32,
     ) -> Result<ListenerAction> {
         let Some((l, definition)) = self.listener(func) else {
@@ -982,24 +1022,10 @@ impl<'a> Hooks<'a> {
             caller: None,
             definition,
         };
-        let fp = top.fp;
-        let frames = WasmFrames {
-            top: Some(FrameAt {
-                inst,
-                func: top.func,
-                pc: (top.pc as u32).saturating_sub(1),
-                fp,
-                end,
-            }),
-            callers,
-            reg,
-            stack,
-        };
         let iter = StackIterator {
             host: None,
-            wasm: &frames,
+            wasm: frames,
         };
-        let params = stack.get(fp..fp + params).unwrap_or(&[]);
         // (The translator emits the entry hook for listeners that have `before` only.)
         let l = l.has(ListenerHooks::BEFORE);
         guarded("before", || l.before(&ctx, params, &iter))
@@ -1049,20 +1075,22 @@ fn listener_before_at(
     let Some(code) = h.code.ready(top.func) else {
         return Err(no_code(top.func));
     };
-    let frame = (
-        top,
-        code.params as usize,
-        top.fp + code.frame_slots() as usize,
-    );
-    h.before(
-        &view_of(reg, inst, held),
+    let frames = WasmFrames {
+        top: Some(FrameAt {
+            inst,
+            func: top.func,
+            pc: (top.pc as u32).saturating_sub(1),
+            fp: top.fp,
+            end: top.fp + code.frame_slots() as usize,
+        }),
+        callers: hot::Callers::Complete(callers),
         reg,
-        inst,
-        frame,
-        hot::Callers::Complete(callers),
         stack,
-        func,
-    )
+    };
+    let params = stack
+        .get(top.fp..top.fp + code.params as usize)
+        .unwrap_or(&[]);
+    h.before(&view_of(reg, inst, held), inst, params, &frames, func)
 }
 
 /// Calls listened function `func`'s `after` (of instance `inst`) with its results.
@@ -1124,26 +1152,22 @@ impl hot::Env for FastEnv<'_, '_> {
     }
 
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn before(
         &mut self,
         listened: u32,
-        pc: usize,
-        fp: usize,
-        func: u32,
-        params: usize,
-        end: usize,
-        callers: hot::HookFrames<'_>,
-        stack: &[u64],
+        top: hot::HookTop<'_, '_>,
     ) -> std::result::Result<bool, ()> {
         let Some(h) = self.hooks else {
             return Ok(false);
         };
-        // (The listener sees the instance through this `FastEnv`: no `View` at each hook.)
-        let frame = (hot::Regs { pc, fp, func }, params, end);
-        // (The frames the run pushed are of its instance, the hook's.)
-        let callers = hot::Callers::Hook(callers, self.inst);
-        let outcome = h.before(&*self, self.reg, self.inst, frame, callers, stack, listened);
+        // (The listener sees the instance through this `FastEnv`: no `View` at each hook;
+        // and the stack through `top`, read when walked.)
+        let frames = HookWalk {
+            top,
+            reg: self.reg,
+            inst: self.inst,
+        };
+        let outcome = h.before(&*self, self.inst, top.params(), &frames, listened);
         match outcome {
             Ok(action) => Ok(matches!(action, ListenerAction::Pause) && self.resumable),
             Err(e) => {

@@ -115,24 +115,11 @@ pub(crate) enum Stop {
 pub(crate) trait Env {
     /// Memory 0's bytes (empty without one).
     fn memory(&mut self) -> &mut [u8];
-    /// Calls listened function `listened`'s `before` with the current frame: position
-    /// `pc` (just after the hook) of code `func`, at stack position `fp`, `params`
-    /// parameters, `end` the stack position after its locals and constants; its callers
-    /// `callers` and the stack: whether to pause, or `Err(())` after recording the error.
-    /// (Scalars only: a handler calls it, and nothing whose address escapes may be on its
-    /// stack frame — see the module's docs.)
-    #[allow(clippy::too_many_arguments)]
-    fn before(
-        &mut self,
-        listened: u32,
-        pc: usize,
-        fp: usize,
-        func: u32,
-        params: usize,
-        end: usize,
-        callers: HookFrames<'_>,
-        stack: &[u64],
-    ) -> Result<bool, ()>;
+    /// Calls listened function `listened`'s `before` with the current frame and its
+    /// callers, which `top` gives when read: whether to pause, or `Err(())` after
+    /// recording the error. (Scalars only: a handler calls it, and nothing whose address
+    /// escapes may be on its stack frame — see the module's docs.)
+    fn before(&mut self, listened: u32, top: HookTop<'_, '_>) -> Result<bool, ()>;
     /// Calls listened function `listened`'s `after` with its results (`Err(())` after
     /// recording the error).
     fn after(&mut self, listened: u32, results: &[u64]) -> Result<(), ()>;
@@ -550,10 +537,61 @@ impl Frame {
 /// The frames the fast path gives a listener's entry hook while its run goes on
 /// ([`Env::before`]; outermost first): those the run pushed are not completed yet
 /// ([`Frame::UNCOMPLETED`]), and [`Callers::get`] derives what is read of them, so a
-/// listener that does not walk the stack costs no completion. Made only by [`Cx::before`]
-/// and borrowed for the hook, so it never outlives the run (whose code it may read).
+/// listener that does not walk the stack costs no completion. Made only by
+/// [`HookTop::callers`] for the hook it runs, so it never outlives the run (whose code it
+/// may read).
 #[derive(Clone, Copy)]
 pub(crate) struct HookFrames<'a>(&'a [Frame]);
+
+/// What a listener's entry hook reads of the run it is called from ([`Env::before`]):
+/// the listened function's frame, its callers and the stack, each derived when read (a
+/// listener that reads none of them costs nothing for them). Made only by [`Cx::before`]
+/// for the hook it runs, while no handler runs and none holds a reference into the stack
+/// or the frames; it does not outlive the hook.
+#[derive(Clone, Copy)]
+pub(crate) struct HookTop<'h, 'a> {
+    cx: &'h Cx<'a>,
+    /// The instruction after the entry hook.
+    next: Ip,
+}
+
+impl<'h> HookTop<'h, '_> {
+    /// The listened function's registers (the position just after its entry hook), its
+    /// parameters' count and the stack position after its locals and constants.
+    pub(crate) fn regs(&self) -> (Regs, usize, usize) {
+        let f = self.cx.cur.get();
+        let fp = self.cx.fp.get();
+        let regs = Regs {
+            pc: self.cx.position(self.next),
+            fp,
+            func: f.id,
+        };
+        (regs, f.params as usize, fp + f.frame_slots() as usize)
+    }
+
+    /// The listened function's parameters.
+    pub(crate) fn params(&self) -> &'h [u64] {
+        let fp = self.cx.fp.get();
+        let n = self.cx.cur.get().params as usize;
+        self.stack().get(fp..fp + n).unwrap_or(&[])
+    }
+
+    /// The whole value stack.
+    pub(crate) fn stack(&self) -> &'h [u64] {
+        // SAFETY: the stack is the run's (`stack_len` slots at `stack`), and no handler
+        // holds a reference into it while the hook runs ([`HookTop`]'s contract): the
+        // hook's shared references are the only ones until it returns.
+        unsafe { std::slice::from_raw_parts(self.cx.stack, self.cx.stack_len) }
+    }
+
+    /// The callers' frames (outermost first), those the run pushed not completed.
+    pub(crate) fn callers(&self) -> HookFrames<'h> {
+        // SAFETY: `Cx::frames` is the run's frames (`Calls::frames`), which no handler
+        // uses while the hook runs ([`HookTop`]'s contract), so shared references to them
+        // are the only ones until it returns ([`Frames::get`]'s contract).
+        HookFrames(unsafe { &*self.cx.frames })
+    }
+}
 
 /// The callers' frames (outermost first) as a listener's frame walker reads them.
 #[derive(Clone, Copy)]
@@ -588,7 +626,7 @@ impl Callers<'_> {
             Callers::Hook(frames, run) => (*frames.0.get(i)?, *run),
         };
         if f.inst == Frame::UNCOMPLETED {
-            // SAFETY: `HookFrames` are made only by `Cx::before`, for the hook it runs
+            // SAFETY: `HookFrames` are made only by `HookTop::callers`, for the hook `Cx::before` runs
             // while its run goes on: a frame not completed was pushed by `call` in that
             // run, of its instance, and its code lives for the run (`trusted_code`'s
             // contract).
@@ -1001,24 +1039,15 @@ impl<'a> Cx<'a> {
 
     /// Runs listened function `listened`'s entry hook (the next instruction at `next`), or
     /// says why to stop (`Stop::Other` without the executor's frames: it runs the hook
-    /// then). (In the handler itself: the hook is one dynamic call with scalar arguments.)
+    /// then). (In the handler itself: the hook is one dynamic call with scalar arguments,
+    /// and what the listener reads of the run is derived when it reads it, [`HookTop`].)
     #[inline(always)]
     fn before(&self, listened: u32, next: Ip) -> Result<(), Stop> {
-        let Some(calls) = self.calls else {
+        if self.calls.is_none() {
             return Err(Stop::Other);
-        };
-        // (The frames this run pushed are not completed: the hook derives what it reads
-        // of them, `HookFrames`.)
-        // SAFETY: the only reference to the frames until the hook returns.
-        let frames = HookFrames(unsafe { calls.frames.get() });
+        }
         let env = self.env.take().ok_or(Stop::Other)?;
-        let (pc, fp) = (self.position(next), self.fp.get());
-        // SAFETY: no handler holds a reference into the stack while the hook runs.
-        let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
-        let f = self.cur.get();
-        let (params, end) = (f.params as usize, fp + f.frame_slots() as usize);
-        let func = f.id;
-        let outcome = match env.before(listened, pc, fp, func, params, end, frames, stack) {
+        let outcome = match env.before(listened, HookTop { cx: self, next }) {
             Ok(false) => Ok(()),
             Ok(true) => Err(Stop::Paused),
             Err(()) => Err(Stop::Failed),
@@ -2004,6 +2033,28 @@ fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
     return_to::<1, true, false, true>(ip, frame, mem, cx, acc)
 }
 
+/// The handler of a listened function's entry hook (`ListenerBefore`, always its code's
+/// first instruction, [`Cx::before`]). The accumulators hold nothing there, so it keeps
+/// neither across the hook (which left them in registers the hook's call saves).
+#[inline(never)]
+fn listener_before(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
+    // SAFETY: `ip` points at an instruction of the code (the module's docs).
+    let op = unsafe { *ip };
+    let Instr::ListenerBefore(listened) = op.instr else {
+        debug_assert!(false, "{:?} given to the handler listener_before", op.instr);
+        // SAFETY: `handler_of` gives this handler to `ListenerBefore`s only (`Op`'s
+        // invariant).
+        unsafe { std::hint::unreachable_unchecked() }
+    };
+    // SAFETY: a fast-path instruction is never the code's last (that one is terminal), so
+    // the next is in the code too.
+    let next = unsafe { ip.add(1) };
+    match cx.before(listened, next) {
+        Ok(()) => next!(next, frame, mem, cx, Acc::ZERO),
+        Err(stop) => cx.stop(stop, ip),
+    }
+}
+
 /// [`return_few`] of a listened function (`ReturnListened`): its `after` hook first.
 #[inline(never)]
 fn return_listened<const ARITY: u32>(
@@ -2161,6 +2212,9 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
             false => base.add(caller.pc as usize),
         };
         let frame = cx.stack.add(caller.fp as usize);
+        // (Nothing is in the accumulators after a call, and after a listened return's
+        // hook they are not kept: the registers they were in are not saved around it.)
+        let acc = if LISTENED { Acc::ZERO } else { acc };
         next!(pc, frame, mem, cx, acc)
     }
 }
@@ -2329,6 +2383,7 @@ macro_rules! handlers {
                 Instr::ReturnListened { arity: 0, .. } => return return_listened::<0>,
                 Instr::ReturnListened { arity: 1, .. } => return return_listened::<1>,
                 Instr::ReturnListened { arity: 2, .. } => return return_listened::<2>,
+                Instr::ListenerBefore(_) => return listener_before,
                 _ => {}
             }
             if let Instr::Simd { op, .. } = *instr {
@@ -2972,9 +3027,6 @@ handlers! { frame, mem, pc, cx;
             },
     Count: Instr::Count(k) => {
                 cx.count(k)?;
-            },
-    ListenerBefore: Instr::ListenerBefore(listened) => {
-                cx.before(listened, pc)?;
             },
     ReturnListened: Instr::ReturnListened { src, arity, func: listened } => {
                 (pc, frame.p) = cx.ret(frame.p, src, arity, Some(listened))?;
