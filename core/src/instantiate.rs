@@ -548,7 +548,7 @@ pub(crate) fn instantiate_host(
         layout.funcs.push((reg.funcs.len() + funcs.len()) as u32);
         let listener = listeners
             .as_ref()
-            .and_then(|l| l.funcs.get(index).cloned().flatten());
+            .and_then(|l| Some(l.funcs.get(index)?.as_ref()?.listener.clone()));
         funcs.push(FuncInst::Host {
             ty,
             listener,

@@ -376,11 +376,19 @@ impl Runtime {
             CompiledKind::Host(_) => None,
         };
         let listeners = compiled.listeners.as_ref().map(|funcs| {
+            let definitions = compiled.definitions(&name);
             Arc::new(crate::store::InstanceListeners {
-                funcs: funcs.to_vec(),
-                definitions: compiled.definitions(&name),
+                funcs: (funcs.iter().zip(&definitions))
+                    .map(|(l, d)| {
+                        l.clone().map(|listener| crate::store::Listened {
+                            listener,
+                            definition: d.clone(),
+                        })
+                    })
+                    .collect(),
                 aborts: (funcs.iter().flatten())
                     .any(|l| l.hooks().contains(crate::listener::ListenerHooks::ABORT)),
+                definitions,
             })
         });
         let store = &self.inner.store;

@@ -605,9 +605,17 @@ impl HeldItems for Held<'_> {
     }
 }
 
+/// A listened function's listener and its definition.
+#[derive(Clone)]
+pub(crate) struct Listened {
+    pub listener: crate::listener::Listener,
+    pub definition: Arc<crate::types::FunctionDefinition>,
+}
+
 /// The listeners of an instance's functions (module index space) and their definitions.
 pub(crate) struct InstanceListeners {
-    pub funcs: Vec<Option<crate::listener::Listener>>,
+    /// Each listened function's listener, with its definition (one look-up at a hook).
+    pub funcs: Vec<Option<Listened>>,
     pub definitions: Vec<Arc<crate::types::FunctionDefinition>>,
     /// Whether any of them has an `abort` hook (the compiler engine's unwinding reads it).
     #[cfg_attr(

@@ -913,7 +913,7 @@ fn listener_of<'r>(
     let module = r.data.module.as_ref()?;
     let index = (module.num_imported_funcs as u64 + def) as usize;
     let l = r.data.listeners.as_ref()?.funcs.get(index)?.as_ref()?;
-    Some((l, index))
+    Some((&l.listener, index))
 }
 
 extern "C" fn lc_before(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64) -> u64 {

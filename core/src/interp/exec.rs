@@ -191,34 +191,34 @@ impl<'a> WasmFrames<'a> {
 /// The Wasm frames a listener's entry hook in the fast path sees ([`WalkFrames`]): those
 /// of `top`'s run, read from it when walked (a listener that does not walk the stack
 /// costs nothing for it). The run's frames are of instance `inst`.
-struct HookWalk<'h, 'a> {
+struct HookWalk<'h, 'a, 'e> {
     top: hot::HookTop<'h, 'a>,
-    reg: &'h Registry,
-    inst: u32,
+    /// The fast path's executor side, for the registry and the run's instance.
+    env: &'h FastEnv<'h, 'e>,
 }
 
-impl<'h> HookWalk<'h, '_> {
+impl<'h> HookWalk<'h, '_, '_> {
     /// The frames as [`WasmFrames`] reads them.
     fn frames(&self) -> WasmFrames<'h> {
         let (top, _, end) = self.top.regs();
         WasmFrames {
             top: Some(FrameAt {
-                inst: self.inst,
+                inst: self.env.inst,
                 func: top.func,
                 pc: (top.pc as u32).saturating_sub(1),
                 fp: top.fp,
                 end,
             }),
-            callers: hot::Callers::Hook(self.top.callers(), self.inst),
-            reg: self.reg,
+            callers: hot::Callers::Hook(self.top.callers(), self.env.inst),
+            reg: self.env.reg,
             stack: self.top.stack(),
         }
     }
 }
 
-impl WalkFrames for HookWalk<'_, '_> {
+impl WalkFrames for HookWalk<'_, '_, '_> {
     fn count(&self) -> usize {
-        1 + hot::Callers::Hook(self.top.callers(), self.inst).len()
+        1 + hot::Callers::Hook(self.top.callers(), self.env.inst).len()
     }
 
     fn frame(&self, i: usize) -> Option<StackFrame<'_>> {
@@ -976,13 +976,20 @@ fn no_code(func: u32) -> Error {
     ))
 }
 
-/// An instance's listeners and its module's code: what the hooks look up (once per run of
-/// the fast path, at each hook in the executor's).
+/// An instance's listeners: what the hooks look up (once per run of the fast path, at
+/// each hook in the executor's).
 #[derive(Clone, Copy)]
 struct Hooks<'a> {
     listeners: &'a crate::store::InstanceListeners,
-    code: &'a ModuleCode,
 }
+
+/// No listeners: the fast path's hooks when its instance has none (they find no
+/// listener, without a test of their own).
+static NO_LISTENERS: crate::store::InstanceListeners = crate::store::InstanceListeners {
+    funcs: Vec::new(),
+    definitions: Vec::new(),
+    aborts: false,
+};
 
 impl<'a> Hooks<'a> {
     /// Instance `inst`'s, if it has listeners.
@@ -990,7 +997,6 @@ impl<'a> Hooks<'a> {
         let data = reg.instances.get(inst as usize)?;
         Some(Hooks {
             listeners: data.listeners.as_deref()?,
-            code: &data.module.as_ref()?.code,
         })
     }
 
@@ -998,7 +1004,7 @@ impl<'a> Hooks<'a> {
     #[inline(always)]
     fn listener(self, func: u32) -> Option<(&'a Listener, &'a crate::types::FunctionDefinition)> {
         let l = self.listeners.funcs.get(func as usize)?.as_ref()?;
-        Some((l, self.listeners.definitions.get(func as usize)?))
+        Some((&l.listener, &l.definition))
     }
 
     /// Calls listened function `func`'s `before` with its parameters `params` and the
@@ -1032,10 +1038,17 @@ impl<'a> Hooks<'a> {
     }
 
     /// Calls listened function `func`'s `after` with its results, if its listener has it
-    /// (a replaced function's owed `after` may be of one that has `abort` only); the
-    /// listener sees instance `inst` through `view`.
+    /// (a replaced function's owed `after` may be of one that has `abort` only; with
+    /// `HAD`, the caller knows that it has: a `ReturnListened`, which the translator emits
+    /// for such listeners only); the listener sees instance `inst` through `view`.
     #[inline(always)]
-    fn after(self, view: &dyn InstanceView, inst: u32, func: u32, results: &[u64]) -> Result<()> {
+    fn after<const HAD: bool>(
+        self,
+        view: &dyn InstanceView,
+        inst: u32,
+        func: u32,
+        results: &[u64],
+    ) -> Result<()> {
         let Some((l, definition)) = self.listener(func) else {
             return Ok(());
         };
@@ -1045,7 +1058,13 @@ impl<'a> Hooks<'a> {
             caller: None,
             definition,
         };
-        guarded("after", || l.after(&ctx, results))
+        match HAD {
+            true => {
+                let l = l.has(ListenerHooks::AFTER);
+                guarded("after", || l.after(&ctx, results))
+            }
+            false => guarded("after", || l.after(&ctx, results)),
+        }
     }
 }
 
@@ -1072,7 +1091,11 @@ fn listener_before_at(
     let Some(h) = Hooks::of(reg, inst) else {
         return Ok(ListenerAction::Continue);
     };
-    let Some(code) = h.code.ready(top.func) else {
+    let module = reg
+        .instances
+        .get(inst as usize)
+        .and_then(|d| d.module.as_ref());
+    let Some(code) = module.and_then(|m| m.code.ready(top.func)) else {
         return Err(no_code(top.func));
     };
     let frames = WasmFrames {
@@ -1102,7 +1125,7 @@ fn listener_after_at(
     results: &[u64],
 ) -> Result<()> {
     match Hooks::of(reg, inst) {
-        Some(h) => h.after(&view_of(reg, inst, held), inst, func, results),
+        Some(h) => h.after::<false>(&view_of(reg, inst, held), inst, func, results),
         None => Ok(()),
     }
 }
@@ -1115,8 +1138,8 @@ struct FastEnv<'a, 'h> {
     mem: usize,
     reg: &'a Registry,
     inst: u32,
-    /// The instance's listeners, if it has any.
-    hooks: Option<Hooks<'a>>,
+    /// The instance's listeners ([`NO_LISTENERS`] without any).
+    hooks: Hooks<'a>,
     /// Whether a listener's pause is honoured.
     resumable: bool,
     /// A listener's error, for the executor.
@@ -1157,16 +1180,10 @@ impl hot::Env for FastEnv<'_, '_> {
         listened: u32,
         top: hot::HookTop<'_, '_>,
     ) -> std::result::Result<bool, ()> {
-        let Some(h) = self.hooks else {
-            return Ok(false);
-        };
+        let h = self.hooks;
         // (The listener sees the instance through this `FastEnv`: no `View` at each hook;
         // and the stack through `top`, read when walked.)
-        let frames = HookWalk {
-            top,
-            reg: self.reg,
-            inst: self.inst,
-        };
+        let frames = HookWalk { top, env: self };
         let outcome = h.before(&*self, self.inst, top.params(), &frames, listened);
         match outcome {
             Ok(action) => Ok(matches!(action, ListenerAction::Pause) && self.resumable),
@@ -1179,10 +1196,9 @@ impl hot::Env for FastEnv<'_, '_> {
 
     #[inline(always)]
     fn after(&mut self, listened: u32, results: &[u64]) -> std::result::Result<(), ()> {
-        let Some(h) = self.hooks else {
-            return Ok(());
-        };
-        let outcome = h.after(&*self, self.inst, listened, results);
+        let h = self.hooks;
+        // (The fast path calls this for a `ReturnListened` only.)
+        let outcome = h.after::<true>(&*self, self.inst, listened, results);
         match outcome {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -1303,15 +1319,23 @@ pub(crate) fn tier_up_entry(module: &WasmCode, def: u32, threshold: u32) -> Tier
 /// Calls a listener hook, turning a panic into an error (a misbehaving listener must not
 /// take the runtime down).
 #[inline(always)]
-pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        let msg = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Error::new(format!("function listener panicked in {what}: {msg}"))
-    })
+pub(crate) fn guarded<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => Ok(v),
+        Err(p) => Err(listener_panicked(what, p)),
+    }
+}
+
+/// The error for a listener that panicked in hook `what` with payload `p`.
+#[cold]
+#[inline(never)]
+fn listener_panicked(what: &str, p: Box<dyn std::any::Any + Send>) -> Error {
+    let msg = p
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    Error::new(format!("function listener panicked in {what}: {msg}"))
 }
 
 /// No Wasm frames (a host function called from outside).
@@ -2379,7 +2403,11 @@ impl Executor {
         let Some(listeners) = &data.listeners else {
             return;
         };
-        let Some(Some(l)) = listeners.funcs.get(index) else {
+        let Some(Some(crate::store::Listened {
+            listener: l,
+            definition,
+        })) = listeners.funcs.get(index)
+        else {
             return;
         };
         let held = data.lock();
@@ -2388,7 +2416,7 @@ impl Executor {
             store: &view,
             instance: inst,
             caller: None,
-            definition: &listeners.definitions[index],
+            definition,
         };
         // A panicking `abort` changes nothing: the call fails already.
         let _ = guarded("abort", || l.abort(&ctx, error));
@@ -3658,7 +3686,9 @@ impl Executor {
                         mem,
                         reg,
                         inst: self.inst,
-                        hooks: Hooks::of(reg, self.inst),
+                        hooks: Hooks::of(reg, self.inst).unwrap_or(Hooks {
+                            listeners: &NO_LISTENERS,
+                        }),
                         resumable: self.resumable,
                         error: None,
                         types: &layout.types,

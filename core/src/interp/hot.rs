@@ -573,7 +573,11 @@ impl<'h> HookTop<'h, '_> {
     pub(crate) fn params(&self) -> &'h [u64] {
         let fp = self.cx.fp.get();
         let n = self.cx.cur.get().params as usize;
-        self.stack().get(fp..fp + n).unwrap_or(&[])
+        debug_assert!(n <= self.cx.frame_len(), "parameters outside the frame");
+        // SAFETY: the parameters fit in the function's `max_height` slots ([`check`]),
+        // which the current frame has in the stack; no handler holds a reference into it
+        // while the hook runs ([`HookTop`]'s contract).
+        unsafe { std::slice::from_raw_parts(self.cx.stack.add(fp), n) }
     }
 
     /// The whole value stack.
@@ -805,6 +809,43 @@ impl<'a> Frames<'a> {
     }
 }
 
+/// The executor's side ([`Env`]) as the fast path holds it while it runs: the entry and
+/// return hooks ([`Cx::before`], [`Cx::after`]) and the indirect calls ([`Cx::indirect`])
+/// reach it, each for one call of one of its methods ([`EnvPtr::get`]'s contract). (A
+/// plain pointer, where a `Cell<Option<&mut dyn Env>>` taken out and put back cost each
+/// hook and indirect call a test, three writes, and two registers the handler saved
+/// around the call.)
+struct EnvPtr<'a> {
+    env: *mut (dyn Env + 'a),
+    _borrow: std::marker::PhantomData<&'a mut (dyn Env + 'a)>,
+}
+
+impl<'a> EnvPtr<'a> {
+    /// `env`, held (borrowed) by the fast path for `'a`.
+    fn new(env: &'a mut (dyn Env + 'a)) -> Self {
+        EnvPtr {
+            env,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// The executor's side, for one call of one of its methods.
+    ///
+    /// # Safety
+    /// No other reference this gave is in use: the caller calls one method with it and
+    /// keeps it no longer. (An `Env` method cannot reach the `Cx` that holds this, so it
+    /// cannot take another: it is given scalars, slices of the stack, and a [`HookTop`],
+    /// which reads the stack and the frames only.)
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get(&self) -> &mut (dyn Env + 'a) {
+        // SAFETY: `env` is borrowed mutably for `'a` (`new`), only the fast path's
+        // handlers, running one at a time, reach it (through their `Cx`), and the caller
+        // uses no other reference to it meanwhile.
+        unsafe { &mut *self.env }
+    }
+}
+
 /// Where a recorded run began its calls (a timeline's marks): per bucket of
 /// `1 << shift` instructions, how many calls began in it. At most [`CallMarks::MAX`]
 /// buckets: past that they double in size, so a run of any length takes a few kB.
@@ -868,8 +909,8 @@ struct Cx<'a> {
     /// The current frame. (The current function's code id is `cur`'s.)
     fp: Cell<usize>,
     calls: Option<&'a Calls<'a>>,
-    /// The executor's side (taken out while a hook runs).
-    env: Cell<Option<&'a mut dyn Env>>,
+    /// The executor's side ([`EnvPtr`]).
+    env: EnvPtr<'a>,
     /// Set when the run stops (read once, at the end).
     stop: Cell<Option<Stop>>,
     /// The executor's frames when the run began: a frame above them was pushed by
@@ -1046,29 +1087,34 @@ impl<'a> Cx<'a> {
         if self.calls.is_none() {
             return Err(Stop::Other);
         }
-        let env = self.env.take().ok_or(Stop::Other)?;
-        let outcome = match env.before(listened, HookTop { cx: self, next }) {
+        // SAFETY: for this one call of an `Env` method (`EnvPtr::get`'s contract).
+        let env = unsafe { self.env.get() };
+        match env.before(listened, HookTop { cx: self, next }) {
+            // (Tested first: one test of the outcome on the way on.)
             Ok(false) => Ok(()),
-            Ok(true) => Err(Stop::Paused),
-            Err(()) => Err(Stop::Failed),
-        };
-        self.env.set(Some(env));
-        outcome
+            outcome => Err(match outcome {
+                Ok(_) => Stop::Paused,
+                Err(()) => Stop::Failed,
+            }),
+        }
     }
 
     /// Runs listened function `listened`'s `after` hook with the `arity` results at slot
-    /// `src`. (In the handler itself, as [`Cx::before`].)
+    /// `src` of the current frame, at `frame`. (In the handler itself, as [`Cx::before`].)
     #[inline(always)]
-    fn after(&self, listened: u32, src: u32, arity: u32) -> Result<(), Stop> {
-        let env = self.env.take().ok_or(Stop::Other)?;
-        let s = self.fp.get() + src as usize;
-        // SAFETY: no handler holds a reference into the stack while the hook runs.
-        let stack = unsafe { std::slice::from_raw_parts(self.stack, self.stack_len) };
-        let outcome = env
-            .after(listened, &stack[s..s + arity as usize])
-            .map_err(|()| Stop::Failed);
-        self.env.set(Some(env));
-        outcome
+    fn after(&self, listened: u32, frame: *mut u64, src: u32, arity: u32) -> Result<(), Stop> {
+        debug_assert!(
+            (src + arity) as usize <= self.frame_len(),
+            "a result outside the frame"
+        );
+        // SAFETY: `src + arity` is at most the function's `max_height`
+        // (`Instr::unchecked_slots_end`, [`check`]), and the current frame has that many
+        // slots; no handler holds a reference into the stack while the hook runs.
+        let results =
+            unsafe { std::slice::from_raw_parts(frame.add(src as usize), arity as usize) };
+        // SAFETY: for this one call of an `Env` method (`EnvPtr::get`'s contract).
+        let env = unsafe { self.env.get() };
+        env.after(listened, results).map_err(|()| Stop::Failed)
     }
 
     /// The value of global `index` (of the run's instance), or `Stop::Other` for an
@@ -1095,9 +1141,8 @@ impl<'a> Cx<'a> {
         if self.max_depth == 0 {
             return Err(Stop::Other);
         }
-        let env = self.env.take().ok_or(Stop::Other)?;
-        let def = env.indirect(ty, table, index);
-        self.env.set(Some(env));
+        // SAFETY: for this one call of an `Env` method (`EnvPtr::get`'s contract).
+        let def = unsafe { self.env.get() }.indirect(ty, table, index);
         let def = def.ok_or(Stop::Other)?;
         let f = self.table.code(def).ok_or(Stop::Other)?;
         let callee = def.checked_add(self.n_imported).ok_or(Stop::Other)?;
@@ -1202,7 +1247,7 @@ impl<'a> Cx<'a> {
         };
         if let Some(listened) = listened {
             // (The hook sees no frames: the reference above is not used past it.)
-            self.after(listened, src, arity)?;
+            self.after(listened, frame, src, arity)?;
         }
         // SAFETY: the only reference to the frames now.
         unsafe { calls.frames.get() }.truncate(n - 1);
@@ -1362,7 +1407,7 @@ pub(crate) fn run<'a>(
         stack_len: stack.len(),
         fp: Cell::new(regs.fp),
         calls,
-        env: Cell::new(Some(env)),
+        env: EnvPtr::new(env),
         stop: Cell::new(None),
         trusted: Cell::new(trusted),
         frames,
@@ -2037,6 +2082,8 @@ fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
 /// first instruction, [`Cx::before`]). The accumulators hold nothing there, so it keeps
 /// neither across the hook (which left them in registers the hook's call saves).
 #[inline(never)]
+// (`frame` and `mem` go to the next handler with tail dispatch only.)
+#[allow(unused_variables)]
 fn listener_before(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
     // SAFETY: `ip` points at an instruction of the code (the module's docs).
     let op = unsafe { *ip };
@@ -2152,7 +2199,7 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
     if LISTENED {
         // The hook, once the return is known to be the fast path's (it sees no frames:
         // the reference above is not used again). On a stop, as the handlers stop.
-        match cx.after(listened, src, ARITY) {
+        match cx.after(listened, frame, src, ARITY) {
             Ok(()) => {}
             Err(Stop::Other) => return cx.stop(Stop::Other, ip),
             Err(Stop::Recorded) => return ip,
@@ -2161,6 +2208,10 @@ fn return_to<const ARITY: u32, const TRUSTED: bool, const LISTENED: bool, const 
     }
     // SAFETY: the only reference to the frames now (as above).
     let frames = unsafe { &mut *cx.frames };
+    // (After a hook, read again: the hook leaves the frames as they were, and a count
+    // kept across it took a register the handler saved.)
+    debug_assert_eq!(frames.len(), n, "a hook moved the frames");
+    let n = if LISTENED { frames.len() } else { n };
     debug_assert!(
         (src + ARITY) as usize <= cx.frame_len(),
         "a result outside the frame"
