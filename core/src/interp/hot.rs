@@ -24,7 +24,8 @@
 //! # `unsafe`
 //!
 //! This module allows `unsafe` for the two pointers of the fast path (instruction and
-//! frame), the executor's frames and the module's table of code it holds while it runs,
+//! frame), the executor's frames, its side of the run ([`Env`]) and the module's table of
+//! code it holds while it runs,
 //! and for one fact about the loads' and stores' instructions it tells the compiler,
 //! with the invariants that make them sound established before it runs (by [`check`] when
 //! a function is translated, and by [`run`] on entry) and `debug_assert!`ed where they are
@@ -43,8 +44,10 @@
 //! - the table of code ([`CodeTable`]) holds, per code id, null or code that lives as
 //!   long as the table is borrowed and is never written again (`ModuleCode` publishes
 //!   each function there once translated and checked);
-//! - the executor's frames ([`Frames`]) are reached through one short-lived reference
-//!   at a time ([`Frames::get`]'s contract);
+//! - the executor's frames ([`Frames`]) and its side of the run ([`EnvPtr`]) are each
+//!   reached through one short-lived reference at a time ([`Frames::get`]'s and
+//!   [`EnvPtr::get`]'s contracts); a listener's hook reads the frames and the stack
+//!   through shared references only, while no handler runs ([`HookTop`]);
 //! - a frame that [`Cx::call`] pushed in the current run names code of the table
 //!   ([`Calls::funcs`]) that is translated, a position of that code and a frame whose
 //!   `max_height` slots are in the stack (each was the running function's when pushed,
@@ -101,7 +104,7 @@ pub(crate) enum Stop {
     Memory { address: u64, len: u64 },
     /// A listener asked to pause (after its function's entry hook).
     Paused,
-    /// A listener failed: [`Env::take_error`] has the error.
+    /// A listener failed: the [`Env`] recorded the error ([`Env::before`], [`Env::after`]).
     Failed,
     /// (Within the fast path: the stop has been recorded already.)
     Recorded,
@@ -294,7 +297,8 @@ fn exit(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
 }
 
 /// Memory 0 as the handlers hold it: its bytes' address and length (from
-/// [`Env::memory`], taken again after every listener hook).
+/// [`Env::memory`] when the run starts; kept across listener hooks, which read memory
+/// through shared references only, so it is where it was after one).
 #[derive(Clone, Copy)]
 struct Mem {
     ptr: *mut u8,
