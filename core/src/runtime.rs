@@ -377,6 +377,7 @@ impl Runtime {
         };
         let listeners = compiled.listeners.as_ref().map(|funcs| {
             let definitions = compiled.definitions(&name);
+            debug_assert_eq!(funcs.len(), definitions.len(), "a definition a function");
             Arc::new(crate::store::InstanceListeners {
                 funcs: (funcs.iter().zip(&definitions))
                     .map(|(l, d)| {

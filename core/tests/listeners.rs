@@ -684,3 +684,129 @@ fn both_engines_report_the_same_stacks() {
         assert_eq!(lines, expected, "{name} against the {first}");
     }
 }
+
+/// The offset in the Code section (as `StackFrame::source_offset` gives it) of the first
+/// operator of defined function `index` of `wasm`.
+fn first_operator_offset(wasm: &[u8], index: usize) -> u64 {
+    let (mut start, mut n) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.unwrap() {
+            wasmparser::Payload::CodeSectionStart {
+                unchecked_range, ..
+            } => start = unchecked_range.start,
+            wasmparser::Payload::CodeSectionEntry(body) if n == index => {
+                let mut ops = body.get_operators_reader().unwrap();
+                return (ops.read_with_offset().unwrap().1 - start) as u64;
+            }
+            wasmparser::Payload::CodeSectionEntry(_) => n += 1,
+            _ => {}
+        }
+    }
+    panic!("no function {index}")
+}
+
+/// A frame as a test reads it: function, code offset, locals, operands.
+type FrameValues = (
+    String,
+    Option<u64>,
+    Vec<wasmscope::Value>,
+    Vec<wasmscope::Value>,
+);
+
+/// What a listener's entry hook sees of the stack on the interpreter, where the frames its
+/// run pushed are not completed yet (the hook derives what it reads of them): every
+/// frame's function, code offset, locals and operands, the same as the executor's own
+/// walk of the stack at the pause the hook asks for. In plain code (the fast path runs
+/// the hook) and in code compiled for debug stepping.
+#[test]
+fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
+    const APP: &str = r#"(module $app
+      (func $leaf (param i32 i64) (result i32) (local f32)
+        local.get 0 i32.const 3 i32.add)
+      (func $mid (param i32) (result i32) (local i32)
+        i32.const 5 local.set 1
+        local.get 0 i32.const 100 i32.add
+        local.get 0 i64.const 9 call $leaf
+        i32.add)
+      (func $top (export "top") (param i32) (result i32)
+        local.get 0 i32.const 7 i32.mul
+        local.get 0 call $mid i32.add))"#;
+    fn frames_of(stack: &StackIterator<'_>) -> Vec<FrameValues> {
+        (stack.frames())
+            .map(|f| {
+                let name = f.definition().debug_name();
+                (name, f.source_offset(), f.locals(), f.operands())
+            })
+            .collect()
+    }
+    struct Seen(Arc<Mutex<Option<(Vec<u64>, Vec<FrameValues>)>>>);
+    impl FunctionListener for Seen {
+        fn hooks(&self) -> ListenerHooks {
+            ListenerHooks::BEFORE
+        }
+        fn before(
+            &self,
+            _: &CallContext<'_>,
+            params: &[u64],
+            stack: &StackIterator<'_>,
+        ) -> ListenerAction {
+            *self.0.lock().unwrap() = Some((params.to_vec(), frames_of(stack)));
+            ListenerAction::Pause
+        }
+    }
+    struct F(Arc<Mutex<Option<(Vec<u64>, Vec<FrameValues>)>>>);
+    impl FunctionListenerFactory for F {
+        fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+            (def.debug_name() == "app.leaf")
+                .then(|| Arc::new(Seen(self.0.clone())) as Arc<dyn FunctionListener>)
+        }
+    }
+    use wasmscope::Value::{F32, I32, I64};
+    let wasm = wat::parse_str(APP).unwrap();
+    for debug in [false, true] {
+        let seen = Arc::new(Mutex::new(None));
+        let rt = Runtime::with_config(
+            wasmscope::RuntimeConfig::interpreter()
+                .with_debug_stepping(debug)
+                .with_function_listener_factory(Arc::new(F(seen.clone()))),
+        );
+        let m = rt.instantiate(&wasm).unwrap();
+        let mut exec = m
+            .exported_function("top")
+            .unwrap()
+            .start_call(&[2])
+            .unwrap();
+        assert!(
+            matches!(exec.resume(), ExecutionState::Paused),
+            "debug {debug}"
+        );
+        let (params, hook) = seen.lock().unwrap().take().expect("the hook ran");
+        let paused = exec.with_stack(frames_of).unwrap();
+        assert_eq!(params, [2, 9], "debug {debug}");
+        let values: Vec<(&str, &[wasmscope::Value], &[wasmscope::Value])> = (hook.iter())
+            .map(|(n, _, l, o)| (n.as_str(), l.as_slice(), o.as_slice()))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("app.leaf", &[I32(2), I64(9), F32(0.0)][..], &[][..]),
+                ("app.mid", &[I32(2), I32(5)][..], &[I32(102)][..]),
+                ("app.top", &[I32(2)][..], &[I32(14)][..]),
+            ],
+            "debug {debug}"
+        );
+        // The callers as the executor sees them at the pause, and the function itself at
+        // its entry: its first operator.
+        assert_eq!(hook[1..], paused[1..], "debug {debug}");
+        assert_eq!((&hook[0].0, &hook[0].2), (&paused[0].0, &paused[0].2));
+        assert_eq!(
+            hook[0].1,
+            Some(first_operator_offset(&wasm, 0)),
+            "debug {debug}"
+        );
+        match exec.resume() {
+            ExecutionState::Finished(r) => assert_eq!(r, vec![14 + 102 + 5]),
+            other => panic!("{other:?}"),
+        }
+    }
+}

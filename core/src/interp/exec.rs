@@ -190,7 +190,7 @@ impl<'a> WasmFrames<'a> {
 
 /// The Wasm frames a listener's entry hook in the fast path sees ([`WalkFrames`]): those
 /// of `top`'s run, read from it when walked (a listener that does not walk the stack
-/// costs nothing for it). The run's frames are of instance `inst`.
+/// costs nothing for it). The run's frames are of `env`'s instance.
 struct HookWalk<'h, 'a, 'e> {
     top: hot::HookTop<'h, 'a>,
     /// The fast path's executor side, for the registry and the run's instance.

@@ -211,7 +211,7 @@ impl Acc {
 /// Invariant (what the handlers' `unsafe` match relies on): `handler` is always
 /// `handler_of(&instr)` (`call_small` for a `Call`, `call_indirect` for a `CallIndirect`,
 /// `return_few`, `return_listened` for a `Return`, `ReturnListened` of 0 to 2 result
-/// slots), `call_marked` for a `Call`, `call_indirect_marked` for a `CallIndirect`, or the same
+/// slots, `listener_before` for a `ListenerBefore`), `call_marked` for a `Call`, `call_indirect_marked` for a `CallIndirect`, or the same
 /// instruction's handler in an accumulator mode (`acc_handler_of`) — [`Op::new`],
 /// [`Op::new_counted`] and [`Op::with_mode`] are the only ways to make one, and neither
 /// field is ever written after.
@@ -551,7 +551,9 @@ pub(crate) struct HookFrames<'a>(&'a [Frame]);
 /// the listened function's frame, its callers and the stack, each derived when read (a
 /// listener that reads none of them costs nothing for them). Made only by [`Cx::before`]
 /// for the hook it runs, while no handler runs and none holds a reference into the stack
-/// or the frames; it does not outlive the hook.
+/// or the frames; it does not outlive the hook. Its methods must never reach `Cx::env`
+/// (nor [`Cx::before`], [`Cx::after`], [`Cx::indirect`]): the hook runs within a call of
+/// an [`Env`] method, [`EnvPtr::get`]'s contract.
 #[derive(Clone, Copy)]
 pub(crate) struct HookTop<'h, 'a> {
     cx: &'h Cx<'a>,
@@ -837,9 +839,10 @@ impl<'a> EnvPtr<'a> {
     ///
     /// # Safety
     /// No other reference this gave is in use: the caller calls one method with it and
-    /// keeps it no longer. (An `Env` method cannot reach the `Cx` that holds this, so it
-    /// cannot take another: it is given scalars, slices of the stack, and a [`HookTop`],
-    /// which reads the stack and the frames only.)
+    /// keeps it no longer. (An `Env` method cannot take another: it is given scalars,
+    /// slices of the stack, and a [`HookTop`], whose `&Cx` is private to this module and
+    /// whose methods read the stack, the frames and the current function only, never
+    /// `Cx::env` nor anything that reaches it.)
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     unsafe fn get(&self) -> &mut (dyn Env + 'a) {
@@ -1110,6 +1113,11 @@ impl<'a> Cx<'a> {
         debug_assert!(
             (src + arity) as usize <= self.frame_len(),
             "a result outside the frame"
+        );
+        debug_assert_eq!(
+            frame,
+            self.stack.wrapping_add(self.fp.get()),
+            "not the frame"
         );
         // SAFETY: `src + arity` is at most the function's `max_height`
         // (`Instr::unchecked_slots_end`, [`check`]), and the current frame has that many
@@ -2467,6 +2475,8 @@ macro_rules! handlers {
                 $( $pat => true, )*
                 // (Its handlers are `call_indirect` and `call_indirect_marked`.)
                 Instr::CallIndirect { .. } => true,
+                // (Its handler is `listener_before`.)
+                Instr::ListenerBefore(_) => true,
                 _ => false,
             }
         }
