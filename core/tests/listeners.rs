@@ -713,11 +713,12 @@ type FrameValues = (
     Vec<wasmscope::Value>,
 );
 
-/// What a listener's entry hook sees of the stack on the interpreter, where the frames its
-/// run pushed are not completed yet (the hook derives what it reads of them): every
-/// frame's function, code offset, locals and operands, the same as the executor's own
-/// walk of the stack at the pause the hook asks for. In plain code (the fast path runs
-/// the hook) and in code compiled for debug stepping.
+/// What a listener's entry hook sees of the stack on the interpreter: every frame's
+/// function, code offset, locals and operands. In a plain call the fast path runs the hook
+/// while the frames its run pushed are not completed (the hook derives what it reads of
+/// them); in a resumable one the executor runs it, with the frames complete. Both must
+/// see the same, and the same as the executor's own walk of the stack at the pause the
+/// hook asks for. In plain code and in code compiled for debug stepping.
 #[test]
 fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
     const APP: &str = r#"(module $app
@@ -771,19 +772,12 @@ fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
                 .with_function_listener_factory(Arc::new(F(seen.clone()))),
         );
         let m = rt.instantiate(&wasm).unwrap();
-        let mut exec = m
-            .exported_function("top")
-            .unwrap()
-            .start_call(&[2])
-            .unwrap();
-        assert!(
-            matches!(exec.resume(), ExecutionState::Paused),
-            "debug {debug}"
-        );
-        let (params, hook) = seen.lock().unwrap().take().expect("the hook ran");
-        let paused = exec.with_stack(frames_of).unwrap();
+        let top = m.exported_function("top").unwrap();
+        // A plain call: the fast path's hook (the pause is not honoured).
+        assert_eq!(top.call(&[2]).unwrap(), vec![14 + 102 + 5]);
+        let (params, fast) = seen.lock().unwrap().take().expect("the hook ran");
         assert_eq!(params, [2, 9], "debug {debug}");
-        let values: Vec<(&str, &[wasmscope::Value], &[wasmscope::Value])> = (hook.iter())
+        let values: Vec<(&str, &[wasmscope::Value], &[wasmscope::Value])> = (fast.iter())
             .map(|(n, _, l, o)| (n.as_str(), l.as_slice(), o.as_slice()))
             .collect();
         assert_eq!(
@@ -795,15 +789,24 @@ fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
             ],
             "debug {debug}"
         );
-        // The callers as the executor sees them at the pause, and the function itself at
-        // its entry: its first operator.
-        assert_eq!(hook[1..], paused[1..], "debug {debug}");
-        assert_eq!((&hook[0].0, &hook[0].2), (&paused[0].0, &paused[0].2));
+        // The function at its entry: its first operator.
         assert_eq!(
-            hook[0].1,
+            fast[0].1,
             Some(first_operator_offset(&wasm, 0)),
             "debug {debug}"
         );
+        // A resumable call: the executor's hook, and its walk at the pause.
+        let mut exec = top.start_call(&[2]).unwrap();
+        assert!(
+            matches!(exec.resume(), ExecutionState::Paused),
+            "debug {debug}"
+        );
+        let (params, hook) = seen.lock().unwrap().take().expect("the hook ran");
+        assert_eq!(params, [2, 9], "debug {debug}");
+        assert_eq!(hook, fast, "debug {debug}");
+        let paused = exec.with_stack(frames_of).unwrap();
+        assert_eq!(hook[1..], paused[1..], "debug {debug}");
+        assert_eq!((&hook[0].0, &hook[0].2), (&paused[0].0, &paused[0].2));
         match exec.resume() {
             ExecutionState::Finished(r) => assert_eq!(r, vec![14 + 102 + 5]),
             other => panic!("{other:?}"),
