@@ -696,7 +696,7 @@ fn first_operator_offset(wasm: &[u8], index: usize) -> u64 {
             } => start = unchecked_range.start,
             wasmparser::Payload::CodeSectionEntry(body) if n == index => {
                 let mut ops = body.get_operators_reader().unwrap();
-                return (ops.read_with_offset().unwrap().1 - start) as u64;
+                return ops.read_with_offset().unwrap().1 - start;
             }
             wasmparser::Payload::CodeSectionEntry(_) => n += 1,
             _ => {}
@@ -712,6 +712,9 @@ type FrameValues = (
     Vec<wasmscope::Value>,
     Vec<wasmscope::Value>,
 );
+
+/// What an entry hook saw: the parameters and the frames.
+type HookSeen = Arc<Mutex<Option<(Vec<u64>, Vec<FrameValues>)>>>;
 
 /// What a listener's entry hook sees of the stack on the interpreter: every frame's
 /// function, code offset, locals and operands. In a plain call the fast path runs the hook
@@ -740,7 +743,7 @@ fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
             })
             .collect()
     }
-    struct Seen(Arc<Mutex<Option<(Vec<u64>, Vec<FrameValues>)>>>);
+    struct Seen(HookSeen);
     impl FunctionListener for Seen {
         fn hooks(&self) -> ListenerHooks {
             ListenerHooks::BEFORE
@@ -755,7 +758,7 @@ fn the_entry_hook_sees_each_frames_values_as_the_executor_does() {
             ListenerAction::Pause
         }
     }
-    struct F(Arc<Mutex<Option<(Vec<u64>, Vec<FrameValues>)>>>);
+    struct F(HookSeen);
     impl FunctionListenerFactory for F {
         fn new_listener(&self, def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
             (def.debug_name() == "app.leaf")
