@@ -3740,7 +3740,7 @@ impl Executor {
                                 Error::new("internal error: a listener failed without an error")
                             }))
                         }
-                        hot::Stop::Unhandled | hot::Stop::Recorded => {
+                        hot::Stop::Unhandled | hot::Stop::Recorded | hot::Stop::Hook => {
                             break Exit::Error(Error::new(format!(
                                 "internal error: the fast path refused {:?} (not one of its \
                                  instructions, a frame smaller than its function's, or \

@@ -108,6 +108,9 @@ pub(crate) enum Stop {
     Failed,
     /// (Within the fast path: the stop has been recorded already.)
     Recorded,
+    /// (Within the fast path: the entry hook of a listened function at the position the
+    /// handlers stopped at is due; [`run`] runs it, out of the handlers, and goes on.)
+    Hook,
 }
 
 /// What the fast path asks of the executor: memory 0, the callees of indirect calls, and
@@ -1087,8 +1090,9 @@ impl<'a> Cx<'a> {
 
     /// Runs listened function `listened`'s entry hook (the next instruction at `next`), or
     /// says why to stop (`Stop::Other` without the executor's frames: it runs the hook
-    /// then). (In the handler itself: the hook is one dynamic call with scalar arguments,
-    /// and what the listener reads of the run is derived when it reads it, [`HookTop`].)
+    /// then). (From [`Cx::entry_hook`], between two runs of the handlers: the hook is one
+    /// dynamic call with scalar arguments, and what the listener reads of the run is
+    /// derived when it reads it, [`HookTop`].)
     #[inline(always)]
     fn before(&self, listened: u32, next: Ip) -> Result<(), Stop> {
         if self.calls.is_none() {
@@ -1103,6 +1107,37 @@ impl<'a> Cx<'a> {
                 Ok(_) => Stop::Paused,
                 Err(()) => Stop::Failed,
             }),
+        }
+    }
+
+    /// After the handlers stopped at `at`: if they stopped for the entry hook there
+    /// (`Stop::Hook`, at a `ListenerBefore`), runs it and gives the position to go on at
+    /// (the stop cleared); else, or if the hook stops the run, `None`, the stop recorded.
+    #[inline(always)]
+    fn entry_hook(&self, at: Ip) -> Option<Ip> {
+        if !matches!(self.stop.get(), Some(Stop::Hook)) {
+            return None;
+        }
+        // SAFETY: a handler stops with `Stop::Hook` only at its own instruction, a
+        // position of the code (the module's docs).
+        let op = unsafe { *at };
+        let Instr::ListenerBefore(listened) = op.instr else {
+            debug_assert!(false, "an entry hook's stop at {:?}", op.instr);
+            self.stop.set(Some(Stop::Unhandled));
+            return None;
+        };
+        // SAFETY: a fast-path instruction is never the code's last (that one is
+        // terminal), so the next is in the code too.
+        let next = unsafe { at.add(1) };
+        match self.before(listened, next) {
+            Ok(()) => {
+                self.stop.set(None);
+                Some(next)
+            }
+            Err(stop) => {
+                self.stop.set(Some(stop));
+                None
+            }
         }
     }
 
@@ -1435,15 +1470,32 @@ pub(crate) fn run<'a>(
     let ip = cx.start;
     // SAFETY: `fp + max_height <= stack.len()` (checked above).
     let sp = unsafe { base.add(regs.fp) };
+    // (Listeners' entry hooks run here, between two runs of the handlers:
+    // `Cx::entry_hook`.)
     #[cfg(ws_tail_dispatch)]
-    let at = dispatch(ip, sp, mem, &cx, Acc::ZERO);
+    let at = {
+        let (mut ip, mut sp) = (ip, sp);
+        loop {
+            let at = dispatch(ip, sp, mem, &cx, Acc::ZERO);
+            match cx.entry_hook(at) {
+                Some(next) => ip = next,
+                None => break at,
+            }
+            // SAFETY: the current frame is in the stack with room for its function's
+            // slots (`run`'s check, `Cx::call`'s and `Cx::ret`'s).
+            sp = unsafe { cx.stack.add(cx.fp.get()) };
+        }
+    };
     #[cfg(not(ws_tail_dispatch))]
     let at = {
         let (mut ip, mut sp) = (ip, sp);
         loop {
             ip = dispatch(ip, sp, mem, &cx, cx.acc.get());
             if cx.stop.get().is_some() {
-                break ip;
+                match cx.entry_hook(ip) {
+                    Some(next) => ip = next,
+                    None => break ip,
+                }
             }
             // SAFETY: the current frame is in the stack with room for its function's
             // slots (`run`'s check, `Cx::call`'s and `Cx::ret`'s).
@@ -2091,27 +2143,13 @@ fn return_acc(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, acc: Acc) -> Ip {
 }
 
 /// The handler of a listened function's entry hook (`ListenerBefore`, always its code's
-/// first instruction, [`Cx::before`]). The accumulators hold nothing there, so it keeps
-/// neither across the hook (which left them in registers the hook's call saves).
+/// first instruction): it leaves the handlers for [`run`], which runs the hook
+/// ([`Cx::entry_hook`]) and goes on. (A handler that called the hook saved and restored
+/// its state around the call, which cost more than leaving the chain of handlers and
+/// coming back. The accumulators hold nothing there: none is kept.)
 #[inline(never)]
-// (`frame` and `mem` go to the next handler with tail dispatch only.)
-#[allow(unused_variables)]
-fn listener_before(ip: Ip, frame: *mut u64, mem: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
-    // SAFETY: `ip` points at an instruction of the code (the module's docs).
-    let op = unsafe { *ip };
-    let Instr::ListenerBefore(listened) = op.instr else {
-        debug_assert!(false, "{:?} given to the handler listener_before", op.instr);
-        // SAFETY: `handler_of` gives this handler to `ListenerBefore`s only (`Op`'s
-        // invariant).
-        unsafe { std::hint::unreachable_unchecked() }
-    };
-    // SAFETY: a fast-path instruction is never the code's last (that one is terminal), so
-    // the next is in the code too.
-    let next = unsafe { ip.add(1) };
-    match cx.before(listened, next) {
-        Ok(()) => next!(next, frame, mem, cx, Acc::ZERO),
-        Err(stop) => cx.stop(stop, ip),
-    }
+fn listener_before(ip: Ip, _: *mut u64, _: Mem, cx: &Cx<'_>, _: Acc) -> Ip {
+    cx.stop(Stop::Hook, ip)
 }
 
 /// [`return_few`] of a listened function (`ReturnListened`): its `after` hook first.
