@@ -7,7 +7,11 @@
 //! The executor's loop ([`super::exec`]) takes every other instruction (calls it cannot
 //! make, tables, GC, memory growth and bulk operations, and the debugging hooks). At the first fast-path
 //! instruction it meets it calls [`run`], which runs handlers until an instruction that is
-//! not theirs (returning its position, for the executor to run it) or a trap.
+//! not theirs (returning its position, for the executor to run it) or a trap. A listened
+//! function's entry hook (`ListenerBefore`) stops the handlers too: [`run`] calls the hook
+//! itself and dispatches again ([`Cx::entry_hook`]), so that no handler saves its state
+//! around the call (`listener_before` is the one handler that does not dispatch the
+//! next).
 //!
 //! Each handler reads its instruction, runs it, and then dispatches the next one itself:
 //! with `cfg(ws_tail_dispatch)` (optimised builds on x86-64 and AArch64, see `build.rs`)
@@ -109,7 +113,8 @@ pub(crate) enum Stop {
     /// (Within the fast path: the stop has been recorded already.)
     Recorded,
     /// (Within the fast path: the entry hook of a listened function at the position the
-    /// handlers stopped at is due; [`run`] runs it, out of the handlers, and goes on.)
+    /// handlers stopped at is due; [`run`] runs it, out of the handlers, and goes on. Never
+    /// returned by [`run`].)
     Hook,
 }
 
@@ -123,8 +128,8 @@ pub(crate) trait Env {
     fn memory(&mut self) -> &mut [u8];
     /// Calls listened function `listened`'s `before` with the current frame and its
     /// callers, which `top` gives when read: whether to pause, or `Err(())` after
-    /// recording the error. (Scalars only: a handler calls it, and nothing whose address
-    /// escapes may be on its stack frame — see the module's docs.)
+    /// recording the error. (Called from [`run`], [`Cx::entry_hook`], between two runs of
+    /// the handlers.)
     fn before(&mut self, listened: u32, top: HookTop<'_, '_>) -> Result<bool, ()>;
     /// Calls listened function `listened`'s `after` with its results (`Err(())` after
     /// recording the error).
@@ -850,8 +855,8 @@ impl<'a> EnvPtr<'a> {
     #[allow(clippy::mut_from_ref)]
     unsafe fn get(&self) -> &mut (dyn Env + 'a) {
         // SAFETY: `env` is borrowed mutably for `'a` (`new`), only the fast path's
-        // handlers, running one at a time, reach it (through their `Cx`), and the caller
-        // uses no other reference to it meanwhile.
+        // handlers and `run`'s `Cx::entry_hook`, one at a time, reach it (through their
+        // `Cx`), and the caller uses no other reference to it meanwhile.
         unsafe { &mut *self.env }
     }
 }
@@ -921,7 +926,8 @@ struct Cx<'a> {
     calls: Option<&'a Calls<'a>>,
     /// The executor's side ([`EnvPtr`]).
     env: EnvPtr<'a>,
-    /// Set when the run stops (read once, at the end).
+    /// Set when the handlers stop: read by [`run`] each time they return to it (a
+    /// `Stop::Hook` is cleared there, once the hook ran) and at the end.
     stop: Cell<Option<Stop>>,
     /// The executor's frames when the run began: a frame above them was pushed by
     /// [`Cx::call`] in this run, with the code that was running then (`Frame::code`, code
@@ -964,7 +970,8 @@ impl<'a> Cx<'a> {
     /// executor runs next; for the other stops the instruction that stopped, and [`run`]
     /// returns the position after it. (Not the position after it here: a handler then
     /// keeps the next instruction's address in a register for its stop as well as for
-    /// its dispatch, which made loads and stores save and restore one.)
+    /// its dispatch, which made loads and stores save and restore one.) (`Hook`: [`run`]
+    /// runs the entry hook at `ip` and goes on.)
     #[inline(always)]
     fn stop(&self, why: Stop, ip: Ip) -> Ip {
         self.stop.set(Some(why));
@@ -1142,7 +1149,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Runs listened function `listened`'s `after` hook with the `arity` results at slot
-    /// `src` of the current frame, at `frame`. (In the handler itself, as [`Cx::before`].)
+    /// `src` of the current frame, at `frame`. (In the handler itself, unlike
+    /// [`Cx::before`], which runs from [`Cx::entry_hook`].)
     #[inline(always)]
     fn after(&self, listened: u32, frame: *mut u64, src: u32, arity: u32) -> Result<(), Stop> {
         debug_assert!(
@@ -1406,6 +1414,8 @@ pub(crate) fn bit(c: bool) -> u64 {
 /// `steps` until `limit` falls within one (it stops there, for the executor).
 /// `globals` is the instance's [`crate::store::Instance::global_slots`], whose items the
 /// caller holds (locked, with no reference to a global live) until this returns.
+/// Listeners' entry hooks run on the way ([`Cx::entry_hook`]): it never returns
+/// `Stop::Hook`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<'a>(
     stack: &'a mut [u64],
@@ -1492,6 +1502,8 @@ pub(crate) fn run<'a>(
         loop {
             ip = dispatch(ip, sp, mem, &cx, cx.acc.get());
             if cx.stop.get().is_some() {
+                // (After an entry hook `cx.acc` is passed on, never read: nothing takes
+                // from the accumulator after a `ListenerBefore`, `check_modes`.)
                 match cx.entry_hook(ip) {
                     Some(next) => ip = next,
                     None => break ip,
