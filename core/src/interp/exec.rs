@@ -133,6 +133,30 @@ impl WalkFrames for WasmFrames<'_> {
 }
 
 impl<'a> WasmFrames<'a> {
+    /// The frames a listened function's entry hook sees: its own frame, of instance
+    /// `inst`, at `top` (the position just after the hook) and ending at `end` (after its
+    /// locals and constants), then `callers`.
+    fn at_entry(
+        inst: u32,
+        (top, end): (hot::Regs, usize),
+        callers: hot::Callers<'a>,
+        reg: &'a Registry,
+        stack: &'a [u64],
+    ) -> Self {
+        WasmFrames {
+            top: Some(FrameAt {
+                inst,
+                func: top.func,
+                pc: (top.pc as u32).saturating_sub(1),
+                fp: top.fp,
+                end,
+            }),
+            callers,
+            reg,
+            stack,
+        }
+    }
+
     /// Frame `i`, innermost first ([`WalkFrames::frame`]), borrowing what the frames do.
     fn frame_at(&self, i: usize) -> Option<StackFrame<'a>> {
         let at = match (i, self.top) {
@@ -201,18 +225,9 @@ impl<'h> HookWalk<'h, '_, '_> {
     /// The frames as [`WasmFrames`] reads them.
     fn frames(&self) -> WasmFrames<'h> {
         let (top, _, end) = self.top.regs();
-        WasmFrames {
-            top: Some(FrameAt {
-                inst: self.env.inst,
-                func: top.func,
-                pc: (top.pc as u32).saturating_sub(1),
-                fp: top.fp,
-                end,
-            }),
-            callers: hot::Callers::Hook(self.top.callers(), self.env.inst),
-            reg: self.env.reg,
-            stack: self.top.stack(),
-        }
+        let inst = self.env.inst;
+        let callers = hot::Callers::Hook(self.top.callers(), inst);
+        WasmFrames::at_entry(inst, (top, end), callers, self.env.reg, self.top.stack())
     }
 }
 
@@ -1098,18 +1113,14 @@ fn listener_before_at(
     let Some(code) = module.and_then(|m| m.code.ready(top.func)) else {
         return Err(no_code(top.func));
     };
-    let frames = WasmFrames {
-        top: Some(FrameAt {
-            inst,
-            func: top.func,
-            pc: (top.pc as u32).saturating_sub(1),
-            fp: top.fp,
-            end: top.fp + code.frame_slots() as usize,
-        }),
-        callers: hot::Callers::Complete(callers),
+    let end = top.fp + code.frame_slots() as usize;
+    let frames = WasmFrames::at_entry(
+        inst,
+        (top, end),
+        hot::Callers::Complete(callers),
         reg,
         stack,
-    };
+    );
     let params = stack
         .get(top.fp..top.fp + code.params as usize)
         .unwrap_or(&[]);
