@@ -241,9 +241,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// else is a one-line error naming the file; see [`wasmscope::module_bytes`]).
 pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    wasmscope::module_bytes(&bytes)
-        .map(|wasm| wasm.into_owned())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    match wasmscope::module_bytes(&bytes) {
+        // A binary module is the file's bytes as they are: no copy.
+        Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+        Ok(std::borrow::Cow::Owned(wasm)) => Ok(wasm),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// A `--env` argument: `KEY=VALUE` (the value may be empty and may hold `=`).
@@ -494,7 +497,8 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     }
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
-    let compiled = rt.compile_module(&bytes).map_err(|e| {
+    // (The runtime keeps the bytes: handed over, not copied.)
+    let compiled = rt.compile_module_owned(bytes).map_err(|e| {
         let hint = match args.compiler && e.to_string().contains("uses GC") {
             true => " (run it without --compiler: the interpreter runs GC)",
             false => "",

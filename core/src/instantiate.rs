@@ -422,7 +422,8 @@ pub(crate) fn instantiate(
                 .collect::<Result<_>>()?,
         });
     }
-    let datas: Vec<Arc<[u8]>> = info.datas.iter().map(|d| d.bytes.clone()).collect();
+    let datas: Vec<crate::module::SegmentBytes> =
+        info.datas.iter().map(|d| d.bytes.clone()).collect();
     let exports = info
         .exports
         .iter()
@@ -503,7 +504,7 @@ pub(crate) fn instantiate(
                         break;
                     }
                 }
-                state.datas[i] = Arc::from(&[][..]);
+                state.datas[i] = Default::default();
             }
         }
         result

@@ -7,6 +7,7 @@
 //! the description in `interp::code::WasmCode`), or all at once by
 //! `WasmCode::translate_all` in the eager mode (validating them then).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -120,7 +121,40 @@ pub(crate) struct ElemSegment {
 #[derive(Clone, Debug)]
 pub(crate) struct DataSegment {
     pub mode: SegmentMode,
-    pub bytes: Arc<[u8]>,
+    pub bytes: SegmentBytes,
+}
+
+/// A data segment's bytes: a range of the module's bytes, which the module keeps
+/// anyway (a segment is not copied at decoding; a program's data can be megabytes).
+/// The default is empty: a dropped segment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SegmentBytes {
+    module: Option<Arc<Vec<u8>>>,
+    range: std::ops::Range<usize>,
+}
+
+impl SegmentBytes {
+    /// `data`, a segment's bytes as the decoder gives them, as a range of `module`:
+    /// `None` unless `data` is that range of `module` itself (the same bytes at the same
+    /// address), which decoding `module` always gives.
+    fn new(module: &Arc<Vec<u8>>, end: usize, data: &[u8]) -> Option<SegmentBytes> {
+        let range = end.checked_sub(data.len())?..end;
+        let found = module.get(range.clone())?;
+        std::ptr::eq(found, data).then(|| SegmentBytes {
+            module: Some(module.clone()),
+            range,
+        })
+    }
+}
+
+impl std::ops::Deref for SegmentBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.module {
+            Some(m) => m.get(self.range.clone()).unwrap_or_default(),
+            None => &[],
+        }
+    }
 }
 
 /// A custom section: name and byte range of its payload in the module bytes.
@@ -229,8 +263,10 @@ fn scan_bodies(bytes: &[u8], bodies: &[std::ops::Range<usize>], threads: usize) 
 /// description (an engine's code for it is kept beside it, e.g. `interp::code::WasmCode`).
 #[derive(Debug)]
 pub(crate) struct ModuleInfo {
-    /// The module bytes (custom sections and DWARF are read from them lazily).
-    pub bytes: Arc<[u8]>,
+    /// The module bytes (custom sections and DWARF are read from them lazily). A
+    /// `Vec` in an `Arc`, so that bytes the caller hands over are kept without a copy
+    /// ([`crate::Runtime::compile_module_owned`]).
+    pub bytes: Arc<Vec<u8>>,
     /// Module name from the name section.
     pub name: Option<Arc<str>>,
     pub types: Vec<FuncType>,
@@ -769,8 +805,11 @@ impl ModuleInfo {
     /// # Errors
     /// A malformed or invalid module gives [`crate::ErrorKind::Compile`] with the byte
     /// offset of the problem.
-    pub(crate) fn parse(bytes: &[u8], options: CodeOptions) -> Result<ModuleInfo> {
-        let bytes: Arc<[u8]> = Arc::from(bytes);
+    ///
+    /// Borrowed `bytes` are copied (the module keeps them); owned ones are kept as
+    /// they are.
+    pub(crate) fn parse(bytes: Cow<'_, [u8]>, options: CodeOptions) -> Result<ModuleInfo> {
+        let bytes: Arc<Vec<u8>> = Arc::new(bytes.into_owned());
         let mut validator = Validator::new_with_features(features(&options));
         let mut info = ModuleInfo {
             bytes: bytes.clone(),
@@ -1420,10 +1459,12 @@ impl ModuleInfo {
                             offset: const_expr(offset_expr, &self.canon)?,
                         },
                     };
-                    self.datas.push(DataSegment {
-                        mode,
-                        bytes: Arc::from(d.data),
-                    });
+                    // (A segment's bytes end its entry.)
+                    let bytes = SegmentBytes::new(&self.bytes, d.range.end as usize, d.data)
+                        .ok_or_else(|| {
+                            Error::new("internal error: a data segment outside the module")
+                        })?;
+                    self.datas.push(DataSegment { mode, bytes });
                 }
             }
             Payload::CodeSectionStart {
@@ -1728,7 +1769,36 @@ mod tests {
         wat += ")";
         let bytes = wat::parse_str(&wat).unwrap();
         let options = crate::config::RuntimeConfig::interpreter().code_options();
-        ModuleInfo::parse(&bytes, options).unwrap()
+        ModuleInfo::parse(bytes.as_slice().into(), options).unwrap()
+    }
+
+    #[test]
+    fn owned_bytes_are_kept_and_data_segments_are_ranges_of_them() {
+        let bytes = wat::parse_str(
+            r#"(module (memory 1)
+                 (data (i32.const 8) "active")
+                 (data "passive, longer")
+                 (data (i32.const 0) ""))"#,
+        )
+        .unwrap();
+        let options = crate::config::RuntimeConfig::interpreter().code_options();
+        let (kept, at) = (bytes.clone(), bytes.as_ptr());
+        let info = ModuleInfo::parse(Cow::Owned(bytes), options).unwrap();
+        // Handed over: the very allocation, not a copy.
+        assert_eq!(info.bytes.as_ptr(), at);
+        let datas: Vec<&[u8]> = info.datas.iter().map(|d| &*d.bytes).collect();
+        assert_eq!(datas, [&b"active"[..], b"passive, longer", b""]);
+        for d in &info.datas {
+            let within = info.bytes.as_ptr_range();
+            assert!(within.contains(&d.bytes.as_ptr()) || d.bytes.is_empty());
+        }
+        // Borrowed: copied, with the same contents.
+        let info = ModuleInfo::parse(Cow::Borrowed(&kept), options).unwrap();
+        assert_ne!(info.bytes.as_ptr(), kept.as_ptr());
+        assert_eq!(**info.bytes, *kept);
+        assert_eq!(&*info.datas[1].bytes, b"passive, longer");
+        // A dropped segment is empty.
+        assert!(SegmentBytes::default().is_empty());
     }
 
     /// Bodies put in at their function indices, then whether GC and a handler are found.

@@ -1,5 +1,6 @@
 //! [`Runtime`] and [`CompiledModule`]: compiling, instantiating, closing.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use crate::compiled::{CompiledKind, CompiledModule};
@@ -134,6 +135,31 @@ impl Runtime {
     /// same options (by any runtime sharing the cache) is not compiled again, and the
     /// functions translated for one runtime are translated for all.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
+        self.compile(Cow::Borrowed(wasm))
+    }
+
+    /// [`Runtime::compile_module`] of bytes the caller hands over: the compiled module
+    /// keeps them as they are, where `compile_module` keeps a copy (a module's bytes
+    /// are kept for lazy translation, custom sections and DWARF). For a large module
+    /// read from a file this saves a copy of it, and the memory it touches.
+    ///
+    /// # Errors
+    /// Those of [`Runtime::compile_module`].
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = wasmscope::Runtime::new();
+    /// let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)?;
+    /// let compiled = rt.compile_module_owned(wasm)?;
+    /// let module = rt.instantiate_module(&compiled, wasmscope::ModuleConfig::new())?;
+    /// assert_eq!(module.exported_function("f").unwrap().call(&[])?, vec![7]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_module_owned(&self, wasm: Vec<u8>) -> Result<CompiledModule> {
+        self.compile(Cow::Owned(wasm))
+    }
+
+    fn compile(&self, wasm: Cow<'_, [u8]>) -> Result<CompiledModule> {
         self.inner.check_open()?;
         self.inner.config.check()?;
         let options = self.inner.config.code_options();
@@ -187,7 +213,7 @@ impl Runtime {
                 listeners: Some(listeners.into()),
             });
         }
-        let compile = || {
+        let compile = |wasm: Cow<'_, [u8]>| {
             let parsed = ModuleInfo::parse(wasm, options)?;
             let options = self.inner.config.engine_for(&parsed, options)?;
             // (Mutable for the compiler's code, on its platforms.)
@@ -200,15 +226,14 @@ impl Runtime {
             }
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             if options.native {
-                let native =
-                    compile_native(&info, wasm, options, self.inner.config.cache.as_ref())?;
+                let native = compile_native(&info, options, self.inner.config.cache.as_ref())?;
                 info.native = Some(Arc::new(native));
             }
             Ok(Arc::new(info))
         };
         let info = match &self.inner.config.cache {
-            Some(cache) => cache.get_or_compile(wasm, options, compile)?,
-            None => compile()?,
+            Some(cache) => cache.get_or_compile(&wasm, options, || compile(wasm.clone()))?,
+            None => compile(wasm)?,
         };
         Ok(CompiledModule {
             kind: CompiledKind::Wasm(info),
@@ -496,13 +521,12 @@ impl HostModuleBuilder {
     }
 }
 
-/// The compiler's native code of `info` (from `wasm`): read from the cache's directory
+/// The compiler's native code of `info`: read from the cache's directory
 /// when it holds it, else compiled (and then written there, when the cache has a
 /// directory).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 fn compile_native(
     info: &ModuleInfo,
-    wasm: &[u8],
     options: crate::options::CodeOptions,
     cache: Option<&crate::cache::CompilationCache>,
 ) -> Result<crate::compiler::code::NativeModule> {
@@ -513,7 +537,7 @@ fn compile_native(
         Some(cache) if options.mode != crate::options::CompilationMode::Lazy => {
             let target = code::target_id(&libcalls)?;
             cache
-                .disk_key(wasm, options, &target)
+                .disk_key(&info.bytes, options, &target)
                 .map(|key| (cache, key))
         }
         _ => None,

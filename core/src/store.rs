@@ -347,7 +347,7 @@ pub(crate) struct InstanceState {
     /// Element segments (emptied by `elem.drop`).
     pub elems: Vec<Arc<[u64]>>,
     /// Data segments (emptied by `data.drop`).
-    pub datas: Vec<Arc<[u8]>>,
+    pub datas: Vec<crate::module::SegmentBytes>,
     /// Called once with the exit code when the instance closes.
     pub notifier: Option<CloseNotifier>,
     /// WASI state of a Wasm module instance (none for host modules); dropped, closing

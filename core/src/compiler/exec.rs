@@ -1341,7 +1341,7 @@ extern "C" fn lc_data_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> 
     with_running(vm, |_, r| {
         let (_, state) = r.held().memory_and_state(0);
         if let Some(s) = state.datas.get_mut(seg as usize) {
-            *s = Arc::from(&[][..]);
+            *s = Default::default();
         }
         Ok(0)
     })
@@ -1452,7 +1452,7 @@ extern "C" fn lc_table_init(vm: *mut VmCtx, ts: u64, d: u64, s: u64, n: u64) -> 
 extern "C" fn lc_elem_drop(vm: *mut VmCtx, seg: u64, _: u64, _: u64, _: u64) -> u64 {
     with_running(vm, |_, r| {
         if let Some(s) = r.held().state.elems.get_mut(seg as usize) {
-            *s = Arc::from(&[][..]);
+            *s = Default::default();
         }
         Ok(0)
     })

@@ -47,7 +47,7 @@ struct Checkpoint<S> {
     tables: Vec<Vec<u64>>,
     globals: Vec<(u64, u64)>,
     elems: Vec<Arc<[u64]>>,
-    datas: Vec<Arc<[u8]>>,
+    datas: Vec<crate::module::SegmentBytes>,
 }
 
 /// A chunk's stored version: at checkpoint `id`, its bytes (`None`: all zeros).

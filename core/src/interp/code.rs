@@ -583,7 +583,7 @@ mod acc_tests {
     fn translated(wat: &str, debug: bool) -> Vec<(Instr, u8)> {
         let bytes = wat::parse_str(wat).unwrap();
         let code = WasmCode::new(
-            ModuleInfo::parse(&bytes, options(debug)).unwrap(),
+            ModuleInfo::parse(bytes.as_slice().into(), options(debug)).unwrap(),
             options(debug),
         );
         let f = code.func_code(code.code.id_of(0, debug)).unwrap();
@@ -598,7 +598,7 @@ mod acc_tests {
     fn listened(wat: &str, hooks: ListenerHooks) -> Vec<Instr> {
         let bytes = wat::parse_str(wat).unwrap();
         let mut code = WasmCode::new(
-            ModuleInfo::parse(&bytes, options(false)).unwrap(),
+            ModuleInfo::parse(bytes.as_slice().into(), options(false)).unwrap(),
             options(false),
         );
         code.set_listened(vec![hooks; 3]);

@@ -3399,7 +3399,7 @@ impl Executor {
                     }
                 }
                 Instr::DataDrop(seg) => {
-                    held.state.datas[seg as usize] = Arc::from(&[][..]);
+                    held.state.datas[seg as usize] = Default::default();
                 }
                 Instr::TableGet { table, h } => {
                     let i = usize::try_from(tix!(table, slot!(h - 1))).unwrap_or(usize::MAX);

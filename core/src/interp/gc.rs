@@ -107,7 +107,7 @@ pub(crate) fn run(
     h: usize,
     objects: &std::sync::Mutex<heap::Heap>,
     reg: &Registry,
-    datas: &[Arc<[u8]>],
+    datas: &[crate::module::SegmentBytes],
     elems: &[Arc<[u64]>],
 ) -> Result<(), TrapCode> {
     let mut heap = crate::store::lock(objects);

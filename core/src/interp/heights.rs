@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn heights_give_the_code_validating_gives() {
         let bytes = wat::parse_str(BODIES).unwrap();
-        let info = ModuleInfo::parse(&bytes, options()).unwrap();
+        let info = ModuleInfo::parse(bytes.as_slice().into(), options()).unwrap();
         assert_eq!(info.preludes.len(), info.bodies.len());
         let instrs = |c: &CompiledFunc| c.instrs.iter().map(|op| op.instr()).collect::<Vec<_>>();
         for index in info.num_imported_funcs..info.func_types.len() as u32 {
@@ -463,7 +463,7 @@ mod tests {
                 local.get 0))"#,
         )
         .unwrap();
-        let info = ModuleInfo::parse(&bytes, options()).unwrap();
+        let info = ModuleInfo::parse(bytes.as_slice().into(), options()).unwrap();
         assert!(info.preludes[0].simd && !info.preludes[1].simd);
         for index in 0..2 {
             let (followed, validated) = both(&info, index);
@@ -490,7 +490,7 @@ mod tests {
                 end))"#,
         )
         .unwrap();
-        let info = ModuleInfo::parse(&bytes, options()).unwrap();
+        let info = ModuleInfo::parse(bytes.as_slice().into(), options()).unwrap();
         let prelude = &info.preludes[0];
         assert_eq!(prelude.loop_consts[..], [7, 1.5f32.to_bits() as u64]);
         assert_eq!(prelude.max_tries, 0);
