@@ -709,9 +709,11 @@ pub(crate) struct Calls<'a> {
 /// where a `OnceLock`'s `get` adds an atomic load of its state that the compiler must
 /// keep). Its fields are private, so that a pointer is only ever null or set by
 /// [`Funcs::publish`] to code of its own `OnceLock`, which is never written again.
+/// (Each function's code is boxed: a module of thousands of functions, most never
+/// called, keeps a word for each of those, not the code's 192 bytes.)
 #[derive(Debug)]
 pub(crate) struct Funcs {
-    code: Box<[OnceLock<CompiledFunc>]>,
+    code: Box<[OnceLock<Box<CompiledFunc>>]>,
     ready: Box<[AtomicPtr<CompiledFunc>]>,
 }
 
@@ -734,14 +736,14 @@ impl Funcs {
     /// The code of code id `id`, if it is set.
     #[inline(always)]
     pub(crate) fn get(&self, id: u32) -> Option<&CompiledFunc> {
-        self.code.get(id as usize)?.get()
+        self.code.get(id as usize)?.get().map(|c| &**c)
     }
 
     /// Sets code id `id` (below [`Funcs::len`]) to `code`, if it was not set: the code it
     /// has then.
     pub(crate) fn publish(&self, id: u32, mut code: CompiledFunc) -> &CompiledFunc {
         code.id = id;
-        let code = self.code[id as usize].get_or_init(|| code);
+        let code: &CompiledFunc = self.code[id as usize].get_or_init(|| Box::new(code));
         // (Release: whoever reads the pointer with `Acquire` sees the code.)
         self.ready[id as usize].store(std::ptr::from_ref(code).cast_mut(), Ordering::Release);
         code
