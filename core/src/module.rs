@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use wasmparser::{
     CompositeInnerType, ElementItems, ElementKind, ExternalKind, FrameKind, FrameStack,
-    FuncValidator, FunctionBody, Name, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    FuncToValidate, FuncValidator, FunctionBody, Name, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
     ValidatorResources, VisitOperator, VisitSimdOperator, WasmFeatures,
 };
 
@@ -578,6 +578,125 @@ fn validate_body(
     Ok((gc, scan.finish()))
 }
 
+/// A code section of this many bytes up, on a machine of several cores, has its bodies
+/// validated on every core (CPython's 6 MB section: 2.7 million operators).
+const PARALLEL_VALIDATION_BYTES: u32 = 1 << 20;
+
+/// The validation of a module's bodies at decoding ([`CompilationMode::LazyTranslation`]):
+/// each as it is read, or, in a large code section on a machine of several cores,
+/// gathered and validated on every core when the section ends
+/// ([`BodyValidation::finish`]). Either way the result is the same: the bodies'
+/// preludes in order, whether one uses GC, and the first invalid body's error (by
+/// position in the module).
+struct BodyValidation<'a> {
+    features: WasmFeatures,
+    /// The threads of this code section (1: each body validated as it is read).
+    threads: usize,
+    gathered: Vec<(FuncToValidate<ValidatorResources>, FunctionBody<'a>)>,
+    allocs: wasmparser::FuncValidatorAllocations,
+}
+
+impl<'a> BodyValidation<'a> {
+    fn new(features: WasmFeatures) -> Self {
+        BodyValidation {
+            features,
+            threads: 1,
+            gathered: Vec::new(),
+            allocs: Default::default(),
+        }
+    }
+
+    /// A code section of `size` bytes starts; its bodies are validated if `validate`.
+    fn start_section(&mut self, validate: bool, size: u32) {
+        #[cfg(test)]
+        if let Some(threads) = tests::VALIDATION_THREADS.get() {
+            self.threads = if validate { threads } else { 1 };
+            return;
+        }
+        self.threads = match validate && size >= PARALLEL_VALIDATION_BYTES {
+            // (No threads where there are none, as in the browser: `available_parallelism`
+            // fails there.)
+            true => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            false => 1,
+        };
+    }
+
+    /// The next body: validated now, or gathered.
+    fn add(
+        &mut self,
+        func: FuncToValidate<ValidatorResources>,
+        body: FunctionBody<'a>,
+        uses_gc: &mut bool,
+        preludes: &mut Vec<Prelude>,
+    ) -> Result<()> {
+        if self.threads > 1 {
+            self.gathered.push((func, body));
+            return Ok(());
+        }
+        let mut fv = func.into_validator(std::mem::take(&mut self.allocs));
+        let (gc, prelude) = validate_body(&mut fv, &body, self.features)?;
+        *uses_gc |= gc;
+        preludes.push(prelude);
+        self.allocs = fv.into_allocations();
+        Ok(())
+    }
+
+    /// Validates the bodies gathered (none: nothing to do), in runs of about equal bytes,
+    /// one a thread, each in order and to its first error.
+    fn finish(&mut self, uses_gc: &mut bool, preludes: &mut Vec<Prelude>) -> Result<()> {
+        if self.gathered.is_empty() {
+            return Ok(());
+        }
+        let mut rest = std::mem::take(&mut self.gathered);
+        let len = |b: &FunctionBody| (b.range().end - b.range().start) as usize;
+        let total: usize = rest.iter().map(|(_, b)| len(b)).sum();
+        let mut runs = Vec::with_capacity(self.threads);
+        while !rest.is_empty() {
+            let share = total.div_ceil(self.threads);
+            let (mut n, mut size) = (0, 0);
+            while n < rest.len() && (size < share || runs.len() + 1 == self.threads) {
+                size += len(&rest[n].1);
+                n += 1;
+            }
+            let tail = rest.split_off(n);
+            runs.push(std::mem::replace(&mut rest, tail));
+        }
+        let features = self.features;
+        let validate_run = move |run: Vec<(FuncToValidate<ValidatorResources>, FunctionBody)>| {
+            let mut allocs = wasmparser::FuncValidatorAllocations::default();
+            let mut found = (false, Vec::with_capacity(run.len()));
+            for (func, body) in run {
+                let mut fv = func.into_validator(allocs);
+                let (gc, prelude) = validate_body(&mut fv, &body, features)?;
+                found.0 |= gc;
+                found.1.push(prelude);
+                allocs = fv.into_allocations();
+            }
+            Ok::<_, Error>(found)
+        };
+        let results: Vec<Result<(bool, Vec<Prelude>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (runs.into_iter())
+                .map(|run| s.spawn(move || validate_run(run)))
+                .collect();
+            (handles.into_iter())
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::new("internal error: a body's validation panicked"))
+                    })
+                })
+                .collect()
+        });
+        // The runs are in the module's order, and each stopped at its first error: the
+        // first error of the first run that has one is the module's first.
+        for found in results {
+            let (gc, found) = found?;
+            *uses_gc |= gc;
+            preludes.extend(found);
+        }
+        Ok(())
+    }
+}
+
 /// The most constants of a body's loops that the interpreter gives slots of their own
 /// ([`Prelude`]).
 const MAX_LOOP_CONSTS: usize = 32;
@@ -858,33 +977,47 @@ impl ModuleInfo {
         let mut resources = None;
         let mut bodies = Vec::new();
         let mut preludes = Vec::new();
-        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        let mut validating = BodyValidation::new(features(&options));
         let mut seen_end = false;
         for payload in Parser::new(0).parse_all(&bytes) {
-            let payload = payload?;
-            match validator.payload(&payload)? {
-                ValidPayload::Ok => {}
-                ValidPayload::Func(to_validate, body) => {
-                    if resources.is_none() {
-                        resources = Some(to_validate.resources.clone());
+            let step = (|| -> Result<()> {
+                let payload = payload?;
+                // (Bodies gathered for every core are validated when their section
+                // ends, before anything after it.)
+                if !matches!(payload, Payload::CodeSectionEntry(_)) {
+                    validating.finish(&mut info.uses_gc, &mut preludes)?;
+                }
+                if let Payload::CodeSectionStart { size, .. } = payload {
+                    validating.start_section(validate_bodies, size);
+                }
+                match validator.payload(&payload)? {
+                    ValidPayload::Ok => {}
+                    ValidPayload::Func(to_validate, body) => {
+                        if resources.is_none() {
+                            resources = Some(to_validate.resources.clone());
+                        }
+                        let range = body.range();
+                        bodies.push(range.start as usize..range.end as usize);
+                        if validate_bodies {
+                            let (uses_gc, preludes) = (&mut info.uses_gc, &mut preludes);
+                            validating.add(to_validate, body, uses_gc, preludes)?;
+                        }
                     }
-                    let range = body.range();
-                    bodies.push(range.start as usize..range.end as usize);
-                    if validate_bodies {
-                        let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-                        let (gc, prelude) = validate_body(&mut fv, &body, features(&options))?;
-                        info.uses_gc |= gc;
-                        preludes.push(prelude);
-                        allocs = fv.into_allocations();
+                    ValidPayload::End(_) => seen_end = true,
+                    ValidPayload::Parser(_) => {
+                        return Err(Error::compile(0, "nested modules are not supported"))
                     }
                 }
-                ValidPayload::End(_) => seen_end = true,
-                ValidPayload::Parser(_) => {
-                    return Err(Error::compile(0, "nested modules are not supported"))
-                }
+                info.record(&payload)
+            })();
+            if let Err(e) = step {
+                // A fault in a body gathered before this one is reported first, as when
+                // each body is validated as it is read.
+                validating.finish(&mut info.uses_gc, &mut preludes)?;
+                return Err(e);
             }
-            info.record(&payload)?;
         }
+        validating.finish(&mut info.uses_gc, &mut preludes)?;
         if !seen_end {
             return Err(Error::compile(
                 bytes.len() as u64,
@@ -1755,6 +1888,65 @@ pub(crate) fn catch_clause(c: &wasmparser::Catch) -> (Option<u32>, u32, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// The threads that validate a code section's bodies at decoding in this test's
+        /// thread, whatever its size (`None`: as outside tests).
+        pub(super) static VALIDATION_THREADS: std::cell::Cell<Option<usize>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    /// `wat` decoded with its bodies validated by `threads` threads (1: each as it is
+    /// read): the preludes (as text) and whether it uses GC, or the error.
+    fn decoded_with(wat: &str, threads: usize) -> std::result::Result<(String, bool), String> {
+        let bytes = wat::parse_str(wat).unwrap();
+        let options = crate::config::RuntimeConfig::interpreter()
+            .with_core_features(crate::CoreFeatures::SUPPORTED)
+            .code_options();
+        VALIDATION_THREADS.set(Some(threads));
+        let info = ModuleInfo::parse(Cow::Owned(bytes), options);
+        VALIDATION_THREADS.set(None);
+        let info = info.map_err(|e| e.to_string())?;
+        Ok((format!("{:?}", info.preludes), info.uses_gc))
+    }
+
+    #[test]
+    fn bodies_validated_on_several_threads_give_what_one_gives() {
+        // Bodies of different sizes, with loop constants, legacy `try`s and GC, so that the
+        // runs split anywhere.
+        let mut funcs = String::new();
+        for i in 0..60 {
+            funcs += &match i % 4 {
+                0 => format!("(func (loop (drop (i64.const {i})) (drop (f64.const {i}.5))))"),
+                1 => "(func try try nop catch_all end catch_all end)".to_string(),
+                2 => format!("(func (result i32) {} i32.const 1)", "nop ".repeat(i * 7)),
+                _ => "(func (drop (struct.new $s)))".to_string(),
+            };
+        }
+        let valid = format!("(module (type $s (struct)) {funcs})");
+        let one = decoded_with(&valid, 1).unwrap();
+        assert!(one.1, "a body uses GC");
+        assert!(one.0.contains("max_tries: 2") && one.0.contains("loop_consts: [56, "));
+        for threads in [2, 3, 7, 64] {
+            assert_eq!(decoded_with(&valid, threads).unwrap(), one, "{threads} threads");
+        }
+        // Invalid bodies: the first one's error, on any number of threads, and before a
+        // fault in a later section.
+        let bad = "(func (result i32) i64.const 0)";
+        for (at, also) in [(0, None), (17, Some(45)), (59, None), (30, Some(31))] {
+            let mut funcs: Vec<String> = (0..60).map(|i| format!("(func (drop (i32.const {i})))")).collect();
+            funcs[at] = bad.to_string();
+            if let Some(j) = also {
+                funcs[j] = "(func unreachable i32.add i32.add (drop (i64.const 0)) (i32.const 0) (br_if 0) (i32.const 0))".into();
+            }
+            let wat = format!("(module (memory 1) {} (data (i32.const 0) \"x\"))", funcs.concat());
+            let one = decoded_with(&wat, 1).unwrap_err();
+            assert!(one.contains("type mismatch"), "{one}");
+            for threads in [2, 3, 7] {
+                assert_eq!(decoded_with(&wat, threads).unwrap_err(), one, "{at}, {threads} threads");
+            }
+        }
+    }
 
     /// A module of `n` functions, each a few `nop`s, with `body` as function `at`'s.
     fn module(n: usize, at: &[(usize, &str)]) -> ModuleInfo {
