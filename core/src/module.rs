@@ -1899,7 +1899,14 @@ mod tests {
     /// `wat` decoded with its bodies validated by `threads` threads (1: each as it is
     /// read): the preludes (as text) and whether it uses GC, or the error.
     fn decoded_with(wat: &str, threads: usize) -> std::result::Result<(String, bool), String> {
-        let bytes = wat::parse_str(wat).unwrap();
+        binary_decoded_with(wat::parse_str(wat).unwrap(), threads)
+    }
+
+    /// [`decoded_with`] of a binary module.
+    fn binary_decoded_with(
+        bytes: Vec<u8>,
+        threads: usize,
+    ) -> std::result::Result<(String, bool), String> {
         let options = crate::config::RuntimeConfig::interpreter()
             .with_core_features(crate::CoreFeatures::SUPPORTED)
             .code_options();
@@ -1946,6 +1953,28 @@ mod tests {
                 assert_eq!(decoded_with(&wat, threads).unwrap_err(), one, "{at}, {threads} threads");
             }
         }
+        // An invalid body, then a body whose size runs past the section's end: the invalid
+        // body's error, as when each is validated as it is read.
+        let mut funcs: Vec<String> = (0..60).map(|i| format!("(func (drop (i32.const {i})))")).collect();
+        funcs[10] = bad.to_string();
+        let mut bytes = wat::parse_str(format!("(module {})", funcs.concat())).unwrap();
+        let info = decoded_info(&bytes);
+        let size_at = info.bodies[50].start - 1;
+        assert_eq!(bytes[size_at] as usize, info.bodies[50].len());
+        bytes[size_at] = 0x7f;
+        let one = binary_decoded_with(bytes.clone(), 1).unwrap_err();
+        assert!(one.contains("type mismatch"), "{one}");
+        for threads in [2, 3] {
+            assert_eq!(binary_decoded_with(bytes.clone(), threads).unwrap_err(), one);
+        }
+    }
+
+    /// `bytes` decoded without validating bodies.
+    fn decoded_info(bytes: &[u8]) -> ModuleInfo {
+        let options = crate::config::RuntimeConfig::interpreter()
+            .with_compilation_mode(CompilationMode::Lazy)
+            .code_options();
+        ModuleInfo::parse(Cow::Borrowed(bytes), options).unwrap()
     }
 
     /// A module of `n` functions, each a few `nop`s, with `body` as function `at`'s.
