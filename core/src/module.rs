@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use wasmparser::{
     CompositeInnerType, ElementItems, ElementKind, ExternalKind, FrameKind, FrameStack,
-    FuncToValidate, FuncValidator, FunctionBody, Name, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
-    ValidatorResources, VisitOperator, VisitSimdOperator, WasmFeatures,
+    FuncToValidate, FuncValidator, FunctionBody, Name, Operator, Parser, Payload, TypeRef,
+    ValidPayload, Validator, ValidatorResources, VisitOperator, VisitSimdOperator, WasmFeatures,
 };
 
 use crate::error::{Error, Result};
@@ -674,17 +674,18 @@ impl<'a> BodyValidation<'a> {
             }
             Ok::<_, Error>(found)
         };
+        // (The first run on this thread, the others on threads of their own.)
+        let mut runs = runs.into_iter();
+        let first = runs.next().unwrap_or_default();
         let results: Vec<Result<(bool, Vec<Prelude>)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (runs.into_iter())
-                .map(|run| s.spawn(move || validate_run(run)))
-                .collect();
-            (handles.into_iter())
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::new("internal error: a body's validation panicked"))
-                    })
+            let handles: Vec<_> = runs.map(|run| s.spawn(move || validate_run(run))).collect();
+            let mut results = vec![validate_run(first)];
+            results.extend(handles.into_iter().map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::new("internal error: a body's validation panicked"))
                 })
-                .collect()
+            }));
+            results
         });
         // The runs are in the module's order, and each stopped at its first error: the
         // first error of the first run that has one is the module's first.
@@ -1935,27 +1936,42 @@ mod tests {
         assert!(one.1, "a body uses GC");
         assert!(one.0.contains("max_tries: 2") && one.0.contains("loop_consts: [56, "));
         for threads in [2, 3, 7, 64] {
-            assert_eq!(decoded_with(&valid, threads).unwrap(), one, "{threads} threads");
+            assert_eq!(
+                decoded_with(&valid, threads).unwrap(),
+                one,
+                "{threads} threads"
+            );
         }
         // Invalid bodies: the first one's error, on any number of threads, and before a
         // fault in a later section.
         let bad = "(func (result i32) i64.const 0)";
         for (at, also) in [(0, None), (17, Some(45)), (59, None), (30, Some(31))] {
-            let mut funcs: Vec<String> = (0..60).map(|i| format!("(func (drop (i32.const {i})))")).collect();
+            let mut funcs: Vec<String> = (0..60)
+                .map(|i| format!("(func (drop (i32.const {i})))"))
+                .collect();
             funcs[at] = bad.to_string();
             if let Some(j) = also {
                 funcs[j] = "(func unreachable i32.add i32.add (drop (i64.const 0)) (i32.const 0) (br_if 0) (i32.const 0))".into();
             }
-            let wat = format!("(module (memory 1) {} (data (i32.const 0) \"x\"))", funcs.concat());
+            let wat = format!(
+                "(module (memory 1) {} (data (i32.const 0) \"x\"))",
+                funcs.concat()
+            );
             let one = decoded_with(&wat, 1).unwrap_err();
             assert!(one.contains("type mismatch"), "{one}");
             for threads in [2, 3, 7] {
-                assert_eq!(decoded_with(&wat, threads).unwrap_err(), one, "{at}, {threads} threads");
+                assert_eq!(
+                    decoded_with(&wat, threads).unwrap_err(),
+                    one,
+                    "{at}, {threads} threads"
+                );
             }
         }
         // An invalid body, then a body whose size runs past the section's end: the invalid
         // body's error, as when each is validated as it is read.
-        let mut funcs: Vec<String> = (0..60).map(|i| format!("(func (drop (i32.const {i})))")).collect();
+        let mut funcs: Vec<String> = (0..60)
+            .map(|i| format!("(func (drop (i32.const {i})))"))
+            .collect();
         funcs[10] = bad.to_string();
         let mut bytes = wat::parse_str(format!("(module {})", funcs.concat())).unwrap();
         let info = decoded_info(&bytes);
@@ -1965,7 +1981,10 @@ mod tests {
         let one = binary_decoded_with(bytes.clone(), 1).unwrap_err();
         assert!(one.contains("type mismatch"), "{one}");
         for threads in [2, 3] {
-            assert_eq!(binary_decoded_with(bytes.clone(), threads).unwrap_err(), one);
+            assert_eq!(
+                binary_decoded_with(bytes.clone(), threads).unwrap_err(),
+                one
+            );
         }
     }
 
