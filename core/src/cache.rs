@@ -210,7 +210,7 @@ impl CompilationCache {
         let found = self.lock().get(&key).and_then(|entries| {
             entries
                 .iter()
-                .find(|(o, info)| *o == options && &*info.bytes == bytes)
+                .find(|(o, info)| *o == options && *info.bytes == bytes)
                 .map(|(_, info)| info.clone())
         });
         if let Some(info) = found {
@@ -222,7 +222,7 @@ impl CompilationCache {
         let slot = entries.entry(key).or_default();
         if let Some((_, existing)) = slot
             .iter()
-            .find(|(o, i)| *o == options && &*i.bytes == bytes)
+            .find(|(o, i)| *o == options && *i.bytes == bytes)
         {
             return Ok(existing.clone());
         }
