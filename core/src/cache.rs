@@ -198,31 +198,32 @@ impl CompilationCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached compilation of `bytes` with `options`, or `compile()`'s, which is then
-    /// cached. Failures are not cached. Compilation runs without the cache's lock.
-    pub(crate) fn get_or_compile(
+    /// The cached compilation of `bytes` with `options`, or `compile(bytes)`'s, which is
+    /// then cached. Failures are not cached. Compilation runs without the cache's lock.
+    /// (`bytes` go to `compile` as they are: owned bytes are kept without a copy.)
+    pub(crate) fn get_or_compile<'b>(
         &self,
-        bytes: &[u8],
+        bytes: std::borrow::Cow<'b, [u8]>,
         options: CodeOptions,
-        compile: impl FnOnce() -> Result<Arc<WasmCode>>,
+        compile: impl FnOnce(std::borrow::Cow<'b, [u8]>) -> Result<Arc<WasmCode>>,
     ) -> Result<Arc<WasmCode>> {
-        let key = hash(bytes);
+        let key = hash(&bytes);
         let found = self.lock().get(&key).and_then(|entries| {
             entries
                 .iter()
-                .find(|(o, info)| *o == options && *info.bytes == bytes)
+                .find(|(o, info)| *o == options && **info.bytes == *bytes)
                 .map(|(_, info)| info.clone())
         });
         if let Some(info) = found {
             self.counters.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(info);
         }
-        let info = compile()?;
+        let info = compile(bytes)?;
         let mut entries = self.lock();
         let slot = entries.entry(key).or_default();
         if let Some((_, existing)) = slot
             .iter()
-            .find(|(o, i)| *o == options && *i.bytes == bytes)
+            .find(|(o, i)| *o == options && *i.bytes == *info.bytes)
         {
             return Ok(existing.clone());
         }
@@ -370,5 +371,42 @@ mod tests {
             assert_eq!(parse_file(&f, &material), None, "byte {i} changed");
         }
         assert_eq!(cache.stats(), CacheStats::default());
+    }
+
+    /// Where a compiled module's bytes are.
+    fn bytes_at(compiled: &crate::CompiledModule) -> *const u8 {
+        match &compiled.kind {
+            crate::compiled::CompiledKind::Wasm(info) => info.bytes.as_ptr(),
+            _ => panic!("not a Wasm module"),
+        }
+    }
+
+    #[test]
+    fn owned_bytes_are_kept_without_a_copy_with_and_without_a_cache() {
+        let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)
+            .unwrap();
+        for cache in [None, Some(CompilationCache::new())] {
+            let mut config = crate::RuntimeConfig::interpreter();
+            if let Some(cache) = &cache {
+                config = config.with_compilation_cache(cache.clone());
+            }
+            let rt = crate::Runtime::with_config(config);
+            let owned = wasm.clone();
+            let at = owned.as_ptr();
+            let compiled = rt.compile_module_owned(owned).unwrap();
+            assert_eq!(bytes_at(&compiled), at, "cached: {}", cache.is_some());
+            // Borrowed: a copy (or, cached, the module compiled from the owned bytes).
+            let again = rt.compile_module(&wasm).unwrap();
+            assert_ne!(bytes_at(&again), wasm.as_ptr());
+            if let Some(cache) = &cache {
+                assert_eq!(bytes_at(&again), at);
+                assert_eq!(cache.stats().memory_hits, 1);
+            }
+            let module = rt
+                .instantiate_module(&again, crate::ModuleConfig::new())
+                .unwrap();
+            let f = module.exported_function("f").unwrap();
+            assert_eq!(f.call(&[]).unwrap(), vec![7]);
+        }
     }
 }

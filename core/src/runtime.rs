@@ -146,6 +146,11 @@ impl Runtime {
     /// # Errors
     /// Those of [`Runtime::compile_module`].
     ///
+    /// # Notes
+    /// With [`RuntimeConfig::with_compilation_cache`], a module the cache holds is not
+    /// compiled again (the bytes handed over are dropped, and the module keeps the
+    /// bytes it was first compiled from); one it does not hold keeps these bytes.
+    ///
     /// # Examples
     /// ```
     /// let rt = wasmscope::Runtime::new();
@@ -232,7 +237,7 @@ impl Runtime {
             Ok(Arc::new(info))
         };
         let info = match &self.inner.config.cache {
-            Some(cache) => cache.get_or_compile(&wasm, options, || compile(wasm.clone()))?,
+            Some(cache) => cache.get_or_compile(wasm, options, compile)?,
             None => compile(wasm)?,
         };
         Ok(CompiledModule {
