@@ -243,7 +243,8 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     match wasmscope::module_bytes(&bytes) {
         // A binary module is the file's bytes as they are: no copy.
-        Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+        Ok(std::borrow::Cow::Borrowed(wasm)) if wasm.len() == bytes.len() => Ok(bytes),
+        Ok(std::borrow::Cow::Borrowed(wasm)) => Ok(wasm.to_vec()),
         Ok(std::borrow::Cow::Owned(wasm)) => Ok(wasm),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }

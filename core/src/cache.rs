@@ -383,8 +383,8 @@ mod tests {
 
     #[test]
     fn owned_bytes_are_kept_without_a_copy_with_and_without_a_cache() {
-        let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)
-            .unwrap();
+        let wasm =
+            wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#).unwrap();
         for cache in [None, Some(CompilationCache::new())] {
             let mut config = crate::RuntimeConfig::interpreter();
             if let Some(cache) = &cache {

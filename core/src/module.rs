@@ -127,7 +127,7 @@ pub(crate) struct DataSegment {
 /// A data segment's bytes: a range of the module's bytes, which the module keeps
 /// anyway (a segment is not copied at decoding; a program's data can be megabytes).
 /// The default is empty: a dropped segment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct SegmentBytes {
     module: Option<Arc<Vec<u8>>>,
     range: std::ops::Range<usize>,
@@ -144,6 +144,16 @@ impl SegmentBytes {
             module: Some(module.clone()),
             range,
         })
+    }
+}
+
+impl std::fmt::Debug for SegmentBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // (The range and its bytes, not the whole module the segment is in.)
+        f.debug_struct("SegmentBytes")
+            .field("range", &self.range)
+            .field("bytes", &&**self)
+            .finish()
     }
 }
 
@@ -677,14 +687,32 @@ impl<'a> BodyValidation<'a> {
         // (The first run on this thread, the others on threads of their own.)
         let mut runs = runs.into_iter();
         let first = runs.next().unwrap_or_default();
+        // (A thread the system refuses: that run on this thread, after the others.)
         let results: Vec<Result<(bool, Vec<Prelude>)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = runs.map(|run| s.spawn(move || validate_run(run))).collect();
-            let mut results = vec![validate_run(first)];
-            results.extend(handles.into_iter().map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::new("internal error: a body's validation panicked"))
+            let spawned: Vec<_> = runs
+                .map(|run| {
+                    let shared = Arc::new(std::sync::Mutex::new(Some(run)));
+                    let theirs = shared.clone();
+                    let handle = std::thread::Builder::new().spawn_scoped(s, move || {
+                        let run = theirs.lock().ok().and_then(|mut r| r.take());
+                        run.map(validate_run)
+                    });
+                    (shared, handle.ok())
                 })
-            }));
+                .collect();
+            let mut results = vec![validate_run(first)];
+            for (shared, handle) in spawned {
+                let joined = handle.map(|h| h.join());
+                results.push(match joined {
+                    Some(Ok(Some(found))) => found,
+                    Some(Err(_)) => Err(Error::new("internal error: a body's validation panicked")),
+                    // Not spawned (or not started): here.
+                    Some(Ok(None)) | None => {
+                        let run = shared.lock().ok().and_then(|mut r| r.take());
+                        validate_run(run.unwrap_or_default())
+                    }
+                });
+            }
             results
         });
         // The runs are in the module's order, and each stopped at its first error: the
@@ -1942,9 +1970,24 @@ mod tests {
                 "{threads} threads"
             );
         }
+        // GC found in a body only (no GC type): in the last run's last body, or nowhere.
+        for (last, gc) in [
+            ("(func (drop (ref.i31 (i32.const 0))))", true),
+            ("(func)", false),
+        ] {
+            let wat = format!("(module {}{last})", "(func nop)".repeat(59));
+            for threads in [1, 2, 3, 7, 64] {
+                assert_eq!(
+                    decoded_with(&wat, threads).unwrap().1,
+                    gc,
+                    "{threads} threads"
+                );
+            }
+        }
         // Invalid bodies: the first one's error, on any number of threads, and before a
-        // fault in a later section.
+        // fault in a later section (an `i64` offset for a 32-bit memory).
         let bad = "(func (result i32) i64.const 0)";
+        let data = r#"(data (i64.const 0) "x")"#;
         for (at, also) in [(0, None), (17, Some(45)), (59, None), (30, Some(31))] {
             let mut funcs: Vec<String> = (0..60)
                 .map(|i| format!("(func (drop (i32.const {i})))"))
@@ -1953,12 +1996,14 @@ mod tests {
             if let Some(j) = also {
                 funcs[j] = "(func unreachable i32.add i32.add (drop (i64.const 0)) (i32.const 0) (br_if 0) (i32.const 0))".into();
             }
-            let wat = format!(
-                "(module (memory 1) {} (data (i32.const 0) \"x\"))",
-                funcs.concat()
-            );
+            let wat = format!("(module (memory 1) {} {data})", funcs.concat());
             let one = decoded_with(&wat, 1).unwrap_err();
             assert!(one.contains("type mismatch"), "{one}");
+            let fine = format!("(module (memory 1) {} {data})", "(func)".repeat(60));
+            assert!(decoded_with(&fine, 2)
+                .unwrap_err()
+                .contains("type mismatch"));
+            assert_ne!(decoded_with(&fine, 2).unwrap_err(), one);
             for threads in [2, 3, 7] {
                 assert_eq!(
                     decoded_with(&wat, threads).unwrap_err(),
@@ -2034,7 +2079,6 @@ mod tests {
         }
         // Borrowed: copied, with the same contents.
         let info = ModuleInfo::parse(Cow::Borrowed(&kept), options).unwrap();
-        assert_ne!(info.bytes.as_ptr(), kept.as_ptr());
         assert_eq!(**info.bytes, *kept);
         assert_eq!(&*info.datas[1].bytes, b"passive, longer");
         // A dropped segment is empty.
