@@ -32,6 +32,10 @@ use wasmscope::{ModuleConfig, Runtime, RuntimeConfig, ValueType};
 /// by hand, with minimal modules: FUZZING.md), skipped in sweeps.
 const WASMI_WRONG: [u64; 4] = [110945, 129577, 239431, 283511];
 
+/// The same for `random_3_0_modules_agree_with_wasmi`'s modules (another configuration:
+/// another module for the same seed).
+const WASMI_WRONG_3_0: [u64; 1] = [40233];
+
 /// Seeds tried in CI (seeds whose bytes wasm-smith cannot build a module from, or whose
 /// module wasmi does not take, are skipped).
 const SEEDS: Range<u64> = 0..5000;
@@ -986,6 +990,9 @@ fn random_3_0_modules_agree_with_wasmi() {
             .stack_size(256 << 20)
             .spawn_scoped(scope, || {
                 for seed in seeds.clone() {
+                    if WASMI_WRONG_3_0.contains(&seed) {
+                        continue;
+                    }
                     let mut smith = smith.clone();
                     smith.memory64_enabled = seed % 3 == 0;
                     let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
