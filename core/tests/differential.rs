@@ -34,7 +34,7 @@ const WASMI_WRONG: [u64; 4] = [110945, 129577, 239431, 283511];
 
 /// The same for `random_3_0_modules_agree_with_wasmi`'s modules (another configuration:
 /// another module for the same seed).
-const WASMI_WRONG_3_0: [u64; 1] = [40233];
+const WASMI_WRONG_3_0: [u64; 2] = [40233, 93152];
 
 /// Seeds tried in CI (seeds whose bytes wasm-smith cannot build a module from, or whose
 /// module wasmi does not take, are skipped).
