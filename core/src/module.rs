@@ -643,12 +643,14 @@ impl<'a> BodyValidation<'a> {
             self.gathered.push((func, body));
             return Ok(());
         }
-        let mut fv = func.into_validator(std::mem::take(&mut self.allocs));
-        let (gc, prelude) = validate_body(&mut fv, &body, self.features)?;
-        *uses_gc |= gc;
-        preludes.push(prelude);
-        self.allocs = fv.into_allocations();
-        Ok(())
+        validate_next(
+            func,
+            &body,
+            self.features,
+            &mut self.allocs,
+            uses_gc,
+            preludes,
+        )
     }
 
     /// Validates the bodies gathered (none: nothing to do), in runs of about equal bytes,
@@ -660,9 +662,9 @@ impl<'a> BodyValidation<'a> {
         let mut rest = std::mem::take(&mut self.gathered);
         let len = |b: &FunctionBody| (b.range().end - b.range().start) as usize;
         let total: usize = rest.iter().map(|(_, b)| len(b)).sum();
+        let share = total.div_ceil(self.threads);
         let mut runs = Vec::with_capacity(self.threads);
         while !rest.is_empty() {
-            let share = total.div_ceil(self.threads);
             let (mut n, mut size) = (0, 0);
             while n < rest.len() && (size < share || runs.len() + 1 == self.threads) {
                 size += len(&rest[n].1);
@@ -673,44 +675,35 @@ impl<'a> BodyValidation<'a> {
         }
         let features = self.features;
         let validate_run = move |run: Vec<(FuncToValidate<ValidatorResources>, FunctionBody)>| {
-            let mut allocs = wasmparser::FuncValidatorAllocations::default();
-            let mut found = (false, Vec::with_capacity(run.len()));
+            let mut allocs = Default::default();
+            let (mut gc, mut found) = (false, Vec::with_capacity(run.len()));
             for (func, body) in run {
-                let mut fv = func.into_validator(allocs);
-                let (gc, prelude) = validate_body(&mut fv, &body, features)?;
-                found.0 |= gc;
-                found.1.push(prelude);
-                allocs = fv.into_allocations();
+                validate_next(func, &body, features, &mut allocs, &mut gc, &mut found)?;
             }
-            Ok::<_, Error>(found)
+            Ok::<_, Error>((gc, found))
         };
-        // (The first run on this thread, the others on threads of their own.)
+        // (The first run on this thread, the others on threads of their own, each taking
+        // its run from its slot; a run whose thread the system refuses is left in its slot
+        // and validated here, after the others.)
         let mut runs = runs.into_iter();
         let first = runs.next().unwrap_or_default();
-        // (A thread the system refuses: that run on this thread, after the others.)
+        let slots: Vec<_> = runs.map(|run| std::sync::Mutex::new(Some(run))).collect();
+        let take = |slot: &std::sync::Mutex<Option<_>>| slot.lock().ok().and_then(|mut r| r.take());
         let results: Vec<Result<(bool, Vec<Prelude>)>> = std::thread::scope(|s| {
-            let spawned: Vec<_> = runs
-                .map(|run| {
-                    let shared = Arc::new(std::sync::Mutex::new(Some(run)));
-                    let theirs = shared.clone();
-                    let handle = std::thread::Builder::new().spawn_scoped(s, move || {
-                        let run = theirs.lock().ok().and_then(|mut r| r.take());
-                        run.map(validate_run)
-                    });
-                    (shared, handle.ok())
+            let handles: Vec<_> = (slots.iter())
+                .map(|slot| {
+                    let thread = std::thread::Builder::new();
+                    thread
+                        .spawn_scoped(s, move || take(slot).map(validate_run))
+                        .ok()
                 })
                 .collect();
             let mut results = vec![validate_run(first)];
-            for (shared, handle) in spawned {
-                let joined = handle.map(|h| h.join());
-                results.push(match joined {
+            for (slot, handle) in slots.iter().zip(handles) {
+                results.push(match handle.map(|h| h.join()) {
                     Some(Ok(Some(found))) => found,
                     Some(Err(_)) => Err(Error::new("internal error: a body's validation panicked")),
-                    // Not spawned (or not started): here.
-                    Some(Ok(None)) | None => {
-                        let run = shared.lock().ok().and_then(|mut r| r.take());
-                        validate_run(run.unwrap_or_default())
-                    }
+                    None | Some(Ok(None)) => validate_run(take(slot).unwrap_or_default()),
                 });
             }
             results
@@ -724,6 +717,24 @@ impl<'a> BodyValidation<'a> {
         }
         Ok(())
     }
+}
+
+/// Validates `func`'s `body` with `allocs` (kept for the next body), adding its prelude to
+/// `preludes` and whether it uses GC to `uses_gc`.
+fn validate_next(
+    func: FuncToValidate<ValidatorResources>,
+    body: &FunctionBody<'_>,
+    features: WasmFeatures,
+    allocs: &mut wasmparser::FuncValidatorAllocations,
+    uses_gc: &mut bool,
+    preludes: &mut Vec<Prelude>,
+) -> Result<()> {
+    let mut fv = func.into_validator(std::mem::take(allocs));
+    let (gc, prelude) = validate_body(&mut fv, body, features)?;
+    *uses_gc |= gc;
+    preludes.push(prelude);
+    *allocs = fv.into_allocations();
+    Ok(())
 }
 
 /// The most constants of a body's loops that the interpreter gives slots of their own
