@@ -28,7 +28,7 @@ names types machine gctypes heap values source error input dwarf expr variables 
 wasi::abi wasi::errno wasi::clock wasi::fs wasi::mem wasi::memfs wasi::hostfs wasi::fd
 wasi::context
 module interp::num interp::simd interp::instr interp::heights interp::hot interp::translate
-compiler::signals compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
+compiler::roots compiler::signals compiler::ops compiler::simd compiler::translate compiler::code compiler::persist
 interp::code
 listener store interp::gc interp::checkpoint interp::exec interp compiler::exec compiler
 cache config rt compiled handles host instantiate runtime execution stubs

@@ -327,16 +327,10 @@ impl RuntimeConfig {
         mut options: CodeOptions,
     ) -> crate::error::Result<CodeOptions> {
         let validated = options.mode == CompilationMode::LazyTranslation;
-        if options.native && (info.uses_gc || (!validated && info.bodies_use_gc())) {
-            if self.engine_explicit {
-                return Err(crate::error::Error::compile(
-                    0,
-                    "the module uses GC (struct and array types, references of the any \
-                     hierarchy or GC instructions), which the compiler engine does not run \
-                     yet: use RuntimeConfig::interpreter() (RuntimeConfig::new() runs such \
-                     modules on the interpreter)",
-                ));
-            }
+        if options.native
+            && !self.engine_explicit
+            && (info.uses_gc || (!validated && info.bodies_use_gc()))
+        {
             options.native = false;
         }
         Ok(options)

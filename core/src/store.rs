@@ -1114,6 +1114,12 @@ impl Store {
         Ok(())
     }
 
+    /// Whether one call runs in the store (a collection may then be due: see
+    /// [`Self::collect_garbage`], which asks again).
+    pub(crate) fn sole_call(&self) -> bool {
+        self.calls.load(Ordering::SeqCst) == 1
+    }
+
     /// Whether a collection is due (allocation since the last one).
     pub(crate) fn gc_due(&self) -> bool {
         lock(&self.heap).wants_collection()

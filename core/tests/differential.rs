@@ -834,12 +834,10 @@ fn random_3_0_modules_call_the_same_hooks_on_our_engines() {
 }
 
 /// GC in random modules (wasm-smith's GC: structs, arrays, i31, casts, recursive types),
-/// on the interpreter (the only engine that runs GC) as it is and collecting at every
-/// allocation (`with_gc_zeal`: an object freed while still reachable shows as a
-/// different result, a trap or a panic): every exported function called with zeros,
-/// results (objects by what they are), traps and the exported globals compared. The
-/// modules that do not use GC (typed function references, recursive function types)
-/// run on the compiler too, which must agree.
+/// on the interpreter as it is and collecting at every allocation (`with_gc_zeal`: an
+/// object freed while still reachable shows as a different result, a trap or a panic),
+/// and on the compiler where it generates code: every exported function called with
+/// zeros, results (objects by what they are), traps and the exported globals compared.
 #[test]
 fn random_gc_modules_agree_with_and_without_collections() {
     let seeds = seeds_or(0..2000);
@@ -858,12 +856,16 @@ fn random_gc_modules_agree_with_and_without_collections() {
         ),
     ]
     .map(|(n, c)| (n, c.with_close_on_deadline(true)));
-    let compiler = engines()
+    // The compiler as it is and collecting at every allocation (its roots found on the
+    // native stack: a reference missed there is an object freed while reachable).
+    let compilers: Vec<RuntimeConfig> = engines()
         .into_iter()
-        .find(|(name, _)| *name == "compiler")
-        .map(|(_, c)| c.with_close_on_deadline(true));
+        .filter(|(name, _)| *name == "compiler")
+        .flat_map(|(_, c)| [c.clone(), c.with_gc_zeal(true)])
+        .map(|c| c.with_close_on_deadline(true))
+        .collect();
     let (mut modules, mut calls, mut with_gc, mut slow) = (0u64, 0u64, 0u64, 0u64);
-    let mut on_compiler = 0u64;
+    let (mut on_compiler, mut compiled_gc) = (0u64, 0u64);
     for seed in seeds.clone() {
         let Some(wasm) = smith_module(smith.clone(), seed) else {
             continue;
@@ -887,14 +889,18 @@ fn random_gc_modules_agree_with_and_without_collections() {
             continue;
         };
         modules += 1;
-        // The compiler, when it takes the module (it refuses those that use GC).
-        let compiled_run = compiler.as_ref().map(|c| instantiate_on(c, &wasm));
-        let compiled = compiled_run.as_ref().and_then(|(_, m)| match m {
-            Ok(m) => Some(m),
-            Err(e) if e.contains("uses GC") => None,
-            Err(e) => panic!("seed {seed}: the compiler failed where the interpreter did not: {e}"),
-        });
-        if compiled.is_some() {
+        // The compiler (where it generates code) takes every module the interpreter takes.
+        let compiled_runs: Vec<_> = compilers.iter().map(|c| instantiate_on(c, &wasm)).collect();
+        let compiled: Vec<&wasmscope::Module> = compiled_runs
+            .iter()
+            .map(|(_, m)| match m {
+                Ok(m) => m,
+                Err(e) => {
+                    panic!("seed {seed}: the compiler failed where the interpreter did not: {e}")
+                }
+            })
+            .collect();
+        if !compiled.is_empty() {
             on_compiler += 1;
         }
         let mut timed_out = false;
@@ -920,7 +926,7 @@ fn random_gc_modules_agree_with_and_without_collections() {
                 "seed {seed}: export {:?}",
                 e.name
             );
-            if let Some(c) = &compiled {
+            for (k, c) in compiled.iter().enumerate() {
                 let Some(native) = call(c) else {
                     timed_out = true;
                     break;
@@ -928,9 +934,13 @@ fn random_gc_modules_agree_with_and_without_collections() {
                 assert_eq!(
                     (&want.0, first_line(&want.1)),
                     (&native.0, first_line(&native.1)),
-                    "seed {seed}: export {:?} on the compiler",
-                    e.name
+                    "seed {seed}: export {:?} on the compiler{}",
+                    e.name,
+                    if k == 1 { ", gc zeal" } else { "" }
                 );
+            }
+            if timed_out {
+                break;
             }
             calls += 1;
             for x in &exports {
@@ -947,6 +957,15 @@ fn random_gc_modules_agree_with_and_without_collections() {
                         _ => g.get_v128(),
                     };
                     assert_eq!(shape(&a), shape(&b), "seed {seed}: global {:?}", x.name);
+                    for c in &compiled {
+                        let n = c.exported_global(&x.name).unwrap();
+                        assert_eq!(
+                            shape(&a),
+                            shape(&n),
+                            "seed {seed}: global {:?} on the compiler",
+                            x.name
+                        );
+                    }
                 }
             }
         }
@@ -955,6 +974,13 @@ fn random_gc_modules_agree_with_and_without_collections() {
         } else if other_rt.heap_stats().collections > 0 {
             with_gc += 1;
         }
+        if !timed_out
+            && compiled_runs
+                .get(1)
+                .is_some_and(|(rt, _)| rt.heap_stats().collections > 0)
+        {
+            compiled_gc += 1;
+        }
         let _ = base_rt;
         if seed % 5000 == 0 {
             eprintln!("differential gc: seed {seed}: {modules} modules");
@@ -962,12 +988,19 @@ fn random_gc_modules_agree_with_and_without_collections() {
     }
     eprintln!(
         "differential gc: seeds {seeds:?}: {modules} modules ({with_gc} allocating, \
-         {on_compiler} also on the compiler, {slow} left out after a call of over a second), \
-         {calls} calls compared"
+         {on_compiler} also on the compiler, {compiled_gc} collecting there, {slow} left out \
+         after a call of over a second), {calls} calls compared"
     );
     if seeds == (0..2000) {
         assert!(modules > 1500, "only {modules} modules compared");
         assert!(with_gc > 100, "only {with_gc} modules allocated");
+        if !compilers.is_empty() {
+            assert_eq!(on_compiler, modules, "modules left out on the compiler");
+            assert!(
+                compiled_gc > 100,
+                "only {compiled_gc} modules collected on the compiler"
+            );
+        }
     }
 }
 

@@ -33,40 +33,72 @@ fn the_sample_runs_with_the_default_configuration() {
 }
 
 #[test]
-fn the_compiler_asked_for_refuses_gc_and_says_what_to_use() {
+fn the_compiler_asked_for_runs_gc_with_the_interpreters_results_and_traps() {
     let config = RuntimeConfig::compiler();
     if config.engine() != EngineKind::Compiler {
         return;
     }
-    let e = Runtime::with_config(config)
-        .compile_module(&sample())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("uses GC"), "{e}");
-    assert!(e.contains("RuntimeConfig::interpreter()"), "{e}");
-    // A module without GC still compiles there.
-    let plain = wat::parse_str("(module (func (export \"f\") (result i32) i32.const 1))");
-    assert!(Runtime::with_config(RuntimeConfig::compiler())
-        .compile_module(&plain.unwrap())
-        .is_ok());
+    let rt = Runtime::with_config(config);
+    let m = rt.instantiate(&sample()).unwrap();
+    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+    assert_eq!(call("build", &[1000]).unwrap(), vec![1000]);
+    assert_eq!(call("sum", &[]).unwrap(), vec![499500]);
+    assert_eq!(call("trees", &[20, 10]).unwrap(), vec![40940]);
+    assert_eq!(call("hello_byte", &[1]).unwrap(), vec![101]);
+    assert_eq!(
+        call("i31", &[u32::MAX as u64]).unwrap(),
+        vec![u32::MAX as u64]
+    );
+    assert_eq!(call("is_node", &[1]).unwrap(), vec![1]);
+    assert_eq!(call("is_node", &[0]).unwrap(), vec![0]);
+    // A trap in the runtime's part of a GC operator: its name, and the interpreter's
+    // trace (the frame of the compiled function it happened in).
+    let e = call("bad_cast", &[]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::CastFailure), "{e}");
+    let interpreted = Runtime::with_config(RuntimeConfig::interpreter())
+        .instantiate(&sample())
+        .unwrap()
+        .exported_function("bad_cast")
+        .unwrap()
+        .call(&[])
+        .unwrap_err();
+    assert_eq!(e.to_string(), interpreted.to_string());
+    assert!(
+        e.to_string()
+            .contains("cast failure\nwasm stack trace:\n\t.$8()"),
+        "{e}"
+    );
+}
+
+/// The engines GC runs on here: the interpreter, and the compiler where it generates
+/// code.
+fn engines() -> Vec<RuntimeConfig> {
+    let mut engines = vec![RuntimeConfig::interpreter()];
+    if RuntimeConfig::compiler().engine() == EngineKind::Compiler {
+        engines.push(RuntimeConfig::compiler());
+    }
+    engines
 }
 
 #[test]
 fn garbage_is_freed_while_a_call_runs() {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    let m = rt.instantiate(&sample()).unwrap();
-    // 100 trees of 8191 nodes: 819,100 objects, none kept.
-    let nodes = m
-        .exported_function("trees")
-        .unwrap()
-        .call(&[100, 12])
-        .unwrap();
-    assert_eq!(nodes, vec![819_100]);
-    let stats = rt.heap_stats();
-    assert!(stats.collections > 0, "{stats:?}");
-    assert!(stats.freed > 700_000, "{stats:?}");
-    // What is alive is at most what was allocated since the last collection.
-    assert!(stats.objects < 100_000, "{stats:?}");
+    for config in engines() {
+        let engine = config.engine();
+        let rt = Runtime::with_config(config);
+        let m = rt.instantiate(&sample()).unwrap();
+        // 100 trees of 8191 nodes: 819,100 objects, none kept.
+        let nodes = m
+            .exported_function("trees")
+            .unwrap()
+            .call(&[100, 12])
+            .unwrap();
+        assert_eq!(nodes, vec![819_100]);
+        let stats = rt.heap_stats();
+        assert!(stats.collections > 0, "{engine:?}: {stats:?}");
+        assert!(stats.freed > 700_000, "{engine:?}: {stats:?}");
+        // What is alive is at most what was allocated since the last collection.
+        assert!(stats.objects < 100_000, "{engine:?}: {stats:?}");
+    }
 }
 
 #[test]
@@ -113,38 +145,40 @@ fn what_globals_locals_objects_and_tables_hold_survives_collections() {
       (func (export "sum_of") (param anyref) (result i32)
         (call $sum (ref.cast (ref null $node) (local.get 0))))
       (func (export "churn") (param i32) (call $churn (local.get 0))))"#;
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
-    let before = rt.heap_stats();
-    let sums = m.exported_function("run").unwrap().call(&[]).unwrap();
-    assert_eq!(sums, vec![500_500, 5050, 55]);
-    let after = rt.heap_stats();
-    assert!(after.collections > before.collections, "{after:?}");
-    // A reference the host holds survives later collections.
-    let made = m.exported_function("make").unwrap().call(&[]).unwrap();
-    let value = Value::from_slots(ValueType::AnyRef, &made).unwrap();
-    assert!(
-        matches!(value.gc_ref(), Some(GcRef::Object(_))),
-        "{value:?}"
-    );
-    let collections = rt.heap_stats().collections;
-    m.exported_function("churn")
-        .unwrap()
-        .call(&[20000])
-        .unwrap();
-    assert!(rt.heap_stats().collections > collections);
-    let sum = m.exported_function("sum_of").unwrap().call(&made).unwrap();
-    assert_eq!(sum, vec![6]);
-    // The debugging view: the struct's fields, by value.
-    let obj = rt.gc_object(&value, 10).unwrap();
-    assert!(!obj.is_array);
-    assert_eq!(obj.type_name.as_deref(), Some("node"));
-    assert_eq!(
-        obj.field_names,
-        [Some("v".to_string()), Some("next".to_string())]
-    );
-    assert_eq!(obj.values[0], Value::I32(1));
-    assert!(matches!(obj.values[1], Value::AnyRef(Some(_))));
+    for config in engines() {
+        let rt = Runtime::with_config(config);
+        let m = rt.instantiate(&wat::parse_str(wat).unwrap()).unwrap();
+        let before = rt.heap_stats();
+        let sums = m.exported_function("run").unwrap().call(&[]).unwrap();
+        assert_eq!(sums, vec![500_500, 5050, 55]);
+        let after = rt.heap_stats();
+        assert!(after.collections > before.collections, "{after:?}");
+        // A reference the host holds survives later collections.
+        let made = m.exported_function("make").unwrap().call(&[]).unwrap();
+        let value = Value::from_slots(ValueType::AnyRef, &made).unwrap();
+        assert!(
+            matches!(value.gc_ref(), Some(GcRef::Object(_))),
+            "{value:?}"
+        );
+        let collections = rt.heap_stats().collections;
+        m.exported_function("churn")
+            .unwrap()
+            .call(&[20000])
+            .unwrap();
+        assert!(rt.heap_stats().collections > collections);
+        let sum = m.exported_function("sum_of").unwrap().call(&made).unwrap();
+        assert_eq!(sum, vec![6]);
+        // The debugging view: the struct's fields, by value.
+        let obj = rt.gc_object(&value, 10).unwrap();
+        assert!(!obj.is_array);
+        assert_eq!(obj.type_name.as_deref(), Some("node"));
+        assert_eq!(
+            obj.field_names,
+            [Some("v".to_string()), Some("next".to_string())]
+        );
+        assert_eq!(obj.values[0], Value::I32(1));
+        assert!(matches!(obj.values[1], Value::AnyRef(Some(_))));
+    }
 }
 
 #[test]

@@ -364,6 +364,7 @@ pub(crate) fn libcalls() -> Libcalls {
     table[Libcall::ResolveRef as usize] = lc_resolve_ref;
     table[Libcall::CallRef as usize] = lc_call_ref;
     table[Libcall::Interpret as usize] = lc_interpret;
+    table[Libcall::Gc as usize] = lc_gc;
     Libcalls(table.map(|f| f as usize))
 }
 
@@ -434,6 +435,9 @@ pub(crate) fn invoke(
         ),
     };
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, || {
+        // (Compiled code's frames are below: the `Gc` libcall scans up to here.)
+        let top = 0u8;
+        let _entered = super::roots::Entered::new(std::ptr::addr_of!(top) as usize);
         call_instance(store, &data, instance, index, &mut values, &call)
     })
     .map_err(|mut e| {
@@ -1570,6 +1574,65 @@ extern "C" fn lc_interpret(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64
         let values = unsafe { values_of(values, slots) };
         interpret(vm, r, def as u32, values)
     })
+}
+
+extern "C" fn lc_gc(vm: *mut VmCtx, offset: u64, values: u64, h: u64, slots: u64) -> u64 {
+    with_running(vm, |vm, r| {
+        let (module, _) = native_of(r.data)?;
+        let op = gc_op_at(&module.info, offset)?;
+        // SAFETY: compiled code passes an array of `slots` slots, room for the
+        // operator's `h` operand slots and for its results (`FuncTranslator::gc`).
+        let values = unsafe { values_of(values, slots as usize) };
+        if h > slots {
+            return Err(Error::new(
+                "internal error: GC operands beyond their buffer",
+            ));
+        }
+        let reg = r.reg.clone();
+        if let crate::interp::instr::GcOp::Branch { cast } = &op {
+            let heap = crate::store::lock(&r.store.heap);
+            vm.ret = crate::interp::gc::matches(values[0], cast, &heap, &reg) as u64;
+            return Ok(0);
+        }
+        let store = r.store;
+        // A collection where the interpreter would make one: for a call the host entered
+        // (no interpreter frame below, `crossings`), the store's only call; compiled
+        // code's roots are the stack's words and the registers (`roots`).
+        if op.allocates()
+            && crate::interp::exec::crossings() == 0
+            && store.sole_call()
+            && store.gc_due()
+        {
+            if let Some(words) = super::roots::words() {
+                let inst = r.inst;
+                store.collect_garbage(inst, r.held(), &words);
+            }
+        }
+        let state = &r.held().state;
+        crate::interp::gc::run(
+            &op,
+            values,
+            h as usize,
+            &store.heap,
+            &reg,
+            &state.datas,
+            &state.elems,
+        )
+        .map_err(Error::trap)?;
+        Ok(0)
+    })
+}
+
+/// The GC operator at byte `offset` of the module, as the interpreter runs it.
+fn gc_op_at(info: &crate::module::ModuleInfo, offset: u64) -> Result<crate::interp::instr::GcOp> {
+    let bytes = usize::try_from(offset)
+        .ok()
+        .and_then(|at| info.bytes.get(at..))
+        .ok_or_else(|| Error::new("internal error: a GC operator outside the module"))?;
+    let mut reader = wasmparser::BinaryReader::new(bytes, offset);
+    reader.set_features(info.features);
+    let op = wasmparser::OperatorsReader::new(reader).read()?;
+    crate::interp::translate::gc_op(info, &op, offset as u32)
 }
 
 extern "C" fn lc_ref_func(vm: *mut VmCtx, index: u64, _: u64, _: u64, _: u64) -> u64 {

@@ -33,14 +33,21 @@
 //! Not yet: pausing and instruction stepping (resumable calls and debug stepping run the
 //! interpreter).
 //!
+//! - **GC** runs on the runtime's side: each GC operator is a `Gc` libcall that runs the
+//!   interpreter's implementation on the operands compiled code put in a buffer. The
+//!   collector may run in it when the call is the store's only one and was entered from
+//!   the host: compiled code's roots are found conservatively ([`roots`]).
+//!
 //! `unsafe` is allowed in [`code`] (executable memory), [`exec`] (entering compiled
-//! code, the libcalls' view of the call) and [`signals`] (the handler, the assembly of
-//! the entry), each explaining its invariants; the translator is safe code.
+//! code, the libcalls' view of the call), [`signals`] (the handler, the assembly of
+//! the entry) and [`roots`] (reading the stack), each explaining its invariants; the
+//! translator is safe code.
 
 pub(crate) mod code;
 pub(crate) mod exec;
 mod ops;
 pub(crate) mod persist;
+pub(crate) mod roots;
 pub(crate) mod signals;
 mod simd;
 pub(crate) mod translate;

@@ -161,10 +161,16 @@ pub(crate) enum Libcall {
     /// (tiered compilation: it is not hot yet), arguments and results in the `u64` slots
     /// at `values`.
     Interpret,
+    /// `(offset, values, h, slots)`: runs the GC operator at byte `offset` of the module
+    /// on the `slots` `u64` slots at `values` (its `h` operand slots from the first, its
+    /// results put in their place), as the interpreter does (`interp::gc::run`); for
+    /// `br_on_cast` and `br_on_cast_fail`, → 1 if the reference in the first slot is of
+    /// the cast's type, else 0. Traps as the interpreter's operator.
+    Gc,
 }
 
 /// How many libcalls there are.
-pub(crate) const LIBCALLS: usize = Libcall::Interpret as usize + 1;
+pub(crate) const LIBCALLS: usize = Libcall::Gc as usize + 1;
 
 /// The addresses of the libcalls' implementations, by [`Libcall`].
 #[derive(Clone, Copy, Debug)]
@@ -2001,10 +2007,149 @@ impl Translator<'_, '_, '_> {
                 type_index,
                 table_index,
             } => self.return_call_indirect(type_index, table_index)?,
+            // GC: conversions change nothing (see `heap`); a reference comparison is
+            // one; the rest runs in the runtime, as the interpreter runs it.
+            Operator::AnyConvertExtern | Operator::ExternConvertAny => {}
+            Operator::RefEq => {
+                let b = self.pop()?;
+                let a = self.pop()?;
+                let eq = self.b.ins().icmp(IntCC::Equal, a, b);
+                let v = self.b.ins().uextend(types::I32, eq);
+                self.stack.push(v);
+            }
+            Operator::BrOnCast { relative_depth, .. } => self.br_on_cast(relative_depth, false)?,
+            Operator::BrOnCastFail { relative_depth, .. } => {
+                self.br_on_cast(relative_depth, true)?
+            }
+            ref op if crate::module::is_gc_operator(op) => self.gc(op)?,
             ref other => {
                 return Err(unsupported(&format!("the operator {other:?}")));
             }
         }
+        Ok(())
+    }
+
+    /// A GC operator other than the conversions, `ref.eq` and the casts that branch:
+    /// its operands go to a buffer, the `Gc` libcall runs it there (as the interpreter
+    /// does, traps included) and its results are read back.
+    fn gc(&mut self, op: &Operator<'_>) -> Result<()> {
+        let (pops, results) = self.gc_arity(op)?;
+        let vals = self.pop_n(pops)?;
+        let h: usize = vals
+            .iter()
+            .map(|v| slots(self.b.func.dfg.value_type(*v)))
+            .sum();
+        let count = h.max(slot_count(&results)).max(1);
+        let buf = self.values_buffer(&vals, count);
+        let at = self.iconst64(self.offset as u64);
+        let h = self.iconst64(h as u64);
+        let len = self.iconst64(count as u64);
+        self.libcall(Libcall::Gc, &[at, buf, h, len]);
+        self.read_results(buf, &results);
+        Ok(())
+    }
+
+    /// How many operands GC operator `op` pops, and the types of its results.
+    fn gc_arity(&self, op: &Operator<'_>) -> Result<(usize, Vec<Type>)> {
+        use crate::gctypes::{Composite, Field, Storage};
+        use Operator as O;
+        let info = self.env.info;
+        let def = |t: u32| {
+            info.canon
+                .get(t as usize)
+                .map(|id| crate::gctypes::def(*id))
+                .ok_or_else(|| cerr("type index out of range"))
+        };
+        let storage = |f: &Field| -> Result<Type> {
+            match f.storage {
+                Storage::I8 | Storage::I16 => Ok(types::I32),
+                Storage::Val(v) => clif_type(crate::gctypes::value_type_of(v))
+                    .ok_or_else(|| unsupported("v128 fields")),
+            }
+        };
+        let field = |t: u32, f: u32| -> Result<Type> {
+            match &def(t)?.sub.composite {
+                Composite::Struct(fields) => storage(
+                    fields
+                        .get(f as usize)
+                        .ok_or_else(|| cerr("field index out of range"))?,
+                ),
+                _ => Err(cerr("not a struct type")),
+            }
+        };
+        let elem = |t: u32| -> Result<Type> {
+            match &def(t)?.sub.composite {
+                Composite::Array(f) => storage(f),
+                _ => Err(cerr("not an array type")),
+            }
+        };
+        let r = types::I64;
+        Ok(match *op {
+            O::StructNew {
+                struct_type_index: t,
+            } => match &def(t)?.sub.composite {
+                Composite::Struct(fields) => (fields.len(), vec![r]),
+                _ => return Err(cerr("not a struct type")),
+            },
+            O::StructNewDefault { .. } => (0, vec![r]),
+            O::StructGet {
+                struct_type_index: t,
+                field_index: f,
+            }
+            | O::StructGetS {
+                struct_type_index: t,
+                field_index: f,
+            }
+            | O::StructGetU {
+                struct_type_index: t,
+                field_index: f,
+            } => (1, vec![field(t, f)?]),
+            O::StructSet { .. } => (2, vec![]),
+            O::ArrayNew { .. } | O::ArrayNewData { .. } | O::ArrayNewElem { .. } => (2, vec![r]),
+            O::ArrayNewDefault { .. } => (1, vec![r]),
+            O::ArrayNewFixed { array_size, .. } => (array_size as usize, vec![r]),
+            O::ArrayGet {
+                array_type_index: t,
+            }
+            | O::ArrayGetS {
+                array_type_index: t,
+            }
+            | O::ArrayGetU {
+                array_type_index: t,
+            } => (2, vec![elem(t)?]),
+            O::ArraySet { .. } => (3, vec![]),
+            O::ArrayLen => (1, vec![types::I32]),
+            O::ArrayFill { .. } | O::ArrayInitData { .. } | O::ArrayInitElem { .. } => (4, vec![]),
+            O::ArrayCopy { .. } => (5, vec![]),
+            O::RefI31 => (1, vec![r]),
+            O::I31GetS | O::I31GetU => (1, vec![types::I32]),
+            O::RefTestNonNull { .. } | O::RefTestNullable { .. } => (1, vec![types::I32]),
+            O::RefCastNonNull { .. } | O::RefCastNullable { .. } => (1, vec![r]),
+            ref other => return Err(unsupported(&format!("the operator {other:?}"))),
+        })
+    }
+
+    /// `br_on_cast` (`br_on_cast_fail` when `fail`): the `Gc` libcall tests the reference
+    /// on top of the stack, which stays there on both ways.
+    fn br_on_cast(&mut self, depth: u32, fail: bool) -> Result<()> {
+        let r = *self
+            .stack
+            .last()
+            .ok_or_else(|| cerr("operand stack underflow"))?;
+        let buf = self.values_buffer(&[r], 1);
+        let at = self.iconst64(self.offset as u64);
+        let one = self.iconst64(1);
+        self.libcall(Libcall::Gc, &[at, buf, one, one]);
+        let ok = self.libcall_result();
+        let (block, vals) = self.branch_target(depth)?;
+        let cont = self.b.create_block();
+        if fail {
+            self.b.ins().brif(ok, cont, &[], block, &args(&vals));
+        } else {
+            self.b.ins().brif(ok, block, &args(&vals), cont, &[]);
+        }
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
         Ok(())
     }
 

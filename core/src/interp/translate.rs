@@ -1544,27 +1544,17 @@ impl Translator {
             O::RefNull { .. } => self.emit(Instr::RefNull { dst: h }),
             // GC: conversions change nothing (see `heap`); the rest runs out of line.
             O::AnyConvertExtern | O::ExternConvertAny => {}
-            O::BrOnCast {
-                relative_depth,
-                to_ref_type,
-                ..
-            }
-            | O::BrOnCastFail {
-                relative_depth,
-                to_ref_type,
-                ..
-            } => {
+            O::BrOnCast { relative_depth, .. } | O::BrOnCastFail { relative_depth, .. } => {
                 self.materialize_all();
                 let fail = matches!(op, O::BrOnCastFail { .. });
-                let cast = Cast::new(info.conv().ref_ty(to_ref_type));
                 let idx = self.code.gc.len() as u32;
-                self.code.gc.push(GcOp::Branch { cast });
+                self.code.gc.push(gc_op(info, op, self.offset)?);
                 let idx = if fail { idx | NEGATE } else { idx };
                 self.branch(relative_depth, h, Some(BranchCond::Cast(h - 1, idx)));
             }
             // (Those above are GC's too; the rest resolve through `gc_op`.)
             ref op if crate::module::is_gc_operator(op) => {
-                let gc = self.gc_op(info, op)?;
+                let gc = gc_op(info, op, self.offset)?;
                 let idx = self.code.gc.len() as u32;
                 self.code.gc.push(gc);
                 self.stack_style(Instr::Gc { idx, h });
@@ -1648,142 +1638,6 @@ impl Translator {
 
     /// An instruction that works on its operands in their natural slots.
     /// GC operator `op` with its immediates resolved.
-    fn gc_op(&self, info: &ModuleInfo, op: &Operator<'_>) -> Result<GcOp> {
-        use Operator as O;
-        let def = |t: u32| gctypes::def(info.canon.get(t as usize).copied().unwrap_or(0));
-        let id = |t: u32| info.canon.get(t as usize).copied().unwrap_or(0);
-        let field = |t: u32, f: u32| -> (u32, Kind) {
-            def(t)
-                .layout
-                .fields
-                .get(f as usize)
-                .copied()
-                .unwrap_or((0, Kind::B64))
-        };
-        let elem = |t: u32| def(t).elem.unwrap_or(Kind::B64);
-        let cast = |nullable, hty| {
-            Cast::new(gctypes::RefTy {
-                nullable,
-                heap: info.conv().heap(hty),
-            })
-        };
-        Ok(match *op {
-            O::StructNew {
-                struct_type_index: t,
-            } => {
-                let d = def(t);
-                let n: usize = d.layout.fields.iter().map(|(_, k)| slots(*k)).sum();
-                GcOp::StructNew {
-                    ty: id(t),
-                    slots: n as u32,
-                }
-            }
-            O::StructNewDefault {
-                struct_type_index: t,
-            } => GcOp::StructNewDefault { ty: id(t) },
-            O::StructGet {
-                struct_type_index: t,
-                field_index: f,
-            }
-            | O::StructGetU {
-                struct_type_index: t,
-                field_index: f,
-            }
-            | O::StructGetS {
-                struct_type_index: t,
-                field_index: f,
-            } => {
-                let (at, kind) = field(t, f);
-                let signed = matches!(op, O::StructGetS { .. });
-                GcOp::StructGet { at, kind, signed }
-            }
-            O::StructSet {
-                struct_type_index: t,
-                field_index: f,
-            } => {
-                let (at, kind) = field(t, f);
-                GcOp::StructSet { at, kind }
-            }
-            O::ArrayNew {
-                array_type_index: t,
-            } => GcOp::ArrayNew {
-                ty: id(t),
-                kind: elem(t),
-            },
-            O::ArrayNewDefault {
-                array_type_index: t,
-            } => GcOp::ArrayNewDefault { ty: id(t) },
-            O::ArrayNewFixed {
-                array_type_index: t,
-                array_size: n,
-            } => GcOp::ArrayNewFixed {
-                ty: id(t),
-                kind: elem(t),
-                n,
-            },
-            O::ArrayNewData {
-                array_type_index: t,
-                array_data_index: seg,
-            } => GcOp::ArrayNewData {
-                ty: id(t),
-                kind: elem(t),
-                seg,
-            },
-            O::ArrayNewElem {
-                array_type_index: t,
-                array_elem_index: seg,
-            } => GcOp::ArrayNewElem { ty: id(t), seg },
-            O::ArrayGet {
-                array_type_index: t,
-            }
-            | O::ArrayGetU {
-                array_type_index: t,
-            } => GcOp::ArrayGet {
-                kind: elem(t),
-                signed: false,
-            },
-            O::ArrayGetS {
-                array_type_index: t,
-            } => GcOp::ArrayGet {
-                kind: elem(t),
-                signed: true,
-            },
-            O::ArraySet {
-                array_type_index: t,
-            } => GcOp::ArraySet { kind: elem(t) },
-            O::ArrayLen => GcOp::ArrayLen,
-            O::ArrayFill {
-                array_type_index: t,
-            } => GcOp::ArrayFill { kind: elem(t) },
-            O::ArrayCopy {
-                array_type_index_dst: t,
-                ..
-            } => GcOp::ArrayCopy { kind: elem(t) },
-            O::ArrayInitData {
-                array_type_index: t,
-                array_data_index: seg,
-            } => GcOp::ArrayInitData { kind: elem(t), seg },
-            O::ArrayInitElem {
-                array_elem_index: seg,
-                ..
-            } => GcOp::ArrayInitElem { seg },
-            O::RefI31 => GcOp::RefI31,
-            O::I31GetS => GcOp::I31Get { signed: true },
-            O::I31GetU => GcOp::I31Get { signed: false },
-            O::RefEq => GcOp::RefEq,
-            O::RefTestNonNull { hty } => GcOp::RefTest(cast(false, hty)),
-            O::RefTestNullable { hty } => GcOp::RefTest(cast(true, hty)),
-            O::RefCastNonNull { hty } => GcOp::RefCast(cast(false, hty)),
-            O::RefCastNullable { hty } => GcOp::RefCast(cast(true, hty)),
-            ref other => {
-                return Err(Error::compile(
-                    self.offset as u64,
-                    format!("unsupported GC operator {other:?}"),
-                ))
-            }
-        })
-    }
-
     fn stack_style(&mut self, instr: Instr) {
         self.materialize_all();
         self.emit(instr);
@@ -2289,6 +2143,149 @@ impl Translator {
             self.set_barrier();
         }
     }
+}
+
+/// The GC operator `op` at byte `offset` of its module as the interpreter runs it (with
+/// the layout facts it needs looked up); also what the compiler's `Gc` libcall runs.
+/// `br_on_cast` and `br_on_cast_fail` give their test ([`GcOp::Branch`]); the
+/// conversions, which change nothing, are not among them.
+pub(crate) fn gc_op(info: &ModuleInfo, op: &Operator<'_>, offset: u32) -> Result<GcOp> {
+    use Operator as O;
+    let def = |t: u32| gctypes::def(info.canon.get(t as usize).copied().unwrap_or(0));
+    let id = |t: u32| info.canon.get(t as usize).copied().unwrap_or(0);
+    let field = |t: u32, f: u32| -> (u32, Kind) {
+        def(t)
+            .layout
+            .fields
+            .get(f as usize)
+            .copied()
+            .unwrap_or((0, Kind::B64))
+    };
+    let elem = |t: u32| def(t).elem.unwrap_or(Kind::B64);
+    let cast = |nullable, hty| {
+        Cast::new(gctypes::RefTy {
+            nullable,
+            heap: info.conv().heap(hty),
+        })
+    };
+    Ok(match *op {
+        O::StructNew {
+            struct_type_index: t,
+        } => {
+            let d = def(t);
+            let n: usize = d.layout.fields.iter().map(|(_, k)| slots(*k)).sum();
+            GcOp::StructNew {
+                ty: id(t),
+                slots: n as u32,
+            }
+        }
+        O::StructNewDefault {
+            struct_type_index: t,
+        } => GcOp::StructNewDefault { ty: id(t) },
+        O::StructGet {
+            struct_type_index: t,
+            field_index: f,
+        }
+        | O::StructGetU {
+            struct_type_index: t,
+            field_index: f,
+        }
+        | O::StructGetS {
+            struct_type_index: t,
+            field_index: f,
+        } => {
+            let (at, kind) = field(t, f);
+            let signed = matches!(op, O::StructGetS { .. });
+            GcOp::StructGet { at, kind, signed }
+        }
+        O::StructSet {
+            struct_type_index: t,
+            field_index: f,
+        } => {
+            let (at, kind) = field(t, f);
+            GcOp::StructSet { at, kind }
+        }
+        O::ArrayNew {
+            array_type_index: t,
+        } => GcOp::ArrayNew {
+            ty: id(t),
+            kind: elem(t),
+        },
+        O::ArrayNewDefault {
+            array_type_index: t,
+        } => GcOp::ArrayNewDefault { ty: id(t) },
+        O::ArrayNewFixed {
+            array_type_index: t,
+            array_size: n,
+        } => GcOp::ArrayNewFixed {
+            ty: id(t),
+            kind: elem(t),
+            n,
+        },
+        O::ArrayNewData {
+            array_type_index: t,
+            array_data_index: seg,
+        } => GcOp::ArrayNewData {
+            ty: id(t),
+            kind: elem(t),
+            seg,
+        },
+        O::ArrayNewElem {
+            array_type_index: t,
+            array_elem_index: seg,
+        } => GcOp::ArrayNewElem { ty: id(t), seg },
+        O::ArrayGet {
+            array_type_index: t,
+        }
+        | O::ArrayGetU {
+            array_type_index: t,
+        } => GcOp::ArrayGet {
+            kind: elem(t),
+            signed: false,
+        },
+        O::ArrayGetS {
+            array_type_index: t,
+        } => GcOp::ArrayGet {
+            kind: elem(t),
+            signed: true,
+        },
+        O::ArraySet {
+            array_type_index: t,
+        } => GcOp::ArraySet { kind: elem(t) },
+        O::ArrayLen => GcOp::ArrayLen,
+        O::ArrayFill {
+            array_type_index: t,
+        } => GcOp::ArrayFill { kind: elem(t) },
+        O::ArrayCopy {
+            array_type_index_dst: t,
+            ..
+        } => GcOp::ArrayCopy { kind: elem(t) },
+        O::ArrayInitData {
+            array_type_index: t,
+            array_data_index: seg,
+        } => GcOp::ArrayInitData { kind: elem(t), seg },
+        O::ArrayInitElem {
+            array_elem_index: seg,
+            ..
+        } => GcOp::ArrayInitElem { seg },
+        O::RefI31 => GcOp::RefI31,
+        O::I31GetS => GcOp::I31Get { signed: true },
+        O::I31GetU => GcOp::I31Get { signed: false },
+        O::RefEq => GcOp::RefEq,
+        O::RefTestNonNull { hty } => GcOp::RefTest(cast(false, hty)),
+        O::RefTestNullable { hty } => GcOp::RefTest(cast(true, hty)),
+        O::RefCastNonNull { hty } => GcOp::RefCast(cast(false, hty)),
+        O::RefCastNullable { hty } => GcOp::RefCast(cast(true, hty)),
+        O::BrOnCast { to_ref_type, .. } | O::BrOnCastFail { to_ref_type, .. } => GcOp::Branch {
+            cast: Cast::new(info.conv().ref_ty(to_ref_type)),
+        },
+        ref other => {
+            return Err(Error::compile(
+                offset as u64,
+                format!("unsupported GC operator {other:?}"),
+            ))
+        }
+    })
 }
 
 /// Whether a straight-line segment of operators (see [`Instr::Count`]) ends after `op`:
