@@ -471,8 +471,8 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     } else if args.compiler {
         RuntimeConfig::compiler()
     } else {
-        // The compiler where it runs (else the interpreter), and the interpreter for a
-        // module that uses GC, which the compiler does not run yet.
+        // The compiler where it runs (else the interpreter), tiered; a module that uses
+        // GC on the interpreter alone (`RuntimeConfig::with_tiering`'s notes).
         RuntimeConfig::new().with_tiering(args.tier_up.unwrap_or(DEFAULT_TIER_UP_CALLS))
     };
     // Everything this version runs: 3.0 and the legacy exception instructions that
@@ -499,13 +499,9 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     let rt = Runtime::with_config(rt_config);
     wasmscope::wasi::instantiate(&rt).map_err(|e| e.to_string())?;
     // (The runtime keeps the bytes: handed over, not copied.)
-    let compiled = rt.compile_module_owned(bytes).map_err(|e| {
-        let hint = match args.compiler && e.to_string().contains("uses GC") {
-            true => " (run it without --compiler: the interpreter runs GC)",
-            false => "",
-        };
-        format!("{}: {e}{hint}", args.file.display())
-    })?;
+    let compiled = rt
+        .compile_module_owned(bytes)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
     match args.unknown_imports {
         Some(mode) => {
             let mode = match mode {

@@ -270,17 +270,6 @@ fn every_wat_call_gives_the_expected_results_on_each_engine() {
                 "{engine:?} {run_args:?} {} {name}{params:?}",
                 file.display()
             );
-            if engine == ["--compiler"] && call["file"].as_str() == Some("gc.wat") {
-                // GC runs on the interpreter only: the compiler, asked for, says so.
-                if out.status.success()
-                    || !stderr.contains("uses GC")
-                    || !stderr.contains("without --compiler")
-                {
-                    failures.push(format!("{what}: the compiler ran a GC module: {stderr}"));
-                }
-                ran += 1;
-                continue;
-            }
             match (call.get("results"), call.get("trap")) {
                 (Some(results), _) => {
                     let want: String = results

@@ -23,6 +23,9 @@ pub enum EngineKind {
     /// code, and resumable calls ([`crate::Function::start_call`]) run on the
     /// interpreter. Listeners run on compiled code (their stack frames carry functions
     /// and offsets; a caller's values are not kept, see [`crate::listener::StackFrame`]).
+    /// GC operators run on the runtime's side (a call each, the interpreter's
+    /// implementation), and the collector finds compiled code's references
+    /// conservatively, on the native stack.
     Compiler,
 }
 
@@ -38,8 +41,8 @@ pub enum EngineKind {
 pub struct RuntimeConfig {
     pub(crate) engine: EngineKind,
     /// Whether the engine was asked for ([`Self::compiler`], [`Self::interpreter`]);
-    /// else ([`Self::new`]) a module the compiler does not run yet (GC) runs on the
-    /// interpreter.
+    /// else ([`Self::new`]) a module that uses GC runs on the interpreter when tiered
+    /// (see [`Self::with_tiering`]'s notes).
     pub(crate) engine_explicit: bool,
     pub(crate) memory_limit_pages: u32,
     pub(crate) memory_capacity_from_max: bool,
@@ -83,9 +86,9 @@ impl RuntimeConfig {
     /// [`Self::with_core_features`] away: [`crate::CoreFeatures::SUPPORTED`]).
     ///
     /// # Notes
-    /// The compiler does not run GC yet: with this configuration a module that uses GC
-    /// (struct or array types, references of the `any` hierarchy, GC instructions) runs
-    /// on the interpreter; [`Self::compiler`] refuses it instead.
+    /// A module that uses GC (struct or array types, references of the `any` hierarchy,
+    /// GC instructions) runs on the compiler like any other; with tiering
+    /// ([`Self::with_tiering`]) it runs on the interpreter alone.
     pub fn new() -> Self {
         RuntimeConfig {
             engine_explicit: false,
@@ -120,8 +123,7 @@ impl RuntimeConfig {
     }
 
     /// The Cranelift compiler, where it generates code (x86-64, AArch64); elsewhere the
-    /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet: a module
-    /// that uses GC fails to compile with an error that says so.
+    /// interpreter. See [`EngineKind::Compiler`] for what it does not do yet.
     pub fn compiler() -> Self {
         RuntimeConfig {
             engine_explicit: true,
@@ -294,6 +296,11 @@ impl RuntimeConfig {
     ///   stepping run on the interpreter as always.
     /// - A module whose code all comes compiled (a [`crate::CompilationCache`] on disk,
     ///   [`CompilationMode::Eager`]) runs compiled from the start.
+    /// - With [`Self::new`] a module that uses GC runs on the interpreter alone: the
+    ///   collector runs only where the frames of the call below are one engine's (it
+    ///   finds the roots of either engine's frames, not of both), so a tiered call could
+    ///   keep its garbage until it returns. [`Self::compiler`] asked for by name runs it
+    ///   tiered all the same.
     ///
     /// `calls` is at most `u32::MAX - 1` (a larger value is taken as that).
     pub fn with_tiering(mut self, calls: u32) -> Self {
@@ -316,11 +323,11 @@ impl RuntimeConfig {
         }
     }
 
-    /// The options for module `info`: without native code when it uses GC and the engine
-    /// was not asked for.
+    /// The options for module `info`: without native code when it uses GC, the engine
+    /// was not asked for and calls are tiered.
     ///
     /// # Errors
-    /// [`Self::compiler`] and a module that uses GC.
+    /// None for now (kept for the engines' future refusals).
     pub(crate) fn engine_for(
         &self,
         info: &crate::module::ModuleInfo,
@@ -329,6 +336,7 @@ impl RuntimeConfig {
         let validated = options.mode == CompilationMode::LazyTranslation;
         if options.native
             && !self.engine_explicit
+            && self.effective_tiering() > 0
             && (info.uses_gc || (!validated && info.bodies_use_gc()))
         {
             options.native = false;

@@ -8,9 +8,7 @@ use wasmparser::WasmFeatures;
 ///
 /// The named sets follow the specification's versions: [`CoreFeatures::V1`] (1.0 with
 /// mutable globals, the seed's `CoreFeaturesV1`), [`CoreFeatures::V2`] (2.0 with SIMD,
-/// the seed's `CoreFeaturesV2`) and [`CoreFeatures::V3`], the default (GC runs on the
-/// interpreter: `RuntimeConfig::new()` picks it for a module that uses GC, and
-/// `RuntimeConfig::compiler()` refuses such a module, saying so).
+/// the seed's `CoreFeaturesV2`) and [`CoreFeatures::V3`], the default, on both engines.
 /// [`CoreFeatures::SUPPORTED`] is everything this version runs: 3.0 and the legacy
 /// exception instructions, which Emscripten and older toolchains still emit (the
 /// command line and the workbench accept them).
@@ -135,8 +133,7 @@ impl CoreFeatures {
     pub const MULTI_MEMORY: Self = Self(1 << 12);
     /// 64-bit memory and table addresses (3.0).
     pub const MEMORY64: Self = Self(1 << 13);
-    /// Structs, arrays and `i31` references with a collector (3.0; on the interpreter:
-    /// the compiler refuses modules that use them).
+    /// Structs, arrays and `i31` references with a collector (3.0).
     pub const GC: Self = Self(1 << 14);
 
     /// The legacy exception-handling instructions (`try`, `catch`, `catch_all`,
