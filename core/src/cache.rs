@@ -198,20 +198,23 @@ impl CompilationCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached compilation of `bytes` with `options`, or `compile(bytes)`'s, which is
-    /// then cached. Failures are not cached. Compilation runs without the cache's lock.
-    /// (`bytes` go to `compile` as they are: owned bytes are kept without a copy.)
+    /// The cached compilation of `bytes` with `options` that `fits` (the engine the
+    /// asking runtime's rule gives the module: `RuntimeConfig::engine_for`), or
+    /// `compile(bytes)`'s, which is then cached. Failures are not cached. Compilation
+    /// runs without the cache's lock. (`bytes` go to `compile` as they are: owned bytes
+    /// are kept without a copy.)
     pub(crate) fn get_or_compile<'b>(
         &self,
         bytes: std::borrow::Cow<'b, [u8]>,
         options: CodeOptions,
+        fits: impl Fn(&WasmCode) -> bool,
         compile: impl FnOnce(std::borrow::Cow<'b, [u8]>) -> Result<Arc<WasmCode>>,
     ) -> Result<Arc<WasmCode>> {
         let key = hash(&bytes);
         let found = self.lock().get(&key).and_then(|entries| {
             entries
                 .iter()
-                .find(|(o, info)| *o == options && **info.bytes == *bytes)
+                .find(|(o, info)| *o == options && **info.bytes == *bytes && fits(info))
                 .map(|(_, info)| info.clone())
         });
         if let Some(info) = found {
@@ -223,7 +226,7 @@ impl CompilationCache {
         let slot = entries.entry(key).or_default();
         if let Some((_, existing)) = slot
             .iter()
-            .find(|(o, i)| *o == options && *i.bytes == *info.bytes)
+            .find(|(o, i)| *o == options && *i.bytes == *info.bytes && fits(i))
         {
             return Ok(existing.clone());
         }

@@ -587,6 +587,28 @@ impl CompiledModule {
         }
     }
 
+    /// The engine that runs the module's functions: the compiler when the runtime made
+    /// native code for it, else the interpreter (also where [`RuntimeConfig::new`]
+    /// leaves a module to it: a module that uses GC when calls are tiered, see
+    /// [`RuntimeConfig::with_tiering`]); `None` for a host module. Debug stepping and
+    /// resumable calls run on the interpreter whatever this says.
+    ///
+    /// ```
+    /// use wasmscope::{EngineKind, Runtime, RuntimeConfig};
+    /// let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+    /// let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    /// let compiled = rt.compile_module(&wasm).unwrap();
+    /// assert_eq!(compiled.engine(), Some(EngineKind::Interpreter));
+    /// ```
+    pub fn engine(&self) -> Option<crate::config::EngineKind> {
+        use crate::config::EngineKind;
+        match &self.kind {
+            CompiledKind::Wasm(info) if info.native.is_some() => Some(EngineKind::Compiler),
+            CompiledKind::Wasm(_) => Some(EngineKind::Interpreter),
+            CompiledKind::Host(_) => None,
+        }
+    }
+
     /// Custom sections as `(name, payload)`, in module order. Without
     /// [`RuntimeConfig::with_custom_sections`] only the `name` section is kept.
     pub fn custom_sections(&self) -> Vec<(&str, &[u8])> {

@@ -237,7 +237,15 @@ impl Runtime {
             Ok(Arc::new(info))
         };
         let info = match &self.inner.config.cache {
-            Some(cache) => cache.get_or_compile(wasm, options, compile)?,
+            Some(cache) => {
+                // (Another runtime's compilation of the module fits when this runtime's
+                // rule gives it the same engine: GC modules differ when tiered.)
+                let fits = |info: &WasmCode| {
+                    (self.inner.config.engine_for(&info.info, options))
+                        .is_ok_and(|o| o.native == info.native.is_some())
+                };
+                cache.get_or_compile(wasm, options, fits, compile)?
+            }
             None => compile(wasm)?,
         };
         Ok(CompiledModule {

@@ -1120,6 +1120,11 @@ impl Store {
         self.calls.load(Ordering::SeqCst) == 1
     }
 
+    /// Puts off a due collection that cannot run now until as much more is allocated.
+    pub(crate) fn postpone_gc(&self) {
+        lock(&self.heap).postpone();
+    }
+
     /// Whether a collection is due (allocation since the last one).
     pub(crate) fn gc_due(&self) -> bool {
         lock(&self.heap).wants_collection()

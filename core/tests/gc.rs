@@ -297,24 +297,128 @@ fn references_the_host_reads_stay_valid_and_forged_ones_are_refused() {
 }
 
 #[test]
-fn gc_only_in_bodies_runs_on_the_interpreter_in_every_compilation_mode() {
+fn the_engine_rule_holds_in_every_compilation_mode() {
     // No GC type: only an instruction in a body says the module uses GC.
     let wat = r#"(module (func (export "f") (param i32) (result i32)
         (i31.get_s (ref.i31 (local.get 0)))))"#;
     let wasm = wat::parse_str(wat).unwrap();
+    let plain = wat::parse_str(
+        r#"(module (func (export "f") (param i32) (result i32)
+        (local.get 0)))"#,
+    )
+    .unwrap();
+    let compiles = RuntimeConfig::compiler().engine() == EngineKind::Compiler;
+    let native = if compiles {
+        EngineKind::Compiler
+    } else {
+        EngineKind::Interpreter
+    };
     for mode in [
         wasmscope::CompilationMode::LazyTranslation,
         wasmscope::CompilationMode::Eager,
         wasmscope::CompilationMode::Lazy,
     ] {
-        let rt = Runtime::with_config(RuntimeConfig::new().with_compilation_mode(mode));
-        let m = rt.instantiate(&wasm).unwrap();
-        let got = m
-            .exported_function("f")
-            .unwrap()
-            .call(&[u32::MAX as u64])
-            .unwrap();
-        assert_eq!(got, vec![u32::MAX as u64], "{mode:?}");
+        // (engine for the GC module, engine for the plain one)
+        let rules = [
+            (RuntimeConfig::new(), native, native),
+            (RuntimeConfig::compiler(), native, native),
+            // Tiered: GC on the interpreter alone, unless the compiler is asked for.
+            (
+                RuntimeConfig::new().with_tiering(1),
+                EngineKind::Interpreter,
+                native,
+            ),
+            (RuntimeConfig::compiler().with_tiering(1), native, native),
+            (
+                RuntimeConfig::interpreter(),
+                EngineKind::Interpreter,
+                EngineKind::Interpreter,
+            ),
+        ];
+        for (config, gc_engine, plain_engine) in rules {
+            let what = format!("{mode:?} {config:?}");
+            let rt = Runtime::with_config(config.with_compilation_mode(mode));
+            let compiled = rt.compile_module(&wasm).unwrap();
+            assert_eq!(compiled.engine(), Some(gc_engine), "{what}");
+            let other = rt.compile_module(&plain).unwrap();
+            assert_eq!(other.engine(), Some(plain_engine), "{what}");
+            let m = rt
+                .instantiate_module(&compiled, wasmscope::ModuleConfig::new())
+                .unwrap();
+            let got = m
+                .exported_function("f")
+                .unwrap()
+                .call(&[u32::MAX as u64])
+                .unwrap();
+            assert_eq!(got, vec![u32::MAX as u64], "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_cache_shared_by_runtimes_gives_each_its_engine() {
+    if RuntimeConfig::compiler().engine() != EngineKind::Compiler {
+        return;
+    }
+    let cache = wasmscope::CompilationCache::new();
+    let tiered = Runtime::with_config(
+        RuntimeConfig::new()
+            .with_tiering(1)
+            .with_compilation_cache(cache.clone()),
+    );
+    let plain = Runtime::with_config(RuntimeConfig::new().with_compilation_cache(cache));
+    let first = tiered.compile_module(&sample()).unwrap();
+    let second = plain.compile_module(&sample()).unwrap();
+    assert_eq!(first.engine(), Some(EngineKind::Interpreter));
+    assert_eq!(second.engine(), Some(EngineKind::Compiler));
+}
+
+/// A reference only a caller's compiled frame holds, while a callee in another instance
+/// allocates with a collection at every allocation: the object survives (the scan goes
+/// up to the host's entry, across the instances' frames), on every engine.
+#[test]
+fn what_a_callers_frame_in_another_instance_holds_survives_collections() {
+    let lib = r#"(module
+      (type $junk (array (mut i64)))
+      (func (export "churn") (param $n i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (drop (array.new_default $junk (i32.const 16)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))))"#;
+    let main = r#"(module
+      (type $box (struct (field i32)))
+      (import "lib" "churn" (func $churn (param i32)))
+      (func (export "run") (param $v i32) (result i32)
+        (local $b (ref null $box))
+        (local.set $b (struct.new $box (local.get $v)))
+        (call $churn (i32.const 200))
+        (struct.get $box 0 (local.get $b)))
+      ;; The reference on the operand stack across the call, not in a local.
+      (func (export "run_stack") (param $v i32) (result i32)
+        (struct.get $box 0
+          (block (result (ref $box))
+            (struct.new $box (local.get $v))
+            (call $churn (i32.const 200))))))"#;
+    for config in engines() {
+        let engine = config.engine();
+        let rt = Runtime::with_config(config.with_gc_zeal(true));
+        rt.instantiate_with_config(
+            &wat::parse_str(lib).unwrap(),
+            wasmscope::ModuleConfig::new().with_name("lib"),
+        )
+        .unwrap();
+        let m = rt.instantiate(&wat::parse_str(main).unwrap()).unwrap();
+        for name in ["run", "run_stack"] {
+            let before = rt.heap_stats().collections;
+            let got = m.exported_function(name).unwrap().call(&[41]).unwrap();
+            assert_eq!(got, vec![41], "{engine:?} {name}");
+            assert!(
+                rt.heap_stats().collections > before + 100,
+                "{engine:?} {name}: {:?}",
+                rt.heap_stats()
+            );
+        }
     }
 }
 

@@ -73,6 +73,35 @@ pub(crate) struct NativeModule {
     signals: bool,
     /// The code addresses registered with [`signals::register`], forgotten on drop.
     registered: Mutex<Vec<usize>>,
+    /// The GC operators the `Gc` libcall has run, by byte offset in the module, as the
+    /// interpreter runs them (decoded at their first run: machine code kept on disk
+    /// holds no process's type ids).
+    gc_ops: std::sync::RwLock<
+        std::collections::HashMap<
+            u32,
+            crate::interp::instr::GcOp,
+            std::hash::BuildHasherDefault<OffsetHasher>,
+        >,
+    >,
+}
+
+/// The hasher of [`NativeModule`]'s GC operators: their offsets, distinct `u32`s, spread
+/// by one multiplication (SipHash cost a third of a compiled GC operator's time).
+#[derive(Default)]
+struct OffsetHasher(u64);
+
+impl std::hash::Hasher for OffsetHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 // SAFETY: the JIT module (raw pointers into its memory) is only used under its mutex;
@@ -109,6 +138,30 @@ impl Drop for NativeModule {
 }
 
 impl NativeModule {
+    /// Runs `f` with the GC operator at byte `offset` of module `info` (decoded the first
+    /// time: `interp::translate::gc_op`).
+    pub(crate) fn with_gc_op<T>(
+        &self,
+        info: &ModuleInfo,
+        offset: u32,
+        f: impl FnOnce(&crate::interp::instr::GcOp) -> Result<T>,
+    ) -> Result<T> {
+        {
+            let ops = self.gc_ops.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(op) = ops.get(&offset) {
+                return f(op);
+            }
+        }
+        let bytes = (info.bytes.get(offset as usize..))
+            .ok_or_else(|| Error::new("internal error: a GC operator outside the module"))?;
+        let mut reader = wasmparser::BinaryReader::new(bytes, offset as u64);
+        reader.set_features(info.features);
+        let op = wasmparser::OperatorsReader::new(reader).read()?;
+        let op = crate::interp::translate::gc_op(info, &op, offset)?;
+        let mut ops = self.gc_ops.write().unwrap_or_else(|e| e.into_inner());
+        f(ops.entry(offset).or_insert(op))
+    }
+
     /// The code table's address, for `VmCtx::code`: one `usize` per defined function.
     pub(crate) fn code_table(&self) -> *const usize {
         self.code.as_ptr() as *const usize
@@ -519,6 +572,7 @@ pub(crate) fn compile(
         isa: target,
         signals: signals::enabled() && listened_none,
         registered: Mutex::new(Vec::new()),
+        gc_ops: Default::default(),
     };
     let mut kept = None;
     match stored {

@@ -1578,8 +1578,6 @@ extern "C" fn lc_interpret(vm: *mut VmCtx, def: u64, values: u64, _: u64, _: u64
 
 extern "C" fn lc_gc(vm: *mut VmCtx, offset: u64, values: u64, h: u64, slots: u64) -> u64 {
     with_running(vm, |vm, r| {
-        let (module, _) = native_of(r.data)?;
-        let op = gc_op_at(&module.info, offset)?;
         // SAFETY: compiled code passes an array of `slots` slots, room for the
         // operator's `h` operand slots and for its results (`FuncTranslator::gc`).
         let values = unsafe { values_of(values, slots as usize) };
@@ -1588,51 +1586,45 @@ extern "C" fn lc_gc(vm: *mut VmCtx, offset: u64, values: u64, h: u64, slots: u64
                 "internal error: GC operands beyond their buffer",
             ));
         }
-        let reg = r.reg.clone();
-        if let crate::interp::instr::GcOp::Branch { cast } = &op {
-            let heap = crate::store::lock(&r.store.heap);
-            vm.ret = crate::interp::gc::matches(values[0], cast, &heap, &reg) as u64;
-            return Ok(0);
-        }
-        let store = r.store;
-        // A collection where the interpreter would make one: for a call the host entered
-        // (no interpreter frame below, `crossings`), the store's only call; compiled
-        // code's roots are the stack's words and the registers (`roots`).
-        if op.allocates()
-            && crate::interp::exec::crossings() == 0
-            && store.sole_call()
-            && store.gc_due()
-        {
-            if let Some(words) = super::roots::words() {
-                let inst = r.inst;
-                store.collect_garbage(inst, r.held(), &words);
+        let (module, native) = native_of(r.data)?;
+        let (store, reg, inst) = (r.store, &r.reg, r.inst);
+        let held = r
+            .held
+            .as_mut()
+            .ok_or_else(|| Error::new("internal error: a GC operator without its items"))?;
+        native.with_gc_op(&module.info, offset as u32, |op| {
+            if let crate::interp::instr::GcOp::Branch { cast } = op {
+                let heap = crate::store::lock(&store.heap);
+                vm.ret = crate::interp::gc::matches(values[0], cast, &heap, reg) as u64;
+                return Ok(0);
             }
-        }
-        let state = &r.held().state;
-        crate::interp::gc::run(
-            &op,
-            values,
-            h as usize,
-            &store.heap,
-            &reg,
-            &state.datas,
-            &state.elems,
-        )
-        .map_err(Error::trap)?;
-        Ok(0)
+            // A collection where the interpreter would make one: for a call the host
+            // entered (no interpreter frame below, `crossings`), the store's only call;
+            // compiled code's roots are the stack's words and the registers (`roots`).
+            if op.allocates() && store.gc_due() {
+                let here = crate::interp::exec::crossings() == 0 && store.sole_call();
+                match here.then(super::roots::words).flatten() {
+                    // (It checks again that the call is the store's only one.)
+                    Some(words) => {
+                        store.collect_garbage(inst, held, &words);
+                    }
+                    None => store.postpone_gc(),
+                }
+            }
+            let state = &held.state;
+            crate::interp::gc::run(
+                op,
+                values,
+                h as usize,
+                &store.heap,
+                reg,
+                &state.datas,
+                &state.elems,
+            )
+            .map_err(Error::trap)?;
+            Ok(0)
+        })
     })
-}
-
-/// The GC operator at byte `offset` of the module, as the interpreter runs it.
-fn gc_op_at(info: &crate::module::ModuleInfo, offset: u64) -> Result<crate::interp::instr::GcOp> {
-    let bytes = usize::try_from(offset)
-        .ok()
-        .and_then(|at| info.bytes.get(at..))
-        .ok_or_else(|| Error::new("internal error: a GC operator outside the module"))?;
-    let mut reader = wasmparser::BinaryReader::new(bytes, offset);
-    reader.set_features(info.features);
-    let op = wasmparser::OperatorsReader::new(reader).read()?;
-    crate::interp::translate::gc_op(info, &op, offset as u32)
 }
 
 extern "C" fn lc_ref_func(vm: *mut VmCtx, index: u64, _: u64, _: u64, _: u64) -> u64 {

@@ -546,6 +546,9 @@ struct Translator<'a, 'b, 'f> {
     /// each one's dispatch block (an unwinding call or a throw goes there with its
     /// offset) and its control frame's index.
     scopes: Vec<(Block, usize)>,
+    /// The buffer of the function's GC operators (one for all, as large as the largest
+    /// needs: `gc_buffer`).
+    gc_buf: Option<ir::StackSlot>,
 }
 
 impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
@@ -609,6 +612,7 @@ impl<'a, 'b, 'f> Translator<'a, 'b, 'f> {
             shadow: None,
             def,
             scopes: Vec::new(),
+            gc_buf: None,
         };
         // The globals' and the code's tables stay where they are for the instance's
         // life, and so do the globals' slots (`global_ptr`): read-only loads, which the
@@ -2040,13 +2044,39 @@ impl Translator<'_, '_, '_> {
             .map(|v| slots(self.b.func.dfg.value_type(*v)))
             .sum();
         let count = h.max(slot_count(&results)).max(1);
-        let buf = self.values_buffer(&vals, count);
+        let buf = self.gc_buffer(&vals, count);
         let at = self.iconst64(self.offset as u64);
         let h = self.iconst64(h as u64);
         let len = self.iconst64(count as u64);
         self.libcall(Libcall::Gc, &[at, buf, h, len]);
         self.read_results(buf, &results);
         Ok(())
+    }
+
+    /// The function's GC buffer, of `count` slots at least, with `vals` stored in it (a
+    /// stack slot per operator would make the frame as large as all of them, and keep
+    /// the references they held: the collector scans the stack).
+    fn gc_buffer(&mut self, vals: &[Value], count: usize) -> Value {
+        let size = (count.max(1) * 8) as u32;
+        let ss = match self.gc_buf {
+            Some(ss) => {
+                let data = &mut self.b.func.sized_stack_slots[ss];
+                data.size = data.size.max(size);
+                ss
+            }
+            None => {
+                let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    size,
+                    4,
+                ));
+                self.gc_buf = Some(ss);
+                ss
+            }
+        };
+        let buf = self.b.ins().stack_addr(types::I64, ss, 0);
+        self.store_values(vals, buf);
+        buf
     }
 
     /// How many operands GC operator `op` pops, and the types of its results.
@@ -2136,7 +2166,7 @@ impl Translator<'_, '_, '_> {
             .stack
             .last()
             .ok_or_else(|| cerr("operand stack underflow"))?;
-        let buf = self.values_buffer(&[r], 1);
+        let buf = self.gc_buffer(&[r], 1);
         let at = self.iconst64(self.offset as u64);
         let one = self.iconst64(1);
         self.libcall(Libcall::Gc, &[at, buf, one, one]);
@@ -2317,13 +2347,18 @@ impl Translator<'_, '_, '_> {
             4,
         ));
         let buf = self.b.ins().stack_addr(types::I64, ss, 0);
+        self.store_values(vals, buf);
+        buf
+    }
+
+    /// Stores `vals` in the `u64` slots at `buf`, from the first (a `v128` in two).
+    fn store_values(&mut self, vals: &[Value], buf: Value) {
         let mut at = 0;
         for v in vals {
             let t = self.b.func.dfg.value_type(*v);
             store_slots(self.b, *v, buf, at);
             at += slots(t);
         }
-        buf
     }
 
     /// Pushes the results in the `u64` array at `buf`.

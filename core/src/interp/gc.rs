@@ -118,9 +118,10 @@ pub(crate) fn run(
             let base = h - n as usize;
             let r = heap.new_struct(ty);
             let obj = heap.get_mut(r).ok_or(TrapCode::NullStructReference)?;
-            let fields = obj.def.layout.fields.clone();
+            // (The definition, not its field list, taken out of the object: no copy.)
+            let def = obj.def.clone();
             let mut at = base;
-            for (off, kind) in fields {
+            for &(off, kind) in &def.layout.fields {
                 let (lo, hi) = value(&s[at..], kind);
                 obj.write(off as usize, kind, lo, hi).ok_or(oob)?;
                 at += slots(kind);
