@@ -303,8 +303,8 @@ pub(crate) struct ModuleInfo {
     /// Every type's canonical id (`gctypes`), by type index.
     pub canon: Vec<TypeId>,
     /// Whether the module uses GC: struct or array types, references in the `any`
-    /// hierarchy, or GC instructions (in bodies validated at decoding) (the compiler
-    /// engine does not run it yet).
+    /// hierarchy, or GC instructions (in bodies validated at decoding): such a module
+    /// runs on the interpreter alone when calls are tiered (`RuntimeConfig::engine_for`).
     pub uses_gc: bool,
     /// What the bodies' operators tell, read once when asked ([`Self::body_scan`]).
     body_scan: std::sync::OnceLock<BodyScan>,

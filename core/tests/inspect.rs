@@ -677,8 +677,8 @@ fn dwarf_line_lookups_without_compiling_agree_with_the_compiled_module() {
 
 #[test]
 fn validate_accepts_3_0_and_both_engines_take_gc() {
-    // A struct type (GC, WebAssembly 3.0): valid; the default configuration runs it (on
-    // the interpreter), and so does the compiler asked for by name.
+    // A struct type (GC, WebAssembly 3.0): valid; the default configuration and the
+    // compiler asked for by name take it.
     let wasm = wat::parse_str(r#"(module (type (struct (field i32))))"#).unwrap();
     wasmscope::inspect::validate(&wasm).expect("valid WebAssembly 3.0");
     assert!(wasmscope::Runtime::new().compile_module(&wasm).is_ok());
