@@ -1157,6 +1157,8 @@ struct FastEnv<'a, 'h> {
     error: Option<Error>,
     /// The instance's types (module index space → store type), for the indirect calls.
     types: &'a [u32],
+    /// The store (its GC heap, for the GC operators).
+    store: &'a Store,
 }
 
 impl hot::Env for FastEnv<'_, '_> {
@@ -1176,6 +1178,29 @@ impl hot::Env for FastEnv<'_, '_> {
             } if *instance == self.inst && *have == want => Some(*index),
             _ => None,
         }
+    }
+
+    fn gc(
+        &mut self,
+        op: &GcOp,
+        slots: &mut [u64],
+        h: usize,
+    ) -> std::result::Result<(), Option<TrapCode>> {
+        // (A due collection needs the whole stack and the frames: the executor's.)
+        if op.allocates() && self.store.gc_due() {
+            return Err(None);
+        }
+        let state = &self.held.state;
+        gc::run(
+            op,
+            slots,
+            h,
+            &self.store.heap,
+            self.reg,
+            &state.datas,
+            &state.elems,
+        )
+        .map_err(Some)
     }
 
     fn memory(&mut self) -> &mut [u8] {
@@ -3703,6 +3728,7 @@ impl Executor {
                         resumable: self.resumable,
                         error: None,
                         types: &layout.types,
+                        store,
                     };
                     let regs = hot::Regs {
                         pc: pc - 1,

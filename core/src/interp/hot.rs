@@ -141,6 +141,13 @@ pub(crate) trait Env {
     /// (another instance's function, a host function, a subtype, a null or missing
     /// element), which the executor calls or traps on.
     fn indirect(&mut self, ty: u32, table: u32, index: u64) -> Option<u32>;
+    /// Runs GC operator `op` on the frame's slots `slots`, its operands below height `h`
+    /// (`super::gc::run`): `Err(None)` for the executor to run it (a collection is due:
+    /// the executor makes it, with the stack it holds), `Err(Some(trap))` for its trap.
+    /// (A result that fits in registers: one returned through memory would keep the
+    /// handler from passing the run on to the next by a jump, and each GC operator would
+    /// take native stack.)
+    fn gc(&mut self, op: &GcOp, slots: &mut [u64], h: usize) -> Result<(), Option<TrapCode>>;
 }
 
 /// Writes `n` slots at `dst`: zeroes, or copies of the `n` at `src` (which do not
@@ -2687,6 +2694,26 @@ handlers! { frame, mem, pc, cx;
                 if let Instr::Jump(t) = unsafe { (*pc).instr } {
                     pc = cx.at(t);
                 }
+            },
+    RefNull: Instr::RefNull { dst } => { frame.set(cx, dst, 0) },
+    RefIsNull: Instr::RefIsNull { dst, a } => {
+                let r = frame.a(cx, a);
+                frame.set(cx, dst, (r == 0) as u64);
+            },
+    RefAsNonNull: Instr::RefAsNonNull { dst, a } => {
+                let r = frame.a(cx, a);
+                if r == 0 {
+                    return Err(Stop::Trap(TrapCode::NullReference));
+                }
+                frame.set(cx, dst, r);
+            },
+    // (A GC operator runs on the frame's slots through a checked slice.)
+    Gc: Instr::Gc { idx, h } => {
+                let op = cx.cur.get().gc.get(idx as usize).ok_or(Stop::Other)?;
+                // SAFETY: for this one call of an `Env` method (`EnvPtr::get`'s contract).
+                unsafe { cx.env.get() }
+                    .gc(op, frame_slice!(frame.p, cx), h as usize)
+                    .map_err(|t| t.map_or(Stop::Other, Stop::Trap))?;
             },
     Select: Instr::Select { h } => {
                 if slot!(frame, cx, h - 1) == 0 {

@@ -846,6 +846,9 @@ impl Instr {
                     Instr::Simd { op, h } => (h >= op.operand_slots()).then_some(h as u64),
                     // (These address the frame through a checked slice: no unchecked slot.)
                     Instr::SimdLane { .. } | Instr::SimdMem { .. } => Some(0),
+                    // (Through a checked slice too; its results may reach slot `h`, which
+                    // this bound makes `check` hold to the frame.)
+                    Instr::Gc { h, .. } => Some(h as u64 + 1),
                     // (The fast path's calls and returns check the frames they move to.)
                     Instr::Call { .. }
                     | Instr::ListenerBefore(_)
@@ -871,6 +874,8 @@ impl Instr {
                     | Instr::GlobalAddSetC { dst, .. } => end(&[dst]),
                     Instr::GlobalSetAddC { a, .. } => end(&[a]),
                     Instr::GlobalSet { src, .. } => end(&[src]),
+                    Instr::RefNull { dst } => end(&[dst]),
+                    Instr::RefIsNull { dst, a } | Instr::RefAsNonNull { dst, a } => end(&[dst, a]),
                     _ => None,
                 }
             };
