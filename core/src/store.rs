@@ -1116,11 +1116,19 @@ impl Store {
 
     /// Whether one call runs in the store (a collection may then be due: see
     /// [`Self::collect_garbage`], which asks again).
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn sole_call(&self) -> bool {
         self.calls.load(Ordering::SeqCst) == 1
     }
 
     /// Puts off a due collection that cannot run now until as much more is allocated.
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     pub(crate) fn postpone_gc(&self) {
         lock(&self.heap).postpone();
     }

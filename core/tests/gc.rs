@@ -422,6 +422,68 @@ fn what_a_callers_frame_in_another_instance_holds_survives_collections() {
     }
 }
 
+/// A GC operator's trap and `ref.as_non_null`'s in the middle of a loop of GC operators
+/// (which the interpreter's fast path runs): the trap, its trace and the values it leaves
+/// are the same on every engine.
+#[test]
+fn traps_amid_gc_operators_are_the_same_on_every_engine() {
+    let wat = r#"(module
+      (type $cell (struct (field (mut i32)) (field (ref null $cell))))
+      (func $walk (param $c (ref null $cell)) (param $n i32) (result i32)
+        (local $acc i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $acc (i32.add (local.get $acc) (struct.get $cell 0 (local.get $c))))
+          (local.set $c (struct.get $cell 1 (ref.as_non_null (local.get $c))))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+        (local.get $acc))
+      (func $list (param $n i32) (result (ref null $cell))
+        (local $l (ref null $cell))
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $l (struct.new $cell (local.get $n) (local.get $l)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+        (local.get $l))
+      ;; 5 cells: walking 5 sums them, 6 reads a null cell (struct.get), and the
+      ;; ref.as_non_null traps on the null after the fifth cell when the sum skips it.
+      (func (export "walk") (param i32) (result i32)
+        (call $walk (call $list (i32.const 5)) (local.get 0)))
+      (func (export "skip") (result i32)
+        (local $c (ref null $cell))
+        (local.set $c (call $list (i32.const 5)))
+        (block $done (loop $next
+          (local.set $c (struct.get $cell 1 (ref.as_non_null (local.get $c))))
+          (br $next)))
+        (i32.const 0)))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let mut seen: Vec<(EngineKind, String)> = Vec::new();
+    for config in engines() {
+        let engine = config.engine();
+        let rt = Runtime::with_config(config);
+        let m = rt.instantiate(&wasm).unwrap();
+        let walk = m.exported_function("walk").unwrap();
+        assert_eq!(walk.call(&[5]).unwrap(), vec![15], "{engine:?}");
+        let e = walk.call(&[6]).unwrap_err();
+        assert_eq!(
+            e.trap_code(),
+            Some(TrapCode::NullStructReference),
+            "{engine:?}: {e}"
+        );
+        let f = m.exported_function("skip").unwrap().call(&[]).unwrap_err();
+        assert_eq!(
+            f.trap_code(),
+            Some(TrapCode::NullReference),
+            "{engine:?}: {f}"
+        );
+        seen.push((engine, format!("{e}\n--\n{f}")));
+    }
+    for (engine, text) in &seen[1..] {
+        assert_eq!(text, &seen[0].1, "{engine:?} against {:?}", seen[0].0);
+    }
+}
+
 #[test]
 fn an_allocation_too_large_in_a_constant_expression_fails_cleanly() {
     let wat = r#"(module (type $a (array i8))

@@ -1141,8 +1141,8 @@ fn listener_after_at(
     }
 }
 
-/// The executor's items as the fast path sees them ([`hot::Env`]): memory 0 and the
-/// listener hooks, with the instance's held items.
+/// The executor's items as the fast path sees them ([`hot::Env`]): memory 0, the
+/// listener hooks and the GC heap, with the instance's held items.
 struct FastEnv<'a, 'h> {
     held: &'a mut Held<'h>,
     /// Memory 0's index in `held.memories` (`usize::MAX`: none).

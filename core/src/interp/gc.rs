@@ -1,6 +1,8 @@
 //! GC's instructions in the interpreter: structs, arrays, `i31`, casts and `ref.eq`.
 //!
-//! They run out of the executor's hot loop: an `Instr::Gc { idx, h }` names the
+//! The fast path's `Gc` handler runs them ([`run`], through `hot::Env::gc`), the
+//! executor when a collection is due first, and the compiler's `Gc` libcall on a buffer
+//! of compiled code's operands: an `Instr::Gc { idx, h }` names the
 //! function's `gc[idx]` (a [`GcOp`], with the layout facts the translator looked up) and
 //! the operand height `h`; operands are in their natural slots below `h` and results
 //! replace them. Casts that branch (`br_on_cast`, `br_on_cast_fail`) are

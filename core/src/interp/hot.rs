@@ -1,11 +1,13 @@
 //! The interpreter's fast path: the instructions that touch nothing but the current
 //! frame's slots, memory 0 and the instance's globals (numeric operators, branches, local
-//! copies and constants, `select`, loads and stores, `global.get` and `global.set`), and
-//! calls and returns within the instance (direct and through a table), each run by a
-//! handler function of its own.
+//! copies and constants, `select`, loads and stores, `global.get` and `global.set`,
+//! `ref.null`, `ref.is_null`, `ref.as_non_null`), calls and returns within the instance
+//! (direct and through a table), and GC's operators (through [`Env::gc`], unless a
+//! collection is due), each run by a handler function of its own.
 //!
 //! The executor's loop ([`super::exec`]) takes every other instruction (calls it cannot
-//! make, tables, GC, memory growth and bulk operations, and the debugging hooks). At the first fast-path
+//! make, tables, a GC operator when a collection is due, memory growth and bulk
+//! operations, and the debugging hooks). At the first fast-path
 //! instruction it meets it calls [`run`], which runs handlers until an instruction that is
 //! not theirs (returning its position, for the executor to run it) or a trap. A listened
 //! function's entry hook (`ListenerBefore`) stops the handlers too: [`run`] calls the hook
@@ -118,8 +120,8 @@ pub(crate) enum Stop {
     Hook,
 }
 
-/// What the fast path asks of the executor: memory 0, the callees of indirect calls, and
-/// the listener hooks (run with
+/// What the fast path asks of the executor: memory 0, the callees of indirect calls, GC's
+/// operators, and the listener hooks (run with
 /// no reference to memory held by the handlers, as a listener may read it; a listener
 /// sees the instance through shared references only, so memory 0 is where it was after a
 /// hook, and the handlers go on with the raw parts they took at the start).
@@ -834,8 +836,8 @@ impl<'a> Frames<'a> {
 }
 
 /// The executor's side ([`Env`]) as the fast path holds it while it runs: the entry and
-/// return hooks ([`Cx::before`], [`Cx::after`]) and the indirect calls ([`Cx::indirect`])
-/// reach it, each for one call of one of its methods ([`EnvPtr::get`]'s contract). (A
+/// return hooks ([`Cx::before`], [`Cx::after`]), the indirect calls ([`Cx::indirect`])
+/// and the `Gc` handler reach it, each for one call of one of its methods ([`EnvPtr::get`]'s contract). (A
 /// plain pointer, where a `Cell<Option<&mut dyn Env>>` taken out and put back cost each
 /// hook and indirect call a test, three writes, and two registers the handler saved
 /// around the call.)
@@ -858,7 +860,7 @@ impl<'a> EnvPtr<'a> {
     /// # Safety
     /// No other reference this gave is in use: the caller calls one method with it and
     /// keeps it no longer. (An `Env` method cannot take another: it is given scalars,
-    /// slices of the stack, and a [`HookTop`], whose `&Cx` is private to this module and
+    /// slices of the stack, a `GcOp` of the code, and a [`HookTop`], whose `&Cx` is private to this module and
     /// whose methods read the stack, the frames and the current function only, never
     /// `Cx::env` nor anything that reaches it.)
     #[inline(always)]
