@@ -12,9 +12,9 @@ fn sample() -> Vec<u8> {
     common::wat_sample("gc.wat")
 }
 
-#[test]
-fn the_sample_runs_with_the_default_configuration() {
-    let rt = Runtime::new();
+/// Runs the sample's calls on `config`; returns `bad_cast`'s error.
+fn sample_on(config: RuntimeConfig) -> wasmscope::Error {
+    let rt = Runtime::with_config(config);
     let m = rt.instantiate(&sample()).unwrap();
     let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
     assert_eq!(call("build", &[1000]).unwrap(), vec![1000]);
@@ -30,6 +30,12 @@ fn the_sample_runs_with_the_default_configuration() {
     let e = call("bad_cast", &[]).unwrap_err();
     assert_eq!(e.trap_code(), Some(TrapCode::CastFailure), "{e}");
     assert!(e.to_string().contains("cast failure"), "{e}");
+    e
+}
+
+#[test]
+fn the_sample_runs_with_the_default_configuration() {
+    sample_on(RuntimeConfig::new());
 }
 
 #[test]
@@ -38,30 +44,10 @@ fn the_compiler_asked_for_runs_gc_with_the_interpreters_results_and_traps() {
     if config.engine() != EngineKind::Compiler {
         return;
     }
-    let rt = Runtime::with_config(config);
-    let m = rt.instantiate(&sample()).unwrap();
-    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
-    assert_eq!(call("build", &[1000]).unwrap(), vec![1000]);
-    assert_eq!(call("sum", &[]).unwrap(), vec![499500]);
-    assert_eq!(call("trees", &[20, 10]).unwrap(), vec![40940]);
-    assert_eq!(call("hello_byte", &[1]).unwrap(), vec![101]);
-    assert_eq!(
-        call("i31", &[u32::MAX as u64]).unwrap(),
-        vec![u32::MAX as u64]
-    );
-    assert_eq!(call("is_node", &[1]).unwrap(), vec![1]);
-    assert_eq!(call("is_node", &[0]).unwrap(), vec![0]);
     // A trap in the runtime's part of a GC operator: its name, and the interpreter's
     // trace (the frame of the compiled function it happened in).
-    let e = call("bad_cast", &[]).unwrap_err();
-    assert_eq!(e.trap_code(), Some(TrapCode::CastFailure), "{e}");
-    let interpreted = Runtime::with_config(RuntimeConfig::interpreter())
-        .instantiate(&sample())
-        .unwrap()
-        .exported_function("bad_cast")
-        .unwrap()
-        .call(&[])
-        .unwrap_err();
+    let e = sample_on(config);
+    let interpreted = sample_on(RuntimeConfig::interpreter());
     assert_eq!(e.to_string(), interpreted.to_string());
     assert!(
         e.to_string()
