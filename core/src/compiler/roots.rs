@@ -143,6 +143,8 @@ fn registers() -> (usize, [u64; 2]) {
 /// # Safety
 /// `[src, src + 8n)` is mapped, readable memory and `[dst, dst + 8n)` writable memory
 /// that nothing else uses meanwhile, not overlapping it.
+// SAFETY: an `unsafe fn` for its callers' contract (`# Safety` above), which its one
+// caller, `words`, states at the call.
 #[cfg(target_arch = "x86_64")]
 unsafe fn copy_words(src: usize, dst: *mut u64, n: usize) {
     // SAFETY: the caller's contract; the direction flag is clear (the ABI's).
@@ -157,6 +159,8 @@ unsafe fn copy_words(src: usize, dst: *mut u64, n: usize) {
     }
 }
 
+// SAFETY: an `unsafe fn` for the contract of the x86-64 version (its `# Safety`), which
+// `words` states at the call.
 #[cfg(target_arch = "aarch64")]
 unsafe fn copy_words(src: usize, dst: *mut u64, n: usize) {
     // SAFETY: the caller's contract; `n` is at least 1.
