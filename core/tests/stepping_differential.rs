@@ -190,6 +190,19 @@ struct Counts {
     traps_with_operands: usize,
 }
 
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.modules += other.modules;
+        self.calls += other.calls;
+        self.too_long += other.too_long;
+        self.stops += other.stops;
+        self.compared += other.compared;
+        self.traps += other.traps;
+        self.nested += other.nested;
+        self.traps_with_operands += other.traps_with_operands;
+    }
+}
+
 /// Checks a run's end against the trace's (and the trapping frames after a trap).
 fn check_end(call: &Call, run: &str, exec: &Execution, end: &Outcome, trace: &Trace) {
     let what = &call.what;
@@ -487,17 +500,10 @@ fn check_call(call: &Call, counts: &mut Counts) {
 
 #[test]
 fn stepping_random_modules_reaches_only_the_states_of_single_steps() {
-    // wasm-smith recurses on deeply nested code; give it room.
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(compare_random_modules)
-        .unwrap()
-        .join()
-        .unwrap();
+    compare_random_modules();
 }
 
 fn compare_random_modules() {
-    let mut counts = Counts::default();
     // `STEPPING_SEEDS=A..B` and `STEPPING_FUEL=N` explore other modules.
     let seeds = std::env::var("STEPPING_SEEDS")
         .ok()
@@ -511,6 +517,28 @@ fn compare_random_modules() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(FUEL);
     let default_run = seeds == SEEDS && fuel == FUEL;
+    // The seeds shared out over the cores (every `threads`-th to each thread), each
+    // thread with room for wasm-smith, which recurses on deeply nested code.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let workers: Vec<_> = (0..threads)
+        .map(|k| {
+            let seeds = seeds.clone().filter(move |s| s % threads == k);
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn(move || compare_seeds(seeds, fuel))
+                .unwrap()
+        })
+        .collect();
+    let mut counts = Counts::default();
+    for w in workers {
+        counts.add(&w.join().unwrap());
+    }
+    report(&counts, default_run);
+}
+
+/// The comparisons of the modules of `seeds`, with what they counted.
+fn compare_seeds(seeds: impl Iterator<Item = u64>, fuel: u32) -> Counts {
+    let mut counts = Counts::default();
     for seed in seeds {
         if std::env::var("DIFF_TRACE").is_ok() {
             eprintln!("seed {seed}");
@@ -546,6 +574,12 @@ fn compare_random_modules() {
             check_call(&call, &mut counts);
         }
     }
+    counts
+}
+
+/// Says what the comparisons counted, and checks (on the default seeds) that they
+/// covered what they should.
+fn report(counts: &Counts, default_run: bool) {
     eprintln!(
         "stepping differential: {} modules, {} calls ({} with calls; {} over {MAX_STOPS} \
          stops skipped), {} stops traced, {} pauses compared, {} traps compared ({} with \
