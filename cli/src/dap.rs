@@ -486,13 +486,8 @@ impl<W: Write> Adapter<W> {
             }
         }
         config = config.with_fs_config(fs);
-        let (export, params) = match &invoke {
-            None => ("_start".to_string(), Vec::new()),
-            Some(name) => (
-                name.clone(),
-                crate::debug::invoke_params(stepper.compiled(), name, &guest_args)?,
-            ),
-        };
+        let (export, params) =
+            crate::run::entry(&program, stepper.compiled(), invoke.as_deref(), &guest_args)?;
         let log = Arc::new(Mutex::new(Vec::new()));
         {
             let log = log.clone();
@@ -1030,32 +1025,8 @@ impl Session {
         if let Some(known) = self.paths.get(dwarf) {
             return known.clone();
         }
-        let mut found = None;
-        for (from, to) in &self.source_map {
-            if let Some(rest) = dwarf.strip_prefix(from.as_str()) {
-                let p = format!("{}{rest}", to);
-                if Path::new(&p).exists() {
-                    found = Some(p);
-                    break;
-                }
-            }
-        }
-        if found.is_none() && Path::new(dwarf).is_file() {
-            found = Some(dwarf.to_string());
-        }
-        if found.is_none() {
-            let parts: Vec<&str> = dwarf.split('/').filter(|p| !p.is_empty()).collect();
-            let program = std::fs::canonicalize(&self.program).unwrap_or(self.program.clone());
-            'search: for dir in program.ancestors().skip(1) {
-                for k in 0..parts.len() {
-                    let candidate = dir.join(parts[k..].join("/"));
-                    if parts.len() - k >= 2 && candidate.is_file() {
-                        found = Some(candidate.display().to_string());
-                        break 'search;
-                    }
-                }
-            }
-        }
+        let found = crate::sources::local_path(dwarf, &self.source_map, &self.program)
+            .map(|p| p.display().to_string());
         self.paths.insert(dwarf.to_string(), found.clone());
         found
     }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use wasmscope::{ExecutionState, LineStep, ModuleConfig, StepMode};
 use wasmscope_listeners::breakpoints::{BreakpointLocation, HitCondition};
-use wasmscope_listeners::stepper::{Frame, Stepper};
+use wasmscope_listeners::stepper::{Frame, Op, Stepper};
 
 use crate::pipe;
 use crate::run::{read_module, Mount};
@@ -31,8 +31,8 @@ pub struct DebugArgs {
     pub mounts: Vec<Mount>,
     /// Read source files under TO where the DWARF says FROM (gdb's `set
     /// substitute-path`), e.g. `/samples=./samples`; repeatable.
-    #[arg(long = "substitute-path", value_name = "FROM=TO")]
-    pub substitute: Vec<String>,
+    #[arg(long = "substitute-path", value_name = "FROM=TO", value_parser = parse_substitute)]
+    pub substitute: Vec<(String, String)>,
     /// Debug this export instead of `_start` (a module without WASI, a Learn sample):
     /// the arguments after FILE are its parameters, as `run --invoke` takes them.
     #[arg(long, value_name = "NAME")]
@@ -48,6 +48,24 @@ pub struct DebugArgs {
     /// Arguments for the guest (argv[0] is the file's base name).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `--substitute-path FROM=TO`.
+fn parse_substitute(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((from, to)) if !from.is_empty() => Ok((from.to_string(), to.to_string())),
+        _ => Err("expected FROM=TO (where the DWARF says FROM, read under TO)".into()),
+    }
+}
+
+/// How many instructions `debug` runs between two looks for a Ctrl-C.
+const SLICE: u64 = 1 << 20;
+
+/// A Wasm local of a frame without line information ([`Debugger::wasm_locals`]).
+struct WasmLocal {
+    name: String,
+    is_parameter: bool,
+    value: String,
 }
 
 /// One frame as gdb shows it: a Wasm frame, or a function inlined into it.
@@ -138,6 +156,8 @@ struct Debugger {
     substitute: Vec<(String, String)>,
     sources: HashMap<String, Option<Vec<String>>>,
     quit: bool,
+    /// A Ctrl-C stopped the last run or step.
+    interrupted: bool,
 }
 
 /// `wasmscope debug`.
@@ -156,12 +176,18 @@ pub fn debug(args: DebugArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let substitute = args
-        .substitute
-        .iter()
-        .filter_map(|s| s.split_once('='))
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+    let substitute = args.substitute.clone();
+    // What `run` would start is checked now, as `wasmscope run` checks it: a session that
+    // could never start ends here, with run's exit code.
+    if let Err(e) = crate::run::entry(
+        &args.file,
+        stepper.compiled(),
+        args.invoke.as_deref(),
+        &args.args,
+    ) {
+        pipe::eprintln(e);
+        return ExitCode::from(1);
+    }
     let file = args.file.display().to_string();
     let mut stepper = stepper;
     // Logpoints print as they are passed, in order with the guest's output.
@@ -185,6 +211,7 @@ pub fn debug(args: DebugArgs) -> ExitCode {
         substitute,
         sources: HashMap::new(),
         quit: false,
+        interrupted: false,
     };
     let dwarf = if d.stepper.compiled().has_line_info() {
         "with DWARF"
@@ -192,6 +219,8 @@ pub fn debug(args: DebugArgs) -> ExitCode {
         "no DWARF: Wasm-level debugging only"
     };
     say(&format!("Reading {} ({dwarf})", d.file));
+    // Ctrl-C stops the running program, not the debugger.
+    crate::interrupt::catch_ctrl_c();
     let mut first: Vec<String> = Vec::new();
     for f in &d.args.command_files {
         match std::fs::read_to_string(f) {
@@ -428,12 +457,9 @@ impl Debugger {
             }
         }
         let config = self.module_config();
-        let (export, params) = match &self.args.invoke {
-            None => ("_start".to_string(), Vec::new()),
-            Some(name) => match self.invoke_params(name) {
-                Ok(p) => (name.clone(), p),
-                Err(e) => return err(&e),
-            },
+        let (export, params) = match self.entry() {
+            Ok(entry) => entry,
+            Err(e) => return err(&e),
         };
         if let Err(e) = self.stepper.start(config, &export, &params) {
             return err(&format!("{}: {e}", self.file));
@@ -456,10 +482,14 @@ impl Debugger {
         self.go(Go::Continue);
     }
 
-    /// `--invoke`'s parameters, typed by the export's signature.
-    fn invoke_params(&self, name: &str) -> Result<Vec<u64>, String> {
-        invoke_params(self.stepper.compiled(), name, &self.args.args)
-            .map_err(|e| format!("{}: {e}", self.file))
+    /// What `run` starts: `_start`, or `--invoke`'s export with its parameters.
+    fn entry(&self) -> Result<(String, Vec<u64>), String> {
+        crate::run::entry(
+            &self.args.file,
+            self.stepper.compiled(),
+            self.args.invoke.as_deref(),
+            &self.args.args,
+        )
     }
 
     /// `stack`: the specification's abstract machine at the selected frame's instruction
@@ -527,6 +557,27 @@ impl Debugger {
                 ));
             }
             None => say("after: the function returns"),
+        }
+        // The frame's locals, as the workbench's Machine view shows them.
+        let index = frame.definition.index();
+        let params = frame.definition.param_types().len();
+        say("locals:");
+        if frame.locals.is_empty() {
+            say("  (none)");
+        }
+        for (k, x) in frame.locals.iter().enumerate() {
+            let name = self
+                .stepper
+                .compiled()
+                .local_name(index, k as u32)
+                .map(|n| format!(" ${n}"))
+                .unwrap_or_default();
+            let param = if k < params { "  (parameter)" } else { "" };
+            say(&format!(
+                "  local {k}{name}: {} {}{param}",
+                x.ty(),
+                value_text(x)
+            ));
         }
     }
 
@@ -1392,12 +1443,15 @@ impl Debugger {
             return err("The program is not being run.");
         }
         let was_past = self.stepper.in_past();
+        // A Ctrl-C pressed at the prompt is not for this run.
+        crate::interrupt::take();
+        self.interrupted = false;
         let mut state = if self.watches.is_empty() {
             match how {
                 Go::Continue => self.resume_past_false_watch_conditions(),
-                Go::Line(kind) => self.stepper.step_line(kind),
-                Go::Instruction(StepMode::Over) => self.stepper.step_over(),
-                Go::Instruction(_) => self.stepper.step_into(),
+                Go::Line(kind) => self.sliced(Op::Line(kind)),
+                Go::Instruction(StepMode::Over) => self.sliced(Op::StepOver),
+                Go::Instruction(_) => self.sliced(Op::StepInto),
             }
         } else {
             self.go_watching(how)
@@ -1410,11 +1464,14 @@ impl Debugger {
                 if !matches!(state, ExecutionState::Paused) {
                     break;
                 }
+                if self.interrupted {
+                    break;
+                }
                 let Some(next) = self.stepper.library_step(last) else {
                     break;
                 };
                 last = Some(next);
-                state = self.stepper.step_line(next);
+                state = self.sliced(Op::Line(next));
             }
         }
         for line in self.stepper.take_log() {
@@ -1433,8 +1490,8 @@ impl Debugger {
     /// not hold there (an error in a condition stops, and says so, as gdb does).
     fn resume_past_false_watch_conditions(&mut self) -> ExecutionState {
         for _ in 0..1_000_000 {
-            let state = self.stepper.resume();
-            if !matches!(state, ExecutionState::Paused) {
+            let state = self.sliced(Op::Continue);
+            if !matches!(state, ExecutionState::Paused) || self.interrupted {
                 return state;
             }
             let Some((hit_id, _)) = self.stepper.watch_hit() else {
@@ -1466,6 +1523,25 @@ impl Debugger {
     }
 
     /// Runs instruction by instruction, checking the watched memory after each.
+    /// Runs `op` in slices of [`SLICE`] instructions, so that a Ctrl-C between two
+    /// slices stops it where it is (`self.interrupted` then says so); a breakpoint, the
+    /// end of the step, or the program's end stop it as they would unsliced.
+    fn sliced(&mut self, op: Op) -> ExecutionState {
+        let mut state = self.stepper.begin(op, SLICE);
+        while matches!(state, ExecutionState::Paused)
+            && self.stepper.pending().is_some()
+            && self.stepper.paused_by_budget()
+        {
+            if crate::interrupt::take() {
+                self.stepper.cancel();
+                self.interrupted = true;
+                break;
+            }
+            state = self.stepper.go_on(SLICE);
+        }
+        state
+    }
+
     fn go_watching(&mut self, how: Go) -> ExecutionState {
         // The step to make, as instruction steps: a line step or continue runs until it
         // would have stopped, or a watch fires.
@@ -1474,6 +1550,10 @@ impl Debugger {
         loop {
             let state = self.stepper.step_into();
             if !matches!(state, ExecutionState::Paused) {
+                return state;
+            }
+            if crate::interrupt::take() {
+                self.interrupted = true;
                 return state;
             }
             if let Some(fired) = self.check_watches() {
@@ -1568,7 +1648,14 @@ impl Debugger {
                 let view = self.views.first();
                 let changed_function =
                     !matches!(how, Go::Line(LineStep::Over) | Go::Instruction(_));
-                if let Some(text) = self.catch_text() {
+                if self.interrupted {
+                    // Ctrl-C: where the program was, in gdb's words.
+                    say("");
+                    say("Program received signal SIGINT, Interrupt.");
+                    if view.is_some() {
+                        say(&self.frame_text(0));
+                    }
+                } else if let Some(text) = self.catch_text() {
                     say("");
                     say(&text);
                     if view.is_some() {
@@ -1600,8 +1687,21 @@ impl Debugger {
                 self.show_line(0);
                 self.show_displays();
             }
-            ExecutionState::Finished(_) => {
+            ExecutionState::Finished(results) => {
                 self.ended();
+                // An `--invoke`d export's results, as `run --invoke` prints them.
+                let returned = self.args.invoke.as_deref().and_then(|name| {
+                    let exports = self.stepper.compiled().exported_functions();
+                    let def = exports.iter().find(|d| d.export_names().contains(&name))?;
+                    let types = def.result_types();
+                    (!types.is_empty()).then(|| {
+                        let values = crate::run::format_results(types, &results);
+                        format!("[{name} returned {}]", values.join(", "))
+                    })
+                });
+                if let Some(line) = returned {
+                    say(&line);
+                }
                 say("[program exited normally]");
             }
             ExecutionState::Exited(0) => {
@@ -1695,12 +1795,50 @@ impl Debugger {
         };
         match &v.file {
             Some(f) => format!("{name} ({}) at {}:{}", args.join(", "), f, v.line),
-            None => format!(
-                "{name} () at {}",
-                v.offset
-                    .map_or("??".to_string(), |o| format!("code offset {o:#x}"))
-            ),
+            None => {
+                // No line information: the Wasm parameters.
+                let args: Vec<String> = self
+                    .wasm_locals(n)
+                    .into_iter()
+                    .filter(|l| l.is_parameter)
+                    .map(|l| format!("{}={}", l.name, l.value))
+                    .collect();
+                format!(
+                    "{name} ({}) at {}",
+                    args.join(", "),
+                    v.offset
+                        .map_or("??".to_string(), |o| format!("code offset {o:#x}"))
+                )
+            }
         }
+    }
+
+    /// The Wasm locals of view `n` when it has no line information (a module without
+    /// DWARF, a function built without it): each by the name section's name, else
+    /// `localK`, parameters first. Empty for a frame with source lines, whose variables
+    /// are DWARF's.
+    fn wasm_locals(&self, n: usize) -> Vec<WasmLocal> {
+        let Some(v) = self.views.get(n).filter(|v| v.file.is_none()) else {
+            return Vec::new();
+        };
+        let Some(frame) = self.frames.get(v.wasm) else {
+            return Vec::new();
+        };
+        let index = frame.definition.index();
+        let params = frame.definition.param_types().len();
+        let compiled = self.stepper.compiled();
+        frame
+            .locals
+            .iter()
+            .enumerate()
+            .map(|(k, value)| WasmLocal {
+                name: compiled
+                    .local_name(index, k as u32)
+                    .map_or_else(|| format!("local{k}"), str::to_string),
+                is_parameter: k < params,
+                value: value.to_string(),
+            })
+            .collect()
     }
 
     /// The variables of view `n`'s function (an inlined function's own, or the Wasm
@@ -1723,23 +1861,28 @@ impl Debugger {
             .collect()
     }
 
+    /// Line `line` of the source file the DWARF calls `file`, found as `dap` finds it
+    /// (`--substitute-path`, the path itself, or its trailing components beside the
+    /// program: [`crate::sources::local_path`]). The first file of the program's own not
+    /// found is said once, with the flag that maps paths.
     fn source(&mut self, file: &str, line: u32) -> Option<String> {
-        let lines = self
-            .sources
-            .entry(file.to_string())
-            .or_insert_with(|| {
-                let mut candidates = vec![file.to_string()];
-                for (from, to) in &self.substitute {
-                    if let Some(rest) = file.strip_prefix(from.as_str()) {
-                        candidates.insert(0, format!("{to}{rest}"));
-                    }
-                }
-                candidates
-                    .iter()
-                    .find_map(|c| std::fs::read_to_string(c).ok())
-                    .map(|t| t.lines().map(String::from).collect())
-            })
-            .as_ref()?;
+        if !self.sources.contains_key(file) {
+            let found = crate::sources::local_path(file, &self.substitute, &self.args.file);
+            let lines = found
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .map(|t| t.lines().map(String::from).collect::<Vec<_>>());
+            // (The toolchain's own sources, libc's and Rust's, are seldom there: no
+            // hint for them.)
+            let library = wasmscope_listeners::stepper::is_library_path(file);
+            if lines.is_none() && !library && !self.sources.values().any(Option::is_none) {
+                err(&format!(
+                    "warning: source file {file} not found; map the DWARF's paths to local \
+                     ones with --substitute-path FROM=TO"
+                ));
+            }
+            self.sources.insert(file.to_string(), lines);
+        }
+        let lines = self.sources.get(file)?.as_ref()?;
         lines.get(line.checked_sub(1)? as usize).cloned()
     }
 
@@ -1828,9 +1971,16 @@ impl Debugger {
         if expr.is_empty() {
             return err("An expression is required.");
         }
-        let value = match self.selected_frame() {
-            Some(f) => self.stepper.evaluate(f, expr).value,
-            None => literal_only(expr),
+        // In a frame without line information, a Wasm local by its name (`n`, `$n`)
+        // or index (`local0`).
+        let wasm = self
+            .wasm_locals(self.selected)
+            .into_iter()
+            .find(|l| l.name == expr.strip_prefix('$').unwrap_or(expr) || l.name == expr);
+        let value = match (wasm, self.selected_frame()) {
+            (Some(local), _) => Ok(local.value),
+            (None, Some(f)) => self.stepper.evaluate(f, expr).value,
+            (None, None) => literal_only(expr),
         };
         match value {
             Ok(v) => {
@@ -1845,11 +1995,20 @@ impl Debugger {
         if self.views.is_empty() {
             return err("No frame selected.");
         }
-        let vars: Vec<_> = self
+        let mut vars: Vec<(String, String)> = self
             .vars_of(self.selected)
             .into_iter()
             .filter(|v| v.is_parameter == params)
+            .map(|v| (v.name, v.value.unwrap_or_else(|e| format!("<{e}>"))))
             .collect();
+        if vars.is_empty() {
+            vars = self
+                .wasm_locals(self.selected)
+                .into_iter()
+                .filter(|l| l.is_parameter == params)
+                .map(|l| (l.name, l.value))
+                .collect();
+        }
         if vars.is_empty() {
             return say(if params {
                 "No arguments."
@@ -1857,12 +2016,8 @@ impl Debugger {
                 "No locals."
             });
         }
-        for v in vars {
-            say(&format!(
-                "{} = {}",
-                v.name,
-                v.value.unwrap_or_else(|e| format!("<{e}>"))
-            ));
+        for (name, value) in vars {
+            say(&format!("{name} = {value}"));
         }
     }
 
@@ -1960,32 +2115,6 @@ enum Go {
 
 /// A function's last path segment, generics kept whole: `std::rt::lang_start<()>` ->
 /// `lang_start<()>`.
-/// `--invoke NAME`'s parameters from `args`, typed by the export's signature.
-pub(crate) fn invoke_params(
-    compiled: &wasmscope::CompiledModule,
-    name: &str,
-    args: &[String],
-) -> Result<Vec<u64>, String> {
-    let def = compiled
-        .exported_functions()
-        .into_iter()
-        .find(|d| d.export_names().contains(&name))
-        .ok_or_else(|| format!("no exported function {name:?}"))?;
-    let types = def.param_types();
-    if types.len() != args.len() {
-        return Err(format!(
-            "--invoke {name}: the function takes {} argument(s), {} given",
-            types.len(),
-            args.len()
-        ));
-    }
-    let mut out = Vec::new();
-    for (t, a) in types.iter().zip(args) {
-        out.extend(crate::run::parse_value(a, *t)?);
-    }
-    Ok(out)
-}
-
 fn short_name(name: &str) -> String {
     let mut depth = 0i32;
     let mut start = 0;

@@ -944,12 +944,14 @@ pub fn serve(args: &RunArgs, address: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("{}: {e}", args.file.display())),
     };
-    let (export, params) = match &args.invoke {
-        None => ("_start".to_string(), Vec::new()),
-        Some(name) => match crate::debug::invoke_params(stepper.compiled(), name, &args.args) {
-            Ok(p) => (name.clone(), p),
-            Err(e) => return fail(e),
-        },
+    let (export, params) = match crate::run::entry(
+        &args.file,
+        stepper.compiled(),
+        args.invoke.as_deref(),
+        &args.args,
+    ) {
+        Ok(entry) => entry,
+        Err(e) => return fail(e),
     };
     if let Err(e) = stepper.start(crate::run::guest_config(args), &export, &params) {
         return fail(format!("{}: {e}", args.file.display()));

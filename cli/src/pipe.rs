@@ -68,10 +68,22 @@ pub fn stderr() -> Std<io::Stderr> {
     Std(io::stderr())
 }
 
-/// Prints `text` on stdout (`print!` without the panic).
+/// The first error writing our own output to stdout (a full disk, say), kept for
+/// [`write_error`]: output that could not be written must not end in success.
+static WRITE_ERROR: OnceLock<String> = OnceLock::new();
+
+/// Prints `text` on stdout (`print!` without the panic). An error other than a closed
+/// pipe is kept for [`write_error`].
 pub fn print(text: &str) {
     let mut out = stdout();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        let _ = WRITE_ERROR.set(e.to_string());
+    }
+}
+
+/// The first error [`print`] met, if any: the command then fails (exit 1), saying so.
+pub fn write_error() -> Option<&'static str> {
+    WRITE_ERROR.get().map(String::as_str)
 }
 
 /// Prints `line` and a newline on stderr (`eprintln!` without the panic).

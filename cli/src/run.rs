@@ -21,6 +21,12 @@ pub const DEFAULT_TIER_UP_CALLS: u32 = 1000;
 /// Arguments of `wasmscope run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
+    /// Serve the program to a debugger (LLDB's Wasm plugin, the GDB remote protocol) on
+    /// [HOST:]PORT (loopback unless a host is given; port 0 picks one and prints it)
+    /// instead of running it: it stops before its first instruction until a debugger
+    /// connects (`lldb` then `process connect --plugin wasm connect://127.0.0.1:PORT`).
+    #[arg(short = 'g', long = "gdb-server", value_name = "[HOST:]PORT")]
+    pub gdb_server: Option<String>,
     /// Use the interpreter alone (the portable engine; it starts at once).
     #[arg(long, conflicts_with_all = ["compiler", "tier_up"])]
     pub interpreter: bool,
@@ -81,7 +87,8 @@ pub struct RunArgs {
     /// import is a link error.
     #[arg(long = "unknown-imports", value_name = "MODE", value_enum)]
     pub unknown_imports: Option<UnknownImportsArg>,
-    /// End the run after this long (e.g. 500ms, 10s, 2m); the process exits 124.
+    /// End the run after this long (e.g. 500ms, 10s, 2m); the process exits 124. 0, as
+    /// in wazero, means no limit.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Run this export instead of `_start` (a reactor): `_initialize` is called first if
@@ -305,10 +312,12 @@ fn listener_factory(
 ) -> Option<Arc<dyn FunctionListenerFactory>> {
     let mut factories: Vec<Arc<dyn FunctionListenerFactory>> = Vec::new();
     if args.trace {
-        // Every call, WASI included: --hostlogging would add nothing.
+        // Every call, WASI included (stdio reads and writes too, which --hostlogging
+        // leaves out as wazero does): --hostlogging would add nothing.
         factories.push(Arc::new(
             LoggingListenerFactory::new(pipe::stderr(), Scope::All)
-                .with_demangled_names(!args.raw_names),
+                .with_demangled_names(!args.raw_names)
+                .with_stdio_calls(true),
         ));
     } else if !args.hostlogging.is_empty() {
         let logging = LoggingListenerFactory::new(pipe::stderr(), Scope::Host)
@@ -420,27 +429,56 @@ pub(crate) fn guest_config(args: &RunArgs) -> ModuleConfig {
 }
 
 /// `--raw-names`: an error as wazero prints it, else with demangled function names.
+/// A link or instantiation error (a missing import, a memory above the limit) names the
+/// file first, as every other error about the module does; traps and exits keep
+/// wazero's own text.
 fn error_text(args: &RunArgs, e: &wasmscope::Error) -> String {
-    if args.raw_names {
+    let text = if args.raw_names {
         e.to_string()
     } else {
         e.display_demangled().to_string()
+    };
+    match e.kind() {
+        wasmscope::ErrorKind::Link(_) | wasmscope::ErrorKind::Instantiate(_) => {
+            format!("{}: {text}", args.file.display())
+        }
+        _ => text,
     }
 }
 
-/// Without `--invoke` a module must export `_start`: the message says what it exports.
-fn check_start(args: &RunArgs, compiled: &wasmscope::CompiledModule) -> Result<(), String> {
+/// The imports of `compiled` from modules this runtime lacks, as `module.name`, with
+/// what each is when it is not a function (`env.mem (a memory)`); and whether all are
+/// functions (which `--unknown-imports` can stub).
+fn unknown_imports(rt: &Runtime, compiled: &wasmscope::CompiledModule) -> (Vec<String>, bool) {
+    use wasmscope::inspect::ItemKind;
+    let mut functions_only = true;
+    let names = compiled
+        .imports()
+        .into_iter()
+        .filter(|(module, _, _)| rt.module(module).is_none())
+        .map(|(module, name, kind)| {
+            let kind = match kind {
+                ItemKind::Func => return format!("{module}.{name}"),
+                ItemKind::Table => "a table",
+                ItemKind::Memory => "a memory",
+                ItemKind::Global => "a global",
+                ItemKind::Tag => "a tag",
+            };
+            functions_only = false;
+            format!("{module}.{name} ({kind})")
+        })
+        .collect();
+    (names, functions_only)
+}
+
+/// The module's exported functions for an error message: at most ten names, sorted,
+/// then how many more; `None` when it exports none.
+fn exported_functions(compiled: &wasmscope::CompiledModule) -> Option<String> {
     const SHOWN: usize = 10;
     let exports = compiled.exported_functions();
     let mut names: Vec<&str> = exports.iter().flat_map(|f| f.export_names()).collect();
-    if names.contains(&"_start") {
-        return Ok(());
-    }
-    let file = args.file.display();
     if names.is_empty() {
-        return Err(format!(
-            "{file}: no _start function to run, and the module exports no functions"
-        ));
+        return None;
     }
     names.sort_unstable();
     names.dedup();
@@ -451,11 +489,63 @@ fn check_start(args: &RunArgs, compiled: &wasmscope::CompiledModule) -> Result<(
     } else {
         String::new()
     };
-    Err(format!(
-        "{file}: no _start function to run; exported functions: {}{more} (run one with \
-         --invoke NAME, its arguments after the file)",
-        names.join(", ")
-    ))
+    Some(format!("{}{more}", names.join(", ")))
+}
+
+/// What the run starts: `_start`, or `--invoke NAME` with `args` as its parameters,
+/// typed by the export's signature. Checked before anything runs, by `run`, `debug`,
+/// the gdb-remote server and `dap`: the error (one line, naming `file`) says what the
+/// module exports.
+pub(crate) fn entry(
+    file: &Path,
+    compiled: &wasmscope::CompiledModule,
+    invoke: Option<&str>,
+    args: &[String],
+) -> Result<(String, Vec<u64>), String> {
+    let file = file.display();
+    let Some(name) = invoke else {
+        if compiled
+            .exported_functions()
+            .iter()
+            .any(|f| f.export_names().contains(&"_start"))
+        {
+            return Ok(("_start".to_string(), Vec::new()));
+        }
+        return Err(match exported_functions(compiled) {
+            None => {
+                format!("{file}: no _start function to run, and the module exports no functions")
+            }
+            Some(names) => format!(
+                "{file}: no _start function to run; exported functions: {names} (run one \
+                 with --invoke NAME, its arguments after the file)"
+            ),
+        });
+    };
+    let exports = compiled.exported_functions();
+    let Some(def) = exports.iter().find(|d| d.export_names().contains(&name)) else {
+        return Err(match exported_functions(compiled) {
+            None => format!("{file}: no exported function {name:?}: the module exports none"),
+            Some(names) => {
+                format!("{file}: no exported function {name:?}; exported functions: {names}")
+            }
+        });
+    };
+    let params = def.param_types();
+    if params.len() != args.len() {
+        let types: Vec<String> = params.iter().map(|t| t.to_string()).collect();
+        return Err(format!(
+            "--invoke {name}: the function takes {} argument{} ({}), {} given",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            types.join(", "),
+            args.len()
+        ));
+    }
+    let mut values = Vec::new();
+    for (text, ty) in args.iter().zip(params) {
+        values.extend(parse_value(text, *ty).map_err(|e| format!("--invoke {name}: {e}"))?);
+    }
+    Ok((name.to_string(), values))
 }
 
 fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> {
@@ -490,7 +580,9 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
         let cache = wasmscope::CompilationCache::with_dir(dir).map_err(|e| e.to_string())?;
         rt_config = rt_config.with_compilation_cache(cache);
     }
-    if args.timeout.is_some() {
+    // `--timeout 0` is no limit.
+    let timeout = args.timeout.filter(|t| !t.is_zero());
+    if timeout.is_some() {
         rt_config = rt_config.with_close_on_deadline(true);
     }
     if let Some(factory) = factory {
@@ -502,6 +594,17 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
     let compiled = rt
         .compile_module_owned(bytes)
         .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let (unknown, functions_only) = unknown_imports(&rt, &compiled);
+    let s = if unknown.len() == 1 { "" } else { "s" };
+    if !functions_only {
+        // Nothing can stand in for a memory, table, global or tag.
+        return Err(format!(
+            "{}: no module provides the import{s} {}; --unknown-imports stubs functions \
+             only",
+            args.file.display(),
+            unknown.join(", "),
+        ));
+    }
     match args.unknown_imports {
         Some(mode) => {
             let mode = match mode {
@@ -511,36 +614,35 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             rt.define_unknown_imports(&compiled, mode)
                 .map_err(|e| format!("{}: {e}", args.file.display()))?;
         }
-        None => {
-            let unknown = rt.unknown_imports(&compiled);
-            if !unknown.is_empty() {
-                let names: Vec<String> = unknown
-                    .iter()
-                    .filter_map(|f| f.import().map(|(m, n)| format!("{m}.{n}")))
-                    .collect();
-                return Err(format!(
-                    "{}: no module provides the import{} {}; if {} never called, run with \
-                     --unknown-imports=trap (stubs that trap when called) or \
-                     --unknown-imports=default (stubs that return zeros)",
-                    args.file.display(),
-                    if names.len() == 1 { "" } else { "s" },
-                    names.join(", "),
-                    if names.len() == 1 {
-                        "it is"
-                    } else {
-                        "they are"
-                    },
-                ));
-            }
+        None if !unknown.is_empty() => {
+            return Err(format!(
+                "{}: no module provides the import{s} {}; if {} never called, run with \
+                 --unknown-imports=trap (stubs that trap when called) or \
+                 --unknown-imports=default (stubs that return zeros)",
+                args.file.display(),
+                unknown.join(", "),
+                if unknown.len() == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+            ));
+        }
+        None => {}
+    }
+    let (_, call_args) = entry(&args.file, &compiled, args.invoke.as_deref(), &args.args)?;
+
+    let mut config = guest_config(args);
+    // A module without a name of its own (most WAT files) is named by its file, as
+    // Rust's toolchain names the modules it builds, so traces say `fac.wat.fac(i64)`
+    // rather than `.fac(i64)`.
+    if compiled.name().is_none_or(str::is_empty) {
+        if let Some(name) = args.file.file_name() {
+            config = config.with_name(&name.to_string_lossy());
         }
     }
-    if args.invoke.is_none() {
-        check_start(args, &compiled)?;
-    }
 
-    let config = guest_config(args);
-
-    let deadline = args.timeout.map(|t| Instant::now() + t);
+    let deadline = timeout.map(|t| Instant::now() + t);
     let outcome = match &args.invoke {
         None => {
             // `_start` runs during instantiation; a deadline needs the call API, so a
@@ -563,22 +665,6 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
                 .exported_function(name)
                 .ok_or_else(|| format!("{}: no exported function {name:?}", args.file.display()))?;
             let def = f.definition();
-            let params = def.param_types();
-            if params.len() != args.args.len() {
-                let types: Vec<String> = params.iter().map(|t| t.to_string()).collect();
-                return Err(format!(
-                    "--invoke {name}: the function takes {} argument{} ({}), {} given",
-                    params.len(),
-                    if params.len() == 1 { "" } else { "s" },
-                    types.join(", "),
-                    args.args.len()
-                ));
-            }
-            let mut call_args = Vec::new();
-            for (text, ty) in args.args.iter().zip(params) {
-                call_args
-                    .extend(parse_value(text, *ty).map_err(|e| format!("--invoke {name}: {e}"))?);
-            }
             let results = match deadline {
                 Some(d) => f.call_with_deadline(&call_args, d),
                 None => f.call(&call_args),
@@ -600,7 +686,7 @@ fn run_inner(args: &RunArgs, profiler: Option<&Profiler>) -> Result<u8, String> 
             Some(wasmscope::EXIT_CODE_DEADLINE_EXCEEDED) => {
                 pipe::eprintln(format_args!(
                     "wasmscope: timed out after {:?}",
-                    args.timeout.unwrap_or_default()
+                    timeout.unwrap_or_default()
                 ));
                 Ok(124)
             }

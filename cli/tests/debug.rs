@@ -844,3 +844,186 @@ fn reverse_continue_goes_back_to_a_watchpoints_last_hit() {
     assert!(counts[1].starts_with(&format!("{first} of ")), "{counts:?}");
     assert!(!out.contains("Breakpoint 0,"), "{out}");
 }
+
+#[test]
+fn a_session_that_cannot_start_is_an_error_at_once_as_in_run() {
+    // No `_start`: the exports and the flag to run one, exit 1, the commands not read.
+    let (code, out, err) = debug("wat/add.wat", &[], "run\n");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("no _start function to run; exported functions: add"),
+        "{err}"
+    );
+    assert!(!out.contains("Starting program"), "{out}");
+    // `--invoke` with too few arguments: run's words, with the types.
+    let (code, _, err) = debug_with(&["--invoke", "add"], "wat/add.wat", &["1"], "run\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--invoke add: the function takes 2 arguments (i32, i32), 1 given"),
+        "{err}"
+    );
+    // An export that is not there: what is.
+    let (code, _, err) = debug_with(&["--invoke", "sub"], "wat/add.wat", &[], "run\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no exported function \"sub\"; exported functions: add"),
+        "{err}"
+    );
+    // And a good one still runs.
+    let (code, out, _) = debug_with(&["--invoke", "add"], "wat/add.wat", &["1", "2"], "run\n");
+    assert_eq!(code, 0);
+    assert!(out.contains("Starting program"), "{out}");
+    // Its result is said when it returns.
+    has(&out, "[add returned 3]");
+}
+
+/// `wasmscope debug FILE` with `commands` on stdin and no flags: (stdout, stderr).
+fn debug_plain(file: &std::path::Path, commands: &str) -> (String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .arg("debug")
+        .arg(file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn sources_are_found_beside_the_program_and_a_missing_one_is_said_once() {
+    // The DWARF says /samples/programs/hello/src/main.rs; the file is found by its
+    // trailing components beside the program, without --substitute-path.
+    let hello = samples().join("programs/hello.wasm");
+    let (out, err) = debug_plain(&hello, "break main.rs:4\nrun\nnext\n");
+    assert!(out.contains("println!"), "{out}{err}");
+    assert!(!err.contains("not found"), "{err}");
+    // A copy elsewhere has no sources near it: said once, with the flag.
+    let dir = std::env::temp_dir().join(format!("wasmscope-debug-src-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("hello.wasm");
+    std::fs::copy(&hello, &copy).unwrap();
+    let (out, err) = debug_plain(&copy, "break main.rs:4\nrun\nnext\nlist\n");
+    assert_eq!(err.matches("not found").count(), 1, "{err}");
+    assert!(err.contains("--substitute-path FROM=TO"), "{err}");
+    assert!(
+        out.contains("in /samples/programs/hello/src/main.rs"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn break_main_stops_at_mains_first_statement_in_c_and_rust() {
+    // C: the name section calls it `__original_main`, the DWARF `main`.
+    let (_, out, err) = debug("c/vars.wasm", &[], "break main\nrun\n");
+    assert!(!err.contains("no function named"), "{err}");
+    assert!(
+        out.contains("Breakpoint 1, main () at /samples/c/vars.c:68"),
+        "{out}{err}"
+    );
+    has(&out, "68\t    int small = -42;");
+    // Rust: at the line table's prologue end (line 4), before the line has run.
+    let (_, out, err) = debug("programs/hello.wasm", &[], "break main\nrun\n");
+    assert!(
+        out.contains("Breakpoint 1, main () at /samples/programs/hello/src/main.rs:4"),
+        "{out}{err}"
+    );
+    has(&out, "4\t    println!(\"hello, wasmscope!\");");
+    assert!(!out.contains("hello, wasmscope!\n"), "{out}");
+}
+
+#[test]
+fn a_module_without_dwarf_shows_its_wasm_locals_by_name() {
+    let (code, out, err) = debug_with(
+        &["--invoke", "sum"],
+        "wat/learn/loop.wat",
+        &["3"],
+        "break sum\nrun\nnexti\nnexti\ninfo args\ninfo locals\nprint $n\nprint i\nbt\nstack\ncontinue\n",
+    );
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    for line in [
+        // Parameters in the frame line, the name section's names.
+        "Breakpoint 1, sum (n=3) at code offset 0x5",
+        "n = 3",
+        "i = 1",
+        "total = 0",
+        "$1 = 3",
+        "$2 = 1",
+        "  local 0 $n: i32 3  (parameter)",
+        "  local 2 $total: i32 0",
+        "[sum returned 6]",
+    ] {
+        has(&out, line);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_running_program_and_the_session_goes_on() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .arg("debug")
+        .arg(format!(
+            "--substitute-path=/samples={}",
+            samples().display()
+        ))
+        .arg(samples().join("programs/longloop.wasm"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |want: &str| -> Vec<String> {
+        let mut got = Vec::new();
+        while let Ok(line) = seen.recv_timeout(std::time::Duration::from_secs(60)) {
+            let done = line.contains(want);
+            got.push(line);
+            if done {
+                return got;
+            }
+        }
+        panic!("no {want:?} in {got:#?}");
+    };
+    stdin.write_all(b"run\n").unwrap();
+    stdin.flush().unwrap();
+    // The loop has begun: the program printed its first line.
+    wait_for("looping 10000000000 times");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let stop = wait_for("Program received signal SIGINT, Interrupt.");
+    assert!(!stop.iter().any(|l| l.contains("exited")), "{stop:#?}");
+    // Paused in the program: its frames, and the session goes on.
+    stdin.write_all(b"bt\nquit\n").unwrap();
+    drop(stdin);
+    let rest = wait_for(" main (");
+    assert!(rest.last().unwrap().starts_with('#'), "{rest:#?}");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

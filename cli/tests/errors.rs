@@ -125,6 +125,29 @@ fn link_errors_and_a_missing_start_are_one_line_for_run() {
             at("import.wat")
         ),
     );
+    // What no stub can stand in for is named with what it is, every import at once.
+    fails_with_one_line(
+        "run",
+        &file(
+            "memory-import.wat",
+            r#"(module (import "env" "f" (func)) (import "env" "mem" (memory 1)))"#,
+        ),
+        &format!(
+            "{}: no module provides the imports env.f, env.mem (a memory); \
+             --unknown-imports stubs functions only",
+            at("memory-import.wat")
+        ),
+    );
+    // An instantiation error names the file too.
+    let path = file(
+        "big.wat",
+        r#"(module (memory 17) (func (export "_start")))"#,
+    );
+    let out = wasmscope(&["run", "--memory-limit-pages", "1", path.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with(&format!("{}: ", at("big.wat"))), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     // A WASI function imported with another type.
     let path = file(
         "wasi-type.wat",
@@ -177,6 +200,10 @@ fn usage_errors_exit_2_before_the_file_is_read() {
         &["run", "--unknown-imports=maybe", "missing.wasm"],
         &["run", "--hostlogging=disk", "missing.wasm"],
         &["run", "--no-such-flag", "missing.wasm"],
+        &["debug", "-g", "1234", "missing.wasm"],
+        &["-g", "1234", "debug", "missing.wasm"],
+        &["inspect", "--gdb-server=1234", "missing.wasm"],
+        &["debug", "--substitute-path", "/samples", "missing.wasm"],
         &["run"],
         &["inspect"],
         &["frobnicate"],
@@ -226,5 +253,29 @@ fn invoke_arguments_that_do_not_fit_the_export_exit_1() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn output_that_cannot_be_written_fails_the_command() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // Not on Linux: no device that is always full.
+    };
+    let add = samples().join("wat/add.wat");
+    for args in [
+        vec!["inspect", add.to_str().unwrap()],
+        vec!["run", "--invoke", "add", add.to_str().unwrap(), "1", "2"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+            .args(&args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: cannot write to stdout: "),
+            "{args:?}: {err}"
+        );
     }
 }

@@ -84,6 +84,8 @@ fn trap_stubs_run_the_program_and_trap_naming_the_import_when_called() {
     let err = text(&out.stderr);
     assert!(err.contains("unknown import env.never was called"), "{err}");
     assert!(err.contains("wasm stack trace:"), "{err}");
+    // A module without a name of its own is named by its file.
+    assert!(err.contains("\tforeign.wat.$4() i64\n"), "{err}");
 }
 
 #[test]
@@ -193,6 +195,63 @@ fn guest_arguments_follow_the_file_with_or_without_a_double_dash() {
     let without = wasmscope(&["run"], &echo, &["a", "--b"]);
     assert_eq!(text(&with.stdout), "a\n--b\n");
     assert_eq!(text(&without.stdout), text(&with.stdout));
+}
+
+#[test]
+fn our_flags_right_after_the_file_are_the_guests() {
+    let echo = samples().join("programs/echo.wasm");
+    // Flags of ours, given after FILE, with and without values: the guest's.
+    let out = wasmscope(
+        &["run"],
+        &echo,
+        &["--env", "A=1", "--help", "-h", "--timeout=1s"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "--env\nA=1\n--help\n-h\n--timeout=1s\n");
+    // Ours before FILE, values skipped on the way to it (a value that looks like a file
+    // name is not taken for FILE), and `--` after FILE still only a separator.
+    let out = wasmscope(
+        &["run", "--env", "B=2", "--timeout", "5s"],
+        &echo,
+        &["--", "-x"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "-x\nB=2\n");
+    // The same in `debug`: the guest prints its arguments, the debugger's flags stay its.
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args(["debug", "--ex", "run", "--ex", "quit"])
+        .arg(&echo)
+        .args(["--ex", "-h"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("--ex\n-h\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_variable_set_twice_is_seen_once_with_the_command_lines_last_value() {
+    let echo = samples().join("programs/echo.wasm");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args([
+            "run",
+            "--env-inherit",
+            "--env",
+            "WS_TWICE=1",
+            "--env",
+            "WS_TWICE=2",
+        ])
+        .arg(&echo)
+        .env_clear()
+        .env("WS_TWICE", "0")
+        .env("WS_OTHER", "x")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "WS_OTHER=x\nWS_TWICE=2\n");
 }
 
 #[test]

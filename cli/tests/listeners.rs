@@ -27,29 +27,70 @@ fn scratch(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("wasmscope-cli-{}-{tag}", std::process::id()))
 }
 
-// The guest addresses below come from the built sample (samples/programs/hello.wasm);
-// rebuilding it may move them.
-const HELLO_FD_WRITE: &str = "==> wasi_snapshot_preview1.fd_write(fd=1,iovs=1048424,iovs_len=1)\n\
-     <== (nwritten=18,errno=ESUCCESS)\n";
+/// Runs the `files` sample with `flags`, its `/data` a fresh directory holding an input
+/// of 6 bytes.
+fn run_files(tag: &str, flags: &[&str]) -> Output {
+    let dir = scratch(tag);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("input.txt"), "hello\n").unwrap();
+    let mount = format!("{}:/data", dir.display());
+    let mut all = vec!["--mount", &mount];
+    all.extend_from_slice(flags);
+    let out = run(&all, "files", &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
 
 #[test]
-fn hostlogging_filesystem_logs_fd_write_in_wazero_format() {
+fn hostlogging_filesystem_logs_in_wazero_format() {
+    // As wazero's: stdio reads and writes are left out (hello makes no other call).
     let out = run(&["--hostlogging=filesystem"], "hello", &[]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
-    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+    assert_eq!(text(&out.stderr), "");
+    let out = run_files("fs-log", &["--hostlogging=filesystem"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "6 bytes\n");
+    let log = text(&out.stderr);
+    // Outputs after the call, with a value only when it succeeded; the directory's name
+    // is an output of fd_prestat_dir_name.
+    assert!(
+        log.starts_with(
+            "==> wasi_snapshot_preview1.fd_prestat_get(fd=3)\n\
+             <== (prestat={pr_name_len=5},errno=ESUCCESS)\n\
+             ==> wasi_snapshot_preview1.fd_prestat_dir_name(fd=3)\n\
+             <== (path=/data,errno=ESUCCESS)\n\
+             ==> wasi_snapshot_preview1.fd_prestat_get(fd=4)\n\
+             <== (prestat=,errno=EBADF)\n\
+             ==> wasi_snapshot_preview1.fd_fdstat_get(fd=3)\n\
+             <== (stat={filetype=DIRECTORY,fdflags=,fs_rights_base="
+        ),
+        "{log}"
+    );
+    // Paths as text, flags by name (none: empty).
+    let has = |line: &str| assert!(log.lines().any(|l| l.starts_with(line)), "{line}: {log}");
+    has("==> wasi_snapshot_preview1.path_open(fd=3,dirflags=SYMLINK_FOLLOW,path=input.txt,oflags=,fs_rights_base=FD_READ|");
+    has("==> wasi_snapshot_preview1.path_open(fd=3,dirflags=SYMLINK_FOLLOW,path=output.txt,oflags=CREAT|TRUNC,");
+    has("<== (filestat={filetype=REGULAR_FILE,size=6,mtim=");
+    has("<== (nread=6,errno=ESUCCESS)");
+    has("==> wasi_snapshot_preview1.fd_write(fd=4,iovs=");
+    has("<== (nwritten=6,errno=ESUCCESS)");
+    // The write of "6 bytes" to stdout is not there.
+    assert!(!log.contains("fd_write(fd=1"), "{log}");
 }
 
 #[test]
 fn hostlogging_all_logs_every_wasi_call() {
     let out = run(&["--hostlogging", "all"], "hello", &[]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+    assert_eq!(text(&out.stderr), "");
     let out = run(&["--hostlogging=all"], "exit", &["5"]);
     assert_eq!(out.status.code(), Some(5));
     let stderr = text(&out.stderr);
+    // An output pointer wazero does not read back is shown as the parameter it is.
     assert!(
-        stderr.starts_with("==> wasi_snapshot_preview1.args_sizes_get("),
+        stderr.starts_with("==> wasi_snapshot_preview1.args_sizes_get(result.argc="),
         "{stderr}"
     );
     assert!(
@@ -68,8 +109,9 @@ fn hostlogging_scopes_select_their_functions() {
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(
         text(&out.stderr),
-        "==> wasi_snapshot_preview1.args_sizes_get()\n\
-         <== (argc=1,argv_len=10,errno=ESUCCESS)\n\
+        // (The guest addresses come from the built sample: rebuilding it may move them.)
+        "==> wasi_snapshot_preview1.args_sizes_get(result.argc=1048456,result.argv_len=1048460)\n\
+         <== errno=ESUCCESS\n\
          ==> wasi_snapshot_preview1.args_get(argv=1055840,argv_buf=1055856)\n\
          <== errno=ESUCCESS\n\
          ==> wasi_snapshot_preview1.proc_exit(rval=7)\n\
@@ -89,8 +131,14 @@ fn hostlogging_scopes_select_their_functions() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "hello, wasmscope!\n");
     assert_eq!(text(&out.stderr), "");
-    let out = run(&["--hostlogging=clock,filesystem"], "hello", &[]);
-    assert_eq!(text(&out.stderr), HELLO_FD_WRITE);
+    let out = run_files("scopes", &["--hostlogging=clock,filesystem"]);
+    assert!(
+        text(&out.stderr).starts_with("==> wasi_snapshot_preview1.fd_prestat_get(fd=3)\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_files("scopes-proc", &["--hostlogging=proc"]);
+    assert!(!text(&out.stderr).contains("fd_"), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -144,6 +144,19 @@ fn a_timeout_ends_a_long_loop_with_exit_code_124() {
 }
 
 #[test]
+fn a_timeout_of_0_is_no_limit_as_in_wazero() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
+        .args(["run", "--timeout", "0", "--invoke", "sum"])
+        .arg(samples().join("wat/learn/loop.wat"))
+        .arg("100000")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!out.stdout.is_empty(), "{err}");
+}
+
+#[test]
 fn a_file_that_is_not_wasm_is_an_error_naming_the_offset() {
     let dir = std::env::temp_dir().join(format!("wasmscope-cli-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -97,6 +97,58 @@ impl CompiledModule {
         }
     }
 
+    /// Every import, in import order: its module, its name, and what it is (a host
+    /// module has none).
+    ///
+    /// ```
+    /// use wasmscope::inspect::ItemKind;
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "env" "f" (func)) (import "env" "mem" (memory 1)))"#,
+    /// ).unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// assert_eq!(
+    ///     compiled.imports(),
+    ///     [("env", "f", ItemKind::Func), ("env", "mem", ItemKind::Memory)]
+    /// );
+    /// ```
+    pub fn imports(&self) -> Vec<(&str, &str, crate::inspect::ItemKind)> {
+        use crate::inspect::ItemKind;
+        use crate::module::ImportKind;
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return Vec::new();
+        };
+        info.imports
+            .iter()
+            .map(|i| {
+                let kind = match i.kind {
+                    ImportKind::Func(_) => ItemKind::Func,
+                    ImportKind::Table(_) => ItemKind::Table,
+                    ImportKind::Memory(_) => ItemKind::Memory,
+                    ImportKind::Global(_) => ItemKind::Global,
+                    ImportKind::Tag(_) => ItemKind::Tag,
+                };
+                (&*i.module, &*i.name, kind)
+            })
+            .collect()
+    }
+
+    /// The name the name section gives local `local` of function `index` (module index
+    /// space; parameters are the first locals): what the text format calls `$name`.
+    ///
+    /// ```
+    /// let wasm = wat::parse_str("(module (func (param $n i32) (local $total i32) (local i64)))").unwrap();
+    /// let compiled = wasmscope::Runtime::new().compile_module(&wasm).unwrap();
+    /// assert_eq!(compiled.local_name(0, 0), Some("n"));
+    /// assert_eq!(compiled.local_name(0, 1), Some("total"));
+    /// assert_eq!(compiled.local_name(0, 2), None);
+    /// ```
+    pub fn local_name(&self, index: u32, local: u32) -> Option<&str> {
+        let CompiledKind::Wasm(info) = &self.kind else {
+            return None;
+        };
+        info.local_names.get(&index)?.get(&local).map(|n| &**n)
+    }
+
     /// Definitions of the imported functions, in import order.
     pub fn imported_functions(&self) -> Vec<FunctionDefinition> {
         match &self.kind {
@@ -375,8 +427,9 @@ impl CompiledModule {
     /// The defined functions a debugger's user means by `name` (a function breakpoint):
     /// those whose name-section name is `name`, whose [demangled](crate::demangle) name is
     /// `name` or ends with `::name` (`area` and `vars::area` both name
-    /// `_ZN4vars4area17h...E`), or the one [`CompiledModule::function_index`] finds;
-    /// sorted, imports left out.
+    /// `_ZN4vars4area17h...E`), whose DWARF name is `name` (a name without `::`: C's
+    /// `main`, which the name section calls `__original_main`), or the one
+    /// [`CompiledModule::function_index`] finds; sorted, imports left out.
     ///
     /// ```
     /// let wasm = wat::parse_str(
@@ -409,6 +462,19 @@ impl CompiledModule {
         if let Some(i) = self.function_index(name) {
             if i >= info.num_imported_funcs && !out.contains(&i) {
                 out.push(i);
+            }
+        }
+        // The DWARF's names too, where the name section's differ (C's `main` is
+        // `__original_main` there). A path (`a::b`) is matched by the names above only.
+        if !name.contains("::") {
+            let code = info.code_section_offset as u64;
+            for entry in info.subprogram_entries(name) {
+                if let Some(def) = info.func_at(entry + code) {
+                    let i = def + info.num_imported_funcs;
+                    if !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
             }
         }
         out.sort_unstable();
@@ -514,9 +580,10 @@ impl CompiledModule {
     }
 
     /// Where a debugger stops for a breakpoint on function `index`: the first statement
-    /// of its body after the prologue (the first line-table statement of another line
-    /// than the function's opening one, within the function), where the parameters are
-    /// in place as the source names them; the entry
+    /// of its body after the prologue, where the parameters are in place as the source
+    /// names them. That is the line table's first `prologue_end` in the function, as
+    /// gdb and LLDB take it; without one, the first line-table statement of another line
+    /// than the function's opening one, within the function; the entry
     /// ([`CompiledModule::function_entry_offset`]) without line information there.
     pub fn function_breakpoint_offset(&self, index: u32) -> Option<u64> {
         let CompiledKind::Wasm(info) = &self.kind else {
@@ -526,6 +593,9 @@ impl CompiledModule {
         let def = index.checked_sub(info.num_imported_funcs)?;
         let body = info.bodies.get(def as usize)?;
         let end = (body.end as u64).checked_sub(info.code_section_offset as u64)?;
+        if let Some(at) = info.prologue_end_in(entry..end) {
+            return Some(at);
+        }
         let opening = self.source_locations(entry);
         let Some(first) = opening.last() else {
             return Some(entry);

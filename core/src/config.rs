@@ -484,14 +484,33 @@ impl ModuleConfig {
         self
     }
 
-    /// Adds the environment variable `key=value` (`environ_get`); variables keep the
-    /// order they were added in.
+    /// Sets the environment variable `key=value` (`environ_get`). Variables keep the
+    /// order they were first added in; setting a key again replaces its value in place,
+    /// as wazero's `WithEnv` does, so the guest sees each key once, with the last value.
     ///
     /// # Errors
     /// An empty key, a key holding `=`, or a NUL byte in either makes instantiation fail.
+    ///
+    /// ```
+    /// use wasmscope::ModuleConfig;
+    /// let config = ModuleConfig::new().with_env("A", "1").with_env("B", "2").with_env("A", "3");
+    /// assert_eq!(config.env(), [("A", "3"), ("B", "2")]);
+    /// ```
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
-        self.sys.env.push((key.to_string(), value.to_string()));
+        match self.sys.env.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_string(),
+            None => self.sys.env.push((key.to_string(), value.to_string())),
+        }
         self
+    }
+
+    /// The environment variables set with [`with_env`](Self::with_env), in order.
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        self.sys
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 
     /// Standard input (fd 0). Default: empty.

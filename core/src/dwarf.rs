@@ -203,6 +203,8 @@ pub(crate) struct DwarfIndex {
     code_bytes: u64,
     /// Every offset where a statement begins (`is_stmt` rows), built on first use.
     statements: std::sync::OnceLock<std::collections::BTreeSet<u64>>,
+    /// The code offsets of line-table rows with `prologue_end`, built on first use.
+    prologue_ends: std::sync::OnceLock<std::collections::BTreeSet<u64>>,
 }
 
 impl std::fmt::Debug for DwarfIndex {
@@ -237,7 +239,34 @@ impl DwarfIndex {
             dwarf: gimli::Dwarf::load(load).ok()?,
             code_bytes,
             statements: std::sync::OnceLock::new(),
+            prologue_ends: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The first code offset in `range` where the line table says a function's prologue
+    /// ends (`prologue_end`): where debuggers stop for a breakpoint on the function.
+    pub(crate) fn prologue_end_in(&self, range: std::ops::Range<u64>) -> Option<u64> {
+        self.prologue_ends
+            .get_or_init(|| {
+                let mut out = std::collections::BTreeSet::new();
+                self.each_line_program(|_, program| {
+                    let mut rows = program.rows();
+                    while let Ok(Some((_, row))) = rows.next_row() {
+                        let addr = row.address();
+                        if !row.end_sequence()
+                            && row.prologue_end()
+                            && addr != 0
+                            && addr < self.code_bytes
+                        {
+                            out.insert(addr);
+                        }
+                    }
+                });
+                out
+            })
+            .range(range)
+            .next()
+            .copied()
     }
 
     /// Whether a statement of the source begins at code offset `offset` (a line-table
@@ -321,6 +350,42 @@ impl DwarfIndex {
                     }
                     low
                 });
+                if let Some(a) = low.filter(|a| *a != 0 && *a < self.code_bytes) {
+                    out.insert(a);
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The code offsets where the functions whose DWARF name is `name` begin
+    /// (`DW_TAG_subprogram`s with that `DW_AT_name` and code of their own: C's `main`,
+    /// which the name section calls `__original_main`, say).
+    pub(crate) fn subprogram_entries(&self, name: &str) -> Vec<u64> {
+        let dwarf = &self.dwarf;
+        let mut out = std::collections::BTreeSet::new();
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            let mut entries = unit.entries();
+            while let Ok(Some(e)) = entries.next_dfs() {
+                if e.tag() != gimli::DW_TAG_subprogram {
+                    continue;
+                }
+                let named = e
+                    .attr_value(gimli::DW_AT_name)
+                    .and_then(|v| dwarf.attr_string(&unit, v).ok())
+                    .is_some_and(|n| {
+                        gimli::Reader::to_slice(&n).is_ok_and(|b| b.as_ref() == name.as_bytes())
+                    });
+                if !named {
+                    continue;
+                }
+                let low = e
+                    .attr_value(gimli::DW_AT_low_pc)
+                    .and_then(|v| dwarf.attr_address(&unit, v).ok().flatten());
                 if let Some(a) = low.filter(|a| *a != 0 && *a < self.code_bytes) {
                     out.insert(a);
                 }

@@ -968,6 +968,18 @@ impl ModuleInfo {
     /// Borrowed `bytes` are copied (the module keeps them); owned ones are kept as
     /// they are.
     pub(crate) fn parse(bytes: Cow<'_, [u8]>, options: CodeOptions) -> Result<ModuleInfo> {
+        // A component (layer 1 in the header's last two bytes: the component model's
+        // binary format, which WASI preview 2 programs use) is said to be one, not
+        // refused with the validator's advice to enable a feature this runtime lacks.
+        if bytes.len() >= 8 && bytes.starts_with(b"\0asm") && bytes[6..8] == [1, 0] {
+            return Err(Error::compile(
+                6,
+                "this is a WebAssembly component (the component model, as WASI preview 2 \
+                 programs are built), not a core module: wasmscope runs core modules \
+                 (WASI preview 1)"
+                    .to_string(),
+            ));
+        }
         let bytes: Arc<Vec<u8>> = Arc::new(bytes.into_owned());
         let mut validator = Validator::new_with_features(features(&options));
         let mut info = ModuleInfo {
@@ -1715,6 +1727,15 @@ impl ModuleInfo {
             .is_some_and(|d| d.is_statement(offset))
     }
 
+    /// The first `prologue_end` row's code offset in `range` (see
+    /// `DwarfIndex::prologue_end_in`).
+    pub(crate) fn prologue_end_in(&self, range: std::ops::Range<u64>) -> Option<u64> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .and_then(|d| d.prologue_end_in(range))
+    }
+
     /// Whether the module has DWARF line information.
     pub(crate) fn has_line_info(&self) -> bool {
         self.dwarf
@@ -1738,6 +1759,15 @@ impl ModuleInfo {
             .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
             .as_ref()
             .map_or_else(Vec::new, |d| d.inlined_sites(name))
+    }
+
+    /// Code offsets where the functions whose DWARF name is `name` begin (see
+    /// `DwarfIndex::subprogram_entries`).
+    pub(crate) fn subprogram_entries(&self, name: &str) -> Vec<u64> {
+        self.dwarf
+            .get_or_init(|| crate::dwarf::DwarfIndex::load(&self.bytes))
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.subprogram_entries(name))
     }
 
     /// The source files of the DWARF line tables.

@@ -152,6 +152,22 @@ fn text_and_other_files_are_errors_with_offsets() {
 }
 
 #[test]
+fn a_component_is_said_to_be_one() {
+    if common::on_every_engine(a_component_is_said_to_be_one) {
+        return;
+    }
+    // The smallest component, from its text, and with a core module inside.
+    for text in ["(component)", "(component (core module))"] {
+        let bytes = wat::parse_str(text).unwrap();
+        let err = runtime().compile_module(&bytes).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("this is a WebAssembly component"), "{text}");
+        assert!(text.contains("wasmscope runs core modules"), "{text}");
+        assert!(!text.contains("enable"), "{text}");
+    }
+}
+
+#[test]
 fn invalid_code_is_an_error() {
     if common::on_every_engine(invalid_code_is_an_error) {
         return;

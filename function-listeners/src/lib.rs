@@ -27,6 +27,7 @@ pub mod profiler;
 pub mod stepper;
 pub mod tracer;
 pub mod values;
+pub mod wasi_log;
 
 /// The name listeners print for a function: `module.function` or `module.$index`
 /// ([`wasmscope::FunctionDefinition::debug_name`]), the function's name

@@ -12,8 +12,10 @@
 //!
 //! `-->`/`<--` for guest functions, `==>`/`<==` for host functions, one tab per enclosing
 //! logged call, `name=value` where the name is known, several results as `(a,b)`, a
-//! failure as `<-- error: ...`. WASI calls show their errno symbolically
-//! (`errno=ESUCCESS`) and their path arguments as strings (`path=dir/file.txt`).
+//! failure as `<-- error: ...`. WASI calls show as wazero shows them (see
+//! [`crate::wasi_log`]): their errno symbolically (`errno=ESUCCESS`), their paths as
+//! strings (`path=dir/file.txt`), flags by name, outputs after the call
+//! (`<== (nwritten=6,errno=ESUCCESS)`); reads and writes of stdio are left out.
 //!
 //! Function names are printed as the module has them, wazero's exact output, unless
 //! [`LoggingListenerFactory::with_demangled_names`] asks for them demangled
@@ -46,8 +48,9 @@ struct Shared {
     /// A write failed: nothing more is written.
     failed: bool,
     depth: usize,
-    /// The output parameters of each logged call in progress, innermost last.
-    outputs: Vec<Vec<(String, u32, usize)>>,
+    /// The output parameters of each call in progress, innermost last; `None` for a
+    /// call left out of the log (see [`crate::wasi_log::left_out`]).
+    outputs: Vec<Option<Vec<crate::wasi_log::Output>>>,
 }
 
 /// Creates [`LoggingListener`]s that write to one output, sharing the indentation.
@@ -59,6 +62,8 @@ pub struct LoggingListenerFactory {
     /// Only functions with these names (e.g. `fd_write`), if set.
     functions: Option<Vec<String>>,
     demangle: bool,
+    /// Whether reads and writes of stdio are logged too.
+    stdio: bool,
 }
 
 impl LoggingListenerFactory {
@@ -75,7 +80,17 @@ impl LoggingListenerFactory {
             modules: None,
             functions: None,
             demangle: false,
+            stdio: false,
         }
+    }
+
+    /// Whether to log `fd_read` and `fd_write` on stdin, stdout and stderr too. wazero
+    /// leaves them out (the default): in a log on stderr their lines would be
+    /// interleaved with the program's own output. A log kept apart from the program's
+    /// output (the workbench's call log) can show them.
+    pub fn with_stdio_calls(mut self, log: bool) -> Self {
+        self.stdio = log;
+        self
     }
 
     /// Whether to print function names [demangled](wasmscope::demangle) (`app.divzero::share`)
@@ -126,6 +141,7 @@ impl FunctionListenerFactory for LoggingListenerFactory {
             shared: self.shared.clone(),
             host,
             demangle: self.demangle,
+            stdio: self.stdio,
         }))
     }
 }
@@ -138,6 +154,8 @@ pub struct LoggingListener {
     /// definition, which names the module as it was instantiated (the definition given
     /// to the factory at compile time has the name section's module name).
     demangle: bool,
+    /// Whether reads and writes of stdio are logged too.
+    stdio: bool,
 }
 
 const ERRNO_NAMES: [&str; 77] = [
@@ -247,11 +265,11 @@ impl LoggingListener {
 
 fn results_text(
     call: &CallContext<'_>,
-    outputs: &[(String, u32, usize)],
+    outputs: &[crate::wasi_log::Output],
     results: &[u64],
 ) -> String {
     // Like wazero: values written through output pointers first, then the results.
-    let mut items = crate::values::output_strings(call.memory(), outputs);
+    let mut items = crate::wasi_log::outputs(call.memory(), outputs, results.first().copied());
     items.extend(result_strings(call.definition(), results));
     match items.len() {
         0 => String::new(),
@@ -268,25 +286,36 @@ impl FunctionListener for LoggingListener {
         _: &StackIterator<'_>,
     ) -> ListenerAction {
         let def = call.definition();
+        let wasi = crate::wasi_log::is_wasi(def);
+        if wasi && !self.stdio && crate::wasi_log::left_out(def, params) {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            shared.outputs.push(None);
+            return ListenerAction::Continue;
+        }
+        let (shown, outputs) = if wasi {
+            crate::wasi_log::params(call, params)
+        } else {
+            (param_strings(call, params), Vec::new())
+        };
         let line = format!(
             "{} {}({})",
             self.arrows().0,
             crate::function_name(def, self.demangle),
-            param_strings(call, params).join(",")
+            shown.join(",")
         );
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let depth = shared.depth;
         self.write_line(&line, depth, &mut shared);
         shared.depth += 1;
-        shared
-            .outputs
-            .push(crate::values::output_params(def, params));
+        shared.outputs.push(Some(outputs));
         ListenerAction::Continue
     }
 
     fn after(&self, call: &CallContext<'_>, results: &[u64]) {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        let outputs = shared.outputs.pop().unwrap_or_default();
+        let Some(Some(outputs)) = shared.outputs.pop() else {
+            return; // Left out of the log.
+        };
         let line = format!(
             "{}{}",
             self.arrows().1,
@@ -302,7 +331,9 @@ impl FunctionListener for LoggingListener {
         let first = first.lines().next().unwrap_or_default();
         let line = format!("{} error: {first}", self.arrows().1);
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.outputs.pop();
+        if let Some(None) = shared.outputs.pop() {
+            return; // Left out of the log.
+        }
         shared.depth = shared.depth.saturating_sub(1);
         let depth = shared.depth;
         self.write_line(&line, depth, &mut shared);

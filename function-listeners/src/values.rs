@@ -131,45 +131,6 @@ pub fn param_strings(call: &CallContext<'_>, params: &[u64]) -> Vec<String> {
     parts
 }
 
-/// The output parameters of a call (parameters named `result.NAME`, pointers to where a
-/// WASI function writes a result): `(NAME, pointer, width in bytes)`. Widths are those
-/// of WASI preview1's scalar outputs; struct outputs (`stat`, `filestat`, `prestat`) are
-/// left out.
-pub fn output_params(def: &FunctionDefinition, params: &[u64]) -> Vec<(String, u32, usize)> {
-    def.param_names()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, n)| {
-            let name = n.as_deref()?.strip_prefix("result.")?;
-            let width = match name {
-                "stat" | "filestat" | "prestat" => return None,
-                "timestamp" | "resolution" | "newoffset" | "offset" => 8,
-                _ => 4,
-            };
-            Some((name.to_string(), params.get(i).copied()? as u32, width))
-        })
-        .collect()
-}
-
-/// Reads the values of `outputs` from `memory` after the call: `NAME=value`.
-pub fn output_strings(memory: Option<&[u8]>, outputs: &[(String, u32, usize)]) -> Vec<String> {
-    outputs
-        .iter()
-        .map(|(name, ptr, width)| {
-            let at = *ptr as usize;
-            let value = memory
-                .and_then(|m| m.get(at..at.checked_add(*width)?))
-                .map(|b| {
-                    let mut buf = [0u8; 8];
-                    buf[..b.len()].copy_from_slice(b);
-                    u64::from_le_bytes(buf).to_string()
-                })
-                .unwrap_or_else(|| "?".into());
-            format!("{name}={value}")
-        })
-        .collect()
-}
-
 /// The results of a call as the logging listener shows them: `name=value` where the
 /// definition names the result (a result named `errno` symbolically, `errno=ESUCCESS`),
 /// the bare value otherwise.

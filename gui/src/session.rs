@@ -1003,7 +1003,8 @@ impl Session {
             // Names as people wrote them (Rust and C++ demangled), like the CLI's --trace.
             Arc::new(
                 LoggingListenerFactory::new(self.call_log.clone(), Scope::All)
-                    .with_demangled_names(true),
+                    .with_demangled_names(true)
+                    .with_stdio_calls(true),
             ) as Arc<dyn wasmscope::listener::FunctionListenerFactory>
         });
         let events = self.events.clone();

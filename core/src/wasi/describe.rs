@@ -30,78 +30,99 @@ const SUBSCRIPTION_SIZE: u64 = 48;
 const EVENT_SIZE: u64 = 32;
 const DIRENT_SIZE: usize = 24;
 
-// Flags: the name of bit `i` is at index `i`.
-const OFLAGS: &[&str] = &["CREAT", "DIRECTORY", "EXCL", "TRUNC"];
-const FDFLAGS: &[&str] = &["APPEND", "DSYNC", "NONBLOCK", "RSYNC", "SYNC"];
-const LOOKUPFLAGS: &[&str] = &["SYMLINK_FOLLOW"];
-const FSTFLAGS: &[&str] = &["ATIM", "ATIM_NOW", "MTIM", "MTIM_NOW"];
-const SDFLAGS: &[&str] = &["RD", "WR"];
-const RIFLAGS: &[&str] = &["RECV_PEEK", "RECV_WAITALL"];
-const ROFLAGS: &[&str] = &["RECV_DATA_TRUNCATED"];
-const SUBCLOCKFLAGS: &[&str] = &["ABSTIME"];
-const EVENTRWFLAGS: &[&str] = &["HANGUP"];
-const RIGHTS: &[&str] = &[
-    "FD_DATASYNC",
-    "FD_READ",
-    "FD_SEEK",
-    "FD_FDSTAT_SET_FLAGS",
-    "FD_SYNC",
-    "FD_TELL",
-    "FD_WRITE",
-    "FD_ADVISE",
-    "FD_ALLOCATE",
-    "PATH_CREATE_DIRECTORY",
-    "PATH_CREATE_FILE",
-    "PATH_LINK_SOURCE",
-    "PATH_LINK_TARGET",
-    "PATH_OPEN",
-    "FD_READDIR",
-    "PATH_READLINK",
-    "PATH_RENAME_SOURCE",
-    "PATH_RENAME_TARGET",
-    "PATH_FILESTAT_GET",
-    "PATH_FILESTAT_SET_SIZE",
-    "PATH_FILESTAT_SET_TIMES",
-    "FD_FILESTAT_GET",
-    "FD_FILESTAT_SET_SIZE",
-    "FD_FILESTAT_SET_TIMES",
-    "PATH_SYMLINK",
-    "PATH_REMOVE_DIRECTORY",
-    "PATH_UNLINK_FILE",
-    "POLL_FD_READWRITE",
-    "SOCK_SHUTDOWN",
-    "SOCK_ACCEPT",
-];
+/// The names WASI preview1 gives flags and enumerations, for tools that show calls:
+/// a flag's name at its bit's index, an enumeration value's name at its value.
+pub mod names {
+    // Flags: the name of bit `i` is at index `i`.
+    /// `path_open`'s `oflags`.
+    pub const OFLAGS: &[&str] = &["CREAT", "DIRECTORY", "EXCL", "TRUNC"];
+    /// `fdflags` (`path_open`, `fd_fdstat_set_flags`, an fdstat's flags).
+    pub const FDFLAGS: &[&str] = &["APPEND", "DSYNC", "NONBLOCK", "RSYNC", "SYNC"];
+    /// The `path_*` functions' lookup flags.
+    pub const LOOKUPFLAGS: &[&str] = &["SYMLINK_FOLLOW"];
+    /// `fst_flags` (which times a `*_set_times` sets).
+    pub const FSTFLAGS: &[&str] = &["ATIM", "ATIM_NOW", "MTIM", "MTIM_NOW"];
+    /// `sock_shutdown`'s `how`.
+    pub const SDFLAGS: &[&str] = &["RD", "WR"];
+    /// `sock_recv`'s `ri_flags`.
+    pub const RIFLAGS: &[&str] = &["RECV_PEEK", "RECV_WAITALL"];
+    /// `sock_recv`'s `ro_flags`.
+    pub const ROFLAGS: &[&str] = &["RECV_DATA_TRUNCATED"];
+    /// A clock subscription's flags (`poll_oneoff`).
+    pub const SUBCLOCKFLAGS: &[&str] = &["ABSTIME"];
+    /// An fd event's flags (`poll_oneoff`).
+    pub const EVENTRWFLAGS: &[&str] = &["HANGUP"];
+    /// Rights (`fs_rights_base`, `fs_rights_inheriting`).
+    pub const RIGHTS: &[&str] = &[
+        "FD_DATASYNC",
+        "FD_READ",
+        "FD_SEEK",
+        "FD_FDSTAT_SET_FLAGS",
+        "FD_SYNC",
+        "FD_TELL",
+        "FD_WRITE",
+        "FD_ADVISE",
+        "FD_ALLOCATE",
+        "PATH_CREATE_DIRECTORY",
+        "PATH_CREATE_FILE",
+        "PATH_LINK_SOURCE",
+        "PATH_LINK_TARGET",
+        "PATH_OPEN",
+        "FD_READDIR",
+        "PATH_READLINK",
+        "PATH_RENAME_SOURCE",
+        "PATH_RENAME_TARGET",
+        "PATH_FILESTAT_GET",
+        "PATH_FILESTAT_SET_SIZE",
+        "PATH_FILESTAT_SET_TIMES",
+        "FD_FILESTAT_GET",
+        "FD_FILESTAT_SET_SIZE",
+        "FD_FILESTAT_SET_TIMES",
+        "PATH_SYMLINK",
+        "PATH_REMOVE_DIRECTORY",
+        "PATH_UNLINK_FILE",
+        "POLL_FD_READWRITE",
+        "SOCK_SHUTDOWN",
+        "SOCK_ACCEPT",
+    ];
+
+    // Enumerations: the name of value `i` is at index `i`.
+    /// `fd_seek`'s `whence`.
+    pub const WHENCE: &[&str] = &["SET", "CUR", "END"];
+    /// Clock ids.
+    pub const CLOCKS: &[&str] = &[
+        "REALTIME",
+        "MONOTONIC",
+        "PROCESS_CPUTIME_ID",
+        "THREAD_CPUTIME_ID",
+    ];
+    /// `fd_advise`'s `advice`.
+    pub const ADVICE: &[&str] = &[
+        "NORMAL",
+        "SEQUENTIAL",
+        "RANDOM",
+        "WILLNEED",
+        "DONTNEED",
+        "NOREUSE",
+    ];
+    /// File types.
+    pub const FILETYPES: &[&str] = &[
+        "UNKNOWN",
+        "BLOCK_DEVICE",
+        "CHARACTER_DEVICE",
+        "DIRECTORY",
+        "REGULAR_FILE",
+        "SOCKET_DGRAM",
+        "SOCKET_STREAM",
+        "SYMBOLIC_LINK",
+    ];
+    /// Event types (`poll_oneoff`).
+    pub const EVENTTYPES: &[&str] = &["CLOCK", "FD_READ", "FD_WRITE"];
+}
+use names::*;
+
 /// Every right WASI preview1 defines (shown as `ALL`).
 const ALL_RIGHTS: u64 = (1 << 30) - 1;
-
-// Enumerations: the name of value `i` is at index `i`.
-const WHENCE: &[&str] = &["SET", "CUR", "END"];
-const CLOCKS: &[&str] = &[
-    "REALTIME",
-    "MONOTONIC",
-    "PROCESS_CPUTIME_ID",
-    "THREAD_CPUTIME_ID",
-];
-const ADVICE: &[&str] = &[
-    "NORMAL",
-    "SEQUENTIAL",
-    "RANDOM",
-    "WILLNEED",
-    "DONTNEED",
-    "NOREUSE",
-];
-const FILETYPES: &[&str] = &[
-    "UNKNOWN",
-    "BLOCK_DEVICE",
-    "CHARACTER_DEVICE",
-    "DIRECTORY",
-    "REGULAR_FILE",
-    "SOCKET_DGRAM",
-    "SOCKET_STREAM",
-    "SYMBOLIC_LINK",
-];
-const EVENTTYPES: &[&str] = &["CLOCK", "FD_READ", "FD_WRITE"];
 
 /// A class of WASI functions (what a catchpoint by class catches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

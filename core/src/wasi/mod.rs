@@ -67,7 +67,7 @@ mod memfs;
 mod preview1;
 
 pub use context::FsConfig;
-pub use describe::{describe_params, describe_results, input_ranges, WasiArg, WasiClass};
+pub use describe::{describe_params, describe_results, input_ranges, names, WasiArg, WasiClass};
 pub use errno::Errno;
 pub use memfs::{MemFs, MEM_FILE_MAX};
 

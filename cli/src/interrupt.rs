@@ -1,0 +1,60 @@
+//! Ctrl-C in `wasmscope debug`: it stops the running program where it is, as in gdb,
+//! instead of ending the debugger and the session with it.
+//!
+//! `unsafe`: installing a signal handler is a call into the C library (`sigaction`),
+//! with a structure it reads. The handler itself only stores to an atomic, which is
+//! async-signal-safe. Nothing else here is unsafe.
+#![allow(unsafe_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by the handler; read and cleared by [`take`].
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT (Ctrl-C) set the flag [`take`] reads instead of ending the process. A
+/// read of the next command that it interrupts goes on (`SA_RESTART`). Returns whether
+/// the handler is installed (never where there are no Unix signals).
+pub fn catch_ctrl_c() -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: `action` is a plain C structure, valid when zeroed; its handler is a
+        // function with the signature `sa_sigaction` expects (no `SA_SIGINFO`), which
+        // only stores to an atomic (async-signal-safe); `sigemptyset` and `sigaction`
+        // get pointers to it that live across the calls, and the old action is not
+        // asked for (null is allowed).
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()) == 0
+        }
+    }
+    #[cfg(not(unix))]
+    false
+}
+
+/// Whether Ctrl-C was pressed since the last call; forgets it.
+pub fn take() -> bool {
+    INTERRUPTED.swap(false, Ordering::SeqCst)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #[test]
+    fn sigint_sets_the_flag_and_the_process_goes_on() {
+        assert!(super::catch_ctrl_c());
+        assert!(!super::take());
+        // SAFETY: `raise` sends the signal to this thread; the handler above is installed.
+        unsafe {
+            libc::raise(libc::SIGINT);
+        }
+        assert!(super::take());
+        assert!(!super::take());
+    }
+}
