@@ -1519,14 +1519,14 @@ impl Debugger {
                 }
             }
         }
-        self.stepper.resume()
+        self.sliced(Op::Continue)
     }
 
-    /// Runs instruction by instruction, checking the watched memory after each.
     /// Runs `op` in slices of [`SLICE`] instructions, so that a Ctrl-C between two
     /// slices stops it where it is (`self.interrupted` then says so); a breakpoint, the
     /// end of the step, or the program's end stop it as they would unsliced.
     fn sliced(&mut self, op: Op) -> ExecutionState {
+        let _running = crate::interrupt::Running::start();
         let mut state = self.stepper.begin(op, SLICE);
         while matches!(state, ExecutionState::Paused)
             && self.stepper.pending().is_some()
@@ -1542,11 +1542,13 @@ impl Debugger {
         state
     }
 
+    /// Runs instruction by instruction, checking the watched memory after each.
     fn go_watching(&mut self, how: Go) -> ExecutionState {
         // The step to make, as instruction steps: a line step or continue runs until it
         // would have stopped, or a watch fires.
         let target_depth = self.stepper.position().map(|p| p.depth);
         let start_line = self.views.first().map(|v| (v.file.clone(), v.line));
+        let _running = crate::interrupt::Running::start();
         loop {
             let state = self.stepper.step_into();
             if !matches!(state, ExecutionState::Paused) {
@@ -1648,7 +1650,7 @@ impl Debugger {
                 let view = self.views.first();
                 let changed_function =
                     !matches!(how, Go::Line(LineStep::Over) | Go::Instruction(_));
-                if self.interrupted {
+                if std::mem::take(&mut self.interrupted) {
                     // Ctrl-C: where the program was, in gdb's words.
                     say("");
                     say("Program received signal SIGINT, Interrupt.");
@@ -1874,7 +1876,11 @@ impl Debugger {
             // (The toolchain's own sources, libc's and Rust's, are seldom there: no
             // hint for them.)
             let library = wasmscope_listeners::stepper::is_library_path(file);
-            if lines.is_none() && !library && !self.sources.values().any(Option::is_none) {
+            let warned = self
+                .sources
+                .iter()
+                .any(|(f, l)| l.is_none() && !wasmscope_listeners::stepper::is_library_path(f));
+            if lines.is_none() && !library && !warned {
                 err(&format!(
                     "warning: source file {file} not found; map the DWARF's paths to local \
                      ones with --substitute-path FROM=TO"

@@ -1,5 +1,6 @@
-//! Ctrl-C in `wasmscope debug`: it stops the running program where it is, as in gdb,
-//! instead of ending the debugger and the session with it.
+//! Ctrl-C in `wasmscope debug`: while the program runs forward (in slices), it stops the
+//! program where it is, as in gdb, instead of ending the debugger and the session with
+//! it. Anywhere else (the prompt, a replay of the past) it ends the debugger as before.
 //!
 //! `unsafe`: installing a signal handler is a call into the C library (`sigaction`),
 //! with a structure it reads. The handler itself only stores to an atomic, which is
@@ -11,14 +12,47 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Set by the handler; read and cleared by [`take`].
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Whether the program runs where Ctrl-C is looked for ([`Running`]).
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// The exit code of a process that SIGINT ended (128 + 2), as a shell reports it.
+#[cfg(unix)]
+const EXIT_INTERRUPTED: libc::c_int = 130;
+
 #[cfg(unix)]
 extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+    if RUNNING.load(Ordering::SeqCst) {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    } else {
+        // Nothing looks for it (the prompt, a replay, a compile): Ctrl-C ends the
+        // debugger, as it did before the handler. `_exit` is async-signal-safe.
+        // SAFETY: `_exit` ends the process at once; it touches no state of ours.
+        unsafe { libc::_exit(EXIT_INTERRUPTED) }
+    }
 }
 
-/// Makes SIGINT (Ctrl-C) set the flag [`take`] reads instead of ending the process. A
-/// read of the next command that it interrupts goes on (`SA_RESTART`). Returns whether
-/// the handler is installed (never where there are no Unix signals).
+/// While one lives, the program runs where Ctrl-C is looked for between slices: a
+/// Ctrl-C then sets the flag [`take`] reads. Otherwise Ctrl-C ends the process (130).
+pub struct Running(());
+
+impl Running {
+    /// Marks the program running until the value is dropped.
+    pub fn start() -> Running {
+        RUNNING.store(true, Ordering::SeqCst);
+        Running(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Makes SIGINT (Ctrl-C) set the flag [`take`] reads while a [`Running`] lives, instead
+/// of ending the process (it still ends it otherwise, exit code 130). A read of the next
+/// command that it interrupts goes on (`SA_RESTART`). Returns whether the handler is
+/// installed (never where there are no Unix signals).
 pub fn catch_ctrl_c() -> bool {
     #[cfg(unix)]
     {
@@ -50,6 +84,7 @@ mod tests {
     fn sigint_sets_the_flag_and_the_process_goes_on() {
         assert!(super::catch_ctrl_c());
         assert!(!super::take());
+        let _running = super::Running::start();
         // SAFETY: `raise` sends the signal to this thread; the handler above is installed.
         unsafe {
             libc::raise(libc::SIGINT);

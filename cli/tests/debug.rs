@@ -36,12 +36,9 @@ fn debug_with(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.as_bytes())
-        .unwrap();
+    // A debugger that could not start may have gone already: the commands then find
+    // no reader, which its exit code and message tell.
+    let _ = child.stdin.take().unwrap().write_all(commands.as_bytes());
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -887,12 +884,9 @@ fn debug_plain(file: &std::path::Path, commands: &str) -> (String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.as_bytes())
-        .unwrap();
+    // A debugger that could not start may have gone already: the commands then find
+    // no reader, which its exit code and message tell.
+    let _ = child.stdin.take().unwrap().write_all(commands.as_bytes());
     let out = child.wait_with_output().unwrap();
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -205,6 +205,8 @@ pub(crate) struct DwarfIndex {
     statements: std::sync::OnceLock<std::collections::BTreeSet<u64>>,
     /// The code offsets of line-table rows with `prologue_end`, built on first use.
     prologue_ends: std::sync::OnceLock<std::collections::BTreeSet<u64>>,
+    /// Where the subprograms of each DWARF name begin, built on first use.
+    subprograms: std::sync::OnceLock<std::collections::HashMap<Vec<u8>, Vec<u64>>>,
 }
 
 impl std::fmt::Debug for DwarfIndex {
@@ -240,6 +242,7 @@ impl DwarfIndex {
             code_bytes,
             statements: std::sync::OnceLock::new(),
             prologue_ends: std::sync::OnceLock::new(),
+            subprograms: std::sync::OnceLock::new(),
         })
     }
 
@@ -362,36 +365,45 @@ impl DwarfIndex {
     /// (`DW_TAG_subprogram`s with that `DW_AT_name` and code of their own: C's `main`,
     /// which the name section calls `__original_main`, say).
     pub(crate) fn subprogram_entries(&self, name: &str) -> Vec<u64> {
-        let dwarf = &self.dwarf;
-        let mut out = std::collections::BTreeSet::new();
-        let mut units = dwarf.units();
-        while let Ok(Some(header)) = units.next() {
-            let Ok(unit) = dwarf.unit(header) else {
-                continue;
-            };
-            let mut entries = unit.entries();
-            while let Ok(Some(e)) = entries.next_dfs() {
-                if e.tag() != gimli::DW_TAG_subprogram {
-                    continue;
+        self.subprograms
+            .get_or_init(|| {
+                // Every named subprogram with code, read once: a debugger resolves its
+                // function breakpoints again at each run.
+                let dwarf = &self.dwarf;
+                let mut out: std::collections::HashMap<Vec<u8>, Vec<u64>> =
+                    std::collections::HashMap::new();
+                let mut units = dwarf.units();
+                while let Ok(Some(header)) = units.next() {
+                    let Ok(unit) = dwarf.unit(header) else {
+                        continue;
+                    };
+                    let mut entries = unit.entries();
+                    while let Ok(Some(e)) = entries.next_dfs() {
+                        if e.tag() != gimli::DW_TAG_subprogram {
+                            continue;
+                        }
+                        let low = e
+                            .attr_value(gimli::DW_AT_low_pc)
+                            .and_then(|v| dwarf.attr_address(&unit, v).ok().flatten())
+                            .filter(|a| *a != 0 && *a < self.code_bytes);
+                        let name = e
+                            .attr_value(gimli::DW_AT_name)
+                            .and_then(|v| dwarf.attr_string(&unit, v).ok())
+                            .and_then(|n| gimli::Reader::to_slice(&n).ok().map(|b| b.to_vec()));
+                        if let (Some(low), Some(name)) = (low, name) {
+                            out.entry(name).or_default().push(low);
+                        }
+                    }
                 }
-                let named = e
-                    .attr_value(gimli::DW_AT_name)
-                    .and_then(|v| dwarf.attr_string(&unit, v).ok())
-                    .is_some_and(|n| {
-                        gimli::Reader::to_slice(&n).is_ok_and(|b| b.as_ref() == name.as_bytes())
-                    });
-                if !named {
-                    continue;
+                for entries in out.values_mut() {
+                    entries.sort_unstable();
+                    entries.dedup();
                 }
-                let low = e
-                    .attr_value(gimli::DW_AT_low_pc)
-                    .and_then(|v| dwarf.attr_address(&unit, v).ok().flatten());
-                if let Some(a) = low.filter(|a| *a != 0 && *a < self.code_bytes) {
-                    out.insert(a);
-                }
-            }
-        }
-        out.into_iter().collect()
+                out
+            })
+            .get(name.as_bytes())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The paths of the source files of the line tables (directory and name joined as
