@@ -25,11 +25,24 @@ fn debug_with(
     commands: &str,
 ) -> (i32, String, String) {
     let samples = samples();
+    let substitute = format!("--substitute-path=/samples={}", samples.display());
+    let mut all = vec![substitute.as_str()];
+    all.extend_from_slice(flags);
+    spawn_debug(&all, &samples.join(module), args, commands)
+}
+
+/// `wasmscope debug FLAGS FILE ARGS` with `commands` on stdin: (exit code, stdout,
+/// stderr).
+fn spawn_debug(
+    flags: &[&str],
+    file: &std::path::Path,
+    args: &[&str],
+    commands: &str,
+) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
         .arg("debug")
-        .arg(format!("--substitute-path=/samples={}", samples.display()))
         .args(flags)
-        .arg(samples.join(module))
+        .arg(file)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -876,22 +889,8 @@ fn a_session_that_cannot_start_is_an_error_at_once_as_in_run() {
 
 /// `wasmscope debug FILE` with `commands` on stdin and no flags: (stdout, stderr).
 fn debug_plain(file: &std::path::Path, commands: &str) -> (String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmscope"))
-        .arg("debug")
-        .arg(file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A debugger that could not start may have gone already: the commands then find
-    // no reader, which its exit code and message tell.
-    let _ = child.stdin.take().unwrap().write_all(commands.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (_, out, err) = spawn_debug(&[], file, &[], commands);
+    (out, err)
 }
 
 #[test]

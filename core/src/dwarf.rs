@@ -250,49 +250,36 @@ impl DwarfIndex {
     /// ends (`prologue_end`): where debuggers stop for a breakpoint on the function.
     pub(crate) fn prologue_end_in(&self, range: std::ops::Range<u64>) -> Option<u64> {
         self.prologue_ends
-            .get_or_init(|| {
-                let mut out = std::collections::BTreeSet::new();
-                self.each_line_program(|_, program| {
-                    let mut rows = program.rows();
-                    while let Ok(Some((_, row))) = rows.next_row() {
-                        let addr = row.address();
-                        if !row.end_sequence()
-                            && row.prologue_end()
-                            && addr != 0
-                            && addr < self.code_bytes
-                        {
-                            out.insert(addr);
-                        }
-                    }
-                });
-                out
-            })
+            .get_or_init(|| self.rows_where(gimli::LineRow::prologue_end))
             .range(range)
             .next()
             .copied()
+    }
+
+    /// The code offsets of the line tables' rows (other than a sequence's end) that
+    /// `keep` accepts, within the code section.
+    fn rows_where(
+        &self,
+        keep: impl Fn(&gimli::LineRow) -> bool,
+    ) -> std::collections::BTreeSet<u64> {
+        let mut out = std::collections::BTreeSet::new();
+        self.each_line_program(|_, program| {
+            let mut rows = program.rows();
+            while let Ok(Some((_, row))) = rows.next_row() {
+                let addr = row.address();
+                if !row.end_sequence() && keep(row) && addr != 0 && addr < self.code_bytes {
+                    out.insert(addr);
+                }
+            }
+        });
+        out
     }
 
     /// Whether a statement of the source begins at code offset `offset` (a line-table
     /// row with `is_stmt`): where a step by source line may stop.
     pub(crate) fn is_statement(&self, offset: u64) -> bool {
         self.statements
-            .get_or_init(|| {
-                let mut out = std::collections::BTreeSet::new();
-                self.each_line_program(|_, program| {
-                    let mut rows = program.rows();
-                    while let Ok(Some((_, row))) = rows.next_row() {
-                        let addr = row.address();
-                        if !row.end_sequence()
-                            && row.is_stmt()
-                            && addr != 0
-                            && addr < self.code_bytes
-                        {
-                            out.insert(addr);
-                        }
-                    }
-                });
-                out
-            })
+            .get_or_init(|| self.rows_where(gimli::LineRow::is_stmt))
             .contains(&offset)
     }
 
