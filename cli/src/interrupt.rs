@@ -3,8 +3,9 @@
 //! it. Anywhere else (the prompt, a replay of the past) it ends the debugger as before.
 //!
 //! `unsafe`: installing a signal handler is a call into the C library (`sigaction`),
-//! with a structure it reads. The handler itself only stores to an atomic, which is
-//! async-signal-safe. Nothing else here is unsafe.
+//! with a structure it reads, and the handler may end the process (`_exit`). The
+//! handler does nothing else than that or a store to an atomic, both async-signal-safe.
+//! Nothing else here is unsafe.
 #![allow(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
