@@ -61,11 +61,14 @@ fn parse_substitute(text: &str) -> Result<(String, String), String> {
 /// How many instructions `debug` runs between two looks for a Ctrl-C.
 const SLICE: u64 = 1 << 20;
 
-/// A Wasm local of a frame without line information ([`Debugger::wasm_locals`]).
+/// A Wasm local of a frame ([`Debugger::locals_of`]).
 struct WasmLocal {
+    /// The name section's name, if it has one.
+    named: Option<String>,
+    /// Its name in commands: the name section's, else `localK`.
     name: String,
     is_parameter: bool,
-    value: String,
+    value: wasmscope::Value,
 }
 
 /// One frame as gdb shows it: a Wasm frame, or a function inlined into it.
@@ -559,24 +562,22 @@ impl Debugger {
             None => say("after: the function returns"),
         }
         // The frame's locals, as the workbench's Machine view shows them.
-        let index = frame.definition.index();
-        let params = frame.definition.param_types().len();
+        let locals = self.locals_of(frame);
         say("locals:");
-        if frame.locals.is_empty() {
+        if locals.is_empty() {
             say("  (none)");
         }
-        for (k, x) in frame.locals.iter().enumerate() {
-            let name = self
-                .stepper
-                .compiled()
-                .local_name(index, k as u32)
+        for (k, l) in locals.iter().enumerate() {
+            let name = l
+                .named
+                .as_ref()
                 .map(|n| format!(" ${n}"))
                 .unwrap_or_default();
-            let param = if k < params { "  (parameter)" } else { "" };
+            let param = if l.is_parameter { "  (parameter)" } else { "" };
             say(&format!(
                 "  local {k}{name}: {} {}{param}",
-                x.ty(),
-                value_text(x)
+                l.value.ty(),
+                value_text(&l.value)
             ));
         }
     }
@@ -1443,7 +1444,8 @@ impl Debugger {
             return err("The program is not being run.");
         }
         let was_past = self.stepper.in_past();
-        // A Ctrl-C pressed at the prompt is not for this run.
+        // A Ctrl-C that came as the last run ended is not for this one (at the prompt
+        // Ctrl-C ends the debugger: `interrupt::Running`).
         crate::interrupt::take();
         self.interrupted = false;
         let mut state = if self.watches.is_empty() {
@@ -1816,16 +1818,19 @@ impl Debugger {
     }
 
     /// The Wasm locals of view `n` when it has no line information (a module without
-    /// DWARF, a function built without it): each by the name section's name, else
-    /// `localK`, parameters first. Empty for a frame with source lines, whose variables
-    /// are DWARF's.
+    /// DWARF, a function built without it). Empty for a frame with source lines, whose
+    /// variables are DWARF's.
     fn wasm_locals(&self, n: usize) -> Vec<WasmLocal> {
-        let Some(v) = self.views.get(n).filter(|v| v.file.is_none()) else {
-            return Vec::new();
-        };
-        let Some(frame) = self.frames.get(v.wasm) else {
-            return Vec::new();
-        };
+        self.views
+            .get(n)
+            .filter(|v| v.file.is_none())
+            .and_then(|v| self.frames.get(v.wasm))
+            .map_or_else(Vec::new, |frame| self.locals_of(frame))
+    }
+
+    /// `frame`'s Wasm locals, parameters first, each by the name section's name or as
+    /// `localK`.
+    fn locals_of(&self, frame: &Frame) -> Vec<WasmLocal> {
         let index = frame.definition.index();
         let params = frame.definition.param_types().len();
         let compiled = self.stepper.compiled();
@@ -1833,12 +1838,14 @@ impl Debugger {
             .locals
             .iter()
             .enumerate()
-            .map(|(k, value)| WasmLocal {
-                name: compiled
-                    .local_name(index, k as u32)
-                    .map_or_else(|| format!("local{k}"), str::to_string),
-                is_parameter: k < params,
-                value: value.to_string(),
+            .map(|(k, value)| {
+                let named = compiled.local_name(index, k as u32).map(str::to_string);
+                WasmLocal {
+                    name: named.clone().unwrap_or_else(|| format!("local{k}")),
+                    named,
+                    is_parameter: k < params,
+                    value: *value,
+                }
             })
             .collect()
     }
@@ -1984,7 +1991,7 @@ impl Debugger {
             .into_iter()
             .find(|l| l.name == expr.strip_prefix('$').unwrap_or(expr) || l.name == expr);
         let value = match (wasm, self.selected_frame()) {
-            (Some(local), _) => Ok(local.value),
+            (Some(local), _) => Ok(local.value.to_string()),
             (None, Some(f)) => self.stepper.evaluate(f, expr).value,
             (None, None) => literal_only(expr),
         };
@@ -2012,7 +2019,7 @@ impl Debugger {
                 .wasm_locals(self.selected)
                 .into_iter()
                 .filter(|l| l.is_parameter == params)
-                .map(|l| (l.name, l.value))
+                .map(|l| (l.name, l.value.to_string()))
                 .collect();
         }
         if vars.is_empty() {

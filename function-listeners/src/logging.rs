@@ -142,6 +142,7 @@ impl FunctionListenerFactory for LoggingListenerFactory {
             host,
             demangle: self.demangle,
             stdio: self.stdio,
+            wasi: crate::wasi_log::is_wasi(definition),
         }))
     }
 }
@@ -156,6 +157,8 @@ pub struct LoggingListener {
     demangle: bool,
     /// Whether reads and writes of stdio are logged too.
     stdio: bool,
+    /// Whether the function is WASI's (shown as wazero shows WASI calls).
+    wasi: bool,
 }
 
 const ERRNO_NAMES: [&str; 77] = [
@@ -286,13 +289,12 @@ impl FunctionListener for LoggingListener {
         _: &StackIterator<'_>,
     ) -> ListenerAction {
         let def = call.definition();
-        let wasi = crate::wasi_log::is_wasi(def);
-        if wasi && !self.stdio && crate::wasi_log::left_out(def, params) {
+        if self.wasi && !self.stdio && crate::wasi_log::left_out(def, params) {
             let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
             shared.outputs.push(None);
             return ListenerAction::Continue;
         }
-        let (shown, outputs) = if wasi {
+        let (shown, outputs) = if self.wasi {
             crate::wasi_log::params(call, params)
         } else {
             (param_strings(call, params), Vec::new())

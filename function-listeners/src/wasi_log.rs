@@ -106,23 +106,22 @@ pub fn params(call: &CallContext<'_>, params: &[u64]) -> (Vec<String>, Vec<Outpu
             i += 2;
             continue;
         } else {
-            let kind = match (result, name) {
-                (Some("nread" | "nwritten" | "opened_fd" | "nevents" | "bufused"), _) => {
+            // The outputs wazero reads back; any other shows as the pointer it is.
+            let kind = result.and_then(|field| match field {
+                "nread" | "nwritten" | "opened_fd" | "nevents" | "bufused" => Some(Kind::I32),
+                "fd" | "ro_datalen" | "so_datalen" if function.starts_with("sock_") => {
                     Some(Kind::I32)
                 }
-                (Some("fd" | "ro_datalen" | "so_datalen"), _) if function.starts_with("sock_") => {
-                    Some(Kind::I32)
-                }
-                (Some("newoffset" | "timestamp" | "resolution"), _) => Some(Kind::I64),
-                (Some("filestat"), _) => Some(Kind::Filestat),
-                (Some("stat"), _) => Some(Kind::Fdstat),
-                (Some("prestat"), _) => Some(Kind::Prestat),
-                (Some("ro_flags"), _) => Some(Kind::RoFlags),
+                "newoffset" | "timestamp" | "resolution" => Some(Kind::I64),
+                "filestat" => Some(Kind::Filestat),
+                "stat" => Some(Kind::Fdstat),
+                "prestat" => Some(Kind::Prestat),
+                "ro_flags" => Some(Kind::RoFlags),
                 _ => None,
-            };
-            match (kind, result) {
-                (Some(kind), Some(field)) => output(field, i, kind),
-                _ => shown.push(param(function, name, at(i), &values[i])),
+            });
+            match result.zip(kind) {
+                Some((field, kind)) => output(field, i, kind),
+                None => shown.push(param(function, name, at(i), &values[i])),
             }
         }
         i += 1;
